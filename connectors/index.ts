@@ -1,0 +1,42 @@
+// The registry: the one list of connectors this build knows.
+import { z } from 'zod';
+import local from './local/index.ts';
+import s3 from './s3/index.ts';
+import { defineConnector, type ConnectorDefinition, type ConnectorEnv, type ProviderKind } from './types.ts';
+
+/** A provider listed for the UI whose connector is not part of this build yet. */
+function notYetBuilt(kind: ProviderKind, title: string, auth: 'oauth' | 'credentials', source: boolean, destination: boolean) {
+  return defineConnector({
+    kind,
+    title,
+    auth,
+    source,
+    destination,
+    options: z.strictObject({}),
+    unavailable: () => `${title} cannot be connected on this server yet.`,
+  });
+}
+
+const all = [
+  notYetBuilt('google-photos', 'Google Photos (picked items, restore)', 'oauth', true, true),
+  notYetBuilt('google-takeout', 'Google Photos via Takeout exports', 'credentials', true, false),
+  notYetBuilt('google-drive', 'Google Drive', 'oauth', true, true),
+  s3 as unknown as ConnectorDefinition,
+  notYetBuilt('dropbox', 'Dropbox', 'oauth', true, true),
+  notYetBuilt('onedrive', 'Microsoft OneDrive', 'oauth', true, true),
+  local as unknown as ConnectorDefinition,
+];
+
+export const connectors: ReadonlyMap<string, ConnectorDefinition> = new Map(all.map((c) => [c.kind, c]));
+
+export const providerKinds = all.map((c) => c.kind) as [ProviderKind, ...ProviderKind[]];
+
+/** Names of an options schema's secret fields (marked writeOnly). */
+export function secretFields(def: ConnectorDefinition): string[] {
+  const schema = z.toJSONSchema(def.options, { io: 'input' }) as { properties?: Record<string, { writeOnly?: boolean }> };
+  return Object.entries(schema.properties ?? {})
+    .filter(([, p]) => p.writeOnly)
+    .map(([name]) => name);
+}
+
+export type { ConnectorDefinition, ConnectorEnv };

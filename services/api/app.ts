@@ -1,0 +1,122 @@
+// buildApp: the Fastify application, built from its dependencies and never listening by itself.
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { PgBoss } from 'pg-boss';
+import type { ConnectorEnv } from '../../connectors/types.ts';
+import { createAccounts } from '../core/accounts.ts';
+import { createClouds } from '../core/clouds.ts';
+import type { Config } from '../core/config.ts';
+import type { Keyring } from '../core/crypto.ts';
+import type { Db } from '../core/db.ts';
+import { AppError } from '../core/errors.ts';
+import { createRuns } from '../core/runs.ts';
+import { createTasks } from '../core/tasks.ts';
+import { requireUser } from './auth.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
+import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
+import { healthRoutes } from './routes/health.ts';
+import { runRoutes } from './routes/runs.ts';
+import { taskRoutes } from './routes/tasks.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Db;
+  boss: PgBoss;
+  keyring: Keyring;
+  logger: FastifyBaseLogger | false;
+  /** Aborted when the process shuts down: long-lived responses (event streams) end with it. */
+  closing?: AbortSignal;
+}
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export function createServices(deps: AppDeps) {
+  const connectorEnv: ConnectorEnv = { localRoots: deps.config.localRoots, allowPrivateEndpoints: deps.config.allowPrivateEndpoints };
+  return {
+    config: deps.config,
+    db: deps.db,
+    boss: deps.boss,
+    connectorEnv,
+    closing: deps.closing ?? new AbortController().signal,
+    accounts: createAccounts(deps.db),
+    clouds: createClouds(deps.db, deps.keyring, connectorEnv),
+    tasks: createTasks(deps.db),
+    runs: createRuns(deps.db, deps.boss),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+
+// JSON bodies here are small (a task is well under 16 KiB); anything larger is refused unread.
+const BODY_LIMIT = 64 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const s = createServices(deps);
+  const app = Fastify({
+    loggerInstance: deps.logger || undefined,
+    logger: deps.logger ? undefined : false,
+    bodyLimit: BODY_LIMIT,
+    // Behind a reverse proxy, request.ip must be the client's for rate limits and the audit log.
+    trustProxy: deps.config.publicUrl.startsWith('https:'),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  app.decorateRequest('principal', null);
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => {
+      const err = new AppError('rate_limited', 429, `Too many attempts: try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`);
+      return Object.assign(err, { statusCode: 429 });
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Ferry',
+        version: '1',
+        description: 'Cloud-to-cloud backup. Browsers authenticate with the session cookie and send x-csrf-token on changes; API clients send Authorization: Bearer <personal access token>.',
+      },
+      servers: [{ url: deps.config.publicUrl }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'ferry_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  healthRoutes(app, s);
+  await app.register(
+    async (api: App) => {
+      publicAuthRoutes(api, s);
+      providerRoutes(api, s);
+      await api.register(async (signedIn: App) => {
+        signedIn.addHook('onRequest', requireUser(s.accounts));
+        signedIn.addHook('onRoute', (route) => {
+          route.schema = { ...route.schema, security: [{ session: [] }, { token: [] }] };
+        });
+        authRoutes(signedIn, s);
+        cloudRoutes(signedIn, s);
+        taskRoutes(signedIn, s);
+        runRoutes(signedIn, s);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,60 @@
+// The one error handler: every failure leaves as { error: { code, message } } with its status.
+// Anything unexpected is a 500 that says nothing of the internals; the log has the details.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../core/errors.ts';
+
+function send(code: ErrorCode, status: number, message: string) {
+  return { status, body: new AppError(code, status, message).render() };
+}
+
+function classify(err: FastifyError & { code?: string }): { status: number; body: ReturnType<AppError['render']> } | undefined {
+  if (err instanceof AppError) return { status: err.status, body: err.render() };
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = err.validationContext ?? 'request';
+    const detail = err.validation
+      .map((v) => {
+        const field = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+        const params = v.params as { issue?: { code?: string; keys?: string[] } };
+        if (params.issue?.code === 'unrecognized_keys') return `${where}${field ? `.${field}` : ''}: unknown field(s) ${params.issue.keys?.join(', ')}`;
+        return `${where}${field ? `.${field}` : ''}: ${v.message}`;
+      })
+      .join('; ');
+    return send('invalid_request', 400, detail || `Invalid ${where}.`);
+  }
+  if (isResponseSerializationError(err)) return undefined;
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return send('malformed_json', 400, `The body is not valid JSON: ${err.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return send('payload_too_large', 413, 'The body is too large.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return send('unsupported_media_type', 415, 'Send JSON with Content-Type: application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return send('invalid_request', 400, 'Content-Length does not match the body.');
+  }
+  // JSON.parse failures surface as SyntaxError with a 400 status.
+  if (err instanceof SyntaxError && err.statusCode === 400) return send('malformed_json', 400, `The body is not valid JSON: ${err.message}`);
+  // PostgreSQL data exceptions (class 22: a value out of range, a malformed timestamp in a cursor…)
+  // come from input that passed validation but is still unusable.
+  if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) return send('invalid_request', 400, 'A value in the request is out of range or malformed.');
+  if (err.statusCode === 429) return send('rate_limited', 429, err.message);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send('invalid_request', err.statusCode, err.message);
+  return undefined;
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const known = classify(err);
+    if (known) {
+      if (known.status >= 500) request.log.warn({ err }, 'request failed');
+      return reply.status(known.status).send(known.body);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(new AppError('internal', 500, `Internal error (request ${request.id}); it has been logged.`).render());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(new AppError('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`).render()),
+  );
+}

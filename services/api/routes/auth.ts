@@ -1,0 +1,115 @@
+// Accounts: signup, login, logout, the current user, personal access tokens.
+import { z } from 'zod';
+import { audit } from '../../core/audit.ts';
+import { transaction } from '../../core/db.ts';
+import { SESSION_COOKIE, userOf } from '../auth.ts';
+import type { App, Services } from '../app.ts';
+import { credentials, errorsFor, idParams, me, newToken, page, session, tokenInfo } from '../schemas.ts';
+
+export function publicAuthRoutes(app: App, s: Services): void {
+  const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
+  const setSession = (reply: { setCookie: Function }, token: string, maxAge: number) =>
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/', maxAge });
+
+  app.post(
+    '/auth/signup',
+    {
+      config: limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account and sign in',
+        body: credentials,
+        response: { 201: session, ...errorsFor(400, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { user, session: sess } = await s.accounts.signup(request.body.email, request.body.password);
+      await audit(s.db, { userId: user.id, action: 'user.signup', targetId: user.id, ip: request.ip });
+      setSession(reply, sess.token, sess.maxAgeSeconds);
+      return reply.status(201).send({ user, csrfToken: sess.csrfToken });
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password',
+        body: credentials.extend({ password: z.string().min(1).max(256) }),
+        response: { 200: session, ...errorsFor(400, 401, 429) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        const { user, session: sess } = await s.accounts.login(request.body.email, request.body.password);
+        await audit(s.db, { userId: user.id, action: 'user.login', targetId: user.id, ip: request.ip });
+        setSession(reply, sess.token, sess.maxAgeSeconds);
+        return { user, csrfToken: sess.csrfToken };
+      } catch (err) {
+        await audit(s.db, { userId: null, action: 'user.login_failed', ip: request.ip, details: { email: request.body.email } });
+        throw err;
+      }
+    },
+  );
+}
+
+export function authRoutes(app: App, s: Services): void {
+  app.post(
+    '/auth/logout',
+    { schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), ...errorsFor(401, 403) } } },
+    async (request, reply) => {
+      if (request.principal?.sessionDigest) await s.accounts.logout(request.principal.sessionDigest);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/me',
+    { schema: { tags: ['auth'], summary: 'The signed-in user and this month’s traffic', response: { 200: me, ...errorsFor(401) } } },
+    async (request) => {
+      const user = userOf(request);
+      return { ...user, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken };
+    },
+  );
+
+  app.post(
+    '/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a personal access token (shown once)',
+        body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+        response: { 201: newToken, ...errorsFor(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const token = await transaction(s.db, async (client) => {
+        const t = await s.accounts.createToken(user.id, request.body.name, client);
+        await audit(client, { userId: user.id, action: 'token.create', targetId: t.id, ip: request.ip });
+        return t;
+      });
+      return reply.status(201).send(token);
+    },
+  );
+
+  app.get(
+    '/tokens',
+    { schema: { tags: ['auth'], summary: 'List personal access tokens', response: { 200: page(tokenInfo), ...errorsFor(401) } } },
+    async (request) => ({ items: await s.accounts.listTokens(userOf(request).id), nextCursor: null }),
+  );
+
+  app.delete(
+    '/tokens/:id',
+    { schema: { tags: ['auth'], summary: 'Revoke a personal access token', params: idParams, response: { 204: z.null(), ...errorsFor(400, 401, 403, 404) } } },
+    async (request, reply) => {
+      const user = userOf(request);
+      await s.accounts.deleteToken(user.id, request.params.id);
+      await audit(s.db, { userId: user.id, action: 'token.delete', targetId: request.params.id, ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+}

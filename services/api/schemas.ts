@@ -1,0 +1,167 @@
+// Response shapes of the REST API (DESIGN §5). Request shapes of tasks live in core/task-spec.ts.
+import { z } from 'zod';
+import { providerKinds } from '../../connectors/index.ts';
+import { ITEM_STATUSES, RUN_STATUSES } from '../core/runs.ts';
+
+/** A moment: a Date inside the service, an ISO 8601 string on the wire. */
+export const timestamp = z.codec(z.iso.datetime({ offset: true }), z.date(), {
+  decode: (s) => new Date(s),
+  encode: (d) => d.toISOString(),
+});
+
+export const errorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .meta({ id: 'Error' });
+
+export const idParams = z.strictObject({ id: z.uuid() });
+
+export const cursorQuery = z.strictObject({
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const email = z.email().max(254);
+export const credentials = z.strictObject({
+  email,
+  password: z.string().min(10, 'at least 10 characters').max(256),
+});
+
+export const user = z.object({ id: z.uuid(), email: z.string(), plan: z.string() }).meta({ id: 'User' });
+
+export const session = z.object({ user, csrfToken: z.string() });
+
+export const me = user
+  .extend({
+    usage: z.object({
+      periodStart: z.string(),
+      periodEnd: z.string(),
+      usedBytes: z.number().int(),
+      limitBytes: z.number().int(),
+    }),
+    csrfToken: z.string().optional().describe('For cookie sessions: the token to send in x-csrf-token'),
+  })
+  .meta({ id: 'Me' });
+
+export const tokenInfo = z.object({ id: z.uuid(), name: z.string(), createdAt: timestamp, lastUsedAt: timestamp.nullable() }).meta({ id: 'Token' });
+export const newToken = z.object({ id: z.uuid(), name: z.string(), createdAt: timestamp, token: z.string().describe('Shown once') });
+
+export const provider = z
+  .object({
+    kind: z.enum(providerKinds),
+    title: z.string(),
+    auth: z.enum(['oauth', 'credentials']),
+    source: z.boolean(),
+    destination: z.boolean(),
+    options: z.record(z.string(), z.unknown()).describe('JSON Schema of the options to create such a cloud; writeOnly fields are secrets'),
+    available: z.boolean(),
+    unavailableReason: z.string().nullable(),
+  })
+  .meta({ id: 'Provider' });
+
+export const cloudName = z.string().trim().min(1).max(200);
+
+export const cloud = z
+  .object({
+    id: z.uuid(),
+    kind: z.string(),
+    name: z.string(),
+    options: z.record(z.string(), z.unknown()).describe('Options without secrets'),
+    status: z.enum(['ok', 'needs_reauth', 'error']),
+    lastError: z.string().nullable(),
+    checkedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Cloud' });
+
+export const createCloud = z.strictObject({
+  kind: z.enum(providerKinds),
+  name: cloudName,
+  options: z.record(z.string(), z.unknown()).optional().describe("The provider's options, as GET /providers describes them"),
+});
+
+export const updateCloud = z.strictObject({
+  name: cloudName.optional(),
+  options: z.record(z.string(), z.unknown()).optional().describe('Changed options; secrets left out keep their value'),
+});
+
+export const checkResult = z.object({ ok: z.boolean(), error: z.string().nullable(), cloud });
+
+export const entry = z.object({
+  name: z.string(),
+  path: z.string(),
+  type: z.enum(['folder', 'file']),
+  size: z.number().int().optional(),
+  modifiedAt: z.string().optional(),
+});
+
+export const entriesQuery = z.strictObject({
+  path: z.string().max(1024).optional(),
+  cursor: z.string().max(2048).optional(),
+});
+
+// Responses are encoded, and the request schemas' transforms run one way only: the task as
+// returned is described by plain shapes.
+export const task = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    source: z.object({ cloudId: z.uuid(), path: z.string().optional(), pickerSessionId: z.string().optional() }),
+    destination: z.object({ cloudId: z.uuid(), path: z.string() }),
+    schedule: z
+      .object({
+        frequency: z.enum(['daily', 'weekly', 'monthly']),
+        time: z.string(),
+        timezone: z.string(),
+        weekday: z.number().int().optional(),
+        monthday: z.number().int().optional(),
+      })
+      .nullable(),
+    filter: z.record(z.string(), z.unknown()),
+    options: z.record(z.string(), z.unknown()),
+    notify: z.record(z.string(), z.unknown()),
+    nextRunAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Task' });
+
+const counts = z.object({ items: z.number().int(), bytes: z.number().int() });
+export const run = z
+  .object({
+    id: z.uuid(),
+    taskId: z.uuid(),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.enum(['manual', 'schedule']),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    totals: counts,
+    done: counts,
+    skipped: counts,
+    failed: z.object({ items: z.number().int() }),
+    bytesPerSecond: z.number(),
+    etaSeconds: z.number().int().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Run' });
+
+export const runItem = z
+  .object({
+    id: z.string(),
+    path: z.string(),
+    size: z.number().int().nullable(),
+    status: z.enum(ITEM_STATUSES),
+    attempts: z.number().int(),
+    destPath: z.string().nullable(),
+    error: z.string().nullable(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'RunItem' });
+
+export const itemsQuery = cursorQuery.extend({ status: z.enum(ITEM_STATUSES).optional() });
+
+/** Error responses a route may give, for the OpenAPI document. */
+export const errorsFor = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, errorBody]));

