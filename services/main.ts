@@ -11,11 +11,9 @@ import { KeyError, type Keyring } from './core/crypto.ts';
 import { createPool, migrate, MigrationError, type Db } from './core/db.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './core/embedded-postgres.ts';
 import { createLogger } from './core/logger.ts';
-import { ensureQueues } from './core/queues.ts';
+import { BOSS_SCHEMA, ensureQueues } from './core/queues.ts';
 import { loadKeyring } from './core/secret-key.ts';
 import { buildWorker } from './worker/worker.ts';
-
-export const BOSS_SCHEMA = 'pgboss';
 
 /** The embedded cluster's database for Ferry, created on first start. */
 async function embeddedDatabase(config: Readonly<Config>, log: Logger): Promise<{ server: EmbeddedPostgres; url: string }> {

@@ -2,6 +2,9 @@
 // exhausted its retries stays visible instead of vanishing.
 import type { PgBoss } from 'pg-boss';
 
+/** pg-boss keeps its tables in a schema of its own. */
+export const BOSS_SCHEMA = 'pgboss';
+
 export const QUEUES = {
   /** Plans a run: lists the source, writes the run's items, enqueues their copies. */
   runPlan: 'run-plan',

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { signup, startTestApp, type TestApp } from '../support/app.ts';
+
+let t: TestApp;
+before(async () => (t = await startTestApp()));
+after(() => t.close());
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => t.app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+describe('signup and login', () => {
+  test('signup sets an HttpOnly, SameSite=Lax session cookie and returns the user and a CSRF token', async () => {
+    const res = await post('/api/v1/auth/signup', { email: 'Ada@Example.com', password: 'a long enough password' });
+    assert.equal(res.statusCode, 201);
+    const body = res.json();
+    assert.equal(body.user.email, 'Ada@Example.com');
+    assert.equal(body.user.plan, 'free');
+    assert.ok(body.csrfToken.length >= 32);
+    const cookie = res.cookies.find((c) => c.name === 'ferry_session')!;
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Lax');
+    assert.equal(cookie.secure, undefined, 'not Secure on a plain-http public URL');
+    const { rows } = await t.db.query('SELECT password_hash FROM users WHERE id = $1', [body.user.id]);
+    assert.match(rows[0].password_hash, /^scrypt\$32768\$8\$1\$/);
+    assert.ok(!rows[0].password_hash.includes('a long enough password'));
+    const sessions = await t.db.query('SELECT id_digest FROM sessions WHERE user_id = $1', [body.user.id]);
+    assert.notEqual(sessions.rows[0].id_digest, cookie.value, 'only a digest of the cookie is stored');
+  });
+
+  test('the same email in another case is taken', async () => {
+    const res = await post('/api/v1/auth/signup', { email: 'ada@example.COM', password: 'another password!' });
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.json().error.code, 'email_taken');
+  });
+
+  test('a short password is refused with the rule', async () => {
+    const res = await post('/api/v1/auth/signup', { email: 'short@example.com', password: 'short' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json().error.message, /password.*10 characters/);
+  });
+
+  test('login with the right password, in any email case; wrong password and unknown email alike are 401', async () => {
+    const ok = await post('/api/v1/auth/login', { email: 'ada@example.com', password: 'a long enough password' });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.json().user.email, 'Ada@Example.com');
+    const wrong = await post('/api/v1/auth/login', { email: 'ada@example.com', password: 'not the password' });
+    const unknown = await post('/api/v1/auth/login', { email: 'nobody@example.com', password: 'whatever it is' });
+    for (const res of [wrong, unknown]) {
+      assert.equal(res.statusCode, 401);
+      assert.deepEqual(res.json(), { error: { code: 'invalid_credentials', message: 'Wrong email or password.' } });
+      assert.equal(res.cookies.length, 0);
+    }
+    const { rows } = await t.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_failed'");
+    assert.equal(rows[0].n, 2);
+  });
+});
+
+describe('sessions, CSRF and tokens', () => {
+  test('/me needs a session or a token', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/me' });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().error.code, 'unauthorized');
+  });
+
+  test('/me shows the plan, this month and the traffic limit', async () => {
+    const a = await signup(t);
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
+    assert.equal(res.statusCode, 200);
+    const me = res.json();
+    assert.equal(me.id, a.id);
+    assert.equal(me.usage.usedBytes, 0);
+    assert.equal(me.usage.limitBytes, 5 * 1024 ** 3);
+    const now = new Date();
+    assert.equal(me.usage.periodStart, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString());
+    assert.equal(me.csrfToken, a.headers['x-csrf-token']);
+  });
+
+  test('a cookie-authenticated change without the CSRF token is refused and changes nothing', async () => {
+    const a = await signup(t);
+    const missing = await post('/api/v1/tokens', { name: 'x' }, { cookie: a.headers.cookie });
+    const wrong = await post('/api/v1/tokens', { name: 'x' }, { cookie: a.headers.cookie, 'x-csrf-token': 'nope' });
+    for (const res of [missing, wrong]) {
+      assert.equal(res.statusCode, 403);
+      assert.equal(res.json().error.code, 'csrf_failed');
+    }
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: a.headers });
+    assert.deepEqual(list.json().items.map((x: { name: string }) => x.name), ['tests']);
+  });
+
+  test('a bearer token needs no CSRF token; revoking it locks it out', async () => {
+    const a = await signup(t);
+    const created = await post('/api/v1/tokens', { name: 'backup script' }, a.bearer);
+    assert.equal(created.statusCode, 201);
+    const { id, token } = created.json();
+    assert.match(token, /^fy_/);
+    const stored = await t.db.query('SELECT token_digest FROM api_tokens WHERE id = $1', [id]);
+    assert.notEqual(stored.rows[0].token_digest, token);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(me.statusCode, 200);
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: a.bearer });
+    assert.equal(list.json().items.length, 2);
+    assert.ok(!JSON.stringify(list.json()).includes(token), 'a token is shown once only');
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers: a.bearer });
+    assert.equal(del.statusCode, 204);
+    const after = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(after.statusCode, 401);
+  });
+
+  test('logout ends the session', async () => {
+    const a = await signup(t);
+    const out = await post('/api/v1/auth/logout', undefined, a.headers);
+    assert.equal(out.statusCode, 204);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
+    assert.equal(me.statusCode, 401);
+  });
+});
+
+test('cookies are Secure when users reach Ferry over https', async () => {
+  const s = await startTestApp({ FERRY_PUBLIC_URL: 'https://ferry.example.org' });
+  try {
+    const res = await s.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email: 's@example.com', password: 'a long enough password' } });
+    assert.equal(res.cookies.find((c) => c.name === 'ferry_session')!.secure, true);
+  } finally {
+    await s.close();
+  }
+});
+
+test('login and signup are rate limited per address', async () => {
+  const s = await startTestApp({ FERRY_AUTH_RATE_LIMIT: '3' });
+  try {
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await s.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'x@example.com', password: 'guess number ' + i } });
+      codes.push(res.statusCode);
+      if (res.statusCode === 429) {
+        assert.equal(res.json().error.code, 'rate_limited');
+        assert.match(res.json().error.message, /try again in \d+ seconds/);
+      }
+    }
+    assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+  } finally {
+    await s.close();
+  }
+});

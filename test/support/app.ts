@@ -1,0 +1,75 @@
+// A Ferry API on its own database, driven through app.inject, plus helpers to act as a user.
+import crypto from 'node:crypto';
+import { PgBoss } from 'pg-boss';
+import { buildApp, type App } from '../../services/api/app.ts';
+import { loadConfig, type Config } from '../../services/core/config.ts';
+import { createKeyring, type Keyring } from '../../services/core/crypto.ts';
+import { createPool, type Db } from '../../services/core/db.ts';
+import { BOSS_SCHEMA } from '../../services/core/queues.ts';
+import { createTestDatabase } from './db.ts';
+
+export interface TestApp {
+  app: App;
+  db: Db;
+  boss: PgBoss;
+  config: Readonly<Config>;
+  keyring: Keyring;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ FERRY_DATA_DIR: '/nonexistent', FERRY_AUTH_RATE_LIMIT: '1000', ...env });
+  const db = createPool(database.url, 4);
+  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 2 });
+  await boss.start();
+  const keyring = createKeyring([crypto.randomBytes(32)]);
+  const app = await buildApp({ config, db, boss, keyring, logger: false });
+  await app.ready();
+  return {
+    app,
+    db,
+    boss,
+    config,
+    keyring,
+    async close() {
+      await app.close();
+      await boss.stop({ graceful: false });
+      await db.end();
+      await database.drop();
+    },
+  };
+}
+
+export interface Actor {
+  id: string;
+  email: string;
+  /** Headers for a cookie session, with the CSRF token. */
+  headers: Record<string, string>;
+  /** Headers for a personal access token. */
+  bearer: Record<string, string>;
+}
+
+let counter = 0;
+export async function signup(t: TestApp, email = `user${++counter}-${crypto.randomBytes(3).toString('hex')}@example.com`): Promise<Actor> {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'correct horse battery' } });
+  if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
+  const body = res.json();
+  const cookie = res.cookies.find((c) => c.name === 'ferry_session')!;
+  const headers = { cookie: `ferry_session=${cookie.value}`, 'x-csrf-token': body.csrfToken };
+  const tok = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { name: 'tests' } });
+  return { id: body.user.id, email, headers, bearer: { authorization: `Bearer ${tok.json().token}` } };
+}
+
+/** A snapshot of every row of Ferry's tables, to prove that a refused request changed nothing. */
+export async function snapshot(db: Db): Promise<string> {
+  const tables = ['users', 'sessions', 'api_tokens', 'usage', 'clouds', 'tasks', 'runs', 'run_items', 'manifest', 'mail_outbox'];
+  const parts: string[] = [];
+  for (const t of tables) {
+    const { rows } = await db.query(`SELECT to_jsonb(x) AS r FROM ${t} x ORDER BY 1`);
+    parts.push(`${t}:${JSON.stringify(rows.map((r) => r.r).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)))}`);
+  }
+  const jobs = await db.query(`SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job`);
+  parts.push(`jobs:${jobs.rows[0].n}`);
+  return parts.join('\n');
+}

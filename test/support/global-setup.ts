@@ -1,0 +1,47 @@
+// Runs once before all test files: one PostgreSQL server for the whole suite (embedded, or the one
+// DATABASE_URL names) and a template database with Ferry's migrations and pg-boss's schema, from
+// which every test file clones its own database (test/support/db.ts).
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { createPool, migrate } from '../../services/core/db.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../services/core/embedded-postgres.ts';
+import { BOSS_SCHEMA, ensureQueues } from '../../services/core/queues.ts';
+import { TEMPLATE_DB, urlFor } from './db.ts';
+
+let server: EmbeddedPostgres | undefined;
+let tmp: string | undefined;
+
+export async function globalSetup(): Promise<void> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-test-pg-'));
+    await fs.chmod(tmp, 0o755); // the server may run as the postgres user
+    server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+    adminUrl = server.url;
+  }
+  process.env.FERRY_TEST_PG_URL = adminUrl;
+  delete process.env.DATABASE_URL;
+
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  await admin.end();
+
+  const url = urlFor(adminUrl, TEMPLATE_DB);
+  const db = createPool(url, 2);
+  await migrate(db);
+  await db.end();
+  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, supervise: false, schedule: false });
+  await boss.start();
+  await ensureQueues(boss);
+  await boss.stop({ graceful: false });
+}
+
+export async function globalTeardown(): Promise<void> {
+  await server?.stop();
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+}
