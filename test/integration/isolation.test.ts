@@ -1,0 +1,77 @@
+// Every route under /api/v1 that takes an id: another user gets 404 and nothing of the owner changes.
+// The routes come from the app itself, so a new route is covered (or fails here) automatically.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+
+let t: TestApp;
+let root: string;
+let a: Actor;
+let b: Actor;
+const ids: Record<string, string> = {};
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-iso-')));
+  await fs.mkdir(path.join(root, 'src'));
+  await fs.mkdir(path.join(root, 'dst'));
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
+  a = await signup(t);
+  b = await signup(t);
+  const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  ids.tokens = (await post('/tokens', { name: 'A token' })).json().id;
+  ids.clouds = (await post('/clouds', { kind: 'local', name: 'A src', options: { root: path.join(root, 'src') } })).json().id;
+  const dst = (await post('/clouds', { kind: 'local', name: 'A dst', options: { root: path.join(root, 'dst') } })).json().id;
+  ids.tasks = (await post('/tasks', { name: 'A task', source: { cloudId: ids.clouds }, destination: { cloudId: dst, path: 'x' } })).json().id;
+  ids.runs = (await post(`/tasks/${ids.tasks}/runs`)).json().run.id;
+  // B owns resources too, so B's lists are not trivially empty.
+  await t.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.bearer, payload: { kind: 'local', name: 'B src', options: { root: path.join(root, 'src') } } });
+});
+after(async () => {
+  await t.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+/** A body that would be valid for the owner, so that only ownership can refuse it. */
+function bodyFor(method: string, url: string): object | undefined {
+  if (method === 'PATCH' && url.startsWith('/api/v1/clouds/')) return { name: 'taken over' };
+  if (method === 'PATCH' && url.startsWith('/api/v1/tasks/')) return { name: 'taken over' };
+  return undefined;
+}
+
+test('another user gets 404 on every route that takes an id, and nothing of the owner changes', async () => {
+  const routes = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && r.url.includes(':id'));
+  assert.ok(routes.length >= 14, `found ${routes.length} routes with ids`);
+  const before = await snapshot(t.db);
+  for (const route of routes) {
+    const resource = route.url.split('/')[3];
+    const id = ids[resource];
+    assert.ok(id, `no resource of A for ${route.method} ${route.url}: add one to this test`);
+    const url = route.url.replace(':id', id);
+    for (const headers of [b.bearer, b.headers]) {
+      const res = await t.app.inject({ method: route.method as 'GET', url, headers, payload: bodyFor(route.method, route.url) });
+      assert.equal(res.statusCode, 404, `${route.method} ${url} as B: ${res.body}`);
+      assert.equal(res.json().error.code, 'not_found');
+      assert.ok(!res.body.includes('A task') && !res.body.includes('A src'), 'no data of A in the answer');
+    }
+  }
+  assert.equal(await snapshot(t.db), before);
+  // And A still sees everything of its own.
+  for (const [resource, id] of Object.entries(ids)) {
+    if (resource === 'tokens') continue;
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/${resource}/${id}`, headers: a.bearer });
+    assert.equal(res.statusCode, 200, resource);
+  }
+});
+
+test('lists show only the caller’s own resources', async () => {
+  for (const url of ['/api/v1/clouds', '/api/v1/tasks', '/api/v1/tokens']) {
+    const res = await t.app.inject({ method: 'GET', url, headers: b.bearer });
+    assert.equal(res.statusCode, 200);
+    assert.ok(!res.body.includes(ids.clouds) && !res.body.includes(ids.tasks) && !res.body.includes(ids.tokens), url);
+  }
+  const runs = await t.app.inject({ method: 'GET', url: `/api/v1/tasks/${ids.tasks}/runs`, headers: b.bearer });
+  assert.equal(runs.statusCode, 404);
+});

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
+import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+
+let t: TestApp;
+let root: string;
+let a: Actor;
+let src: string;
+let dst: string;
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-tasks-')));
+  await fs.mkdir(path.join(root, 'photos'));
+  await fs.mkdir(path.join(root, 'backup'));
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
+  a = await signup(t);
+  src = (await req('POST', '/clouds', { kind: 'local', name: 'Photos', options: { root: path.join(root, 'photos') } })).json().id;
+  dst = (await req('POST', '/clouds', { kind: 'local', name: 'Backup', options: { root: path.join(root, 'backup') } })).json().id;
+});
+after(async () => {
+  await t.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+function req(method: string, url: string, payload?: unknown, headers = a.headers) {
+  return t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers });
+}
+
+const minimal = () => ({ name: 'Family photos → NAS', source: { cloudId: src }, destination: { cloudId: dst, path: '/photos/' } });
+
+describe('tasks', () => {
+  test('create fills defaults and normalises paths', async () => {
+    const res = await req('POST', '/tasks', minimal());
+    assert.equal(res.statusCode, 201);
+    const task = res.json();
+    assert.equal(task.destination.path, 'photos');
+    assert.deepEqual(task.options, { conflict: 'skip', verify: true });
+    assert.deepEqual(task.notify, { on: 'failure' });
+    assert.equal(task.schedule, null);
+    assert.equal(task.nextRunAt, null);
+    assert.deepEqual((await req('GET', `/tasks/${task.id}`)).json(), task);
+  });
+
+  test('a schedule gets its next run in the task’s time zone', async () => {
+    const res = await req('POST', '/tasks', {
+      ...minimal(),
+      schedule: { frequency: 'weekly', time: '03:30', timezone: 'Europe/Berlin', weekday: 0 },
+      filter: { include: ['**/*.jpg'], mediaTypes: ['photo', 'video'], minSize: 1, after: '2020-01-01' },
+      options: { conflict: 'rename', verify: true, layout: '{yyyy}/{mm}/{name}' },
+      notify: { on: 'always', email: 'family@example.com' },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const next = new Date(res.json().nextRunAt);
+    assert.ok(next.getTime() > Date.now());
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'long', hour: '2-digit', minute: '2-digit' }).format(next);
+    assert.equal(local, 'Sunday 03:30');
+    const { rows } = await t.db.query('SELECT next_run_at FROM tasks WHERE id = $1', [res.json().id]);
+    assert.equal(rows[0].next_run_at.toISOString(), next.toISOString());
+  });
+
+  test('patch replaces what it names; null removes the schedule', async () => {
+    const created = (await req('POST', '/tasks', { ...minimal(), schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC' } })).json();
+    const renamed = await req('PATCH', `/tasks/${created.id}`, { name: 'Renamed' });
+    assert.equal(renamed.json().name, 'Renamed');
+    assert.equal(renamed.json().nextRunAt, created.nextRunAt);
+    const unscheduled = await req('PATCH', `/tasks/${created.id}`, { schedule: null });
+    assert.equal(unscheduled.statusCode, 200);
+    assert.equal(unscheduled.json().schedule, null);
+    assert.equal(unscheduled.json().nextRunAt, null);
+  });
+
+  test('source and destination must be the user’s clouds and must not overlap', async () => {
+    const before = await snapshot(t.db);
+    const other = await signup(t);
+    const foreign = (await req('POST', '/clouds', { kind: 'local', name: 'Theirs', options: { root: path.join(root, 'photos') } }, other.headers)).json().id;
+    const snap = await snapshot(t.db);
+    const cases: [unknown, RegExp][] = [
+      [{ ...minimal(), source: { cloudId: foreign } }, /source.cloudId: no such cloud/],
+      [{ ...minimal(), destination: { cloudId: '00000000-0000-4000-8000-000000000000', path: 'x' } }, /destination.cloudId: no such cloud/],
+      [{ ...minimal(), destination: { cloudId: src, path: 'sub' } }, /overlap/],
+      [{ ...minimal(), source: { cloudId: src, pickerSessionId: 'abc' } }, /picker sessions/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await req('POST', '/tasks', body);
+      assert.equal(res.statusCode, 400, JSON.stringify(body));
+      assert.match(res.json().error.message, message);
+    }
+    assert.equal(await snapshot(t.db), snap);
+    assert.notEqual(before, snap);
+  });
+
+  test('lists page with a cursor', async () => {
+    const b = await signup(t);
+    const s = (await req('POST', '/clouds', { kind: 'local', name: 'S', options: { root: path.join(root, 'photos') } }, b.headers)).json().id;
+    const d = (await req('POST', '/clouds', { kind: 'local', name: 'D', options: { root: path.join(root, 'backup') } }, b.headers)).json().id;
+    for (let i = 0; i < 5; i++) {
+      await req('POST', '/tasks', { name: `T${i}`, source: { cloudId: s }, destination: { cloudId: d, path: `p${i}` } }, b.headers);
+    }
+    const names: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await req('GET', `/tasks?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, b.headers);
+      assert.equal(res.statusCode, 200);
+      names.push(...res.json().items.map((x: { name: string }) => x.name));
+      cursor = res.json().nextCursor;
+      pages++;
+    } while (cursor);
+    assert.deepEqual(names, ['T0', 'T1', 'T2', 'T3', 'T4']);
+    assert.equal(pages, 3);
+    const bad = await req('GET', '/tasks?cursor=garbage', undefined, b.headers);
+    assert.equal(bad.statusCode, 400);
+    const forged = await req('GET', `/tasks?cursor=${Buffer.from(JSON.stringify(['not a time', 'x'])).toString('base64url')}`, undefined, b.headers);
+    assert.equal(forged.statusCode, 400);
+  });
+});
+
+describe('runs', () => {
+  test('run now queues a run and its plan job together; a second is refused while it is unfinished', async () => {
+    const task = (await req('POST', '/tasks', minimal())).json();
+    const res = await req('POST', `/tasks/${task.id}/runs`);
+    assert.equal(res.statusCode, 202);
+    const run = res.json().run;
+    assert.equal(run.status, 'queued');
+    assert.equal(run.trigger, 'manual');
+    assert.equal(run.taskId, task.id);
+    const jobs = await t.db.query(`SELECT data FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND data->>'runId' = $2`, [QUEUES.runPlan, run.id]);
+    assert.equal(jobs.rowCount, 1);
+
+    const again = await req('POST', `/tasks/${task.id}/runs`);
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().error.code, 'conflict');
+
+    assert.deepEqual((await req('GET', `/runs/${run.id}`)).json(), run);
+    const list = await req('GET', `/tasks/${task.id}/runs`);
+    assert.deepEqual(list.json().items.map((r: { id: string }) => r.id), [run.id]);
+    const items = await req('GET', `/runs/${run.id}/items?status=failed`);
+    assert.deepEqual(items.json(), { items: [], nextCursor: null });
+
+    const deleting = await req('DELETE', `/tasks/${task.id}`);
+    assert.equal(deleting.statusCode, 409);
+
+    const cancelled = await req('POST', `/runs/${run.id}/cancel`);
+    assert.equal(cancelled.statusCode, 200);
+    assert.equal(cancelled.json().status, 'cancelled');
+    assert.ok(cancelled.json().finishedAt);
+    assert.equal((await req('POST', `/runs/${run.id}/cancel`)).statusCode, 409);
+
+    const next = await req('POST', `/tasks/${task.id}/runs`);
+    assert.equal(next.statusCode, 202);
+    await req('POST', `/runs/${next.json().run.id}/cancel`);
+    assert.equal((await req('DELETE', `/tasks/${task.id}`)).statusCode, 204);
+    assert.equal((await req('GET', `/runs/${run.id}`)).statusCode, 404, 'runs go with their task');
+  });
+
+  test('the events stream sends progress and ends with the run', async () => {
+    const task = (await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'sse' } })).json();
+    const run = (await req('POST', `/tasks/${task.id}/runs`)).json().run;
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get(`http://127.0.0.1:${port}/api/v1/runs/${run.id}/events`, { headers: a.bearer }, (res) => {
+          assert.equal(res.statusCode, 200);
+          assert.match(String(res.headers['content-type']), /text\/event-stream/);
+          let text = '';
+          res.on('data', (d) => {
+            text += d;
+            // Once the first event is in, end the run: the stream must follow and close.
+            if (text.includes('event: progress') && !text.includes('cancel-sent')) {
+              text += '\n<!-- cancel-sent -->\n';
+              void req('POST', `/runs/${run.id}/cancel`);
+            }
+          });
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    const events = [...body.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => [m[1], JSON.parse(m[2])]);
+    assert.equal(events[0][0], 'progress');
+    assert.equal(events[0][1].status, 'queued');
+    assert.deepEqual(events.at(-1), ['end', { status: 'cancelled' }]);
+    assert.equal(events.at(-2)![1].status, 'cancelled');
+  });
+});

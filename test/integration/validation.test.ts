@@ -1,0 +1,213 @@
+// Bad input gets a 400 (or 413/415) with a code and a message, changes nothing, and never a 500.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+
+let t: TestApp;
+let root: string;
+let a: Actor;
+let src: string;
+let dst: string;
+let taskId: string;
+let cloudId: string;
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-val-')));
+  await fs.mkdir(path.join(root, 'src'));
+  await fs.mkdir(path.join(root, 'dst'));
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
+  a = await signup(t);
+  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  src = (await post('/clouds', { kind: 'local', name: 'src', options: { root: path.join(root, 'src') } })).json().id;
+  dst = (await post('/clouds', { kind: 'local', name: 'dst', options: { root: path.join(root, 'dst') } })).json().id;
+  cloudId = src;
+  taskId = (await post('/tasks', validTask())).json().id;
+});
+after(async () => {
+  await t.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+function validTask() {
+  return {
+    name: 'Photos',
+    source: { cloudId: src, path: 'a' },
+    destination: { cloudId: dst, path: 'b' },
+    schedule: { frequency: 'monthly', time: '02:00', timezone: 'America/New_York', monthday: 31 },
+    filter: { exclude: ['**/.DS_Store'], maxSize: 1000 },
+    options: { conflict: 'overwrite', verify: true, layout: '{yyyy}/{name}' },
+    notify: { on: 'never' },
+  };
+}
+
+/** A valid body for each route that takes one; the test fails if a route is missing here. */
+function validBodies(): Record<string, object> {
+  return {
+    'POST /api/v1/auth/signup': { email: 'new@example.com', password: 'long enough password' },
+    'POST /api/v1/auth/login': { email: a.email, password: 'correct horse battery' },
+    'POST /api/v1/tokens': { name: 'ci' },
+    'POST /api/v1/clouds': { kind: 'local', name: 'n', options: { root: path.join(root, 'src') } },
+    'PATCH /api/v1/clouds/:id': { name: 'renamed' },
+    'POST /api/v1/tasks': { ...validTask(), destination: { cloudId: dst, path: 'c' } },
+    'PATCH /api/v1/tasks/:id': { name: 'renamed' },
+  };
+}
+
+const bodyRoutes = () => t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH') && validBodies()[`${r.method} ${r.url}`]);
+const urlOf = (url: string) => url.replace(':id', url.includes('/clouds/') ? cloudId : taskId);
+
+async function expectRefused(method: string, url: string, payload: string | object, status: number, code: string, headers: Record<string, string> = {}) {
+  const res = await t.app.inject({
+    method: method as 'POST',
+    url,
+    payload: payload as string,
+    headers: { ...a.bearer, 'content-type': 'application/json', ...headers },
+  });
+  assert.equal(res.statusCode, status, `${method} ${url} ${String(payload).slice(0, 80)}: ${res.body}`);
+  const body = res.json();
+  assert.equal(body.error.code, code);
+  assert.ok(body.error.message.length > 5);
+  return body.error.message as string;
+}
+
+describe('every route with a body', () => {
+  test('each POST and PATCH route is exercised here', () => {
+    const all = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH'));
+    // Routes without a body: logout, check, runs, cancel.
+    const bodiless = all.filter((r) => !validBodies()[`${r.method} ${r.url}`]).map((r) => r.url);
+    assert.deepEqual(bodiless.sort(), ['/api/v1/auth/logout', '/api/v1/clouds/:id/check', '/api/v1/runs/:id/cancel', '/api/v1/tasks/:id/runs'].sort());
+  });
+
+  test('malformed JSON, non-objects, unknown fields, wrong types and oversized bodies are refused and change nothing', async () => {
+    const before = await snapshot(t.db);
+    for (const r of bodyRoutes()) {
+      const url = urlOf(r.url);
+      const valid = validBodies()[`${r.method} ${r.url}`];
+      await expectRefused(r.method, url, '{"name": ', 400, 'malformed_json');
+      await expectRefused(r.method, url, '[1,2]', 400, 'invalid_request');
+      await expectRefused(r.method, url, '"text"', 400, 'invalid_request');
+      await expectRefused(r.method, url, 'null', 400, 'invalid_request');
+      const unknown = await expectRefused(r.method, url, { ...valid, isAdmin: true }, 400, 'invalid_request');
+      assert.match(unknown, /Unrecognized key.*isAdmin/);
+      for (const key of Object.keys(valid)) {
+        await expectRefused(r.method, url, { ...valid, [key]: 12345 }, 400, 'invalid_request');
+        await expectRefused(r.method, url, { ...valid, [key]: { nested: [1] } }, 400, 'invalid_request');
+      }
+      await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');
+      await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', { 'content-type': 'application/x-www-form-urlencoded' });
+    }
+    assert.equal(await snapshot(t.db), before);
+  });
+
+  test('fields past their size limits are refused', async () => {
+    const before = await snapshot(t.db);
+    await expectRefused('POST', '/api/v1/tasks', { ...validTask(), name: 'x'.repeat(201) }, 400, 'invalid_request');
+    await expectRefused('POST', '/api/v1/tokens', { name: 'x'.repeat(101) }, 400, 'invalid_request');
+    await expectRefused('POST', '/api/v1/auth/signup', { email: `${'x'.repeat(250)}@example.com`, password: 'long enough password' }, 400, 'invalid_request');
+    await expectRefused('POST', '/api/v1/auth/signup', { email: 'x@example.com', password: 'p'.repeat(257) }, 400, 'invalid_request');
+    await expectRefused('POST', '/api/v1/tasks', { ...validTask(), filter: { include: Array(101).fill('*.jpg') } }, 400, 'invalid_request');
+    assert.equal(await snapshot(t.db), before);
+  });
+});
+
+describe('tasks', () => {
+  const cases: [string, (t: ReturnType<typeof validTask>) => unknown, RegExp][] = [
+    ['unknown time zone', (x) => ({ ...x, schedule: { ...x.schedule, timezone: 'Mars/Olympus' } }), /timezone: .*IANA/],
+    ['raw offset as time zone', (x) => ({ ...x, schedule: { ...x.schedule, timezone: '+01:00' } }), /timezone/],
+    ['24:00', (x) => ({ ...x, schedule: { ...x.schedule, time: '24:00' } }), /time: .*HH:MM/],
+    ['9:5', (x) => ({ ...x, schedule: { ...x.schedule, time: '9:5' } }), /time/],
+    ['weekly without weekday', (x) => ({ ...x, schedule: { frequency: 'weekly', time: '01:00', timezone: 'UTC' } }), /weekday: required/],
+    ['weekday 7', (x) => ({ ...x, schedule: { frequency: 'weekly', time: '01:00', timezone: 'UTC', weekday: 7 } }), /weekday/],
+    ['monthly with weekday', (x) => ({ ...x, schedule: { ...x.schedule, weekday: 1 } }), /weekday: not allowed/],
+    ['monthday 32', (x) => ({ ...x, schedule: { ...x.schedule, monthday: 32 } }), /monthday/],
+    ['daily with monthday', (x) => ({ ...x, schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC', monthday: 3 } }), /monthday: not allowed/],
+    ['unknown frequency', (x) => ({ ...x, schedule: { ...x.schedule, frequency: 'hourly' } }), /frequency/],
+    ['min above max size', (x) => ({ ...x, filter: { minSize: 10, maxSize: 5 } }), /minSize must not exceed maxSize/],
+    ['negative size', (x) => ({ ...x, filter: { minSize: -1 } }), /minSize/],
+    ['after not before before', (x) => ({ ...x, filter: { after: '2024-01-01', before: '2023-01-01' } }), /after must be earlier/],
+    ['bad date', (x) => ({ ...x, filter: { after: 'yesterday' } }), /after/],
+    ['unknown media type', (x) => ({ ...x, filter: { mediaTypes: ['audio'] } }), /mediaTypes/],
+    ['repeated media type', (x) => ({ ...x, filter: { mediaTypes: ['photo', 'photo'] } }), /repeat/],
+    ['unknown layout token', (x) => ({ ...x, options: { layout: '{year}/{name}' } }), /unknown token \{year\}/],
+    ['layout escaping', (x) => ({ ...x, options: { layout: '../{name}' } }), /relative path/],
+    ['absolute layout', (x) => ({ ...x, options: { layout: '/{name}' } }), /relative path/],
+    ['unknown conflict policy', (x) => ({ ...x, options: { conflict: 'merge' } }), /conflict/],
+    ['destination with ..', (x) => ({ ...x, destination: { cloudId: dst, path: 'a/../../etc' } }), /destination.path/],
+    ['destination without path', (x) => ({ ...x, destination: { cloudId: dst } }), /destination.path/],
+    ['cloud id not a uuid', (x) => ({ ...x, source: { cloudId: '42' } }), /source.cloudId/],
+    ['bad notify email', (x) => ({ ...x, notify: { on: 'always', email: 'not-an-email' } }), /notify.email/],
+    ['unknown notify policy', (x) => ({ ...x, notify: { on: 'sometimes' } }), /notify.on/],
+    ['blank name', (x) => ({ ...x, name: '   ' }), /name/],
+    ['missing source', (x) => ({ ...x, source: undefined }), /source/],
+  ];
+
+  for (const [name, mutate, message] of cases) {
+    test(`refused: ${name}`, async () => {
+      const before = await snapshot(t.db);
+      const msg = await expectRefused('POST', '/api/v1/tasks', mutate(validTask()) as object, 400, 'invalid_request');
+      assert.match(msg, message);
+      const patch = mutate(validTask()) as Record<string, unknown>;
+      if (patch.name !== undefined && patch.source !== undefined) {
+        await expectRefused('PATCH', `/api/v1/tasks/${taskId}`, patch, 400, 'invalid_request');
+      }
+      assert.equal(await snapshot(t.db), before);
+    });
+  }
+
+  test('monthly on the 31st is accepted', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: a.bearer, payload: { ...validTask(), destination: { cloudId: dst, path: 'm31' } } });
+    assert.equal(res.statusCode, 201);
+  });
+});
+
+test('ids, queries and cursors that are not what they should be are 400, never 500', async () => {
+  const before = await snapshot(t.db);
+  for (const url of [
+    '/api/v1/tasks/not-a-uuid',
+    '/api/v1/runs/1',
+    `/api/v1/tasks?limit=0`,
+    `/api/v1/tasks?limit=abc`,
+    `/api/v1/tasks?unknown=1`,
+    `/api/v1/runs/00000000-0000-4000-8000-000000000000/items?status=lost`,
+    `/api/v1/tasks?cursor=${Buffer.from('[1,2]').toString('base64url')}`,
+  ]) {
+    const res = await t.app.inject({ method: 'GET', url, headers: a.bearer });
+    assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+    assert.ok(res.json().error.code);
+  }
+  assert.equal(await snapshot(t.db), before);
+});
+
+test('random values in every field never produce a 500, and a refused request changes nothing', async () => {
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const values = () => [null, true, -1, 0, 1e308, 2 ** 53 + 1, '', ' ', '\u0000', '../..', 'x'.repeat(3000), [], [null], {}, { a: 1 }, '2024-02-30', '😀', '{yyyy}', '1;DROP TABLE users'];
+  const mutate = (v: unknown, depth: number): unknown => {
+    if (depth > 3 || rand() < 0.3) return values()[Math.floor(rand() * values().length)];
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = { ...(v as Record<string, unknown>) };
+      const keys = Object.keys(o);
+      const k = keys[Math.floor(rand() * keys.length)];
+      if (k !== undefined) o[k] = mutate(o[k], depth + 1);
+      return o;
+    }
+    return values()[Math.floor(rand() * values().length)];
+  };
+  for (let i = 0; i < 300; i++) {
+    for (const r of bodyRoutes()) {
+      if (r.url.includes('/auth/')) continue; // fuzzing these would trip the rate limit and create users
+      const valid = validBodies()[`${r.method} ${r.url}`];
+      const body = mutate(valid, 0);
+      const before = await snapshot(t.db);
+      const res = await t.app.inject({ method: r.method as 'POST', url: urlOf(r.url), headers: a.bearer, payload: body as object });
+      assert.ok(res.statusCode < 500, `${r.method} ${r.url} ${JSON.stringify(body).slice(0, 300)} → ${res.statusCode} ${res.body}`);
+      if (res.statusCode >= 400) {
+        assert.ok(res.json().error.code);
+        assert.equal(await snapshot(t.db), before);
+      }
+    }
+  }
+});
