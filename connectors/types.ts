@@ -1,6 +1,7 @@
 // The connector contract (DESIGN §6). A connector is one folder exporting one definition; the
 // registry in index.ts is the only list of them. Services branch on what a definition declares,
 // never on its kind.
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 
 export type ProviderKind = 'google-photos' | 'google-takeout' | 'google-drive' | 's3' | 'dropbox' | 'onedrive' | 'local';
@@ -31,8 +32,92 @@ export interface EntryPage {
   nextCursor?: string;
 }
 
+export type HashKind = 'md5' | 'sha256' | 's3etag' | 'dropbox' | 'quickxor';
+export type MediaType = 'photo' | 'video' | 'other';
+
+/** One file a source offers. */
+export interface SourceItem {
+  /** Stable id within the cloud; the same file keeps it from run to run. */
+  id: string;
+  /** Path relative to the folder that was listed, '/'-separated. */
+  path: string;
+  /** Bytes, when the provider tells. */
+  size?: number;
+  /** ISO 8601. */
+  modifiedAt?: string;
+  mediaType: MediaType;
+  /** Changes whenever the content may have changed (ETag, size and mtime…): incremental runs compare it. */
+  version: string;
+  /** Hashes the provider already knows, so content can be checked without another download. */
+  hashes?: Partial<Record<HashKind, string>>;
+}
+
+export interface Source {
+  /**
+   * Every file under `folder` ('' = the cloud's root), recursively, as a stream. Throws
+   * CloudError('not_found') if the folder does not exist.
+   */
+  list(folder: string, signal?: AbortSignal): AsyncIterable<SourceItem>;
+  /** The item's bytes from `offset` (needs features.rangeReads when offset > 0). */
+  open(item: Pick<SourceItem, 'id' | 'size'>, opts?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
+}
+
+/** What a destination stored, as it reported it. */
+export interface Stored {
+  size: number;
+  /** The destination's own hash of what it stored, already checked against the bytes sent. */
+  hash?: { kind: HashKind; value: string };
+}
+
+/** Upload-session state of a resumable destination, kept in the database between attempts. */
+export interface Checkpoint {
+  /** What the last attempt saved, or null. */
+  state: unknown;
+  /** Saves progress; called after every chunk the destination acknowledged. */
+  save(state: unknown): Promise<void>;
+}
+
+export interface PutOptions {
+  /** Exact size when known; a stream that yields another size fails the upload. */
+  size?: number;
+  modifiedAt?: string;
+  signal?: AbortSignal;
+  /** Resumable destinations read and save their session here. */
+  checkpoint?: Checkpoint;
+  /** Reports the bytes the destination has acknowledged so far. */
+  onProgress?(bytes: number): void;
+}
+
+export interface Destination {
+  /**
+   * Writes the bytes `open(offset)` yields to `path` (relative to the cloud's root; folders are
+   * created as needed), replacing what is there, and checks them against the destination's own
+   * hash while streaming. A resumable destination calls open() at the offset it resumes from.
+   * Throws CloudError('corrupt') when the destination's hash differs from the bytes sent.
+   */
+  put(path: string, open: (offset: number) => Promise<Readable>, opts: PutOptions): Promise<Stored>;
+  /** Size of the file at `path`, or null when there is none. */
+  stat(path: string, signal?: AbortSignal): Promise<{ size: number } | null>;
+  /** A hash of the stored file (md5 where the destination has it without reading; otherwise computed). Null: cannot tell. */
+  hashOf?(path: string, kind: 'md5', signal?: AbortSignal): Promise<string | null>;
+  /** Discards an unfinished upload session left by put() (resumable destinations). */
+  abandon?(state: unknown): Promise<void>;
+}
+
+export interface Features {
+  /** put() checkpoints its session and resumes from it. */
+  resumable: boolean;
+  /** open() honours an offset. */
+  rangeReads: boolean;
+  /** The hash the destination checks uploads against. */
+  nativeHash: HashKind | null;
+}
+
 /** An opened connection to one cloud. */
 export interface CloudHandle {
+  features: Features;
+  source?: Source;
+  destination?: Destination;
   /**
    * Proves the cloud is reachable with these credentials and usable (listable; writable where the
    * connector is a destination). Throws CloudError with a message a user can act on.
@@ -66,7 +151,11 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
   open?(cloud: CloudConfig<O>, env: ConnectorEnv): CloudHandle;
 }
 
-export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed';
+/**
+ * invalid_options, not_found, unauthorized: retrying will not help. unreachable, failed: it may.
+ * corrupt: the destination's hash did not match the bytes sent.
+ */
+export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed' | 'corrupt';
 
 /** The one error type connectors throw for conditions a user should see. */
 export class CloudError extends Error {

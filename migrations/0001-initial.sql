@@ -103,7 +103,9 @@ CREATE TABLE runs (
   skipped_items  integer NOT NULL DEFAULT 0,
   skipped_bytes  bigint NOT NULL DEFAULT 0,
   failed_items   integer NOT NULL DEFAULT 0,
-  error          text
+  error          text,
+  -- Set when an item did not fit in the user's traffic quota: the rest waits for the next run.
+  quota_hit_at   timestamptz
 );
 CREATE INDEX runs_task_idx ON runs (task_id, created_at DESC);
 CREATE INDEX runs_user_idx ON runs (user_id, created_at DESC);
@@ -117,12 +119,24 @@ CREATE TABLE run_items (
   path        text NOT NULL,
   size        bigint,
   modified_at timestamptz,
+  media_type  text NOT NULL DEFAULT 'other',
+  version     text NOT NULL DEFAULT '',
+  hashes      jsonb NOT NULL DEFAULT '{}',
   status      text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'copying', 'done', 'skipped', 'failed')),
   attempts    integer NOT NULL DEFAULT 0,
   dest_path   text,
+  -- May overwrite whatever is at dest_path: it is this task's own earlier copy of the item.
+  replaces_own boolean NOT NULL DEFAULT false,
   error       text,
   -- Upload-session state of a resumable upload in progress (connector-specific).
   upload_state jsonb,
+  -- A worker copying the item holds it until then, and extends the lease while it works.
+  lease_until timestamptz,
+  -- Bytes of this item the destination has acknowledged: live progress of large files.
+  progress_bytes bigint NOT NULL DEFAULT 0,
+  -- Quota held for this item while it is copied, and the month it was taken from.
+  reserved_bytes bigint NOT NULL DEFAULT 0,
+  reserved_period date,
   updated_at  timestamptz NOT NULL DEFAULT now(),
   UNIQUE (run_id, source_id)
 );
@@ -134,7 +148,7 @@ CREATE TABLE manifest (
   source_id    text NOT NULL,
   source_size  bigint,
   source_mtime timestamptz,
-  source_hash  text,
+  source_version text NOT NULL,
   dest_path    text NOT NULL,
   dest_id      text,
   dest_hash    text,

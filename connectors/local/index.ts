@@ -1,9 +1,13 @@
 // Local folder (NAS mount, attached disk) as a cloud, confined to the operator's FERRY_LOCAL_ROOTS.
+import crypto from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { CloudError, defineConnector, type ConnectorEnv, type Entry } from '../types.ts';
+import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
+import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
 
 const options = z.strictObject({
   root: z.string().min(1).max(4096).describe('Absolute folder inside one of the folders the operator allows (FERRY_LOCAL_ROOTS)'),
@@ -11,6 +15,15 @@ const options = z.strictObject({
 type Options = z.infer<typeof options>;
 
 const PAGE = 500;
+/** Uploads in progress are written beside their target under this suffix, then renamed. */
+const PARTIAL = '.ferry-partial';
+// A resumable write saves its offset (after syncing the data) every this many bytes.
+const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+interface PartialState {
+  tmp: string;
+  offset: number;
+}
 
 function within(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
@@ -59,6 +72,12 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   }
 }
 
+async function hashFile(file: string, kind: 'md5' | 'sha256'): Promise<string> {
+  const h = crypto.createHash(kind);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk);
+  return h.digest('hex');
+}
+
 export default defineConnector<Options>({
   kind: 'local',
   title: 'Folder on the server (NAS)',
@@ -74,7 +93,121 @@ export default defineConnector<Options>({
     const root = () => confinedRoot(cloud.options.root, env).catch((err: CloudError) => {
       throw new CloudError('unreachable', err.message);
     });
+    const source: Source = {
+      async *list(folder, signal) {
+        const base = await root();
+        const start = await resolveInside(base, folder);
+        const st = await fs.stat(start).catch(() => undefined);
+        if (!st?.isDirectory()) throw new CloudError('not_found', `Folder ${folder || '/'} not found.`);
+        // Depth-first, sorted, so listings are stable from run to run.
+        const stack = [start];
+        while (stack.length) {
+          signal?.throwIfAborted();
+          const dir = stack.pop()!;
+          const dirents = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? 1 : -1));
+          for (const d of dirents) {
+            const abs = path.join(dir, d.name);
+            if (d.isDirectory()) {
+              stack.push(abs);
+              continue;
+            }
+            if (!d.isFile() || d.name.endsWith(PARTIAL)) continue; // symlinks are not followed
+            const fst = await fs.stat(abs).catch(() => undefined);
+            if (!fst) continue;
+            const item: SourceItem = {
+              id: path.relative(base, abs).split(path.sep).join('/'),
+              path: path.relative(start, abs).split(path.sep).join('/'),
+              size: fst.size,
+              modifiedAt: fst.mtime.toISOString(),
+              mediaType: mediaTypeOf(d.name),
+              version: `${fst.size}:${fst.mtimeMs}`,
+            };
+            yield item;
+          }
+        }
+      },
+      async open(item, opts = {}) {
+        const file = await resolveInside(await root(), item.id);
+        const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+          throw new CloudError(err.code === 'ENOENT' ? 'not_found' : 'failed', `Cannot read ${item.id}: ${err.code ?? err.message}`);
+        });
+        return createReadStream('', { fd: handle, start: opts.offset ?? 0, highWaterMark: 1024 * 1024, signal: opts.signal }) as Readable;
+      },
+    };
+
+    const destination: Destination = {
+      async put(rel, open, opts) {
+        const target = await resolveInside(await root(), rel);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        const saved = opts.checkpoint?.state as PartialState | null | undefined;
+        const tmp = saved?.tmp ?? path.join(path.dirname(target), `.${path.basename(target)}.${crypto.randomBytes(4).toString('hex')}${PARTIAL}`);
+        const sha = crypto.createHash('sha256');
+        let offset = 0;
+        if (saved) {
+          // Resume: keep what was synced before the last checkpoint, hash it again, append the rest.
+          const have = (await fs.stat(tmp).catch(() => undefined))?.size ?? 0;
+          offset = Math.min(saved.offset, have);
+          await fs.truncate(tmp, offset).catch(() => fs.writeFile(tmp, ''));
+          if (offset > 0) for await (const chunk of createReadStream(tmp, { end: offset - 1, highWaterMark: 1024 * 1024 })) sha.update(chunk);
+        }
+        const file = await fs.open(tmp, saved ? 'r+' : 'w');
+        let written = offset;
+        try {
+          let sinceCheckpoint = 0;
+          for await (const chunk of await open(offset)) {
+            opts.signal?.throwIfAborted();
+            await file.write(chunk, 0, chunk.length, written);
+            sha.update(chunk);
+            written += chunk.length;
+            sinceCheckpoint += chunk.length;
+            opts.onProgress?.(written);
+            if (opts.checkpoint && sinceCheckpoint >= CHECKPOINT_BYTES) {
+              await file.datasync();
+              await opts.checkpoint.save({ tmp, offset: written } satisfies PartialState);
+              sinceCheckpoint = 0;
+            }
+          }
+          await file.sync();
+        } catch (err) {
+          await file.close();
+          // Without a checkpoint there is nothing to resume from: leave no partial file behind.
+          if (!opts.checkpoint || opts.signal?.aborted) await fs.rm(tmp, { force: true });
+          throw err;
+        }
+        await file.close();
+        if (opts.size !== undefined && written !== opts.size) {
+          await fs.rm(tmp, { force: true });
+          throw new CloudError('corrupt', `Expected ${opts.size} bytes, the source gave ${written}.`);
+        }
+        // The destination's own check: read back what is on disk and compare with what was sent.
+        const expected = sha.digest('hex');
+        const onDisk = await hashFile(tmp, 'sha256');
+        if (onDisk !== expected) {
+          await fs.rm(tmp, { force: true });
+          throw new CloudError('corrupt', `The file written to ${rel} differs from the bytes sent (sha256 ${onDisk} ≠ ${expected}).`);
+        }
+        if (opts.modifiedAt) await fs.utimes(tmp, new Date(), new Date(opts.modifiedAt)).catch(() => {});
+        await fs.rename(tmp, target);
+        return { size: written, hash: { kind: 'sha256', value: expected } };
+      },
+      async stat(rel) {
+        const st = await fs.stat(await resolveInside(await root(), rel)).catch(() => undefined);
+        return st?.isFile() ? { size: st.size } : null;
+      },
+      async hashOf(rel, kind) {
+        const file = await resolveInside(await root(), rel);
+        return hashFile(file, kind).catch(() => null);
+      },
+      async abandon(state) {
+        const tmp = (state as PartialState | null)?.tmp;
+        if (tmp?.endsWith(PARTIAL)) await fs.rm(tmp, { force: true });
+      },
+    };
+
     return {
+      features: { resumable: true, rangeReads: true, nativeHash: 'sha256' },
+      source,
+      destination,
       async check() {
         const dir = await root();
         try {

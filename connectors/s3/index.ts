@@ -1,11 +1,94 @@
 // Amazon S3 and S3-compatible storage (MinIO, Wasabi, Backblaze B2, Cloudflare R2, …).
+import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { z } from 'zod';
 import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../../services/core/net-guard.ts';
-import { CloudError, defineConnector, type ConnectorEnv, type Entry } from '../types.ts';
+import { mediaTypeOf } from '../media.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';
+import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source } from '../types.ts';
+
+const MiB = 1024 * 1024;
+/** Parts uploaded at once per file: memory is about this many parts. */
+const PARTS_IN_FLIGHT = 4;
+const MAX_PARTS = 10_000;
+
+/**
+ * Part size for a file: at least 16 MiB, and large enough that the file fits in 9,000 parts (S3
+ * allows 10,000), so a 5 TB file uses parts of about 530 MiB. Unknown sizes use 16 MiB parts,
+ * enough for 160 GB.
+ */
+export function partSizeFor(size: number | undefined): number {
+  if (size === undefined) return 16 * MiB;
+  return Math.max(16 * MiB, Math.ceil(size / 9_000 / MiB) * MiB);
+}
+
+/** The ETag S3 gives a multipart object: md5 of the parts' binary md5s, then -count. */
+export function multipartEtag(partMd5Hex: string[]): string {
+  const h = crypto.createHash('md5');
+  for (const m of partMd5Hex) h.update(Buffer.from(m, 'hex'));
+  return `${h.digest('hex')}-${partMd5Hex.length}`;
+}
+
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
+const isPlainMd5 = (etag: string) => /^[0-9a-f]{32}$/.test(etag);
+
+/** Reads a stream in pieces of exactly `size` bytes (the last may be shorter). */
+async function* pieces(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let c = chunk;
+    while (length + c.length >= size) {
+      const take = size - length;
+      held.push(c.subarray(0, take));
+      yield Buffer.concat(held, size);
+      c = c.subarray(take);
+      held = [];
+      length = 0;
+    }
+    if (c.length) {
+      held.push(c);
+      length += c.length;
+    }
+  }
+  if (length) yield Buffer.concat(held, length);
+}
+
+/** The one retry classifier of this connector. */
+export function classify(err: unknown): RetryVerdict {
+  if (err instanceof CloudError) return { retry: err.reason === 'unreachable' || err.reason === 'failed' };
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) {
+    const transient = status === 429 || status >= 500 || ['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'Throttling'].includes(e.name ?? '');
+    return { retry: transient, afterMs: retryAfterMs(e.$response?.headers?.['retry-after']) };
+  }
+  return { retry: isTransientNetworkError(err) };
+}
+
+interface MultipartState {
+  key: string;
+  uploadId: string;
+  partSize: number;
+  parts: { n: number; etag: string; md5: string; size: number }[];
+}
 
 const options = z.strictObject({
   endpoint: z
@@ -49,7 +132,8 @@ export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
     // operation requires a checksum.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 3,
+    // One retry mechanism: the pacer, which also honours Retry-After.
+    maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 10_000,
       requestTimeout: 60_000,
@@ -67,9 +151,10 @@ function cloudError(err: unknown, opts: Options): CloudError {
   }
   if (err instanceof S3ServiceException) {
     const status = err.$metadata.httpStatusCode;
-    if (err.name === 'NoSuchBucket' || (status === 404 && err.name === 'NotFound')) {
+    if (err.name === 'NoSuchBucket') {
       return new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, { cause: err });
     }
+    if (status === 404 || err.name === 'NoSuchKey' || err.name === 'NoSuchUpload') return new CloudError('not_found', `${err.name}: ${err.message}`, { cause: err });
     if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(err.name) || status === 403 || status === 401) {
       return new CloudError('unauthorized', `The S3 service refused these credentials for bucket ${opts.bucket} (${err.name}). Check the access key and its permissions.`, {
         cause: err,
@@ -102,12 +187,219 @@ export default defineConnector<Options>({
     const opts = cloud.options;
     const s3 = createS3Client(opts, env);
     const prefix = rootPrefix(opts);
+    const Bucket = opts.bucket;
+    const pacer = createPacer({ classify, attempts: 6, baseDelayMs: 200, maxDelayMs: 20_000 });
+    const call = <T>(fn: () => Promise<T>, signal?: AbortSignal) =>
+      pacer.call(fn, signal).catch((err) => {
+        throw signal?.aborted ? err : cloudError(err, opts);
+      });
+    const keyOf = (rel: string) => prefix + rel.split('/').filter(Boolean).join('/');
+
+    const source: Source = {
+      async *list(folder, signal) {
+        const clean = folder.split('/').filter(Boolean).join('/');
+        const listPrefix = prefix + (clean ? `${clean}/` : '');
+        let token: string | undefined;
+        let any = false;
+        do {
+          const out = await call(() => s3.send(new ListObjectsV2Command({ Bucket, Prefix: listPrefix, ContinuationToken: token }), { abortSignal: signal }), signal);
+          for (const o of out.Contents ?? []) {
+            any = true;
+            if (!o.Key || o.Key.endsWith('/')) continue; // folder markers
+            const etag = unquote(o.ETag);
+            yield {
+              id: o.Key.slice(prefix.length),
+              path: o.Key.slice(listPrefix.length),
+              size: o.Size,
+              modifiedAt: o.LastModified?.toISOString(),
+              mediaType: mediaTypeOf(o.Key),
+              version: `${etag}:${o.Size}`,
+              hashes: isPlainMd5(etag) ? { md5: etag } : { s3etag: etag },
+            };
+          }
+          token = out.IsTruncated ? out.NextContinuationToken : undefined;
+        } while (token);
+        if (!any && clean) throw new CloudError('not_found', `Folder ${clean} not found.`);
+      },
+      async open(item, o = {}) {
+        const range = o.offset ? `bytes=${o.offset}-` : undefined;
+        const out = await call(() => s3.send(new GetObjectCommand({ Bucket, Key: prefix + item.id, Range: range }), { abortSignal: o.signal }), o.signal);
+        return out.Body as Readable;
+      },
+    };
+
+    async function putSingle(Key: string, body: Buffer, modifiedAt: string | undefined, signal?: AbortSignal) {
+      const md5 = crypto.createHash('md5').update(body).digest();
+      const out = await call(
+        () =>
+          s3.send(
+            new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length, ContentMD5: md5.toString('base64'), Metadata: modifiedAt ? { mtime: modifiedAt } : undefined }),
+            { abortSignal: signal },
+          ),
+        signal,
+      );
+      const etag = unquote(out.ETag);
+      if (etag !== md5.toString('hex')) throw new CloudError('corrupt', `S3 stored ${Key} with ETag ${etag}, but the bytes sent have md5 ${md5.toString('hex')}.`);
+      return { size: body.length, hash: { kind: 'md5' as const, value: etag } };
+    }
+
+    /** Resumes the saved upload when S3 still has it; otherwise starts afresh. */
+    async function resumeOrCreate(Key: string, saved: MultipartState | null, partSize: number, modifiedAt: string | undefined, signal?: AbortSignal): Promise<MultipartState> {
+      if (saved && saved.key === Key) {
+        try {
+          const listed = await call(() => s3.send(new ListPartsCommand({ Bucket, Key, UploadId: saved.uploadId, MaxParts: 1 }), { abortSignal: signal }), signal);
+          if (listed) return { ...saved, parts: [...saved.parts] };
+        } catch (err) {
+          if (!(err instanceof CloudError) || err.reason === 'unreachable') throw err; // NoSuchUpload: start over
+        }
+      }
+      const created = await call(
+        () => s3.send(new CreateMultipartUploadCommand({ Bucket, Key, Metadata: modifiedAt ? { mtime: modifiedAt } : undefined }), { abortSignal: signal }),
+        signal,
+      );
+      return { key: Key, uploadId: created.UploadId!, partSize, parts: [] };
+    }
+
+    const destination: Destination = {
+      async put(rel, open, o) {
+        const Key = keyOf(rel);
+        const saved = (o.checkpoint?.state ?? null) as MultipartState | null;
+        const partSize = saved?.key === Key ? saved.partSize : partSizeFor(o.size);
+        if (o.size !== undefined && Math.ceil(o.size / partSize) > MAX_PARTS) throw new CloudError('invalid_options', `${rel} is too large for S3.`);
+
+        // Small files (and the first piece of any file) decide between one PUT and a multipart upload.
+        let state: MultipartState | null = null;
+        if (saved?.key === Key) state = await resumeOrCreate(Key, saved, partSize, o.modifiedAt, o.signal);
+        let contiguous = 0;
+        if (state) while (state.parts.some((p) => p.n === contiguous + 1)) contiguous++;
+        state?.parts.splice(0, state.parts.length, ...state.parts.filter((p) => p.n <= contiguous));
+        const offset = contiguous * partSize;
+        const stream = await open(offset);
+
+        let saving = Promise.resolve();
+        let failure: unknown;
+        const inflight = new Set<Promise<void>>();
+        let n = contiguous;
+        let sent = offset;
+        try {
+          for await (const piece of pieces(stream, partSize)) {
+            if (failure) throw failure;
+            if (!state) {
+              // One piece and nothing more? Then a single PUT does it.
+              if (piece.length < partSize) {
+                const stored = await putSingle(Key, piece, o.modifiedAt, o.signal);
+                if (o.size !== undefined && stored.size !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${stored.size}.`);
+                o.onProgress?.(stored.size);
+                return stored;
+              }
+              state = await resumeOrCreate(Key, null, partSize, o.modifiedAt, o.signal);
+              if (o.checkpoint) {
+                const s0 = { ...state, parts: [] };
+                saving = saving.then(() => o.checkpoint!.save(s0));
+              }
+            }
+            const partNumber = ++n;
+            const md5 = crypto.createHash('md5').update(piece).digest();
+            const st = state;
+            const p: Promise<void> = call(
+              () =>
+                s3.send(
+                  new UploadPartCommand({ Bucket, Key, UploadId: st.uploadId, PartNumber: partNumber, Body: piece, ContentLength: piece.length, ContentMD5: md5.toString('base64') }),
+                  { abortSignal: o.signal },
+                ),
+              o.signal,
+            )
+              .then((out) => {
+                const etag = unquote(out.ETag);
+                if (etag !== md5.toString('hex')) throw new CloudError('corrupt', `S3 acknowledged part ${partNumber} of ${Key} with ETag ${etag}, not the md5 of the bytes sent.`);
+                st.parts.push({ n: partNumber, etag, md5: md5.toString('hex'), size: piece.length });
+                sent += piece.length;
+                o.onProgress?.(sent);
+                if (o.checkpoint) {
+                  const snapshot = { ...st, parts: [...st.parts] };
+                  saving = saving.then(() => o.checkpoint!.save(snapshot));
+                }
+              })
+              .catch((err) => {
+                failure ??= err;
+              })
+              .finally(() => inflight.delete(p));
+            inflight.add(p);
+            if (inflight.size >= PARTS_IN_FLIGHT) await Promise.race(inflight);
+          }
+          await Promise.all(inflight);
+          await saving;
+          if (failure) throw failure;
+          if (!state) {
+            // An empty stream: an empty object.
+            return await putSingle(Key, Buffer.alloc(0), o.modifiedAt, o.signal);
+          }
+          const parts = [...state.parts].sort((a, b) => a.n - b.n);
+          const size = parts.reduce((sum, p) => sum + p.size, 0);
+          if (o.size !== undefined && size !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${size}.`);
+          const done = await call(
+            () =>
+              s3.send(
+                new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: state!.uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) } }),
+                { abortSignal: o.signal },
+              ),
+            o.signal,
+          );
+          // Every part was checked against its own md5 as S3 acknowledged it. AWS (and most
+          // compatibles) then name the whole object md5(part md5s)-N, which proves the assembly too;
+          // services with another ETag scheme get their stored size checked instead.
+          const expected = multipartEtag(parts.map((p) => p.md5));
+          const etag = unquote(done.ETag);
+          if (/-\d+$/.test(etag)) {
+            if (etag !== expected) throw new CloudError('corrupt', `S3 completed ${Key} with ETag ${etag}; the parts sent give ${expected}.`);
+          } else {
+            const head = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: o.signal }), o.signal);
+            if (head.ContentLength !== size) throw new CloudError('corrupt', `S3 stored ${head.ContentLength} bytes for ${Key}; ${size} were sent.`);
+          }
+          return { size, hash: { kind: 's3etag', value: expected } };
+        } catch (err) {
+          await Promise.allSettled(inflight);
+          await saving.catch(() => {});
+          // Without a checkpoint the upload cannot be resumed: do not leave its parts behind.
+          if (state && !o.checkpoint) await destination.abandon!(state).catch(() => {});
+          throw err;
+        }
+      },
+      async stat(rel, signal) {
+        try {
+          const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }), signal);
+          return { size: out.ContentLength ?? 0 };
+        } catch (err) {
+          if (err instanceof CloudError && err.reason === 'not_found') return null;
+          throw err;
+        }
+      },
+      async hashOf(rel, _kind, signal) {
+        const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }), signal);
+        const etag = unquote(out.ETag);
+        return isPlainMd5(etag) ? etag : null;
+      },
+      async abandon(state) {
+        const st = state as MultipartState | null;
+        if (!st?.uploadId) return;
+        await call(() => s3.send(new AbortMultipartUploadCommand({ Bucket, Key: st.key, UploadId: st.uploadId }))).catch((err) => {
+          if (!(err instanceof CloudError && err.reason === 'not_found')) throw err;
+        });
+      },
+    };
+
     return {
+      features: { resumable: true, rangeReads: true, nativeHash: 'md5' },
+      source,
+      destination,
       async check(signal) {
         try {
-          await s3.send(new HeadBucketCommand({ Bucket: opts.bucket }), { abortSignal: signal });
-          await s3.send(new ListObjectsV2Command({ Bucket: opts.bucket, Prefix: prefix, MaxKeys: 1 }), { abortSignal: signal });
+          await s3.send(new HeadBucketCommand({ Bucket }), { abortSignal: signal });
+          await s3.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, MaxKeys: 1 }), { abortSignal: signal });
         } catch (err) {
+          if ((err as S3ServiceException).$metadata?.httpStatusCode === 404) {
+            throw new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, { cause: err });
+          }
           throw cloudError(err, opts);
         }
       },
@@ -115,9 +407,9 @@ export default defineConnector<Options>({
         const folder = rel.split('/').filter(Boolean).join('/');
         const keyPrefix = prefix + (folder ? `${folder}/` : '');
         try {
-          const out = await s3.send(
-            new ListObjectsV2Command({ Bucket: opts.bucket, Prefix: keyPrefix, Delimiter: '/', ContinuationToken: cursor, MaxKeys: 1000 }),
-            { abortSignal: signal },
+          const out = await call(
+            () => s3.send(new ListObjectsV2Command({ Bucket, Prefix: keyPrefix, Delimiter: '/', ContinuationToken: cursor, MaxKeys: 1000 }), { abortSignal: signal }),
+            signal,
           );
           const folders: Entry[] = (out.CommonPrefixes ?? []).map((p) => {
             const name = p.Prefix!.slice(keyPrefix.length).replace(/\/$/, '');

@@ -8,15 +8,33 @@ export const BOSS_SCHEMA = 'pgboss';
 export const QUEUES = {
   /** Plans a run: lists the source, writes the run's items, enqueues their copies. */
   runPlan: 'run-plan',
+  /** Copies a batch of a run's items. */
+  runCopy: 'run-copy',
+  /** Sets a run's final status once nothing is left to copy; cleans up after a cancel. */
+  runFinalize: 'run-finalize',
+  /** Every minute: starts the runs of scheduled tasks that are due. */
+  scheduleTick: 'schedule-tick',
 } as const;
 
-const policies: Record<string, { retryLimit: number; retryDelay: number; expireInSeconds: number }> = {
-  [QUEUES.runPlan]: { retryLimit: 5, retryDelay: 10, expireInSeconds: 3600 },
+interface Policy {
+  retryLimit: number;
+  retryDelay: number;
+  expireInSeconds: number;
+  heartbeatSeconds?: number;
+}
+
+export const POLICIES: Record<string, Policy> = {
+  [QUEUES.runPlan]: { retryLimit: 5, retryDelay: 10, expireInSeconds: 4 * 3600 },
+  // A copy of a large file runs long: liveness comes from heartbeats, so a killed worker's batch is
+  // taken up by another within seconds rather than at expiry.
+  [QUEUES.runCopy]: { retryLimit: 5, retryDelay: 5, expireInSeconds: 12 * 3600, heartbeatSeconds: 10 },
+  [QUEUES.runFinalize]: { retryLimit: 10, retryDelay: 10, expireInSeconds: 600 },
+  [QUEUES.scheduleTick]: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
 };
 
 /** Creates the queues and their dead-letter queues; safe to call from every process at every start. */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
-  for (const [name, policy] of Object.entries(policies)) {
+  for (const [name, policy] of Object.entries(POLICIES)) {
     const deadLetter = `${name}-dead`;
     // createQueue is idempotent (ON CONFLICT DO NOTHING under an advisory lock).
     await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400 });

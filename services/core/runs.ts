@@ -29,12 +29,15 @@ interface RunRow {
   failed_items: number;
   error: string | null;
   created_key: string;
+  inflight_bytes: number;
 }
 
 export function runView(r: RunRow, now = Date.now()) {
   const elapsed = r.started_at ? ((r.finished_at?.getTime() ?? now) - r.started_at.getTime()) / 1000 : 0;
-  const bytesPerSecond = elapsed > 0 ? Math.round(r.done_bytes / elapsed) : 0;
-  const remaining = Math.max(0, r.total_bytes - r.done_bytes - r.skipped_bytes);
+  // Bytes of large files still in flight count as done as far as the destination has them.
+  const doneBytes = r.done_bytes + (r.status === 'running' ? r.inflight_bytes : 0);
+  const bytesPerSecond = elapsed > 0 ? Math.round(doneBytes / elapsed) : 0;
+  const remaining = Math.max(0, r.total_bytes - doneBytes - r.skipped_bytes);
   return {
     id: r.id,
     taskId: r.task_id,
@@ -44,7 +47,7 @@ export function runView(r: RunRow, now = Date.now()) {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     totals: { items: r.total_items, bytes: r.total_bytes },
-    done: { items: r.done_items, bytes: r.done_bytes },
+    done: { items: r.done_items, bytes: doneBytes },
     skipped: { items: r.skipped_items, bytes: r.skipped_bytes },
     failed: { items: r.failed_items },
     bytesPerSecond,
@@ -54,7 +57,8 @@ export function runView(r: RunRow, now = Date.now()) {
 }
 export type Run = ReturnType<typeof runView>;
 
-const runColumns = 'r.*, r.created_at::text AS created_key';
+const runColumns = `r.*, r.created_at::text AS created_key,
+  (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes`;
 
 /** pg-boss sends through the caller's transaction, so a run and its job commit together. */
 const inTransaction = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
@@ -138,6 +142,8 @@ export function createRuns(db: Db, boss: PgBoss) {
         `UPDATE runs r SET status = 'cancelled', finished_at = now() WHERE id = $1 RETURNING ${runColumns}`,
         [id],
       );
+      // Cleans up upload sessions that no running worker will abort itself.
+      await boss.send(QUEUES.runFinalize, { runId: id }, { db: inTransaction(client) });
       return runView(rows[0]);
     },
   };

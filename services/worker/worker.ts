@@ -1,10 +1,12 @@
 // buildWorker: the background side of Ferry. It owns pg-boss maintenance and cron, and works the
-// queues listed in jobs/index.ts.
+// queues listed in jobs/index.ts. Any number of worker processes can share the same database.
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
+import { createClouds, type Clouds } from '../core/clouds.ts';
 import type { Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
+import { QUEUES } from '../core/queues.ts';
 import { jobs } from './jobs/index.ts';
 
 export interface WorkerDeps {
@@ -15,17 +17,35 @@ export interface WorkerDeps {
   log: Logger;
 }
 
+export interface WorkerContext extends WorkerDeps {
+  clouds: Clouds;
+}
+
 export async function buildWorker(deps: WorkerDeps) {
-  const names = jobs.map((j) => j.queue);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`Two job modules handle queue ${dup}.`);
+  const ctx: WorkerContext = {
+    ...deps,
+    clouds: createClouds(deps.db, deps.keyring, { localRoots: deps.config.localRoots, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
+  };
+  const known = new Set<string>(Object.values(QUEUES));
+  const handled = jobs.map((j) => j.queue);
+  for (const q of known) if (!handled.includes(q as never)) throw new Error(`No job module handles queue ${q}.`);
+  if (new Set(handled).size !== handled.length) throw new Error('Two job modules handle the same queue.');
+
   for (const job of jobs) {
-    await deps.boss.work(job.queue, job.workOptions ?? {}, (batch) => job.handle(batch, deps));
+    await deps.boss.work(job.queue, { ...job.workOptions, batchSize: 1 }, async ([j]) => {
+      try {
+        await job.handle(j as never, ctx);
+      } catch (err) {
+        deps.log.warn({ err, queue: job.queue, jobId: j.id, retry: j.retryCount }, 'job failed');
+        throw err;
+      }
+    });
+    if (job.cron) await deps.boss.schedule(job.queue, job.cron);
   }
-  deps.log.info({ queues: names }, 'worker started');
+  deps.log.info({ queues: handled }, 'worker started');
   return {
     async stop() {
-      // Workers stop as part of boss.stop(); nothing else to release yet.
+      // The workers stop with boss.stop(), which waits for running jobs.
     },
   };
 }

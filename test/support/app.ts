@@ -5,7 +5,9 @@ import { buildApp, type App } from '../../services/api/app.ts';
 import { loadConfig, type Config } from '../../services/core/config.ts';
 import { createKeyring, type Keyring } from '../../services/core/crypto.ts';
 import { createPool, type Db } from '../../services/core/db.ts';
-import { BOSS_SCHEMA } from '../../services/core/queues.ts';
+import { createLogger } from '../../services/core/logger.ts';
+import { BOSS_SCHEMA, ensureQueues } from '../../services/core/queues.ts';
+import { buildWorker } from '../../services/worker/worker.ts';
 import { createTestDatabase } from './db.ts';
 
 export interface TestApp {
@@ -17,16 +19,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The API on a database of its own; with `worker: true` a worker in the same process works the
+ * queues, as `FERRY_ROLE=all` does.
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestApp & { url: string }> {
   const database = await createTestDatabase();
   const config = loadConfig({ FERRY_DATA_DIR: '/nonexistent', FERRY_AUTH_RATE_LIMIT: '1000', ...env });
-  const db = createPool(database.url, 4);
-  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 2 });
+  const db = createPool(database.url, 10);
+  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, max: 4 });
   await boss.start();
+  await ensureQueues(boss);
   const keyring = createKeyring([crypto.randomBytes(32)]);
   const app = await buildApp({ config, db, boss, keyring, logger: false });
   await app.ready();
+  if (opts.worker) await buildWorker({ config, db, boss, keyring, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
   return {
+    url: database.url,
     app,
     db,
     boss,
@@ -39,6 +48,18 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
+}
+
+/** Waits for a run to end and returns it as the API shows it. */
+export async function waitForRun(t: TestApp, actor: Actor, runId: string, timeoutMs = 60_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/runs/${runId}`, headers: actor.bearer });
+    const run = res.json();
+    if (!['queued', 'running'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms: ${res.body}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export interface Actor {

@@ -1,10 +1,65 @@
 // s3rver as a process of its own, as a real S3 service is. Started by test/support/s3.ts and the
 // benchmarks with --openssl-legacy-provider: s3rver encrypts its list continuation tokens with DES,
 // which OpenSSL 3 only offers through its legacy provider.
+//
+// s3rver 3.7 lacks three multipart operations Ferry relies on to resume and clean up: ListParts,
+// AbortMultipartUpload and ListMultipartUploads. They are added here, as the S3 API reference
+// describes them, over s3rver's own upload store (one folder per upload id, one file per part).
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import S3rver from 's3rver';
 
 const [dir, bucket, port = '0'] = process.argv.slice(2);
 const server = new S3rver({ port: Number(port), address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
+
+const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+type Ctx = { method: string; path: string; query: Record<string, string>; status: number; body: unknown; type: string; set(h: string, v: string): void };
+
+const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
+  const [, b, ...rest] = decodeURIComponent(ctx.path).split('/');
+  const key = rest.join('/');
+  const store = (server as unknown as { store: { getResourcePath(b: string, k: undefined, r: string): string } }).store;
+  const uploads = b ? store.getResourcePath(b, undefined, 'uploads') : '';
+  const noSuchUpload = () => {
+    ctx.status = 404;
+    ctx.type = 'application/xml';
+    ctx.body = xml(`<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${esc(ctx.query.uploadId)}</UploadId></Error>`);
+  };
+  if (key && 'uploadId' in ctx.query && (ctx.method === 'GET' || ctx.method === 'DELETE')) {
+    const uploadDir = path.join(uploads, path.basename(ctx.query.uploadId));
+    const stored = await fs.readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => null);
+    if (stored !== key) return noSuchUpload();
+    if (ctx.method === 'DELETE') {
+      await fs.rm(uploadDir, { recursive: true, force: true });
+      ctx.status = 204;
+      return;
+    }
+    const numbers = (await fs.readdir(uploadDir)).filter((f) => /^\d+$/.test(f)).map(Number).sort((x, y) => x - y);
+    const parts = await Promise.all(
+      numbers.map(async (n) => {
+        const [st, md5] = await Promise.all([fs.stat(path.join(uploadDir, String(n))), fs.readFile(path.join(uploadDir, `${n}.md5`), 'utf8')]);
+        return `<Part><PartNumber>${n}</PartNumber><ETag>"${md5}"</ETag><Size>${st.size}</Size></Part>`;
+      }),
+    );
+    ctx.type = 'application/xml';
+    ctx.body = xml(`<ListPartsResult><Bucket>${esc(b)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(ctx.query.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`);
+    return;
+  }
+  if (b && !key && ctx.method === 'GET' && 'uploads' in ctx.query) {
+    const ids = await fs.readdir(uploads).catch(() => [] as string[]);
+    const entries = await Promise.all(
+      ids.map(async (id) => `<Upload><Key>${esc(await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => ''))}</Key><UploadId>${esc(id)}</UploadId></Upload>`),
+    );
+    ctx.type = 'application/xml';
+    ctx.body = xml(`<ListMultipartUploadsResult><Bucket>${esc(b)}</Bucket><IsTruncated>false</IsTruncated>${entries.join('')}</ListMultipartUploadsResult>`);
+    return;
+  }
+  return next();
+};
+// Before s3rver's router (its first middleware is the logger).
+(server as unknown as { middleware: unknown[] }).middleware.splice(1, 0, multipart);
+
 const { port: actual } = await server.run();
 process.stdout.write(`${JSON.stringify({ port: actual })}\n`);
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));

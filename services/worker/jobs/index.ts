@@ -1,12 +1,18 @@
-// The one list of job modules. Each handles one queue of core/queues.ts.
+// The one list of job modules. Each handles one queue of core/queues.ts, one job at a time.
 import type { Job, WorkOptions } from 'pg-boss';
-import type { WorkerDeps } from '../worker.ts';
+import type { WorkerContext } from '../worker.ts';
+import { runCopyJob } from './run-copy.ts';
+import { runFinalizeJob } from './run-finalize.ts';
+import { runPlanJob } from './run-plan.ts';
+import { scheduleTickJob } from './schedule-tick.ts';
 
-export interface JobModule {
+export interface JobModule<T = unknown> {
   queue: string;
-  workOptions?: WorkOptions;
+  workOptions?: Omit<WorkOptions, 'batchSize'>;
+  /** Cron expression (UTC) for queues pg-boss fills on a schedule. */
+  cron?: string;
   /** Throws to fail the job: pg-boss then retries it, and dead-letters it once retries run out. */
-  handle(jobs: Job<unknown>[], deps: WorkerDeps): Promise<void>;
+  handle(job: Job<T>, ctx: WorkerContext): Promise<void>;
 }
 
-export const jobs: JobModule[] = [];
+export const jobs: JobModule<never>[] = [runPlanJob, runCopyJob, runFinalizeJob, scheduleTickJob] as JobModule<never>[];

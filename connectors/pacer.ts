@@ -1,0 +1,104 @@
+// The pacer wraps every call a connector makes to its provider: a token bucket per account keeps
+// the request rate within the provider's limits, and a retryable failure (as the connector's one
+// classifier judges it) is retried after the provider's Retry-After or an exponential backoff with
+// jitter. Whole-job retries are pg-boss's business and separate from these.
+
+export interface RetryVerdict {
+  retry: boolean;
+  /** The provider said how long to wait (Retry-After). */
+  afterMs?: number;
+}
+
+export type Classifier = (err: unknown) => RetryVerdict;
+
+export interface PacerOptions {
+  classify: Classifier;
+  /** Attempts per call, the first included. */
+  attempts?: number;
+  /** First backoff; doubled per retry up to maxDelayMs, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Sustained requests per second and burst; omitted: no rate limit. */
+  ratePerSecond?: number;
+  burst?: number;
+}
+
+export interface Pacer {
+  call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Parses a Retry-After header: seconds, or an HTTP date. */
+export function retryAfterMs(value: string | undefined | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2); // "equal jitter": never zero, never above the ceiling
+}
+
+export function createPacer(opts: PacerOptions): Pacer {
+  const attempts = opts.attempts ?? 6;
+  const base = opts.baseDelayMs ?? 200;
+  const max = opts.maxDelayMs ?? 30_000;
+  let tokens = opts.burst ?? 1;
+  let last = Date.now();
+
+  async function take(signal?: AbortSignal): Promise<void> {
+    if (!opts.ratePerSecond) return;
+    for (;;) {
+      const now = Date.now();
+      tokens = Math.min(opts.burst ?? 1, tokens + ((now - last) / 1000) * opts.ratePerSecond);
+      last = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return;
+      }
+      await sleep(((1 - tokens) / opts.ratePerSecond) * 1000, signal);
+    }
+  }
+
+  return {
+    async call(fn, signal) {
+      for (let attempt = 0; ; attempt++) {
+        await take(signal);
+        try {
+          return await fn();
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          const verdict = opts.classify(err);
+          if (!verdict.retry || attempt + 1 >= attempts) throw err;
+          await sleep(verdict.afterMs ?? backoffMs(attempt, base, max), signal);
+        }
+      }
+    },
+  };
+}
+
+/** Network-level failures worth another try, whatever the provider. */
+export function isTransientNetworkError(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
+  const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE'];
+  if (e?.code && codes.includes(e.code)) return true;
+  if (e?.name === 'TimeoutError' || e?.name === 'RequestTimeout') return true;
+  if (/socket hang up|premature close|aborted|terminated/i.test(e?.message ?? '')) return true;
+  return e?.cause ? isTransientNetworkError(e.cause) : false;
+}

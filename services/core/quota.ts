@@ -1,0 +1,30 @@
+// Monthly traffic quotas. Bytes are reserved before an item is copied, in one conditional UPDATE,
+// so any number of workers in parallel can never take more than the limit; they are settled (or
+// released) when the item ends, so failed and skipped bytes are never charged.
+import { usagePeriod } from './accounts.ts';
+import type { Queryable } from './db.ts';
+
+/** Reserves `bytes` of this month's traffic; returns the month reserved in, or null if it does not fit. */
+export async function reserveTraffic(q: Queryable, userId: string, bytes: number, now = new Date()): Promise<Date | null> {
+  const period = usagePeriod(now).start;
+  await q.query('INSERT INTO usage (user_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, period]);
+  const { rows } = await q.query(
+    `UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
+       FROM users u JOIN plans p ON p.id = u.plan_id
+      WHERE g.user_id = $1 AND g.period_start = $2 AND u.id = $1
+        AND g.used_bytes + g.reserved_bytes + $3 <= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes)
+      RETURNING g.period_start`,
+    [userId, period, bytes],
+  );
+  return rows[0] ? period : null;
+}
+
+/** Ends a reservation: `used` bytes are charged (0 for a failed or skipped item), the rest released. */
+export async function settleTraffic(q: Queryable, userId: string, period: Date, reserved: number, used: number): Promise<void> {
+  if (reserved === 0 && used === 0) return;
+  await q.query(
+    `INSERT INTO usage AS g (user_id, period_start, used_bytes) VALUES ($1, $2, $4)
+     ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $3), used_bytes = g.used_bytes + $4`,
+    [userId, period, reserved, used],
+  );
+}

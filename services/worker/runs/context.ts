@@ -1,0 +1,61 @@
+// What every run job needs: the run and its task as stored, and the two clouds opened.
+import type { Destination, Features, Source } from '../../../connectors/types.ts';
+import { CloudError } from '../../../connectors/types.ts';
+import type { Clouds } from '../../core/clouds.ts';
+import type { Db, Queryable } from '../../core/db.ts';
+import type { RunStatus } from '../../core/runs.ts';
+import type { TaskFilter, TaskOptions } from '../../core/task-spec.ts';
+
+export interface RunRecord {
+  id: string;
+  userId: string;
+  taskId: string;
+  status: RunStatus;
+  quotaHit: boolean;
+  source: { cloudId: string; path?: string };
+  destination: { cloudId: string; path: string };
+  filter: TaskFilter;
+  options: TaskOptions;
+}
+
+export async function loadRun(q: Queryable, runId: string): Promise<RunRecord | undefined> {
+  const { rows } = await q.query(
+    `SELECT r.id, r.user_id, r.task_id, r.status, r.quota_hit_at, t.source, t.destination, t.filter, t.options
+       FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = $1`,
+    [runId],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    userId: r.user_id,
+    taskId: r.task_id,
+    status: r.status,
+    quotaHit: r.quota_hit_at !== null,
+    source: r.source,
+    destination: r.destination,
+    filter: r.filter,
+    options: { conflict: 'skip', verify: true, ...r.options },
+  };
+}
+
+export interface Ends {
+  source: Source;
+  destination: Destination;
+  sourceFeatures: Features;
+  destinationFeatures: Features;
+}
+
+/** Opens the run's source and destination clouds; a cloud that cannot play its part is a CloudError. */
+export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
+  const src = await clouds.open(run.userId, run.source.cloudId);
+  const dst = await clouds.open(run.userId, run.destination.cloudId);
+  if (!src.handle.source) throw new CloudError('invalid_options', `${src.cloud.name} cannot be read as a source.`);
+  if (!dst.handle.destination) throw new CloudError('invalid_options', `${dst.cloud.name} cannot be written as a destination.`);
+  return { source: src.handle.source, destination: dst.handle.destination, sourceFeatures: src.handle.features, destinationFeatures: dst.handle.features };
+}
+
+/** Ends a run that cannot go on (its clouds are gone, unreachable, …) with the reason. */
+export async function failRun(db: Db, runId: string, error: string): Promise<void> {
+  await db.query(`UPDATE runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, error]);
+}

@@ -1,0 +1,348 @@
+// Copying a batch of a run's items. Per item: take a lease on it, reserve quota, settle what is at
+// the destination already, stream source → destination (the destination checks its own hash while
+// the source's known hash is checked here), then record the verified copy in one transaction: item
+// done, manifest, quota charged, run counters. A failing item is retried with backoff and, when it
+// stays failed, recorded with its reason while the others go on.
+import crypto from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import { backoffMs, sleep } from '../../../connectors/pacer.ts';
+import { CloudError, type Checkpoint, type Destination, type Source } from '../../../connectors/types.ts';
+import type { Clouds } from '../../core/clouds.ts';
+import { transaction, type Db } from '../../core/db.ts';
+import { QUEUES } from '../../core/queues.ts';
+import { reserveTraffic, settleTraffic } from '../../core/quota.ts';
+import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
+import { renamed } from './select.ts';
+
+/** Items copied at once by one copy job. */
+const ITEMS_IN_PARALLEL = 4;
+/** Attempts per item before it is recorded as failed. */
+const ITEM_ATTEMPTS = 4;
+/** A lease outlives a dead worker by this much; a live one renews it every second. */
+const LEASE_SECONDS = 20;
+const TICK_MS = 1000;
+
+export interface CopyDeps {
+  db: Db;
+  boss: PgBoss;
+  clouds: Clouds;
+  log: Logger;
+}
+
+interface ItemRow {
+  id: string;
+  source_id: string;
+  path: string;
+  size: number | null;
+  modified_at: Date | null;
+  version: string;
+  hashes: Record<string, string>;
+  dest_path: string;
+  replaces_own: boolean;
+  upload_state: unknown;
+  reserved_bytes: number;
+  reserved_period: Date | null;
+}
+
+type Outcome =
+  | { kind: 'done'; bytes: number; destPath: string; hash?: string }
+  /** identical: the destination holds these very bytes already; recorded in the manifest as a copy. */
+  | { kind: 'skipped'; reason: string; destPath: string; identical?: boolean }
+  | { kind: 'failed'; reason: string };
+
+class Stop extends Error {}
+
+/** Lets the bytes through while computing their md5, for sources that know their own. */
+function md5Tap(): { tap: Transform; digest: () => string } {
+  const h = crypto.createHash('md5');
+  const tap = new Transform({
+    transform(chunk, _enc, cb) {
+      h.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  return { tap, digest: () => h.digest('hex') };
+}
+
+function retryable(err: unknown): boolean {
+  if (err instanceof CloudError) return err.reason !== 'invalid_options' && err.reason !== 'not_found' && err.reason !== 'unauthorized';
+  return true;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function copyBatch(deps: CopyDeps, runId: string, itemIds: string[], signal: AbortSignal, lastAttempt: boolean): Promise<void> {
+  const { db } = deps;
+  const run = await loadRun(db, runId);
+  if (!run || run.status !== 'running') return;
+  let ends;
+  try {
+    ends = await openEnds(deps.clouds, run);
+  } catch (err) {
+    await failRun(db, runId, describe(err));
+    return;
+  }
+
+  // One ticker per job: renews the leases and progress of the items in flight, and stops them
+  // within a second or two when the run is cancelled.
+  const stop = new AbortController();
+  const inFlight = new Map<string, number>();
+  const onShutdown = () => stop.abort(new Stop('worker shutting down'));
+  signal.addEventListener('abort', onShutdown, { once: true });
+  const ticker = setInterval(() => {
+    void (async () => {
+      const ids = [...inFlight.keys()];
+      if (ids.length) {
+        await db.query(
+          `UPDATE run_items i SET lease_until = now() + make_interval(secs => $3), progress_bytes = p.bytes
+             FROM unnest($1::bigint[], $2::bigint[]) AS p(id, bytes) WHERE i.id = p.id AND i.status = 'copying'`,
+          [ids, ids.map((id) => inFlight.get(id) ?? 0), LEASE_SECONDS],
+        );
+      }
+      const { rows } = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
+      if (rows[0]?.status !== 'running') stop.abort(new Stop('run cancelled'));
+    })().catch((err) => deps.log.warn({ err, runId }, 'progress tick failed'));
+  }, TICK_MS);
+
+  const queue = [...itemIds];
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(ITEMS_IN_PARALLEL, queue.length) }, async () => {
+        for (let id = queue.shift(); id !== undefined && !stop.signal.aborted; id = queue.shift()) {
+          await copyOne(deps, run, ends.source, ends.destination, id, stop.signal, inFlight);
+        }
+      }),
+    );
+  } catch (err) {
+    if (lastAttempt && !signal.aborted) {
+      // This job will not be tried again: what it still holds fails with the reason, so the run can end.
+      await db.query(
+        `UPDATE run_items SET status = 'failed', error = $3, lease_until = NULL, updated_at = now() WHERE run_id = $1 AND id = ANY($2) AND status IN ('pending', 'copying')`,
+        [runId, itemIds, `Copy job gave up: ${describe(err)}`],
+      );
+    }
+    throw err;
+  } finally {
+    clearInterval(ticker);
+    signal.removeEventListener('abort', onShutdown);
+  }
+  if (signal.aborted) throw new Error('worker shut down before the batch finished; it will be taken up again');
+  await maybeFinalize(deps, runId);
+}
+
+/** Queues the run's finalize job once nothing is left to copy (or the quota ran out). */
+export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: string): Promise<void> {
+  const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean }>(
+    `SELECT count(*) FILTER (WHERE i.status = 'copying')::int AS copying, count(*) FILTER (WHERE i.status = 'pending')::int AS pending,
+            (SELECT quota_hit_at IS NOT NULL FROM runs WHERE id = $1) AS quota
+       FROM run_items i WHERE i.run_id = $1`,
+    [runId],
+  );
+  const r = rows[0];
+  if (r.copying === 0 && (r.pending === 0 || r.quota)) await deps.boss.send(QUEUES.runFinalize, { runId });
+}
+
+/** Takes the item unless it is finished; waits out a lease held by a worker that may have died. */
+async function claim(db: Db, runId: string, id: string, signal: AbortSignal): Promise<ItemRow | undefined> {
+  for (;;) {
+    const { rows } = await db.query<ItemRow>(
+      `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $3), updated_at = now()
+        WHERE id = $1 AND run_id = $2 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
+        RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, upload_state, reserved_bytes, reserved_period`,
+      [id, runId, LEASE_SECONDS],
+    );
+    if (rows[0]) return rows[0];
+    const held = await db.query(`SELECT 1 FROM run_items WHERE id = $1 AND status = 'copying'`, [id]);
+    if (!held.rowCount) return undefined; // done, skipped or failed already
+    await sleep(2000, signal);
+  }
+}
+
+async function copyOne(deps: CopyDeps, run: RunRecord, source: Source, destination: Destination, id: string, signal: AbortSignal, inFlight: Map<string, number>) {
+  const { db } = deps;
+  const item = await claim(db, run.id, id, signal).catch((err) => {
+    if (signal.aborted) return undefined;
+    throw err;
+  });
+  if (!item) return;
+  inFlight.set(item.id, 0);
+  try {
+    // Quota: reserved once per item (a resumed item keeps its reservation).
+    let period = item.reserved_period;
+    let reserved = item.reserved_bytes;
+    if (!period) {
+      const bytes = item.size ?? 0;
+      period = await reserveTraffic(db, run.userId, bytes);
+      if (!period) {
+        // It does not fit: the run ends quota_exceeded and the next run takes up what is left.
+        await db.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
+        await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
+        return;
+      }
+      reserved = bytes;
+      await db.query('UPDATE run_items SET reserved_bytes = $2, reserved_period = $3 WHERE id = $1', [item.id, reserved, period]);
+    }
+
+    let outcome: Outcome;
+    try {
+      outcome = await transfer(run, source, destination, item, signal, (bytes) => inFlight.set(item.id, bytes), db);
+    } catch (err) {
+      if (signal.aborted) {
+        const cancelled = (signal.reason as Error)?.message === 'run cancelled';
+        if (cancelled) {
+          // Cancelled: drop the unfinished upload and the reservation; nothing was copied.
+          await destination.abandon?.((await currentState(db, item.id)) ?? null).catch(() => {});
+          await transaction(db, async (c) => {
+            await c.query(`UPDATE run_items SET status = 'pending', upload_state = NULL, lease_until = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1`, [item.id]);
+            await settleTraffic(c, run.userId, period!, reserved, 0);
+          });
+        } else {
+          // Shutting down: leave the item and its upload session for the next worker.
+          await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
+        }
+        return;
+      }
+      outcome = { kind: 'failed', reason: describe(err) };
+    }
+    await record(db, run, item, outcome, period!, reserved);
+  } finally {
+    inFlight.delete(item.id);
+  }
+}
+
+async function currentState(db: Db, itemId: string): Promise<unknown> {
+  const { rows } = await db.query('SELECT upload_state FROM run_items WHERE id = $1', [itemId]);
+  return rows[0]?.upload_state ?? null;
+}
+
+/** Whatever is at the destination already decides, with the task's conflict policy, where the copy goes. */
+async function resolveTarget(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<Outcome | string> {
+  if (item.upload_state || item.replaces_own) return item.dest_path; // resuming our own upload, or replacing our own earlier copy
+  const existing = await destination.stat(item.dest_path, signal);
+  if (!existing) return item.dest_path;
+  if (existing.size === item.size && (await sameContent(source, destination, item, signal))) {
+    // Often our own copy from an attempt that was cut off before it was recorded.
+    return { kind: 'skipped', reason: 'An identical file is already at the destination.', destPath: item.dest_path, identical: true };
+  }
+  switch (run.options.conflict) {
+    case 'skip':
+      return { kind: 'skipped', reason: 'A different file already exists at the destination (conflict policy: skip).', destPath: item.dest_path };
+    case 'overwrite':
+      return item.dest_path;
+    case 'rename':
+      for (let n = 1; n < 1000; n++) {
+        const candidate = renamed(item.dest_path, n);
+        if (!(await destination.stat(candidate, signal))) return candidate;
+      }
+      return { kind: 'failed', reason: 'No free name found for the renamed copy.' };
+  }
+}
+
+/** Compares md5s where both sides can tell them. */
+async function sameContent(source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<boolean> {
+  if (!destination.hashOf) return false;
+  const theirs = await destination.hashOf(item.dest_path, 'md5', signal);
+  if (!theirs) return false;
+  let ours = item.hashes.md5;
+  if (!ours) {
+    const { tap, digest } = md5Tap();
+    const stream = await source.open({ id: item.source_id, size: item.size ?? undefined }, { signal });
+    for await (const _ of stream.pipe(tap)) {
+      // drain
+    }
+    ours = digest();
+  }
+  return ours === theirs;
+}
+
+async function transfer(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal, progress: (bytes: number) => void, db: Db): Promise<Outcome> {
+  const target = await resolveTarget(run, source, destination, item, signal);
+  if (typeof target !== 'string') return target;
+  if (target !== item.dest_path) await db.query('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target]);
+
+  let state: unknown = item.upload_state;
+  const checkpoint: Checkpoint = {
+    get state() {
+      return state;
+    },
+    async save(next) {
+      state = next;
+      await db.query('UPDATE run_items SET upload_state = $2 WHERE id = $1', [item.id, JSON.stringify(next)]);
+    },
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    // The source's own md5, when it has one, is checked over a transfer read from the start.
+    let sourceCheck: (() => string) | undefined;
+    const open = async (offset: number): Promise<Readable> => {
+      const stream = await source.open({ id: item.source_id, size: item.size ?? undefined }, { offset, signal });
+      if (offset > 0 || !item.hashes.md5) return stream;
+      const { tap, digest } = md5Tap();
+      sourceCheck = digest;
+      stream.on('error', (err) => tap.destroy(err));
+      return stream.pipe(tap);
+    };
+    try {
+      const stored = await destination.put(target, open, {
+        size: item.size ?? undefined,
+        modifiedAt: item.modified_at?.toISOString(),
+        signal,
+        checkpoint,
+        onProgress: progress,
+      });
+      if (item.size !== null && stored.size !== item.size) {
+        throw new CloudError('corrupt', `The destination stored ${stored.size} bytes of ${item.size}.`);
+      }
+      if (sourceCheck) {
+        const got = sourceCheck();
+        if (got !== item.hashes.md5) {
+          // The source sent other bytes than it describes (a truncated or damaged download).
+          await destination.abandon?.(state).catch(() => {});
+          throw new CloudError('corrupt', `The bytes read have md5 ${got}, the source says ${item.hashes.md5}.`);
+        }
+      }
+      return { kind: 'done', bytes: stored.size, destPath: target, hash: stored.hash ? `${stored.hash.kind}:${stored.hash.value}` : undefined };
+    } catch (err) {
+      if (signal.aborted || !retryable(err) || attempt + 1 >= ITEM_ATTEMPTS) {
+        if (!signal.aborted) {
+          await destination.abandon?.(state).catch(() => {});
+          state = null;
+        }
+        throw err;
+      }
+      await sleep(backoffMs(attempt, 1000, 15_000), signal);
+    }
+  }
+}
+
+async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number) {
+  await transaction(db, async (c) => {
+    if (outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical)) {
+      await c.query(
+        `INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $3, source_mtime = $4, source_version = $5, dest_path = $6, dest_hash = $7, copied_at = now()`,
+        [run.taskId, item.source_id, item.size, item.modified_at, item.version, outcome.destPath, outcome.kind === 'done' ? (outcome.hash ?? null) : null],
+      );
+    }
+    if (outcome.kind === 'done') {
+      await c.query(
+        `UPDATE run_items SET status = 'done', dest_path = $2, progress_bytes = $3, upload_state = NULL, lease_until = NULL, error = NULL, updated_at = now() WHERE id = $1`,
+        [item.id, outcome.destPath, item.size ?? outcome.bytes],
+      );
+      await settleTraffic(c, run.userId, period, reserved, outcome.bytes);
+      await c.query('UPDATE runs SET done_items = done_items + 1, done_bytes = done_bytes + $2 WHERE id = $1', [run.id, item.size ?? outcome.bytes]);
+    } else if (outcome.kind === 'skipped') {
+      await c.query(`UPDATE run_items SET status = 'skipped', error = $2, upload_state = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`, [item.id, outcome.reason]);
+      await settleTraffic(c, run.userId, period, reserved, 0);
+      await c.query('UPDATE runs SET skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $2 WHERE id = $1', [run.id, item.size ?? 0]);
+    } else {
+      await c.query(`UPDATE run_items SET status = 'failed', error = $2, upload_state = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`, [item.id, outcome.reason]);
+      await settleTraffic(c, run.userId, period, reserved, 0);
+      await c.query('UPDATE runs SET failed_items = failed_items + 1 WHERE id = $1', [run.id]);
+    }
+  });
+}

@@ -1,0 +1,49 @@
+// Finalizing a run: once nothing is left to copy, its status follows from its items. A cancelled
+// run is cleaned up instead: upload sessions left by items that no worker holds are discarded.
+import type { Clouds } from '../../core/clouds.ts';
+import { transaction, type Db } from '../../core/db.ts';
+import { loadRun, openEnds } from './context.ts';
+
+export async function finalizeRun(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
+  const { db } = deps;
+  const run = await loadRun(db, runId);
+  if (!run) return;
+  if (run.status === 'cancelled') return discardUploads(deps, runId);
+  if (run.status !== 'running') return;
+  await transaction(db, async (c) => {
+    const { rows } = await c.query(
+      `SELECT r.failed_items, r.done_items, r.skipped_items, r.quota_hit_at,
+              (SELECT count(*) FROM run_items WHERE run_id = r.id AND status = 'copying')::int AS copying,
+              (SELECT count(*) FROM run_items WHERE run_id = r.id AND status = 'pending')::int AS pending
+         FROM runs r WHERE r.id = $1 FOR UPDATE`,
+      [runId],
+    );
+    const r = rows[0];
+    if (r.copying > 0 || (r.pending > 0 && !r.quota_hit_at)) return; // still at work
+    const status = r.quota_hit_at ? 'quota_exceeded' : r.failed_items === 0 ? 'succeeded' : r.done_items + r.skipped_items > 0 ? 'partial' : 'failed';
+    const error =
+      status === 'quota_exceeded'
+        ? `This month's traffic quota is used up; ${r.pending} item(s) wait for the next run after it renews or the limit is raised.`
+        : status === 'failed' || status === 'partial'
+          ? `${r.failed_items} item(s) failed: see the run's failed items for why.`
+          : null;
+    await c.query(`UPDATE runs SET status = $2, finished_at = now(), error = $3 WHERE id = $1 AND status = 'running'`, [runId, status, error]);
+  });
+}
+
+async function discardUploads(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
+  const { db } = deps;
+  const { rows } = await db.query<{ id: string; upload_state: unknown; held: boolean }>(
+    `SELECT id, upload_state, lease_until > now() AS held FROM run_items WHERE run_id = $1 AND upload_state IS NOT NULL`,
+    [runId],
+  );
+  if (!rows.length) return;
+  // A lease may belong to a worker that died mid-upload: try again once it has run out.
+  if (rows.some((r) => r.held)) throw new Error('uploads of the cancelled run are still held by a worker; retrying later');
+  const run = (await loadRun(db, runId))!;
+  const { destination } = await openEnds(deps.clouds, run);
+  for (const row of rows) {
+    await destination.abandon?.(row.upload_state);
+    await db.query('UPDATE run_items SET upload_state = NULL WHERE id = $1', [row.id]);
+  }
+}

@@ -1,0 +1,106 @@
+// Planning a run: list the source, keep what the filter selects and the manifest does not already
+// hold, write the run's items, then enqueue their copies in batches.
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { SourceItem } from '../../../connectors/types.ts';
+import type { Clouds } from '../../core/clouds.ts';
+import type { Db } from '../../core/db.ts';
+import { QUEUES } from '../../core/queues.ts';
+import { failRun, loadRun, openEnds } from './context.ts';
+import { destinationPath, selected } from './select.ts';
+
+const INSERT_BATCH = 500;
+/** A copy job takes at most this many items, or this many bytes, so work spreads across workers. */
+const BATCH_ITEMS = 64;
+const BATCH_BYTES = 512 * 1024 * 1024;
+
+export interface PlanDeps {
+  db: Db;
+  boss: PgBoss;
+  clouds: Clouds;
+  log: Logger;
+}
+
+export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal): Promise<void> {
+  const { db, boss } = deps;
+  const started = await db.query(
+    `UPDATE runs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+    [runId],
+  );
+  if (!started.rowCount) return; // cancelled before it began, or already finished
+  const run = (await loadRun(db, runId))!;
+
+  let ends;
+  try {
+    ends = await openEnds(deps.clouds, run);
+  } catch (err) {
+    await failRun(db, runId, (err as Error).message);
+    return;
+  }
+
+  // What earlier runs of this task copied: an item whose version is unchanged is not copied again.
+  const manifest = new Map<string, { version: string; destPath: string }>();
+  const m = await db.query<{ source_id: string; source_version: string; dest_path: string }>('SELECT source_id, source_version, dest_path FROM manifest WHERE task_id = $1', [run.taskId]);
+  for (const r of m.rows) manifest.set(r.source_id, { version: r.source_version, destPath: r.dest_path });
+
+  let batch: SourceItem[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const rows = batch.map((item) => {
+      const dest = destinationPath(item, run.destination.path, run.options.layout);
+      return [item.id, item.path, item.size ?? null, item.modifiedAt ?? null, item.mediaType, item.version, JSON.stringify(item.hashes ?? {}), dest, manifest.get(item.id)?.destPath === dest];
+    });
+    const cols = (i: number) => rows.map((r) => r[i]);
+    await db.query(
+      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[])
+       ON CONFLICT (run_id, source_id) DO NOTHING`,
+      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8)],
+    );
+    batch = [];
+    const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
+    if (status.rows[0]?.status !== 'running') throw new PlanStopped();
+  };
+
+  try {
+    for await (const item of ends.source.list(run.source.path ?? '', signal)) {
+      if (!selected(item, run.filter)) continue;
+      if (manifest.get(item.id)?.version === item.version) continue;
+      batch.push(item);
+      if (batch.length >= INSERT_BATCH) await flush();
+    }
+    await flush();
+  } catch (err) {
+    if (err instanceof PlanStopped) return;
+    if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
+    await failRun(db, runId, `Listing the source failed: ${(err as Error).message}`);
+    return;
+  }
+
+  const totals = await db.query<{ n: number; bytes: number }>(
+    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes
+       FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM run_items WHERE run_id = $1) s
+      WHERE r.id = $1 RETURNING s.n, s.bytes`,
+    [runId],
+  );
+  deps.log.info({ runId, items: totals.rows[0].n, bytes: totals.rows[0].bytes }, 'run planned');
+
+  const pending = await db.query<{ id: string; size: number | null }>(`SELECT id, size FROM run_items WHERE run_id = $1 AND status = 'pending' ORDER BY id`, [runId]);
+  const jobs: { data: { runId: string; itemIds: string[] }; group: { id: string } }[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const row of pending.rows) {
+    if (current.length && (current.length >= BATCH_ITEMS || bytes + (row.size ?? 0) > BATCH_BYTES)) {
+      jobs.push({ data: { runId, itemIds: current }, group: { id: run.userId } });
+      current = [];
+      bytes = 0;
+    }
+    current.push(String(row.id));
+    bytes += row.size ?? 0;
+  }
+  if (current.length) jobs.push({ data: { runId, itemIds: current }, group: { id: run.userId } });
+  if (jobs.length) await boss.insert(QUEUES.runCopy, jobs);
+  else await boss.send(QUEUES.runFinalize, { runId });
+}
+
+class PlanStopped extends Error {}
