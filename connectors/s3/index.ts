@@ -188,7 +188,7 @@ export default defineConnector<Options>({
     const s3 = createS3Client(opts, env);
     const prefix = rootPrefix(opts);
     const Bucket = opts.bucket;
-    const pacer = createPacer({ classify, attempts: 6, baseDelayMs: 200, maxDelayMs: 20_000 });
+    const pacer = createPacer({ classify, attempts: 5, baseDelayMs: 200, maxDelayMs: 20_000 });
     const call = <T>(fn: () => Promise<T>, signal?: AbortSignal) =>
       pacer.call(fn, signal).catch((err) => {
         throw signal?.aborted ? err : cloudError(err, opts);

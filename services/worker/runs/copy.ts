@@ -19,7 +19,7 @@ import { renamed } from './select.ts';
 /** Items copied at once by one copy job. */
 const ITEMS_IN_PARALLEL = 4;
 /** Attempts per item before it is recorded as failed. */
-const ITEM_ATTEMPTS = 4;
+const ITEM_ATTEMPTS = 3;
 /** A lease outlives a dead worker by this much; a live one renews it every second. */
 const LEASE_SECONDS = 20;
 const TICK_MS = 1000;

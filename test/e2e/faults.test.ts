@@ -1,0 +1,112 @@
+// Faults between Ferry and S3 (a proxy in front of s3rver): throttling, 5xx, resets and cut-off
+// downloads cost retries, never a lost, damaged or duplicated file; a fault that persists fails
+// that one item with its reason and the run ends partial.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../connectors/s3/index.ts';
+import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+
+let t: TestApp;
+let s3: TestS3;
+let proxy: FaultProxy;
+let root: string;
+let a: Actor;
+let local: string;
+let viaProxy: string;
+const files = new Map<string, Buffer>();
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-faults-')));
+  for (let i = 0; i < 8; i++) files.set(`small-${i}.jpg`, crypto.randomBytes(200_000 + i));
+  files.set('big.mp4', crypto.randomBytes(40 * 1024 * 1024 + 7)); // three 16 MiB parts
+  await fs.mkdir(path.join(root, 'src'));
+  await fs.mkdir(path.join(root, 'back'));
+  for (const [name, data] of files) await fs.writeFile(path.join(root, 'src', name), data);
+  s3 = await startS3();
+  proxy = await startFaultProxy(s3.endpoint);
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
+  a = await signup(t);
+  const api = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  local = (await api('/clouds', { kind: 'local', name: 'NAS', options: { root } })).json().id;
+  viaProxy = (
+    await api('/clouds', {
+      kind: 's3',
+      name: 'Flaky S3',
+      options: { endpoint: proxy.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true },
+    })
+  ).json().id;
+});
+after(async () => {
+  await t.close();
+  await proxy.close();
+  await s3.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const direct = () =>
+  createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }, { localRoots: [], allowPrivateEndpoints: true });
+
+async function run(name: string, source: object, destination: object) {
+  const task = await t.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: a.bearer, payload: { name, source, destination } });
+  assert.equal(task.statusCode, 201, task.body);
+  const started = await t.app.inject({ method: 'POST', url: `/api/v1/tasks/${task.json().id}/runs`, headers: a.bearer });
+  return waitForRun(t, a, started.json().run.id, 120_000);
+}
+
+test('uploads through 429, 503 with Retry-After and connection resets arrive complete and once', async () => {
+  proxy.faults = {};
+  proxy.rule = ({ method, url, seen }) => {
+    if (method !== 'PUT' || seen > 1) return { kind: 'pass' };
+    const n = crypto.createHash('md5').update(url.split('?')[0] + (url.match(/partNumber=\d+/)?.[0] ?? '')).digest()[0] % 3;
+    if (n === 0) return { kind: 'status', status: 503, retryAfter: '1' };
+    if (n === 1) return { kind: 'status', status: 429, retryAfter: '1' };
+    return { kind: 'reset' };
+  };
+  const r = await run('to flaky S3', { cloudId: local, path: 'src' }, { cloudId: viaProxy, path: 'up' });
+  assert.equal(r.status, 'succeeded', JSON.stringify(r));
+  assert.equal(r.done.items, files.size);
+  assert.ok((proxy.faults.status ?? 0) >= 3 && (proxy.faults.reset ?? 0) >= 1, JSON.stringify(proxy.faults));
+  for (const [name, data] of files) {
+    const out = await direct().send(new GetObjectCommand({ Bucket: s3.bucket, Key: `up/${name}` }));
+    assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(data), name);
+  }
+  const listed = await direct().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'up/' }));
+  assert.equal(listed.KeyCount, files.size);
+  const uploads = await direct().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  assert.equal((uploads.Uploads ?? []).length, 0);
+});
+
+test('downloads cut short or refused are retried and the files land whole', async () => {
+  proxy.faults = {};
+  proxy.rule = ({ method, url, seen }) => {
+    if (method !== 'GET' || !url.includes('/up/')) return { kind: 'pass' };
+    if (seen === 1) return { kind: 'truncate', keep: 1000 };
+    if (seen === 2 && url.includes('small-3')) return { kind: 'status', status: 500 };
+    return { kind: 'pass' };
+  };
+  const r = await run('from flaky S3', { cloudId: viaProxy, path: 'up' }, { cloudId: local, path: 'back' });
+  assert.equal(r.status, 'succeeded', JSON.stringify(r));
+  assert.ok((proxy.faults.truncate ?? 0) >= files.size, JSON.stringify(proxy.faults));
+  for (const [name, data] of files) assert.ok((await fs.readFile(path.join(root, 'back', name))).equals(data), name);
+});
+
+test('a fault that persists fails that item with its reason; the run goes on and ends partial', async () => {
+  await fs.mkdir(path.join(root, 'src2'));
+  await fs.writeFile(path.join(root, 'src2', 'fine.jpg'), crypto.randomBytes(1000));
+  await fs.writeFile(path.join(root, 'src2', 'cursed.jpg'), crypto.randomBytes(1000));
+  proxy.rule = ({ method, url }) => (method === 'PUT' && url.includes('cursed') ? { kind: 'status', status: 503 } : { kind: 'pass' });
+  const r = await run('partly broken', { cloudId: local, path: 'src2' }, { cloudId: viaProxy, path: 'p' });
+  assert.equal(r.status, 'partial');
+  assert.deepEqual([r.done.items, r.failed.items], [1, 1]);
+  const failed = (await t.app.inject({ method: 'GET', url: `/api/v1/runs/${r.id}/items?status=failed`, headers: a.bearer })).json().items;
+  assert.equal(failed[0].path, 'cursed.jpg');
+  assert.match(failed[0].error, /503|SlowDown/);
+  assert.equal((await t.db.query(`SELECT used_bytes FROM usage`)).rows[0].used_bytes, [...files.values()].reduce((s, b) => s + b.length, 0) * 2 + 1000, 'failed bytes are not charged');
+});
