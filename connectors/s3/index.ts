@@ -382,9 +382,18 @@ export default defineConnector<Options>({
       async abandon(state) {
         const st = state as MultipartState | null;
         if (!st?.uploadId) return;
-        await call(() => s3.send(new AbortMultipartUploadCommand({ Bucket, Key: st.key, UploadId: st.uploadId }))).catch((err) => {
-          if (!(err instanceof CloudError && err.reason === 'not_found')) throw err;
-        });
+        // S3: parts still in flight during an abort may be stored after it, so abort until ListParts
+        // no longer finds the upload.
+        for (let round = 0; round < 3; round++) {
+          try {
+            await call(() => s3.send(new AbortMultipartUploadCommand({ Bucket, Key: st.key, UploadId: st.uploadId })));
+            await call(() => s3.send(new ListPartsCommand({ Bucket, Key: st.key, UploadId: st.uploadId, MaxParts: 1 })));
+          } catch (err) {
+            if (err instanceof CloudError && err.reason === 'not_found') return;
+            throw err;
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       },
     };
 

@@ -95,3 +95,11 @@ export async function snapshot(db: Db): Promise<string> {
   parts.push(`jobs:${jobs.rows[0].n}`);
   return parts.join('\n');
 }
+
+/** Another worker process's worth of workers on the same database (its own pg-boss instance). */
+export async function addWorker(t: TestApp & { url: string }): Promise<() => Promise<void>> {
+  const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: true, schedule: false, max: 4 });
+  await boss.start();
+  await buildWorker({ config: t.config, db: t.db, boss, keyring: t.keyring, log: createLogger('silent') });
+  return () => boss.stop({ graceful: false });
+}

@@ -4,7 +4,8 @@
 //
 // s3rver 3.7 lacks three multipart operations Ferry relies on to resume and clean up: ListParts,
 // AbortMultipartUpload and ListMultipartUploads. They are added here, as the S3 API reference
-// describes them, over s3rver's own upload store (one folder per upload id, one file per part).
+// describes them, over s3rver's own upload store (one folder per upload id, one file per part),
+// and UploadPart refuses an upload id that does not exist.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import S3rver from 's3rver';
@@ -26,6 +27,13 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     ctx.type = 'application/xml';
     ctx.body = xml(`<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${esc(ctx.query.uploadId)}</UploadId></Error>`);
   };
+  if (key && 'uploadId' in ctx.query && ctx.method === 'PUT') {
+    // A part for an upload that was aborted (or never was) is refused, as S3 does; s3rver would
+    // quietly recreate the upload's folder.
+    const stored = await fs.readFile(path.join(uploads, path.basename(ctx.query.uploadId), 'key'), 'utf8').catch(() => null);
+    if (stored !== key) return noSuchUpload();
+    return next();
+  }
   if (key && 'uploadId' in ctx.query && (ctx.method === 'GET' || ctx.method === 'DELETE')) {
     const uploadDir = path.join(uploads, path.basename(ctx.query.uploadId));
     const stored = await fs.readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => null);

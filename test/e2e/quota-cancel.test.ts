@@ -1,0 +1,107 @@
+// Traffic quota with several workers copying at once, and cancelling a run mid-file.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../connectors/s3/index.ts';
+import { addWorker, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+
+let t: TestApp & { url: string };
+let s3: TestS3;
+let proxy: FaultProxy;
+let root: string;
+const stops: (() => Promise<void>)[] = [];
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-quota-')));
+  s3 = await startS3();
+  proxy = await startFaultProxy(s3.endpoint);
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
+  for (let i = 0; i < 3; i++) stops.push(await addWorker(t));
+});
+after(async () => {
+  for (const stop of stops) await stop();
+  await t.close();
+  await proxy.close();
+  await s3.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const direct = () =>
+  createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }, { localRoots: [], allowPrivateEndpoints: true });
+
+async function setup(a: Actor, folder: string, endpoint: string) {
+  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, folder) } })).json().id;
+  const dst = (await post('/clouds', { kind: 's3', name: 'S3', options: { endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true } })).json().id;
+  const task = (await post('/tasks', { name: folder, source: { cloudId: src }, destination: { cloudId: dst, path: folder } })).json();
+  return {
+    task,
+    start: async () => (await post(`/tasks/${task.id}/runs`, {})).json().run.id as string,
+  };
+}
+
+test('four workers in parallel never take more than the quota; the next run after a raise takes up the rest', async () => {
+  const a = await signup(t);
+  await fs.mkdir(path.join(root, 'many'));
+  for (let i = 0; i < 200; i++) await fs.writeFile(path.join(root, 'many', `f${String(i).padStart(3, '0')}.jpg`), crypto.randomBytes(300_000));
+  const limit = 10_000_000;
+  await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
+  const { start } = await setup(a, 'many', s3.endpoint);
+
+  const run = await waitForRun(t, a, await start());
+  assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
+  assert.match(run.error, /quota/);
+  const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
+  assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} > ${limit}`);
+  assert.equal(usage.used_bytes, Math.floor(limit / 300_000) * 300_000, 'filled up to the last item that fits');
+  assert.equal(usage.reserved_bytes, 0);
+  assert.equal(run.done.items, Math.floor(limit / 300_000));
+  assert.equal(run.failed.items, 0);
+  // The copies ran on several workers: more than one copy job was active.
+  const jobs = await t.db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1`, [run.id]);
+  assert.ok(jobs.rows[0].n >= 4);
+
+  await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
+  const next = await waitForRun(t, a, await start());
+  assert.equal(next.status, 'succeeded');
+  assert.equal(next.done.items, 200 - run.done.items);
+  const listed = await direct().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'many/' }));
+  assert.equal(listed.KeyCount, 200, 'every file once');
+});
+
+test('cancel stops a run mid-file within seconds and aborts its upload', async () => {
+  const a = await signup(t);
+  await fs.mkdir(path.join(root, 'big'));
+  await fs.writeFile(path.join(root, 'big', 'movie.mp4'), crypto.randomBytes(200 * 1024 * 1024));
+  // Each part takes 1.5 s to reach S3: the upload runs long enough to be cancelled in the middle.
+  proxy.rule = ({ method, url }) => (method === 'PUT' && url.includes('partNumber') ? { kind: 'delay', ms: 1500 } : { kind: 'pass' });
+  const { start } = await setup(a, 'big', proxy.endpoint);
+  const runId = await start();
+  for (;;) {
+    const r = (await t.app.inject({ method: 'GET', url: `/api/v1/runs/${runId}`, headers: a.bearer })).json();
+    if (r.done.bytes > 0) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const cancelled = await t.app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/cancel`, headers: a.bearer });
+  assert.equal(cancelled.json().status, 'cancelled');
+  const at = Date.now();
+  await new Promise((res) => setTimeout(res, 5000));
+  const partsSoon = proxy.requests.length;
+  await new Promise((res) => setTimeout(res, 2000));
+  assert.equal(proxy.requests.length, partsSoon, 'no request to S3 more than 5 s after the cancel');
+  const uploads = await direct().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  assert.deepEqual(uploads.Uploads ?? [], [], 'the multipart upload was aborted');
+  await assert.rejects(direct().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' })), 'no object was completed');
+  const item = (await t.db.query('SELECT upload_state FROM run_items WHERE run_id = $1', [runId])).rows[0];
+  assert.equal(item.upload_state, null);
+  const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
+  assert.deepEqual([usage.used_bytes, usage.reserved_bytes], [0, 0], 'nothing charged for a cancelled copy');
+  assert.ok(Date.now() - at < 10_000);
+  proxy.rule = () => ({ kind: 'pass' });
+});
