@@ -56,7 +56,16 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
 
     const worker = config.role !== 'api';
     // Only worker processes run pg-boss maintenance and cron; API processes just send jobs.
-    const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, supervise: worker, schedule: worker, max: 5 });
+    const boss = new PgBoss({
+      connectionString: url,
+      schema: BOSS_SCHEMA,
+      supervise: worker,
+      schedule: worker,
+      // A copy job whose worker died (no heartbeat) is handed to another worker within ~20 s.
+      superviseIntervalSeconds: 10,
+      monitorIntervalSeconds: 10,
+      max: 5,
+    });
     boss.on('error', (err) => log.error({ err }, 'job queue error'));
     await boss.start();
     cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));

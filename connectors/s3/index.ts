@@ -250,7 +250,8 @@ export default defineConnector<Options>({
           const listed = await call(() => s3.send(new ListPartsCommand({ Bucket, Key, UploadId: saved.uploadId, MaxParts: 1 }), { abortSignal: signal }), signal);
           if (listed) return { ...saved, parts: [...saved.parts] };
         } catch (err) {
-          if (!(err instanceof CloudError) || err.reason === 'unreachable') throw err; // NoSuchUpload: start over
+          // NoSuchUpload (expired, aborted): start over. Anything else: try again later.
+          if (!(err instanceof CloudError) || err.reason !== 'not_found') throw err;
         }
       }
       const created = await call(

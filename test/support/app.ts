@@ -27,10 +27,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
   const database = await createTestDatabase();
   const config = loadConfig({ FERRY_DATA_DIR: '/nonexistent', FERRY_AUTH_RATE_LIMIT: '1000', ...env });
   const db = createPool(database.url, 10);
-  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, max: 4 });
+  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, superviseIntervalSeconds: 10, monitorIntervalSeconds: 10, max: 4 });
   await boss.start();
   await ensureQueues(boss);
-  const keyring = createKeyring([crypto.randomBytes(32)]);
+  const keyring = createKeyring([env.FERRY_SECRET_KEY ? Buffer.from(env.FERRY_SECRET_KEY, 'base64') : crypto.randomBytes(32)]);
   const app = await buildApp({ config, db, boss, keyring, logger: false });
   await app.ready();
   if (opts.worker) await buildWorker({ config, db, boss, keyring, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });

@@ -43,7 +43,9 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
       ctx.status = 204;
       return;
     }
-    const numbers = (await fs.readdir(uploadDir)).filter((f) => /^\d+$/.test(f)).map(Number).sort((x, y) => x - y);
+    // A part whose upload was cut off has no .md5 beside it: it was never acknowledged.
+    const names = await fs.readdir(uploadDir);
+    const numbers = names.filter((f) => /^\d+$/.test(f) && names.includes(`${f}.md5`)).map(Number).sort((x, y) => x - y);
     const parts = await Promise.all(
       numbers.map(async (n) => {
         const [st, md5] = await Promise.all([fs.stat(path.join(uploadDir, String(n))), fs.readFile(path.join(uploadDir, `${n}.md5`), 'utf8')]);
