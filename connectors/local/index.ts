@@ -171,7 +171,8 @@ export default defineConnector<Options>({
         } catch (err) {
           await file.close();
           // Without a checkpoint there is nothing to resume from: leave no partial file behind.
-          if (!opts.checkpoint || opts.signal?.aborted) await fs.rm(tmp, { force: true });
+          // With one, the partial file stays for the next attempt (or for abandon()).
+          if (!opts.checkpoint) await fs.rm(tmp, { force: true });
           throw err;
         }
         await file.close();

@@ -288,8 +288,9 @@ export default defineConnector<Options>({
             if (!state) {
               // One piece and nothing more? Then a single PUT does it.
               if (piece.length < partSize) {
+                // A source that ended early must not replace what is at the path.
+                if (o.size !== undefined && piece.length !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
                 const stored = await putSingle(Key, piece, o.modifiedAt, o.signal);
-                if (o.size !== undefined && stored.size !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${stored.size}.`);
                 o.onProgress?.(stored.size);
                 return stored;
               }
@@ -333,6 +334,7 @@ export default defineConnector<Options>({
           if (failure) throw failure;
           if (!state) {
             // An empty stream: an empty object.
+            if (o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave none.`);
             return await putSingle(Key, Buffer.alloc(0), o.modifiedAt, o.signal);
           }
           const parts = [...state.parts].sort((a, b) => a.n - b.n);

@@ -1,0 +1,158 @@
+// One suite every connector passes, against its real server or emulator: the contract of
+// connectors/types.ts, checked by what lands where.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
+
+export interface Subject {
+  handle: CloudHandle;
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A stream in small pieces, with no size given: as a provider that does not tell the length. */
+function trickle(data: Buffer, piece = 64 * 1024): Readable {
+  return Readable.from((function* () {
+    for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece);
+  })());
+}
+
+/** A source that produces its bytes slowly, so each chunk is acknowledged before the next is read. */
+function slow(data: Buffer, piece = MiB): Readable {
+  return Readable.from((async function* () {
+    for (let i = 0; i < data.length; i += piece) {
+      await new Promise((r) => setTimeout(r, 5));
+      yield data.subarray(i, i + piece);
+    }
+  })());
+}
+
+async function listAll(h: CloudHandle, folder: string): Promise<SourceItem[]> {
+  const out: SourceItem[] = [];
+  for await (const item of h.source!.list(folder)) out.push(item);
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+export function conformance(name: string, start: () => Promise<Subject>): void {
+  describe(`${name} connector conformance`, () => {
+    let s: Subject;
+    let h: CloudHandle;
+    const base = `conf-${crypto.randomBytes(4).toString('hex')}`;
+    before(async () => {
+      s = await start();
+      h = s.handle;
+    });
+    after(() => s.close());
+
+    test('check passes', async () => {
+      await h.check();
+    });
+
+    test('put, stat, open and list agree byte for byte', async () => {
+      const files: [string, Buffer][] = [
+        ['a.jpg', crypto.randomBytes(1234)],
+        ['empty.txt', Buffer.alloc(0)],
+        ['sub/b.mp4', crypto.randomBytes(300_000)],
+        ['sub/deeper/ünï cödé.png', crypto.randomBytes(10)],
+      ];
+      for (const [rel, data] of files) {
+        const stored = await h.destination!.put(`${base}/tree/${rel}`, async () => Readable.from([data]), { size: data.length });
+        assert.equal(stored.size, data.length, rel);
+        assert.ok(stored.hash, 'put reports the hash it checked');
+        assert.deepEqual(await h.destination!.stat(`${base}/tree/${rel}`), { size: data.length });
+      }
+      const items = await listAll(h, `${base}/tree`);
+      assert.deepEqual(
+        items.map((i) => [i.path, i.size, i.mediaType]),
+        [
+          ['a.jpg', 1234, 'photo'],
+          ['empty.txt', 0, 'other'],
+          ['sub/b.mp4', 300_000, 'video'],
+          ['sub/deeper/ünï cödé.png', 10, 'photo'],
+        ],
+      );
+      for (const item of items) {
+        const want = files.find(([rel]) => rel === item.path)![1];
+        assert.ok((await bytesOf(await h.source!.open(item))).equals(want), item.path);
+        assert.ok(item.version, 'every item has a version');
+      }
+      const again = await listAll(h, `${base}/tree`);
+      assert.deepEqual(again.map((i) => [i.id, i.version]), items.map((i) => [i.id, i.version]), 'ids and versions are stable');
+    });
+
+    test('open honours an offset', async () => {
+      const data = crypto.randomBytes(100_000);
+      await h.destination!.put(`${base}/range.bin`, async () => Readable.from([data]), { size: data.length });
+      const [item] = (await listAll(h, base)).filter((i) => i.path === 'range.bin');
+      assert.ok((await bytesOf(await h.source!.open(item, { offset: 99_000 }))).equals(data.subarray(99_000)));
+    });
+
+    test('put replaces what is there', async () => {
+      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('first version')]), { size: 13 });
+      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('second')]), { size: 6 });
+      const [item] = (await listAll(h, base)).filter((i) => i.path === 'over.txt');
+      assert.equal((await bytesOf(await h.source!.open(item))).toString(), 'second');
+    });
+
+    test('a stream of unknown size larger than one chunk', async () => {
+      const data = crypto.randomBytes(40 * MiB + 3);
+      const stored = await h.destination!.put(`${base}/unknown.bin`, async () => trickle(data), {});
+      assert.equal(stored.size, data.length);
+      const [item] = (await listAll(h, base)).filter((i) => i.path === 'unknown.bin');
+      assert.equal(crypto.createHash('sha256').update(await bytesOf(await h.source!.open(item))).digest('hex'), crypto.createHash('sha256').update(data).digest('hex'));
+    });
+
+    test('a source that ends early is refused, and nothing is left at the path', async () => {
+      const data = crypto.randomBytes(5000);
+      await assert.rejects(
+        h.destination!.put(`${base}/short.bin`, async () => Readable.from([data.subarray(0, 3000)]), { size: data.length }),
+        (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
+      );
+      assert.equal(await h.destination!.stat(`${base}/short.bin`), null);
+    });
+
+    test('a missing folder is not_found', async () => {
+      await assert.rejects(listAll(h, `${base}/no/such/folder`), (err: Error) => err instanceof CloudError && err.reason === 'not_found');
+    });
+
+    test('resumable put: an interrupted upload resumes from its checkpoint', async () => {
+      assert.ok(h.features.resumable);
+      const data = crypto.randomBytes(70 * MiB);
+      let saved: unknown = null;
+      const stop = new AbortController();
+      let saves = 0;
+      const first = { get state() { return saved; }, async save(st: unknown) { saved = st; if (++saves === 3) stop.abort(new Error('crash')); } };
+      await assert.rejects(h.destination!.put(`${base}/resume.bin`, async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: first, signal: stop.signal }));
+      assert.ok(saved, 'progress was checkpointed');
+      const offsets: number[] = [];
+      const second = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
+      const stored = await h.destination!.put(`${base}/resume.bin`, async (off) => { offsets.push(off); return trickle(data.subarray(off), MiB); }, { size: data.length, checkpoint: second });
+      assert.ok(offsets[0] > 0, `resumed at ${offsets[0]}, not from the start`);
+      assert.equal(stored.size, data.length);
+      const [item] = (await listAll(h, base)).filter((i) => i.path === 'resume.bin');
+      assert.ok((await bytesOf(await h.source!.open(item))).equals(data));
+      assert.deepEqual((await listAll(h, base)).filter((i) => i.path.includes('partial')), []);
+    });
+
+    test('abandon discards an unfinished upload', async () => {
+      const data = crypto.randomBytes(40 * MiB);
+      let saved: unknown = null;
+      const stop = new AbortController();
+      const cp = { get state() { return saved; }, async save(st: unknown) { saved = st; stop.abort(new Error('crash')); } };
+      await assert.rejects(h.destination!.put(`${base}/abandoned.bin`, async (off) => trickle(data.subarray(off), MiB), { size: data.length, checkpoint: cp, signal: stop.signal }));
+      await h.destination!.abandon!(saved);
+      await h.destination!.abandon!(saved); // twice is harmless
+      assert.equal(await h.destination!.stat(`${base}/abandoned.bin`), null);
+      assert.deepEqual((await listAll(h, base)).filter((i) => i.path.startsWith('.') || i.path.includes('abandoned')), []);
+    });
+  });
+}

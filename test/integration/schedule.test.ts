@@ -1,0 +1,69 @@
+// Scheduled runs start exactly once, even when two workers' ticks run at the same moment.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { PgBoss } from 'pg-boss';
+import { createPool, type Db } from '../../services/core/db.ts';
+import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
+import { startDueRuns } from '../../services/worker/runs/schedule.ts';
+import { signup, startTestApp, type TestApp } from '../support/app.ts';
+
+let t: TestApp & { url: string };
+let root: string;
+const extra: { db: Db; boss: PgBoss }[] = [];
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-sched-')));
+  await fs.mkdir(path.join(root, 's'));
+  await fs.mkdir(path.join(root, 'd'));
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
+  for (let i = 0; i < 2; i++) {
+    const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 3 });
+    await boss.start();
+    extra.push({ db: createPool(t.url, 3), boss });
+  }
+});
+after(async () => {
+  for (const w of extra) {
+    await w.boss.stop({ graceful: false });
+    await w.db.end();
+  }
+  await t.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+test('two workers ticking at once start each due run exactly once and move every task to its next time', async () => {
+  const a = await signup(t);
+  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const s = (await post('/clouds', { kind: 'local', name: 's', options: { root: path.join(root, 's') } })).json().id;
+  const d = (await post('/clouds', { kind: 'local', name: 'd', options: { root: path.join(root, 'd') } })).json().id;
+  const base = { source: { cloudId: s }, destination: { cloudId: d, path: 'x' }, schedule: { frequency: 'daily', time: '04:00', timezone: 'Europe/Paris' } };
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) ids.push((await post('/tasks', { ...base, name: `t${i}`, destination: { cloudId: d, path: `x${i}` } })).json().id);
+  const due = ids.slice(0, 50);
+  await t.db.query(`UPDATE tasks SET next_run_at = now() - interval '1 minute' WHERE id = ANY($1)`, [due]);
+  // One of them still has a run going: its occurrence is skipped, not stacked.
+  const busy = due[0];
+  await post(`/tasks/${busy}/runs`, {});
+
+  const now = new Date();
+  const [n1, n2] = await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss, now)));
+  assert.equal(n1 + n2, 49);
+
+  const runs = await t.db.query(`SELECT task_id, count(*)::int AS n, count(*) FILTER (WHERE trigger = 'schedule')::int AS scheduled FROM runs GROUP BY task_id`);
+  const byTask = new Map(runs.rows.map((r) => [r.task_id, r]));
+  for (const id of due) assert.equal(byTask.get(id)?.n, 1, `task ${id} has one run`);
+  assert.equal(byTask.get(busy).scheduled, 0);
+  for (const id of ids.slice(50)) assert.equal(byTask.get(id), undefined);
+
+  const jobs = await t.db.query(`SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job WHERE name = $1`, [QUEUES.runPlan]);
+  assert.equal(jobs.rows[0].n, 50, '49 scheduled plus the manual one');
+  const next = await t.db.query(`SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND next_run_at > now()`, [due]);
+  assert.equal(next.rows[0].n, 50);
+  const local = await t.db.query(`SELECT DISTINCT to_char(next_run_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS at FROM tasks`);
+  assert.deepEqual(local.rows.map((r) => r.at), ['04:00']);
+
+  assert.deepEqual(await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss))), [0, 0], 'nothing is due twice');
+});
