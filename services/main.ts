@@ -64,6 +64,7 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
       // A copy job whose worker died (no heartbeat) is handed to another worker within ~20 s.
       superviseIntervalSeconds: 10,
       monitorIntervalSeconds: 10,
+      useListenNotify: worker,
       max: 5,
     });
     boss.on('error', (err) => log.error({ err }, 'job queue error'));

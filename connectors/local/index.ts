@@ -90,9 +90,13 @@ export default defineConnector<Options>({
     return { root: await confinedRoot(opts.root, env) };
   },
   open(cloud, env) {
-    const root = () => confinedRoot(cloud.options.root, env).catch((err: CloudError) => {
-      throw new CloudError('unreachable', err.message);
-    });
+    // Checked once per opened handle (a run opens its clouds once per batch), not once per file.
+    let rootCheck: Promise<string> | undefined;
+    const root = () =>
+      (rootCheck ??= confinedRoot(cloud.options.root, env).catch((err: CloudError) => {
+        rootCheck = undefined;
+        throw new CloudError('unreachable', err.message);
+      }));
     const source: Source = {
       async *list(folder, signal) {
         const base = await root();

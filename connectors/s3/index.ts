@@ -30,13 +30,13 @@ const PARTS_IN_FLIGHT = 4;
 const MAX_PARTS = 10_000;
 
 /**
- * Part size for a file: at least 16 MiB, and large enough that the file fits in 9,000 parts (S3
+ * Part size for a file: at least 8 MiB, and large enough that the file fits in 9,000 parts (S3
  * allows 10,000), so a 5 TB file uses parts of about 530 MiB. Unknown sizes use 16 MiB parts,
  * enough for 160 GB.
  */
 export function partSizeFor(size: number | undefined): number {
   if (size === undefined) return 16 * MiB;
-  return Math.max(16 * MiB, Math.ceil(size / 9_000 / MiB) * MiB);
+  return Math.max(8 * MiB, Math.ceil(size / 9_000 / MiB) * MiB);
 }
 
 /** The ETag S3 gives a multipart object: md5 of the parts' binary md5s, then -count. */
@@ -112,6 +112,12 @@ const options = z.strictObject({
   accessKeyId: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Access key id'),
   secretAccessKey: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Secret access key'),
   forcePathStyle: z.boolean().optional().describe('Address the bucket as endpoint/bucket instead of bucket.endpoint (most S3-compatibles on a custom host)'),
+  checksumMode: z
+    .enum(['when_required', 'when_supported'])
+    .optional()
+    .describe(
+      'when_supported sends the SDK’s CRC32 checksums with every upload (Amazon S3); when_required (the default) only where an operation needs one, which many S3-compatible services require',
+    ),
 });
 type Options = z.infer<typeof options>;
 
@@ -123,15 +129,15 @@ function rootPrefix(opts: Options): string {
 
 export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
   const lookup = env.allowPrivateEndpoints ? undefined : publicOnlyLookup;
-  return new S3Client({
+  const client = new S3Client({
     region: opts.region,
     endpoint: opts.endpoint,
     forcePathStyle: opts.forcePathStyle ?? false,
     credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
-    // Many S3-compatible services reject the SDK's default CRC32 trailers; send them only when an
-    // operation requires a checksum.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Many S3-compatible services reject the SDK's default CRC32 trailers, so by default they are
+    // sent only when an operation requires a checksum. Every upload carries Content-MD5 either way.
+    requestChecksumCalculation: opts.checksumMode === 'when_supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+    responseChecksumValidation: opts.checksumMode === 'when_supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
     // One retry mechanism: the pacer, which also honours Retry-After.
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
@@ -141,6 +147,18 @@ export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
       httpsAgent: new https.Agent({ keepAlive: true, lookup }),
     }),
   });
+  // Over plain http the SDK would SHA-256 every body to sign it: a second pass over every byte.
+  // Uploads carry Content-MD5, which S3 checks, so the signature need not cover the payload (as
+  // over https, where the SDK signs UNSIGNED-PAYLOAD by default).
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers && request.headers['content-md5']) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'ferryUnsignedPayload', priority: 'high' },
+  );
+  return client;
 }
 
 /** Maps SDK and network failures to what a user can act on. */

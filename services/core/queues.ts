@@ -38,6 +38,7 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
     const deadLetter = `${name}-dead`;
     // createQueue is idempotent (ON CONFLICT DO NOTHING under an advisory lock).
     await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400 });
-    await boss.createQueue(name, { ...policy, retryBackoff: true, deadLetter });
+    // notify: creating a job wakes the workers at once instead of at their next poll.
+    await boss.createQueue(name, { ...policy, retryBackoff: true, deadLetter, notify: true });
   }
 }

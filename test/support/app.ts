@@ -27,7 +27,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
   const database = await createTestDatabase();
   const config = loadConfig({ FERRY_DATA_DIR: '/nonexistent', FERRY_AUTH_RATE_LIMIT: '1000', ...env });
   const db = createPool(database.url, 10);
-  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, superviseIntervalSeconds: 10, monitorIntervalSeconds: 10, max: 4 });
+  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, superviseIntervalSeconds: 10, monitorIntervalSeconds: 10, useListenNotify: Boolean(opts.worker), max: 4 });
   await boss.start();
   await ensureQueues(boss);
   const keyring = createKeyring([env.FERRY_SECRET_KEY ? Buffer.from(env.FERRY_SECRET_KEY, 'base64') : crypto.randomBytes(32)]);
@@ -98,7 +98,7 @@ export async function snapshot(db: Db): Promise<string> {
 
 /** Another worker process's worth of workers on the same database (its own pg-boss instance). */
 export async function addWorker(t: TestApp & { url: string }): Promise<() => Promise<void>> {
-  const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: true, schedule: false, max: 4 });
+  const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: true, schedule: false, useListenNotify: true, max: 4 });
   await boss.start();
   await buildWorker({ config: t.config, db: t.db, boss, keyring: t.keyring, log: createLogger('silent') });
   return () => boss.stop({ graceful: false });

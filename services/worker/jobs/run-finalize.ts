@@ -4,6 +4,6 @@ import type { JobModule } from './index.ts';
 
 export const runFinalizeJob: JobModule<{ runId: string }> = {
   queue: QUEUES.runFinalize,
-  workOptions: { localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+  workOptions: { localConcurrency: 2, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
   handle: (job, deps) => finalizeRun(deps, job.data.runId),
 };

@@ -4,6 +4,6 @@ import type { JobModule } from './index.ts';
 
 export const runPlanJob: JobModule<{ runId: string }> = {
   queue: QUEUES.runPlan,
-  workOptions: { localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+  workOptions: { localConcurrency: 2, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
   handle: (job, deps) => planRun(deps, job.data.runId, job.signal),
 };

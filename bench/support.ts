@@ -1,0 +1,155 @@
+// What the benchmarks share: a PostgreSQL, an s3rver, Ferry as a real process driven through its
+// API, rclone doing the same copy, and a place for the results.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres, freePort, type EmbeddedPostgres } from '../services/core/embedded-postgres.ts';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MiB = 1024 * 1024;
+
+export async function tempDir(name: string): Promise<string> {
+  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), `ferry-bench-${name}-`)));
+  await fs.chmod(dir, 0o755);
+  return dir;
+}
+
+export async function startPostgres(dir: string): Promise<{ server: EmbeddedPostgres; newDatabase(): Promise<string> }> {
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
+  return {
+    server,
+    async newDatabase() {
+      const name = `bench_${crypto.randomBytes(4).toString('hex')}`;
+      const c = new pg.Client({ connectionString: server.url });
+      await c.connect();
+      await c.query(`CREATE DATABASE ${name}`);
+      await c.end();
+      return server.urlFor(name);
+    },
+  };
+}
+
+/** Peak resident set (VmHWM) and CPU seconds of a live process, from /proc. */
+export async function procStats(pid: number): Promise<{ peakRssMiB: number; cpuSeconds: number }> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  const stat = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
+  return { peakRssMiB: Math.round(hwm), cpuSeconds: ticks / 100 };
+}
+
+export interface FerryProcess {
+  url: string;
+  child: ChildProcess;
+  token: string;
+  api<T = any>(method: string, url: string, body?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Ferry as `npm start` runs it (API and worker in one process), on the given database. */
+export async function startFerry(databaseUrl: string, env: Record<string, string>): Promise<FerryProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), FERRY_LOG_LEVEL: 'warn', FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 30_000; ; ) {
+    if (Date.now() > deadline) throw new Error('Ferry did not start');
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const f: FerryProcess = {
+    url,
+    child,
+    token: '',
+    async api(method, p, body) {
+      const res = await fetch(`${url}/api/v1${p}`, {
+        method,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(f.token ? { authorization: `Bearer ${f.token}` } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  const signup = await fetch(`${url}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench-${crypto.randomBytes(3).toString('hex')}@example.com`, password: 'benchmark password' }),
+  });
+  const cookie = signup.headers.get('set-cookie')!.split(';')[0];
+  const { csrfToken } = (await signup.json()) as { csrfToken: string };
+  const tok = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: '{"name":"bench"}' });
+  f.token = ((await tok.json()) as { token: string }).token;
+  return f;
+}
+
+/** Runs a task to its end; returns the run and the wall time from the request to the end. */
+export async function runToEnd(f: FerryProcess, taskId: string): Promise<{ run: any; seconds: number }> {
+  const t0 = performance.now();
+  const { run } = await f.api('POST', `/tasks/${taskId}/runs`);
+  for (;;) {
+    const r = await f.api('GET', `/runs/${run.id}`);
+    if (!['queued', 'running'].includes(r.status)) return { run: r, seconds: (performance.now() - t0) / 1000 };
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+/**
+ * rclone copying `src` to s3rver, with its wall time and CPU (GNU time). Asynchronous: a proxy in
+ * this process must keep serving while rclone runs.
+ */
+export async function rcloneCopy(src: string, endpoint: string, bucket: string, dest: string, flags: string[]): Promise<{ seconds: number; cpuSeconds: number; peakRssMiB: number }> {
+  const env = { ...process.env };
+  delete env.AWS_CA_BUNDLE; // rclone 1.60 refuses S3 endpoints while it is set
+  Object.assign(env, {
+    RCLONE_CONFIG_BENCH_TYPE: 's3',
+    RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+    RCLONE_CONFIG_BENCH_ENDPOINT: endpoint,
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: 'S3RVER',
+    RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: 'S3RVER',
+    RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+    RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
+  });
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', 'rclone', 'copy', src, `bench:${bucket}/${dest}`, ...flags], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const seconds = (performance.now() - t0) / 1000;
+  if (status !== 0) throw new Error(`rclone failed: ${stderr}`);
+  const [user, sys, maxKb] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, cpuSeconds: user + sys, peakRssMiB: Math.round(maxKb / 1024) };
+}
+
+/** Writes `size` random bytes to `file` without holding them in memory. */
+export async function randomFile(file: string, size: number): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const h = await fs.open(file, 'w');
+  const block = crypto.randomBytes(8 * MiB);
+  for (let off = 0; off < size; off += block.length) {
+    block.writeUInt32LE(off / block.length, 0); // each block differs
+    await h.write(block, 0, Math.min(block.length, size - off));
+  }
+  await h.close();
+}
+
+export async function writeResults(name: string, results: unknown): Promise<string> {
+  const dir = path.join(repo, 'bench/results');
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  await fs.writeFile(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results }, null, 2) + '\n');
+  return file;
+}
