@@ -22,9 +22,13 @@ async function ferryCopy(src: string, endpoint: string, dest: string) {
     const local = await ferry.api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: src } });
     const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: { endpoint, region: 'us-east-1', bucket: 'bench', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true } });
     const task = await ferry.api('POST', '/tasks', { name: dest, source: { cloudId: local.id }, destination: { cloudId: bucket.id, path: dest } });
+    const before = await procStats(ferry.child.pid!);
     const { run, seconds } = await runToEnd(ferry, task.id);
     if (run.status !== 'succeeded') throw new Error(`Ferry run ended ${run.status}: ${JSON.stringify(run)}`);
-    return { seconds, ...(await procStats(ferry.child.pid!)) };
+    const afterRun = await procStats(ferry.child.pid!);
+    // CPU of the copy itself (the process was started, migrated and idle before it), and the
+    // process's peak resident memory over its whole life.
+    return { seconds, cpuSeconds: +(afterRun.cpuSeconds - before.cpuSeconds).toFixed(2), peakRssMiB: afterRun.peakRssMiB, idleRssMiB: before.peakRssMiB };
   } finally {
     await ferry.stop();
   }
@@ -49,6 +53,7 @@ for (const size of quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
     ferryCpuSeconds: ferry.cpuSeconds,
     rcloneCpuSeconds: rclone.cpuSeconds,
     ferryPeakRssMiB: ferry.peakRssMiB,
+    ferryRssBeforeRunMiB: ferry.idleRssMiB,
     rclonePeakRssMiB: rclone.peakRssMiB,
   };
   results.push(row);

@@ -49,26 +49,56 @@ export function multipartEtag(partMd5Hex: string[]): string {
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
 const isPlainMd5 = (etag: string) => /^[0-9a-f]{32}$/.test(etag);
 
-/** Reads a stream in pieces of exactly `size` bytes (the last may be shorter). */
-async function* pieces(stream: Readable, size: number): AsyncGenerator<Buffer> {
-  let held: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let c = chunk;
-    while (length + c.length >= size) {
-      const take = size - length;
-      held.push(c.subarray(0, take));
-      yield Buffer.concat(held, size);
-      c = c.subarray(take);
-      held = [];
-      length = 0;
+/**
+ * A fixed set of part buffers, reused from part to part: memory stays at about
+ * (parts in flight + 1) × part size whatever the file's size, and no garbage piles up per part.
+ */
+class PartBuffers {
+  private free: Buffer[] = [];
+  private made = 0;
+  private waiting: ((b: Buffer) => void)[] = [];
+  private readonly size: number;
+  private readonly max: number;
+  constructor(size: number, max: number) {
+    this.size = size;
+    this.max = max;
+  }
+  async take(): Promise<Buffer> {
+    const b = this.free.pop();
+    if (b) return b;
+    if (this.made < this.max) {
+      this.made++;
+      return Buffer.allocUnsafeSlow(this.size);
     }
-    if (c.length) {
-      held.push(c);
-      length += c.length;
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  give(piece: Buffer): void {
+    const whole = Buffer.from(piece.buffer, 0, this.size); // allocUnsafeSlow: one ArrayBuffer per buffer
+    const next = this.waiting.shift();
+    if (next) next(whole);
+    else this.free.push(whole);
+  }
+}
+
+/** Reads a stream in pieces of exactly `size` bytes (the last may be shorter), into pooled buffers. */
+async function* pieces(stream: Readable, size: number, pool: PartBuffers): AsyncGenerator<Buffer> {
+  let buf: Buffer | null = null;
+  let filled = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (let off = 0; off < chunk.length; ) {
+      buf ??= await pool.take();
+      const n = Math.min(chunk.length - off, size - filled);
+      chunk.copy(buf, filled, off, off + n);
+      filled += n;
+      off += n;
+      if (filled === size) {
+        yield buf;
+        buf = null;
+        filled = 0;
+      }
     }
   }
-  if (length) yield Buffer.concat(held, length);
+  if (buf) yield buf.subarray(0, filled);
 }
 
 /** The one retry classifier of this connector. */
@@ -294,6 +324,9 @@ export default defineConnector<Options>({
         state?.parts.splice(0, state.parts.length, ...state.parts.filter((p) => p.n <= contiguous));
         const offset = contiguous * partSize;
         const stream = await open(offset);
+        // A small file of known size needs one buffer of its own size, not a part's.
+        const bufferSize = o.size !== undefined && o.size - offset < partSize ? Math.max(1, o.size - offset) : partSize;
+        const pool = new PartBuffers(bufferSize, PARTS_IN_FLIGHT + 1);
 
         let saving = Promise.resolve();
         let failure: unknown;
@@ -301,11 +334,14 @@ export default defineConnector<Options>({
         let n = contiguous;
         let sent = offset;
         try {
-          for await (const piece of pieces(stream, partSize)) {
+          const reader = pieces(stream, bufferSize, pool);
+          for (let next = await reader.next(); !next.done; next = await reader.next()) {
+            const piece = next.value;
             if (failure) throw failure;
             if (!state) {
               // One piece and nothing more? Then a single PUT does it.
               if (piece.length < partSize) {
+                if (!(await reader.next()).done) throw new CloudError('corrupt', `The source gave more than the ${o.size} bytes it announced; it may have changed while being read.`);
                 // A source that ended early must not replace what is at the path.
                 if (o.size !== undefined && piece.length !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
                 const stored = await putSingle(Key, piece, o.modifiedAt, o.signal);
@@ -343,7 +379,10 @@ export default defineConnector<Options>({
               .catch((err) => {
                 failure ??= err;
               })
-              .finally(() => inflight.delete(p));
+              .finally(() => {
+                inflight.delete(p);
+                pool.give(piece);
+              });
             inflight.add(p);
             if (inflight.size >= PARTS_IN_FLIGHT) await Promise.race(inflight);
           }

@@ -7,16 +7,21 @@ import type { Queryable } from './db.ts';
 /** Reserves `bytes` of this month's traffic; returns the month reserved in, or null if it does not fit. */
 export async function reserveTraffic(q: Queryable, userId: string, bytes: number, now = new Date()): Promise<Date | null> {
   const period = usagePeriod(now).start;
-  await q.query('INSERT INTO usage (user_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, period]);
-  const { rows } = await q.query(
-    `UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
-       FROM users u JOIN plans p ON p.id = u.plan_id
-      WHERE g.user_id = $1 AND g.period_start = $2 AND u.id = $1
-        AND g.used_bytes + g.reserved_bytes + $3 <= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes)
-      RETURNING g.period_start`,
-    [userId, period, bytes],
-  );
-  return rows[0] ? period : null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const { rows } = await q.query<{ taken: boolean }>(
+      `UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
+         FROM users u JOIN plans p ON p.id = u.plan_id
+        WHERE g.user_id = $1 AND g.period_start = $2 AND u.id = $1
+          AND g.used_bytes + g.reserved_bytes + $3 <= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes)
+        RETURNING true AS taken`,
+      [userId, period, bytes],
+    );
+    if (rows[0]) return period;
+    // Nothing updated: the bytes do not fit, or the month's row does not exist yet. Make sure it
+    // exists (another worker may be making it at this moment) and ask once more.
+    if (attempt === 0) await q.query('INSERT INTO usage (user_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, period]);
+  }
+  return null;
 }
 
 /** Ends a reservation: `used` bytes are charged (0 for a failed or skipped item), the rest released. */

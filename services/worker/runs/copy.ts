@@ -120,10 +120,8 @@ export async function copyBatch(deps: CopyDeps, runId: string, itemIds: string[]
   } catch (err) {
     if (lastAttempt && !signal.aborted) {
       // This job will not be tried again: what it still holds fails with the reason, so the run can end.
-      await db.query(
-        `UPDATE run_items SET status = 'failed', error = $3, lease_until = NULL, updated_at = now() WHERE run_id = $1 AND id = ANY($2) AND status IN ('pending', 'copying')`,
-        [runId, itemIds, `Copy job gave up: ${describe(err)}`],
-      );
+      await failUnfinished(db, run, itemIds, `Copy job gave up: ${describe(err)}`, ends.destination);
+      await maybeFinalize(deps, runId);
     }
     throw err;
   } finally {
@@ -132,6 +130,26 @@ export async function copyBatch(deps: CopyDeps, runId: string, itemIds: string[]
   }
   if (signal.aborted) throw new Error('worker shut down before the batch finished; it will be taken up again');
   await maybeFinalize(deps, runId);
+}
+
+/** Records the batch's unfinished items as failed, releasing their quota and upload sessions. */
+async function failUnfinished(db: Db, run: RunRecord, itemIds: string[], reason: string, destination: Destination): Promise<void> {
+  const left = await db.query<ItemRow>(
+    `SELECT id, upload_state, reserved_bytes, reserved_period FROM run_items WHERE run_id = $1 AND id = ANY($2) AND status IN ('pending', 'copying')`,
+    [run.id, itemIds],
+  );
+  for (const item of left.rows) {
+    await destination.abandon?.(item.upload_state).catch(() => {});
+    await transaction(db, async (c) => {
+      const { rowCount } = await c.query(
+        `UPDATE run_items SET status = 'failed', error = $2, upload_state = NULL, lease_until = NULL, updated_at = now() WHERE id = $1 AND status IN ('pending', 'copying')`,
+        [item.id, reason],
+      );
+      if (!rowCount) return;
+      if (item.reserved_period) await settleTraffic(c, run.userId, item.reserved_period, item.reserved_bytes, 0);
+      await c.query('UPDATE runs SET failed_items = failed_items + 1 WHERE id = $1', [run.id]);
+    });
+  }
 }
 
 /** Queues the run's finalize job once nothing is left to copy (or the quota ran out). */
@@ -319,30 +337,49 @@ async function transfer(run: RunRecord, source: Source, destination: Destination
   }
 }
 
+/**
+ * Records an item's outcome: its row, the manifest (for a verified copy, or an identical file
+ * found in place), the quota (charged for what was copied, released otherwise) and the run's
+ * counters. One statement, so one round trip and one commit per file, all or nothing.
+ */
 async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number) {
-  await transaction(db, async (c) => {
-    if (outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical)) {
-      await c.query(
-        `INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $3, source_mtime = $4, source_version = $5, dest_path = $6, dest_hash = $7, copied_at = now()`,
-        [run.taskId, item.source_id, item.size, item.modified_at, item.version, outcome.destPath, outcome.kind === 'done' ? (outcome.hash ?? null) : null],
-      );
-    }
-    if (outcome.kind === 'done') {
-      await c.query(
-        `UPDATE run_items SET status = 'done', dest_path = $2, progress_bytes = $3, upload_state = NULL, lease_until = NULL, error = NULL, updated_at = now() WHERE id = $1`,
-        [item.id, outcome.destPath, item.size ?? outcome.bytes],
-      );
-      await settleTraffic(c, run.userId, period, reserved, outcome.bytes);
-      await c.query('UPDATE runs SET done_items = done_items + 1, done_bytes = done_bytes + $2 WHERE id = $1', [run.id, item.size ?? outcome.bytes]);
-    } else if (outcome.kind === 'skipped') {
-      await c.query(`UPDATE run_items SET status = 'skipped', error = $2, upload_state = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`, [item.id, outcome.reason]);
-      await settleTraffic(c, run.userId, period, reserved, 0);
-      await c.query('UPDATE runs SET skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $2 WHERE id = $1', [run.id, item.size ?? 0]);
-    } else {
-      await c.query(`UPDATE run_items SET status = 'failed', error = $2, upload_state = NULL, lease_until = NULL, updated_at = now() WHERE id = $1`, [item.id, outcome.reason]);
-      await settleTraffic(c, run.userId, period, reserved, 0);
-      await c.query('UPDATE runs SET failed_items = failed_items + 1 WHERE id = $1', [run.id]);
-    }
-  });
+  const status = outcome.kind;
+  const manifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical);
+  const destPath = outcome.kind === 'failed' ? item.dest_path : outcome.destPath;
+  const charged = outcome.kind === 'done' ? outcome.bytes : 0;
+  const size = item.size ?? charged;
+  const counters = { done: 'done_items = done_items + 1, done_bytes = done_bytes + $9', skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9', failed: 'failed_items = failed_items + 1' }[status];
+  await db.query(
+    `WITH item AS (
+       UPDATE run_items SET status = $2, dest_path = $3, error = $4, progress_bytes = CASE WHEN $2 = 'done' THEN $9 ELSE progress_bytes END,
+              upload_state = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1 RETURNING id),
+     copy AS (
+       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash)
+       SELECT $10, $11, $12, $13, $14, $3, $15 WHERE $16
+       ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $12, source_mtime = $13, source_version = $14, dest_path = $3, dest_hash = $15, copied_at = now()),
+     quota AS (
+       INSERT INTO usage AS g (user_id, period_start, used_bytes) VALUES ($5, $6, $8)
+       ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $7), used_bytes = g.used_bytes + $8)
+     UPDATE runs SET ${counters} WHERE id = $17`,
+    [
+      item.id,
+      status,
+      destPath,
+      outcome.kind === 'done' ? null : outcome.reason,
+      run.userId,
+      period,
+      reserved,
+      charged,
+      size,
+      run.taskId,
+      item.source_id,
+      item.size,
+      item.modified_at,
+      item.version,
+      outcome.kind === 'done' ? (outcome.hash ?? null) : null,
+      manifest,
+      run.id,
+    ],
+  );
 }
