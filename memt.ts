@@ -1,0 +1,13 @@
+import { startFerry } from './services/main.ts';
+import { loadConfig } from './services/core/config.ts';
+import { createLogger } from './services/core/logger.ts';
+import fs from 'node:fs';
+const mb = (n: number) => Math.round(n / 1048576);
+const show = (label: string) => { const m = process.memoryUsage(); const s = fs.readFileSync('/proc/self/status', 'utf8'); console.log(label, { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), ab: mb(m.arrayBuffers), hwm: /VmHWM:\s+(\d+)/.exec(s)![1] }); };
+show('start');
+const f = await startFerry(loadConfig({ FERRY_DATA_DIR: '/tmp/memt', PORT: '0', FERRY_LOG_LEVEL: 'silent' }), createLogger('silent'));
+show('after start');
+await new Promise((r) => setTimeout(r, 3000));
+(globalThis as any).gc?.();
+show('after gc');
+await f.stop();
