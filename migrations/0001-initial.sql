@@ -127,6 +127,8 @@ CREATE TABLE run_items (
   dest_path   text,
   -- May overwrite whatever is at dest_path: it is this task's own earlier copy of the item.
   replaces_own boolean NOT NULL DEFAULT false,
+  -- Something was at dest_path when the run was planned (true when the destination cannot list).
+  dest_exists boolean NOT NULL DEFAULT true,
   error       text,
   -- Upload-session state of a resumable upload in progress (connector-specific).
   upload_state jsonb,

@@ -42,6 +42,8 @@ export async function loadRun(q: Queryable, runId: string): Promise<RunRecord | 
 export interface Ends {
   source: Source;
   destination: Destination;
+  /** The destination cloud read as a source, when it can be: lists what is already there. */
+  destinationListing?: Source;
   sourceFeatures: Features;
   destinationFeatures: Features;
 }
@@ -52,7 +54,13 @@ export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
   const dst = await clouds.open(run.userId, run.destination.cloudId);
   if (!src.handle.source) throw new CloudError('invalid_options', `${src.cloud.name} cannot be read as a source.`);
   if (!dst.handle.destination) throw new CloudError('invalid_options', `${dst.cloud.name} cannot be written as a destination.`);
-  return { source: src.handle.source, destination: dst.handle.destination, sourceFeatures: src.handle.features, destinationFeatures: dst.handle.features };
+  return {
+    source: src.handle.source,
+    destination: dst.handle.destination,
+    destinationListing: dst.handle.source,
+    sourceFeatures: src.handle.features,
+    destinationFeatures: dst.handle.features,
+  };
 }
 
 /** Ends a run that cannot go on (its clouds are gone, unreachable, …) with the reason. */

@@ -1,4 +1,4 @@
-// Copying a batch of a run's items. Per item: take a lease on it, reserve quota, settle what is at
+// Copying a run's items. Per item: take a lease on it, reserve quota, settle what is at
 // the destination already, stream source → destination (the destination checks its own hash while
 // the source's known hash is checked here), then record the verified copy in one transaction: item
 // done, manifest, quota charged, run counters. A failing item is retried with backoff and, when it
@@ -18,6 +18,8 @@ import { renamed } from './select.ts';
 
 /** Items copied at once by one copy job. */
 const ITEMS_IN_PARALLEL = 4;
+/** Copy jobs a run starts with: they share its items, on whichever workers pick them up. */
+export const COPY_JOBS_PER_RUN = 4;
 /** Attempts per item before it is recorded as failed. */
 const ITEM_ATTEMPTS = 3;
 /** A lease outlives a dead worker by this much; a live one renews it every second. */
@@ -41,6 +43,7 @@ interface ItemRow {
   hashes: Record<string, string>;
   dest_path: string;
   replaces_own: boolean;
+  dest_exists: boolean;
   upload_state: unknown;
   reserved_bytes: number;
   reserved_period: Date | null;
@@ -75,7 +78,12 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function copyBatch(deps: CopyDeps, runId: string, itemIds: string[], signal: AbortSignal, lastAttempt: boolean): Promise<void> {
+/**
+ * Works on a run until nothing is left to claim: this job and the run's other copy jobs (on any
+ * worker) each take the next pending item as they finish one, so a run never waits on one
+ * unlucky batch.
+ */
+export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal, lastAttempt: boolean): Promise<void> {
   const { db } = deps;
   const run = await loadRun(db, runId);
   if (!run || run.status !== 'running') return;
@@ -108,19 +116,21 @@ export async function copyBatch(deps: CopyDeps, runId: string, itemIds: string[]
     })().catch((err) => deps.log.warn({ err, runId }, 'progress tick failed'));
   }, TICK_MS);
 
-  const queue = [...itemIds];
+  let quotaHit = false;
   try {
     await Promise.all(
-      Array.from({ length: Math.min(ITEMS_IN_PARALLEL, queue.length) }, async () => {
-        for (let id = queue.shift(); id !== undefined && !stop.signal.aborted; id = queue.shift()) {
-          await copyOne(deps, run, ends.source, ends.destination, id, stop.signal, inFlight);
+      Array.from({ length: ITEMS_IN_PARALLEL }, async () => {
+        while (!stop.signal.aborted && !quotaHit) {
+          const item = await claimNext(db, runId);
+          if (!item) return;
+          if ((await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight)) === 'quota') quotaHit = true;
         }
       }),
     );
   } catch (err) {
     if (lastAttempt && !signal.aborted) {
       // This job will not be tried again: what it still holds fails with the reason, so the run can end.
-      await failUnfinished(db, run, itemIds, `Copy job gave up: ${describe(err)}`, ends.destination);
+      await failUnfinished(db, run, [...inFlight.keys()], `Copy job gave up: ${describe(err)}`, ends.destination);
       await maybeFinalize(deps, runId);
     }
     throw err;
@@ -128,11 +138,11 @@ export async function copyBatch(deps: CopyDeps, runId: string, itemIds: string[]
     clearInterval(ticker);
     signal.removeEventListener('abort', onShutdown);
   }
-  if (signal.aborted) throw new Error('worker shut down before the batch finished; it will be taken up again');
+  if (signal.aborted) throw new Error('worker shut down before the run was copied; it will be taken up again');
   await maybeFinalize(deps, runId);
 }
 
-/** Records the batch's unfinished items as failed, releasing their quota and upload sessions. */
+/** Records the given unfinished items as failed, releasing their quota and upload sessions. */
 async function failUnfinished(db: Db, run: RunRecord, itemIds: string[], reason: string, destination: Destination): Promise<void> {
   const left = await db.query<ItemRow>(
     `SELECT id, upload_state, reserved_bytes, reserved_period FROM run_items WHERE run_id = $1 AND id = ANY($2) AND status IN ('pending', 'copying')`,
@@ -152,41 +162,49 @@ async function failUnfinished(db: Db, run: RunRecord, itemIds: string[], reason:
   }
 }
 
-/** Queues the run's finalize job once nothing is left to copy (or the quota ran out). */
+/**
+ * Once this job finds nothing left to claim: queues the finalize job when nothing is left to copy
+ * (or the quota ran out), or, while other workers still hold items, a look again once their
+ * leases could have run out, in case one of those workers died.
+ */
 export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: string): Promise<void> {
-  const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean }>(
+  const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean; user_id: string }>(
     `SELECT count(*) FILTER (WHERE i.status = 'copying')::int AS copying, count(*) FILTER (WHERE i.status = 'pending')::int AS pending,
-            (SELECT quota_hit_at IS NOT NULL FROM runs WHERE id = $1) AS quota
+            (SELECT quota_hit_at IS NOT NULL FROM runs WHERE id = $1) AS quota, (SELECT user_id FROM runs WHERE id = $1) AS user_id
        FROM run_items i WHERE i.run_id = $1`,
     [runId],
   );
   const r = rows[0];
-  if (r.copying === 0 && (r.pending === 0 || r.quota)) await deps.boss.send(QUEUES.runFinalize, { runId });
-}
-
-/** Takes the item unless it is finished; waits out a lease held by a worker that may have died. */
-async function claim(db: Db, runId: string, id: string, signal: AbortSignal): Promise<ItemRow | undefined> {
-  for (;;) {
-    const { rows } = await db.query<ItemRow>(
-      `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $3), updated_at = now()
-        WHERE id = $1 AND run_id = $2 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
-        RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, upload_state, reserved_bytes, reserved_period`,
-      [id, runId, LEASE_SECONDS],
-    );
-    if (rows[0]) return rows[0];
-    const held = await db.query(`SELECT 1 FROM run_items WHERE id = $1 AND status = 'copying'`, [id]);
-    if (!held.rowCount) return undefined; // done, skipped or failed already
-    await sleep(2000, signal);
+  if (r.copying === 0 && (r.pending === 0 || r.quota)) {
+    await deps.boss.send(QUEUES.runFinalize, { runId });
+  } else if (r.copying > 0) {
+    await deps.boss.sendAfter(QUEUES.runCopy, { runId }, { group: { id: r.user_id }, singletonKey: `sweep-${runId}`, singletonSeconds: LEASE_SECONDS }, LEASE_SECONDS);
   }
 }
 
-async function copyOne(deps: CopyDeps, run: RunRecord, source: Source, destination: Destination, id: string, signal: AbortSignal, inFlight: Map<string, number>) {
+/** Takes the run's next item that is pending, or whose holder's lease ran out (a dead worker's). */
+async function claimNext(db: Db, runId: string): Promise<ItemRow | undefined> {
+  const { rows } = await db.query<ItemRow>(
+    `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2), updated_at = now()
+      WHERE id = (SELECT id FROM run_items WHERE run_id = $1 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
+                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period`,
+    [runId, LEASE_SECONDS],
+  );
+  return rows[0];
+}
+
+/** Copies one claimed item; 'quota' when it did not fit in the user's traffic quota. */
+async function copyOne(
+  deps: CopyDeps,
+  run: RunRecord,
+  source: Source,
+  destination: Destination,
+  item: ItemRow,
+  signal: AbortSignal,
+  inFlight: Map<string, number>,
+): Promise<'quota' | void> {
   const { db } = deps;
-  const item = await claim(db, run.id, id, signal).catch((err) => {
-    if (signal.aborted) return undefined;
-    throw err;
-  });
-  if (!item) return;
   inFlight.set(item.id, 0);
   try {
     // Quota: reserved once per item (a resumed item keeps its reservation).
@@ -199,7 +217,7 @@ async function copyOne(deps: CopyDeps, run: RunRecord, source: Source, destinati
         // It does not fit: the run ends quota_exceeded and the next run takes up what is left.
         await db.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
         await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
-        return;
+        return 'quota';
       }
       reserved = bytes;
       await db.query('UPDATE run_items SET reserved_bytes = $2, reserved_period = $3 WHERE id = $1', [item.id, reserved, period]);
@@ -239,7 +257,8 @@ async function currentState(db: Db, itemId: string): Promise<unknown> {
 
 /** Whatever is at the destination already decides, with the task's conflict policy, where the copy goes. */
 async function resolveTarget(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<Outcome | string> {
-  if (item.upload_state || item.replaces_own) return item.dest_path; // resuming our own upload, or replacing our own earlier copy
+  // Resuming our own upload, replacing our own earlier copy, or nothing was there when planned.
+  if (item.upload_state || item.replaces_own || !item.dest_exists) return item.dest_path;
   const existing = await destination.stat(item.dest_path, signal);
   if (!existing) return item.dest_path;
   if (existing.size === item.size && (await sameContent(source, destination, item, signal))) {

@@ -1,18 +1,16 @@
 // Planning a run: list the source, keep what the filter selects and the manifest does not already
-// hold, write the run's items, then enqueue their copies in batches.
+// hold, write the run's items, then start the copy jobs that share them.
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
-import type { SourceItem } from '../../../connectors/types.ts';
+import { CloudError, type SourceItem } from '../../../connectors/types.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import type { Db } from '../../core/db.ts';
 import { QUEUES } from '../../core/queues.ts';
 import { failRun, loadRun, openEnds } from './context.ts';
+import { COPY_JOBS_PER_RUN } from './copy.ts';
 import { destinationPath, selected } from './select.ts';
 
 const INSERT_BATCH = 500;
-/** A copy job takes at most this many items, or this many bytes, so work spreads across workers. */
-const BATCH_ITEMS = 64;
-const BATCH_BYTES = 512 * 1024 * 1024;
 
 export interface PlanDeps {
   db: Db;
@@ -43,19 +41,33 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   const m = await db.query<{ source_id: string; source_version: string; dest_path: string }>('SELECT source_id, source_version, dest_path FROM manifest WHERE task_id = $1', [run.taskId]);
   for (const r of m.rows) manifest.set(r.source_id, { version: r.source_version, destPath: r.dest_path });
 
+  // What is at the destination already, in one listing instead of a look-up per file (as rclone
+  // does). Only paths found here are checked again, against the conflict policy, before their copy;
+  // a file that someone else creates at one of our paths while the run goes on may be replaced.
+  let existing: Set<string> | undefined;
+  if (ends.destinationListing) {
+    existing = new Set();
+    try {
+      for await (const d of ends.destinationListing.list(run.destination.path, signal)) existing.add(d.id);
+    } catch (err) {
+      if (!(err instanceof CloudError && err.reason === 'not_found')) existing = undefined; // unknown: check each file
+    }
+  }
+
   let batch: SourceItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
     const rows = batch.map((item) => {
       const dest = destinationPath(item, run.destination.path, run.options.layout);
-      return [item.id, item.path, item.size ?? null, item.modifiedAt ?? null, item.mediaType, item.version, JSON.stringify(item.hashes ?? {}), dest, manifest.get(item.id)?.destPath === dest];
+      const exists = existing ? existing.has(dest) : true;
+      return [item.id, item.path, item.size ?? null, item.modifiedAt ?? null, item.mediaType, item.version, JSON.stringify(item.hashes ?? {}), dest, manifest.get(item.id)?.destPath === dest, exists];
     });
     const cols = (i: number) => rows.map((r) => r[i]);
     await db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[])
+      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[])
        ON CONFLICT (run_id, source_id) DO NOTHING`,
-      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8)],
+      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9)],
     );
     batch = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
@@ -85,21 +97,10 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   );
   deps.log.info({ runId, items: totals.rows[0].n, bytes: totals.rows[0].bytes }, 'run planned');
 
-  const pending = await db.query<{ id: string; size: number | null }>(`SELECT id, size FROM run_items WHERE run_id = $1 AND status = 'pending' ORDER BY id`, [runId]);
-  const jobs: { data: { runId: string; itemIds: string[] }; group: { id: string } }[] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const row of pending.rows) {
-    if (current.length && (current.length >= BATCH_ITEMS || bytes + (row.size ?? 0) > BATCH_BYTES)) {
-      jobs.push({ data: { runId, itemIds: current }, group: { id: run.userId } });
-      current = [];
-      bytes = 0;
-    }
-    current.push(String(row.id));
-    bytes += row.size ?? 0;
-  }
-  if (current.length) jobs.push({ data: { runId, itemIds: current }, group: { id: run.userId } });
-  if (jobs.length) await boss.insert(QUEUES.runCopy, jobs);
+  // The copy jobs share the run's items between them (see copy.ts): a few of them are enough, and
+  // pg-boss spreads them over the workers, at most four at once per user.
+  const jobs = Math.min(COPY_JOBS_PER_RUN, Math.ceil(totals.rows[0].n / 4));
+  if (jobs) await boss.insert(QUEUES.runCopy, Array.from({ length: jobs }, () => ({ data: { runId }, group: { id: run.userId } })));
   else await boss.send(QUEUES.runFinalize, { runId });
 }
 
