@@ -20,7 +20,7 @@ async function ferryCopy(src: string, endpoint: string, dest: string) {
   const ferry = await startFerry(await postgres.newDatabase(), { FERRY_LOCAL_ROOTS: dir });
   try {
     const local = await ferry.api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: src } });
-    const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: { endpoint, region: 'us-east-1', bucket: 'bench', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true } });
+    const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ endpoint }) });
     const task = await ferry.api('POST', '/tasks', { name: dest, source: { cloudId: local.id }, destination: { cloudId: bucket.id, path: dest } });
     const before = await procStats(ferry.child.pid!);
     const { run, seconds } = await runToEnd(ferry, task.id);

@@ -55,6 +55,7 @@ const isPlainMd5 = (etag: string) => /^[0-9a-f]{32}$/.test(etag);
  */
 class PartBuffers {
   private free: Buffer[] = [];
+  private mine = new WeakSet<ArrayBufferLike>();
   private made = 0;
   private waiting: ((b: Buffer) => void)[] = [];
   private readonly size: number;
@@ -68,11 +69,14 @@ class PartBuffers {
     if (b) return b;
     if (this.made < this.max) {
       this.made++;
-      return Buffer.allocUnsafeSlow(this.size);
+      const b = Buffer.allocUnsafeSlow(this.size);
+      this.mine.add(b.buffer);
+      return b;
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
   give(piece: Buffer): void {
+    if (!this.mine.has(piece.buffer)) return; // a source chunk passed through as it was
     const whole = Buffer.from(piece.buffer, 0, this.size); // allocUnsafeSlow: one ArrayBuffer per buffer
     const next = this.waiting.shift();
     if (next) next(whole);
@@ -85,6 +89,10 @@ async function* pieces(stream: Readable, size: number, pool: PartBuffers): Async
   let buf: Buffer | null = null;
   let filled = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (filled === 0 && chunk.length === size) {
+      yield chunk; // exactly one piece (a small file read in one go): no copy needed
+      continue;
+    }
     for (let off = 0; off < chunk.length; ) {
       buf ??= await pool.take();
       const n = Math.min(chunk.length - off, size - filled);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { createS3Client, partSizeFor } from '../../connectors/s3/index.ts';
+import { partSizeFor } from '../../connectors/s3/index.ts';
 import { signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -72,7 +72,7 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'src') } })).json().id;
   const dst = (
-    await post('/clouds', { kind: 's3', name: 'S3', options: { endpoint: proxy.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true } })
+    await post('/clouds', { kind: 's3', name: 'S3', options: s3.options({ endpoint: proxy.endpoint }) })
   ).json().id;
   const task = (await post('/tasks', { name: 'archive', source: { cloudId: src }, destination: { cloudId: dst, path: 'vault' } })).json();
   const runId = (await post(`/tasks/${task.id}/runs`, {})).json().run.id;
@@ -101,9 +101,9 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
 
   const item = (await t.db.query(`SELECT attempts, upload_state FROM run_items WHERE run_id = $1`, [runId])).rows[0];
   assert.equal(item.attempts, 2);
-  const uploads = await direct().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
   assert.deepEqual(uploads.Uploads ?? [], [], `upload ${uploadId} was completed, nothing left over`);
-  const out = await direct().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'vault/archive.bin' }));
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'vault/archive.bin' }));
   const h = crypto.createHash('sha256');
   let size = 0;
   for await (const c of out.Body as AsyncIterable<Buffer>) {
@@ -114,5 +114,3 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   assert.equal(h.digest('hex'), sha256);
 });
 
-const direct = () =>
-  createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }, { localRoots: [], allowPrivateEndpoints: true });

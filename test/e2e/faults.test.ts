@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../connectors/s3/index.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -39,7 +38,7 @@ before(async () => {
     await api('/clouds', {
       kind: 's3',
       name: 'Flaky S3',
-      options: { endpoint: proxy.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true },
+      options: s3.options({ endpoint: proxy.endpoint }),
     })
   ).json().id;
 });
@@ -50,8 +49,6 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const direct = () =>
-  createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }, { localRoots: [], allowPrivateEndpoints: true });
 
 async function run(name: string, source: object, destination: object) {
   const task = await t.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: a.bearer, payload: { name, source, destination } });
@@ -74,12 +71,12 @@ test('uploads through 429, 503 with Retry-After and connection resets arrive com
   assert.equal(r.done.items, files.size);
   assert.ok((proxy.faults.status ?? 0) >= 3 && (proxy.faults.reset ?? 0) >= 1, JSON.stringify(proxy.faults));
   for (const [name, data] of files) {
-    const out = await direct().send(new GetObjectCommand({ Bucket: s3.bucket, Key: `up/${name}` }));
+    const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: `up/${name}` }));
     assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(data), name);
   }
-  const listed = await direct().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'up/' }));
+  const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'up/' }));
   assert.equal(listed.KeyCount, files.size);
-  const uploads = await direct().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
   assert.equal((uploads.Uploads ?? []).length, 0);
 });
 

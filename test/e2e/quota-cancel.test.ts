@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../connectors/s3/index.ts';
 import { addWorker, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -32,13 +31,11 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const direct = () =>
-  createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }, { localRoots: [], allowPrivateEndpoints: true });
 
 async function setup(a: Actor, folder: string, endpoint: string) {
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, folder) } })).json().id;
-  const dst = (await post('/clouds', { kind: 's3', name: 'S3', options: { endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true } })).json().id;
+  const dst = (await post('/clouds', { kind: 's3', name: 'S3', options: s3.options({ endpoint }) })).json().id;
   const task = (await post('/tasks', { name: folder, source: { cloudId: src }, destination: { cloudId: dst, path: folder } })).json();
   return {
     task,
@@ -71,7 +68,7 @@ test('four workers in parallel never take more than the quota; the next run afte
   const next = await waitForRun(t, a, await start());
   assert.equal(next.status, 'succeeded');
   assert.equal(next.done.items, 200 - run.done.items);
-  const listed = await direct().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'many/' }));
+  const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'many/' }));
   assert.equal(listed.KeyCount, 200, 'every file once');
 });
 
@@ -95,9 +92,9 @@ test('cancel stops a run mid-file within seconds and aborts its upload', async (
   const partsSoon = proxy.requests.length;
   await new Promise((res) => setTimeout(res, 2000));
   assert.equal(proxy.requests.length, partsSoon, 'no request to S3 more than 5 s after the cancel');
-  const uploads = await direct().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
   assert.deepEqual(uploads.Uploads ?? [], [], 'the multipart upload was aborted');
-  await assert.rejects(direct().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' })), 'no object was completed');
+  await assert.rejects(s3.client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' })), 'no object was completed');
   const item = (await t.db.query('SELECT upload_state FROM run_items WHERE run_id = $1', [runId])).rows[0];
   assert.equal(item.upload_state, null);
   const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];

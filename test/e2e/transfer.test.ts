@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../connectors/s3/index.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
@@ -48,11 +47,10 @@ after(async () => {
 });
 
 const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
-const client = () => createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }, { localRoots: [], allowPrivateEndpoints: true });
-const s3Options = (prefix?: string) => ({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true, prefix });
+const s3Options = (prefix?: string) => s3.options({ prefix });
 
 async function getObject(key: string): Promise<Buffer> {
-  const out = await client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
   return Buffer.from(await out.Body!.transformToByteArray());
 }
 
@@ -80,9 +78,9 @@ describe('local → S3 → local', () => {
       const got = await getObject(`backups/family/${rel}`);
       assert.equal(crypto.createHash('sha256').update(got).digest('hex'), crypto.createHash('sha256').update(data).digest('hex'), rel);
     }
-    const listed = await client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'backups/' }));
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'backups/' }));
     assert.equal(listed.KeyCount, files.size, 'no stray objects');
-    const uploads = await client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+    const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
     assert.equal((uploads.Uploads ?? []).length, 0, 'no unfinished multipart uploads');
     const me = (await api('GET', '/me')).json();
     assert.equal(me.usage.usedBytes, total);
@@ -125,7 +123,7 @@ describe('local → S3 → local', () => {
 
   test('layout, filters and conflict policies', async () => {
     // A file of someone else's already sits where one copy would go.
-    await client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'sorted/2019/07/IMG_0001.jpg', Body: 'not the same photo' }));
+    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'sorted/2019/07/IMG_0001.jpg', Body: 'not the same photo' }));
     const base = { source: { cloudId: localCloud, path: 'photos' }, destination: { cloudId: s3Cloud, path: '../sorted' }, filter: { mediaTypes: ['photo'] } };
     const bad = await api('POST', '/tasks', { name: 'x', ...base });
     assert.equal(bad.statusCode, 400);

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../connectors/s3/index.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
@@ -34,7 +33,7 @@ after(async () => {
 const req = (method: string, url: string, payload?: unknown, headers = a.headers) =>
   t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers });
 
-const s3Options = () => ({ endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true });
+const s3Options = () => s3.options();
 
 describe('providers', () => {
   test('lists every kind with its options as JSON Schema, secrets marked writeOnly', async () => {
@@ -114,7 +113,7 @@ describe('local clouds', () => {
 
 describe('S3 clouds', () => {
   test('connects, checks and browses a bucket; secrets are sealed and never returned', async () => {
-    const client = createS3Client(s3Options(), { localRoots: [], allowPrivateEndpoints: true });
+    const client = s3.client();
     for (const key of ['backup/2023/x.jpg', 'backup/2023/y.jpg', 'backup/top.txt', 'elsewhere.txt']) {
       await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: `content of ${key}` }));
     }

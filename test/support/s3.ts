@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../connectors/s3/index.ts';
 
 export interface TestS3 {
   endpoint: string;
@@ -13,6 +15,10 @@ export interface TestS3 {
   dir: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Options of an `s3` cloud on this bucket, reached directly or through `endpoint` (a proxy). */
+  options(extra?: { endpoint?: string; prefix?: string }): Record<string, unknown>;
+  /** A client that goes straight to the server, to check what landed. */
+  client(): S3Client;
   close(): Promise<void>;
 }
 
@@ -26,14 +32,26 @@ export async function startS3(bucket = 'ferry-test'): Promise<TestS3> {
     readline.createInterface({ input: child.stdout! }).once('line', resolve);
   });
   const { port } = JSON.parse(line) as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  // s3rver's built-in account
+  const options = (extra: { endpoint?: string; prefix?: string } = {}) => ({
+    endpoint,
+    region: 'us-east-1',
+    bucket,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    forcePathStyle: true,
+    ...extra,
+  });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     port,
     bucket,
     dir,
-    // s3rver's built-in account
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
+    options,
+    client: () => createS3Client(options() as Parameters<typeof createS3Client>[0], { localRoots: [], allowPrivateEndpoints: true }),
     async close() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

@@ -1,6 +1,6 @@
 // Copying a run's items. Per item: take a lease on it, reserve quota, settle what is at
 // the destination already, stream source → destination (the destination checks its own hash while
-// the source's known hash is checked here), then record the verified copy in one transaction: item
+// the source's known hash is checked here), then record the verified copy in one statement: item
 // done, manifest, quota charged, run counters. A failing item is retried with backoff and, when it
 // stays failed, recorded with its reason while the others go on.
 import crypto from 'node:crypto';
@@ -55,7 +55,14 @@ type Outcome =
   | { kind: 'skipped'; reason: string; destPath: string; identical?: boolean }
   | { kind: 'failed'; reason: string };
 
-class Stop extends Error {}
+/** Why a job stops its items early: the run was cancelled, or the worker is shutting down. */
+class Stop extends Error {
+  readonly cancelled: boolean;
+  constructor(cancelled: boolean) {
+    super(cancelled ? 'run cancelled' : 'worker shutting down');
+    this.cancelled = cancelled;
+  }
+}
 
 /** Lets the bytes through while computing their md5, for sources that know their own. */
 function md5Tap(): { tap: Transform; digest: () => string } {
@@ -99,7 +106,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   // within a second or two when the run is cancelled.
   const stop = new AbortController();
   const inFlight = new Map<string, number>();
-  const onShutdown = () => stop.abort(new Stop('worker shutting down'));
+  const onShutdown = () => stop.abort(new Stop(false));
   signal.addEventListener('abort', onShutdown, { once: true });
   const ticker = setInterval(() => {
     void (async () => {
@@ -112,7 +119,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
         );
       }
       const { rows } = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
-      if (rows[0]?.status !== 'running') stop.abort(new Stop('run cancelled'));
+      if (rows[0]?.status !== 'running') stop.abort(new Stop(true));
     })().catch((err) => deps.log.warn({ err, runId }, 'progress tick failed'));
   }, TICK_MS);
 
@@ -228,8 +235,7 @@ async function copyOne(
       outcome = await transfer(run, source, destination, item, signal, (bytes) => inFlight.set(item.id, bytes), db);
     } catch (err) {
       if (signal.aborted) {
-        const cancelled = (signal.reason as Error)?.message === 'run cancelled';
-        if (cancelled) {
+        if ((signal.reason as Stop).cancelled) {
           // Cancelled: drop the unfinished upload and the reservation; nothing was copied.
           await destination.abandon?.((await currentState(db, item.id)) ?? null).catch(() => {});
           await transaction(db, async (c) => {
