@@ -1,10 +1,12 @@
 // Ferry beside rclone, same copies to the same s3rver:
-//   1. one large file local → S3 (256 MiB and 2 GiB): MiB/s, CPU seconds, peak RSS;
+//   1. one large file local → S3 (256 MiB and 2 GiB): MiB/s, CPU seconds, peak RSS; rclone uploads
+//      with Ferry's part size and the same four parts in flight;
 //   2. 2,000 files of 1 MiB local → S3 at the same concurrency (16), direct and through a proxy
 //      that adds 20 ms to every request, where concurrency is what counts.
 // Usage: node bench/transfer.ts [--quick]   (writes bench/results/transfer.json)
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { partSizeFor } from '../connectors/s3/index.ts';
 import { startFaultProxy } from '../test/support/fault-proxy.ts';
 import { startS3 } from '../test/support/s3.ts';
 import { MiB, procStats, randomFile, rcloneCopy, runToEnd, startFerry, startPostgres, tempDir, writeResults } from './support.ts';
@@ -41,7 +43,7 @@ for (const size of quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
   await randomFile(path.join(src, 'big.bin'), size);
   const ferry = await ferryCopy(src, s3.endpoint, `ferry-${size / MiB}`);
   await dropObjects(`ferry-${size / MiB}`);
-  const rclone = await rcloneCopy(src, s3.endpoint, 'bench', `rclone-${size / MiB}`, ['--transfers', '4', '--s3-chunk-size', '16M', '--s3-upload-concurrency', '4']);
+  const rclone = await rcloneCopy(src, s3.endpoint, 'bench', `rclone-${size / MiB}`, ['--transfers', '4', '--s3-chunk-size', `${partSizeFor(size) / MiB}M`, '--s3-upload-concurrency', '4']);
   await dropObjects(`rclone-${size / MiB}`);
   await fs.rm(src, { recursive: true });
   const row = {

@@ -72,10 +72,7 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
     cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));
     await ensureQueues(boss);
 
-    if (worker) {
-      const w = await buildWorker({ config, db, boss, keyring, log });
-      cleanups.push(() => w.stop());
-    }
+    if (worker) await buildWorker({ config, db, boss, keyring, log });
     let listening: string | undefined;
     if (config.role !== 'worker') {
       const closing = new AbortController();

@@ -42,10 +42,6 @@ export async function buildWorker(deps: WorkerDeps) {
     });
     if (job.cron) await deps.boss.schedule(job.queue, job.cron);
   }
+  // The workers stop with boss.stop(), which lets running jobs finish.
   deps.log.info({ queues: handled }, 'worker started');
-  return {
-    async stop() {
-      // The workers stop with boss.stop(), which waits for running jobs.
-    },
-  };
 }
