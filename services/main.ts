@@ -27,7 +27,10 @@ async function embeddedDatabase(config: Readonly<Config>, log: Logger): Promise<
   } finally {
     await admin.end();
   }
-  log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
+  if (server.dir !== path.join(config.dataDir, 'pg')) {
+    log.warn({ dataDir: config.dataDir, cluster: server.dir }, 'the postgres user cannot reach the data folder: the embedded database lives elsewhere (back up both)');
+  }
+  log.info({ dataDir: config.dataDir, cluster: server.dir }, 'embedded PostgreSQL started');
   return { server, url: server.urlFor('ferry') };
 }
 

@@ -17,6 +17,8 @@ import pg from 'pg';
 const run = promisify(execFile);
 
 export interface EmbeddedPostgres {
+  /** Where the cluster lives (the requested folder, or /var/lib/ferry when the server's user cannot reach it). */
+  dir: string;
   /** Connection string for the `postgres` database of the cluster. */
   url: string;
   urlFor(database: string): string;
@@ -54,25 +56,27 @@ async function runAsUser(): Promise<{ uid: number; gid: number } | undefined> {
   }
 }
 
+const canEnter = (dir: string, owner: { uid: number; gid: number }) =>
+  spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], { ...owner, stdio: 'ignore' }).status === 0;
+
 /**
- * The server's user must be able to reach the cluster folder. The folder holding it is ours to
- * open up (traverse only, no listing); a folder further up that shuts it out is the operator's to
- * change, so say which.
+ * Where the cluster can live when the server runs as the `postgres` user: in the data folder when
+ * that user can reach it (the data folder itself is ours to open up for traversal, never listing),
+ * else under /var/lib/ferry. A folder further up that shuts the user out (a 0700 home, a mktemp
+ * folder) is the operator's, and is not changed.
  */
-async function ensureReachable(parent: string, owner: { uid: number; gid: number }): Promise<void> {
-  const reachable = () => spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', parent], { ...owner, stdio: 'ignore' }).status === 0;
-  if (reachable()) return;
+async function reachableClusterDir(dir: string, owner: { uid: number; gid: number }): Promise<string> {
+  const parent = path.dirname(dir);
+  if (canEnter(parent, owner)) return dir;
   const st = await fsp.stat(parent);
   await fsp.chmod(parent, (st.mode & 0o777) | 0o011);
-  if (reachable()) return;
-  let blocker = parent;
-  for (let dir = path.dirname(parent); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], { ...owner, stdio: 'ignore' }).status !== 0) blocker = dir;
+  if (canEnter(parent, owner)) return dir;
+  const elsewhere = path.join('/var/lib/ferry', `pg-${crypto.createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  await fsp.mkdir(path.dirname(elsewhere), { recursive: true, mode: 0o755 });
+  if (!canEnter(path.dirname(elsewhere), owner)) {
+    throw new Error(`PostgreSQL cannot run as root and the "postgres" user can reach neither ${parent} nor /var/lib/ferry: set DATABASE_URL to an external server.`);
   }
-  throw new Error(
-    `PostgreSQL cannot run as root, so Ferry runs it as the "postgres" user, who cannot enter ${blocker}. ` +
-      'Put FERRY_DATA_DIR in a folder that user can reach (e.g. /var/lib/ferry), or set DATABASE_URL to an external server.',
-  );
+  return elsewhere;
 }
 
 export async function freePort(): Promise<number> {
@@ -144,12 +148,11 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
  */
 export async function startEmbeddedPostgres(opts: { dir: string; port?: number }): Promise<EmbeddedPostgres> {
   const bins = await binaries();
-  const dir = path.resolve(opts.dir);
   const owner = await runAsUser();
+  await fsp.mkdir(path.dirname(path.resolve(opts.dir)), { recursive: true });
+  const dir = owner ? await reachableClusterDir(path.resolve(opts.dir), owner) : path.resolve(opts.dir);
   const passwordFile = `${dir}.password`;
   const logFile = `${dir}.log`;
-  await fsp.mkdir(path.dirname(dir), { recursive: true });
-  if (owner) await ensureReachable(path.dirname(dir), owner);
 
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     await fsp.rm(dir, { recursive: true, force: true }); // a half-made cluster from an interrupted first start
@@ -194,6 +197,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
 
   let stopping: Promise<void> | undefined;
   return {
+    dir,
     url: urlFor('postgres'),
     urlFor,
     stop() {

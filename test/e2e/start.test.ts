@@ -122,3 +122,31 @@ test('FERRY_ROLE=worker runs without an HTTP server', async () => {
   s.child.kill('SIGTERM');
   assert.equal(await s.exited, 0);
 });
+
+test('as root, a data folder the postgres user cannot reach still starts: the cluster goes to /var/lib/ferry', { skip: process.getuid?.() !== 0 }, async () => {
+  const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-closed-')); // 0700, like a home folder
+  const inner = path.join(closed, 'data');
+  const port = await freePort();
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  const child = spawn('npm', ['start', '--silent'], { cwd: repo, env: { ...clean, FERRY_DATA_DIR: inner, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    const s = { child, output: () => out, exited: exited as Promise<number | null> };
+    await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+    const cluster = /"cluster":"([^"]+)"/.exec(out)?.[1];
+    assert.match(cluster ?? '', /^\/var\/lib\/ferry\/pg-[0-9a-f]{12}$/);
+    assert.match(out, /cannot reach the data folder/);
+    assert.equal((await fs.stat(closed)).mode & 0o777, 0o700, 'the operator’s folder was not opened up');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    await fs.rm(cluster!, { recursive: true, force: true });
+    await fs.rm(`${cluster}.password`, { force: true });
+    await fs.rm(`${cluster}.log`, { force: true });
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    await fs.rm(closed, { recursive: true, force: true });
+  }
+});
