@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -331,18 +331,25 @@ export default defineConnector<Options>({
         if (state) while (state.parts.some((p) => p.n === contiguous + 1)) contiguous++;
         state?.parts.splice(0, state.parts.length, ...state.parts.filter((p) => p.n <= contiguous));
         const offset = contiguous * partSize;
-        const stream = await open(offset);
+        // Every part already acknowledged (the last attempt died before Complete): nothing to read.
+        const stream = o.size !== undefined && state && offset >= o.size ? Readable.from([]) : await open(offset);
         // A small file of known size needs one buffer of its own size, not a part's.
         const bufferSize = o.size !== undefined && o.size - offset < partSize ? Math.max(1, o.size - offset) : partSize;
         const pool = new PartBuffers(bufferSize, PARTS_IN_FLIGHT + 1);
 
-        let saving = Promise.resolve();
         let failure: unknown;
+        // Checkpoints are saved in order; a failed save fails the upload (it is not left unhandled).
+        let saving = Promise.resolve();
+        const save = (state: MultipartState) => {
+          saving = saving.then(() => o.checkpoint!.save(state)).catch((err) => {
+            failure ??= err;
+          });
+        };
         const inflight = new Set<Promise<void>>();
         let n = contiguous;
         let sent = offset;
+        const reader = pieces(stream, bufferSize, pool);
         try {
-          const reader = pieces(stream, bufferSize, pool);
           for (let next = await reader.next(); !next.done; next = await reader.next()) {
             const piece = next.value;
             if (failure) throw failure;
@@ -359,7 +366,7 @@ export default defineConnector<Options>({
               state = await resumeOrCreate(Key, null, partSize, o.modifiedAt, o.signal);
               if (o.checkpoint) {
                 const s0 = { ...state, parts: [] };
-                saving = saving.then(() => o.checkpoint!.save(s0));
+                save(s0);
               }
             }
             const partNumber = ++n;
@@ -381,7 +388,7 @@ export default defineConnector<Options>({
                 o.onProgress?.(sent);
                 if (o.checkpoint) {
                   const snapshot = { ...st, parts: [...st.parts] };
-                  saving = saving.then(() => o.checkpoint!.save(snapshot));
+                  save(snapshot);
                 }
               })
               .catch((err) => {
@@ -427,7 +434,9 @@ export default defineConnector<Options>({
           return { size, hash: { kind: 's3etag', value: expected } };
         } catch (err) {
           await Promise.allSettled(inflight);
-          await saving.catch(() => {});
+          await saving;
+          stream.destroy(); // the source (socket, file) is closed, not left half-read
+          await reader.return(undefined).catch(() => {});
           // Without a checkpoint the upload cannot be resumed: do not leave its parts behind.
           if (state && !o.checkpoint) await destination.abandon!(state).catch(() => {});
           throw err;

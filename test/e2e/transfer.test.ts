@@ -143,4 +143,19 @@ describe('local → S3 → local', () => {
     assert.equal(r2.skipped.items, 2, 'identical copies made by the first task are recognised');
     assert.deepEqual(await getObject('sorted/2019/07/IMG_0001 (1).jpg'), files.get('2019/IMG_0001.jpg'));
   });
+
+  test('two files that a layout sends to one path both arrive, the second renamed', async () => {
+    await fs.mkdir(path.join(root, 'twins/a'), { recursive: true });
+    await fs.mkdir(path.join(root, 'twins/b'), { recursive: true });
+    const first = crypto.randomBytes(100);
+    const second = crypto.randomBytes(200);
+    await fs.writeFile(path.join(root, 'twins/a/IMG_0001.jpg'), first);
+    await fs.writeFile(path.join(root, 'twins/b/IMG_0001.jpg'), second);
+    const task = (await api('POST', '/tasks', { name: 'flat', source: { cloudId: localCloud, path: 'twins' }, destination: { cloudId: s3Cloud, path: 'flat' }, options: { layout: '{name}' } })).json();
+    const run = await runTask(task.id);
+    assert.equal(run.status, 'succeeded');
+    assert.equal(run.done.items, 2);
+    assert.deepEqual(await getObject('backups/flat/IMG_0001.jpg'), first);
+    assert.deepEqual(await getObject('backups/flat/IMG_0001 (1).jpg'), second);
+  });
 });

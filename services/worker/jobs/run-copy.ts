@@ -1,4 +1,4 @@
-import { POLICIES, QUEUES } from '../../core/queues.ts';
+import { QUEUES } from '../../core/queues.ts';
 import { copyRun } from '../runs/copy.ts';
 import type { JobModule } from './index.ts';
 
@@ -7,5 +7,5 @@ export const runCopyJob: JobModule<{ runId: string }> = {
   // Four copy jobs per worker process; across all workers, at most four at once per user, so one
   // user's big backup cannot hold every worker while others wait.
   workOptions: { localConcurrency: 4, groupConcurrency: 4, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
-  handle: (job, deps) => copyRun(deps, job.data.runId, job.signal, job.retryCount >= POLICIES[QUEUES.runCopy].retryLimit),
+  handle: (job, deps) => copyRun(deps, job.data.runId, job.signal),
 };

@@ -20,8 +20,10 @@ import { renamed } from './select.ts';
 const ITEMS_IN_PARALLEL = 4;
 /** Copy jobs a run starts with: they share its items, on whichever workers pick them up. */
 export const COPY_JOBS_PER_RUN = 4;
-/** Attempts per item before it is recorded as failed. */
+/** Attempts per item, within one claim, before it is recorded as failed. */
 const ITEM_ATTEMPTS = 3;
+/** Claims of one item (each after a worker died or stopped holding it) before it is given up. */
+const MAX_CLAIMS = 10;
 /** A lease outlives a dead worker by this much; a live one renews it every second. */
 const LEASE_SECONDS = 20;
 const TICK_MS = 1000;
@@ -47,6 +49,8 @@ interface ItemRow {
   upload_state: unknown;
   reserved_bytes: number;
   reserved_period: Date | null;
+  /** Which attempt this claim is: the claim's proof of ownership when recording. */
+  attempts: number;
 }
 
 type Outcome =
@@ -90,7 +94,7 @@ function describe(err: unknown): string {
  * worker) each take the next pending item as they finish one, so a run never waits on one
  * unlucky batch.
  */
-export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal, lastAttempt: boolean): Promise<void> {
+export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal): Promise<void> {
   const { db } = deps;
   const run = await loadRun(db, runId);
   if (!run || run.status !== 'running') return;
@@ -123,24 +127,31 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     })().catch((err) => deps.log.warn({ err, runId }, 'progress tick failed'));
   }, TICK_MS);
 
-  let quotaHit = false;
+  // Once an item did not fit in the quota, no job of the run claims more: the rest waits for the next run.
+  let quotaHit = run.quotaHit;
   try {
-    await Promise.all(
+    // If one lane fails (the database, say), the others are stopped and awaited before the job
+    // fails, so no item is left copying under a lease nobody renews.
+    const lanes = await Promise.allSettled(
       Array.from({ length: ITEMS_IN_PARALLEL }, async () => {
-        while (!stop.signal.aborted && !quotaHit) {
-          const item = await claimNext(db, runId);
-          if (!item) return;
-          if ((await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight)) === 'quota') quotaHit = true;
+        try {
+          while (!stop.signal.aborted && !quotaHit) {
+            const item = await claimNext(db, runId);
+            if (!item) return;
+            if ((await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight)) === 'quota') quotaHit = true;
+          }
+        } catch (err) {
+          stop.abort(new Stop(false));
+          throw err;
         }
       }),
     );
-  } catch (err) {
-    if (lastAttempt && !signal.aborted) {
-      // This job will not be tried again: what it still holds fails with the reason, so the run can end.
-      await failUnfinished(db, run, [...inFlight.keys()], `Copy job gave up: ${describe(err)}`, ends.destination);
-      await maybeFinalize(deps, runId);
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) {
+      // What this job held is taken up by another once its lease runs out; make sure one comes.
+      await maybeFinalize(deps, runId).catch(() => {});
+      throw failed.reason;
     }
-    throw err;
   } finally {
     clearInterval(ticker);
     signal.removeEventListener('abort', onShutdown);
@@ -149,30 +160,10 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   await maybeFinalize(deps, runId);
 }
 
-/** Records the given unfinished items as failed, releasing their quota and upload sessions. */
-async function failUnfinished(db: Db, run: RunRecord, itemIds: string[], reason: string, destination: Destination): Promise<void> {
-  const left = await db.query<ItemRow>(
-    `SELECT id, upload_state, reserved_bytes, reserved_period FROM run_items WHERE run_id = $1 AND id = ANY($2) AND status IN ('pending', 'copying')`,
-    [run.id, itemIds],
-  );
-  for (const item of left.rows) {
-    await destination.abandon?.(item.upload_state).catch(() => {});
-    await transaction(db, async (c) => {
-      const { rowCount } = await c.query(
-        `UPDATE run_items SET status = 'failed', error = $2, upload_state = NULL, lease_until = NULL, updated_at = now() WHERE id = $1 AND status IN ('pending', 'copying')`,
-        [item.id, reason],
-      );
-      if (!rowCount) return;
-      if (item.reserved_period) await settleTraffic(c, run.userId, item.reserved_period, item.reserved_bytes, 0);
-      await c.query('UPDATE runs SET failed_items = failed_items + 1 WHERE id = $1', [run.id]);
-    });
-  }
-}
-
 /**
  * Once this job finds nothing left to claim: queues the finalize job when nothing is left to copy
- * (or the quota ran out), or, while other workers still hold items, a look again once their
- * leases could have run out, in case one of those workers died.
+ * (or the quota ran out), or else a look again once leases could have run out, in case the
+ * workers holding (or meant to take) the rest died.
  */
 export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: string): Promise<void> {
   const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean; user_id: string }>(
@@ -184,7 +175,7 @@ export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: 
   const r = rows[0];
   if (r.copying === 0 && (r.pending === 0 || r.quota)) {
     await deps.boss.send(QUEUES.runFinalize, { runId });
-  } else if (r.copying > 0) {
+  } else {
     await deps.boss.sendAfter(QUEUES.runCopy, { runId }, { group: { id: r.user_id }, singletonKey: `sweep-${runId}`, singletonSeconds: LEASE_SECONDS }, LEASE_SECONDS);
   }
 }
@@ -195,7 +186,7 @@ async function claimNext(db: Db, runId: string): Promise<ItemRow | undefined> {
     `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2), updated_at = now()
       WHERE id = (SELECT id FROM run_items WHERE run_id = $1 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period`,
+      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period, attempts`,
     [runId, LEASE_SECONDS],
   );
   return rows[0];
@@ -212,6 +203,13 @@ async function copyOne(
   inFlight: Map<string, number>,
 ): Promise<'quota' | void> {
   const { db } = deps;
+  if (item.attempts > MAX_CLAIMS) {
+    // Taken up this often without an outcome (workers dying on it): give up on it, with the reason.
+    await destination.abandon?.(item.upload_state).catch(() => {});
+    const reason = `Gave up after ${MAX_CLAIMS} attempts that ended without a result (worker crashes or restarts).`;
+    await record(db, run, item, { kind: 'failed', reason }, item.reserved_period ?? new Date(), item.reserved_bytes);
+    return;
+  }
   inFlight.set(item.id, 0);
   try {
     // Quota: reserved once per item (a resumed item keeps its reservation).
@@ -219,7 +217,11 @@ async function copyOne(
     let reserved = item.reserved_bytes;
     if (!period) {
       const bytes = item.size ?? 0;
-      period = await reserveTraffic(db, run.userId, bytes);
+      period = await transaction(db, async (c) => {
+        const taken = await reserveTraffic(c, run.userId, bytes);
+        if (taken) await c.query('UPDATE run_items SET reserved_bytes = $2, reserved_period = $3 WHERE id = $1', [item.id, bytes, taken]);
+        return taken;
+      });
       if (!period) {
         // It does not fit: the run ends quota_exceeded and the next run takes up what is left.
         await db.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
@@ -227,7 +229,6 @@ async function copyOne(
         return 'quota';
       }
       reserved = bytes;
-      await db.query('UPDATE run_items SET reserved_bytes = $2, reserved_period = $3 WHERE id = $1', [item.id, reserved, period]);
     }
 
     let outcome: Outcome;
@@ -292,12 +293,9 @@ async function sameContent(source: Source, destination: Destination, item: ItemR
   if (!theirs) return false;
   let ours = item.hashes.md5;
   if (!ours) {
-    const { tap, digest } = md5Tap();
-    const stream = await source.open({ id: item.source_id, size: item.size ?? undefined }, { signal });
-    for await (const _ of stream.pipe(tap)) {
-      // drain
-    }
-    ours = digest();
+    const h = crypto.createHash('md5');
+    for await (const chunk of await source.open({ id: item.source_id, size: item.size ?? undefined }, { signal })) h.update(chunk);
+    ours = h.digest('hex');
   }
   return ours === theirs;
 }
@@ -374,19 +372,21 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
   const charged = outcome.kind === 'done' ? outcome.bytes : 0;
   const size = item.size ?? charged;
   const counters = { done: 'done_items = done_items + 1, done_bytes = done_bytes + $9', skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9', failed: 'failed_items = failed_items + 1' }[status];
+  // Only the attempt that holds the item records it: a worker whose lease ran out and was taken
+  // over changes nothing, so nothing is counted or charged twice.
   await db.query(
     `WITH item AS (
        UPDATE run_items SET status = $2, dest_path = $3, error = $4, progress_bytes = CASE WHEN $2 = 'done' THEN $9 ELSE progress_bytes END,
               upload_state = NULL, lease_until = NULL, updated_at = now()
-        WHERE id = $1 RETURNING id),
+        WHERE id = $1 AND status = 'copying' AND attempts = $18 RETURNING id),
      copy AS (
        INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash)
-       SELECT $10, $11, $12, $13, $14, $3, $15 WHERE $16
+       SELECT $10, $11, $12, $13, $14, $3, $15 FROM item WHERE $16
        ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $12, source_mtime = $13, source_version = $14, dest_path = $3, dest_hash = $15, copied_at = now()),
      quota AS (
-       INSERT INTO usage AS g (user_id, period_start, used_bytes) VALUES ($5, $6, $8)
+       INSERT INTO usage AS g (user_id, period_start, used_bytes) SELECT $5, $6, $8 FROM item
        ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $7), used_bytes = g.used_bytes + $8)
-     UPDATE runs SET ${counters} WHERE id = $17`,
+     UPDATE runs SET ${counters} WHERE id = $17 AND EXISTS (SELECT 1 FROM item)`,
     [
       item.id,
       status,
@@ -405,6 +405,7 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
       outcome.kind === 'done' ? (outcome.hash ?? null) : null,
       manifest,
       run.id,
+      item.attempts,
     ],
   );
 }

@@ -1,16 +1,18 @@
-// Finalizing a run: once nothing is left to copy, its status follows from its items. A cancelled
-// run is cleaned up instead: upload sessions left by items that no worker holds are discarded.
+// Finalizing a run: once nothing is left to copy, its status follows from its items. Then, and
+// for a cancelled run, what unfinished items still hold is let go: their upload sessions are
+// discarded and their quota reservations released (the next run makes items of its own).
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
+import { settleTraffic } from '../../core/quota.ts';
 import { loadRun, openEnds } from './context.ts';
 
 export async function finalizeRun(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
   const { db } = deps;
   const run = await loadRun(db, runId);
   if (!run) return;
-  if (run.status === 'cancelled') return discardUploads(deps, runId);
+  if (run.status === 'cancelled') return releaseLeftovers(deps, runId);
   if (run.status !== 'running') return;
-  await transaction(db, async (c) => {
+  const ended = await transaction(db, async (c) => {
     const { rows } = await c.query(
       `SELECT r.failed_items, r.done_items, r.skipped_items, r.quota_hit_at,
               (SELECT count(*) FROM run_items WHERE run_id = r.id AND status = 'copying')::int AS copying,
@@ -19,7 +21,7 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds }, runId: strin
       [runId],
     );
     const r = rows[0];
-    if (r.copying > 0 || (r.pending > 0 && !r.quota_hit_at)) return; // still at work
+    if (r.copying > 0 || (r.pending > 0 && !r.quota_hit_at)) return false; // still at work
     const status = r.quota_hit_at ? 'quota_exceeded' : r.failed_items === 0 ? 'succeeded' : r.done_items + r.skipped_items > 0 ? 'partial' : 'failed';
     const error =
       status === 'quota_exceeded'
@@ -28,22 +30,28 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds }, runId: strin
           ? `${r.failed_items} item(s) failed: see the run's failed items for why.`
           : null;
     await c.query(`UPDATE runs SET status = $2, finished_at = now(), error = $3 WHERE id = $1 AND status = 'running'`, [runId, status, error]);
+    return true;
   });
+  if (ended) await releaseLeftovers(deps, runId);
 }
 
-async function discardUploads(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
+async function releaseLeftovers(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
   const { db } = deps;
-  const { rows } = await db.query<{ id: string; upload_state: unknown; held: boolean }>(
-    `SELECT id, upload_state, lease_until > now() AS held FROM run_items WHERE run_id = $1 AND upload_state IS NOT NULL`,
+  const { rows } = await db.query<{ id: string; upload_state: unknown; reserved_bytes: number; reserved_period: Date | null; held: boolean }>(
+    `SELECT id, upload_state, reserved_bytes, reserved_period, coalesce(lease_until > now(), false) AS held FROM run_items
+      WHERE run_id = $1 AND status IN ('pending', 'copying') AND (upload_state IS NOT NULL OR reserved_bytes > 0)`,
     [runId],
   );
   if (!rows.length) return;
   // A lease may belong to a worker that died mid-upload: try again once it has run out.
-  if (rows.some((r) => r.held)) throw new Error('uploads of the cancelled run are still held by a worker; retrying later');
+  if (rows.some((r) => r.held)) throw new Error('items of the ended run are still held by a worker; retrying later');
   const run = (await loadRun(db, runId))!;
   const { destination } = await openEnds(deps.clouds, run);
   for (const row of rows) {
-    await destination.abandon?.(row.upload_state);
-    await db.query('UPDATE run_items SET upload_state = NULL WHERE id = $1', [row.id]);
+    if (row.upload_state) await destination.abandon?.(row.upload_state);
+    await transaction(db, async (c) => {
+      await c.query('UPDATE run_items SET upload_state = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1', [row.id]);
+      if (row.reserved_period) await settleTraffic(c, run.userId, row.reserved_period, row.reserved_bytes, 0);
+    });
   }
 }

@@ -8,7 +8,7 @@ import type { Db } from '../../core/db.ts';
 import { QUEUES } from '../../core/queues.ts';
 import { failRun, loadRun, openEnds } from './context.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
-import { destinationPath, selected } from './select.ts';
+import { destinationPath, renamed, selected } from './select.ts';
 
 const INSERT_BATCH = 500;
 
@@ -54,11 +54,21 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     }
   }
 
+  // Two items whose layout gives the same path (two IMG_0001.jpg of one month) must not land on
+  // each other: the later one gets "name (1).jpg".
+  const planned = new Set<string>();
+  const uniquePath = (dest: string) => {
+    let candidate = dest;
+    for (let n = 1; planned.has(candidate); n++) candidate = renamed(dest, n);
+    planned.add(candidate);
+    return candidate;
+  };
+
   let batch: SourceItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
     const rows = batch.map((item) => {
-      const dest = destinationPath(item, run.destination.path, run.options.layout);
+      const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout));
       const exists = existing ? existing.has(dest) : true;
       return [item.id, item.path, item.size ?? null, item.modifiedAt ?? null, item.mediaType, item.version, JSON.stringify(item.hashes ?? {}), dest, manifest.get(item.id)?.destPath === dest, exists];
     });
