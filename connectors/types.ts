@@ -80,6 +80,11 @@ export interface Checkpoint {
 export interface PutOptions {
   /** Exact size when known; a stream that yields another size fails the upload. */
   size?: number;
+  /**
+   * The source's md5 of the whole content, when it has one: put() refuses to commit other bytes
+   * (CloudError 'corrupt'). Checked when the upload reads from the start (not when it resumes).
+   */
+  expectedMd5?: string;
   modifiedAt?: string;
   signal?: AbortSignal;
   /** Resumable destinations read and save their session here. */

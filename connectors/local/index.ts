@@ -146,6 +146,7 @@ export default defineConnector<Options>({
         const saved = opts.checkpoint?.state as PartialState | null | undefined;
         const tmp = saved?.tmp ?? path.join(path.dirname(target), `.${path.basename(target)}.${crypto.randomBytes(4).toString('hex')}${PARTIAL}`);
         const sha = crypto.createHash('sha256');
+        let md5: crypto.Hash | undefined;
         let offset = 0;
         if (saved) {
           // Resume: keep what was synced before the last checkpoint, hash it again, append the rest.
@@ -154,6 +155,7 @@ export default defineConnector<Options>({
           await fs.truncate(tmp, offset).catch(() => fs.writeFile(tmp, ''));
           if (offset > 0) for await (const chunk of createReadStream(tmp, { end: offset - 1, highWaterMark: 1024 * 1024 })) sha.update(chunk);
         }
+        if (opts.expectedMd5 && offset === 0) md5 = crypto.createHash('md5');
         const file = await fs.open(tmp, saved ? 'r+' : 'w');
         let written = offset;
         try {
@@ -162,6 +164,7 @@ export default defineConnector<Options>({
             opts.signal?.throwIfAborted();
             await file.write(chunk, 0, chunk.length, written);
             sha.update(chunk);
+            md5?.update(chunk);
             written += chunk.length;
             sinceCheckpoint += chunk.length;
             opts.onProgress?.(written);
@@ -183,6 +186,11 @@ export default defineConnector<Options>({
         if (opts.size !== undefined && written !== opts.size) {
           await fs.rm(tmp, { force: true });
           throw new CloudError('corrupt', `Expected ${opts.size} bytes, the source gave ${written}.`);
+        }
+        const sentMd5 = md5?.digest('hex');
+        if (sentMd5 && sentMd5 !== opts.expectedMd5) {
+          await fs.rm(tmp, { force: true });
+          throw new CloudError('corrupt', `The bytes read have md5 ${sentMd5}; the source says ${opts.expectedMd5}.`);
         }
         // The destination's own check: read back what is on disk and compare with what was sent.
         const expected = sha.digest('hex');

@@ -348,17 +348,26 @@ export default defineConnector<Options>({
         const inflight = new Set<Promise<void>>();
         let n = contiguous;
         let sent = offset;
+        // The whole content's md5, to hold against the source's before anything is committed.
+        const whole = o.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
+        const sourceMismatch = () => {
+          const got = whole?.digest('hex');
+          return got && got !== o.expectedMd5 ? new CloudError('corrupt', `The bytes read have md5 ${got}; the source says ${o.expectedMd5}.`) : null;
+        };
         const reader = pieces(stream, bufferSize, pool);
         try {
           for (let next = await reader.next(); !next.done; next = await reader.next()) {
             const piece = next.value;
             if (failure) throw failure;
+            whole?.update(piece);
             if (!state) {
               // One piece and nothing more? Then a single PUT does it.
               if (piece.length < partSize) {
                 if (!(await reader.next()).done) throw new CloudError('corrupt', `The source gave more than the ${o.size} bytes it announced; it may have changed while being read.`);
                 // A source that ended early must not replace what is at the path.
                 if (o.size !== undefined && piece.length !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
+                const mismatch = sourceMismatch();
+                if (mismatch) throw mismatch;
                 const stored = await putSingle(Key, piece, o.modifiedAt, o.signal);
                 o.onProgress?.(stored.size);
                 return stored;
@@ -412,6 +421,8 @@ export default defineConnector<Options>({
           const parts = [...state.parts].sort((a, b) => a.n - b.n);
           const size = parts.reduce((sum, p) => sum + p.size, 0);
           if (o.size !== undefined && size !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${size}.`);
+          const mismatch = sourceMismatch();
+          if (mismatch) throw mismatch;
           const done = await call(
             () =>
               s3.send(

@@ -120,6 +120,22 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       assert.equal(await h.destination!.stat(`${base}/short.bin`), null);
     });
 
+    test('bytes that differ from the source’s md5 are refused and do not replace what is there', async () => {
+      const good = crypto.randomBytes(3000);
+      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { size: good.length });
+      for (const size of [3000, 20 * MiB]) {
+        const other = crypto.randomBytes(size);
+        await assert.rejects(
+          h.destination!.put(`${base}/kept.bin`, async () => Readable.from([other]), { size, expectedMd5: crypto.createHash('md5').update(good).digest('hex') }),
+          (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
+        );
+      }
+      const [item] = (await listAll(h, base)).filter((i) => i.path === 'kept.bin');
+      assert.ok((await bytesOf(await h.source!.open(item))).equals(good));
+      const right = crypto.createHash('md5').update(good).digest('hex');
+      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { size: good.length, expectedMd5: right });
+    });
+
     test('a missing folder is not_found', async () => {
       await assert.rejects(listAll(h, `${base}/no/such/folder`), (err: Error) => err instanceof CloudError && err.reason === 'not_found');
     });

@@ -1,10 +1,9 @@
 // Copying a run's items. Per item: take a lease on it, reserve quota, settle what is at
-// the destination already, stream source → destination (the destination checks its own hash while
-// the source's known hash is checked here), then record the verified copy in one statement: item
+// the destination already, stream source → destination (the destination checks its own hash, and
+// the source's where it has one, before it commits), then record the verified copy in one statement: item
 // done, manifest, quota charged, run counters. A failing item is retried with backoff and, when it
 // stays failed, recorded with its reason while the others go on.
 import crypto from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/pacer.ts';
@@ -66,18 +65,6 @@ class Stop extends Error {
     super(cancelled ? 'run cancelled' : 'worker shutting down');
     this.cancelled = cancelled;
   }
-}
-
-/** Lets the bytes through while computing their md5, for sources that know their own. */
-function md5Tap(): { tap: Transform; digest: () => string } {
-  const h = crypto.createHash('md5');
-  const tap = new Transform({
-    transform(chunk, _enc, cb) {
-      h.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  return { tap, digest: () => h.digest('hex') };
 }
 
 function retryable(err: unknown): boolean {
@@ -317,19 +304,12 @@ async function transfer(run: RunRecord, source: Source, destination: Destination
   };
 
   for (let attempt = 0; ; attempt++) {
-    // The source's own md5, when it has one, is checked over a transfer read from the start.
-    let sourceCheck: (() => string) | undefined;
-    const open = async (offset: number): Promise<Readable> => {
-      const stream = await source.open({ id: item.source_id, size: item.size ?? undefined }, { offset, signal });
-      if (offset > 0 || !item.hashes.md5) return stream;
-      const { tap, digest } = md5Tap();
-      sourceCheck = digest;
-      stream.on('error', (err) => tap.destroy(err));
-      return stream.pipe(tap);
-    };
     try {
-      const stored = await destination.put(target, open, {
+      const stored = await destination.put(target, (offset) => source.open({ id: item.source_id, size: item.size ?? undefined }, { offset, signal }), {
         size: item.size ?? undefined,
+        // The source's own md5, where it has one: the destination refuses to commit other bytes
+        // (a truncated or damaged download), so a good earlier copy is never replaced by them.
+        expectedMd5: item.hashes.md5,
         modifiedAt: item.modified_at?.toISOString(),
         signal,
         checkpoint,
@@ -338,16 +318,14 @@ async function transfer(run: RunRecord, source: Source, destination: Destination
       if (item.size !== null && stored.size !== item.size) {
         throw new CloudError('corrupt', `The destination stored ${stored.size} bytes of ${item.size}.`);
       }
-      if (sourceCheck) {
-        const got = sourceCheck();
-        if (got !== item.hashes.md5) {
-          // The source sent other bytes than it describes (a truncated or damaged download).
-          await destination.abandon?.(state).catch(() => {});
-          throw new CloudError('corrupt', `The bytes read have md5 ${got}, the source says ${item.hashes.md5}.`);
-        }
-      }
       return { kind: 'done', bytes: stored.size, destPath: target, hash: stored.hash ? `${stored.hash.kind}:${stored.hash.value}` : undefined };
     } catch (err) {
+      if (err instanceof CloudError && err.reason === 'corrupt' && state) {
+        // What was uploaded does not match: never resume from it.
+        await destination.abandon?.(state).catch(() => {});
+        state = null;
+        await db.query('UPDATE run_items SET upload_state = NULL WHERE id = $1', [item.id]);
+      }
       if (signal.aborted || !retryable(err) || attempt + 1 >= ITEM_ATTEMPTS) {
         if (!signal.aborted) {
           await destination.abandon?.(state).catch(() => {});
