@@ -4,17 +4,24 @@
 import { usagePeriod } from './accounts.ts';
 import type { Queryable } from './db.ts';
 
-/** Reserves `bytes` of this month's traffic; returns the month reserved in, or null if it does not fit. */
-export async function reserveTraffic(q: Queryable, userId: string, bytes: number, now = new Date()): Promise<Date | null> {
+/**
+ * Reserves `bytes` of this month's traffic for a run item, and notes the reservation on the item in
+ * the same statement (so a crash cannot leave one without the other). Returns the month reserved
+ * in, or null if the bytes do not fit.
+ */
+export async function reserveTraffic(q: Queryable, userId: string, itemId: string, bytes: number, now = new Date()): Promise<Date | null> {
   const period = usagePeriod(now).start;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const { rows } = await q.query<{ taken: boolean }>(
-      `UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
-         FROM users u JOIN plans p ON p.id = u.plan_id
-        WHERE g.user_id = $1 AND g.period_start = $2 AND u.id = $1
-          AND g.used_bytes + g.reserved_bytes + $3 <= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes)
-        RETURNING true AS taken`,
-      [userId, period, bytes],
+    const { rows } = await q.query(
+      `WITH taken AS (
+         UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
+           FROM users u JOIN plans p ON p.id = u.plan_id
+          WHERE g.user_id = $1 AND g.period_start = $2 AND u.id = $1
+            AND g.used_bytes + g.reserved_bytes + $3 <= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes)
+          RETURNING g.period_start)
+       UPDATE run_items SET reserved_bytes = $3, reserved_period = taken.period_start FROM taken WHERE run_items.id = $4
+       RETURNING run_items.id`,
+      [userId, period, bytes, itemId],
     );
     if (rows[0]) return period;
     // Nothing updated: the bytes do not fit, or the month's row does not exist yet. Make sure it

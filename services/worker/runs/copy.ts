@@ -204,11 +204,7 @@ async function copyOne(
     let reserved = item.reserved_bytes;
     if (!period) {
       const bytes = item.size ?? 0;
-      period = await transaction(db, async (c) => {
-        const taken = await reserveTraffic(c, run.userId, bytes);
-        if (taken) await c.query('UPDATE run_items SET reserved_bytes = $2, reserved_period = $3 WHERE id = $1', [item.id, bytes, taken]);
-        return taken;
-      });
+      period = await reserveTraffic(db, run.userId, item.id, bytes);
       if (!period) {
         // It does not fit: the run ends quota_exceeded and the next run takes up what is left.
         await db.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
