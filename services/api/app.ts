@@ -13,6 +13,7 @@ import type { Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
 import { AppError } from '../core/errors.ts';
+import { createNotifier } from '../core/notifications.ts';
 import { createRuns } from '../core/runs.ts';
 import { createTasks } from '../core/tasks.ts';
 import { requireUser } from './auth.ts';
@@ -20,6 +21,7 @@ import { installErrorHandler } from './error-handler.ts';
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
+import { linkRoutes } from './routes/links.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
@@ -51,7 +53,8 @@ export function createServices(deps: AppDeps) {
     closing: deps.closing ?? new AbortController().signal,
     accounts: createAccounts(deps.db),
     clouds: createClouds(deps.db, deps.keyring, connectorEnv),
-    tasks: createTasks(deps.db),
+    tasks: createTasks(deps.db, { keyring: deps.keyring, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
+    notifier: createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl }),
     runs: createRuns(deps.db, deps.boss),
   };
 }
@@ -113,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, s);
+  linkRoutes(app);
   await app.register(
     async (api: App) => {
       publicAuthRoutes(api, s);

@@ -1,6 +1,7 @@
 // Response shapes of the REST API (DESIGN §5). Request shapes of tasks live in core/task-spec.ts.
 import { z } from 'zod';
 import { providerKinds } from '../../connectors/index.ts';
+import { LOCALES } from '../core/mail/strings.ts';
 import { ITEM_STATUSES, RUN_STATUSES } from '../core/runs.ts';
 
 /** A moment: a Date inside the service, an ISO 8601 string on the wire. */
@@ -28,7 +29,13 @@ export const credentials = z.strictObject({
   password: z.string().min(10, 'at least 10 characters').max(256),
 });
 
-export const user = z.object({ id: z.uuid(), email: z.string(), plan: z.string() }).meta({ id: 'User' });
+export const signupBody = credentials.extend({
+  locale: z.enum(LOCALES).optional().describe("The language of Ferry's mails; default: from Accept-Language, else English"),
+});
+
+export const user = z
+  .object({ id: z.uuid(), email: z.string(), plan: z.string(), locale: z.string(), emailVerified: z.boolean() })
+  .meta({ id: 'User' });
 
 export const session = z.object({ user, csrfToken: z.string() });
 
@@ -145,6 +152,21 @@ export const run = z
     bytesPerSecond: z.number(),
     etaSeconds: z.number().int().nullable(),
     error: z.string().nullable(),
+    notifications: z
+      .array(
+        z.object({
+          channel: z.enum(['email', 'webhook']),
+          event: z.string().describe('email: run_ended, quota_used_up; webhook: run.succeeded, run.partial, run.failed, run.quota_exceeded'),
+          to: z.string().describe('The address or URL'),
+          status: z.enum(['pending', 'delivered', 'failed']).describe('pending: queued or being retried'),
+          attempts: z.number().int(),
+          lastStatus: z.number().int().nullable().describe("Webhooks: the endpoint's last HTTP status"),
+          lastError: z.string().nullable(),
+          deliveredAt: timestamp.nullable(),
+        }),
+      )
+      .optional()
+      .describe('GET /runs/:id only: the mails and webhook events this run caused, and whether they were delivered'),
   })
   .meta({ id: 'Run' });
 

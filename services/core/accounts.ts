@@ -7,7 +7,9 @@ export interface User {
   id: string;
   email: string;
   plan: string;
+  /** The language of the user's mails. */
   locale: string;
+  emailVerified: boolean;
 }
 
 export interface Principal {
@@ -22,7 +24,7 @@ const SESSION_DAYS = 30;
 // A hash to compare against when the email is unknown, so both cases take the same time.
 const dummyHash = hashPassword('ferry-timing-equaliser');
 
-const userColumns = 'u.id, u.email, u.plan_id AS plan, u.locale';
+const userColumns = 'u.id, u.email, u.plan_id AS plan, u.locale, u.email_verified_at IS NOT NULL AS "emailVerified"';
 
 /** The calendar month (UTC) a moment falls in: traffic quotas reset on the 1st. */
 export function usagePeriod(at = new Date()): { start: Date; end: Date } {
@@ -43,14 +45,24 @@ export function createAccounts(db: Db) {
   }
 
   return {
-    async signup(email: string, password: string) {
+    async signup(q: Queryable, email: string, password: string, locale: string) {
       const hash = await hashPassword(password);
-      const { rows } = await db.query<User>(
-        `INSERT INTO users AS u (email, password_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING ${userColumns}`,
-        [email, hash],
+      const { rows } = await q.query<User>(
+        `INSERT INTO users AS u (email, password_hash, locale) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING ${userColumns}`,
+        [email, hash, locale],
       );
       if (!rows[0]) throw errors.emailTaken();
-      return { user: rows[0], session: await newSession(db, rows[0].id) };
+      return { user: rows[0], session: await newSession(q, rows[0].id) };
+    },
+
+    /** Confirms the address a mailed link was sent to; undefined when the link is unknown or expired. */
+    async verifyEmail(token: string): Promise<{ email: string } | undefined> {
+      const { rows } = await db.query<{ email: string }>(
+        `WITH used AS (DELETE FROM email_verifications WHERE token_digest = $1 AND expires_at > now() RETURNING user_id)
+         UPDATE users u SET email_verified_at = coalesce(u.email_verified_at, now()) FROM used WHERE u.id = used.user_id RETURNING u.email`,
+        [digest(token)],
+      );
+      return rows[0];
     },
 
     async login(email: string, password: string) {
@@ -77,7 +89,12 @@ export function createAccounts(db: Db) {
       );
       const r = rows[0];
       if (!r) return undefined;
-      return { user: { id: r.id, email: r.email, plan: r.plan, locale: r.locale }, via: 'session', csrfToken: r.csrf_token, sessionDigest: r.id_digest };
+      return {
+        user: { id: r.id, email: r.email, plan: r.plan, locale: r.locale, emailVerified: r.emailVerified },
+        via: 'session',
+        csrfToken: r.csrf_token,
+        sessionDigest: r.id_digest,
+      };
     },
 
     async byToken(token: string): Promise<Principal | undefined> {

@@ -19,6 +19,7 @@ const schema = z.object({
   FERRY_SECRET_KEY: z.string().min(1).optional(),
   SMTP_URL: z.string().min(1).optional(),
   FERRY_MAIL_FROM: z.string().min(3).default('Ferry <ferry@localhost>'),
+  FERRY_VERIFY_EMAIL: bool,
   FERRY_GOOGLE_CLIENT_ID: z.string().optional(),
   FERRY_GOOGLE_CLIENT_SECRET: z.string().optional(),
   FERRY_DROPBOX_CLIENT_ID: z.string().optional(),
@@ -57,6 +58,8 @@ export interface Config {
   secretKey?: string;
   smtpUrl?: string;
   mailFrom: string;
+  /** New accounts confirm their address through a mailed link before they can create tasks. */
+  verifyEmail: boolean;
   oauth: {
     google: { clientId?: string; clientSecret?: string; authUrl: string; tokenUrl: string };
     dropbox: { clientId?: string; clientSecret?: string; authUrl: string; tokenUrl: string };
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secretKey: e.FERRY_SECRET_KEY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.FERRY_MAIL_FROM,
+    verifyEmail: e.FERRY_VERIFY_EMAIL,
     oauth: {
       google: { clientId: e.FERRY_GOOGLE_CLIENT_ID, clientSecret: e.FERRY_GOOGLE_CLIENT_SECRET, authUrl: e.FERRY_GOOGLE_AUTH_URL, tokenUrl: e.FERRY_GOOGLE_TOKEN_URL },
       dropbox: { clientId: e.FERRY_DROPBOX_CLIENT_ID, clientSecret: e.FERRY_DROPBOX_CLIENT_SECRET, authUrl: e.FERRY_DROPBOX_AUTH_URL, tokenUrl: e.FERRY_DROPBOX_TOKEN_URL },

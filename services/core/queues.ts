@@ -1,6 +1,7 @@
 // Names and policies of Ferry's pg-boss queues. Every queue has a dead-letter queue, so a job that
 // exhausted its retries stays visible instead of vanishing.
 import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
 
 /** pg-boss keeps its tables in a schema of its own. */
 export const BOSS_SCHEMA = 'pgboss';
@@ -14,11 +15,18 @@ export const QUEUES = {
   runFinalize: 'run-finalize',
   /** Every minute: starts the runs of scheduled tasks that are due. */
   scheduleTick: 'schedule-tick',
+  /** Sends one mail of the outbox. */
+  mailSend: 'mail-send',
+  /** Delivers one webhook event. */
+  webhookDeliver: 'webhook-deliver',
+  /** Every few minutes: queues again the mails and webhooks whose quick retries ran out. */
+  notifySweep: 'notify-sweep',
 } as const;
 
 interface Policy {
   retryLimit: number;
   retryDelay: number;
+  retryDelayMax?: number;
   expireInSeconds: number;
   heartbeatSeconds?: number;
 }
@@ -30,7 +38,15 @@ export const POLICIES: Record<string, Policy> = {
   [QUEUES.runCopy]: { retryLimit: 5, retryDelay: 5, expireInSeconds: 12 * 3600, heartbeatSeconds: 10 },
   [QUEUES.runFinalize]: { retryLimit: 10, retryDelay: 10, expireInSeconds: 600 },
   [QUEUES.scheduleTick]: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
+  // Quick retries with backoff (seconds, then minutes); past them the sweep tries every 10 minutes.
+  // Heartbeats: a send that died with its worker is tried again within seconds.
+  [QUEUES.mailSend]: { retryLimit: 10, retryDelay: 5, retryDelayMax: 600, expireInSeconds: 300, heartbeatSeconds: 10 },
+  [QUEUES.webhookDeliver]: { retryLimit: 10, retryDelay: 2, retryDelayMax: 600, expireInSeconds: 300, heartbeatSeconds: 10 },
+  [QUEUES.notifySweep]: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
 };
+
+/** pg-boss sends through the caller's transaction, so a change and the job it calls for commit together. */
+export const inTransaction = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
 
 /** Creates the queues and their dead-letter queues; safe to call from every process at every start. */
 export async function ensureQueues(boss: PgBoss): Promise<void> {

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
-import { QUEUES } from './queues.ts';
+import { inTransaction, QUEUES } from './queues.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'quota_exceeded'] as const;
 export const ITEM_STATUSES = ['pending', 'copying', 'done', 'skipped', 'failed'] as const;
@@ -60,8 +60,11 @@ export type Run = ReturnType<typeof runView>;
 const runColumns = `r.*, r.created_at::text AS created_key,
   (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes`;
 
-/** pg-boss sends through the caller's transaction, so a run and its job commit together. */
-const inTransaction = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
+/** A run as the API shows it, whoever owns it: for the worker's notifications. */
+export async function runById(q: Queryable, id: string): Promise<Run | undefined> {
+  const { rows } = await q.query<RunRow>(`SELECT ${runColumns} FROM runs r WHERE r.id = $1`, [id]);
+  return rows[0] && runView(rows[0]);
+}
 
 export function createRuns(db: Db, boss: PgBoss) {
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<RunRow> {

@@ -1,4 +1,4 @@
-// Loads the key that seals cloud credentials and proves, before anything else runs, that it is the
+// Loads the key that seals cloud credentials (and webhook secrets) and proves, before anything else runs, that it is the
 // key the database's secrets were sealed with.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -78,6 +78,18 @@ async function rewrapOldSecrets(keyring: Keyring, db: Db): Promise<void> {
       keyring.seal(keyring.open(row.secrets)),
       keyring.currentId,
       row.secrets,
+    ]);
+  }
+  const hooks = await db.query<{ id: string; webhook_secret: string }>(
+    'SELECT id, webhook_secret FROM tasks WHERE webhook_secret IS NOT NULL AND webhook_key_id <> $1',
+    [keyring.currentId],
+  );
+  for (const row of hooks.rows) {
+    await db.query('UPDATE tasks SET webhook_secret = $2, webhook_key_id = $3 WHERE id = $1 AND webhook_secret = $4', [
+      row.id,
+      keyring.seal(keyring.open(row.webhook_secret)),
+      keyring.currentId,
+      row.webhook_secret,
     ]);
   }
 }

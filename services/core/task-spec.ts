@@ -79,9 +79,24 @@ export const options = z.strictObject({
   layout: layout.optional(),
 });
 
+export const webhook = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .describe('Receives run.succeeded, run.partial, run.failed and run.quota_exceeded as signed JSON POSTs'),
+  secret: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .max(256)
+    .optional()
+    .meta({ writeOnly: true })
+    .describe('Signs each POST (Ferry-Signature header, HMAC-SHA256). Required with a new URL; left out, the stored one is kept. Never returned.'),
+});
+
 export const notify = z.strictObject({
   on: z.enum(['never', 'failure', 'always']).default('failure').describe('failure includes partial, failed and quota_exceeded runs'),
   email: z.email().max(254).optional().describe("Defaults to the account's address"),
+  webhook: webhook.optional(),
 });
 
 export const source = z.strictObject({

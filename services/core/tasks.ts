@@ -1,10 +1,12 @@
 // Backup tasks: what to copy from where to where, when, and whom to tell.
 import { connectors } from '../../connectors/index.ts';
+import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
+import { assertPublicHost, PrivateEndpointError } from './net-guard.ts';
 import { nextRunAt } from './schedule.ts';
-import { options as optionsSchema, notify as notifySchema, type CreateTask, type UpdateTask } from './task-spec.ts';
+import { options as optionsSchema, notify as notifySchema, type CreateTask, type TaskNotify, type UpdateTask } from './task-spec.ts';
 
 export interface Task {
   id: string;
@@ -21,16 +23,37 @@ export interface Task {
 }
 
 const columns = `id, name, source, destination, schedule, next_run_at AS "nextRunAt", filter, options, notify,
-  created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey", webhook_secret AS "webhookSecret"`;
 
-type TaskRow = Task & { createdKey: string };
-const view = ({ createdKey: _, ...task }: TaskRow): Task => task;
+type TaskRow = Task & { createdKey: string; webhookSecret: string | null };
+const view = ({ createdKey: _, webhookSecret: __, ...task }: TaskRow): Task => task;
 
 function within(parent: string, child: string): boolean {
   return parent === '' || child === parent || child.startsWith(`${parent}/`);
 }
 
-export function createTasks(db: Db) {
+export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoints: boolean }) {
+  /**
+   * The notify settings as stored (the webhook without its secret) and the sealed secret. A webhook
+   * given without a secret keeps the stored one; a new webhook needs one.
+   */
+  async function notifyFields(input: TaskNotify | undefined, storedSecret: string | null) {
+    const notify = input ?? notifySchema.parse({});
+    if (!notify.webhook) return { notify, sealed: null };
+    const { url, secret } = notify.webhook;
+    if (!env.allowPrivateEndpoints) {
+      try {
+        await assertPublicHost(new URL(url).hostname);
+      } catch (err) {
+        if (err instanceof PrivateEndpointError) throw errors.invalid(`notify.webhook.url: ${err.message}`);
+        throw errors.invalid(`notify.webhook.url: ${new URL(url).hostname} cannot be resolved.`);
+      }
+    }
+    const sealed = secret ? env.keyring.seal(secret) : storedSecret;
+    if (!sealed) throw errors.invalid('notify.webhook.secret: required to sign the webhook’s requests (16 to 256 characters).');
+    return { notify: { ...notify, webhook: { url } }, sealed };
+  }
+
   /** The source and destination must be this user's clouds, able to play their part, and not overlap. */
   async function checkEnds(q: Queryable, userId: string, t: Pick<CreateTask, 'source' | 'destination'>) {
     const { rows } = await q.query<{ id: string; kind: string; name: string }>('SELECT id, kind, name FROM clouds WHERE user_id = $1 AND id = ANY($2)', [
@@ -77,9 +100,11 @@ export function createTasks(db: Db) {
 
     async create(q: Queryable, userId: string, input: CreateTask, now = new Date()): Promise<Task> {
       await checkEnds(q, userId, input);
+      const { notify, sealed } = await notifyFields(input.notify, null);
       const { rows } = await q.query<TaskRow>(
-        `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule, next_run_at, filter, options, notify)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${columns}`,
+        `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule, next_run_at, filter, options, notify,
+                            webhook_secret, webhook_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${columns}`,
         [
           userId,
           input.name,
@@ -91,7 +116,9 @@ export function createTasks(db: Db) {
           input.schedule ? nextRunAt(input.schedule, now) : null,
           input.filter ?? {},
           input.options ?? optionsSchema.parse({}),
-          input.notify ?? notifySchema.parse({}),
+          notify,
+          sealed,
+          sealed ? env.keyring.currentId : null,
         ],
       );
       return view(rows[0]);
@@ -106,16 +133,35 @@ export function createTasks(db: Db) {
         schedule: patch.schedule === undefined ? current.schedule : patch.schedule,
         filter: patch.filter ?? current.filter,
         options: patch.options ?? current.options,
-        notify: patch.notify ?? current.notify,
       };
       if (patch.source || patch.destination) await checkEnds(q, userId, next);
+      const { notify, sealed } = patch.notify
+        ? await notifyFields(patch.notify, current.webhookSecret)
+        : { notify: current.notify, sealed: current.webhookSecret };
       const nextRun =
         patch.schedule === undefined ? current.nextRunAt : next.schedule ? nextRunAt(next.schedule, now) : null;
       const { rows } = await q.query<TaskRow>(
         `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination = $7, schedule = $8,
-                next_run_at = $9, filter = $10, options = $11, notify = $12, updated_at = now()
+                next_run_at = $9, filter = $10, options = $11, notify = $12, webhook_secret = $13,
+                webhook_key_id = CASE WHEN $13::text IS NULL THEN NULL WHEN $13 IS DISTINCT FROM webhook_secret THEN $14 ELSE webhook_key_id END,
+                updated_at = now()
           WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
-        [userId, id, next.name, next.source.cloudId, next.source, next.destination.cloudId, next.destination, next.schedule, nextRun, next.filter, next.options, next.notify],
+        [
+          userId,
+          id,
+          next.name,
+          next.source.cloudId,
+          next.source,
+          next.destination.cloudId,
+          next.destination,
+          next.schedule,
+          nextRun,
+          next.filter,
+          next.options,
+          notify,
+          sealed,
+          env.keyring.currentId,
+        ],
       );
       return view(rows[0]);
     },

@@ -6,6 +6,8 @@ import { createClouds, type Clouds } from '../core/clouds.ts';
 import type { Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
+import { createMailer, type Mailer } from '../core/mail/mailer.ts';
+import { createNotifier, type Notifier } from '../core/notifications.ts';
 import { QUEUES } from '../core/queues.ts';
 import { jobs } from './jobs/index.ts';
 
@@ -19,12 +21,16 @@ export interface WorkerDeps {
 
 export interface WorkerContext extends WorkerDeps {
   clouds: Clouds;
+  notifier: Notifier;
+  mailer: Mailer;
 }
 
 export async function buildWorker(deps: WorkerDeps) {
   const ctx: WorkerContext = {
     ...deps,
     clouds: createClouds(deps.db, deps.keyring, { localRoots: deps.config.localRoots, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
+    notifier: createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl }),
+    mailer: createMailer(deps.config, deps.log),
   };
   const known = new Set<string>(Object.values(QUEUES));
   const handled = jobs.map((j) => j.queue);

@@ -136,7 +136,7 @@ describe('runs', () => {
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().error.code, 'conflict');
 
-    assert.deepEqual((await req('GET', `/runs/${run.id}`)).json(), run);
+    assert.deepEqual((await req('GET', `/runs/${run.id}`)).json(), { ...run, notifications: [] });
     const list = await req('GET', `/tasks/${task.id}/runs`);
     assert.deepEqual(list.json().items.map((r: { id: string }) => r.id), [run.id]);
     const items = await req('GET', `/runs/${run.id}/items?status=failed`);
@@ -186,5 +186,50 @@ describe('runs', () => {
     assert.equal(events[0][1].status, 'queued');
     assert.deepEqual(events.at(-1), ['end', { status: 'cancelled' }]);
     assert.equal(events.at(-2)![1].status, 'cancelled');
+  });
+});
+
+describe('task webhooks', () => {
+  const withHook = (webhook: object, on = 'failure') => ({ ...minimal(), notify: { on, webhook } });
+  const secret = 'a-long-enough-signing-secret';
+
+  test('a private or loopback URL is refused unless the operator allows it', async () => {
+    const before = await snapshot(t.db);
+    for (const url of ['http://127.0.0.1:8080/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data']) {
+      const res = await req('POST', '/tasks', withHook({ url, secret }));
+      assert.equal(res.statusCode, 400, url);
+      assert.match(res.json().error.message, /^notify\.webhook\.url: .*private or loopback/);
+    }
+    const bad = await req('POST', '/tasks', withHook({ url: 'ftp://example.org/hook', secret }));
+    assert.equal(bad.statusCode, 400);
+    assert.equal(await snapshot(t.db), before);
+  });
+
+  test('a new webhook needs a secret of 16+ characters; the secret is sealed, never returned, and kept when left out', async () => {
+    const none = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry' }));
+    assert.equal(none.statusCode, 400);
+    assert.match(none.json().error.message, /notify\.webhook\.secret: required/);
+    const short = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry', secret: 'short' }));
+    assert.equal(short.statusCode, 400);
+
+    const res = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry', secret }));
+    assert.equal(res.statusCode, 201, res.body);
+    const task = res.json();
+    assert.deepEqual(task.notify, { on: 'failure', webhook: { url: 'https://93.184.215.14/hooks/ferry' } });
+    const stored = (await t.db.query('SELECT webhook_secret, webhook_key_id, notify FROM tasks WHERE id = $1', [task.id])).rows[0];
+    assert.ok(!stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret), 'sealed, not in clear');
+    assert.equal(t.keyring.open(stored.webhook_secret), secret);
+    assert.equal(stored.webhook_key_id, t.keyring.currentId);
+
+    // Another URL without a secret keeps the secret.
+    const moved = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always', webhook: { url: 'https://93.184.215.15/new' } } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    assert.ok(!moved.body.includes(secret));
+    assert.equal((await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret, stored.webhook_secret);
+    // Notify without a webhook removes it, secret included.
+    const removed = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always' } });
+    assert.deepEqual(removed.json().notify, { on: 'always' });
+    assert.equal((await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret, null);
+    await req('DELETE', `/tasks/${task.id}`);
   });
 });

@@ -1,5 +1,8 @@
 // A Ferry API on its own database, driven through app.inject, plus helpers to act as a user.
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PgBoss } from 'pg-boss';
 import { buildApp, type App } from '../../services/api/app.ts';
 import { loadConfig, type Config } from '../../services/core/config.ts';
@@ -25,7 +28,9 @@ export interface TestApp {
  */
 export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestApp & { url: string }> {
   const database = await createTestDatabase();
-  const config = loadConfig({ FERRY_DATA_DIR: '/nonexistent', FERRY_AUTH_RATE_LIMIT: '1000', ...env });
+  // Its own data folder: mail without SMTP_URL is written there as .eml files.
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-data-'));
+  const config = loadConfig({ FERRY_DATA_DIR: dataDir, FERRY_AUTH_RATE_LIMIT: '1000', ...env });
   const db = createPool(database.url, 10);
   const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, superviseIntervalSeconds: 10, monitorIntervalSeconds: 10, useListenNotify: Boolean(opts.worker), max: 4 });
   await boss.start();
@@ -43,9 +48,11 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
     keyring,
     async close() {
       await app.close();
-      await boss.stop({ graceful: false });
+      // Graceful: jobs still at work (a retried mail, a webhook) finish before the database goes.
+      await boss.stop({ graceful: true, timeout: 10_000 });
       await db.end();
       await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -84,7 +91,7 @@ export async function signup(t: TestApp, email = `user${++counter}-${crypto.rand
 
 /** A snapshot of every row of Ferry's tables, to prove that a refused request changed nothing. */
 export async function snapshot(db: Db): Promise<string> {
-  const tables = ['users', 'sessions', 'api_tokens', 'usage', 'clouds', 'tasks', 'runs', 'run_items', 'manifest', 'mail_outbox'];
+  const tables = ['users', 'sessions', 'api_tokens', 'usage', 'clouds', 'tasks', 'runs', 'run_items', 'manifest', 'mail_outbox', 'webhook_deliveries', 'email_verifications'];
   const parts: string[] = [];
   for (const t of tables) {
     // last_used_at moves whenever a token is used, which is not a change a request made.

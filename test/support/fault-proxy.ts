@@ -1,12 +1,12 @@
 // An HTTP proxy in front of a real server (s3rver) that injects the faults clouds really produce:
 // 429 and 503 with Retry-After, connections reset before an answer, response bodies cut short,
-// slow responses. A rule decides per request; the proxy counts what passes through.
+// slow responses, a revoked access key. A rule decides per request; the proxy counts what passes through.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Fault =
   | { kind: 'pass' }
-  | { kind: 'status'; status: 429 | 500 | 503; retryAfter?: string; code?: string }
+  | { kind: 'status'; status: 403 | 429 | 500 | 503; retryAfter?: string; code?: string; message?: string }
   | { kind: 'reset' }
   | { kind: 'truncate'; keep: number }
   | { kind: 'delay'; ms: number };
@@ -56,7 +56,7 @@ export async function startFaultProxy(target: string, rule: (r: RequestInfo) => 
       req.on('end', () => {
         const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'SlowDown' : 'InternalError');
         res.writeHead(fault.status, { 'content-type': 'application/xml', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>`);
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${fault.message ?? 'injected fault'}</Message></Error>`);
       });
       return;
     }

@@ -2,9 +2,11 @@
 import { z } from 'zod';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
+import { errors } from '../../core/errors.ts';
+import { localeFrom } from '../../core/mail/strings.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { credentials, errorsFor, idParams, me, newToken, page, session, tokenInfo } from '../schemas.ts';
+import { credentials, errorsFor, idParams, me, newToken, page, session, signupBody, tokenInfo } from '../schemas.ts';
 
 export function publicAuthRoutes(app: App, s: Services): void {
   const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
@@ -17,16 +19,40 @@ export function publicAuthRoutes(app: App, s: Services): void {
       config: limited,
       schema: {
         tags: ['auth'],
-        summary: 'Create an account and sign in',
-        body: credentials,
+        summary: 'Create an account and sign in; with address verification on, a confirmation link is mailed',
+        body: signupBody,
         response: { 201: session, ...errorsFor(400, 409, 429) },
       },
     },
     async (request, reply) => {
-      const { user, session: sess } = await s.accounts.signup(request.body.email, request.body.password);
-      await audit(s.db, { userId: user.id, action: 'user.signup', targetId: user.id, ip: request.ip });
+      const { email, password } = request.body;
+      const locale = request.body.locale ?? localeFrom(request.headers['accept-language']) ?? 'en';
+      const { user, session: sess } = await transaction(s.db, async (c) => {
+        const created = await s.accounts.signup(c, email, password, locale);
+        if (s.config.verifyEmail) await s.notifier.verifyAddress(c, created.user);
+        await audit(c, { userId: created.user.id, action: 'user.signup', targetId: created.user.id, ip: request.ip });
+        return created;
+      });
       setSession(reply, sess.token, sess.maxAgeSeconds);
       return reply.status(201).send({ user, csrfToken: sess.csrfToken });
+    },
+  );
+
+  app.get(
+    '/auth/verify',
+    {
+      config: limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Confirm an email address (the link mailed at signup)',
+        querystring: z.strictObject({ token: z.string().min(1).max(200) }),
+        response: { 200: z.object({ email: z.string(), emailVerified: z.literal(true) }), ...errorsFor(400, 429) },
+      },
+    },
+    async (request) => {
+      const verified = await s.accounts.verifyEmail(request.query.token);
+      if (!verified) throw errors.invalidToken();
+      return { email: verified.email, emailVerified: true as const };
     },
   );
 
@@ -56,6 +82,24 @@ export function publicAuthRoutes(app: App, s: Services): void {
 }
 
 export function authRoutes(app: App, s: Services): void {
+  app.post(
+    '/auth/verify',
+    {
+      config: { rateLimit: { max: 3, timeWindow: 60_000 } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Mail a new link that confirms the address',
+        response: { 202: z.object({ sentTo: z.string() }), ...errorsFor(401, 403, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      if (user.emailVerified) throw errors.conflict('Your address is confirmed already.');
+      await transaction(s.db, (c) => s.notifier.verifyAddress(c, user));
+      return reply.status(202).send({ sentTo: user.email });
+    },
+  );
+
   app.post(
     '/auth/logout',
     { schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), ...errorsFor(401, 403) } } },

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
+import { runNotifications } from '../../core/notifications.ts';
 import { isFinished } from '../../core/runs.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
@@ -13,8 +14,11 @@ const PROGRESS_INTERVAL_MS = 1000;
 export function runRoutes(app: App, s: Services): void {
   app.get(
     '/runs/:id',
-    { schema: { tags: ['runs'], summary: 'A run with its progress', params: idParams, response: { 200: run, ...errorsFor(400, 401, 404) } } },
-    async (request) => s.runs.get(userOf(request).id, request.params.id),
+    { schema: { tags: ['runs'], summary: 'A run with its progress and whether its notifications were delivered', params: idParams, response: { 200: run, ...errorsFor(400, 401, 404) } } },
+    async (request) => {
+      const r = await s.runs.get(userOf(request).id, request.params.id);
+      return { ...r, notifications: await runNotifications(s.db, r.id) };
+    },
   );
 
   app.get(

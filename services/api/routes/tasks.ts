@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
+import { errors } from '../../core/errors.ts';
 import { createTask, updateTask } from '../../core/task-spec.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
@@ -19,6 +20,7 @@ export function taskRoutes(app: App, s: Services): void {
     { schema: { tags: ['tasks'], summary: 'Create a backup task', body: createTask, response: { 201: task, ...errorsFor(400, 401, 403) } } },
     async (request, reply) => {
       const user = userOf(request);
+      if (s.config.verifyEmail && !user.emailVerified) throw errors.emailUnverified();
       const created = await transaction(s.db, async (client) => {
         const t = await s.tasks.create(client, user.id, request.body);
         await audit(client, { userId: user.id, action: 'task.create', targetId: t.id, ip: request.ip });
@@ -74,6 +76,7 @@ export function taskRoutes(app: App, s: Services): void {
     },
     async (request, reply) => {
       const user = userOf(request);
+      if (s.config.verifyEmail && !user.emailVerified) throw errors.emailUnverified();
       const started = await transaction(s.db, async (client) => {
         const r = await s.runs.start(client, user.id, request.params.id, 'manual');
         await audit(client, { userId: user.id, action: 'run.start', targetId: r.id, ip: request.ip, details: { taskId: r.taskId } });

@@ -2,7 +2,8 @@
 import type { Destination, Features, Source } from '../../../connectors/types.ts';
 import { CloudError } from '../../../connectors/types.ts';
 import type { Clouds } from '../../core/clouds.ts';
-import type { Db, Queryable } from '../../core/db.ts';
+import { transaction, type Db, type Queryable } from '../../core/db.ts';
+import type { Notifier } from '../../core/notifications.ts';
 import type { RunStatus } from '../../core/runs.ts';
 import type { TaskFilter, TaskOptions } from '../../core/task-spec.ts';
 
@@ -63,7 +64,21 @@ export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
   };
 }
 
-/** Ends a run that cannot go on (its clouds are gone, unreachable, …) with the reason. */
-export async function failRun(db: Db, runId: string, error: string): Promise<void> {
-  await db.query(`UPDATE runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, error]);
+/**
+ * Ends a run that cannot go on (its clouds are gone, unreachable, …) with the reason, and tells its
+ * owner. `refusedBy`: the cloud that refused its credentials, which then needs reconnecting.
+ */
+export async function failRun(deps: { db: Db; notifier: Notifier }, runId: string, error: string, refusedBy?: string): Promise<void> {
+  await transaction(deps.db, async (c) => {
+    const { rowCount } = await c.query(
+      `UPDATE runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+      [runId, error],
+    );
+    if (!rowCount) return;
+    if (refusedBy) await deps.notifier.cloudNeedsReauth(c, refusedBy, error);
+    await deps.notifier.runEnded(c, runId);
+  });
 }
+
+/** The cloud to reconnect when `err` is a refusal of its credentials. */
+export const refusing = (err: unknown, cloudId: string) => (err instanceof CloudError && err.reason === 'unauthorized' ? cloudId : undefined);

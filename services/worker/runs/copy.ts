@@ -8,8 +8,10 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/pacer.ts';
 import { CloudError, type Checkpoint, type Destination, type Source } from '../../../connectors/types.ts';
+import { usagePeriod } from '../../core/accounts.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
+import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
 import { reserveTraffic, settleTraffic } from '../../core/quota.ts';
 import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
@@ -31,6 +33,7 @@ export interface CopyDeps {
   db: Db;
   boss: PgBoss;
   clouds: Clouds;
+  notifier: Notifier;
   log: Logger;
 }
 
@@ -89,7 +92,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   try {
     ends = await openEnds(deps.clouds, run);
   } catch (err) {
-    await failRun(db, runId, describe(err));
+    await failRun(deps, runId, describe(err));
     return;
   }
 
@@ -206,9 +209,13 @@ async function copyOne(
       const bytes = item.size ?? 0;
       period = await reserveTraffic(db, run.userId, item.id, bytes);
       if (!period) {
-        // It does not fit: the run ends quota_exceeded and the next run takes up what is left.
-        await db.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
-        await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
+        // It does not fit: the run ends quota_exceeded and the next run takes up what is left. The
+        // user hears of it once a month, whichever run hits it first.
+        await transaction(db, async (c) => {
+          await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
+          await c.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
+          await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod().start);
+        });
         return 'quota';
       }
       reserved = bytes;

@@ -1,12 +1,14 @@
-// Finalizing a run: once nothing is left to copy, its status follows from its items. Then, and
+// Finalizing a run: once nothing is left to copy, its status follows from its items, and the mail
+// and webhook that report it are queued in the same transaction. Then, and
 // for a cancelled run, what unfinished items still hold is let go: their upload sessions are
 // discarded and their quota reservations released (the next run makes items of its own).
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
+import type { Notifier } from '../../core/notifications.ts';
 import { settleTraffic } from '../../core/quota.ts';
 import { loadRun, openEnds } from './context.ts';
 
-export async function finalizeRun(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
+export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Notifier }, runId: string): Promise<void> {
   const { db } = deps;
   const run = await loadRun(db, runId);
   if (!run) return;
@@ -30,6 +32,7 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds }, runId: strin
           ? `${r.failed_items} item(s) failed: see the run's failed items for why.`
           : null;
     await c.query(`UPDATE runs SET status = $2, finished_at = now(), error = $3 WHERE id = $1 AND status = 'running'`, [runId, status, error]);
+    await deps.notifier.runEnded(c, runId);
     return true;
   });
   if (ended) await releaseLeftovers(deps, runId);

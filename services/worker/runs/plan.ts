@@ -6,7 +6,8 @@ import { CloudError, type SourceItem } from '../../../connectors/types.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import type { Db } from '../../core/db.ts';
 import { QUEUES } from '../../core/queues.ts';
-import { failRun, loadRun, openEnds } from './context.ts';
+import type { Notifier } from '../../core/notifications.ts';
+import { failRun, loadRun, openEnds, refusing } from './context.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
 import { destinationPath, renamed, selected } from './select.ts';
 
@@ -16,6 +17,7 @@ export interface PlanDeps {
   db: Db;
   boss: PgBoss;
   clouds: Clouds;
+  notifier: Notifier;
   log: Logger;
 }
 
@@ -32,7 +34,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   try {
     ends = await openEnds(deps.clouds, run);
   } catch (err) {
-    await failRun(db, runId, (err as Error).message);
+    await failRun(deps, runId, (err as Error).message);
     return;
   }
 
@@ -50,6 +52,10 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     try {
       for await (const d of ends.destinationListing.list(run.destination.path, signal)) existing.add(d.id);
     } catch (err) {
+      if (refusing(err, run.destination.cloudId)) {
+        await failRun(deps, runId, `The destination refused Ferry's credentials: ${(err as Error).message}`, run.destination.cloudId);
+        return;
+      }
       if (!(err instanceof CloudError && err.reason === 'not_found')) existing = undefined; // unknown: check each file
     }
   }
@@ -95,7 +101,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   } catch (err) {
     if (err instanceof PlanStopped) return;
     if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
-    await failRun(db, runId, `Listing the source failed: ${(err as Error).message}`);
+    await failRun(deps, runId, `Listing the source failed: ${(err as Error).message}`, refusing(err, run.source.cloudId));
     return;
   }
 

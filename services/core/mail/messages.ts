@@ -1,0 +1,159 @@
+// The mails Ferry sends, rendered as plain text and HTML in the recipient's language. Rendering is
+// pure: the outbox stores the result, so every attempt sends the same message.
+import type { RunStatus } from '../runs.ts';
+import { wordsFor, type Noun, type Words } from './strings.ts';
+
+export interface Message {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Where a mail's links lead. The web UI answers these paths. */
+export const links = {
+  run: (publicUrl: string, runId: string) => `${publicUrl}/runs/${runId}`,
+  cloud: (publicUrl: string, cloudId: string) => `${publicUrl}/clouds/${cloudId}`,
+  verify: (publicUrl: string, token: string) => `${publicUrl}/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+};
+
+export interface RunSummary {
+  runId: string;
+  taskName: string;
+  status: Exclude<RunStatus, 'queued' | 'running'>;
+  startedAt: Date | null;
+  finishedAt: Date;
+  done: { items: number; bytes: number };
+  skipped: { items: number; bytes: number };
+  failed: { items: number };
+  /** Items left for a later run (quota). */
+  pending: number;
+  /** Copied items by media type: decides between "photos", "videos" and "files". */
+  doneByType: { photo: number; video: number; other: number };
+  /** The first failed items and why. */
+  failures: { path: string; error: string }[];
+  error: string | null;
+  /** When the traffic quota renews. */
+  renewsOn: Date;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** One line for a subject: no line breaks, bounded length. */
+const oneLine = (s: string, max = 80) => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+function copiedWhat(w: Words, r: RunSummary): string {
+  const { photo, video, other } = r.doneByType;
+  const noun: Noun = other > 0 ? 'file' : photo > 0 && video > 0 ? 'media' : video > 0 ? 'video' : photo > 0 ? 'photo' : 'file';
+  return `${w.counted(r.done.items, noun)}, ${w.bytes(r.done.bytes)}`;
+}
+
+function page(lang: string, body: string, footer: string): string {
+  return (
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"></head>` +
+    `<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.45;max-width:640px">` +
+    `${body}<p style="color:#6e7781;font-size:12px;margin-top:24px">${escape(footer)}</p></body></html>`
+  );
+}
+
+const button = (href: string, label: string) =>
+  `<p><a href="${escape(href)}" style="display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">${escape(label)}</a></p>`;
+
+export function runEndedMessage(r: RunSummary, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const { t } = w;
+  const what = copiedWhat(w, r);
+  const copied = r.done.items > 0 ? what : null;
+  const task = oneLine(r.taskName, 60);
+  const subject =
+    r.status === 'succeeded'
+      ? copied
+        ? t.subject.finished(task, copied)
+        : t.subject.nothingNew(task)
+      : r.status === 'partial'
+        ? t.subject.partial(task, t.failedItems(w.count(r.failed.items)), copied ?? t.nothingCopied)
+        : r.status === 'quota_exceeded'
+          ? t.subject.quotaRun(task, copied)
+          : t.subject.failed(task, oneLine(r.failed.items > 0 ? t.failedItems(w.count(r.failed.items)) : (r.error ?? t.outcome.failed), 90));
+
+  const seconds = r.startedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : 0;
+  const rows: [string, string][] = [
+    [t.labels.task, r.taskName],
+    [t.labels.outcome, t.outcome[r.status]],
+    [t.labels.copied, what],
+    [t.labels.skipped, `${w.count(r.skipped.items)}, ${w.bytes(r.skipped.bytes)}`],
+    [t.labels.failed, w.count(r.failed.items)],
+    [t.labels.duration, w.duration(seconds)],
+    [t.labels.rate, `${w.bytes(seconds > 0 ? r.done.bytes / seconds : 0)}/s`],
+  ];
+  const notes: string[] = [];
+  if (r.status === 'quota_exceeded') notes.push(t.quotaRunNote(w.count(r.pending), w.date(r.renewsOn)));
+  else if (r.error) notes.push(r.error);
+  const url = links.run(publicUrl, r.runId);
+  const width = Math.max(...rows.map(([k]) => k.length));
+
+  const text = [
+    t.outcome[r.status],
+    '',
+    ...rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`),
+    ...(notes.length ? ['', ...notes] : []),
+    ...(r.failures.length ? ['', `${t.labels.firstFailures}:`, ...r.failures.map((f) => `  - ${f.path}: ${f.error}`)] : []),
+    '',
+    `${t.labels.open}: ${url}`,
+    '',
+    '-- ',
+    t.footer,
+    '',
+  ].join('\n');
+
+  const html = page(
+    w.lang,
+    `<p style="font-size:16px"><strong>${escape(t.outcome[r.status])}</strong></p>` +
+      `<table style="border-collapse:collapse">${rows
+        .map(([k, v]) => `<tr><td style="padding:2px 16px 2px 0;color:#6e7781">${escape(k)}</td><td>${escape(v)}</td></tr>`)
+        .join('')}</table>` +
+      notes.map((n) => `<p>${escape(n)}</p>`).join('') +
+      (r.failures.length
+        ? `<p><strong>${escape(t.labels.firstFailures)}</strong></p><ul>${r.failures
+            .map((f) => `<li><code>${escape(f.path)}</code>: ${escape(f.error)}</li>`)
+            .join('')}</ul>`
+        : '') +
+      button(url, t.labels.open),
+    t.footer,
+  );
+  return { subject, text, html };
+}
+
+export function quotaUsedUpMessage(q: { usedBytes: number; limitBytes: number; renewsOn: Date }, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const body = w.t.quotaUsedUp(w.bytes(q.usedBytes), w.bytes(q.limitBytes), w.date(q.renewsOn));
+  return {
+    subject: w.t.subject.quotaUsedUp,
+    text: `${body}\n\n${publicUrl}\n\n-- \n${w.t.footer}\n`,
+    html: page(w.lang, `<p>${escape(body)}</p>${button(publicUrl, 'Ferry')}`, w.t.footer),
+  };
+}
+
+export function reauthMessage(c: { cloudId: string; cloudName: string; reason: string }, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const name = oneLine(c.cloudName, 60);
+  const body = w.t.reauth(name, c.reason);
+  const url = links.cloud(publicUrl, c.cloudId);
+  return {
+    subject: w.t.subject.reauth(name),
+    text: `${body}\n\n${w.t.reauthAction}: ${url}\n\n-- \n${w.t.footer}\n`,
+    html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.reauthAction)}`, w.t.footer),
+  };
+}
+
+export function verifyMessage(v: { email: string; token: string }, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const body = w.t.verify(v.email);
+  const url = links.verify(publicUrl, v.token);
+  return {
+    subject: w.t.subject.verify,
+    text: `${body}\n\n${w.t.verifyAction}: ${url}\n`,
+    html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.verifyAction)}`, ''),
+  };
+}

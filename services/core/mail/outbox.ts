@@ -1,0 +1,103 @@
+// The mail outbox. A mail is written in the same transaction as the change that causes it, with its
+// send job, so a crash can delay it but never lose it. Sending holds the mail's row lock, so two
+// jobs for one mail never send it side by side, and records the acceptance right after the server
+// gave it; a worker killed between the two sends it again with the same Message-ID, which mail
+// clients fold into the first copy.
+import { randomUUID } from 'node:crypto';
+import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { transaction, type Db } from '../db.ts';
+import { inTransaction, QUEUES } from '../queues.ts';
+import { isPermanent, type Mailer } from './mailer.ts';
+import type { Message } from './messages.ts';
+
+/** Mails that could not be delivered for this long are given up, with the reason. */
+const GIVE_UP_AFTER_DAYS = 7;
+
+export interface MailToQueue {
+  userId: string | null;
+  runId?: string | null;
+  kind: 'run_ended' | 'quota_used_up' | 'cloud_needs_reauth' | 'verify_address';
+  to: string;
+  /** One mail per cause: a second mail with the same key is not queued. */
+  dedupeKey: string;
+  message: Message;
+}
+
+/** Queues a mail in the caller's transaction; returns its id, or null when its cause was mailed already. */
+export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: string, m: MailToQueue): Promise<string | null> {
+  const id = randomUUID();
+  const { rows } = await c.query<{ id: string }>(
+    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    [id, m.userId, m.runId ?? null, m.kind, m.to, m.message.subject, m.message.text, m.message.html, `<${id}@${new URL(publicUrl).hostname}>`, m.dedupeKey],
+  );
+  if (!rows[0]) return null;
+  await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c) });
+  return id;
+}
+
+const LOCKED = '55P03';
+
+/**
+ * Sends one queued mail. Returns quietly when it was sent already or refused for good; throws when
+ * it should be tried again (the job's retries, then the sweep, do that).
+ */
+export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Logger): Promise<void> {
+  const failure = await transaction(db, async (c) => {
+    let row;
+    try {
+      ({
+        rows: [row],
+      } = await c.query(
+        `SELECT id, recipient, subject, text_body, html_body, message_id, created_at, sent_at, failed_at,
+                created_at < now() - make_interval(days => $2) AS too_old
+           FROM mail_outbox WHERE id = $1 FOR UPDATE NOWAIT`,
+        [id, GIVE_UP_AFTER_DAYS],
+      ));
+    } catch (err) {
+      if ((err as { code?: string }).code === LOCKED) return new Error('another worker is sending this mail right now');
+      throw err;
+    }
+    if (!row || row.sent_at || row.failed_at) return null;
+    try {
+      await mailer.send({
+        id: row.id,
+        messageId: row.message_id,
+        to: row.recipient,
+        subject: row.subject,
+        text: row.text_body,
+        html: row.html_body,
+        date: row.created_at,
+      });
+    } catch (err) {
+      const reason = String((err as Error).message ?? err).slice(0, 500);
+      const giveUp = isPermanent(err) || row.too_old;
+      await c.query(
+        `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2, failed_at = CASE WHEN $3 THEN now() END WHERE id = $1`,
+        [id, reason, giveUp],
+      );
+      if (giveUp) {
+        log.warn({ mailId: id, to: row.recipient, reason }, 'mail given up');
+        return null;
+      }
+      return err as Error;
+    }
+    await c.query(`UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, sent_at = now() WHERE id = $1`, [id]);
+    log.info({ mailId: id, to: row.recipient, subject: row.subject }, 'mail sent');
+    return null;
+  });
+  if (failure) throw failure;
+}
+
+/** Mails whose quick retries ran out (a long SMTP outage): queued again, at most once per sweep. */
+export async function requeueStaleMail(db: Db, boss: PgBoss, everySeconds: number): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL
+        AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1) ORDER BY created_at LIMIT 1000`,
+    [everySeconds],
+  );
+  for (const { id } of rows) await boss.send(QUEUES.mailSend, { id }, { singletonKey: `mail-${id}`, singletonSeconds: everySeconds });
+  return rows.length;
+}

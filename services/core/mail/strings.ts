@@ -1,0 +1,222 @@
+// The words of Ferry's mails, one table per language. A language is added by adding a table; the
+// mails fall back to English for a user whose language has none.
+import type { RunStatus } from '../runs.ts';
+
+export type Locale = 'en' | 'de' | 'fr';
+export const LOCALES: readonly Locale[] = ['en', 'de', 'fr'];
+
+export const isLocale = (l: string): l is Locale => (LOCALES as readonly string[]).includes(l);
+
+/** The best supported language in an Accept-Language header, or undefined. */
+export function localeFrom(acceptLanguage: string | undefined): Locale | undefined {
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? 1);
+      return { lang: tag.trim().toLowerCase().split('-')[0], q: Number.isFinite(q) ? q : 0 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  return ranked.find((x) => isLocale(x.lang))?.lang as Locale | undefined;
+}
+
+/** Singular and plural of what a run copied, by what kind of media it was. */
+type Noun = 'photo' | 'video' | 'media' | 'file';
+type Forms = Record<Noun, [one: string, other: string]>;
+
+export interface Strings {
+  nouns: Forms;
+  subject: {
+    finished(task: string, what: string): string;
+    nothingNew(task: string): string;
+    partial(task: string, failed: string, what: string): string;
+    failed(task: string, why: string): string;
+    quotaRun(task: string, what: string | null): string;
+    quotaUsedUp: string;
+    reauth(cloud: string): string;
+    verify: string;
+  };
+  failedItems(n: string): string;
+  nothingCopied: string;
+  outcome: Record<Exclude<RunStatus, 'queued' | 'running'>, string>;
+  labels: { task: string; outcome: string; copied: string; skipped: string; failed: string; duration: string; rate: string; firstFailures: string; open: string };
+  quotaRunNote(pending: string, renews: string): string;
+  quotaUsedUp(used: string, limit: string, renews: string): string;
+  reauth(cloud: string, why: string): string;
+  reauthAction: string;
+  verify(email: string): string;
+  verifyAction: string;
+  footer: string;
+}
+
+const en: Strings = {
+  nouns: { photo: ['photo', 'photos'], video: ['video', 'videos'], media: ['photo or video', 'photos and videos'], file: ['file', 'files'] },
+  subject: {
+    finished: (task, what) => `Ferry: '${task}' finished — ${what}`,
+    nothingNew: (task) => `Ferry: '${task}' finished — nothing new to copy`,
+    partial: (task, failed, what) => `Ferry: '${task}' finished with ${failed} — ${what}`,
+    failed: (task, why) => `Ferry: '${task}' failed — ${why}`,
+    quotaRun: (task, what) => `Ferry: '${task}' paused — monthly traffic quota used up${what ? ` (${what} copied)` : ''}`,
+    quotaUsedUp: 'Ferry: your monthly traffic quota is used up',
+    reauth: (cloud) => `Ferry: reconnect '${cloud}' to keep your backups running`,
+    verify: 'Ferry: confirm your email address',
+  },
+  failedItems: (n) => `${n} failed`,
+  nothingCopied: 'nothing copied',
+  outcome: {
+    succeeded: 'Finished: everything was copied and verified.',
+    partial: 'Finished, but some items could not be copied.',
+    failed: 'Failed.',
+    cancelled: 'Cancelled.',
+    quota_exceeded: "Paused: this month's traffic quota is used up.",
+  },
+  labels: {
+    task: 'Task',
+    outcome: 'Outcome',
+    copied: 'Copied',
+    skipped: 'Skipped (already there)',
+    failed: 'Failed',
+    duration: 'Duration',
+    rate: 'Average speed',
+    firstFailures: 'First failures',
+    open: 'Open the run',
+  },
+  quotaRunNote: (pending, renews) => `${pending} item(s) wait for the next run; the quota renews on ${renews}, or sooner if your limit is raised.`,
+  quotaUsedUp: (used, limit, renews) =>
+    `You have used ${used} of your ${limit} monthly traffic. Backups pause until the quota renews on ${renews}; they then carry on where they stopped, without copying anything twice.`,
+  reauth: (cloud, why) => `Ferry can no longer sign in to your cloud '${cloud}': ${why} Backups to and from it are stopped until you reconnect it.`,
+  reauthAction: 'Reconnect the cloud',
+  verify: (email) => `Please confirm that ${email} is your address, so Ferry can tell you how your backups go. The link is valid for 7 days.`,
+  verifyAction: 'Confirm my address',
+  footer: 'You receive this mail because of your notification settings in Ferry.',
+};
+
+const de: Strings = {
+  nouns: { photo: ['Foto', 'Fotos'], video: ['Video', 'Videos'], media: ['Foto oder Video', 'Fotos und Videos'], file: ['Datei', 'Dateien'] },
+  subject: {
+    finished: (task, what) => `Ferry: „${task}“ fertig — ${what}`,
+    nothingNew: (task) => `Ferry: „${task}“ fertig — nichts Neues zu kopieren`,
+    partial: (task, failed, what) => `Ferry: „${task}“ fertig, ${failed} — ${what}`,
+    failed: (task, why) => `Ferry: „${task}“ fehlgeschlagen — ${why}`,
+    quotaRun: (task, what) => `Ferry: „${task}“ pausiert — monatliches Datenvolumen aufgebraucht${what ? ` (${what} kopiert)` : ''}`,
+    quotaUsedUp: 'Ferry: Ihr monatliches Datenvolumen ist aufgebraucht',
+    reauth: (cloud) => `Ferry: Verbinden Sie „${cloud}“ neu, damit Ihre Sicherungen weiterlaufen`,
+    verify: 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse',
+  },
+  failedItems: (n) => `${n} fehlgeschlagen`,
+  nothingCopied: 'nichts kopiert',
+  outcome: {
+    succeeded: 'Fertig: alles wurde kopiert und geprüft.',
+    partial: 'Fertig, aber einige Elemente konnten nicht kopiert werden.',
+    failed: 'Fehlgeschlagen.',
+    cancelled: 'Abgebrochen.',
+    quota_exceeded: 'Pausiert: das Datenvolumen dieses Monats ist aufgebraucht.',
+  },
+  labels: {
+    task: 'Aufgabe',
+    outcome: 'Ergebnis',
+    copied: 'Kopiert',
+    skipped: 'Übersprungen (schon vorhanden)',
+    failed: 'Fehlgeschlagen',
+    duration: 'Dauer',
+    rate: 'Durchschnittliche Geschwindigkeit',
+    firstFailures: 'Erste Fehler',
+    open: 'Lauf öffnen',
+  },
+  quotaRunNote: (pending, renews) =>
+    `${pending} Element(e) warten auf den nächsten Lauf; das Datenvolumen erneuert sich am ${renews}, oder früher, wenn Ihr Limit erhöht wird.`,
+  quotaUsedUp: (used, limit, renews) =>
+    `Sie haben ${used} von ${limit} Datenvolumen dieses Monats verbraucht. Die Sicherungen pausieren bis zur Erneuerung am ${renews} und machen dann dort weiter, wo sie aufgehört haben, ohne etwas doppelt zu kopieren.`,
+  reauth: (cloud, why) =>
+    `Ferry kann sich nicht mehr bei Ihrer Cloud „${cloud}“ anmelden: ${why} Sicherungen von und zu ihr ruhen, bis Sie sie neu verbinden.`,
+  reauthAction: 'Cloud neu verbinden',
+  verify: (email) =>
+    `Bitte bestätigen Sie, dass ${email} Ihre Adresse ist, damit Ferry Ihnen berichten kann, wie Ihre Sicherungen laufen. Der Link gilt 7 Tage.`,
+  verifyAction: 'Adresse bestätigen',
+  footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
+};
+
+const fr: Strings = {
+  nouns: { photo: ['photo', 'photos'], video: ['vidéo', 'vidéos'], media: ['photo ou vidéo', 'photos et vidéos'], file: ['fichier', 'fichiers'] },
+  subject: {
+    finished: (task, what) => `Ferry : « ${task} » terminée — ${what}`,
+    nothingNew: (task) => `Ferry : « ${task} » terminée — rien de nouveau à copier`,
+    partial: (task, failed, what) => `Ferry : « ${task} » terminée avec ${failed} — ${what}`,
+    failed: (task, why) => `Ferry : « ${task} » a échoué — ${why}`,
+    quotaRun: (task, what) => `Ferry : « ${task} » en pause — quota mensuel de transfert épuisé${what ? ` (${what} copiés)` : ''}`,
+    quotaUsedUp: 'Ferry : votre quota mensuel de transfert est épuisé',
+    reauth: (cloud) => `Ferry : reconnectez « ${cloud} » pour que vos sauvegardes continuent`,
+    verify: 'Ferry : confirmez votre adresse e-mail',
+  },
+  failedItems: (n) => `${n} échec(s)`,
+  nothingCopied: 'rien copié',
+  outcome: {
+    succeeded: 'Terminée : tout a été copié et vérifié.',
+    partial: "Terminée, mais certains éléments n'ont pas pu être copiés.",
+    failed: 'Échec.',
+    cancelled: 'Annulée.',
+    quota_exceeded: 'En pause : le quota de transfert de ce mois est épuisé.',
+  },
+  labels: {
+    task: 'Tâche',
+    outcome: 'Résultat',
+    copied: 'Copiés',
+    skipped: 'Ignorés (déjà présents)',
+    failed: 'Échecs',
+    duration: 'Durée',
+    rate: 'Vitesse moyenne',
+    firstFailures: 'Premiers échecs',
+    open: "Ouvrir l'exécution",
+  },
+  quotaRunNote: (pending, renews) =>
+    `${pending} élément(s) attendent la prochaine exécution ; le quota se renouvelle le ${renews}, ou plus tôt si votre limite est relevée.`,
+  quotaUsedUp: (used, limit, renews) =>
+    `Vous avez utilisé ${used} de vos ${limit} de transfert mensuel. Les sauvegardes sont en pause jusqu'au renouvellement du quota le ${renews} ; elles reprendront là où elles se sont arrêtées, sans rien copier deux fois.`,
+  reauth: (cloud, why) =>
+    `Ferry ne peut plus se connecter à votre cloud « ${cloud} » : ${why} Les sauvegardes depuis et vers ce cloud sont arrêtées jusqu'à ce que vous le reconnectiez.`,
+  reauthAction: 'Reconnecter le cloud',
+  verify: (email) =>
+    `Merci de confirmer que ${email} est bien votre adresse, afin que Ferry puisse vous informer de vos sauvegardes. Le lien est valable 7 jours.`,
+  verifyAction: 'Confirmer mon adresse',
+  footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',
+};
+
+const tables: Record<Locale, Strings> = { en, de, fr };
+
+/** Words and number formats of a language, English when it is not one Ferry speaks. */
+export function wordsFor(locale: string) {
+  const lang: Locale = isLocale(locale) ? locale : 'en';
+  const t = tables[lang];
+  const plural = new Intl.PluralRules(lang);
+  const number = new Intl.NumberFormat(lang);
+  const oneDecimal = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+  return {
+    lang,
+    t,
+    count: (n: number) => number.format(n),
+    /** "1,204 photos" */
+    counted: (n: number, noun: Noun) => `${number.format(n)} ${t.nouns[noun][plural.select(n) === 'one' ? 0 : 1]}`,
+    /** Decimal units, as disks and clouds count: "3.1 GB". */
+    bytes(n: number) {
+      const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+      let i = 0;
+      let v = n;
+      while (v >= 1000 && i < units.length - 1) {
+        v /= 1000;
+        i++;
+      }
+      return `${i === 0 ? number.format(v) : oneDecimal.format(v)} ${units[i]}`;
+    },
+    duration(seconds: number) {
+      const s = Math.round(seconds);
+      if (s < 60) return `${s} s`;
+      if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+      return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+    },
+    date: (d: Date) => new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d),
+  };
+}
+
+export type Words = ReturnType<typeof wordsFor>;
+export type { Noun };

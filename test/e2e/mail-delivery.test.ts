@@ -1,0 +1,127 @@
+// The outbox under a crash and without SMTP: a worker SIGKILLed after the SMTP server accepted a mail
+// but before it recorded that, and the .eml files written when no SMTP_URL is set.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
+import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const key = crypto.randomBytes(32).toString('base64');
+let root: string;
+const workers: ChildProcess[] = [];
+const apps: TestApp[] = [];
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-mail-')));
+  await fs.mkdir(path.join(root, 'src'));
+  await fs.writeFile(path.join(root, 'src', 'IMG_0001.jpg'), crypto.randomBytes(250_000));
+});
+after(async () => {
+  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  for (const a of apps) await a.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function backupTask(t: TestApp, a: Actor, name: string): Promise<string> {
+  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const src = (await post('/clouds', { kind: 'local', name: 'Phone', options: { root: path.join(root, 'src') } })).json().id;
+  const dir = path.join(root, `dst-${crypto.randomBytes(4).toString('hex')}`);
+  await fs.mkdir(dir);
+  const dst = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: dir } })).json().id;
+  const task = await post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, notify: { on: 'always' } });
+  assert.equal(task.statusCode, 201, task.body);
+  const run = await post(`/tasks/${task.json().id}/runs`, {});
+  return run.json().run.id;
+}
+
+test('a worker killed between the SMTP server accepting a mail and recording it: the mail comes again with the same Message-ID', async () => {
+  const smtp = await startSmtp();
+  const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_SECRET_KEY: key });
+  apps.push(t);
+  const env = {
+    ...process.env,
+    DATABASE_URL: t.url,
+    FERRY_ROLE: 'worker',
+    FERRY_SECRET_KEY: key,
+    FERRY_LOCAL_ROOTS: root,
+    SMTP_URL: smtp.url,
+    FERRY_DATA_DIR: t.config.dataDir,
+    FERRY_LOG_LEVEL: 'warn',
+  };
+  const startWorker = () => {
+    const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    workers.push(child);
+    return child;
+  };
+  try {
+    const first = startWorker();
+    // The server has the whole message; before it answers 250 the sender dies. The server then
+    // accepts the message (it did arrive): Ferry never hears of that, so it never records it.
+    let killed = false;
+    smtp.beforeAccept = async () => {
+      if (killed) return;
+      killed = true;
+      const exited = new Promise((r) => first.once('exit', r));
+      first.kill('SIGKILL');
+      await exited;
+    };
+    const a = await signup(t);
+    const runId = await backupTask(t, a, 'Crash test');
+    await smtp.waitFor(1, 60_000);
+    assert.ok(killed);
+    const [row] = (await t.db.query('SELECT sent_at, message_id FROM mail_outbox WHERE run_id = $1', [runId])).rows;
+    assert.equal(row.sent_at, null, 'the send was not recorded');
+
+    startWorker();
+    const mails = await smtp.waitFor(2, 90_000);
+    assert.equal(mails.length, 2);
+    assert.equal(mails[0].messageId, row.message_id);
+    assert.equal(mails[1].messageId, mails[0].messageId, 'same Message-ID: the recipient’s client shows one mail');
+    assert.equal(mails[1].subject, mails[0].subject);
+    assert.deepEqual(mails[1].date, mails[0].date, 'same Date header');
+    await waitFor(async () => (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(smtp.received.length, 2, 'not sent a third time once recorded');
+    const run = await waitForRun(t, a, runId);
+    assert.deepEqual(run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status]), [['email', 'delivered']]);
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await smtp.stop();
+  }
+});
+
+test('without SMTP_URL each mail is written as an .eml file in the data folder', async () => {
+  const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_PUBLIC_URL: 'https://ferry.example.org' }, { worker: true });
+  apps.push(t);
+  const a = await signup(t);
+  const runId = await backupTask(t, a, 'Written to disk');
+  await waitForRun(t, a, runId);
+  const folder = path.join(t.config.dataDir, 'mail');
+  let files: string[] = [];
+  await waitFor(async () => (files = (await fs.readdir(folder).catch(() => [])).filter((f) => f.endsWith('.eml'))).length > 0);
+  assert.equal(files.length, 1, files.join(','));
+  const parsed = await simpleParser(await fs.readFile(path.join(folder, files[0])));
+  assert.equal(parsed.subject, "Ferry: 'Written to disk' finished — 1 photo, 250 kB");
+  assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', a.email);
+  assert.ok(parsed.text?.includes('https://ferry.example.org/runs/'));
+  assert.ok(typeof parsed.html === 'string' && parsed.html.includes('<table'));
+  const [row] = (await t.db.query('SELECT message_id, sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows;
+  assert.equal(parsed.messageId, row.message_id);
+  assert.ok(row.sent_at, 'recorded as sent');
+  assert.ok(!(await fs.readdir(folder)).some((f) => f.endsWith('.tmp')), 'no half-written file left');
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
