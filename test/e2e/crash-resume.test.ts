@@ -58,6 +58,7 @@ function startWorker(): ChildProcess {
       FERRY_ROLE: 'worker',
       FERRY_SECRET_KEY: key,
       FERRY_LOCAL_ROOTS: root,
+      FERRY_DATA_DIR: path.join(root, 'data'),
       FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
       FERRY_LOG_LEVEL: 'warn',
     },

@@ -51,7 +51,9 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
       // Graceful: jobs still at work (a retried mail, a webhook) finish before the database goes.
       await boss.stop({ graceful: true, timeout: 10_000 });
       await db.end();
-      await database.drop();
+      // pg-boss may still be closing connections of its own; dropping the database under them would
+      // end them with an error nobody handles.
+      await database.drop({ waitForConnections: 5000 });
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

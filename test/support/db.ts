@@ -28,7 +28,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** A fresh database; `migrated: false` gives an empty one (for migration tests). */
-export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<{ url: string; drop(opts?: { waitForConnections?: number }): Promise<void> }> {
   const name = `ferry_test_${crypto.randomBytes(6).toString('hex')}`;
   await admin(async (c) => {
     // CREATE DATABASE … TEMPLATE fails if another session is cloning the template at the same moment.
@@ -44,6 +44,16 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
   });
   return {
     url: urlFor(serverUrl(), name),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: (o = {}) =>
+      admin(async (c) => {
+        // Give clients that are closing the time to go, then force out whatever is left.
+        const deadline = Date.now() + (o.waitForConnections ?? 0);
+        while (Date.now() < deadline) {
+          const { rows } = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
   };
 }
