@@ -80,7 +80,6 @@ export function runEndedMessage(r: RunSummary, locale: string, publicUrl: string
   const seconds = r.startedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : 0;
   const rows: [string, string][] = [
     [t.labels.task, r.taskName],
-    [t.labels.outcome, t.outcome[r.status]],
     [t.labels.copied, what],
     [t.labels.skipped, `${w.count(r.skipped.items)}, ${w.bytes(r.skipped.bytes)}`],
     [t.labels.failed, w.count(r.failed.items)],

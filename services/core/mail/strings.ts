@@ -40,7 +40,7 @@ export interface Strings {
   failedItems(n: string): string;
   nothingCopied: string;
   outcome: Record<Exclude<RunStatus, 'queued' | 'running'>, string>;
-  labels: { task: string; outcome: string; copied: string; skipped: string; failed: string; duration: string; rate: string; firstFailures: string; open: string };
+  labels: { task: string; copied: string; skipped: string; failed: string; duration: string; rate: string; firstFailures: string; open: string };
   quotaRunNote(pending: string, renews: string): string;
   quotaUsedUp(used: string, limit: string, renews: string): string;
   reauth(cloud: string, why: string): string;
@@ -73,7 +73,6 @@ const en: Strings = {
   },
   labels: {
     task: 'Task',
-    outcome: 'Outcome',
     copied: 'Copied',
     skipped: 'Skipped (already there)',
     failed: 'Failed',
@@ -115,7 +114,6 @@ const de: Strings = {
   },
   labels: {
     task: 'Aufgabe',
-    outcome: 'Ergebnis',
     copied: 'Kopiert',
     skipped: 'Übersprungen (schon vorhanden)',
     failed: 'Fehlgeschlagen',
@@ -160,7 +158,6 @@ const fr: Strings = {
   },
   labels: {
     task: 'Tâche',
-    outcome: 'Résultat',
     copied: 'Copiés',
     skipped: 'Ignorés (déjà présents)',
     failed: 'Échecs',
