@@ -28,7 +28,9 @@ test('/openapi.json is a valid OpenAPI 3 document that lists every route', async
   // Signed-in routes say how to authenticate; every error response is the one error shape.
   assert.deepEqual(doc.paths['/api/v1/tasks'].post.security, [{ session: [] }, { token: [] }]);
   assert.equal(doc.paths['/api/v1/auth/login'].post.security, undefined);
-  assert.ok(doc.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema);
+  const taskBody = doc.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema;
+  assert.equal(taskBody.properties.notify.properties.webhook.properties.secret.writeOnly, true, 'a webhook secret is write-only');
+  assert.equal(doc.components.schemas.Run.properties.notifications.type, 'array', 'a run tells of its notifications');
 });
 
 test('Swagger UI is served at /docs', async () => {
