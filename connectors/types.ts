@@ -3,6 +3,7 @@
 // never on its kind.
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { OAuthSpec, TokenSource } from './oauth.ts';
 
 export type ProviderKind = 'google-photos' | 'google-takeout' | 'google-drive' | 's3' | 'dropbox' | 'onedrive' | 'local';
 
@@ -10,11 +11,22 @@ export type ProviderKind = 'google-photos' | 'google-takeout' | 'google-drive' |
 export interface ConnectorEnv {
   localRoots: string[];
   allowPrivateEndpoints: boolean;
+  /** Base URLs of the providers' APIs (FERRY_*_URL; emulators in tests), without trailing slash. */
+  endpoints: {
+    googleDrive: string;
+    googlePhotos: string;
+    googlePicker: string;
+    dropboxApi: string;
+    dropboxContent: string;
+    graph: string;
+  };
 }
 
 /** A stored cloud as a connector sees it: its shown options and its opened secrets. */
 export interface CloudConfig<O = Record<string, unknown>> {
   options: O;
+  /** OAuth clouds: their access token. */
+  tokens?: TokenSource;
 }
 
 export interface Entry {
@@ -141,6 +153,8 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
   auth: 'oauth' | 'credentials';
   source: boolean;
   destination: boolean;
+  /** OAuth kinds: how to sign in. */
+  oauth?: OAuthSpec;
   /**
    * Options a user sends to create the cloud (credentials kinds). Fields marked
    * `.meta({ writeOnly: true })` are secrets: sealed at rest, never returned.

@@ -9,7 +9,7 @@ import type { PgBoss } from 'pg-boss';
 import type { ConnectorEnv } from '../../connectors/types.ts';
 import { createAccounts } from '../core/accounts.ts';
 import { createClouds } from '../core/clouds.ts';
-import type { Config } from '../core/config.ts';
+import { connectorEnvOf, type Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
 import { AppError } from '../core/errors.ts';
@@ -44,7 +44,7 @@ declare module 'fastify' {
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
 export function createServices(deps: AppDeps) {
-  const connectorEnv: ConnectorEnv = { localRoots: deps.config.localRoots, allowPrivateEndpoints: deps.config.allowPrivateEndpoints };
+  const connectorEnv: ConnectorEnv = connectorEnvOf(deps.config);
   return {
     config: deps.config,
     db: deps.db,

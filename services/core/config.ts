@@ -2,13 +2,15 @@
 // Nothing else in Ferry reads process.env (see DESIGN §4 for the names).
 import path from 'node:path';
 import { z } from 'zod';
+import type { ConnectorEnv } from '../../connectors/types.ts';
 
 const bool = z
   .enum(['', '0', '1', 'true', 'false'])
   .default('')
   .transform((v) => v === '1' || v === 'true');
 
-const url = z.url({ protocol: /^https?$/ });
+// Base URLs are kept without a trailing slash: paths are appended to them.
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
 const schema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
@@ -84,6 +86,11 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/** What connectors may see of the configuration. */
+export function connectorEnvOf(config: Pick<Config, 'localRoots' | 'allowPrivateEndpoints' | 'endpoints'>): ConnectorEnv {
+  return { localRoots: config.localRoots, allowPrivateEndpoints: config.allowPrivateEndpoints, endpoints: config.endpoints };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   // An empty variable means "unset", as in most shells' `FOO= cmd`.

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import { createClouds, type Clouds } from '../core/clouds.ts';
-import type { Config } from '../core/config.ts';
+import { connectorEnvOf, type Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
 import { createMailer, type Mailer } from '../core/mail/mailer.ts';
@@ -28,7 +28,7 @@ export interface WorkerContext extends WorkerDeps {
 export async function buildWorker(deps: WorkerDeps) {
   const ctx: WorkerContext = {
     ...deps,
-    clouds: createClouds(deps.db, deps.keyring, { localRoots: deps.config.localRoots, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
+    clouds: createClouds(deps.db, deps.keyring, connectorEnvOf(deps.config)),
     notifier: createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl }),
     mailer: createMailer(deps.config, deps.log),
   };

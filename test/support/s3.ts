@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../connectors/s3/index.ts';
+import { testEnv } from './env.ts';
 
 export interface TestS3 {
   endpoint: string;
@@ -51,7 +52,7 @@ export async function startS3(bucket = 'ferry-test'): Promise<TestS3> {
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     options,
-    client: () => createS3Client(options() as Parameters<typeof createS3Client>[0], { localRoots: [], allowPrivateEndpoints: true }),
+    client: () => createS3Client(options() as Parameters<typeof createS3Client>[0], testEnv()),
     async close() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
