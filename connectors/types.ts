@@ -172,16 +172,20 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
 
 /**
  * invalid_options, not_found, unauthorized: retrying will not help. unreachable, failed: it may.
- * corrupt: the destination's hash did not match the bytes sent.
+ * corrupt: the destination's hash did not match the bytes sent. rate_limited: a quota that lasts
+ * (a daily upload cap): nothing more goes through before `retryAt`.
  */
-export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed' | 'corrupt';
+export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed' | 'corrupt' | 'rate_limited';
 
 /** The one error type connectors throw for conditions a user should see. */
 export class CloudError extends Error {
   readonly reason: CloudErrorReason;
-  constructor(reason: CloudErrorReason, message: string, options?: { cause?: unknown }) {
+  /** rate_limited: when the provider accepts work again. */
+  readonly retryAt?: Date;
+  constructor(reason: CloudErrorReason, message: string, options?: { cause?: unknown; retryAt?: Date }) {
     super(message, options);
     this.reason = reason;
+    this.retryAt = options?.retryAt;
   }
 }
 
