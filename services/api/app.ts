@@ -8,7 +8,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { PgBoss } from 'pg-boss';
 import type { ConnectorEnv } from '../../connectors/types.ts';
 import { createAccounts } from '../core/accounts.ts';
-import { createClouds } from '../core/clouds.ts';
+import { createClouds, oauthClientsOf } from '../core/clouds.ts';
 import { connectorEnvOf, type Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
@@ -22,6 +22,7 @@ import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
+import { oauthRoutes } from './routes/oauth.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
@@ -45,6 +46,8 @@ export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression,
 
 export function createServices(deps: AppDeps) {
   const connectorEnv: ConnectorEnv = connectorEnvOf(deps.config);
+  const notifier = createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl });
+  const oauthClients = oauthClientsOf(deps.config);
   return {
     config: deps.config,
     db: deps.db,
@@ -52,9 +55,13 @@ export function createServices(deps: AppDeps) {
     connectorEnv,
     closing: deps.closing ?? new AbortController().signal,
     accounts: createAccounts(deps.db),
-    clouds: createClouds(deps.db, deps.keyring, connectorEnv),
+    oauthClients,
+    clouds: createClouds(deps.db, deps.keyring, connectorEnv, {
+      clients: oauthClients,
+      onRevoked: (c, cloudId, reason) => notifier.cloudNeedsReauth(c, cloudId, reason),
+    }),
     tasks: createTasks(deps.db, { keyring: deps.keyring, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
-    notifier: createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl }),
+    notifier,
     runs: createRuns(deps.db, deps.boss),
   };
 }
@@ -128,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         });
         authRoutes(signedIn, s);
         cloudRoutes(signedIn, s);
+        await oauthRoutes(signedIn, s);
         taskRoutes(signedIn, s);
         runRoutes(signedIn, s);
       });

@@ -1,9 +1,30 @@
 // Connected clouds: stored with their secrets sealed, opened for the connector that needs them.
+import type pg from 'pg';
 import { connectors, secretFields, type ConnectorDefinition, type ConnectorEnv } from '../../connectors/index.ts';
+import type { OAuthProvider } from '../../connectors/oauth.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
+import type { Config } from './config.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { AppError, errors } from './errors.ts';
+import { createTokenSource, type OAuthClient, type StoredTokens } from './oauth-tokens.ts';
+
+/** What opening OAuth clouds needs: the configured clients, and what to do when a sign-in is revoked. */
+export interface CloudsOAuth {
+  clients: Partial<Record<OAuthProvider, OAuthClient & { authUrl: string }>>;
+  onRevoked(c: pg.PoolClient, cloudId: string, reason: string): Promise<unknown>;
+}
+
+/** The OAuth clients the configuration provides (both id and secret set). */
+export function oauthClientsOf(config: Pick<Config, 'oauth'>): CloudsOAuth['clients'] {
+  const clients: CloudsOAuth['clients'] = {};
+  for (const [provider, c] of Object.entries(config.oauth) as [OAuthProvider, Config['oauth']['google']][]) {
+    if (c.clientId && c.clientSecret) clients[provider] = { clientId: c.clientId, clientSecret: c.clientSecret, tokenUrl: c.tokenUrl, authUrl: c.authUrl };
+  }
+  return clients;
+}
+
+const PROVIDER_ENV = { google: 'FERRY_GOOGLE', dropbox: 'FERRY_DROPBOX', microsoft: 'FERRY_MS' } as const;
 
 export interface Cloud {
   id: string;
@@ -41,7 +62,17 @@ export function toAppError(err: unknown): unknown {
   }
 }
 
-export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv) {
+export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth: CloudsOAuth) {
+  /** Why this server cannot connect such a cloud, or null. */
+  function unavailable(def: ConnectorDefinition): string | null {
+    if (!def.open) return `${def.title} cannot be connected on this server yet.`;
+    if (def.oauth && !oauth.clients[def.oauth.provider]) {
+      const v = PROVIDER_ENV[def.oauth.provider];
+      return `${def.title} needs an OAuth client on this server: the operator sets ${v}_CLIENT_ID and ${v}_CLIENT_SECRET.`;
+    }
+    return def.unavailable(env);
+  }
+
   function definition(kind: string): ConnectorDefinition {
     const def = connectors.get(kind);
     if (!def) throw errors.invalid(`Unknown cloud kind "${kind}".`);
@@ -53,8 +84,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv) {
     if (def.auth === 'oauth') {
       throw new AppError('invalid_request', 400, `A ${def.title} cloud is connected by signing in: GET /api/v1/oauth/${def.kind}/start.`);
     }
-    const why = def.unavailable(env);
-    if (why || !def.open) throw errors.providerUnavailable(why ?? `${def.title} cannot be connected on this server yet.`);
+    const why = unavailable(def);
+    if (why) throw errors.providerUnavailable(why);
     const parsed = def.options.safeParse(input ?? {});
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `options.${i.path.join('.')}: ${i.message}`).join('; ');
@@ -86,6 +117,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv) {
   }
 
   return {
+    unavailable,
+
     async list(userId: string): Promise<Cloud[]> {
       const { rows } = await db.query<CloudRow>(`SELECT ${columns} FROM clouds WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
       return rows.map(publicView);
@@ -137,8 +170,39 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv) {
     async open(userId: string, id: string): Promise<{ cloud: Cloud; handle: CloudHandle }> {
       const r = await row(db, userId, id);
       const def = definition(r.kind);
-      if (!def.open) throw errors.providerUnavailable(`${def.title} cannot be used on this server yet.`);
-      return { cloud: publicView(r), handle: def.open({ options: allOptions(r) }, env) };
+      const why = unavailable(def);
+      if (why) throw errors.providerUnavailable(why);
+      if (def.oauth) {
+        // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
+        const client = oauth.clients[def.oauth.provider]!;
+        const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
+        const tokens = createTokenSource({ db, keyring, onRevoked: oauth.onRevoked }, client, { id: r.id, name: r.name }, stored);
+        return { cloud: publicView(r), handle: def.open!({ options: r.options, tokens }, env) };
+      }
+      return { cloud: publicView(r), handle: def.open!({ options: allOptions(r) }, env) };
+    },
+
+    /**
+     * Stores the tokens of a completed sign-in. Signing in again to an account already connected
+     * reconnects that cloud (new tokens, status ok) instead of adding a second one.
+     */
+    async connectOAuth(
+      q: Queryable,
+      userId: string,
+      c: { kind: string; name: string; account: { id: string; name: string }; tokens: StoredTokens },
+    ): Promise<{ cloud: Cloud; reconnected: boolean }> {
+      const sealed = keyring.seal(JSON.stringify(c.tokens));
+      const updated = await q.query<CloudRow>(
+        `UPDATE clouds SET secrets = $4, key_id = $5, status = 'ok', last_error = NULL, options = options || $6, updated_at = now()
+          WHERE user_id = $1 AND kind = $2 AND options->>'accountId' = $3 RETURNING ${columns}`,
+        [userId, c.kind, c.account.id, sealed, keyring.currentId, { account: c.account.name }],
+      );
+      if (updated.rows[0]) return { cloud: publicView(updated.rows[0]), reconnected: true };
+      const { rows } = await q.query<CloudRow>(
+        `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
+        [userId, c.kind, c.name, { accountId: c.account.id, account: c.account.name }, sealed, keyring.currentId],
+      );
+      return { cloud: publicView(rows[0]), reconnected: false };
     },
 
     /** Records the outcome of a check so the UI can show which clouds need attention. */

@@ -2,7 +2,7 @@
 // queues listed in jobs/index.ts. Any number of worker processes can share the same database.
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
-import { createClouds, type Clouds } from '../core/clouds.ts';
+import { createClouds, oauthClientsOf, type Clouds } from '../core/clouds.ts';
 import { connectorEnvOf, type Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
@@ -26,10 +26,14 @@ export interface WorkerContext extends WorkerDeps {
 }
 
 export async function buildWorker(deps: WorkerDeps) {
+  const notifier = createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl });
   const ctx: WorkerContext = {
     ...deps,
-    clouds: createClouds(deps.db, deps.keyring, connectorEnvOf(deps.config)),
-    notifier: createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl }),
+    clouds: createClouds(deps.db, deps.keyring, connectorEnvOf(deps.config), {
+      clients: oauthClientsOf(deps.config),
+      onRevoked: (c, cloudId, reason) => notifier.cloudNeedsReauth(c, cloudId, reason),
+    }),
+    notifier,
     mailer: createMailer(deps.config, deps.log),
   };
   const known = new Set<string>(Object.values(QUEUES));

@@ -18,7 +18,7 @@ export function providerRoutes(app: App, s: Services): void {
     { schema: { tags: ['clouds'], summary: 'The kinds of cloud Ferry connects, and the options each needs', response: { 200: z.array(provider) } } },
     async () =>
       [...connectors.values()].map((def) => {
-        const why = def.unavailable(s.connectorEnv) ?? (def.open ? null : `${def.title} cannot be connected on this server yet.`);
+        const why = s.clouds.unavailable(def);
         return {
           kind: def.kind,
           title: def.title,

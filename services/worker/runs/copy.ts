@@ -222,6 +222,7 @@ async function copyOne(
     }
 
     let outcome: Outcome;
+    let refused = false;
     try {
       outcome = await transfer(run, source, destination, item, signal, (bytes) => inFlight.set(item.id, bytes), db);
     } catch (err) {
@@ -240,8 +241,12 @@ async function copyOne(
         return;
       }
       outcome = { kind: 'failed', reason: describe(err) };
+      refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
     await record(db, run, item, outcome, period!, reserved);
+    // A cloud that refuses Ferry's credentials would fail every item after this one: the run ends
+    // now, with the reason (a cloud whose sign-in was revoked is marked needs_reauth already).
+    if (refused && outcome.kind === 'failed') await failRun(deps, run.id, outcome.reason);
   } finally {
     inFlight.delete(item.id);
   }
