@@ -71,8 +71,14 @@ class Stop extends Error {
 }
 
 function retryable(err: unknown): boolean {
-  if (err instanceof CloudError) return err.reason !== 'invalid_options' && err.reason !== 'not_found' && err.reason !== 'unauthorized';
+  if (err instanceof CloudError) return !['invalid_options', 'not_found', 'unauthorized', 'rate_limited'].includes(err.reason);
   return true;
+}
+
+/** An item put back because the destination takes nothing more before `until` (a daily cap). */
+interface Parked {
+  until: Date;
+  why: string;
 }
 
 function describe(err: unknown): string {
@@ -119,16 +125,21 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
 
   // Once an item did not fit in the quota, no job of the run claims more: the rest waits for the next run.
   let quotaHit = run.quotaHit;
+  // Once the destination said it takes nothing more for a while, the run waits for it (parked).
+  let parked: Parked | undefined;
+  await db.query(`UPDATE runs SET error = NULL WHERE id = $1 AND status = 'running' AND error IS NOT NULL`, [runId]); // back from a park
   try {
     // If one lane fails (the database, say), the others are stopped and awaited before the job
     // fails, so no item is left copying under a lease nobody renews.
     const lanes = await Promise.allSettled(
       Array.from({ length: ITEMS_IN_PARALLEL }, async () => {
         try {
-          while (!stop.signal.aborted && !quotaHit) {
+          while (!stop.signal.aborted && !quotaHit && !parked) {
             const item = await claimNext(db, runId);
             if (!item) return;
-            if ((await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight)) === 'quota') quotaHit = true;
+            const result = await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight);
+            if (result === 'quota') quotaHit = true;
+            else if (result) parked = result;
           }
         } catch (err) {
           stop.abort(new Stop(false));
@@ -147,7 +158,19 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     signal.removeEventListener('abort', onShutdown);
   }
   if (signal.aborted) throw new Error('worker shut down before the run was copied; it will be taken up again');
+  if (parked) return park(deps, run, parked);
   await maybeFinalize(deps, runId);
+}
+
+/**
+ * The destination takes nothing more before `until` (Google Drive's 750 GB a day): rather than
+ * burn retries, the run waits, says so, and a copy job is queued for then.
+ */
+async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
+  const message = `Paused until ${p.until.toISOString()}: ${p.why} The run carries on by itself then.`;
+  await deps.db.query(`UPDATE runs SET error = $2 WHERE id = $1 AND status = 'running'`, [run.id, message]);
+  await deps.boss.sendAfter(QUEUES.runCopy, { runId: run.id }, { group: { id: run.userId }, singletonKey: `park-${run.id}`, singletonSeconds: 60 }, p.until);
+  deps.log.info({ runId: run.id, until: p.until }, 'run parked until the destination takes uploads again');
 }
 
 /**
@@ -191,7 +214,7 @@ async function copyOne(
   item: ItemRow,
   signal: AbortSignal,
   inFlight: Map<string, number>,
-): Promise<'quota' | void> {
+): Promise<'quota' | Parked | void> {
   const { db } = deps;
   if (item.attempts > MAX_CLAIMS) {
     // Taken up this often without an outcome (workers dying on it): give up on it, with the reason.
@@ -239,6 +262,18 @@ async function copyOne(
           await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
         }
         return;
+      }
+      if (err instanceof CloudError && err.reason === 'rate_limited') {
+        // Not a failure of the item: it waits (with its upload session) until the destination takes
+        // uploads again; its reservation is let go meanwhile and the claim does not count.
+        await transaction(db, async (c) => {
+          await c.query(
+            `UPDATE run_items SET status = 'pending', lease_until = NULL, attempts = greatest(attempts - 1, 0), reserved_bytes = 0, reserved_period = NULL WHERE id = $1`,
+            [item.id],
+          );
+          await settleTraffic(c, run.userId, period!, reserved, 0);
+        });
+        return { until: err.retryAt ?? new Date(Date.now() + 3600_000), why: err.message };
       }
       outcome = { kind: 'failed', reason: describe(err) };
       refused = err instanceof CloudError && err.reason === 'unauthorized';
