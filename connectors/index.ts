@@ -1,6 +1,8 @@
 // The registry: the one list of connectors this build knows.
 import { z } from 'zod';
+import dropbox from './dropbox/index.ts';
 import local from './local/index.ts';
+import onedrive from './onedrive/index.ts';
 import s3 from './s3/index.ts';
 import { defineConnector, type ConnectorDefinition, type ConnectorEnv, type ProviderKind } from './types.ts';
 
@@ -22,8 +24,8 @@ const all = [
   notYetBuilt('google-takeout', 'Google Photos via Takeout exports', 'credentials', true, false),
   notYetBuilt('google-drive', 'Google Drive', 'oauth', true, true),
   s3 as unknown as ConnectorDefinition,
-  notYetBuilt('dropbox', 'Dropbox', 'oauth', true, true),
-  notYetBuilt('onedrive', 'Microsoft OneDrive', 'oauth', true, true),
+  dropbox as unknown as ConnectorDefinition,
+  onedrive as unknown as ConnectorDefinition,
   local as unknown as ConnectorDefinition,
 ];
 

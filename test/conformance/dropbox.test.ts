@@ -1,0 +1,374 @@
+// The Dropbox connector against the Dropbox emulator: the shared suite, then what the suite does not
+// cover of Dropbox's protocol (token refresh mid-upload, 429 storms, lost answers and
+// incorrect_offset, stale checkpoints, expired sessions, corruption inside Dropbox, a full account,
+// paging, revoked access), and the emulator's own rules checked over raw HTTP.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import dropbox from '../../connectors/dropbox/index.ts';
+import { headerSafeJson } from '../../connectors/dropbox/client.ts';
+import { contentHash } from '../../connectors/dropbox/content-hash.ts';
+import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
+import { MAX_REQUEST_BYTES, rateLimitBody, startDropboxFake, type DropboxFake } from '../fakes/dropbox.ts';
+import { memoryTokens } from '../fakes/oauth.ts';
+import { testEnv } from '../support/env.ts';
+import { conformance } from './suite.ts';
+
+const MiB = 1024 * 1024;
+
+function connect(fake: DropboxFake) {
+  const env = testEnv({ endpoints: { dropboxApi: fake.apiUrl, dropboxContent: fake.contentUrl } });
+  const tokens = memoryTokens(fake.tokenUrl, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
+  return { handle: dropbox.open!({ options: {}, tokens }, env), tokens, env };
+}
+
+conformance('dropbox (emulator)', async () => {
+  const fake = await startDropboxFake();
+  return { handle: connect(fake).handle, close: () => fake.close() };
+});
+
+const isReason = (reason: string) => (err: Error) => err instanceof CloudError && err.reason === reason;
+
+/** A checkpoint kept in memory, calling `onSave` after each save. */
+function memoryCheckpoint(onSave: (n: number, state: unknown) => void = () => {}, initial: unknown = null) {
+  let state = initial;
+  let n = 0;
+  return {
+    get state() {
+      return state;
+    },
+    async save(st: unknown) {
+      state = st;
+      onSave(++n, st);
+    },
+  };
+}
+
+/** A source that yields 1 MiB pieces with a pause, so chunks are acknowledged one by one. */
+function slow(data: Buffer): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let i = 0; i < data.length; i += MiB) {
+        await new Promise((r) => setTimeout(r, 2));
+        yield data.subarray(i, i + MiB);
+      }
+    })(),
+  );
+}
+
+const count = (fake: DropboxFake, path: RegExp, status: number) => fake.requests.filter((r) => path.test(r.path) && r.status === status).length;
+
+describe('dropbox protocol', () => {
+  let fake: DropboxFake;
+  let h: CloudHandle;
+  let tokens: ReturnType<typeof memoryTokens>;
+  before(async () => {
+    // Pages of 3 entries at most, so every listing here pages.
+    fake = await startDropboxFake({ pageSize: 3 });
+    ({ handle: h, tokens } = connect(fake));
+  });
+  after(() => fake.close());
+
+  test('an access token that expires mid-upload is refreshed once and the upload goes on', async () => {
+    const data = crypto.randomBytes(30 * MiB);
+    const cp = memoryCheckpoint((n) => {
+      if (n === 1) fake.oauth.expireAccessTokens();
+    });
+    const stored = await h.destination!.put('proto/expiring.bin', async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: cp });
+    assert.deepEqual(stored, { size: data.length, hash: { kind: 'dropbox', value: contentHash(data) } });
+    assert.equal(tokens.refreshes, 1);
+    assert.ok(count(fake, /upload_session\/append_v2$/, 401) >= 1, 'Dropbox answered 401 expired_access_token');
+    assert.ok((await fake.fileBytes('proto/expiring.bin')).equals(data));
+  });
+
+  test('a storm of 429 too_many_write_operations is waited out as Retry-After says, bytes intact', async () => {
+    fake.inject({ path: /\/upload_session\/append_v2$/, status: 429, retryAfter: 1, times: 3, body: rateLimitBody('too_many_write_operations', 1) });
+    const data = crypto.randomBytes(20 * MiB);
+    const t0 = Date.now();
+    await h.destination!.put('proto/storm.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length });
+    assert.ok(Date.now() - t0 >= 2900, `waited ${Date.now() - t0} ms for three Retry-After: 1`);
+    assert.equal(count(fake, /upload_session\/append_v2$/, 429), 3);
+    assert.ok((await fake.fileBytes('proto/storm.bin')).equals(data));
+  });
+
+  test('an append whose answer is lost: incorrect_offset tells where Dropbox is, and no byte is sent twice', async () => {
+    fake.inject({ path: /\/upload_session\/append_v2$/, truncate: 0 }); // stored, answer cut
+    const data = crypto.randomBytes(24 * MiB + 5);
+    const before = fake.requests.length;
+    await h.destination!.put('proto/lost-answer.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length });
+    const appends = fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'));
+    assert.deepEqual(
+      appends.map((r) => r.status),
+      [0, 409, 200],
+      'the lost answer, incorrect_offset on the retry, then the next chunk',
+    );
+    assert.ok((await fake.fileBytes('proto/lost-answer.bin')).equals(data));
+  });
+
+  test('a finish whose answer is lost is recognised as committed', async () => {
+    fake.inject({ path: /\/upload_session\/finish$/, truncate: 0 });
+    const data = crypto.randomBytes(3000);
+    const stored = await h.destination!.put('proto/lost-finish.bin', async () => Readable.from([data]), { size: data.length });
+    assert.equal(stored.size, data.length);
+    assert.ok((await fake.fileBytes('proto/lost-finish.bin')).equals(data));
+  });
+
+  test('a checkpoint older than the session resumes at the offset Dropbox has, reading past what it already holds', async () => {
+    const data = crypto.randomBytes(40 * MiB);
+    let first: unknown = null;
+    const stop = new AbortController();
+    // Only the first checkpoint is kept (as if later saves were lost); the worker dies after the third chunk.
+    const cp = memoryCheckpoint((n, st) => {
+      first ??= st;
+      if (n === 3) stop.abort(new Error('crash'));
+    });
+    await assert.rejects(h.destination!.put('proto/stale.bin', async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: cp, signal: stop.signal }));
+    const offsets: number[] = [];
+    const before = fake.requests.length;
+    await h.destination!.put(
+      'proto/stale.bin',
+      async (off) => {
+        offsets.push(off);
+        return Readable.from([data.subarray(off)]);
+      },
+      { size: data.length, checkpoint: memoryCheckpoint(undefined, first) },
+    );
+    assert.deepEqual(offsets, [8 * MiB], 'resumed the saved session, not a new one');
+    assert.equal(fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'))[0].status, 409, 'Dropbox said where it was');
+    assert.ok((await fake.fileBytes('proto/stale.bin')).equals(data));
+  });
+
+  test('a session Dropbox no longer has (7 days) starts over from the first byte', async () => {
+    const data = crypto.randomBytes(20 * MiB);
+    const stop = new AbortController();
+    const cp = memoryCheckpoint((n) => {
+      if (n === 1) stop.abort(new Error('crash'));
+    });
+    await assert.rejects(h.destination!.put('proto/expired.bin', async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: cp, signal: stop.signal }));
+    fake.uploads.expireAll();
+    const offsets: number[] = [];
+    await h.destination!.put(
+      'proto/expired.bin',
+      async (off) => {
+        offsets.push(off);
+        return Readable.from([data.subarray(off)]);
+      },
+      { size: data.length, checkpoint: cp },
+    );
+    assert.deepEqual(offsets, [8 * MiB, 0]);
+    assert.ok((await fake.fileBytes('proto/expired.bin')).equals(data));
+  });
+
+  test('a file Dropbox stores with another content_hash is refused as corrupt and removed', async () => {
+    fake.corruptNextCommit();
+    const data = crypto.randomBytes(5000);
+    await assert.rejects(h.destination!.put('proto/damaged.bin', async () => Readable.from([data]), { size: data.length }), isReason('corrupt'));
+    assert.equal(await h.destination!.stat('proto/damaged.bin'), null);
+  });
+
+  test('listing pages through list_folder/continue, items carry content_hash and rev; browse puts folders first', async () => {
+    const files: Record<string, Buffer> = {};
+    for (const name of ['b.jpg', 'a.mov', 'Z/c.txt', 'y/d.png', 'y/deep/e.heic', 'x.bin', 'w.txt']) files[name] = crypto.randomBytes(100 + name.length);
+    for (const [name, data] of Object.entries(files)) await h.destination!.put(`paging/${name}`, async () => Readable.from([data]), { size: data.length });
+    const before = fake.requests.length;
+    const items: SourceItem[] = [];
+    for await (const item of h.source!.list('PAGING')) items.push(item); // any case
+    assert.ok(fake.requests.slice(before).filter((r) => r.path.endsWith('/list_folder/continue')).length >= 3, 'pages of 3');
+    assert.deepEqual(items.map((i) => i.path).sort(), Object.keys(files).sort());
+    for (const item of items) {
+      assert.equal(item.hashes?.dropbox, contentHash(files[item.path]), item.path);
+      assert.match(item.id, /^id:/);
+      assert.match(item.version, /^[0-9a-f]{9,}$/);
+    }
+    assert.equal(await h.destination!.hashOf!('paging/b.jpg', 'md5'), null, 'Dropbox has no md5');
+    const page = await h.browse('paging', undefined);
+    assert.deepEqual(
+      page.entries.map((e) => [e.type, e.name]),
+      [['folder', 'Z'], ['folder', 'y'], ['file', 'a.mov'], ['file', 'b.jpg'], ['file', 'w.txt'], ['file', 'x.bin']],
+    );
+    await assert.rejects(h.browse('paging/nothing', undefined), isReason('not_found'));
+    await assert.rejects(h.browse('paging/b.jpg', undefined), isReason('not_found'));
+  });
+
+  test('5xx and reset connections are retried; a Retry-After past a minute is rate_limited with its time', async () => {
+    const data = crypto.randomBytes(10_000);
+    await h.destination!.put('proto/retried.bin', async () => Readable.from([data]), { size: data.length });
+    fake.inject({ path: /\/files\/list_folder$/, status: 503, times: 2 });
+    fake.inject({ path: /\/files\/download$/, reset: true });
+    fake.inject({ path: /\/files\/download$/, status: 500 });
+    const items: SourceItem[] = [];
+    for await (const item of h.source!.list('proto')) if (item.path === 'retried.bin') items.push(item);
+    const chunks: Buffer[] = [];
+    for await (const c of await h.source!.open(items[0], { offset: 10 })) chunks.push(c as Buffer);
+    assert.ok(Buffer.concat(chunks).equals(data.subarray(10)));
+
+    fake.inject({ path: /\/files\/get_metadata$/, status: 429, retryAfter: 300 });
+    const t0 = Date.now();
+    await assert.rejects(h.destination!.stat('proto/retried.bin'), (err: Error) => {
+      const at = (err as CloudError).retryAt?.getTime() ?? 0;
+      return isReason('rate_limited')(err) && at >= t0 + 299_000 && at <= Date.now() + 301_000;
+    });
+    assert.ok(Date.now() - t0 < 5000, 'a long wait is reported, not slept');
+  });
+
+  test('the OAuth spec names the account by its email', async () => {
+    const { env } = connect(fake);
+    const token = fake.oauth.issueTokens().accessToken;
+    assert.deepEqual(await dropbox.oauth!.account(token, env), { id: fake.account.id, name: fake.account.email });
+    await assert.rejects(dropbox.oauth!.account('at-nonsense', env), isReason('unauthorized'));
+  });
+});
+
+describe('dropbox failures a user must see', () => {
+  test('a full account is a clear failure, not retried', async () => {
+    const fake = await startDropboxFake({ quotaBytes: MiB });
+    try {
+      const { handle } = connect(fake);
+      const data = crypto.randomBytes(2 * MiB);
+      await assert.rejects(handle.destination!.put('big.bin', async () => Readable.from([data]), { size: data.length }), (err: Error) => {
+        return err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message);
+      });
+      assert.equal(fake.requests.filter((r) => r.path.endsWith('/finish')).length, 1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('revoked access: unauthorized, for uploads and listings alike', async () => {
+    const fake = await startDropboxFake();
+    try {
+      const { handle } = connect(fake);
+      await handle.check();
+      fake.oauth.revoke();
+      await assert.rejects(handle.destination!.put('x.txt', async () => Readable.from([Buffer.from('x')]), { size: 1 }), isReason('unauthorized'));
+      await assert.rejects(async () => {
+        for await (const _ of handle.source!.list('')) void _;
+      }, isReason('unauthorized'));
+      await assert.rejects(handle.check(), isReason('unauthorized'));
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('dropbox emulator rules (raw HTTP)', () => {
+  let fake: DropboxFake;
+  let token: string;
+  before(async () => {
+    fake = await startDropboxFake();
+    token = fake.oauth.issueTokens().accessToken;
+  });
+  after(() => fake.close());
+
+  const rpc = (route: string, body: unknown, headers: Record<string, string> = {}, base = fake.apiUrl) =>
+    fetch(`${base}/2/${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const content = (route: string, arg: string, body: Uint8Array | undefined, headers: Record<string, string> = {}, base = fake.contentUrl) =>
+    fetch(`${base}/2/${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'dropbox-api-arg': arg, ...(body ? { 'content-type': 'application/octet-stream' } : {}), ...headers },
+      body,
+    });
+  const errorOf = async (res: Response) => ((await res.json()) as { error_summary: string; error: Record<string, unknown> });
+
+  test('tokens: missing is 400 text, unknown is 401 invalid_access_token, expired is 401 expired_access_token', async () => {
+    const none = await fetch(`${fake.apiUrl}/2/files/list_folder`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"path":""}' });
+    assert.equal(none.status, 400);
+    assert.match(await none.text(), /Must provide HTTP header "Authorization"/);
+    const bad = await rpc('files/list_folder', { path: '' }, { authorization: 'Bearer at-unknown' });
+    assert.equal(bad.status, 401);
+    assert.equal((await errorOf(bad)).error['.tag'], 'invalid_access_token');
+    const other = await startDropboxFake();
+    try {
+      const t = other.oauth.issueTokens().accessToken;
+      other.oauth.expireAccessTokens();
+      const res = await fetch(`${other.apiUrl}/2/files/list_folder`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"path":""}' });
+      assert.equal(res.status, 401);
+      assert.deepEqual(await res.json(), { error_summary: 'expired_access_token/...', error: { '.tag': 'expired_access_token' } });
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('each host serves only its own routes; malformed arguments are 400', async () => {
+    const wrong = await rpc('files/list_folder', { path: '' }, {}, fake.contentUrl);
+    assert.equal(wrong.status, 400);
+    assert.match(await wrong.text(), /Incorrect host/);
+    const wrong2 = await content('files/download', '{"path":"/x"}', undefined, {}, fake.apiUrl);
+    assert.equal(wrong2.status, 400);
+    for (const [body, why] of [
+      [{ path: '/' }, /empty string rather than as "\/"/],
+      [{ path: '', limit: 0 }, /limit/],
+      [{ path: '', colour: 'red' }, /unknown field 'colour'/],
+      [{}, /missing required field 'path'/],
+    ] as const) {
+      const res = await rpc('files/list_folder', body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.match(await res.text(), why);
+    }
+    const type = await rpc('files/list_folder', { path: '' }, { 'content-type': 'text/plain' });
+    assert.equal(type.status, 400);
+    assert.match(await type.text(), /Bad HTTP "Content-Type" header/);
+  });
+
+  test('Dropbox-API-Arg must be ASCII JSON; upload sessions enforce offsets, hashes, closing and the 150 MiB limit', async () => {
+    const data = crypto.randomBytes(1000);
+    // Raw UTF-8 in the header is refused; the same argument escaped as \uXXXX is fine.
+    const nonAscii = await fetch(`${fake.contentUrl}/2/files/upload_session/start`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'dropbox-api-arg': `{"close":false,"x":"${String.fromCharCode(0xe9)}"}` },
+      body: data,
+    });
+    assert.equal(nonAscii.status, 400);
+    assert.match(await nonAscii.text(), /could not decode input as JSON/);
+
+    const mismatch = await content('files/upload_session/start', JSON.stringify({ content_hash: contentHash(Buffer.from('other')) }), data);
+    assert.equal(mismatch.status, 409);
+    assert.equal((await errorOf(mismatch)).error['.tag'], 'content_hash_mismatch');
+
+    const started = await content('files/upload_session/start', JSON.stringify({ content_hash: contentHash(data) }), data);
+    assert.equal(started.status, 200);
+    const { session_id } = (await started.json()) as { session_id: string };
+
+    const offset = await content('files/upload_session/append_v2', JSON.stringify({ cursor: { session_id, offset: 10 } }), data);
+    assert.equal(offset.status, 409);
+    assert.deepEqual(await offset.json(), { error_summary: 'incorrect_offset/...', error: { '.tag': 'incorrect_offset', correct_offset: 1000 } });
+
+    const tooBig = await content('files/upload_session/append_v2', JSON.stringify({ cursor: { session_id, offset: 1000 } }), Buffer.alloc(MAX_REQUEST_BYTES + 1));
+    assert.equal(tooBig.status, 409);
+    assert.equal((await errorOf(tooBig)).error['.tag'], 'payload_too_large');
+
+    const closed = await content('files/upload_session/append_v2', JSON.stringify({ cursor: { session_id, offset: 1000 }, close: true }), data);
+    assert.equal(closed.status, 200);
+    const afterClose = await content('files/upload_session/append_v2', JSON.stringify({ cursor: { session_id, offset: 2000 } }), data);
+    assert.equal((await errorOf(afterClose)).error['.tag'], 'closed');
+
+    const commit = { path: '/Raw/Ünï.bin', mode: 'overwrite', autorename: false, mute: true };
+    const fraction = await content('files/upload_session/finish', headerSafeJson({ cursor: { session_id, offset: 2000 }, commit: { ...commit, client_modified: '2020-01-02T03:04:05.678Z' } }), Buffer.alloc(0));
+    assert.equal(fraction.status, 400);
+    assert.match(await fraction.text(), /does not match format/);
+    const escaped = headerSafeJson({ cursor: { session_id, offset: 2000 }, commit: { ...commit, client_modified: '2020-01-02T03:04:05Z' } });
+    assert.match(escaped, /\\u00dcn\\u00ef\.bin/);
+    const finished = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
+    assert.equal(finished.status, 200);
+    const meta = (await finished.json()) as { path_display: string; size: number; content_hash: string; client_modified: string; id: string };
+    assert.deepEqual([meta.path_display, meta.size, meta.client_modified], ['/Raw/Ünï.bin', 2000, '2020-01-02T03:04:05Z']);
+    assert.equal(meta.content_hash, contentHash(Buffer.concat([data, data])));
+    const again = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
+    assert.deepEqual((await errorOf(again)).error, { '.tag': 'lookup_failed', lookup_failed: { '.tag': 'not_found' } });
+
+    // Paths compare without case; downloads honour Range.
+    const lower = await rpc('files/get_metadata', { path: '/raw/ÜNÏ.BIN' });
+    assert.equal(((await lower.json()) as { id: string }).id, meta.id);
+    const missing = await rpc('files/get_metadata', { path: '/raw/none' });
+    assert.equal(missing.status, 409);
+    assert.equal((await errorOf(missing)).error_summary, 'path/not_found/...');
+    const part = await content('files/download', JSON.stringify({ path: meta.id }), undefined, { range: 'bytes=1500-' });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), 'bytes 1500-1999/2000');
+    assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(500)));
+    assert.equal(JSON.parse(part.headers.get('dropbox-api-result')!).id, meta.id);
+    const asJson = await content('files/download', JSON.stringify({ path: meta.id }), undefined, { 'content-type': 'application/json' });
+    assert.equal(asJson.status, 400);
+  });
+});

@@ -1,0 +1,286 @@
+// The OneDrive connector against the Microsoft fake: the shared suite, then what is particular to
+// Graph: token expiry and rotation, throttling with Retry-After, a lost fragment answer, a stream of
+// unknown size, an expired session, a full drive, paged listings and a revoked sign-in.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import onedrive, { oauth } from '../../connectors/onedrive/index.ts';
+import { FRAGMENT } from '../../connectors/onedrive/upload.ts';
+import { quickXorHash } from '../../connectors/onedrive/quickxor.ts';
+import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
+import { startMicrosoftFake, type MicrosoftFake } from '../fakes/microsoft.ts';
+import { memoryTokens } from '../fakes/oauth.ts';
+import { testEnv } from '../support/env.ts';
+import { conformance } from './suite.ts';
+
+const MiB = 1024 * 1024;
+
+function connect(fake: MicrosoftFake) {
+  const env = testEnv({ endpoints: { graph: fake.url } });
+  const tokens = memoryTokens(fake.tokenUrl, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
+  return { env, tokens, handle: onedrive.open!({ options: {}, tokens }, env) };
+}
+
+conformance('onedrive (Microsoft fake)', async () => {
+  const fake = await startMicrosoftFake();
+  return { handle: connect(fake).handle, close: () => fake.close() };
+});
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function listAll(h: CloudHandle, folder: string): Promise<SourceItem[]> {
+  const out: SourceItem[] = [];
+  for await (const item of h.source!.list(folder)) out.push(item);
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+const isReason = (reason: string) => (err: Error) => err instanceof CloudError && err.reason === reason;
+const sessionPuts = (fake: MicrosoftFake, from = 0) => fake.requests.slice(from).filter((r) => r.method === 'PUT' && r.path.startsWith('/upload/sessions/'));
+
+describe('onedrive protocol', () => {
+  let fake: MicrosoftFake;
+  let c: ReturnType<typeof connect>;
+  before(async () => {
+    fake = await startMicrosoftFake();
+    c = connect(fake);
+  });
+  after(() => fake.close());
+
+  test('the signed-in account is named by its user principal name', async () => {
+    const { accessToken } = fake.oauth.issueTokens();
+    assert.deepEqual(await oauth.account(accessToken, c.env), { id: fake.account.id, name: fake.account.email });
+    await assert.rejects(oauth.account('at-wrong', c.env), isReason('unauthorized'));
+  });
+
+  test('list yields ids, versions and quickXorHashes, across pages of children; browse sorts folders first', async () => {
+    const data = new Map<string, Buffer>();
+    for (let i = 0; i < 450; i++) data.set(`many/f${String(i).padStart(3, '0')}.jpg`, crypto.randomBytes(i));
+    data.set('many/z/inner.txt', Buffer.from('inner'));
+    for (const [p, b] of data) await fake.addFile(p, b);
+    const from = fake.requests.length;
+    const items = await listAll(c.handle, 'many');
+    assert.equal(items.length, 451);
+    for (const it of items) {
+      const want = data.get(`many/${it.path}`)!;
+      assert.equal(it.size, want.length);
+      assert.equal(it.hashes?.quickxor, quickXorHash(want), it.path);
+      assert.match(it.version, /^"\{.+\},\d+"$/);
+    }
+    const pages = fake.requests.slice(from).filter((r) => r.path.endsWith('/children'));
+    assert.equal(pages.length, 4, '3 pages of the folder (200, 200, 50) and one of its subfolder');
+
+    const page1 = await c.handle.browse('many', undefined);
+    assert.deepEqual(page1.entries[0], { name: 'z', path: 'many/z', type: 'folder', modifiedAt: page1.entries[0].modifiedAt });
+    assert.equal(page1.entries[1].name, 'f000.jpg');
+    assert.equal(page1.entries.length, 451);
+    assert.equal(page1.nextCursor, undefined);
+    await assert.rejects(c.handle.browse('many/f001.jpg', undefined), isReason('not_found'), 'a file is not a folder');
+    await assert.rejects(c.handle.browse('no/such', undefined), isReason('not_found'));
+  });
+
+  test('an access token that expires mid-run is refreshed once, and the rotated refresh token is the one used next', async () => {
+    const first = crypto.randomBytes(2 * MiB);
+    await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), { size: first.length });
+    fake.oauth.expireAccessTokens();
+    const second = crypto.randomBytes(FRAGMENT + 5);
+    await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), { size: second.length });
+    assert.equal(c.tokens.refreshes, 1);
+    fake.oauth.expireAccessTokens();
+    assert.equal((await listAll(c.handle, 'tokens')).length, 2);
+    assert.equal(c.tokens.refreshes, 2);
+    const refreshes = fake.tokenRequests.filter((r) => r.grantType === 'refresh_token');
+    assert.equal(refreshes.length, 2);
+    assert.ok(refreshes[0].refreshTokenIssued && refreshes[0].refreshTokenIssued !== refreshes[0].refreshTokenSent, 'Microsoft rotated the refresh token');
+    assert.equal(refreshes[1].refreshTokenSent, refreshes[0].refreshTokenIssued, 'the rotated refresh token was used next');
+    assert.ok((await fake.fileBytes('tokens/b.bin')).equals(second));
+  });
+
+  test('a storm of 429 and 503 with Retry-After is waited out, and the bytes arrive intact', async () => {
+    const data = crypto.randomBytes(2 * FRAGMENT + 1234);
+    fake.inject({ method: 'POST', path: /createUploadSession$/, status: 429, retryAfter: 1, times: 2 });
+    fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, status: 503, retryAfter: 1, times: 2 });
+    fake.inject({ method: 'GET', path: /\/children$/, status: 429, retryAfter: 1, times: 1 });
+    const from = fake.requests.length;
+    const started = Date.now();
+    const stored = await c.handle.destination!.put('storm/big.bin', async () => Readable.from([data]), { size: data.length });
+    const items = await listAll(c.handle, 'storm');
+    const waited = Date.now() - started;
+    assert.equal(stored.size, data.length);
+    assert.equal(items.length, 1);
+    assert.ok((await fake.fileBytes('storm/big.bin')).equals(data));
+    const statuses = fake.requests.slice(from).map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 429).length, 3);
+    assert.equal(statuses.filter((s) => s === 503).length, 2);
+    assert.ok(waited >= 4500, `Retry-After was honoured (${waited} ms for 5 throttled answers of 1 s)`);
+  });
+
+  test('a long Retry-After hands the work back as rate_limited with its time', async () => {
+    fake.inject({ method: 'GET', path: /^\/v1\.0\/me\/drive$/, status: 429, retryAfter: 3600 });
+    await assert.rejects(c.handle.check(), (err: Error) => err instanceof CloudError && err.reason === 'rate_limited' && err.retryAt!.getTime() > Date.now() + 3_000_000);
+  });
+
+  test('a fragment whose answer was lost is not sent again: the session says what it has', async () => {
+    const data = crypto.randomBytes(2 * FRAGMENT + 99);
+    fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, truncate: 0 });
+    const from = fake.requests.length;
+    await c.handle.destination!.put('lost/answer.bin', async () => Readable.from([data]), { size: data.length });
+    assert.ok((await fake.fileBytes('lost/answer.bin')).equals(data));
+    const puts = sessionPuts(fake, from);
+    assert.equal(puts.length, 3, 'three fragments, none sent twice');
+    assert.ok(fake.requests.slice(from).some((r) => r.method === 'GET' && r.path.startsWith('/upload/sessions/')), 'the session was asked where it stands');
+    assert.ok(!fake.requests.slice(from).some((r) => r.status === 416));
+
+    // The last fragment's answer lost: the session is gone, the file at the path proves the upload.
+    const small = crypto.randomBytes(1000);
+    fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, truncate: 10 });
+    const at = fake.requests.length;
+    const stored = await c.handle.destination!.put('lost/last.bin', async () => Readable.from([small]), { size: small.length });
+    assert.deepEqual(stored, { size: 1000, hash: { kind: 'quickxor', value: quickXorHash(small) } });
+    assert.equal(sessionPuts(fake, at).length, 1);
+    assert.ok((await fake.fileBytes('lost/last.bin')).equals(small));
+  });
+
+  test('a stream of unknown size is spooled to disk, uploaded in fragments, and the spool removed', async () => {
+    const spools = async () => (await fs.readdir(os.tmpdir())).filter((n) => n.startsWith('ferry-onedrive-')).length;
+    const before = await spools();
+    const data = crypto.randomBytes(FRAGMENT + 3 * MiB + 7);
+    const from = fake.requests.length;
+    const source = Readable.from((function* () {
+      for (let i = 0; i < data.length; i += 100_000) yield data.subarray(i, i + 100_000);
+    })());
+    const stored = await c.handle.destination!.put('spool/unknown.bin', async () => source, { modifiedAt: '2020-02-02T10:00:00.000Z' });
+    assert.equal(stored.size, data.length);
+    assert.equal(sessionPuts(fake, from).length, 2);
+    assert.ok((await fake.fileBytes('spool/unknown.bin')).equals(data));
+    assert.equal(await spools(), before, 'the spool file is gone');
+    const [item] = await listAll(c.handle, 'spool');
+    assert.equal(item.modifiedAt, '2020-02-02T10:00:00.000Z', 'fileSystemInfo carries the source time');
+  });
+
+  test('a checkpoint whose session expired starts over; a session that vanishes mid-upload too', async () => {
+    const data = crypto.randomBytes(3 * FRAGMENT);
+    let saved: unknown = null;
+    const stop = new AbortController();
+    const cp = { get state() { return saved; }, async save(st: unknown) { saved = st; if ((st as { offset: number }).offset > 0) stop.abort(new Error('crash')); } };
+    await assert.rejects(c.handle.destination!.put('expired/a.bin', async () => Readable.from([data]), { size: data.length, checkpoint: cp, signal: stop.signal }));
+    assert.equal((saved as { offset: number }).offset, FRAGMENT);
+    fake.uploads.expireAll();
+    const offsets: number[] = [];
+    const cp2 = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
+    await c.handle.destination!.put('expired/a.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { size: data.length, checkpoint: cp2 });
+    assert.deepEqual(offsets, [0]);
+    assert.ok((await fake.fileBytes('expired/a.bin')).equals(data));
+
+    // Mid-upload: the second fragment finds the session gone, and the upload restarts once.
+    let expired = false;
+    const offsets2: number[] = [];
+    const cp3 = { state: null, async save(st: unknown) { if (!expired && (st as { offset: number }).offset > 0) { expired = true; fake.uploads.expireAll(); } } };
+    await c.handle.destination!.put('expired/b.bin', async (off) => (offsets2.push(off), Readable.from([data.subarray(off)])), { size: data.length, checkpoint: cp3 });
+    assert.deepEqual(offsets2, [0, 0]);
+    assert.ok((await fake.fileBytes('expired/b.bin')).equals(data));
+  });
+
+  test('a full drive fails clearly and is not retried; an empty file goes by simple upload', async () => {
+    const data = crypto.randomBytes(1000);
+    fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, status: 507 });
+    const from = fake.requests.length;
+    await assert.rejects(c.handle.destination!.put('full/a.bin', async () => Readable.from([data]), { size: data.length }), (err: Error) => err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message));
+    assert.equal(sessionPuts(fake, from).length, 1);
+    assert.equal(fake.uploads.open, 0, 'the session was cancelled');
+
+    const stored = await c.handle.destination!.put('full/empty.txt', async () => Readable.from([]), { size: 0, modifiedAt: '2021-01-01T00:00:00.000Z' });
+    assert.deepEqual(stored, { size: 0, hash: { kind: 'quickxor', value: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } });
+    const [item] = await listAll(c.handle, 'full');
+    assert.deepEqual([item.path, item.size, item.modifiedAt], ['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
+  });
+
+  test('an expired download URL is replaced by a fresh one', async () => {
+    const data = crypto.randomBytes(5000);
+    await fake.addFile('dl/x.bin', data);
+    const [item] = await listAll(c.handle, 'dl');
+    fake.inject({ method: 'GET', path: /^\/download\//, status: 401 });
+    assert.ok((await bytesOf(await c.handle.source!.open(item, { offset: 10 }))).equals(data.subarray(10)));
+    assert.equal((await bytesOf(await c.handle.source!.open(item, { offset: 5000 }))).length, 0);
+  });
+
+  test('a revoked sign-in is unauthorized', async () => {
+    fake.oauth.revoke();
+    await assert.rejects(c.handle.check(), isReason('unauthorized'));
+    await assert.rejects(c.handle.destination!.put('revoked.bin', async () => Readable.from([Buffer.from('x')]), { size: 1 }), isReason('unauthorized'));
+  });
+});
+
+describe('the Microsoft fake enforces Graph’s rules', () => {
+  let fake: MicrosoftFake;
+  let auth: { authorization: string };
+  before(async () => {
+    fake = await startMicrosoftFake();
+    auth = { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` };
+  });
+  after(() => fake.close());
+
+  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; innerError: Record<string, string> } }).error;
+
+  test('Graph calls need a valid bearer token and answer Graph’s error JSON', async () => {
+    const res = await fetch(`${fake.url}/v1.0/me/drive/root`);
+    assert.equal(res.status, 401);
+    const err = await errorOf(res);
+    assert.equal(err.code, 'InvalidAuthenticationToken');
+    assert.ok(err.innerError['request-id'] && err.innerError.date);
+    assert.equal((await fetch(`${fake.url}/v1.0/me/drive/root:/nothing/here:`, { headers: auth })).status, 404);
+    assert.equal((await fetch(`${fake.url}/v1.0/me/drive/root/children?$top=1001`, { headers: auth })).status, 400);
+  });
+
+  test('upload sessions: no Authorization, 320 KiB multiples, in order, one total, under 60 MiB', async () => {
+    const created = await fetch(`${fake.url}/v1.0/me/drive/root:/rules/a.bin:/createUploadSession`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': 'replace' } }),
+    });
+    const { uploadUrl } = (await created.json()) as { uploadUrl: string };
+    const unit = 327_680;
+    const total = 2 * unit + 10;
+    const put = (start: number, body: Buffer, headers: Record<string, string> = {}, size = total) =>
+      fetch(uploadUrl, { method: 'PUT', body, headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${size}`, ...headers } });
+
+    assert.equal((await put(0, Buffer.alloc(unit), auth)).status, 401, 'an Authorization header is refused');
+    const odd = await put(0, Buffer.alloc(unit + 1));
+    assert.deepEqual([odd.status, (await errorOf(odd)).code], [400, 'invalidRange']);
+    assert.equal((await put(0, Buffer.alloc(unit))).status, 202);
+    const again = await put(0, Buffer.alloc(unit));
+    assert.equal(again.status, 416, 'bytes already received');
+    assert.deepEqual(((await again.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, [`${unit}-`]);
+    assert.equal((await put(2 * unit, Buffer.alloc(10))).status, 416, 'a gap');
+    assert.equal((await put(unit, Buffer.alloc(unit), {}, total + 1)).status, 400, 'another total');
+    assert.equal((await put(unit, Buffer.alloc(60 * MiB), {}, 100 * MiB)).status, 413);
+    const state = (await (await fetch(uploadUrl)).json()) as { nextExpectedRanges: string[] };
+    assert.deepEqual(state.nextExpectedRanges, [`${unit}-${total - 1}`]);
+    assert.equal((await put(unit, Buffer.alloc(unit))).status, 202);
+    const done = await put(2 * unit, Buffer.alloc(10, 1));
+    assert.equal(done.status, 201);
+    const item = (await done.json()) as { size: number; file: { hashes: { quickXorHash: string } } };
+    const want = Buffer.concat([Buffer.alloc(2 * unit), Buffer.alloc(10, 1)]);
+    assert.deepEqual([item.size, item.file.hashes.quickXorHash], [total, quickXorHash(want)]);
+    assert.equal((await fetch(uploadUrl)).status, 404, 'a completed session is gone');
+  });
+
+  test('content: a 302 to a pre-authenticated URL that honours Range and refuses a bearer token', async () => {
+    const data = crypto.randomBytes(1000);
+    await fake.addFile('dl/f.bin', data);
+    const res = await fetch(`${fake.url}/v1.0/me/drive/root:/dl/f.bin:/content`, { headers: auth, redirect: 'manual' });
+    assert.equal(res.status, 302);
+    const location = res.headers.get('location')!;
+    assert.equal((await fetch(location, { headers: auth })).status, 401);
+    const part = await fetch(location, { headers: { range: 'bytes=990-' } });
+    assert.deepEqual([part.status, part.headers.get('content-range')], [206, 'bytes 990-999/1000']);
+    assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(990)));
+    assert.equal((await fetch(location, { headers: { range: 'bytes=1000-' } })).status, 416);
+  });
+});
