@@ -1,6 +1,7 @@
 // The registry: the one list of connectors this build knows.
 import { z } from 'zod';
 import dropbox from './dropbox/index.ts';
+import googleDrive from './google-drive/index.ts';
 import local from './local/index.ts';
 import onedrive from './onedrive/index.ts';
 import s3 from './s3/index.ts';
@@ -22,7 +23,7 @@ function notYetBuilt(kind: ProviderKind, title: string, auth: 'oauth' | 'credent
 const all = [
   notYetBuilt('google-photos', 'Google Photos (picked items, restore)', 'oauth', true, true),
   notYetBuilt('google-takeout', 'Google Photos via Takeout exports', 'credentials', true, false),
-  notYetBuilt('google-drive', 'Google Drive', 'oauth', true, true),
+  googleDrive as unknown as ConnectorDefinition,
   s3 as unknown as ConnectorDefinition,
   dropbox as unknown as ConnectorDefinition,
   onedrive as unknown as ConnectorDefinition,

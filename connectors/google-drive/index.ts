@@ -1,0 +1,166 @@
+// Google Drive (Drive API v3), as a source (the whole drive, or a folder of it) and as a
+// destination (files written into folders by path). Uploads use our own resumable client
+// (upload.ts); paths are resolved name by name (paths.ts); requests go through api.ts.
+import { z } from 'zod';
+import { mediaTypeOf } from '../media.ts';
+import { pageOf } from '../paging.ts';
+import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
+import { cloudError, createDriveApi, errorOf, pacerFor } from './api.ts';
+import { childrenQuery, hasBytes, isFolder, listQuery, Paths, segments, type DriveFile } from './paths.ts';
+import { Uploader } from './upload.ts';
+
+const options = z.object({
+  /** The account's email, shown to the user (set by the service after sign-in). */
+  account: z.string().optional(),
+  /** The account's stable id (Drive's permissionId): requests for one account share a pacer. */
+  accountId: z.string().optional(),
+});
+type Options = z.infer<typeof options>;
+
+const PAGE = 500;
+
+interface About {
+  user?: { permissionId?: string; emailAddress?: string; displayName?: string };
+}
+
+/** A name as one segment of a Ferry path: Drive allows '/' in names. */
+const segment = (name: string) => name.replace(/\//g, '_');
+
+export default defineConnector<Options>({
+  kind: 'google-drive',
+  title: 'Google Drive',
+  auth: 'oauth',
+  source: true,
+  destination: true,
+  oauth: {
+    provider: 'google',
+    // Full access: Ferry reads whole drives as a source and writes into existing folders.
+    scopes: ['https://www.googleapis.com/auth/drive'],
+    authorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
+    async account(accessToken: string, env: ConnectorEnv, signal?: AbortSignal) {
+      let res: Response;
+      try {
+        res = await fetch(`${env.endpoints.googleDrive}/drive/v3/about?fields=user`, { headers: { authorization: `Bearer ${accessToken}` }, signal });
+      } catch (err) {
+        throw cloudError(err, 'Reading the Google account');
+      }
+      if (!res.ok) throw cloudError(await errorOf(res), 'Reading the Google account');
+      const about = (await res.json()) as About;
+      if (!about.user?.permissionId) throw new CloudError('failed', 'Google Drive did not say which account signed in.');
+      return { id: about.user.permissionId, name: about.user.emailAddress ?? about.user.displayName ?? about.user.permissionId };
+    },
+  },
+  options,
+  unavailable: () => null,
+  open(cloud, env) {
+    if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Drive cloud has no sign-in: reconnect it.');
+    const api = createDriveApi(env.endpoints.googleDrive, cloud.tokens, pacerFor(cloud.options.accountId));
+    const paths = new Paths(api);
+    const uploader = new Uploader(api, paths);
+    const call = async <T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw signal?.aborted ? err : cloudError(err, what);
+      }
+    };
+    const folderId = async (rel: string, signal?: AbortSignal) => {
+      const id = await paths.folder(rel, false, signal);
+      if (!id) throw new CloudError('not_found', `Folder ${segments(rel).join('/') || '/'} not found in Google Drive.`);
+      return id;
+    };
+
+    const source: Source = {
+      async *list(folder, signal) {
+        const what = `Listing ${folder || 'the root'} of Google Drive`;
+        // Breadth-first, one files.list query per folder, items yielded as their page arrives.
+        const queue = [{ id: await call(what, () => folderId(folder, signal), signal), prefix: '' }];
+        while (queue.length) {
+          const dir = queue.shift()!;
+          const pages = listQuery(api, childrenQuery(dir.id), signal);
+          for (;;) {
+            let next: IteratorResult<DriveFile[]>;
+            try {
+              next = await call(what, () => pages.next(), signal);
+            } catch (err) {
+              // A subfolder deleted while the listing runs has nothing left to list.
+              if (dir.prefix && err instanceof CloudError && err.reason === 'not_found') break;
+              throw err;
+            }
+            if (next.done) break;
+            for (const f of next.value) {
+              const path = dir.prefix + segment(f.name);
+              if (isFolder(f)) queue.push({ id: f.id, prefix: `${path}/` });
+              if (!hasBytes(f)) continue; // folders, Google Docs, shortcuts: nothing to copy
+              const item: SourceItem = {
+                id: f.id,
+                path,
+                size: f.size !== undefined ? Number(f.size) : undefined,
+                modifiedAt: f.modifiedTime,
+                mediaType: mediaTypeOf(f.name),
+                version: `${f.md5Checksum ?? ''}:${f.size}:${f.modifiedTime}`,
+                hashes: { ...(f.md5Checksum ? { md5: f.md5Checksum } : {}), ...(f.sha256Checksum ? { sha256: f.sha256Checksum } : {}) },
+              };
+              yield item;
+            }
+          }
+        }
+      },
+      async open(item, o = {}) {
+        return call(`Reading file ${item.id} from Google Drive`, () => api.download(item.id, o.offset ?? 0, o.signal), o.signal);
+      },
+    };
+
+    const destination: Destination = {
+      put: (rel, open, o) => uploader.put(rel, open, o),
+      async stat(rel, signal) {
+        const found = await call(`Looking up ${rel} in Google Drive`, () => paths.file(rel, signal), signal);
+        return found?.file ? { size: Number(found.file.size ?? 0) } : null;
+      },
+      async hashOf(rel, _kind, signal) {
+        const found = await call(`Looking up ${rel} in Google Drive`, () => paths.file(rel, signal), signal);
+        return found?.file?.md5Checksum ?? null;
+      },
+      abandon: (state) => uploader.abandon(state),
+    };
+
+    return {
+      features: { resumable: true, rangeReads: true, nativeHash: 'md5' },
+      source,
+      destination,
+      async check(signal) {
+        await call(
+          'Checking Google Drive',
+          async () => {
+            const about = await api.json<About>('GET', '/drive/v3/about', { query: { fields: 'user(permissionId,emailAddress)' }, signal });
+            if (!about.user?.permissionId) throw new CloudError('failed', 'Google Drive did not say which account this is.');
+            await api.json('GET', '/drive/v3/files', { query: { q: childrenQuery('root'), fields: 'files(id)', pageSize: 1 }, signal });
+          },
+          signal,
+        );
+      },
+      async browse(rel, cursor, signal) {
+        const what = `Browsing ${rel || 'the root'} of Google Drive`;
+        const clean = segments(rel).join('/');
+        const entries: Entry[] = [];
+        await call(
+          what,
+          async () => {
+            const id = await folderId(clean, signal);
+            // Drive's own order is not Ferry's (folders first, then by name): the folder is read whole.
+            for await (const page of listQuery(api, childrenQuery(id), signal)) {
+              for (const f of page) {
+                const name = segment(f.name);
+                const path = clean ? `${clean}/${name}` : name;
+                if (isFolder(f)) entries.push({ name, path, type: 'folder', modifiedAt: f.modifiedTime });
+                else if (hasBytes(f)) entries.push({ name, path, type: 'file', size: Number(f.size ?? 0), modifiedAt: f.modifiedTime });
+              }
+            }
+          },
+          signal,
+        );
+        return pageOf(entries, cursor, PAGE);
+      },
+    };
+  },
+});

@@ -1,0 +1,311 @@
+// Google Drive, Dropbox and OneDrive through the REST API against their emulators, over real HTTP:
+// the whole sign-in (redirects, consent page, PKCE, state), every cloud as destination from a
+// folder and as source into S3 with every byte compared, and what a sign-in that expires or is
+// revoked in the middle of a run does.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { freePort } from '../../services/core/embedded-postgres.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { Browser } from '../support/browser.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+import { startDropboxFake } from '../fakes/dropbox.ts';
+import { startGoogleFake } from '../fakes/google.ts';
+import { startMicrosoftFake } from '../fakes/microsoft.ts';
+
+type Fakes = {
+  google: Awaited<ReturnType<typeof startGoogleFake>>;
+  dropbox: Awaited<ReturnType<typeof startDropboxFake>>;
+  microsoft: Awaited<ReturnType<typeof startMicrosoftFake>>;
+};
+
+let t: TestApp & { url: string };
+let fakes: Fakes;
+let s3: TestS3;
+let root: string;
+let publicUrl: string;
+let browser: Browser;
+
+/** The files every copy carries: empty, small, multi-chunk for every protocol, a Unicode name, nested folders. */
+const files: Record<string, Buffer> = {
+  'empty.txt': Buffer.alloc(0),
+  'notes/small.txt': Buffer.from('fourteen years of photos\n'),
+  'Ünïcødé ✓ photo.jpg': crypto.randomBytes(300 * 1024),
+  '2019/07/beach.jpg': crypto.randomBytes(9 * 1024 * 1024 + 123),
+  '2019/08/video.mp4': crypto.randomBytes(21 * 1024 * 1024 + 7),
+};
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oauth-')));
+  for (const [p, bytes] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(root, 'src', p)), { recursive: true });
+    await fs.writeFile(path.join(root, 'src', p), bytes);
+  }
+  fakes = {
+    google: await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' }),
+    dropbox: await startDropboxFake({ clientId: 'dropbox-client', clientSecret: 'dropbox-secret' }),
+    microsoft: await startMicrosoftFake({ clientId: 'ms-client', clientSecret: 'ms-secret' }),
+  };
+  s3 = await startS3();
+  const port = await freePort();
+  publicUrl = `http://127.0.0.1:${port}`;
+  t = await startTestApp(
+    {
+      FERRY_PUBLIC_URL: publicUrl,
+      FERRY_LOCAL_ROOTS: root,
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      FERRY_GOOGLE_CLIENT_ID: 'google-client',
+      FERRY_GOOGLE_CLIENT_SECRET: 'google-secret',
+      FERRY_GOOGLE_AUTH_URL: `${fakes.google.url}/o/oauth2/v2/auth`,
+      FERRY_GOOGLE_TOKEN_URL: `${fakes.google.url}/token`,
+      FERRY_GOOGLE_DRIVE_URL: fakes.google.url,
+      FERRY_DROPBOX_CLIENT_ID: 'dropbox-client',
+      FERRY_DROPBOX_CLIENT_SECRET: 'dropbox-secret',
+      FERRY_DROPBOX_AUTH_URL: `${fakes.dropbox.apiUrl}/oauth2/authorize`,
+      FERRY_DROPBOX_TOKEN_URL: `${fakes.dropbox.apiUrl}/oauth2/token`,
+      FERRY_DROPBOX_API_URL: fakes.dropbox.apiUrl,
+      FERRY_DROPBOX_CONTENT_URL: fakes.dropbox.contentUrl,
+      FERRY_MS_CLIENT_ID: 'ms-client',
+      FERRY_MS_CLIENT_SECRET: 'ms-secret',
+      FERRY_MS_AUTH_URL: `${fakes.microsoft.url}/common/oauth2/v2.0/authorize`,
+      FERRY_MS_TOKEN_URL: `${fakes.microsoft.url}/common/oauth2/v2.0/token`,
+      FERRY_GRAPH_URL: fakes.microsoft.url,
+    },
+    { worker: true },
+  );
+  await t.app.listen({ port, host: '127.0.0.1' });
+  browser = new Browser();
+  const res = await browser.request(`${publicUrl}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'family@example.org', password: 'correct horse battery' }),
+  });
+  assert.equal(res.status, 201);
+  csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+});
+after(async () => {
+  await t?.close();
+  await Promise.all([fakes?.google.close(), fakes?.dropbox.close(), fakes?.microsoft.close(), s3?.close()]);
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+let csrf = '';
+async function api<T = any>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await browser.request(`${publicUrl}/api/v1${url}`, {
+    method,
+    headers: { 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const providers = [
+  { kind: 'google-drive', fake: () => fakes.google, email: () => fakes.google.account.email },
+  { kind: 'dropbox', fake: () => fakes.dropbox, email: () => fakes.dropbox.account.email },
+  { kind: 'onedrive', fake: () => fakes.microsoft, email: () => fakes.microsoft.account.email },
+] as const;
+
+/** Signs in as a person would: start, the provider's consent page, Allow, back to Ferry. */
+async function connect(kind: string, name?: string): Promise<{ cloudId: string; final: string }> {
+  const start = await browser.go(`${publicUrl}/api/v1/oauth/${kind}/start${name ? `?name=${encodeURIComponent(name)}` : ''}`);
+  assert.equal(start.res.status, 200, `consent page of ${kind}: ${start.url}`);
+  const page = await start.res.text();
+  const back = await browser.submit(start.url, page, { name: 'decision', value: 'allow' });
+  // Ferry's callback redirects to the cloud's page, which (until the web UI) leads to the resource.
+  const cloud = back.res.status === 200 ? ((await back.res.json()) as { id?: string }) : undefined;
+  assert.ok(cloud?.id, `${kind}: ended at ${back.url} ${back.res.status} ${JSON.stringify(cloud)}; hops ${JSON.stringify(browser.hops.slice(-6))}`);
+  return { cloudId: cloud!.id!, final: back.url };
+}
+
+const clouds: Record<string, string> = {};
+
+describe('signing in', () => {
+  for (const p of providers) {
+    test(`${p.kind}: the whole dance over HTTP lands a connected cloud named after the account; signing in again reconnects it`, async () => {
+      const first = browser.hops.length;
+      const { cloudId } = await connect(p.kind);
+      const hops = browser.hops.slice(first);
+      const authorize = new URL(hops[0].location!);
+      assert.equal(hops[0].status, 302);
+      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'PKCE');
+      assert.ok(authorize.searchParams.get('state'));
+      assert.equal(authorize.searchParams.get('redirect_uri'), `${publicUrl}/api/v1/oauth/${p.kind}/callback`);
+      if (p.kind === 'google-drive') assert.equal(authorize.searchParams.get('access_type'), 'offline');
+      if (p.kind === 'dropbox') assert.equal(authorize.searchParams.get('token_access_type'), 'offline');
+      if (p.kind === 'onedrive') assert.ok(authorize.searchParams.get('scope')!.split(' ').includes('offline_access'));
+
+      const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
+      assert.deepEqual([cloud.kind, cloud.name, cloud.status, cloud.options.account], [p.kind, p.email(), 'ok', p.email()]);
+      assert.ok(!JSON.stringify(cloud).includes('rt-'), 'no token is shown');
+      const sealed = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets;
+      assert.ok(!sealed.includes('rt-') && JSON.parse(t.keyring.open(sealed)).refreshToken.startsWith('rt-'), 'tokens sealed');
+      assert.equal((await api('POST', `/clouds/${cloudId}/check`)).body.ok, true);
+
+      const again = await connect(p.kind, 'Renamed?');
+      assert.equal(again.cloudId, cloudId, 'the same account reconnects its cloud');
+      clouds[p.kind] = cloudId;
+    });
+  }
+
+  test('a refused consent or a forged state leaves no cloud, and says why', async () => {
+    const before = (await api('GET', '/clouds')).body.items.length;
+    const start = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
+    const denied = await browser.submit(start.url, await start.res.text(), { name: 'decision', value: 'deny' });
+    assert.equal(denied.res.status, 400);
+    assert.match(((await denied.res.json()) as any).error.message, /did not grant access \(access_denied\)/);
+
+    const again = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
+    const callback = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
+    callback.searchParams.set('code', 'stolen-code');
+    callback.searchParams.set('state', 'forged-state');
+    await again.res.arrayBuffer();
+    const forged = await browser.request(callback.toString());
+    assert.equal(forged.status, 400);
+    assert.match(((await forged.json()) as any).error.message, /state mismatch/);
+    assert.equal((await api('GET', '/clouds')).body.items.length, before);
+  });
+});
+
+async function s3Bytes(key: string): Promise<Buffer> {
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+async function runTask(taskId: string, timeoutMs = 120_000): Promise<Record<string, any>> {
+  const started = await api('POST', `/tasks/${taskId}/runs`);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await api('GET', `/runs/${started.body.run.id}`)).body;
+    if (!['queued', 'running'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run still ${run.status}: ${JSON.stringify(run)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function failedItems(runId: string): Promise<string> {
+  return JSON.stringify((await api('GET', `/runs/${runId}/items?status=failed`)).body.items.map((i: any) => [i.path, i.error]));
+}
+
+describe('any cloud to any cloud', () => {
+  test('local, S3, Drive, Dropbox and OneDrive each as destination from a folder, and each as source into S3: every byte compared', async () => {
+    await fs.mkdir(path.join(root, 'out'), { recursive: true });
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Folder', options: { root: path.join(root, 'src') } })).body.id;
+    const out = (await api('POST', '/clouds', { kind: 'local', name: 'Out', options: { root: path.join(root, 'out') } })).body.id;
+    const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
+    for (const p of providers) clouds[p.kind] ??= (await connect(p.kind)).cloudId;
+
+    const ends: { kind: string; cloudId: string; read(p: string): Promise<Buffer> }[] = [
+      { kind: 'local', cloudId: out, read: (p) => fs.readFile(path.join(root, 'out', 'matrix/local', p)) },
+      { kind: 's3', cloudId: bucket, read: (p) => s3Bytes(`matrix/s3/${p}`) },
+      { kind: 'google-drive', cloudId: clouds['google-drive'], read: (p) => fakes.google.fileBytes(`matrix/google-drive/${p}`) },
+      { kind: 'dropbox', cloudId: clouds.dropbox, read: (p) => fakes.dropbox.fileBytes(`matrix/dropbox/${p}`) },
+      { kind: 'onedrive', cloudId: clouds.onedrive, read: (p) => fakes.microsoft.fileBytes(`matrix/onedrive/${p}`) },
+    ];
+    const count = Object.keys(files).length;
+    const bytes = Object.values(files).reduce((n, b) => n + b.length, 0);
+    for (const end of ends) {
+      const there = await api('POST', '/tasks', { name: `to ${end.kind}`, source: { cloudId: folder }, destination: { cloudId: end.cloudId, path: `matrix/${end.kind}` } });
+      assert.equal(there.status, 201, JSON.stringify(there.body));
+      const run = await runTask(there.body.id);
+      assert.equal(run.status, 'succeeded', `${end.kind}: ${JSON.stringify(run)} ${await failedItems(run.id)}`);
+      assert.deepEqual([run.done.items, run.done.bytes], [count, bytes], end.kind);
+      for (const [p, b] of Object.entries(files)) assert.ok((await end.read(p)).equals(b), `${end.kind}: ${p} differs`);
+
+      const back = await api('POST', '/tasks', { name: `from ${end.kind}`, source: { cloudId: end.cloudId, path: `matrix/${end.kind}` }, destination: { cloudId: bucket, path: `back/${end.kind}` } });
+      assert.equal(back.status, 201, JSON.stringify(back.body));
+      const restore = await runTask(back.body.id);
+      assert.equal(restore.status, 'succeeded', `from ${end.kind}: ${JSON.stringify(restore)} ${await failedItems(restore.id)}`);
+      assert.equal(restore.done.items, count, `from ${end.kind}`);
+      for (const [p, b] of Object.entries(files)) assert.ok((await s3Bytes(`back/${end.kind}/${p}`)).equals(b), `from ${end.kind}: ${p} differs`);
+
+      // Incremental: nothing changed, nothing copied.
+      const again = await runTask(there.body.id);
+      assert.deepEqual([again.status, again.totals.items], ['succeeded', 0], `${end.kind} second run`);
+    }
+  });
+});
+
+describe('sign-in trouble in the middle of a run', () => {
+  async function photoFolder(name: string, n: number): Promise<string> {
+    const dir = path.join(root, name);
+    await fs.mkdir(dir, { recursive: true });
+    for (let i = 0; i < n; i++) await fs.writeFile(path.join(dir, `IMG_${String(i).padStart(3, '0')}.jpg`), crypto.randomBytes(256 * 1024));
+    return dir;
+  }
+
+  async function startRun(taskId: string): Promise<string> {
+    const started = await api('POST', `/tasks/${taskId}/runs`);
+    assert.equal(started.status, 202);
+    return started.body.run.id;
+  }
+
+  async function waitDone(runId: string, atLeast: number): Promise<void> {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const run = (await api('GET', `/runs/${runId}`)).body;
+      if (run.done.items >= atLeast) return;
+      if (!['queued', 'running'].includes(run.status)) throw new Error(`run ended early: ${JSON.stringify(run)}`);
+      if (Date.now() > deadline) throw new Error('no progress');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async function endOf(runId: string): Promise<Record<string, any>> {
+    for (const deadline = Date.now() + 120_000; ; ) {
+      const run = (await api('GET', `/runs/${runId}`)).body;
+      if (!['queued', 'running'].includes(run.status)) return run;
+      if (Date.now() > deadline) throw new Error(`run still ${run.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  test('an access token that expires mid-run is refreshed, and the rotated refresh token is the one kept (OneDrive)', async () => {
+    const cloudId = (clouds.onedrive ??= (await connect('onedrive')).cloudId);
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Expiry src', options: { root: await photoFolder('expiry', 40) } })).body.id;
+    const task = (await api('POST', '/tasks', { name: 'expiry', source: { cloudId: folder }, destination: { cloudId, path: 'expiry' } })).body;
+    const refreshesBefore = fakes.microsoft.oauth.stats.refreshes;
+    const runId = await startRun(task.id);
+    await waitDone(runId, 3);
+    fakes.microsoft.oauth.expireAccessTokens();
+    const run = await endOf(runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run.done.items, 40);
+    assert.ok(fakes.microsoft.oauth.stats.refreshes > refreshesBefore, 'refreshed');
+    const issued = fakes.microsoft.tokenRequests.filter((r) => r.grantType === 'refresh_token' && r.status === 200).at(-1)!.refreshTokenIssued;
+    const stored = JSON.parse(t.keyring.open((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets));
+    assert.equal(stored.refreshToken, issued, 'the rotated refresh token was saved');
+  });
+
+  test('a sign-in revoked mid-run fails the run with the reason, marks the cloud, queues the reconnect mail; reconnecting lets the next run finish (Dropbox)', async () => {
+    const cloudId = (clouds.dropbox ??= (await connect('dropbox')).cloudId);
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Revoke src', options: { root: await photoFolder('revoke', 60) } })).body.id;
+    const task = (await api('POST', '/tasks', { name: 'revoked', source: { cloudId: folder }, destination: { cloudId, path: 'revoked' } })).body;
+    const runId = await startRun(task.id);
+    await waitDone(runId, 3);
+    fakes.dropbox.oauth.revoke();
+    const run = await endOf(runId);
+    assert.equal(run.status, 'failed', JSON.stringify(run));
+    assert.match(run.error, /revoked or has expired: reconnect the cloud/);
+    assert.ok(run.done.items >= 3 && run.done.items < 60);
+    const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
+    assert.equal(cloud.status, 'needs_reauth');
+    const mails = (await t.db.query(`SELECT subject FROM mail_outbox WHERE kind = 'cloud_needs_reauth'`)).rows;
+    assert.deepEqual(mails.map((m) => m.subject), [`Ferry: reconnect '${fakes.dropbox.account.email}' to keep your backups running`]);
+
+    // Reconnecting the same account brings the cloud back; the next run copies only what is left.
+    assert.equal((await connect('dropbox')).cloudId, cloudId);
+    assert.equal((await api('GET', `/clouds/${cloudId}`)).body.status, 'ok');
+    const next = await endOf(await startRun(task.id));
+    assert.equal(next.status, 'succeeded', JSON.stringify(next));
+    assert.equal(next.done.items + run.done.items, 60, 'nothing copied twice');
+    for (let i = 0; i < 60; i++) {
+      const name = `IMG_${String(i).padStart(3, '0')}.jpg`;
+      assert.ok((await fakes.dropbox.fileBytes(`revoked/${name}`)).equals(await fs.readFile(path.join(root, 'revoke', name))));
+    }
+  });
+});

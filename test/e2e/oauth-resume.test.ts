@@ -1,0 +1,152 @@
+// A worker SIGKILLed in the middle of an upload into Google Drive, Dropbox and OneDrive: another
+// worker process takes the item up and resumes the same upload session from its checkpoint, and
+// the file arrives whole.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startDropboxFake } from '../fakes/dropbox.ts';
+import { startGoogleFake } from '../fakes/google.ts';
+import { startMicrosoftFake } from '../fakes/microsoft.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SIZE = 160 * 1024 * 1024 + 12345;
+const key = crypto.randomBytes(32).toString('base64');
+
+let root: string;
+let sha256: string;
+let google: Awaited<ReturnType<typeof startGoogleFake>>;
+let dropbox: Awaited<ReturnType<typeof startDropboxFake>>;
+let microsoft: Awaited<ReturnType<typeof startMicrosoftFake>>;
+let t: TestApp & { url: string };
+let env: Record<string, string>;
+const workers: ChildProcess[] = [];
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oresume-')));
+  await fs.mkdir(path.join(root, 'src'));
+  const file = await fs.open(path.join(root, 'src', 'archive.bin'), 'w');
+  const h = crypto.createHash('sha256');
+  for (let off = 0; off < SIZE; off += 8 * 1024 * 1024) {
+    const buf = crypto.randomBytes(Math.min(8 * 1024 * 1024, SIZE - off));
+    h.update(buf);
+    await file.write(buf);
+  }
+  await file.close();
+  sha256 = h.digest('hex');
+  google = await startGoogleFake({ clientId: 'g', clientSecret: 'gs' });
+  dropbox = await startDropboxFake({ clientId: 'd', clientSecret: 'ds' });
+  microsoft = await startMicrosoftFake({ clientId: 'm', clientSecret: 'ms' });
+  env = {
+    FERRY_LOCAL_ROOTS: root,
+    FERRY_SECRET_KEY: key,
+    FERRY_GOOGLE_CLIENT_ID: 'g',
+    FERRY_GOOGLE_CLIENT_SECRET: 'gs',
+    FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
+    FERRY_GOOGLE_DRIVE_URL: google.url,
+    FERRY_DROPBOX_CLIENT_ID: 'd',
+    FERRY_DROPBOX_CLIENT_SECRET: 'ds',
+    FERRY_DROPBOX_TOKEN_URL: `${dropbox.apiUrl}/oauth2/token`,
+    FERRY_DROPBOX_API_URL: dropbox.apiUrl,
+    FERRY_DROPBOX_CONTENT_URL: dropbox.contentUrl,
+    FERRY_MS_CLIENT_ID: 'm',
+    FERRY_MS_CLIENT_SECRET: 'ms',
+    FERRY_MS_TOKEN_URL: `${microsoft.url}/common/oauth2/v2.0/token`,
+    FERRY_GRAPH_URL: microsoft.url,
+  };
+  t = await startTestApp(env);
+});
+after(async () => {
+  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  await t.close();
+  await Promise.all([google.close(), dropbox.close(), microsoft.close()]);
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+function startWorker(): ChildProcess {
+  const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], {
+    env: { ...process.env, ...env, DATABASE_URL: t.url, FERRY_ROLE: 'worker', FERRY_DATA_DIR: path.join(root, 'data'), FERRY_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  workers.push(child);
+  return child;
+}
+
+/** A cloud as a completed sign-in leaves it (the sign-in itself is tested in oauth-clouds.test.ts). */
+async function connected(a: Actor, kind: string, fake: { oauth: { issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number } }; account: { id: string; email: string } }): Promise<string> {
+  const tokens = fake.oauth.issueTokens();
+  const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
+  const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, [
+    a.id,
+    kind,
+    fake.account.email,
+    { accountId: fake.account.id, account: fake.account.email },
+    sealed,
+    t.keyring.currentId,
+  ]);
+  return rows[0].id;
+}
+
+const cases = [
+  {
+    kind: 'google-drive',
+    fake: () => google,
+    read: () => google.fileBytes('resume/archive.bin'),
+    sessionsStarted: () => google.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/upload/drive/v3/files') && r.status === 200).length,
+  },
+  {
+    kind: 'dropbox',
+    fake: () => dropbox,
+    read: () => dropbox.fileBytes('resume/archive.bin'),
+    sessionsStarted: () => dropbox.requests.filter((r) => r.path === '/2/files/upload_session/start' && r.status === 200).length,
+  },
+  {
+    kind: 'onedrive',
+    fake: () => microsoft,
+    read: () => microsoft.fileBytes('resume/archive.bin'),
+    sessionsStarted: () => microsoft.uploads.created,
+  },
+];
+
+for (const c of cases) {
+  test(`${c.kind}: SIGKILL mid-upload, another worker resumes the same session and the file arrives whole`, async () => {
+    const a = await signup(t);
+    const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+    const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'src') } })).json().id;
+    const dst = await connected(a, c.kind, c.fake());
+    const task = await post('/tasks', { name: `to ${c.kind}`, source: { cloudId: src }, destination: { cloudId: dst, path: 'resume' } });
+    assert.equal(task.statusCode, 201, task.body);
+    const before = c.sessionsStarted();
+
+    const first = startWorker();
+    const runId = (await post(`/tasks/${task.json().id}/runs`, {})).json().run.id;
+    // Kill as soon as a checkpoint shows part of the file acknowledged, well before the end.
+    let state: unknown;
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const { rows } = await t.db.query(`SELECT upload_state FROM run_items WHERE run_id = $1`, [runId]);
+      state = rows[0]?.upload_state;
+      if (state) break;
+      if (Date.now() > deadline) throw new Error('no upload checkpoint within 60 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const mid = (await t.db.query(`SELECT status, upload_state FROM run_items WHERE run_id = $1`, [runId])).rows[0];
+    assert.equal(mid.status, 'copying', 'killed mid-upload');
+
+    startWorker();
+    const run = await waitForRun(t, a, runId, 120_000);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const stored = await c.read();
+    assert.equal(stored.length, SIZE);
+    assert.equal(crypto.createHash('sha256').update(stored).digest('hex'), sha256, 'every byte arrived');
+    assert.equal(c.sessionsStarted() - before, 1, 'the upload session of the killed worker was resumed, not started again');
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  });
+}
