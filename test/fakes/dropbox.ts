@@ -59,6 +59,8 @@ export interface Fault {
 }
 
 export interface DropboxFakeOptions {
+  /** Fixed ports for the API and content hosts (npm run fakes); default: any free ones. */
+  ports?: { api: number; content: number };
   clientId?: string;
   clientSecret?: string;
   account?: FakeAccount;
@@ -508,7 +510,7 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
 
   const listen = async (host: Host) => {
     const server = http.createServer((req, res) => void handle(host, req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(opts.ports?.[host] ?? 0, '127.0.0.1', resolve));
     return server;
   };
   const apiServer = await listen('api');

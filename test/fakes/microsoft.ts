@@ -42,6 +42,8 @@ export interface Fault {
 }
 
 export interface MicrosoftFakeOptions {
+  /** A fixed port (npm run fakes); default: any free one. */
+  port?: number;
   clientId?: string;
   clientSecret?: string;
   account?: FakeAccount;
@@ -405,7 +407,7 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
   const server = http.createServer((req, res) => {
     void handle(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
