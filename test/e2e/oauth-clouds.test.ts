@@ -309,3 +309,52 @@ describe('sign-in trouble in the middle of a run', () => {
     }
   });
 });
+
+describe("Drive's daily upload cap", () => {
+  test('the run pauses until the next day instead of failing items, says so, and carries on by itself then', async () => {
+    const cloudId = (clouds['google-drive'] ??= (await connect('google-drive')).cloudId);
+    const dir = path.join(root, 'capped');
+    await fs.mkdir(dir, { recursive: true });
+    for (let i = 0; i < 40; i++) await fs.writeFile(path.join(dir, `IMG_${i}.jpg`), crypto.randomBytes(64 * 1024));
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Capped src', options: { root: dir } })).body.id;
+    const task = (await api('POST', '/tasks', { name: 'capped', source: { cloudId: folder }, destination: { cloudId, path: 'capped' } })).body;
+    // Today's cap is reached once a photo is in; sessions opened before that still finish, as on
+    // Drive (the run's 16 lanes open theirs at once).
+    fakes.google.newUploadDay(64 * 1024);
+    try {
+      const started = await api('POST', `/tasks/${task.id}/runs`);
+      const runId = started.body.run.id;
+      let run: Record<string, any> = {};
+      for (const deadline = Date.now() + 30_000; ; ) {
+        run = (await api('GET', `/runs/${runId}`)).body;
+        if (run.error?.startsWith('Paused until')) break;
+        if (Date.now() > deadline || !['queued', 'running'].includes(run.status)) throw new Error(`not parked: ${JSON.stringify(run)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(run.status, 'running');
+      assert.equal(run.failed.items, 0, 'nothing failed');
+      assert.ok(run.done.items >= 1 && run.done.items < 40, JSON.stringify(run));
+      const until = new Date(/^Paused until (\S+):/.exec(run.error)![1]);
+      const tomorrow = new Date();
+      tomorrow.setUTCHours(24, 0, 0, 0);
+      assert.ok(until >= tomorrow && until.getTime() < tomorrow.getTime() + 3600_000, `until ${until.toISOString()}`);
+      const job = (await t.db.query(`SELECT start_after FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`, [runId])).rows;
+      assert.equal(job.length, 1, 'one copy job waits for then');
+      assert.equal(new Date(job[0].start_after).getTime(), until.getTime());
+
+      // The next day: the cap is lifted and the waiting job comes due.
+      fakes.google.newUploadDay();
+      await t.db.query(`UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`, [runId]);
+      for (const deadline = Date.now() + 60_000; run.status === 'running'; ) {
+        if (Date.now() > deadline) throw new Error(`still running: ${JSON.stringify(run)}`);
+        await new Promise((r) => setTimeout(r, 100));
+        run = (await api('GET', `/runs/${runId}`)).body;
+      }
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      assert.deepEqual([run.done.items, run.error], [40, null]);
+      for (let i = 0; i < 40; i++) assert.ok((await fakes.google.fileBytes(`capped/IMG_${i}.jpg`)).equals(await fs.readFile(path.join(dir, `IMG_${i}.jpg`))));
+    } finally {
+      fakes.google.newUploadDay();
+    }
+  });
+});

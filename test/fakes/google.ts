@@ -59,6 +59,8 @@ export interface GoogleFake {
   addFolder(path: string): DriveItem;
   /** Forgets every upload session, as when they expire. */
   dropUploadSessions(): void;
+  /** Starts a new day of the daily upload cap, with `cap` bytes (undefined: none). */
+  newUploadDay(cap?: number): void;
   /** The next upload to finish is stored with one byte changed. */
   corruptNextUpload(): void;
   /** files.list leaves this item out for now, as when Drive's search index lags behind a write. */
@@ -207,6 +209,7 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
     addFile: (p, bytes, o) => drive.addFile(p, bytes, o),
     addFolder: (p) => drive.addFolder(p),
     dropUploadSessions: () => drive.dropUploadSessions(),
+    newUploadDay: (cap?: number) => drive.newUploadDay(cap),
     corruptNextUpload: () => drive.corruptNextUpload(),
     hideFromSearch: (id) => void drive.hiddenFromSearch.add(id),
     async close() {

@@ -139,6 +139,12 @@ export class DriveStore {
   private uploadedToday = 0;
   private corruptNext = false;
 
+  /** A new day for the daily upload cap; `cap` replaces it (undefined: no cap). */
+  newUploadDay(cap?: number): void {
+    this.uploadedToday = 0;
+    this.opts.dailyUploadCapBytes = cap;
+  }
+
   constructor(opts: DriveOptions) {
     this.opts = opts;
     const now = new Date().toISOString();
