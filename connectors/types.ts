@@ -27,6 +27,8 @@ export interface CloudConfig<O = Record<string, unknown>> {
   options: O;
   /** OAuth clouds: their access token. */
   tokens?: TokenSource;
+  /** Google Photos as a task's source: the Picker session whose items to copy (task.source.pickerSessionId). */
+  pickerSessionId?: string;
 }
 
 export interface Entry {
@@ -60,6 +62,11 @@ export interface SourceItem {
   mediaType: MediaType;
   /** Changes whenever the content may have changed (ETag, size and mtime…): incremental runs compare it. */
   version: string;
+  /**
+   * 'reduced': not the original bytes (a Google Photos Picker copy: location stripped, videos
+   * transcoded). The manifest says so, so a later full-fidelity copy of the same item can replace it.
+   */
+  fidelity?: 'original' | 'reduced';
   /** Hashes the provider already knows, so content can be checked without another download. */
   hashes?: Partial<Record<HashKind, string>>;
 }
@@ -72,6 +79,22 @@ export interface Source {
   list(folder: string, signal?: AbortSignal): AsyncIterable<SourceItem>;
   /** The item's bytes from `offset` (needs features.rangeReads when offset > 0). */
   open(item: Pick<SourceItem, 'id' | 'size'>, opts?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** Called once a run has copied everything list() gave (e.g. deletes a Google Photos Picker session). */
+  release?(signal?: AbortSignal): Promise<void>;
+}
+
+/** A Google Photos Picker session, as the API shows it. */
+export interface PickerSession {
+  id: string;
+  /** Where the user picks (web apps may append /autoclose). */
+  pickerUri: string;
+  /** ISO 8601. */
+  expireTime: string;
+  mediaItemsSet: boolean;
+  /** How often to poll, as Google suggests. */
+  pollIntervalSeconds: number;
+  /** Picked items, once mediaItemsSet. */
+  itemCount?: number;
 }
 
 /** What a destination stored, as it reported it. */
@@ -124,6 +147,11 @@ export interface Destination {
 export interface Features {
   /** put() checkpoints its session and resumes from it. */
   resumable: boolean;
+  /**
+   * Items one copy job puts at once (default 4). A destination that commits items in batches
+   * (Google Photos: 50 per batchCreate) asks for enough to fill a batch.
+   */
+  itemsInParallel?: number;
   /** open() honours an offset. */
   rangeReads: boolean;
   /** The hash the destination checks uploads against. */
@@ -145,6 +173,12 @@ export interface CloudHandle {
    * Throws CloudError('not_found') if the folder does not exist.
    */
   browse(path: string, cursor: string | undefined, signal?: AbortSignal): Promise<EntryPage>;
+  /** Google Photos: Picker sessions. */
+  picker?: {
+    create(signal?: AbortSignal): Promise<PickerSession>;
+    /** The session's state; itemCount once the user is done picking. Throws CloudError('not_found') for an unknown or expired session. */
+    get(id: string, signal?: AbortSignal): Promise<PickerSession>;
+  };
 }
 
 export interface ConnectorDefinition<O extends Record<string, unknown> = Record<string, unknown>> {
