@@ -25,6 +25,9 @@ export interface OAuthSpec {
   scopes: string[];
   /** Extra authorize parameters, e.g. what asks for offline access. */
   authorizeParams: Record<string, string>;
-  /** Who signed in: a stable account id and a name a person recognises (email or display name). */
-  account(accessToken: string, env: ConnectorEnv, signal?: AbortSignal): Promise<{ id: string; name: string }>;
+  /**
+   * Who signed in: a stable account id and a name a person recognises (email or display name).
+   * `extra.idToken`: the OpenID id_token of the sign-in, when the scopes asked for one.
+   */
+  account(accessToken: string, env: ConnectorEnv, signal?: AbortSignal, extra?: { idToken?: string }): Promise<{ id: string; name: string }>;
 }

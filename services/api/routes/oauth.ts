@@ -108,7 +108,8 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       }
       let account;
       try {
-        account = await def.oauth!.account(token.access_token, s.connectorEnv, AbortSignal.timeout(20_000));
+        const idToken = (token as { id_token?: string }).id_token;
+        account = await def.oauth!.account(token.access_token, s.connectorEnv, AbortSignal.timeout(20_000), { idToken });
       } catch (err) {
         done();
         throw err instanceof CloudError ? toAppError(err) : errors.cloudUnreachable(`${def.title} did not say who signed in: ${(err as Error).message}`, err);
