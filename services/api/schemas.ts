@@ -94,6 +94,17 @@ export const updateCloud = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional().describe('Changed options; secrets left out keep their value'),
 });
 
+export const pickerSession = z
+  .object({
+    id: z.string(),
+    pickerUri: z.string().describe('Open in a new tab; append /autoclose so it closes when the user is done'),
+    expireTime: z.string(),
+    mediaItemsSet: z.boolean().describe('The user is done picking'),
+    pollIntervalSeconds: z.number().describe('Poll GET …/picker-sessions/:sid no more often than this'),
+    itemCount: z.number().int().optional().describe('Picked items, once mediaItemsSet'),
+  })
+  .meta({ id: 'PickerSession' });
+
 export const checkResult = z.object({ ok: z.boolean(), error: z.string().nullable(), cloud });
 
 export const entry = z.object({

@@ -167,7 +167,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     },
 
     /** Opens a user's cloud through its connector. */
-    async open(userId: string, id: string): Promise<{ cloud: Cloud; handle: CloudHandle }> {
+    async open(userId: string, id: string, scope: { pickerSessionId?: string } = {}): Promise<{ cloud: Cloud; handle: CloudHandle }> {
       const r = await row(db, userId, id);
       const def = definition(r.kind);
       const why = unavailable(def);
@@ -177,7 +177,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         const client = oauth.clients[def.oauth.provider]!;
         const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
         const tokens = createTokenSource({ db, keyring, onRevoked: oauth.onRevoked }, client, { id: r.id, name: r.name }, stored);
-        return { cloud: publicView(r), handle: def.open!({ options: r.options, tokens }, env) };
+        return { cloud: publicView(r), handle: def.open!({ options: r.options, tokens, pickerSessionId: scope.pickerSessionId }, env) };
       }
       return { cloud: publicView(r), handle: def.open!({ options: allOptions(r) }, env) };
     },

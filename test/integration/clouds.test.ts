@@ -203,3 +203,19 @@ describe('S3 clouds', () => {
     assert.equal((await req('GET', `/clouds/${unused.id}`)).statusCode, 404);
   });
 });
+
+describe('picker sessions', () => {
+  test('only a Google Photos cloud has them: any other is a clear 400 and nothing changes', async () => {
+    const nas = await req('POST', '/clouds', { kind: 'local', name: 'NAS for picker', options: { root: path.join(roots, 'nas') } });
+    assert.equal(nas.statusCode, 201, nas.body);
+    const before = await snapshot(t.db);
+    const created = await req('POST', `/clouds/${nas.json().id}/picker-sessions`);
+    assert.equal(created.statusCode, 400);
+    assert.match(created.json().error.message, /only a Google Photos cloud does/);
+    const polled = await req('GET', `/clouds/${nas.json().id}/picker-sessions/abc123`);
+    assert.equal(polled.statusCode, 400);
+    const bad = await req('GET', `/clouds/${nas.json().id}/picker-sessions/${encodeURIComponent('../../etc')}`);
+    assert.equal(bad.statusCode, 400);
+    assert.equal(await snapshot(t.db), before);
+  });
+});

@@ -49,7 +49,7 @@ test('another user gets 404 on every route that takes an id, and nothing of the 
     const resource = route.url.split('/')[3];
     const id = ids[resource];
     assert.ok(id, `no resource of A for ${route.method} ${route.url}: add one to this test`);
-    const url = route.url.replace(':id', id);
+    const url = route.url.replace(':id', id).replace(':sid', 'a-session-of-A');
     for (const headers of [b.bearer, b.headers]) {
       const res = await t.app.inject({ method: route.method as 'GET', url, headers, payload: bodyFor(route.method, route.url) });
       assert.equal(res.statusCode, 404, `${route.method} ${url} as B: ${res.body}`);

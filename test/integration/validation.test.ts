@@ -76,9 +76,9 @@ async function expectRefused(method: string, url: string, payload: string | obje
 describe('every route with a body', () => {
   test('each POST and PATCH route is exercised here', () => {
     const all = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH'));
-    // Routes without a body: logout, verify (a new link), check, runs, cancel.
+    // Routes without a body: logout, verify (a new link), check, picker sessions, runs, cancel.
     const bodiless = all.filter((r) => !validBodies()[`${r.method} ${r.url}`]).map((r) => r.url);
-    assert.deepEqual(bodiless.sort(), ['/api/v1/auth/logout', '/api/v1/auth/verify', '/api/v1/clouds/:id/check', '/api/v1/runs/:id/cancel', '/api/v1/tasks/:id/runs'].sort());
+    assert.deepEqual(bodiless.sort(), ['/api/v1/auth/logout', '/api/v1/auth/verify', '/api/v1/clouds/:id/check', '/api/v1/clouds/:id/picker-sessions', '/api/v1/runs/:id/cancel', '/api/v1/tasks/:id/runs'].sort());
   });
 
   test('malformed JSON, non-objects, unknown fields, wrong types and oversized bodies are refused and change nothing', async () => {

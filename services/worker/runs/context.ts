@@ -13,7 +13,7 @@ export interface RunRecord {
   taskId: string;
   status: RunStatus;
   quotaHit: boolean;
-  source: { cloudId: string; path?: string };
+  source: { cloudId: string; path?: string; pickerSessionId?: string };
   destination: { cloudId: string; path: string };
   filter: TaskFilter;
   options: TaskOptions;
@@ -51,7 +51,7 @@ export interface Ends {
 
 /** Opens the run's source and destination clouds; a cloud that cannot play its part is a CloudError. */
 export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
-  const src = await clouds.open(run.userId, run.source.cloudId);
+  const src = await clouds.open(run.userId, run.source.cloudId, { pickerSessionId: run.source.pickerSessionId });
   const dst = await clouds.open(run.userId, run.destination.cloudId);
   if (!src.handle.source) throw new CloudError('invalid_options', `${src.cloud.name} cannot be read as a source.`);
   if (!dst.handle.destination) throw new CloudError('invalid_options', `${dst.cloud.name} cannot be written as a destination.`);

@@ -17,7 +17,7 @@ import { reserveTraffic, settleTraffic } from '../../core/quota.ts';
 import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
 import { renamed } from './select.ts';
 
-/** Items copied at once by one copy job. */
+/** Items copied at once by one copy job, unless the destination asks for more (features.itemsInParallel). */
 const ITEMS_IN_PARALLEL = 4;
 /** Copy jobs a run starts with: they share its items, on whichever workers pick them up. */
 export const COPY_JOBS_PER_RUN = 4;
@@ -53,6 +53,7 @@ interface ItemRow {
   reserved_period: Date | null;
   /** Which attempt this claim is: the claim's proof of ownership when recording. */
   attempts: number;
+  fidelity: 'original' | 'reduced';
 }
 
 type Outcome =
@@ -132,7 +133,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     // If one lane fails (the database, say), the others are stopped and awaited before the job
     // fails, so no item is left copying under a lease nobody renews.
     const lanes = await Promise.allSettled(
-      Array.from({ length: ITEMS_IN_PARALLEL }, async () => {
+      Array.from({ length: ends.destinationFeatures.itemsInParallel ?? ITEMS_IN_PARALLEL }, async () => {
         try {
           while (!stop.signal.aborted && !quotaHit && !parked) {
             const item = await claimNext(db, runId);
@@ -199,7 +200,7 @@ async function claimNext(db: Db, runId: string): Promise<ItemRow | undefined> {
     `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2), updated_at = now()
       WHERE id = (SELECT id FROM run_items WHERE run_id = $1 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period, attempts`,
+      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period, attempts, fidelity`,
     [runId, LEASE_SECONDS],
   );
   return rows[0];
@@ -401,9 +402,10 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
               upload_state = NULL, lease_until = NULL, updated_at = now()
         WHERE id = $1 AND status = 'copying' AND attempts = $18 RETURNING id),
      copy AS (
-       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash)
-       SELECT $10, $11, $12, $13, $14, $3, $15 FROM item WHERE $16
-       ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $12, source_mtime = $13, source_version = $14, dest_path = $3, dest_hash = $15, copied_at = now()),
+       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash, fidelity)
+       SELECT $10, $11, $12, $13, $14, $3, $15, $19 FROM item WHERE $16
+       ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $12, source_mtime = $13, source_version = $14, dest_path = $3, dest_hash = $15,
+              fidelity = $19, copied_at = now()),
      quota AS (
        INSERT INTO usage AS g (user_id, period_start, used_bytes) SELECT $5, $6, $8 FROM item
        ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $7), used_bytes = g.used_bytes + $8)
@@ -427,6 +429,7 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
       manifest,
       run.id,
       item.attempts,
+      item.fidelity,
     ],
   );
 }

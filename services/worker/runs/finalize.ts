@@ -23,7 +23,7 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
       [runId],
     );
     const r = rows[0];
-    if (r.copying > 0 || (r.pending > 0 && !r.quota_hit_at)) return false; // still at work
+    if (r.copying > 0 || (r.pending > 0 && !r.quota_hit_at)) return undefined; // still at work
     const status = r.quota_hit_at ? 'quota_exceeded' : r.failed_items === 0 ? 'succeeded' : r.done_items + r.skipped_items > 0 ? 'partial' : 'failed';
     const error =
       status === 'quota_exceeded'
@@ -33,9 +33,20 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
           : null;
     await c.query(`UPDATE runs SET status = $2, finished_at = now(), error = $3 WHERE id = $1 AND status = 'running'`, [runId, status, error]);
     await deps.notifier.runEnded(c, runId);
-    return true;
+    return status;
   });
-  if (ended) await releaseLeftovers(deps, runId);
+  if (!ended) return;
+  await releaseLeftovers(deps, runId);
+  // Everything the source offered is copied: it may let go of what it kept for the run (a Google
+  // Photos Picker session). A failure here changes nothing the user relies on.
+  if (ended === 'succeeded') {
+    try {
+      const { source } = await openEnds(deps.clouds, run);
+      await source.release?.();
+    } catch {
+      // The session expires by itself.
+    }
+  }
 }
 
 async function releaseLeftovers(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {

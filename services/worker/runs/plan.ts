@@ -76,14 +76,26 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     const rows = batch.map((item) => {
       const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout));
       const exists = existing ? existing.has(dest) : true;
-      return [item.id, item.path, item.size ?? null, item.modifiedAt ?? null, item.mediaType, item.version, JSON.stringify(item.hashes ?? {}), dest, manifest.get(item.id)?.destPath === dest, exists];
+      return [
+        item.id,
+        item.path,
+        item.size ?? null,
+        item.modifiedAt ?? null,
+        item.mediaType,
+        item.version,
+        JSON.stringify(item.hashes ?? {}),
+        dest,
+        manifest.get(item.id)?.destPath === dest,
+        exists,
+        item.fidelity ?? 'original',
+      ];
     });
     const cols = (i: number) => rows.map((r) => r[i]);
     await db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[])
+      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[])
        ON CONFLICT (run_id, source_id) DO NOTHING`,
-      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9)],
+      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9), cols(10)],
     );
     batch = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
