@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import dropbox from './dropbox/index.ts';
 import googleDrive from './google-drive/index.ts';
+import googlePhotos from './google-photos/index.ts';
 import local from './local/index.ts';
 import onedrive from './onedrive/index.ts';
 import s3 from './s3/index.ts';
@@ -21,7 +22,7 @@ function notYetBuilt(kind: ProviderKind, title: string, auth: 'oauth' | 'credent
 }
 
 const all = [
-  notYetBuilt('google-photos', 'Google Photos (picked items, restore)', 'oauth', true, true),
+  googlePhotos as unknown as ConnectorDefinition,
   notYetBuilt('google-takeout', 'Google Photos via Takeout exports', 'credentials', true, false),
   googleDrive as unknown as ConnectorDefinition,
   s3 as unknown as ConnectorDefinition,

@@ -1,6 +1,7 @@
 // An emulator of Google's APIs on one local HTTP server: OAuth (authorize at /o/oauth2/v2/auth,
-// token at /token, via the shared fake OAuth server) and Drive v3 (/drive/v3, uploads at
-// /upload/drive/v3). Every API request needs a valid bearer token; answers and errors are Google's
+// token at /token, via the shared fake OAuth server), Drive v3 (/drive/v3, uploads at
+// /upload/drive/v3) and Google Photos (Picker and Library APIs under /v1, the picking page at
+// /picker, base URLs at /media: google/photos.ts). Every API request needs a valid bearer token; answers and errors are Google's
 // JSON. Faults are injected per request. Content lives in a temporary folder removed on close.
 //
 // Routing is one table of routes (method, path pattern, handler): another Google API (Photos) is
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { createOAuthServer, type FakeAccount, type OAuthServer } from './oauth.ts';
 import { DriveStore, type DriveItem } from './google/drive.ts';
 import { defaultError, drain, errorBody, GoogleError, sendJson, type Route } from './google/http.ts';
+import { PhotosStore } from './google/photos.ts';
 
 export interface Fault {
   method?: string;
@@ -47,6 +49,8 @@ export interface GoogleFake {
   account: FakeAccount;
   oauth: OAuthServer;
   drive: DriveStore;
+  /** Google Photos: the user's library, Picker sessions, app-created items and albums, and their controls. */
+  photos: PhotosStore;
   inject(fault: Fault): void;
   requests: { method: string; path: string; status: number }[];
   /** Bytes of the (oldest) file at a path from the root of the drive. */
@@ -112,9 +116,11 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
   });
   const drive = new DriveStore({ dir, baseUrl: () => url, account: ACCOUNT, dailyUploadCapBytes: opts.dailyUploadCapBytes });
   await drive.init();
+  const photos = new PhotosStore({ dir: path.join(dir, 'photos'), baseUrl: () => url });
+  await photos.init();
 
-  // The route table. Google Photos: append its routes here.
-  const routes: Route[] = [...drive.routes()];
+  // The route table.
+  const routes: Route[] = [...drive.routes(), ...photos.routes()];
 
   const faults: (Fault & { left: number })[] = [];
   const requests: GoogleFake['requests'] = [];
@@ -199,6 +205,7 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
     account: ACCOUNT,
     oauth,
     drive,
+    photos,
     requests,
     inject(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });

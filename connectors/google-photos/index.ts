@@ -1,0 +1,112 @@
+// Google Photos: a source over what a person picks in Google's Picker (cloud.pickerSessionId), or
+// over the albums and items Ferry itself created; and a restore destination (uploads into
+// app-created albums). Since 31 March 2025 no API reads a whole library: Takeout does that.
+// Requests go through api.ts; the Picker in picker.ts, the Library API in library.ts and
+// restore.ts.
+import { z } from 'zod';
+import { pageOf } from '../paging.ts';
+import { CloudError, defineConnector, type Destination, type Source } from '../types.ts';
+import { cloudError, createPhotosApi, pacerFor } from './api.ts';
+import { Library } from './library.ts';
+import { Picker } from './picker.ts';
+import { batcherFor, Restorer } from './restore.ts';
+
+const options = z.object({
+  /** The account's email, shown to the user (set by the service after sign-in). */
+  account: z.string().optional(),
+  /** The account's stable id (OpenID `sub`): requests for one account share a pacer and a batcher. */
+  accountId: z.string().optional(),
+});
+type Options = z.infer<typeof options>;
+
+const PAGE = 500;
+
+/** The payload of a JWT (here Google's OpenID id_token), without checking its signature. */
+export function jwtPayload(jwt: string): Record<string, unknown> | null {
+  const part = jwt.split('.')[1];
+  if (!part) return null;
+  try {
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export default defineConnector<Options>({
+  kind: 'google-photos',
+  title: 'Google Photos',
+  auth: 'oauth',
+  source: true,
+  destination: true,
+  oauth: {
+    provider: 'google',
+    scopes: [
+      'https://www.googleapis.com/auth/photospicker.mediaitems.readonly',
+      'https://www.googleapis.com/auth/photoslibrary.appendonly',
+      'https://www.googleapis.com/auth/photoslibrary.readonly.appcreateddata',
+      'https://www.googleapis.com/auth/photoslibrary.edit.appcreateddata',
+      // The Photos APIs have no "who am I": the OpenID id_token of the sign-in names the account.
+      'openid',
+      'email',
+    ],
+    authorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
+    async account(_accessToken, _env, _signal, extra) {
+      // The id_token came straight from Google's token endpoint over TLS: its signature need not be
+      // checked (OpenID Connect Core §3.1.3.7).
+      const claims = extra?.idToken ? jwtPayload(extra.idToken) : null;
+      const sub = claims?.sub;
+      if (typeof sub !== 'string' || !sub) throw new CloudError('failed', 'Google did not say which account signed in.');
+      const email = typeof claims?.email === 'string' ? claims.email : undefined;
+      return { id: sub, name: email ?? sub };
+    },
+  },
+  options,
+  unavailable: () => null,
+  open(cloud, env) {
+    if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Photos cloud has no sign-in: reconnect it.');
+    const api = createPhotosApi(cloud.tokens, pacerFor(cloud.options.accountId));
+    const picker = new Picker(api, env.endpoints.googlePicker);
+    const library = new Library(api, env.endpoints.googlePhotos);
+    const restorer = new Restorer(api, env.endpoints.googlePhotos, library, batcherFor(cloud.options.accountId));
+
+    let source: Source;
+    if (cloud.pickerSessionId) source = picker.source(cloud.pickerSessionId);
+    else {
+      source = {
+        list: (folder, signal) => library.list(folder, signal),
+        open: (item, o = {}) => library.open(item.id, o.offset ?? 0, o.signal),
+      };
+    }
+
+    const destination: Destination = {
+      put: (path, open, o) => restorer.put(path, open, o),
+      // Photos cannot look a file up by path nor overwrite one: what was restored is the manifest's to know.
+      async stat() {
+        return null;
+      },
+    };
+
+    return {
+      // No Range on base URLs and no resumable sessions; 50 items at once fill one batchCreate.
+      features: { resumable: false, rangeReads: false, nativeHash: null, itemsInParallel: 50 },
+      source,
+      destination,
+      picker: { create: (signal) => picker.create(signal), get: (id, signal) => picker.get(id, signal) },
+      async check(signal) {
+        try {
+          await api.json('GET', `${env.endpoints.googlePhotos}/v1/albums`, { query: { pageSize: 1 }, signal });
+        } catch (err) {
+          throw signal?.aborted ? err : cloudError(err, 'Checking Google Photos');
+        }
+      },
+      async browse(path, cursor, signal) {
+        try {
+          return pageOf(await library.entries(path, signal), cursor, PAGE);
+        } catch (err) {
+          throw signal?.aborted ? err : cloudError(err, `Browsing ${path || 'the albums'} of Google Photos`);
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,254 @@
+// The Picker API (photospicker.googleapis.com): sessions a person fills by picking in Google's own
+// page, and a source over one session's picked items. Picked bytes are not the originals (`=d`
+// strips the location, `=dv` is a transcoded video), so items are marked fidelity 'reduced'.
+// Base URLs live 60 minutes and there is no way to fetch one item by id: an expired one is
+// replaced by listing the session again.
+import { Readable, Transform } from 'node:stream';
+import { CloudError, type PickerSession, type Source, type SourceItem } from '../types.ts';
+import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
+import { Deduper } from './names.ts';
+
+interface PickedMediaItem {
+  id: string;
+  createTime?: string;
+  type?: 'PHOTO' | 'VIDEO' | 'TYPE_UNSPECIFIED';
+  mediaFile?: {
+    baseUrl: string;
+    mimeType?: string;
+    filename?: string;
+    mediaFileMetadata?: { width?: number; height?: number; videoMetadata?: { processingStatus?: string } };
+  };
+}
+
+interface SessionJson {
+  id: string;
+  pickerUri: string;
+  expireTime: string;
+  mediaItemsSet?: boolean;
+  pollingConfig?: { pollInterval?: string; timeoutIn?: string };
+}
+
+/** What open() needs to know of a picked item. */
+interface Known {
+  baseUrl: string;
+  /** Date.now() when the base URL was handed out. */
+  listedAt: number;
+  video: boolean;
+  processing?: string;
+}
+
+/** Base URLs last 60 minutes; one older than this is replaced before use. */
+const FRESH_MS = 55 * 60_000;
+/** A session is listed again at most this often to see whether a video finished processing. */
+const RECHECK_MS = 60_000;
+const PAGE = 100;
+
+/** "5s", "1.5s" (a protobuf Duration in JSON) → seconds. */
+export function durationSeconds(d: string | undefined, fallback: number): number {
+  const m = /^(\d+(?:\.\d+)?)s$/.exec(d ?? '');
+  return m ? Number(m[1]) : fallback;
+}
+
+export class Picker {
+  private readonly api: PhotosApi;
+  private readonly base: string;
+  constructor(api: PhotosApi, base: string) {
+    this.api = api;
+    this.base = base;
+  }
+
+  /** Every page of a session's picked items. */
+  async *pages(sessionId: string, signal?: AbortSignal): AsyncGenerator<PickedMediaItem[]> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.api.json<{ mediaItems?: PickedMediaItem[]; nextPageToken?: string }>('GET', `${this.base}/v1/mediaItems`, {
+        query: { sessionId, pageSize: PAGE, pageToken },
+        signal,
+      });
+      yield page.mediaItems ?? [];
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
+  async create(signal?: AbortSignal): Promise<PickerSession> {
+    try {
+      return toSession(await this.api.json<SessionJson>('POST', `${this.base}/v1/sessions`, { body: {}, signal }));
+    } catch (err) {
+      if (err instanceof PhotosApiError && err.code === 'FAILED_PRECONDITION') {
+        throw new CloudError('failed', 'This Google account has no Google Photos library: open Google Photos once with it, then try again.', { cause: err });
+      }
+      if (err instanceof PhotosApiError && err.status === 429 && !err.daily) {
+        throw new CloudError('failed', 'Google Photos refuses more picking sessions for now: finish or cancel the open ones, then try again.', { cause: err });
+      }
+      throw cloudError(err, 'Starting a Google Photos picking session');
+    }
+  }
+
+  async get(id: string, signal?: AbortSignal): Promise<PickerSession> {
+    const what = 'Reading a Google Photos picking session';
+    let session: PickerSession;
+    try {
+      session = toSession(await this.api.json<SessionJson>('GET', `${this.base}/v1/sessions/${encodeURIComponent(id)}`, { signal }));
+    } catch (err) {
+      if (err instanceof PhotosApiError && err.status === 404) throw new CloudError('not_found', 'This Google Photos picking session expired or was closed: start a new one.', { cause: err });
+      throw cloudError(err, what);
+    }
+    if (session.mediaItemsSet) {
+      let count = 0;
+      try {
+        for await (const page of this.pages(id, signal)) count += page.length;
+      } catch (err) {
+        throw cloudError(err, what);
+      }
+      session.itemCount = count;
+    }
+    return session;
+  }
+
+  async delete(id: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.api.json('DELETE', `${this.base}/v1/sessions/${encodeURIComponent(id)}`, { signal });
+    } catch (err) {
+      if (err instanceof PhotosApiError && err.status === 404) return; // already gone or expired
+      throw cloudError(err, 'Closing the Google Photos picking session');
+    }
+  }
+
+  /** A source over one session's picked items. */
+  source(sessionId: string): Source {
+    const picker = this;
+    const known = new Map<string, Known>();
+    let refreshedAt = 0;
+    let refreshing: Promise<void> | undefined;
+    const what = 'Listing the items picked in Google Photos';
+
+    const remember = (m: PickedMediaItem, at: number) => {
+      if (!m.mediaFile?.baseUrl) return;
+      known.set(m.id, {
+        baseUrl: m.mediaFile.baseUrl,
+        listedAt: at,
+        video: m.type === 'VIDEO' || (m.mediaFile.mimeType ?? '').startsWith('video/'),
+        processing: m.mediaFile.mediaFileMetadata?.videoMetadata?.processingStatus,
+      });
+    };
+    /** Lists the whole session again for fresh base URLs (one refresh shared by concurrent callers). */
+    const refresh = (signal?: AbortSignal) =>
+      (refreshing ??= (async () => {
+        try {
+          for await (const page of this.pages(sessionId, signal)) {
+            const at = Date.now();
+            for (const m of page) remember(m, at);
+          }
+          refreshedAt = Date.now();
+        } catch (err) {
+          if (err instanceof PhotosApiError && err.status === 404) throw new CloudError('not_found', 'The Google Photos picking session expired or was closed: pick the photos again.', { cause: err });
+          throw cloudError(err, what);
+        } finally {
+          refreshing = undefined;
+        }
+      })());
+    const lookup = async (id: string, signal?: AbortSignal): Promise<Known> => {
+      let k = known.get(id);
+      if (!k || Date.now() - k.listedAt > FRESH_MS || (k.video && k.processing !== 'READY' && Date.now() - refreshedAt > RECHECK_MS)) {
+        await refresh(signal);
+        k = known.get(id);
+      }
+      if (!k) throw new CloudError('not_found', `Item ${id} is not among the items picked in this Google Photos session.`);
+      return k;
+    };
+
+    return {
+      async *list(folder: string, signal?: AbortSignal): AsyncGenerator<SourceItem> {
+        if (folder) throw new CloudError('not_found', 'Photos picked in Google Photos have no folders: list the root.');
+        const names = new Deduper();
+        const pages = picker.pages(sessionId, signal);
+        for (;;) {
+          let next: IteratorResult<PickedMediaItem[]>;
+          try {
+            next = await pages.next();
+          } catch (err) {
+            if (err instanceof PhotosApiError && err.status === 400 && err.code === 'FAILED_PRECONDITION') {
+              throw new CloudError('failed', 'The photos have not been picked yet: finish picking in Google Photos (press Done), then run again.', { cause: err });
+            }
+            if (err instanceof PhotosApiError && err.status === 404) throw new CloudError('not_found', 'The Google Photos picking session expired or was closed: pick the photos again.', { cause: err });
+            throw signal?.aborted ? err : cloudError(err, what);
+          }
+          if (next.done) break;
+          const at = Date.now();
+          for (const m of next.value) {
+            remember(m, at);
+            const video = known.get(m.id)?.video ?? m.type === 'VIDEO';
+            yield {
+              id: m.id,
+              path: names.unique((m.mediaFile?.filename || m.id).replace(/\//g, '_')),
+              // The Picker does not tell sizes.
+              size: undefined,
+              modifiedAt: m.createTime,
+              mediaType: video ? 'video' : 'photo',
+              version: m.id,
+              fidelity: 'reduced',
+            };
+          }
+        }
+        refreshedAt = Date.now();
+      },
+
+      open: async (item, o = {}) => {
+        const { signal } = o;
+        const name = `Item ${item.id}`;
+        for (let attempt = 0; ; attempt++) {
+          const k = await lookup(item.id, signal);
+          if (k.video && k.processing !== 'READY') {
+            if (k.processing === 'FAILED') throw new CloudError('failed', `${name} is a video Google Photos failed to process; it cannot be downloaded.`);
+            throw new CloudError('failed', `${name} is still being processed by Google Photos; a later run copies it.`);
+          }
+          try {
+            const stream = await this.api.media(`${k.baseUrl}=${k.video ? 'dv' : 'd'}`, signal);
+            return skip(stream, o.offset ?? 0);
+          } catch (err) {
+            // An expired base URL (403, or 404 from the media host): list again, once.
+            if (attempt === 0 && err instanceof PhotosApiError && (err.status === 403 || err.status === 404)) {
+              k.listedAt = 0;
+              continue;
+            }
+            throw signal?.aborted ? err : cloudError(err, `Downloading ${name} from Google Photos`);
+          }
+        }
+      },
+
+      release: (signal) => this.delete(sessionId, signal),
+    };
+  }
+}
+
+function toSession(s: SessionJson): PickerSession {
+  return {
+    id: s.id,
+    pickerUri: s.pickerUri,
+    expireTime: s.expireTime,
+    mediaItemsSet: !!s.mediaItemsSet,
+    pollIntervalSeconds: durationSeconds(s.pollingConfig?.pollInterval, 5) || 5,
+  };
+}
+
+/**
+ * Base URLs take no Range header: a read from an offset (features.rangeReads is false, so the
+ * copy job does not ask for one) downloads from the start and drops the first bytes.
+ */
+export function skip(stream: Readable, offset: number): Readable {
+  if (offset <= 0) return stream;
+  let left = offset;
+  const t = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        return cb();
+      }
+      const rest = chunk.subarray(left);
+      left = 0;
+      cb(null, rest);
+    },
+  });
+  stream.on('error', (err) => t.destroy(err));
+  return stream.pipe(t);
+}

@@ -1,0 +1,256 @@
+// Google Photos through the REST API against the emulator: connect, pick in a Picker session, back
+// the picked items up into S3 and a folder (every byte compared with what Google served), base URLs
+// that expire mid-run, a second session overlapping the first, restore into Google Photos in
+// batches, and the daily quota parking a run.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { freePort } from '../../services/core/embedded-postgres.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { Browser } from '../support/browser.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+import { startGoogleFake } from '../fakes/google.ts';
+import { makeJpeg, makeMp4 } from '../fakes/google/media.ts';
+
+let t: TestApp & { url: string };
+let google: Awaited<ReturnType<typeof startGoogleFake>>;
+let s3: TestS3;
+let root: string;
+let publicUrl: string;
+let browser: Browser;
+let csrf = '';
+let photosCloud = '';
+/** The user's library: id → filename; the first 250 are picked in the first session. */
+const library: { id: string; filename: string; video: boolean }[] = [];
+let processingId = '';
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-photos-')));
+  google = await startGoogleFake({ clientId: 'g-client', clientSecret: 'g-secret' });
+  s3 = await startS3();
+  const port = await freePort();
+  publicUrl = `http://127.0.0.1:${port}`;
+  t = await startTestApp(
+    {
+      FERRY_PUBLIC_URL: publicUrl,
+      FERRY_LOCAL_ROOTS: root,
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      FERRY_GOOGLE_CLIENT_ID: 'g-client',
+      FERRY_GOOGLE_CLIENT_SECRET: 'g-secret',
+      FERRY_GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+      FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
+      FERRY_GOOGLE_DRIVE_URL: google.url,
+      FERRY_GOOGLE_PHOTOS_URL: google.url,
+      FERRY_GOOGLE_PICKER_URL: google.url,
+    },
+    { worker: true },
+  );
+  await t.app.listen({ port, host: '127.0.0.1' });
+  browser = new Browser();
+  const res = await browser.request(`${publicUrl}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'family@example.org', password: 'correct horse battery' }),
+  });
+  csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+
+  // 270 items: photos with GPS in their EXIF, some videos, one still being processed; two share a name.
+  for (let i = 0; i < 270; i++) {
+    const video = i % 12 === 5;
+    const filename = i === 7 ? 'IMG_0003.jpg' : video ? `VID_${String(i).padStart(4, '0')}.mp4` : `IMG_${String(i).padStart(4, '0')}.jpg`;
+    const id = await google.photos.addMedia({
+      filename,
+      bytes: video ? makeMp4(i, 40_000 + i) : makeJpeg(i, 20_000 + i * 10),
+      type: video ? 'VIDEO' : 'PHOTO',
+      mimeType: video ? 'video/mp4' : 'image/jpeg',
+      createTime: new Date(Date.UTC(2019, 6, 1 + (i % 28), 12, i % 60)).toISOString(),
+      processing: video && i === 17 ? 'PROCESSING' : 'READY',
+    });
+    library.push({ id, filename, video });
+    if (video && i === 17) processingId = id;
+  }
+});
+after(async () => {
+  await t?.close();
+  await Promise.all([google?.close(), s3?.close()]);
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function api<T = any>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await browser.request(`${publicUrl}/api/v1${url}`, {
+    method,
+    headers: { 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function runTask(taskId: string, during?: (runId: string) => Promise<void>): Promise<Record<string, any>> {
+  const started = await api('POST', `/tasks/${taskId}/runs`);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const runId = started.body.run.id;
+  if (during) await during(runId);
+  for (const deadline = Date.now() + 120_000; ; ) {
+    const run = (await api('GET', `/runs/${runId}`)).body;
+    if (!['queued', 'running'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run still ${run.status}: ${JSON.stringify(run)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function s3Bytes(key: string): Promise<Buffer> {
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/** Where a picked item lands: its filename, the second of two equal names numbered. */
+const landed = (item: { filename: string }, i: number) => (i === 7 ? 'IMG_0003 (1).jpg' : item.filename);
+
+describe('Google Photos', () => {
+  test('connect with exactly the scopes it needs', async () => {
+    const start = await browser.go(`${publicUrl}/api/v1/oauth/google-photos/start`);
+    const scopes = new URL(browser.hops.at(-2)!.location ?? start.url).searchParams.get('scope')!.split(' ');
+    for (const s of [
+      'https://www.googleapis.com/auth/photospicker.mediaitems.readonly',
+      'https://www.googleapis.com/auth/photoslibrary.appendonly',
+      'https://www.googleapis.com/auth/photoslibrary.readonly.appcreateddata',
+      'https://www.googleapis.com/auth/photoslibrary.edit.appcreateddata',
+    ]) {
+      assert.ok(scopes.includes(s), s);
+    }
+    assert.ok(!scopes.some((s) => /photoslibrary(\.readonly)?$|drive/.test(s)), `no broader scope: ${scopes}`);
+    const back = await browser.submit(start.url, await start.res.text(), { name: 'decision', value: 'allow' });
+    const cloud = (await back.res.json()) as { id: string; kind: string; name: string; status: string };
+    assert.deepEqual([cloud.kind, cloud.name, cloud.status], ['google-photos', google.account.email, 'ok']);
+    photosCloud = cloud.id;
+  });
+
+  let session = '';
+  let toS3 = '';
+  test('pick 250 items and back them up into S3 and a folder; a URL that expires mid-run is refreshed; the video still processing waits', async () => {
+    const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    session = created.body.id;
+    assert.ok(created.body.pickerUri.startsWith(google.url));
+    assert.ok(created.body.pollIntervalSeconds > 0);
+    assert.equal((await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body.mediaItemsSet, false);
+    google.photos.pick(session, library.slice(0, 250).map((x) => x.id));
+    const polled = (await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body;
+    assert.deepEqual([polled.mediaItemsSet, polled.itemCount], [true, 250]);
+
+    await fs.mkdir(path.join(root, 'backup'));
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'backup') } })).body.id;
+    const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
+    toS3 = (await api('POST', '/tasks', { name: 'Picked → S3', source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: bucket, path: 'photos' } })).body.id;
+    const toNas = (await api('POST', '/tasks', { name: 'Picked → NAS', source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: folder, path: '' } })).body.id;
+    assert.ok(toS3 && toNas);
+
+    // Into S3, with every base URL expiring (an hour passes) once the run is under way.
+    const first = await runTask(toS3, async (runId) => {
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const r = (await api('GET', `/runs/${runId}`)).body;
+        if (r.done.items >= 20) break;
+        if (Date.now() > deadline || !['queued', 'running'].includes(r.status)) throw new Error(JSON.stringify(r));
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      google.photos.advanceClock(61 * 60_000);
+    });
+    assert.equal(first.status, 'partial', JSON.stringify(first));
+    assert.deepEqual([first.done.items, first.failed.items], [249, 1]);
+    const failed = (await api('GET', `/runs/${first.id}/items?status=failed`)).body.items;
+    assert.equal(failed.length, 1);
+    assert.match(failed[0].error, /still being processed/);
+    const nas = await runTask(toNas);
+    assert.deepEqual([nas.status, nas.done.items, nas.failed.items], ['partial', 249, 1]);
+
+    for (const [i, item] of library.slice(0, 250).entries()) {
+      if (item.id === processingId) continue;
+      const served = await google.photos.served(item.id);
+      assert.ok((await s3Bytes(`photos/${landed(item, i)}`)).equals(served), `S3 ${item.filename}`);
+      assert.ok((await fs.readFile(path.join(root, 'backup', landed(item, i)))).equals(served), `NAS ${item.filename}`);
+    }
+    const marks = (await t.db.query(`SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`)).rows;
+    assert.deepEqual(marks, [{ fidelity: 'reduced' }], 'recorded as picker copies');
+
+    // Once Google has processed the video, the next run copies just it, and the session is let go.
+    google.photos.setProcessing(processingId, 'READY');
+    const again = await runTask(toS3);
+    assert.deepEqual([again.status, again.totals.items, again.done.items], ['succeeded', 1, 1]);
+    const gone = await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`);
+    assert.equal(gone.status, 404, 'the session was deleted once copied');
+  });
+
+  test('a second session overlapping the first copies only the new items', async () => {
+    const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
+    const second = created.body.id;
+    google.photos.pick(second, library.slice(200, 270).map((x) => x.id)); // 50 already copied, 20 new
+    assert.equal((await api('PATCH', `/tasks/${toS3}`, { source: { cloudId: photosCloud, pickerSessionId: second } })).status, 200);
+    const run = await runTask(toS3);
+    assert.deepEqual([run.status, run.totals.items, run.done.items], ['succeeded', 20, 20], JSON.stringify(run));
+    for (const item of library.slice(250, 270)) assert.ok((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id)));
+  });
+
+  test('restore a folder of 120 photos into Google Photos: three batchCreate calls, one item failing once, all in an album named after the folder', async () => {
+    const dir = path.join(root, 'Summer 2019');
+    await fs.mkdir(dir);
+    const photos = Array.from({ length: 120 }, (_, i) => ({ name: `P${String(i).padStart(3, '0')}.jpg`, bytes: makeJpeg(10_000 + i, 15_000) }));
+    for (const p of photos) await fs.writeFile(path.join(dir, p.name), p.bytes);
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root } })).body.id;
+    const task = (await api('POST', '/tasks', { name: 'Restore', source: { cloudId: folder, path: 'Summer 2019' }, destination: { cloudId: photosCloud, path: 'Summer 2019' } })).body;
+    assert.ok(task.id, JSON.stringify(task));
+    const callsBefore = google.photos.batchCreates.length;
+    google.photos.failNextCreate('P042.jpg');
+    const run = await runTask(task.id);
+    assert.deepEqual([run.status, run.done.items], ['succeeded', 120], JSON.stringify(run));
+    // 120 photos and the one whose creation failed once, sent again: three calls, none over 50.
+    const calls = google.photos.batchCreates.slice(callsBefore);
+    assert.equal(calls.length, 3, `batches ${calls}`);
+    assert.ok(calls.every((n) => n <= 50), `batches ${calls}`);
+    assert.equal(calls.reduce((a, b) => a + b, 0), 121, `batches ${calls}`);
+    const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');
+    assert.ok(album, 'album named after the folder');
+    const inAlbum = album.items.map((id) => google.photos.appItems.get(id)!);
+    assert.deepEqual(inAlbum.map((x) => x.filename).sort(), photos.map((p) => p.name).sort());
+    for (const item of inAlbum) assert.ok((await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes), item.filename);
+    // Nothing is uploaded again that the manifest shows as restored.
+    const again = await runTask(task.id);
+    assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+  });
+
+  test('running out of the daily quota parks the run until it resets, then it carries on', async () => {
+    const dir = path.join(root, 'Quota day');
+    await fs.mkdir(dir);
+    for (let i = 0; i < 80; i++) await fs.writeFile(path.join(dir, `Q${i}.jpg`), makeJpeg(20_000 + i, 8_000));
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Quota src', options: { root: dir } })).body.id;
+    const task = (await api('POST', '/tasks', { name: 'Quota', source: { cloudId: folder }, destination: { cloudId: photosCloud, path: 'Quota day' } })).body;
+    google.photos.dailyLimit = google.photos.dailyCount + 30;
+    try {
+      const started = await api('POST', `/tasks/${task.id}/runs`);
+      const runId = started.body.run.id;
+      let run: Record<string, any> = {};
+      for (const deadline = Date.now() + 60_000; ; ) {
+        run = (await api('GET', `/runs/${runId}`)).body;
+        if (run.error?.startsWith('Paused until')) break;
+        if (Date.now() > deadline || !['queued', 'running'].includes(run.status)) throw new Error(`not parked: ${JSON.stringify(run)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(run.failed.items, 0, 'nothing failed');
+      google.photos.newDay();
+      google.photos.dailyLimit = undefined;
+      await t.db.query(`UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`, [runId]);
+      for (const deadline = Date.now() + 90_000; run.status === 'running'; ) {
+        if (Date.now() > deadline) throw new Error(`still running: ${JSON.stringify(run)}`);
+        await new Promise((r) => setTimeout(r, 100));
+        run = (await api('GET', `/runs/${runId}`)).body;
+      }
+      assert.deepEqual([run.status, run.done.items], ['succeeded', 80], JSON.stringify(run));
+    } finally {
+      google.photos.dailyLimit = undefined;
+    }
+  });
+});
+
