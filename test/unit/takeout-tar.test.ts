@@ -1,0 +1,309 @@
+// The Takeout .tgz reader: ustar, pax and GNU headers, bodies streamed one at a time (unread ones
+// skipped), memory bounded, damage and truncation reported clearly; against archives written from
+// the POSIX and GNU specifications by test/support/archives.ts.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import zlib from 'node:zlib';
+import { readTarGz } from '../../connectors/google-takeout/tar.ts';
+import type { ArchiveError } from '../../connectors/google-takeout/zip.ts';
+import { repeated, streamOf, tarFile, tarGzStream, writeTar, writeTarGz, type TarInput, type TarOptions } from '../support/archives.ts';
+
+const MiB = 1024 * 1024;
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+/** Input split into small uneven chunks, as a network stream gives it. */
+function chunked(buf: Buffer, size = 1000): Readable {
+  let pos = 0;
+  return new Readable({
+    read() {
+      if (pos >= buf.length) return void this.push(null);
+      const n = Math.min(size + (pos % 7), buf.length - pos);
+      this.push(buf.subarray(pos, pos + n));
+      pos += n;
+    },
+  });
+}
+
+interface Seen {
+  name: string;
+  size: number;
+  type: string;
+  modifiedAt: Date;
+  data: Buffer;
+}
+
+async function readEverything(tgz: Buffer | Readable): Promise<Seen[]> {
+  const out: Seen[] = [];
+  for await (const e of readTarGz(Buffer.isBuffer(tgz) ? chunked(tgz) : tgz)) {
+    out.push({ name: e.name, size: e.size, type: e.type, modifiedAt: e.modifiedAt, data: await readAll(e.body) });
+  }
+  return out;
+}
+
+const when = new Date(Date.UTC(2023, 6, 14, 12, 30, 45));
+
+function sample(): TarInput[] {
+  return [
+    { name: 'Takeout/', type: 'directory' },
+    { name: 'Takeout/Google Photos/', type: 'directory' },
+    { name: 'Takeout/Google Photos/empty.txt', data: Buffer.alloc(0) },
+    { name: 'Takeout/Google Photos/one-block.bin', data: crypto.randomBytes(512) },
+    { name: 'Takeout/Google Photos/IMG_0001.jpg', data: crypto.randomBytes(123_457), modifiedAt: when },
+    { name: 'Takeout/Google Photos/IMG_0001.jpg.json', data: Buffer.from('{"title":"IMG_0001.jpg"}') },
+    { name: 'Takeout/Google Photos/latest.jpg', type: 'symlink', linkName: 'IMG_0001.jpg' },
+    { name: 'Takeout/Google Photos/same.jpg', type: 'hardlink', linkName: 'Takeout/Google Photos/IMG_0001.jpg' },
+    { name: 'Takeout/archive_browser.html', data: crypto.randomBytes(70_000) },
+  ];
+}
+
+function check(seen: Seen[], inputs: TarInput[]) {
+  assert.deepEqual(
+    seen.map((s) => s.name),
+    inputs.map((i) => i.name),
+  );
+  for (const [k, input] of inputs.entries()) {
+    const s = seen[k];
+    const type = input.type ?? 'file';
+    const data = type === 'file' ? ((input.data as Buffer | undefined) ?? Buffer.alloc(0)) : Buffer.alloc(0);
+    assert.equal(s.type, type === 'file' ? 'file' : type === 'directory' ? 'directory' : 'other', s.name);
+    assert.equal(s.size, data.length, s.name);
+    assert.deepEqual(s.data, data, s.name);
+    const t = input.modifiedAt ?? new Date(Date.UTC(2024, 4, 6, 7, 8, 10));
+    assert.equal(s.modifiedAt.getTime(), Math.floor(t.getTime() / 1000) * 1000, s.name);
+  }
+}
+
+async function rejectsWith(p: Promise<unknown>, re: RegExp, reason?: ArchiveError['reason']) {
+  await assert.rejects(p, (err: Error) => {
+    assert.match(err.message, re);
+    if (reason) assert.equal((err as ArchiveError).reason, reason);
+    return true;
+  });
+}
+
+test('ustar: files, directories, links, empty files; names over 100 bytes through the prefix field', async () => {
+  const inputs = sample();
+  check(await readEverything(writeTarGz(inputs)), inputs);
+
+  const deep = 'Takeout/Google Photos/Photos from 2021/' + 'a-rather-long-album-name/'.repeat(4) + 'IMG_20210704_101112_with_a_long_name.jpg';
+  assert.ok(Buffer.byteLength(deep) > 100);
+  const withPrefix = [{ name: deep, data: Buffer.from('deep') }, ...inputs];
+  const tar = writeTar(withPrefix);
+  assert.notEqual(tar.toString('latin1', 345, 346), '\0', 'the writer used the prefix field');
+  check(await readEverything(zlib.gzipSync(tar)), withPrefix);
+});
+
+test('pax: long Unicode paths, sizes and times from the extended header; global headers ignored', async () => {
+  const long = 'Takeout/Google Фото/Été à Kraków — 東京 😀/' + 'ñ'.repeat(120) + '/IMG_0001 (1).jpg';
+  assert.ok(Buffer.byteLength(long) > 255, 'longer than ustar can hold even with its prefix');
+  const inputs: TarInput[] = [
+    { name: long, data: crypto.randomBytes(5000), modifiedAt: when },
+    { name: 'Takeout/' + 'd'.repeat(150) + '/', type: 'directory' },
+    { name: 'Takeout/short.txt', data: Buffer.from('short') },
+    { name: 'Takeout/link', type: 'symlink', linkName: 'x'.repeat(200) },
+    ...sample(),
+  ];
+  check(await readEverything(writeTarGz(inputs, { pax: true, globalHeader: true })), inputs);
+
+  // Pax times may have a fraction; a later record for the same key wins.
+  const tar = writeTar([{ name: 'f.txt', data: Buffer.from('0123456789'), paxRecords: [['mtime', '1714979290.75'], ['path', 'renamed/é.txt']] }], { pax: true });
+  const seen = await readEverything(zlib.gzipSync(tar));
+  assert.equal(seen[0].modifiedAt.getTime(), 1714979290750);
+  assert.equal(seen[0].name, 'renamed/é.txt');
+  assert.deepEqual(seen[0].data, Buffer.from('0123456789'));
+});
+
+test('GNU long names (L) and long link names (K); GNU base-256 numbers', async () => {
+  const long = 'Takeout/Google Photos/' + 'Ünïcödé album '.repeat(12) + '/IMG_0002.jpg';
+  const inputs: TarInput[] = [
+    { name: long, data: crypto.randomBytes(10_000) },
+    { name: 'Takeout/ln', type: 'symlink', linkName: 'target/'.repeat(30) },
+    { name: long + '.json', data: Buffer.from('{}') },
+    ...sample(),
+  ];
+  const tar = writeTar(inputs, { gnuLongNames: true });
+  assert.ok(tar.includes(Buffer.from('././@LongLink')));
+  assert.equal(tar.toString('latin1', 257, 265), 'ustar  \0', 'GNU magic');
+  check(await readEverything(zlib.gzipSync(tar)), inputs);
+
+  // Base-256 sizes and times (GNU writes them past 8 GiB and before 1970).
+  const old = [{ name: 'Takeout/1969.jpg', data: crypto.randomBytes(3000), modifiedAt: new Date(Date.UTC(1969, 6, 20, 20, 17, 40)) }, ...sample()];
+  const b256 = writeTar(old, { base256: true, gnuLongNames: true });
+  assert.equal(b256[124] & 0x80, 0x80, 'the size field is base-256');
+  check(await readEverything(zlib.gzipSync(b256)), old);
+});
+
+test('a size past 8 GiB in base-256 is read exactly (and its missing data is truncation)', async () => {
+  // The header of a 9 GiB entry, and then the archive stops: its size is read right, its body fails.
+  const huge = 9 * 1024 * MiB + 5;
+  const head = tarFile([{ name: 'Takeout/huge.mp4', data: repeated(Buffer.alloc(MiB), 9 * 1024, Buffer.alloc(5)) }]).read(0, 512 + 4096);
+  const it = readTarGz(chunked(zlib.gzipSync(head)));
+  const first = await it.next();
+  assert.ok(!first.done);
+  assert.equal(first.value.size, huge);
+  await rejectsWith(readAll(first.value.body), /truncated.*it ends inside "Takeout\/huge.mp4"/, 'truncated');
+  await rejectsWith(it.next(), /truncated/, 'truncated');
+});
+
+test('a 200 MiB entry streams through with bounded memory', async () => {
+  const block = Buffer.from(Array.from({ length: 70_000 }, (_, i) => `${i} IMG_${(i * 7919) % 10007}.jpg\n`).join('')).subarray(0, MiB);
+  assert.equal(block.length, MiB);
+  const big = repeated(block, 200);
+  let fed = 0;
+  const source = tarGzStream([{ name: 'Takeout/small.txt', data: Buffer.from('small') }, { name: 'Takeout/VID_big.mp4', data: big }, { name: 'Takeout/after.txt', data: Buffer.from('after') }]);
+  source.on('data', (c: Buffer) => (fed += c.length));
+  let expectedCrc = 0;
+  for (let i = 0; i < 200; i++) expectedCrc = zlib.crc32(block, expectedCrc);
+
+  const names: string[] = [];
+  gc();
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  for await (const e of readTarGz(source)) {
+    names.push(e.name);
+    if (e.name !== 'Takeout/VID_big.mp4') {
+      await readAll(e.body);
+      continue;
+    }
+    assert.equal(e.size, 200 * MiB);
+    let size = 0;
+    let crc = 0;
+    let n = 0;
+    for await (const chunk of e.body) {
+      size += chunk.length;
+      crc = zlib.crc32(chunk, crc);
+      if (++n % 64 === 0) {
+        peak = Math.max(peak, process.memoryUsage.rss());
+        gc();
+      }
+    }
+    assert.equal(size, 200 * MiB);
+    assert.equal(crc, expectedCrc);
+  }
+  assert.deepEqual(names, ['Takeout/small.txt', 'Takeout/VID_big.mp4', 'Takeout/after.txt']);
+  assert.ok(peak - before < 32 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
+  assert.ok(fed > 0);
+});
+
+test('unread and half-read bodies are skipped; the next entry is right', async () => {
+  const inputs = sample();
+  const tgz = writeTarGz(inputs);
+  const files = inputs.filter((i) => (i.type ?? 'file') === 'file');
+  // Read only every other body; leave the others alone.
+  let k = 0;
+  const read: string[] = [];
+  for await (const e of readTarGz(chunked(tgz, 333))) {
+    if (e.type !== 'file') continue;
+    if (k++ % 2 === 0) continue;
+    assert.deepEqual(await readAll(e.body), files.find((f) => f.name === e.name)!.data);
+    read.push(e.name);
+  }
+  assert.deepEqual(read, [files[1].name, files[3].name]);
+
+  // Read part of each body (one chunk), then move on; the skipped body can no longer be read.
+  const big = crypto.randomBytes(3 * MiB);
+  const tgz2 = writeTarGz([{ name: 'a.bin', data: big }, { name: 'b.txt', data: Buffer.from('b') }, { name: 'c.bin', data: big }]);
+  const it = readTarGz(chunked(tgz2, 100_000));
+  const a = (await it.next()).value!;
+  const firstChunk: Buffer = await new Promise((resolve) => a.body.once('data', resolve));
+  assert.deepEqual(firstChunk, big.subarray(0, firstChunk.length));
+  a.body.pause();
+  const b = (await it.next()).value!;
+  assert.equal(b.name, 'b.txt');
+  assert.ok(a.body.destroyed, 'the skipped body is closed');
+  const c = (await it.next()).value!;
+  assert.equal(c.name, 'c.bin');
+  assert.deepEqual(await readAll(c.body), big);
+  assert.equal((await it.next()).done, true);
+
+  // Destroying a body is a way to skip it, too.
+  const names: string[] = [];
+  for await (const e of readTarGz(chunked(tgz2))) {
+    names.push(e.name);
+    e.body.destroy();
+  }
+  assert.deepEqual(names, ['a.bin', 'b.txt', 'c.bin']);
+});
+
+test('stopping early destroys the input; an abort signal stops the reading', async () => {
+  const tgz = writeTarGz(sample());
+  const input = chunked(tgz);
+  for await (const e of readTarGz(input)) {
+    assert.equal(e.name, 'Takeout/');
+    break;
+  }
+  assert.ok(input.destroyed);
+
+  const controller = new AbortController();
+  await assert.rejects(
+    (async () => {
+      for await (const e of readTarGz(chunked(tgz), controller.signal)) {
+        controller.abort();
+        await readAll(e.body);
+      }
+    })(),
+    { name: 'AbortError' },
+  );
+});
+
+test('truncated, damaged and foreign input fail clearly', async () => {
+  const inputs = [{ name: 'Takeout/a.jpg', data: crypto.randomBytes(200_000) }, ...sample()];
+  const tgz = writeTarGz(inputs);
+
+  // A part still being uploaded: cut anywhere, the reading fails as truncation, never quietly.
+  for (const keep of [10, 100, 5000, Math.floor(tgz.length / 2), tgz.length - 9, tgz.length - 1]) {
+    await rejectsWith(readEverything(tgz.subarray(0, keep)), /The \.tgz archive is truncated \(a part still being uploaded\?\)/, 'truncated');
+  }
+
+  // The gzip stream is whole but the tar inside stops in the middle of an entry.
+  const tar = writeTar(inputs);
+  await rejectsWith(readEverything(zlib.gzipSync(tar.subarray(0, 512 + 100_000))), /truncated.*it ends inside "Takeout\/a.jpg"/, 'truncated');
+  await rejectsWith(readEverything(zlib.gzipSync(tar.subarray(0, 512 + 200_000 + 300))), /truncated.*it ends inside/, 'truncated');
+  // Whole entries but no end-of-archive blocks: nothing is missing, so it reads.
+  check(await readEverything(zlib.gzipSync(writeTar(inputs, { noTrailer: true }))), inputs);
+
+  // A damaged header.
+  const bad = Buffer.from(tar);
+  bad[512 + 200_192 + 3] ^= 0x20; // the second header's name
+  await rejectsWith(readEverything(zlib.gzipSync(bad)), /tar archive is damaged: a header fails its checksum/, 'damaged');
+  // Damaged compressed data.
+  const flipped = Buffer.from(tgz);
+  for (let i = 2000; i < 2010; i++) flipped[i] ^= 0x55;
+  await rejectsWith(readEverything(flipped), /damaged|truncated/);
+
+  // Not gzip; gzip but not tar.
+  await rejectsWith(readEverything(Buffer.from('PK\x03\x04 a zip, not a tgz')), /not a \.tgz archive/, 'not_archive');
+  await rejectsWith(readEverything(zlib.gzipSync(crypto.randomBytes(4096))), /does not hold a tar archive/, 'not_archive');
+  // An empty archive (just the end blocks) has no entries.
+  assert.deepEqual(await readEverything(writeTarGz([])), []);
+  // The input stream's own error comes through.
+  const failing = new Readable({ read() { this.destroy(new Error('connection reset by the cloud')); } });
+  await rejectsWith(readEverything(failing), /connection reset by the cloud/);
+});
+
+test('streaming input of any chunking gives the same entries', async () => {
+  const small: TarInput[] = [
+    { name: 'Takeout/', type: 'directory' },
+    { name: 'Takeout/a.txt', data: crypto.randomBytes(1500) },
+    { name: 'Takeout/' + 'long/'.repeat(30) + 'b.txt', data: Buffer.from('b') },
+  ];
+  for (const opts of [{ pax: true }, { gnuLongNames: true }] as TarOptions[]) {
+    const tgz = writeTarGz(small, opts);
+    for (const size of [1, 2, 511, 512, 513]) check(await readEverything(chunked(tgz, size)), small);
+  }
+  const inputs = sample();
+  const tgz = writeTarGz(inputs);
+  for (const size of [511, 512, 513, 65_536]) check(await readEverything(chunked(tgz, size)), inputs);
+  check(await readEverything(streamOf({ size: tgz.length, read: (o, n) => tgz.subarray(o, o + n) })), inputs);
+});

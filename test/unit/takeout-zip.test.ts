@@ -1,0 +1,392 @@
+// The Takeout zip reader: entries listed from the end records and central directory only, and
+// streamed with range reads; against archives written from APPNOTE by test/support/archives.ts.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import zlib from 'node:zlib';
+import { ArchiveError, decodeCp437, openEntry, readCentralDirectory, type ZipEntry } from '../../connectors/google-takeout/zip.ts';
+import { concat, deflatedRepeat, extraField, fromBuffer, rangeAccess, repeated, storedRepeat, writeZip, zipFile, type VirtualFile, type ZipInput, type ZipOptions } from '../support/archives.ts';
+
+const MiB = 1024 * 1024;
+
+// A collector to call while streaming, so RSS measures what is kept, not what awaits collection.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+async function list(file: VirtualFile) {
+  const access = rangeAccess(file);
+  const { entries, bytesRead } = await readCentralDirectory(access.readAt, file.size);
+  return { entries, bytesRead, access, byName: new Map(entries.map((e) => [e.name, e])) };
+}
+
+async function contentOf(file: VirtualFile, entry: ZipEntry): Promise<Buffer> {
+  const access = rangeAccess(file);
+  return readAll(await openEntry(entry, access.readAt, access.streamFrom));
+}
+
+/** Lists the archive and checks every entry's metadata and content against what was written. */
+async function roundTrip(inputs: ZipInput[], opts: ZipOptions = {}) {
+  const file = fromBuffer(writeZip(inputs, opts));
+  const { entries, bytesRead } = await list(file);
+  assert.equal(entries.length, inputs.length);
+  for (const [i, input] of inputs.entries()) {
+    const e = entries[i];
+    const data = input.data ?? Buffer.alloc(0);
+    if (typeof input.name === 'string') assert.equal(e.name, input.name);
+    assert.equal(e.size, data.length, e.name);
+    assert.equal(e.method, input.method ?? 8);
+    assert.equal(e.crc32, zlib.crc32(data));
+    assert.equal(e.isDirectory, e.name.endsWith('/'));
+    const when = input.modifiedAt ?? new Date(Date.UTC(2024, 4, 6, 7, 8, 10));
+    assert.equal(e.modifiedAt.getTime(), Math.floor(when.getTime() / 2000) * 2000, 'DOS times have 2-second steps, read as UTC');
+    assert.deepEqual(await contentOf(file, e), data, e.name);
+  }
+  return { file, entries, bytesRead };
+}
+
+const text = (n: number) => {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < n; i++) {
+    const line = `line ${i}: ${(i * 2654435761) % 1000003} photos/IMG_${i % 997}.jpg\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join('')).subarray(0, n);
+};
+
+const mixed = (): ZipInput[] => [
+  { name: 'Takeout/', method: 0 },
+  { name: 'Takeout/Google Photos/', method: 0 },
+  { name: 'Takeout/Google Photos/empty.txt', data: Buffer.alloc(0), method: 0 },
+  { name: 'Takeout/Google Photos/empty-deflated.txt', data: Buffer.alloc(0), method: 8 },
+  { name: 'Takeout/Google Photos/one.bin', data: Buffer.from([42]), method: 0 },
+  { name: 'Takeout/Google Photos/IMG_0001.jpg', data: crypto.randomBytes(300_000), method: 0, modifiedAt: new Date(Date.UTC(2019, 11, 31, 23, 59, 59)) },
+  { name: 'Takeout/Google Photos/IMG_0001.jpg.json', data: text(5_000), method: 8 },
+  { name: 'Takeout/Google Photos/random-deflated.bin', data: crypto.randomBytes(200_000), method: 8 },
+  { name: 'Takeout/Google Photos/text-deflated.txt', data: text(3 * MiB), method: 8, modifiedAt: new Date(Date.UTC(2107, 11, 31, 23, 59, 58)) },
+];
+
+test('stored and deflated entries round trip (files, directories, empty entries)', async () => {
+  const { entries } = await roundTrip(mixed());
+  assert.deepEqual(
+    entries.filter((e) => e.isDirectory).map((e) => e.name),
+    ['Takeout/', 'Takeout/Google Photos/'],
+  );
+});
+
+test('data descriptors are fine: sizes and CRCs come from the central directory', async () => {
+  await roundTrip(mixed(), { dataDescriptor: true });
+  await roundTrip(mixed(), { dataDescriptor: true, zip64: true });
+});
+
+test('UTF-8 names (flag bit 11) and CP437 names (no flag)', async () => {
+  await roundTrip(
+    [
+      { name: 'Takeout/Google Fotos/Été à Kraków/Ωmega – 東京 😀.jpg', data: Buffer.from('utf8'), method: 0 },
+      { name: 'Takeout/Фото/снимок.heic', data: Buffer.from('cyrillic') },
+    ],
+    { utf8: true },
+  );
+
+  // "Ünïcödé ßtraße ╔═╗ ñ ½.txt" in code page 437, as DOS-era tools wrote it.
+  const cp437 = Buffer.from([0x9a, 0x6e, 0x8b, 0x63, 0x94, 0x64, 0x82, 0x20, 0xe1, 0x74, 0x72, 0x61, 0xe1, 0x65, 0x20, 0xc9, 0xcd, 0xbb, 0x20, 0xa4, 0x20, 0xab, 0x2e, 0x74, 0x78, 0x74]);
+  const file = fromBuffer(writeZip([{ name: cp437, data: Buffer.from('dos') }, { name: 'plain-ascii.txt', data: Buffer.from('ascii') }], { utf8: false }));
+  const { entries } = await list(file);
+  assert.equal(entries[0].name, 'Ünïcödé ßtraße ╔═╗ ñ ½.txt');
+  assert.equal(entries[1].name, 'plain-ascii.txt');
+  assert.deepEqual(await contentOf(file, entries[0]), Buffer.from('dos'));
+
+  // The table: 256 distinct characters, ASCII in the lower half, the usual landmarks in the upper.
+  const all = decodeCp437(Uint8Array.from({ length: 256 }, (_, i) => i));
+  assert.equal([...all].length, 256);
+  assert.equal(new Set(all).size, 256);
+  assert.equal(all.slice(0x20, 0x7f), String.fromCharCode(...Array.from({ length: 0x5f }, (_, i) => 0x20 + i)));
+  assert.equal(all[0x80], 'Ç');
+  assert.equal(all[0x9e], '₧');
+  assert.equal(all[0xb0], '░');
+  assert.equal(all[0xe3], 'π');
+  assert.equal(all[0xfe], '■');
+  assert.equal(all[0xff], '\u00a0');
+});
+
+test('extra fields: Extended Timestamp (UTC) and Info-ZIP Unicode Path', async () => {
+  const ut = Buffer.alloc(5);
+  ut[0] = 1; // modification time present
+  ut.writeInt32LE(1_700_000_001, 1);
+  const dosName = Buffer.from('caf\x82.jpg', 'latin1'); // "café.jpg" in CP437
+  const up = (forName: Buffer, name: string) => Buffer.concat([Buffer.from([1]), (() => { const b = Buffer.alloc(4); b.writeUInt32LE(zlib.crc32(forName)); return b; })(), Buffer.from(name)]);
+  const file = fromBuffer(
+    writeZip(
+      [
+        { name: 'ut.jpg', data: Buffer.from('a'), centralExtra: extraField(0x5455, ut) },
+        { name: dosName, data: Buffer.from('b'), centralExtra: extraField(0x7075, up(dosName, 'café ☕.jpg')) },
+        // A Unicode Path made for another header name is stale: ignored.
+        { name: Buffer.from('old.jpg'), data: Buffer.from('c'), centralExtra: extraField(0x7075, up(Buffer.from('older.jpg'), 'stale.jpg')) },
+      ],
+      { utf8: false, zip64: true },
+    ),
+  );
+  const { entries } = await list(file);
+  assert.equal(entries[0].modifiedAt.toISOString(), new Date(1_700_000_001_000).toISOString());
+  assert.equal(entries[1].name, 'café ☕.jpg');
+  assert.equal(entries[2].name, 'old.jpg');
+  assert.deepEqual(await contentOf(file, entries[1]), Buffer.from('b'));
+});
+
+test('an archive comment, including one that contains the end-record signature', async () => {
+  await roundTrip(mixed(), { comment: 'Google Takeout 2024 — part 001' });
+  // A signature inside the comment must not be taken for the record.
+  // (Its comment length of 0 makes it a plausible record that would end before the file does.)
+  const tricky = 'PK\x05\x06' + '\0'.repeat(18) + ' and more text after a fake record';
+  await roundTrip(mixed(), { comment: tricky });
+  // The longest comment puts the end record at the very start of the 64 KiB tail read.
+  await roundTrip(mixed(), { comment: 'c'.repeat(0xffff) });
+});
+
+test('ZIP64 (forced for small data): end records, locator, extra fields', async () => {
+  const { bytesRead } = await roundTrip(mixed(), { zip64: true });
+  assert.ok(bytesRead > 0);
+  // With the longest comment the ZIP64 locator lies before the tail read: one more small read.
+  await roundTrip(mixed(), { zip64: true, comment: 'z'.repeat(0xffff) });
+  await roundTrip(mixed(), { zip64: true, utf8: true, comment: 'ZIP64 ✓' });
+});
+
+test('ZIP64 for real: a 5 GiB entry (generated) past the 32-bit limits, listed and partly read', async () => {
+  const block = crypto.randomBytes(MiB);
+  const big = storedRepeat(block, 5 * 1024);
+  const file = zipFile([
+    { name: 'Takeout/Google Photos/small-before.txt', data: Buffer.from('before') },
+    { name: 'Takeout/Google Photos/VID_5GB.mp4', raw: big },
+    { name: 'Takeout/Google Photos/small-after.txt', data: Buffer.from('after') },
+  ]);
+  assert.ok(file.size > 5 * 1024 * MiB);
+  const { entries, bytesRead, access } = await list(file);
+  assert.equal(entries[1].size, 5 * 1024 * MiB);
+  assert.ok(entries[2].localHeaderOffset > 0xffffffff, 'the last entry starts past 4 GiB');
+  assert.ok(bytesRead < 70_000);
+  assert.equal(access.stats.bytesRead, bytesRead);
+  assert.deepEqual(await contentOf(file, entries[2]), Buffer.from('after'));
+
+  // Reading the start of the big entry and stopping ends the ranged read.
+  const a = rangeAccess(file);
+  const stream = await openEntry(entries[1], a.readAt, a.streamFrom);
+  let got = 0;
+  for await (const chunk of stream) {
+    got += chunk.length;
+    if (got >= 3 * MiB) break;
+  }
+  assert.ok(a.stats.bytesStreamed < 4 * MiB, `streamed ${a.stats.bytesStreamed}`);
+});
+
+/**
+ * Streams the entry, checking its CRC on the way; reports the peak RSS growth and how far the
+ * ranged read ever ran ahead of the consumer (in stored bytes).
+ */
+async function streamBig(file: VirtualFile, entry: ZipEntry) {
+  const a = rangeAccess(file);
+  gc();
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  let size = 0;
+  let crc = 0;
+  let n = 0;
+  let ahead = 0;
+  for await (const chunk of await openEntry(entry, a.readAt, a.streamFrom)) {
+    size += chunk.length;
+    crc = zlib.crc32(chunk, crc);
+    ahead = Math.max(ahead, a.stats.bytesStreamed - (size / entry.size) * entry.compressedSize);
+    if (++n % 64 === 0) {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      gc();
+    }
+  }
+  return { size, crc, growth: peak - before, streamed: a.stats.bytesStreamed, ahead };
+}
+
+test('a 200 MiB entry streams with bounded memory (stored and deflated)', async () => {
+  const block = text(MiB);
+  const stored = storedRepeat(block, 200);
+  const deflated = deflatedRepeat(block, 200);
+  const file = zipFile([
+    { name: 'stored.mp4', raw: stored },
+    { name: 'deflated.txt', raw: deflated },
+  ]);
+  const { entries } = await list(file);
+  for (const e of entries) {
+    const r = await streamBig(file, e);
+    assert.equal(r.size, 200 * MiB, e.name);
+    assert.equal(r.crc, e.crc32, e.name);
+    // Only the entry's stored bytes are fetched (plus read-ahead of a few chunks)...
+    assert.ok(r.streamed >= e.compressedSize && r.streamed <= e.compressedSize + 512 * 1024, `${e.name}: streamed ${r.streamed} of ${e.compressedSize}`);
+    // ...never far ahead of what the consumer has taken...
+    assert.ok(r.ahead < 2 * MiB, `${e.name}: the read ran ${(r.ahead / MiB).toFixed(1)} MiB ahead`);
+    // ...and memory does not grow by anything like the entry's size.
+    if (process.env.SHOW_RSS) console.log(e.name, (r.growth / MiB).toFixed(1), 'MiB');
+    assert.ok(r.growth < 32 * MiB, `${e.name}: RSS grew by ${(r.growth / MiB).toFixed(1)} MiB`);
+  }
+  assert.ok(entries[1].compressedSize < 100 * MiB, 'the deflated entry really is compressed');
+});
+
+test('bytes read to list a 50 MB archive of 100 files stay under 1%', async () => {
+  const inputs: ZipInput[] = [];
+  for (let i = 0; i < 100; i++) {
+    inputs.push({ name: `Takeout/Google Photos/Photos from 2023/IMG_2023${String(i).padStart(4, '0')}.jpg`, data: crypto.randomBytes(500_000), method: 0 });
+  }
+  const file = fromBuffer(writeZip(inputs));
+  assert.ok(file.size > 50_000_000);
+  const { entries, bytesRead, access } = await list(file);
+  assert.equal(entries.length, 100);
+  assert.equal(access.stats.bytesRead, bytesRead, 'bytesRead counts every byte fetched');
+  assert.ok(bytesRead < file.size / 100, `${bytesRead} bytes read of ${file.size}`);
+  assert.ok(access.stats.reads <= 2, `${access.stats.reads} reads`);
+  assert.deepEqual(await contentOf(file, entries[57]), inputs[57].data);
+});
+
+/** Finds the first central directory header, to damage it. */
+const centralAt = (buf: Buffer) => buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+
+async function rejectsWith(p: Promise<unknown>, re: RegExp, reason?: ArchiveError['reason']) {
+  await assert.rejects(p, (err: Error) => {
+    assert.match(err.message, re);
+    if (reason) assert.equal((err as ArchiveError).reason, reason);
+    return true;
+  });
+}
+
+test('a CRC or size that does not match fails the stream at its end', async () => {
+  const data = text(300_000);
+  for (const method of [0, 8] as const) {
+    const good = method === 8 ? zlib.deflateRawSync(data) : data;
+    const bad = zipFile([
+      { name: 'bad-crc.txt', raw: { method, size: data.length, crc32: zlib.crc32(data) ^ 1, bytes: fromBuffer(good) } },
+      { name: 'too-small.txt', raw: { method, size: data.length - 1, crc32: zlib.crc32(data), bytes: fromBuffer(good) } },
+      { name: 'too-big.txt', raw: { method, size: data.length + 1, crc32: zlib.crc32(data), bytes: fromBuffer(good) } },
+    ]);
+    const { entries } = await list(bad);
+    await rejectsWith(contentOf(bad, entries[0]), /damaged: the CRC-32 of "bad-crc.txt" is [0-9a-f]{8} where its directory entry says/, 'damaged');
+    await rejectsWith(contentOf(bad, entries[1]), /"too-small.txt" holds more than the 299999 bytes/, 'damaged');
+    await rejectsWith(contentOf(bad, entries[2]), /"too-big.txt" holds 300000 bytes where its directory entry says 300001/, 'damaged');
+  }
+
+  // Corrupted deflate data.
+  const buf = writeZip([{ name: 'x.txt', data: text(100_000) }]);
+  buf[30 + 'x.txt'.length + 500] ^= 0xff;
+  buf[30 + 'x.txt'.length + 501] ^= 0xff;
+  const file = fromBuffer(buf);
+  const { entries } = await list(file);
+  await rejectsWith(contentOf(file, entries[0]), /zip archive is damaged.*Download this part again/, 'damaged');
+});
+
+test('truncated archives are refused clearly', async () => {
+  const whole = writeZip(mixed(), { comment: 'part 2' });
+  // A part still being uploaded: its end records are not there yet.
+  for (const keep of [whole.length - 1, whole.length - 30, Math.floor(whole.length / 2), 100, 21, 0]) {
+    const cut = fromBuffer(whole.subarray(0, keep));
+    await rejectsWith(list(cut), /not a zip archive, or it is truncated \(a part still being uploaded\?\)/, 'not_archive');
+  }
+  // The end records are there but the directory is not all there (bytes lost in the middle).
+  const holed = fromBuffer(Buffer.concat([whole.subarray(0, 1000), whole.subarray(whole.length - 200)]));
+  await rejectsWith(list(holed), /truncated|damaged/);
+
+  // Listed from the whole archive, then the data stops short (a ranged read cut off).
+  const file = fromBuffer(whole);
+  const { byName } = await list(file);
+  const e = byName.get('Takeout/Google Photos/IMG_0001.jpg')!;
+  const short = fromBuffer(whole.subarray(0, e.localHeaderOffset + 30 + 40 + 1000));
+  const a = rangeAccess(short);
+  await rejectsWith(
+    readAll(await openEntry(e, a.readAt, a.streamFrom)),
+    /The zip archive ends inside "Takeout\/Google Photos\/IMG_0001.jpg" \(\d+ of its 300000 stored bytes missing\): it is truncated/,
+    'truncated',
+  );
+  // Even the local header is gone.
+  const b = rangeAccess(fromBuffer(whole.subarray(0, e.localHeaderOffset + 10)));
+  await rejectsWith(openEntry(e, b.readAt, b.streamFrom), /ends before its local header/, 'truncated');
+});
+
+test('not a zip, encrypted entries, unsupported methods, split archives, bad headers', async () => {
+  await rejectsWith(list(fromBuffer(crypto.randomBytes(100_000))), /not a zip archive/, 'not_archive');
+  await rejectsWith(list(fromBuffer(Buffer.from('%PDF-1.7 not a zip at all, not even close'))), /not a zip archive/);
+
+  const good = writeZip([{ name: 'a.jpg', data: Buffer.from('photo') }]);
+  const cd = centralAt(good);
+
+  const encrypted = Buffer.from(good);
+  encrypted.writeUInt16LE(encrypted.readUInt16LE(cd + 8) | 1, cd + 8);
+  await rejectsWith(list(fromBuffer(encrypted)), /"a.jpg" in this zip is encrypted/, 'unsupported');
+
+  const bzip2 = Buffer.from(good);
+  bzip2.writeUInt16LE(12, cd + 10);
+  await rejectsWith(list(fromBuffer(bzip2)), /"a.jpg" in this zip is compressed with method 12 \(bzip2\).*only stored and deflated/, 'unsupported');
+
+  const split = Buffer.from(good);
+  split.writeUInt16LE(1, split.length - 22 + 4);
+  split.writeUInt16LE(1, split.length - 22 + 6);
+  await rejectsWith(list(fromBuffer(split)), /split \(multi-disk\) archive/, 'unsupported');
+
+  const badCentral = Buffer.from(good);
+  badCentral[cd + 2] = 0;
+  await rejectsWith(list(fromBuffer(badCentral)), /damaged: no central directory header/, 'damaged');
+
+  const badCount = Buffer.from(good);
+  badCount.writeUInt16LE(2, badCount.length - 22 + 10);
+  await rejectsWith(list(fromBuffer(badCount)), /lists 1 entries where its end record says 2/, 'damaged');
+
+  const badLocal = Buffer.from(good);
+  badLocal[1] = 0;
+  const file = fromBuffer(badLocal);
+  const { entries } = await list(file);
+  await rejectsWith(contentOf(file, entries[0]), /damaged: no local header for "a.jpg"/, 'damaged');
+
+  // A ZIP64 sentinel with no ZIP64 record.
+  const noZip64 = Buffer.from(good);
+  noZip64.writeUInt32LE(0xffffffff, noZip64.length - 22 + 16);
+  await rejectsWith(list(fromBuffer(noZip64)), /ZIP64 record, but there is none/, 'damaged');
+});
+
+test('the local header may have its own extra field; reading can be aborted', async () => {
+  // Rewrite the local header with an extra field the central directory does not have.
+  const data = text(2 * MiB);
+  const good = writeZip([{ name: 'v.mp4', data, method: 0 }]);
+  const extra = Buffer.alloc(4 + 12);
+  extra.writeUInt16LE(0xcafe, 0);
+  extra.writeUInt16LE(12, 2);
+  const local = Buffer.from(good.subarray(0, 30));
+  local.writeUInt16LE(extra.length, 28);
+  const rest = good.subarray(30 + 5);
+  const shifted = Buffer.concat([local, Buffer.from('v.mp4'), extra, rest]);
+  // The central directory's offset moves by the extra field's length.
+  const eocd = shifted.length - 22;
+  shifted.writeUInt32LE(shifted.readUInt32LE(eocd + 16) + extra.length, eocd + 16);
+  const file = fromBuffer(shifted);
+  const { entries } = await list(file);
+  assert.deepEqual(await contentOf(file, entries[0]), data);
+
+  const controller = new AbortController();
+  const a = rangeAccess(file);
+  const stream = await openEntry(entries[0], a.readAt, a.streamFrom, controller.signal);
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream) controller.abort();
+    })(),
+    { name: 'AbortError' },
+  );
+  await assert.rejects(openEntry(entries[0], a.readAt, a.streamFrom, controller.signal), { name: 'AbortError' });
+  await assert.rejects(readCentralDirectory(a.readAt, file.size, controller.signal), { name: 'AbortError' });
+});
+
+test('virtual files: concat and repeated read across their seams', () => {
+  const f = concat([Buffer.from('abc'), repeated(Buffer.from('xy'), 3, Buffer.from('!')), Buffer.from('end')]);
+  assert.equal(f.read(0, f.size).toString(), 'abcxyxyxy!end');
+  assert.equal(f.read(4, 6).toString(), 'yxyxy!');
+});
