@@ -16,6 +16,8 @@ const env = {
   FERRY_GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
   FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
   FERRY_GOOGLE_DRIVE_URL: google.url,
+  FERRY_GOOGLE_PHOTOS_URL: google.url,
+  FERRY_GOOGLE_PICKER_URL: google.url,
   FERRY_DROPBOX_CLIENT_ID: client.clientId,
   FERRY_DROPBOX_CLIENT_SECRET: client.clientSecret,
   FERRY_DROPBOX_AUTH_URL: `${dropbox.apiUrl}/oauth2/authorize`,
@@ -31,7 +33,8 @@ const env = {
 console.log(`Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} (content ${dropbox.contentUrl}), Microsoft ${microsoft.url}.`);
 console.log('Start Ferry against them with:\n');
 console.log(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' \\\n  ')} \\\n  npm start\n`);
-console.log(`Then sign in, and connect a cloud: ${'${FERRY_PUBLIC_URL:-http://127.0.0.1:3000}'}/api/v1/oauth/google-drive/start (or dropbox, onedrive).`);
+console.log(`Then sign in, and connect a cloud: ${'${FERRY_PUBLIC_URL:-http://127.0.0.1:3000}'}/api/v1/oauth/google-drive/start (or google-photos, dropbox, onedrive).`);
+console.log(`The Photos library offers nothing until a test or script adds media (test/fakes/google/photos.ts addMedia).`);
 
 const stop = async () => {
   await Promise.all([google.close(), dropbox.close(), microsoft.close()]);
