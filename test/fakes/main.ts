@@ -3,10 +3,22 @@
 // the browser's redirects. Stops on Ctrl-C.
 import { startDropboxFake } from './dropbox.ts';
 import { startGoogleFake } from './google.ts';
+import { makeJpeg, makeMp4 } from './google/media.ts';
 import { startMicrosoftFake } from './microsoft.ts';
 
 const client = { clientId: 'ferry-dev', clientSecret: 'ferry-dev-secret' };
 const google = await startGoogleFake({ ...client, port: 9100 });
+// Something to pick in the Google Photos Picker: a dozen photos and two videos.
+for (let i = 0; i < 14; i++) {
+  const video = i >= 12;
+  await google.photos.addMedia({
+    filename: video ? `VID_2024070${i - 11}.mp4` : `IMG_202407${String(i + 1).padStart(2, '0')}.jpg`,
+    bytes: video ? makeMp4(i, 200_000) : makeJpeg(i, 60_000),
+    type: video ? 'VIDEO' : 'PHOTO',
+    mimeType: video ? 'video/mp4' : 'image/jpeg',
+    createTime: new Date(Date.UTC(2024, 6, i + 1, 10)).toISOString(),
+  });
+}
 const dropbox = await startDropboxFake({ ...client, ports: { api: 9200, content: 9201 } });
 const microsoft = await startMicrosoftFake({ ...client, port: 9300 });
 
@@ -34,7 +46,6 @@ console.log(`Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} (cont
 console.log('Start Ferry against them with:\n');
 console.log(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' \\\n  ')} \\\n  npm start\n`);
 console.log(`Then sign in, and connect a cloud: ${'${FERRY_PUBLIC_URL:-http://127.0.0.1:3000}'}/api/v1/oauth/google-drive/start (or google-photos, dropbox, onedrive).`);
-console.log(`The Photos library offers nothing until a test or script adds media (test/fakes/google/photos.ts addMedia).`);
 
 const stop = async () => {
   await Promise.all([google.close(), dropbox.close(), microsoft.close()]);
