@@ -61,15 +61,17 @@ export class Browser {
     return { url: current, res };
   }
 
-  /** Submits the page's first form (hidden inputs plus the named button), then follows redirects. */
-  async submit(pageUrl: string, html: string, button: { name: string; value: string }): Promise<{ url: string; res: Response }> {
-    const form = /<form[^>]*method="post"[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
-    if (!form) throw new Error(`no form on ${pageUrl}`);
+  /** Submits the page's first form (its inputs, checkboxes all ticked, plus the named button), then follows redirects. */
+  async submit(pageUrl: string, html: string, button?: { name: string; value: string }): Promise<{ url: string; res: Response }> {
+    const form = /<form([^>]*)>([\s\S]*?)<\/form>/i.exec(html);
+    if (!form || !/method="post"/i.test(form[1])) throw new Error(`no form on ${pageUrl}`);
+    // A form without an action posts to the page itself.
+    const action = /action="([^"]*)"/i.exec(form[1])?.[1] ?? pageUrl;
     const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"');
     const fields = new URLSearchParams();
     for (const m of form[2].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g)) fields.append(unescape(m[1]), unescape(m[2]));
-    fields.append(button.name, button.value);
-    return this.go(new URL(unescape(form[1]), pageUrl).toString(), {
+    if (button) fields.append(button.name, button.value);
+    return this.go(new URL(unescape(action), pageUrl).toString(), {
       method: 'POST',
       body: fields.toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
