@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exportSets, partsToIngest, schedule } from '../../connectors/google-takeout/export-sets.ts';
+
+const at = (iso: string) => Date.parse(iso);
+const part = (stamp: string, n: number, arrived: string, ext = 'zip') => ({ path: `Takeout/takeout-${stamp}-${String(n).padStart(3, '0')}.${ext}`, size: 1000 + n, modifiedAt: arrived });
+
+test('parts are grouped by timestamp; a set is ready once contiguous from 001 and settled', () => {
+  const files = [
+    part('20240712T112341Z', 2, '2024-07-12T12:10:00Z'),
+    part('20240712T112341Z', 1, '2024-07-12T12:00:00Z'),
+    part('20240912T080000Z', 1, '2024-09-12T08:30:00Z'),
+    part('20240912T080000Z', 3, '2024-09-12T08:40:00Z'),
+    { path: 'Takeout/notes.txt', size: 3 },
+    { path: 'Takeout/takeout-20240712T112341Z-001.zip.partial', size: 3 },
+  ];
+  const sets = exportSets(files, { now: at('2024-09-12T09:00:00Z') });
+  assert.deepEqual(sets.map((s) => [s.id, s.parts.map((p) => p.number), s.ready]), [
+    ['20240712T112341Z', [1, 2], true],
+    ['20240912T080000Z', [1, 3], false],
+  ]);
+  assert.deepEqual(sets[1].missing, [2]);
+  assert.match(sets[1].waitingFor!, /Part 002 not there yet/);
+  assert.equal(sets[0].createdAt.toISOString(), '2024-07-12T11:23:41.000Z');
+});
+
+test('a complete set waits for the settle time after its newest part, then is ready', () => {
+  const files = [part('20240912T080000Z', 1, '2024-09-12T08:30:00Z'), part('20240912T080000Z', 2, '2024-09-12T08:50:00Z')];
+  const early = exportSets(files, { now: at('2024-09-12T09:10:00Z') })[0];
+  assert.equal(early.ready, false);
+  assert.match(early.waitingFor!, /arrived recently; waiting until 2024-09-12T09:50:00.000Z/);
+  assert.equal(exportSets(files, { now: at('2024-09-12T09:51:00Z') })[0].ready, true);
+  assert.equal(exportSets(files, { now: at('2024-09-12T09:10:00Z'), settleMs: 10 * 60_000 })[0].ready, true, 'configurable');
+});
+
+test('a set that grows after it was ingested is taken up again for its new parts only', () => {
+  const before = exportSets([part('20240912T080000Z', 1, '2024-09-12T08:30:00Z')], { now: at('2024-09-13T00:00:00Z') })[0];
+  const ingested = new Set(partsToIngest(before, new Set()).map((p) => p.path));
+  const grown = exportSets([part('20240912T080000Z', 1, '2024-09-12T08:30:00Z'), part('20240912T080000Z', 2, '2024-09-14T08:30:00Z')], { now: at('2024-09-15T00:00:00Z') })[0];
+  assert.deepEqual(partsToIngest(grown, ingested).map((p) => p.number), [2]);
+});
+
+test('zip and tgz parts of one export are refused; .tgz sets are recognised', () => {
+  const mixed = exportSets([part('20240912T080000Z', 1, '2024-09-12T08:30:00Z'), part('20240912T080000Z', 2, '2024-09-12T08:31:00Z', 'tgz')], { now: at('2024-10-01T00:00:00Z') })[0];
+  assert.equal(mixed.ready, false);
+  assert.match(mixed.waitingFor!, /both \.zip and \.tgz/);
+  const tgz = exportSets([part('20240912T080000Z', 1, '2024-09-12T08:30:00Z', 'tgz')], { now: at('2024-10-01T00:00:00Z') })[0];
+  assert.deepEqual([tgz.format, tgz.ready], ['tgz', true]);
+});
+
+test('the schedule: next export two months on, late after 70 days, ending within a month after five more', () => {
+  const first = exportSets([part('20240101T000000Z', 1, '2024-01-01T01:00:00Z')], { now: at('2024-02-01T00:00:00Z') });
+  const s1 = schedule(first, at('2024-02-01T00:00:00Z'));
+  assert.equal(s1.nextExpected!.toISOString(), '2024-03-02T00:00:00.000Z');
+  assert.deepEqual([s1.late, s1.endsSoon], [false, false]);
+  assert.equal(schedule(first, at('2024-03-12T00:00:00Z')).late, true, '71 days after the last export');
+  assert.equal(s1.scheduleEnds!.toISOString(), '2024-11-01T00:00:00.000Z', 'the sixth export, 5 × 61 days on, is the last');
+  assert.equal(schedule(first, at('2024-10-05T00:00:00Z')).endsSoon, true);
+  assert.equal(schedule(first, at('2024-09-20T00:00:00Z')).endsSoon, false);
+  assert.deepEqual(schedule([], at('2024-10-01T00:00:00Z')), { late: false, endsSoon: false });
+});
