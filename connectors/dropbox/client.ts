@@ -5,6 +5,7 @@
 import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../pacer.ts';
 import type { TokenSource } from '../oauth.ts';
 import { CloudError } from '../types.ts';
+import { rangeHeader } from '../range.ts';
 
 /** Longest Retry-After the pacer sits out; a longer one is a lasting limit (CloudError 'rate_limited'). */
 const MAX_WAIT_MS = 60_000;
@@ -126,7 +127,7 @@ export interface DropboxClient {
   /** An upload route on the content host: `data` is the body, the result is JSON. */
   upload<T>(route: string, arg: unknown, data: Uint8Array, signal?: AbortSignal): Promise<T>;
   /** files/download from `offset`: the response, its body not yet read. */
-  download(arg: unknown, offset: number, signal?: AbortSignal): Promise<Response>;
+  download(arg: unknown, offset: number, signal?: AbortSignal, length?: number): Promise<Response>;
 }
 
 export function createClient(o: { apiUrl: string; contentUrl: string; tokens: TokenSource; pacer: Pacer }): DropboxClient {
@@ -170,10 +171,11 @@ export function createClient(o: { apiUrl: string; contentUrl: string; tokens: To
         return (await res.json()) as never;
       }, signal);
     },
-    download(arg, offset, signal) {
+    download(arg, offset, signal, length) {
       // No Content-Type: download routes take no body.
       const headers: Record<string, string> = { 'dropbox-api-arg': headerSafeJson(arg) };
-      if (offset > 0) headers.range = `bytes=${offset}-`;
+      const range = rangeHeader(offset, length);
+      if (range) headers.range = range;
       return paced(() => send('files/download', o.contentUrl, headers, undefined, signal), signal);
     },
   };

@@ -142,7 +142,7 @@ export default defineConnector<Options>({
       async open(item, o = {}) {
         const offset = o.offset ?? 0;
         if (item.size !== undefined && offset >= item.size && offset > 0) return Readable.from([]);
-        const res = await client.download({ path: item.id }, offset, o.signal).catch(fail(`File ${item.id}`, o.signal));
+        const res = await client.download({ path: item.id }, offset, o.signal, o.length).catch(fail(`File ${item.id}`, o.signal));
         if (!res.body) return Readable.from([]);
         const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
         // Dropbox answers a Range request with 206; a 200 carries the whole file.
@@ -183,6 +183,33 @@ export default defineConnector<Options>({
       // Dropbox has no call to discard an upload session: an unfinished one holds no file anyone
       // sees, and Dropbox drops it after 7 days.
       async abandon() {},
+      async remove(rel, signal) {
+        const path = dropboxPath(rel);
+        if (!path) throw new CloudError('invalid_options', 'The Dropbox root is a folder; Ferry removes single files only.');
+        const what = `File ${path}`;
+        // delete_v2 deletes a folder with everything in it. So the path is looked at first, and
+        // only the revision seen there is deleted (parent_rev): if something else took its place
+        // meanwhile, Dropbox refuses and the path is looked at again.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          let meta: Metadata;
+          try {
+            meta = await client.rpc<Metadata>('files/get_metadata', { path }, signal);
+          } catch (err) {
+            if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return;
+            throw cloudErrorOf(err, what, signal);
+          }
+          if (meta['.tag'] === 'folder') throw new CloudError('invalid_options', `${path} is a folder on Dropbox; Ferry removes single files only.`);
+          if (meta['.tag'] !== 'file') return;
+          try {
+            await client.rpc('files/delete_v2', { path, parent_rev: meta.rev }, signal);
+            return;
+          } catch (err) {
+            const changed = err instanceof DropboxApiError && err.status === 409 && (err.has('not_found') || err.has('not_file') || err.has('conflict'));
+            if (!changed) throw cloudErrorOf(err, what, signal);
+          }
+        }
+        throw new CloudError('failed', `${path} kept changing on Dropbox while Ferry was removing it; run again.`);
+      },
     };
 
     return {

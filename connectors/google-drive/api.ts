@@ -5,6 +5,7 @@ import type { ReadableStream } from 'node:stream/web';
 import type { TokenSource } from '../oauth.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../pacer.ts';
 import { CloudError } from '../types.ts';
+import { rangeHeader } from '../range.ts';
 
 /** A non-success answer from Google, as its error JSON (or an upload server's plain text) tells it. */
 export class DriveApiError extends Error {
@@ -107,7 +108,7 @@ export interface DriveApi {
   /** A JSON call through the pacer: retried as classify() says, failures thrown as DriveApiError. */
   json<T>(method: string, path: string, o?: RequestOptions): Promise<T>;
   /** A file's bytes from `offset` (GET alt=media with a Range). */
-  download(fileId: string, offset: number, signal?: AbortSignal): Promise<Readable>;
+  download(fileId: string, offset: number, signal?: AbortSignal, length?: number): Promise<Readable>;
 }
 
 /** Reads and discards a body so the connection can be reused. */
@@ -160,9 +161,10 @@ export function createDriveApi(base: string, tokens: TokenSource, pacer: Pacer):
         return (await res.json()) as T;
       }, o.signal);
     },
-    async download(fileId, offset, signal) {
+    async download(fileId, offset, signal, length) {
       return pacer.call(async () => {
-        const res = await send('GET', `/drive/v3/files/${encodeURIComponent(fileId)}`, { query: { alt: 'media' }, headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal });
+        const range = rangeHeader(offset, length);
+        const res = await send('GET', `/drive/v3/files/${encodeURIComponent(fileId)}`, { query: { alt: 'media' }, headers: range ? { range } : {}, signal });
         if (!res.ok) throw await errorOf(res);
         if (offset > 0 && res.status !== 206) {
           await drain(res);

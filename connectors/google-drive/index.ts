@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
 import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
-import { cloudError, createDriveApi, errorOf, pacerFor } from './api.ts';
+import { cloudError, createDriveApi, DriveApiError, errorOf, pacerFor } from './api.ts';
 import { childrenQuery, hasBytes, isFolder, listQuery, Paths, segments, type DriveFile } from './paths.ts';
 import { Uploader } from './upload.ts';
 
@@ -107,7 +107,7 @@ export default defineConnector<Options>({
         }
       },
       async open(item, o = {}) {
-        return call(`Reading file ${item.id} from Google Drive`, () => api.download(item.id, o.offset ?? 0, o.signal), o.signal);
+        return call(`Reading file ${item.id} from Google Drive`, () => api.download(item.id, o.offset ?? 0, o.signal, o.length), o.signal);
       },
     };
 
@@ -122,6 +122,32 @@ export default defineConnector<Options>({
         return found?.file?.md5Checksum ?? null;
       },
       abandon: (state) => uploader.abandon(state),
+      async remove(rel, signal) {
+        const name = segments(rel).at(-1);
+        if (!name) throw new CloudError('invalid_options', 'The root of Google Drive is a folder; Ferry removes single files only.');
+        await call(
+          `Removing ${rel} from Google Drive`,
+          async () => {
+            // The file is found as every lookup finds it (the oldest of its name, never a folder).
+            const found = await paths.file(rel, signal);
+            if (!found) return; // its folder does not exist
+            if (!found.file) {
+              if (await paths.child(found.parentId, name, 'folder', signal)) {
+                throw new CloudError('invalid_options', `${segments(rel).join('/')} is a folder in Google Drive; Ferry removes single files only.`);
+              }
+              return;
+            }
+            // To the trash, not deleted: Drive keeps it there for 30 days, so a removal can be undone.
+            try {
+              await api.json('PATCH', `/drive/v3/files/${encodeURIComponent(found.file.id)}`, { query: { fields: 'id,trashed' }, body: { trashed: true }, signal });
+            } catch (err) {
+              if (err instanceof DriveApiError && err.status === 404) return; // gone meanwhile
+              throw err;
+            }
+          },
+          signal,
+        );
+      },
     };
 
     return {

@@ -135,7 +135,11 @@ export default defineConnector<Options>({
         const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
           throw new CloudError(err.code === 'ENOENT' ? 'not_found' : 'failed', `Cannot read ${item.id}: ${err.code ?? err.message}`);
         });
-        return createReadStream('', { fd: handle, start: opts.offset ?? 0, highWaterMark: 1024 * 1024, signal: opts.signal }) as Readable;
+        const start = opts.offset ?? 0;
+        // A bounded read (an archive's entry) reads just that; a whole file in large chunks.
+        const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
+        const highWaterMark = opts.length !== undefined ? Math.min(1024 * 1024, Math.max(16 * 1024, opts.length)) : 1024 * 1024;
+        return createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal }) as Readable;
       },
     };
 
@@ -214,6 +218,20 @@ export default defineConnector<Options>({
       async abandon(state) {
         const tmp = (state as PartialState | null)?.tmp;
         if (tmp?.endsWith(PARTIAL)) await fs.rm(tmp, { force: true });
+      },
+      async remove(rel, signal) {
+        const file = await resolveInside(await root(), rel);
+        signal?.throwIfAborted();
+        // stat, not lstat: a symlink to a folder is refused like the folder itself.
+        const st = await fs.stat(file).catch(() => undefined);
+        if (!st) return;
+        if (st.isDirectory()) throw new CloudError('invalid_options', `${rel || '/'} is a folder; Ferry removes single files only.`);
+        // unlink never removes a folder, even one that took the file's place since the check.
+        await fs.unlink(file).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return;
+          if (err.code === 'EISDIR') throw new CloudError('invalid_options', `${rel} is a folder; Ferry removes single files only.`);
+          throw new CloudError('failed', `Cannot remove ${rel}: ${err.code ?? err.message}. Check the folder's permissions.`);
+        });
       },
     };
 

@@ -11,6 +11,7 @@ import { pageOf } from '../paging.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
 import { createGraph, graphError, toCloudError, GraphError, type Graph } from './graph.ts';
 import { createUploader, encodePath } from './upload.ts';
+import { rangeHeader } from '../range.ts';
 
 const options = z.object({
   account: z.string().max(320).optional().describe('The Microsoft account, as shown (set when signing in)'),
@@ -151,7 +152,8 @@ export default defineConnector<Options>({
               await res.body?.cancel();
               release();
               if (!location) throw new CloudError('failed', `OneDrive gave no download address for ${item.id}.`);
-              const dl = await graph.send(new URL(location, res.url || graph.drive).toString(), { auth: false, headers: offset ? { range: `bytes=${offset}-` } : {} }, o.signal);
+              const range = rangeHeader(offset, o.length);
+              const dl = await graph.send(new URL(location, res.url || graph.drive).toString(), { auth: false, headers: range ? { range } : {} }, o.signal);
               res = dl.res;
               release = dl.release;
               // An expired or refused download URL: the next try asks Graph for a fresh one.
@@ -194,6 +196,25 @@ export default defineConnector<Options>({
         return null; // OneDrive keeps no md5
       },
       abandon: (state) => uploader.abandon(state),
+      async remove(rel, signal) {
+        const path = clean(rel);
+        if (!path) throw new CloudError('invalid_options', 'The root of OneDrive is a folder; Ferry removes single files only.');
+        // DELETE takes a folder with everything in it. So the item is looked at first, and deleted
+        // only as it was seen (If-Match its eTag): if something else took its place meanwhile,
+        // Graph answers 412 and the path is looked at again. Deleted items go to the recycle bin.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const item = await itemAt(path, signal);
+          if (!item) return;
+          if (!item.file) throw new CloudError('invalid_options', `${path} is ${item.folder ? 'a folder' : 'not a file'} in OneDrive; Ferry removes single files only.`);
+          const { status } = await graph.call(
+            `removing ${path}`,
+            () => graph.json(itemUrl(path), { method: 'DELETE', auth: true, headers: item.eTag ? { 'if-match': item.eTag } : {}, ok: [404, 412] }, signal),
+            signal,
+          );
+          if (status !== 412) return; // 204 removed; 404 gone meanwhile
+        }
+        throw new CloudError('failed', `${path} kept changing in OneDrive while Ferry was removing it; run again.`);
+      },
     };
 
     return {

@@ -7,6 +7,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -23,6 +24,7 @@ import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../../
 import { mediaTypeOf } from '../media.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';
 import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source } from '../types.ts';
+import { rangeHeader } from '../range.ts';
 
 const MiB = 1024 * 1024;
 /** Parts uploaded at once per file: memory is about this many parts. */
@@ -278,7 +280,7 @@ export default defineConnector<Options>({
         if (!any && clean) throw new CloudError('not_found', `Folder ${clean} not found.`);
       },
       async open(item, o = {}) {
-        const range = o.offset ? `bytes=${o.offset}-` : undefined;
+        const range = rangeHeader(o.offset ?? 0, o.length);
         const out = await call(() => s3.send(new GetObjectCommand({ Bucket, Key: prefix + item.id, Range: range }), { abortSignal: o.signal }), o.signal);
         return out.Body as Readable;
       },
@@ -482,6 +484,19 @@ export default defineConnector<Options>({
           }
           await new Promise((r) => setTimeout(r, 1000));
         }
+      },
+      async remove(rel, signal) {
+        const Key = keyOf(rel);
+        if (Key === prefix) throw new CloudError('invalid_options', 'The cloud’s root is a folder; Ferry removes single files only.');
+        if (!(await destination.stat(rel, signal))) {
+          // No object at the key. Keys under key/ make it a folder, which is refused as elsewhere;
+          // nothing at all is nothing to remove. (DeleteObject itself would touch no other key.)
+          const under = await call(() => s3.send(new ListObjectsV2Command({ Bucket, Prefix: `${Key}/`, MaxKeys: 1 }), { abortSignal: signal }), signal);
+          if ((under.Contents ?? []).length) throw new CloudError('invalid_options', `${rel} is a folder in bucket ${Bucket}; Ferry removes single files only.`);
+          return;
+        }
+        // In a versioned bucket this leaves a delete marker: the bytes stay recoverable.
+        await call(() => s3.send(new DeleteObjectCommand({ Bucket, Key }), { abortSignal: signal }), signal);
       },
     };
 

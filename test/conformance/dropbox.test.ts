@@ -212,6 +212,29 @@ describe('dropbox protocol', () => {
     assert.ok(Date.now() - t0 < 5000, 'a long wait is reported, not slept');
   });
 
+  test('remove looks before it deletes: a folder is refused without delete_v2; a file changed meanwhile is looked at again', async () => {
+    const data = crypto.randomBytes(3000);
+    await h.destination!.put('proto/rm/a.zip', async () => Readable.from([data]), { size: data.length });
+    await h.destination!.put('proto/rm/keep/x.txt', async () => Readable.from([data]), { size: data.length });
+    const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.path === '/2/files/delete_v2');
+    let from = fake.requests.length;
+    await assert.rejects(h.destination!.remove!('proto/rm/keep'), isReason('invalid_options'));
+    assert.deepEqual(deletes(from), [], 'a folder is never sent to delete_v2');
+
+    // The revision seen is gone by the time delete_v2 runs; then Dropbox asks to slow down.
+    from = fake.requests.length;
+    fake.inject({ path: /\/files\/delete_v2$/, status: 409, body: { error_summary: 'path_lookup/not_found/...', error: { '.tag': 'path_lookup', path_lookup: { '.tag': 'not_found' } } } });
+    fake.inject({ path: /\/files\/delete_v2$/, status: 429, body: rateLimitBody('too_many_write_operations', 1) });
+    fake.oauth.expireAccessTokens();
+    const refreshes = tokens.refreshes;
+    await h.destination!.remove!('proto/rm/a.zip');
+    assert.equal(tokens.refreshes, refreshes + 1);
+    assert.deepEqual(deletes(from).map((r) => r.status), [409, 429, 200]);
+    assert.equal(fake.requests.slice(from).filter((r) => r.path === '/2/files/get_metadata' && r.status === 200).length, 2, 'looked at again after the 409');
+    assert.ok(!fake.files().includes('/proto/rm/a.zip'));
+    assert.ok(fake.files().includes('/proto/rm/keep/x.txt'));
+  });
+
   test('the OAuth spec names the account by its email', async () => {
     const { env } = connect(fake);
     const token = fake.oauth.issueTokens().accessToken;
@@ -370,5 +393,25 @@ describe('dropbox emulator rules (raw HTTP)', () => {
     assert.equal(JSON.parse(part.headers.get('dropbox-api-result')!).id, meta.id);
     const asJson = await content('files/download', JSON.stringify({ path: meta.id }), undefined, { 'content-type': 'application/json' });
     assert.equal(asJson.status, 400);
+  });
+
+  test('delete_v2: 409 path_lookup/not_found for nothing there; parent_rev deletes only that revision', async () => {
+    const missing = await rpc('files/delete_v2', { path: '/raw/nothing.zip' });
+    assert.equal(missing.status, 409);
+    assert.deepEqual(await missing.json(), { error_summary: 'path_lookup/not_found/...', error: { '.tag': 'path_lookup', path_lookup: { '.tag': 'not_found' } } });
+
+    const data = Buffer.from('to delete');
+    const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
+    const { session_id } = (await started.json()) as { session_id: string };
+    const finished = await content('files/upload_session/finish', JSON.stringify({ cursor: { session_id, offset: data.length }, commit: { path: '/Del/a.zip' } }), Buffer.alloc(0));
+    const meta = (await finished.json()) as { rev: string; id: string };
+    const stale = await rpc('files/delete_v2', { path: '/del/a.zip', parent_rev: `${meta.rev.slice(0, -1)}${meta.rev.endsWith('0') ? '1' : '0'}` });
+    assert.equal(stale.status, 409);
+    assert.equal((await rpc('files/get_metadata', { path: '/del/a.zip' })).status, 200, 'another revision is not deleted');
+    const done = await rpc('files/delete_v2', { path: '/del/a.zip', parent_rev: meta.rev });
+    assert.equal(done.status, 200);
+    assert.deepEqual(((await done.json()) as { metadata: Record<string, unknown> }).metadata['.tag'], 'file');
+    assert.equal((await rpc('files/get_metadata', { path: '/del/a.zip' })).status, 409);
+    assert.ok(fake.files().every((f) => f.toLowerCase() !== '/del/a.zip'));
   });
 });

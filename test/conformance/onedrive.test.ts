@@ -210,6 +210,33 @@ describe('onedrive protocol', () => {
     assert.equal((await bytesOf(await c.handle.source!.open(item, { offset: 5000 }))).length, 0);
   });
 
+  test('remove looks before it deletes: a folder is refused without a DELETE; a 412 is looked at again; throttling waited out', async () => {
+    const data = crypto.randomBytes(4000);
+    await fake.addFile('rm/a.zip', data);
+    await fake.addFile('rm/a.zip.1', data);
+    await fake.addFile('rm/keep/x.txt', data);
+    const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.method === 'DELETE');
+    let from = fake.requests.length;
+    await assert.rejects(c.handle.destination!.remove!('rm/keep'), isReason('invalid_options'));
+    assert.deepEqual(deletes(from), [], 'a folder is never sent a DELETE');
+
+    from = fake.requests.length;
+    // The eTag seen no longer matches (the file changed meanwhile); then Graph throttles.
+    fake.inject({ method: 'DELETE', status: 412, body: { error: { code: 'resourceModified', message: "ETag does not match current item's value" } } });
+    fake.inject({ method: 'DELETE', status: 503, retryAfter: 1 });
+    await c.handle.destination!.remove!('rm/a.zip');
+    assert.deepEqual(deletes(from).map((r) => [r.path, r.status]), [
+      ['/v1.0/me/drive/root:/rm/a.zip:', 412],
+      ['/v1.0/me/drive/root:/rm/a.zip:', 503],
+      ['/v1.0/me/drive/root:/rm/a.zip:', 204],
+    ]);
+    assert.equal(await c.handle.destination!.stat('rm/a.zip'), null);
+    await assert.rejects(fake.fileBytes('rm/a.zip'));
+    assert.ok((await fake.fileBytes('rm/a.zip.1')).equals(data));
+    assert.ok((await fake.fileBytes('rm/keep/x.txt')).equals(data));
+    await c.handle.destination!.remove!('rm/a.zip');
+  });
+
   test('a revoked sign-in is unauthorized', async () => {
     fake.oauth.revoke();
     await assert.rejects(c.handle.check(), isReason('unauthorized'));
@@ -282,5 +309,16 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     assert.deepEqual([part.status, part.headers.get('content-range')], [206, 'bytes 990-999/1000']);
     assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(990)));
     assert.equal((await fetch(location, { headers: { range: 'bytes=1000-' } })).status, 416);
+  });
+
+  test('DELETE by path answers 204, then 404 itemNotFound; the root cannot be deleted', async () => {
+    await fake.addFile('del/x.bin', Buffer.from('x'));
+    const del = () => fetch(`${fake.url}/v1.0/me/drive/root:/del/x.bin:`, { method: 'DELETE', headers: auth });
+    assert.equal((await del()).status, 204);
+    const again = await del();
+    assert.deepEqual([again.status, (await errorOf(again)).code], [404, 'itemNotFound']);
+    const root = await fetch(`${fake.url}/v1.0/me/drive/root`, { method: 'DELETE', headers: auth });
+    assert.equal(root.status, 403);
+    assert.equal((await fetch(`${fake.url}/v1.0/me/drive/root:/del:`, { headers: auth })).status, 200, 'the folder stays');
   });
 });

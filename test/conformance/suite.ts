@@ -136,6 +136,35 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { size: good.length, expectedMd5: right });
     });
 
+    test('remove deletes that one file: never a folder, a neighbour or a namesake elsewhere', async (t) => {
+      const d = h.destination!;
+      if (!d.remove) return t.skip('this destination cannot remove files');
+      const dir = `${base}/rm`;
+      const zip = crypto.randomBytes(2000);
+      const sibling = crypto.randomBytes(1500);
+      const inner = crypto.randomBytes(700);
+      for (const [rel, data] of [['a.zip', zip], ['a.zip.1', sibling], ['folder/a.zip', zip], ['folder/inner.txt', inner]] as const) {
+        await d.put(`${dir}/${rel}`, async () => Readable.from([data]), { size: data.length });
+      }
+      const kept = ['a.zip.1', 'folder/a.zip', 'folder/inner.txt'];
+
+      await d.remove(`${dir}/a.zip`);
+      assert.equal(await d.stat(`${dir}/a.zip`), null);
+      const left = await listAll(h, dir);
+      assert.deepEqual(left.map((i) => i.path), kept);
+      const neighbour = left.find((i) => i.path === 'a.zip.1')!;
+      assert.ok((await bytesOf(await h.source!.open(neighbour))).equals(sibling), 'a file whose name starts alike is untouched');
+
+      // Nothing there: nothing happens.
+      await d.remove(`${dir}/a.zip`);
+      await d.remove(`${dir}/never-there.zip`);
+      await d.remove(`${base}/no/such/folder/a.zip`);
+
+      await assert.rejects(d.remove(`${dir}/folder`), (err: Error) => err instanceof CloudError && err.reason === 'invalid_options');
+      assert.deepEqual(await d.stat(`${dir}/folder/inner.txt`), { size: inner.length });
+      assert.deepEqual((await listAll(h, dir)).map((i) => i.path), kept, 'the folder and what is in it stay');
+    });
+
     test('a missing folder is not_found', async () => {
       await assert.rejects(listAll(h, `${base}/no/such/folder`), (err: Error) => err instanceof CloudError && err.reason === 'not_found');
     });

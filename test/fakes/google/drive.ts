@@ -1,8 +1,10 @@
 // Google Drive API v3 as the emulator serves it: files (metadata in memory, content on disk),
 // files.list with Drive's query language (the forms Ferry sends; others are refused, not ignored),
-// paging, partial responses, ranged downloads, generateIds, and resumable uploads with the rules
-// Google enforces: 256 KiB chunk multiples, Content-Range continuing at the server's offset, the
-// announced total, 308 + Range answers, status queries, ids usable once, a daily upload cap.
+// paging, partial responses, ranged downloads, generateIds, the trash (files.update {trashed}: a
+// trashed item, and whatever is in a trashed folder, is still listed unless q says trashed=false, as
+// Drive lists it), and resumable uploads with the rules Google enforces: 256 KiB chunk multiples,
+// Content-Range continuing at the server's offset, the announced total, 308 + Range answers, status
+// queries, ids usable once, a daily upload cap.
 // Reference: developers.google.com/drive/api/reference/rest/v3 and guides/manage-uploads.
 import crypto from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -21,7 +23,10 @@ export interface DriveItem {
   name: string;
   mimeType: string;
   parents: string[];
+  /** In the trash: put there itself (explicitlyTrashed) or inside a trashed folder. */
   trashed: boolean;
+  explicitlyTrashed?: boolean;
+  trashedTime?: string;
   createdTime: string;
   modifiedTime: string;
   /** Binary files only. */
@@ -60,7 +65,7 @@ interface Meta {
   trashed?: boolean;
 }
 
-const FILE_KEYS = ['kind', 'id', 'name', 'mimeType', 'parents', 'trashed', 'createdTime', 'modifiedTime', 'size', 'md5Checksum', 'sha1Checksum', 'sha256Checksum', 'description', 'starred', 'version', 'ownedByMe'];
+const FILE_KEYS = ['kind', 'id', 'name', 'mimeType', 'parents', 'trashed', 'explicitlyTrashed', 'trashedTime', 'createdTime', 'modifiedTime', 'size', 'md5Checksum', 'sha1Checksum', 'sha256Checksum', 'description', 'starred', 'version', 'ownedByMe'];
 const fileKeys = (prefix = '') => FILE_KEYS.map((k) => prefix + k);
 const KNOWN_FILE = new Set(fileKeys());
 const KNOWN_LIST = new Set(['kind', 'nextPageToken', 'incompleteSearch', 'files', ...fileKeys('files/')]);
@@ -271,6 +276,8 @@ export class DriveStore {
       mimeType: item.mimeType,
       parents: item.parents,
       trashed: item.trashed,
+      explicitlyTrashed: item.explicitlyTrashed ?? false,
+      ...(item.trashedTime ? { trashedTime: item.trashedTime } : {}),
       createdTime: item.createdTime,
       modifiedTime: item.modifiedTime,
       ownedByMe: true,
@@ -308,7 +315,10 @@ export class DriveStore {
       }
       m.modifiedTime = new Date(body.modifiedTime).toISOString();
     }
-    if (body.trashed !== undefined) m.trashed = Boolean(body.trashed);
+    if (body.trashed !== undefined) {
+      if (typeof body.trashed !== 'boolean') throw invalid(`Invalid value for trashed: ${JSON.stringify(body.trashed)}`, 'trashed');
+      m.trashed = body.trashed;
+    }
     if (body.parents !== undefined) {
       if (!Array.isArray(body.parents) || body.parents.some((p) => typeof p !== 'string')) throw invalid('Invalid value for parents', 'parents');
       if (body.parents.length > 1) throw new GoogleError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed.');
@@ -349,11 +359,15 @@ export class DriveStore {
     const fields = url.searchParams.get('fields');
     if (!fields) throw new GoogleError(400, 'required', "The 'fields' parameter is required for this method.", { location: 'fields' });
     let usage = 0;
-    for (const i of this.items.values()) usage += i.size ?? 0;
+    let inTrash = 0;
+    for (const i of this.items.values()) {
+      usage += i.size ?? 0;
+      if (i.trashed) inTrash += i.size ?? 0;
+    }
     const about = {
       kind: 'drive#about',
       user: { kind: 'drive#user', displayName: account.name, emailAddress: account.email, permissionId: account.id, me: true },
-      storageQuota: { limit: String(15 * 1024 ** 3), usage: String(usage), usageInDrive: String(usage), usageInDriveTrash: '0' },
+      storageQuota: { limit: String(15 * 1024 ** 3), usage: String(usage), usageInDrive: String(usage), usageInDriveTrash: String(inTrash) },
     };
     sendJson(res, 200, select(about, parseFields(fields), KNOWN_ABOUT));
   }
@@ -476,8 +490,32 @@ export class DriveStore {
     if (m.name !== undefined) item.name = m.name;
     if (m.mimeType !== undefined) item.mimeType = m.mimeType;
     if (m.modifiedTime !== undefined) item.modifiedTime = m.modifiedTime;
-    if (m.trashed !== undefined) item.trashed = m.trashed;
+    if (m.trashed !== undefined) {
+      if (item.id === this.rootId) throw new GoogleError(403, 'insufficientFilePermissions', 'The user does not have sufficient permissions for this file.');
+      this.trash(item, m.trashed);
+    }
     sendJson(res, 200, this.fileOut(item, url.searchParams.get('fields')));
+  }
+
+  /**
+   * files.update {trashed}: the item goes to the trash (or back), and with a folder everything in it
+   * (trashed, not explicitly); restoring a folder restores what was not trashed on its own.
+   * Nothing is deleted: trashed items stay readable by id and listed when q asks for trashed ones.
+   */
+  private trash(item: DriveItem, trashed: boolean): void {
+    const now = new Date().toISOString();
+    item.trashed = trashed;
+    item.explicitlyTrashed = trashed;
+    item.trashedTime = trashed ? now : undefined;
+    const inside = [item];
+    for (let k = 0; k < inside.length; k++) {
+      for (const c of this.items.values()) {
+        if (!c.parents.includes(inside[k].id) || c.explicitlyTrashed) continue;
+        c.trashed = trashed;
+        c.trashedTime = trashed ? now : undefined;
+        inside.push(c);
+      }
+    }
   }
 
   private async remove({ req, res, url, params }: RouteContext) {
