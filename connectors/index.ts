@@ -3,27 +3,15 @@ import { z } from 'zod';
 import dropbox from './dropbox/index.ts';
 import googleDrive from './google-drive/index.ts';
 import googlePhotos from './google-photos/index.ts';
+import googleTakeout from './google-takeout/index.ts';
 import local from './local/index.ts';
 import onedrive from './onedrive/index.ts';
 import s3 from './s3/index.ts';
-import { defineConnector, type ConnectorDefinition, type ConnectorEnv, type ProviderKind } from './types.ts';
-
-/** A provider listed for the UI whose connector is not part of this build yet. */
-function notYetBuilt(kind: ProviderKind, title: string, auth: 'oauth' | 'credentials', source: boolean, destination: boolean) {
-  return defineConnector({
-    kind,
-    title,
-    auth,
-    source,
-    destination,
-    options: z.strictObject({}),
-    unavailable: () => `${title} cannot be connected on this server yet.`,
-  });
-}
+import type { ConnectorDefinition, ConnectorEnv, ProviderKind } from './types.ts';
 
 const all = [
   googlePhotos as unknown as ConnectorDefinition,
-  notYetBuilt('google-takeout', 'Google Photos via Takeout exports', 'credentials', true, false),
+  googleTakeout as unknown as ConnectorDefinition,
   googleDrive as unknown as ConnectorDefinition,
   s3 as unknown as ConnectorDefinition,
   dropbox as unknown as ConnectorDefinition,

@@ -29,6 +29,22 @@ export interface CloudConfig<O = Record<string, unknown>> {
   tokens?: TokenSource;
   /** Google Photos as a task's source: the Picker session whose items to copy (task.source.pickerSessionId). */
   pickerSessionId?: string;
+  /** Wrapping kinds (definition.wraps): the cloud they read through, opened by the service. */
+  wrapped?: CloudHandle;
+  /** What the connector keeps about this cloud between runs (definition.keepsState). */
+  state?: CloudState;
+}
+
+/**
+ * A connector's own records about one cloud, kept by the service (a Takeout source's catalogue of
+ * the archives it has indexed). Values are JSON. Listing returns them in the order first stored.
+ */
+export interface CloudState {
+  get(key: string): Promise<unknown>;
+  /** Stores `value` under `key` unless something is there already; returns what is stored now. */
+  putIfAbsent(key: string, value: unknown): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  list(prefix: string): Promise<Array<{ key: string; value: unknown }>>;
 }
 
 export interface Entry {
@@ -69,6 +85,13 @@ export interface SourceItem {
   fidelity?: 'original' | 'reduced';
   /** Hashes the provider already knows, so content can be checked without another download. */
   hashes?: Partial<Record<HashKind, string>>;
+  /** In the provider's trash: left out unless the task's filter includes trashed items. */
+  trashed?: boolean;
+  /**
+   * The same photo or video whichever way it was read ('gphotos:<title>@<taken time>'): a copy made
+   * with fidelity 'original' supersedes a 'reduced' copy of the same identity at the same destination.
+   */
+  identity?: string;
 }
 
 export interface Source {
@@ -77,10 +100,18 @@ export interface Source {
    * CloudError('not_found') if the folder does not exist.
    */
   list(folder: string, signal?: AbortSignal): AsyncIterable<SourceItem>;
-  /** The item's bytes from `offset` (needs features.rangeReads when offset > 0). */
-  open(item: Pick<SourceItem, 'id' | 'size'>, opts?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
-  /** Called once a run has copied everything list() gave (e.g. deletes a Google Photos Picker session). */
-  release?(signal?: AbortSignal): Promise<void>;
+  /**
+   * The item's bytes from `offset` (needs features.rangeReads when offset > 0). `length`: the caller
+   * reads no more than this, so the source may ask the provider for just that range (the stream may
+   * still run on; the caller stops reading). `version`, when given, is the one list() reported: a
+   * source whose files it makes up itself refuses other content.
+   */
+  open(item: Pick<SourceItem, 'id' | 'size'> & { version?: string }, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
+  /**
+   * Called once a run has copied everything list() gave (e.g. deletes a Google Photos Picker session).
+   * `listedAt`: when that listing ended; `complete`: the task's filter left nothing out.
+   */
+  release?(signal?: AbortSignal, context?: { listedAt: Date; complete: boolean }): Promise<void>;
 }
 
 /** A Google Photos Picker session, as the API shows it. */
@@ -142,6 +173,8 @@ export interface Destination {
   hashOf?(path: string, kind: 'md5', signal?: AbortSignal): Promise<string | null>;
   /** Discards an unfinished upload session left by put() (resumable destinations). */
   abandon?(state: unknown): Promise<void>;
+  /** Deletes the file at `path`; nothing happens when there is none. Folders are left in place. */
+  remove?(path: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface Features {
@@ -156,6 +189,45 @@ export interface Features {
   rangeReads: boolean;
   /** The hash the destination checks uploads against. */
   nativeHash: HashKind | null;
+  /**
+   * The source reads well only front to back, one item at a time (a .tgz archive has no index):
+   * the run copies its items one by one, in the order list() gave them.
+   */
+  sequentialReads?: boolean;
+}
+
+/** A Takeout source's view of its delivery folder (GET /clouds/:id/takeout). */
+export interface ExportStatus {
+  /** The folder of the storage cloud the exports are delivered to. */
+  folder: string;
+  sets: Array<{
+    /** Google's export timestamp, e.g. 20260712T112341Z. */
+    id: string;
+    createdAt: string;
+    format: 'zip' | 'tgz';
+    /** waiting: incomplete or still arriving; ready: will be ingested by the next run; ingested: done; grown: new parts arrived after it was ingested. */
+    state: 'waiting' | 'ready' | 'ingested' | 'grown';
+    waitingFor?: string;
+    missing: number[];
+    parts: Array<{ number: number; path: string; size?: number; ingested: boolean; deleted: boolean }>;
+  }>;
+  /** When the next scheduled export should arrive (two months after the last), if any came. */
+  nextExpectedAt?: string;
+  late: boolean;
+  /** When the yearly schedule runs out (after its sixth export). */
+  scheduleEndsAt?: string;
+  endsSoon: boolean;
+  /** Where to set up the export, and how. */
+  setupUrl: string;
+  setup: string[];
+}
+
+/** Something a connector wants its owner told about a cloud, once per `key`. */
+export interface CloudNotice {
+  kind: 'export_late' | 'schedule_ending';
+  key: string;
+  /** The date the notice is about: when the export was expected, or when the schedule ends. */
+  date: string;
 }
 
 /** An opened connection to one cloud. */
@@ -173,6 +245,8 @@ export interface CloudHandle {
    * Throws CloudError('not_found') if the folder does not exist.
    */
   browse(path: string, cursor: string | undefined, signal?: AbortSignal): Promise<EntryPage>;
+  /** Takeout sources: the export sets in the delivery folder and their state. */
+  exports?(signal?: AbortSignal): Promise<ExportStatus>;
   /** Google Photos: Picker sessions. */
   picker?: {
     create(signal?: AbortSignal): Promise<PickerSession>;
@@ -202,6 +276,12 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
    */
   prepare?(options: O, env: ConnectorEnv): Promise<O>;
   open?(cloud: CloudConfig<O>, env: ConnectorEnv): CloudHandle;
+  /** Wrapping kinds: which of the user's clouds this one reads through (opened and passed as `wrapped`), and of which kinds it may be. */
+  wraps?: { kinds: ProviderKind[]; cloudId(options: O): string };
+  /** The connector keeps records between runs: the service passes `state`. */
+  keepsState?: boolean;
+  /** What to tell the owner about the cloud now (checked every few minutes from its state). */
+  notices?(state: CloudState, now: Date): Promise<CloudNotice[]>;
 }
 
 /**

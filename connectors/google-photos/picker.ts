@@ -4,6 +4,7 @@
 // Base URLs live 60 minutes and there is no way to fetch one item by id: an expired one is
 // replaced by listing the session again.
 import { Readable, Transform } from 'node:stream';
+import { photoIdentity } from '../media.ts';
 import { CloudError, type PickerSession, type Source, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';
@@ -187,6 +188,7 @@ export class Picker {
               mediaType: video ? 'video' : 'photo',
               version: m.id,
               fidelity: 'reduced',
+              identity: m.mediaFile?.filename && m.createTime ? photoIdentity(m.mediaFile.filename, m.createTime) : undefined,
             };
           }
         }

@@ -105,6 +105,29 @@ export const pickerSession = z
   })
   .meta({ id: 'PickerSession' });
 
+export const exportStatus = z
+  .object({
+    folder: z.string().describe('The folder of the storage cloud the exports are delivered to'),
+    sets: z.array(
+      z.object({
+        id: z.string().describe("Google's export timestamp, e.g. 20260712T112341Z"),
+        createdAt: z.string(),
+        format: z.enum(['zip', 'tgz']),
+        state: z.enum(['waiting', 'ready', 'ingested', 'grown']).describe('waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested'),
+        waitingFor: z.string().optional(),
+        missing: z.array(z.number().int()),
+        parts: z.array(z.object({ number: z.number().int(), path: z.string(), size: z.number().optional(), ingested: z.boolean(), deleted: z.boolean() })),
+      }),
+    ),
+    nextExpectedAt: z.string().optional().describe('When the next scheduled export should arrive'),
+    late: z.boolean().describe('The expected export is more than 70 days overdue'),
+    scheduleEndsAt: z.string().optional().describe('When the yearly export schedule runs out'),
+    endsSoon: z.boolean(),
+    setupUrl: z.string(),
+    setup: z.array(z.string()).describe('How to set up the scheduled export'),
+  })
+  .meta({ id: 'ExportStatus' });
+
 export const checkResult = z.object({ ok: z.boolean(), error: z.string().nullable(), cloud });
 
 export const entry = z.object({

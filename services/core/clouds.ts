@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { connectors, secretFields, type ConnectorDefinition, type ConnectorEnv } from '../../connectors/index.ts';
 import type { OAuthProvider } from '../../connectors/oauth.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
+import { cloudState } from './cloud-state.ts';
 import type { Config } from './config.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
@@ -106,6 +107,25 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     };
   }
 
+  /** A wrapping cloud must read through another cloud of the same user, of a kind that stores files. */
+  async function checkWrapped(q: Queryable, userId: string, def: ConnectorDefinition, options: Record<string, unknown>, selfId?: string) {
+    if (!def.wraps) return;
+    const innerId = def.wraps.cloudId(options);
+    const { rows } = await q.query<{ kind: string; name: string }>('SELECT kind, name FROM clouds WHERE user_id = $1 AND id = $2', [userId, innerId]);
+    const inner = rows[0] && connectors.get(rows[0].kind);
+    if (!inner || innerId === selfId) throw errors.invalid(`options.cloudId: no cloud ${innerId} of yours to read ${def.title} from.`);
+    if (!def.wraps.kinds.includes(inner.kind)) {
+      const names = def.wraps.kinds.map((k) => connectors.get(k)!.title).join(', ');
+      throw errors.invalid(`options.cloudId: ${def.title} cannot read through ${inner.title}; name one of these: ${names}.`);
+    }
+  }
+
+  const wrappingKinds = () =>
+    [...connectors.values()]
+      .filter((d) => d.wraps)
+      .map((d) => `'${d.kind}'`)
+      .join(', ') || "''";
+
   async function row(q: Queryable, userId: string, id: string): Promise<CloudRow> {
     const { rows } = await q.query<CloudRow>(`SELECT ${columns} FROM clouds WHERE user_id = $1 AND id = $2`, [userId, id]);
     if (!rows[0]) throw errors.notFound('Cloud');
@@ -114,6 +134,36 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
 
   function allOptions(r: CloudRow): Record<string, unknown> {
     return { ...r.options, ...(r.secrets ? (JSON.parse(keyring.open(r.secrets)) as object) : {}) };
+  }
+
+  /** Opens a user's cloud through its connector. */
+  async function openCloud(userId: string, id: string, scope: { pickerSessionId?: string } = {}): Promise<{ cloud: Cloud; handle: CloudHandle }> {
+    const r = await row(db, userId, id);
+    const def = definition(r.kind);
+    const why = unavailable(def);
+    if (why) throw errors.providerUnavailable(why);
+    if (def.wraps) {
+      // A wrapping cloud reads through another of the user's clouds, opened the same way.
+      const inner = def.wraps.cloudId(r.options);
+      let wrapped: CloudHandle;
+      try {
+        wrapped = (await openCloud(userId, inner)).handle;
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) {
+          throw new CloudError('not_found', `The cloud '${r.name}' reads its archives from no longer exists: change its options to name another.`);
+        }
+        throw err;
+      }
+      return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), wrapped, state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
+    }
+    if (def.oauth) {
+      // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
+      const client = oauth.clients[def.oauth.provider]!;
+      const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
+      const tokens = createTokenSource({ db, keyring, onRevoked: oauth.onRevoked }, client, { id: r.id, name: r.name }, stored);
+      return { cloud: publicView(r), handle: def.open!({ options: r.options, tokens, pickerSessionId: scope.pickerSessionId }, env) };
+    }
+    return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
   }
 
   return {
@@ -129,7 +179,9 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     },
 
     async create(q: Queryable, userId: string, input: { kind: string; name: string; options?: unknown }): Promise<Cloud> {
-      const { shown, sealed } = await prepare(definition(input.kind), input.options);
+      const def = definition(input.kind);
+      const { shown, sealed } = await prepare(def, input.options);
+      await checkWrapped(q, userId, def, shown);
       const { rows } = await q.query<CloudRow>(
         `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
         [userId, input.kind, input.name, shown, sealed, sealed ? keyring.currentId : null],
@@ -143,7 +195,9 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       let shown = current.options;
       let sealed = current.secrets;
       if (patch.options) {
-        ({ shown, sealed } = await prepare(definition(current.kind), { ...allOptions(current), ...patch.options }));
+        const def = definition(current.kind);
+        ({ shown, sealed } = await prepare(def, { ...allOptions(current), ...patch.options }));
+        await checkWrapped(q, userId, def, shown, id);
       }
       const { rows } = await q.query<CloudRow>(
         `UPDATE clouds SET name = $3, options = $4, secrets = $5, key_id = $6, status = CASE WHEN $7 THEN 'ok' ELSE status END,
@@ -160,27 +214,20 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         'SELECT name FROM tasks WHERE user_id = $1 AND (source_cloud_id = $2 OR destination_cloud_id = $2) ORDER BY name LIMIT 3',
         [userId, id],
       );
+      const wrapping = await q.query<{ name: string }>(
+        `SELECT name FROM clouds WHERE user_id = $1 AND kind IN (${wrappingKinds()}) AND options->>'cloudId' = $2::text ORDER BY name LIMIT 3`,
+        [userId, id],
+      );
+      if (wrapping.rows.length) {
+        throw errors.conflict(`This cloud is read through ${wrapping.rows.map((r) => `"${r.name}"`).join(', ')}: delete or change that first.`);
+      }
       if (rows.length) {
         throw errors.conflict(`This cloud is used by task${rows.length > 1 ? 's' : ''} ${rows.map((r) => `"${r.name}"`).join(', ')}: delete or change them first.`);
       }
       await q.query('DELETE FROM clouds WHERE user_id = $1 AND id = $2', [userId, id]);
     },
 
-    /** Opens a user's cloud through its connector. */
-    async open(userId: string, id: string, scope: { pickerSessionId?: string } = {}): Promise<{ cloud: Cloud; handle: CloudHandle }> {
-      const r = await row(db, userId, id);
-      const def = definition(r.kind);
-      const why = unavailable(def);
-      if (why) throw errors.providerUnavailable(why);
-      if (def.oauth) {
-        // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
-        const client = oauth.clients[def.oauth.provider]!;
-        const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
-        const tokens = createTokenSource({ db, keyring, onRevoked: oauth.onRevoked }, client, { id: r.id, name: r.name }, stored);
-        return { cloud: publicView(r), handle: def.open!({ options: r.options, tokens, pickerSessionId: scope.pickerSessionId }, env) };
-      }
-      return { cloud: publicView(r), handle: def.open!({ options: allOptions(r) }, env) };
-    },
+    open: openCloud,
 
     /**
      * Stores the tokens of a completed sign-in. Signing in again to an account already connected

@@ -2,10 +2,13 @@
 // the notification is queued if and only if the change commits.
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
+import { connectors } from '../../connectors/index.ts';
+import { SETUP_URL as TAKEOUT_SETUP_URL } from '../../connectors/google-takeout/index.ts';
+import type { CloudNotice } from '../../connectors/types.ts';
 import { usagePeriod } from './accounts.ts';
 import { digest, newSecret } from './crypto.ts';
 import type { Queryable } from './db.ts';
-import { links, quotaUsedUpMessage, reauthMessage, runEndedMessage, verifyMessage, type RunSummary } from './mail/messages.ts';
+import { cloudNoticeMessage, links, quotaUsedUpMessage, reauthMessage, runEndedMessage, verifyMessage, type RunSummary } from './mail/messages.ts';
 import { queueMail } from './mail/outbox.ts';
 import { isFinished, runById, type RunStatus } from './runs.ts';
 import type { TaskNotify } from './task-spec.ts';
@@ -14,6 +17,9 @@ import { queueWebhook, type WebhookEvent } from './webhooks.ts';
 /** How many failed items a run's mail lists. */
 const FAILURES_LISTED = 5;
 const VERIFY_DAYS = 7;
+
+/** A connector's notice is mailed once per cloud and notice key. */
+export const noticeDedupeKey = (cloudId: string, key: string) => `notice:${cloudId}:${key}`;
 
 export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
   const { boss, publicUrl } = deps;
@@ -121,6 +127,40 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
         message: reauthMessage({ cloudId, cloudName: r.name, reason }, r.locale, publicUrl),
       });
       return true;
+    },
+
+    /**
+     * A connector asked for the owner to be told something about a cloud (a Takeout export is late,
+     * its schedule ends): one mail per cloud and notice key, in the owner's language. Returns whether
+     * a mail was queued (false: mailed before, or the cloud is gone).
+     */
+    async cloudNotice(c: pg.PoolClient, cloudId: string, notice: CloudNotice): Promise<boolean> {
+      const dedupeKey = noticeDedupeKey(cloudId, notice.key);
+      // Most sweeps find the notice mailed already: no need to render it again.
+      const sent = await c.query('SELECT 1 FROM mail_outbox WHERE dedupe_key = $1', [dedupeKey]);
+      if (sent.rows.length) return false;
+      const { rows } = await c.query(
+        `SELECT cl.user_id, cl.name, cl.kind, cl.options, u.email, u.locale FROM clouds cl JOIN users u ON u.id = cl.user_id WHERE cl.id = $1`,
+        [cloudId],
+      );
+      const r = rows[0];
+      if (!r) return false;
+      // A wrapping cloud (Takeout) reads another of the owner's clouds: the mail names it, as that is where the exports go.
+      const wrappedId = connectors.get(r.kind)?.wraps?.cloudId(r.options);
+      const wrapped = wrappedId ? await c.query('SELECT name FROM clouds WHERE id = $1 AND user_id = $2', [wrappedId, r.user_id]) : undefined;
+      // Both notice kinds are about Google Takeout's export schedule, set up on Takeout's form.
+      const queued = await queueMail(c, boss, publicUrl, {
+        userId: r.user_id,
+        kind: 'cloud_notice',
+        to: r.email,
+        dedupeKey,
+        message: cloudNoticeMessage(
+          { cloudId, cloudName: r.name, notice, setupUrl: TAKEOUT_SETUP_URL, deliveredTo: wrapped?.rows[0]?.name ?? null },
+          r.locale,
+          publicUrl,
+        ),
+      });
+      return queued !== null;
     },
 
     /** Mails a link that confirms the user's address; earlier links stay valid until they expire. */

@@ -46,6 +46,7 @@ export const filter = z
     maxSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Bytes'),
     after: instant.optional().describe('Only items dated at or after this'),
     before: instant.optional().describe('Only items dated before this'),
+    includeTrashed: z.boolean().optional().describe("Also copy items in the provider's trash (Google Takeout: trashed photos); left out by default"),
   })
   .refine((f) => f.minSize === undefined || f.maxSize === undefined || f.minSize <= f.maxSize, {
     message: 'minSize must not exceed maxSize',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { runEndedMessage, type RunSummary } from '../../services/core/mail/messages.ts';
+import { cloudNoticeMessage, runEndedMessage, type CloudNoticeMail, type RunSummary } from '../../services/core/mail/messages.ts';
 import { localeFrom, wordsFor } from '../../services/core/mail/strings.ts';
 
 const base: RunSummary = {
@@ -57,6 +57,71 @@ describe('run mails', () => {
     assert.ok(m.text.includes(`${url}/runs/${base.runId}`));
     assert.ok(!m.html.includes('<script>') && m.html.includes('&#60;script&#62;'), 'escaped');
     assert.ok(m.html.includes('<code>a/&#60;b&#62;.jpg</code>'));
+  });
+});
+
+describe('Takeout lifecycle mails', () => {
+  const setupUrl = 'https://takeout.google.com/takeout/custom/photos';
+  const cloudId = '5f1c2b7e-8a51-4c1f-9f0e-3a7d2c9b1e44';
+  const late: CloudNoticeMail = {
+    cloudId,
+    cloudName: 'Google Photos <Takeout>',
+    notice: { kind: 'export_late', key: 'late:20260301T101500Z', date: '2026-05-01T10:15:00.000Z' },
+    setupUrl,
+    deliveredTo: 'My "Drive"',
+  };
+  const ending: CloudNoticeMail = { ...late, notice: { kind: 'schedule_ending', key: 'ends:2027-01-04', date: '2027-01-04T10:15:00.000Z' } };
+
+  test('each language renders both mails, with a one-line subject, the date, the setup link and the cloud link', () => {
+    const cases = [
+      ['en', 'May 1, 2026', 'January 4, 2027'],
+      ['de', '1. Mai 2026', '4. Januar 2027'],
+      ['fr', '1 mai 2026', '4 janvier 2027'],
+    ] as const;
+    for (const [locale, lateDate, endDate] of cases) {
+      for (const [n, date] of [
+        [late, lateDate],
+        [ending, endDate],
+      ] as const) {
+        const m = cloudNoticeMessage(n, locale, url);
+        const what = `${locale} ${n.notice.kind}`;
+        assert.ok(m.subject.length > 10 && !/[\r\n]/.test(m.subject), `${what}: subject on one line`);
+        assert.ok(m.subject.includes('Google Photos <Takeout>'), `${what}: the subject names the cloud: ${m.subject}`);
+        assert.ok(m.text.includes(date), `${what}: the date in the language: ${m.text}`);
+        assert.ok(m.text.includes(setupUrl) && m.text.includes(`${url}/clouds/${cloudId}`), `${what}: both links in the text`);
+        assert.ok(m.html.includes(`href="${setupUrl}"`) && m.html.includes(`href="${url}/clouds/${cloudId}"`), `${what}: both links in the HTML`);
+        assert.ok(m.html.includes(`<html lang="${locale}">`), what);
+        assert.ok(!m.html.includes('<Takeout>') && m.html.includes('My &#34;Drive&#34;'), `${what}: escaped`);
+        if (n === late) assert.ok(m.html.includes('&#60;Takeout&#62;'), what);
+      }
+    }
+  });
+
+  test('the late mail says what to check; the ending mail how to set up the next schedule', () => {
+    const m = cloudNoticeMessage(late, 'en', url);
+    assert.equal(m.subject, "Ferry: the Google Takeout export for 'Google Photos <Takeout>' is late");
+    assert.match(m.text, /^The Google Takeout export expected around May 1, 2026 has not arrived in 'Google Photos <Takeout>'\./);
+    assert.match(m.text, /\n {2}- that your scheduled export is still active at takeout\.google\.com/);
+    assert.match(m.text, /\n {2}- that 'My "Drive"' has room for the export/);
+    assert.match(m.text, /\n {2}- that the archives go to the folder 'Google Photos <Takeout>' reads\./);
+    assert.equal((m.html.match(/<li>/g) ?? []).length, 3);
+
+    const e = cloudNoticeMessage(ending, 'en', url);
+    assert.equal(e.subject, "Ferry: your Google Takeout schedule for 'Google Photos <Takeout>' ends on January 4, 2027");
+    assert.match(
+      e.text,
+      /^Your Google Takeout schedule ends on January 4, 2027: set up a new one \(Google Photos only, every 2 months, \.zip, 50 GB, delivered to 'My "Drive"'\) so your backups keep coming\./,
+    );
+    assert.ok(e.text.includes(`Set up the export in Google Takeout: ${setupUrl}`));
+    // Without the delivery cloud's name, the mail says which cloud reads the exports.
+    assert.match(cloudNoticeMessage({ ...ending, deliveredTo: null }, 'en', url).text, /delivered to the cloud 'Google Photos <Takeout>' reads\)/);
+    assert.match(cloudNoticeMessage({ ...ending, deliveredTo: null }, 'de', url).text, /Lieferung an die Cloud, die „Google Photos <Takeout>“ liest\)/);
+  });
+
+  test('a cloud name with line breaks stays out of the headers', () => {
+    const m = cloudNoticeMessage({ ...late, cloudName: 'Photos\r\nBcc: evil@example.com' }, 'fr', url);
+    assert.ok(!/[\r\n]/.test(m.subject), m.subject);
+    assert.equal(m.subject, "Ferry : l'export Google Takeout pour « Photos Bcc: evil@example.com » est en retard");
   });
 });
 

@@ -8,7 +8,7 @@ import { transaction } from '../../core/db.ts';
 import { errors } from '../../core/errors.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { checkResult, cloud, createCloud, entriesQuery, entry, errorsFor, idParams, page, pickerSession, provider, updateCloud } from '../schemas.ts';
+import { checkResult, cloud, createCloud, entriesQuery, entry, errorsFor, exportStatus, idParams, page, pickerSession, provider, updateCloud } from '../schemas.ts';
 
 // A check or a folder listing that takes longer than this is reported as unreachable.
 const CLOUD_CALL_TIMEOUT_MS = 20_000;
@@ -153,6 +153,27 @@ export function cloudRoutes(app: App, s: Services): void {
 
   // Google Photos: the user picks what to back up in Google's Picker (the only way an app may read
   // a library since 2025); a task whose source names the session then copies the picked items.
+  app.get(
+    '/clouds/:id/takeout',
+    {
+      schema: {
+        tags: ['clouds'],
+        summary: 'Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export',
+        params: idParams,
+        response: { 200: exportStatus, ...errorsFor(400, 401, 404, 422, 502) },
+      },
+    },
+    async (request) => {
+      try {
+        const { cloud: c, handle } = await s.clouds.open(userOf(request).id, request.params.id);
+        if (!handle.exports) throw errors.invalid(`${c.name} receives no Takeout exports: only a Google Photos via Takeout cloud does.`);
+        return await handle.exports(AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
+      } catch (err) {
+        throw toAppError(err);
+      }
+    },
+  );
+
   const pickerOf = async (userId: string, cloudId: string) => {
     const { cloud: c, handle } = await s.clouds.open(userId, cloudId);
     if (!handle.picker) throw errors.invalid(`${c.name} has no Picker sessions: only a Google Photos cloud does.`);

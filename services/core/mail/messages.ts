@@ -1,5 +1,6 @@
 // The mails Ferry sends, rendered as plain text and HTML in the recipient's language. Rendering is
 // pure: the outbox stores the result, so every attempt sends the same message.
+import type { CloudNotice } from '../../../connectors/types.ts';
 import type { RunStatus } from '../runs.ts';
 import { wordsFor, type Noun, type Words } from './strings.ts';
 
@@ -155,4 +156,55 @@ export function verifyMessage(v: { email: string; token: string }, locale: strin
     text: `${body}\n\n${w.t.verifyAction}: ${url}\n`,
     html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.verifyAction)}`, ''),
   };
+}
+
+export interface CloudNoticeMail {
+  cloudId: string;
+  cloudName: string;
+  notice: CloudNotice;
+  /** Where the export is set up (Google Takeout's form for Google Photos). */
+  setupUrl: string;
+  /** The cloud the exports are delivered to, when the service knows it: named in the advice. */
+  deliveredTo?: string | null;
+}
+
+/** What a connector asked the owner to be told about a cloud: a Takeout export that is late, a schedule that ends. */
+export function cloudNoticeMessage(n: CloudNoticeMail, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const { t } = w;
+  const { kind } = n.notice;
+  if (kind !== 'export_late' && kind !== 'schedule_ending') throw new Error(`There is no mail for the cloud notice '${kind as string}'.`);
+  const late = kind === 'export_late';
+  const name = oneLine(n.cloudName, 60);
+  const delivery = n.deliveredTo ? oneLine(n.deliveredTo, 60) : null;
+  const date = w.date(new Date(n.notice.date));
+  const cloudUrl = links.cloud(publicUrl, n.cloudId);
+
+  const subject = late ? t.subject.exportLate(name) : t.subject.scheduleEnding(name, date);
+  const lead = late ? t.exportLate(name, date) : t.scheduleEnding(name, date, delivery);
+  const checks = late ? t.exportLateChecks(name, delivery) : [];
+  const renew = late ? t.exportLateRenew : null;
+
+  const text = [
+    lead,
+    ...checks.map((c) => `  - ${c}`),
+    ...(renew ? ['', renew] : []),
+    '',
+    `${t.setupAction}: ${n.setupUrl}`,
+    `${t.cloudAction}: ${cloudUrl}`,
+    '',
+    '-- ',
+    t.footer,
+    '',
+  ].join('\n');
+  const html = page(
+    w.lang,
+    `<p>${escape(lead)}</p>` +
+      (checks.length ? `<ul>${checks.map((c) => `<li>${escape(c)}</li>`).join('')}</ul>` : '') +
+      (renew ? `<p>${escape(renew)}</p>` : '') +
+      button(n.setupUrl, t.setupAction) +
+      `<p><a href="${escape(cloudUrl)}">${escape(t.cloudAction)}</a></p>`,
+    t.footer,
+  );
+  return { subject, text, html };
 }

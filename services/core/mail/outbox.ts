@@ -18,7 +18,7 @@ const GIVE_UP_AFTER_DAYS = 7;
 export interface MailToQueue {
   userId: string | null;
   runId?: string | null;
-  kind: 'run_ended' | 'quota_used_up' | 'cloud_needs_reauth' | 'verify_address';
+  kind: 'run_ended' | 'quota_used_up' | 'cloud_needs_reauth' | 'verify_address' | 'cloud_notice';
   to: string;
   /** One mail per cause: a second mail with the same key is not queued. */
   dedupeKey: string;

@@ -1,6 +1,12 @@
+import { connectors } from '../../../connectors/index.ts';
+import type { CloudNotice } from '../../../connectors/types.ts';
+import { cloudState } from '../../core/cloud-state.ts';
+import { transaction } from '../../core/db.ts';
 import { requeueStaleMail } from '../../core/mail/outbox.ts';
+import { noticeDedupeKey } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
 import { requeueStaleWebhooks } from '../../core/webhooks.ts';
+import type { WorkerContext } from '../worker.ts';
 import type { JobModule } from './index.ts';
 
 /** Past its job's quick retries, an undelivered mail or webhook is tried again every 10 minutes. */
@@ -13,5 +19,48 @@ export const notifySweepJob: JobModule<object> = {
     const mails = await requeueStaleMail(deps.db, deps.boss, EVERY_SECONDS);
     const webhooks = await requeueStaleWebhooks(deps.db, deps.boss, EVERY_SECONDS);
     if (mails || webhooks) deps.log.info({ mails, webhooks }, 'undelivered notifications queued again');
+    await queueCloudNotices(deps, new Date());
   },
 };
+
+/**
+ * Asks every connector that keeps state about its clouds what their owners should be told (a
+ * Takeout export that is late, a schedule that runs out) and queues the mails not sent yet. One
+ * cloud that cannot be checked is logged and skipped: the others are still told.
+ */
+async function queueCloudNotices(deps: WorkerContext, now: Date): Promise<void> {
+  const kinds = [...connectors.values()].filter((d) => d.notices && d.keepsState).map((d) => d.kind);
+  if (!kinds.length) return;
+  // Clouds of an owner who is gone are left out.
+  const { rows: clouds } = await deps.db.query<{ id: string; kind: string }>(
+    'SELECT cl.id, cl.kind FROM clouds cl JOIN users u ON u.id = cl.user_id WHERE cl.kind = ANY($1) ORDER BY cl.created_at',
+    [kinds],
+  );
+
+  const due: Array<{ cloudId: string; notice: CloudNotice }> = [];
+  for (const { id, kind } of clouds) {
+    try {
+      const notices = await connectors.get(kind)!.notices!(cloudState(deps.db, id), now);
+      for (const notice of notices) due.push({ cloudId: id, notice });
+    } catch (err) {
+      deps.log.warn({ err, cloudId: id, kind }, 'could not tell what to notify about this cloud');
+    }
+  }
+  if (!due.length) return;
+
+  // A notice stays due until its cause is gone (an export is late until one arrives): most were mailed by an earlier sweep.
+  const { rows: sent } = await deps.db.query<{ dedupe_key: string }>('SELECT dedupe_key FROM mail_outbox WHERE dedupe_key = ANY($1)', [
+    due.map((d) => noticeDedupeKey(d.cloudId, d.notice.key)),
+  ]);
+  const mailed = new Set(sent.map((r) => r.dedupe_key));
+  let queued = 0;
+  for (const { cloudId, notice } of due) {
+    if (mailed.has(noticeDedupeKey(cloudId, notice.key))) continue;
+    try {
+      if (await transaction(deps.db, (c) => deps.notifier.cloudNotice(c, cloudId, notice))) queued++;
+    } catch (err) {
+      deps.log.warn({ err, cloudId, notice }, 'could not queue the mail about this cloud');
+    }
+  }
+  if (queued) deps.log.info({ queued }, 'cloud notices mailed');
+}

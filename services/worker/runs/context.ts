@@ -17,11 +17,15 @@ export interface RunRecord {
   destination: { cloudId: string; path: string };
   filter: TaskFilter;
   options: TaskOptions;
+  /** When the plan finished listing the source. */
+  plannedAt: Date | null;
+  /** The source reads front to back: one item at a time, in order. */
+  sequential: boolean;
 }
 
 export async function loadRun(q: Queryable, runId: string): Promise<RunRecord | undefined> {
   const { rows } = await q.query(
-    `SELECT r.id, r.user_id, r.task_id, r.status, r.quota_hit_at, t.source, t.destination, t.filter, t.options
+    `SELECT r.id, r.user_id, r.task_id, r.status, r.quota_hit_at, r.planned_at, r.sequential, t.source, t.destination, t.filter, t.options
        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = $1`,
     [runId],
   );
@@ -37,6 +41,8 @@ export async function loadRun(q: Queryable, runId: string): Promise<RunRecord | 
     destination: r.destination,
     filter: r.filter,
     options: { conflict: 'skip', verify: true, ...r.options },
+    plannedAt: r.planned_at,
+    sequential: r.sequential,
   };
 }
 

@@ -54,6 +54,9 @@ interface ItemRow {
   /** Which attempt this claim is: the claim's proof of ownership when recording. */
   attempts: number;
   fidelity: 'original' | 'reduced';
+  identity: string | null;
+  /** The reduced copy (a Picker copy) of the same photo this original replaces, if any. */
+  supersedes: { taskId: string; sourceId: string; destPath: string } | null;
 }
 
 type Outcome =
@@ -133,7 +136,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     // If one lane fails (the database, say), the others are stopped and awaited before the job
     // fails, so no item is left copying under a lease nobody renews.
     const lanes = await Promise.allSettled(
-      Array.from({ length: ends.destinationFeatures.itemsInParallel ?? ITEMS_IN_PARALLEL }, async () => {
+      Array.from({ length: run.sequential ? 1 : (ends.destinationFeatures.itemsInParallel ?? ITEMS_IN_PARALLEL) }, async () => {
         try {
           while (!stop.signal.aborted && !quotaHit && !parked) {
             const item = await claimNext(db, runId);
@@ -169,8 +172,9 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
  */
 async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
   const message = `Paused until ${p.until.toISOString()}: ${p.why} The run carries on by itself then.`;
-  await deps.db.query(`UPDATE runs SET error = $2 WHERE id = $1 AND status = 'running'`, [run.id, message]);
+  // The job first: whoever reads the message can count on the run carrying on.
   await deps.boss.sendAfter(QUEUES.runCopy, { runId: run.id }, { group: { id: run.userId }, singletonKey: `park-${run.id}`, singletonSeconds: 60 }, p.until);
+  await deps.db.query(`UPDATE runs SET error = $2 WHERE id = $1 AND status = 'running'`, [run.id, message]);
   deps.log.info({ runId: run.id, until: p.until }, 'run parked until the destination takes uploads again');
 }
 
@@ -200,7 +204,8 @@ async function claimNext(db: Db, runId: string): Promise<ItemRow | undefined> {
     `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2), updated_at = now()
       WHERE id = (SELECT id FROM run_items WHERE run_id = $1 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period, attempts, fidelity`,
+      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period, attempts, fidelity,
+                identity, supersedes`,
     [runId, LEASE_SECONDS],
   );
   return rows[0];
@@ -279,7 +284,11 @@ async function copyOne(
       outcome = { kind: 'failed', reason: describe(err) };
       refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
-    await record(db, run, item, outcome, period!, reserved);
+    const recorded = await record(db, run, item, outcome, period!, reserved);
+    if (recorded && outcome.kind === 'done' && item.supersedes && item.supersedes.destPath !== outcome.destPath) {
+      // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
+      await destination.remove?.(item.supersedes.destPath, signal).catch((err) => deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'));
+    }
     // A cloud that refuses Ferry's credentials would fail every item after this one: the run ends
     // now, with the reason (a cloud whose sign-in was revoked is marked needs_reauth already).
     if (refused && outcome.kind === 'failed') await failRun(deps, run.id, outcome.reason);
@@ -325,7 +334,7 @@ async function sameContent(source: Source, destination: Destination, item: ItemR
   let ours = item.hashes.md5;
   if (!ours) {
     const h = crypto.createHash('md5');
-    for await (const chunk of await source.open({ id: item.source_id, size: item.size ?? undefined }, { signal })) h.update(chunk);
+    for await (const chunk of await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { signal })) h.update(chunk);
     ours = h.digest('hex');
   }
   return ours === theirs;
@@ -349,7 +358,7 @@ async function transfer(run: RunRecord, source: Source, destination: Destination
 
   for (let attempt = 0; ; attempt++) {
     try {
-      const stored = await destination.put(target, (offset) => source.open({ id: item.source_id, size: item.size ?? undefined }, { offset, signal }), {
+      const stored = await destination.put(target, (offset) => source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { offset, signal }), {
         size: item.size ?? undefined,
         // The source's own md5, where it has one: the destination refuses to commit other bytes
         // (a truncated or damaged download), so a good earlier copy is never replaced by them.
@@ -387,7 +396,7 @@ async function transfer(run: RunRecord, source: Source, destination: Destination
  * found in place), the quota (charged for what was copied, released otherwise) and the run's
  * counters. One statement, so one round trip and one commit per file, all or nothing.
  */
-async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number) {
+async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number): Promise<boolean> {
   const status = outcome.kind;
   const manifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical);
   const destPath = outcome.kind === 'failed' ? item.dest_path : outcome.destPath;
@@ -396,16 +405,21 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
   const counters = { done: 'done_items = done_items + 1, done_bytes = done_bytes + $9', skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9', failed: 'failed_items = failed_items + 1' }[status];
   // Only the attempt that holds the item records it: a worker whose lease ran out and was taken
   // over changes nothing, so nothing is counted or charged twice.
-  await db.query(
+  const { rowCount } = await db.query(
     `WITH item AS (
        UPDATE run_items SET status = $2, dest_path = $3, error = $4, progress_bytes = CASE WHEN $2 = 'done' THEN $9 ELSE progress_bytes END,
               upload_state = NULL, lease_until = NULL, updated_at = now()
         WHERE id = $1 AND status = 'copying' AND attempts = $18 RETURNING id),
      copy AS (
-       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash, fidelity)
-       SELECT $10, $11, $12, $13, $14, $3, $15, $19 FROM item WHERE $16
+       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash, fidelity, identity)
+       SELECT $10, $11, $12, $13, $14, $3, $15, $19, $20 FROM item WHERE $16
        ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $12, source_mtime = $13, source_version = $14, dest_path = $3, dest_hash = $15,
-              fidelity = $19, copied_at = now()),
+              fidelity = $19, identity = $20, copied_at = now()),
+     superseded AS (
+       UPDATE manifest SET fidelity = 'superseded',
+              superseded_by = jsonb_build_object('taskId', $10::uuid, 'sourceId', $11::text, 'destPath', $3::text, 'at', now())
+        WHERE $2 = 'done' AND task_id = ($21::jsonb->>'taskId')::uuid AND source_id = $21::jsonb->>'sourceId' AND fidelity = 'reduced'
+          AND EXISTS (SELECT 1 FROM item)),
      quota AS (
        INSERT INTO usage AS g (user_id, period_start, used_bytes) SELECT $5, $6, $8 FROM item
        ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $7), used_bytes = g.used_bytes + $8)
@@ -430,6 +444,9 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
       run.id,
       item.attempts,
       item.fidelity,
+      item.identity,
+      item.supersedes ? JSON.stringify(item.supersedes) : null,
     ],
   );
+  return (rowCount ?? 0) > 0;
 }

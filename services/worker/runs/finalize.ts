@@ -7,6 +7,7 @@ import { transaction, type Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { settleTraffic } from '../../core/quota.ts';
 import { loadRun, openEnds } from './context.ts';
+import { complete } from './select.ts';
 
 export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Notifier }, runId: string): Promise<void> {
   const { db } = deps;
@@ -42,7 +43,7 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
   if (ended === 'succeeded') {
     try {
       const { source } = await openEnds(deps.clouds, run);
-      await source.release?.();
+      await source.release?.(undefined, { listedAt: run.plannedAt ?? new Date(0), complete: complete(run.filter) });
     } catch {
       // The session expires by itself.
     }

@@ -7,7 +7,7 @@ import type { Clouds } from '../../core/clouds.ts';
 import type { Db } from '../../core/db.ts';
 import { QUEUES } from '../../core/queues.ts';
 import type { Notifier } from '../../core/notifications.ts';
-import { failRun, loadRun, openEnds, refusing } from './context.ts';
+import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
 import { destinationPath, renamed, selected } from './select.ts';
 
@@ -73,9 +73,14 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   let batch: SourceItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
+    const reduced = await reducedCopies(db, run, batch);
     const rows = batch.map((item) => {
       const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout));
       const exists = existing ? existing.has(dest) : true;
+      // An original that supersedes a reduced copy (a Picker copy) of the same photo at this
+      // destination: it replaces that file when it lands at the same path, else the file is removed
+      // once the original is copied.
+      const supersedes = item.fidelity !== 'reduced' && item.identity ? reduced.get(item.identity) : undefined;
       return [
         item.id,
         item.path,
@@ -85,17 +90,19 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
         item.version,
         JSON.stringify(item.hashes ?? {}),
         dest,
-        manifest.get(item.id)?.destPath === dest,
+        manifest.get(item.id)?.destPath === dest || supersedes?.destPath === dest,
         exists,
         item.fidelity ?? 'original',
+        item.identity ?? null,
+        supersedes ? JSON.stringify(supersedes) : null,
       ];
     });
     const cols = (i: number) => rows.map((r) => r[i]);
     await db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[])
+      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity, identity, supersedes)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::jsonb[])
        ON CONFLICT (run_id, source_id) DO NOTHING`,
-      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9), cols(10)],
+      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9), cols(10), cols(11), cols(12)],
     );
     batch = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
@@ -117,19 +124,41 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     return;
   }
 
+  const sequential = ends.sourceFeatures.sequentialReads === true;
   const totals = await db.query<{ n: number; bytes: number }>(
-    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes
+    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes, planned_at = now(), sequential = $2
        FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM run_items WHERE run_id = $1) s
       WHERE r.id = $1 RETURNING s.n, s.bytes`,
-    [runId],
+    [runId, sequential],
   );
   deps.log.info({ runId, items: totals.rows[0].n, bytes: totals.rows[0].bytes }, 'run planned');
 
   // The copy jobs share the run's items between them (see copy.ts): a few of them are enough, and
   // pg-boss spreads them over the workers, at most four at once per user.
-  const jobs = Math.min(COPY_JOBS_PER_RUN, Math.ceil(totals.rows[0].n / 4));
+  // A source read front to back (.tgz) is copied by one job, item after item.
+  const jobs = Math.min(sequential ? 1 : COPY_JOBS_PER_RUN, Math.ceil(totals.rows[0].n / 4));
   if (jobs) await boss.insert(QUEUES.runCopy, Array.from({ length: jobs }, () => ({ data: { runId }, group: { id: run.userId } })));
   else await boss.send(QUEUES.runFinalize, { runId });
 }
 
 class PlanStopped extends Error {}
+
+interface ReducedCopy {
+  taskId: string;
+  sourceId: string;
+  destPath: string;
+}
+
+/** Reduced copies (Picker copies) at this run's destination cloud of the photos in `items`, by identity. */
+async function reducedCopies(db: Db, run: RunRecord, items: SourceItem[]): Promise<Map<string, ReducedCopy>> {
+  const identities = items.filter((i) => i.fidelity !== 'reduced' && i.identity).map((i) => i.identity!);
+  const out = new Map<string, ReducedCopy>();
+  if (!identities.length) return out;
+  const { rows } = await db.query<{ identity: string; task_id: string; source_id: string; dest_path: string }>(
+    `SELECT m.identity, m.task_id, m.source_id, m.dest_path FROM manifest m JOIN tasks t ON t.id = m.task_id
+      WHERE t.user_id = $1 AND t.destination_cloud_id = $2 AND m.fidelity = 'reduced' AND m.identity = ANY($3::text[])`,
+    [run.userId, run.destination.cloudId, identities],
+  );
+  for (const r of rows) out.set(r.identity, { taskId: r.task_id, sourceId: r.source_id, destPath: r.dest_path });
+  return out;
+}

@@ -5,6 +5,7 @@ import type { TaskFilter } from '../../core/task-spec.ts';
 
 export function selected(item: SourceItem, f: TaskFilter): boolean {
   const p = item.path;
+  if (item.trashed && !f.includeTrashed) return false;
   if (f.include?.length && !f.include.some((g) => path.posix.matchesGlob(p, g))) return false;
   if (f.exclude?.some((g) => path.posix.matchesGlob(p, g))) return false;
   if (f.mediaTypes && !f.mediaTypes.includes(item.mediaType)) return false;
@@ -14,6 +15,11 @@ export function selected(item: SourceItem, f: TaskFilter): boolean {
   if (f.after && (when === undefined || when < Date.parse(f.after))) return false;
   if (f.before && (when === undefined || when >= Date.parse(f.before))) return false;
   return true;
+}
+
+/** Whether the filter leaves out anything but trashed items: a run of such a task copies all there is. */
+export function complete(f: TaskFilter): boolean {
+  return Object.entries(f).every(([k, v]) => k === 'includeTrashed' || v === undefined);
 }
 
 /**

@@ -1,0 +1,249 @@
+// From the indexed parts of every export seen so far to what the backup holds: each distinct media
+// file once, named by its sidecar's title and filed by its taken time, an XMP beside it, and each
+// album as one JSON file. Pure and deterministic: the same parts, in the same order, give the same
+// paths, so the run that plans and the jobs that copy agree without storing the result.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { mediaTypeOf } from '../media.ts';
+import type { MediaType } from '../types.ts';
+import { itemDate, type FolderKind, type Geo, type SidecarMetadata } from './metadata.ts';
+import { editedOriginal, matchSidecars } from './sidecars.ts';
+import { albumJson, xmpSidecar } from './xmp.ts';
+
+/** Where a media entry's bytes are: enough to read it again without its archive's directory. */
+export interface EntryRef {
+  /** The entry's name in the archive. */
+  name: string;
+  size: number;
+  crc32: number;
+  modifiedAt: string;
+  /** zip */
+  method?: 0 | 8;
+  compressedSize?: number;
+  localHeaderOffset?: number;
+  /** tgz: the entry's position among the archive's entries. */
+  ordinal?: number;
+}
+
+export interface IndexedMedia extends EntryRef {
+  /** Path under the Google Photos root (localized root removed), e.g. `Photos from 2019/IMG_1.jpg`. */
+  rel: string;
+  kind: FolderKind;
+  /** The file's own date (EXIF, QuickTime), read only for media that turned out to have no sidecar. */
+  exif?: { date: string; offsetMinutes?: number } | null;
+}
+
+/** A sidecar as stored: its metadata with dates as strings. */
+export interface IndexedSidecar {
+  rel: string;
+  meta: Omit<SidecarMetadata, 'takenAt'> & { takenAt?: string };
+}
+
+/** One indexed archive part (stored as state `part:<set>:<NNN>`). */
+export interface PartRecord {
+  set: string;
+  number: number;
+  format: 'zip' | 'tgz';
+  /** The part's path and id in the storage cloud, and its version when indexed. */
+  path: string;
+  sourceId: string;
+  version: string;
+  size: number;
+  indexedAt: string;
+  /** Bytes read from the storage cloud to index it (directory, sidecars, heads). */
+  bytesRead: number;
+  media: IndexedMedia[];
+  sidecars: IndexedSidecar[];
+  albums: Array<{ dir: string; title: string; description?: string }>;
+  /** Deleted from the storage cloud after it was ingested (cloud option deleteArchives). */
+  deleted?: boolean;
+}
+
+export interface CatalogueMedia {
+  /** size and CRC-32: the content's identity, known from the zip directory without reading. */
+  key: string;
+  path: string;
+  size: number;
+  mediaType: MediaType;
+  takenAt: Date;
+  title: string;
+  trashed: boolean;
+  /** The sidecar's, when there is one. */
+  meta?: SidecarMetadata;
+  offsetMinutes?: number;
+  /** Where to read it. */
+  part: PartRecord;
+  entry: IndexedMedia;
+  xmp: string;
+}
+
+export interface CatalogueAlbum {
+  title: string;
+  path: string;
+  json: string;
+}
+
+export interface Catalogue {
+  media: CatalogueMedia[];
+  albums: CatalogueAlbum[];
+}
+
+export const contentKey = (size: number, crc32: number) => `${size}-${(crc32 >>> 0).toString(16).padStart(8, '0')}`;
+
+/** A title as a file name: no folders, no control characters, NFC. */
+function fileName(title: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = title.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim();
+  return clean === '' || clean === '.' || clean === '..' ? '_' : clean;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+function reviveSidecar(s: IndexedSidecar): SidecarMetadata {
+  const { takenAt, ...rest } = s.meta;
+  return { ...rest, ...(takenAt ? { takenAt: new Date(takenAt) } : {}) };
+}
+
+/**
+ * Media that still lack a date: no sidecar and no probe of their own date yet. The caller reads
+ * their heads and stores what it found in `entry.exif` (null: nothing) before building the catalogue.
+ */
+export function needingDates(parts: PartRecord[]): Array<{ part: PartRecord; entry: IndexedMedia }> {
+  const sidecars = pairSidecars(parts);
+  const out: Array<{ part: PartRecord; entry: IndexedMedia }> = [];
+  for (const part of parts) {
+    for (const entry of part.media) {
+      if (entry.exif === undefined && !sidecars.get(part)?.get(entry.rel)?.takenAt) out.push({ part, entry });
+    }
+  }
+  return out;
+}
+
+/**
+ * Each part's media → sidecar metadata. Matching runs per export over its own sidecars and those of
+ * earlier exports (an edited copy whose original came before): a media file's own export wins.
+ */
+function pairSidecars(parts: PartRecord[]): Map<PartRecord, Map<string, SidecarMetadata>> {
+  const bySet = new Map<string, PartRecord[]>();
+  for (const p of parts) bySet.set(p.set, [...(bySet.get(p.set) ?? []), p]);
+  const earlier = new Map<string, IndexedSidecar>();
+  const out = new Map<PartRecord, Map<string, SidecarMetadata>>();
+  for (const setParts of [...bySet.values()].sort((a, b) => a[0].set.localeCompare(b[0].set))) {
+    const own = new Map<string, IndexedSidecar>();
+    for (const p of setParts) for (const s of p.sidecars) own.set(s.rel, s);
+    const pool = new Map(own);
+    for (const [rel, s] of earlier) if (!pool.has(rel)) pool.set(rel, s);
+    const media = setParts.flatMap((p) => p.media.map((m) => m.rel));
+    const matched = matchSidecars(
+      media,
+      [...pool.values()].map((s) => ({ path: s.rel, title: s.meta.title || undefined })),
+    );
+    for (const p of setParts) {
+      const metas = new Map<string, SidecarMetadata>();
+      for (const m of p.media) {
+        const sidecar = matched.get(m.rel);
+        if (sidecar) metas.set(m.rel, reviveSidecar(pool.get(sidecar)!));
+      }
+      out.set(p, metas);
+    }
+    for (const [rel, s] of own) earlier.set(rel, s);
+  }
+  return out;
+}
+
+/** The backup's contents from the parts indexed so far, in the order they were indexed. */
+export function buildCatalogue(parts: PartRecord[]): Catalogue {
+  const sidecars = pairSidecars(parts);
+  const byKey = new Map<string, CatalogueMedia>();
+  const taken = new Map<string, string>(); // destination path (lower case) → content key
+  const albumTitles = new Map<string, { title: string; description?: string }>(); // album folder → its metadata
+  for (const p of parts) {
+    for (const a of p.albums) {
+      // A later export's album file may be the minimal 2025 form: it does not erase a description.
+      const dir = a.dir.normalize('NFC');
+      albumTitles.set(dir, { title: a.title, description: a.description ?? albumTitles.get(dir)?.description });
+    }
+  }
+  const albums = new Map<string, { title: string; description?: string; keys: string[] }>();
+
+  for (const part of parts) {
+    for (const entry of part.media) {
+      const key = contentKey(entry.size, entry.crc32);
+      const meta = sidecars.get(part)?.get(entry.rel);
+      const trashed = entry.kind === 'trash' || meta?.trashed === true;
+      let media = byKey.get(key);
+      if (!media) {
+        const base = path.posix.basename(entry.rel).normalize('NFC');
+        // An edited copy shares its original's sidecar, whose title names the original. An item
+        // uploaded without an extension keeps the one the archive gave it, so viewers know its type.
+        let title = fileName(editedOriginal(base) || !meta?.title ? base : meta.title);
+        const archiveExt = path.posix.extname(base);
+        if (!path.posix.extname(title) && archiveExt) title += archiveExt;
+        const exif = entry.exif ? { date: new Date(entry.exif.date), offsetMinutes: entry.exif.offsetMinutes } : undefined;
+        const when = itemDate(meta, exif?.date, new Date(entry.modifiedAt));
+        const folder = `${when.date.getUTCFullYear()}/${two(when.date.getUTCMonth() + 1)}`;
+        let dest = `${folder}/${title}`;
+        for (let n = 1; taken.has(dest.toLowerCase()); n++) {
+          const ext = path.posix.extname(title);
+          dest = `${folder}/${title.slice(0, title.length - ext.length)} (${n})${ext}`;
+        }
+        taken.set(dest.toLowerCase(), key);
+        const offsetMinutes = when.source === 'exif' ? exif?.offsetMinutes : undefined;
+        media = {
+          key,
+          path: dest,
+          size: entry.size,
+          mediaType: mediaTypeOf(title),
+          takenAt: when.date,
+          title,
+          trashed,
+          meta,
+          offsetMinutes,
+          part,
+          entry,
+          xmp: '',
+        };
+        byKey.set(key, media);
+      } else {
+        // The same bytes again (an album's copy, a later export): one file; it is in the trash only
+        // if every copy is, and a later export's metadata (an edited description) is the newer.
+        media.trashed &&= trashed;
+        if (meta && part.set > media.part.set) media.meta = meta;
+      }
+      if (entry.kind === 'album') {
+        const dir = entry.rel.slice(0, entry.rel.indexOf('/')).normalize('NFC');
+        const info = albumTitles.get(dir) ?? { title: dir };
+        const album = albums.get(info.title) ?? { title: info.title, description: info.description, keys: [] };
+        album.description ??= info.description;
+        if (!album.keys.includes(key)) album.keys.push(key);
+        albums.set(info.title, album);
+      }
+    }
+  }
+
+  const media = [...byKey.values()];
+  for (const m of media) {
+    m.xmp = xmpSidecar({
+      takenAt: m.takenAt,
+      timeZoneOffsetMinutes: m.offsetMinutes,
+      geo: m.meta?.geo as Geo | undefined,
+      description: m.meta?.description,
+      people: m.meta?.people ?? [],
+      favorited: m.meta?.favorited ?? false,
+      archived: m.meta?.archived === true || m.entry.kind === 'archive',
+      title: m.meta?.title,
+    });
+  }
+  const albumFiles = new Set<string>();
+  const catalogueAlbums: CatalogueAlbum[] = [];
+  for (const a of albums.values()) {
+    const items = a.keys.map((k) => byKey.get(k)!).filter((m) => !m.trashed);
+    let file = `Albums/${fileName(a.title)}.json`;
+    for (let n = 1; albumFiles.has(file.toLowerCase()); n++) file = `Albums/${fileName(a.title)} (${n}).json`;
+    albumFiles.add(file.toLowerCase());
+    catalogueAlbums.push({ title: a.title, path: file, json: albumJson(a.title, a.description, items.map((m) => m.path)) });
+  }
+  return { media, albums: catalogueAlbums };
+}
+
+export const versionOf = (text: string) => crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);

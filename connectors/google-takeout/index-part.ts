@@ -1,0 +1,177 @@
+// Indexing one archive part: which media it holds and where, and what its JSON files say. A zip is
+// indexed from its central directory and its JSON entries alone (the media are read only when
+// copied); a .tgz has no directory, so it is read once, front to back, and each medium's checksum
+// and date are taken on the way.
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { Source } from '../types.ts';
+import type { IndexedMedia, IndexedSidecar, PartRecord } from './catalogue.ts';
+import { exifDate } from './exif.ts';
+import { googlePhotosRoot, isAlbumJson, isAlbumMetadataName, isNonItemJson, parseAlbum, parseSidecar } from './metadata.ts';
+import { head, openZipEntry, readPartAt, readStats, streamPart, type PartFile } from './read.ts';
+import { readTarGz } from './tar.ts';
+import { readCentralDirectory, type ZipEntry } from './zip.ts';
+
+/** A JSON entry bigger than this is no sidecar (real ones are a few KB). */
+const MAX_JSON = 1024 * 1024;
+/** How much of a medium is read to find its own date (EXIF sits in the first segments). */
+export const HEAD_BYTES = 128 * 1024;
+/** JSON entries read at once from a zip. */
+const PARALLEL_READS = 8;
+
+export interface PartToIndex extends PartFile {
+  set: string;
+  number: number;
+  format: 'zip' | 'tgz';
+  path: string;
+  version: string;
+}
+
+type Classified = { type: 'media'; rel: string; kind: IndexedMedia['kind'] } | { type: 'json'; rel: string; folder: string; album: boolean } | { type: 'skip' };
+
+function classify(name: string): Classified {
+  const loc = googlePhotosRoot(name);
+  if (!loc) return { type: 'skip' }; // another product of an "export once", or archive_browser.html
+  const rel = name.slice(loc.root.length + 1);
+  const base = path.posix.basename(rel);
+  if (!base) return { type: 'skip' };
+  if (base.toLowerCase().endsWith('.json')) {
+    if (isAlbumMetadataName(base)) return { type: 'json', rel, folder: loc.folder, album: true };
+    if (isNonItemJson(base)) return { type: 'skip' };
+    return { type: 'json', rel, folder: loc.folder, album: false };
+  }
+  return { type: 'media', rel, kind: loc.kind };
+}
+
+/** What a JSON entry says, filed as an album's metadata or an item's sidecar; malformed ones are left out. */
+function fileJson(text: string, c: Extract<Classified, { type: 'json' }>, out: Pick<PartRecord, 'sidecars' | 'albums'>) {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return; // its media is kept, dated by other means
+  }
+  // Album files in a language not listed are still recognised by their content.
+  if (c.album || isAlbumJson(json)) {
+    if (!c.folder) return;
+    const a = parseAlbum(json, c.folder);
+    out.albums.push({ dir: c.folder, title: a.title || c.folder, ...(a.description ? { description: a.description } : {}) });
+    return;
+  }
+  const meta = parseSidecar(json);
+  const { takenAt, ...rest } = meta;
+  const sidecar: IndexedSidecar = { rel: c.rel, meta: { ...rest, ...(takenAt ? { takenAt: takenAt.toISOString() } : {}) } };
+  out.sidecars.push(sidecar);
+}
+
+export async function indexPart(storage: Source, part: PartToIndex, signal?: AbortSignal): Promise<PartRecord> {
+  const before = readStats.bytes;
+  const record: PartRecord = {
+    set: part.set,
+    number: part.number,
+    format: part.format,
+    path: part.path,
+    sourceId: part.sourceId,
+    version: part.version,
+    size: part.size,
+    indexedAt: new Date().toISOString(),
+    bytesRead: 0,
+    media: [],
+    sidecars: [],
+    albums: [],
+  };
+  if (part.format === 'zip') await indexZip(storage, part, record, signal);
+  else await indexTgz(storage, part, record, signal);
+  record.bytesRead = readStats.bytes - before;
+  return record;
+}
+
+async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, signal?: AbortSignal) {
+  const { entries } = await readCentralDirectory((offset, length, s) => readPartAt(storage, part, offset, length, s ?? signal), part.size, signal);
+  const jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
+  for (const entry of entries) {
+    if (entry.isDirectory) continue;
+    const c = classify(entry.name);
+    if (c.type === 'media') {
+      record.media.push({
+        rel: c.rel,
+        kind: c.kind,
+        name: entry.name,
+        size: entry.size,
+        crc32: entry.crc32,
+        modifiedAt: entry.modifiedAt.toISOString(),
+        method: entry.method,
+        compressedSize: entry.compressedSize,
+        localHeaderOffset: entry.localHeaderOffset,
+      });
+    } else if (c.type === 'json' && entry.size <= MAX_JSON) {
+      jsons.push({ entry, c });
+    }
+  }
+  // The JSON files, a few at a time, each in one request; filed in archive order.
+  const texts: string[] = new Array(jsons.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_READS, jsons.length) }, async () => {
+      while (next < jsons.length) {
+        const i = next++;
+        const { entry } = jsons[i];
+        const stream = await openZipEntry(storage, part, { ...entry, modifiedAt: entry.modifiedAt.toISOString() }, signal);
+        texts[i] = (await head(stream, MAX_JSON + 1)).toString('utf8');
+      }
+    }),
+  );
+  jsons.forEach((j, i) => fileJson(texts[i], j.c, record));
+}
+
+async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, signal?: AbortSignal) {
+  const body = await streamPart(storage, part, 0, signal);
+  let ordinal = -1;
+  try {
+    for await (const entry of readTarGz(body, signal)) {
+      ordinal++;
+      const c = entry.type === 'file' ? classify(entry.name) : ({ type: 'skip' } as const);
+      if (c.type === 'skip' || (c.type === 'json' && entry.size > MAX_JSON)) {
+        entry.body.resume();
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let crc = 0;
+      for await (const chunk of entry.body as AsyncIterable<Buffer>) {
+        crc = zlib.crc32(chunk, crc);
+        // JSON whole; of a medium only its head, for its date.
+        const limit = c.type === 'json' ? MAX_JSON : HEAD_BYTES;
+        if (kept < limit) {
+          chunks.push(chunk.subarray(0, limit - kept));
+          kept += Math.min(chunk.length, limit - kept);
+        }
+      }
+      const bytes = Buffer.concat(chunks);
+      if (c.type === 'json') {
+        fileJson(bytes.toString('utf8'), c, record);
+        continue;
+      }
+      const found = exifDate(bytes);
+      record.media.push({
+        rel: c.rel,
+        kind: c.kind,
+        name: entry.name,
+        size: entry.size,
+        crc32: crc >>> 0,
+        modifiedAt: entry.modifiedAt.toISOString(),
+        ordinal,
+        exif: found ? { date: found.date.toISOString(), ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}) } : null,
+      });
+    }
+  } finally {
+    body.destroy();
+  }
+}
+
+/** A zip medium's own date, from the head of its bytes (for media without a sidecar). */
+export async function probeDate(storage: Source, part: PartRecord, entry: IndexedMedia, signal?: AbortSignal): Promise<IndexedMedia['exif']> {
+  const stream = await openZipEntry(storage, { sourceId: part.sourceId, size: part.size }, entry, signal);
+  const found = exifDate(await head(stream, HEAD_BYTES));
+  return found ? { date: found.date.toISOString(), ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}) } : null;
+}

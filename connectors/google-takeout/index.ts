@@ -1,0 +1,304 @@
+// Google Photos through Google Takeout: a source that reads the scheduled exports Google delivers
+// into a folder of another of the user's clouds (Drive, Dropbox, OneDrive, S3, a local folder), the
+// way rclone's wrapping backends sit on another backend. Each ready export set is indexed once
+// (zip directories and JSON files only; .tgz parts are read once), and every run lists the backup
+// the indexed parts make up: each distinct medium once, its XMP beside it, and the album files.
+// See shared/research/google-photos-source.md §3 and §7.2.
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { photoIdentity } from '../media.ts';
+import {
+  CloudError,
+  defineConnector,
+  type CloudHandle,
+  type CloudNotice,
+  type CloudState,
+  type ExportStatus,
+  type Features,
+  type Source,
+  type SourceItem,
+} from '../types.ts';
+import { buildCatalogue, needingDates, versionOf, type Catalogue, type PartRecord } from './catalogue.ts';
+import { exportSets, schedule, type ExportSet } from './export-sets.ts';
+import { indexPart, probeDate } from './index-part.ts';
+import { openZipEntry, skip, streamPart } from './read.ts';
+import { readTarGz } from './tar.ts';
+
+const options = z.strictObject({
+  cloudId: z.uuid().describe('The connected cloud Google Takeout delivers the exports to (Google Drive, Dropbox, OneDrive, S3 or a local folder)'),
+  path: z.string().max(1024).default('').describe("The folder there that receives the exports ('' for the root; Drive: usually Takeout)"),
+  settleMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60).describe('An export is ingested once no new part has arrived for this long'),
+  deleteArchives: z.boolean().default(false).describe('Delete the archives from that cloud once everything in them is backed up (they count against the storage there)'),
+});
+type Options = z.infer<typeof options>;
+
+export const SETUP_URL = 'https://takeout.google.com/takeout/custom/photos';
+
+const SETUP_STEPS = (folder: string) => [
+  `Open ${SETUP_URL} (Google Photos only is selected; keep "All photo albums included").`,
+  'Under Frequency choose "Export every 2 months for 1 year".',
+  `Under Destination choose the cloud this source reads (Add to Drive, Dropbox or OneDrive); Ferry looks in ${folder || 'its root folder'}.`,
+  'Choose file type .zip and size 50 GB, then create the export. Ferry takes each export up by itself once all its parts have arrived.',
+];
+
+const PART_KEY = (set: string, n: number) => `part:${set}:${String(n).padStart(3, '0')}`;
+
+interface StoredSets {
+  sets: Array<{ id: string; createdAt: string }>;
+  /** When a run last looked at the delivery folder. */
+  checkedAt?: string;
+}
+
+/** An export is called late only when the folder was looked at this recently (a task runs the source). */
+const LOOKED_WITHIN_MS = 3 * 86_400_000;
+
+async function loadParts(state: CloudState): Promise<PartRecord[]> {
+  return (await state.list('part:')).map((r) => r.value as PartRecord);
+}
+
+function catalogueItems(c: Catalogue): SourceItem[] {
+  const items: SourceItem[] = [];
+  for (const m of c.media) {
+    const modifiedAt = m.takenAt.toISOString();
+    const identity = m.meta?.title && m.meta.takenAt ? photoIdentity(m.meta.title, m.meta.takenAt) : undefined;
+    items.push({ id: `m:${m.key}`, path: m.path, size: m.size, modifiedAt, mediaType: m.mediaType, version: m.key, trashed: m.trashed, identity });
+    items.push({
+      id: `x:${m.key}`,
+      path: `${m.path}.xmp`,
+      size: Buffer.byteLength(m.xmp),
+      modifiedAt,
+      mediaType: 'other',
+      version: versionOf(m.xmp),
+      trashed: m.trashed,
+    });
+  }
+  for (const a of c.albums) items.push({ id: `a:${a.title}`, path: a.path, size: Buffer.byteLength(a.json), mediaType: 'other', version: versionOf(a.json) });
+  return items;
+}
+
+export default defineConnector({
+  kind: 'google-takeout',
+  title: 'Google Photos via Takeout exports',
+  auth: 'credentials',
+  source: true,
+  destination: false,
+  options,
+  wraps: { kinds: ['google-drive', 'dropbox', 'onedrive', 's3', 'local'], cloudId: (o: Options) => o.cloudId },
+  keepsState: true,
+  unavailable: () => null,
+  async prepare(o) {
+    return { ...o, path: o.path.split('/').filter((s) => s && s !== '.').join('/') };
+  },
+
+  async notices(state, now): Promise<CloudNotice[]> {
+    const stored = (await state.get('sets')) as StoredSets | undefined;
+    if (!stored?.sets.length) return [];
+    const s = schedule(
+      stored.sets.map((x) => ({ id: x.id, createdAt: new Date(x.createdAt) }) as ExportSet),
+      now.getTime(),
+    );
+    const out: CloudNotice[] = [];
+    const last = stored.sets.at(-1)!.id;
+    const looked = stored.checkedAt !== undefined && now.getTime() - Date.parse(stored.checkedAt) < LOOKED_WITHIN_MS;
+    if (s.late && looked) out.push({ kind: 'export_late', key: `late:${last}`, date: new Date(Date.parse(stored.sets.at(-1)!.createdAt) + 61 * 86_400_000).toISOString() });
+    if (s.endsSoon && s.scheduleEnds) out.push({ kind: 'schedule_ending', key: `ends:${s.scheduleEnds.toISOString().slice(0, 10)}`, date: s.scheduleEnds.toISOString() });
+    return out;
+  },
+
+  open(cloud): CloudHandle {
+    const o = cloud.options;
+    const storage = cloud.wrapped?.source;
+    const state = cloud.state;
+    if (!cloud.wrapped || !storage || !state) throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
+    const wrapped = cloud.wrapped;
+    const settleMs = o.settleMinutes * 60_000;
+    const features: Features = { resumable: false, rangeReads: true, nativeHash: null };
+
+    /** The Takeout parts in the delivery folder, grouped into export sets, with the storage items behind them. */
+    async function scan(signal?: AbortSignal) {
+      const files = new Map<string, SourceItem>();
+      try {
+        for await (const item of storage!.list(o.path, signal)) if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
+      } catch (err) {
+        if (err instanceof CloudError && err.reason === 'not_found') {
+          throw new CloudError('not_found', `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`);
+        }
+        throw err;
+      }
+      const sets = exportSets(
+        [...files.values()].map((f) => ({ path: f.path, size: f.size, modifiedAt: f.modifiedAt })),
+        { settleMs },
+      );
+      return { sets, files };
+    }
+
+    let catalogue: Promise<Catalogue> | undefined;
+    const loadCatalogue = () => (catalogue ??= loadParts(state).then(buildCatalogue));
+
+    /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
+    async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; parts: PartRecord[] }> {
+      const { sets, files } = await scan(signal);
+      const indexed = new Map((await loadParts(state!)).map((p) => [p.path, p]));
+      // Sets seen before (whose archives may have been deleted since) stay in the history.
+      const seen = ((await state!.get('sets')) as StoredSets | undefined)?.sets ?? [];
+      const history = new Map(seen.map((x) => [x.id, x]));
+      for (const x of sets) history.set(x.id, { id: x.id, createdAt: x.createdAt.toISOString() });
+      const stored: StoredSets = { sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)), checkedAt: new Date().toISOString() };
+      await state!.set('sets', stored);
+      for (const set of sets) {
+        if (!set.ready) continue;
+        for (const part of set.parts) {
+          if (indexed.has(part.path)) continue;
+          const file = files.get(part.path)!;
+          const record = await indexPart(
+            storage!,
+            { sourceId: file.id, size: file.size ?? 0, set: set.id, number: part.number, format: part.format, path: part.path, version: file.version },
+            signal,
+          );
+          indexed.set(part.path, (await state!.putIfAbsent(PART_KEY(set.id, part.number), record)) as PartRecord);
+        }
+      }
+      let parts = await loadParts(state!);
+      // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
+      const undated = needingDates(parts);
+      if (undated.length) {
+        const changed = new Set<PartRecord>();
+        for (const { part, entry } of undated) {
+          if (part.format !== 'zip' || part.deleted) {
+            entry.exif = null;
+          } else {
+            entry.exif = await probeDate(storage!, part, entry, signal).catch(() => null);
+          }
+          changed.add(part);
+        }
+        for (const p of changed) await state!.set(PART_KEY(p.set, p.number), p);
+        parts = await loadParts(state!);
+      }
+      return { sets, parts };
+    }
+
+    // .tgz parts are read front to back: one reader per part, moved forward as items are opened.
+    const cursors = new Map<string, { ordinal: number; entries: AsyncGenerator<import('./tar.ts').TarEntry>; busy: Promise<void> }>();
+    async function openTarEntry(part: PartRecord, ordinal: number, signal?: AbortSignal): Promise<Readable> {
+      let cursor = cursors.get(part.path);
+      // One entry at a time per part: wait until the previous one was read.
+      while (cursor) {
+        const busy = cursor.busy;
+        await busy;
+        if (cursors.get(part.path)?.busy === busy) break;
+        cursor = cursors.get(part.path);
+      }
+      if (!cursor || cursor.ordinal >= ordinal) {
+        await cursor?.entries.return(undefined);
+        const body = await streamPart(storage!, { sourceId: part.sourceId, size: part.size }, 0, signal);
+        cursor = { ordinal: -1, entries: readTarGz(body), busy: Promise.resolve() };
+        cursors.set(part.path, cursor);
+      }
+      for (;;) {
+        const next = await cursor.entries.next();
+        if (next.done) throw new CloudError('not_found', `The entry is no longer in ${part.path}: was the archive replaced?`);
+        cursor.ordinal++;
+        if (cursor.ordinal === ordinal) {
+          const body = next.value.body;
+          cursor.busy = new Promise((resolve) => body.once('close', () => resolve()));
+          return body;
+        }
+      }
+    }
+
+    const source: Source = {
+      async *list(_folder, signal) {
+        const { parts } = await ingest(signal);
+        catalogue = Promise.resolve(buildCatalogue(parts));
+        if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
+        yield* catalogueItems(await catalogue);
+      },
+
+      async open(item, opts = {}) {
+        const c = await loadCatalogue();
+        const [type, key] = [item.id.slice(0, 1), item.id.slice(2)];
+        const generated = (text: string) => {
+          if (item.version !== undefined && versionOf(text) !== item.version) {
+            throw new CloudError('not_found', 'This file changed after the run was planned (a newer export arrived); the next run copies the new one.');
+          }
+          return Readable.from([Buffer.from(text).subarray(opts.offset ?? 0)]);
+        };
+        if (type === 'a') {
+          const album = c.albums.find((a) => a.title === key);
+          if (!album) throw new CloudError('not_found', `No album "${key}" in the exports indexed.`);
+          return generated(album.json);
+        }
+        const media = c.media.find((m) => m.key === key);
+        if (!media) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
+        if (type === 'x') return generated(media.xmp);
+        if (media.part.deleted) throw new CloudError('not_found', `${media.part.path}, which holds ${media.entry.name}, was deleted after it was backed up.`);
+        const stream =
+          media.part.format === 'zip'
+            ? await openZipEntry(storage, { sourceId: media.part.sourceId, size: media.part.size }, media.entry, opts.signal)
+            : await openTarEntry(media.part, media.entry.ordinal!, opts.signal);
+        return skip(stream, opts.offset ?? 0);
+      },
+
+      async release(signal, context) {
+        if (!o.deleteArchives || !context?.complete || !wrapped.destination?.remove) return;
+        // Parts indexed before this run listed the backup, of sets wholly indexed: all they hold is copied.
+        const parts = await loadParts(state);
+        const { sets } = await scan(signal);
+        for (const part of parts) {
+          if (part.deleted || Date.parse(part.indexedAt) > context.listedAt.getTime()) continue;
+          const set = sets.find((s) => s.id === part.set);
+          if (set && set.parts.some((p) => !parts.some((q) => q.path === p.path))) continue;
+          await wrapped.destination.remove(part.path, signal);
+          await state.set(PART_KEY(part.set, part.number), { ...part, deleted: true });
+        }
+      },
+    };
+
+    return {
+      features,
+      source,
+      async check(signal) {
+        await scan(signal);
+      },
+      browse: (p, cursor, signal) => wrapped.browse([o.path, p].filter(Boolean).join('/'), cursor, signal),
+      async exports(signal): Promise<ExportStatus> {
+        const { sets } = await scan(signal);
+        const parts = await loadParts(state);
+        const byPath = new Map(parts.map((p) => [p.path, p]));
+        const stored = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
+        // Sets whose archives were deleted after ingest are still part of the history.
+        const all = [...sets];
+        for (const s of stored) {
+          if (!all.some((x) => x.id === s.id)) {
+            const own = parts.filter((p) => p.set === s.id);
+            all.push({
+              id: s.id,
+              createdAt: new Date(s.createdAt),
+              format: own[0]?.format ?? 'zip',
+              parts: own.map((p) => ({ path: p.path, number: p.number, format: p.format, size: p.size })),
+              missing: [],
+              ready: own.length > 0,
+            });
+          }
+        }
+        all.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+        const when = schedule(all);
+        return {
+          folder: o.path,
+          sets: all.map((s) => {
+            const partViews = s.parts.map((p) => ({ number: p.number, path: p.path, size: p.size, ingested: byPath.has(p.path), deleted: byPath.get(p.path)?.deleted === true }));
+            const ingested = partViews.filter((p) => p.ingested).length;
+            const state = ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
+            return { id: s.id, createdAt: s.createdAt.toISOString(), format: s.format, state, ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}), missing: s.missing, parts: partViews };
+          }),
+          nextExpectedAt: when.nextExpected?.toISOString(),
+          late: when.late,
+          scheduleEndsAt: when.scheduleEnds?.toISOString(),
+          endsSoon: when.endsSoon,
+          setupUrl: SETUP_URL,
+          setup: SETUP_STEPS(o.path),
+        };
+      },
+    };
+  },
+});

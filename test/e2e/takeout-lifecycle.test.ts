@@ -1,0 +1,231 @@
+// Google Photos through Takeout exports, the rest of their life: a .tgz export (read front to back),
+// sets that are not ready yet, archives deleted once backed up, a Picker copy replaced by the
+// original, and what the API refuses.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { readStats } from '../../connectors/google-takeout/read.ts';
+import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { checkBackup, localFiles, sha256 } from '../support/takeout-check.ts';
+import { takeoutFixture, writeExport } from '../support/takeout-export.ts';
+import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
+import { makeJpeg } from '../fakes/google/media.ts';
+
+let t: TestApp & { url: string };
+let google: GoogleFake;
+let root: string;
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-life-')));
+  google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
+  t = await startTestApp(
+    {
+      FERRY_LOCAL_ROOTS: root,
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      FERRY_GOOGLE_CLIENT_ID: 'google-client',
+      FERRY_GOOGLE_CLIENT_SECRET: 'google-secret',
+      FERRY_GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+      FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
+      FERRY_GOOGLE_DRIVE_URL: google.url,
+      FERRY_GOOGLE_PHOTOS_URL: google.url,
+      FERRY_GOOGLE_PICKER_URL: google.url,
+    },
+    { worker: true },
+  );
+});
+after(async () => {
+  await t?.close();
+  await google?.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const api = (a: Actor) => ({
+  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
+  delete: (url: string) => t.app.inject({ method: 'DELETE', url: `/api/v1${url}`, headers: a.bearer }),
+});
+
+async function cloud(a: Actor, kind: string, name: string, options: object): Promise<string> {
+  const res = await api(a).post('/clouds', { kind, name, options });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
+}
+
+async function folder(a: Actor, name: string): Promise<{ id: string; dir: string }> {
+  const dir = path.join(root, name);
+  await fs.mkdir(dir, { recursive: true });
+  return { id: await cloud(a, 'local', name, { root: dir }), dir };
+}
+
+async function task(a: Actor, name: string, src: string, dst: string, extra: object = {}): Promise<string> {
+  const res = await api(a).post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, ...extra });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
+}
+
+async function runNow(a: Actor, taskId: string) {
+  const res = await api(a).post(`/tasks/${taskId}/runs`, {});
+  assert.equal(res.statusCode, 202, res.body);
+  return waitForRun(t, a, res.json().run.id, 120_000);
+}
+
+const partsIn = async (dir: string) => (await fs.readdir(dir)).filter((n) => /^takeout-.*\.(zip|tgz)$/.test(n)).sort();
+
+describe('Takeout exports', () => {
+  test('a .tgz export is read front to back, one item at a time, and backed up whole', async () => {
+    const a = await signup(t);
+    const f = takeoutFixture({ format: 'tgz', seed: 3 });
+    const drop = await folder(a, 'drop-tgz');
+    await writeExport(f, 0, drop.dir);
+    const takeout = await cloud(a, 'google-takeout', 'Photos (tgz)', { cloudId: drop.id });
+    const dest = await folder(a, 'backup-tgz');
+    const id = await task(a, 'tgz → disk', takeout, dest.id);
+    const before = readStats.bytes;
+    const run = await runNow(a, id);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    checkBackup(await localFiles(dest.dir), f, 0, 'tgz');
+    const { rows } = await t.db.query('SELECT sequential FROM runs WHERE id = $1', [run.id]);
+    assert.equal(rows[0].sequential, true, 'a run from a .tgz source copies one item at a time');
+    // Once to index it, once more to copy from it: never more.
+    const archive = f.exports[0].parts.reduce((n, p) => n + p.file.size, 0);
+    const read = readStats.bytes - before;
+    assert.ok(read <= 2 * archive, `read ${read} bytes of ${archive}-byte archives`);
+  });
+
+  test('sets still arriving wait; GET …/takeout says for what, and how to set the export up', async () => {
+    const a = await signup(t);
+    const f = takeoutFixture({ seed: 5 });
+    const drop = await folder(a, 'drop-waiting');
+    // Part 2 of 3 only: 001 is missing.
+    const [, second] = f.exports[0].parts;
+    const { materialize } = await import('../support/archives.ts');
+    await fs.writeFile(path.join(drop.dir, second.name), materialize(second.file));
+    // Another export's only part, arrived just now: it waits out the settle time.
+    await fs.writeFile(path.join(drop.dir, 'takeout-20261120T090000Z-001.zip'), materialize(f.exports[1].parts[0].file));
+    await fs.writeFile(path.join(drop.dir, 'notes.txt'), 'not an export');
+    const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, settleMinutes: 90 });
+    const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+    assert.deepEqual(
+      view.sets.map((s: { id: string; state: string; missing: number[] }) => [s.id, s.state, s.missing]),
+      [
+        [f.exports[0].stamp, 'waiting', [1]],
+        ['20261120T090000Z', 'waiting', []],
+      ],
+    );
+    assert.match(view.sets[0].waitingFor, /001 not there yet/);
+    assert.match(view.sets[1].waitingFor, /arrived recently/);
+    assert.equal(view.setupUrl, 'https://takeout.google.com/takeout/custom/photos');
+    assert.ok(view.setup.some((s: string) => s.includes('Export every 2 months')));
+
+    // A run copies nothing from sets that are not ready, and fails nothing.
+    const dest = await folder(a, 'backup-waiting');
+    const run = await runNow(a, await task(a, 'waiting → disk', takeout, dest.id));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run.done.items, 0);
+    assert.deepEqual(await fs.readdir(dest.dir), []);
+  });
+
+  test('archives are deleted once everything in them is backed up, and never by a task that filters', async () => {
+    const a = await signup(t);
+    const f = takeoutFixture({ seed: 9 });
+    const drop = await folder(a, 'drop-delete');
+    await writeExport(f, 0, drop.dir);
+    const parts = await partsIn(drop.dir);
+    const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, deleteArchives: true });
+
+    const photosOnly = await folder(a, 'backup-photos-only');
+    const filtered = await runNow(a, await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } }));
+    assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
+    assert.deepEqual(await partsIn(drop.dir), parts, 'a task that leaves things out deletes nothing');
+
+    const dest = await folder(a, 'backup-delete');
+    const id = await task(a, 'everything', takeout, dest.id);
+    const run = await runNow(a, id);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
+    assert.deepEqual(await partsIn(drop.dir), [], 'the archives are deleted');
+    const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+    assert.equal(view.sets.length, 1, 'the export stays in the history');
+    assert.equal(view.sets[0].state, 'ingested');
+    assert.ok(view.sets[0].parts.every((p: { deleted: boolean }) => p.deleted));
+
+    // The next run finds nothing new and fails nothing; the backup is whole.
+    const again = await runNow(a, id);
+    assert.deepEqual([again.status, again.done.items, again.failed.items], ['succeeded', 0, 0]);
+    checkBackup(await localFiles(dest.dir), f, 0, 'after the archives went');
+  });
+
+  test('a Picker copy of a photo is replaced by the original from Takeout, and its manifest says so', async () => {
+    const a = await signup(t);
+    const f = takeoutFixture({ seed: 11 });
+    const photo = f.media.find((m) => m.firstExport === 0 && m.dateFrom === 'sidecar' && /\.jpg$/i.test(m.name) && !/edited|bearbeitet/.test(m.quirk))!;
+    // The Picker's copy: other bytes (Google strips the location), same name and time.
+    const reducedBytes = makeJpeg(4242, 3000);
+    const itemId = await google.photos.addMedia({ filename: photo.name, bytes: reducedBytes, createTime: photo.takenAt.toISOString() });
+    const tokens = google.oauth.issueTokens();
+    const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
+    const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, 'google-photos', 'Photos', $2, $3, $4) RETURNING id`, [
+      a.id,
+      { accountId: google.account.id, account: google.account.email },
+      sealed,
+      t.keyring.currentId,
+    ]);
+    const photos = rows[0].id;
+    const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
+    google.photos.pick(session, [itemId]);
+    const dest = await folder(a, 'backup-supersede');
+    const picked = await runNow(a, (await api(a).post('/tasks', { name: 'picked', source: { cloudId: photos, pickerSessionId: session }, destination: { cloudId: dest.id, path: '' } })).json().id);
+    assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
+    assert.ok((await fs.readFile(path.join(dest.dir, photo.name))).equals(await google.photos.served(itemId)), 'the Picker copy landed');
+
+    const drop = await folder(a, 'drop-supersede');
+    await writeExport(f, 0, drop.dir);
+    const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
+    const run = await runNow(a, await task(a, 'takeout', takeout, dest.id));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const files = await localFiles(dest.dir);
+    const placed = checkBackup(new Map([...files].filter(([p]) => p.includes('/'))), f, 0, 'over a Picker copy');
+    assert.equal(files.get(photo.name), undefined, 'the reduced copy is gone');
+    assert.equal(sha256(files.get(placed.get(photo.sha256)!)!.bytes), photo.sha256, 'the original is in its place');
+    const marks = await t.db.query(
+      `SELECT m.fidelity, m.superseded_by->>'destPath' AS by FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'picked' AND k.user_id = $1`,
+      [a.id],
+    );
+    assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+  });
+
+  test('the API refuses a Takeout source on a cloud that cannot hold archives or is not yours, and keeps the cloud it reads', async () => {
+    const a = await signup(t);
+    const b = await signup(t);
+    const mine = await folder(a, 'drop-mine');
+    const theirs = await folder(b, 'drop-theirs');
+    const before = (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n;
+    const refused = [
+      { options: { cloudId: theirs.id }, why: /no cloud .* of yours/ },
+      { options: { cloudId: '00000000-0000-4000-8000-000000000000' }, why: /no cloud .* of yours/ },
+      { options: { cloudId: mine.id, settleMinutes: -1 }, why: /settleMinutes/ },
+      { options: { cloudId: 'nope' }, why: /cloudId/ },
+      { options: {}, why: /cloudId/ },
+    ];
+    for (const r of refused) {
+      const res = await api(a).post('/clouds', { kind: 'google-takeout', name: 'x', options: r.options });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(res.json().error.message, r.why);
+    }
+    const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: mine.id });
+    const wrapping = await api(a).post('/clouds', { kind: 'google-takeout', name: 'y', options: { cloudId: takeout } });
+    assert.equal(wrapping.statusCode, 400);
+    assert.match(wrapping.json().error.message, /cannot read through/);
+    assert.equal((await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n, before + 1, 'nothing else was stored');
+
+    const removing = await api(a).delete(`/clouds/${mine.id}`);
+    assert.equal(removing.statusCode, 409, removing.body);
+    assert.match(removing.json().error.message, /read through "Takeout"/);
+    const other = await api(b).get(`/clouds/${takeout}/takeout`);
+    assert.equal(other.statusCode, 404, 'another user sees nothing of it');
+    const notTakeout = await api(a).get(`/clouds/${mine.id}/takeout`);
+    assert.equal(notTakeout.statusCode, 400);
+  });
+});

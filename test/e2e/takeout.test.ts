@@ -1,0 +1,200 @@
+// Google Photos through Takeout exports, end to end through the REST API: export sets written with
+// every naming quirk Google has (test/support/takeout-export.ts) are put in a local folder and in the
+// Google Drive emulator, and backed up into a local folder and into s3rver. For every distinct photo
+// or video the backup must hold it exactly once, with its bytes, its name, the folder of its taken
+// time and an XMP saying when and where; albums become complete JSON files; a second export copies
+// only what is new; and the bytes read from the storage cloud stay close to the bytes copied.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { readStats } from '../../connectors/google-takeout/read.ts';
+import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+import { materialize } from '../support/archives.ts';
+import { checkBackup, localFiles, s3Files } from '../support/takeout-check.ts';
+import { takeoutFixture, writeExport, type TakeoutFixture } from '../support/takeout-export.ts';
+import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
+
+let t: TestApp & { url: string };
+let s3: TestS3;
+let google: GoogleFake;
+let root: string;
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-')));
+  s3 = await startS3();
+  google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
+  t = await startTestApp(
+    {
+      FERRY_LOCAL_ROOTS: root,
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      FERRY_GOOGLE_CLIENT_ID: 'google-client',
+      FERRY_GOOGLE_CLIENT_SECRET: 'google-secret',
+      FERRY_GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+      FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
+      FERRY_GOOGLE_DRIVE_URL: google.url,
+    },
+    { worker: true },
+  );
+});
+after(async () => {
+  await t?.close();
+  await Promise.all([s3?.close(), google?.close()]);
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const api = (a: Actor) => ({
+  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
+});
+
+async function cloud(a: Actor, kind: string, name: string, options: object): Promise<string> {
+  const res = await api(a).post('/clouds', { kind, name, options });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
+}
+
+async function localCloud(a: Actor, name: string, dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  return cloud(a, 'local', name, { root: dir });
+}
+
+/** A Drive cloud as a completed sign-in leaves it (the sign-in itself is tested in oauth-clouds.test.ts). */
+async function driveCloud(a: Actor): Promise<string> {
+  const tokens = google.oauth.issueTokens();
+  const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
+  const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, 'google-drive', $2, $3, $4, $5) RETURNING id`, [
+    a.id,
+    google.account.email,
+    { accountId: google.account.id, account: google.account.email },
+    sealed,
+    t.keyring.currentId,
+  ]);
+  return rows[0].id;
+}
+
+async function task(a: Actor, name: string, src: string, dst: string, extra: object = {}): Promise<string> {
+  const res = await api(a).post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, ...extra });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
+}
+
+async function runNow(a: Actor, taskId: string) {
+  const res = await api(a).post(`/tasks/${taskId}/runs`, {});
+  assert.equal(res.statusCode, 202, res.body);
+  const run = await waitForRun(t, a, res.json().run.id, 120_000);
+  return run;
+}
+
+/** Bytes read from the storage cloud to index a Takeout cloud's parts, as the parts' records say. */
+const indexBytes = async (cloudId: string): Promise<number> =>
+  (await t.db.query(`SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`, [cloudId])).rows[0].n;
+
+/**
+ * What a run read besides indexing is the media it copied, each once (a deflated entry is at most a
+ * little bigger), plus each entry's local header in the same request, plus the heads of media
+ * without a sidecar date (read once for their EXIF).
+ */
+function assertCopyReads(read: number, copies: Array<{ size: number }>, f: TakeoutFixture, what: string) {
+  const media = copies.reduce((n, r) => n + r.size, 0);
+  const undated = f.media.filter((m) => m.dateFrom !== 'sidecar').reduce((n, m) => n + m.bytes.length, 0);
+  const bound = media * 1.01 + undated + (copies.length + f.media.length) * 1200;
+  assert.ok(read >= media, `${what}: read ${read} bytes, less than the ${media} copied`);
+  assert.ok(read <= bound, `${what}: read ${read} bytes to copy ${media} bytes of media (bound ${Math.round(bound)})`);
+}
+
+const copiedMedia = async (runId: string) =>
+  (await t.db.query<{ dest_path: string; size: number }>(`SELECT dest_path, size FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`, [runId])).rows;
+
+describe('Takeout exports in a local folder', () => {
+  test('two exports into a local folder and into S3: each photo once, named, filed, described; the second copies only what is new', async () => {
+    const a = await signup(t);
+    const f = takeoutFixture();
+    const drop = path.join(root, 'drop-local');
+    await fs.mkdir(drop, { recursive: true });
+    await writeExport(f, 0, drop);
+    const storage = await localCloud(a, 'NAS', drop);
+    const takeout = await cloud(a, 'google-takeout', 'Google Photos (Takeout)', { cloudId: storage, path: '' });
+
+    const status = await api(a).get(`/clouds/${takeout}/takeout`);
+    assert.equal(status.statusCode, 200, status.body);
+    const view = status.json();
+    assert.equal(view.sets.length, 1);
+    assert.equal(view.sets[0].id, f.exports[0].stamp);
+    assert.equal(view.sets[0].state, 'ready');
+    assert.equal(view.sets[0].parts.length, f.exports[0].parts.length);
+    assert.match(view.setupUrl, /^https:\/\/takeout\.google\.com\//);
+
+    const localDest = await localCloud(a, 'Backup disk', path.join(root, 'backup-local'));
+    const s3Dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'photos/' }));
+    const toLocal = await task(a, 'Takeout → disk', takeout, localDest);
+    const toS3 = await task(a, 'Takeout → S3', takeout, s3Dest);
+
+    const readBefore = readStats.bytes;
+    const first = await runNow(a, toLocal);
+    assert.equal(first.status, 'succeeded', JSON.stringify(first));
+    const readFirst = readStats.bytes - readBefore;
+    checkBackup(await localFiles(path.join(root, 'backup-local')), f, 0, 'local, export 1');
+    const firstS3 = await runNow(a, toS3);
+    assert.equal(firstS3.status, 'succeeded', JSON.stringify(firstS3));
+    checkBackup(await s3Files(s3, 'photos/'), f, 0, 'S3, export 1');
+
+    // Read: the zip directories and JSON files once (indexing), then each copied medium once.
+    const archiveBytes = f.exports[0].parts.reduce((n, p) => n + p.file.size, 0);
+    const indexedFirst = await indexBytes(takeout);
+    const firstCopies = await copiedMedia(first.id);
+    assertCopyReads(readFirst - indexedFirst, firstCopies, f, 'run 1');
+    // (The tail read that finds a directory is up to 64 KiB: most of these small test parts.)
+    assert.ok(indexedFirst < archiveBytes, `indexing read ${indexedFirst} bytes of ${archiveBytes}`);
+
+    const ingested = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+    assert.equal(ingested.sets[0].state, 'ingested');
+    assert.ok(ingested.sets[0].parts.every((p: { ingested: boolean }) => p.ingested));
+
+    // The second export (in German, overlapping the first) arrives.
+    await writeExport(f, 1, drop);
+    const readMid = readStats.bytes;
+    const second = await runNow(a, toLocal);
+    assert.equal(second.status, 'succeeded', JSON.stringify(second));
+    const readSecond = readStats.bytes - readMid;
+    const placed = checkBackup(await localFiles(path.join(root, 'backup-local')), f, 1, 'local, exports 1+2');
+    const fresh = f.media.filter((m) => m.firstExport === 1);
+    const copied = await copiedMedia(second.id);
+    assert.deepEqual(copied.map((r) => r.dest_path).sort(), fresh.map((m) => placed.get(m.sha256)!).sort(), 'the second run copies only the media that are new');
+    const secondS3 = await runNow(a, toS3);
+    assert.equal(secondS3.status, 'succeeded', JSON.stringify(secondS3));
+    checkBackup(await s3Files(s3, 'photos/'), f, 1, 'S3, exports 1+2');
+
+    // The second run reads the new parts' directories and JSON files, and the new media only.
+    const indexedSecond = (await indexBytes(takeout)) - indexedFirst;
+    assertCopyReads(readSecond - indexedSecond, copied, f, 'run 2');
+    const secondArchive = f.exports[1].parts.reduce((n, p) => n + p.file.size, 0);
+    assert.ok(indexedSecond < secondArchive, `indexing export 2 read ${indexedSecond} bytes of ${secondArchive}`);
+
+    const third = await runNow(a, toLocal);
+    assert.equal(third.status, 'succeeded');
+    assert.equal(third.done.items, 0, 'nothing new: nothing copied');
+  });
+});
+
+describe('Takeout exports in Google Drive', () => {
+  test('parts delivered to Drive are read with range requests; the backup into S3 is complete', async () => {
+    const a = await signup(t);
+    const f = takeoutFixture({ seed: 7 });
+    for (const p of f.exports[0].parts) {
+      await google.drive.addFile(`Takeout/${p.name}`, materialize(p.file), { modifiedTime: f.exports[0].createdAt.toISOString() });
+    }
+    const drive = await driveCloud(a);
+    const takeout = await cloud(a, 'google-takeout', 'Photos from Drive', { cloudId: drive, path: 'Takeout' });
+    const dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'drive/' }));
+    const id = await task(a, 'Drive Takeout → S3', takeout, dest);
+    const served = () => google.requests.filter((r) => r.method === 'GET' && /\/drive\/v3\/files\/[^/]+$/.test(r.path)).length;
+    const before = served();
+    const run = await runNow(a, id);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    checkBackup(await s3Files(s3, 'drive/'), f, 0, 'Drive → S3');
+    assert.ok(served() > before, 'the parts were read from Drive');
+  });
+});
