@@ -31,6 +31,8 @@ export interface IndexedMedia extends EntryRef {
   kind: FolderKind;
   /** The file's own date (EXIF, QuickTime), read only for media that turned out to have no sidecar. */
   exif?: { date: string; offsetMinutes?: number } | null;
+  /** SHA-256 of the content: always for .tgz entries (read whole anyway), for zip entries when needed (see contentKeys). */
+  sha256?: string;
 }
 
 /** A sidecar as stored: its metadata with dates as strings. */
@@ -60,7 +62,7 @@ export interface PartRecord {
 }
 
 export interface CatalogueMedia {
-  /** size and CRC-32: the content's identity, known from the zip directory without reading. */
+  /** The content's identity (see contentKeys). */
   key: string;
   path: string;
   size: number;
@@ -88,7 +90,7 @@ export interface Catalogue {
   albums: CatalogueAlbum[];
 }
 
-export const contentKey = (size: number, crc32: number) => `${size}-${(crc32 >>> 0).toString(16).padStart(8, '0')}`;
+const sizeAndCrc = (e: EntryRef) => `${e.size}-${(e.crc32 >>> 0).toString(16).padStart(8, '0')}`;
 
 /** A title as a file name: no folders, no control characters, NFC. */
 function fileName(title: string): string {
@@ -104,13 +106,59 @@ function reviveSidecar(s: IndexedSidecar): SidecarMetadata {
   return { ...rest, ...(takenAt ? { takenAt: new Date(takenAt) } : {}) };
 }
 
+type Located = { part: PartRecord; entry: IndexedMedia };
+
+/** What a medium says it is: its sidecar's title and time, or else its own name. */
+function signature(entry: IndexedMedia, meta: SidecarMetadata | undefined): string {
+  return meta?.title ? `${meta.title.normalize('NFC')}@${meta.takenAt?.toISOString() ?? ''}` : path.posix.basename(entry.rel).normalize('NFC');
+}
+
+/**
+ * Which entries hold the same file. The zip directory gives each entry's size and CRC-32 for free,
+ * so copies that agree on those and on what they say they are (the year folder's photo and its
+ * album copies, the same photo in a later export) are one file without reading them. Where size and
+ * CRC-32 agree but the entries say they are different photos, their SHA-256s decide: the caller
+ * reads them (`unhashed`), and entries whose SHA-256s differ get keys of their own.
+ */
+export function contentKeys(parts: PartRecord[], sidecars = pairSidecars(parts)): { keys: Map<IndexedMedia, string>; unhashed: Located[] } {
+  const groups = new Map<string, Array<Located & { sig: string }>>();
+  for (const part of parts) {
+    for (const entry of part.media) {
+      const k = sizeAndCrc(entry);
+      groups.set(k, [...(groups.get(k) ?? []), { part, entry, sig: signature(entry, sidecars.get(part)?.get(entry.rel)) }]);
+    }
+  }
+  const keys = new Map<IndexedMedia, string>();
+  const unhashed: Located[] = [];
+  for (const [k, members] of groups) {
+    const shas = new Set(members.flatMap((m) => (m.entry.sha256 ? [m.entry.sha256] : [])));
+    const sigs = new Set(members.map((m) => m.sig));
+    if (shas.size <= 1 && sigs.size <= 1) {
+      for (const m of members) keys.set(m.entry, k);
+      continue;
+    }
+    // One entry of each signature must have its SHA-256; the others of that signature share it.
+    const shaOf = new Map<string, string>();
+    for (const m of members) if (m.entry.sha256) shaOf.set(m.sig, m.entry.sha256);
+    for (const sig of sigs) {
+      if (!shaOf.has(sig)) unhashed.push(members.find((m) => m.sig === sig && !m.part.deleted) ?? members.find((m) => m.sig === sig)!);
+    }
+    const distinct = new Set([...shas, ...shaOf.values()]);
+    for (const m of members) {
+      const sha = m.entry.sha256 ?? shaOf.get(m.sig);
+      keys.set(m.entry, distinct.size > 1 && sha ? `${k}-${sha.slice(0, 16)}` : k);
+    }
+  }
+  return { keys, unhashed };
+}
+
 /**
  * Media that still lack a date: no sidecar and no probe of their own date yet. The caller reads
  * their heads and stores what it found in `entry.exif` (null: nothing) before building the catalogue.
  */
-export function needingDates(parts: PartRecord[]): Array<{ part: PartRecord; entry: IndexedMedia }> {
+export function needingDates(parts: PartRecord[]): Located[] {
   const sidecars = pairSidecars(parts);
-  const out: Array<{ part: PartRecord; entry: IndexedMedia }> = [];
+  const out: Located[] = [];
   for (const part of parts) {
     for (const entry of part.media) {
       if (entry.exif === undefined && !sidecars.get(part)?.get(entry.rel)?.takenAt) out.push({ part, entry });
@@ -154,6 +202,7 @@ function pairSidecars(parts: PartRecord[]): Map<PartRecord, Map<string, SidecarM
 /** The backup's contents from the parts indexed so far, in the order they were indexed. */
 export function buildCatalogue(parts: PartRecord[]): Catalogue {
   const sidecars = pairSidecars(parts);
+  const { keys } = contentKeys(parts, sidecars);
   const byKey = new Map<string, CatalogueMedia>();
   const taken = new Map<string, string>(); // destination path (lower case) → content key
   const albumTitles = new Map<string, { title: string; description?: string }>(); // album folder → its metadata
@@ -168,7 +217,7 @@ export function buildCatalogue(parts: PartRecord[]): Catalogue {
 
   for (const part of parts) {
     for (const entry of part.media) {
-      const key = contentKey(entry.size, entry.crc32);
+      const key = keys.get(entry)!;
       const meta = sidecars.get(part)?.get(entry.rel);
       const trashed = entry.kind === 'trash' || meta?.trashed === true;
       let media = byKey.get(key);

@@ -2,6 +2,7 @@
 // indexed from its central directory and its JSON entries alone (the media are read only when
 // copied); a .tgz has no directory, so it is read once, front to back, and each medium's checksum
 // and date are taken on the way.
+import crypto from 'node:crypto';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Source } from '../types.ts';
@@ -138,8 +139,10 @@ async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, 
       const chunks: Buffer[] = [];
       let kept = 0;
       let crc = 0;
+      const sha = crypto.createHash('sha256');
       for await (const chunk of entry.body as AsyncIterable<Buffer>) {
         crc = zlib.crc32(chunk, crc);
+        sha.update(chunk);
         // JSON whole; of a medium only its head, for its date.
         const limit = c.type === 'json' ? MAX_JSON : HEAD_BYTES;
         if (kept < limit) {
@@ -161,12 +164,20 @@ async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, 
         crc32: crc >>> 0,
         modifiedAt: entry.modifiedAt.toISOString(),
         ordinal,
+        sha256: sha.digest('hex'),
         exif: found ? { date: found.date.toISOString(), ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}) } : null,
       });
     }
   } finally {
     body.destroy();
   }
+}
+
+/** A zip medium's SHA-256, read whole (only for entries that must be told apart, see contentKeys). */
+export async function hashEntry(storage: Source, part: PartRecord, entry: IndexedMedia, signal?: AbortSignal): Promise<string> {
+  const sha = crypto.createHash('sha256');
+  for await (const chunk of await openZipEntry(storage, { sourceId: part.sourceId, size: part.size }, entry, signal)) sha.update(chunk as Buffer);
+  return sha.digest('hex');
 }
 
 /** A zip medium's own date, from the head of its bytes (for media without a sidecar). */

@@ -18,9 +18,9 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { buildCatalogue, needingDates, versionOf, type Catalogue, type PartRecord } from './catalogue.ts';
+import { buildCatalogue, contentKeys, needingDates, versionOf, type Catalogue, type PartRecord } from './catalogue.ts';
 import { exportSets, schedule, type ExportSet } from './export-sets.ts';
-import { indexPart, probeDate } from './index-part.ts';
+import { hashEntry, indexPart, probeDate } from './index-part.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
 import { readTarGz } from './tar.ts';
 
@@ -158,22 +158,26 @@ export default defineConnector({
           indexed.set(part.path, (await state!.putIfAbsent(PART_KEY(set.id, part.number), record)) as PartRecord);
         }
       }
-      let parts = await loadParts(state!);
+      const parts = await loadParts(state!);
+      const changed = new Set<PartRecord>();
       // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
-      const undated = needingDates(parts);
-      if (undated.length) {
-        const changed = new Set<PartRecord>();
-        for (const { part, entry } of undated) {
-          if (part.format !== 'zip' || part.deleted) {
-            entry.exif = null;
-          } else {
-            entry.exif = await probeDate(storage!, part, entry, signal).catch(() => null);
-          }
-          changed.add(part);
-        }
-        for (const p of changed) await state!.set(PART_KEY(p.set, p.number), p);
-        parts = await loadParts(state!);
+      for (const { part, entry } of needingDates(parts)) {
+        entry.exif = part.format === 'zip' && !part.deleted ? await probeDate(storage!, part, entry, signal).catch(() => null) : null;
+        changed.add(part);
       }
+      // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
+      for (const { part, entry } of contentKeys(parts).unhashed) {
+        if (part.format !== 'zip' || part.deleted) continue;
+        // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
+        const sha = await hashEntry(storage!, part, entry, signal).catch((err) => {
+          if (signal?.aborted) throw err;
+          return undefined;
+        });
+        if (!sha) continue;
+        entry.sha256 = sha;
+        changed.add(part);
+      }
+      for (const p of changed) await state!.set(PART_KEY(p.set, p.number), p);
       return { sets, parts };
     }
 

@@ -2,12 +2,15 @@
 // sets that are not ready yet, archives deleted once backed up, a Picker copy replaced by the
 // original, and what the API refuses.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
 import { readStats } from '../../connectors/google-takeout/read.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { writeZip } from '../support/archives.ts';
 import { checkBackup, localFiles, sha256 } from '../support/takeout-check.ts';
 import { takeoutFixture, writeExport } from '../support/takeout-export.ts';
 import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
@@ -194,6 +197,47 @@ describe('Takeout exports', () => {
       [a.id],
     );
     assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+  });
+
+  test('two different photos of equal size and CRC-32 are both kept: their SHA-256s tell them apart', async () => {
+    const a = await signup(t);
+    // A CRC-32 collision, found by the birthday bound: the same JPEG with different trailing bytes.
+    const base = makeJpeg(77, 3000);
+    const seen = new Map<number, Buffer>();
+    let pair: [Buffer, Buffer] | undefined;
+    const baseCrc = zlib.crc32(base);
+    while (!pair) {
+      const tail = crypto.randomBytes(8);
+      const crc = zlib.crc32(tail, baseCrc);
+      const other = seen.get(crc);
+      if (other && !other.equals(tail)) pair = [Buffer.concat([base, other]), Buffer.concat([base, tail])];
+      seen.set(crc, tail);
+    }
+    const [one, two] = pair;
+    assert.equal(zlib.crc32(one), zlib.crc32(two));
+    const sidecar = (title: string, at: string) => Buffer.from(JSON.stringify({ title, photoTakenTime: { timestamp: String(Date.parse(at) / 1000) } }));
+    const root = 'Takeout/Google Photos';
+    const zip = writeZip([
+      { name: `${root}/Photos from 2019/IMG_A.jpg`, data: one },
+      { name: `${root}/Photos from 2019/IMG_A.jpg.json`, data: sidecar('IMG_A.jpg', '2019-07-01T10:00:00Z'), method: 8 },
+      { name: `${root}/Photos from 2019/IMG_B.jpg`, data: two },
+      { name: `${root}/Photos from 2019/IMG_B.jpg.json`, data: sidecar('IMG_B.jpg', '2019-08-01T10:00:00Z'), method: 8 },
+      { name: `${root}/Trip/IMG_B.jpg`, data: two },
+      { name: `${root}/Trip/IMG_B.jpg.json`, data: sidecar('IMG_B.jpg', '2019-08-01T10:00:00Z'), method: 8 },
+    ]);
+    const drop = await folder(a, 'drop-collision');
+    const file = path.join(drop.dir, 'takeout-20260501T101500Z-001.zip');
+    await fs.writeFile(file, zip);
+    await fs.utimes(file, new Date('2026-05-01T12:00:00Z'), new Date('2026-05-01T12:00:00Z'));
+    const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
+    const dest = await folder(a, 'backup-collision');
+    const run = await runNow(a, await task(a, 'collision', takeout, dest.id));
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const files = await localFiles(dest.dir);
+    assert.ok(files.get('2019/07/IMG_A.jpg')?.bytes.equals(one), 'the first photo');
+    assert.ok(files.get('2019/08/IMG_B.jpg')?.bytes.equals(two), 'the second photo, not taken for a copy of the first');
+    assert.deepEqual(JSON.parse(files.get('Albums/Trip.json')!.bytes.toString()).items, ['2019/08/IMG_B.jpg']);
+    assert.equal([...files.keys()].filter((p) => p.endsWith('.jpg')).length, 2);
   });
 
   test('the API refuses a Takeout source on a cloud that cannot hold archives or is not yours, and keeps the cloud it reads', async () => {
