@@ -261,6 +261,7 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       async handler({ route, arg }) {
         const a = checkFields(route, 'request body', arg, { path: 'string', parent_rev: 'string' }, ['path']);
         const node = ns.need(route, a.path, 'path_lookup');
+        if (a.parent_rev !== undefined && !/^[0-9a-f]{9,}$/.test(String(a.parent_rev))) throw badInput('files/delete_v2', `request body: parent_rev: '${a.parent_rev}' did not match pattern '[0-9a-f]{9,}'`);
         if (a.parent_rev !== undefined && a.parent_rev !== node.rev) throw pathError('path_lookup', 'not_found');
         const metadata = ns.metadata(node);
         await ns.remove(node);

@@ -271,7 +271,13 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     }
     if (action === undefined && method === 'GET') return sendJson(res, 200, itemJson(addressed(baseItem, segments), parseSelect(url)));
     if (action === undefined && method === 'DELETE') {
-      store.remove(addressed(baseItem, segments));
+      const item = addressed(baseItem, segments);
+      // Conditional delete: If-Match names the eTag (or cTag) the caller last saw.
+      const ifMatch = req.headers['if-match'];
+      if (ifMatch && ifMatch !== '*' && ifMatch !== `"{${item.id}},${item.version}"` && ifMatch !== `"c:{${item.id}},${item.contentVersion}"`) {
+        throw new GraphFailure(412, 'resourceModified', "ETag does not match current item's value");
+      }
+      store.remove(item);
       res.writeHead(204);
       return void res.end();
     }
