@@ -109,7 +109,9 @@ export interface Source {
   open(item: Pick<SourceItem, 'id' | 'size'> & { version?: string }, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
   /**
    * Called once a run has copied everything list() gave (e.g. deletes a Google Photos Picker session).
-   * `listedAt`: when that listing ended; `complete`: the task's filter left nothing out.
+   * `listedAt`: when that listing ended; `complete`: all the source offered is at the task's
+   * destination (no filter, nothing skipped for a different file in its place) and no other task
+   * reads this source.
    */
   release?(signal?: AbortSignal, context?: { listedAt: Date; complete: boolean }): Promise<void>;
 }

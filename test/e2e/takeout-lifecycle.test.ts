@@ -130,7 +130,7 @@ describe('Takeout exports', () => {
     assert.deepEqual(await fs.readdir(dest.dir), []);
   });
 
-  test('archives are deleted once everything in them is backed up, and never by a task that filters', async () => {
+  test('archives are deleted once everything in them is backed up; never by a task that filters, nor while another task reads them', async () => {
     const a = await signup(t);
     const f = takeoutFixture({ seed: 9 });
     const drop = await folder(a, 'drop-delete');
@@ -139,12 +139,18 @@ describe('Takeout exports', () => {
     const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, deleteArchives: true });
 
     const photosOnly = await folder(a, 'backup-photos-only');
-    const filtered = await runNow(a, await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } }));
+    const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
+    const filtered = await runNow(a, filteredTask);
     assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
     assert.deepEqual(await partsIn(drop.dir), parts, 'a task that leaves things out deletes nothing');
 
     const dest = await folder(a, 'backup-delete');
     const id = await task(a, 'everything', takeout, dest.id);
+    const whileShared = await runNow(a, id);
+    assert.equal(whileShared.status, 'succeeded', JSON.stringify(whileShared));
+    assert.deepEqual(await partsIn(drop.dir), parts, 'another task still reads the archives: nothing is deleted');
+
+    assert.equal((await api(a).delete(`/tasks/${filteredTask}`)).statusCode, 204);
     const run = await runNow(a, id);
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');

@@ -6,7 +6,7 @@ import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { settleTraffic } from '../../core/quota.ts';
-import { loadRun, openEnds } from './context.ts';
+import { loadRun, openEnds, type RunRecord } from './context.ts';
 import { complete } from './select.ts';
 
 export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Notifier }, runId: string): Promise<void> {
@@ -43,11 +43,27 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
   if (ended === 'succeeded') {
     try {
       const { source } = await openEnds(deps.clouds, run);
-      await source.release?.(undefined, { listedAt: run.plannedAt ?? new Date(0), complete: complete(run.filter) });
+      await source.release?.(undefined, { listedAt: run.plannedAt ?? new Date(0), complete: await copiedAll(db, run) });
     } catch {
       // The session expires by itself.
     }
   }
+}
+
+/**
+ * Whether everything the source offers is at this task's destination, and no other task still needs
+ * the source: no filter left anything out, nothing was skipped for a different file in its place,
+ * and this is the only task reading the source (a Takeout source may then delete its archives).
+ */
+async function copiedAll(db: Db, run: RunRecord): Promise<boolean> {
+  if (!complete(run.filter)) return false;
+  const { rows } = await db.query<{ skipped: number; others: number }>(
+    `SELECT (SELECT count(*) FROM run_items i WHERE i.run_id = $1 AND i.status = 'skipped'
+               AND NOT EXISTS (SELECT 1 FROM manifest m WHERE m.task_id = $2 AND m.source_id = i.source_id))::int AS skipped,
+            (SELECT count(*) FROM tasks WHERE source_cloud_id = $3 AND id <> $2)::int AS others`,
+    [run.id, run.taskId, run.source.cloudId],
+  );
+  return rows[0].skipped === 0 && rows[0].others === 0;
 }
 
 async function releaseLeftovers(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
