@@ -213,9 +213,13 @@ export default defineConnector({
     const source: Source = {
       async *list(_folder, signal) {
         const { parts } = await ingest(signal);
-        catalogue = Promise.resolve(buildCatalogue(parts));
+        const c = buildCatalogue(parts);
+        catalogue = Promise.resolve(c);
         if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
-        yield* catalogueItems(await catalogue);
+        // Album files change as exports arrive; each version listed is kept, so a copy job of this
+        // run serves the very file this listing described even if another run indexed more since.
+        for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
+        yield* catalogueItems(c);
       },
 
       async open(item, opts = {}) {
@@ -228,6 +232,8 @@ export default defineConnector({
           return Readable.from([Buffer.from(text).subarray(opts.offset ?? 0)]);
         };
         if (type === 'a') {
+          const listed = item.version !== undefined ? await state.get(`album:${item.version}`) : undefined;
+          if (typeof listed === 'string') return generated(listed);
           const album = c.albums.find((a) => a.title === key);
           if (!album) throw new CloudError('not_found', `No album "${key}" in the exports indexed.`);
           return generated(album.json);
