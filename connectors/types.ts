@@ -88,6 +88,11 @@ export interface SourceItem {
   /** In the provider's trash: left out unless the task's filter includes trashed items. */
   trashed?: boolean;
   /**
+   * The source cannot offer this file now, and says why and what to do (a damaged archive part):
+   * the run records it as failed, with this reason, without trying to copy it.
+   */
+  problem?: string;
+  /**
    * The same photo or video whichever way it was read ('gphotos:<title>@<taken time>'): a copy made
    * with fidelity 'original' supersedes a 'reduced' copy of the same identity at the same destination.
    */
@@ -211,7 +216,8 @@ export interface ExportStatus {
     state: 'waiting' | 'ready' | 'ingested' | 'grown';
     waitingFor?: string;
     missing: number[];
-    parts: Array<{ number: number; path: string; size?: number; ingested: boolean; deleted: boolean }>;
+    /** `error`: why the part cannot be read (it stays out until the file is replaced). */
+    parts: Array<{ number: number; path: string; size?: number; ingested: boolean; deleted: boolean; error?: string }>;
   }>;
   /** When the next scheduled export should arrive (two months after the last), if any came. */
   nextExpectedAt?: string;

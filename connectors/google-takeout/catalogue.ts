@@ -59,6 +59,8 @@ export interface PartRecord {
   albums: Array<{ dir: string; title: string; description?: string }>;
   /** Deleted from the storage cloud after it was ingested (cloud option deleteArchives). */
   deleted?: boolean;
+  /** Files of other Google products in the part (an "export once" of the whole account): never deleted then. */
+  otherEntries?: number;
 }
 
 export interface CatalogueMedia {
@@ -73,13 +75,14 @@ export interface CatalogueMedia {
   /** The sidecar's, when there is one. */
   meta?: SidecarMetadata;
   offsetMinutes?: number;
-  /** Where to read it. */
+  /** Where to read it: an archive not deleted if any holds it. */
   part: PartRecord;
   entry: IndexedMedia;
-  xmp: string;
 }
 
 export interface CatalogueAlbum {
+  /** The album's folder in the exports: its identity (two albums may share a title). */
+  dir: string;
   title: string;
   path: string;
   json: string;
@@ -87,7 +90,23 @@ export interface CatalogueAlbum {
 
 export interface Catalogue {
   media: CatalogueMedia[];
+  byKey: Map<string, CatalogueMedia>;
   albums: CatalogueAlbum[];
+}
+
+/** The XMP written beside a medium (made when needed: a library's worth would fill memory). */
+export function xmpOf(m: CatalogueMedia): string {
+  return xmpSidecar({
+    // A date corrected in Google Photos reaches the XMP (the file keeps its first folder).
+    takenAt: m.meta?.takenAt ?? m.takenAt,
+    timeZoneOffsetMinutes: m.meta?.takenAt ? undefined : m.offsetMinutes,
+    geo: m.meta?.geo as Geo | undefined,
+    description: m.meta?.description,
+    people: m.meta?.people ?? [],
+    favorited: m.meta?.favorited ?? false,
+    archived: m.meta?.archived === true || m.entry.kind === 'archive',
+    title: m.meta?.title,
+  });
 }
 
 const sizeAndCrc = (e: EntryRef) => `${e.size}-${(e.crc32 >>> 0).toString(16).padStart(8, '0')}`;
@@ -199,8 +218,12 @@ function pairSidecars(parts: PartRecord[]): Map<PartRecord, Map<string, SidecarM
   return out;
 }
 
-/** The backup's contents from the parts indexed so far, in the order they were indexed. */
-export function buildCatalogue(parts: PartRecord[]): Catalogue {
+/**
+ * The backup's contents from the parts indexed so far, in the order they were indexed.
+ * `incomplete`: exports with a part that cannot be read; their media without a sidecar wait (the
+ * sidecar, and so the date that files them, may be in that part).
+ */
+export function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<string> = new Set()): Catalogue {
   const sidecars = pairSidecars(parts);
   const { keys } = contentKeys(parts, sidecars);
   const byKey = new Map<string, CatalogueMedia>();
@@ -213,12 +236,13 @@ export function buildCatalogue(parts: PartRecord[]): Catalogue {
       albumTitles.set(dir, { title: a.title, description: a.description ?? albumTitles.get(dir)?.description });
     }
   }
-  const albums = new Map<string, { title: string; description?: string; keys: string[] }>();
+  const albums = new Map<string, { keys: string[] }>(); // album folder → members
 
   for (const part of parts) {
     for (const entry of part.media) {
       const key = keys.get(entry)!;
       const meta = sidecars.get(part)?.get(entry.rel);
+      if (!meta && incomplete.has(part.set)) continue;
       const trashed = entry.kind === 'trash' || meta?.trashed === true;
       let media = byKey.get(key);
       if (!media) {
@@ -250,7 +274,6 @@ export function buildCatalogue(parts: PartRecord[]): Catalogue {
           offsetMinutes,
           part,
           entry,
-          xmp: '',
         };
         byKey.set(key, media);
       } else {
@@ -258,41 +281,29 @@ export function buildCatalogue(parts: PartRecord[]): Catalogue {
         // if every copy is, and a later export's metadata (an edited description) is the newer.
         media.trashed &&= trashed;
         if (meta && part.set > media.part.set) media.meta = meta;
+        // Read from an archive that is still there.
+        if (media.part.deleted && !part.deleted) Object.assign(media, { part, entry });
       }
       if (entry.kind === 'album') {
         const dir = entry.rel.slice(0, entry.rel.indexOf('/')).normalize('NFC');
-        const info = albumTitles.get(dir) ?? { title: dir };
-        const album = albums.get(info.title) ?? { title: info.title, description: info.description, keys: [] };
-        album.description ??= info.description;
+        const album = albums.get(dir) ?? { keys: [] };
         if (!album.keys.includes(key)) album.keys.push(key);
-        albums.set(info.title, album);
+        albums.set(dir, album);
       }
     }
   }
 
-  const media = [...byKey.values()];
-  for (const m of media) {
-    m.xmp = xmpSidecar({
-      takenAt: m.takenAt,
-      timeZoneOffsetMinutes: m.offsetMinutes,
-      geo: m.meta?.geo as Geo | undefined,
-      description: m.meta?.description,
-      people: m.meta?.people ?? [],
-      favorited: m.meta?.favorited ?? false,
-      archived: m.meta?.archived === true || m.entry.kind === 'archive',
-      title: m.meta?.title,
-    });
-  }
   const albumFiles = new Set<string>();
   const catalogueAlbums: CatalogueAlbum[] = [];
-  for (const a of albums.values()) {
+  for (const [dir, a] of albums) {
+    const { title, description } = albumTitles.get(dir) ?? { title: dir };
     const items = a.keys.map((k) => byKey.get(k)!).filter((m) => !m.trashed);
-    let file = `Albums/${fileName(a.title)}.json`;
-    for (let n = 1; albumFiles.has(file.toLowerCase()); n++) file = `Albums/${fileName(a.title)} (${n}).json`;
+    let file = `Albums/${fileName(title)}.json`;
+    for (let n = 1; albumFiles.has(file.toLowerCase()); n++) file = `Albums/${fileName(title)} (${n}).json`;
     albumFiles.add(file.toLowerCase());
-    catalogueAlbums.push({ title: a.title, path: file, json: albumJson(a.title, a.description, items.map((m) => m.path)) });
+    catalogueAlbums.push({ dir, title, path: file, json: albumJson(title, description, items.map((m) => m.path)) });
   }
-  return { media, albums: catalogueAlbums };
+  return { media: [...byKey.values()], byKey, albums: catalogueAlbums };
 }
 
 export const versionOf = (text: string) => crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);

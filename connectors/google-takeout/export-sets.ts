@@ -84,15 +84,29 @@ const EXPORT_EVERY_DAYS = 61; // "every 2 months"
 const LATE_AFTER_DAYS = 70;
 const SCHEDULE_EXPORTS = 6; // every two months for one year
 
+// Two exports of one schedule lie about two months apart; a closer or farther pair belongs to
+// different schedules (a new one set up before the old ran out, an "export once" in between).
+const SAME_SCHEDULE_DAYS = [45, 75];
+
 /**
  * When the next scheduled export is due, whether the one expected is late (more than 70 days since
- * the last), and whether the yearly schedule runs out within a month (6 exports from the first).
+ * the last), and whether the yearly schedule runs out within a month (6 exports from its first).
+ * The schedule is the run of exports about two months apart that ends with the latest.
  */
-export function schedule(sets: ExportSet[], now = Date.now()): { nextExpected?: Date; late: boolean; endsSoon: boolean; scheduleEnds?: Date } {
+export function schedule(sets: Pick<ExportSet, 'createdAt'>[], now = Date.now()): { nextExpected?: Date; late: boolean; endsSoon: boolean; scheduleEnds?: Date } {
   if (!sets.length) return { late: false, endsSoon: false };
-  const first = sets[0].createdAt.getTime();
-  const last = sets.at(-1)!.createdAt.getTime();
   const day = 86_400_000;
+  const times = sets.map((x) => x.createdAt.getTime()).sort((a, b) => a - b);
+  // From the latest back, each time to the export closest to two months before (skipping others).
+  let first = times.at(-1)!;
+  for (let n = 1; n < SCHEDULE_EXPORTS; n++) {
+    const previous = times
+      .filter((t) => (first - t) / day >= SAME_SCHEDULE_DAYS[0] && (first - t) / day <= SAME_SCHEDULE_DAYS[1])
+      .sort((a, b) => Math.abs((first - a) / day - EXPORT_EVERY_DAYS) - Math.abs((first - b) / day - EXPORT_EVERY_DAYS))[0];
+    if (previous === undefined) break;
+    first = previous;
+  }
+  const last = times.at(-1)!;
   const scheduleEnds = new Date(first + (SCHEDULE_EXPORTS - 1) * EXPORT_EVERY_DAYS * day);
   const nextExpected = new Date(last + EXPORT_EVERY_DAYS * day);
   return {

@@ -28,11 +28,15 @@ export interface PartToIndex extends PartFile {
   version: string;
 }
 
-type Classified = { type: 'media'; rel: string; kind: IndexedMedia['kind'] } | { type: 'json'; rel: string; folder: string; album: boolean } | { type: 'skip' };
+type Classified =
+  | { type: 'media'; rel: string; kind: IndexedMedia['kind'] }
+  | { type: 'json'; rel: string; folder: string; album: boolean }
+  | { type: 'skip'; other?: boolean };
 
 function classify(name: string): Classified {
   const loc = googlePhotosRoot(name);
-  if (!loc) return { type: 'skip' }; // another product of an "export once", or archive_browser.html
+  // Another product of an "export once" (counted: such a part is never deleted), or the index page every export has.
+  if (!loc) return { type: 'skip', other: !/(^|\/)archive_browser\.html$/i.test(name) };
   const rel = name.slice(loc.root.length + 1);
   const base = path.posix.basename(rel);
   if (!base) return { type: 'skip' };
@@ -93,6 +97,7 @@ async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, 
   for (const entry of entries) {
     if (entry.isDirectory) continue;
     const c = classify(entry.name);
+    if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
     if (c.type === 'media') {
       record.media.push({
         rel: c.rel,
@@ -131,7 +136,8 @@ async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, 
   try {
     for await (const entry of readTarGz(body, signal)) {
       ordinal++;
-      const c = entry.type === 'file' ? classify(entry.name) : ({ type: 'skip' } as const);
+      const c: Classified = entry.type === 'file' ? classify(entry.name) : { type: 'skip' };
+      if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
       if (c.type === 'skip' || (c.type === 'json' && entry.size > MAX_JSON)) {
         entry.body.resume();
         continue;

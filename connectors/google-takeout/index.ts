@@ -18,11 +18,12 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { buildCatalogue, contentKeys, needingDates, versionOf, type Catalogue, type PartRecord } from './catalogue.ts';
+import { buildCatalogue, contentKeys, needingDates, versionOf, xmpOf, type Catalogue, type PartRecord } from './catalogue.ts';
 import { exportSets, schedule, type ExportSet } from './export-sets.ts';
 import { hashEntry, indexPart, probeDate } from './index-part.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
-import { readTarGz } from './tar.ts';
+import { readTarGz, type TarEntry } from './tar.ts';
+import { ArchiveError } from './zip.ts';
 
 const options = z.strictObject({
   cloudId: z.uuid().describe('The connected cloud Google Takeout delivers the exports to (Google Drive, Dropbox, OneDrive, S3 or a local folder)'),
@@ -43,6 +44,15 @@ const SETUP_STEPS = (folder: string) => [
 
 const PART_KEY = (set: string, n: number) => `part:${set}:${String(n).padStart(3, '0')}`;
 
+/** A part that cannot be read (damaged, truncated, encrypted…), until the file is replaced. */
+interface BrokenPart {
+  path: string;
+  set: string;
+  sourceId: string;
+  version: string;
+  message: string;
+}
+
 interface StoredSets {
   sets: Array<{ id: string; createdAt: string }>;
   /** When a run last looked at the delivery folder. */
@@ -60,19 +70,13 @@ function catalogueItems(c: Catalogue): SourceItem[] {
   const items: SourceItem[] = [];
   for (const m of c.media) {
     const modifiedAt = m.takenAt.toISOString();
-    const identity = m.meta?.title && m.meta.takenAt ? photoIdentity(m.meta.title, m.meta.takenAt) : undefined;
+    // The item's own name (an edited copy is not the photo it was made from).
+    const identity = m.meta?.takenAt ? photoIdentity(m.title, m.meta.takenAt) : undefined;
     items.push({ id: `m:${m.key}`, path: m.path, size: m.size, modifiedAt, mediaType: m.mediaType, version: m.key, trashed: m.trashed, identity });
-    items.push({
-      id: `x:${m.key}`,
-      path: `${m.path}.xmp`,
-      size: Buffer.byteLength(m.xmp),
-      modifiedAt,
-      mediaType: 'other',
-      version: versionOf(m.xmp),
-      trashed: m.trashed,
-    });
+    const xmp = xmpOf(m);
+    items.push({ id: `x:${m.key}`, path: `${m.path}.xmp`, size: Buffer.byteLength(xmp), modifiedAt, mediaType: 'other', version: versionOf(xmp), trashed: m.trashed });
   }
-  for (const a of c.albums) items.push({ id: `a:${a.title}`, path: a.path, size: Buffer.byteLength(a.json), mediaType: 'other', version: versionOf(a.json) });
+  for (const a of c.albums) items.push({ id: `a:${a.dir}`, path: a.path, size: Buffer.byteLength(a.json), mediaType: 'other', version: versionOf(a.json) });
   return items;
 }
 
@@ -136,7 +140,7 @@ export default defineConnector({
     const loadCatalogue = () => (catalogue ??= loadParts(state).then(buildCatalogue));
 
     /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
-    async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; parts: PartRecord[] }> {
+    async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
       const { sets, files } = await scan(signal);
       const indexed = new Map((await loadParts(state!)).map((p) => [p.path, p]));
       // Sets seen before (whose archives may have been deleted since) stay in the history.
@@ -145,24 +149,48 @@ export default defineConnector({
       for (const x of sets) history.set(x.id, { id: x.id, createdAt: x.createdAt.toISOString() });
       const stored: StoredSets = { sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)), checkedAt: new Date().toISOString() };
       await state!.set('sets', stored);
+      const broken: BrokenPart[] = [];
       for (const set of sets) {
         if (!set.ready) continue;
         for (const part of set.parts) {
-          if (indexed.has(part.path)) continue;
           const file = files.get(part.path)!;
-          const record = await indexPart(
-            storage!,
-            { sourceId: file.id, size: file.size ?? 0, set: set.id, number: part.number, format: part.format, path: part.path, version: file.version },
-            signal,
-          );
-          indexed.set(part.path, (await state!.putIfAbsent(PART_KEY(set.id, part.number), record)) as PartRecord);
+          const known = indexed.get(part.path);
+          // Indexed already, unless the file was replaced since (a part downloaded again).
+          if (known && known.sourceId === file.id && known.version === file.version) continue;
+          const failed = (await state!.get(`broken:${part.path}`)) as BrokenPart | undefined;
+          if (!known && failed && failed.sourceId === file.id && failed.version === file.version) {
+            broken.push(failed);
+            continue;
+          }
+          let record: PartRecord;
+          try {
+            record = await indexPart(
+              storage!,
+              { sourceId: file.id, size: file.size ?? 0, set: set.id, number: part.number, format: part.format, path: part.path, version: file.version },
+              signal,
+            );
+          } catch (err) {
+            // A damaged part stays out (its set's other parts go on) until it is replaced; each run
+            // reports it as a failed item, with what to do. Other errors end the listing: retried.
+            if (!(err instanceof ArchiveError)) throw err;
+            const b: BrokenPart = { path: part.path, set: set.id, sourceId: file.id, version: file.version, message: err.message };
+            await state!.set(`broken:${part.path}`, b);
+            broken.push(b);
+            continue;
+          }
+          await state!.set(PART_KEY(set.id, part.number), record);
+          indexed.set(part.path, record);
         }
       }
       const parts = await loadParts(state!);
       const changed = new Set<PartRecord>();
       // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
+      // A read that fails for a passing reason is tried again by the next run, not taken for "none".
       for (const { part, entry } of needingDates(parts)) {
-        entry.exif = part.format === 'zip' && !part.deleted ? await probeDate(storage!, part, entry, signal).catch(() => null) : null;
+        const found = part.format === 'zip' && !part.deleted ? await probeDate(storage!, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined)) : null;
+        signal?.throwIfAborted();
+        if (found === undefined) continue;
+        entry.exif = found;
         changed.add(part);
       }
       // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
@@ -178,48 +206,61 @@ export default defineConnector({
         changed.add(part);
       }
       for (const p of changed) await state!.set(PART_KEY(p.set, p.number), p);
-      return { sets, parts };
+      return { sets, parts, broken };
     }
 
-    // .tgz parts are read front to back: one reader per part, moved forward as items are opened.
-    const cursors = new Map<string, { ordinal: number; entries: AsyncGenerator<import('./tar.ts').TarEntry>; busy: Promise<void> }>();
+    // .tgz parts are read front to back: one reader per part, moved forward as items are opened
+    // (a run from a .tgz source opens its items one at a time, in order). A reader left idle is
+    // closed, so its download does not linger after the run.
+    const cursors = new Map<string, { ordinal: number; entries: AsyncGenerator<TarEntry>; idle?: NodeJS.Timeout }>();
+    const IDLE_MS = 30_000;
     async function openTarEntry(part: PartRecord, ordinal: number, signal?: AbortSignal): Promise<Readable> {
       let cursor = cursors.get(part.path);
-      // One entry at a time per part: wait until the previous one was read.
-      while (cursor) {
-        const busy = cursor.busy;
-        await busy;
-        if (cursors.get(part.path)?.busy === busy) break;
-        cursor = cursors.get(part.path);
-      }
+      clearTimeout(cursor?.idle);
       if (!cursor || cursor.ordinal >= ordinal) {
         await cursor?.entries.return(undefined);
         const body = await streamPart(storage!, { sourceId: part.sourceId, size: part.size }, 0, signal);
-        cursor = { ordinal: -1, entries: readTarGz(body), busy: Promise.resolve() };
+        cursor = { ordinal: -1, entries: readTarGz(body) };
         cursors.set(part.path, cursor);
       }
-      for (;;) {
-        const next = await cursor.entries.next();
-        if (next.done) throw new CloudError('not_found', `The entry is no longer in ${part.path}: was the archive replaced?`);
-        cursor.ordinal++;
-        if (cursor.ordinal === ordinal) {
-          const body = next.value.body;
-          cursor.busy = new Promise((resolve) => body.once('close', () => resolve()));
-          return body;
+      const c = cursor;
+      try {
+        for (;;) {
+          const next = await c.entries.next();
+          if (next.done) throw new CloudError('not_found', `${part.path} ends before the entry this item was indexed from: was the archive replaced? Its next run indexes it again.`);
+          c.ordinal++;
+          if (c.ordinal === ordinal) {
+            next.value.body.once('close', () => {
+              c.idle = setTimeout(() => {
+                if (cursors.get(part.path) === c) cursors.delete(part.path);
+                void c.entries.return(undefined);
+              }, IDLE_MS);
+              c.idle.unref();
+            });
+            return next.value.body;
+          }
         }
+      } catch (err) {
+        // A broken download: the next attempt starts the part over.
+        cursors.delete(part.path);
+        void c.entries.return(undefined).catch(() => {});
+        if (err instanceof CloudError || signal?.aborted) throw err;
+        throw new CloudError('unreachable', `Reading ${part.path} failed: ${(err as Error).message}`, { cause: err });
       }
     }
 
     const source: Source = {
       async *list(_folder, signal) {
-        const { parts } = await ingest(signal);
-        const c = buildCatalogue(parts);
+        const { parts, broken } = await ingest(signal);
+        const c = buildCatalogue(parts, new Set(broken.map((b) => b.set)));
         catalogue = Promise.resolve(c);
         if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
         // Album files change as exports arrive; each version listed is kept, so a copy job of this
         // run serves the very file this listing described even if another run indexed more since.
         for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
         yield* catalogueItems(c);
+        // A damaged part is a failed item of every run until it is replaced: the user hears of it.
+        for (const b of broken) yield { id: `p:${b.path}`, path: b.path, size: 0, mediaType: 'other', version: `${b.sourceId}:${b.version}`, problem: b.message };
       },
 
       async open(item, opts = {}) {
@@ -234,14 +275,19 @@ export default defineConnector({
         if (type === 'a') {
           const listed = item.version !== undefined ? await state.get(`album:${item.version}`) : undefined;
           if (typeof listed === 'string') return generated(listed);
-          const album = c.albums.find((a) => a.title === key);
-          if (!album) throw new CloudError('not_found', `No album "${key}" in the exports indexed.`);
+          const album = c.albums.find((a) => a.dir === key);
+          if (!album) throw new CloudError('not_found', `No album folder "${key}" in the exports indexed.`);
           return generated(album.json);
         }
-        const media = c.media.find((m) => m.key === key);
+        const media = c.byKey.get(key);
         if (!media) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
-        if (type === 'x') return generated(media.xmp);
-        if (media.part.deleted) throw new CloudError('not_found', `${media.part.path}, which holds ${media.entry.name}, was deleted after it was backed up.`);
+        if (type === 'x') return generated(xmpOf(media));
+        if (media.part.deleted) {
+          throw new CloudError(
+            'not_found',
+            `${media.part.path}, the archive holding ${media.entry.name}, was deleted once another backup had it (option deleteArchives). Copy it from that backup, or request a new Takeout export.`,
+          );
+        }
         const stream =
           media.part.format === 'zip'
             ? await openZipEntry(storage, { sourceId: media.part.sourceId, size: media.part.size }, media.entry, opts.signal)
@@ -253,12 +299,18 @@ export default defineConnector({
         if (!o.deleteArchives || !context?.complete || !wrapped.destination?.remove) return;
         // Parts indexed before this run listed the backup, of sets wholly indexed: all they hold is copied.
         const parts = await loadParts(state);
-        const { sets } = await scan(signal);
+        const { sets, files } = await scan(signal);
         for (const part of parts) {
           if (part.deleted || Date.parse(part.indexedAt) > context.listedAt.getTime()) continue;
+          // Only whole Google Photos exports: an archive that also holds other products (an
+          // "export once" of the whole account) was only partly read, and is left alone.
+          if (part.otherEntries) continue;
           const set = sets.find((s) => s.id === part.set);
           if (set && set.parts.some((p) => !parts.some((q) => q.path === p.path))) continue;
-          await wrapped.destination.remove(part.path, signal);
+          // The very file that was indexed: not one of the same name put there since.
+          const file = files.get(part.path);
+          if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
+          await wrapped.destination.remove([o.path, part.path].filter(Boolean).join('/'), signal);
           await state.set(PART_KEY(part.set, part.number), { ...part, deleted: true });
         }
       },
@@ -272,9 +324,15 @@ export default defineConnector({
       },
       browse: (p, cursor, signal) => wrapped.browse([o.path, p].filter(Boolean).join('/'), cursor, signal),
       async exports(signal): Promise<ExportStatus> {
-        const { sets } = await scan(signal);
+        const { sets, files } = await scan(signal);
         const parts = await loadParts(state);
         const byPath = new Map(parts.map((p) => [p.path, p]));
+        const broken = new Map(
+          (await state.list('broken:'))
+            .map((r) => r.value as BrokenPart)
+            .filter((b) => files.get(b.path)?.id === b.sourceId && files.get(b.path)?.version === b.version && !byPath.has(b.path))
+            .map((b) => [b.path, b.message]),
+        );
         const stored = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
         // Sets whose archives were deleted after ingest are still part of the history.
         const all = [...sets];
@@ -296,7 +354,14 @@ export default defineConnector({
         return {
           folder: o.path,
           sets: all.map((s) => {
-            const partViews = s.parts.map((p) => ({ number: p.number, path: p.path, size: p.size, ingested: byPath.has(p.path), deleted: byPath.get(p.path)?.deleted === true }));
+            const partViews = s.parts.map((p) => ({
+              number: p.number,
+              path: p.path,
+              size: p.size,
+              ingested: byPath.has(p.path),
+              deleted: byPath.get(p.path)?.deleted === true,
+              ...(broken.has(p.path) ? { error: broken.get(p.path) } : {}),
+            }));
             const ingested = partViews.filter((p) => p.ingested).length;
             const state = ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
             return { id: s.id, createdAt: s.createdAt.toISOString(), format: s.format, state, ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}), missing: s.missing, parts: partViews };

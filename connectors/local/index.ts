@@ -162,6 +162,7 @@ export default defineConnector<Options>({
         if (opts.expectedMd5 && offset === 0) md5 = crypto.createHash('md5');
         const file = await fs.open(tmp, saved ? 'r+' : 'w');
         let written = offset;
+        let checkpointed = Boolean(saved);
         try {
           let sinceCheckpoint = 0;
           for await (const chunk of await open(offset)) {
@@ -175,15 +176,16 @@ export default defineConnector<Options>({
             if (opts.checkpoint && sinceCheckpoint >= CHECKPOINT_BYTES) {
               await file.datasync();
               await opts.checkpoint.save({ tmp, offset: written } satisfies PartialState);
+              checkpointed = true;
               sinceCheckpoint = 0;
             }
           }
           await file.sync();
         } catch (err) {
           await file.close();
-          // Without a checkpoint there is nothing to resume from: leave no partial file behind.
-          // With one, the partial file stays for the next attempt (or for abandon()).
-          if (!opts.checkpoint) await fs.rm(tmp, { force: true });
+          // Without a checkpoint saved there is nothing to resume from: leave no partial file
+          // behind. With one, the partial file stays for the next attempt (or for abandon()).
+          if (!checkpointed) await fs.rm(tmp, { force: true });
           throw err;
         }
         await file.close();

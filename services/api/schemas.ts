@@ -116,7 +116,16 @@ export const exportStatus = z
         state: z.enum(['waiting', 'ready', 'ingested', 'grown']).describe('waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested'),
         waitingFor: z.string().optional(),
         missing: z.array(z.number().int()),
-        parts: z.array(z.object({ number: z.number().int(), path: z.string(), size: z.number().optional(), ingested: z.boolean(), deleted: z.boolean() })),
+        parts: z.array(
+          z.object({
+            number: z.number().int(),
+            path: z.string(),
+            size: z.number().optional(),
+            ingested: z.boolean(),
+            deleted: z.boolean(),
+            error: z.string().optional().describe('Why the part cannot be read; it stays out until the file is replaced'),
+          }),
+        ),
       }),
     ),
     nextExpectedAt: z.string().optional().describe('When the next scheduled export should arrive'),

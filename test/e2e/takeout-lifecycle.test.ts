@@ -133,28 +133,33 @@ describe('Takeout exports', () => {
   test('archives are deleted once everything in them is backed up; never by a task that filters, nor while another task reads them', async () => {
     const a = await signup(t);
     const f = takeoutFixture({ seed: 9 });
+    // Delivered into a folder of the cloud, as Drive does ("Takeout"); a namesake at the root stays.
     const drop = await folder(a, 'drop-delete');
-    await writeExport(f, 0, drop.dir);
-    const parts = await partsIn(drop.dir);
-    const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, deleteArchives: true });
+    const delivery = path.join(drop.dir, 'Takeout');
+    await fs.mkdir(delivery);
+    await writeExport(f, 0, delivery);
+    const parts = await partsIn(delivery);
+    await fs.writeFile(path.join(drop.dir, parts[0]), 'not this one');
+    const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, path: 'Takeout', deleteArchives: true });
 
     const photosOnly = await folder(a, 'backup-photos-only');
     const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
     const filtered = await runNow(a, filteredTask);
     assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
-    assert.deepEqual(await partsIn(drop.dir), parts, 'a task that leaves things out deletes nothing');
+    assert.deepEqual(await partsIn(delivery), parts, 'a task that leaves things out deletes nothing');
 
     const dest = await folder(a, 'backup-delete');
     const id = await task(a, 'everything', takeout, dest.id);
     const whileShared = await runNow(a, id);
     assert.equal(whileShared.status, 'succeeded', JSON.stringify(whileShared));
-    assert.deepEqual(await partsIn(drop.dir), parts, 'another task still reads the archives: nothing is deleted');
+    assert.deepEqual(await partsIn(delivery), parts, 'another task still reads the archives: nothing is deleted');
 
     assert.equal((await api(a).delete(`/tasks/${filteredTask}`)).statusCode, 204);
     const run = await runNow(a, id);
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
-    assert.deepEqual(await partsIn(drop.dir), [], 'the archives are deleted');
+    assert.deepEqual(await partsIn(delivery), [], 'the archives are deleted');
+    assert.equal(await fs.readFile(path.join(drop.dir, parts[0]), 'utf8'), 'not this one', 'a file of the same name elsewhere is untouched');
     const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
     assert.equal(view.sets.length, 1, 'the export stays in the history');
     assert.equal(view.sets[0].state, 'ingested');
@@ -166,44 +171,82 @@ describe('Takeout exports', () => {
     checkBackup(await localFiles(dest.dir), f, 0, 'after the archives went');
   });
 
-  test('a Picker copy of a photo is replaced by the original from Takeout, and its manifest says so', async () => {
+  test('a damaged part: reported as a failed item with what to do, the rest backed up; once replaced, ingested', async () => {
     const a = await signup(t);
-    const f = takeoutFixture({ seed: 11 });
-    const photo = f.media.find((m) => m.firstExport === 0 && m.dateFrom === 'sidecar' && /\.jpg$/i.test(m.name) && !/edited|bearbeitet/.test(m.quirk))!;
-    // The Picker's copy: other bytes (Google strips the location), same name and time.
-    const reducedBytes = makeJpeg(4242, 3000);
-    const itemId = await google.photos.addMedia({ filename: photo.name, bytes: reducedBytes, createTime: photo.takenAt.toISOString() });
-    const tokens = google.oauth.issueTokens();
-    const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
-    const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, 'google-photos', 'Photos', $2, $3, $4) RETURNING id`, [
-      a.id,
-      { accountId: google.account.id, account: google.account.email },
-      sealed,
-      t.keyring.currentId,
-    ]);
-    const photos = rows[0].id;
-    const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
-    google.photos.pick(session, [itemId]);
-    const dest = await folder(a, 'backup-supersede');
-    const picked = await runNow(a, (await api(a).post('/tasks', { name: 'picked', source: { cloudId: photos, pickerSessionId: session }, destination: { cloudId: dest.id, path: '' } })).json().id);
-    assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
-    assert.ok((await fs.readFile(path.join(dest.dir, photo.name))).equals(await google.photos.served(itemId)), 'the Picker copy landed');
-
-    const drop = await folder(a, 'drop-supersede');
+    const f = takeoutFixture({ seed: 13 });
+    const drop = await folder(a, 'drop-damaged');
     await writeExport(f, 0, drop.dir);
+    const parts = await partsIn(drop.dir);
+    const damaged = path.join(drop.dir, parts[1]);
+    const good = await fs.readFile(damaged);
+    await fs.writeFile(damaged, good.subarray(0, good.length - 30)); // cut off, as by an interrupted upload
+    await fs.utimes(damaged, f.exports[0].createdAt, f.exports[0].createdAt);
     const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
-    const run = await runNow(a, await task(a, 'takeout', takeout, dest.id));
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    const files = await localFiles(dest.dir);
-    const placed = checkBackup(new Map([...files].filter(([p]) => p.includes('/'))), f, 0, 'over a Picker copy');
-    assert.equal(files.get(photo.name), undefined, 'the reduced copy is gone');
-    assert.equal(sha256(files.get(placed.get(photo.sha256)!)!.bytes), photo.sha256, 'the original is in its place');
-    const marks = await t.db.query(
-      `SELECT m.fidelity, m.superseded_by->>'destPath' AS by FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'picked' AND k.user_id = $1`,
-      [a.id],
-    );
-    assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+    const dest = await folder(a, 'backup-damaged');
+    const id = await task(a, 'damaged', takeout, dest.id);
+    const first = await runNow(a, id);
+    assert.equal(first.status, 'partial', JSON.stringify(first));
+    const failed = (await api(a).get(`/runs/${first.id}/items?status=failed`)).json().items;
+    assert.deepEqual(failed.map((i: { path: string }) => i.path), [parts[1]]);
+    assert.match(failed[0].error, /Download this part again|download this part again/);
+    const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+    assert.match(view.sets[0].parts[1].error, /zip/);
+    assert.equal(view.sets[0].parts[1].ingested, false);
+
+    // Downloaded again (over an hour ago: settled): the next run takes it up, and the backup is whole and right.
+    await fs.writeFile(damaged, good);
+    const anHourAgo = new Date(Date.now() - 61 * 60_000);
+    await fs.utimes(damaged, anHourAgo, anHourAgo);
+    const second = await runNow(a, id);
+    assert.equal(second.status, 'succeeded', JSON.stringify(second));
+    checkBackup(await localFiles(dest.dir), f, 0, 'after the part was replaced');
   });
+
+  // The photo has an edited copy in the export, which shares its sidecar (and so its title and time)
+  // but is not the photo the Picker copied: it must neither replace nor remove anything.
+  for (const layout of [undefined, '{yyyy}/{mm}/{name}']) {
+    test(`a Picker copy of a photo is replaced by the original from Takeout, and its manifest says so (${layout ? 'same path' : 'another path'})`, async () => {
+      const a = await signup(t);
+      const f = takeoutFixture({ seed: 11 });
+      const photo = f.media.find((m) => m.name === 'IMG_20190714_123000.jpg')!;
+      assert.ok(f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'), 'the export holds an edited copy of it');
+      // The Picker's copy: other bytes (Google strips the location), same name and time.
+      const itemId = await google.photos.addMedia({ filename: photo.name, bytes: makeJpeg(4242, 3000), createTime: photo.takenAt.toISOString() });
+      const tokens = google.oauth.issueTokens();
+      const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
+      const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, 'google-photos', 'Photos', $2, $3, $4) RETURNING id`, [
+        a.id,
+        { accountId: google.account.id, account: google.account.email },
+        sealed,
+        t.keyring.currentId,
+      ]);
+      const photos = rows[0].id;
+      const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
+      google.photos.pick(session, [itemId]);
+      const dest = await folder(a, `backup-supersede-${layout ? 'same' : 'other'}`);
+      const pickedTask = await api(a).post('/tasks', { name: 'picked', source: { cloudId: photos, pickerSessionId: session }, destination: { cloudId: dest.id, path: '' }, options: layout ? { layout } : {} });
+      assert.equal(pickedTask.statusCode, 201, pickedTask.body);
+      const picked = await runNow(a, pickedTask.json().id);
+      assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
+      const pickedPath = layout ? `2019/07/${photo.name}` : photo.name;
+      assert.ok((await fs.readFile(path.join(dest.dir, pickedPath))).equals(await google.photos.served(itemId)), 'the Picker copy landed');
+
+      const drop = await folder(a, `drop-supersede-${layout ? 'same' : 'other'}`);
+      await writeExport(f, 0, drop.dir);
+      const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
+      const run = await runNow(a, await task(a, 'takeout', takeout, dest.id));
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      const files = await localFiles(dest.dir);
+      const placed = checkBackup(new Map([...files].filter(([p]) => p.includes('/'))), f, 0, 'over a Picker copy');
+      assert.equal(sha256(files.get(placed.get(photo.sha256)!)!.bytes), photo.sha256, 'the original is in its place');
+      if (!layout) assert.equal(files.get(photo.name), undefined, 'the reduced copy is gone');
+      const marks = await t.db.query(
+        `SELECT m.fidelity, m.superseded_by->>'destPath' AS by FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'picked' AND k.user_id = $1`,
+        [a.id],
+      );
+      assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+    });
+  }
 
   test('two different photos of equal size and CRC-32 are both kept: their SHA-256s tell them apart', async () => {
     const a = await signup(t);

@@ -284,8 +284,8 @@ async function copyOne(
       outcome = { kind: 'failed', reason: describe(err) };
       refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
-    const recorded = await record(db, run, item, outcome, period!, reserved);
-    if (recorded && outcome.kind === 'done' && item.supersedes && item.supersedes.destPath !== outcome.destPath) {
+    const { removeSuperseded } = await record(db, run, item, outcome, period!, reserved);
+    if (removeSuperseded && outcome.kind === 'done' && item.supersedes && item.supersedes.destPath !== outcome.destPath) {
       // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
       await destination.remove?.(item.supersedes.destPath, signal).catch((err) => deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'));
     }
@@ -396,7 +396,7 @@ async function transfer(run: RunRecord, source: Source, destination: Destination
  * found in place), the quota (charged for what was copied, released otherwise) and the run's
  * counters. One statement, so one round trip and one commit per file, all or nothing.
  */
-async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number): Promise<boolean> {
+async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number): Promise<{ recorded: boolean; removeSuperseded: boolean }> {
   const status = outcome.kind;
   const manifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical);
   const destPath = outcome.kind === 'failed' ? item.dest_path : outcome.destPath;
@@ -405,7 +405,7 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
   const counters = { done: 'done_items = done_items + 1, done_bytes = done_bytes + $9', skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9', failed: 'failed_items = failed_items + 1' }[status];
   // Only the attempt that holds the item records it: a worker whose lease ran out and was taken
   // over changes nothing, so nothing is counted or charged twice.
-  const { rowCount } = await db.query(
+  const { rows } = await db.query<{ remove_superseded: number }>(
     `WITH item AS (
        UPDATE run_items SET status = $2, dest_path = $3, error = $4, progress_bytes = CASE WHEN $2 = 'done' THEN $9 ELSE progress_bytes END,
               upload_state = NULL, lease_until = NULL, updated_at = now()
@@ -419,11 +419,19 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
        UPDATE manifest SET fidelity = 'superseded',
               superseded_by = jsonb_build_object('taskId', $10::uuid, 'sourceId', $11::text, 'destPath', $3::text, 'at', now())
         WHERE $2 = 'done' AND task_id = ($21::jsonb->>'taskId')::uuid AND source_id = $21::jsonb->>'sourceId' AND fidelity = 'reduced'
-          AND EXISTS (SELECT 1 FROM item)),
+          AND EXISTS (SELECT 1 FROM item)
+       RETURNING dest_path),
      quota AS (
        INSERT INTO usage AS g (user_id, period_start, used_bytes) SELECT $5, $6, $8 FROM item
        ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $7), used_bytes = g.used_bytes + $8)
-     UPDATE runs SET ${counters} WHERE id = $17 AND EXISTS (SELECT 1 FROM item)`,
+     UPDATE runs SET ${counters} WHERE id = $17 AND EXISTS (SELECT 1 FROM item)
+     RETURNING
+       -- The superseded copy's file may go: this copy marked it, and no other copy in any manifest
+       -- at this destination lies at its path (a copy written over it there, say).
+       (SELECT count(*) FROM superseded s WHERE NOT EXISTS (
+          SELECT 1 FROM manifest m JOIN tasks t ON t.id = m.task_id
+           WHERE t.destination_cloud_id = $22 AND m.dest_path = s.dest_path AND m.fidelity <> 'superseded'
+             AND NOT (m.task_id = ($21::jsonb->>'taskId')::uuid AND m.source_id = $21::jsonb->>'sourceId')))::int AS remove_superseded`,
     [
       item.id,
       status,
@@ -446,7 +454,8 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
       item.fidelity,
       item.identity,
       item.supersedes ? JSON.stringify(item.supersedes) : null,
+      run.destination.cloudId,
     ],
   );
-  return (rowCount ?? 0) > 0;
+  return { recorded: rows.length > 0, removeSuperseded: rows[0]?.remove_superseded > 0 };
 }

@@ -95,14 +95,16 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
         item.fidelity ?? 'original',
         item.identity ?? null,
         supersedes ? JSON.stringify(supersedes) : null,
+        item.problem ? 'failed' : 'pending',
+        item.problem ?? null,
       ];
     });
     const cols = (i: number) => rows.map((r) => r[i]);
     await db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity, identity, supersedes)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::jsonb[])
+      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity, identity, supersedes, status, error)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
        ON CONFLICT (run_id, source_id) DO NOTHING`,
-      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9), cols(10), cols(11), cols(12)],
+      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9), cols(10), cols(11), cols(12), cols(13), cols(14)],
     );
     batch = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
@@ -125,9 +127,11 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   }
 
   const sequential = ends.sourceFeatures.sequentialReads === true;
+  // Items the source could not offer are failed from the start (nothing is copied yet, so these are all the failed ones).
   const totals = await db.query<{ n: number; bytes: number }>(
-    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes, planned_at = now(), sequential = $2
-       FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM run_items WHERE run_id = $1) s
+    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes, failed_items = s.failed, planned_at = now(), sequential = $2
+       FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes, count(*) FILTER (WHERE status = 'failed')::int AS failed
+               FROM run_items WHERE run_id = $1) s
       WHERE r.id = $1 RETURNING s.n, s.bytes`,
     [runId, sequential],
   );
