@@ -4,6 +4,7 @@
 // (zip directories and JSON files only; .tgz parts are read once), and every run lists the backup
 // the indexed parts make up: each distinct medium once, its XMP beside it, and the album files.
 // See shared/research/google-photos-source.md §3 and §7.2.
+import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { photoIdentity } from '../media.ts';
@@ -65,6 +66,17 @@ const LOOKED_WITHIN_MS = 3 * 86_400_000;
 async function loadParts(state: CloudState): Promise<PartRecord[]> {
   return (await state.list('part:')).map((r) => r.value as PartRecord);
 }
+
+/**
+ * A token that changes whenever the indexed parts do. The copy jobs of a run in one process share
+ * the catalogue built for it (a large library's is big), cached under this token.
+ */
+async function revision(state: CloudState): Promise<string> {
+  return (await state.putIfAbsent('revision', crypto.randomUUID())) as string;
+}
+const bumpRevision = (state: CloudState) => state.set('revision', crypto.randomUUID());
+const catalogues = new Map<string, Promise<Catalogue>>();
+const CATALOGUES_KEPT = 4;
 
 function catalogueItems(c: Catalogue): SourceItem[] {
   const items: SourceItem[] = [];
@@ -137,7 +149,19 @@ export default defineConnector({
     }
 
     let catalogue: Promise<Catalogue> | undefined;
-    const loadCatalogue = () => (catalogue ??= loadParts(state).then(buildCatalogue));
+    const loadCatalogue = () =>
+      (catalogue ??= (async () => {
+        // The token first: parts read after it are at least as new as it says.
+        const key = await revision(state);
+        let built = catalogues.get(key);
+        if (!built) {
+          built = loadParts(state).then((parts) => buildCatalogue(parts));
+          built.catch(() => catalogues.delete(key));
+          catalogues.set(key, built);
+          while (catalogues.size > CATALOGUES_KEPT) catalogues.delete(catalogues.keys().next().value!);
+        }
+        return built;
+      })());
 
     /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
     async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
@@ -179,6 +203,7 @@ export default defineConnector({
             continue;
           }
           await state!.set(PART_KEY(set.id, part.number), record);
+          await bumpRevision(state!);
           indexed.set(part.path, record);
         }
       }
@@ -206,6 +231,7 @@ export default defineConnector({
         changed.add(part);
       }
       for (const p of changed) await state!.set(PART_KEY(p.set, p.number), p);
+      if (changed.size) await bumpRevision(state!);
       return { sets, parts, broken };
     }
 
@@ -312,6 +338,7 @@ export default defineConnector({
           if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
           await wrapped.destination.remove([o.path, part.path].filter(Boolean).join('/'), signal);
           await state.set(PART_KEY(part.set, part.number), { ...part, deleted: true });
+          await bumpRevision(state);
         }
       },
     };
