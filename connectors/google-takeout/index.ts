@@ -110,23 +110,23 @@ export default defineConnector({
     const stored = (await state.get('sets')) as StoredSets | undefined;
     if (!stored?.sets.length) return [];
     const s = schedule(
-      stored.sets.map((x) => ({ id: x.id, createdAt: new Date(x.createdAt) }) as ExportSet),
+      stored.sets.map((x) => ({ createdAt: new Date(x.createdAt) })),
       now.getTime(),
     );
     const out: CloudNotice[] = [];
     const last = stored.sets.at(-1)!.id;
     const looked = stored.checkedAt !== undefined && now.getTime() - Date.parse(stored.checkedAt) < LOOKED_WITHIN_MS;
-    if (s.late && looked) out.push({ kind: 'export_late', key: `late:${last}`, date: new Date(Date.parse(stored.sets.at(-1)!.createdAt) + 61 * 86_400_000).toISOString() });
+    if (s.late && looked && s.nextExpected) out.push({ kind: 'export_late', key: `late:${last}`, date: s.nextExpected.toISOString() });
     if (s.endsSoon && s.scheduleEnds) out.push({ kind: 'schedule_ending', key: `ends:${s.scheduleEnds.toISOString().slice(0, 10)}`, date: s.scheduleEnds.toISOString() });
     return out;
   },
 
   open(cloud): CloudHandle {
     const o = cloud.options;
-    const storage = cloud.wrapped?.source;
-    const state = cloud.state;
-    if (!cloud.wrapped || !storage || !state) throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
+    if (!cloud.wrapped?.source || !cloud.state) throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
     const wrapped = cloud.wrapped;
+    const storage: Source = cloud.wrapped.source;
+    const state: CloudState = cloud.state;
     const settleMs = o.settleMinutes * 60_000;
     const features: Features = { resumable: false, rangeReads: true, nativeHash: null };
 
@@ -134,7 +134,7 @@ export default defineConnector({
     async function scan(signal?: AbortSignal) {
       const files = new Map<string, SourceItem>();
       try {
-        for await (const item of storage!.list(o.path, signal)) if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
+        for await (const item of storage.list(o.path, signal)) if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
       } catch (err) {
         if (err instanceof CloudError && err.reason === 'not_found') {
           throw new CloudError('not_found', `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`);
@@ -166,13 +166,13 @@ export default defineConnector({
     /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
     async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
       const { sets, files } = await scan(signal);
-      const indexed = new Map((await loadParts(state!)).map((p) => [p.path, p]));
+      const indexed = new Map((await loadParts(state)).map((p) => [p.path, p]));
       // Sets seen before (whose archives may have been deleted since) stay in the history.
-      const seen = ((await state!.get('sets')) as StoredSets | undefined)?.sets ?? [];
+      const seen = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
       const history = new Map(seen.map((x) => [x.id, x]));
       for (const x of sets) history.set(x.id, { id: x.id, createdAt: x.createdAt.toISOString() });
       const stored: StoredSets = { sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)), checkedAt: new Date().toISOString() };
-      await state!.set('sets', stored);
+      await state.set('sets', stored);
       const broken: BrokenPart[] = [];
       for (const set of sets) {
         if (!set.ready) continue;
@@ -181,7 +181,7 @@ export default defineConnector({
           const known = indexed.get(part.path);
           // Indexed already, unless the file was replaced since (a part downloaded again).
           if (known && known.sourceId === file.id && known.version === file.version) continue;
-          const failed = (await state!.get(`broken:${part.path}`)) as BrokenPart | undefined;
+          const failed = (await state.get(`broken:${part.path}`)) as BrokenPart | undefined;
           if (!known && failed && failed.sourceId === file.id && failed.version === file.version) {
             broken.push(failed);
             continue;
@@ -189,7 +189,7 @@ export default defineConnector({
           let record: PartRecord;
           try {
             record = await indexPart(
-              storage!,
+              storage,
               { sourceId: file.id, size: file.size ?? 0, set: set.id, number: part.number, format: part.format, path: part.path, version: file.version },
               signal,
             );
@@ -198,21 +198,21 @@ export default defineConnector({
             // reports it as a failed item, with what to do. Other errors end the listing: retried.
             if (!(err instanceof ArchiveError)) throw err;
             const b: BrokenPart = { path: part.path, set: set.id, sourceId: file.id, version: file.version, message: err.message };
-            await state!.set(`broken:${part.path}`, b);
+            await state.set(`broken:${part.path}`, b);
             broken.push(b);
             continue;
           }
-          await state!.set(PART_KEY(set.id, part.number), record);
-          await bumpRevision(state!);
+          await state.set(PART_KEY(set.id, part.number), record);
+          await bumpRevision(state);
           indexed.set(part.path, record);
         }
       }
-      const parts = await loadParts(state!);
+      const parts = await loadParts(state);
       const changed = new Set<PartRecord>();
       // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
       // A read that fails for a passing reason is tried again by the next run, not taken for "none".
       for (const { part, entry } of needingDates(parts)) {
-        const found = part.format === 'zip' && !part.deleted ? await probeDate(storage!, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined)) : null;
+        const found = part.format === 'zip' && !part.deleted ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined)) : null;
         signal?.throwIfAborted();
         if (found === undefined) continue;
         entry.exif = found;
@@ -222,7 +222,7 @@ export default defineConnector({
       for (const { part, entry } of contentKeys(parts).unhashed) {
         if (part.format !== 'zip' || part.deleted) continue;
         // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
-        const sha = await hashEntry(storage!, part, entry, signal).catch((err) => {
+        const sha = await hashEntry(storage, part, entry, signal).catch((err) => {
           if (signal?.aborted) throw err;
           return undefined;
         });
@@ -230,8 +230,8 @@ export default defineConnector({
         entry.sha256 = sha;
         changed.add(part);
       }
-      for (const p of changed) await state!.set(PART_KEY(p.set, p.number), p);
-      if (changed.size) await bumpRevision(state!);
+      for (const p of changed) await state.set(PART_KEY(p.set, p.number), p);
+      if (changed.size) await bumpRevision(state);
       return { sets, parts, broken };
     }
 
@@ -245,7 +245,7 @@ export default defineConnector({
       clearTimeout(cursor?.idle);
       if (!cursor || cursor.ordinal >= ordinal) {
         await cursor?.entries.return(undefined);
-        const body = await streamPart(storage!, { sourceId: part.sourceId, size: part.size }, 0, signal);
+        const body = await streamPart(storage, { sourceId: part.sourceId, size: part.size }, 0, signal);
         cursor = { ordinal: -1, entries: readTarGz(body) };
         cursors.set(part.path, cursor);
       }
@@ -390,8 +390,8 @@ export default defineConnector({
               ...(broken.has(p.path) ? { error: broken.get(p.path) } : {}),
             }));
             const ingested = partViews.filter((p) => p.ingested).length;
-            const state = ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
-            return { id: s.id, createdAt: s.createdAt.toISOString(), format: s.format, state, ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}), missing: s.missing, parts: partViews };
+            const progress = ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
+            return { id: s.id, createdAt: s.createdAt.toISOString(), format: s.format, state: progress, ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}), missing: s.missing, parts: partViews };
           }),
           nextExpectedAt: when.nextExpected?.toISOString(),
           late: when.late,
