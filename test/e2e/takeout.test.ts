@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readStats } from '../../connectors/google-takeout/read.ts';
-import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 import { materialize } from '../support/archives.ts';
 import { checkBackup, localFiles, s3Files } from '../support/takeout-check.ts';
 import { takeoutFixture, writeExport, type TakeoutFixture } from '../support/takeout-export.ts';
-import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
+import { googleEnv, startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 
 let t: TestApp & { url: string };
 let s3: TestS3;
@@ -26,18 +26,7 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-')));
   s3 = await startS3();
   google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
-  t = await startTestApp(
-    {
-      FERRY_LOCAL_ROOTS: root,
-      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
-      FERRY_GOOGLE_CLIENT_ID: 'google-client',
-      FERRY_GOOGLE_CLIENT_SECRET: 'google-secret',
-      FERRY_GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
-      FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
-      FERRY_GOOGLE_DRIVE_URL: google.url,
-    },
-    { worker: true },
-  );
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) }, { worker: true });
 });
 after(async () => {
   await t?.close();
@@ -59,20 +48,6 @@ async function cloud(a: Actor, kind: string, name: string, options: object): Pro
 async function localCloud(a: Actor, name: string, dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   return cloud(a, 'local', name, { root: dir });
-}
-
-/** A Drive cloud as a completed sign-in leaves it (the sign-in itself is tested in oauth-clouds.test.ts). */
-async function driveCloud(a: Actor): Promise<string> {
-  const tokens = google.oauth.issueTokens();
-  const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
-  const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, 'google-drive', $2, $3, $4, $5) RETURNING id`, [
-    a.id,
-    google.account.email,
-    { accountId: google.account.id, account: google.account.email },
-    sealed,
-    t.keyring.currentId,
-  ]);
-  return rows[0].id;
 }
 
 async function task(a: Actor, name: string, src: string, dst: string, extra: object = {}): Promise<string> {
@@ -186,7 +161,7 @@ describe('Takeout exports in Google Drive', () => {
     for (const p of f.exports[0].parts) {
       await google.drive.addFile(`Takeout/${p.name}`, materialize(p.file), { modifiedTime: f.exports[0].createdAt.toISOString() });
     }
-    const drive = await driveCloud(a);
+    const drive = await connectedCloud(t, a, 'google-drive', google);
     const takeout = await cloud(a, 'google-takeout', 'Photos from Drive', { cloudId: drive, path: 'Takeout' });
     const dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'drive/' }));
     const id = await task(a, 'Drive Takeout → S3', takeout, dest);

@@ -100,6 +100,19 @@ function truncate(res: ServerResponse, keep: number): void {
   }) as typeof res.end;
 }
 
+/** Ferry's configuration for this emulator: its OAuth client and every Google endpoint. */
+export function googleEnv(fake: Pick<GoogleFake, 'url' | 'clientId' | 'clientSecret'>): Record<string, string> {
+  return {
+    FERRY_GOOGLE_CLIENT_ID: fake.clientId,
+    FERRY_GOOGLE_CLIENT_SECRET: fake.clientSecret,
+    FERRY_GOOGLE_AUTH_URL: `${fake.url}/o/oauth2/v2/auth`,
+    FERRY_GOOGLE_TOKEN_URL: `${fake.url}/token`,
+    FERRY_GOOGLE_DRIVE_URL: fake.url,
+    FERRY_GOOGLE_PHOTOS_URL: fake.url,
+    FERRY_GOOGLE_PICKER_URL: fake.url,
+  };
+}
+
 export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<GoogleFake> {
   const clientId = opts.clientId ?? 'google-test-client';
   const clientSecret = opts.clientSecret ?? 'google-test-secret';

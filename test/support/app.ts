@@ -91,6 +91,29 @@ export async function signup(t: TestApp, email = `user${++counter}-${crypto.rand
   return { id: body.user.id, email, headers, bearer: { authorization: `Bearer ${tok.json().token}` } };
 }
 
+/**
+ * An OAuth cloud of `kind` as a completed sign-in leaves it, with tokens from the provider's
+ * emulator (the sign-in itself is tested in oauth-clouds.test.ts).
+ */
+export async function connectedCloud(
+  t: TestApp,
+  actor: Actor,
+  kind: string,
+  fake: { oauth: { issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number } }; account: { id: string; email: string } },
+): Promise<string> {
+  const tokens = fake.oauth.issueTokens();
+  const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
+  const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, [
+    actor.id,
+    kind,
+    fake.account.email,
+    { accountId: fake.account.id, account: fake.account.email },
+    sealed,
+    t.keyring.currentId,
+  ]);
+  return rows[0].id;
+}
+
 /** A snapshot of every row of Ferry's tables, to prove that a refused request changed nothing. */
 export async function snapshot(db: Db): Promise<string> {
   const tables = ['users', 'sessions', 'api_tokens', 'usage', 'clouds', 'tasks', 'runs', 'run_items', 'manifest', 'mail_outbox', 'webhook_deliveries', 'email_verifications'];
