@@ -18,7 +18,7 @@ ALTER TABLE manifest ADD COLUMN identity text;
 ALTER TABLE manifest ADD COLUMN superseded_by jsonb;
 ALTER TABLE manifest DROP CONSTRAINT manifest_fidelity_check;
 ALTER TABLE manifest ADD CONSTRAINT manifest_fidelity_check CHECK (fidelity IN ('original', 'reduced', 'superseded'));
-CREATE INDEX manifest_identity_idx ON manifest (identity) WHERE identity IS NOT NULL AND fidelity = 'reduced';
+CREATE INDEX manifest_identity_idx ON manifest (identity) WHERE identity IS NOT NULL;
 
 -- When the plan finished listing the source (a Takeout source deletes only archives listed before
 -- a run that then copied everything), and whether the source reads only front to back (.tgz): such

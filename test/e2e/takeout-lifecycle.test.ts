@@ -224,6 +224,15 @@ describe('Takeout exports', () => {
         [a.id],
       );
       assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+
+      // Picked again later: the original is there, so no reduced copy is made beside it.
+      const again = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
+      google.photos.pick(again, [itemId]);
+      const repicked = await runNow(a, (await api(a).post('/tasks', { name: 'picked again', source: { cloudId: photos, pickerSessionId: again }, destination: { cloudId: dest.id, path: '' }, options: layout ? { layout } : {} })).json().id);
+      assert.deepEqual([repicked.status, repicked.done.items, repicked.skipped.items], ['succeeded', 0, 1], JSON.stringify(repicked));
+      const skipped = (await api(a).get(`/runs/${repicked.id}/items?status=skipped`)).json().items;
+      assert.match(skipped[0].error, /original of this photo, from Google Takeout, is at the destination already/);
+      assert.deepEqual(await localFiles(dest.dir), files, 'nothing written');
     });
   }
 

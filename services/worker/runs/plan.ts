@@ -73,7 +73,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   let batch: SourceItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
-    const reduced = await reducedCopies(db, run, batch);
+    const { reduced, originals } = await copiesByIdentity(db, run, batch);
     const rows = batch.map((item) => {
       const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout));
       const exists = existing ? existing.has(dest) : true;
@@ -81,6 +81,13 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       // destination: it replaces that file when it lands at the same path, else the file is removed
       // once the original is copied.
       const supersedes = item.fidelity !== 'reduced' && item.identity ? reduced.get(item.identity) : undefined;
+      // A reduced copy of a photo whose original is at this destination already is not made.
+      const original = item.fidelity === 'reduced' && item.identity ? originals.get(item.identity) : undefined;
+      const planned = item.problem
+        ? { status: 'failed', reason: item.problem }
+        : original
+          ? { status: 'skipped', reason: `The original of this photo, from Google Takeout, is at the destination already: ${original}.` }
+          : { status: 'pending', reason: null };
       return [
         item.id,
         item.path,
@@ -95,8 +102,8 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
         item.fidelity ?? 'original',
         item.identity ?? null,
         supersedes ? JSON.stringify(supersedes) : null,
-        item.problem ? 'failed' : 'pending',
-        item.problem ?? null,
+        planned.status,
+        planned.reason,
       ];
     });
     const cols = (i: number) => rows.map((r) => r[i]);
@@ -127,10 +134,12 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   }
 
   const sequential = ends.sourceFeatures.sequentialReads === true;
-  // Items the source could not offer are failed from the start (nothing is copied yet, so these are all the failed ones).
+  // Items failed or skipped from the start (nothing is copied yet, so these are all of them).
   const totals = await db.query<{ n: number; bytes: number }>(
-    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes, failed_items = s.failed, planned_at = now(), sequential = $2
-       FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes, count(*) FILTER (WHERE status = 'failed')::int AS failed
+    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes, failed_items = s.failed, skipped_items = s.skipped, skipped_bytes = s.skipped_bytes,
+            planned_at = now(), sequential = $2
+       FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes, count(*) FILTER (WHERE status = 'failed')::int AS failed,
+                    count(*) FILTER (WHERE status = 'skipped')::int AS skipped, coalesce(sum(size) FILTER (WHERE status = 'skipped'), 0)::bigint AS skipped_bytes
                FROM run_items WHERE run_id = $1) s
       WHERE r.id = $1 RETURNING s.n, s.bytes`,
     [runId, sequential],
@@ -153,16 +162,23 @@ interface ReducedCopy {
   destPath: string;
 }
 
-/** Reduced copies (Picker copies) at this run's destination cloud of the photos in `items`, by identity. */
-async function reducedCopies(db: Db, run: RunRecord, items: SourceItem[]): Promise<Map<string, ReducedCopy>> {
-  const identities = items.filter((i) => i.fidelity !== 'reduced' && i.identity).map((i) => i.identity!);
-  const out = new Map<string, ReducedCopy>();
-  if (!identities.length) return out;
-  const { rows } = await db.query<{ identity: string; task_id: string; source_id: string; dest_path: string }>(
-    `SELECT m.identity, m.task_id, m.source_id, m.dest_path FROM manifest m JOIN tasks t ON t.id = m.task_id
-      WHERE t.user_id = $1 AND t.destination_cloud_id = $2 AND m.fidelity = 'reduced' AND m.identity = ANY($3::text[])`,
+/**
+ * Copies at this run's destination cloud of the photos in `items`, by identity: the reduced ones
+ * (Picker copies) an original supersedes, and the originals that make a new reduced copy needless.
+ */
+async function copiesByIdentity(db: Db, run: RunRecord, items: SourceItem[]): Promise<{ reduced: Map<string, ReducedCopy>; originals: Map<string, string> }> {
+  const reduced = new Map<string, ReducedCopy>();
+  const originals = new Map<string, string>();
+  const identities = items.filter((i) => i.identity).map((i) => i.identity!);
+  if (!identities.length) return { reduced, originals };
+  const { rows } = await db.query<{ identity: string; task_id: string; source_id: string; dest_path: string; fidelity: string }>(
+    `SELECT m.identity, m.task_id, m.source_id, m.dest_path, m.fidelity FROM manifest m JOIN tasks t ON t.id = m.task_id
+      WHERE t.user_id = $1 AND t.destination_cloud_id = $2 AND m.fidelity IN ('reduced', 'original') AND m.identity = ANY($3::text[])`,
     [run.userId, run.destination.cloudId, identities],
   );
-  for (const r of rows) out.set(r.identity, { taskId: r.task_id, sourceId: r.source_id, destPath: r.dest_path });
-  return out;
+  for (const r of rows) {
+    if (r.fidelity === 'reduced') reduced.set(r.identity, { taskId: r.task_id, sourceId: r.source_id, destPath: r.dest_path });
+    else originals.set(r.identity, r.dest_path);
+  }
+  return { reduced, originals };
 }
