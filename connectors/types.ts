@@ -99,6 +99,18 @@ export interface SourceItem {
   identity?: string;
 }
 
+export interface OpenOptions {
+  offset?: number;
+  length?: number;
+  signal?: AbortSignal;
+  /**
+   * The source waits before it can give the bytes (a Google Photos video still being processed):
+   * called with why and until when at the latest, and with null once the wait is over, so the run's
+   * progress can show it.
+   */
+  onWaiting?(wait: { reason: string; until: string } | null): void;
+}
+
 export interface Source {
   /**
    * Every file under `folder` ('' = the cloud's root), recursively, as a stream. Throws
@@ -111,7 +123,7 @@ export interface Source {
    * still run on; the caller stops reading). `version`, when given, is the one list() reported: a
    * source whose files it makes up itself refuses other content.
    */
-  open(item: Pick<SourceItem, 'id' | 'size'> & { version?: string }, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
+  open(item: Pick<SourceItem, 'id' | 'size'> & { version?: string }, opts?: OpenOptions): Promise<Readable>;
   /**
    * Called once a run has copied everything list() gave (e.g. deletes a Google Photos Picker session).
    * `listedAt`: when that listing ended; `complete`: all the source offered is at the task's
@@ -151,6 +163,13 @@ export interface Checkpoint {
 }
 
 export interface PutOptions {
+  /**
+   * What put() does when a file is at `path` at the moment it commits. 'create': never replace it;
+   * throw CloudError('exists') and leave that file untouched, even when it appeared after the run
+   * listed the destination (Dropbox `mode: add` + `strict_conflict`, Graph `conflictBehavior: fail`,
+   * Drive checked just before the commit, S3 `If-None-Match: *`). 'replace': replace it.
+   */
+  mode: 'create' | 'replace';
   /** Exact size when known; a stream that yields another size fails the upload. */
   size?: number;
   /**
@@ -169,7 +188,7 @@ export interface PutOptions {
 export interface Destination {
   /**
    * Writes the bytes `open(offset)` yields to `path` (relative to the cloud's root; folders are
-   * created as needed), replacing what is there, and checks them against the destination's own
+   * created as needed), replacing what is there only with `mode: 'replace'`, and checks them against the destination's own
    * hash while streaming. A resumable destination calls open() at the offset it resumes from.
    * Throws CloudError('corrupt') when the destination's hash differs from the bytes sent.
    */
@@ -295,9 +314,10 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
 /**
  * invalid_options, not_found, unauthorized: retrying will not help. unreachable, failed: it may.
  * corrupt: the destination's hash did not match the bytes sent. rate_limited: a quota that lasts
- * (a daily upload cap): nothing more goes through before `retryAt`.
+ * (a daily upload cap): nothing more goes through before `retryAt`. exists: put() with
+ * mode 'create' found a file at the path; nothing was replaced.
  */
-export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed' | 'corrupt' | 'rate_limited';
+export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed' | 'corrupt' | 'rate_limited' | 'exists';
 
 /** The one error type connectors throw for conditions a user should see. */
 export class CloudError extends Error {
