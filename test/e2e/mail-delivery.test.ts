@@ -116,6 +116,21 @@ test('without SMTP_URL each mail is written as an .eml file in the data folder',
   assert.equal(parsed.messageId, row.message_id);
   assert.ok(row.sent_at, 'recorded as sent');
   assert.ok(!(await fs.readdir(folder)).some((f) => f.endsWith('.tmp')), 'no half-written file left');
+  // Mail holds links that confirm addresses and names of clouds: only Ferry's own user reads it.
+  assert.equal((await fs.stat(folder)).mode & 0o777, 0o700, 'the mail folder is private');
+  assert.equal((await fs.stat(path.join(folder, files[0]))).mode & 0o777, 0o600, 'each .eml is private');
+});
+
+test('a mail folder made world-readable before is made private again when the next mail is written', async () => {
+  const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_PUBLIC_URL: 'https://ferry.example.org' }, { worker: true });
+  apps.push(t);
+  const folder = path.join(t.config.dataDir, 'mail');
+  await fs.mkdir(folder, { mode: 0o755 });
+  await fs.chmod(folder, 0o755);
+  const a = await signup(t);
+  await waitForRun(t, a, await backupTask(t, a, 'Private again'));
+  await waitFor(async () => (await fs.readdir(folder)).some((f) => f.endsWith('.eml')));
+  assert.equal((await fs.stat(folder)).mode & 0o777, 0o700);
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -57,10 +57,16 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
   return {
     async send(m) {
       const info = await transport.sendMail(envelope(m));
-      await fs.mkdir(folder, { recursive: true });
+      // Mail holds confirmation links and what users named things: only Ferry's own user may read
+      // it. mkdir's mode applies only when it creates the folder (and under the umask), so a folder
+      // made earlier, or by hand, is made private too.
+      await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+      await fs.chmod(folder, 0o700);
       // Named by the mail, so a repeated attempt rewrites the same file; renamed into place whole.
       const file = path.join(folder, `${m.date.toISOString().replace(/[:.]/g, '-')}-${m.id}.eml`);
-      await fs.writeFile(`${file}.tmp`, info.message as Buffer);
+      await fs.writeFile(`${file}.tmp`, info.message as Buffer, { mode: 0o600 });
+      // writeFile's mode is for new files: a .tmp left by an interrupted attempt keeps its old one.
+      await fs.chmod(`${file}.tmp`, 0o600);
       await fs.rename(`${file}.tmp`, file);
       log.info({ file, to: m.to, subject: m.subject }, 'mail written (no SMTP_URL)');
     },
