@@ -5,7 +5,8 @@
 // replaced by listing the session again.
 import { Readable, Transform } from 'node:stream';
 import { photoIdentity } from '../media.ts';
-import { CloudError, type PickerSession, type Source, type SourceItem } from '../types.ts';
+import { backoffMs, sleep } from '../pacer.ts';
+import { CloudError, type OpenOptions, type PickerSession, type Source, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';
 
@@ -43,6 +44,14 @@ const FRESH_MS = 55 * 60_000;
 /** A session is listed again at most this often to see whether a video finished processing. */
 const RECHECK_MS = 60_000;
 const PAGE = 100;
+
+/**
+ * How long open() waits for a picked video Google is still processing (it copies it once READY),
+ * and how often it lists the session meanwhile: from `firstPollMs`, doubling to `maxPollMs`, with
+ * jitter. The Picker API tells no time to expect; a video left processing past `boundMs` is failed
+ * and a later run copies it. Tests shorten these.
+ */
+export const processingWait = { boundMs: 15 * 60_000, firstPollMs: 5_000, maxPollMs: 60_000 };
 
 /** "5s", "1.5s" (a protobuf Duration in JSON) → seconds. */
 export function durationSeconds(d: string | undefined, fallback: number): number {
@@ -120,6 +129,13 @@ export class Picker {
     const picker = this;
     const known = new Map<string, Known>();
     let refreshedAt = 0;
+    /** Per video still processing: when its wait ends (a retried open() does not wait again). */
+    const deadlines = new Map<string, number>();
+    // The open()s waiting for videos all wake at the same time for one listing (poll), spaced by a
+    // backoff that starts over once none is waiting.
+    let waiting = 0;
+    let pollAt = 0;
+    let pollStep = 0;
     let refreshing: Promise<void> | undefined;
     const what = 'Listing the items picked in Google Photos';
 
@@ -156,6 +172,43 @@ export class Picker {
       }
       if (!k) throw new CloudError('not_found', `Item ${id} is not among the items picked in this Google Photos session.`);
       return k;
+    };
+
+    /** When the next listing for videos still processing is due (shared by all who wait). */
+    const nextPoll = () => {
+      if (pollAt <= Date.now()) pollAt = Date.now() + backoffMs(pollStep++, processingWait.firstPollMs, processingWait.maxPollMs);
+      return pollAt;
+    };
+    /** Lists the session unless a listing ended since `due`; one under way is joined. */
+    const pollAfter = async (due: number, signal?: AbortSignal) => {
+      if (refreshing || refreshedAt < due) await refresh(signal);
+    };
+    /** Waits until Google has processed the video (returned READY), or throws why it cannot be had. */
+    const processed = async (id: string, name: string, o: OpenOptions): Promise<Known> => {
+      let deadline = deadlines.get(id);
+      if (deadline === undefined) deadlines.set(id, (deadline = Date.now() + processingWait.boundMs));
+      let told = false;
+      waiting++;
+      try {
+        for (;;) {
+          const k = known.get(id)!;
+          if (k.processing === 'READY') return k;
+          if (k.processing === 'FAILED') throw new CloudError('failed', `${name} is a video Google Photos failed to process; it cannot be downloaded.`);
+          if (Date.now() >= deadline) {
+            throw new CloudError('failed', `${name} is still being processed by Google Photos; a later run copies it. Waited ${minutes(processingWait.boundMs)} for it.`);
+          }
+          if (!told) {
+            o.onWaiting?.({ reason: 'Google Photos is still processing this video: waiting for it', until: new Date(deadline).toISOString() });
+            told = true;
+          }
+          const due = nextPoll();
+          await sleep(Math.min(due, deadline) - Date.now(), o.signal);
+          if (Date.now() >= due) await pollAfter(due, o.signal);
+        }
+      } finally {
+        if (--waiting === 0) pollStep = pollAt = 0;
+        if (told) o.onWaiting?.(null);
+      }
     };
 
     return {
@@ -199,11 +252,8 @@ export class Picker {
         const { signal } = o;
         const name = `Item ${item.id}`;
         for (let attempt = 0; ; attempt++) {
-          const k = await lookup(item.id, signal);
-          if (k.video && k.processing !== 'READY') {
-            if (k.processing === 'FAILED') throw new CloudError('failed', `${name} is a video Google Photos failed to process; it cannot be downloaded.`);
-            throw new CloudError('failed', `${name} is still being processed by Google Photos; a later run copies it.`);
-          }
+          let k = await lookup(item.id, signal);
+          if (k.video && k.processing !== 'READY') k = await processed(item.id, name, o);
           try {
             const stream = await this.api.media(`${k.baseUrl}=${k.video ? 'dv' : 'd'}`, signal);
             return skip(stream, o.offset ?? 0);
@@ -221,6 +271,13 @@ export class Picker {
       release: (signal) => this.delete(sessionId, signal),
     };
   }
+}
+
+/** "15 minutes", "1 minute", "40 seconds". */
+function minutes(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
+  const m = Math.round(ms / 60_000);
+  return m === 1 ? '1 minute' : `${m} minutes`;
 }
 
 function toSession(s: SessionJson): PickerSession {

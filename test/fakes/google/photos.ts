@@ -141,6 +141,10 @@ export class PhotosStore {
   dailyLimit: number | undefined;
   /** Items per mediaItems:batchCreate call, in order. */
   readonly batchCreates: number[] = [];
+  /** Listings of a session's picked items (first pages of GET /v1/mediaItems?sessionId=…), per session. */
+  readonly listings = new Map<string, number>();
+  /** Videos still processing that turn READY after being listed this many more times. */
+  private readonly readyAfter = new Map<string, number>();
 
   constructor(opts: { dir: string; baseUrl: () => string }) {
     this.dir = opts.dir;
@@ -200,6 +204,16 @@ export class PhotosStore {
     const item = this.library.get(itemId);
     if (!item) throw new Error(`no library item ${itemId}`);
     item.processing = status;
+    this.readyAfter.delete(itemId);
+  }
+
+  /**
+   * The video is processing, and Google finishes it after a while: it is listed (in any session) as
+   * PROCESSING `listings` more times, then as READY.
+   */
+  readyAfterListings(itemId: string, listings: number): void {
+    this.setProcessing(itemId, 'PROCESSING');
+    this.readyAfter.set(itemId, listings);
   }
 
   /** What the user does on the picking page: picks these items and presses Done. */
@@ -330,9 +344,13 @@ export class PhotosStore {
     // Documented: pageSize default 50, maximum 100, larger values coerced to 100.
     const size = pageSizeOf(url.searchParams.get('pageSize'), 50, 100, true);
     const from = offsetOf(url.searchParams.get('pageToken'), s.id);
+    if (from === 0) this.listings.set(s.id, (this.listings.get(s.id) ?? 0) + 1);
     const ids = s.picked.slice(from, from + size);
     const mediaItems = ids.map((id) => {
       const it = this.library.get(id)!;
+      const left = this.readyAfter.get(id);
+      if (left !== undefined && left <= 0) this.setProcessing(id, 'READY');
+      else if (left !== undefined) this.readyAfter.set(id, left - 1);
       const meta = it.type === 'PHOTO' ? { photoMetadata: { focalLength: 4.2, apertureFNumber: 1.8, isoEquivalent: 100 } } : { videoMetadata: { fps: 30, processingStatus: it.processing } };
       return {
         id: it.id,

@@ -1,0 +1,121 @@
+// Google Photos Picker: a picked video Google is still processing. open() waits for it (listing the
+// session again, backing off), says so through onWaiting, and gives its bytes once READY; one
+// listing serves every video waiting; FAILED fails at once; past the bound it fails with the reason;
+// an abort ends the wait at once. Against the emulator (test/fakes/google/photos.ts), with a short
+// bound and short polls.
+import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import photos from '../../connectors/google-photos/index.ts';
+import { processingWait } from '../../connectors/google-photos/picker.ts';
+import { CloudError, type CloudHandle } from '../../connectors/types.ts';
+import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
+import { makeJpeg, makeMp4 } from '../fakes/google/media.ts';
+import { memoryTokens } from '../fakes/oauth.ts';
+import { testEnv } from '../support/env.ts';
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+type Wait = { reason: string; until: string } | null;
+
+describe('google-photos: a picked video still processing', () => {
+  let fake: GoogleFake;
+  let open: () => CloudHandle;
+  let sessionId = '';
+  const videos: string[] = [];
+  let photo = '';
+
+  before(async () => {
+    fake = await startGoogleFake();
+    photo = await fake.photos.addMedia({ filename: 'IMG_0001.jpg', bytes: makeJpeg(1, 2000) });
+    for (let i = 0; i < 6; i++) videos.push(await fake.photos.addMedia({ filename: `VID_${i}.mp4`, bytes: makeMp4(100 + i, 30_000), type: 'VIDEO' }));
+    const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
+    const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
+    const handle = (session?: string): CloudHandle => photos.open!({ options: {}, tokens, pickerSessionId: session }, env);
+    sessionId = (await handle().picker!.create()).id;
+    fake.photos.pick(sessionId, [photo, ...videos]);
+    open = () => handle(sessionId);
+  });
+  after(() => fake.close());
+  beforeEach(() => {
+    Object.assign(processingWait, { boundMs: 3_000, firstPollMs: 50, maxPollMs: 200 });
+    for (const v of videos) fake.photos.setProcessing(v, 'READY');
+  });
+  const listings = () => fake.photos.listings.get(sessionId) ?? 0;
+
+  test('open() waits, saying why and until when, and gives the bytes once Google is done', async () => {
+    fake.photos.readyAfterListings(videos[0], 3);
+    const waits: Wait[] = [];
+    const started = Date.now();
+    const got = await bytesOf(await open().source!.open({ id: videos[0] }, { onWaiting: (w) => waits.push(w) }));
+    assert.ok(got.equals(await fake.photos.served(videos[0])), 'the processed video');
+    assert.equal(waits.length, 2, JSON.stringify(waits));
+    assert.match(waits[0]!.reason, /still processing/);
+    const until = Date.parse(waits[0]!.until);
+    assert.ok(until >= started + 3_000 && until <= Date.now() + 3_000, `until ${waits[0]!.until}`);
+    assert.equal(waits[1], null, 'the wait is over');
+  });
+
+  test('one listing of the session serves every video waiting in it', async () => {
+    for (const v of videos) fake.photos.setProcessing(v, 'PROCESSING');
+    Object.assign(processingWait, { firstPollMs: 100, maxPollMs: 100 });
+    const source = open().source!;
+    const before = listings();
+    const opened = videos.map((id) => source.open({ id }));
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const v of videos) fake.photos.setProcessing(v, 'READY');
+    const streams = await Promise.all(opened);
+    for (const [i, s] of streams.entries()) assert.ok((await bytesOf(s)).equals(await fake.photos.served(videos[i])));
+    // Polls every 50–100 ms for a second: about 15 listings shared, about 6 × 15 if each video polled alone.
+    const n = listings() - before;
+    assert.ok(n >= 5 && n <= 30, `${n} listings`);
+  });
+
+  test('a video Google failed to process fails at once, with the reason', async () => {
+    fake.photos.setProcessing(videos[1], 'FAILED');
+    const waits: Wait[] = [];
+    const started = Date.now();
+    await assert.rejects(open().source!.open({ id: videos[1] }, { onWaiting: (w) => waits.push(w) }), (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /failed to process/.test(err.message));
+    assert.ok(Date.now() - started < 1_000, 'no wait');
+    assert.deepEqual(waits, []);
+  });
+
+  test('one still processing past the bound fails with the reason; opened again, it does not wait again', async () => {
+    Object.assign(processingWait, { boundMs: 600 });
+    fake.photos.setProcessing(videos[2], 'PROCESSING');
+    const source = open().source!;
+    const waits: Wait[] = [];
+    const started = Date.now();
+    const stillProcessing = (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /still being processed by Google Photos; a later run copies it/.test(err.message);
+    await assert.rejects(source.open({ id: videos[2] }, { onWaiting: (w) => waits.push(w) }), stillProcessing);
+    assert.ok(Date.now() - started >= 600, 'waited the bound');
+    assert.deepEqual([waits.length, waits[1]], [2, null]);
+    const again = Date.now();
+    await assert.rejects(source.open({ id: videos[2] }), stillProcessing);
+    assert.ok(Date.now() - again < 300, 'the item had its wait');
+    // Once Google is done, it is copied.
+    fake.photos.setProcessing(videos[2], 'READY');
+    assert.ok((await bytesOf(await open().source!.open({ id: videos[2] }))).equals(await fake.photos.served(videos[2])));
+  });
+
+  test('an abort ends the wait at once and the polling with it', async () => {
+    Object.assign(processingWait, { boundMs: 60_000, firstPollMs: 50, maxPollMs: 100 });
+    fake.photos.setProcessing(videos[3], 'PROCESSING');
+    const ac = new AbortController();
+    const waits: Wait[] = [];
+    const opening = open().source!.open({ id: videos[3] }, { signal: ac.signal, onWaiting: (w) => waits.push(w) });
+    await new Promise((r) => setTimeout(r, 400));
+    const polled = listings();
+    const aborted = Date.now();
+    ac.abort(new Error('run cancelled'));
+    await assert.rejects(opening, /run cancelled/);
+    assert.ok(Date.now() - aborted < 200, 'at once');
+    assert.deepEqual([waits.length, waits[1]], [2, null]);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.ok(listings() <= polled + 1, 'no more polling');
+  });
+});
