@@ -213,6 +213,8 @@ export function cloudErrorOf(err: unknown, what: string, signal?: AbortSignal): 
       if (err.has('insufficient_space')) return new CloudError('failed', `The Dropbox account is full: free some space or upgrade it, then run again (${what}).`, { cause: err });
       if (err.has('not_found') || err.has('not_folder') || err.has('not_file')) return new CloudError('not_found', `${what} not found on Dropbox.`, { cause: err });
       if (err.has('malformed_path') || err.has('disallowed_name')) return new CloudError('failed', `Dropbox does not accept the name of ${what} (${why}).`, { cause: err });
+      // A file at the path of an upload with mode 'add': nothing was replaced.
+      if (err.has('conflict') && err.tags.at(-1) === 'file') return new CloudError('exists', `${what} is on Dropbox already; Ferry did not replace it.`, { cause: err });
       if (err.has('conflict')) return new CloudError('failed', `Something else is in the way of ${what} on Dropbox (${why}).`, { cause: err });
       return new CloudError('failed', `Dropbox refused ${err.route} for ${what}: ${why}`, { cause: err });
     }

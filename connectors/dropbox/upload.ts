@@ -121,7 +121,7 @@ function savedState(state: unknown, path: string): SessionState | null {
 
 /**
  * Writes what `open(offset)` yields to the Dropbox path `path` ('/a/b.jpg'), replacing what is
- * there. Resumes the checkpointed session when there is one; starts afresh when Dropbox no longer
+ * there only with mode 'replace' (the mode applies at finish, so a resumed session keeps it). Resumes the checkpointed session when there is one; starts afresh when Dropbox no longer
  * has it.
  */
 export async function uploadFile(client: DropboxClient, path: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
@@ -187,12 +187,14 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
       const r = await client.upload<{ session_id: string }>('files/upload_session/start', { close: false, content_hash: contentHash(EMPTY) }, EMPTY, signal);
       sessionId = r.session_id;
     }
+    // 'create': Dropbox itself refuses to commit onto a file at the path (add), even one with the
+    // same bytes (strict_conflict), and never picks another name (autorename): path/conflict/file.
     const args = {
       path,
-      mode: 'overwrite',
+      mode: o.mode === 'create' ? 'add' : 'overwrite',
       autorename: false,
       mute: true,
-      strict_conflict: false,
+      strict_conflict: o.mode === 'create',
       ...(dropboxTime(o.modifiedAt) ? { client_modified: dropboxTime(o.modifiedAt) } : {}),
     };
     for (;;) {

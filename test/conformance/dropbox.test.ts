@@ -75,7 +75,7 @@ describe('dropbox protocol', () => {
     const cp = memoryCheckpoint((n) => {
       if (n === 1) fake.oauth.expireAccessTokens();
     });
-    const stored = await h.destination!.put('proto/expiring.bin', async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: cp });
+    const stored = await h.destination!.put('proto/expiring.bin', async (off) => slow(data.subarray(off)), { mode: 'create', size: data.length, checkpoint: cp });
     assert.deepEqual(stored, { size: data.length, hash: { kind: 'dropbox', value: contentHash(data) } });
     assert.equal(tokens.refreshes, 1);
     assert.ok(count(fake, /upload_session\/append_v2$/, 401) >= 1, 'Dropbox answered 401 expired_access_token');
@@ -86,7 +86,7 @@ describe('dropbox protocol', () => {
     fake.inject({ path: /\/upload_session\/append_v2$/, status: 429, retryAfter: 1, times: 3, body: rateLimitBody('too_many_write_operations', 1) });
     const data = crypto.randomBytes(20 * MiB);
     const t0 = Date.now();
-    await h.destination!.put('proto/storm.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length });
+    await h.destination!.put('proto/storm.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length });
     assert.ok(Date.now() - t0 >= 2900, `waited ${Date.now() - t0} ms for three Retry-After: 1`);
     assert.equal(count(fake, /upload_session\/append_v2$/, 429), 3);
     assert.ok((await fake.fileBytes('proto/storm.bin')).equals(data));
@@ -96,7 +96,7 @@ describe('dropbox protocol', () => {
     fake.inject({ path: /\/upload_session\/append_v2$/, truncate: 0 }); // stored, answer cut
     const data = crypto.randomBytes(24 * MiB + 5);
     const before = fake.requests.length;
-    await h.destination!.put('proto/lost-answer.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length });
+    await h.destination!.put('proto/lost-answer.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length });
     const appends = fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'));
     assert.deepEqual(
       appends.map((r) => r.status),
@@ -109,7 +109,7 @@ describe('dropbox protocol', () => {
   test('a finish whose answer is lost is recognised as committed', async () => {
     fake.inject({ path: /\/upload_session\/finish$/, truncate: 0 });
     const data = crypto.randomBytes(3000);
-    const stored = await h.destination!.put('proto/lost-finish.bin', async () => Readable.from([data]), { size: data.length });
+    const stored = await h.destination!.put('proto/lost-finish.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
     assert.equal(stored.size, data.length);
     assert.ok((await fake.fileBytes('proto/lost-finish.bin')).equals(data));
   });
@@ -123,7 +123,7 @@ describe('dropbox protocol', () => {
       first ??= st;
       if (n === 3) stop.abort(new Error('crash'));
     });
-    await assert.rejects(h.destination!.put('proto/stale.bin', async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: cp, signal: stop.signal }));
+    await assert.rejects(h.destination!.put('proto/stale.bin', async (off) => slow(data.subarray(off)), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
     const offsets: number[] = [];
     const before = fake.requests.length;
     await h.destination!.put(
@@ -132,7 +132,7 @@ describe('dropbox protocol', () => {
         offsets.push(off);
         return Readable.from([data.subarray(off)]);
       },
-      { size: data.length, checkpoint: memoryCheckpoint(undefined, first) },
+      { mode: 'create', size: data.length, checkpoint: memoryCheckpoint(undefined, first) },
     );
     assert.deepEqual(offsets, [8 * MiB], 'resumed the saved session, not a new one');
     assert.equal(fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'))[0].status, 409, 'Dropbox said where it was');
@@ -145,7 +145,7 @@ describe('dropbox protocol', () => {
     const cp = memoryCheckpoint((n) => {
       if (n === 1) stop.abort(new Error('crash'));
     });
-    await assert.rejects(h.destination!.put('proto/expired.bin', async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: cp, signal: stop.signal }));
+    await assert.rejects(h.destination!.put('proto/expired.bin', async (off) => slow(data.subarray(off)), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
     fake.uploads.expireAll();
     const offsets: number[] = [];
     await h.destination!.put(
@@ -154,7 +154,7 @@ describe('dropbox protocol', () => {
         offsets.push(off);
         return Readable.from([data.subarray(off)]);
       },
-      { size: data.length, checkpoint: cp },
+      { mode: 'create', size: data.length, checkpoint: cp },
     );
     assert.deepEqual(offsets, [8 * MiB, 0]);
     assert.ok((await fake.fileBytes('proto/expired.bin')).equals(data));
@@ -163,14 +163,14 @@ describe('dropbox protocol', () => {
   test('a file Dropbox stores with another content_hash is refused as corrupt and removed', async () => {
     fake.corruptNextCommit();
     const data = crypto.randomBytes(5000);
-    await assert.rejects(h.destination!.put('proto/damaged.bin', async () => Readable.from([data]), { size: data.length }), isReason('corrupt'));
+    await assert.rejects(h.destination!.put('proto/damaged.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), isReason('corrupt'));
     assert.equal(await h.destination!.stat('proto/damaged.bin'), null);
   });
 
   test('listing pages through list_folder/continue, items carry content_hash and rev; browse puts folders first', async () => {
     const files: Record<string, Buffer> = {};
     for (const name of ['b.jpg', 'a.mov', 'Z/c.txt', 'y/d.png', 'y/deep/e.heic', 'x.bin', 'w.txt']) files[name] = crypto.randomBytes(100 + name.length);
-    for (const [name, data] of Object.entries(files)) await h.destination!.put(`paging/${name}`, async () => Readable.from([data]), { size: data.length });
+    for (const [name, data] of Object.entries(files)) await h.destination!.put(`paging/${name}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
     const before = fake.requests.length;
     const items: SourceItem[] = [];
     for await (const item of h.source!.list('PAGING')) items.push(item); // any case
@@ -193,7 +193,7 @@ describe('dropbox protocol', () => {
 
   test('5xx and reset connections are retried; a Retry-After past a minute is rate_limited with its time', async () => {
     const data = crypto.randomBytes(10_000);
-    await h.destination!.put('proto/retried.bin', async () => Readable.from([data]), { size: data.length });
+    await h.destination!.put('proto/retried.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
     fake.inject({ path: /\/files\/list_folder$/, status: 503, times: 2 });
     fake.inject({ path: /\/files\/download$/, reset: true });
     fake.inject({ path: /\/files\/download$/, status: 500 });
@@ -214,8 +214,8 @@ describe('dropbox protocol', () => {
 
   test('remove looks before it deletes: a folder is refused without delete_v2; a file changed meanwhile is looked at again', async () => {
     const data = crypto.randomBytes(3000);
-    await h.destination!.put('proto/rm/a.zip', async () => Readable.from([data]), { size: data.length });
-    await h.destination!.put('proto/rm/keep/x.txt', async () => Readable.from([data]), { size: data.length });
+    await h.destination!.put('proto/rm/a.zip', async () => Readable.from([data]), { mode: 'create', size: data.length });
+    await h.destination!.put('proto/rm/keep/x.txt', async () => Readable.from([data]), { mode: 'create', size: data.length });
     const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.path === '/2/files/delete_v2');
     let from = fake.requests.length;
     await assert.rejects(h.destination!.remove!('proto/rm/keep'), isReason('invalid_options'));
@@ -249,7 +249,7 @@ describe('dropbox failures a user must see', () => {
     try {
       const { handle } = connect(fake);
       const data = crypto.randomBytes(2 * MiB);
-      await assert.rejects(handle.destination!.put('big.bin', async () => Readable.from([data]), { size: data.length }), (err: Error) => {
+      await assert.rejects(handle.destination!.put('big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), (err: Error) => {
         return err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message);
       });
       assert.equal(fake.requests.filter((r) => r.path.endsWith('/finish')).length, 1);
@@ -264,7 +264,7 @@ describe('dropbox failures a user must see', () => {
       const { handle } = connect(fake);
       await handle.check();
       fake.oauth.revoke();
-      await assert.rejects(handle.destination!.put('x.txt', async () => Readable.from([Buffer.from('x')]), { size: 1 }), isReason('unauthorized'));
+      await assert.rejects(handle.destination!.put('x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }), isReason('unauthorized'));
       await assert.rejects(async () => {
         for await (const _ of handle.source!.list('')) void _;
       }, isReason('unauthorized'));
@@ -393,6 +393,28 @@ describe('dropbox emulator rules (raw HTTP)', () => {
     assert.equal(JSON.parse(part.headers.get('dropbox-api-result')!).id, meta.id);
     const asJson = await content('files/download', JSON.stringify({ path: meta.id }), undefined, { 'content-type': 'application/json' });
     assert.equal(asJson.status, 400);
+  });
+
+  test('finish with mode add refuses a file at the path (409 path/conflict/file), with strict_conflict even the same bytes; overwrite replaces', async () => {
+    const finish = async (data: Buffer, commit: Record<string, unknown>) => {
+      const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
+      const { session_id } = (await started.json()) as { session_id: string };
+      return content('files/upload_session/finish', JSON.stringify({ cursor: { session_id, offset: data.length }, commit: { path: '/Backups/2020/IMG_1.HEIC', ...commit } }), Buffer.alloc(0));
+    };
+    const owners = Buffer.from('the owner’s photo');
+    assert.equal((await finish(owners, { mode: 'add', strict_conflict: true })).status, 200, 'nothing there: add creates');
+    const conflict = { error_summary: 'path/conflict/file/...', error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } } };
+    const other = await finish(Buffer.from('another photo'), { mode: { '.tag': 'add' }, autorename: false, strict_conflict: true });
+    assert.equal(other.status, 409);
+    assert.deepEqual(await other.json(), conflict);
+    const same = await finish(owners, { mode: 'add', strict_conflict: true });
+    assert.equal(same.status, 409, 'strict_conflict: a conflict even for identical contents');
+    assert.deepEqual(await same.json(), conflict);
+    assert.equal((await finish(owners, { mode: 'add' })).status, 200, 'without strict_conflict identical contents are no conflict');
+    assert.ok((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).equals(owners), 'the file at the path is untouched');
+    const replaced = await finish(Buffer.from('a new version'), { mode: 'overwrite', strict_conflict: true });
+    assert.equal(replaced.status, 200);
+    assert.equal((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).toString(), 'a new version');
   });
 
   test('delete_v2: 409 path_lookup/not_found for nothing there; parent_rev deletes only that revision', async () => {

@@ -65,7 +65,7 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
         ['sub/deeper/ünï cödé.png', crypto.randomBytes(10)],
       ];
       for (const [rel, data] of files) {
-        const stored = await h.destination!.put(`${base}/tree/${rel}`, async () => Readable.from([data]), { size: data.length });
+        const stored = await h.destination!.put(`${base}/tree/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
         assert.equal(stored.size, data.length, rel);
         assert.ok(stored.hash, 'put reports the hash it checked');
         assert.deepEqual(await h.destination!.stat(`${base}/tree/${rel}`), { size: data.length });
@@ -91,21 +91,73 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
 
     test('open honours an offset', async () => {
       const data = crypto.randomBytes(100_000);
-      await h.destination!.put(`${base}/range.bin`, async () => Readable.from([data]), { size: data.length });
+      await h.destination!.put(`${base}/range.bin`, async () => Readable.from([data]), { mode: 'create', size: data.length });
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'range.bin');
       assert.ok((await bytesOf(await h.source!.open(item, { offset: 99_000 }))).equals(data.subarray(99_000)));
     });
 
-    test('put replaces what is there', async () => {
-      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('first version')]), { size: 13 });
-      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('second')]), { size: 6 });
+    test("put with mode 'replace' replaces what is there", async () => {
+      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('first version')]), { mode: 'replace', size: 13 });
+      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('second')]), { mode: 'replace', size: 6 });
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'over.txt');
       assert.equal((await bytesOf(await h.source!.open(item))).toString(), 'second');
     });
 
+    /** The bytes of the file at `rel` under base, read back through the source. */
+    async function readBack(rel: string): Promise<Buffer> {
+      const [item] = (await listAll(h, base)).filter((i) => i.path === rel);
+      assert.ok(item, `${rel} is there`);
+      return bytesOf(await h.source!.open(item));
+    }
+    const isExists = (err: Error) => err instanceof CloudError && err.reason === 'exists';
+
+    test("put with mode 'create' writes a file where there is none", async () => {
+      const data = crypto.randomBytes(2500);
+      const stored = await h.destination!.put(`${base}/created/new.jpg`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+      assert.equal(stored.size, data.length);
+      assert.ok((await readBack('created/new.jpg')).equals(data));
+    });
+
+    test("put with mode 'create' never replaces a file at the path: CloudError 'exists', and the old bytes stay", async () => {
+      const owners = crypto.randomBytes(4000);
+      await h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => Readable.from([owners]), { mode: 'create', size: owners.length });
+      for (const size of [0, 1200, 20 * MiB]) {
+        const other = crypto.randomBytes(size);
+        await assert.rejects(h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => Readable.from([other]), { mode: 'create', size }), isExists, `${size} bytes`);
+      }
+      // Of unknown size too, and with the very bytes that are there.
+      await assert.rejects(h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }), isExists);
+      assert.ok((await readBack('mine/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
+      assert.deepEqual((await listAll(h, `${base}/mine`)).map((i) => i.path), ['IMG_1.HEIC'], 'no second file, no renamed copy');
+    });
+
+    // A file that appears at the path after the run listed the destination: the upload itself must
+    // not replace it. The source puts it there itself, before its first byte or half-way through.
+    for (const [label, size, at] of [
+      ['a small upload', 3000, 0],
+      ['a resumable upload, between its chunks', 24 * MiB, 12 * MiB],
+    ] as const) {
+      test(`put with mode 'create': a file that appears at the path during ${label} is not replaced`, async () => {
+        const rel = `late-${size}/IMG_2.HEIC`;
+        const data = crypto.randomBytes(size);
+        const owners = crypto.randomBytes(1500);
+        let saved: unknown = null;
+        const checkpoint = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
+        const source = () => Readable.from((async function* () {
+          if (at > 0) yield data.subarray(0, at);
+          await h.destination!.put(`${base}/${rel}`, async () => Readable.from([owners]), { mode: 'create', size: owners.length });
+          yield data.subarray(at);
+        })());
+        await assert.rejects(h.destination!.put(`${base}/${rel}`, async () => source(), { mode: 'create', size, checkpoint }), isExists);
+        assert.ok((await readBack(rel)).equals(owners), 'the file that appeared is untouched');
+        assert.deepEqual((await listAll(h, `${base}/late-${size}`)).map((i) => i.path), ['IMG_2.HEIC'], 'and is the only file there');
+        if (saved !== null) await h.destination!.abandon?.(saved);
+      });
+    }
+
     test('a stream of unknown size larger than one chunk', async () => {
       const data = crypto.randomBytes(40 * MiB + 3);
-      const stored = await h.destination!.put(`${base}/unknown.bin`, async () => trickle(data), {});
+      const stored = await h.destination!.put(`${base}/unknown.bin`, async () => trickle(data), { mode: 'create' });
       assert.equal(stored.size, data.length);
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'unknown.bin');
       assert.equal(crypto.createHash('sha256').update(await bytesOf(await h.source!.open(item))).digest('hex'), crypto.createHash('sha256').update(data).digest('hex'));
@@ -114,7 +166,7 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
     test('a source that ends early is refused, and nothing is left at the path', async () => {
       const data = crypto.randomBytes(5000);
       await assert.rejects(
-        h.destination!.put(`${base}/short.bin`, async () => Readable.from([data.subarray(0, 3000)]), { size: data.length }),
+        h.destination!.put(`${base}/short.bin`, async () => Readable.from([data.subarray(0, 3000)]), { mode: 'create', size: data.length }),
         (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
       );
       assert.equal(await h.destination!.stat(`${base}/short.bin`), null);
@@ -122,18 +174,18 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
 
     test('bytes that differ from the source’s md5 are refused and do not replace what is there', async () => {
       const good = crypto.randomBytes(3000);
-      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { size: good.length });
+      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { mode: 'create', size: good.length });
       for (const size of [3000, 20 * MiB]) {
         const other = crypto.randomBytes(size);
         await assert.rejects(
-          h.destination!.put(`${base}/kept.bin`, async () => Readable.from([other]), { size, expectedMd5: crypto.createHash('md5').update(good).digest('hex') }),
+          h.destination!.put(`${base}/kept.bin`, async () => Readable.from([other]), { mode: 'replace', size, expectedMd5: crypto.createHash('md5').update(good).digest('hex') }),
           (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
         );
       }
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'kept.bin');
       assert.ok((await bytesOf(await h.source!.open(item))).equals(good));
       const right = crypto.createHash('md5').update(good).digest('hex');
-      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { size: good.length, expectedMd5: right });
+      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { mode: 'replace', size: good.length, expectedMd5: right });
     });
 
     test('remove deletes that one file: never a folder, a neighbour or a namesake elsewhere', async (t) => {
@@ -144,7 +196,7 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       const sibling = crypto.randomBytes(1500);
       const inner = crypto.randomBytes(700);
       for (const [rel, data] of [['a.zip', zip], ['a.zip.1', sibling], ['folder/a.zip', zip], ['folder/inner.txt', inner]] as const) {
-        await d.put(`${dir}/${rel}`, async () => Readable.from([data]), { size: data.length });
+        await d.put(`${dir}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
       }
       const kept = ['a.zip.1', 'folder/a.zip', 'folder/inner.txt'];
 
@@ -176,11 +228,11 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       const stop = new AbortController();
       let saves = 0;
       const first = { get state() { return saved; }, async save(st: unknown) { saved = st; if (++saves === 3) stop.abort(new Error('crash')); } };
-      await assert.rejects(h.destination!.put(`${base}/resume.bin`, async (off) => slow(data.subarray(off)), { size: data.length, checkpoint: first, signal: stop.signal }));
+      await assert.rejects(h.destination!.put(`${base}/resume.bin`, async (off) => slow(data.subarray(off)), { mode: 'create', size: data.length, checkpoint: first, signal: stop.signal }));
       assert.ok(saved, 'progress was checkpointed');
       const offsets: number[] = [];
       const second = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
-      const stored = await h.destination!.put(`${base}/resume.bin`, async (off) => { offsets.push(off); return trickle(data.subarray(off), MiB); }, { size: data.length, checkpoint: second });
+      const stored = await h.destination!.put(`${base}/resume.bin`, async (off) => { offsets.push(off); return trickle(data.subarray(off), MiB); }, { mode: 'create', size: data.length, checkpoint: second });
       assert.ok(offsets[0] > 0, `resumed at ${offsets[0]}, not from the start`);
       assert.equal(stored.size, data.length);
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'resume.bin');
@@ -193,7 +245,7 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       let saved: unknown = null;
       const stop = new AbortController();
       const cp = { get state() { return saved; }, async save(st: unknown) { saved = st; stop.abort(new Error('crash')); } };
-      await assert.rejects(h.destination!.put(`${base}/abandoned.bin`, async (off) => trickle(data.subarray(off), MiB), { size: data.length, checkpoint: cp, signal: stop.signal }));
+      await assert.rejects(h.destination!.put(`${base}/abandoned.bin`, async (off) => trickle(data.subarray(off), MiB), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
       await h.destination!.abandon!(saved);
       await h.destination!.abandon!(saved); // twice is harmless
       assert.equal(await h.destination!.stat(`${base}/abandoned.bin`), null);

@@ -326,7 +326,7 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
           { path: 'string', mode: 'any', autorename: 'boolean', client_modified: 'string', mute: 'boolean', property_groups: 'any', strict_conflict: 'boolean' },
           ['path'],
         );
-        const mode = parseMode(route, commit.mode);
+        const mode = { ...parseMode(route, commit.mode), strict: commit.strict_conflict === true };
         if (commit.autorename === true) throw badInput(route, 'commit.autorename is not emulated');
         if (commit.client_modified !== undefined && !TIME.test(commit.client_modified as string)) {
           throw badInput(route, `${where}: commit.client_modified: time data '${commit.client_modified}' does not match format '%Y-%m-%dT%H:%M:%SZ'`);

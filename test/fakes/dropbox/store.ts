@@ -135,7 +135,7 @@ export class Namespace {
    * Commits the bytes in `file` to `segments` (a WriteError under `member` when something is in
    * the way), creating the folders on the way as Dropbox does.
    */
-  async commit(segments: string[], file: string, mode: { tag: string; rev?: string }, clientModified: string | undefined, member: Member): Promise<Node> {
+  async commit(segments: string[], file: string, mode: { tag: string; rev?: string; strict?: boolean }, clientModified: string | undefined, member: Member): Promise<Node> {
     const lower = `/${segments.join('/')}`.toLowerCase();
     // Folders on the way: an existing file among them is a conflict; existing folders keep their spelling.
     let display = '';
@@ -149,7 +149,9 @@ export class Namespace {
     if (existing?.tag === 'folder') throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } });
     const stat = await fs.stat(file);
     const hash = await hashFile(file);
-    if (existing && hash === existing.contentHash) {
+    // strict_conflict "forces a conflict even when the target path refers to a file with identical
+    // contents" (overwrite never conflicts).
+    if (existing && hash === existing.contentHash && !(mode.strict && mode.tag !== 'overwrite')) {
       // "If the target path refers to a file with identical contents, nothing gets written."
       await fs.rm(file, { force: true });
       return existing;
