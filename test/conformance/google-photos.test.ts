@@ -175,7 +175,7 @@ describe('google-photos: Library API', () => {
     const h = setup(fake).open();
     const files = Array.from({ length: 120 }, (_, i) => ({ path: `Holidays/photo-${String(i).padStart(3, '0')}.jpg`, bytes: makeJpeg(1000 + i) }));
     fake.photos.failNextCreate('photo-000.jpg');
-    const results = await Promise.all(files.map((f) => h.destination!.put(f.path, async () => Readable.from([f.bytes]), { size: f.bytes.length, expectedMd5: md5(f.bytes) })));
+    const results = await Promise.all(files.map((f) => h.destination!.put(f.path, async () => Readable.from([f.bytes]), { mode: 'create', size: f.bytes.length, expectedMd5: md5(f.bytes) })));
     assert.deepEqual(
       results.map((r) => r.size),
       files.map((f) => f.bytes.length),
@@ -199,8 +199,8 @@ describe('google-photos: Library API', () => {
     const h = setup(fake).open();
     const creates = fake.photos.batchCreates.length;
     const bytes = makeJpeg(5);
-    await assert.rejects(h.destination!.put('Holidays/bad.jpg', async () => Readable.from([bytes]), { expectedMd5: md5(Buffer.from('other')) }), (err: unknown) => err instanceof CloudError && err.reason === 'corrupt');
-    await assert.rejects(h.destination!.put('Holidays/notes.txt', async () => Readable.from([Buffer.from('x')]), {}), (err: unknown) => err instanceof CloudError && err.reason === 'failed');
+    await assert.rejects(h.destination!.put('Holidays/bad.jpg', async () => Readable.from([bytes]), { mode: 'create', expectedMd5: md5(Buffer.from('other')) }), (err: unknown) => err instanceof CloudError && err.reason === 'corrupt');
+    await assert.rejects(h.destination!.put('Holidays/notes.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }), (err: unknown) => err instanceof CloudError && err.reason === 'failed');
     assert.equal(fake.photos.batchCreates.length, creates);
   });
 
@@ -212,8 +212,8 @@ describe('google-photos: Library API', () => {
     // A second album reuses nothing; a file at the root goes in no album; an existing album is reused.
     const extra = makeJpeg(4242);
     await Promise.all([
-      h.destination!.put('loose.mp4', async () => Readable.from([loose]), {}),
-      h.destination!.put('Holidays/extra.jpg', async () => Readable.from([extra]), {}),
+      h.destination!.put('loose.mp4', async () => Readable.from([loose]), { mode: 'create' }),
+      h.destination!.put('Holidays/extra.jpg', async () => Readable.from([extra]), { mode: 'create' }),
     ]);
     assert.equal(fake.photos.albums.size, 1, 'the existing Holidays album was reused');
     const listed = await collect(h.source!.list(''));
@@ -240,10 +240,10 @@ describe('google-photos: Library API', () => {
     const h = setup(fake).open();
     fake.inject({ method: 'POST', path: /^\/v1\/uploads$/, status: 429, retryAfter: 0, body: { error: { code: 429, message: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'", status: 'RESOURCE_EXHAUSTED' } } });
     const b = makeJpeg(31337);
-    assert.equal((await h.destination!.put('Holidays/retry.jpg', async () => Readable.from([b]), {})).size, b.length);
+    assert.equal((await h.destination!.put('Holidays/retry.jpg', async () => Readable.from([b]), { mode: 'create' })).size, b.length);
 
     fake.photos.dailyLimit = fake.photos.dailyCount;
-    const err = await h.destination!.put('Holidays/late.jpg', async () => Readable.from([makeJpeg(1)]), {}).then(
+    const err = await h.destination!.put('Holidays/late.jpg', async () => Readable.from([makeJpeg(1)]), { mode: 'create' }).then(
       () => assert.fail('expected rate_limited'),
       (e: unknown) => e,
     );

@@ -87,10 +87,10 @@ describe('onedrive protocol', () => {
 
   test('an access token that expires mid-run is refreshed once, and the rotated refresh token is the one used next', async () => {
     const first = crypto.randomBytes(2 * MiB);
-    await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), { size: first.length });
+    await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), { mode: 'create', size: first.length });
     fake.oauth.expireAccessTokens();
     const second = crypto.randomBytes(FRAGMENT + 5);
-    await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), { size: second.length });
+    await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), { mode: 'create', size: second.length });
     assert.equal(c.tokens.refreshes, 1);
     fake.oauth.expireAccessTokens();
     assert.equal((await listAll(c.handle, 'tokens')).length, 2);
@@ -109,7 +109,7 @@ describe('onedrive protocol', () => {
     fake.inject({ method: 'GET', path: /\/children$/, status: 429, retryAfter: 1, times: 1 });
     const from = fake.requests.length;
     const started = Date.now();
-    const stored = await c.handle.destination!.put('storm/big.bin', async () => Readable.from([data]), { size: data.length });
+    const stored = await c.handle.destination!.put('storm/big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
     const items = await listAll(c.handle, 'storm');
     const waited = Date.now() - started;
     assert.equal(stored.size, data.length);
@@ -130,7 +130,7 @@ describe('onedrive protocol', () => {
     const data = crypto.randomBytes(2 * FRAGMENT + 99);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, truncate: 0 });
     const from = fake.requests.length;
-    await c.handle.destination!.put('lost/answer.bin', async () => Readable.from([data]), { size: data.length });
+    await c.handle.destination!.put('lost/answer.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
     assert.ok((await fake.fileBytes('lost/answer.bin')).equals(data));
     const puts = sessionPuts(fake, from);
     assert.equal(puts.length, 3, 'three fragments, none sent twice');
@@ -141,7 +141,7 @@ describe('onedrive protocol', () => {
     const small = crypto.randomBytes(1000);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, truncate: 10 });
     const at = fake.requests.length;
-    const stored = await c.handle.destination!.put('lost/last.bin', async () => Readable.from([small]), { size: small.length });
+    const stored = await c.handle.destination!.put('lost/last.bin', async () => Readable.from([small]), { mode: 'create', size: small.length });
     assert.deepEqual(stored, { size: 1000, hash: { kind: 'quickxor', value: quickXorHash(small) } });
     assert.equal(sessionPuts(fake, at).length, 1);
     assert.ok((await fake.fileBytes('lost/last.bin')).equals(small));
@@ -155,7 +155,7 @@ describe('onedrive protocol', () => {
     const source = Readable.from((function* () {
       for (let i = 0; i < data.length; i += 100_000) yield data.subarray(i, i + 100_000);
     })());
-    const stored = await c.handle.destination!.put('spool/unknown.bin', async () => source, { modifiedAt: '2020-02-02T10:00:00.000Z' });
+    const stored = await c.handle.destination!.put('spool/unknown.bin', async () => source, { mode: 'create', modifiedAt: '2020-02-02T10:00:00.000Z' });
     assert.equal(stored.size, data.length);
     assert.equal(sessionPuts(fake, from).length, 2);
     assert.ok((await fake.fileBytes('spool/unknown.bin')).equals(data));
@@ -169,12 +169,12 @@ describe('onedrive protocol', () => {
     let saved: unknown = null;
     const stop = new AbortController();
     const cp = { get state() { return saved; }, async save(st: unknown) { saved = st; if ((st as { offset: number }).offset > 0) stop.abort(new Error('crash')); } };
-    await assert.rejects(c.handle.destination!.put('expired/a.bin', async () => Readable.from([data]), { size: data.length, checkpoint: cp, signal: stop.signal }));
+    await assert.rejects(c.handle.destination!.put('expired/a.bin', async () => Readable.from([data]), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
     assert.equal((saved as { offset: number }).offset, FRAGMENT);
     fake.uploads.expireAll();
     const offsets: number[] = [];
     const cp2 = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
-    await c.handle.destination!.put('expired/a.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { size: data.length, checkpoint: cp2 });
+    await c.handle.destination!.put('expired/a.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { mode: 'create', size: data.length, checkpoint: cp2 });
     assert.deepEqual(offsets, [0]);
     assert.ok((await fake.fileBytes('expired/a.bin')).equals(data));
 
@@ -182,7 +182,7 @@ describe('onedrive protocol', () => {
     let expired = false;
     const offsets2: number[] = [];
     const cp3 = { state: null, async save(st: unknown) { if (!expired && (st as { offset: number }).offset > 0) { expired = true; fake.uploads.expireAll(); } } };
-    await c.handle.destination!.put('expired/b.bin', async (off) => (offsets2.push(off), Readable.from([data.subarray(off)])), { size: data.length, checkpoint: cp3 });
+    await c.handle.destination!.put('expired/b.bin', async (off) => (offsets2.push(off), Readable.from([data.subarray(off)])), { mode: 'create', size: data.length, checkpoint: cp3 });
     assert.deepEqual(offsets2, [0, 0]);
     assert.ok((await fake.fileBytes('expired/b.bin')).equals(data));
   });
@@ -191,11 +191,11 @@ describe('onedrive protocol', () => {
     const data = crypto.randomBytes(1000);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, status: 507 });
     const from = fake.requests.length;
-    await assert.rejects(c.handle.destination!.put('full/a.bin', async () => Readable.from([data]), { size: data.length }), (err: Error) => err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message));
+    await assert.rejects(c.handle.destination!.put('full/a.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), (err: Error) => err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message));
     assert.equal(sessionPuts(fake, from).length, 1);
     assert.equal(fake.uploads.open, 0, 'the session was cancelled');
 
-    const stored = await c.handle.destination!.put('full/empty.txt', async () => Readable.from([]), { size: 0, modifiedAt: '2021-01-01T00:00:00.000Z' });
+    const stored = await c.handle.destination!.put('full/empty.txt', async () => Readable.from([]), { mode: 'create', size: 0, modifiedAt: '2021-01-01T00:00:00.000Z' });
     assert.deepEqual(stored, { size: 0, hash: { kind: 'quickxor', value: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } });
     const [item] = await listAll(c.handle, 'full');
     assert.deepEqual([item.path, item.size, item.modifiedAt], ['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
@@ -240,7 +240,7 @@ describe('onedrive protocol', () => {
   test('a revoked sign-in is unauthorized', async () => {
     fake.oauth.revoke();
     await assert.rejects(c.handle.check(), isReason('unauthorized'));
-    await assert.rejects(c.handle.destination!.put('revoked.bin', async () => Readable.from([Buffer.from('x')]), { size: 1 }), isReason('unauthorized'));
+    await assert.rejects(c.handle.destination!.put('revoked.bin', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }), isReason('unauthorized'));
   });
 });
 

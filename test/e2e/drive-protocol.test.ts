@@ -213,7 +213,7 @@ describe('google-drive connector against the emulator', () => {
         await save(st);
         if (cp.saves === 2) fake.oauth.expireAccessTokens(); // after the first chunk was acknowledged
       };
-      const stored = await h.destination!.put('tokens/expiring.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length, checkpoint: cp });
+      const stored = await h.destination!.put('tokens/expiring.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: cp });
       assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
       assert.ok((await fake.fileBytes('tokens/expiring.bin')).equals(data));
       assert.equal(tokens.refreshes, 1);
@@ -232,7 +232,7 @@ describe('google-drive connector against the emulator', () => {
       fake.inject({ method: 'PUT', path: /^\/upload\//, status: 429, retryAfter: 1, times: 2 });
       fake.inject({ method: 'PUT', path: /^\/upload\//, status: 403, retryAfter: 1, times: 2 }); // Google's body: rateLimitExceeded
       const started = Date.now();
-      await h.destination!.put('storm/file.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length });
+      await h.destination!.put('storm/file.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length });
       const waited = Date.now() - started;
       assert.ok(waited >= 4900, `each Retry-After of 1 s was waited (${waited} ms)`);
       assert.ok((await fake.fileBytes('storm/file.bin')).equals(data));
@@ -251,13 +251,13 @@ describe('google-drive connector against the emulator', () => {
     try {
       const data = crypto.randomBytes(17 * MiB + 1);
       fake.inject({ method: 'PUT', path: /^\/upload\//, reset: true });
-      await h.destination!.put('lost/reset.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length });
+      await h.destination!.put('lost/reset.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length });
       assert.ok((await fake.fileBytes('lost/reset.bin')).equals(data));
 
       const small = crypto.randomBytes(MiB);
       const before = uploads(fake).length;
       fake.inject({ method: 'PUT', path: /^\/upload\//, truncate: 5 }); // the file is made, its answer cut off
-      await h.destination!.put('lost/answer.bin', async () => Readable.from([small]), { size: small.length });
+      await h.destination!.put('lost/answer.bin', async () => Readable.from([small]), { mode: 'create', size: small.length });
       assert.ok((await fake.fileBytes('lost/answer.bin')).equals(small));
       assert.equal(fake.findFiles('lost/answer.bin').length, 1);
       assert.deepEqual(uploads(fake).slice(before).map((r) => r.method), ['POST', 'PUT', 'PUT'], 'session, the chunk, one status query');
@@ -276,7 +276,7 @@ describe('google-drive connector against the emulator', () => {
       assert.deepEqual(await h.destination!.stat('dups/same.jpg'), { size: 1000 });
       assert.equal(await h.destination!.hashOf!('dups/same.jpg', 'md5'), md5(a));
       const c = crypto.randomBytes(3000);
-      await h.destination!.put('dups/same.jpg', async () => Readable.from([c]), { size: c.length });
+      await h.destination!.put('dups/same.jpg', async () => Readable.from([c]), { mode: 'create', size: c.length });
       assert.equal(fake.findFiles('dups/same.jpg').length, 2);
       assert.equal(fake.drive.items.get(older.id)!.md5, md5(c), 'the oldest was replaced');
       assert.equal(fake.drive.items.get(newer.id)!.md5, md5(b), 'the other was left alone');
@@ -285,7 +285,7 @@ describe('google-drive connector against the emulator', () => {
 
       const twinOld = fake.addFolder('twin');
       const twinNew = fake.addFolder('twin');
-      await h.destination!.put('twin/x.txt', async () => Readable.from([Buffer.from('x')]), { size: 1 });
+      await h.destination!.put('twin/x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 });
       const [x] = fake.findFiles('twin/x.txt');
       assert.deepEqual(x.parents, [twinOld.id]);
       assert.equal([...fake.drive.items.values()].filter((i) => i.parents.includes(twinNew.id)).length, 0);
@@ -306,12 +306,12 @@ describe('google-drive connector against the emulator', () => {
         await save(st);
         if (cp.saves === 2) stop.abort(new Error('worker died'));
       };
-      await assert.rejects(h.destination!.put('gone/big.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length, checkpoint: cp, signal: stop.signal }));
+      await assert.rejects(h.destination!.put('gone/big.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
       const id = (cp.state as { fileId: string }).fileId;
       fake.dropUploadSessions(); // expired meanwhile
       const offsets: number[] = [];
       const cp2 = { state: cp.state, async save(st: unknown) { cp2.state = st; } };
-      await h.destination!.put('gone/big.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { size: data.length, checkpoint: cp2 });
+      await h.destination!.put('gone/big.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { mode: 'create', size: data.length, checkpoint: cp2 });
       assert.deepEqual(offsets, [0], 'started over');
       assert.deepEqual(fake.findFiles('gone/big.bin').map((f) => f.id), [id], 'one file, under the id generated first');
       assert.ok((await fake.fileBytes('gone/big.bin')).equals(data));
@@ -320,14 +320,14 @@ describe('google-drive connector against the emulator', () => {
       // file yet: creating again under its id is a 409, and the file is found by its id.
       const small = crypto.randomBytes(5000);
       const cp3 = checkpoint();
-      await h.destination!.put('gone/small.bin', async () => Readable.from([small]), { size: small.length, checkpoint: cp3 });
+      await h.destination!.put('gone/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: cp3 });
       const first = cp3.saves === 1 ? cp3.state : null;
       assert.ok(first, 'the session was checkpointed when it opened');
       const made = fake.findFile('gone/small.bin')!;
       fake.hideFromSearch(made.id);
       fake.dropUploadSessions();
       const before = uploads(fake).length;
-      const stored = await h.destination!.put('gone/small.bin', async () => Readable.from([small]), { size: small.length, expectedMd5: md5(small), checkpoint: { state: first, async save() {} } });
+      const stored = await h.destination!.put('gone/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, expectedMd5: md5(small), checkpoint: { state: first, async save() {} } });
       assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
       assert.deepEqual(uploads(fake).slice(before).map((r) => `${r.method} ${r.status}`), ['PUT 404', 'POST 409'], 'no bytes sent again');
       assert.equal(fake.findFiles('gone/small.bin').length, 1);
@@ -352,11 +352,12 @@ describe('google-drive connector against the emulator', () => {
           kept = st;
         },
       };
-      await assert.rejects(h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), { size: data.length, checkpoint: dying, signal: stop.signal }));
+      await assert.rejects(h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: dying, signal: stop.signal }));
       assert.equal((kept as { offset: number }).offset, 0);
       const before = uploads(fake).length;
       const offsets: number[] = [];
       const stored = await h.destination!.put('died/file.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), {
+        mode: 'create',
         size: data.length,
         expectedMd5: md5(data),
         checkpoint: { state: kept, async save() {} },
@@ -370,9 +371,9 @@ describe('google-drive connector against the emulator', () => {
       // check what Drive holds, and nothing is sent again.
       const small = crypto.randomBytes(300_000);
       const cp = checkpoint();
-      await h.destination!.put('died/small.bin', async () => Readable.from([small]), { size: small.length, checkpoint: cp });
+      await h.destination!.put('died/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: cp });
       const mark = uploads(fake).length;
-      const again = await h.destination!.put('died/small.bin', async () => Readable.from([small]), { size: small.length, checkpoint: { state: cp.state, async save() {} } });
+      const again = await h.destination!.put('died/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: { state: cp.state, async save() {} } });
       assert.equal(again.size, small.length);
       assert.deepEqual(uploads(fake).slice(mark).map((r) => `${r.method} ${r.status}`), ['PUT 200'], 'one status query, answered with the file');
       assert.equal(fake.findFiles('died/small.bin').length, 1);
@@ -387,7 +388,7 @@ describe('google-drive connector against the emulator', () => {
       await h.check();
       fake.oauth.revoke();
       await assert.rejects(h.check(), isCloudError('unauthorized'));
-      await assert.rejects(h.destination!.put('r/x.txt', async () => Readable.from([Buffer.from('x')]), { size: 1 }), isCloudError('unauthorized'));
+      await assert.rejects(h.destination!.put('r/x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }), isCloudError('unauthorized'));
     } finally {
       await fake.close();
     }
@@ -397,9 +398,9 @@ describe('google-drive connector against the emulator', () => {
     const { fake, h } = await setup({ dailyUploadCapBytes: MiB });
     try {
       const data = crypto.randomBytes(2 * MiB);
-      await h.destination!.put('cap/first.bin', async () => Readable.from([data]), { size: data.length }); // in flight: it completes
+      await h.destination!.put('cap/first.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }); // in flight: it completes
       const before = uploads(fake).length;
-      const err = await h.destination!.put('cap/second.bin', async () => Readable.from([data]), { size: data.length }).then(
+      const err = await h.destination!.put('cap/second.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }).then(
         () => assert.fail('the cap was ignored'),
         (e: unknown) => e as CloudError,
       );
@@ -414,7 +415,7 @@ describe('google-drive connector against the emulator', () => {
         const tokens = memoryTokens(`${full.url}/token`, full.clientId, full.clientSecret, full.oauth.issueTokens());
         const h2 = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: full.url } }));
         full.inject({ method: 'POST', path: /^\/upload\//, status: 403, body: errorBody(403, 'storageQuotaExceeded', "The user's Drive storage quota has been exceeded.", 'usageLimits') });
-        await assert.rejects(h2.destination!.put('x.bin', async () => Readable.from([data]), { size: data.length }), (e: Error) => isCloudError('failed')(e) && /full/.test(e.message));
+        await assert.rejects(h2.destination!.put('x.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), (e: Error) => isCloudError('failed')(e) && /full/.test(e.message));
         assert.equal(uploads(full).length, 1, 'not retried');
       } finally {
         await full.close();
@@ -429,11 +430,11 @@ describe('google-drive connector against the emulator', () => {
     try {
       fake.corruptNextUpload();
       const data = crypto.randomBytes(10 * MiB);
-      await assert.rejects(h.destination!.put('bad/file.bin', async () => Readable.from([data]), { size: data.length }), isCloudError('corrupt'));
+      await assert.rejects(h.destination!.put('bad/file.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), isCloudError('corrupt'));
       assert.equal(await h.destination!.stat('bad/file.bin'), null);
       const item = { id: 'x', size: 1 };
       await assert.rejects(h.source!.open(item), isCloudError('not_found'));
-      const stored = await h.destination!.put('bad/file.bin', async () => Readable.from([data]), { size: data.length });
+      const stored = await h.destination!.put('bad/file.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
       assert.equal(stored.size, data.length);
       assert.ok((await bytesOf(await h.source!.open(fake.findFile('bad/file.bin')!))).equals(data));
     } finally {
