@@ -3,6 +3,7 @@
 // per file), then stream just the entries we want. Written from PKWARE's APPNOTE 6.3.x.
 import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { yielder } from './yield-point.ts';
 
 export interface ZipEntry {
   name: string;
@@ -47,6 +48,21 @@ const LOCATOR_SIZE = 20;
 const CENTRAL_SIZE = 46;
 const LOCAL_SIZE = 30;
 const MAX_COMMENT = 0xffff;
+
+/**
+ * Entries Ferry reads from one archive part. A 50 GB Takeout part (the largest Google makes) holds
+ * tens of thousands of photos and their sidecars; a part listing more was not written by Takeout,
+ * and indexing it would only cost time (a 5 MB zip can list a million empty entries).
+ */
+export const MAX_ENTRIES = 500_000;
+/** The central directory is read whole: MAX_ENTRIES entries with long names fit in this. */
+const MAX_DIRECTORY_BYTES = 128 * 1024 * 1024;
+/**
+ * Deflate gives at most 1032 bytes per compressed byte (a 258-byte match in 2 bits); a directory
+ * entry claiming more is damaged or crafted. The slack covers the stream's first literals.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+const DEFLATE_SLACK = 1024;
 
 const FLAG_ENCRYPTED = 0x0001;
 const FLAG_STRONG_ENCRYPTION = 0x0040;
@@ -177,8 +193,18 @@ async function readEnd(readAt: ReadAt, archiveSize: number, signal: AbortSignal 
   if (dir.offset + dir.size > dir.end) {
     throw truncatedOrNotZip(`its central directory (${dir.size} bytes at offset ${dir.offset}) runs past the end records at ${dir.end}`);
   }
+  // Refused before the directory is read: no memory or time goes to a crafted one.
+  if (dir.entries > MAX_ENTRIES) throw tooManyEntries(dir.entries);
+  if (dir.size > MAX_DIRECTORY_BYTES) throw tooManyEntries(Math.floor(dir.size / CENTRAL_SIZE));
   return { dir, tail, tailStart, bytesRead };
 }
+
+const tooManyEntries = (n: number) =>
+  new ArchiveError(
+    'unsupported',
+    `This zip lists ${n} entries, more than the ${MAX_ENTRIES} Ferry reads from one archive part (a 50 GB Google Takeout part holds far fewer): ` +
+      'it was not written by Google Takeout. Check that it is a Takeout export; if it is, export again from Google Takeout with a smaller archive size.',
+  );
 
 const splitArchive = () =>
   new ArchiveError('unsupported', 'This zip is one volume of a split (multi-disk) archive, which Ferry cannot read. Google Takeout parts are complete archives each: export again from Takeout.');
@@ -200,7 +226,8 @@ export async function readCentralDirectory(readAt: ReadAt, archiveSize: number, 
     cd = await readExact(readAt, dir.offset, dir.size, signal, 'central directory');
     bytesRead += dir.size;
   }
-  const entries = parseCentralDirectory(cd, dir);
+  const { entries, spans } = await parseCentralDirectory(cd, dir, signal);
+  refuseOverlaps(spans);
   // The classic record counts in 16 bits; some writers let it wrap instead of writing ZIP64.
   if (entries.length !== dir.entries && (dir.zip64 || (entries.length & 0xffff) !== dir.entries)) {
     throw damaged(`its central directory lists ${entries.length} entries where its end record says ${dir.entries}`);
@@ -208,10 +235,23 @@ export async function readCentralDirectory(readAt: ReadAt, archiveSize: number, 
   return { entries, bytesRead };
 }
 
-function parseCentralDirectory(cd: Buffer, dir: Directory): ZipEntry[] {
+/** Where an entry lies at least: its local header (30 bytes and the name) and its stored data. */
+interface Span {
+  name: string;
+  start: number;
+  end: number;
+}
+
+async function parseCentralDirectory(cd: Buffer, dir: Directory, signal: AbortSignal | undefined): Promise<{ entries: ZipEntry[]; spans: Span[] }> {
   const entries: ZipEntry[] = [];
+  const spans: Span[] = [];
+  const y = yielder();
   let pos = 0;
   while (pos < cd.length) {
+    await y.tick();
+    signal?.throwIfAborted();
+    // The 16-bit count of a classic end record may have wrapped: count again here.
+    if (entries.length === MAX_ENTRIES) throw tooManyEntries(MAX_ENTRIES + 1);
     if (pos + CENTRAL_SIZE > cd.length || cd.readUInt32LE(pos) !== SIG_CENTRAL) {
       throw damaged(`no central directory header at offset ${dir.offset + pos}`);
     }
@@ -277,13 +317,33 @@ function parseCentralDirectory(cd: Buffer, dir: Directory): ZipEntry[] {
       );
     }
     if (diskStart !== 0) throw splitArchive();
-    if (localHeaderOffset + LOCAL_SIZE + compressedSize > dir.offset) {
+    const end = localHeaderOffset + LOCAL_SIZE + nameLength + compressedSize;
+    if (end > dir.offset) {
       throw damaged(`"${name}" would lie past the start of the central directory (offset ${localHeaderOffset}, ${compressedSize} bytes)`);
     }
+    if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
+      throw damaged(`"${name}" claims ${size} bytes from ${compressedSize} compressed ones, more than deflate can hold`);
+    }
     entries.push({ name, compressedSize, size, crc32, method, localHeaderOffset, modifiedAt, isDirectory: name.endsWith('/') });
+    spans.push({ name, start: localHeaderOffset, end });
     pos = next;
   }
-  return entries;
+  return { entries, spans };
+}
+
+/**
+ * Each entry's local header and data must lie apart from every other's (and before the central
+ * directory, checked as each is listed): entries that share their data (a "zip bomb" of many names for one deflated stream)
+ * would each be inflated in full. Sorted by offset, each must end before the next begins.
+ */
+function refuseOverlaps(spans: Span[]): void {
+  spans.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i++) {
+    const [prev, next] = [spans[i - 1], spans[i]];
+    if (prev.end > next.start) {
+      throw damaged(`"${next.name}" overlaps "${prev.name}" (its local header at offset ${next.start} lies inside that entry): entries must not share their data`);
+    }
+  }
 }
 
 /**

@@ -48,7 +48,14 @@ export function concat(parts: (Buffer | VirtualFile)[]): VirtualFile {
     read(offset, length) {
       const out: Buffer[] = [];
       let want = Math.max(0, Math.min(length, size - offset));
-      for (let i = 0; i < files.length && want > 0; i++) {
+      // The first file holding `offset`, by binary search: archives of many entries are many files.
+      let lo = 0;
+      for (let hi = files.length - 1; lo < hi; ) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      for (let i = lo; i < files.length && want > 0; i++) {
         const f = files[i];
         const end = starts[i] + f.size;
         if (offset >= end) continue;
@@ -112,6 +119,11 @@ export interface ZipInput {
   centralExtra?: Buffer;
   /** Content already in its stored form (for big generated entries) instead of `data`. */
   raw?: { method: 0 | 8; size: number; crc32: number; bytes: VirtualFile };
+  /**
+   * A crafted entry: no local record of its own, its central header points at the local header and
+   * data of the earlier entry of this index (the "many names, one deflated stream" zip bomb).
+   */
+  sharesDataOf?: number;
 }
 
 export interface ZipOptions {
@@ -151,6 +163,7 @@ export function zipFile(entries: ZipInput[], opts: ZipOptions = {}): VirtualFile
     offset += Buffer.isBuffer(p) ? p.length : p.size;
   };
 
+  const written: Array<{ headerOffset: number; method: 0 | 8; size: number; crc: number; csize: number }> = [];
   for (const e of entries) {
     let name: Buffer;
     if (Buffer.isBuffer(e.name)) name = e.name;
@@ -172,34 +185,39 @@ export function zipFile(entries: ZipInput[], opts: ZipOptions = {}): VirtualFile
       crc = zlib.crc32(data);
       stored = method === 8 ? zlib.deflateRawSync(data) : data;
     }
-    const csize = Buffer.isBuffer(stored) ? stored.length : stored.size;
+    let csize = Buffer.isBuffer(stored) ? stored.length : stored.size;
     const { date, time } = dosTime(e.modifiedAt ?? DEFAULT_TIME);
     const flags = (utf8 ? 0x0800 : 0) | (opts.dataDescriptor ? 0x0008 : 0);
-    const headerOffset = offset;
+    let headerOffset = offset;
+    const shared = e.sharesDataOf !== undefined ? written[e.sharesDataOf] : undefined;
+    if (shared) ({ headerOffset, method, size, crc, csize } = shared);
+    written.push({ headerOffset, method, size, crc, csize });
 
     // Local header. With ZIP64 both sizes go in the extra field (APPNOTE 4.5.3: the local header
     // must hold both when either is there).
     const localZip64 = opts.zip64 || size >= U32_MAX || csize >= U32_MAX;
     const localExtra = localZip64 ? Buffer.concat([le16(0x0001), le16(16), u64le(opts.dataDescriptor ? 0 : size), u64le(opts.dataDescriptor ? 0 : csize)]) : Buffer.alloc(0);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(localZip64 ? 45 : 20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(opts.dataDescriptor ? 0 : crc, 14);
-    local.writeUInt32LE(localZip64 ? U32_MAX : opts.dataDescriptor ? 0 : csize, 18);
-    local.writeUInt32LE(localZip64 ? U32_MAX : opts.dataDescriptor ? 0 : size, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(localExtra.length, 28);
-    push(Buffer.concat([local, name, localExtra]));
-    push(stored);
-    if (opts.dataDescriptor) {
-      const dd = localZip64
-        ? Buffer.concat([le32(0x08074b50), le32(crc), u64le(csize), u64le(size)])
-        : Buffer.concat([le32(0x08074b50), le32(crc), le32(csize), le32(size)]);
-      push(dd);
+    if (!shared) {
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(0x04034b50, 0);
+      local.writeUInt16LE(localZip64 ? 45 : 20, 4);
+      local.writeUInt16LE(flags, 6);
+      local.writeUInt16LE(method, 8);
+      local.writeUInt16LE(time, 10);
+      local.writeUInt16LE(date, 12);
+      local.writeUInt32LE(opts.dataDescriptor ? 0 : crc, 14);
+      local.writeUInt32LE(localZip64 ? U32_MAX : opts.dataDescriptor ? 0 : csize, 18);
+      local.writeUInt32LE(localZip64 ? U32_MAX : opts.dataDescriptor ? 0 : size, 22);
+      local.writeUInt16LE(name.length, 26);
+      local.writeUInt16LE(localExtra.length, 28);
+      push(Buffer.concat([local, name, localExtra]));
+      push(stored);
+      if (opts.dataDescriptor) {
+        const dd = localZip64
+          ? Buffer.concat([le32(0x08074b50), le32(crc), u64le(csize), u64le(size)])
+          : Buffer.concat([le32(0x08074b50), le32(crc), le32(csize), le32(size)]);
+        push(dd);
+      }
     }
 
     // Central header: the ZIP64 field holds only the values whose 32-bit field is the sentinel, in

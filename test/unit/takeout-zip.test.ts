@@ -390,3 +390,47 @@ test('virtual files: concat and repeated read across their seams', () => {
   assert.equal(f.read(0, f.size).toString(), 'abcxyxyxy!end');
   assert.equal(f.read(4, 6).toString(), 'yxyxy!');
 });
+
+test('entries that share their data are refused before anything is inflated (the overlap zip bomb)', async () => {
+  // One deflated MiB of zeros under 500 names: each name would inflate and hash the same MiB again.
+  const name = (i: number) => `Takeout/Google Photos/Photos from 2019/${String(i).padStart(3, '0')}.jpg`;
+  const bomb = zipFile([{ name: name(0), data: Buffer.alloc(MiB) }, ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 }))]);
+  assert.ok(bomb.size < 64 * 1024, `the bomb is ${bomb.size} bytes`);
+  const a = rangeAccess(bomb);
+  await rejectsWith(readCentralDirectory(a.readAt, bomb.size), /zip archive is damaged: ".*\d{3}\.jpg" overlaps ".*\d{3}\.jpg".*must not share their data.*Download this part again/, 'damaged');
+  assert.equal(a.stats.streams, 0, 'no entry was opened');
+
+  // An entry whose local header lies inside another's data.
+  const buf = writeZip([
+    { name: 'a.jpg', data: crypto.randomBytes(5000), method: 0 },
+    { name: 'b.jpg', data: crypto.randomBytes(5000), method: 0 },
+  ]);
+  const second = buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), centralAt(buf) + 1);
+  buf.writeUInt32LE(30 + 5 + 1000, second + 42); // b.jpg's header offset: 1000 bytes into a.jpg's data
+  await rejectsWith(list(fromBuffer(buf)), /"b\.jpg" overlaps "a\.jpg"/, 'damaged');
+});
+
+test('a deflated entry declaring more than deflate can hold is refused; one that inflates past its declared size stops there', async () => {
+  // 2 KiB of compressed data cannot hold 100 MiB (deflate tops out at 1032:1).
+  const small = zlib.deflateRawSync(crypto.randomBytes(2048));
+  const claims = zipFile([{ name: 'claims.jpg', raw: { method: 8, size: 100 * MiB, crc32: 0, bytes: fromBuffer(small) } }]);
+  await rejectsWith(list(claims), /"claims\.jpg" claims 104857600 bytes from \d+ compressed ones, more than deflate can hold/, 'damaged');
+
+  // 1 GiB of zeros (deflated on the fly) declared as 1 MiB: the stream fails once past 1 MiB,
+  // having pulled a few compressed chunks, not the gigabyte.
+  const zeros = deflatedRepeat(Buffer.alloc(64 * 1024), 16 * 1024);
+  const file = zipFile([{ name: 'liar.mp4', raw: { ...zeros, size: MiB } }]);
+  const { entries } = await list(file);
+  const a = rangeAccess(file);
+  await rejectsWith(readAll(await openEntry(entries[0], a.readAt, a.streamFrom)), /"liar\.mp4" holds more than the 1048576 bytes its directory entry says/, 'damaged');
+  assert.ok(a.stats.bytesStreamed < 2 * MiB, `pulled ${a.stats.bytesStreamed} compressed bytes of ${zeros.bytes.size}`);
+});
+
+test('a directory listing more entries than a Takeout part can hold is refused before it is read', async () => {
+  const buf = writeZip([{ name: 'a.jpg', data: Buffer.from('a') }], { zip64: true });
+  const rec = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
+  buf.writeBigUInt64LE(600_000n, rec + 24);
+  buf.writeBigUInt64LE(600_000n, rec + 32);
+  const a = rangeAccess(fromBuffer(buf));
+  await rejectsWith(readCentralDirectory(a.readAt, buf.length), /This zip lists 600000 entries, more than the 500000 Ferry reads from one archive part.*export again from Google Takeout/, 'unsupported');
+});
