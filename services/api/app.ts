@@ -17,7 +17,7 @@ import { createNotifier } from '../core/notifications.ts';
 import { createRuns } from '../core/runs.ts';
 import { createTasks } from '../core/tasks.ts';
 import { requireUser } from './auth.ts';
-import { installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -79,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Behind a reverse proxy, request.ip must be the client's for rate limits and the audit log.
     trustProxy: deps.config.publicUrl.startsWith('https:'),
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors raised before a request reaches a route answer in the one error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Every route, as registered: the OpenAPI and isolation tests check that none is forgotten.

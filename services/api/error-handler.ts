@@ -1,6 +1,8 @@
 // The one error handler: every failure leaves as { error: { code, message } } with its status.
 // Anything unexpected is a 500 that says nothing of the internals; the log has the details.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 
@@ -31,6 +33,11 @@ function classify(err: FastifyError & { code?: string }): { status: number; body
       return send('unsupported_media_type', 415, 'Send JSON with Content-Type: application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return send('invalid_request', 400, 'Content-Length does not match the body.');
+    // The router's own errors (see frameworkErrors below).
+    case 'FST_ERR_BAD_URL':
+      return send('invalid_request', 400, 'The URL is malformed: its path has an invalid percent-encoding.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return send('invalid_request', 414, 'The URL is too long: a part of its path exceeds the length allowed.');
   }
   // JSON.parse failures surface as SyntaxError with a 400 status.
   if (err instanceof SyntaxError && err.statusCode === 400) return send('malformed_json', 400, `The body is not valid JSON: ${err.message}`);
@@ -42,16 +49,51 @@ function classify(err: FastifyError & { code?: string }): { status: number; body
   return undefined;
 }
 
+function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = classify(err);
+  if (known) {
+    if (known.status >= 500) request.log.warn({ err }, 'request failed');
+    return reply.status(known.status).send(known.body);
+  }
+  // Never err.message: it may hold server paths, addresses or SQL.
+  request.log.error({ err }, 'unhandled error');
+  return reply.status(500).send(new AppError('internal', 500, `Internal error (request ${request.id}); it has been logged.`).render());
+}
+
+/** Fastify's frameworkErrors option: the router's errors (bad URL, too long a parameter) leave as any other. */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void handleError(err, request, reply);
+}
+
+/**
+ * Fastify's clientErrorHandler option: requests Node's HTTP parser refuses never reach Fastify, so
+ * the answer is written to the socket here, in the same shape. `this` is the Fastify instance.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  // A reset connection has no one to answer; an answer already started cannot be replaced.
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let message = 'The request is malformed HTTP.';
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = 'The request line and headers are too large.';
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = 'The request took too long to arrive.';
+  }
+  this.log.debug({ err }, 'malformed request refused');
+  const body = JSON.stringify(new AppError('invalid_request', status, message).render());
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = classify(err);
-    if (known) {
-      if (known.status >= 500) request.log.warn({ err }, 'request failed');
-      return reply.status(known.status).send(known.body);
-    }
-    request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(new AppError('internal', 500, `Internal error (request ${request.id}); it has been logged.`).render());
-  });
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(new AppError('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`).render()),
   );

@@ -18,13 +18,15 @@ export function healthRoutes(app: App, s: Services): void {
         response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('unavailable'), reason: z.string() }) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       try {
         await s.db.query('SELECT 1');
         await s.boss.getQueues([]);
         return { status: 'ready' as const };
       } catch (err) {
-        return reply.status(503).send({ status: 'unavailable' as const, reason: (err as Error).message });
+        // Anyone may ask: the driver's message (server address, user, database) stays in the log.
+        request.log.warn({ err }, 'not ready');
+        return reply.status(503).send({ status: 'unavailable' as const, reason: 'The database or the job queue cannot be reached; the log has the details.' });
       }
     },
   );
