@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { providerKinds } from '../../connectors/index.ts';
 import { LOCALES } from '../core/mail/strings.ts';
+import { displayName } from '../core/names.ts';
 import { ITEM_STATUSES, RUN_STATUSES } from '../core/runs.ts';
 
 /** A moment: a Date inside the service, an ISO 8601 string on the wire. */
@@ -67,7 +68,10 @@ export const provider = z
   })
   .meta({ id: 'Provider' });
 
-export const cloudName = z.string().trim().min(1).max(200);
+// Shown in mails (reconnect, Takeout notices) and their subjects: on one line.
+export const cloudName = displayName(200);
+/** A personal access token's name (routes/auth.ts). */
+export const tokenName = displayName(100);
 
 export const cloud = z
   .object({

@@ -1,6 +1,7 @@
 // What a task is: the schemas that validate a task as a user writes it, shared by the API (request
 // validation, OpenAPI) and the worker (reading stored tasks).
 import { z } from 'zod';
+import { displayName } from './names.ts';
 import { isTimeZone } from './schedule.ts';
 
 /** A folder path inside a cloud: '/'-separated, no '..', stored without leading or trailing slash. */
@@ -111,7 +112,8 @@ export const destination = z.strictObject({
   path: cloudPath,
 });
 
-export const taskName = z.string().trim().min(1).max(200);
+// Shown in run mails, their subjects and webhook bodies: on one line.
+export const taskName = displayName(200);
 
 export const createTask = z.strictObject({
   name: taskName,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cloudNoticeMessage, runEndedMessage, type CloudNoticeMail, type RunSummary } from '../../services/core/mail/messages.ts';
+import { cloudNoticeMessage, reauthMessage, runEndedMessage, type CloudNoticeMail, type RunSummary } from '../../services/core/mail/messages.ts';
 import { localeFrom, wordsFor } from '../../services/core/mail/strings.ts';
 
 const base: RunSummary = {
@@ -57,6 +57,48 @@ describe('run mails', () => {
     assert.ok(m.text.includes(`${url}/runs/${base.runId}`));
     assert.ok(!m.html.includes('<script>') && m.html.includes('&#60;script&#62;'), 'escaped');
     assert.ok(m.html.includes('<code>a/&#60;b&#62;.jpg</code>'));
+  });
+});
+
+describe('what users and clouds named, in plain-text bodies', () => {
+  /** Every line of the body that starts like a mail header a forger would want. */
+  const headerLines = (text: string) => text.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/).filter((l) => /^(bcc|cc|to|from|subject|content-type):/i.test(l.trim()));
+
+  test('a stored task name with line breaks renders on one line, as do failed paths and errors', () => {
+    const m = runEndedMessage(
+      {
+        ...base,
+        taskName: 'x\nBcc: victim@example.com',
+        status: 'partial',
+        failed: { items: 1 },
+        failures: [{ path: 'a\r\nTo: victim@example.com\u2028b.jpg', error: 'denied\nCc: victim@example.com' }],
+        error: 'Listing failed\u0085From: evil@example.com',
+      },
+      'en',
+      url,
+    );
+    assert.deepEqual(headerLines(m.text), [], m.text);
+    assert.match(m.text, /^Task: +x Bcc: victim@example\.com$/m);
+    assert.match(m.text, /^ {2}- a To: victim@example\.com b\.jpg: denied Cc: victim@example\.com$/m);
+    assert.ok(!/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/.test(m.text), 'no control characters but the line ends Ferry writes');
+  });
+
+  test('control characters in cloud names and reasons are flattened in every mail', () => {
+    const r = reauthMessage({ cloudId: base.runId, cloudName: 'NAS\u001b[31m\nBcc: v@example.com', reason: 'revoked\r\nTo: v@example.com' }, 'en', url);
+    assert.deepEqual(headerLines(r.text), [], r.text);
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.text + r.subject), JSON.stringify(r.text));
+    const n = cloudNoticeMessage(
+      {
+        cloudId: base.runId,
+        cloudName: 'Photos\nBcc: v@example.com',
+        notice: { kind: 'export_late', key: 'k', date: '2026-05-01T10:15:00.000Z' },
+        setupUrl: 'https://takeout.google.com',
+        deliveredTo: 'Drive\nTo: v@example.com',
+      },
+      'en',
+      url,
+    );
+    assert.deepEqual(headerLines(n.text), [], n.text);
   });
 });
 

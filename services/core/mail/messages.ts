@@ -1,6 +1,7 @@
 // The mails Ferry sends, rendered as plain text and HTML in the recipient's language. Rendering is
 // pure: the outbox stores the result, so every attempt sends the same message.
 import type { CloudNotice } from '../../../connectors/types.ts';
+import { flatten } from '../names.ts';
 import type { RunStatus } from '../runs.ts';
 import { wordsFor, type Noun, type Words } from './strings.ts';
 
@@ -40,7 +41,7 @@ export interface RunSummary {
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** One line for a subject: no line breaks, bounded length. */
 const oneLine = (s: string, max = 80) => {
-  const flat = s.replace(/\s+/g, ' ').trim();
+  const flat = flatten(s).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
@@ -61,7 +62,15 @@ function page(lang: string, body: string, footer: string): string {
 const button = (href: string, label: string) =>
   `<p><a href="${escape(href)}" style="display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">${escape(label)}</a></p>`;
 
-export function runEndedMessage(r: RunSummary, locale: string, publicUrl: string): Message {
+export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: string): Message {
+  // Names users typed (tasks stored before names were checked), paths and errors clouds reported:
+  // each on one line, so none can add lines (a forged "Bcc:") to the plain-text body.
+  const r: RunSummary = {
+    ...summary,
+    taskName: flatten(summary.taskName),
+    error: summary.error === null ? null : flatten(summary.error),
+    failures: summary.failures.map((f) => ({ path: flatten(f.path), error: flatten(f.error) })),
+  };
   const w = wordsFor(locale);
   const { t } = w;
   const what = copiedWhat(w, r);
@@ -138,7 +147,7 @@ export function quotaUsedUpMessage(q: { usedBytes: number; limitBytes: number; r
 export function reauthMessage(c: { cloudId: string; cloudName: string; reason: string }, locale: string, publicUrl: string): Message {
   const w = wordsFor(locale);
   const name = oneLine(c.cloudName, 60);
-  const body = w.t.reauth(name, c.reason);
+  const body = w.t.reauth(name, flatten(c.reason));
   const url = links.cloud(publicUrl, c.cloudId);
   return {
     subject: w.t.subject.reauth(name),
