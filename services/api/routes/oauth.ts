@@ -1,52 +1,46 @@
 // Connecting a cloud by signing in (Google Drive, Dropbox, OneDrive): the authorization-code flow
-// with PKCE and a state cookie (@fastify/oauth2), offline access asked for so Ferry gets a refresh
-// token, and the tokens stored sealed as a cloud named after the account.
-import oauth2, { type OAuth2Namespace } from '@fastify/oauth2';
+// with PKCE, offline access asked for so Ferry gets a refresh token, and the tokens stored sealed
+// as a cloud named after the account. The sign-in's state, verifier and name are kept server-side
+// (core/oauth-flows.ts), bound to the session that started it.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { connectors } from '../../../connectors/index.ts';
 import { CloudError, type ConnectorDefinition } from '../../../connectors/types.ts';
 import { audit } from '../../core/audit.ts';
 import { toAppError } from '../../core/clouds.ts';
+import { digest } from '../../core/crypto.ts';
 import { transaction } from '../../core/db.ts';
 import { AppError, errors } from '../../core/errors.ts';
 import { links } from '../../core/mail/messages.ts';
+import { flatten } from '../../core/names.ts';
+import { authorizeUrl, createOAuthFlows, exchangeCode, FLOW_SECONDS, type Starter } from '../../core/oauth-flows.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
 import { cloudName, errorsFor } from '../schemas.ts';
 
+const FLOW_MINUTES = FLOW_SECONDS / 60;
 const oauthKinds = [...connectors.values()].filter((d) => d.auth === 'oauth').map((d) => d.kind) as [string, ...string[]];
-const namespace = (kind: string) => `oauth_${kind.replace(/-/g, '_')}`;
-const NAME_COOKIE = 'ferry_oauth_name';
-const FLOW_SECONDS = 600;
+
+/** The signed-in user and the credential they came with: a sign-in is finished only with the one that started it. */
+function starterOf(request: FastifyRequest): Starter {
+  const user = userOf(request);
+  const p = request.principal!;
+  if (p.via === 'session') return { userId: user.id, startedBy: `session:${p.sessionDigest}` };
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  return { userId: user.id, startedBy: `token:${digest(bearer)}` };
+}
 
 export async function oauthRoutes(app: App, s: Services): Promise<void> {
-  const flows = new Map<string, { def: ConnectorDefinition; flow: OAuth2Namespace }>();
+  const flows = createOAuthFlows(s.db);
+  const signIns = new Map<string, { def: ConnectorDefinition; client: NonNullable<Services['oauthClients'][keyof Services['oauthClients']]>; redirectUri: string }>();
   for (const def of connectors.values()) {
     const client = def.oauth && s.clouds.unavailable(def) === null ? s.oauthClients[def.oauth.provider] : undefined;
     if (!def.oauth || !client) continue;
-    const auth = new URL(client.authUrl);
-    const token = new URL(client.tokenUrl);
-    const cookiePath = `/api/v1/oauth/${def.kind}`;
-    await app.register(oauth2, {
-      name: namespace(def.kind),
-      scope: def.oauth.scopes,
-      credentials: {
-        client: { id: client.clientId, secret: client.clientSecret },
-        auth: { authorizeHost: auth.origin, authorizePath: auth.pathname, tokenHost: token.origin, tokenPath: token.pathname },
-        options: { authorizationMethod: 'body' },
-      },
-      callbackUri: `${s.config.publicUrl}${cookiePath}/callback`,
-      callbackUriParams: def.oauth.authorizeParams,
-      pkce: 'S256',
-      cookie: { secure: s.config.secureCookies, path: cookiePath, maxAge: FLOW_SECONDS },
-      redirectStateCookieName: 'ferry_oauth_state',
-      verifierCookieName: 'ferry_oauth_verifier',
-    });
-    flows.set(def.kind, { def, flow: (app as unknown as Record<string, OAuth2Namespace>)[namespace(def.kind)] });
+    signIns.set(def.kind, { def, client, redirectUri: `${s.config.publicUrl}/api/v1/oauth/${def.kind}/callback` });
   }
 
-  const flowFor = (kind: string) => {
-    const f = flows.get(kind);
+  const signInFor = (kind: string) => {
+    const f = signIns.get(kind);
     if (f) return f;
     const def = connectors.get(kind)!;
     throw errors.providerUnavailable(s.clouds.unavailable(def) ?? `${def.title} cannot be connected on this server yet.`);
@@ -64,10 +58,9 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { flow } = flowFor(request.params.kind);
-      const uri = await flow.generateAuthorizationUri(request, reply);
-      const path = `/api/v1/oauth/${request.params.kind}`;
-      if (request.query.name) reply.setCookie(NAME_COOKIE, request.query.name, { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path, maxAge: FLOW_SECONDS });
+      const { def, client, redirectUri } = signInFor(request.params.kind);
+      const { state, codeChallenge } = await flows.start(starterOf(request), def.kind, request.query.name);
+      const uri = authorizeUrl(client.authUrl, { clientId: client.clientId, redirectUri, scopes: def.oauth!.scopes, state, codeChallenge, extra: def.oauth!.authorizeParams });
       return reply.redirect(uri, 302);
     },
   );
@@ -85,47 +78,48 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
     },
     async (request, reply) => {
       const user = userOf(request);
-      const { def, flow } = flowFor(request.params.kind);
-      const path = `/api/v1/oauth/${def.kind}`;
-      const done = () => {
-        for (const name of [NAME_COOKIE, 'ferry_oauth_state', 'ferry_oauth_verifier']) reply.clearCookie(name, { path });
-      };
+      const { def, client, redirectUri } = signInFor(request.params.kind);
+      // Only the session that started this sign-in may finish it, once: with anyone else's session
+      // (a state and code lifted from another browser) nothing is taken and nothing is stored.
+      const flow = request.query.state ? await flows.take(starterOf(request), def.kind, request.query.state) : undefined;
       if (request.query.error) {
-        done();
         throw new AppError('invalid_request', 400, `${def.title} did not grant access (${request.query.error}${request.query.error_description ? `: ${request.query.error_description}` : ''}). Start again to connect it.`);
+      }
+      if (!flow || flow.expired || !request.query.code) {
+        throw errors.invalid(
+          flow?.expired
+            ? `The sign-in took longer than ${FLOW_MINUTES} minutes and has expired: start again.`
+            : 'This sign-in does not match one started in this Ferry session (state mismatch, used already, or started by another account): start again from Ferry.',
+        );
       }
       let token;
       try {
-        ({ token } = await flow.getAccessTokenFromAuthorizationCodeFlow(request, reply));
+        token = await exchangeCode(client, { code: request.query.code, redirectUri, verifier: flow.verifier }, AbortSignal.timeout(30_000));
       } catch (err) {
-        done();
-        if ((err as Error).message === 'Invalid state') throw errors.invalid('The sign-in could not be matched to one this browser started (state mismatch or expired): start again.');
         throw errors.cloudUnreachable(`${def.title} refused the sign-in: ${(err as Error).message}. Start again.`, err);
       }
       if (!token.refresh_token) {
-        done();
         throw errors.invalid(`${def.title} did not grant offline access (no refresh token), so backups could not run unattended. Start again and allow access.`);
       }
       let account;
       try {
-        const idToken = (token as { id_token?: string }).id_token;
-        account = await def.oauth!.account(token.access_token, s.connectorEnv, AbortSignal.timeout(20_000), { idToken });
+        account = await def.oauth!.account(token.access_token, s.connectorEnv, AbortSignal.timeout(20_000), { idToken: token.id_token });
       } catch (err) {
-        done();
         throw err instanceof CloudError ? toAppError(err) : errors.cloudUnreachable(`${def.title} did not say who signed in: ${(err as Error).message}`, err);
       }
-      const name = request.cookies[NAME_COOKIE] || account.name;
+      // The account's name comes from the provider: it is shown in mails, so on one line.
+      const name = flow.name ?? (flatten(account.name).trim() || def.title);
+      const refreshToken = token.refresh_token;
       const { cloud, reconnected } = await transaction(s.db, async (c) => {
         const result = await s.clouds.connectOAuth(c, user.id, {
           kind: def.kind,
           name,
           account,
-          tokens: { accessToken: token.access_token, refreshToken: token.refresh_token, expiresAt: Date.now() + Number(token.expires_in ?? 3600) * 1000 },
+          tokens: { accessToken: token.access_token, refreshToken, expiresAt: Date.now() + Number(token.expires_in ?? 3600) * 1000 },
         });
         await audit(c, { userId: user.id, action: result.reconnected ? 'cloud.reconnect' : 'cloud.create', targetId: result.cloud.id, ip: request.ip, details: { kind: def.kind } });
         return result;
       });
-      done();
       request.log.info({ cloudId: cloud.id, kind: def.kind, reconnected }, 'cloud connected by sign-in');
       return reply.redirect(links.cloud(s.config.publicUrl, cloud.id), 302);
     },

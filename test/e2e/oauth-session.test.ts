@@ -1,0 +1,159 @@
+// A sign-in that connects a cloud belongs to the Ferry session that started it: over real HTTP with
+// two browsers and the Dropbox emulator, a callback carrying A's state with B's session is refused,
+// as is a replayed, an expired or another session's callback; only A's own finishes, once.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../services/core/embedded-postgres.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { Browser } from '../support/browser.ts';
+import { startDropboxFake } from '../fakes/dropbox.ts';
+
+let t: TestApp & { url: string };
+let dropbox: Awaited<ReturnType<typeof startDropboxFake>>;
+let publicUrl: string;
+
+interface Person {
+  browser: Browser;
+  csrf: string;
+}
+
+async function person(email: string, signup = true): Promise<Person> {
+  const browser = new Browser();
+  const res = await browser.request(`${publicUrl}/api/v1/auth/${signup ? 'signup' : 'login'}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  });
+  assert.ok(res.status === 201 || res.status === 200, `${email}: ${res.status}`);
+  return { browser, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function cloudsOf(p: Person): Promise<{ name: string; kind: string }[]> {
+  const res = await p.browser.request(`${publicUrl}/api/v1/clouds`);
+  return ((await res.json()) as { items: { name: string; kind: string }[] }).items;
+}
+
+/**
+ * `starter` starts a Dropbox sign-in and allows it on the provider's page; the provider's redirect
+ * back to Ferry (with the code and state) is returned, not followed.
+ */
+async function allowedCallback(starter: Person, query = ''): Promise<string> {
+  const start = await starter.browser.go(`${publicUrl}/api/v1/oauth/dropbox/start${query}`);
+  assert.equal(start.res.status, 200, start.url);
+  const html = await start.res.text();
+  const form = /<form[^>]*>([\s\S]*?)<\/form>/i.exec(html)!;
+  const action = /action="([^"]*)"/i.exec(form[0])?.[1]?.replace(/&amp;/g, '&') ?? start.url;
+  const fields = new URLSearchParams();
+  for (const m of form[1].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g)) fields.append(m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+  fields.append('decision', 'allow');
+  const res = await starter.browser.request(new URL(action, start.url).toString(), {
+    method: 'POST',
+    body: fields.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(res.status, 302);
+  const callback = res.headers.get('location')!;
+  assert.ok(callback.startsWith(`${publicUrl}/api/v1/oauth/dropbox/callback?`), callback);
+  return callback;
+}
+
+const flowCount = async () => (await t.db.query('SELECT count(*)::int AS n FROM oauth_flows')).rows[0].n as number;
+
+before(async () => {
+  dropbox = await startDropboxFake({ clientId: 'dropbox-client', clientSecret: 'dropbox-secret' });
+  const port = await freePort();
+  publicUrl = `http://127.0.0.1:${port}`;
+  t = await startTestApp({
+    FERRY_PUBLIC_URL: publicUrl,
+    FERRY_DROPBOX_CLIENT_ID: 'dropbox-client',
+    FERRY_DROPBOX_CLIENT_SECRET: 'dropbox-secret',
+    FERRY_DROPBOX_AUTH_URL: `${dropbox.apiUrl}/oauth2/authorize`,
+    FERRY_DROPBOX_TOKEN_URL: `${dropbox.apiUrl}/oauth2/token`,
+    FERRY_DROPBOX_API_URL: dropbox.apiUrl,
+    FERRY_DROPBOX_CONTENT_URL: dropbox.contentUrl,
+  });
+  await t.app.listen({ port, host: '127.0.0.1' });
+});
+after(async () => {
+  await t?.close();
+  await dropbox?.close();
+});
+
+describe('a sign-in is bound to the session that started it', () => {
+  test("A's state and code with B's session are refused and change nothing; A's own callback then connects A's cloud, once", async () => {
+    const a = await person('alice@example.org');
+    const b = await person('bob@example.org');
+    const callback = await allowedCallback(a, '?name=Alice%20Dropbox');
+    // The sign-in's secrets are Ferry's, not the browser's: nothing a thief could copy from it.
+    assert.deepEqual(
+      a.browser.hops.filter((h) => h.url.startsWith(`${publicUrl}/api/v1/oauth`)).length,
+      1,
+      'one request to Ferry so far: the start',
+    );
+    assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_state'), undefined);
+    assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_verifier'), undefined);
+
+    const stolen = await b.browser.request(callback);
+    assert.equal(stolen.status, 400);
+    const body = (await stolen.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'invalid_request');
+    assert.match(body.error.message, /does not match one started in this Ferry session/);
+    assert.deepEqual(await cloudsOf(b), [], "nothing in B's account");
+    assert.deepEqual(await cloudsOf(a), [], "nothing in A's account");
+
+    const own = await a.browser.request(callback);
+    assert.equal(own.status, 302, await own.text());
+    assert.deepEqual(
+      (await cloudsOf(a)).map((c) => [c.kind, c.name]),
+      [['dropbox', 'Alice Dropbox']],
+      "A's own callback connects A's cloud under the name A asked for",
+    );
+    assert.deepEqual(await cloudsOf(b), []);
+
+    const replayed = await a.browser.request(callback);
+    assert.equal(replayed.status, 400, 'a used sign-in cannot be replayed');
+    assert.match(((await replayed.json()) as any).error.message, /used already/);
+    assert.equal((await cloudsOf(a)).length, 1);
+    assert.equal(await flowCount(), 0, 'nothing left behind');
+  });
+
+  test("the same account in another session (another browser) cannot finish the first session's sign-in", async () => {
+    const first = await person('carol@example.org');
+    const second = await person('carol@example.org', false);
+    const callback = await allowedCallback(first);
+    const res = await second.browser.request(callback);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await cloudsOf(second), []);
+    const own = await first.browser.request(callback);
+    assert.equal(own.status, 302, 'the session that started it still can');
+    assert.equal((await cloudsOf(first)).length, 1);
+  });
+
+  test('a sign-in finished after ten minutes is refused, says it expired, and connects nothing', async () => {
+    const d = await person('dave@example.org');
+    const callback = await allowedCallback(d);
+    await t.db.query(`UPDATE oauth_flows SET expires_at = now() - interval '1 second'`);
+    const res = await d.browser.request(callback);
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as any).error.message, /longer than 10 minutes and has expired/);
+    assert.deepEqual(await cloudsOf(d), []);
+    const fresh = await allowedCallback(d);
+    assert.equal((await d.browser.request(fresh)).status, 302, 'starting again works');
+  });
+
+  test('a callback with no state, or a state Ferry never issued, is refused', async () => {
+    const e = await person('erin@example.org');
+    const callback = new URL(await allowedCallback(e));
+    const before = await flowCount();
+    for (const state of [null, 'forged-state']) {
+      const u = new URL(callback);
+      if (state) u.searchParams.set('state', state);
+      else u.searchParams.delete('state');
+      const res = await e.browser.request(u.toString());
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as any).error.message, /state mismatch/);
+    }
+    assert.deepEqual(await cloudsOf(e), []);
+    assert.equal(await flowCount(), before, "the owner's sign-in is still there to finish");
+  });
+});
