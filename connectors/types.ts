@@ -25,6 +25,8 @@ export interface ConnectorEnv {
 /** A stored cloud as a connector sees it: its shown options and its opened secrets. */
 export interface CloudConfig<O = Record<string, unknown>> {
   options: O;
+  /** The id of the user the cloud belongs to (the local connector keeps each user in a folder of their own). */
+  ownerId?: string;
   /** OAuth clouds: their access token. */
   tokens?: TokenSource;
   /** Google Photos as a task's source: the Picker session whose items to copy (task.source.pickerSessionId). */
@@ -300,8 +302,9 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
   /**
    * Checks and normalises options before they are stored (e.g. a local root inside
    * FERRY_LOCAL_ROOTS, an endpoint that is not private). Throws CloudError('invalid_options').
+   * `owner.userId`: the user the cloud is for (the service always passes it).
    */
-  prepare?(options: O, env: ConnectorEnv): Promise<O>;
+  prepare?(options: O, env: ConnectorEnv, owner?: { userId: string }): Promise<O>;
   open?(cloud: CloudConfig<O>, env: ConnectorEnv): CloudHandle;
   /** Wrapping kinds: which of the user's clouds this one reads through (opened and passed as `wrapped`), and of which kinds it may be. */
   wraps?: { kinds: ProviderKind[]; cloudId(options: O): string };

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { cloudPath } from '../cloud-path.ts';
 import { photoIdentity } from '../media.ts';
 import {
   CloudError,
@@ -28,7 +29,7 @@ import { ArchiveError } from './zip.ts';
 
 const options = z.strictObject({
   cloudId: z.uuid().describe('The connected cloud Google Takeout delivers the exports to (Google Drive, Dropbox, OneDrive, S3 or a local folder)'),
-  path: z.string().max(1024).default('').describe("The folder there that receives the exports ('' for the root; Drive: usually Takeout)"),
+  path: cloudPath.default('').describe("The folder there that receives the exports ('' for the root; Drive: usually Takeout)"),
   settleMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60).describe('An export is ingested once no new part has arrived for this long'),
   deleteArchives: z.boolean().default(false).describe('Delete the archives from that cloud once everything in them is backed up (they count against the storage there)'),
 });

@@ -1,81 +1,112 @@
-// Local folder (NAS mount, attached disk) as a cloud, confined to the operator's FERRY_LOCAL_ROOTS.
+// Local folder (NAS mount, attached disk) as a cloud, confined to its owner's space under the
+// operator's FERRY_LOCAL_ROOTS (space.ts). Every path is walked through open folder handles without
+// following links (dirs.ts), and every file-system error is said as a CloudError (fs-errors.ts).
 import crypto from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import fs from 'node:fs/promises';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { pathProblem, segmentsOf } from '../cloud-path.ts';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
-import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
+import { CloudError, defineConnector, type CloudConfig, type CloudHandle, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
+import { Dir, supported, within } from './dirs.ts';
+import { fsError } from './fs-errors.ts';
+import { locate, mainSpace, openSpace } from './space.ts';
+
+const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL } = constants;
 
 const options = z.strictObject({
-  root: z.string().min(1).max(4096).describe('Absolute folder inside one of the folders the operator allows (FERRY_LOCAL_ROOTS)'),
+  root: z
+    .string()
+    .max(4096)
+    .default('')
+    .describe("A folder in your own space on the server: relative to it (e.g. photos; '' for the whole space), or in full (<a folder of FERRY_LOCAL_ROOTS>/<your user id>/…)"),
 });
 type Options = z.infer<typeof options>;
 
 const PAGE = 500;
-/** Uploads in progress are written beside their target under this suffix, then renamed. */
+/** Uploads in progress are written into the target's folder under this suffix, then committed. */
 const PARTIAL = '.ferry-partial';
 // A resumable write saves its offset (after syncing the data) every this many bytes.
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+// Most file systems allow names of at most 255 bytes.
+const NAME_MAX = 255;
 
+const HARD_LINKED =
+  'This file has other hard links on the server; Ferry reads only files with a single link, as a link can reach a file outside your folder. Copy it to a file of its own to back it up.';
+
+/** A partial upload: its file's name in the folder `folder` (relative to the cloud's root). */
 interface PartialState {
+  folder: string;
   tmp: string;
   offset: number;
 }
 
-function within(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+/** The names of a cloud-relative path; a path that is not one is refused. */
+function namesOf(rel: string): string[] {
+  const problem = pathProblem(rel);
+  if (problem) throw new CloudError('invalid_options', `The path "${rel.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}" ${problem}.`);
+  return segmentsOf(rel);
 }
 
-/** The real path of `root`, provided it lies inside an allowed root once symlinks are resolved. */
-async function confinedRoot(root: string, env: ConnectorEnv): Promise<string> {
-  if (!path.isAbsolute(root)) throw new CloudError('invalid_options', 'root must be an absolute path.');
-  let real: string;
+/** Feeds the first `end` bytes of an open file (all of it when undefined) to `hash`. */
+async function feed(file: FileHandle, hash: crypto.Hash, end?: number): Promise<void> {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (let pos = 0; end === undefined || pos < end; ) {
+    const { bytesRead } = await file.read(buf, 0, end === undefined ? buf.length : Math.min(buf.length, end - pos), pos);
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+}
+
+function itemOf(id: string, rel: string, name: string, st: Stats): SourceItem {
+  return {
+    id,
+    path: rel,
+    size: st.size,
+    modifiedAt: st.mtime.toISOString(),
+    mediaType: mediaTypeOf(name),
+    version: `${st.size}:${st.mtimeMs}`,
+    ...(st.nlink > 1 ? { problem: HARD_LINKED } : {}),
+  };
+}
+
+const join = (a: string, b: string) => (a ? `${a}/${b}` : b);
+const missing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+/** Every file below the open folder `dir` (closed when done): files by name, then each sub-folder. */
+async function* filesIn(dir: Dir, id: string, rel: string, signal?: AbortSignal): AsyncGenerator<SourceItem> {
   try {
-    real = await fs.realpath(root);
-  } catch {
-    throw new CloudError('invalid_options', `Folder ${root} does not exist on the server.`);
-  }
-  for (const allowed of env.localRoots) {
-    const realAllowed = await fs.realpath(allowed).catch(() => undefined);
-    if (realAllowed && within(realAllowed, real)) {
-      if (!(await fs.stat(real)).isDirectory()) throw new CloudError('invalid_options', `${root} is not a folder.`);
-      return real;
+    const dirents = await fs.readdir(dir.self, { withFileTypes: true }).catch((err) => {
+      throw fsError(err, id);
+    });
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const folders: string[] = [];
+    for (const d of dirents) {
+      signal?.throwIfAborted();
+      if (d.isDirectory()) folders.push(d.name);
+      // Links, devices and unfinished uploads are not offered.
+      if (!d.isFile() || d.name.endsWith(PARTIAL)) continue;
+      const st = await fs.lstat(dir.at(d.name)).catch(() => undefined);
+      if (st?.isFile()) yield itemOf(join(id, d.name), join(rel, d.name), d.name, st);
     }
-  }
-  throw new CloudError('invalid_options', `Folder ${root} is outside the folders this server allows (FERRY_LOCAL_ROOTS).`);
-}
-
-/**
- * Resolves a cloud-relative path under the root, refusing `..` and symlinks that lead outside it.
- * Returns the absolute path, which may not exist yet.
- */
-export async function resolveInside(root: string, rel: string): Promise<string> {
-  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..' || p.includes('\0'))) throw new CloudError('invalid_options', `Invalid path: ${rel}`);
-  const target = path.join(root, ...parts);
-  // The deepest existing ancestor must still be inside the root after resolving symlinks.
-  let probe = target;
-  for (;;) {
-    try {
-      const real = await fs.realpath(probe);
-      if (!within(root, real)) throw new CloudError('invalid_options', `Path ${rel} leads outside the cloud's folder.`);
-      return target;
-    } catch (err) {
-      if (err instanceof CloudError) throw err;
-      if (probe === root) throw new CloudError('not_found', 'The cloud\'s folder no longer exists.');
-      probe = path.dirname(probe);
+    for (const name of folders) {
+      let sub: Dir;
+      try {
+        sub = await dir.sub(name);
+      } catch (err) {
+        // Gone, or swapped for a link, since it was read: not followed.
+        if (missing(err) || (err as NodeJS.ErrnoException).code === 'ELOOP') continue;
+        throw fsError(err, join(id, name));
+      }
+      yield* filesIn(sub, join(id, name), join(rel, name), signal);
     }
+  } finally {
+    await dir.close();
   }
-}
-
-async function hashFile(file: string, kind: 'md5' | 'sha256'): Promise<string> {
-  const h = crypto.createHash(kind);
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk);
-  return h.digest('hex');
 }
 
 export default defineConnector<Options>({
@@ -85,198 +116,295 @@ export default defineConnector<Options>({
   source: true,
   destination: true,
   options,
-  unavailable: (env) => (env.localRoots.length ? null : 'The operator has not allowed any server folder (FERRY_LOCAL_ROOTS).'),
-  async prepare(opts, env) {
-    return { root: await confinedRoot(opts.root, env) };
+  unavailable: (env) =>
+    !env.localRoots.length
+      ? 'The operator has not allowed any server folder (FERRY_LOCAL_ROOTS).'
+      : !supported
+        ? 'Folders on the server need Ferry to run on Linux.'
+        : null,
+  async prepare(opts, env, owner) {
+    if (!owner) throw new Error('A local cloud is prepared for its owner.');
+    const place = await locate(opts.root, env, owner.userId);
+    if (!place) {
+      throw new CloudError(
+        'invalid_options',
+        `options.root must be a folder in your own space on the server: a path relative to it (e.g. photos, or '' for all of it), or in full under ${mainSpace(env, owner.userId)}/.`,
+      );
+    }
+    const space = await openSpace(place.space);
+    const rel = place.names.join('/');
+    try {
+      await within(space.walk(place.names), async () => {});
+    } catch (err) {
+      const e = fsError(err, rel);
+      if (e instanceof CloudError && e.reason === 'not_found') throw new CloudError('invalid_options', `There is no folder "${rel}" in your space on the server.`);
+      throw e instanceof CloudError ? new CloudError('invalid_options', e.message) : e;
+    } finally {
+      await space.close();
+    }
+    return { root: path.join(place.space, ...place.names) };
   },
   open(cloud, env) {
-    // Checked once per opened handle (a run opens its clouds once per batch), not once per file.
-    let rootCheck: Promise<string> | undefined;
-    const root = () =>
-      (rootCheck ??= confinedRoot(cloud.options.root, env).catch((err: CloudError) => {
-        rootCheck = undefined;
-        throw new CloudError('unreachable', err.message);
-      }));
-    const source: Source = {
-      async *list(folder, signal) {
-        const base = await root();
-        const start = await resolveInside(base, folder);
-        const st = await fs.stat(start).catch(() => undefined);
-        if (!st?.isDirectory()) throw new CloudError('not_found', `Folder ${folder || '/'} not found.`);
-        // Depth-first, sorted, so listings are stable from run to run.
-        const stack = [start];
-        while (stack.length) {
-          signal?.throwIfAborted();
-          const dir = stack.pop()!;
-          const dirents = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? 1 : -1));
-          for (const d of dirents) {
-            const abs = path.join(dir, d.name);
-            if (d.isDirectory()) {
-              stack.push(abs);
-              continue;
-            }
-            if (!d.isFile() || d.name.endsWith(PARTIAL)) continue; // symlinks are not followed
-            const fst = await fs.stat(abs).catch(() => undefined);
-            if (!fst) continue;
-            const item: SourceItem = {
-              id: path.relative(base, abs).split(path.sep).join('/'),
-              path: path.relative(start, abs).split(path.sep).join('/'),
-              size: fst.size,
-              modifiedAt: fst.mtime.toISOString(),
-              mediaType: mediaTypeOf(d.name),
-              version: `${fst.size}:${fst.mtimeMs}`,
-            };
-            yield item;
-          }
-        }
-      },
-      async open(item, opts = {}) {
-        const file = await resolveInside(await root(), item.id);
-        const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-          throw new CloudError(err.code === 'ENOENT' ? 'not_found' : 'failed', `Cannot read ${item.id}: ${err.code ?? err.message}`);
-        });
-        const start = opts.offset ?? 0;
-        // A bounded read (an archive's entry) reads just that; a whole file in large chunks.
-        const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
-        const highWaterMark = opts.length !== undefined ? Math.min(1024 * 1024, Math.max(16 * 1024, opts.length)) : 1024 * 1024;
-        return createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal }) as Readable;
-      },
-    };
+    return openLocal(cloud, env);
+  },
+});
 
-    const destination: Destination = {
-      async put(rel, open, opts) {
-        const target = await resolveInside(await root(), rel);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        const saved = opts.checkpoint?.state as PartialState | null | undefined;
-        const tmp = saved?.tmp ?? path.join(path.dirname(target), `.${path.basename(target)}.${crypto.randomBytes(4).toString('hex')}${PARTIAL}`);
-        const sha = crypto.createHash('sha256');
-        let md5: crypto.Hash | undefined;
-        let offset = 0;
-        if (saved) {
-          // Resume: keep what was synced before the last checkpoint, hash it again, append the rest.
-          const have = (await fs.stat(tmp).catch(() => undefined))?.size ?? 0;
-          offset = Math.min(saved.offset, have);
-          await fs.truncate(tmp, offset).catch(() => fs.writeFile(tmp, ''));
-          if (offset > 0) for await (const chunk of createReadStream(tmp, { end: offset - 1, highWaterMark: 1024 * 1024 })) sha.update(chunk);
-        }
-        if (opts.expectedMd5 && offset === 0) md5 = crypto.createHash('md5');
-        const file = await fs.open(tmp, saved ? 'r+' : 'w');
-        let written = offset;
-        let checkpointed = Boolean(saved);
+function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle {
+  /** The cloud's folder, opened through its owner's space at this moment. */
+  async function rootDir(): Promise<Dir> {
+    const place = cloud.ownerId ? await locate(cloud.options.root, env, cloud.ownerId) : null;
+    if (!place) {
+      throw new CloudError('unreachable', "This cloud's folder is not in your own space on the server: change its root to a folder of your space.");
+    }
+    const space = await openSpace(place.space);
+    try {
+      return await space.walk(place.names);
+    } catch (err) {
+      if (missing(err)) throw new CloudError('unreachable', "The cloud's folder no longer exists in your space on the server.");
+      const e = fsError(err, '');
+      throw e instanceof CloudError ? new CloudError('unreachable', e.message, { cause: err }) : e;
+    } finally {
+      await space.close();
+    }
+  }
+
+  /** Runs `use` with the open folder that holds `rel` and the name in it; fs errors said about `rel`. */
+  async function inFolder<T>(rel: string, use: (dir: Dir, name: string) => Promise<T>): Promise<T> {
+    const names = namesOf(rel);
+    const name = names.pop();
+    if (!name) throw new CloudError('invalid_options', 'A file path is needed, not the cloud\'s folder.');
+    const root = await rootDir();
+    try {
+      return await within(root.walk(names), (dir) => use(dir, name));
+    } catch (err) {
+      throw fsError(err, rel);
+    } finally {
+      await root.close();
+    }
+  }
+
+  const source: Source = {
+    async *list(folder, signal) {
+      const names = namesOf(folder);
+      const root = await rootDir();
+      let start: Dir;
+      try {
+        start = await root.walk(names);
+      } catch (err) {
+        throw fsError(err, names.join('/'));
+      } finally {
+        await root.close();
+      }
+      yield* filesIn(start, names.join('/'), '', signal);
+    },
+    async open(item, opts = {}) {
+      const handle = await inFolder(item.id, async (dir, name) => {
+        const file = await dir.file(name, O_RDONLY);
         try {
-          let sinceCheckpoint = 0;
-          for await (const chunk of await open(offset)) {
-            opts.signal?.throwIfAborted();
-            await file.write(chunk, 0, chunk.length, written);
-            sha.update(chunk);
-            md5?.update(chunk);
-            written += chunk.length;
-            sinceCheckpoint += chunk.length;
-            opts.onProgress?.(written);
-            if (opts.checkpoint && sinceCheckpoint >= CHECKPOINT_BYTES) {
-              await file.datasync();
-              await opts.checkpoint.save({ tmp, offset: written } satisfies PartialState);
-              checkpointed = true;
-              sinceCheckpoint = 0;
-            }
-          }
-          await file.sync();
+          const st = await file.stat();
+          if (!st.isFile()) throw new CloudError('invalid_options', `"${item.id}" is not a file.`);
+          // A hard link can be a file outside the user's folder: read only files with one link.
+          if (st.nlink > 1) throw new CloudError('invalid_options', HARD_LINKED);
+          return file;
         } catch (err) {
           await file.close();
-          // Without a checkpoint saved there is nothing to resume from: leave no partial file
-          // behind. With one, the partial file stays for the next attempt (or for abandon()).
-          if (!checkpointed) await fs.rm(tmp, { force: true });
           throw err;
         }
-        await file.close();
+      });
+      const start = opts.offset ?? 0;
+      // A bounded read (an archive's entry) reads just that; a whole file in large chunks.
+      const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
+      const highWaterMark = opts.length !== undefined ? Math.min(1024 * 1024, Math.max(16 * 1024, opts.length)) : 1024 * 1024;
+      return createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal }) as Readable;
+    },
+  };
+
+  const destination: Destination = {
+    async put(rel, open, opts) {
+      const names = namesOf(rel);
+      const name = names.pop();
+      if (!name) throw new CloudError('invalid_options', 'A file path is needed, not the cloud\'s folder.');
+      if (Buffer.byteLength(name) > NAME_MAX) throw fsError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), rel);
+      const folder = names.join('/');
+      const root = await rootDir();
+      let dir: Dir;
+      try {
+        dir = await root.walk(names, true);
+      } catch (err) {
+        throw fsError(err, folder);
+      } finally {
+        await root.close();
+      }
+
+      const saved = opts.checkpoint?.state as Partial<PartialState> | null | undefined;
+      let tmp = '';
+      let file: FileHandle | undefined;
+      // Which part failed: the source's and the checkpoint's errors pass as they are; the disk's are
+      // said as CloudErrors. Once the bytes are all written ('commit'), a failure removes the partial file.
+      let stage: 'disk' | 'source' | 'commit' = 'disk';
+      let checkpointed = false;
+      try {
+        const sha = crypto.createHash('sha256');
+        let offset = 0;
+        // Resume only a partial file of this very folder, saved by the last attempt.
+        if (saved && saved.folder === folder && typeof saved.tmp === 'string' && !saved.tmp.includes('/') && saved.tmp.endsWith(PARTIAL)) {
+          const old = await dir.file(saved.tmp, O_RDWR).catch(() => undefined);
+          const st = await old?.stat();
+          if (old && st?.isFile() && st.nlink === 1) {
+            [file, tmp, checkpointed] = [old, saved.tmp, true];
+            offset = Math.min(saved.offset ?? 0, st.size);
+            await file.truncate(offset);
+            await feed(file, sha, offset);
+          } else await old?.close();
+        }
+        if (!file) {
+          tmp = `.${crypto.randomBytes(8).toString('hex')}${PARTIAL}`;
+          file = await dir.file(tmp, O_RDWR | O_CREAT | O_EXCL, 0o666);
+        }
+        const md5 = opts.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
+        let written = offset;
+        let sinceCheckpoint = 0;
+        stage = 'source';
+        for await (const chunk of await open(offset)) {
+          stage = 'disk';
+          opts.signal?.throwIfAborted();
+          await file.write(chunk, 0, chunk.length, written);
+          sha.update(chunk);
+          md5?.update(chunk);
+          written += chunk.length;
+          sinceCheckpoint += chunk.length;
+          opts.onProgress?.(written);
+          if (opts.checkpoint && sinceCheckpoint >= CHECKPOINT_BYTES) {
+            await file.datasync();
+            stage = 'source';
+            await opts.checkpoint.save({ folder, tmp, offset: written } satisfies PartialState);
+            checkpointed = true;
+            sinceCheckpoint = 0;
+          }
+          stage = 'source';
+        }
+        stage = 'commit';
+        await file.sync();
         if (opts.size !== undefined && written !== opts.size) {
-          await fs.rm(tmp, { force: true });
           throw new CloudError('corrupt', `Expected ${opts.size} bytes, the source gave ${written}.`);
         }
         const sentMd5 = md5?.digest('hex');
         if (sentMd5 && sentMd5 !== opts.expectedMd5) {
-          await fs.rm(tmp, { force: true });
           throw new CloudError('corrupt', `The bytes read have md5 ${sentMd5}; the source says ${opts.expectedMd5}.`);
         }
         // The destination's own check: read back what is on disk and compare with what was sent.
         const expected = sha.digest('hex');
-        const onDisk = await hashFile(tmp, 'sha256');
+        const back = crypto.createHash('sha256');
+        await feed(file, back);
+        const onDisk = back.digest('hex');
         if (onDisk !== expected) {
-          await fs.rm(tmp, { force: true });
           throw new CloudError('corrupt', `The file written to ${rel} differs from the bytes sent (sha256 ${onDisk} ≠ ${expected}).`);
         }
-        if (opts.modifiedAt) await fs.utimes(tmp, new Date(), new Date(opts.modifiedAt)).catch(() => {});
-        await fs.rename(tmp, target);
+        if (opts.modifiedAt) await file.utimes(new Date(), new Date(opts.modifiedAt)).catch(() => {});
+        await file.close();
+        file = undefined;
+        if (opts.mode === 'replace') {
+          await fs.rename(dir.at(tmp), dir.at(name));
+        } else {
+          // link() never replaces what is at the target, whatever came there since the plan: the
+          // owner's file stays and the copy fails with 'exists'.
+          try {
+            await fs.link(dir.at(tmp), dir.at(name));
+          } finally {
+            await fs.unlink(dir.at(tmp)).catch(() => {});
+          }
+        }
         return { size: written, hash: { kind: 'sha256', value: expected } };
-      },
-      async stat(rel) {
-        const st = await fs.stat(await resolveInside(await root(), rel)).catch(() => undefined);
-        return st?.isFile() ? { size: st.size } : null;
-      },
-      async hashOf(rel, kind) {
-        const file = await resolveInside(await root(), rel);
-        return hashFile(file, kind).catch(() => null);
-      },
-      async abandon(state) {
-        const tmp = (state as PartialState | null)?.tmp;
-        if (tmp?.endsWith(PARTIAL)) await fs.rm(tmp, { force: true });
-      },
-      async remove(rel, signal) {
-        const file = await resolveInside(await root(), rel);
-        signal?.throwIfAborted();
-        // stat, not lstat: a symlink to a folder is refused like the folder itself.
-        const st = await fs.stat(file).catch(() => undefined);
-        if (!st) return;
-        if (st.isDirectory()) throw new CloudError('invalid_options', `${rel || '/'} is a folder; Ferry removes single files only.`);
-        // unlink never removes a folder, even one that took the file's place since the check.
-        await fs.unlink(file).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return;
-          if (err.code === 'EISDIR') throw new CloudError('invalid_options', `${rel} is a folder; Ferry removes single files only.`);
-          throw new CloudError('failed', `Cannot remove ${rel}: ${err.code ?? err.message}. Check the folder's permissions.`);
+      } catch (err) {
+        await file?.close().catch(() => {});
+        // A partial file stays only for a checkpoint to resume from (or for abandon()); a failure
+        // once the bytes were all written, or before any checkpoint, leaves none behind.
+        if (tmp && (stage === 'commit' || !checkpointed)) await fs.unlink(dir.at(tmp)).catch(() => {});
+        throw stage === 'source' ? err : fsError(err, rel);
+      } finally {
+        await dir.close();
+      }
+    },
+    async stat(rel) {
+      try {
+        return await inFolder(rel, async (dir, name) => {
+          const st = await fs.lstat(dir.at(name));
+          return st.isFile() ? { size: st.size } : null;
         });
-      },
-    };
+      } catch (err) {
+        if (err instanceof CloudError && err.reason === 'not_found') return null;
+        throw err;
+      }
+    },
+    async hashOf(rel, kind) {
+      return inFolder(rel, async (dir, name) => {
+        const file = await dir.file(name, O_RDONLY);
+        try {
+          const st = await file.stat();
+          if (!st.isFile() || st.nlink > 1) return null;
+          const h = crypto.createHash(kind);
+          await feed(file, h);
+          return h.digest('hex');
+        } finally {
+          await file.close();
+        }
+      }).catch(() => null);
+    },
+    async abandon(state) {
+      const s = state as Partial<PartialState> | null;
+      if (typeof s?.folder !== 'string' || typeof s.tmp !== 'string' || s.tmp.includes('/') || !s.tmp.endsWith(PARTIAL)) return;
+      await inFolder(join(s.folder, s.tmp), (dir, name) => fs.unlink(dir.at(name))).catch(() => {});
+    },
+    async remove(rel, signal) {
+      signal?.throwIfAborted();
+      try {
+        await inFolder(rel, async (dir, name) => {
+          const st = await fs.lstat(dir.at(name));
+          if (st.isDirectory()) throw new CloudError('invalid_options', `${rel} is a folder; Ferry removes single files only.`);
+          // unlink never removes a folder, even one that took the file's place since the check.
+          await fs.unlink(dir.at(name));
+        });
+      } catch (err) {
+        if (err instanceof CloudError && err.reason === 'not_found') return;
+        throw err;
+      }
+    },
+  };
 
-    return {
-      features: { resumable: true, rangeReads: true, nativeHash: 'sha256' },
-      source,
-      destination,
-      async check() {
-        const dir = await root();
+  return {
+    features: { resumable: true, rangeReads: true, nativeHash: 'sha256' },
+    source,
+    destination,
+    async check() {
+      await within(rootDir(), async (dir) => {
         try {
-          await fs.access(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+          await fs.access(dir.self, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
         } catch {
-          throw new CloudError('unauthorized', `Ferry cannot read and write ${dir}: check the folder's permissions.`);
+          throw new CloudError('unauthorized', "Ferry cannot read and write the cloud's folder: the operator should check its permissions.");
         }
-      },
-      async browse(rel, cursor) {
-        const base = await root();
-        const dir = await resolveInside(base, rel);
-        let dirents;
-        try {
-          dirents = await fs.readdir(dir, { withFileTypes: true });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'ENOTDIR') throw new CloudError('not_found', `Folder ${rel || '/'} not found.`);
-          throw err;
-        }
-        const entries: Entry[] = [];
-        for (const d of dirents) {
-          const abs = path.join(dir, d.name);
-          // Symlinks are followed only when they stay inside the root; others are not shown.
-          const real = await fs.realpath(abs).catch(() => undefined);
-          if (!real || !within(base, real)) continue;
-          const st = await fs.stat(real).catch(() => undefined);
-          if (!st || !(st.isDirectory() || st.isFile())) continue;
-          const entryPath = path.relative(base, abs).split(path.sep).join('/');
-          entries.push(
-            st.isDirectory()
-              ? { name: d.name, path: entryPath, type: 'folder', modifiedAt: st.mtime.toISOString() }
-              : { name: d.name, path: entryPath, type: 'file', size: st.size, modifiedAt: st.mtime.toISOString() },
-          );
-        }
-        return pageOf(entries, cursor, PAGE);
-      },
-    };
-  },
-});
+      });
+    },
+    async browse(rel, cursor) {
+      const names = namesOf(rel);
+      const entries: Entry[] = [];
+      const root = await rootDir();
+      try {
+        await within(root.walk(names), async (dir) => {
+          for (const d of await fs.readdir(dir.self, { withFileTypes: true })) {
+            // Links are not followed, so not shown; nor are unfinished uploads.
+            if (!(d.isDirectory() || d.isFile()) || d.name.endsWith(PARTIAL)) continue;
+            const st = await fs.lstat(dir.at(d.name)).catch(() => undefined);
+            const entryPath = join(names.join('/'), d.name);
+            if (st?.isDirectory()) entries.push({ name: d.name, path: entryPath, type: 'folder', modifiedAt: st.mtime.toISOString() });
+            else if (st?.isFile()) entries.push({ name: d.name, path: entryPath, type: 'file', size: st.size, modifiedAt: st.mtime.toISOString() });
+          }
+        });
+      } catch (err) {
+        throw fsError(err, names.join('/'));
+      } finally {
+        await root.close();
+      }
+      return pageOf(entries, cursor, PAGE);
+    },
+  };
+}

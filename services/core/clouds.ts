@@ -58,6 +58,8 @@ export function toAppError(err: unknown): unknown {
       return errors.invalid(err.message);
     case 'not_found':
       return errors.notFound(err.message.replace(/ not found\.$/, ''));
+    case 'exists':
+      return errors.conflict(err.message);
     default:
       return errors.cloudUnreachable(err.message, err);
   }
@@ -81,7 +83,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
   }
 
   /** Validates options against the connector and splits them into shown options and sealed secrets. */
-  async function prepare(def: ConnectorDefinition, input: unknown) {
+  async function prepare(def: ConnectorDefinition, userId: string, input: unknown) {
     if (def.auth === 'oauth') {
       throw new AppError('invalid_request', 400, `A ${def.title} cloud is connected by signing in: GET /api/v1/oauth/${def.kind}/start.`);
     }
@@ -94,7 +96,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     }
     let options: Record<string, unknown>;
     try {
-      options = def.prepare ? await def.prepare(parsed.data, env) : parsed.data;
+      options = def.prepare ? await def.prepare(parsed.data, env, { userId }) : parsed.data;
     } catch (err) {
       throw toAppError(err);
     }
@@ -126,8 +128,9 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       .map((d) => `'${d.kind}'`)
       .join(', ') || "''";
 
-  async function row(q: Queryable, userId: string, id: string): Promise<CloudRow> {
-    const { rows } = await q.query<CloudRow>(`SELECT ${columns} FROM clouds WHERE user_id = $1 AND id = $2`, [userId, id]);
+  /** `lock`: held until the transaction ends, so concurrent changes of one cloud go one at a time. */
+  async function row(q: Queryable, userId: string, id: string, lock = false): Promise<CloudRow> {
+    const { rows } = await q.query<CloudRow>(`SELECT ${columns} FROM clouds WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [userId, id]);
     if (!rows[0]) throw errors.notFound('Cloud');
     return rows[0];
   }
@@ -154,16 +157,16 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         }
         throw err;
       }
-      return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), wrapped, state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
+      return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), ownerId: userId, wrapped, state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
     }
     if (def.oauth) {
       // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
       const client = oauth.clients[def.oauth.provider]!;
       const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
       const tokens = createTokenSource({ db, keyring, onRevoked: oauth.onRevoked }, client, { id: r.id, name: r.name }, stored);
-      return { cloud: publicView(r), handle: def.open!({ options: r.options, tokens, pickerSessionId: scope.pickerSessionId }, env) };
+      return { cloud: publicView(r), handle: def.open!({ options: r.options, ownerId: userId, tokens, pickerSessionId: scope.pickerSessionId }, env) };
     }
-    return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
+    return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), ownerId: userId, state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
   }
 
   return {
@@ -180,7 +183,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
 
     async create(q: Queryable, userId: string, input: { kind: string; name: string; options?: unknown }): Promise<Cloud> {
       const def = definition(input.kind);
-      const { shown, sealed } = await prepare(def, input.options);
+      const { shown, sealed } = await prepare(def, userId, input.options);
       await checkWrapped(q, userId, def, shown);
       const { rows } = await q.query<CloudRow>(
         `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
@@ -191,12 +194,12 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
 
     /** Renames and/or changes options; secrets left out of `options` keep their stored value. */
     async update(q: Queryable, userId: string, id: string, patch: { name?: string; options?: Record<string, unknown> }): Promise<Cloud> {
-      const current = await row(q, userId, id);
+      const current = await row(q, userId, id, true);
       let shown = current.options;
       let sealed = current.secrets;
       if (patch.options) {
         const def = definition(current.kind);
-        ({ shown, sealed } = await prepare(def, { ...allOptions(current), ...patch.options }));
+        ({ shown, sealed } = await prepare(def, userId, { ...allOptions(current), ...patch.options }));
         await checkWrapped(q, userId, def, shown, id);
       }
       const { rows } = await q.query<CloudRow>(
@@ -209,7 +212,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     },
 
     async remove(q: Queryable, userId: string, id: string): Promise<void> {
-      await row(q, userId, id);
+      // Locked: of several deletes at once, the first deletes and the others then find no cloud (404).
+      await row(q, userId, id, true);
       const { rows } = await q.query<{ name: string }>(
         'SELECT name FROM tasks WHERE user_id = $1 AND (source_cloud_id = $2 OR destination_cloud_id = $2) ORDER BY name LIMIT 3',
         [userId, id],

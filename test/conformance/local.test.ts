@@ -1,13 +1,158 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
 import local from '../../connectors/local/index.ts';
+import { CloudError, type CloudHandle, type ConnectorEnv, type SourceItem } from '../../connectors/types.ts';
 import { conformance } from './suite.ts';
 import { testEnv } from '../support/env.ts';
 
 conformance('local', async () => {
   const root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-conf-local-')));
   const env = testEnv({ localRoots: [root], allowPrivateEndpoints: false });
-  const options = await local.prepare!({ root }, env);
-  return { handle: local.open!({ options }, env), close: () => fs.rm(root, { recursive: true, force: true }) };
+  const options = await local.prepare!({ root: '' }, env, { userId: 'owner-1' });
+  return { handle: local.open!({ options, ownerId: 'owner-1' }, env), close: () => fs.rm(root, { recursive: true, force: true }) };
+});
+
+const isReason = (reason: string, message?: RegExp) => (err: Error) =>
+  err instanceof CloudError && err.reason === reason && (!message || message.test(err.message));
+
+async function filesUnder(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => !d.isDirectory()).map((d) => path.join(d.parentPath, d.name));
+}
+
+describe('local connector: confined to its owner’s space, links never followed', () => {
+  let base: string;
+  let roots: string;
+  let outside: string;
+  let space: string;
+  let env: ConnectorEnv;
+  let h: CloudHandle;
+
+  before(async () => {
+    base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-local-')));
+    roots = path.join(base, 'roots');
+    outside = path.join(base, 'outside');
+    await fs.mkdir(roots);
+    await fs.mkdir(outside);
+    env = testEnv({ localRoots: [roots], allowPrivateEndpoints: false });
+    const options = await local.prepare!({ root: '' }, env, { userId: 'alice' });
+    space = path.join(roots, 'alice');
+    assert.equal(options.root, space);
+    h = local.open!({ options, ownerId: 'alice' }, env);
+  });
+  after(() => fs.rm(base, { recursive: true, force: true }));
+
+  test('the space is made on first use, readable by Ferry alone', async () => {
+    assert.equal((await fs.stat(space)).mode & 0o777, 0o700);
+  });
+
+  test('a folder swapped for a link to elsewhere while a file is written: no byte lands outside', async () => {
+    await fs.mkdir(path.join(space, 'dst/sub'), { recursive: true });
+    const swapping = Readable.from(
+      (async function* () {
+        yield Buffer.from('first half, ');
+        // Mid-upload, the folder being written to is moved away and a link to the outside put in its place.
+        await fs.rename(path.join(space, 'dst/sub'), path.join(space, 'dst/sub.moved'));
+        await fs.symlink(outside, path.join(space, 'dst/sub'));
+        yield Buffer.from('second half');
+      })(),
+    );
+    await h.destination!.put('dst/sub/photo.jpg', async () => swapping, { mode: 'create' });
+    assert.deepEqual(await filesUnder(outside), []);
+    // The file went where the folder went: inside the user's space.
+    assert.equal(await fs.readFile(path.join(space, 'dst/sub.moved/photo.jpg'), 'utf8'), 'first half, second half');
+    // Now that the link is there, writing through it is refused; nothing lands outside either.
+    await assert.rejects(
+      h.destination!.put('dst/sub/next.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }),
+      isReason('invalid_options', /symbolic link/),
+    );
+    await assert.rejects(
+      h.destination!.put('dst/sub/deeper/next.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'replace' }),
+      isReason('invalid_options', /symbolic link/),
+    );
+    assert.deepEqual(await filesUnder(outside), []);
+    // Nor is anything read, listed or browsed through it.
+    await fs.writeFile(path.join(outside, 'secret.txt'), 'not yours');
+    await assert.rejects(h.source!.open({ id: 'dst/sub/secret.txt' }), isReason('invalid_options', /symbolic link/));
+    const listed: string[] = [];
+    for await (const item of h.source!.list('dst')) listed.push(item.path);
+    assert.deepEqual(listed, ['sub.moved/photo.jpg']);
+    assert.deepEqual((await h.browse('dst', undefined)).entries.map((e) => e.name), ['sub.moved']);
+    await fs.rm(path.join(outside, 'secret.txt'));
+  });
+
+  test('a hard-linked file is not read: listed with the reason, and refused when opened', async () => {
+    await fs.writeFile(path.join(outside, 'shadow'), 'the server’s file');
+    await fs.mkdir(path.join(space, 'src'), { recursive: true });
+    await fs.link(path.join(outside, 'shadow'), path.join(space, 'src/linked.txt'));
+    await fs.writeFile(path.join(space, 'src/own.txt'), 'mine');
+    const items: SourceItem[] = [];
+    for await (const item of h.source!.list('src')) items.push(item);
+    assert.deepEqual(
+      items.map((i) => [i.path, i.problem ?? null]),
+      [
+        ['linked.txt', items[0].problem],
+        ['own.txt', null],
+      ],
+    );
+    assert.match(items[0].problem!, /other hard links/);
+    await assert.rejects(h.source!.open({ id: 'src/linked.txt' }), isReason('invalid_options', /other hard links/));
+    assert.equal(await h.destination!.hashOf!('src/linked.txt', 'md5'), null);
+  });
+
+  test('a commit that fails leaves no partial file, and mode create never replaces', async () => {
+    await fs.mkdir(path.join(space, 'commit/taken/inner'), { recursive: true });
+    // 'replace' onto a folder: the rename fails.
+    await assert.rejects(
+      h.destination!.put('commit/taken', async () => Readable.from([Buffer.from('bytes')]), { mode: 'replace', size: 5 }),
+      isReason('invalid_options', /is a folder/),
+    );
+    await fs.writeFile(path.join(space, 'commit/owners.jpg'), 'owner’s bytes');
+    await assert.rejects(
+      h.destination!.put('commit/owners.jpg', async () => Readable.from([Buffer.from('other')]), { mode: 'create', size: 5 }),
+      isReason('exists'),
+    );
+    assert.equal(await fs.readFile(path.join(space, 'commit/owners.jpg'), 'utf8'), 'owner’s bytes');
+    assert.deepEqual((await fs.readdir(path.join(space, 'commit'))).sort(), ['owners.jpg', 'taken']);
+  });
+
+  test('file-system errors are CloudErrors that name no server path', async () => {
+    await fs.writeFile(path.join(space, 'plain.txt'), 'x');
+    const cases: Array<[() => Promise<unknown>, string, RegExp]> = [
+      [() => h.browse('x'.repeat(256), undefined), 'invalid_options', /longer than the server's file system allows/],
+      [() => h.browse('plain.txt', undefined), 'not_found', /plain\.txt/],
+      [() => h.browse('a/../..', undefined), 'invalid_options', /"\.\."/],
+      [() => h.destination!.put(`deep/${'y'.repeat(256)}.jpg`, async () => Readable.from([Buffer.from('x')]), { mode: 'create' }), 'invalid_options', /longer/],
+      [() => h.destination!.put('plain.txt/inside.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }), 'not_found', /plain\.txt/],
+      [() => h.source!.open({ id: 'nothing/here.jpg' }), 'not_found', /nothing\/here\.jpg/],
+    ];
+    for (const [call, reason, message] of cases) {
+      const err = await call().then(
+        () => assert.fail('should have failed'),
+        (e: Error) => e,
+      );
+      assert.ok(isReason(reason, message)(err), `${reason} ${message}: ${err}`);
+      assert.ok(!err.message.includes(base), err.message);
+    }
+    assert.deepEqual(await filesUnder(path.join(space, 'deep')).catch(() => []), []);
+  });
+
+  test('another user’s space, the shared root and other folders are out of reach', async () => {
+    await fs.mkdir(path.join(roots, 'bob/photos'), { recursive: true });
+    for (const root of [path.join(roots, 'bob/photos'), path.join(roots, 'bob'), roots, `${space}/../bob`, '../bob', outside, '/etc', '/root/.bash_history']) {
+      await assert.rejects(local.prepare!({ root }, env, { userId: 'alice' }), (err: Error) => {
+        assert.ok(isReason('invalid_options', /your own space/)(err), `${root}: ${err}`);
+        // Nothing of the server is told: neither the path tried nor whether it exists.
+        assert.ok((space.startsWith(root) || !err.message.includes(root)) && !/exist/.test(err.message), err.message);
+        return true;
+      });
+    }
+    // A cloud stored with a root in alice's space, opened for bob, reaches nothing.
+    const stolen = local.open!({ options: { root: space }, ownerId: 'bob' }, env);
+    await assert.rejects(stolen.check(), isReason('unreachable'));
+    await assert.rejects(stolen.browse('', undefined), isReason('unreachable'));
+  });
 });

@@ -1,0 +1,94 @@
+// Paths walked one folder at a time through open folder handles, never following a symbolic link.
+// Checking a path and then using it by name leaves a window in which a folder can be swapped for a
+// link to elsewhere; here each name is looked up in a folder already held open (/proc/self/fd/N/name
+// resolves `name` in that very folder, like openat), and opened with O_NOFOLLOW: a link anywhere on
+// the way is refused (ELOOP) at the moment of use, and a folder moved away meanwhile takes the
+// writes with it, inside the user's folder. Linux only (/proc).
+import { constants } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;
+
+export const supported = process.platform === 'linux';
+
+/** A folder held open. `at(name)` names an entry of this very folder, whatever its path is now. */
+export class Dir {
+  private readonly handle: FileHandle;
+  private constructor(handle: FileHandle) {
+    this.handle = handle;
+  }
+
+  /** Opens the folder at an absolute path the operator controls (symlinks there are the operator's). */
+  static async open(abs: string): Promise<Dir> {
+    return new Dir(await fs.open(abs, O_RDONLY | O_DIRECTORY));
+  }
+
+  /** This folder itself, as a path. */
+  get self(): string {
+    return `/proc/self/fd/${this.handle.fd}`;
+  }
+
+  at(name: string): string {
+    return `${this.self}/${name}`;
+  }
+
+  /** The sub-folder `name`, refused if it is a link; created when asked. */
+  async sub(name: string, create = false): Promise<Dir> {
+    try {
+      return await this.openSub(name);
+    } catch (err) {
+      if (!create || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await fs.mkdir(this.at(name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err; // made meanwhile by another upload: use it
+    });
+    return this.openSub(name);
+  }
+
+  private async openSub(name: string): Promise<Dir> {
+    try {
+      return new Dir(await fs.open(this.at(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    } catch (err) {
+      // O_DIRECTORY answers a link with ENOTDIR: say it is a link (ELOOP), as O_NOFOLLOW means.
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await fs.lstat(this.at(name)).catch(() => undefined))?.isSymbolicLink()) {
+        throw Object.assign(new Error(`ELOOP: a link, not followed, open '${this.at(name)}'`), { code: 'ELOOP', syscall: 'open' });
+      }
+      throw err;
+    }
+  }
+
+  /** The folder `names` below this one (this one is left open). */
+  async walk(names: string[], create = false): Promise<Dir> {
+    let dir: Dir = this;
+    try {
+      for (const name of names) {
+        const next = await dir.sub(name, create);
+        if (dir !== this) await dir.close();
+        dir = next;
+      }
+      return dir === this ? new Dir(await fs.open(this.self, O_RDONLY | O_DIRECTORY)) : dir;
+    } catch (err) {
+      if (dir !== this) await dir.close();
+      throw err;
+    }
+  }
+
+  /** Opens a file of this folder, refusing a link; `flags` as fs.open takes them. */
+  file(name: string, flags: number, mode?: number): Promise<FileHandle> {
+    return fs.open(this.at(name), flags | O_NOFOLLOW, mode);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Runs `use` on the folder, then closes it. */
+export async function within<T>(dir: Dir | Promise<Dir>, use: (d: Dir) => Promise<T>): Promise<T> {
+  const d = await dir;
+  try {
+    return await use(d);
+  } finally {
+    await d.close();
+  }
+}
