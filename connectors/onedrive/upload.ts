@@ -32,6 +32,8 @@ export interface UploadState {
   size: number;
   /** quickXorHash state over the first `offset` bytes. */
   quickxor: QuickXorState;
+  /** The put's mode, which the session's conflictBehavior carries (absent: 'replace', as before modes). */
+  mode?: PutOptions['mode'];
 }
 
 export function isUploadState(v: unknown): v is UploadState {
@@ -50,6 +52,17 @@ export function isUploadState(v: unknown): v is UploadState {
     s.quickxor.length === s.offset
   );
 }
+
+/**
+ * Graph's conflictBehavior for a put's mode. 'fail' makes OneDrive itself refuse to commit onto a
+ * file at the path, even one that appeared after the upload started: the last fragment (or the
+ * simple PUT) is answered 409 nameAlreadyExists, and nothing is replaced.
+ */
+function conflictBehavior(mode: PutOptions['mode']): 'fail' | 'replace' {
+  return mode === 'create' ? 'fail' : 'replace';
+}
+
+const exists = (rel: string) => new CloudError('exists', `${rel} is on OneDrive already; Ferry did not replace it.`);
 
 /** The session vanished (404) or lost bytes it had acknowledged: the upload starts over. */
 class SessionGone extends CloudError {
@@ -206,12 +219,13 @@ export function createUploader(graph: Graph): Uploader {
       `uploading ${rel}`,
       () =>
         graph.json<DriveItemJson>(
-          `${itemUrl(rel)}/content?@microsoft.graph.conflictBehavior=replace`,
-          { method: 'PUT', auth: true, body: new Uint8Array(0), headers: { 'content-type': 'application/octet-stream' } },
+          `${itemUrl(rel)}/content?@microsoft.graph.conflictBehavior=${conflictBehavior(o.mode)}`,
+          { method: 'PUT', auth: true, body: new Uint8Array(0), headers: { 'content-type': 'application/octet-stream' }, ok: [409] },
           o.signal,
         ),
       o.signal,
     );
+    if (put.status === 409) throw exists(rel);
     let item = put.body;
     if (o.modifiedAt) {
       const patched = await graph.call(
@@ -240,7 +254,7 @@ export function createUploader(graph: Graph): Uploader {
   }
 
   async function createSession(rel: string, o: PutOptions): Promise<{ uploadUrl: string; expirationDateTime: string }> {
-    const item: Record<string, unknown> = { '@microsoft.graph.conflictBehavior': 'replace' };
+    const item: Record<string, unknown> = { '@microsoft.graph.conflictBehavior': conflictBehavior(o.mode) };
     if (o.modifiedAt) item.fileSystemInfo = { lastModifiedDateTime: o.modifiedAt };
     const { body } = await graph.call(
       `starting the upload of ${rel}`,
@@ -297,6 +311,12 @@ export function createUploader(graph: Graph): Uploader {
             return { next };
           }
           if (res.status === 200 || res.status === 201) return { item: (await res.json()) as DriveItemJson };
+          if (res.status === 409 && finalHash) {
+            // conflictBehavior 'fail' and a file at the path when the last byte arrived.
+            const err = await graphError(res);
+            if (err.code === 'nameAlreadyExists') throw exists(rel);
+            throw err;
+          }
           if (res.status === 404) {
             await res.body?.cancel();
             return completed();
@@ -328,7 +348,9 @@ export function createUploader(graph: Graph): Uploader {
     const saved = o.checkpoint?.state;
     if (isUploadState(saved)) {
       const fresh = Date.parse(saved.expirationDateTime) > Date.now() + 60_000;
-      const next = saved.path === rel && saved.size === size && fresh ? await sessionNext(saved.uploadUrl, o.signal) : null;
+      // A session is resumed only for the same mode: its conflictBehavior was fixed when it was created.
+      const same = saved.path === rel && saved.size === size && (saved.mode ?? 'replace') === o.mode;
+      const next = same && fresh ? await sessionNext(saved.uploadUrl, o.signal) : null;
       if (next !== null && next >= saved.offset && next < size) {
         session = { uploadUrl: saved.uploadUrl, expirationDateTime: saved.expirationDateTime };
         offset = saved.offset;
@@ -353,7 +375,7 @@ export function createUploader(graph: Graph): Uploader {
 
     async function attempt(): Promise<Stored> {
       const checkpoint = async () => {
-        if (o.checkpoint && session) await o.checkpoint.save({ path: rel, ...session, offset, size, quickxor: xor.save() } satisfies UploadState);
+        if (o.checkpoint && session) await o.checkpoint.save({ path: rel, ...session, offset, size, quickxor: xor.save(), mode: o.mode } satisfies UploadState);
       };
       if (!session) {
         session = await createSession(rel, o);

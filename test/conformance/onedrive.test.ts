@@ -298,6 +298,42 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     assert.equal((await fetch(uploadUrl)).status, 404, 'a completed session is gone');
   });
 
+  test('conflictBehavior: fail refuses a file at the path with 409 nameAlreadyExists (at the last fragment, the session kept), replace replaces, rename renames', async () => {
+    await fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo'));
+    const unit = 327_680;
+    const data = crypto.randomBytes(unit + 10);
+    const session = async (conflictBehavior: string) => {
+      const created = await fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/createUploadSession`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': conflictBehavior } }),
+      });
+      assert.equal(created.status, 200);
+      const { uploadUrl } = (await created.json()) as { uploadUrl: string };
+      const put = (start: number, body: Buffer) => fetch(uploadUrl, { method: 'PUT', body, headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` } });
+      assert.equal((await put(0, data.subarray(0, unit))).status, 202);
+      return { uploadUrl, last: await put(unit, data.subarray(unit)) };
+    };
+    const names = async () =>
+      ((await (await fetch(`${fake.url}/v1.0/me/drive/root:/conflict:/children`, { headers: auth })).json()) as { value: { name: string; size: number }[] }).value.map((i) => `${i.name} ${i.size}`).sort();
+
+    const failed = await session('fail');
+    assert.deepEqual([failed.last.status, (await errorOf(failed.last)).code], [409, 'nameAlreadyExists']);
+    assert.deepEqual(await names(), ['IMG_1.HEIC 19'], 'nothing replaced, nothing added');
+    const kept = await fetch(failed.uploadUrl);
+    assert.equal(kept.status, 200, 'the session is preserved after a failed commit');
+    assert.deepEqual(((await kept.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, []);
+
+    const simple = await fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`, { method: 'PUT', headers: auth, body: Buffer.from('x') });
+    assert.deepEqual([simple.status, (await errorOf(simple)).code], [409, 'nameAlreadyExists']);
+    assert.deepEqual(await names(), ['IMG_1.HEIC 19']);
+
+    assert.equal((await session('rename')).last.status, 201);
+    assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, 'IMG_1.HEIC 19'].sort(), 'rename keeps both');
+    assert.equal((await session('replace')).last.status, 200);
+    assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, `IMG_1.HEIC ${data.length}`].sort());
+  });
+
   test('content: a 302 to a pre-authenticated URL that honours Range and refuses a bearer token', async () => {
     const data = crypto.randomBytes(1000);
     await fake.addFile('dl/f.bin', data);

@@ -99,7 +99,9 @@ export class Uploads {
   }
 
   private state(s: Session): Record<string, unknown> {
-    return { expirationDateTime: new Date(s.expiresAt).toISOString(), nextExpectedRanges: [`${s.received}-${s.total !== undefined ? s.total - 1 : ''}`] };
+    // A session whose commit failed has every byte: it expects none.
+    const ranges = s.total !== undefined && s.received === s.total ? [] : [`${s.received}-${s.total !== undefined ? s.total - 1 : ''}`];
+    return { expirationDateTime: new Date(s.expiresAt).toISOString(), nextExpectedRanges: ranges };
   }
 
   status(id: string): Record<string, unknown> {
@@ -171,14 +173,17 @@ export class Uploads {
     s.received = end + 1;
     if (s.received < total) return sendJson(res, 202, this.state(s));
 
-    // The last byte: the file is committed at its path, and the session ends.
-    this.sessions.delete(id);
+    // The last byte: the file is committed at its path, and the session ends. A commit that fails
+    // (409 nameAlreadyExists under conflictBehavior 'fail', 507 quota) leaves the session and its
+    // bytes in place until it expires, as Graph does ("the upload session will be preserved").
+    s.busy = true;
     try {
       const parent = this.store.ensureFolders(s.folders, s.base);
       const { item, created } = await this.store.commit(parent, s.name, s.tmp, { conflict: s.conflict, fsModified: s.fsModified, fsCreated: s.fsCreated });
+      this.sessions.delete(id);
       sendJson(res, created ? 201 : 200, itemJson(item));
     } finally {
-      await fs.rm(s.tmp, { force: true });
+      s.busy = false;
     }
   }
 }
