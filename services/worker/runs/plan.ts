@@ -9,7 +9,7 @@ import { QUEUES } from '../../core/queues.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
-import { destinationPath, renamed, selected } from './select.ts';
+import { destinationPath, joinPath, pathKey, renamed, selected } from './select.ts';
 
 const INSERT_BATCH = 500;
 
@@ -44,13 +44,15 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   for (const r of m.rows) manifest.set(r.source_id, { version: r.source_version, destPath: r.dest_path });
 
   // What is at the destination already, in one listing instead of a look-up per file (as rclone
-  // does). Only paths found here are checked again, against the conflict policy, before their copy;
-  // a file that someone else creates at one of our paths while the run goes on may be replaced.
+  // does): its paths, formed as destination paths are (the listing's paths are relative to the
+  // folder listed; ids are not paths on Drive, Dropbox or OneDrive). Only paths found here are
+  // checked against the conflict policy before their copy; a file that appears at one of our paths
+  // later is caught by the upload itself, which never replaces a file unless told to (copy.ts).
   let existing: Set<string> | undefined;
   if (ends.destinationListing) {
     existing = new Set();
     try {
-      for await (const d of ends.destinationListing.list(run.destination.path, signal)) existing.add(d.id);
+      for await (const d of ends.destinationListing.list(run.destination.path, signal)) existing.add(pathKey(joinPath(run.destination.path, d.path)));
     } catch (err) {
       if (refusing(err, run.destination.cloudId)) {
         await failRun(deps, runId, `The destination refused Ferry's credentials: ${(err as Error).message}`, run.destination.cloudId);
@@ -76,7 +78,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     const { reduced, originals } = await copiesByIdentity(db, run, batch);
     const rows = batch.map((item) => {
       const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout));
-      const exists = existing ? existing.has(dest) : true;
+      const exists = existing ? existing.has(pathKey(dest)) : true;
       // An original that supersedes a reduced copy (a Picker copy) of the same photo at this
       // destination: it replaces that file when it lands at the same path, else the file is removed
       // once the original is copied.

@@ -1,0 +1,267 @@
+// The owner's own file at a path a run copies to, on every destination (a folder, S3, Drive,
+// Dropbox, OneDrive) and with every conflict policy: placed before the run, and placed while the
+// run copies that very item (after the plan listed the destination, before the upload commits).
+// skip and rename leave the owner's file as it was, overwrite replaces it, rename puts the copy
+// beside it; never a second file of the same name.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+import { startDropboxFake } from '../fakes/dropbox.ts';
+import { googleEnv, startGoogleFake } from '../fakes/google.ts';
+import { startMicrosoftFake } from '../fakes/microsoft.ts';
+
+let t: TestApp & { url: string };
+let s3: TestS3;
+let google: Awaited<ReturnType<typeof startGoogleFake>>;
+let dropbox: Awaited<ReturnType<typeof startDropboxFake>>;
+let microsoft: Awaited<ReturnType<typeof startMicrosoftFake>>;
+let hold: HoldProxy;
+let root: string;
+let a: Actor;
+
+/** What the task copies: a new file, one the owner has before the run, one the owner adds while it runs. */
+const ours: Record<string, Buffer> = {
+  'new.txt': crypto.randomBytes(1000),
+  '2020/IMG_1.HEIC': crypto.randomBytes(40_000),
+  '2020/IMG_2.HEIC': crypto.randomBytes(50_000),
+};
+const BEFORE = '2020/IMG_1.HEIC';
+const DURING = '2020/IMG_2.HEIC';
+
+/**
+ * A proxy in front of s3rver, the task's source, that holds the first download of a key until
+ * `hook` has run: the owner's file then appears after the plan listed the destination and before
+ * the copy's upload can commit, whatever the destination.
+ */
+interface HoldProxy {
+  endpoint: string;
+  /** Runs once, when the first GET of a key ending in `suffix` arrives; the GET goes on after it. */
+  arm(suffix: string, hook: () => Promise<void>): void;
+  fired: boolean;
+  close(): Promise<void>;
+}
+
+async function startHoldProxy(target: string): Promise<HoldProxy> {
+  const upstream = new URL(target);
+  let armed: { suffix: string; hook: () => Promise<void> } | undefined;
+  const proxy: HoldProxy = {
+    endpoint: '',
+    fired: false,
+    arm(suffix, hook) {
+      armed = { suffix, hook };
+      proxy.fired = false;
+    },
+    close: async () => {},
+  };
+  const server = http.createServer((req, res) => {
+    const forward = () => {
+      const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode!, upRes.headers);
+        upRes.pipe(res);
+      });
+      up.on('error', () => res.socket?.destroy());
+      req.pipe(up);
+    };
+    const key = decodeURIComponent(req.url!.split('?')[0]);
+    if (req.method === 'GET' && armed && key.endsWith(armed.suffix)) {
+      const { hook } = armed;
+      armed = undefined;
+      hook().then(() => {
+        proxy.fired = true;
+        forward();
+      }, (err) => {
+        res.writeHead(500).end(String(err));
+      });
+    } else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return proxy;
+}
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-conflicts-')));
+  s3 = await startS3();
+  hold = await startHoldProxy(s3.endpoint);
+  google = await startGoogleFake({ clientId: 'g', clientSecret: 'gs' });
+  dropbox = await startDropboxFake({ clientId: 'd', clientSecret: 'ds' });
+  microsoft = await startMicrosoftFake({ clientId: 'm', clientSecret: 'ms' });
+  t = await startTestApp(
+    {
+      FERRY_LOCAL_ROOTS: root,
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      ...googleEnv(google),
+      FERRY_DROPBOX_CLIENT_ID: 'd',
+      FERRY_DROPBOX_CLIENT_SECRET: 'ds',
+      FERRY_DROPBOX_TOKEN_URL: `${dropbox.apiUrl}/oauth2/token`,
+      FERRY_DROPBOX_API_URL: dropbox.apiUrl,
+      FERRY_DROPBOX_CONTENT_URL: dropbox.contentUrl,
+      FERRY_MS_CLIENT_ID: 'm',
+      FERRY_MS_CLIENT_SECRET: 'ms',
+      FERRY_MS_TOKEN_URL: `${microsoft.url}/common/oauth2/v2.0/token`,
+      FERRY_GRAPH_URL: microsoft.url,
+    },
+    { worker: true },
+  );
+  a = await signup(t);
+  for (const [rel, bytes] of Object.entries(ours)) await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `src/${rel}`, Body: bytes }));
+});
+after(async () => {
+  await t?.close();
+  await Promise.all([google?.close(), dropbox?.close(), microsoft?.close(), hold?.close()]);
+  await s3?.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
+
+/** Stores a file in Dropbox as another app of the owner would: an upload session, committed with overwrite. */
+async function dropboxPut(p: string, bytes: Buffer): Promise<void> {
+  const auth = { authorization: `Bearer ${dropbox.oauth.issueTokens().accessToken}`, 'content-type': 'application/octet-stream' };
+  const start = await fetch(`${dropbox.contentUrl}/2/files/upload_session/start`, { method: 'POST', headers: { ...auth, 'dropbox-api-arg': JSON.stringify({ close: true }) }, body: bytes });
+  assert.equal(start.status, 200, await start.clone().text());
+  const { session_id } = (await start.json()) as { session_id: string };
+  const arg = { cursor: { session_id, offset: bytes.length }, commit: { path: `/${p}`, mode: 'overwrite' } };
+  const finish = await fetch(`${dropbox.contentUrl}/2/files/upload_session/finish`, { method: 'POST', headers: { ...auth, 'dropbox-api-arg': JSON.stringify(arg) }, body: Buffer.alloc(0) });
+  assert.equal(finish.status, 200, await finish.text());
+}
+
+async function s3Get(key: string): Promise<Buffer> {
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+interface End {
+  kind: string;
+  cloud(): Promise<string>;
+  /** Places the owner's file at a path of the cloud. */
+  place(p: string, bytes: Buffer): Promise<void>;
+  /** The bytes at a path of the cloud, or null when nothing is there; fails when there are two files of that name. */
+  read(p: string): Promise<Buffer | null>;
+}
+
+const missing = (err: unknown) => {
+  void err;
+  return null;
+};
+
+const ends: End[] = [
+  {
+    // A folder in the user's own space on the server.
+    kind: 'local',
+    cloud: async () => {
+      await fs.mkdir(path.join(root, a.id), { mode: 0o700 });
+      await fs.mkdir(path.join(root, a.id, 'dst'));
+      const res = await api('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'dst' } });
+      assert.equal(res.statusCode, 201, res.body);
+      return res.json().id;
+    },
+    place: async (p, bytes) => {
+      await fs.mkdir(path.dirname(path.join(root, a.id, 'dst', p)), { recursive: true });
+      await fs.writeFile(path.join(root, a.id, 'dst', p), bytes);
+    },
+    read: (p) => fs.readFile(path.join(root, a.id, 'dst', p)).catch(missing),
+  },
+  {
+    kind: 's3',
+    cloud: async () => (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options({ prefix: 'dst' }) })).json().id,
+    place: async (p, bytes) => {
+      await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `dst/${p}`, Body: bytes }));
+    },
+    read: (p) => s3Get(`dst/${p}`).catch(missing),
+  },
+  {
+    kind: 'google-drive',
+    cloud: () => connectedCloud(t, a, 'google-drive', google),
+    place: async (p, bytes) => {
+      await google.addFile(p, bytes);
+    },
+    read: async (p) => {
+      const found = google.findFiles(p).filter((f) => !f.trashed);
+      assert.ok(found.length <= 1, `${found.length} files named ${p} on Drive`);
+      return found.length ? google.fileBytes(p) : null;
+    },
+  },
+  {
+    kind: 'dropbox',
+    cloud: () => connectedCloud(t, a, 'dropbox', dropbox),
+    place: dropboxPut,
+    read: (p) => dropbox.fileBytes(p).catch(missing),
+  },
+  {
+    kind: 'onedrive',
+    cloud: () => connectedCloud(t, a, 'onedrive', microsoft),
+    place: (p, bytes) => microsoft.addFile(p, bytes),
+    read: (p) => microsoft.fileBytes(p).catch(missing),
+  },
+];
+
+const policies = ['skip', 'overwrite', 'rename'] as const;
+const renamedPath = (p: string) => p.replace(/(\.[^.]*)$/, ' (1)$1');
+
+for (const end of ends) {
+  describe(`${end.kind} as destination`, () => {
+    let source: string;
+    let destination: string;
+    before(async () => {
+      source = (await api('POST', '/clouds', { kind: 's3', name: 'Source', options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }) })).json().id;
+      destination = await end.cloud();
+    });
+
+    for (const policy of policies) {
+      test(`conflict policy ${policy}: the owner's file placed before the run and during it`, async () => {
+        const folder = `Backups-${policy}`;
+        const theirs: Record<string, Buffer> = { [BEFORE]: crypto.randomBytes(ours[BEFORE].length), [DURING]: crypto.randomBytes(33_333) };
+        await end.place(`${folder}/${BEFORE}`, theirs[BEFORE]);
+        // Same size as ours for the one placed before: only the content tells them apart.
+        hold.arm(`src/${DURING}`, () => end.place(`${folder}/${DURING}`, theirs[DURING]));
+
+        const task = await api('POST', '/tasks', { name: `${policy} to ${end.kind}`, source: { cloudId: source }, destination: { cloudId: destination, path: folder }, options: { conflict: policy } });
+        assert.equal(task.statusCode, 201, task.body);
+        const started = await api('POST', `/tasks/${task.json().id}/runs`);
+        assert.equal(started.statusCode, 202, started.body);
+        const run = await waitForRun(t, a, started.json().run.id);
+        const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string; error: string | null }[];
+        const item = (p: string) => items.find((i) => i.path === p)!;
+        assert.ok(hold.fired, "the owner's file was placed while the run copied that item");
+        assert.equal(run.failed.items, 0, JSON.stringify(items));
+        assert.equal(run.status, 'succeeded');
+
+        assert.equal(item('new.txt').status, 'done');
+        assert.deepEqual(await end.read(`${folder}/new.txt`), ours['new.txt']);
+        for (const p of [BEFORE, DURING]) {
+          const at = `${folder}/${p}`;
+          const row = item(p);
+          if (policy === 'skip') {
+            assert.equal(row.status, 'skipped', `${p}: ${JSON.stringify(row)}`);
+            assert.match(row.error ?? '', /different file already exists at the destination \(conflict policy: skip\)/);
+            assert.equal(row.destPath, at);
+            assert.deepEqual(await end.read(at), theirs[p], `${p}: the owner's file is intact`);
+            assert.equal(await end.read(renamedPath(at)), null, `${p}: no other copy`);
+          } else if (policy === 'overwrite') {
+            assert.equal(row.status, 'done', `${p}: ${JSON.stringify(row)}`);
+            assert.equal(row.destPath, at);
+            assert.deepEqual(await end.read(at), ours[p], `${p}: replaced by the copy`);
+          } else {
+            assert.equal(row.status, 'done', `${p}: ${JSON.stringify(row)}`);
+            assert.equal(row.destPath, renamedPath(at));
+            assert.deepEqual(await end.read(at), theirs[p], `${p}: the owner's file is intact`);
+            assert.deepEqual(await end.read(renamedPath(at)), ours[p], `${p}: the copy is beside it`);
+          }
+        }
+      });
+    }
+  });
+}
