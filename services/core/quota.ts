@@ -1,6 +1,7 @@
 // Monthly traffic quotas. Bytes are reserved before an item is copied, in one conditional UPDATE,
-// so any number of workers in parallel can never take more than the limit; they are settled (or
-// released) when the item ends, so failed and skipped bytes are never charged.
+// so any number of workers in parallel can never take more than the limit; an item whose size the
+// source does not tell reserves more as its bytes stream (topUpTraffic). Reservations are settled
+// (or released) when the item ends, so failed and skipped bytes are never charged.
 import { usagePeriod } from './accounts.ts';
 import type { Queryable } from './db.ts';
 
@@ -29,6 +30,26 @@ export async function reserveTraffic(q: Queryable, userId: string, itemId: strin
     if (attempt === 0) await q.query('INSERT INTO usage (user_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, period]);
   }
   return null;
+}
+
+/**
+ * Adds `bytes` to the reservation of a run item being copied (claim `attempt`), in `period`, the
+ * month it reserved in: false if they do not fit, or the item is no longer this claim's to copy.
+ */
+export async function topUpTraffic(q: Queryable, userId: string, itemId: string, attempt: number, period: Date, bytes: number): Promise<boolean> {
+  const { rows } = await q.query(
+    `WITH item AS (
+       SELECT id FROM run_items WHERE id = $4 AND status = 'copying' AND attempts = $5 AND reserved_period = $2 FOR UPDATE),
+     taken AS (
+       UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
+         FROM users u JOIN plans p ON p.id = u.plan_id
+        WHERE g.user_id = $1 AND g.period_start = $2 AND u.id = $1 AND EXISTS (SELECT 1 FROM item)
+          AND g.used_bytes + g.reserved_bytes + $3 <= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes)
+        RETURNING 1)
+     UPDATE run_items SET reserved_bytes = reserved_bytes + $3 WHERE id = $4 AND EXISTS (SELECT 1 FROM taken) RETURNING id`,
+    [userId, period, bytes, itemId, attempt],
+  );
+  return rows.length > 0;
 }
 
 /** Ends a reservation: `used` bytes are charged (0 for a failed or skipped item), the rest released. */

@@ -3,7 +3,11 @@
 // the source's where it has one, before it commits), then record the verified copy in one statement: item
 // done, manifest, quota charged, run counters. A failing item is retried with backoff and, when it
 // stays failed, recorded with its reason while the others go on.
+// An upload never replaces a file unless replacing is meant (our own earlier copy, the overwrite
+// policy): a file that appears at the path after the plan looked is left as it is, and the conflict
+// policy decides again (settle).
 import crypto from 'node:crypto';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/pacer.ts';
@@ -13,7 +17,7 @@ import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
-import { reserveTraffic, settleTraffic } from '../../core/quota.ts';
+import { reserveTraffic, settleTraffic, topUpTraffic } from '../../core/quota.ts';
 import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
 import { renamed } from './select.ts';
 
@@ -28,6 +32,10 @@ const MAX_CLAIMS = 10;
 /** A lease outlives a dead worker by this much; a live one renews it every second. */
 const LEASE_SECONDS = 20;
 const TICK_MS = 1000;
+/** An item of unknown size reserves traffic in steps of this much as its bytes stream (less near the limit). */
+const TOP_UP_BYTES = 4 * 1024 * 1024;
+/** Files that appear, one after the other, at the paths an item's upload tries, before it gives up. */
+const MAX_CONFLICTS = 5;
 
 export interface CopyDeps {
   db: Db;
@@ -49,6 +57,8 @@ interface ItemRow {
   replaces_own: boolean;
   dest_exists: boolean;
   upload_state: unknown;
+  /** The mode the upload session in upload_state was started with. */
+  upload_mode: 'create' | 'replace' | null;
   reserved_bytes: number;
   reserved_period: Date | null;
   /** Which attempt this claim is: the claim's proof of ownership when recording. */
@@ -75,7 +85,7 @@ class Stop extends Error {
 }
 
 function retryable(err: unknown): boolean {
-  if (err instanceof CloudError) return !['invalid_options', 'not_found', 'unauthorized', 'rate_limited'].includes(err.reason);
+  if (err instanceof CloudError) return !['invalid_options', 'not_found', 'unauthorized', 'rate_limited', 'exists'].includes(err.reason);
   return true;
 }
 
@@ -204,8 +214,8 @@ async function claimNext(db: Db, runId: string): Promise<ItemRow | undefined> {
     `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2), updated_at = now()
       WHERE id = (SELECT id FROM run_items WHERE run_id = $1 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, reserved_bytes, reserved_period, attempts, fidelity,
-                identity, supersedes`,
+      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, upload_mode, reserved_bytes, reserved_period,
+                attempts, fidelity, identity, supersedes`,
     [runId, LEASE_SECONDS],
   );
   return rows[0];
@@ -231,37 +241,47 @@ async function copyOne(
   }
   inFlight.set(item.id, 0);
   try {
-    // Quota: reserved once per item (a resumed item keeps its reservation).
+    // Quota: reserved once per item (a resumed item keeps its reservation); an item whose size is
+    // not known reserves more as its bytes stream (TrafficMeter).
     let period = item.reserved_period;
     let reserved = item.reserved_bytes;
     if (!period) {
       const bytes = item.size ?? 0;
       period = await reserveTraffic(db, run.userId, item.id, bytes);
       if (!period) {
-        // It does not fit: the run ends quota_exceeded and the next run takes up what is left. The
-        // user hears of it once a month, whichever run hits it first.
-        await transaction(db, async (c) => {
-          await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
-          await c.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
-          await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod().start);
-        });
+        await quotaUsedUp(deps, run, item);
         return 'quota';
       }
       reserved = bytes;
     }
+    const meter = new TrafficMeter(db, run.userId, item, period, reserved);
+    // The copy stops when the job does (cancel, shutdown) or when the quota runs out mid-stream.
+    const itemSignal = AbortSignal.any([signal, meter.signal]);
 
     let outcome: Outcome;
     let refused = false;
     try {
-      outcome = await transfer(run, source, destination, item, signal, (bytes) => inFlight.set(item.id, bytes), db);
+      outcome = await transfer(run, source, destination, item, itemSignal, (bytes) => inFlight.set(item.id, bytes), db, meter);
     } catch (err) {
+      await meter.close();
+      if (meter.signal.aborted) {
+        // The quota ran out while the bytes streamed: nothing was committed, the item goes back for
+        // the next run and its reservation is let go, as for an item that did not fit to begin with.
+        await destination.abandon?.((await currentState(db, item.id)) ?? null).catch(() => {});
+        await db.query('UPDATE run_items SET upload_state = NULL, upload_mode = NULL WHERE id = $1', [item.id]);
+        await quotaUsedUp(deps, run, item);
+        return 'quota';
+      }
       if (signal.aborted) {
         if ((signal.reason as Stop).cancelled) {
           // Cancelled: drop the unfinished upload and the reservation; nothing was copied.
           await destination.abandon?.((await currentState(db, item.id)) ?? null).catch(() => {});
           await transaction(db, async (c) => {
-            await c.query(`UPDATE run_items SET status = 'pending', upload_state = NULL, lease_until = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1`, [item.id]);
-            await settleTraffic(c, run.userId, period!, reserved, 0);
+            await c.query(
+              `UPDATE run_items SET status = 'pending', upload_state = NULL, upload_mode = NULL, lease_until = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1`,
+              [item.id],
+            );
+            await settleTraffic(c, run.userId, period!, meter.reserved, 0);
           });
         } else {
           // Shutting down: leave the item and its upload session for the next worker.
@@ -277,14 +297,15 @@ async function copyOne(
             `UPDATE run_items SET status = 'pending', lease_until = NULL, attempts = greatest(attempts - 1, 0), reserved_bytes = 0, reserved_period = NULL WHERE id = $1`,
             [item.id],
           );
-          await settleTraffic(c, run.userId, period!, reserved, 0);
+          await settleTraffic(c, run.userId, period!, meter.reserved, 0);
         });
         return { until: err.retryAt ?? new Date(Date.now() + 3600_000), why: err.message };
       }
       outcome = { kind: 'failed', reason: describe(err) };
       refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
-    const { removeSuperseded } = await record(db, run, item, outcome, period!, reserved);
+    await meter.close();
+    const { removeSuperseded } = await record(db, run, item, outcome, period!, meter.reserved);
     if (removeSuperseded && outcome.kind === 'done' && item.supersedes && item.supersedes.destPath !== outcome.destPath) {
       // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
       await destination.remove?.(item.supersedes.destPath, signal).catch((err) => deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'));
@@ -297,39 +318,142 @@ async function copyOne(
   }
 }
 
+/**
+ * An item does not fit in the user's traffic quota: it goes back to pending with what it had
+ * reserved let go, the run ends quota_exceeded and the next run takes up what is left. The user
+ * hears of it once a month, whichever run hits it first.
+ */
+async function quotaUsedUp(deps: CopyDeps, run: RunRecord, item: ItemRow): Promise<void> {
+  await transaction(deps.db, async (c) => {
+    await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
+    const { rows } = await c.query<{ reserved_period: Date | null; reserved_bytes: number }>(
+      `UPDATE run_items i SET status = 'pending', lease_until = NULL, reserved_bytes = 0, reserved_period = NULL
+         FROM (SELECT reserved_period, reserved_bytes FROM run_items WHERE id = $1 FOR UPDATE) old WHERE i.id = $1
+       RETURNING old.reserved_period, old.reserved_bytes`,
+      [item.id],
+    );
+    if (rows[0]?.reserved_period) await settleTraffic(c, run.userId, rows[0].reserved_period, Number(rows[0].reserved_bytes), 0);
+    await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod().start);
+  });
+}
+
+/**
+ * Traffic reserved for one item as its bytes stream: bytes past what is reserved go on only once a
+ * top-up is reserved, so an item whose size the source did not tell (Google Photos Picker items)
+ * cannot take the user past the limit. When one does not fit, `signal` aborts the copy.
+ */
+class TrafficMeter {
+  /** What the item holds now, as the database has it once close() returned. */
+  reserved: number;
+  private readonly quota = new AbortController();
+  private topping: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly db: Db;
+  private readonly userId: string;
+  private readonly item: ItemRow;
+  private readonly period: Date;
+  constructor(db: Db, userId: string, item: ItemRow, period: Date, reserved: number) {
+    this.db = db;
+    this.userId = userId;
+    this.item = item;
+    this.period = period;
+    this.reserved = reserved;
+  }
+
+  get signal(): AbortSignal {
+    return this.quota.signal;
+  }
+
+  /** The item's bytes from `offset`, each chunk let through once the traffic up to its end is reserved. */
+  gate(stream: Readable, offset: number): Readable {
+    let at = offset;
+    const gate = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        at += chunk.length;
+        if (at <= this.reserved) return done(null, chunk);
+        const topping = this.reserve(at);
+        this.topping = topping;
+        topping.then(() => done(null, chunk), done);
+      },
+    });
+    return pipeline(stream, gate, () => {});
+  }
+
+  private async reserve(upTo: number): Promise<void> {
+    if (this.closed) throw new Error('The copy of this item has ended.');
+    const need = upTo - this.reserved;
+    const take = async (bytes: number) => {
+      const ok = await topUpTraffic(this.db, this.userId, this.item.id, this.item.attempts, this.period, bytes);
+      if (ok) this.reserved += bytes;
+      return ok;
+    };
+    // A step ahead, so most chunks go through without asking; just what is needed near the limit.
+    if (await take(Math.max(need, TOP_UP_BYTES))) return;
+    if (need < TOP_UP_BYTES && (await take(need))) return;
+    const err = new CloudError('failed', "The monthly traffic quota was used up while this item was copied; it is copied by the run after the quota's renewal.");
+    this.quota.abort(err);
+    throw err;
+  }
+
+  /** No more top-ups; waits for the one under way, so `reserved` is what the item holds. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.topping.catch(() => {});
+  }
+}
+
 async function currentState(db: Db, itemId: string): Promise<unknown> {
   const { rows } = await db.query('SELECT upload_state FROM run_items WHERE id = $1', [itemId]);
   return rows[0]?.upload_state ?? null;
 }
 
-/** Whatever is at the destination already decides, with the task's conflict policy, where the copy goes. */
-async function resolveTarget(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<Outcome | string> {
-  // Resuming our own upload, replacing our own earlier copy, or nothing was there when planned.
-  if (item.upload_state || item.replaces_own || !item.dest_exists) return item.dest_path;
-  const existing = await destination.stat(item.dest_path, signal);
-  if (!existing) return item.dest_path;
-  if (existing.size === item.size && (await sameContent(source, destination, item, signal))) {
+/** Where an item's copy goes, and whether its upload may replace a file there. */
+interface Target {
+  path: string;
+  mode: 'create' | 'replace';
+}
+
+/** Where the copy goes: what the plan saw at the destination, and the task's conflict policy. */
+async function resolveTarget(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<Outcome | Target> {
+  // Our own earlier copy of this item, or the reduced copy this original supersedes: replaced.
+  if (item.replaces_own) return { path: item.dest_path, mode: 'replace' };
+  // Resuming our own upload, as it was started (a renamed copy's path is dest_path by now).
+  if (item.upload_state) return { path: item.dest_path, mode: item.upload_mode ?? 'create' };
+  // Nothing was there when planned: should a file appear meanwhile, the upload finds it.
+  if (!item.dest_exists) return { path: item.dest_path, mode: 'create' };
+  return settle(run, source, destination, item, item.dest_path, signal);
+}
+
+/**
+ * A file may be at `at` (the plan listed one, or put() found one): whether it is this very
+ * content, and else the task's conflict policy, decide what becomes of the copy. Only the
+ * overwrite policy replaces it.
+ */
+async function settle(run: RunRecord, source: Source, destination: Destination, item: ItemRow, at: string, signal: AbortSignal): Promise<Outcome | Target> {
+  const existing = await destination.stat(at, signal);
+  if (!existing) return { path: at, mode: 'create' };
+  if ((item.size === null || existing.size === item.size) && (await sameContent(source, destination, item, at, signal))) {
     // Often our own copy from an attempt that was cut off before it was recorded.
-    return { kind: 'skipped', reason: 'An identical file is already at the destination.', destPath: item.dest_path, identical: true };
+    return { kind: 'skipped', reason: 'An identical file is already at the destination.', destPath: at, identical: true };
   }
   switch (run.options.conflict) {
     case 'skip':
-      return { kind: 'skipped', reason: 'A different file already exists at the destination (conflict policy: skip).', destPath: item.dest_path };
+      return { kind: 'skipped', reason: 'A different file already exists at the destination (conflict policy: skip).', destPath: at };
     case 'overwrite':
-      return item.dest_path;
+      return { path: at, mode: 'replace' };
     case 'rename':
       for (let n = 1; n < 1000; n++) {
         const candidate = renamed(item.dest_path, n);
-        if (!(await destination.stat(candidate, signal))) return candidate;
+        if (!(await destination.stat(candidate, signal))) return { path: candidate, mode: 'create' };
       }
       return { kind: 'failed', reason: 'No free name found for the renamed copy.' };
   }
 }
 
 /** Compares md5s where both sides can tell them. */
-async function sameContent(source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<boolean> {
+async function sameContent(source: Source, destination: Destination, item: ItemRow, at: string, signal: AbortSignal): Promise<boolean> {
   if (!destination.hashOf) return false;
-  const theirs = await destination.hashOf(item.dest_path, 'md5', signal);
+  const theirs = await destination.hashOf(at, 'md5', signal);
   if (!theirs) return false;
   let ours = item.hashes.md5;
   if (!ours) {
@@ -340,54 +464,94 @@ async function sameContent(source: Source, destination: Destination, item: ItemR
   return ours === theirs;
 }
 
-async function transfer(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal, progress: (bytes: number) => void, db: Db): Promise<Outcome> {
-  const target = await resolveTarget(run, source, destination, item, signal);
-  if (typeof target !== 'string') return target;
-  if (target !== item.dest_path) await db.query('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target]);
+async function transfer(
+  run: RunRecord,
+  source: Source,
+  destination: Destination,
+  item: ItemRow,
+  signal: AbortSignal,
+  progress: (bytes: number) => void,
+  db: Db,
+  meter: TrafficMeter,
+): Promise<Outcome> {
+  let target = await resolveTarget(run, source, destination, item, signal);
 
   let state: unknown = item.upload_state;
+  let mode = item.upload_mode;
   const checkpoint: Checkpoint = {
     get state() {
       return state;
     },
     async save(next) {
       state = next;
-      await db.query('UPDATE run_items SET upload_state = $2 WHERE id = $1', [item.id, JSON.stringify(next)]);
+      // The session's mode goes with it: a resumed upload replaces a file only if it was meant to.
+      await db.query('UPDATE run_items SET upload_state = $2, upload_mode = $3 WHERE id = $1', [item.id, JSON.stringify(next), mode]);
     },
   };
+  const dropSession = async () => {
+    if (!state) return;
+    await destination.abandon?.(state).catch(() => {});
+    state = null;
+    await db.query('UPDATE run_items SET upload_state = NULL, upload_mode = NULL WHERE id = $1', [item.id]);
+  };
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const stored = await destination.put(target, (offset) => source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { offset, signal }), {
-        size: item.size ?? undefined,
-        // The source's own md5, where it has one: the destination refuses to commit other bytes
-        // (a truncated or damaged download), so a good earlier copy is never replaced by them.
-        expectedMd5: item.hashes.md5,
-        modifiedAt: item.modified_at?.toISOString(),
-        signal,
-        checkpoint,
-        onProgress: progress,
-      });
-      if (item.size !== null && stored.size !== item.size) {
-        throw new CloudError('corrupt', `The destination stored ${stored.size} bytes of ${item.size}.`);
-      }
-      return { kind: 'done', bytes: stored.size, destPath: target, hash: stored.hash ? `${stored.hash.kind}:${stored.hash.value}` : undefined };
-    } catch (err) {
-      if (err instanceof CloudError && err.reason === 'corrupt' && state) {
-        // What was uploaded does not match: never resume from it.
-        await destination.abandon?.(state).catch(() => {});
-        state = null;
-        await db.query('UPDATE run_items SET upload_state = NULL WHERE id = $1', [item.id]);
-      }
-      if (signal.aborted || !retryable(err) || attempt + 1 >= ITEM_ATTEMPTS) {
-        if (!signal.aborted) {
-          await destination.abandon?.(state).catch(() => {});
-          state = null;
+  // The source may wait before it gives the bytes (a video still being processed): the item's row
+  // says so while it does. Written in order, and only while the item is being copied.
+  let waits: Promise<unknown> = Promise.resolve();
+  const onWaiting = (wait: { reason: string; until: string } | null) => {
+    waits = waits
+      .then(() => db.query(`UPDATE run_items SET waiting = $2, waiting_until = $3 WHERE id = $1 AND status = 'copying'`, [item.id, wait?.reason ?? null, wait?.until ?? null]))
+      .catch(() => {});
+  };
+  const open = async (offset: number) =>
+    meter.gate(await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { offset, signal, onWaiting }), offset);
+
+  const upload = async (to: Target): Promise<Outcome> => {
+    mode = to.mode;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const stored = await destination.put(to.path, open, {
+          mode: to.mode,
+          size: item.size ?? undefined,
+          // The source's own md5, where it has one: the destination refuses to commit other bytes
+          // (a truncated or damaged download), so a good earlier copy is never replaced by them.
+          expectedMd5: item.hashes.md5,
+          modifiedAt: item.modified_at?.toISOString(),
+          signal,
+          checkpoint,
+          onProgress: progress,
+        });
+        if (item.size !== null && stored.size !== item.size) {
+          throw new CloudError('corrupt', `The destination stored ${stored.size} bytes of ${item.size}.`);
         }
-        throw err;
+        return { kind: 'done', bytes: stored.size, destPath: to.path, hash: stored.hash ? `${stored.hash.kind}:${stored.hash.value}` : undefined };
+      } catch (err) {
+        // What was uploaded does not match: never resume from it.
+        if (err instanceof CloudError && err.reason === 'corrupt') await dropSession();
+        if (signal.aborted || !retryable(err) || attempt + 1 >= ITEM_ATTEMPTS) {
+          if (!signal.aborted) await dropSession();
+          throw err;
+        }
+        await sleep(backoffMs(attempt, 1000, 15_000), signal);
       }
-      await sleep(backoffMs(attempt, 1000, 15_000), signal);
     }
+  };
+
+  try {
+    for (let conflicts = 0; ; conflicts++) {
+      if (!('path' in target)) return target;
+      if (target.path !== item.dest_path) await db.query('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target.path]);
+      try {
+        return await upload(target);
+      } catch (err) {
+        // A file appeared at the path after the plan or settle() looked: put() left it as it was,
+        // and the policy decides again now that one is there.
+        if (!(err instanceof CloudError && err.reason === 'exists') || target.mode === 'replace' || conflicts + 1 >= MAX_CONFLICTS) throw err;
+        target = await settle(run, source, destination, item, target.path, signal);
+      }
+    }
+  } finally {
+    await waits;
   }
 }
 
@@ -408,7 +572,7 @@ async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, p
   const { rows } = await db.query<{ remove_superseded: number }>(
     `WITH item AS (
        UPDATE run_items SET status = $2, dest_path = $3, error = $4, progress_bytes = CASE WHEN $2 = 'done' THEN $9 ELSE progress_bytes END,
-              upload_state = NULL, lease_until = NULL, updated_at = now()
+              upload_state = NULL, upload_mode = NULL, waiting = NULL, waiting_until = NULL, lease_until = NULL, updated_at = now()
         WHERE id = $1 AND status = 'copying' AND attempts = $18 RETURNING id),
      copy AS (
        INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash, fidelity, identity)
