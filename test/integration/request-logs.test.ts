@@ -1,0 +1,43 @@
+// Request logs carry the path of each request, never its query string: mailed links and OAuth
+// callbacks carry their secrets there.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+import { loggedApp, type LoggedApp } from '../support/logged-app.ts';
+
+let t: TestApp;
+let a: Actor;
+let logged: LoggedApp;
+
+before(async () => {
+  t = await startTestApp();
+  a = await signup(t);
+  logged = await loggedApp(t);
+});
+after(async () => {
+  await logged.app.close();
+  await t.close();
+});
+
+test('secrets in query strings (verification links, OAuth callbacks, anything) never reach the log', async () => {
+  const requests = [
+    { url: '/api/v1/auth/verify?token=VERIFYSECRET0123456789', headers: {} },
+    { url: '/api/v1/oauth/google-drive/callback?code=OAUTHCODESECRET42&state=OAUTHSTATESECRET42', headers: a.bearer },
+    { url: '/api/v1/oauth/dropbox/callback?error=access_denied&state=OAUTHSTATESECRET43', headers: {} },
+    { url: '/api/v1/tasks?cursor=CURSORSECRET&limit=5', headers: a.bearer },
+    { url: '/api/v1/nothing?token=NOTFOUNDSECRET', headers: {} },
+    { url: '/api/v1/tasks/%E0%A4%A?token=BADURLSECRET', headers: {} },
+  ];
+  for (const r of requests) await logged.app.inject({ method: 'GET', url: r.url, headers: r.headers });
+
+  const incoming = logged.lines.filter((l) => l.msg === 'incoming request');
+  assert.equal(incoming.length, requests.length);
+  assert.deepEqual(
+    incoming.map((l) => l.req.url),
+    ['/api/v1/auth/verify', '/api/v1/oauth/google-drive/callback', '/api/v1/oauth/dropbox/callback', '/api/v1/tasks', '/api/v1/nothing', '/api/v1/tasks/%E0%A4%A'],
+  );
+  const text = logged.text();
+  assert.doesNotMatch(text, /SECRET/);
+  assert.doesNotMatch(text, /(code|state|token|cursor)=/);
+  assert.ok(incoming.every((l) => l.req.method === 'GET' && l.req.remoteAddress === '127.0.0.1'), 'the rest of the request is still logged');
+});
