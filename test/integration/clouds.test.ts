@@ -11,18 +11,22 @@ let t: TestApp;
 let s3: TestS3;
 let roots: string;
 let a: Actor;
+/** a's own space under FERRY_LOCAL_ROOTS (<root>/<user id>). */
+let mine: string;
 
 before(async () => {
   roots = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-roots-')));
-  await fs.mkdir(path.join(roots, 'nas/photos/2024'), { recursive: true });
-  await fs.writeFile(path.join(roots, 'nas/photos/a.jpg'), 'jpeg bytes');
-  await fs.writeFile(path.join(roots, 'nas/photos/2024/b.mp4'), 'video bytes');
+  await fs.mkdir(path.join(roots, 'nas'), { recursive: true });
   await fs.mkdir(path.join(roots, 'outside'), { recursive: true });
   await fs.writeFile(path.join(roots, 'outside/secret.txt'), 'not yours');
-  await fs.symlink(path.join(roots, 'outside'), path.join(roots, 'nas/photos/escape'));
   s3 = await startS3();
   t = await startTestApp({ FERRY_LOCAL_ROOTS: path.join(roots, 'nas'), FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' });
   a = await signup(t);
+  mine = path.join(roots, 'nas', a.id);
+  await fs.mkdir(path.join(mine, 'photos/2024'), { recursive: true });
+  await fs.writeFile(path.join(mine, 'photos/a.jpg'), 'jpeg bytes');
+  await fs.writeFile(path.join(mine, 'photos/2024/b.mp4'), 'video bytes');
+  await fs.symlink(path.join(roots, 'outside'), path.join(mine, 'photos/escape'));
 });
 after(async () => {
   await t.close();
@@ -52,18 +56,22 @@ describe('providers', () => {
 });
 
 describe('local clouds', () => {
-  test('a folder inside FERRY_LOCAL_ROOTS can be connected, checked and browsed', async () => {
-    const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(roots, 'nas/photos') } });
+  test('a folder of the user’s own space can be connected, checked and browsed', async () => {
+    // Named relative to the space, or in full: the same folder.
+    const full = await req('POST', '/clouds', { kind: 'local', name: 'NAS full', options: { root: path.join(mine, 'photos') } });
+    assert.equal(full.statusCode, 201, full.body);
+    assert.equal(full.json().options.root, path.join(mine, 'photos'));
+    const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'photos' } });
     assert.equal(res.statusCode, 201);
     const cloud = res.json();
-    assert.equal(cloud.options.root, path.join(roots, 'nas/photos'));
+    assert.equal(cloud.options.root, path.join(mine, 'photos'));
     const check = await req('POST', `/clouds/${cloud.id}/check`);
     assert.equal(check.statusCode, 200);
     assert.equal(check.json().ok, true);
     assert.equal(check.json().cloud.status, 'ok');
     const top = await req('GET', `/clouds/${cloud.id}/entries`);
     assert.equal(top.statusCode, 200);
-    // The symlink leading outside the cloud's folder is not shown.
+    // The symlink leading outside the cloud's folder is not shown (no link is followed).
     assert.deepEqual(
       top.json().items.map((e: { path: string; type: string; size?: number }) => [e.type, e.path, e.size]),
       [
@@ -76,25 +84,75 @@ describe('local clouds', () => {
   });
 
   test('paths leaving the cloud folder are refused, through .. or a symlink', async () => {
-    const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS2', options: { root: path.join(roots, 'nas/photos') } });
+    const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS2', options: { root: 'photos' } });
     const id = res.json().id;
     const dotdot = await req('GET', `/clouds/${id}/entries?path=${encodeURIComponent('../../outside')}`);
     assert.equal(dotdot.statusCode, 400);
     const link = await req('GET', `/clouds/${id}/entries?path=escape`);
     assert.equal(link.statusCode, 400);
-    assert.match(link.json().error.message, /outside/);
+    assert.equal(link.json().error.code, 'invalid_request');
+    assert.match(link.json().error.message, /symbolic link.*outside/);
+    assert.ok(!link.body.includes(roots), 'no server path in the answer');
     const missing = await req('GET', `/clouds/${id}/entries?path=nope`);
     assert.equal(missing.statusCode, 404);
   });
 
-  test('a root outside FERRY_LOCAL_ROOTS, directly or through a symlink, is refused and nothing is stored', async () => {
+  test('a root outside the user’s own space, directly or through a symlink, is refused, nothing is stored and nothing told of the server', async () => {
+    const b = await signup(t);
+    await fs.mkdir(path.join(roots, 'nas', b.id, 'photos'), { recursive: true });
     const before = await snapshot(t.db);
-    for (const root of [path.join(roots, 'outside'), path.join(roots, 'nas/photos/escape'), path.join(roots, 'nas/../outside'), 'relative/path', '/etc']) {
+    const elsewhere = [
+      path.join(roots, 'outside'),
+      path.join(roots, 'nas'), // the shared root
+      path.join(roots, 'nas', b.id), // another user's space…
+      path.join(roots, 'nas', b.id, 'photos'),
+      path.join(mine, '..', b.id),
+      `../${b.id}`,
+      path.join(roots, 'nas/../outside'),
+      '/etc',
+      '/root/.bash_history',
+    ];
+    for (const root of elsewhere) {
+      const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
+      assert.equal(res.statusCode, 400, root);
+      assert.equal(res.json().error.code, 'invalid_request');
+      assert.match(res.json().error.message, /your own space/);
+      // Nothing of the server is told: neither the path tried (beyond the user's own space) nor whether it exists.
+      assert.ok((mine.startsWith(root) || !res.json().error.message.includes(root)) && !/exist/.test(res.json().error.message), res.body);
+    }
+    for (const root of [path.join(mine, 'photos/escape'), 'photos/escape', 'no/such/folder', 'photos//2024', 'photos/\u0001']) {
       const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
       assert.equal(res.statusCode, 400, root);
       assert.equal(res.json().error.code, 'invalid_request');
     }
     assert.equal(await snapshot(t.db), before);
+  });
+
+  test('a new user’s space is made on first use, readable by Ferry alone', async () => {
+    const c = await signup(t);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: c.headers, payload: { kind: 'local', name: 'All of mine', options: { root: '' } } });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal(res.json().options.root, path.join(roots, 'nas', c.id));
+    assert.equal((await fs.stat(path.join(roots, 'nas', c.id))).mode & 0o777, 0o700);
+  });
+
+  test('a name longer than the file system allows is a 400, not a 500', async () => {
+    const id = (await req('POST', '/clouds', { kind: 'local', name: 'Long names', options: { root: 'photos' } })).json().id;
+    const res = await req('GET', `/clouds/${id}/entries?path=${'n'.repeat(256)}`);
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'invalid_request');
+    assert.match(res.json().error.message, /longer than the server's file system allows/);
+    const file = await req('GET', `/clouds/${id}/entries?path=a.jpg`);
+    assert.equal(file.statusCode, 404);
+    assert.equal(file.json().error.code, 'not_found');
+  });
+
+  test('four deletes of one cloud at once: one 204 and three 404', async () => {
+    const id = (await req('POST', '/clouds', { kind: 'local', name: 'Once', options: { root: 'photos' } })).json().id;
+    const answers = await Promise.all([1, 2, 3, 4].map(() => req('DELETE', `/clouds/${id}`)));
+    assert.deepEqual(answers.map((r) => r.statusCode).sort(), [204, 404, 404, 404]);
+    const audited = await t.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'cloud.delete' AND target_id = $1", [id]);
+    assert.equal(audited.rows[0].n, 1);
   });
 
   test('without FERRY_LOCAL_ROOTS the local connector is off', async () => {
@@ -176,7 +234,7 @@ describe('S3 clouds', () => {
       const b = await signup(s);
       const res = await s.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.headers, payload: { kind: 's3', name: 'x', options: s3Options() } });
       assert.equal(res.statusCode, 400);
-      assert.match(res.json().error.message, /private or loopback/);
+      assert.match(res.json().error.message, /private/);
       const count = await s.db.query('SELECT count(*)::int AS n FROM clouds');
       assert.equal(count.rows[0].n, 0);
     } finally {
@@ -192,7 +250,7 @@ describe('S3 clouds', () => {
 
   test('a cloud used by a task cannot be deleted; an unused one can', async () => {
     const src = (await req('POST', '/clouds', { kind: 's3', name: 'Src', options: s3Options() })).json();
-    const dst = (await req('POST', '/clouds', { kind: 'local', name: 'Dst', options: { root: path.join(roots, 'nas') } })).json();
+    const dst = (await req('POST', '/clouds', { kind: 'local', name: 'Dst', options: { root: '' } })).json();
     const task = await req('POST', '/tasks', { name: 'Nightly', source: { cloudId: src.id }, destination: { cloudId: dst.id, path: 'backup' } });
     assert.equal(task.statusCode, 201);
     const del = await req('DELETE', `/clouds/${src.id}`);
@@ -206,7 +264,7 @@ describe('S3 clouds', () => {
 
 describe('picker sessions', () => {
   test('only a Google Photos cloud has them: any other is a clear 400 and nothing changes', async () => {
-    const nas = await req('POST', '/clouds', { kind: 'local', name: 'NAS for picker', options: { root: path.join(roots, 'nas') } });
+    const nas = await req('POST', '/clouds', { kind: 'local', name: 'NAS for picker', options: { root: '' } });
     assert.equal(nas.statusCode, 201, nas.body);
     const before = await snapshot(t.db);
     const created = await req('POST', `/clouds/${nas.json().id}/picker-sessions`);
@@ -217,5 +275,22 @@ describe('picker sessions', () => {
     const bad = await req('GET', `/clouds/${nas.json().id}/picker-sessions/${encodeURIComponent('../../etc')}`);
     assert.equal(bad.statusCode, 400);
     assert.equal(await snapshot(t.db), before);
+  });
+});
+
+describe('paths given at creation', () => {
+  test('a Takeout source’s folder with "..", NUL, control characters or empty segments is refused and nothing is stored', async () => {
+    const nas = (await req('POST', '/clouds', { kind: 'local', name: 'Deliveries', options: { root: '' } })).json();
+    const before = await snapshot(t.db);
+    for (const bad of ['../../other', 'Takeout/..', 'Take\u0000out', 'Take\nout', 'Takeout//2026', './Takeout']) {
+      const res = await req('POST', '/clouds', { kind: 'google-takeout', name: 'Takeout', options: { cloudId: nas.id, path: bad } });
+      assert.equal(res.statusCode, 400, bad);
+      assert.equal(res.json().error.code, 'invalid_request');
+      assert.match(res.json().error.message, /options\.path/);
+    }
+    assert.equal(await snapshot(t.db), before);
+    const good = await req('POST', '/clouds', { kind: 'google-takeout', name: 'Takeout', options: { cloudId: nas.id, path: '/Takeout/' } });
+    assert.equal(good.statusCode, 201, good.body);
+    assert.equal(good.json().options.path, 'Takeout');
   });
 });

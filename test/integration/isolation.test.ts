@@ -15,19 +15,20 @@ const ids: Record<string, string> = {};
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-iso-')));
-  await fs.mkdir(path.join(root, 'src'));
-  await fs.mkdir(path.join(root, 'dst'));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
   b = await signup(t);
+  // Each user's local clouds live in their own space, <root>/<user id>.
+  for (const [user, folder] of [[a, 'src'], [a, 'dst'], [b, 'src']] as const) await fs.mkdir(path.join(root, user.id, folder), { recursive: true });
+  await fs.writeFile(path.join(root, a.id, 'src/a-photo.jpg'), 'A’s photo');
   const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   ids.tokens = (await post('/tokens', { name: 'A token' })).json().id;
-  ids.clouds = (await post('/clouds', { kind: 'local', name: 'A src', options: { root: path.join(root, 'src') } })).json().id;
-  const dst = (await post('/clouds', { kind: 'local', name: 'A dst', options: { root: path.join(root, 'dst') } })).json().id;
+  ids.clouds = (await post('/clouds', { kind: 'local', name: 'A src', options: { root: 'src' } })).json().id;
+  const dst = (await post('/clouds', { kind: 'local', name: 'A dst', options: { root: 'dst' } })).json().id;
   ids.tasks = (await post('/tasks', { name: 'A task', source: { cloudId: ids.clouds }, destination: { cloudId: dst, path: 'x' } })).json().id;
   ids.runs = (await post(`/tasks/${ids.tasks}/runs`)).json().run.id;
   // B owns resources too, so B's lists are not trivially empty.
-  await t.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.bearer, payload: { kind: 'local', name: 'B src', options: { root: path.join(root, 'src') } } });
+  await t.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.bearer, payload: { kind: 'local', name: 'B src', options: { root: 'src' } } });
 });
 after(async () => {
   await t.close();
@@ -74,4 +75,32 @@ test('lists show only the caller’s own resources', async () => {
   }
   const runs = await t.app.inject({ method: 'GET', url: `/api/v1/tasks/${ids.tasks}/runs`, headers: b.bearer });
   assert.equal(runs.statusCode, 404);
+});
+
+test('local clouds: B can connect nothing in A’s space or the shared root, and reaches nothing of A’s from a cloud of B’s own', async () => {
+  const asB = (method: string, url: string, payload?: object) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload, headers: b.bearer });
+  const before = await snapshot(t.db);
+  for (const r of [path.join(root, a.id), path.join(root, a.id, 'src'), root, path.join(root, b.id, '..', a.id), `../${a.id}/src`]) {
+    const res = await asB('POST', '/clouds', { kind: 'local', name: 'A’s photos', options: { root: r } });
+    assert.equal(res.statusCode, 400, r);
+    assert.equal(res.json().error.code, 'invalid_request');
+    assert.ok(!res.body.includes(a.id), 'nothing of A in the answer');
+  }
+  assert.equal(await snapshot(t.db), before);
+
+  // B's whole space: browsing up and out of it is refused; A's files are not in it.
+  const mine = (await asB('POST', '/clouds', { kind: 'local', name: 'B all', options: { root: '' } })).json();
+  assert.equal(mine.options.root, path.join(root, b.id));
+  for (const p of ['..', `../${a.id}/src`, `src/../../${a.id}`]) {
+    const res = await asB('GET', `/clouds/${mine.id}/entries?path=${encodeURIComponent(p)}`);
+    assert.equal(res.statusCode, 400, p);
+    assert.equal(res.json().error.code, 'invalid_request');
+  }
+  const listed = await asB('GET', `/clouds/${mine.id}/entries`);
+  assert.deepEqual(listed.json().items.map((e: { path: string }) => e.path), ['src']);
+
+  // A task of B's writing into A's space is refused at creation, and A's folder is as it was.
+  const task = await asB('POST', '/tasks', { name: 'Into A', source: { cloudId: mine.id, path: 'src' }, destination: { cloudId: mine.id, path: `../${a.id}/src` } });
+  assert.equal(task.statusCode, 400);
+  assert.deepEqual(await fs.readdir(path.join(root, a.id, 'src')), ['a-photo.jpg']);
 });
