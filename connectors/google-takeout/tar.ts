@@ -18,19 +18,42 @@ const BLOCK = 512;
 const CHUNK = 64 * 1024;
 /** Pax and GNU long-name records are read whole: real ones are a few hundred bytes. */
 const MAX_META = 1024 * 1024;
+/**
+ * What is read after the end-of-archive blocks: writers pad the archive to a whole record (GNU tar:
+ * 10 KiB), and reading that lets gzip check its trailer. Anything further is no part of the
+ * archive and is left unread (a crafted part can hide gigabytes of zeros there).
+ */
+const MAX_PADDING = 1024 * 1024;
+/**
+ * Photos and videos are compressed already: a Takeout .tgz inflates to little more than its size.
+ * A part that inflates past this many times what was read of it (once past INFLATE_FLOOR) is a
+ * decompression bomb; reading it would cost minutes of work for a few megabytes.
+ */
+const MAX_RATIO = 100;
+const INFLATE_FLOOR = 64 * 1024 * 1024;
 
 const REDOWNLOAD = 'Download this part again from Google Takeout and replace the copy in your cloud.';
 const damaged = (detail: string, cause?: unknown) => new ArchiveError('damaged', `The tar archive is damaged: ${detail}. ${REDOWNLOAD}`, { cause });
+const bomb = () =>
+  new ArchiveError(
+    'unsupported',
+    `This .tgz inflates to more than ${MAX_RATIO} times its compressed size, which no Google Takeout export of photos and videos does: it is not a Google Takeout export, and Ferry stopped reading it. ` +
+      'Check that it is a Takeout export, and download this part again from Google Takeout.',
+  );
 const truncated = (detail: string, cause?: unknown) =>
   new ArchiveError('truncated', `The .tgz archive is truncated (a part still being uploaded?): ${detail}. If the upload is still running, wait for it to finish; otherwise download this part again from Google Takeout.`, { cause });
 
 /** Pulls bytes from the decompressed stream in the sizes tar needs. */
 class Bytes {
   private readonly it: AsyncIterator<Buffer>;
+  private readonly compressed: () => number;
   private rest: Buffer | null = null;
   private done = false;
-  constructor(it: AsyncIterator<Buffer>) {
+  private inflated = 0;
+  /** `compressed`: bytes of the archive read so far, to hold the inflated bytes against. */
+  constructor(it: AsyncIterator<Buffer>, compressed: () => number) {
     this.it = it;
+    this.compressed = compressed;
   }
   /** Up to `max` bytes (at least one), or null at the end. */
   async take(max: number): Promise<Buffer | null> {
@@ -42,6 +65,8 @@ class Bytes {
         return null;
       }
       if (r.value.length === 0) return this.take(max);
+      this.inflated += r.value.length;
+      if (this.inflated > INFLATE_FLOOR && this.inflated > MAX_RATIO * this.compressed()) throw bomb();
       this.rest = r.value;
     }
     const rest = this.rest;
@@ -149,11 +174,13 @@ const NO_DATA_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
 export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncGenerator<TarEntry> {
   signal?.throwIfAborted();
   const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
+  let compressed = 0;
+  stream.on('data', (chunk: Buffer) => (compressed += chunk.length));
   stream.on('error', (err) => gunzip.destroy(err)); // pipe() does not pass errors along
   stream.pipe(gunzip);
   const onAbort = () => gunzip.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const src = new Bytes(gunzip[Symbol.asyncIterator]());
+  const src = new Bytes(gunzip[Symbol.asyncIterator](), () => compressed);
 
   let pax: Record<string, string> = {};
   let longName: string | undefined;
@@ -165,8 +192,9 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
       const header = await src.exact(BLOCK, 'a header');
       if (!header) break; // no end-of-archive blocks, but the gzip stream ended whole: nothing is missing
       if (isZero(header)) {
-        // End of archive. Read the rest (zero padding) so the gzip trailer's CRC is checked too.
-        while (await src.take(CHUNK));
+        // End of archive. Read the record's padding, so the gzip trailer's CRC is checked too, but
+        // stop there: what may follow is not the archive's.
+        for (let padding = 0, b; padding < MAX_PADDING && (b = await src.take(CHUNK)); ) padding += b.length;
         break;
       }
       if (!checksumOk(header)) {
@@ -186,7 +214,7 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
         if (headerSize > MAX_META) throw damaged(`a ${type === 'x' ? 'pax' : 'long name'} header claims ${headerSize} bytes`);
         const body = (await src.exact(headerSize, 'an extended header')) ?? Buffer.alloc(0);
         await src.skip(padded(headerSize) - headerSize, 'an extended header');
-        if (type === 'x') pax = { ...pax, ...parsePax(body) };
+        if (type === 'x') Object.assign(pax, parsePax(body)); // not a copy per record: a run of them stays linear
         else {
           const nul = body.indexOf(0);
           const value = body.subarray(0, nul < 0 ? body.length : nul).toString('utf8');

@@ -352,6 +352,8 @@ export interface TarOptions {
   globalHeader?: boolean;
   /** Leave out the two zero blocks that end the archive. */
   noTrailer?: boolean;
+  /** Bytes of zeros after the end of the archive (padding gone wild: a crafted part's gigabytes). */
+  trailingZeros?: number;
 }
 
 const OCTAL_MAX_11 = 0o77777777777;
@@ -473,6 +475,10 @@ export function tarFile(entries: TarInput[], opts: TarOptions = {}): VirtualFile
     if (size) parts.push(data, pad(size));
   }
   if (!opts.noTrailer) parts.push(Buffer.alloc(1024));
+  if (opts.trailingZeros) {
+    const block = Buffer.alloc(64 * 1024);
+    parts.push(repeated(block, Math.floor(opts.trailingZeros / block.length), Buffer.alloc(opts.trailingZeros % block.length)));
+  }
   return concat(parts);
 }
 
@@ -484,9 +490,9 @@ export function writeTarGz(entries: TarInput[], opts: TarOptions = {}): Buffer {
   return zlib.gzipSync(writeTar(entries, opts));
 }
 
-/** A .tgz made as it is read (level 1), for entries too big to hold. */
-export function tarGzStream(entries: TarInput[], opts: TarOptions = {}): Readable {
-  const gzip = zlib.createGzip({ level: 1 });
+/** A .tgz made as it is read (level 1 unless told), for entries too big to hold. */
+export function tarGzStream(entries: TarInput[], opts: TarOptions = {}, level = 1): Readable {
+  const gzip = zlib.createGzip({ level });
   const src = streamOf(tarFile(entries, opts));
   src.on('error', (err) => gzip.destroy(err));
   return src.pipe(gzip);

@@ -307,3 +307,23 @@ test('streaming input of any chunking gives the same entries', async () => {
   for (const size of [511, 512, 513, 65_536]) check(await readEverything(chunked(tgz, size)), inputs);
   check(await readEverything(streamOf({ size: tgz.length, read: (o, n) => tgz.subarray(o, o + n) })), inputs);
 });
+
+test('reading stops at the end-of-archive blocks: gigabytes of zeros after them are not inflated', async () => {
+  const inputs = sample();
+  // 1 GiB of zeros after the end blocks, compressed as they are read (about 1 MB of gzip).
+  const source = tarGzStream(inputs, { trailingZeros: 1024 * MiB }, 9);
+  let fed = 0;
+  source.on('data', (c: Buffer) => (fed += c.length));
+  check(await readEverything(source), inputs);
+  const archive = zlib.gzipSync(writeTar(inputs), { level: 9 }).length;
+  assert.ok(fed < archive + 256 * 1024, `read ${fed} compressed bytes; the archive up to its end blocks is ${archive}`);
+});
+
+test('a .tgz that inflates far more than photos and videos do is refused as a decompression bomb', async () => {
+  // A 1 GiB entry of zeros: its header says so, and gzip makes it about 1 MB.
+  const source = tarGzStream([{ name: 'Takeout/Google Photos/Photos from 2019/zeros.mp4', data: repeated(Buffer.alloc(MiB), 1024) }], {}, 9);
+  let fed = 0;
+  source.on('data', (c: Buffer) => (fed += c.length));
+  await rejectsWith(readEverything(source), /This \.tgz inflates to more than 100 times its compressed size.*not a Google Takeout export/, 'unsupported');
+  assert.ok(fed < 2 * MiB, `read ${fed} compressed bytes`);
+});
