@@ -76,8 +76,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     loggerInstance: deps.logger || undefined,
     logger: deps.logger ? undefined : false,
     bodyLimit: BODY_LIMIT,
-    // Behind a reverse proxy, request.ip must be the client's for rate limits and the audit log.
-    trustProxy: deps.config.publicUrl.startsWith('https:'),
+    // Behind a reverse proxy, request.ip must be the client's for rate limits and the audit log;
+    // X-Forwarded-For is believed only from the proxies the operator named, or anyone could forge it.
+    trustProxy: deps.config.trustedProxies.length ? deps.config.trustedProxies : false,
     routerOptions: { ignoreTrailingSlash: true },
     // Errors raised before a request reaches a route answer in the one error shape too.
     frameworkErrors,

@@ -1,5 +1,6 @@
 // Configuration: read from the environment once, validated, frozen and passed down.
 // Nothing else in Ferry reads process.env (see DESIGN §4 for the names).
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ConnectorEnv } from '../../connectors/types.ts';
@@ -46,6 +47,7 @@ const schema = z.object({
   FERRY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Attempts per minute and address on signup and login.
   FERRY_AUTH_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  FERRY_TRUSTED_PROXIES: z.string().optional(),
 });
 
 export type Role = 'all' | 'api' | 'worker';
@@ -81,6 +83,11 @@ export interface Config {
   role: Role;
   logLevel: string;
   authRateLimit: number;
+  /**
+   * Addresses and CIDR ranges of the reverse proxies in front of the API: only their
+   * X-Forwarded-For is believed. Empty: the client is whoever connects.
+   */
+  trustedProxies: string[];
   /** Secure cookies when users reach Ferry over https. */
   secureCookies: boolean;
 }
@@ -90,6 +97,14 @@ export class ConfigError extends Error {}
 /** What connectors may see of the configuration. */
 export function connectorEnvOf(config: Pick<Config, 'localRoots' | 'allowPrivateEndpoints' | 'endpoints'>): ConnectorEnv {
   return { localRoots: config.localRoots, allowPrivateEndpoints: config.allowPrivateEndpoints, endpoints: config.endpoints };
+}
+
+/** An IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
+function isAddressOrRange(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -109,6 +124,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     .map((root) => {
       if (!path.isAbsolute(root)) throw new ConfigError(`Invalid configuration:\n  FERRY_LOCAL_ROOTS: "${root}" is not an absolute path`);
       return path.resolve(root);
+    });
+  const trustedProxies = (e.FERRY_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      if (!isAddressOrRange(p)) throw new ConfigError(`Invalid configuration:\n  FERRY_TRUSTED_PROXIES: "${p}" is not an IP address or a CIDR range`);
+      return p;
     });
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
@@ -138,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     role: e.FERRY_ROLE,
     logLevel: e.FERRY_LOG_LEVEL,
     authRateLimit: e.FERRY_AUTH_RATE_LIMIT,
+    trustedProxies,
     secureCookies: publicUrl.startsWith('https:'),
   });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../services/core/config.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -141,4 +142,45 @@ test('login and signup are rate limited per address', async () => {
   } finally {
     await s.close();
   }
+});
+
+describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
+  const login = (s: TestApp, forwardedFor: string, email = 'x@example.com') =>
+    s.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'a wrong password' }, headers: { 'x-forwarded-for': forwardedFor } });
+  const failedFrom = async (s: TestApp) =>
+    (await s.db.query("SELECT ip FROM audit_log WHERE action = 'user.login_failed' ORDER BY id")).rows.map((r) => r.ip);
+
+  test('with no trusted proxy, even on https, a forged X-Forwarded-For neither escapes the rate limit nor reaches the audit log', async () => {
+    const s = await startTestApp({ FERRY_PUBLIC_URL: 'https://ferry.example.org', FERRY_AUTH_RATE_LIMIT: '3' });
+    try {
+      const codes: number[] = [];
+      for (let i = 1; i <= 5; i++) codes.push((await login(s, `198.51.100.${i}`)).statusCode);
+      assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+      assert.deepEqual(await failedFrom(s), ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('behind a trusted proxy, the address it forwards is the client’s; addresses before it in the header are not believed', async () => {
+    const s = await startTestApp({ FERRY_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1', FERRY_AUTH_RATE_LIMIT: '3' });
+    try {
+      const codes: number[] = [];
+      for (let i = 1; i <= 4; i++) codes.push((await login(s, `192.0.2.66, 198.51.100.${i}`)).statusCode);
+      assert.deepEqual(codes, [401, 401, 401, 401], 'each client has its own limit');
+      // A chain of trusted proxies: the first untrusted address from the right is the client.
+      assert.equal((await login(s, '198.51.100.9, 10.1.2.3')).statusCode, 401);
+      assert.deepEqual(await failedFrom(s), ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.9']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a proxy list that is not addresses is a configuration error naming the entry', () => {
+    assert.deepEqual(loadConfig({ FERRY_TRUSTED_PROXIES: ' 10.0.0.0/8 ,::1, fd00::/8' }).trustedProxies, ['10.0.0.0/8', '::1', 'fd00::/8']);
+    assert.deepEqual(loadConfig({}).trustedProxies, []);
+    for (const bad of ['10.0.0.0/33', 'proxy.example.org', '10.0.0.1/8/8', '::1/129', 'loopback']) {
+      assert.throws(() => loadConfig({ FERRY_TRUSTED_PROXIES: `127.0.0.1,${bad}` }), (err: Error) => err instanceof ConfigError && err.message.includes(`FERRY_TRUSTED_PROXIES: "${bad}"`), bad);
+    }
+  });
 });
