@@ -2,7 +2,8 @@
 // page, and a source over one session's picked items. Picked bytes are not the originals (`=d`
 // strips the location, `=dv` is a transcoded video), so items are marked fidelity 'reduced'.
 // Base URLs live 60 minutes and there is no way to fetch one item by id: an expired one is
-// replaced by listing the session again.
+// replaced by listing the session again. A picked video Google is still processing is waited for
+// the same way: listing the session until it shows READY (processingWait).
 import { Readable, Transform } from 'node:stream';
 import { photoIdentity } from '../media.ts';
 import { backoffMs, sleep } from '../pacer.ts';

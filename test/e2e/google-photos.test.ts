@@ -1,13 +1,15 @@
 // Google Photos through the REST API against the emulator: connect, pick in a Picker session, back
 // the picked items up into S3 and a folder (every byte compared with what Google served), base URLs
-// that expire mid-run, a second session overlapping the first, restore into Google Photos in
-// batches, and the daily quota parking a run.
+// that expire mid-run, a second session overlapping the first, videos still processing waited for
+// (copied once ready, failed past the bound, the wait ended by a cancel), restore into Google Photos
+// in batches, and the daily quota parking a run.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
@@ -19,6 +21,8 @@ let t: TestApp & { url: string };
 let google: Awaited<ReturnType<typeof startGoogleFake>>;
 let s3: TestS3;
 let root: string;
+/** The user's own space for local clouds: <FERRY_LOCAL_ROOTS>/<user id>. */
+let space: string;
 let publicUrl: string;
 let browser: Browser;
 let csrf = '';
@@ -28,6 +32,8 @@ const library: { id: string; filename: string; video: boolean }[] = [];
 let processingId = '';
 
 before(async () => {
+  // The worker runs in this process: a video still processing is waited for 2 s, not 15 minutes.
+  Object.assign(processingWait, { boundMs: 2_000, firstPollMs: 100, maxPollMs: 400 });
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-photos-')));
   google = await startGoogleFake({ clientId: 'g-client', clientSecret: 'g-secret' });
   s3 = await startS3();
@@ -55,7 +61,10 @@ before(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'family@example.org', password: 'correct horse battery' }),
   });
-  csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+  const me = (await res.json()) as { csrfToken: string; user: { id: string } };
+  csrf = me.csrfToken;
+  space = path.join(root, me.user.id);
+  await fs.mkdir(space, { mode: 0o700 });
 
   // 270 items: photos with GPS in their EXIF, some videos, one still being processed; two share a name.
   for (let i = 0; i < 270; i++) {
@@ -131,7 +140,7 @@ describe('Google Photos', () => {
 
   let session = '';
   let toS3 = '';
-  test('pick 250 items and back them up into S3 and a folder; a URL that expires mid-run is refreshed; the video still processing waits', async () => {
+  test('pick 250 items and back them up into S3 and a folder; a URL that expires mid-run is refreshed; the video still processing past the wait fails and a later run copies it', async () => {
     const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     session = created.body.id;
@@ -142,8 +151,8 @@ describe('Google Photos', () => {
     const polled = (await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body;
     assert.deepEqual([polled.mediaItemsSet, polled.itemCount], [true, 250]);
 
-    await fs.mkdir(path.join(root, 'backup'));
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'backup') } })).body.id;
+    await fs.mkdir(path.join(space, 'backup'));
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'backup' } })).body.id;
     const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
     toS3 = (await api('POST', '/tasks', { name: 'Picked → S3', source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: bucket, path: 'photos' } })).body.id;
     const toNas = (await api('POST', '/tasks', { name: 'Picked → NAS', source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: folder, path: '' } })).body.id;
@@ -163,7 +172,9 @@ describe('Google Photos', () => {
     assert.deepEqual([first.done.items, first.failed.items], [249, 1]);
     const failed = (await api('GET', `/runs/${first.id}/items?status=failed`)).body.items;
     assert.equal(failed.length, 1);
-    assert.match(failed[0].error, /still being processed/);
+    assert.match(failed[0].error, /still being processed by Google Photos; a later run copies it\. Waited 2 seconds/);
+    const copied = await t.db.query(`SELECT 1 FROM manifest WHERE task_id = $1 AND source_id = $2`, [toS3, processingId]);
+    assert.equal(copied.rowCount, 0, 'not in the manifest: a later run takes it');
     const nas = await runTask(toNas);
     assert.deepEqual([nas.status, nas.done.items, nas.failed.items], ['partial', 249, 1]);
 
@@ -171,7 +182,7 @@ describe('Google Photos', () => {
       if (item.id === processingId) continue;
       const served = await google.photos.served(item.id);
       assert.ok((await s3Bytes(`photos/${landed(item, i)}`)).equals(served), `S3 ${item.filename}`);
-      assert.ok((await fs.readFile(path.join(root, 'backup', landed(item, i)))).equals(served), `NAS ${item.filename}`);
+      assert.ok((await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served), `NAS ${item.filename}`);
     }
     const marks = (await t.db.query(`SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`)).rows;
     assert.deepEqual(marks, [{ fidelity: 'reduced' }], 'recorded as picker copies');
@@ -194,12 +205,87 @@ describe('Google Photos', () => {
     for (const item of library.slice(250, 270)) assert.ok((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id)));
   });
 
+  /** A new session of these items, and a task copying it into a new folder. */
+  async function pickedTask(name: string, ids: string[]): Promise<{ session: string; task: string; dir: string }> {
+    const session = (await api('POST', `/clouds/${photosCloud}/picker-sessions`)).body.id;
+    google.photos.pick(session, ids);
+    const dir = path.join(space, name);
+    await fs.mkdir(dir);
+    const folder = (await api('POST', '/clouds', { kind: 'local', name, options: { root: name } })).body.id;
+    const task = (await api('POST', '/tasks', { name, source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: folder, path: '' } })).body.id;
+    return { session, task, dir };
+  }
+
+  test('picked videos still processing are waited for within the run and copied once Google is done', async () => {
+    const videos = [];
+    for (let i = 0; i < 2; i++) {
+      const bytes = makeMp4(500 + i, 30_000);
+      const id = await google.photos.addMedia({ filename: `Late_${i}.mp4`, bytes, type: 'VIDEO', mimeType: 'video/mp4' });
+      google.photos.readyAfterListings(id, 4 + i);
+      videos.push({ id, filename: `Late_${i}.mp4` });
+    }
+    const photo = library[0];
+    Object.assign(processingWait, { boundMs: 30_000, firstPollMs: 100, maxPollMs: 400 });
+    try {
+      const { session, task, dir } = await pickedTask('Waited', [photo.id, ...videos.map((v) => v.id)]);
+      const run = await runTask(task);
+      assert.deepEqual([run.status, run.done.items, run.failed.items], ['succeeded', 3, 0], JSON.stringify(run));
+      for (const v of videos) assert.ok((await fs.readFile(path.join(dir, v.filename))).equals(await google.photos.served(v.id)), v.filename);
+      // The run listed the session, its copy job once more, then polled until the second video was
+      // ready (listed READY the 6th time): a few listings, not a flood.
+      const listings = google.photos.listings.get(session)!;
+      assert.ok(listings >= 6 && listings <= 10, `${listings} listings`);
+    } finally {
+      Object.assign(processingWait, { boundMs: 2_000, firstPollMs: 100, maxPollMs: 400 });
+    }
+  });
+
+  test('cancelling a run while it waits for a video stops the wait promptly; nothing is failed', async () => {
+    const id = await google.photos.addMedia({ filename: 'Slow.mp4', bytes: makeMp4(600, 30_000), type: 'VIDEO', mimeType: 'video/mp4', processing: 'PROCESSING' });
+    Object.assign(processingWait, { boundMs: 120_000, firstPollMs: 100, maxPollMs: 200 });
+    try {
+      const { session, task } = await pickedTask('Cancelled', [id]);
+      const started = await api('POST', `/tasks/${task}/runs`);
+      const runId = started.body.run.id;
+      const itemStatus = async () => (await t.db.query(`SELECT status FROM run_items WHERE run_id = $1 AND source_id = $2`, [runId, id])).rows[0]?.status;
+      // Waiting: the run shows it, with why and until when, and the session is polled.
+      let polled = 0;
+      for (const deadline = Date.now() + 30_000; ; ) {
+        const r = (await api('GET', `/runs/${runId}`)).body;
+        if (r.waiting?.items === 1) {
+          polled ||= google.photos.listings.get(session) ?? 0;
+          if ((google.photos.listings.get(session) ?? 0) >= polled + 2) break;
+        }
+        if (Date.now() > deadline || !['queued', 'running'].includes(r.status)) throw new Error(`not waiting: ${JSON.stringify(r)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const [item] = (await api('GET', `/runs/${runId}/items?status=copying`)).body.items;
+      assert.match(item.waiting.reason, /Google Photos is still processing this video/);
+      const until = Date.parse(item.waiting.until) - Date.now();
+      assert.ok(until > 100_000 && until <= 120_000, `until ${item.waiting.until}`);
+      const cancelled = Date.now();
+      assert.equal((await api('POST', `/runs/${runId}/cancel`)).status, 200);
+      while ((await itemStatus()) === 'copying') {
+        assert.ok(Date.now() - cancelled < 5_000, 'the wait ended within seconds');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(await itemStatus(), 'pending', 'put back, not failed');
+      const after = google.photos.listings.get(session);
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal(google.photos.listings.get(session), after, 'no more polling');
+      const run = (await api('GET', `/runs/${runId}`)).body;
+      assert.deepEqual([run.status, run.failed.items], ['cancelled', 0]);
+    } finally {
+      Object.assign(processingWait, { boundMs: 2_000, firstPollMs: 100, maxPollMs: 400 });
+    }
+  });
+
   test('restore a folder of 120 photos into Google Photos: batchCreate calls of at most 50, one item failing once, all in an album named after the folder', async () => {
-    const dir = path.join(root, 'Summer 2019');
+    const dir = path.join(space, 'Summer 2019');
     await fs.mkdir(dir);
     const photos = Array.from({ length: 120 }, (_, i) => ({ name: `P${String(i).padStart(3, '0')}.jpg`, bytes: makeJpeg(10_000 + i, 15_000) }));
     for (const p of photos) await fs.writeFile(path.join(dir, p.name), p.bytes);
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root } })).body.id;
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root: '' } })).body.id;
     const task = (await api('POST', '/tasks', { name: 'Restore', source: { cloudId: folder, path: 'Summer 2019' }, destination: { cloudId: photosCloud, path: 'Summer 2019' } })).body;
     assert.ok(task.id, JSON.stringify(task));
     const callsBefore = google.photos.batchCreates.length;
@@ -223,10 +309,10 @@ describe('Google Photos', () => {
   });
 
   test('running out of the daily quota parks the run until it resets, then it carries on', async () => {
-    const dir = path.join(root, 'Quota day');
+    const dir = path.join(space, 'Quota day');
     await fs.mkdir(dir);
     for (let i = 0; i < 80; i++) await fs.writeFile(path.join(dir, `Q${i}.jpg`), makeJpeg(20_000 + i, 8_000));
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Quota src', options: { root: dir } })).body.id;
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Quota src', options: { root: 'Quota day' } })).body.id;
     const task = (await api('POST', '/tasks', { name: 'Quota', source: { cloudId: folder }, destination: { cloudId: photosCloud, path: 'Quota day' } })).body;
     google.photos.dailyLimit = google.photos.dailyCount + 30;
     try {
