@@ -196,6 +196,7 @@ export const run = z
     done: counts,
     skipped: counts,
     failed: z.object({ items: z.number().int() }),
+    waiting: z.object({ items: z.number().int() }).describe('Items the source makes wait before it gives their bytes (a Google Photos video still being processed)'),
     bytesPerSecond: z.number(),
     etaSeconds: z.number().int().nullable(),
     error: z.string().nullable(),
@@ -226,6 +227,10 @@ export const runItem = z
     attempts: z.number().int(),
     destPath: z.string().nullable(),
     error: z.string().nullable(),
+    waiting: z
+      .object({ reason: z.string(), until: timestamp.nullable().describe('When the wait ends at the latest') })
+      .nullable()
+      .describe('While the item is copied: the source makes it wait before it gives its bytes, and why'),
     updatedAt: timestamp,
   })
   .meta({ id: 'RunItem' });

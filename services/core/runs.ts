@@ -30,6 +30,7 @@ interface RunRow {
   error: string | null;
   created_key: string;
   inflight_bytes: number;
+  waiting_items: number;
 }
 
 export function runView(r: RunRow, now = Date.now()) {
@@ -50,6 +51,8 @@ export function runView(r: RunRow, now = Date.now()) {
     done: { items: r.done_items, bytes: doneBytes },
     skipped: { items: r.skipped_items, bytes: r.skipped_bytes },
     failed: { items: r.failed_items },
+    // Items whose source makes them wait before it gives their bytes (a video still processing).
+    waiting: { items: r.status === 'running' ? r.waiting_items : 0 },
     bytesPerSecond,
     etaSeconds: r.status === 'running' && bytesPerSecond > 0 ? Math.ceil(remaining / bytesPerSecond) : null,
     error: r.error,
@@ -58,7 +61,8 @@ export function runView(r: RunRow, now = Date.now()) {
 export type Run = ReturnType<typeof runView>;
 
 const runColumns = `r.*, r.created_at::text AS created_key,
-  (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes`;
+  (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes,
+  (SELECT count(*) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying' AND i.waiting IS NOT NULL)::int AS waiting_items`;
 
 /** A run as the API shows it, whoever owns it: for the worker's notifications. */
 export async function runById(q: Queryable, id: string): Promise<Run | undefined> {
@@ -116,9 +120,12 @@ export function createRuns(db: Db, boss: PgBoss) {
         attempts: number;
         dest_path: string | null;
         error: string | null;
+        waiting: string | null;
+        waiting_until: Date | null;
         updated_at: Date;
       }>(
-        `SELECT id, path, size, status, attempts, dest_path, error, updated_at FROM run_items
+        `SELECT id, path, size, status, attempts, dest_path, error, updated_at,
+                CASE WHEN status = 'copying' THEN waiting END AS waiting, waiting_until FROM run_items
           WHERE run_id = $1 AND ($2::text IS NULL OR status = $2) AND id > $3 ORDER BY id LIMIT $4`,
         [runId, status ?? null, after?.[0] ?? 0, limit + 1],
       );
@@ -130,6 +137,7 @@ export function createRuns(db: Db, boss: PgBoss) {
         attempts: r.attempts,
         destPath: r.dest_path,
         error: r.error,
+        waiting: r.waiting ? { reason: r.waiting, until: r.waiting_until } : null,
         updatedAt: r.updated_at,
       }));
     },
