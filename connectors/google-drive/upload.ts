@@ -44,6 +44,8 @@ function isUploadState(s: unknown): s is UploadState {
   return !!st && st.v === 1 && typeof st.sessionUri === 'string' && typeof st.fileId === 'string' && typeof st.offset === 'number' && !!st.md5;
 }
 
+const exists = (rel: string) => new CloudError('exists', `${rel} is on Google Drive already; Ferry did not replace it.`);
+
 /** Drive no longer knows the session (404/410): it expired or was cancelled; the upload starts over. */
 class SessionGone extends Error {}
 
@@ -151,6 +153,11 @@ export class Uploader {
     const state = o.checkpoint?.state;
     let saved = isUploadState(state) ? state : null;
     if (saved && (saved.path !== rel || saved.size !== o.size)) saved = null; // another file, or another version of it
+    if (saved && saved.mode === 'update' && o.mode === 'create') {
+      // A session that would replace the file at the path, for a put that must not: dropped.
+      await this.abandon(saved);
+      saved = null;
+    }
     let reuseId = saved?.mode === 'create' ? saved.fileId : undefined;
 
     for (let restart = 0; ; restart++) {
@@ -193,6 +200,15 @@ export class Uploader {
       try {
         const parentId = (await this.paths.folder(parts.join('/'), true, o.signal))!;
         const existing = await this.paths.child(parentId, name, 'file', o.signal);
+        if (existing && o.mode === 'create') {
+          // The file an earlier session of this very put created (under its pre-generated id) is
+          // not someone else's: it is checked as after a 409. Any other file stays as it is.
+          if (existing.id === reuseId) {
+            const after = await this.afterConflict(rel, existing.id, parentId, name, o);
+            if (after) return after;
+          }
+          throw exists(rel);
+        }
         if (existing) return { state: await this.open(rel, 'update', existing.id, { modifiedTime: o.modifiedAt }, o) };
         const id = reuseId ?? (await this.newId(o.signal));
         try {
@@ -377,6 +393,7 @@ export class Uploader {
         if (last) {
           const sent = md5.digest();
           if (o.expectedMd5 && sent !== o.expectedMd5) throw await corrupt(`The bytes read have md5 ${sent}; the source says ${o.expectedMd5}.`);
+          if (o.mode === 'create') await this.refuseIfTaken(st, o.signal);
           const result = await this.send(st, piece, pos, total, o.signal);
           if (!('file' in result)) throw new CloudError('failed', `Google Drive did not finish ${st.path} after its last chunk.`);
           return await this.verify(st, result.file, pos + n, sent, sha?.digest('hex'), o);
@@ -396,6 +413,18 @@ export class Uploader {
     } finally {
       await reader.close();
     }
+  }
+
+  /**
+   * Drive keeps any number of files of one name in a folder, so it cannot refuse a create itself:
+   * just before the chunk that commits, the folder is asked (afresh, no cache) whether a file of
+   * that name appeared since the session opened; if so nothing is committed. A session that
+   * updates a file (mode 'replace' only) has nothing to check.
+   */
+  private async refuseIfTaken(st: UploadState, signal?: AbortSignal): Promise<void> {
+    if (st.mode !== 'create') return;
+    const at = await this.paths.file(st.path, signal);
+    if (at?.file && at.file.id !== st.fileId) throw exists(st.path);
   }
 
   /** Drive's md5 (and sha256) of the finished file against the bytes sent; a damaged file is deleted. */

@@ -276,7 +276,7 @@ describe('google-drive connector against the emulator', () => {
       assert.deepEqual(await h.destination!.stat('dups/same.jpg'), { size: 1000 });
       assert.equal(await h.destination!.hashOf!('dups/same.jpg', 'md5'), md5(a));
       const c = crypto.randomBytes(3000);
-      await h.destination!.put('dups/same.jpg', async () => Readable.from([c]), { mode: 'create', size: c.length });
+      await h.destination!.put('dups/same.jpg', async () => Readable.from([c]), { mode: 'replace', size: c.length });
       assert.equal(fake.findFiles('dups/same.jpg').length, 2);
       assert.equal(fake.drive.items.get(older.id)!.md5, md5(c), 'the oldest was replaced');
       assert.equal(fake.drive.items.get(newer.id)!.md5, md5(b), 'the other was left alone');
@@ -290,6 +290,44 @@ describe('google-drive connector against the emulator', () => {
       assert.deepEqual(x.parents, [twinOld.id]);
       assert.equal([...fake.drive.items.values()].filter((i) => i.parents.includes(twinNew.id)).length, 0);
       assert.equal(fake.findFiles('twin').length, 2, 'no third folder');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test("mode 'create': a retry finds the file its own earlier session made and keeps it; a checkpointed session that updates the file is not resumed", async () => {
+    const { fake, h } = await setup();
+    try {
+      // The session finished, its answer and the session were lost; search shows the file.
+      const small = crypto.randomBytes(5000);
+      const cp = checkpoint();
+      await h.destination!.put('retry/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: cp });
+      const first = cp.state;
+      fake.dropUploadSessions();
+      const stored = await h.destination!.put('retry/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, expectedMd5: md5(small), checkpoint: { state: first, async save() {} } });
+      assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
+      assert.equal(fake.findFiles('retry/small.bin').length, 1, 'one file');
+
+      // A put with mode 'replace' opened a session that updates the owner's file, then died; a put
+      // with mode 'create' of the same path must not finish that session.
+      const owners = crypto.randomBytes(3000);
+      const mine = await fake.addFile('retry/IMG_1.HEIC', owners);
+      const data = crypto.randomBytes(20 * MiB);
+      const stop = new AbortController();
+      const dying = checkpoint();
+      const save = dying.save.bind(dying);
+      dying.save = async (st) => {
+        await save(st);
+        if (dying.saves === 2) stop.abort(new Error('worker died'));
+      };
+      await assert.rejects(h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), { mode: 'replace', size: data.length, checkpoint: dying, signal: stop.signal }));
+      assert.equal((dying.state as { mode: string }).mode, 'update');
+      await assert.rejects(
+        h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: { state: dying.state, async save() {} } }),
+        isCloudError('exists'),
+      );
+      assert.deepEqual(fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id), [mine.id]);
+      assert.ok((await fake.fileBytes('retry/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
     } finally {
       await fake.close();
     }
