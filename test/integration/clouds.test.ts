@@ -201,6 +201,10 @@ describe('S3 clouds', () => {
     ]);
     const sub = await req('GET', `/clouds/${cloud.id}/entries?path=2023`);
     assert.deepEqual(sub.json().items.map((e: { path: string }) => e.path), ['2023/x.jpg', '2023/y.jpg']);
+    // A path out of the prefix is refused before the bucket is asked.
+    const up = await req('GET', `/clouds/${cloud.id}/entries?path=${encodeURIComponent('2023/../..')}`);
+    assert.equal(up.statusCode, 400);
+    assert.equal(up.json().error.code, 'invalid_request');
   });
 
   // s3rver checks access key ids but not SigV4 signatures, so the wrong credential here is the key id.

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+import { localFolder } from '../support/local-space.ts';
 
 let t: TestApp;
 let root: string;
@@ -19,7 +20,7 @@ before(async () => {
   a = await signup(t);
   b = await signup(t);
   // Each user's local clouds live in their own space, <root>/<user id>.
-  for (const [user, folder] of [[a, 'src'], [a, 'dst'], [b, 'src']] as const) await fs.mkdir(path.join(root, user.id, folder), { recursive: true });
+  for (const [user, folder] of [[a, 'src'], [a, 'dst'], [b, 'src']] as const) await localFolder(root, user, folder);
   await fs.writeFile(path.join(root, a.id, 'src/a-photo.jpg'), 'A’s photo');
   const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   ids.tokens = (await post('/tokens', { name: 'A token' })).json().id;

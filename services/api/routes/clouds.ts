@@ -1,5 +1,6 @@
 // Providers and connected clouds.
 import { z } from 'zod';
+import { pathProblem } from '../../../connectors/cloud-path.ts';
 import { connectors } from '../../../connectors/index.ts';
 import { CloudError } from '../../../connectors/types.ts';
 import { audit } from '../../core/audit.ts';
@@ -141,6 +142,9 @@ export function cloudRoutes(app: App, s: Services): void {
       },
     },
     async (request) => {
+      // One check of the path for every kind of cloud, before any provider or disk sees it.
+      const problem = pathProblem(request.query.path ?? '');
+      if (problem) throw errors.invalid(`path ${problem}.`);
       const { handle } = await s.clouds.open(userOf(request).id, request.params.id);
       try {
         const result = await handle.browse(request.query.path ?? '', request.query.cursor, AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
