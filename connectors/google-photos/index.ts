@@ -75,7 +75,7 @@ export default defineConnector<Options>({
     else {
       source = {
         list: (folder, signal) => library.list(folder, signal),
-        open: (item, o = {}) => library.open(item.id, o.offset ?? 0, o.signal),
+        open: (item, o) => library.open(item.id, o),
       };
     }
 

@@ -3,10 +3,11 @@
 // library. As a source it lists those: `<album title>/<filename>`, or `<filename>` for items in no
 // album. The bytes are the ones Ferry uploaded, so fidelity is 'original'.
 import type { Readable } from 'node:stream';
-import { CloudError, type Entry, type SourceItem } from '../types.ts';
+import { backoffMs, sleep } from '../pacer.ts';
+import { CloudError, type Entry, type OpenOptions, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';
-import { skip } from './picker.ts';
+import { processingFailed, processingWait, skip, stillProcessing, waitingFor } from './picker.ts';
 
 export interface MediaItem {
   id: string;
@@ -29,6 +30,8 @@ const isVideo = (m: MediaItem) => (m.mimeType ?? '').startsWith('video/') || !!m
 export class Library {
   private readonly api: PhotosApi;
   private readonly base: string;
+  /** Per video still processing: when its wait ends (a retried open() does not wait again). */
+  private readonly deadlines = new Map<string, number>();
   constructor(api: PhotosApi, base: string) {
     this.api = api;
     this.base = base;
@@ -127,24 +130,42 @@ export class Library {
     return entries;
   }
 
-  /** An app-created item's bytes: a fresh base URL (mediaItems.get), then `=d` or `=dv`. */
-  async open(id: string, offset: number, signal?: AbortSignal): Promise<Readable> {
+  /**
+   * An app-created item's bytes: a fresh base URL (mediaItems.get), then `=d` or `=dv`. A video
+   * Google is still processing (just uploaded) is waited for, asking for it again with backoff.
+   */
+  async open(id: string, o: OpenOptions = {}): Promise<Readable> {
+    const { signal } = o;
     const what = `Downloading item ${id} from Google Photos`;
-    try {
-      let m: MediaItem;
+    const get = async () => {
       try {
-        m = await this.api.json<MediaItem>('GET', `${this.base}/v1/mediaItems/${encodeURIComponent(id)}`, { signal });
+        return await this.api.json<MediaItem>('GET', `${this.base}/v1/mediaItems/${encodeURIComponent(id)}`, { signal });
       } catch (err) {
         if (err instanceof PhotosApiError && (err.status === 400 || err.status === 404)) throw new CloudError('not_found', `${what}: Google Photos has no item ${id} created by Ferry.`, { cause: err });
         throw err;
       }
-      if (!m.baseUrl) throw new CloudError('failed', `${what}: Google Photos gave no download address.`);
-      if (isVideo(m) && m.mediaMetadata?.video?.status && m.mediaMetadata.video.status !== 'READY') {
-        throw new CloudError('failed', `Item ${id} is still being processed by Google Photos; a later run copies it.`);
+    };
+    let told = false;
+    try {
+      let m = await get();
+      for (let attempt = 0; isVideo(m) && m.mediaMetadata?.video?.status && m.mediaMetadata.video.status !== 'READY'; attempt++) {
+        if (m.mediaMetadata.video.status === 'FAILED') throw processingFailed(`Item ${id}`);
+        let deadline = this.deadlines.get(id);
+        if (deadline === undefined) this.deadlines.set(id, (deadline = Date.now() + processingWait.boundMs));
+        if (Date.now() >= deadline) throw stillProcessing(`Item ${id}`);
+        if (!told) {
+          o.onWaiting?.(waitingFor(deadline));
+          told = true;
+        }
+        await sleep(Math.min(backoffMs(attempt, processingWait.firstPollMs, processingWait.maxPollMs), deadline - Date.now()), signal);
+        m = await get();
       }
-      return skip(await this.api.media(`${m.baseUrl}=${isVideo(m) ? 'dv' : 'd'}`, signal), offset);
+      if (!m.baseUrl) throw new CloudError('failed', `${what}: Google Photos gave no download address.`);
+      return skip(await this.api.media(`${m.baseUrl}=${isVideo(m) ? 'dv' : 'd'}`, signal), o.offset ?? 0);
     } catch (err) {
       throw signal?.aborted ? err : cloudError(err, what);
+    } finally {
+      if (told) o.onWaiting?.(null);
     }
   }
 }

@@ -194,12 +194,10 @@ export class Picker {
         for (;;) {
           const k = known.get(id)!;
           if (k.processing === 'READY') return k;
-          if (k.processing === 'FAILED') throw new CloudError('failed', `${name} is a video Google Photos failed to process; it cannot be downloaded.`);
-          if (Date.now() >= deadline) {
-            throw new CloudError('failed', `${name} is still being processed by Google Photos; a later run copies it. Waited ${minutes(processingWait.boundMs)} for it.`);
-          }
+          if (k.processing === 'FAILED') throw processingFailed(name);
+          if (Date.now() >= deadline) throw stillProcessing(name);
           if (!told) {
-            o.onWaiting?.({ reason: 'Google Photos is still processing this video: waiting for it', until: new Date(deadline).toISOString() });
+            o.onWaiting?.(waitingFor(deadline));
             told = true;
           }
           const due = nextPoll();
@@ -272,6 +270,21 @@ export class Picker {
       release: (signal) => this.delete(sessionId, signal),
     };
   }
+}
+
+/** Why a video cannot be had: Google failed to process it. */
+export function processingFailed(name: string): CloudError {
+  return new CloudError('failed', `${name} is a video Google Photos failed to process; it cannot be downloaded.`);
+}
+
+/** Why a video was not copied: Google was still processing it when the wait ran out. */
+export function stillProcessing(name: string): CloudError {
+  return new CloudError('failed', `${name} is still being processed by Google Photos; a later run copies it. Waited ${minutes(processingWait.boundMs)} for it.`);
+}
+
+/** What open() tells (onWaiting) while it waits for a video, until `deadline` at the latest. */
+export function waitingFor(deadline: number): { reason: string; until: string } {
+  return { reason: 'Google Photos is still processing this video: waiting for it', until: new Date(deadline).toISOString() };
 }
 
 /** "15 minutes", "1 minute", "40 seconds". */

@@ -1,10 +1,10 @@
-// Google Photos Picker: a picked video Google is still processing. open() waits for it (listing the
-// session again, backing off), says so through onWaiting, and gives its bytes once READY; one
+// Google Photos: a video Google is still processing. From the Picker, open() waits for it (listing
+// the session again, backing off), says so through onWaiting, and gives its bytes once READY; one
 // listing serves every video waiting; FAILED fails at once; past the bound it fails with the reason;
-// an abort ends the wait at once. Against the emulator (test/fakes/google/photos.ts), with a short
-// bound and short polls.
+// an abort ends the wait at once. The Library source (videos Ferry uploaded) waits the same way.
+// Against the emulator (test/fakes/google/photos.ts), with a short bound and short polls.
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import photos from '../../connectors/google-photos/index.ts';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
@@ -117,5 +117,42 @@ describe('google-photos: a picked video still processing', () => {
     assert.deepEqual([waits.length, waits[1]], [2, null]);
     await new Promise((r) => setTimeout(r, 400));
     assert.ok(listings() <= polled + 1, 'no more polling');
+  });
+});
+
+describe('google-photos: a video Ferry uploaded, still processing, read through the Library API', () => {
+  let fake: GoogleFake;
+  let handle: () => CloudHandle;
+  before(async () => {
+    fake = await startGoogleFake();
+    const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
+    const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
+    handle = () => photos.open!({ options: {}, tokens }, env);
+  });
+  after(() => fake.close());
+
+  test('open() waits until Google is done, then gives the bytes; past the bound it fails with the reason', async () => {
+    Object.assign(processingWait, { boundMs: 3_000, firstPollMs: 50, maxPollMs: 200 });
+    const bytes = makeMp4(7, 20_000);
+    const h = handle();
+    await h.destination!.put('Clips/clip.mp4', async () => Readable.from([bytes]), { mode: 'create', size: bytes.length });
+    const [item] = [...fake.photos.appItems.values()];
+    fake.photos.setAppProcessing(item.id, 'PROCESSING');
+    const waits: Wait[] = [];
+    const opening = h.source!.open({ id: item.id }, { onWaiting: (w) => waits.push(w) });
+    await new Promise((r) => setTimeout(r, 400));
+    fake.photos.setAppProcessing(item.id, 'READY');
+    assert.ok((await bytesOf(await opening)).equals(bytes));
+    assert.equal(waits.length, 2, JSON.stringify(waits));
+    assert.match(waits[0]!.reason, /still processing/);
+    assert.equal(waits[1], null);
+
+    Object.assign(processingWait, { boundMs: 500 });
+    fake.photos.setAppProcessing(item.id, 'PROCESSING');
+    await assert.rejects(handle().source!.open({ id: item.id }), (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /still being processed by Google Photos; a later run copies it/.test(err.message));
+    fake.photos.setAppProcessing(item.id, 'FAILED');
+    const started = Date.now();
+    await assert.rejects(handle().source!.open({ id: item.id }), (err: unknown) => err instanceof CloudError && /failed to process/.test(err.message));
+    assert.ok(Date.now() - started < 400, 'no wait');
   });
 });

@@ -55,6 +55,8 @@ export interface AppItem {
   createTime: string;
   size: number;
   file: string;
+  /** Videos: Google processes an uploaded video before it can be downloaded (READY when absent). */
+  processing?: 'READY' | 'PROCESSING' | 'FAILED';
 }
 
 export interface Album {
@@ -214,6 +216,13 @@ export class PhotosStore {
   readyAfterListings(itemId: string, listings: number): void {
     this.setProcessing(itemId, 'PROCESSING');
     this.readyAfter.set(itemId, listings);
+  }
+
+  /** Google is processing (or finished or failed processing) a video this app uploaded. */
+  setAppProcessing(itemId: string, status: 'READY' | 'PROCESSING' | 'FAILED'): void {
+    const item = this.appItems.get(itemId);
+    if (!item) throw new Error(`no app-created item ${itemId}`);
+    item.processing = status;
   }
 
   /** What the user does on the picking page: picks these items and presses Done. */
@@ -438,6 +447,7 @@ export class PhotosStore {
       if (!it) return plain(404, 'Not Found');
       const video = it.mimeType.startsWith('video/');
       if (!(suffix === (video ? 'dv' : 'd') || (!video && sizeParam) || (video && suffix === 'd'))) return plain(400, 'Bad Request');
+      if (suffix === 'dv' && (it.processing ?? 'READY') !== 'READY') return plain(404, 'Not Found: the video is not ready yet.');
       res.writeHead(200, { 'content-type': it.mimeType, 'content-length': String(it.size) });
       await pipeline(createReadStream(it.file), res);
       return;
@@ -512,7 +522,7 @@ export class PhotosStore {
       productUrl: `https://photos.google.com/lr/photo/${it.id}`,
       baseUrl: this.issue('app', it.id),
       mimeType: it.mimeType,
-      mediaMetadata: { creationTime: it.createTime, width: '8', height: '8', ...(video ? { video: { fps: 30, status: 'READY' } } : { photo: {} }) },
+      mediaMetadata: { creationTime: it.createTime, width: '8', height: '8', ...(video ? { video: { fps: 30, status: it.processing ?? 'READY' } } : { photo: {} }) },
       filename: it.filename,
     };
   }
