@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
 import { runNotifications } from '../../core/notifications.ts';
-import { isFinished } from '../../core/runs.ts';
+import { AppError, errors } from '../../core/errors.ts';
+import { isFinished, type Run } from '../../core/runs.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
+import { createRunStreams, STREAMS_PER_USER } from '../run-streams.ts';
 import { errorsFor, idParams, itemsQuery, page, run, runItem } from '../schemas.ts';
 
-// Progress events are sent at least this often while a run is unfinished.
-const PROGRESS_INTERVAL_MS = 1000;
+// Events a client has not read beyond this: it stopped reading, and its stream is ended.
+const MAX_UNREAD_BYTES = 256 * 1024;
 
 export function runRoutes(app: App, s: Services): void {
   app.get(
@@ -35,42 +37,70 @@ export function runRoutes(app: App, s: Services): void {
     async (request) => s.runs.items(userOf(request).id, request.params.id, request.query.status, request.query.cursor, request.query.limit),
   );
 
+  const streams = createRunStreams({ accounts: s.accounts, runs: s.runs });
+  app.addHook('preClose', async () => streams.closeAll());
   app.get(
     '/runs/:id/events',
     {
       schema: {
         tags: ['runs'],
-        summary: 'Server-sent events: a "progress" event with the run every second, "end" when it finishes',
+        summary:
+          `Server-sent events: a "progress" event with the run every second, "end" when it finishes, "closed" with an error when the stream is cut ` +
+          `(the token revoked, the session ended, the run deleted). At most ${STREAMS_PER_USER} open per account.`,
         params: idParams,
         produces: ['text/event-stream'],
-        response: { 200: z.string().describe('text/event-stream'), ...errorsFor(400, 401, 404) },
+        response: { 200: z.string().describe('text/event-stream'), ...errorsFor(400, 401, 404, 429, 503) },
       },
     },
     async (request, reply) => {
       const userId = userOf(request).id;
-      let current = await s.runs.get(userId, request.params.id); // 404 before the stream starts
+      const runId = request.params.id;
+      const release = streams.admit(userId);
+      let first: Run;
+      try {
+        first = await s.runs.get(userId, runId); // 404 before the stream starts
+      } catch (err) {
+        release();
+        throw err;
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       const write = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      let closed = false;
-      request.raw.on('close', () => (closed = true));
-      try {
-        for (;;) {
-          write('progress', current);
-          if (isFinished(current.status)) {
-            write('end', { status: current.status });
-            break;
-          }
-          await new Promise((r) => setTimeout(r, PROGRESS_INTERVAL_MS));
-          if (closed || s.closing.aborted) break;
-          current = await s.runs.get(userId, request.params.id);
-        }
-      } catch (err) {
-        request.log.warn({ err }, 'progress stream ended early');
-      } finally {
+
+      const stops: (() => void)[] = [release];
+      let ended = false;
+      const end = (last?: { event: string; data: unknown }) => {
+        if (ended) return;
+        ended = true;
+        for (const stop of stops) stop();
+        if (last && res.writable) write(last.event, last.data);
         res.end();
-      }
+      };
+      const show = (run: Run) => {
+        write('progress', run);
+        if (isFinished(run.status)) end({ event: 'end', data: { status: run.status } });
+        // A client that stops reading would have the events pile up here for as long as it stays.
+        else if (res.writableLength > MAX_UNREAD_BYTES) end();
+      };
+      const cut = (err: Error) => {
+        if (err instanceof AppError) return end({ event: 'closed', data: err.render() });
+        request.log.warn({ err }, 'progress stream ended early');
+        end();
+      };
+      res.on('close', () => end());
+      res.on('error', () => end());
+      if (!res.socket || res.socket.destroyed) return end(); // the client left while the run was read
+      show(first);
+      if (ended) return;
+      stops.push(streams.watchRun(userId, runId, (run) => (run instanceof Error ? cut(run) : show(run))));
+      const signedOut = request.headers.authorization ? 'The access token was revoked.' : 'Your session has ended: log in again.';
+      stops.push(streams.watchCredential(request, userId, (err) => cut(err ?? errors.unauthorized(signedOut))));
+      stops.push(streams.onClose(() => end()));
+      const onClosing = () => end();
+      s.closing.addEventListener('abort', onClosing);
+      stops.push(() => s.closing.removeEventListener('abort', onClosing));
+      if (s.closing.aborted) end();
     },
   );
 
