@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../../services/core/net-guard.ts';
 import { mediaTypeOf } from '../media.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';
-import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source } from '../types.ts';
+import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type PutOptions, type Source } from '../types.ts';
 import { rangeHeader } from '../range.ts';
 
 const MiB = 1024 * 1024;
@@ -286,16 +286,64 @@ export default defineConnector<Options>({
       },
     };
 
-    async function putSingle(Key: string, body: Buffer, modifiedAt: string | undefined, signal?: AbortSignal) {
+    /**
+     * Mode 'create' never replaces an object. The commit (PutObject, CompleteMultipartUpload) carries
+     * If-None-Match: *, which AWS and the services with conditional writes refuse with 412; services
+     * that ignore the header (s3rver, older compatibles) are covered by a HeadObject just before the
+     * commit. Both always, so there is one path whatever the service: the header closes the race the
+     * look leaves open where it is honoured.
+     */
+    const ifNoneMatch = (mode: PutOptions['mode']) => (mode === 'create' ? '*' : undefined);
+    const exists = (Key: string) => new CloudError('exists', `${Key.slice(prefix.length)} is in the bucket already; Ferry did not replace it.`);
+
+    /** The ETag of the object at `Key`, or null when there is none. */
+    async function etagAt(Key: string, signal?: AbortSignal): Promise<string | null> {
+      try {
+        const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }), signal);
+        return unquote(out.ETag);
+      } catch (err) {
+        if (err instanceof CloudError && err.reason === 'not_found') return null;
+        throw err;
+      }
+    }
+
+    async function refuseIfPresent(Key: string, mode: PutOptions['mode'], signal?: AbortSignal): Promise<void> {
+      if (mode === 'create' && (await etagAt(Key, signal)) !== null) throw exists(Key);
+    }
+
+    /**
+     * Runs a commit; a 412 (If-None-Match: * and an object at the key) is 'exists', unless the object
+     * there has the ETag of these very bytes: a retry of a commit whose answer was lost.
+     */
+    async function commitOnce<T>(Key: string, ours: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T | null> {
+      try {
+        return await call(fn, signal);
+      } catch (err) {
+        const cause = err instanceof CloudError ? err.cause : undefined;
+        if (!(cause instanceof S3ServiceException) || (cause.$metadata.httpStatusCode !== 412 && cause.name !== 'PreconditionFailed')) throw err;
+        if ((await etagAt(Key, signal)) === ours) return null;
+        throw exists(Key);
+      }
+    }
+
+    async function putSingle(Key: string, body: Buffer, o: PutOptions) {
+      const { modifiedAt, signal } = o;
       const md5 = crypto.createHash('md5').update(body).digest();
-      const out = await call(
-        () =>
-          s3.send(
-            new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length, ContentMD5: md5.toString('base64'), Metadata: modifiedAt ? { mtime: modifiedAt } : undefined }),
-            { abortSignal: signal },
-          ),
-        signal,
-      );
+      await refuseIfPresent(Key, o.mode, signal);
+      const out = (await commitOnce(Key, md5.toString('hex'), signal, () =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket,
+            Key,
+            Body: body,
+            ContentLength: body.length,
+            ContentMD5: md5.toString('base64'),
+            Metadata: modifiedAt ? { mtime: modifiedAt } : undefined,
+            IfNoneMatch: ifNoneMatch(o.mode),
+          }),
+          { abortSignal: signal },
+        ),
+      )) ?? { ETag: md5.toString('hex') };
       const etag = unquote(out.ETag);
       if (etag !== md5.toString('hex')) throw new CloudError('corrupt', `S3 stored ${Key} with ETag ${etag}, but the bytes sent have md5 ${md5.toString('hex')}.`);
       return { size: body.length, hash: { kind: 'md5' as const, value: etag } };
@@ -370,7 +418,7 @@ export default defineConnector<Options>({
                 if (o.size !== undefined && piece.length !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
                 const mismatch = sourceMismatch();
                 if (mismatch) throw mismatch;
-                const stored = await putSingle(Key, piece, o.modifiedAt, o.signal);
+                const stored = await putSingle(Key, piece, o);
                 o.onProgress?.(stored.size);
                 return stored;
               }
@@ -418,25 +466,30 @@ export default defineConnector<Options>({
           if (!state) {
             // An empty stream: an empty object.
             if (o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave none.`);
-            return await putSingle(Key, Buffer.alloc(0), o.modifiedAt, o.signal);
+            return await putSingle(Key, Buffer.alloc(0), o);
           }
           const parts = [...state.parts].sort((a, b) => a.n - b.n);
           const size = parts.reduce((sum, p) => sum + p.size, 0);
           if (o.size !== undefined && size !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${size}.`);
           const mismatch = sourceMismatch();
           if (mismatch) throw mismatch;
-          const done = await call(
-            () =>
-              s3.send(
-                new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: state!.uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) } }),
-                { abortSignal: o.signal },
-              ),
-            o.signal,
-          );
+          const expected = multipartEtag(parts.map((p) => p.md5));
+          await refuseIfPresent(Key, o.mode, o.signal);
+          const done = (await commitOnce(Key, expected, o.signal, () =>
+            s3.send(
+              new CompleteMultipartUploadCommand({
+                Bucket,
+                Key,
+                UploadId: state!.uploadId,
+                MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
+                IfNoneMatch: ifNoneMatch(o.mode),
+              }),
+              { abortSignal: o.signal },
+            ),
+          )) ?? { ETag: expected };
           // Every part was checked against its own md5 as S3 acknowledged it. AWS (and most
           // compatibles) then name the whole object md5(part md5s)-N, which proves the assembly too;
           // services with another ETag scheme get their stored size checked instead.
-          const expected = multipartEtag(parts.map((p) => p.md5));
           const etag = unquote(done.ETag);
           if (/-\d+$/.test(etag)) {
             if (etag !== expected) throw new CloudError('corrupt', `S3 completed ${Key} with ETag ${etag}; the parts sent give ${expected}.`);
