@@ -193,6 +193,10 @@ export class Restorer {
     return { token, size, md5: md5.digest('hex') };
   }
 
+  /**
+   * `o.mode` changes nothing here: Photos never replaces anything (every upload becomes a new media
+   * item, and stat() reports no file at any path), so 'create' and 'replace' both add the item.
+   */
   async put(path: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
     const segs = path.split('/').filter(Boolean);
     const fileName = segs.at(-1) ?? path;
