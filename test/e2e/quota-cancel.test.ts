@@ -32,9 +32,10 @@ after(async () => {
 });
 
 
+/** A task from `folder` of the user's own space on the server (<FERRY_LOCAL_ROOTS>/<user id>/) into S3. */
 async function setup(a: Actor, folder: string, endpoint: string) {
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-  const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, folder) } })).json().id;
+  const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: folder } })).json().id;
   const dst = (await post('/clouds', { kind: 's3', name: 'S3', options: s3.options({ endpoint }) })).json().id;
   const task = (await post('/tasks', { name: folder, source: { cloudId: src }, destination: { cloudId: dst, path: folder } })).json();
   return {
@@ -45,8 +46,8 @@ async function setup(a: Actor, folder: string, endpoint: string) {
 
 test('four workers in parallel never take more than the quota; the next run after a raise takes up the rest', async () => {
   const a = await signup(t);
-  await fs.mkdir(path.join(root, 'many'));
-  for (let i = 0; i < 200; i++) await fs.writeFile(path.join(root, 'many', `f${String(i).padStart(3, '0')}.jpg`), crypto.randomBytes(300_000));
+  await fs.mkdir(path.join(root, a.id, 'many'), { recursive: true });
+  for (let i = 0; i < 200; i++) await fs.writeFile(path.join(root, a.id, 'many', `f${String(i).padStart(3, '0')}.jpg`), crypto.randomBytes(300_000));
   const limit = 10_000_000;
   await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
   const { start } = await setup(a, 'many', s3.endpoint);
@@ -74,8 +75,8 @@ test('four workers in parallel never take more than the quota; the next run afte
 
 test('cancel stops a run mid-file within seconds and aborts its upload', async () => {
   const a = await signup(t);
-  await fs.mkdir(path.join(root, 'big'));
-  await fs.writeFile(path.join(root, 'big', 'movie.mp4'), crypto.randomBytes(200 * 1024 * 1024));
+  await fs.mkdir(path.join(root, a.id, 'big'), { recursive: true });
+  await fs.writeFile(path.join(root, a.id, 'big', 'movie.mp4'), crypto.randomBytes(200 * 1024 * 1024));
   // Each part takes 1.5 s to reach S3: the upload runs long enough to be cancelled in the middle.
   proxy.rule = ({ method, url }) => (method === 'PUT' && url.includes('partNumber') ? { kind: 'delay', ms: 1500 } : { kind: 'pass' });
   const { start } = await setup(a, 'big', proxy.endpoint);

@@ -12,6 +12,7 @@ import { startS3, type TestS3 } from '../support/s3.ts';
 let t: TestApp;
 let s3: TestS3;
 let root: string;
+let space: string;
 let a: Actor;
 const files = new Map<string, Buffer>();
 
@@ -19,7 +20,13 @@ const MiB = 1024 * 1024;
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-')));
-  const photos = path.join(root, 'photos');
+  s3 = await startS3();
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
+  a = await signup(t);
+  // Local clouds are folders of their owner's space, <FERRY_LOCAL_ROOTS>/<user id>/.
+  space = path.join(root, a.id);
+  await fs.mkdir(space, { mode: 0o700 });
+  const photos = path.join(space, 'photos');
   const content: [string, number][] = [
     ['empty.txt', 0],
     ['one.bin', 1],
@@ -35,10 +42,7 @@ before(async () => {
     await fs.writeFile(path.join(photos, rel), data);
   }
   await fs.utimes(path.join(photos, '2019/IMG_0001.jpg'), new Date('2019-07-14T10:00:00Z'), new Date('2019-07-14T10:00:00Z'));
-  await fs.mkdir(path.join(root, 'restore'));
-  s3 = await startS3();
-  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
-  a = await signup(t);
+  await fs.mkdir(path.join(space, 'restore'));
 });
 after(async () => {
   await t.close();
@@ -65,7 +69,7 @@ let s3Cloud: string;
 
 describe('local → S3 → local', () => {
   test('a run copies every file to S3, byte for byte, and charges the traffic', async () => {
-    localCloud = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root } })).json().id;
+    localCloud = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: '' } })).json().id;
     s3Cloud = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3Options('backups') })).json().id;
     const task = (await api('POST', '/tasks', { name: 'Photos to S3', source: { cloudId: localCloud, path: 'photos' }, destination: { cloudId: s3Cloud, path: 'family' } })).json();
     const run = await runTask(task.id);
@@ -97,10 +101,10 @@ describe('local → S3 → local', () => {
 
     // A changed and a new file: only those two are copied.
     const changed = crypto.randomBytes(5000);
-    await fs.writeFile(path.join(root, 'photos/one.bin'), changed);
+    await fs.writeFile(path.join(space, 'photos/one.bin'), changed);
     files.set('one.bin', changed);
     const added = crypto.randomBytes(3000);
-    await fs.writeFile(path.join(root, 'photos/2020/new.jpg'), added);
+    await fs.writeFile(path.join(space, 'photos/2020/new.jpg'), added);
     files.set('2020/new.jpg', added);
     const third = await runTask(task.id);
     assert.equal(third.status, 'succeeded');
@@ -114,10 +118,10 @@ describe('local → S3 → local', () => {
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     assert.equal(run.done.items, files.size);
     for (const [rel, data] of files) {
-      const got = await fs.readFile(path.join(root, 'restore', rel));
+      const got = await fs.readFile(path.join(space, 'restore', rel));
       assert.ok(got.equals(data), rel);
     }
-    const leftovers = (await fs.readdir(path.join(root, 'restore'), { recursive: true })).filter((f) => String(f).endsWith('.ferry-partial'));
+    const leftovers = (await fs.readdir(path.join(space, 'restore'), { recursive: true })).filter((f) => String(f).endsWith('.ferry-partial'));
     assert.deepEqual(leftovers, []);
   });
 
@@ -145,12 +149,12 @@ describe('local → S3 → local', () => {
   });
 
   test('two files that a layout sends to one path both arrive, the second renamed', async () => {
-    await fs.mkdir(path.join(root, 'twins/a'), { recursive: true });
-    await fs.mkdir(path.join(root, 'twins/b'), { recursive: true });
+    await fs.mkdir(path.join(space, 'twins/a'), { recursive: true });
+    await fs.mkdir(path.join(space, 'twins/b'), { recursive: true });
     const first = crypto.randomBytes(100);
     const second = crypto.randomBytes(200);
-    await fs.writeFile(path.join(root, 'twins/a/IMG_0001.jpg'), first);
-    await fs.writeFile(path.join(root, 'twins/b/IMG_0001.jpg'), second);
+    await fs.writeFile(path.join(space, 'twins/a/IMG_0001.jpg'), first);
+    await fs.writeFile(path.join(space, 'twins/b/IMG_0001.jpg'), second);
     const task = (await api('POST', '/tasks', { name: 'flat', source: { cloudId: localCloud, path: 'twins' }, destination: { cloudId: s3Cloud, path: 'flat' }, options: { layout: '{name}' } })).json();
     const run = await runTask(task.id);
     assert.equal(run.status, 'succeeded');
