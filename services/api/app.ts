@@ -54,7 +54,7 @@ export function createServices(deps: AppDeps) {
     boss: deps.boss,
     connectorEnv,
     closing: deps.closing ?? new AbortController().signal,
-    accounts: createAccounts(deps.db),
+    accounts: createAccounts(deps.db, { loginFailureLimit: deps.config.loginFailureLimit }),
     oauthClients,
     clouds: createClouds(deps.db, deps.keyring, connectorEnv, {
       clients: oauthClients,

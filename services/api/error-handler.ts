@@ -53,6 +53,8 @@ function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyR
   const known = classify(err);
   if (known) {
     if (known.status >= 500) request.log.warn({ err }, 'request failed');
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.status(known.status).send(known.body);
   }
   // Never err.message: it may hold server paths, addresses or SQL.

@@ -1,7 +1,7 @@
 // Users, browser sessions, personal access tokens and the monthly traffic they are allowed.
 import type { Db, Queryable } from './db.ts';
 import { digest, hashPassword, newSecret, verifyPassword } from './crypto.ts';
-import { errors } from './errors.ts';
+import { AppError, errors } from './errors.ts';
 
 export interface User {
   id: string;
@@ -21,6 +21,17 @@ export interface Principal {
 }
 
 const SESSION_DAYS = 30;
+// Failed logins per account are counted in windows of this length (see login below).
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+
+/** Logins to an address refused for a while; Retry-After says how long. */
+export class LoginLockedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(seconds: number) {
+    super('rate_limited', 429, `Too many failed logins for this account: try again in ${Math.ceil(seconds / 60)} minutes.`);
+    this.retryAfterSeconds = seconds;
+  }
+}
 // A hash to compare against when the email is unknown, so both cases take the same time.
 const dummyHash = hashPassword('ferry-timing-equaliser');
 
@@ -33,7 +44,7 @@ export function usagePeriod(at = new Date()): { start: Date; end: Date } {
   return { start, end };
 }
 
-export function createAccounts(db: Db) {
+export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { loginFailureLimit: 10 }) {
   async function newSession(q: Queryable, userId: string) {
     const token = newSecret();
     const csrfToken = newSecret();
@@ -65,7 +76,24 @@ export function createAccounts(db: Db) {
       return rows[0];
     },
 
+    /**
+     * Checks a password. Each attempt counts against the address first, atomically, so attempts made
+     * at once from several processes cannot exceed the limit between them; a success clears the count.
+     * Unknown addresses are counted alike and take as long: neither tells whether an account exists.
+     */
     async login(email: string, password: string) {
+      const key = digest(email.toLowerCase());
+      const { rows: counted } = await db.query<{ failures: number; retry_after: number }>(
+        // Counts left from windows that have passed are dropped on the way.
+        `WITH expired AS (DELETE FROM login_failures WHERE window_start <= now() - make_interval(secs => $2) AND email_digest <> $1)
+         INSERT INTO login_failures AS f (email_digest, failures) VALUES ($1, 1)
+         ON CONFLICT (email_digest) DO UPDATE SET
+           failures = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
+           window_start = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN now() ELSE f.window_start END
+         RETURNING failures, ceil(extract(epoch FROM f.window_start + make_interval(secs => $2) - now()))::int AS retry_after`,
+        [key, LOGIN_WINDOW_SECONDS],
+      );
+      if (counted[0].failures > opts.loginFailureLimit) throw new LoginLockedError(Math.max(1, counted[0].retry_after));
       const { rows } = await db.query<User & { password_hash: string }>(
         `SELECT ${userColumns}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`,
         [email],
@@ -73,6 +101,7 @@ export function createAccounts(db: Db) {
       const row = rows[0];
       const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash));
       if (!row || !ok) throw errors.invalidCredentials();
+      await db.query('DELETE FROM login_failures WHERE email_digest = $1', [key]);
       const { password_hash: _, ...user } = row;
       return { user, session: await newSession(db, user.id) };
     },

@@ -48,6 +48,8 @@ const schema = z.object({
   // Attempts per minute and address on signup and login.
   FERRY_AUTH_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   FERRY_TRUSTED_PROXIES: z.string().optional(),
+  // Failed logins per account within 15 minutes before its logins are refused for the rest of them.
+  FERRY_LOGIN_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
 });
 
 export type Role = 'all' | 'api' | 'worker';
@@ -88,6 +90,7 @@ export interface Config {
    * X-Forwarded-For is believed. Empty: the client is whoever connects.
    */
   trustedProxies: string[];
+  loginFailureLimit: number;
   /** Secure cookies when users reach Ferry over https. */
   secureCookies: boolean;
 }
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: e.FERRY_LOG_LEVEL,
     authRateLimit: e.FERRY_AUTH_RATE_LIMIT,
     trustedProxies,
+    loginFailureLimit: e.FERRY_LOGIN_FAILURE_LIMIT,
     secureCookies: publicUrl.startsWith('https:'),
   });
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../services/core/config.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
+import { loggedApp } from '../support/logged-app.ts';
 
 let t: TestApp;
 before(async () => (t = await startTestApp()));
@@ -181,6 +182,71 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
     assert.deepEqual(loadConfig({}).trustedProxies, []);
     for (const bad of ['10.0.0.0/33', 'proxy.example.org', '10.0.0.1/8/8', '::1/129', 'loopback']) {
       assert.throws(() => loadConfig({ FERRY_TRUSTED_PROXIES: `127.0.0.1,${bad}` }), (err: Error) => err instanceof ConfigError && err.message.includes(`FERRY_TRUSTED_PROXIES: "${bad}"`), bad);
+    }
+  });
+});
+
+describe('failed logins per account', () => {
+  // 3 instead of the default 10, to keep the test short (each wrong password costs a scrypt).
+  let s: TestApp;
+  before(async () => (s = await startTestApp({ FERRY_LOGIN_FAILURE_LIMIT: '3' })));
+  after(() => s.close());
+
+  const PASSWORD = 'correct horse battery';
+  const login = (email: string, password: string, app = s.app) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  async function failures(email: string, n: number, app = s.app): Promise<number[]> {
+    const codes: number[] = [];
+    for (let i = 0; i < n; i++) codes.push((await login(email, `wrong password ${i}`, app)).statusCode);
+    return codes;
+  }
+
+  test('10 failures by default', () => {
+    assert.equal(loadConfig({}).loginFailureLimit, 10);
+  });
+
+  test('past the limit an account is refused, right password or not, with Retry-After, until the window has passed; other accounts are not', async () => {
+    const victim = await signup(s);
+    const other = await signup(s);
+    assert.deepEqual(await failures(victim.email, 3), [401, 401, 401]);
+    for (const res of [await login(victim.email, 'wrong again, 4th'), await login(victim.email, PASSWORD), await login(victim.email.toUpperCase(), PASSWORD)]) {
+      assert.equal(res.statusCode, 429);
+      assert.deepEqual(res.json(), { error: { code: 'rate_limited', message: 'Too many failed logins for this account: try again in 15 minutes.' } });
+      const retryAfter = Number(res.headers['retry-after']);
+      assert.ok(retryAfter > 840 && retryAfter <= 900, `Retry-After ${res.headers['retry-after']}`);
+      assert.equal(res.cookies.length, 0);
+    }
+    assert.equal((await login(other.email, PASSWORD)).statusCode, 200, 'other accounts are unaffected');
+    const { rows } = await s.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_refused' AND details->>'email' = $1", [victim.email]);
+    assert.equal(rows[0].n, 2, 'refusals are audited apart from wrong passwords');
+
+    await s.db.query(`UPDATE login_failures SET window_start = now() - interval '16 minutes'`);
+    assert.equal((await login(victim.email, PASSWORD)).statusCode, 200, 'once the window has passed');
+  });
+
+  test('a successful login clears the count', async () => {
+    const a = await signup(s);
+    assert.deepEqual(await failures(a.email, 2), [401, 401]);
+    assert.equal((await login(a.email, PASSWORD)).statusCode, 200);
+    assert.deepEqual(await failures(a.email, 4), [401, 401, 401, 429]);
+  });
+
+  test('an address without an account is limited alike, and the count keeps no address', async () => {
+    assert.deepEqual(await failures('nobody-here@example.com', 4), [401, 401, 401, 429]);
+    const { rows } = await s.db.query('SELECT * FROM login_failures');
+    assert.ok(rows.length > 0);
+    assert.doesNotMatch(JSON.stringify(rows), /@|example/);
+  });
+
+  test('every API process counts the same failures, also when they come at once', async () => {
+    const a = await signup(s);
+    const other = await loggedApp(s);
+    try {
+      const codes = await Promise.all(Array.from({ length: 8 }, (_, i) => login(a.email, `wrong password ${i}`, i % 2 ? other.app : s.app).then((r) => r.statusCode)));
+      assert.deepEqual(codes.filter((c) => c === 401).length, 3);
+      assert.deepEqual(codes.filter((c) => c === 429).length, 5);
+      assert.equal((await login(a.email, PASSWORD, other.app)).statusCode, 429);
+    } finally {
+      await other.app.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 // Accounts: signup, login, logout, the current user, personal access tokens.
 import { z } from 'zod';
+import { LoginLockedError } from '../../core/accounts.ts';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
 import { errors } from '../../core/errors.ts';
@@ -64,6 +65,7 @@ export function publicAuthRoutes(app: App, s: Services): void {
         tags: ['auth'],
         summary: 'Sign in with email and password',
         body: credentials.extend({ password: z.string().min(1).max(256) }),
+        description: `Past ${s.config.loginFailureLimit} failed logins for an address within 15 minutes, its logins are refused (429, Retry-After) until those 15 minutes are over; a successful login clears the count.`,
         response: { 200: session, ...errorsFor(400, 401, 429) },
       },
     },
@@ -74,7 +76,9 @@ export function publicAuthRoutes(app: App, s: Services): void {
         setSession(reply, sess.token, sess.maxAgeSeconds);
         return { user, csrfToken: sess.csrfToken };
       } catch (err) {
-        await audit(s.db, { userId: null, action: 'user.login_failed', ip: request.ip, details: { email: request.body.email } });
+        // Attempts refused unchecked (the account's failure limit) are told apart from wrong passwords.
+        const action = err instanceof LoginLockedError ? 'user.login_refused' : 'user.login_failed';
+        await audit(s.db, { userId: null, action, ip: request.ip, details: { email: request.body.email } });
         throw err;
       }
     },
