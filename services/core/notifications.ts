@@ -8,7 +8,7 @@ import type { CloudNotice } from '../../connectors/types.ts';
 import { usagePeriod } from './accounts.ts';
 import { digest, newSecret } from './crypto.ts';
 import type { Queryable } from './db.ts';
-import { cloudNoticeMessage, links, quotaUsedUpMessage, reauthMessage, runEndedMessage, verifyMessage, type RunSummary } from './mail/messages.ts';
+import { cloudNoticeMessage, confirmNotifyMessage, links, quotaUsedUpMessage, reauthMessage, runEndedMessage, verifyMessage, type RunSummary } from './mail/messages.ts';
 import { queueMail } from './mail/outbox.ts';
 import { isFinished, runById, type RunStatus } from './runs.ts';
 import type { TaskNotify } from './task-spec.ts';
@@ -17,6 +17,8 @@ import { queueWebhook, type WebhookEvent } from './webhooks.ts';
 /** How many failed items a run's mail lists. */
 const FAILURES_LISTED = 5;
 const VERIFY_DAYS = 7;
+/** An address named for notifications gets at most one confirmation mail this often. */
+const CONFIRM_AGAIN_HOURS = 24;
 
 /** A connector's notice is mailed once per cloud and notice key. */
 export const noticeDedupeKey = (cloudId: string, key: string) => `notice:${cloudId}:${key}`;
@@ -30,6 +32,8 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
       const { rows } = await c.query(
         `SELECT r.id, r.user_id, r.task_id, r.status, r.started_at, r.finished_at, r.done_items, r.done_bytes, r.skipped_items,
                 r.skipped_bytes, r.failed_items, r.error, t.name AS task_name, t.notify, u.email, u.locale,
+                EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = r.user_id AND na.email = lower(t.notify->>'email')
+                         AND na.confirmed_at IS NOT NULL) AS notify_confirmed,
                 (SELECT count(*) FROM run_items WHERE run_id = r.id AND status = 'pending')::int AS pending
            FROM runs r JOIN tasks t ON t.id = r.task_id JOIN users u ON u.id = r.user_id WHERE r.id = $1`,
         [runId],
@@ -66,7 +70,9 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
           userId: r.user_id,
           runId,
           kind: 'run_ended',
-          to: notify.email ?? r.email,
+          // An address other than the account's gets run mail only once its owner confirmed it
+          // wants it; until then the account hears, as it would without one.
+          to: notify.email && (r.notify_confirmed || notify.email.toLowerCase() === r.email.toLowerCase()) ? notify.email : r.email,
           dedupeKey: `run:${runId}`,
           message: runEndedMessage(summary, r.locale, publicUrl),
         });
@@ -163,6 +169,32 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
       return queued !== null;
     },
 
+    /**
+     * A task names `address` for its notifications: unless it is the account's own or confirmed
+     * already, it is recorded and mailed a link to confirm it (once a day at most, whatever the
+     * saves), and nothing else until then.
+     */
+    async askToConfirm(c: pg.PoolClient, user: { id: string; email: string; locale: string }, address: string): Promise<void> {
+      const email = address.toLowerCase();
+      if (email === user.email.toLowerCase()) return;
+      await c.query('INSERT INTO notify_addresses (user_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [user.id, email]);
+      const token = newSecret('fn_');
+      const { rows } = await c.query(
+        `UPDATE notify_addresses SET token_digest = $3, token_expires_at = now() + make_interval(days => $4), asked_at = now()
+          WHERE user_id = $1 AND email = $2 AND confirmed_at IS NULL
+            AND (asked_at IS NULL OR asked_at < now() - make_interval(hours => $5)) RETURNING email`,
+        [user.id, email, digest(token), VERIFY_DAYS, CONFIRM_AGAIN_HOURS],
+      );
+      if (!rows[0]) return;
+      await queueMail(c, boss, publicUrl, {
+        userId: user.id,
+        kind: 'confirm_notify_address',
+        to: address,
+        dedupeKey: `confirm-notify:${digest(token)}`,
+        message: confirmNotifyMessage({ owner: user.email, address, token }, user.locale, publicUrl),
+      });
+    },
+
     /** Mails a link that confirms the user's address; earlier links stay valid until they expire. */
     async verifyAddress(c: pg.PoolClient, user: { id: string; email: string; locale: string }): Promise<void> {
       const token = newSecret('fv_');
@@ -183,6 +215,16 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
 }
 
 export type Notifier = ReturnType<typeof createNotifier>;
+
+/** Follows a confirmation link: the address it was mailed to may now get run mail. undefined: unknown or expired. */
+export async function confirmNotifyAddress(q: Queryable, token: string): Promise<{ email: string } | undefined> {
+  const { rows } = await q.query<{ email: string }>(
+    `UPDATE notify_addresses SET confirmed_at = coalesce(confirmed_at, now()), token_digest = NULL, token_expires_at = NULL
+      WHERE token_digest = $1 AND token_expires_at > now() RETURNING email`,
+    [digest(token)],
+  );
+  return rows[0];
+}
 
 /** What became of a run's notifications, for GET /runs/:id. */
 export async function runNotifications(q: Queryable, runId: string) {

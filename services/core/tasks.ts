@@ -17,16 +17,22 @@ export interface Task {
   nextRunAt: Date | null;
   filter: NonNullable<CreateTask['filter']>;
   options: NonNullable<CreateTask['options']>;
-  notify: NonNullable<CreateTask['notify']>;
+  notify: NonNullable<CreateTask['notify']> & { emailConfirmed?: boolean };
   createdAt: Date;
   updatedAt: Date;
 }
 
+// emailConfirmed: whether run mail goes to notify.email yet (the account's own address, or one whose
+// owner followed the confirmation link); until then it goes to the account's address.
 const columns = `id, name, source, destination, schedule, next_run_at AS "nextRunAt", filter, options, notify,
-  created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey", webhook_secret AS "webhookSecret"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey", webhook_secret AS "webhookSecret",
+  (SELECT lower(u.email) = lower(tasks.notify->>'email') FROM users u WHERE u.id = tasks.user_id)
+    OR EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = tasks.user_id AND na.email = lower(tasks.notify->>'email') AND na.confirmed_at IS NOT NULL)
+    AS "emailConfirmed"`;
 
-type TaskRow = Task & { createdKey: string; webhookSecret: string | null };
-const view = ({ createdKey: _, webhookSecret: __, ...task }: TaskRow): Task => task;
+type TaskRow = Task & { createdKey: string; webhookSecret: string | null; emailConfirmed: boolean | null };
+const view = ({ createdKey: _, webhookSecret: __, emailConfirmed, ...task }: TaskRow): Task =>
+  task.notify.email ? { ...task, notify: { ...task.notify, emailConfirmed: Boolean(emailConfirmed) } } : task;
 
 function within(parent: string, child: string): boolean {
   return parent === '' || child === parent || child.startsWith(`${parent}/`);

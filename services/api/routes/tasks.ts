@@ -23,6 +23,7 @@ export function taskRoutes(app: App, s: Services): void {
       if (s.config.verifyEmail && !user.emailVerified) throw errors.emailUnverified();
       const created = await transaction(s.db, async (client) => {
         const t = await s.tasks.create(client, user.id, request.body);
+        if (t.notify.email) await s.notifier.askToConfirm(client, user, t.notify.email);
         await audit(client, { userId: user.id, action: 'task.create', targetId: t.id, ip: request.ip });
         return t;
       });
@@ -45,6 +46,7 @@ export function taskRoutes(app: App, s: Services): void {
       const user = userOf(request);
       return transaction(s.db, async (client) => {
         const t = await s.tasks.update(client, user.id, request.params.id, request.body);
+        if (request.body.notify?.email) await s.notifier.askToConfirm(client, user, request.body.notify.email);
         await audit(client, { userId: user.id, action: 'task.update', targetId: t.id, ip: request.ip });
         return t;
       });

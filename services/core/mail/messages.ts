@@ -16,6 +16,7 @@ export const links = {
   run: (publicUrl: string, runId: string) => `${publicUrl}/runs/${runId}`,
   cloud: (publicUrl: string, cloudId: string) => `${publicUrl}/clouds/${cloudId}`,
   verify: (publicUrl: string, token: string) => `${publicUrl}/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+  confirmNotify: (publicUrl: string, token: string) => `${publicUrl}/api/v1/notify-addresses/confirm?token=${encodeURIComponent(token)}`,
 };
 
 export interface RunSummary {
@@ -164,6 +165,18 @@ export function verifyMessage(v: { email: string; token: string }, locale: strin
     subject: w.t.subject.verify,
     text: `${body}\n\n${w.t.verifyAction}: ${url}\n`,
     html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.verifyAction)}`, ''),
+  };
+}
+
+/** To an address named for a task's notifications, before Ferry sends it anything else. */
+export function confirmNotifyMessage(v: { owner: string; address: string; token: string }, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const body = w.t.confirmNotify(v.owner, v.address);
+  const url = links.confirmNotify(publicUrl, v.token);
+  return {
+    subject: w.t.subject.confirmNotify,
+    text: `${body}\n\n${w.t.confirmNotifyAction}: ${url}\n`,
+    html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.confirmNotifyAction)}`, ''),
   };
 }
 

@@ -18,23 +18,49 @@ const GIVE_UP_AFTER_DAYS = 7;
 export interface MailToQueue {
   userId: string | null;
   runId?: string | null;
-  kind: 'run_ended' | 'quota_used_up' | 'cloud_needs_reauth' | 'verify_address' | 'cloud_notice';
+  kind: 'run_ended' | 'quota_used_up' | 'cloud_needs_reauth' | 'verify_address' | 'cloud_notice' | 'confirm_notify_address';
   to: string;
   /** One mail per cause: a second mail with the same key is not queued. */
   dedupeKey: string;
   message: Message;
 }
 
+/**
+ * At most this many mails per account in any hour: more than a person gets from their backups on
+ * a bad day, few enough that an account cannot make Ferry a mail cannon (many tasks, runs started
+ * in a loop). Mail past it is recorded as failed, with the reason, and not sent.
+ */
+export const MAILS_PER_HOUR = 20;
+export const RATE_LIMITED = `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`;
+
 /** Queues a mail in the caller's transaction; returns its id, or null when its cause was mailed already. */
 export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: string, m: MailToQueue): Promise<string | null> {
   const id = randomUUID();
+  // Counted per account, so one account's flood never holds back another's mail. Two transactions
+  // queuing at the same moment may both pass the count: a mail or two over, never a flood.
+  const recent = m.userId
+    ? (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE user_id = $1 AND created_at > now() - interval '1 hour'`, [m.userId])).rows[0].n
+    : 0;
+  const limited = recent >= MAILS_PER_HOUR;
   const { rows } = await c.query<{ id: string }>(
-    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-    [id, m.userId, m.runId ?? null, m.kind, m.to, m.message.subject, m.message.text, m.message.html, `<${id}@${new URL(publicUrl).hostname}>`, m.dedupeKey],
+    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key, last_error, failed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11::text IS NOT NULL THEN now() END) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    [
+      id,
+      m.userId,
+      m.runId ?? null,
+      m.kind,
+      m.to,
+      m.message.subject,
+      m.message.text,
+      m.message.html,
+      `<${id}@${new URL(publicUrl).hostname}>`,
+      m.dedupeKey,
+      limited ? RATE_LIMITED : null,
+    ],
   );
   if (!rows[0]) return null;
-  await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c) });
+  if (!limited) await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c) });
   return id;
 }
 

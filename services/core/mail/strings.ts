@@ -36,6 +36,7 @@ export interface Strings {
     quotaUsedUp: string;
     reauth(cloud: string): string;
     verify: string;
+    confirmNotify: string;
     exportLate(cloud: string): string;
     scheduleEnding(cloud: string, date: string): string;
   };
@@ -49,6 +50,9 @@ export interface Strings {
   reauthAction: string;
   verify(email: string): string;
   verifyAction: string;
+  /** To an address a user named for a task's notifications: whose it is, and what following the link does. */
+  confirmNotify(owner: string, address: string): string;
+  confirmNotifyAction: string;
   /** A Takeout export did not come: what happened, then what to check. `delivery`: the cloud the exports go to, when known. */
   exportLate(cloud: string, date: string): string;
   exportLateChecks(cloud: string, delivery: string | null): string[];
@@ -71,6 +75,7 @@ const en: Strings = {
     quotaUsedUp: 'Ferry: your monthly traffic quota is used up',
     reauth: (cloud) => `Ferry: reconnect '${cloud}' to keep your backups running`,
     verify: 'Ferry: confirm your email address',
+    confirmNotify: 'Ferry: confirm that you want backup notifications',
     exportLate: (cloud) => `Ferry: the Google Takeout export for '${cloud}' is late`,
     scheduleEnding: (cloud, date) => `Ferry: your Google Takeout schedule for '${cloud}' ends on ${date}`,
   },
@@ -100,6 +105,9 @@ const en: Strings = {
   reauthAction: 'Reconnect the cloud',
   verify: (email) => `Please confirm that ${email} is your address, so Ferry can tell you how your backups go. The link is valid for 7 days.`,
   verifyAction: 'Confirm my address',
+  confirmNotify: (owner, address) =>
+    `The Ferry user ${owner} asked for mails about their backups to be sent to ${address}. Ferry sends none until you confirm; if you do not know them or do not want these mails, ignore this one and you will get no more. The link is valid for 7 days.`,
+  confirmNotifyAction: 'Send me these notifications',
   exportLate: (cloud, date) =>
     `The Google Takeout export expected around ${date} has not arrived in '${cloud}'. Google's export may have failed, or the schedule may have stopped. Please check:`,
   exportLateChecks: (cloud, delivery) => [
@@ -126,6 +134,7 @@ const de: Strings = {
     quotaUsedUp: 'Ferry: Ihr monatliches Datenvolumen ist aufgebraucht',
     reauth: (cloud) => `Ferry: Verbinden Sie „${cloud}“ neu, damit Ihre Sicherungen weiterlaufen`,
     verify: 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse',
+    confirmNotify: 'Ferry: Bestätigen Sie, dass Sie Sicherungs-Benachrichtigungen erhalten möchten',
     exportLate: (cloud) => `Ferry: Der Google-Takeout-Export für „${cloud}“ ist überfällig`,
     scheduleEnding: (cloud, date) => `Ferry: Ihr Google-Takeout-Zeitplan für „${cloud}“ endet am ${date}`,
   },
@@ -158,6 +167,9 @@ const de: Strings = {
   verify: (email) =>
     `Bitte bestätigen Sie, dass ${email} Ihre Adresse ist, damit Ferry Ihnen berichten kann, wie Ihre Sicherungen laufen. Der Link gilt 7 Tage.`,
   verifyAction: 'Adresse bestätigen',
+  confirmNotify: (owner, address) =>
+    `Der Ferry-Nutzer ${owner} möchte Mails über seine Sicherungen an ${address} senden lassen. Ferry sendet keine, bevor Sie bestätigen; kennen Sie ihn nicht oder möchten Sie diese Mails nicht, ignorieren Sie diese Mail, dann erhalten Sie keine weiteren. Der Link ist 7 Tage gültig.`,
+  confirmNotifyAction: 'Benachrichtigungen erhalten',
   exportLate: (cloud, date) =>
     `Der Google-Takeout-Export, der um den ${date} erwartet wurde, ist in „${cloud}“ nicht angekommen. Vielleicht ist Googles Export fehlgeschlagen oder der Zeitplan ist abgelaufen. Bitte prüfen Sie:`,
   exportLateChecks: (cloud, delivery) => [
@@ -184,6 +196,7 @@ const fr: Strings = {
     quotaUsedUp: 'Ferry : votre quota mensuel de transfert est épuisé',
     reauth: (cloud) => `Ferry : reconnectez « ${cloud} » pour que vos sauvegardes continuent`,
     verify: 'Ferry : confirmez votre adresse e-mail',
+    confirmNotify: 'Ferry : confirmez que vous souhaitez recevoir les notifications de sauvegarde',
     exportLate: (cloud) => `Ferry : l'export Google Takeout pour « ${cloud} » est en retard`,
     scheduleEnding: (cloud, date) => `Ferry : votre export programmé Google Takeout pour « ${cloud} » se termine le ${date}`,
   },
@@ -216,6 +229,9 @@ const fr: Strings = {
   verify: (email) =>
     `Merci de confirmer que ${email} est bien votre adresse, afin que Ferry puisse vous informer de vos sauvegardes. Le lien est valable 7 jours.`,
   verifyAction: 'Confirmer mon adresse',
+  confirmNotify: (owner, address) =>
+    `L'utilisateur Ferry ${owner} souhaite que les e-mails sur ses sauvegardes soient envoyés à ${address}. Ferry n'en envoie aucun avant votre confirmation ; si vous ne le connaissez pas ou ne souhaitez pas ces e-mails, ignorez celui-ci et vous n'en recevrez plus. Le lien est valable 7 jours.`,
+  confirmNotifyAction: 'Recevoir ces notifications',
   exportLate: (cloud, date) =>
     `L'export Google Takeout attendu vers le ${date} n'est pas arrivé dans « ${cloud} ». L'export de Google a peut-être échoué, ou l'export programmé a pris fin. Vérifiez :`,
   exportLateChecks: (cloud, delivery) => [

@@ -1,0 +1,183 @@
+// Mail to addresses a user names, through a real SMTP server: an address other than the account's
+// gets a confirmation link and nothing else until it is followed (run mail goes to the account
+// meanwhile), and each account's mail is capped per hour without holding back anyone else's.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import rateLimit from '@fastify/rate-limit';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { App } from '../../services/api/app.ts';
+import { installErrorHandler } from '../../services/api/error-handler.ts';
+import { notifyAddressRoutes } from '../../services/api/routes/links.ts';
+import { MAILS_PER_HOUR } from '../../services/core/mail/outbox.ts';
+import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+
+const PUBLIC_URL = 'https://ferry.example.org';
+let t: TestApp & { url: string };
+let smtp: TestSmtp;
+let root: string;
+// The confirmation link's route on the same database, as app.ts registers it in the public /api/v1
+// scope (no sign-in: the recipient may have no account).
+let links: App;
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-addresses-')));
+  smtp = await startSmtp();
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL }, { worker: true });
+  links = Fastify().withTypeProvider<ZodTypeProvider>() as unknown as App;
+  links.setValidatorCompiler(validatorCompiler);
+  links.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(links);
+  await links.register(rateLimit, { global: false });
+  await links.register(async (api: App) => notifyAddressRoutes(api, { db: t.db, config: t.config }), { prefix: '/api/v1' });
+  await links.ready();
+});
+after(async () => {
+  await links?.close();
+  await t?.close();
+  await smtp?.stop();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const api = (a: Actor) => ({
+  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  patch: (url: string, payload: object) => t.app.inject({ method: 'PATCH', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
+});
+
+async function backupTask(a: Actor, notify: object): Promise<Record<string, any>> {
+  const cloud = async (name: string, dir: string) => {
+    const res = await api(a).post('/clouds', { kind: 'local', name, options: { root: dir } });
+    assert.equal(res.statusCode, 201, res.body);
+    return res.json().id as string;
+  };
+  // Local clouds live in their owner's space: <FERRY_LOCAL_ROOTS>/<user id>/.
+  const dst = `dst-${crypto.randomBytes(4).toString('hex')}`;
+  await fs.mkdir(path.join(root, a.id, dst), { recursive: true });
+  await fs.mkdir(path.join(root, a.id, 'src'), { recursive: true });
+  const src = await cloud('Phone', 'src');
+  const dstId = await cloud('NAS', dst);
+  const res = await api(a).post('/tasks', { name: 'Phone → NAS', source: { cloudId: src }, destination: { cloudId: dstId, path: '' }, notify });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json();
+}
+
+async function run(a: Actor, taskId: string, copy = true) {
+  // Each run has something new to copy, so each ends with its own mail.
+  if (copy) await fs.writeFile(path.join(root, a.id, 'src', `IMG_${crypto.randomBytes(4).toString('hex')}.jpg`), crypto.randomBytes(1000));
+  const res = await api(a).post(`/tasks/${taskId}/runs`, {});
+  assert.equal(res.statusCode, 202, res.body);
+  return waitForRun(t, a, res.json().run.id);
+}
+
+const to = (address: string) => smtp.received.filter((m) => m.to.toLowerCase() === address.toLowerCase());
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('an address named for notifications', () => {
+  test('gets only a confirmation link until it is followed; run mail goes to the account meanwhile, and to it after', async () => {
+    const a = await signup(t);
+    const other = `partner-${crypto.randomBytes(3).toString('hex')}@example.net`;
+    const task = await backupTask(a, { on: 'always', email: other });
+    assert.deepEqual(task.notify, { on: 'always', email: other, emailConfirmed: false });
+
+    await waitUntil(() => to(other).length === 1);
+    const [ask] = to(other);
+    assert.equal(ask.subject, 'Ferry: confirm that you want backup notifications');
+    assert.ok(ask.text.includes(`The Ferry user ${a.email} asked for mails about their backups to be sent to ${other}.`), ask.text);
+    const link = /https:\/\/ferry\.example\.org(\/api\/v1\/notify-addresses\/confirm\?token=\S+)/.exec(ask.text)?.[1];
+    assert.ok(link, ask.text);
+
+    const before = await run(a, task.id);
+    assert.equal(before.status, 'succeeded');
+    await waitUntil(() => to(a.email).length === 1);
+    assert.match(to(a.email)[0].subject, /^Ferry: 'Phone → NAS' finished/);
+    // Saving the task again does not mail the address again the same day.
+    assert.equal((await api(a).patch(`/tasks/${task.id}`, { notify: { on: 'always', email: other } })).statusCode, 200);
+    await settle();
+    assert.equal(to(other).length, 1, 'one mail to the address: the confirmation');
+
+    const ok = await links.inject({ method: 'GET', url: link });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.deepEqual(ok.json(), { email: other, confirmed: true });
+    assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, true);
+    const again = await links.inject({ method: 'GET', url: link });
+    assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
+
+    assert.equal((await run(a, task.id)).status, 'succeeded');
+    await waitUntil(() => to(other).length === 2);
+    assert.match(to(other)[1].subject, /^Ferry: 'Phone → NAS' finished/);
+    assert.equal(to(a.email).length, 1);
+  });
+
+  test("confirmed for one account is not confirmed for another; the account's own address needs no confirmation", async () => {
+    const a = await signup(t);
+    const b = await signup(t);
+    const shared = `shared-${crypto.randomBytes(3).toString('hex')}@example.net`;
+    await backupTask(a, { on: 'always', email: shared });
+    await waitUntil(() => to(shared).length === 1);
+    const token = /token=(\S+)/.exec(to(shared)[0].text)![1];
+    assert.equal((await links.inject({ method: 'GET', url: `/api/v1/notify-addresses/confirm?token=${token}` })).statusCode, 200);
+
+    const forB = await backupTask(b, { on: 'always', email: shared.toUpperCase() });
+    assert.equal(forB.notify.emailConfirmed, false, "a's confirmation does not let b mail the address");
+    const own = await backupTask(b, { on: 'always', email: b.email.toUpperCase() });
+    assert.equal(own.notify.emailConfirmed, true);
+    await waitUntil(() => to(shared).length === 2, 10_000);
+    await settle();
+    assert.equal(to(b.email).length, 0, 'no confirmation mail to the account itself');
+    assert.equal(to(shared).length, 2, "b's confirmation mail");
+  });
+
+  test('a link Ferry never sent is refused', async () => {
+    const res = await links.inject({ method: 'GET', url: '/api/v1/notify-addresses/confirm?token=fn_made-up' });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'invalid_token');
+    assert.match(res.json().error.message, /unknown or has expired/);
+  });
+});
+
+describe('mail per account', () => {
+  test(`past ${MAILS_PER_HOUR} mails in an hour an account's mail is recorded as rate limited and not sent; other accounts' mail still goes`, async () => {
+    const busy = await signup(t);
+    const calm = await signup(t);
+    // The busy account's last hour: as many mails as it may have.
+    for (let i = 0; i < MAILS_PER_HOUR; i++) {
+      await t.db.query(
+        `INSERT INTO mail_outbox (user_id, kind, recipient, subject, text_body, html_body, message_id, sent_at, created_at)
+         VALUES ($1, 'run_ended', $2, 'earlier', 'earlier', '', $3, now(), now() - interval '50 minutes')`,
+        [busy.id, busy.email, `<earlier-${i}-${busy.id}@ferry.example.org>`],
+      );
+    }
+    const busyTask = await backupTask(busy, { on: 'always' });
+    const calmTask = await backupTask(calm, { on: 'always' });
+    const r = await run(busy, busyTask.id);
+    const c = await run(calm, calmTask.id);
+    await waitUntil(() => to(calm.email).length === 1);
+    await settle();
+    assert.equal(to(busy.email).length, 0, 'nothing sent for the busy account');
+    const shown = (await api(busy).get(`/runs/${r.id}`)).json();
+    assert.deepEqual(
+      shown.notifications.map((n: Record<string, unknown>) => [n.channel, n.to, n.status, n.lastError]),
+      [['email', busy.email, 'failed', `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`]],
+    );
+    assert.equal((await api(calm).get(`/runs/${c.id}`)).json().notifications[0].status, 'delivered');
+
+    // An hour on, the account's mail goes again.
+    await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '1 hour' WHERE user_id = $1`, [busy.id]);
+    assert.equal((await run(busy, busyTask.id)).status, 'succeeded');
+    await waitUntil(() => to(busy.email).length === 1);
+  });
+});
