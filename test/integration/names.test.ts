@@ -16,12 +16,13 @@ let taskId: string;
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-names-')));
-  await fs.mkdir(path.join(root, 'photos'));
-  await fs.mkdir(path.join(root, 'backup'));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
-  src = (await req('POST', '/clouds', { kind: 'local', name: 'Photos', options: { root: path.join(root, 'photos') } })).json().id;
-  dst = (await req('POST', '/clouds', { kind: 'local', name: 'Backup', options: { root: path.join(root, 'backup') } })).json().id;
+  // Local clouds live in their owner's space: <FERRY_LOCAL_ROOTS>/<user id>/.
+  await fs.mkdir(path.join(root, a.id, 'photos'), { recursive: true });
+  await fs.mkdir(path.join(root, a.id, 'backup'), { recursive: true });
+  src = (await req('POST', '/clouds', { kind: 'local', name: 'Photos', options: { root: 'photos' } })).json().id;
+  dst = (await req('POST', '/clouds', { kind: 'local', name: 'Backup', options: { root: 'backup' } })).json().id;
   taskId = (await req('POST', '/tasks', { name: 'Family', source: { cloudId: src }, destination: { cloudId: dst, path: 'x' } })).json().id;
 });
 after(async () => {
@@ -53,7 +54,7 @@ describe('names with line breaks or control characters', () => {
   test('a cloud named with one is refused on create and on rename', async () => {
     const before = await snapshot(t.db);
     for (const name of forged) {
-      const created = await req('POST', '/clouds', { kind: 'local', name, options: { root: path.join(root, 'photos') } });
+      const created = await req('POST', '/clouds', { kind: 'local', name, options: { root: 'photos' } });
       assert.equal(created.statusCode, 400, `${JSON.stringify(name)}: ${created.body}`);
       assert.match(created.json().error.message, /name.*line breaks or control characters/);
       const renamed = await req('PATCH', `/clouds/${src}`, { name });
