@@ -162,8 +162,7 @@ const ends: End[] = [
     // A folder in the user's own space on the server.
     kind: 'local',
     cloud: async () => {
-      await fs.mkdir(path.join(root, a.id), { mode: 0o700 });
-      await fs.mkdir(path.join(root, a.id, 'dst'));
+      await fs.mkdir(path.join(root, a.id, 'dst'), { recursive: true, mode: 0o700 });
       const res = await api('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'dst' } });
       assert.equal(res.statusCode, 201, res.body);
       return res.json().id;
@@ -265,3 +264,24 @@ for (const end of ends) {
     }
   });
 }
+
+test('a file identical to the copy appears at its path while it uploads (an earlier attempt that committed after all): skipped as identical, no second copy', async () => {
+  const end = ends.find((e) => e.kind === 'local')!;
+  const source = (await api('POST', '/clouds', { kind: 's3', name: 'Source', options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }) })).json().id;
+  const destination = await end.cloud();
+  const folder = 'Backups-identical';
+  hold.arm(`src/${DURING}`, () => end.place(`${folder}/${DURING}`, ours[DURING]));
+  const task = await api('POST', '/tasks', { name: 'identical', source: { cloudId: source }, destination: { cloudId: destination, path: folder }, options: { conflict: 'rename' } });
+  const started = await api('POST', `/tasks/${task.json().id}/runs`);
+  const run = await waitForRun(t, a, started.json().run.id);
+  assert.ok(hold.fired);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run));
+  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string; error: string | null }[];
+  const row = items.find((i) => i.path === DURING)!;
+  assert.deepEqual([row.status, row.destPath, row.error], ['skipped', `${folder}/${DURING}`, 'An identical file is already at the destination.']);
+  assert.deepEqual(await end.read(`${folder}/${DURING}`), ours[DURING]);
+  assert.equal(await end.read(renamedPath(`${folder}/${DURING}`)), null, 'no second copy');
+  // Recorded as copied: the next run does not copy it again.
+  const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
+  assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+});
