@@ -45,7 +45,11 @@ function classify(err: FastifyError & { code?: string }): { status: number; body
   // come from input that passed validation but is still unusable.
   if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) return send('invalid_request', 400, 'A value in the request is out of range or malformed.');
   if (err.statusCode === 429) return send('rate_limited', 429, err.message);
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send('invalid_request', err.statusCode, err.message);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    // Fastify's own messages are about the request; other libraries' may name server paths or hosts.
+    const message = err.code?.startsWith('FST_') ? err.message : `The request was refused: ${http.STATUS_CODES[err.statusCode] ?? 'client error'}.`;
+    return send(err.statusCode === 404 ? 'not_found' : 'invalid_request', err.statusCode, message);
+  }
   return undefined;
 }
 

@@ -24,6 +24,10 @@ before(async () => {
       app.get('/boom', async () => {
         throw new Error("ENOENT: no such file or directory, open '/root/.bash_history'");
       });
+      // A library's error that carries a client-error status but a message meant for developers.
+      app.get('/boom-4xx', async () => {
+        throw Object.assign(new Error('/root/.bash_history does not exist (resolved db.internal to 10.0.0.5)'), { statusCode: 404 });
+      });
     },
   });
 });
@@ -96,6 +100,13 @@ describe('unexpected errors', () => {
     assert.ok(line, 'the error is logged');
     assert.equal(line.level, 50);
     assert.ok(res.json().error.message.includes(line.reqId), 'the answer names the request, to find its log line');
+  });
+
+  test('with a client-error status, their message still stays in the server', async () => {
+    const res = await logged.app.inject({ method: 'GET', url: '/boom-4xx' });
+    assert.equal(res.statusCode, 404);
+    assertShape(res.json(), 'not_found', 'a library 404');
+    assert.doesNotMatch(res.body, /bash_history|\/root|10\.0\.0\.5|db\.internal/);
   });
 
   test('a readiness failure does not tell what the database server is or said', async () => {
