@@ -94,6 +94,8 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
   }
 }
 
+const REPEAT_GRACE_MS = 3000;
+
 async function main(): Promise<void> {
   let config: Readonly<Config>;
   try {
@@ -103,7 +105,33 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
-  let ferry: Ferry;
+  let ferry: Ferry | undefined;
+  const shutDown = (f: Ferry) =>
+    f.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  // One stop request often arrives twice: systemd, Docker and `kill -- -PGID` signal the whole
+  // process group, and npm passes its own copy on to node. The same signal again within
+  // REPEAT_GRACE_MS is that same request; a later one, or another signal, means "exit now" (the
+  // embedded PostgreSQL is still stopped then: see embedded-postgres.ts).
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first) {
+      if (signal === first.signal && Date.now() - first.at < REPEAT_GRACE_MS) return;
+      log.warn({ signal }, 'second stop request: exiting now');
+      process.exit(130);
+    }
+    first = { signal, at: Date.now() };
+    log.info({ signal }, 'shutting down: closing HTTP, letting running jobs finish, closing the database');
+    if (ferry) void shutDown(ferry); // else Ferry is still starting: it stops as soon as it has started
+  };
+  // Listening from the start: a stop during a slow start is a graceful stop too.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     ferry = await startFerry(config, log);
   } catch (err) {
@@ -112,23 +140,7 @@ async function main(): Promise<void> {
     else log.fatal({ err }, 'Ferry could not start');
     process.exit(1);
   }
-  let signals = 0;
-  const onSignal = (signal: string) => {
-    if (++signals > 1) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    log.info({ signal }, 'shutting down: closing HTTP, letting running jobs finish, closing the database');
-    ferry.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  if (first) void shutDown(ferry);
 }
 
 if (import.meta.main) await main();

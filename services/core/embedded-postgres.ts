@@ -119,9 +119,21 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The command line of a live process, or undefined when this system cannot tell. */
+function commandOf(pid: number): string[] | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 ? ps.stdout.trim().split(/\s+/) : undefined;
+  }
+}
+
 /**
- * A server left running by a Ferry process that was killed outright still holds the cluster.
- * It is ours (same data folder), so stop it before starting afresh.
+ * A server left running by a Ferry process that was killed outright (and its watchdog with it)
+ * still holds the cluster. It is ours (same data folder), so stop it before starting afresh. The
+ * pid in postmaster.pid may by now belong to some other program (after a reboot): only a postgres
+ * serving this very folder is signalled.
  */
 async function stopOrphan(dir: string): Promise<void> {
   const pidFile = path.join(dir, 'postmaster.pid');
@@ -132,9 +144,38 @@ async function stopOrphan(dir: string): Promise<void> {
     return;
   }
   if (!pid || !isAlive(pid)) return;
-  process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, flush, exit
-  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  if (isAlive(pid)) throw new Error(`An earlier PostgreSQL (pid ${pid}) still holds ${dir} and did not stop.`);
+  const argv = commandOf(pid);
+  if (!argv) return; // cannot tell: postgres itself will say whether the folder is busy
+  const d = argv.indexOf('-D');
+  if (d < 0 || path.resolve(argv[d + 1] ?? '') !== dir) {
+    // The pid is some other program's now (the file outlived a crash or a reboot): the lock is
+    // stale, and postgres would refuse to start while that pid lives.
+    await fsp.rm(pidFile, { force: true });
+    return;
+  }
+  // Fast shutdown first (roll back open transactions, flush, exit); immediate if that hangs.
+  for (const [signal, waitMs] of [['SIGINT', 10_000], ['SIGQUIT', 5_000]] as const) {
+    process.kill(pid, signal);
+    for (const t0 = Date.now(); Date.now() - t0 < waitMs && isAlive(pid); ) await new Promise((r) => setTimeout(r, 50));
+    if (!isAlive(pid)) return;
+  }
+  throw new Error(`An earlier PostgreSQL (pid ${pid}) still holds ${dir} and did not stop.`);
+}
+
+/**
+ * A tiny process that stops the server once this one is gone, however it went (SIGKILL, a crash,
+ * the OOM killer): it blocks reading a pipe only this process writes to, and the kernel closes that
+ * pipe when this process dies. Its own process group, so a signal to Ferry's group leaves it be.
+ */
+function watchdog(server: ChildProcess, dir: string): ChildProcess {
+  const dog = spawn('/bin/sh', ['-c', 'read _; kill -INT "$1"', 'ferry-pg-watchdog', String(server.pid), dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  dog.on('error', () => {}); // without /bin/sh there is no watchdog; the next start takes an orphan over
+  dog.unref();
+  (dog.stdin as unknown as { unref(): void }).unref();
+  return dog;
 }
 
 async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
@@ -211,21 +252,31 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
     { ...owner, stdio: ['ignore', log, log], detached: true },
   );
   fs.closeSync(log);
+  const dog = watchdog(child, dir);
+  // Every way out of this process stops the server: stop() on a graceful shutdown, this on
+  // process.exit() (a forced stop, a start that failed), the watchdog when it is killed outright.
+  const onExit = () => child.kill('SIGINT');
+  process.on('exit', onExit);
+  child.once('exit', () => {
+    dog.kill('SIGKILL'); // its pid may be reused by now: the watchdog must not signal it
+    process.off('exit', onExit);
+  });
   const urlFor = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-  await waitReady(urlFor('postgres'), child, logFile);
-
   let stopping: Promise<void> | undefined;
-  return {
-    dir,
-    url: urlFor('postgres'),
-    urlFor,
-    stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
-      });
-      return stopping;
-    },
+  const stop = () => {
+    stopping ??= new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    });
+    return stopping;
   };
+  try {
+    await waitReady(urlFor('postgres'), child, logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return { dir, url: urlFor('postgres'), urlFor, stop };
 }

@@ -17,7 +17,9 @@ before(async () => {
 const started: Started[] = [];
 after(async () => {
   // Whatever a failed test left running must not outlive the suite.
-  for (const s of started) if (s.child.exitCode === null) process.kill(-s.child.pid!, 'SIGKILL');
+  for (const s of started) {
+    if (s.child.exitCode === null && s.child.signalCode === null) process.kill(-s.child.pid!, 'SIGKILL');
+  }
   spawnSync('pkill', ['-INT', '-f', `postgres -D ${dataDir}`]);
   await fs.rm(dataDir, { recursive: true, force: true });
 });
@@ -103,6 +105,86 @@ test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with 
   assert.equal(login.status, 200);
   s.child.kill('SIGINT');
   assert.equal(await s.exited, 0);
+});
+
+test('a SIGTERM to the whole process group (systemd, Docker, kill -- -PGID) is one graceful stop', async () => {
+  const port = await freePort();
+  const s = start({ PORT: String(port) });
+  await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+  // npm and node both receive it, and npm passes its copy on to node: node sees it twice.
+  process.kill(-s.child.pid!, 'SIGTERM');
+  assert.equal(await s.exited, 0, s.output());
+  assert.doesNotMatch(s.output(), /exiting now/);
+  assert.equal((s.output().match(/shutting down/g) ?? []).length, 1, s.output());
+  assert.equal(await postgresRunning(), false, 'the embedded PostgreSQL stopped with Ferry');
+});
+
+/** The node process `npm start` runs (npm's only child: the start script execs it). */
+function nodeOf(s: Started): number {
+  const pids = spawnSync('pgrep', ['-P', String(s.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  assert.equal(pids.length, 1, `npm's children: ${pids.join(' ')}`);
+  return Number(pids[0]);
+}
+
+async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}
+
+test('a SIGKILLed Ferry’s PostgreSQL stops soon after it; a server still left running is taken over by the next start', async (t) => {
+  const port = await freePort();
+  const first = start({ PORT: String(port) });
+  await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
+  process.kill(nodeOf(first), 'SIGKILL');
+  await first.exited;
+  const ms = await until('the orphaned PostgreSQL stops', async () => !(await postgresRunning()), 10_000);
+  t.diagnostic(`PostgreSQL stopped ${ms} ms after Ferry was killed`);
+
+  // Its watchdog killed as well (kill -KILL of everything): the server stays, and the next start
+  // must stop it and start afresh.
+  const second = start({ PORT: String(port) });
+  await waitHealthy(`http://127.0.0.1:${port}`, second, 30_000);
+  const watchdogs = spawnSync('pgrep', ['-f', `ferry-pg-watchdog .* ${dataDir}/pg$`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  assert.equal(watchdogs.length, 1, 'one watchdog for the data folder');
+  process.kill(Number(watchdogs[0]), 'SIGKILL');
+  process.kill(nodeOf(second), 'SIGKILL');
+  await second.exited;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(await postgresRunning(), 'the server outlived both');
+
+  const third = start({ PORT: String(port) });
+  await waitHealthy(`http://127.0.0.1:${port}`, third, 30_000);
+  const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'after-kill@example.com', password: 'a long enough password' }),
+  });
+  assert.equal(signup.status, 201);
+  process.kill(-third.child.pid!, 'SIGTERM');
+  assert.equal(await third.exited, 0, third.output());
+  assert.equal(await postgresRunning(), false);
+});
+
+test('a stale postmaster.pid naming some other live program is set aside, and that program left alone', async () => {
+  // After a crash or a reboot the pid in the lock file can belong to anything by now.
+  const other = spawn('sleep', ['120'], { stdio: 'ignore' });
+  try {
+    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+    await fs.writeFile(pidFile, `${other.pid}\n${path.join(dataDir, 'pg')}\n1700000000\n5432\n\n127.0.0.1\n`);
+    const port = await freePort();
+    const s = start({ PORT: String(port) });
+    await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+    assert.equal(other.exitCode, null, 'the other program still runs');
+    assert.equal(other.signalCode, null);
+    process.kill(-s.child.pid!, 'SIGTERM');
+    assert.equal(await s.exited, 0, s.output());
+  } finally {
+    other.kill('SIGKILL');
+  }
 });
 
 test('invalid configuration is reported and nothing starts', async () => {
