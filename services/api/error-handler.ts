@@ -91,7 +91,8 @@ export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: 
     status = 408;
     message = 'The request took too long to arrive.';
   }
-  this.log.debug({ err }, 'malformed request refused');
+  // Not the error itself: its rawPacket holds the request as sent, cookies and tokens included.
+  this.log.debug({ code: err.code }, 'malformed request refused');
   const body = JSON.stringify(new AppError('invalid_request', status, message).render());
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

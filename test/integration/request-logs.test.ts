@@ -1,9 +1,10 @@
 // Request logs carry the path of each request, never its query string: mailed links and OAuth
 // callbacks carry their secrets there.
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
-import { loggedApp, type LoggedApp } from '../support/logged-app.ts';
+import { loggedApp, rawRequest, type LoggedApp } from '../support/logged-app.ts';
 
 let t: TestApp;
 let a: Actor;
@@ -12,7 +13,7 @@ let logged: LoggedApp;
 before(async () => {
   t = await startTestApp();
   a = await signup(t);
-  logged = await loggedApp(t);
+  logged = await loggedApp(t, { level: 'debug' });
 });
 after(async () => {
   await logged.app.close();
@@ -40,4 +41,15 @@ test('secrets in query strings (verification links, OAuth callbacks, anything) n
   assert.doesNotMatch(text, /SECRET/);
   assert.doesNotMatch(text, /(code|state|token|cursor)=/);
   assert.ok(incoming.every((l) => l.req.method === 'GET' && l.req.remoteAddress === '127.0.0.1'), 'the rest of the request is still logged');
+});
+
+test('a request the HTTP parser refuses is logged without its contents', async () => {
+  await logged.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = logged.app.server.address() as AddressInfo;
+  const res = await rawRequest(port, 'GET /api/v1/me?token=RAWSECRET HTTP/1.1\r\nHost: x\r\nCookie: ferry_session=COOKIESECRET\r\nBad Header\r\n\r\n');
+  assert.equal(res.status, 400);
+  const line = logged.lines.find((l) => l.msg === 'malformed request refused');
+  assert.ok(line, 'the refusal is logged');
+  assert.doesNotMatch(logged.text(), /RAWSECRET|COOKIESECRET/);
+  assert.doesNotMatch(JSON.stringify(line), /rawPacket/, 'not even as bytes');
 });

@@ -16,7 +16,7 @@ export interface LoggedApp {
 }
 
 /** `routes` may add routes (for errors no real route produces) before the app is ready. */
-export async function loggedApp(t: TestApp, opts: { config?: Partial<Config>; routes?: (app: App) => void } = {}): Promise<LoggedApp> {
+export async function loggedApp(t: TestApp, opts: { config?: Partial<Config>; routes?: (app: App) => void; level?: string } = {}): Promise<LoggedApp> {
   const raw: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -24,7 +24,7 @@ export async function loggedApp(t: TestApp, opts: { config?: Partial<Config>; ro
       done();
     },
   });
-  const logger = createLogger('info', sink);
+  const logger = createLogger(opts.level ?? 'info', sink);
   const app = await buildApp({ config: { ...t.config, ...opts.config }, db: t.db, boss: t.boss, keyring: t.keyring, logger });
   opts.routes?.(app);
   await app.ready();
