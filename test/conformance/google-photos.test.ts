@@ -9,11 +9,15 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import photos, { jwtPayload } from '../../connectors/google-photos/index.ts';
 import { nextPacificMidnight } from '../../connectors/google-photos/api.ts';
+import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { hasGps, makeJpeg, makeMp4 } from '../fakes/google/media.ts';
 import { memoryTokens } from '../fakes/oauth.ts';
 import { testEnv } from '../support/env.ts';
+
+// A video still processing is waited for 300 ms here, not 15 minutes.
+Object.assign(processingWait, { boundMs: 300, firstPollMs: 50, maxPollMs: 100 });
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
