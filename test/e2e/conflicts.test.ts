@@ -285,3 +285,20 @@ test('a file identical to the copy appears at its path while it uploads (an earl
   const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
   assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
 });
+
+test('two files whose names differ only in case, into a destination that ignores case (Dropbox): both arrive, the second renamed', async () => {
+  const upper = crypto.randomBytes(2000);
+  const lower = crypto.randomBytes(3000);
+  await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/IMG_9.JPG', Body: upper }));
+  await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/img_9.jpg', Body: lower }));
+  const source = (await api('POST', '/clouds', { kind: 's3', name: 'Cased', options: s3.options({ prefix: 'cased' }) })).json().id;
+  const destination = await connectedCloud(t, a, 'dropbox', dropbox);
+  const task = await api('POST', '/tasks', { name: 'cased', source: { cloudId: source }, destination: { cloudId: destination, path: 'Cased' } });
+  const run = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
+  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string }[];
+  assert.deepEqual([run.status, run.done.items], ['succeeded', 2], JSON.stringify(items));
+  const at = new Map(items.map((i) => [i.path, i.destPath]));
+  const stored = [await dropbox.fileBytes(at.get('IMG_9.JPG')!), await dropbox.fileBytes(at.get('img_9.jpg')!)];
+  assert.deepEqual(stored, [upper, lower]);
+  assert.notEqual(at.get('IMG_9.JPG')!.toLowerCase(), at.get('img_9.jpg')!.toLowerCase());
+});

@@ -62,13 +62,14 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     }
   }
 
-  // Two items whose layout gives the same path (two IMG_0001.jpg of one month) must not land on
+  // Two items whose layout gives the same path (two IMG_0001.jpg of one month), or paths a
+  // destination that ignores case takes for one (IMG.JPG and img.jpg on Dropbox), must not land on
   // each other: the later one gets "name (1).jpg".
   const planned = new Set<string>();
   const uniquePath = (dest: string) => {
     let candidate = dest;
-    for (let n = 1; planned.has(candidate); n++) candidate = renamed(dest, n);
-    planned.add(candidate);
+    for (let n = 1; planned.has(pathKey(candidate)); n++) candidate = renamed(dest, n);
+    planned.add(pathKey(candidate));
     return candidate;
   };
 
