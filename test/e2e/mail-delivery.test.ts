@@ -20,8 +20,6 @@ const apps: TestApp[] = [];
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-mail-')));
-  await fs.mkdir(path.join(root, 'src'));
-  await fs.writeFile(path.join(root, 'src', 'IMG_0001.jpg'), crypto.randomBytes(250_000));
 });
 after(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
@@ -31,11 +29,14 @@ after(async () => {
 
 async function backupTask(t: TestApp, a: Actor, name: string): Promise<string> {
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-  const src = (await post('/clouds', { kind: 'local', name: 'Phone', options: { root: path.join(root, 'src') } })).json().id;
-  const dir = path.join(root, `dst-${crypto.randomBytes(4).toString('hex')}`);
-  await fs.mkdir(dir);
-  const dst = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: dir } })).json().id;
-  const task = await post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, notify: { on: 'always' } });
+  // Local clouds live in their owner's space, <FERRY_LOCAL_ROOTS>/<user id>/, named from there.
+  await fs.mkdir(path.join(root, a.id, 'src'), { recursive: true });
+  await fs.writeFile(path.join(root, a.id, 'src', 'IMG_0001.jpg'), crypto.randomBytes(250_000));
+  const dst = `dst-${crypto.randomBytes(4).toString('hex')}`;
+  await fs.mkdir(path.join(root, a.id, dst));
+  const srcId = (await post('/clouds', { kind: 'local', name: 'Phone', options: { root: 'src' } })).json().id;
+  const dstId = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: dst } })).json().id;
+  const task = await post('/tasks', { name, source: { cloudId: srcId }, destination: { cloudId: dstId, path: '' }, notify: { on: 'always' } });
   assert.equal(task.statusCode, 201, task.body);
   const run = await post(`/tasks/${task.json().id}/runs`, {});
   return run.json().run.id;

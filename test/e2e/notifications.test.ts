@@ -36,9 +36,9 @@ const api = (a: Actor) => ({
   get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
 });
 
-/** A folder of `n` photos of `size` bytes under the test root. */
-async function photos(folder: string, n: number, size = 400_000): Promise<string> {
-  const dir = path.join(root, folder);
+/** A folder of `n` photos of `size` bytes in the user's own space. */
+async function photos(a: Actor, folder: string, n: number, size = 400_000): Promise<string> {
+  const dir = path.join(root, a.id, folder);
   await fs.mkdir(dir, { recursive: true });
   for (let i = 0; i < n; i++) await fs.writeFile(path.join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`), crypto.randomBytes(size));
   return dir;
@@ -46,7 +46,8 @@ async function photos(folder: string, n: number, size = 400_000): Promise<string
 
 async function localCloud(a: Actor, name: string, dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
-  const res = await api(a).post('/clouds', { kind: 'local', name, options: { root: dir } });
+  // Local clouds live in their owner's space, <FERRY_LOCAL_ROOTS>/<user id>/, named from there.
+  const res = await api(a).post('/clouds', { kind: 'local', name, options: { root: path.relative(path.join(root, a.id), dir) } });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
@@ -69,11 +70,11 @@ const bySubject = (s: string) => smtp.received.filter((m) => m.subject === s);
 describe('the mail at the end of a run', () => {
   test('each outcome and policy: the right mail, once, with its figures; none where the policy says so', async () => {
     const a = await signup(t);
-    const src = await localCloud(a, 'Phone', await photos('family', 3));
+    const src = await localCloud(a, 'Phone', await photos(a, 'family', 3));
     const before = smtp.received.length;
 
     // succeeded, policy always: mailed to the account.
-    const ok = await run(a, await task(a, 'Family photos → NAS', src, await localCloud(a, 'NAS', path.join(root, 'nas')), { on: 'always' }));
+    const ok = await run(a, await task(a, 'Family photos → NAS', src, await localCloud(a, 'NAS', path.join(root, a.id, 'nas')), { on: 'always' }));
     assert.equal(ok.status, 'succeeded');
     const [m] = await smtp.waitFor(before + 1).then((all) => all.slice(before));
     assert.equal(m.subject, "Ferry: 'Family photos → NAS' finished — 3 photos, 1.2 MB");
@@ -90,17 +91,19 @@ describe('the mail at the end of a run', () => {
     assert.ok(row.sent_at);
 
     // succeeded, policy failure (the default) and never: nothing queued, nothing sent.
-    const quiet = await run(a, await task(a, 'Quiet', src, await localCloud(a, 'Quiet dest', path.join(root, 'quiet')), {}));
+    const quiet = await run(a, await task(a, 'Quiet', src, await localCloud(a, 'Quiet dest', path.join(root, a.id, 'quiet')), {}));
     assert.equal(quiet.status, 'succeeded');
     assert.deepEqual(await mailsOf(quiet.id), []);
 
     // partial: one destination path is taken by a folder, so that photo cannot be written.
-    const partialDir = path.join(root, 'partial-dest');
+    const partialDir = path.join(root, a.id, 'partial-dest');
     await fs.mkdir(path.join(partialDir, 'IMG_0001.jpg'), { recursive: true });
     const never = await run(a, await task(a, 'Never tell', src, await localCloud(a, 'Never dest', partialDir), { on: 'never' }));
     assert.equal(never.status, 'partial');
     assert.deepEqual(await mailsOf(never.id), []);
-    const holidayDir = path.join(root, 'holiday-dest');
+    // An address other than the account's gets run mail once confirmed (notify-addresses.test.ts): this one was.
+    await t.db.query(`INSERT INTO notify_addresses (user_id, email, confirmed_at) VALUES ($1, 'alerts@example.net', now())`, [a.id]);
+    const holidayDir = path.join(root, a.id, 'holiday-dest');
     await fs.mkdir(path.join(holidayDir, 'IMG_0001.jpg'), { recursive: true });
     const partial = await run(a, await task(a, 'Holiday', src, await localCloud(a, 'Holiday dest', holidayDir), { on: 'failure', email: 'alerts@example.net' }));
     assert.equal(partial.status, 'partial');
@@ -111,9 +114,9 @@ describe('the mail at the end of a run', () => {
     assert.match(p.text, /Failed: +1/);
 
     // failed: the source folder is gone.
-    const gone = await localCloud(a, 'Gone', path.join(root, 'gone'));
-    const failedTask = await task(a, 'Old laptop', gone, await localCloud(a, 'Gone dest', path.join(root, 'gone-dest')), { on: 'failure' });
-    await fs.rm(path.join(root, 'gone'), { recursive: true });
+    const gone = await localCloud(a, 'Gone', path.join(root, a.id, 'gone'));
+    const failedTask = await task(a, 'Old laptop', gone, await localCloud(a, 'Gone dest', path.join(root, a.id, 'gone-dest')), { on: 'failure' });
+    await fs.rm(path.join(root, a.id, 'gone'), { recursive: true });
     const failed = await run(a, failedTask);
     assert.equal(failed.status, 'failed');
     const [f] = await smtp.waitFor(before + 3).then((all) => all.slice(before + 2));
@@ -136,8 +139,8 @@ describe('the mail at the end of a run', () => {
   test('quota: the run ends paused with its mail, and the account hears once a month that the quota is used up', async () => {
     const a = await signup(t);
     await t.db.query('UPDATE users SET traffic_limit_bytes = 500000 WHERE id = $1', [a.id]);
-    const src = await localCloud(a, 'Phone', await photos('quota', 3));
-    const id = await task(a, 'Camera roll', src, await localCloud(a, 'NAS', path.join(root, 'quota-dest')), { on: 'failure' });
+    const src = await localCloud(a, 'Phone', await photos(a, 'quota', 3));
+    const id = await task(a, 'Camera roll', src, await localCloud(a, 'NAS', path.join(root, a.id, 'quota-dest')), { on: 'failure' });
     const mine = () => smtp.received.filter((m) => m.to === a.email);
 
     const first = await run(a, id);
@@ -160,8 +163,8 @@ describe('the mail at the end of a run', () => {
 
   test('with the SMTP server down the mail stays queued, and arrives once when it is back', async () => {
     const a = await signup(t);
-    const src = await localCloud(a, 'Phone', await photos('outage', 1));
-    const id = await task(a, 'During the outage', src, await localCloud(a, 'NAS', path.join(root, 'outage-dest')), { on: 'always' });
+    const src = await localCloud(a, 'Phone', await photos(a, 'outage', 1));
+    const id = await task(a, 'During the outage', src, await localCloud(a, 'NAS', path.join(root, a.id, 'outage-dest')), { on: 'always' });
     await smtp.stop();
     try {
       const r = await run(a, id);
@@ -200,7 +203,7 @@ describe('account mail', () => {
       const created = await api(a).post('/clouds', { kind: 's3', name: 'Archive bucket', options: s3.options({ endpoint: proxy.endpoint }) });
       assert.equal(created.statusCode, 201, created.body);
       const cloudId = created.json().id;
-      const id = await task(a, 'From the archive', cloudId, await localCloud(a, 'NAS', path.join(root, 'reauth-dest')), { on: 'never' });
+      const id = await task(a, 'From the archive', cloudId, await localCloud(a, 'NAS', path.join(root, a.id, 'reauth-dest')), { on: 'never' });
       const mine = () => smtp.received.filter((m) => m.to === a.email);
 
       const first = await run(a, id);
@@ -277,11 +280,11 @@ describe('webhooks', () => {
     const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/ferry`;
     try {
       const a = await signup(t);
-      const src = await localCloud(a, 'Phone', await photos('hooked', 2));
+      const src = await localCloud(a, 'Phone', await photos(a, 'hooked', 2));
       const res = await api(a).post('/tasks', {
         name: 'Hooked',
         source: { cloudId: src },
-        destination: { cloudId: await localCloud(a, 'NAS', path.join(root, 'hooked-dest')), path: '' },
+        destination: { cloudId: await localCloud(a, 'NAS', path.join(root, a.id, 'hooked-dest')), path: '' },
         notify: { on: 'never', webhook: { url, secret } },
       });
       assert.equal(res.statusCode, 201, res.body);
