@@ -187,6 +187,27 @@ test('a stale postmaster.pid naming some other live program is set aside, and th
   }
 });
 
+test('a stop requested while Ferry is still starting is a graceful stop once it has started', async () => {
+  const port = await freePort();
+  const s = start({ PORT: String(port) });
+  await until('PostgreSQL is up, the rest still starting', () => s.output().includes('embedded PostgreSQL started'), 30_000);
+  process.kill(-s.child.pid!, 'SIGTERM');
+  assert.equal(await s.exited, 0, s.output());
+  assert.equal(await postgresRunning(), false);
+});
+
+test('a second, different stop request exits at once, and the embedded PostgreSQL still stops', async () => {
+  const port = await freePort();
+  const s = start({ PORT: String(port) });
+  await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+  const node = nodeOf(s);
+  process.kill(node, 'SIGTERM');
+  process.kill(node, 'SIGINT');
+  assert.equal(await s.exited, 130, s.output());
+  assert.match(s.output(), /second stop request: exiting now/);
+  await until('PostgreSQL stops', async () => !(await postgresRunning()), 10_000);
+});
+
 test('invalid configuration is reported and nothing starts', async () => {
   const s = start({ PORT: 'eighty', FERRY_ROLE: 'everything' });
   assert.equal(await s.exited, 2);
