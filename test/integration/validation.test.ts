@@ -16,13 +16,13 @@ let cloudId: string;
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-val-')));
-  await fs.mkdir(path.join(root, 'src'));
-  await fs.mkdir(path.join(root, 'dst'));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-  src = (await post('/clouds', { kind: 'local', name: 'src', options: { root: path.join(root, 'src') } })).json().id;
-  dst = (await post('/clouds', { kind: 'local', name: 'dst', options: { root: path.join(root, 'dst') } })).json().id;
+  // Local clouds' roots are folders in the user's own space on the server.
+  for (const dir of ['src', 'dst']) await fs.mkdir(path.join(root, a.id, dir), { recursive: true, mode: 0o700 });
+  src = (await post('/clouds', { kind: 'local', name: 'src', options: { root: 'src' } })).json().id;
+  dst = (await post('/clouds', { kind: 'local', name: 'dst', options: { root: 'dst' } })).json().id;
   cloudId = src;
   taskId = (await post('/tasks', validTask())).json().id;
 });
@@ -49,7 +49,7 @@ function validBodies(): Record<string, object> {
     'POST /api/v1/auth/signup': { email: 'new@example.com', password: 'long enough password' },
     'POST /api/v1/auth/login': { email: a.email, password: 'correct horse battery' },
     'POST /api/v1/tokens': { name: 'ci' },
-    'POST /api/v1/clouds': { kind: 'local', name: 'n', options: { root: path.join(root, 'src') } },
+    'POST /api/v1/clouds': { kind: 'local', name: 'n', options: { root: 'src' } },
     'PATCH /api/v1/clouds/:id': { name: 'renamed' },
     'POST /api/v1/tasks': { ...validTask(), destination: { cloudId: dst, path: 'c' } },
     'PATCH /api/v1/tasks/:id': { name: 'renamed' },
