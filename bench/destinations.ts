@@ -4,8 +4,10 @@
 // flow against the emulators.
 // Usage: node bench/destinations.ts [--quick]   (256 MiB with --quick; writes bench/results/destinations.json)
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Browser } from '../test/support/browser.ts';
+import { localFolder } from '../test/support/local-space.ts';
 import { startDropboxFake } from '../test/fakes/dropbox.ts';
 import { startGoogleFake } from '../test/fakes/google.ts';
 import { startMicrosoftFake } from '../test/fakes/microsoft.ts';
@@ -19,7 +21,9 @@ const client = { clientId: 'bench', clientSecret: 'bench-secret' };
 const google = await startGoogleFake(client);
 const dropbox = await startDropboxFake(client);
 const microsoft = await startMicrosoftFake(client);
-await randomFile(path.join(dir, 'src', 'big.bin'), SIZE);
+// Written once; moved into each run's user's space (one user per Ferry process).
+let file = path.join(dir, 'big.bin');
+await randomFile(file, SIZE);
 
 const env = {
   FERRY_LOCAL_ROOTS: dir,
@@ -58,7 +62,7 @@ for (const target of targets) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: `bench-${target.kind}@example.com`, password: 'benchmark password' }),
     });
-    const { csrfToken } = (await signup.json()) as { csrfToken: string };
+    const { csrfToken, user } = (await signup.json()) as { csrfToken: string; user: { id: string } };
     const consent = await browser.go(`${ferry.url}/api/v1/oauth/${target.kind}/start`);
     const landed = await browser.submit(consent.url, await consent.res.text(), { name: 'decision', value: 'allow' });
     const cloud = (await landed.res.json()) as { id: string };
@@ -70,7 +74,10 @@ for (const target of targets) {
       });
       return res.json() as Promise<any>;
     };
-    const src = await api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: path.join(dir, 'src') } });
+    const moved = path.join(await localFolder(dir, user, 'src'), 'big.bin');
+    await fs.rename(file, moved);
+    file = moved;
+    const src = await api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: 'src' } });
     const task = await api('POST', '/tasks', { name: target.kind, source: { cloudId: src.id }, destination: { cloudId: cloud.id, path: 'bench' } });
     const before = await procStats(ferry.child.pid!);
     const t0 = performance.now();

@@ -23,6 +23,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { deflatedRepeat, repeated, streamOf, zipFile, type VirtualFile, type ZipInput } from '../test/support/archives.ts';
 import { startS3 } from '../test/support/s3.ts';
+import { localFolder } from '../test/support/local-space.ts';
 import { sidecarName } from '../test/support/takeout-export.ts';
 import { MiB, procStats, runToEnd, startFerry, startPostgres, tempDir, writeResults } from './support.ts';
 
@@ -344,7 +345,9 @@ async function plainCopy(): Promise<Record<string, unknown>> {
   }
   const f = await startFerry(await postgres.newDatabase(), { FERRY_LOCAL_ROOTS: dir });
   try {
-    const src = await f.api('POST', '/clouds', { kind: 'local', name: 'plain', options: { root: plain } });
+    // Into the user's space, where a local cloud of theirs can name it.
+    await fs.rename(plain, path.join(await localFolder(dir, await f.api('GET', '/me')), 'plain'));
+    const src = await f.api('POST', '/clouds', { kind: 'local', name: 'plain', options: { root: 'plain' } });
     const dst = await f.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ prefix: 'plain/' }) });
     const task = await f.api('POST', '/tasks', { name: 'plain → S3', source: { cloudId: src.id }, destination: { cloudId: dst.id, path: '' } });
     const before = await procStats(f.child.pid!);
@@ -406,7 +409,9 @@ const pid = ferry.child.pid!;
 const ports = { postgres: Number(new URL(postgres.server.url).port), s3rver: s3.port, api: Number(new URL(ferry.url).port) };
 
 try {
-  const storage = await ferry.api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: drop } });
+  // The export goes into the user's space, where a local cloud of theirs can name it.
+  await fs.rename(drop, path.join(await localFolder(dir, await ferry.api('GET', '/me')), 'drop'));
+  const storage = await ferry.api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'drop' } });
   const takeout = await ferry.api('POST', '/clouds', { kind: 'google-takeout', name: 'Google Photos (Takeout)', options: { cloudId: storage.id, path: '' } });
   const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ prefix: 'photos/' }) });
   const task = await ferry.api('POST', '/tasks', { name: 'Takeout → S3', source: { cloudId: takeout.id }, destination: { cloudId: bucket.id, path: '' } });

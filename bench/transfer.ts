@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { partSizeFor } from '../connectors/s3/index.ts';
 import { startFaultProxy } from '../test/support/fault-proxy.ts';
+import { localFolder } from '../test/support/local-space.ts';
 import { startS3 } from '../test/support/s3.ts';
 import { MiB, procStats, randomFile, rcloneCopy, runToEnd, startFerry, startPostgres, tempDir, writeResults } from './support.ts';
 
@@ -18,10 +19,15 @@ const s3 = await startS3('bench');
 const slow = await startFaultProxy(s3.endpoint, () => ({ kind: 'delay', ms: 20 }));
 const results: Record<string, unknown>[] = [];
 
+/** Ferry copying the folder `src` (in `dir`): lent to the user's space for the copy, then put back for rclone. */
 async function ferryCopy(src: string, endpoint: string, dest: string) {
   const ferry = await startFerry(await postgres.newDatabase(), { FERRY_LOCAL_ROOTS: dir });
+  let lent: string | undefined;
   try {
-    const local = await ferry.api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: src } });
+    const inSpace = path.join(await localFolder(dir, await ferry.api('GET', '/me')), 'src');
+    await fs.rename(src, inSpace);
+    lent = inSpace;
+    const local = await ferry.api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: 'src' } });
     const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ endpoint }) });
     const task = await ferry.api('POST', '/tasks', { name: dest, source: { cloudId: local.id }, destination: { cloudId: bucket.id, path: dest } });
     const before = await procStats(ferry.child.pid!);
@@ -33,6 +39,7 @@ async function ferryCopy(src: string, endpoint: string, dest: string) {
     return { seconds, cpuSeconds: +(afterRun.cpuSeconds - before.cpuSeconds).toFixed(2), peakRssMiB: afterRun.peakRssMiB, idleRssMiB: before.peakRssMiB };
   } finally {
     await ferry.stop();
+    if (lent) await fs.rename(lent, src);
   }
 }
 

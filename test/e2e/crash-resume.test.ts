@@ -12,6 +12,7 @@ import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s
 import { partSizeFor } from '../../connectors/s3/index.ts';
 import { signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { localFolder } from '../support/local-space.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,8 +28,8 @@ const workers: ChildProcess[] = [];
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-crash-')));
-  await fs.mkdir(path.join(root, 'src'));
-  const file = await fs.open(path.join(root, 'src', 'archive.bin'), 'w');
+  // Written before the user exists; moved into their space once they do.
+  const file = await fs.open(path.join(root, 'archive.bin'), 'w');
   const h = crypto.createHash('sha256');
   const chunk = 8 * 1024 * 1024;
   for (let off = 0; off < SIZE; off += chunk) {
@@ -71,7 +72,8 @@ function startWorker(): ChildProcess {
 test('SIGKILL mid-file: another worker resumes the upload, re-sending only the parts in flight', async (ctx) => {
   const a = await signup(t);
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-  const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'src') } })).json().id;
+  await fs.rename(path.join(root, 'archive.bin'), path.join(await localFolder(root, a, 'src'), 'archive.bin'));
+  const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: 'src' } })).json().id;
   const dst = (
     await post('/clouds', { kind: 's3', name: 'S3', options: s3.options({ endpoint: proxy.endpoint }) })
   ).json().id;

@@ -10,12 +10,15 @@ import { after, before, test } from 'node:test';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { localFolder } from '../support/local-space.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
 let t: TestApp;
 let s3: TestS3;
 let proxy: FaultProxy;
 let root: string;
+/** The user's space: the local cloud is all of it. */
+let space: string;
 let a: Actor;
 let local: string;
 let viaProxy: string;
@@ -25,15 +28,16 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-faults-')));
   for (let i = 0; i < 8; i++) files.set(`small-${i}.jpg`, crypto.randomBytes(200_000 + i));
   files.set('big.mp4', crypto.randomBytes(40 * 1024 * 1024 + 7)); // three 16 MiB parts
-  await fs.mkdir(path.join(root, 'src'));
-  await fs.mkdir(path.join(root, 'back'));
-  for (const [name, data] of files) await fs.writeFile(path.join(root, 'src', name), data);
   s3 = await startS3();
   proxy = await startFaultProxy(s3.endpoint);
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
   a = await signup(t);
+  space = await localFolder(root, a);
+  const src = await localFolder(root, a, 'src');
+  await localFolder(root, a, 'back');
+  for (const [name, data] of files) await fs.writeFile(path.join(src, name), data);
   const api = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-  local = (await api('/clouds', { kind: 'local', name: 'NAS', options: { root } })).json().id;
+  local = (await api('/clouds', { kind: 'local', name: 'NAS', options: { root: '' } })).json().id;
   viaProxy = (
     await api('/clouds', {
       kind: 's3',
@@ -91,13 +95,13 @@ test('downloads cut short or refused are retried and the files land whole', asyn
   const r = await run('from flaky S3', { cloudId: viaProxy, path: 'up' }, { cloudId: local, path: 'back' });
   assert.equal(r.status, 'succeeded', JSON.stringify(r));
   assert.ok((proxy.faults.truncate ?? 0) >= files.size, JSON.stringify(proxy.faults));
-  for (const [name, data] of files) assert.ok((await fs.readFile(path.join(root, 'back', name))).equals(data), name);
+  for (const [name, data] of files) assert.ok((await fs.readFile(path.join(space, 'back', name))).equals(data), name);
 });
 
 test('a fault that persists fails that item with its reason; the run goes on and ends partial', async () => {
-  await fs.mkdir(path.join(root, 'src2'));
-  await fs.writeFile(path.join(root, 'src2', 'fine.jpg'), crypto.randomBytes(1000));
-  await fs.writeFile(path.join(root, 'src2', 'cursed.jpg'), crypto.randomBytes(1000));
+  const src2 = await localFolder(root, a, 'src2');
+  await fs.writeFile(path.join(src2, 'fine.jpg'), crypto.randomBytes(1000));
+  await fs.writeFile(path.join(src2, 'cursed.jpg'), crypto.randomBytes(1000));
   proxy.rule = ({ method, url }) => (method === 'PUT' && url.includes('cursed') ? { kind: 'status', status: 503 } : { kind: 'pass' });
   const r = await run('partly broken', { cloudId: local, path: 'src2' }, { cloudId: viaProxy, path: 'p' });
   assert.equal(r.status, 'partial');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectedCloud, signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
+import { localFolder } from '../support/local-space.ts';
 import { startDropboxFake } from '../fakes/dropbox.ts';
 import { startGoogleFake } from '../fakes/google.ts';
 import { startMicrosoftFake } from '../fakes/microsoft.ts';
@@ -19,6 +20,8 @@ const SIZE = 160 * 1024 * 1024 + 12345;
 const key = crypto.randomBytes(32).toString('base64');
 
 let root: string;
+/** The file every case uploads: kept outside every user's space, copied into each one's. */
+let original: string;
 let sha256: string;
 let google: Awaited<ReturnType<typeof startGoogleFake>>;
 let dropbox: Awaited<ReturnType<typeof startDropboxFake>>;
@@ -29,8 +32,8 @@ const workers: ChildProcess[] = [];
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oresume-')));
-  await fs.mkdir(path.join(root, 'src'));
-  const file = await fs.open(path.join(root, 'src', 'archive.bin'), 'w');
+  original = path.join(root, 'archive.bin');
+  const file = await fs.open(original, 'w');
   const h = crypto.createHash('sha256');
   for (let off = 0; off < SIZE; off += 8 * 1024 * 1024) {
     const buf = crypto.randomBytes(Math.min(8 * 1024 * 1024, SIZE - off));
@@ -102,7 +105,9 @@ for (const c of cases) {
   test(`${c.kind}: SIGKILL mid-upload, another worker resumes the same session and the file arrives whole`, async () => {
     const a = await signup(t);
     const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-    const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: path.join(root, 'src') } })).json().id;
+    // A copy of its own (a hard link would be refused by the local connector).
+    await fs.copyFile(original, path.join(await localFolder(root, a, 'src'), 'archive.bin'));
+    const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: 'src' } })).json().id;
     const dst = await connectedCloud(t, a, c.kind, c.fake());
     const task = await post('/tasks', { name: `to ${c.kind}`, source: { cloudId: src }, destination: { cloudId: dst, path: 'resume' } });
     assert.equal(task.statusCode, 201, task.body);

@@ -9,6 +9,7 @@ import { createPool, type Db } from '../../services/core/db.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
 import { startDueRuns } from '../../services/worker/runs/schedule.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
+import { localFolder } from '../support/local-space.ts';
 
 let t: TestApp & { url: string };
 let root: string;
@@ -16,8 +17,6 @@ const extra: { db: Db; boss: PgBoss }[] = [];
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-sched-')));
-  await fs.mkdir(path.join(root, 's'));
-  await fs.mkdir(path.join(root, 'd'));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   for (let i = 0; i < 2; i++) {
     const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 3 });
@@ -37,8 +36,10 @@ after(async () => {
 test('two workers ticking at once start each due run exactly once and move every task to its next time', async () => {
   const a = await signup(t);
   const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
-  const s = (await post('/clouds', { kind: 'local', name: 's', options: { root: path.join(root, 's') } })).json().id;
-  const d = (await post('/clouds', { kind: 'local', name: 'd', options: { root: path.join(root, 'd') } })).json().id;
+  await localFolder(root, a, 's');
+  await localFolder(root, a, 'd');
+  const s = (await post('/clouds', { kind: 'local', name: 's', options: { root: 's' } })).json().id;
+  const d = (await post('/clouds', { kind: 'local', name: 'd', options: { root: 'd' } })).json().id;
   const base = { source: { cloudId: s }, destination: { cloudId: d, path: 'x' }, schedule: { frequency: 'daily', time: '04:00', timezone: 'Europe/Paris' } };
   const ids: string[] = [];
   for (let i = 0; i < 60; i++) ids.push((await post('/tasks', { ...base, name: `t${i}`, destination: { cloudId: d, path: `x${i}` } })).json().id);
