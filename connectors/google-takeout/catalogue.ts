@@ -1,7 +1,9 @@
 // From the indexed parts of every export seen so far to what the backup holds: each distinct media
 // file once, named by its sidecar's title and filed by its taken time, an XMP beside it, and each
 // album as one JSON file. Pure and deterministic: the same parts, in the same order, give the same
-// paths, so the run that plans and the jobs that copy agree without storing the result.
+// paths, so the run that plans and the jobs that copy agree without storing the result. Every loop
+// is linear in the entries (maps keyed by what they look up) and lets the event loop run now and
+// then: a library, or a crafted part, may hold hundreds of thousands of entries.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { mediaTypeOf } from '../media.ts';
@@ -9,6 +11,7 @@ import type { MediaType } from '../types.ts';
 import { itemDate, type FolderKind, type Geo, type SidecarMetadata } from './metadata.ts';
 import { editedOriginal, matchSidecars } from './sidecars.ts';
 import { albumJson, xmpSidecar } from './xmp.ts';
+import { yielder } from './yield-point.ts';
 
 /** Where a media entry's bytes are: enough to read it again without its archive's directory. */
 export interface EntryRef {
@@ -139,17 +142,24 @@ function signature(entry: IndexedMedia, meta: SidecarMetadata | undefined): stri
  * CRC-32 agree but the entries say they are different photos, their SHA-256s decide: the caller
  * reads them (`unhashed`), and entries whose SHA-256s differ get keys of their own.
  */
-export function contentKeys(parts: PartRecord[], sidecars = pairSidecars(parts)): { keys: Map<IndexedMedia, string>; unhashed: Located[] } {
+export async function contentKeys(parts: PartRecord[], sidecars?: Map<PartRecord, Map<string, SidecarMetadata>>): Promise<{ keys: Map<IndexedMedia, string>; unhashed: Located[] }> {
+  sidecars ??= await pairSidecars(parts);
+  const y = yielder();
   const groups = new Map<string, Array<Located & { sig: string }>>();
   for (const part of parts) {
     for (const entry of part.media) {
+      await y.tick();
       const k = sizeAndCrc(entry);
-      groups.set(k, [...(groups.get(k) ?? []), { part, entry, sig: signature(entry, sidecars.get(part)?.get(entry.rel)) }]);
+      const member = { part, entry, sig: signature(entry, sidecars.get(part)?.get(entry.rel)) };
+      const group = groups.get(k);
+      if (group) group.push(member);
+      else groups.set(k, [member]);
     }
   }
   const keys = new Map<IndexedMedia, string>();
   const unhashed: Located[] = [];
   for (const [k, members] of groups) {
+    await y.tick();
     const shas = new Set(members.flatMap((m) => (m.entry.sha256 ? [m.entry.sha256] : [])));
     const sigs = new Set(members.map((m) => m.sig));
     if (shas.size <= 1 && sigs.size <= 1) {
@@ -157,13 +167,24 @@ export function contentKeys(parts: PartRecord[], sidecars = pairSidecars(parts))
       continue;
     }
     // One entry of each signature must have its SHA-256; the others of that signature share it.
+    // The one to read is the first of its signature in an archive still there, else the first.
     const shaOf = new Map<string, string>();
-    for (const m of members) if (m.entry.sha256) shaOf.set(m.sig, m.entry.sha256);
+    const first = new Map<string, Located>();
+    const firstKept = new Map<string, Located>();
+    for (const m of members) {
+      if (m.entry.sha256) shaOf.set(m.sig, m.entry.sha256);
+      if (!first.has(m.sig)) first.set(m.sig, m);
+      if (!m.part.deleted && !firstKept.has(m.sig)) firstKept.set(m.sig, m);
+    }
     for (const sig of sigs) {
-      if (!shaOf.has(sig)) unhashed.push(members.find((m) => m.sig === sig && !m.part.deleted) ?? members.find((m) => m.sig === sig)!);
+      if (!shaOf.has(sig)) {
+        const m = firstKept.get(sig) ?? first.get(sig)!;
+        unhashed.push({ part: m.part, entry: m.entry });
+      }
     }
     const distinct = new Set([...shas, ...shaOf.values()]);
     for (const m of members) {
+      await y.tick();
       const sha = m.entry.sha256 ?? shaOf.get(m.sig);
       keys.set(m.entry, distinct.size > 1 && sha ? `${k}-${sha.slice(0, 16)}` : k);
     }
@@ -175,11 +196,13 @@ export function contentKeys(parts: PartRecord[], sidecars = pairSidecars(parts))
  * Media that still lack a date: no sidecar and no probe of their own date yet. The caller reads
  * their heads and stores what it found in `entry.exif` (null: nothing) before building the catalogue.
  */
-export function needingDates(parts: PartRecord[]): Located[] {
-  const sidecars = pairSidecars(parts);
+export async function needingDates(parts: PartRecord[]): Promise<Located[]> {
+  const sidecars = await pairSidecars(parts);
+  const y = yielder();
   const out: Located[] = [];
   for (const part of parts) {
     for (const entry of part.media) {
+      await y.tick();
       if (entry.exif === undefined && !sidecars.get(part)?.get(entry.rel)?.takenAt) out.push({ part, entry });
     }
   }
@@ -190,9 +213,14 @@ export function needingDates(parts: PartRecord[]): Located[] {
  * Each part's media → sidecar metadata. Matching runs per export over its own sidecars and those of
  * earlier exports (an edited copy whose original came before): a media file's own export wins.
  */
-function pairSidecars(parts: PartRecord[]): Map<PartRecord, Map<string, SidecarMetadata>> {
+async function pairSidecars(parts: PartRecord[]): Promise<Map<PartRecord, Map<string, SidecarMetadata>>> {
+  const y = yielder();
   const bySet = new Map<string, PartRecord[]>();
-  for (const p of parts) bySet.set(p.set, [...(bySet.get(p.set) ?? []), p]);
+  for (const p of parts) {
+    const list = bySet.get(p.set);
+    if (list) list.push(p);
+    else bySet.set(p.set, [p]);
+  }
   const earlier = new Map<string, IndexedSidecar>();
   const out = new Map<PartRecord, Map<string, SidecarMetadata>>();
   for (const setParts of [...bySet.values()].sort((a, b) => a[0].set.localeCompare(b[0].set))) {
@@ -201,13 +229,14 @@ function pairSidecars(parts: PartRecord[]): Map<PartRecord, Map<string, SidecarM
     const pool = new Map(own);
     for (const [rel, s] of earlier) if (!pool.has(rel)) pool.set(rel, s);
     const media = setParts.flatMap((p) => p.media.map((m) => m.rel));
-    const matched = matchSidecars(
+    const matched = await matchSidecars(
       media,
       [...pool.values()].map((s) => ({ path: s.rel, title: s.meta.title || undefined })),
     );
     for (const p of setParts) {
       const metas = new Map<string, SidecarMetadata>();
       for (const m of p.media) {
+        await y.tick();
         const sidecar = matched.get(m.rel);
         if (sidecar) metas.set(m.rel, reviveSidecar(pool.get(sidecar)!));
       }
@@ -223,11 +252,15 @@ function pairSidecars(parts: PartRecord[]): Map<PartRecord, Map<string, SidecarM
  * `incomplete`: exports with a part that cannot be read; their media without a sidecar wait (the
  * sidecar, and so the date that files them, may be in that part).
  */
-export function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<string> = new Set()): Catalogue {
-  const sidecars = pairSidecars(parts);
-  const { keys } = contentKeys(parts, sidecars);
+export async function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<string> = new Set()): Promise<Catalogue> {
+  const sidecars = await pairSidecars(parts);
+  const { keys } = await contentKeys(parts, sidecars);
+  const y = yielder();
   const byKey = new Map<string, CatalogueMedia>();
-  const taken = new Map<string, string>(); // destination path (lower case) → content key
+  const taken = new Set<string>(); // destination paths (lower case)
+  // Per wanted path, the number its next " (n)" try starts from: all below it were taken, and
+  // stay so, so trying from 1 again would find the same free name after a scan per file.
+  const nextSuffix = new Map<string, number>();
   const albumTitles = new Map<string, { title: string; description?: string }>(); // album folder → its metadata
   for (const p of parts) {
     for (const a of p.albums) {
@@ -236,10 +269,11 @@ export function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<stri
       albumTitles.set(dir, { title: a.title, description: a.description ?? albumTitles.get(dir)?.description });
     }
   }
-  const albums = new Map<string, { keys: string[] }>(); // album folder → members
+  const albums = new Map<string, Set<string>>(); // album folder → members' keys, in order
 
   for (const part of parts) {
     for (const entry of part.media) {
+      await y.tick();
       const key = keys.get(entry)!;
       const meta = sidecars.get(part)?.get(entry.rel);
       if (!meta && incomplete.has(part.set)) continue;
@@ -255,12 +289,7 @@ export function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<stri
         const exif = entry.exif ? { date: new Date(entry.exif.date), offsetMinutes: entry.exif.offsetMinutes } : undefined;
         const when = itemDate(meta, exif?.date, new Date(entry.modifiedAt));
         const folder = `${when.date.getUTCFullYear()}/${two(when.date.getUTCMonth() + 1)}`;
-        let dest = `${folder}/${title}`;
-        for (let n = 1; taken.has(dest.toLowerCase()); n++) {
-          const ext = path.posix.extname(title);
-          dest = `${folder}/${title.slice(0, title.length - ext.length)} (${n})${ext}`;
-        }
-        taken.set(dest.toLowerCase(), key);
+        const dest = freeName(taken, nextSuffix, folder, title);
         const offsetMinutes = when.source === 'exif' ? exif?.offsetMinutes : undefined;
         media = {
           key,
@@ -286,24 +315,41 @@ export function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<stri
       }
       if (entry.kind === 'album') {
         const dir = entry.rel.slice(0, entry.rel.indexOf('/')).normalize('NFC');
-        const album = albums.get(dir) ?? { keys: [] };
-        if (!album.keys.includes(key)) album.keys.push(key);
+        const album = albums.get(dir) ?? new Set<string>();
+        album.add(key);
         albums.set(dir, album);
       }
     }
   }
 
   const albumFiles = new Set<string>();
+  const nextAlbumSuffix = new Map<string, number>();
   const catalogueAlbums: CatalogueAlbum[] = [];
-  for (const [dir, a] of albums) {
+  for (const [dir, members] of albums) {
+    await y.tick();
     const { title, description } = albumTitles.get(dir) ?? { title: dir };
-    const items = a.keys.map((k) => byKey.get(k)!).filter((m) => !m.trashed);
-    let file = `Albums/${fileName(title)}.json`;
-    for (let n = 1; albumFiles.has(file.toLowerCase()); n++) file = `Albums/${fileName(title)} (${n}).json`;
-    albumFiles.add(file.toLowerCase());
+    const items = [...members].map((k) => byKey.get(k)!).filter((m) => !m.trashed);
+    const file = freeName(albumFiles, nextAlbumSuffix, 'Albums', `${fileName(title)}.json`);
     catalogueAlbums.push({ dir, title, path: file, json: albumJson(title, description, items.map((m) => m.path)) });
   }
   return { media: [...byKey.values()], byKey, albums: catalogueAlbums };
+}
+
+/**
+ * `folder/name`, or `folder/name (n).ext` with the first n that is free (case-insensitively), marked
+ * taken. `next` remembers where each name's search got to, so many files of one name stay linear.
+ */
+function freeName(taken: Set<string>, next: Map<string, number>, folder: string, name: string): string {
+  let dest = `${folder}/${name}`;
+  const wanted = dest.toLowerCase();
+  if (taken.has(wanted)) {
+    const ext = path.posix.extname(name);
+    let n = next.get(wanted) ?? 1;
+    for (; taken.has((dest = `${folder}/${name.slice(0, name.length - ext.length)} (${n})${ext}`).toLowerCase()); n++);
+    next.set(wanted, n + 1);
+  }
+  taken.add(dest.toLowerCase());
+  return dest;
 }
 
 export const versionOf = (text: string) => crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);

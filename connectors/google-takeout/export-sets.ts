@@ -64,7 +64,9 @@ export function exportSets(files: FolderFile[], opts: { now?: number; settleMs?:
     const missing: number[] = [];
     for (let n = 1; n <= highest; n++) if (!numbers.has(n)) missing.push(n);
     const formats = new Set(parts.map((p) => p.format));
-    const latest = Math.max(...parts.map((p) => p.arrivedAt ?? 0));
+    // A loop, not Math.max(...): spreading a very long list overflows the stack.
+    let latest = 0;
+    for (const p of parts) latest = Math.max(latest, p.arrivedAt ?? 0);
     const settlesAt = latest + settleMs;
     let waitingFor: string | undefined;
     if (formats.size > 1) waitingFor = 'This export has both .zip and .tgz parts; Ferry reads one kind per export.';

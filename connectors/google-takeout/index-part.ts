@@ -11,7 +11,8 @@ import { exifDate } from './exif.ts';
 import { googlePhotosRoot, isAlbumJson, isAlbumMetadataName, isNonItemJson, parseAlbum, parseSidecar } from './metadata.ts';
 import { head, openZipEntry, readPartAt, readStats, streamPart, type PartFile } from './read.ts';
 import { readTarGz } from './tar.ts';
-import { readCentralDirectory, type ZipEntry } from './zip.ts';
+import { yielder } from './yield-point.ts';
+import { ArchiveError, MAX_ENTRIES, readCentralDirectory, type ZipEntry } from './zip.ts';
 
 /** A JSON entry bigger than this is no sidecar (real ones are a few KB). */
 const MAX_JSON = 1024 * 1024;
@@ -94,7 +95,9 @@ export async function indexPart(storage: Source, part: PartToIndex, signal?: Abo
 async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, signal?: AbortSignal) {
   const { entries } = await readCentralDirectory((offset, length, s) => readPartAt(storage, part, offset, length, s ?? signal), part.size, signal);
   const jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
+  const y = yielder();
   for (const entry of entries) {
+    await y.tick();
     if (entry.isDirectory) continue;
     const c = classify(entry.name);
     if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
@@ -127,15 +130,28 @@ async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, 
       }
     }),
   );
-  jsons.forEach((j, i) => fileJson(texts[i], j.c, record));
+  for (const [i, j] of jsons.entries()) {
+    await y.tick();
+    fileJson(texts[i], j.c, record);
+  }
 }
 
 async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, signal?: AbortSignal) {
   const body = await streamPart(storage, part, 0, signal);
   let ordinal = -1;
+  const y = yielder();
   try {
     for await (const entry of readTarGz(body, signal)) {
       ordinal++;
+      // Empty entries come out of an inflated buffer without waiting: let the event loop run.
+      await y.tick();
+      if (ordinal === MAX_ENTRIES) {
+        throw new ArchiveError(
+          'unsupported',
+          `This .tgz holds more than the ${MAX_ENTRIES} entries Ferry reads from one archive part (a 50 GB Google Takeout part holds far fewer): ` +
+            'it was not written by Google Takeout. Check that it is a Takeout export; if it is, export again from Google Takeout with a smaller archive size.',
+        );
+      }
       const c: Classified = entry.type === 'file' ? classify(entry.name) : { type: 'skip' };
       if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
       if (c.type === 'skip' || (c.type === 'json' && entry.size > MAX_JSON)) {

@@ -44,6 +44,8 @@ const SETUP_STEPS = (folder: string) => [
   'Choose file type .zip and size 50 GB, then create the export. Ferry takes each export up by itself once all its parts have arrived.',
 ];
 
+const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex');
+
 const PART_KEY = (set: string, n: number) => `part:${set}:${String(n).padStart(3, '0')}`;
 
 /** A part that cannot be read (damaged, truncated, encrypted…), until the file is replaced. */
@@ -212,18 +214,21 @@ export default defineConnector({
       const changed = new Set<PartRecord>();
       // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
       // A read that fails for a passing reason is tried again by the next run, not taken for "none".
-      for (const { part, entry } of needingDates(parts)) {
-        const found = part.format === 'zip' && !part.deleted ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined)) : null;
+      for (const { part, entry } of await needingDates(parts)) {
+        // An empty entry has no date of its own: nothing to read.
+        const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
+        const found = readable ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined)) : null;
         signal?.throwIfAborted();
         if (found === undefined) continue;
         entry.exif = found;
         changed.add(part);
       }
       // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
-      for (const { part, entry } of contentKeys(parts).unhashed) {
+      for (const { part, entry } of (await contentKeys(parts)).unhashed) {
         if (part.format !== 'zip' || part.deleted) continue;
         // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
-        const sha = await hashEntry(storage, part, entry, signal).catch((err) => {
+        // (An empty one's is known without reading it.)
+        const sha = entry.size === 0 ? EMPTY_SHA256 : await hashEntry(storage, part, entry, signal).catch((err) => {
           if (signal?.aborted) throw err;
           return undefined;
         });
@@ -279,7 +284,7 @@ export default defineConnector({
     const source: Source = {
       async *list(_folder, signal) {
         const { parts, broken } = await ingest(signal);
-        const c = buildCatalogue(parts, new Set(broken.map((b) => b.set)));
+        const c = await buildCatalogue(parts, new Set(broken.map((b) => b.set)));
         catalogue = Promise.resolve(c);
         if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
         // Album files change as exports arrive; each version listed is kept, so a copy job of this
@@ -326,6 +331,7 @@ export default defineConnector({
         if (!o.deleteArchives || !context?.complete || !wrapped.destination?.remove) return;
         // Parts indexed before this run listed the backup, of sets wholly indexed: all they hold is copied.
         const parts = await loadParts(state);
+        const indexedPaths = new Set(parts.map((p) => p.path));
         const { sets, files } = await scan(signal);
         for (const part of parts) {
           if (part.deleted || Date.parse(part.indexedAt) > context.listedAt.getTime()) continue;
@@ -333,7 +339,7 @@ export default defineConnector({
           // "export once" of the whole account) was only partly read, and is left alone.
           if (part.otherEntries) continue;
           const set = sets.find((s) => s.id === part.set);
-          if (set && set.parts.some((p) => !parts.some((q) => q.path === p.path))) continue;
+          if (set && set.parts.some((p) => !indexedPaths.has(p.path))) continue;
           // The very file that was indexed: not one of the same name put there since.
           const file = files.get(part.path);
           if (!file || file.id !== part.sourceId || file.version !== part.version) continue;

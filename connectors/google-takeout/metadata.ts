@@ -91,16 +91,16 @@ function geo(value: unknown): Geo | undefined {
 /** A per-item sidecar (`IMG_1234.JPG.json`, `….supplemental-metadata.json`), parsed or as text. */
 export function parseSidecar(json: unknown): SidecarMetadata {
   const j = parsed(json, 'Takeout sidecar');
-  const people: string[] = [];
+  const people = new Set<string>(); // in order, once each, however long the list
   if (Array.isArray(j.people)) {
     for (const p of j.people) {
       const name = text(asObject(p)?.name);
-      if (name && !people.includes(name)) people.push(name);
+      if (name) people.add(name);
     }
   }
   const meta: SidecarMetadata = {
     title: typeof j.title === 'string' ? j.title : '',
-    people,
+    people: [...people],
     favorited: j.favorited === true,
     archived: j.archived === true,
     trashed: j.trashed === true,

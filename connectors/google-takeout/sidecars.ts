@@ -14,6 +14,7 @@
 // A file and its sidecar share a folder but not necessarily a part, so matching runs over the whole
 // set (and earlier sets), one folder at a time.
 import { isNonItemJson } from './metadata.ts';
+import { yielder } from './yield-point.ts';
 
 export interface SidecarEntry {
   /** The archive path, e.g. `Takeout/Google Photos/Photos from 2023/IMG_1.JPG.json`. */
@@ -97,22 +98,25 @@ function clips(base: string): string[] {
   const units = (s: string) => s.length;
   const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
   const points = [...base];
-  const keepWhile = (fits: (s: string) => boolean) => {
+  /** The whole code points that fit in LIMIT, each costing `size` (counted as it goes: names may be 64 KiB long). */
+  const keepWhile = (size: (p: string) => number) => {
     let s = '';
+    let used = 0;
     for (const p of points) {
-      if (!fits(s + p)) break;
+      used += size(p);
+      if (used > LIMIT) break;
       s += p;
     }
     return s;
   };
   if (units(base) > LIMIT) {
     out.add(base.slice(0, LIMIT)); // may split a surrogate pair, as a Java substring would
-    const whole = keepWhile((s) => units(s) <= LIMIT);
+    const whole = keepWhile(units);
     out.add(whole);
     out.add([...whole].slice(0, -1).join(''));
   }
   if (points.length > LIMIT) out.add(points.slice(0, LIMIT).join(''));
-  if (bytes(base) > LIMIT) out.add(keepWhile((s) => bytes(s) <= LIMIT));
+  if (bytes(base) > LIMIT) out.add(keepWhile(bytes));
   out.delete(base);
   out.delete('');
   return [...out];
@@ -151,8 +155,12 @@ interface Media {
 interface Folder {
   media: Media[];
   byName: Map<string, Sidecar[]>;
-  sidecars: Sidecar[];
+  /** Rule 5's look-ups: sidecars by `index` and title, and by index sorted by title (for prefixes). */
+  byTitle: Map<string, Sidecar[]>;
+  titlesByIndex: Map<string, Sidecar[]>;
 }
+
+const titleKey = (index: string, title: string) => `${index}\0${title}`;
 
 function split(path: string): [dir: string, name: string] {
   const slash = path.lastIndexOf('/');
@@ -176,17 +184,26 @@ const MIN_CLIPPED_MEDIA_NAME = 40;
  * Apart from rule 6, a sidecar goes to at most one media file. Rules 2–4 first try only sidecars whose
  * title (if known) agrees, so two long names with a common 46-character start are told apart.
  */
-export function matchSidecars(media: string[], sidecars: SidecarEntry[]): Map<string, string> {
+export async function matchSidecars(media: string[], sidecars: SidecarEntry[]): Promise<Map<string, string>> {
+  // Every step is a look-up in a map, never a scan of the folder per file: an export may hold a
+  // folder of 100,000 files, and a crafted one many more.
+  const y = yielder();
   const folders = new Map<string, Folder>();
   const folder = (dir: string) => {
     let f = folders.get(dir);
-    if (!f) folders.set(dir, (f = { media: [], byName: new Map(), sidecars: [] }));
+    if (!f) folders.set(dir, (f = { media: [], byName: new Map(), byTitle: new Map(), titlesByIndex: new Map() }));
     return f;
+  };
+  const add = <K>(map: Map<K, Sidecar[]>, key: K, s: Sidecar) => {
+    const list = map.get(key);
+    if (list) list.push(s);
+    else map.set(key, [s]);
   };
 
   // The same sidecar may be listed by several sets, and in NFD by one and NFC by another: keep one.
   const seenSidecars = new Set<string>();
   for (const s of sidecars) {
+    await y.tick();
     const nfc = s.path.normalize('NFC');
     const [dir, rawName] = split(nfc);
     if (!/\.json$/i.test(rawName) || isNonItemJson(rawName)) continue;
@@ -201,14 +218,17 @@ export function matchSidecars(media: string[], sidecars: SidecarEntry[]): Map<st
       used: false,
     };
     const f = folder(dir);
-    f.sidecars.push(entry);
-    const list = f.byName.get(name);
-    if (list) list.push(entry);
-    else f.byName.set(name, [entry]);
+    add(f.byName, name, entry);
+    if (entry.title !== undefined) {
+      add(f.byTitle, titleKey(entry.index, entry.title), entry);
+      add(f.titlesByIndex, entry.index, entry);
+    }
   }
+  for (const f of folders.values()) for (const list of f.titlesByIndex.values()) list.sort((a, b) => compare(a.title!, b.title!));
 
   const logical = new Map<string, Media>();
   for (const path of media) {
+    await y.tick();
     const key = path.normalize('NFC');
     const existing = logical.get(key);
     if (existing) {
@@ -222,7 +242,7 @@ export function matchSidecars(media: string[], sidecars: SidecarEntry[]): Map<st
   }
 
   const ordered = [...folders.values()];
-  for (const f of ordered) f.media.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const f of ordered) f.media.sort((a, b) => compare(a.key, b.key));
 
   /** Claims the first unused sidecar with one of `names` (and an agreeing title, if `titles` is given). */
   const claim = (f: Folder, m: Media, names: string[], titles?: string[]) => {
@@ -239,12 +259,17 @@ export function matchSidecars(media: string[], sidecars: SidecarEntry[]): Map<st
   };
 
   /** Runs one rule over every unmatched media file of every folder. */
-  const pass = (rule: (f: Folder, m: Media) => void) => {
-    for (const f of ordered) for (const m of f.media) if (!m.sidecar) rule(f, m);
+  const pass = async (rule: (f: Folder, m: Media) => void) => {
+    for (const f of ordered) {
+      for (const m of f.media) {
+        await y.tick();
+        if (!m.sidecar) rule(f, m);
+      }
+    }
   };
 
   // 1. exact
-  pass((f, m) => claim(f, m, sidecarNames(m.name, '', false)));
+  await pass((f, m) => claim(f, m, sidecarNames(m.name, '', false)));
   // 2. clipped, 3. index moved, 4. no extension: each first with agreeing titles, then without
   const clipped = (f: Folder, m: Media, strict: boolean) => claim(f, m, sidecarNames(m.name, '', true), strict ? [m.name] : undefined);
   const indexed = (f: Folder, m: Media, strict: boolean) => {
@@ -265,11 +290,11 @@ export function matchSidecars(media: string[], sidecars: SidecarEntry[]): Map<st
     }
   };
   for (const rule of [clipped, indexed, noExtension]) {
-    pass((f, m) => rule(f, m, true));
-    pass((f, m) => rule(f, m, false));
+    await pass((f, m) => rule(f, m, true));
+    await pass((f, m) => rule(f, m, false));
   }
   // 5. the sidecar's title
-  pass((f, m) => {
+  await pass((f, m) => {
     const found = byTitle(f, m.name, (s) => !s.used);
     if (found) {
       found.used = true;
@@ -285,6 +310,7 @@ export function matchSidecars(media: string[], sidecars: SidecarEntry[]): Map<st
   // 6. edited copies: the original's sidecar, whether the original is in this folder or not
   for (const [dir, f] of folders) {
     for (const m of f.media) {
+      await y.tick();
       if (m.sidecar) continue;
       const original = editedOriginal(m.name);
       if (!original) continue;
@@ -304,18 +330,19 @@ function byTitle(f: Folder, name: string, usable: (s: Sidecar) => boolean): Side
   if (split) forms.push(split);
   for (const [title, index] of forms) {
     const [stem, ext] = splitExt(title);
-    const hits = f.sidecars.filter((s) => {
-      if (!usable(s) || s.title === undefined || s.index !== index) return false;
-      if (s.title === title) return true;
-      if ([...title].length < MIN_CLIPPED_MEDIA_NAME) return false;
-      const [tStem, tExt] = splitExt(s.title);
+    const exact = (f.byTitle.get(titleKey(index, title)) ?? []).filter(usable);
+    // A clip that very many titles share says nothing: only whole titles count then.
+    const longer = [...title].length < MIN_CLIPPED_MEDIA_NAME ? [] : (startingWith(f.titlesByIndex.get(index) ?? [], stem) ?? []);
+    const clippedHits = longer.filter((s) => {
+      if (!usable(s) || s.title === title) return false;
+      const [tStem, tExt] = splitExt(s.title!);
       return tExt.toLowerCase() === ext.toLowerCase() && tStem.length > stem.length && tStem.startsWith(stem);
     });
+    const hits = [...exact, ...clippedHits];
     if (hits.length === 1) return hits[0];
     if (hits.length > 1) {
       // Several whole names start with this clipped one: only a sidecar named after its own title counts.
-      const exact = hits.find((s) => s.title === title);
-      if (exact) return exact;
+      if (exact.length) return exact[0];
       const named = hits.filter((s) => {
         const t = s.title!;
         return [...sidecarNames(t, index, false), ...sidecarNames(t, index, true)].includes(s.name);
@@ -325,6 +352,30 @@ function byTitle(f: Folder, name: string, usable: (s: Sidecar) => boolean): Side
     }
   }
   return undefined;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** More sidecars than this whose titles start alike: too many to tell which a clipped name is. */
+const MAX_PREFIX_HITS = 64;
+
+/**
+ * The sidecars of `sorted` (by title) whose title starts with `prefix`, found by binary search;
+ * undefined when there are more than MAX_PREFIX_HITS.
+ */
+function startingWith(sorted: Sidecar[], prefix: string): Sidecar[] | undefined {
+  let lo = 0;
+  for (let hi = sorted.length; lo < hi; ) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].title! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Sidecar[] = [];
+  for (let i = lo; i < sorted.length && sorted[i].title!.startsWith(prefix); i++) {
+    if (out.length === MAX_PREFIX_HITS) return undefined;
+    out.push(sorted[i]);
+  }
+  return out;
 }
 
 /** The sidecar rules 1–5 would give a file named `name` in `f`, among the sidecars nobody claimed. */

@@ -1,7 +1,10 @@
 // The catalogue: which entries are one file, where each goes, and what its album files say.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SourceItem } from '../../connectors/types.ts';
 import { buildCatalogue, contentKeys, type IndexedMedia, type PartRecord } from '../../connectors/google-takeout/catalogue.ts';
+import { writeZip, zipFile, fromBuffer } from '../support/archives.ts';
+import { takeoutSource } from '../support/takeout-source.ts';
 
 function part(set: string, media: IndexedMedia[], sidecars: PartRecord['sidecars'] = [], albums: PartRecord['albums'] = []): PartRecord {
   return { set, number: 1, format: 'zip', path: `takeout-${set}-001.zip`, sourceId: `takeout-${set}-001.zip`, version: '1', size: 1e6, indexedAt: '', bytesRead: 0, media, sidecars, albums };
@@ -18,7 +21,7 @@ const sidecar = (rel: string, title: string, takenAt: string, extra: object = {}
   meta: { title, takenAt, people: [], favorited: false, archived: false, trashed: false, partnerShared: false, ...extra },
 });
 
-test('copies that agree on size, CRC-32 and what they are are one file, read from none but the first', () => {
+test('copies that agree on size, CRC-32 and what they are are one file, read from none but the first', async () => {
   const parts = [
     part(
       '20260501T000000Z',
@@ -27,8 +30,8 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
       [{ dir: 'Summer', title: 'Summer & Sea', description: 'Beach' }],
     ),
   ];
-  assert.deepEqual(contentKeys(parts).unhashed, []);
-  const c = buildCatalogue(parts);
+  assert.deepEqual((await contentKeys(parts)).unhashed, []);
+  const c = await buildCatalogue(parts);
   assert.deepEqual(
     c.media.map((m) => [m.path, m.entry.rel]),
     [['2019/07/IMG_1.jpg', 'Photos from 2019/IMG_1.jpg']],
@@ -37,7 +40,7 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
   assert.equal(c.albums[0].path, 'Albums/Summer & Sea.json');
 });
 
-test('alike in size and CRC-32 but saying they are different photos: their SHA-256s decide', () => {
+test('alike in size and CRC-32 but saying they are different photos: their SHA-256s decide', async () => {
   const a = media('Photos from 2019/IMG_1.jpg', 100, 7);
   const b = media('Photos from 2019/IMG_2.jpg', 100, 7);
   const albumCopyOfB = media('Trip/IMG_2.jpg', 100, 7);
@@ -52,26 +55,26 @@ test('alike in size and CRC-32 but saying they are different photos: their SHA-2
       ],
     ),
   ];
-  const first = contentKeys(parts).unhashed.map((u) => u.entry.rel);
+  const first = (await contentKeys(parts)).unhashed.map((u) => u.entry.rel);
   assert.deepEqual(first, ['Photos from 2019/IMG_1.jpg', 'Photos from 2019/IMG_2.jpg'], 'one entry of each, not the album copy');
 
   // Different bytes after all (a CRC-32 collision): two files, the album copy with its own photo.
   a.sha256 = 'a'.repeat(64);
   b.sha256 = 'b'.repeat(64);
-  assert.deepEqual(contentKeys(parts).unhashed, []);
-  const c = buildCatalogue(parts);
+  assert.deepEqual((await contentKeys(parts)).unhashed, []);
+  const c = await buildCatalogue(parts);
   assert.deepEqual(c.media.map((m) => m.path).sort(), ['2019/07/IMG_1.jpg', '2019/07/IMG_2.jpg']);
   assert.equal(new Set(c.media.map((m) => m.key)).size, 2);
 
   // The same bytes uploaded twice under two names: one file (the first name).
   b.sha256 = a.sha256;
   assert.deepEqual(
-    buildCatalogue(parts).media.map((m) => m.path),
+    (await buildCatalogue(parts)).media.map((m) => m.path),
     ['2019/07/IMG_1.jpg'],
   );
 });
 
-test('names: the title, collision-safe per month, an extension kept from the archive; trashed copies only when all are', () => {
+test('names: the title, collision-safe per month, an extension kept from the archive; trashed copies only when all are', async () => {
   const parts = [
     part(
       '20260501T000000Z',
@@ -93,7 +96,7 @@ test('names: the title, collision-safe per month, an extension kept from the arc
       ],
     ),
   ];
-  const c = buildCatalogue(parts);
+  const c = await buildCatalogue(parts);
   assert.deepEqual(
     c.media.map((m) => [m.path, m.trashed]),
     [
@@ -106,11 +109,80 @@ test('names: the title, collision-safe per month, an extension kept from the arc
   );
 });
 
-test('an album continued by a later export, whose album file is the minimal 2025 form, keeps its description and all members', () => {
+test('an album continued by a later export, whose album file is the minimal 2025 form, keeps its description and all members', async () => {
   const parts = [
     part('20260501T000000Z', [media('Trip/a.jpg', 1, 1)], [sidecar('Trip/a.jpg.json', 'a.jpg', '2019-01-01T00:00:00.000Z')], [{ dir: 'Trip', title: 'Trip', description: 'Our trip' }]),
     part('20260701T000000Z', [media('Trip/b.jpg', 2, 2)], [sidecar('Trip/b.jpg.json', 'b.jpg', '2019-02-01T00:00:00.000Z')], [{ dir: 'Trip', title: 'Trip' }]),
   ];
-  const c = buildCatalogue(parts);
+  const c = await buildCatalogue(parts);
   assert.deepEqual(JSON.parse(c.albums[0].json), { title: 'Trip', description: 'Our trip', items: ['2019/01/a.jpg', '2019/02/b.jpg'] });
+});
+
+/**
+ * The longest the event loop was busy between two runs of a timer while `work` ran: what /healthz
+ * would wait. Counted in this thread's CPU time, not wall time, so a machine busy with other
+ * processes does not make it look longer.
+ */
+async function worstLag<T>(work: () => Promise<T>): Promise<{ result: T; lag: number }> {
+  const cpu = () => {
+    const u = process.threadCpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  let last = cpu();
+  let lag = 0;
+  const timer = setInterval(() => {
+    const now = cpu();
+    lag = Math.max(lag, now - last);
+    last = now;
+  }, 5);
+  try {
+    return { result: await work(), lag };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function listAll(items: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
+  const out: SourceItem[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}
+
+test('a crafted part of 30,000 empty entries (and sidecars of other files) is indexed with the event loop answering throughout', async () => {
+  const dir = 'Takeout/Google Photos/Photos from 2019/';
+  const empty = Array.from({ length: 30_000 }, (_, i) => ({ name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`, method: 0 as const }));
+  // Sidecars whose names match no file: each file looks for one by title among them.
+  const strays = Array.from({ length: 2_000 }, (_, i) => ({ name: `${dir}other_${i}.jpg.json`, data: Buffer.from(JSON.stringify({ title: `other_${i}.jpg` })) }));
+  const zip = zipFile([...empty, ...strays]);
+  const { source } = takeoutSource({ 'takeout-20260501T000000Z-001.zip': zip });
+  const { result: items, lag } = await worstLag(() => listAll(source.list('')));
+  assert.ok(lag < 200, `the event loop was held for ${Math.round(lag)} ms of CPU time`);
+  // Empty files are all the same (no) bytes: one file, and its XMP.
+  assert.deepEqual(items.map((i) => i.id.slice(0, 2)).sort(), ['m:', 'x:']);
+  assert.equal(items.find((i) => i.id.startsWith('m:'))!.size, 0);
+});
+
+test('a part with entries sharing their data, or with too many entries, is a failed item saying why; the other parts are read', async () => {
+  const photo = Buffer.from('a photo');
+  const good = writeZip([
+    { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg', data: photo },
+    { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg.json', data: Buffer.from(JSON.stringify({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1563107400' } })) },
+  ]);
+  const name = (i: number) => `Takeout/Google Photos/Photos from 2019/${String(i).padStart(3, '0')}.jpg`;
+  const overlapping = zipFile([{ name: name(0), data: Buffer.alloc(1024 * 1024) }, ...Array.from({ length: 99 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 }))]);
+  const many = writeZip([{ name: 'Takeout/Google Photos/Photos from 2019/x.jpg', data: Buffer.from('x') }], { zip64: true });
+  const rec = many.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
+  many.writeBigUInt64LE(600_000n, rec + 24);
+  many.writeBigUInt64LE(600_000n, rec + 32);
+  const { source, stats } = takeoutSource({
+    'takeout-20260501T000000Z-001.zip': fromBuffer(good),
+    'takeout-20260501T000000Z-002.zip': overlapping,
+    'takeout-20260501T000000Z-003.zip': fromBuffer(many),
+  });
+  const items = await listAll(source.list(''));
+  const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
+  assert.match(problems['takeout-20260501T000000Z-002.zip']!, /zip archive is damaged: ".*" overlaps ".*" .*entries must not share their data/);
+  assert.match(problems['takeout-20260501T000000Z-003.zip']!, /lists 600000 entries, more than the 500000 Ferry reads from one archive part/);
+  assert.deepEqual(items.filter((i) => !i.problem).map((i) => i.path).sort(), ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp']);
+  assert.ok(stats.bytes < 200_000, `read ${stats.bytes} bytes`);
 });

@@ -83,7 +83,7 @@ const isJson = (e: Located) => /\.json$/i.test(e.rel);
  * Media → sidecar, as the connector pairs them: per export, over its own sidecars and those of
  * earlier exports (its own win), so an edited copy finds an original's sidecar from before.
  */
-function pairings(fx: TakeoutFixture, entries: Located[]): Map<Located, { entry: Located; meta: SidecarMetadata }> {
+async function pairings(fx: TakeoutFixture, entries: Located[]): Promise<Map<Located, { entry: Located; meta: SidecarMetadata }>> {
   const out = new Map<Located, { entry: Located; meta: SidecarMetadata }>();
   const earlier = new Map<string, Located>();
   for (let exp = 0; exp < fx.exports.length; exp++) {
@@ -93,7 +93,7 @@ function pairings(fx: TakeoutFixture, entries: Located[]): Map<Located, { entry:
     const pool = new Map(sidecars);
     for (const [rel, e] of earlier) if (!pool.has(rel)) pool.set(rel, e);
     const media = own.filter((e) => !isJson(e) && e.folder !== '');
-    const matched = matchSidecars(
+    const matched = await matchSidecars(
       media.map((m) => m.rel),
       [...pool.values()].map((s) => ({ path: s.rel, title: parseSidecar(s.data.toString('utf8')).title || undefined })),
     );
@@ -192,7 +192,7 @@ for (const format of ['zip', 'tgz'] as const) {
 
   test(`${format}: each truth item is first in the export it claims, each excluded one is in an archive and only as trash`, async () => {
     const entries = located(await reads(fx));
-    const paired = pairings(fx, entries);
+    const paired = await pairings(fx, entries);
     const exportsOf = (sha: string) => new Set(entries.filter((e) => !isJson(e) && sha256(e.data) === sha).map((e) => e.exp));
     for (const m of fx.media) {
       const holding = exportsOf(m.sha256);
@@ -212,7 +212,7 @@ for (const format of ['zip', 'tgz'] as const) {
 
   test(`${format}: matchSidecars and parseSidecar over each set agree with the truth for every media entry`, async () => {
     const entries = located(await reads(fx));
-    const paired = pairings(fx, entries);
+    const paired = await pairings(fx, entries);
     const truth = new Map(fx.media.map((m) => [m.sha256, m]));
     let checked = 0;
     for (const e of entries) {
@@ -283,7 +283,7 @@ for (const format of ['zip', 'tgz'] as const) {
 
   test(`${format}: the layout has every quirk the truth names`, async () => {
     const entries = located(await reads(fx));
-    const paired = pairings(fx, entries);
+    const paired = await pairings(fx, entries);
     const names = entries.map((e) => e.rel);
     // Sidecar in another part than its media, both ways.
     const split = [...paired].filter(([m, s]) => m.exp === s.entry.exp && m.part !== s.entry.part && !editedOriginal(base(m.rel)));
@@ -318,7 +318,7 @@ for (const format of ['zip', 'tgz'] as const) {
 
   test(`${format}: albums as the archives hold them`, async () => {
     const entries = located(await reads(fx));
-    const paired = pairings(fx, entries);
+    const paired = await pairings(fx, entries);
     const titles = new Map<string, { title: string; description?: string }>();
     for (const e of entries) if (e.kind === 'album' && isAlbumMetadataName(base(e.rel))) titles.set(e.folder, parseAlbum(e.data.toString('utf8'), e.folder));
     const found = new Map<string, { description?: string; members: Set<string> }>();

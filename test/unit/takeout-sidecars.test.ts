@@ -301,7 +301,7 @@ function folderOf(i: number): string {
   return `Takeout/Google Photos/Album ${i}/`;
 }
 
-function run(c: Case, dir: string): Map<string, string> {
+function run(c: Case, dir: string): Promise<Map<string, string>> {
   const sidecars: SidecarEntry[] = c.sidecars.map((s) => (typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title }));
   return matchSidecars(
     c.media.map((m) => dir + m),
@@ -328,13 +328,13 @@ test('the name table has the clipped lengths it claims', () => {
 });
 
 for (const [i, c] of cases.entries()) {
-  test(`sidecar: ${c.what}`, () => {
+  test(`sidecar: ${c.what}`, async () => {
     const dir = folderOf(i);
-    check(c, dir, run(c, dir));
+    check(c, dir, await run(c, dir));
   });
 }
 
-test('the whole table as one set gives the same pairs, and no sidecar serves two originals', () => {
+test('the whole table as one set gives the same pairs, and no sidecar serves two originals', async () => {
   const media: string[] = [];
   const sidecars: SidecarEntry[] = [];
   for (const [i, c] of cases.entries()) {
@@ -343,7 +343,7 @@ test('the whole table as one set gives the same pairs, and no sidecar serves two
     sidecars.push(...c.sidecars.map((s) => (typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title })));
   }
   // Listed in reverse, as parts may arrive in any order.
-  const got = matchSidecars(media.toReversed(), sidecars.toReversed());
+  const got = await matchSidecars(media.toReversed(), sidecars.toReversed());
   for (const [i, c] of cases.entries()) check(c, folderOf(i), got);
   const owners = new Map<string, string>();
   for (const [m, s] of got) {
@@ -353,10 +353,10 @@ test('the whole table as one set gives the same pairs, and no sidecar serves two
   }
 });
 
-test('sidecars pair only within their folder; the year folder and an album each use their own', () => {
+test('sidecars pair only within their folder; the year folder and an album each use their own', async () => {
   const year = 'Takeout/Google Photos/Photos from 2019/';
   const album = 'Takeout/Google Photos/Urlaub am Meer/';
-  const got = matchSidecars(
+  const got = await matchSidecars(
     [year + 'IMG_1.jpg', album + 'IMG_1.jpg', 'Takeout/Google Photos/Photos from 2020/IMG_2.jpg'],
     [{ path: album + 'IMG_1.jpg.json' }, { path: year + 'IMG_1.jpg.supplemental-metadata.json' }, { path: 'Takeout/Google Photos/Photos from 2021/IMG_2.jpg.json' }],
   );
@@ -366,11 +366,11 @@ test('sidecars pair only within their folder; the year folder and an album each 
   });
 });
 
-test('the same file listed by several sets, in NFD and NFC, is one file with one sidecar', () => {
+test('the same file listed by several sets, in NFD and NFC, is one file with one sidecar', async () => {
   const dir = 'Takeout/Google Photos/Photos from 2019/';
   const nfd = dir + 'Cafe\u0301 de Flore.jpg';
   const nfc = dir + 'Café de Flore.jpg';
-  const got = matchSidecars([nfd, nfc, nfd], [{ path: dir + 'Café de Flore.jpg.json' }, { path: dir + 'Cafe\u0301 de Flore.jpg.json' }]);
+  const got = await matchSidecars([nfd, nfc, nfd], [{ path: dir + 'Café de Flore.jpg.json' }, { path: dir + 'Cafe\u0301 de Flore.jpg.json' }]);
   assert.equal(got.get(nfd), got.get(nfc));
   assert.ok(got.get(nfd));
   assert.equal(got.size, 2);
