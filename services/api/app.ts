@@ -21,7 +21,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler } from './erro
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
-import { linkRoutes } from './routes/links.ts';
+import { linkRoutes, notifyAddressRoutes } from './routes/links.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -131,6 +131,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api: App) => {
       publicAuthRoutes(api, s);
+      // The recipient of a notification address may have no account: no sign-in.
+      notifyAddressRoutes(api, s);
       providerRoutes(api, s);
       await api.register(async (signedIn: App) => {
         signedIn.addHook('onRequest', requireUser(s.accounts));

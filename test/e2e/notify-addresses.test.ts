@@ -7,12 +7,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import rateLimit from '@fastify/rate-limit';
-import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { App } from '../../services/api/app.ts';
-import { installErrorHandler } from '../../services/api/error-handler.ts';
-import { notifyAddressRoutes } from '../../services/api/routes/links.ts';
 import { MAILS_PER_HOUR } from '../../services/core/mail/outbox.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
@@ -21,24 +15,13 @@ const PUBLIC_URL = 'https://ferry.example.org';
 let t: TestApp & { url: string };
 let smtp: TestSmtp;
 let root: string;
-// The confirmation link's route on the same database, as app.ts registers it in the public /api/v1
-// scope (no sign-in: the recipient may have no account).
-let links: App;
 
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-addresses-')));
   smtp = await startSmtp();
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL }, { worker: true });
-  links = Fastify().withTypeProvider<ZodTypeProvider>() as unknown as App;
-  links.setValidatorCompiler(validatorCompiler);
-  links.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(links);
-  await links.register(rateLimit, { global: false });
-  await links.register(async (api: App) => notifyAddressRoutes(api, { db: t.db, config: t.config }), { prefix: '/api/v1' });
-  await links.ready();
 });
 after(async () => {
-  await links?.close();
   await t?.close();
   await smtp?.stop();
   await fs.rm(root, { recursive: true, force: true });
@@ -109,11 +92,11 @@ describe('an address named for notifications', () => {
     await settle();
     assert.equal(to(other).length, 1, 'one mail to the address: the confirmation');
 
-    const ok = await links.inject({ method: 'GET', url: link });
+    const ok = await t.app.inject({ method: 'GET', url: link });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.deepEqual(ok.json(), { email: other, confirmed: true });
     assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, true);
-    const again = await links.inject({ method: 'GET', url: link });
+    const again = await t.app.inject({ method: 'GET', url: link });
     assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
 
     assert.equal((await run(a, task.id)).status, 'succeeded');
@@ -129,7 +112,7 @@ describe('an address named for notifications', () => {
     await backupTask(a, { on: 'always', email: shared });
     await waitUntil(() => to(shared).length === 1);
     const token = /token=(\S+)/.exec(to(shared)[0].text)![1];
-    assert.equal((await links.inject({ method: 'GET', url: `/api/v1/notify-addresses/confirm?token=${token}` })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/notify-addresses/confirm?token=${token}` })).statusCode, 200);
 
     const forB = await backupTask(b, { on: 'always', email: shared.toUpperCase() });
     assert.equal(forB.notify.emailConfirmed, false, "a's confirmation does not let b mail the address");
@@ -142,7 +125,7 @@ describe('an address named for notifications', () => {
   });
 
   test('a link Ferry never sent is refused', async () => {
-    const res = await links.inject({ method: 'GET', url: '/api/v1/notify-addresses/confirm?token=fn_made-up' });
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/notify-addresses/confirm?token=fn_made-up' });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'invalid_token');
     assert.match(res.json().error.message, /unknown or has expired/);

@@ -7,7 +7,7 @@ import { errors } from '../../core/errors.ts';
 import { localeFrom } from '../../core/mail/strings.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { credentials, errorsFor, idParams, me, newToken, page, session, signupBody, tokenInfo } from '../schemas.ts';
+import { credentials, errorsFor, idParams, me, newToken, page, session, signupBody, tokenInfo, tokenName } from '../schemas.ts';
 
 export function publicAuthRoutes(app: App, s: Services): void {
   const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
@@ -129,7 +129,7 @@ export function authRoutes(app: App, s: Services): void {
       schema: {
         tags: ['auth'],
         summary: 'Create a personal access token (shown once)',
-        body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+        body: z.strictObject({ name: tokenName }),
         response: { 201: newToken, ...errorsFor(400, 401, 403) },
       },
     },
