@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { localFolder } from '../support/local-space.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
 let t: TestApp;
@@ -36,11 +37,11 @@ async function created(res: { statusCode: number; body: string; json(): { id: st
   return res.json().id;
 }
 
-async function localFolder(a: Actor, name: string, files: Record<string, Buffer> = {}): Promise<string> {
-  const dir = path.join(root, name);
-  await fs.mkdir(dir, { recursive: true });
+/** A local cloud on the folder `name` of the user's space, holding `files`. */
+async function localCloud(a: Actor, name: string, files: Record<string, Buffer> = {}): Promise<string> {
+  const dir = await localFolder(root, a, name);
   for (const [n, data] of Object.entries(files)) await fs.writeFile(path.join(dir, n), data);
-  return created(await post(a, '/clouds', { kind: 'local', name, options: { root: dir } }));
+  return created(await post(a, '/clouds', { kind: 'local', name, options: { root: name } }));
 }
 
 async function start(a: Actor, name: string, source: string, destination: string): Promise<string> {
@@ -54,10 +55,10 @@ test("one user's slow plans take one plan slot: another user's run is planned an
   const busy = await signup(t);
   const other = await signup(t);
   const slowS3 = await created(await post(busy, '/clouds', { kind: 's3', name: 'Slow S3', options: s3.options({ endpoint: proxy.endpoint, prefix: 'slow/' }) }));
-  const busyDest1 = await localFolder(busy, 'busy-1');
-  const busyDest2 = await localFolder(busy, 'busy-2');
-  const otherSrc = await localFolder(other, 'other-src', { 'a.jpg': crypto.randomBytes(1000) });
-  const otherDest = await localFolder(other, 'other-dest');
+  const busyDest1 = await localCloud(busy, 'busy-1');
+  const busyDest2 = await localCloud(busy, 'busy-2');
+  const otherSrc = await localCloud(other, 'other-src', { 'a.jpg': crypto.randomBytes(1000) });
+  const otherDest = await localCloud(other, 'other-dest');
 
   // Listing the slow S3 takes 6 s: each of the busy user's plans holds its slot that long.
   proxy.rule = ({ method, url }) => (method === 'GET' && /[?&]list-type=2/.test(url) ? { kind: 'delay', ms: 6000 } : { kind: 'pass' });
