@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { readStats } from '../../connectors/google-takeout/read.ts';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { localFolder } from '../support/local-space.ts';
 import { writeZip } from '../support/archives.ts';
 import { checkBackup, localFiles, sha256 } from '../support/takeout-check.ts';
 import { takeoutFixture, writeExport } from '../support/takeout-export.ts';
@@ -43,10 +44,10 @@ async function cloud(a: Actor, kind: string, name: string, options: object): Pro
   return res.json().id;
 }
 
+/** A local cloud on the folder `name` of the user's space. */
 async function folder(a: Actor, name: string): Promise<{ id: string; dir: string }> {
-  const dir = path.join(root, name);
-  await fs.mkdir(dir, { recursive: true });
-  return { id: await cloud(a, 'local', name, { root: dir }), dir };
+  const dir = await localFolder(root, a, name);
+  return { id: await cloud(a, 'local', name, { root: name }), dir };
 }
 
 async function task(a: Actor, name: string, src: string, dst: string, extra: object = {}): Promise<string> {

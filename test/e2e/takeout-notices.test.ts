@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { QUEUES } from '../../services/core/queues.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+import { localFolder } from '../support/local-space.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 
 const PUBLIC_URL = 'https://ferry.example.org';
@@ -33,9 +34,9 @@ after(async () => {
 
 /** The cloud the exports are delivered to: a local folder, connected through the API. */
 async function deliveryCloud(a: Actor, name: string): Promise<string> {
-  const dir = path.join(root, name.replace(/\W+/g, '-'));
-  await fs.mkdir(dir, { recursive: true });
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/clouds', payload: { kind: 'local', name, options: { root: dir } }, headers: a.bearer });
+  const folder = name.replace(/\W+/g, '-');
+  await localFolder(root, a, folder);
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/clouds', payload: { kind: 'local', name, options: { root: folder } }, headers: a.bearer });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
