@@ -197,8 +197,16 @@ export interface Destination {
   put(path: string, open: (offset: number) => Promise<Readable>, opts: PutOptions): Promise<Stored>;
   /** Size of the file at `path`, or null when there is none. */
   stat(path: string, signal?: AbortSignal): Promise<{ size: number } | null>;
-  /** A hash of the stored file (md5 where the destination has it without reading; otherwise computed). Null: cannot tell. */
-  hashOf?(path: string, kind: 'md5', signal?: AbortSignal): Promise<string | null>;
+  /**
+   * The destination's own hash of the file stored at `path`, with its kind, in the form the
+   * destination reports it (connectors/hashes.ts computes every kind but 's3etag' from bytes): what
+   * the provider keeps without a download where it keeps one (Drive md5Checksum, S3 md5 when the
+   * ETag is a plain md5, Dropbox content_hash, OneDrive quickXorHash); a destination that has to read
+   * the file for it (a local folder) computes `prefer` when given and computable, else its native
+   * hash. Null: no file there, or no hash to tell by (an S3 multipart ETag, a provider that has none
+   * for this file) — then the file's content is unknown, never taken as matching.
+   */
+  hashOf?(path: string, signal?: AbortSignal, prefer?: HashKind): Promise<{ kind: HashKind; value: string } | null>;
   /** Discards an unfinished upload session left by put() (resumable destinations). */
   abandon?(state: unknown): Promise<void>;
   /** Deletes the file at `path`; nothing happens when there is none. Folders are left in place. */

@@ -176,9 +176,17 @@ export default defineConnector<Options>({
           throw cloudErrorOf(err, `File ${path}`, signal);
         }
       },
-      // Dropbox keeps no md5, only its content_hash.
-      async hashOf() {
-        return null;
+      // Dropbox keeps no md5, only its content_hash, given with the file's metadata.
+      async hashOf(rel, signal) {
+        const path = dropboxPath(rel);
+        if (!path) return null;
+        try {
+          const meta = await client.rpc<Metadata>('files/get_metadata', { path }, signal);
+          return meta['.tag'] === 'file' && meta.content_hash ? { kind: 'dropbox', value: meta.content_hash } : null;
+        } catch (err) {
+          if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return null;
+          throw cloudErrorOf(err, `File ${path}`, signal);
+        }
       },
       // Dropbox has no call to discard an upload session: an unfinished one holds no file anyone
       // sees, and Dropbox drops it after 7 days.

@@ -117,9 +117,13 @@ export default defineConnector<Options>({
         const found = await call(`Looking up ${rel} in Google Drive`, () => paths.file(rel, signal), signal);
         return found?.file ? { size: Number(found.file.size ?? 0) } : null;
       },
-      async hashOf(rel, _kind, signal) {
+      // Drive keeps md5Checksum (and sha256Checksum) of every file with content in its metadata.
+      async hashOf(rel, signal) {
         const found = await call(`Looking up ${rel} in Google Drive`, () => paths.file(rel, signal), signal);
-        return found?.file?.md5Checksum ?? null;
+        const file = found?.file;
+        if (file?.md5Checksum) return { kind: 'md5', value: file.md5Checksum };
+        if (file?.sha256Checksum) return { kind: 'sha256', value: file.sha256Checksum };
+        return null;
       },
       abandon: (state) => uploader.abandon(state),
       async remove(rel, signal) {

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { pathProblem, segmentsOf } from '../cloud-path.ts';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
-import { CloudError, defineConnector, type CloudConfig, type CloudHandle, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
+import { CloudError, defineConnector, type CloudConfig, type CloudHandle, type ConnectorEnv, type Destination, type Entry, type HashKind, type Source, type SourceItem } from '../types.ts';
+import { hasherFor } from '../hashes.ts';
 import { Dir, supported, within } from './dirs.ts';
 import { fsError } from './fs-errors.ts';
 import { locate, mainSpace, openSpace } from './space.ts';
@@ -52,7 +53,7 @@ function namesOf(rel: string): string[] {
 }
 
 /** Feeds the first `end` bytes of an open file (all of it when undefined) to `hash`. */
-async function feed(file: FileHandle, hash: crypto.Hash, end?: number): Promise<void> {
+async function feed(file: FileHandle, hash: { update(data: Uint8Array): unknown }, end?: number): Promise<void> {
   const buf = Buffer.allocUnsafe(1024 * 1024);
   for (let pos = 0; end === undefined || pos < end; ) {
     const { bytesRead } = await file.read(buf, 0, end === undefined ? buf.length : Math.min(buf.length, end - pos), pos);
@@ -336,15 +337,19 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
         throw err;
       }
     },
-    async hashOf(rel, kind) {
+    // A folder keeps no hash: the file is read, and hashed with the kind asked for when it can be
+    // computed, else sha256.
+    async hashOf(rel, signal, prefer) {
+      signal?.throwIfAborted();
+      const kind: HashKind = prefer && prefer !== 's3etag' ? prefer : 'sha256';
       return inFolder(rel, async (dir, name) => {
         const file = await dir.file(name, O_RDONLY);
         try {
           const st = await file.stat();
           if (!st.isFile() || st.nlink > 1) return null;
-          const h = crypto.createHash(kind);
+          const h = hasherFor(kind)!;
           await feed(file, h);
-          return h.digest('hex');
+          return { kind, value: h.digest() };
         } finally {
           await file.close();
         }

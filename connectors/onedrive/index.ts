@@ -192,8 +192,11 @@ export default defineConnector<Options>({
         const item = await itemAt(rel, signal);
         return item?.file ? { size: item.size ?? 0 } : null;
       },
-      async hashOf() {
-        return null; // OneDrive keeps no md5
+      // OneDrive keeps no md5; its quickXorHash comes with the item (file.hashes), on personal and business drives.
+      async hashOf(rel, signal) {
+        const item = await itemAt(rel, signal);
+        const quickxor = item?.file?.hashes?.quickXorHash;
+        return quickxor ? { kind: 'quickxor', value: quickxor } : null;
       },
       abandon: (state) => uploader.abandon(state),
       async remove(rel, signal) {

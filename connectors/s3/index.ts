@@ -517,10 +517,19 @@ export default defineConnector<Options>({
           throw err;
         }
       },
-      async hashOf(rel, _kind, signal) {
-        const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }), signal);
+      // The ETag: the object's md5 when it was stored in one piece; a multipart upload's ETag
+      // (md5 of the parts' md5s, '-' and their count) only matches the same bytes sent in the same parts.
+      async hashOf(rel, signal) {
+        let out;
+        try {
+          out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }), signal);
+        } catch (err) {
+          if (err instanceof CloudError && err.reason === 'not_found') return null;
+          throw err;
+        }
         const etag = unquote(out.ETag);
-        return isPlainMd5(etag) ? etag : null;
+        if (!etag) return null;
+        return isPlainMd5(etag) ? { kind: 'md5', value: etag } : { kind: 's3etag', value: etag };
       },
       async abandon(state) {
         const st = state as MultipartState | null;

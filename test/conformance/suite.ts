@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { hashBytes } from '../../connectors/hashes.ts';
 import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
 
 export interface Subject {
@@ -186,6 +187,32 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       assert.ok((await bytesOf(await h.source!.open(item))).equals(good));
       const right = crypto.createHash('md5').update(good).digest('hex');
       await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { mode: 'replace', size: good.length, expectedMd5: right });
+    });
+
+    test("hashOf tells the destination's own hash of the stored file: its kind, and the value the bytes have", async () => {
+      const d = h.destination!;
+      assert.ok(d.hashOf, 'every destination tells a hash of what it stores');
+      for (const [rel, data] of [
+        ['hashed/empty.txt', Buffer.alloc(0)],
+        ['hashed/small.jpg', crypto.randomBytes(1234)],
+        ['hashed/blocks.bin', crypto.randomBytes(4 * MiB + 5)], // more than one of Dropbox's 4 MiB blocks
+      ] as const) {
+        await d.put(`${base}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+        const got = await d.hashOf(`${base}/${rel}`);
+        assert.ok(got, `${rel}: a hash`);
+        if (got.kind === 's3etag') {
+          // A multipart ETag: the parts' md5s, not computable from the bytes alone.
+          assert.match(got.value, /^[0-9a-f]{32}-\d+$/, rel);
+          continue;
+        }
+        assert.equal(got.kind, h.features.nativeHash, `${rel}: the destination's native kind`);
+        assert.equal(got.value, hashBytes(got.kind, data), `${rel}: the ${got.kind} of the bytes`);
+        // A kind asked for: one that reads the file computes it; one that keeps its own tells that.
+        const preferred = await d.hashOf(`${base}/${rel}`, undefined, 'md5');
+        assert.ok(preferred && preferred.kind !== 's3etag', rel);
+        assert.equal(preferred.value, hashBytes(preferred.kind, data), `${rel}: the ${preferred.kind} of the bytes`);
+      }
+      assert.equal(await d.hashOf(`${base}/hashed/nothing.jpg`), null, 'no file: null');
     });
 
     test('remove deletes that one file: never a folder, a neighbour or a namesake elsewhere', async (t) => {

@@ -6,12 +6,12 @@
 // An upload never replaces a file unless replacing is meant (our own earlier copy, the overwrite
 // policy): a file that appears at the path after the plan looked is left as it is, and the conflict
 // policy decides again (settle).
-import crypto from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/pacer.ts';
-import { CloudError, type Checkpoint, type Destination, type Source } from '../../../connectors/types.ts';
+import { hashStream, hasherFor, sameHash } from '../../../connectors/hashes.ts';
+import { CloudError, type Checkpoint, type Destination, type HashKind, type Source } from '../../../connectors/types.ts';
 import { usagePeriod } from '../../core/accounts.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
@@ -450,18 +450,23 @@ async function settle(run: RunRecord, source: Source, destination: Destination, 
   }
 }
 
-/** Compares md5s where both sides can tell them. */
+/**
+ * Whether the file at `at` is the item's content: the destination's own hash of it, against the
+ * hash of the same kind of the item (the one its listing gave, else computed by reading it once).
+ * False whenever either side cannot tell: never identical when unsure.
+ */
 async function sameContent(source: Source, destination: Destination, item: ItemRow, at: string, signal: AbortSignal): Promise<boolean> {
   if (!destination.hashOf) return false;
-  const theirs = await destination.hashOf(at, 'md5', signal);
+  // A destination that computes its hash by reading the file computes one the listing gave, if any.
+  const listed = (Object.keys(item.hashes) as HashKind[]).find((k) => item.hashes[k] && hasherFor(k));
+  const theirs = await destination.hashOf(at, signal, listed);
   if (!theirs) return false;
-  let ours = item.hashes.md5;
+  let ours = item.hashes[theirs.kind];
   if (!ours) {
-    const h = crypto.createHash('md5');
-    for await (const chunk of await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { signal })) h.update(chunk);
-    ours = h.digest('hex');
+    if (!hasherFor(theirs.kind)) return false; // a multipart ETag: not computable from the bytes
+    ours = (await hashStream(theirs.kind, await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { signal })))!;
   }
-  return ours === theirs;
+  return sameHash(theirs.kind, ours, theirs.value);
 }
 
 async function transfer(
