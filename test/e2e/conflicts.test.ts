@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 import { startDropboxFake } from '../fakes/dropbox.ts';
@@ -150,6 +150,8 @@ interface End {
   place(p: string, bytes: Buffer): Promise<void>;
   /** The bytes at a path of the cloud, or null when nothing is there; fails when there are two files of that name. */
   read(p: string): Promise<Buffer | null>;
+  /** The names of the files in a folder of the cloud, sorted, as its API (or the disk) lists them. */
+  list(folder: string): Promise<string[]>;
 }
 
 const missing = (err: unknown) => {
@@ -172,6 +174,11 @@ const ends: End[] = [
       await fs.writeFile(path.join(root, a.id, 'dst', p), bytes);
     },
     read: (p) => fs.readFile(path.join(root, a.id, 'dst', p)).catch(missing),
+    list: async (folder) =>
+      (await fs.readdir(path.join(root, a.id, 'dst', folder), { withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort(),
   },
   {
     kind: 's3',
@@ -180,6 +187,11 @@ const ends: End[] = [
       await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `dst/${p}`, Body: bytes }));
     },
     read: (p) => s3Get(`dst/${p}`).catch(missing),
+    list: async (folder) => {
+      const Prefix = `dst/${folder}/`;
+      const out = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix, Delimiter: '/' }));
+      return (out.Contents ?? []).map((o) => o.Key!.slice(Prefix.length)).sort();
+    },
   },
   {
     kind: 'google-drive',
@@ -192,18 +204,48 @@ const ends: End[] = [
       assert.ok(found.length <= 1, `${found.length} files named ${p} on Drive`);
       return found.length ? google.fileBytes(p) : null;
     },
+    list: async (folder) => {
+      const [dir] = google.findFiles(folder).filter((f) => !f.trashed);
+      assert.ok(dir, `${folder} is on Drive`);
+      const q = `'${dir.id}' in parents and mimeType!='application/vnd.google-apps.folder' and trashed=false`;
+      const res = await fetch(`${google.url}/drive/v3/files?q=${encodeURIComponent(q)}&pageSize=1000&fields=${encodeURIComponent('files(name)')}`, {
+        headers: { authorization: `Bearer ${google.oauth.issueTokens().accessToken}` },
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { files: { name: string }[] }).files.map((f) => f.name).sort();
+    },
   },
   {
     kind: 'dropbox',
     cloud: () => connectedCloud(t, a, 'dropbox', dropbox),
     place: dropboxPut,
     read: (p) => dropbox.fileBytes(p).catch(missing),
+    list: async (folder) => {
+      const res = await fetch(`${dropbox.apiUrl}/2/files/list_folder`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dropbox.oauth.issueTokens().accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ path: `/${folder}`, limit: 2000 }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as { entries: { '.tag': string; name: string }[]; has_more: boolean };
+      assert.equal(body.has_more, false);
+      return body.entries.filter((e) => e['.tag'] === 'file').map((e) => e.name).sort();
+    },
   },
   {
     kind: 'onedrive',
     cloud: () => connectedCloud(t, a, 'onedrive', microsoft),
     place: (p, bytes) => microsoft.addFile(p, bytes),
     read: (p) => microsoft.fileBytes(p).catch(missing),
+    list: async (folder) => {
+      const res = await fetch(`${microsoft.url}/v1.0/me/drive/root:/${folder.split('/').map(encodeURIComponent).join('/')}:/children?$top=1000`, {
+        headers: { authorization: `Bearer ${microsoft.oauth.issueTokens().accessToken}` },
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as { value: { name: string; file?: object }[]; '@odata.nextLink'?: string };
+      assert.equal(body['@odata.nextLink'], undefined);
+      return body.value.filter((i) => i.file).map((i) => i.name).sort();
+    },
   },
 ];
 
@@ -262,6 +304,31 @@ for (const end of ends) {
         }
       });
     }
+
+    test('an identical file already at the path, with the rename policy: skipped as identical and recorded, never copied again beside it', async () => {
+      // Each destination knows its own hash of the file (md5, content_hash, quickXorHash…), never
+      // always an md5: the source's bytes are hashed the same way to tell it is the same file.
+      const folder = 'Identical-rename';
+      const at = `${folder}/${BEFORE}`;
+      await end.place(at, ours[BEFORE]);
+      const task = await api('POST', '/tasks', { name: `identical to ${end.kind}`, source: { cloudId: source }, destination: { cloudId: destination, path: folder }, options: { conflict: 'rename' } });
+      assert.equal(task.statusCode, 201, task.body);
+      const started = await api('POST', `/tasks/${task.json().id}/runs`);
+      assert.equal(started.statusCode, 202, started.body);
+      const run = await waitForRun(t, a, started.json().run.id);
+      const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string; error: string | null }[];
+      assert.equal(run.status, 'succeeded', JSON.stringify(items));
+      const row = items.find((i) => i.path === BEFORE)!;
+      assert.deepEqual([row.status, row.destPath, row.error], ['skipped', at, 'An identical file is already at the destination.'], JSON.stringify(row));
+      const manifest = await t.db.query('SELECT count(*)::int AS n FROM manifest WHERE task_id = $1 AND dest_path = $2', [task.json().id, at]);
+      assert.deepEqual(manifest.rows, [{ n: 1 }], 'recorded as copied');
+      assert.deepEqual(await end.read(at), ours[BEFORE], 'the file is as it was');
+      assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC'], 'no renamed copy beside it');
+      // The next run does not copy it either.
+      const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
+      assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+      assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC']);
+    });
   });
 }
 
