@@ -26,6 +26,8 @@ type Fakes = {
 let t: TestApp & { url: string };
 let fakes: Fakes;
 let s3: TestS3;
+/** FERRY_LOCAL_ROOTS; the signed-in user's space in it is `root`, where every local folder of these tests lies. */
+let localRoots: string;
 let root: string;
 let publicUrl: string;
 let browser: Browser;
@@ -40,11 +42,7 @@ const files: Record<string, Buffer> = {
 };
 
 before(async () => {
-  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oauth-')));
-  for (const [p, bytes] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(root, 'src', p)), { recursive: true });
-    await fs.writeFile(path.join(root, 'src', p), bytes);
-  }
+  localRoots = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oauth-')));
   fakes = {
     google: await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' }),
     dropbox: await startDropboxFake({ clientId: 'dropbox-client', clientSecret: 'dropbox-secret' }),
@@ -56,7 +54,7 @@ before(async () => {
   t = await startTestApp(
     {
       FERRY_PUBLIC_URL: publicUrl,
-      FERRY_LOCAL_ROOTS: root,
+      FERRY_LOCAL_ROOTS: localRoots,
       FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
       FERRY_GOOGLE_CLIENT_ID: 'google-client',
       FERRY_GOOGLE_CLIENT_SECRET: 'google-secret',
@@ -85,12 +83,18 @@ before(async () => {
     body: JSON.stringify({ email: 'family@example.org', password: 'correct horse battery' }),
   });
   assert.equal(res.status, 201);
-  csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+  const session = (await res.json()) as { csrfToken: string; user: { id: string } };
+  csrf = session.csrfToken;
+  root = path.join(localRoots, session.user.id);
+  for (const [p, bytes] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(root, 'src', p)), { recursive: true });
+    await fs.writeFile(path.join(root, 'src', p), bytes);
+  }
 });
 after(async () => {
   await t?.close();
   await Promise.all([fakes?.google.close(), fakes?.dropbox.close(), fakes?.microsoft.close(), s3?.close()]);
-  await fs.rm(root, { recursive: true, force: true });
+  await fs.rm(localRoots, { recursive: true, force: true });
 });
 
 let csrf = '';
