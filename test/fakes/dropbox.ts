@@ -511,6 +511,9 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
 
   const listen = async (host: Host) => {
     const server = http.createServer((req, res) => void handle(host, req, res));
+    // Like the providers' servers, keep idle connections well past the client's pool timeout: with
+    // Node's 5 s, a loaded machine lets a client reuse a socket the server is closing (ECONNRESET).
+    server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve) => server.listen(opts.ports?.[host] ?? 0, '127.0.0.1', resolve));
     return server;
   };

@@ -208,6 +208,9 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
       sendJson(res, 500, defaultError(500));
     });
   });
+  // Like the providers' servers, keep idle connections well past the client's pool timeout: with
+  // Node's 5 s, a loaded machine lets a client reuse a socket the server is closing (ECONNRESET).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

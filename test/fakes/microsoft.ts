@@ -413,6 +413,9 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
   const server = http.createServer((req, res) => {
     void handle(req, res);
   });
+  // Like the providers' servers, keep idle connections well past the client's pool timeout: with
+  // Node's 5 s, a loaded machine lets a client reuse a socket the server is closing (ECONNRESET).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
