@@ -417,6 +417,28 @@ describe('dropbox emulator rules (raw HTTP)', () => {
     assert.equal((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).toString(), 'a new version');
   });
 
+  test('two finishes to one path at once with add + strict_conflict: one commits, the other is 409 path/conflict/file', async () => {
+    const start = async (data: Buffer) => {
+      const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
+      assert.equal(started.status, 200);
+      return ((await started.json()) as { session_id: string }).session_id;
+    };
+    // Several MiB each, so both commits are under way (hashing) at the same time.
+    const datas = [crypto.randomBytes(6 * MiB), crypto.randomBytes(6 * MiB + 1)];
+    const sessions = await Promise.all(datas.map(start));
+    const finishes = await Promise.all(
+      sessions.map((session_id, i) =>
+        content('files/upload_session/finish', JSON.stringify({ cursor: { session_id, offset: datas[i].length }, commit: { path: '/Race/IMG_7.HEIC', mode: 'add', strict_conflict: true } }), Buffer.alloc(0)),
+      ),
+    );
+    assert.deepEqual(finishes.map((r) => r.status).sort(), [200, 409]);
+    const won = finishes.findIndex((r) => r.status === 200);
+    const lost = finishes[1 - won];
+    assert.deepEqual(await lost.json(), { error_summary: 'path/conflict/file/...', error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } } });
+    assert.ok((await fake.fileBytes('Race/IMG_7.HEIC')).equals(datas[won]), 'the file that committed stays');
+    assert.deepEqual(fake.files().filter((f) => f.toLowerCase().startsWith('/race/')), ['/Race/IMG_7.HEIC']);
+  });
+
   test('delete_v2: 409 path_lookup/not_found for nothing there; parent_rev deletes only that revision', async () => {
     const missing = await rpc('files/delete_v2', { path: '/raw/nothing.zip' });
     assert.equal(missing.status, 409);

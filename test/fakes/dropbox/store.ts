@@ -135,7 +135,21 @@ export class Namespace {
    * Commits the bytes in `file` to `segments` (a WriteError under `member` when something is in
    * the way), creating the folders on the way as Dropbox does.
    */
-  async commit(segments: string[], file: string, mode: { tag: string; rev?: string; strict?: boolean }, clientModified: string | undefined, member: Member): Promise<Node> {
+  /** Commits of this namespace, one after the other: each waits for the one before it. */
+  private committing: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Stores `file` at the path as a commit does. Commits run one at a time, so what one checks (a
+   * file at the path for `mode: add`, the rev for `update`, the quota) still holds when it writes:
+   * two concurrent commits to one path never both see it free.
+   */
+  commit(segments: string[], file: string, mode: { tag: string; rev?: string; strict?: boolean }, clientModified: string | undefined, member: Member): Promise<Node> {
+    const done = this.committing.then(() => this.commitNow(segments, file, mode, clientModified, member));
+    this.committing = done.catch(() => {});
+    return done;
+  }
+
+  private async commitNow(segments: string[], file: string, mode: { tag: string; rev?: string; strict?: boolean }, clientModified: string | undefined, member: Member): Promise<Node> {
     const lower = `/${segments.join('/')}`.toLowerCase();
     // Folders on the way: an existing file among them is a conflict; existing folders keep their spelling.
     let display = '';
