@@ -14,9 +14,9 @@ import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
-import { startDropboxFake } from '../fakes/dropbox.ts';
+import { dropboxEnv, startDropboxFake } from '../fakes/dropbox.ts';
 import { googleEnv, startGoogleFake } from '../fakes/google.ts';
-import { startMicrosoftFake } from '../fakes/microsoft.ts';
+import { microsoftEnv, startMicrosoftFake } from '../fakes/microsoft.ts';
 
 let t: TestApp & { url: string };
 let s3: TestS3;
@@ -103,15 +103,8 @@ before(async () => {
       FERRY_LOCAL_ROOTS: root,
       FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
       ...googleEnv(google),
-      FERRY_DROPBOX_CLIENT_ID: 'd',
-      FERRY_DROPBOX_CLIENT_SECRET: 'ds',
-      FERRY_DROPBOX_TOKEN_URL: `${dropbox.apiUrl}/oauth2/token`,
-      FERRY_DROPBOX_API_URL: dropbox.apiUrl,
-      FERRY_DROPBOX_CONTENT_URL: dropbox.contentUrl,
-      FERRY_MS_CLIENT_ID: 'm',
-      FERRY_MS_CLIENT_SECRET: 'ms',
-      FERRY_MS_TOKEN_URL: `${microsoft.url}/common/oauth2/v2.0/token`,
-      FERRY_GRAPH_URL: microsoft.url,
+      ...dropboxEnv(dropbox),
+      ...microsoftEnv(microsoft),
     },
     { worker: true },
   );

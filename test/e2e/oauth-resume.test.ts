@@ -11,9 +11,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectedCloud, signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
-import { startDropboxFake } from '../fakes/dropbox.ts';
-import { startGoogleFake } from '../fakes/google.ts';
-import { startMicrosoftFake } from '../fakes/microsoft.ts';
+import { dropboxEnv, startDropboxFake } from '../fakes/dropbox.ts';
+import { googleEnv, startGoogleFake } from '../fakes/google.ts';
+import { microsoftEnv, startMicrosoftFake } from '../fakes/microsoft.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SIZE = 160 * 1024 * 1024 + 12345;
@@ -48,19 +48,9 @@ before(async () => {
   env = {
     FERRY_LOCAL_ROOTS: root,
     FERRY_SECRET_KEY: key,
-    FERRY_GOOGLE_CLIENT_ID: 'g',
-    FERRY_GOOGLE_CLIENT_SECRET: 'gs',
-    FERRY_GOOGLE_TOKEN_URL: `${google.url}/token`,
-    FERRY_GOOGLE_DRIVE_URL: google.url,
-    FERRY_DROPBOX_CLIENT_ID: 'd',
-    FERRY_DROPBOX_CLIENT_SECRET: 'ds',
-    FERRY_DROPBOX_TOKEN_URL: `${dropbox.apiUrl}/oauth2/token`,
-    FERRY_DROPBOX_API_URL: dropbox.apiUrl,
-    FERRY_DROPBOX_CONTENT_URL: dropbox.contentUrl,
-    FERRY_MS_CLIENT_ID: 'm',
-    FERRY_MS_CLIENT_SECRET: 'ms',
-    FERRY_MS_TOKEN_URL: `${microsoft.url}/common/oauth2/v2.0/token`,
-    FERRY_GRAPH_URL: microsoft.url,
+    ...googleEnv(google),
+    ...dropboxEnv(dropbox),
+    ...microsoftEnv(microsoft),
   };
   t = await startTestApp(env);
 });

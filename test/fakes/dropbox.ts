@@ -117,6 +117,18 @@ const UPLOAD_TYPES = ['application/octet-stream', 'text/plain; charset=dropbox-c
 const DOWNLOAD_TYPES = ['', 'text/plain; charset=dropbox-cors-hack'];
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
+/** Ferry's settings to sign in with and use this emulator. */
+export function dropboxEnv(fake: Pick<DropboxFake, 'apiUrl' | 'contentUrl' | 'clientId' | 'clientSecret'>): Record<string, string> {
+  return {
+    FERRY_DROPBOX_CLIENT_ID: fake.clientId,
+    FERRY_DROPBOX_CLIENT_SECRET: fake.clientSecret,
+    FERRY_DROPBOX_AUTH_URL: `${fake.apiUrl}/oauth2/authorize`,
+    FERRY_DROPBOX_TOKEN_URL: `${fake.apiUrl}/oauth2/token`,
+    FERRY_DROPBOX_API_URL: fake.apiUrl,
+    FERRY_DROPBOX_CONTENT_URL: fake.contentUrl,
+  };
+}
+
 export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<DropboxFake> {
   const clientId = opts.clientId ?? 'fake-dropbox-client';
   const clientSecret = opts.clientSecret ?? 'fake-dropbox-secret';

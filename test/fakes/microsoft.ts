@@ -107,6 +107,17 @@ function conflictOf(value: unknown, fallback: ConflictBehavior): ConflictBehavio
   throw new GraphFailure(400, 'invalidRequest', `Invalid value for @microsoft.graph.conflictBehavior: ${String(value)}`);
 }
 
+/** Ferry's settings to sign in with and use this emulator. */
+export function microsoftEnv(fake: Pick<MicrosoftFake, 'url' | 'clientId' | 'clientSecret'>): Record<string, string> {
+  return {
+    FERRY_MS_CLIENT_ID: fake.clientId,
+    FERRY_MS_CLIENT_SECRET: fake.clientSecret,
+    FERRY_MS_AUTH_URL: `${fake.url}${AUTHORIZE_PATH}`,
+    FERRY_MS_TOKEN_URL: `${fake.url}${TOKEN_PATH}`,
+    FERRY_GRAPH_URL: fake.url,
+  };
+}
+
 export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promise<MicrosoftFake> {
   const clientId = opts.clientId ?? 'fake-ms-client';
   const clientSecret = opts.clientSecret ?? 'fake-ms-secret';
