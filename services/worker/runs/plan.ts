@@ -41,7 +41,13 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   // What earlier runs of this task copied: an item whose version is unchanged is not copied again.
   const manifest = new Map<string, { version: string; destPath: string }>();
   const m = await db.query<{ source_id: string; source_version: string; dest_path: string }>('SELECT source_id, source_version, dest_path FROM manifest WHERE task_id = $1', [run.taskId]);
-  for (const r of m.rows) manifest.set(r.source_id, { version: r.source_version, destPath: r.dest_path });
+  // The paths those copies hold, and whose they are: a new item is never planned onto another
+  // item's copy (phone B's IMG_0001.jpg onto phone A's of the same month, copied by an earlier run).
+  const held = new Map<string, string>();
+  for (const r of m.rows) {
+    manifest.set(r.source_id, { version: r.source_version, destPath: r.dest_path });
+    held.set(pathKey(r.dest_path), r.source_id);
+  }
 
   // What is at the destination already, in one listing instead of a look-up per file (as rclone
   // does): its paths, formed as destination paths are (the listing's paths are relative to the
@@ -64,11 +70,18 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
 
   // Two items whose layout gives the same path (two IMG_0001.jpg of one month), or paths a
   // destination that ignores case takes for one (IMG.JPG and img.jpg on Dropbox), must not land on
-  // each other: the later one gets "name (1).jpg".
+  // each other, in this run or across runs: a path planned for another item of this run, or held in
+  // the manifest by another item's copy, is taken, and the later one gets "name (1).jpg". An item's
+  // own copy (`own`: the item, or the reduced copy it supersedes) does not take its path from it.
   const planned = new Set<string>();
-  const uniquePath = (dest: string) => {
+  const uniquePath = (dest: string, own: (sourceId: string) => boolean) => {
+    const taken = (p: string) => {
+      const key = pathKey(p);
+      const holder = held.get(key);
+      return planned.has(key) || (holder !== undefined && !own(holder));
+    };
     let candidate = dest;
-    for (let n = 1; planned.has(pathKey(candidate)); n++) candidate = renamed(dest, n);
+    for (let n = 1; taken(candidate); n++) candidate = renamed(dest, n);
     planned.add(pathKey(candidate));
     return candidate;
   };
@@ -78,12 +91,13 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     if (!batch.length) return;
     const { reduced, originals } = await copiesByIdentity(db, run, batch);
     const rows = batch.map((item) => {
-      const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout));
-      const exists = existing ? existing.has(pathKey(dest)) : true;
       // An original that supersedes a reduced copy (a Picker copy) of the same photo at this
       // destination: it replaces that file when it lands at the same path, else the file is removed
       // once the original is copied.
       const supersedes = item.fidelity !== 'reduced' && item.identity ? reduced.get(item.identity) : undefined;
+      const own = (sourceId: string) => sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId);
+      const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout), own);
+      const exists = existing ? existing.has(pathKey(dest)) : true;
       // A reduced copy of a photo whose original is at this destination already is not made.
       const original = item.fidelity === 'reduced' && item.identity ? originals.get(item.identity) : undefined;
       const planned = item.problem
