@@ -21,6 +21,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { z } from 'zod';
 import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../../services/core/net-guard.ts';
+import { hasherFor, hashStream } from '../hashes.ts';
 import { mediaTypeOf } from '../media.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';
 import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type PutOptions, type Source } from '../types.ts';
@@ -296,19 +297,33 @@ export default defineConnector<Options>({
     const ifNoneMatch = (mode: PutOptions['mode']) => (mode === 'create' ? '*' : undefined);
     const exists = (Key: string) => new CloudError('exists', `${Key.slice(prefix.length)} is in the bucket already; Ferry did not replace it.`);
 
-    /** The ETag of the object at `Key`, or null when there is none. */
-    async function etagAt(Key: string, signal?: AbortSignal): Promise<string | null> {
+    /** The ETag and size of the object at `Key`, or null when there is none. */
+    async function objectAt(Key: string, signal?: AbortSignal): Promise<{ etag: string; size: number | undefined } | null> {
       try {
         const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }), signal);
-        return unquote(out.ETag);
+        return { etag: unquote(out.ETag), size: out.ContentLength };
       } catch (err) {
         if (err instanceof CloudError && err.reason === 'not_found') return null;
         throw err;
       }
     }
+    const etagAt = async (Key: string, signal?: AbortSignal) => (await objectAt(Key, signal))?.etag ?? null;
 
-    async function refuseIfPresent(Key: string, mode: PutOptions['mode'], signal?: AbortSignal): Promise<void> {
-      if (mode === 'create' && (await etagAt(Key, signal)) !== null) throw exists(Key);
+    /**
+     * Mode 'create': 'exists' when an object is at `Key`. With `ours` (a multipart ETag this put is
+     * about to commit: md5 of its parts' md5s, '-', their count) an object with that very ETag and
+     * size is Ferry's own earlier commit of these bytes in these parts (an attempt that completed
+     * the upload, then died before the copy was recorded): true, it is taken as stored, not as
+     * someone else's file (which would make a renamed second copy, or leave the item unrecorded).
+     * A single PUT's md5 is not taken so: 'exists' then, and the engine finds the file identical by
+     * its md5 (hashOf), as it does on every destination.
+     */
+    async function refuseIfPresent(Key: string, mode: PutOptions['mode'], signal?: AbortSignal, ours?: { etag: string; size: number }): Promise<boolean> {
+      if (mode !== 'create') return false;
+      const there = await objectAt(Key, signal);
+      if (!there) return false;
+      if (ours && there.etag === ours.etag && there.size === ours.size) return true;
+      throw exists(Key);
     }
 
     /**
@@ -474,7 +489,12 @@ export default defineConnector<Options>({
           const mismatch = sourceMismatch();
           if (mismatch) throw mismatch;
           const expected = multipartEtag(parts.map((p) => p.md5));
-          await refuseIfPresent(Key, o.mode, o.signal);
+          const ownCommit = { size, hash: { kind: 's3etag' as const, value: expected } };
+          if (await refuseIfPresent(Key, o.mode, o.signal, { etag: expected, size })) {
+            // Our own earlier commit is there: this upload is not needed.
+            await destination.abandon!(state).catch(() => {});
+            return ownCommit;
+          }
           const done = (await commitOnce(Key, expected, o.signal, () =>
             s3.send(
               new CompleteMultipartUploadCommand({
@@ -486,7 +506,13 @@ export default defineConnector<Options>({
               }),
               { abortSignal: o.signal },
             ),
-          )) ?? { ETag: expected };
+          )) ?? null;
+          if (!done) {
+            // A 412 and our own commit there (this one, whose answer was lost, or an earlier one):
+            // an upload left open by the refused Complete is not needed.
+            await destination.abandon!(state).catch(() => {});
+            return ownCommit;
+          }
           // Every part was checked against its own md5 as S3 acknowledged it. AWS (and most
           // compatibles) then name the whole object md5(part md5s)-N, which proves the assembly too;
           // services with another ETag scheme get their stored size checked instead.
@@ -517,19 +543,35 @@ export default defineConnector<Options>({
           throw err;
         }
       },
-      // The ETag: the object's md5 when it was stored in one piece; a multipart upload's ETag
-      // (md5 of the parts' md5s, '-' and their count) only matches the same bytes sent in the same parts.
-      async hashOf(rel, signal) {
+      // The ETag when it is the object's md5 (stored in one piece). A multipart upload's ETag (md5 of
+      // the parts' md5s, '-' and their count) depends on the part sizes, which the bytes alone do not
+      // tell, so it matches nothing the engine can compute: the object is read for the kind asked
+      // (else md5), as a local folder does. The engine asks only when the sizes are equal, so this
+      // read is of a likely copy of the item, often Ferry's own whose record was lost.
+      async hashOf(rel, signal, prefer) {
+        const Key = keyOf(rel);
         let out;
         try {
-          out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }), signal);
+          out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }), signal);
         } catch (err) {
           if (err instanceof CloudError && err.reason === 'not_found') return null;
           throw err;
         }
         const etag = unquote(out.ETag);
         if (!etag) return null;
-        return isPlainMd5(etag) ? { kind: 'md5', value: etag } : { kind: 's3etag', value: etag };
+        if (isPlainMd5(etag)) return { kind: 'md5', value: etag };
+        const kind = prefer && hasherFor(prefer) ? prefer : 'md5';
+        try {
+          // IfMatch: the object read is the one headed (a replaced one is 412, below).
+          const body = await call(() => s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: out.ETag }), { abortSignal: signal }), signal);
+          const value = await hashStream(kind, body.Body as Readable);
+          return value === null ? null : { kind, value };
+        } catch (err) {
+          if (err instanceof CloudError && err.reason === 'not_found') return null;
+          const cause = err instanceof CloudError ? err.cause : undefined;
+          if (cause instanceof S3ServiceException && cause.$metadata.httpStatusCode === 412) return null; // changed meanwhile: unknown
+          throw err;
+        }
       },
       async abandon(state) {
         const st = state as MultipartState | null;

@@ -2,15 +2,16 @@
 // CompleteMultipartUpload carrying If-None-Match: * with 412 PreconditionFailed when an object is at
 // the key. A proxy in front of s3rver shows what the connector sends, and plays an object that
 // arrives between the connector's look at the key and its commit: it stores the object, then answers
-// the commit 412, as AWS would.
+// the commit 412, as AWS would. It also names multipart objects as AWS, MinIO and B2 do (md5 of the
+// parts' md5s, '-', their count), where s3rver gives a plain md5.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import s3 from '../../connectors/s3/index.ts';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import s3, { multipartEtag } from '../../connectors/s3/index.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
 import { testEnv } from '../support/env.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -32,10 +33,23 @@ function commitOf(req: http.IncomingMessage, bucket: string): Commit | null {
   return isPut || isComplete ? { method: req.method!, key, ifNoneMatch: req.headers['if-none-match'] as string | undefined } : null;
 }
 
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c);
+  return chunks;
+}
+
 async function startProxy(server: TestS3, arrive: (c: Commit) => Promise<boolean>) {
   const upstream = new URL(server.endpoint);
   const commits: Commit[] = [];
+  /** Every request, as "METHOD key?query". */
+  const requests: string[] = [];
+  /** Multipart objects committed through the proxy, by key: their AWS-style ETag. */
+  const awsEtags = new Map<string, string>();
   const proxy = http.createServer(async (req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    const key = decodeURIComponent(url.pathname.slice(`/${server.bucket}/`.length));
+    requests.push(`${req.method} ${key}${url.search}`);
     const commit = commitOf(req, server.bucket);
     if (commit) {
       commits.push(commit);
@@ -46,17 +60,33 @@ async function startProxy(server: TestS3, arrive: (c: Commit) => Promise<boolean
         return;
       }
     }
-    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
+    const body = Buffer.concat(await readAll(req));
+    const complete = req.method === 'POST' && url.searchParams.has('uploadId');
+    // The ETag AWS gives the object this CompleteMultipartUpload makes: from the part ETags listed.
+    const aws = complete ? multipartEtag([...body.toString().matchAll(/<ETag>(?:&quot;|")?([0-9a-f]{32})(?:&quot;|")?<\/ETag>/g)].map((m) => m[1])) : undefined;
+    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, async (up) => {
+      const headers = { ...up.headers };
+      const ok = up.statusCode! < 300;
+      if (ok && commit) awsEtags.delete(key);
+      if (ok && req.method === 'DELETE' && !url.searchParams.has('uploadId')) awsEtags.delete(key);
+      let reply = Buffer.concat(await readAll(up));
+      if (ok && aws) {
+        awsEtags.set(key, aws);
+        reply = Buffer.from(reply.toString().replace(/<ETag>[^<]*<\/ETag>/, `<ETag>&quot;${aws}&quot;</ETag>`));
+      }
+      if (ok && (req.method === 'HEAD' || req.method === 'GET') && awsEtags.has(key)) headers.etag = `"${awsEtags.get(key)}"`;
+      if (req.method !== 'HEAD' && headers['content-length'] !== undefined) headers['content-length'] = String(reply.length);
+      res.writeHead(up.statusCode!, headers);
+      res.end(reply);
     });
     out.on('error', () => res.destroy());
-    req.pipe(out);
+    out.end(body);
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   return {
     endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     commits,
+    requests,
     close: () => new Promise<void>((r) => (proxy.closeAllConnections(), proxy.close(() => r()))),
   };
 }
@@ -120,4 +150,35 @@ describe('s3 conditional writes', () => {
       assert.ok((await bytesAt(`race/${size}.bin`)).equals(owners));
     });
   }
+
+  test("Ferry's own multipart commit that was never recorded (the worker died after it): the next put with mode 'create' takes it as stored, makes no second copy and leaves no upload open", async () => {
+    const data = crypto.randomBytes(20 * MiB + 77);
+    let saved: unknown = null;
+    const checkpoint = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
+    const first = await h.destination!.put('own/big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length, checkpoint });
+    assert.match(first.hash!.value, /^[0-9a-f]{32}-3$/, 'the proxy names the object as AWS does');
+    // The next claim resumes from the checkpoint: its upload is gone (completed), so it uploads afresh.
+    const before = proxy.requests.length;
+    const again = await h.destination!.put('own/big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length, checkpoint });
+    assert.deepEqual(again, first);
+    const seen = proxy.requests.slice(before);
+    assert.ok(!seen.some((r) => r.startsWith('POST root/own/big.bin?uploadId=')), 'nothing committed a second time');
+    assert.ok(seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId=')), 'the second upload is aborted');
+    const listed = await server.client().send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'root/own/' }));
+    assert.deepEqual((listed.Contents ?? []).map((o) => o.Key), ['root/own/big.bin'], 'one object, no renamed copy');
+    assert.ok((await bytesAt('own/big.bin')).equals(data));
+    // Other bytes of that size are someone else's file: 'exists', and it stays.
+    const other = crypto.randomBytes(data.length);
+    await assert.rejects(h.destination!.put('own/big.bin', async () => Readable.from([other]), { mode: 'create', size: other.length }), isExists);
+    assert.ok((await bytesAt('own/big.bin')).equals(data));
+  });
+
+  test('hashOf a multipart object reads it for the kind asked (else md5), so an identical copy is known as identical', async () => {
+    const data = crypto.randomBytes(17 * MiB);
+    await h.destination!.put('mp/hashed.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
+    const md5 = crypto.createHash('md5').update(data).digest('hex');
+    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'md5'), { kind: 'md5', value: md5 });
+    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256'), { kind: 'sha256', value: crypto.createHash('sha256').update(data).digest('hex') });
+    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin'), { kind: 'md5', value: md5 });
+  });
 });
