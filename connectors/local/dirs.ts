@@ -7,9 +7,20 @@
 import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 
-const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW } = constants;
+
+/**
+ * What link() answers on a file system without hard links: FAT32 and exFAT disks (EPERM), SMB/CIFS
+ * mounts without Unix extensions (EOPNOTSUPP, ENOTSUP), and one that allows too few (EMLINK).
+ */
+export const NO_HARD_LINKS = new Set(['EPERM', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK']);
 
 export const supported = process.platform === 'linux';
+
+/** File-system calls a test can replace, to play a file system that refuses them (no hard links). */
+export const fsCalls = {
+  link: (from: string, to: string): Promise<void> => fs.link(from, to),
+};
 
 /** A folder held open. `at(name)` names an entry of this very folder, whatever its path is now. */
 export class Dir {
@@ -76,6 +87,38 @@ export class Dir {
   /** Opens a file of this folder, refusing a link; `flags` as fs.open takes them. */
   file(name: string, flags: number, mode?: number): Promise<FileHandle> {
     return fs.open(this.at(name), flags | O_NOFOLLOW, mode);
+  }
+
+  /**
+   * Gives the file `from` of this folder the name `to`, never replacing a file at `to` (EEXIST
+   * then). `from` may keep its own name too (a hard link); the caller removes it.
+   */
+  async commitNew(from: string, to: string): Promise<void> {
+    try {
+      // link() fails with EEXIST when anything is at `to`, whatever came there since the plan.
+      return await fsCalls.link(this.at(from), this.at(to));
+    } catch (err) {
+      if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+    // No hard links on this file system. The name is reserved with an exclusive create (O_EXCL:
+    // EEXIST when anything is at `to`, a link included, which O_NOFOLLOW does not follow), then the
+    // file is renamed over that empty file of ours. Still no replace: rename() replaces only the
+    // empty file this call created, because the name was ours at the moment of the exclusive create.
+    const reserved = await fs.open(this.at(to), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    let mine;
+    try {
+      mine = await reserved.stat();
+    } finally {
+      await reserved.close();
+    }
+    try {
+      await fs.rename(this.at(from), this.at(to));
+    } catch (err) {
+      // The reservation goes too, if it is still our empty file: no empty file is left in its place.
+      const now = await fs.lstat(this.at(to)).catch(() => undefined);
+      if (now && now.ino === mine.ino && now.dev === mine.dev && now.size === 0) await fs.unlink(this.at(to)).catch(() => {});
+      throw err;
+    }
   }
 
   close(): Promise<void> {

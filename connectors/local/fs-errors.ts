@@ -2,6 +2,7 @@
 // Messages name paths only relative to the cloud's folder: never a server path, and never whether
 // something outside the user's own folder exists.
 import { CloudError } from '../types.ts';
+import { NO_HARD_LINKS } from './dirs.ts';
 
 /** Whether `err` came from a file-system call (Node's errno errors carry a syscall). */
 function isErrno(err: unknown): err is NodeJS.ErrnoException {
@@ -17,6 +18,13 @@ export function fsError(err: unknown, rel: string): unknown {
   if (!isErrno(err)) return err;
   const what = rel ? `"${rel}"` : "the cloud's folder";
   const cause = { cause: err };
+  if (err.syscall === 'link' && NO_HARD_LINKS.has(err.code!)) {
+    return new CloudError(
+      'invalid_options',
+      `${what} could not be committed: this file system has no hard links (a FAT32 or exFAT disk, or an SMB share without Unix extensions).`,
+      cause,
+    );
+  }
   switch (err.code) {
     case 'ENOENT':
     case 'ENOTDIR':

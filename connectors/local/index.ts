@@ -16,7 +16,26 @@ import { Dir, supported, within } from './dirs.ts';
 import { fsError } from './fs-errors.ts';
 import { locate, mainSpace, openSpace } from './space.ts';
 
-const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL } = constants;
+const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NONBLOCK } = constants;
+
+/**
+ * Opens a file of `dir` to read: only a regular file with a single link. O_NONBLOCK (no effect on a
+ * regular file) so that a FIFO put in a file's place is refused at once: a blocking open would wait
+ * for a writer, holding one of the few threads every file-system call of the process shares.
+ */
+async function openToRead(dir: Dir, name: string, rel: string): Promise<FileHandle> {
+  const file = await dir.file(name, O_RDONLY | O_NONBLOCK);
+  try {
+    const st = await file.stat();
+    if (!st.isFile()) throw new CloudError('invalid_options', `"${rel}" is not a regular file (a folder, FIFO, device or socket took its place); Ferry reads only regular files.`);
+    // A hard link can be a file outside the user's folder: read only files with one link.
+    if (st.nlink > 1) throw new CloudError('invalid_options', HARD_LINKED);
+    return file;
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
+}
 
 const options = z.strictObject({
   root: z
@@ -199,19 +218,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       yield* filesIn(start, names.join('/'), '', signal);
     },
     async open(item, opts = {}) {
-      const handle = await inFolder(item.id, async (dir, name) => {
-        const file = await dir.file(name, O_RDONLY);
-        try {
-          const st = await file.stat();
-          if (!st.isFile()) throw new CloudError('invalid_options', `"${item.id}" is not a file.`);
-          // A hard link can be a file outside the user's folder: read only files with one link.
-          if (st.nlink > 1) throw new CloudError('invalid_options', HARD_LINKED);
-          return file;
-        } catch (err) {
-          await file.close();
-          throw err;
-        }
-      });
+      const handle = await inFolder(item.id, (dir, name) => openToRead(dir, name, item.id));
       const start = opts.offset ?? 0;
       // A bounded read (an archive's entry) reads just that; a whole file in large chunks.
       const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
@@ -307,10 +314,11 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
         if (opts.mode === 'replace') {
           await fs.rename(dir.at(tmp), dir.at(name));
         } else {
-          // link() never replaces what is at the target, whatever came there since the plan: the
-          // owner's file stays and the copy fails with 'exists'.
+          // Never replaces what is at the target, whatever came there since the plan: the owner's
+          // file stays and the copy fails with 'exists' (dirs.ts: link(), or on a file system
+          // without hard links an exclusive create of the name, then a rename over it).
           try {
-            await fs.link(dir.at(tmp), dir.at(name));
+            await dir.commitNew(tmp, name);
           } finally {
             await fs.unlink(dir.at(tmp)).catch(() => {});
           }
@@ -343,10 +351,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       signal?.throwIfAborted();
       const kind: HashKind = prefer && prefer !== 's3etag' ? prefer : 'sha256';
       return inFolder(rel, async (dir, name) => {
-        const file = await dir.file(name, O_RDONLY);
+        const file = await openToRead(dir, name, rel);
         try {
-          const st = await file.stat();
-          if (!st.isFile() || st.nlink > 1) return null;
           const h = hasherFor(kind)!;
           await feed(file, h);
           return { kind, value: h.digest() };
