@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
-import { graphError, type Graph } from './graph.ts';
+import { GraphError, graphError, type Graph } from './graph.ts';
 import { QuickXorHash, type QuickXorState } from './quickxor.ts';
 
 const MiB = 1024 * 1024;
@@ -55,8 +55,9 @@ export function isUploadState(v: unknown): v is UploadState {
 
 /**
  * Graph's conflictBehavior for a put's mode. 'fail' makes OneDrive itself refuse to commit onto a
- * file at the path, even one that appeared after the upload started: the last fragment (or the
- * simple PUT) is answered 409 nameAlreadyExists, and nothing is replaced.
+ * file at the path: one there already refuses createUploadSession, one that appeared after the
+ * session was created refuses the last fragment (or the simple PUT), each with 409
+ * nameAlreadyExists, and nothing is replaced.
  */
 function conflictBehavior(mode: PutOptions['mode']): 'fail' | 'replace' {
   return mode === 'create' ? 'fail' : 'replace';
@@ -258,7 +259,17 @@ export function createUploader(graph: Graph): Uploader {
     if (o.modifiedAt) item.fileSystemInfo = { lastModifiedDateTime: o.modifiedAt };
     const { body } = await graph.call(
       `starting the upload of ${rel}`,
-      () => graph.json<{ uploadUrl?: string; expirationDateTime?: string }>(`${itemUrl(rel)}/createUploadSession`, { method: 'POST', auth: true, json: { item } }, o.signal),
+      async () => {
+        try {
+          return await graph.json<{ uploadUrl?: string; expirationDateTime?: string }>(`${itemUrl(rel)}/createUploadSession`, { method: 'POST', auth: true, json: { item } }, o.signal);
+        } catch (err) {
+          // conflictBehavior 'fail' and an item at the path: Graph refuses the session itself
+          // (the conflict behaviour applies at creation as at completion). A 409 for anything else
+          // (a file where a folder of the path should be) stays the error it is.
+          if (o.mode === 'create' && err instanceof GraphError && err.status === 409 && err.code === 'nameAlreadyExists' && (await itemAtOnce(rel, o.signal))) throw exists(rel);
+          throw err;
+        }
+      },
       o.signal,
     );
     if (!body.uploadUrl) throw new CloudError('failed', `OneDrive started no upload session for ${rel}.`);

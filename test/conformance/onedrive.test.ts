@@ -201,6 +201,22 @@ describe('onedrive protocol', () => {
     assert.deepEqual([item.path, item.size, item.modifiedAt], ['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
   });
 
+  test("mode 'create' onto a file already at the path: createUploadSession's 409 nameAlreadyExists is 'exists' at once, not retried, and no byte is sent", async () => {
+    await fake.addFile('taken/IMG_9.HEIC', Buffer.from('the owner’s photo'));
+    const data = crypto.randomBytes(FRAGMENT + 1000);
+    const from = fake.requests.length;
+    await assert.rejects(c.handle.destination!.put('taken/IMG_9.HEIC', async () => Readable.from([data]), { mode: 'create', size: data.length }), isReason('exists'));
+    const calls = fake.requests.slice(from).filter((r) => r.path.endsWith('/createUploadSession'));
+    assert.deepEqual(calls.map((r) => r.status), [409], 'one refusal, not retried');
+    assert.equal(sessionPuts(fake, from).length, 0);
+    assert.ok((await fake.fileBytes('taken/IMG_9.HEIC')).equals(Buffer.from('the owner’s photo')));
+    // A 409 at creation that is not a file at the path (a file where a folder of the path should be) stays what it is.
+    await assert.rejects(
+      c.handle.destination!.put('taken/IMG_9.HEIC/inner.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+      (err: Error) => err instanceof CloudError && err.reason !== 'exists',
+    );
+  });
+
   test('an expired download URL is replaced by a fresh one', async () => {
     const data = crypto.randomBytes(5000);
     await fake.addFile('dl/x.bin', data);
@@ -298,18 +314,20 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     assert.equal((await fetch(uploadUrl)).status, 404, 'a completed session is gone');
   });
 
-  test('conflictBehavior: fail refuses a file at the path with 409 nameAlreadyExists (at the last fragment, the session kept), replace replaces, rename renames', async () => {
-    await fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo'));
+  test('conflictBehavior: fail refuses a file at the path with 409 nameAlreadyExists (at createUploadSession; at the last fragment for one that came after, the session kept), replace replaces, rename renames', async () => {
     const unit = 327_680;
     const data = crypto.randomBytes(unit + 10);
-    const session = async (conflictBehavior: string) => {
-      const created = await fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/createUploadSession`, {
+    const create = (conflictBehavior: string) =>
+      fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/createUploadSession`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': conflictBehavior } }),
       });
+    const session = async (conflictBehavior: string, meanwhile?: () => Promise<unknown>) => {
+      const created = await create(conflictBehavior);
       assert.equal(created.status, 200);
       const { uploadUrl } = (await created.json()) as { uploadUrl: string };
+      await meanwhile?.();
       const put = (start: number, body: Buffer) => fetch(uploadUrl, { method: 'PUT', body, headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` } });
       assert.equal((await put(0, data.subarray(0, unit))).status, 202);
       return { uploadUrl, last: await put(unit, data.subarray(unit)) };
@@ -317,12 +335,19 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     const names = async () =>
       ((await (await fetch(`${fake.url}/v1.0/me/drive/root:/conflict:/children`, { headers: auth })).json()) as { value: { name: string; size: number }[] }).value.map((i) => `${i.name} ${i.size}`).sort();
 
-    const failed = await session('fail');
+    // The owner's file comes after the session was created: the commit refuses it.
+    const failed = await session('fail', () => fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo')));
     assert.deepEqual([failed.last.status, (await errorOf(failed.last)).code], [409, 'nameAlreadyExists']);
     assert.deepEqual(await names(), ['IMG_1.HEIC 19'], 'nothing replaced, nothing added');
     const kept = await fetch(failed.uploadUrl);
     assert.equal(kept.status, 200, 'the session is preserved after a failed commit');
     assert.deepEqual(((await kept.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, []);
+
+    // A file at the path already: refused at creation, no session made.
+    const sessions = fake.uploads.open;
+    const refused = await create('fail');
+    assert.deepEqual([refused.status, (await errorOf(refused)).code], [409, 'nameAlreadyExists']);
+    assert.equal(fake.uploads.open, sessions);
 
     const simple = await fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`, { method: 'PUT', headers: auth, body: Buffer.from('x') });
     assert.deepEqual([simple.status, (await errorOf(simple)).code], [409, 'nameAlreadyExists']);

@@ -59,13 +59,19 @@ export class Uploads {
       throw new GraphFailure(507, 'quotaLimitReached', 'Insufficient Space Available');
     }
     // A file in the way of a folder on the path fails now, as Graph resolves the path on creation.
-    let at = base;
+    let at: Item | undefined = base;
     for (const f of folders) {
-      const next = at.children.get(f.toLowerCase());
-      if (!next) break;
+      const next: Item | undefined = at.children.get(f.toLowerCase());
+      if (!next) {
+        at = undefined;
+        break;
+      }
       if (!next.folder) throw new GraphFailure(409, 'nameAlreadyExists', `${next.name} is a file, not a folder.`);
       at = next;
     }
+    // conflictBehavior 'fail' applies at creation too: an item at the path refuses the session. One
+    // that comes after the session was created is refused at the commit (below).
+    if (conflict === 'fail' && at?.children.has(name.toLowerCase())) throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
     const id = crypto.randomBytes(18).toString('base64url');
     const tmp = path.join(this.dir, `upload-${id}`);
     await fs.writeFile(tmp, '');
