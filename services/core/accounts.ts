@@ -23,6 +23,8 @@ export interface Principal {
 const SESSION_DAYS = 30;
 // Failed logins per account are counted in windows of this length (see login below).
 const LOGIN_WINDOW_SECONDS = 15 * 60;
+// Passed windows each login drops at most: more than logins can leave behind, a bounded cost each.
+const SWEEP_ROWS = 100;
 
 /** Logins to an address refused for a while; Retry-After says how long. */
 export class LoginLockedError extends AppError {
@@ -83,15 +85,22 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
      */
     async login(email: string, password: string) {
       const key = digest(email.toLowerCase());
+      // Only the caller's own row: a statement that also touched other addresses' rows could lock
+      // them while a login to one of those held its own and wanted ours (a deadlock).
       const { rows: counted } = await db.query<{ failures: number; retry_after: number }>(
-        // Counts left from windows that have passed are dropped on the way.
-        `WITH expired AS (DELETE FROM login_failures WHERE window_start <= now() - make_interval(secs => $2) AND email_digest <> $1)
-         INSERT INTO login_failures AS f (email_digest, failures) VALUES ($1, 1)
+        `INSERT INTO login_failures AS f (email_digest, failures) VALUES ($1, 1)
          ON CONFLICT (email_digest) DO UPDATE SET
            failures = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
            window_start = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN now() ELSE f.window_start END
          RETURNING failures, ceil(extract(epoch FROM f.window_start + make_interval(secs => $2) - now()))::int AS retry_after`,
         [key, LOGIN_WINDOW_SECONDS],
+      );
+      // Counts left from windows that have passed are dropped a few at a time, in a statement of
+      // their own that skips rows another login holds: it never waits, so it never deadlocks.
+      await db.query(
+        `DELETE FROM login_failures WHERE ctid IN (
+           SELECT ctid FROM login_failures WHERE window_start <= now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [LOGIN_WINDOW_SECONDS, SWEEP_ROWS],
       );
       if (counted[0].failures > opts.loginFailureLimit) throw new LoginLockedError(Math.max(1, counted[0].retry_after));
       const { rows } = await db.query<User & { password_hash: string }>(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../services/core/config.ts';
+import { digest } from '../../services/core/crypto.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
 import { loggedApp } from '../support/logged-app.ts';
 
@@ -235,6 +236,55 @@ describe('failed logins per account', () => {
     const { rows } = await s.db.query('SELECT * FROM login_failures');
     assert.ok(rows.length > 0);
     assert.doesNotMatch(JSON.stringify(rows), /@|example/);
+  });
+
+  test('failed logins at once, to addresses whose earlier windows have passed, never deadlock: each is a 401 and counts 1 in a new window', async () => {
+    // Each login once dropped the passed windows of other addresses in the statement that counted its
+    // own: two at once locked their own rows and then each other's (deadlock, answered 500).
+    const other = await loggedApp(s);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const emails = Array.from({ length: 16 }, (_, i) => `expired-${round}-${i}@example.com`);
+        for (const e of emails) {
+          await s.db.query(`INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`, [digest(e)]);
+        }
+        const res = await Promise.all(emails.map((e, i) => login(e, 'a wrong password', i % 2 ? other.app : s.app)));
+        assert.deepEqual(res.map((r) => r.statusCode), emails.map(() => 401), res.find((r) => r.statusCode !== 401)?.body);
+        const { rows } = await s.db.query(
+          `SELECT failures, window_start > now() - interval '1 minute' AS fresh FROM login_failures WHERE email_digest = ANY($1)`,
+          [emails.map((e) => digest(e))],
+        );
+        assert.deepEqual(rows, emails.map(() => ({ failures: 1, fresh: true })), 'a new window, counting this failure only');
+      }
+    } finally {
+      await other.app.close();
+    }
+  });
+
+  test("a login never waits on another address's count: a lock held on it (a login to it under way) holds up no one else", async () => {
+    const busy = digest('busy-login@example.com');
+    await s.db.query(`INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`, [busy]);
+    const c = await s.db.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT 1 FROM login_failures WHERE email_digest = $1 FOR UPDATE', [busy]);
+      const res = await Promise.race([login('someone-else@example.com', 'a wrong password'), new Promise((r) => setTimeout(r, 10_000, 'still waiting'))]);
+      assert.notEqual(res, 'still waiting', "the login waited on the lock of another address's row");
+      assert.equal((res as { statusCode: number }).statusCode, 401);
+    } finally {
+      await c.query('ROLLBACK');
+      c.release();
+    }
+    const { rows } = await s.db.query('SELECT failures FROM login_failures WHERE email_digest = $1', [busy]);
+    assert.deepEqual(rows, [{ failures: 3 }], 'the locked row is left to a later sweep');
+  });
+
+  test('windows that have passed are dropped, a few at a time, by later logins', async () => {
+    const stale = Array.from({ length: 30 }, (_, i) => digest(`stale-${i}@example.com`));
+    for (const d of stale) await s.db.query(`INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 2, now() - interval '1 hour')`, [d]);
+    assert.equal((await login('sweeper@example.com', 'a wrong password')).statusCode, 401);
+    const { rows } = await s.db.query('SELECT count(*)::int AS n FROM login_failures WHERE email_digest = ANY($1)', [stale]);
+    assert.equal(rows[0].n, 0);
   });
 
   test('every API process counts the same failures, also when they come at once', async () => {
