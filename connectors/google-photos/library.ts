@@ -7,7 +7,7 @@ import { backoffMs, sleep } from '../pacer.ts';
 import { CloudError, type Entry, type OpenOptions, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';
-import { processingFailed, processingWait, skip, stillProcessing, waitingFor } from './picker.ts';
+import { ProcessingDeadlines, processingFailed, processingWait, skip, stillProcessing, waitingFor } from './picker.ts';
 
 export interface MediaItem {
   id: string;
@@ -31,7 +31,7 @@ export class Library {
   private readonly api: PhotosApi;
   private readonly base: string;
   /** Per video still processing: when its wait ends (a retried open() does not wait again). */
-  private readonly deadlines = new Map<string, number>();
+  private readonly deadlines = new ProcessingDeadlines(10_000);
   constructor(api: PhotosApi, base: string) {
     this.api = api;
     this.base = base;
@@ -149,9 +149,11 @@ export class Library {
     try {
       let m = await get();
       for (let attempt = 0; isVideo(m) && m.mediaMetadata?.video?.status && m.mediaMetadata.video.status !== 'READY'; attempt++) {
-        if (m.mediaMetadata.video.status === 'FAILED') throw processingFailed(`Item ${id}`);
-        let deadline = this.deadlines.get(id);
-        if (deadline === undefined) this.deadlines.set(id, (deadline = Date.now() + processingWait.boundMs));
+        if (m.mediaMetadata.video.status === 'FAILED') {
+          this.deadlines.end(id);
+          throw processingFailed(`Item ${id}`);
+        }
+        const deadline = this.deadlines.of(id);
         if (Date.now() >= deadline) throw stillProcessing(`Item ${id}`);
         if (!told) {
           o.onWaiting?.(waitingFor(deadline));
@@ -160,6 +162,7 @@ export class Library {
         await sleep(Math.min(backoffMs(attempt, processingWait.firstPollMs, processingWait.maxPollMs), deadline - Date.now()), signal);
         m = await get();
       }
+      this.deadlines.end(id); // ready (or no video): its wait, if any, is over
       if (!m.baseUrl) throw new CloudError('failed', `${what}: Google Photos gave no download address.`);
       return skip(await this.api.media(`${m.baseUrl}=${isVideo(m) ? 'dv' : 'd'}`, signal), o.offset ?? 0);
     } catch (err) {

@@ -60,6 +60,39 @@ export function durationSeconds(d: string | undefined, fallback: number): number
   return m ? Number(m[1]) : fallback;
 }
 
+/**
+ * When each video's wait for Google's processing ends, by item id: kept while the item may be
+ * opened again (a retried open() does not wait again), forgotten once it is downloaded or Google
+ * failed to process it, and at most `max` (the oldest forgotten first), so a long-lived process
+ * does not keep one per item it ever saw.
+ */
+export class ProcessingDeadlines {
+  private readonly ends = new Map<string, number>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  /** The end of `id`'s wait: the one kept, else a new one from now. */
+  of(id: string): number {
+    let end = this.ends.get(id);
+    if (end === undefined) {
+      while (this.ends.size >= this.max) this.ends.delete(this.ends.keys().next().value!);
+      this.ends.set(id, (end = Date.now() + processingWait.boundMs));
+    }
+    return end;
+  }
+  /** `id` is downloaded, or has definitively failed: its wait is forgotten. */
+  end(id: string): void {
+    this.ends.delete(id);
+  }
+  has(id: string): boolean {
+    return this.ends.has(id);
+  }
+  get size(): number {
+    return this.ends.size;
+  }
+}
+
 export class Picker {
   private readonly api: PhotosApi;
   private readonly base: string;
@@ -130,8 +163,9 @@ export class Picker {
     const picker = this;
     const known = new Map<string, Known>();
     let refreshedAt = 0;
-    /** Per video still processing: when its wait ends (a retried open() does not wait again). */
-    const deadlines = new Map<string, number>();
+    /** Per video still processing: when its wait ends (a retried open() does not wait again). At
+     * most as many as a session can hold (2,000 picked items). */
+    const deadlines = new ProcessingDeadlines(2_000);
     // The open()s waiting for videos all wake at the same time for one listing (poll), spaced by a
     // backoff that starts over once none is waiting.
     let waiting = 0;
@@ -186,13 +220,13 @@ export class Picker {
     };
     /** Waits until Google has processed the video (returned READY), or throws why it cannot be had. */
     const processed = async (id: string, name: string, o: OpenOptions): Promise<Known> => {
-      let deadline = deadlines.get(id);
-      if (deadline === undefined) deadlines.set(id, (deadline = Date.now() + processingWait.boundMs));
+      const deadline = deadlines.of(id);
       let told = false;
       waiting++;
       try {
         for (;;) {
           const k = known.get(id)!;
+          if (k.processing === 'READY' || k.processing === 'FAILED') deadlines.end(id); // over: downloaded next, or never
           if (k.processing === 'READY') return k;
           if (k.processing === 'FAILED') throw processingFailed(name);
           if (Date.now() >= deadline) throw stillProcessing(name);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import photos from '../../connectors/google-photos/index.ts';
-import { processingWait } from '../../connectors/google-photos/picker.ts';
+import { ProcessingDeadlines, processingWait } from '../../connectors/google-photos/picker.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { makeJpeg, makeMp4 } from '../fakes/google/media.ts';
@@ -102,6 +102,35 @@ describe('google-photos: a picked video still processing', () => {
     assert.ok((await bytesOf(await open().source!.open({ id: videos[2] }))).equals(await fake.photos.served(videos[2])));
   });
 
+  test("a video's wait is forgotten once it is downloaded: a later wait for it is a new one", async () => {
+    Object.assign(processingWait, { boundMs: 600, firstPollMs: 50, maxPollMs: 100 });
+    const source = open().source!;
+    const waitsAgain = async () => {
+      fake.photos.setProcessing(videos[5], 'PROCESSING');
+      const waits: Wait[] = [];
+      const opening = source.open({ id: videos[5] }, { onWaiting: (w) => waits.push(w) });
+      await new Promise((r) => setTimeout(r, 200));
+      fake.photos.setProcessing(videos[5], 'READY');
+      assert.ok((await bytesOf(await opening)).equals(await fake.photos.served(videos[5])));
+      assert.equal(waits.length, 2, 'it waited');
+    };
+    await waitsAgain();
+    // Past the first wait's end: had it been kept, the next wait would be over before it began.
+    await new Promise((r) => setTimeout(r, 700));
+    await waitsAgain();
+  });
+
+  test('the waits kept are bounded: the oldest goes first', () => {
+    const d = new ProcessingDeadlines(3);
+    for (const id of ['a', 'b', 'c', 'd']) d.of(id);
+    assert.equal(d.size, 3);
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((id) => d.has(id)), [false, true, true, true]);
+    const kept = d.of('b');
+    assert.equal(d.of('b'), kept, 'a kept wait keeps its end');
+    d.end('b');
+    assert.equal(d.size, 2);
+  });
+
   test('an abort ends the wait at once and the polling with it', async () => {
     Object.assign(processingWait, { boundMs: 60_000, firstPollMs: 50, maxPollMs: 100 });
     fake.photos.setProcessing(videos[3], 'PROCESSING');
@@ -154,5 +183,26 @@ describe('google-photos: a video Ferry uploaded, still processing, read through 
     const started = Date.now();
     await assert.rejects(handle().source!.open({ id: item.id }), (err: unknown) => err instanceof CloudError && /failed to process/.test(err.message));
     assert.ok(Date.now() - started < 400, 'no wait');
+
+    // One source: a wait that ran out is kept (opened again, it does not wait again) until the
+    // video fails or is downloaded; then a later wait for it is a new one.
+    const one = handle().source!;
+    fake.photos.setAppProcessing(item.id, 'PROCESSING');
+    await assert.rejects(one.open({ id: item.id }), /still being processed/);
+    const again = Date.now();
+    await assert.rejects(one.open({ id: item.id }), /still being processed/);
+    assert.ok(Date.now() - again < 300, 'not waited again');
+    fake.photos.setAppProcessing(item.id, 'FAILED');
+    await assert.rejects(one.open({ id: item.id }), /failed to process/);
+    for (const [label, ending] of [['after it failed', 'READY'], ['after it was downloaded', 'READY']] as const) {
+      fake.photos.setAppProcessing(item.id, 'PROCESSING');
+      const waited: Wait[] = [];
+      const reopening = one.open({ id: item.id }, { onWaiting: (w) => waited.push(w) });
+      await new Promise((r) => setTimeout(r, 200));
+      fake.photos.setAppProcessing(item.id, ending);
+      assert.ok((await bytesOf(await reopening)).equals(bytes), label);
+      assert.equal(waited.length, 2, `${label}: waited anew`);
+      await new Promise((r) => setTimeout(r, 600)); // past the wait's end
+    }
   });
 });
