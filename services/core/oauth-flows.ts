@@ -10,6 +10,12 @@ import { digest, newSecret } from './crypto.ts';
 /** How long a started sign-in may take: the provider's consent page, and back. */
 export const FLOW_SECONDS = 600;
 const TIMEOUT_MS = 30_000;
+/** Sign-ins one session (or access token) may have open at once: a few tabs' worth. */
+export const MAX_OPEN_FLOWS = 5;
+// An expired sign-in is kept this much longer, so its late callback can say it expired.
+const EXPIRED_KEPT_SECONDS = 3600;
+// Expired sign-ins each start drops at most.
+const SWEEP_ROWS = 100;
 
 /** Who started a sign-in: the user, and the digest of the session cookie or token they used. */
 export interface Starter {
@@ -33,16 +39,32 @@ export interface CodeTokens {
 
 export function createOAuthFlows(db: Db) {
   return {
-    /** Records a new sign-in; returns the state and PKCE challenge for the authorize URL. */
+    /**
+     * Records a new sign-in; returns the state and PKCE challenge for the authorize URL. A starter
+     * keeps at most MAX_OPEN_FLOWS: the oldest beyond them are dropped in the same statement, so a
+     * session starting in a loop leaves no more rows than that behind.
+     */
     async start(by: Starter, kind: string, name: string | undefined): Promise<{ state: string; codeChallenge: string }> {
-      // Sign-ins never finished are forgotten once they could no longer finish anyway.
-      await db.query('DELETE FROM oauth_flows WHERE expires_at < now()');
       const state = newSecret();
       const verifier = newSecret();
+      // Only the starter's own rows, locked newest first: two starts of one session at once take
+      // the locks in the same order, and never touch another starter's rows.
       await db.query(
-        `INSERT INTO oauth_flows (state_digest, user_id, started_by, kind, verifier, name, expires_at)
+        `WITH oldest AS (
+           DELETE FROM oauth_flows WHERE state_digest IN (
+             SELECT state_digest FROM oauth_flows WHERE started_by = $3
+              ORDER BY created_at DESC, state_digest DESC OFFSET $8 FOR UPDATE))
+         INSERT INTO oauth_flows (state_digest, user_id, started_by, kind, verifier, name, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
-        [digest(state), by.userId, by.startedBy, kind, verifier, name ?? null, FLOW_SECONDS],
+        [digest(state), by.userId, by.startedBy, kind, verifier, name ?? null, FLOW_SECONDS, MAX_OPEN_FLOWS - 1],
+      );
+      // Sign-ins never finished are forgotten a while after they could no longer finish (until then
+      // a late callback is told it expired), a few at a time, in a statement of their own that skips
+      // rows a start or callback holds: it never waits on them.
+      await db.query(
+        `DELETE FROM oauth_flows WHERE ctid IN (
+           SELECT ctid FROM oauth_flows WHERE expires_at < now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [EXPIRED_KEPT_SECONDS, SWEEP_ROWS],
       );
       return { state, codeChallenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
     },

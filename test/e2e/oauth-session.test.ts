@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../services/core/embedded-postgres.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { signup, startTestApp, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { startDropboxFake } from '../fakes/dropbox.ts';
 
@@ -155,5 +155,54 @@ describe('a sign-in is bound to the session that started it', () => {
     }
     assert.deepEqual(await cloudsOf(e), []);
     assert.equal(await flowCount(), before, "the owner's sign-in is still there to finish");
+  });
+});
+
+describe('sign-ins started and never finished', () => {
+  test('at most 5 are kept per session: 20 starts leave the newest 5, and the newest still finishes', async () => {
+    const f = await person('frank@example.org');
+    const other = await person('grace@example.org');
+    const kept = await allowedCallback(other);
+    for (let i = 0; i < 19; i++) {
+      const res = await f.browser.request(`${publicUrl}/api/v1/oauth/dropbox/start`);
+      assert.equal(res.status, 302);
+    }
+    const callback = await allowedCallback(f);
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS n FROM oauth_flows f JOIN users u ON u.id = f.user_id WHERE u.email = 'frank@example.org'`,
+    );
+    assert.equal(rows[0].n, 5);
+    assert.equal((await f.browser.request(callback)).status, 302, 'the newest sign-in finishes');
+    assert.deepEqual((await cloudsOf(f)).map((c) => c.kind), ['dropbox']);
+    assert.equal((await other.browser.request(kept)).status, 302, "another session's sign-in is not among those dropped");
+  });
+
+  test('sign-ins long expired are dropped by later starts; those expired just now are kept a while, to say so', async () => {
+    const h = await person('heidi@example.org');
+    const late = await allowedCallback(h);
+    await t.db.query(`UPDATE oauth_flows SET expires_at = now() - interval '1 second'`);
+    await t.db.query(
+      `INSERT INTO oauth_flows (state_digest, user_id, started_by, kind, verifier, expires_at)
+       SELECT 'old-' || i, u.id, 'session:gone-' || i, 'dropbox', 'v', now() - interval '1 day' FROM users u, generate_series(1, 30) i WHERE u.email = 'heidi@example.org'`,
+    );
+    await allowedCallback(h);
+    assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM oauth_flows WHERE state_digest LIKE 'old-%'`)).rows[0].n, 0);
+    const res = await h.browser.request(late);
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as any).error.message, /has expired/);
+  });
+
+  test('starting is rate limited like logins (FERRY_AUTH_RATE_LIMIT)', async () => {
+    const s = await startTestApp({ FERRY_AUTH_RATE_LIMIT: '3', FERRY_DROPBOX_CLIENT_ID: 'dropbox-client', FERRY_DROPBOX_CLIENT_SECRET: 'dropbox-secret' });
+    try {
+      const ivan = await signup(s);
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        codes.push((await s.app.inject({ method: 'GET', url: '/api/v1/oauth/dropbox/start', headers: ivan.bearer })).statusCode);
+      }
+      assert.deepEqual(codes, [302, 302, 302, 429, 429]);
+    } finally {
+      await s.close();
+    }
   });
 });

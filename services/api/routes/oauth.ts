@@ -49,12 +49,14 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
   app.get(
     '/oauth/:kind/start',
     {
+      // Each start records a sign-in: limited like logins, besides the few a session may keep open.
+      config: { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } },
       schema: {
         tags: ['clouds'],
         summary: "Connect a cloud by signing in: redirects to the provider's sign-in page",
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
         querystring: z.strictObject({ name: cloudName.optional().describe("The cloud's name; default: the account's email or name") }),
-        response: { 302: z.null(), ...errorsFor(400, 401, 422) },
+        response: { 302: z.null(), ...errorsFor(400, 401, 422, 429) },
       },
     },
     async (request, reply) => {
