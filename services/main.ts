@@ -9,7 +9,7 @@ import { buildApp } from './api/app.ts';
 import { ConfigError, loadConfig, type Config } from './core/config.ts';
 import { KeyError, type Keyring } from './core/crypto.ts';
 import { createPool, migrate, MigrationError, type Db } from './core/db.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './core/embedded-postgres.ts';
+import { DataFolderInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './core/embedded-postgres.ts';
 import { createLogger } from './core/logger.ts';
 import { BOSS_SCHEMA, ensureQueues } from './core/queues.ts';
 import { loadKeyring } from './core/secret-key.ts';
@@ -136,8 +136,9 @@ async function main(): Promise<void> {
     ferry = await startFerry(config, log);
   } catch (err) {
     // Configuration and key problems are the operator's to fix: say what, without a stack trace.
-    if (err instanceof ConfigError || err instanceof KeyError || err instanceof MigrationError) log.fatal(err.message);
-    else log.fatal({ err }, 'Ferry could not start');
+    if (err instanceof ConfigError || err instanceof KeyError || err instanceof MigrationError || err instanceof DataFolderInUseError) {
+      log.fatal(err.message);
+    } else log.fatal({ err }, 'Ferry could not start');
     process.exit(1);
   }
   if (first) void shutDown(ferry);

@@ -110,32 +110,154 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starting Ferry on a data folder another live Ferry already uses: refused, never taken over (that
+ * would stop the running Ferry's database under it).
+ */
+export class DataFolderInUseError extends Error {
+  readonly pid: number;
+  readonly folder: string;
+  constructor(pid: number, folder: string) {
+    super(`another Ferry (pid ${pid}) uses this data folder ${folder}: stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`);
+    this.name = 'DataFolderInUseError';
+    this.pid = pid;
+    this.folder = folder;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
 
-/** The command line of a live process, or undefined when this system cannot tell. */
-function commandOf(pid: number): string[] | undefined {
+const ps = (args: string[]) => {
+  const r = spawnSync('ps', args, { encoding: 'utf8' });
+  return r.status === 0 && !r.error ? r.stdout.trim() : undefined;
+};
+
+let bootId: string | undefined;
+/**
+ * A live process's parent and when it started, or undefined when it is gone or this system cannot
+ * tell. The start time tells a process from a later one given the same pid (pids are reused, and
+ * restart from low numbers after a reboot): on Linux the boot and the start in clock ticks since
+ * boot, elsewhere what `ps` says (to the second).
+ */
+function processInfo(pid: number): { ppid: number; started: string } | undefined {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid … starttime(22nd)": comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    bootId ??= fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return { ppid: Number(fields[1]), started: `${bootId}:${fields[19]}` };
   } catch {
-    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
-    return ps.status === 0 ? ps.stdout.trim().split(/\s+/) : undefined;
+    if (fs.existsSync('/proc/self/stat')) return undefined; // Linux, and the process is gone
+    const out = ps(['-o', 'ppid=,lstart=', '-p', String(pid)]);
+    const m = out && /^(\d+)\s+(.+)$/.exec(out);
+    return m ? { ppid: Number(m[1]), started: m[2]!.replace(/\s+/g, ' ') } : undefined;
+  }
+}
+
+/** Whether a live process runs node (a Ferry), or undefined when this system cannot tell. */
+function isNode(pid: number): boolean | undefined {
+  const named = (p: string | undefined) => (p ? path.basename(p) === 'node' : undefined);
+  try {
+    return named(fs.readlinkSync(`/proc/${pid}/exe`));
+  } catch {
+    // Another user's process (its exe is not ours to read), or no /proc. (Node 24 names its main
+    // thread "MainThread", so /proc/<pid>/comm does not say "node".)
+    try {
+      return named(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]);
+    } catch {
+      return named(ps(['-o', 'comm=', '-p', String(pid)]));
+    }
+  }
+}
+
+/**
+ * Whether a live process is a postgres serving the cluster in `dir`, or undefined when this system
+ * cannot tell. (The postmaster keeps the command line it was started with.)
+ */
+function servesCluster(pid: number, dir: string): boolean | undefined {
+  let argv: string[];
+  try {
+    argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    if (fs.existsSync('/proc/self/cmdline')) return false; // Linux, and the process is gone
+    // `ps` gives the command line as one string, which cannot be split back into arguments (the
+    // folder may hold spaces): look for the arguments as startEmbeddedPostgres gives them.
+    const command = ps(['-ww', '-o', 'command=', '-p', String(pid)]);
+    return command === undefined ? undefined : command.includes(` -D ${dir} -p `);
+  }
+  const d = argv.indexOf('-D');
+  return d >= 0 && path.resolve(argv[d + 1] ?? '') === dir;
+}
+
+/**
+ * The Ferry that owns a cluster keeps a lock file beside it for as long as it runs: its pid and
+ * start time. Taken before anything touches the cluster, so a second Ferry on the same data folder
+ * (a second `npm start`, an API and a worker started side by side without DATABASE_URL) is refused
+ * while the first lives, and a lock left by a Ferry killed outright is recognised as stale.
+ * Returns the release, which removes the file if it is still ours.
+ */
+async function takeLock(lockFile: string, folder: string): Promise<() => void> {
+  const mine = `${process.pid}\n${processInfo(process.pid)?.started ?? ''}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, mine, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
+    }
+    const owner = await lockOwner(lockFile);
+    if (owner) throw new DataFolderInUseError(owner, folder);
+    fs.rmSync(lockFile, { force: true }); // its Ferry is gone
+  }
+  return () => {
+    try {
+      if (fs.readFileSync(lockFile, 'utf8') === mine) fs.rmSync(lockFile, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/** The live Ferry a lock file names, or undefined when it names none (gone, or a new process under its pid). */
+async function lockOwner(lockFile: string): Promise<number | undefined> {
+  for (let tries = 0; ; tries++) {
+    let text: string;
+    try {
+      text = fs.readFileSync(lockFile, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const [pidText, started] = text.split('\n');
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0 || text.split('\n').length < 3) {
+      // Being written right now (wx creates, then writes), or garbage.
+      if (tries >= 10) return undefined;
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
+    }
+    if (!isAlive(pid)) return undefined;
+    const now = processInfo(pid)?.started;
+    // Without a start time to compare (a system without /proc and ps), a live pid is taken as the owner.
+    return !started || !now || now === started ? pid : undefined;
   }
 }
 
 /**
  * A server left running by a Ferry process that was killed outright (and its watchdog with it)
- * still holds the cluster. It is ours (same data folder), so stop it before starting afresh. The
- * pid in postmaster.pid may by now belong to some other program (after a reboot): only a postgres
- * serving this very folder is signalled.
+ * still holds the cluster. It is ours (same data folder) once its Ferry is gone, so stop it before
+ * starting afresh. The pid in postmaster.pid may by now belong to some other program (after a
+ * reboot): only a postgres serving this very folder is signalled; and one whose parent is a live
+ * Ferry is that Ferry's, whatever the lock file says (removed by hand, or two starts racing to
+ * replace a stale one).
  */
-async function stopOrphan(dir: string): Promise<void> {
+async function stopOrphan(dir: string, folder: string): Promise<void> {
   const pidFile = path.join(dir, 'postmaster.pid');
   let pid: number;
   try {
@@ -144,14 +266,19 @@ async function stopOrphan(dir: string): Promise<void> {
     return;
   }
   if (!pid || !isAlive(pid)) return;
-  const argv = commandOf(pid);
-  if (!argv) return; // cannot tell: postgres itself will say whether the folder is busy
-  const d = argv.indexOf('-D');
-  if (d < 0 || path.resolve(argv[d + 1] ?? '') !== dir) {
+  const serves = servesCluster(pid, dir);
+  if (serves === undefined) return; // cannot tell: postgres itself will say whether the folder is busy
+  if (!serves) {
     // The pid is some other program's now (the file outlived a crash or a reboot): the lock is
     // stale, and postgres would refuse to start while that pid lives.
     await fsp.rm(pidFile, { force: true });
     return;
+  }
+  // Its parent is the Ferry that started it, or, once that is gone, init (pid 1) or a subreaper
+  // (systemd --user, tini): never node.
+  const parent = processInfo(pid)?.ppid;
+  if (parent && (parent === process.pid || (parent > 1 && isAlive(parent) && isNode(parent)))) {
+    throw new DataFolderInUseError(parent, folder);
   }
   // Fast shutdown first (roll back open transactions, flush, exit); immediate if that hangs.
   for (const [signal, waitMs] of [['SIGINT', 10_000], ['SIGQUIT', 5_000]] as const) {
@@ -204,13 +331,33 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
 /**
  * Starts (initialising on first use) a cluster in `dir`, listening on loopback only, with a
  * generated password kept beside it. The server is a child of this process and is stopped by
- * `stop()`; if this process dies, the next start stops the orphan.
+ * `stop()`; if this process dies, the next start stops the orphan. While it runs, the cluster is
+ * this process's alone: a start on the same folder elsewhere fails with DataFolderInUseError.
  */
 export async function startEmbeddedPostgres(opts: { dir: string; port?: number }): Promise<EmbeddedPostgres> {
   const owner = await runAsUser();
   const bins = await binaries(owner);
   await fsp.mkdir(path.dirname(path.resolve(opts.dir)), { recursive: true });
   const dir = owner ? await reachableClusterDir(path.resolve(opts.dir), owner) : path.resolve(opts.dir);
+  // The folder the operator chose, holding the cluster (FERRY_DATA_DIR for Ferry), for messages.
+  const folder = path.dirname(path.resolve(opts.dir));
+  const release = await takeLock(`${dir}.lock`, folder);
+  try {
+    return await startLocked(dir, folder, bins, owner, opts.port, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function startLocked(
+  dir: string,
+  folder: string,
+  bins: Binaries,
+  owner: { uid: number; gid: number } | undefined,
+  wantedPort: number | undefined,
+  release: () => void,
+): Promise<EmbeddedPostgres> {
   const passwordFile = `${dir}.password`;
   const logFile = `${dir}.log`;
 
@@ -240,9 +387,9 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
     }
   }
 
-  await stopOrphan(dir);
+  await stopOrphan(dir, folder);
   const password = (await fsp.readFile(passwordFile, 'utf8')).trim();
-  const port = opts.port ?? (await freePort());
+  const port = wantedPort ?? (await freePort());
   const log = fs.openSync(logFile, 'a', 0o600);
   const child = spawn(
     bins.postgres,
@@ -255,9 +402,14 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
   const dog = watchdog(child, dir);
   // Every way out of this process stops the server: stop() on a graceful shutdown, this on
   // process.exit() (a forced stop, a start that failed), the watchdog when it is killed outright.
-  const onExit = () => child.kill('SIGINT');
+  // The lock goes with the server (its Ferry still owns the folder until then), or with this process.
+  const onExit = () => {
+    child.kill('SIGINT');
+    release();
+  };
   process.on('exit', onExit);
   child.once('exit', () => {
+    release();
     dog.kill('SIGKILL'); // its pid may be reused by now: the watchdog must not signal it
     process.off('exit', onExit);
   });
