@@ -202,9 +202,10 @@ export interface Destination {
    * destination reports it (connectors/hashes.ts computes every kind but 's3etag' from bytes): what
    * the provider keeps without a download where it keeps one (Drive md5Checksum, S3 md5 when the
    * ETag is a plain md5, Dropbox content_hash, OneDrive quickXorHash); a destination that has to read
-   * the file for it (a local folder) computes `prefer` when given and computable, else its native
-   * hash. Null: no file there, or no hash to tell by (an S3 multipart ETag, a provider that has none
-   * for this file) — then the file's content is unknown, never taken as matching.
+   * the file for it (a local folder, an S3 object uploaded in parts, whose ETag no bytes give back)
+   * computes `prefer` when given and computable, else md5 or its native hash. Null: no file there, or
+   * no hash to tell by (a provider that has none for this file): then the file's content is unknown,
+   * never taken as matching.
    */
   hashOf?(path: string, signal?: AbortSignal, prefer?: HashKind): Promise<{ kind: HashKind; value: string } | null>;
   /** Discards an unfinished upload session left by put() (resumable destinations). */
