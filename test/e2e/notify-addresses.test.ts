@@ -71,7 +71,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 30
 
 describe('an address named for notifications', () => {
   test('gets only a confirmation link until it is followed; run mail goes to the account meanwhile, and to it after', async () => {
-    const a = await signup(t);
+    const a = await signup(t, `o'hara-${crypto.randomBytes(3).toString('hex')}@example.com`);
     const other = `partner-${crypto.randomBytes(3).toString('hex')}@example.net`;
     const task = await backupTask(a, { on: 'always', email: other });
     assert.deepEqual(task.notify, { on: 'always', email: other, emailConfirmed: false });
@@ -92,12 +92,40 @@ describe('an address named for notifications', () => {
     await settle();
     assert.equal(to(other).length, 1, 'one mail to the address: the confirmation');
 
-    const ok = await t.app.inject({ method: 'GET', url: link });
+    // Opening the link (as a mail scanner fetching every link does) changes nothing: it shows a page
+    // naming the address and who asked, whose button confirms.
+    const page = await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    assert.equal(page.statusCode, 200, page.body);
+    assert.match(String(page.headers['content-type']), /^text\/html; charset=utf-8/);
+    assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
+    assert.equal(page.headers['referrer-policy'], 'no-referrer', 'the token in the address goes nowhere');
+    assert.ok(page.body.includes(other), page.body);
+    assert.ok(page.body.includes(a.email.replace("'", '&#39;')), 'the account that asked, escaped');
+    assert.ok(!page.body.includes(a.email), 'nothing unescaped');
+    assert.doesNotMatch(page.body, /\b(src|href)=|url\(/i, 'nothing loaded from elsewhere');
+    assert.equal((await t.app.inject({ method: 'GET', url: link })).statusCode, 200, 'as often as it is fetched');
+    const json = await t.app.inject({ method: 'GET', url: link, headers: { accept: 'application/json' } });
+    assert.deepEqual(json.json(), { email: other, askedBy: a.email, confirmed: false });
+    assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, false, 'opening the link confirms nothing');
+
+    // The page's button: its form, as a browser sends it.
+    const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(page.body);
+    assert.ok(form, page.body);
+    const fields = new URLSearchParams([...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1], m[2].replace(/&amp;/g, '&')]));
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: new URL(form[1], `${PUBLIC_URL}${link}`).pathname,
+      payload: fields.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    });
     assert.equal(ok.statusCode, 200, ok.body);
-    assert.deepEqual(ok.json(), { email: other, confirmed: true });
+    assert.match(String(ok.headers['content-type']), /^text\/html/);
+    assert.match(ok.body, /confirmed/i);
+    assert.ok(ok.body.includes(other));
     assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, true);
-    const again = await t.app.inject({ method: 'GET', url: link });
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/notify-addresses/confirm', payload: { token: fields.get('token') } });
     assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
+    assert.equal((await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html' } })).statusCode, 400, 'a used link shows it is used up');
 
     assert.equal((await run(a, task.id)).status, 'succeeded');
     await waitUntil(() => to(other).length === 2);
@@ -112,7 +140,8 @@ describe('an address named for notifications', () => {
     await backupTask(a, { on: 'always', email: shared });
     await waitUntil(() => to(shared).length === 1);
     const token = /token=(\S+)/.exec(to(shared)[0].text)![1];
-    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/notify-addresses/confirm?token=${token}` })).statusCode, 200);
+    const confirmed = await t.app.inject({ method: 'POST', url: '/api/v1/notify-addresses/confirm', payload: { token: decodeURIComponent(token) } });
+    assert.deepEqual(confirmed.json(), { email: shared, confirmed: true }, 'JSON for API clients');
 
     const forB = await backupTask(b, { on: 'always', email: shared.toUpperCase() });
     assert.equal(forB.notify.emailConfirmed, false, "a's confirmation does not let b mail the address");
@@ -125,10 +154,15 @@ describe('an address named for notifications', () => {
   });
 
   test('a link Ferry never sent is refused', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/v1/notify-addresses/confirm?token=fn_made-up' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/notify-addresses/confirm', payload: { token: 'fn_made-up' } });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'invalid_token');
     assert.match(res.json().error.message, /unknown or has expired/);
+    const page = await t.app.inject({ method: 'GET', url: '/api/v1/notify-addresses/confirm?token=fn_made-up', headers: { accept: 'text/html' } });
+    assert.equal(page.statusCode, 400);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.match(page.body, /unknown or has expired/);
+    assert.doesNotMatch(page.body, /<form/);
   });
 });
 
