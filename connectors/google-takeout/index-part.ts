@@ -21,6 +21,28 @@ export const HEAD_BYTES = 128 * 1024;
 /** JSON entries read at once from a zip. */
 const PARALLEL_READS = 8;
 
+/**
+ * Entries (media and JSON files) Ferry holds from one export set, across its parts. A set's
+ * catalogue is built in the worker's memory, and MAX_ENTRIES bounds a part, not how many parts a
+ * set has: many crafted parts each just under it would fill the worker. A real library is far
+ * below this: a million photos with their sidecars, album copies and edited versions are 2-3
+ * million entries. (A variable so tests can make it small.)
+ */
+export const MAX_EXPORT_ENTRIES = 5_000_000;
+export const limits = { entriesPerExport: MAX_EXPORT_ENTRIES };
+
+/** The entries of an indexed part counted against its export's allowance. */
+export const entriesHeld = (p: Pick<PartRecord, 'media' | 'sidecars' | 'albums'>) => p.media.length + p.sidecars.length + p.albums.length;
+
+const exportTooBig = () =>
+  new ArchiveError(
+    'unsupported',
+    `With this part its export holds more than the ${limits.entriesPerExport} entries Ferry reads from one export (photos, videos and their JSON files, ` +
+      'across all its parts; a library of a million photos has about 3 million), so this part is left out and the export\'s other parts are backed up. ' +
+      'If it is a genuine Google Takeout export, split the library: at https://takeout.google.com/takeout/custom/photos make two exports, each with some of ' +
+      'the albums (the "Photos from <year>" folders are albums there), both delivered to this folder.',
+  );
+
 export interface PartToIndex extends PartFile {
   set: string;
   number: number;
@@ -70,7 +92,11 @@ function fileJson(text: string, c: Extract<Classified, { type: 'json' }>, out: P
   out.sidecars.push(sidecar);
 }
 
-export async function indexPart(storage: Source, part: PartToIndex, signal?: AbortSignal): Promise<PartRecord> {
+/**
+ * `maxEntries`: what is left of the export's allowance (limits.entriesPerExport less its other
+ * parts' entries); a part with more is refused before its JSON files are read.
+ */
+export async function indexPart(storage: Source, part: PartToIndex, signal?: AbortSignal, maxEntries = limits.entriesPerExport): Promise<PartRecord> {
   const before = readStats.bytes;
   const record: PartRecord = {
     set: part.set,
@@ -86,13 +112,13 @@ export async function indexPart(storage: Source, part: PartToIndex, signal?: Abo
     sidecars: [],
     albums: [],
   };
-  if (part.format === 'zip') await indexZip(storage, part, record, signal);
-  else await indexTgz(storage, part, record, signal);
+  if (part.format === 'zip') await indexZip(storage, part, record, maxEntries, signal);
+  else await indexTgz(storage, part, record, maxEntries, signal);
   record.bytesRead = readStats.bytes - before;
   return record;
 }
 
-async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, signal?: AbortSignal) {
+async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, maxEntries: number, signal?: AbortSignal) {
   const { entries } = await readCentralDirectory((offset, length, s) => readPartAt(storage, part, offset, length, s ?? signal), part.size, signal);
   const jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
   const y = yielder();
@@ -117,6 +143,7 @@ async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, 
       jsons.push({ entry, c });
     }
   }
+  if (record.media.length + jsons.length > maxEntries) throw exportTooBig();
   // The JSON files, a few at a time, each in one request; filed in archive order.
   const texts: string[] = new Array(jsons.length);
   let next = 0;
@@ -136,9 +163,10 @@ async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, 
   }
 }
 
-async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, signal?: AbortSignal) {
+async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, maxEntries: number, signal?: AbortSignal) {
   const body = await streamPart(storage, part, 0, signal);
   let ordinal = -1;
+  let held = 0;
   const y = yielder();
   try {
     for await (const entry of readTarGz(body, signal)) {
@@ -158,6 +186,7 @@ async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, 
         entry.body.resume();
         continue;
       }
+      if (++held > maxEntries) throw exportTooBig();
       const chunks: Buffer[] = [];
       let kept = 0;
       let crc = 0;

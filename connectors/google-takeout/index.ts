@@ -22,7 +22,7 @@ import {
 } from '../types.ts';
 import { buildCatalogue, contentKeys, needingDates, versionOf, xmpOf, type Catalogue, type PartRecord } from './catalogue.ts';
 import { exportSets, schedule, type ExportSet } from './export-sets.ts';
-import { hashEntry, indexPart, probeDate } from './index-part.ts';
+import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
 import { readTarGz, type TarEntry } from './tar.ts';
 import { ArchiveError } from './zip.ts';
@@ -189,12 +189,17 @@ export default defineConnector({
             broken.push(failed);
             continue;
           }
+          // Each export holds at most limits.entriesPerExport entries across its parts (the catalogue
+          // is built in memory): what its other parts indexed, deleted since or not, counts.
+          let others = 0;
+          for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += entriesHeld(p);
           let record: PartRecord;
           try {
             record = await indexPart(
               storage,
               { sourceId: file.id, size: file.size ?? 0, set: set.id, number: part.number, format: part.format, path: part.path, version: file.version },
               signal,
+              Math.max(0, limits.entriesPerExport - others),
             );
           } catch (err) {
             // A damaged part stays out (its set's other parts go on) until it is replaced; each run

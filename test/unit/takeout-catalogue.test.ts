@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SourceItem } from '../../connectors/types.ts';
 import { buildCatalogue, contentKeys, type IndexedMedia, type PartRecord } from '../../connectors/google-takeout/catalogue.ts';
-import { writeZip, zipFile, fromBuffer } from '../support/archives.ts';
+import { limits } from '../../connectors/google-takeout/index-part.ts';
+import { writeTarGz, writeZip, zipFile, fromBuffer } from '../support/archives.ts';
 import { takeoutSource } from '../support/takeout-source.ts';
 
 function part(set: string, media: IndexedMedia[], sidecars: PartRecord['sidecars'] = [], albums: PartRecord['albums'] = []): PartRecord {
@@ -185,4 +186,53 @@ test('a part with entries sharing their data, or with too many entries, is a fai
   assert.match(problems['takeout-20260501T000000Z-003.zip']!, /lists 600000 entries, more than the 500000 Ferry reads from one archive part/);
   assert.deepEqual(items.filter((i) => !i.problem).map((i) => i.path).sort(), ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp']);
   assert.ok(stats.bytes < 200_000, `read ${stats.bytes} bytes`);
+});
+
+test('an export past the entries Ferry holds from one export: the parts beyond are failed items saying what to do, the others are read', async () => {
+  const photos = (set: string, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const name = `Takeout/Google Photos/Photos from 2019/IMG_${set}_${from + i}.jpg`;
+      return [
+        { name, data: Buffer.from(`photo ${set} ${from + i}`) },
+        { name: `${name}.json`, data: Buffer.from(JSON.stringify({ title: `IMG_${set}_${from + i}.jpg`, photoTakenTime: { timestamp: String(1563107400 + from + i) } })) },
+      ];
+    }).flat();
+  const saved = limits.entriesPerExport;
+  limits.entriesPerExport = 8; // media and JSON files, across the parts of one export
+  try {
+    const { source, cloud } = takeoutSource({
+      'takeout-20260501T000000Z-001.zip': fromBuffer(writeZip(photos('a', 0, 3))), // 6 entries
+      'takeout-20260501T000000Z-002.zip': fromBuffer(writeZip(photos('a', 3, 2))), // 10: past the cap
+      'takeout-20260501T000000Z-003.zip': fromBuffer(writeZip(photos('a', 5, 3))), // 12
+      'takeout-20260501T000000Z-004.zip': fromBuffer(writeZip(photos('a', 8, 1))), // 8: fits
+      // Another export has an allowance of its own; a .tgz is counted as it is read.
+      'takeout-20260701T000000Z-001.tgz': fromBuffer(writeTarGz(photos('b', 0, 3))),
+      'takeout-20260701T000000Z-002.tgz': fromBuffer(writeTarGz(photos('b', 3, 2))),
+    });
+    const items = await listAll(source.list(''));
+    const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
+    assert.deepEqual(Object.keys(problems).sort(), ['takeout-20260501T000000Z-002.zip', 'takeout-20260501T000000Z-003.zip', 'takeout-20260701T000000Z-002.tgz']);
+    for (const p of Object.values(problems)) {
+      assert.match(p!, /its export holds more than the 8 entries Ferry reads from one export/);
+      assert.match(p!, /takeout\.google\.com/);
+    }
+    const photosListed = items.filter((i) => i.id.startsWith('m:')).length;
+    assert.equal(photosListed, 3 + 1 + 3);
+    // GET /clouds/:id/takeout shows it on the part.
+    const status = await cloud.exports!();
+    const parts = status.sets.flatMap((s) => s.parts);
+    assert.deepEqual(
+      parts.map((p) => [p.path, p.ingested, !!p.error]),
+      [
+        ['takeout-20260501T000000Z-001.zip', true, false],
+        ['takeout-20260501T000000Z-002.zip', false, true],
+        ['takeout-20260501T000000Z-003.zip', false, true],
+        ['takeout-20260501T000000Z-004.zip', true, false],
+        ['takeout-20260701T000000Z-001.tgz', true, false],
+        ['takeout-20260701T000000Z-002.tgz', false, true],
+      ],
+    );
+  } finally {
+    limits.entriesPerExport = saved;
+  }
 });
