@@ -75,6 +75,30 @@ type Outcome =
   | { kind: 'skipped'; reason: string; destPath: string; identical?: boolean }
   | { kind: 'failed'; reason: string };
 
+/**
+ * This worker's claim of an item: which attempt it is (its proof of ownership), the bytes the
+ * destination acknowledged, and `lost`, aborted once the item turns out to be another claim's (this
+ * worker held it past its lease and another took it up): the claim then drops out without changing
+ * anything of the item, whose row, reservation and upload session are the other claim's now.
+ */
+interface Claim {
+  readonly attempts: number;
+  bytes: number;
+  readonly lost: AbortController;
+}
+
+class ClaimLost extends Error {
+  constructor() {
+    super('Another worker took this item over: this one held it past its lease.');
+  }
+}
+
+const lose = (claim: Claim): ClaimLost => {
+  const err = new ClaimLost();
+  claim.lost.abort(err);
+  return err;
+};
+
 /** Why a job stops its items early: the run was cancelled, or the worker is shutting down. */
 class Stop extends Error {
   readonly cancelled: boolean;
@@ -119,18 +143,23 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   // One ticker per job: renews the leases and progress of the items in flight, and stops them
   // within a second or two when the run is cancelled.
   const stop = new AbortController();
-  const inFlight = new Map<string, number>();
+  const inFlight = new Map<string, Claim>();
   const onShutdown = () => stop.abort(new Stop(false));
   signal.addEventListener('abort', onShutdown, { once: true });
   const ticker = setInterval(() => {
     void (async () => {
-      const ids = [...inFlight.keys()];
-      if (ids.length) {
-        await db.query(
-          `UPDATE run_items i SET lease_until = now() + make_interval(secs => $3), progress_bytes = p.bytes
-             FROM unnest($1::bigint[], $2::bigint[]) AS p(id, bytes) WHERE i.id = p.id AND i.status = 'copying'`,
-          [ids, ids.map((id) => inFlight.get(id) ?? 0), LEASE_SECONDS],
+      const claims = [...inFlight.entries()];
+      if (claims.length) {
+        // Only the claims that still hold their item renew it; one that no longer does drops out.
+        const { rows } = await db.query<{ id: string }>(
+          `UPDATE run_items i SET lease_until = now() + make_interval(secs => $4), progress_bytes = p.bytes
+             FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS p(id, bytes, attempts)
+            WHERE i.id = p.id AND i.status = 'copying' AND i.attempts = p.attempts
+            RETURNING i.id`,
+          [claims.map(([id]) => id), claims.map(([, c]) => c.bytes), claims.map(([, c]) => c.attempts), LEASE_SECONDS],
         );
+        const held = new Set(rows.map((r) => String(r.id)));
+        for (const [id, claim] of claims) if (!held.has(String(id)) && inFlight.get(id) === claim) lose(claim);
       }
       const { rows } = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
       if (rows[0]?.status !== 'running') stop.abort(new Stop(true));
@@ -229,7 +258,7 @@ async function copyOne(
   destination: Destination,
   item: ItemRow,
   signal: AbortSignal,
-  inFlight: Map<string, number>,
+  inFlight: Map<string, Claim>,
 ): Promise<'quota' | Parked | void> {
   const { db } = deps;
   if (item.attempts > MAX_CLAIMS) {
@@ -239,7 +268,8 @@ async function copyOne(
     await record(db, run, item, { kind: 'failed', reason }, item.reserved_period ?? new Date(), item.reserved_bytes);
     return;
   }
-  inFlight.set(item.id, 0);
+  const claim: Claim = { attempts: item.attempts, bytes: 0, lost: new AbortController() };
+  inFlight.set(item.id, claim);
   try {
     // Quota: reserved once per item (a resumed item keeps its reservation); an item whose size is
     // not known reserves more as its bytes stream (TrafficMeter).
@@ -247,45 +277,53 @@ async function copyOne(
     let reserved = item.reserved_bytes;
     if (!period) {
       const bytes = item.size ?? 0;
-      period = await reserveTraffic(db, run.userId, item.id, bytes);
-      if (!period) {
-        await quotaUsedUp(deps, run, item);
-        return 'quota';
-      }
+      const got = await reserveTraffic(db, run.userId, item.id, item.attempts, bytes);
+      if (got === 'lost') return;
+      if (got === 'full') return (await quotaUsedUp(deps, run, item)) ? 'quota' : undefined;
+      period = got;
       reserved = bytes;
     }
-    const meter = new TrafficMeter(db, run.userId, item, period, reserved);
-    // The copy stops when the job does (cancel, shutdown) or when the quota runs out mid-stream.
-    const itemSignal = AbortSignal.any([signal, meter.signal]);
+    const meter = new TrafficMeter(db, run.userId, item, claim, period, reserved);
+    // The copy stops when the job does (cancel, shutdown), when the quota runs out mid-stream, or
+    // when the item turns out to be another claim's.
+    const itemSignal = AbortSignal.any([signal, meter.signal, claim.lost.signal]);
 
     let outcome: Outcome;
     let refused = false;
     try {
-      outcome = await transfer(run, source, destination, item, itemSignal, (bytes) => inFlight.set(item.id, bytes), db, meter);
+      outcome = await transfer(run, source, destination, item, claim, itemSignal, (bytes) => (claim.bytes = bytes), db, meter);
     } catch (err) {
       await meter.close();
+      // Another worker copies the item now: whatever this claim would do to it is that one's to do.
+      if (claim.lost.signal.aborted) {
+        deps.log.info({ runId: run.id, itemId: item.id, attempt: item.attempts }, 'claim of an item lost to another worker; dropping out');
+        return;
+      }
       if (meter.signal.aborted) {
         // The quota ran out while the bytes streamed: nothing was committed, the item goes back for
-        // the next run and its reservation is let go, as for an item that did not fit to begin with.
-        await destination.abandon?.((await currentState(db, item.id)) ?? null).catch(() => {});
-        await db.query('UPDATE run_items SET upload_state = NULL, upload_mode = NULL WHERE id = $1', [item.id]);
-        await quotaUsedUp(deps, run, item);
-        return 'quota';
+        // the next run with its upload let go and its reservation released, as for an item that did
+        // not fit to begin with.
+        return (await quotaUsedUp(deps, run, item, destination)) ? 'quota' : undefined;
       }
       if (signal.aborted) {
         if ((signal.reason as Stop).cancelled) {
           // Cancelled: drop the unfinished upload and the reservation; nothing was copied.
-          await destination.abandon?.((await currentState(db, item.id)) ?? null).catch(() => {});
-          await transaction(db, async (c) => {
-            await c.query(
-              `UPDATE run_items SET status = 'pending', upload_state = NULL, upload_mode = NULL, lease_until = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1`,
-              [item.id],
+          const session = await transaction(db, async (c) => {
+            const { rows } = await c.query<{ upload_state: unknown }>(
+              `UPDATE run_items i SET status = 'pending', upload_state = NULL, upload_mode = NULL, lease_until = NULL, reserved_bytes = 0, reserved_period = NULL
+                 FROM (SELECT upload_state FROM run_items WHERE id = $1 FOR UPDATE) old
+                WHERE i.id = $1 AND i.status = 'copying' AND i.attempts = $2
+               RETURNING old.upload_state`,
+              [item.id, item.attempts],
             );
+            if (!rows[0]) return undefined;
             await settleTraffic(c, run.userId, period!, meter.reserved, 0);
+            return rows[0].upload_state ?? null;
           });
+          if (session !== undefined) await destination.abandon?.(session).catch(() => {});
         } else {
           // Shutting down: leave the item and its upload session for the next worker.
-          await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1`, [item.id]);
+          await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1 AND status = 'copying' AND attempts = $2`, [item.id, item.attempts]);
         }
         return;
       }
@@ -293,11 +331,12 @@ async function copyOne(
         // Not a failure of the item: it waits (with its upload session) until the destination takes
         // uploads again; its reservation is let go meanwhile and the claim does not count.
         await transaction(db, async (c) => {
-          await c.query(
-            `UPDATE run_items SET status = 'pending', lease_until = NULL, attempts = greatest(attempts - 1, 0), reserved_bytes = 0, reserved_period = NULL WHERE id = $1`,
-            [item.id],
+          const { rowCount } = await c.query(
+            `UPDATE run_items SET status = 'pending', lease_until = NULL, attempts = greatest(attempts - 1, 0), reserved_bytes = 0, reserved_period = NULL
+              WHERE id = $1 AND status = 'copying' AND attempts = $2`,
+            [item.id, item.attempts],
           );
-          await settleTraffic(c, run.userId, period!, meter.reserved, 0);
+          if (rowCount) await settleTraffic(c, run.userId, period!, meter.reserved, 0);
         });
         return { until: err.retryAt ?? new Date(Date.now() + 3600_000), why: err.message };
       }
@@ -305,14 +344,14 @@ async function copyOne(
       refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
     await meter.close();
-    const { removeSuperseded } = await record(db, run, item, outcome, period!, meter.reserved);
+    const { recorded, removeSuperseded } = await record(db, run, item, outcome, period!, meter.reserved);
     if (removeSuperseded && outcome.kind === 'done' && item.supersedes && item.supersedes.destPath !== outcome.destPath) {
       // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
       await destination.remove?.(item.supersedes.destPath, signal).catch((err) => deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'));
     }
     // A cloud that refuses Ferry's credentials would fail every item after this one: the run ends
     // now, with the reason (a cloud whose sign-in was revoked is marked needs_reauth already).
-    if (refused && outcome.kind === 'failed') await failRun(deps, run.id, outcome.reason);
+    if (refused && recorded && outcome.kind === 'failed') await failRun(deps, run.id, outcome.reason);
   } finally {
     inFlight.delete(item.id);
   }
@@ -320,21 +359,29 @@ async function copyOne(
 
 /**
  * An item does not fit in the user's traffic quota: it goes back to pending with what it had
- * reserved let go, the run ends quota_exceeded and the next run takes up what is left. The user
- * hears of it once a month, whichever run hits it first.
+ * reserved let go (and its unfinished upload, with `abandon`: the destination), the run ends
+ * quota_exceeded and the next run takes up what is left. The user hears of it once a month,
+ * whichever run hits it first. False, and nothing done, when the item is no longer this claim's.
  */
-async function quotaUsedUp(deps: CopyDeps, run: RunRecord, item: ItemRow): Promise<void> {
-  await transaction(deps.db, async (c) => {
-    await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
-    const { rows } = await c.query<{ reserved_period: Date | null; reserved_bytes: number }>(
-      `UPDATE run_items i SET status = 'pending', lease_until = NULL, reserved_bytes = 0, reserved_period = NULL
-         FROM (SELECT reserved_period, reserved_bytes FROM run_items WHERE id = $1 FOR UPDATE) old WHERE i.id = $1
-       RETURNING old.reserved_period, old.reserved_bytes`,
-      [item.id],
+async function quotaUsedUp(deps: CopyDeps, run: RunRecord, item: ItemRow, abandon?: Destination): Promise<boolean> {
+  const session = await transaction(deps.db, async (c) => {
+    const { rows } = await c.query<{ reserved_period: Date | null; reserved_bytes: number; upload_state: unknown }>(
+      `UPDATE run_items i SET status = 'pending', lease_until = NULL, reserved_bytes = 0, reserved_period = NULL,
+              upload_state = CASE WHEN $3 THEN NULL ELSE i.upload_state END, upload_mode = CASE WHEN $3 THEN NULL ELSE i.upload_mode END
+         FROM (SELECT reserved_period, reserved_bytes, upload_state FROM run_items WHERE id = $1 FOR UPDATE) old
+        WHERE i.id = $1 AND i.status = 'copying' AND i.attempts = $2
+       RETURNING old.reserved_period, old.reserved_bytes, old.upload_state`,
+      [item.id, item.attempts, Boolean(abandon)],
     );
-    if (rows[0]?.reserved_period) await settleTraffic(c, run.userId, rows[0].reserved_period, Number(rows[0].reserved_bytes), 0);
+    if (!rows[0]) return undefined;
+    await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
+    if (rows[0].reserved_period) await settleTraffic(c, run.userId, rows[0].reserved_period, Number(rows[0].reserved_bytes), 0);
     await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod().start);
+    return rows[0].upload_state ?? null;
   });
+  if (session === undefined) return false;
+  if (abandon) await abandon.abandon?.(session).catch(() => {});
+  return true;
 }
 
 /**
@@ -351,11 +398,13 @@ class TrafficMeter {
   private readonly db: Db;
   private readonly userId: string;
   private readonly item: ItemRow;
+  private readonly claim: Claim;
   private readonly period: Date;
-  constructor(db: Db, userId: string, item: ItemRow, period: Date, reserved: number) {
+  constructor(db: Db, userId: string, item: ItemRow, claim: Claim, period: Date, reserved: number) {
     this.db = db;
     this.userId = userId;
     this.item = item;
+    this.claim = claim;
     this.period = period;
     this.reserved = reserved;
   }
@@ -383,13 +432,16 @@ class TrafficMeter {
     if (this.closed) throw new Error('The copy of this item has ended.');
     const need = upTo - this.reserved;
     const take = async (bytes: number) => {
-      const ok = await topUpTraffic(this.db, this.userId, this.item.id, this.item.attempts, this.period, bytes);
-      if (ok) this.reserved += bytes;
-      return ok;
+      const got = await topUpTraffic(this.db, this.userId, this.item.id, this.claim.attempts, this.period, bytes);
+      if (got === 'ok') this.reserved += bytes;
+      return got;
     };
     // A step ahead, so most chunks go through without asking; just what is needed near the limit.
-    if (await take(Math.max(need, TOP_UP_BYTES))) return;
-    if (need < TOP_UP_BYTES && (await take(need))) return;
+    let got = await take(Math.max(need, TOP_UP_BYTES));
+    if (got === 'full' && need < TOP_UP_BYTES) got = await take(need);
+    if (got === 'ok') return;
+    // Not this claim's item any more: it drops out quietly (not a quota that ran out).
+    if (got === 'lost') throw lose(this.claim);
     const err = new CloudError('failed', "The monthly traffic quota was used up while this item was copied; it is copied by the run after the quota's renewal.");
     this.quota.abort(err);
     throw err;
@@ -400,11 +452,6 @@ class TrafficMeter {
     this.closed = true;
     await this.topping.catch(() => {});
   }
-}
-
-async function currentState(db: Db, itemId: string): Promise<unknown> {
-  const { rows } = await db.query('SELECT upload_state FROM run_items WHERE id = $1', [itemId]);
-  return rows[0]?.upload_state ?? null;
 }
 
 /** Where an item's copy goes, and whether its upload may replace a file there. */
@@ -474,11 +521,17 @@ async function transfer(
   source: Source,
   destination: Destination,
   item: ItemRow,
+  claim: Claim,
   signal: AbortSignal,
   progress: (bytes: number) => void,
   db: Db,
   meter: TrafficMeter,
 ): Promise<Outcome> {
+  // Every write to the item's row is this claim's only while it holds the item.
+  const held = async (sql: string, params: unknown[]) => {
+    const { rowCount } = await db.query(`${sql} AND status = 'copying' AND attempts = $${params.length + 1}`, [...params, claim.attempts]);
+    if (!rowCount) throw lose(claim);
+  };
   let target = await resolveTarget(run, source, destination, item, signal);
 
   let state: unknown = item.upload_state;
@@ -490,14 +543,15 @@ async function transfer(
     async save(next) {
       state = next;
       // The session's mode goes with it: a resumed upload replaces a file only if it was meant to.
-      await db.query('UPDATE run_items SET upload_state = $2, upload_mode = $3 WHERE id = $1', [item.id, JSON.stringify(next), mode]);
+      await held('UPDATE run_items SET upload_state = $2, upload_mode = $3 WHERE id = $1', [item.id, JSON.stringify(next), mode]);
     },
   };
   const dropSession = async () => {
     if (!state) return;
+    // Let go only while the session is this claim's: a claim that took the item over resumes it.
+    await held('UPDATE run_items SET upload_state = NULL, upload_mode = NULL WHERE id = $1', [item.id]);
     await destination.abandon?.(state).catch(() => {});
     state = null;
-    await db.query('UPDATE run_items SET upload_state = NULL, upload_mode = NULL WHERE id = $1', [item.id]);
   };
 
   // The source may wait before it gives the bytes (a video still being processed): the item's row
@@ -505,7 +559,9 @@ async function transfer(
   let waits: Promise<unknown> = Promise.resolve();
   const onWaiting = (wait: { reason: string; until: string } | null) => {
     waits = waits
-      .then(() => db.query(`UPDATE run_items SET waiting = $2, waiting_until = $3 WHERE id = $1 AND status = 'copying'`, [item.id, wait?.reason ?? null, wait?.until ?? null]))
+      .then(() =>
+        db.query(`UPDATE run_items SET waiting = $2, waiting_until = $3 WHERE id = $1 AND status = 'copying' AND attempts = $4`, [item.id, wait?.reason ?? null, wait?.until ?? null, claim.attempts]),
+      )
       .catch(() => {});
   };
   const open = async (offset: number) =>
@@ -545,7 +601,7 @@ async function transfer(
   try {
     for (let conflicts = 0; ; conflicts++) {
       if (!('path' in target)) return target;
-      if (target.path !== item.dest_path) await db.query('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target.path]);
+      if (target.path !== item.dest_path) await held('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target.path]);
       try {
         return await upload(target);
       } catch (err) {

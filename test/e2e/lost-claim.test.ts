@@ -1,0 +1,172 @@
+// A worker that lost its claim of an item while still copying it (its lease ran out, another worker
+// took the item up): it is told so when it asks for traffic, and it drops out quietly, changing
+// nothing of the item that is now the other claim's: no "quota used up", no mail, the row as the
+// other claim has it. Driven against the real database, with a source and destination of the test's
+// own, so the takeover happens at a chosen moment.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { CloudError, type Destination, type Features, type Source } from '../../connectors/types.ts';
+import type { Clouds } from '../../services/core/clouds.ts';
+import type { Notifier } from '../../services/core/notifications.ts';
+import { reserveTraffic, topUpTraffic } from '../../services/core/quota.ts';
+import { copyRun } from '../../services/worker/runs/copy.ts';
+import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
+import { localFolder } from '../support/local-space.ts';
+
+let t: TestApp & { url: string };
+let root: string;
+
+before(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-lost-')));
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
+});
+after(async () => {
+  await t?.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const call = (a: Actor, method: string, url: string, payload?: unknown) =>
+  t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
+
+/** A user, a task and a run of it (queued: no worker plans it), and one item of the run, claimed once (attempts 1). */
+async function claimedItem(opts: { size: number | null; limit: number }): Promise<{ a: Actor; runId: string; itemId: string }> {
+  const a = await signup(t);
+  await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, opts.limit]);
+  await localFolder(root, a, 'src');
+  await localFolder(root, a, 'dst');
+  const cloud = (await call(a, 'POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: '' } })).json().id;
+  const task = await call(a, 'POST', '/tasks', { name: 'lost', source: { cloudId: cloud, path: 'src' }, destination: { cloudId: cloud, path: 'dst' } });
+  assert.equal(task.statusCode, 201, task.body);
+  const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
+  await t.db.query(`UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`, [runId]);
+  const { rows } = await t.db.query(
+    `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status, attempts, lease_until)
+     VALUES ($1, 'photo', 'photo.jpg', $2, 'v1', 'dst/photo.jpg', false, 'copying', 1, now() + interval '20 seconds') RETURNING id`,
+    [runId, opts.size],
+  );
+  return { a, runId, itemId: rows[0].id };
+}
+
+/** Another worker takes the item up, as claimNext does once the first one's lease ran out. */
+const takeOver = (itemId: string) =>
+  t.db.query(`UPDATE run_items SET attempts = attempts + 1, lease_until = now() + interval '20 seconds', updated_at = now() WHERE id = $1`, [itemId]);
+
+const itemRow = async (itemId: string) =>
+  (await t.db.query('SELECT status, attempts, lease_until, progress_bytes::int AS progress, reserved_bytes::int AS reserved, reserved_period, upload_state, upload_mode, dest_path FROM run_items WHERE id = $1', [itemId])).rows[0];
+const reservedOf = async (userId: string) => (await t.db.query('SELECT reserved_bytes::int AS n FROM usage WHERE user_id = $1', [userId])).rows[0]?.n;
+
+test('topUpTraffic and reserveTraffic tell "no room" from "not yours"', async () => {
+  const { a, itemId } = await claimedItem({ size: null, limit: 1000 });
+  const period = await reserveTraffic(t.db, a.id, itemId, 1, 0);
+  assert.ok(period instanceof Date, String(period));
+  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 600), 'ok');
+  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 500), 'full');
+  assert.deepEqual([(await itemRow(itemId)).reserved, await reservedOf(a.id)], [600, 600]);
+
+  await takeOver(itemId);
+  // Whether or not the bytes would fit, the first claim is told the item is no longer its own.
+  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 100), 'lost');
+  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 500), 'lost');
+  assert.equal(await reserveTraffic(t.db, a.id, itemId, 1, 10), 'lost');
+  assert.deepEqual([(await itemRow(itemId)).reserved, await reservedOf(a.id)], [600, 600], 'nothing reserved for a lost claim');
+  // The claim that holds it now is answered as before.
+  assert.equal(await topUpTraffic(t.db, a.id, itemId, 2, period, 300), 'ok');
+  assert.equal(await topUpTraffic(t.db, a.id, itemId, 2, period, 300), 'full');
+});
+
+/**
+ * Runs one copy job of the run with a source whose single item's bytes start flowing only once
+ * `meanwhile` ran (the takeover, and whatever else the case needs), and a destination that reads
+ * them all. Returns what the notifier was asked to send.
+ */
+async function copyWith(runId: string, opts: { meanwhile: () => Promise<void>; put?: (open: (offset: number) => Promise<Readable>) => Promise<void> }): Promise<string[]> {
+  const told: string[] = [];
+  const notifier = {
+    quotaUsedUp: async () => void told.push('quotaUsedUp'),
+    runEnded: async () => void told.push('runEnded'),
+    cloudNeedsReauth: async () => void told.push('cloudNeedsReauth'),
+  } as unknown as Notifier;
+  const source: Source = {
+    async *list() {},
+    async open(_item, o) {
+      await opts.meanwhile();
+      // Bytes that arrive only after the takeover (a slow download), then wait for the copy to stop.
+      const body = new Readable({ read() {} });
+      body.push(Buffer.alloc(1000, 1));
+      o?.signal?.addEventListener('abort', () => body.destroy(o.signal!.reason as Error), { once: true });
+      return body;
+    },
+  };
+  const destination: Destination = {
+    async put(_path, open, o) {
+      if (opts.put) await opts.put(open);
+      else for await (const chunk of await open(0)) void chunk;
+      throw o.signal?.reason ?? new Error('the stream ended');
+    },
+    stat: async () => null,
+    abandon: async () => void told.push('abandon'),
+  };
+  const features: Features = { resumable: false, rangeReads: false, nativeHash: null };
+  const clouds = {
+    open: async () => ({ cloud: { name: 'test' }, handle: { source, destination, features } }),
+  } as unknown as Clouds;
+  const log = pino({ level: 'silent' });
+  const ac = new AbortController();
+  await copyRun({ db: t.db, boss: t.boss, clouds, notifier, log }, runId, ac.signal);
+  return told;
+}
+
+test('a claim taken over while its bytes stream (size unknown) drops out at its next top-up: no quota used up, no mail, the row left to the new claim', async () => {
+  const { a, runId, itemId } = await claimedItem({ size: null, limit: 10_000_000 });
+  // The first claim reserved (0 bytes: the size is unknown) before it started; the copy job resumes it.
+  const period = await reserveTraffic(t.db, a.id, itemId, 1, 0);
+  assert.ok(period instanceof Date);
+  // The job only takes up items whose lease ran out: it is this first claim's, running late.
+  await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [itemId]);
+  let second: Record<string, unknown> | undefined;
+  const told = await copyWith(runId, {
+    meanwhile: async () => {
+      await takeOver(itemId);
+      await t.db.query(`UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`, [itemId]);
+      second = await itemRow(itemId);
+    },
+  });
+  assert.deepEqual(told, [], 'no mail, and the new claim\'s upload session is not abandoned');
+  const run = (await t.db.query('SELECT status, quota_hit_at FROM runs WHERE id = $1', [runId])).rows[0];
+  assert.deepEqual([run.status, run.quota_hit_at], ['running', null], 'no "quota used up"');
+  assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
+  assert.equal(await reservedOf(a.id), 0);
+});
+
+for (const how of ['cancelled', 'rate_limited'] as const) {
+  test(`a claim taken over before its copy ends ${how === 'cancelled' ? 'by a cancel' : 'rate limited'} changes nothing of the item`, async () => {
+    const { a, runId, itemId } = await claimedItem({ size: 1000, limit: 10_000_000 });
+    await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [itemId]);
+    let second: Record<string, unknown> | undefined;
+    const told = await copyWith(runId, {
+      meanwhile: async () => {
+        await takeOver(itemId);
+        await t.db.query(`UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`, [itemId]);
+        second = await itemRow(itemId);
+        if (how === 'cancelled') await t.db.query(`UPDATE runs SET status = 'cancelled' WHERE id = $1`, [runId]);
+      },
+      put:
+        how === 'rate_limited'
+          ? async (open) => {
+              // The upload starts; then the destination says no more for now.
+              (await open(0)).destroy();
+              throw new CloudError('rate_limited', 'Too many uploads today.', { retryAt: new Date(Date.now() + 3600_000) });
+            }
+          : undefined,
+    });
+    assert.deepEqual(told, []);
+    assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
+    // The new claim holds the item's reservation (the size, reserved by the first claim): still held.
+    assert.equal(await reservedOf(a.id), 1000);
+  });
+}
