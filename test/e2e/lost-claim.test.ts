@@ -1,9 +1,10 @@
-// A worker that lost its claim of an item while still copying it (its lease ran out, another worker
+// Claims of a run item. A worker that lost its claim of an item while still copying it (its lease ran out, another worker
 // took the item up): it is told so when it asks for traffic, and it drops out quietly, changing
 // nothing of the item that is now the other claim's: no "quota used up", no mail, the row as the
 // other claim has it. Driven against the real database, with a source and destination of the test's
-// own, so the takeover happens at a chosen moment.
+// own, so the takeover happens at a chosen moment. And a claim that resumes a renamed copy.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,7 +85,10 @@ test('topUpTraffic and reserveTraffic tell "no room" from "not yours"', async ()
  * `meanwhile` ran (the takeover, and whatever else the case needs), and a destination that reads
  * them all. Returns what the notifier was asked to send.
  */
-async function copyWith(runId: string, opts: { meanwhile: () => Promise<void>; put?: (open: (offset: number) => Promise<Readable>) => Promise<void> }): Promise<string[]> {
+async function copyWith(
+  runId: string,
+  opts: { meanwhile: () => Promise<void>; put?: (open: (offset: number) => Promise<Readable>) => Promise<void>; destination?: Destination; bytes?: Buffer },
+): Promise<string[]> {
   const told: string[] = [];
   const notifier = {
     quotaUsedUp: async () => void told.push('quotaUsedUp'),
@@ -97,12 +101,13 @@ async function copyWith(runId: string, opts: { meanwhile: () => Promise<void>; p
       await opts.meanwhile();
       // Bytes that arrive only after the takeover (a slow download), then wait for the copy to stop.
       const body = new Readable({ read() {} });
-      body.push(Buffer.alloc(1000, 1));
+      body.push(opts.bytes ?? Buffer.alloc(1000, 1));
+      if (opts.bytes) body.push(null);
       o?.signal?.addEventListener('abort', () => body.destroy(o.signal!.reason as Error), { once: true });
       return body;
     },
   };
-  const destination: Destination = {
+  const destination: Destination = opts.destination ?? {
     async put(_path, open, o) {
       if (opts.put) await opts.put(open);
       else for await (const chunk of await open(0)) void chunk;
@@ -170,3 +175,49 @@ for (const how of ['cancelled', 'rate_limited'] as const) {
     assert.equal(await reservedOf(a.id), 1000);
   });
 }
+
+test('a renamed copy resumed by another claim without an upload session keeps to its renamed path, and a new name, if it needs one, is the next of the original name', async () => {
+  // The plan saw the owner's file at dst/IMG.jpg; the first claim settled on "IMG (1).jpg" (rename
+  // policy), noted it as dest_path and died before its upload was recorded.
+  const bytes = Buffer.alloc(1000, 7);
+  const cases = [
+    { at: null, want: ['done', 'dst/IMG (1).jpg'] }, // nothing there: created there
+    { at: bytes, want: ['skipped', 'dst/IMG (1).jpg'] }, // our own copy, committed after all: identical
+    { at: Buffer.alloc(1000, 8), want: ['done', 'dst/IMG (2).jpg'] }, // another file (or one it cannot tell): the next free name
+  ];
+  for (const c of cases) {
+    const a = await signup(t);
+    await localFolder(root, a, 'src');
+    await localFolder(root, a, 'dst');
+    const cloud = (await call(a, 'POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: '' } })).json().id;
+    const task = await call(a, 'POST', '/tasks', { name: 'resume', source: { cloudId: cloud, path: 'src' }, destination: { cloudId: cloud, path: 'dst' }, options: { conflict: 'rename' } });
+    assert.equal(task.statusCode, 201, task.body);
+    const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
+    await t.db.query(`UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`, [runId]);
+    await t.db.query(
+      `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status, attempts, lease_until)
+       VALUES ($1, 'img', 'IMG.jpg', 1000, 'v1', 'dst/IMG (1).jpg', true, 'copying', 1, now() - interval '1 second')`,
+      [runId],
+    );
+    const files = new Map<string, Buffer>([['dst/IMG.jpg', Buffer.alloc(1000, 9)]]);
+    if (c.at) files.set('dst/IMG (1).jpg', c.at);
+    const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
+    const destination: Destination = {
+      async put(at, open, o) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of await open(0)) chunks.push(chunk as Buffer);
+        if (o.mode === 'create' && files.has(at)) throw new CloudError('exists', `${at} exists`);
+        files.set(at, Buffer.concat(chunks));
+        return { size: files.get(at)!.length };
+      },
+      stat: async (at) => (files.has(at) ? { size: files.get(at)!.length } : null),
+      hashOf: async (at) => (files.has(at) ? { kind: 'md5', value: md5(files.get(at)!) } : null),
+    };
+    await copyWith(runId, { meanwhile: async () => {}, destination, bytes });
+    const row = (await t.db.query('SELECT status, dest_path FROM run_items WHERE run_id = $1', [runId])).rows[0];
+    assert.deepEqual([row.status, row.dest_path], c.want, JSON.stringify(c.want));
+    assert.deepEqual(files.get(c.want[1]), bytes);
+    assert.deepEqual([...files.keys()].filter((k) => k.includes(') (')), [], 'no "(1) (1)" name');
+    assert.deepEqual(files.get('dst/IMG.jpg'), Buffer.alloc(1000, 9), "the owner's file is untouched");
+  }
+});

@@ -19,7 +19,7 @@ import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
 import { reserveTraffic, settleTraffic, topUpTraffic } from '../../core/quota.ts';
 import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
-import { renamed } from './select.ts';
+import { destinationPath, renamed, renamedFrom } from './select.ts';
 
 /** Items copied at once by one copy job, unless the destination asks for more (features.itemsInParallel). */
 const ITEMS_IN_PARALLEL = 4;
@@ -488,12 +488,17 @@ async function settle(run: RunRecord, source: Source, destination: Destination, 
       return { kind: 'skipped', reason: 'A different file already exists at the destination (conflict policy: skip).', destPath: at };
     case 'overwrite':
       return { path: at, mode: 'replace' };
-    case 'rename':
+    case 'rename': {
+      // The next free name of the item's own name: a claim that resumes a copy renamed by an earlier
+      // claim (dest_path "name (1).jpg" by now) goes on to "name (2).jpg", not "name (1) (1).jpg".
+      const own = destinationPath({ path: item.path, modifiedAt: item.modified_at?.toISOString() }, run.destination.path, run.options.layout);
+      const base = renamedFrom(own, item.dest_path) ? own : item.dest_path;
       for (let n = 1; n < 1000; n++) {
-        const candidate = renamed(item.dest_path, n);
+        const candidate = renamed(base, n);
         if (!(await destination.stat(candidate, signal))) return { path: candidate, mode: 'create' };
       }
       return { kind: 'failed', reason: 'No free name found for the renamed copy.' };
+    }
   }
 }
 

@@ -26,7 +26,7 @@ export function complete(f: TaskFilter): boolean {
  * The destination path of an item: the task's folder, then the layout template filled from the
  * item (dates in UTC), or the item's own path under the source folder when there is no layout.
  */
-export function destinationPath(item: SourceItem, folder: string, layout: string | undefined): string {
+export function destinationPath(item: Pick<SourceItem, 'path' | 'modifiedAt'>, folder: string, layout: string | undefined): string {
   const rel = item.path;
   let out = rel;
   if (layout) {
@@ -68,4 +68,13 @@ export function pathKey(p: string): string {
 export function renamed(p: string, n: number): string {
   const ext = path.posix.extname(p);
   return `${p.slice(0, p.length - ext.length)} (${n})${ext}`;
+}
+
+/** Whether `p` is `base` or one of its alternatives "base (n).ext". */
+export function renamedFrom(base: string, p: string): boolean {
+  if (p === base) return true;
+  const ext = path.posix.extname(base);
+  const stem = `${base.slice(0, base.length - ext.length)} (`;
+  const tail = `)${ext}`;
+  return p.length > stem.length + tail.length && p.startsWith(stem) && p.endsWith(tail) && /^\d+$/.test(p.slice(stem.length, p.length - tail.length));
 }
