@@ -15,7 +15,8 @@ import { CloudError, type Destination, type Features, type Source } from '../../
 import type { Clouds } from '../../services/core/clouds.ts';
 import type { Notifier } from '../../services/core/notifications.ts';
 import { reserveTraffic, topUpTraffic } from '../../services/core/quota.ts';
-import { copyRun } from '../../services/worker/runs/copy.ts';
+import { copyRun, maybeFinalize } from '../../services/worker/runs/copy.ts';
+import { finalizeRun } from '../../services/worker/runs/finalize.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 
@@ -220,4 +221,24 @@ test('a renamed copy resumed by another claim without an upload session keeps to
     assert.deepEqual([...files.keys()].filter((k) => k.includes(') (')), [], 'no "(1) (1)" name');
     assert.deepEqual(files.get('dst/IMG.jpg'), Buffer.alloc(1000, 9), "the owner's file is untouched");
   }
+});
+
+test('past the quota, an item whose worker died (its lease ran out) does not hold the run open: it ends quota_exceeded with the item waiting', async () => {
+  const { runId, itemId } = await claimedItem({ size: 100, limit: 10_000_000 });
+  await t.db.query(`UPDATE runs SET quota_hit_at = now() WHERE id = $1`, [runId]);
+  await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second' WHERE id = $1`, [itemId]);
+  const told: string[] = [];
+  const notifier = { runEnded: async () => void told.push('runEnded') } as unknown as Notifier;
+  const clouds = { open: async () => assert.fail('nothing is held that would need the clouds') } as unknown as Clouds;
+
+  await maybeFinalize({ db: t.db, boss: t.boss }, runId);
+  const queued = await t.db.query(`SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`, [runId]);
+  assert.deepEqual(queued.rows.map((r) => r.name), ['run-finalize'], 'the finalize job, not another look in 20 s');
+
+  await finalizeRun({ db: t.db, clouds, notifier }, runId);
+  const run = (await t.db.query('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];
+  assert.equal(run.status, 'quota_exceeded');
+  assert.match(run.error, /1 item\(s\) wait for the next run/);
+  assert.deepEqual(told, ['runEnded']);
+  assert.equal((await itemRow(itemId)).status, 'pending');
 });

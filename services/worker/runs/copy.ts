@@ -224,9 +224,12 @@ async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
  */
 export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: string): Promise<void> {
   const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean; user_id: string }>(
-    `SELECT count(*) FILTER (WHERE i.status = 'copying')::int AS copying, count(*) FILTER (WHERE i.status = 'pending')::int AS pending,
-            (SELECT quota_hit_at IS NOT NULL FROM runs WHERE id = $1) AS quota, (SELECT user_id FROM runs WHERE id = $1) AS user_id
-       FROM run_items i WHERE i.run_id = $1`,
+    // Once the quota ran out nobody claims the rest, so an item whose holder died (its lease ran
+    // out) is not at work: finalize puts it back with the others that wait for the next run.
+    `WITH r AS (SELECT quota_hit_at IS NOT NULL AS quota, user_id FROM runs WHERE id = $1)
+     SELECT count(*) FILTER (WHERE i.status = 'copying' AND (NOT r.quota OR i.lease_until >= now()))::int AS copying,
+            count(*) FILTER (WHERE i.status = 'pending')::int AS pending, r.quota, r.user_id
+       FROM r LEFT JOIN run_items i ON i.run_id = $1 GROUP BY r.quota, r.user_id`,
     [runId],
   );
   const r = rows[0];

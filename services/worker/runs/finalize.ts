@@ -16,6 +16,13 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
   if (run.status === 'cancelled') return releaseLeftovers(deps, runId);
   if (run.status !== 'running') return;
   const ended = await transaction(db, async (c) => {
+    // Past the quota nobody claims items any more: one whose holder died (lease run out) waits for
+    // the next run like the other pending ones, instead of holding the run open for ever.
+    await c.query(
+      `UPDATE run_items i SET status = 'pending', lease_until = NULL FROM runs r
+        WHERE r.id = $1 AND r.quota_hit_at IS NOT NULL AND i.run_id = r.id AND i.status = 'copying' AND i.lease_until < now()`,
+      [runId],
+    );
     const { rows } = await c.query(
       `SELECT r.failed_items, r.done_items, r.skipped_items, r.quota_hit_at,
               (SELECT count(*) FROM run_items WHERE run_id = r.id AND status = 'copying')::int AS copying,
