@@ -7,11 +7,18 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MAILS_PER_HOUR } from '../../services/core/mail/outbox.ts';
+import type { PgBoss } from 'pg-boss';
+import { transaction } from '../../services/core/db.ts';
+import { createLogger } from '../../services/core/logger.ts';
+import { createMailer } from '../../services/core/mail/mailer.ts';
+import { MAILS_PER_HOUR, queueMail, RATE_LIMITED, sendQueuedMail } from '../../services/core/mail/outbox.ts';
+import { createNotifier } from '../../services/core/notifications.ts';
+import { QUEUES } from '../../services/core/queues.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 
 const PUBLIC_URL = 'https://ferry.example.org';
+const log = createLogger('silent');
 let t: TestApp & { url: string };
 let smtp: TestSmtp;
 let root: string;
@@ -196,5 +203,75 @@ describe('mail per account', () => {
     await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '1 hour' WHERE user_id = $1`, [busy.id]);
     assert.equal((await run(busy, busyTask.id)).status, 'succeeded');
     await waitUntil(() => to(busy.email).length === 1);
+  });
+
+  test(`an account mailing steadily over the cap gets ${MAILS_PER_HOUR} an hour delivered: the mails refused do not count against it`, async () => {
+    const busy = await signup(t);
+    const outcome: string[] = [];
+    // The send jobs queueMail asks for are held until the 3 hours are over: moving the account's
+    // mail back in time while a worker sends some would only make those retry, later.
+    const jobs: Array<[string, object]> = [];
+    const holding = { send: async (queue: string, data: object) => (jobs.push([queue, data]), null) } as unknown as PgBoss;
+    // 30 mails an hour for 3 hours: one every 2 minutes, the account's earlier mail moved back by as much.
+    for (let i = 0; i < 90; i++) {
+      const id = await transaction(t.db, (c) =>
+        queueMail(c, holding, PUBLIC_URL, { userId: busy.id, kind: 'run_ended', to: busy.email, dedupeKey: `steady:${busy.id}:${i}`, message: { subject: `run ${i}`, text: 't', html: 'h' } }),
+      );
+      const { rows } = await t.db.query('SELECT last_error FROM mail_outbox WHERE id = $1', [id]);
+      outcome.push(rows[0].last_error === RATE_LIMITED ? 'refused' : 'queued');
+      await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '2 minutes' WHERE user_id = $1`, [busy.id]);
+    }
+    const queued = outcome.filter((o) => o === 'queued').length;
+    assert.ok(queued >= 3 * MAILS_PER_HOUR - 2 && queued <= 3 * MAILS_PER_HOUR + 1, `${queued} of 90 queued to send over 3 hours`);
+    // Each hour of it: the cap's worth.
+    for (let hour = 0; hour < 3; hour++) {
+      const inHour = outcome.slice(hour * 30, hour * 30 + 30).filter((o) => o === 'queued').length;
+      assert.ok(inHour >= MAILS_PER_HOUR - 1 && inHour <= MAILS_PER_HOUR, `hour ${hour + 1}: ${inHour}`);
+    }
+    assert.equal(jobs.length, queued, 'a send job for each mail not refused');
+    // Each job then does what the mail-send job does.
+    const mailer = createMailer(t.config, log);
+    for (const [queue, data] of jobs) {
+      assert.equal(queue, QUEUES.mailSend);
+      await sendQueuedMail(t.db, mailer, (data as { id: string }).id, log);
+    }
+    assert.equal(to(busy.email).length, queued);
+  });
+
+  test("a once-only notice to the account's own address past the cap is not dropped: it is sent when the hour has room", async () => {
+    const busy = await signup(t);
+    const task = await backupTask(busy, { on: 'always' });
+    // The account's last hour: as many mails as it may have, the oldest about to leave the hour.
+    for (let i = 0; i < MAILS_PER_HOUR; i++) {
+      await t.db.query(
+        `INSERT INTO mail_outbox (user_id, kind, recipient, subject, text_body, html_body, message_id, sent_at, created_at)
+         VALUES ($1, 'run_ended', $2, 'earlier', 'earlier', '', $3, now(), now() - interval '59 minutes 54 seconds')`,
+        [busy.id, busy.email, `<earlier-${i}-${busy.id}@ferry.example.org>`],
+      );
+    }
+    const notifier = createNotifier({ boss: t.boss, publicUrl: PUBLIC_URL });
+    const cloudId = task.source.cloudId as string;
+    assert.equal(await transaction(t.db, (c) => notifier.cloudNeedsReauth(c, cloudId, 'the sign-in was revoked')), true);
+    await transaction(t.db, (c) =>
+      queueMail(c, t.boss, PUBLIC_URL, { userId: busy.id, kind: 'quota_used_up', to: busy.email, dedupeKey: `quota-test:${busy.id}`, message: { subject: 'Ferry: quota', text: 't', html: 'h' } }),
+    );
+    // A run mail past the cap is still refused, with the reason.
+    const runMail = await transaction(t.db, (c) =>
+      queueMail(c, t.boss, PUBLIC_URL, { userId: busy.id, kind: 'run_ended', to: busy.email, dedupeKey: `run-test:${busy.id}`, message: { subject: 'Ferry: run', text: 't', html: 'h' } }),
+    );
+    const { rows } = await t.db.query(
+      `SELECT kind, last_error, failed_at IS NOT NULL AS failed, created_at > now() AS later FROM mail_outbox WHERE user_id = $1 AND subject <> 'earlier' ORDER BY kind`,
+      [busy.id],
+    );
+    assert.deepEqual(rows, [
+      { kind: 'cloud_needs_reauth', last_error: null, failed: false, later: true },
+      { kind: 'quota_used_up', last_error: null, failed: false, later: true },
+      { kind: 'run_ended', last_error: RATE_LIMITED, failed: true, later: false },
+    ]);
+    assert.ok(runMail);
+    await settle();
+    assert.equal(to(busy.email).length, 0, 'nothing sent while the hour is full');
+    await waitUntil(() => to(busy.email).length === 2, 30_000);
+    assert.deepEqual(to(busy.email).map((m) => m.subject).sort(), ['Ferry: quota', "Ferry: reconnect 'Phone' to keep your backups running"].sort());
   });
 });

@@ -28,23 +28,42 @@ export interface MailToQueue {
 /**
  * At most this many mails per account in any hour: more than a person gets from their backups on
  * a bad day, few enough that an account cannot make Ferry a mail cannon (many tasks, runs started
- * in a loop). Mail past it is recorded as failed, with the reason, and not sent.
+ * in a loop). Mail past it is recorded as failed, with the reason, and not sent; only mail not
+ * refused counts, so an account steadily over the cap still gets the cap's worth every hour. A
+ * once-only notice to the account's own address (DEFERRED_KINDS) is not refused but sent once the
+ * hour has room: its cause is mailed once, and would be lost.
  */
 export const MAILS_PER_HOUR = 20;
 export const RATE_LIMITED = `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`;
+
+/** Mailed once per cause, to the account itself: past the cap they wait instead of being refused. */
+const DEFERRED_KINDS: ReadonlySet<MailToQueue['kind']> = new Set(['quota_used_up', 'cloud_needs_reauth', 'cloud_notice']);
 
 /** Queues a mail in the caller's transaction; returns its id, or null when its cause was mailed already. */
 export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: string, m: MailToQueue): Promise<string | null> {
   const id = randomUUID();
   // Counted per account, so one account's flood never holds back another's mail. Two transactions
   // queuing at the same moment may both pass the count: a mail or two over, never a flood.
-  const recent = m.userId
-    ? (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE user_id = $1 AND created_at > now() - interval '1 hour'`, [m.userId])).rows[0].n
-    : 0;
-  const limited = recent >= MAILS_PER_HOUR;
+  // Mail the limiter refused does not count. A mail counts at its created_at: when it was queued,
+  // or for a notice that waits, when it is due (in the future until then). The hour has room
+  // again once the MAILS_PER_HOUR-th newest leaves it; no row is found while there are fewer.
+  const full = m.userId
+    ? (
+        await c.query<{ free_at: Date; own: boolean }>(
+          `SELECT o.created_at + interval '1 hour' AS free_at, lower(u.email) = lower($4) AS own
+             FROM mail_outbox o JOIN users u ON u.id = o.user_id
+            WHERE o.user_id = $1 AND o.created_at > now() - interval '1 hour' AND o.last_error IS DISTINCT FROM $2
+            ORDER BY o.created_at DESC OFFSET $3 LIMIT 1`,
+          [m.userId, RATE_LIMITED, MAILS_PER_HOUR - 1, m.to],
+        )
+      ).rows[0]
+    : undefined;
+  const deferTo = full && full.own && DEFERRED_KINDS.has(m.kind) ? full.free_at : null;
+  const limited = Boolean(full) && !deferTo;
   const { rows } = await c.query<{ id: string }>(
-    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key, last_error, failed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11::text IS NOT NULL THEN now() END) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key, last_error, failed_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11::text IS NOT NULL THEN now() END, coalesce($12::timestamptz, now()))
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
     [
       id,
       m.userId,
@@ -57,10 +76,12 @@ export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: strin
       `<${id}@${new URL(publicUrl).hostname}>`,
       m.dedupeKey,
       limited ? RATE_LIMITED : null,
+      deferTo,
     ],
   );
   if (!rows[0]) return null;
-  if (!limited) await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c) });
+  // A notice that waits is sent by a job due when the hour has room (the sweep, should that job be lost).
+  if (!limited) await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c), ...(deferTo ? { startAfter: deferTo } : {}) });
   return id;
 }
 
@@ -78,7 +99,7 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
         rows: [row],
       } = await c.query(
         `SELECT id, recipient, subject, text_body, html_body, message_id, created_at, sent_at, failed_at,
-                created_at < now() - make_interval(days => $2) AS too_old
+                created_at < now() - make_interval(days => $2) AS too_old, created_at > now() AS not_yet
            FROM mail_outbox WHERE id = $1 FOR UPDATE NOWAIT`,
         [id, GIVE_UP_AFTER_DAYS],
       ));
@@ -86,7 +107,8 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
       if ((err as { code?: string }).code === LOCKED) return new Error('another worker is sending this mail right now');
       throw err;
     }
-    if (!row || row.sent_at || row.failed_at) return null;
+    // A notice waiting for its account's hour to have room is sent by its own job when it does.
+    if (!row || row.sent_at || row.failed_at || row.not_yet) return null;
     try {
       await mailer.send({
         id: row.id,
