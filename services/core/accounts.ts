@@ -68,6 +68,15 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
       return { user: rows[0], session: await newSession(q, rows[0].id) };
     },
 
+    /** The address a mailed link would confirm, changing nothing; undefined when the link is unknown or expired. */
+    async pendingVerification(token: string): Promise<{ email: string } | undefined> {
+      const { rows } = await db.query<{ email: string }>(
+        `SELECT u.email FROM email_verifications v JOIN users u ON u.id = v.user_id WHERE v.token_digest = $1 AND v.expires_at > now()`,
+        [digest(token)],
+      );
+      return rows[0];
+    },
+
     /** Confirms the address a mailed link was sent to; undefined when the link is unknown or expired. */
     async verifyEmail(token: string): Promise<{ email: string } | undefined> {
       const { rows } = await db.query<{ email: string }>(

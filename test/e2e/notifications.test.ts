@@ -249,12 +249,63 @@ describe('account mail', () => {
       assert.equal(m.subject, 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse');
       const link = /https:\/\/ferry\.example\.org(\/api\/v1\/auth\/verify\?token=\S+)/.exec(m.text)?.[1];
       assert.ok(link, m.text);
-      const ok = await v.app.inject({ method: 'GET', url: link });
-      assert.equal(ok.statusCode, 200, ok.body);
-      assert.deepEqual(ok.json(), { email, emailVerified: true });
-      assert.equal((await v.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json().emailVerified, true);
-      const again = await v.app.inject({ method: 'GET', url: link });
+      // Opening the link (as a mail scanner does, twice) changes nothing: it shows a page with a button.
+      const me = async () => (await v.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json().emailVerified;
+      const openLink = async () => {
+        const opened = await v.app.inject({ method: 'GET', url: link });
+        assert.equal(opened.statusCode, 200, opened.body);
+        assert.match(opened.headers['content-type'] as string, /^text\/html/);
+        assert.match(opened.headers['content-security-policy'] as string, /default-src 'none'/);
+        assert.deepEqual([opened.headers['cache-control'], opened.headers['referrer-policy'], opened.headers['x-frame-options']], ['no-store', 'no-referrer', 'DENY']);
+        assert.ok(opened.body.includes(email), opened.body);
+        assert.equal(await me(), false, 'opening the link confirms nothing');
+      };
+      await openLink();
+      await openLink();
+      const asJson = await v.app.inject({ method: 'GET', url: link, headers: { accept: 'application/json' } });
+      assert.deepEqual(asJson.json(), { email, emailVerified: false });
+      assert.equal(await me(), false);
+
+      // The page's form posts the token to verify/confirm (relative to the link); that confirms.
+      const pageBody = (await v.app.inject({ method: 'GET', url: link })).body;
+      const form = /<form method="post" action="([^"]+)"><input type="hidden" name="token" value="([^"]+)">/.exec(pageBody);
+      assert.ok(form, pageBody);
+      const action = new URL(form[1], `https://ferry.example.org${link}`).pathname;
+      assert.equal(action, '/api/v1/auth/verify/confirm');
+      const token = new URL(link, 'https://x').searchParams.get('token')!;
+      assert.equal(form[2], token);
+      const posted = await v.app.inject({
+        method: 'POST',
+        url: action,
+        payload: new URLSearchParams({ token: form[2] }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(posted.statusCode, 200, posted.body);
+      assert.match(posted.headers['content-type'] as string, /^text\/html/);
+      assert.equal(await me(), true);
+      // Used: the link, its form and a JSON POST are all refused.
+      const gone = await v.app.inject({ method: 'GET', url: link });
+      assert.equal(gone.statusCode, 400);
+      const again = await v.app.inject({ method: 'POST', url: action, payload: { token } });
       assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
+      const againForm = await v.app.inject({ method: 'POST', url: action, payload: `token=${encodeURIComponent(token)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(againForm.statusCode, 400);
+
+      // A JSON client confirms with a JSON POST.
+      const other = `verify-${crypto.randomBytes(3).toString('hex')}@example.com`;
+      const signed = await v.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email: other, password: 'correct horse battery' } });
+      assert.equal(signed.statusCode, 201, signed.body);
+      const otherHeaders = { cookie: `ferry_session=${signed.cookies.find((c) => c.name === 'ferry_session')!.value}` };
+      await waitUntil(() => smtp.received.some((x) => x.to === other));
+      const otherLink = /https:\/\/ferry\.example\.org(\/api\/v1\/auth\/verify\?token=\S+)/.exec(smtp.received.find((x) => x.to === other)!.text)![1];
+      const otherToken = new URL(otherLink, 'https://x').searchParams.get('token')!;
+      const byJson = await v.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token: otherToken } });
+      assert.equal(byJson.statusCode, 200, byJson.body);
+      assert.deepEqual(byJson.json(), { email: other, emailVerified: true });
+      assert.equal((await v.app.inject({ method: 'GET', url: '/api/v1/me', headers: otherHeaders })).json().emailVerified, true);
+      const reused = await v.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token: otherToken } });
+      assert.deepEqual([reused.statusCode, reused.json().error.code], [400, 'invalid_token']);
+
       const allowed = await v.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: newTask, headers });
       assert.equal(allowed.statusCode, 400, 'past the gate: now only the made-up clouds are refused');
     } finally {

@@ -54,6 +54,7 @@ function validBodies(): Record<string, object> {
     'POST /api/v1/tasks': { ...validTask(), destination: { cloudId: dst, path: 'c' } },
     'PATCH /api/v1/tasks/:id': { name: 'renamed' },
     'POST /api/v1/notify-addresses/confirm': { token: 'fn_not-one-ferry-sent' },
+    'POST /api/v1/auth/verify/confirm': { token: 'not-one-ferry-sent' },
   };
 }
 
@@ -98,8 +99,8 @@ describe('every route with a body', () => {
         await expectRefused(r.method, url, { ...valid, [key]: { nested: [1] } }, 400, 'invalid_request');
       }
       await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');
-      // The confirmation page's form posts urlencoded: that route alone takes it.
-      if (r.url !== '/api/v1/notify-addresses/confirm') await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', { 'content-type': 'application/x-www-form-urlencoded' });
+      // The confirmation pages' forms post urlencoded: those routes alone take it.
+      if (!['/api/v1/notify-addresses/confirm', '/api/v1/auth/verify/confirm'].includes(r.url)) await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', { 'content-type': 'application/x-www-form-urlencoded' });
     }
     assert.equal(await snapshot(t.db), before);
   });

@@ -7,7 +7,8 @@ import { errors } from '../../core/errors.ts';
 import { localeFrom } from '../../core/mail/strings.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { credentials, errorsFor, idParams, me, newToken, page, session, signupBody, tokenInfo, tokenName } from '../schemas.ts';
+import { acceptForm, confirmForm, escape, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
+import { credentials, errorBody, errorsFor, idParams, me, newToken, page, session, signupBody, tokenInfo, tokenName } from '../schemas.ts';
 
 export function publicAuthRoutes(app: App, s: Services): void {
   const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
@@ -39,23 +40,74 @@ export function publicAuthRoutes(app: App, s: Services): void {
     },
   );
 
+  // The link mailed at signup. Opening it changes nothing (see confirm-page.ts: mail scanners open
+  // every link, and would confirm an address for whoever typed it in); it shows the address with a
+  // button whose POST to /auth/verify/confirm confirms. POST /auth/verify itself mails a new link.
+  const verifyToken = z.string().min(1).max(200);
   app.get(
     '/auth/verify',
     {
       config: limited,
       schema: {
         tags: ['auth'],
-        summary: 'Confirm an email address (the link mailed at signup)',
-        querystring: z.strictObject({ token: z.string().min(1).max(200) }),
-        response: { 200: z.object({ email: z.string(), emailVerified: z.literal(true) }), ...errorsFor(400, 429) },
+        summary: 'The link mailed at signup: a page asking to confirm the address (changes nothing)',
+        querystring: z.strictObject({ token: verifyToken }),
+        response: {
+          200: pageResponse(z.object({ email: z.string(), emailVerified: z.literal(false) })),
+          400: pageResponse(errorBody),
+          ...errorsFor(429),
+        },
       },
     },
-    async (request) => {
-      const verified = await s.accounts.verifyEmail(request.query.token);
-      if (!verified) throw errors.invalidToken();
-      return { email: verified.email, emailVerified: true as const };
+    async (request, reply) => {
+      const pending = await s.accounts.pendingVerification(request.query.token);
+      if (wantsJson(request)) {
+        if (!pending) throw errors.invalidToken();
+        return reply.send({ email: pending.email, emailVerified: false as const });
+      }
+      if (!pending) return sendPage(reply, 400, 'This link cannot be used', `<p>${escape(errors.invalidToken().message)}</p>`);
+      // Relative: /auth/verify/confirm, wherever Ferry is reached.
+      return sendPage(
+        reply,
+        200,
+        'Confirm your email address',
+        `<p>A Ferry account was created with the address <strong>${escape(pending.email)}</strong>. Ferry sends it mail about its backups once it is confirmed.</p>` +
+          `<p>If you did not sign up for Ferry, close this page: the address stays unconfirmed.</p>` +
+          confirmForm('verify/confirm', request.query.token, 'Confirm'),
+      );
     },
   );
+
+  // The page's form posts urlencoded; that body is taken on this route only.
+  app.register(async (scope: App) => {
+    acceptForm(scope);
+    scope.post(
+      '/auth/verify/confirm',
+      {
+        config: limited,
+        schema: {
+          tags: ['auth'],
+          summary: 'Confirm an email address (the token of the link mailed at signup)',
+          consumes: ['application/json', 'application/x-www-form-urlencoded'],
+          body: z.strictObject({ token: verifyToken }),
+          response: {
+            200: pageResponse(z.object({ email: z.string(), emailVerified: z.literal(true) })),
+            400: pageResponse(errorBody),
+            ...errorsFor(429),
+          },
+        },
+      },
+      async (request, reply) => {
+        const verified = await s.accounts.verifyEmail(request.body.token);
+        if (wantsJson(request)) {
+          if (!verified) throw errors.invalidToken();
+          return reply.send({ email: verified.email, emailVerified: true as const });
+        }
+        if (!verified) return sendPage(reply, 400, 'This link cannot be used', `<p>${escape(errors.invalidToken().message)}</p>`);
+        return sendPage(reply, 200, 'Confirmed', `<p><strong>${escape(verified.email)}</strong> is confirmed. You can close this page.</p>`);
+      },
+    );
+  });
 
   app.post(
     '/auth/login',

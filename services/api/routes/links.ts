@@ -2,14 +2,13 @@
 // resource itself, which a signed-in browser can read; the links in mails already sent keep working.
 // Also the one link mailed to someone who need not have a Ferry account: confirming an address a
 // task's notifications should go to.
-import crypto from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { digest } from '../../core/crypto.ts';
 import { AppError } from '../../core/errors.ts';
 import { confirmNotifyAddress } from '../../core/notifications.ts';
 import { errorBody, errorsFor, idParams } from '../schemas.ts';
 import type { App, Services } from '../app.ts';
+import { acceptForm, confirmForm, escape, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
 
 export function linkRoutes(app: App): void {
   for (const kind of ['runs', 'clouds'] as const) {
@@ -23,47 +22,6 @@ const CONFIRM_PATH = '/notify-addresses/confirm';
 const token = z.string().min(1).max(200);
 const unknownLink = () =>
   new AppError('invalid_token', 400, 'This confirmation link is unknown or has expired. The person who named your address can save their task again to send a new one.');
-
-// The pages below are whole documents of their own: nothing loaded from elsewhere, no script, and a
-// policy that allows only their one style sheet and a form posting back to Ferry.
-const STYLE =
-  'body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}' +
-  'button{font:inherit;padding:.5rem 1rem;background:#0969da;color:#fff;border:0;border-radius:6px;cursor:pointer}';
-const CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${crypto.createHash('sha256').update(STYLE).digest('base64')}'`,
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function sendPage(reply: FastifyReply, status: number, title: string, bodyHtml: string) {
-  return reply
-    .code(status)
-    .header('content-security-policy', CSP)
-    // The link's token is in the page's address: sent on to no one, kept in no cache.
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .type('text/html; charset=utf-8')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-        `<meta name="robots" content="noindex"><title>${escape(title)}</title><style>${STYLE}</style></head>` +
-        `<body><h1>${escape(title)}</h1>${bodyHtml}</body></html>`,
-    );
-}
-
-/** Browsers (and the page's form) get pages; a request that asks for JSON, or sends it, gets JSON. */
-function wantsJson(request: FastifyRequest): boolean {
-  const accept = String(request.headers.accept ?? '');
-  if (/\btext\/html\b/i.test(accept)) return false;
-  if (/\bapplication\/json\b/i.test(accept)) return true;
-  return request.method === 'POST' && /\bjson\b/i.test(String(request.headers['content-type'] ?? ''));
-}
-
-const pageResponse = (json: z.ZodType) => ({ content: { 'text/html': { schema: z.string() }, 'application/json': { schema: json } } });
 
 /**
  * Public (no sign-in: the recipient may have no account), under /api/v1. Opening the mailed link
@@ -108,18 +66,14 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
         'Confirm backup notifications',
         `<p>The Ferry user <strong>${escape(found.asked_by)}</strong> asked for mails about their backups to be sent to <strong>${escape(found.email)}</strong>.</p>` +
           `<p>Nothing is sent there until you confirm. If you do not know them or do not want these mails, close this page: you will get no more.</p>` +
-          `<form method="post" action="confirm"><input type="hidden" name="token" value="${escape(request.query.token)}">` +
-          `<button type="submit">Send these notifications to ${escape(found.email)}</button></form>`,
+          confirmForm('confirm', request.query.token, `Send these notifications to ${found.email}`),
       );
     },
   );
 
-  // The page's form posts urlencoded; that body is taken on this route only (elsewhere a form
-  // from another site must not pass for an API call).
+  // The page's form posts urlencoded; that body is taken on this route only.
   app.register(async (scope: App) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    acceptForm(scope);
     scope.post(
       CONFIRM_PATH,
       {
