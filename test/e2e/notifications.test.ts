@@ -86,7 +86,9 @@ describe('the mail at the end of a run', () => {
     assert.match(m.text, /Average speed: +[\d.]+ [kMG]?B\/s/);
     assert.ok(m.text.includes(`${PUBLIC_URL}/runs/${ok.id}`), m.text);
     assert.ok(m.html.includes('3 photos, 1.2 MB') && m.html.includes(`href="${PUBLIC_URL}/runs/${ok.id}"`), m.html);
-    const [row] = await mailsOf(ok.id);
+    // The server's acceptance is recorded just after it answers: give the record a moment.
+    let [row] = await mailsOf(ok.id);
+    for (const deadline = Date.now() + 10_000; !row.sent_at && Date.now() < deadline; [row] = await mailsOf(ok.id)) await new Promise((r) => setTimeout(r, 50));
     assert.equal(row.message_id, m.messageId, 'the Message-ID sent is the one stored');
     assert.ok(row.sent_at);
 
