@@ -21,10 +21,11 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler } from './erro
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
-import { linkRoutes, notifyAddressRoutes } from './routes/links.ts';
+import { notifyAddressRoutes } from './routes/links.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { loadWebApp } from './web-app.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -93,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  installErrorHandler(app, loadWebApp());
   app.decorateRequest('principal', null);
 
   await app.register(cookie);
@@ -127,7 +128,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, s);
-  linkRoutes(app);
   await app.register(
     async (api: App) => {
       publicAuthRoutes(api, s);

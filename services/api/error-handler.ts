@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../core/errors.ts';
+import type { WebApp } from './web-app.ts';
 
 function send(code: ErrorCode, status: number, message: string) {
   return { status, body: new AppError(code, status, message).render() };
@@ -99,9 +100,11 @@ export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: 
   );
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+/** Errors in the one shape; what no route answers is the web app's (its files and pages), else a 404. */
+export function installErrorHandler(app: FastifyInstance, web?: WebApp): void {
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new AppError('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`).render()),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    if (web?.serve(request, reply)) return reply;
+    return reply.status(404).send(new AppError('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`).render());
+  });
 }

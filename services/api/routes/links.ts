@@ -1,22 +1,12 @@
-// The pages mails link to (mail/messages.ts `links`). Until the web UI serves them, they lead to the
-// resource itself, which a signed-in browser can read; the links in mails already sent keep working.
-// Also the one link mailed to someone who need not have a Ferry account: confirming an address a
+// The one link mailed to someone who need not have a Ferry account: confirming an address a
 // task's notifications should go to.
 import { z } from 'zod';
 import { digest } from '../../core/crypto.ts';
 import { AppError } from '../../core/errors.ts';
 import { confirmNotifyAddress } from '../../core/notifications.ts';
-import { errorBody, errorsFor, idParams } from '../schemas.ts';
+import { errorBody, errorsFor } from '../schemas.ts';
 import type { App, Services } from '../app.ts';
 import { acceptForm, confirmForm, escape, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
-
-export function linkRoutes(app: App): void {
-  for (const kind of ['runs', 'clouds'] as const) {
-    app.get(`/${kind}/:id`, { schema: { hide: true, params: idParams } }, async (request, reply) =>
-      reply.redirect(`/api/v1/${kind}/${request.params.id}`, 302),
-    );
-  }
-}
 
 const CONFIRM_PATH = '/notify-addresses/confirm';
 const token = z.string().min(1).max(200);

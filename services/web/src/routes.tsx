@@ -1,0 +1,34 @@
+// Every page of the app and its address. Pages load their code when first opened, so the first
+// page a visitor sees carries only what it needs.
+import { createBrowserRouter } from 'react-router';
+import { NotFound } from './ui/components';
+import { SignedInLayout, SignedOutLayout } from './ui/Layout';
+
+const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({ Component: (await load()).default });
+
+export const router = createBrowserRouter([
+  {
+    Component: SignedOutLayout,
+    children: [
+      { path: '/signin', lazy: page(() => import('./pages/auth/SignIn')) },
+      { path: '/signup', lazy: page(() => import('./pages/auth/SignUp')) },
+      { path: '/verify', lazy: page(() => import('./pages/auth/Verify')) },
+    ],
+  },
+  {
+    Component: SignedInLayout,
+    children: [
+      { path: '/', lazy: page(() => import('./pages/dashboard/Dashboard')) },
+      { path: '/clouds', lazy: page(() => import('./pages/clouds/CloudList')) },
+      { path: '/clouds/new', lazy: page(() => import('./pages/clouds/AddCloud')) },
+      { path: '/clouds/:id', lazy: page(() => import('./pages/clouds/CloudPage')) },
+      { path: '/tasks', lazy: page(() => import('./pages/tasks/TaskList')) },
+      { path: '/tasks/new', lazy: page(() => import('./pages/tasks/TaskWizard')) },
+      { path: '/tasks/:id', lazy: page(() => import('./pages/tasks/TaskPage')) },
+      { path: '/tasks/:id/edit', lazy: page(() => import('./pages/tasks/TaskWizard')) },
+      { path: '/runs/:id', lazy: page(() => import('./pages/runs/RunPage')) },
+      { path: '/account', lazy: page(() => import('./pages/account/Account')) },
+      { path: '*', Component: NotFound },
+    ],
+  },
+]);
