@@ -22,6 +22,7 @@ export const router = createBrowserRouter([
       { path: '/clouds', lazy: page(() => import('./pages/clouds/CloudList')) },
       { path: '/clouds/new', lazy: page(() => import('./pages/clouds/AddCloud')) },
       { path: '/clouds/:id', lazy: page(() => import('./pages/clouds/CloudPage')) },
+      { path: '/photos', lazy: page(() => import('./pages/photos/PhotosGuide')) },
       { path: '/tasks', lazy: page(() => import('./pages/tasks/TaskList')) },
       { path: '/tasks/new', lazy: page(() => import('./pages/tasks/TaskWizard')) },
       { path: '/tasks/:id', lazy: page(() => import('./pages/tasks/TaskPage')) },
