@@ -3,12 +3,14 @@
 import { createBrowserRouter } from 'react-router';
 import { NotFound } from './ui/components';
 import { SignedInLayout, SignedOutLayout } from './ui/Layout';
+import { RouteError } from './ui/RouteError';
 
 const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({ Component: (await load()).default });
 
 export const router = createBrowserRouter([
   {
     Component: SignedOutLayout,
+    ErrorBoundary: RouteError,
     children: [
       { path: '/signin', lazy: page(() => import('./pages/auth/SignIn')) },
       { path: '/signup', lazy: page(() => import('./pages/auth/SignUp')) },
@@ -17,6 +19,7 @@ export const router = createBrowserRouter([
   },
   {
     Component: SignedInLayout,
+    ErrorBoundary: RouteError,
     children: [
       { path: '/', lazy: page(() => import('./pages/dashboard/Dashboard')) },
       { path: '/clouds', lazy: page(() => import('./pages/clouds/CloudList')) },
