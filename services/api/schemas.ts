@@ -52,6 +52,11 @@ export const me = user
   })
   .meta({ id: 'Me' });
 
+/** PATCH /me: what a user may change about their account. */
+export const meChanges = z.strictObject({
+  locale: z.enum(LOCALES).describe("The language of Ferry's mails and of the web app"),
+});
+
 export const tokenInfo = z.object({ id: z.uuid(), name: z.string(), createdAt: timestamp, lastUsedAt: timestamp.nullable() }).meta({ id: 'Token' });
 export const newToken = z.object({ id: z.uuid(), name: z.string(), createdAt: timestamp, token: z.string().describe('Shown once') });
 

@@ -153,6 +153,13 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
       return rows[0] ? { user: rows[0], via: 'token' } : undefined;
     },
 
+    /** Sets the language of the user's mails (and of the web app once signed in); answers the user. */
+    async setLocale(q: Queryable, userId: string, locale: string): Promise<User> {
+      const { rows } = await q.query<User>(`UPDATE users u SET locale = $2 WHERE u.id = $1 RETURNING ${userColumns}`, [userId, locale]);
+      if (!rows[0]) throw errors.notFound('User');
+      return rows[0];
+    },
+
     async usage(userId: string) {
       const { start, end } = usagePeriod();
       const { rows } = await db.query<{ used: number; limit: number }>(

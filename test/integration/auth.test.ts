@@ -109,6 +109,36 @@ describe('sessions, CSRF and tokens', () => {
     assert.equal(after.statusCode, 401);
   });
 
+  test('PATCH /me changes the language of the mails: audited, answered as /me, one of en, de, fr, with CSRF', async () => {
+    const a = await signup(t);
+    const patch = (payload: unknown, headers: Record<string, string>) => t.app.inject({ method: 'PATCH', url: '/api/v1/me', payload: payload as object, headers });
+    const res = await patch({ locale: 'de' }, a.headers);
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.deepEqual([body.id, body.email, body.locale, body.csrfToken], [a.id, a.email, 'de', a.headers['x-csrf-token']]);
+    assert.equal(typeof body.usage.limitBytes, 'number');
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
+    assert.equal(me.json().locale, 'de');
+    const { rows } = await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id]);
+    assert.equal(rows[0].locale, 'de', 'the mails read users.locale');
+    const audited = await t.db.query("SELECT target_id, details FROM audit_log WHERE user_id = $1 AND action = 'user.update'", [a.id]);
+    assert.deepEqual(audited.rows, [{ target_id: a.id, details: { locale: 'de' } }]);
+
+    // A bearer token needs no CSRF token; a cookie without it is refused.
+    assert.equal((await patch({ locale: 'fr' }, a.bearer)).json().locale, 'fr');
+    const noCsrf = await patch({ locale: 'en' }, { cookie: a.headers.cookie });
+    assert.deepEqual([noCsrf.statusCode, noCsrf.json().error.code], [403, 'csrf_failed']);
+    for (const bad of [{ locale: 'es' }, { locale: 'EN' }, {}, { locale: 'en', email: 'x@example.com' }]) {
+      const refused = await patch(bad, a.headers);
+      assert.deepEqual([refused.statusCode, refused.json().error.code], [400, 'invalid_request'], JSON.stringify(bad));
+    }
+    assert.equal((await patch({ locale: 'en' }, {})).statusCode, 401);
+    // Another user's change is their own only.
+    const b = await signup(t);
+    await patch({ locale: 'de' }, b.headers);
+    assert.equal((await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id])).rows[0].locale, 'fr');
+  });
+
   test('logout ends the session', async () => {
     const a = await signup(t);
     const out = await post('/api/v1/auth/logout', undefined, a.headers);
@@ -116,6 +146,32 @@ describe('sessions, CSRF and tokens', () => {
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
     assert.equal(me.statusCode, 401);
   });
+});
+
+test("with address verification on, the mailed link leads to the app's /verify page; the API's GET (JSON or its own page) and POST confirm still answer for it", async () => {
+  const s = await startTestApp({ FERRY_VERIFY_EMAIL: '1', FERRY_PUBLIC_URL: 'https://ferry.example.org' });
+  try {
+    const email = 'verify-link@example.com';
+    const res = await s.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'a long enough password', locale: 'fr' } });
+    assert.equal(res.statusCode, 201, res.body);
+    const { rows } = await s.db.query("SELECT text_body, html_body FROM mail_outbox WHERE recipient = $1 AND kind = 'verify_address'", [email]);
+    const link = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(rows[0].text_body);
+    assert.ok(link, rows[0].text_body);
+    assert.ok(rows[0].html_body.includes(`https://ferry.example.org/verify?token=${link[1]}`));
+    const token = decodeURIComponent(link[1]);
+    // What the app's page asks: the address, as JSON; a link mailed before the app keeps its page.
+    const asJson = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`, headers: { accept: 'application/json' } });
+    assert.deepEqual(asJson.json(), { email, emailVerified: false });
+    const oldLink = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}` });
+    assert.equal(oldLink.statusCode, 200);
+    assert.match(oldLink.headers['content-type'] as string, /^text\/html/);
+    const confirmed = await s.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token } });
+    assert.deepEqual(confirmed.json(), { email, emailVerified: true });
+    const unknown = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`, headers: { accept: 'application/json' } });
+    assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'invalid_token']);
+  } finally {
+    await s.close();
+  }
 });
 
 test('cookies are Secure when users reach Ferry over https', async () => {

@@ -8,7 +8,7 @@ import { localeFrom } from '../../core/mail/strings.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
 import { acceptForm, confirmForm, escape, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
-import { credentials, errorBody, errorsFor, idParams, me, newToken, page, session, signupBody, tokenInfo, tokenName } from '../schemas.ts';
+import { credentials, errorBody, errorsFor, idParams, me, meChanges, newToken, page, session, signupBody, tokenInfo, tokenName } from '../schemas.ts';
 
 export function publicAuthRoutes(app: App, s: Services): void {
   const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
@@ -172,6 +172,27 @@ export function authRoutes(app: App, s: Services): void {
     async (request) => {
       const user = userOf(request);
       return { ...user, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken };
+    },
+  );
+
+  app.patch(
+    '/me',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change the account: the language of its mails and of the web app',
+        body: meChanges,
+        response: { 200: me, ...errorsFor(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const changed = await transaction(s.db, async (c) => {
+        const updated = await s.accounts.setLocale(c, user.id, request.body.locale);
+        await audit(c, { userId: user.id, action: 'user.update', targetId: user.id, ip: request.ip, details: { locale: request.body.locale } });
+        return updated;
+      });
+      return { ...changed, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken };
     },
   );
 

@@ -15,7 +15,9 @@ export interface Message {
 export const links = {
   run: (publicUrl: string, runId: string) => `${publicUrl}/runs/${runId}`,
   cloud: (publicUrl: string, cloudId: string) => `${publicUrl}/clouds/${cloudId}`,
-  verify: (publicUrl: string, token: string) => `${publicUrl}/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+  // The app's page (services/web pages/auth/Verify.tsx) shows the address and confirms with a button; links
+  // mailed before it, to /api/v1/auth/verify, still show the API's own page.
+  verify: (publicUrl: string, token: string) => `${publicUrl}/verify?token=${encodeURIComponent(token)}`,
   confirmNotify: (publicUrl: string, token: string) => `${publicUrl}/api/v1/notify-addresses/confirm?token=${encodeURIComponent(token)}`,
 };
 

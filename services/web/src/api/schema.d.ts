@@ -684,7 +684,64 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the account: the language of its mails and of the web app */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The language of Ferry's mails and of the web app
+                         * @enum {string}
+                         */
+                        locale: "en" | "de" | "fr";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Me"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/tokens": {
@@ -1984,6 +2041,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a task, or part of one, without saving it
+         * @description Applies the rules of POST /tasks (or, with taskId, of PATCH /tasks/:id) to the fields given and stores nothing: 204 when they are fine, 400 with the first problem otherwise. The web app checks each step of its task wizard with it.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Check as a change of this task */
+                    taskId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        source?: {
+                            /** Format: uuid */
+                            cloudId: string;
+                            path?: string;
+                            /** @description Google Photos: the picker session whose items to copy */
+                            pickerSessionId?: string;
+                        };
+                        destination?: {
+                            /** Format: uuid */
+                            cloudId: string;
+                            path: string;
+                        };
+                        /** @description null removes the schedule */
+                        schedule?: {
+                            /** @enum {string} */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /** @description Local time of day, HH:MM */
+                            time: string;
+                            /** @description IANA time zone */
+                            timezone: string;
+                            /** @description Weekly: 0 = Sunday … 6 = Saturday */
+                            weekday?: number;
+                            /** @description Monthly: day of month; past the end of a month, its last day */
+                            monthday?: number;
+                        } | null;
+                        filter?: {
+                            /** @description Glob patterns (e.g. **\/*.jpg); only matching paths are copied */
+                            include?: string[];
+                            /** @description Glob patterns of paths never copied */
+                            exclude?: string[];
+                            mediaTypes?: ("photo" | "video" | "other")[];
+                            /** @description Bytes */
+                            minSize?: number;
+                            /** @description Bytes */
+                            maxSize?: number;
+                            /** @description Only items dated at or after this */
+                            after?: string;
+                            /** @description Only items dated before this */
+                            before?: string;
+                            /** @description Also copy items in the provider's trash (Google Takeout: trashed photos); left out by default */
+                            includeTrashed?: boolean;
+                        };
+                        options?: {
+                            /**
+                             * @description When the destination already has a different file at the path
+                             * @default skip
+                             * @enum {string}
+                             */
+                            conflict?: "skip" | "overwrite" | "rename";
+                            /**
+                             * @description Check every copy against the hash computed while it streamed
+                             * @default true
+                             */
+                            verify?: boolean;
+                            /** @description Destination path template, e.g. {yyyy}/{mm}/{name}. Tokens: {yyyy} {mm} {dd} {name} {stem} {ext} {dir} {path} */
+                            layout?: string;
+                        };
+                        notify?: {
+                            /**
+                             * @description failure includes partial, failed and quota_exceeded runs
+                             * @default failure
+                             * @enum {string}
+                             */
+                            on?: "never" | "failure" | "always";
+                            /**
+                             * Format: email
+                             * @description Defaults to the account's address
+                             */
+                            email?: string;
+                            webhook?: {
+                                /**
+                                 * Format: uri
+                                 * @description Receives run.succeeded, run.partial, run.failed and run.quota_exceeded as signed JSON POSTs
+                                 */
+                                url: string;
+                                /** @description Signs each POST (Ferry-Signature header, HMAC-SHA256). Required with a new URL; left out, the stored one is kept. Never returned. */
+                                secret?: string;
+                            };
+                        };
+                        /** @description A paused task keeps its schedule but starts no scheduled run; Run now still works. Resuming schedules the next run from now */
+                        paused?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{id}": {
         parameters: {
             query?: never;
@@ -2206,6 +2419,8 @@ export interface paths {
                                 secret?: string;
                             };
                         };
+                        /** @description A paused task keeps its schedule but starts no scheduled run; Run now still works. Resuming schedules the next run from now */
+                        paused?: boolean;
                     };
                 };
             };
@@ -2393,6 +2608,68 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's runs across its tasks, newest first, each with its task's name; ?active=true for those queued or running */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description true: only the runs queued or running */
+                    active?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["RunInList"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2860,8 +3137,13 @@ export interface components {
             notify: {
                 [key: string]: unknown;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description null when unscheduled or paused
+             */
             nextRunAt: string | null;
+            /** @description Keeps its schedule but starts no scheduled run; Run now still works */
+            paused: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2924,6 +3206,45 @@ export interface components {
                 /** Format: date-time */
                 deliveredAt: string | null;
             }[];
+        };
+        RunInListInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            taskId: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled" | "quota_exceeded";
+            /** @enum {string} */
+            trigger: "manual" | "schedule";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            totals: {
+                items: number;
+                bytes: number;
+            };
+            done: {
+                items: number;
+                bytes: number;
+            };
+            skipped: {
+                items: number;
+                bytes: number;
+            };
+            failed: {
+                items: number;
+            };
+            /** @description Items the source makes wait before it gives their bytes (a Google Photos video still being processed) */
+            waiting: {
+                items: number;
+            };
+            bytesPerSecond: number;
+            etaSeconds: number | null;
+            error: string | null;
+            taskName: string;
         };
         RunItemInput: {
             id: string;
@@ -3100,8 +3421,13 @@ export interface components {
             notify: {
                 [key: string]: unknown;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description null when unscheduled or paused
+             */
             nextRunAt: string | null;
+            /** @description Keeps its schedule but starts no scheduled run; Run now still works */
+            paused: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3164,6 +3490,45 @@ export interface components {
                 /** Format: date-time */
                 deliveredAt: string | null;
             }[];
+        };
+        RunInList: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            taskId: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled" | "quota_exceeded";
+            /** @enum {string} */
+            trigger: "manual" | "schedule";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            totals: {
+                items: number;
+                bytes: number;
+            };
+            done: {
+                items: number;
+                bytes: number;
+            };
+            skipped: {
+                items: number;
+                bytes: number;
+            };
+            failed: {
+                items: number;
+            };
+            /** @description Items the source makes wait before it gives their bytes (a Google Photos video still being processed) */
+            waiting: {
+                items: number;
+            };
+            bytesPerSecond: number;
+            etaSeconds: number | null;
+            error: string | null;
+            taskName: string;
         };
         RunItem: {
             id: string;
