@@ -223,6 +223,14 @@ export const run = z
   })
   .meta({ id: 'Run' });
 
+/** GET /runs: a run with its task's name, so a list of runs across tasks needs no other call. */
+export const runInList = run.omit({ notifications: true }).extend({ taskName: z.string() }).meta({ id: 'RunInList' });
+
+export const runsQuery = cursorQuery.extend({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  active: z.enum(['true', 'false']).optional().describe('true: only the runs queued or running'),
+});
+
 export const runItem = z
   .object({
     id: z.string(),

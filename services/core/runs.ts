@@ -109,6 +109,23 @@ export function createRuns(db: Db, boss: PgBoss) {
       return pageOf(rows, limit, (r) => [r.created_key, r.id], (r) => runView(r));
     },
 
+    /**
+     * The account's runs across its tasks, newest first, each with its task's name; `active` keeps
+     * the queued and running ones only (what the dashboard shows going on now).
+     */
+    async listForUser(userId: string, opts: { active?: boolean; cursor?: string; limit?: number } = {}): Promise<Page<Run & { taskName: string }>> {
+      const limit = opts.limit ?? PAGE_SIZE;
+      const before = decodeCursor(opts.cursor, 2);
+      const { rows } = await db.query<RunRow & { task_name: string }>(
+        `SELECT ${runColumns}, t.name AS task_name FROM runs r JOIN tasks t ON t.id = r.task_id
+          WHERE r.user_id = $1 AND (NOT $2::boolean OR r.status IN ('queued', 'running'))
+            AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))
+          ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
+        [userId, opts.active ?? false, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+      );
+      return pageOf(rows, limit, (r) => [r.created_key, r.id], (r) => ({ ...runView(r), taskName: r.task_name }));
+    },
+
     async items(userId: string, runId: string, status: string | undefined, cursor?: string, limit = PAGE_SIZE) {
       await row(db, userId, runId);
       const after = decodeCursor(cursor, 1);

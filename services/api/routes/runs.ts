@@ -8,12 +8,28 @@ import { isFinished, type Run } from '../../core/runs.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
 import { createRunStreams, STREAMS_PER_USER } from '../run-streams.ts';
-import { errorsFor, idParams, itemsQuery, page, run, runItem } from '../schemas.ts';
+import { errorsFor, idParams, itemsQuery, page, run, runInList, runItem, runsQuery } from '../schemas.ts';
 
 // Events a client has not read beyond this: it stopped reading, and its stream is ended.
 const MAX_UNREAD_BYTES = 256 * 1024;
 
 export function runRoutes(app: App, s: Services): void {
+  app.get(
+    '/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "The account's runs across its tasks, newest first, each with its task's name; ?active=true for those queued or running",
+        querystring: runsQuery,
+        response: { 200: page(runInList), ...errorsFor(400, 401) },
+      },
+    },
+    async (request) => {
+      const { active, cursor, limit } = request.query;
+      return s.runs.listForUser(userOf(request).id, { active: active === 'true', cursor, limit });
+    },
+  );
+
   app.get(
     '/runs/:id',
     { schema: { tags: ['runs'], summary: 'A run with its progress and whether its notifications were delivered', params: idParams, response: { 200: run, ...errorsFor(400, 401, 404) } } },

@@ -968,7 +968,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Connect a cloud with credentials (s3, local) */
+        /** Connect a cloud with credentials (s3, local); its connection is tried first and a cloud that cannot be reached is not saved */
         post: {
             parameters: {
                 query?: never;
@@ -1028,6 +1028,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1172,7 +1181,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a cloud or change its options */
+        /** Rename a cloud or change its options (changed options are tried as at creation) */
         patch: {
             parameters: {
                 query?: never;
@@ -1241,6 +1250,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1701,7 +1719,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Connect a cloud by signing in: redirects to the provider's sign-in page */
+        /** Connect a cloud by signing in: redirects to the provider's sign-in page (on an error, a browser is redirected to /clouds/new?error=&message=, as from the callback) */
         get: {
             parameters: {
                 query?: {
@@ -1778,7 +1796,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where the provider sends the browser back: stores the tokens as a cloud and redirects to it */
+        /** Where the provider sends the browser back: stores the tokens as a cloud and redirects to the cloud's page (?connected=1 or ?reconnected=1). On an error a browser (Accept: text/html) is redirected to /clouds/new?error=<code>&message=<message>; other clients get the JSON error */
         get: {
             parameters: {
                 query?: {
@@ -3012,6 +3030,8 @@ export interface components {
             };
             /** @description For cookie sessions: the token to send in x-csrf-token */
             csrfToken?: string;
+            /** @description This Ferry wants a confirmed address before tasks are created (FERRY_VERIFY_EMAIL) */
+            emailVerificationRequired: boolean;
         };
         TokenInput: {
             /** Format: uuid */
@@ -3296,6 +3316,8 @@ export interface components {
             };
             /** @description For cookie sessions: the token to send in x-csrf-token */
             csrfToken?: string;
+            /** @description This Ferry wants a confirmed address before tasks are created (FERRY_VERIFY_EMAIL) */
+            emailVerificationRequired: boolean;
         };
         Token: {
             /** Format: uuid */
