@@ -49,6 +49,7 @@ export const me = user
       limitBytes: z.number().int(),
     }),
     csrfToken: z.string().optional().describe('For cookie sessions: the token to send in x-csrf-token'),
+    emailVerificationRequired: z.boolean().describe('This Ferry wants a confirmed address before tasks are created (FERRY_VERIFY_EMAIL)'),
   })
   .meta({ id: 'Me' });
 

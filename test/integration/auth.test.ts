@@ -76,6 +76,7 @@ describe('sessions, CSRF and tokens', () => {
     const now = new Date();
     assert.equal(me.usage.periodStart, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString());
     assert.equal(me.csrfToken, a.headers['x-csrf-token']);
+    assert.equal(me.emailVerificationRequired, false, 'FERRY_VERIFY_EMAIL is off');
   });
 
   test('a cookie-authenticated change without the CSRF token is refused and changes nothing', async () => {
@@ -159,6 +160,9 @@ test("with address verification on, the mailed link leads to the app's /verify p
     assert.ok(link, rows[0].text_body);
     assert.ok(rows[0].html_body.includes(`https://ferry.example.org/verify?token=${link[1]}`));
     const token = decodeURIComponent(link[1]);
+    const headers = { cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}` };
+    const me = async () => (await s.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json();
+    assert.deepEqual([(await me()).emailVerified, (await me()).emailVerificationRequired], [false, true]);
     // What the app's page asks: the address, as JSON; a link mailed before the app keeps its page.
     const asJson = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`, headers: { accept: 'application/json' } });
     assert.deepEqual(asJson.json(), { email, emailVerified: false });
@@ -167,6 +171,7 @@ test("with address verification on, the mailed link leads to the app's /verify p
     assert.match(oldLink.headers['content-type'] as string, /^text\/html/);
     const confirmed = await s.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token } });
     assert.deepEqual(confirmed.json(), { email, emailVerified: true });
+    assert.equal((await me()).emailVerified, true);
     const unknown = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`, headers: { accept: 'application/json' } });
     assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'invalid_token']);
   } finally {

@@ -171,7 +171,7 @@ export function authRoutes(app: App, s: Services): void {
     { schema: { tags: ['auth'], summary: 'The signed-in user and this month’s traffic', response: { 200: me, ...errorsFor(401) } } },
     async (request) => {
       const user = userOf(request);
-      return { ...user, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken };
+      return { ...user, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken, emailVerificationRequired: s.config.verifyEmail };
     },
   );
 
@@ -192,7 +192,7 @@ export function authRoutes(app: App, s: Services): void {
         await audit(c, { userId: user.id, action: 'user.update', targetId: user.id, ip: request.ip, details: { locale: request.body.locale } });
         return updated;
       });
-      return { ...changed, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken };
+      return { ...changed, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken, emailVerificationRequired: s.config.verifyEmail };
     },
   );
 
