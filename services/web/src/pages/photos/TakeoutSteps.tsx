@@ -1,0 +1,51 @@
+// How to set up Google Takeout's scheduled export. Once a Takeout reader exists the server's own
+// steps (GET /clouds/:id/takeout `setup`, written in English, naming the folder it reads) are shown
+// to English readers; other languages, and everyone before such a reader exists, read the same
+// steps from this page's catalog.
+import type { components } from '../../api/client';
+import { useLang, useMessages } from '../../i18n/i18n';
+import { photos } from './messages';
+
+export const SETUP_URL = 'https://takeout.google.com/takeout/custom/photos';
+
+/** A step's text with its web addresses as links (the server writes them out in full). */
+function Linked({ text }: { text: string }) {
+  const parts = text.split(/(https:\/\/[^\s)]+[^\s).,;])/);
+  return (
+    <>
+      {parts.map((p, i) =>
+        i % 2 ? (
+          <a key={i} href={p} target="_blank" rel="noopener noreferrer">
+            {p}
+          </a>
+        ) : (
+          p
+        ),
+      )}
+    </>
+  );
+}
+
+export default function TakeoutSteps({ status, folder, headingLevel = 3 }: { status?: components['schemas']['ExportStatus']; folder: string; headingLevel?: 2 | 3 }) {
+  const t = useMessages(photos);
+  const { lang } = useLang();
+  const steps = status && lang === 'en' ? status.setup : t.ownSteps(`"${folder}"`);
+  const Heading = `h${headingLevel}` as const;
+  return (
+    <section className="takeout-steps">
+      <Heading>{t.stepsTitle}</Heading>
+      <ol>
+        {steps.map((s, i) => (
+          <li key={i}>
+            <Linked text={s} />
+          </li>
+        ))}
+      </ol>
+      <p>
+        <a className="button secondary" href={status?.setupUrl ?? SETUP_URL} target="_blank" rel="noopener noreferrer">
+          {t.openTakeout}
+        </a>
+      </p>
+    </section>
+  );
+}
