@@ -25,6 +25,9 @@ export function oauthClientsOf(config: Pick<Config, 'oauth'>): CloudsOAuth['clie
   return clients;
 }
 
+// How long trying a new cloud's connection may take before it counts as unreachable.
+const CONNECTION_CHECK_MS = 20_000;
+
 const PROVIDER_ENV = { google: 'FERRY_GOOGLE', dropbox: 'FERRY_DROPBOX', microsoft: 'FERRY_MS' } as const;
 
 export interface Cloud {
@@ -100,6 +103,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     } catch (err) {
       throw toAppError(err);
     }
+    await tryConnection(def, userId, options);
     const secretNames = secretFields(def);
     const shown = Object.fromEntries(Object.entries(options).filter(([k]) => !secretNames.includes(k)));
     const secret = Object.fromEntries(Object.entries(options).filter(([k]) => secretNames.includes(k)));
@@ -107,6 +111,32 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       shown,
       sealed: secretNames.length ? keyring.seal(JSON.stringify(secret)) : null,
     };
+  }
+
+  /**
+   * A cloud given by its credentials is reached before it is stored: a mistyped key or bucket, or
+   * a folder Ferry cannot write, is refused with the service's own reason and nothing is saved,
+   * rather than found out at the first night's backup. Kinds that read through another cloud
+   * (Takeout) are not tried: their delivery folder may only appear with the first export.
+   */
+  async function tryConnection(def: ConnectorDefinition, userId: string, options: Record<string, unknown>): Promise<void> {
+    if (def.wraps || def.keepsState || !def.open) return;
+    const handle = def.open({ options, ownerId: userId }, env);
+    try {
+      await handle.check(AbortSignal.timeout(CONNECTION_CHECK_MS));
+    } catch (err) {
+      const nothingSaved = 'Nothing was saved.';
+      if ((err as Error).name === 'TimeoutError') {
+        throw errors.cloudUnreachable(`The cloud did not answer within ${CONNECTION_CHECK_MS / 1000} seconds. ${nothingSaved}`, err);
+      }
+      if (!(err instanceof CloudError)) throw err;
+      // What the user typed is wrong (credentials, bucket, folder): a 400 to correct; the service
+      // being down or refusing for now: a 502 to try again later.
+      if (err.reason === 'invalid_options' || err.reason === 'unauthorized' || err.reason === 'not_found') {
+        throw errors.invalid(`${err.message} ${nothingSaved}`);
+      }
+      throw errors.cloudUnreachable(`${err.message} ${nothingSaved}`, err);
+    }
   }
 
   /** A wrapping cloud must read through another cloud of the same user, of a kind that stores files. */

@@ -120,10 +120,13 @@ async function connect(kind: string, name?: string): Promise<{ cloudId: string; 
   assert.equal(start.res.status, 200, `consent page of ${kind}: ${start.url}`);
   const page = await start.res.text();
   const back = await browser.submit(start.url, page, { name: 'decision', value: 'allow' });
-  // Ferry's callback redirects to the cloud's page, which (until the web UI) leads to the resource.
-  const cloud = back.res.status === 200 ? ((await back.res.json()) as { id?: string }) : undefined;
-  assert.ok(cloud?.id, `${kind}: ended at ${back.url} ${back.res.status} ${JSON.stringify(cloud)}; hops ${JSON.stringify(browser.hops.slice(-6))}`);
-  return { cloudId: cloud!.id!, final: back.url };
+  await back.res.arrayBuffer();
+  // Ferry's callback redirects to the cloud's page in the web app, saying whether it was new.
+  const id = new RegExp(`^${publicUrl}/clouds/([0-9a-f-]{36})\\?(connected|reconnected)=1$`).exec(back.url)?.[1];
+  assert.ok(id, `${kind}: ended at ${back.url} ${back.res.status}; hops ${JSON.stringify(browser.hops.slice(-6))}`);
+  const cloud = await api('GET', `/clouds/${id}`);
+  assert.equal(cloud.status, 200, JSON.stringify(cloud.body));
+  return { cloudId: id!, final: back.url };
 }
 
 const clouds: Record<string, string> = {};
@@ -132,7 +135,8 @@ describe('signing in', () => {
   for (const p of providers) {
     test(`${p.kind}: the whole dance over HTTP lands a connected cloud named after the account; signing in again reconnects it`, async () => {
       const first = browser.hops.length;
-      const { cloudId } = await connect(p.kind);
+      const { cloudId, final } = await connect(p.kind);
+      assert.match(final, /\?connected=1$/);
       const hops = browser.hops.slice(first);
       const authorize = new URL(hops[0].location!);
       assert.equal(hops[0].status, 302);
@@ -152,6 +156,7 @@ describe('signing in', () => {
 
       const again = await connect(p.kind, 'Renamed?');
       assert.equal(again.cloudId, cloudId, 'the same account reconnects its cloud');
+      assert.match(again.final, /\?reconnected=1$/, 'the cloud page is told it was a reconnection');
       clouds[p.kind] = cloudId;
     });
   }
@@ -171,6 +176,47 @@ describe('signing in', () => {
     const forged = await browser.request(callback.toString());
     assert.equal(forged.status, 400);
     assert.match(((await forged.json()) as any).error.message, /state mismatch/);
+    assert.equal((await api('GET', '/clouds')).body.items.length, before);
+  });
+
+  test("in a browser (asking for a page), a refused consent, a forged state or a malformed callback land on the app's page for adding a cloud, which says why", async () => {
+    const before = (await api('GET', '/clouds')).body.items.length;
+    const page = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const landing = (res: Response) => {
+      assert.equal(res.status, 302);
+      const to = new URL(res.headers.get('location')!);
+      assert.equal(`${to.origin}${to.pathname}`, `${publicUrl}/clouds/new`);
+      return { error: to.searchParams.get('error'), message: to.searchParams.get('message') ?? '' };
+    };
+    const start = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
+    const html = await start.res.text();
+    const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html)!;
+    const fields = new URLSearchParams();
+    for (const m of form[2].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g)) fields.append(m[1], m[2].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))));
+    fields.append('decision', 'deny');
+    const toFerry = await browser.request(new URL(form[1], start.url).toString(), { method: 'POST', body: fields.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const denied = landing(await browser.request(toFerry.headers.get('location')!, { headers: page }));
+    assert.equal(denied.error, 'invalid_request');
+    assert.match(denied.message, /^Dropbox did not grant access \(access_denied\)\. Start again to connect it\.$/);
+
+    const forged = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
+    forged.searchParams.set('code', 'stolen-code');
+    forged.searchParams.set('state', 'forged-state');
+    assert.match(landing(await browser.request(forged.toString(), { headers: page })).message, /state mismatch/);
+
+    // A query the callback's schema refuses is told as well, not answered as JSON.
+    const malformed = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
+    malformed.searchParams.set('state', 'x'.repeat(2000));
+    const bad = landing(await browser.request(malformed.toString(), { headers: page }));
+    assert.equal(bad.error, 'invalid_request');
+    assert.match(bad.message, /malformed.*Start again/);
+
+    // Signed out (no session cookie): told so, with the way back.
+    const signedOut = landing(await fetch(forged, { headers: page, redirect: 'manual' }));
+    assert.equal(signedOut.error, 'unauthorized');
+    assert.match(signedOut.message, /signed out of Ferry.*start again/);
+    // Starting while signed out: the same page, not a JSON 401.
+    assert.equal(landing(await fetch(`${publicUrl}/api/v1/oauth/dropbox/start`, { headers: page, redirect: 'manual' })).error, 'unauthorized');
     assert.equal((await api('GET', '/clouds')).body.items.length, before);
   });
 });

@@ -208,19 +208,45 @@ describe('S3 clouds', () => {
   });
 
   // s3rver checks access key ids but not SigV4 signatures, so the wrong credential here is the key id.
-  test('wrong credentials are reported by check as a failure a user can act on, and the cloud is marked', async () => {
-    const res = await req('POST', '/clouds', { kind: 's3', name: 'Wrong', options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' } });
-    const check = await req('POST', `/clouds/${res.json().id}/check`);
+  test('a cloud whose connection fails is not saved: the service’s reason says why; changed options are tried the same way', async () => {
+    const before = await snapshot(t.db);
+    const wrong = await req('POST', '/clouds', { kind: 's3', name: 'Wrong', options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' } });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(wrong.json().error.code, 'invalid_request');
+    assert.match(wrong.json().error.message, /refused these credentials for bucket ferry-test.*Nothing was saved\.$/);
+    assert.ok(!wrong.body.includes(s3.secretAccessKey));
+    const noBucket = await req('POST', '/clouds', { kind: 's3', name: 'Typo', options: { ...s3Options(), bucket: 'no-such-bucket' } });
+    assert.equal(noBucket.statusCode, 400);
+    assert.match(noBucket.json().error.message, /Bucket no-such-bucket does not exist in us-east-1\. Nothing was saved\./);
+    const nobody = await req('POST', '/clouds', { kind: 's3', name: 'Down', options: { ...s3Options(), endpoint: 'http://127.0.0.1:9' } });
+    assert.equal(nobody.statusCode, 502);
+    assert.equal(nobody.json().error.code, 'cloud_unreachable');
+    assert.match(nobody.json().error.message, /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9.*Nothing was saved\./);
+    assert.equal(await snapshot(t.db), before, 'no cloud stored');
+
+    // A saved cloud can still fail later: the check says so and marks it; a PATCH to wrong keys is
+    // refused and the stored ones are kept.
+    const client = s3.client();
+    const { CreateBucketCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+    await client.send(new CreateBucketCommand({ Bucket: 'going-away' }));
+    const res = await req('POST', '/clouds', { kind: 's3', name: 'Going', options: { ...s3Options(), bucket: 'going-away' } });
+    assert.equal(res.statusCode, 201, res.body);
+    const id = res.json().id;
+    const stored = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets;
+    const patched = await req('PATCH', `/clouds/${id}`, { options: { accessKeyId: 'NOSUCHKEY' } });
+    assert.equal(patched.statusCode, 400);
+    assert.match(patched.json().error.message, /refused these credentials/);
+    assert.equal((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets, stored);
+    await client.send(new DeleteBucketCommand({ Bucket: 'going-away' }));
+    const check = await req('POST', `/clouds/${id}/check`);
     assert.equal(check.statusCode, 200);
     assert.equal(check.json().ok, false);
-    assert.match(check.json().error, /refused these credentials/);
+    assert.match(check.json().error, /Bucket going-away does not exist/);
     assert.equal(check.json().cloud.status, 'error');
-    // Fixing the key through PATCH keeps the other options and makes the check pass.
-    const patched = await req('PATCH', `/clouds/${res.json().id}`, { options: { accessKeyId: s3.accessKeyId } });
-    assert.equal(patched.statusCode, 200);
-    assert.equal(patched.json().options.bucket, s3.bucket);
-    const again = await req('POST', `/clouds/${res.json().id}/check`);
-    assert.equal(again.json().ok, true);
+    // Pointed at a bucket that exists, it passes again.
+    const fixed = await req('PATCH', `/clouds/${id}`, { options: { bucket: s3.bucket } });
+    assert.equal(fixed.statusCode, 200, fixed.body);
+    assert.equal((await req('POST', `/clouds/${id}/check`)).json().ok, true);
   });
 
   test('renaming keeps the secrets', async () => {

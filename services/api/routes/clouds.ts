@@ -47,9 +47,9 @@ export function cloudRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['clouds'],
-        summary: 'Connect a cloud with credentials (s3, local)',
+        summary: 'Connect a cloud with credentials (s3, local); its connection is tried first and a cloud that cannot be reached is not saved',
         body: createCloud,
-        response: { 201: cloud, ...errorsFor(400, 401, 403, 422) },
+        response: { 201: cloud, ...errorsFor(400, 401, 403, 422, 502) },
       },
     },
     async (request, reply) => {
@@ -74,10 +74,10 @@ export function cloudRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['clouds'],
-        summary: 'Rename a cloud or change its options',
+        summary: 'Rename a cloud or change its options (changed options are tried as at creation)',
         params: idParams,
         body: updateCloud,
-        response: { 200: cloud, ...errorsFor(400, 401, 403, 404, 422) },
+        response: { 200: cloud, ...errorsFor(400, 401, 403, 404, 422, 502) },
       },
     },
     async (request) => {

@@ -2,7 +2,8 @@
 // with PKCE, offline access asked for so Ferry gets a refresh token, and the tokens stored sealed
 // as a cloud named after the account. The sign-in's state, verifier and name are kept server-side
 // (core/oauth-flows.ts), bound to the session that started it.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { connectors } from '../../../connectors/index.ts';
 import { CloudError, type ConnectorDefinition } from '../../../connectors/types.ts';
@@ -30,6 +31,47 @@ function starterOf(request: FastifyRequest): Starter {
   return { userId: user.id, startedBy: `token:${digest(bearer)}` };
 }
 
+/** A person's browser, navigating (it asks for a page), rather than an API client asking for JSON. */
+const isBrowser = (request: FastifyRequest) => /\btext\/html\b/i.test(String(request.headers.accept ?? ''));
+
+/**
+ * Sign-ins run in the browser's address bar: the start and the provider's redirect back are
+ * top-level navigations, so an error there must not leave a person on a JSON document. A browser
+ * is sent to the app's page for adding a cloud, which shows what happened (the message is read as
+ * text, never as HTML) and offers to start again. API clients keep the JSON error (the app's error
+ * handler, by rethrowing).
+ */
+function browserErrors(s: Services) {
+  return function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    if (!isBrowser(request)) throw err;
+    let code: string;
+    let message: string;
+    if (err instanceof AppError) {
+      code = err.code;
+      message =
+        err.code === 'unauthorized'
+          ? 'You were signed out of Ferry during the sign-in, so nothing was connected. Sign in and start again.'
+          : err.message;
+      if (err.status >= 500) request.log.warn({ err }, 'sign-in failed');
+    } else if (hasZodFastifySchemaValidationErrors(err)) {
+      code = 'invalid_request';
+      message = `This sign-in's address is malformed (${err.validation.map((v) => `${v.instancePath.replace(/^\//, '') || 'query'}: ${v.message}`).join('; ')}). Start again from Ferry.`;
+    } else if ((err as { statusCode?: number }).statusCode === 429) {
+      code = 'rate_limited';
+      message = err.message;
+    } else {
+      // Never the error's own message: it may name server paths or hosts. The log has it.
+      request.log.error({ err }, 'unhandled error in a sign-in');
+      code = 'internal';
+      message = `Something went wrong on this server (request ${request.id}); it has been logged. Start again in a moment.`;
+    }
+    const to = new URL('/clouds/new', s.config.publicUrl);
+    to.searchParams.set('error', code);
+    to.searchParams.set('message', message);
+    return reply.header('cache-control', 'no-store').redirect(to.toString(), 302);
+  };
+}
+
 export async function oauthRoutes(app: App, s: Services): Promise<void> {
   const flows = createOAuthFlows(s.db);
   const signIns = new Map<string, { def: ConnectorDefinition; client: NonNullable<Services['oauthClients'][keyof Services['oauthClients']]>; redirectUri: string }>();
@@ -51,9 +93,10 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
     {
       // Each start records a sign-in: limited like logins, besides the few a session may keep open.
       config: { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } },
+      errorHandler: browserErrors(s),
       schema: {
         tags: ['clouds'],
-        summary: "Connect a cloud by signing in: redirects to the provider's sign-in page",
+        summary: "Connect a cloud by signing in: redirects to the provider's sign-in page (on an error, a browser is redirected to /clouds/new?error=&message=, as from the callback)",
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
         querystring: z.strictObject({ name: cloudName.optional().describe("The cloud's name; default: the account's email or name") }),
         response: { 302: z.null(), ...errorsFor(400, 401, 422, 429) },
@@ -70,9 +113,11 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
   app.get(
     '/oauth/:kind/callback',
     {
+      errorHandler: browserErrors(s),
       schema: {
         tags: ['clouds'],
-        summary: 'Where the provider sends the browser back: stores the tokens as a cloud and redirects to it',
+        summary:
+          "Where the provider sends the browser back: stores the tokens as a cloud and redirects to the cloud's page (?connected=1 or ?reconnected=1). On an error a browser (Accept: text/html) is redirected to /clouds/new?error=<code>&message=<message>; other clients get the JSON error",
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
         querystring: z.object({ code: z.string().max(4096).optional(), state: z.string().max(1024).optional(), error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() }),
         response: { 302: z.null(), ...errorsFor(400, 401, 422, 502) },
@@ -123,7 +168,8 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
         return result;
       });
       request.log.info({ cloudId: cloud.id, kind: def.kind, reconnected }, 'cloud connected by sign-in');
-      return reply.redirect(links.cloud(s.config.publicUrl, cloud.id), 302);
+      // The cloud's page says it was connected (or reconnected): the app reads the flag, once.
+      return reply.redirect(`${links.cloud(s.config.publicUrl, cloud.id)}?${reconnected ? 'reconnected' : 'connected'}=1`, 302);
     },
   );
 }
