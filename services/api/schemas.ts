@@ -182,7 +182,8 @@ export const task = z
     filter: z.record(z.string(), z.unknown()),
     options: z.record(z.string(), z.unknown()),
     notify: z.record(z.string(), z.unknown()),
-    nextRunAt: timestamp.nullable(),
+    nextRunAt: timestamp.nullable().describe('null when unscheduled or paused'),
+    paused: z.boolean().describe('Keeps its schedule but starts no scheduled run; Run now still works'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

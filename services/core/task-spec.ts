@@ -133,6 +133,7 @@ export const updateTask = z.strictObject({
   filter: filter.optional(),
   options: options.optional(),
   notify: notify.optional(),
+  paused: z.boolean().optional().describe('A paused task keeps its schedule but starts no scheduled run; Run now still works. Resuming schedules the next run from now'),
 });
 
 export type CreateTask = z.infer<typeof createTask>;

@@ -15,6 +15,8 @@ export interface Task {
   destination: CreateTask['destination'];
   schedule: NonNullable<CreateTask['schedule']> | null;
   nextRunAt: Date | null;
+  /** Keeps its schedule but starts no scheduled run (nextRunAt is null meanwhile). */
+  paused: boolean;
   filter: NonNullable<CreateTask['filter']>;
   options: NonNullable<CreateTask['options']>;
   notify: NonNullable<CreateTask['notify']> & { emailConfirmed?: boolean };
@@ -24,7 +26,7 @@ export interface Task {
 
 // emailConfirmed: whether run mail goes to notify.email yet (the account's own address, or one whose
 // owner followed the confirmation link); until then it goes to the account's address.
-const columns = `id, name, source, destination, schedule, next_run_at AS "nextRunAt", filter, options, notify,
+const columns = `id, name, source, destination, schedule, next_run_at AS "nextRunAt", paused, filter, options, notify,
   created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey", webhook_secret AS "webhookSecret",
   (SELECT lower(u.email) = lower(tasks.notify->>'email') FROM users u WHERE u.id = tasks.user_id)
     OR EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = tasks.user_id AND na.email = lower(tasks.notify->>'email') AND na.confirmed_at IS NOT NULL)
@@ -60,26 +62,35 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
     return { notify: { ...notify, webhook: { url } }, sealed };
   }
 
-  /** The source and destination must be this user's clouds, able to play their part, and not overlap. */
-  async function checkEnds(q: Queryable, userId: string, t: Pick<CreateTask, 'source' | 'destination'>) {
+  /**
+   * The source and destination must be this user's clouds, able to play their part, and not overlap.
+   * Either end may be left out (the wizard checks its steps one at a time): only what is given is checked.
+   */
+  async function checkEnds(q: Queryable, userId: string, t: Partial<Pick<CreateTask, 'source' | 'destination'>>) {
     const { rows } = await q.query<{ id: string; kind: string; name: string }>('SELECT id, kind, name FROM clouds WHERE user_id = $1 AND id = ANY($2)', [
       userId,
-      [t.source.cloudId, t.destination.cloudId],
+      [t.source?.cloudId, t.destination?.cloudId].filter(Boolean),
     ]);
-    const src = rows.find((r) => r.id === t.source.cloudId);
-    const dst = rows.find((r) => r.id === t.destination.cloudId);
-    if (!src) throw errors.invalid('source.cloudId: no such cloud.');
-    if (!dst) throw errors.invalid('destination.cloudId: no such cloud.');
-    const srcDef = connectors.get(src.kind);
-    const dstDef = connectors.get(dst.kind);
-    if (!srcDef?.source) throw errors.invalid(`source.cloudId: ${srcDef?.title ?? src.kind} cannot be a source.`);
-    if (!dstDef?.destination) throw errors.invalid(`destination.cloudId: ${dstDef?.title ?? dst.kind} cannot be a destination.`);
-    if (t.source.pickerSessionId !== undefined && src.kind !== 'google-photos') {
-      throw errors.invalid('source.pickerSessionId: only a Google Photos source has picker sessions.');
+    const src = t.source && rows.find((r) => r.id === t.source!.cloudId);
+    const dst = t.destination && rows.find((r) => r.id === t.destination!.cloudId);
+    if (t.source && !src) throw errors.invalid('source.cloudId: no such cloud.');
+    if (t.destination && !dst) throw errors.invalid('destination.cloudId: no such cloud.');
+    if (src) {
+      const srcDef = connectors.get(src.kind);
+      if (!srcDef?.source) throw errors.invalid(`source.cloudId: ${srcDef?.title ?? src.kind} cannot be a source.`);
+      if (t.source!.pickerSessionId !== undefined && src.kind !== 'google-photos') {
+        throw errors.invalid('source.pickerSessionId: only a Google Photos source has picker sessions.');
+      }
     }
-    const srcPath = t.source.path ?? '';
-    if (src.id === dst.id && (within(srcPath, t.destination.path) || within(t.destination.path, srcPath))) {
-      throw errors.invalid('destination.path: source and destination folders overlap on the same cloud; a run would copy its own output.');
+    if (dst) {
+      const dstDef = connectors.get(dst.kind);
+      if (!dstDef?.destination) throw errors.invalid(`destination.cloudId: ${dstDef?.title ?? dst.kind} cannot be a destination.`);
+    }
+    if (src && dst) {
+      const srcPath = t.source!.path ?? '';
+      if (src.id === dst.id && (within(srcPath, t.destination!.path) || within(t.destination!.path, srcPath))) {
+        throw errors.invalid('destination.path: source and destination folders overlap on the same cloud; a run would copy its own output.');
+      }
     }
   }
 
@@ -102,6 +113,16 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
 
     async get(userId: string, id: string): Promise<Task> {
       return view(await row(db, userId, id));
+    },
+
+    /**
+     * Checks a task, or the part of one given, as create (or, with `taskId`, update) would, without
+     * storing anything: the wizard checks each step with the API's own rules before the next.
+     */
+    async check(q: Queryable, userId: string, input: UpdateTask, taskId?: string): Promise<void> {
+      const current = taskId ? await row(q, userId, taskId) : null;
+      await checkEnds(q, userId, { source: input.source ?? current?.source, destination: input.destination ?? current?.destination });
+      if (input.notify) await notifyFields(input.notify, current?.webhookSecret ?? null);
     },
 
     async create(q: Queryable, userId: string, input: CreateTask, now = new Date()): Promise<Task> {
@@ -139,16 +160,20 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
         schedule: patch.schedule === undefined ? current.schedule : patch.schedule,
         filter: patch.filter ?? current.filter,
         options: patch.options ?? current.options,
+        paused: patch.paused ?? current.paused,
       };
       if (patch.source || patch.destination) await checkEnds(q, userId, next);
       const { notify, sealed } = patch.notify
         ? await notifyFields(patch.notify, current.webhookSecret)
         : { notify: current.notify, sealed: current.webhookSecret };
+      // Paused: no next run. A new schedule, or resuming, counts from now: a resumed task does not
+      // make up the occurrences it missed while paused.
+      const resumed = current.paused && !next.paused;
       const nextRun =
-        patch.schedule === undefined ? current.nextRunAt : next.schedule ? nextRunAt(next.schedule, now) : null;
+        next.paused || !next.schedule ? null : patch.schedule === undefined && !resumed ? current.nextRunAt : nextRunAt(next.schedule, now);
       const { rows } = await q.query<TaskRow>(
         `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination = $7, schedule = $8,
-                next_run_at = $9, filter = $10, options = $11, notify = $12, webhook_secret = $13,
+                next_run_at = $9, filter = $10, options = $11, notify = $12, webhook_secret = $13, paused = $15,
                 webhook_key_id = CASE WHEN $13::text IS NULL THEN NULL WHEN $13 IS DISTINCT FROM webhook_secret THEN $14 ELSE webhook_key_id END,
                 updated_at = now()
           WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
@@ -167,6 +192,7 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
           notify,
           sealed,
           env.keyring.currentId,
+          next.paused,
         ],
       );
       return view(rows[0]);

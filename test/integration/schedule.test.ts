@@ -68,3 +68,38 @@ test('two workers ticking at once start each due run exactly once and move every
 
   assert.deepEqual(await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss))), [0, 0], 'nothing is due twice');
 });
+
+test('a paused task is not started when due; resumed, it runs at its next time and not before', async () => {
+  const a = await signup(t);
+  const req = (method: 'POST' | 'PATCH', url: string, payload: object) => t.app.inject({ method, url: `/api/v1${url}`, payload, headers: a.bearer });
+  await localFolder(root, a, 'ps');
+  await localFolder(root, a, 'pd');
+  const s = (await req('POST', '/clouds', { kind: 'local', name: 'ps', options: { root: 'ps' } })).json().id;
+  const d = (await req('POST', '/clouds', { kind: 'local', name: 'pd', options: { root: 'pd' } })).json().id;
+  const task = (
+    await req('POST', '/tasks', { name: 'paused', source: { cloudId: s }, destination: { cloudId: d, path: 'x' }, schedule: { frequency: 'daily', time: '04:00', timezone: 'UTC' } })
+  ).json();
+  // Due a minute ago, then paused.
+  await t.db.query(`UPDATE tasks SET next_run_at = now() - interval '1 minute' WHERE id = $1`, [task.id]);
+  const paused = await req('PATCH', `/tasks/${task.id}`, { paused: true });
+  assert.equal(paused.json().nextRunAt, null);
+  const runsOf = async () => (await t.db.query(`SELECT count(*)::int AS n FROM runs WHERE task_id = $1`, [task.id])).rows[0].n;
+
+  // Days of ticks while paused: nothing starts.
+  for (const at of [new Date(), new Date(Date.now() + 86_400_000), new Date(Date.now() + 3 * 86_400_000)]) await startDueRuns(extra[0].db, extra[0].boss, at);
+  assert.equal(await runsOf(), 0);
+
+  // Resumed: the next 04:00 UTC from now, not the missed occurrences.
+  const resumedAt = Date.now();
+  const resumed = (await req('PATCH', `/tasks/${task.id}`, { paused: false })).json();
+  const next = new Date(resumed.nextRunAt);
+  assert.ok(next.getTime() > resumedAt && next.getTime() <= resumedAt + 86_400_000);
+  assert.equal(next.toISOString().slice(11, 16), '04:00');
+  // (Other tests' tasks may fall due at these moments too: only this task's runs are counted.)
+  await startDueRuns(extra[0].db, extra[0].boss, new Date(next.getTime() - 1000));
+  assert.equal(await runsOf(), 0, 'not before its time');
+  await startDueRuns(extra[0].db, extra[0].boss, next);
+  assert.equal(await runsOf(), 1, 'at its time, one run');
+  const runs = await t.db.query(`SELECT trigger FROM runs WHERE task_id = $1`, [task.id]);
+  assert.deepEqual(runs.rows, [{ trigger: 'schedule' }]);
+});

@@ -120,6 +120,81 @@ describe('tasks', () => {
   });
 });
 
+describe('pausing', () => {
+  const daily = { frequency: 'daily', time: '01:00', timezone: 'UTC' };
+
+  test('a paused task keeps its schedule without a next run; resuming schedules from now; Run now still works', async () => {
+    const created = (await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'paused' }, schedule: daily })).json();
+    assert.equal(created.paused, false);
+    assert.ok(created.nextRunAt);
+    const paused = await req('PATCH', `/tasks/${created.id}`, { paused: true });
+    assert.equal(paused.statusCode, 200, paused.body);
+    assert.equal(paused.json().paused, true);
+    assert.deepEqual(paused.json().schedule, daily);
+    assert.equal(paused.json().nextRunAt, null);
+    // A new schedule while paused is kept, still without a next run.
+    const moved = await req('PATCH', `/tasks/${created.id}`, { schedule: { ...daily, time: '02:00' } });
+    assert.equal(moved.json().schedule.time, '02:00');
+    assert.equal(moved.json().nextRunAt, null);
+    assert.equal((await t.db.query('SELECT next_run_at, paused FROM tasks WHERE id = $1', [created.id])).rows[0].paused, true);
+
+    const run = await req('POST', `/tasks/${created.id}/runs`);
+    assert.equal(run.statusCode, 202, 'Run now works on a paused task');
+    await req('POST', `/runs/${run.json().run.id}/cancel`);
+
+    const before = Date.now();
+    const resumed = await req('PATCH', `/tasks/${created.id}`, { paused: false });
+    assert.equal(resumed.json().paused, false);
+    const next = Date.parse(resumed.json().nextRunAt);
+    assert.ok(next > before && next <= before + 24 * 3600_000, 'the next 02:00 UTC after now');
+    assert.equal(new Date(next).toISOString().slice(11, 16), '02:00');
+  });
+
+  test('another user cannot pause a task: 404, nothing changes', async () => {
+    const created = (await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'mine' }, schedule: daily })).json();
+    const other = await signup(t);
+    const res = await req('PATCH', `/tasks/${created.id}`, { paused: true }, other.headers);
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.code, 'not_found');
+    const after = (await req('GET', `/tasks/${created.id}`)).json();
+    assert.equal(after.paused, false);
+    assert.equal(after.nextRunAt, created.nextRunAt);
+  });
+});
+
+describe('checking a task without saving it', () => {
+  test('POST /tasks/check applies the rules of create to the fields given and stores nothing', async () => {
+    const snap = await snapshot(t.db);
+    const check = (body: unknown, query = '') => req('POST', `/tasks/check${query}`, body);
+    assert.equal((await check({ source: { cloudId: src, path: 'a' } })).statusCode, 204, 'one end alone');
+    assert.equal((await check({ schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 31 } })).statusCode, 204);
+    const cases: [unknown, RegExp][] = [
+      [{ schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 32 } }, /schedule\.monthday/],
+      [{ schedule: { frequency: 'daily', time: '3 pm', timezone: 'Europe/Paris' } }, /schedule\.time/],
+      [{ filter: { exclude: [''] } }, /filter\.exclude/],
+      [{ source: { cloudId: src, path: 'a' }, destination: { cloudId: src, path: 'a/b' } }, /overlap/],
+      [{ destination: { cloudId: '00000000-0000-4000-8000-000000000000', path: 'x' } }, /destination.cloudId: no such cloud/],
+      [{ notify: { on: 'failure', webhook: { url: 'https://93.184.215.14/hook' } } }, /notify\.webhook\.secret/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await check(body);
+      assert.equal(res.statusCode, 400, JSON.stringify(body));
+      assert.match(res.json().error.message, message);
+    }
+    assert.equal(await snapshot(t.db), snap, 'checks store nothing');
+    // As a change of a task: its stored webhook secret counts, and another user's task is a 404.
+    const hooked = (
+      await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'hooked' }, notify: { on: 'failure', webhook: { url: 'https://93.184.215.14/hook', secret: 'a-long-enough-signing-secret' } } })
+    ).json();
+    const snapWithTask = await snapshot(t.db);
+    assert.equal((await check({ notify: { on: 'always', webhook: { url: 'https://93.184.215.14/other' } } }, `?taskId=${hooked.id}`)).statusCode, 204);
+    const other = await signup(t);
+    assert.equal((await req('POST', `/tasks/check?taskId=${hooked.id}`, { name: 'x' }, other.headers)).statusCode, 404);
+    assert.equal(await snapshot(t.db), snapWithTask);
+    await req('DELETE', `/tasks/${hooked.id}`);
+  });
+});
+
 describe('runs', () => {
   test('run now queues a run and its plan job together; a second is refused while it is unfinished', async () => {
     const task = (await req('POST', '/tasks', minimal())).json();

@@ -53,6 +53,7 @@ function validBodies(): Record<string, object> {
     'PATCH /api/v1/clouds/:id': { name: 'renamed' },
     'POST /api/v1/tasks': { ...validTask(), destination: { cloudId: dst, path: 'c' } },
     'PATCH /api/v1/tasks/:id': { name: 'renamed' },
+    'POST /api/v1/tasks/check': { name: 'renamed', schedule: { frequency: 'daily', time: '02:00', timezone: 'UTC' } },
     'POST /api/v1/notify-addresses/confirm': { token: 'fn_not-one-ferry-sent' },
     'POST /api/v1/auth/verify/confirm': { token: 'not-one-ferry-sent' },
   };

@@ -31,6 +31,25 @@ export function taskRoutes(app: App, s: Services): void {
     },
   );
 
+  app.post(
+    '/tasks/check',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Check a task, or part of one, without saving it',
+        description:
+          'Applies the rules of POST /tasks (or, with taskId, of PATCH /tasks/:id) to the fields given and stores nothing: 204 when they are fine, 400 with the first problem otherwise. The web app checks each step of its task wizard with it.',
+        querystring: z.strictObject({ taskId: z.uuid().optional().describe('Check as a change of this task') }),
+        body: updateTask,
+        response: { 204: z.null(), ...errorsFor(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await s.tasks.check(s.db, userOf(request).id, request.body, request.query.taskId);
+      return reply.status(204).send(null);
+    },
+  );
+
   app.get(
     '/tasks/:id',
     { schema: { tags: ['tasks'], summary: 'A task', params: idParams, response: { 200: task, ...errorsFor(400, 401, 404) } } },
