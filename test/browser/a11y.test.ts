@@ -1,0 +1,198 @@
+// Every page of the app, with data on it, at 1280×800 light and dark and at 390×844 (phone): axe-core
+// finds no serious or critical violation, the phone never scrolls sideways, the dark theme is
+// really dark, and a screenshot of each is kept (test-artifacts/screenshots/a11y-<page>-<viewport>.png).
+// One Ferry and one browser for the file; one signed-in session shared by the three contexts.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
+import { axeScan, DESKTOP, launchBrowser, newContext, newEmail, PASSWORD, PHONE, screenshot, startWebFerry, type WebFerry } from '../support/web.ts';
+
+let ferry: WebFerry;
+let browser: Browser;
+let session: { name: string; value: string };
+/** The ids of what the user owns, for the pages that show one thing. */
+let ids: { localCloud: string; s3Cloud: string; task: string; run: string };
+
+/** A JSON call of the API in the user's session; fails the test on an error answer. */
+async function call<T = any>(request: APIRequestContext, csrf: string, method: 'GET' | 'POST', url: string, data?: unknown): Promise<T> {
+  const res = await request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': csrf } });
+  assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+before(async () => {
+  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+
+  // The user and their data, made through the API: a server folder with photos, an S3 bucket, and
+  // a task from the photos into a second server folder where one photo's name is taken by a folder
+  // (so its finished run has a failed item: the listing skips a FIFO, so mkfifo gives none).
+  const context = await newContext(browser);
+  const request = context.request;
+  const signup = await request.post(`${ferry.url}/api/v1/auth/signup`, { data: { email: newEmail('a11y'), password: PASSWORD } });
+  assert.equal(signup.status(), 201, await signup.text());
+  const { user, csrfToken } = (await signup.json()) as { user: { id: string }; csrfToken: string };
+  const photos = path.join(ferry.localRoot, user.id, 'Photos');
+  await fs.mkdir(path.join(photos, '2024'), { recursive: true });
+  await fs.writeFile(path.join(photos, '2024', 'beach.jpg'), Buffer.alloc(20_000, 1));
+  await fs.writeFile(path.join(photos, 'garden.jpg'), Buffer.alloc(30_000, 2));
+  await fs.mkdir(path.join(ferry.localRoot, user.id, 'Backup', 'garden.jpg'), { recursive: true });
+
+  const local = await call(request, csrfToken, 'POST', '/clouds', { kind: 'local', name: 'Family photos', options: { root: 'Photos' } });
+  const backup = await call(request, csrfToken, 'POST', '/clouds', { kind: 'local', name: 'Backup disk', options: { root: 'Backup' } });
+  const s3 = await call(request, csrfToken, 'POST', '/clouds', { kind: 's3', name: 'Backup bucket', options: ferry.s3.options() });
+  const task = await call(request, csrfToken, 'POST', '/tasks', {
+    name: 'Photos to the backup disk',
+    source: { cloudId: local.id },
+    destination: { cloudId: backup.id, path: '' },
+    schedule: { frequency: 'daily', time: '02:00', timezone: 'Europe/Berlin' },
+  });
+  const { run } = await call(request, csrfToken, 'POST', `/tasks/${task.id}/runs`);
+  let ended: any;
+  for (const deadline = Date.now() + 30_000; ; ) {
+    ended = await call(request, csrfToken, 'GET', `/runs/${run.id}`);
+    if (!['queued', 'running'].includes(ended.status)) break;
+    assert.ok(Date.now() < deadline, `the run did not end: ${JSON.stringify(ended)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(ended.status, 'partial', JSON.stringify(ended));
+  assert.equal(ended.failed.items, 1);
+  ids = { localCloud: local.id, s3Cloud: s3.id, task: task.id, run: run.id };
+  const cookie = (await context.cookies(ferry.url)).find((c) => c.name === 'ferry_session');
+  assert.ok(cookie, 'signing up set the session cookie');
+  session = { name: cookie.name, value: cookie.value };
+  await context.close();
+});
+
+after(async () => {
+  await browser?.close();
+  await ferry?.stop();
+});
+
+interface Route {
+  name: string;
+  path: () => string;
+  signedIn: boolean;
+  /** Steps to take on the page before scanning it (a wizard's later steps); each is scanned too. */
+  steps?: { name: string; go: (page: Page) => Promise<void> }[];
+}
+
+// Every route of services/web/src/routes.tsx.
+const ROUTES: Route[] = [
+  { name: 'signin', path: () => '/signin', signedIn: false },
+  { name: 'signup', path: () => '/signup', signedIn: false },
+  { name: 'verify-bad-token', path: () => '/verify?token=not-a-real-token', signedIn: false },
+  { name: 'dashboard', path: () => '/', signedIn: true },
+  { name: 'clouds', path: () => '/clouds', signedIn: true },
+  { name: 'clouds-new', path: () => '/clouds/new', signedIn: true },
+  { name: 'cloud', path: () => `/clouds/${ids.localCloud}`, signedIn: true },
+  { name: 'cloud-s3', path: () => `/clouds/${ids.s3Cloud}`, signedIn: true },
+  { name: 'photos', path: () => '/photos', signedIn: true },
+  { name: 'tasks', path: () => '/tasks', signedIn: true },
+  { name: 'tasks-new', path: () => '/tasks/new', signedIn: true },
+  { name: 'task', path: () => `/tasks/${ids.task}`, signedIn: true },
+  { name: 'task-edit', path: () => `/tasks/${ids.task}/edit`, signedIn: true },
+  { name: 'run', path: () => `/runs/${ids.run}`, signedIn: true },
+  { name: 'account', path: () => '/account', signedIn: true },
+  { name: 'not-found', path: () => '/no/such/page', signedIn: true },
+];
+
+/** Waits until the page shows its heading and nothing says it is still loading. */
+async function settled(page: Page): Promise<void> {
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.getByText(/^(Loading…|Wird geladen…|Chargement…)$/).first().waitFor({ state: 'hidden' });
+}
+
+interface Viewport {
+  name: string;
+  size: { width: number; height: number };
+  colorScheme: 'light' | 'dark';
+}
+
+const VIEWPORTS: Viewport[] = [
+  { name: 'desktop', size: DESKTOP, colorScheme: 'light' },
+  { name: 'dark', size: DESKTOP, colorScheme: 'dark' },
+  { name: 'phone', size: PHONE, colorScheme: 'light' },
+];
+
+/** What is wrong with the page as it is now, in words; empty when nothing is. */
+async function problemsOf(page: Page, where: string, viewport: Viewport): Promise<string[]> {
+  const problems: string[] = [];
+  for (const v of await scan(page)) problems.push(`${where}: axe ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`);
+  const { scrollWidth, innerWidth, background } = await page.evaluate(() => {
+    const g = globalThis as any;
+    return { scrollWidth: g.document.documentElement.scrollWidth, innerWidth: g.innerWidth, background: g.getComputedStyle(g.document.body).backgroundColor };
+  });
+  if (scrollWidth > innerWidth) problems.push(`${where}: the page scrolls sideways (${scrollWidth} px wide in a ${innerWidth} px window)`);
+  const [r, g, b] = background.match(/\d+/g)!.map(Number);
+  const dark = r + g + b < 3 * 100;
+  if (dark !== (viewport.colorScheme === 'dark')) problems.push(`${where}: the background is ${background} in the ${viewport.colorScheme} theme`);
+  return problems;
+}
+
+/**
+ * Opens `route` in the app. The first page of a session is loaded; the others are reached as a
+ * link would reach them (the app's router follows history), so axe-core, parsed once per loaded
+ * page, stays loaded: injecting it takes longer than the scan itself.
+ */
+async function visit(page: Page, url: string, load: boolean): Promise<void> {
+  if (load) await page.goto(url);
+  else
+    await page.evaluate((to) => {
+      const g = globalThis as any;
+      g.history.pushState(null, '', to);
+      g.dispatchEvent(new g.PopStateEvent('popstate', { state: null }));
+    }, new URL(url).pathname + new URL(url).search);
+  await page.waitForURL(url);
+}
+
+/** axeScan (test/support/web.ts) without injecting axe-core again into a page that has it. */
+async function scan(page: Page) {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) return axeScan(page);
+  const violations = await page.evaluate(async () => {
+    const g = globalThis as any;
+    const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
+    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n: any) => n.target.join(' ')) }));
+  });
+  return (violations as Awaited<ReturnType<typeof axeScan>>).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+async function scanAll(viewport: Viewport): Promise<string[]> {
+  const context: BrowserContext = await newContext(browser, { viewport: viewport.size, colorScheme: viewport.colorScheme });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  let signedIn: boolean | null = null;
+  // Signed out first, then the shared session for the rest.
+  for (const route of [...ROUTES.filter((r) => !r.signedIn), ...ROUTES.filter((r) => r.signedIn)]) {
+    const where = `${route.name} (${viewport.name})`;
+    const load = signedIn !== route.signedIn;
+    if (route.signedIn && !signedIn) await context.addCookies([{ ...session, url: ferry.url }]);
+    signedIn = route.signedIn;
+    try {
+      await visit(page, `${ferry.url}${route.path()}`, load);
+      await settled(page);
+      problems.push(...(await problemsOf(page, where, viewport)));
+      await screenshot(page, `a11y-${route.name}-${viewport.name}`);
+      for (const step of route.steps ?? []) {
+        const stepWhere = `${route.name}/${step.name} (${viewport.name})`;
+        await step.go(page);
+        problems.push(...(await problemsOf(page, stepWhere, viewport)));
+        await screenshot(page, `a11y-${route.name}-${step.name}-${viewport.name}`);
+      }
+    } catch (err) {
+      await screenshot(page, `a11y-${route.name}-${viewport.name}-broken`).catch(() => {});
+      problems.push(`${where}: ${(err as Error).message.split('\n')[0]}`);
+      signedIn = null; // load the next page afresh
+    }
+  }
+  await context.close();
+  return problems;
+}
+
+for (const viewport of VIEWPORTS) {
+  test(`every page passes axe and fits at ${viewport.size.width}×${viewport.size.height} ${viewport.colorScheme}`, async () => {
+    const problems = await scanAll(viewport);
+    assert.deepEqual(problems, [], `\n${problems.join('\n')}`);
+  });
+}
