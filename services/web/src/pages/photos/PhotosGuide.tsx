@@ -114,7 +114,14 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
   return (
     <form className="takeout-form" onSubmit={submit} aria-labelledby="takeout-form">
       <h3 id="takeout-form">{t.formTitle}</h3>
-      <Select label={t.storeLabel} hint={t.storeHint} value={store} onChange={(e) => setStoreId(e.target.value)} options={stores.map((s) => ({ value: s.id, label: cloudLabel(s, words) }))} />
+      <Select
+        label={t.storeLabel}
+        hint={
+          <>
+            {t.storeHint} {t.notListed} <Link to="/clouds/new">{t.addCloud}</Link>
+          </>
+        }
+        value={store} onChange={(e) => setStoreId(e.target.value)} options={stores.map((s) => ({ value: s.id, label: cloudLabel(s, words) }))} />
       <Field label={t.folderLabel} hint={t.folderHint} value={folder} onChange={(e) => onFolder(e.target.value)} autoComplete="off" />
       <Field label={t.nameLabel} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} autoComplete="off" />
       <div className="field">
@@ -130,9 +137,6 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
         <button type="submit" disabled={create.isPending}>
           {t.connectExports}
         </button>
-        <Link className="button secondary" to="/clouds/new">
-          {t.addCloud}
-        </Link>
       </div>
       <ErrorMessage error={create.error} />
     </form>

@@ -48,7 +48,7 @@ export default function TakeoutStatus({ cloud }: { cloud: Cloud }) {
       )}
       <details className="takeout-setup">
         <summary>{t.stepsTitle}</summary>
-        <TakeoutSteps status={status.data} folder={folder || 'Takeout'} />
+        <TakeoutSteps status={status.data} folder={folder || 'Takeout'} heading={false} />
       </details>
     </section>
   );
@@ -155,7 +155,7 @@ function RunNow({ task, cloudId, label }: { task: Task; cloudId: string; label?:
       <ErrorMessage error={start.error} />
       {runId && (
         <p className="notice" role="status">
-          {ended ? t.runEnded : t.started} <Link to={`/runs/${runId}`}>{t.seeProgress}</Link>
+          {ended ? t.runEnded : t.started} <Link to={`/runs/${runId}`}>{ended ? t.seeRun : t.seeProgress}</Link>
         </p>
       )}
     </li>
@@ -208,7 +208,7 @@ function ExportSetView({ set }: { set: ExportSet }) {
               <tr key={p.path}>
                 <td>{partName(p.number)}</td>
                 <td className="file">{fileName(p.path)}</td>
-                <td>{p.size === undefined ? t.unknownSize : fmt.bytes(p.size)}</td>
+                <td className="size">{p.size === undefined ? t.unknownSize : fmt.bytes(p.size)}</td>
                 <td>
                   {p.error ? (
                     <>

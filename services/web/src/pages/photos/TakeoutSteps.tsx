@@ -26,14 +26,14 @@ function Linked({ text }: { text: string }) {
   );
 }
 
-export default function TakeoutSteps({ status, folder, headingLevel = 3 }: { status?: components['schemas']['ExportStatus']; folder: string; headingLevel?: 2 | 3 }) {
+/** `heading: false` where something else titles the steps (the summary of a <details>). */
+export default function TakeoutSteps({ status, folder, heading = true }: { status?: components['schemas']['ExportStatus']; folder: string; heading?: boolean }) {
   const t = useMessages(photos);
   const { lang } = useLang();
   const steps = status && lang === 'en' ? status.setup : t.ownSteps(`"${folder}"`);
-  const Heading = `h${headingLevel}` as const;
   return (
     <section className="takeout-steps">
-      <Heading>{t.stepsTitle}</Heading>
+      {heading && <h3>{t.stepsTitle}</h3>}
       <ol>
         {steps.map((s, i) => (
           <li key={i}>

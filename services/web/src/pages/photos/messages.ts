@@ -32,6 +32,7 @@ export const photos = defineMessages({
     formTitle: 'Tell Ferry where the exports arrive',
     storeLabel: 'Cloud that receives the exports',
     storeHint: 'The Google Drive, Dropbox or OneDrive you chose as the destination at Google Takeout.',
+    notListed: 'Not in the list?',
     folderLabel: 'Folder',
     folderHint: 'The folder there that receives the exports. Google Drive puts them in "Takeout".',
     nameLabel: 'Name',
@@ -94,6 +95,7 @@ export const photos = defineMessages({
     openTask: (name: string) => `Open task ${name}`,
     started: 'Backup started.',
     seeProgress: 'See its progress',
+    seeRun: 'See what it did',
     runEnded: 'The backup ended. The exports below show what it took up.',
     refresh: 'Check the folder again',
 
@@ -143,6 +145,7 @@ export const photos = defineMessages({
     formTitle: 'Sag Ferry, wo die Exporte ankommen',
     storeLabel: 'Cloud, die die Exporte erhält',
     storeHint: 'Das Google Drive, Dropbox oder OneDrive, das du bei Google Takeout als Ziel gewählt hast.',
+    notListed: 'Nicht in der Liste?',
     folderLabel: 'Ordner',
     folderHint: 'Der Ordner dort, in dem die Exporte ankommen. Google Drive legt sie in „Takeout“.',
     nameLabel: 'Name',
@@ -201,6 +204,7 @@ export const photos = defineMessages({
     openTask: (name: string) => `Aufgabe ${name} öffnen`,
     started: 'Sicherung gestartet.',
     seeProgress: 'Fortschritt ansehen',
+    seeRun: 'Ansehen, was sie getan hat',
     runEnded: 'Die Sicherung ist beendet. Die Exporte unten zeigen, was sie übernommen hat.',
     refresh: 'Ordner erneut prüfen',
 
@@ -249,6 +253,7 @@ export const photos = defineMessages({
     formTitle: 'Indiquez à Ferry où arrivent les exports',
     storeLabel: 'Cloud qui reçoit les exports',
     storeHint: 'Le Google Drive, Dropbox ou OneDrive choisi comme destination dans Google Takeout.',
+    notListed: 'Absent de la liste ?',
     folderLabel: 'Dossier',
     folderHint: 'Le dossier qui y reçoit les exports. Google Drive les met dans « Takeout ».',
     nameLabel: 'Nom',
@@ -307,6 +312,7 @@ export const photos = defineMessages({
     openTask: (name: string) => `Ouvrir la tâche ${name}`,
     started: 'Sauvegarde lancée.',
     seeProgress: 'Voir la progression',
+    seeRun: 'Voir ce qu’elle a fait',
     runEnded: 'La sauvegarde est terminée. Les exports ci-dessous montrent ce qu’elle a pris en charge.',
     refresh: 'Vérifier à nouveau le dossier',
 
