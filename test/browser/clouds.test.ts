@@ -1,0 +1,265 @@
+// Clouds in the web app, as a person uses them in Chromium: connecting Dropbox through the
+// emulator's consent page (and refusing it), adding S3 storage and a server folder with the
+// connection tried before saving, checking, renaming, reconnecting and removing.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { axeScan, launchBrowser, newContext, PHONE, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+
+let ferry: WebFerry;
+let browser: Browser;
+before(async () => {
+  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await ferry?.stop();
+});
+
+type CloudRow = { id: string; kind: string; name: string; status: string; options: Record<string, unknown> };
+
+/** The signed-in user's clouds, as the API has them. */
+async function cloudsOf(page: Page): Promise<CloudRow[]> {
+  const res = await page.request.get(`${ferry.url}/api/v1/clouds`);
+  assert.equal(res.status(), 200);
+  return ((await res.json()) as { items: CloudRow[] }).items;
+}
+
+async function me(page: Page): Promise<{ id: string; csrfToken: string }> {
+  return (await page.request.get(`${ferry.url}/api/v1/me`)).json();
+}
+
+/** A change through the API as the signed-in user (session cookie plus the CSRF token). */
+async function post(page: Page, url: string, data: unknown): Promise<{ id: string }> {
+  const res = await page.request.post(`${ferry.url}/api/v1${url}`, { data, headers: { 'x-csrf-token': (await me(page)).csrfToken } });
+  assert.equal(res.status(), 201, await res.text());
+  return res.json();
+}
+
+async function noSeriousViolations(page: Page, where: string) {
+  const found = await axeScan(page);
+  assert.deepEqual(found, [], `${where}: ${JSON.stringify(found, null, 1)}`);
+}
+
+async function newPage(viewport?: { width: number; height: number }) {
+  const context = await newContext(browser, viewport ? { viewport } : {});
+  return { context, page: await context.newPage() };
+}
+
+const region = (page: Page, name: string) => page.getByRole('region', { name });
+
+test('Dropbox: connected through its consent page, the cloud’s page says so, the list shows it; reconnecting keeps one cloud', async () => {
+  const { context, page } = await newPage();
+  await signUp(page, ferry);
+  await page.getByRole('link', { name: 'Clouds' }).click();
+  await page.getByRole('heading', { level: 2, name: 'No clouds yet' }).waitFor();
+  await screenshot(page, 'clouds-list-empty');
+  await noSeriousViolations(page, 'empty list');
+
+  await page.getByRole('button', { name: 'Add cloud' }).click();
+  await page.waitForURL(`${ferry.url}/clouds/new`);
+  await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
+  // Google Photos goes through its guided set-up.
+  assert.equal(await page.getByRole('link', { name: 'Set up Google Photos backup' }).getAttribute('href'), '/photos');
+  await screenshot(page, 'clouds-add-desktop');
+  await noSeriousViolations(page, 'add cloud');
+
+  await page.getByLabel('Name (optional)').fill('Family Dropbox');
+  await page.getByRole('link', { name: 'Connect Dropbox' }).click();
+  // The emulator's consent page, as Dropbox's own: allow.
+  await page.getByRole('heading', { name: `Signed in as ${ferry.dropbox.account.email}` }).waitFor();
+  await page.getByRole('button', { name: 'Allow' }).click();
+
+  await page.waitForURL(/\/clouds\/[0-9a-f-]{36}\?connected=1$/);
+  await page.getByRole('heading', { level: 1, name: 'Family Dropbox' }).waitFor();
+  await page.getByText('Connected. Ferry can now back up from and to this cloud.').waitFor();
+  const id = /\/clouds\/([0-9a-f-]{36})/.exec(page.url())![1];
+  assert.deepEqual(
+    (await cloudsOf(page)).map((c) => [c.id, c.kind, c.name, c.status, c.options.account]),
+    [[id, 'dropbox', 'Family Dropbox', 'ok', ferry.dropbox.account.email]],
+  );
+  // The kind and the account in words.
+  await page.getByRole('definition').filter({ hasText: /^Dropbox$/ }).waitFor();
+  await page.getByRole('definition').filter({ hasText: ferry.dropbox.account.email }).waitFor();
+  await screenshot(page, 'clouds-page-dropbox');
+  await noSeriousViolations(page, 'cloud page');
+
+  // Reconnecting: the same account, the same cloud.
+  await page.getByRole('link', { name: 'Reconnect' }).click();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL(`${ferry.url}/clouds/${id}?reconnected=1`);
+  await page.getByText('Reconnected. Ferry uses the new sign-in from now on.').waitFor();
+  assert.equal((await cloudsOf(page)).length, 1);
+
+  await page.getByRole('link', { name: 'Clouds' }).click();
+  const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Family Dropbox' }) });
+  await card.getByText('Connected', { exact: true }).waitFor();
+  await card.getByText('Dropbox', { exact: true }).waitFor();
+  await context.close();
+});
+
+test('a refused consent or a tampered sign-in lands on the app’s page, which says what happened and offers to start again; nothing is saved', async () => {
+  const { context, page } = await newPage();
+  await signUp(page, ferry);
+  await page.goto(`${ferry.url}/clouds/new`);
+  await page.getByRole('link', { name: 'Connect Dropbox' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.waitForURL(/\/clouds\/new\?error=invalid_request&message=/);
+  const alert = page.getByRole('alert');
+  await alert.getByText('Dropbox did not grant access (access_denied). Start again to connect it.').waitFor();
+  await alert.getByText('Start again below.').waitFor();
+  await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
+  await screenshot(page, 'clouds-add-refused');
+
+  // A callback whose state Ferry never issued (a tampered or stale address).
+  await page.goto(`${ferry.url}/api/v1/oauth/dropbox/callback?code=stolen&state=forged`);
+  await page.waitForURL(/\/clouds\/new\?error=/);
+  await page.getByRole('alert').getByText(/state mismatch/).waitFor();
+  // The message is shown as text, never as markup.
+  await page.goto(`${ferry.url}/clouds/new?error=x&message=${encodeURIComponent('<img src=x onerror=alert(1)>Bad')}`);
+  await page.getByRole('alert').getByText('<img src=x onerror=alert(1)>Bad').waitFor();
+  assert.equal(await page.locator('main img').count(), 0);
+  assert.deepEqual(await cloudsOf(page), []);
+  await context.close();
+});
+
+test('S3: wrong keys are refused beside the form and nothing is saved; right keys are saved, listed, checked and renamed', async () => {
+  const { context, page } = await newPage();
+  await signUp(page, ferry);
+  await page.goto(`${ferry.url}/clouds/new`);
+  const s3 = ferry.s3.options() as Record<string, string>;
+  const form = region(page, 'Amazon S3 or compatible storage');
+  await form.getByLabel('Service address', { exact: true }).fill(ferry.s3.endpoint);
+  await form.getByLabel('Region', { exact: true }).fill(s3.region);
+  await form.getByLabel('Bucket', { exact: true }).fill(ferry.s3.bucket);
+  await form.getByLabel('Folder in the bucket (optional)', { exact: true }).fill('family/');
+  // s3rver checks the key id but not the signature its secret makes: the wrong credential is the key id.
+  await form.getByLabel('Access key ID', { exact: true }).fill('NOT-A-KEY');
+  await form.getByLabel('Secret access key', { exact: true }).fill(s3.secretAccessKey);
+  await form.getByLabel('Use path-style addresses').check();
+  await form.getByRole('button', { name: 'Check and add storage' }).click();
+  await form.getByRole('alert').getByText(/refused these credentials for bucket web-test.*Nothing was saved\./).waitFor();
+  assert.equal(page.url(), `${ferry.url}/clouds/new`);
+  assert.deepEqual(await cloudsOf(page), []);
+  await screenshot(page, 'clouds-add-s3-refused');
+
+  await form.getByLabel('Access key ID', { exact: true }).fill(s3.accessKeyId);
+  await form.getByLabel('Name', { exact: true }).fill('Photo bucket');
+  await form.getByRole('button', { name: 'Check and add storage' }).click();
+  await page.waitForURL(/\/clouds\/[0-9a-f-]{36}\?added=1$/);
+  await page.getByRole('heading', { level: 1, name: 'Photo bucket' }).waitFor();
+  await page.getByText('Added. Ferry reached it and can back up from and to it.').waitFor();
+  for (const fact of ['Amazon S3 or compatible', ferry.s3.endpoint, 'web-test', 'family', 'Yes']) {
+    await page.getByRole('definition').filter({ hasText: new RegExp(`^${fact.replace(/[.]/g, '\\.')}$`) }).first().waitFor();
+  }
+  const [row] = await cloudsOf(page);
+  assert.deepEqual([row.kind, row.name, row.options.bucket, row.options.prefix, row.options.secretAccessKey], ['s3', 'Photo bucket', 'web-test', 'family', undefined]);
+  assert.ok(!(await page.content()).includes(s3.secretAccessKey), 'no key on the page');
+
+  await page.getByRole('button', { name: 'Check connection' }).click();
+  await page.getByText('The connection works.').waitFor();
+  await page.getByRole('definition').filter({ hasText: /^Not yet$/ }).waitFor({ state: 'detached' });
+
+  await page.getByLabel('Name', { exact: true }).fill('Photo archive');
+  await page.getByRole('button', { name: 'Rename', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Photo archive' }).waitFor();
+  assert.equal((await cloudsOf(page))[0].name, 'Photo archive');
+  await page.getByRole('link', { name: 'Clouds' }).click();
+  await page.getByRole('link', { name: 'Photo archive' }).waitFor();
+  await page.getByText('Amazon S3 or compatible').waitFor();
+  await context.close();
+});
+
+test('a folder on the server: one in the user’s own space is added; one outside it is refused', async () => {
+  const { context, page } = await newPage();
+  await signUp(page, ferry);
+  const { id: userId } = await me(page);
+  await fs.mkdir(path.join(ferry.localRoot, userId, 'Photos'), { recursive: true });
+  await page.goto(`${ferry.url}/clouds/new`);
+  const form = region(page, 'Folder on this server');
+  for (const outside of ['../..', '/etc', 'Nothing/here']) {
+    await form.getByLabel('Folder in your space', { exact: true }).fill(outside);
+    await form.getByRole('button', { name: 'Check and add folder' }).click();
+    await form.getByRole('alert').getByText(outside === 'Nothing/here' ? /There is no folder "Nothing\/here" in your space/ : /must be a folder in your own space/).waitFor();
+  }
+  assert.deepEqual(await cloudsOf(page), []);
+
+  await form.getByLabel('Folder in your space', { exact: true }).fill('Photos');
+  await form.getByRole('button', { name: 'Check and add folder' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Photos' }).waitFor();
+  await page.getByRole('definition').filter({ hasText: path.join(ferry.localRoot, userId, 'Photos') }).waitFor();
+  assert.deepEqual(
+    (await cloudsOf(page)).map((c) => [c.kind, c.name, c.options.root]),
+    [['local', 'Photos', path.join(ferry.localRoot, userId, 'Photos')]],
+  );
+  await screenshot(page, 'clouds-page-local');
+  await context.close();
+});
+
+test('removing: a cloud a task uses stays, and the message names the task; a free one goes; its address then says not found', async () => {
+  const { context, page } = await newPage();
+  await signUp(page, ferry);
+  const { id: userId } = await me(page);
+  for (const f of ['Photos', 'Backup']) await fs.mkdir(path.join(ferry.localRoot, userId, f), { recursive: true });
+  const photos = await post(page, '/clouds', { kind: 'local', name: 'Photos', options: { root: 'Photos' } });
+  const backup = await post(page, '/clouds', { kind: 'local', name: 'Backup', options: { root: 'Backup' } });
+  await post(page, '/tasks', { name: 'Nightly photos', source: { cloudId: photos.id }, destination: { cloudId: backup.id, path: 'photos' } });
+  const spare = await post(page, '/clouds', { kind: 's3', name: 'Spare bucket', options: ferry.s3.options() });
+
+  await page.goto(`${ferry.url}/clouds`);
+  await page.getByRole('link', { name: 'Spare bucket' }).waitFor();
+  await screenshot(page, 'clouds-list-full');
+  await noSeriousViolations(page, 'full list');
+
+  await page.getByRole('link', { name: 'Photos', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Photos' }).waitFor();
+  await page.getByRole('button', { name: 'Remove cloud' }).click();
+  await page.getByText('Remove Photos from Ferry?').waitFor();
+  await screenshot(page, 'clouds-page-remove-confirm');
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
+  await page.getByRole('alert').getByText('This cloud is used by task "Nightly photos": delete or change them first.').waitFor();
+  assert.equal(page.url(), `${ferry.url}/clouds/${photos.id}`);
+  assert.ok((await cloudsOf(page)).some((c) => c.id === photos.id), 'the cloud stays');
+
+  await page.goto(`${ferry.url}/clouds/${spare.id}`);
+  await page.getByRole('button', { name: 'Remove cloud' }).click();
+  // Changing one's mind leaves it be.
+  await page.getByRole('button', { name: 'Keep it' }).click();
+  await page.getByRole('button', { name: 'Remove cloud' }).click();
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
+  await page.waitForURL(`${ferry.url}/clouds`);
+  await page.getByRole('link', { name: 'Backup' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Spare bucket' }).count(), 0);
+  assert.ok(!(await cloudsOf(page)).some((c) => c.id === spare.id));
+
+  await page.goto(`${ferry.url}/clouds/${spare.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await context.close();
+});
+
+test('on a phone the page for adding a cloud fits the screen and works with the keyboard alone', async () => {
+  const { context, page } = await newPage(PHONE);
+  await signUp(page, ferry);
+  await page.goto(`${ferry.url}/clouds/new`);
+  await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
+  await screenshot(page, 'clouds-add-phone');
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, 'no sideways scrolling');
+  await noSeriousViolations(page, 'add cloud on a phone');
+
+  // The folder form by keyboard: Tab into its fields, Enter to send.
+  const { id: userId } = await me(page);
+  await fs.mkdir(path.join(ferry.localRoot, userId, 'Phone'), { recursive: true });
+  const form = region(page, 'Folder on this server');
+  await form.getByLabel('Name', { exact: true }).focus();
+  await page.keyboard.type('My phone');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Phone');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'My phone' }).waitFor();
+  await page.getByRole('button', { name: 'Check connection' }).waitFor();
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, 'the cloud page fits too');
+  await screenshot(page, 'clouds-page-phone');
+  await context.close();
+});
