@@ -1,6 +1,33 @@
-// Placeholder: replaced by the page's own implementation.
-import { Page } from '../../ui/components';
+// The Account page: the address and whether it is confirmed, the language, this month's traffic,
+// and the access tokens that scripts use.
+import { useQuery } from '@tanstack/react-query';
+import { meQuery } from '../../api/queries';
+import { useMessages } from '../../i18n/i18n';
+import { ErrorMessage, Loading, Page } from '../../ui/components';
+import { AddressSection } from './AddressSection';
+import { LanguageSection } from './LanguageSection';
+import { accountMessages } from './messages';
+import { TokensSection } from './TokensSection';
+import { TrafficSection } from './TrafficSection';
+import './account.css';
 
 export default function Account() {
-  return <Page title="Account">{null}</Page>;
+  const t = useMessages(accountMessages);
+  const me = useQuery(meQuery);
+  return (
+    <Page title={t.title}>
+      {me.isPending ? (
+        <Loading />
+      ) : me.error ? (
+        <ErrorMessage error={me.error} onRetry={() => me.refetch()} />
+      ) : (
+        <div className="account">
+          <AddressSection me={me.data} />
+          <LanguageSection me={me.data} />
+          <TrafficSection usage={me.data.usage} />
+          <TokensSection />
+        </div>
+      )}
+    </Page>
+  );
 }
