@@ -1,0 +1,241 @@
+// The wizard's form as the person fills it in, and the task the API takes from it. The API's own
+// rules decide what is valid (POST /tasks/check per step); this only translates between the two.
+import type { components, paths } from '../../api/client';
+
+type Task = components['schemas']['Task'];
+type CreateBody = paths['/api/v1/tasks']['post']['requestBody']['content']['application/json'];
+
+export type Frequency = 'none' | 'daily' | 'weekly' | 'monthly';
+export type LayoutChoice = 'keep' | 'date' | 'custom';
+export const DATE_LAYOUT = '{yyyy}/{mm}/{name}';
+
+export interface Draft {
+  name: string;
+  /** The name follows the chosen clouds until the person types their own. */
+  nameEdited: boolean;
+  sourceCloudId: string;
+  sourcePath: string;
+  /** Kept from the task being edited: a Google Photos picking. */
+  pickerSessionId?: string;
+  destCloudId: string;
+  destPath: string;
+  newFolder: string;
+  frequency: Frequency;
+  time: string;
+  timezone: string;
+  weekday: string;
+  monthday: string;
+  media: 'all' | 'media';
+  include: string;
+  exclude: string;
+  minSizeMb: string;
+  maxSizeMb: string;
+  after: string;
+  before: string;
+  /** Filter fields this form does not show (e.g. includeTrashed), kept as they were. */
+  filterRest: Record<string, unknown>;
+  conflict: 'skip' | 'overwrite' | 'rename';
+  verify: boolean;
+  layoutChoice: LayoutChoice;
+  layout: string;
+  notifyOn: 'never' | 'failure' | 'always';
+  notifyEmail: string;
+  webhookUrl: string;
+  webhookSecret: string;
+}
+
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function emptyDraft(sourceCloudId = ''): Draft {
+  return {
+    name: '',
+    nameEdited: false,
+    sourceCloudId,
+    sourcePath: '',
+    destCloudId: '',
+    destPath: '',
+    newFolder: '',
+    frequency: 'none',
+    time: '02:00',
+    timezone: browserTimeZone(),
+    weekday: '0',
+    monthday: '1',
+    media: 'all',
+    include: '',
+    exclude: '',
+    minSizeMb: '',
+    maxSizeMb: '',
+    after: '',
+    before: '',
+    filterRest: {},
+    conflict: 'skip',
+    verify: true,
+    layoutChoice: 'keep',
+    layout: '',
+    notifyOn: 'failure',
+    notifyEmail: '',
+    webhookUrl: '',
+    webhookSecret: '',
+  };
+}
+
+const MB = 1_000_000;
+const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const mb = (text: string) => (text.trim() === '' ? undefined : Math.round(Number(text.replace(',', '.')) * MB));
+const fromMb = (bytes: unknown) => (typeof bytes === 'number' ? String(bytes / MB) : '');
+const joinPath = (...parts: string[]) => parts.flatMap((p) => p.split('/')).map((p) => p.trim()).filter(Boolean).join('/');
+
+/** The form filled from a task, for editing it. */
+export function draftOf(task: Task): Draft {
+  const { include, exclude, mediaTypes, minSize, maxSize, after, before, ...filterRest } = task.filter as Record<string, unknown>;
+  const options = task.options as { conflict?: Draft['conflict']; verify?: boolean; layout?: string };
+  const notify = task.notify as { on?: Draft['notifyOn']; email?: string; webhook?: { url?: string } };
+  const s = task.schedule;
+  const layout = options.layout ?? '';
+  return {
+    ...emptyDraft(task.source.cloudId),
+    name: task.name,
+    nameEdited: true,
+    sourcePath: task.source.path ?? '',
+    pickerSessionId: task.source.pickerSessionId,
+    destCloudId: task.destination.cloudId,
+    destPath: task.destination.path,
+    frequency: s ? s.frequency : 'none',
+    time: s?.time ?? '02:00',
+    timezone: s?.timezone ?? browserTimeZone(),
+    weekday: String(s?.weekday ?? 0),
+    monthday: String(s?.monthday ?? 1),
+    media: Array.isArray(mediaTypes) && !mediaTypes.includes('other') ? 'media' : 'all',
+    include: Array.isArray(include) ? include.join('\n') : '',
+    exclude: Array.isArray(exclude) ? exclude.join('\n') : '',
+    minSizeMb: fromMb(minSize),
+    maxSizeMb: fromMb(maxSize),
+    after: typeof after === 'string' ? after.slice(0, 10) : '',
+    before: typeof before === 'string' ? before.slice(0, 10) : '',
+    filterRest,
+    conflict: options.conflict ?? 'skip',
+    verify: options.verify ?? true,
+    layoutChoice: !layout ? 'keep' : layout === DATE_LAYOUT ? 'date' : 'custom',
+    layout,
+    notifyOn: notify.on ?? 'failure',
+    notifyEmail: notify.email ?? '',
+    webhookUrl: notify.webhook?.url ?? '',
+  };
+}
+
+/** The number in a field, or the text itself for the API to refuse in its own words. */
+const numberOr = (text: string): number => {
+  const n = Number(text.trim());
+  return (text.trim() === '' || Number.isNaN(n) ? text : n) as number;
+};
+
+export function sourceOf(d: Draft): CreateBody['source'] {
+  return { cloudId: d.sourceCloudId, path: d.sourcePath, ...(d.pickerSessionId ? { pickerSessionId: d.pickerSessionId } : {}) };
+}
+
+export function destinationPath(d: Draft): string {
+  return joinPath(d.destPath, d.newFolder);
+}
+
+export function destinationOf(d: Draft): CreateBody['destination'] {
+  return { cloudId: d.destCloudId, path: destinationPath(d) };
+}
+
+export function scheduleOf(d: Draft): CreateBody['schedule'] | null {
+  if (d.frequency === 'none') return null;
+  return {
+    frequency: d.frequency,
+    time: d.time.trim(),
+    timezone: d.timezone.trim(),
+    ...(d.frequency === 'weekly' ? { weekday: Number(d.weekday) } : {}),
+    ...(d.frequency === 'monthly' ? { monthday: numberOr(d.monthday) } : {}),
+  };
+}
+
+export function filterOf(d: Draft): NonNullable<CreateBody['filter']> {
+  const include = lines(d.include);
+  const exclude = lines(d.exclude);
+  const f: Record<string, unknown> = { ...d.filterRest };
+  if (d.media === 'media') f.mediaTypes = ['photo', 'video'];
+  if (include.length) f.include = include;
+  if (exclude.length) f.exclude = exclude;
+  const min = mb(d.minSizeMb);
+  const max = mb(d.maxSizeMb);
+  if (min !== undefined) f.minSize = Number.isNaN(min) ? d.minSizeMb : min;
+  if (max !== undefined) f.maxSize = Number.isNaN(max) ? d.maxSizeMb : max;
+  if (d.after) f.after = d.after;
+  if (d.before) f.before = d.before;
+  return f as NonNullable<CreateBody['filter']>;
+}
+
+export function optionsOf(d: Draft): NonNullable<CreateBody['options']> {
+  const layout = d.layoutChoice === 'keep' ? '' : d.layoutChoice === 'date' ? DATE_LAYOUT : d.layout.trim();
+  return { conflict: d.conflict, verify: d.verify, ...(layout ? { layout } : {}) };
+}
+
+export function notifyOf(d: Draft): NonNullable<CreateBody['notify']> {
+  const email = d.notifyEmail.trim();
+  const url = d.webhookUrl.trim();
+  const secret = d.webhookSecret;
+  return { on: d.notifyOn, ...(email ? { email } : {}), ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {}) };
+}
+
+/** The whole task for POST /tasks. */
+export function createBodyOf(d: Draft): CreateBody {
+  const schedule = scheduleOf(d);
+  return {
+    name: d.name.trim(),
+    source: sourceOf(d),
+    destination: destinationOf(d),
+    ...(schedule ? { schedule } : {}),
+    filter: filterOf(d),
+    options: optionsOf(d),
+    notify: notifyOf(d),
+  };
+}
+
+/** The whole task for PATCH /tasks/:id: a removed schedule is null. */
+export function patchBodyOf(d: Draft) {
+  return { ...createBodyOf(d), schedule: scheduleOf(d) };
+}
+
+/** Which step (0-based) an API message is about, from the field it names ("body.schedule.monthday: …"). */
+export function stepOfMessage(message: string): number | null {
+  const field = /^(?:body\.)?([a-zA-Z]+)/.exec(message)?.[1];
+  switch (field) {
+    case 'source':
+      return 0;
+    case 'destination':
+      return 1;
+    case 'schedule':
+      return 2;
+    case 'filter':
+    case 'options':
+    case 'notify':
+      return 3;
+    case 'name':
+      return 4;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The parts of an API message about one field (messages join their problems with "; "), e.g.
+ * fieldMessage("body.schedule.monthday: Too big…", "schedule.monthday").
+ */
+export function fieldMessage(message: string | undefined, field: string): string | null {
+  if (!message) return null;
+  const parts = message.split('; ').filter((p) => {
+    const at = p.indexOf(':');
+    const where = (at < 0 ? '' : p.slice(0, at)).replace(/^body\./, '');
+    return where === field || where.startsWith(`${field}.`);
+  });
+  return parts.length ? parts.join('; ') : null;
+}
