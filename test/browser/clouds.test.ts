@@ -122,6 +122,20 @@ test('a refused consent or a tampered sign-in lands on the app’s page, which s
   await page.getByRole('alert').getByText('<img src=x onerror=alert(1)>Bad').waitFor();
   assert.equal(await page.locator('main img').count(), 0);
   assert.deepEqual(await cloudsOf(page), []);
+
+  // A provider this server has no sign-in for (every one is configured in this Ferry, so the
+  // answer is altered on its way): shown disabled, with the server's reason beside it.
+  await page.route('**/api/v1/providers', async (route) => {
+    const res = await route.fetch();
+    const providers = (await res.json()) as { kind: string; available: boolean; unavailableReason: string | null }[];
+    for (const p of providers.filter((x) => x.kind === 'onedrive')) Object.assign(p, { available: false, unavailableReason: 'OneDrive needs an OAuth client on this server.' });
+    await route.fulfill({ response: res, json: providers });
+  });
+  await page.goto(`${ferry.url}/clouds/new`);
+  const onedrive = page.getByRole('button', { name: 'Connect OneDrive' });
+  assert.ok(await onedrive.isDisabled());
+  await page.getByText('Not available here: OneDrive needs an OAuth client on this server.').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Connect OneDrive' }).count(), 0);
   await context.close();
 });
 

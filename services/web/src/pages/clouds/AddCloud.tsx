@@ -83,6 +83,9 @@ function SignIns({ providers }: { providers: Provider[] }) {
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{t.signInTitle}</h2>
       <p>{t.signInIntro}</p>
+      <div className="name-first">
+        <Field label={t.nameOptional} hint={t.nameOptionalHint} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+      </div>
       <ul className="providers">
         {providers.map((p) => {
           const title = kindName(p.kind, p.title);
@@ -107,9 +110,6 @@ function SignIns({ providers }: { providers: Provider[] }) {
           );
         })}
       </ul>
-      <div className="inline-form">
-        <Field label={t.nameOptional} hint={t.nameOptionalHint} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} autoComplete="off" />
-      </div>
     </section>
   );
 }

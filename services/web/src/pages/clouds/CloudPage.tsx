@@ -73,18 +73,21 @@ function CloudView({ cloud }: { cloud: Cloud }) {
       <div className="cloud-sections">
         <section aria-labelledby="connection-title">
           <h2 id="connection-title">{t.connectionTitle}</h2>
-          <CheckConnection cloud={cloud} />
-          {provider?.auth === 'oauth' && (
-            <>
-              <p className="hint" id="reconnect-hint">
-                {t.reconnectHint(kindName(cloud.kind, provider.title))}
-              </p>
-              <p>
+          <CheckConnection
+            cloud={cloud}
+            more={
+              // Signing in again to the same account reconnects this cloud (core/clouds.ts connectOAuth).
+              provider?.auth === 'oauth' && (
                 <a className="button secondary" href={oauthStart(cloud.kind)} aria-describedby="reconnect-hint">
                   {t.reconnect}
                 </a>
-              </p>
-            </>
+              )
+            }
+          />
+          {provider?.auth === 'oauth' && (
+            <p className="hint" id="reconnect-hint">
+              {t.reconnectHint(kindName(cloud.kind, provider.title))}
+            </p>
           )}
         </section>
 
@@ -150,7 +153,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 }
 
 /** POST /clouds/:id/check: the result said in words; the cloud's status updates everywhere. */
-function CheckConnection({ cloud }: { cloud: Cloud }) {
+function CheckConnection({ cloud, more }: { cloud: Cloud; more?: ReactNode }) {
   const t = useMessages(cloudWords);
   const queryClient = useQueryClient();
   const check = useMutation({
@@ -166,6 +169,7 @@ function CheckConnection({ cloud }: { cloud: Cloud }) {
         <button type="button" className="secondary" onClick={() => check.mutate()} disabled={check.isPending}>
           {t.check}
         </button>
+        {more}
       </div>
       <div role="status">
         {check.isPending && <p className="muted">{t.checking}</p>}
