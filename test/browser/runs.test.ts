@@ -1,0 +1,214 @@
+// The run page in Chromium: live progress over the event stream without a reload (and catching up
+// after the stream is lost), the outcome in words, the failed files with their reasons, cancelling,
+// Run now. Runs copy from a server folder into s3rver behind a gate that holds the uploads until the
+// test lets them through, so a run lasts as long as the test watches it, however busy the machine.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { APIRequestContext, Browser, Page } from 'playwright-core';
+import { axeScan, launchBrowser, newContext, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import { startUploadGate, type UploadGate } from './upload-gate.ts';
+
+let ferry: WebFerry;
+let browser: Browser;
+let gate: UploadGate;
+
+before(async () => {
+  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  gate = await startUploadGate(ferry.s3.endpoint);
+});
+after(async () => {
+  await gate?.stop();
+  await browser?.close();
+  await ferry?.stop();
+});
+
+/** The signed-in user's API, as the app calls it (session cookie and CSRF token). */
+async function apiOf(page: Page) {
+  const request: APIRequestContext = page.request;
+  const me = await (await request.get(`${ferry.url}/api/v1/me`)).json();
+  const call = async (method: 'GET' | 'POST', url: string, data?: unknown): Promise<any> => {
+    const res = await request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken } });
+    assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+    return res.json();
+  };
+  return { me, call, space: path.join(ferry.localRoot, me.id) };
+}
+
+type Api = Awaited<ReturnType<typeof apiOf>>;
+
+/** A server folder of `count` files of `size` bytes, as a cloud. */
+async function folderCloud(a: Api, name: string, count: number, size: number): Promise<string> {
+  const dir = path.join(a.space, name);
+  await fs.mkdir(dir, { recursive: true });
+  for (let i = 0; i < count; i++) await fs.writeFile(path.join(dir, `photo-${String(i).padStart(3, '0')}.jpg`), Buffer.alloc(size, i % 251));
+  return (await a.call('POST', '/clouds', { kind: 'local', name, options: { root: name } })).id;
+}
+
+/**
+ * A task from a folder of files into the gated S3 bucket under `prefix`, and a run of it started
+ * with the gate closed: no upload lands until the test releases it.
+ */
+async function heldRun(a: Api, name: string, count: number, size = 20_000): Promise<{ taskId: string; runId: string; prefix: string }> {
+  const src = await folderCloud(a, name, count, size);
+  gate.open(); // creating the cloud writes to check it can
+  const dst = (await a.call('POST', '/clouds', { kind: 's3', name: `${name} bucket`, options: ferry.s3.options({ endpoint: gate.endpoint }) })).id;
+  const prefix = `${a.me.id}/${name}`;
+  const task = await a.call('POST', '/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: prefix } });
+  gate.close();
+  const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
+  return { taskId: task.id, runId: run.id, prefix };
+}
+
+async function objectsUnder(prefix: string): Promise<{ key: string; size: number }[]> {
+  const out = await ferry.s3.client().send(new ListObjectsV2Command({ Bucket: ferry.s3.bucket, Prefix: `${prefix}/` }));
+  return (out.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size! }));
+}
+
+const bar = (page: Page) => page.getByRole('progressbar', { name: 'Data copied' });
+
+test('a run shows live progress that rises to 100% and ends "Succeeded" without a reload, catching up after its stream was cut', async (t) => {
+  const t0 = Date.now();
+  const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signUp(page, ferry);
+  const a = await apiOf(page);
+  lap('signed up');
+  const { runId, taskId, prefix } = await heldRun(a, 'Holiday', 24);
+  lap('run started');
+
+  // The first connection to the event stream is cut: the page says so, reconnects and catches up.
+  let streams = 0;
+  await page.route(`**/api/v1/runs/${runId}/events`, (route) => (++streams === 1 ? route.abort('connectionreset') : route.continue()));
+  await page.goto(`${ferry.url}/runs/${runId}`);
+  // A mark on the window: a reload would wipe it.
+  await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
+  await page.getByRole('heading', { level: 1, name: 'Run of Holiday' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached' });
+  assert.ok(streams >= 2, 'the page opened the stream again');
+  lap('reconnected');
+
+  // A quarter of the files, then half: the bar follows, as a person would see it.
+  const value = async () => Number(await bar(page).getAttribute('aria-valuenow'));
+  gate.release(6);
+  await page.getByText('6 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
+  const quarter = await value();
+  assert.ok(quarter >= 25 && quarter < 100, `a quarter of the bytes: ${quarter}`);
+  assert.equal(await page.getByText('Running', { exact: true }).count(), 1);
+  await page.getByText('Time left', { exact: true }).waitFor();
+  await screenshot(page, 'run-running');
+  gate.release(6);
+  await page.getByText('12 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
+  const half = await value();
+  assert.ok(half >= 50 && half < 100 && half > quarter, `half of the bytes: ${half} after ${quarter}`);
+  lap('half');
+
+  gate.open();
+  await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+  assert.equal(await value(), 100);
+  assert.equal(await bar(page).getAttribute('aria-valuetext'), '480 KB of 480 KB (100%)');
+  await page.getByText('All done: 24 files copied.').waitFor();
+  await page.getByText('24 of 24 files', { exact: true }).waitFor();
+  assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
+  await screenshot(page, 'run-succeeded');
+  lap('succeeded');
+
+  // What the page said is what happened: every file is in the bucket.
+  const objects = await objectsUnder(prefix);
+  assert.equal(objects.length, 24);
+  assert.ok(objects.every((o) => o.size === 20_000));
+
+  // The task link leads to its task; Run now starts another run and opens it.
+  assert.equal(await page.getByRole('link', { name: 'Holiday' }).getAttribute('href'), `/tasks/${taskId}`);
+  await page.getByRole('button', { name: 'Run now' }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(runId));
+  const second = new URL(page.url()).pathname.split('/').pop()!;
+  await page.getByText('Succeeded', { exact: true }).waitFor();
+  // Nothing changed at the source: the second run has nothing to copy, and says so.
+  await page.getByText('Nothing new to copy: every file was backed up already by an earlier run.').waitFor();
+  const runs = await a.call('GET', `/tasks/${taskId}/runs`);
+  assert.deepEqual(runs.items.map((r: any) => r.id), [second, runId]);
+  assert.deepEqual(runs.items[0].trigger, 'manual');
+  lap('second run');
+  assert.deepEqual(await axeScan(page), []);
+  await context.close();
+});
+
+test('a run with files that could not be copied says "Partly done" and lists each with its reason', async (t) => {
+  const t0 = Date.now();
+  const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signUp(page, ferry);
+  lap('signed up');
+  const a = await apiOf(page);
+  const src = await folderCloud(a, 'Albums', 60, 1000);
+  // At the destination, folders have taken the names of two photos: those two cannot be written.
+  await fs.mkdir(path.join(a.space, 'Disk', 'photo-007.jpg'), { recursive: true });
+  await fs.mkdir(path.join(a.space, 'Disk', 'photo-042.jpg'), { recursive: true });
+  const dst = (await a.call('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'Disk' } })).id;
+  const task = await a.call('POST', '/tasks', { name: 'Albums to disk', source: { cloudId: src }, destination: { cloudId: dst, path: '' } });
+  const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
+
+  await page.goto(`${ferry.url}/runs/${run.id}`);
+  lap('run started');
+  await page.getByText('Partly done', { exact: true }).waitFor({ timeout: 60_000 });
+  lap('ended');
+  await page.getByText('Partly done: 2 files could not be copied; 58 files were copied.').waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Files that could not be copied' }).waitFor();
+  await page.getByText('Run the task again to retry these files.', { exact: false }).waitFor();
+  const failed = await a.call('GET', `/runs/${run.id}/items?status=failed`);
+  assert.equal(failed.items.length, 2);
+  const list = page.getByRole('list').filter({ hasText: 'photo-007.jpg' });
+  for (const item of failed.items) {
+    assert.ok(item.error && item.error.length > 10, JSON.stringify(item));
+    const row = list.getByRole('listitem').filter({ hasText: item.path });
+    await row.waitFor();
+    assert.match((await row.textContent())!, new RegExp(`Why: ${item.error.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  }
+  assert.doesNotMatch((await page.locator('main').textContent())!, /\{"|stack|at [A-Za-z]+ \(/, 'no raw JSON or stack');
+  await screenshot(page, 'run-partial');
+  assert.deepEqual(await axeScan(page), []);
+  await context.close();
+});
+
+test('"Cancel run" asks first, then the run stops and says "Cancelled"', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signUp(page, ferry);
+  const a = await apiOf(page);
+  const { runId, prefix } = await heldRun(a, 'Archive', 40, 5000);
+  await page.goto(`${ferry.url}/runs/${runId}`);
+  gate.release(4);
+  await page.getByText('4 of 40 files', { exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByText('Running', { exact: true }).waitFor();
+
+  // Changing one's mind keeps it running.
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Keep running' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await a.call('GET', `/runs/${runId}`)).status, 'running');
+
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await screenshot(page, 'run-cancel-confirm');
+  await dialog.getByRole('button', { name: 'Yes, stop it' }).click();
+  await page.getByText('Cancelled', { exact: true }).waitFor();
+  await page.getByText('This run was cancelled.', { exact: false }).waitFor();
+  await page.getByRole('button', { name: 'Run now' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
+  const ended = await a.call('GET', `/runs/${runId}`);
+  assert.equal(ended.status, 'cancelled');
+  assert.ok(ended.done.items < 40, `it stopped before the end (${ended.done.items} copied)`);
+  await screenshot(page, 'run-cancelled');
+  // Uploads still held at the gate go nowhere: the run gave them up.
+  gate.open();
+  assert.ok((await objectsUnder(prefix)).length < 40);
+  assert.deepEqual(await axeScan(page), []);
+  await context.close();
+});
