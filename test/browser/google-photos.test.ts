@@ -141,6 +141,15 @@ describe('Google Photos', { concurrency: true }, () => {
     const tasks = await call(page.request, me.csrf, 'GET', '/tasks');
     assert.equal(tasks.items.length, 1);
     assert.ok(tasks.items[0].source.pickerSessionId, 'the task reads the picker session');
+
+    // A picking session that expires (Google's sessions last a week here) says so and offers to start again.
+    await page.goto(cloudUrl);
+    const [again] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pick photos' }).click()]);
+    await page.getByText('Waiting for you to finish picking in the Google Photos tab…').waitFor();
+    await again.close();
+    ferry.google.photos.advanceClock(8 * 24 * 3_600_000);
+    await page.getByText('This picking session has expired or was closed. Start again to pick.').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Start again' }).waitFor();
     await context.close();
   });
 

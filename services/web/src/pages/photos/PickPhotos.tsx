@@ -66,8 +66,8 @@ export default function PickPhotos({ cloud }: { cloud: Cloud }) {
     (session.error instanceof ApiError && session.error.status === 404) ||
     (session.data !== undefined && !session.data.mediaItemsSet && Date.parse(session.data.expireTime) < Date.now());
 
-  const pickButton = (label: string) => (
-    <button type="button" onClick={pick} disabled={start.isPending}>
+  const pickButton = (label: string, secondary = false) => (
+    <button type="button" className={secondary ? 'secondary' : undefined} onClick={pick} disabled={start.isPending}>
       {label}
     </button>
   );
@@ -94,9 +94,7 @@ export default function PickPhotos({ cloud }: { cloud: Cloud }) {
             <strong>{session.data.itemCount === undefined ? t.pickedDone : t.picked(session.data.itemCount, fmt.number(session.data.itemCount))}</strong>
           </p>
           <BackUpPicked cloud={cloud} session={session.data} />
-          <div className="actions">
-            {pickButton(t.pickOther)}
-          </div>
+          <div className="actions">{pickButton(t.pickOther, true)}</div>
         </>
       ) : (
         <Waiting session={session.data} />
