@@ -2,7 +2,10 @@
 // emulator's consent page (and refusing it), adding S3 storage and a server folder with the
 // connection tried before saving, checking, renaming, reconnecting and removing.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -10,13 +13,67 @@ import { axeScan, launchBrowser, newContext, PHONE, screenshot, signUp, startWeb
 
 let ferry: WebFerry;
 let browser: Browser;
+let signed: { endpoint: string; close(): Promise<void> };
 before(async () => {
   [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  signed = await startSignatureCheck(ferry.s3.endpoint, ferry.s3.secretAccessKey);
 });
 after(async () => {
+  await signed?.close();
   await browser?.close();
   await ferry?.stop();
 });
+
+/**
+ * s3rver checks an access key's id but not the SigV4 signature its secret makes. This proxy in
+ * front of it does, as S3 itself does (AWS Signature Version 4, header form): a request signed
+ * with another secret is answered 403 SignatureDoesNotMatch; the others pass through.
+ */
+async function startSignatureCheck(target: string, secret: string) {
+  const upstream = new URL(target);
+  const hmac = (key: crypto.BinaryLike, data: string) => crypto.createHmac('sha256', key).update(data).digest();
+  const rfc3986 = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const valid = (req: http.IncomingMessage) => {
+    const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(req.headers.authorization ?? '');
+    if (!auth) return false;
+    const [, , day, region, service, signedHeaders, signature] = auth;
+    const [rawPath, rawQuery = ''] = req.url!.split('?');
+    const query = rawQuery
+      .split('&')
+      .filter(Boolean)
+      .map((pair) => pair.split('=').map((x) => rfc3986(decodeURIComponent(x ?? ''))))
+      .map(([k, v = '']) => `${k}=${v}`)
+      .sort()
+      .join('&');
+    const names = signedHeaders.split(';');
+    const headers = names.map((n) => `${n}:${String(req.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+    const canonical = [req.method, rawPath, query, headers, signedHeaders, req.headers['x-amz-content-sha256']].join('\n');
+    const amzDate = String(req.headers['x-amz-date']);
+    const scope = `${day}/${region}/${service}/aws4_request`;
+    const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, crypto.createHash('sha256').update(canonical).digest('hex')].join('\n');
+    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request');
+    return hmac(key, toSign).toString('hex') === signature;
+  };
+  const server = http.createServer((req, res) => {
+    if (!valid(req)) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>');
+      return;
+    }
+    const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode!, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.socket?.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 type CloudRow = { id: string; kind: string; name: string; status: string; options: Record<string, unknown> };
 
@@ -145,19 +202,30 @@ test('S3: wrong keys are refused beside the form and nothing is saved; right key
   await page.goto(`${ferry.url}/clouds/new`);
   const s3 = ferry.s3.options() as Record<string, string>;
   const form = region(page, 'Amazon S3 or compatible storage');
-  await form.getByLabel('Service address', { exact: true }).fill(ferry.s3.endpoint);
+  // Through the proxy that checks signatures, as S3 does.
+  await form.getByLabel('Service address', { exact: true }).fill(signed.endpoint);
   await form.getByLabel('Region', { exact: true }).fill(s3.region);
   await form.getByLabel('Bucket', { exact: true }).fill(ferry.s3.bucket);
   await form.getByLabel('Folder in the bucket (optional)', { exact: true }).fill('family/');
-  // s3rver checks the key id but not the signature its secret makes: the wrong credential is the key id.
-  await form.getByLabel('Access key ID', { exact: true }).fill('NOT-A-KEY');
-  await form.getByLabel('Secret access key', { exact: true }).fill(s3.secretAccessKey);
+  await form.getByLabel('Access key ID', { exact: true }).fill(s3.accessKeyId);
+  await form.getByLabel('Secret access key', { exact: true }).fill('not the secret');
   await form.getByLabel('Use path-style addresses').check();
   await form.getByRole('button', { name: 'Check and add storage' }).click();
-  await form.getByRole('alert').getByText(/refused these credentials for bucket web-test.*Nothing was saved\./).waitFor();
+  await form.getByRole('alert').getByText(/refused these credentials for bucket web-test \(\w+\)\. Check the access key.*Nothing was saved\./).waitFor();
   assert.equal(page.url(), `${ferry.url}/clouds/new`);
   assert.deepEqual(await cloudsOf(page), []);
   await screenshot(page, 'clouds-add-s3-refused');
+  // A key id the service does not know, likewise.
+  await form.getByLabel('Access key ID', { exact: true }).fill('NOT-A-KEY');
+  await form.getByLabel('Secret access key', { exact: true }).fill(s3.secretAccessKey);
+  // The alert above is still there until the new answer: wait for the answer itself.
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${ferry.url}/api/v1/clouds` && r.request().method() === 'POST'),
+    form.getByRole('button', { name: 'Check and add storage' }).click(),
+  ]);
+  assert.equal(answer.status(), 400);
+  await form.getByRole('alert').getByText(/refused these credentials for bucket web-test/).waitFor();
+  assert.deepEqual(await cloudsOf(page), []);
 
   await form.getByLabel('Access key ID', { exact: true }).fill(s3.accessKeyId);
   await form.getByLabel('Name', { exact: true }).fill('Photo bucket');
@@ -165,7 +233,7 @@ test('S3: wrong keys are refused beside the form and nothing is saved; right key
   await page.waitForURL(/\/clouds\/[0-9a-f-]{36}\?added=1$/);
   await page.getByRole('heading', { level: 1, name: 'Photo bucket' }).waitFor();
   await page.getByText('Added. Ferry reached it and can back up from and to it.').waitFor();
-  for (const fact of ['Amazon S3 or compatible', ferry.s3.endpoint, 'web-test', 'family', 'Yes']) {
+  for (const fact of ['Amazon S3 or compatible', signed.endpoint, 'web-test', 'family', 'Yes']) {
     await page.getByRole('definition').filter({ hasText: new RegExp(`^${fact.replace(/[.]/g, '\\.')}$`) }).first().waitFor();
   }
   const [row] = await cloudsOf(page);
