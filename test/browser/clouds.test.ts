@@ -327,7 +327,7 @@ test('on a phone the page for adding a cloud fits the screen and works with the 
   await page.goto(`${ferry.url}/clouds/new`);
   await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
   await screenshot(page, 'clouds-add-phone');
-  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, 'no sideways scrolling');
+  assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width, 'no sideways scrolling');
   await noSeriousViolations(page, 'add cloud on a phone');
 
   // The folder form by keyboard: Tab into its fields, Enter to send.
@@ -341,7 +341,7 @@ test('on a phone the page for adding a cloud fits the screen and works with the 
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'My phone' }).waitFor();
   await page.getByRole('button', { name: 'Check connection' }).waitFor();
-  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, 'the cloud page fits too');
+  assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width, 'the cloud page fits too');
   await screenshot(page, 'clouds-page-phone');
   await context.close();
 });
