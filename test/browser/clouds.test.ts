@@ -143,12 +143,24 @@ test('Dropbox: connected through its consent page, the cloud’s page says so, t
   await screenshot(page, 'clouds-page-dropbox');
   await noSeriousViolations(page, 'cloud page');
 
-  // Reconnecting: the same account, the same cloud.
+  // Dropbox withdraws the sign-in: the check says so and the cloud needs reconnecting.
+  ferry.dropbox.oauth.revoke();
+  await page.getByRole('button', { name: 'Check connection' }).click();
+  await page.getByRole('alert').getByText(/The connection does not work: .*reconnect the cloud/).waitFor();
+  await page.getByRole('definition').getByText('Needs reconnecting').waitFor();
+  await page.getByText('Ferry can no longer reach this cloud').waitFor();
+  await screenshot(page, 'clouds-page-needs-reconnecting');
+  await page.getByRole('link', { name: 'Clouds' }).click();
+  await page.getByRole('listitem').filter({ hasText: 'Family Dropbox' }).getByText('Needs reconnecting').waitFor();
+  await page.getByRole('link', { name: 'Family Dropbox' }).click();
+
+  // Reconnecting: the same account, the same cloud, working again.
   await page.getByRole('link', { name: 'Reconnect' }).click();
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.waitForURL(`${ferry.url}/clouds/${id}?reconnected=1`);
   await page.getByText('Reconnected. Ferry uses the new sign-in from now on.').waitFor();
-  assert.equal((await cloudsOf(page)).length, 1);
+  await page.getByRole('definition').getByText('Connected', { exact: true }).waitFor();
+  assert.deepEqual((await cloudsOf(page)).map((c) => [c.id, c.status]), [[id, 'ok']]);
 
   await page.getByRole('link', { name: 'Clouds' }).click();
   const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Family Dropbox' }) });

@@ -39,7 +39,8 @@ function CloudView({ cloud }: { cloud: Cloud }) {
   const providers = useQuery(providersQuery);
   const provider = providers.data?.find((p) => p.kind === cloud.kind);
   const [params] = useSearchParams();
-  const landed = params.has('reconnected') ? t.reconnected : params.has('connected') ? t.connected : params.has('added') ? t.added : null;
+  // Said after a sign-in or a save, while it is still true.
+  const landed = cloud.status !== 'ok' ? null : params.has('reconnected') ? t.reconnected : params.has('connected') ? t.connected : params.has('added') ? t.added : null;
 
   return (
     <Page title={cloud.name}>
