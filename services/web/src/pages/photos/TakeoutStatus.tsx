@@ -99,8 +99,8 @@ function BackupTasks({ cloud }: { cloud: Cloud }) {
   if (tasks.error) return <ErrorMessage error={tasks.error} onRetry={() => tasks.refetch()} />;
   const own = tasks.data.items.filter((x) => x.source.cloudId === cloud.id);
   return (
-    <section aria-labelledby="takeout-tasks">
-      <h3 id="takeout-tasks">{t.tasksTitle}</h3>
+    <div className="photos-sub">
+      <h3>{t.tasksTitle}</h3>
       {own.length === 0 ? (
         <>
           <p>{t.noTask}</p>
@@ -117,7 +117,7 @@ function BackupTasks({ cloud }: { cloud: Cloud }) {
           ))}
         </ul>
       )}
-    </section>
+    </div>
   );
 }
 
@@ -165,17 +165,17 @@ function RunNow({ task, cloudId, label }: { task: Task; cloudId: string; label?:
 /** The export sets, newest first: each with its state in words and its parts. */
 function Sets({ status }: { status: ExportStatus }) {
   const t = useMessages(photos);
-  if (!status.sets.length) return <p className="notice">{t.noSets(status.folder ? `"${status.folder}"` : '/')}</p>;
+  if (!status.sets.length) return <p className="notice">{t.noSets(status.folder || '/')}</p>;
   const sets = [...status.sets].reverse();
   return (
-    <section aria-labelledby="takeout-sets">
-      <h3 id="takeout-sets">{t.setsTitle}</h3>
+    <div className="photos-sub">
+      <h3>{t.setsTitle}</h3>
       <ul className="plain export-sets">
         {sets.map((s) => (
           <ExportSetView key={s.id} set={s} />
         ))}
       </ul>
-    </section>
+    </div>
   );
 }
 

@@ -30,7 +30,7 @@ function Linked({ text }: { text: string }) {
 export default function TakeoutSteps({ status, folder, heading = true }: { status?: components['schemas']['ExportStatus']; folder: string; heading?: boolean }) {
   const t = useMessages(photos);
   const { lang } = useLang();
-  const steps = status && lang === 'en' ? status.setup : t.ownSteps(`"${folder}"`);
+  const steps = status && lang === 'en' ? status.setup : t.ownSteps(folder);
   return (
     <section className="takeout-steps">
       {heading && <h3>{t.stepsTitle}</h3>}

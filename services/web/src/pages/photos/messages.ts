@@ -23,7 +23,7 @@ export const photos = defineMessages({
     ownSteps: (folder: string) => [
       'Open Google Takeout (link below). Only Google Photos is selected; keep "All photo albums included".',
       'Under Frequency, choose "Export every 2 months for 1 year".',
-      `Under Destination, choose "Add to Drive", "Add to Dropbox" or "Add to OneDrive": the cloud you connect below. Ferry looks in its folder ${folder}.`,
+      `Under Destination, choose "Add to Drive", "Add to Dropbox" or "Add to OneDrive": the cloud you connect below. Ferry looks in its folder "${folder}".`,
       'Choose the file type .zip and the size 50 GB, then create the export. The first export holds your whole library and may take a few days.',
     ],
     openTakeout: 'Open Google Takeout (opens in a new tab)',
@@ -64,7 +64,7 @@ export const photos = defineMessages({
       `The export Google should have delivered around ${date} has not arrived. Check at Google Takeout that the scheduled export is still on and that it delivers to this folder.`,
     endsSoon: (date: string) => `Google's export schedule ends on ${date}. Set up a new one before then so your backups continue (the steps are below).`,
     noSets: (folder: string) =>
-      `No export has arrived in ${folder} yet. Google delivers the first one a few hours to a few days after you set it up; Ferry notices it by itself.`,
+      `No export has arrived in "${folder}" yet. Google delivers the first one a few hours to a few days after you set it up; Ferry notices it by itself.`,
     setsTitle: 'Exports',
     exportOf: (date: string) => `Export of ${date}`,
     state: {
@@ -136,7 +136,7 @@ export const photos = defineMessages({
     ownSteps: (folder: string) => [
       'Öffne Google Takeout (Link unten). Nur Google Fotos ist ausgewählt; lass „Alle Fotoalben ausgewählt“ so.',
       'Wähle bei Häufigkeit „Alle 2 Monate für 1 Jahr exportieren“.',
-      `Wähle bei Ziel „Zu Drive hinzufügen“, „Zu Dropbox hinzufügen“ oder „Zu OneDrive hinzufügen“: die Cloud, die du unten verbindest. Ferry sucht in ihrem Ordner ${folder}.`,
+      `Wähle bei Ziel „Zu Drive hinzufügen“, „Zu Dropbox hinzufügen“ oder „Zu OneDrive hinzufügen“: die Cloud, die du unten verbindest. Ferry sucht in ihrem Ordner „${folder}“.`,
       'Wähle den Dateityp .zip und die Größe 50 GB und erstelle den Export. Der erste Export enthält deine ganze Mediathek und kann einige Tage dauern.',
     ],
     openTakeout: 'Google Takeout öffnen (neuer Tab)',
@@ -174,7 +174,7 @@ export const photos = defineMessages({
       `Der Export, den Google um den ${date} liefern sollte, ist nicht angekommen. Prüfe bei Google Takeout, ob der geplante Export noch läuft und in diesen Ordner liefert.`,
     endsSoon: (date: string) => `Googles Export-Zeitplan endet am ${date}. Richte vorher einen neuen ein, damit deine Sicherungen weiterlaufen (die Schritte stehen unten).`,
     noSets: (folder: string) =>
-      `In ${folder} ist noch kein Export angekommen. Google liefert den ersten einige Stunden bis Tage nach dem Einrichten; Ferry bemerkt ihn von selbst.`,
+      `In „${folder}“ ist noch kein Export angekommen. Google liefert den ersten einige Stunden bis Tage nach dem Einrichten; Ferry bemerkt ihn von selbst.`,
     setsTitle: 'Exporte',
     exportOf: (date: string) => `Export vom ${date}`,
     state: {
@@ -244,7 +244,7 @@ export const photos = defineMessages({
     ownSteps: (folder: string) => [
       "Ouvrez Google Takeout (lien ci-dessous). Seul Google Photos est sélectionné ; gardez « Tous les albums photo inclus ».",
       'Sous Fréquence, choisissez « Exporter tous les 2 mois pendant 1 an ».',
-      `Sous Destination, choisissez « Ajouter à Drive », « Ajouter à Dropbox » ou « Ajouter à OneDrive » : le cloud que vous connectez ci-dessous. Ferry regarde dans son dossier ${folder}.`,
+      `Sous Destination, choisissez « Ajouter à Drive », « Ajouter à Dropbox » ou « Ajouter à OneDrive » : le cloud que vous connectez ci-dessous. Ferry regarde dans son dossier « ${folder} ».`,
       "Choisissez le type de fichier .zip et la taille 50 Go, puis créez l'export. Le premier export contient toute votre bibliothèque et peut prendre quelques jours.",
     ],
     openTakeout: 'Ouvrir Google Takeout (nouvel onglet)',
@@ -282,7 +282,7 @@ export const photos = defineMessages({
       `L'export que Google devait livrer vers le ${date} n'est pas arrivé. Vérifiez dans Google Takeout que l'export programmé est toujours actif et qu'il livre dans ce dossier.`,
     endsSoon: (date: string) => `Le calendrier d'export de Google se termine le ${date}. Créez-en un nouveau avant cette date pour que vos sauvegardes continuent (étapes ci-dessous).`,
     noSets: (folder: string) =>
-      `Aucun export n'est encore arrivé dans ${folder}. Google livre le premier quelques heures à quelques jours après la configuration ; Ferry le remarque tout seul.`,
+      `Aucun export n'est encore arrivé dans « ${folder} ». Google livre le premier quelques heures à quelques jours après la configuration ; Ferry le remarque tout seul.`,
     setsTitle: 'Exports',
     exportOf: (date: string) => `Export du ${date}`,
     state: {
