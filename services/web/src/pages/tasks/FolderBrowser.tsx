@@ -109,7 +109,7 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
               {folders.map((e) => (
                 <li key={e.path}>
                   <button type="button" className="fb-folder" aria-label={t.open(e.name)} onClick={() => go(join(path, e.name))}>
-                    <span aria-hidden="true">📁</span> {e.name}
+                    <FolderIcon /> {e.name}
                   </button>
                 </li>
               ))}
@@ -117,7 +117,7 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
           ) : (
             <p className="muted">{t.noFolders}</p>
           )}
-          {files > 0 && <p className="muted fb-files">{t.filesHere(f.number(files))}</p>}
+          {files > 0 && <p className="muted fb-files">{t.filesHere(files, f.number(files))}</p>}
           {entries.hasNextPage && (
             <button type="button" className="secondary" onClick={() => entries.fetchNextPage()} disabled={entries.isFetchingNextPage}>
               {t.loadMore}
@@ -142,5 +142,14 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
         </p>
       </div>
     </div>
+  );
+}
+
+/** A folder drawn in the text's colour: no emoji font needed. */
+function FolderIcon() {
+  return (
+    <svg className="fb-icon" viewBox="0 0 20 16" width="20" height="16" aria-hidden="true" focusable="false">
+      <path d="M1 3a2 2 0 0 1 2-2h4.2l2 2H17a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2z" fill="none" stroke="currentColor" strokeWidth="1.6" />
+    </svg>
   );
 }

@@ -8,7 +8,7 @@ import { Empty, ErrorMessage, Loading, Page } from '../../ui/components';
 import { StatusBadge } from '../runs/status';
 import { taskWords } from './messages';
 import { latestRunsQuery } from './queries';
-import { useEndWords, useScheduleWords } from './words';
+import { useEndWords, useNextRunWords, useScheduleWords } from './words';
 import './tasks.css';
 
 /** The button the app's contract names "New task"; it opens the wizard. */
@@ -30,6 +30,7 @@ export default function TaskList() {
   // The last outcome is a nicety: the list shows without it when it cannot be had.
   const runs = useQuery({ ...latestRunsQuery, retry: false });
   const scheduleWords = useScheduleWords();
+  const nextRunWords = useNextRunWords();
   const endWords = useEndWords();
   const items = tasks.data?.items ?? [];
   const lastRun = (taskId: string) => runs.data?.items.find((r) => r.taskId === taskId);
@@ -80,7 +81,7 @@ export default function TaskList() {
                   {task.nextRunAt && (
                     <>
                       <dt>{t.nextRun}</dt>
-                      <dd>{f.dateTime(task.nextRunAt)}</dd>
+                      <dd>{nextRunWords(task.nextRunAt, task.schedule?.timezone)}</dd>
                     </>
                   )}
                   {runs.data && (

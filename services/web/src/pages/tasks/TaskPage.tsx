@@ -5,13 +5,13 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, must } from '../../api/client';
 import { keys } from '../../api/queries';
-import { useFormat, useMessages } from '../../i18n/i18n';
+import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Loading, messageOf, Page } from '../../ui/components';
 import RunHistory from '../runs/RunHistory';
 import { DATE_LAYOUT } from './draft';
 import { taskWords } from './messages';
 import { taskQuery } from './queries';
-import { useConflictWords, useEndWords, useFilterWords, useNotifyWords, useScheduleWords, type FilterFields, type Task } from './words';
+import { useConflictWords, useEndWords, useFilterWords, useNextRunWords, useNotifyWords, useScheduleWords, type FilterFields, type Task } from './words';
 import './tasks.css';
 
 /** A refused Run now, with the run already going when there is one. */
@@ -46,10 +46,10 @@ export default function TaskPage() {
 
 function TaskView({ task }: { task: Task }) {
   const t = useMessages(taskWords);
-  const f = useFormat();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const scheduleWords = useScheduleWords();
+  const nextRunWords = useNextRunWords();
   const endWords = useEndWords();
   const filterWords = useFilterWords();
   const conflictWords = useConflictWords();
@@ -174,7 +174,7 @@ function TaskView({ task }: { task: Task }) {
           {task.nextRunAt && (
             <>
               <dt>{t.nextRun}</dt>
-              <dd>{f.dateTime(task.nextRunAt)}</dd>
+              <dd>{nextRunWords(task.nextRunAt, task.schedule?.timezone)}</dd>
             </>
           )}
           <dt>{t.files}</dt>

@@ -102,7 +102,7 @@ export function DestinationStep({ draft, set, message, destinations, clouds }: S
             error={fieldMessage(message, 'destination.path')}
             autoComplete="off"
           />
-          <p className="copies-go">{t.copiesGoTo(`${cloud?.name ?? ''} › ${folderWords(destinationPath(draft), t.topFolder)}`)}</p>
+          <p className="copies-go">{t.copiesGoTo(t.copiesFrom(cloud?.name ?? '', folderWords(destinationPath(draft), t.topFolder)))}</p>
         </>
       )}
     </>

@@ -91,3 +91,25 @@ export function useNotifyWords(): (n: Record<string, unknown>) => string[] {
     return lines;
   };
 }
+
+/**
+ * When the next run starts, on the clock of the schedule's time zone (as the schedule itself is
+ * said), naming that zone when it is not the browser's: "Sun 6 Dec 2026, 03:30 (Europe/Berlin)".
+ */
+export function useNextRunWords(): (iso: string, timeZone?: string) => string {
+  const { lang } = useLang();
+  return (iso, timeZone) => {
+    const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const zone = timeZone && timeZone !== own ? timeZone : undefined;
+    const when = new Intl.DateTimeFormat(LOCALES[lang], {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: zone,
+    }).format(new Date(iso));
+    return zone ? `${when} (${zone})` : when;
+  };
+}
