@@ -23,9 +23,9 @@ if (!fs.existsSync(path.join(dist, 'index.html'))) {
   console.error('No build of the web app in services/web/dist: run `npm run build` first.');
   process.exit(1);
 }
-// The scripts the HTML names (the entry and what it preloads): everything else is loaded on demand.
-const indexHtml = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
-const entryAssets = new Set([...indexHtml.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]));
+// The scripts the page's HTML names (the entry and what it preloads): everything else is loaded on
+// demand. Read from the Ferry measured (it loaded the build when it started).
+let entryAssets = new Set<string>();
 
 interface Asset {
   url: string;
@@ -51,7 +51,7 @@ interface Load {
 
 // Injected before any of the page's own scripts: notes the moment (performance.now(), from the
 // navigation's start) the page is first usable by `ready`, checked on every change of the DOM.
-function watchReady(spec: { button?: string }) {
+function watchReady(spec: { button?: string; path: string }) {
   // Runs in the page; the server-side typecheck has no DOM types, so the page's globals are untyped.
   const g = globalThis as any;
   const doc = g.document;
@@ -74,9 +74,9 @@ function watchReady(spec: { button?: string }) {
 }
 
 /** One cold load of `url` in a fresh context (optionally signed in by `cookie`), until usable. */
-async function coldLoad(browser: Browser, url: string, spec: { button?: string }, cookie?: { name: string; value: string }): Promise<Load> {
+async function coldLoad(browser: Browser, url: string, spec: { button?: string; path: string }, cookie?: { name: string; value: string }): Promise<Load> {
   const context = await newContext(browser, { viewport: DESKTOP });
-  if (cookie) await context.addCookies([{ ...cookie, url }]);
+  if (cookie) await context.addCookies([{ ...cookie, url: new URL(url).origin }]);
   const page: Page = await context.newPage();
   await page.addInitScript(watchReady, spec);
   const pending: Promise<Asset>[] = [];
@@ -92,6 +92,9 @@ async function coldLoad(browser: Browser, url: string, spec: { button?: string }
   // Everything the page asked for by now counts, including code fetched just after it was usable.
   await page.waitForLoadState('networkidle');
   const assets = await Promise.all(pending);
+  // A load that ended elsewhere (sent to sign-in, say) measured another page.
+  const landed = new URL(page.url()).pathname;
+  if (landed !== spec.path) throw new Error(`loading ${url} ended at ${landed}, not ${spec.path}`);
   await context.close();
   return { ms, assets };
 }
@@ -103,7 +106,7 @@ const median = (xs: number[]) => {
 const sum = (assets: Asset[], kind: Asset['kind'], key: 'raw' | 'gzip', only?: (a: Asset) => boolean) =>
   assets.filter((a) => a.kind === kind && (!only || only(a))).reduce((n, a) => n + a[key], 0);
 
-async function measure(browser: Browser, name: string, url: string, spec: { button?: string }, cookie?: { name: string; value: string }) {
+async function measure(browser: Browser, name: string, url: string, spec: { button?: string; path: string }, cookie?: { name: string; value: string }) {
   const loads: Load[] = [];
   for (let i = 0; i < RUNS; i++) loads.push(await coldLoad(browser, url, spec, cookie));
   // Bytes are the same on every load; the first load's list is reported.
@@ -125,6 +128,8 @@ async function measure(browser: Browser, name: string, url: string, spec: { butt
 
 const [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
 try {
+  const indexHtml = await (await fetch(`${ferry.url}/`, { headers: { accept: 'text/html' } })).text();
+  entryAssets = new Set([...indexHtml.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]));
   // A signed-in session for the pages behind sign-in: one account, its cookie given to each cold context.
   const signup = await fetch(`${ferry.url}/api/v1/auth/signup`, {
     method: 'POST',
@@ -136,9 +141,9 @@ try {
   const cookie = { name, value };
 
   const rows = [
-    await measure(browser, 'first page (signed out: / → /signin)', `${ferry.url}/`, { button: 'Sign in' }),
-    await measure(browser, 'dashboard (signed in)', `${ferry.url}/`, {}, cookie),
-    await measure(browser, 'task wizard (signed in)', `${ferry.url}/tasks/new`, {}, cookie),
+    await measure(browser, 'first page (signed out: / → /signin)', `${ferry.url}/`, { button: 'Sign in', path: '/signin' }),
+    await measure(browser, 'dashboard (signed in)', `${ferry.url}/`, { path: '/' }, cookie),
+    await measure(browser, 'task wizard (signed in)', `${ferry.url}/tasks/new`, { path: '/tasks/new' }, cookie),
   ];
 
   const kb = (n: number) => (n / 1000).toFixed(1).padStart(7);

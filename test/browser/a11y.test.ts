@@ -78,6 +78,37 @@ interface Route {
   steps?: { name: string; go: (page: Page) => Promise<void> }[];
 }
 
+/** The wizard's later steps, each reached with Next (a new task: choosing the clouds first). */
+function wizardSteps(fresh: boolean): Route['steps'] {
+  const next = async (page: Page, n: number) => {
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('heading', { level: 2, name: new RegExp(`^Step ${n} of`) }).waitFor();
+    await settled(page);
+  };
+  return [
+    {
+      name: 'where-to',
+      go: async (page) => {
+        if (fresh) await page.getByRole('radio', { name: /^Family photos/ }).check();
+        await settled(page);
+        await next(page, 2);
+        if (fresh) await page.getByRole('radio', { name: /^Backup bucket/ }).check();
+        await settled(page);
+      },
+    },
+    {
+      name: 'when',
+      go: async (page) => {
+        await next(page, 3);
+        // Every week shows all of the step's fields: the day, the time, the time zone.
+        await page.getByRole('radio', { name: 'Every week' }).check();
+      },
+    },
+    { name: 'options', go: (page) => next(page, 4) },
+    { name: 'name', go: (page) => next(page, 5) },
+  ];
+}
+
 // Every route of services/web/src/routes.tsx.
 const ROUTES: Route[] = [
   { name: 'signin', path: () => '/signin', signedIn: false },
@@ -90,9 +121,9 @@ const ROUTES: Route[] = [
   { name: 'cloud-s3', path: () => `/clouds/${ids.s3Cloud}`, signedIn: true },
   { name: 'photos', path: () => '/photos', signedIn: true },
   { name: 'tasks', path: () => '/tasks', signedIn: true },
-  { name: 'tasks-new', path: () => '/tasks/new', signedIn: true },
+  { name: 'tasks-new', path: () => '/tasks/new', signedIn: true, steps: wizardSteps(true) },
   { name: 'task', path: () => `/tasks/${ids.task}`, signedIn: true },
-  { name: 'task-edit', path: () => `/tasks/${ids.task}/edit`, signedIn: true },
+  { name: 'task-edit', path: () => `/tasks/${ids.task}/edit`, signedIn: true, steps: wizardSteps(false) },
   { name: 'run', path: () => `/runs/${ids.run}`, signedIn: true },
   { name: 'account', path: () => '/account', signedIn: true },
   { name: 'not-found', path: () => '/no/such/page', signedIn: true },
