@@ -127,6 +127,9 @@ describe('Google Photos', { concurrency: true }, () => {
     await page.getByRole('button', { name: 'Back them up' }).click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     const runId = page.url().split('/').pop()!;
+    // The run's own page follows it to its end, live.
+    await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByText('All done: 2 files copied.').waitFor();
 
     // The bytes at the destination are exactly what Google served for the two picked items.
     const files = await eventually('the picked photos arrive', async () => {
