@@ -2,6 +2,7 @@
 // password too short) are told beside the field before anything is sent; what the API refuses
 // (wrong password, too many tries, an address already taken) is told in its own words under the form.
 import { useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError } from '../../api/client';
 import { ErrorMessage, Field } from '../../ui/components';
 import { useMessages } from '../../i18n/i18n';
 import { authMessages } from './messages';
@@ -9,6 +10,12 @@ import { authMessages } from './messages';
 export interface Credentials {
   email: string;
   password: string;
+}
+
+/** The API's refusal, in the app's language where the API's English has a translation here. */
+function translated(error: unknown, words: Record<string, string> | null): unknown {
+  if (!(error instanceof ApiError) || !words || !(error.code in words)) return error;
+  return new ApiError(error.status, error.code, words[error.code]);
 }
 
 export function AuthForm({
@@ -78,7 +85,7 @@ export function AuthForm({
       )}
       {error ? (
         <div className="auth-error">
-          <ErrorMessage error={error} />
+          <ErrorMessage error={translated(error, t.apiErrors)} />
           {afterError}
         </div>
       ) : null}

@@ -20,6 +20,9 @@ export const authMessages = defineMessages({
     toSignIn: 'Sign in',
     signUpIntro: 'Ferry copies your photos and files from one cloud to another, on a schedule you choose.',
     taken: 'Sign in with this address instead',
+    // The API answers in English: these are its words for the refusals of these forms. English
+    // shows the API's own message (null).
+    apiErrors: null as null | Record<'invalid_credentials' | 'email_taken' | 'rate_limited', string>,
   },
   de: {
     signInTitle: 'Anmelden',
@@ -39,6 +42,11 @@ export const authMessages = defineMessages({
     toSignIn: 'Anmelden',
     signUpIntro: 'Ferry kopiert deine Fotos und Dateien von einer Cloud in eine andere, zu den Zeiten, die du festlegst.',
     taken: 'Stattdessen mit dieser Adresse anmelden',
+    apiErrors: {
+      invalid_credentials: 'E-Mail-Adresse oder Passwort stimmt nicht.',
+      email_taken: 'Mit dieser E-Mail-Adresse gibt es schon ein Konto. Melde dich stattdessen an.',
+      rate_limited: 'Zu viele Versuche. Warte ein paar Minuten und versuche es dann erneut.',
+    },
   },
   fr: {
     signInTitle: 'Se connecter',
@@ -58,6 +66,11 @@ export const authMessages = defineMessages({
     toSignIn: 'Se connecter',
     signUpIntro: "Ferry copie vos photos et vos fichiers d'un cloud à un autre, selon le calendrier que vous choisissez.",
     taken: 'Se connecter avec cette adresse',
+    apiErrors: {
+      invalid_credentials: 'Adresse e-mail ou mot de passe incorrect.',
+      email_taken: 'Un compte existe déjà avec cette adresse e-mail. Connectez-vous plutôt.',
+      rate_limited: 'Trop de tentatives. Attendez quelques minutes, puis réessayez.',
+    },
   },
 });
 
