@@ -138,7 +138,7 @@ test('a run shows live progress that rises to 100% and ends "Succeeded" without 
   await context.close();
 });
 
-test('a run with files that could not be copied says "Partly done" and lists each with its reason', async (t) => {
+test('a run with files that could not be copied says "Partly done" and lists each with its reason, 50 at a time; the task page lists its runs', async (t) => {
   const t0 = Date.now();
   const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
   const context = await newContext(browser);
@@ -147,32 +147,56 @@ test('a run with files that could not be copied says "Partly done" and lists eac
   lap('signed up');
   const a = await apiOf(page);
   const src = await folderCloud(a, 'Albums', 60, 1000);
-  // At the destination, folders have taken the names of two photos: those two cannot be written.
-  await fs.mkdir(path.join(a.space, 'Disk', 'photo-007.jpg'), { recursive: true });
-  await fs.mkdir(path.join(a.space, 'Disk', 'photo-042.jpg'), { recursive: true });
+  // At the destination, folders have taken the names of 52 photos: those cannot be written.
+  for (let i = 0; i < 52; i++) await fs.mkdir(path.join(a.space, 'Disk', `photo-${String(i).padStart(3, '0')}.jpg`), { recursive: true });
   const dst = (await a.call('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'Disk' } })).id;
   const task = await a.call('POST', '/tasks', { name: 'Albums to disk', source: { cloudId: src }, destination: { cloudId: dst, path: '' } });
+  const idle = await a.call('POST', '/tasks', { name: 'Never run', source: { cloudId: src }, destination: { cloudId: dst, path: 'other' } });
   const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
 
   await page.goto(`${ferry.url}/runs/${run.id}`);
   lap('run started');
   await page.getByText('Partly done', { exact: true }).waitFor({ timeout: 60_000 });
   lap('ended');
-  await page.getByText('Partly done: 2 files could not be copied; 58 files were copied.').waitFor();
-  await page.getByRole('heading', { level: 2, name: 'Files that could not be copied' }).waitFor();
-  await page.getByText('Run the task again to retry these files.', { exact: false }).waitFor();
-  const failed = await a.call('GET', `/runs/${run.id}/items?status=failed`);
-  assert.equal(failed.items.length, 2);
-  const list = page.getByRole('list').filter({ hasText: 'photo-007.jpg' });
-  for (const item of failed.items) {
+  await page.getByText('Partly done: 52 files could not be copied; 8 files were copied.').waitFor();
+  const section = page.getByRole('region', { name: 'Files that could not be copied' });
+  await section.getByText('Run the task again to retry these files.', { exact: false }).waitFor();
+  const rows = section.getByRole('listitem');
+  await rows.nth(49).waitFor();
+  assert.equal(await rows.count(), 50, 'a page at a time');
+  await section.getByRole('button', { name: 'Load more' }).click();
+  await rows.nth(51).waitFor();
+  assert.equal(await section.getByRole('button', { name: 'Load more' }).count(), 0, 'all shown');
+
+  // Each with the reason the API gives, as it gives it.
+  const failed = [
+    ...(await a.call('GET', `/runs/${run.id}/items?status=failed&limit=200`)).items,
+  ];
+  assert.equal(failed.length, 52);
+  for (const item of [failed[0], failed[50], failed[51]]) {
     assert.ok(item.error && item.error.length > 10, JSON.stringify(item));
-    const row = list.getByRole('listitem').filter({ hasText: item.path });
-    await row.waitFor();
-    assert.match((await row.textContent())!, new RegExp(`Why: ${item.error.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const row = rows.filter({ hasText: item.path });
+    assert.equal(await row.count(), 1, item.path);
+    assert.equal(await row.textContent(), `${item.path}Why: ${item.error}`);
   }
   assert.doesNotMatch((await page.locator('main').textContent())!, /\{"|stack|at [A-Za-z]+ \(/, 'no raw JSON or stack');
   await screenshot(page, 'run-partial');
   assert.deepEqual(await axeScan(page), []);
+
+  // The task's page lists the run, linking to it; a task that never ran says what to do.
+  await page.getByRole('link', { name: 'Albums to disk' }).click();
+  await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
+  const history = page.getByRole('region', { name: 'Past runs' });
+  const row = history.getByRole('row').filter({ has: page.getByRole('link', { name: /^Run of / }) });
+  await row.first().waitFor();
+  assert.equal(await row.count(), 1);
+  assert.equal(await row.getByRole('link').getAttribute('href'), `/runs/${run.id}`);
+  assert.deepEqual(
+    (await row.getByRole('cell').allTextContents()).slice(1),
+    ['You (Run now)', 'Partly done', '8', '52', '8 KB'],
+  );
+  await page.goto(`${ferry.url}/tasks/${idle.id}`);
+  await page.getByRole('region', { name: 'Past runs' }).getByRole('heading', { name: 'This task has not run yet' }).waitFor();
   await context.close();
 });
 

@@ -1,14 +1,15 @@
 // The dashboard (/): the month's traffic, clouds that need reconnecting, runs going on now, the
 // last runs and the next scheduled ones. A first visit (no clouds or no task yet) opens with the
 // steps to a first backup instead.
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { api, must } from '../../api/client';
 import { cloudsQuery, keys, meQuery, tasksQuery } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Loading, Page, ProgressBar } from '../../ui/components';
 import { RunProgress } from '../runs/RunProgress';
-import { StatusBadge } from '../runs/status';
+import { isActive, StatusBadge } from '../runs/status';
 import { dashboardWords } from './messages';
 import { GetStarted } from './GetStarted';
 import './dashboard.css';
@@ -18,7 +19,7 @@ const BUSY_REFRESH_MS = 3000;
 
 const runsQuery = (which: 'active' | 'recent') => ({
   queryKey: [...keys.runs, which],
-  queryFn: () => must(api.GET('/api/v1/runs', { params: { query: which === 'active' ? { active: 'true' as const, limit: 20 } : { limit: 5 } } })),
+  queryFn: () => must(api.GET('/api/v1/runs', { params: { query: which === 'active' ? { active: 'true' as const, limit: 20 } : { limit: 10 } } })),
 });
 
 export default function Dashboard() {
@@ -27,10 +28,20 @@ export default function Dashboard() {
   const clouds = useQuery(cloudsQuery);
   const tasks = useQuery(tasksQuery);
   const active = useQuery({ ...runsQuery('active'), refetchInterval: (q) => (q.state.data?.items.length ? BUSY_REFRESH_MS : false) });
-  const busy = Boolean(active.data?.items.length);
-  // While runs go on, the last runs and the traffic used move too.
-  const recent = useQuery({ ...runsQuery('recent'), refetchInterval: busy ? BUSY_REFRESH_MS : false });
-  useQuery({ ...meQuery, refetchInterval: busy ? BUSY_REFRESH_MS * 3 : false });
+  const recent = useQuery(runsQuery('recent'));
+  // A run that leaves the list ended: it belongs in the last runs now, and its bytes in the traffic.
+  const queryClient = useQueryClient();
+  const going = useRef<string[]>([]);
+  const ids = active.data?.items.map((r) => r.id) ?? [];
+  const idsKey = ids.join(',');
+  useEffect(() => {
+    const now = idsKey ? idsKey.split(',') : [];
+    const ended = going.current.some((id) => !now.includes(id));
+    const started = now.some((id) => !going.current.includes(id));
+    going.current = now;
+    if (ended || started) void queryClient.invalidateQueries({ queryKey: runsQuery('recent').queryKey });
+    if (ended) void queryClient.invalidateQueries({ queryKey: keys.me });
+  }, [idsKey, queryClient]);
 
   if (clouds.isPending || tasks.isPending)
     return (
@@ -62,7 +73,7 @@ export default function Dashboard() {
         {active.data && active.data.items.length > 0 && (
           <ul className="cards">
             {active.data.items.map((r) => (
-              <li key={r.id} className="card">
+              <li key={r.id} className="card quiet-label">
                 <h3>
                   <Link to={`/runs/${r.id}`}>{r.taskName}</Link>
                 </h3>
@@ -75,7 +86,7 @@ export default function Dashboard() {
           </ul>
         )}
       </section>
-      <LastRuns runs={recent.data?.items} error={recent.error} onRetry={() => void recent.refetch()} />
+      <LastRuns runs={recent.data?.items.filter((r) => !isActive(r.status)).slice(0, 5)} error={recent.error} onRetry={() => void recent.refetch()} />
       <NextRuns />
       <Traffic />
     </Page>
@@ -89,7 +100,7 @@ function Traffic() {
   if (!me.data) return null;
   const { usedBytes, limitBytes, periodEnd } = me.data.usage;
   return (
-    <section aria-labelledby="dash-traffic">
+    <section aria-labelledby="dash-traffic" className="quiet-label">
       <h2 id="dash-traffic">{t.traffic}</h2>
       <ProgressBar label={t.traffic} value={usedBytes} max={limitBytes} text={t.trafficText(f.bytes(usedBytes), f.bytes(limitBytes))} />
       <p className="muted">{t.renews(f.date(periodEnd))}</p>

@@ -33,7 +33,7 @@ export const dashboardWords = defineMessages({
     done: 'Done',
     addCloud: 'Add cloud',
     newTask: 'New task',
-    photos: 'Backing up Google Photos? Google only lets apps copy photos in two ways:',
+    photos: 'Backing up Google Photos? It takes a few extra steps:',
     photosLink: 'see how to back up Google Photos',
   },
   de: {
@@ -66,7 +66,7 @@ export const dashboardWords = defineMessages({
     done: 'Erledigt',
     addCloud: 'Cloud hinzufügen',
     newTask: 'Neue Aufgabe',
-    photos: 'Du sicherst Google Fotos? Google lässt Apps Fotos nur auf zwei Wegen kopieren:',
+    photos: 'Du sicherst Google Fotos? Das braucht ein paar Schritte mehr:',
     photosLink: 'so sicherst du Google Fotos',
   },
   fr: {
@@ -99,7 +99,7 @@ export const dashboardWords = defineMessages({
     done: 'Fait',
     addCloud: 'Ajouter un cloud',
     newTask: 'Nouvelle tâche',
-    photos: 'Vous sauvegardez Google Photos ? Google ne permet aux applications de copier les photos que de deux façons :',
+    photos: 'Vous sauvegardez Google Photos ? Il faut quelques étapes de plus :',
     photosLink: 'voir comment sauvegarder Google Photos',
   },
 });
