@@ -140,6 +140,10 @@ test('the address is confirmed through the mailed link: the app’s page names i
   await page.getByText(`A Ferry account was created with the address ${email}.`).waitFor();
   await screenshot(page, 'account-verify-desktop');
   await checkPage(page, 'the confirmation page');
+  await page.setViewportSize(PHONE);
+  await screenshot(page, 'account-verify-phone');
+  await checkPage(page, 'the confirmation page on a phone', false);
+  await page.setViewportSize(DESKTOP);
   const still = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
   assert.equal(still.emailVerified, false, 'opening the link confirms nothing');
 
@@ -192,7 +196,7 @@ test('an access token: created, shown once with a warning, works as a Bearer; re
   await nav(page, 'Account').click();
   await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
   await page.getByRole('progressbar', { name: 'Used so far' }).waitFor();
-  assert.match((await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '', /^0 B of [\d.,]+ GB used$/);
+  assert.match((await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '', /^0 B of [\d.,]+ GB$/);
 
   await page.getByRole('button', { name: 'Create token' }).click();
   await page.getByText('Give the token a name.').waitFor();

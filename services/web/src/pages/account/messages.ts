@@ -19,7 +19,7 @@ export const accountMessages = defineMessages({
     // Traffic
     trafficTitle: 'Traffic this month',
     traffic: 'Used so far',
-    trafficText: (used: string, limit: string) => `${used} of ${limit} used`,
+    trafficText: (used: string, limit: string) => `${used} of ${limit}`,
     trafficExplain: (renews: string) =>
       `Everything Ferry copies counts towards this allowance. When it is used up, backups wait and carry on when it starts again on ${renews}.`,
     // Tokens
@@ -63,7 +63,7 @@ export const accountMessages = defineMessages({
     languageSaved: 'Gespeichert. Ferry schreibt dir ab jetzt auf Deutsch.',
     trafficTitle: 'Datenvolumen diesen Monat',
     traffic: 'Bisher verbraucht',
-    trafficText: (used: string, limit: string) => `${used} von ${limit} verbraucht`,
+    trafficText: (used: string, limit: string) => `${used} von ${limit}`,
     trafficExplain: (renews: string) =>
       `Alles, was Ferry kopiert, zählt zu diesem Volumen. Ist es aufgebraucht, warten die Sicherungen und laufen weiter, wenn es am ${renews} neu beginnt.`,
     tokensTitle: 'Zugangsschlüssel',
@@ -106,7 +106,7 @@ export const accountMessages = defineMessages({
     languageSaved: 'Enregistré. Ferry vous écrira désormais en français.',
     trafficTitle: 'Trafic de ce mois',
     traffic: 'Utilisé jusqu’ici',
-    trafficText: (used: string, limit: string) => `${used} utilisés sur ${limit}`,
+    trafficText: (used: string, limit: string) => `${used} sur ${limit}`,
     trafficExplain: (renews: string) =>
       `Tout ce que Ferry copie compte dans ce volume. Une fois épuisé, les sauvegardes attendent et reprennent quand il repart à zéro, le ${renews}.`,
     tokensTitle: "Jetons d'accès",
