@@ -211,17 +211,22 @@ test('"Cancel run" asks first, then the run stops and says "Cancelled"', async (
   await page.getByText('4 of 40 files', { exact: true }).waitFor({ timeout: 30_000 });
   await page.getByText('Running', { exact: true }).waitFor();
 
-  // Changing one's mind keeps it running.
-  await page.getByRole('button', { name: 'Cancel run' }).click();
+  // Changing one's mind keeps it running; the question opens on the safe answer (keyboard only).
+  const cancelRun = page.getByRole('button', { name: 'Cancel run' });
+  await cancelRun.focus();
+  await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
   await dialog.waitFor();
-  await dialog.getByRole('button', { name: 'Keep running' }).click();
+  assert.equal(await dialog.getByRole('button', { name: 'Keep running' }).evaluate((b) => b === b.ownerDocument.activeElement), true);
+  await page.keyboard.press('Enter');
   await dialog.waitFor({ state: 'hidden' });
   assert.equal((await a.call('GET', `/runs/${runId}`)).status, 'running');
 
-  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await cancelRun.click();
+  await dialog.waitFor();
   await screenshot(page, 'run-cancel-confirm');
-  await dialog.getByRole('button', { name: 'Yes, stop it' }).click();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
   await page.getByText('Cancelled', { exact: true }).waitFor();
   await page.getByText('This run was cancelled.', { exact: false }).waitFor();
   await page.getByRole('button', { name: 'Run now' }).waitFor();

@@ -108,6 +108,7 @@ function RunActions({ run }: { run: Run }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const dialog = useRef<HTMLDialogElement>(null);
+  const keep = useRef<HTMLButtonElement>(null);
 
   const cancel = useMutation({
     mutationFn: () => must(api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id: run.id } } })),
@@ -145,6 +146,8 @@ function RunActions({ run }: { run: Run }) {
         onClick={() => {
           cancel.reset();
           dialog.current?.showModal();
+          // The safe answer first: Enter or Space keeps the run going.
+          keep.current?.focus();
         }}
       >
         {t.cancelRun}
@@ -157,7 +160,7 @@ function RunActions({ run }: { run: Run }) {
           <button type="button" className="danger" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
             {t.cancelYes}
           </button>
-          <button type="button" className="secondary" autoFocus onClick={() => dialog.current?.close()}>
+          <button ref={keep} type="button" className="secondary" onClick={() => dialog.current?.close()}>
             {t.cancelNo}
           </button>
         </div>
