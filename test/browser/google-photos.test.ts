@@ -123,6 +123,10 @@ describe('Google Photos', { concurrency: true }, () => {
 
     // Back them up to the server folder, into a folder of the user's choosing.
     await page.getByLabel('Back up to').selectOption({ label: 'Home server (folder on this server)' });
+    // An existing folder can be looked up in the folder browser, opened on demand.
+    await fs.mkdir(path.join(dest, 'Family'));
+    await page.getByText('Choose a folder that is already there').click();
+    await page.getByRole('group', { name: 'Folders in that cloud' }).getByText('Family').waitFor();
     await page.getByRole('textbox', { name: 'Folder' }).fill('Picked in Google Photos');
     await page.getByRole('button', { name: 'Back them up' }).click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);

@@ -9,6 +9,7 @@ import { api, ApiError, must, type components } from '../../api/client';
 import { cloudsQuery, keys, providersQuery } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Field, Loading, Select } from '../../ui/components';
+import FolderBrowser from '../tasks/FolderBrowser';
 import { cloudLabel, destinations, kindWords } from './kinds';
 import { photos } from './messages';
 import { pickerKey } from './queries';
@@ -135,6 +136,10 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
   const [destId, setDestId] = useState('');
   const [folder, setFolder] = useState(t.destFolderDefault);
   const [folderError, setFolderError] = useState<string | null>(null);
+  // Browsing is optional (the folder typed may not exist yet): the browser opens on demand, from
+  // the cloud's top, and a folder chosen there is written into the field.
+  const [browsing, setBrowsing] = useState(false);
+  const [existing, setExisting] = useState('');
   const headingId = useId();
   // A task made for this session is reused if starting its run failed and the person tries again.
   const made = useRef<{ sessionId: string; taskId: string } | null>(null);
@@ -194,8 +199,31 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
   return (
     <form className="pick-backup" onSubmit={submit} aria-labelledby={headingId} noValidate>
       <h3 id={headingId}>{t.backupTitle}</h3>
-      <Select label={t.destLabel} value={dest} onChange={(e) => setDestId(e.target.value)} options={dests.map((d) => ({ value: d.id, label: cloudLabel(d, words) }))} />
+      <Select
+        label={t.destLabel}
+        value={dest}
+        onChange={(e) => {
+          setDestId(e.target.value);
+          setExisting('');
+        }}
+        options={dests.map((d) => ({ value: d.id, label: cloudLabel(d, words) }))}
+      />
       <Field label={t.destFolderLabel} hint={t.destFolderHint} value={folder} onChange={(e) => setFolder(e.target.value)} error={folderError} autoComplete="off" />
+      <details className="pick-browse" open={browsing} onToggle={(e) => setBrowsing(e.currentTarget.open)}>
+        <summary>{t.browse}</summary>
+        {browsing && (
+          <FolderBrowser
+            cloudId={dest}
+            value={existing}
+            label={t.browseLabel}
+            onChange={(p) => {
+              setExisting(p);
+              setFolder(p);
+              setFolderError(null);
+            }}
+          />
+        )}
+      </details>
       <div className="actions">
         <button type="submit" disabled={backUp.isPending}>
           {t.backUp}
