@@ -133,7 +133,11 @@ describe('Google Photos', () => {
     }
     assert.ok(!scopes.some((s) => /photoslibrary(\.readonly)?$|drive/.test(s)), `no broader scope: ${scopes}`);
     const back = await browser.submit(start.url, await start.res.text(), { name: 'decision', value: 'allow' });
-    const cloud = (await back.res.json()) as { id: string; kind: string; name: string; status: string };
+    // The sign-in lands on the new cloud's page in the web app.
+    const id = new RegExp(`^${publicUrl}/clouds/([0-9a-f-]{36})\\?connected=1$`).exec(back.url)?.[1];
+    assert.ok(id, back.url);
+    await back.res.arrayBuffer();
+    const cloud = (await api('GET', `/clouds/${id}`)).body as { id: string; kind: string; name: string; status: string };
     assert.deepEqual([cloud.kind, cloud.name, cloud.status], ['google-photos', google.account.email, 'ok']);
     photosCloud = cloud.id;
   });
