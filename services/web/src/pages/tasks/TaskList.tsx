@@ -69,7 +69,7 @@ export default function TaskList() {
                 <h2>
                   <Link to={`/tasks/${task.id}`}>{task.name}</Link>
                 </h2>
-                <dl className="facts">
+                <dl className="facts task-facts">
                   <dt>{t.from}</dt>
                   <dd>{endWords(task.source)}</dd>
                   <dt>{t.to}</dt>

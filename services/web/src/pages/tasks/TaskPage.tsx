@@ -162,7 +162,7 @@ function TaskView({ task }: { task: Task }) {
       {task.paused && <p className="notice warn">{t.pausedText}</p>}
       <section aria-labelledby="what-it-does">
         <h2 id="what-it-does">{t.whatItDoes}</h2>
-        <dl className="facts">
+        <dl className="facts task-facts">
           <dt>{t.from}</dt>
           <dd>{endWords(task.source)}</dd>
           <dt>{t.to}</dt>

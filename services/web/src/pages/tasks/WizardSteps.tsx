@@ -251,7 +251,7 @@ export function Summary({ draft, clouds }: { draft: Draft; clouds: Cloud[] }) {
   return (
     <>
       <h3>{t.summary}</h3>
-      <dl className="facts">
+      <dl className="facts task-facts">
         <dt>{t.from}</dt>
         <dd>{t.copiesFrom(cloudName(draft.sourceCloudId), folderWords(draft.sourcePath, t.topFolder))}</dd>
         <dt>{t.to}</dt>
