@@ -194,14 +194,16 @@ test('the wizard creates a weekly task chosen through both folder browsers; the 
   await next(page).click();
   await stepHeading(page, 'Where to').waitFor();
   assert.equal(await page.getByRole('radio', { name: /Backup bucket/ }).isChecked(), true);
-  await next(page).click();
+  // Changing a task, any step is a click away in the list of steps.
+  const steps = page.getByRole('list', { name: 'Steps' });
+  await steps.getByRole('button', { name: 'When' }).click();
   await stepHeading(page, 'When').waitFor();
   assert.equal(await page.getByLabel('Time of day').inputValue(), '03:30');
   await page.getByLabel('Time of day').fill('04:15');
-  await next(page).click();
+  await steps.getByRole('button', { name: 'Options' }).click();
   await stepHeading(page, 'Options').waitFor();
   assert.equal(await page.getByRole('radio', { name: /Keep both/ }).isChecked(), true);
-  await next(page).click();
+  await steps.getByRole('button', { name: 'Name and create' }).click();
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
   await page.getByText('Every Sunday at 04:15 (Europe/Berlin)').waitFor();

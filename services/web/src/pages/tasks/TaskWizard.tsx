@@ -150,10 +150,10 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
     else save.mutate();
   };
 
+  const busy = check.isPending || save.isPending;
   const message = problem?.step === step && problem.error instanceof ApiError ? problem.error.message : undefined;
   // What no field of this step shows goes under the step, beside its buttons.
   const unclaimed = problem?.step === step ? rest(problem.error, STEP_FIELDS[step]) : null;
-  const busy = check.isPending || save.isPending;
   const stepProps = { draft: named, set, message };
 
   return (
@@ -164,7 +164,14 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
             <span className="num" aria-hidden="true">
               {i + 1}
             </span>
-            {name}
+            {/* Back to a step done, or, changing a task, to any step: saving checks them all. */}
+            {i !== step && (task || i < step) && !busy ? (
+              <button type="button" className="link" onClick={() => goTo(i)}>
+                {name}
+              </button>
+            ) : (
+              name
+            )}
           </li>
         ))}
       </ol>
