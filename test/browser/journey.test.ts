@@ -46,11 +46,10 @@ function focusOn(target: unknown): [boolean, string] {
  */
 async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {}): Promise<void> {
   await target.waitFor();
-  const el = await target.elementHandle();
   const seen: string[] = [];
   for (let i = 0; i <= max; i++) {
-    // One round trip a key: whether the target has the focus, and what has it.
-    const [there, what] = await el!.evaluate(focusOn);
+    // One round trip a key: whether the target (found afresh: pages re-render) has the focus, and what has it.
+    const [there, what] = await target.evaluate(focusOn);
     if (there) return;
     if (i) seen.push(what);
     await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');

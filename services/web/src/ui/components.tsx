@@ -7,12 +7,31 @@ import { ApiError } from '../api/client';
 import { common } from '../i18n/common';
 import { useMessages } from '../i18n/i18n';
 
-/** A page: its title becomes the document's title and its one h1, focused when the page opens. */
+// Whether the document has shown a page yet: its first page keeps the browser's own start (the
+// skip link first), as any web page does.
+let shownAPage = false;
+
+/**
+ * A page: its title becomes the document's title and its one h1. When the app goes from one page
+ * to another, the focus moves to the new page's h1, as a page load puts a screen reader at the
+ * top and the keyboard's next Tab into the new page; unless the page has put the focus in itself.
+ */
 export function Page({ title, actions, children }: { title: string; actions?: ReactNode; children: ReactNode }) {
   const h1 = useRef<HTMLHeadingElement>(null);
+  const opened = useRef(false);
   useEffect(() => {
     document.title = `${title} · Ferry`;
   }, [title]);
+  useEffect(() => {
+    if (opened.current) return; // StrictMode's second run of the same page
+    opened.current = true;
+    const first = !shownAPage;
+    shownAPage = true;
+    if (first) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.closest('main') && h1.current?.closest('main') === active.closest('main')) return;
+    h1.current?.focus();
+  }, []);
   return (
     <>
       <div className="page-head">
