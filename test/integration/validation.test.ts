@@ -49,6 +49,7 @@ function validBodies(): Record<string, object> {
     'POST /api/v1/auth/signup': { email: 'new@example.com', password: 'long enough password' },
     'POST /api/v1/auth/login': { email: a.email, password: 'correct horse battery' },
     'POST /api/v1/tokens': { name: 'ci' },
+    'PATCH /api/v1/me': { locale: 'de' },
     'POST /api/v1/clouds': { kind: 'local', name: 'n', options: { root: 'src' } },
     'PATCH /api/v1/clouds/:id': { name: 'renamed' },
     'POST /api/v1/tasks': { ...validTask(), destination: { cloudId: dst, path: 'c' } },

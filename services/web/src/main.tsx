@@ -5,6 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { ApiError, onSignedOut } from './api/client';
+import { keys } from './api/queries';
 import { LangProvider } from './i18n/i18n';
 import { router } from './routes';
 import { signInPath } from './ui/Layout';
@@ -25,8 +26,10 @@ const queryClient = new QueryClient({
 onSignedOut(() => {
   const { pathname, search } = window.location;
   if (pathname === '/signin' || pathname === '/signup') return;
-  queryClient.clear();
-  void router.navigate(signInPath({ pathname, search }, 'expired'), { replace: true });
+  // "Your session has ended" only for someone who had one; the cache is cleared once sign-in is
+  // shown, or the layout, refetching /me, would race this navigation with one that drops the reason.
+  const hadSession = queryClient.getQueryData(keys.me) !== undefined;
+  void router.navigate(signInPath({ pathname, search }, hadSession ? 'expired' : undefined), { replace: true }).then(() => queryClient.clear());
 });
 
 createRoot(document.getElementById('root')!).render(
