@@ -9,7 +9,7 @@ export function Outcome({ run }: { run: Run }) {
   const t = useMessages(runWords);
   const f = useFormat();
   const me = useQuery(meQuery);
-  const files = (n: number) => t.files(n, f.number(n));
+  const files = (n: number) => ({ n, text: t.files(n, f.number(n)) });
   const skipped = run.skipped.items > 0 && <p>{t.skippedNote(files(run.skipped.items))}</p>;
 
   let body;

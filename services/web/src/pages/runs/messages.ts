@@ -1,6 +1,9 @@
 // The words of the run page, a task's run history and the run summaries the dashboard shows.
 import { defineMessages } from '../../i18n/i18n';
 
+/** A number of files, counted (for the grammar) and in words ("3 files"). */
+export type Count = { n: number; text: string };
+
 export const runWords = defineMessages({
   en: {
     title: 'Run',
@@ -52,10 +55,10 @@ export const runWords = defineMessages({
     runNow: 'Run now',
     // Outcome
     outcome: 'Outcome',
-    succeeded: (files: string) => `All done: ${files} copied.`,
+    succeeded: (c: Count) => `All done: ${c.text} copied.`,
     nothingNew: 'Nothing new to copy: every file was backed up already by an earlier run.',
-    skippedNote: (files: string) => `${files} were already at the destination and were left as they were.`,
-    partial: (failed: string, done: string) => `Partly done: ${failed} could not be copied; ${done} were copied.`,
+    skippedNote: (c: Count) => (c.n === 1 ? `${c.text} was already at the destination and was left as it was.` : `${c.text} were already at the destination and were left as they were.`),
+    partial: (failed: Count, done: Count) => `Partly done: ${failed.text} could not be copied; ${done.text} ${done.n === 1 ? 'was' : 'were'} copied.`,
     failed: (error: string) => `The run failed: ${error}`,
     failedNoReason: 'The run failed.',
     failedNext: 'Check that both clouds of this task still work (a cloud may need reconnecting), then run the task again.',
@@ -134,10 +137,11 @@ export const runWords = defineMessages({
     cancelNo: 'Weiterlaufen lassen',
     runNow: 'Jetzt ausführen',
     outcome: 'Ergebnis',
-    succeeded: (files: string) => `Fertig: ${files} kopiert.`,
+    succeeded: (c: Count) => `Fertig: ${c.text} kopiert.`,
     nothingNew: 'Nichts Neues zu kopieren: Jede Datei wurde schon von einem früheren Durchlauf gesichert.',
-    skippedNote: (files: string) => `${files} waren schon am Ziel und wurden so belassen.`,
-    partial: (failed: string, done: string) => `Teilweise erledigt: ${failed} konnten nicht kopiert werden; ${done} wurden kopiert.`,
+    skippedNote: (c: Count) => (c.n === 1 ? `${c.text} war schon am Ziel und wurde so belassen.` : `${c.text} waren schon am Ziel und wurden so belassen.`),
+    partial: (failed: Count, done: Count) =>
+      `Teilweise erledigt: ${failed.text} ${failed.n === 1 ? 'konnte' : 'konnten'} nicht kopiert werden; ${done.text} ${done.n === 1 ? 'wurde' : 'wurden'} kopiert.`,
     failed: (error: string) => `Der Durchlauf ist fehlgeschlagen: ${error}`,
     failedNoReason: 'Der Durchlauf ist fehlgeschlagen.',
     failedNext: 'Prüfe, ob beide Clouds dieser Aufgabe noch funktionieren (eine Cloud muss vielleicht neu verbunden werden), und führe die Aufgabe dann erneut aus.',
@@ -213,17 +217,19 @@ export const runWords = defineMessages({
     cancelNo: 'Continuer',
     runNow: 'Lancer maintenant',
     outcome: 'Résultat',
-    succeeded: (files: string) => `Terminé : ${files} copiés.`,
+    succeeded: (c: Count) => `Terminé : ${c.text} ${c.n <= 1 ? 'copié' : 'copiés'}.`,
     nothingNew: 'Rien de nouveau à copier : chaque fichier a déjà été sauvegardé par une exécution précédente.',
-    skippedNote: (files: string) => `${files} étaient déjà à la destination et ont été laissés tels quels.`,
-    partial: (failed: string, done: string) => `En partie faite : ${failed} n’ont pas pu être copiés ; ${done} ont été copiés.`,
+    skippedNote: (c: Count) =>
+      c.n <= 1 ? `${c.text} était déjà à la destination et a été laissé tel quel.` : `${c.text} étaient déjà à la destination et ont été laissés tels quels.`,
+    partial: (failed: Count, done: Count) =>
+      `En partie faite : ${failed.text} ${failed.n <= 1 ? 'n’a pas pu être copié' : 'n’ont pas pu être copiés'} ; ${done.text} ${done.n <= 1 ? 'a été copié' : 'ont été copiés'}.`,
     failed: (error: string) => `L’exécution a échoué : ${error}`,
     failedNoReason: 'L’exécution a échoué.',
     failedNext: 'Vérifiez que les deux clouds de cette tâche fonctionnent encore (un cloud doit peut-être être reconnecté), puis relancez la tâche.',
     cancelled: 'Cette exécution a été annulée. Les fichiers copiés avant l’arrêt restent où ils sont ; relancez la tâche pour copier le reste.',
     quota: 'Arrêtée : le volume de transfert de ce mois est épuisé.',
     quotaNext: (date: string) => `Les fichiers pas encore copiés le seront à la prochaine exécution, dès que votre volume se renouvelle le ${date} ou que votre limite est relevée.`,
-    files: (n: number, formatted: string) => (n === 1 ? '1 fichier' : `${formatted} fichiers`),
+    files: (n: number, formatted: string) => (n <= 1 ? `${formatted} fichier` : `${formatted} fichiers`),
     failedItems: 'Fichiers qui n’ont pas pu être copiés',
     failedAdvice: 'Relancez la tâche pour réessayer ces fichiers. Si un fichier échoue encore, vérifiez qu’il s’ouvre là où il est stocké et qu’il reste de la place à la destination.',
     path: 'Fichier',
