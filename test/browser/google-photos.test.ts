@@ -3,8 +3,9 @@
 // picked on the emulator's picking page in a new tab, the app notices the selection without a
 // reload and backs the picked photos up to a server folder (every byte compared with what Google
 // served); a Takeout reader set up on the guide over a server folder shows an export waiting for
-// its missing part and, after "Back up now", the complete one backed up (checked against the
-// export's truth). One Ferry and one browser for the file; each test signs up its own user.
+// its missing part, after "Back up now" the complete one backed up (checked against the export's
+// truth), and a damaged part refused with the reason and what to do. An expired picking session
+// offers to start again. One Ferry and one browser for the file; each test signs up its own user.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -160,7 +161,7 @@ describe('Google Photos', { concurrency: true }, () => {
     await context.close();
   });
 
-  test('Takeout: set up on the guide over a server folder; one export waits for its missing part, the complete one is backed up', async () => {
+  test('Takeout: set up on the guide over a server folder; one export waits for its missing part, the complete one is backed up, a damaged part is refused with what to do', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await signUp(page, ferry);
@@ -174,6 +175,10 @@ describe('Google Photos', { concurrency: true }, () => {
     const part2 = path.join(delivery, late.parts[1].name);
     await fs.writeFile(part2, materialize(late.parts[1].file));
     await fs.utimes(part2, late.createdAt, late.createdAt);
+    // And a part that is no archive at all (a download cut short): refused, with what to do.
+    const broken = path.join(delivery, 'takeout-20261001T090000Z-001.zip');
+    await fs.writeFile(broken, Buffer.alloc(4096, 7));
+    await fs.utimes(broken, new Date('2026-10-01T09:00:00Z'), new Date('2026-10-01T09:00:00Z'));
     const backupDir = await localFolder(ferry.localRoot, me, 'Backup');
     await call(page.request, me.csrf, 'POST', '/clouds', { kind: 'local', name: 'Server', options: { root: 'Server' } });
     const backup = await call(page.request, me.csrf, 'POST', '/clouds', { kind: 'local', name: 'Backup disk', options: { root: 'Backup' } });
@@ -208,6 +213,13 @@ describe('Google Photos', { concurrency: true }, () => {
     await complete.getByText('Backed up', { exact: true }).first().waitFor();
     await waiting.getByText('Waiting for parts').waitFor();
     assert.equal(await complete.getByRole('cell', { name: 'Backed up', exact: true }).count(), 3, 'each part of the complete export is backed up');
+    const refused = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Export of 1 Oct 2026/ }) });
+    await refused.getByText('One part cannot be read: see below what to do.').waitFor();
+    const status = await call(page.request, me.csrf, 'GET', `/clouds/${takeoutId}/takeout`);
+    const reason = status.sets.find((x: { id: string }) => x.id === '20261001T090000Z').parts[0].error;
+    assert.ok(reason, JSON.stringify(status.sets));
+    await refused.getByText(reason, { exact: true }).waitFor();
+    await refused.getByText('Once a good copy replaces this file (download the part again from Google Takeout), the next backup takes it up.', { exact: false }).waitFor();
 
     // What arrived is export 0, each photo once, as the export's truth says.
     checkBackup(await localFiles(path.join(backupDir, 'Photos')), fixture, 0, 'after Back up now');

@@ -186,6 +186,7 @@ function ExportSetView({ set }: { set: ExportSet }) {
   const fmt = useFormat();
   const headingId = `set-${set.id}`;
   const why = whyWaiting(set, t, fmt.dateTime);
+  const refused = set.parts.filter((p) => p.error).length;
   return (
     <li className="card export-set">
       <h4 id={headingId}>{t.exportOf(fmt.dateTime(set.createdAt))}</h4>
@@ -193,6 +194,7 @@ function ExportSetView({ set }: { set: ExportSet }) {
         <span className={`badge ${BADGE[set.state]}`}>{t.state[set.state]}</span>
       </p>
       {why && <p>{why}</p>}
+      {refused > 0 && <p className="part-error">{t.refusedParts(refused)}</p>}
       <div className="table-wrap">
         <table aria-labelledby={headingId}>
           <thead>
