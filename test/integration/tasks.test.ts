@@ -186,9 +186,9 @@ describe('checking a task without saving it', () => {
     const hooked = (
       await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'hooked' }, notify: { on: 'failure', webhook: { url: 'https://93.184.215.14/hook', secret: 'a-long-enough-signing-secret' } } })
     ).json();
+    const other = await signup(t);
     const snapWithTask = await snapshot(t.db);
     assert.equal((await check({ notify: { on: 'always', webhook: { url: 'https://93.184.215.14/other' } } }, `?taskId=${hooked.id}`)).statusCode, 204);
-    const other = await signup(t);
     assert.equal((await req('POST', `/tasks/check?taskId=${hooked.id}`, { name: 'x' }, other.headers)).statusCode, 404);
     assert.equal(await snapshot(t.db), snapWithTask);
     await req('DELETE', `/tasks/${hooked.id}`);
