@@ -103,6 +103,12 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     // Open Ferry: a visitor is sent to sign in, and from there to create an account.
     await page.goto(`${ferry.url}/`);
     await page.waitForURL(/\/signin/);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    // The first Tab offers to skip to the content, and Enter goes there.
+    await page.keyboard.press('Tab');
+    assert.equal((await page.evaluate(focusOn, null))[1], '<a> "Skip to content"');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'main');
     await press(page, page.getByRole('link', { name: 'Create an account' }));
     await page.waitForURL(/\/signup/);
     await page.getByRole('heading', { level: 1, name: 'Create account' }).waitFor();
@@ -110,7 +116,10 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     await typeInto(page, page.getByLabel('Password', { exact: true }), PASSWORD);
     await screenshot(page, 'journey-1-signup');
     await press(page, page.getByRole('button', { name: 'Create account' }));
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    const dashboard = page.getByRole('heading', { level: 1, name: 'Dashboard' });
+    await dashboard.waitFor();
+    // A new page puts the focus on its heading: the next Tab goes into it.
+    assert.equal((await dashboard.evaluate(focusOn))[0], true, 'the focus is on the new page’s heading');
 
     // The photos are on this server, in the user's own space.
     const me = (await (await page.request.get(`${ferry.url}/api/v1/me`)).json()) as { id: string };
