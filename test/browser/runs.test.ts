@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
-import { axeScan, launchBrowser, newContext, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import { axeScan, launchBrowser, newContext, PASSWORD, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
 
 let ferry: WebFerry;
@@ -239,5 +239,28 @@ test('"Cancel run" asks first, then the run stops and says "Cancelled"', async (
   gate.open();
   assert.ok((await objectsUnder(prefix)).length < 40);
   assert.deepEqual(await axeScan(page), []);
+  await context.close();
+});
+
+test('a session that ends while a run is watched leads to sign-in, and back to the run, still live', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const { email } = await signUp(page, ferry);
+  const a = await apiOf(page);
+  const { runId } = await heldRun(a, 'Trip', 4);
+  await page.goto(`${ferry.url}/runs/${runId}`);
+  await page.getByRole('heading', { level: 1, name: 'Run of Trip' }).waitFor();
+
+  // Signed out elsewhere: the stream is cut, and the page goes to sign-in instead of showing an error.
+  const out = await page.request.post(`${ferry.url}/api/v1/auth/logout`, { headers: { 'x-csrf-token': a.me.csrfToken } });
+  assert.equal(out.status(), 204);
+  await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('next') === `/runs/${runId}`, { timeout: 30_000 });
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => u.pathname === `/runs/${runId}`);
+  gate.open();
+  await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByText('All done: 4 files copied.').waitFor();
   await context.close();
 });
