@@ -256,6 +256,18 @@ test('a step the API refuses shows its message beside the field and creates noth
   await next(page).click();
   await page.getByRole('alert').getByText('Choose a cloud first.').waitFor();
   await stepHeading(page, 'What to back up').waitFor();
+  // A cloud whose folder has gone: the browser says so inside itself, in the API's words.
+  await fs.mkdir(path.join(ferry.localRoot, a.me.id, 'gone'));
+  await a.call('POST', '/clouds', { kind: 'local', name: 'Old disk', options: { root: 'gone' } });
+  await fs.rm(path.join(ferry.localRoot, a.me.id, 'gone'), { recursive: true });
+  await page.reload();
+  await page.getByRole('radio', { name: /Old disk/ }).check();
+  const broken = page.getByRole('group', { name: 'Folder to back up' }).getByRole('alert');
+  await broken.getByRole('button', { name: 'Try again' }).waitFor();
+  const said = (await broken.textContent())!;
+  assert.match(said, /not found|folder/i, said);
+  assert.doesNotMatch(said, /[{}]|"error"|at \w+ \(/, 'no JSON, no stack');
+  await screenshot(page, 'task-wizard-1-folder-gone-phone');
   // A cloud's page offers "New task" with itself as the source: ?source= preselects it.
   await page.goto(`${ferry.url}/tasks/new?source=${photos}`);
   await stepHeading(page, 'What to back up').waitFor();
