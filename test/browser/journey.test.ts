@@ -203,7 +203,8 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     assert.ok(firstSeen < 100, `the run was seen going (its bar at ${firstSeen}%)`);
     await screenshot(page, 'journey-7-run-going');
     await page.getByText('All done:', { exact: false }).waitFor({ timeout: 60_000 });
-    await page.getByRole('progressbar', { name: /./ }).first().waitFor();
+    assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+    await page.getByText('5 of 5 files').waitFor();
     assert.equal(await page.evaluate(() => (globalThis as any).__notReloaded), true, 'the page was not reloaded');
     await screenshot(page, 'journey-8-run-done');
 
