@@ -18,8 +18,11 @@ import './photos.css';
 type Cloud = components['schemas']['Cloud'];
 type PickerSession = components['schemas']['PickerSession'];
 
-/** Google's picking page, closing itself once the person pressed Done (Picker API: /autoclose). */
-const pickerUrl = (uri: string) => uri.replace(/\/+$/, '') + '/autoclose';
+/**
+ * Google's picking page, closing itself once the person pressed Done (Picker API: /autoclose).
+ * Only a web address is ever opened, whatever the answer held.
+ */
+const pickerUrl = (uri: string) => (/^https?:\/\//i.test(uri) ? uri.replace(/\/+$/, '') + '/autoclose' : 'about:blank');
 
 export default function PickPhotos({ cloud }: { cloud: Cloud }) {
   const t = useMessages(photos);

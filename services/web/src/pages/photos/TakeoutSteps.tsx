@@ -42,7 +42,7 @@ export default function TakeoutSteps({ status, folder, heading = true }: { statu
         ))}
       </ol>
       <p>
-        <a className="button secondary" href={status?.setupUrl ?? SETUP_URL} target="_blank" rel="noopener noreferrer">
+        <a className="button secondary" href={status?.setupUrl && /^https:\/\//.test(status.setupUrl) ? status.setupUrl : SETUP_URL} target="_blank" rel="noopener noreferrer">
           {t.openTakeout}
         </a>
       </p>
