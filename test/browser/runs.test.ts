@@ -135,7 +135,9 @@ test('a run shows live progress that rises to 100% and ends "Succeeded" without 
   assert.deepEqual(runs.items[0].trigger, 'manual');
   lap('second run');
   assert.deepEqual(await axeScan(page), []);
+  lap('axe');
   await context.close();
+  lap('closed');
 });
 
 test('a run with files that could not be copied says "Partly done" and lists each with its reason, 50 at a time; the task page lists its runs', async (t) => {
