@@ -158,7 +158,8 @@ export async function axeScan(page: Page): Promise<AxeViolation[]> {
   // Evaluated, not added as a script tag: the app's policy allows no inline script.
   await page.evaluate(axe.source);
   const result = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] });
+    // Runs in the page: the whole document (axe's default context).
+    const r = await (globalThis as unknown as { axe: typeof axe }).axe.run({ resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
