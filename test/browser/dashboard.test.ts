@@ -34,7 +34,7 @@ async function apiOf(page: Page) {
   const folder = async (name: string, files = 0) => {
     const dir = path.join(ferry.localRoot, me.id, name);
     await fs.mkdir(dir, { recursive: true });
-    for (let i = 0; i < files; i++) await fs.writeFile(path.join(dir, `img-${String(i).padStart(2, '0')}.jpg`), Buffer.alloc(20_000, i));
+    for (let i = 0; i < files; i++) await fs.writeFile(path.join(dir, `img-${String(i).padStart(2, '0')}.jpg`), Buffer.alloc(20 * 1024, i));
     return (await call('POST', '/clouds', { kind: 'local', name, options: { root: name } })).id as string;
   };
   return { me, call, folder };

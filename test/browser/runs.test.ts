@@ -51,7 +51,7 @@ async function folderCloud(a: Api, name: string, count: number, size: number): P
  * A task from a folder of files into the gated S3 bucket under `prefix`, and a run of it started
  * with the gate closed: no upload lands until the test releases it.
  */
-async function heldRun(a: Api, name: string, count: number, size = 20_000): Promise<{ taskId: string; runId: string; prefix: string }> {
+async function heldRun(a: Api, name: string, count: number, size = 20 * 1024): Promise<{ taskId: string; runId: string; prefix: string }> {
   const src = await folderCloud(a, name, count, size);
   gate.open(); // creating the cloud writes to check it can
   const dst = (await a.call('POST', '/clouds', { kind: 's3', name: `${name} bucket`, options: ferry.s3.options({ endpoint: gate.endpoint }) })).id;
@@ -120,7 +120,7 @@ test('a run shows live progress that rises to 100% and ends "Succeeded" without 
   // What the page said is what happened: every file is in the bucket.
   const objects = await objectsUnder(prefix);
   assert.equal(objects.length, 24);
-  assert.ok(objects.every((o) => o.size === 20_000));
+  assert.ok(objects.every((o) => o.size === 20 * 1024));
 
   // The task link leads to its task; Run now starts another run and opens it.
   assert.equal(await page.getByRole('link', { name: 'Holiday' }).getAttribute('href'), `/tasks/${taskId}`);
@@ -148,7 +148,7 @@ test('a run with files that could not be copied says "Partly done" and lists eac
   await signUp(page, ferry);
   lap('signed up');
   const a = await apiOf(page);
-  const src = await folderCloud(a, 'Albums', 60, 1000);
+  const src = await folderCloud(a, 'Albums', 60, 1024);
   // At the destination, folders have taken the names of 52 photos: those cannot be written.
   for (let i = 0; i < 52; i++) await fs.mkdir(path.join(a.space, 'Disk', `photo-${String(i).padStart(3, '0')}.jpg`), { recursive: true });
   const dst = (await a.call('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'Disk' } })).id;

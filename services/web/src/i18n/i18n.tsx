@@ -59,11 +59,13 @@ export function format(lang: Lang) {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   return {
     number: (n: number) => number.format(n),
+    // Binary multiples under the names people know (as Windows and the cloud providers show them):
+    // a 5 GB plan is 5 GiB and reads "5 GB", not "5.4 GB".
     bytes(n: number) {
       let v = n;
       let u = 0;
-      while (Math.abs(v) >= 1000 && u < units.length - 1) {
-        v /= 1000;
+      while (Math.abs(v) >= 1024 && u < units.length - 1) {
+        v /= 1024;
         u++;
       }
       return `${number.format(v)} ${units[u]}`;

@@ -10,6 +10,7 @@ import { cloudsQuery, keys, providersQuery } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Field, Loading, NotFound, Page } from '../../ui/components';
 import CloudExtras from '../photos/CloudExtras';
+import { NewTaskButton } from '../tasks/TaskList';
 import { cloudWords } from './messages';
 import { cloudQuery, oauthStart, StatusBadge, useKindName, type Cloud } from './parts';
 import './clouds.css';
@@ -43,7 +44,11 @@ function CloudView({ cloud }: { cloud: Cloud }) {
   const landed = cloud.status !== 'ok' ? null : params.has('reconnected') ? t.reconnected : params.has('connected') ? t.connected : params.has('added') ? t.added : null;
 
   return (
-    <Page title={cloud.name}>
+    <Page
+      title={cloud.name}
+      // Google Photos and Takeout readers lead to their backups from their own part below.
+      actions={provider?.source && cloud.kind !== 'google-photos' && cloud.kind !== 'google-takeout' ? <NewTaskButton source={cloud.id} /> : undefined}
+    >
       {landed && (
         <p className="notice" role="status">
           {landed}

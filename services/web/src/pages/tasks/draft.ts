@@ -85,7 +85,8 @@ export function emptyDraft(sourceCloudId = ''): Draft {
   };
 }
 
-const MB = 1_000_000;
+// As useFormat().bytes shows sizes: binary megabytes under the name "MB".
+const MB = 1024 * 1024;
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 const mb = (text: string) => (text.trim() === '' ? undefined : Math.round(Number(text.replace(',', '.')) * MB));
 const fromMb = (bytes: unknown) => (typeof bytes === 'number' ? String(bytes / MB) : '');
