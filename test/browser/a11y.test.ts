@@ -158,6 +158,11 @@ async function problemsOf(page: Page, where: string, viewport: Viewport): Promis
     return { scrollWidth: g.document.documentElement.scrollWidth, innerWidth: g.innerWidth, background: g.getComputedStyle(g.document.body).backgroundColor };
   });
   if (scrollWidth > innerWidth) problems.push(`${where}: the page scrolls sideways (${scrollWidth} px wide in a ${innerWidth} px window)`);
+  // Nor is a link of the navigation hidden in a box that scrolls sideways.
+  for (const link of await page.getByRole('navigation', { name: 'Main' }).getByRole('link').all()) {
+    const box = await link.boundingBox();
+    if (box && (box.x < 0 || box.x + box.width > innerWidth)) problems.push(`${where}: the navigation's link "${await link.textContent()}" is outside the window`);
+  }
   const [r, g, b] = background.match(/\d+/g)!.map(Number);
   const dark = r + g + b < 3 * 100;
   if (dark !== (viewport.colorScheme === 'dark')) problems.push(`${where}: the background is ${background} in the ${viewport.colorScheme} theme`);
