@@ -1,8 +1,8 @@
 // A first visit, from nothing to a first backup, with the keyboard alone (Tab, Shift+Tab, Enter,
 // Space, arrows and typing; never a click): open Ferry, create an account, follow the dashboard's
 // first steps to add a server folder with photos and an S3 bucket, create a task with the wizard,
-// run it and watch the run reach its end on its page without a reload; then the bytes in the
-// bucket are the photos' bytes.
+// run it and watch the run move and reach its end on its page without a reload; then the bytes in
+// the bucket are the photos' bytes.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -10,24 +10,22 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { DESKTOP, launchBrowser, newContext, newEmail, PASSWORD, screenshot, startWebFerry, type WebFerry } from '../support/web.ts';
+import { startUploadGate, type UploadGate } from './upload-gate.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
-let slowS3: FaultProxy;
-
-// Uploads wait this long at a proxy in front of s3rver, so the run lasts long enough to be watched
-// on its page (a few small files would otherwise be copied before the page has loaded).
-const UPLOAD_DELAY_MS = 2500;
+// The bucket is reached through a gate that can hold uploads, so the run is watched going and
+// moving on its page however fast or slow the machine is.
+let gate: UploadGate;
 
 before(async () => {
   [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
-  slowS3 = await startFaultProxy(ferry.s3.endpoint, (r) => (r.method === 'PUT' ? { kind: 'delay', ms: UPLOAD_DELAY_MS } : { kind: 'pass' }));
+  gate = await startUploadGate(ferry.s3.endpoint);
 });
 after(async () => {
   await browser?.close();
-  await slowS3?.close();
+  await gate?.stop();
   await ferry?.stop();
 });
 
@@ -154,7 +152,7 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     await press(page, control(page.getByRole('main'), 'Add cloud'));
     await page.waitForURL(/\/clouds\/new/);
     const s3Form = page.getByRole('region', { name: 'Amazon S3 or compatible storage' });
-    await typeInto(page, s3Form.getByLabel('Service address', { exact: true }), slowS3.endpoint);
+    await typeInto(page, s3Form.getByLabel('Service address', { exact: true }), gate.endpoint);
     await typeInto(page, s3Form.getByLabel('Region', { exact: true }), 'us-east-1');
     await typeInto(page, s3Form.getByLabel('Bucket', { exact: true }), ferry.s3.bucket);
     await typeInto(page, s3Form.getByLabel('Access key ID', { exact: true }), ferry.s3.accessKeyId);
@@ -193,18 +191,27 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     await press(page, page.getByRole('button', { name: 'Create task' }));
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
 
-    // Run it, and watch the run on its page: it is seen going, then ended, with no reload.
+    // Run it, and watch the run on its page: held at first, then moving, then done, with no reload.
+    gate.close();
     await press(page, page.getByRole('button', { name: 'Run now' }));
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}/);
     await page.evaluate(() => ((globalThis as any).__notReloaded = true));
     const bar = page.getByRole('progressbar').first();
     await bar.waitFor();
-    const firstSeen = Number(await bar.getAttribute('aria-valuenow'));
-    assert.ok(firstSeen < 100, `the run was seen going (its bar at ${firstSeen}%)`);
+    assert.equal(await bar.getAttribute('aria-valuenow'), '0');
+    await page.getByRole('button', { name: 'Cancel run' }).waitFor();
     await screenshot(page, 'journey-7-run-going');
+    gate.release(2);
+    const valueOf = async () => Number(await bar.getAttribute('aria-valuenow'));
+    for (const deadline = Date.now() + 30_000; (await valueOf()) === 0; ) {
+      assert.ok(Date.now() < deadline, 'the bar never moved after two uploads went through');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok((await valueOf()) < 100, `two files of ${sources.size} are not all of them (${await valueOf()}%)`);
+    gate.open();
     await page.getByText('All done:', { exact: false }).waitFor({ timeout: 60_000 });
     assert.equal(await bar.getAttribute('aria-valuenow'), '100');
-    await page.getByText('5 of 5 files').waitFor();
+    await page.getByText(`${sources.size} of ${sources.size} files`).waitFor();
     assert.equal(await page.evaluate(() => (globalThis as any).__notReloaded), true, 'the page was not reloaded');
     await screenshot(page, 'journey-8-run-done');
 
