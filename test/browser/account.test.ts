@@ -182,6 +182,8 @@ test('the language switches the app at once and is saved to the account, for the
   assert.equal((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale, 'fr');
   // Signed out, the app keeps speaking French, the API's refusals included.
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  // The account page (with its own E-mail) is gone once sign-in shows.
+  await page.getByRole('heading', { level: 1, name: 'Se connecter' }).waitFor();
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Mot de passe', { exact: true }).fill('not the right password');
   await page.getByRole('button', { name: 'Se connecter' }).click();

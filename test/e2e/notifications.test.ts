@@ -193,17 +193,17 @@ describe('the mail at the end of a run', () => {
 describe('account mail', () => {
   test('a cloud that refuses its credentials needs reconnecting: its run fails and the owner is mailed once', async () => {
     const s3 = await startS3();
-    // The access key is deleted at the provider: S3 answers every request as AWS does then.
-    const proxy = await startFaultProxy(s3.endpoint, () => ({
-      kind: 'status',
-      status: 403,
-      code: 'InvalidAccessKeyId',
-      message: 'The AWS Access Key Id you provided does not exist in our records.',
-    }));
+    // Once the cloud is saved (it is reached first), the access key is deleted at the provider:
+    // S3 answers every request as AWS does then.
+    let deleted = false;
+    const proxy = await startFaultProxy(s3.endpoint, () =>
+      deleted ? { kind: 'status', status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' } : { kind: 'pass' },
+    );
     try {
       const a = await signup(t);
       const created = await api(a).post('/clouds', { kind: 's3', name: 'Archive bucket', options: s3.options({ endpoint: proxy.endpoint }) });
       assert.equal(created.statusCode, 201, created.body);
+      deleted = true;
       const cloudId = created.json().id;
       const id = await task(a, 'From the archive', cloudId, await localCloud(a, 'NAS', path.join(root, a.id, 'reauth-dest')), { on: 'never' });
       const mine = () => smtp.received.filter((m) => m.to === a.email);

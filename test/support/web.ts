@@ -2,7 +2,7 @@
 // folder and embedded PostgreSQL) against the Google, Dropbox and Microsoft emulators, s3rver and
 // a real SMTP server, driven in Debian's Chromium by playwright-core. Screenshots go to
 // test-artifacts/screenshots (not committed).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { freePort } from '../../services/core/embedded-postgres.ts';
 import { dropboxEnv, startDropboxFake, type DropboxFake } from '../fakes/dropbox.ts';
 import { googleEnv, startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { microsoftEnv, startMicrosoftFake, type MicrosoftFake } from '../fakes/microsoft.ts';
+import { createTestDatabase } from './db.ts';
 import { startS3, type TestS3 } from './s3.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
 
@@ -34,14 +35,20 @@ export interface WebFerry {
 
 const CLIENT = { clientId: 'ferry-web-test', clientSecret: 'ferry-web-test-secret' };
 
-/** Ferry with every provider configured, as a person would run it against the emulators. */
+/**
+ * Ferry with every provider configured, as a person would run it against the emulators. Its
+ * database is one of the suite's server (`DATABASE_URL`, a copy of the migrated template) rather
+ * than an embedded server of its own: an initdb per file is CPU the suite cannot spare, and
+ * test/e2e/start.test.ts covers the embedded start.
+ */
 export async function startWebFerry(env: Record<string, string> = {}): Promise<WebFerry> {
-  const [google, dropbox, microsoft, s3, smtp] = await Promise.all([
+  const [google, dropbox, microsoft, s3, smtp, database] = await Promise.all([
     startGoogleFake(CLIENT),
     startDropboxFake(CLIENT),
     startMicrosoftFake(CLIENT),
     startS3('web-test'),
     startSmtp(),
+    createTestDatabase(),
   ]);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-web-'));
   const localRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-web-local-'));
@@ -55,6 +62,7 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
     env: {
       ...clean,
       FERRY_DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
       PORT: String(port),
       FERRY_PUBLIC_URL: url,
       FERRY_LOCAL_ROOTS: localRoot,
@@ -80,8 +88,7 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
       await exited;
       clearTimeout(killed);
     }
-    spawnSync('pkill', ['-KILL', '-f', `postgres -D ${dataDir}`]);
-    await Promise.all([google.close(), dropbox.close(), microsoft.close(), s3.close(), smtp.stop()]);
+    await Promise.all([google.close(), dropbox.close(), microsoft.close(), s3.close(), smtp.stop(), database.drop({ waitForConnections: 5000 })]);
     await fs.rm(dataDir, { recursive: true, force: true });
     await fs.rm(localRoot, { recursive: true, force: true });
   };
@@ -155,8 +162,9 @@ export interface AxeViolation {
 
 /** axe-core on the page as it is now: the serious and critical violations. */
 export async function axeScan(page: Page): Promise<AxeViolation[]> {
-  // Evaluated, not added as a script tag: the app's policy allows no inline script.
-  await page.evaluate(axe.source);
+  // Evaluated, not added as a script tag: the app's policy allows no inline script. Once per
+  // document: loading axe takes longer than a scan.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axe.source);
   const result = await page.evaluate(async () => {
     // Runs in the page: the whole document (axe's default context).
     const r = await (globalThis as unknown as { axe: typeof axe }).axe.run({ resultTypes: ['violations'] });

@@ -56,7 +56,8 @@ export function format(lang: Lang) {
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  // French counts octets.
+  const units = lang === 'fr' ? ['o', 'Ko', 'Mo', 'Go', 'To'] : ['B', 'KB', 'MB', 'GB', 'TB'];
   return {
     number: (n: number) => number.format(n),
     // Binary multiples under the names people know (as Windows and the cloud providers show them):

@@ -2,6 +2,8 @@
 // the button that does it. Only one step offers its button at a time, so the way is plain.
 import { Link } from 'react-router';
 import { useMessages } from '../../i18n/i18n';
+import { AddCloudButton } from '../clouds/CloudList';
+import { NewTaskButton } from '../tasks/TaskList';
 import { dashboardWords } from './messages';
 
 export function GetStarted({ clouds, tasks }: { clouds: number; tasks: number }) {
@@ -9,9 +11,10 @@ export function GetStarted({ clouds, tasks }: { clouds: number; tasks: number })
   // A source and a destination: two clouds (a server folder may serve as both, but most copy
   // from one service to another).
   const steps = [
-    { text: t.step1, done: clouds >= 1, action: <Link className="button" to="/clouds/new">{t.addCloud}</Link> },
-    { text: t.step2, done: clouds >= 2, action: <Link className="button" to="/clouds/new">{t.addCloud}</Link> },
-    { text: t.step3, done: tasks >= 1, action: <Link className="button" to="/tasks/new">{t.newTask}</Link> },
+    // The buttons the app names "Add cloud" and "New task" everywhere.
+    { text: t.step1, done: clouds >= 1, action: <AddCloudButton /> },
+    { text: t.step2, done: clouds >= 2, action: <AddCloudButton /> },
+    { text: t.step3, done: tasks >= 1, action: <NewTaskButton /> },
   ];
   const current = steps.findIndex((s) => !s.done);
   return (
