@@ -60,8 +60,18 @@ export async function startFaultProxy(target: string, rule: (r: RequestInfo) => 
       });
       return;
     }
+    // A client that hangs up is gone for the server too, as over a real network: a delayed
+    // request it gave up on is never forwarded, and one in flight is cut.
+    let up: http.ClientRequest | undefined;
+    let clientGone = false;
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      up?.destroy();
+    });
     const forward = () => {
-      const up = http.request(
+      if (clientGone) return;
+      up = http.request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
         (upRes) => {
           res.writeHead(upRes.statusCode!, upRes.headers);
