@@ -2,7 +2,7 @@
 // folder and embedded PostgreSQL) against the Google, Dropbox and Microsoft emulators, s3rver and
 // a real SMTP server, driven in Debian's Chromium by playwright-core. Screenshots go to
 // test-artifacts/screenshots (not committed).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,9 +37,9 @@ const CLIENT = { clientId: 'ferry-web-test', clientSecret: 'ferry-web-test-secre
 
 /**
  * Ferry with every provider configured, as a person would run it against the emulators. Its
- * database is one of the suite's server (`DATABASE_URL`, a copy of the migrated template) rather
- * than an embedded server of its own: an initdb per file is CPU the suite cannot spare, and
- * test/e2e/start.test.ts covers the embedded start.
+ * database, under the test runner, is one of the suite's server (`DATABASE_URL`, a copy of the
+ * migrated template) rather than an embedded server of its own: an initdb per file is CPU the
+ * suite cannot spare, and test/e2e/start.test.ts covers the embedded start.
  */
 export async function startWebFerry(env: Record<string, string> = {}): Promise<WebFerry> {
   const [google, dropbox, microsoft, s3, smtp, database] = await Promise.all([
@@ -48,7 +48,8 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
     startMicrosoftFake(CLIENT),
     startS3('web-test'),
     startSmtp(),
-    createTestDatabase(),
+    // Outside the test runner (the benchmark), Ferry starts its embedded server as npm start does.
+    process.env.FERRY_TEST_PG_URL ? createTestDatabase() : null,
   ]);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-web-'));
   const localRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-web-local-'));
@@ -62,7 +63,7 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
     env: {
       ...clean,
       FERRY_DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      ...(database ? { DATABASE_URL: database.url } : {}),
       PORT: String(port),
       FERRY_PUBLIC_URL: url,
       FERRY_LOCAL_ROOTS: localRoot,
@@ -88,7 +89,8 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
       await exited;
       clearTimeout(killed);
     }
-    await Promise.all([google.close(), dropbox.close(), microsoft.close(), s3.close(), smtp.stop(), database.drop({ waitForConnections: 5000 })]);
+    await Promise.all([google.close(), dropbox.close(), microsoft.close(), s3.close(), smtp.stop(), database?.drop({ waitForConnections: 5000 })]);
+    if (!database) spawnSync('pkill', ['-KILL', '-f', `postgres -D ${dataDir}`]);
     await fs.rm(dataDir, { recursive: true, force: true });
     await fs.rm(localRoot, { recursive: true, force: true });
   };

@@ -1,9 +1,7 @@
 // A first visit's way to a first backup: three steps, each ticked once done, the next one with
 // the button that does it. Only one step offers its button at a time, so the way is plain.
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useMessages } from '../../i18n/i18n';
-import { AddCloudButton } from '../clouds/CloudList';
-import { NewTaskButton } from '../tasks/TaskList';
 import { dashboardWords } from './messages';
 
 export function GetStarted({ clouds, tasks }: { clouds: number; tasks: number }) {
@@ -11,10 +9,11 @@ export function GetStarted({ clouds, tasks }: { clouds: number; tasks: number })
   // A source and a destination: two clouds (a server folder may serve as both, but most copy
   // from one service to another).
   const steps = [
-    // The buttons the app names "Add cloud" and "New task" everywhere.
-    { text: t.step1, done: clouds >= 1, action: <AddCloudButton /> },
-    { text: t.step2, done: clouds >= 2, action: <AddCloudButton /> },
-    { text: t.step3, done: tasks >= 1, action: <NewTaskButton /> },
+    // The buttons the app names "Add cloud" and "New task" everywhere (made here: importing the
+    // clouds' and tasks' pages would load their code with the dashboard's).
+    { text: t.step1, done: clouds >= 1, action: <GoButton to="/clouds/new" label={t.addCloud} /> },
+    { text: t.step2, done: clouds >= 2, action: <GoButton to="/clouds/new" label={t.addCloud} /> },
+    { text: t.step3, done: tasks >= 1, action: <GoButton to="/tasks/new" label={t.newTask} /> },
   ];
   const current = steps.findIndex((s) => !s.done);
   return (
@@ -34,5 +33,14 @@ export function GetStarted({ clouds, tasks }: { clouds: number; tasks: number })
         {t.photos} <Link to="/photos">{t.photosLink}</Link>.
       </p>
     </section>
+  );
+}
+
+function GoButton({ to, label }: { to: string; label: string }) {
+  const navigate = useNavigate();
+  return (
+    <button type="button" onClick={() => navigate(to)}>
+      {label}
+    </button>
   );
 }
