@@ -15,6 +15,12 @@ const server = new S3rver({ port: Number(port), address: '127.0.0.1', silent: tr
 
 const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// Part uploads in flight per upload id, and the ids being aborted: an abort waits for the parts
+// being written (s3rver opens a part's file after the request started, so removing the folder under
+// it makes its write stream fail with no handler, and the process with it), and a part that arrives
+// during the abort is refused, as S3 refuses parts of an upload it no longer has.
+const writing = new Map<string, Set<Promise<void>>>();
+const aborting = new Set<string>();
 type Ctx = { method: string; path: string; query: Record<string, string>; status: number; body: unknown; type: string; set(h: string, v: string): void };
 
 const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
@@ -30,16 +36,33 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
   if (key && 'uploadId' in ctx.query && ctx.method === 'PUT') {
     // A part for an upload that was aborted (or never was) is refused, as S3 does; s3rver would
     // quietly recreate the upload's folder.
-    const stored = await fs.readFile(path.join(uploads, path.basename(ctx.query.uploadId), 'key'), 'utf8').catch(() => null);
-    if (stored !== key) return noSuchUpload();
-    return next();
+    const id = path.basename(ctx.query.uploadId);
+    const stored = await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => null);
+    if (stored !== key || aborting.has(id)) return noSuchUpload();
+    const parts = writing.get(id) ?? new Set();
+    writing.set(id, parts);
+    const part = next();
+    parts.add(part);
+    try {
+      return await part;
+    } finally {
+      parts.delete(part);
+      if (parts.size === 0) writing.delete(id);
+    }
   }
   if (key && 'uploadId' in ctx.query && (ctx.method === 'GET' || ctx.method === 'DELETE')) {
     const uploadDir = path.join(uploads, path.basename(ctx.query.uploadId));
     const stored = await fs.readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => null);
     if (stored !== key) return noSuchUpload();
     if (ctx.method === 'DELETE') {
-      await fs.rm(uploadDir, { recursive: true, force: true });
+      const id = path.basename(ctx.query.uploadId);
+      aborting.add(id);
+      try {
+        await Promise.allSettled(writing.get(id) ?? []);
+        await fs.rm(uploadDir, { recursive: true, force: true });
+      } finally {
+        aborting.delete(id);
+      }
       ctx.status = 204;
       return;
     }
