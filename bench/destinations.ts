@@ -78,7 +78,11 @@ for (const target of targets) {
     await fs.rename(file, moved);
     file = moved;
     const src = await api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: 'src' } });
-    const task = await api('POST', '/tasks', { name: target.kind, source: { cloudId: src.id }, destination: { cloudId: cloud.id, path: 'bench' } });
+    const task = await api('POST', '/tasks', {
+      name: target.kind,
+      source: { cloudId: src.id },
+      destination: { cloudId: cloud.id, path: 'bench' },
+    });
     const before = await procStats(ferry.child.pid!);
     const t0 = performance.now();
     const { run } = await api('POST', `/tasks/${task.id}/runs`);

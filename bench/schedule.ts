@@ -19,8 +19,14 @@ await boss.start();
 await ensureQueues(boss);
 
 const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC', 'Australia/Sydney'];
-const user = (await db.query(`INSERT INTO users (email, password_hash) VALUES ('bench@example.com', 'x') RETURNING id`)).rows[0].id;
-const cloud = (await db.query(`INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', 'c', '{"root":"/tmp"}') RETURNING id`, [user])).rows[0].id;
+const user = (await db.query(`INSERT INTO users (email, password_hash) VALUES ('bench@example.com', 'x') RETURNING id`))
+  .rows[0].id;
+const cloud = (
+  await db.query(
+    `INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', 'c', '{"root":"/tmp"}') RETURNING id`,
+    [user],
+  )
+).rows[0].id;
 await db.query(
   `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule, next_run_at)
    SELECT $1, 'task ' || i, $2::uuid, jsonb_build_object('cloudId', $2::uuid::text), $2::uuid, jsonb_build_object('cloudId', $2::uuid::text, 'path', 'd' || i),
@@ -34,7 +40,14 @@ const started = await startDueRuns(db, boss);
 const seconds = (performance.now() - t0) / 1000;
 const jobs = (await db.query(`SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job WHERE name = 'run-plan'`)).rows[0].n;
 const stillDue = (await db.query(`SELECT count(*)::int AS n FROM tasks WHERE next_run_at <= now()`)).rows[0].n;
-const result = { dueTasks: count, runsStarted: started, planJobs: jobs, stillDue, seconds: +seconds.toFixed(2), runsPerSecond: Math.round(started / seconds) };
+const result = {
+  dueTasks: count,
+  runsStarted: started,
+  planJobs: jobs,
+  stillDue,
+  seconds: +seconds.toFixed(2),
+  runsPerSecond: Math.round(started / seconds),
+};
 console.log(result);
 console.log(`results: ${await writeResults('schedule', result)}`);
 

@@ -18,7 +18,9 @@ export async function tempDir(name: string): Promise<string> {
   return dir;
 }
 
-export async function startPostgres(dir: string): Promise<{ server: EmbeddedPostgres; newDatabase(): Promise<string> }> {
+export async function startPostgres(
+  dir: string,
+): Promise<{ server: EmbeddedPostgres; newDatabase(): Promise<string> }> {
   const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
   return {
     server,
@@ -56,13 +58,22 @@ export async function startFerry(databaseUrl: string, env: Record<string, string
   // The V8 flag of `npm start` (package.json): a small young generation keeps transfer buffers
   // from piling up in resident memory.
   const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(repo, 'services/main.ts')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), FERRY_LOG_LEVEL: 'warn', FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      FERRY_LOG_LEVEL: 'warn',
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; ) {
     if (Date.now() > deadline) throw new Error('Ferry did not start');
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}/healthz`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -73,7 +84,10 @@ export async function startFerry(databaseUrl: string, env: Record<string, string
     async api(method, p, body) {
       const res = await fetch(`${url}/api/v1${p}`, {
         method,
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(f.token ? { authorization: `Bearer ${f.token}` } : {}) },
+        headers: {
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(f.token ? { authorization: `Bearer ${f.token}` } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
@@ -89,11 +103,18 @@ export async function startFerry(databaseUrl: string, env: Record<string, string
   const signup = await fetch(`${url}/api/v1/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${crypto.randomBytes(3).toString('hex')}@example.com`, password: 'benchmark password' }),
+    body: JSON.stringify({
+      email: `bench-${crypto.randomBytes(3).toString('hex')}@example.com`,
+      password: 'benchmark password',
+    }),
   });
   const cookie = signup.headers.get('set-cookie')!.split(';')[0];
   const { csrfToken } = (await signup.json()) as { csrfToken: string };
-  const tok = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: '{"name":"bench"}' });
+  const tok = await fetch(`${url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+    body: '{"name":"bench"}',
+  });
   f.token = ((await tok.json()) as { token: string }).token;
   return f;
 }
@@ -113,7 +134,13 @@ export async function runToEnd(f: FerryProcess, taskId: string): Promise<{ run: 
  * rclone copying `src` to s3rver, with its wall time and CPU (GNU time). Asynchronous: a proxy in
  * this process must keep serving while rclone runs.
  */
-export async function rcloneCopy(src: string, endpoint: string, bucket: string, dest: string, flags: string[]): Promise<{ seconds: number; cpuSeconds: number; peakRssMiB: number }> {
+export async function rcloneCopy(
+  src: string,
+  endpoint: string,
+  bucket: string,
+  dest: string,
+  flags: string[],
+): Promise<{ seconds: number; cpuSeconds: number; peakRssMiB: number }> {
   const env = { ...process.env };
   delete env.AWS_CA_BUNDLE; // rclone 1.60 refuses S3 endpoints while it is set
   Object.assign(env, {
@@ -126,7 +153,10 @@ export async function rcloneCopy(src: string, endpoint: string, bucket: string, 
     RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
   });
   const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', 'rclone', 'copy', src, `bench:${bucket}/${dest}`, ...flags], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', 'rclone', 'copy', src, `bench:${bucket}/${dest}`, ...flags], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -152,6 +182,13 @@ export async function writeResults(name: string, results: unknown): Promise<stri
   const dir = path.join(repo, 'bench/results');
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  await fs.writeFile(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results }, null, 2) + '\n');
+  await fs.writeFile(
+    file,
+    `${JSON.stringify(
+      { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results },
+      null,
+      2,
+    )}\n`,
+  );
   return file;
 }

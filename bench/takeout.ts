@@ -21,7 +21,14 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { deflatedRepeat, repeated, streamOf, zipFile, type VirtualFile, type ZipInput } from '../test/support/archives.ts';
+import {
+  deflatedRepeat,
+  repeated,
+  streamOf,
+  zipFile,
+  type VirtualFile,
+  type ZipInput,
+} from '../test/support/archives.ts';
 import { startS3 } from '../test/support/s3.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import { sidecarName } from '../test/support/takeout-export.ts';
@@ -89,7 +96,13 @@ const time = (d: Date) => ({ timestamp: String(Math.floor(d.getTime() / 1000)), 
 
 /** The sidecar as Google writes it (key order and shapes of a 2025 export). */
 function sidecarJson(title: string, takenAt: Date, n: number): Buffer {
-  const place = { latitude: 38.7 + rnd() / 10, longitude: -9.1 - rnd() / 10, altitude: Math.round(rnd() * 900) / 10, latitudeSpan: 0, longitudeSpan: 0 };
+  const place = {
+    latitude: 38.7 + rnd() / 10,
+    longitude: -9.1 - rnd() / 10,
+    altitude: Math.round(rnd() * 900) / 10,
+    latitudeSpan: 0,
+    longitudeSpan: 0,
+  };
   const json = {
     title,
     description: '',
@@ -159,7 +172,11 @@ interface Planned {
 function entry(name: string, kind: Planned['kind'], data: Buffer | Medium): Planned {
   if (Buffer.isBuffer(data)) {
     const method = kind === 'json' || name.endsWith('.html') ? 8 : 0;
-    return { input: { name, data, method, modifiedAt: EXPORTED_AT }, kind, csize: method === 8 ? zlib.deflateRawSync(data).length : data.length };
+    return {
+      input: { name, data, method, modifiedAt: EXPORTED_AT },
+      kind,
+      csize: method === 8 ? zlib.deflateRawSync(data).length : data.length,
+    };
   }
   return { input: { name, raw: data.raw, modifiedAt: EXPORTED_AT }, kind, csize: data.raw.bytes.size, medium: data };
 }
@@ -169,7 +186,10 @@ function yearFolders(list: Medium[]): Planned[] {
   const out: Planned[] = [];
   for (const m of [...list].sort((a, b) => a.year - b.year || a.name.localeCompare(b.name))) {
     const folder = `${ROOT}/Photos from ${m.year}`;
-    out.push(entry(`${folder}/${m.name}`, 'media', m), entry(`${folder}/${sidecarName(m.name, 'new')}`, 'json', m.sidecar));
+    out.push(
+      entry(`${folder}/${m.name}`, 'media', m),
+      entry(`${folder}/${sidecarName(m.name, 'new')}`, 'json', m.sidecar),
+    );
   }
   return out;
 }
@@ -188,17 +208,48 @@ function buildExport(): { parts: Part[]; distinct: Medium[]; albumCopies: Medium
   const albumBytes = albumCopies.reduce((n, m) => n + m.raw.bytes.size, 0);
   const second = media(half - albumBytes, [2022, 2023, 2024], quick ? 1 : 3);
 
-  const partOne: Planned[] = [entry('Takeout/archive_browser.html', 'other', Buffer.from('<!doctype html><html lang="en"><title>Takeout</title></html>\n')), ...yearFolders(first)];
+  const partOne: Planned[] = [
+    entry(
+      'Takeout/archive_browser.html',
+      'other',
+      Buffer.from('<!doctype html><html lang="en"><title>Takeout</title></html>\n'),
+    ),
+    ...yearFolders(first),
+  ];
   const partTwo: Planned[] = [...yearFolders(second)];
   const album = `${ROOT}/${ALBUM}`;
-  for (const m of albumCopies) partTwo.push(entry(`${album}/${m.name}`, 'media', m), entry(`${album}/${sidecarName(m.name, 'new')}`, 'json', m.sidecar));
+  for (const m of albumCopies)
+    partTwo.push(
+      entry(`${album}/${m.name}`, 'media', m),
+      entry(`${album}/${sidecarName(m.name, 'new')}`, 'json', m.sidecar),
+    );
   const made = new Date(Date.UTC(2021, 6, 20, 18, 0, 0));
-  partTwo.push(entry(`${album}/metadata.json`, 'json', Buffer.from(JSON.stringify({ title: ALBUM, description: 'Two weeks by the sea', access: 'protected', date: time(made) }, null, 2))));
+  partTwo.push(
+    entry(
+      `${album}/metadata.json`,
+      'json',
+      Buffer.from(
+        JSON.stringify(
+          { title: ALBUM, description: 'Two weeks by the sea', access: 'protected', date: time(made) },
+          null,
+          2,
+        ),
+      ),
+    ),
+  );
 
   const parts = [
     { entries: partOne, zip64: false },
     { entries: partTwo, zip64: true },
-  ].map(({ entries, zip64 }, i) => ({ name: `takeout-${STAMP}-${String(i + 1).padStart(3, '0')}.zip`, zip64, entries, file: zipFile(entries.map((e) => e.input), { zip64 }) }));
+  ].map(({ entries, zip64 }, i) => ({
+    name: `takeout-${STAMP}-${String(i + 1).padStart(3, '0')}.zip`,
+    zip64,
+    entries,
+    file: zipFile(
+      entries.map((e) => e.input),
+      { zip64 },
+    ),
+  }));
 
   // Distinct media must differ in size or CRC-32, or Ferry would read them to tell them apart.
   const seen = new Set<string>();
@@ -268,7 +319,11 @@ async function io(pid: number): Promise<Io> {
   return { rchar: field('rchar'), readBytes: field('read_bytes'), syscr: field('syscr') };
 }
 
-const ioDelta = (a: Io, b: Io): Io => ({ rchar: b.rchar - a.rchar, readBytes: b.readBytes - a.readBytes, syscr: b.syscr - a.syscr });
+const ioDelta = (a: Io, b: Io): Io => ({
+  rchar: b.rchar - a.rchar,
+  readBytes: b.readBytes - a.readBytes,
+  syscr: b.syscr - a.syscr,
+});
 
 /**
  * Bytes the process received on its TCP sockets (kernel tcp_info bytes_received, through ss), by
@@ -349,16 +404,23 @@ async function plainCopy(): Promise<Record<string, unknown>> {
     await fs.rename(plain, path.join(await localFolder(dir, await f.api('GET', '/me')), 'plain'));
     const src = await f.api('POST', '/clouds', { kind: 'local', name: 'plain', options: { root: 'plain' } });
     const dst = await f.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ prefix: 'plain/' }) });
-    const task = await f.api('POST', '/tasks', { name: 'plain → S3', source: { cloudId: src.id }, destination: { cloudId: dst.id, path: '' } });
+    const task = await f.api('POST', '/tasks', {
+      name: 'plain → S3',
+      source: { cloudId: src.id },
+      destination: { cloudId: dst.id, path: '' },
+    });
     const before = await procStats(f.child.pid!);
-    const rssBefore = Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(await fs.readFile(`/proc/${f.child.pid}/status`, 'utf8'))![1]) / 1024);
+    const rssBefore = Math.round(
+      Number(/VmRSS:\s+(\d+) kB/.exec(await fs.readFile(`/proc/${f.child.pid}/status`, 'utf8'))![1]) / 1024,
+    );
     const io0 = await io(f.child.pid!);
     const sampler = sampleRss(f.child.pid!);
     const { run, seconds } = await runToEnd(f, task.id);
     const rss = sampler.stop();
     const d = ioDelta(io0, await io(f.child.pid!));
     const after = await procStats(f.child.pid!);
-    if (run.status !== 'succeeded' || run.done.items !== distinct.length) throw new Error(`the plain copy ended ${run.status}: ${JSON.stringify(run)}`);
+    if (run.status !== 'succeeded' || run.done.items !== distinct.length)
+      throw new Error(`the plain copy ended ${run.status}: ${JSON.stringify(run)}`);
     const row = {
       case: `baseline: the same ${distinct.length} media as plain files, local → S3`,
       MiBps: +(distinctBytes / MiB / seconds).toFixed(1),
@@ -382,7 +444,10 @@ async function plainCopy(): Promise<Record<string, unknown>> {
 const dir = await tempDir('takeout');
 const need = (quick ? 1 : 5) * (baseline ? 1.5 : 1) * 1024 * MiB;
 const free = await fs.statfs(dir).then((s) => s.bavail * s.bsize);
-if (free < need) throw new Error(`${dir} has ${mib(free)} MiB free; this benchmark needs about ${mib(need)} MiB (the export and its copy in s3rver).`);
+if (free < need)
+  throw new Error(
+    `${dir} has ${mib(free)} MiB free; this benchmark needs about ${mib(need)} MiB (the export and its copy in s3rver).`,
+  );
 
 const t0 = performance.now();
 const { parts, distinct, albumCopies } = buildExport();
@@ -406,17 +471,34 @@ const ferry = await startFerry(databaseUrl, { FERRY_LOCAL_ROOTS: dir });
 const db = new pg.Client({ connectionString: databaseUrl });
 await db.connect();
 const pid = ferry.child.pid!;
-const ports = { postgres: Number(new URL(postgres.server.url).port), s3rver: s3.port, api: Number(new URL(ferry.url).port) };
+const ports = {
+  postgres: Number(new URL(postgres.server.url).port),
+  s3rver: s3.port,
+  api: Number(new URL(ferry.url).port),
+};
 
 try {
   // The export goes into the user's space, where a local cloud of theirs can name it.
   await fs.rename(drop, path.join(await localFolder(dir, await ferry.api('GET', '/me')), 'drop'));
   const storage = await ferry.api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'drop' } });
-  const takeout = await ferry.api('POST', '/clouds', { kind: 'google-takeout', name: 'Google Photos (Takeout)', options: { cloudId: storage.id, path: '' } });
-  const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ prefix: 'photos/' }) });
-  const task = await ferry.api('POST', '/tasks', { name: 'Takeout → S3', source: { cloudId: takeout.id }, destination: { cloudId: bucket.id, path: '' } });
+  const takeout = await ferry.api('POST', '/clouds', {
+    kind: 'google-takeout',
+    name: 'Google Photos (Takeout)',
+    options: { cloudId: storage.id, path: '' },
+  });
+  const bucket = await ferry.api('POST', '/clouds', {
+    kind: 's3',
+    name: 's3',
+    options: s3.options({ prefix: 'photos/' }),
+  });
+  const task = await ferry.api('POST', '/tasks', {
+    name: 'Takeout → S3',
+    source: { cloudId: takeout.id },
+    destination: { cloudId: bucket.id, path: '' },
+  });
   const view = await ferry.api('GET', `/clouds/${takeout.id}/takeout`);
-  if (view.sets.length !== 1 || view.sets[0].state !== 'ready') throw new Error(`the export set is not ready: ${JSON.stringify(view.sets)}`);
+  if (view.sets.length !== 1 || view.sets[0].state !== 'ready')
+    throw new Error(`the export set is not ready: ${JSON.stringify(view.sets)}`);
 
   const status = async () => (await fs.readFile(`/proc/${pid}/status`, 'utf8')).match(/VmRSS:\s+(\d+) kB/)![1];
   const rssBefore = Math.round(Number(await status()) / 1024);
@@ -427,22 +509,38 @@ try {
   const rss = sampler.stop();
   const [io1, sock1] = [await io(pid), socketBytes(pid, ports)];
   const statsAfter = await procStats(pid);
-  if (first.run.status !== 'succeeded') throw new Error(`run 1 ended ${first.run.status}: ${JSON.stringify(first.run)}`);
+  if (first.run.status !== 'succeeded')
+    throw new Error(`run 1 ended ${first.run.status}: ${JSON.stringify(first.run)}`);
 
-  const copied = (await db.query(`SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`, [first.run.id])).rows[0];
+  const copied = (
+    await db.query(
+      `SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`,
+      [first.run.id],
+    )
+  ).rows[0];
   const mediaCopied = Number(copied.bytes);
   // Planning (scan, indexing, listing the catalogue) against copying.
   const phases = (
-    await db.query(`SELECT extract(epoch FROM planned_at - started_at)::float AS plan, extract(epoch FROM finished_at - planned_at)::float AS copy FROM runs WHERE id = $1`, [first.run.id])
+    await db.query(
+      `SELECT extract(epoch FROM planned_at - started_at)::float AS plan, extract(epoch FROM finished_at - planned_at)::float AS copy FROM runs WHERE id = $1`,
+      [first.run.id],
+    )
   ).rows[0];
   const indexRead = Number(
-    (await db.query(`SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`, [takeout.id])).rows[0].n,
+    (
+      await db.query(
+        `SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
+        [takeout.id],
+      )
+    ).rows[0].n,
   );
   // What landed: each distinct medium once, with its size.
   const landed = { media: 0, bytes: 0, xmp: 0, albums: 0 };
   let token: string | undefined;
   do {
-    const page = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'photos/', ContinuationToken: token }));
+    const page = await s3
+      .client()
+      .send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'photos/', ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
       if (o.Key!.endsWith('.xmp')) landed.xmp++;
       else if (o.Key!.startsWith('photos/Albums/')) landed.albums++;
@@ -453,8 +551,16 @@ try {
     }
     token = page.NextContinuationToken;
   } while (token);
-  if (copied.n !== distinct.length || mediaCopied !== distinctBytes || landed.media !== distinct.length || landed.bytes !== distinctBytes || landed.albums !== 1) {
-    throw new Error(`the backup is not the export: copied ${copied.n} media (${mediaCopied} bytes), S3 holds ${JSON.stringify(landed)}; expected ${distinct.length} (${distinctBytes} bytes) and 1 album`);
+  if (
+    copied.n !== distinct.length ||
+    mediaCopied !== distinctBytes ||
+    landed.media !== distinct.length ||
+    landed.bytes !== distinctBytes ||
+    landed.albums !== 1
+  ) {
+    throw new Error(
+      `the backup is not the export: copied ${copied.n} media (${mediaCopied} bytes), S3 holds ${JSON.stringify(landed)}; expected ${distinct.length} (${distinctBytes} bytes) and 1 album`,
+    );
   }
 
   const d1 = ioDelta(io0, io1);
@@ -465,14 +571,24 @@ try {
   const [io2, sock2] = [await io(pid), socketBytes(pid, ports)];
   const second = await runToEnd(ferry, task.id);
   const [io3, sock3] = [await io(pid), socketBytes(pid, ports)];
-  if (second.run.status !== 'succeeded') throw new Error(`run 2 ended ${second.run.status}: ${JSON.stringify(second.run)}`);
+  if (second.run.status !== 'succeeded')
+    throw new Error(`run 2 ended ${second.run.status}: ${JSON.stringify(second.run)}`);
   const d2 = ioDelta(io2, io3);
   const socket2 = socketDelta(sock2, sock3);
 
   const row = {
     case: `Takeout export set of ${parts.length} zip parts (${mib(archiveBytes)} MiB) in a local folder → S3 (s3rver)`,
-    archive: { bytes: archiveBytes, parts: parts.map((p) => ({ name: p.name, bytes: p.file.size, entries: p.entries.length, zip64: p.zip64 })) },
-    media: { distinct: distinct.length, videos: distinct.filter((m) => m.name.startsWith('VID_')).length, albumCopies: albumCopies.length, copiedBytes: mediaCopied, copiedMiB: mib(mediaCopied) },
+    archive: {
+      bytes: archiveBytes,
+      parts: parts.map((p) => ({ name: p.name, bytes: p.file.size, entries: p.entries.length, zip64: p.zip64 })),
+    },
+    media: {
+      distinct: distinct.length,
+      videos: distinct.filter((m) => m.name.startsWith('VID_')).length,
+      albumCopies: albumCopies.length,
+      copiedBytes: mediaCopied,
+      copiedMiB: mib(mediaCopied),
+    },
     MiBps: +(mediaCopied / MiB / first.seconds).toFixed(1),
     seconds: +first.seconds.toFixed(2),
     cpuSeconds: +(statsAfter.cpuSeconds - statsBefore.cpuSeconds).toFixed(2),
@@ -520,7 +636,9 @@ try {
       `${row.reads.rcharOverArchive}× the archive, ${row.reads.rcharOverMediaCopied}× the media, ${row.reads.rcharOverNecessary}× the necessary ${mib(necessaryTotal)} MiB; ` +
       `read_bytes ${row.reads.readBytesMiB} MiB; indexing ${row.reads.indexMiB} MiB; RSS ${rssBefore} MiB before, peak ${statsAfter.peakRssMiB} MiB`,
   );
-  console.log(`run 2: ${row.secondRun.seconds} s, ${second.run.done.items} copied, rchar ${d2.rchar} bytes, read_bytes ${d2.readBytes} bytes`);
+  console.log(
+    `run 2: ${row.secondRun.seconds} s, ${second.run.done.items} copied, rchar ${d2.rchar} bytes, read_bytes ${d2.readBytes} bytes`,
+  );
   const rows: Record<string, unknown>[] = [row];
   if (baseline) rows.push(await plainCopy());
   console.log(`results: ${await writeResults('takeout', rows)}`);

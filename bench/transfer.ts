@@ -10,7 +10,17 @@ import { partSizeFor } from '../connectors/s3/index.ts';
 import { startFaultProxy } from '../test/support/fault-proxy.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import { startS3 } from '../test/support/s3.ts';
-import { MiB, procStats, randomFile, rcloneCopy, runToEnd, startFerry, startPostgres, tempDir, writeResults } from './support.ts';
+import {
+  MiB,
+  procStats,
+  randomFile,
+  rcloneCopy,
+  runToEnd,
+  startFerry,
+  startPostgres,
+  tempDir,
+  writeResults,
+} from './support.ts';
 
 const quick = process.argv.includes('--quick');
 const dir = await tempDir('transfer');
@@ -29,14 +39,23 @@ async function ferryCopy(src: string, endpoint: string, dest: string) {
     lent = inSpace;
     const local = await ferry.api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: 'src' } });
     const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ endpoint }) });
-    const task = await ferry.api('POST', '/tasks', { name: dest, source: { cloudId: local.id }, destination: { cloudId: bucket.id, path: dest } });
+    const task = await ferry.api('POST', '/tasks', {
+      name: dest,
+      source: { cloudId: local.id },
+      destination: { cloudId: bucket.id, path: dest },
+    });
     const before = await procStats(ferry.child.pid!);
     const { run, seconds } = await runToEnd(ferry, task.id);
     if (run.status !== 'succeeded') throw new Error(`Ferry run ended ${run.status}: ${JSON.stringify(run)}`);
     const afterRun = await procStats(ferry.child.pid!);
     // CPU of the copy itself (the process was started, migrated and idle before it), and the
     // process's peak resident memory over its whole life.
-    return { seconds, cpuSeconds: +(afterRun.cpuSeconds - before.cpuSeconds).toFixed(2), peakRssMiB: afterRun.peakRssMiB, idleRssMiB: before.peakRssMiB };
+    return {
+      seconds,
+      cpuSeconds: +(afterRun.cpuSeconds - before.cpuSeconds).toFixed(2),
+      peakRssMiB: afterRun.peakRssMiB,
+      idleRssMiB: before.peakRssMiB,
+    };
   } finally {
     await ferry.stop();
     if (lent) await fs.rename(lent, src);
@@ -50,7 +69,14 @@ for (const size of quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
   await randomFile(path.join(src, 'big.bin'), size);
   const ferry = await ferryCopy(src, s3.endpoint, `ferry-${size / MiB}`);
   await dropObjects(`ferry-${size / MiB}`);
-  const rclone = await rcloneCopy(src, s3.endpoint, 'bench', `rclone-${size / MiB}`, ['--transfers', '4', '--s3-chunk-size', `${partSizeFor(size) / MiB}M`, '--s3-upload-concurrency', '4']);
+  const rclone = await rcloneCopy(src, s3.endpoint, 'bench', `rclone-${size / MiB}`, [
+    '--transfers',
+    '4',
+    '--s3-chunk-size',
+    `${partSizeFor(size) / MiB}M`,
+    '--s3-upload-concurrency',
+    '4',
+  ]);
   await dropObjects(`rclone-${size / MiB}`);
   await fs.rm(src, { recursive: true });
   const row = {
@@ -79,7 +105,12 @@ for (const [label, endpoint] of [
   const tag = label === 'direct' ? 'direct' : 'latency';
   const ferry = await ferryCopy(many, endpoint, `ferry-many-${tag}`);
   await dropObjects(`ferry-many-${tag}`);
-  const rclone = await rcloneCopy(many, endpoint, 'bench', `rclone-many-${tag}`, ['--transfers', '16', '--checkers', '16']);
+  const rclone = await rcloneCopy(many, endpoint, 'bench', `rclone-many-${tag}`, [
+    '--transfers',
+    '16',
+    '--checkers',
+    '16',
+  ]);
   await dropObjects(`rclone-many-${tag}`);
   const row = {
     case: `${count} files of 1 MiB, local → S3, ${label}, 16 at a time`,

@@ -61,11 +61,17 @@ function watchReady(spec: { button?: string; path: string }) {
   };
   const ready = () => {
     if (spec.button) {
-      return [...doc.querySelectorAll('button')].some((b: any) => b.textContent?.trim() === spec.button && !b.disabled && visible(b));
+      return [...doc.querySelectorAll('button')].some(
+        (b: any) => b.textContent?.trim() === spec.button && !b.disabled && visible(b),
+      );
     }
     // A signed-in page: its heading shown and nothing left saying it is loading.
     const h1 = doc.querySelector('main h1');
-    return !!h1 && visible(h1) && ![...doc.querySelectorAll('[role=status]')].some((s: any) => /Loading/.test(s.textContent ?? ''));
+    return (
+      !!h1 &&
+      visible(h1) &&
+      ![...doc.querySelectorAll('[role=status]')].some((s: any) => /Loading/.test(s.textContent ?? ''))
+    );
   };
   const check = () => {
     if (g.__usableAt === undefined && ready()) g.__usableAt = g.performance.now();
@@ -74,7 +80,12 @@ function watchReady(spec: { button?: string; path: string }) {
 }
 
 /** One cold load of `url` in a fresh context (optionally signed in by `cookie`), until usable. */
-async function coldLoad(browser: Browser, url: string, spec: { button?: string; path: string }, cookie?: { name: string; value: string }): Promise<Load> {
+async function coldLoad(
+  browser: Browser,
+  url: string,
+  spec: { button?: string; path: string },
+  cookie?: { name: string; value: string },
+): Promise<Load> {
   const context = await newContext(browser, { viewport: DESKTOP });
   if (cookie) await context.addCookies([{ ...cookie, url: new URL(url).origin }]);
   const page: Page = await context.newPage();
@@ -85,9 +96,13 @@ async function coldLoad(browser: Browser, url: string, spec: { button?: string; 
     if (type === 'script' || type === 'stylesheet') pending.push(assetOf(res, type));
   });
   await page.goto(url);
-  await page.waitForFunction(() => (globalThis as any).__usableAt !== undefined, undefined, { timeout: 30_000 }).catch(() => {
-    throw new Error(`${url} was not usable within 30 s (${spec.button ? `no enabled "${spec.button}" button` : 'no heading, or still loading'})`);
-  });
+  await page
+    .waitForFunction(() => (globalThis as any).__usableAt !== undefined, undefined, { timeout: 30_000 })
+    .catch(() => {
+      throw new Error(
+        `${url} was not usable within 30 s (${spec.button ? `no enabled "${spec.button}" button` : 'no heading, or still loading'})`,
+      );
+    });
   const ms: number = await page.evaluate(() => (globalThis as any).__usableAt);
   // Everything the page asked for by now counts, including code fetched just after it was usable.
   await page.waitForLoadState('networkidle');
@@ -106,7 +121,13 @@ const median = (xs: number[]) => {
 const sum = (assets: Asset[], kind: Asset['kind'], key: 'raw' | 'gzip', only?: (a: Asset) => boolean) =>
   assets.filter((a) => a.kind === kind && (!only || only(a))).reduce((n, a) => n + a[key], 0);
 
-async function measure(browser: Browser, name: string, url: string, spec: { button?: string; path: string }, cookie?: { name: string; value: string }) {
+async function measure(
+  browser: Browser,
+  name: string,
+  url: string,
+  spec: { button?: string; path: string },
+  cookie?: { name: string; value: string },
+) {
   const loads: Load[] = [];
   for (let i = 0; i < RUNS; i++) loads.push(await coldLoad(browser, url, spec, cookie));
   // Bytes are the same on every load; the first load's list is reported.
@@ -141,7 +162,10 @@ try {
   const cookie = { name, value };
 
   const rows = [
-    await measure(browser, 'first page (signed out: / → /signin)', `${ferry.url}/`, { button: 'Sign in', path: '/signin' }),
+    await measure(browser, 'first page (signed out: / → /signin)', `${ferry.url}/`, {
+      button: 'Sign in',
+      path: '/signin',
+    }),
     await measure(browser, 'dashboard (signed in)', `${ferry.url}/`, { path: '/' }, cookie),
     await measure(browser, 'task wizard (signed in)', `${ferry.url}/tasks/new`, { path: '/tasks/new' }, cookie),
   ];
@@ -156,9 +180,13 @@ try {
   }
   const first = rows[0];
   const withinBudget = first.jsGzipBytes <= BUDGET_FIRST_PAGE_GZIP;
-  console.log(`\nbudget: first page ≤ ${BUDGET_FIRST_PAGE_GZIP / 1000} KB of JavaScript gzipped: ${(first.jsGzipBytes / 1000).toFixed(1)} KB, ${withinBudget ? 'within' : 'OVER'}`);
+  console.log(
+    `\nbudget: first page ≤ ${BUDGET_FIRST_PAGE_GZIP / 1000} KB of JavaScript gzipped: ${(first.jsGzipBytes / 1000).toFixed(1)} KB, ${withinBudget ? 'within' : 'OVER'}`,
+  );
   for (const r of rows) console.log(`\n${r.page}:\n  ${r.scripts.join('\n  ')}`);
-  console.log(`\nresults: ${await writeResults('web', { budget: { firstPageJsGzipBytes: BUDGET_FIRST_PAGE_GZIP, withinBudget }, pages: rows })}`);
+  console.log(
+    `\nresults: ${await writeResults('web', { budget: { firstPageJsGzipBytes: BUDGET_FIRST_PAGE_GZIP, withinBudget }, pages: rows })}`,
+  );
   if (!withinBudget) process.exitCode = 1;
 } finally {
   await browser.close();

@@ -25,7 +25,9 @@ export const providerKinds = all.map((c) => c.kind) as [ProviderKind, ...Provide
 
 /** Names of an options schema's secret fields (marked writeOnly). */
 export function secretFields(def: ConnectorDefinition): string[] {
-  const schema = z.toJSONSchema(def.options, { io: 'input' }) as { properties?: Record<string, { writeOnly?: boolean }> };
+  const schema = z.toJSONSchema(def.options, { io: 'input' }) as {
+    properties?: Record<string, { writeOnly?: boolean }>;
+  };
   return Object.entries(schema.properties ?? {})
     .filter(([, p]) => p.writeOnly)
     .map(([name]) => name);

@@ -1,8 +1,48 @@
 // What kind of media a file is, from its name: filters and layouts use it.
 import type { MediaType } from './types.ts';
 
-const PHOTO = new Set(['jpg', 'jpeg', 'jpe', 'png', 'gif', 'heic', 'heif', 'webp', 'avif', 'jxl', 'tif', 'tiff', 'bmp', 'dng', 'cr2', 'cr3', 'nef', 'arw', 'orf', 'rw2', 'raf', 'srw', 'pef', 'raw']);
-const VIDEO = new Set(['mp4', 'm4v', 'mov', 'avi', 'mkv', 'webm', '3gp', '3g2', 'mts', 'm2ts', 'mpg', 'mpeg', 'wmv', 'flv']);
+const PHOTO = new Set([
+  'jpg',
+  'jpeg',
+  'jpe',
+  'png',
+  'gif',
+  'heic',
+  'heif',
+  'webp',
+  'avif',
+  'jxl',
+  'tif',
+  'tiff',
+  'bmp',
+  'dng',
+  'cr2',
+  'cr3',
+  'nef',
+  'arw',
+  'orf',
+  'rw2',
+  'raf',
+  'srw',
+  'pef',
+  'raw',
+]);
+const VIDEO = new Set([
+  'mp4',
+  'm4v',
+  'mov',
+  'avi',
+  'mkv',
+  'webm',
+  '3gp',
+  '3g2',
+  'mts',
+  'm2ts',
+  'mpg',
+  'mpeg',
+  'wmv',
+  'flv',
+]);
 
 /**
  * A Google Photos item's identity however it was read (Picker, Takeout): its file name as uploaded

@@ -29,5 +29,10 @@ export interface OAuthSpec {
    * Who signed in: a stable account id and a name a person recognises (email or display name).
    * `extra.idToken`: the OpenID id_token of the sign-in, when the scopes asked for one.
    */
-  account(accessToken: string, env: ConnectorEnv, signal?: AbortSignal, extra?: { idToken?: string }): Promise<{ id: string; name: string }>;
+  account(
+    accessToken: string,
+    env: ConnectorEnv,
+    signal?: AbortSignal,
+    extra?: { idToken?: string },
+  ): Promise<{ id: string; name: string }>;
 }

@@ -96,7 +96,17 @@ export function createPacer(opts: PacerOptions): Pacer {
 /** Network-level failures worth another try, whatever the provider. */
 export function isTransientNetworkError(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
-  const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE'];
+  const codes = [
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'ECONNABORTED',
+    'UND_ERR_SOCKET',
+    'ERR_STREAM_PREMATURE_CLOSE',
+  ];
   if (e?.code && codes.includes(e.code)) return true;
   if (e?.name === 'TimeoutError' || e?.name === 'RequestTimeout') return true;
   if (/socket hang up|premature close|aborted|terminated/i.test(e?.message ?? '')) return true;

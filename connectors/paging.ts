@@ -3,7 +3,9 @@
 import { CloudError, type Entry, type EntryPage } from './types.ts';
 
 export function sortEntries(entries: Entry[]): Entry[] {
-  return entries.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type === 'folder' ? -1 : 1));
+  return entries.sort((a, b) =>
+    a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type === 'folder' ? -1 : 1,
+  );
 }
 
 export function pageOf(entries: Entry[], cursor: string | undefined, size: number): EntryPage {

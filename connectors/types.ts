@@ -5,7 +5,14 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { OAuthSpec, TokenSource } from './oauth.ts';
 
-export type ProviderKind = 'google-photos' | 'google-takeout' | 'google-drive' | 's3' | 'dropbox' | 'onedrive' | 'local';
+export type ProviderKind =
+  | 'google-photos'
+  | 'google-takeout'
+  | 'google-drive'
+  | 's3'
+  | 'dropbox'
+  | 'onedrive'
+  | 'local';
 
 /** What a connector may use from the running service: configuration, never process.env. */
 export interface ConnectorEnv {
@@ -329,7 +336,15 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
  * (a daily upload cap): nothing more goes through before `retryAt`. exists: put() with
  * mode 'create' found a file at the path; nothing was replaced.
  */
-export type CloudErrorReason = 'invalid_options' | 'not_found' | 'unauthorized' | 'unreachable' | 'failed' | 'corrupt' | 'rate_limited' | 'exists';
+export type CloudErrorReason =
+  | 'invalid_options'
+  | 'not_found'
+  | 'unauthorized'
+  | 'unreachable'
+  | 'failed'
+  | 'corrupt'
+  | 'rate_limited'
+  | 'exists';
 
 /** The one error type connectors throw for conditions a user should see. */
 export class CloudError extends Error {
@@ -343,6 +358,8 @@ export class CloudError extends Error {
   }
 }
 
-export function defineConnector<O extends Record<string, unknown>>(def: ConnectorDefinition<O>): ConnectorDefinition<O> {
+export function defineConnector<O extends Record<string, unknown>>(
+  def: ConnectorDefinition<O>,
+): ConnectorDefinition<O> {
   return def;
 }

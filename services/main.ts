@@ -16,7 +16,10 @@ import { loadKeyring } from './core/secret-key.ts';
 import { buildWorker } from './worker/worker.ts';
 
 /** The embedded cluster's database for Ferry, created on first start. */
-async function embeddedDatabase(config: Readonly<Config>, log: Logger): Promise<{ server: EmbeddedPostgres; url: string }> {
+async function embeddedDatabase(
+  config: Readonly<Config>,
+  log: Logger,
+): Promise<{ server: EmbeddedPostgres; url: string }> {
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o711 });
   const server = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg') });
   const admin = new pg.Client({ connectionString: server.url });
@@ -28,7 +31,10 @@ async function embeddedDatabase(config: Readonly<Config>, log: Logger): Promise<
     await admin.end();
   }
   if (server.dir !== path.join(config.dataDir, 'pg')) {
-    log.warn({ dataDir: config.dataDir, cluster: server.dir }, 'the postgres user cannot reach the data folder: the embedded database lives elsewhere (back up both)');
+    log.warn(
+      { dataDir: config.dataDir, cluster: server.dir },
+      'the postgres user cannot reach the data folder: the embedded database lives elsewhere (back up both)',
+    );
   }
   log.info({ dataDir: config.dataDir, cluster: server.dir }, 'embedded PostgreSQL started');
   return { server, url: server.urlFor('ferry') };
@@ -136,7 +142,12 @@ async function main(): Promise<void> {
     ferry = await startFerry(config, log);
   } catch (err) {
     // Configuration and key problems are the operator's to fix: say what, without a stack trace.
-    if (err instanceof ConfigError || err instanceof KeyError || err instanceof MigrationError || err instanceof DataFolderInUseError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof KeyError ||
+      err instanceof MigrationError ||
+      err instanceof DataFolderInUseError
+    ) {
       log.fatal(err.message);
     } else log.fatal({ err }, 'Ferry could not start');
     process.exit(1);

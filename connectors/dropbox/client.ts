@@ -16,7 +16,10 @@ const MAX_WAIT_MS = 60_000;
  * their two escaped surrogates, which JSON allows.
  */
 export function headerSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** An answer other than success, as Dropbox gave it. */
@@ -84,7 +87,8 @@ async function apiError(res: Response, route: string): Promise<DropboxApiError> 
     if (body && typeof body === 'object') {
       summary = body.error_summary ?? summary;
       error = body.error;
-      if (retryAfter === undefined && typeof body.error?.retry_after === 'number') retryAfter = body.error.retry_after * 1000;
+      if (retryAfter === undefined && typeof body.error?.retry_after === 'number')
+        retryAfter = body.error.retry_after * 1000;
     }
   } catch {
     // a plain-text answer (400 bad input, 5xx)
@@ -92,7 +96,8 @@ async function apiError(res: Response, route: string): Promise<DropboxApiError> 
   return new DropboxApiError(res.status, route, summary, error, retryAfter);
 }
 
-const isRateLimit = (e: DropboxApiError) => e.status === 429 || e.has('too_many_write_operations') || e.has('too_many_requests');
+const isRateLimit = (e: DropboxApiError) =>
+  e.status === 429 || e.has('too_many_write_operations') || e.has('too_many_requests');
 
 /** The one retry classifier of this connector. */
 export function classify(err: unknown): RetryVerdict {
@@ -114,7 +119,8 @@ const pacers = new Map<string, Pacer>();
 
 export function pacerFor(accountId: string | undefined): Pacer {
   // Dropbox does not publish its per-user limits; rclone paces at most one call per 10 ms.
-  const make = () => createPacer({ classify, attempts: 10, baseDelayMs: 250, maxDelayMs: 20_000, ratePerSecond: 25, burst: 25 });
+  const make = () =>
+    createPacer({ classify, attempts: 10, baseDelayMs: 250, maxDelayMs: 20_000, ratePerSecond: 25, burst: 25 });
   if (!accountId) return make();
   let p = pacers.get(accountId);
   if (!p) pacers.set(accountId, (p = make()));
@@ -130,16 +136,37 @@ export interface DropboxClient {
   download(arg: unknown, offset: number, signal?: AbortSignal, length?: number): Promise<Response>;
 }
 
-export function createClient(o: { apiUrl: string; contentUrl: string; tokens: TokenSource; pacer: Pacer }): DropboxClient {
+export function createClient(o: {
+  apiUrl: string;
+  contentUrl: string;
+  tokens: TokenSource;
+  pacer: Pacer;
+}): DropboxClient {
   /** One attempt: the request with the current token; a 401 refreshes the token once and tries again. */
-  async function send(route: string, base: string, headers: Record<string, string>, body: Uint8Array | string | undefined, signal?: AbortSignal): Promise<Response> {
+  async function send(
+    route: string,
+    base: string,
+    headers: Record<string, string>,
+    body: Uint8Array | string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     let token = await o.tokens.get(signal);
     for (let refreshed = false; ; refreshed = true) {
-      const res = await fetch(`${base}/2/${route}`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}` }, body, signal });
+      const res = await fetch(`${base}/2/${route}`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        body,
+        signal,
+      });
       if (res.status === 200 || res.status === 206) return res;
       const err = await apiError(res, route);
       if (res.status !== 401) throw err;
-      if (refreshed) throw new CloudError('unauthorized', `Dropbox refused Ferry's access (${err.summary}): reconnect the Dropbox cloud.`, { cause: err });
+      if (refreshed)
+        throw new CloudError(
+          'unauthorized',
+          `Dropbox refused Ferry's access (${err.summary}): reconnect the Dropbox cloud.`,
+          { cause: err },
+        );
       token = await o.tokens.refresh(token, signal); // throws CloudError('unauthorized') when the sign-in is gone
     }
   }
@@ -161,13 +188,25 @@ export function createClient(o: { apiUrl: string; contentUrl: string; tokens: To
   return {
     rpc(route, arg, signal) {
       return paced(async () => {
-        const res = await send(route, o.apiUrl, { 'content-type': 'application/json' }, JSON.stringify(arg ?? null), signal);
+        const res = await send(
+          route,
+          o.apiUrl,
+          { 'content-type': 'application/json' },
+          JSON.stringify(arg ?? null),
+          signal,
+        );
         return (await res.json()) as never;
       }, signal);
     },
     upload(route, arg, data, signal) {
       return paced(async () => {
-        const res = await send(route, o.contentUrl, { 'content-type': 'application/octet-stream', 'dropbox-api-arg': headerSafeJson(arg) }, data, signal);
+        const res = await send(
+          route,
+          o.contentUrl,
+          { 'content-type': 'application/octet-stream', 'dropbox-api-arg': headerSafeJson(arg) },
+          data,
+          signal,
+        );
         return (await res.json()) as never;
       }, signal);
     },
@@ -192,33 +231,59 @@ export function cloudErrorOf(err: unknown, what: string, signal?: AbortSignal): 
     const why = err.summary;
     if (isRateLimit(err)) {
       if (err.retryAfterMs !== undefined && err.retryAfterMs > MAX_WAIT_MS) {
-        return new CloudError('rate_limited', `Dropbox limits requests for now (${why}); Ferry goes on after the wait it asked for.`, {
-          cause: err,
-          retryAt: new Date(Date.now() + err.retryAfterMs),
-        });
+        return new CloudError(
+          'rate_limited',
+          `Dropbox limits requests for now (${why}); Ferry goes on after the wait it asked for.`,
+          {
+            cause: err,
+            retryAt: new Date(Date.now() + err.retryAfterMs),
+          },
+        );
       }
       return new CloudError('failed', `Dropbox kept refusing requests as too many (${why}).`, { cause: err });
     }
-    if (err.status === 400) return new CloudError('failed', `Dropbox rejected the request ${err.route}: ${why}`, { cause: err });
+    if (err.status === 400)
+      return new CloudError('failed', `Dropbox rejected the request ${err.route}: ${why}`, { cause: err });
     if (err.status === 403 || err.has('no_write_permission')) {
       const scope = (err.error as { required_scope?: string } | undefined)?.required_scope;
       return new CloudError(
         'unauthorized',
-        scope ? `Ferry lacks the Dropbox permission ${scope}: reconnect the Dropbox cloud.` : `Dropbox denied access to ${what} (${why}).`,
+        scope
+          ? `Ferry lacks the Dropbox permission ${scope}: reconnect the Dropbox cloud.`
+          : `Dropbox denied access to ${what} (${why}).`,
         { cause: err },
       );
     }
     if (err.status === 409) {
-      if (err.has('content_hash_mismatch')) return new CloudError('corrupt', `Dropbox kept receiving other bytes than were sent for ${what} (content_hash_mismatch).`, { cause: err });
-      if (err.has('insufficient_space')) return new CloudError('failed', `The Dropbox account is full: free some space or upgrade it, then run again (${what}).`, { cause: err });
-      if (err.has('not_found') || err.has('not_folder') || err.has('not_file')) return new CloudError('not_found', `${what} not found on Dropbox.`, { cause: err });
-      if (err.has('malformed_path') || err.has('disallowed_name')) return new CloudError('failed', `Dropbox does not accept the name of ${what} (${why}).`, { cause: err });
+      if (err.has('content_hash_mismatch'))
+        return new CloudError(
+          'corrupt',
+          `Dropbox kept receiving other bytes than were sent for ${what} (content_hash_mismatch).`,
+          { cause: err },
+        );
+      if (err.has('insufficient_space'))
+        return new CloudError(
+          'failed',
+          `The Dropbox account is full: free some space or upgrade it, then run again (${what}).`,
+          { cause: err },
+        );
+      if (err.has('not_found') || err.has('not_folder') || err.has('not_file'))
+        return new CloudError('not_found', `${what} not found on Dropbox.`, { cause: err });
+      if (err.has('malformed_path') || err.has('disallowed_name'))
+        return new CloudError('failed', `Dropbox does not accept the name of ${what} (${why}).`, { cause: err });
       // A file at the path of an upload with mode 'add': nothing was replaced.
-      if (err.has('conflict') && err.tags.at(-1) === 'file') return new CloudError('exists', `${what} is on Dropbox already; Ferry did not replace it.`, { cause: err });
-      if (err.has('conflict')) return new CloudError('failed', `Something else is in the way of ${what} on Dropbox (${why}).`, { cause: err });
+      if (err.has('conflict') && err.tags.at(-1) === 'file')
+        return new CloudError('exists', `${what} is on Dropbox already; Ferry did not replace it.`, { cause: err });
+      if (err.has('conflict'))
+        return new CloudError('failed', `Something else is in the way of ${what} on Dropbox (${why}).`, { cause: err });
       return new CloudError('failed', `Dropbox refused ${err.route} for ${what}: ${why}`, { cause: err });
     }
-    if (err.status >= 500) return new CloudError('unreachable', `Dropbox is having trouble (${err.status} on ${err.route}); try again later.`, { cause: err });
+    if (err.status >= 500)
+      return new CloudError(
+        'unreachable',
+        `Dropbox is having trouble (${err.status} on ${err.route}); try again later.`,
+        { cause: err },
+      );
     return new CloudError('failed', `Dropbox answered ${err.status} on ${err.route}: ${why}`, { cause: err });
   }
   return err;

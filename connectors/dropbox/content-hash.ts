@@ -11,11 +11,14 @@ import crypto from 'node:crypto';
 export const BLOCK = 4 * 1024 * 1024;
 
 const K = new Uint32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-  0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-  0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-  0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+  0xc67178f2,
 ]);
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
@@ -37,7 +40,12 @@ export class Sha256 {
     const s = new Sha256();
     const h = Buffer.from(state.h, 'hex');
     const pending = Buffer.from(state.pending, 'hex');
-    if (h.length !== 32 || pending.length >= 64 || !Number.isSafeInteger(state.length) || state.length % 64 !== pending.length) {
+    if (
+      h.length !== 32 ||
+      pending.length >= 64 ||
+      !Number.isSafeInteger(state.length) ||
+      state.length % 64 !== pending.length
+    ) {
       throw new Error('Invalid SHA-256 state.');
     }
     for (let i = 0; i < 8; i++) s.h[i] = h.readUInt32BE(i * 4);
@@ -54,7 +62,9 @@ export class Sha256 {
 
   update(data: Uint8Array): this {
     this.length += data.length;
-    const buf = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data.buffer, data.byteOffset, data.length);
+    const buf = this.pending.length
+      ? Buffer.concat([this.pending, data])
+      : Buffer.from(data.buffer, data.byteOffset, data.length);
     let off = 0;
     for (; off + 64 <= buf.length; off += 64) this.compress(buf, off);
     this.pending = Buffer.from(buf.subarray(off)); // a copy: the caller may reuse its buffer
@@ -130,7 +140,12 @@ export class DropboxContentHasher {
 
   static from(state: ContentHashState): DropboxContentHasher {
     const h = new DropboxContentHasher();
-    if (!Number.isSafeInteger(state.length) || state.length % BLOCK !== 0 || state.outer.length !== (state.length / BLOCK) * 32) throw new Error('Invalid content hash state.');
+    if (
+      !Number.isSafeInteger(state.length) ||
+      state.length % BLOCK !== 0 ||
+      state.outer.length !== (state.length / BLOCK) * 32
+    )
+      throw new Error('Invalid content hash state.');
     h.outer = Sha256.from(state.outer);
     h.length = state.length;
     return h;
@@ -170,7 +185,10 @@ export class DropboxContentHasher {
     const own = crypto.createHash('sha256');
     let off = 0;
     for (; off + BLOCK <= chunk.length; off += BLOCK) {
-      const d = crypto.createHash('sha256').update(chunk.subarray(off, off + BLOCK)).digest();
+      const d = crypto
+        .createHash('sha256')
+        .update(chunk.subarray(off, off + BLOCK))
+        .digest();
       own.update(d);
       this.outer.update(d);
       this.length += BLOCK;

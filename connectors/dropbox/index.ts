@@ -26,7 +26,10 @@ interface FolderMetadata {
   path_display?: string;
   path_lower?: string;
 }
-type Metadata = (FileMetadata & { '.tag': 'file' }) | FolderMetadata | { '.tag': 'deleted'; name: string; path_lower?: string; path_display?: string };
+type Metadata =
+  | (FileMetadata & { '.tag': 'file' })
+  | FolderMetadata
+  | { '.tag': 'deleted'; name: string; path_lower?: string; path_display?: string };
 
 interface ListFolderResult {
   entries: Metadata[];
@@ -40,7 +43,11 @@ const segments = (rel: string) => rel.split('/').filter(Boolean);
 const dropboxPath = (rel: string) => (segments(rel).length ? `/${segments(rel).join('/')}` : '');
 
 /** Every page of a list_folder call. */
-async function* listFolder(client: DropboxClient, arg: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<Metadata> {
+async function* listFolder(
+  client: DropboxClient,
+  arg: Record<string, unknown>,
+  signal?: AbortSignal,
+): AsyncGenerator<Metadata> {
   let page = await client.rpc<ListFolderResult>('files/list_folder', arg, signal);
   for (;;) {
     yield* page.entries;
@@ -74,7 +81,13 @@ export default defineConnector<Options>({
   destination: true,
   oauth: {
     provider: 'dropbox',
-    scopes: ['files.metadata.read', 'files.metadata.write', 'files.content.read', 'files.content.write', 'account_info.read'],
+    scopes: [
+      'files.metadata.read',
+      'files.metadata.write',
+      'files.content.read',
+      'files.content.write',
+      'account_info.read',
+    ],
     // Without it Dropbox gives no refresh token, and access ends when the short-lived token does.
     authorizeParams: { token_access_type: 'offline' },
     async account(accessToken, env, signal) {
@@ -88,7 +101,10 @@ export default defineConnector<Options>({
       });
       if (!res.ok) {
         const text = await res.text().catch(() => '');
-        throw new CloudError(res.status === 401 || res.status === 403 ? 'unauthorized' : 'failed', `Dropbox did not tell who signed in (${res.status}: ${text.slice(0, 200)}).`);
+        throw new CloudError(
+          res.status === 401 || res.status === 403 ? 'unauthorized' : 'failed',
+          `Dropbox did not tell who signed in (${res.status}: ${text.slice(0, 200)}).`,
+        );
       }
       const body = (await res.json()) as { account_id: string; email: string };
       return { id: body.account_id, name: body.email };
@@ -99,7 +115,12 @@ export default defineConnector<Options>({
   open(cloud, env) {
     const tokens = cloud.tokens;
     if (!tokens) throw new CloudError('unauthorized', 'This Dropbox cloud has no sign-in: reconnect it.');
-    const client = createClient({ apiUrl: env.endpoints.dropboxApi, contentUrl: env.endpoints.dropboxContent, tokens, pacer: pacerFor(cloud.options.accountId) });
+    const client = createClient({
+      apiUrl: env.endpoints.dropboxApi,
+      contentUrl: env.endpoints.dropboxContent,
+      tokens,
+      pacer: pacerFor(cloud.options.accountId),
+    });
     const fail = (what: string, signal?: AbortSignal) => (err: unknown) => {
       throw cloudErrorOf(err, what, signal);
     };
@@ -111,14 +132,22 @@ export default defineConnector<Options>({
         // Items' paths are relative to the folder listed: what follows its segments in path_display
         // (Dropbox compares paths without case, so the folder may be spelled otherwise there).
         const depth = segments(folder).length;
-        const entries = listFolder(client, { path: root, recursive: true, limit: LIST_LIMIT, include_non_downloadable_files: false }, signal);
+        const entries = listFolder(
+          client,
+          { path: root, recursive: true, limit: LIST_LIMIT, include_non_downloadable_files: false },
+          signal,
+        );
         for (;;) {
           let next: IteratorResult<Metadata>;
           try {
             next = await entries.next();
           } catch (err) {
             if (err instanceof DropboxApiError && err.has('reset')) {
-              throw new CloudError('failed', `Dropbox restarted the listing of ${what} (it changed while being read); run again.`, { cause: err });
+              throw new CloudError(
+                'failed',
+                `Dropbox restarted the listing of ${what} (it changed while being read); run again.`,
+                { cause: err },
+              );
             }
             throw cloudErrorOf(err, what, signal);
           }
@@ -142,7 +171,9 @@ export default defineConnector<Options>({
       async open(item, o = {}) {
         const offset = o.offset ?? 0;
         if (item.size !== undefined && offset >= item.size && offset > 0) return Readable.from([]);
-        const res = await client.download({ path: item.id }, offset, o.signal, o.length).catch(fail(`File ${item.id}`, o.signal));
+        const res = await client
+          .download({ path: item.id }, offset, o.signal, o.length)
+          .catch(fail(`File ${item.id}`, o.signal));
         if (!res.body) return Readable.from([]);
         const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
         // Dropbox answers a Range request with 206; a 200 carries the whole file.
@@ -193,7 +224,8 @@ export default defineConnector<Options>({
       async abandon() {},
       async remove(rel, signal) {
         const path = dropboxPath(rel);
-        if (!path) throw new CloudError('invalid_options', 'The Dropbox root is a folder; Ferry removes single files only.');
+        if (!path)
+          throw new CloudError('invalid_options', 'The Dropbox root is a folder; Ferry removes single files only.');
         const what = `File ${path}`;
         // delete_v2 deletes a folder with everything in it. So the path is looked at first, and
         // only the revision seen there is deleted (parent_rev): if something else took its place
@@ -206,13 +238,17 @@ export default defineConnector<Options>({
             if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return;
             throw cloudErrorOf(err, what, signal);
           }
-          if (meta['.tag'] === 'folder') throw new CloudError('invalid_options', `${path} is a folder on Dropbox; Ferry removes single files only.`);
+          if (meta['.tag'] === 'folder')
+            throw new CloudError('invalid_options', `${path} is a folder on Dropbox; Ferry removes single files only.`);
           if (meta['.tag'] !== 'file') return;
           try {
             await client.rpc('files/delete_v2', { path, parent_rev: meta.rev }, signal);
             return;
           } catch (err) {
-            const changed = err instanceof DropboxApiError && err.status === 409 && (err.has('not_found') || err.has('not_file') || err.has('conflict'));
+            const changed =
+              err instanceof DropboxApiError &&
+              err.status === 409 &&
+              (err.has('not_found') || err.has('not_file') || err.has('conflict'));
             if (!changed) throw cloudErrorOf(err, what, signal);
           }
         }
@@ -226,7 +262,9 @@ export default defineConnector<Options>({
       destination,
       async check(signal) {
         // Listing the root proves the token works and the files scopes were granted.
-        await client.rpc('files/list_folder', { path: '', limit: 1 }, signal).catch(fail('The Dropbox root folder', signal));
+        await client
+          .rpc('files/list_folder', { path: '', limit: 1 }, signal)
+          .catch(fail('The Dropbox root folder', signal));
       },
       async browse(rel, cursor, signal) {
         const path = dropboxPath(rel);
@@ -236,7 +274,14 @@ export default defineConnector<Options>({
           for await (const e of listFolder(client, { path, recursive: false, limit: LIST_LIMIT }, signal)) {
             const entryPath = folder ? `${folder}/${e.name}` : e.name;
             if (e['.tag'] === 'folder') entries.push({ name: e.name, path: entryPath, type: 'folder' });
-            else if (e['.tag'] === 'file') entries.push({ name: e.name, path: entryPath, type: 'file', size: e.size, modifiedAt: e.client_modified ?? e.server_modified });
+            else if (e['.tag'] === 'file')
+              entries.push({
+                name: e.name,
+                path: entryPath,
+                type: 'file',
+                size: e.size,
+                modifiedAt: e.client_modified ?? e.server_modified,
+              });
           }
         } catch (err) {
           throw cloudErrorOf(err, `Folder ${path || '/'}`, signal);

@@ -110,7 +110,14 @@ async function* chunks(stream: Readable, size: number, pool: ChunkBuffers): Asyn
 
 function savedState(state: unknown, path: string): SessionState | null {
   const s = state as SessionState | null | undefined;
-  if (!s || s.v !== 1 || s.path !== path.toLowerCase() || typeof s.sessionId !== 'string' || !Number.isSafeInteger(s.offset) || s.offset % CHUNK !== 0) return null;
+  if (
+    s?.v !== 1 ||
+    s.path !== path.toLowerCase() ||
+    typeof s.sessionId !== 'string' ||
+    !Number.isSafeInteger(s.offset) ||
+    s.offset % CHUNK !== 0
+  )
+    return null;
   try {
     if (DropboxContentHasher.from(s.hash).length !== s.offset) return null;
   } catch {
@@ -124,26 +131,39 @@ function savedState(state: unknown, path: string): SessionState | null {
  * there only with mode 'replace' (the mode applies at finish, so a resumed session keeps it). Resumes the checkpointed session when there is one; starts afresh when Dropbox no longer
  * has it.
  */
-export async function uploadFile(client: DropboxClient, path: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
+export async function uploadFile(
+  client: DropboxClient,
+  path: string,
+  open: (offset: number) => Promise<Readable>,
+  o: PutOptions,
+): Promise<Stored> {
   let saved = savedState(o.checkpoint?.state, path);
   for (let restarts = 0; ; restarts++) {
     try {
       return await attempt(client, path, saved, open, o);
     } catch (err) {
       if (!(err instanceof Restart)) throw err;
-      if (restarts >= 2) throw new CloudError('failed', `Dropbox kept losing the upload session of ${path}: ${err.message}`);
+      if (restarts >= 2)
+        throw new CloudError('failed', `Dropbox kept losing the upload session of ${path}: ${err.message}`);
       saved = null; // start over from the first byte in a new session
     }
   }
 }
 
-async function attempt(client: DropboxClient, path: string, saved: SessionState | null, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
+async function attempt(
+  client: DropboxClient,
+  path: string,
+  saved: SessionState | null,
+  open: (offset: number) => Promise<Readable>,
+  o: PutOptions,
+): Promise<Stored> {
   const signal = o.signal;
   const whole = saved ? DropboxContentHasher.from(saved.hash) : new DropboxContentHasher();
   let sessionId = saved?.sessionId;
   /** Bytes the session holds, as far as we know. */
   let server = saved?.offset ?? 0;
-  if (o.size !== undefined && server > o.size) throw new Restart(`the saved session holds ${server} bytes of a ${o.size}-byte file`);
+  if (o.size !== undefined && server > o.size)
+    throw new Restart(`the saved session holds ${server} bytes of a ${o.size}-byte file`);
   // The whole content's md5, to hold against the source's before anything is committed.
   const md5 = o.expectedMd5 && server === 0 ? crypto.createHash('md5') : undefined;
 
@@ -162,10 +182,20 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
       const hash = skip ? contentHash(data) : pieceHash;
       try {
         if (sessionId === undefined) {
-          const r = await client.upload<{ session_id: string }>('files/upload_session/start', { close: false, content_hash: hash }, data, signal);
+          const r = await client.upload<{ session_id: string }>(
+            'files/upload_session/start',
+            { close: false, content_hash: hash },
+            data,
+            signal,
+          );
           sessionId = r.session_id;
         } else {
-          await client.upload('files/upload_session/append_v2', { cursor: { session_id: sessionId, offset: server }, close: false, content_hash: hash }, data, signal);
+          await client.upload(
+            'files/upload_session/append_v2',
+            { cursor: { session_id: sessionId, offset: server }, close: false, content_hash: hash },
+            data,
+            signal,
+          );
         }
         server += data.length;
         return;
@@ -175,16 +205,28 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
           server = correct; // Dropbox tells what it has: go on from there
           continue;
         }
-        if (err instanceof DropboxApiError && (err.has('not_found') || err.has('closed'))) throw new Restart(`the upload session is gone (${err.summary})`);
+        if (err instanceof DropboxApiError && (err.has('not_found') || err.has('closed')))
+          throw new Restart(`the upload session is gone (${err.summary})`);
         throw err;
       }
     }
   }
 
   /** Sends the last bytes with finish, which commits the file. */
-  async function commit(data: Buffer, dataStart: number, dataHash: string, total: number, expected: string): Promise<FileMetadata> {
+  async function commit(
+    data: Buffer,
+    dataStart: number,
+    dataHash: string,
+    total: number,
+    expected: string,
+  ): Promise<FileMetadata> {
     if (sessionId === undefined) {
-      const r = await client.upload<{ session_id: string }>('files/upload_session/start', { close: false, content_hash: contentHash(EMPTY) }, EMPTY, signal);
+      const r = await client.upload<{ session_id: string }>(
+        'files/upload_session/start',
+        { close: false, content_hash: contentHash(EMPTY) },
+        EMPTY,
+        signal,
+      );
       sessionId = r.session_id;
     }
     // 'create': Dropbox itself refuses to commit onto a file at the path (add), even one with the
@@ -199,12 +241,17 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
     };
     for (;;) {
       const skip = server - dataStart;
-      if (skip < 0 || skip > data.length) throw new Restart(`Dropbox holds ${server} bytes of the session, Ferry expected ${dataStart}`);
+      if (skip < 0 || skip > data.length)
+        throw new Restart(`Dropbox holds ${server} bytes of the session, Ferry expected ${dataStart}`);
       const part = data.subarray(skip);
       try {
         return await client.upload<FileMetadata>(
           'files/upload_session/finish',
-          { cursor: { session_id: sessionId, offset: server }, commit: args, content_hash: skip ? contentHash(part) : dataHash },
+          {
+            cursor: { session_id: sessionId, offset: server },
+            commit: args,
+            content_hash: skip ? contentHash(part) : dataHash,
+          },
           part,
           signal,
         );
@@ -218,7 +265,9 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
         if (err.has('lookup_failed') && (err.has('not_found') || err.has('closed'))) {
           // A finish whose answer was lost, then retried, finds its session gone: the file may be
           // committed already. Otherwise the session expired: start over.
-          const meta = await client.rpc<FileMetadata & { '.tag': string }>('files/get_metadata', { path }, signal).catch(() => null);
+          const meta = await client
+            .rpc<FileMetadata & { '.tag': string }>('files/get_metadata', { path }, signal)
+            .catch(() => null);
           if (meta && meta['.tag'] === 'file' && meta.content_hash === expected && meta.size === total) return meta;
           throw new Restart(`the upload session is gone (${err.summary})`);
         }
@@ -238,7 +287,10 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
       md5?.update(piece);
       const hash = whole.updateChunk(piece);
       if (o.size !== undefined && whole.length > o.size) {
-        throw new CloudError('corrupt', `The source gave more than the ${o.size} bytes it announced; it may have changed while being read.`);
+        throw new CloudError(
+          'corrupt',
+          `The source gave more than the ${o.size} bytes it announced; it may have changed while being read.`,
+        );
       }
       if (piece.length < CHUNK) {
         last = { piece, start: pieceStart, hash }; // the stream has ended: this one goes with finish
@@ -250,22 +302,39 @@ async function attempt(client: DropboxClient, path: string, saved: SessionState 
       pool.give(piece);
       o.onProgress?.(Math.min(server, whole.length));
       if (o.checkpoint && server === whole.length) {
-        const state: SessionState = { v: 1, path: path.toLowerCase(), sessionId: sessionId!, offset: server, hash: whole.state() };
+        const state: SessionState = {
+          v: 1,
+          path: path.toLowerCase(),
+          sessionId: sessionId!,
+          offset: server,
+          hash: whole.state(),
+        };
         await o.checkpoint.save(state);
       }
     }
 
     const total = whole.length;
     // A source that ended early (or ran long) must not replace what is at the path.
-    if (o.size !== undefined && total !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${total}.`);
+    if (o.size !== undefined && total !== o.size)
+      throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${total}.`);
     const gotMd5 = md5?.digest('hex');
-    if (gotMd5 && gotMd5 !== o.expectedMd5) throw new CloudError('corrupt', `The bytes read have md5 ${gotMd5}; the source says ${o.expectedMd5}.`);
+    if (gotMd5 && gotMd5 !== o.expectedMd5)
+      throw new CloudError('corrupt', `The bytes read have md5 ${gotMd5}; the source says ${o.expectedMd5}.`);
     const expected = whole.digest();
-    const meta = await commit(last?.piece ?? EMPTY, last?.start ?? total, last?.hash ?? contentHash(EMPTY), total, expected);
+    const meta = await commit(
+      last?.piece ?? EMPTY,
+      last?.start ?? total,
+      last?.hash ?? contentHash(EMPTY),
+      total,
+      expected,
+    );
     if (meta.content_hash !== expected || meta.size !== total) {
       // Dropbox stored other bytes than were sent: the file must not stay as if it were good.
       await client.rpc('files/delete_v2', { path }, signal).catch(() => {});
-      throw new CloudError('corrupt', `Dropbox stored ${path} as ${meta.size} bytes with content_hash ${meta.content_hash}; the ${total} bytes sent have ${expected}.`);
+      throw new CloudError(
+        'corrupt',
+        `Dropbox stored ${path} as ${meta.size} bytes with content_hash ${meta.content_hash}; the ${total} bytes sent have ${expected}.`,
+      );
     }
     o.onProgress?.(total);
     return { size: total, hash: { kind: 'dropbox', value: expected } };

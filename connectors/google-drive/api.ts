@@ -41,7 +41,11 @@ export async function errorOf(res: Response): Promise<DriveApiError> {
 /** The one retry classifier of this connector. */
 export function classify(err: unknown): RetryVerdict {
   if (err instanceof DriveApiError) {
-    const transient = err.status === 429 || err.status === 408 || err.status >= 500 || (err.status === 403 && RATE_REASONS.has(err.reason ?? ''));
+    const transient =
+      err.status === 429 ||
+      err.status === 408 ||
+      err.status >= 500 ||
+      (err.status === 403 && RATE_REASONS.has(err.reason ?? ''));
     return { retry: transient, afterMs: err.retryAfterMs };
   }
   if (err instanceof CloudError) return { retry: false };
@@ -60,30 +64,48 @@ export function cloudError(err: unknown, what: string): CloudError {
     const detail = `${what}: Google Drive answered ${err.status}${err.reason ? ` ${err.reason}` : ''}: ${err.message}`;
     if (err.status === 403 && err.reason === 'uploadQuotaExceeded') {
       const retryAt = nextUploadDay();
-      return new CloudError('rate_limited', `${what}: this Google account reached Drive's daily upload limit (750 GB a day); uploads resume after ${retryAt.toISOString()}.`, {
-        cause: err,
-        retryAt,
-      });
+      return new CloudError(
+        'rate_limited',
+        `${what}: this Google account reached Drive's daily upload limit (750 GB a day); uploads resume after ${retryAt.toISOString()}.`,
+        {
+          cause: err,
+          retryAt,
+        },
+      );
     }
     if (err.status === 403 && err.reason === 'storageQuotaExceeded') {
-      return new CloudError('failed', `${what}: the Google Drive is full. Free some space or buy more storage, then run again.`, { cause: err });
+      return new CloudError(
+        'failed',
+        `${what}: the Google Drive is full. Free some space or buy more storage, then run again.`,
+        { cause: err },
+      );
     }
-    if (err.status === 401 || (err.status === 403 && ['insufficientPermissions', 'authError', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT'].includes(err.reason ?? ''))) {
-      return new CloudError('unauthorized', `${detail}. Reconnect the cloud and allow Ferry access to Google Drive.`, { cause: err });
+    if (
+      err.status === 401 ||
+      (err.status === 403 &&
+        ['insufficientPermissions', 'authError', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT'].includes(err.reason ?? ''))
+    ) {
+      return new CloudError('unauthorized', `${detail}. Reconnect the cloud and allow Ferry access to Google Drive.`, {
+        cause: err,
+      });
     }
     if (err.status === 404) return new CloudError('not_found', detail, { cause: err });
     return new CloudError('failed', detail, { cause: err });
   }
   const name = (err as Error)?.name;
-  if (name === 'AbortError' || name === 'TimeoutError') return new CloudError('unreachable', `${what}: ${(err as Error).message}`, { cause: err });
-  return new CloudError('unreachable', `${what}: cannot reach Google Drive: ${(err as Error)?.message ?? err}`, { cause: err });
+  if (name === 'AbortError' || name === 'TimeoutError')
+    return new CloudError('unreachable', `${what}: ${(err as Error).message}`, { cause: err });
+  return new CloudError('unreachable', `${what}: cannot reach Google Drive: ${(err as Error)?.message ?? err}`, {
+    cause: err,
+  });
 }
 
 // One pacer per Google account, shared by every handle on it: Drive's limits are per user.
 // About 10 requests a second with bursts of 100 (rclone's defaults for Drive); retries back off
 // 1, 2, 4, 8, 16 s (with jitter) unless Google says how long to wait.
 const pacers = new Map<string, Pacer>();
-const newPacer = () => createPacer({ classify, attempts: 8, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 10, burst: 100 });
+const newPacer = () =>
+  createPacer({ classify, attempts: 8, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 10, burst: 100 });
 export function pacerFor(accountKey: string | undefined): Pacer {
   if (!accountKey) return newPacer();
   let pacer = pacers.get(accountKey);
@@ -134,7 +156,14 @@ export function createDriveApi(base: string, tokens: TokenSource, pacer: Pacer):
     }
     // An upload session's 308 (Resume Incomplete) is an answer, not a redirect to follow.
     const redirect = method === 'GET' ? 'follow' : 'manual';
-    const once = (token: string) => fetch(url, { method, headers: { ...headers, authorization: `Bearer ${token}` }, body, signal: o.signal, redirect });
+    const once = (token: string) =>
+      fetch(url, {
+        method,
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        body,
+        signal: o.signal,
+        redirect,
+      });
     const token = await tokens.get(o.signal);
     const res = await once(token);
     if (res.status !== 401) return res;
@@ -144,7 +173,11 @@ export function createDriveApi(base: string, tokens: TokenSource, pacer: Pacer):
     const again = await once(await tokens.refresh(token, o.signal));
     if (again.status === 401) {
       const err = await errorOf(again);
-      throw new CloudError('unauthorized', `Google refused Ferry's access to this Drive (${err.message}). Reconnect the cloud.`, { cause: err });
+      throw new CloudError(
+        'unauthorized',
+        `Google refused Ferry's access to this Drive (${err.message}). Reconnect the cloud.`,
+        { cause: err },
+      );
     }
     return again;
   }
@@ -164,7 +197,11 @@ export function createDriveApi(base: string, tokens: TokenSource, pacer: Pacer):
     async download(fileId, offset, signal, length) {
       return pacer.call(async () => {
         const range = rangeHeader(offset, length);
-        const res = await send('GET', `/drive/v3/files/${encodeURIComponent(fileId)}`, { query: { alt: 'media' }, headers: range ? { range } : {}, signal });
+        const res = await send('GET', `/drive/v3/files/${encodeURIComponent(fileId)}`, {
+          query: { alt: 'media' },
+          headers: range ? { range } : {},
+          signal,
+        });
         if (!res.ok) throw await errorOf(res);
         if (offset > 0 && res.status !== 206) {
           await drain(res);

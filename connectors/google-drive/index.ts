@@ -4,7 +4,15 @@
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
-import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
+import {
+  CloudError,
+  defineConnector,
+  type ConnectorEnv,
+  type Destination,
+  type Entry,
+  type Source,
+  type SourceItem,
+} from '../types.ts';
 import { cloudError, createDriveApi, DriveApiError, errorOf, pacerFor } from './api.ts';
 import { childrenQuery, hasBytes, isFolder, listQuery, Paths, segments, type DriveFile } from './paths.ts';
 import { Uploader } from './upload.ts';
@@ -40,14 +48,21 @@ export default defineConnector<Options>({
     async account(accessToken: string, env: ConnectorEnv, signal?: AbortSignal) {
       let res: Response;
       try {
-        res = await fetch(`${env.endpoints.googleDrive}/drive/v3/about?fields=user`, { headers: { authorization: `Bearer ${accessToken}` }, signal });
+        res = await fetch(`${env.endpoints.googleDrive}/drive/v3/about?fields=user`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+          signal,
+        });
       } catch (err) {
         throw cloudError(err, 'Reading the Google account');
       }
       if (!res.ok) throw cloudError(await errorOf(res), 'Reading the Google account');
       const about = (await res.json()) as About;
-      if (!about.user?.permissionId) throw new CloudError('failed', 'Google Drive did not say which account signed in.');
-      return { id: about.user.permissionId, name: about.user.emailAddress ?? about.user.displayName ?? about.user.permissionId };
+      if (!about.user?.permissionId)
+        throw new CloudError('failed', 'Google Drive did not say which account signed in.');
+      return {
+        id: about.user.permissionId,
+        name: about.user.emailAddress ?? about.user.displayName ?? about.user.permissionId,
+      };
     },
   },
   options,
@@ -99,7 +114,10 @@ export default defineConnector<Options>({
                 modifiedAt: f.modifiedTime,
                 mediaType: mediaTypeOf(f.name),
                 version: `${f.md5Checksum ?? ''}:${f.size}:${f.modifiedTime}`,
-                hashes: { ...(f.md5Checksum ? { md5: f.md5Checksum } : {}), ...(f.sha256Checksum ? { sha256: f.sha256Checksum } : {}) },
+                hashes: {
+                  ...(f.md5Checksum ? { md5: f.md5Checksum } : {}),
+                  ...(f.sha256Checksum ? { sha256: f.sha256Checksum } : {}),
+                },
               };
               yield item;
             }
@@ -107,7 +125,11 @@ export default defineConnector<Options>({
         }
       },
       async open(item, o = {}) {
-        return call(`Reading file ${item.id} from Google Drive`, () => api.download(item.id, o.offset ?? 0, o.signal, o.length), o.signal);
+        return call(
+          `Reading file ${item.id} from Google Drive`,
+          () => api.download(item.id, o.offset ?? 0, o.signal, o.length),
+          o.signal,
+        );
       },
     };
 
@@ -128,7 +150,11 @@ export default defineConnector<Options>({
       abandon: (state) => uploader.abandon(state),
       async remove(rel, signal) {
         const name = segments(rel).at(-1);
-        if (!name) throw new CloudError('invalid_options', 'The root of Google Drive is a folder; Ferry removes single files only.');
+        if (!name)
+          throw new CloudError(
+            'invalid_options',
+            'The root of Google Drive is a folder; Ferry removes single files only.',
+          );
         await call(
           `Removing ${rel} from Google Drive`,
           async () => {
@@ -137,13 +163,20 @@ export default defineConnector<Options>({
             if (!found) return; // its folder does not exist
             if (!found.file) {
               if (await paths.child(found.parentId, name, 'folder', signal)) {
-                throw new CloudError('invalid_options', `${segments(rel).join('/')} is a folder in Google Drive; Ferry removes single files only.`);
+                throw new CloudError(
+                  'invalid_options',
+                  `${segments(rel).join('/')} is a folder in Google Drive; Ferry removes single files only.`,
+                );
               }
               return;
             }
             // To the trash, not deleted: Drive keeps it there for 30 days, so a removal can be undone.
             try {
-              await api.json('PATCH', `/drive/v3/files/${encodeURIComponent(found.file.id)}`, { query: { fields: 'id,trashed' }, body: { trashed: true }, signal });
+              await api.json('PATCH', `/drive/v3/files/${encodeURIComponent(found.file.id)}`, {
+                query: { fields: 'id,trashed' },
+                body: { trashed: true },
+                signal,
+              });
             } catch (err) {
               if (err instanceof DriveApiError && err.status === 404) return; // gone meanwhile
               throw err;
@@ -162,9 +195,16 @@ export default defineConnector<Options>({
         await call(
           'Checking Google Drive',
           async () => {
-            const about = await api.json<About>('GET', '/drive/v3/about', { query: { fields: 'user(permissionId,emailAddress)' }, signal });
-            if (!about.user?.permissionId) throw new CloudError('failed', 'Google Drive did not say which account this is.');
-            await api.json('GET', '/drive/v3/files', { query: { q: childrenQuery('root'), fields: 'files(id)', pageSize: 1 }, signal });
+            const about = await api.json<About>('GET', '/drive/v3/about', {
+              query: { fields: 'user(permissionId,emailAddress)' },
+              signal,
+            });
+            if (!about.user?.permissionId)
+              throw new CloudError('failed', 'Google Drive did not say which account this is.');
+            await api.json('GET', '/drive/v3/files', {
+              query: { q: childrenQuery('root'), fields: 'files(id)', pageSize: 1 },
+              signal,
+            });
           },
           signal,
         );
@@ -183,7 +223,8 @@ export default defineConnector<Options>({
                 const name = segment(f.name);
                 const path = clean ? `${clean}/${name}` : name;
                 if (isFolder(f)) entries.push({ name, path, type: 'folder', modifiedAt: f.modifiedTime });
-                else if (hasBytes(f)) entries.push({ name, path, type: 'file', size: Number(f.size ?? 0), modifiedAt: f.modifiedTime });
+                else if (hasBytes(f))
+                  entries.push({ name, path, type: 'file', size: Number(f.size ?? 0), modifiedAt: f.modifiedTime });
               }
             }
           },

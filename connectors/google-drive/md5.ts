@@ -12,10 +12,77 @@ export interface Md5State {
 }
 
 // Per-round shift amounts and the constants floor(abs(sin(i + 1)) × 2^32).
-const S = Uint8Array.of(7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21);
+const S = Uint8Array.of(
+  7,
+  12,
+  17,
+  22,
+  7,
+  12,
+  17,
+  22,
+  7,
+  12,
+  17,
+  22,
+  7,
+  12,
+  17,
+  22,
+  5,
+  9,
+  14,
+  20,
+  5,
+  9,
+  14,
+  20,
+  5,
+  9,
+  14,
+  20,
+  5,
+  9,
+  14,
+  20,
+  4,
+  11,
+  16,
+  23,
+  4,
+  11,
+  16,
+  23,
+  4,
+  11,
+  16,
+  23,
+  4,
+  11,
+  16,
+  23,
+  6,
+  10,
+  15,
+  21,
+  6,
+  10,
+  15,
+  21,
+  6,
+  10,
+  15,
+  21,
+  6,
+  10,
+  15,
+  21,
+);
 const K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
 // Which message word each of the 64 steps reads.
-const G = Uint8Array.from({ length: 64 }, (_, i) => (i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16));
+const G = Uint8Array.from({ length: 64 }, (_, i) =>
+  i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16,
+);
 
 export class Md5 {
   private readonly h = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476);
@@ -36,7 +103,11 @@ export class Md5 {
   }
 
   state(): Md5State {
-    return { h: [this.h[0], this.h[1], this.h[2], this.h[3]], length: this.length, tail: this.block.subarray(0, this.pending).toString('base64') };
+    return {
+      h: [this.h[0], this.h[1], this.h[2], this.h[3]],
+      length: this.length,
+      tail: this.block.subarray(0, this.pending).toString('base64'),
+    };
   }
 
   update(data: Uint8Array): this {
@@ -65,7 +136,7 @@ export class Md5 {
   digest(): string {
     const copy = Md5.from(this.state());
     const bits = copy.length * 8;
-    const pad = Buffer.alloc(((copy.pending < 56 ? 56 : 120) - copy.pending) + 8);
+    const pad = Buffer.alloc((copy.pending < 56 ? 56 : 120) - copy.pending + 8);
     pad[0] = 0x80;
     pad.writeUInt32LE(bits >>> 0, pad.length - 8);
     pad.writeUInt32LE(Math.floor(bits / 2 ** 32) >>> 0, pad.length - 4);

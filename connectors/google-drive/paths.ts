@@ -39,7 +39,15 @@ export function segments(rel: string): string[] {
 }
 
 function oldestOf(files: DriveFile[]): DriveFile | undefined {
-  return [...files].sort((a, b) => ((a.createdTime ?? '') < (b.createdTime ?? '') ? -1 : (a.createdTime ?? '') > (b.createdTime ?? '') ? 1 : a.id < b.id ? -1 : 1))[0];
+  return [...files].sort((a, b) =>
+    (a.createdTime ?? '') < (b.createdTime ?? '')
+      ? -1
+      : (a.createdTime ?? '') > (b.createdTime ?? '')
+        ? 1
+        : a.id < b.id
+          ? -1
+          : 1,
+  )[0];
 }
 
 /** Every page of a files.list query, as it arrives. */
@@ -69,10 +77,16 @@ export class Paths {
   }
 
   /** The oldest item named `name` in `parentId` of the kind asked for. */
-  async child(parentId: string, name: string, kind: 'folder' | 'file', signal?: AbortSignal): Promise<DriveFile | undefined> {
+  async child(
+    parentId: string,
+    name: string,
+    kind: 'folder' | 'file',
+    signal?: AbortSignal,
+  ): Promise<DriveFile | undefined> {
     const q = `${quote(parentId)} in parents and name=${quote(name)} and mimeType${kind === 'folder' ? '=' : '!='}${quote(FOLDER)} and trashed=false`;
     const found: DriveFile[] = [];
-    for await (const page of listQuery(this.api, q, signal)) found.push(...page.filter((f) => (kind === 'folder' ? isFolder(f) : hasBytes(f))));
+    for await (const page of listQuery(this.api, q, signal))
+      found.push(...page.filter((f) => (kind === 'folder' ? isFolder(f) : hasBytes(f))));
     return oldestOf(found);
   }
 
@@ -131,7 +145,10 @@ export class Paths {
   private async ensure(parentId: string, name: string): Promise<string> {
     const found = await this.child(parentId, name, 'folder');
     if (found) return found.id;
-    const created = await this.api.json<DriveFile>('POST', '/drive/v3/files', { query: { fields: 'id' }, body: { name, mimeType: FOLDER, parents: [parentId] } });
+    const created = await this.api.json<DriveFile>('POST', '/drive/v3/files', {
+      query: { fields: 'id' },
+      body: { name, mimeType: FOLDER, parents: [parentId] },
+    });
     // Another worker may have created the same folder meanwhile: everyone then uses the oldest.
     // The other, empty or not, is left alone: deleting a Drive folder deletes what is in it.
     return (await this.child(parentId, name, 'folder'))?.id ?? created.id;

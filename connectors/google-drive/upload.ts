@@ -41,10 +41,18 @@ export interface UploadState {
 
 function isUploadState(s: unknown): s is UploadState {
   const st = s as UploadState | null;
-  return !!st && st.v === 1 && typeof st.sessionUri === 'string' && typeof st.fileId === 'string' && typeof st.offset === 'number' && !!st.md5;
+  return (
+    !!st &&
+    st.v === 1 &&
+    typeof st.sessionUri === 'string' &&
+    typeof st.fileId === 'string' &&
+    typeof st.offset === 'number' &&
+    !!st.md5
+  );
 }
 
-const exists = (rel: string) => new CloudError('exists', `${rel} is on Google Drive already; Ferry did not replace it.`);
+const exists = (rel: string) =>
+  new CloudError('exists', `${rel} is on Google Drive already; Ferry did not replace it.`);
 
 /** Drive no longer knows the session (404/410): it expired or was cancelled; the upload starts over. */
 class SessionGone extends Error {}
@@ -186,13 +194,22 @@ export class Uploader {
         return await this.stream(st, status!, open, o);
       } catch (err) {
         if (!(err instanceof SessionGone)) throw err;
-        if (restart >= MAX_RESTARTS) throw new CloudError('failed', `${err.message} Google Drive kept losing the upload sessions; try again later.`, { cause: err });
+        if (restart >= MAX_RESTARTS)
+          throw new CloudError(
+            'failed',
+            `${err.message} Google Drive kept losing the upload sessions; try again later.`,
+            { cause: err },
+          );
       }
     }
   }
 
   /** Opens a session: updating the file at the path, or creating one under a pre-generated id. */
-  private async begin(rel: string, o: PutOptions, reuseId: string | undefined): Promise<{ state: UploadState } | { stored: Stored }> {
+  private async begin(
+    rel: string,
+    o: PutOptions,
+    reuseId: string | undefined,
+  ): Promise<{ state: UploadState } | { stored: Stored }> {
     const parts = segments(rel);
     const name = parts.pop();
     if (!name) throw new CloudError('invalid_options', `Invalid path: ${rel}`);
@@ -212,7 +229,9 @@ export class Uploader {
         if (existing) return { state: await this.open(rel, 'update', existing.id, { modifiedTime: o.modifiedAt }, o) };
         const id = reuseId ?? (await this.newId(o.signal));
         try {
-          return { state: await this.open(rel, 'create', id, { id, name, parents: [parentId], modifiedTime: o.modifiedAt }, o) };
+          return {
+            state: await this.open(rel, 'create', id, { id, name, parents: [parentId], modifiedTime: o.modifiedAt }, o),
+          };
         } catch (err) {
           if (!(err instanceof DriveApiError) || err.status !== 409) throw err;
           // The file with this id exists: a session of an earlier attempt finished after all.
@@ -220,7 +239,15 @@ export class Uploader {
           if (after) return after;
           // That file was since moved, renamed or trashed: it is not the one at this path.
           const fresh = await this.newId(o.signal);
-          return { state: await this.open(rel, 'create', fresh, { id: fresh, name, parents: [parentId], modifiedTime: o.modifiedAt }, o) };
+          return {
+            state: await this.open(
+              rel,
+              'create',
+              fresh,
+              { id: fresh, name, parents: [parentId], modifiedTime: o.modifiedAt },
+              o,
+            ),
+          };
         }
       } catch (err) {
         // A cached folder was deleted or trashed meanwhile: resolve the path again, once.
@@ -238,11 +265,21 @@ export class Uploader {
    * may not show the file yet): kept when it is what the source holds, otherwise replaced. Null
    * when it is no longer at the path.
    */
-  private async afterConflict(rel: string, id: string, parentId: string, name: string, o: PutOptions): Promise<{ state: UploadState } | { stored: Stored } | null> {
-    const file = await this.api.json<DriveFile & { parents?: string[]; trashed?: boolean }>('GET', `/drive/v3/files/${encodeURIComponent(id)}`, {
-      query: { fields: `${RESULT_FIELDS},name,parents,trashed` },
-      signal: o.signal,
-    });
+  private async afterConflict(
+    rel: string,
+    id: string,
+    parentId: string,
+    name: string,
+    o: PutOptions,
+  ): Promise<{ state: UploadState } | { stored: Stored } | null> {
+    const file = await this.api.json<DriveFile & { parents?: string[]; trashed?: boolean }>(
+      'GET',
+      `/drive/v3/files/${encodeURIComponent(id)}`,
+      {
+        query: { fields: `${RESULT_FIELDS},name,parents,trashed` },
+        signal: o.signal,
+      },
+    );
     const folderId = parentId === 'root' ? await this.paths.rootId(o.signal) : parentId;
     if (file.trashed || file.name !== name || !(file.parents ?? []).includes(folderId)) return null;
     const size = Number(file.size ?? -1);
@@ -254,7 +291,13 @@ export class Uploader {
     return { state: await this.open(rel, 'update', id, { modifiedTime: o.modifiedAt }, o) };
   }
 
-  private async open(rel: string, mode: 'create' | 'update', fileId: string, metadata: Record<string, unknown>, o: PutOptions): Promise<UploadState> {
+  private async open(
+    rel: string,
+    mode: 'create' | 'update',
+    fileId: string,
+    metadata: Record<string, unknown>,
+    o: PutOptions,
+  ): Promise<UploadState> {
     const body = Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined));
     const path = mode === 'create' ? '/upload/drive/v3/files' : `/upload/drive/v3/files/${encodeURIComponent(fileId)}`;
     const sessionUri = await this.api.pacer.call(async () => {
@@ -276,7 +319,10 @@ export class Uploader {
 
   private async newId(signal?: AbortSignal): Promise<string> {
     if (!this.ids.length) {
-      const out = await this.api.json<{ ids: string[] }>('GET', '/drive/v3/files/generateIds', { query: { count: 10, space: 'drive' }, signal });
+      const out = await this.api.json<{ ids: string[] }>('GET', '/drive/v3/files/generateIds', {
+        query: { count: 10, space: 'drive' },
+        signal,
+      });
       this.ids.push(...out.ids);
     }
     return this.ids.shift()!;
@@ -289,7 +335,12 @@ export class Uploader {
   }
 
   private async putRange(st: UploadState, body: Buffer, range: string, signal?: AbortSignal): Promise<SessionStatus> {
-    const res = await this.api.send('PUT', st.sessionUri, { headers: { 'content-range': range }, body, signal, query: { fields: RESULT_FIELDS } });
+    const res = await this.api.send('PUT', st.sessionUri, {
+      headers: { 'content-range': range },
+      body,
+      signal,
+      query: { fields: RESULT_FIELDS },
+    });
     if (res.status === 308) {
       await drain(res);
       return { offset: offsetOf(res) };
@@ -307,7 +358,13 @@ export class Uploader {
    * (a reset connection, a 5xx, a 429) the next one first asks Drive where it is, so a chunk that
    * arrived although its answer was lost is not sent twice.
    */
-  private async send(st: UploadState, body: Buffer, start: number, total: number | undefined, signal?: AbortSignal): Promise<SessionStatus> {
+  private async send(
+    st: UploadState,
+    body: Buffer,
+    start: number,
+    total: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<SessionStatus> {
     const end = start + body.length;
     let at = start;
     let unsure = false;
@@ -317,7 +374,10 @@ export class Uploader {
           const s = await this.status(st, total, signal);
           unsure = false;
           if ('file' in s) return s;
-          if (s.offset < start || s.offset > end) throw new SessionGone(`Drive holds ${s.offset} bytes of ${st.path}, outside the chunk ${start}-${end} being sent.`);
+          if (s.offset < start || s.offset > end)
+            throw new SessionGone(
+              `Drive holds ${s.offset} bytes of ${st.path}, outside the chunk ${start}-${end} being sent.`,
+            );
           at = s.offset;
           if (at === end && !(total !== undefined && end === total)) return s;
         }
@@ -331,16 +391,23 @@ export class Uploader {
         }
       }, signal);
       if ('file' in result) return result;
-      if (result.offset > end || result.offset < at) throw new SessionGone(`Drive acknowledged ${result.offset} bytes of ${st.path}; ${end} were sent.`);
+      if (result.offset > end || result.offset < at)
+        throw new SessionGone(`Drive acknowledged ${result.offset} bytes of ${st.path}; ${end} were sent.`);
       if (result.offset === end && !(total !== undefined && end === total)) return result;
       // Drive kept less than was sent (or holds every byte without having finished): go on from there.
-      if (result.offset === at && ++stalls > 3) throw new CloudError('failed', `Google Drive does not accept the bytes of ${st.path} from offset ${at}.`);
+      if (result.offset === at && ++stalls > 3)
+        throw new CloudError('failed', `Google Drive does not accept the bytes of ${st.path} from offset ${at}.`);
       at = result.offset;
     }
   }
 
   /** Streams the source into the session from where Drive is, and checks what Drive made of it. */
-  private async stream(st: UploadState, status: SessionStatus, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
+  private async stream(
+    st: UploadState,
+    status: SessionStatus,
+    open: (offset: number) => Promise<Readable>,
+    o: PutOptions,
+  ): Promise<Stored> {
     const md5 = Md5.from(st.md5);
     // sha256 as well when every byte passes through this attempt (Drive may report it).
     const sha = st.offset === 0 ? crypto.createHash('sha256') : undefined;
@@ -369,7 +436,10 @@ export class Uploader {
       let pos = st.offset;
       if (serverOffset! > pos) {
         const n = await reader.skip(serverOffset! - pos, see);
-        if (n < serverOffset! - pos) throw await corrupt(`The source of ${st.path} ended at ${pos + n} bytes; Drive already holds ${serverOffset}.`);
+        if (n < serverOffset! - pos)
+          throw await corrupt(
+            `The source of ${st.path} ended at ${pos + n} bytes; Drive already holds ${serverOffset}.`,
+          );
         pos = serverOffset!;
       }
       const size = o.size;
@@ -384,7 +454,10 @@ export class Uploader {
           // A source that ends early must not finish the file (and replace what is there).
           if (n < want) throw await corrupt(`Expected ${size} bytes, the source gave ${pos + n}.`);
           last = pos + n === size;
-          if (last && !(await reader.atEnd())) throw await corrupt(`The source gave more than the ${size} bytes it announced; it may have changed while being read.`);
+          if (last && !(await reader.atEnd()))
+            throw await corrupt(
+              `The source gave more than the ${size} bytes it announced; it may have changed while being read.`,
+            );
         } else {
           last = n < want || (await reader.atEnd());
         }
@@ -392,10 +465,12 @@ export class Uploader {
         const total = size ?? (last ? pos + n : undefined);
         if (last) {
           const sent = md5.digest();
-          if (o.expectedMd5 && sent !== o.expectedMd5) throw await corrupt(`The bytes read have md5 ${sent}; the source says ${o.expectedMd5}.`);
+          if (o.expectedMd5 && sent !== o.expectedMd5)
+            throw await corrupt(`The bytes read have md5 ${sent}; the source says ${o.expectedMd5}.`);
           if (o.mode === 'create') await this.refuseIfTaken(st, o.signal);
           const result = await this.send(st, piece, pos, total, o.signal);
-          if (!('file' in result)) throw new CloudError('failed', `Google Drive did not finish ${st.path} after its last chunk.`);
+          if (!('file' in result))
+            throw new CloudError('failed', `Google Drive did not finish ${st.path} after its last chunk.`);
           return await this.verify(st, result.file, pos + n, sent, sha?.digest('hex'), o);
         }
         const result = await this.send(st, piece, pos, total, o.signal);
@@ -428,9 +503,19 @@ export class Uploader {
   }
 
   /** Drive's md5 (and sha256) of the finished file against the bytes sent; a damaged file is deleted. */
-  private async verify(st: UploadState, file: DriveFile, size: number, md5: string, sha256: string | undefined, o: PutOptions): Promise<Stored> {
+  private async verify(
+    st: UploadState,
+    file: DriveFile,
+    size: number,
+    md5: string,
+    sha256: string | undefined,
+    o: PutOptions,
+  ): Promise<Stored> {
     if (!file.md5Checksum) {
-      file = await this.api.json<DriveFile>('GET', `/drive/v3/files/${encodeURIComponent(file.id)}`, { query: { fields: RESULT_FIELDS }, signal: o.signal });
+      file = await this.api.json<DriveFile>('GET', `/drive/v3/files/${encodeURIComponent(file.id)}`, {
+        query: { fields: RESULT_FIELDS },
+        signal: o.signal,
+      });
     }
     const problem =
       Number(file.size) !== size

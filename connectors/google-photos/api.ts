@@ -27,7 +27,12 @@ export class PhotosApiError extends Error {
 
 export async function errorOf(res: Response): Promise<PhotosApiError> {
   const text = await res.text().catch(() => '');
-  let message = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300) || res.statusText;
+  let message =
+    text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300) || res.statusText;
   let code: string | undefined;
   try {
     const body = JSON.parse(text) as { error?: { message?: string; status?: string; errors?: { reason?: string }[] } };
@@ -45,7 +50,8 @@ export const RATE_LIMIT_WAIT_MS = 30_000;
 /** The one retry classifier of this connector. */
 export function classify(err: unknown): RetryVerdict {
   if (err instanceof PhotosApiError) {
-    if (err.status === 429) return err.daily ? { retry: false } : { retry: true, afterMs: err.retryAfterMs ?? RATE_LIMIT_WAIT_MS };
+    if (err.status === 429)
+      return err.daily ? { retry: false } : { retry: true, afterMs: err.retryAfterMs ?? RATE_LIMIT_WAIT_MS };
     if (err.status === 408 || err.status >= 500) return { retry: true, afterMs: err.retryAfterMs };
     // Two batchCreate calls of one user collided (another worker's): try again after a pause.
     if (err.status === 409 && err.code === 'ABORTED') return { retry: true, afterMs: err.retryAfterMs };
@@ -59,7 +65,16 @@ export function classify(err: unknown): RetryVerdict {
 export function nextPacificMidnight(now = new Date()): Date {
   const parts = (d: Date) => {
     const p = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: 'America/Los_Angeles',
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
         .formatToParts(d)
         .map((x) => [x.type, Number(x.value)]),
     ) as Record<string, number>;
@@ -84,24 +99,34 @@ export function cloudError(err: unknown, what: string): CloudError {
     const detail = `${what}: Google Photos answered ${err.status}${err.code ? ` ${err.code}` : ''}: ${err.message}`;
     if (err.daily) {
       const retryAt = nextPacificMidnight();
-      return new CloudError('rate_limited', `${what}: Ferry used up its daily Google Photos quota; work resumes after ${retryAt.toISOString()} (midnight Pacific time).`, { cause: err, retryAt });
+      return new CloudError(
+        'rate_limited',
+        `${what}: Ferry used up its daily Google Photos quota; work resumes after ${retryAt.toISOString()} (midnight Pacific time).`,
+        { cause: err, retryAt },
+      );
     }
     if (err.status === 401 || (err.status === 403 && /scope|permission/i.test(err.message + (err.code ?? '')))) {
-      return new CloudError('unauthorized', `${detail}. Reconnect the cloud and allow Ferry access to Google Photos.`, { cause: err });
+      return new CloudError('unauthorized', `${detail}. Reconnect the cloud and allow Ferry access to Google Photos.`, {
+        cause: err,
+      });
     }
     if (err.status === 404) return new CloudError('not_found', detail, { cause: err });
     return new CloudError('failed', detail, { cause: err });
   }
   const name = (err as Error)?.name;
-  if (name === 'AbortError' || name === 'TimeoutError') return new CloudError('unreachable', `${what}: ${(err as Error).message}`, { cause: err });
-  return new CloudError('unreachable', `${what}: cannot reach Google Photos: ${(err as Error)?.message ?? err}`, { cause: err });
+  if (name === 'AbortError' || name === 'TimeoutError')
+    return new CloudError('unreachable', `${what}: ${(err as Error).message}`, { cause: err });
+  return new CloudError('unreachable', `${what}: cannot reach Google Photos: ${(err as Error)?.message ?? err}`, {
+    cause: err,
+  });
 }
 
 // One pacer per Google account, shared by every handle on it. Google documents daily quotas for
 // the Library API, not a rate; the bucket (50 a second, bursts of 200) only keeps a run from
 // flooding it, and lets a restore upload a full batch of 50 at once.
 const pacers = new Map<string, Pacer>();
-const newPacer = () => createPacer({ classify, attempts: 6, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 50, burst: 200 });
+const newPacer = () =>
+  createPacer({ classify, attempts: 6, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 50, burst: 200 });
 export function pacerFor(accountKey: string | undefined): Pacer {
   if (!accountKey) return newPacer();
   let pacer = pacers.get(accountKey);
@@ -164,7 +189,11 @@ export function createPhotosApi(tokens: TokenSource, pacer: Pacer): PhotosApi {
     const again = await once(await tokens.refresh(token, o.signal));
     if (again.status === 401) {
       const err = await errorOf(again);
-      throw new CloudError('unauthorized', `Google refused Ferry's access to Google Photos (${err.message}). Reconnect the cloud.`, { cause: err });
+      throw new CloudError(
+        'unauthorized',
+        `Google refused Ferry's access to Google Photos (${err.message}). Reconnect the cloud.`,
+        { cause: err },
+      );
     }
     return again;
   }

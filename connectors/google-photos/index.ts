@@ -56,7 +56,8 @@ export default defineConnector<Options>({
       // checked (OpenID Connect Core §3.1.3.7).
       const claims = extra?.idToken ? jwtPayload(extra.idToken) : null;
       const sub = claims?.sub;
-      if (typeof sub !== 'string' || !sub) throw new CloudError('failed', 'Google did not say which account signed in.');
+      if (typeof sub !== 'string' || !sub)
+        throw new CloudError('failed', 'Google did not say which account signed in.');
       const email = typeof claims?.email === 'string' ? claims.email : undefined;
       return { id: sub, name: email ?? sub };
     },

@@ -41,7 +41,11 @@ export class Library {
   async *albums(signal?: AbortSignal): AsyncGenerator<AlbumJson> {
     let pageToken: string | undefined;
     do {
-      const page = await this.api.json<{ albums?: AlbumJson[]; nextPageToken?: string }>('GET', `${this.base}/v1/albums`, { query: { pageSize: 50, pageToken }, signal });
+      const page = await this.api.json<{ albums?: AlbumJson[]; nextPageToken?: string }>(
+        'GET',
+        `${this.base}/v1/albums`,
+        { query: { pageSize: 50, pageToken }, signal },
+      );
       yield* page.albums ?? [];
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -56,15 +60,30 @@ export class Library {
     let pageToken: string | undefined;
     do {
       const page = albumId
-        ? await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>('POST', `${this.base}/v1/mediaItems:search`, { body: { albumId, pageSize: 100, ...(pageToken ? { pageToken } : {}) }, signal })
-        : await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>('GET', `${this.base}/v1/mediaItems`, { query: { pageSize: 100, pageToken }, signal });
+        ? await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>(
+            'POST',
+            `${this.base}/v1/mediaItems:search`,
+            { body: { albumId, pageSize: 100, ...(pageToken ? { pageToken } : {}) }, signal },
+          )
+        : await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>(
+            'GET',
+            `${this.base}/v1/mediaItems`,
+            { query: { pageSize: 100, pageToken }, signal },
+          );
       yield* page.mediaItems ?? [];
       pageToken = page.nextPageToken;
     } while (pageToken);
   }
 
   private item(m: MediaItem, path: string): SourceItem {
-    return { id: m.id, path, modifiedAt: m.mediaMetadata?.creationTime, mediaType: isVideo(m) ? 'video' : 'photo', version: m.id, fidelity: 'original' };
+    return {
+      id: m.id,
+      path,
+      modifiedAt: m.mediaMetadata?.creationTime,
+      mediaType: isVideo(m) ? 'video' : 'photo',
+      version: m.id,
+      fidelity: 'original',
+    };
   }
 
   /**
@@ -91,7 +110,8 @@ export class Library {
           yield this.item(m, `${title}/${names.unique(segment(m.filename ?? m.id))}`);
         }
       }
-      if (!found) throw new CloudError('not_found', `Album ${wanted} not found among the albums Ferry created in Google Photos.`);
+      if (!found)
+        throw new CloudError('not_found', `Album ${wanted} not found among the albums Ferry created in Google Photos.`);
       if (wanted) return;
       const names = new Deduper();
       for await (const m of this.items(undefined, signal)) {
@@ -125,7 +145,12 @@ export class Library {
       return entries;
     }
     for (const item of await collect(this.list(clean, signal))) {
-      entries.push({ name: item.path.slice(clean.length + 1), path: item.path, type: 'file', modifiedAt: item.modifiedAt });
+      entries.push({
+        name: item.path.slice(clean.length + 1),
+        path: item.path,
+        type: 'file',
+        modifiedAt: item.modifiedAt,
+      });
     }
     return entries;
   }
@@ -139,16 +164,25 @@ export class Library {
     const what = `Downloading item ${id} from Google Photos`;
     const get = async () => {
       try {
-        return await this.api.json<MediaItem>('GET', `${this.base}/v1/mediaItems/${encodeURIComponent(id)}`, { signal });
+        return await this.api.json<MediaItem>('GET', `${this.base}/v1/mediaItems/${encodeURIComponent(id)}`, {
+          signal,
+        });
       } catch (err) {
-        if (err instanceof PhotosApiError && (err.status === 400 || err.status === 404)) throw new CloudError('not_found', `${what}: Google Photos has no item ${id} created by Ferry.`, { cause: err });
+        if (err instanceof PhotosApiError && (err.status === 400 || err.status === 404))
+          throw new CloudError('not_found', `${what}: Google Photos has no item ${id} created by Ferry.`, {
+            cause: err,
+          });
         throw err;
       }
     };
     let told = false;
     try {
       let m = await get();
-      for (let attempt = 0; isVideo(m) && m.mediaMetadata?.video?.status && m.mediaMetadata.video.status !== 'READY'; attempt++) {
+      for (
+        let attempt = 0;
+        isVideo(m) && m.mediaMetadata?.video?.status && m.mediaMetadata.video.status !== 'READY';
+        attempt++
+      ) {
         if (m.mediaMetadata.video.status === 'FAILED') {
           this.deadlines.end(id);
           throw processingFailed(`Item ${id}`);
@@ -159,7 +193,10 @@ export class Library {
           o.onWaiting?.(waitingFor(deadline));
           told = true;
         }
-        await sleep(Math.min(backoffMs(attempt, processingWait.firstPollMs, processingWait.maxPollMs), deadline - Date.now()), signal);
+        await sleep(
+          Math.min(backoffMs(attempt, processingWait.firstPollMs, processingWait.maxPollMs), deadline - Date.now()),
+          signal,
+        );
         m = await get();
       }
       this.deadlines.end(id); // ready (or no video): its wait, if any, is over

@@ -4,7 +4,7 @@
 // Base URLs live 60 minutes and there is no way to fetch one item by id: an expired one is
 // replaced by listing the session again. A picked video Google is still processing is waited for
 // the same way: listing the session until it shows READY (processingWait).
-import { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { photoIdentity } from '../media.ts';
 import { backoffMs, sleep } from '../pacer.ts';
 import { CloudError, type OpenOptions, type PickerSession, type Source, type SourceItem } from '../types.ts';
@@ -105,10 +105,14 @@ export class Picker {
   async *pages(sessionId: string, signal?: AbortSignal): AsyncGenerator<PickedMediaItem[]> {
     let pageToken: string | undefined;
     do {
-      const page = await this.api.json<{ mediaItems?: PickedMediaItem[]; nextPageToken?: string }>('GET', `${this.base}/v1/mediaItems`, {
-        query: { sessionId, pageSize: PAGE, pageToken },
-        signal,
-      });
+      const page = await this.api.json<{ mediaItems?: PickedMediaItem[]; nextPageToken?: string }>(
+        'GET',
+        `${this.base}/v1/mediaItems`,
+        {
+          query: { sessionId, pageSize: PAGE, pageToken },
+          signal,
+        },
+      );
       yield page.mediaItems ?? [];
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -119,10 +123,18 @@ export class Picker {
       return toSession(await this.api.json<SessionJson>('POST', `${this.base}/v1/sessions`, { body: {}, signal }));
     } catch (err) {
       if (err instanceof PhotosApiError && err.code === 'FAILED_PRECONDITION') {
-        throw new CloudError('failed', 'This Google account has no Google Photos library: open Google Photos once with it, then try again.', { cause: err });
+        throw new CloudError(
+          'failed',
+          'This Google account has no Google Photos library: open Google Photos once with it, then try again.',
+          { cause: err },
+        );
       }
       if (err instanceof PhotosApiError && err.status === 429 && !err.daily) {
-        throw new CloudError('failed', 'Google Photos refuses more picking sessions for now: finish or cancel the open ones, then try again.', { cause: err });
+        throw new CloudError(
+          'failed',
+          'Google Photos refuses more picking sessions for now: finish or cancel the open ones, then try again.',
+          { cause: err },
+        );
       }
       throw cloudError(err, 'Starting a Google Photos picking session');
     }
@@ -132,9 +144,16 @@ export class Picker {
     const what = 'Reading a Google Photos picking session';
     let session: PickerSession;
     try {
-      session = toSession(await this.api.json<SessionJson>('GET', `${this.base}/v1/sessions/${encodeURIComponent(id)}`, { signal }));
+      session = toSession(
+        await this.api.json<SessionJson>('GET', `${this.base}/v1/sessions/${encodeURIComponent(id)}`, { signal }),
+      );
     } catch (err) {
-      if (err instanceof PhotosApiError && err.status === 404) throw new CloudError('not_found', 'This Google Photos picking session expired or was closed: start a new one.', { cause: err });
+      if (err instanceof PhotosApiError && err.status === 404)
+        throw new CloudError(
+          'not_found',
+          'This Google Photos picking session expired or was closed: start a new one.',
+          { cause: err },
+        );
       throw cloudError(err, what);
     }
     if (session.mediaItemsSet) {
@@ -193,7 +212,12 @@ export class Picker {
           }
           refreshedAt = Date.now();
         } catch (err) {
-          if (err instanceof PhotosApiError && err.status === 404) throw new CloudError('not_found', 'The Google Photos picking session expired or was closed: pick the photos again.', { cause: err });
+          if (err instanceof PhotosApiError && err.status === 404)
+            throw new CloudError(
+              'not_found',
+              'The Google Photos picking session expired or was closed: pick the photos again.',
+              { cause: err },
+            );
           throw cloudError(err, what);
         } finally {
           refreshing = undefined;
@@ -201,17 +225,23 @@ export class Picker {
       })());
     const lookup = async (id: string, signal?: AbortSignal): Promise<Known> => {
       let k = known.get(id);
-      if (!k || Date.now() - k.listedAt > FRESH_MS || (k.video && k.processing !== 'READY' && Date.now() - refreshedAt > RECHECK_MS)) {
+      if (
+        !k ||
+        Date.now() - k.listedAt > FRESH_MS ||
+        (k.video && k.processing !== 'READY' && Date.now() - refreshedAt > RECHECK_MS)
+      ) {
         await refresh(signal);
         k = known.get(id);
       }
-      if (!k) throw new CloudError('not_found', `Item ${id} is not among the items picked in this Google Photos session.`);
+      if (!k)
+        throw new CloudError('not_found', `Item ${id} is not among the items picked in this Google Photos session.`);
       return k;
     };
 
     /** When the next listing for videos still processing is due (shared by all who wait). */
     const nextPoll = () => {
-      if (pollAt <= Date.now()) pollAt = Date.now() + backoffMs(pollStep++, processingWait.firstPollMs, processingWait.maxPollMs);
+      if (pollAt <= Date.now())
+        pollAt = Date.now() + backoffMs(pollStep++, processingWait.firstPollMs, processingWait.maxPollMs);
       return pollAt;
     };
     /** Lists the session unless a listing ended since `due`; one under way is joined. */
@@ -255,9 +285,18 @@ export class Picker {
             next = await pages.next();
           } catch (err) {
             if (err instanceof PhotosApiError && err.status === 400 && err.code === 'FAILED_PRECONDITION') {
-              throw new CloudError('failed', 'The photos have not been picked yet: finish picking in Google Photos (press Done), then run again.', { cause: err });
+              throw new CloudError(
+                'failed',
+                'The photos have not been picked yet: finish picking in Google Photos (press Done), then run again.',
+                { cause: err },
+              );
             }
-            if (err instanceof PhotosApiError && err.status === 404) throw new CloudError('not_found', 'The Google Photos picking session expired or was closed: pick the photos again.', { cause: err });
+            if (err instanceof PhotosApiError && err.status === 404)
+              throw new CloudError(
+                'not_found',
+                'The Google Photos picking session expired or was closed: pick the photos again.',
+                { cause: err },
+              );
             throw signal?.aborted ? err : cloudError(err, what);
           }
           if (next.done) break;
@@ -274,7 +313,8 @@ export class Picker {
               mediaType: video ? 'video' : 'photo',
               version: m.id,
               fidelity: 'reduced',
-              identity: m.mediaFile?.filename && m.createTime ? photoIdentity(m.mediaFile.filename, m.createTime) : undefined,
+              identity:
+                m.mediaFile?.filename && m.createTime ? photoIdentity(m.mediaFile.filename, m.createTime) : undefined,
             };
           }
         }
@@ -313,12 +353,18 @@ export function processingFailed(name: string): CloudError {
 
 /** Why a video was not copied: Google was still processing it when the wait ran out. */
 export function stillProcessing(name: string): CloudError {
-  return new CloudError('failed', `${name} is still being processed by Google Photos; a later run copies it. Waited ${minutes(processingWait.boundMs)} for it.`);
+  return new CloudError(
+    'failed',
+    `${name} is still being processed by Google Photos; a later run copies it. Waited ${minutes(processingWait.boundMs)} for it.`,
+  );
 }
 
 /** What open() tells (onWaiting) while it waits for a video, until `deadline` at the latest. */
 export function waitingFor(deadline: number): { reason: string; until: string } {
-  return { reason: 'Google Photos is still processing this video: waiting for it', until: new Date(deadline).toISOString() };
+  return {
+    reason: 'Google Photos is still processing this video: waiting for it',
+    until: new Date(deadline).toISOString(),
+  };
 }
 
 /** "15 minutes", "1 minute", "40 seconds". */

@@ -14,10 +14,37 @@ export const BATCH_MAX = 50;
 export const BATCH_WAIT_MS = 2_000;
 
 const MIME: Record<string, string> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', jpe: 'image/jpeg', png: 'image/png', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif', webp: 'image/webp', avif: 'image/avif',
-  bmp: 'image/bmp', tif: 'image/tiff', tiff: 'image/tiff', ico: 'image/x-icon', dng: 'image/x-adobe-dng', cr2: 'image/x-canon-cr2', nef: 'image/x-nikon-nef', arw: 'image/x-sony-arw',
-  mp4: 'video/mp4', m4v: 'video/x-m4v', mov: 'video/quicktime', avi: 'video/x-msvideo', mkv: 'video/x-matroska', webm: 'video/webm', '3gp': 'video/3gpp', '3g2': 'video/3gpp2',
-  mts: 'video/mp2t', m2ts: 'video/mp2t', mpg: 'video/mpeg', mpeg: 'video/mpeg', wmv: 'video/x-ms-wmv', flv: 'video/x-flv',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  jpe: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  bmp: 'image/bmp',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  ico: 'image/x-icon',
+  dng: 'image/x-adobe-dng',
+  cr2: 'image/x-canon-cr2',
+  nef: 'image/x-nikon-nef',
+  arw: 'image/x-sony-arw',
+  mp4: 'video/mp4',
+  m4v: 'video/x-m4v',
+  mov: 'video/quicktime',
+  avi: 'video/x-msvideo',
+  mkv: 'video/x-matroska',
+  webm: 'video/webm',
+  '3gp': 'video/3gpp',
+  '3g2': 'video/3gpp2',
+  mts: 'video/mp2t',
+  m2ts: 'video/mp2t',
+  mpg: 'video/mpeg',
+  mpeg: 'video/mpeg',
+  wmv: 'video/x-ms-wmv',
+  flv: 'video/x-flv',
 };
 export function mimeOf(name: string): string | undefined {
   const dot = name.lastIndexOf('.');
@@ -92,7 +119,9 @@ export class Batcher {
 
   private async flush(albumId: string | undefined): Promise<void> {
     const batch: Waiting[] = [];
-    this.queue = this.queue.filter((w) => (batch.length < BATCH_MAX && w.albumId === albumId ? (batch.push(w), false) : true));
+    this.queue = this.queue.filter((w) =>
+      batch.length < BATCH_MAX && w.albumId === albumId ? (batch.push(w), false) : true,
+    );
     this.busy = true;
     try {
       const { api, base } = batch[0];
@@ -100,7 +129,9 @@ export class Batcher {
         ...(albumId ? { albumId } : {}),
         newMediaItems: batch.map((w) => ({ simpleMediaItem: { uploadToken: w.token, fileName: w.fileName } })),
       };
-      const res = await api.json<{ newMediaItemResults?: ItemResult[] }>('POST', `${base}/v1/mediaItems:batchCreate`, { body });
+      const res = await api.json<{ newMediaItemResults?: ItemResult[] }>('POST', `${base}/v1/mediaItems:batchCreate`, {
+        body,
+      });
       const results = res.newMediaItemResults ?? [];
       batch.forEach((w, i) => {
         const r = results.find((x) => x.uploadToken === w.token) ?? results[i];
@@ -147,7 +178,8 @@ export class Restorer {
       p = (async () => {
         this.known ??= (async () => {
           const byTitle = new Map<string, string>();
-          for await (const a of this.library.albums(signal)) if (a.title && !byTitle.has(a.title)) byTitle.set(a.title, a.id);
+          for await (const a of this.library.albums(signal))
+            if (a.title && !byTitle.has(a.title)) byTitle.set(a.title, a.id);
           return byTitle;
         })();
         const existing = (await this.known).get(title);
@@ -163,7 +195,12 @@ export class Restorer {
   }
 
   /** Sends the bytes; returns the upload token and what was sent. */
-  private async upload(path: string, mime: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<{ token: string; size: number; md5: string }> {
+  private async upload(
+    path: string,
+    mime: string,
+    open: (offset: number) => Promise<Readable>,
+    o: PutOptions,
+  ): Promise<{ token: string; size: number; md5: string }> {
     let size = 0;
     let md5 = crypto.createHash('md5');
     const token = await this.api.pacer.call(async () => {
@@ -178,7 +215,11 @@ export class Restorer {
         },
       });
       const res = await this.api.send('POST', `${this.base}/v1/uploads`, {
-        headers: { 'content-type': 'application/octet-stream', 'x-goog-upload-content-type': mime, 'x-goog-upload-protocol': 'raw' },
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-goog-upload-content-type': mime,
+          'x-goog-upload-protocol': 'raw',
+        },
         body: async () => {
           const src = await open(0);
           src.on('error', (err) => counter.destroy(err));
@@ -202,21 +243,36 @@ export class Restorer {
     const fileName = segs.at(-1) ?? path;
     const what = `Uploading ${path} to Google Photos`;
     const mime = mimeOf(fileName);
-    if (!mime) throw new CloudError('failed', `${path} is not a photo or video Google Photos takes; it cannot be restored there.`);
+    if (!mime)
+      throw new CloudError(
+        'failed',
+        `${path} is not a photo or video Google Photos takes; it cannot be restored there.`,
+      );
     try {
       const albumId = segs.length > 1 ? await this.album(segs[0], o.signal) : undefined;
       for (let attempt = 0; ; attempt++) {
         const sent = await this.upload(path, mime, open, o);
-        if (o.size !== undefined && sent.size !== o.size) throw new CloudError('failed', `${what}: read ${sent.size} bytes where ${o.size} were expected.`);
+        if (o.size !== undefined && sent.size !== o.size)
+          throw new CloudError('failed', `${what}: read ${sent.size} bytes where ${o.size} were expected.`);
         // Checked before batchCreate, which is what commits the item.
         if (o.expectedMd5 && sent.md5 !== o.expectedMd5.toLowerCase()) {
-          throw new CloudError('corrupt', `${what}: the bytes read (md5 ${sent.md5}) are not the source's (md5 ${o.expectedMd5}); nothing was created.`);
+          throw new CloudError(
+            'corrupt',
+            `${what}: the bytes read (md5 ${sent.md5}) are not the source's (md5 ${o.expectedMd5}); nothing was created.`,
+          );
         }
-        const r = await this.batcher.add({ token: sent.token, fileName, albumId, api: this.api, base: this.base }, o.signal);
+        const r = await this.batcher.add(
+          { token: sent.token, fileName, albumId, api: this.api, base: this.base },
+          o.signal,
+        );
         const ok = r.mediaItem && (!r.status?.code || r.status.code === 0);
         // Photos reports no size nor hash of what it stored: the count and md5 above are the check.
         if (ok) return { size: sent.size };
-        if (attempt >= 1) throw new CloudError('failed', `${what}: Google Photos did not create the item: ${r.status?.message ?? 'no reason given'}`);
+        if (attempt >= 1)
+          throw new CloudError(
+            'failed',
+            `${what}: Google Photos did not create the item: ${r.status?.message ?? 'no reason given'}`,
+          );
         // A per-item failure: the upload token is spent, so the bytes go up again for the next batch.
       }
     } catch (err) {

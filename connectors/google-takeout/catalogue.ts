@@ -117,7 +117,10 @@ const sizeAndCrc = (e: EntryRef) => `${e.size}-${(e.crc32 >>> 0).toString(16).pa
 /** A title as a file name: no folders, no control characters, NFC. */
 function fileName(title: string): string {
   // eslint-disable-next-line no-control-regex
-  const clean = title.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim();
+  const clean = title
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f/\\]/g, '_')
+    .trim();
   return clean === '' || clean === '.' || clean === '..' ? '_' : clean;
 }
 
@@ -132,7 +135,9 @@ type Located = { part: PartRecord; entry: IndexedMedia };
 
 /** What a medium says it is: its sidecar's title and time, or else its own name. */
 function signature(entry: IndexedMedia, meta: SidecarMetadata | undefined): string {
-  return meta?.title ? `${meta.title.normalize('NFC')}@${meta.takenAt?.toISOString() ?? ''}` : path.posix.basename(entry.rel).normalize('NFC');
+  return meta?.title
+    ? `${meta.title.normalize('NFC')}@${meta.takenAt?.toISOString() ?? ''}`
+    : path.posix.basename(entry.rel).normalize('NFC');
 }
 
 /**
@@ -142,7 +147,10 @@ function signature(entry: IndexedMedia, meta: SidecarMetadata | undefined): stri
  * CRC-32 agree but the entries say they are different photos, their SHA-256s decide: the caller
  * reads them (`unhashed`), and entries whose SHA-256s differ get keys of their own.
  */
-export async function contentKeys(parts: PartRecord[], sidecars?: Map<PartRecord, Map<string, SidecarMetadata>>): Promise<{ keys: Map<IndexedMedia, string>; unhashed: Located[] }> {
+export async function contentKeys(
+  parts: PartRecord[],
+  sidecars?: Map<PartRecord, Map<string, SidecarMetadata>>,
+): Promise<{ keys: Map<IndexedMedia, string>; unhashed: Located[] }> {
   sidecars ??= await pairSidecars(parts);
   const y = yielder();
   const groups = new Map<string, Array<Located & { sig: string }>>();
@@ -252,7 +260,10 @@ async function pairSidecars(parts: PartRecord[]): Promise<Map<PartRecord, Map<st
  * `incomplete`: exports with a part that cannot be read; their media without a sidecar wait (the
  * sidecar, and so the date that files them, may be in that part).
  */
-export async function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySet<string> = new Set()): Promise<Catalogue> {
+export async function buildCatalogue(
+  parts: PartRecord[],
+  incomplete: ReadonlySet<string> = new Set(),
+): Promise<Catalogue> {
   const sidecars = await pairSidecars(parts);
   const { keys } = await contentKeys(parts, sidecars);
   const y = yielder();
@@ -286,7 +297,9 @@ export async function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySe
         let title = fileName(editedOriginal(base) || !meta?.title ? base : meta.title);
         const archiveExt = path.posix.extname(base);
         if (!path.posix.extname(title) && archiveExt) title += archiveExt;
-        const exif = entry.exif ? { date: new Date(entry.exif.date), offsetMinutes: entry.exif.offsetMinutes } : undefined;
+        const exif = entry.exif
+          ? { date: new Date(entry.exif.date), offsetMinutes: entry.exif.offsetMinutes }
+          : undefined;
         const when = itemDate(meta, exif?.date, new Date(entry.modifiedAt));
         const folder = `${when.date.getUTCFullYear()}/${two(when.date.getUTCMonth() + 1)}`;
         const dest = freeName(taken, nextSuffix, folder, title);
@@ -330,7 +343,16 @@ export async function buildCatalogue(parts: PartRecord[], incomplete: ReadonlySe
     const { title, description } = albumTitles.get(dir) ?? { title: dir };
     const items = [...members].map((k) => byKey.get(k)!).filter((m) => !m.trashed);
     const file = freeName(albumFiles, nextAlbumSuffix, 'Albums', `${fileName(title)}.json`);
-    catalogueAlbums.push({ dir, title, path: file, json: albumJson(title, description, items.map((m) => m.path)) });
+    catalogueAlbums.push({
+      dir,
+      title,
+      path: file,
+      json: albumJson(
+        title,
+        description,
+        items.map((m) => m.path),
+      ),
+    });
   }
   return { media: [...byKey.values()], byKey, albums: catalogueAlbums };
 }

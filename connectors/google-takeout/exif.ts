@@ -64,7 +64,11 @@ function jpegDate(head: Buffer): ExifDate | undefined {
     // at all: a partial view could miss DateTimeOriginal or its offset and settle on another date,
     // or on one hours off.
     if (end > head.length) return undefined;
-    if (marker === APP1 && length >= 2 + EXIF_HEADER.length && head.toString('latin1', at + 4, at + 10) === EXIF_HEADER) {
+    if (
+      marker === APP1 &&
+      length >= 2 + EXIF_HEADER.length &&
+      head.toString('latin1', at + 4, at + 10) === EXIF_HEADER
+    ) {
       const found = tiffDate(head.subarray(at + 10, end));
       if (found) return found; // else another Exif segment may follow (rare, but valid to look)
     }
@@ -216,7 +220,11 @@ const MOVIE_TOP_BOXES = new Set(['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip',
 const EPOCH_1904 = 2_082_844_800;
 
 /** A box's header within [at, limit): its type, where its payload starts and where it ends (clipped to limit). */
-function box(head: Buffer, at: number, limit: number): { type: string; start: number; end: number; whole: boolean } | undefined {
+function box(
+  head: Buffer,
+  at: number,
+  limit: number,
+): { type: string; start: number; end: number; whole: boolean } | undefined {
   if (at + 8 > limit) return undefined;
   let size = head.readUInt32BE(at);
   const type = head.toString('latin1', at + 4, at + 8);

@@ -53,7 +53,13 @@ export function exportSets(files: FolderFile[], opts: { now?: number; settleMs?:
     const stamp = m[1].toUpperCase();
     const parts = byStamp.get(stamp) ?? [];
     const arrivedAt = f.modifiedAt ? Date.parse(f.modifiedAt) : undefined;
-    parts.push({ path: f.path, number: Number(m[2]), format: m[3].toLowerCase() as 'zip' | 'tgz', size: f.size, arrivedAt: Number.isNaN(arrivedAt) ? undefined : arrivedAt });
+    parts.push({
+      path: f.path,
+      number: Number(m[2]),
+      format: m[3].toLowerCase() as 'zip' | 'tgz',
+      size: f.size,
+      arrivedAt: Number.isNaN(arrivedAt) ? undefined : arrivedAt,
+    });
     byStamp.set(stamp, parts);
   }
   const sets: ExportSet[] = [];
@@ -70,9 +76,19 @@ export function exportSets(files: FolderFile[], opts: { now?: number; settleMs?:
     const settlesAt = latest + settleMs;
     let waitingFor: string | undefined;
     if (formats.size > 1) waitingFor = 'This export has both .zip and .tgz parts; Ferry reads one kind per export.';
-    else if (missing.length) waitingFor = `Part${missing.length > 1 ? 's' : ''} ${missing.map((n) => String(n).padStart(3, '0')).join(', ')} not there yet.`;
-    else if (settlesAt > now) waitingFor = `A part arrived recently; waiting until ${new Date(settlesAt).toISOString()} in case more follow.`;
-    sets.push({ id, createdAt: parseStamp(id), format: parts[0].format, parts, missing, ready: !waitingFor, waitingFor });
+    else if (missing.length)
+      waitingFor = `Part${missing.length > 1 ? 's' : ''} ${missing.map((n) => String(n).padStart(3, '0')).join(', ')} not there yet.`;
+    else if (settlesAt > now)
+      waitingFor = `A part arrived recently; waiting until ${new Date(settlesAt).toISOString()} in case more follow.`;
+    sets.push({
+      id,
+      createdAt: parseStamp(id),
+      format: parts[0].format,
+      parts,
+      missing,
+      ready: !waitingFor,
+      waitingFor,
+    });
   }
   return sets.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
@@ -95,7 +111,10 @@ const SAME_SCHEDULE_DAYS = [45, 75];
  * the last), and whether the yearly schedule runs out within a month (6 exports from its first).
  * The schedule is the run of exports about two months apart that ends with the latest.
  */
-export function schedule(sets: Pick<ExportSet, 'createdAt'>[], now = Date.now()): { nextExpected?: Date; late: boolean; endsSoon: boolean; scheduleEnds?: Date } {
+export function schedule(
+  sets: Pick<ExportSet, 'createdAt'>[],
+  now = Date.now(),
+): { nextExpected?: Date; late: boolean; endsSoon: boolean; scheduleEnds?: Date } {
   if (!sets.length) return { late: false, endsSoon: false };
   const day = 86_400_000;
   const times = sets.map((x) => x.createdAt.getTime()).sort((a, b) => a - b);
@@ -104,7 +123,9 @@ export function schedule(sets: Pick<ExportSet, 'createdAt'>[], now = Date.now())
   for (let n = 1; n < SCHEDULE_EXPORTS; n++) {
     const previous = times
       .filter((t) => (first - t) / day >= SAME_SCHEDULE_DAYS[0] && (first - t) / day <= SAME_SCHEDULE_DAYS[1])
-      .sort((a, b) => Math.abs((first - a) / day - EXPORT_EVERY_DAYS) - Math.abs((first - b) / day - EXPORT_EVERY_DAYS))[0];
+      .sort(
+        (a, b) => Math.abs((first - a) / day - EXPORT_EVERY_DAYS) - Math.abs((first - b) / day - EXPORT_EVERY_DAYS),
+      )[0];
     if (previous === undefined) break;
     first = previous;
   }

@@ -8,7 +8,14 @@ import zlib from 'node:zlib';
 import type { Source } from '../types.ts';
 import type { IndexedMedia, IndexedSidecar, PartRecord } from './catalogue.ts';
 import { exifDate } from './exif.ts';
-import { googlePhotosRoot, isAlbumJson, isAlbumMetadataName, isNonItemJson, parseAlbum, parseSidecar } from './metadata.ts';
+import {
+  googlePhotosRoot,
+  isAlbumJson,
+  isAlbumMetadataName,
+  isNonItemJson,
+  parseAlbum,
+  parseSidecar,
+} from './metadata.ts';
 import { head, openZipEntry, readPartAt, readStats, streamPart, type PartFile } from './read.ts';
 import { readTarGz } from './tar.ts';
 import { yielder } from './yield-point.ts';
@@ -32,13 +39,14 @@ export const MAX_EXPORT_ENTRIES = 5_000_000;
 export const limits = { entriesPerExport: MAX_EXPORT_ENTRIES };
 
 /** The entries of an indexed part counted against its export's allowance. */
-export const entriesHeld = (p: Pick<PartRecord, 'media' | 'sidecars' | 'albums'>) => p.media.length + p.sidecars.length + p.albums.length;
+export const entriesHeld = (p: Pick<PartRecord, 'media' | 'sidecars' | 'albums'>) =>
+  p.media.length + p.sidecars.length + p.albums.length;
 
 const exportTooBig = () =>
   new ArchiveError(
     'unsupported',
     `With this part its export holds more than the ${limits.entriesPerExport} entries Ferry reads from one export (photos, videos and their JSON files, ` +
-      'across all its parts; a library of a million photos has about 3 million), so this part is left out and the export\'s other parts are backed up. ' +
+      "across all its parts; a library of a million photos has about 3 million), so this part is left out and the export's other parts are backed up. " +
       'If it is a genuine Google Takeout export, split the library: at https://takeout.google.com/takeout/custom/photos make two exports, each with some of ' +
       'the albums (the "Photos from <year>" folders are albums there), both delivered to this folder.',
   );
@@ -72,7 +80,11 @@ function classify(name: string): Classified {
 }
 
 /** What a JSON entry says, filed as an album's metadata or an item's sidecar; malformed ones are left out. */
-function fileJson(text: string, c: Extract<Classified, { type: 'json' }>, out: Pick<PartRecord, 'sidecars' | 'albums'>) {
+function fileJson(
+  text: string,
+  c: Extract<Classified, { type: 'json' }>,
+  out: Pick<PartRecord, 'sidecars' | 'albums'>,
+) {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -83,12 +95,19 @@ function fileJson(text: string, c: Extract<Classified, { type: 'json' }>, out: P
   if (c.album || isAlbumJson(json)) {
     if (!c.folder) return;
     const a = parseAlbum(json, c.folder);
-    out.albums.push({ dir: c.folder, title: a.title || c.folder, ...(a.description ? { description: a.description } : {}) });
+    out.albums.push({
+      dir: c.folder,
+      title: a.title || c.folder,
+      ...(a.description ? { description: a.description } : {}),
+    });
     return;
   }
   const meta = parseSidecar(json);
   const { takenAt, ...rest } = meta;
-  const sidecar: IndexedSidecar = { rel: c.rel, meta: { ...rest, ...(takenAt ? { takenAt: takenAt.toISOString() } : {}) } };
+  const sidecar: IndexedSidecar = {
+    rel: c.rel,
+    meta: { ...rest, ...(takenAt ? { takenAt: takenAt.toISOString() } : {}) },
+  };
   out.sidecars.push(sidecar);
 }
 
@@ -96,7 +115,12 @@ function fileJson(text: string, c: Extract<Classified, { type: 'json' }>, out: P
  * `maxEntries`: what is left of the export's allowance (limits.entriesPerExport less its other
  * parts' entries); a part with more is refused before its JSON files are read.
  */
-export async function indexPart(storage: Source, part: PartToIndex, signal?: AbortSignal, maxEntries = limits.entriesPerExport): Promise<PartRecord> {
+export async function indexPart(
+  storage: Source,
+  part: PartToIndex,
+  signal?: AbortSignal,
+  maxEntries = limits.entriesPerExport,
+): Promise<PartRecord> {
   const before = readStats.bytes;
   const record: PartRecord = {
     set: part.set,
@@ -118,8 +142,18 @@ export async function indexPart(storage: Source, part: PartToIndex, signal?: Abo
   return record;
 }
 
-async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, maxEntries: number, signal?: AbortSignal) {
-  const { entries } = await readCentralDirectory((offset, length, s) => readPartAt(storage, part, offset, length, s ?? signal), part.size, signal);
+async function indexZip(
+  storage: Source,
+  part: PartToIndex,
+  record: PartRecord,
+  maxEntries: number,
+  signal?: AbortSignal,
+) {
+  const { entries } = await readCentralDirectory(
+    (offset, length, s) => readPartAt(storage, part, offset, length, s ?? signal),
+    part.size,
+    signal,
+  );
   const jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
   const y = yielder();
   for (const entry of entries) {
@@ -152,7 +186,12 @@ async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, 
       while (next < jsons.length) {
         const i = next++;
         const { entry } = jsons[i];
-        const stream = await openZipEntry(storage, part, { ...entry, modifiedAt: entry.modifiedAt.toISOString() }, signal);
+        const stream = await openZipEntry(
+          storage,
+          part,
+          { ...entry, modifiedAt: entry.modifiedAt.toISOString() },
+          signal,
+        );
         texts[i] = (await head(stream, MAX_JSON + 1)).toString('utf8');
       }
     }),
@@ -163,7 +202,13 @@ async function indexZip(storage: Source, part: PartToIndex, record: PartRecord, 
   }
 }
 
-async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, maxEntries: number, signal?: AbortSignal) {
+async function indexTgz(
+  storage: Source,
+  part: PartToIndex,
+  record: PartRecord,
+  maxEntries: number,
+  signal?: AbortSignal,
+) {
   const body = await streamPart(storage, part, 0, signal);
   let ordinal = -1;
   let held = 0;
@@ -216,7 +261,12 @@ async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, 
         modifiedAt: entry.modifiedAt.toISOString(),
         ordinal,
         sha256: sha.digest('hex'),
-        exif: found ? { date: found.date.toISOString(), ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}) } : null,
+        exif: found
+          ? {
+              date: found.date.toISOString(),
+              ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}),
+            }
+          : null,
       });
     }
   } finally {
@@ -225,15 +275,31 @@ async function indexTgz(storage: Source, part: PartToIndex, record: PartRecord, 
 }
 
 /** A zip medium's SHA-256, read whole (only for entries that must be told apart, see contentKeys). */
-export async function hashEntry(storage: Source, part: PartRecord, entry: IndexedMedia, signal?: AbortSignal): Promise<string> {
+export async function hashEntry(
+  storage: Source,
+  part: PartRecord,
+  entry: IndexedMedia,
+  signal?: AbortSignal,
+): Promise<string> {
   const sha = crypto.createHash('sha256');
-  for await (const chunk of await openZipEntry(storage, { sourceId: part.sourceId, size: part.size }, entry, signal)) sha.update(chunk as Buffer);
+  for await (const chunk of await openZipEntry(storage, { sourceId: part.sourceId, size: part.size }, entry, signal))
+    sha.update(chunk as Buffer);
   return sha.digest('hex');
 }
 
 /** A zip medium's own date, from the head of its bytes (for media without a sidecar). */
-export async function probeDate(storage: Source, part: PartRecord, entry: IndexedMedia, signal?: AbortSignal): Promise<IndexedMedia['exif']> {
+export async function probeDate(
+  storage: Source,
+  part: PartRecord,
+  entry: IndexedMedia,
+  signal?: AbortSignal,
+): Promise<IndexedMedia['exif']> {
   const stream = await openZipEntry(storage, { sourceId: part.sourceId, size: part.size }, entry, signal);
   const found = exifDate(await head(stream, HEAD_BYTES));
-  return found ? { date: found.date.toISOString(), ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}) } : null;
+  return found
+    ? {
+        date: found.date.toISOString(),
+        ...(found.offsetMinutes !== undefined ? { offsetMinutes: found.offsetMinutes } : {}),
+      }
+    : null;
 }

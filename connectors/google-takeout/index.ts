@@ -20,7 +20,15 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { buildCatalogue, contentKeys, needingDates, versionOf, xmpOf, type Catalogue, type PartRecord } from './catalogue.ts';
+import {
+  buildCatalogue,
+  contentKeys,
+  needingDates,
+  versionOf,
+  xmpOf,
+  type Catalogue,
+  type PartRecord,
+} from './catalogue.ts';
 import { exportSets, schedule, type ExportSet } from './export-sets.ts';
 import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
@@ -28,10 +36,27 @@ import { readTarGz, type TarEntry } from './tar.ts';
 import { ArchiveError } from './zip.ts';
 
 const options = z.strictObject({
-  cloudId: z.uuid().describe('The connected cloud Google Takeout delivers the exports to (Google Drive, Dropbox, OneDrive, S3 or a local folder)'),
-  path: cloudPath.default('').describe("The folder there that receives the exports ('' for the root; Drive: usually Takeout)"),
-  settleMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60).describe('An export is ingested once no new part has arrived for this long'),
-  deleteArchives: z.boolean().default(false).describe('Delete the archives from that cloud once everything in them is backed up (they count against the storage there)'),
+  cloudId: z
+    .uuid()
+    .describe(
+      'The connected cloud Google Takeout delivers the exports to (Google Drive, Dropbox, OneDrive, S3 or a local folder)',
+    ),
+  path: cloudPath
+    .default('')
+    .describe("The folder there that receives the exports ('' for the root; Drive: usually Takeout)"),
+  settleMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60)
+    .describe('An export is ingested once no new part has arrived for this long'),
+  deleteArchives: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Delete the archives from that cloud once everything in them is backed up (they count against the storage there)',
+    ),
 });
 type Options = z.infer<typeof options>;
 
@@ -87,11 +112,35 @@ function catalogueItems(c: Catalogue): SourceItem[] {
     const modifiedAt = m.takenAt.toISOString();
     // The item's own name (an edited copy is not the photo it was made from).
     const identity = m.meta?.takenAt ? photoIdentity(m.title, m.meta.takenAt) : undefined;
-    items.push({ id: `m:${m.key}`, path: m.path, size: m.size, modifiedAt, mediaType: m.mediaType, version: m.key, trashed: m.trashed, identity });
+    items.push({
+      id: `m:${m.key}`,
+      path: m.path,
+      size: m.size,
+      modifiedAt,
+      mediaType: m.mediaType,
+      version: m.key,
+      trashed: m.trashed,
+      identity,
+    });
     const xmp = xmpOf(m);
-    items.push({ id: `x:${m.key}`, path: `${m.path}.xmp`, size: Buffer.byteLength(xmp), modifiedAt, mediaType: 'other', version: versionOf(xmp), trashed: m.trashed });
+    items.push({
+      id: `x:${m.key}`,
+      path: `${m.path}.xmp`,
+      size: Buffer.byteLength(xmp),
+      modifiedAt,
+      mediaType: 'other',
+      version: versionOf(xmp),
+      trashed: m.trashed,
+    });
   }
-  for (const a of c.albums) items.push({ id: `a:${a.dir}`, path: a.path, size: Buffer.byteLength(a.json), mediaType: 'other', version: versionOf(a.json) });
+  for (const a of c.albums)
+    items.push({
+      id: `a:${a.dir}`,
+      path: a.path,
+      size: Buffer.byteLength(a.json),
+      mediaType: 'other',
+      version: versionOf(a.json),
+    });
   return items;
 }
 
@@ -106,7 +155,13 @@ export default defineConnector({
   keepsState: true,
   unavailable: () => null,
   async prepare(o) {
-    return { ...o, path: o.path.split('/').filter((s) => s && s !== '.').join('/') };
+    return {
+      ...o,
+      path: o.path
+        .split('/')
+        .filter((s) => s && s !== '.')
+        .join('/'),
+    };
   },
 
   async notices(state, now): Promise<CloudNotice[]> {
@@ -119,14 +174,21 @@ export default defineConnector({
     const out: CloudNotice[] = [];
     const last = stored.sets.at(-1)!.id;
     const looked = stored.checkedAt !== undefined && now.getTime() - Date.parse(stored.checkedAt) < LOOKED_WITHIN_MS;
-    if (s.late && looked && s.nextExpected) out.push({ kind: 'export_late', key: `late:${last}`, date: s.nextExpected.toISOString() });
-    if (s.endsSoon && s.scheduleEnds) out.push({ kind: 'schedule_ending', key: `ends:${s.scheduleEnds.toISOString().slice(0, 10)}`, date: s.scheduleEnds.toISOString() });
+    if (s.late && looked && s.nextExpected)
+      out.push({ kind: 'export_late', key: `late:${last}`, date: s.nextExpected.toISOString() });
+    if (s.endsSoon && s.scheduleEnds)
+      out.push({
+        kind: 'schedule_ending',
+        key: `ends:${s.scheduleEnds.toISOString().slice(0, 10)}`,
+        date: s.scheduleEnds.toISOString(),
+      });
     return out;
   },
 
   open(cloud): CloudHandle {
     const o = cloud.options;
-    if (!cloud.wrapped?.source || !cloud.state) throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
+    if (!cloud.wrapped?.source || !cloud.state)
+      throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
     const wrapped = cloud.wrapped;
     const storage: Source = cloud.wrapped.source;
     const state: CloudState = cloud.state;
@@ -137,10 +199,14 @@ export default defineConnector({
     async function scan(signal?: AbortSignal) {
       const files = new Map<string, SourceItem>();
       try {
-        for await (const item of storage.list(o.path, signal)) if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
+        for await (const item of storage.list(o.path, signal))
+          if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
       } catch (err) {
         if (err instanceof CloudError && err.reason === 'not_found') {
-          throw new CloudError('not_found', `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`);
+          throw new CloudError(
+            'not_found',
+            `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`,
+          );
         }
         throw err;
       }
@@ -167,14 +233,19 @@ export default defineConnector({
       })());
 
     /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
-    async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
+    async function ingest(
+      signal?: AbortSignal,
+    ): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
       const { sets, files } = await scan(signal);
       const indexed = new Map((await loadParts(state)).map((p) => [p.path, p]));
       // Sets seen before (whose archives may have been deleted since) stay in the history.
       const seen = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
       const history = new Map(seen.map((x) => [x.id, x]));
       for (const x of sets) history.set(x.id, { id: x.id, createdAt: x.createdAt.toISOString() });
-      const stored: StoredSets = { sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)), checkedAt: new Date().toISOString() };
+      const stored: StoredSets = {
+        sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+        checkedAt: new Date().toISOString(),
+      };
       await state.set('sets', stored);
       const broken: BrokenPart[] = [];
       for (const set of sets) {
@@ -197,7 +268,15 @@ export default defineConnector({
           try {
             record = await indexPart(
               storage,
-              { sourceId: file.id, size: file.size ?? 0, set: set.id, number: part.number, format: part.format, path: part.path, version: file.version },
+              {
+                sourceId: file.id,
+                size: file.size ?? 0,
+                set: set.id,
+                number: part.number,
+                format: part.format,
+                path: part.path,
+                version: file.version,
+              },
               signal,
               Math.max(0, limits.entriesPerExport - others),
             );
@@ -205,7 +284,13 @@ export default defineConnector({
             // A damaged part stays out (its set's other parts go on) until it is replaced; each run
             // reports it as a failed item, with what to do. Other errors end the listing: retried.
             if (!(err instanceof ArchiveError)) throw err;
-            const b: BrokenPart = { path: part.path, set: set.id, sourceId: file.id, version: file.version, message: err.message };
+            const b: BrokenPart = {
+              path: part.path,
+              set: set.id,
+              sourceId: file.id,
+              version: file.version,
+              message: err.message,
+            };
             await state.set(`broken:${part.path}`, b);
             broken.push(b);
             continue;
@@ -222,7 +307,11 @@ export default defineConnector({
       for (const { part, entry } of await needingDates(parts)) {
         // An empty entry has no date of its own: nothing to read.
         const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
-        const found = readable ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined)) : null;
+        const found = readable
+          ? await probeDate(storage, part, entry, signal).catch((err) =>
+              err instanceof ArchiveError ? null : undefined,
+            )
+          : null;
         signal?.throwIfAborted();
         if (found === undefined) continue;
         entry.exif = found;
@@ -233,10 +322,13 @@ export default defineConnector({
         if (part.format !== 'zip' || part.deleted) continue;
         // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
         // (An empty one's is known without reading it.)
-        const sha = entry.size === 0 ? EMPTY_SHA256 : await hashEntry(storage, part, entry, signal).catch((err) => {
-          if (signal?.aborted) throw err;
-          return undefined;
-        });
+        const sha =
+          entry.size === 0
+            ? EMPTY_SHA256
+            : await hashEntry(storage, part, entry, signal).catch((err) => {
+                if (signal?.aborted) throw err;
+                return undefined;
+              });
         if (!sha) continue;
         entry.sha256 = sha;
         changed.add(part);
@@ -264,7 +356,11 @@ export default defineConnector({
       try {
         for (;;) {
           const next = await c.entries.next();
-          if (next.done) throw new CloudError('not_found', `${part.path} ends before the entry this item was indexed from: was the archive replaced? Its next run indexes it again.`);
+          if (next.done)
+            throw new CloudError(
+              'not_found',
+              `${part.path} ends before the entry this item was indexed from: was the archive replaced? Its next run indexes it again.`,
+            );
           c.ordinal++;
           if (c.ordinal === ordinal) {
             next.value.body.once('close', () => {
@@ -297,7 +393,15 @@ export default defineConnector({
         for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
         yield* catalogueItems(c);
         // A damaged part is a failed item of every run until it is replaced: the user hears of it.
-        for (const b of broken) yield { id: `p:${b.path}`, path: b.path, size: 0, mediaType: 'other', version: `${b.sourceId}:${b.version}`, problem: b.message };
+        for (const b of broken)
+          yield {
+            id: `p:${b.path}`,
+            path: b.path,
+            size: 0,
+            mediaType: 'other',
+            version: `${b.sourceId}:${b.version}`,
+            problem: b.message,
+          };
       },
 
       async open(item, opts = {}) {
@@ -305,7 +409,10 @@ export default defineConnector({
         const [type, key] = [item.id.slice(0, 1), item.id.slice(2)];
         const generated = (text: string) => {
           if (item.version !== undefined && versionOf(text) !== item.version) {
-            throw new CloudError('not_found', 'This file changed after the run was planned (a newer export arrived); the next run copies the new one.');
+            throw new CloudError(
+              'not_found',
+              'This file changed after the run was planned (a newer export arrived); the next run copies the new one.',
+            );
           }
           return Readable.from([Buffer.from(text).subarray(opts.offset ?? 0)]);
         };
@@ -327,7 +434,12 @@ export default defineConnector({
         }
         const stream =
           media.part.format === 'zip'
-            ? await openZipEntry(storage, { sourceId: media.part.sourceId, size: media.part.size }, media.entry, opts.signal)
+            ? await openZipEntry(
+                storage,
+                { sourceId: media.part.sourceId, size: media.part.size },
+                media.entry,
+                opts.signal,
+              )
             : await openTarEntry(media.part, media.entry.ordinal!, opts.signal);
         return skip(stream, opts.offset ?? 0);
       },
@@ -344,7 +456,7 @@ export default defineConnector({
           // "export once" of the whole account) was only partly read, and is left alone.
           if (part.otherEntries) continue;
           const set = sets.find((s) => s.id === part.set);
-          if (set && set.parts.some((p) => !indexedPaths.has(p.path))) continue;
+          if (set?.parts.some((p) => !indexedPaths.has(p.path))) continue;
           // The very file that was indexed: not one of the same name put there since.
           const file = files.get(part.path);
           if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
@@ -369,7 +481,10 @@ export default defineConnector({
         const broken = new Map(
           (await state.list('broken:'))
             .map((r) => r.value as BrokenPart)
-            .filter((b) => files.get(b.path)?.id === b.sourceId && files.get(b.path)?.version === b.version && !byPath.has(b.path))
+            .filter(
+              (b) =>
+                files.get(b.path)?.id === b.sourceId && files.get(b.path)?.version === b.version && !byPath.has(b.path),
+            )
             .map((b) => [b.path, b.message]),
         );
         const stored = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
@@ -402,8 +517,17 @@ export default defineConnector({
               ...(broken.has(p.path) ? { error: broken.get(p.path) } : {}),
             }));
             const ingested = partViews.filter((p) => p.ingested).length;
-            const progress = ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
-            return { id: s.id, createdAt: s.createdAt.toISOString(), format: s.format, state: progress, ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}), missing: s.missing, parts: partViews };
+            const progress =
+              ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
+            return {
+              id: s.id,
+              createdAt: s.createdAt.toISOString(),
+              format: s.format,
+              state: progress,
+              ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}),
+              missing: s.missing,
+              parts: partViews,
+            };
           }),
           nextExpectedAt: when.nextExpected?.toISOString(),
           late: when.late,

@@ -181,7 +181,11 @@ export function isAlbumMetadataName(basename: string): boolean {
 }
 
 // JSON files that sit among the items but describe neither an item nor an album.
-const OTHER_JSON = new Set(['print-subscriptions.json', 'shared_album_comments.json', 'user-generated-memory-titles.json']);
+const OTHER_JSON = new Set([
+  'print-subscriptions.json',
+  'shared_album_comments.json',
+  'user-generated-memory-titles.json',
+]);
 
 /** A JSON file in a Google Photos folder that is not an item's sidecar. */
 export function isNonItemJson(basename: string): boolean {
@@ -218,21 +222,75 @@ const ROOT_NAMES = new Set(
 );
 
 const TRASH_NAMES = new Set(
-  ['Trash', 'Bin', 'Papierkorb', 'Corbeille', 'Cestino', 'Papelera', 'Lixeira', 'Lixo', 'Prullenbak', 'Kosz', 'Koš', 'Papperskorg', 'Papirkurv', 'Roskakori', 'Lomtár', 'Çöp Kutusu', 'Корзина', 'Кошик', 'Кошче', 'Κάδος', 'ゴミ箱', '휴지통', '回收站', '垃圾桶', 'Thùng rác'].map((n) =>
-    n.normalize('NFC').toLowerCase(),
-  ),
+  [
+    'Trash',
+    'Bin',
+    'Papierkorb',
+    'Corbeille',
+    'Cestino',
+    'Papelera',
+    'Lixeira',
+    'Lixo',
+    'Prullenbak',
+    'Kosz',
+    'Koš',
+    'Papperskorg',
+    'Papirkurv',
+    'Roskakori',
+    'Lomtár',
+    'Çöp Kutusu',
+    'Корзина',
+    'Кошик',
+    'Кошче',
+    'Κάδος',
+    'ゴミ箱',
+    '휴지통',
+    '回收站',
+    '垃圾桶',
+    'Thùng rác',
+  ].map((n) => n.normalize('NFC').toLowerCase()),
 );
 
 const ARCHIVE_NAMES = new Set(
-  ['Archive', 'Archiv', 'Archives', 'Archivio', 'Archivo', 'Arquivo', 'Archief', 'Archiwum', 'Arkiv', 'Arkisto', 'Archívum', 'Arşiv', 'Архив', 'Архів', 'Αρχείο', 'アーカイブ', '보관함', '归档', '封存', 'Lưu trữ'].map((n) =>
-    n.normalize('NFC').toLowerCase(),
-  ),
+  [
+    'Archive',
+    'Archiv',
+    'Archives',
+    'Archivio',
+    'Archivo',
+    'Arquivo',
+    'Archief',
+    'Archiwum',
+    'Arkiv',
+    'Arkisto',
+    'Archívum',
+    'Arşiv',
+    'Архив',
+    'Архів',
+    'Αρχείο',
+    'アーカイブ',
+    '보관함',
+    '归档',
+    '封存',
+    'Lưu trữ',
+  ].map((n) => n.normalize('NFC').toLowerCase()),
 );
 
 const FAILED_NAMES = new Set(['Failed Videos'].map((n) => n.toLowerCase()));
 
 // The Locked Folder is private on the phone; its items are still the user's photos, kept as 'other'.
-const LOCKED_NAMES = new Set(['Locked Folder', 'Gesperrter Ordner', 'Dossier verrouillé', 'Cartella bloccata', 'Carpeta bloqueada', 'Pasta trancada', 'Vergrendelde map', 'Folder zablokowany'].map((n) => n.normalize('NFC').toLowerCase()));
+const LOCKED_NAMES = new Set(
+  [
+    'Locked Folder',
+    'Gesperrter Ordner',
+    'Dossier verrouillé',
+    'Cartella bloccata',
+    'Carpeta bloqueada',
+    'Pasta trancada',
+    'Vergrendelde map',
+    'Folder zablokowany',
+  ].map((n) => n.normalize('NFC').toLowerCase()),
+);
 
 // Year folders keep their English name in every language seen so far (GPTH matches only this).
 const YEAR_FOLDER = /^Photos from (18|19|20)\d{2}$/;

@@ -15,7 +15,13 @@ export interface PartFile {
 }
 
 /** The part's bytes from `offset` (`length` of them when given: a bounded range request), counted as they arrive. */
-export async function streamPart(storage: Source, part: PartFile, offset: number, signal?: AbortSignal, length?: number): Promise<Readable> {
+export async function streamPart(
+  storage: Source,
+  part: PartFile,
+  offset: number,
+  signal?: AbortSignal,
+  length?: number,
+): Promise<Readable> {
   readStats.requests++;
   const body = await storage.open({ id: part.sourceId, size: part.size }, { offset, length, signal });
   body.on('data', (chunk: Buffer) => {
@@ -25,7 +31,13 @@ export async function streamPart(storage: Source, part: PartFile, offset: number
 }
 
 /** `length` bytes at `offset` of the part (the zip reader's end records and directory). */
-export async function readPartAt(storage: Source, part: PartFile, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+export async function readPartAt(
+  storage: Source,
+  part: PartFile,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   return head(await streamPart(storage, part, offset, signal, length), length);
 }
 
@@ -40,7 +52,12 @@ const LOCAL_EXTRA_ROOM = 1024;
  * request from its local header to its last byte: the zip reader asks for the header, then for the
  * data after it, and both are served from the one response.
  */
-export async function openZipEntry(storage: Source, part: PartFile, ref: EntryRef, signal?: AbortSignal): Promise<Readable> {
+export async function openZipEntry(
+  storage: Source,
+  part: PartFile,
+  ref: EntryRef,
+  signal?: AbortSignal,
+): Promise<Readable> {
   const start = ref.localHeaderOffset!;
   let end = start + 30 + Buffer.byteLength(ref.name) + LOCAL_EXTRA_ROOM + ref.compressedSize!; // exclusive
   let body: Readable | undefined;

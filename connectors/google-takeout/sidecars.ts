@@ -25,11 +25,15 @@ export interface SidecarEntry {
 
 /** Localized suffixes Google Photos gives edited copies (GPTH's list, extended), NFC and lower case. */
 export const EDITED_SUFFIXES: readonly string[] = [
-  '-edited', '-effects', '-smile', '-mix', // en
+  '-edited',
+  '-effects',
+  '-smile',
+  '-mix', // en
   '-bearbeitet', // de
   '-modifié', // fr
   '-modificato', // it
-  '-ha editado', '-editado', // es, pt
+  '-ha editado',
+  '-editado', // es, pt
   '-editat', // ca, ro
   '-bewerkt', // nl
   '-edytowane', // pl
@@ -126,13 +130,13 @@ function clips(base: string): string[] {
 function sidecarNames(title: string, index: string, clipped: boolean): string[] {
   const names: string[] = [];
   for (const base of [title + SUPPLEMENTAL, title]) {
-    if (!clipped) names.push(base + index + '.json');
-    else for (const c of clips(base)) names.push(c + index + '.json');
+    if (!clipped) names.push(`${base + index}.json`);
+    else for (const c of clips(base)) names.push(`${c + index}.json`);
   }
   if (clipped) {
     // A shorter path limit elsewhere has clipped `.supplemental-metadata` at other lengths
     // (`.supplemental-me.json`, `..json`); the whole name is still there, so this stays safe.
-    for (let k = 0; k < SUPPLEMENTAL.length; k++) names.push(title + SUPPLEMENTAL.slice(0, k) + index + '.json');
+    for (let k = 0; k < SUPPLEMENTAL.length; k++) names.push(`${title + SUPPLEMENTAL.slice(0, k) + index}.json`);
   }
   return names;
 }
@@ -224,7 +228,8 @@ export async function matchSidecars(media: string[], sidecars: SidecarEntry[]): 
       add(f.titlesByIndex, entry.index, entry);
     }
   }
-  for (const f of folders.values()) for (const list of f.titlesByIndex.values()) list.sort((a, b) => compare(a.title!, b.title!));
+  for (const f of folders.values())
+    for (const list of f.titlesByIndex.values()) list.sort((a, b) => compare(a.title!, b.title!));
 
   const logical = new Map<string, Media>();
   for (const path of media) {
@@ -271,7 +276,8 @@ export async function matchSidecars(media: string[], sidecars: SidecarEntry[]): 
   // 1. exact
   await pass((f, m) => claim(f, m, sidecarNames(m.name, '', false)));
   // 2. clipped, 3. index moved, 4. no extension: each first with agreeing titles, then without
-  const clipped = (f: Folder, m: Media, strict: boolean) => claim(f, m, sidecarNames(m.name, '', true), strict ? [m.name] : undefined);
+  const clipped = (f: Folder, m: Media, strict: boolean) =>
+    claim(f, m, sidecarNames(m.name, '', true), strict ? [m.name] : undefined);
   const indexed = (f: Folder, m: Media, strict: boolean) => {
     const split = splitIndex(m.name);
     if (!split) return;
@@ -332,7 +338,8 @@ function byTitle(f: Folder, name: string, usable: (s: Sidecar) => boolean): Side
     const [stem, ext] = splitExt(title);
     const exact = (f.byTitle.get(titleKey(index, title)) ?? []).filter(usable);
     // A clip that very many titles share says nothing: only whole titles count then.
-    const longer = [...title].length < MIN_CLIPPED_MEDIA_NAME ? [] : (startingWith(f.titlesByIndex.get(index) ?? [], stem) ?? []);
+    const longer =
+      [...title].length < MIN_CLIPPED_MEDIA_NAME ? [] : (startingWith(f.titlesByIndex.get(index) ?? [], stem) ?? []);
     const clippedHits = longer.filter((s) => {
       if (!usable(s) || s.title === title) return false;
       const [tStem, tExt] = splitExt(s.title!);
@@ -389,7 +396,9 @@ function lookup(f: Folder, name: string): Sidecar | undefined {
   return (
     free(sidecarNames(name, '', false)) ??
     free(sidecarNames(name, '', true)) ??
-    (split ? free([...sidecarNames(split[0], split[1], false), ...sidecarNames(split[0], split[1], true)]) : undefined) ??
+    (split
+      ? free([...sidecarNames(split[0], split[1], false), ...sidecarNames(split[0], split[1], true)])
+      : undefined) ??
     (ext ? free([...sidecarNames(stem, '', false), ...sidecarNames(stem, '', true)]) : undefined) ??
     byTitle(f, name, (s) => !s.used)
   );

@@ -33,7 +33,8 @@ const MAX_RATIO = 100;
 const INFLATE_FLOOR = 64 * 1024 * 1024;
 
 const REDOWNLOAD = 'Download this part again from Google Takeout and replace the copy in your cloud.';
-const damaged = (detail: string, cause?: unknown) => new ArchiveError('damaged', `The tar archive is damaged: ${detail}. ${REDOWNLOAD}`, { cause });
+const damaged = (detail: string, cause?: unknown) =>
+  new ArchiveError('damaged', `The tar archive is damaged: ${detail}. ${REDOWNLOAD}`, { cause });
 const bomb = () =>
   new ArchiveError(
     'unsupported',
@@ -41,7 +42,11 @@ const bomb = () =>
       'Check that it is a Takeout export, and download this part again from Google Takeout.',
   );
 const truncated = (detail: string, cause?: unknown) =>
-  new ArchiveError('truncated', `The .tgz archive is truncated (a part still being uploaded?): ${detail}. If the upload is still running, wait for it to finish; otherwise download this part again from Google Takeout.`, { cause });
+  new ArchiveError(
+    'truncated',
+    `The .tgz archive is truncated (a part still being uploaded?): ${detail}. If the upload is still running, wait for it to finish; otherwise download this part again from Google Takeout.`,
+    { cause },
+  );
 
 /** Pulls bytes from the decompressed stream in the sizes tar needs. */
 class Bytes {
@@ -117,10 +122,14 @@ function number(block: Buffer, at: number, length: number, what: string): number
     let v = BigInt(field[0] & 0x7f);
     for (let i = 1; i < length; i++) v = (v << 8n) | BigInt(field[i]);
     if (field[0] === 0xff) v = BigInt.asIntN(length * 8, v | (0x80n << BigInt((length - 1) * 8)));
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw damaged(`a header's ${what} is impossibly large`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+      throw damaged(`a header's ${what} is impossibly large`);
     return Number(v);
   }
-  const s = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const s = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw damaged(`a header's ${what} is not a number ("${s}")`);
   return parseInt(s, 8);
@@ -150,7 +159,12 @@ function parsePax(body: Buffer): Record<string, string> {
   while (pos < body.length && body[pos] !== 0) {
     const space = body.indexOf(0x20, pos);
     const length = space < 0 ? NaN : Number(body.toString('latin1', pos, space));
-    if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > body.length || body[pos + length - 1] !== 0x0a) {
+    if (
+      !Number.isSafeInteger(length) ||
+      length <= space - pos ||
+      pos + length > body.length ||
+      body[pos + length - 1] !== 0x0a
+    ) {
       throw damaged('a pax extended header is malformed');
     }
     const record = body.subarray(space + 1, pos + length - 1);
@@ -178,7 +192,10 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
   stream.on('data', (chunk: Buffer) => (compressed += chunk.length));
   stream.on('error', (err) => gunzip.destroy(err)); // pipe() does not pass errors along
   stream.pipe(gunzip);
-  const onAbort = () => gunzip.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'));
+  const onAbort = () =>
+    gunzip.destroy(
+      signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'),
+    );
   signal?.addEventListener('abort', onAbort, { once: true });
   const src = new Bytes(gunzip[Symbol.asyncIterator](), () => compressed);
 
@@ -198,7 +215,11 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
         break;
       }
       if (!checksumOk(header)) {
-        if (first) throw new ArchiveError('not_archive', 'This .tgz file does not hold a tar archive (its first header is not a tar header). Check that it is a Google Takeout export.');
+        if (first)
+          throw new ArchiveError(
+            'not_archive',
+            'This .tgz file does not hold a tar archive (its first header is not a tar header). Check that it is a Google Takeout export.',
+          );
         throw damaged('a header fails its checksum');
       }
       first = false;
@@ -211,10 +232,12 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
           await src.skip(padded(headerSize), 'a pax global header'); // defaults for all entries: nothing Ferry uses
           continue;
         }
-        if (headerSize > MAX_META) throw damaged(`a ${type === 'x' ? 'pax' : 'long name'} header claims ${headerSize} bytes`);
+        if (headerSize > MAX_META)
+          throw damaged(`a ${type === 'x' ? 'pax' : 'long name'} header claims ${headerSize} bytes`);
         const body = (await src.exact(headerSize, 'an extended header')) ?? Buffer.alloc(0);
         await src.skip(padded(headerSize) - headerSize, 'an extended header');
-        if (type === 'x') Object.assign(pax, parsePax(body)); // not a copy per record: a run of them stays linear
+        if (type === 'x')
+          Object.assign(pax, parsePax(body)); // not a copy per record: a run of them stays linear
         else {
           const nul = body.indexOf(0);
           const value = body.subarray(0, nul < 0 ? body.length : nul).toString('utf8');
@@ -250,7 +273,12 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
       if (size < 0) throw damaged(`"${name}" has a negative size`);
 
       const dataSize = NO_DATA_TYPES.has(type) ? 0 : size;
-      const kind: TarEntry['type'] = type === '5' || (FILE_TYPES.has(type) && name.endsWith('/')) ? 'directory' : FILE_TYPES.has(type) ? 'file' : 'other';
+      const kind: TarEntry['type'] =
+        type === '5' || (FILE_TYPES.has(type) && name.endsWith('/'))
+          ? 'directory'
+          : FILE_TYPES.has(type)
+            ? 'file'
+            : 'other';
       const body = (current = new EntryBody(src, dataSize, name));
       yield { name, size: dataSize, modifiedAt: new Date(Math.round(mtime * 1000)), type: kind, body: body.stream };
       // The consumer asked for the next entry: whatever of this body it left is skipped.
@@ -329,9 +357,14 @@ function isZero(block: Buffer): boolean {
 function explain(err: unknown): unknown {
   if (err instanceof ArchiveError || !(err instanceof Error)) return err;
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message)) return truncated('the compressed data stops before its end', err);
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message))
+    return truncated('the compressed data stops before its end', err);
   if (code === 'Z_DATA_ERROR' && /header check/i.test(err.message)) {
-    return new ArchiveError('not_archive', 'This file is not a .tgz archive (it is not gzip-compressed). Check that it is a Google Takeout export.', { cause: err });
+    return new ArchiveError(
+      'not_archive',
+      'This file is not a .tgz archive (it is not gzip-compressed). Check that it is a Google Takeout export.',
+      { cause: err },
+    );
   }
   if (code === 'Z_DATA_ERROR') return damaged(`the compressed data is invalid (${err.message})`, err);
   return err;

@@ -49,7 +49,10 @@ const GOOGLE_PARENT = 'Google Photos';
 /** Text for XML content and attribute values: escaped, without the characters XML 1.0 forbids. */
 export function xmlEscape(value: string): string {
   return value
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+    .replace(
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      '',
+    )
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -101,9 +104,12 @@ export function xmpSidecar(m: XmpInput): string {
   const props: string[] = [];
   const prop = (name: string, value: string) => props.push(`   <${name}>${xmlEscape(value)}</${name}>`);
   const list = (name: string, kind: 'Bag' | 'Seq', items: string[]) =>
-    props.push(`   <${name}>\n    <rdf:${kind}>\n${items.map((i) => `     <rdf:li>${xmlEscape(i)}</rdf:li>`).join('\n')}\n    </rdf:${kind}>\n   </${name}>`);
+    props.push(
+      `   <${name}>\n    <rdf:${kind}>\n${items.map((i) => `     <rdf:li>${xmlEscape(i)}</rdf:li>`).join('\n')}\n    </rdf:${kind}>\n   </${name}>`,
+    );
 
-  if (m.takenAt && !Number.isNaN(m.takenAt.getTime())) prop('exif:DateTimeOriginal', xmpDate(m.takenAt, m.timeZoneOffsetMinutes ?? 0));
+  if (m.takenAt && !Number.isNaN(m.takenAt.getTime()))
+    prop('exif:DateTimeOriginal', xmpDate(m.takenAt, m.timeZoneOffsetMinutes ?? 0));
 
   const g = m.geo;
   if (g && Number.isFinite(g.latitude) && Number.isFinite(g.longitude) && !(g.latitude === 0 && g.longitude === 0)) {
@@ -119,7 +125,9 @@ export function xmpSidecar(m: XmpInput): string {
 
   const description = m.description?.trim();
   if (description) {
-    props.push(`   <dc:description>\n    <rdf:Alt>\n     <rdf:li xml:lang="x-default">${xmlEscape(description)}</rdf:li>\n    </rdf:Alt>\n   </dc:description>`);
+    props.push(
+      `   <dc:description>\n    <rdf:Alt>\n     <rdf:li xml:lang="x-default">${xmlEscape(description)}</rdf:li>\n    </rdf:Alt>\n   </dc:description>`,
+    );
   }
 
   const people = [...new Set(m.people.map((p) => p.trim()).filter((p) => p !== ''))];
@@ -145,7 +153,9 @@ export function xmpSidecar(m: XmpInput): string {
     '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>',
     `<x:xmpmeta xmlns:x="${NS.x}" x:xmptk="Ferry">`,
     ` <rdf:RDF xmlns:rdf="${NS.rdf}">`,
-    props.length > 0 ? `  <rdf:Description rdf:about=""${xmlns}>\n${props.join('\n')}\n  </rdf:Description>` : `  <rdf:Description rdf:about=""${xmlns}/>`,
+    props.length > 0
+      ? `  <rdf:Description rdf:about=""${xmlns}>\n${props.join('\n')}\n  </rdf:Description>`
+      : `  <rdf:Description rdf:about=""${xmlns}/>`,
     ' </rdf:RDF>',
     '</x:xmpmeta>',
     '<?xpacket end="w"?>',
@@ -156,5 +166,5 @@ export function xmpSidecar(m: XmpInput): string {
 /** `Albums/<title>.json`: an album's name, description and members (destination paths), in order. */
 export function albumJson(title: string, description: string | undefined, items: string[]): string {
   const d = description?.trim();
-  return JSON.stringify({ title, ...(d ? { description: d } : {}), items }, null, 2) + '\n';
+  return `${JSON.stringify({ title, ...(d ? { description: d } : {}), items }, null, 2)}\n`;
 }

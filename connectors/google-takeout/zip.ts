@@ -80,7 +80,13 @@ const damaged = (detail: string, cause?: unknown) =>
   new ArchiveError('damaged', `The zip archive is damaged: ${detail}. ${REDOWNLOAD}`, { cause });
 
 /** Exactly `length` bytes at `offset`, or a clear error when the archive ends first. */
-async function readExact(readAt: ReadAt, offset: number, length: number, signal: AbortSignal | undefined, what: string): Promise<Buffer> {
+async function readExact(
+  readAt: ReadAt,
+  offset: number,
+  length: number,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<Buffer> {
   if (length === 0) return Buffer.alloc(0);
   const buf = await readAt(offset, length, signal);
   if (buf.length < length) {
@@ -126,7 +132,17 @@ export function decodeCp437(bytes: Uint8Array): string {
   return s;
 }
 
-const METHOD_NAMES: Record<number, string> = { 1: 'Shrink', 6: 'Implode', 9: 'Deflate64', 12: 'bzip2', 14: 'LZMA', 93: 'Zstandard', 95: 'XZ', 98: 'PPMd', 99: 'AES encryption' };
+const METHOD_NAMES: Record<number, string> = {
+  1: 'Shrink',
+  6: 'Implode',
+  9: 'Deflate64',
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'Zstandard',
+  95: 'XZ',
+  98: 'PPMd',
+  99: 'AES encryption',
+};
 
 function dosDateTime(date: number, time: number): Date {
   const year = 1980 + (date >> 9);
@@ -145,7 +161,11 @@ interface Directory {
 }
 
 /** Finds and reads the end records: the classic one, and the ZIP64 pair when present. */
-async function readEnd(readAt: ReadAt, archiveSize: number, signal: AbortSignal | undefined): Promise<{ dir: Directory; tail: Buffer; tailStart: number; bytesRead: number }> {
+async function readEnd(
+  readAt: ReadAt,
+  archiveSize: number,
+  signal: AbortSignal | undefined,
+): Promise<{ dir: Directory; tail: Buffer; tailStart: number; bytesRead: number }> {
   if (archiveSize < EOCD_SIZE) throw truncatedOrNotZip(`it is only ${archiveSize} bytes long`);
   const tailLength = Math.min(archiveSize, EOCD_SIZE + MAX_COMMENT);
   const tailStart = archiveSize - tailLength;
@@ -157,7 +177,13 @@ async function readEnd(readAt: ReadAt, archiveSize: number, signal: AbortSignal 
   const eocdOffset = tailStart + at;
   const disk = eocd.readUInt16LE(4);
   const cdDisk = eocd.readUInt16LE(6);
-  let dir: Directory = { entries: eocd.readUInt16LE(10), size: eocd.readUInt32LE(12), offset: eocd.readUInt32LE(16), end: eocdOffset, zip64: false };
+  let dir: Directory = {
+    entries: eocd.readUInt16LE(10),
+    size: eocd.readUInt32LE(12),
+    offset: eocd.readUInt32LE(16),
+    end: eocdOffset,
+    zip64: false,
+  };
 
   // The ZIP64 locator sits right before the classic record, when there is one.
   let locator: Buffer | undefined;
@@ -168,14 +194,17 @@ async function readEnd(readAt: ReadAt, archiveSize: number, signal: AbortSignal 
   }
   if (locator && locator.readUInt32LE(0) === SIG_EOCD64_LOCATOR) {
     const eocd64Offset = u64(locator, 8, 'ZIP64 end record offset');
-    if (eocd64Offset + EOCD64_SIZE > eocdOffset - LOCATOR_SIZE) throw damaged('its ZIP64 end record would lie past the end of the archive');
+    if (eocd64Offset + EOCD64_SIZE > eocdOffset - LOCATOR_SIZE)
+      throw damaged('its ZIP64 end record would lie past the end of the archive');
     let rec: Buffer;
-    if (eocd64Offset >= tailStart) rec = tail.subarray(eocd64Offset - tailStart, eocd64Offset - tailStart + EOCD64_SIZE);
+    if (eocd64Offset >= tailStart)
+      rec = tail.subarray(eocd64Offset - tailStart, eocd64Offset - tailStart + EOCD64_SIZE);
     else {
       rec = await readExact(readAt, eocd64Offset, EOCD64_SIZE, signal, 'ZIP64 end record');
       bytesRead += EOCD64_SIZE;
     }
-    if (rec.readUInt32LE(0) !== SIG_EOCD64) throw damaged(`no ZIP64 end record where its locator points (offset ${eocd64Offset})`);
+    if (rec.readUInt32LE(0) !== SIG_EOCD64)
+      throw damaged(`no ZIP64 end record where its locator points (offset ${eocd64Offset})`);
     if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw splitArchive();
     dir = {
       entries: u64(rec, 32, 'entry count'),
@@ -191,7 +220,9 @@ async function readEnd(readAt: ReadAt, archiveSize: number, signal: AbortSignal 
     }
   }
   if (dir.offset + dir.size > dir.end) {
-    throw truncatedOrNotZip(`its central directory (${dir.size} bytes at offset ${dir.offset}) runs past the end records at ${dir.end}`);
+    throw truncatedOrNotZip(
+      `its central directory (${dir.size} bytes at offset ${dir.offset}) runs past the end records at ${dir.end}`,
+    );
   }
   // Refused before the directory is read: no memory or time goes to a crafted one.
   if (dir.entries > MAX_ENTRIES) throw tooManyEntries(dir.entries);
@@ -207,14 +238,22 @@ const tooManyEntries = (n: number) =>
   );
 
 const splitArchive = () =>
-  new ArchiveError('unsupported', 'This zip is one volume of a split (multi-disk) archive, which Ferry cannot read. Google Takeout parts are complete archives each: export again from Takeout.');
+  new ArchiveError(
+    'unsupported',
+    'This zip is one volume of a split (multi-disk) archive, which Ferry cannot read. Google Takeout parts are complete archives each: export again from Takeout.',
+  );
 
 /**
  * The archive's entries, from its central directory. `bytesRead` counts every byte read (end
  * records and directory), so callers can show how little of a part was fetched to list it.
  */
-export async function readCentralDirectory(readAt: ReadAt, archiveSize: number, signal?: AbortSignal): Promise<{ entries: ZipEntry[]; bytesRead: number }> {
-  if (!Number.isSafeInteger(archiveSize) || archiveSize < 0) throw new TypeError(`archive size must be a byte count, not ${archiveSize}`);
+export async function readCentralDirectory(
+  readAt: ReadAt,
+  archiveSize: number,
+  signal?: AbortSignal,
+): Promise<{ entries: ZipEntry[]; bytesRead: number }> {
+  if (!Number.isSafeInteger(archiveSize) || archiveSize < 0)
+    throw new TypeError(`archive size must be a byte count, not ${archiveSize}`);
   signal?.throwIfAborted();
   const { dir, tail, tailStart, bytesRead: endBytes } = await readEnd(readAt, archiveSize, signal);
   let bytesRead = endBytes;
@@ -242,7 +281,11 @@ interface Span {
   end: number;
 }
 
-async function parseCentralDirectory(cd: Buffer, dir: Directory, signal: AbortSignal | undefined): Promise<{ entries: ZipEntry[]; spans: Span[] }> {
+async function parseCentralDirectory(
+  cd: Buffer,
+  dir: Directory,
+  signal: AbortSignal | undefined,
+): Promise<{ entries: ZipEntry[]; spans: Span[] }> {
   const entries: ZipEntry[] = [];
   const spans: Span[] = [];
   const y = yielder();
@@ -270,7 +313,8 @@ async function parseCentralDirectory(cd: Buffer, dir: Directory, signal: AbortSi
     const nameAt = pos + CENTRAL_SIZE;
     const extraAt = nameAt + nameLength;
     const next = extraAt + extraLength + commentLength;
-    if (next > cd.length) throw damaged(`the central directory header at offset ${dir.offset + pos} runs past the directory's end`);
+    if (next > cd.length)
+      throw damaged(`the central directory header at offset ${dir.offset + pos} runs past the directory's end`);
     const rawName = cd.subarray(nameAt, extraAt);
     let name = flags & FLAG_UTF8 ? rawName.toString('utf8') : decodeCp437(rawName);
     let modifiedAt = dosDateTime(date, time);
@@ -307,7 +351,10 @@ async function parseCentralDirectory(cd: Buffer, dir: Directory, signal: AbortSi
     }
 
     if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) || method === 99) {
-      throw new ArchiveError('unsupported', `"${name}" in this zip is encrypted, which Ferry cannot read. Export again from Google Takeout (its archives are not encrypted).`);
+      throw new ArchiveError(
+        'unsupported',
+        `"${name}" in this zip is encrypted, which Ferry cannot read. Export again from Google Takeout (its archives are not encrypted).`,
+      );
     }
     if (method !== 0 && method !== 8) {
       const known = METHOD_NAMES[method] ? ` (${METHOD_NAMES[method]})` : '';
@@ -319,12 +366,25 @@ async function parseCentralDirectory(cd: Buffer, dir: Directory, signal: AbortSi
     if (diskStart !== 0) throw splitArchive();
     const end = localHeaderOffset + LOCAL_SIZE + nameLength + compressedSize;
     if (end > dir.offset) {
-      throw damaged(`"${name}" would lie past the start of the central directory (offset ${localHeaderOffset}, ${compressedSize} bytes)`);
+      throw damaged(
+        `"${name}" would lie past the start of the central directory (offset ${localHeaderOffset}, ${compressedSize} bytes)`,
+      );
     }
     if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
-      throw damaged(`"${name}" claims ${size} bytes from ${compressedSize} compressed ones, more than deflate can hold`);
+      throw damaged(
+        `"${name}" claims ${size} bytes from ${compressedSize} compressed ones, more than deflate can hold`,
+      );
     }
-    entries.push({ name, compressedSize, size, crc32, method, localHeaderOffset, modifiedAt, isDirectory: name.endsWith('/') });
+    entries.push({
+      name,
+      compressedSize,
+      size,
+      crc32,
+      method,
+      localHeaderOffset,
+      modifiedAt,
+      isDirectory: name.endsWith('/'),
+    });
     spans.push({ name, start: localHeaderOffset, end });
     pos = next;
   }
@@ -341,7 +401,9 @@ function refuseOverlaps(spans: Span[]): void {
   for (let i = 1; i < spans.length; i++) {
     const [prev, next] = [spans[i - 1], spans[i]];
     if (prev.end > next.start) {
-      throw damaged(`"${next.name}" overlaps "${prev.name}" (its local header at offset ${next.start} lies inside that entry): entries must not share their data`);
+      throw damaged(
+        `"${next.name}" overlaps "${prev.name}" (its local header at offset ${next.start} lies inside that entry): entries must not share their data`,
+      );
     }
   }
 }
@@ -398,15 +460,22 @@ function slice(source: Readable, length: number, name: string): Readable {
  * deflated. The size and CRC-32 are checked as the data passes; a difference fails the stream at
  * the end (or as soon as there is too much data), so a damaged part is never taken as good.
  */
-export async function openEntry(entry: ZipEntry, readAt: ReadAt, streamFrom: StreamFrom, signal?: AbortSignal): Promise<Readable> {
+export async function openEntry(
+  entry: ZipEntry,
+  readAt: ReadAt,
+  streamFrom: StreamFrom,
+  signal?: AbortSignal,
+): Promise<Readable> {
   signal?.throwIfAborted();
   const head = await readExact(readAt, entry.localHeaderOffset, LOCAL_SIZE, signal, `local header of "${entry.name}"`);
-  if (head.readUInt32LE(0) !== SIG_LOCAL) throw damaged(`no local header for "${entry.name}" at offset ${entry.localHeaderOffset}`);
+  if (head.readUInt32LE(0) !== SIG_LOCAL)
+    throw damaged(`no local header for "${entry.name}" at offset ${entry.localHeaderOffset}`);
   const flags = head.readUInt16LE(6);
   if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) {
     throw new ArchiveError('unsupported', `"${entry.name}" in this zip is encrypted, which Ferry cannot read.`);
   }
-  if (head.readUInt16LE(8) !== entry.method) throw damaged(`the local header of "${entry.name}" gives another compression method than the central directory`);
+  if (head.readUInt16LE(8) !== entry.method)
+    throw damaged(`the local header of "${entry.name}" gives another compression method than the central directory`);
   const dataStart = entry.localHeaderOffset + LOCAL_SIZE + head.readUInt16LE(26) + head.readUInt16LE(28);
 
   let crc = 0;
@@ -414,14 +483,18 @@ export async function openEntry(entry: ZipEntry, readAt: ReadAt, streamFrom: Str
   const check = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       produced += chunk.length;
-      if (produced > entry.size) return cb(damaged(`"${entry.name}" holds more than the ${entry.size} bytes its directory entry says`));
+      if (produced > entry.size)
+        return cb(damaged(`"${entry.name}" holds more than the ${entry.size} bytes its directory entry says`));
       crc = zlib.crc32(chunk, crc);
       cb(null, chunk);
     },
     flush(cb) {
-      if (produced !== entry.size) return cb(damaged(`"${entry.name}" holds ${produced} bytes where its directory entry says ${entry.size}`));
+      if (produced !== entry.size)
+        return cb(damaged(`"${entry.name}" holds ${produced} bytes where its directory entry says ${entry.size}`));
       if (crc >>> 0 !== entry.crc32 >>> 0) {
-        return cb(damaged(`the CRC-32 of "${entry.name}" is ${hex(crc)} where its directory entry says ${hex(entry.crc32)}`));
+        return cb(
+          damaged(`the CRC-32 of "${entry.name}" is ${hex(crc)} where its directory entry says ${hex(entry.crc32)}`),
+        );
       }
       cb();
     },
@@ -452,7 +525,10 @@ export async function openEntry(entry: ZipEntry, readAt: ReadAt, streamFrom: Str
 
 function watch(stream: Readable, signal: AbortSignal | undefined): Readable {
   if (!signal) return stream;
-  const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'));
+  const onAbort = () =>
+    stream.destroy(
+      signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'),
+    );
   signal.addEventListener('abort', onAbort, { once: true });
   stream.once('close', () => signal.removeEventListener('abort', onAbort));
   return stream;

@@ -61,8 +61,14 @@ export class Dir {
       return new Dir(await fs.open(this.at(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
     } catch (err) {
       // O_DIRECTORY answers a link with ENOTDIR: say it is a link (ELOOP), as O_NOFOLLOW means.
-      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await fs.lstat(this.at(name)).catch(() => undefined))?.isSymbolicLink()) {
-        throw Object.assign(new Error(`ELOOP: a link, not followed, open '${this.at(name)}'`), { code: 'ELOOP', syscall: 'open' });
+      if (
+        (err as NodeJS.ErrnoException).code === 'ENOTDIR' &&
+        (await fs.lstat(this.at(name)).catch(() => undefined))?.isSymbolicLink()
+      ) {
+        throw Object.assign(new Error(`ELOOP: a link, not followed, open '${this.at(name)}'`), {
+          code: 'ELOOP',
+          syscall: 'open',
+        });
       }
       throw err;
     }
@@ -116,7 +122,8 @@ export class Dir {
     } catch (err) {
       // The reservation goes too, if it is still our empty file: no empty file is left in its place.
       const now = await fs.lstat(this.at(to)).catch(() => undefined);
-      if (now && now.ino === mine.ino && now.dev === mine.dev && now.size === 0) await fs.unlink(this.at(to)).catch(() => {});
+      if (now && now.ino === mine.ino && now.dev === mine.dev && now.size === 0)
+        await fs.unlink(this.at(to)).catch(() => {});
       throw err;
     }
   }

@@ -30,9 +30,17 @@ export function fsError(err: unknown, rel: string): unknown {
     case 'ENOTDIR':
       return new CloudError('not_found', `${rel || "The cloud's folder"} not found.`, cause);
     case 'ELOOP':
-      return new CloudError('invalid_options', `${what} is or goes through a symbolic link; Ferry does not follow links, which could lead outside the cloud's folder.`, cause);
+      return new CloudError(
+        'invalid_options',
+        `${what} is or goes through a symbolic link; Ferry does not follow links, which could lead outside the cloud's folder.`,
+        cause,
+      );
     case 'ENAMETOOLONG':
-      return new CloudError('invalid_options', `A name in ${what} is longer than the server's file system allows (255 bytes per name).`, cause);
+      return new CloudError(
+        'invalid_options',
+        `A name in ${what} is longer than the server's file system allows (255 bytes per name).`,
+        cause,
+      );
     case 'EINVAL':
     case 'EILSEQ':
       return new CloudError('invalid_options', `${what} is not a name the server's file system accepts.`, cause);
@@ -43,12 +51,20 @@ export function fsError(err: unknown, rel: string): unknown {
       return new CloudError('exists', `${what} already exists; it was left as it is.`, cause);
     case 'EACCES':
     case 'EPERM':
-      return new CloudError('invalid_options', `The server does not let Ferry use ${what}: the operator should check the permissions of your folder.`, cause);
+      return new CloudError(
+        'invalid_options',
+        `The server does not let Ferry use ${what}: the operator should check the permissions of your folder.`,
+        cause,
+      );
     case 'ENOSPC':
     case 'EDQUOT':
       return new CloudError('failed', `The server's disk is full: ${what} could not be written.`, cause);
     case 'EROFS':
-      return new CloudError('invalid_options', `The server's folder is read-only: ${what} could not be written.`, cause);
+      return new CloudError(
+        'invalid_options',
+        `The server's folder is read-only: ${what} could not be written.`,
+        cause,
+      );
     case 'EMFILE':
     case 'ENFILE':
       return new CloudError('failed', 'The server has too many files open; Ferry will try again.', cause);

@@ -10,9 +10,20 @@ import { z } from 'zod';
 import { pathProblem, segmentsOf } from '../cloud-path.ts';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
-import { CloudError, defineConnector, type CloudConfig, type CloudHandle, type ConnectorEnv, type Destination, type Entry, type HashKind, type Source, type SourceItem } from '../types.ts';
+import {
+  CloudError,
+  defineConnector,
+  type CloudConfig,
+  type CloudHandle,
+  type ConnectorEnv,
+  type Destination,
+  type Entry,
+  type HashKind,
+  type Source,
+  type SourceItem,
+} from '../types.ts';
 import { hasherFor } from '../hashes.ts';
-import { Dir, supported, within } from './dirs.ts';
+import { type Dir, supported, within } from './dirs.ts';
 import { fsError } from './fs-errors.ts';
 import { locate, mainSpace, openSpace } from './space.ts';
 
@@ -27,7 +38,11 @@ async function openToRead(dir: Dir, name: string, rel: string): Promise<FileHand
   const file = await dir.file(name, O_RDONLY | O_NONBLOCK);
   try {
     const st = await file.stat();
-    if (!st.isFile()) throw new CloudError('invalid_options', `"${rel}" is not a regular file (a folder, FIFO, device or socket took its place); Ferry reads only regular files.`);
+    if (!st.isFile())
+      throw new CloudError(
+        'invalid_options',
+        `"${rel}" is not a regular file (a folder, FIFO, device or socket took its place); Ferry reads only regular files.`,
+      );
     // A hard link can be a file outside the user's folder: read only files with one link.
     if (st.nlink > 1) throw new CloudError('invalid_options', HARD_LINKED);
     return file;
@@ -42,7 +57,9 @@ const options = z.strictObject({
     .string()
     .max(4096)
     .default('')
-    .describe("A folder in your own space on the server: relative to it (e.g. photos; '' for the whole space), or in full (<a folder of FERRY_LOCAL_ROOTS>/<your user id>/…)"),
+    .describe(
+      "A folder in your own space on the server: relative to it (e.g. photos; '' for the whole space), or in full (<a folder of FERRY_LOCAL_ROOTS>/<your user id>/…)",
+    ),
 });
 type Options = z.infer<typeof options>;
 
@@ -67,7 +84,11 @@ interface PartialState {
 /** The names of a cloud-relative path; a path that is not one is refused. */
 function namesOf(rel: string): string[] {
   const problem = pathProblem(rel);
-  if (problem) throw new CloudError('invalid_options', `The path "${rel.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}" ${problem}.`);
+  if (problem)
+    throw new CloudError(
+      'invalid_options',
+      `The path "${rel.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}" ${problem}.`,
+    );
   return segmentsOf(rel);
 }
 
@@ -75,7 +96,12 @@ function namesOf(rel: string): string[] {
 async function feed(file: FileHandle, hash: { update(data: Uint8Array): unknown }, end?: number): Promise<void> {
   const buf = Buffer.allocUnsafe(1024 * 1024);
   for (let pos = 0; end === undefined || pos < end; ) {
-    const { bytesRead } = await file.read(buf, 0, end === undefined ? buf.length : Math.min(buf.length, end - pos), pos);
+    const { bytesRead } = await file.read(
+      buf,
+      0,
+      end === undefined ? buf.length : Math.min(buf.length, end - pos),
+      pos,
+    );
     if (bytesRead === 0) break;
     hash.update(buf.subarray(0, bytesRead));
     pos += bytesRead;
@@ -157,7 +183,8 @@ export default defineConnector<Options>({
       await within(space.walk(place.names), async () => {});
     } catch (err) {
       const e = fsError(err, rel);
-      if (e instanceof CloudError && e.reason === 'not_found') throw new CloudError('invalid_options', `There is no folder "${rel}" in your space on the server.`);
+      if (e instanceof CloudError && e.reason === 'not_found')
+        throw new CloudError('invalid_options', `There is no folder "${rel}" in your space on the server.`);
       throw e instanceof CloudError ? new CloudError('invalid_options', e.message) : e;
     } finally {
       await space.close();
@@ -174,13 +201,17 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
   async function rootDir(): Promise<Dir> {
     const place = cloud.ownerId ? await locate(cloud.options.root, env, cloud.ownerId) : null;
     if (!place) {
-      throw new CloudError('unreachable', "This cloud's folder is not in your own space on the server: change its root to a folder of your space.");
+      throw new CloudError(
+        'unreachable',
+        "This cloud's folder is not in your own space on the server: change its root to a folder of your space.",
+      );
     }
     const space = await openSpace(place.space);
     try {
       return await space.walk(place.names);
     } catch (err) {
-      if (missing(err)) throw new CloudError('unreachable', "The cloud's folder no longer exists in your space on the server.");
+      if (missing(err))
+        throw new CloudError('unreachable', "The cloud's folder no longer exists in your space on the server.");
       const e = fsError(err, '');
       throw e instanceof CloudError ? new CloudError('unreachable', e.message, { cause: err }) : e;
     } finally {
@@ -192,7 +223,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
   async function inFolder<T>(rel: string, use: (dir: Dir, name: string) => Promise<T>): Promise<T> {
     const names = namesOf(rel);
     const name = names.pop();
-    if (!name) throw new CloudError('invalid_options', 'A file path is needed, not the cloud\'s folder.');
+    if (!name) throw new CloudError('invalid_options', "A file path is needed, not the cloud's folder.");
     const root = await rootDir();
     try {
       return await within(root.walk(names), (dir) => use(dir, name));
@@ -222,7 +253,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       const start = opts.offset ?? 0;
       // A bounded read (an archive's entry) reads just that; a whole file in large chunks.
       const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
-      const highWaterMark = opts.length !== undefined ? Math.min(1024 * 1024, Math.max(16 * 1024, opts.length)) : 1024 * 1024;
+      const highWaterMark =
+        opts.length !== undefined ? Math.min(1024 * 1024, Math.max(16 * 1024, opts.length)) : 1024 * 1024;
       return createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal }) as Readable;
     },
   };
@@ -231,8 +263,9 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     async put(rel, open, opts) {
       const names = namesOf(rel);
       const name = names.pop();
-      if (!name) throw new CloudError('invalid_options', 'A file path is needed, not the cloud\'s folder.');
-      if (Buffer.byteLength(name) > NAME_MAX) throw fsError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), rel);
+      if (!name) throw new CloudError('invalid_options', "A file path is needed, not the cloud's folder.");
+      if (Buffer.byteLength(name) > NAME_MAX)
+        throw fsError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), rel);
       const folder = names.join('/');
       const root = await rootDir();
       let dir: Dir;
@@ -255,7 +288,13 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
         const sha = crypto.createHash('sha256');
         let offset = 0;
         // Resume only a partial file of this very folder, saved by the last attempt.
-        if (saved && saved.folder === folder && typeof saved.tmp === 'string' && !saved.tmp.includes('/') && saved.tmp.endsWith(PARTIAL)) {
+        if (
+          saved &&
+          saved.folder === folder &&
+          typeof saved.tmp === 'string' &&
+          !saved.tmp.includes('/') &&
+          saved.tmp.endsWith(PARTIAL)
+        ) {
           const old = await dir.file(saved.tmp, O_RDWR).catch(() => undefined);
           const st = await old?.stat();
           if (old && st?.isFile() && st.nlink === 1) {
@@ -306,7 +345,10 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
         await feed(file, back);
         const onDisk = back.digest('hex');
         if (onDisk !== expected) {
-          throw new CloudError('corrupt', `The file written to ${rel} differs from the bytes sent (sha256 ${onDisk} ≠ ${expected}).`);
+          throw new CloudError(
+            'corrupt',
+            `The file written to ${rel} differs from the bytes sent (sha256 ${onDisk} ≠ ${expected}).`,
+          );
         }
         if (opts.modifiedAt) await file.utimes(new Date(), new Date(opts.modifiedAt)).catch(() => {});
         await file.close();
@@ -363,7 +405,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     },
     async abandon(state) {
       const s = state as Partial<PartialState> | null;
-      if (typeof s?.folder !== 'string' || typeof s.tmp !== 'string' || s.tmp.includes('/') || !s.tmp.endsWith(PARTIAL)) return;
+      if (typeof s?.folder !== 'string' || typeof s.tmp !== 'string' || s.tmp.includes('/') || !s.tmp.endsWith(PARTIAL))
+        return;
       await inFolder(join(s.folder, s.tmp), (dir, name) => fs.unlink(dir.at(name))).catch(() => {});
     },
     async remove(rel, signal) {
@@ -371,7 +414,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       try {
         await inFolder(rel, async (dir, name) => {
           const st = await fs.lstat(dir.at(name));
-          if (st.isDirectory()) throw new CloudError('invalid_options', `${rel} is a folder; Ferry removes single files only.`);
+          if (st.isDirectory())
+            throw new CloudError('invalid_options', `${rel} is a folder; Ferry removes single files only.`);
           // unlink never removes a folder, even one that took the file's place since the check.
           await fs.unlink(dir.at(name));
         });
@@ -391,7 +435,10 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
         try {
           await fs.access(dir.self, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
         } catch {
-          throw new CloudError('unauthorized', "Ferry cannot read and write the cloud's folder: the operator should check its permissions.");
+          throw new CloudError(
+            'unauthorized',
+            "Ferry cannot read and write the cloud's folder: the operator should check its permissions.",
+          );
         }
       });
     },
@@ -406,8 +453,16 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
             if (!(d.isDirectory() || d.isFile()) || d.name.endsWith(PARTIAL)) continue;
             const st = await fs.lstat(dir.at(d.name)).catch(() => undefined);
             const entryPath = join(names.join('/'), d.name);
-            if (st?.isDirectory()) entries.push({ name: d.name, path: entryPath, type: 'folder', modifiedAt: st.mtime.toISOString() });
-            else if (st?.isFile()) entries.push({ name: d.name, path: entryPath, type: 'file', size: st.size, modifiedAt: st.mtime.toISOString() });
+            if (st?.isDirectory())
+              entries.push({ name: d.name, path: entryPath, type: 'folder', modifiedAt: st.mtime.toISOString() });
+            else if (st?.isFile())
+              entries.push({
+                name: d.name,
+                path: entryPath,
+                type: 'file',
+                size: st.size,
+                modifiedAt: st.mtime.toISOString(),
+              });
           }
         });
       } catch (err) {

@@ -56,5 +56,9 @@ export async function openSpace(space: string): Promise<Dir> {
 }
 
 function unavailableSpace(err: unknown): CloudError {
-  return new CloudError('unreachable', 'Your folder on the server cannot be opened: ask the operator to check the folders of FERRY_LOCAL_ROOTS.', { cause: err });
+  return new CloudError(
+    'unreachable',
+    'Your folder on the server cannot be opened: ask the operator to check the folders of FERRY_LOCAL_ROOTS.',
+    { cause: err },
+  );
 }

@@ -34,7 +34,10 @@ export async function graphError(res: Response): Promise<GraphError> {
   try {
     const text = await res.text();
     try {
-      const body = JSON.parse(text) as { error?: { code?: string; message?: string } | string; error_description?: string };
+      const body = JSON.parse(text) as {
+        error?: { code?: string; message?: string } | string;
+        error_description?: string;
+      };
       if (typeof body.error === 'object') {
         code = body.error.code ?? code;
         message = body.error.message ?? '';
@@ -71,26 +74,43 @@ export function toCloudError(err: unknown, what: string): CloudError {
   if (err instanceof GraphError) {
     const detail = err.detail ? `${err.code}: ${err.detail}` : err.code;
     if (err.status === 401 || err.status === 403) {
-      return new CloudError('unauthorized', `Microsoft refused Ferry's access to this OneDrive (${detail}) while ${what}. Reconnect the cloud, and check that Ferry may read and write files.`, {
-        cause: err,
-      });
+      return new CloudError(
+        'unauthorized',
+        `Microsoft refused Ferry's access to this OneDrive (${detail}) while ${what}. Reconnect the cloud, and check that Ferry may read and write files.`,
+        {
+          cause: err,
+        },
+      );
     }
-    if (err.status === 404) return new CloudError('not_found', `Not found in OneDrive while ${what} (${detail}).`, { cause: err });
+    if (err.status === 404)
+      return new CloudError('not_found', `Not found in OneDrive while ${what} (${detail}).`, { cause: err });
     if (err.status === 507) {
-      return new CloudError('failed', `The OneDrive is full (${detail}) while ${what}: free space in it or add storage, then run again.`, { cause: err });
+      return new CloudError(
+        'failed',
+        `The OneDrive is full (${detail}) while ${what}: free space in it or add storage, then run again.`,
+        { cause: err },
+      );
     }
     if ((err.status === 429 || err.status === 503) && err.retryAfterMs !== undefined) {
-      return new CloudError('rate_limited', `Microsoft is throttling this account (${err.status} ${err.code}) while ${what}; it accepts work again in ${Math.ceil(err.retryAfterMs / 1000)} s.`, {
-        cause: err,
-        retryAt: new Date(Date.now() + err.retryAfterMs),
-      });
+      return new CloudError(
+        'rate_limited',
+        `Microsoft is throttling this account (${err.status} ${err.code}) while ${what}; it accepts work again in ${Math.ceil(err.retryAfterMs / 1000)} s.`,
+        {
+          cause: err,
+          retryAt: new Date(Date.now() + err.retryAfterMs),
+        },
+      );
     }
     return new CloudError('failed', `OneDrive answered ${detail} (HTTP ${err.status}) while ${what}.`, { cause: err });
   }
   if (isTransientNetworkError(err) || (err instanceof TypeError && /fetch failed/.test(err.message))) {
-    return new CloudError('unreachable', `Cannot reach Microsoft Graph while ${what}: ${(err as Error).message}`, { cause: err });
+    return new CloudError('unreachable', `Cannot reach Microsoft Graph while ${what}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  return new CloudError('failed', `Unexpected answer from Microsoft Graph while ${what}: ${(err as Error).message}`, { cause: err });
+  return new CloudError('failed', `Unexpected answer from Microsoft Graph while ${what}: ${(err as Error).message}`, {
+    cause: err,
+  });
 }
 
 /** One pacer per account across every handle of this process, so concurrent runs share its budget. */
@@ -102,7 +122,10 @@ interface Account {
 const accounts = new Map<string, Account>();
 
 function accountFor(key: string | undefined): Account {
-  const make = (): Account => ({ pacer: createPacer({ classify, attempts: 8, baseDelayMs: 500, maxDelayMs: 30_000, ratePerSecond: 10, burst: 20 }), pausedUntil: 0 });
+  const make = (): Account => ({
+    pacer: createPacer({ classify, attempts: 8, baseDelayMs: 500, maxDelayMs: 30_000, ratePerSecond: 10, burst: 20 }),
+    pausedUntil: 0,
+  });
   if (!key) return make();
   let a = accounts.get(key);
   if (!a) accounts.set(key, (a = make()));
@@ -130,7 +153,11 @@ export interface Graph {
    */
   send(url: string, init: RequestInit, signal?: AbortSignal): Promise<{ res: Response; release: () => void }>;
   /** A JSON exchange that throws GraphError on any status but those in `ok`. */
-  json<T>(url: string, init: RequestInit & { json?: unknown; ok?: number[] }, signal?: AbortSignal): Promise<{ status: number; body: T }>;
+  json<T>(
+    url: string,
+    init: RequestInit & { json?: unknown; ok?: number[] },
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: T }>;
 }
 
 export function createGraph(base: string, tokens: TokenSource, accountKey: string | undefined): Graph {
@@ -141,7 +168,15 @@ export function createGraph(base: string, tokens: TokenSource, accountKey: strin
     const wait = account.pausedUntil - Date.now();
     if (wait > 0) await sleep(wait, signal);
     const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(Object.assign(new Error(`No answer from Microsoft within ${(init.timeoutMs ?? CALL_TIMEOUT_MS) / 1000} s`), { name: 'TimeoutError' })), init.timeoutMs ?? CALL_TIMEOUT_MS);
+    const timeout = setTimeout(
+      () =>
+        timer.abort(
+          Object.assign(new Error(`No answer from Microsoft within ${(init.timeoutMs ?? CALL_TIMEOUT_MS) / 1000} s`), {
+            name: 'TimeoutError',
+          }),
+        ),
+      init.timeoutMs ?? CALL_TIMEOUT_MS,
+    );
     const headers: Record<string, string> = { ...init.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     try {
@@ -154,7 +189,8 @@ export function createGraph(base: string, tokens: TokenSource, accountKey: strin
       });
       if (res.status === 429 || res.status === 503) {
         const after = retryAfterMs(res.headers.get('retry-after'));
-        if (after !== undefined && after <= MAX_WAIT_MS) account.pausedUntil = Math.max(account.pausedUntil, Date.now() + after);
+        if (after !== undefined && after <= MAX_WAIT_MS)
+          account.pausedUntil = Math.max(account.pausedUntil, Date.now() + after);
       }
       return { res, release: () => clearTimeout(timeout) };
     } catch (err) {
@@ -173,7 +209,11 @@ export function createGraph(base: string, tokens: TokenSource, accountKey: strin
     async send(url, init, signal) {
       if (!init.auth) return once(url, init, undefined, signal);
       // The bearer token goes to Graph only, whatever a nextLink says.
-      if (new URL(url).origin !== origin) throw new CloudError('failed', `Graph pointed Ferry at ${new URL(url).origin}, not ${origin}; refusing to send it the access token.`);
+      if (new URL(url).origin !== origin)
+        throw new CloudError(
+          'failed',
+          `Graph pointed Ferry at ${new URL(url).origin}, not ${origin}; refusing to send it the access token.`,
+        );
       const token = await tokens.get(signal);
       const first = await once(url, init, token, signal);
       if (first.res.status !== 401) return first;

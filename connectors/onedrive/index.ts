@@ -52,7 +52,10 @@ export const oauth: OAuthSpec = {
   async account(accessToken, env, signal) {
     let res: Response;
     try {
-      res = await fetch(`${env.endpoints.graph}/v1.0/me`, { headers: { authorization: `Bearer ${accessToken}` }, signal });
+      res = await fetch(`${env.endpoints.graph}/v1.0/me`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal,
+      });
     } catch (err) {
       throw toCloudError(err, 'reading the signed-in account');
     }
@@ -83,7 +86,11 @@ export default defineConnector<Options>({
       return graph.call(
         `reading ${clean(rel) || 'the root folder'}`,
         async () => {
-          const { status, body } = await graph.json<DriveItem>(`${itemUrl(rel)}?$select=${ITEM_FIELDS}`, { auth: true, ok: [404] }, signal);
+          const { status, body } = await graph.json<DriveItem>(
+            `${itemUrl(rel)}?$select=${ITEM_FIELDS}`,
+            { auth: true, ok: [404] },
+            signal,
+          );
           return status === 404 ? null : body;
         },
         signal,
@@ -98,10 +105,15 @@ export default defineConnector<Options>({
 
     /** Every child of a folder, page by page, following @odata.nextLink as Graph gives it. */
     async function* childrenOf(folderId: string, signal?: AbortSignal): AsyncGenerator<DriveItem[]> {
-      let url: string | undefined = `${graph.drive}/items/${encodeURIComponent(folderId)}/children?$top=${PAGE}&$select=${ITEM_FIELDS}`;
+      let url: string | undefined =
+        `${graph.drive}/items/${encodeURIComponent(folderId)}/children?$top=${PAGE}&$select=${ITEM_FIELDS}`;
       while (url) {
         const at: string = url;
-        const { body } = await graph.call('listing a folder', () => graph.json<ChildrenPage>(at, { auth: true }, signal), signal);
+        const { body } = await graph.call(
+          'listing a folder',
+          () => graph.json<ChildrenPage>(at, { auth: true }, signal),
+          signal,
+        );
         yield body.value ?? [];
         url = body['@odata.nextLink'];
       }
@@ -144,7 +156,11 @@ export default defineConnector<Options>({
           async () => {
             // Graph answers with a redirect to a short-lived, pre-authenticated URL: followed
             // without the access token, which is not for that host.
-            const first = await graph.send(`${graph.drive}/items/${encodeURIComponent(item.id)}/content`, { auth: true, redirect: 'manual' }, o.signal);
+            const first = await graph.send(
+              `${graph.drive}/items/${encodeURIComponent(item.id)}/content`,
+              { auth: true, redirect: 'manual' },
+              o.signal,
+            );
             let res = first.res;
             let release = first.release;
             if (res.status >= 300 && res.status < 400) {
@@ -153,7 +169,11 @@ export default defineConnector<Options>({
               release();
               if (!location) throw new CloudError('failed', `OneDrive gave no download address for ${item.id}.`);
               const range = rangeHeader(offset, o.length);
-              const dl = await graph.send(new URL(location, res.url || graph.drive).toString(), { auth: false, headers: range ? { range } : {} }, o.signal);
+              const dl = await graph.send(
+                new URL(location, res.url || graph.drive).toString(),
+                { auth: false, headers: range ? { range } : {} },
+                o.signal,
+              );
               res = dl.res;
               release = dl.release;
               // An expired or refused download URL: the next try asks Graph for a fresh one.
@@ -161,7 +181,11 @@ export default defineConnector<Options>({
                 const err = await graphError(res);
                 release();
                 if (err.status === 429 || err.status >= 500) throw err;
-                throw new GraphError(502, err.code, `the download URL was refused (HTTP ${err.status}${err.detail ? `, ${err.detail}` : ''})`);
+                throw new GraphError(
+                  502,
+                  err.code,
+                  `the download URL was refused (HTTP ${err.status}${err.detail ? `, ${err.detail}` : ''})`,
+                );
               }
             } else if (!res.ok) {
               const err = await graphError(res);
@@ -170,7 +194,8 @@ export default defineConnector<Options>({
             }
             release(); // the body streams from here on, as slowly as the destination takes it
             let skip = 0;
-            if (offset > 0 && res.status !== 206) skip = offset; // the range was ignored: drop what precedes it
+            if (offset > 0 && res.status !== 206)
+              skip = offset; // the range was ignored: drop what precedes it
             else if (res.status === 206) {
               const from = Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN);
               if (from !== offset) {
@@ -201,17 +226,27 @@ export default defineConnector<Options>({
       abandon: (state) => uploader.abandon(state),
       async remove(rel, signal) {
         const path = clean(rel);
-        if (!path) throw new CloudError('invalid_options', 'The root of OneDrive is a folder; Ferry removes single files only.');
+        if (!path)
+          throw new CloudError('invalid_options', 'The root of OneDrive is a folder; Ferry removes single files only.');
         // DELETE takes a folder with everything in it. So the item is looked at first, and deleted
         // only as it was seen (If-Match its eTag): if something else took its place meanwhile,
         // Graph answers 412 and the path is looked at again. Deleted items go to the recycle bin.
         for (let attempt = 0; attempt < 3; attempt++) {
           const item = await itemAt(path, signal);
           if (!item) return;
-          if (!item.file) throw new CloudError('invalid_options', `${path} is ${item.folder ? 'a folder' : 'not a file'} in OneDrive; Ferry removes single files only.`);
+          if (!item.file)
+            throw new CloudError(
+              'invalid_options',
+              `${path} is ${item.folder ? 'a folder' : 'not a file'} in OneDrive; Ferry removes single files only.`,
+            );
           const { status } = await graph.call(
             `removing ${path}`,
-            () => graph.json(itemUrl(path), { method: 'DELETE', auth: true, headers: item.eTag ? { 'if-match': item.eTag } : {}, ok: [404, 412] }, signal),
+            () =>
+              graph.json(
+                itemUrl(path),
+                { method: 'DELETE', auth: true, headers: item.eTag ? { 'if-match': item.eTag } : {}, ok: [404, 412] },
+                signal,
+              ),
             signal,
           );
           if (status !== 412) return; // 204 removed; 404 gone meanwhile
@@ -225,9 +260,26 @@ export default defineConnector<Options>({
       source,
       destination,
       async check(signal) {
-        const drive = await graph.call('opening the drive', () => graph.json<{ id?: string; quota?: { state?: string } }>(`${graph.drive}?$select=id,driveType,quota`, { auth: true }, signal), signal);
-        if (!drive.body.id) throw new CloudError('failed', 'Microsoft Graph answered without a drive: this account may have no OneDrive.');
-        await graph.call('listing the root folder', () => graph.json(`${graph.drive}/root/children?$top=1&$select=id`, { auth: true }, signal), signal);
+        const drive = await graph.call(
+          'opening the drive',
+          () =>
+            graph.json<{ id?: string; quota?: { state?: string } }>(
+              `${graph.drive}?$select=id,driveType,quota`,
+              { auth: true },
+              signal,
+            ),
+          signal,
+        );
+        if (!drive.body.id)
+          throw new CloudError(
+            'failed',
+            'Microsoft Graph answered without a drive: this account may have no OneDrive.',
+          );
+        await graph.call(
+          'listing the root folder',
+          () => graph.json(`${graph.drive}/root/children?$top=1&$select=id`, { auth: true }, signal),
+          signal,
+        );
       },
       async browse(rel, cursor, signal) {
         const folder = await folderAt(rel, signal);
@@ -237,7 +289,8 @@ export default defineConnector<Options>({
           for (const it of page) {
             const path = base ? `${base}/${it.name}` : it.name;
             if (it.folder) entries.push({ name: it.name, path, type: 'folder', modifiedAt: modifiedOf(it) });
-            else if (it.file) entries.push({ name: it.name, path, type: 'file', size: it.size, modifiedAt: modifiedOf(it) });
+            else if (it.file)
+              entries.push({ name: it.name, path, type: 'file', size: it.size, modifiedAt: modifiedOf(it) });
           }
         }
         return pageOf(entries, cursor, BROWSE_PAGE);

@@ -92,7 +92,8 @@ export class QuickXorHash {
   static restore(state: QuickXorState): QuickXorHash {
     const h = new QuickXorHash();
     const acc = Buffer.from(state.acc, 'base64');
-    if (acc.length !== WIDTH || !Number.isSafeInteger(state.length) || state.length < 0) throw new Error('Invalid quickXorHash state.');
+    if (acc.length !== WIDTH || !Number.isSafeInteger(state.length) || state.length < 0)
+      throw new Error('Invalid quickXorHash state.');
     h.acc.set(acc);
     h.length = state.length;
     h.pos = state.length % WIDTH;

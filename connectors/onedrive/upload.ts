@@ -154,7 +154,8 @@ export function createUploader(graph: Graph): Uploader {
     }
   }
 
-  const sessionNext = (uploadUrl: string, signal?: AbortSignal) => graph.call('checking an upload session', () => sessionNextOnce(uploadUrl, signal), signal);
+  const sessionNext = (uploadUrl: string, signal?: AbortSignal) =>
+    graph.call('checking an upload session', () => sessionNextOnce(uploadUrl, signal), signal);
 
   async function cancel(uploadUrl: string, signal?: AbortSignal): Promise<void> {
     await graph.call(
@@ -182,23 +183,44 @@ export function createUploader(graph: Graph): Uploader {
 
   /** The item at a path with its hash, or null. One exchange, no retry. */
   async function itemAtOnce(rel: string, signal?: AbortSignal): Promise<DriveItemJson | null> {
-    const { status, body } = await graph.json<DriveItemJson>(`${itemUrl(rel)}?$select=id,size,file`, { auth: true, ok: [404] }, signal);
+    const { status, body } = await graph.json<DriveItemJson>(
+      `${itemUrl(rel)}?$select=id,size,file`,
+      { auth: true, ok: [404] },
+      signal,
+    );
     return status === 404 ? null : body;
   }
 
   /** Checks what OneDrive stored against the hash of the bytes sent; a mismatch is deleted. */
-  async function verify(rel: string, item: DriveItemJson, size: number, expected: string, signal?: AbortSignal): Promise<Stored> {
+  async function verify(
+    rel: string,
+    item: DriveItemJson,
+    size: number,
+    expected: string,
+    signal?: AbortSignal,
+  ): Promise<Stored> {
     let hash = item.file?.hashes?.quickXorHash;
     if (!hash) {
       // Business drives may compute the hash a moment after the upload completes.
-      const again = await graph.call(`reading ${rel}`, () => graph.json<DriveItemJson>(`${graph.drive}/items/${encodeURIComponent(item.id)}?$select=id,size,file`, { auth: true }, signal), signal);
+      const again = await graph.call(
+        `reading ${rel}`,
+        () =>
+          graph.json<DriveItemJson>(
+            `${graph.drive}/items/${encodeURIComponent(item.id)}?$select=id,size,file`,
+            { auth: true },
+            signal,
+          ),
+        signal,
+      );
       hash = again.body.file?.hashes?.quickXorHash;
     }
     if (item.size !== size || (hash && hash !== expected)) {
       await deleteItem(item.id);
       throw new CloudError(
         'corrupt',
-        item.size !== size ? `OneDrive stored ${item.size} bytes for ${rel}; ${size} were sent.` : `OneDrive stored ${rel} with quickXorHash ${hash}, but the bytes sent hash to ${expected}.`,
+        item.size !== size
+          ? `OneDrive stored ${item.size} bytes for ${rel}; ${size} were sent.`
+          : `OneDrive stored ${rel} with quickXorHash ${hash}, but the bytes sent hash to ${expected}.`,
       );
     }
     return hash ? { size, hash: { kind: 'quickxor', value: hash } } : { size };
@@ -208,12 +230,17 @@ export function createUploader(graph: Graph): Uploader {
   async function putEmpty(rel: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
     const stream = await open(0);
     try {
-      if (!(await new ChunkReader(stream).atEnd())) throw new CloudError('corrupt', `Expected 0 bytes for ${rel}, the source gave more; it may have changed while being read.`);
+      if (!(await new ChunkReader(stream).atEnd()))
+        throw new CloudError(
+          'corrupt',
+          `Expected 0 bytes for ${rel}, the source gave more; it may have changed while being read.`,
+        );
     } finally {
       stream.destroy();
     }
     const md5 = crypto.createHash('md5').digest('hex');
-    if (o.expectedMd5 && o.expectedMd5 !== md5) throw new CloudError('corrupt', `The bytes read have md5 ${md5}; the source says ${o.expectedMd5}.`);
+    if (o.expectedMd5 && o.expectedMd5 !== md5)
+      throw new CloudError('corrupt', `The bytes read have md5 ${md5}; the source says ${o.expectedMd5}.`);
     const saved = o.checkpoint?.state;
     if (isUploadState(saved)) await cancel(saved.uploadUrl, o.signal).catch(() => {});
     const put = await graph.call(
@@ -221,7 +248,13 @@ export function createUploader(graph: Graph): Uploader {
       () =>
         graph.json<DriveItemJson>(
           `${itemUrl(rel)}/content?@microsoft.graph.conflictBehavior=${conflictBehavior(o.mode)}`,
-          { method: 'PUT', auth: true, body: new Uint8Array(0), headers: { 'content-type': 'application/octet-stream' }, ok: [409] },
+          {
+            method: 'PUT',
+            auth: true,
+            body: new Uint8Array(0),
+            headers: { 'content-type': 'application/octet-stream' },
+            ok: [409],
+          },
           o.signal,
         ),
       o.signal,
@@ -231,7 +264,12 @@ export function createUploader(graph: Graph): Uploader {
     if (o.modifiedAt) {
       const patched = await graph.call(
         `setting the date of ${rel}`,
-        () => graph.json<DriveItemJson>(`${graph.drive}/items/${encodeURIComponent(item.id)}`, { method: 'PATCH', auth: true, json: { fileSystemInfo: { lastModifiedDateTime: o.modifiedAt } } }, o.signal),
+        () =>
+          graph.json<DriveItemJson>(
+            `${graph.drive}/items/${encodeURIComponent(item.id)}`,
+            { method: 'PATCH', auth: true, json: { fileSystemInfo: { lastModifiedDateTime: o.modifiedAt } } },
+            o.signal,
+          ),
         o.signal,
       );
       item = patched.body;
@@ -248,7 +286,10 @@ export function createUploader(graph: Graph): Uploader {
       const file = path.join(dir, 'spool');
       await pipeline(await open(0), createWriteStream(file), { signal: o.signal });
       const size = (await fs.stat(file)).size;
-      return await put(rel, async (offset) => createReadStream(file, { start: offset, highWaterMark: MiB }), { ...o, size });
+      return await put(rel, async (offset) => createReadStream(file, { start: offset, highWaterMark: MiB }), {
+        ...o,
+        size,
+      });
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -261,19 +302,33 @@ export function createUploader(graph: Graph): Uploader {
       `starting the upload of ${rel}`,
       async () => {
         try {
-          return await graph.json<{ uploadUrl?: string; expirationDateTime?: string }>(`${itemUrl(rel)}/createUploadSession`, { method: 'POST', auth: true, json: { item } }, o.signal);
+          return await graph.json<{ uploadUrl?: string; expirationDateTime?: string }>(
+            `${itemUrl(rel)}/createUploadSession`,
+            { method: 'POST', auth: true, json: { item } },
+            o.signal,
+          );
         } catch (err) {
           // conflictBehavior 'fail' and an item at the path: Graph refuses the session itself
           // (the conflict behaviour applies at creation as at completion). A 409 for anything else
           // (a file where a folder of the path should be) stays the error it is.
-          if (o.mode === 'create' && err instanceof GraphError && err.status === 409 && err.code === 'nameAlreadyExists' && (await itemAtOnce(rel, o.signal))) throw exists(rel);
+          if (
+            o.mode === 'create' &&
+            err instanceof GraphError &&
+            err.status === 409 &&
+            err.code === 'nameAlreadyExists' &&
+            (await itemAtOnce(rel, o.signal))
+          )
+            throw exists(rel);
           throw err;
         }
       },
       o.signal,
     );
     if (!body.uploadUrl) throw new CloudError('failed', `OneDrive started no upload session for ${rel}.`);
-    return { uploadUrl: body.uploadUrl, expirationDateTime: body.expirationDateTime ?? new Date(Date.now() + 3600_000).toISOString() };
+    return {
+      uploadUrl: body.uploadUrl,
+      expirationDateTime: body.expirationDateTime ?? new Date(Date.now() + 3600_000).toISOString(),
+    };
   }
 
   /**
@@ -312,13 +367,23 @@ export function createUploader(graph: Graph): Uploader {
         tried = true;
         const { res, release } = await graph.send(
           uploadUrl,
-          { method: 'PUT', auth: false, body, headers: { 'content-range': `bytes ${start}-${end - 1}/${total}`, 'content-type': 'application/octet-stream' }, timeoutMs: FRAGMENT_TIMEOUT_MS },
+          {
+            method: 'PUT',
+            auth: false,
+            body,
+            headers: {
+              'content-range': `bytes ${start}-${end - 1}/${total}`,
+              'content-type': 'application/octet-stream',
+            },
+            timeoutMs: FRAGMENT_TIMEOUT_MS,
+          },
           signal,
         );
         try {
           if (res.status === 202) {
             const next = nextExpected(((await res.json()) as { nextExpectedRanges?: unknown }).nextExpectedRanges);
-            if (next === null || next <= start || next > end) throw new SessionGone(`The upload session of ${rel} answered an unexpected range after byte ${start}.`);
+            if (next === null || next <= start || next > end)
+              throw new SessionGone(`The upload session of ${rel} answered an unexpected range after byte ${start}.`);
             return { next };
           }
           if (res.status === 200 || res.status === 201) return { item: (await res.json()) as DriveItemJson };
@@ -349,7 +414,12 @@ export function createUploader(graph: Graph): Uploader {
     );
   }
 
-  async function putSession(rel: string, open: (offset: number) => Promise<Readable>, o: PutOptions, size: number): Promise<Stored> {
+  async function putSession(
+    rel: string,
+    open: (offset: number) => Promise<Readable>,
+    o: PutOptions,
+    size: number,
+  ): Promise<Stored> {
     let session: { uploadUrl: string; expirationDateTime: string } | null = null;
     let offset = 0;
     let xor = new QuickXorHash();
@@ -386,7 +456,15 @@ export function createUploader(graph: Graph): Uploader {
 
     async function attempt(): Promise<Stored> {
       const checkpoint = async () => {
-        if (o.checkpoint && session) await o.checkpoint.save({ path: rel, ...session, offset, size, quickxor: xor.save(), mode: o.mode } satisfies UploadState);
+        if (o.checkpoint && session)
+          await o.checkpoint.save({
+            path: rel,
+            ...session,
+            offset,
+            size,
+            quickxor: xor.save(),
+            mode: o.mode,
+          } satisfies UploadState);
       };
       if (!session) {
         session = await createSession(rel, o);
@@ -401,7 +479,10 @@ export function createUploader(graph: Graph): Uploader {
       let sourceError = false;
       const short = (got: number) => {
         sourceError = true;
-        return new CloudError('corrupt', `Expected ${size} bytes for ${rel}, the source gave ${got}; it may have changed while being read.`);
+        return new CloudError(
+          'corrupt',
+          `Expected ${size} bytes for ${rel}, the source gave ${got}; it may have changed while being read.`,
+        );
       };
       try {
         // Bytes the session has beyond the checkpoint: read and hashed, not sent again.
@@ -427,20 +508,27 @@ export function createUploader(graph: Graph): Uploader {
           if (last) {
             if (!(await reader.atEnd())) {
               sourceError = true;
-              throw new CloudError('corrupt', `The source gave more than the ${size} bytes it announced for ${rel}; it may have changed while being read.`);
+              throw new CloudError(
+                'corrupt',
+                `The source gave more than the ${size} bytes it announced for ${rel}; it may have changed while being read.`,
+              );
             }
             if (md5) {
               const got = md5.copy().update(fragment).digest('hex');
               if (got !== o.expectedMd5) {
                 sourceError = true;
-                throw new CloudError('corrupt', `The bytes read for ${rel} have md5 ${got}; the source says ${o.expectedMd5}.`);
+                throw new CloudError(
+                  'corrupt',
+                  `The bytes read for ${rel} have md5 ${got}; the source says ${o.expectedMd5}.`,
+                );
               }
             }
             finalHash = xor.copy().update(fragment).digest();
           }
           const answer = await sendFragment(rel, uploadUrl, fragment, offset, size, finalHash, o.signal);
           if ('item' in answer) {
-            if (!finalHash) throw new CloudError('failed', `OneDrive completed ${rel} before its last fragment was sent.`);
+            if (!finalHash)
+              throw new CloudError('failed', `OneDrive completed ${rel} before its last fragment was sent.`);
             const stored = await verify(rel, answer.item, size, finalHash, o.signal);
             o.onProgress?.(size);
             return stored;
@@ -454,12 +542,14 @@ export function createUploader(graph: Graph): Uploader {
           offset = answer.next;
           o.onProgress?.(offset);
           await checkpoint();
-          if (offset >= size) throw new CloudError('failed', `OneDrive acknowledged all of ${rel} without completing it.`);
+          if (offset >= size)
+            throw new CloudError('failed', `OneDrive acknowledged all of ${rel} without completing it.`);
         }
       } catch (err) {
         stream.destroy(); // the source (socket, file) is closed, not left half-read
         // A corrupt source is never resumed, and without a checkpoint nothing could resume it.
-        if (sourceError || !o.checkpoint || (err instanceof CloudError && err.reason === 'corrupt')) await cancel(uploadUrl).catch(() => {});
+        if (sourceError || !o.checkpoint || (err instanceof CloudError && err.reason === 'corrupt'))
+          await cancel(uploadUrl).catch(() => {});
         throw err;
       }
     }

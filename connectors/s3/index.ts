@@ -24,7 +24,15 @@ import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../../
 import { hasherFor, hashStream } from '../hashes.ts';
 import { mediaTypeOf } from '../media.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';
-import { CloudError, defineConnector, type ConnectorEnv, type Destination, type Entry, type PutOptions, type Source } from '../types.ts';
+import {
+  CloudError,
+  defineConnector,
+  type ConnectorEnv,
+  type Destination,
+  type Entry,
+  type PutOptions,
+  type Source,
+} from '../types.ts';
 import { rangeHeader } from '../range.ts';
 
 const MiB = 1024 * 1024;
@@ -115,10 +123,17 @@ async function* pieces(stream: Readable, size: number, pool: PartBuffers): Async
 /** The one retry classifier of this connector. */
 export function classify(err: unknown): RetryVerdict {
   if (err instanceof CloudError) return { retry: err.reason === 'unreachable' || err.reason === 'failed' };
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+  const e = err as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number };
+    $response?: { headers?: Record<string, string> };
+  };
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined) {
-    const transient = status === 429 || status >= 500 || ['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'Throttling'].includes(e.name ?? '');
+    const transient =
+      status === 429 ||
+      status >= 500 ||
+      ['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'Throttling'].includes(e.name ?? '');
     return { retry: transient, afterMs: retryAfterMs(e.$response?.headers?.['retry-after']) };
   }
   return { retry: isTransientNetworkError(err) };
@@ -136,8 +151,15 @@ const options = z.strictObject({
     .url({ protocol: /^https?$/ })
     .max(2048)
     .optional()
-    .describe('Endpoint of an S3-compatible service, e.g. https://s3.eu-central-003.backblazeb2.com; omit for Amazon S3'),
-  region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'a region name such as us-east-1').describe('Region, e.g. us-east-1'),
+    .describe(
+      'Endpoint of an S3-compatible service, e.g. https://s3.eu-central-003.backblazeb2.com; omit for Amazon S3',
+    ),
+  region: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9-]+$/, 'a region name such as us-east-1')
+    .describe('Region, e.g. us-east-1'),
   bucket: z
     .string()
     .min(3)
@@ -147,12 +169,20 @@ const options = z.strictObject({
   prefix: z
     .string()
     .max(1024)
-    .regex(/^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$)).*$/, 'a key prefix without a leading slash, empty segments, . or ..')
+    .regex(
+      /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$)).*$/,
+      'a key prefix without a leading slash, empty segments, . or ..',
+    )
     .optional()
     .describe('Folder inside the bucket that Ferry treats as the root'),
   accessKeyId: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Access key id'),
   secretAccessKey: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Secret access key'),
-  forcePathStyle: z.boolean().optional().describe('Address the bucket as endpoint/bucket instead of bucket.endpoint (most S3-compatibles on a custom host)'),
+  forcePathStyle: z
+    .boolean()
+    .optional()
+    .describe(
+      'Address the bucket as endpoint/bucket instead of bucket.endpoint (most S3-compatibles on a custom host)',
+    ),
   checksumMode: z
     .enum(['when_required', 'when_supported'])
     .optional()
@@ -194,7 +224,7 @@ export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
   client.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
-      if (request.headers && request.headers['content-md5']) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      if (request.headers?.['content-md5']) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
       return next(args);
     },
     { step: 'finalizeRequest', name: 'ferryUnsignedPayload', priority: 'high' },
@@ -211,17 +241,34 @@ function cloudError(err: unknown, opts: Options): CloudError {
   if (err instanceof S3ServiceException) {
     const status = err.$metadata.httpStatusCode;
     if (err.name === 'NoSuchBucket') {
-      return new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, { cause: err });
-    }
-    if (status === 404 || err.name === 'NoSuchKey' || err.name === 'NoSuchUpload') return new CloudError('not_found', `${err.name}: ${err.message}`, { cause: err });
-    if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(err.name) || status === 403 || status === 401) {
-      return new CloudError('unauthorized', `The S3 service refused these credentials for bucket ${opts.bucket} (${err.name}). Check the access key and its permissions.`, {
+      return new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, {
         cause: err,
       });
     }
-    return new CloudError('failed', `The S3 service answered ${status ?? ''} ${err.name}: ${err.message}`.trim(), { cause: err });
+    if (status === 404 || err.name === 'NoSuchKey' || err.name === 'NoSuchUpload')
+      return new CloudError('not_found', `${err.name}: ${err.message}`, { cause: err });
+    if (
+      ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(err.name) ||
+      status === 403 ||
+      status === 401
+    ) {
+      return new CloudError(
+        'unauthorized',
+        `The S3 service refused these credentials for bucket ${opts.bucket} (${err.name}). Check the access key and its permissions.`,
+        {
+          cause: err,
+        },
+      );
+    }
+    return new CloudError('failed', `The S3 service answered ${status ?? ''} ${err.name}: ${err.message}`.trim(), {
+      cause: err,
+    });
   }
-  return new CloudError('unreachable', `Cannot reach the S3 endpoint ${opts.endpoint ?? 'of AWS'}: ${(err as Error).message}`, { cause: err });
+  return new CloudError(
+    'unreachable',
+    `Cannot reach the S3 endpoint ${opts.endpoint ?? 'of AWS'}: ${(err as Error).message}`,
+    { cause: err },
+  );
 }
 
 export default defineConnector<Options>({
@@ -237,7 +284,10 @@ export default defineConnector<Options>({
       try {
         await assertPublicHost(new URL(opts.endpoint).hostname);
       } catch (err) {
-        throw new CloudError('invalid_options', err instanceof PrivateEndpointError ? err.message : `Cannot resolve ${opts.endpoint}.`);
+        throw new CloudError(
+          'invalid_options',
+          err instanceof PrivateEndpointError ? err.message : `Cannot resolve ${opts.endpoint}.`,
+        );
       }
     }
     return { ...opts, prefix: opts.prefix?.replace(/\/+$/, '') || undefined };
@@ -261,7 +311,13 @@ export default defineConnector<Options>({
         let token: string | undefined;
         let any = false;
         do {
-          const out = await call(() => s3.send(new ListObjectsV2Command({ Bucket, Prefix: listPrefix, ContinuationToken: token }), { abortSignal: signal }), signal);
+          const out = await call(
+            () =>
+              s3.send(new ListObjectsV2Command({ Bucket, Prefix: listPrefix, ContinuationToken: token }), {
+                abortSignal: signal,
+              }),
+            signal,
+          );
           for (const o of out.Contents ?? []) {
             any = true;
             if (!o.Key || o.Key.endsWith('/')) continue; // folder markers
@@ -282,7 +338,11 @@ export default defineConnector<Options>({
       },
       async open(item, o = {}) {
         const range = rangeHeader(o.offset ?? 0, o.length);
-        const out = await call(() => s3.send(new GetObjectCommand({ Bucket, Key: prefix + item.id, Range: range }), { abortSignal: o.signal }), o.signal);
+        const out = await call(
+          () =>
+            s3.send(new GetObjectCommand({ Bucket, Key: prefix + item.id, Range: range }), { abortSignal: o.signal }),
+          o.signal,
+        );
         return out.Body as Readable;
       },
     };
@@ -295,10 +355,14 @@ export default defineConnector<Options>({
      * look leaves open where it is honoured.
      */
     const ifNoneMatch = (mode: PutOptions['mode']) => (mode === 'create' ? '*' : undefined);
-    const exists = (Key: string) => new CloudError('exists', `${Key.slice(prefix.length)} is in the bucket already; Ferry did not replace it.`);
+    const exists = (Key: string) =>
+      new CloudError('exists', `${Key.slice(prefix.length)} is in the bucket already; Ferry did not replace it.`);
 
     /** The ETag and size of the object at `Key`, or null when there is none. */
-    async function objectAt(Key: string, signal?: AbortSignal): Promise<{ etag: string; size: number | undefined } | null> {
+    async function objectAt(
+      Key: string,
+      signal?: AbortSignal,
+    ): Promise<{ etag: string; size: number | undefined } | null> {
       try {
         const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }), signal);
         return { etag: unquote(out.ETag), size: out.ContentLength };
@@ -318,7 +382,12 @@ export default defineConnector<Options>({
      * A single PUT's md5 is not taken so: 'exists' then, and the engine finds the file identical by
      * its md5 (hashOf), as it does on every destination.
      */
-    async function refuseIfPresent(Key: string, mode: PutOptions['mode'], signal?: AbortSignal, ours?: { etag: string; size: number }): Promise<boolean> {
+    async function refuseIfPresent(
+      Key: string,
+      mode: PutOptions['mode'],
+      signal?: AbortSignal,
+      ours?: { etag: string; size: number },
+    ): Promise<boolean> {
       if (mode !== 'create') return false;
       const there = await objectAt(Key, signal);
       if (!there) return false;
@@ -330,12 +399,21 @@ export default defineConnector<Options>({
      * Runs a commit; a 412 (If-None-Match: * and an object at the key) is 'exists', unless the object
      * there has the ETag of these very bytes: a retry of a commit whose answer was lost.
      */
-    async function commitOnce<T>(Key: string, ours: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T | null> {
+    async function commitOnce<T>(
+      Key: string,
+      ours: string,
+      signal: AbortSignal | undefined,
+      fn: () => Promise<T>,
+    ): Promise<T | null> {
       try {
         return await call(fn, signal);
       } catch (err) {
         const cause = err instanceof CloudError ? err.cause : undefined;
-        if (!(cause instanceof S3ServiceException) || (cause.$metadata.httpStatusCode !== 412 && cause.name !== 'PreconditionFailed')) throw err;
+        if (
+          !(cause instanceof S3ServiceException) ||
+          (cause.$metadata.httpStatusCode !== 412 && cause.name !== 'PreconditionFailed')
+        )
+          throw err;
         if ((await etagAt(Key, signal)) === ours) return null;
         throw exists(Key);
       }
@@ -360,15 +438,31 @@ export default defineConnector<Options>({
         ),
       )) ?? { ETag: md5.toString('hex') };
       const etag = unquote(out.ETag);
-      if (etag !== md5.toString('hex')) throw new CloudError('corrupt', `S3 stored ${Key} with ETag ${etag}, but the bytes sent have md5 ${md5.toString('hex')}.`);
+      if (etag !== md5.toString('hex'))
+        throw new CloudError(
+          'corrupt',
+          `S3 stored ${Key} with ETag ${etag}, but the bytes sent have md5 ${md5.toString('hex')}.`,
+        );
       return { size: body.length, hash: { kind: 'md5' as const, value: etag } };
     }
 
     /** Resumes the saved upload when S3 still has it; otherwise starts afresh. */
-    async function resumeOrCreate(Key: string, saved: MultipartState | null, partSize: number, modifiedAt: string | undefined, signal?: AbortSignal): Promise<MultipartState> {
+    async function resumeOrCreate(
+      Key: string,
+      saved: MultipartState | null,
+      partSize: number,
+      modifiedAt: string | undefined,
+      signal?: AbortSignal,
+    ): Promise<MultipartState> {
       if (saved && saved.key === Key) {
         try {
-          const listed = await call(() => s3.send(new ListPartsCommand({ Bucket, Key, UploadId: saved.uploadId, MaxParts: 1 }), { abortSignal: signal }), signal);
+          const listed = await call(
+            () =>
+              s3.send(new ListPartsCommand({ Bucket, Key, UploadId: saved.uploadId, MaxParts: 1 }), {
+                abortSignal: signal,
+              }),
+            signal,
+          );
           if (listed) return { ...saved, parts: [...saved.parts] };
         } catch (err) {
           // NoSuchUpload (expired, aborted): start over. Anything else: try again later.
@@ -376,7 +470,11 @@ export default defineConnector<Options>({
         }
       }
       const created = await call(
-        () => s3.send(new CreateMultipartUploadCommand({ Bucket, Key, Metadata: modifiedAt ? { mtime: modifiedAt } : undefined }), { abortSignal: signal }),
+        () =>
+          s3.send(
+            new CreateMultipartUploadCommand({ Bucket, Key, Metadata: modifiedAt ? { mtime: modifiedAt } : undefined }),
+            { abortSignal: signal },
+          ),
         signal,
       );
       return { key: Key, uploadId: created.UploadId!, partSize, parts: [] };
@@ -387,7 +485,8 @@ export default defineConnector<Options>({
         const Key = keyOf(rel);
         const saved = (o.checkpoint?.state ?? null) as MultipartState | null;
         const partSize = saved?.key === Key ? saved.partSize : partSizeFor(o.size);
-        if (o.size !== undefined && Math.ceil(o.size / partSize) > MAX_PARTS) throw new CloudError('invalid_options', `${rel} is too large for S3.`);
+        if (o.size !== undefined && Math.ceil(o.size / partSize) > MAX_PARTS)
+          throw new CloudError('invalid_options', `${rel} is too large for S3.`);
 
         // Small files (and the first piece of any file) decide between one PUT and a multipart upload.
         let state: MultipartState | null = null;
@@ -406,9 +505,11 @@ export default defineConnector<Options>({
         // Checkpoints are saved in order; a failed save fails the upload (it is not left unhandled).
         let saving = Promise.resolve();
         const save = (state: MultipartState) => {
-          saving = saving.then(() => o.checkpoint!.save(state)).catch((err) => {
-            failure ??= err;
-          });
+          saving = saving
+            .then(() => o.checkpoint!.save(state))
+            .catch((err) => {
+              failure ??= err;
+            });
         };
         const inflight = new Set<Promise<void>>();
         let n = contiguous;
@@ -417,7 +518,9 @@ export default defineConnector<Options>({
         const whole = o.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
         const sourceMismatch = () => {
           const got = whole?.digest('hex');
-          return got && got !== o.expectedMd5 ? new CloudError('corrupt', `The bytes read have md5 ${got}; the source says ${o.expectedMd5}.`) : null;
+          return got && got !== o.expectedMd5
+            ? new CloudError('corrupt', `The bytes read have md5 ${got}; the source says ${o.expectedMd5}.`)
+            : null;
         };
         const reader = pieces(stream, bufferSize, pool);
         try {
@@ -428,9 +531,14 @@ export default defineConnector<Options>({
             if (!state) {
               // One piece and nothing more? Then a single PUT does it.
               if (piece.length < partSize) {
-                if (!(await reader.next()).done) throw new CloudError('corrupt', `The source gave more than the ${o.size} bytes it announced; it may have changed while being read.`);
+                if (!(await reader.next()).done)
+                  throw new CloudError(
+                    'corrupt',
+                    `The source gave more than the ${o.size} bytes it announced; it may have changed while being read.`,
+                  );
                 // A source that ended early must not replace what is at the path.
-                if (o.size !== undefined && piece.length !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
+                if (o.size !== undefined && piece.length !== o.size)
+                  throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
                 const mismatch = sourceMismatch();
                 if (mismatch) throw mismatch;
                 const stored = await putSingle(Key, piece, o);
@@ -449,14 +557,26 @@ export default defineConnector<Options>({
             const p: Promise<void> = call(
               () =>
                 s3.send(
-                  new UploadPartCommand({ Bucket, Key, UploadId: st.uploadId, PartNumber: partNumber, Body: piece, ContentLength: piece.length, ContentMD5: md5.toString('base64') }),
+                  new UploadPartCommand({
+                    Bucket,
+                    Key,
+                    UploadId: st.uploadId,
+                    PartNumber: partNumber,
+                    Body: piece,
+                    ContentLength: piece.length,
+                    ContentMD5: md5.toString('base64'),
+                  }),
                   { abortSignal: o.signal },
                 ),
               o.signal,
             )
               .then((out) => {
                 const etag = unquote(out.ETag);
-                if (etag !== md5.toString('hex')) throw new CloudError('corrupt', `S3 acknowledged part ${partNumber} of ${Key} with ETag ${etag}, not the md5 of the bytes sent.`);
+                if (etag !== md5.toString('hex'))
+                  throw new CloudError(
+                    'corrupt',
+                    `S3 acknowledged part ${partNumber} of ${Key} with ETag ${etag}, not the md5 of the bytes sent.`,
+                  );
                 st.parts.push({ n: partNumber, etag, md5: md5.toString('hex'), size: piece.length });
                 sent += piece.length;
                 o.onProgress?.(sent);
@@ -485,7 +605,8 @@ export default defineConnector<Options>({
           }
           const parts = [...state.parts].sort((a, b) => a.n - b.n);
           const size = parts.reduce((sum, p) => sum + p.size, 0);
-          if (o.size !== undefined && size !== o.size) throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${size}.`);
+          if (o.size !== undefined && size !== o.size)
+            throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${size}.`);
           const mismatch = sourceMismatch();
           if (mismatch) throw mismatch;
           const expected = multipartEtag(parts.map((p) => p.md5));
@@ -495,18 +616,19 @@ export default defineConnector<Options>({
             await destination.abandon!(state).catch(() => {});
             return ownCommit;
           }
-          const done = (await commitOnce(Key, expected, o.signal, () =>
-            s3.send(
-              new CompleteMultipartUploadCommand({
-                Bucket,
-                Key,
-                UploadId: state!.uploadId,
-                MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
-                IfNoneMatch: ifNoneMatch(o.mode),
-              }),
-              { abortSignal: o.signal },
-            ),
-          )) ?? null;
+          const done =
+            (await commitOnce(Key, expected, o.signal, () =>
+              s3.send(
+                new CompleteMultipartUploadCommand({
+                  Bucket,
+                  Key,
+                  UploadId: state!.uploadId,
+                  MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: `"${p.etag}"` })) },
+                  IfNoneMatch: ifNoneMatch(o.mode),
+                }),
+                { abortSignal: o.signal },
+              ),
+            )) ?? null;
           if (!done) {
             // A 412 and our own commit there (this one, whose answer was lost, or an earlier one):
             // an upload left open by the refused Complete is not needed.
@@ -518,10 +640,18 @@ export default defineConnector<Options>({
           // services with another ETag scheme get their stored size checked instead.
           const etag = unquote(done.ETag);
           if (/-\d+$/.test(etag)) {
-            if (etag !== expected) throw new CloudError('corrupt', `S3 completed ${Key} with ETag ${etag}; the parts sent give ${expected}.`);
+            if (etag !== expected)
+              throw new CloudError(
+                'corrupt',
+                `S3 completed ${Key} with ETag ${etag}; the parts sent give ${expected}.`,
+              );
           } else {
-            const head = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: o.signal }), o.signal);
-            if (head.ContentLength !== size) throw new CloudError('corrupt', `S3 stored ${head.ContentLength} bytes for ${Key}; ${size} were sent.`);
+            const head = await call(
+              () => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: o.signal }),
+              o.signal,
+            );
+            if (head.ContentLength !== size)
+              throw new CloudError('corrupt', `S3 stored ${head.ContentLength} bytes for ${Key}; ${size} were sent.`);
           }
           return { size, hash: { kind: 's3etag', value: expected } };
         } catch (err) {
@@ -536,7 +666,10 @@ export default defineConnector<Options>({
       },
       async stat(rel, signal) {
         try {
-          const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }), signal);
+          const out = await call(
+            () => s3.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }), { abortSignal: signal }),
+            signal,
+          );
           return { size: out.ContentLength ?? 0 };
         } catch (err) {
           if (err instanceof CloudError && err.reason === 'not_found') return null;
@@ -563,7 +696,10 @@ export default defineConnector<Options>({
         const kind = prefer && hasherFor(prefer) ? prefer : 'md5';
         try {
           // IfMatch: the object read is the one headed (a replaced one is 412, below).
-          const body = await call(() => s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: out.ETag }), { abortSignal: signal }), signal);
+          const body = await call(
+            () => s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: out.ETag }), { abortSignal: signal }),
+            signal,
+          );
           const value = await hashStream(kind, body.Body as Readable);
           return value === null ? null : { kind, value };
         } catch (err) {
@@ -581,7 +717,9 @@ export default defineConnector<Options>({
         for (let round = 0; round < 3; round++) {
           try {
             await call(() => s3.send(new AbortMultipartUploadCommand({ Bucket, Key: st.key, UploadId: st.uploadId })));
-            await call(() => s3.send(new ListPartsCommand({ Bucket, Key: st.key, UploadId: st.uploadId, MaxParts: 1 })));
+            await call(() =>
+              s3.send(new ListPartsCommand({ Bucket, Key: st.key, UploadId: st.uploadId, MaxParts: 1 })),
+            );
           } catch (err) {
             if (err instanceof CloudError && err.reason === 'not_found') return;
             throw err;
@@ -591,12 +729,20 @@ export default defineConnector<Options>({
       },
       async remove(rel, signal) {
         const Key = keyOf(rel);
-        if (Key === prefix) throw new CloudError('invalid_options', 'The cloud’s root is a folder; Ferry removes single files only.');
+        if (Key === prefix)
+          throw new CloudError('invalid_options', 'The cloud’s root is a folder; Ferry removes single files only.');
         if (!(await destination.stat(rel, signal))) {
           // No object at the key. Keys under key/ make it a folder, which is refused as elsewhere;
           // nothing at all is nothing to remove. (DeleteObject itself would touch no other key.)
-          const under = await call(() => s3.send(new ListObjectsV2Command({ Bucket, Prefix: `${Key}/`, MaxKeys: 1 }), { abortSignal: signal }), signal);
-          if ((under.Contents ?? []).length) throw new CloudError('invalid_options', `${rel} is a folder in bucket ${Bucket}; Ferry removes single files only.`);
+          const under = await call(
+            () => s3.send(new ListObjectsV2Command({ Bucket, Prefix: `${Key}/`, MaxKeys: 1 }), { abortSignal: signal }),
+            signal,
+          );
+          if ((under.Contents ?? []).length)
+            throw new CloudError(
+              'invalid_options',
+              `${rel} is a folder in bucket ${Bucket}; Ferry removes single files only.`,
+            );
           return;
         }
         // In a versioned bucket this leaves a delete marker: the bytes stay recoverable.
@@ -614,7 +760,9 @@ export default defineConnector<Options>({
           await s3.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, MaxKeys: 1 }), { abortSignal: signal });
         } catch (err) {
           if ((err as S3ServiceException).$metadata?.httpStatusCode === 404) {
-            throw new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, { cause: err });
+            throw new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, {
+              cause: err,
+            });
           }
           throw cloudError(err, opts);
         }
@@ -624,7 +772,17 @@ export default defineConnector<Options>({
         const keyPrefix = prefix + (folder ? `${folder}/` : '');
         try {
           const out = await call(
-            () => s3.send(new ListObjectsV2Command({ Bucket, Prefix: keyPrefix, Delimiter: '/', ContinuationToken: cursor, MaxKeys: 1000 }), { abortSignal: signal }),
+            () =>
+              s3.send(
+                new ListObjectsV2Command({
+                  Bucket,
+                  Prefix: keyPrefix,
+                  Delimiter: '/',
+                  ContinuationToken: cursor,
+                  MaxKeys: 1000,
+                }),
+                { abortSignal: signal },
+              ),
             signal,
           );
           const folders: Entry[] = (out.CommonPrefixes ?? []).map((p) => {
@@ -635,12 +793,21 @@ export default defineConnector<Options>({
             .filter((o) => o.Key !== keyPrefix) // a "folder marker" object
             .map((o) => {
               const name = o.Key!.slice(keyPrefix.length);
-              return { name, path: folder ? `${folder}/${name}` : name, type: 'file', size: o.Size, modifiedAt: o.LastModified?.toISOString() };
+              return {
+                name,
+                path: folder ? `${folder}/${name}` : name,
+                type: 'file',
+                size: o.Size,
+                modifiedAt: o.LastModified?.toISOString(),
+              };
             });
           if (folder && !cursor && folders.length === 0 && files.length === 0 && !(out.Contents ?? []).length) {
             throw new CloudError('not_found', `Folder ${folder} not found.`);
           }
-          return { entries: [...folders, ...files], nextCursor: out.IsTruncated ? out.NextContinuationToken : undefined };
+          return {
+            entries: [...folders, ...files],
+            nextCursor: out.IsTruncated ? out.NextContinuationToken : undefined,
+          };
         } catch (err) {
           throw cloudError(err, opts);
         }

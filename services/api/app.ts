@@ -3,8 +3,20 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { PgBoss } from 'pg-boss';
 import type { ConnectorEnv } from '../../connectors/types.ts';
 import { createAccounts } from '../core/accounts.ts';
@@ -43,7 +55,13 @@ declare module 'fastify' {
   }
 }
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 export function createServices(deps: AppDeps) {
   const connectorEnv: ConnectorEnv = connectorEnvOf(deps.config);
@@ -101,7 +119,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => {
-      const err = new AppError('rate_limited', 429, `Too many attempts: try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`);
+      const err = new AppError(
+        'rate_limited',
+        429,
+        `Too many attempts: try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`,
+      );
       return Object.assign(err, { statusCode: 429 });
     },
   });
@@ -111,7 +133,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       info: {
         title: 'Ferry',
         version: '1',
-        description: 'Cloud-to-cloud backup. Browsers authenticate with the session cookie and send x-csrf-token on changes; API clients send Authorization: Bearer <personal access token>.',
+        description:
+          'Cloud-to-cloud backup. Browsers authenticate with the session cookie and send x-csrf-token on changes; API clients send Authorization: Bearer <personal access token>.',
       },
       servers: [{ url: deps.config.publicUrl }],
       components: {

@@ -11,7 +11,9 @@ function send(code: ErrorCode, status: number, message: string) {
   return { status, body: new AppError(code, status, message).render() };
 }
 
-function classify(err: FastifyError & { code?: string }): { status: number; body: ReturnType<AppError['render']> } | undefined {
+function classify(
+  err: FastifyError & { code?: string },
+): { status: number; body: ReturnType<AppError['render']> } | undefined {
   if (err instanceof AppError) return { status: err.status, body: err.render() };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'request';
@@ -41,14 +43,18 @@ function classify(err: FastifyError & { code?: string }): { status: number; body
       return send('invalid_request', 414, 'The URL is too long: a part of its path exceeds the length allowed.');
   }
   // JSON.parse failures surface as SyntaxError with a 400 status.
-  if (err instanceof SyntaxError && err.statusCode === 400) return send('malformed_json', 400, `The body is not valid JSON: ${err.message}`);
+  if (err instanceof SyntaxError && err.statusCode === 400)
+    return send('malformed_json', 400, `The body is not valid JSON: ${err.message}`);
   // PostgreSQL data exceptions (class 22: a value out of range, a malformed timestamp in a cursor…)
   // come from input that passed validation but is still unusable.
-  if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) return send('invalid_request', 400, 'A value in the request is out of range or malformed.');
+  if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code))
+    return send('invalid_request', 400, 'A value in the request is out of range or malformed.');
   if (err.statusCode === 429) return send('rate_limited', 429, err.message);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     // Fastify's own messages are about the request; other libraries' may name server paths or hosts.
-    const message = err.code?.startsWith('FST_') ? err.message : `The request was refused: ${http.STATUS_CODES[err.statusCode] ?? 'client error'}.`;
+    const message = err.code?.startsWith('FST_')
+      ? err.message
+      : `The request was refused: ${http.STATUS_CODES[err.statusCode] ?? 'client error'}.`;
     return send(err.statusCode === 404 ? 'not_found' : 'invalid_request', err.statusCode, message);
   }
   return undefined;
@@ -64,7 +70,9 @@ function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyR
   }
   // Never err.message: it may hold server paths, addresses or SQL.
   request.log.error({ err }, 'unhandled error');
-  return reply.status(500).send(new AppError('internal', 500, `Internal error (request ${request.id}); it has been logged.`).render());
+  return reply
+    .status(500)
+    .send(new AppError('internal', 500, `Internal error (request ${request.id}); it has been logged.`).render());
 }
 
 /** Fastify's frameworkErrors option: the router's errors (bad URL, too long a parameter) leave as any other. */
@@ -105,6 +113,8 @@ export function installErrorHandler(app: FastifyInstance, web?: WebApp): void {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     if (web?.serve(request, reply)) return reply;
-    return reply.status(404).send(new AppError('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`).render());
+    return reply
+      .status(404)
+      .send(new AppError('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`).render());
   });
 }

@@ -12,7 +12,13 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   const nowhere = 'postgres://ferry@127.0.0.1:1/none';
   const config = loadConfig({ FERRY_DATA_DIR: '/nonexistent', FERRY_PUBLIC_URL: 'http://127.0.0.1:3000' });
   const db = createPool(nowhere, 1);
-  const app = await buildApp({ config, db, boss: new PgBoss({ connectionString: nowhere }), keyring: createKeyring([crypto.randomBytes(32)]), logger: false });
+  const app = await buildApp({
+    config,
+    db,
+    boss: new PgBoss({ connectionString: nowhere }),
+    keyring: createKeyring([crypto.randomBytes(32)]),
+    logger: false,
+  });
   try {
     await app.ready();
     return app.swagger() as unknown as Record<string, unknown>;

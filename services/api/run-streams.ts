@@ -40,7 +40,9 @@ export class SharedPoll<T> {
     if (!poll) {
       const p: { watchers: Set<Watcher<T>>; timer?: NodeJS.Timeout } = { watchers: new Set() };
       const tick = async () => {
-        const value = await this.#load(key).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        const value = await this.#load(key).catch((err: unknown) =>
+          err instanceof Error ? err : new Error(String(err)),
+        );
         if (this.#polls.get(key) !== p) return; // its last watcher left meanwhile
         for (const w of [...p.watchers]) w(value);
         if (this.#polls.get(key) === p) p.timer = setTimeout(tick, this.#intervalMs).unref();
@@ -119,7 +121,11 @@ export function createRunStreams(deps: {
         );
       }
       if (open >= limits.perProcess) {
-        throw new AppError('rate_limited', 503, `This server has ${open} live progress streams open, the most it serves at once: try again in a minute.`);
+        throw new AppError(
+          'rate_limited',
+          503,
+          `This server has ${open} live progress streams open, the most it serves at once: try again in a minute.`,
+        );
       }
       openByUser.set(userId, mine + 1);
       open++;

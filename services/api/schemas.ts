@@ -11,9 +11,7 @@ export const timestamp = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   encode: (d) => d.toISOString(),
 });
 
-export const errorBody = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
-  .meta({ id: 'Error' });
+export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });
 
 export const idParams = z.strictObject({ id: z.uuid() });
 
@@ -22,7 +20,8 @@ export const cursorQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const email = z.email().max(254);
 export const credentials = z.strictObject({
@@ -31,7 +30,10 @@ export const credentials = z.strictObject({
 });
 
 export const signupBody = credentials.extend({
-  locale: z.enum(LOCALES).optional().describe("The language of Ferry's mails; default: from Accept-Language, else English"),
+  locale: z
+    .enum(LOCALES)
+    .optional()
+    .describe("The language of Ferry's mails; default: from Accept-Language, else English"),
 });
 
 export const user = z
@@ -49,7 +51,9 @@ export const me = user
       limitBytes: z.number().int(),
     }),
     csrfToken: z.string().optional().describe('For cookie sessions: the token to send in x-csrf-token'),
-    emailVerificationRequired: z.boolean().describe('This Ferry wants a confirmed address before tasks are created (FERRY_VERIFY_EMAIL)'),
+    emailVerificationRequired: z
+      .boolean()
+      .describe('This Ferry wants a confirmed address before tasks are created (FERRY_VERIFY_EMAIL)'),
   })
   .meta({ id: 'Me' });
 
@@ -58,8 +62,15 @@ export const meChanges = z.strictObject({
   locale: z.enum(LOCALES).describe("The language of Ferry's mails and of the web app"),
 });
 
-export const tokenInfo = z.object({ id: z.uuid(), name: z.string(), createdAt: timestamp, lastUsedAt: timestamp.nullable() }).meta({ id: 'Token' });
-export const newToken = z.object({ id: z.uuid(), name: z.string(), createdAt: timestamp, token: z.string().describe('Shown once') });
+export const tokenInfo = z
+  .object({ id: z.uuid(), name: z.string(), createdAt: timestamp, lastUsedAt: timestamp.nullable() })
+  .meta({ id: 'Token' });
+export const newToken = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  createdAt: timestamp,
+  token: z.string().describe('Shown once'),
+});
 
 export const provider = z
   .object({
@@ -68,7 +79,9 @@ export const provider = z
     auth: z.enum(['oauth', 'credentials']),
     source: z.boolean(),
     destination: z.boolean(),
-    options: z.record(z.string(), z.unknown()).describe('JSON Schema of the options to create such a cloud; writeOnly fields are secrets'),
+    options: z
+      .record(z.string(), z.unknown())
+      .describe('JSON Schema of the options to create such a cloud; writeOnly fields are secrets'),
     available: z.boolean(),
     unavailableReason: z.string().nullable(),
   })
@@ -96,7 +109,10 @@ export const cloud = z
 export const createCloud = z.strictObject({
   kind: z.enum(providerKinds),
   name: cloudName,
-  options: z.record(z.string(), z.unknown()).optional().describe("The provider's options, as GET /providers describes them"),
+  options: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The provider's options, as GET /providers describes them"),
 });
 
 export const updateCloud = z.strictObject({
@@ -123,7 +139,11 @@ export const exportStatus = z
         id: z.string().describe("Google's export timestamp, e.g. 20260712T112341Z"),
         createdAt: z.string(),
         format: z.enum(['zip', 'tgz']),
-        state: z.enum(['waiting', 'ready', 'ingested', 'grown']).describe('waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested'),
+        state: z
+          .enum(['waiting', 'ready', 'ingested', 'grown'])
+          .describe(
+            'waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested',
+          ),
         waitingFor: z.string().optional(),
         missing: z.array(z.number().int()),
         parts: z.array(
@@ -133,7 +153,10 @@ export const exportStatus = z
             size: z.number().optional(),
             ingested: z.boolean(),
             deleted: z.boolean(),
-            error: z.string().optional().describe('Why the part cannot be read; it stays out until the file is replaced'),
+            error: z
+              .string()
+              .optional()
+              .describe('Why the part cannot be read; it stays out until the file is replaced'),
           }),
         ),
       }),
@@ -203,7 +226,11 @@ export const run = z
     done: counts,
     skipped: counts,
     failed: z.object({ items: z.number().int() }),
-    waiting: z.object({ items: z.number().int() }).describe('Items the source makes wait before it gives their bytes (a Google Photos video still being processed)'),
+    waiting: z
+      .object({ items: z.number().int() })
+      .describe(
+        'Items the source makes wait before it gives their bytes (a Google Photos video still being processed)',
+      ),
     bytesPerSecond: z.number(),
     etaSeconds: z.number().int().nullable(),
     error: z.string().nullable(),
@@ -211,7 +238,11 @@ export const run = z
       .array(
         z.object({
           channel: z.enum(['email', 'webhook']),
-          event: z.string().describe('email: run_ended, quota_used_up; webhook: run.succeeded, run.partial, run.failed, run.quota_exceeded'),
+          event: z
+            .string()
+            .describe(
+              'email: run_ended, quota_used_up; webhook: run.succeeded, run.partial, run.failed, run.quota_exceeded',
+            ),
           to: z.string().describe('The address or URL'),
           status: z.enum(['pending', 'delivered', 'failed']).describe('pending: queued or being retried'),
           attempts: z.number().int(),

@@ -26,7 +26,16 @@ const TYPES: Record<string, string> = {
 };
 
 // The app's policy: its own scripts and styles only, no framing; the API is same-origin.
-const CSP = ["default-src 'self'", "img-src 'self' data:", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'"].join('; ');
+const CSP = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ');
 
 interface File {
   body: Buffer;
@@ -48,7 +57,10 @@ export function loadWebApp(dir = WEB_DIST): WebApp {
   const add = (urlPath: string, file: string) => {
     const body = fs.readFileSync(file);
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    const gzip = /^(text|application\/json|image\/svg)/.test(type) && body.length > 1024 ? zlib.gzipSync(body, { level: 9 }) : null;
+    const gzip =
+      /^(text|application\/json|image\/svg)/.test(type) && body.length > 1024
+        ? zlib.gzipSync(body, { level: 9 })
+        : null;
     files.set(urlPath, { body, gzip, type });
   };
   let index: File | null = null;
@@ -64,7 +76,12 @@ export function loadWebApp(dir = WEB_DIST): WebApp {
 
   const send = (request: FastifyRequest, reply: FastifyReply, file: File, cache: string) => {
     const gzip = file.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
-    reply.code(200).header('content-type', file.type).header('cache-control', cache).header('vary', 'accept-encoding').header('x-content-type-options', 'nosniff');
+    reply
+      .code(200)
+      .header('content-type', file.type)
+      .header('cache-control', cache)
+      .header('vary', 'accept-encoding')
+      .header('x-content-type-options', 'nosniff');
     if (gzip) reply.header('content-encoding', 'gzip');
     reply.send(gzip ? file.gzip : file.body);
   };
@@ -92,10 +109,15 @@ export function loadWebApp(dir = WEB_DIST): WebApp {
           .code(503)
           .type('text/html; charset=utf-8')
           .header('cache-control', 'no-store')
-          .send('<!doctype html><title>Ferry</title><p>The web app is not built. Run <code>npm install</code> (or <code>npm run build</code>) and start Ferry again.</p>');
+          .send(
+            '<!doctype html><title>Ferry</title><p>The web app is not built. Run <code>npm install</code> (or <code>npm run build</code>) and start Ferry again.</p>',
+          );
         return true;
       }
-      reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin');
+      reply
+        .header('content-security-policy', CSP)
+        .header('x-frame-options', 'DENY')
+        .header('referrer-policy', 'same-origin');
       send(request, reply, index, 'no-cache');
       return true;
     },

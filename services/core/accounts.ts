@@ -30,7 +30,11 @@ const SWEEP_ROWS = 100;
 export class LoginLockedError extends AppError {
   readonly retryAfterSeconds: number;
   constructor(seconds: number) {
-    super('rate_limited', 429, `Too many failed logins for this account: try again in ${Math.ceil(seconds / 60)} minutes.`);
+    super(
+      'rate_limited',
+      429,
+      `Too many failed logins for this account: try again in ${Math.ceil(seconds / 60)} minutes.`,
+    );
     this.retryAfterSeconds = seconds;
   }
 }
@@ -155,7 +159,10 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
 
     /** Sets the language of the user's mails (and of the web app once signed in); answers the user. */
     async setLocale(q: Queryable, userId: string, locale: string): Promise<User> {
-      const { rows } = await q.query<User>(`UPDATE users u SET locale = $2 WHERE u.id = $1 RETURNING ${userColumns}`, [userId, locale]);
+      const { rows } = await q.query<User>(`UPDATE users u SET locale = $2 WHERE u.id = $1 RETURNING ${userColumns}`, [
+        userId,
+        locale,
+      ]);
       if (!rows[0]) throw errors.notFound('User');
       return rows[0];
     },
@@ -169,7 +176,12 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
           WHERE u.id = $1`,
         [userId, start],
       );
-      return { periodStart: start.toISOString(), periodEnd: end.toISOString(), usedBytes: rows[0].used, limitBytes: rows[0].limit };
+      return {
+        periodStart: start.toISOString(),
+        periodEnd: end.toISOString(),
+        usedBytes: rows[0].used,
+        limitBytes: rows[0].limit,
+      };
     },
 
     async createToken(userId: string, name: string, q: Queryable = db) {

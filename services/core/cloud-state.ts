@@ -9,7 +9,11 @@ export function cloudState(db: Db, cloudId: string): CloudState {
       return rows[0]?.value;
     },
     async putIfAbsent(key, value) {
-      await db.query('INSERT INTO cloud_state (cloud_id, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [cloudId, key, JSON.stringify(value)]);
+      await db.query('INSERT INTO cloud_state (cloud_id, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        cloudId,
+        key,
+        JSON.stringify(value),
+      ]);
       const { rows } = await db.query('SELECT value FROM cloud_state WHERE cloud_id = $1 AND key = $2', [cloudId, key]);
       return rows[0]?.value;
     },

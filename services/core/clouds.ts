@@ -20,7 +20,13 @@ export interface CloudsOAuth {
 export function oauthClientsOf(config: Pick<Config, 'oauth'>): CloudsOAuth['clients'] {
   const clients: CloudsOAuth['clients'] = {};
   for (const [provider, c] of Object.entries(config.oauth) as [OAuthProvider, Config['oauth']['google']][]) {
-    if (c.clientId && c.clientSecret) clients[provider] = { clientId: c.clientId, clientSecret: c.clientSecret, tokenUrl: c.tokenUrl, authUrl: c.authUrl };
+    if (c.clientId && c.clientSecret)
+      clients[provider] = {
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        tokenUrl: c.tokenUrl,
+        authUrl: c.authUrl,
+      };
   }
   return clients;
 }
@@ -88,7 +94,11 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
   /** Validates options against the connector and splits them into shown options and sealed secrets. */
   async function prepare(def: ConnectorDefinition, userId: string, input: unknown) {
     if (def.auth === 'oauth') {
-      throw new AppError('invalid_request', 400, `A ${def.title} cloud is connected by signing in: GET /api/v1/oauth/${def.kind}/start.`);
+      throw new AppError(
+        'invalid_request',
+        400,
+        `A ${def.title} cloud is connected by signing in: GET /api/v1/oauth/${def.kind}/start.`,
+      );
     }
     const why = unavailable(def);
     if (why) throw errors.providerUnavailable(why);
@@ -119,7 +129,11 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
    * rather than found out at the first night's backup. Kinds that read through another cloud
    * (Takeout) are not tried: their delivery folder may only appear with the first export.
    */
-  async function tryConnection(def: ConnectorDefinition, userId: string, options: Record<string, unknown>): Promise<void> {
+  async function tryConnection(
+    def: ConnectorDefinition,
+    userId: string,
+    options: Record<string, unknown>,
+  ): Promise<void> {
     if (def.wraps || def.keepsState || !def.open) return;
     const handle = def.open({ options, ownerId: userId }, env);
     try {
@@ -127,7 +141,10 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     } catch (err) {
       const nothingSaved = 'Nothing was saved.';
       if ((err as Error).name === 'TimeoutError') {
-        throw errors.cloudUnreachable(`The cloud did not answer within ${CONNECTION_CHECK_MS / 1000} seconds. ${nothingSaved}`, err);
+        throw errors.cloudUnreachable(
+          `The cloud did not answer within ${CONNECTION_CHECK_MS / 1000} seconds. ${nothingSaved}`,
+          err,
+        );
       }
       if (!(err instanceof CloudError)) throw err;
       // What the user typed is wrong (credentials, bucket, folder): a 400 to correct; the service
@@ -140,15 +157,27 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
   }
 
   /** A wrapping cloud must read through another cloud of the same user, of a kind that stores files. */
-  async function checkWrapped(q: Queryable, userId: string, def: ConnectorDefinition, options: Record<string, unknown>, selfId?: string) {
+  async function checkWrapped(
+    q: Queryable,
+    userId: string,
+    def: ConnectorDefinition,
+    options: Record<string, unknown>,
+    selfId?: string,
+  ) {
     if (!def.wraps) return;
     const innerId = def.wraps.cloudId(options);
-    const { rows } = await q.query<{ kind: string; name: string }>('SELECT kind, name FROM clouds WHERE user_id = $1 AND id = $2', [userId, innerId]);
+    const { rows } = await q.query<{ kind: string; name: string }>(
+      'SELECT kind, name FROM clouds WHERE user_id = $1 AND id = $2',
+      [userId, innerId],
+    );
     const inner = rows[0] && connectors.get(rows[0].kind);
-    if (!inner || innerId === selfId) throw errors.invalid(`options.cloudId: no cloud ${innerId} of yours to read ${def.title} from.`);
+    if (!inner || innerId === selfId)
+      throw errors.invalid(`options.cloudId: no cloud ${innerId} of yours to read ${def.title} from.`);
     if (!def.wraps.kinds.includes(inner.kind)) {
       const names = def.wraps.kinds.map((k) => connectors.get(k)!.title).join(', ');
-      throw errors.invalid(`options.cloudId: ${def.title} cannot read through ${inner.title}; name one of these: ${names}.`);
+      throw errors.invalid(
+        `options.cloudId: ${def.title} cannot read through ${inner.title}; name one of these: ${names}.`,
+      );
     }
   }
 
@@ -160,7 +189,10 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
 
   /** `lock`: held until the transaction ends, so concurrent changes of one cloud go one at a time. */
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<CloudRow> {
-    const { rows } = await q.query<CloudRow>(`SELECT ${columns} FROM clouds WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [userId, id]);
+    const { rows } = await q.query<CloudRow>(
+      `SELECT ${columns} FROM clouds WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [userId, id],
+    );
     if (!rows[0]) throw errors.notFound('Cloud');
     return rows[0];
   }
@@ -170,7 +202,11 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
   }
 
   /** Opens a user's cloud through its connector. */
-  async function openCloud(userId: string, id: string, scope: { pickerSessionId?: string } = {}): Promise<{ cloud: Cloud; handle: CloudHandle }> {
+  async function openCloud(
+    userId: string,
+    id: string,
+    scope: { pickerSessionId?: string } = {},
+  ): Promise<{ cloud: Cloud; handle: CloudHandle }> {
     const r = await row(db, userId, id);
     const def = definition(r.kind);
     const why = unavailable(def);
@@ -183,27 +219,58 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         wrapped = (await openCloud(userId, inner)).handle;
       } catch (err) {
         if (err instanceof AppError && err.status === 404) {
-          throw new CloudError('not_found', `The cloud '${r.name}' reads its archives from no longer exists: change its options to name another.`);
+          throw new CloudError(
+            'not_found',
+            `The cloud '${r.name}' reads its archives from no longer exists: change its options to name another.`,
+          );
         }
         throw err;
       }
-      return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), ownerId: userId, wrapped, state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
+      return {
+        cloud: publicView(r),
+        handle: def.open!(
+          {
+            options: allOptions(r),
+            ownerId: userId,
+            wrapped,
+            state: def.keepsState ? cloudState(db, r.id) : undefined,
+          },
+          env,
+        ),
+      };
     }
     if (def.oauth) {
       // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
       const client = oauth.clients[def.oauth.provider]!;
       const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
-      const tokens = createTokenSource({ db, keyring, onRevoked: oauth.onRevoked }, client, { id: r.id, name: r.name }, stored);
-      return { cloud: publicView(r), handle: def.open!({ options: r.options, ownerId: userId, tokens, pickerSessionId: scope.pickerSessionId }, env) };
+      const tokens = createTokenSource(
+        { db, keyring, onRevoked: oauth.onRevoked },
+        client,
+        { id: r.id, name: r.name },
+        stored,
+      );
+      return {
+        cloud: publicView(r),
+        handle: def.open!({ options: r.options, ownerId: userId, tokens, pickerSessionId: scope.pickerSessionId }, env),
+      };
     }
-    return { cloud: publicView(r), handle: def.open!({ options: allOptions(r), ownerId: userId, state: def.keepsState ? cloudState(db, r.id) : undefined }, env) };
+    return {
+      cloud: publicView(r),
+      handle: def.open!(
+        { options: allOptions(r), ownerId: userId, state: def.keepsState ? cloudState(db, r.id) : undefined },
+        env,
+      ),
+    };
   }
 
   return {
     unavailable,
 
     async list(userId: string): Promise<Cloud[]> {
-      const { rows } = await db.query<CloudRow>(`SELECT ${columns} FROM clouds WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
+      const { rows } = await db.query<CloudRow>(
+        `SELECT ${columns} FROM clouds WHERE user_id = $1 ORDER BY created_at, id`,
+        [userId],
+      );
       return rows.map(publicView);
     },
 
@@ -211,7 +278,11 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       return publicView(await row(db, userId, id));
     },
 
-    async create(q: Queryable, userId: string, input: { kind: string; name: string; options?: unknown }): Promise<Cloud> {
+    async create(
+      q: Queryable,
+      userId: string,
+      input: { kind: string; name: string; options?: unknown },
+    ): Promise<Cloud> {
       const def = definition(input.kind);
       const { shown, sealed } = await prepare(def, userId, input.options);
       await checkWrapped(q, userId, def, shown);
@@ -223,7 +294,12 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     },
 
     /** Renames and/or changes options; secrets left out of `options` keep their stored value. */
-    async update(q: Queryable, userId: string, id: string, patch: { name?: string; options?: Record<string, unknown> }): Promise<Cloud> {
+    async update(
+      q: Queryable,
+      userId: string,
+      id: string,
+      patch: { name?: string; options?: Record<string, unknown> },
+    ): Promise<Cloud> {
       const current = await row(q, userId, id, true);
       let shown = current.options;
       let sealed = current.secrets;
@@ -236,7 +312,15 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         `UPDATE clouds SET name = $3, options = $4, secrets = $5, key_id = $6, status = CASE WHEN $7 THEN 'ok' ELSE status END,
                 updated_at = now()
           WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
-        [userId, id, patch.name ?? current.name, shown, sealed, sealed ? keyring.currentId : null, Boolean(patch.options)],
+        [
+          userId,
+          id,
+          patch.name ?? current.name,
+          shown,
+          sealed,
+          sealed ? keyring.currentId : null,
+          Boolean(patch.options),
+        ],
       );
       return publicView(rows[0]);
     },
@@ -253,10 +337,14 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         [userId, id],
       );
       if (wrapping.rows.length) {
-        throw errors.conflict(`This cloud is read through ${wrapping.rows.map((r) => `"${r.name}"`).join(', ')}: delete or change that first.`);
+        throw errors.conflict(
+          `This cloud is read through ${wrapping.rows.map((r) => `"${r.name}"`).join(', ')}: delete or change that first.`,
+        );
       }
       if (rows.length) {
-        throw errors.conflict(`This cloud is used by task${rows.length > 1 ? 's' : ''} ${rows.map((r) => `"${r.name}"`).join(', ')}: delete or change them first.`);
+        throw errors.conflict(
+          `This cloud is used by task${rows.length > 1 ? 's' : ''} ${rows.map((r) => `"${r.name}"`).join(', ')}: delete or change them first.`,
+        );
       }
       await q.query('DELETE FROM clouds WHERE user_id = $1 AND id = $2', [userId, id]);
     },

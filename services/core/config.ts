@@ -98,8 +98,14 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /** What connectors may see of the configuration. */
-export function connectorEnvOf(config: Pick<Config, 'localRoots' | 'allowPrivateEndpoints' | 'endpoints'>): ConnectorEnv {
-  return { localRoots: config.localRoots, allowPrivateEndpoints: config.allowPrivateEndpoints, endpoints: config.endpoints };
+export function connectorEnvOf(
+  config: Pick<Config, 'localRoots' | 'allowPrivateEndpoints' | 'endpoints'>,
+): ConnectorEnv {
+  return {
+    localRoots: config.localRoots,
+    allowPrivateEndpoints: config.allowPrivateEndpoints,
+    endpoints: config.endpoints,
+  };
 }
 
 /** An IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
@@ -120,12 +126,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const e = parsed.data;
   const host = e.HOST;
-  const publicUrl = (e.FERRY_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${e.PORT}`).replace(/\/+$/, '');
+  const publicUrl = (e.FERRY_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${e.PORT}`).replace(
+    /\/+$/,
+    '',
+  );
   const localRoots = (e.FERRY_LOCAL_ROOTS ?? '')
     .split(':')
     .filter(Boolean)
     .map((root) => {
-      if (!path.isAbsolute(root)) throw new ConfigError(`Invalid configuration:\n  FERRY_LOCAL_ROOTS: "${root}" is not an absolute path`);
+      if (!path.isAbsolute(root))
+        throw new ConfigError(`Invalid configuration:\n  FERRY_LOCAL_ROOTS: "${root}" is not an absolute path`);
       return path.resolve(root);
     });
   const trustedProxies = (e.FERRY_TRUSTED_PROXIES ?? '')
@@ -133,7 +143,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     .map((p) => p.trim())
     .filter(Boolean)
     .map((p) => {
-      if (!isAddressOrRange(p)) throw new ConfigError(`Invalid configuration:\n  FERRY_TRUSTED_PROXIES: "${p}" is not an IP address or a CIDR range`);
+      if (!isAddressOrRange(p))
+        throw new ConfigError(
+          `Invalid configuration:\n  FERRY_TRUSTED_PROXIES: "${p}" is not an IP address or a CIDR range`,
+        );
       return p;
     });
   return Object.freeze({
@@ -147,9 +160,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     mailFrom: e.FERRY_MAIL_FROM,
     verifyEmail: e.FERRY_VERIFY_EMAIL,
     oauth: {
-      google: { clientId: e.FERRY_GOOGLE_CLIENT_ID, clientSecret: e.FERRY_GOOGLE_CLIENT_SECRET, authUrl: e.FERRY_GOOGLE_AUTH_URL, tokenUrl: e.FERRY_GOOGLE_TOKEN_URL },
-      dropbox: { clientId: e.FERRY_DROPBOX_CLIENT_ID, clientSecret: e.FERRY_DROPBOX_CLIENT_SECRET, authUrl: e.FERRY_DROPBOX_AUTH_URL, tokenUrl: e.FERRY_DROPBOX_TOKEN_URL },
-      microsoft: { clientId: e.FERRY_MS_CLIENT_ID, clientSecret: e.FERRY_MS_CLIENT_SECRET, authUrl: e.FERRY_MS_AUTH_URL, tokenUrl: e.FERRY_MS_TOKEN_URL },
+      google: {
+        clientId: e.FERRY_GOOGLE_CLIENT_ID,
+        clientSecret: e.FERRY_GOOGLE_CLIENT_SECRET,
+        authUrl: e.FERRY_GOOGLE_AUTH_URL,
+        tokenUrl: e.FERRY_GOOGLE_TOKEN_URL,
+      },
+      dropbox: {
+        clientId: e.FERRY_DROPBOX_CLIENT_ID,
+        clientSecret: e.FERRY_DROPBOX_CLIENT_SECRET,
+        authUrl: e.FERRY_DROPBOX_AUTH_URL,
+        tokenUrl: e.FERRY_DROPBOX_TOKEN_URL,
+      },
+      microsoft: {
+        clientId: e.FERRY_MS_CLIENT_ID,
+        clientSecret: e.FERRY_MS_CLIENT_SECRET,
+        authUrl: e.FERRY_MS_AUTH_URL,
+        tokenUrl: e.FERRY_MS_TOKEN_URL,
+      },
     },
     endpoints: {
       googlePhotos: e.FERRY_GOOGLE_PHOTOS_URL,

@@ -50,7 +50,13 @@ export function createKeyring(keys: Buffer[]): Keyring {
       const cipher = crypto.createCipheriv('aes-256-gcm', keys[0], iv);
       cipher.setAAD(Buffer.from(currentId));
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return ['v1', currentId, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ct.toString('base64')].join(':');
+      return [
+        'v1',
+        currentId,
+        iv.toString('base64'),
+        cipher.getAuthTag().toString('base64'),
+        ct.toString('base64'),
+      ].join(':');
     },
     open(sealed) {
       const [version, id, iv, tag, ct] = sealed.split(':');
@@ -63,7 +69,10 @@ export function createKeyring(keys: Buffer[]): Keyring {
       try {
         return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
       } catch (err) {
-        throw new KeyError(`Secret sealed with key ${id} could not be opened: the key is wrong or the value was altered.`, { cause: err });
+        throw new KeyError(
+          `Secret sealed with key ${id} could not be opened: the key is wrong or the value was altered.`,
+          { cause: err },
+        );
       }
     },
   };

@@ -36,15 +36,20 @@ async function binaries(owner: { uid: number; gid: number } | undefined): Promis
   try {
     bins = (await import(pkg)) as Binaries;
   } catch (err) {
-    throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}): set DATABASE_URL to an external server.`, {
-      cause: err,
-    });
+    throw new Error(
+      `No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}): set DATABASE_URL to an external server.`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!owner || canEnter(path.dirname(bins.postgres), owner)) return bins;
   // The project sits where the postgres user cannot reach it (a 0700 home or mktemp folder): run a
   // copy of the binaries from /var/lib/ferry, made once per version.
   const native = path.dirname(path.dirname(bins.postgres));
-  const { version } = JSON.parse(await fsp.readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await fsp.readFile(path.join(native, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const copy = path.join('/var/lib/ferry', `postgres-${version}`);
   if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
     const tmp = `${copy}.${process.pid}.tmp`;
@@ -90,10 +95,15 @@ async function reachableClusterDir(dir: string, owner: { uid: number; gid: numbe
   const st = await fsp.stat(parent);
   await fsp.chmod(parent, (st.mode & 0o777) | 0o011);
   if (canEnter(parent, owner)) return dir;
-  const elsewhere = path.join('/var/lib/ferry', `pg-${crypto.createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  const elsewhere = path.join(
+    '/var/lib/ferry',
+    `pg-${crypto.createHash('sha256').update(dir).digest('hex').slice(0, 12)}`,
+  );
   await fsp.mkdir(path.dirname(elsewhere), { recursive: true, mode: 0o755 });
   if (!canEnter(path.dirname(elsewhere), owner)) {
-    throw new Error(`PostgreSQL cannot run as root and the "postgres" user can reach neither ${parent} nor /var/lib/ferry: set DATABASE_URL to an external server.`);
+    throw new Error(
+      `PostgreSQL cannot run as root and the "postgres" user can reach neither ${parent} nor /var/lib/ferry: set DATABASE_URL to an external server.`,
+    );
   }
   return elsewhere;
 }
@@ -118,7 +128,9 @@ export class DataFolderInUseError extends Error {
   readonly pid: number;
   readonly folder: string;
   constructor(pid: number, folder: string) {
-    super(`another Ferry (pid ${pid}) uses this data folder ${folder}: stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`);
+    super(
+      `another Ferry (pid ${pid}) uses this data folder ${folder}: stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`,
+    );
     this.name = 'DataFolderInUseError';
     this.pid = pid;
     this.folder = folder;
@@ -281,7 +293,10 @@ async function stopOrphan(dir: string, folder: string): Promise<void> {
     throw new DataFolderInUseError(parent, folder);
   }
   // Fast shutdown first (roll back open transactions, flush, exit); immediate if that hangs.
-  for (const [signal, waitMs] of [['SIGINT', 10_000], ['SIGQUIT', 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGINT', 10_000],
+    ['SIGQUIT', 5_000],
+  ] as const) {
     process.kill(pid, signal);
     for (const t0 = Date.now(); Date.now() - t0 < waitMs && isAlive(pid); ) await new Promise((r) => setTimeout(r, 50));
     if (!isAlive(pid)) return;
@@ -313,7 +328,9 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
     if (exited || Date.now() > deadline) {
       const log = await fsp.readFile(logFile, 'utf8').catch(() => '');
       const tail = log.trim().split('\n').slice(-8).join('\n');
-      throw new Error(`Embedded PostgreSQL did not start (${exited ? 'it exited' : 'timed out'}). Its log, ${logFile}:\n${tail}`);
+      throw new Error(
+        `Embedded PostgreSQL did not start (${exited ? 'it exited' : 'timed out'}). Its log, ${logFile}:\n${tail}`,
+      );
     }
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => {});
@@ -365,7 +382,7 @@ async function startLocked(
     await fsp.rm(dir, { recursive: true, force: true }); // a half-made cluster from an interrupted first start
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     if (owner) await fsp.chown(dir, owner.uid, owner.gid);
-    await fsp.writeFile(passwordFile, crypto.randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    await fsp.writeFile(passwordFile, `${crypto.randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
     // initdb reads the password from a file the server's user can read; it is removed right after.
     const pwTmp = path.join(os.tmpdir(), `ferry-pw-${crypto.randomBytes(6).toString('hex')}`);
     await fsp.copyFile(passwordFile, pwTmp);
@@ -374,13 +391,22 @@ async function startLocked(
       await new Promise<void>((resolve, reject) => {
         const child = spawn(
           bins.initdb,
-          [`--pgdata=${dir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwTmp}`, '--encoding=UTF8', '--locale=C'],
+          [
+            `--pgdata=${dir}`,
+            '--auth=scram-sha-256',
+            '--username=postgres',
+            `--pwfile=${pwTmp}`,
+            '--encoding=UTF8',
+            '--locale=C',
+          ],
           { ...owner, stdio: ['ignore', 'ignore', 'pipe'] },
         );
         let stderr = '';
         child.stderr!.on('data', (d) => (stderr += d));
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}): ${stderr.trim()}`))));
+        child.on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}): ${stderr.trim()}`)),
+        );
       });
     } finally {
       await fsp.rm(pwTmp, { force: true });
@@ -393,7 +419,18 @@ async function startLocked(
   const log = fs.openSync(logFile, 'a', 0o600);
   const child = spawn(
     bins.postgres,
-    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    [
+      '-D',
+      dir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     // Its own process group: a Ctrl-C in the terminal reaches Ferry, which then stops the server
     // after the pool has closed, instead of both racing.
     { ...owner, stdio: ['ignore', log, log], detached: true },
@@ -413,7 +450,8 @@ async function startLocked(
     dog.kill('SIGKILL'); // its pid may be reused by now: the watchdog must not signal it
     process.off('exit', onExit);
   });
-  const urlFor = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= new Promise<void>((resolve) => {

@@ -40,13 +40,26 @@ export const errors = {
   unauthorized: (message = 'Sign in or send a personal access token.') => new AppError('unauthorized', 401, message),
   invalidCredentials: () => new AppError('invalid_credentials', 401, 'Wrong email or password.'),
   csrf: () =>
-    new AppError('csrf_failed', 403, 'Missing or wrong x-csrf-token header: send the csrfToken returned at login with every change.'),
+    new AppError(
+      'csrf_failed',
+      403,
+      'Missing or wrong x-csrf-token header: send the csrfToken returned at login with every change.',
+    ),
   notFound: (what: string) => new AppError('not_found', 404, `${what} not found.`),
   conflict: (message: string) => new AppError('conflict', 409, message),
   emailTaken: () => new AppError('email_taken', 409, 'An account with this email already exists. Log in instead.'),
   emailUnverified: () =>
-    new AppError('email_unverified', 403, 'Confirm your email address first: follow the link Ferry mailed you, or ask for a new one on your Account page (API: POST /api/v1/auth/verify).'),
-  invalidToken: () => new AppError('invalid_token', 400, 'This link is unknown or has expired: sign in and ask for a new one on your Account page (API: POST /api/v1/auth/verify).'),
+    new AppError(
+      'email_unverified',
+      403,
+      'Confirm your email address first: follow the link Ferry mailed you, or ask for a new one on your Account page (API: POST /api/v1/auth/verify).',
+    ),
+  invalidToken: () =>
+    new AppError(
+      'invalid_token',
+      400,
+      'This link is unknown or has expired: sign in and ask for a new one on your Account page (API: POST /api/v1/auth/verify).',
+    ),
   providerUnavailable: (message: string) => new AppError('provider_unavailable', 422, message),
   cloudUnreachable: (message: string, cause?: unknown) => new AppError('cloud_unreachable', 502, message, { cause }),
 };

@@ -92,7 +92,9 @@ export function isPrivateAddress(address: string): boolean {
 export class PrivateEndpointError extends Error {}
 
 const refusal = (host: string, verb: string) =>
-  new PrivateEndpointError(`${host} ${verb} a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).`);
+  new PrivateEndpointError(
+    `${host} ${verb} a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).`,
+  );
 
 /**
  * Resolves a host name and throws PrivateEndpointError if any of its addresses is private, or an
@@ -118,7 +120,8 @@ export const publicOnlyLookup: net.LookupFunction = (hostname, options, callback
   dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return (callback as (e: Error | null) => void)(err);
     const list = addresses as dns.LookupAddress[];
-    if (list.some((a) => isPrivateAddress(a.address))) return (callback as (e: Error | null) => void)(refusal(hostname, 'resolves to'));
+    if (list.some((a) => isPrivateAddress(a.address)))
+      return (callback as (e: Error | null) => void)(refusal(hostname, 'resolves to'));
     if ((options as dns.LookupOptions).all) return (callback as (e: null, a: dns.LookupAddress[]) => void)(null, list);
     (callback as (e: null, a: string, f: number) => void)(null, list[0].address, list[0].family);
   });

@@ -8,7 +8,16 @@ import type { CloudNotice } from '../../connectors/types.ts';
 import { usagePeriod } from './accounts.ts';
 import { digest, newSecret } from './crypto.ts';
 import type { Queryable } from './db.ts';
-import { cloudNoticeMessage, confirmNotifyMessage, links, quotaUsedUpMessage, reauthMessage, runEndedMessage, verifyMessage, type RunSummary } from './mail/messages.ts';
+import {
+  cloudNoticeMessage,
+  confirmNotifyMessage,
+  links,
+  quotaUsedUpMessage,
+  reauthMessage,
+  runEndedMessage,
+  verifyMessage,
+  type RunSummary,
+} from './mail/messages.ts';
 import { queueMail } from './mail/outbox.ts';
 import { isFinished, runById, type RunStatus } from './runs.ts';
 import type { TaskNotify } from './task-spec.ts';
@@ -61,7 +70,12 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
           skipped: { items: r.skipped_items, bytes: r.skipped_bytes },
           failed: { items: r.failed_items },
           pending: r.pending,
-          doneByType: { photo: 0, video: 0, other: 0, ...Object.fromEntries(types.rows.map((t) => [t.media_type, t.n])) },
+          doneByType: {
+            photo: 0,
+            video: 0,
+            other: 0,
+            ...Object.fromEntries(types.rows.map((t) => [t.media_type, t.n])),
+          },
           failures: failures.rows.map((f) => ({ path: f.path, error: f.error ?? 'unknown error' })),
           error: r.error,
           renewsOn: usagePeriod(r.finished_at ?? new Date()).end,
@@ -72,7 +86,10 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
           kind: 'run_ended',
           // An address other than the account's gets run mail only once its owner confirmed it
           // wants it; until then the account hears, as it would without one.
-          to: notify.email && (r.notify_confirmed || notify.email.toLowerCase() === r.email.toLowerCase()) ? notify.email : r.email,
+          to:
+            notify.email && (r.notify_confirmed || notify.email.toLowerCase() === r.email.toLowerCase())
+              ? notify.email
+              : r.email,
           dedupeKey: `run:${runId}`,
           message: runEndedMessage(summary, r.locale, publicUrl),
         });
@@ -108,7 +125,11 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
         kind: 'quota_used_up',
         to: u.email,
         dedupeKey: `quota:${userId}:${period.toISOString().slice(0, 10)}`,
-        message: quotaUsedUpMessage({ usedBytes: u.used, limitBytes: u.limit, renewsOn: usagePeriod(period).end }, u.locale, publicUrl),
+        message: quotaUsedUpMessage(
+          { usedBytes: u.used, limitBytes: u.limit, renewsOn: usagePeriod(period).end },
+          u.locale,
+          publicUrl,
+        ),
       });
     },
 
@@ -153,7 +174,9 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
       if (!r) return false;
       // A wrapping cloud (Takeout) reads another of the owner's clouds: the mail names it, as that is where the exports go.
       const wrappedId = connectors.get(r.kind)?.wraps?.cloudId(r.options);
-      const wrapped = wrappedId ? await c.query('SELECT name FROM clouds WHERE id = $1 AND user_id = $2', [wrappedId, r.user_id]) : undefined;
+      const wrapped = wrappedId
+        ? await c.query('SELECT name FROM clouds WHERE id = $1 AND user_id = $2', [wrappedId, r.user_id])
+        : undefined;
       // Both notice kinds are about Google Takeout's export schedule, set up on Takeout's form.
       const queued = await queueMail(c, boss, publicUrl, {
         userId: r.user_id,
@@ -161,7 +184,13 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
         to: r.email,
         dedupeKey,
         message: cloudNoticeMessage(
-          { cloudId, cloudName: r.name, notice, setupUrl: TAKEOUT_SETUP_URL, deliveredTo: wrapped?.rows[0]?.name ?? null },
+          {
+            cloudId,
+            cloudName: r.name,
+            notice,
+            setupUrl: TAKEOUT_SETUP_URL,
+            deliveredTo: wrapped?.rows[0]?.name ?? null,
+          },
           r.locale,
           publicUrl,
         ),
@@ -174,10 +203,17 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
      * already, it is recorded and mailed a link to confirm it (once a day at most, whatever the
      * saves), and nothing else until then.
      */
-    async askToConfirm(c: pg.PoolClient, user: { id: string; email: string; locale: string }, address: string): Promise<void> {
+    async askToConfirm(
+      c: pg.PoolClient,
+      user: { id: string; email: string; locale: string },
+      address: string,
+    ): Promise<void> {
       const email = address.toLowerCase();
       if (email === user.email.toLowerCase()) return;
-      await c.query('INSERT INTO notify_addresses (user_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [user.id, email]);
+      await c.query('INSERT INTO notify_addresses (user_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        user.id,
+        email,
+      ]);
       const token = newSecret('fn_');
       const { rows } = await c.query(
         `UPDATE notify_addresses SET token_digest = $3, token_expires_at = now() + make_interval(days => $4), asked_at = now()
@@ -198,11 +234,10 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
     /** Mails a link that confirms the user's address; earlier links stay valid until they expire. */
     async verifyAddress(c: pg.PoolClient, user: { id: string; email: string; locale: string }): Promise<void> {
       const token = newSecret('fv_');
-      await c.query(`INSERT INTO email_verifications (token_digest, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`, [
-        digest(token),
-        user.id,
-        VERIFY_DAYS,
-      ]);
+      await c.query(
+        `INSERT INTO email_verifications (token_digest, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`,
+        [digest(token), user.id, VERIFY_DAYS],
+      );
       await queueMail(c, boss, publicUrl, {
         userId: user.id,
         kind: 'verify_address',

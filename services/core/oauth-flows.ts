@@ -44,7 +44,11 @@ export function createOAuthFlows(db: Db) {
      * keeps at most MAX_OPEN_FLOWS: the oldest beyond them are dropped in the same statement, so a
      * session starting in a loop leaves no more rows than that behind.
      */
-    async start(by: Starter, kind: string, name: string | undefined): Promise<{ state: string; codeChallenge: string }> {
+    async start(
+      by: Starter,
+      kind: string,
+      name: string | undefined,
+    ): Promise<{ state: string; codeChallenge: string }> {
       const state = newSecret();
       const verifier = newSecret();
       // Only the starter's own rows, locked newest first: two starts of one session at once take
@@ -90,7 +94,14 @@ export type OAuthFlows = ReturnType<typeof createOAuthFlows>;
 /** The provider's authorize URL for a started sign-in. */
 export function authorizeUrl(
   authUrl: string,
-  p: { clientId: string; redirectUri: string; scopes: string[]; state: string; codeChallenge: string; extra: Record<string, string> },
+  p: {
+    clientId: string;
+    redirectUri: string;
+    scopes: string[];
+    state: string;
+    codeChallenge: string;
+    extra: Record<string, string>;
+  },
 ): string {
   const url = new URL(authUrl);
   const params = {

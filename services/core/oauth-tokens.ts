@@ -38,17 +38,30 @@ export interface TokenDeps {
 }
 
 /** Asks the provider for new tokens; CloudError('unauthorized') when it refuses the refresh token. */
-export async function refreshAt(client: OAuthClient, refreshToken: string, signal?: AbortSignal): Promise<{ tokens: Omit<StoredTokens, 'refreshToken'> & { refreshToken?: string }; refused?: string }> {
+export async function refreshAt(
+  client: OAuthClient,
+  refreshToken: string,
+  signal?: AbortSignal,
+): Promise<{ tokens: Omit<StoredTokens, 'refreshToken'> & { refreshToken?: string }; refused?: string }> {
   let res: Response;
   try {
     res = await fetch(client.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.clientId, client_secret: client.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      }),
       signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
-    throw new CloudError('unreachable', `The sign-in service did not answer (${(err as Error).message}); trying again later.`, { cause: err });
+    throw new CloudError(
+      'unreachable',
+      `The sign-in service did not answer (${(err as Error).message}); trying again later.`,
+      { cause: err },
+    );
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.ok && typeof body.access_token === 'string') {
@@ -62,17 +75,29 @@ export async function refreshAt(client: OAuthClient, refreshToken: string, signa
   }
   // invalid_grant: the refresh token was revoked, expired or used up. Anything else is the
   // provider's trouble or ours (a wrong client secret), not the user's.
-  if (body.error === 'invalid_grant') return { tokens: { accessToken: '', expiresAt: 0 }, refused: String(body.error_description ?? body.error) };
-  throw new CloudError('unreachable', `The sign-in service answered ${res.status} ${String(body.error ?? '')}: trying again later.`);
+  if (body.error === 'invalid_grant')
+    return { tokens: { accessToken: '', expiresAt: 0 }, refused: String(body.error_description ?? body.error) };
+  throw new CloudError(
+    'unreachable',
+    `The sign-in service answered ${res.status} ${String(body.error ?? '')}: trying again later.`,
+  );
 }
 
-export function createTokenSource(deps: TokenDeps, client: OAuthClient, cloud: { id: string; name: string }, initial: StoredTokens): TokenSource {
+export function createTokenSource(
+  deps: TokenDeps,
+  client: OAuthClient,
+  cloud: { id: string; name: string },
+  initial: StoredTokens,
+): TokenSource {
   let current = initial;
   const revokedMessage = `Ferry's sign-in to '${cloud.name}' was revoked or has expired: reconnect the cloud.`;
 
   async function refreshStored(stale: string, signal?: AbortSignal): Promise<StoredTokens> {
     const result = await transaction(deps.db, async (c) => {
-      const { rows } = await c.query<{ secrets: string; status: string }>('SELECT secrets, status FROM clouds WHERE id = $1 FOR UPDATE', [cloud.id]);
+      const { rows } = await c.query<{ secrets: string; status: string }>(
+        'SELECT secrets, status FROM clouds WHERE id = $1 FOR UPDATE',
+        [cloud.id],
+      );
       if (!rows[0]) throw new CloudError('not_found', `The cloud '${cloud.name}' was removed.`);
       if (rows[0].status === 'needs_reauth') return { refused: revokedMessage };
       const stored = JSON.parse(deps.keyring.open(rows[0].secrets)) as StoredTokens;
@@ -88,7 +113,11 @@ export function createTokenSource(deps: TokenDeps, client: OAuthClient, cloud: {
         return { refused: revokedMessage };
       }
       const next: StoredTokens = { ...fresh.tokens, refreshToken: fresh.tokens.refreshToken ?? stored.refreshToken };
-      await c.query('UPDATE clouds SET secrets = $2, key_id = $3, updated_at = now() WHERE id = $1', [cloud.id, deps.keyring.seal(JSON.stringify(next)), deps.keyring.currentId]);
+      await c.query('UPDATE clouds SET secrets = $2, key_id = $3, updated_at = now() WHERE id = $1', [
+        cloud.id,
+        deps.keyring.seal(JSON.stringify(next)),
+        deps.keyring.currentId,
+      ]);
       return { tokens: next };
     });
     if ('refused' in result && result.refused) throw new CloudError('unauthorized', result.refused);

@@ -16,7 +16,8 @@ export function decodeCursor(cursor: string | undefined, arity: number): (string
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key;
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number'))
+      return key;
   } catch {
     // fall through
   }
@@ -24,7 +25,12 @@ export function decodeCursor(cursor: string | undefined, arity: number): (string
 }
 
 /** Rows were fetched with limit + 1: the extra row only tells that another page exists. */
-export function pageOf<R, T>(rows: R[], limit: number, key: (row: R) => (string | number)[], view: (row: R) => T): Page<T> {
+export function pageOf<R, T>(
+  rows: R[],
+  limit: number,
+  key: (row: R) => (string | number)[],
+  view: (row: R) => T,
+): Page<T> {
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   return { items: items.map(view), nextCursor: more ? encodeCursor(key(items[items.length - 1])) : null };

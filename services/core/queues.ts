@@ -41,12 +41,20 @@ export const POLICIES: Record<string, Policy> = {
   // Quick retries with backoff (seconds, then minutes); past them the sweep tries every 10 minutes.
   // Heartbeats: a send that died with its worker is tried again within seconds.
   [QUEUES.mailSend]: { retryLimit: 10, retryDelay: 5, retryDelayMax: 600, expireInSeconds: 300, heartbeatSeconds: 10 },
-  [QUEUES.webhookDeliver]: { retryLimit: 10, retryDelay: 2, retryDelayMax: 600, expireInSeconds: 300, heartbeatSeconds: 10 },
+  [QUEUES.webhookDeliver]: {
+    retryLimit: 10,
+    retryDelay: 2,
+    retryDelayMax: 600,
+    expireInSeconds: 300,
+    heartbeatSeconds: 10,
+  },
   [QUEUES.notifySweep]: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
 };
 
 /** pg-boss sends through the caller's transaction, so a change and the job it calls for commit together. */
-export const inTransaction = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
+export const inTransaction = (client: pg.PoolClient) => ({
+  executeSql: (text: string, values?: unknown[]) => client.query(text, values),
+});
 
 /** Creates the queues and their dead-letter queues; safe to call from every process at every start. */
 export async function ensureQueues(boss: PgBoss): Promise<void> {

@@ -17,7 +17,14 @@ export type Refusal = 'full' | 'lost';
  * the reservation on the item in the same statement (so a crash cannot leave one without the
  * other). Returns the month reserved in, or why not.
  */
-export async function reserveTraffic(q: Queryable, userId: string, itemId: string, attempt: number, bytes: number, now = new Date()): Promise<Date | Refusal> {
+export async function reserveTraffic(
+  q: Queryable,
+  userId: string,
+  itemId: string,
+  attempt: number,
+  bytes: number,
+  now = new Date(),
+): Promise<Date | Refusal> {
   const period = usagePeriod(now).start;
   for (let round = 0; round < 2; round++) {
     const { rows } = await q.query<{ ours: boolean; held: boolean }>(
@@ -39,7 +46,11 @@ export async function reserveTraffic(q: Queryable, userId: string, itemId: strin
     if (rows[0].held) return period;
     // Nothing reserved: the bytes do not fit, or the month's row does not exist yet. Make sure it
     // exists (another worker may be making it at this moment) and ask once more.
-    if (round === 0) await q.query('INSERT INTO usage (user_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, period]);
+    if (round === 0)
+      await q.query('INSERT INTO usage (user_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        userId,
+        period,
+      ]);
   }
   return 'full';
 }
@@ -49,7 +60,14 @@ export async function reserveTraffic(q: Queryable, userId: string, itemId: strin
  * month it reserved in: 'ok', or why not ('full': they do not fit; 'lost': the item is no longer
  * this claim's to copy).
  */
-export async function topUpTraffic(q: Queryable, userId: string, itemId: string, attempt: number, period: Date, bytes: number): Promise<'ok' | Refusal> {
+export async function topUpTraffic(
+  q: Queryable,
+  userId: string,
+  itemId: string,
+  attempt: number,
+  period: Date,
+  bytes: number,
+): Promise<'ok' | Refusal> {
   const { rows } = await q.query<{ ours: boolean; grown: boolean }>(
     `WITH item AS (
        SELECT id FROM run_items WHERE id = $4 AND status = 'copying' AND attempts = $5 AND reserved_period = $2 FOR UPDATE),
@@ -69,7 +87,13 @@ export async function topUpTraffic(q: Queryable, userId: string, itemId: string,
 }
 
 /** Ends a reservation: `used` bytes are charged (0 for a failed or skipped item), the rest released. */
-export async function settleTraffic(q: Queryable, userId: string, period: Date, reserved: number, used: number): Promise<void> {
+export async function settleTraffic(
+  q: Queryable,
+  userId: string,
+  period: Date,
+  reserved: number,
+  used: number,
+): Promise<void> {
   if (reserved === 0 && used === 0) return;
   await q.query(
     `INSERT INTO usage AS g (user_id, period_start, used_bytes) VALUES ($1, $2, $4)

@@ -6,7 +6,15 @@ import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
 import { inTransaction, QUEUES } from './queues.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'quota_exceeded'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'quota_exceeded',
+] as const;
 export const ITEM_STATUSES = ['pending', 'copying', 'done', 'skipped', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -72,7 +80,10 @@ export async function runById(q: Queryable, id: string): Promise<Run | undefined
 
 export function createRuns(db: Db, boss: PgBoss) {
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<RunRow> {
-    const { rows } = await q.query<RunRow>(`SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.id = $2${lock ? ' FOR UPDATE' : ''}`, [userId, id]);
+    const { rows } = await q.query<RunRow>(
+      `SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [userId, id],
+    );
     if (!rows[0]) throw errors.notFound('Run');
     return rows[0];
   }
@@ -80,7 +91,10 @@ export function createRuns(db: Db, boss: PgBoss) {
   return {
     /** Queues a run of the task and its plan job, atomically. One unfinished run per task. */
     async start(client: pg.PoolClient, userId: string, taskId: string, trigger: 'manual' | 'schedule'): Promise<Run> {
-      const task = await client.query('SELECT id FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE', [userId, taskId]);
+      const task = await client.query('SELECT id FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE', [
+        userId,
+        taskId,
+      ]);
       if (!task.rows[0]) throw errors.notFound('Task');
       const { rows } = await client.query<RunRow>(
         `INSERT INTO runs AS r (task_id, user_id, trigger) VALUES ($1, $2, $3)
@@ -106,14 +120,22 @@ export function createRuns(db: Db, boss: PgBoss) {
           ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
         [userId, taskId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
       );
-      return pageOf(rows, limit, (r) => [r.created_key, r.id], (r) => runView(r));
+      return pageOf(
+        rows,
+        limit,
+        (r) => [r.created_key, r.id],
+        (r) => runView(r),
+      );
     },
 
     /**
      * The account's runs across its tasks, newest first, each with its task's name; `active` keeps
      * the queued and running ones only (what the dashboard shows going on now).
      */
-    async listForUser(userId: string, opts: { active?: boolean; cursor?: string; limit?: number } = {}): Promise<Page<Run & { taskName: string }>> {
+    async listForUser(
+      userId: string,
+      opts: { active?: boolean; cursor?: string; limit?: number } = {},
+    ): Promise<Page<Run & { taskName: string }>> {
       const limit = opts.limit ?? PAGE_SIZE;
       const before = decodeCursor(opts.cursor, 2);
       const { rows } = await db.query<RunRow & { task_name: string }>(
@@ -123,7 +145,12 @@ export function createRuns(db: Db, boss: PgBoss) {
           ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
         [userId, opts.active ?? false, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
       );
-      return pageOf(rows, limit, (r) => [r.created_key, r.id], (r) => ({ ...runView(r), taskName: r.task_name }));
+      return pageOf(
+        rows,
+        limit,
+        (r) => [r.created_key, r.id],
+        (r) => ({ ...runView(r), taskName: r.task_name }),
+      );
     },
 
     async items(userId: string, runId: string, status: string | undefined, cursor?: string, limit = PAGE_SIZE) {
@@ -146,17 +173,22 @@ export function createRuns(db: Db, boss: PgBoss) {
           WHERE run_id = $1 AND ($2::text IS NULL OR status = $2) AND id > $3 ORDER BY id LIMIT $4`,
         [runId, status ?? null, after?.[0] ?? 0, limit + 1],
       );
-      return pageOf(rows, limit, (r) => [r.id], (r) => ({
-        id: String(r.id),
-        path: r.path,
-        size: r.size,
-        status: r.status,
-        attempts: r.attempts,
-        destPath: r.dest_path,
-        error: r.error,
-        waiting: r.waiting ? { reason: r.waiting, until: r.waiting_until } : null,
-        updatedAt: r.updated_at,
-      }));
+      return pageOf(
+        rows,
+        limit,
+        (r) => [r.id],
+        (r) => ({
+          id: String(r.id),
+          path: r.path,
+          size: r.size,
+          status: r.status,
+          attempts: r.attempts,
+          destPath: r.dest_path,
+          error: r.error,
+          waiting: r.waiting ? { reason: r.waiting, until: r.waiting_until } : null,
+          updatedAt: r.updated_at,
+        }),
+      );
     },
 
     /**

@@ -51,7 +51,8 @@ export function isTimeZone(name: string): boolean {
 /** Wall-clock time of `utc` in the zone, as milliseconds of a UTC date with the same fields. */
 function localMs(utc: number, timeZone: string): number {
   const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(utc)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  for (const part of formatter(timeZone).formatToParts(utc))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
 }
 
@@ -59,7 +60,11 @@ const offsetAt = (utc: number, tz: string) => localMs(utc, tz) - Math.floor(utc 
 
 /** The first instant whose local time in `tz` is `local` (fields as UTC ms), or the instant the clocks jump past it. */
 export function zonedInstant(local: number, tz: string): number {
-  const offsets = new Set([offsetAt(local - 36 * 3600_000, tz), offsetAt(local + 36 * 3600_000, tz), offsetAt(local, tz)]);
+  const offsets = new Set([
+    offsetAt(local - 36 * 3600_000, tz),
+    offsetAt(local + 36 * 3600_000, tz),
+    offsetAt(local, tz),
+  ]);
   const matches = [...offsets].map((off) => local - off).filter((utc) => localMs(utc, tz) === local);
   if (matches.length) return Math.min(...matches);
   // In a gap: find the transition, on a minute boundary, between the instants that map just below and above.

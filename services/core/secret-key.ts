@@ -27,7 +27,7 @@ export async function loadKeyring(config: Pick<Config, 'secretKey' | 'dataDir'>,
       }
       keyText = generateKey();
       await fs.mkdir(config.dataDir, { recursive: true });
-      await fs.writeFile(keyFile, keyText + '\n', { mode: 0o600, flag: 'wx' }).catch(async (err) => {
+      await fs.writeFile(keyFile, `${keyText}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err) => {
         // Another process starting at the same moment wrote it first: use theirs.
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         keyText = await fs.readFile(keyFile, 'utf8');
@@ -44,7 +44,9 @@ export async function loadKeyring(config: Pick<Config, 'secretKey' | 'dataDir'>,
 
   if (!check) {
     // ON CONFLICT: a second process starting at the same moment may have sealed it first.
-    await db.query('INSERT INTO secret_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [keyring.seal(CHECK_PLAINTEXT)]);
+    await db.query('INSERT INTO secret_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [
+      keyring.seal(CHECK_PLAINTEXT),
+    ]);
   }
   return loadKeyringChecked(keyring, db, source);
 }
@@ -69,9 +71,10 @@ async function rewrapOldSecrets(keyring: Keyring, db: Db): Promise<void> {
   if (!rows[0].sealed.startsWith(`v1:${keyring.currentId}:`)) {
     await db.query('UPDATE secret_key_check SET sealed = $1 WHERE id = 1', [keyring.seal(CHECK_PLAINTEXT)]);
   }
-  const old = await db.query<{ id: string; secrets: string }>('SELECT id, secrets FROM clouds WHERE secrets IS NOT NULL AND key_id <> $1', [
-    keyring.currentId,
-  ]);
+  const old = await db.query<{ id: string; secrets: string }>(
+    'SELECT id, secrets FROM clouds WHERE secrets IS NOT NULL AND key_id <> $1',
+    [keyring.currentId],
+  );
   for (const row of old.rows) {
     await db.query('UPDATE clouds SET secrets = $2, key_id = $3 WHERE id = $1 AND secrets = $4', [
       row.id,

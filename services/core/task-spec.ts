@@ -8,7 +8,10 @@ import { isTimeZone } from './schedule.ts';
 export const cloudPath = z
   .string()
   .max(1024)
-  .refine((p) => !p.split('/').some((s) => s === '..' || s === '.') && !p.includes('\0'), 'must not contain "." or ".." segments')
+  .refine(
+    (p) => !p.split('/').some((s) => s === '..' || s === '.') && !p.includes('\0'),
+    'must not contain "." or ".." segments',
+  )
   .transform((p) => p.split('/').filter(Boolean).join('/'));
 
 const glob = z.string().min(1).max(512);
@@ -19,15 +22,30 @@ export const LAYOUT_TOKENS = ['yyyy', 'mm', 'dd', 'name', 'stem', 'ext', 'dir', 
 export const schedule = z
   .strictObject({
     frequency: z.enum(['daily', 'weekly', 'monthly']),
-    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a 24-hour time HH:MM').describe('Local time of day, HH:MM'),
-    timezone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').describe('IANA time zone'),
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a 24-hour time HH:MM')
+      .describe('Local time of day, HH:MM'),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin')
+      .describe('IANA time zone'),
     weekday: z.number().int().min(0).max(6).optional().describe('Weekly: 0 = Sunday … 6 = Saturday'),
-    monthday: z.number().int().min(1).max(31).optional().describe('Monthly: day of month; past the end of a month, its last day'),
+    monthday: z
+      .number()
+      .int()
+      .min(1)
+      .max(31)
+      .optional()
+      .describe('Monthly: day of month; past the end of a month, its last day'),
   })
   .superRefine((s, ctx) => {
     const need = (field: 'weekday' | 'monthday', wanted: boolean) => {
-      if (wanted && s[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required for a ${s.frequency} schedule` });
-      if (!wanted && s[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `not allowed for a ${s.frequency} schedule` });
+      if (wanted && s[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `required for a ${s.frequency} schedule` });
+      if (!wanted && s[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `not allowed for a ${s.frequency} schedule` });
     };
     need('weekday', s.frequency === 'weekly');
     need('monthday', s.frequency === 'monthly');
@@ -35,7 +53,11 @@ export const schedule = z
 
 export const filter = z
   .strictObject({
-    include: z.array(glob).max(100).optional().describe('Glob patterns (e.g. **/*.jpg); only matching paths are copied'),
+    include: z
+      .array(glob)
+      .max(100)
+      .optional()
+      .describe('Glob patterns (e.g. **/*.jpg); only matching paths are copied'),
     exclude: z.array(glob).max(100).optional().describe('Glob patterns of paths never copied'),
     mediaTypes: z
       .array(z.enum(['photo', 'video', 'other']))
@@ -47,7 +69,10 @@ export const filter = z
     maxSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Bytes'),
     after: instant.optional().describe('Only items dated at or after this'),
     before: instant.optional().describe('Only items dated before this'),
-    includeTrashed: z.boolean().optional().describe("Also copy items in the provider's trash (Google Takeout: trashed photos); left out by default"),
+    includeTrashed: z
+      .boolean()
+      .optional()
+      .describe("Also copy items in the provider's trash (Google Takeout: trashed photos); left out by default"),
   })
   .refine((f) => f.minSize === undefined || f.maxSize === undefined || f.minSize <= f.maxSize, {
     message: 'minSize must not exceed maxSize',
@@ -65,7 +90,10 @@ export const layout = z
   .superRefine((t, ctx) => {
     for (const [, token] of t.matchAll(/\{([^{}]*)\}/g)) {
       if (!(LAYOUT_TOKENS as readonly string[]).includes(token)) {
-        ctx.addIssue({ code: 'custom', message: `unknown token {${token}}; known: ${LAYOUT_TOKENS.map((k) => `{${k}}`).join(' ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown token {${token}}; known: ${LAYOUT_TOKENS.map((k) => `{${k}}`).join(' ')}`,
+        });
       }
     }
     if (/[{}]/.test(t.replace(/\{[^{}]*\}/g, ''))) ctx.addIssue({ code: 'custom', message: 'unbalanced braces' });
@@ -73,10 +101,15 @@ export const layout = z
       ctx.addIssue({ code: 'custom', message: 'must be a relative path without "." or ".." segments' });
     }
   })
-  .describe(`Destination path template, e.g. {yyyy}/{mm}/{name}. Tokens: ${LAYOUT_TOKENS.map((k) => `{${k}}`).join(' ')}`);
+  .describe(
+    `Destination path template, e.g. {yyyy}/{mm}/{name}. Tokens: ${LAYOUT_TOKENS.map((k) => `{${k}}`).join(' ')}`,
+  );
 
 export const options = z.strictObject({
-  conflict: z.enum(['skip', 'overwrite', 'rename']).default('skip').describe('When the destination already has a different file at the path'),
+  conflict: z
+    .enum(['skip', 'overwrite', 'rename'])
+    .default('skip')
+    .describe('When the destination already has a different file at the path'),
   verify: z.boolean().default(true).describe('Check every copy against the hash computed while it streamed'),
   layout: layout.optional(),
 });
@@ -92,11 +125,16 @@ export const webhook = z.strictObject({
     .max(256)
     .optional()
     .meta({ writeOnly: true })
-    .describe('Signs each POST (Ferry-Signature header, HMAC-SHA256). Required with a new URL; left out, the stored one is kept. Never returned.'),
+    .describe(
+      'Signs each POST (Ferry-Signature header, HMAC-SHA256). Required with a new URL; left out, the stored one is kept. Never returned.',
+    ),
 });
 
 export const notify = z.strictObject({
-  on: z.enum(['never', 'failure', 'always']).default('failure').describe('failure includes partial, failed and quota_exceeded runs'),
+  on: z
+    .enum(['never', 'failure', 'always'])
+    .default('failure')
+    .describe('failure includes partial, failed and quota_exceeded runs'),
   email: z.email().max(254).optional().describe("Defaults to the account's address"),
   webhook: webhook.optional(),
 });
@@ -104,7 +142,12 @@ export const notify = z.strictObject({
 export const source = z.strictObject({
   cloudId: z.uuid(),
   path: cloudPath.optional(),
-  pickerSessionId: z.string().min(1).max(256).optional().describe('Google Photos: the picker session whose items to copy'),
+  pickerSessionId: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('Google Photos: the picker session whose items to copy'),
 });
 
 export const destination = z.strictObject({
@@ -133,7 +176,12 @@ export const updateTask = z.strictObject({
   filter: filter.optional(),
   options: options.optional(),
   notify: notify.optional(),
-  paused: z.boolean().optional().describe('A paused task keeps its schedule but starts no scheduled run; Run now still works. Resuming schedules the next run from now'),
+  paused: z
+    .boolean()
+    .optional()
+    .describe(
+      'A paused task keeps its schedule but starts no scheduled run; Run now still works. Resuming schedules the next run from now',
+    ),
 });
 
 export type CreateTask = z.infer<typeof createTask>;

@@ -6,7 +6,13 @@ import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
 import { assertPublicHost, PrivateEndpointError } from './net-guard.ts';
 import { nextRunAt } from './schedule.ts';
-import { options as optionsSchema, notify as notifySchema, type CreateTask, type TaskNotify, type UpdateTask } from './task-spec.ts';
+import {
+  options as optionsSchema,
+  notify as notifySchema,
+  type CreateTask,
+  type TaskNotify,
+  type UpdateTask,
+} from './task-spec.ts';
 
 export interface Task {
   id: string;
@@ -58,7 +64,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
       }
     }
     const sealed = secret ? env.keyring.seal(secret) : storedSecret;
-    if (!sealed) throw errors.invalid('notify.webhook.secret: required to sign the webhook’s requests (16 to 256 characters).');
+    if (!sealed)
+      throw errors.invalid('notify.webhook.secret: required to sign the webhook’s requests (16 to 256 characters).');
     return { notify: { ...notify, webhook: { url } }, sealed };
   }
 
@@ -67,10 +74,10 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
    * Either end may be left out (the wizard checks its steps one at a time): only what is given is checked.
    */
   async function checkEnds(q: Queryable, userId: string, t: Partial<Pick<CreateTask, 'source' | 'destination'>>) {
-    const { rows } = await q.query<{ id: string; kind: string; name: string }>('SELECT id, kind, name FROM clouds WHERE user_id = $1 AND id = ANY($2)', [
-      userId,
-      [t.source?.cloudId, t.destination?.cloudId].filter(Boolean),
-    ]);
+    const { rows } = await q.query<{ id: string; kind: string; name: string }>(
+      'SELECT id, kind, name FROM clouds WHERE user_id = $1 AND id = ANY($2)',
+      [userId, [t.source?.cloudId, t.destination?.cloudId].filter(Boolean)],
+    );
     const src = t.source && rows.find((r) => r.id === t.source!.cloudId);
     const dst = t.destination && rows.find((r) => r.id === t.destination!.cloudId);
     if (t.source && !src) throw errors.invalid('source.cloudId: no such cloud.');
@@ -84,18 +91,24 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
     }
     if (dst) {
       const dstDef = connectors.get(dst.kind);
-      if (!dstDef?.destination) throw errors.invalid(`destination.cloudId: ${dstDef?.title ?? dst.kind} cannot be a destination.`);
+      if (!dstDef?.destination)
+        throw errors.invalid(`destination.cloudId: ${dstDef?.title ?? dst.kind} cannot be a destination.`);
     }
     if (src && dst) {
       const srcPath = t.source!.path ?? '';
       if (src.id === dst.id && (within(srcPath, t.destination!.path) || within(t.destination!.path, srcPath))) {
-        throw errors.invalid('destination.path: source and destination folders overlap on the same cloud; a run would copy its own output.');
+        throw errors.invalid(
+          'destination.path: source and destination folders overlap on the same cloud; a run would copy its own output.',
+        );
       }
     }
   }
 
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<TaskRow> {
-    const { rows } = await q.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [userId, id]);
+    const { rows } = await q.query<TaskRow>(
+      `SELECT ${columns} FROM tasks WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [userId, id],
+    );
     if (!rows[0]) throw errors.notFound('Task');
     return rows[0];
   }
@@ -121,7 +134,10 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
      */
     async check(q: Queryable, userId: string, input: UpdateTask, taskId?: string): Promise<void> {
       const current = taskId ? await row(q, userId, taskId) : null;
-      await checkEnds(q, userId, { source: input.source ?? current?.source, destination: input.destination ?? current?.destination });
+      await checkEnds(q, userId, {
+        source: input.source ?? current?.source,
+        destination: input.destination ?? current?.destination,
+      });
       if (input.notify) await notifyFields(input.notify, current?.webhookSecret ?? null);
     },
 
@@ -170,7 +186,11 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
       // make up the occurrences it missed while paused.
       const resumed = current.paused && !next.paused;
       const nextRun =
-        next.paused || !next.schedule ? null : patch.schedule === undefined && !resumed ? current.nextRunAt : nextRunAt(next.schedule, now);
+        next.paused || !next.schedule
+          ? null
+          : patch.schedule === undefined && !resumed
+            ? current.nextRunAt
+            : nextRunAt(next.schedule, now);
       const { rows } = await q.query<TaskRow>(
         `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination = $7, schedule = $8,
                 next_run_at = $9, filter = $10, options = $11, notify = $12, webhook_secret = $13, paused = $15,
@@ -200,7 +220,11 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
 
     async remove(q: Queryable, userId: string, id: string): Promise<void> {
       await row(q, userId, id, true);
-      const { rows } = await q.query('SELECT 1 FROM runs WHERE task_id = $1 AND status IN ($2, $3)', [id, 'queued', 'running']);
+      const { rows } = await q.query('SELECT 1 FROM runs WHERE task_id = $1 AND status IN ($2, $3)', [
+        id,
+        'queued',
+        'running',
+      ]);
       if (rows.length) throw errors.conflict('A run of this task is queued or running: cancel it first.');
       await q.query('DELETE FROM tasks WHERE user_id = $1 AND id = $2', [userId, id]);
     },

@@ -48,7 +48,12 @@ interface Response {
 }
 
 /** One POST: no redirects followed, private addresses refused unless allowed, bounded in time. */
-async function post(url: string, headers: Record<string, string>, body: string, allowPrivate: boolean): Promise<Response> {
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  allowPrivate: boolean,
+): Promise<Response> {
   const target = new URL(url);
   if (!allowPrivate) await assertPublicHost(target.hostname); // literal IPs skip the lookup below
   const lib = target.protocol === 'https:' ? https : http;
@@ -57,7 +62,12 @@ async function post(url: string, headers: Record<string, string>, body: string, 
       target,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Ferry-Webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'Ferry-Webhooks/1',
+        },
         lookup: allowPrivate ? undefined : publicOnlyLookup,
         timeout: TIMEOUT_MS,
       },
@@ -74,7 +84,13 @@ async function post(url: string, headers: Record<string, string>, body: string, 
 }
 
 /** Delivers one queued event; throws when it should be tried again. */
-export async function deliverWebhook(db: Db, keyring: Keyring, id: string, allowPrivate: boolean, log: Logger): Promise<void> {
+export async function deliverWebhook(
+  db: Db,
+  keyring: Keyring,
+  id: string,
+  allowPrivate: boolean,
+  log: Logger,
+): Promise<void> {
   const failure = await transaction(db, async (c) => {
     let row;
     try {
@@ -87,12 +103,16 @@ export async function deliverWebhook(db: Db, keyring: Keyring, id: string, allow
         [id, GIVE_UP_AFTER_DAYS],
       ));
     } catch (err) {
-      if ((err as { code?: string }).code === '55P03') return new Error('another worker is delivering this event right now');
+      if ((err as { code?: string }).code === '55P03')
+        return new Error('another worker is delivering this event right now');
       throw err;
     }
     if (!row || row.delivered_at || row.failed_at) return null;
     if (!row.webhook_secret) {
-      await c.query(`UPDATE webhook_deliveries SET failed_at = now(), last_error = 'The task no longer has a webhook.' WHERE id = $1`, [id]);
+      await c.query(
+        `UPDATE webhook_deliveries SET failed_at = now(), last_error = 'The task no longer has a webhook.' WHERE id = $1`,
+        [id],
+      );
       return null;
     }
     const secret = keyring.open(row.webhook_secret);
@@ -100,7 +120,16 @@ export async function deliverWebhook(db: Db, keyring: Keyring, id: string, allow
     let status: number | null = null;
     let error: string | null = null;
     try {
-      ({ status } = await post(row.url, { 'ferry-event': row.event, 'ferry-delivery': row.id, 'ferry-signature': signature(secret, timestamp, row.body) }, row.body, allowPrivate));
+      ({ status } = await post(
+        row.url,
+        {
+          'ferry-event': row.event,
+          'ferry-delivery': row.id,
+          'ferry-signature': signature(secret, timestamp, row.body),
+        },
+        row.body,
+        allowPrivate,
+      ));
       if (status < 200 || status >= 300) error = `The endpoint answered ${status}.`;
     } catch (err) {
       error = String((err as Error).message ?? err).slice(0, 500);
@@ -125,6 +154,7 @@ export async function requeueStaleWebhooks(db: Db, boss: PgBoss, everySeconds: n
         AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1) ORDER BY created_at LIMIT 1000`,
     [everySeconds],
   );
-  for (const { id } of rows) await boss.send(QUEUES.webhookDeliver, { id }, { singletonKey: `webhook-${id}`, singletonSeconds: everySeconds });
+  for (const { id } of rows)
+    await boss.send(QUEUES.webhookDeliver, { id }, { singletonKey: `webhook-${id}`, singletonSeconds: everySeconds });
   return rows.length;
 }

@@ -17,6 +17,8 @@ export default defineConfig({
   },
   server: {
     port: 5173,
-    proxy: Object.fromEntries(['/api', '/healthz', '/readyz', '/docs', '/openapi.json'].map((p) => [p, { target: api, changeOrigin: false }])),
+    proxy: Object.fromEntries(
+      ['/api', '/healthz', '/readyz', '/docs', '/openapi.json'].map((p) => [p, { target: api, changeOrigin: false }]),
+    ),
   },
 });

@@ -10,7 +10,18 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import axe from 'axe-core';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { axeScan, DESKTOP, launchBrowser, newContext, newEmail, PASSWORD, PHONE, screenshot, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  DESKTOP,
+  launchBrowser,
+  newContext,
+  newEmail,
+  PASSWORD,
+  PHONE,
+  screenshot,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
@@ -19,8 +30,18 @@ let session: { name: string; value: string };
 let ids: { localCloud: string; s3Cloud: string; task: string; run: string };
 
 /** A JSON call of the API in the user's session; fails the test on an error answer. */
-async function call<T = any>(request: APIRequestContext, csrf: string, method: 'GET' | 'POST', url: string, data?: unknown): Promise<T> {
-  const res = await request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': csrf } });
+async function call<T = any>(
+  request: APIRequestContext,
+  csrf: string,
+  method: 'GET' | 'POST',
+  url: string,
+  data?: unknown,
+): Promise<T> {
+  const res = await request.fetch(`${ferry.url}/api/v1${url}`, {
+    method,
+    data,
+    headers: method === 'GET' ? {} : { 'x-csrf-token': csrf },
+  });
   assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -33,7 +54,9 @@ before(async () => {
   // (so its finished run has a failed item: the listing skips a FIFO, so mkfifo gives none).
   const context = await newContext(browser);
   const request = context.request;
-  const signup = await request.post(`${ferry.url}/api/v1/auth/signup`, { data: { email: newEmail('a11y'), password: PASSWORD } });
+  const signup = await request.post(`${ferry.url}/api/v1/auth/signup`, {
+    data: { email: newEmail('a11y'), password: PASSWORD },
+  });
   assert.equal(signup.status(), 201, await signup.text());
   const { user, csrfToken } = (await signup.json()) as { user: { id: string }; csrfToken: string };
   const photos = path.join(ferry.localRoot, user.id, 'Photos');
@@ -42,9 +65,21 @@ before(async () => {
   await fs.writeFile(path.join(photos, 'garden.jpg'), Buffer.alloc(30_000, 2));
   await fs.mkdir(path.join(ferry.localRoot, user.id, 'Backup', 'garden.jpg'), { recursive: true });
 
-  const local = await call(request, csrfToken, 'POST', '/clouds', { kind: 'local', name: 'Family photos', options: { root: 'Photos' } });
-  const backup = await call(request, csrfToken, 'POST', '/clouds', { kind: 'local', name: 'Backup disk', options: { root: 'Backup' } });
-  const s3 = await call(request, csrfToken, 'POST', '/clouds', { kind: 's3', name: 'Backup bucket', options: ferry.s3.options() });
+  const local = await call(request, csrfToken, 'POST', '/clouds', {
+    kind: 'local',
+    name: 'Family photos',
+    options: { root: 'Photos' },
+  });
+  const backup = await call(request, csrfToken, 'POST', '/clouds', {
+    kind: 'local',
+    name: 'Backup disk',
+    options: { root: 'Backup' },
+  });
+  const s3 = await call(request, csrfToken, 'POST', '/clouds', {
+    kind: 's3',
+    name: 'Backup bucket',
+    options: ferry.s3.options(),
+  });
   const task = await call(request, csrfToken, 'POST', '/tasks', {
     name: 'Photos to the backup disk',
     source: { cloudId: local.id },
@@ -135,7 +170,10 @@ const ROUTES: Route[] = [
 /** Waits until the page shows its heading and nothing says it is still loading. */
 async function settled(page: Page): Promise<void> {
   await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText(/^(Loading…|Wird geladen…|Chargement…)$/).first().waitFor({ state: 'hidden' });
+  await page
+    .getByText(/^(Loading…|Wird geladen…|Chargement…)$/)
+    .first()
+    .waitFor({ state: 'hidden' });
 }
 
 interface Viewport {
@@ -153,20 +191,31 @@ const VIEWPORTS: Viewport[] = [
 /** What is wrong with the page as it is now, in words; empty when nothing is. */
 async function problemsOf(page: Page, where: string, viewport: Viewport): Promise<string[]> {
   const problems: string[] = [];
-  for (const v of await scan(page, viewport.name === 'desktop' ? undefined : viewport.colorScheme === 'dark' ? COLOUR_RULES : LAYOUT_RULES)) problems.push(`${where}: axe ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`);
+  for (const v of await scan(
+    page,
+    viewport.name === 'desktop' ? undefined : viewport.colorScheme === 'dark' ? COLOUR_RULES : LAYOUT_RULES,
+  ))
+    problems.push(`${where}: axe ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`);
   const { scrollWidth, innerWidth, background } = await page.evaluate(() => {
     const g = globalThis as any;
-    return { scrollWidth: g.document.documentElement.scrollWidth, innerWidth: g.innerWidth, background: g.getComputedStyle(g.document.body).backgroundColor };
+    return {
+      scrollWidth: g.document.documentElement.scrollWidth,
+      innerWidth: g.innerWidth,
+      background: g.getComputedStyle(g.document.body).backgroundColor,
+    };
   });
-  if (scrollWidth > innerWidth) problems.push(`${where}: the page scrolls sideways (${scrollWidth} px wide in a ${innerWidth} px window)`);
+  if (scrollWidth > innerWidth)
+    problems.push(`${where}: the page scrolls sideways (${scrollWidth} px wide in a ${innerWidth} px window)`);
   // Nor is a link of the navigation hidden in a box that scrolls sideways.
   for (const link of await page.getByRole('navigation', { name: 'Main' }).getByRole('link').all()) {
     const box = await link.boundingBox();
-    if (box && (box.x < 0 || box.x + box.width > innerWidth)) problems.push(`${where}: the navigation's link "${await link.textContent()}" is outside the window`);
+    if (box && (box.x < 0 || box.x + box.width > innerWidth))
+      problems.push(`${where}: the navigation's link "${await link.textContent()}" is outside the window`);
   }
   const [r, g, b] = background.match(/\d+/g)!.map(Number);
   const dark = r + g + b < 3 * 100;
-  if (dark !== (viewport.colorScheme === 'dark')) problems.push(`${where}: the background is ${background} in the ${viewport.colorScheme} theme`);
+  if (dark !== (viewport.colorScheme === 'dark'))
+    problems.push(`${where}: the background is ${background} in the ${viewport.colorScheme} theme`);
   return problems;
 }
 
@@ -192,7 +241,13 @@ async function visit(page: Page, url: string, load: boolean): Promise<void> {
 // axe checks what layout decides: colours over what now overlaps, the size of what is tapped,
 // regions that scroll; names, labels, roles and structure are the desktop run's.
 const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
-const LAYOUT_RULES = [...COLOUR_RULES, 'target-size', 'scrollable-region-focusable', 'meta-viewport', 'meta-viewport-large'];
+const LAYOUT_RULES = [
+  ...COLOUR_RULES,
+  'target-size',
+  'scrollable-region-focusable',
+  'meta-viewport',
+  'meta-viewport-large',
+];
 
 /**
  * axeScan (test/support/web.ts) without injecting axe-core again into a page that has it, and with
@@ -205,14 +260,27 @@ async function scan(page: Page, only?: string[]) {
   }
   const violations = await page.evaluate(async (rules) => {
     const g = globalThis as any;
-    const r = await g.axe.run(g.document, { resultTypes: ['violations'], ...(rules ? { runOnly: { type: 'rule', values: rules } } : {}) });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n: any) => n.target.join(' ')) }));
+    const r = await g.axe.run(g.document, {
+      resultTypes: ['violations'],
+      ...(rules ? { runOnly: { type: 'rule', values: rules } } : {}),
+    });
+    return r.violations.map((v: any) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      nodes: v.nodes.map((n: any) => n.target.join(' ')),
+    }));
   }, only ?? null);
-  return (violations as Awaited<ReturnType<typeof axeScan>>).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return (violations as Awaited<ReturnType<typeof axeScan>>).filter(
+    (v) => v.impact === 'serious' || v.impact === 'critical',
+  );
 }
 
 async function scanAll(viewport: Viewport): Promise<string[]> {
-  const context: BrowserContext = await newContext(browser, { viewport: viewport.size, colorScheme: viewport.colorScheme });
+  const context: BrowserContext = await newContext(browser, {
+    viewport: viewport.size,
+    colorScheme: viewport.colorScheme,
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   let signedIn: boolean | null = null;
@@ -246,7 +314,12 @@ async function scanAll(viewport: Viewport): Promise<string[]> {
 // The three go side by side: most of the time is the browser's and the server's, not this process's.
 const scans = new Map<string, Promise<string[]>>();
 const scanOf = (viewport: Viewport) => {
-  if (scans.size === 0) for (const v of VIEWPORTS) scans.set(v.name, scanAll(v).catch((err: Error) => [`${v.name}: ${err.message}`]));
+  if (scans.size === 0)
+    for (const v of VIEWPORTS)
+      scans.set(
+        v.name,
+        scanAll(v).catch((err: Error) => [`${v.name}: ${err.message}`]),
+      );
   return scans.get(viewport.name)!;
 };
 

@@ -5,7 +5,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { axeScan, DESKTOP, launchBrowser, newContext, newEmail, PASSWORD, PHONE, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  DESKTOP,
+  launchBrowser,
+  newContext,
+  newEmail,
+  PASSWORD,
+  PHONE,
+  screenshot,
+  signUp,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
@@ -34,7 +46,9 @@ async function signOut(page: Page) {
 /** No sideways scrolling of the whole page, and (once per page: it takes a while) no serious or critical axe violation. */
 async function checkPage(page: Page, what: string, axe = true) {
   if (axe) assert.deepEqual(await axeScan(page), [], `axe on ${what}`);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  const overflow = await page.evaluate<number>(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  );
   assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow}px`);
 }
 
@@ -126,7 +140,10 @@ test('the address is confirmed through the mailed link: the app’s page names i
   await nav(page, 'Account').click();
   await page.getByText('Not confirmed yet').waitFor();
   await page.getByRole('button', { name: 'Send the link again' }).click();
-  await page.getByRole('status').filter({ hasText: `A new link is on its way to ${email}` }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `A new link is on its way to ${email}` })
+    .waitFor();
   const second = await mailedLink(email, 2);
   assert.notEqual(second, first);
 
@@ -172,7 +189,11 @@ test('the language switches the app at once and is saved to the account, for the
   await page.getByRole('heading', { level: 1, name: 'Konto' }).waitFor();
   await page.getByText('Gespeichert. Ferry schreibt dir ab jetzt auf Deutsch.').waitFor();
   assert.equal(await nav(page, 'Dashboard').count(), 0);
-  assert.equal((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale, 'de', 'users.locale, which the mails read');
+  assert.equal(
+    (await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale,
+    'de',
+    'users.locale, which the mails read',
+  );
   // Kept: a new visit speaks German from the account, not from the (English) browser.
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Konto' }).waitFor();
@@ -198,7 +219,10 @@ test('an access token: created, shown once with a warning, works as a Bearer; re
   await nav(page, 'Account').click();
   await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
   await page.getByRole('progressbar', { name: 'Used so far' }).waitFor();
-  assert.match((await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '', /^0 B of [\d.,]+ GB$/);
+  assert.match(
+    (await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '',
+    /^0 B of [\d.,]+ GB$/,
+  );
 
   await page.getByRole('button', { name: 'Create token' }).click();
   await page.getByText('Give the token a name.').waitFor();
@@ -208,7 +232,10 @@ test('an access token: created, shown once with a warning, works as a Bearer; re
   await page.getByText('Ferry will not show it again').waitFor();
   const token = await page.getByLabel('The token').inputValue();
   assert.match(token, /^fy_/);
-  await page.getByRole('row', { name: /Backup script/ }).getByRole('cell', { name: 'Never' }).waitFor();
+  await page
+    .getByRole('row', { name: /Backup script/ })
+    .getByRole('cell', { name: 'Never' })
+    .waitFor();
   await screenshot(page, 'account-token-desktop');
   await checkPage(page, 'the Account page with a new token');
 
@@ -219,7 +246,14 @@ test('an access token: created, shown once with a warning, works as a Bearer; re
   await page.getByRole('row', { name: /Backup script/ }).waitFor();
   assert.equal(await page.getByLabel('The token').count(), 0);
   assert.ok(!(await page.content()).includes(token));
-  assert.equal(await page.getByRole('row', { name: /Backup script/ }).getByRole('cell', { name: 'Never' }).count(), 0, 'last used is shown');
+  assert.equal(
+    await page
+      .getByRole('row', { name: /Backup script/ })
+      .getByRole('cell', { name: 'Never' })
+      .count(),
+    0,
+    'last used is shown',
+  );
 
   await page.setViewportSize(PHONE);
   await screenshot(page, 'account-phone');

@@ -10,7 +10,16 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { axeScan, launchBrowser, newContext, PHONE, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  launchBrowser,
+  newContext,
+  PHONE,
+  screenshot,
+  signUp,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
@@ -33,9 +42,13 @@ after(async () => {
 async function startSignatureCheck(target: string, secret: string) {
   const upstream = new URL(target);
   const hmac = (key: crypto.BinaryLike, data: string) => crypto.createHmac('sha256', key).update(data).digest();
-  const rfc3986 = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const rfc3986 = (v: string) =>
+    encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const valid = (req: http.IncomingMessage) => {
-    const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(req.headers.authorization ?? '');
+    const auth =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
+        req.headers.authorization ?? '',
+      );
     if (!auth) return false;
     const [, , day, region, service, signedHeaders, signature] = auth;
     const [rawPath, rawQuery = ''] = req.url!.split('?');
@@ -47,11 +60,25 @@ async function startSignatureCheck(target: string, secret: string) {
       .sort()
       .join('&');
     const names = signedHeaders.split(';');
-    const headers = names.map((n) => `${n}:${String(req.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-    const canonical = [req.method, rawPath, query, headers, signedHeaders, req.headers['x-amz-content-sha256']].join('\n');
+    const headers = names
+      .map(
+        (n) =>
+          `${n}:${String(req.headers[n] ?? '')
+            .trim()
+            .replace(/\s+/g, ' ')}\n`,
+      )
+      .join('');
+    const canonical = [req.method, rawPath, query, headers, signedHeaders, req.headers['x-amz-content-sha256']].join(
+      '\n',
+    );
     const amzDate = String(req.headers['x-amz-date']);
     const scope = `${day}/${region}/${service}/aws4_request`;
-    const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, crypto.createHash('sha256').update(canonical).digest('hex')].join('\n');
+    const toSign = [
+      'AWS4-HMAC-SHA256',
+      amzDate,
+      scope,
+      crypto.createHash('sha256').update(canonical).digest('hex'),
+    ].join('\n');
     const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request');
     return hmac(key, toSign).toString('hex') === signature;
   };
@@ -59,13 +86,18 @@ async function startSignatureCheck(target: string, secret: string) {
     if (!valid(req)) {
       req.resume();
       res.writeHead(403, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>',
+      );
       return;
     }
-    const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode!, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode!, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
@@ -91,7 +123,10 @@ async function me(page: Page): Promise<{ id: string; csrfToken: string }> {
 
 /** A change through the API as the signed-in user (session cookie plus the CSRF token). */
 async function post(page: Page, url: string, data: unknown): Promise<{ id: string }> {
-  const res = await page.request.post(`${ferry.url}/api/v1${url}`, { data, headers: { 'x-csrf-token': (await me(page)).csrfToken } });
+  const res = await page.request.post(`${ferry.url}/api/v1${url}`, {
+    data,
+    headers: { 'x-csrf-token': (await me(page)).csrfToken },
+  });
   assert.equal(res.status(), 201, await res.text());
   return res.json();
 }
@@ -137,7 +172,10 @@ test('Dropbox: connected through its consent page, the cloud’s page says so, t
     [[id, 'dropbox', 'Family Dropbox', 'ok', ferry.dropbox.account.email]],
   );
   // The kind and the account in words.
-  await page.getByRole('definition').filter({ hasText: /^Dropbox$/ }).waitFor();
+  await page
+    .getByRole('definition')
+    .filter({ hasText: /^Dropbox$/ })
+    .waitFor();
   await page.getByRole('definition').filter({ hasText: ferry.dropbox.account.email }).waitFor();
   await screenshot(page, 'clouds-page-dropbox');
   await noSeriousViolations(page, 'cloud page');
@@ -145,7 +183,10 @@ test('Dropbox: connected through its consent page, the cloud’s page says so, t
   // Dropbox withdraws the sign-in: the check says so and the cloud needs reconnecting.
   ferry.dropbox.oauth.revoke();
   await page.getByRole('button', { name: 'Check connection' }).click();
-  await page.getByRole('alert').getByText(/The connection does not work: .*reconnect the cloud/).waitFor();
+  await page
+    .getByRole('alert')
+    .getByText(/The connection does not work: .*reconnect the cloud/)
+    .waitFor();
   await page.getByRole('definition').getByText('Needs reconnecting').waitFor();
   await page.getByText('Ferry can no longer reach this cloud').waitFor();
   await screenshot(page, 'clouds-page-needs-reconnecting');
@@ -159,7 +200,10 @@ test('Dropbox: connected through its consent page, the cloud’s page says so, t
   await page.waitForURL(`${ferry.url}/clouds/${id}?reconnected=1`);
   await page.getByText('Reconnected. Ferry uses the new sign-in from now on.').waitFor();
   await page.getByRole('definition').getByText('Connected', { exact: true }).waitFor();
-  assert.deepEqual((await cloudsOf(page)).map((c) => [c.id, c.status]), [[id, 'ok']]);
+  assert.deepEqual(
+    (await cloudsOf(page)).map((c) => [c.id, c.status]),
+    [[id, 'ok']],
+  );
 
   await page.getByRole('link', { name: 'Clouds' }).click();
   const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Family Dropbox' }) });
@@ -184,7 +228,10 @@ test('a refused consent or a tampered sign-in lands on the app’s page, which s
   // A callback whose state Ferry never issued (a tampered or stale address).
   await page.goto(`${ferry.url}/api/v1/oauth/dropbox/callback?code=stolen&state=forged`);
   await page.waitForURL(/\/clouds\/new\?error=/);
-  await page.getByRole('alert').getByText(/state mismatch/).waitFor();
+  await page
+    .getByRole('alert')
+    .getByText(/state mismatch/)
+    .waitFor();
   // The message is shown as text, never as markup.
   await page.goto(`${ferry.url}/clouds/new?error=x&message=${encodeURIComponent('<img src=x onerror=alert(1)>Bad')}`);
   await page.getByRole('alert').getByText('<img src=x onerror=alert(1)>Bad').waitFor();
@@ -196,7 +243,8 @@ test('a refused consent or a tampered sign-in lands on the app’s page, which s
   await page.route('**/api/v1/providers', async (route) => {
     const res = await route.fetch();
     const providers = (await res.json()) as { kind: string; available: boolean; unavailableReason: string | null }[];
-    for (const p of providers.filter((x) => x.kind === 'onedrive')) Object.assign(p, { available: false, unavailableReason: 'OneDrive needs an OAuth client on this server.' });
+    for (const p of providers.filter((x) => x.kind === 'onedrive'))
+      Object.assign(p, { available: false, unavailableReason: 'OneDrive needs an OAuth client on this server.' });
     await route.fulfill({ response: res, json: providers });
   });
   await page.goto(`${ferry.url}/clouds/new`);
@@ -222,7 +270,10 @@ test('S3: wrong keys are refused beside the form and nothing is saved; right key
   await form.getByLabel('Secret access key', { exact: true }).fill('not the secret');
   await form.getByLabel('Use path-style addresses').check();
   await form.getByRole('button', { name: 'Check and add storage' }).click();
-  await form.getByRole('alert').getByText(/refused these credentials for bucket web-test \(\w+\)\. Check the access key.*Nothing was saved\./).waitFor();
+  await form
+    .getByRole('alert')
+    .getByText(/refused these credentials for bucket web-test \(\w+\)\. Check the access key.*Nothing was saved\./)
+    .waitFor();
   assert.equal(page.url(), `${ferry.url}/clouds/new`);
   assert.deepEqual(await cloudsOf(page), []);
   await screenshot(page, 'clouds-add-s3-refused');
@@ -235,7 +286,10 @@ test('S3: wrong keys are refused beside the form and nothing is saved; right key
     form.getByRole('button', { name: 'Check and add storage' }).click(),
   ]);
   assert.equal(answer.status(), 400);
-  await form.getByRole('alert').getByText(/refused these credentials for bucket web-test/).waitFor();
+  await form
+    .getByRole('alert')
+    .getByText(/refused these credentials for bucket web-test/)
+    .waitFor();
   assert.deepEqual(await cloudsOf(page), []);
 
   await form.getByLabel('Access key ID', { exact: true }).fill(s3.accessKeyId);
@@ -245,15 +299,25 @@ test('S3: wrong keys are refused beside the form and nothing is saved; right key
   await page.getByRole('heading', { level: 1, name: 'Photo bucket' }).waitFor();
   await page.getByText('Added. Ferry reached it and can back up from and to it.').waitFor();
   for (const fact of ['Amazon S3 or compatible', signed.endpoint, 'web-test', 'family', 'Yes']) {
-    await page.getByRole('definition').filter({ hasText: new RegExp(`^${fact.replace(/[.]/g, '\\.')}$`) }).first().waitFor();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: new RegExp(`^${fact.replace(/[.]/g, '\\.')}$`) })
+      .first()
+      .waitFor();
   }
   const [row] = await cloudsOf(page);
-  assert.deepEqual([row.kind, row.name, row.options.bucket, row.options.prefix, row.options.secretAccessKey], ['s3', 'Photo bucket', 'web-test', 'family', undefined]);
+  assert.deepEqual(
+    [row.kind, row.name, row.options.bucket, row.options.prefix, row.options.secretAccessKey],
+    ['s3', 'Photo bucket', 'web-test', 'family', undefined],
+  );
   assert.ok(!(await page.content()).includes(s3.secretAccessKey), 'no key on the page');
 
   await page.getByRole('button', { name: 'Check connection' }).click();
   await page.getByText('The connection works.').waitFor();
-  await page.getByRole('definition').filter({ hasText: /^Not yet$/ }).waitFor({ state: 'detached' });
+  await page
+    .getByRole('definition')
+    .filter({ hasText: /^Not yet$/ })
+    .waitFor({ state: 'detached' });
 
   await page.getByLabel('Name', { exact: true }).fill('Photo archive');
   await page.getByRole('button', { name: 'Rename', exact: true }).click();
@@ -275,14 +339,24 @@ test('a folder on the server: one in the user’s own space is added; one outsid
   for (const outside of ['../..', '/etc', 'Nothing/here']) {
     await form.getByLabel('Folder in your space', { exact: true }).fill(outside);
     await form.getByRole('button', { name: 'Check and add folder' }).click();
-    await form.getByRole('alert').getByText(outside === 'Nothing/here' ? /There is no folder "Nothing\/here" in your space/ : /must be a folder in your own space/).waitFor();
+    await form
+      .getByRole('alert')
+      .getByText(
+        outside === 'Nothing/here'
+          ? /There is no folder "Nothing\/here" in your space/
+          : /must be a folder in your own space/,
+      )
+      .waitFor();
   }
   assert.deepEqual(await cloudsOf(page), []);
 
   await form.getByLabel('Folder in your space', { exact: true }).fill('Photos');
   await form.getByRole('button', { name: 'Check and add folder' }).click();
   await page.getByRole('heading', { level: 1, name: 'Photos' }).waitFor();
-  await page.getByRole('definition').filter({ hasText: path.join(ferry.localRoot, userId, 'Photos') }).waitFor();
+  await page
+    .getByRole('definition')
+    .filter({ hasText: path.join(ferry.localRoot, userId, 'Photos') })
+    .waitFor();
   assert.deepEqual(
     (await cloudsOf(page)).map((c) => [c.kind, c.name, c.options.root]),
     [['local', 'Photos', path.join(ferry.localRoot, userId, 'Photos')]],
@@ -298,7 +372,11 @@ test('removing: a cloud a task uses stays, and the message names the task; a fre
   for (const f of ['Photos', 'Backup']) await fs.mkdir(path.join(ferry.localRoot, userId, f), { recursive: true });
   const photos = await post(page, '/clouds', { kind: 'local', name: 'Photos', options: { root: 'Photos' } });
   const backup = await post(page, '/clouds', { kind: 'local', name: 'Backup', options: { root: 'Backup' } });
-  await post(page, '/tasks', { name: 'Nightly photos', source: { cloudId: photos.id }, destination: { cloudId: backup.id, path: 'photos' } });
+  await post(page, '/tasks', {
+    name: 'Nightly photos',
+    source: { cloudId: photos.id },
+    destination: { cloudId: backup.id, path: 'photos' },
+  });
   const spare = await post(page, '/clouds', { kind: 's3', name: 'Spare bucket', options: ferry.s3.options() });
 
   await page.goto(`${ferry.url}/clouds`);
@@ -311,9 +389,15 @@ test('removing: a cloud a task uses stays, and the message names the task; a fre
   await page.getByText('Remove Photos from Ferry?').waitFor();
   await screenshot(page, 'clouds-page-remove-confirm');
   await page.getByRole('button', { name: 'Yes, remove it' }).click();
-  await page.getByRole('alert').getByText('This cloud is used by task "Nightly photos": delete or change them first.').waitFor();
+  await page
+    .getByRole('alert')
+    .getByText('This cloud is used by task "Nightly photos": delete or change them first.')
+    .waitFor();
   assert.equal(page.url(), `${ferry.url}/clouds/${photos.id}`);
-  assert.ok((await cloudsOf(page)).some((c) => c.id === photos.id), 'the cloud stays');
+  assert.ok(
+    (await cloudsOf(page)).some((c) => c.id === photos.id),
+    'the cloud stays',
+  );
 
   await page.goto(`${ferry.url}/clouds/${spare.id}`);
   await page.getByRole('button', { name: 'Remove cloud' }).click();
@@ -337,7 +421,10 @@ test('on a phone the page for adding a cloud fits the screen and works with the 
   await page.goto(`${ferry.url}/clouds/new`);
   await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
   await screenshot(page, 'clouds-add-phone');
-  assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width, 'no sideways scrolling');
+  assert.ok(
+    (await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width,
+    'no sideways scrolling',
+  );
 
   // The folder form by keyboard: Tab into its fields, Enter to send.
   const { id: userId } = await me(page);
@@ -350,7 +437,10 @@ test('on a phone the page for adding a cloud fits the screen and works with the 
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'My phone' }).waitFor();
   await page.getByRole('button', { name: 'Check connection' }).waitFor();
-  assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width, 'the cloud page fits too');
+  assert.ok(
+    (await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width,
+    'the cloud page fits too',
+  );
   await screenshot(page, 'clouds-page-phone');
   await context.close();
 });

@@ -6,7 +6,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { axeScan, launchBrowser, newContext, PHONE, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  launchBrowser,
+  newContext,
+  PHONE,
+  screenshot,
+  signUp,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
 
 let ferry: WebFerry;
@@ -27,21 +36,28 @@ after(async () => {
 async function apiOf(page: Page) {
   const me = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
   const call = async (method: 'GET' | 'POST', url: string, data?: unknown): Promise<any> => {
-    const res = await page.request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken } });
+    const res = await page.request.fetch(`${ferry.url}/api/v1${url}`, {
+      method,
+      data,
+      headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
+    });
     assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
     return res.json();
   };
   const folder = async (name: string, files = 0) => {
     const dir = path.join(ferry.localRoot, me.id, name);
     await fs.mkdir(dir, { recursive: true });
-    for (let i = 0; i < files; i++) await fs.writeFile(path.join(dir, `img-${String(i).padStart(2, '0')}.jpg`), Buffer.alloc(20 * 1024, i));
+    for (let i = 0; i < files; i++)
+      await fs.writeFile(path.join(dir, `img-${String(i).padStart(2, '0')}.jpg`), Buffer.alloc(20 * 1024, i));
     return (await call('POST', '/clouds', { kind: 'local', name, options: { root: name } })).id as string;
   };
   return { me, call, folder };
 }
 
 async function noSidewaysScroll(page: Page) {
-  const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
+  const [scroll, client] = (await page.evaluate(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  )) as [number, number];
   assert.ok(scroll <= client, `the page scrolls sideways: ${scroll} > ${client}`);
 }
 
@@ -56,7 +72,10 @@ test('a first visit shows the steps to a first backup, each ticked when done, th
   assert.equal(await addCloud.count(), 1, 'one way forward at a time');
   assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0);
   assert.equal(await steps.getByText('Done').count(), 0);
-  assert.equal(await page.getByRole('link', { name: 'see how to back up Google Photos' }).getAttribute('href'), '/photos');
+  assert.equal(
+    await page.getByRole('link', { name: 'see how to back up Google Photos' }).getAttribute('href'),
+    '/photos',
+  );
   await page.getByText('Nothing is being copied right now.').waitFor();
   const traffic = page.getByRole('progressbar', { name: 'Traffic this month' });
   assert.equal(await traffic.getAttribute('aria-valuenow'), '0');
@@ -101,7 +120,13 @@ test('a busy dashboard: the run going on moves without a reload, then shows in t
   await fs.rm(path.join(ferry.localRoot, a.me.id, 'Old drive'), { recursive: true });
   await a.call('POST', `/clouds/${gone}/check`);
   gate.open();
-  const dst = (await a.call('POST', '/clouds', { kind: 's3', name: 'Bucket', options: ferry.s3.options({ endpoint: gate.endpoint }) })).id;
+  const dst = (
+    await a.call('POST', '/clouds', {
+      kind: 's3',
+      name: 'Bucket',
+      options: ferry.s3.options({ endpoint: gate.endpoint }),
+    })
+  ).id;
   const task = await a.call('POST', '/tasks', {
     name: 'Camera backup',
     source: { cloudId: src },
@@ -134,7 +159,12 @@ test('a busy dashboard: the run going on moves without a reload, then shows in t
   await next.getByRole('link', { name: 'Camera backup' }).waitFor();
   const nextRunAt = new Date(task.nextRunAt);
   assert.ok(nextRunAt.getTime() > Date.now());
-  await next.getByText(`on ${nextRunAt.getDate()} ${nextRunAt.toLocaleString('en-GB', { month: 'short' })} ${nextRunAt.getFullYear()}`, { exact: false }).waitFor();
+  await next
+    .getByText(
+      `on ${nextRunAt.getDate()} ${nextRunAt.toLocaleString('en-GB', { month: 'short' })} ${nextRunAt.getFullYear()}`,
+      { exact: false },
+    )
+    .waitFor();
   assert.deepEqual(await axeScan(page), []);
   await screenshot(page, 'dashboard-busy-desktop');
   await page.setViewportSize(PHONE);
@@ -149,6 +179,9 @@ test('a busy dashboard: the run going on moves without a reload, then shows in t
   await last.getByText('Succeeded', { exact: true }).waitFor();
   assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
   // The month's traffic counts what was copied.
-  await page.getByRole('progressbar', { name: 'Traffic this month' }).and(page.locator('[aria-valuetext^="320 KB of"]')).waitFor({ timeout: 30_000 });
+  await page
+    .getByRole('progressbar', { name: 'Traffic this month' })
+    .and(page.locator('[aria-valuetext^="320 KB of"]'))
+    .waitFor({ timeout: 30_000 });
   await context.close();
 });

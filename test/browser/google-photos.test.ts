@@ -16,7 +16,17 @@ import { materialize } from '../support/archives.ts';
 import { localFolder } from '../support/local-space.ts';
 import { checkBackup, localFiles, sha256 } from '../support/takeout-check.ts';
 import { takeoutFixture, writeExport } from '../support/takeout-export.ts';
-import { axeScan, DESKTOP, launchBrowser, newContext, PHONE, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  DESKTOP,
+  launchBrowser,
+  newContext,
+  PHONE,
+  screenshot,
+  signUp,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
@@ -35,8 +45,18 @@ async function whoAmI(page: Page): Promise<{ id: string; csrf: string }> {
 }
 
 /** A JSON call of the API in the page's session; fails the test on an error answer. */
-async function call<T = any>(request: APIRequestContext, csrf: string, method: 'GET' | 'POST', url: string, data?: unknown): Promise<T> {
-  const res = await request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': csrf } });
+async function call<T = any>(
+  request: APIRequestContext,
+  csrf: string,
+  method: 'GET' | 'POST',
+  url: string,
+  data?: unknown,
+): Promise<T> {
+  const res = await request.fetch(`${ferry.url}/api/v1${url}`, {
+    method,
+    data,
+    headers: method === 'GET' ? {} : { 'x-csrf-token': csrf },
+  });
   assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -80,11 +100,32 @@ describe('Google Photos', { concurrency: true }, () => {
     await signUp(page, ferry);
     const me = await whoAmI(page);
     const dest = await localFolder(ferry.localRoot, me, 'Backup');
-    await call(page.request, me.csrf, 'POST', '/clouds', { kind: 'local', name: 'Home server', options: { root: 'Backup' } });
+    await call(page.request, me.csrf, 'POST', '/clouds', {
+      kind: 'local',
+      name: 'Home server',
+      options: { root: 'Backup' },
+    });
     const library = [
-      { filename: 'Beach day.jpg', id: await ferry.google.photos.addMedia({ filename: 'Beach day.jpg', bytes: makeJpeg(901, 6000), createTime: '2026-08-14T10:00:00Z' }) },
-      { filename: 'Grandma.jpg', id: await ferry.google.photos.addMedia({ filename: 'Grandma.jpg', bytes: makeJpeg(902, 7000), createTime: '2026-09-01T16:30:00Z' }) },
-      { filename: 'Not this one.jpg', id: await ferry.google.photos.addMedia({ filename: 'Not this one.jpg', bytes: makeJpeg(903, 5000) }) },
+      {
+        filename: 'Beach day.jpg',
+        id: await ferry.google.photos.addMedia({
+          filename: 'Beach day.jpg',
+          bytes: makeJpeg(901, 6000),
+          createTime: '2026-08-14T10:00:00Z',
+        }),
+      },
+      {
+        filename: 'Grandma.jpg',
+        id: await ferry.google.photos.addMedia({
+          filename: 'Grandma.jpg',
+          bytes: makeJpeg(902, 7000),
+          createTime: '2026-09-01T16:30:00Z',
+        }),
+      },
+      {
+        filename: 'Not this one.jpg',
+        id: await ferry.google.photos.addMedia({ filename: 'Not this one.jpg', bytes: makeJpeg(903, 5000) }),
+      },
     ];
 
     // The guide explains both ways, and never claims the library is read directly.
@@ -93,7 +134,13 @@ describe('Google Photos', { concurrency: true }, () => {
     await page.getByRole('heading', { level: 1, name: 'Back up Google Photos' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Your whole library, automatically' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'A few photos now, by picking them' }).waitFor();
-    assert.equal(await page.getByRole('link', { name: /Open Google Takeout/ }).first().getAttribute('href'), 'https://takeout.google.com/takeout/custom/photos');
+    assert.equal(
+      await page
+        .getByRole('link', { name: /Open Google Takeout/ })
+        .first()
+        .getAttribute('href'),
+      'https://takeout.google.com/takeout/custom/photos',
+    );
     // A server folder can receive the exports, so the form is there.
     await page.getByLabel('Cloud that receives the exports').waitFor();
     await noSeriousViolations(page, '/photos');
@@ -106,7 +153,10 @@ describe('Google Photos', { concurrency: true }, () => {
     const cloudUrl = page.url();
 
     // Pick: Google's page opens in a new tab.
-    const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pick photos' }).click()]);
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Pick photos' }).click(),
+    ]);
     await tab.waitForURL(/\/picker\/[^/]+\/autoclose$/);
     await page.getByText('Waiting for you to finish picking in the Google Photos tab…').waitFor();
     await bothSizes(page, 'photos-picker-waiting');
@@ -144,7 +194,11 @@ describe('Google Photos', { concurrency: true }, () => {
     });
     assert.deepEqual([...files.keys()].sort(), [library[0].filename, library[1].filename].sort());
     for (const item of library.slice(0, 2)) {
-      assert.equal(sha256(files.get(item.filename)!.bytes), sha256(await ferry.google.photos.served(item.id)), item.filename);
+      assert.equal(
+        sha256(files.get(item.filename)!.bytes),
+        sha256(await ferry.google.photos.served(item.id)),
+        item.filename,
+      );
     }
     const tasks = await call(page.request, me.csrf, 'GET', '/tasks');
     assert.equal(tasks.items.length, 1);
@@ -152,11 +206,16 @@ describe('Google Photos', { concurrency: true }, () => {
 
     // A picking session that expires (Google's sessions last a week here) says so and offers to start again.
     await page.goto(cloudUrl);
-    const [again] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Pick photos' }).click()]);
+    const [again] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Pick photos' }).click(),
+    ]);
     await page.getByText('Waiting for you to finish picking in the Google Photos tab…').waitFor();
     await again.close();
     ferry.google.photos.advanceClock(8 * 24 * 3_600_000);
-    await page.getByText('This picking session has expired or was closed. Start again to pick.').waitFor({ timeout: 20_000 });
+    await page
+      .getByText('This picking session has expired or was closed. Start again to pick.')
+      .waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Start again' }).waitFor();
     await context.close();
   });
@@ -180,8 +239,16 @@ describe('Google Photos', { concurrency: true }, () => {
     await fs.writeFile(broken, Buffer.alloc(4096, 7));
     await fs.utimes(broken, new Date('2026-10-01T09:00:00Z'), new Date('2026-10-01T09:00:00Z'));
     const backupDir = await localFolder(ferry.localRoot, me, 'Backup');
-    await call(page.request, me.csrf, 'POST', '/clouds', { kind: 'local', name: 'Server', options: { root: 'Server' } });
-    const backup = await call(page.request, me.csrf, 'POST', '/clouds', { kind: 'local', name: 'Backup disk', options: { root: 'Backup' } });
+    await call(page.request, me.csrf, 'POST', '/clouds', {
+      kind: 'local',
+      name: 'Server',
+      options: { root: 'Server' },
+    });
+    const backup = await call(page.request, me.csrf, 'POST', '/clouds', {
+      kind: 'local',
+      name: 'Backup disk',
+      options: { root: 'Backup' },
+    });
 
     // Set up the Takeout reader on the guide: the receiving cloud and its folder.
     await page.goto(`${ferry.url}/photos`);
@@ -193,33 +260,55 @@ describe('Google Photos', { concurrency: true }, () => {
 
     // The export sets as the API reports them, in words.
     await page.getByRole('heading', { level: 2, name: 'Exports from Google Takeout' }).waitFor();
-    const waiting = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Export of 1 Jul 2026/ }) });
-    const complete = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Export of 1 May 2026/ }) });
+    const waiting = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: /^Export of 1 Jul 2026/ }) });
+    const complete = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: /^Export of 1 May 2026/ }) });
     await waiting.getByText('Waiting for parts').waitFor();
     await waiting.getByText('Part 001 has not arrived yet.').waitFor();
     await complete.getByText('Complete: the next backup takes it up').waitFor();
     assert.equal(await complete.getByRole('row').count(), 1 + 3, 'a header and the three parts');
-    assert.equal(await page.getByRole('link', { name: 'Create a backup task' }).getAttribute('href'), `/tasks/new?source=${takeoutId}`);
+    assert.equal(
+      await page.getByRole('link', { name: 'Create a backup task' }).getAttribute('href'),
+      `/tasks/new?source=${takeoutId}`,
+    );
     await page.getByText('Set up the export at Google (once a year)').waitFor();
     await noSeriousViolations(page, 'takeout cloud page');
     await bothSizes(page, 'photos-takeout-waiting');
 
     // A task from it (through the API), then "Back up now" on the page.
-    await call(page.request, me.csrf, 'POST', '/tasks', { name: 'Google Photos to the backup disk', source: { cloudId: takeoutId }, destination: { cloudId: backup.id, path: 'Photos' } });
+    await call(page.request, me.csrf, 'POST', '/tasks', {
+      name: 'Google Photos to the backup disk',
+      source: { cloudId: takeoutId },
+      destination: { cloudId: backup.id, path: 'Photos' },
+    });
     await page.reload();
     await page.getByRole('button', { name: 'Back up now' }).click();
     await page.getByText('Backup started.').waitFor();
     await page.getByText('The backup ended.', { exact: false }).waitFor({ timeout: 90_000 });
     await complete.getByText('Backed up', { exact: true }).first().waitFor();
     await waiting.getByText('Waiting for parts').waitFor();
-    assert.equal(await complete.getByRole('cell', { name: 'Backed up', exact: true }).count(), 3, 'each part of the complete export is backed up');
-    const refused = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Export of 1 Oct 2026/ }) });
+    assert.equal(
+      await complete.getByRole('cell', { name: 'Backed up', exact: true }).count(),
+      3,
+      'each part of the complete export is backed up',
+    );
+    const refused = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: /^Export of 1 Oct 2026/ }) });
     await refused.getByText('One part cannot be read: see below what to do.').waitFor();
     const status = await call(page.request, me.csrf, 'GET', `/clouds/${takeoutId}/takeout`);
     const reason = status.sets.find((x: { id: string }) => x.id === '20261001T090000Z').parts[0].error;
     assert.ok(reason, JSON.stringify(status.sets));
     await refused.getByText(reason, { exact: true }).waitFor();
-    await refused.getByText('Once a good copy replaces this file (download the part again from Google Takeout), the next backup takes it up.', { exact: false }).waitFor();
+    await refused
+      .getByText(
+        'Once a good copy replaces this file (download the part again from Google Takeout), the next backup takes it up.',
+        { exact: false },
+      )
+      .waitFor();
 
     // What arrived is export 0, each photo once, as the export's truth says.
     checkBackup(await localFiles(path.join(backupDir, 'Photos')), fixture, 0, 'after Back up now');

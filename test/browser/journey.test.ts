@@ -10,7 +10,16 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { DESKTOP, launchBrowser, newContext, newEmail, PASSWORD, screenshot, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  DESKTOP,
+  launchBrowser,
+  newContext,
+  newEmail,
+  PASSWORD,
+  screenshot,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
 
 let ferry: WebFerry;
@@ -35,7 +44,10 @@ function focusOn(target: unknown): [boolean, string] {
   if (el === target) return [true, ''];
   if (!el || el.tagName === 'BODY') return [false, '(nothing)'];
   const name: string = el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '';
-  return [false, `<${el.tagName.toLowerCase()}${el.type ? ` type=${el.type}` : ''}> "${name.trim().replace(/\s+/g, ' ').slice(0, 60)}"`];
+  return [
+    false,
+    `<${el.tagName.toLowerCase()}${el.type ? ` type=${el.type}` : ''}> "${name.trim().replace(/\s+/g, ' ').slice(0, 60)}"`,
+  ];
 }
 
 /**
@@ -52,7 +64,9 @@ async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {
     if (i) seen.push(what);
     await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
   }
-  throw new Error(`On ${new URL(page.url()).pathname}, ${back ? 'Shift+Tab' : 'Tab'} never reached ${target}; the focus went through:\n  ${[...new Set(seen)].join('\n  ')}`);
+  throw new Error(
+    `On ${new URL(page.url()).pathname}, ${back ? 'Shift+Tab' : 'Tab'} never reached ${target}; the focus went through:\n  ${[...new Set(seen)].join('\n  ')}`,
+  );
 }
 
 /** Tabs to a field and types into it. */
@@ -90,7 +104,11 @@ async function chooseRadio(page: Page, group: Locator, option: Locator): Promise
 }
 
 /** The app's button or link of this name (the contract names some controls; either role works). */
-const control = (scope: Page | Locator, name: string | RegExp) => scope.getByRole('button', { name, exact: true }).or(scope.getByRole('link', { name, exact: true })).first();
+const control = (scope: Page | Locator, name: string | RegExp) =>
+  scope
+    .getByRole('button', { name, exact: true })
+    .or(scope.getByRole('link', { name, exact: true }))
+    .first();
 
 const sha256 = (b: Buffer | Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -171,12 +189,20 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     await press(page, control(page.getByRole('main'), 'New task'));
     await page.waitForURL(/\/tasks\/new/);
     // 1: what to back up: the server folder, its top.
-    await chooseRadio(page, page.getByRole('group', { name: 'Cloud to back up' }), page.getByRole('radio', { name: /^Photos/ }));
+    await chooseRadio(
+      page,
+      page.getByRole('group', { name: 'Cloud to back up' }),
+      page.getByRole('radio', { name: /^Photos/ }),
+    );
     await page.getByRole('group', { name: 'Folder to back up' }).waitFor();
     await screenshot(page, 'journey-4-wizard-source');
     await press(page, page.getByRole('button', { name: 'Next' }));
     // 2: where to: the bucket, in a new folder.
-    await chooseRadio(page, page.getByRole('group', { name: 'Cloud to copy into' }), page.getByRole('radio', { name: new RegExp(`^${ferry.s3.bucket}`) }));
+    await chooseRadio(
+      page,
+      page.getByRole('group', { name: 'Cloud to copy into' }),
+      page.getByRole('radio', { name: new RegExp(`^${ferry.s3.bucket}`) }),
+    );
     await typeInto(page, page.getByLabel('New folder inside it (optional)', { exact: true }), 'Family backup');
     await screenshot(page, 'journey-5-wizard-destination');
     await press(page, page.getByRole('button', { name: 'Next' }));
@@ -202,12 +228,12 @@ test('a first visit, keyboard only: an account, a server folder and an S3 bucket
     await page.getByRole('button', { name: 'Cancel run' }).waitFor();
     await screenshot(page, 'journey-7-run-going');
     gate.release(2);
-    const valueOf = async () => Number(await bar.getAttribute('aria-valuenow'));
-    for (const deadline = Date.now() + 30_000; (await valueOf()) === 0; ) {
+    const percent = async () => Number(await bar.getAttribute('aria-valuenow'));
+    for (const deadline = Date.now() + 30_000; (await percent()) === 0; ) {
       assert.ok(Date.now() < deadline, 'the bar never moved after two uploads went through');
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok((await valueOf()) < 100, `two files of ${sources.size} are not all of them (${await valueOf()}%)`);
+    assert.ok((await percent()) < 100, `two files of ${sources.size} are not all of them (${await percent()}%)`);
     gate.open();
     await page.getByText('All done:', { exact: false }).waitFor({ timeout: 60_000 });
     assert.equal(await bar.getAttribute('aria-valuenow'), '100');

@@ -8,7 +8,16 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
-import { axeScan, launchBrowser, newContext, PASSWORD, screenshot, signUp, startWebFerry, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  launchBrowser,
+  newContext,
+  PASSWORD,
+  screenshot,
+  signUp,
+  startWebFerry,
+  type WebFerry,
+} from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
 
 let ferry: WebFerry;
@@ -30,7 +39,11 @@ async function apiOf(page: Page) {
   const request: APIRequestContext = page.request;
   const me = await (await request.get(`${ferry.url}/api/v1/me`)).json();
   const call = async (method: 'GET' | 'POST', url: string, data?: unknown): Promise<any> => {
-    const res = await request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken } });
+    const res = await request.fetch(`${ferry.url}/api/v1${url}`, {
+      method,
+      data,
+      headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
+    });
     assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
     return res.json();
   };
@@ -43,7 +56,8 @@ type Api = Awaited<ReturnType<typeof apiOf>>;
 async function folderCloud(a: Api, name: string, count: number, size: number): Promise<string> {
   const dir = path.join(a.space, name);
   await fs.mkdir(dir, { recursive: true });
-  for (let i = 0; i < count; i++) await fs.writeFile(path.join(dir, `photo-${String(i).padStart(3, '0')}.jpg`), Buffer.alloc(size, i % 251));
+  for (let i = 0; i < count; i++)
+    await fs.writeFile(path.join(dir, `photo-${String(i).padStart(3, '0')}.jpg`), Buffer.alloc(size, i % 251));
   return (await a.call('POST', '/clouds', { kind: 'local', name, options: { root: name } })).id;
 }
 
@@ -51,12 +65,27 @@ async function folderCloud(a: Api, name: string, count: number, size: number): P
  * A task from a folder of files into the gated S3 bucket under `prefix`, and a run of it started
  * with the gate closed: no upload lands until the test releases it.
  */
-async function heldRun(a: Api, name: string, count: number, size = 20 * 1024): Promise<{ taskId: string; runId: string; prefix: string }> {
+async function heldRun(
+  a: Api,
+  name: string,
+  count: number,
+  size = 20 * 1024,
+): Promise<{ taskId: string; runId: string; prefix: string }> {
   const src = await folderCloud(a, name, count, size);
   gate.open(); // creating the cloud writes to check it can
-  const dst = (await a.call('POST', '/clouds', { kind: 's3', name: `${name} bucket`, options: ferry.s3.options({ endpoint: gate.endpoint }) })).id;
+  const dst = (
+    await a.call('POST', '/clouds', {
+      kind: 's3',
+      name: `${name} bucket`,
+      options: ferry.s3.options({ endpoint: gate.endpoint }),
+    })
+  ).id;
   const prefix = `${a.me.id}/${name}`;
-  const task = await a.call('POST', '/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: prefix } });
+  const task = await a.call('POST', '/tasks', {
+    name,
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: prefix },
+  });
   gate.close();
   const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
   return { taskId: task.id, runId: run.id, prefix };
@@ -82,7 +111,9 @@ test('a run shows live progress that rises to 100% and ends "Succeeded" without 
 
   // The first connection to the event stream is cut: the page says so, reconnects and catches up.
   let streams = 0;
-  await page.route(`**/api/v1/runs/${runId}/events`, (route) => (++streams === 1 ? route.abort('connectionreset') : route.continue()));
+  await page.route(`**/api/v1/runs/${runId}/events`, (route) =>
+    ++streams === 1 ? route.abort('connectionreset') : route.continue(),
+  );
   await page.goto(`${ferry.url}/runs/${runId}`);
   // A mark on the window: a reload would wipe it.
   await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
@@ -131,7 +162,10 @@ test('a run shows live progress that rises to 100% and ends "Succeeded" without 
   // Nothing changed at the source: the second run has nothing to copy, and says so.
   await page.getByText('Nothing new to copy: every file was backed up already by an earlier run.').waitFor();
   const runs = await a.call('GET', `/tasks/${taskId}/runs`);
-  assert.deepEqual(runs.items.map((r: any) => r.id), [second, runId]);
+  assert.deepEqual(
+    runs.items.map((r: any) => r.id),
+    [second, runId],
+  );
   assert.deepEqual(runs.items[0].trigger, 'manual');
   lap('second run');
   assert.deepEqual(await axeScan(page), []);
@@ -150,10 +184,19 @@ test('a run with files that could not be copied says "Partly done" and lists eac
   const a = await apiOf(page);
   const src = await folderCloud(a, 'Albums', 60, 1024);
   // At the destination, folders have taken the names of 52 photos: those cannot be written.
-  for (let i = 0; i < 52; i++) await fs.mkdir(path.join(a.space, 'Disk', `photo-${String(i).padStart(3, '0')}.jpg`), { recursive: true });
+  for (let i = 0; i < 52; i++)
+    await fs.mkdir(path.join(a.space, 'Disk', `photo-${String(i).padStart(3, '0')}.jpg`), { recursive: true });
   const dst = (await a.call('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'Disk' } })).id;
-  const task = await a.call('POST', '/tasks', { name: 'Albums to disk', source: { cloudId: src }, destination: { cloudId: dst, path: '' } });
-  const idle = await a.call('POST', '/tasks', { name: 'Never run', source: { cloudId: src }, destination: { cloudId: dst, path: 'other' } });
+  const task = await a.call('POST', '/tasks', {
+    name: 'Albums to disk',
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: '' },
+  });
+  const idle = await a.call('POST', '/tasks', {
+    name: 'Never run',
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: 'other' },
+  });
   const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
 
   await page.goto(`${ferry.url}/runs/${run.id}`);
@@ -171,9 +214,7 @@ test('a run with files that could not be copied says "Partly done" and lists eac
   assert.equal(await section.getByRole('button', { name: 'Load more' }).count(), 0, 'all shown');
 
   // Each with the reason the API gives, as it gives it.
-  const failed = [
-    ...(await a.call('GET', `/runs/${run.id}/items?status=failed&limit=200`)).items,
-  ];
+  const failed = [...(await a.call('GET', `/runs/${run.id}/items?status=failed&limit=200`)).items];
   assert.equal(failed.length, 52);
   for (const item of [failed[0], failed[50], failed[51]]) {
     assert.ok(item.error && item.error.length > 10, JSON.stringify(item));
@@ -193,12 +234,18 @@ test('a run with files that could not be copied says "Partly done" and lists eac
   await row.first().waitFor();
   assert.equal(await row.count(), 1);
   assert.equal(await row.getByRole('link').getAttribute('href'), `/runs/${run.id}`);
-  assert.deepEqual(
-    (await row.getByRole('cell').allTextContents()).slice(1),
-    ['You (Run now)', 'Partly done', '8', '52', '8 KB'],
-  );
+  assert.deepEqual((await row.getByRole('cell').allTextContents()).slice(1), [
+    'You (Run now)',
+    'Partly done',
+    '8',
+    '52',
+    '8 KB',
+  ]);
   await page.goto(`${ferry.url}/tasks/${idle.id}`);
-  await page.getByRole('region', { name: 'Past runs' }).getByRole('heading', { name: 'This task has not run yet' }).waitFor();
+  await page
+    .getByRole('region', { name: 'Past runs' })
+    .getByRole('heading', { name: 'This task has not run yet' })
+    .waitFor();
   await context.close();
 });
 
@@ -219,7 +266,10 @@ test('"Cancel run" asks first, then the run stops and says "Cancelled"', async (
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
   await dialog.waitFor();
-  assert.equal(await dialog.getByRole('button', { name: 'Keep running' }).evaluate((b) => b === b.ownerDocument.activeElement), true);
+  assert.equal(
+    await dialog.getByRole('button', { name: 'Keep running' }).evaluate((b) => b === b.ownerDocument.activeElement),
+    true,
+  );
   await page.keyboard.press('Enter');
   await dialog.waitFor({ state: 'hidden' });
   assert.equal((await a.call('GET', `/runs/${runId}`)).status, 'running');
@@ -254,9 +304,13 @@ test('a session that ends while a run is watched leads to sign-in, and back to t
   await page.getByRole('heading', { level: 1, name: 'Run of Trip' }).waitFor();
 
   // Signed out elsewhere: the stream is cut, and the page goes to sign-in instead of showing an error.
-  const out = await page.request.post(`${ferry.url}/api/v1/auth/logout`, { headers: { 'x-csrf-token': a.me.csrfToken } });
+  const out = await page.request.post(`${ferry.url}/api/v1/auth/logout`, {
+    headers: { 'x-csrf-token': a.me.csrfToken },
+  });
   assert.equal(out.status(), 204);
-  await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('next') === `/runs/${runId}`, { timeout: 30_000 });
+  await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('next') === `/runs/${runId}`, {
+    timeout: 30_000,
+  });
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();

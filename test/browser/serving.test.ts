@@ -23,7 +23,10 @@ test('the app is served at / with immutable hashed assets; /api, /docs and /heal
   assert.match(page.headers.get('content-security-policy')!, /default-src 'self'/);
   const html = await page.text();
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
-  assert.ok(assets.some((a) => a.endsWith('.js')), html);
+  assert.ok(
+    assets.some((a) => a.endsWith('.js')),
+    html,
+  );
   for (const a of assets) {
     const res = await fetch(`${ferry.url}${a}`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(res.status, 200, a);

@@ -32,7 +32,11 @@ async function apiOf(page: Page) {
   const request: APIRequestContext = page.request;
   const me = await (await request.get(`${ferry.url}/api/v1/me`)).json();
   const call = async (method: 'GET' | 'POST', url: string, data?: unknown): Promise<any> => {
-    const res = await request.fetch(`${ferry.url}/api/v1${url}`, { method, data, headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken } });
+    const res = await request.fetch(`${ferry.url}/api/v1${url}`, {
+      method,
+      data,
+      headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
+    });
     assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
     return res.json();
   };
@@ -54,9 +58,17 @@ async function twoClouds(a: Api): Promise<{ photos: string; bucket: string; pref
   await fs.writeFile(path.join(root, 'Holidays', '.thumbnails', 'beach.jpg'), Buffer.alloc(100, 1));
   await fs.writeFile(path.join(root, 'School', 'play.jpg'), Buffer.alloc(1000, 3));
   const prefix = `u-${a.me.id}`;
-  await ferry.s3.client().send(new PutObjectCommand({ Bucket: ferry.s3.bucket, Key: `${prefix}/Backups/readme.txt`, Body: 'backups live here' }));
-  const photos = (await a.call('POST', '/clouds', { kind: 'local', name: 'Family photos', options: { root: 'photos' } })).id;
-  const bucket = (await a.call('POST', '/clouds', { kind: 's3', name: 'Backup bucket', options: ferry.s3.options({ prefix }) })).id;
+  await ferry.s3
+    .client()
+    .send(
+      new PutObjectCommand({ Bucket: ferry.s3.bucket, Key: `${prefix}/Backups/readme.txt`, Body: 'backups live here' }),
+    );
+  const photos = (
+    await a.call('POST', '/clouds', { kind: 'local', name: 'Family photos', options: { root: 'photos' } })
+  ).id;
+  const bucket = (
+    await a.call('POST', '/clouds', { kind: 's3', name: 'Backup bucket', options: ferry.s3.options({ prefix }) })
+  ).id;
   return { photos, bucket, prefix };
 }
 
@@ -67,11 +79,14 @@ async function signedIn(viewport?: { width: number; height: number }) {
   return { context, page, a: await apiOf(page) };
 }
 
-const stepHeading = (page: Page, name: string) => page.getByRole('heading', { level: 2, name: new RegExp(`Step \\d of 5: ${name}`) });
+const stepHeading = (page: Page, name: string) =>
+  page.getByRole('heading', { level: 2, name: new RegExp(`Step \\d of 5: ${name}`) });
 const next = (page: Page) => page.getByRole('button', { name: 'Next', exact: true });
 
 async function noSidewaysScroll(page: Page, what: string) {
-  const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as number[];
+  const [scroll, client] = (await page.evaluate(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  )) as number[];
   assert.ok(scroll <= client, `${what}: the page scrolls sideways (${scroll} > ${client})`);
 }
 
@@ -170,15 +185,30 @@ test('the wizard creates a weekly task chosen through both folder browsers; the 
   assert.deepEqual(task.options, { conflict: 'rename', verify: true });
   assert.deepEqual(task.notify, { on: 'failure' });
   assert.equal(task.paused, false);
-  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'long', hour: '2-digit', minute: '2-digit' }).format(new Date(task.nextRunAt));
+  const berlin = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Berlin',
+    weekday: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(task.nextRunAt));
   assert.equal(berlin, 'Sunday 03:30');
 
   // The list: the schedule in words and the next run as the browser's clock says it.
   await page.getByRole('link', { name: 'Tasks' }).click();
-  const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Family photos to Backup bucket' }) });
+  const card = page
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('link', { name: 'Family photos to Backup bucket' }) });
   await card.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
   // The next run on the schedule's own clock, naming its zone (the browser's is not Berlin here).
-  const nextRun = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Berlin' }).format(new Date(task.nextRunAt));
+  const nextRun = new Intl.DateTimeFormat('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'Europe/Berlin',
+  }).format(new Date(task.nextRunAt));
   assert.match(nextRun, /^Sun.*03:30$/);
   await card.getByText(`${nextRun} (Europe/Berlin)`).waitFor();
   await card.getByText('Not yet').waitFor();
@@ -284,7 +314,10 @@ test('a step the API refuses shows its message beside the field and creates noth
   await page.getByText(/source and destination folders overlap on the same cloud/).waitFor();
   await stepHeading(page, 'Where to').waitFor();
   await page.getByRole('radio', { name: /Backup bucket/ }).check();
-  await page.getByRole('group', { name: 'Folder to copy into' }).getByRole('button', { name: 'Open Backups' }).waitFor();
+  await page
+    .getByRole('group', { name: 'Folder to copy into' })
+    .getByRole('button', { name: 'Open Backups' })
+    .waitFor();
   await noSidewaysScroll(page, 'step 2');
   await screenshot(page, 'task-wizard-2-destination-phone');
   await next(page).click();
@@ -301,7 +334,11 @@ test('a step the API refuses shows its message beside the field and creates noth
   const describedBy = (await monthday.getAttribute('aria-describedby'))!.split(' ');
   const errorText = await page.locator(`[id="${describedBy.find((d) => d.endsWith('-error'))}"]`).textContent();
   assert.match(errorText!, /schedule\.monthday/, 'the message is read with the field');
-  assert.equal(await monthday.evaluate((el: any) => el === el.ownerDocument.activeElement), true, 'focus goes to the refused field');
+  assert.equal(
+    await monthday.evaluate((el: any) => el === el.ownerDocument.activeElement),
+    true,
+    'focus goes to the refused field',
+  );
   await stepHeading(page, 'When').waitFor();
   await noSidewaysScroll(page, 'step 3 with its error');
   await screenshot(page, 'task-wizard-3-when-refused-phone');
@@ -369,10 +406,17 @@ test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now
   // 2: focus is on the step's heading; the bucket by arrows, a new folder typed.
   const where = stepHeading(page, 'Where to');
   await where.waitFor();
-  assert.equal(await where.evaluate((el: any) => el === el.ownerDocument.activeElement), true, 'focus moves to the new step');
+  assert.equal(
+    await where.evaluate((el: any) => el === el.ownerDocument.activeElement),
+    true,
+    'focus moves to the new step',
+  );
   await tabTo(page, page.getByRole('radio').first());
   await arrowTo(page, page.getByRole('radio', { name: /Backup bucket/ }));
-  await page.getByRole('group', { name: 'Folder to copy into' }).getByRole('button', { name: 'Open Backups' }).waitFor();
+  await page
+    .getByRole('group', { name: 'Folder to copy into' })
+    .getByRole('button', { name: 'Open Backups' })
+    .waitFor();
   await tabTo(page, page.getByLabel('New folder inside it (optional)'));
   await page.keyboard.type('Keyboard');
   await page.keyboard.press('Enter'); // Enter in a field goes on, as in any form
@@ -411,7 +455,9 @@ test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        const out = await ferry.s3.client().send(new GetObjectCommand({ Bucket: ferry.s3.bucket, Key: `${prefix}/Keyboard/${key}` }));
+        const out = await ferry.s3
+          .client()
+          .send(new GetObjectCommand({ Bucket: ferry.s3.bucket, Key: `${prefix}/Keyboard/${key}` }));
         return Buffer.from(await out.Body!.transformToByteArray());
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -431,8 +477,18 @@ test('Run now while a run is going: the API says so, and the page links to the r
   await fs.writeFile(path.join(root, 'one.jpg'), Buffer.alloc(500, 5));
   const src = (await a.call('POST', '/clouds', { kind: 'local', name: 'Held photos', options: { root: 'held' } })).id;
   // Uploads wait at the gate while it is closed: the first run stays going as long as the test needs.
-  const dst = (await a.call('POST', '/clouds', { kind: 's3', name: 'Gated bucket', options: ferry.s3.options({ endpoint: gate.endpoint, prefix: `g-${a.me.id}` }) })).id;
-  const task = await a.call('POST', '/tasks', { name: 'Held', source: { cloudId: src }, destination: { cloudId: dst, path: 'x' } });
+  const dst = (
+    await a.call('POST', '/clouds', {
+      kind: 's3',
+      name: 'Gated bucket',
+      options: ferry.s3.options({ endpoint: gate.endpoint, prefix: `g-${a.me.id}` }),
+    })
+  ).id;
+  const task = await a.call('POST', '/tasks', {
+    name: 'Held',
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: 'x' },
+  });
   gate.close();
   try {
     await page.goto(`${ferry.url}/tasks/${task.id}`);
@@ -443,7 +499,10 @@ test('Run now while a run is going: the API says so, and the page links to the r
     await page.getByRole('heading', { level: 1, name: 'Held' }).waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.getByRole('alert').getByText('A run of this task is already queued or running.').waitFor();
-    assert.equal(await page.getByRole('link', { name: 'See the run going on now' }).getAttribute('href'), `/runs/${runId}`);
+    assert.equal(
+      await page.getByRole('link', { name: 'See the run going on now' }).getAttribute('href'),
+      `/runs/${runId}`,
+    );
     assert.match(page.url(), new RegExp(`/tasks/${task.id}$`), 'still on the task page');
     await a.call('POST', `/runs/${runId}/cancel`);
   } finally {

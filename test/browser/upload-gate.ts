@@ -30,10 +30,20 @@ export async function startUploadGate(target: string): Promise<UploadGate> {
     const forward = () => {
       if (req.destroyed) return; // the run gave up on it (cancelled) while it waited
       if (req.method === 'PUT') gate.passed++;
-      const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (upRes) => {
-        res.writeHead(upRes.statusCode!, upRes.headers);
-        upRes.pipe(res);
-      });
+      const up = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
+        (upRes) => {
+          res.writeHead(upRes.statusCode!, upRes.headers);
+          upRes.pipe(res);
+        },
+      );
       up.on('error', () => res.socket?.destroy());
       req.pipe(up);
     };

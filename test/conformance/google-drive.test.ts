@@ -47,7 +47,11 @@ describe('google-drive remove', () => {
     const from = fake.requests.length;
 
     await assert.rejects(h.destination!.remove!('rm/keep'), isReason('invalid_options'));
-    assert.deepEqual(fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/')), [], 'nothing but lookups for a folder');
+    assert.deepEqual(
+      fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/')),
+      [],
+      'nothing but lookups for a folder',
+    );
     assert.equal(fake.drive.items.get(folder.id)!.trashed, false);
 
     fake.oauth.expireAccessTokens();
@@ -56,10 +60,13 @@ describe('google-drive remove', () => {
     await h.destination!.remove!('rm/a.zip');
     assert.equal(tokens.refreshes, refreshes + 1, 'refreshed once');
     const writes = fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/'));
-    assert.deepEqual(writes.map((r) => [r.method, r.path, r.status]), [
-      ['PATCH', `/drive/v3/files/${zip.id}`, 503],
-      ['PATCH', `/drive/v3/files/${zip.id}`, 200],
-    ]);
+    assert.deepEqual(
+      writes.map((r) => [r.method, r.path, r.status]),
+      [
+        ['PATCH', `/drive/v3/files/${zip.id}`, 503],
+        ['PATCH', `/drive/v3/files/${zip.id}`, 200],
+      ],
+    );
     assert.equal(await h.destination!.stat('rm/a.zip'), null);
 
     // In the trash, not gone: still readable by id, listed when asked for.
@@ -67,9 +74,19 @@ describe('google-drive remove', () => {
     const bytes = await fetch(`${fake.url}/drive/v3/files/${zip.id}?alt=media`, { headers: auth() });
     assert.equal(await bytes.text(), 'archive bytes');
     const parent = `'${fake.drive.items.get(zip.id)!.parents[0]}' in parents`;
-    assert.deepEqual((await names(`${parent} and trashed = false`)).map((f) => f.name), ['keep']);
-    assert.deepEqual((await names(`${parent} and trashed = true`)).map((f) => [f.name, f.explicitlyTrashed]), [['a.zip', true]]);
-    assert.deepEqual((await names(parent)).map((f) => f.name).sort(), ['a.zip', 'keep'], 'files.list shows trashed items unless told not to');
+    assert.deepEqual(
+      (await names(`${parent} and trashed = false`)).map((f) => f.name),
+      ['keep'],
+    );
+    assert.deepEqual(
+      (await names(`${parent} and trashed = true`)).map((f) => [f.name, f.explicitlyTrashed]),
+      [['a.zip', true]],
+    );
+    assert.deepEqual(
+      (await names(parent)).map((f) => f.name).sort(),
+      ['a.zip', 'keep'],
+      'files.list shows trashed items unless told not to',
+    );
     assert.equal(fake.drive.items.get(inner.id)!.trashed, false);
   });
 
@@ -87,10 +104,21 @@ describe('google-drive remove', () => {
     const own = await fake.addFile('tree/sub/own.txt', Buffer.from('o'));
     const tree = fake.findFiles('tree')[0];
     const patch = (id: string, body: unknown) =>
-      fetch(`${fake.url}/drive/v3/files/${id}?fields=id,trashed,explicitlyTrashed`, { method: 'PATCH', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${fake.url}/drive/v3/files/${id}?fields=id,trashed,explicitlyTrashed`, {
+        method: 'PATCH',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     assert.equal((await patch(own.id, { trashed: true })).status, 200);
-    assert.deepEqual(await (await patch(tree.id, { trashed: true })).json(), { id: tree.id, trashed: true, explicitlyTrashed: true });
-    assert.deepEqual([fake.drive.items.get(f.id)!.trashed, fake.drive.items.get(f.id)!.explicitlyTrashed], [true, undefined]);
+    assert.deepEqual(await (await patch(tree.id, { trashed: true })).json(), {
+      id: tree.id,
+      trashed: true,
+      explicitlyTrashed: true,
+    });
+    assert.deepEqual(
+      [fake.drive.items.get(f.id)!.trashed, fake.drive.items.get(f.id)!.explicitlyTrashed],
+      [true, undefined],
+    );
     assert.equal(await h.destination!.stat('tree/sub/f.txt'), null);
     assert.equal((await patch(tree.id, { trashed: false })).status, 200);
     assert.equal(fake.drive.items.get(f.id)!.trashed, false);

@@ -32,10 +32,14 @@ describe('google-photos: a picked video still processing', () => {
   before(async () => {
     fake = await startGoogleFake();
     photo = await fake.photos.addMedia({ filename: 'IMG_0001.jpg', bytes: makeJpeg(1, 2000) });
-    for (let i = 0; i < 6; i++) videos.push(await fake.photos.addMedia({ filename: `VID_${i}.mp4`, bytes: makeMp4(100 + i, 30_000), type: 'VIDEO' }));
+    for (let i = 0; i < 6; i++)
+      videos.push(
+        await fake.photos.addMedia({ filename: `VID_${i}.mp4`, bytes: makeMp4(100 + i, 30_000), type: 'VIDEO' }),
+      );
     const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
     const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
-    const handle = (session?: string): CloudHandle => photos.open!({ options: {}, tokens, pickerSessionId: session }, env);
+    const handle = (session?: string): CloudHandle =>
+      photos.open!({ options: {}, tokens, pickerSessionId: session }, env);
     sessionId = (await handle().picker!.create()).id;
     fake.photos.pick(sessionId, [photo, ...videos]);
     open = () => handle(sessionId);
@@ -79,7 +83,10 @@ describe('google-photos: a picked video still processing', () => {
     fake.photos.setProcessing(videos[1], 'FAILED');
     const waits: Wait[] = [];
     const started = Date.now();
-    await assert.rejects(open().source!.open({ id: videos[1] }, { onWaiting: (w) => waits.push(w) }), (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /failed to process/.test(err.message));
+    await assert.rejects(
+      open().source!.open({ id: videos[1] }, { onWaiting: (w) => waits.push(w) }),
+      (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /failed to process/.test(err.message),
+    );
     assert.ok(Date.now() - started < 1_000, 'no wait');
     assert.deepEqual(waits, []);
   });
@@ -90,7 +97,10 @@ describe('google-photos: a picked video still processing', () => {
     const source = open().source!;
     const waits: Wait[] = [];
     const started = Date.now();
-    const stillProcessing = (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /still being processed by Google Photos; a later run copies it/.test(err.message);
+    const stillProcessing = (err: unknown) =>
+      err instanceof CloudError &&
+      err.reason === 'failed' &&
+      /still being processed by Google Photos; a later run copies it/.test(err.message);
     await assert.rejects(source.open({ id: videos[2] }, { onWaiting: (w) => waits.push(w) }), stillProcessing);
     assert.ok(Date.now() - started >= 600, 'waited the bound');
     assert.deepEqual([waits.length, waits[1]], [2, null]);
@@ -99,7 +109,9 @@ describe('google-photos: a picked video still processing', () => {
     assert.ok(Date.now() - again < 300, 'the item had its wait');
     // Once Google is done, it is copied.
     fake.photos.setProcessing(videos[2], 'READY');
-    assert.ok((await bytesOf(await open().source!.open({ id: videos[2] }))).equals(await fake.photos.served(videos[2])));
+    assert.ok(
+      (await bytesOf(await open().source!.open({ id: videos[2] }))).equals(await fake.photos.served(videos[2])),
+    );
   });
 
   test("a video's wait is forgotten once it is downloaded: a later wait for it is a new one", async () => {
@@ -124,7 +136,10 @@ describe('google-photos: a picked video still processing', () => {
     const d = new ProcessingDeadlines(3);
     for (const id of ['a', 'b', 'c', 'd']) d.of(id);
     assert.equal(d.size, 3);
-    assert.deepEqual(['a', 'b', 'c', 'd'].map((id) => d.has(id)), [false, true, true, true]);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd'].map((id) => d.has(id)),
+      [false, true, true, true],
+    );
     const kept = d.of('b');
     assert.equal(d.of('b'), kept, 'a kept wait keeps its end');
     d.end('b');
@@ -164,7 +179,10 @@ describe('google-photos: a video Ferry uploaded, still processing, read through 
     Object.assign(processingWait, { boundMs: 3_000, firstPollMs: 50, maxPollMs: 200 });
     const bytes = makeMp4(7, 20_000);
     const h = handle();
-    await h.destination!.put('Clips/clip.mp4', async () => Readable.from([bytes]), { mode: 'create', size: bytes.length });
+    await h.destination!.put('Clips/clip.mp4', async () => Readable.from([bytes]), {
+      mode: 'create',
+      size: bytes.length,
+    });
     const [item] = [...fake.photos.appItems.values()];
     fake.photos.setAppProcessing(item.id, 'PROCESSING');
     const waits: Wait[] = [];
@@ -178,10 +196,19 @@ describe('google-photos: a video Ferry uploaded, still processing, read through 
 
     Object.assign(processingWait, { boundMs: 500 });
     fake.photos.setAppProcessing(item.id, 'PROCESSING');
-    await assert.rejects(handle().source!.open({ id: item.id }), (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /still being processed by Google Photos; a later run copies it/.test(err.message));
+    await assert.rejects(
+      handle().source!.open({ id: item.id }),
+      (err: unknown) =>
+        err instanceof CloudError &&
+        err.reason === 'failed' &&
+        /still being processed by Google Photos; a later run copies it/.test(err.message),
+    );
     fake.photos.setAppProcessing(item.id, 'FAILED');
     const started = Date.now();
-    await assert.rejects(handle().source!.open({ id: item.id }), (err: unknown) => err instanceof CloudError && /failed to process/.test(err.message));
+    await assert.rejects(
+      handle().source!.open({ id: item.id }),
+      (err: unknown) => err instanceof CloudError && /failed to process/.test(err.message),
+    );
     assert.ok(Date.now() - started < 400, 'no wait');
 
     // One source: a wait that ran out is kept (opened again, it does not wait again) until the
@@ -194,7 +221,10 @@ describe('google-photos: a video Ferry uploaded, still processing, read through 
     assert.ok(Date.now() - again < 300, 'not waited again');
     fake.photos.setAppProcessing(item.id, 'FAILED');
     await assert.rejects(one.open({ id: item.id }), /failed to process/);
-    for (const [label, ending] of [['after it failed', 'READY'], ['after it was downloaded', 'READY']] as const) {
+    for (const [label, ending] of [
+      ['after it failed', 'READY'],
+      ['after it was downloaded', 'READY'],
+    ] as const) {
       fake.photos.setAppProcessing(item.id, 'PROCESSING');
       const waited: Wait[] = [];
       const reopening = one.open({ id: item.id }, { onWaiting: (w) => waited.push(w) });

@@ -36,7 +36,12 @@ const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 function setup(fake: GoogleFake, pickerSessionId?: string) {
   const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
   const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
-  return { tokens, env, open: (session = pickerSessionId): CloudHandle => photos.open!({ options: {}, tokens, pickerSessionId: session }, env) };
+  return {
+    tokens,
+    env,
+    open: (session = pickerSessionId): CloudHandle =>
+      photos.open!({ options: {}, tokens, pickerSessionId: session }, env),
+  };
 }
 
 describe('google-photos: Picker', () => {
@@ -52,11 +57,21 @@ describe('google-photos: Picker', () => {
     // 250 items: 247 photos (some names repeat, as from two phones), a ready video and one still processing.
     for (let i = 0; i < 248; i++) {
       const bytes = makeJpeg(i, 1500 + (i % 7) * 300);
-      const id = await fake.photos.addMedia({ filename: `IMG_${String(i % 240).padStart(4, '0')}.jpg`, bytes, createTime: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(), cameraMake: 'FerryCam' });
+      const id = await fake.photos.addMedia({
+        filename: `IMG_${String(i % 240).padStart(4, '0')}.jpg`,
+        bytes,
+        createTime: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(),
+        cameraMake: 'FerryCam',
+      });
       originals.set(id, bytes);
     }
     readyVideoId = await fake.photos.addMedia({ filename: 'VID_0001.mp4', bytes: makeMp4(1, 50_000), type: 'VIDEO' });
-    processingId = await fake.photos.addMedia({ filename: 'VID_0002.mp4', bytes: makeMp4(2), type: 'VIDEO', processing: 'PROCESSING' });
+    processingId = await fake.photos.addMedia({
+      filename: 'VID_0002.mp4',
+      bytes: makeMp4(2),
+      type: 'VIDEO',
+      processing: 'PROCESSING',
+    });
     originals.set(readyVideoId, makeMp4(1, 50_000));
   });
   after(() => fake.close());
@@ -72,13 +87,19 @@ describe('google-photos: Picker', () => {
     assert.ok(Date.parse(s.expireTime) > Date.now());
 
     // Listing before the user pressed Done: Google's FAILED_PRECONDITION, said plainly.
-    await assert.rejects(collect(open(s.id).source!.list('')), (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /not been picked/.test(err.message));
+    await assert.rejects(
+      collect(open(s.id).source!.list('')),
+      (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /not been picked/.test(err.message),
+    );
 
     fake.photos.pick(s.id, [...fake.photos.library.keys()]);
     const got = await h.picker!.get(s.id);
     assert.equal(got.mediaItemsSet, true);
     assert.equal(got.itemCount, 250);
-    await assert.rejects(h.picker!.get('no-such-session'), (err: unknown) => err instanceof CloudError && err.reason === 'not_found');
+    await assert.rejects(
+      h.picker!.get('no-such-session'),
+      (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
+    );
   });
 
   test('list() pages the session 100 at a time, with unique paths and reduced fidelity', async () => {
@@ -96,7 +117,10 @@ describe('google-photos: Picker', () => {
       assert.equal(i.size, undefined);
     }
     assert.equal(items.filter((i) => i.mediaType === 'video').length, 2);
-    await assert.rejects(collect(h.source!.list('Some folder')), (err: unknown) => err instanceof CloudError && err.reason === 'not_found');
+    await assert.rejects(
+      collect(h.source!.list('Some folder')),
+      (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
+    );
   });
 
   test('open() gives exactly what Google serves: photos without GPS, videos transcoded; base URLs expiring mid-run are refreshed', async () => {
@@ -117,13 +141,23 @@ describe('google-photos: Picker', () => {
     fake.photos.advanceClock(61 * 60_000);
     for (const i of readable.slice(half)) await check(i);
     const later = fake.requests.slice(mark);
-    assert.equal(later.filter((r) => r.path.startsWith('/media/') && r.status === 403).length, 1, 'one expired base URL, then fresh ones');
+    assert.equal(
+      later.filter((r) => r.path.startsWith('/media/') && r.status === 403).length,
+      1,
+      'one expired base URL, then fresh ones',
+    );
     assert.equal(later.filter((r) => r.path === '/v1/mediaItems').length, 3, 'the session listed once more');
   });
 
   test('a video still processing fails with the reason; a new handle opens items without a list()', async () => {
     const h = setup(fake).open(sessionId);
-    await assert.rejects(h.source!.open({ id: processingId }), (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /still being processed by Google Photos; a later run copies it/.test(err.message));
+    await assert.rejects(
+      h.source!.open({ id: processingId }),
+      (err: unknown) =>
+        err instanceof CloudError &&
+        err.reason === 'failed' &&
+        /still being processed by Google Photos; a later run copies it/.test(err.message),
+    );
     const video = await bytesOf(await setup(fake).open(sessionId).source!.open({ id: readyVideoId }));
     assert.ok(video.equals(await fake.photos.served(readyVideoId)));
     // An expired access token is refreshed once.
@@ -135,7 +169,11 @@ describe('google-photos: Picker', () => {
   });
 
   test('base URLs need the bearer token and a suffix', async () => {
-    const page = (await (await fetch(`${fake.url}/v1/mediaItems?sessionId=${sessionId}&pageSize=500`, { headers: { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` } })).json()) as {
+    const page = (await (
+      await fetch(`${fake.url}/v1/mediaItems?sessionId=${sessionId}&pageSize=500`, {
+        headers: { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` },
+      })
+    ).json()) as {
       mediaItems: { mediaFile: { baseUrl: string } }[];
       nextPageToken?: string;
     };
@@ -151,7 +189,10 @@ describe('google-photos: Picker', () => {
     const h = setup(fake).open(sessionId);
     await h.source!.release!();
     await h.source!.release!(); // already deleted: fine
-    await assert.rejects(h.picker!.get(sessionId), (err: unknown) => err instanceof CloudError && err.reason === 'not_found');
+    await assert.rejects(
+      h.picker!.get(sessionId),
+      (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
+    );
   });
 
   test('the picking page lists the library and its Done button completes the session once', async () => {
@@ -159,12 +200,19 @@ describe('google-photos: Picker', () => {
     const html = await (await fetch(`${s.pickerUri}/autoclose`)).text();
     assert.match(html, /type="checkbox" name="item"/);
     const ids = [...fake.photos.library.keys()].slice(0, 3);
-    const done = await fetch(s.pickerUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(ids.map((id): [string, string] => ['item', id])).toString() });
+    const done = await fetch(s.pickerUri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(ids.map((id): [string, string] => ['item', id])).toString(),
+    });
     assert.equal(done.status, 200);
     assert.equal((await fetch(s.pickerUri)).status, 410);
     const got = await setup(fake).open().picker!.get(s.id);
     assert.equal(got.itemCount, 3);
-    assert.deepEqual((await collect(setup(fake).open(s.id).source!.list(''))).map((i) => i.id), ids);
+    assert.deepEqual(
+      (await collect(setup(fake).open(s.id).source!.list(''))).map((i) => i.id),
+      ids,
+    );
   });
 });
 
@@ -177,9 +225,20 @@ describe('google-photos: Library API', () => {
 
   test('restore: 120 photos in exactly 3 batchCreate calls, one item failing once and retried', async () => {
     const h = setup(fake).open();
-    const files = Array.from({ length: 120 }, (_, i) => ({ path: `Holidays/photo-${String(i).padStart(3, '0')}.jpg`, bytes: makeJpeg(1000 + i) }));
+    const files = Array.from({ length: 120 }, (_, i) => ({
+      path: `Holidays/photo-${String(i).padStart(3, '0')}.jpg`,
+      bytes: makeJpeg(1000 + i),
+    }));
     fake.photos.failNextCreate('photo-000.jpg');
-    const results = await Promise.all(files.map((f) => h.destination!.put(f.path, async () => Readable.from([f.bytes]), { mode: 'create', size: f.bytes.length, expectedMd5: md5(f.bytes) })));
+    const results = await Promise.all(
+      files.map((f) =>
+        h.destination!.put(f.path, async () => Readable.from([f.bytes]), {
+          mode: 'create',
+          size: f.bytes.length,
+          expectedMd5: md5(f.bytes),
+        }),
+      ),
+    );
     assert.deepEqual(
       results.map((r) => r.size),
       files.map((f) => f.bytes.length),
@@ -196,15 +255,24 @@ describe('google-photos: Library API', () => {
     assert.equal(fake.photos.appItems.size, 120);
     const byName = new Map([...fake.photos.appItems.values()].map((i) => [i.filename, i]));
     for (const f of files) assert.ok((await fake.photos.served(byName.get(f.path.split('/')[1])!.id)).equals(f.bytes));
-    assert.equal((await h.destination!.stat(files[0].path)), null);
+    assert.equal(await h.destination!.stat(files[0].path), null);
   });
 
   test('restore refuses bytes whose md5 differs from the source, and files that are not media', async () => {
     const h = setup(fake).open();
     const creates = fake.photos.batchCreates.length;
     const bytes = makeJpeg(5);
-    await assert.rejects(h.destination!.put('Holidays/bad.jpg', async () => Readable.from([bytes]), { mode: 'create', expectedMd5: md5(Buffer.from('other')) }), (err: unknown) => err instanceof CloudError && err.reason === 'corrupt');
-    await assert.rejects(h.destination!.put('Holidays/notes.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }), (err: unknown) => err instanceof CloudError && err.reason === 'failed');
+    await assert.rejects(
+      h.destination!.put('Holidays/bad.jpg', async () => Readable.from([bytes]), {
+        mode: 'create',
+        expectedMd5: md5(Buffer.from('other')),
+      }),
+      (err: unknown) => err instanceof CloudError && err.reason === 'corrupt',
+    );
+    await assert.rejects(
+      h.destination!.put('Holidays/notes.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }),
+      (err: unknown) => err instanceof CloudError && err.reason === 'failed',
+    );
     assert.equal(fake.photos.batchCreates.length, creates);
   });
 
@@ -231,7 +299,10 @@ describe('google-photos: Library API', () => {
     const extraItem = listed.find((i) => i.path === 'Holidays/extra.jpg')!;
     assert.ok((await bytesOf(await h.source!.open(extraItem))).equals(extra));
     assert.equal((await collect(h.source!.list('Holidays'))).length, 121);
-    await assert.rejects(collect(h.source!.list('Nope')), (err: unknown) => err instanceof CloudError && err.reason === 'not_found');
+    await assert.rejects(
+      collect(h.source!.list('Nope')),
+      (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
+    );
     const root = await h.browse('', undefined);
     assert.deepEqual(
       root.entries.map((e) => `${e.type}:${e.name}`),
@@ -242,20 +313,45 @@ describe('google-photos: Library API', () => {
 
   test('a 429 with Retry-After is waited out; the daily quota gives rate_limited until midnight Pacific', async () => {
     const h = setup(fake).open();
-    fake.inject({ method: 'POST', path: /^\/v1\/uploads$/, status: 429, retryAfter: 0, body: { error: { code: 429, message: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'", status: 'RESOURCE_EXHAUSTED' } } });
+    fake.inject({
+      method: 'POST',
+      path: /^\/v1\/uploads$/,
+      status: 429,
+      retryAfter: 0,
+      body: {
+        error: {
+          code: 429,
+          message: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'",
+          status: 'RESOURCE_EXHAUSTED',
+        },
+      },
+    });
     const b = makeJpeg(31337);
-    assert.equal((await h.destination!.put('Holidays/retry.jpg', async () => Readable.from([b]), { mode: 'create' })).size, b.length);
+    assert.equal(
+      (await h.destination!.put('Holidays/retry.jpg', async () => Readable.from([b]), { mode: 'create' })).size,
+      b.length,
+    );
 
     fake.photos.dailyLimit = fake.photos.dailyCount;
-    const err = await h.destination!.put('Holidays/late.jpg', async () => Readable.from([makeJpeg(1)]), { mode: 'create' }).then(
-      () => assert.fail('expected rate_limited'),
-      (e: unknown) => e,
-    );
+    const err = await h
+      .destination!.put('Holidays/late.jpg', async () => Readable.from([makeJpeg(1)]), { mode: 'create' })
+      .then(
+        () => assert.fail('expected rate_limited'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof CloudError && err.reason === 'rate_limited', String(err));
     assert.ok(err.retryAt && err.retryAt.getTime() > Date.now() && err.retryAt.getTime() <= Date.now() + 25 * 3600_000);
-    const la = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).format(err.retryAt);
+    const la = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/Los_Angeles',
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(err.retryAt);
     assert.equal(la, '00:00');
-    await assert.rejects(collect(h.source!.list('')), (e: unknown) => e instanceof CloudError && e.reason === 'rate_limited');
+    await assert.rejects(
+      collect(h.source!.list('')),
+      (e: unknown) => e instanceof CloudError && e.reason === 'rate_limited',
+    );
     fake.photos.newDay();
     fake.photos.dailyLimit = undefined;
     await h.check();
@@ -267,8 +363,14 @@ describe('google-photos: sign-in', () => {
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const idToken = `${enc({ alg: 'RS256' })}.${enc({ sub: '1234567890', email: 'a@example.com' })}.sig`;
     const env = testEnv();
-    assert.deepEqual(await photos.oauth!.account('tok', env, undefined, { idToken }), { id: '1234567890', name: 'a@example.com' });
-    await assert.rejects(photos.oauth!.account('tok', env, undefined, {}), (err: unknown) => err instanceof CloudError && /did not say which account/.test(err.message));
+    assert.deepEqual(await photos.oauth!.account('tok', env, undefined, { idToken }), {
+      id: '1234567890',
+      name: 'a@example.com',
+    });
+    await assert.rejects(
+      photos.oauth!.account('tok', env, undefined, {}),
+      (err: unknown) => err instanceof CloudError && /did not say which account/.test(err.message),
+    );
     assert.equal(jwtPayload('garbage'), null);
     assert.ok(photos.oauth!.scopes.includes('openid'));
   });

@@ -17,14 +17,19 @@ conformance('local', async () => {
   const root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-conf-local-')));
   const env = testEnv({ localRoots: [root], allowPrivateEndpoints: false });
   const options = await local.prepare!({ root: '' }, env, { userId: 'owner-1' });
-  return { handle: local.open!({ options, ownerId: 'owner-1' }, env), close: () => fs.rm(root, { recursive: true, force: true }) };
+  return {
+    handle: local.open!({ options, ownerId: 'owner-1' }, env),
+    close: () => fs.rm(root, { recursive: true, force: true }),
+  };
 });
 
 const isReason = (reason: string, message?: RegExp) => (err: Error) =>
   err instanceof CloudError && err.reason === reason && (!message || message.test(err.message));
 
 async function filesUnder(dir: string): Promise<string[]> {
-  return (await fs.readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => !d.isDirectory()).map((d) => path.join(d.parentPath, d.name));
+  return (await fs.readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => !d.isDirectory())
+    .map((d) => path.join(d.parentPath, d.name));
 }
 
 describe('local connector: confined to its owner’s space, links never followed', () => {
@@ -84,7 +89,10 @@ describe('local connector: confined to its owner’s space, links never followed
     const listed: string[] = [];
     for await (const item of h.source!.list('dst')) listed.push(item.path);
     assert.deepEqual(listed, ['sub.moved/photo.jpg']);
-    assert.deepEqual((await h.browse('dst', undefined)).entries.map((e) => e.name), ['sub.moved']);
+    assert.deepEqual(
+      (await h.browse('dst', undefined)).entries.map((e) => e.name),
+      ['sub.moved'],
+    );
     await fs.rm(path.join(outside, 'secret.txt'));
   });
 
@@ -111,12 +119,18 @@ describe('local connector: confined to its owner’s space, links never followed
     await fs.mkdir(path.join(space, 'commit/taken/inner'), { recursive: true });
     // 'replace' onto a folder: the rename fails.
     await assert.rejects(
-      h.destination!.put('commit/taken', async () => Readable.from([Buffer.from('bytes')]), { mode: 'replace', size: 5 }),
+      h.destination!.put('commit/taken', async () => Readable.from([Buffer.from('bytes')]), {
+        mode: 'replace',
+        size: 5,
+      }),
       isReason('invalid_options', /is a folder/),
     );
     await fs.writeFile(path.join(space, 'commit/owners.jpg'), 'owner’s bytes');
     await assert.rejects(
-      h.destination!.put('commit/owners.jpg', async () => Readable.from([Buffer.from('other')]), { mode: 'create', size: 5 }),
+      h.destination!.put('commit/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
+        mode: 'create',
+        size: 5,
+      }),
       isReason('exists'),
     );
     assert.equal(await fs.readFile(path.join(space, 'commit/owners.jpg'), 'utf8'), 'owner’s bytes');
@@ -129,8 +143,20 @@ describe('local connector: confined to its owner’s space, links never followed
       [() => h.browse('x'.repeat(256), undefined), 'invalid_options', /longer than the server's file system allows/],
       [() => h.browse('plain.txt', undefined), 'not_found', /plain\.txt/],
       [() => h.browse('a/../..', undefined), 'invalid_options', /"\.\."/],
-      [() => h.destination!.put(`deep/${'y'.repeat(256)}.jpg`, async () => Readable.from([Buffer.from('x')]), { mode: 'create' }), 'invalid_options', /longer/],
-      [() => h.destination!.put('plain.txt/inside.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }), 'not_found', /plain\.txt/],
+      [
+        () =>
+          h.destination!.put(`deep/${'y'.repeat(256)}.jpg`, async () => Readable.from([Buffer.from('x')]), {
+            mode: 'create',
+          }),
+        'invalid_options',
+        /longer/,
+      ],
+      [
+        () =>
+          h.destination!.put('plain.txt/inside.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }),
+        'not_found',
+        /plain\.txt/,
+      ],
       [() => h.source!.open({ id: 'nothing/here.jpg' }), 'not_found', /nothing\/here\.jpg/],
     ];
     for (const [call, reason, message] of cases) {
@@ -146,7 +172,16 @@ describe('local connector: confined to its owner’s space, links never followed
 
   test('another user’s space, the shared root and other folders are out of reach', async () => {
     await fs.mkdir(path.join(roots, 'bob/photos'), { recursive: true });
-    for (const root of [path.join(roots, 'bob/photos'), path.join(roots, 'bob'), roots, `${space}/../bob`, '../bob', outside, '/etc', '/root/.bash_history']) {
+    for (const root of [
+      path.join(roots, 'bob/photos'),
+      path.join(roots, 'bob'),
+      roots,
+      `${space}/../bob`,
+      '../bob',
+      outside,
+      '/etc',
+      '/root/.bash_history',
+    ]) {
       await assert.rejects(local.prepare!({ root }, env, { userId: 'alice' }), (err: Error) => {
         assert.ok(isReason('invalid_options', /your own space/)(err), `${root}: ${err}`);
         // Nothing of the server is told: neither the path tried nor whether it exists.
@@ -171,19 +206,34 @@ describe('local connector: confined to its owner’s space, links never followed
     for (const code of codes) {
       // As such a file system answers link().
       fsCalls.link = async (from, to) => {
-        throw Object.assign(new Error(`${code}: operation not permitted, link '${from}' -> '${to}'`), { code, errno: -1, syscall: 'link' });
+        throw Object.assign(new Error(`${code}: operation not permitted, link '${from}' -> '${to}'`), {
+          code,
+          errno: -1,
+          syscall: 'link',
+        });
       };
-      const stored = await h.destination!.put(`nolink/${code}.jpg`, async () => Readable.from([Buffer.from(`bytes of ${code}`)]), { mode: 'create' });
+      const stored = await h.destination!.put(
+        `nolink/${code}.jpg`,
+        async () => Readable.from([Buffer.from(`bytes of ${code}`)]),
+        { mode: 'create' },
+      );
       assert.equal(stored.size, `bytes of ${code}`.length, code);
       assert.equal(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8'), `bytes of ${code}`);
       await assert.rejects(
-        h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), { mode: 'create', size: 5 }),
+        h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
+          mode: 'create',
+          size: 5,
+        }),
         isReason('exists'),
         code,
       );
       assert.equal(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8'), 'owner’s bytes');
     }
-    assert.deepEqual((await fs.readdir(path.join(space, 'nolink'))).sort(), [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(), 'no partial or reserved file left');
+    assert.deepEqual(
+      (await fs.readdir(path.join(space, 'nolink'))).sort(),
+      [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
+      'no partial or reserved file left',
+    );
     // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
     const told = fsError(Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }), 'a.jpg') as CloudError;
     assert.match(told.message, /this file system has no hard links/);
@@ -196,7 +246,11 @@ describe('local connector: confined to its owner’s space, links never followed
     const pipe = path.join(space, 'fifo/swapped.jpg');
     execFileSync('mkfifo', [pipe]);
     // Frees any reader blocked on it (a blocking open waits for a writer), so a failure ends.
-    const release = () => fs.open(pipe, constants.O_WRONLY | constants.O_NONBLOCK).then((f) => f.close(), () => {});
+    const release = () =>
+      fs.open(pipe, constants.O_WRONLY | constants.O_NONBLOCK).then(
+        (f) => f.close(),
+        () => {},
+      );
     const prompt = async <T>(what: string, p: Promise<T>): Promise<T> => {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
@@ -214,8 +268,14 @@ describe('local connector: confined to its owner’s space, links never followed
     const listed: string[] = [];
     for await (const item of h.source!.list('fifo')) listed.push(item.path);
     assert.deepEqual(listed, ['a.jpg']);
-    assert.deepEqual((await h.browse('fifo', undefined)).entries.map((e) => e.name), ['a.jpg']);
-    await assert.rejects(prompt('open', h.source!.open({ id: 'fifo/swapped.jpg' })), isReason('invalid_options', /not a regular file/));
+    assert.deepEqual(
+      (await h.browse('fifo', undefined)).entries.map((e) => e.name),
+      ['a.jpg'],
+    );
+    await assert.rejects(
+      prompt('open', h.source!.open({ id: 'fifo/swapped.jpg' })),
+      isReason('invalid_options', /not a regular file/),
+    );
     assert.equal(await prompt('hashOf', h.destination!.hashOf!('fifo/swapped.jpg', undefined, 'md5')), null);
   });
 });

@@ -42,7 +42,8 @@ async function listAll(h: CloudHandle, folder: string): Promise<SourceItem[]> {
 }
 
 const isReason = (reason: string) => (err: Error) => err instanceof CloudError && err.reason === reason;
-const sessionPuts = (fake: MicrosoftFake, from = 0) => fake.requests.slice(from).filter((r) => r.method === 'PUT' && r.path.startsWith('/upload/sessions/'));
+const sessionPuts = (fake: MicrosoftFake, from = 0) =>
+  fake.requests.slice(from).filter((r) => r.method === 'PUT' && r.path.startsWith('/upload/sessions/'));
 
 describe('onedrive protocol', () => {
   let fake: MicrosoftFake;
@@ -77,7 +78,12 @@ describe('onedrive protocol', () => {
     assert.equal(pages.length, 4, '3 pages of the folder (200, 200, 50) and one of its subfolder');
 
     const page1 = await c.handle.browse('many', undefined);
-    assert.deepEqual(page1.entries[0], { name: 'z', path: 'many/z', type: 'folder', modifiedAt: page1.entries[0].modifiedAt });
+    assert.deepEqual(page1.entries[0], {
+      name: 'z',
+      path: 'many/z',
+      type: 'folder',
+      modifiedAt: page1.entries[0].modifiedAt,
+    });
     assert.equal(page1.entries[1].name, 'f000.jpg');
     assert.equal(page1.entries.length, 451);
     assert.equal(page1.nextCursor, undefined);
@@ -87,18 +93,31 @@ describe('onedrive protocol', () => {
 
   test('an access token that expires mid-run is refreshed once, and the rotated refresh token is the one used next', async () => {
     const first = crypto.randomBytes(2 * MiB);
-    await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), { mode: 'create', size: first.length });
+    await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), {
+      mode: 'create',
+      size: first.length,
+    });
     fake.oauth.expireAccessTokens();
     const second = crypto.randomBytes(FRAGMENT + 5);
-    await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), { mode: 'create', size: second.length });
+    await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), {
+      mode: 'create',
+      size: second.length,
+    });
     assert.equal(c.tokens.refreshes, 1);
     fake.oauth.expireAccessTokens();
     assert.equal((await listAll(c.handle, 'tokens')).length, 2);
     assert.equal(c.tokens.refreshes, 2);
     const refreshes = fake.tokenRequests.filter((r) => r.grantType === 'refresh_token');
     assert.equal(refreshes.length, 2);
-    assert.ok(refreshes[0].refreshTokenIssued && refreshes[0].refreshTokenIssued !== refreshes[0].refreshTokenSent, 'Microsoft rotated the refresh token');
-    assert.equal(refreshes[1].refreshTokenSent, refreshes[0].refreshTokenIssued, 'the rotated refresh token was used next');
+    assert.ok(
+      refreshes[0].refreshTokenIssued && refreshes[0].refreshTokenIssued !== refreshes[0].refreshTokenSent,
+      'Microsoft rotated the refresh token',
+    );
+    assert.equal(
+      refreshes[1].refreshTokenSent,
+      refreshes[0].refreshTokenIssued,
+      'the rotated refresh token was used next',
+    );
     assert.ok((await fake.fileBytes('tokens/b.bin')).equals(second));
   });
 
@@ -109,7 +128,10 @@ describe('onedrive protocol', () => {
     fake.inject({ method: 'GET', path: /\/children$/, status: 429, retryAfter: 1, times: 1 });
     const from = fake.requests.length;
     const started = Date.now();
-    const stored = await c.handle.destination!.put('storm/big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
+    const stored = await c.handle.destination!.put('storm/big.bin', async () => Readable.from([data]), {
+      mode: 'create',
+      size: data.length,
+    });
     const items = await listAll(c.handle, 'storm');
     const waited = Date.now() - started;
     assert.equal(stored.size, data.length);
@@ -123,25 +145,38 @@ describe('onedrive protocol', () => {
 
   test('a long Retry-After hands the work back as rate_limited with its time', async () => {
     fake.inject({ method: 'GET', path: /^\/v1\.0\/me\/drive$/, status: 429, retryAfter: 3600 });
-    await assert.rejects(c.handle.check(), (err: Error) => err instanceof CloudError && err.reason === 'rate_limited' && err.retryAt!.getTime() > Date.now() + 3_000_000);
+    await assert.rejects(
+      c.handle.check(),
+      (err: Error) =>
+        err instanceof CloudError && err.reason === 'rate_limited' && err.retryAt!.getTime() > Date.now() + 3_000_000,
+    );
   });
 
   test('a fragment whose answer was lost is not sent again: the session says what it has', async () => {
     const data = crypto.randomBytes(2 * FRAGMENT + 99);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, truncate: 0 });
     const from = fake.requests.length;
-    await c.handle.destination!.put('lost/answer.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
+    await c.handle.destination!.put('lost/answer.bin', async () => Readable.from([data]), {
+      mode: 'create',
+      size: data.length,
+    });
     assert.ok((await fake.fileBytes('lost/answer.bin')).equals(data));
     const puts = sessionPuts(fake, from);
     assert.equal(puts.length, 3, 'three fragments, none sent twice');
-    assert.ok(fake.requests.slice(from).some((r) => r.method === 'GET' && r.path.startsWith('/upload/sessions/')), 'the session was asked where it stands');
+    assert.ok(
+      fake.requests.slice(from).some((r) => r.method === 'GET' && r.path.startsWith('/upload/sessions/')),
+      'the session was asked where it stands',
+    );
     assert.ok(!fake.requests.slice(from).some((r) => r.status === 416));
 
     // The last fragment's answer lost: the session is gone, the file at the path proves the upload.
     const small = crypto.randomBytes(1000);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, truncate: 10 });
     const at = fake.requests.length;
-    const stored = await c.handle.destination!.put('lost/last.bin', async () => Readable.from([small]), { mode: 'create', size: small.length });
+    const stored = await c.handle.destination!.put('lost/last.bin', async () => Readable.from([small]), {
+      mode: 'create',
+      size: small.length,
+    });
     assert.deepEqual(stored, { size: 1000, hash: { kind: 'quickxor', value: quickXorHash(small) } });
     assert.equal(sessionPuts(fake, at).length, 1);
     assert.ok((await fake.fileBytes('lost/last.bin')).equals(small));
@@ -152,10 +187,15 @@ describe('onedrive protocol', () => {
     const before = await spools();
     const data = crypto.randomBytes(FRAGMENT + 3 * MiB + 7);
     const from = fake.requests.length;
-    const source = Readable.from((function* () {
-      for (let i = 0; i < data.length; i += 100_000) yield data.subarray(i, i + 100_000);
-    })());
-    const stored = await c.handle.destination!.put('spool/unknown.bin', async () => source, { mode: 'create', modifiedAt: '2020-02-02T10:00:00.000Z' });
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < data.length; i += 100_000) yield data.subarray(i, i + 100_000);
+      })(),
+    );
+    const stored = await c.handle.destination!.put('spool/unknown.bin', async () => source, {
+      mode: 'create',
+      modifiedAt: '2020-02-02T10:00:00.000Z',
+    });
     assert.equal(stored.size, data.length);
     assert.equal(sessionPuts(fake, from).length, 2);
     assert.ok((await fake.fileBytes('spool/unknown.bin')).equals(data));
@@ -168,21 +208,59 @@ describe('onedrive protocol', () => {
     const data = crypto.randomBytes(3 * FRAGMENT);
     let saved: unknown = null;
     const stop = new AbortController();
-    const cp = { get state() { return saved; }, async save(st: unknown) { saved = st; if ((st as { offset: number }).offset > 0) stop.abort(new Error('crash')); } };
-    await assert.rejects(c.handle.destination!.put('expired/a.bin', async () => Readable.from([data]), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
+    const cp = {
+      get state() {
+        return saved;
+      },
+      async save(st: unknown) {
+        saved = st;
+        if ((st as { offset: number }).offset > 0) stop.abort(new Error('crash'));
+      },
+    };
+    await assert.rejects(
+      c.handle.destination!.put('expired/a.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+        checkpoint: cp,
+        signal: stop.signal,
+      }),
+    );
     assert.equal((saved as { offset: number }).offset, FRAGMENT);
     fake.uploads.expireAll();
     const offsets: number[] = [];
-    const cp2 = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
-    await c.handle.destination!.put('expired/a.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { mode: 'create', size: data.length, checkpoint: cp2 });
+    const cp2 = {
+      get state() {
+        return saved;
+      },
+      async save(st: unknown) {
+        saved = st;
+      },
+    };
+    await c.handle.destination!.put(
+      'expired/a.bin',
+      async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
+      { mode: 'create', size: data.length, checkpoint: cp2 },
+    );
     assert.deepEqual(offsets, [0]);
     assert.ok((await fake.fileBytes('expired/a.bin')).equals(data));
 
     // Mid-upload: the second fragment finds the session gone, and the upload restarts once.
     let expired = false;
     const offsets2: number[] = [];
-    const cp3 = { state: null, async save(st: unknown) { if (!expired && (st as { offset: number }).offset > 0) { expired = true; fake.uploads.expireAll(); } } };
-    await c.handle.destination!.put('expired/b.bin', async (off) => (offsets2.push(off), Readable.from([data.subarray(off)])), { mode: 'create', size: data.length, checkpoint: cp3 });
+    const cp3 = {
+      state: null,
+      async save(st: unknown) {
+        if (!expired && (st as { offset: number }).offset > 0) {
+          expired = true;
+          fake.uploads.expireAll();
+        }
+      },
+    };
+    await c.handle.destination!.put(
+      'expired/b.bin',
+      async (off) => (offsets2.push(off), Readable.from([data.subarray(off)])),
+      { mode: 'create', size: data.length, checkpoint: cp3 },
+    );
     assert.deepEqual(offsets2, [0, 0]);
     assert.ok((await fake.fileBytes('expired/b.bin')).equals(data));
   });
@@ -191,11 +269,18 @@ describe('onedrive protocol', () => {
     const data = crypto.randomBytes(1000);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, status: 507 });
     const from = fake.requests.length;
-    await assert.rejects(c.handle.destination!.put('full/a.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), (err: Error) => err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message));
+    await assert.rejects(
+      c.handle.destination!.put('full/a.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+      (err: Error) => err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message),
+    );
     assert.equal(sessionPuts(fake, from).length, 1);
     assert.equal(fake.uploads.open, 0, 'the session was cancelled');
 
-    const stored = await c.handle.destination!.put('full/empty.txt', async () => Readable.from([]), { mode: 'create', size: 0, modifiedAt: '2021-01-01T00:00:00.000Z' });
+    const stored = await c.handle.destination!.put('full/empty.txt', async () => Readable.from([]), {
+      mode: 'create',
+      size: 0,
+      modifiedAt: '2021-01-01T00:00:00.000Z',
+    });
     assert.deepEqual(stored, { size: 0, hash: { kind: 'quickxor', value: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } });
     const [item] = await listAll(c.handle, 'full');
     assert.deepEqual([item.path, item.size, item.modifiedAt], ['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
@@ -205,14 +290,27 @@ describe('onedrive protocol', () => {
     await fake.addFile('taken/IMG_9.HEIC', Buffer.from('the owner’s photo'));
     const data = crypto.randomBytes(FRAGMENT + 1000);
     const from = fake.requests.length;
-    await assert.rejects(c.handle.destination!.put('taken/IMG_9.HEIC', async () => Readable.from([data]), { mode: 'create', size: data.length }), isReason('exists'));
+    await assert.rejects(
+      c.handle.destination!.put('taken/IMG_9.HEIC', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      }),
+      isReason('exists'),
+    );
     const calls = fake.requests.slice(from).filter((r) => r.path.endsWith('/createUploadSession'));
-    assert.deepEqual(calls.map((r) => r.status), [409], 'one refusal, not retried');
+    assert.deepEqual(
+      calls.map((r) => r.status),
+      [409],
+      'one refusal, not retried',
+    );
     assert.equal(sessionPuts(fake, from).length, 0);
     assert.ok((await fake.fileBytes('taken/IMG_9.HEIC')).equals(Buffer.from('the owner’s photo')));
     // A 409 at creation that is not a file at the path (a file where a folder of the path should be) stays what it is.
     await assert.rejects(
-      c.handle.destination!.put('taken/IMG_9.HEIC/inner.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+      c.handle.destination!.put('taken/IMG_9.HEIC/inner.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      }),
       (err: Error) => err instanceof CloudError && err.reason !== 'exists',
     );
   });
@@ -238,14 +336,21 @@ describe('onedrive protocol', () => {
 
     from = fake.requests.length;
     // The eTag seen no longer matches (the file changed meanwhile); then Graph throttles.
-    fake.inject({ method: 'DELETE', status: 412, body: { error: { code: 'resourceModified', message: "ETag does not match current item's value" } } });
+    fake.inject({
+      method: 'DELETE',
+      status: 412,
+      body: { error: { code: 'resourceModified', message: "ETag does not match current item's value" } },
+    });
     fake.inject({ method: 'DELETE', status: 503, retryAfter: 1 });
     await c.handle.destination!.remove!('rm/a.zip');
-    assert.deepEqual(deletes(from).map((r) => [r.path, r.status]), [
-      ['/v1.0/me/drive/root:/rm/a.zip:', 412],
-      ['/v1.0/me/drive/root:/rm/a.zip:', 503],
-      ['/v1.0/me/drive/root:/rm/a.zip:', 204],
-    ]);
+    assert.deepEqual(
+      deletes(from).map((r) => [r.path, r.status]),
+      [
+        ['/v1.0/me/drive/root:/rm/a.zip:', 412],
+        ['/v1.0/me/drive/root:/rm/a.zip:', 503],
+        ['/v1.0/me/drive/root:/rm/a.zip:', 204],
+      ],
+    );
     assert.equal(await c.handle.destination!.stat('rm/a.zip'), null);
     await assert.rejects(fake.fileBytes('rm/a.zip'));
     assert.ok((await fake.fileBytes('rm/a.zip.1')).equals(data));
@@ -256,7 +361,13 @@ describe('onedrive protocol', () => {
   test('a revoked sign-in is unauthorized', async () => {
     fake.oauth.revoke();
     await assert.rejects(c.handle.check(), isReason('unauthorized'));
-    await assert.rejects(c.handle.destination!.put('revoked.bin', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }), isReason('unauthorized'));
+    await assert.rejects(
+      c.handle.destination!.put('revoked.bin', async () => Readable.from([Buffer.from('x')]), {
+        mode: 'create',
+        size: 1,
+      }),
+      isReason('unauthorized'),
+    );
   });
 });
 
@@ -269,7 +380,8 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
   });
   after(() => fake.close());
 
-  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; innerError: Record<string, string> } }).error;
+  const errorOf = async (res: Response) =>
+    ((await res.json()) as { error: { code: string; message: string; innerError: Record<string, string> } }).error;
 
   test('Graph calls need a valid bearer token and answer Graph’s error JSON', async () => {
     const res = await fetch(`${fake.url}/v1.0/me/drive/root`);
@@ -291,7 +403,11 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     const unit = 327_680;
     const total = 2 * unit + 10;
     const put = (start: number, body: Buffer, headers: Record<string, string> = {}, size = total) =>
-      fetch(uploadUrl, { method: 'PUT', body, headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${size}`, ...headers } });
+      fetch(uploadUrl, {
+        method: 'PUT',
+        body,
+        headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${size}`, ...headers },
+      });
 
     assert.equal((await put(0, Buffer.alloc(unit), auth)).status, 401, 'an Authorization header is refused');
     const odd = await put(0, Buffer.alloc(unit + 1));
@@ -328,12 +444,23 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
       assert.equal(created.status, 200);
       const { uploadUrl } = (await created.json()) as { uploadUrl: string };
       await meanwhile?.();
-      const put = (start: number, body: Buffer) => fetch(uploadUrl, { method: 'PUT', body, headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` } });
+      const put = (start: number, body: Buffer) =>
+        fetch(uploadUrl, {
+          method: 'PUT',
+          body,
+          headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` },
+        });
       assert.equal((await put(0, data.subarray(0, unit))).status, 202);
       return { uploadUrl, last: await put(unit, data.subarray(unit)) };
     };
     const names = async () =>
-      ((await (await fetch(`${fake.url}/v1.0/me/drive/root:/conflict:/children`, { headers: auth })).json()) as { value: { name: string; size: number }[] }).value.map((i) => `${i.name} ${i.size}`).sort();
+      (
+        (await (await fetch(`${fake.url}/v1.0/me/drive/root:/conflict:/children`, { headers: auth })).json()) as {
+          value: { name: string; size: number }[];
+        }
+      ).value
+        .map((i) => `${i.name} ${i.size}`)
+        .sort();
 
     // The owner's file comes after the session was created: the commit refuses it.
     const failed = await session('fail', () => fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo')));
@@ -349,7 +476,10 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     assert.deepEqual([refused.status, (await errorOf(refused)).code], [409, 'nameAlreadyExists']);
     assert.equal(fake.uploads.open, sessions);
 
-    const simple = await fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`, { method: 'PUT', headers: auth, body: Buffer.from('x') });
+    const simple = await fetch(
+      `${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`,
+      { method: 'PUT', headers: auth, body: Buffer.from('x') },
+    );
     assert.deepEqual([simple.status, (await errorOf(simple)).code], [409, 'nameAlreadyExists']);
     assert.deepEqual(await names(), ['IMG_1.HEIC 19']);
 
@@ -380,6 +510,10 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     assert.deepEqual([again.status, (await errorOf(again)).code], [404, 'itemNotFound']);
     const root = await fetch(`${fake.url}/v1.0/me/drive/root`, { method: 'DELETE', headers: auth });
     assert.equal(root.status, 403);
-    assert.equal((await fetch(`${fake.url}/v1.0/me/drive/root:/del:`, { headers: auth })).status, 200, 'the folder stays');
+    assert.equal(
+      (await fetch(`${fake.url}/v1.0/me/drive/root:/del:`, { headers: auth })).status,
+      200,
+      'the folder stays',
+    );
   });
 });

@@ -30,7 +30,9 @@ function commitOf(req: http.IncomingMessage, bucket: string): Commit | null {
   const key = decodeURIComponent(url.pathname.slice(`/${bucket}/`.length));
   const isPut = req.method === 'PUT' && !url.searchParams.has('partNumber');
   const isComplete = req.method === 'POST' && url.searchParams.has('uploadId');
-  return isPut || isComplete ? { method: req.method!, key, ifNoneMatch: req.headers['if-none-match'] as string | undefined } : null;
+  return isPut || isComplete
+    ? { method: req.method!, key, ifNoneMatch: req.headers['if-none-match'] as string | undefined }
+    : null;
 }
 
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
@@ -56,29 +58,40 @@ async function startProxy(server: TestS3, arrive: (c: Commit) => Promise<boolean
       if (commit.ifNoneMatch === '*' && (await arrive(commit))) {
         req.resume();
         res.writeHead(412, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>',
+        );
         return;
       }
     }
     const body = Buffer.concat(await readAll(req));
     const complete = req.method === 'POST' && url.searchParams.has('uploadId');
     // The ETag AWS gives the object this CompleteMultipartUpload makes: from the part ETags listed.
-    const aws = complete ? multipartEtag([...body.toString().matchAll(/<ETag>(?:&quot;|")?([0-9a-f]{32})(?:&quot;|")?<\/ETag>/g)].map((m) => m[1])) : undefined;
-    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, async (up) => {
-      const headers = { ...up.headers };
-      const ok = up.statusCode! < 300;
-      if (ok && commit) awsEtags.delete(key);
-      if (ok && req.method === 'DELETE' && !url.searchParams.has('uploadId')) awsEtags.delete(key);
-      let reply = Buffer.concat(await readAll(up));
-      if (ok && aws) {
-        awsEtags.set(key, aws);
-        reply = Buffer.from(reply.toString().replace(/<ETag>[^<]*<\/ETag>/, `<ETag>&quot;${aws}&quot;</ETag>`));
-      }
-      if (ok && (req.method === 'HEAD' || req.method === 'GET') && awsEtags.has(key)) headers.etag = `"${awsEtags.get(key)}"`;
-      if (req.method !== 'HEAD' && headers['content-length'] !== undefined) headers['content-length'] = String(reply.length);
-      res.writeHead(up.statusCode!, headers);
-      res.end(reply);
-    });
+    const aws = complete
+      ? multipartEtag(
+          [...body.toString().matchAll(/<ETag>(?:&quot;|")?([0-9a-f]{32})(?:&quot;|")?<\/ETag>/g)].map((m) => m[1]),
+        )
+      : undefined;
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      async (up) => {
+        const headers = { ...up.headers };
+        const ok = up.statusCode! < 300;
+        if (ok && commit) awsEtags.delete(key);
+        if (ok && req.method === 'DELETE' && !url.searchParams.has('uploadId')) awsEtags.delete(key);
+        let reply = Buffer.concat(await readAll(up));
+        if (ok && aws) {
+          awsEtags.set(key, aws);
+          reply = Buffer.from(reply.toString().replace(/<ETag>[^<]*<\/ETag>/, `<ETag>&quot;${aws}&quot;</ETag>`));
+        }
+        if (ok && (req.method === 'HEAD' || req.method === 'GET') && awsEtags.has(key))
+          headers.etag = `"${awsEtags.get(key)}"`;
+        if (req.method !== 'HEAD' && headers['content-length'] !== undefined)
+          headers['content-length'] = String(reply.length);
+        res.writeHead(up.statusCode!, headers);
+        res.end(reply);
+      },
+    );
     out.on('error', () => res.destroy());
     out.end(body);
   });
@@ -111,7 +124,10 @@ describe('s3 conditional writes', () => {
       return true;
     });
     const env = testEnv();
-    const options = await s3.prepare!({ ...server.options({ endpoint: proxy.endpoint }), prefix: 'root/' } as never, env);
+    const options = await s3.prepare!(
+      { ...server.options({ endpoint: proxy.endpoint }), prefix: 'root/' } as never,
+      env,
+    );
     h = s3.open!({ options }, env);
   });
   after(async () => {
@@ -124,9 +140,15 @@ describe('s3 conditional writes', () => {
   test("mode 'create' sends If-None-Match: * on PutObject and CompleteMultipartUpload; 'replace' does not", async () => {
     const small = crypto.randomBytes(1000);
     const big = crypto.randomBytes(20 * MiB);
-    await h.destination!.put('cond/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length });
+    await h.destination!.put('cond/small.bin', async () => Readable.from([small]), {
+      mode: 'create',
+      size: small.length,
+    });
     await h.destination!.put('cond/big.bin', async () => Readable.from([big]), { mode: 'create', size: big.length });
-    await h.destination!.put('cond/small.bin', async () => Readable.from([big.subarray(0, 10)]), { mode: 'replace', size: 10 });
+    await h.destination!.put('cond/small.bin', async () => Readable.from([big.subarray(0, 10)]), {
+      mode: 'replace',
+      size: 10,
+    });
     assert.deepEqual(
       proxy.commits.map((c) => [c.method, c.key, c.ifNoneMatch]),
       [
@@ -146,7 +168,10 @@ describe('s3 conditional writes', () => {
       const owners = crypto.randomBytes(777);
       late.set(`root/race/${size}.bin`, owners);
       const data = crypto.randomBytes(size);
-      await assert.rejects(h.destination!.put(`race/${size}.bin`, async () => Readable.from([data]), { mode: 'create', size }), isExists);
+      await assert.rejects(
+        h.destination!.put(`race/${size}.bin`, async () => Readable.from([data]), { mode: 'create', size }),
+        isExists,
+      );
       assert.ok((await bytesAt(`race/${size}.bin`)).equals(owners));
     });
   }
@@ -154,22 +179,47 @@ describe('s3 conditional writes', () => {
   test("Ferry's own multipart commit that was never recorded (the worker died after it): the next put with mode 'create' takes it as stored, makes no second copy and leaves no upload open", async () => {
     const data = crypto.randomBytes(20 * MiB + 77);
     let saved: unknown = null;
-    const checkpoint = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
-    const first = await h.destination!.put('own/big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length, checkpoint });
+    const checkpoint = {
+      get state() {
+        return saved;
+      },
+      async save(st: unknown) {
+        saved = st;
+      },
+    };
+    const first = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
+      mode: 'create',
+      size: data.length,
+      checkpoint,
+    });
     assert.match(first.hash!.value, /^[0-9a-f]{32}-3$/, 'the proxy names the object as AWS does');
     // The next claim resumes from the checkpoint: its upload is gone (completed), so it uploads afresh.
     const before = proxy.requests.length;
-    const again = await h.destination!.put('own/big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length, checkpoint });
+    const again = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
+      mode: 'create',
+      size: data.length,
+      checkpoint,
+    });
     assert.deepEqual(again, first);
     const seen = proxy.requests.slice(before);
     assert.ok(!seen.some((r) => r.startsWith('POST root/own/big.bin?uploadId=')), 'nothing committed a second time');
-    assert.ok(seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId=')), 'the second upload is aborted');
+    assert.ok(
+      seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId=')),
+      'the second upload is aborted',
+    );
     const listed = await server.client().send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'root/own/' }));
-    assert.deepEqual((listed.Contents ?? []).map((o) => o.Key), ['root/own/big.bin'], 'one object, no renamed copy');
+    assert.deepEqual(
+      (listed.Contents ?? []).map((o) => o.Key),
+      ['root/own/big.bin'],
+      'one object, no renamed copy',
+    );
     assert.ok((await bytesAt('own/big.bin')).equals(data));
     // Other bytes of that size are someone else's file: 'exists', and it stays.
     const other = crypto.randomBytes(data.length);
-    await assert.rejects(h.destination!.put('own/big.bin', async () => Readable.from([other]), { mode: 'create', size: other.length }), isExists);
+    await assert.rejects(
+      h.destination!.put('own/big.bin', async () => Readable.from([other]), { mode: 'create', size: other.length }),
+      isExists,
+    );
     assert.ok((await bytesAt('own/big.bin')).equals(data));
   });
 
@@ -178,7 +228,10 @@ describe('s3 conditional writes', () => {
     await h.destination!.put('mp/hashed.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
     const md5 = crypto.createHash('md5').update(data).digest('hex');
     assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'md5'), { kind: 'md5', value: md5 });
-    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256'), { kind: 'sha256', value: crypto.createHash('sha256').update(data).digest('hex') });
+    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256'), {
+      kind: 'sha256',
+      value: crypto.createHash('sha256').update(data).digest('hex'),
+    });
     assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin'), { kind: 'md5', value: md5 });
   });
 });

@@ -7,7 +7,15 @@ conformance('s3 (s3rver)', async () => {
   const server = await startS3();
   const env = testEnv();
   const options = await s3.prepare!(
-    { endpoint: server.endpoint, region: 'us-east-1', bucket: server.bucket, prefix: 'root/', accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, forcePathStyle: true },
+    {
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      bucket: server.bucket,
+      prefix: 'root/',
+      accessKeyId: server.accessKeyId,
+      secretAccessKey: server.secretAccessKey,
+      forcePathStyle: true,
+    },
     env,
   );
   return { handle: s3.open!({ options }, env), close: () => server.close() };

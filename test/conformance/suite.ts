@@ -22,19 +22,23 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 
 /** A stream in small pieces, with no size given: as a provider that does not tell the length. */
 function trickle(data: Buffer, piece = 64 * 1024): Readable {
-  return Readable.from((function* () {
-    for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece);
-  })());
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece);
+    })(),
+  );
 }
 
 /** A source that produces its bytes slowly, so each chunk is acknowledged before the next is read. */
 function slow(data: Buffer, piece = MiB): Readable {
-  return Readable.from((async function* () {
-    for (let i = 0; i < data.length; i += piece) {
-      await new Promise((r) => setTimeout(r, 5));
-      yield data.subarray(i, i + piece);
-    }
-  })());
+  return Readable.from(
+    (async function* () {
+      for (let i = 0; i < data.length; i += piece) {
+        await new Promise((r) => setTimeout(r, 5));
+        yield data.subarray(i, i + piece);
+      }
+    })(),
+  );
 }
 
 async function listAll(h: CloudHandle, folder: string): Promise<SourceItem[]> {
@@ -66,7 +70,10 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
         ['sub/deeper/ünï cödé.png', crypto.randomBytes(10)],
       ];
       for (const [rel, data] of files) {
-        const stored = await h.destination!.put(`${base}/tree/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+        const stored = await h.destination!.put(`${base}/tree/${rel}`, async () => Readable.from([data]), {
+          mode: 'create',
+          size: data.length,
+        });
         assert.equal(stored.size, data.length, rel);
         assert.ok(stored.hash, 'put reports the hash it checked');
         assert.deepEqual(await h.destination!.stat(`${base}/tree/${rel}`), { size: data.length });
@@ -87,19 +94,32 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
         assert.ok(item.version, 'every item has a version');
       }
       const again = await listAll(h, `${base}/tree`);
-      assert.deepEqual(again.map((i) => [i.id, i.version]), items.map((i) => [i.id, i.version]), 'ids and versions are stable');
+      assert.deepEqual(
+        again.map((i) => [i.id, i.version]),
+        items.map((i) => [i.id, i.version]),
+        'ids and versions are stable',
+      );
     });
 
     test('open honours an offset', async () => {
       const data = crypto.randomBytes(100_000);
-      await h.destination!.put(`${base}/range.bin`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+      await h.destination!.put(`${base}/range.bin`, async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      });
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'range.bin');
       assert.ok((await bytesOf(await h.source!.open(item, { offset: 99_000 }))).equals(data.subarray(99_000)));
     });
 
     test("put with mode 'replace' replaces what is there", async () => {
-      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('first version')]), { mode: 'replace', size: 13 });
-      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('second')]), { mode: 'replace', size: 6 });
+      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('first version')]), {
+        mode: 'replace',
+        size: 13,
+      });
+      await h.destination!.put(`${base}/over.txt`, async () => Readable.from([Buffer.from('second')]), {
+        mode: 'replace',
+        size: 6,
+      });
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'over.txt');
       assert.equal((await bytesOf(await h.source!.open(item))).toString(), 'second');
     });
@@ -114,22 +134,39 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
 
     test("put with mode 'create' writes a file where there is none", async () => {
       const data = crypto.randomBytes(2500);
-      const stored = await h.destination!.put(`${base}/created/new.jpg`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+      const stored = await h.destination!.put(`${base}/created/new.jpg`, async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      });
       assert.equal(stored.size, data.length);
       assert.ok((await readBack('created/new.jpg')).equals(data));
     });
 
     test("put with mode 'create' never replaces a file at the path: CloudError 'exists', and the old bytes stay", async () => {
       const owners = crypto.randomBytes(4000);
-      await h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => Readable.from([owners]), { mode: 'create', size: owners.length });
+      await h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => Readable.from([owners]), {
+        mode: 'create',
+        size: owners.length,
+      });
       for (const size of [0, 1200, 20 * MiB]) {
         const other = crypto.randomBytes(size);
-        await assert.rejects(h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => Readable.from([other]), { mode: 'create', size }), isExists, `${size} bytes`);
+        await assert.rejects(
+          h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => Readable.from([other]), { mode: 'create', size }),
+          isExists,
+          `${size} bytes`,
+        );
       }
       // Of unknown size too, and with the very bytes that are there.
-      await assert.rejects(h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }), isExists);
+      await assert.rejects(
+        h.destination!.put(`${base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }),
+        isExists,
+      );
       assert.ok((await readBack('mine/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
-      assert.deepEqual((await listAll(h, `${base}/mine`)).map((i) => i.path), ['IMG_1.HEIC'], 'no second file, no renamed copy');
+      assert.deepEqual(
+        (await listAll(h, `${base}/mine`)).map((i) => i.path),
+        ['IMG_1.HEIC'],
+        'no second file, no renamed copy',
+      );
     });
 
     // A file that appears at the path after the run listed the destination: the upload itself must
@@ -143,15 +180,35 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
         const data = crypto.randomBytes(size);
         const owners = crypto.randomBytes(1500);
         let saved: unknown = null;
-        const checkpoint = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
-        const source = () => Readable.from((async function* () {
-          if (at > 0) yield data.subarray(0, at);
-          await h.destination!.put(`${base}/${rel}`, async () => Readable.from([owners]), { mode: 'create', size: owners.length });
-          yield data.subarray(at);
-        })());
-        await assert.rejects(h.destination!.put(`${base}/${rel}`, async () => source(), { mode: 'create', size, checkpoint }), isExists);
+        const checkpoint = {
+          get state() {
+            return saved;
+          },
+          async save(st: unknown) {
+            saved = st;
+          },
+        };
+        const source = () =>
+          Readable.from(
+            (async function* () {
+              if (at > 0) yield data.subarray(0, at);
+              await h.destination!.put(`${base}/${rel}`, async () => Readable.from([owners]), {
+                mode: 'create',
+                size: owners.length,
+              });
+              yield data.subarray(at);
+            })(),
+          );
+        await assert.rejects(
+          h.destination!.put(`${base}/${rel}`, async () => source(), { mode: 'create', size, checkpoint }),
+          isExists,
+        );
         assert.ok((await readBack(rel)).equals(owners), 'the file that appeared is untouched');
-        assert.deepEqual((await listAll(h, `${base}/late-${size}`)).map((i) => i.path), ['IMG_2.HEIC'], 'and is the only file there');
+        assert.deepEqual(
+          (await listAll(h, `${base}/late-${size}`)).map((i) => i.path),
+          ['IMG_2.HEIC'],
+          'and is the only file there',
+        );
         if (saved !== null) await h.destination!.abandon?.(saved);
       });
     }
@@ -161,13 +218,22 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       const stored = await h.destination!.put(`${base}/unknown.bin`, async () => trickle(data), { mode: 'create' });
       assert.equal(stored.size, data.length);
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'unknown.bin');
-      assert.equal(crypto.createHash('sha256').update(await bytesOf(await h.source!.open(item))).digest('hex'), crypto.createHash('sha256').update(data).digest('hex'));
+      assert.equal(
+        crypto
+          .createHash('sha256')
+          .update(await bytesOf(await h.source!.open(item)))
+          .digest('hex'),
+        crypto.createHash('sha256').update(data).digest('hex'),
+      );
     });
 
     test('a source that ends early is refused, and nothing is left at the path', async () => {
       const data = crypto.randomBytes(5000);
       await assert.rejects(
-        h.destination!.put(`${base}/short.bin`, async () => Readable.from([data.subarray(0, 3000)]), { mode: 'create', size: data.length }),
+        h.destination!.put(`${base}/short.bin`, async () => Readable.from([data.subarray(0, 3000)]), {
+          mode: 'create',
+          size: data.length,
+        }),
         (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
       );
       assert.equal(await h.destination!.stat(`${base}/short.bin`), null);
@@ -175,18 +241,29 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
 
     test('bytes that differ from the source’s md5 are refused and do not replace what is there', async () => {
       const good = crypto.randomBytes(3000);
-      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { mode: 'create', size: good.length });
+      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), {
+        mode: 'create',
+        size: good.length,
+      });
       for (const size of [3000, 20 * MiB]) {
         const other = crypto.randomBytes(size);
         await assert.rejects(
-          h.destination!.put(`${base}/kept.bin`, async () => Readable.from([other]), { mode: 'replace', size, expectedMd5: crypto.createHash('md5').update(good).digest('hex') }),
+          h.destination!.put(`${base}/kept.bin`, async () => Readable.from([other]), {
+            mode: 'replace',
+            size,
+            expectedMd5: crypto.createHash('md5').update(good).digest('hex'),
+          }),
           (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
         );
       }
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'kept.bin');
       assert.ok((await bytesOf(await h.source!.open(item))).equals(good));
       const right = crypto.createHash('md5').update(good).digest('hex');
-      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), { mode: 'replace', size: good.length, expectedMd5: right });
+      await h.destination!.put(`${base}/kept.bin`, async () => Readable.from([good]), {
+        mode: 'replace',
+        size: good.length,
+        expectedMd5: right,
+      });
     });
 
     test("hashOf tells the destination's own hash of the stored file: its kind, and the value the bytes have", async () => {
@@ -222,7 +299,12 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       const zip = crypto.randomBytes(2000);
       const sibling = crypto.randomBytes(1500);
       const inner = crypto.randomBytes(700);
-      for (const [rel, data] of [['a.zip', zip], ['a.zip.1', sibling], ['folder/a.zip', zip], ['folder/inner.txt', inner]] as const) {
+      for (const [rel, data] of [
+        ['a.zip', zip],
+        ['a.zip.1', sibling],
+        ['folder/a.zip', zip],
+        ['folder/inner.txt', inner],
+      ] as const) {
         await d.put(`${dir}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
       }
       const kept = ['a.zip.1', 'folder/a.zip', 'folder/inner.txt'];
@@ -230,22 +312,38 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       await d.remove(`${dir}/a.zip`);
       assert.equal(await d.stat(`${dir}/a.zip`), null);
       const left = await listAll(h, dir);
-      assert.deepEqual(left.map((i) => i.path), kept);
+      assert.deepEqual(
+        left.map((i) => i.path),
+        kept,
+      );
       const neighbour = left.find((i) => i.path === 'a.zip.1')!;
-      assert.ok((await bytesOf(await h.source!.open(neighbour))).equals(sibling), 'a file whose name starts alike is untouched');
+      assert.ok(
+        (await bytesOf(await h.source!.open(neighbour))).equals(sibling),
+        'a file whose name starts alike is untouched',
+      );
 
       // Nothing there: nothing happens.
       await d.remove(`${dir}/a.zip`);
       await d.remove(`${dir}/never-there.zip`);
       await d.remove(`${base}/no/such/folder/a.zip`);
 
-      await assert.rejects(d.remove(`${dir}/folder`), (err: Error) => err instanceof CloudError && err.reason === 'invalid_options');
+      await assert.rejects(
+        d.remove(`${dir}/folder`),
+        (err: Error) => err instanceof CloudError && err.reason === 'invalid_options',
+      );
       assert.deepEqual(await d.stat(`${dir}/folder/inner.txt`), { size: inner.length });
-      assert.deepEqual((await listAll(h, dir)).map((i) => i.path), kept, 'the folder and what is in it stay');
+      assert.deepEqual(
+        (await listAll(h, dir)).map((i) => i.path),
+        kept,
+        'the folder and what is in it stay',
+      );
     });
 
     test('a missing folder is not_found', async () => {
-      await assert.rejects(listAll(h, `${base}/no/such/folder`), (err: Error) => err instanceof CloudError && err.reason === 'not_found');
+      await assert.rejects(
+        listAll(h, `${base}/no/such/folder`),
+        (err: Error) => err instanceof CloudError && err.reason === 'not_found',
+      );
     });
 
     test('resumable put: an interrupted upload resumes from its checkpoint', async () => {
@@ -254,29 +352,79 @@ export function conformance(name: string, start: () => Promise<Subject>): void {
       let saved: unknown = null;
       const stop = new AbortController();
       let saves = 0;
-      const first = { get state() { return saved; }, async save(st: unknown) { saved = st; if (++saves === 3) stop.abort(new Error('crash')); } };
-      await assert.rejects(h.destination!.put(`${base}/resume.bin`, async (off) => slow(data.subarray(off)), { mode: 'create', size: data.length, checkpoint: first, signal: stop.signal }));
+      const first = {
+        get state() {
+          return saved;
+        },
+        async save(st: unknown) {
+          saved = st;
+          if (++saves === 3) stop.abort(new Error('crash'));
+        },
+      };
+      await assert.rejects(
+        h.destination!.put(`${base}/resume.bin`, async (off) => slow(data.subarray(off)), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: first,
+          signal: stop.signal,
+        }),
+      );
       assert.ok(saved, 'progress was checkpointed');
       const offsets: number[] = [];
-      const second = { get state() { return saved; }, async save(st: unknown) { saved = st; } };
-      const stored = await h.destination!.put(`${base}/resume.bin`, async (off) => { offsets.push(off); return trickle(data.subarray(off), MiB); }, { mode: 'create', size: data.length, checkpoint: second });
+      const second = {
+        get state() {
+          return saved;
+        },
+        async save(st: unknown) {
+          saved = st;
+        },
+      };
+      const stored = await h.destination!.put(
+        `${base}/resume.bin`,
+        async (off) => {
+          offsets.push(off);
+          return trickle(data.subarray(off), MiB);
+        },
+        { mode: 'create', size: data.length, checkpoint: second },
+      );
       assert.ok(offsets[0] > 0, `resumed at ${offsets[0]}, not from the start`);
       assert.equal(stored.size, data.length);
       const [item] = (await listAll(h, base)).filter((i) => i.path === 'resume.bin');
       assert.ok((await bytesOf(await h.source!.open(item))).equals(data));
-      assert.deepEqual((await listAll(h, base)).filter((i) => i.path.includes('partial')), []);
+      assert.deepEqual(
+        (await listAll(h, base)).filter((i) => i.path.includes('partial')),
+        [],
+      );
     });
 
     test('abandon discards an unfinished upload', async () => {
       const data = crypto.randomBytes(40 * MiB);
       let saved: unknown = null;
       const stop = new AbortController();
-      const cp = { get state() { return saved; }, async save(st: unknown) { saved = st; stop.abort(new Error('crash')); } };
-      await assert.rejects(h.destination!.put(`${base}/abandoned.bin`, async (off) => trickle(data.subarray(off), MiB), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
+      const cp = {
+        get state() {
+          return saved;
+        },
+        async save(st: unknown) {
+          saved = st;
+          stop.abort(new Error('crash'));
+        },
+      };
+      await assert.rejects(
+        h.destination!.put(`${base}/abandoned.bin`, async (off) => trickle(data.subarray(off), MiB), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: cp,
+          signal: stop.signal,
+        }),
+      );
       await h.destination!.abandon!(saved);
       await h.destination!.abandon!(saved); // twice is harmless
       assert.equal(await h.destination!.stat(`${base}/abandoned.bin`), null);
-      assert.deepEqual((await listAll(h, base)).filter((i) => i.path.startsWith('.') || i.path.includes('abandoned')), []);
+      assert.deepEqual(
+        (await listAll(h, base)).filter((i) => i.path.startsWith('.') || i.path.includes('abandoned')),
+        [],
+      );
     });
   });
 }

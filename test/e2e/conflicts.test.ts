@@ -63,10 +63,13 @@ async function startHoldProxy(target: string): Promise<HoldProxy> {
   };
   const server = http.createServer((req, res) => {
     const forward = () => {
-      const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-        res.writeHead(upRes.statusCode!, upRes.headers);
-        upRes.pipe(res);
-      });
+      const up = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (upRes) => {
+          res.writeHead(upRes.statusCode!, upRes.headers);
+          upRes.pipe(res);
+        },
+      );
       up.on('error', () => res.socket?.destroy());
       req.pipe(up);
     };
@@ -74,20 +77,24 @@ async function startHoldProxy(target: string): Promise<HoldProxy> {
     if (req.method === 'GET' && armed && key.endsWith(armed.suffix)) {
       const { hook } = armed;
       armed = undefined;
-      hook().then(() => {
-        proxy.fired = true;
-        forward();
-      }, (err) => {
-        res.writeHead(500).end(String(err));
-      });
+      hook().then(
+        () => {
+          proxy.fired = true;
+          forward();
+        },
+        (err) => {
+          res.writeHead(500).end(String(err));
+        },
+      );
     } else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  proxy.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return proxy;
 }
 
@@ -109,7 +116,8 @@ before(async () => {
     { worker: true },
   );
   a = await signup(t);
-  for (const [rel, bytes] of Object.entries(ours)) await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `src/${rel}`, Body: bytes }));
+  for (const [rel, bytes] of Object.entries(ours))
+    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `src/${rel}`, Body: bytes }));
 });
 after(async () => {
   await t?.close();
@@ -118,16 +126,28 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
+const api = (method: string, url: string, payload?: unknown) =>
+  t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
 
 /** Stores a file in Dropbox as another app of the owner would: an upload session, committed with overwrite. */
 async function dropboxPut(p: string, bytes: Buffer): Promise<void> {
-  const auth = { authorization: `Bearer ${dropbox.oauth.issueTokens().accessToken}`, 'content-type': 'application/octet-stream' };
-  const start = await fetch(`${dropbox.contentUrl}/2/files/upload_session/start`, { method: 'POST', headers: { ...auth, 'dropbox-api-arg': JSON.stringify({ close: true }) }, body: bytes });
+  const auth = {
+    authorization: `Bearer ${dropbox.oauth.issueTokens().accessToken}`,
+    'content-type': 'application/octet-stream',
+  };
+  const start = await fetch(`${dropbox.contentUrl}/2/files/upload_session/start`, {
+    method: 'POST',
+    headers: { ...auth, 'dropbox-api-arg': JSON.stringify({ close: true }) },
+    body: bytes,
+  });
   assert.equal(start.status, 200, await start.clone().text());
   const { session_id } = (await start.json()) as { session_id: string };
   const arg = { cursor: { session_id, offset: bytes.length }, commit: { path: `/${p}`, mode: 'overwrite' } };
-  const finish = await fetch(`${dropbox.contentUrl}/2/files/upload_session/finish`, { method: 'POST', headers: { ...auth, 'dropbox-api-arg': JSON.stringify(arg) }, body: Buffer.alloc(0) });
+  const finish = await fetch(`${dropbox.contentUrl}/2/files/upload_session/finish`, {
+    method: 'POST',
+    headers: { ...auth, 'dropbox-api-arg': JSON.stringify(arg) },
+    body: Buffer.alloc(0),
+  });
   assert.equal(finish.status, 200, await finish.text());
 }
 
@@ -175,7 +195,8 @@ const ends: End[] = [
   },
   {
     kind: 's3',
-    cloud: async () => (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options({ prefix: 'dst' }) })).json().id,
+    cloud: async () =>
+      (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options({ prefix: 'dst' }) })).json().id,
     place: async (p, bytes) => {
       await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `dst/${p}`, Body: bytes }));
     },
@@ -201,9 +222,12 @@ const ends: End[] = [
       const [dir] = google.findFiles(folder).filter((f) => !f.trashed);
       assert.ok(dir, `${folder} is on Drive`);
       const q = `'${dir.id}' in parents and mimeType!='application/vnd.google-apps.folder' and trashed=false`;
-      const res = await fetch(`${google.url}/drive/v3/files?q=${encodeURIComponent(q)}&pageSize=1000&fields=${encodeURIComponent('files(name)')}`, {
-        headers: { authorization: `Bearer ${google.oauth.issueTokens().accessToken}` },
-      });
+      const res = await fetch(
+        `${google.url}/drive/v3/files?q=${encodeURIComponent(q)}&pageSize=1000&fields=${encodeURIComponent('files(name)')}`,
+        {
+          headers: { authorization: `Bearer ${google.oauth.issueTokens().accessToken}` },
+        },
+      );
       assert.equal(res.status, 200, await res.clone().text());
       return ((await res.json()) as { files: { name: string }[] }).files.map((f) => f.name).sort();
     },
@@ -216,13 +240,19 @@ const ends: End[] = [
     list: async (folder) => {
       const res = await fetch(`${dropbox.apiUrl}/2/files/list_folder`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${dropbox.oauth.issueTokens().accessToken}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${dropbox.oauth.issueTokens().accessToken}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ path: `/${folder}`, limit: 2000 }),
       });
       assert.equal(res.status, 200, await res.clone().text());
       const body = (await res.json()) as { entries: { '.tag': string; name: string }[]; has_more: boolean };
       assert.equal(body.has_more, false);
-      return body.entries.filter((e) => e['.tag'] === 'file').map((e) => e.name).sort();
+      return body.entries
+        .filter((e) => e['.tag'] === 'file')
+        .map((e) => e.name)
+        .sort();
     },
   },
   {
@@ -231,13 +261,19 @@ const ends: End[] = [
     place: (p, bytes) => microsoft.addFile(p, bytes),
     read: (p) => microsoft.fileBytes(p).catch(missing),
     list: async (folder) => {
-      const res = await fetch(`${microsoft.url}/v1.0/me/drive/root:/${folder.split('/').map(encodeURIComponent).join('/')}:/children?$top=1000`, {
-        headers: { authorization: `Bearer ${microsoft.oauth.issueTokens().accessToken}` },
-      });
+      const res = await fetch(
+        `${microsoft.url}/v1.0/me/drive/root:/${folder.split('/').map(encodeURIComponent).join('/')}:/children?$top=1000`,
+        {
+          headers: { authorization: `Bearer ${microsoft.oauth.issueTokens().accessToken}` },
+        },
+      );
       assert.equal(res.status, 200, await res.clone().text());
       const body = (await res.json()) as { value: { name: string; file?: object }[]; '@odata.nextLink'?: string };
       assert.equal(body['@odata.nextLink'], undefined);
-      return body.value.filter((i) => i.file).map((i) => i.name).sort();
+      return body.value
+        .filter((i) => i.file)
+        .map((i) => i.name)
+        .sort();
     },
   },
 ];
@@ -250,24 +286,43 @@ for (const end of ends) {
     let source: string;
     let destination: string;
     before(async () => {
-      source = (await api('POST', '/clouds', { kind: 's3', name: 'Source', options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }) })).json().id;
+      source = (
+        await api('POST', '/clouds', {
+          kind: 's3',
+          name: 'Source',
+          options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }),
+        })
+      ).json().id;
       destination = await end.cloud();
     });
 
     for (const policy of policies) {
       test(`conflict policy ${policy}: the owner's file placed before the run and during it`, async () => {
         const folder = `Backups-${policy}`;
-        const theirs: Record<string, Buffer> = { [BEFORE]: crypto.randomBytes(ours[BEFORE].length), [DURING]: crypto.randomBytes(33_333) };
+        const theirs: Record<string, Buffer> = {
+          [BEFORE]: crypto.randomBytes(ours[BEFORE].length),
+          [DURING]: crypto.randomBytes(33_333),
+        };
         await end.place(`${folder}/${BEFORE}`, theirs[BEFORE]);
         // Same size as ours for the one placed before: only the content tells them apart.
         hold.arm(`src/${DURING}`, () => end.place(`${folder}/${DURING}`, theirs[DURING]));
 
-        const task = await api('POST', '/tasks', { name: `${policy} to ${end.kind}`, source: { cloudId: source }, destination: { cloudId: destination, path: folder }, options: { conflict: policy } });
+        const task = await api('POST', '/tasks', {
+          name: `${policy} to ${end.kind}`,
+          source: { cloudId: source },
+          destination: { cloudId: destination, path: folder },
+          options: { conflict: policy },
+        });
         assert.equal(task.statusCode, 201, task.body);
         const started = await api('POST', `/tasks/${task.json().id}/runs`);
         assert.equal(started.statusCode, 202, started.body);
         const run = await waitForRun(t, a, started.json().run.id);
-        const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string; error: string | null }[];
+        const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+          path: string;
+          status: string;
+          destPath: string;
+          error: string | null;
+        }[];
         const item = (p: string) => items.find((i) => i.path === p)!;
         assert.ok(hold.fired, "the owner's file was placed while the run copied that item");
         assert.equal(run.failed.items, 0, JSON.stringify(items));
@@ -304,16 +359,33 @@ for (const end of ends) {
       const folder = 'Identical-rename';
       const at = `${folder}/${BEFORE}`;
       await end.place(at, ours[BEFORE]);
-      const task = await api('POST', '/tasks', { name: `identical to ${end.kind}`, source: { cloudId: source }, destination: { cloudId: destination, path: folder }, options: { conflict: 'rename' } });
+      const task = await api('POST', '/tasks', {
+        name: `identical to ${end.kind}`,
+        source: { cloudId: source },
+        destination: { cloudId: destination, path: folder },
+        options: { conflict: 'rename' },
+      });
       assert.equal(task.statusCode, 201, task.body);
       const started = await api('POST', `/tasks/${task.json().id}/runs`);
       assert.equal(started.statusCode, 202, started.body);
       const run = await waitForRun(t, a, started.json().run.id);
-      const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string; error: string | null }[];
+      const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+        path: string;
+        status: string;
+        destPath: string;
+        error: string | null;
+      }[];
       assert.equal(run.status, 'succeeded', JSON.stringify(items));
       const row = items.find((i) => i.path === BEFORE)!;
-      assert.deepEqual([row.status, row.destPath, row.error], ['skipped', at, 'An identical file is already at the destination.'], JSON.stringify(row));
-      const manifest = await t.db.query('SELECT count(*)::int AS n FROM manifest WHERE task_id = $1 AND dest_path = $2', [task.json().id, at]);
+      assert.deepEqual(
+        [row.status, row.destPath, row.error],
+        ['skipped', at, 'An identical file is already at the destination.'],
+        JSON.stringify(row),
+      );
+      const manifest = await t.db.query(
+        'SELECT count(*)::int AS n FROM manifest WHERE task_id = $1 AND dest_path = $2',
+        [task.json().id, at],
+      );
       assert.deepEqual(manifest.rows, [{ n: 1 }], 'recorded as copied');
       assert.deepEqual(await end.read(at), ours[BEFORE], 'the file is as it was');
       assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC'], 'no renamed copy beside it');
@@ -327,18 +399,37 @@ for (const end of ends) {
 
 test('a file identical to the copy appears at its path while it uploads (an earlier attempt that committed after all): skipped as identical, no second copy', async () => {
   const end = ends.find((e) => e.kind === 'local')!;
-  const source = (await api('POST', '/clouds', { kind: 's3', name: 'Source', options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }) })).json().id;
+  const source = (
+    await api('POST', '/clouds', {
+      kind: 's3',
+      name: 'Source',
+      options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }),
+    })
+  ).json().id;
   const destination = await end.cloud();
   const folder = 'Backups-identical';
   hold.arm(`src/${DURING}`, () => end.place(`${folder}/${DURING}`, ours[DURING]));
-  const task = await api('POST', '/tasks', { name: 'identical', source: { cloudId: source }, destination: { cloudId: destination, path: folder }, options: { conflict: 'rename' } });
+  const task = await api('POST', '/tasks', {
+    name: 'identical',
+    source: { cloudId: source },
+    destination: { cloudId: destination, path: folder },
+    options: { conflict: 'rename' },
+  });
   const started = await api('POST', `/tasks/${task.json().id}/runs`);
   const run = await waitForRun(t, a, started.json().run.id);
   assert.ok(hold.fired);
   assert.equal(run.status, 'succeeded', JSON.stringify(run));
-  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string; error: string | null }[];
+  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+    path: string;
+    status: string;
+    destPath: string;
+    error: string | null;
+  }[];
   const row = items.find((i) => i.path === DURING)!;
-  assert.deepEqual([row.status, row.destPath, row.error], ['skipped', `${folder}/${DURING}`, 'An identical file is already at the destination.']);
+  assert.deepEqual(
+    [row.status, row.destPath, row.error],
+    ['skipped', `${folder}/${DURING}`, 'An identical file is already at the destination.'],
+  );
   assert.deepEqual(await end.read(`${folder}/${DURING}`), ours[DURING]);
   assert.equal(await end.read(renamedPath(`${folder}/${DURING}`)), null, 'no second copy');
   // Recorded as copied: the next run does not copy it again.
@@ -351,11 +442,21 @@ test('two files whose names differ only in case, into a destination that ignores
   const lower = crypto.randomBytes(3000);
   await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/IMG_9.JPG', Body: upper }));
   await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/img_9.jpg', Body: lower }));
-  const source = (await api('POST', '/clouds', { kind: 's3', name: 'Cased', options: s3.options({ prefix: 'cased' }) })).json().id;
+  const source = (
+    await api('POST', '/clouds', { kind: 's3', name: 'Cased', options: s3.options({ prefix: 'cased' }) })
+  ).json().id;
   const destination = await connectedCloud(t, a, 'dropbox', dropbox);
-  const task = await api('POST', '/tasks', { name: 'cased', source: { cloudId: source }, destination: { cloudId: destination, path: 'Cased' } });
+  const task = await api('POST', '/tasks', {
+    name: 'cased',
+    source: { cloudId: source },
+    destination: { cloudId: destination, path: 'Cased' },
+  });
   const run = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
-  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as { path: string; status: string; destPath: string }[];
+  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+    path: string;
+    status: string;
+    destPath: string;
+  }[];
   assert.deepEqual([run.status, run.done.items], ['succeeded', 2], JSON.stringify(items));
   const at = new Map(items.map((i) => [i.path, i.destPath]));
   const stored = [await dropbox.fileBytes(at.get('IMG_9.JPG')!), await dropbox.fileBytes(at.get('img_9.jpg')!)];

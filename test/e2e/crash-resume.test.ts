@@ -71,13 +71,16 @@ function startWorker(): ChildProcess {
 
 test('SIGKILL mid-file: another worker resumes the upload, re-sending only the parts in flight', async (ctx) => {
   const a = await signup(t);
-  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   await fs.rename(path.join(root, 'archive.bin'), path.join(await localFolder(root, a, 'src'), 'archive.bin'));
   const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: 'src' } })).json().id;
   const dst = (
     await post('/clouds', { kind: 's3', name: 'S3', options: s3.options({ endpoint: proxy.endpoint }) })
   ).json().id;
-  const task = (await post('/tasks', { name: 'archive', source: { cloudId: src }, destination: { cloudId: dst, path: 'vault' } })).json();
+  const task = (
+    await post('/tasks', { name: 'archive', source: { cloudId: src }, destination: { cloudId: dst, path: 'vault' } })
+  ).json();
   const runId = (await post(`/tasks/${task.id}/runs`, {})).json().run.id;
 
   const first = startWorker();
@@ -99,7 +102,9 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   assert.equal(run.status, 'succeeded', JSON.stringify(run));
   const partSize = partSizeFor(SIZE);
   const resent = proxy.uploadedBytes - SIZE;
-  ctx.diagnostic(`killed after ${(sentBeforeKill / 2 ** 20).toFixed(0)} MiB sent; re-sent ${(resent / 2 ** 20).toFixed(0)} MiB (part size ${partSize / 2 ** 20} MiB)`);
+  ctx.diagnostic(
+    `killed after ${(sentBeforeKill / 2 ** 20).toFixed(0)} MiB sent; re-sent ${(resent / 2 ** 20).toFixed(0)} MiB (part size ${partSize / 2 ** 20} MiB)`,
+  );
   assert.ok(resent <= 5 * partSize, `re-sent ${resent} bytes: more than the parts in flight`);
 
   const item = (await t.db.query(`SELECT attempts, upload_state FROM run_items WHERE run_id = $1`, [runId])).rows[0];
@@ -116,4 +121,3 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   assert.equal(size, SIZE);
   assert.equal(h.digest('hex'), sha256);
 });
-

@@ -57,8 +57,16 @@ describe('the Drive emulator enforces Google’s protocol', () => {
     try {
       const { accessToken } = fake.oauth.issueTokens();
       const auth = { authorization: `Bearer ${accessToken}` };
-      const call = async (method: string, path: string, init: { headers?: Record<string, string>; body?: string | Buffer } = {}) => {
-        const res = await fetch(`${fake.url}${path}`, { method, headers: { ...auth, ...init.headers }, body: init.body });
+      const call = async (
+        method: string,
+        path: string,
+        init: { headers?: Record<string, string>; body?: string | Buffer } = {},
+      ) => {
+        const res = await fetch(`${fake.url}${path}`, {
+          method,
+          headers: { ...auth, ...init.headers },
+          body: init.body,
+        });
         const text = await res.text();
         let json: any;
         try {
@@ -84,57 +92,119 @@ describe('the Drive emulator enforces Google’s protocol', () => {
       assert.equal((await call('GET', '/drive/v3/about?fields=user,nonsense')).status, 400);
 
       // Queries: the forms Ferry sends are understood, others refused.
-      const seeded = await fake.addFile('q/it\'s.txt', Buffer.from('hello world'));
+      const seeded = await fake.addFile("q/it's.txt", Buffer.from('hello world'));
       const folder = fake.findFiles('q')[0];
-      const q = (s: string) => call('GET', `/drive/v3/files?q=${encodeURIComponent(s)}&fields=files(id,name,size,md5Checksum)`);
-      const hit = await q(`'${folder.id}' in parents and name='it\\'s.txt' and mimeType!='application/vnd.google-apps.folder' and trashed=false`);
-      assert.deepEqual(hit.json.files, [{ id: seeded.id, name: "it's.txt", size: '11', md5Checksum: md5(Buffer.from('hello world')) }]);
+      const q = (s: string) =>
+        call('GET', `/drive/v3/files?q=${encodeURIComponent(s)}&fields=files(id,name,size,md5Checksum)`);
+      const hit = await q(
+        `'${folder.id}' in parents and name='it\\'s.txt' and mimeType!='application/vnd.google-apps.folder' and trashed=false`,
+      );
+      assert.deepEqual(hit.json.files, [
+        { id: seeded.id, name: "it's.txt", size: '11', md5Checksum: md5(Buffer.from('hello world')) },
+      ]);
       assert.equal(reason(await q(`name contains 'it'`)), 'invalid');
       assert.equal(reason(await q(`'${folder.id}' in parents or trashed=false`)), 'invalid');
       assert.equal((await q(`'no-such-folder' in parents`)).status, 404);
       assert.equal(reason(await call('GET', '/drive/v3/files?orderBy=name')), 'invalidParameter');
       const defaults = await call('GET', `/drive/v3/files?q=${encodeURIComponent(`'${folder.id}' in parents`)}`);
-      assert.deepEqual(Object.keys(defaults.json.files[0]).sort(), ['id', 'kind', 'mimeType', 'name'], 'without fields, files.list gives few fields');
+      assert.deepEqual(
+        Object.keys(defaults.json.files[0]).sort(),
+        ['id', 'kind', 'mimeType', 'name'],
+        'without fields, files.list gives few fields',
+      );
 
       // Ranged downloads; Google Docs have no bytes.
       const ranged = await call('GET', `/drive/v3/files/${seeded.id}?alt=media`, { headers: { range: 'bytes=6-' } });
-      assert.deepEqual([ranged.status, ranged.headers.get('content-range'), ranged.text], [206, 'bytes 6-10/11', 'world']);
+      assert.deepEqual(
+        [ranged.status, ranged.headers.get('content-range'), ranged.text],
+        [206, 'bytes 6-10/11', 'world'],
+      );
       const doc = await fake.addFile('q/doc', null, { mimeType: 'application/vnd.google-apps.document' });
       assert.equal(reason(await call('GET', `/drive/v3/files/${doc.id}?alt=media`)), 'fileNotDownloadable');
 
       // Resumable uploads.
       const ids = (await call('GET', '/drive/v3/files/generateIds?count=2&space=drive')).json.ids as string[];
       const open = async (meta: unknown, headers: Record<string, string> = {}) => {
-        const r = await call('POST', '/upload/drive/v3/files?uploadType=resumable', { headers: { 'content-type': 'application/json; charset=UTF-8', ...headers }, body: JSON.stringify(meta) });
+        const r = await call('POST', '/upload/drive/v3/files?uploadType=resumable', {
+          headers: { 'content-type': 'application/json; charset=UTF-8', ...headers },
+          body: JSON.stringify(meta),
+        });
         assert.equal(r.status, 200, r.text);
         return r.headers.get('location')!.slice(fake.url.length);
       };
       const session = await open({ id: ids[0], name: 'up.bin', parents: [folder.id] });
       const data = crypto.randomBytes(3 * 256 * 1024 + 10);
       const put = (range: string, body: Buffer) => call('PUT', session, { headers: { 'content-range': range }, body });
-      assert.equal((await put(`bytes 0-99999/*`, data.subarray(0, 100_000))).status, 400, 'a chunk not a multiple of 256 KiB');
+      assert.equal(
+        (await put(`bytes 0-99999/*`, data.subarray(0, 100_000))).status,
+        400,
+        'a chunk not a multiple of 256 KiB',
+      );
       const first = await put(`bytes 0-${262143}/*`, data.subarray(0, 262144));
       assert.deepEqual([first.status, first.headers.get('range')], [308, 'bytes=0-262143']);
-      assert.equal((await put(`bytes 524288-${786431}/*`, data.subarray(524288, 786432))).status, 400, 'a chunk that skips bytes');
+      assert.equal(
+        (await put(`bytes 524288-${786431}/*`, data.subarray(524288, 786432))).status,
+        400,
+        'a chunk that skips bytes',
+      );
       assert.equal((await put(`bytes 0-${262143}/*`, data.subarray(0, 262144))).status, 400, 'a chunk sent again');
       const status = await call('PUT', session, { headers: { 'content-range': 'bytes */*' } });
-      assert.deepEqual([status.status, status.headers.get('range')], [308, 'bytes=0-262143'], 'a status query tells the true offset');
-      assert.equal((await put(`bytes 262144-${data.length - 1}/${data.length + 1}`, data.subarray(262144))).status, 400, 'short of its total, a chunk is not the last and must be a 256 KiB multiple');
-      const done = await call('PUT', `${session}&fields=id,size,md5Checksum,sha256Checksum`, { headers: { 'content-range': `bytes 262144-${data.length - 1}/${data.length}` }, body: data.subarray(262144) });
+      assert.deepEqual(
+        [status.status, status.headers.get('range')],
+        [308, 'bytes=0-262143'],
+        'a status query tells the true offset',
+      );
+      assert.equal(
+        (await put(`bytes 262144-${data.length - 1}/${data.length + 1}`, data.subarray(262144))).status,
+        400,
+        'short of its total, a chunk is not the last and must be a 256 KiB multiple',
+      );
+      const done = await call('PUT', `${session}&fields=id,size,md5Checksum,sha256Checksum`, {
+        headers: { 'content-range': `bytes 262144-${data.length - 1}/${data.length}` },
+        body: data.subarray(262144),
+      });
       assert.equal(done.status, 201, done.text);
-      assert.deepEqual(done.json, { id: ids[0], size: String(data.length), md5Checksum: md5(data), sha256Checksum: crypto.createHash('sha256').update(data).digest('hex') });
+      assert.deepEqual(done.json, {
+        id: ids[0],
+        size: String(data.length),
+        md5Checksum: md5(data),
+        sha256Checksum: crypto.createHash('sha256').update(data).digest('hex'),
+      });
       assert.ok((await fake.fileBytes('q/up.bin')).equals(data));
       // The id is used: a second session with it is refused.
-      const again = await call('POST', '/upload/drive/v3/files?uploadType=resumable', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: ids[0], name: 'x' }) });
+      const again = await call('POST', '/upload/drive/v3/files?uploadType=resumable', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: ids[0], name: 'x' }),
+      });
       assert.deepEqual([again.status, reason(again)], [409, 'duplicate']);
-      const made = await call('POST', '/upload/drive/v3/files?uploadType=resumable', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'made-up', name: 'x' }) });
+      const made = await call('POST', '/upload/drive/v3/files?uploadType=resumable', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'made-up', name: 'x' }),
+      });
       assert.equal(made.status, 400, 'only generated ids are usable');
 
       // The announced size is held to; unknown sessions are 404; parents cannot be set on update.
-      const sized = await open({ id: ids[1], name: 'sized.bin', parents: [folder.id] }, { 'x-upload-content-length': '1000' });
-      assert.equal((await call('PUT', sized, { headers: { 'content-range': 'bytes 0-899/900' }, body: crypto.randomBytes(900) })).status, 400);
-      assert.equal((await call('PUT', '/upload/drive/v3/files?uploadType=resumable&upload_id=nope', { headers: { 'content-range': 'bytes */*' } })).status, 404);
-      const moved = await call('PATCH', `/upload/drive/v3/files/${seeded.id}?uploadType=resumable`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parents: [folder.id] }) });
+      const sized = await open(
+        { id: ids[1], name: 'sized.bin', parents: [folder.id] },
+        { 'x-upload-content-length': '1000' },
+      );
+      assert.equal(
+        (await call('PUT', sized, { headers: { 'content-range': 'bytes 0-899/900' }, body: crypto.randomBytes(900) }))
+          .status,
+        400,
+      );
+      assert.equal(
+        (
+          await call('PUT', '/upload/drive/v3/files?uploadType=resumable&upload_id=nope', {
+            headers: { 'content-range': 'bytes */*' },
+          })
+        ).status,
+        404,
+      );
+      const moved = await call('PATCH', `/upload/drive/v3/files/${seeded.id}?uploadType=resumable`, {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ parents: [folder.id] }),
+      });
       assert.deepEqual([moved.status, reason(moved)], [403, 'fieldNotWritable']);
       assert.equal((await call('POST', '/upload/drive/v3/files?uploadType=media', { body: 'x' })).status, 400);
 
@@ -145,7 +215,10 @@ describe('the Drive emulator enforces Google’s protocol', () => {
       let token: string | undefined;
       let pages = 0;
       do {
-        const page = await call('GET', `/drive/v3/files?q=${encodeURIComponent(`'${pagedId}' in parents`)}&pageSize=2&fields=nextPageToken,files(name)${token ? `&pageToken=${token}` : ''}`);
+        const page = await call(
+          'GET',
+          `/drive/v3/files?q=${encodeURIComponent(`'${pagedId}' in parents`)}&pageSize=2&fields=nextPageToken,files(name)${token ? `&pageToken=${token}` : ''}`,
+        );
         names.push(...page.json.files.map((f: { name: string }) => f.name));
         token = page.json.nextPageToken;
         pages++;
@@ -187,14 +260,18 @@ describe('google-drive connector against the emulator', () => {
   test('list walks every page of a large folder and skips Google Docs; items carry md5 and sha256', async () => {
     const { fake, h } = await setup();
     try {
-      for (let i = 0; i < 1203; i++) await fake.addFile(`big/f${String(i).padStart(4, '0')}.txt`, Buffer.from(`file ${i}`));
+      for (let i = 0; i < 1203; i++)
+        await fake.addFile(`big/f${String(i).padStart(4, '0')}.txt`, Buffer.from(`file ${i}`));
       await fake.addFile('big/sub/deep.jpg', Buffer.from('deep'));
       await fake.addFile('big/Sheet', null, { mimeType: 'application/vnd.google-apps.spreadsheet' });
       const items = await listAll(h, 'big');
       assert.equal(items.length, 1204);
       assert.equal(items.filter((i) => i.path === 'Sheet').length, 0);
       const deep = items.find((i) => i.path === 'sub/deep.jpg')!;
-      assert.deepEqual(deep.hashes, { md5: md5(Buffer.from('deep')), sha256: crypto.createHash('sha256').update('deep').digest('hex') });
+      assert.deepEqual(deep.hashes, {
+        md5: md5(Buffer.from('deep')),
+        sha256: crypto.createHash('sha256').update('deep').digest('hex'),
+      });
       assert.equal(deep.mediaType, 'photo');
       const listed = fake.requests.filter((r) => r.method === 'GET' && r.path === '/drive/v3/files');
       assert.ok(listed.length >= 3, 'the big folder took two pages, its subfolder one more');
@@ -213,12 +290,19 @@ describe('google-drive connector against the emulator', () => {
         await save(st);
         if (cp.saves === 2) fake.oauth.expireAccessTokens(); // after the first chunk was acknowledged
       };
-      const stored = await h.destination!.put('tokens/expiring.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: cp });
+      const stored = await h.destination!.put(
+        'tokens/expiring.bin',
+        async (off) => Readable.from([data.subarray(off)]),
+        { mode: 'create', size: data.length, checkpoint: cp },
+      );
       assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
       assert.ok((await fake.fileBytes('tokens/expiring.bin')).equals(data));
       assert.equal(tokens.refreshes, 1);
       assert.equal(fake.oauth.stats.refreshes, 1);
-      assert.ok(uploads(fake).some((r) => r.method === 'PUT' && r.status === 401), 'a chunk met the expired token');
+      assert.ok(
+        uploads(fake).some((r) => r.method === 'PUT' && r.status === 401),
+        'a chunk met the expired token',
+      );
     } finally {
       await fake.close();
     }
@@ -232,12 +316,17 @@ describe('google-drive connector against the emulator', () => {
       fake.inject({ method: 'PUT', path: /^\/upload\//, status: 429, retryAfter: 1, times: 2 });
       fake.inject({ method: 'PUT', path: /^\/upload\//, status: 403, retryAfter: 1, times: 2 }); // Google's body: rateLimitExceeded
       const started = Date.now();
-      await h.destination!.put('storm/file.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length });
+      await h.destination!.put('storm/file.bin', async (off) => Readable.from([data.subarray(off)]), {
+        mode: 'create',
+        size: data.length,
+      });
       const waited = Date.now() - started;
       assert.ok(waited >= 4900, `each Retry-After of 1 s was waited (${waited} ms)`);
       assert.ok((await fake.fileBytes('storm/file.bin')).equals(data));
       assert.deepEqual(
-        uploads(fake).filter((r) => r.status === 429 || r.status === 403).map((r) => r.status),
+        uploads(fake)
+          .filter((r) => r.status === 429 || r.status === 403)
+          .map((r) => r.status),
         [429, 429, 403, 403],
       );
       assert.equal(uploads(fake).filter((r) => r.status === 400).length, 0, 'no chunk was sent at a wrong offset');
@@ -251,16 +340,28 @@ describe('google-drive connector against the emulator', () => {
     try {
       const data = crypto.randomBytes(17 * MiB + 1);
       fake.inject({ method: 'PUT', path: /^\/upload\//, reset: true });
-      await h.destination!.put('lost/reset.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length });
+      await h.destination!.put('lost/reset.bin', async (off) => Readable.from([data.subarray(off)]), {
+        mode: 'create',
+        size: data.length,
+      });
       assert.ok((await fake.fileBytes('lost/reset.bin')).equals(data));
 
       const small = crypto.randomBytes(MiB);
       const before = uploads(fake).length;
       fake.inject({ method: 'PUT', path: /^\/upload\//, truncate: 5 }); // the file is made, its answer cut off
-      await h.destination!.put('lost/answer.bin', async () => Readable.from([small]), { mode: 'create', size: small.length });
+      await h.destination!.put('lost/answer.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+      });
       assert.ok((await fake.fileBytes('lost/answer.bin')).equals(small));
       assert.equal(fake.findFiles('lost/answer.bin').length, 1);
-      assert.deepEqual(uploads(fake).slice(before).map((r) => r.method), ['POST', 'PUT', 'PUT'], 'session, the chunk, one status query');
+      assert.deepEqual(
+        uploads(fake)
+          .slice(before)
+          .map((r) => r.method),
+        ['POST', 'PUT', 'PUT'],
+        'session, the chunk, one status query',
+      );
     } finally {
       await fake.close();
     }
@@ -285,7 +386,10 @@ describe('google-drive connector against the emulator', () => {
 
       const twinOld = fake.addFolder('twin');
       const twinNew = fake.addFolder('twin');
-      await h.destination!.put('twin/x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 });
+      await h.destination!.put('twin/x.txt', async () => Readable.from([Buffer.from('x')]), {
+        mode: 'create',
+        size: 1,
+      });
       const [x] = fake.findFiles('twin/x.txt');
       assert.deepEqual(x.parents, [twinOld.id]);
       assert.equal([...fake.drive.items.values()].filter((i) => i.parents.includes(twinNew.id)).length, 0);
@@ -301,10 +405,19 @@ describe('google-drive connector against the emulator', () => {
       // The session finished, its answer and the session were lost; search shows the file.
       const small = crypto.randomBytes(5000);
       const cp = checkpoint();
-      await h.destination!.put('retry/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: cp });
+      await h.destination!.put('retry/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+        checkpoint: cp,
+      });
       const first = cp.state;
       fake.dropUploadSessions();
-      const stored = await h.destination!.put('retry/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, expectedMd5: md5(small), checkpoint: { state: first, async save() {} } });
+      const stored = await h.destination!.put('retry/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+        expectedMd5: md5(small),
+        checkpoint: { state: first, async save() {} },
+      });
       assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
       assert.equal(fake.findFiles('retry/small.bin').length, 1, 'one file');
 
@@ -320,13 +433,27 @@ describe('google-drive connector against the emulator', () => {
         await save(st);
         if (dying.saves === 2) stop.abort(new Error('worker died'));
       };
-      await assert.rejects(h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), { mode: 'replace', size: data.length, checkpoint: dying, signal: stop.signal }));
+      await assert.rejects(
+        h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
+          mode: 'replace',
+          size: data.length,
+          checkpoint: dying,
+          signal: stop.signal,
+        }),
+      );
       assert.equal((dying.state as { mode: string }).mode, 'update');
       await assert.rejects(
-        h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: { state: dying.state, async save() {} } }),
+        h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: { state: dying.state, async save() {} },
+        }),
         isCloudError('exists'),
       );
-      assert.deepEqual(fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id), [mine.id]);
+      assert.deepEqual(
+        fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id),
+        [mine.id],
+      );
       assert.ok((await fake.fileBytes('retry/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
     } finally {
       await fake.close();
@@ -344,30 +471,65 @@ describe('google-drive connector against the emulator', () => {
         await save(st);
         if (cp.saves === 2) stop.abort(new Error('worker died'));
       };
-      await assert.rejects(h.destination!.put('gone/big.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: cp, signal: stop.signal }));
+      await assert.rejects(
+        h.destination!.put('gone/big.bin', async (off) => Readable.from([data.subarray(off)]), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: cp,
+          signal: stop.signal,
+        }),
+      );
       const id = (cp.state as { fileId: string }).fileId;
       fake.dropUploadSessions(); // expired meanwhile
       const offsets: number[] = [];
-      const cp2 = { state: cp.state, async save(st: unknown) { cp2.state = st; } };
-      await h.destination!.put('gone/big.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), { mode: 'create', size: data.length, checkpoint: cp2 });
+      const cp2 = {
+        state: cp.state,
+        async save(st: unknown) {
+          cp2.state = st;
+        },
+      };
+      await h.destination!.put(
+        'gone/big.bin',
+        async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
+        { mode: 'create', size: data.length, checkpoint: cp2 },
+      );
       assert.deepEqual(offsets, [0], 'started over');
-      assert.deepEqual(fake.findFiles('gone/big.bin').map((f) => f.id), [id], 'one file, under the id generated first');
+      assert.deepEqual(
+        fake.findFiles('gone/big.bin').map((f) => f.id),
+        [id],
+        'one file, under the id generated first',
+      );
       assert.ok((await fake.fileBytes('gone/big.bin')).equals(data));
 
       // The session finished, its answer and the session were lost, and search does not show the
       // file yet: creating again under its id is a 409, and the file is found by its id.
       const small = crypto.randomBytes(5000);
       const cp3 = checkpoint();
-      await h.destination!.put('gone/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: cp3 });
+      await h.destination!.put('gone/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+        checkpoint: cp3,
+      });
       const first = cp3.saves === 1 ? cp3.state : null;
       assert.ok(first, 'the session was checkpointed when it opened');
       const made = fake.findFile('gone/small.bin')!;
       fake.hideFromSearch(made.id);
       fake.dropUploadSessions();
       const before = uploads(fake).length;
-      const stored = await h.destination!.put('gone/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, expectedMd5: md5(small), checkpoint: { state: first, async save() {} } });
+      const stored = await h.destination!.put('gone/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+        expectedMd5: md5(small),
+        checkpoint: { state: first, async save() {} },
+      });
       assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
-      assert.deepEqual(uploads(fake).slice(before).map((r) => `${r.method} ${r.status}`), ['PUT 404', 'POST 409'], 'no bytes sent again');
+      assert.deepEqual(
+        uploads(fake)
+          .slice(before)
+          .map((r) => `${r.method} ${r.status}`),
+        ['PUT 404', 'POST 409'],
+        'no bytes sent again',
+      );
       assert.equal(fake.findFiles('gone/small.bin').length, 1);
     } finally {
       await fake.close();
@@ -390,30 +552,61 @@ describe('google-drive connector against the emulator', () => {
           kept = st;
         },
       };
-      await assert.rejects(h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), { mode: 'create', size: data.length, checkpoint: dying, signal: stop.signal }));
+      await assert.rejects(
+        h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: dying,
+          signal: stop.signal,
+        }),
+      );
       assert.equal((kept as { offset: number }).offset, 0);
       const before = uploads(fake).length;
       const offsets: number[] = [];
-      const stored = await h.destination!.put('died/file.bin', async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), {
-        mode: 'create',
-        size: data.length,
-        expectedMd5: md5(data),
-        checkpoint: { state: kept, async save() {} },
-      });
+      const stored = await h.destination!.put(
+        'died/file.bin',
+        async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
+        {
+          mode: 'create',
+          size: data.length,
+          expectedMd5: md5(data),
+          checkpoint: { state: kept, async save() {} },
+        },
+      );
       assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
       assert.deepEqual(offsets, [0], 'read from the checkpoint');
-      assert.deepEqual(uploads(fake).slice(before).map((r) => `${r.method} ${r.status}`), ['PUT 308', 'PUT 308', 'PUT 201'], 'the status, then only the chunks Drive lacked');
+      assert.deepEqual(
+        uploads(fake)
+          .slice(before)
+          .map((r) => `${r.method} ${r.status}`),
+        ['PUT 308', 'PUT 308', 'PUT 201'],
+        'the status, then only the chunks Drive lacked',
+      );
       assert.ok((await fake.fileBytes('died/file.bin')).equals(data));
 
       // The session had finished, but the worker died before recording it: the source is read to
       // check what Drive holds, and nothing is sent again.
       const small = crypto.randomBytes(300_000);
       const cp = checkpoint();
-      await h.destination!.put('died/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: cp });
+      await h.destination!.put('died/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+        checkpoint: cp,
+      });
       const mark = uploads(fake).length;
-      const again = await h.destination!.put('died/small.bin', async () => Readable.from([small]), { mode: 'create', size: small.length, checkpoint: { state: cp.state, async save() {} } });
+      const again = await h.destination!.put('died/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+        checkpoint: { state: cp.state, async save() {} },
+      });
       assert.equal(again.size, small.length);
-      assert.deepEqual(uploads(fake).slice(mark).map((r) => `${r.method} ${r.status}`), ['PUT 200'], 'one status query, answered with the file');
+      assert.deepEqual(
+        uploads(fake)
+          .slice(mark)
+          .map((r) => `${r.method} ${r.status}`),
+        ['PUT 200'],
+        'one status query, answered with the file',
+      );
       assert.equal(fake.findFiles('died/small.bin').length, 1);
     } finally {
       await fake.close();
@@ -426,7 +619,10 @@ describe('google-drive connector against the emulator', () => {
       await h.check();
       fake.oauth.revoke();
       await assert.rejects(h.check(), isCloudError('unauthorized'));
-      await assert.rejects(h.destination!.put('r/x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }), isCloudError('unauthorized'));
+      await assert.rejects(
+        h.destination!.put('r/x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }),
+        isCloudError('unauthorized'),
+      );
     } finally {
       await fake.close();
     }
@@ -436,24 +632,51 @@ describe('google-drive connector against the emulator', () => {
     const { fake, h } = await setup({ dailyUploadCapBytes: MiB });
     try {
       const data = crypto.randomBytes(2 * MiB);
-      await h.destination!.put('cap/first.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }); // in flight: it completes
+      await h.destination!.put('cap/first.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      }); // in flight: it completes
       const before = uploads(fake).length;
-      const err = await h.destination!.put('cap/second.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }).then(
-        () => assert.fail('the cap was ignored'),
-        (e: unknown) => e as CloudError,
-      );
+      const err = await h
+        .destination!.put('cap/second.bin', async () => Readable.from([data]), { mode: 'create', size: data.length })
+        .then(
+          () => assert.fail('the cap was ignored'),
+          (e: unknown) => e as CloudError,
+        );
       assert.equal(err.reason, 'rate_limited', err.message);
       const now = new Date();
       const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-      assert.ok(err.retryAt!.getTime() > midnight && err.retryAt!.getTime() <= midnight + 15 * 60_000, `retryAt ${err.retryAt!.toISOString()}`);
-      assert.deepEqual(uploads(fake).slice(before).map((r) => `${r.method} ${r.status}`), ['POST 403'], 'not retried');
+      assert.ok(
+        err.retryAt!.getTime() > midnight && err.retryAt!.getTime() <= midnight + 15 * 60_000,
+        `retryAt ${err.retryAt!.toISOString()}`,
+      );
+      assert.deepEqual(
+        uploads(fake)
+          .slice(before)
+          .map((r) => `${r.method} ${r.status}`),
+        ['POST 403'],
+        'not retried',
+      );
 
       const full = await startGoogleFake();
       try {
         const tokens = memoryTokens(`${full.url}/token`, full.clientId, full.clientSecret, full.oauth.issueTokens());
         const h2 = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: full.url } }));
-        full.inject({ method: 'POST', path: /^\/upload\//, status: 403, body: errorBody(403, 'storageQuotaExceeded', "The user's Drive storage quota has been exceeded.", 'usageLimits') });
-        await assert.rejects(h2.destination!.put('x.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), (e: Error) => isCloudError('failed')(e) && /full/.test(e.message));
+        full.inject({
+          method: 'POST',
+          path: /^\/upload\//,
+          status: 403,
+          body: errorBody(
+            403,
+            'storageQuotaExceeded',
+            "The user's Drive storage quota has been exceeded.",
+            'usageLimits',
+          ),
+        });
+        await assert.rejects(
+          h2.destination!.put('x.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+          (e: Error) => isCloudError('failed')(e) && /full/.test(e.message),
+        );
         assert.equal(uploads(full).length, 1, 'not retried');
       } finally {
         await full.close();
@@ -468,11 +691,17 @@ describe('google-drive connector against the emulator', () => {
     try {
       fake.corruptNextUpload();
       const data = crypto.randomBytes(10 * MiB);
-      await assert.rejects(h.destination!.put('bad/file.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }), isCloudError('corrupt'));
+      await assert.rejects(
+        h.destination!.put('bad/file.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+        isCloudError('corrupt'),
+      );
       assert.equal(await h.destination!.stat('bad/file.bin'), null);
       const item = { id: 'x', size: 1 };
       await assert.rejects(h.source!.open(item), isCloudError('not_found'));
-      const stored = await h.destination!.put('bad/file.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
+      const stored = await h.destination!.put('bad/file.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      });
       assert.equal(stored.size, data.length);
       assert.ok((await bytesOf(await h.source!.open(fake.findFile('bad/file.bin')!))).equals(data));
     } finally {

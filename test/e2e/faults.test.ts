@@ -36,7 +36,8 @@ before(async () => {
   const src = await localFolder(root, a, 'src');
   await localFolder(root, a, 'back');
   for (const [name, data] of files) await fs.writeFile(path.join(src, name), data);
-  const api = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const api = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   local = (await api('/clouds', { kind: 'local', name: 'NAS', options: { root: '' } })).json().id;
   viaProxy = (
     await api('/clouds', {
@@ -53,11 +54,19 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-
 async function run(name: string, source: object, destination: object) {
-  const task = await t.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: a.bearer, payload: { name, source, destination } });
+  const task = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/tasks',
+    headers: a.bearer,
+    payload: { name, source, destination },
+  });
   assert.equal(task.statusCode, 201, task.body);
-  const started = await t.app.inject({ method: 'POST', url: `/api/v1/tasks/${task.json().id}/runs`, headers: a.bearer });
+  const started = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/tasks/${task.json().id}/runs`,
+    headers: a.bearer,
+  });
   return waitForRun(t, a, started.json().run.id, 120_000);
 }
 
@@ -65,7 +74,11 @@ test('uploads through 429, 503 with Retry-After and connection resets arrive com
   proxy.faults = {};
   proxy.rule = ({ method, url, seen }) => {
     if (method !== 'PUT' || seen > 1) return { kind: 'pass' };
-    const n = crypto.createHash('md5').update(url.split('?')[0] + (url.match(/partNumber=\d+/)?.[0] ?? '')).digest()[0] % 3;
+    const n =
+      crypto
+        .createHash('md5')
+        .update(url.split('?')[0] + (url.match(/partNumber=\d+/)?.[0] ?? ''))
+        .digest()[0] % 3;
     if (n === 0) return { kind: 'status', status: 503, retryAfter: '1' };
     if (n === 1) return { kind: 'status', status: 429, retryAfter: '1' };
     return { kind: 'reset' };
@@ -102,12 +115,19 @@ test('a fault that persists fails that item with its reason; the run goes on and
   const src2 = await localFolder(root, a, 'src2');
   await fs.writeFile(path.join(src2, 'fine.jpg'), crypto.randomBytes(1000));
   await fs.writeFile(path.join(src2, 'cursed.jpg'), crypto.randomBytes(1000));
-  proxy.rule = ({ method, url }) => (method === 'PUT' && url.includes('cursed') ? { kind: 'status', status: 503 } : { kind: 'pass' });
+  proxy.rule = ({ method, url }) =>
+    method === 'PUT' && url.includes('cursed') ? { kind: 'status', status: 503 } : { kind: 'pass' };
   const r = await run('partly broken', { cloudId: local, path: 'src2' }, { cloudId: viaProxy, path: 'p' });
   assert.equal(r.status, 'partial');
   assert.deepEqual([r.done.items, r.failed.items], [1, 1]);
-  const failed = (await t.app.inject({ method: 'GET', url: `/api/v1/runs/${r.id}/items?status=failed`, headers: a.bearer })).json().items;
+  const failed = (
+    await t.app.inject({ method: 'GET', url: `/api/v1/runs/${r.id}/items?status=failed`, headers: a.bearer })
+  ).json().items;
   assert.equal(failed[0].path, 'cursed.jpg');
   assert.match(failed[0].error, /503|SlowDown/);
-  assert.equal((await t.db.query(`SELECT used_bytes FROM usage`)).rows[0].used_bytes, [...files.values()].reduce((s, b) => s + b.length, 0) * 2 + 1000, 'failed bytes are not charged');
+  assert.equal(
+    (await t.db.query(`SELECT used_bytes FROM usage`)).rows[0].used_bytes,
+    [...files.values()].reduce((s, b) => s + b.length, 0) * 2 + 1000,
+    'failed bytes are not charged',
+  );
 });

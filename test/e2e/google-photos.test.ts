@@ -69,7 +69,12 @@ before(async () => {
   // 270 items: photos with GPS in their EXIF, some videos, one still being processed; two share a name.
   for (let i = 0; i < 270; i++) {
     const video = i % 12 === 5;
-    const filename = i === 7 ? 'IMG_0003.jpg' : video ? `VID_${String(i).padStart(4, '0')}.mp4` : `IMG_${String(i).padStart(4, '0')}.jpg`;
+    const filename =
+      i === 7
+        ? 'IMG_0003.jpg'
+        : video
+          ? `VID_${String(i).padStart(4, '0')}.mp4`
+          : `IMG_${String(i).padStart(4, '0')}.jpg`;
     const id = await google.photos.addMedia({
       filename,
       bytes: video ? makeMp4(i, 40_000 + i) : makeJpeg(i, 20_000 + i * 10),
@@ -137,7 +142,12 @@ describe('Google Photos', () => {
     const id = new RegExp(`^${publicUrl}/clouds/([0-9a-f-]{36})\\?connected=1$`).exec(back.url)?.[1];
     assert.ok(id, back.url);
     await back.res.arrayBuffer();
-    const cloud = (await api('GET', `/clouds/${id}`)).body as { id: string; kind: string; name: string; status: string };
+    const cloud = (await api('GET', `/clouds/${id}`)).body as {
+      id: string;
+      kind: string;
+      name: string;
+      status: string;
+    };
     assert.deepEqual([cloud.kind, cloud.name, cloud.status], ['google-photos', google.account.email, 'ok']);
     photosCloud = cloud.id;
   });
@@ -151,15 +161,30 @@ describe('Google Photos', () => {
     assert.ok(created.body.pickerUri.startsWith(google.url));
     assert.ok(created.body.pollIntervalSeconds > 0);
     assert.equal((await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body.mediaItemsSet, false);
-    google.photos.pick(session, library.slice(0, 250).map((x) => x.id));
+    google.photos.pick(
+      session,
+      library.slice(0, 250).map((x) => x.id),
+    );
     const polled = (await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body;
     assert.deepEqual([polled.mediaItemsSet, polled.itemCount], [true, 250]);
 
     await fs.mkdir(path.join(space, 'backup'));
     const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'backup' } })).body.id;
     const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
-    toS3 = (await api('POST', '/tasks', { name: 'Picked → S3', source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: bucket, path: 'photos' } })).body.id;
-    const toNas = (await api('POST', '/tasks', { name: 'Picked → NAS', source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: folder, path: '' } })).body.id;
+    toS3 = (
+      await api('POST', '/tasks', {
+        name: 'Picked → S3',
+        source: { cloudId: photosCloud, pickerSessionId: session },
+        destination: { cloudId: bucket, path: 'photos' },
+      })
+    ).body.id;
+    const toNas = (
+      await api('POST', '/tasks', {
+        name: 'Picked → NAS',
+        source: { cloudId: photosCloud, pickerSessionId: session },
+        destination: { cloudId: folder, path: '' },
+      })
+    ).body.id;
     assert.ok(toS3 && toNas);
 
     // Into S3, with every base URL expiring (an hour passes) once the run is under way.
@@ -177,7 +202,10 @@ describe('Google Photos', () => {
     const failed = (await api('GET', `/runs/${first.id}/items?status=failed`)).body.items;
     assert.equal(failed.length, 1);
     assert.match(failed[0].error, /still being processed by Google Photos; a later run copies it\. Waited 2 seconds/);
-    const copied = await t.db.query(`SELECT 1 FROM manifest WHERE task_id = $1 AND source_id = $2`, [toS3, processingId]);
+    const copied = await t.db.query(`SELECT 1 FROM manifest WHERE task_id = $1 AND source_id = $2`, [
+      toS3,
+      processingId,
+    ]);
     assert.equal(copied.rowCount, 0, 'not in the manifest: a later run takes it');
     const nas = await runTask(toNas);
     assert.deepEqual([nas.status, nas.done.items, nas.failed.items], ['partial', 249, 1]);
@@ -186,9 +214,16 @@ describe('Google Photos', () => {
       if (item.id === processingId) continue;
       const served = await google.photos.served(item.id);
       assert.ok((await s3Bytes(`photos/${landed(item, i)}`)).equals(served), `S3 ${item.filename}`);
-      assert.ok((await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served), `NAS ${item.filename}`);
+      assert.ok(
+        (await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served),
+        `NAS ${item.filename}`,
+      );
     }
-    const marks = (await t.db.query(`SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`)).rows;
+    const marks = (
+      await t.db.query(
+        `SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`,
+      )
+    ).rows;
     assert.deepEqual(marks, [{ fidelity: 'reduced' }], 'recorded as picker copies');
 
     // Once Google has processed the video, the next run copies just it, and the session is let go.
@@ -202,11 +237,18 @@ describe('Google Photos', () => {
   test('a second session overlapping the first copies only the new items', async () => {
     const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
     const second = created.body.id;
-    google.photos.pick(second, library.slice(200, 270).map((x) => x.id)); // 50 already copied, 20 new
-    assert.equal((await api('PATCH', `/tasks/${toS3}`, { source: { cloudId: photosCloud, pickerSessionId: second } })).status, 200);
+    google.photos.pick(
+      second,
+      library.slice(200, 270).map((x) => x.id),
+    ); // 50 already copied, 20 new
+    assert.equal(
+      (await api('PATCH', `/tasks/${toS3}`, { source: { cloudId: photosCloud, pickerSessionId: second } })).status,
+      200,
+    );
     const run = await runTask(toS3);
     assert.deepEqual([run.status, run.totals.items, run.done.items], ['succeeded', 20, 20], JSON.stringify(run));
-    for (const item of library.slice(250, 270)) assert.ok((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id)));
+    for (const item of library.slice(250, 270))
+      assert.ok((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id)));
   });
 
   /** A new session of these items, and a task copying it into a new folder. */
@@ -216,7 +258,13 @@ describe('Google Photos', () => {
     const dir = path.join(space, name);
     await fs.mkdir(dir);
     const folder = (await api('POST', '/clouds', { kind: 'local', name, options: { root: name } })).body.id;
-    const task = (await api('POST', '/tasks', { name, source: { cloudId: photosCloud, pickerSessionId: session }, destination: { cloudId: folder, path: '' } })).body.id;
+    const task = (
+      await api('POST', '/tasks', {
+        name,
+        source: { cloudId: photosCloud, pickerSessionId: session },
+        destination: { cloudId: folder, path: '' },
+      })
+    ).body.id;
     return { session, task, dir };
   }
 
@@ -224,7 +272,12 @@ describe('Google Photos', () => {
     const videos = [];
     for (let i = 0; i < 2; i++) {
       const bytes = makeMp4(500 + i, 30_000);
-      const id = await google.photos.addMedia({ filename: `Late_${i}.mp4`, bytes, type: 'VIDEO', mimeType: 'video/mp4' });
+      const id = await google.photos.addMedia({
+        filename: `Late_${i}.mp4`,
+        bytes,
+        type: 'VIDEO',
+        mimeType: 'video/mp4',
+      });
       google.photos.readyAfterListings(id, 4 + i);
       videos.push({ id, filename: `Late_${i}.mp4` });
     }
@@ -234,7 +287,8 @@ describe('Google Photos', () => {
       const { session, task, dir } = await pickedTask('Waited', [photo.id, ...videos.map((v) => v.id)]);
       const run = await runTask(task);
       assert.deepEqual([run.status, run.done.items, run.failed.items], ['succeeded', 3, 0], JSON.stringify(run));
-      for (const v of videos) assert.ok((await fs.readFile(path.join(dir, v.filename))).equals(await google.photos.served(v.id)), v.filename);
+      for (const v of videos)
+        assert.ok((await fs.readFile(path.join(dir, v.filename))).equals(await google.photos.served(v.id)), v.filename);
       // The run listed the session, its copy job once more, then polled until the second video was
       // ready (listed READY the 6th time): a few listings, not a flood.
       const listings = google.photos.listings.get(session)!;
@@ -245,13 +299,21 @@ describe('Google Photos', () => {
   });
 
   test('cancelling a run while it waits for a video stops the wait promptly; nothing is failed', async () => {
-    const id = await google.photos.addMedia({ filename: 'Slow.mp4', bytes: makeMp4(600, 30_000), type: 'VIDEO', mimeType: 'video/mp4', processing: 'PROCESSING' });
+    const id = await google.photos.addMedia({
+      filename: 'Slow.mp4',
+      bytes: makeMp4(600, 30_000),
+      type: 'VIDEO',
+      mimeType: 'video/mp4',
+      processing: 'PROCESSING',
+    });
     Object.assign(processingWait, { boundMs: 120_000, firstPollMs: 100, maxPollMs: 200 });
     try {
       const { session, task } = await pickedTask('Cancelled', [id]);
       const started = await api('POST', `/tasks/${task}/runs`);
       const runId = started.body.run.id;
-      const itemStatus = async () => (await t.db.query(`SELECT status FROM run_items WHERE run_id = $1 AND source_id = $2`, [runId, id])).rows[0]?.status;
+      const itemStatus = async () =>
+        (await t.db.query(`SELECT status FROM run_items WHERE run_id = $1 AND source_id = $2`, [runId, id])).rows[0]
+          ?.status;
       // Waiting: the run shows it, with why and until when, and the session is polled.
       let polled = 0;
       for (const deadline = Date.now() + 30_000; ; ) {
@@ -260,7 +322,8 @@ describe('Google Photos', () => {
           polled ||= google.photos.listings.get(session) ?? 0;
           if ((google.photos.listings.get(session) ?? 0) >= polled + 2) break;
         }
-        if (Date.now() > deadline || !['queued', 'running'].includes(r.status)) throw new Error(`not waiting: ${JSON.stringify(r)}`);
+        if (Date.now() > deadline || !['queued', 'running'].includes(r.status))
+          throw new Error(`not waiting: ${JSON.stringify(r)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       const [item] = (await api('GET', `/runs/${runId}/items?status=copying`)).body.items;
@@ -287,10 +350,20 @@ describe('Google Photos', () => {
   test('restore a folder of 120 photos into Google Photos: batchCreate calls of at most 50, one item failing once, all in an album named after the folder', async () => {
     const dir = path.join(space, 'Summer 2019');
     await fs.mkdir(dir);
-    const photos = Array.from({ length: 120 }, (_, i) => ({ name: `P${String(i).padStart(3, '0')}.jpg`, bytes: makeJpeg(10_000 + i, 15_000) }));
+    const photos = Array.from({ length: 120 }, (_, i) => ({
+      name: `P${String(i).padStart(3, '0')}.jpg`,
+      bytes: makeJpeg(10_000 + i, 15_000),
+    }));
     for (const p of photos) await fs.writeFile(path.join(dir, p.name), p.bytes);
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root: '' } })).body.id;
-    const task = (await api('POST', '/tasks', { name: 'Restore', source: { cloudId: folder, path: 'Summer 2019' }, destination: { cloudId: photosCloud, path: 'Summer 2019' } })).body;
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root: '' } })).body
+      .id;
+    const task = (
+      await api('POST', '/tasks', {
+        name: 'Restore',
+        source: { cloudId: folder, path: 'Summer 2019' },
+        destination: { cloudId: photosCloud, path: 'Summer 2019' },
+      })
+    ).body;
     assert.ok(task.id, JSON.stringify(task));
     const callsBefore = google.photos.batchCreates.length;
     google.photos.failNextCreate('P042.jpg');
@@ -300,13 +373,24 @@ describe('Google Photos', () => {
     // fourth when the retry comes after the last batch has gone (a loaded machine's timing).
     const calls = google.photos.batchCreates.slice(callsBefore);
     assert.ok(calls.length === 3 || (calls.length === 4 && calls[3] === 1), `batches ${calls}`);
-    assert.ok(calls.every((n) => n <= 50), `batches ${calls}`);
-    assert.equal(calls.reduce((a, b) => a + b, 0), 121, `batches ${calls}`);
+    assert.ok(
+      calls.every((n) => n <= 50),
+      `batches ${calls}`,
+    );
+    assert.equal(
+      calls.reduce((a, b) => a + b, 0),
+      121,
+      `batches ${calls}`,
+    );
     const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');
     assert.ok(album, 'album named after the folder');
     const inAlbum = album.items.map((id) => google.photos.appItems.get(id)!);
     assert.deepEqual(inAlbum.map((x) => x.filename).sort(), photos.map((p) => p.name).sort());
-    for (const item of inAlbum) assert.ok((await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes), item.filename);
+    for (const item of inAlbum)
+      assert.ok(
+        (await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes),
+        item.filename,
+      );
     // Nothing is uploaded again that the manifest shows as restored.
     const again = await runTask(task.id);
     assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
@@ -316,8 +400,15 @@ describe('Google Photos', () => {
     const dir = path.join(space, 'Quota day');
     await fs.mkdir(dir);
     for (let i = 0; i < 80; i++) await fs.writeFile(path.join(dir, `Q${i}.jpg`), makeJpeg(20_000 + i, 8_000));
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Quota src', options: { root: 'Quota day' } })).body.id;
-    const task = (await api('POST', '/tasks', { name: 'Quota', source: { cloudId: folder }, destination: { cloudId: photosCloud, path: 'Quota day' } })).body;
+    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Quota src', options: { root: 'Quota day' } }))
+      .body.id;
+    const task = (
+      await api('POST', '/tasks', {
+        name: 'Quota',
+        source: { cloudId: folder },
+        destination: { cloudId: photosCloud, path: 'Quota day' },
+      })
+    ).body;
     google.photos.dailyLimit = google.photos.dailyCount + 30;
     try {
       const started = await api('POST', `/tasks/${task.id}/runs`);
@@ -326,13 +417,17 @@ describe('Google Photos', () => {
       for (const deadline = Date.now() + 60_000; ; ) {
         run = (await api('GET', `/runs/${runId}`)).body;
         if (run.error?.startsWith('Paused until')) break;
-        if (Date.now() > deadline || !['queued', 'running'].includes(run.status)) throw new Error(`not parked: ${JSON.stringify(run)}`);
+        if (Date.now() > deadline || !['queued', 'running'].includes(run.status))
+          throw new Error(`not parked: ${JSON.stringify(run)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(run.failed.items, 0, 'nothing failed');
       google.photos.newDay();
       google.photos.dailyLimit = undefined;
-      await t.db.query(`UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`, [runId]);
+      await t.db.query(
+        `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`,
+        [runId],
+      );
       for (const deadline = Date.now() + 90_000; run.status === 'running'; ) {
         if (Date.now() > deadline) throw new Error(`still running: ${JSON.stringify(run)}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -344,4 +439,3 @@ describe('Google Photos', () => {
     }
   });
 });
-

@@ -31,13 +31,24 @@ test('a hard-linked source file is not copied: its item fails with the reason, t
   await fs.writeFile(path.join(base, 'server-secret'), 'not the user’s');
   await fs.link(path.join(base, 'server-secret'), path.join(src, 'linked.jpg'));
   await fs.writeFile(path.join(src, 'own.jpg'), 'the user’s photo');
-  const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload?: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   const from = (await post('/clouds', { kind: 'local', name: 'Phone', options: { root: 'phone' } })).json().id;
   const to = (await post('/clouds', { kind: 'local', name: 'Backup', options: { root: 'backup' } })).json().id;
-  const task = (await post('/tasks', { name: 'Phone backup', source: { cloudId: from }, destination: { cloudId: to, path: 'copies' } })).json();
+  const task = (
+    await post('/tasks', {
+      name: 'Phone backup',
+      source: { cloudId: from },
+      destination: { cloudId: to, path: 'copies' },
+    })
+  ).json();
   const run = await waitForRun(t, a, (await post(`/tasks/${task.id}/runs`)).json().run.id);
-  const items = (await t.app.inject({ method: 'GET', url: `/api/v1/runs/${run.id}/items?limit=50`, headers: a.bearer })).json().items;
-  const byPath = Object.fromEntries(items.map((i: { path: string; status: string; error: string | null }) => [i.path, [i.status, i.error]]));
+  const items = (
+    await t.app.inject({ method: 'GET', url: `/api/v1/runs/${run.id}/items?limit=50`, headers: a.bearer })
+  ).json().items;
+  const byPath = Object.fromEntries(
+    items.map((i: { path: string; status: string; error: string | null }) => [i.path, [i.status, i.error]]),
+  );
   assert.equal(byPath['own.jpg'][0], 'done', JSON.stringify(items));
   assert.equal(byPath['linked.jpg'][0], 'failed');
   assert.match(byPath['linked.jpg'][1], /other hard links/);

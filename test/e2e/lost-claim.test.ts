@@ -36,16 +36,26 @@ const call = (a: Actor, method: string, url: string, payload?: unknown) =>
   t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
 
 /** A user, a task and a run of it (queued: no worker plans it), and one item of the run, claimed once (attempts 1). */
-async function claimedItem(opts: { size: number | null; limit: number }): Promise<{ a: Actor; runId: string; itemId: string }> {
+async function claimedItem(opts: {
+  size: number | null;
+  limit: number;
+}): Promise<{ a: Actor; runId: string; itemId: string }> {
   const a = await signup(t);
   await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, opts.limit]);
   await localFolder(root, a, 'src');
   await localFolder(root, a, 'dst');
   const cloud = (await call(a, 'POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: '' } })).json().id;
-  const task = await call(a, 'POST', '/tasks', { name: 'lost', source: { cloudId: cloud, path: 'src' }, destination: { cloudId: cloud, path: 'dst' } });
+  const task = await call(a, 'POST', '/tasks', {
+    name: 'lost',
+    source: { cloudId: cloud, path: 'src' },
+    destination: { cloudId: cloud, path: 'dst' },
+  });
   assert.equal(task.statusCode, 201, task.body);
   const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
-  await t.db.query(`UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`, [runId]);
+  await t.db.query(
+    `UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`,
+    [runId],
+  );
   const { rows } = await t.db.query(
     `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status, attempts, lease_until)
      VALUES ($1, 'photo', 'photo.jpg', $2, 'v1', 'dst/photo.jpg', false, 'copying', 1, now() + interval '20 seconds') RETURNING id`,
@@ -56,11 +66,20 @@ async function claimedItem(opts: { size: number | null; limit: number }): Promis
 
 /** Another worker takes the item up, as claimNext does once the first one's lease ran out. */
 const takeOver = (itemId: string) =>
-  t.db.query(`UPDATE run_items SET attempts = attempts + 1, lease_until = now() + interval '20 seconds', updated_at = now() WHERE id = $1`, [itemId]);
+  t.db.query(
+    `UPDATE run_items SET attempts = attempts + 1, lease_until = now() + interval '20 seconds', updated_at = now() WHERE id = $1`,
+    [itemId],
+  );
 
 const itemRow = async (itemId: string) =>
-  (await t.db.query('SELECT status, attempts, lease_until, progress_bytes::int AS progress, reserved_bytes::int AS reserved, reserved_period, upload_state, upload_mode, dest_path FROM run_items WHERE id = $1', [itemId])).rows[0];
-const reservedOf = async (userId: string) => (await t.db.query('SELECT reserved_bytes::int AS n FROM usage WHERE user_id = $1', [userId])).rows[0]?.n;
+  (
+    await t.db.query(
+      'SELECT status, attempts, lease_until, progress_bytes::int AS progress, reserved_bytes::int AS reserved, reserved_period, upload_state, upload_mode, dest_path FROM run_items WHERE id = $1',
+      [itemId],
+    )
+  ).rows[0];
+const reservedOf = async (userId: string) =>
+  (await t.db.query('SELECT reserved_bytes::int AS n FROM usage WHERE user_id = $1', [userId])).rows[0]?.n;
 
 test('topUpTraffic and reserveTraffic tell "no room" from "not yours"', async () => {
   const { a, itemId } = await claimedItem({ size: null, limit: 1000 });
@@ -75,7 +94,11 @@ test('topUpTraffic and reserveTraffic tell "no room" from "not yours"', async ()
   assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 100), 'lost');
   assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 500), 'lost');
   assert.equal(await reserveTraffic(t.db, a.id, itemId, 1, 10), 'lost');
-  assert.deepEqual([(await itemRow(itemId)).reserved, await reservedOf(a.id)], [600, 600], 'nothing reserved for a lost claim');
+  assert.deepEqual(
+    [(await itemRow(itemId)).reserved, await reservedOf(a.id)],
+    [600, 600],
+    'nothing reserved for a lost claim',
+  );
   // The claim that holds it now is answered as before.
   assert.equal(await topUpTraffic(t.db, a.id, itemId, 2, period, 300), 'ok');
   assert.equal(await topUpTraffic(t.db, a.id, itemId, 2, period, 300), 'full');
@@ -88,7 +111,12 @@ test('topUpTraffic and reserveTraffic tell "no room" from "not yours"', async ()
  */
 async function copyWith(
   runId: string,
-  opts: { meanwhile: () => Promise<void>; put?: (open: (offset: number) => Promise<Readable>) => Promise<void>; destination?: Destination; bytes?: Buffer },
+  opts: {
+    meanwhile: () => Promise<void>;
+    put?: (open: (offset: number) => Promise<Readable>) => Promise<void>;
+    destination?: Destination;
+    bytes?: Buffer;
+  },
 ): Promise<string[]> {
   const told: string[] = [];
   const notifier = {
@@ -133,16 +161,21 @@ test('a claim taken over while its bytes stream (size unknown) drops out at its 
   const period = await reserveTraffic(t.db, a.id, itemId, 1, 0);
   assert.ok(period instanceof Date);
   // The job only takes up items whose lease ran out: it is this first claim's, running late.
-  await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [itemId]);
+  await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
+    itemId,
+  ]);
   let second: Record<string, unknown> | undefined;
   const told = await copyWith(runId, {
     meanwhile: async () => {
       await takeOver(itemId);
-      await t.db.query(`UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`, [itemId]);
+      await t.db.query(
+        `UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`,
+        [itemId],
+      );
       second = await itemRow(itemId);
     },
   });
-  assert.deepEqual(told, [], 'no mail, and the new claim\'s upload session is not abandoned');
+  assert.deepEqual(told, [], "no mail, and the new claim's upload session is not abandoned");
   const run = (await t.db.query('SELECT status, quota_hit_at FROM runs WHERE id = $1', [runId])).rows[0];
   assert.deepEqual([run.status, run.quota_hit_at], ['running', null], 'no "quota used up"');
   assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
@@ -152,12 +185,17 @@ test('a claim taken over while its bytes stream (size unknown) drops out at its 
 for (const how of ['cancelled', 'rate_limited'] as const) {
   test(`a claim taken over before its copy ends ${how === 'cancelled' ? 'by a cancel' : 'rate limited'} changes nothing of the item`, async () => {
     const { a, runId, itemId } = await claimedItem({ size: 1000, limit: 10_000_000 });
-    await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [itemId]);
+    await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
+      itemId,
+    ]);
     let second: Record<string, unknown> | undefined;
     const told = await copyWith(runId, {
       meanwhile: async () => {
         await takeOver(itemId);
-        await t.db.query(`UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`, [itemId]);
+        await t.db.query(
+          `UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`,
+          [itemId],
+        );
         second = await itemRow(itemId);
         if (how === 'cancelled') await t.db.query(`UPDATE runs SET status = 'cancelled' WHERE id = $1`, [runId]);
       },
@@ -166,7 +204,9 @@ for (const how of ['cancelled', 'rate_limited'] as const) {
           ? async (open) => {
               // The upload starts; then the destination says no more for now.
               (await open(0)).destroy();
-              throw new CloudError('rate_limited', 'Too many uploads today.', { retryAt: new Date(Date.now() + 3600_000) });
+              throw new CloudError('rate_limited', 'Too many uploads today.', {
+                retryAt: new Date(Date.now() + 3600_000),
+              });
             }
           : undefined,
     });
@@ -191,10 +231,18 @@ test('a renamed copy resumed by another claim without an upload session keeps to
     await localFolder(root, a, 'src');
     await localFolder(root, a, 'dst');
     const cloud = (await call(a, 'POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: '' } })).json().id;
-    const task = await call(a, 'POST', '/tasks', { name: 'resume', source: { cloudId: cloud, path: 'src' }, destination: { cloudId: cloud, path: 'dst' }, options: { conflict: 'rename' } });
+    const task = await call(a, 'POST', '/tasks', {
+      name: 'resume',
+      source: { cloudId: cloud, path: 'src' },
+      destination: { cloudId: cloud, path: 'dst' },
+      options: { conflict: 'rename' },
+    });
     assert.equal(task.statusCode, 201, task.body);
     const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
-    await t.db.query(`UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`, [runId]);
+    await t.db.query(
+      `UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`,
+      [runId],
+    );
     await t.db.query(
       `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status, attempts, lease_until)
        VALUES ($1, 'img', 'IMG.jpg', 1000, 'v1', 'dst/IMG (1).jpg', true, 'copying', 1, now() - interval '1 second')`,
@@ -218,7 +266,11 @@ test('a renamed copy resumed by another claim without an upload session keeps to
     const row = (await t.db.query('SELECT status, dest_path FROM run_items WHERE run_id = $1', [runId])).rows[0];
     assert.deepEqual([row.status, row.dest_path], c.want, JSON.stringify(c.want));
     assert.deepEqual(files.get(c.want[1]), bytes);
-    assert.deepEqual([...files.keys()].filter((k) => k.includes(') (')), [], 'no "(1) (1)" name');
+    assert.deepEqual(
+      [...files.keys()].filter((k) => k.includes(') (')),
+      [],
+      'no "(1) (1)" name',
+    );
     assert.deepEqual(files.get('dst/IMG.jpg'), Buffer.alloc(1000, 9), "the owner's file is untouched");
   }
 });
@@ -232,8 +284,15 @@ test('past the quota, an item whose worker died (its lease ran out) does not hol
   const clouds = { open: async () => assert.fail('nothing is held that would need the clouds') } as unknown as Clouds;
 
   await maybeFinalize({ db: t.db, boss: t.boss }, runId);
-  const queued = await t.db.query(`SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`, [runId]);
-  assert.deepEqual(queued.rows.map((r) => r.name), ['run-finalize'], 'the finalize job, not another look in 20 s');
+  const queued = await t.db.query(
+    `SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`,
+    [runId],
+  );
+  assert.deepEqual(
+    queued.rows.map((r) => r.name),
+    ['run-finalize'],
+    'the finalize job, not another look in 20 s',
+  );
 
   await finalizeRun({ db: t.db, clouds, notifier }, runId);
   const run = (await t.db.query('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];

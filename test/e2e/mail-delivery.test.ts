@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
-import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { startSmtp } from '../support/smtp.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const key = crypto.randomBytes(32).toString('base64');
@@ -28,7 +28,8 @@ after(async () => {
 });
 
 async function backupTask(t: TestApp, a: Actor, name: string): Promise<string> {
-  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   // Local clouds live in their owner's space, <FERRY_LOCAL_ROOTS>/<user id>/, named from there.
   await fs.mkdir(path.join(root, a.id, 'src'), { recursive: true });
   await fs.writeFile(path.join(root, a.id, 'src', 'IMG_0001.jpg'), crypto.randomBytes(250_000));
@@ -36,7 +37,12 @@ async function backupTask(t: TestApp, a: Actor, name: string): Promise<string> {
   await fs.mkdir(path.join(root, a.id, dst));
   const srcId = (await post('/clouds', { kind: 'local', name: 'Phone', options: { root: 'src' } })).json().id;
   const dstId = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: dst } })).json().id;
-  const task = await post('/tasks', { name, source: { cloudId: srcId }, destination: { cloudId: dstId, path: '' }, notify: { on: 'always' } });
+  const task = await post('/tasks', {
+    name,
+    source: { cloudId: srcId },
+    destination: { cloudId: dstId, path: '' },
+    notify: { on: 'always' },
+  });
   assert.equal(task.statusCode, 201, task.body);
   const run = await post(`/tasks/${task.json().id}/runs`, {});
   return run.json().run.id;
@@ -57,7 +63,10 @@ test('a worker killed between the SMTP server accepting a mail and recording it:
     FERRY_LOG_LEVEL: 'warn',
   };
   const startWorker = () => {
-    const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     workers.push(child);
     return child;
   };
@@ -87,11 +96,17 @@ test('a worker killed between the SMTP server accepting a mail and recording it:
     assert.equal(mails[1].messageId, mails[0].messageId, 'same Message-ID: the recipient’s client shows one mail');
     assert.equal(mails[1].subject, mails[0].subject);
     assert.deepEqual(mails[1].date, mails[0].date, 'same Date header');
-    await waitFor(async () => (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null);
+    await waitFor(
+      async () =>
+        (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(smtp.received.length, 2, 'not sent a third time once recorded');
     const run = await waitForRun(t, a, runId);
-    assert.deepEqual(run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status]), [['email', 'delivered']]);
+    assert.deepEqual(
+      run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status]),
+      [['email', 'delivered']],
+    );
   } finally {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
     await smtp.stop();
@@ -99,14 +114,19 @@ test('a worker killed between the SMTP server accepting a mail and recording it:
 });
 
 test('without SMTP_URL each mail is written as an .eml file in the data folder', async () => {
-  const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_PUBLIC_URL: 'https://ferry.example.org' }, { worker: true });
+  const t = await startTestApp(
+    { FERRY_LOCAL_ROOTS: root, FERRY_PUBLIC_URL: 'https://ferry.example.org' },
+    { worker: true },
+  );
   apps.push(t);
   const a = await signup(t);
   const runId = await backupTask(t, a, 'Written to disk');
   await waitForRun(t, a, runId);
   const folder = path.join(t.config.dataDir, 'mail');
   let files: string[] = [];
-  await waitFor(async () => (files = (await fs.readdir(folder).catch(() => [])).filter((f) => f.endsWith('.eml'))).length > 0);
+  await waitFor(
+    async () => (files = (await fs.readdir(folder).catch(() => [])).filter((f) => f.endsWith('.eml'))).length > 0,
+  );
   assert.equal(files.length, 1, files.join(','));
   const parsed = await simpleParser(await fs.readFile(path.join(folder, files[0])));
   assert.equal(parsed.subject, "Ferry: 'Written to disk' finished — 1 photo, 250 kB");
@@ -123,7 +143,10 @@ test('without SMTP_URL each mail is written as an .eml file in the data folder',
 });
 
 test('a mail folder made world-readable before is made private again when the next mail is written', async () => {
-  const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_PUBLIC_URL: 'https://ferry.example.org' }, { worker: true });
+  const t = await startTestApp(
+    { FERRY_LOCAL_ROOTS: root, FERRY_PUBLIC_URL: 'https://ferry.example.org' },
+    { worker: true },
+  );
   apps.push(t);
   const folder = path.join(t.config.dataDir, 'mail');
   await fs.mkdir(folder, { mode: 0o755 });

@@ -21,7 +21,13 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-notify-')));
   smtp = await startSmtp();
   t = await startTestApp(
-    { FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL, FERRY_MAIL_FROM: 'Ferry <ferry@example.org>' },
+    {
+      FERRY_LOCAL_ROOTS: root,
+      FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
+      SMTP_URL: smtp.url,
+      FERRY_PUBLIC_URL: PUBLIC_URL,
+      FERRY_MAIL_FROM: 'Ferry <ferry@example.org>',
+    },
     { worker: true },
   );
 });
@@ -32,7 +38,8 @@ after(async () => {
 });
 
 const api = (a: Actor) => ({
-  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  post: (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
   get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
 });
 
@@ -40,20 +47,30 @@ const api = (a: Actor) => ({
 async function photos(a: Actor, folder: string, n: number, size = 400_000): Promise<string> {
   const dir = path.join(root, a.id, folder);
   await fs.mkdir(dir, { recursive: true });
-  for (let i = 0; i < n; i++) await fs.writeFile(path.join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`), crypto.randomBytes(size));
+  for (let i = 0; i < n; i++)
+    await fs.writeFile(path.join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`), crypto.randomBytes(size));
   return dir;
 }
 
 async function localCloud(a: Actor, name: string, dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   // Local clouds live in their owner's space, <FERRY_LOCAL_ROOTS>/<user id>/, named from there.
-  const res = await api(a).post('/clouds', { kind: 'local', name, options: { root: path.relative(path.join(root, a.id), dir) } });
+  const res = await api(a).post('/clouds', {
+    kind: 'local',
+    name,
+    options: { root: path.relative(path.join(root, a.id), dir) },
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
 
 async function task(a: Actor, name: string, src: string, dst: string, notify: object): Promise<string> {
-  const res = await api(a).post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, notify });
+  const res = await api(a).post('/tasks', {
+    name,
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: '' },
+    notify,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
@@ -64,7 +81,8 @@ async function run(a: Actor, taskId: string) {
   return waitForRun(t, a, res.json().run.id);
 }
 
-const mailsOf = (runId: string) => t.db.query('SELECT * FROM mail_outbox WHERE run_id = $1 ORDER BY created_at', [runId]).then((r) => r.rows);
+const mailsOf = (runId: string) =>
+  t.db.query('SELECT * FROM mail_outbox WHERE run_id = $1 ORDER BY created_at', [runId]).then((r) => r.rows);
 const bySubject = (s: string) => smtp.received.filter((m) => m.subject === s);
 
 describe('the mail at the end of a run', () => {
@@ -74,7 +92,12 @@ describe('the mail at the end of a run', () => {
     const before = smtp.received.length;
 
     // succeeded, policy always: mailed to the account.
-    const ok = await run(a, await task(a, 'Family photos → NAS', src, await localCloud(a, 'NAS', path.join(root, a.id, 'nas')), { on: 'always' }));
+    const ok = await run(
+      a,
+      await task(a, 'Family photos → NAS', src, await localCloud(a, 'NAS', path.join(root, a.id, 'nas')), {
+        on: 'always',
+      }),
+    );
     assert.equal(ok.status, 'succeeded');
     const [m] = await smtp.waitFor(before + 1).then((all) => all.slice(before));
     assert.equal(m.subject, "Ferry: 'Family photos → NAS' finished — 3 photos, 1.2 MB");
@@ -88,26 +111,42 @@ describe('the mail at the end of a run', () => {
     assert.ok(m.html.includes('3 photos, 1.2 MB') && m.html.includes(`href="${PUBLIC_URL}/runs/${ok.id}"`), m.html);
     // The server's acceptance is recorded just after it answers: give the record a moment.
     let [row] = await mailsOf(ok.id);
-    for (const deadline = Date.now() + 10_000; !row.sent_at && Date.now() < deadline; [row] = await mailsOf(ok.id)) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 10_000; !row.sent_at && Date.now() < deadline; [row] = await mailsOf(ok.id))
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal(row.message_id, m.messageId, 'the Message-ID sent is the one stored');
     assert.ok(row.sent_at);
 
     // succeeded, policy failure (the default) and never: nothing queued, nothing sent.
-    const quiet = await run(a, await task(a, 'Quiet', src, await localCloud(a, 'Quiet dest', path.join(root, a.id, 'quiet')), {}));
+    const quiet = await run(
+      a,
+      await task(a, 'Quiet', src, await localCloud(a, 'Quiet dest', path.join(root, a.id, 'quiet')), {}),
+    );
     assert.equal(quiet.status, 'succeeded');
     assert.deepEqual(await mailsOf(quiet.id), []);
 
     // partial: one destination path is taken by a folder, so that photo cannot be written.
     const partialDir = path.join(root, a.id, 'partial-dest');
     await fs.mkdir(path.join(partialDir, 'IMG_0001.jpg'), { recursive: true });
-    const never = await run(a, await task(a, 'Never tell', src, await localCloud(a, 'Never dest', partialDir), { on: 'never' }));
+    const never = await run(
+      a,
+      await task(a, 'Never tell', src, await localCloud(a, 'Never dest', partialDir), { on: 'never' }),
+    );
     assert.equal(never.status, 'partial');
     assert.deepEqual(await mailsOf(never.id), []);
     // An address other than the account's gets run mail once confirmed (notify-addresses.test.ts): this one was.
-    await t.db.query(`INSERT INTO notify_addresses (user_id, email, confirmed_at) VALUES ($1, 'alerts@example.net', now())`, [a.id]);
+    await t.db.query(
+      `INSERT INTO notify_addresses (user_id, email, confirmed_at) VALUES ($1, 'alerts@example.net', now())`,
+      [a.id],
+    );
     const holidayDir = path.join(root, a.id, 'holiday-dest');
     await fs.mkdir(path.join(holidayDir, 'IMG_0001.jpg'), { recursive: true });
-    const partial = await run(a, await task(a, 'Holiday', src, await localCloud(a, 'Holiday dest', holidayDir), { on: 'failure', email: 'alerts@example.net' }));
+    const partial = await run(
+      a,
+      await task(a, 'Holiday', src, await localCloud(a, 'Holiday dest', holidayDir), {
+        on: 'failure',
+        email: 'alerts@example.net',
+      }),
+    );
     assert.equal(partial.status, 'partial');
     const [p] = await smtp.waitFor(before + 2).then((all) => all.slice(before + 1));
     assert.equal(p.subject, "Ferry: 'Holiday' finished with 1 failed — 2 photos, 800 kB");
@@ -117,7 +156,13 @@ describe('the mail at the end of a run', () => {
 
     // failed: the source folder is gone.
     const gone = await localCloud(a, 'Gone', path.join(root, a.id, 'gone'));
-    const failedTask = await task(a, 'Old laptop', gone, await localCloud(a, 'Gone dest', path.join(root, a.id, 'gone-dest')), { on: 'failure' });
+    const failedTask = await task(
+      a,
+      'Old laptop',
+      gone,
+      await localCloud(a, 'Gone dest', path.join(root, a.id, 'gone-dest')),
+      { on: 'failure' },
+    );
     await fs.rm(path.join(root, a.id, 'gone'), { recursive: true });
     const failed = await run(a, failedTask);
     assert.equal(failed.status, 'failed');
@@ -142,14 +187,21 @@ describe('the mail at the end of a run', () => {
     const a = await signup(t);
     await t.db.query('UPDATE users SET traffic_limit_bytes = 500000 WHERE id = $1', [a.id]);
     const src = await localCloud(a, 'Phone', await photos(a, 'quota', 3));
-    const id = await task(a, 'Camera roll', src, await localCloud(a, 'NAS', path.join(root, a.id, 'quota-dest')), { on: 'failure' });
+    const id = await task(a, 'Camera roll', src, await localCloud(a, 'NAS', path.join(root, a.id, 'quota-dest')), {
+      on: 'failure',
+    });
     const mine = () => smtp.received.filter((m) => m.to === a.email);
 
     const first = await run(a, id);
     assert.equal(first.status, 'quota_exceeded');
     await waitUntil(() => mine().length >= 2);
-    const subjects = mine().map((m) => m.subject).sort();
-    assert.deepEqual(subjects, ["Ferry: 'Camera roll' paused — monthly traffic quota used up (1 photo, 400 kB copied)", 'Ferry: your monthly traffic quota is used up']);
+    const subjects = mine()
+      .map((m) => m.subject)
+      .sort();
+    assert.deepEqual(subjects, [
+      "Ferry: 'Camera roll' paused — monthly traffic quota used up (1 photo, 400 kB copied)",
+      'Ferry: your monthly traffic quota is used up',
+    ]);
     const quotaMail = mine().find((m) => m.subject.startsWith('Ferry: your'))!;
     assert.match(quotaMail.text, /You have used 400 kB of your 500 kB monthly traffic/);
     const runMail = mine().find((m) => m.subject.startsWith("Ferry: 'Camera"))!;
@@ -159,14 +211,24 @@ describe('the mail at the end of a run', () => {
     assert.equal(second.status, 'quota_exceeded');
     await waitUntil(() => mine().length >= 3);
     await new Promise((r) => setTimeout(r, 1000));
-    assert.equal(mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length, 1, 'once a month');
+    assert.equal(
+      mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length,
+      1,
+      'once a month',
+    );
     assert.equal(mine().length, 3);
   });
 
   test('with the SMTP server down the mail stays queued, and arrives once when it is back', async () => {
     const a = await signup(t);
     const src = await localCloud(a, 'Phone', await photos(a, 'outage', 1));
-    const id = await task(a, 'During the outage', src, await localCloud(a, 'NAS', path.join(root, a.id, 'outage-dest')), { on: 'always' });
+    const id = await task(
+      a,
+      'During the outage',
+      src,
+      await localCloud(a, 'NAS', path.join(root, a.id, 'outage-dest')),
+      { on: 'always' },
+    );
     await smtp.stop();
     try {
       const r = await run(a, id);
@@ -184,7 +246,9 @@ describe('the mail at the end of a run', () => {
     await waitUntil(() => bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length === 1, 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length, 1, 'sent once');
-    const [row] = await t.db.query("SELECT sent_at, attempts FROM mail_outbox WHERE subject LIKE '%During the outage%'").then((x) => x.rows);
+    const [row] = await t.db
+      .query("SELECT sent_at, attempts FROM mail_outbox WHERE subject LIKE '%During the outage%'")
+      .then((x) => x.rows);
     assert.ok(row.sent_at);
     assert.ok(row.attempts >= 2);
   });
@@ -197,15 +261,32 @@ describe('account mail', () => {
     // S3 answers every request as AWS does then.
     let deleted = false;
     const proxy = await startFaultProxy(s3.endpoint, () =>
-      deleted ? { kind: 'status', status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' } : { kind: 'pass' },
+      deleted
+        ? {
+            kind: 'status',
+            status: 403,
+            code: 'InvalidAccessKeyId',
+            message: 'The AWS Access Key Id you provided does not exist in our records.',
+          }
+        : { kind: 'pass' },
     );
     try {
       const a = await signup(t);
-      const created = await api(a).post('/clouds', { kind: 's3', name: 'Archive bucket', options: s3.options({ endpoint: proxy.endpoint }) });
+      const created = await api(a).post('/clouds', {
+        kind: 's3',
+        name: 'Archive bucket',
+        options: s3.options({ endpoint: proxy.endpoint }),
+      });
       assert.equal(created.statusCode, 201, created.body);
       deleted = true;
       const cloudId = created.json().id;
-      const id = await task(a, 'From the archive', cloudId, await localCloud(a, 'NAS', path.join(root, a.id, 'reauth-dest')), { on: 'never' });
+      const id = await task(
+        a,
+        'From the archive',
+        cloudId,
+        await localCloud(a, 'NAS', path.join(root, a.id, 'reauth-dest')),
+        { on: 'never' },
+      );
       const mine = () => smtp.received.filter((m) => m.to === a.email);
 
       const first = await run(a, id);
@@ -229,7 +310,10 @@ describe('account mail', () => {
   });
 
   test('signup with address verification: the link arrives in the user’s language, and tasks wait for it', async () => {
-    const v = await startTestApp({ FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL, FERRY_VERIFY_EMAIL: '1' }, { worker: true });
+    const v = await startTestApp(
+      { FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL, FERRY_VERIFY_EMAIL: '1' },
+      { worker: true },
+    );
     try {
       const email = `verify-${crypto.randomBytes(3).toString('hex')}@example.com`;
       const res = await v.app.inject({
@@ -240,8 +324,15 @@ describe('account mail', () => {
       });
       assert.equal(res.statusCode, 201, res.body);
       assert.deepEqual([res.json().user.locale, res.json().user.emailVerified], ['de', false]);
-      const headers = { cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}`, 'x-csrf-token': res.json().csrfToken };
-      const newTask = { name: 'x', source: { cloudId: crypto.randomUUID() }, destination: { cloudId: crypto.randomUUID(), path: 'x' } };
+      const headers = {
+        cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}`,
+        'x-csrf-token': res.json().csrfToken,
+      };
+      const newTask = {
+        name: 'x',
+        source: { cloudId: crypto.randomUUID() },
+        destination: { cloudId: crypto.randomUUID(), path: 'x' },
+      };
       const refused = await v.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: newTask, headers });
       assert.equal(refused.statusCode, 403);
       assert.equal(refused.json().error.code, 'email_unverified');
@@ -260,7 +351,10 @@ describe('account mail', () => {
         assert.equal(opened.statusCode, 200, opened.body);
         assert.match(opened.headers['content-type'] as string, /^text\/html/);
         assert.match(opened.headers['content-security-policy'] as string, /default-src 'none'/);
-        assert.deepEqual([opened.headers['cache-control'], opened.headers['referrer-policy'], opened.headers['x-frame-options']], ['no-store', 'no-referrer', 'DENY']);
+        assert.deepEqual(
+          [opened.headers['cache-control'], opened.headers['referrer-policy'], opened.headers['x-frame-options']],
+          ['no-store', 'no-referrer', 'DENY'],
+        );
         assert.ok(opened.body.includes(email), opened.body);
         assert.equal(await me(), false, 'opening the link confirms nothing');
       };
@@ -272,7 +366,9 @@ describe('account mail', () => {
 
       // The page's form posts the token to verify/confirm (relative to the link); that confirms.
       const pageBody = (await v.app.inject({ method: 'GET', url: link })).body;
-      const form = /<form method="post" action="([^"]+)"><input type="hidden" name="token" value="([^"]+)">/.exec(pageBody);
+      const form = /<form method="post" action="([^"]+)"><input type="hidden" name="token" value="([^"]+)">/.exec(
+        pageBody,
+      );
       assert.ok(form, pageBody);
       const action = new URL(form[1], `https://ferry.example.org${link}`).pathname;
       assert.equal(action, '/api/v1/auth/verify/confirm');
@@ -292,22 +388,42 @@ describe('account mail', () => {
       assert.equal(gone.statusCode, 400);
       const again = await v.app.inject({ method: 'POST', url: action, payload: { token } });
       assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
-      const againForm = await v.app.inject({ method: 'POST', url: action, payload: `token=${encodeURIComponent(token)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const againForm = await v.app.inject({
+        method: 'POST',
+        url: action,
+        payload: `token=${encodeURIComponent(token)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal(againForm.statusCode, 400);
 
       // A JSON client confirms with a JSON POST.
       const other = `verify-${crypto.randomBytes(3).toString('hex')}@example.com`;
-      const signed = await v.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email: other, password: 'correct horse battery' } });
+      const signed = await v.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/signup',
+        payload: { email: other, password: 'correct horse battery' },
+      });
       assert.equal(signed.statusCode, 201, signed.body);
       const otherHeaders = { cookie: `ferry_session=${signed.cookies.find((c) => c.name === 'ferry_session')!.value}` };
       await waitUntil(() => smtp.received.some((x) => x.to === other));
       const otherLink = `/api/v1/auth/verify?token=${/https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(smtp.received.find((x) => x.to === other)!.text)![1]}`;
       const otherToken = new URL(otherLink, 'https://x').searchParams.get('token')!;
-      const byJson = await v.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token: otherToken } });
+      const byJson = await v.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/verify/confirm',
+        payload: { token: otherToken },
+      });
       assert.equal(byJson.statusCode, 200, byJson.body);
       assert.deepEqual(byJson.json(), { email: other, emailVerified: true });
-      assert.equal((await v.app.inject({ method: 'GET', url: '/api/v1/me', headers: otherHeaders })).json().emailVerified, true);
-      const reused = await v.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token: otherToken } });
+      assert.equal(
+        (await v.app.inject({ method: 'GET', url: '/api/v1/me', headers: otherHeaders })).json().emailVerified,
+        true,
+      );
+      const reused = await v.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/verify/confirm',
+        payload: { token: otherToken },
+      });
       assert.deepEqual([reused.statusCode, reused.json().error.code], [400, 'invalid_token']);
 
       const allowed = await v.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: newTask, headers });
@@ -320,7 +436,7 @@ describe('account mail', () => {
 
 describe('webhooks', () => {
   test('each event is POSTed signed; a failing receiver gets retries, and the delivery is recorded', async () => {
-    const secret = 'whsec-test-' + crypto.randomBytes(12).toString('hex');
+    const secret = `whsec-test-${crypto.randomBytes(12).toString('hex')}`;
     const hits: { headers: http.IncomingHttpHeaders; body: string }[] = [];
     const receiver = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -372,7 +488,13 @@ describe('webhooks', () => {
 
       // A forged body does not verify.
       const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(hits[0].headers['ferry-signature']))!;
-      assert.notEqual(crypto.createHmac('sha256', secret).update(`${ts}.${hits[0].body.replace('succeeded', 'failed')}`).digest('hex'), v1);
+      assert.notEqual(
+        crypto
+          .createHmac('sha256', secret)
+          .update(`${ts}.${hits[0].body.replace('succeeded', 'failed')}`)
+          .digest('hex'),
+        v1,
+      );
 
       let shown: Record<string, any> = {};
       await waitUntil(async () => {
@@ -380,7 +502,14 @@ describe('webhooks', () => {
         return shown.notifications[0]?.status === 'delivered';
       });
       assert.deepEqual(
-        shown.notifications.map((n: Record<string, unknown>) => [n.channel, n.event, n.to, n.status, n.attempts, n.lastStatus]),
+        shown.notifications.map((n: Record<string, unknown>) => [
+          n.channel,
+          n.event,
+          n.to,
+          n.status,
+          n.attempts,
+          n.lastStatus,
+        ]),
         [['webhook', 'run.succeeded', url, 'delivered', 3, 204]],
       );
       await new Promise((r) => setTimeout(r, 1500));

@@ -26,7 +26,10 @@ let root: string;
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-addresses-')));
   smtp = await startSmtp();
-  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL }, { worker: true });
+  t = await startTestApp(
+    { FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL },
+    { worker: true },
+  );
 });
 after(async () => {
   await t?.close();
@@ -35,8 +38,10 @@ after(async () => {
 });
 
 const api = (a: Actor) => ({
-  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
-  patch: (url: string, payload: object) => t.app.inject({ method: 'PATCH', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  post: (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  patch: (url: string, payload: object) =>
+    t.app.inject({ method: 'PATCH', url: `/api/v1${url}`, payload, headers: a.bearer }),
   get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
 });
 
@@ -52,14 +57,23 @@ async function backupTask(a: Actor, notify: object): Promise<Record<string, any>
   await fs.mkdir(path.join(root, a.id, 'src'), { recursive: true });
   const src = await cloud('Phone', 'src');
   const dstId = await cloud('NAS', dst);
-  const res = await api(a).post('/tasks', { name: 'Phone → NAS', source: { cloudId: src }, destination: { cloudId: dstId, path: '' }, notify });
+  const res = await api(a).post('/tasks', {
+    name: 'Phone → NAS',
+    source: { cloudId: src },
+    destination: { cloudId: dstId, path: '' },
+    notify,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json();
 }
 
 async function run(a: Actor, taskId: string, copy = true) {
   // Each run has something new to copy, so each ends with its own mail.
-  if (copy) await fs.writeFile(path.join(root, a.id, 'src', `IMG_${crypto.randomBytes(4).toString('hex')}.jpg`), crypto.randomBytes(1000));
+  if (copy)
+    await fs.writeFile(
+      path.join(root, a.id, 'src', `IMG_${crypto.randomBytes(4).toString('hex')}.jpg`),
+      crypto.randomBytes(1000),
+    );
   const res = await api(a).post(`/tasks/${taskId}/runs`, {});
   assert.equal(res.statusCode, 202, res.body);
   return waitForRun(t, a, res.json().run.id);
@@ -86,7 +100,10 @@ describe('an address named for notifications', () => {
     await waitUntil(() => to(other).length === 1);
     const [ask] = to(other);
     assert.equal(ask.subject, 'Ferry: confirm that you want backup notifications');
-    assert.ok(ask.text.includes(`The Ferry user ${a.email} asked for mails about their backups to be sent to ${other}.`), ask.text);
+    assert.ok(
+      ask.text.includes(`The Ferry user ${a.email} asked for mails about their backups to be sent to ${other}.`),
+      ask.text,
+    );
     const link = /https:\/\/ferry\.example\.org(\/api\/v1\/notify-addresses\/confirm\?token=\S+)/.exec(ask.text)?.[1];
     assert.ok(link, ask.text);
 
@@ -101,7 +118,11 @@ describe('an address named for notifications', () => {
 
     // Opening the link (as a mail scanner fetching every link does) changes nothing: it shows a page
     // naming the address and who asked, whose button confirms.
-    const page = await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    const page = await t.app.inject({
+      method: 'GET',
+      url: link,
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
     assert.equal(page.statusCode, 200, page.body);
     assert.match(String(page.headers['content-type']), /^text\/html; charset=utf-8/);
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
@@ -113,12 +134,21 @@ describe('an address named for notifications', () => {
     assert.equal((await t.app.inject({ method: 'GET', url: link })).statusCode, 200, 'as often as it is fetched');
     const json = await t.app.inject({ method: 'GET', url: link, headers: { accept: 'application/json' } });
     assert.deepEqual(json.json(), { email: other, askedBy: a.email, confirmed: false });
-    assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, false, 'opening the link confirms nothing');
+    assert.equal(
+      (await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed,
+      false,
+      'opening the link confirms nothing',
+    );
 
     // The page's button: its form, as a browser sends it.
     const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(page.body);
     assert.ok(form, page.body);
-    const fields = new URLSearchParams([...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1], m[2].replace(/&amp;/g, '&')]));
+    const fields = new URLSearchParams(
+      [...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+        m[1],
+        m[2].replace(/&amp;/g, '&'),
+      ]),
+    );
     const ok = await t.app.inject({
       method: 'POST',
       url: new URL(form[1], `${PUBLIC_URL}${link}`).pathname,
@@ -130,9 +160,17 @@ describe('an address named for notifications', () => {
     assert.match(ok.body, /confirmed/i);
     assert.ok(ok.body.includes(other));
     assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, true);
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/notify-addresses/confirm', payload: { token: fields.get('token') } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/notify-addresses/confirm',
+      payload: { token: fields.get('token') },
+    });
     assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
-    assert.equal((await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html' } })).statusCode, 400, 'a used link shows it is used up');
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html' } })).statusCode,
+      400,
+      'a used link shows it is used up',
+    );
 
     assert.equal((await run(a, task.id)).status, 'succeeded');
     await waitUntil(() => to(other).length === 2);
@@ -147,7 +185,11 @@ describe('an address named for notifications', () => {
     await backupTask(a, { on: 'always', email: shared });
     await waitUntil(() => to(shared).length === 1);
     const token = /token=(\S+)/.exec(to(shared)[0].text)![1];
-    const confirmed = await t.app.inject({ method: 'POST', url: '/api/v1/notify-addresses/confirm', payload: { token: decodeURIComponent(token) } });
+    const confirmed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/notify-addresses/confirm',
+      payload: { token: decodeURIComponent(token) },
+    });
     assert.deepEqual(confirmed.json(), { email: shared, confirmed: true }, 'JSON for API clients');
 
     const forB = await backupTask(b, { on: 'always', email: shared.toUpperCase() });
@@ -161,11 +203,19 @@ describe('an address named for notifications', () => {
   });
 
   test('a link Ferry never sent is refused', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/notify-addresses/confirm', payload: { token: 'fn_made-up' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/notify-addresses/confirm',
+      payload: { token: 'fn_made-up' },
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'invalid_token');
     assert.match(res.json().error.message, /unknown or has expired/);
-    const page = await t.app.inject({ method: 'GET', url: '/api/v1/notify-addresses/confirm?token=fn_made-up', headers: { accept: 'text/html' } });
+    const page = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/notify-addresses/confirm?token=fn_made-up',
+      headers: { accept: 'text/html' },
+    });
     assert.equal(page.statusCode, 400);
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(page.body, /unknown or has expired/);
@@ -195,12 +245,21 @@ describe('mail per account', () => {
     const shown = (await api(busy).get(`/runs/${r.id}`)).json();
     assert.deepEqual(
       shown.notifications.map((n: Record<string, unknown>) => [n.channel, n.to, n.status, n.lastError]),
-      [['email', busy.email, 'failed', `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`]],
+      [
+        [
+          'email',
+          busy.email,
+          'failed',
+          `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`,
+        ],
+      ],
     );
     assert.equal((await api(calm).get(`/runs/${c.id}`)).json().notifications[0].status, 'delivered');
 
     // An hour on, the account's mail goes again.
-    await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '1 hour' WHERE user_id = $1`, [busy.id]);
+    await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '1 hour' WHERE user_id = $1`, [
+      busy.id,
+    ]);
     assert.equal((await run(busy, busyTask.id)).status, 'succeeded');
     await waitUntil(() => to(busy.email).length === 1);
   });
@@ -211,18 +270,31 @@ describe('mail per account', () => {
     // The send jobs queueMail asks for are held until the 3 hours are over: moving the account's
     // mail back in time while a worker sends some would only make those retry, later.
     const jobs: Array<[string, object]> = [];
-    const holding = { send: async (queue: string, data: object) => (jobs.push([queue, data]), null) } as unknown as PgBoss;
+    const holding = {
+      send: async (queue: string, data: object) => (jobs.push([queue, data]), null),
+    } as unknown as PgBoss;
     // 30 mails an hour for 3 hours: one every 2 minutes, the account's earlier mail moved back by as much.
     for (let i = 0; i < 90; i++) {
       const id = await transaction(t.db, (c) =>
-        queueMail(c, holding, PUBLIC_URL, { userId: busy.id, kind: 'run_ended', to: busy.email, dedupeKey: `steady:${busy.id}:${i}`, message: { subject: `run ${i}`, text: 't', html: 'h' } }),
+        queueMail(c, holding, PUBLIC_URL, {
+          userId: busy.id,
+          kind: 'run_ended',
+          to: busy.email,
+          dedupeKey: `steady:${busy.id}:${i}`,
+          message: { subject: `run ${i}`, text: 't', html: 'h' },
+        }),
       );
       const { rows } = await t.db.query('SELECT last_error FROM mail_outbox WHERE id = $1', [id]);
       outcome.push(rows[0].last_error === RATE_LIMITED ? 'refused' : 'queued');
-      await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '2 minutes' WHERE user_id = $1`, [busy.id]);
+      await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '2 minutes' WHERE user_id = $1`, [
+        busy.id,
+      ]);
     }
     const queued = outcome.filter((o) => o === 'queued').length;
-    assert.ok(queued >= 3 * MAILS_PER_HOUR - 2 && queued <= 3 * MAILS_PER_HOUR + 1, `${queued} of 90 queued to send over 3 hours`);
+    assert.ok(
+      queued >= 3 * MAILS_PER_HOUR - 2 && queued <= 3 * MAILS_PER_HOUR + 1,
+      `${queued} of 90 queued to send over 3 hours`,
+    );
     // Each hour of it: the cap's worth.
     for (let hour = 0; hour < 3; hour++) {
       const inHour = outcome.slice(hour * 30, hour * 30 + 30).filter((o) => o === 'queued').length;
@@ -251,13 +323,28 @@ describe('mail per account', () => {
     }
     const notifier = createNotifier({ boss: t.boss, publicUrl: PUBLIC_URL });
     const cloudId = task.source.cloudId as string;
-    assert.equal(await transaction(t.db, (c) => notifier.cloudNeedsReauth(c, cloudId, 'the sign-in was revoked')), true);
+    assert.equal(
+      await transaction(t.db, (c) => notifier.cloudNeedsReauth(c, cloudId, 'the sign-in was revoked')),
+      true,
+    );
     await transaction(t.db, (c) =>
-      queueMail(c, t.boss, PUBLIC_URL, { userId: busy.id, kind: 'quota_used_up', to: busy.email, dedupeKey: `quota-test:${busy.id}`, message: { subject: 'Ferry: quota', text: 't', html: 'h' } }),
+      queueMail(c, t.boss, PUBLIC_URL, {
+        userId: busy.id,
+        kind: 'quota_used_up',
+        to: busy.email,
+        dedupeKey: `quota-test:${busy.id}`,
+        message: { subject: 'Ferry: quota', text: 't', html: 'h' },
+      }),
     );
     // A run mail past the cap is still refused, with the reason.
     const runMail = await transaction(t.db, (c) =>
-      queueMail(c, t.boss, PUBLIC_URL, { userId: busy.id, kind: 'run_ended', to: busy.email, dedupeKey: `run-test:${busy.id}`, message: { subject: 'Ferry: run', text: 't', html: 'h' } }),
+      queueMail(c, t.boss, PUBLIC_URL, {
+        userId: busy.id,
+        kind: 'run_ended',
+        to: busy.email,
+        dedupeKey: `run-test:${busy.id}`,
+        message: { subject: 'Ferry: run', text: 't', html: 'h' },
+      }),
     );
     const { rows } = await t.db.query(
       `SELECT kind, last_error, failed_at IS NOT NULL AS failed, created_at > now() AS later FROM mail_outbox WHERE user_id = $1 AND subject <> 'earlier' ORDER BY kind`,
@@ -272,6 +359,11 @@ describe('mail per account', () => {
     await settle();
     assert.equal(to(busy.email).length, 0, 'nothing sent while the hour is full');
     await waitUntil(() => to(busy.email).length === 2, 30_000);
-    assert.deepEqual(to(busy.email).map((m) => m.subject).sort(), ['Ferry: quota', "Ferry: reconnect 'Phone' to keep your backups running"].sort());
+    assert.deepEqual(
+      to(busy.email)
+        .map((m) => m.subject)
+        .sort(),
+      ['Ferry: quota', "Ferry: reconnect 'Phone' to keep your backups running"].sort(),
+    );
   });
 });

@@ -63,7 +63,14 @@ after(async () => {
 
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], {
-    env: { ...process.env, ...env, DATABASE_URL: t.url, FERRY_ROLE: 'worker', FERRY_DATA_DIR: path.join(root, 'data'), FERRY_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...env,
+      DATABASE_URL: t.url,
+      FERRY_ROLE: 'worker',
+      FERRY_DATA_DIR: path.join(root, 'data'),
+      FERRY_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   workers.push(child);
@@ -75,13 +82,17 @@ const cases = [
     kind: 'google-drive',
     fake: () => google,
     read: () => google.fileBytes('resume/archive.bin'),
-    sessionsStarted: () => google.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/upload/drive/v3/files') && r.status === 200).length,
+    sessionsStarted: () =>
+      google.requests.filter(
+        (r) => r.method === 'POST' && r.path.startsWith('/upload/drive/v3/files') && r.status === 200,
+      ).length,
   },
   {
     kind: 'dropbox',
     fake: () => dropbox,
     read: () => dropbox.fileBytes('resume/archive.bin'),
-    sessionsStarted: () => dropbox.requests.filter((r) => r.path === '/2/files/upload_session/start' && r.status === 200).length,
+    sessionsStarted: () =>
+      dropbox.requests.filter((r) => r.path === '/2/files/upload_session/start' && r.status === 200).length,
   },
   {
     kind: 'onedrive',
@@ -94,12 +105,17 @@ const cases = [
 for (const c of cases) {
   test(`${c.kind}: SIGKILL mid-upload, another worker resumes the same session and the file arrives whole`, async () => {
     const a = await signup(t);
-    const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+    const post = (url: string, payload: object) =>
+      t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
     // A copy of its own (a hard link would be refused by the local connector).
     await fs.copyFile(original, path.join(await localFolder(root, a, 'src'), 'archive.bin'));
     const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: 'src' } })).json().id;
     const dst = await connectedCloud(t, a, c.kind, c.fake());
-    const task = await post('/tasks', { name: `to ${c.kind}`, source: { cloudId: src }, destination: { cloudId: dst, path: 'resume' } });
+    const task = await post('/tasks', {
+      name: `to ${c.kind}`,
+      source: { cloudId: src },
+      destination: { cloudId: dst, path: 'resume' },
+    });
     assert.equal(task.statusCode, 201, task.body);
     const before = c.sessionsStarted();
 
@@ -126,7 +142,11 @@ for (const c of cases) {
     const stored = await c.read();
     assert.equal(stored.length, SIZE);
     assert.equal(crypto.createHash('sha256').update(stored).digest('hex'), sha256, 'every byte arrived');
-    assert.equal(c.sessionsStarted() - before, 1, 'the upload session of the killed worker was resumed, not started again');
+    assert.equal(
+      c.sessionsStarted() - before,
+      1,
+      'the upload session of the killed worker was resumed, not started again',
+    );
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   });
 }

@@ -44,7 +44,8 @@ async function allowedCallback(starter: Person, query = ''): Promise<string> {
   const form = /<form[^>]*>([\s\S]*?)<\/form>/i.exec(html)!;
   const action = /action="([^"]*)"/i.exec(form[0])?.[1]?.replace(/&amp;/g, '&') ?? start.url;
   const fields = new URLSearchParams();
-  for (const m of form[1].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g)) fields.append(m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+  for (const m of form[1].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g))
+    fields.append(m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
   fields.append('decision', 'allow');
   const res = await starter.browser.request(new URL(action, start.url).toString(), {
     method: 'POST',
@@ -173,8 +174,15 @@ describe('sign-ins started and never finished', () => {
     );
     assert.equal(rows[0].n, 5);
     assert.equal((await f.browser.request(callback)).status, 302, 'the newest sign-in finishes');
-    assert.deepEqual((await cloudsOf(f)).map((c) => c.kind), ['dropbox']);
-    assert.equal((await other.browser.request(kept)).status, 302, "another session's sign-in is not among those dropped");
+    assert.deepEqual(
+      (await cloudsOf(f)).map((c) => c.kind),
+      ['dropbox'],
+    );
+    assert.equal(
+      (await other.browser.request(kept)).status,
+      302,
+      "another session's sign-in is not among those dropped",
+    );
   });
 
   test('sign-ins long expired are dropped by later starts; those expired just now are kept a while, to say so', async () => {
@@ -186,19 +194,28 @@ describe('sign-ins started and never finished', () => {
        SELECT 'old-' || i, u.id, 'session:gone-' || i, 'dropbox', 'v', now() - interval '1 day' FROM users u, generate_series(1, 30) i WHERE u.email = 'heidi@example.org'`,
     );
     await allowedCallback(h);
-    assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM oauth_flows WHERE state_digest LIKE 'old-%'`)).rows[0].n, 0);
+    assert.equal(
+      (await t.db.query(`SELECT count(*)::int AS n FROM oauth_flows WHERE state_digest LIKE 'old-%'`)).rows[0].n,
+      0,
+    );
     const res = await h.browser.request(late);
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as any).error.message, /has expired/);
   });
 
   test('starting is rate limited like logins (FERRY_AUTH_RATE_LIMIT)', async () => {
-    const s = await startTestApp({ FERRY_AUTH_RATE_LIMIT: '3', FERRY_DROPBOX_CLIENT_ID: 'dropbox-client', FERRY_DROPBOX_CLIENT_SECRET: 'dropbox-secret' });
+    const s = await startTestApp({
+      FERRY_AUTH_RATE_LIMIT: '3',
+      FERRY_DROPBOX_CLIENT_ID: 'dropbox-client',
+      FERRY_DROPBOX_CLIENT_SECRET: 'dropbox-secret',
+    });
     try {
       const ivan = await signup(s);
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) {
-        codes.push((await s.app.inject({ method: 'GET', url: '/api/v1/oauth/dropbox/start', headers: ivan.bearer })).statusCode);
+        codes.push(
+          (await s.app.inject({ method: 'GET', url: '/api/v1/oauth/dropbox/start', headers: ivan.bearer })).statusCode,
+        );
       }
       assert.deepEqual(codes, [302, 302, 302, 429, 429]);
     } finally {

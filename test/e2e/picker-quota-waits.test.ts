@@ -35,7 +35,11 @@ async function pickedTask(ids: string[], folder: string): Promise<{ a: Actor; ta
   assert.equal(session.statusCode, 201, session.body);
   google.photos.pick(session.json().id, ids);
   const bucket = (await call(a, 'POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).json().id;
-  const task = await call(a, 'POST', '/tasks', { name: folder, source: { cloudId: photos, pickerSessionId: session.json().id }, destination: { cloudId: bucket, path: folder } });
+  const task = await call(a, 'POST', '/tasks', {
+    name: folder,
+    source: { cloudId: photos, pickerSessionId: session.json().id },
+    destination: { cloudId: bucket, path: folder },
+  });
   assert.equal(task.statusCode, 201, task.body);
   return { a, taskId: task.json().id };
 }
@@ -53,7 +57,15 @@ async function keys(prefix: string): Promise<string[]> {
 
 test('Picker items (no size known) stay within the traffic quota: the run ends quota_exceeded and the next period takes the rest', async () => {
   const ids: string[] = [];
-  for (let i = 0; i < 10; i++) ids.push(await google.photos.addMedia({ filename: `IMG_${i}.jpg`, bytes: makeJpeg(1000 + i, 30_000), type: 'PHOTO', mimeType: 'image/jpeg' }));
+  for (let i = 0; i < 10; i++)
+    ids.push(
+      await google.photos.addMedia({
+        filename: `IMG_${i}.jpg`,
+        bytes: makeJpeg(1000 + i, 30_000),
+        type: 'PHOTO',
+        mimeType: 'image/jpeg',
+      }),
+    );
   const served = new Map<string, Buffer>();
   for (const [i, id] of ids.entries()) served.set(`quota/IMG_${i}.jpg`, await google.photos.served(id));
   const { a, taskId } = await pickedTask(ids, 'quota');

@@ -30,7 +30,8 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const post = (a: Actor, url: string, payload: object = {}) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+const post = (a: Actor, url: string, payload: object = {}) =>
+  t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
 
 async function created(res: { statusCode: number; body: string; json(): { id: string } }): Promise<string> {
   assert.equal(res.statusCode, 201, res.body);
@@ -45,7 +46,13 @@ async function localCloud(a: Actor, name: string, files: Record<string, Buffer> 
 }
 
 async function start(a: Actor, name: string, source: string, destination: string): Promise<string> {
-  const taskId = await created(await post(a, '/tasks', { name, source: { cloudId: source, path: '' }, destination: { cloudId: destination, path: '' } }));
+  const taskId = await created(
+    await post(a, '/tasks', {
+      name,
+      source: { cloudId: source, path: '' },
+      destination: { cloudId: destination, path: '' },
+    }),
+  );
   const res = await post(a, `/tasks/${taskId}/runs`);
   assert.equal(res.statusCode, 202, res.body);
   return res.json().run.id;
@@ -54,14 +61,21 @@ async function start(a: Actor, name: string, source: string, destination: string
 test("one user's slow plans take one plan slot: another user's run is planned and done meanwhile", async () => {
   const busy = await signup(t);
   const other = await signup(t);
-  const slowS3 = await created(await post(busy, '/clouds', { kind: 's3', name: 'Slow S3', options: s3.options({ endpoint: proxy.endpoint, prefix: 'slow/' }) }));
+  const slowS3 = await created(
+    await post(busy, '/clouds', {
+      kind: 's3',
+      name: 'Slow S3',
+      options: s3.options({ endpoint: proxy.endpoint, prefix: 'slow/' }),
+    }),
+  );
   const busyDest1 = await localCloud(busy, 'busy-1');
   const busyDest2 = await localCloud(busy, 'busy-2');
   const otherSrc = await localCloud(other, 'other-src', { 'a.jpg': crypto.randomBytes(1000) });
   const otherDest = await localCloud(other, 'other-dest');
 
   // Listing the slow S3 takes 6 s: each of the busy user's plans holds its slot that long.
-  proxy.rule = ({ method, url }) => (method === 'GET' && /[?&]list-type=2/.test(url) ? { kind: 'delay', ms: 6000 } : { kind: 'pass' });
+  proxy.rule = ({ method, url }) =>
+    method === 'GET' && /[?&]list-type=2/.test(url) ? { kind: 'delay', ms: 6000 } : { kind: 'pass' };
   const busyRuns = [await start(busy, 'slow 1', slowS3, busyDest1), await start(busy, 'slow 2', slowS3, busyDest2)];
   // Both of the busy user's plan jobs are queued before the other user's.
   await new Promise((r) => setTimeout(r, 300));
@@ -69,9 +83,16 @@ test("one user's slow plans take one plan slot: another user's run is planned an
 
   const done = await waitForRun(t, other, otherRun, 30_000);
   assert.equal(done.status, 'succeeded', JSON.stringify(done));
-  const { rows } = await t.db.query<{ id: string; started_at: Date | null }>('SELECT id, started_at FROM runs WHERE id = ANY($1)', [busyRuns]);
+  const { rows } = await t.db.query<{ id: string; started_at: Date | null }>(
+    'SELECT id, started_at FROM runs WHERE id = ANY($1)',
+    [busyRuns],
+  );
   const begun = rows.filter((r) => r.started_at !== null).length;
-  assert.equal(begun, 1, "the busy user's second plan waits for its first; the other user's run did not wait for either");
+  assert.equal(
+    begun,
+    1,
+    "the busy user's second plan waits for its first; the other user's run did not wait for either",
+  );
 
   for (const id of busyRuns) assert.equal((await waitForRun(t, busy, id, 60_000)).status, 'succeeded');
   proxy.rule = () => ({ kind: 'pass' });

@@ -31,13 +31,15 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-
 /** A task from `folder` of the user's own space on the server (<FERRY_LOCAL_ROOTS>/<user id>/) into S3. */
 async function setup(a: Actor, folder: string, endpoint: string) {
-  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   const src = (await post('/clouds', { kind: 'local', name: 'NAS', options: { root: folder } })).json().id;
   const dst = (await post('/clouds', { kind: 's3', name: 'S3', options: s3.options({ endpoint }) })).json().id;
-  const task = (await post('/tasks', { name: folder, source: { cloudId: src }, destination: { cloudId: dst, path: folder } })).json();
+  const task = (
+    await post('/tasks', { name: folder, source: { cloudId: src }, destination: { cloudId: dst, path: folder } })
+  ).json();
   return {
     task,
     start: async () => (await post(`/tasks/${task.id}/runs`, {})).json().run.id as string,
@@ -47,7 +49,11 @@ async function setup(a: Actor, folder: string, endpoint: string) {
 test('four workers in parallel never take more than the quota; the next run after a raise takes up the rest', async () => {
   const a = await signup(t);
   await fs.mkdir(path.join(root, a.id, 'many'), { recursive: true });
-  for (let i = 0; i < 200; i++) await fs.writeFile(path.join(root, a.id, 'many', `f${String(i).padStart(3, '0')}.jpg`), crypto.randomBytes(300_000));
+  for (let i = 0; i < 200; i++)
+    await fs.writeFile(
+      path.join(root, a.id, 'many', `f${String(i).padStart(3, '0')}.jpg`),
+      crypto.randomBytes(300_000),
+    );
   const limit = 10_000_000;
   await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
   const { start } = await setup(a, 'many', s3.endpoint);
@@ -62,7 +68,10 @@ test('four workers in parallel never take more than the quota; the next run afte
   assert.equal(run.done.items, Math.floor(limit / 300_000));
   assert.equal(run.failed.items, 0);
   // The copies ran on several workers: more than one copy job was active.
-  const jobs = await t.db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1`, [run.id]);
+  const jobs = await t.db.query(
+    `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1`,
+    [run.id],
+  );
   assert.ok(jobs.rows[0].n >= 4);
 
   await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
@@ -78,7 +87,8 @@ test('cancel stops a run mid-file within seconds and aborts its upload', async (
   await fs.mkdir(path.join(root, a.id, 'big'), { recursive: true });
   await fs.writeFile(path.join(root, a.id, 'big', 'movie.mp4'), crypto.randomBytes(200 * 1024 * 1024));
   // Each part takes 1.5 s to reach S3: the upload runs long enough to be cancelled in the middle.
-  proxy.rule = ({ method, url }) => (method === 'PUT' && url.includes('partNumber') ? { kind: 'delay', ms: 1500 } : { kind: 'pass' });
+  proxy.rule = ({ method, url }) =>
+    method === 'PUT' && url.includes('partNumber') ? { kind: 'delay', ms: 1500 } : { kind: 'pass' };
   const { start } = await setup(a, 'big', proxy.endpoint);
   const runId = await start();
   for (;;) {
@@ -95,7 +105,10 @@ test('cancel stops a run mid-file within seconds and aborts its upload', async (
   assert.equal(proxy.requests.length, partsSoon, 'no request to S3 more than 5 s after the cancel');
   const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
   assert.deepEqual(uploads.Uploads ?? [], [], 'the multipart upload was aborted');
-  await assert.rejects(s3.client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' })), 'no object was completed');
+  await assert.rejects(
+    s3.client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' })),
+    'no object was completed',
+  );
   const item = (await t.db.query('SELECT upload_state FROM run_items WHERE run_id = $1', [runId])).rows[0];
   assert.equal(item.upload_state, null);
   const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];

@@ -31,9 +31,16 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'),
+  );
   // Its own process group, as under a service manager; signals go to npm alone, which passes them on.
-  const child = spawn('npm', ['start', '--silent'], { cwd: repo, env: { ...clean, FERRY_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: repo,
+    env: { ...clean, FERRY_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -81,7 +88,11 @@ test('npm start on a fresh data folder answers /healthz within 30 s and stops cl
   assert.equal(await s.exited, 0, s.output());
   assert.equal(await postgresRunning(), false, 'the embedded PostgreSQL stopped with Ferry');
   // Logs are JSON lines and carry no secret.
-  const lines = s.output().trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = s
+    .output()
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   assert.ok(lines.length > 3);
   for (const l of lines) JSON.parse(l);
   assert.ok(!s.output().includes('a long enough password'));
@@ -132,7 +143,10 @@ test('a second Ferry on the same data folder is refused with a clear message, an
   await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
   const owner = nodeOf(first);
   // A second `npm start`, and an API + worker pair on one machine without DATABASE_URL.
-  for (const env of [{ PORT: String(await freePort()) }, { PORT: String(await freePort()), FERRY_ROLE: 'worker' }] as Record<string, string>[]) {
+  for (const env of [
+    { PORT: String(await freePort()) },
+    { PORT: String(await freePort()), FERRY_ROLE: 'worker' },
+  ] as Record<string, string>[]) {
     const second = start(env);
     assert.equal(await exitWithin(second, 30_000), 1, second.output());
     assert.ok(second.output().includes(inUse(owner)), second.output());
@@ -158,7 +172,10 @@ test('a second Ferry on the same data folder is refused with a clear message, an
 
 /** The node process `npm start` runs (npm's only child: the start script execs it). */
 function nodeOf(s: Started): number {
-  const pids = spawnSync('pgrep', ['-P', String(s.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const pids = spawnSync('pgrep', ['-P', String(s.child.pid)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean);
   assert.equal(pids.length, 1, `npm's children: ${pids.join(' ')}`);
   return Number(pids[0]);
 }
@@ -185,7 +202,10 @@ test('a SIGKILLed Ferry’s PostgreSQL stops soon after it; a server still left 
   // must stop it and start afresh.
   const second = start({ PORT: String(port) });
   await waitHealthy(`http://127.0.0.1:${port}`, second, 30_000);
-  const watchdogs = spawnSync('pgrep', ['-f', `ferry-pg-watchdog .* ${dataDir}/pg$`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const watchdogs = spawnSync('pgrep', ['-f', `ferry-pg-watchdog .* ${dataDir}/pg$`], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean);
   assert.equal(watchdogs.length, 1, 'one watchdog for the data folder');
   process.kill(Number(watchdogs[0]), 'SIGKILL');
   process.kill(nodeOf(second), 'SIGKILL');
@@ -229,7 +249,11 @@ test('a stale postmaster.pid and Ferry lock naming some other live program are s
 test('a stop requested while Ferry is still starting is a graceful stop once it has started', async () => {
   const port = await freePort();
   const s = start({ PORT: String(port) });
-  await until('PostgreSQL is up, the rest still starting', () => s.output().includes('embedded PostgreSQL started'), 30_000);
+  await until(
+    'PostgreSQL is up, the rest still starting',
+    () => s.output().includes('embedded PostgreSQL started'),
+    30_000,
+  );
   process.kill(-s.child.pid!, 'SIGTERM');
   assert.equal(await s.exited, 0, s.output());
   assert.equal(await postgresRunning(), false);
@@ -258,19 +282,29 @@ test('FERRY_ROLE=worker runs without an HTTP server', async () => {
   const port = await freePort();
   const s = start({ PORT: String(port), FERRY_ROLE: 'worker' });
   const t0 = Date.now();
-  while (!s.output().includes('worker started') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+  while (!s.output().includes('worker started') && Date.now() - t0 < 30_000)
+    await new Promise((r) => setTimeout(r, 50));
   assert.match(s.output(), /worker started/);
   await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
   s.child.kill('SIGTERM');
   assert.equal(await s.exited, 0);
 });
 
-test('as root, a data folder the postgres user cannot reach still starts: the cluster goes to /var/lib/ferry', { skip: process.getuid?.() !== 0 }, async () => {
+test('as root, a data folder the postgres user cannot reach still starts: the cluster goes to /var/lib/ferry', {
+  skip: process.getuid?.() !== 0,
+}, async () => {
   const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-closed-')); // 0700, like a home folder
   const inner = path.join(closed, 'data');
   const port = await freePort();
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'));
-  const child = spawn('npm', ['start', '--silent'], { cwd: repo, env: { ...clean, FERRY_DATA_DIR: inner, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'),
+  );
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: repo,
+    env: { ...clean, FERRY_DATA_DIR: inner, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -24,7 +24,10 @@ let root: string;
 before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-life-')));
   google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
-  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) }, { worker: true });
+  t = await startTestApp(
+    { FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) },
+    { worker: true },
+  );
 });
 after(async () => {
   await t?.close();
@@ -33,7 +36,8 @@ after(async () => {
 });
 
 const api = (a: Actor) => ({
-  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  post: (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
   get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
   delete: (url: string) => t.app.inject({ method: 'DELETE', url: `/api/v1${url}`, headers: a.bearer }),
 });
@@ -51,7 +55,12 @@ async function folder(a: Actor, name: string): Promise<{ id: string; dir: string
 }
 
 async function task(a: Actor, name: string, src: string, dst: string, extra: object = {}): Promise<string> {
-  const res = await api(a).post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, ...extra });
+  const res = await api(a).post('/tasks', {
+    name,
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: '' },
+    ...extra,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
@@ -94,7 +103,10 @@ describe('Takeout exports', () => {
     const { materialize } = await import('../support/archives.ts');
     await fs.writeFile(path.join(drop.dir, second.name), materialize(second.file));
     // Another export's only part, arrived just now: it waits out the settle time.
-    await fs.writeFile(path.join(drop.dir, 'takeout-20261120T090000Z-001.zip'), materialize(f.exports[1].parts[0].file));
+    await fs.writeFile(
+      path.join(drop.dir, 'takeout-20261120T090000Z-001.zip'),
+      materialize(f.exports[1].parts[0].file),
+    );
     await fs.writeFile(path.join(drop.dir, 'notes.txt'), 'not an export');
     const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, settleMinutes: 90 });
     const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
@@ -128,7 +140,11 @@ describe('Takeout exports', () => {
     await writeExport(f, 0, delivery);
     const parts = await partsIn(delivery);
     await fs.writeFile(path.join(drop.dir, parts[0]), 'not this one');
-    const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, path: 'Takeout', deleteArchives: true });
+    const takeout = await cloud(a, 'google-takeout', 'Photos', {
+      cloudId: drop.id,
+      path: 'Takeout',
+      deleteArchives: true,
+    });
 
     const photosOnly = await folder(a, 'backup-photos-only');
     const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
@@ -147,7 +163,11 @@ describe('Takeout exports', () => {
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
     assert.deepEqual(await partsIn(delivery), [], 'the archives are deleted');
-    assert.equal(await fs.readFile(path.join(drop.dir, parts[0]), 'utf8'), 'not this one', 'a file of the same name elsewhere is untouched');
+    assert.equal(
+      await fs.readFile(path.join(drop.dir, parts[0]), 'utf8'),
+      'not this one',
+      'a file of the same name elsewhere is untouched',
+    );
     const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
     assert.equal(view.sets.length, 1, 'the export stays in the history');
     assert.equal(view.sets[0].state, 'ingested');
@@ -175,7 +195,10 @@ describe('Takeout exports', () => {
     const first = await runNow(a, id);
     assert.equal(first.status, 'partial', JSON.stringify(first));
     const failed = (await api(a).get(`/runs/${first.id}/items?status=failed`)).json().items;
-    assert.deepEqual(failed.map((i: { path: string }) => i.path), [parts[1]]);
+    assert.deepEqual(
+      failed.map((i: { path: string }) => i.path),
+      [parts[1]],
+    );
     assert.match(failed[0].error, /Download this part again|download this part again/);
     const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
     assert.match(view.sets[0].parts[1].error, /zip/);
@@ -197,19 +220,34 @@ describe('Takeout exports', () => {
       const a = await signup(t);
       const f = takeoutFixture({ seed: 11 });
       const photo = f.media.find((m) => m.name === 'IMG_20190714_123000.jpg')!;
-      assert.ok(f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'), 'the export holds an edited copy of it');
+      assert.ok(
+        f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'),
+        'the export holds an edited copy of it',
+      );
       // The Picker's copy: other bytes (Google strips the location), same name and time.
-      const itemId = await google.photos.addMedia({ filename: photo.name, bytes: makeJpeg(4242, 3000), createTime: photo.takenAt.toISOString() });
+      const itemId = await google.photos.addMedia({
+        filename: photo.name,
+        bytes: makeJpeg(4242, 3000),
+        createTime: photo.takenAt.toISOString(),
+      });
       const photos = await connectedCloud(t, a, 'google-photos', google);
       const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
       google.photos.pick(session, [itemId]);
       const dest = await folder(a, `backup-supersede-${layout ? 'same' : 'other'}`);
-      const pickedTask = await api(a).post('/tasks', { name: 'picked', source: { cloudId: photos, pickerSessionId: session }, destination: { cloudId: dest.id, path: '' }, options: layout ? { layout } : {} });
+      const pickedTask = await api(a).post('/tasks', {
+        name: 'picked',
+        source: { cloudId: photos, pickerSessionId: session },
+        destination: { cloudId: dest.id, path: '' },
+        options: layout ? { layout } : {},
+      });
       assert.equal(pickedTask.statusCode, 201, pickedTask.body);
       const picked = await runNow(a, pickedTask.json().id);
       assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
       const pickedPath = layout ? `2019/07/${photo.name}` : photo.name;
-      assert.ok((await fs.readFile(path.join(dest.dir, pickedPath))).equals(await google.photos.served(itemId)), 'the Picker copy landed');
+      assert.ok(
+        (await fs.readFile(path.join(dest.dir, pickedPath))).equals(await google.photos.served(itemId)),
+        'the Picker copy landed',
+      );
 
       const drop = await folder(a, `drop-supersede-${layout ? 'same' : 'other'}`);
       await writeExport(f, 0, drop.dir);
@@ -229,8 +267,22 @@ describe('Takeout exports', () => {
       // Picked again later: the original is there, so no reduced copy is made beside it.
       const again = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
       google.photos.pick(again, [itemId]);
-      const repicked = await runNow(a, (await api(a).post('/tasks', { name: 'picked again', source: { cloudId: photos, pickerSessionId: again }, destination: { cloudId: dest.id, path: '' }, options: layout ? { layout } : {} })).json().id);
-      assert.deepEqual([repicked.status, repicked.done.items, repicked.skipped.items], ['succeeded', 0, 1], JSON.stringify(repicked));
+      const repicked = await runNow(
+        a,
+        (
+          await api(a).post('/tasks', {
+            name: 'picked again',
+            source: { cloudId: photos, pickerSessionId: again },
+            destination: { cloudId: dest.id, path: '' },
+            options: layout ? { layout } : {},
+          })
+        ).json().id,
+      );
+      assert.deepEqual(
+        [repicked.status, repicked.done.items, repicked.skipped.items],
+        ['succeeded', 0, 1],
+        JSON.stringify(repicked),
+      );
       const skipped = (await api(a).get(`/runs/${repicked.id}/items?status=skipped`)).json().items;
       assert.match(skipped[0].error, /original of this photo, from Google Takeout, is at the destination already/);
       assert.deepEqual(await localFiles(dest.dir), files, 'nothing written');
@@ -253,13 +305,22 @@ describe('Takeout exports', () => {
     }
     const [one, two] = pair;
     assert.equal(zlib.crc32(one), zlib.crc32(two));
-    const sidecar = (title: string, at: string) => Buffer.from(JSON.stringify({ title, photoTakenTime: { timestamp: String(Date.parse(at) / 1000) } }));
+    const sidecar = (title: string, at: string) =>
+      Buffer.from(JSON.stringify({ title, photoTakenTime: { timestamp: String(Date.parse(at) / 1000) } }));
     const root = 'Takeout/Google Photos';
     const zip = writeZip([
       { name: `${root}/Photos from 2019/IMG_A.jpg`, data: one },
-      { name: `${root}/Photos from 2019/IMG_A.jpg.json`, data: sidecar('IMG_A.jpg', '2019-07-01T10:00:00Z'), method: 8 },
+      {
+        name: `${root}/Photos from 2019/IMG_A.jpg.json`,
+        data: sidecar('IMG_A.jpg', '2019-07-01T10:00:00Z'),
+        method: 8,
+      },
       { name: `${root}/Photos from 2019/IMG_B.jpg`, data: two },
-      { name: `${root}/Photos from 2019/IMG_B.jpg.json`, data: sidecar('IMG_B.jpg', '2019-08-01T10:00:00Z'), method: 8 },
+      {
+        name: `${root}/Photos from 2019/IMG_B.jpg.json`,
+        data: sidecar('IMG_B.jpg', '2019-08-01T10:00:00Z'),
+        method: 8,
+      },
       { name: `${root}/Trip/IMG_B.jpg`, data: two },
       { name: `${root}/Trip/IMG_B.jpg.json`, data: sidecar('IMG_B.jpg', '2019-08-01T10:00:00Z'), method: 8 },
     ]);
@@ -300,7 +361,11 @@ describe('Takeout exports', () => {
     const wrapping = await api(a).post('/clouds', { kind: 'google-takeout', name: 'y', options: { cloudId: takeout } });
     assert.equal(wrapping.statusCode, 400);
     assert.match(wrapping.json().error.message, /cannot read through/);
-    assert.equal((await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n, before + 1, 'nothing else was stored');
+    assert.equal(
+      (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n,
+      before + 1,
+      'nothing else was stored',
+    );
 
     const removing = await api(a).delete(`/clouds/${mine.id}`);
     assert.equal(removing.statusCode, 409, removing.body);

@@ -22,7 +22,12 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-notices-')));
   smtp = await startSmtp();
   t = await startTestApp(
-    { FERRY_LOCAL_ROOTS: root, SMTP_URL: smtp.url, FERRY_PUBLIC_URL: PUBLIC_URL, FERRY_MAIL_FROM: 'Ferry <ferry@example.org>' },
+    {
+      FERRY_LOCAL_ROOTS: root,
+      SMTP_URL: smtp.url,
+      FERRY_PUBLIC_URL: PUBLIC_URL,
+      FERRY_MAIL_FROM: 'Ferry <ferry@example.org>',
+    },
     { worker: true },
   );
 });
@@ -36,26 +41,39 @@ after(async () => {
 async function deliveryCloud(a: Actor, name: string): Promise<string> {
   const folder = name.replace(/\W+/g, '-');
   await localFolder(root, a, folder);
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/clouds', payload: { kind: 'local', name, options: { root: folder } }, headers: a.bearer });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/clouds',
+    payload: { kind: 'local', name, options: { root: folder } },
+    headers: a.bearer,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
 
 /** Google's export timestamp for a date: 20260501T101500Z. */
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** A Takeout source reading `wrapped`, with the export sets it has seen (dates, oldest first) as its state; or a raw `sets` value. */
 async function takeoutCloud(a: Actor, name: string, wrapped: string, sets: Date[] | { raw: unknown }): Promise<string> {
   const {
     rows: [cloud],
-  } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'google-takeout', $2, $3) RETURNING id`, [
-    a.id,
-    name,
-    JSON.stringify({ cloudId: wrapped, path: '', settleMinutes: 60, deleteArchives: false }),
-  ]);
+  } = await t.db.query(
+    `INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'google-takeout', $2, $3) RETURNING id`,
+    [a.id, name, JSON.stringify({ cloudId: wrapped, path: '', settleMinutes: 60, deleteArchives: false })],
+  );
   // checkedAt: a run looked at the delivery folder just now (an export is called late only then).
-  const value = Array.isArray(sets) ? { sets: sets.map((d) => ({ id: stamp(d), createdAt: d.toISOString() })), checkedAt: new Date().toISOString() } : sets.raw;
-  await t.db.query(`INSERT INTO cloud_state (cloud_id, key, value) VALUES ($1, 'sets', $2)`, [cloud.id, JSON.stringify(value)]);
+  const value = Array.isArray(sets)
+    ? { sets: sets.map((d) => ({ id: stamp(d), createdAt: d.toISOString() })), checkedAt: new Date().toISOString() }
+    : sets.raw;
+  await t.db.query(`INSERT INTO cloud_state (cloud_id, key, value) VALUES ($1, 'sets', $2)`, [
+    cloud.id,
+    JSON.stringify(value),
+  ]);
   return cloud.id;
 }
 
@@ -73,12 +91,20 @@ async function sweep(): Promise<void> {
 
 /** Every queued mail has been through the SMTP server (sent or given up). */
 async function outboxDrained(): Promise<void> {
-  await waitUntil(async () => (await t.db.query('SELECT 1 FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL')).rows.length === 0);
+  await waitUntil(
+    async () =>
+      (await t.db.query('SELECT 1 FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL')).rows.length === 0,
+  );
 }
 
 const noticesOf = (cloudId: string) =>
-  t.db.query(`SELECT kind, recipient, subject, sent_at FROM mail_outbox WHERE dedupe_key LIKE $1 ORDER BY created_at`, [`notice:${cloudId}:%`]).then((r) => r.rows);
-const longDate = (d: Date, lang: string) => new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+  t.db
+    .query(`SELECT kind, recipient, subject, sent_at FROM mail_outbox WHERE dedupe_key LIKE $1 ORDER BY created_at`, [
+      `notice:${cloudId}:%`,
+    ])
+    .then((r) => r.rows);
+const longDate = (d: Date, lang: string) =>
+  new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 
 describe('Takeout lifecycle mails', () => {
   test('an export 80 days late: one mail to the owner with what to check, and no second one', async () => {
@@ -93,18 +119,32 @@ describe('Takeout lifecycle mails', () => {
     const fresh = await takeoutCloud(a, 'Fresh', drive, []);
     // Late too, but no run has looked at its folder for ten days: Ferry cannot tell, so it says nothing.
     const unwatched = await takeoutCloud(a, 'Unwatched', drive, {
-      raw: { sets: [{ id: stamp(lastExport), createdAt: lastExport.toISOString() }], checkedAt: new Date(now - 10 * DAY).toISOString() },
+      raw: {
+        sets: [{ id: stamp(lastExport), createdAt: lastExport.toISOString() }],
+        checkedAt: new Date(now - 10 * DAY).toISOString(),
+      },
     });
     const mine = () => smtp.received.filter((m) => m.to === a.email);
 
     await sweep();
     await waitUntil(() => mine().length >= 1);
     await outboxDrained();
-    assert.equal(mine().length, 1, mine().map((m) => m.subject).join(' | '));
+    assert.equal(
+      mine().length,
+      1,
+      mine()
+        .map((m) => m.subject)
+        .join(' | '),
+    );
     const [m] = mine();
     assert.equal(m.subject, "Ferry: the Google Takeout export for 'Google Photos (Takeout)' is late");
     const expected = longDate(new Date(lastExport.getTime() + 61 * DAY), 'en');
-    assert.ok(m.text.startsWith(`The Google Takeout export expected around ${expected} has not arrived in 'Google Photos (Takeout)'.`), m.text);
+    assert.ok(
+      m.text.startsWith(
+        `The Google Takeout export expected around ${expected} has not arrived in 'Google Photos (Takeout)'.`,
+      ),
+      m.text,
+    );
     assert.match(m.text, /takeout\.google\.com/);
     assert.match(m.text, /that 'My Drive' has room for the export/, 'the delivery cloud is named');
     assert.match(m.text, /the folder 'Google Photos \(Takeout\)' reads/);
@@ -130,7 +170,10 @@ describe('Takeout lifecycle mails', () => {
     const next = new Date(now - 75 * DAY);
     await t.db.query(`UPDATE cloud_state SET value = $2 WHERE cloud_id = $1 AND key = 'sets'`, [
       late,
-      JSON.stringify({ sets: [new Date(now - 141 * DAY), lastExport, next].map((d) => ({ id: stamp(d), createdAt: d.toISOString() })), checkedAt: new Date().toISOString() }),
+      JSON.stringify({
+        sets: [new Date(now - 141 * DAY), lastExport, next].map((d) => ({ id: stamp(d), createdAt: d.toISOString() })),
+        checkedAt: new Date().toISOString(),
+      }),
     ]);
     await sweep();
     await waitUntil(() => mine().length >= 2);
@@ -156,7 +199,13 @@ describe('Takeout lifecycle mails', () => {
     await sweep();
     await outboxDrained();
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(mine().length, 1, mine().map((m) => m.subject).join(' | '));
+    assert.equal(
+      mine().length,
+      1,
+      mine()
+        .map((m) => m.subject)
+        .join(' | '),
+    );
     const [m] = mine();
     const ends = longDate(new Date(first + 305 * DAY), 'de');
     assert.equal(m.subject, `Ferry: Ihr Google-Takeout-Zeitplan für „Fotos“ endet am ${ends}`);

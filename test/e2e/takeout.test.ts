@@ -26,7 +26,10 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-')));
   s3 = await startS3();
   google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
-  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) }, { worker: true });
+  t = await startTestApp(
+    { FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) },
+    { worker: true },
+  );
 });
 after(async () => {
   await t?.close();
@@ -35,7 +38,8 @@ after(async () => {
 });
 
 const api = (a: Actor) => ({
-  post: (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
+  post: (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer }),
   get: (url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: a.bearer }),
 });
 
@@ -52,7 +56,12 @@ async function localCloud(a: Actor, name: string, dir: string): Promise<string> 
 }
 
 async function task(a: Actor, name: string, src: string, dst: string, extra: object = {}): Promise<string> {
-  const res = await api(a).post('/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: '' }, ...extra });
+  const res = await api(a).post('/tasks', {
+    name,
+    source: { cloudId: src },
+    destination: { cloudId: dst, path: '' },
+    ...extra,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
@@ -66,7 +75,12 @@ async function runNow(a: Actor, taskId: string) {
 
 /** Bytes read from the storage cloud to index a Takeout cloud's parts, as the parts' records say. */
 const indexBytes = async (cloudId: string): Promise<number> =>
-  (await t.db.query(`SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`, [cloudId])).rows[0].n;
+  (
+    await t.db.query(
+      `SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
+      [cloudId],
+    )
+  ).rows[0].n;
 
 /**
  * What a run read besides indexing is the media it copied, each once (a deflated entry is at most a
@@ -82,7 +96,12 @@ function assertCopyReads(read: number, copies: Array<{ size: number }>, f: Takeo
 }
 
 const copiedMedia = async (runId: string) =>
-  (await t.db.query<{ dest_path: string; size: number }>(`SELECT dest_path, size FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`, [runId])).rows;
+  (
+    await t.db.query<{ dest_path: string; size: number }>(
+      `SELECT dest_path, size FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`,
+      [runId],
+    )
+  ).rows;
 
 describe('Takeout exports in a local folder', () => {
   test('two exports into a local folder and into S3: each photo once, named, filed, described; the second copies only what is new', async () => {
@@ -138,7 +157,11 @@ describe('Takeout exports in a local folder', () => {
     const placed = checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 1, 'local, exports 1+2');
     const fresh = f.media.filter((m) => m.firstExport === 1);
     const copied = await copiedMedia(second.id);
-    assert.deepEqual(copied.map((r) => r.dest_path).sort(), fresh.map((m) => placed.get(m.sha256)!).sort(), 'the second run copies only the media that are new');
+    assert.deepEqual(
+      copied.map((r) => r.dest_path).sort(),
+      fresh.map((m) => placed.get(m.sha256)!).sort(),
+      'the second run copies only the media that are new',
+    );
     const secondS3 = await runNow(a, toS3);
     assert.equal(secondS3.status, 'succeeded', JSON.stringify(secondS3));
     checkBackup(await s3Files(s3, 'photos/'), f, 1, 'S3, exports 1+2');
@@ -160,13 +183,16 @@ describe('Takeout exports in Google Drive', () => {
     const a = await signup(t);
     const f = takeoutFixture({ seed: 7 });
     for (const p of f.exports[0].parts) {
-      await google.drive.addFile(`Takeout/${p.name}`, materialize(p.file), { modifiedTime: f.exports[0].createdAt.toISOString() });
+      await google.drive.addFile(`Takeout/${p.name}`, materialize(p.file), {
+        modifiedTime: f.exports[0].createdAt.toISOString(),
+      });
     }
     const drive = await connectedCloud(t, a, 'google-drive', google);
     const takeout = await cloud(a, 'google-takeout', 'Photos from Drive', { cloudId: drive, path: 'Takeout' });
     const dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'drive/' }));
     const id = await task(a, 'Drive Takeout → S3', takeout, dest);
-    const served = () => google.requests.filter((r) => r.method === 'GET' && /\/drive\/v3\/files\/[^/]+$/.test(r.path)).length;
+    const served = () =>
+      google.requests.filter((r) => r.method === 'GET' && /\/drive\/v3\/files\/[^/]+$/.test(r.path)).length;
     const before = served();
     const run = await runNow(a, id);
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
@@ -181,13 +207,24 @@ describe('A crafted Takeout part', () => {
     const drop = path.join(root, a.id, 'drop-crafted');
     await fs.mkdir(drop, { recursive: true });
     const dir = 'Takeout/Google Photos/Photos from 2019/';
-    const many = zipFile(Array.from({ length: 30_000 }, (_, i) => ({ name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`, method: 0 as const })));
+    const many = zipFile(
+      Array.from({ length: 30_000 }, (_, i) => ({
+        name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`,
+        method: 0 as const,
+      })),
+    );
     const name = (i: number) => `${dir}${String(i).padStart(3, '0')}.jpg`;
-    const bomb = zipFile([{ name: name(0), data: Buffer.alloc(1024 * 1024) }, ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 }))]);
+    const bomb = zipFile([
+      { name: name(0), data: Buffer.alloc(1024 * 1024) },
+      ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
+    ]);
     // Two exports: a part's media without sidecars wait while another part of their export cannot be read.
     const [stamp, bombStamp] = ['20260301T000000Z', '20260302T000000Z'];
     const longAgo = new Date(Date.now() - 2 * 86_400_000);
-    for (const [p, file] of [[path.join(drop, `takeout-${stamp}-001.zip`), many], [path.join(drop, `takeout-${bombStamp}-001.zip`), bomb]] as const) {
+    for (const [p, file] of [
+      [path.join(drop, `takeout-${stamp}-001.zip`), many],
+      [path.join(drop, `takeout-${bombStamp}-001.zip`), bomb],
+    ] as const) {
       await fs.writeFile(p, materialize(file));
       await fs.utimes(p, longAgo, longAgo);
     }
@@ -219,12 +256,20 @@ describe('A crafted Takeout part', () => {
     // The empty files are one (empty) file; the part whose entries share their data is a failed item.
     assert.equal(run.status, 'partial', JSON.stringify(run));
     const failed = (await api(a).get(`/runs/${runId}/items?status=failed`)).json().items;
-    assert.deepEqual(failed.map((i: { path: string }) => i.path), [`takeout-${bombStamp}-001.zip`]);
+    assert.deepEqual(
+      failed.map((i: { path: string }) => i.path),
+      [`takeout-${bombStamp}-001.zip`],
+    );
     assert.match(failed[0].error, /must not share their data.*Download this part again/);
-    const backedUp = (await fs.readdir(path.join(root, a.id, 'backup-crafted'), { recursive: true })).filter((f) => f.includes('.')).sort();
+    const backedUp = (await fs.readdir(path.join(root, a.id, 'backup-crafted'), { recursive: true }))
+      .filter((f) => f.includes('.'))
+      .sort();
     assert.deepEqual(backedUp, ['2024/05/IMG_00000.jpg', '2024/05/IMG_00000.jpg.xmp']);
     const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-    assert.deepEqual(view.sets.map((x: { parts: Array<{ ingested: boolean }> }) => x.parts[0].ingested), [true, false]);
+    assert.deepEqual(
+      view.sets.map((x: { parts: Array<{ ingested: boolean }> }) => x.parts[0].ingested),
+      [true, false],
+    );
     assert.match(view.sets[1].parts[0].error, /overlaps .*must not share their data/);
   });
 });

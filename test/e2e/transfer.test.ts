@@ -5,7 +5,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
@@ -41,7 +46,11 @@ before(async () => {
     await fs.mkdir(path.dirname(path.join(photos, rel)), { recursive: true });
     await fs.writeFile(path.join(photos, rel), data);
   }
-  await fs.utimes(path.join(photos, '2019/IMG_0001.jpg'), new Date('2019-07-14T10:00:00Z'), new Date('2019-07-14T10:00:00Z'));
+  await fs.utimes(
+    path.join(photos, '2019/IMG_0001.jpg'),
+    new Date('2019-07-14T10:00:00Z'),
+    new Date('2019-07-14T10:00:00Z'),
+  );
   await fs.mkdir(path.join(space, 'restore'));
 });
 after(async () => {
@@ -50,7 +59,8 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
+const api = (method: string, url: string, payload?: unknown) =>
+  t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
 const s3Options = (prefix?: string) => s3.options({ prefix });
 
 async function getObject(key: string): Promise<Buffer> {
@@ -71,7 +81,13 @@ describe('local → S3 → local', () => {
   test('a run copies every file to S3, byte for byte, and charges the traffic', async () => {
     localCloud = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: '' } })).json().id;
     s3Cloud = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3Options('backups') })).json().id;
-    const task = (await api('POST', '/tasks', { name: 'Photos to S3', source: { cloudId: localCloud, path: 'photos' }, destination: { cloudId: s3Cloud, path: 'family' } })).json();
+    const task = (
+      await api('POST', '/tasks', {
+        name: 'Photos to S3',
+        source: { cloudId: localCloud, path: 'photos' },
+        destination: { cloudId: s3Cloud, path: 'family' },
+      })
+    ).json();
     const run = await runTask(task.id);
     const total = [...files.values()].reduce((s, b) => s + b.length, 0);
     assert.equal(run.status, 'succeeded', (await api('GET', `/runs/${run.id}/items?status=failed`)).body);
@@ -80,7 +96,11 @@ describe('local → S3 → local', () => {
     assert.equal(run.failed.items, 0);
     for (const [rel, data] of files) {
       const got = await getObject(`backups/family/${rel}`);
-      assert.equal(crypto.createHash('sha256').update(got).digest('hex'), crypto.createHash('sha256').update(data).digest('hex'), rel);
+      assert.equal(
+        crypto.createHash('sha256').update(got).digest('hex'),
+        crypto.createHash('sha256').update(data).digest('hex'),
+        rel,
+      );
     }
     const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'backups/' }));
     assert.equal(listed.KeyCount, files.size, 'no stray objects');
@@ -96,7 +116,13 @@ describe('local → S3 → local', () => {
     // The next run of the unchanged source copies nothing and charges nothing.
     const again = await runTask(task.id);
     assert.equal(again.status, 'succeeded');
-    assert.deepEqual([again.totals, again.done], [{ items: 0, bytes: 0 }, { items: 0, bytes: 0 }]);
+    assert.deepEqual(
+      [again.totals, again.done],
+      [
+        { items: 0, bytes: 0 },
+        { items: 0, bytes: 0 },
+      ],
+    );
     assert.equal((await api('GET', '/me')).json().usage.usedBytes, total);
 
     // A changed and a new file: only those two are copied.
@@ -113,7 +139,13 @@ describe('local → S3 → local', () => {
   });
 
   test('S3 → local restores every byte', async () => {
-    const task = (await api('POST', '/tasks', { name: 'Restore', source: { cloudId: s3Cloud, path: 'family' }, destination: { cloudId: localCloud, path: 'restore' } })).json();
+    const task = (
+      await api('POST', '/tasks', {
+        name: 'Restore',
+        source: { cloudId: s3Cloud, path: 'family' },
+        destination: { cloudId: localCloud, path: 'restore' },
+      })
+    ).json();
     const run = await runTask(task.id);
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     assert.equal(run.done.items, files.size);
@@ -121,18 +153,35 @@ describe('local → S3 → local', () => {
       const got = await fs.readFile(path.join(space, 'restore', rel));
       assert.ok(got.equals(data), rel);
     }
-    const leftovers = (await fs.readdir(path.join(space, 'restore'), { recursive: true })).filter((f) => String(f).endsWith('.ferry-partial'));
+    const leftovers = (await fs.readdir(path.join(space, 'restore'), { recursive: true })).filter((f) =>
+      String(f).endsWith('.ferry-partial'),
+    );
     assert.deepEqual(leftovers, []);
   });
 
   test('layout, filters and conflict policies', async () => {
     // A file of someone else's already sits where one copy would go.
-    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'sorted/2019/07/IMG_0001.jpg', Body: 'not the same photo' }));
-    const base = { source: { cloudId: localCloud, path: 'photos' }, destination: { cloudId: s3Cloud, path: '../sorted' }, filter: { mediaTypes: ['photo'] } };
+    await s3
+      .client()
+      .send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: 'sorted/2019/07/IMG_0001.jpg', Body: 'not the same photo' }),
+      );
+    const base = {
+      source: { cloudId: localCloud, path: 'photos' },
+      destination: { cloudId: s3Cloud, path: '../sorted' },
+      filter: { mediaTypes: ['photo'] },
+    };
     const bad = await api('POST', '/tasks', { name: 'x', ...base });
     assert.equal(bad.statusCode, 400);
     const s3Root = (await api('POST', '/clouds', { kind: 's3', name: 'Whole bucket', options: s3Options() })).json().id;
-    const skip = (await api('POST', '/tasks', { ...base, name: 'sorted', destination: { cloudId: s3Root, path: 'sorted' }, options: { conflict: 'skip', layout: '{yyyy}/{mm}/{name}' } })).json();
+    const skip = (
+      await api('POST', '/tasks', {
+        ...base,
+        name: 'sorted',
+        destination: { cloudId: s3Root, path: 'sorted' },
+        options: { conflict: 'skip', layout: '{yyyy}/{mm}/{name}' },
+      })
+    ).json();
     const r1 = await runTask(skip.id);
     assert.equal(r1.status, 'succeeded');
     assert.equal(r1.totals.items, 3, 'photos only: two jpgs and the new one');
@@ -141,7 +190,14 @@ describe('local → S3 → local', () => {
     assert.match(skipped[0].error, /already exists/);
     assert.equal((await getObject('sorted/2019/07/IMG_0001.jpg')).toString(), 'not the same photo', 'left alone');
 
-    const rename = (await api('POST', '/tasks', { ...base, name: 'sorted2', destination: { cloudId: s3Root, path: 'sorted' }, options: { conflict: 'rename', layout: '{yyyy}/{mm}/{name}' } })).json();
+    const rename = (
+      await api('POST', '/tasks', {
+        ...base,
+        name: 'sorted2',
+        destination: { cloudId: s3Root, path: 'sorted' },
+        options: { conflict: 'rename', layout: '{yyyy}/{mm}/{name}' },
+      })
+    ).json();
     const r2 = await runTask(rename.id);
     assert.equal(r2.status, 'succeeded');
     assert.equal(r2.skipped.items, 2, 'identical copies made by the first task are recognised');
@@ -155,7 +211,14 @@ describe('local → S3 → local', () => {
     const second = crypto.randomBytes(200);
     await fs.writeFile(path.join(space, 'twins/a/IMG_0001.jpg'), first);
     await fs.writeFile(path.join(space, 'twins/b/IMG_0001.jpg'), second);
-    const task = (await api('POST', '/tasks', { name: 'flat', source: { cloudId: localCloud, path: 'twins' }, destination: { cloudId: s3Cloud, path: 'flat' }, options: { layout: '{name}' } })).json();
+    const task = (
+      await api('POST', '/tasks', {
+        name: 'flat',
+        source: { cloudId: localCloud, path: 'twins' },
+        destination: { cloudId: s3Cloud, path: 'flat' },
+        options: { layout: '{name}' },
+      })
+    ).json();
     const run = await runTask(task.id);
     assert.equal(run.status, 'succeeded');
     assert.equal(run.done.items, 2);
@@ -180,15 +243,29 @@ describe('local → S3 → local', () => {
       const fromB = crypto.randomBytes(6000);
       await put('A/IMG_0001.jpg', fromA);
       const folder = `months-${policy}`;
-      const task = (await api('POST', '/tasks', { name: `months ${policy}`, source: { cloudId: localCloud, path: src }, destination: { cloudId: s3Cloud, path: folder }, options: { conflict: policy, layout: '{yyyy}/{mm}/{name}' } })).json();
+      const task = (
+        await api('POST', '/tasks', {
+          name: `months ${policy}`,
+          source: { cloudId: localCloud, path: src },
+          destination: { cloudId: s3Cloud, path: folder },
+          options: { conflict: policy, layout: '{yyyy}/{mm}/{name}' },
+        })
+      ).json();
       const r1 = await runTask(task.id);
       assert.deepEqual([r1.status, r1.done.items], ['succeeded', 1]);
 
       await put('B/IMG_0001.jpg', fromB);
       const r2 = await runTask(task.id);
-      const items = (await api('GET', `/runs/${r2.id}/items`)).json().items as { path: string; status: string; destPath: string }[];
+      const items = (await api('GET', `/runs/${r2.id}/items`)).json().items as {
+        path: string;
+        status: string;
+        destPath: string;
+      }[];
       assert.deepEqual([r2.status, r2.done.items, r2.skipped.items], ['succeeded', 1, 0], JSON.stringify(items));
-      assert.deepEqual(items.map((i) => [i.path, i.status, i.destPath]), [['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`]]);
+      assert.deepEqual(
+        items.map((i) => [i.path, i.status, i.destPath]),
+        [['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`]],
+      );
       assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), fromA, "A's copy is untouched");
       assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
 
@@ -196,12 +273,24 @@ describe('local → S3 → local', () => {
       const newA = crypto.randomBytes(7000);
       await put('A/IMG_0001.jpg', newA);
       const r3 = await runTask(task.id);
-      const again = (await api('GET', `/runs/${r3.id}/items`)).json().items as { path: string; status: string; destPath: string }[];
-      assert.deepEqual(again.map((i) => [i.path, i.status, i.destPath]), [['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`]]);
+      const again = (await api('GET', `/runs/${r3.id}/items`)).json().items as {
+        path: string;
+        status: string;
+        destPath: string;
+      }[];
+      assert.deepEqual(
+        again.map((i) => [i.path, i.status, i.destPath]),
+        [['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`]],
+      );
       assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), newA);
       assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
-      const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `backups/${folder}/` }));
-      assert.deepEqual((listed.Contents ?? []).map((o) => o.Key).sort(), [`backups/${folder}/2020/05/IMG_0001 (1).jpg`, `backups/${folder}/2020/05/IMG_0001.jpg`]);
+      const listed = await s3
+        .client()
+        .send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `backups/${folder}/` }));
+      assert.deepEqual((listed.Contents ?? []).map((o) => o.Key).sort(), [
+        `backups/${folder}/2020/05/IMG_0001 (1).jpg`,
+        `backups/${folder}/2020/05/IMG_0001.jpg`,
+      ]);
     });
   }
 });

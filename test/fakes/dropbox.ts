@@ -118,7 +118,9 @@ const DOWNLOAD_TYPES = ['', 'text/plain; charset=dropbox-cors-hack'];
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** Ferry's settings to sign in with and use this emulator. */
-export function dropboxEnv(fake: Pick<DropboxFake, 'apiUrl' | 'contentUrl' | 'clientId' | 'clientSecret'>): Record<string, string> {
+export function dropboxEnv(
+  fake: Pick<DropboxFake, 'apiUrl' | 'contentUrl' | 'clientId' | 'clientSecret'>,
+): Record<string, string> {
   return {
     FERRY_DROPBOX_CLIENT_ID: fake.clientId,
     FERRY_DROPBOX_CLIENT_SECRET: fake.clientSecret,
@@ -132,7 +134,11 @@ export function dropboxEnv(fake: Pick<DropboxFake, 'apiUrl' | 'contentUrl' | 'cl
 export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<DropboxFake> {
   const clientId = opts.clientId ?? 'fake-dropbox-client';
   const clientSecret = opts.clientSecret ?? 'fake-dropbox-secret';
-  const account = opts.account ?? { id: 'dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc', email: 'grace@example.com', name: 'Grace Hopper' };
+  const account = opts.account ?? {
+    id: 'dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc',
+    email: 'grace@example.com',
+    name: 'Grace Hopper',
+  };
   const oauth = createOAuthServer({
     clientId,
     clientSecret,
@@ -145,7 +151,10 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-fake-dropbox-'));
   const ns = new Namespace(dir, opts.quotaBytes ?? 2 * 1024 ** 4);
   const sessions = new Sessions(dir, opts.sessionTtlMs ?? 7 * 24 * 3600_000);
-  const cursors = new Map<string, { entries: Record<string, unknown>[]; pos: number; limit: number; generation: number }>();
+  const cursors = new Map<
+    string,
+    { entries: Record<string, unknown>[]; pos: number; limit: number; generation: number }
+  >();
   let generation = 0;
   let corruptNext = false;
   const faults: (Fault & { left: number })[] = [];
@@ -164,7 +173,8 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
 
   function cursorArg(route: string, v: unknown): { session_id: string; offset: number } {
     const c = checkFields(route, 'cursor', v, { session_id: 'string', offset: 'number' }, ['session_id', 'offset']);
-    if (!Number.isSafeInteger(c.offset) || (c.offset as number) < 0) throw badInput(route, `cursor.offset: ${c.offset} is not a valid UInt64`);
+    if (!Number.isSafeInteger(c.offset) || (c.offset as number) < 0)
+      throw badInput(route, `cursor.offset: ${c.offset} is not a valid UInt64`);
     return c as { session_id: string; offset: number };
   }
 
@@ -179,7 +189,13 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
           status: 200,
           body: {
             account_id: account.id,
-            name: { given_name: given, surname: rest.join(' '), familiar_name: given, display_name: account.name, abbreviated_name: account.name.replace(/\B\w+|\s/g, '') },
+            name: {
+              given_name: given,
+              surname: rest.join(' '),
+              familiar_name: given,
+              display_name: account.name,
+              abbreviated_name: account.name.replace(/\B\w+|\s/g, ''),
+            },
             email: account.email,
             email_verified: true,
             disabled: false,
@@ -224,7 +240,8 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
           ['path'],
         );
         const limit = (a.limit as number | undefined) ?? MAX_LIST_LIMIT;
-        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw badInput(route, `request body: limit: ${limit} is not within range [1, ${MAX_LIST_LIMIT}]`);
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+          throw badInput(route, `request body: limit: ${limit} is not within range [1, ${MAX_LIST_LIMIT}]`);
         const p = ns.parse(route, a.path, 'path', { root: 'empty' });
         let folder: Node | undefined;
         if (p.id || p.segments.length) {
@@ -261,7 +278,13 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
           route,
           'request body',
           arg,
-          { path: 'string', include_media_info: 'boolean', include_deleted: 'boolean', include_has_explicit_shared_members: 'boolean', include_property_groups: 'any' },
+          {
+            path: 'string',
+            include_media_info: 'boolean',
+            include_deleted: 'boolean',
+            include_has_explicit_shared_members: 'boolean',
+            include_property_groups: 'any',
+          },
           ['path'],
         );
         return { status: 200, body: ns.metadata(ns.need(route, a.path, 'path')) };
@@ -273,7 +296,11 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       async handler({ route, arg }) {
         const a = checkFields(route, 'request body', arg, { path: 'string', parent_rev: 'string' }, ['path']);
         const node = ns.need(route, a.path, 'path_lookup');
-        if (a.parent_rev !== undefined && !/^[0-9a-f]{9,}$/.test(String(a.parent_rev))) throw badInput('files/delete_v2', `request body: parent_rev: '${a.parent_rev}' did not match pattern '[0-9a-f]{9,}'`);
+        if (a.parent_rev !== undefined && !/^[0-9a-f]{9,}$/.test(String(a.parent_rev)))
+          throw badInput(
+            'files/delete_v2',
+            `request body: parent_rev: '${a.parent_rev}' did not match pattern '[0-9a-f]{9,}'`,
+          );
         if (a.parent_rev !== undefined && a.parent_rev !== node.rev) throw pathError('path_lookup', 'not_found');
         const metadata = ns.metadata(node);
         await ns.remove(node);
@@ -284,8 +311,15 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       host: 'content',
       style: 'upload',
       async handler({ req, route, arg }) {
-        const a = checkFields(route, 'HTTP header "Dropbox-API-Arg"', arg, { close: 'boolean', session_type: 'any', content_hash: 'string' });
-        const type = typeof a.session_type === 'string' ? a.session_type : (a.session_type as { '.tag'?: string } | undefined)?.['.tag'];
+        const a = checkFields(route, 'HTTP header "Dropbox-API-Arg"', arg, {
+          close: 'boolean',
+          session_type: 'any',
+          content_hash: 'string',
+        });
+        const type =
+          typeof a.session_type === 'string'
+            ? a.session_type
+            : (a.session_type as { '.tag'?: string } | undefined)?.['.tag'];
         if (type === 'concurrent') throw badInput(route, 'session_type concurrent is not emulated');
         const s = await sessions.create();
         const got = await receive(req, s.file, 0, MAX_REQUEST_BYTES);
@@ -306,7 +340,13 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       host: 'content',
       style: 'upload',
       async handler({ req, route, arg }) {
-        const a = checkFields(route, 'HTTP header "Dropbox-API-Arg"', arg, { cursor: 'object', close: 'boolean', content_hash: 'string' }, ['cursor']);
+        const a = checkFields(
+          route,
+          'HTTP header "Dropbox-API-Arg"',
+          arg,
+          { cursor: 'object', close: 'boolean', content_hash: 'string' },
+          ['cursor'],
+        );
         const cursor = cursorArg(route, a.cursor);
         const s = sessions.lookup(cursor.session_id, routeError);
         return sessions.serial(s, async () => {
@@ -329,19 +369,33 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       style: 'upload',
       async handler({ req, route, arg }) {
         const where = 'HTTP header "Dropbox-API-Arg"';
-        const a = checkFields(route, where, arg, { cursor: 'object', commit: 'object', content_hash: 'string' }, ['cursor', 'commit']);
+        const a = checkFields(route, where, arg, { cursor: 'object', commit: 'object', content_hash: 'string' }, [
+          'cursor',
+          'commit',
+        ]);
         const cursor = cursorArg(route, a.cursor);
         const commit = checkFields(
           route,
           `${where}: commit`,
           a.commit,
-          { path: 'string', mode: 'any', autorename: 'boolean', client_modified: 'string', mute: 'boolean', property_groups: 'any', strict_conflict: 'boolean' },
+          {
+            path: 'string',
+            mode: 'any',
+            autorename: 'boolean',
+            client_modified: 'string',
+            mute: 'boolean',
+            property_groups: 'any',
+            strict_conflict: 'boolean',
+          },
           ['path'],
         );
         const mode = { ...parseMode(route, commit.mode), strict: commit.strict_conflict === true };
         if (commit.autorename === true) throw badInput(route, 'commit.autorename is not emulated');
         if (commit.client_modified !== undefined && !TIME.test(commit.client_modified as string)) {
-          throw badInput(route, `${where}: commit.client_modified: time data '${commit.client_modified}' does not match format '%Y-%m-%dT%H:%M:%SZ'`);
+          throw badInput(
+            route,
+            `${where}: commit.client_modified: time data '${commit.client_modified}' does not match format '%Y-%m-%dT%H:%M:%SZ'`,
+          );
         }
         const target = ns.parse(route, commit.path, 'path', { ids: false });
         const s = sessions.lookup(cursor.session_id, lookupFailed);
@@ -387,15 +441,33 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
         const node = ns.need(route, a.path, 'path');
         if (node.tag !== 'file') throw pathError('path', 'not_file');
         if (a.rev !== undefined && a.rev !== node.rev) throw pathError('path', 'not_found');
-        const result = { 'dropbox-api-result': headerJson(ns.metadata(node, false)), 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+        const result = {
+          'dropbox-api-result': headerJson(ns.metadata(node, false)),
+          'content-type': 'application/octet-stream',
+          'accept-ranges': 'bytes',
+        };
         const range = parseRange(req.headers.range, node.size);
-        if (range === 'unsatisfiable') return { status: 416, headers: { 'content-range': `bytes */${node.size}` }, body: 'Requested Range Not Satisfiable' };
+        if (range === 'unsatisfiable')
+          return {
+            status: 416,
+            headers: { 'content-range': `bytes */${node.size}` },
+            body: 'Requested Range Not Satisfiable',
+          };
         if (range === null) {
-          return { status: 200, headers: { ...result, 'content-length': String(node.size) }, stream: node.size ? createReadStream(node.blob) : undefined, body: node.size ? undefined : '' };
+          return {
+            status: 200,
+            headers: { ...result, 'content-length': String(node.size) },
+            stream: node.size ? createReadStream(node.blob) : undefined,
+            body: node.size ? undefined : '',
+          };
         }
         return {
           status: 206,
-          headers: { ...result, 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${node.size}` },
+          headers: {
+            ...result,
+            'content-length': String(range.end - range.start + 1),
+            'content-range': `bytes ${range.start}-${range.end}/${node.size}`,
+          },
           stream: createReadStream(node.blob, { start: range.start, end: range.end }),
         };
       },
@@ -404,13 +476,18 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
 
   /** The route's arguments: the JSON body (RPC) or Dropbox-API-Arg (content routes), after Dropbox's checks. */
   async function argumentsOf(req: IncomingMessage, url: URL, route: string, style: Style): Promise<unknown> {
-    const type = String(req.headers['content-type'] ?? '').trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .trim()
+      .toLowerCase();
     if (style === 'rpc') {
       const body = await smallBody(req, route);
       // Routes without arguments may come with no body and no Content-Type at all.
       if (!type && !body) return null;
       if (!RPC_TYPES.includes(type)) {
-        throw badInput(route, `Bad HTTP "Content-Type" header: "${type}".  Expecting one of ${RPC_TYPES.map((t) => `"${t}"`).join(', ')}.`);
+        throw badInput(
+          route,
+          `Bad HTTP "Content-Type" header: "${type}".  Expecting one of ${RPC_TYPES.map((t) => `"${t}"`).join(', ')}.`,
+        );
       }
       if (!body) return null;
       try {
@@ -420,12 +497,17 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       }
     }
     const allowed = style === 'upload' ? UPLOAD_TYPES : DOWNLOAD_TYPES;
-    if (!allowed.includes(type)) throw badInput(route, `Bad HTTP "Content-Type" header: "${type}".  Expecting one of ${allowed.map((t) => `"${t}"`).join(', ')}.`);
+    if (!allowed.includes(type))
+      throw badInput(
+        route,
+        `Bad HTTP "Content-Type" header: "${type}".  Expecting one of ${allowed.map((t) => `"${t}"`).join(', ')}.`,
+      );
     const raw = req.headers['dropbox-api-arg'] ?? url.searchParams.get('arg') ?? undefined;
     if (raw === undefined) throw badInput(route, 'Must provide HTTP header "Dropbox-API-Arg" or URL parameter "arg".');
     const text = Array.isArray(raw) ? raw.join(',') : raw;
     // Header values arrive as bytes (latin1 here): anything outside ASCII was not escaped as \uXXXX.
-    if (/[^\x00-\x7f]/.test(text)) throw badInput(route, 'HTTP header "Dropbox-API-Arg": could not decode input as JSON');
+    if (/[^\x00-\x7f]/.test(text))
+      throw badInput(route, 'HTTP header "Dropbox-API-Arg": could not decode input as JSON');
     try {
       return JSON.parse(text);
     } catch {
@@ -436,7 +518,11 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
   function authenticate(req: IncomingMessage, route: string): void {
     const header = req.headers.authorization;
     if (!header) throw badInput(route, 'Must provide HTTP header "Authorization" or URL parameter "authorization".');
-    if (!/^Bearer \S+$/.test(header)) throw badInput(route, `Invalid authorization value in HTTP header "Authorization": "${header.slice(0, 20)}".  Expecting "Bearer <oauth2-access-token>".`);
+    if (!/^Bearer \S+$/.test(header))
+      throw badInput(
+        route,
+        `Invalid authorization value in HTTP header "Authorization": "${header.slice(0, 20)}".  Expecting "Bearer <oauth2-access-token>".`,
+      );
     const who = oauth.authenticate(req);
     if ('error' in who) throw authError(who.error === 'expired' ? 'expired_access_token' : 'invalid_access_token');
   }
@@ -484,14 +570,21 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
 
-    const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)));
+    const fault = faults.find(
+      (f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)),
+    );
     if (fault) {
       fault.left--;
       if (fault.reset) return void req.socket.destroy();
       if (fault.status) {
         await drain(req);
         const retryAfter = fault.retryAfter ?? (fault.status === 429 ? 1 : undefined);
-        return sendBody(res, fault.status, fault.body ?? defaultFaultBody(fault.status, retryAfter), retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
+        return sendBody(
+          res,
+          fault.status,
+          fault.body ?? defaultFaultBody(fault.status, retryAfter),
+          retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {},
+        );
       }
       if (fault.truncate !== undefined) truncateAnswer(res, fault.truncate);
     }
@@ -505,7 +598,10 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       const def = routes[route];
       if (!def) throw badInput(route, `Unknown API function: ${url.pathname}`);
       if (def.host !== host) {
-        throw new DropboxFailure(400, `Incorrect host for API function "${route}". You must issue the request to "${def.host === 'content' ? 'content.dropboxapi.com' : 'api.dropboxapi.com'}".`);
+        throw new DropboxFailure(
+          400,
+          `Incorrect host for API function "${route}". You must issue the request to "${def.host === 'content' ? 'content.dropboxapi.com' : 'api.dropboxapi.com'}".`,
+        );
       }
       if (req.method !== 'POST') throw badInput(route, `Bad HTTP method "${req.method}": expecting "POST".`);
       authenticate(req, route);
@@ -584,6 +680,7 @@ function parseMode(route: string, v: unknown): { tag: string; rev?: string } {
   if (v === undefined || v === null) return { tag: 'add' };
   const tag = typeof v === 'string' ? v : (v as { '.tag'?: unknown })['.tag'];
   if (tag === 'add' || tag === 'overwrite') return { tag };
-  if (tag === 'update' && typeof v === 'object' && typeof (v as { update?: unknown }).update === 'string') return { tag, rev: (v as { update: string }).update };
+  if (tag === 'update' && typeof v === 'object' && typeof (v as { update?: unknown }).update === 'string')
+    return { tag, rev: (v as { update: string }).update };
   throw badInput(route, `HTTP header "Dropbox-API-Arg": commit.mode: unknown tag '${String(tag)}'`);
 }

@@ -81,7 +81,10 @@ function truncate(res: ServerResponse, keep: number): void {
   const cut = () => setImmediate(() => res.destroy());
   res.write = ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown) => {
     if (left <= 0) return true;
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8') : Buffer.from(chunk);
+    const buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8')
+        : Buffer.from(chunk);
     const part = buf.subarray(0, left);
     left -= part.length;
     if (left <= 0) write(part, cut);
@@ -127,7 +130,12 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
     offlineParams: { access_type: 'offline' },
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
   });
-  const drive = new DriveStore({ dir, baseUrl: () => url, account: ACCOUNT, dailyUploadCapBytes: opts.dailyUploadCapBytes });
+  const drive = new DriveStore({
+    dir,
+    baseUrl: () => url,
+    account: ACCOUNT,
+    dailyUploadCapBytes: opts.dailyUploadCapBytes,
+  });
   await drive.init();
   const photos = new PhotosStore({ dir: path.join(dir, 'photos'), baseUrl: () => url });
   await photos.init();
@@ -145,7 +153,9 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ||= res.headersSent ? res.statusCode : 0));
 
-    const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(u.pathname)));
+    const fault = faults.find(
+      (f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(u.pathname)),
+    );
     if (fault) {
       fault.left--;
       if (fault.reset) {
@@ -154,7 +164,12 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
       }
       if (fault.status) {
         await drain(req);
-        sendJson(res, fault.status, fault.body ?? defaultError(fault.status), fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+        sendJson(
+          res,
+          fault.status,
+          fault.body ?? defaultError(fault.status),
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
+        );
         return;
       }
       if (fault.truncate !== undefined) truncate(res, fault.truncate);
@@ -191,7 +206,9 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
                 'global',
                 { location: 'Authorization', locationType: 'header' },
               );
-        sendJson(res, 401, body, { 'www-authenticate': `Bearer realm="https://accounts.google.com/"${who.error === 'missing' ? '' : ', error="invalid_token"'}` });
+        sendJson(res, 401, body, {
+          'www-authenticate': `Bearer realm="https://accounts.google.com/"${who.error === 'missing' ? '' : ', error="invalid_token"'}`,
+        });
         return;
       }
       account = who.account;

@@ -42,10 +42,18 @@ const env = {
   FERRY_MS_TOKEN_URL: `${microsoft.url}/common/oauth2/v2.0/token`,
   FERRY_GRAPH_URL: microsoft.url,
 };
-console.log(`Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} (content ${dropbox.contentUrl}), Microsoft ${microsoft.url}.`);
+console.log(
+  `Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} (content ${dropbox.contentUrl}), Microsoft ${microsoft.url}.`,
+);
 console.log('Start Ferry against them with:\n');
-console.log(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' \\\n  ')} \\\n  npm start\n`);
-console.log(`Then sign in, and connect a cloud: ${'${FERRY_PUBLIC_URL:-http://127.0.0.1:3000}'}/api/v1/oauth/google-drive/start (or google-photos, dropbox, onedrive).`);
+console.log(
+  `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' \\\n  ')} \\\n  npm start\n`,
+);
+console.log(
+  `Then sign in, and connect a cloud: $${'{'}FERRY_PUBLIC_URL:-http://127.0.0.1:3000}/api/v1/oauth/google-drive/start (or google-photos, dropbox, onedrive).`,
+);
 
 const stop = async () => {
   await Promise.all([google.close(), dropbox.close(), microsoft.close()]);

@@ -16,7 +16,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createOAuthServer, type FakeAccount, type OAuthServer } from './oauth.ts';
 import { DriveStore, type ConflictBehavior, type Item } from './microsoft/drive.ts';
-import { defaultError, drain, errorBody, GraphFailure, jsonBody, parseRange, sendFailure, sendJson } from './microsoft/http.ts';
+import {
+  defaultError,
+  drain,
+  errorBody,
+  GraphFailure,
+  jsonBody,
+  parseRange,
+  sendFailure,
+  sendJson,
+} from './microsoft/http.ts';
 import { Uploads } from './microsoft/uploads.ts';
 
 export const AUTHORIZE_PATH = '/common/oauth2/v2.0/authorize';
@@ -98,13 +107,22 @@ function parseAddress(rest: string): { segments: string[]; action?: string } | n
 
 function parseSelect(url: URL): string[] | undefined {
   const s = url.searchParams.get('$select');
-  return s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+  return s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 function conflictOf(value: unknown, fallback: ConflictBehavior): ConflictBehavior {
   if (value === undefined || value === null) return fallback;
   if (value === 'fail' || value === 'replace' || value === 'rename') return value;
-  throw new GraphFailure(400, 'invalidRequest', `Invalid value for @microsoft.graph.conflictBehavior: ${String(value)}`);
+  throw new GraphFailure(
+    400,
+    'invalidRequest',
+    `Invalid value for @microsoft.graph.conflictBehavior: ${String(value)}`,
+  );
 }
 
 /** Ferry's settings to sign in with and use this emulator. */
@@ -147,9 +165,16 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
   function authenticate(req: IncomingMessage): void {
     const who = oauth.authenticate(req);
     if ('account' in who) return;
-    const message = { missing: 'Access token is empty.', invalid: 'IDX14100: JWT is not well formed, there are no dots (.).', expired: 'Lifetime validation failed, the token is expired.' }[who.error];
+    const message = {
+      missing: 'Access token is empty.',
+      invalid: 'IDX14100: JWT is not well formed, there are no dots (.).',
+      expired: 'Lifetime validation failed, the token is expired.',
+    }[who.error];
     throw new GraphFailure(401, 'InvalidAuthenticationToken', message, {
-      headers: { 'www-authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"' },
+      headers: {
+        'www-authenticate':
+          'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+      },
     });
   }
 
@@ -168,11 +193,13 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     const skip = url.searchParams.get('$skiptoken');
     const topText = url.searchParams.get('$top');
     const top = topText === null ? DEFAULT_TOP : Number(topText);
-    if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new GraphFailure(400, 'invalidRequest', `Invalid $top value: ${topText}`);
+    if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
+      throw new GraphFailure(400, 'invalidRequest', `Invalid $top value: ${topText}`);
     let page: { folder: Item; ids: string[]; offset: number };
     if (skip !== null) {
       const saved = skipTokens.get(skip);
-      if (!saved || saved.folder !== folder) throw new GraphFailure(400, 'invalidRequest', 'The $skiptoken is not valid.');
+      if (!saved || saved.folder !== folder)
+        throw new GraphFailure(400, 'invalidRequest', 'The $skiptoken is not valid.');
       page = saved;
     } else {
       if (!folder.folder) throw new GraphFailure(400, 'invalidRequest', `${folder.name} is not a folder.`);
@@ -187,7 +214,10 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
         return []; // deleted since the first page
       }
     });
-    const body: Record<string, unknown> = { '@odata.context': `${base}/v1.0/$metadata#users('me')/drive/items('${folder.id}')/children`, value };
+    const body: Record<string, unknown> = {
+      '@odata.context': `${base}/v1.0/$metadata#users('me')/drive/items('${folder.id}')/children`,
+      value,
+    };
     if (page.offset + top < page.ids.length) {
       const token = crypto.randomBytes(24).toString('base64url');
       skipTokens.set(token, { folder, ids: page.ids, offset: page.offset + top });
@@ -200,16 +230,24 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     sendJson(res, 200, body);
   }
 
-  async function simpleUpload(req: IncomingMessage, res: ServerResponse, url: URL, baseItem: Item, segments: string[]): Promise<void> {
+  async function simpleUpload(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    baseItem: Item,
+    segments: string[],
+  ): Promise<void> {
     const length = Number(req.headers['content-length'] ?? NaN);
     if (!Number.isFinite(length)) throw new GraphFailure(411, 'invalidRequest', 'Content-Length is required.');
-    if (length > SIMPLE_UPLOAD_MAX) throw new GraphFailure(413, 'requestTooLarge', 'Simple uploads are limited to 250 MB: use an upload session.');
+    if (length > SIMPLE_UPLOAD_MAX)
+      throw new GraphFailure(413, 'requestTooLarge', 'Simple uploads are limited to 250 MB: use an upload session.');
     let parent: Item;
     let name: string;
     // …/items/{id}/content replaces that file; …/root:/a/b.txt:/content creates or replaces a/b.txt.
     const existing = segments.length ? undefined : baseItem;
     if (existing) {
-      if (existing.folder || !existing.parent) throw new GraphFailure(400, 'invalidRequest', 'Content can only be uploaded to a file.');
+      if (existing.folder || !existing.parent)
+        throw new GraphFailure(400, 'invalidRequest', 'Content can only be uploaded to a file.');
       parent = existing.parent;
       name = existing.name;
     } else {
@@ -220,7 +258,8 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     const tmp = path.join(dir, `simple-${crypto.randomBytes(8).toString('hex')}`);
     try {
       await pipeline(req, createWriteStream(tmp));
-      if ((await fs.stat(tmp)).size !== length) throw new GraphFailure(400, 'invalidRequest', 'The body does not match its Content-Length.');
+      if ((await fs.stat(tmp)).size !== length)
+        throw new GraphFailure(400, 'invalidRequest', 'The body does not match its Content-Length.');
       const conflict = conflictOf(url.searchParams.get('@microsoft.graph.conflictBehavior') ?? undefined, 'replace');
       const { item, created } = await store.commit(parent, name, tmp, { conflict });
       sendJson(res, created ? 201 : 200, itemJson(item));
@@ -234,11 +273,18 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     const method = req.method ?? 'GET';
     let p = url.pathname.slice('/v1.0'.length);
     if (p === '/me' && method === 'GET') {
-      return sendJson(res, 200, { '@odata.context': `${base}/v1.0/$metadata#users/$entity`, id: account.id, displayName: account.name, userPrincipalName: account.email, mail: account.email });
+      return sendJson(res, 200, {
+        '@odata.context': `${base}/v1.0/$metadata#users/$entity`,
+        id: account.id,
+        displayName: account.name,
+        userPrincipalName: account.email,
+        mail: account.email,
+      });
     }
     const drives = /^\/drives\/([^/]+)(.*)$/.exec(p);
     if (drives) {
-      if (decodeURIComponent(drives[1]).toLowerCase() !== store.driveId.toLowerCase()) throw new GraphFailure(404, 'itemNotFound', 'The drive could not be found.');
+      if (decodeURIComponent(drives[1]).toLowerCase() !== store.driveId.toLowerCase())
+        throw new GraphFailure(404, 'itemNotFound', 'The drive could not be found.');
       p = `/me/drive${drives[2]}`;
     }
     if (p === '/me/drive' && method === 'GET') {
@@ -247,7 +293,13 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
         id: store.driveId.toLowerCase(),
         driveType: 'personal',
         owner: { user: { id: account.id, displayName: account.name } },
-        quota: { total: store.quotaTotal, used, remaining: store.quotaTotal - used, deleted: 0, state: used >= store.quotaTotal ? 'exceeded' : 'normal' },
+        quota: {
+          total: store.quotaTotal,
+          used,
+          remaining: store.quotaTotal - used,
+          deleted: 0,
+          state: used >= store.quotaTotal ? 'exceeded' : 'normal',
+        },
       });
     }
     const m = /^\/me\/drive\/(?:(root)|items\/([^/:]+))(.*)$/.exec(p);
@@ -267,7 +319,11 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
       const item = addressed(baseItem, segments);
       if (item.folder) throw new GraphFailure(400, 'invalidRequest', 'Only files have content.');
       const token = crypto.randomBytes(24).toString('base64url');
-      downloads.set(token, { item, contentVersion: item.contentVersion, expiresAt: Date.now() + (opts.downloadTtlMs ?? 3600_000) });
+      downloads.set(token, {
+        item,
+        contentVersion: item.contentVersion,
+        expiresAt: Date.now() + (opts.downloadTtlMs ?? 3600_000),
+      });
       res.writeHead(302, { location: `${base}/download/${token}`, 'content-length': '0' });
       return void res.end();
     }
@@ -276,16 +332,23 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
       const folder = addressed(baseItem, segments);
       if (!folder.folder) throw new GraphFailure(400, 'invalidRequest', 'Items can only be created in a folder.');
       const body = await jsonBody(req);
-      if (typeof body.name !== 'string' || !body.folder) throw new GraphFailure(400, 'invalidRequest', 'Only folders can be created this way: give name and folder.');
+      if (typeof body.name !== 'string' || !body.folder)
+        throw new GraphFailure(400, 'invalidRequest', 'Only folders can be created this way: give name and folder.');
       const made = store.createFolder(folder, body.name, conflictOf(body['@microsoft.graph.conflictBehavior'], 'fail'));
       return sendJson(res, 201, itemJson(made));
     }
-    if (action === undefined && method === 'GET') return sendJson(res, 200, itemJson(addressed(baseItem, segments), parseSelect(url)));
+    if (action === undefined && method === 'GET')
+      return sendJson(res, 200, itemJson(addressed(baseItem, segments), parseSelect(url)));
     if (action === undefined && method === 'DELETE') {
       const item = addressed(baseItem, segments);
       // Conditional delete: If-Match names the eTag (or cTag) the caller last saw.
       const ifMatch = req.headers['if-match'];
-      if (ifMatch && ifMatch !== '*' && ifMatch !== `"{${item.id}},${item.version}"` && ifMatch !== `"c:{${item.id}},${item.contentVersion}"`) {
+      if (
+        ifMatch &&
+        ifMatch !== '*' &&
+        ifMatch !== `"{${item.id}},${item.version}"` &&
+        ifMatch !== `"c:{${item.id}},${item.contentVersion}"`
+      ) {
         throw new GraphFailure(412, 'resourceModified', "ETag does not match current item's value");
       }
       store.remove(item);
@@ -297,33 +360,56 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
       const body = await jsonBody(req);
       const fsi = (body.fileSystemInfo ?? {}) as Record<string, unknown>;
       for (const v of [fsi.lastModifiedDateTime, fsi.createdDateTime]) {
-        if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v)))) throw new GraphFailure(400, 'invalidRequest', `Invalid date in fileSystemInfo: ${String(v)}`);
+        if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
+          throw new GraphFailure(400, 'invalidRequest', `Invalid date in fileSystemInfo: ${String(v)}`);
       }
-      store.update(item, { name: body.name as string | undefined, fsModified: fsi.lastModifiedDateTime as string | undefined, fsCreated: fsi.createdDateTime as string | undefined });
+      store.update(item, {
+        name: body.name as string | undefined,
+        fsModified: fsi.lastModifiedDateTime as string | undefined,
+        fsCreated: fsi.createdDateTime as string | undefined,
+      });
       return sendJson(res, 200, itemJson(item));
     }
     throw new GraphFailure(405, 'invalidRequest', `${method} is not supported on ${url.pathname}`);
   }
 
   async function download(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new GraphFailure(405, 'invalidRequest', 'Download URLs answer GET only.');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new GraphFailure(405, 'invalidRequest', 'Download URLs answer GET only.');
     // The URL carries its own short-lived authorization; a bearer token is not for this host.
-    if (req.headers.authorization) throw new GraphFailure(401, 'unauthenticated', 'Download URLs are pre-authenticated: do not send an Authorization header.');
+    if (req.headers.authorization)
+      throw new GraphFailure(
+        401,
+        'unauthenticated',
+        'Download URLs are pre-authenticated: do not send an Authorization header.',
+      );
     const link = downloads.get(token);
-    if (!link || link.expiresAt <= Date.now()) throw new GraphFailure(401, 'unauthenticated', 'The download URL has expired; request the content again.');
+    if (!link || link.expiresAt <= Date.now())
+      throw new GraphFailure(401, 'unauthenticated', 'The download URL has expired; request the content again.');
     const item = link.item;
-    if (!item.file || item.contentVersion !== link.contentVersion || !store.contains(item)) throw new GraphFailure(404, 'itemNotFound', 'The file has changed or was deleted since this URL was issued.');
+    if (!item.file || item.contentVersion !== link.contentVersion || !store.contains(item))
+      throw new GraphFailure(404, 'itemNotFound', 'The file has changed or was deleted since this URL was issued.');
     const size = item.size;
     const range = parseRange(req.headers.range as string | undefined, size);
-    const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', etag: `"{${item.id}},${item.contentVersion}"` };
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      etag: `"{${item.id}},${item.contentVersion}"`,
+    };
     if (range === 'unsatisfiable') {
       res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': '0' });
       return void res.end();
     }
     const [start, end] = range ? [range.start, range.end] : [0, size - 1];
-    res.writeHead(range ? 206 : 200, { ...headers, 'content-length': String(Math.max(0, end - start + 1)), ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}) });
+    res.writeHead(range ? 206 : 200, {
+      ...headers,
+      'content-length': String(Math.max(0, end - start + 1)),
+      ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+    });
     if (req.method === 'HEAD' || size === 0) return void res.end();
-    await pipeline(createReadStream(item.file, { start, end, highWaterMark: 1024 * 1024 }), res).catch(() => res.destroy());
+    await pipeline(createReadStream(item.file, { start, end, highWaterMark: 1024 * 1024 }), res).catch(() =>
+      res.destroy(),
+    );
   }
 
   async function session(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
@@ -343,9 +429,17 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
     const raw = Buffer.concat(chunks);
     const form = new URLSearchParams(raw.toString('utf8'));
-    const entry: MicrosoftFake['tokenRequests'][number] = { grantType: form.get('grant_type') ?? '', refreshTokenSent: form.get('refresh_token') ?? undefined, status: 0 };
+    const entry: MicrosoftFake['tokenRequests'][number] = {
+      grantType: form.get('grant_type') ?? '',
+      refreshTokenSent: form.get('refresh_token') ?? undefined,
+      status: 0,
+    };
     tokenRequests.push(entry);
-    const replay = Object.assign(Readable.from([raw]), { headers: req.headers, method: req.method, url: req.url }) as unknown as IncomingMessage;
+    const replay = Object.assign(Readable.from([raw]), {
+      headers: req.headers,
+      method: req.method,
+      url: req.url,
+    }) as unknown as IncomingMessage;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     (res as unknown as { end: (...args: unknown[]) => ServerResponse }).end = (...args: unknown[]) => {
       entry.status = res.statusCode;
@@ -392,14 +486,21 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
 
-    const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)));
+    const fault = faults.find(
+      (f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)),
+    );
     if (fault) {
       fault.left--;
       if (fault.reset) return void req.socket.destroy();
       if (fault.status) {
         await drain(req);
         const { code, message } = defaultError(fault.status);
-        return sendJson(res, fault.status, fault.body ?? errorBody(code, message, req), fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+        return sendJson(
+          res,
+          fault.status,
+          fault.body ?? errorBody(code, message, req),
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
+        );
       }
       if (fault.truncate !== undefined) truncateAnswer(res, fault.truncate);
     }
@@ -415,7 +516,8 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
       throw new GraphFailure(404, 'itemNotFound', `No such endpoint: ${url.pathname}`);
     } catch (err) {
       if (res.headersSent) return void res.destroy();
-      const failure = err instanceof GraphFailure ? err : new GraphFailure(500, 'generalException', (err as Error).message);
+      const failure =
+        err instanceof GraphFailure ? err : new GraphFailure(500, 'generalException', (err as Error).message);
       await drain(req);
       sendFailure(res, req, failure);
     }

@@ -101,10 +101,12 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
       res.end(`<!doctype html><title>Error</title><h1>Error 400: invalid_request</h1><p>${escapeHtml(why)}</p>`);
       return false;
     };
-    if (p.get('client_id') !== opts.clientId) return fail(`The OAuth client was not found (client_id ${p.get('client_id')}).`);
+    if (p.get('client_id') !== opts.clientId)
+      return fail(`The OAuth client was not found (client_id ${p.get('client_id')}).`);
     if (!p.get('redirect_uri')) return fail('Missing required parameter: redirect_uri');
     if (p.get('response_type') !== 'code') return fail('Unsupported response_type');
-    if (p.get('code_challenge') && p.get('code_challenge_method') !== 'S256') return fail('code_challenge_method must be S256');
+    if (p.get('code_challenge') && p.get('code_challenge_method') !== 'S256')
+      return fail('code_challenge_method must be S256');
     return true;
   }
 
@@ -112,7 +114,9 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
     if (url.pathname === opts.authorizePath && req.method === 'GET') {
       const p = url.searchParams;
       if (!checkAuthorize(p, res)) return true;
-      const hidden = [...p].map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
+      const hidden = [...p]
+        .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+        .join('');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(
         `<!doctype html><title>Sign in</title><h1>Signed in as ${escapeHtml(opts.account.email)}</h1>` +
@@ -136,7 +140,14 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
         Object.entries(opts.offlineParams ?? {}).every(([k, v]) => p.get(k) === v) &&
         (opts.requiredScopes ?? []).every((s) => scope.split(/[ +]/).includes(s));
       const code = token('code-');
-      codes.set(code, { clientId: opts.clientId, redirectUri, challenge: p.get('code_challenge') ?? undefined, offline, scope, expiresAt: Date.now() + 600_000 });
+      codes.set(code, {
+        clientId: opts.clientId,
+        redirectUri,
+        challenge: p.get('code_challenge') ?? undefined,
+        offline,
+        scope,
+        expiresAt: Date.now() + 600_000,
+      });
       revoked = false; // signing in again grants access again
       redirect(res, redirectUri, { code, state });
       return true;
@@ -148,15 +159,20 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
       if (basic) [clientId, secret] = Buffer.from(basic[1], 'base64').toString().split(':').map(decodeURIComponent);
       if (clientId !== opts.clientId || secret !== opts.clientSecret) {
-        json(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found or its secret is wrong.' });
+        json(res, 401, {
+          error: 'invalid_client',
+          error_description: 'The OAuth client was not found or its secret is wrong.',
+        });
         return true;
       }
       const grant = p.get('grant_type');
       if (grant === 'authorization_code') {
         const code = codes.get(p.get('code') ?? '');
         codes.delete(p.get('code') ?? ''); // single use
-        if (!code || code.expiresAt < Date.now()) return (json(res, 400, { error: 'invalid_grant', error_description: 'Malformed auth code.' }), true);
-        if (code.redirectUri !== p.get('redirect_uri')) return (json(res, 400, { error: 'redirect_uri_mismatch', error_description: 'Bad Request' }), true);
+        if (!code || code.expiresAt < Date.now())
+          return (json(res, 400, { error: 'invalid_grant', error_description: 'Malformed auth code.' }), true);
+        if (code.redirectUri !== p.get('redirect_uri'))
+          return (json(res, 400, { error: 'redirect_uri_mismatch', error_description: 'Bad Request' }), true);
         if (code.challenge) {
           const verifier = p.get('code_verifier') ?? '';
           if (crypto.createHash('sha256').update(verifier).digest('base64url') !== code.challenge) {
@@ -229,10 +245,19 @@ export function memoryTokens(
           const res = await fetch(tokenUrl, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: current.refreshToken, client_id: clientId, client_secret: clientSecret }),
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              refresh_token: current.refreshToken,
+              client_id: clientId,
+              client_secret: clientSecret,
+            }),
           });
           const body = (await res.json()) as Record<string, string>;
-          if (!res.ok) throw new CloudError('unauthorized', `The sign-in was revoked or has expired (${body.error}): reconnect the cloud.`);
+          if (!res.ok)
+            throw new CloudError(
+              'unauthorized',
+              `The sign-in was revoked or has expired (${body.error}): reconnect the cloud.`,
+            );
           source.refreshes++;
           current = { accessToken: body.access_token, refreshToken: body.refresh_token ?? current.refreshToken };
           return current.accessToken;

@@ -9,7 +9,8 @@ let t: TestApp;
 before(async () => (t = await startTestApp()));
 after(() => t.close());
 
-const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => t.app.inject({ method: 'POST', url, payload: payload as object, headers });
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
 describe('signup and login', () => {
   test('signup sets an HttpOnly, SameSite=Lax session cookie and returns the user and a CSRF token', async () => {
@@ -88,7 +89,10 @@ describe('sessions, CSRF and tokens', () => {
       assert.equal(res.json().error.code, 'csrf_failed');
     }
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: a.headers });
-    assert.deepEqual(list.json().items.map((x: { name: string }) => x.name), ['tests']);
+    assert.deepEqual(
+      list.json().items.map((x: { name: string }) => x.name),
+      ['tests'],
+    );
   });
 
   test('a bearer token needs no CSRF token; revoking it locks it out', async () => {
@@ -106,23 +110,34 @@ describe('sessions, CSRF and tokens', () => {
     assert.ok(!JSON.stringify(list.json()).includes(token), 'a token is shown once only');
     const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers: a.bearer });
     assert.equal(del.statusCode, 204);
-    const after = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(after.statusCode, 401);
   });
 
   test('PATCH /me changes the language of the mails: audited, answered as /me, one of en, de, fr, with CSRF', async () => {
     const a = await signup(t);
-    const patch = (payload: unknown, headers: Record<string, string>) => t.app.inject({ method: 'PATCH', url: '/api/v1/me', payload: payload as object, headers });
+    const patch = (payload: unknown, headers: Record<string, string>) =>
+      t.app.inject({ method: 'PATCH', url: '/api/v1/me', payload: payload as object, headers });
     const res = await patch({ locale: 'de' }, a.headers);
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
-    assert.deepEqual([body.id, body.email, body.locale, body.csrfToken], [a.id, a.email, 'de', a.headers['x-csrf-token']]);
+    assert.deepEqual(
+      [body.id, body.email, body.locale, body.csrfToken],
+      [a.id, a.email, 'de', a.headers['x-csrf-token']],
+    );
     assert.equal(typeof body.usage.limitBytes, 'number');
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
     assert.equal(me.json().locale, 'de');
     const { rows } = await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id]);
     assert.equal(rows[0].locale, 'de', 'the mails read users.locale');
-    const audited = await t.db.query("SELECT target_id, details FROM audit_log WHERE user_id = $1 AND action = 'user.update'", [a.id]);
+    const audited = await t.db.query(
+      "SELECT target_id, details FROM audit_log WHERE user_id = $1 AND action = 'user.update'",
+      [a.id],
+    );
     assert.deepEqual(audited.rows, [{ target_id: a.id, details: { locale: 'de' } }]);
 
     // A bearer token needs no CSRF token; a cookie without it is refused.
@@ -153,9 +168,16 @@ test("with address verification on, the mailed link leads to the app's /verify p
   const s = await startTestApp({ FERRY_VERIFY_EMAIL: '1', FERRY_PUBLIC_URL: 'https://ferry.example.org' });
   try {
     const email = 'verify-link@example.com';
-    const res = await s.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'a long enough password', locale: 'fr' } });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email, password: 'a long enough password', locale: 'fr' },
+    });
     assert.equal(res.statusCode, 201, res.body);
-    const { rows } = await s.db.query("SELECT text_body, html_body FROM mail_outbox WHERE recipient = $1 AND kind = 'verify_address'", [email]);
+    const { rows } = await s.db.query(
+      "SELECT text_body, html_body FROM mail_outbox WHERE recipient = $1 AND kind = 'verify_address'",
+      [email],
+    );
     const link = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(rows[0].text_body);
     assert.ok(link, rows[0].text_body);
     assert.ok(rows[0].html_body.includes(`https://ferry.example.org/verify?token=${link[1]}`));
@@ -164,15 +186,26 @@ test("with address verification on, the mailed link leads to the app's /verify p
     const me = async () => (await s.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json();
     assert.deepEqual([(await me()).emailVerified, (await me()).emailVerificationRequired], [false, true]);
     // What the app's page asks: the address, as JSON; a link mailed before the app keeps its page.
-    const asJson = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`, headers: { accept: 'application/json' } });
+    const asJson = await s.app.inject({
+      method: 'GET',
+      url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+      headers: { accept: 'application/json' },
+    });
     assert.deepEqual(asJson.json(), { email, emailVerified: false });
-    const oldLink = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}` });
+    const oldLink = await s.app.inject({
+      method: 'GET',
+      url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+    });
     assert.equal(oldLink.statusCode, 200);
     assert.match(oldLink.headers['content-type'] as string, /^text\/html/);
     const confirmed = await s.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token } });
     assert.deepEqual(confirmed.json(), { email, emailVerified: true });
     assert.equal((await me()).emailVerified, true);
-    const unknown = await s.app.inject({ method: 'GET', url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`, headers: { accept: 'application/json' } });
+    const unknown = await s.app.inject({
+      method: 'GET',
+      url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+      headers: { accept: 'application/json' },
+    });
     assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'invalid_token']);
   } finally {
     await s.close();
@@ -182,7 +215,11 @@ test("with address verification on, the mailed link leads to the app's /verify p
 test('cookies are Secure when users reach Ferry over https', async () => {
   const s = await startTestApp({ FERRY_PUBLIC_URL: 'https://ferry.example.org' });
   try {
-    const res = await s.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email: 's@example.com', password: 'a long enough password' } });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: 's@example.com', password: 'a long enough password' },
+    });
     assert.equal(res.cookies.find((c) => c.name === 'ferry_session')!.secure, true);
   } finally {
     await s.close();
@@ -194,7 +231,11 @@ test('login and signup are rate limited per address', async () => {
   try {
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await s.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'x@example.com', password: 'guess number ' + i } });
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'x@example.com', password: `guess number ${i}` },
+      });
       codes.push(res.statusCode);
       if (res.statusCode === 429) {
         assert.equal(res.json().error.code, 'rate_limited');
@@ -209,7 +250,12 @@ test('login and signup are rate limited per address', async () => {
 
 describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
   const login = (s: TestApp, forwardedFor: string, email = 'x@example.com') =>
-    s.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'a wrong password' }, headers: { 'x-forwarded-for': forwardedFor } });
+    s.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password: 'a wrong password' },
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
   const failedFrom = async (s: TestApp) =>
     (await s.db.query("SELECT ip FROM audit_log WHERE action = 'user.login_failed' ORDER BY id")).rows.map((r) => r.ip);
 
@@ -233,17 +279,31 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
       assert.deepEqual(codes, [401, 401, 401, 401], 'each client has its own limit');
       // A chain of trusted proxies: the first untrusted address from the right is the client.
       assert.equal((await login(s, '198.51.100.9, 10.1.2.3')).statusCode, 401);
-      assert.deepEqual(await failedFrom(s), ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.9']);
+      assert.deepEqual(await failedFrom(s), [
+        '198.51.100.1',
+        '198.51.100.2',
+        '198.51.100.3',
+        '198.51.100.4',
+        '198.51.100.9',
+      ]);
     } finally {
       await s.close();
     }
   });
 
   test('a proxy list that is not addresses is a configuration error naming the entry', () => {
-    assert.deepEqual(loadConfig({ FERRY_TRUSTED_PROXIES: ' 10.0.0.0/8 ,::1, fd00::/8' }).trustedProxies, ['10.0.0.0/8', '::1', 'fd00::/8']);
+    assert.deepEqual(loadConfig({ FERRY_TRUSTED_PROXIES: ' 10.0.0.0/8 ,::1, fd00::/8' }).trustedProxies, [
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+    ]);
     assert.deepEqual(loadConfig({}).trustedProxies, []);
     for (const bad of ['10.0.0.0/33', 'proxy.example.org', '10.0.0.1/8/8', '::1/129', 'loopback']) {
-      assert.throws(() => loadConfig({ FERRY_TRUSTED_PROXIES: `127.0.0.1,${bad}` }), (err: Error) => err instanceof ConfigError && err.message.includes(`FERRY_TRUSTED_PROXIES: "${bad}"`), bad);
+      assert.throws(
+        () => loadConfig({ FERRY_TRUSTED_PROXIES: `127.0.0.1,${bad}` }),
+        (err: Error) => err instanceof ConfigError && err.message.includes(`FERRY_TRUSTED_PROXIES: "${bad}"`),
+        bad,
+      );
     }
   });
 });
@@ -255,7 +315,8 @@ describe('failed logins per account', () => {
   after(() => s.close());
 
   const PASSWORD = 'correct horse battery';
-  const login = (email: string, password: string, app = s.app) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  const login = (email: string, password: string, app = s.app) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
   async function failures(email: string, n: number, app = s.app): Promise<number[]> {
     const codes: number[] = [];
     for (let i = 0; i < n; i++) codes.push((await login(email, `wrong password ${i}`, app)).statusCode);
@@ -270,15 +331,24 @@ describe('failed logins per account', () => {
     const victim = await signup(s);
     const other = await signup(s);
     assert.deepEqual(await failures(victim.email, 3), [401, 401, 401]);
-    for (const res of [await login(victim.email, 'wrong again, 4th'), await login(victim.email, PASSWORD), await login(victim.email.toUpperCase(), PASSWORD)]) {
+    for (const res of [
+      await login(victim.email, 'wrong again, 4th'),
+      await login(victim.email, PASSWORD),
+      await login(victim.email.toUpperCase(), PASSWORD),
+    ]) {
       assert.equal(res.statusCode, 429);
-      assert.deepEqual(res.json(), { error: { code: 'rate_limited', message: 'Too many failed logins for this account: try again in 15 minutes.' } });
+      assert.deepEqual(res.json(), {
+        error: { code: 'rate_limited', message: 'Too many failed logins for this account: try again in 15 minutes.' },
+      });
       const retryAfter = Number(res.headers['retry-after']);
       assert.ok(retryAfter > 840 && retryAfter <= 900, `Retry-After ${res.headers['retry-after']}`);
       assert.equal(res.cookies.length, 0);
     }
     assert.equal((await login(other.email, PASSWORD)).statusCode, 200, 'other accounts are unaffected');
-    const { rows } = await s.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_refused' AND details->>'email' = $1", [victim.email]);
+    const { rows } = await s.db.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_refused' AND details->>'email' = $1",
+      [victim.email],
+    );
     assert.equal(rows[0].n, 2, 'refusals are audited apart from wrong passwords');
 
     await s.db.query(`UPDATE login_failures SET window_start = now() - interval '16 minutes'`);
@@ -307,15 +377,26 @@ describe('failed logins per account', () => {
       for (let round = 0; round < 3; round++) {
         const emails = Array.from({ length: 16 }, (_, i) => `expired-${round}-${i}@example.com`);
         for (const e of emails) {
-          await s.db.query(`INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`, [digest(e)]);
+          await s.db.query(
+            `INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`,
+            [digest(e)],
+          );
         }
         const res = await Promise.all(emails.map((e, i) => login(e, 'a wrong password', i % 2 ? other.app : s.app)));
-        assert.deepEqual(res.map((r) => r.statusCode), emails.map(() => 401), res.find((r) => r.statusCode !== 401)?.body);
+        assert.deepEqual(
+          res.map((r) => r.statusCode),
+          emails.map(() => 401),
+          res.find((r) => r.statusCode !== 401)?.body,
+        );
         const { rows } = await s.db.query(
           `SELECT failures, window_start > now() - interval '1 minute' AS fresh FROM login_failures WHERE email_digest = ANY($1)`,
           [emails.map((e) => digest(e))],
         );
-        assert.deepEqual(rows, emails.map(() => ({ failures: 1, fresh: true })), 'a new window, counting this failure only');
+        assert.deepEqual(
+          rows,
+          emails.map(() => ({ failures: 1, fresh: true })),
+          'a new window, counting this failure only',
+        );
       }
     } finally {
       await other.app.close();
@@ -324,12 +405,18 @@ describe('failed logins per account', () => {
 
   test("a login never waits on another address's count: a lock held on it (a login to it under way) holds up no one else", async () => {
     const busy = digest('busy-login@example.com');
-    await s.db.query(`INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`, [busy]);
+    await s.db.query(
+      `INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`,
+      [busy],
+    );
     const c = await s.db.connect();
     try {
       await c.query('BEGIN');
       await c.query('SELECT 1 FROM login_failures WHERE email_digest = $1 FOR UPDATE', [busy]);
-      const res = await Promise.race([login('someone-else@example.com', 'a wrong password'), new Promise((r) => setTimeout(r, 10_000, 'still waiting'))]);
+      const res = await Promise.race([
+        login('someone-else@example.com', 'a wrong password'),
+        new Promise((r) => setTimeout(r, 10_000, 'still waiting')),
+      ]);
       assert.notEqual(res, 'still waiting', "the login waited on the lock of another address's row");
       assert.equal((res as { statusCode: number }).statusCode, 401);
     } finally {
@@ -342,9 +429,15 @@ describe('failed logins per account', () => {
 
   test('windows that have passed are dropped, a few at a time, by later logins', async () => {
     const stale = Array.from({ length: 30 }, (_, i) => digest(`stale-${i}@example.com`));
-    for (const d of stale) await s.db.query(`INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 2, now() - interval '1 hour')`, [d]);
+    for (const d of stale)
+      await s.db.query(
+        `INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 2, now() - interval '1 hour')`,
+        [d],
+      );
     assert.equal((await login('sweeper@example.com', 'a wrong password')).statusCode, 401);
-    const { rows } = await s.db.query('SELECT count(*)::int AS n FROM login_failures WHERE email_digest = ANY($1)', [stale]);
+    const { rows } = await s.db.query('SELECT count(*)::int AS n FROM login_failures WHERE email_digest = ANY($1)', [
+      stale,
+    ]);
     assert.equal(rows[0].n, 0);
   });
 
@@ -352,7 +445,11 @@ describe('failed logins per account', () => {
     const a = await signup(s);
     const other = await loggedApp(s);
     try {
-      const codes = await Promise.all(Array.from({ length: 8 }, (_, i) => login(a.email, `wrong password ${i}`, i % 2 ? other.app : s.app).then((r) => r.statusCode)));
+      const codes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          login(a.email, `wrong password ${i}`, i % 2 ? other.app : s.app).then((r) => r.statusCode),
+        ),
+      );
       assert.deepEqual(codes.filter((c) => c === 401).length, 3);
       assert.deepEqual(codes.filter((c) => c === 429).length, 5);
       assert.equal((await login(a.email, PASSWORD, other.app)).statusCode, 429);

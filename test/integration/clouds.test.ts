@@ -44,7 +44,15 @@ describe('providers', () => {
     const res = await req('GET', '/providers');
     assert.equal(res.statusCode, 200);
     const kinds = res.json().map((p: { kind: string }) => p.kind);
-    assert.deepEqual(kinds.sort(), ['dropbox', 'google-drive', 'google-photos', 'google-takeout', 'local', 'onedrive', 's3']);
+    assert.deepEqual(kinds.sort(), [
+      'dropbox',
+      'google-drive',
+      'google-photos',
+      'google-takeout',
+      'local',
+      'onedrive',
+      's3',
+    ]);
     const s3p = res.json().find((p: { kind: string }) => p.kind === 's3');
     assert.equal(s3p.available, true);
     assert.equal(s3p.options.properties.secretAccessKey.writeOnly, true);
@@ -58,7 +66,11 @@ describe('providers', () => {
 describe('local clouds', () => {
   test('a folder of the user’s own space can be connected, checked and browsed', async () => {
     // Named relative to the space, or in full: the same folder.
-    const full = await req('POST', '/clouds', { kind: 'local', name: 'NAS full', options: { root: path.join(mine, 'photos') } });
+    const full = await req('POST', '/clouds', {
+      kind: 'local',
+      name: 'NAS full',
+      options: { root: path.join(mine, 'photos') },
+    });
     assert.equal(full.statusCode, 201, full.body);
     assert.equal(full.json().options.root, path.join(mine, 'photos'));
     const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'photos' } });
@@ -80,7 +92,10 @@ describe('local clouds', () => {
       ],
     );
     const sub = await req('GET', `/clouds/${cloud.id}/entries?path=2024`);
-    assert.deepEqual(sub.json().items.map((e: { path: string }) => e.path), ['2024/b.mp4']);
+    assert.deepEqual(
+      sub.json().items.map((e: { path: string }) => e.path),
+      ['2024/b.mp4'],
+    );
   });
 
   test('paths leaving the cloud folder are refused, through .. or a symlink', async () => {
@@ -118,9 +133,18 @@ describe('local clouds', () => {
       assert.equal(res.json().error.code, 'invalid_request');
       assert.match(res.json().error.message, /your own space/);
       // Nothing of the server is told: neither the path tried (beyond the user's own space) nor whether it exists.
-      assert.ok((mine.startsWith(root) || !res.json().error.message.includes(root)) && !/exist/.test(res.json().error.message), res.body);
+      assert.ok(
+        (mine.startsWith(root) || !res.json().error.message.includes(root)) && !/exist/.test(res.json().error.message),
+        res.body,
+      );
     }
-    for (const root of [path.join(mine, 'photos/escape'), 'photos/escape', 'no/such/folder', 'photos//2024', 'photos/\u0001']) {
+    for (const root of [
+      path.join(mine, 'photos/escape'),
+      'photos/escape',
+      'no/such/folder',
+      'photos//2024',
+      'photos/\u0001',
+    ]) {
       const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
       assert.equal(res.statusCode, 400, root);
       assert.equal(res.json().error.code, 'invalid_request');
@@ -130,14 +154,20 @@ describe('local clouds', () => {
 
   test('a new user’s space is made on first use, readable by Ferry alone', async () => {
     const c = await signup(t);
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: c.headers, payload: { kind: 'local', name: 'All of mine', options: { root: '' } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/clouds',
+      headers: c.headers,
+      payload: { kind: 'local', name: 'All of mine', options: { root: '' } },
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().options.root, path.join(roots, 'nas', c.id));
     assert.equal((await fs.stat(path.join(roots, 'nas', c.id))).mode & 0o777, 0o700);
   });
 
   test('a name longer than the file system allows is a 400, not a 500', async () => {
-    const id = (await req('POST', '/clouds', { kind: 'local', name: 'Long names', options: { root: 'photos' } })).json().id;
+    const id = (await req('POST', '/clouds', { kind: 'local', name: 'Long names', options: { root: 'photos' } })).json()
+      .id;
     const res = await req('GET', `/clouds/${id}/entries?path=${'n'.repeat(256)}`);
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'invalid_request');
@@ -151,7 +181,10 @@ describe('local clouds', () => {
     const id = (await req('POST', '/clouds', { kind: 'local', name: 'Once', options: { root: 'photos' } })).json().id;
     const answers = await Promise.all([1, 2, 3, 4].map(() => req('DELETE', `/clouds/${id}`)));
     assert.deepEqual(answers.map((r) => r.statusCode).sort(), [204, 404, 404, 404]);
-    const audited = await t.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'cloud.delete' AND target_id = $1", [id]);
+    const audited = await t.db.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'cloud.delete' AND target_id = $1",
+      [id],
+    );
     assert.equal(audited.rows[0].n, 1);
   });
 
@@ -159,7 +192,12 @@ describe('local clouds', () => {
     const s = await startTestApp();
     try {
       const b = await signup(s);
-      const res = await s.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.headers, payload: { kind: 'local', name: 'x', options: { root: '/tmp' } } });
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/api/v1/clouds',
+        headers: b.headers,
+        payload: { kind: 'local', name: 'x', options: { root: '/tmp' } },
+      });
       assert.equal(res.statusCode, 422);
       assert.equal(res.json().error.code, 'provider_unavailable');
       assert.match(res.json().error.message, /FERRY_LOCAL_ROOTS/);
@@ -175,7 +213,11 @@ describe('S3 clouds', () => {
     for (const key of ['backup/2023/x.jpg', 'backup/2023/y.jpg', 'backup/top.txt', 'elsewhere.txt']) {
       await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: `content of ${key}` }));
     }
-    const res = await req('POST', '/clouds', { kind: 's3', name: 'Bucket', options: { ...s3Options(), prefix: 'backup/' } });
+    const res = await req('POST', '/clouds', {
+      kind: 's3',
+      name: 'Bucket',
+      options: { ...s3Options(), prefix: 'backup/' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     const cloud = res.json();
     assert.equal(cloud.options.prefix, 'backup');
@@ -195,12 +237,18 @@ describe('S3 clouds', () => {
     assert.deepEqual([check.statusCode, check.json().ok, check.json().error], [200, true, null]);
 
     const top = await req('GET', `/clouds/${cloud.id}/entries`);
-    assert.deepEqual(top.json().items.map((e: { type: string; path: string; size?: number }) => [e.type, e.path, e.size]), [
-      ['folder', '2023', undefined],
-      ['file', 'top.txt', 'content of backup/top.txt'.length],
-    ]);
+    assert.deepEqual(
+      top.json().items.map((e: { type: string; path: string; size?: number }) => [e.type, e.path, e.size]),
+      [
+        ['folder', '2023', undefined],
+        ['file', 'top.txt', 'content of backup/top.txt'.length],
+      ],
+    );
     const sub = await req('GET', `/clouds/${cloud.id}/entries?path=2023`);
-    assert.deepEqual(sub.json().items.map((e: { path: string }) => e.path), ['2023/x.jpg', '2023/y.jpg']);
+    assert.deepEqual(
+      sub.json().items.map((e: { path: string }) => e.path),
+      ['2023/x.jpg', '2023/y.jpg'],
+    );
     // A path out of the prefix is refused before the bucket is asked.
     const up = await req('GET', `/clouds/${cloud.id}/entries?path=${encodeURIComponent('2023/../..')}`);
     assert.equal(up.statusCode, 400);
@@ -210,18 +258,36 @@ describe('S3 clouds', () => {
   // s3rver checks access key ids but not SigV4 signatures, so the wrong credential here is the key id.
   test('a cloud whose connection fails is not saved: the service’s reason says why; changed options are tried the same way', async () => {
     const before = await snapshot(t.db);
-    const wrong = await req('POST', '/clouds', { kind: 's3', name: 'Wrong', options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' } });
+    const wrong = await req('POST', '/clouds', {
+      kind: 's3',
+      name: 'Wrong',
+      options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' },
+    });
     assert.equal(wrong.statusCode, 400);
     assert.equal(wrong.json().error.code, 'invalid_request');
     assert.match(wrong.json().error.message, /refused these credentials for bucket ferry-test.*Nothing was saved\.$/);
     assert.ok(!wrong.body.includes(s3.secretAccessKey));
-    const noBucket = await req('POST', '/clouds', { kind: 's3', name: 'Typo', options: { ...s3Options(), bucket: 'no-such-bucket' } });
+    const noBucket = await req('POST', '/clouds', {
+      kind: 's3',
+      name: 'Typo',
+      options: { ...s3Options(), bucket: 'no-such-bucket' },
+    });
     assert.equal(noBucket.statusCode, 400);
-    assert.match(noBucket.json().error.message, /Bucket no-such-bucket does not exist in us-east-1\. Nothing was saved\./);
-    const nobody = await req('POST', '/clouds', { kind: 's3', name: 'Down', options: { ...s3Options(), endpoint: 'http://127.0.0.1:9' } });
+    assert.match(
+      noBucket.json().error.message,
+      /Bucket no-such-bucket does not exist in us-east-1\. Nothing was saved\./,
+    );
+    const nobody = await req('POST', '/clouds', {
+      kind: 's3',
+      name: 'Down',
+      options: { ...s3Options(), endpoint: 'http://127.0.0.1:9' },
+    });
     assert.equal(nobody.statusCode, 502);
     assert.equal(nobody.json().error.code, 'cloud_unreachable');
-    assert.match(nobody.json().error.message, /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9.*Nothing was saved\./);
+    assert.match(
+      nobody.json().error.message,
+      /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9.*Nothing was saved\./,
+    );
     assert.equal(await snapshot(t.db), before, 'no cloud stored');
 
     // A saved cloud can still fail later: the check says so and marks it; a PATCH to wrong keys is
@@ -229,7 +295,11 @@ describe('S3 clouds', () => {
     const client = s3.client();
     const { CreateBucketCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
     await client.send(new CreateBucketCommand({ Bucket: 'going-away' }));
-    const res = await req('POST', '/clouds', { kind: 's3', name: 'Going', options: { ...s3Options(), bucket: 'going-away' } });
+    const res = await req('POST', '/clouds', {
+      kind: 's3',
+      name: 'Going',
+      options: { ...s3Options(), bucket: 'going-away' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     const id = res.json().id;
     const stored = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets;
@@ -262,7 +332,12 @@ describe('S3 clouds', () => {
     const s = await startTestApp();
     try {
       const b = await signup(s);
-      const res = await s.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.headers, payload: { kind: 's3', name: 'x', options: s3Options() } });
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/api/v1/clouds',
+        headers: b.headers,
+        payload: { kind: 's3', name: 'x', options: s3Options() },
+      });
       assert.equal(res.statusCode, 400);
       assert.match(res.json().error.message, /private/);
       const count = await s.db.query('SELECT count(*)::int AS n FROM clouds');
@@ -281,7 +356,11 @@ describe('S3 clouds', () => {
   test('a cloud used by a task cannot be deleted; an unused one can', async () => {
     const src = (await req('POST', '/clouds', { kind: 's3', name: 'Src', options: s3Options() })).json();
     const dst = (await req('POST', '/clouds', { kind: 'local', name: 'Dst', options: { root: '' } })).json();
-    const task = await req('POST', '/tasks', { name: 'Nightly', source: { cloudId: src.id }, destination: { cloudId: dst.id, path: 'backup' } });
+    const task = await req('POST', '/tasks', {
+      name: 'Nightly',
+      source: { cloudId: src.id },
+      destination: { cloudId: dst.id, path: 'backup' },
+    });
     assert.equal(task.statusCode, 201);
     const del = await req('DELETE', `/clouds/${src.id}`);
     assert.equal(del.statusCode, 409);
@@ -313,13 +392,21 @@ describe('paths given at creation', () => {
     const nas = (await req('POST', '/clouds', { kind: 'local', name: 'Deliveries', options: { root: '' } })).json();
     const before = await snapshot(t.db);
     for (const bad of ['../../other', 'Takeout/..', 'Take\u0000out', 'Take\nout', 'Takeout//2026', './Takeout']) {
-      const res = await req('POST', '/clouds', { kind: 'google-takeout', name: 'Takeout', options: { cloudId: nas.id, path: bad } });
+      const res = await req('POST', '/clouds', {
+        kind: 'google-takeout',
+        name: 'Takeout',
+        options: { cloudId: nas.id, path: bad },
+      });
       assert.equal(res.statusCode, 400, bad);
       assert.equal(res.json().error.code, 'invalid_request');
       assert.match(res.json().error.message, /options\.path/);
     }
     assert.equal(await snapshot(t.db), before);
-    const good = await req('POST', '/clouds', { kind: 'google-takeout', name: 'Takeout', options: { cloudId: nas.id, path: '/Takeout/' } });
+    const good = await req('POST', '/clouds', {
+      kind: 'google-takeout',
+      name: 'Takeout',
+      options: { cloudId: nas.id, path: '/Takeout/' },
+    });
     assert.equal(good.statusCode, 201, good.body);
     assert.equal(good.json().options.path, 'Takeout');
   });

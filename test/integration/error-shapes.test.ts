@@ -26,7 +26,9 @@ before(async () => {
       });
       // A library's error that carries a client-error status but a message meant for developers.
       app.get('/boom-4xx', async () => {
-        throw Object.assign(new Error('/root/.bash_history does not exist (resolved db.internal to 10.0.0.5)'), { statusCode: 404 });
+        throw Object.assign(new Error('/root/.bash_history does not exist (resolved db.internal to 10.0.0.5)'), {
+          statusCode: 404,
+        });
       });
     },
   });
@@ -48,12 +50,27 @@ function assertShape(body: unknown, code: string, what: string) {
 
 describe('answers of the HTTP parser, over raw TCP', () => {
   const cases: [string, string, number, string][] = [
-    ['headers too large', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'invalid_request'],
+    [
+      'headers too large',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'invalid_request',
+    ],
     ['a malformed header line', 'GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400, 'invalid_request'],
     ['a malformed request line', 'HELLO THERE\r\n\r\n', 400, 'invalid_request'],
     ['a bad header name', 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n', 400, 'invalid_request'],
-    ['both Content-Length and chunked', 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'invalid_request'],
-    ['a bad chunk size', 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'invalid_request'],
+    [
+      'both Content-Length and chunked',
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'invalid_request',
+    ],
+    [
+      'a bad chunk size',
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'invalid_request',
+    ],
   ];
   for (const [name, request, status, code] of cases) {
     test(name, async () => {
@@ -72,14 +89,54 @@ describe('answers of the HTTP parser, over raw TCP', () => {
 
 describe('answers of the router and the body parsers', () => {
   const json = { 'content-type': 'application/json' };
-  const cases: [string, { method: 'GET' | 'POST'; url: string; payload?: string; headers?: Record<string, string> }, number, string][] = [
+  const cases: [
+    string,
+    { method: 'GET' | 'POST'; url: string; payload?: string; headers?: Record<string, string> },
+    number,
+    string,
+  ][] = [
     ['an unknown route', { method: 'GET', url: '/api/v1/nothing-here' }, 404, 'not_found'],
-    ['a malformed percent-encoding in the path', { method: 'GET', url: '/api/v1/tasks/%E0%A4%A' }, 400, 'invalid_request'],
-    ['a path parameter past its length', { method: 'GET', url: `/api/v1/tasks/${'a'.repeat(500)}` }, 414, 'invalid_request'],
-    ['a body that is not JSON', { method: 'POST', url: '/api/v1/tokens', payload: '{"name": ', headers: json }, 400, 'malformed_json'],
-    ['an empty JSON body', { method: 'POST', url: '/api/v1/tokens', payload: '', headers: json }, 400, 'malformed_json'],
-    ['a body too large', { method: 'POST', url: '/api/v1/tokens', payload: JSON.stringify({ name: 'x'.repeat(100_000) }), headers: json }, 413, 'payload_too_large'],
-    ['a form instead of JSON', { method: 'POST', url: '/api/v1/tokens', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type'],
+    [
+      'a malformed percent-encoding in the path',
+      { method: 'GET', url: '/api/v1/tasks/%E0%A4%A' },
+      400,
+      'invalid_request',
+    ],
+    [
+      'a path parameter past its length',
+      { method: 'GET', url: `/api/v1/tasks/${'a'.repeat(500)}` },
+      414,
+      'invalid_request',
+    ],
+    [
+      'a body that is not JSON',
+      { method: 'POST', url: '/api/v1/tokens', payload: '{"name": ', headers: json },
+      400,
+      'malformed_json',
+    ],
+    [
+      'an empty JSON body',
+      { method: 'POST', url: '/api/v1/tokens', payload: '', headers: json },
+      400,
+      'malformed_json',
+    ],
+    [
+      'a body too large',
+      { method: 'POST', url: '/api/v1/tokens', payload: JSON.stringify({ name: 'x'.repeat(100_000) }), headers: json },
+      413,
+      'payload_too_large',
+    ],
+    [
+      'a form instead of JSON',
+      {
+        method: 'POST',
+        url: '/api/v1/tokens',
+        payload: 'name=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      415,
+      'unsupported_media_type',
+    ],
   ];
   for (const [name, req, status, code] of cases) {
     test(name, async () => {
@@ -115,7 +172,10 @@ describe('unexpected errors', () => {
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(res.statusCode, 503);
-      assert.deepEqual(res.json(), { status: 'unavailable', reason: 'The database or the job queue cannot be reached; the log has the details.' });
+      assert.deepEqual(res.json(), {
+        status: 'unavailable',
+        reason: 'The database or the job queue cannot be reached; the log has the details.',
+      });
     } finally {
       await app.close();
       await db.end();

@@ -20,16 +20,29 @@ before(async () => {
   a = await signup(t);
   b = await signup(t);
   // Each user's local clouds live in their own space, <root>/<user id>.
-  for (const [user, folder] of [[a, 'src'], [a, 'dst'], [b, 'src']] as const) await localFolder(root, user, folder);
+  for (const [user, folder] of [
+    [a, 'src'],
+    [a, 'dst'],
+    [b, 'src'],
+  ] as const)
+    await localFolder(root, user, folder);
   await fs.writeFile(path.join(root, a.id, 'src/a-photo.jpg'), 'A’s photo');
-  const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload?: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   ids.tokens = (await post('/tokens', { name: 'A token' })).json().id;
   ids.clouds = (await post('/clouds', { kind: 'local', name: 'A src', options: { root: 'src' } })).json().id;
   const dst = (await post('/clouds', { kind: 'local', name: 'A dst', options: { root: 'dst' } })).json().id;
-  ids.tasks = (await post('/tasks', { name: 'A task', source: { cloudId: ids.clouds }, destination: { cloudId: dst, path: 'x' } })).json().id;
+  ids.tasks = (
+    await post('/tasks', { name: 'A task', source: { cloudId: ids.clouds }, destination: { cloudId: dst, path: 'x' } })
+  ).json().id;
   ids.runs = (await post(`/tasks/${ids.tasks}/runs`)).json().run.id;
   // B owns resources too, so B's lists are not trivially empty.
-  await t.app.inject({ method: 'POST', url: '/api/v1/clouds', headers: b.bearer, payload: { kind: 'local', name: 'B src', options: { root: 'src' } } });
+  await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/clouds',
+    headers: b.bearer,
+    payload: { kind: 'local', name: 'B src', options: { root: 'src' } },
+  });
 });
 after(async () => {
   await t.close();
@@ -53,7 +66,12 @@ test('another user gets 404 on every route that takes an id, and nothing of the 
     assert.ok(id, `no resource of A for ${route.method} ${route.url}: add one to this test`);
     const url = route.url.replace(':id', id).replace(':sid', 'a-session-of-A');
     for (const headers of [b.bearer, b.headers]) {
-      const res = await t.app.inject({ method: route.method as 'GET', url, headers, payload: bodyFor(route.method, route.url) });
+      const res = await t.app.inject({
+        method: route.method as 'GET',
+        url,
+        headers,
+        payload: bodyFor(route.method, route.url),
+      });
       assert.equal(res.statusCode, 404, `${route.method} ${url} as B: ${res.body}`);
       assert.equal(res.json().error.code, 'not_found');
       assert.ok(!res.body.includes('A task') && !res.body.includes('A src'), 'no data of A in the answer');
@@ -79,9 +97,16 @@ test('lists show only the caller’s own resources', async () => {
 });
 
 test('local clouds: B can connect nothing in A’s space or the shared root, and reaches nothing of A’s from a cloud of B’s own', async () => {
-  const asB = (method: string, url: string, payload?: object) => t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload, headers: b.bearer });
+  const asB = (method: string, url: string, payload?: object) =>
+    t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload, headers: b.bearer });
   const before = await snapshot(t.db);
-  for (const r of [path.join(root, a.id), path.join(root, a.id, 'src'), root, path.join(root, b.id, '..', a.id), `../${a.id}/src`]) {
+  for (const r of [
+    path.join(root, a.id),
+    path.join(root, a.id, 'src'),
+    root,
+    path.join(root, b.id, '..', a.id),
+    `../${a.id}/src`,
+  ]) {
     const res = await asB('POST', '/clouds', { kind: 'local', name: 'A’s photos', options: { root: r } });
     assert.equal(res.statusCode, 400, r);
     assert.equal(res.json().error.code, 'invalid_request');
@@ -98,10 +123,17 @@ test('local clouds: B can connect nothing in A’s space or the shared root, and
     assert.equal(res.json().error.code, 'invalid_request');
   }
   const listed = await asB('GET', `/clouds/${mine.id}/entries`);
-  assert.deepEqual(listed.json().items.map((e: { path: string }) => e.path), ['src']);
+  assert.deepEqual(
+    listed.json().items.map((e: { path: string }) => e.path),
+    ['src'],
+  );
 
   // A task of B's writing into A's space is refused at creation, and A's folder is as it was.
-  const task = await asB('POST', '/tasks', { name: 'Into A', source: { cloudId: mine.id, path: 'src' }, destination: { cloudId: mine.id, path: `../${a.id}/src` } });
+  const task = await asB('POST', '/tasks', {
+    name: 'Into A',
+    source: { cloudId: mine.id, path: 'src' },
+    destination: { cloudId: mine.id, path: `../${a.id}/src` },
+  });
   assert.equal(task.statusCode, 400);
   assert.deepEqual(await fs.readdir(path.join(root, a.id, 'src')), ['a-photo.jpg']);
 });

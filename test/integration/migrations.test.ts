@@ -8,10 +8,15 @@ import { createTestDatabase } from '../support/db.ts';
 
 /** Tables, columns, indexes and constraints: what a migration can change. */
 async function schemaOf(db: Db): Promise<string> {
-  const cols = await db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+  const cols =
+    await db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
     WHERE table_schema = 'public' ORDER BY table_name, column_name`);
-  const idx = await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`);
-  const cons = await db.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY conname`);
+  const idx = await db.query(
+    `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`,
+  );
+  const cons = await db.query(
+    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
+  );
   const rows = await db.query('SELECT id, monthly_traffic_bytes FROM plans ORDER BY id');
   return JSON.stringify([cols.rows, idx.rows, cons.rows, rows.rows]);
 }
@@ -26,7 +31,10 @@ test('migrations apply once: a second run changes nothing', async () => {
     assert.deepEqual(await migrate(db), []);
     assert.equal(await schemaOf(db), schema);
     const { rows } = await db.query('SELECT name, length(checksum) AS len FROM schema_migrations');
-    assert.deepEqual(rows.map((r) => [r.name, r.len]), first.map((n) => [n, 64]));
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.len]),
+      first.map((n) => [n, 64]),
+    );
   } finally {
     await db.end();
     await database.drop();
@@ -52,7 +60,8 @@ test('an applied migration that was edited is refused with a clear error, and no
   const db = createPool(database.url, 2);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-mig-'));
   try {
-    for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    for (const f of await fs.readdir(MIGRATIONS_DIR))
+      await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
     await migrate(db, dir);
     await fs.appendFile(path.join(dir, '0001-initial.sql'), '\n-- an innocent-looking edit\n');
     await fs.writeFile(path.join(dir, '9999-later.sql'), 'CREATE TABLE should_not_exist (id int);');
@@ -82,7 +91,10 @@ test('a failing migration leaves nothing half-applied', async () => {
     const { rows } = await db.query("SELECT to_regclass('a') AS a, to_regclass('b') AS b");
     assert.deepEqual(rows[0], { a: 'a', b: null });
     const applied = await db.query('SELECT name FROM schema_migrations');
-    assert.deepEqual(applied.rows.map((r) => r.name), ['0001-ok.sql']);
+    assert.deepEqual(
+      applied.rows.map((r) => r.name),
+      ['0001-ok.sql'],
+    );
   } finally {
     await db.end();
     await database.drop();

@@ -23,7 +23,9 @@ before(async () => {
   await fs.mkdir(path.join(root, a.id, 'backup'), { recursive: true });
   src = (await req('POST', '/clouds', { kind: 'local', name: 'Photos', options: { root: 'photos' } })).json().id;
   dst = (await req('POST', '/clouds', { kind: 'local', name: 'Backup', options: { root: 'backup' } })).json().id;
-  taskId = (await req('POST', '/tasks', { name: 'Family', source: { cloudId: src }, destination: { cloudId: dst, path: 'x' } })).json().id;
+  taskId = (
+    await req('POST', '/tasks', { name: 'Family', source: { cloudId: src }, destination: { cloudId: dst, path: 'x' } })
+  ).json().id;
 });
 after(async () => {
   await t.close();
@@ -31,16 +33,33 @@ after(async () => {
 });
 
 function req(method: string, url: string, payload?: unknown) {
-  return t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.headers });
+  return t.app.inject({
+    method: method as 'GET',
+    url: `/api/v1${url}`,
+    payload: payload as object,
+    headers: a.headers,
+  });
 }
 
-const forged = ['x\nBcc: victim@example.com', 'x\r\nTo: victim@example.com', 'x\rCc: v@example.com', 'NAS\u001b[31m', 'x\u2028Bcc: v@example.com', 'a\u0085b', 'evil\u202egpj.exe'];
+const forged = [
+  'x\nBcc: victim@example.com',
+  'x\r\nTo: victim@example.com',
+  'x\rCc: v@example.com',
+  'NAS\u001b[31m',
+  'x\u2028Bcc: v@example.com',
+  'a\u0085b',
+  'evil\u202egpj.exe',
+];
 
 describe('names with line breaks or control characters', () => {
   test('a task named with one is refused on create and on change, and nothing is stored', async () => {
     const before = await snapshot(t.db);
     for (const name of forged) {
-      const created = await req('POST', '/tasks', { name, source: { cloudId: src }, destination: { cloudId: dst, path: 'y' } });
+      const created = await req('POST', '/tasks', {
+        name,
+        source: { cloudId: src },
+        destination: { cloudId: dst, path: 'y' },
+      });
       assert.equal(created.statusCode, 400, `${JSON.stringify(name)}: ${created.body}`);
       assert.equal(created.json().error.code, 'invalid_request');
       assert.match(created.json().error.message, /name.*line breaks or control characters/);

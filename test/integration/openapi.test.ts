@@ -22,13 +22,18 @@ test('/openapi.json is a valid OpenAPI 3 document that lists every route', async
   }
   const routes = t.app.routeTable.filter((r) => !r.url.startsWith('/docs') && r.url !== '/openapi.json');
   assert.ok(routes.length > 25);
-  for (const r of routes) assert.ok(documented.has(`${r.method} ${r.url}`), `${r.method} ${r.url} is missing from the OpenAPI document`);
+  for (const r of routes)
+    assert.ok(documented.has(`${r.method} ${r.url}`), `${r.method} ${r.url} is missing from the OpenAPI document`);
 
   // Signed-in routes say how to authenticate; every error response is the one error shape.
   assert.deepEqual(doc.paths['/api/v1/tasks'].post.security, [{ session: [] }, { token: [] }]);
   assert.equal(doc.paths['/api/v1/auth/login'].post.security, undefined);
   const taskBody = doc.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema;
-  assert.equal(taskBody.properties.notify.properties.webhook.properties.secret.writeOnly, true, 'a webhook secret is write-only');
+  assert.equal(
+    taskBody.properties.notify.properties.webhook.properties.secret.writeOnly,
+    true,
+    'a webhook secret is write-only',
+  );
   assert.equal(doc.components.schemas.Run.properties.notifications.type, 'array', 'a run tells of its notifications');
 });
 

@@ -20,7 +20,8 @@ before(async () => {
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
   for (const dir of ['src', 'dst']) await fs.mkdir(path.join(root, a.id, dir), { recursive: true, mode: 0o700 });
-  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   src = (await post('/clouds', { kind: 'local', name: 'src', options: { root: 'src' } })).json().id;
   dst = (await post('/clouds', { kind: 'local', name: 'dst', options: { root: 'dst' } })).json().id;
   localhostAddresses = (await dns.promises.lookup('localhost', { all: true })).map((r) => r.address);
@@ -31,7 +32,16 @@ after(async () => {
 });
 
 // From the issue, and a name that resolves to loopback.
-const hosts = ['[::127.0.0.1]', '[::a9fe:a9fe]', '[64:ff9b::7f00:1]', '[2002:7f00:1::]', '[::ffff:0:7f00:1]', '[fec0::1]', '100.64.0.1', 'localhost'];
+const hosts = [
+  '[::127.0.0.1]',
+  '[::a9fe:a9fe]',
+  '[64:ff9b::7f00:1]',
+  '[2002:7f00:1::]',
+  '[::ffff:0:7f00:1]',
+  '[fec0::1]',
+  '100.64.0.1',
+  'localhost',
+];
 
 test('S3 endpoints on private addresses are refused and nothing is stored', async () => {
   const before = await snapshot(t.db);
@@ -40,12 +50,23 @@ test('S3 endpoints on private addresses are refused and nothing is stored', asyn
       method: 'POST',
       url: '/api/v1/clouds',
       headers: a.bearer,
-      payload: { kind: 's3', name: 'b2', options: { endpoint: `http://${host}:9000`, region: 'us-east-1', bucket: 'backups', accessKeyId: 'AKIA', secretAccessKey: 'secret' } },
+      payload: {
+        kind: 's3',
+        name: 'b2',
+        options: {
+          endpoint: `http://${host}:9000`,
+          region: 'us-east-1',
+          bucket: 'backups',
+          accessKeyId: 'AKIA',
+          secretAccessKey: 'secret',
+        },
+      },
     });
     assert.equal(res.statusCode, 400, `${host}: ${res.body}`);
     assert.equal(res.json().error.code, 'invalid_request');
     assert.match(res.json().error.message, /private address; this server does not allow such endpoints/, host);
-    for (const address of localhostAddresses) assert.ok(!res.json().error.message.includes(` ${address}`), `${host}: ${res.body}`);
+    for (const address of localhostAddresses)
+      assert.ok(!res.json().error.message.includes(` ${address}`), `${host}: ${res.body}`);
   }
   assert.equal(await snapshot(t.db), before);
 });
@@ -65,8 +86,13 @@ test('webhook URLs on private addresses are refused and nothing is stored', asyn
       },
     });
     assert.equal(res.statusCode, 400, `${host}: ${res.body}`);
-    assert.match(res.json().error.message, /^notify\.webhook\.url: .* private address; this server does not allow such endpoints/, host);
-    for (const address of localhostAddresses) assert.ok(!res.json().error.message.includes(` ${address}`), `${host}: ${res.body}`);
+    assert.match(
+      res.json().error.message,
+      /^notify\.webhook\.url: .* private address; this server does not allow such endpoints/,
+      host,
+    );
+    for (const address of localhostAddresses)
+      assert.ok(!res.json().error.message.includes(` ${address}`), `${host}: ${res.body}`);
   }
   assert.equal(await snapshot(t.db), before);
 });

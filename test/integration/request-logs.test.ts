@@ -35,18 +35,31 @@ test('secrets in query strings (verification links, OAuth callbacks, anything) n
   assert.equal(incoming.length, requests.length);
   assert.deepEqual(
     incoming.map((l) => l.req.url),
-    ['/api/v1/auth/verify', '/api/v1/oauth/google-drive/callback', '/api/v1/oauth/dropbox/callback', '/api/v1/tasks', '/api/v1/nothing', '/api/v1/tasks/%E0%A4%A'],
+    [
+      '/api/v1/auth/verify',
+      '/api/v1/oauth/google-drive/callback',
+      '/api/v1/oauth/dropbox/callback',
+      '/api/v1/tasks',
+      '/api/v1/nothing',
+      '/api/v1/tasks/%E0%A4%A',
+    ],
   );
   const text = logged.text();
   assert.doesNotMatch(text, /SECRET/);
   assert.doesNotMatch(text, /(code|state|token|cursor)=/);
-  assert.ok(incoming.every((l) => l.req.method === 'GET' && l.req.remoteAddress === '127.0.0.1'), 'the rest of the request is still logged');
+  assert.ok(
+    incoming.every((l) => l.req.method === 'GET' && l.req.remoteAddress === '127.0.0.1'),
+    'the rest of the request is still logged',
+  );
 });
 
 test('a request the HTTP parser refuses is logged without its contents', async () => {
   await logged.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = logged.app.server.address() as AddressInfo;
-  const res = await rawRequest(port, 'GET /api/v1/me?token=RAWSECRET HTTP/1.1\r\nHost: x\r\nCookie: ferry_session=COOKIESECRET\r\nBad Header\r\n\r\n');
+  const res = await rawRequest(
+    port,
+    'GET /api/v1/me?token=RAWSECRET HTTP/1.1\r\nHost: x\r\nCookie: ferry_session=COOKIESECRET\r\nBad Header\r\n\r\n',
+  );
   assert.equal(res.status, 400);
   const line = logged.lines.find((l) => l.msg === 'malformed request refused');
   assert.ok(line, 'the refusal is logged');

@@ -41,8 +41,17 @@ const inject = (method: string, url: string, headers: Record<string, string>, pa
 async function queuedRun(actor: Actor): Promise<string> {
   // Two server folders as the clouds table holds them: no run reaches them, only the task names them.
   const cloud = async (name: string) =>
-    (await api.db.query(`INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', $2, $3) RETURNING id`, [actor.id, name, { root: name }])).rows[0].id;
-  const task = await inject('POST', '/tasks', actor.headers, { name: 'Watched', source: { cloudId: await cloud('src') }, destination: { cloudId: await cloud('dst'), path: 'x' } });
+    (
+      await api.db.query(
+        `INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', $2, $3) RETURNING id`,
+        [actor.id, name, { root: name }],
+      )
+    ).rows[0].id;
+  const task = await inject('POST', '/tasks', actor.headers, {
+    name: 'Watched',
+    source: { cloudId: await cloud('src') },
+    destination: { cloudId: await cloud('dst'), path: 'x' },
+  });
   assert.equal(task.statusCode, 201, task.body);
   const run = await inject('POST', `/tasks/${task.json().id}/runs`, actor.headers);
   assert.equal(run.statusCode, 202, run.body);
@@ -67,7 +76,13 @@ function open(runId: string, headers: Record<string, string>): Promise<Stream> {
       let done = false;
       const events: Stream['events'] = [];
       const ended = new Promise<void>((r) => res.once('close', () => ((done = true), r())));
-      const stream: Stream = { status: res.statusCode!, events, ended, isEnded: () => done, close: () => req.destroy() };
+      const stream: Stream = {
+        status: res.statusCode!,
+        events,
+        ended,
+        isEnded: () => done,
+        close: () => req.destroy(),
+      };
       res.on('data', (d) => {
         text += d;
         let i;
@@ -111,7 +126,8 @@ test('streams of one run share one read a second; the eleventh of an account is 
   await sleep(3500);
   t.diagnostic(`${runReads} reads of the run in 3.5 s for ${streams.length} streams`);
   assert.ok(runReads >= 2 && runReads <= 5, `one read a second, whatever the number of streams (${runReads})`);
-  streams.forEach((s, i) => assert.ok(s.events.length - counts[i] >= 2, 'every stream still gets its events'));
+  for (const [i, s] of streams.entries())
+    assert.ok(s.events.length - counts[i] >= 2, 'every stream still gets its events');
   assert.ok(streams.every((s) => s.events.every((e) => e.event === 'progress' && e.data.id === runA)));
 
   const refused = await open(runA, a.headers);
@@ -160,7 +176,10 @@ test('a stream ends within seconds once its token is revoked or its session ends
   const tokens = (await inject('GET', '/tokens', a.headers)).json().items;
   assert.equal((await inject('DELETE', `/tokens/${tokens[0].id}`, a.headers)).statusCode, 204);
   const ms = await within(6000, 'the token’s stream ends', byToken.isEnded);
-  assert.deepEqual(byToken.events.at(-1), { event: 'closed', data: { error: { code: 'unauthorized', message: 'The access token was revoked.' } } });
+  assert.deepEqual(byToken.events.at(-1), {
+    event: 'closed',
+    data: { error: { code: 'unauthorized', message: 'The access token was revoked.' } },
+  });
   assert.ok(ms < 6000);
   assert.equal(bySession.isEnded(), false, 'the session’s stream is not the token’s');
 

@@ -16,7 +16,14 @@ const get = (actor: Actor, url: string) => t.app.inject({ method: 'GET', url: `/
 
 /** A task of the actor's, straight into the table (no run ever reaches its clouds). */
 async function task(actor: Actor, name: string): Promise<string> {
-  const cloud = async (n: string) => (await t.db.query(`INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', $2, $3) RETURNING id`, [actor.id, n, { root: n }])).rows[0].id;
+  const cloud = async (n: string) =>
+    (
+      await t.db.query(`INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', $2, $3) RETURNING id`, [
+        actor.id,
+        n,
+        { root: n },
+      ])
+    ).rows[0].id;
   const [src, dst] = [await cloud('src'), await cloud('dst')];
   const { rows } = await t.db.query(
     `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -50,8 +57,18 @@ test('an account sees its own runs across tasks, newest first, with the task nam
   // Two runs created in the same instant: the cursor still tells them apart.
   const same = new Date(now - 10 * 86_400_000);
   const tied = [
-    (await t.db.query(`INSERT INTO runs (task_id, user_id, status, trigger, created_at) VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`, [photos, a.id, same])).rows[0].id,
-    (await t.db.query(`INSERT INTO runs (task_id, user_id, status, trigger, created_at) VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`, [docs, a.id, same])).rows[0].id,
+    (
+      await t.db.query(
+        `INSERT INTO runs (task_id, user_id, status, trigger, created_at) VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`,
+        [photos, a.id, same],
+      )
+    ).rows[0].id,
+    (
+      await t.db.query(
+        `INSERT INTO runs (task_id, user_id, status, trigger, created_at) VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`,
+        [docs, a.id, same],
+      )
+    ).rows[0].id,
   ];
   await runs(b, await task(b, 'Theirs'), ['running', 'succeeded', 'failed'], now + 60_000);
 
@@ -70,8 +87,16 @@ test('an account sees its own runs across tasks, newest first, with the task nam
   assert.equal(pages, Math.ceil(122 / 25));
   assert.equal(seen.length, 122);
   assert.equal(new Set(seen.map((r) => r.id)).size, 122, 'no run twice');
-  const expected = [...p.map((id, i) => ({ id, at: now - i * 60_000 })), ...d.map((id, i) => ({ id, at: now - 30_000 - i * 60_000 }))].sort((x, y) => y.at - x.at).map((x) => x.id);
-  assert.deepEqual(seen.slice(0, 120).map((r) => r.id), expected);
+  const expected = [
+    ...p.map((id, i) => ({ id, at: now - i * 60_000 })),
+    ...d.map((id, i) => ({ id, at: now - 30_000 - i * 60_000 })),
+  ]
+    .sort((x, y) => y.at - x.at)
+    .map((x) => x.id);
+  assert.deepEqual(
+    seen.slice(0, 120).map((r) => r.id),
+    expected,
+  );
   assert.deepEqual(new Set(seen.slice(120).map((r) => r.id)), new Set(tied));
   assert.ok(seen.every((r) => r.taskName === (r.taskId === photos ? 'Photos' : 'Documents')));
   assert.deepEqual(seen[0].totals, { items: 10, bytes: 0 });
@@ -81,7 +106,10 @@ test('an account sees its own runs across tasks, newest first, with the task nam
 
   // B sees only its own three; neither sees the other's.
   const theirs = (await get(b, '/runs')).json();
-  assert.deepEqual(theirs.items.map((r: any) => r.taskName), ['Theirs', 'Theirs', 'Theirs']);
+  assert.deepEqual(
+    theirs.items.map((r: any) => r.taskName),
+    ['Theirs', 'Theirs', 'Theirs'],
+  );
   assert.equal(theirs.nextCursor, null);
 });
 
@@ -97,15 +125,21 @@ test('?active=true lists only the queued and running runs', async () => {
   await runs(other, await task(other, 'Other'), ['running']);
 
   const active = (await get(a, '/runs?active=true')).json();
-  assert.deepEqual(active.items.map((r: any) => [r.id, r.status, r.taskName]), [
-    [running, 'running', 'One'],
-    [queued, 'queued', 'Two'],
-  ]);
+  assert.deepEqual(
+    active.items.map((r: any) => [r.id, r.status, r.taskName]),
+    [
+      [running, 'running', 'One'],
+      [queued, 'queued', 'Two'],
+    ],
+  );
   assert.equal(active.nextCursor, null);
   const firstOnly = (await get(a, '/runs?active=true&limit=1')).json();
   assert.equal(firstOnly.items.length, 1);
   const rest = (await get(a, `/runs?active=true&limit=1&cursor=${firstOnly.nextCursor}`)).json();
-  assert.deepEqual(rest.items.map((r: any) => r.id), [queued]);
+  assert.deepEqual(
+    rest.items.map((r: any) => r.id),
+    [queued],
+  );
   assert.equal((await get(a, '/runs?active=false')).json().items.length, 7);
   assert.equal((await get(a, '/runs')).json().items.length, 7);
 });

@@ -19,7 +19,13 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-sched-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   for (let i = 0; i < 2; i++) {
-    const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 3 });
+    const boss = new PgBoss({
+      connectionString: t.url,
+      schema: BOSS_SCHEMA,
+      supervise: false,
+      schedule: false,
+      max: 3,
+    });
     await boss.start();
     extra.push({ db: createPool(t.url, 3), boss });
   }
@@ -35,14 +41,20 @@ after(async () => {
 
 test('two workers ticking at once start each due run exactly once and move every task to its next time', async () => {
   const a = await signup(t);
-  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   await localFolder(root, a, 's');
   await localFolder(root, a, 'd');
   const s = (await post('/clouds', { kind: 'local', name: 's', options: { root: 's' } })).json().id;
   const d = (await post('/clouds', { kind: 'local', name: 'd', options: { root: 'd' } })).json().id;
-  const base = { source: { cloudId: s }, destination: { cloudId: d, path: 'x' }, schedule: { frequency: 'daily', time: '04:00', timezone: 'Europe/Paris' } };
+  const base = {
+    source: { cloudId: s },
+    destination: { cloudId: d, path: 'x' },
+    schedule: { frequency: 'daily', time: '04:00', timezone: 'Europe/Paris' },
+  };
   const ids: string[] = [];
-  for (let i = 0; i < 60; i++) ids.push((await post('/tasks', { ...base, name: `t${i}`, destination: { cloudId: d, path: `x${i}` } })).json().id);
+  for (let i = 0; i < 60; i++)
+    ids.push((await post('/tasks', { ...base, name: `t${i}`, destination: { cloudId: d, path: `x${i}` } })).json().id);
   const due = ids.slice(0, 50);
   await t.db.query(`UPDATE tasks SET next_run_at = now() - interval '1 minute' WHERE id = ANY($1)`, [due]);
   // One of them still has a run going: its occurrence is skipped, not stacked.
@@ -53,7 +65,9 @@ test('two workers ticking at once start each due run exactly once and move every
   const [n1, n2] = await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss, now)));
   assert.equal(n1 + n2, 49);
 
-  const runs = await t.db.query(`SELECT task_id, count(*)::int AS n, count(*) FILTER (WHERE trigger = 'schedule')::int AS scheduled FROM runs GROUP BY task_id`);
+  const runs = await t.db.query(
+    `SELECT task_id, count(*)::int AS n, count(*) FILTER (WHERE trigger = 'schedule')::int AS scheduled FROM runs GROUP BY task_id`,
+  );
   const byTask = new Map(runs.rows.map((r) => [r.task_id, r]));
   for (const id of due) assert.equal(byTask.get(id)?.n, 1, `task ${id} has one run`);
   assert.equal(byTask.get(busy).scheduled, 0);
@@ -61,32 +75,47 @@ test('two workers ticking at once start each due run exactly once and move every
 
   const jobs = await t.db.query(`SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job WHERE name = $1`, [QUEUES.runPlan]);
   assert.equal(jobs.rows[0].n, 50, '49 scheduled plus the manual one');
-  const next = await t.db.query(`SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND next_run_at > now()`, [due]);
+  const next = await t.db.query(`SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND next_run_at > now()`, [
+    due,
+  ]);
   assert.equal(next.rows[0].n, 50);
-  const local = await t.db.query(`SELECT DISTINCT to_char(next_run_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS at FROM tasks`);
-  assert.deepEqual(local.rows.map((r) => r.at), ['04:00']);
+  const local = await t.db.query(
+    `SELECT DISTINCT to_char(next_run_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS at FROM tasks`,
+  );
+  assert.deepEqual(
+    local.rows.map((r) => r.at),
+    ['04:00'],
+  );
 
   assert.deepEqual(await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss))), [0, 0], 'nothing is due twice');
 });
 
 test('a paused task is not started when due; resumed, it runs at its next time and not before', async () => {
   const a = await signup(t);
-  const req = (method: 'POST' | 'PATCH', url: string, payload: object) => t.app.inject({ method, url: `/api/v1${url}`, payload, headers: a.bearer });
+  const req = (method: 'POST' | 'PATCH', url: string, payload: object) =>
+    t.app.inject({ method, url: `/api/v1${url}`, payload, headers: a.bearer });
   await localFolder(root, a, 'ps');
   await localFolder(root, a, 'pd');
   const s = (await req('POST', '/clouds', { kind: 'local', name: 'ps', options: { root: 'ps' } })).json().id;
   const d = (await req('POST', '/clouds', { kind: 'local', name: 'pd', options: { root: 'pd' } })).json().id;
   const task = (
-    await req('POST', '/tasks', { name: 'paused', source: { cloudId: s }, destination: { cloudId: d, path: 'x' }, schedule: { frequency: 'daily', time: '04:00', timezone: 'UTC' } })
+    await req('POST', '/tasks', {
+      name: 'paused',
+      source: { cloudId: s },
+      destination: { cloudId: d, path: 'x' },
+      schedule: { frequency: 'daily', time: '04:00', timezone: 'UTC' },
+    })
   ).json();
   // Due a minute ago, then paused.
   await t.db.query(`UPDATE tasks SET next_run_at = now() - interval '1 minute' WHERE id = $1`, [task.id]);
   const paused = await req('PATCH', `/tasks/${task.id}`, { paused: true });
   assert.equal(paused.json().nextRunAt, null);
-  const runsOf = async () => (await t.db.query(`SELECT count(*)::int AS n FROM runs WHERE task_id = $1`, [task.id])).rows[0].n;
+  const runsOf = async () =>
+    (await t.db.query(`SELECT count(*)::int AS n FROM runs WHERE task_id = $1`, [task.id])).rows[0].n;
 
   // Days of ticks while paused: nothing starts.
-  for (const at of [new Date(), new Date(Date.now() + 86_400_000), new Date(Date.now() + 3 * 86_400_000)]) await startDueRuns(extra[0].db, extra[0].boss, at);
+  for (const at of [new Date(), new Date(Date.now() + 86_400_000), new Date(Date.now() + 3 * 86_400_000)])
+    await startDueRuns(extra[0].db, extra[0].boss, at);
   assert.equal(await runsOf(), 0);
 
   // Resumed: the next 04:00 UTC from now, not the missed occurrences.

@@ -31,7 +31,11 @@ function req(method: string, url: string, payload?: unknown, headers = a.headers
   return t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers });
 }
 
-const minimal = () => ({ name: 'Family photos → NAS', source: { cloudId: src }, destination: { cloudId: dst, path: '/photos/' } });
+const minimal = () => ({
+  name: 'Family photos → NAS',
+  source: { cloudId: src },
+  destination: { cloudId: dst, path: '/photos/' },
+});
 
 describe('tasks', () => {
   test('create fills defaults and normalises paths', async () => {
@@ -57,14 +61,21 @@ describe('tasks', () => {
     assert.equal(res.statusCode, 201, res.body);
     const next = new Date(res.json().nextRunAt);
     assert.ok(next.getTime() > Date.now());
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'long', hour: '2-digit', minute: '2-digit' }).format(next);
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      weekday: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(next);
     assert.equal(local, 'Sunday 03:30');
     const { rows } = await t.db.query('SELECT next_run_at FROM tasks WHERE id = $1', [res.json().id]);
     assert.equal(rows[0].next_run_at.toISOString(), next.toISOString());
   });
 
   test('patch replaces what it names; null removes the schedule', async () => {
-    const created = (await req('POST', '/tasks', { ...minimal(), schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC' } })).json();
+    const created = (
+      await req('POST', '/tasks', { ...minimal(), schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC' } })
+    ).json();
     const renamed = await req('PATCH', `/tasks/${created.id}`, { name: 'Renamed' });
     assert.equal(renamed.json().name, 'Renamed');
     assert.equal(renamed.json().nextRunAt, created.nextRunAt);
@@ -77,11 +88,16 @@ describe('tasks', () => {
   test('source and destination must be the user’s clouds and must not overlap', async () => {
     const before = await snapshot(t.db);
     const other = await signup(t);
-    const foreign = (await req('POST', '/clouds', { kind: 'local', name: 'Theirs', options: { root: '' } }, other.headers)).json().id;
+    const foreign = (
+      await req('POST', '/clouds', { kind: 'local', name: 'Theirs', options: { root: '' } }, other.headers)
+    ).json().id;
     const snap = await snapshot(t.db);
     const cases: [unknown, RegExp][] = [
       [{ ...minimal(), source: { cloudId: foreign } }, /source.cloudId: no such cloud/],
-      [{ ...minimal(), destination: { cloudId: '00000000-0000-4000-8000-000000000000', path: 'x' } }, /destination.cloudId: no such cloud/],
+      [
+        { ...minimal(), destination: { cloudId: '00000000-0000-4000-8000-000000000000', path: 'x' } },
+        /destination.cloudId: no such cloud/,
+      ],
       [{ ...minimal(), destination: { cloudId: src, path: 'sub' } }, /overlap/],
       [{ ...minimal(), source: { cloudId: src, pickerSessionId: 'abc' } }, /picker sessions/],
     ];
@@ -99,7 +115,12 @@ describe('tasks', () => {
     const s = (await req('POST', '/clouds', { kind: 'local', name: 'S', options: { root: '' } }, b.headers)).json().id;
     const d = (await req('POST', '/clouds', { kind: 'local', name: 'D', options: { root: '' } }, b.headers)).json().id;
     for (let i = 0; i < 5; i++) {
-      await req('POST', '/tasks', { name: `T${i}`, source: { cloudId: s }, destination: { cloudId: d, path: `p${i}` } }, b.headers);
+      await req(
+        'POST',
+        '/tasks',
+        { name: `T${i}`, source: { cloudId: s }, destination: { cloudId: d, path: `p${i}` } },
+        b.headers,
+      );
     }
     const names: string[] = [];
     let cursor: string | null = null;
@@ -115,7 +136,12 @@ describe('tasks', () => {
     assert.equal(pages, 3);
     const bad = await req('GET', '/tasks?cursor=garbage', undefined, b.headers);
     assert.equal(bad.statusCode, 400);
-    const forged = await req('GET', `/tasks?cursor=${Buffer.from(JSON.stringify(['not a time', 'x'])).toString('base64url')}`, undefined, b.headers);
+    const forged = await req(
+      'GET',
+      `/tasks?cursor=${Buffer.from(JSON.stringify(['not a time', 'x'])).toString('base64url')}`,
+      undefined,
+      b.headers,
+    );
     assert.equal(forged.statusCode, 400);
   });
 });
@@ -124,7 +150,9 @@ describe('pausing', () => {
   const daily = { frequency: 'daily', time: '01:00', timezone: 'UTC' };
 
   test('a paused task keeps its schedule without a next run; resuming schedules from now; Run now still works', async () => {
-    const created = (await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'paused' }, schedule: daily })).json();
+    const created = (
+      await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'paused' }, schedule: daily })
+    ).json();
     assert.equal(created.paused, false);
     assert.ok(created.nextRunAt);
     const paused = await req('PATCH', `/tasks/${created.id}`, { paused: true });
@@ -136,7 +164,10 @@ describe('pausing', () => {
     const moved = await req('PATCH', `/tasks/${created.id}`, { schedule: { ...daily, time: '02:00' } });
     assert.equal(moved.json().schedule.time, '02:00');
     assert.equal(moved.json().nextRunAt, null);
-    assert.equal((await t.db.query('SELECT next_run_at, paused FROM tasks WHERE id = $1', [created.id])).rows[0].paused, true);
+    assert.equal(
+      (await t.db.query('SELECT next_run_at, paused FROM tasks WHERE id = $1', [created.id])).rows[0].paused,
+      true,
+    );
 
     const run = await req('POST', `/tasks/${created.id}/runs`);
     assert.equal(run.statusCode, 202, 'Run now works on a paused task');
@@ -151,7 +182,9 @@ describe('pausing', () => {
   });
 
   test('another user cannot pause a task: 404, nothing changes', async () => {
-    const created = (await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'mine' }, schedule: daily })).json();
+    const created = (
+      await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'mine' }, schedule: daily })
+    ).json();
     const other = await signup(t);
     const res = await req('PATCH', `/tasks/${created.id}`, { paused: true }, other.headers);
     assert.equal(res.statusCode, 404);
@@ -167,13 +200,23 @@ describe('checking a task without saving it', () => {
     const snap = await snapshot(t.db);
     const check = (body: unknown, query = '') => req('POST', `/tasks/check${query}`, body);
     assert.equal((await check({ source: { cloudId: src, path: 'a' } })).statusCode, 204, 'one end alone');
-    assert.equal((await check({ schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 31 } })).statusCode, 204);
+    assert.equal(
+      (await check({ schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 31 } }))
+        .statusCode,
+      204,
+    );
     const cases: [unknown, RegExp][] = [
-      [{ schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 32 } }, /schedule\.monthday/],
+      [
+        { schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 32 } },
+        /schedule\.monthday/,
+      ],
       [{ schedule: { frequency: 'daily', time: '3 pm', timezone: 'Europe/Paris' } }, /schedule\.time/],
       [{ filter: { exclude: [''] } }, /filter\.exclude/],
       [{ source: { cloudId: src, path: 'a' }, destination: { cloudId: src, path: 'a/b' } }, /overlap/],
-      [{ destination: { cloudId: '00000000-0000-4000-8000-000000000000', path: 'x' } }, /destination.cloudId: no such cloud/],
+      [
+        { destination: { cloudId: '00000000-0000-4000-8000-000000000000', path: 'x' } },
+        /destination.cloudId: no such cloud/,
+      ],
       [{ notify: { on: 'failure', webhook: { url: 'https://93.184.215.14/hook' } } }, /notify\.webhook\.secret/],
     ];
     for (const [body, message] of cases) {
@@ -184,11 +227,26 @@ describe('checking a task without saving it', () => {
     assert.equal(await snapshot(t.db), snap, 'checks store nothing');
     // As a change of a task: its stored webhook secret counts, and another user's task is a 404.
     const hooked = (
-      await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'hooked' }, notify: { on: 'failure', webhook: { url: 'https://93.184.215.14/hook', secret: 'a-long-enough-signing-secret' } } })
+      await req('POST', '/tasks', {
+        ...minimal(),
+        destination: { cloudId: dst, path: 'hooked' },
+        notify: {
+          on: 'failure',
+          webhook: { url: 'https://93.184.215.14/hook', secret: 'a-long-enough-signing-secret' },
+        },
+      })
     ).json();
     const other = await signup(t);
     const snapWithTask = await snapshot(t.db);
-    assert.equal((await check({ notify: { on: 'always', webhook: { url: 'https://93.184.215.14/other' } } }, `?taskId=${hooked.id}`)).statusCode, 204);
+    assert.equal(
+      (
+        await check(
+          { notify: { on: 'always', webhook: { url: 'https://93.184.215.14/other' } } },
+          `?taskId=${hooked.id}`,
+        )
+      ).statusCode,
+      204,
+    );
     assert.equal((await req('POST', `/tasks/check?taskId=${hooked.id}`, { name: 'x' }, other.headers)).statusCode, 404);
     assert.equal(await snapshot(t.db), snapWithTask);
     await req('DELETE', `/tasks/${hooked.id}`);
@@ -204,7 +262,10 @@ describe('runs', () => {
     assert.equal(run.status, 'queued');
     assert.equal(run.trigger, 'manual');
     assert.equal(run.taskId, task.id);
-    const jobs = await t.db.query(`SELECT data FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND data->>'runId' = $2`, [QUEUES.runPlan, run.id]);
+    const jobs = await t.db.query(`SELECT data FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND data->>'runId' = $2`, [
+      QUEUES.runPlan,
+      run.id,
+    ]);
     assert.equal(jobs.rowCount, 1);
 
     const again = await req('POST', `/tasks/${task.id}/runs`);
@@ -213,7 +274,10 @@ describe('runs', () => {
 
     assert.deepEqual((await req('GET', `/runs/${run.id}`)).json(), { ...run, notifications: [] });
     const list = await req('GET', `/tasks/${task.id}/runs`);
-    assert.deepEqual(list.json().items.map((r: { id: string }) => r.id), [run.id]);
+    assert.deepEqual(
+      list.json().items.map((r: { id: string }) => r.id),
+      [run.id],
+    );
     const items = await req('GET', `/runs/${run.id}/items?status=failed`);
     assert.deepEqual(items.json(), { items: [], nextCursor: null });
 
@@ -270,7 +334,12 @@ describe('task webhooks', () => {
 
   test('a private or loopback URL is refused unless the operator allows it', async () => {
     const before = await snapshot(t.db);
-    for (const url of ['http://127.0.0.1:8080/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data']) {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://10.1.2.3/hook',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest/meta-data',
+    ]) {
       const res = await req('POST', '/tasks', withHook({ url, secret }));
       assert.equal(res.statusCode, 400, url);
       assert.match(res.json().error.message, /^notify\.webhook\.url: .*private/);
@@ -291,20 +360,33 @@ describe('task webhooks', () => {
     assert.equal(res.statusCode, 201, res.body);
     const task = res.json();
     assert.deepEqual(task.notify, { on: 'failure', webhook: { url: 'https://93.184.215.14/hooks/ferry' } });
-    const stored = (await t.db.query('SELECT webhook_secret, webhook_key_id, notify FROM tasks WHERE id = $1', [task.id])).rows[0];
-    assert.ok(!stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret), 'sealed, not in clear');
+    const stored = (
+      await t.db.query('SELECT webhook_secret, webhook_key_id, notify FROM tasks WHERE id = $1', [task.id])
+    ).rows[0];
+    assert.ok(
+      !stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret),
+      'sealed, not in clear',
+    );
     assert.equal(t.keyring.open(stored.webhook_secret), secret);
     assert.equal(stored.webhook_key_id, t.keyring.currentId);
 
     // Another URL without a secret keeps the secret.
-    const moved = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always', webhook: { url: 'https://93.184.215.15/new' } } });
+    const moved = await req('PATCH', `/tasks/${task.id}`, {
+      notify: { on: 'always', webhook: { url: 'https://93.184.215.15/new' } },
+    });
     assert.equal(moved.statusCode, 200, moved.body);
     assert.ok(!moved.body.includes(secret));
-    assert.equal((await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret, stored.webhook_secret);
+    assert.equal(
+      (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
+      stored.webhook_secret,
+    );
     // Notify without a webhook removes it, secret included.
     const removed = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always' } });
     assert.deepEqual(removed.json().notify, { on: 'always' });
-    assert.equal((await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret, null);
+    assert.equal(
+      (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
+      null,
+    );
     await req('DELETE', `/tasks/${task.id}`);
   });
 });

@@ -18,7 +18,8 @@ before(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-val-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
-  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  const post = (url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
   // Local clouds' roots are folders in the user's own space on the server.
   for (const dir of ['src', 'dst']) await fs.mkdir(path.join(root, a.id, dir), { recursive: true, mode: 0o700 });
   src = (await post('/clouds', { kind: 'local', name: 'src', options: { root: 'src' } })).json().id;
@@ -60,10 +61,23 @@ function validBodies(): Record<string, object> {
   };
 }
 
-const bodyRoutes = () => t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH') && validBodies()[`${r.method} ${r.url}`]);
+const bodyRoutes = () =>
+  t.app.routeTable.filter(
+    (r) =>
+      r.url.startsWith('/api/v1/') &&
+      (r.method === 'POST' || r.method === 'PATCH') &&
+      validBodies()[`${r.method} ${r.url}`],
+  );
 const urlOf = (url: string) => url.replace(':id', url.includes('/clouds/') ? cloudId : taskId);
 
-async function expectRefused(method: string, url: string, payload: string | object, status: number, code: string, headers: Record<string, string> = {}) {
+async function expectRefused(
+  method: string,
+  url: string,
+  payload: string | object,
+  status: number,
+  code: string,
+  headers: Record<string, string> = {},
+) {
   const res = await t.app.inject({
     method: method as 'POST',
     url,
@@ -79,10 +93,22 @@ async function expectRefused(method: string, url: string, payload: string | obje
 
 describe('every route with a body', () => {
   test('each POST and PATCH route is exercised here', () => {
-    const all = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH'));
+    const all = t.app.routeTable.filter(
+      (r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH'),
+    );
     // Routes without a body: logout, verify (a new link), check, picker sessions, runs, cancel.
     const bodiless = all.filter((r) => !validBodies()[`${r.method} ${r.url}`]).map((r) => r.url);
-    assert.deepEqual(bodiless.sort(), ['/api/v1/auth/logout', '/api/v1/auth/verify', '/api/v1/clouds/:id/check', '/api/v1/clouds/:id/picker-sessions', '/api/v1/runs/:id/cancel', '/api/v1/tasks/:id/runs'].sort());
+    assert.deepEqual(
+      bodiless.sort(),
+      [
+        '/api/v1/auth/logout',
+        '/api/v1/auth/verify',
+        '/api/v1/clouds/:id/check',
+        '/api/v1/clouds/:id/picker-sessions',
+        '/api/v1/runs/:id/cancel',
+        '/api/v1/tasks/:id/runs',
+      ].sort(),
+    );
   });
 
   test('malformed JSON, non-objects, unknown fields, wrong types and oversized bodies are refused and change nothing', async () => {
@@ -102,7 +128,10 @@ describe('every route with a body', () => {
       }
       await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');
       // The confirmation pages' forms post urlencoded: those routes alone take it.
-      if (!['/api/v1/notify-addresses/confirm', '/api/v1/auth/verify/confirm'].includes(r.url)) await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', { 'content-type': 'application/x-www-form-urlencoded' });
+      if (!['/api/v1/notify-addresses/confirm', '/api/v1/auth/verify/confirm'].includes(r.url))
+        await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', {
+          'content-type': 'application/x-www-form-urlencoded',
+        });
     }
     assert.equal(await snapshot(t.db), before);
   });
@@ -111,9 +140,27 @@ describe('every route with a body', () => {
     const before = await snapshot(t.db);
     await expectRefused('POST', '/api/v1/tasks', { ...validTask(), name: 'x'.repeat(201) }, 400, 'invalid_request');
     await expectRefused('POST', '/api/v1/tokens', { name: 'x'.repeat(101) }, 400, 'invalid_request');
-    await expectRefused('POST', '/api/v1/auth/signup', { email: `${'x'.repeat(250)}@example.com`, password: 'long enough password' }, 400, 'invalid_request');
-    await expectRefused('POST', '/api/v1/auth/signup', { email: 'x@example.com', password: 'p'.repeat(257) }, 400, 'invalid_request');
-    await expectRefused('POST', '/api/v1/tasks', { ...validTask(), filter: { include: Array(101).fill('*.jpg') } }, 400, 'invalid_request');
+    await expectRefused(
+      'POST',
+      '/api/v1/auth/signup',
+      { email: `${'x'.repeat(250)}@example.com`, password: 'long enough password' },
+      400,
+      'invalid_request',
+    );
+    await expectRefused(
+      'POST',
+      '/api/v1/auth/signup',
+      { email: 'x@example.com', password: 'p'.repeat(257) },
+      400,
+      'invalid_request',
+    );
+    await expectRefused(
+      'POST',
+      '/api/v1/tasks',
+      { ...validTask(), filter: { include: Array(101).fill('*.jpg') } },
+      400,
+      'invalid_request',
+    );
     assert.equal(await snapshot(t.db), before);
   });
 });
@@ -124,15 +171,31 @@ describe('tasks', () => {
     ['raw offset as time zone', (x) => ({ ...x, schedule: { ...x.schedule, timezone: '+01:00' } }), /timezone/],
     ['24:00', (x) => ({ ...x, schedule: { ...x.schedule, time: '24:00' } }), /time: .*HH:MM/],
     ['9:5', (x) => ({ ...x, schedule: { ...x.schedule, time: '9:5' } }), /time/],
-    ['weekly without weekday', (x) => ({ ...x, schedule: { frequency: 'weekly', time: '01:00', timezone: 'UTC' } }), /weekday: required/],
-    ['weekday 7', (x) => ({ ...x, schedule: { frequency: 'weekly', time: '01:00', timezone: 'UTC', weekday: 7 } }), /weekday/],
+    [
+      'weekly without weekday',
+      (x) => ({ ...x, schedule: { frequency: 'weekly', time: '01:00', timezone: 'UTC' } }),
+      /weekday: required/,
+    ],
+    [
+      'weekday 7',
+      (x) => ({ ...x, schedule: { frequency: 'weekly', time: '01:00', timezone: 'UTC', weekday: 7 } }),
+      /weekday/,
+    ],
     ['monthly with weekday', (x) => ({ ...x, schedule: { ...x.schedule, weekday: 1 } }), /weekday: not allowed/],
     ['monthday 32', (x) => ({ ...x, schedule: { ...x.schedule, monthday: 32 } }), /monthday/],
-    ['daily with monthday', (x) => ({ ...x, schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC', monthday: 3 } }), /monthday: not allowed/],
+    [
+      'daily with monthday',
+      (x) => ({ ...x, schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC', monthday: 3 } }),
+      /monthday: not allowed/,
+    ],
     ['unknown frequency', (x) => ({ ...x, schedule: { ...x.schedule, frequency: 'hourly' } }), /frequency/],
     ['min above max size', (x) => ({ ...x, filter: { minSize: 10, maxSize: 5 } }), /minSize must not exceed maxSize/],
     ['negative size', (x) => ({ ...x, filter: { minSize: -1 } }), /minSize/],
-    ['after not before before', (x) => ({ ...x, filter: { after: '2024-01-01', before: '2023-01-01' } }), /after must be earlier/],
+    [
+      'after not before before',
+      (x) => ({ ...x, filter: { after: '2024-01-01', before: '2023-01-01' } }),
+      /after must be earlier/,
+    ],
     ['bad date', (x) => ({ ...x, filter: { after: 'yesterday' } }), /after/],
     ['unknown media type', (x) => ({ ...x, filter: { mediaTypes: ['audio'] } }), /mediaTypes/],
     ['repeated media type', (x) => ({ ...x, filter: { mediaTypes: ['photo', 'photo'] } }), /repeat/],
@@ -163,7 +226,12 @@ describe('tasks', () => {
   }
 
   test('monthly on the 31st is accepted', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: a.bearer, payload: { ...validTask(), destination: { cloudId: dst, path: 'm31' } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      headers: a.bearer,
+      payload: { ...validTask(), destination: { cloudId: dst, path: 'm31' } },
+    });
     assert.equal(res.statusCode, 201);
   });
 });
@@ -188,8 +256,28 @@ test('ids, queries and cursors that are not what they should be are 400, never 5
 
 test('random values in every field never produce a 500, and a refused request changes nothing', async () => {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const values = () => [null, true, -1, 0, 1e308, 2 ** 53 + 1, '', ' ', '\u0000', '../..', 'x'.repeat(3000), [], [null], {}, { a: 1 }, '2024-02-30', '😀', '{yyyy}', '1;DROP TABLE users'];
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const values = () => [
+    null,
+    true,
+    -1,
+    0,
+    1e308,
+    2 ** 53 + 1,
+    '',
+    ' ',
+    '\u0000',
+    '../..',
+    'x'.repeat(3000),
+    [],
+    [null],
+    {},
+    { a: 1 },
+    '2024-02-30',
+    '😀',
+    '{yyyy}',
+    '1;DROP TABLE users',
+  ];
   const mutate = (v: unknown, depth: number): unknown => {
     if (depth > 3 || rand() < 0.3) return values()[Math.floor(rand() * values().length)];
     if (v && typeof v === 'object' && !Array.isArray(v)) {
@@ -207,8 +295,16 @@ test('random values in every field never produce a 500, and a refused request ch
       const valid = validBodies()[`${r.method} ${r.url}`];
       const body = mutate(valid, 0);
       const before = await snapshot(t.db);
-      const res = await t.app.inject({ method: r.method as 'POST', url: urlOf(r.url), headers: a.bearer, payload: body as object });
-      assert.ok(res.statusCode < 500, `${r.method} ${r.url} ${JSON.stringify(body).slice(0, 300)} → ${res.statusCode} ${res.body}`);
+      const res = await t.app.inject({
+        method: r.method as 'POST',
+        url: urlOf(r.url),
+        headers: a.bearer,
+        payload: body as object,
+      });
+      assert.ok(
+        res.statusCode < 500,
+        `${r.method} ${r.url} ${JSON.stringify(body).slice(0, 300)} → ${res.statusCode} ${res.body}`,
+      );
       if (res.statusCode >= 400) {
         assert.ok(res.json().error.code);
         assert.equal(await snapshot(t.db), before);

@@ -26,19 +26,34 @@ export interface TestApp {
  * The API on a database of its own; with `worker: true` a worker in the same process works the
  * queues, as `FERRY_ROLE=all` does.
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestApp & { url: string }> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { worker?: boolean } = {},
+): Promise<TestApp & { url: string }> {
   const database = await createTestDatabase();
   // Its own data folder: mail without SMTP_URL is written there as .eml files.
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-data-'));
   const config = loadConfig({ FERRY_DATA_DIR: dataDir, FERRY_AUTH_RATE_LIMIT: '1000', ...env });
   const db = createPool(database.url, 10);
-  const boss = new PgBoss({ connectionString: database.url, schema: BOSS_SCHEMA, supervise: Boolean(opts.worker), schedule: false, superviseIntervalSeconds: 10, monitorIntervalSeconds: 10, useListenNotify: Boolean(opts.worker), max: 4 });
+  const boss = new PgBoss({
+    connectionString: database.url,
+    schema: BOSS_SCHEMA,
+    supervise: Boolean(opts.worker),
+    schedule: false,
+    superviseIntervalSeconds: 10,
+    monitorIntervalSeconds: 10,
+    useListenNotify: Boolean(opts.worker),
+    max: 4,
+  });
   await boss.start();
   await ensureQueues(boss);
-  const keyring = createKeyring([env.FERRY_SECRET_KEY ? Buffer.from(env.FERRY_SECRET_KEY, 'base64') : crypto.randomBytes(32)]);
+  const keyring = createKeyring([
+    env.FERRY_SECRET_KEY ? Buffer.from(env.FERRY_SECRET_KEY, 'base64') : crypto.randomBytes(32),
+  ]);
   const app = await buildApp({ config, db, boss, keyring, logger: false });
   await app.ready();
-  if (opts.worker) await buildWorker({ config, db, boss, keyring, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
+  if (opts.worker)
+    await buildWorker({ config, db, boss, keyring, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
   return {
     url: database.url,
     app,
@@ -60,7 +75,12 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
 }
 
 /** Waits for a run to end and returns it as the API shows it. */
-export async function waitForRun(t: TestApp, actor: Actor, runId: string, timeoutMs = 60_000): Promise<Record<string, any>> {
+export async function waitForRun(
+  t: TestApp,
+  actor: Actor,
+  runId: string,
+  timeoutMs = 60_000,
+): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/runs/${runId}`, headers: actor.bearer });
@@ -81,8 +101,15 @@ export interface Actor {
 }
 
 let counter = 0;
-export async function signup(t: TestApp, email = `user${++counter}-${crypto.randomBytes(3).toString('hex')}@example.com`): Promise<Actor> {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'correct horse battery' } });
+export async function signup(
+  t: TestApp,
+  email = `user${++counter}-${crypto.randomBytes(3).toString('hex')}@example.com`,
+): Promise<Actor> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email, password: 'correct horse battery' },
+  });
   if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
   const body = res.json();
   const cookie = res.cookies.find((c) => c.name === 'ferry_session')!;
@@ -99,29 +126,56 @@ export async function connectedCloud(
   t: TestApp,
   actor: Actor,
   kind: string,
-  fake: { oauth: { issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number } }; account: { id: string; email: string } },
+  fake: {
+    oauth: { issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number } };
+    account: { id: string; email: string };
+  },
 ): Promise<string> {
   const tokens = fake.oauth.issueTokens();
-  const sealed = t.keyring.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 }));
-  const { rows } = await t.db.query(`INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, [
-    actor.id,
-    kind,
-    fake.account.email,
-    { accountId: fake.account.id, account: fake.account.email },
-    sealed,
-    t.keyring.currentId,
-  ]);
+  const sealed = t.keyring.seal(
+    JSON.stringify({
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: Date.now() + tokens.expiresIn * 1000,
+    }),
+  );
+  const { rows } = await t.db.query(
+    `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [
+      actor.id,
+      kind,
+      fake.account.email,
+      { accountId: fake.account.id, account: fake.account.email },
+      sealed,
+      t.keyring.currentId,
+    ],
+  );
   return rows[0].id;
 }
 
 /** A snapshot of every row of Ferry's tables, to prove that a refused request changed nothing. */
 export async function snapshot(db: Db): Promise<string> {
-  const tables = ['users', 'sessions', 'api_tokens', 'usage', 'clouds', 'tasks', 'runs', 'run_items', 'manifest', 'mail_outbox', 'webhook_deliveries', 'email_verifications'];
+  const tables = [
+    'users',
+    'sessions',
+    'api_tokens',
+    'usage',
+    'clouds',
+    'tasks',
+    'runs',
+    'run_items',
+    'manifest',
+    'mail_outbox',
+    'webhook_deliveries',
+    'email_verifications',
+  ];
   const parts: string[] = [];
   for (const t of tables) {
     // last_used_at moves whenever a token is used, which is not a change a request made.
     const { rows } = await db.query(`SELECT to_jsonb(x) - 'last_used_at' AS r FROM ${t} x`);
-    parts.push(`${t}:${JSON.stringify(rows.map((r) => r.r).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)))}`);
+    parts.push(
+      `${t}:${JSON.stringify(rows.map((r) => r.r).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)))}`,
+    );
   }
   const jobs = await db.query(`SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job`);
   parts.push(`jobs:${jobs.rows[0].n}`);
@@ -130,7 +184,14 @@ export async function snapshot(db: Db): Promise<string> {
 
 /** Another worker process's worth of workers on the same database (its own pg-boss instance). */
 export async function addWorker(t: TestApp & { url: string }): Promise<() => Promise<void>> {
-  const boss = new PgBoss({ connectionString: t.url, schema: BOSS_SCHEMA, supervise: true, schedule: false, useListenNotify: true, max: 4 });
+  const boss = new PgBoss({
+    connectionString: t.url,
+    schema: BOSS_SCHEMA,
+    supervise: true,
+    schedule: false,
+    useListenNotify: true,
+    max: 4,
+  });
   await boss.start();
   await buildWorker({ config: t.config, db: t.db, boss, keyring: t.keyring, log: createLogger('silent') });
   return () => boss.stop({ graceful: false });

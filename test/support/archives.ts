@@ -26,7 +26,9 @@ export function repeated(chunk: Buffer, times: number, tail: Buffer = Buffer.all
       for (let o = 0; o < out.length; ) {
         const at = offset + o;
         const n =
-          at < body ? chunk.copy(out, o, at % chunk.length, Math.min(chunk.length, (at % chunk.length) + out.length - o)) : tail.copy(out, o, at - body, at - body + out.length - o);
+          at < body
+            ? chunk.copy(out, o, at % chunk.length, Math.min(chunk.length, (at % chunk.length) + out.length - o))
+            : tail.copy(out, o, at - body, at - body + out.length - o);
         o += n;
       }
       return out;
@@ -168,7 +170,8 @@ export function zipFile(entries: ZipInput[], opts: ZipOptions = {}): VirtualFile
     let name: Buffer;
     if (Buffer.isBuffer(e.name)) name = e.name;
     else {
-      if (!utf8 && /[^\x00-\x7f]/.test(e.name)) throw new Error(`writeZip: give "${e.name}" as CP437 bytes when utf8 is false`);
+      if (!utf8 && /[^\x00-\x7f]/.test(e.name))
+        throw new Error(`writeZip: give "${e.name}" as CP437 bytes when utf8 is false`);
       name = Buffer.from(e.name, 'utf8');
     }
     let method: 0 | 8;
@@ -196,7 +199,14 @@ export function zipFile(entries: ZipInput[], opts: ZipOptions = {}): VirtualFile
     // Local header. With ZIP64 both sizes go in the extra field (APPNOTE 4.5.3: the local header
     // must hold both when either is there).
     const localZip64 = opts.zip64 || size >= U32_MAX || csize >= U32_MAX;
-    const localExtra = localZip64 ? Buffer.concat([le16(0x0001), le16(16), u64le(opts.dataDescriptor ? 0 : size), u64le(opts.dataDescriptor ? 0 : csize)]) : Buffer.alloc(0);
+    const localExtra = localZip64
+      ? Buffer.concat([
+          le16(0x0001),
+          le16(16),
+          u64le(opts.dataDescriptor ? 0 : size),
+          u64le(opts.dataDescriptor ? 0 : csize),
+        ])
+      : Buffer.alloc(0);
     if (!shared) {
       const local = Buffer.alloc(30);
       local.writeUInt32LE(0x04034b50, 0);
@@ -227,7 +237,10 @@ export function zipFile(entries: ZipInput[], opts: ZipOptions = {}): VirtualFile
     if (big(size)) z64.push(u64le(size));
     if (big(csize)) z64.push(u64le(csize));
     if (big(headerOffset)) z64.push(u64le(headerOffset));
-    const extra = Buffer.concat([z64.length ? Buffer.concat([le16(0x0001), le16(z64.length * 8), ...z64]) : Buffer.alloc(0), e.centralExtra ?? Buffer.alloc(0)]);
+    const extra = Buffer.concat([
+      z64.length ? Buffer.concat([le16(0x0001), le16(z64.length * 8), ...z64]) : Buffer.alloc(0),
+      e.centralExtra ?? Buffer.alloc(0),
+    ]);
     const c = Buffer.alloc(46);
     c.writeUInt32LE(0x02014b50, 0);
     c.writeUInt16LE(z64.length ? 45 : 20, 4); // made by: MS-DOS host, spec version
@@ -302,7 +315,12 @@ export function deflatedRepeat(block: Buffer, times: number): NonNullable<ZipInp
   const piece = zlib.deflateRawSync(block, { level: 1, finishFlush: zlib.constants.Z_FULL_FLUSH });
   let crc = 0;
   for (let i = 0; i < times; i++) crc = zlib.crc32(block, crc);
-  return { method: 8, size: block.length * times, crc32: crc, bytes: repeated(piece, times, Buffer.from([0x03, 0x00])) };
+  return {
+    method: 8,
+    size: block.length * times,
+    crc32: crc,
+    bytes: repeated(piece, times, Buffer.from([0x03, 0x00])),
+  };
 }
 
 /** A stored entry of `block` repeated `times` times. */
@@ -365,7 +383,7 @@ function writeText(block: Buffer, at: number, length: number, value: Buffer): vo
 
 function writeNumber(block: Buffer, at: number, length: number, n: number, base256: boolean): void {
   if (!base256 && n >= 0 && n < 8 ** (length - 1)) {
-    block.write(n.toString(8).padStart(length - 1, '0') + '\0', at, 'latin1');
+    block.write(`${n.toString(8).padStart(length - 1, '0')}\0`, at, 'latin1');
     return;
   }
   // GNU base-256: big-endian two's complement with the top bit of the first byte set.
@@ -377,7 +395,17 @@ function writeNumber(block: Buffer, at: number, length: number, n: number, base2
   if (n >= 0) block[at] |= 0x80;
 }
 
-function header(fields: { name: Buffer; prefix?: Buffer; size: number; mtime: number; type: string; linkName?: Buffer; gnu: boolean; base256: boolean; mode: number }): Buffer {
+function header(fields: {
+  name: Buffer;
+  prefix?: Buffer;
+  size: number;
+  mtime: number;
+  type: string;
+  linkName?: Buffer;
+  gnu: boolean;
+  base256: boolean;
+  mode: number;
+}): Buffer {
   const b = Buffer.alloc(512);
   writeText(b, 0, 100, fields.name);
   writeNumber(b, 100, 8, fields.mode, false);
@@ -394,7 +422,7 @@ function header(fields: { name: Buffer; prefix?: Buffer; size: number; mtime: nu
   if (fields.prefix) writeText(b, 345, 155, fields.prefix);
   let sum = 0;
   for (const x of b) sum += x;
-  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return b;
 }
 
@@ -414,7 +442,7 @@ const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
 
 /** Cuts to at most `max` bytes without splitting a UTF-8 sequence. */
 function cut(s: string, max: number): Buffer {
-  let b = Buffer.from(s, 'utf8');
+  const b = Buffer.from(s, 'utf8');
   if (b.length <= max) return b;
   let end = max;
   while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
@@ -428,7 +456,19 @@ export function tarFile(entries: TarInput[], opts: TarOptions = {}): VirtualFile
   const base256 = !!opts.base256;
   if (opts.globalHeader) {
     const body = paxBody([['comment', 'written by Ferry tests']]);
-    parts.push(header({ name: Buffer.from('pax_global_header'), size: body.length, mtime: 0, type: 'g', gnu, base256, mode: 0o644 }), body, pad(body.length));
+    parts.push(
+      header({
+        name: Buffer.from('pax_global_header'),
+        size: body.length,
+        mtime: 0,
+        type: 'g',
+        gnu,
+        base256,
+        mode: 0o644,
+      }),
+      body,
+      pad(body.length),
+    );
   }
   for (const e of entries) {
     const type = e.type ?? 'file';
@@ -443,21 +483,52 @@ export function tarFile(entries: TarInput[], opts: TarOptions = {}): VirtualFile
     let link = linkName;
 
     if (opts.pax) {
-      const records: [string, string][] = [['path', e.name], ['size', String(size)], ['mtime', String(mtime)]];
+      const records: [string, string][] = [
+        ['path', e.name],
+        ['size', String(size)],
+        ['mtime', String(mtime)],
+      ];
       if (e.linkName !== undefined) records.push(['linkpath', e.linkName]);
       records.push(...(e.paxRecords ?? []));
       const body = paxBody(records);
-      parts.push(header({ name: cut(`PaxHeaders/${e.name.split('/').pop()}`, 100), size: body.length, mtime, type: 'x', gnu, base256, mode: 0o644 }), body, pad(body.length));
+      parts.push(
+        header({
+          name: cut(`PaxHeaders/${e.name.split('/').pop()}`, 100),
+          size: body.length,
+          mtime,
+          type: 'x',
+          gnu,
+          base256,
+          mode: 0o644,
+        }),
+        body,
+        pad(body.length),
+      );
       name = cut(e.name, 100);
-      link = linkName && linkName.subarray(0, 100);
+      link = linkName?.subarray(0, 100);
     } else if (gnu) {
-      for (const [value, flag] of [[fullName, 'L'], [linkName, 'K']] as const) {
+      for (const [value, flag] of [
+        [fullName, 'L'],
+        [linkName, 'K'],
+      ] as const) {
         if (!value || value.length <= 100) continue;
         const body = Buffer.concat([value, Buffer.alloc(1)]);
-        parts.push(header({ name: Buffer.from('././@LongLink'), size: body.length, mtime: 0, type: flag, gnu, base256, mode: 0o644 }), body, pad(body.length));
+        parts.push(
+          header({
+            name: Buffer.from('././@LongLink'),
+            size: body.length,
+            mtime: 0,
+            type: flag,
+            gnu,
+            base256,
+            mode: 0o644,
+          }),
+          body,
+          pad(body.length),
+        );
       }
       name = fullName.subarray(0, 100);
-      link = linkName && linkName.subarray(0, 100);
+      link = linkName?.subarray(0, 100);
     } else if (fullName.length > 100) {
       // ustar: split at a slash into prefix (155) and name (100).
       let split = -1;
@@ -471,13 +542,27 @@ export function tarFile(entries: TarInput[], opts: TarOptions = {}): VirtualFile
       prefix = fullName.subarray(0, split);
       name = fullName.subarray(split + 1);
     }
-    parts.push(header({ name, prefix, size, mtime, type: typeflag, linkName: link, gnu, base256, mode: type === 'directory' ? 0o755 : 0o644 }));
+    parts.push(
+      header({
+        name,
+        prefix,
+        size,
+        mtime,
+        type: typeflag,
+        linkName: link,
+        gnu,
+        base256,
+        mode: type === 'directory' ? 0o755 : 0o644,
+      }),
+    );
     if (size) parts.push(data, pad(size));
   }
   if (!opts.noTrailer) parts.push(Buffer.alloc(1024));
   if (opts.trailingZeros) {
     const block = Buffer.alloc(64 * 1024);
-    parts.push(repeated(block, Math.floor(opts.trailingZeros / block.length), Buffer.alloc(opts.trailingZeros % block.length)));
+    parts.push(
+      repeated(block, Math.floor(opts.trailingZeros / block.length), Buffer.alloc(opts.trailingZeros % block.length)),
+    );
   }
   return concat(parts);
 }

@@ -28,13 +28,17 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** A fresh database; `migrated: false` gives an empty one (for migration tests). */
-export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<{ url: string; drop(opts?: { waitForConnections?: number }): Promise<void> }> {
+export async function createTestDatabase(
+  opts: { migrated?: boolean } = {},
+): Promise<{ url: string; drop(opts?: { waitForConnections?: number }): Promise<void> }> {
   const name = `ferry_test_${crypto.randomBytes(6).toString('hex')}`;
   await admin(async (c) => {
     // CREATE DATABASE … TEMPLATE fails if another session is cloning the template at the same moment.
     for (let attempt = 0; ; attempt++) {
       try {
-        await c.query(opts.migrated === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+        await c.query(
+          opts.migrated === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`,
+        );
         return;
       } catch (err) {
         if (attempt > 50 || !/being accessed by other users/.test((err as Error).message)) throw err;

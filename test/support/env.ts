@@ -3,7 +3,15 @@
 import type { ConnectorEnv } from '../../connectors/types.ts';
 import { connectorEnvOf, loadConfig } from '../../services/core/config.ts';
 
-export function testEnv(over: Partial<Omit<ConnectorEnv, 'endpoints'>> & { endpoints?: Partial<ConnectorEnv['endpoints']> } = {}): ConnectorEnv {
+export function testEnv(
+  over: Partial<Omit<ConnectorEnv, 'endpoints'>> & { endpoints?: Partial<ConnectorEnv['endpoints']> } = {},
+): ConnectorEnv {
   const base = connectorEnvOf(loadConfig({}));
-  return { ...base, localRoots: [], allowPrivateEndpoints: true, ...over, endpoints: { ...base.endpoints, ...over.endpoints } };
+  return {
+    ...base,
+    localRoots: [],
+    allowPrivateEndpoints: true,
+    ...over,
+    endpoints: { ...base.endpoints, ...over.endpoints },
+  };
 }

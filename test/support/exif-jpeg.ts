@@ -16,7 +16,12 @@ const LONG = 4;
 const UNDEFINED = 7;
 
 /** One IFD entry, by value type; the writer encodes it in the file's byte order. */
-export type ExifTag = { tag: number } & ({ ascii: string } | { short: number } | { long: number } | { undefined: Buffer });
+export type ExifTag = { tag: number } & (
+  | { ascii: string }
+  | { short: number }
+  | { long: number }
+  | { undefined: Buffer }
+);
 
 export const TAG = {
   Make: 0x010f,
@@ -75,7 +80,8 @@ function layIfd(tags: Encoded[], offset: number, be: boolean): Buffer {
     w16(e.tag, at);
     w16(e.type, at + 2);
     w32(e.count, at + 4);
-    if (e.value.length <= 4) e.value.copy(head, at + 8); // left-justified in the value field
+    if (e.value.length <= 4)
+      e.value.copy(head, at + 8); // left-justified in the value field
     else {
       w32(dataAt, at + 8);
       const padded = Buffer.concat([e.value, Buffer.alloc(even(e.value.length) - e.value.length)]);
@@ -87,7 +93,8 @@ function layIfd(tags: Encoded[], offset: number, be: boolean): Buffer {
   return Buffer.concat([head, ...data]);
 }
 
-const laidSize = (tags: Encoded[]) => ifdSize(tags.length) + tags.reduce((n, t) => n + (t.value.length > 4 ? even(t.value.length) : 0), 0);
+const laidSize = (tags: Encoded[]) =>
+  ifdSize(tags.length) + tags.reduce((n, t) => n + (t.value.length > 4 ? even(t.value.length) : 0), 0);
 
 /**
  * A TIFF structure: IFD0 with `ifd0`, and when `exif` is given an ExifIFDPointer to an Exif IFD
@@ -102,13 +109,22 @@ export function exifTiff(opts: { bigEndian?: boolean; ifd0: ExifTag[]; exif?: Ex
   ifd0.push(pointer);
   const exifAt = 8 + laidSize(ifd0);
   pointer.value = encode({ tag: TAG.ExifIFDPointer, long: exifAt }, be).value;
-  return Buffer.concat([header, layIfd(ifd0, 8, be), layIfd(opts.exif.map((t) => encode(t, be)), exifAt, be)]);
+  return Buffer.concat([
+    header,
+    layIfd(ifd0, 8, be),
+    layIfd(
+      opts.exif.map((t) => encode(t, be)),
+      exifAt,
+      be,
+    ),
+  ]);
 }
 
 /** An APP1 segment (marker, length, payload) holding "Exif\0\0" and `tiff`. */
 export function exifApp1(tiff: Buffer): Buffer {
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
-  if (payload.length + 2 > 0xffff) throw new Error(`Exif segment too long: ${payload.length} bytes (a JPEG segment holds at most 65533)`);
+  if (payload.length + 2 > 0xffff)
+    throw new Error(`Exif segment too long: ${payload.length} bytes (a JPEG segment holds at most 65533)`);
   const len = Buffer.alloc(2);
   len.writeUInt16BE(payload.length + 2);
   return Buffer.concat([Buffer.from([0xff, 0xe1]), len, payload]);
@@ -139,7 +155,13 @@ export function jpegWithApp1(seed: number, app1: Buffer, size = 2048): Buffer {
  * DateTimeOriginal (and OffsetTimeOriginal when given) in the Exif sub-IFD. Without
  * `dateTimeOriginal`, no Exif date at all (no DateTime tags).
  */
-export function jpegWithExif(opts: { seed: number; size?: number; dateTimeOriginal?: string /* 'YYYY:MM:DD HH:MM:SS' */; offsetTimeOriginal?: string /* '+02:00' */; bigEndian?: boolean }): Buffer {
+export function jpegWithExif(opts: {
+  seed: number;
+  size?: number;
+  dateTimeOriginal?: string /* 'YYYY:MM:DD HH:MM:SS' */;
+  offsetTimeOriginal?: string /* '+02:00' */;
+  bigEndian?: boolean;
+}): Buffer {
   const exif: ExifTag[] = [{ tag: TAG.ExifVersion, undefined: Buffer.from('0232', 'latin1') }];
   if (opts.dateTimeOriginal !== undefined) exif.push({ tag: TAG.DateTimeOriginal, ascii: opts.dateTimeOriginal });
   if (opts.offsetTimeOriginal !== undefined) exif.push({ tag: TAG.OffsetTimeOriginal, ascii: opts.offsetTimeOriginal });

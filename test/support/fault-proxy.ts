@@ -28,7 +28,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string, rule: (r: RequestInfo) => Fault = () => ({ kind: 'pass' })): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  rule: (r: RequestInfo) => Fault = () => ({ kind: 'pass' }),
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const seen = new Map<string, number>();
   const proxy: FaultProxy = {
@@ -54,9 +57,16 @@ export async function startFaultProxy(target: string, rule: (r: RequestInfo) => 
     if (fault.kind === 'status') {
       req.resume();
       req.on('end', () => {
-        const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'SlowDown' : 'InternalError');
-        res.writeHead(fault.status, { 'content-type': 'application/xml', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${fault.message ?? 'injected fault'}</Message></Error>`);
+        const code =
+          fault.code ??
+          (fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'SlowDown' : 'InternalError');
+        res.writeHead(fault.status, {
+          'content-type': 'application/xml',
+          ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}),
+        });
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${fault.message ?? 'injected fault'}</Message></Error>`,
+        );
       });
       return;
     }
@@ -72,7 +82,14 @@ export async function startFaultProxy(target: string, rule: (r: RequestInfo) => 
     const forward = () => {
       if (clientGone) return;
       up = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
         (upRes) => {
           res.writeHead(upRes.statusCode!, upRes.headers);
           if (fault.kind === 'truncate') {

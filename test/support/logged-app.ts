@@ -16,7 +16,10 @@ export interface LoggedApp {
 }
 
 /** `routes` may add routes (for errors no real route produces) before the app is ready. */
-export async function loggedApp(t: TestApp, opts: { config?: Partial<Config>; routes?: (app: App) => void; level?: string } = {}): Promise<LoggedApp> {
+export async function loggedApp(
+  t: TestApp,
+  opts: { config?: Partial<Config>; routes?: (app: App) => void; level?: string } = {},
+): Promise<LoggedApp> {
   const raw: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -25,20 +28,33 @@ export async function loggedApp(t: TestApp, opts: { config?: Partial<Config>; ro
     },
   });
   const logger = createLogger(opts.level ?? 'info', sink);
-  const app = await buildApp({ config: { ...t.config, ...opts.config }, db: t.db, boss: t.boss, keyring: t.keyring, logger });
+  const app = await buildApp({
+    config: { ...t.config, ...opts.config },
+    db: t.db,
+    boss: t.boss,
+    keyring: t.keyring,
+    logger,
+  });
   opts.routes?.(app);
   await app.ready();
   return {
     app,
     get lines() {
-      return raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     },
     text: () => raw.join(''),
   };
 }
 
 /** Sends `request` as written on a new connection; resolves with what came back before it closed. */
-export function rawRequest(port: number, request: string | Buffer): Promise<{ status: number; headers: string; body: string }> {
+export function rawRequest(
+  port: number,
+  request: string | Buffer,
+): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -48,7 +64,11 @@ export function rawRequest(port: number, request: string | Buffer): Promise<{ st
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const [head, ...rest] = text.split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body: rest.join('\r\n\r\n') });
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+        headers: head,
+        body: rest.join('\r\n\r\n'),
+      });
     });
     socket.end(request);
   });

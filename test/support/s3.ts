@@ -27,7 +27,9 @@ const main = path.join(path.dirname(fileURLToPath(import.meta.url)), 's3rver-mai
 
 export async function startS3(bucket = 'ferry-test'): Promise<TestS3> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-s3-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', main, dir, bucket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', main, dir, bucket], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
     readline.createInterface({ input: child.stdout! }).once('line', resolve);

@@ -11,7 +11,13 @@ import path from 'node:path';
 import S3rver from 's3rver';
 
 const [dir, bucket, port = '0'] = process.argv.slice(2);
-const server = new S3rver({ port: Number(port), address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
+const server = new S3rver({
+  port: Number(port),
+  address: '127.0.0.1',
+  silent: true,
+  directory: dir,
+  configureBuckets: [{ name: bucket, configs: [] }],
+});
 
 const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -21,7 +27,15 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 // during the abort is refused, as S3 refuses parts of an upload it no longer has.
 const writing = new Map<string, Set<Promise<void>>>();
 const aborting = new Set<string>();
-type Ctx = { method: string; path: string; query: Record<string, string>; status: number; body: unknown; type: string; set(h: string, v: string): void };
+type Ctx = {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  body: unknown;
+  type: string;
+  set(h: string, v: string): void;
+};
 
 const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
   const [, b, ...rest] = decodeURIComponent(ctx.path).split('/');
@@ -31,7 +45,9 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
   const noSuchUpload = () => {
     ctx.status = 404;
     ctx.type = 'application/xml';
-    ctx.body = xml(`<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${esc(ctx.query.uploadId)}</UploadId></Error>`);
+    ctx.body = xml(
+      `<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${esc(ctx.query.uploadId)}</UploadId></Error>`,
+    );
   };
   if (key && 'uploadId' in ctx.query && ctx.method === 'PUT') {
     // A part for an upload that was aborted (or never was) is refused, as S3 does; s3rver would
@@ -68,24 +84,37 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     }
     // A part whose upload was cut off has no .md5 beside it: it was never acknowledged.
     const names = await fs.readdir(uploadDir);
-    const numbers = names.filter((f) => /^\d+$/.test(f) && names.includes(`${f}.md5`)).map(Number).sort((x, y) => x - y);
+    const numbers = names
+      .filter((f) => /^\d+$/.test(f) && names.includes(`${f}.md5`))
+      .map(Number)
+      .sort((x, y) => x - y);
     const parts = await Promise.all(
       numbers.map(async (n) => {
-        const [st, md5] = await Promise.all([fs.stat(path.join(uploadDir, String(n))), fs.readFile(path.join(uploadDir, `${n}.md5`), 'utf8')]);
+        const [st, md5] = await Promise.all([
+          fs.stat(path.join(uploadDir, String(n))),
+          fs.readFile(path.join(uploadDir, `${n}.md5`), 'utf8'),
+        ]);
         return `<Part><PartNumber>${n}</PartNumber><ETag>"${md5}"</ETag><Size>${st.size}</Size></Part>`;
       }),
     );
     ctx.type = 'application/xml';
-    ctx.body = xml(`<ListPartsResult><Bucket>${esc(b)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(ctx.query.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`);
+    ctx.body = xml(
+      `<ListPartsResult><Bucket>${esc(b)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(ctx.query.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`,
+    );
     return;
   }
   if (b && !key && ctx.method === 'GET' && 'uploads' in ctx.query) {
     const ids = await fs.readdir(uploads).catch(() => [] as string[]);
     const entries = await Promise.all(
-      ids.map(async (id) => `<Upload><Key>${esc(await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => ''))}</Key><UploadId>${esc(id)}</UploadId></Upload>`),
+      ids.map(
+        async (id) =>
+          `<Upload><Key>${esc(await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => ''))}</Key><UploadId>${esc(id)}</UploadId></Upload>`,
+      ),
     );
     ctx.type = 'application/xml';
-    ctx.body = xml(`<ListMultipartUploadsResult><Bucket>${esc(b)}</Bucket><IsTruncated>false</IsTruncated>${entries.join('')}</ListMultipartUploadsResult>`);
+    ctx.body = xml(
+      `<ListMultipartUploadsResult><Bucket>${esc(b)}</Bucket><IsTruncated>false</IsTruncated>${entries.join('')}</ListMultipartUploadsResult>`,
+    );
     return;
   }
   return next();

@@ -57,7 +57,10 @@ export async function startSmtp(): Promise<TestSmtp> {
     async waitFor(n, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (t.received.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} mail(s), got ${t.received.length}: ${t.received.map((m) => m.subject).join(' | ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `expected ${n} mail(s), got ${t.received.length}: ${t.received.map((m) => m.subject).join(' | ')}`,
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
       return t.received;

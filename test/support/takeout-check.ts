@@ -16,7 +16,10 @@ export async function localFiles(dir: string): Promise<Map<string, { bytes: Buff
   for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;
     const full = path.join(e.parentPath, e.name);
-    out.set(path.relative(dir, full).split(path.sep).join('/'), { bytes: await fs.readFile(full), mtime: (await fs.stat(full)).mtime });
+    out.set(path.relative(dir, full).split(path.sep).join('/'), {
+      bytes: await fs.readFile(full),
+      mtime: (await fs.stat(full)).mtime,
+    });
   }
   return out;
 }
@@ -26,11 +29,16 @@ export async function s3Files(s3: TestS3, prefix: string): Promise<Map<string, {
   const out = new Map<string, { bytes: Buffer; mtime?: string }>();
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const o of page.Contents ?? []) {
       const got = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: o.Key! }));
       const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: o.Key! }));
-      out.set(o.Key!.slice(prefix.length), { bytes: Buffer.from(await got.Body!.transformToByteArray()), mtime: head.Metadata?.mtime });
+      out.set(o.Key!.slice(prefix.length), {
+        bytes: Buffer.from(await got.Body!.transformToByteArray()),
+        mtime: head.Metadata?.mtime,
+      });
     }
     token = page.NextContinuationToken;
   } while (token);
@@ -44,7 +52,13 @@ export function coordinate(text: string): number {
   return m[3] === 'S' || m[3] === 'W' ? -value : value;
 }
 
-const unescapeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const unescapeXml = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 export const xmpValue = (xmp: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xmp)?.[1];
 
 function expectedFolder(m: TruthMedia): string {
@@ -56,14 +70,22 @@ function nameMatches(actual: string, title: string): boolean {
   if (actual === title) return true;
   const ext = path.posix.extname(title);
   const stem = title.slice(0, title.length - ext.length);
-  return actual.startsWith(`${stem} (`) && new RegExp(`^ \\(\\d+\\)${ext.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(actual.slice(stem.length));
+  return (
+    actual.startsWith(`${stem} (`) &&
+    new RegExp(`^ \\(\\d+\\)${ext.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(actual.slice(stem.length))
+  );
 }
 
 /**
  * Checks a backup of exports 0..upTo against the fixture's truth; returns the destination path of
  * every distinct medium (by sha256).
  */
-export function checkBackup(files: Map<string, { bytes: Buffer; mtime?: Date | string }>, f: TakeoutFixture, upTo: number, where: string): Map<string, string> {
+export function checkBackup(
+  files: Map<string, { bytes: Buffer; mtime?: Date | string }>,
+  f: TakeoutFixture,
+  upTo: number,
+  where: string,
+): Map<string, string> {
   const media = [...files].filter(([p]) => !p.endsWith('.xmp') && !p.startsWith('Albums/'));
   const bySha = new Map<string, string[]>();
   for (const [p, file] of media) bySha.set(sha256(file.bytes), [...(bySha.get(sha256(file.bytes)) ?? []), p]);
@@ -71,27 +93,47 @@ export function checkBackup(files: Map<string, { bytes: Buffer; mtime?: Date | s
   const placed = new Map<string, string>();
   for (const m of expected) {
     const paths = bySha.get(m.sha256) ?? [];
-    assert.equal(paths.length, 1, `${where}: ${m.quirk} (${m.name}) must be there exactly once, found at ${JSON.stringify(paths)}`);
+    assert.equal(
+      paths.length,
+      1,
+      `${where}: ${m.quirk} (${m.name}) must be there exactly once, found at ${JSON.stringify(paths)}`,
+    );
     const p = paths[0];
     placed.set(m.sha256, p);
-    assert.equal(path.posix.dirname(p), expectedFolder(m), `${where}: ${m.quirk} (${m.name}) filed under its taken time ${m.takenAt.toISOString()}, is at ${p}`);
+    assert.equal(
+      path.posix.dirname(p),
+      expectedFolder(m),
+      `${where}: ${m.quirk} (${m.name}) filed under its taken time ${m.takenAt.toISOString()}, is at ${p}`,
+    );
     assert.ok(nameMatches(path.posix.basename(p), m.name), `${where}: ${m.quirk}: named ${m.name}, is ${p}`);
 
     const xmp = files.get(`${p}.xmp`)?.bytes.toString('utf8');
     assert.ok(xmp, `${where}: ${m.quirk}: an XMP beside ${p}`);
     const taken = xmpValue(xmp, 'exif:DateTimeOriginal');
-    assert.ok(taken && /[+-]\d\d:\d\d$|Z$/.test(taken), `${where}: ${m.quirk}: DateTimeOriginal with its zone, got ${taken}`);
+    assert.ok(
+      taken && /[+-]\d\d:\d\d$|Z$/.test(taken),
+      `${where}: ${m.quirk}: DateTimeOriginal with its zone, got ${taken}`,
+    );
     assert.equal(Date.parse(taken), Math.floor(m.takenAt.getTime() / 1000) * 1000, `${where}: ${m.quirk}: XMP date`);
     if (m.offsetMinutes !== undefined) {
       const sign = m.offsetMinutes < 0 ? '-' : '+';
       const abs = Math.abs(m.offsetMinutes);
-      assert.ok(taken.endsWith(`${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`), `${where}: ${m.quirk}: the EXIF zone kept, got ${taken}`);
+      assert.ok(
+        taken.endsWith(`${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`),
+        `${where}: ${m.quirk}: the EXIF zone kept, got ${taken}`,
+      );
     }
     const lat = xmpValue(xmp, 'exif:GPSLatitude');
     if (m.geo) {
       assert.ok(lat, `${where}: ${m.quirk}: GPS in the XMP`);
-      assert.ok(Math.abs(coordinate(lat) - m.geo.latitude) < 1e-6, `${where}: ${m.quirk}: latitude ${lat} vs ${m.geo.latitude}`);
-      assert.ok(Math.abs(coordinate(xmpValue(xmp, 'exif:GPSLongitude')!) - m.geo.longitude) < 1e-6, `${where}: ${m.quirk}: longitude`);
+      assert.ok(
+        Math.abs(coordinate(lat) - m.geo.latitude) < 1e-6,
+        `${where}: ${m.quirk}: latitude ${lat} vs ${m.geo.latitude}`,
+      );
+      assert.ok(
+        Math.abs(coordinate(xmpValue(xmp, 'exif:GPSLongitude')!) - m.geo.longitude) < 1e-6,
+        `${where}: ${m.quirk}: longitude`,
+      );
     } else {
       assert.equal(lat, undefined, `${where}: ${m.quirk}: no GPS where Google had none`);
     }
@@ -99,16 +141,31 @@ export function checkBackup(files: Map<string, { bytes: Buffer; mtime?: Date | s
       const text = /<dc:description>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">([^<]*)<\/rdf:li>/.exec(xmp)?.[1];
       assert.equal(unescapeXml(text ?? ''), m.description, `${where}: ${m.quirk}: description`);
     }
-    for (const person of m.people) assert.ok(xmp.includes(`<rdf:li>${person}</rdf:li>`), `${where}: ${m.quirk}: person ${person}`);
+    for (const person of m.people)
+      assert.ok(xmp.includes(`<rdf:li>${person}</rdf:li>`), `${where}: ${m.quirk}: person ${person}`);
     if (m.favorited) assert.equal(xmpValue(xmp, 'xmp:Rating'), '5', `${where}: ${m.quirk}: favourite`);
     if (m.archived) assert.ok(xmp.includes('<rdf:li>archived</rdf:li>'), `${where}: ${m.quirk}: archived`);
 
     const mtime = files.get(p)!.mtime;
-    if (mtime instanceof Date) assert.equal(Math.floor(mtime.getTime() / 1000), Math.floor(m.takenAt.getTime() / 1000), `${where}: ${m.quirk}: file time is the taken time`);
-    else assert.equal(Date.parse(mtime!), Math.floor(m.takenAt.getTime() / 1000) * 1000, `${where}: ${m.quirk}: object metadata mtime is the taken time`);
+    if (mtime instanceof Date)
+      assert.equal(
+        Math.floor(mtime.getTime() / 1000),
+        Math.floor(m.takenAt.getTime() / 1000),
+        `${where}: ${m.quirk}: file time is the taken time`,
+      );
+    else
+      assert.equal(
+        Date.parse(mtime!),
+        Math.floor(m.takenAt.getTime() / 1000) * 1000,
+        `${where}: ${m.quirk}: object metadata mtime is the taken time`,
+      );
   }
   for (const x of f.excluded) assert.equal(bySha.get(x.sha256), undefined, `${where}: left out (${x.why})`);
-  assert.equal(media.length, expected.length, `${where}: nothing but the distinct media: ${JSON.stringify(media.map(([p]) => p).sort())}`);
+  assert.equal(
+    media.length,
+    expected.length,
+    `${where}: nothing but the distinct media: ${JSON.stringify(media.map(([p]) => p).sort())}`,
+  );
 
   for (const album of f.albums) {
     const members = album.members.filter((sha) => expected.some((m) => m.sha256 === sha));
@@ -118,8 +175,11 @@ export function checkBackup(files: Map<string, { bytes: Buffer; mtime?: Date | s
     const json = JSON.parse(file.bytes.toString('utf8'));
     assert.equal(json.title, album.title);
     if (album.description) assert.equal(json.description, album.description);
-    assert.deepEqual([...json.items].sort(), members.map((sha) => placed.get(sha)!).sort(), `${where}: album ${album.title} lists every member, across parts and exports`);
+    assert.deepEqual(
+      [...json.items].sort(),
+      members.map((sha) => placed.get(sha)!).sort(),
+      `${where}: album ${album.title} lists every member, across parts and exports`,
+    );
   }
   return placed;
 }
-

@@ -20,7 +20,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { makeJpeg, makeMp4, seeded } from '../fakes/google/media.ts';
-import { fromBuffer, materialize, writeTarGz, zipFile, type TarInput, type VirtualFile, type ZipInput } from './archives.ts';
+import {
+  fromBuffer,
+  materialize,
+  writeTarGz,
+  zipFile,
+  type TarInput,
+  type VirtualFile,
+  type ZipInput,
+} from './archives.ts';
 import { jpegWithExif } from './exif-jpeg.ts';
 
 export interface TruthMedia {
@@ -48,7 +56,13 @@ export interface TruthMedia {
 }
 
 export interface TakeoutFixture {
-  exports: Array<{ stamp: string /* 20260501T101500Z */; createdAt: Date; language: string; format: 'zip' | 'tgz'; parts: Array<{ name: string /* takeout-<stamp>-001.zip */; file: VirtualFile }> }>;
+  exports: Array<{
+    stamp: string /* 20260501T101500Z */;
+    createdAt: Date;
+    language: string;
+    format: 'zip' | 'tgz';
+    parts: Array<{ name: string /* takeout-<stamp>-001.zip */; file: VirtualFile }>;
+  }>;
   /** Every distinct content a correct backup of exports [0..i] holds exactly once (filter by firstExport <= i). */
   media: TruthMedia[];
   /** Content that must NOT arrive (trashed), with why. */
@@ -94,7 +108,8 @@ const DE: Language = {
   edited: '-bearbeitet',
   trash: 'Papierkorb',
   archive: 'Archiv',
-  formatted: (d) => `${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`,
+  formatted: (d) =>
+    `${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`,
 };
 
 interface ExportPlan {
@@ -128,7 +143,7 @@ function splitExt(name: string): [string, string] {
 /** The name Takeout gives the sidecar of the item titled `title`, stored as duplicate `index` ('(1)'). */
 export function sidecarName(title: string, naming: 'new' | 'old', index = ''): string {
   const base = naming === 'new' ? `${title}.supplemental-metadata` : title;
-  return base.slice(0, SIDECAR_CLIP) + index + '.json';
+  return `${base.slice(0, SIDECAR_CLIP) + index}.json`;
 }
 
 /** The media's name in the archive: long names are clipped, keeping the extension. */
@@ -178,7 +193,12 @@ function makePng(seed: number, size: number): Buffer {
 
 /** Bytes that start like a HEIF file (an `ftyp` box of brand heic) and are seeded noise after. */
 function makeHeicBlob(seed: number, size: number): Buffer {
-  const ftyp = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic', 'latin1'), Buffer.alloc(4), Buffer.from('mif1heic', 'latin1')]);
+  const ftyp = Buffer.concat([
+    Buffer.from([0, 0, 0, 24]),
+    Buffer.from('ftypheic', 'latin1'),
+    Buffer.alloc(4),
+    Buffer.from('mif1heic', 'latin1'),
+  ]);
   return Buffer.concat([ftyp, seededBytes(seed, size - ftyp.length)]);
 }
 
@@ -211,7 +231,13 @@ const nonZero = (g?: Geo) => (g && (g.latitude !== 0 || g.longitude !== 0) ? g :
 function sidecarJson(meta: Meta, lang: Language, id: number): Buffer {
   const uploaded = meta.uploadedAt ?? new Date(meta.takenAt!.getTime() + 3 * 3600_000);
   const time = (d: Date) => ({ timestamp: String(Math.floor(d.getTime() / 1000)), formatted: lang.formatted(d) });
-  const place = (g: Geo = NO_GEO) => ({ latitude: g.latitude, longitude: g.longitude, altitude: g.altitude, latitudeSpan: 0, longitudeSpan: 0 });
+  const place = (g: Geo = NO_GEO) => ({
+    latitude: g.latitude,
+    longitude: g.longitude,
+    altitude: g.altitude,
+    latitudeSpan: 0,
+    longitudeSpan: 0,
+  });
   // Key order and shapes as Google writes them; flags only when true, people only when tagged.
   const json: Record<string, unknown> = {
     title: meta.title,
@@ -224,7 +250,9 @@ function sidecarJson(meta: Meta, lang: Language, id: number): Buffer {
   json.geoDataExif = place(meta.geoExif);
   if (meta.people?.length) json.people = meta.people.map((name) => ({ name }));
   json.url = `https://photos.google.com/photo/AF1QipN${crypto.createHash('md5').update(String(id)).digest('hex').slice(0, 24)}`;
-  json.googlePhotosOrigin = meta.partner ? { fromPartnerSharing: {} } : { mobileUpload: { deviceType: 'ANDROID_PHONE' } };
+  json.googlePhotosOrigin = meta.partner
+    ? { fromPartnerSharing: {} }
+    : { mobileUpload: { deviceType: 'ANDROID_PHONE' } };
   if (meta.favorited) json.favorited = true;
   if (meta.archived) json.archived = true;
   if (meta.trashed) json.trashed = true;
@@ -277,6 +305,7 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
   const jpeg = () => makeJpeg(nextSeed(), size());
   const mp4 = () => makeMp4(nextSeed(), size());
 
+  // biome-ignore lint/correctness/noComponentHookFactories: a folder name, not a component
   const Y = (year: number) => `Photos from ${year}`;
   const KIDS = 'Kids _ Dogs'; // the folder of the album titled "Kids & Dogs"
   const ROAD = 'Road Trip 2019'; // an album without metadata file
@@ -308,12 +337,25 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
     takenAt: utc('2019-03-02T15:04:05Z'),
     geo: { latitude: 48.85837, longitude: 2.294481, altitude: 35.5 },
   };
-  const cafe: Meta = { title: 'Café Zürich.jpg'.normalize('NFC'), takenAt: utc('2020-01-18T09:41:00Z'), people: ['Zoë'] };
-  const video: Meta = { title: 'VID_20210704_200000.mp4', takenAt: utc('2021-07-04T20:00:00Z'), description: 'Feuerwerk' };
-  const garden: Meta = { title: 'IMG_20260612_143000.jpg', takenAt: utc('2026-06-12T14:30:00Z'), description: 'Geburtstag im Garten' };
+  const cafe: Meta = {
+    title: 'Café Zürich.jpg'.normalize('NFC'),
+    takenAt: utc('2020-01-18T09:41:00Z'),
+    people: ['Zoë'],
+  };
+  const video: Meta = {
+    title: 'VID_20210704_200000.mp4',
+    takenAt: utc('2021-07-04T20:00:00Z'),
+    description: 'Feuerwerk',
+  };
+  const garden: Meta = {
+    title: 'IMG_20260612_143000.jpg',
+    takenAt: utc('2026-06-12T14:30:00Z'),
+    description: 'Geburtstag im Garten',
+  };
   const long = 'Hochzeit von Anna und Thomas im Schlosspark Sanssouci 2019.jpg';
   const name47 = 'IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jpg';
-  if (name47.length !== 47 || long.length <= MEDIA_CLIP) throw new Error('takeout-export: the clipped-name fixtures lost their lengths');
+  if (name47.length !== 47 || long.length <= MEDIA_CLIP)
+    throw new Error('takeout-export: the clipped-name fixtures lost their lengths');
 
   const birthdayBytes = jpeg();
   const parisBytes = jpeg();
@@ -323,7 +365,8 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
 
   const items: Item[] = [
     {
-      quirk: 'new naming sidecar; geoDataExif with altitude; people; description; favorited; album copy; repeated unchanged in export 1',
+      quirk:
+        'new naming sidecar; geoDataExif with altitude; people; description; favorited; album copy; repeated unchanged in export 1',
       bytes: birthdayBytes,
       meta: birthday,
       places: [
@@ -334,14 +377,15 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
       ],
     },
     {
-      quirk: 'edited copy (-edited) shares its original\'s sidecar',
+      quirk: "edited copy (-edited) shares its original's sidecar",
       bytes: jpeg(),
       meta: birthday,
       name: 'IMG_20190714_123000-edited.jpg',
       places: [{ exp: 0, part: 1, folder: Y(2019), file: 'IMG_20190714_123000-edited.jpg', sidecar: false }],
     },
     {
-      quirk: 'old name.ext.json sidecar in a later part than its media; geoData only (geoDataExif 0,0); album without metadata file',
+      quirk:
+        'old name.ext.json sidecar in a later part than its media; geoData only (geoDataExif 0,0); album without metadata file',
       bytes: parisBytes,
       meta: paris,
       places: [
@@ -363,7 +407,8 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
       places: [{ exp: 0, part: 0, folder: Y(2019) }],
     },
     {
-      quirk: '(n) duplicate: IMG_3479(1).JPG ↔ IMG_3479.JPG.supplemental-metadata(1).json, same title and month (arrives as "IMG_3479 (1).JPG")',
+      quirk:
+        '(n) duplicate: IMG_3479(1).JPG ↔ IMG_3479.JPG.supplemental-metadata(1).json, same title and month (arrives as "IMG_3479 (1).JPG")',
       bytes: jpeg(),
       meta: { title: 'IMG_3479.JPG', takenAt: utc('2019-08-21T18:02:00Z') },
       places: [{ exp: 0, part: 0, folder: Y(2019), file: 'IMG_3479(1).JPG', sidecar: { naming: 'new', index: '(1)' } }],
@@ -378,7 +423,9 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
       quirk: 'old naming (n) duplicate IMG_2710(1).HEIC ↔ IMG_2710.HEIC(1).json, another month (no " (1)" suffix)',
       bytes: makeHeicBlob(nextSeed(), size()),
       meta: { title: 'IMG_2710.HEIC', takenAt: utc('2019-11-11T11:11:12Z') },
-      places: [{ exp: 0, part: 2, folder: Y(2019), file: 'IMG_2710(1).HEIC', sidecar: { naming: 'old', index: '(1)' } }],
+      places: [
+        { exp: 0, part: 2, folder: Y(2019), file: 'IMG_2710(1).HEIC', sidecar: { naming: 'old', index: '(1)' } },
+      ],
     },
     {
       quirk: 'sidecar clipped to 51 characters: .supplemen.json; sidecar in an earlier part than its media',
@@ -387,7 +434,7 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
       places: [{ exp: 0, part: 1, folder: Y(2023), sidecar: { naming: 'new', part: 0 }, method: 0 }],
     },
     {
-      quirk: 'sidecar clipped inside the media\'s own 47-character name (….jp.json)',
+      quirk: "sidecar clipped inside the media's own 47-character name (….jp.json)",
       bytes: jpeg(),
       meta: { title: name47, takenAt: utc('2019-10-12T16:20:00Z') },
       places: [{ exp: 0, part: 0, folder: Y(2019) }],
@@ -408,7 +455,8 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
       ],
     },
     {
-      quirk: 'sidecar without the media\'s extension (uploaded without one): Peanut Butter Balls.supplemental-metadata.json',
+      quirk:
+        "sidecar without the media's extension (uploaded without one): Peanut Butter Balls.supplemental-metadata.json",
       bytes: jpeg(),
       meta: { title: 'Peanut Butter Balls', takenAt: utc('2020-12-24T17:00:00Z') },
       // The backup keeps the extension the archive gave it, so viewers know what it is.
@@ -417,7 +465,12 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
     },
     {
       quirk: 'no sidecar: EXIF DateTimeOriginal with OffsetTimeOriginal (+02:00, local 1 April is UTC 31 March)',
-      bytes: jpegWithExif({ seed: nextSeed(), size: size(), dateTimeOriginal: '2021:04:01 01:30:00', offsetTimeOriginal: '+02:00' }),
+      bytes: jpegWithExif({
+        seed: nextSeed(),
+        size: size(),
+        dateTimeOriginal: '2021:04:01 01:30:00',
+        offsetTimeOriginal: '+02:00',
+      }),
       date: { takenAt: utc('2021-03-31T23:30:00Z'), from: 'exif', offsetMinutes: 120 },
       name: 'IMG_20210401_013000.jpg',
       places: [{ exp: 0, part: 1, folder: Y(2021), file: 'IMG_20210401_013000.jpg', sidecar: false }],
@@ -427,14 +480,32 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
       bytes: makePng(nextSeed(), size()),
       date: { takenAt: utc('2018-11-23T17:42:08Z'), from: 'archive' },
       name: 'drawing.png',
-      places: [{ exp: 0, part: 1, folder: Y(2018), file: 'drawing.png', sidecar: false, modifiedAt: utc('2018-11-23T17:42:08Z') }],
+      places: [
+        {
+          exp: 0,
+          part: 1,
+          folder: Y(2018),
+          file: 'drawing.png',
+          sidecar: false,
+          modifiedAt: utc('2018-11-23T17:42:08Z'),
+        },
+      ],
     },
     {
       quirk: 'no sidecar, JPEG whose EXIF has no date: dated by the archive entry',
       bytes: jpegWithExif({ seed: nextSeed(), size: size() }),
       date: { takenAt: utc('2018-11-24T19:03:22Z'), from: 'archive' },
       name: 'IMG-20181124-WA0007.jpg',
-      places: [{ exp: 0, part: 2, folder: Y(2018), file: 'IMG-20181124-WA0007.jpg', sidecar: false, modifiedAt: utc('2018-11-24T19:03:22Z') }],
+      places: [
+        {
+          exp: 0,
+          part: 2,
+          folder: Y(2018),
+          file: 'IMG-20181124-WA0007.jpg',
+          sidecar: false,
+          modifiedAt: utc('2018-11-24T19:03:22Z'),
+        },
+      ],
     },
     {
       quirk: 'geo 0,0 in both geoData and geoDataExif: no location',
@@ -457,7 +528,12 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
     {
       quirk: 'partner-shared (googlePhotosOrigin.fromPartnerSharing), kept; album copy',
       bytes: partnerBytes,
-      meta: { title: 'PXL_20200815_120000000.jpg', takenAt: utc('2020-08-15T12:00:00Z'), partner: true, geoExif: { latitude: -33.856784, longitude: 151.215297, altitude: 0 } },
+      meta: {
+        title: 'PXL_20200815_120000000.jpg',
+        takenAt: utc('2020-08-15T12:00:00Z'),
+        partner: true,
+        geoExif: { latitude: -33.856784, longitude: 151.215297, altitude: 0 },
+      },
       places: [
         { exp: 0, part: 1, folder: Y(2020) },
         { exp: 0, part: 2, folder: KIDS },
@@ -557,12 +633,22 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
   let sidecarId = 0;
 
   const add = (exp: number, part: number, rel: string, data: Buffer, method: 0 | 8, modifiedAt?: Date) => {
-    parts[exp][part].push({ path: `${EXPORTS[exp].lang.root}/${rel}`, data, method, modifiedAt: modifiedAt ?? created[exp] });
+    parts[exp][part].push({
+      path: `${EXPORTS[exp].lang.root}/${rel}`,
+      data,
+      method,
+      modifiedAt: modifiedAt ?? created[exp],
+    });
   };
 
   // Takeout's own index page, outside the product folder, and a non-item JSON in its root.
   for (const [i, e] of EXPORTS.entries()) {
-    parts[i][0].push({ path: 'Takeout/archive_browser.html', data: Buffer.from(`<!doctype html><html lang="${e.lang.code}"><title>Takeout</title></html>\n`), method: 8, modifiedAt: created[i] });
+    parts[i][0].push({
+      path: 'Takeout/archive_browser.html',
+      data: Buffer.from(`<!doctype html><html lang="${e.lang.code}"><title>Takeout</title></html>\n`),
+      method: 8,
+      modifiedAt: created[i],
+    });
   }
   add(0, 0, 'print-subscriptions.json', Buffer.from('[]\n'), 8);
 
@@ -577,8 +663,14 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
       const lang = EXPORTS[p.exp].lang;
       const file = p.file ?? archiveName(item.meta!.title);
       const method = p.method ?? (mediaCount++ % 2 === 0 ? 8 : 0);
-      if (!isYearFolder(p.folder) && ![lang.archive, lang.trash, 'Failed Videos'].includes(p.folder) && !albumByFolder.has(p.folder)) {
-        throw new Error(`takeout-export: folder "${p.folder}" is neither a special folder of ${lang.code} nor a declared album`);
+      if (
+        !isYearFolder(p.folder) &&
+        ![lang.archive, lang.trash, 'Failed Videos'].includes(p.folder) &&
+        !albumByFolder.has(p.folder)
+      ) {
+        throw new Error(
+          `takeout-export: folder "${p.folder}" is neither a special folder of ${lang.code} nor a declared album`,
+        );
       }
       add(p.exp, p.part, `${p.folder}/${file}`, item.bytes, method, p.modifiedAt);
       if (p.sidecar !== false && item.meta) {
@@ -595,7 +687,9 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
       excluded.push({ sha256: sha, why: `${item.excluded} (${item.quirk})` });
       continue;
     }
-    const albumTitles = [...new Set(item.places.filter((p) => albumByFolder.has(p.folder)).map((p) => albumByFolder.get(p.folder)!.title))];
+    const albumTitles = [
+      ...new Set(item.places.filter((p) => albumByFolder.has(p.folder)).map((p) => albumByFolder.get(p.folder)!.title)),
+    ];
     for (const t of albumTitles) if (!albumMembers.get(t)!.includes(sha)) albumMembers.get(t)!.push(sha);
     const meta = item.meta;
     const takenAt = meta ? (meta.takenAt ?? meta.uploadedAt!) : item.date!.takenAt;
@@ -617,7 +711,8 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
     const geo = nonZero(meta?.geoExif) ?? nonZero(meta?.geo);
     if (geo) truth.geo = { ...geo };
     if (meta?.description) truth.description = meta.description;
-    if (media.has(sha)) throw new Error(`takeout-export: "${item.quirk}" repeats the bytes of "${media.get(sha)!.quirk}"`);
+    if (media.has(sha))
+      throw new Error(`takeout-export: "${item.quirk}" repeats the bytes of "${media.get(sha)!.quirk}"`);
     media.set(sha, truth);
   }
 
@@ -625,7 +720,12 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
   for (const a of albums) {
     for (const { exp, part } of a.metadata) {
       const made = utc('2019-07-14T18:00:00Z');
-      const json = { title: a.title, description: a.description ?? '', access: 'protected', date: { timestamp: String(made.getTime() / 1000), formatted: EXPORTS[exp].lang.formatted(made) } };
+      const json = {
+        title: a.title,
+        description: a.description ?? '',
+        access: 'protected',
+        date: { timestamp: String(made.getTime() / 1000), formatted: EXPORTS[exp].lang.formatted(made) },
+      };
       add(exp, part, `${a.folder}/${EXPORTS[exp].lang.albumMetadata}`, Buffer.from(JSON.stringify(json, null, 2)), 8);
     }
   }
@@ -635,7 +735,8 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
   for (const item of items) {
     const id = `${item.bytes.length}-${zlib.crc32(item.bytes)}`;
     const sha = sha256(item.bytes);
-    if (identities.has(id) && identities.get(id) !== sha) throw new Error(`takeout-export: two contents share size and CRC-32 (${id})`);
+    if (identities.has(id) && identities.get(id) !== sha)
+      throw new Error(`takeout-export: two contents share size and CRC-32 (${id})`);
     identities.set(id, sha);
   }
 
@@ -652,12 +753,21 @@ export function takeoutFixture(opts: { format?: 'zip' | 'tgz'; seed?: number } =
     })),
     media: [...media.values()],
     excluded,
-    albums: albums.map((a) => ({ title: a.title, ...(a.description ? { description: a.description } : {}), members: albumMembers.get(a.title)! })),
+    albums: albums.map((a) => ({
+      title: a.title,
+      ...(a.description ? { description: a.description } : {}),
+      members: albumMembers.get(a.title)!,
+    })),
   };
 }
 
 function zipPart(entries: Entry[], zip64: boolean): VirtualFile {
-  const inputs: ZipInput[] = entries.map((e) => ({ name: e.path, data: e.data, method: e.method, modifiedAt: e.modifiedAt }));
+  const inputs: ZipInput[] = entries.map((e) => ({
+    name: e.path,
+    data: e.data,
+    method: e.method,
+    modifiedAt: e.modifiedAt,
+  }));
   return zipFile(inputs, { zip64 });
 }
 

@@ -17,7 +17,8 @@ export function memoryState(): CloudState & { values: Map<string, string> } {
       return read(values.get(key));
     },
     set: async (key, value) => void values.set(key, JSON.stringify(value)),
-    list: async (prefix) => [...values].filter(([k]) => k.startsWith(prefix)).map(([key, text]) => ({ key, value: read(text) })),
+    list: async (prefix) =>
+      [...values].filter(([k]) => k.startsWith(prefix)).map(([key, text]) => ({ key, value: read(text) })),
   };
 }
 
@@ -26,7 +27,15 @@ export function folderOf(files: Record<string, VirtualFile>, modifiedAt = new Da
   const stats = { requests: 0, bytes: 0 };
   const source: Source = {
     async *list() {
-      for (const [name, f] of Object.entries(files)) yield { id: name, path: name, size: f.size, modifiedAt: modifiedAt.toISOString(), mediaType: 'other', version: '1' } satisfies SourceItem;
+      for (const [name, f] of Object.entries(files))
+        yield {
+          id: name,
+          path: name,
+          size: f.size,
+          modifiedAt: modifiedAt.toISOString(),
+          mediaType: 'other',
+          version: '1',
+        } satisfies SourceItem;
     },
     async open(item, opts = {}) {
       const f = files[item.id];
@@ -58,7 +67,11 @@ export function takeoutSource(files: Record<string, VirtualFile>) {
   const folder = folderOf(files);
   const state = memoryState();
   const cloud = takeout.open!(
-    { options: { cloudId: '00000000-0000-4000-8000-000000000000', path: '', settleMinutes: 0, deleteArchives: false }, wrapped: folder.handle, state },
+    {
+      options: { cloudId: '00000000-0000-4000-8000-000000000000', path: '', settleMinutes: 0, deleteArchives: false },
+      wrapped: folder.handle,
+      state,
+    },
     {} as ConnectorEnv,
   );
   return { cloud, source: cloud.source!, state, stats: folder.stats };

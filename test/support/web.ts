@@ -55,7 +55,11 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
   const localRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-web-local-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'SMTP_URL'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'SMTP_URL',
+    ),
+  );
   const child: ChildProcess = spawn('npm', ['start', '--silent'], {
     cwd: repo,
     detached: true,
@@ -89,7 +93,14 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
       await exited;
       clearTimeout(killed);
     }
-    await Promise.all([google.close(), dropbox.close(), microsoft.close(), s3.close(), smtp.stop(), database?.drop({ waitForConnections: 5000 })]);
+    await Promise.all([
+      google.close(),
+      dropbox.close(),
+      microsoft.close(),
+      s3.close(),
+      smtp.stop(),
+      database?.drop({ waitForConnections: 5000 }),
+    ]);
     if (!database) spawnSync('pkill', ['-KILL', '-f', `postgres -D ${dataDir}`]);
     await fs.rm(dataDir, { recursive: true, force: true });
     await fs.rm(localRoot, { recursive: true, force: true });
@@ -116,18 +127,38 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
 }
 
 // Debian's Chromium on this closed network: no sandbox as root, no background connections.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 }
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 
 /** A fresh browser profile (no cookies) with English as the browser's language. */
-export async function newContext(browser: Browser, opts: { viewport?: { width: number; height: number }; locale?: string; colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, locale: opts.locale ?? 'en-US', colorScheme: opts.colorScheme ?? 'light' });
+export async function newContext(
+  browser: Browser,
+  opts: { viewport?: { width: number; height: number }; locale?: string; colorScheme?: 'light' | 'dark' } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    locale: opts.locale ?? 'en-US',
+    colorScheme: opts.colorScheme ?? 'light',
+  });
   context.setDefaultTimeout(15_000);
   return context;
 }
@@ -170,7 +201,12 @@ export async function axeScan(page: Page): Promise<AxeViolation[]> {
   const result = await page.evaluate(async () => {
     // Runs in the page: the whole document (axe's default context).
     const r = await (globalThis as unknown as { axe: typeof axe }).axe.run({ resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -28,8 +28,21 @@ test('passwords: memory-hard hash, verified, salted', async () => {
 });
 
 test('private, loopback and link-local addresses are recognised', () => {
-  for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0', '100.64.0.1']) {
+  for (const a of [
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.20.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    '0.0.0.0',
+    '100.64.0.1',
+  ]) {
     assert.equal(isPrivateAddress(a), true, a);
   }
-  for (const a of ['8.8.8.8', '52.216.0.1', '2606:4700::1111', '172.32.0.1']) assert.equal(isPrivateAddress(a), false, a);
+  for (const a of ['8.8.8.8', '52.216.0.1', '2606:4700::1111', '172.32.0.1'])
+    assert.equal(isPrivateAddress(a), false, a);
 });

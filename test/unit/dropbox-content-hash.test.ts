@@ -74,7 +74,10 @@ test('a state saved on a block boundary goes on where it stopped, through JSON',
 });
 
 test('the saveable SHA-256 agrees with Node’s, whole and resumed mid-block', () => {
-  assert.equal(new Sha256().update(Buffer.from('abc')).digest().toString('hex'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(
+    new Sha256().update(Buffer.from('abc')).digest().toString('hex'),
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+  );
   for (const n of [0, 1, 31, 32, 55, 56, 63, 64, 65, 119, 120, 200, 1000, 4096 + 17]) {
     const data = crypto.randomBytes(n);
     assert.equal(new Sha256().update(data).digest().toString('hex'), sha256(data).toString('hex'), `${n} bytes`);

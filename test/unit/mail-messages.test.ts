@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cloudNoticeMessage, reauthMessage, runEndedMessage, type CloudNoticeMail, type RunSummary } from '../../services/core/mail/messages.ts';
+import {
+  cloudNoticeMessage,
+  reauthMessage,
+  runEndedMessage,
+  type CloudNoticeMail,
+  type RunSummary,
+} from '../../services/core/mail/messages.ts';
 import { localeFrom, wordsFor } from '../../services/core/mail/strings.ts';
 
 const base: RunSummary = {
@@ -24,16 +30,49 @@ describe('run mails', () => {
   test('subjects a person can scan, for each outcome', () => {
     const subject = (r: Partial<RunSummary>, locale = 'en') => runEndedMessage({ ...base, ...r }, locale, url).subject;
     assert.equal(subject({}), "Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB");
-    assert.equal(subject({ doneByType: { photo: 1200, video: 4, other: 0 } }), "Ferry: 'Family photos → S3' finished — 1,204 photos and videos, 3.1 GB");
-    assert.equal(subject({ done: { items: 1, bytes: 5_000_000 }, doneByType: { photo: 0, video: 1, other: 0 } }), "Ferry: 'Family photos → S3' finished — 1 video, 5 MB");
-    assert.equal(subject({ doneByType: { photo: 1200, video: 0, other: 4 } }), "Ferry: 'Family photos → S3' finished — 1,204 files, 3.1 GB");
-    assert.equal(subject({ done: { items: 0, bytes: 0 }, doneByType: { photo: 0, video: 0, other: 0 } }), "Ferry: 'Family photos → S3' finished — nothing new to copy");
-    assert.equal(subject({ status: 'partial', failed: { items: 3 } }), "Ferry: 'Family photos → S3' finished with 3 failed — 1,204 photos, 3.1 GB");
-    assert.equal(subject({ status: 'failed', done: { items: 0, bytes: 0 }, error: 'Listing the source failed: the folder does not exist' }), "Ferry: 'Family photos → S3' failed — Listing the source failed: the folder does not exist");
-    assert.equal(subject({ status: 'quota_exceeded', pending: 40 }), "Ferry: 'Family photos → S3' paused — monthly traffic quota used up (1,204 photos, 3.1 GB copied)");
+    assert.equal(
+      subject({ doneByType: { photo: 1200, video: 4, other: 0 } }),
+      "Ferry: 'Family photos → S3' finished — 1,204 photos and videos, 3.1 GB",
+    );
+    assert.equal(
+      subject({ done: { items: 1, bytes: 5_000_000 }, doneByType: { photo: 0, video: 1, other: 0 } }),
+      "Ferry: 'Family photos → S3' finished — 1 video, 5 MB",
+    );
+    assert.equal(
+      subject({ doneByType: { photo: 1200, video: 0, other: 4 } }),
+      "Ferry: 'Family photos → S3' finished — 1,204 files, 3.1 GB",
+    );
+    assert.equal(
+      subject({ done: { items: 0, bytes: 0 }, doneByType: { photo: 0, video: 0, other: 0 } }),
+      "Ferry: 'Family photos → S3' finished — nothing new to copy",
+    );
+    assert.equal(
+      subject({ status: 'partial', failed: { items: 3 } }),
+      "Ferry: 'Family photos → S3' finished with 3 failed — 1,204 photos, 3.1 GB",
+    );
+    assert.equal(
+      subject({
+        status: 'failed',
+        done: { items: 0, bytes: 0 },
+        error: 'Listing the source failed: the folder does not exist',
+      }),
+      "Ferry: 'Family photos → S3' failed — Listing the source failed: the folder does not exist",
+    );
+    assert.equal(
+      subject({ status: 'quota_exceeded', pending: 40 }),
+      "Ferry: 'Family photos → S3' paused — monthly traffic quota used up (1,204 photos, 3.1 GB copied)",
+    );
     assert.equal(subject({}, 'de'), 'Ferry: „Family photos → S3“ fertig — 1.204 Fotos, 3,1 GB');
-    assert.equal(subject({}, 'fr'), 'Ferry : « Family photos → S3 » terminée — 1\u202f204 photos, 3,1 GB', 'French groups digits with a narrow no-break space');
-    assert.equal(subject({}, 'xx'), "Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB", 'unknown languages fall back to English');
+    assert.equal(
+      subject({}, 'fr'),
+      'Ferry : « Family photos → S3 » terminée — 1\u202f204 photos, 3,1 GB',
+      'French groups digits with a narrow no-break space',
+    );
+    assert.equal(
+      subject({}, 'xx'),
+      "Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB",
+      'unknown languages fall back to English',
+    );
   });
 
   test('the body has the figures, the first failures and the link; the HTML escapes what users typed', () => {
@@ -62,7 +101,10 @@ describe('run mails', () => {
 
 describe('what users and clouds named, in plain-text bodies', () => {
   /** Every line of the body that starts like a mail header a forger would want. */
-  const headerLines = (text: string) => text.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/).filter((l) => /^(bcc|cc|to|from|subject|content-type):/i.test(l.trim()));
+  const headerLines = (text: string) =>
+    text
+      .split(/\r\n|\r|\n|\u2028|\u2029|\u0085/)
+      .filter((l) => /^(bcc|cc|to|from|subject|content-type):/i.test(l.trim()));
 
   test('a stored task name with line breaks renders on one line, as do failed paths and errors', () => {
     const m = runEndedMessage(
@@ -80,11 +122,18 @@ describe('what users and clouds named, in plain-text bodies', () => {
     assert.deepEqual(headerLines(m.text), [], m.text);
     assert.match(m.text, /^Task: +x Bcc: victim@example\.com$/m);
     assert.match(m.text, /^ {2}- a To: victim@example\.com b\.jpg: denied Cc: victim@example\.com$/m);
-    assert.ok(!/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/.test(m.text), 'no control characters but the line ends Ferry writes');
+    assert.ok(
+      !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/.test(m.text),
+      'no control characters but the line ends Ferry writes',
+    );
   });
 
   test('control characters in cloud names and reasons are flattened in every mail', () => {
-    const r = reauthMessage({ cloudId: base.runId, cloudName: 'NAS\u001b[31m\nBcc: v@example.com', reason: 'revoked\r\nTo: v@example.com' }, 'en', url);
+    const r = reauthMessage(
+      { cloudId: base.runId, cloudName: 'NAS\u001b[31m\nBcc: v@example.com', reason: 'revoked\r\nTo: v@example.com' },
+      'en',
+      url,
+    );
     assert.deepEqual(headerLines(r.text), [], r.text);
     assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.text + r.subject), JSON.stringify(r.text));
     const n = cloudNoticeMessage(
@@ -112,7 +161,10 @@ describe('Takeout lifecycle mails', () => {
     setupUrl,
     deliveredTo: 'My "Drive"',
   };
-  const ending: CloudNoticeMail = { ...late, notice: { kind: 'schedule_ending', key: 'ends:2027-01-04', date: '2027-01-04T10:15:00.000Z' } };
+  const ending: CloudNoticeMail = {
+    ...late,
+    notice: { kind: 'schedule_ending', key: 'ends:2027-01-04', date: '2027-01-04T10:15:00.000Z' },
+  };
 
   test('each language renders both mails, with a one-line subject, the date, the setup link and the cloud link', () => {
     const cases = [
@@ -130,8 +182,14 @@ describe('Takeout lifecycle mails', () => {
         assert.ok(m.subject.length > 10 && !/[\r\n]/.test(m.subject), `${what}: subject on one line`);
         assert.ok(m.subject.includes('Google Photos <Takeout>'), `${what}: the subject names the cloud: ${m.subject}`);
         assert.ok(m.text.includes(date), `${what}: the date in the language: ${m.text}`);
-        assert.ok(m.text.includes(setupUrl) && m.text.includes(`${url}/clouds/${cloudId}`), `${what}: both links in the text`);
-        assert.ok(m.html.includes(`href="${setupUrl}"`) && m.html.includes(`href="${url}/clouds/${cloudId}"`), `${what}: both links in the HTML`);
+        assert.ok(
+          m.text.includes(setupUrl) && m.text.includes(`${url}/clouds/${cloudId}`),
+          `${what}: both links in the text`,
+        );
+        assert.ok(
+          m.html.includes(`href="${setupUrl}"`) && m.html.includes(`href="${url}/clouds/${cloudId}"`),
+          `${what}: both links in the HTML`,
+        );
         assert.ok(m.html.includes(`<html lang="${locale}">`), what);
         assert.ok(!m.html.includes('<Takeout>') && m.html.includes('My &#34;Drive&#34;'), `${what}: escaped`);
         if (n === late) assert.ok(m.html.includes('&#60;Takeout&#62;'), what);
@@ -142,22 +200,34 @@ describe('Takeout lifecycle mails', () => {
   test('the late mail says what to check; the ending mail how to set up the next schedule', () => {
     const m = cloudNoticeMessage(late, 'en', url);
     assert.equal(m.subject, "Ferry: the Google Takeout export for 'Google Photos <Takeout>' is late");
-    assert.match(m.text, /^The Google Takeout export expected around May 1, 2026 has not arrived in 'Google Photos <Takeout>'\./);
+    assert.match(
+      m.text,
+      /^The Google Takeout export expected around May 1, 2026 has not arrived in 'Google Photos <Takeout>'\./,
+    );
     assert.match(m.text, /\n {2}- that your scheduled export is still active at takeout\.google\.com/);
     assert.match(m.text, /\n {2}- that 'My "Drive"' has room for the export/);
     assert.match(m.text, /\n {2}- that the archives go to the folder 'Google Photos <Takeout>' reads\./);
     assert.equal((m.html.match(/<li>/g) ?? []).length, 3);
 
     const e = cloudNoticeMessage(ending, 'en', url);
-    assert.equal(e.subject, "Ferry: your Google Takeout schedule for 'Google Photos <Takeout>' ends on January 4, 2027");
+    assert.equal(
+      e.subject,
+      "Ferry: your Google Takeout schedule for 'Google Photos <Takeout>' ends on January 4, 2027",
+    );
     assert.match(
       e.text,
       /^Your Google Takeout schedule ends on January 4, 2027: set up a new one \(Google Photos only, every 2 months, \.zip, 50 GB, delivered to 'My "Drive"'\) so your backups keep coming\./,
     );
     assert.ok(e.text.includes(`Set up the export in Google Takeout: ${setupUrl}`));
     // Without the delivery cloud's name, the mail says which cloud reads the exports.
-    assert.match(cloudNoticeMessage({ ...ending, deliveredTo: null }, 'en', url).text, /delivered to the cloud 'Google Photos <Takeout>' reads\)/);
-    assert.match(cloudNoticeMessage({ ...ending, deliveredTo: null }, 'de', url).text, /Lieferung an die Cloud, die „Google Photos <Takeout>“ liest\)/);
+    assert.match(
+      cloudNoticeMessage({ ...ending, deliveredTo: null }, 'en', url).text,
+      /delivered to the cloud 'Google Photos <Takeout>' reads\)/,
+    );
+    assert.match(
+      cloudNoticeMessage({ ...ending, deliveredTo: null }, 'de', url).text,
+      /Lieferung an die Cloud, die „Google Photos <Takeout>“ liest\)/,
+    );
   });
 
   test('a cloud name with line breaks stays out of the headers', () => {

@@ -5,7 +5,12 @@ import dns from 'node:dns';
 import { describe, test } from 'node:test';
 import s3 from '../../connectors/s3/index.ts';
 import { CloudError, type ConnectorEnv } from '../../connectors/types.ts';
-import { assertPublicHost, isPrivateAddress, PrivateEndpointError, publicOnlyLookup } from '../../services/core/net-guard.ts';
+import {
+  assertPublicHost,
+  isPrivateAddress,
+  PrivateEndpointError,
+  publicOnlyLookup,
+} from '../../services/core/net-guard.ts';
 
 // One address in each IPv4 range that is not globally reachable (IANA special-purpose registry).
 const blockedV4 = [
@@ -63,7 +68,14 @@ function embeddedForms(v4: string): string[] {
   const [a, b, c, d] = v4.split('.').map(Number);
   const hi = ((a << 8) | b).toString(16);
   const lo = ((c << 8) | d).toString(16);
-  return [`::ffff:${v4}`, `::ffff:${hi}:${lo}`, `64:ff9b::${v4}`, `64:ff9b::${hi}:${lo}`, `2002:${hi}:${lo}::`, `2002:${hi}:${lo}::1`];
+  return [
+    `::ffff:${v4}`,
+    `::ffff:${hi}:${lo}`,
+    `64:ff9b::${v4}`,
+    `64:ff9b::${hi}:${lo}`,
+    `2002:${hi}:${lo}::`,
+    `2002:${hi}:${lo}::1`,
+  ];
 }
 
 const blocked = [...blockedV4, ...blockedV4.flatMap(embeddedForms), ...blockedV6];
@@ -95,7 +107,13 @@ const env: ConnectorEnv = {
 };
 
 function s3Options(endpoint: string) {
-  return s3.options.parse({ endpoint, region: 'us-east-1', bucket: 'backups', accessKeyId: 'AKIA', secretAccessKey: 'secret' });
+  return s3.options.parse({
+    endpoint,
+    region: 'us-east-1',
+    bucket: 'backups',
+    accessKeyId: 'AKIA',
+    secretAccessKey: 'secret',
+  });
 }
 
 describe('isPrivateAddress', () => {
@@ -106,7 +124,8 @@ describe('isPrivateAddress', () => {
     test(`allowed: ${a}`, () => assert.equal(isPrivateAddress(a), false));
   }
   test('anything that is not an address is blocked', () => {
-    for (const a of ['', 'localhost', '1.2.3', '::ffff:1.2.3.4.5', 'gggg::1']) assert.equal(isPrivateAddress(a), true, a);
+    for (const a of ['', 'localhost', '1.2.3', '::ffff:1.2.3.4.5', 'gggg::1'])
+      assert.equal(isPrivateAddress(a), true, a);
   });
 });
 
@@ -159,14 +178,20 @@ describe('what the errors say', () => {
       (e: Error) => e,
     );
     assert.ok(err instanceof PrivateEndpointError);
-    assert.equal(err.message, 'localhost resolves to a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).');
+    assert.equal(
+      err.message,
+      'localhost resolves to a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
+    );
     for (const address of resolved) assert.ok(!err.message.includes(address));
   });
 
   test('at connection time too', async () => {
     const err = await new Promise<Error | null>((resolve) => publicOnlyLookup('localhost', {}, (e) => resolve(e)));
     assert.ok(err instanceof PrivateEndpointError);
-    assert.equal(err.message, 'localhost resolves to a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).');
+    assert.equal(
+      err.message,
+      'localhost resolves to a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
+    );
   });
 
   test('a name that does not resolve says so, and nothing more', async () => {
@@ -179,7 +204,8 @@ describe('what the errors say', () => {
 
   test('a literal address is named as the user wrote it', async () => {
     await assert.rejects(assertPublicHost('[::ffff:7f00:1]'), {
-      message: '[::ffff:7f00:1] is a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
+      message:
+        '[::ffff:7f00:1] is a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
     });
   });
 });

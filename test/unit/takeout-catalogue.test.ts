@@ -2,24 +2,67 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SourceItem } from '../../connectors/types.ts';
-import { buildCatalogue, contentKeys, type IndexedMedia, type PartRecord } from '../../connectors/google-takeout/catalogue.ts';
+import {
+  buildCatalogue,
+  contentKeys,
+  type IndexedMedia,
+  type PartRecord,
+} from '../../connectors/google-takeout/catalogue.ts';
 import { limits } from '../../connectors/google-takeout/index-part.ts';
 import { writeTarGz, writeZip, zipFile, fromBuffer } from '../support/archives.ts';
 import { takeoutSource } from '../support/takeout-source.ts';
 
-function part(set: string, media: IndexedMedia[], sidecars: PartRecord['sidecars'] = [], albums: PartRecord['albums'] = []): PartRecord {
-  return { set, number: 1, format: 'zip', path: `takeout-${set}-001.zip`, sourceId: `takeout-${set}-001.zip`, version: '1', size: 1e6, indexedAt: '', bytesRead: 0, media, sidecars, albums };
+function part(
+  set: string,
+  media: IndexedMedia[],
+  sidecars: PartRecord['sidecars'] = [],
+  albums: PartRecord['albums'] = [],
+): PartRecord {
+  return {
+    set,
+    number: 1,
+    format: 'zip',
+    path: `takeout-${set}-001.zip`,
+    sourceId: `takeout-${set}-001.zip`,
+    version: '1',
+    size: 1e6,
+    indexedAt: '',
+    bytesRead: 0,
+    media,
+    sidecars,
+    albums,
+  };
 }
 
 function media(rel: string, size: number, crc32: number, extra: Partial<IndexedMedia> = {}): IndexedMedia {
   const folder = rel.split('/')[0];
   const kind = folder.startsWith('Photos from') ? 'year' : folder === 'Trash' ? 'trash' : 'album';
-  return { rel, kind, name: `Takeout/Google Photos/${rel}`, size, crc32, modifiedAt: '2024-01-01T00:00:00.000Z', method: 0, compressedSize: size, localHeaderOffset: 0, ...extra };
+  return {
+    rel,
+    kind,
+    name: `Takeout/Google Photos/${rel}`,
+    size,
+    crc32,
+    modifiedAt: '2024-01-01T00:00:00.000Z',
+    method: 0,
+    compressedSize: size,
+    localHeaderOffset: 0,
+    ...extra,
+  };
 }
 
 const sidecar = (rel: string, title: string, takenAt: string, extra: object = {}) => ({
   rel,
-  meta: { title, takenAt, people: [], favorited: false, archived: false, trashed: false, partnerShared: false, ...extra },
+  meta: {
+    title,
+    takenAt,
+    people: [],
+    favorited: false,
+    archived: false,
+    trashed: false,
+    partnerShared: false,
+    ...extra,
+  },
 });
 
 test('copies that agree on size, CRC-32 and what they are are one file, read from none but the first', async () => {
@@ -27,7 +70,10 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
     part(
       '20260501T000000Z',
       [media('Photos from 2019/IMG_1.jpg', 100, 7), media('Summer/IMG_1.jpg', 100, 7)],
-      [sidecar('Photos from 2019/IMG_1.jpg.json', 'IMG_1.jpg', '2019-07-14T10:00:00.000Z'), sidecar('Summer/IMG_1.jpg.json', 'IMG_1.jpg', '2019-07-14T10:00:00.000Z')],
+      [
+        sidecar('Photos from 2019/IMG_1.jpg.json', 'IMG_1.jpg', '2019-07-14T10:00:00.000Z'),
+        sidecar('Summer/IMG_1.jpg.json', 'IMG_1.jpg', '2019-07-14T10:00:00.000Z'),
+      ],
       [{ dir: 'Summer', title: 'Summer & Sea', description: 'Beach' }],
     ),
   ];
@@ -37,7 +83,11 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
     c.media.map((m) => [m.path, m.entry.rel]),
     [['2019/07/IMG_1.jpg', 'Photos from 2019/IMG_1.jpg']],
   );
-  assert.deepEqual(JSON.parse(c.albums[0].json), { title: 'Summer & Sea', description: 'Beach', items: ['2019/07/IMG_1.jpg'] });
+  assert.deepEqual(JSON.parse(c.albums[0].json), {
+    title: 'Summer & Sea',
+    description: 'Beach',
+    items: ['2019/07/IMG_1.jpg'],
+  });
   assert.equal(c.albums[0].path, 'Albums/Summer & Sea.json');
 });
 
@@ -57,7 +107,11 @@ test('alike in size and CRC-32 but saying they are different photos: their SHA-2
     ),
   ];
   const first = (await contentKeys(parts)).unhashed.map((u) => u.entry.rel);
-  assert.deepEqual(first, ['Photos from 2019/IMG_1.jpg', 'Photos from 2019/IMG_2.jpg'], 'one entry of each, not the album copy');
+  assert.deepEqual(
+    first,
+    ['Photos from 2019/IMG_1.jpg', 'Photos from 2019/IMG_2.jpg'],
+    'one entry of each, not the album copy',
+  );
 
   // Different bytes after all (a CRC-32 collision): two files, the album copy with its own photo.
   a.sha256 = 'a'.repeat(64);
@@ -112,11 +166,25 @@ test('names: the title, collision-safe per month, an extension kept from the arc
 
 test('an album continued by a later export, whose album file is the minimal 2025 form, keeps its description and all members', async () => {
   const parts = [
-    part('20260501T000000Z', [media('Trip/a.jpg', 1, 1)], [sidecar('Trip/a.jpg.json', 'a.jpg', '2019-01-01T00:00:00.000Z')], [{ dir: 'Trip', title: 'Trip', description: 'Our trip' }]),
-    part('20260701T000000Z', [media('Trip/b.jpg', 2, 2)], [sidecar('Trip/b.jpg.json', 'b.jpg', '2019-02-01T00:00:00.000Z')], [{ dir: 'Trip', title: 'Trip' }]),
+    part(
+      '20260501T000000Z',
+      [media('Trip/a.jpg', 1, 1)],
+      [sidecar('Trip/a.jpg.json', 'a.jpg', '2019-01-01T00:00:00.000Z')],
+      [{ dir: 'Trip', title: 'Trip', description: 'Our trip' }],
+    ),
+    part(
+      '20260701T000000Z',
+      [media('Trip/b.jpg', 2, 2)],
+      [sidecar('Trip/b.jpg.json', 'b.jpg', '2019-02-01T00:00:00.000Z')],
+      [{ dir: 'Trip', title: 'Trip' }],
+    ),
   ];
   const c = await buildCatalogue(parts);
-  assert.deepEqual(JSON.parse(c.albums[0].json), { title: 'Trip', description: 'Our trip', items: ['2019/01/a.jpg', '2019/02/b.jpg'] });
+  assert.deepEqual(JSON.parse(c.albums[0].json), {
+    title: 'Trip',
+    description: 'Our trip',
+    items: ['2019/01/a.jpg', '2019/02/b.jpg'],
+  });
 });
 
 /**
@@ -151,9 +219,15 @@ async function listAll(items: AsyncIterable<SourceItem>): Promise<SourceItem[]> 
 
 test('a crafted part of 30,000 empty entries (and sidecars of other files) is indexed with the event loop answering throughout', async () => {
   const dir = 'Takeout/Google Photos/Photos from 2019/';
-  const empty = Array.from({ length: 30_000 }, (_, i) => ({ name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`, method: 0 as const }));
+  const empty = Array.from({ length: 30_000 }, (_, i) => ({
+    name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`,
+    method: 0 as const,
+  }));
   // Sidecars whose names match no file: each file looks for one by title among them.
-  const strays = Array.from({ length: 2_000 }, (_, i) => ({ name: `${dir}other_${i}.jpg.json`, data: Buffer.from(JSON.stringify({ title: `other_${i}.jpg` })) }));
+  const strays = Array.from({ length: 2_000 }, (_, i) => ({
+    name: `${dir}other_${i}.jpg.json`,
+    data: Buffer.from(JSON.stringify({ title: `other_${i}.jpg` })),
+  }));
   const zip = zipFile([...empty, ...strays]);
   const { source } = takeoutSource({ 'takeout-20260501T000000Z-001.zip': zip });
   const { result: items, lag } = await worstLag(() => listAll(source.list('')));
@@ -167,11 +241,19 @@ test('a part with entries sharing their data, or with too many entries, is a fai
   const photo = Buffer.from('a photo');
   const good = writeZip([
     { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg', data: photo },
-    { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg.json', data: Buffer.from(JSON.stringify({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1563107400' } })) },
+    {
+      name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg.json',
+      data: Buffer.from(JSON.stringify({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1563107400' } })),
+    },
   ]);
   const name = (i: number) => `Takeout/Google Photos/Photos from 2019/${String(i).padStart(3, '0')}.jpg`;
-  const overlapping = zipFile([{ name: name(0), data: Buffer.alloc(1024 * 1024) }, ...Array.from({ length: 99 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 }))]);
-  const many = writeZip([{ name: 'Takeout/Google Photos/Photos from 2019/x.jpg', data: Buffer.from('x') }], { zip64: true });
+  const overlapping = zipFile([
+    { name: name(0), data: Buffer.alloc(1024 * 1024) },
+    ...Array.from({ length: 99 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
+  ]);
+  const many = writeZip([{ name: 'Takeout/Google Photos/Photos from 2019/x.jpg', data: Buffer.from('x') }], {
+    zip64: true,
+  });
   const rec = many.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
   many.writeBigUInt64LE(600_000n, rec + 24);
   many.writeBigUInt64LE(600_000n, rec + 32);
@@ -182,9 +264,21 @@ test('a part with entries sharing their data, or with too many entries, is a fai
   });
   const items = await listAll(source.list(''));
   const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
-  assert.match(problems['takeout-20260501T000000Z-002.zip']!, /zip archive is damaged: ".*" overlaps ".*" .*entries must not share their data/);
-  assert.match(problems['takeout-20260501T000000Z-003.zip']!, /lists 600000 entries, more than the 500000 Ferry reads from one archive part/);
-  assert.deepEqual(items.filter((i) => !i.problem).map((i) => i.path).sort(), ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp']);
+  assert.match(
+    problems['takeout-20260501T000000Z-002.zip']!,
+    /zip archive is damaged: ".*" overlaps ".*" .*entries must not share their data/,
+  );
+  assert.match(
+    problems['takeout-20260501T000000Z-003.zip']!,
+    /lists 600000 entries, more than the 500000 Ferry reads from one archive part/,
+  );
+  assert.deepEqual(
+    items
+      .filter((i) => !i.problem)
+      .map((i) => i.path)
+      .sort(),
+    ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp'],
+  );
   assert.ok(stats.bytes < 200_000, `read ${stats.bytes} bytes`);
 });
 
@@ -194,7 +288,15 @@ test('an export past the entries Ferry holds from one export: the parts beyond a
       const name = `Takeout/Google Photos/Photos from 2019/IMG_${set}_${from + i}.jpg`;
       return [
         { name, data: Buffer.from(`photo ${set} ${from + i}`) },
-        { name: `${name}.json`, data: Buffer.from(JSON.stringify({ title: `IMG_${set}_${from + i}.jpg`, photoTakenTime: { timestamp: String(1563107400 + from + i) } })) },
+        {
+          name: `${name}.json`,
+          data: Buffer.from(
+            JSON.stringify({
+              title: `IMG_${set}_${from + i}.jpg`,
+              photoTakenTime: { timestamp: String(1563107400 + from + i) },
+            }),
+          ),
+        },
       ];
     }).flat();
   const saved = limits.entriesPerExport;
@@ -211,7 +313,11 @@ test('an export past the entries Ferry holds from one export: the parts beyond a
     });
     const items = await listAll(source.list(''));
     const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
-    assert.deepEqual(Object.keys(problems).sort(), ['takeout-20260501T000000Z-002.zip', 'takeout-20260501T000000Z-003.zip', 'takeout-20260701T000000Z-002.tgz']);
+    assert.deepEqual(Object.keys(problems).sort(), [
+      'takeout-20260501T000000Z-002.zip',
+      'takeout-20260501T000000Z-003.zip',
+      'takeout-20260701T000000Z-002.tgz',
+    ]);
     for (const p of Object.values(problems)) {
       assert.match(p!, /its export holds more than the 8 entries Ferry reads from one export/);
       assert.match(p!, /takeout\.google\.com/);

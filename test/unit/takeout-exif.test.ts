@@ -54,11 +54,23 @@ test('the test writer: a JPEG of about the size asked, distinct per seed, segmen
 
 test('DateTimeOriginal with OffsetTimeOriginal, both byte orders: the UTC instant and the offset', () => {
   for (const bigEndian of [false, true]) {
-    const east = exifDate(jpegWithExif({ seed: 3, size: 4000, dateTimeOriginal: '2021:07:14 14:30:00', offsetTimeOriginal: '+02:00', bigEndian }));
+    const east = exifDate(
+      jpegWithExif({
+        seed: 3,
+        size: 4000,
+        dateTimeOriginal: '2021:07:14 14:30:00',
+        offsetTimeOriginal: '+02:00',
+        bigEndian,
+      }),
+    );
     assert.deepEqual(east, { date: new Date('2021-07-14T12:30:00Z'), offsetMinutes: 120 }, `bigEndian ${bigEndian}`);
-    const west = exifDate(jpegWithExif({ seed: 4, dateTimeOriginal: '2019:12:31 22:15:09', offsetTimeOriginal: '-05:30', bigEndian }));
+    const west = exifDate(
+      jpegWithExif({ seed: 4, dateTimeOriginal: '2019:12:31 22:15:09', offsetTimeOriginal: '-05:30', bigEndian }),
+    );
     assert.deepEqual(west, { date: new Date('2020-01-01T03:45:09Z'), offsetMinutes: -330 });
-    const utc = exifDate(jpegWithExif({ seed: 5, dateTimeOriginal: '2001:02:03 04:05:06', offsetTimeOriginal: '+00:00', bigEndian }));
+    const utc = exifDate(
+      jpegWithExif({ seed: 5, dateTimeOriginal: '2001:02:03 04:05:06', offsetTimeOriginal: '+00:00', bigEndian }),
+    );
     assert.deepEqual(utc, { date: new Date('2001-02-03T04:05:06Z'), offsetMinutes: 0 });
   }
 });
@@ -70,13 +82,19 @@ test('without an offset the local time is taken as UTC and no offset is reported
     assert.ok(!('offsetMinutes' in found!));
   }
   // A blank offset is no offset.
-  const blank = exifDate(jpegWithExif({ seed: 6, dateTimeOriginal: '2018:03:04 05:06:07', offsetTimeOriginal: '   :  ' }));
+  const blank = exifDate(
+    jpegWithExif({ seed: 6, dateTimeOriginal: '2018:03:04 05:06:07', offsetTimeOriginal: '   :  ' }),
+  );
   assert.deepEqual(blank, { date: new Date('2018-03-04T05:06:07Z') });
 });
 
 test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date has no offset of its own', () => {
   for (const bigEndian of [false, true]) {
-    const digitized = jpegWithTags([{ tag: TAG.Make, ascii: 'X' }], [{ tag: TAG.DateTimeDigitized, ascii: '2015:06:07 08:09:10' }], bigEndian);
+    const digitized = jpegWithTags(
+      [{ tag: TAG.Make, ascii: 'X' }],
+      [{ tag: TAG.DateTimeDigitized, ascii: '2015:06:07 08:09:10' }],
+      bigEndian,
+    );
     assert.deepEqual(exifDate(digitized), { date: new Date('2015-06-07T08:09:10Z') });
 
     const digitizedZoned = jpegWithTags(
@@ -101,7 +119,11 @@ test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date
     );
     assert.equal(iso(exifDate(placeholder)), '2016-01-01T00:00:01.000Z');
 
-    const ifd0 = jpegWithTags([{ tag: TAG.DateTime, ascii: '2010:10:10 10:10:10' }], [{ tag: TAG.OffsetTime, ascii: '-08:00' }], bigEndian);
+    const ifd0 = jpegWithTags(
+      [{ tag: TAG.DateTime, ascii: '2010:10:10 10:10:10' }],
+      [{ tag: TAG.OffsetTime, ascii: '-08:00' }],
+      bigEndian,
+    );
     assert.deepEqual(exifDate(ifd0), { date: new Date('2010-10-10T18:10:10Z'), offsetMinutes: -480 });
 
     const ifd0Only = jpegWithTags([{ tag: TAG.DateTime, ascii: '2010:10:10 10:10:10' }], undefined, bigEndian);
@@ -124,14 +146,30 @@ test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date
 test('no date, zeros, blanks and impossible dates: undefined', () => {
   assert.equal(exifDate(jpegWithExif({ seed: 7 })), undefined);
   assert.equal(exifDate(makeJpeg(7).subarray(0, 2)), undefined);
-  for (const bad of ['0000:00:00 00:00:00', '    :  :     :  :  ', '', '2021:02:29 10:00:00', '2021:13:01 10:00:00', '2021:04:31 10:00:00', '2021:01:01 24:00:00', 'yesterday']) {
-    assert.equal(exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: bad, offsetTimeOriginal: '+01:00' })), undefined, JSON.stringify(bad));
+  for (const bad of [
+    '0000:00:00 00:00:00',
+    '    :  :     :  :  ',
+    '',
+    '2021:02:29 10:00:00',
+    '2021:13:01 10:00:00',
+    '2021:04:31 10:00:00',
+    '2021:01:01 24:00:00',
+    'yesterday',
+  ]) {
+    assert.equal(
+      exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: bad, offsetTimeOriginal: '+01:00' })),
+      undefined,
+      JSON.stringify(bad),
+    );
   }
   // All-zero Exif values and an all-zero head.
   assert.equal(exifDate(Buffer.alloc(HEAD)), undefined);
   assert.equal(exifDate(Buffer.alloc(0)), undefined);
   // Leap day of a leap year, and the alternative separators some writers use.
-  assert.equal(iso(exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: '2024:02:29 23:59:59' }))), '2024-02-29T23:59:59.000Z');
+  assert.equal(
+    iso(exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: '2024:02:29 23:59:59' }))),
+    '2024-02-29T23:59:59.000Z',
+  );
   assert.equal(parseExifDateTime('2024-02-29 23:59:59'), Date.UTC(2024, 1, 29, 23, 59, 59));
   assert.equal(parseExifDateTime('0099:01:01 00:00:00'), new Date('0099-01-01T00:00:00Z').getTime());
   assert.equal(parseOffset('+14:00'), 840);
@@ -140,13 +178,24 @@ test('no date, zeros, blanks and impossible dates: undefined', () => {
 });
 
 test('a head of 128 KiB of a large photo finds the date; a head cut anywhere inside the Exif segment gives undefined', () => {
-  const big = jpegWithExif({ seed: 9, size: 3_000_000, dateTimeOriginal: '2017:08:09 10:11:12', offsetTimeOriginal: '+01:00' });
+  const big = jpegWithExif({
+    seed: 9,
+    size: 3_000_000,
+    dateTimeOriginal: '2017:08:09 10:11:12',
+    offsetTimeOriginal: '+01:00',
+  });
   assert.equal(iso(exifDate(big.subarray(0, HEAD))), '2017-08-09T09:11:12.000Z');
   for (const bigEndian of [false, true]) {
-    const jpeg = jpegWithExif({ seed: 10, dateTimeOriginal: '2017:08:09 10:11:12', offsetTimeOriginal: '+01:00', bigEndian });
+    const jpeg = jpegWithExif({
+      seed: 10,
+      dateTimeOriginal: '2017:08:09 10:11:12',
+      offsetTimeOriginal: '+01:00',
+      bigEndian,
+    });
     const [start, end] = exifSegment(jpeg);
     assert.ok(exifDate(jpeg.subarray(0, end)), 'the whole segment is enough');
-    for (let cut = 0; cut < end; cut++) assert.equal(exifDate(jpeg.subarray(0, cut)), undefined, `cut at ${cut} (segment ${start}–${end})`);
+    for (let cut = 0; cut < end; cut++)
+      assert.equal(exifDate(jpeg.subarray(0, cut)), undefined, `cut at ${cut} (segment ${start}–${end})`);
   }
 });
 
@@ -249,7 +298,11 @@ const secondsFor = (isoDate: string) => Date.parse(isoDate) / 1000 - EPOCH_1904;
 test('MP4 and QuickTime: mvhd creation_time (versions 0 and 1), in UTC, when moov lies within the head', () => {
   const t = secondsFor('2019-05-06T07:08:09Z');
   for (const version of [0, 1] as const) {
-    const file = Buffer.concat([ftyp, box('moov', Buffer.concat([mvhd(version, t), box('trak', Buffer.alloc(64))])), box('mdat', Buffer.alloc(1000, 7))]);
+    const file = Buffer.concat([
+      ftyp,
+      box('moov', Buffer.concat([mvhd(version, t), box('trak', Buffer.alloc(64))])),
+      box('mdat', Buffer.alloc(1000, 7)),
+    ]);
     assert.deepEqual(exifDate(file), { date: new Date('2019-05-06T07:08:09Z') }, `version ${version}`);
     // moov cut after mvhd: still found; cut inside mvhd: not.
     const mvhdEnd = ftyp.length + 8 + mvhd(version, t).length;
@@ -258,10 +311,17 @@ test('MP4 and QuickTime: mvhd creation_time (versions 0 and 1), in UTC, when moo
   }
   // A QuickTime file with 'wide' and a 64-bit-sized mdat before moov, and a date before 1970.
   const old = secondsFor('1969-07-20T20:17:40Z');
-  const mov = Buffer.concat([box('wide', Buffer.alloc(0)), box('mdat', Buffer.alloc(500, 1), true), box('moov', mvhd(0, old))]);
+  const mov = Buffer.concat([
+    box('wide', Buffer.alloc(0)),
+    box('mdat', Buffer.alloc(500, 1), true),
+    box('moov', mvhd(0, old)),
+  ]);
   assert.equal(iso(exifDate(mov)), '1969-07-20T20:17:40.000Z');
   // Version 1 dates beyond 2040 (past 32 bits).
-  assert.equal(iso(exifDate(Buffer.concat([ftyp, box('moov', mvhd(1, secondsFor('2100-01-01T00:00:00Z')))]))), '2100-01-01T00:00:00.000Z');
+  assert.equal(
+    iso(exifDate(Buffer.concat([ftyp, box('moov', mvhd(1, secondsFor('2100-01-01T00:00:00Z')))]))),
+    '2100-01-01T00:00:00.000Z',
+  );
 });
 
 test('MP4 without a usable date: creation_time 0, moov past the head, mdat of size 0, damaged boxes, no mvhd', () => {
@@ -271,7 +331,10 @@ test('MP4 without a usable date: creation_time 0, moov past the head, mdat of si
   assert.equal(exifDate(makeMp4(2, 2000)), undefined); // makeMp4 leaves creation_time 0
   const zeroSized = Buffer.alloc(8);
   zeroSized.write('mdat', 4, 'latin1');
-  assert.equal(exifDate(Buffer.concat([ftyp, zeroSized, box('moov', mvhd(0, secondsFor('2019-01-01T00:00:00Z')))])), undefined);
+  assert.equal(
+    exifDate(Buffer.concat([ftyp, zeroSized, box('moov', mvhd(0, secondsFor('2019-01-01T00:00:00Z')))])),
+    undefined,
+  );
   const tiny = Buffer.from([0, 0, 0, 4, 0x6d, 0x6f, 0x6f, 0x76]); // a box smaller than its header
   assert.equal(exifDate(Buffer.concat([ftyp, tiny])), undefined);
   assert.equal(exifDate(Buffer.concat([ftyp, box('moov', box('trak', Buffer.alloc(10)))])), undefined);
@@ -279,7 +342,12 @@ test('MP4 without a usable date: creation_time 0, moov past the head, mdat of si
   absurd.writeBigUInt64BE(0xffffffffffffffffn, 12);
   assert.equal(exifDate(Buffer.concat([ftyp, box('moov', absurd)])), undefined);
   // HEIC (an ISO BMFF with 'meta', no 'moov') is not read.
-  assert.equal(exifDate(Buffer.concat([box('ftyp', Buffer.from('heic\0\0\0\0mif1heic', 'latin1')), box('meta', Buffer.alloc(100))])), undefined);
+  assert.equal(
+    exifDate(
+      Buffer.concat([box('ftyp', Buffer.from('heic\0\0\0\0mif1heic', 'latin1')), box('meta', Buffer.alloc(100))]),
+    ),
+    undefined,
+  );
 });
 
 // ---- Never throws ------------------------------------------------------------------------------
@@ -293,13 +361,20 @@ function check(head: Buffer, what: string) {
   if (found) {
     assert.ok(Number.isFinite(found.date.getTime()), `${what}: an invalid Date`);
     assert.doesNotThrow(() => found!.date.toISOString());
-    if (found.offsetMinutes !== undefined) assert.ok(Math.abs(found.offsetMinutes) <= 14 * 60, `${what}: offset ${found.offsetMinutes}`);
+    if (found.offsetMinutes !== undefined)
+      assert.ok(Math.abs(found.offsetMinutes) <= 14 * 60, `${what}: offset ${found.offsetMinutes}`);
   }
 }
 
 test('random bytes never throw, including behind a JPEG or MP4 signature', () => {
   const rnd = seeded(2024);
-  const prefixes = [Buffer.alloc(0), Buffer.from([0xff, 0xd8]), Buffer.from([0xff, 0xd8, 0xff, 0xe1]), Buffer.from('\0\0\0\x18ftyp', 'latin1'), Buffer.from('\0\0\0\x08moov', 'latin1')];
+  const prefixes = [
+    Buffer.alloc(0),
+    Buffer.from([0xff, 0xd8]),
+    Buffer.from([0xff, 0xd8, 0xff, 0xe1]),
+    Buffer.from('\0\0\0\x18ftyp', 'latin1'),
+    Buffer.from('\0\0\0\x08moov', 'latin1'),
+  ];
   for (let i = 0; i < 2000; i++) {
     const n = Math.floor(rnd() * (rnd() < 0.9 ? 300 : 70_000));
     const body = Buffer.alloc(n);
@@ -312,9 +387,19 @@ test('2,000 random truncations and bit flips of a valid JPEG (both byte orders) 
   const rnd = seeded(77);
   const jpegs = [
     jpegWithExif({ seed: 13, size: 6000, dateTimeOriginal: '2021:07:14 14:30:00', offsetTimeOriginal: '+02:00' }),
-    jpegWithExif({ seed: 14, size: 6000, dateTimeOriginal: '2021:07:14 14:30:00', offsetTimeOriginal: '-03:30', bigEndian: true }),
+    jpegWithExif({
+      seed: 14,
+      size: 6000,
+      dateTimeOriginal: '2021:07:14 14:30:00',
+      offsetTimeOriginal: '-03:30',
+      bigEndian: true,
+    }),
   ];
-  const mp4 = Buffer.concat([ftyp, box('moov', Buffer.concat([mvhd(1, secondsFor('2019-05-06T07:08:09Z')), box('trak', Buffer.alloc(40))])), box('mdat', Buffer.alloc(200))]);
+  const mp4 = Buffer.concat([
+    ftyp,
+    box('moov', Buffer.concat([mvhd(1, secondsFor('2019-05-06T07:08:09Z')), box('trak', Buffer.alloc(40))])),
+    box('mdat', Buffer.alloc(200)),
+  ]);
   let dated = 0;
   for (let i = 0; i < 2000; i++) {
     const original = i % 5 === 4 ? mp4 : jpegs[i % 2];

@@ -8,7 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { googlePhotosRoot, isAlbumMetadataName, keepItem, parseAlbum, parseSidecar, type FolderKind, type SidecarMetadata } from '../../connectors/google-takeout/metadata.ts';
+import {
+  googlePhotosRoot,
+  isAlbumMetadataName,
+  keepItem,
+  parseAlbum,
+  parseSidecar,
+  type FolderKind,
+  type SidecarMetadata,
+} from '../../connectors/google-takeout/metadata.ts';
 import { editedOriginal, matchSidecars } from '../../connectors/google-takeout/sidecars.ts';
 import { readTarGz } from '../../connectors/google-takeout/tar.ts';
 import { openEntry, readCentralDirectory } from '../../connectors/google-takeout/zip.ts';
@@ -40,7 +48,14 @@ async function readFixture(fx: TakeoutFixture): Promise<Read[]> {
         const { entries } = await readCentralDirectory(access.readAt, p.file.size);
         assert.ok(entries.length > 0, `${p.name} lists entries`);
         for (const entry of entries) {
-          out.push({ exp, part, name: entry.name, data: await readAll(await openEntry(entry, access.readAt, access.streamFrom)), modifiedAt: entry.modifiedAt, method: entry.method });
+          out.push({
+            exp,
+            part,
+            name: entry.name,
+            data: await readAll(await openEntry(entry, access.readAt, access.streamFrom)),
+            modifiedAt: entry.modifiedAt,
+            method: entry.method,
+          });
         }
       } else {
         let n = 0;
@@ -83,7 +98,10 @@ const isJson = (e: Located) => /\.json$/i.test(e.rel);
  * Media → sidecar, as the connector pairs them: per export, over its own sidecars and those of
  * earlier exports (its own win), so an edited copy finds an original's sidecar from before.
  */
-async function pairings(fx: TakeoutFixture, entries: Located[]): Promise<Map<Located, { entry: Located; meta: SidecarMetadata }>> {
+async function pairings(
+  fx: TakeoutFixture,
+  entries: Located[],
+): Promise<Map<Located, { entry: Located; meta: SidecarMetadata }>> {
   const out = new Map<Located, { entry: Located; meta: SidecarMetadata }>();
   const earlier = new Map<string, Located>();
   for (let exp = 0; exp < fx.exports.length; exp++) {
@@ -117,7 +135,10 @@ function exifText(m: TruthMedia): { local: string; offset: string } {
   };
 }
 
-const fixtures: Record<'zip' | 'tgz', TakeoutFixture> = { zip: takeoutFixture({ format: 'zip' }), tgz: takeoutFixture({ format: 'tgz' }) };
+const fixtures: Record<'zip' | 'tgz', TakeoutFixture> = {
+  zip: takeoutFixture({ format: 'zip' }),
+  tgz: takeoutFixture({ format: 'tgz' }),
+};
 const readCache = new Map<TakeoutFixture, Promise<Read[]>>();
 const reads = (fx: TakeoutFixture) => {
   let r = readCache.get(fx);
@@ -133,7 +154,8 @@ test('the fixture is deterministic and both formats carry the same truth', () =>
     again.media.map((m) => m.sha256),
     zip.media.map((m) => m.sha256),
   );
-  for (const key of ['media', 'excluded', 'albums'] as const) assert.deepEqual(JSON.parse(JSON.stringify(tgz[key])), JSON.parse(JSON.stringify(zip[key])), key);
+  for (const key of ['media', 'excluded', 'albums'] as const)
+    assert.deepEqual(JSON.parse(JSON.stringify(tgz[key])), JSON.parse(JSON.stringify(zip[key])), key);
   assert.deepEqual(
     tgz.exports.map((e) => e.parts.map((p) => p.name.replace(/\.tgz$/, '.zip'))),
     zip.exports.map((e) => e.parts.map((p) => p.name)),
@@ -146,7 +168,8 @@ test('the fixture is deterministic and both formats carry the same truth', () =>
       ['20260701T083000Z', '2026-07-01T08:30:00.000Z', 'de', 2],
     ],
   );
-  for (const m of zip.media) assert.ok(m.bytes.length >= 2048 && m.bytes.length <= 40 * 1024, `${m.quirk}: ${m.bytes.length} bytes`);
+  for (const m of zip.media)
+    assert.ok(m.bytes.length >= 2048 && m.bytes.length <= 40 * 1024, `${m.quirk}: ${m.bytes.length} bytes`);
 });
 
 test('the ZIP64 part really ends with ZIP64 records, the others do not', () => {
@@ -174,40 +197,61 @@ for (const format of ['zip', 'tgz'] as const) {
   test(`${format}: every part opens, and every media entry is a truth item or an excluded one`, async () => {
     const all = await reads(fx);
     const entries = located(all);
-    assert.ok(all.some((r) => r.name === 'Takeout/archive_browser.html'), 'Takeout\'s index page sits outside the product folder');
-    assert.deepEqual(
-      [...new Set(entries.map((e) => `${e.exp}:${e.name.split('/').slice(0, 2).join('/')}`))].sort(),
-      ['0:Takeout/Google Photos', '1:Takeout/Google Fotos'],
+    assert.ok(
+      all.some((r) => r.name === 'Takeout/archive_browser.html'),
+      "Takeout's index page sits outside the product folder",
     );
+    assert.deepEqual([...new Set(entries.map((e) => `${e.exp}:${e.name.split('/').slice(0, 2).join('/')}`))].sort(), [
+      '0:Takeout/Google Photos',
+      '1:Takeout/Google Fotos',
+    ]);
     const truth = new Map(fx.media.map((m) => [m.sha256, m]));
     const excluded = new Map(fx.excluded.map((x) => [x.sha256, x]));
     for (const e of entries) {
       if (isJson(e)) continue;
       const sha = sha256(e.data);
-      assert.ok(truth.has(sha) || excluded.has(sha), `${e.name} (export ${e.exp}) is neither in the truth nor excluded`);
+      assert.ok(
+        truth.has(sha) || excluded.has(sha),
+        `${e.name} (export ${e.exp}) is neither in the truth nor excluded`,
+      );
     }
     // Each part name as Google writes it, in order.
-    for (const e of fx.exports) e.parts.forEach((p, i) => assert.equal(p.name, `takeout-${e.stamp}-${String(i + 1).padStart(3, '0')}.${format}`));
+    for (const e of fx.exports)
+      for (const [i, p] of e.parts.entries())
+        assert.equal(p.name, `takeout-${e.stamp}-${String(i + 1).padStart(3, '0')}.${format}`);
   });
 
   test(`${format}: each truth item is first in the export it claims, each excluded one is in an archive and only as trash`, async () => {
     const entries = located(await reads(fx));
     const paired = await pairings(fx, entries);
-    const exportsOf = (sha: string) => new Set(entries.filter((e) => !isJson(e) && sha256(e.data) === sha).map((e) => e.exp));
+    const exportsOf = (sha: string) =>
+      new Set(entries.filter((e) => !isJson(e) && sha256(e.data) === sha).map((e) => e.exp));
     for (const m of fx.media) {
       const holding = exportsOf(m.sha256);
       assert.ok(holding.has(m.firstExport), `${m.quirk}: not in export ${m.firstExport}`);
       assert.equal(Math.min(...holding), m.firstExport, `${m.quirk}: in an earlier export than it claims`);
     }
-    assert.ok(fx.media.some((m) => m.firstExport === 0 && exportsOf(m.sha256).has(1)), 'export 1 repeats some of export 0');
+    assert.ok(
+      fx.media.some((m) => m.firstExport === 0 && exportsOf(m.sha256).has(1)),
+      'export 1 repeats some of export 0',
+    );
     assert.ok(fx.excluded.length >= 3);
     for (const x of fx.excluded) {
       const copies = entries.filter((e) => !isJson(e) && sha256(e.data) === x.sha256);
       assert.ok(copies.length > 0, `${x.why}: in no archive`);
-      for (const c of copies) assert.equal(keepItem(paired.get(c)?.meta, c.kind), false, `${x.why}: ${c.name} would be kept`);
+      for (const c of copies)
+        assert.equal(keepItem(paired.get(c)?.meta, c.kind), false, `${x.why}: ${c.name} would be kept`);
     }
-    assert.ok(fx.excluded.some((x) => entries.some((e) => e.kind === 'trash' && e.folder === 'Trash' && sha256(e.data) === x.sha256)));
-    assert.ok(fx.excluded.some((x) => entries.some((e) => e.kind === 'trash' && e.folder === 'Papierkorb' && sha256(e.data) === x.sha256)));
+    assert.ok(
+      fx.excluded.some((x) =>
+        entries.some((e) => e.kind === 'trash' && e.folder === 'Trash' && sha256(e.data) === x.sha256),
+      ),
+    );
+    assert.ok(
+      fx.excluded.some((x) =>
+        entries.some((e) => e.kind === 'trash' && e.folder === 'Papierkorb' && sha256(e.data) === x.sha256),
+      ),
+    );
   });
 
   test(`${format}: matchSidecars and parseSidecar over each set agree with the truth for every media entry`, async () => {
@@ -226,11 +270,16 @@ for (const format of ['zip', 'tgz'] as const) {
       if (m.dateFrom !== 'sidecar') {
         assert.equal(pair, undefined, `${what} must have no sidecar, got ${pair?.entry.name}`);
         assert.equal(base(e.rel).normalize('NFC'), m.name, what);
-        if (m.dateFrom === 'archive') assert.equal(e.modifiedAt.toISOString(), m.takenAt.toISOString(), `${what}: the archive entry's time`);
+        if (m.dateFrom === 'archive')
+          assert.equal(e.modifiedAt.toISOString(), m.takenAt.toISOString(), `${what}: the archive entry's time`);
         else {
           const { local, offset } = exifText(m);
           assert.ok(e.data.includes(Buffer.from(`${local}\0`, 'latin1')), `${what}: EXIF DateTimeOriginal ${local}`);
-          if (m.offsetMinutes !== undefined) assert.ok(e.data.includes(Buffer.from(`${offset}\0`, 'latin1')), `${what}: EXIF OffsetTimeOriginal ${offset}`);
+          if (m.offsetMinutes !== undefined)
+            assert.ok(
+              e.data.includes(Buffer.from(`${offset}\0`, 'latin1')),
+              `${what}: EXIF OffsetTimeOriginal ${offset}`,
+            );
         }
         continue;
       }
@@ -240,7 +289,12 @@ for (const format of ['zip', 'tgz'] as const) {
       const edited = editedOriginal(base(e.rel));
       if (edited) assert.equal(base(e.rel).normalize('NFC'), m.name, `${what}: an edited copy keeps its own name`);
       // A title without an extension gets the archive's (the backup keeps it so viewers know the type).
-      else assert.equal(meta.title.normalize('NFC') + (path.posix.extname(meta.title) ? '' : path.posix.extname(base(e.rel))), m.name, `${what}: title`);
+      else
+        assert.equal(
+          meta.title.normalize('NFC') + (path.posix.extname(meta.title) ? '' : path.posix.extname(base(e.rel))),
+          m.name,
+          `${what}: title`,
+        );
       assert.deepEqual(meta.geo, m.geo, `${what}: geo`);
       assert.deepEqual(meta.people, m.people, `${what}: people`);
       assert.equal(meta.description, m.description, `${what}: description`);
@@ -249,7 +303,11 @@ for (const format of ['zip', 'tgz'] as const) {
       assert.equal(meta.trashed, false, what);
       // Archived: the flag, or the Archive folder of any copy.
       const copies = entries.filter((c) => !isJson(c) && sha256(c.data) === m.sha256);
-      assert.equal(copies.some((c) => c.kind === 'archive' || paired.get(c)?.meta.archived === true), m.archived, `${what}: archived`);
+      assert.equal(
+        copies.some((c) => c.kind === 'archive' || paired.get(c)?.meta.archived === true),
+        m.archived,
+        `${what}: archived`,
+      );
     }
     assert.ok(checked >= fx.media.length, `${checked} media entries checked`);
 
@@ -259,26 +317,69 @@ for (const format of ['zip', 'tgz'] as const) {
       assert.ok(e, `no entry ending ${nameEnd}`);
       return paired.get(e);
     };
-    assert.equal(pairOf('Photos from 2019/IMG_3479(1).JPG')?.entry.rel, 'Photos from 2019/IMG_3479.JPG.supplemental-metadata(1).json');
-    assert.equal(pairOf('Photos from 2019/IMG_3479.JPG')?.entry.rel, 'Photos from 2019/IMG_3479.JPG.supplemental-metadata.json');
+    assert.equal(
+      pairOf('Photos from 2019/IMG_3479(1).JPG')?.entry.rel,
+      'Photos from 2019/IMG_3479.JPG.supplemental-metadata(1).json',
+    );
+    assert.equal(
+      pairOf('Photos from 2019/IMG_3479.JPG')?.entry.rel,
+      'Photos from 2019/IMG_3479.JPG.supplemental-metadata.json',
+    );
     assert.equal(pairOf('Photos from 2019/IMG_2710(1).HEIC')?.entry.rel, 'Photos from 2019/IMG_2710.HEIC(1).json');
     assert.equal(pairOf('Photos from 2019/IMG_1234.JPG')?.entry.rel, 'Photos from 2019/IMG_1234.JPG.json');
-    assert.equal(pairOf('Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg')?.entry.rel, 'Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg.supplemen.json');
-    assert.equal(pairOf('Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jpg')?.entry.rel, 'Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jp.json');
-    assert.equal(pairOf('Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark.jpg')?.entry.rel, 'Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark Sa.json');
-    assert.equal(pairOf('Photos from 2020/Peanut Butter Balls.jpg')?.entry.rel, 'Photos from 2020/Peanut Butter Balls.supplemental-metadata.json');
-    assert.equal(pairOf('Photos from 2020/Café Zürich.jpg')?.entry.rel, 'Photos from 2020/Café Zürich.jpg.supplemental-metadata.json');
-    assert.equal(pairOf('Photos from 2019/IMG_20190714_123000-edited.jpg')?.entry.rel, 'Photos from 2019/IMG_20190714_123000.jpg.supplemental-metadata.json');
+    assert.equal(
+      pairOf('Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg')?.entry.rel,
+      'Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg.supplemen.json',
+    );
+    assert.equal(
+      pairOf('Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jpg')?.entry.rel,
+      'Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jp.json',
+    );
+    assert.equal(
+      pairOf('Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark.jpg')?.entry.rel,
+      'Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark Sa.json',
+    );
+    assert.equal(
+      pairOf('Photos from 2020/Peanut Butter Balls.jpg')?.entry.rel,
+      'Photos from 2020/Peanut Butter Balls.supplemental-metadata.json',
+    );
+    assert.equal(
+      pairOf('Photos from 2020/Café Zürich.jpg')?.entry.rel,
+      'Photos from 2020/Café Zürich.jpg.supplemental-metadata.json',
+    );
+    assert.equal(
+      pairOf('Photos from 2019/IMG_20190714_123000-edited.jpg')?.entry.rel,
+      'Photos from 2019/IMG_20190714_123000.jpg.supplemental-metadata.json',
+    );
     const fromBefore = pairOf('Photos from 2019/IMG_1234-bearbeitet.JPG', 1);
     assert.equal(fromBefore?.entry.rel, 'Photos from 2019/IMG_1234.JPG.json');
-    assert.equal(fromBefore?.entry.exp, 0, 'the edited copy in export 1 uses export 0\'s sidecar');
+    assert.equal(fromBefore?.entry.exp, 0, "the edited copy in export 1 uses export 0's sidecar");
     const german = pairOf('Photos from 2026/IMG_20260612_143000-bearbeitet.jpg', 1);
     assert.equal(german?.entry.rel, 'Photos from 2026/IMG_20260612_143000.jpg.supplemental-metadata.json');
-    assert.notEqual(german?.entry.part, entries.find((x) => x.rel.endsWith('IMG_20260612_143000-bearbeitet.jpg'))!.part, 'edited copy and sidecar in different parts');
-    assert.equal(pairOf('Photos from 2017/scan_0001.jpg')?.meta.takenAt?.toISOString(), '2017-05-06T10:00:00.000Z', 'creationTime stands in for photoTakenTime');
-    assert.match(entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString(), /"creationTime": \{\s*"timestamp": "1494064800",\s*"formatted": "May 6, 2017, 10:00:00 AM UTC"/);
-    assert.doesNotMatch(entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString(), /photoTakenTime/);
-    assert.match(entries.find((x) => x.exp === 1 && x.rel === 'Photos from 2026/IMG_20260612_143000.jpg.supplemental-metadata.json')!.data.toString(), /"formatted": "12\.06\.2026, 14:30:00 UTC"/);
+    assert.notEqual(
+      german?.entry.part,
+      entries.find((x) => x.rel.endsWith('IMG_20260612_143000-bearbeitet.jpg'))!.part,
+      'edited copy and sidecar in different parts',
+    );
+    assert.equal(
+      pairOf('Photos from 2017/scan_0001.jpg')?.meta.takenAt?.toISOString(),
+      '2017-05-06T10:00:00.000Z',
+      'creationTime stands in for photoTakenTime',
+    );
+    assert.match(
+      entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString(),
+      /"creationTime": \{\s*"timestamp": "1494064800",\s*"formatted": "May 6, 2017, 10:00:00 AM UTC"/,
+    );
+    assert.doesNotMatch(
+      entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString(),
+      /photoTakenTime/,
+    );
+    assert.match(
+      entries
+        .find((x) => x.exp === 1 && x.rel === 'Photos from 2026/IMG_20260612_143000.jpg.supplemental-metadata.json')!
+        .data.toString(),
+      /"formatted": "12\.06\.2026, 14:30:00 UTC"/,
+    );
   });
 
   test(`${format}: the layout has every quirk the truth names`, async () => {
@@ -286,32 +387,104 @@ for (const format of ['zip', 'tgz'] as const) {
     const paired = await pairings(fx, entries);
     const names = entries.map((e) => e.rel);
     // Sidecar in another part than its media, both ways.
-    const split = [...paired].filter(([m, s]) => m.exp === s.entry.exp && m.part !== s.entry.part && !editedOriginal(base(m.rel)));
-    assert.ok(split.some(([m, s]) => m.part < s.entry.part), 'a sidecar in a later part than its media');
-    assert.ok(split.some(([m, s]) => m.part > s.entry.part), 'a sidecar in an earlier part than its media');
+    const split = [...paired].filter(
+      ([m, s]) => m.exp === s.entry.exp && m.part !== s.entry.part && !editedOriginal(base(m.rel)),
+    );
+    assert.ok(
+      split.some(([m, s]) => m.part < s.entry.part),
+      'a sidecar in a later part than its media',
+    );
+    assert.ok(
+      split.some(([m, s]) => m.part > s.entry.part),
+      'a sidecar in an earlier part than its media',
+    );
     // Old and new naming, clips, moved indexes, an NFD name.
-    assert.ok(names.some((n) => /\.(jpg|JPG|HEIC)\.json$/.test(n)), 'old naming');
-    assert.ok(names.some((n) => n.endsWith('.supplemental-metadata.json')), 'new naming');
-    assert.ok(names.some((n) => n.endsWith('.supplemen.json')), 'a clip inside .supplemental-metadata');
-    assert.ok(names.some((n) => /\.supplemental-metadata\(1\)\.json$/.test(n)) && names.some((n) => /\.HEIC\(1\)\.json$/.test(n)), 'moved (n) indexes');
-    for (const n of names.filter((n) => n.endsWith('.json'))) assert.ok(base(n).length <= 51 + '(1)'.length, `${n} longer than Takeout makes them`);
+    assert.ok(
+      names.some((n) => /\.(jpg|JPG|HEIC)\.json$/.test(n)),
+      'old naming',
+    );
+    assert.ok(
+      names.some((n) => n.endsWith('.supplemental-metadata.json')),
+      'new naming',
+    );
+    assert.ok(
+      names.some((n) => n.endsWith('.supplemen.json')),
+      'a clip inside .supplemental-metadata',
+    );
+    assert.ok(
+      names.some((n) => /\.supplemental-metadata\(1\)\.json$/.test(n)) &&
+        names.some((n) => /\.HEIC\(1\)\.json$/.test(n)),
+      'moved (n) indexes',
+    );
+    for (const n of names.filter((n) => n.endsWith('.json')))
+      assert.ok(base(n).length <= 51 + '(1)'.length, `${n} longer than Takeout makes them`);
     const nfd = entries.filter((e) => e.rel !== e.rel.normalize('NFC'));
     assert.ok(nfd.length >= 2 && nfd.every((e) => !isJson(e)), 'NFD media names, NFC sidecar names');
-    assert.ok(entries.some((e) => !isJson(e) && base(e.rel).length === 47 && fx.media.some((m) => m.sha256 === sha256(e.data) && m.name.length > 47)), 'a media name clipped in the archive');
+    assert.ok(
+      entries.some(
+        (e) =>
+          !isJson(e) &&
+          base(e.rel).length === 47 &&
+          fx.media.some((m) => m.sha256 === sha256(e.data) && m.name.length > 47),
+      ),
+      'a media name clipped in the archive',
+    );
     // Localized folders and files; special folders; album metadata in another part than members.
     assert.ok(entries.some((e) => e.exp === 1 && base(e.rel) === 'Metadaten.json'));
     assert.ok(entries.some((e) => e.exp === 0 && base(e.rel) === 'metadata.json'));
-    assert.ok(entries.some((e) => e.kind === 'archive') && entries.some((e) => e.kind === 'failed' && e.rel.endsWith('.mp4')));
-    assert.ok(entries.some((e) => e.kind === 'album' && !isJson(e) && e.part !== entries.find((m) => m.exp === e.exp && m.folder === e.folder && isAlbumMetadataName(base(m.rel)))?.part));
+    assert.ok(
+      entries.some((e) => e.kind === 'archive') && entries.some((e) => e.kind === 'failed' && e.rel.endsWith('.mp4')),
+    );
+    assert.ok(
+      entries.some(
+        (e) =>
+          e.kind === 'album' &&
+          !isJson(e) &&
+          e.part !==
+            entries.find((m) => m.exp === e.exp && m.folder === e.folder && isAlbumMetadataName(base(m.rel)))?.part,
+      ),
+    );
     // Item sidecars deflated; media stored and deflated.
     if (format === 'zip') {
-      assert.ok(entries.filter(isJson).every((e) => e.method === 8), 'JSON deflated');
+      assert.ok(
+        entries.filter(isJson).every((e) => e.method === 8),
+        'JSON deflated',
+      );
       const methods = new Set(entries.filter((e) => !isJson(e)).map((e) => e.method));
       assert.deepEqual([...methods].sort(), [0, 8]);
     }
     // Every quirk the brief lists has an item.
     const quirks = [...fx.media.map((m) => m.quirk), ...fx.excluded.map((x) => x.why)].join('\n');
-    for (const q of ['(n) duplicate', '-edited', '-bearbeitet', 'export 1 whose original and sidecar are only in export 0', 'without the media\'s extension', 'clipped to 47', 'NFD', 'album-only', 'album without metadata', 'album continued', 'OffsetTimeOriginal', 'dated by the archive entry', 'geoDataExif', 'geoData only', 'geo 0,0', 'people', 'description', 'favorited', 'archived', 'partner-shared', 'trashed', 'Trash folder', 'Papierkorb', 'Failed Videos', 'creationTime', '.supplemen.json', 'inside the media\'s own', 'repeated unchanged in export 1']) {
+    for (const q of [
+      '(n) duplicate',
+      '-edited',
+      '-bearbeitet',
+      'export 1 whose original and sidecar are only in export 0',
+      "without the media's extension",
+      'clipped to 47',
+      'NFD',
+      'album-only',
+      'album without metadata',
+      'album continued',
+      'OffsetTimeOriginal',
+      'dated by the archive entry',
+      'geoDataExif',
+      'geoData only',
+      'geo 0,0',
+      'people',
+      'description',
+      'favorited',
+      'archived',
+      'partner-shared',
+      'trashed',
+      'Trash folder',
+      'Papierkorb',
+      'Failed Videos',
+      'creationTime',
+      '.supplemen.json',
+      "inside the media's own",
+      'repeated unchanged in export 1',
+    ]) {
       assert.ok(quirks.includes(q), `no item for "${q}"`);
     }
   });
@@ -320,7 +493,9 @@ for (const format of ['zip', 'tgz'] as const) {
     const entries = located(await reads(fx));
     const paired = await pairings(fx, entries);
     const titles = new Map<string, { title: string; description?: string }>();
-    for (const e of entries) if (e.kind === 'album' && isAlbumMetadataName(base(e.rel))) titles.set(e.folder, parseAlbum(e.data.toString('utf8'), e.folder));
+    for (const e of entries)
+      if (e.kind === 'album' && isAlbumMetadataName(base(e.rel)))
+        titles.set(e.folder, parseAlbum(e.data.toString('utf8'), e.folder));
     const found = new Map<string, { description?: string; members: Set<string> }>();
     for (const e of entries) {
       if (e.kind !== 'album' || isJson(e) || !keepItem(paired.get(e)?.meta, e.kind)) continue;
@@ -330,17 +505,32 @@ for (const format of ['zip', 'tgz'] as const) {
       found.set(info.title, a);
     }
     assert.deepEqual(
-      fx.albums.map((a) => ({ title: a.title, description: a.description, members: new Set(a.members) })).sort((a, b) => a.title.localeCompare(b.title)),
-      [...found].map(([title, a]) => ({ title, description: a.description, members: a.members })).sort((a, b) => a.title.localeCompare(b.title)),
+      fx.albums
+        .map((a) => ({ title: a.title, description: a.description, members: new Set(a.members) }))
+        .sort((a, b) => a.title.localeCompare(b.title)),
+      [...found]
+        .map(([title, a]) => ({ title, description: a.description, members: a.members }))
+        .sort((a, b) => a.title.localeCompare(b.title)),
     );
     for (const m of fx.media) {
-      assert.deepEqual(m.albums.toSorted(), fx.albums.filter((a) => a.members.includes(m.sha256)).map((a) => a.title).sort(), m.quirk);
+      assert.deepEqual(
+        m.albums.toSorted(),
+        fx.albums
+          .filter((a) => a.members.includes(m.sha256))
+          .map((a) => a.title)
+          .sort(),
+        m.quirk,
+      );
     }
     const kids = fx.albums.find((a) => a.title === 'Kids & Dogs')!;
     assert.ok(kids.description, 'an album with title and description');
-    const byExport = (exp: number) => kids.members.filter((sha) => fx.media.find((m) => m.sha256 === sha)!.firstExport === exp);
+    const byExport = (exp: number) =>
+      kids.members.filter((sha) => fx.media.find((m) => m.sha256 === sha)!.firstExport === exp);
     assert.ok(byExport(0).length > 0 && byExport(1).length > 0, 'an album continued in export 1');
-    assert.ok(entries.some((e) => e.folder === 'Kids _ Dogs'), 'the folder is the sanitised title');
+    assert.ok(
+      entries.some((e) => e.folder === 'Kids _ Dogs'),
+      'the folder is the sanitised title',
+    );
   });
 }
 
@@ -361,7 +551,7 @@ test('names collide within a month only where the truth says so: the two IMG_347
   assert.equal(exif.takenAt.toISOString(), '2021-03-31T23:30:00.000Z');
 });
 
-test('writeExport writes the parts with the export\'s time', async (t) => {
+test("writeExport writes the parts with the export's time", async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'takeout-export-'));
   t.after(() => fs.rm(dir, { recursive: true, force: true }));
   for (const format of ['zip', 'tgz'] as const) {

@@ -49,7 +49,10 @@ const cases: Case[] = [
   {
     what: 'a "~2" copy is an ordinary name with its own sidecar',
     media: ['IMG20240221145914.jpg', 'IMG20240221145914~2.jpg'],
-    sidecars: ['IMG20240221145914.jpg.supplemental-metadata.json', 'IMG20240221145914~2.jpg.supplemental-metadata.json'],
+    sidecars: [
+      'IMG20240221145914.jpg.supplemental-metadata.json',
+      'IMG20240221145914~2.jpg.supplemental-metadata.json',
+    ],
     expect: {
       'IMG20240221145914.jpg': 'IMG20240221145914.jpg.supplemental-metadata.json',
       'IMG20240221145914~2.jpg': 'IMG20240221145914~2.jpg.supplemental-metadata.json',
@@ -83,19 +86,25 @@ const cases: Case[] = [
     what: 'a 47-character name: the clip falls inside the name (new naming)',
     media: ['05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jpg'],
     sidecars: ['05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jp.json'],
-    expect: { '05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jpg': '05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jp.json' },
+    expect: {
+      '05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jpg': '05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jp.json',
+    },
   },
   {
     what: 'a 48-character name clipped inside its extension (old naming)',
     media: ['13039_327707840323_537645323_9470255_27214_n.jpg'],
     sidecars: ['13039_327707840323_537645323_9470255_27214_n.j.json'],
-    expect: { '13039_327707840323_537645323_9470255_27214_n.jpg': '13039_327707840323_537645323_9470255_27214_n.j.json' },
+    expect: {
+      '13039_327707840323_537645323_9470255_27214_n.jpg': '13039_327707840323_537645323_9470255_27214_n.j.json',
+    },
   },
   {
     what: 'a 51-character name clipped before its extension',
     media: ['PXL_20230809_203449253.LONG_EXPOSURE-02.ORIGINA.jpg'],
     sidecars: ['PXL_20230809_203449253.LONG_EXPOSURE-02.ORIGIN.json'],
-    expect: { 'PXL_20230809_203449253.LONG_EXPOSURE-02.ORIGINA.jpg': 'PXL_20230809_203449253.LONG_EXPOSURE-02.ORIGIN.json' },
+    expect: {
+      'PXL_20230809_203449253.LONG_EXPOSURE-02.ORIGINA.jpg': 'PXL_20230809_203449253.LONG_EXPOSURE-02.ORIGIN.json',
+    },
   },
   {
     what: 'the clip counts UTF-16 units: an emoji counts two',
@@ -112,7 +121,11 @@ const cases: Case[] = [
   {
     what: '(n) duplicate, new naming: the index follows .supplemental-metadata',
     media: ['IMG_3479(1).JPG', 'IMG_3479(2).JPG', 'IMG_3479.JPG'],
-    sidecars: ['IMG_3479.JPG.supplemental-metadata(2).json', 'IMG_3479.JPG.supplemental-metadata.json', 'IMG_3479.JPG.supplemental-metadata(1).json'],
+    sidecars: [
+      'IMG_3479.JPG.supplemental-metadata(2).json',
+      'IMG_3479.JPG.supplemental-metadata.json',
+      'IMG_3479.JPG.supplemental-metadata(1).json',
+    ],
     expect: {
       'IMG_3479.JPG': 'IMG_3479.JPG.supplemental-metadata.json',
       'IMG_3479(1).JPG': 'IMG_3479.JPG.supplemental-metadata(1).json',
@@ -129,13 +142,18 @@ const cases: Case[] = [
     what: '(n) index after a clipped name',
     media: ['13039_327707840323_537645323_9470255_27214_n(1).jpg'],
     sidecars: ['13039_327707840323_537645323_9470255_27214_n.j(1).json'],
-    expect: { '13039_327707840323_537645323_9470255_27214_n(1).jpg': '13039_327707840323_537645323_9470255_27214_n.j(1).json' },
+    expect: {
+      '13039_327707840323_537645323_9470255_27214_n(1).jpg': '13039_327707840323_537645323_9470255_27214_n.j(1).json',
+    },
   },
   {
     what: '(n) index with a three-digit number after a clipped name',
     media: ['Backyard_ceremony_wedding_photography_xxxxxxx_m(494).jpg'],
     sidecars: ['Backyard_ceremony_wedding_photography_xxxxxxx_(494).json'],
-    expect: { 'Backyard_ceremony_wedding_photography_xxxxxxx_m(494).jpg': 'Backyard_ceremony_wedding_photography_xxxxxxx_(494).json' },
+    expect: {
+      'Backyard_ceremony_wedding_photography_xxxxxxx_m(494).jpg':
+        'Backyard_ceremony_wedding_photography_xxxxxxx_(494).json',
+    },
   },
   {
     what: '(n) duplicate of a Google creation',
@@ -156,25 +174,28 @@ const cases: Case[] = [
     expect: { 'image(2).png': 'image(2).png.supplemental-metadata.json' },
   },
   {
-    what: 'an original does not take its duplicate\'s sidecar',
+    what: "an original does not take its duplicate's sidecar",
     media: ['DSC_0103.JPG'],
     sidecars: ['DSC_0103.JPG(1).json'],
     expect: {},
   },
   {
-    what: 'a duplicate does not take its original\'s sidecar',
+    what: "a duplicate does not take its original's sidecar",
     media: ['DSC_0104(1).JPG'],
     sidecars: ['DSC_0104.JPG.json'],
     expect: {},
   },
   {
-    what: 'a German edited copy shares the original\'s sidecar',
+    what: "a German edited copy shares the original's sidecar",
     media: ['IMG_20190714_123000.jpg', 'IMG_20190714_123000-bearbeitet.jpg'],
     sidecars: ['IMG_20190714_123000.jpg.json'],
-    expect: { 'IMG_20190714_123000.jpg': 'IMG_20190714_123000.jpg.json', 'IMG_20190714_123000-bearbeitet.jpg': 'IMG_20190714_123000.jpg.json' },
+    expect: {
+      'IMG_20190714_123000.jpg': 'IMG_20190714_123000.jpg.json',
+      'IMG_20190714_123000-bearbeitet.jpg': 'IMG_20190714_123000.jpg.json',
+    },
   },
   {
-    what: 'a French edited copy in NFD shares the original\'s sidecar',
+    what: "a French edited copy in NFD shares the original's sidecar",
     media: ['PXL_20220405_090123740.PORTRAIT.jpg', 'PXL_20220405_090123740.PORTRAIT-modifie\u0301.jpg'],
     sidecars: ['PXL_20220405_090123740.PORTRAIT.jpg.json'],
     expect: {
@@ -189,13 +210,13 @@ const cases: Case[] = [
     expect: {},
   },
   {
-    what: 'an Italian edited copy alone in an album uses the original\'s sidecar',
+    what: "an Italian edited copy alone in an album uses the original's sidecar",
     media: ['IMG_0001-modificato.jpg'],
     sidecars: ['IMG_0001.jpg.supplemental-metadata.json'],
     expect: { 'IMG_0001-modificato.jpg': 'IMG_0001.jpg.supplemental-metadata.json' },
   },
   {
-    what: 'edited copies of a duplicate share the duplicate\'s sidecar',
+    what: "edited copies of a duplicate share the duplicate's sidecar",
     media: ['IMG_1234.jpg', 'IMG_1234(1).jpg', 'IMG_1234-edited(1).jpg', 'IMG_1234-effects(1).jpg'],
     sidecars: ['IMG_1234.jpg.supplemental-metadata.json', 'IMG_1234.jpg.supplemental-metadata(1).json'],
     expect: {
@@ -215,13 +236,13 @@ const cases: Case[] = [
     },
   },
   {
-    what: 'a sidecar without the media\'s extension (new naming)',
+    what: "a sidecar without the media's extension (new naming)",
     media: ['Peanut Butter Balls.jpg'],
     sidecars: ['Peanut Butter Balls.supplemental-metadata.json'],
     expect: { 'Peanut Butter Balls.jpg': 'Peanut Butter Balls.supplemental-metadata.json' },
   },
   {
-    what: 'a sidecar without the media\'s extension (old naming)',
+    what: "a sidecar without the media's extension (old naming)",
     media: ['Sonnenuntergang.jpg'],
     sidecars: [{ name: 'Sonnenuntergang.json', title: 'Sonnenuntergang' }],
     expect: { 'Sonnenuntergang.jpg': 'Sonnenuntergang.json' },
@@ -239,7 +260,7 @@ const cases: Case[] = [
     expect: { 'Ålesund.jpg': 'A\u030Alesund.jpg.json' },
   },
   {
-    what: 'a media name clipped to 47 characters in the archive: the sidecar\'s title has the whole name',
+    what: "a media name clipped to 47 characters in the archive: the sidecar's title has the whole name",
     media: [FAMILY_ARCHIVED],
     sidecars: [{ name: FAMILY_SIDECAR, title: FAMILY }],
     expect: { [FAMILY_ARCHIVED]: FAMILY_SIDECAR },
@@ -249,7 +270,10 @@ const cases: Case[] = [
     media: [FAMILY_ARCHIVED],
     sidecars: [
       { name: FAMILY_SIDECAR, title: FAMILY },
-      { name: 'Familienfeier bei Oma und Opa im Sommer 2018 i.json', title: 'Familienfeier bei Oma und Opa im Sommer 2018 in Berlin 1.jpg' },
+      {
+        name: 'Familienfeier bei Oma und Opa im Sommer 2018 i.json',
+        title: 'Familienfeier bei Oma und Opa im Sommer 2018 in Berlin 1.jpg',
+      },
     ],
     expect: {},
   },
@@ -260,7 +284,7 @@ const cases: Case[] = [
     expect: {},
   },
   {
-    what: 'the sidecar\'s title finds a sidecar with an unexpected name',
+    what: "the sidecar's title finds a sidecar with an unexpected name",
     media: ['Scan 7.tif'],
     sidecars: [{ name: 'Scan 7.tif.supplemental-metadata-1.json', title: 'Scan 7.tif' }],
     expect: { 'Scan 7.tif': 'Scan 7.tif.supplemental-metadata-1.json' },
@@ -302,7 +326,9 @@ function folderOf(i: number): string {
 }
 
 function run(c: Case, dir: string): Promise<Map<string, string>> {
-  const sidecars: SidecarEntry[] = c.sidecars.map((s) => (typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title }));
+  const sidecars: SidecarEntry[] = c.sidecars.map((s) =>
+    typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title },
+  );
   return matchSidecars(
     c.media.map((m) => dir + m),
     sidecars,
@@ -340,7 +366,9 @@ test('the whole table as one set gives the same pairs, and no sidecar serves two
   for (const [i, c] of cases.entries()) {
     const dir = folderOf(i);
     media.push(...c.media.map((m) => dir + m));
-    sidecars.push(...c.sidecars.map((s) => (typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title })));
+    sidecars.push(
+      ...c.sidecars.map((s) => (typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title })),
+    );
   }
   // Listed in reverse, as parts may arrive in any order.
   const got = await matchSidecars(media.toReversed(), sidecars.toReversed());
@@ -357,20 +385,27 @@ test('sidecars pair only within their folder; the year folder and an album each 
   const year = 'Takeout/Google Photos/Photos from 2019/';
   const album = 'Takeout/Google Photos/Urlaub am Meer/';
   const got = await matchSidecars(
-    [year + 'IMG_1.jpg', album + 'IMG_1.jpg', 'Takeout/Google Photos/Photos from 2020/IMG_2.jpg'],
-    [{ path: album + 'IMG_1.jpg.json' }, { path: year + 'IMG_1.jpg.supplemental-metadata.json' }, { path: 'Takeout/Google Photos/Photos from 2021/IMG_2.jpg.json' }],
+    [`${year}IMG_1.jpg`, `${album}IMG_1.jpg`, 'Takeout/Google Photos/Photos from 2020/IMG_2.jpg'],
+    [
+      { path: `${album}IMG_1.jpg.json` },
+      { path: `${year}IMG_1.jpg.supplemental-metadata.json` },
+      { path: 'Takeout/Google Photos/Photos from 2021/IMG_2.jpg.json' },
+    ],
   );
   assert.deepEqual(Object.fromEntries(got), {
-    [year + 'IMG_1.jpg']: year + 'IMG_1.jpg.supplemental-metadata.json',
-    [album + 'IMG_1.jpg']: album + 'IMG_1.jpg.json',
+    [`${year}IMG_1.jpg`]: `${year}IMG_1.jpg.supplemental-metadata.json`,
+    [`${album}IMG_1.jpg`]: `${album}IMG_1.jpg.json`,
   });
 });
 
 test('the same file listed by several sets, in NFD and NFC, is one file with one sidecar', async () => {
   const dir = 'Takeout/Google Photos/Photos from 2019/';
-  const nfd = dir + 'Cafe\u0301 de Flore.jpg';
-  const nfc = dir + 'Café de Flore.jpg';
-  const got = await matchSidecars([nfd, nfc, nfd], [{ path: dir + 'Café de Flore.jpg.json' }, { path: dir + 'Cafe\u0301 de Flore.jpg.json' }]);
+  const nfd = `${dir}Cafe\u0301 de Flore.jpg`;
+  const nfc = `${dir}Café de Flore.jpg`;
+  const got = await matchSidecars(
+    [nfd, nfc, nfd],
+    [{ path: `${dir}Café de Flore.jpg.json` }, { path: `${dir}Cafe\u0301 de Flore.jpg.json` }],
+  );
   assert.equal(got.get(nfd), got.get(nfc));
   assert.ok(got.get(nfd));
   assert.equal(got.size, 2);
@@ -394,9 +429,21 @@ test('editedOriginal', () => {
 
 test('localized Google Photos roots and special folders', () => {
   const at = (p: string) => googlePhotosRoot(p);
-  assert.deepEqual(at('Takeout/Google Photos/Photos from 2023/IMG_1.jpg'), { root: 'Takeout/Google Photos', folder: 'Photos from 2023', kind: 'year' });
-  assert.deepEqual(at('Takeout/Google Fotos/Urlaub 2019/IMG_1.jpg'), { root: 'Takeout/Google Fotos', folder: 'Urlaub 2019', kind: 'album' });
-  assert.deepEqual(at('Takeout/Google Foto/Cestino/IMG_1.jpg'), { root: 'Takeout/Google Foto', folder: 'Cestino', kind: 'trash' });
+  assert.deepEqual(at('Takeout/Google Photos/Photos from 2023/IMG_1.jpg'), {
+    root: 'Takeout/Google Photos',
+    folder: 'Photos from 2023',
+    kind: 'year',
+  });
+  assert.deepEqual(at('Takeout/Google Fotos/Urlaub 2019/IMG_1.jpg'), {
+    root: 'Takeout/Google Fotos',
+    folder: 'Urlaub 2019',
+    kind: 'album',
+  });
+  assert.deepEqual(at('Takeout/Google Foto/Cestino/IMG_1.jpg'), {
+    root: 'Takeout/Google Foto',
+    folder: 'Cestino',
+    kind: 'trash',
+  });
   assert.deepEqual(at('Takeout/Fotky Google/Photos from 1999/a.jpg')?.kind, 'year');
   assert.equal(at('Takeout/Google Фото/Корзина/a.jpg')?.kind, 'trash');
   assert.equal(at('Takeout/Zdjęcia Google/Archiwum/a.jpg')?.kind, 'archive');
@@ -408,7 +455,11 @@ test('localized Google Photos roots and special folders', () => {
   assert.equal(at('Takeout/Google Photos/Archive/a.jpg')?.kind, 'archive');
   assert.equal(at('Takeout/Google Photos/Failed Videos/a.mp4')?.kind, 'failed');
   assert.equal(at('Takeout/Google Photos/Locked Folder/a.jpg')?.kind, 'other');
-  assert.deepEqual(at('Takeout/Google Photos/archive_browser.html'), { root: 'Takeout/Google Photos', folder: '', kind: 'other' });
+  assert.deepEqual(at('Takeout/Google Photos/archive_browser.html'), {
+    root: 'Takeout/Google Photos',
+    folder: '',
+    kind: 'other',
+  });
   // NFD from a macOS archive, and a prefix before Takeout/.
   assert.equal(at('export/Takeout/Google Foto\u0301k/a/b.jpg')?.root, 'export/Takeout/Google Foto\u0301k');
   // "Photos from" only with a plausible year; an album may be called "Photos from Rome".
@@ -421,24 +472,57 @@ test('localized Google Photos roots and special folders', () => {
 });
 
 test('localized album metadata names', () => {
-  for (const name of ['metadata.json', 'Metadata.JSON', 'Metadaten.json', 'métadonnées.json', 'me\u0301tadonne\u0301es.json', 'metadati.json', 'metadatos.json', 'metadados.json', 'метаданные.json', 'метаданни.json', 'メタデータ.json']) {
+  for (const name of [
+    'metadata.json',
+    'Metadata.JSON',
+    'Metadaten.json',
+    'métadonnées.json',
+    'me\u0301tadonne\u0301es.json',
+    'metadati.json',
+    'metadatos.json',
+    'metadados.json',
+    'метаданные.json',
+    'метаданни.json',
+    'メタデータ.json',
+  ]) {
     assert.ok(isAlbumMetadataName(name), name);
   }
-  for (const name of ['IMG_1.jpg.supplemental-metadata.json', 'metadata.jpg.json', 'print-subscriptions.json', 'metadata(1).json']) {
+  for (const name of [
+    'IMG_1.jpg.supplemental-metadata.json',
+    'metadata.jpg.json',
+    'print-subscriptions.json',
+    'metadata(1).json',
+  ]) {
     assert.ok(!isAlbumMetadataName(name), name);
   }
 });
 
 test('album JSON: classic, February 2025 minimal, empty, enrichments', () => {
-  assert.deepEqual(parseAlbum({ title: 'Chair yoga', description: '', access: 'protected', date: { timestamp: '1672477816' } }), { title: 'Chair yoga' });
+  assert.deepEqual(
+    parseAlbum({ title: 'Chair yoga', description: '', access: 'protected', date: { timestamp: '1672477816' } }),
+    { title: 'Chair yoga' },
+  );
   assert.deepEqual(parseAlbum('{"title": "Basement Office"}'), { title: 'Basement Office' });
   assert.deepEqual(parseAlbum({}, 'One _ Two'), { title: 'One _ Two' });
   assert.deepEqual(parseAlbum({ title: '' }, 'Untitled(3)'), { title: 'Untitled(3)' });
-  assert.deepEqual(parseAlbum({ title: 'Rome', description: ' Our trip ' }), { title: 'Rome', description: 'Our trip' });
-  assert.deepEqual(parseAlbum({ title: 'Rome', enrichments: [{ narrativeEnrichment: { text: 'Day 1' } }, { locationEnrichment: { location: [] } }, { narrativeEnrichment: { text: 'Day 2' } }] }), {
+  assert.deepEqual(parseAlbum({ title: 'Rome', description: ' Our trip ' }), {
     title: 'Rome',
-    description: 'Day 1\nDay 2',
+    description: 'Our trip',
   });
+  assert.deepEqual(
+    parseAlbum({
+      title: 'Rome',
+      enrichments: [
+        { narrativeEnrichment: { text: 'Day 1' } },
+        { locationEnrichment: { location: [] } },
+        { narrativeEnrichment: { text: 'Day 2' } },
+      ],
+    }),
+    {
+      title: 'Rome',
+      description: 'Day 1\nDay 2',
+    },
+  );
   assert.ok(isAlbumJson({ title: 'Фокус върху един ден' }));
   assert.ok(isAlbumJson({}));
   assert.ok(!isAlbumJson({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1' } }));
@@ -476,23 +560,47 @@ test('sidecar JSON: a full item', () => {
 
 test('sidecar JSON: 0 timestamps, 0,0 places, missing and odd fields', () => {
   // photoTakenTime 0 → the upload time; geoDataExif 0,0 → geoData.
-  const a = parseSidecar('{"title":"a.jpg","photoTakenTime":{"timestamp":"0"},"creationTime":{"timestamp":"1383742293"},"geoDataExif":{"latitude":0.0,"longitude":0.0},"geoData":{"latitude":-33.5,"longitude":-70.25}}');
+  const a = parseSidecar(
+    '{"title":"a.jpg","photoTakenTime":{"timestamp":"0"},"creationTime":{"timestamp":"1383742293"},"geoDataExif":{"latitude":0.0,"longitude":0.0},"geoData":{"latitude":-33.5,"longitude":-70.25}}',
+  );
   assert.deepEqual(a.takenAt, new Date(1383742293 * 1000));
   assert.deepEqual(a.geo, { latitude: -33.5, longitude: -70.25, altitude: 0 });
   // Both 0 / empty → nothing; 0,0 everywhere → no place.
-  const b = parseSidecar({ title: 'b.jpg', photoTakenTime: { timestamp: '' }, creationTime: { timestamp: 0 }, geoData: { latitude: 0, longitude: 0, altitude: 0 }, geoDataExif: { latitude: 0, longitude: 0 } });
+  const b = parseSidecar({
+    title: 'b.jpg',
+    photoTakenTime: { timestamp: '' },
+    creationTime: { timestamp: 0 },
+    geoData: { latitude: 0, longitude: 0, altitude: 0 },
+    geoDataExif: { latitude: 0, longitude: 0 },
+  });
   assert.equal(b.takenAt, undefined);
   assert.equal(b.geo, undefined);
   // Numbers instead of strings, garbage timestamps, a place out of range.
-  assert.deepEqual(parseSidecar({ photoTakenTime: { timestamp: 1563107400 } }).takenAt, new Date('2019-07-14T12:30:00Z'));
+  assert.deepEqual(
+    parseSidecar({ photoTakenTime: { timestamp: 1563107400 } }).takenAt,
+    new Date('2019-07-14T12:30:00Z'),
+  );
   assert.equal(parseSidecar({ photoTakenTime: { timestamp: 'yesterday' } }).takenAt, undefined);
   assert.equal(parseSidecar({ geoData: { latitude: 91, longitude: 0.5 } }).geo, undefined);
   // Nothing at all (and not even an object).
   for (const empty of [{}, null, [], 'null', '{}']) {
-    assert.deepEqual(parseSidecar(empty), { title: '', people: [], favorited: false, archived: false, trashed: false, partnerShared: false });
+    assert.deepEqual(parseSidecar(empty), {
+      title: '',
+      people: [],
+      favorited: false,
+      archived: false,
+      trashed: false,
+      partnerShared: false,
+    });
   }
   // Flags only when true; partner sharing from googlePhotosOrigin.
-  const c = parseSidecar({ title: 'c.jpg', trashed: true, favorited: 'true', googlePhotosOrigin: { fromPartnerSharing: {} }, description: '   ' });
+  const c = parseSidecar({
+    title: 'c.jpg',
+    trashed: true,
+    favorited: 'true',
+    googlePhotosOrigin: { fromPartnerSharing: {} },
+    description: '   ',
+  });
   assert.equal(c.trashed, true);
   assert.equal(c.favorited, false);
   assert.equal(c.partnerShared, true);

@@ -10,7 +10,16 @@ import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { readTarGz } from '../../connectors/google-takeout/tar.ts';
 import type { ArchiveError } from '../../connectors/google-takeout/zip.ts';
-import { repeated, streamOf, tarFile, tarGzStream, writeTar, writeTarGz, type TarInput, type TarOptions } from '../support/archives.ts';
+import {
+  repeated,
+  streamOf,
+  tarFile,
+  tarGzStream,
+  writeTar,
+  writeTarGz,
+  type TarInput,
+  type TarOptions,
+} from '../support/archives.ts';
 
 const MiB = 1024 * 1024;
 v8.setFlagsFromString('--expose-gc');
@@ -96,7 +105,10 @@ test('ustar: files, directories, links, empty files; names over 100 bytes throug
   const inputs = sample();
   check(await readEverything(writeTarGz(inputs)), inputs);
 
-  const deep = 'Takeout/Google Photos/Photos from 2021/' + 'a-rather-long-album-name/'.repeat(4) + 'IMG_20210704_101112_with_a_long_name.jpg';
+  const deep =
+    'Takeout/Google Photos/Photos from 2021/' +
+    'a-rather-long-album-name/'.repeat(4) +
+    'IMG_20210704_101112_with_a_long_name.jpg';
   assert.ok(Buffer.byteLength(deep) > 100);
   const withPrefix = [{ name: deep, data: Buffer.from('deep') }, ...inputs];
   const tar = writeTar(withPrefix);
@@ -105,11 +117,11 @@ test('ustar: files, directories, links, empty files; names over 100 bytes throug
 });
 
 test('pax: long Unicode paths, sizes and times from the extended header; global headers ignored', async () => {
-  const long = 'Takeout/Google Фото/Été à Kraków — 東京 😀/' + 'ñ'.repeat(120) + '/IMG_0001 (1).jpg';
+  const long = `Takeout/Google Фото/Été à Kraków — 東京 😀/${'ñ'.repeat(120)}/IMG_0001 (1).jpg`;
   assert.ok(Buffer.byteLength(long) > 255, 'longer than ustar can hold even with its prefix');
   const inputs: TarInput[] = [
     { name: long, data: crypto.randomBytes(5000), modifiedAt: when },
-    { name: 'Takeout/' + 'd'.repeat(150) + '/', type: 'directory' },
+    { name: `Takeout/${'d'.repeat(150)}/`, type: 'directory' },
     { name: 'Takeout/short.txt', data: Buffer.from('short') },
     { name: 'Takeout/link', type: 'symlink', linkName: 'x'.repeat(200) },
     ...sample(),
@@ -117,7 +129,19 @@ test('pax: long Unicode paths, sizes and times from the extended header; global 
   check(await readEverything(writeTarGz(inputs, { pax: true, globalHeader: true })), inputs);
 
   // Pax times may have a fraction; a later record for the same key wins.
-  const tar = writeTar([{ name: 'f.txt', data: Buffer.from('0123456789'), paxRecords: [['mtime', '1714979290.75'], ['path', 'renamed/é.txt']] }], { pax: true });
+  const tar = writeTar(
+    [
+      {
+        name: 'f.txt',
+        data: Buffer.from('0123456789'),
+        paxRecords: [
+          ['mtime', '1714979290.75'],
+          ['path', 'renamed/é.txt'],
+        ],
+      },
+    ],
+    { pax: true },
+  );
   const seen = await readEverything(zlib.gzipSync(tar));
   assert.equal(seen[0].modifiedAt.getTime(), 1714979290750);
   assert.equal(seen[0].name, 'renamed/é.txt');
@@ -125,11 +149,11 @@ test('pax: long Unicode paths, sizes and times from the extended header; global 
 });
 
 test('GNU long names (L) and long link names (K); GNU base-256 numbers', async () => {
-  const long = 'Takeout/Google Photos/' + 'Ünïcödé album '.repeat(12) + '/IMG_0002.jpg';
+  const long = `Takeout/Google Photos/${'Ünïcödé album '.repeat(12)}/IMG_0002.jpg`;
   const inputs: TarInput[] = [
     { name: long, data: crypto.randomBytes(10_000) },
     { name: 'Takeout/ln', type: 'symlink', linkName: 'target/'.repeat(30) },
-    { name: long + '.json', data: Buffer.from('{}') },
+    { name: `${long}.json`, data: Buffer.from('{}') },
     ...sample(),
   ];
   const tar = writeTar(inputs, { gnuLongNames: true });
@@ -138,7 +162,14 @@ test('GNU long names (L) and long link names (K); GNU base-256 numbers', async (
   check(await readEverything(zlib.gzipSync(tar)), inputs);
 
   // Base-256 sizes and times (GNU writes them past 8 GiB and before 1970).
-  const old = [{ name: 'Takeout/1969.jpg', data: crypto.randomBytes(3000), modifiedAt: new Date(Date.UTC(1969, 6, 20, 20, 17, 40)) }, ...sample()];
+  const old = [
+    {
+      name: 'Takeout/1969.jpg',
+      data: crypto.randomBytes(3000),
+      modifiedAt: new Date(Date.UTC(1969, 6, 20, 20, 17, 40)),
+    },
+    ...sample(),
+  ];
   const b256 = writeTar(old, { base256: true, gnuLongNames: true });
   assert.equal(b256[124] & 0x80, 0x80, 'the size field is base-256');
   check(await readEverything(zlib.gzipSync(b256)), old);
@@ -147,7 +178,9 @@ test('GNU long names (L) and long link names (K); GNU base-256 numbers', async (
 test('a size past 8 GiB in base-256 is read exactly (and its missing data is truncation)', async () => {
   // The header of a 9 GiB entry, and then the archive stops: its size is read right, its body fails.
   const huge = 9 * 1024 * MiB + 5;
-  const head = tarFile([{ name: 'Takeout/huge.mp4', data: repeated(Buffer.alloc(MiB), 9 * 1024, Buffer.alloc(5)) }]).read(0, 512 + 4096);
+  const head = tarFile([
+    { name: 'Takeout/huge.mp4', data: repeated(Buffer.alloc(MiB), 9 * 1024, Buffer.alloc(5)) },
+  ]).read(0, 512 + 4096);
   const it = readTarGz(chunked(zlib.gzipSync(head)));
   const first = await it.next();
   assert.ok(!first.done);
@@ -157,11 +190,17 @@ test('a size past 8 GiB in base-256 is read exactly (and its missing data is tru
 });
 
 test('a 200 MiB entry streams through with bounded memory', async () => {
-  const block = Buffer.from(Array.from({ length: 70_000 }, (_, i) => `${i} IMG_${(i * 7919) % 10007}.jpg\n`).join('')).subarray(0, MiB);
+  const block = Buffer.from(
+    Array.from({ length: 70_000 }, (_, i) => `${i} IMG_${(i * 7919) % 10007}.jpg\n`).join(''),
+  ).subarray(0, MiB);
   assert.equal(block.length, MiB);
   const big = repeated(block, 200);
   let fed = 0;
-  const source = tarGzStream([{ name: 'Takeout/small.txt', data: Buffer.from('small') }, { name: 'Takeout/VID_big.mp4', data: big }, { name: 'Takeout/after.txt', data: Buffer.from('after') }]);
+  const source = tarGzStream([
+    { name: 'Takeout/small.txt', data: Buffer.from('small') },
+    { name: 'Takeout/VID_big.mp4', data: big },
+    { name: 'Takeout/after.txt', data: Buffer.from('after') },
+  ]);
   source.on('data', (c: Buffer) => (fed += c.length));
   let expectedCrc = 0;
   for (let i = 0; i < 200; i++) expectedCrc = zlib.crc32(block, expectedCrc);
@@ -213,7 +252,11 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
 
   // Read part of each body (one chunk), then move on; the skipped body can no longer be read.
   const big = crypto.randomBytes(3 * MiB);
-  const tgz2 = writeTarGz([{ name: 'a.bin', data: big }, { name: 'b.txt', data: Buffer.from('b') }, { name: 'c.bin', data: big }]);
+  const tgz2 = writeTarGz([
+    { name: 'a.bin', data: big },
+    { name: 'b.txt', data: Buffer.from('b') },
+    { name: 'c.bin', data: big },
+  ]);
   const it = readTarGz(chunked(tgz2, 100_000));
   const a = (await it.next()).value!;
   const firstChunk: Buffer = await new Promise((resolve) => a.body.once('data', resolve));
@@ -263,20 +306,36 @@ test('truncated, damaged and foreign input fail clearly', async () => {
 
   // A part still being uploaded: cut anywhere, the reading fails as truncation, never quietly.
   for (const keep of [10, 100, 5000, Math.floor(tgz.length / 2), tgz.length - 9, tgz.length - 1]) {
-    await rejectsWith(readEverything(tgz.subarray(0, keep)), /The \.tgz archive is truncated \(a part still being uploaded\?\)/, 'truncated');
+    await rejectsWith(
+      readEverything(tgz.subarray(0, keep)),
+      /The \.tgz archive is truncated \(a part still being uploaded\?\)/,
+      'truncated',
+    );
   }
 
   // The gzip stream is whole but the tar inside stops in the middle of an entry.
   const tar = writeTar(inputs);
-  await rejectsWith(readEverything(zlib.gzipSync(tar.subarray(0, 512 + 100_000))), /truncated.*it ends inside "Takeout\/a.jpg"/, 'truncated');
-  await rejectsWith(readEverything(zlib.gzipSync(tar.subarray(0, 512 + 200_000 + 300))), /truncated.*it ends inside/, 'truncated');
+  await rejectsWith(
+    readEverything(zlib.gzipSync(tar.subarray(0, 512 + 100_000))),
+    /truncated.*it ends inside "Takeout\/a.jpg"/,
+    'truncated',
+  );
+  await rejectsWith(
+    readEverything(zlib.gzipSync(tar.subarray(0, 512 + 200_000 + 300))),
+    /truncated.*it ends inside/,
+    'truncated',
+  );
   // Whole entries but no end-of-archive blocks: nothing is missing, so it reads.
   check(await readEverything(zlib.gzipSync(writeTar(inputs, { noTrailer: true }))), inputs);
 
   // A damaged header.
   const bad = Buffer.from(tar);
   bad[512 + 200_192 + 3] ^= 0x20; // the second header's name
-  await rejectsWith(readEverything(zlib.gzipSync(bad)), /tar archive is damaged: a header fails its checksum/, 'damaged');
+  await rejectsWith(
+    readEverything(zlib.gzipSync(bad)),
+    /tar archive is damaged: a header fails its checksum/,
+    'damaged',
+  );
   // Damaged compressed data.
   const flipped = Buffer.from(tgz);
   for (let i = 2000; i < 2010; i++) flipped[i] ^= 0x55;
@@ -284,11 +343,19 @@ test('truncated, damaged and foreign input fail clearly', async () => {
 
   // Not gzip; gzip but not tar.
   await rejectsWith(readEverything(Buffer.from('PK\x03\x04 a zip, not a tgz')), /not a \.tgz archive/, 'not_archive');
-  await rejectsWith(readEverything(zlib.gzipSync(crypto.randomBytes(4096))), /does not hold a tar archive/, 'not_archive');
+  await rejectsWith(
+    readEverything(zlib.gzipSync(crypto.randomBytes(4096))),
+    /does not hold a tar archive/,
+    'not_archive',
+  );
   // An empty archive (just the end blocks) has no entries.
   assert.deepEqual(await readEverything(writeTarGz([])), []);
   // The input stream's own error comes through.
-  const failing = new Readable({ read() { this.destroy(new Error('connection reset by the cloud')); } });
+  const failing = new Readable({
+    read() {
+      this.destroy(new Error('connection reset by the cloud'));
+    },
+  });
   await rejectsWith(readEverything(failing), /connection reset by the cloud/);
 });
 
@@ -296,7 +363,7 @@ test('streaming input of any chunking gives the same entries', async () => {
   const small: TarInput[] = [
     { name: 'Takeout/', type: 'directory' },
     { name: 'Takeout/a.txt', data: crypto.randomBytes(1500) },
-    { name: 'Takeout/' + 'long/'.repeat(30) + 'b.txt', data: Buffer.from('b') },
+    { name: `Takeout/${'long/'.repeat(30)}b.txt`, data: Buffer.from('b') },
   ];
   for (const opts of [{ pax: true }, { gnuLongNames: true }] as TarOptions[]) {
     const tgz = writeTarGz(small, opts);
@@ -321,9 +388,17 @@ test('reading stops at the end-of-archive blocks: gigabytes of zeros after them 
 
 test('a .tgz that inflates far more than photos and videos do is refused as a decompression bomb', async () => {
   // A 1 GiB entry of zeros: its header says so, and gzip makes it about 1 MB.
-  const source = tarGzStream([{ name: 'Takeout/Google Photos/Photos from 2019/zeros.mp4', data: repeated(Buffer.alloc(MiB), 1024) }], {}, 9);
+  const source = tarGzStream(
+    [{ name: 'Takeout/Google Photos/Photos from 2019/zeros.mp4', data: repeated(Buffer.alloc(MiB), 1024) }],
+    {},
+    9,
+  );
   let fed = 0;
   source.on('data', (c: Buffer) => (fed += c.length));
-  await rejectsWith(readEverything(source), /This \.tgz inflates to more than 100 times its compressed size.*not a Google Takeout export/, 'unsupported');
+  await rejectsWith(
+    readEverything(source),
+    /This \.tgz inflates to more than 100 times its compressed size.*not a Google Takeout export/,
+    'unsupported',
+  );
   assert.ok(fed < 2 * MiB, `read ${fed} compressed bytes`);
 });

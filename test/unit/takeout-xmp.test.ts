@@ -28,8 +28,15 @@ function decode(s: string, where: string): string {
 
 /** A strict little XML reader: one root, balanced tags, quoted attributes, declared prefixes. */
 function parseXml(xml: string): El {
-  const token = /<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<\/([^\s>]+)\s*>|<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/gy;
-  const root: El = { name: '#document', attrs: {}, children: [], text: '', ns: { xml: 'http://www.w3.org/XML/1998/namespace' } };
+  const token =
+    /<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<\/([^\s>]+)\s*>|<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/gy;
+  const root: El = {
+    name: '#document',
+    attrs: {},
+    children: [],
+    text: '',
+    ns: { xml: 'http://www.w3.org/XML/1998/namespace' },
+  };
   const stack: El[] = [root];
   let pos = 0;
   let m: RegExpExecArray | null;
@@ -128,8 +135,16 @@ test('the GPS form round-trips to the coordinate, south and west included', () =
     const v = Number(m[1]) + Number(m[2]) / 60;
     return m[3] === 'S' || m[3] === 'W' ? -v : v;
   };
-  for (const [lat, lon] of [[-33.865143, 151.2099], [40.689247, -74.044502], [-0.000001, -179.999999], [89.9999999, 0.5], [0, 12.25]]) {
-    const root = parseXml(xmpSidecar({ geo: { latitude: lat, longitude: lon }, people: [], favorited: false, archived: false }));
+  for (const [lat, lon] of [
+    [-33.865143, 151.2099],
+    [40.689247, -74.044502],
+    [-0.000001, -179.999999],
+    [89.9999999, 0.5],
+    [0, 12.25],
+  ]) {
+    const root = parseXml(
+      xmpSidecar({ geo: { latitude: lat, longitude: lon }, people: [], favorited: false, archived: false }),
+    );
     const la = value(root, 'exif:GPSLatitude')!;
     const lo = value(root, 'exif:GPSLongitude')!;
     assert.ok(Math.abs(back(la) - lat) < 1e-7, `${lat} → ${la}`);
@@ -141,14 +156,27 @@ test('the GPS form round-trips to the coordinate, south and west included', () =
   // Minutes that round up to 60 carry into the degrees.
   assert.equal(xmpCoordinate(10.99999999999, 'N', 'S'), '11,0.000000N');
   // Below sea level: the absolute value with reference 1.
-  const dead = parseXml(xmpSidecar({ geo: { latitude: 31.5, longitude: 35.5, altitude: -430 }, people: [], favorited: false, archived: false }));
+  const dead = parseXml(
+    xmpSidecar({
+      geo: { latitude: 31.5, longitude: 35.5, altitude: -430 },
+      people: [],
+      favorited: false,
+      archived: false,
+    }),
+  );
   assert.equal(value(dead, 'exif:GPSAltitude'), '430/1');
   assert.equal(value(dead, 'exif:GPSAltitudeRef'), '1');
 });
 
 test('dates: UTC by default, negative and half-hour zones, other days', () => {
   const at = new Date('2019-07-14T12:30:00Z');
-  assert.equal(value(parseXml(xmpSidecar({ takenAt: at, people: [], favorited: false, archived: false })), 'exif:DateTimeOriginal'), '2019-07-14T12:30:00+00:00');
+  assert.equal(
+    value(
+      parseXml(xmpSidecar({ takenAt: at, people: [], favorited: false, archived: false })),
+      'exif:DateTimeOriginal',
+    ),
+    '2019-07-14T12:30:00+00:00',
+  );
   assert.equal(xmpDate(at, -300), '2019-07-14T07:30:00-05:00');
   assert.equal(xmpDate(at, 330), '2019-07-14T18:00:00+05:30');
   assert.equal(xmpDate(new Date('2019-12-31T23:15:00Z'), 60), '2020-01-01T00:15:00+01:00');
@@ -156,7 +184,14 @@ test('dates: UTC by default, negative and half-hour zones, other days', () => {
 });
 
 test('nothing known: an empty description; no rating, keywords or place for 0,0', () => {
-  const xml = xmpSidecar({ geo: { latitude: 0, longitude: 0, altitude: 0 }, people: [' ', ''], favorited: false, archived: false, description: '  ', takenAt: new Date(NaN) });
+  const xml = xmpSidecar({
+    geo: { latitude: 0, longitude: 0, altitude: 0 },
+    people: [' ', ''],
+    favorited: false,
+    archived: false,
+    description: '  ',
+    takenAt: new Date(NaN),
+  });
   const root = parseXml(xml);
   const d = find(root, 'rdf:Description')!;
   assert.deepEqual(d.children, []);
@@ -166,7 +201,7 @@ test('nothing known: an empty description; no rating, keywords or place for 0,0'
 test('escaping: <&>"\' in captions, people and names; characters XML forbids are dropped', () => {
   const nasty = 'Tom & Jerry <script>alert("x")</script> \'quoted\' ]]> &amp;';
   const xml = xmpSidecar({
-    description: nasty + '\u0001\u0007 end \uD800',
+    description: `${nasty}\u0001\u0007 end \uD800`,
     people: ['O\'Brien & "Sons"', '<Ada>', 'Dad|Papa'],
     favorited: false,
     archived: false,
@@ -174,9 +209,13 @@ test('escaping: <&>"\' in captions, people and names; characters XML forbids are
   });
   assert.ok(!xml.includes('<script>'));
   const root = parseXml(xml);
-  assert.equal(find(root, 'dc:description')!.children[0].children[0].text, nasty + ' end ');
+  assert.equal(find(root, 'dc:description')!.children[0].children[0].text, `${nasty} end `);
   assert.deepEqual(items(root, 'dc:subject'), ['O\'Brien & "Sons"', '<Ada>', 'Dad|Papa']);
-  assert.deepEqual(items(root, 'lr:hierarchicalSubject'), ['People|O\'Brien & "Sons"', 'People|<Ada>', 'People|Dad/Papa']);
+  assert.deepEqual(items(root, 'lr:hierarchicalSubject'), [
+    'People|O\'Brien & "Sons"',
+    'People|<Ada>',
+    'People|Dad/Papa',
+  ]);
   assert.equal(value(root, 'xmpMM:PreservedFileName'), 'a&b<c>.jpg');
   assert.equal(xmlEscape('<&>"\''), '&lt;&amp;&gt;&quot;&apos;');
   // Unicode stays as it is (the packet is UTF-8), emoji pairs included.
@@ -195,8 +234,15 @@ test('archived alone, favourite alone', () => {
 });
 
 test('album manifest', () => {
-  const json = albumJson('Urlaub & "Meer"', ' Sommer 2019 ', ['Google Photos/2019/07/IMG_1.jpg', 'Google Photos/2019/07/IMG_2.jpg']);
-  assert.deepEqual(JSON.parse(json), { title: 'Urlaub & "Meer"', description: 'Sommer 2019', items: ['Google Photos/2019/07/IMG_1.jpg', 'Google Photos/2019/07/IMG_2.jpg'] });
+  const json = albumJson('Urlaub & "Meer"', ' Sommer 2019 ', [
+    'Google Photos/2019/07/IMG_1.jpg',
+    'Google Photos/2019/07/IMG_2.jpg',
+  ]);
+  assert.deepEqual(JSON.parse(json), {
+    title: 'Urlaub & "Meer"',
+    description: 'Sommer 2019',
+    items: ['Google Photos/2019/07/IMG_1.jpg', 'Google Photos/2019/07/IMG_2.jpg'],
+  });
   assert.ok(json.endsWith('\n'));
   assert.deepEqual(JSON.parse(albumJson('Empty', undefined, [])), { title: 'Empty', items: [] });
   assert.deepEqual(Object.keys(JSON.parse(albumJson('T', '', ['a']))), ['title', 'items']);

@@ -7,8 +7,27 @@ import { test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
-import { ArchiveError, decodeCp437, openEntry, readCentralDirectory, type ZipEntry } from '../../connectors/google-takeout/zip.ts';
-import { concat, deflatedRepeat, extraField, fromBuffer, rangeAccess, repeated, storedRepeat, writeZip, zipFile, type VirtualFile, type ZipInput, type ZipOptions } from '../support/archives.ts';
+import {
+  type ArchiveError,
+  decodeCp437,
+  openEntry,
+  readCentralDirectory,
+  type ZipEntry,
+} from '../../connectors/google-takeout/zip.ts';
+import {
+  concat,
+  deflatedRepeat,
+  extraField,
+  fromBuffer,
+  rangeAccess,
+  repeated,
+  storedRepeat,
+  writeZip,
+  zipFile,
+  type VirtualFile,
+  type ZipInput,
+  type ZipOptions,
+} from '../support/archives.ts';
 
 const MiB = 1024 * 1024;
 
@@ -47,7 +66,11 @@ async function roundTrip(inputs: ZipInput[], opts: ZipOptions = {}) {
     assert.equal(e.crc32, zlib.crc32(data));
     assert.equal(e.isDirectory, e.name.endsWith('/'));
     const when = input.modifiedAt ?? new Date(Date.UTC(2024, 4, 6, 7, 8, 10));
-    assert.equal(e.modifiedAt.getTime(), Math.floor(when.getTime() / 2000) * 2000, 'DOS times have 2-second steps, read as UTC');
+    assert.equal(
+      e.modifiedAt.getTime(),
+      Math.floor(when.getTime() / 2000) * 2000,
+      'DOS times have 2-second steps, read as UTC',
+    );
     assert.deepEqual(await contentOf(file, e), data, e.name);
   }
   return { file, entries, bytesRead };
@@ -70,10 +93,20 @@ const mixed = (): ZipInput[] => [
   { name: 'Takeout/Google Photos/empty.txt', data: Buffer.alloc(0), method: 0 },
   { name: 'Takeout/Google Photos/empty-deflated.txt', data: Buffer.alloc(0), method: 8 },
   { name: 'Takeout/Google Photos/one.bin', data: Buffer.from([42]), method: 0 },
-  { name: 'Takeout/Google Photos/IMG_0001.jpg', data: crypto.randomBytes(300_000), method: 0, modifiedAt: new Date(Date.UTC(2019, 11, 31, 23, 59, 59)) },
+  {
+    name: 'Takeout/Google Photos/IMG_0001.jpg',
+    data: crypto.randomBytes(300_000),
+    method: 0,
+    modifiedAt: new Date(Date.UTC(2019, 11, 31, 23, 59, 59)),
+  },
   { name: 'Takeout/Google Photos/IMG_0001.jpg.json', data: text(5_000), method: 8 },
   { name: 'Takeout/Google Photos/random-deflated.bin', data: crypto.randomBytes(200_000), method: 8 },
-  { name: 'Takeout/Google Photos/text-deflated.txt', data: text(3 * MiB), method: 8, modifiedAt: new Date(Date.UTC(2107, 11, 31, 23, 59, 58)) },
+  {
+    name: 'Takeout/Google Photos/text-deflated.txt',
+    data: text(3 * MiB),
+    method: 8,
+    modifiedAt: new Date(Date.UTC(2107, 11, 31, 23, 59, 58)),
+  },
 ];
 
 test('stored and deflated entries round trip (files, directories, empty entries)', async () => {
@@ -99,8 +132,19 @@ test('UTF-8 names (flag bit 11) and CP437 names (no flag)', async () => {
   );
 
   // "Ünïcödé ßtraße ╔═╗ ñ ½.txt" in code page 437, as DOS-era tools wrote it.
-  const cp437 = Buffer.from([0x9a, 0x6e, 0x8b, 0x63, 0x94, 0x64, 0x82, 0x20, 0xe1, 0x74, 0x72, 0x61, 0xe1, 0x65, 0x20, 0xc9, 0xcd, 0xbb, 0x20, 0xa4, 0x20, 0xab, 0x2e, 0x74, 0x78, 0x74]);
-  const file = fromBuffer(writeZip([{ name: cp437, data: Buffer.from('dos') }, { name: 'plain-ascii.txt', data: Buffer.from('ascii') }], { utf8: false }));
+  const cp437 = Buffer.from([
+    0x9a, 0x6e, 0x8b, 0x63, 0x94, 0x64, 0x82, 0x20, 0xe1, 0x74, 0x72, 0x61, 0xe1, 0x65, 0x20, 0xc9, 0xcd, 0xbb, 0x20,
+    0xa4, 0x20, 0xab, 0x2e, 0x74, 0x78, 0x74,
+  ]);
+  const file = fromBuffer(
+    writeZip(
+      [
+        { name: cp437, data: Buffer.from('dos') },
+        { name: 'plain-ascii.txt', data: Buffer.from('ascii') },
+      ],
+      { utf8: false },
+    ),
+  );
   const { entries } = await list(file);
   assert.equal(entries[0].name, 'Ünïcödé ßtraße ╔═╗ ñ ½.txt');
   assert.equal(entries[1].name, 'plain-ascii.txt');
@@ -124,14 +168,27 @@ test('extra fields: Extended Timestamp (UTC) and Info-ZIP Unicode Path', async (
   ut[0] = 1; // modification time present
   ut.writeInt32LE(1_700_000_001, 1);
   const dosName = Buffer.from('caf\x82.jpg', 'latin1'); // "café.jpg" in CP437
-  const up = (forName: Buffer, name: string) => Buffer.concat([Buffer.from([1]), (() => { const b = Buffer.alloc(4); b.writeUInt32LE(zlib.crc32(forName)); return b; })(), Buffer.from(name)]);
+  const up = (forName: Buffer, name: string) =>
+    Buffer.concat([
+      Buffer.from([1]),
+      (() => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32LE(zlib.crc32(forName));
+        return b;
+      })(),
+      Buffer.from(name),
+    ]);
   const file = fromBuffer(
     writeZip(
       [
         { name: 'ut.jpg', data: Buffer.from('a'), centralExtra: extraField(0x5455, ut) },
         { name: dosName, data: Buffer.from('b'), centralExtra: extraField(0x7075, up(dosName, 'café ☕.jpg')) },
         // A Unicode Path made for another header name is stale: ignored.
-        { name: Buffer.from('old.jpg'), data: Buffer.from('c'), centralExtra: extraField(0x7075, up(Buffer.from('older.jpg'), 'stale.jpg')) },
+        {
+          name: Buffer.from('old.jpg'),
+          data: Buffer.from('c'),
+          centralExtra: extraField(0x7075, up(Buffer.from('older.jpg'), 'stale.jpg')),
+        },
       ],
       { utf8: false, zip64: true },
     ),
@@ -147,7 +204,7 @@ test('an archive comment, including one that contains the end-record signature',
   await roundTrip(mixed(), { comment: 'Google Takeout 2024 — part 001' });
   // A signature inside the comment must not be taken for the record.
   // (Its comment length of 0 makes it a plausible record that would end before the file does.)
-  const tricky = 'PK\x05\x06' + '\0'.repeat(18) + ' and more text after a fake record';
+  const tricky = `PK\x05\x06${'\0'.repeat(18)} and more text after a fake record`;
   await roundTrip(mixed(), { comment: tricky });
   // The longest comment puts the end record at the very start of the 64 KiB tail read.
   await roundTrip(mixed(), { comment: 'c'.repeat(0xffff) });
@@ -227,7 +284,10 @@ test('a 200 MiB entry streams with bounded memory (stored and deflated)', async 
     assert.equal(r.size, 200 * MiB, e.name);
     assert.equal(r.crc, e.crc32, e.name);
     // Only the entry's stored bytes are fetched (plus read-ahead of a few chunks)...
-    assert.ok(r.streamed >= e.compressedSize && r.streamed <= e.compressedSize + 512 * 1024, `${e.name}: streamed ${r.streamed} of ${e.compressedSize}`);
+    assert.ok(
+      r.streamed >= e.compressedSize && r.streamed <= e.compressedSize + 512 * 1024,
+      `${e.name}: streamed ${r.streamed} of ${e.compressedSize}`,
+    );
     // ...never far ahead of what the consumer has taken...
     assert.ok(r.ahead < 2 * MiB, `${e.name}: the read ran ${(r.ahead / MiB).toFixed(1)} MiB ahead`);
     // ...and memory does not grow by anything like the entry's size.
@@ -240,7 +300,11 @@ test('a 200 MiB entry streams with bounded memory (stored and deflated)', async 
 test('bytes read to list a 50 MB archive of 100 files stay under 1%', async () => {
   const inputs: ZipInput[] = [];
   for (let i = 0; i < 100; i++) {
-    inputs.push({ name: `Takeout/Google Photos/Photos from 2023/IMG_2023${String(i).padStart(4, '0')}.jpg`, data: crypto.randomBytes(500_000), method: 0 });
+    inputs.push({
+      name: `Takeout/Google Photos/Photos from 2023/IMG_2023${String(i).padStart(4, '0')}.jpg`,
+      data: crypto.randomBytes(500_000),
+      method: 0,
+    });
   }
   const file = fromBuffer(writeZip(inputs));
   assert.ok(file.size > 50_000_000);
@@ -269,13 +333,24 @@ test('a CRC or size that does not match fails the stream at its end', async () =
     const good = method === 8 ? zlib.deflateRawSync(data) : data;
     const bad = zipFile([
       { name: 'bad-crc.txt', raw: { method, size: data.length, crc32: zlib.crc32(data) ^ 1, bytes: fromBuffer(good) } },
-      { name: 'too-small.txt', raw: { method, size: data.length - 1, crc32: zlib.crc32(data), bytes: fromBuffer(good) } },
+      {
+        name: 'too-small.txt',
+        raw: { method, size: data.length - 1, crc32: zlib.crc32(data), bytes: fromBuffer(good) },
+      },
       { name: 'too-big.txt', raw: { method, size: data.length + 1, crc32: zlib.crc32(data), bytes: fromBuffer(good) } },
     ]);
     const { entries } = await list(bad);
-    await rejectsWith(contentOf(bad, entries[0]), /damaged: the CRC-32 of "bad-crc.txt" is [0-9a-f]{8} where its directory entry says/, 'damaged');
+    await rejectsWith(
+      contentOf(bad, entries[0]),
+      /damaged: the CRC-32 of "bad-crc.txt" is [0-9a-f]{8} where its directory entry says/,
+      'damaged',
+    );
     await rejectsWith(contentOf(bad, entries[1]), /"too-small.txt" holds more than the 299999 bytes/, 'damaged');
-    await rejectsWith(contentOf(bad, entries[2]), /"too-big.txt" holds 300000 bytes where its directory entry says 300001/, 'damaged');
+    await rejectsWith(
+      contentOf(bad, entries[2]),
+      /"too-big.txt" holds 300000 bytes where its directory entry says 300001/,
+      'damaged',
+    );
   }
 
   // Corrupted deflate data.
@@ -292,7 +367,11 @@ test('truncated archives are refused clearly', async () => {
   // A part still being uploaded: its end records are not there yet.
   for (const keep of [whole.length - 1, whole.length - 30, Math.floor(whole.length / 2), 100, 21, 0]) {
     const cut = fromBuffer(whole.subarray(0, keep));
-    await rejectsWith(list(cut), /not a zip archive, or it is truncated \(a part still being uploaded\?\)/, 'not_archive');
+    await rejectsWith(
+      list(cut),
+      /not a zip archive, or it is truncated \(a part still being uploaded\?\)/,
+      'not_archive',
+    );
   }
   // The end records are there but the directory is not all there (bytes lost in the middle).
   const holed = fromBuffer(Buffer.concat([whole.subarray(0, 1000), whole.subarray(whole.length - 200)]));
@@ -327,7 +406,11 @@ test('not a zip, encrypted entries, unsupported methods, split archives, bad hea
 
   const bzip2 = Buffer.from(good);
   bzip2.writeUInt16LE(12, cd + 10);
-  await rejectsWith(list(fromBuffer(bzip2)), /"a.jpg" in this zip is compressed with method 12 \(bzip2\).*only stored and deflated/, 'unsupported');
+  await rejectsWith(
+    list(fromBuffer(bzip2)),
+    /"a.jpg" in this zip is compressed with method 12 \(bzip2\).*only stored and deflated/,
+    'unsupported',
+  );
 
   const split = Buffer.from(good);
   split.writeUInt16LE(1, split.length - 22 + 4);
@@ -394,10 +477,17 @@ test('virtual files: concat and repeated read across their seams', () => {
 test('entries that share their data are refused before anything is inflated (the overlap zip bomb)', async () => {
   // One deflated MiB of zeros under 500 names: each name would inflate and hash the same MiB again.
   const name = (i: number) => `Takeout/Google Photos/Photos from 2019/${String(i).padStart(3, '0')}.jpg`;
-  const bomb = zipFile([{ name: name(0), data: Buffer.alloc(MiB) }, ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 }))]);
+  const bomb = zipFile([
+    { name: name(0), data: Buffer.alloc(MiB) },
+    ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
+  ]);
   assert.ok(bomb.size < 64 * 1024, `the bomb is ${bomb.size} bytes`);
   const a = rangeAccess(bomb);
-  await rejectsWith(readCentralDirectory(a.readAt, bomb.size), /zip archive is damaged: ".*\d{3}\.jpg" overlaps ".*\d{3}\.jpg".*must not share their data.*Download this part again/, 'damaged');
+  await rejectsWith(
+    readCentralDirectory(a.readAt, bomb.size),
+    /zip archive is damaged: ".*\d{3}\.jpg" overlaps ".*\d{3}\.jpg".*must not share their data.*Download this part again/,
+    'damaged',
+  );
   assert.equal(a.stats.streams, 0, 'no entry was opened');
 
   // An entry whose local header lies inside another's data.
@@ -413,8 +503,14 @@ test('entries that share their data are refused before anything is inflated (the
 test('a deflated entry declaring more than deflate can hold is refused; one that inflates past its declared size stops there', async () => {
   // 2 KiB of compressed data cannot hold 100 MiB (deflate tops out at 1032:1).
   const small = zlib.deflateRawSync(crypto.randomBytes(2048));
-  const claims = zipFile([{ name: 'claims.jpg', raw: { method: 8, size: 100 * MiB, crc32: 0, bytes: fromBuffer(small) } }]);
-  await rejectsWith(list(claims), /"claims\.jpg" claims 104857600 bytes from \d+ compressed ones, more than deflate can hold/, 'damaged');
+  const claims = zipFile([
+    { name: 'claims.jpg', raw: { method: 8, size: 100 * MiB, crc32: 0, bytes: fromBuffer(small) } },
+  ]);
+  await rejectsWith(
+    list(claims),
+    /"claims\.jpg" claims 104857600 bytes from \d+ compressed ones, more than deflate can hold/,
+    'damaged',
+  );
 
   // 1 GiB of zeros (deflated on the fly) declared as 1 MiB: the stream fails once past 1 MiB,
   // having pulled a few compressed chunks, not the gigabyte.
@@ -422,7 +518,11 @@ test('a deflated entry declaring more than deflate can hold is refused; one that
   const file = zipFile([{ name: 'liar.mp4', raw: { ...zeros, size: MiB } }]);
   const { entries } = await list(file);
   const a = rangeAccess(file);
-  await rejectsWith(readAll(await openEntry(entries[0], a.readAt, a.streamFrom)), /"liar\.mp4" holds more than the 1048576 bytes its directory entry says/, 'damaged');
+  await rejectsWith(
+    readAll(await openEntry(entries[0], a.readAt, a.streamFrom)),
+    /"liar\.mp4" holds more than the 1048576 bytes its directory entry says/,
+    'damaged',
+  );
   assert.ok(a.stats.bytesStreamed < 2 * MiB, `pulled ${a.stats.bytesStreamed} compressed bytes of ${zeros.bytes.size}`);
 });
 
@@ -432,5 +532,9 @@ test('a directory listing more entries than a Takeout part can hold is refused b
   buf.writeBigUInt64LE(600_000n, rec + 24);
   buf.writeBigUInt64LE(600_000n, rec + 32);
   const a = rangeAccess(fromBuffer(buf));
-  await rejectsWith(readCentralDirectory(a.readAt, buf.length), /This zip lists 600000 entries, more than the 500000 Ferry reads from one archive part.*export again from Google Takeout/, 'unsupported');
+  await rejectsWith(
+    readCentralDirectory(a.readAt, buf.length),
+    /This zip lists 600000 entries, more than the 500000 Ferry reads from one archive part.*export again from Google Takeout/,
+    'unsupported',
+  );
 });

@@ -28,7 +28,10 @@ test('multipart ETag as S3 computes it: md5 of the parts’ binary md5s, then th
 });
 
 test('S3 retry classifier: throttling and 5xx retry, honouring Retry-After; client errors do not', () => {
-  assert.deepEqual(classify({ name: 'SlowDown', $metadata: { httpStatusCode: 503 }, $response: { headers: { 'retry-after': '3' } } }), { retry: true, afterMs: 3000 });
+  assert.deepEqual(
+    classify({ name: 'SlowDown', $metadata: { httpStatusCode: 503 }, $response: { headers: { 'retry-after': '3' } } }),
+    { retry: true, afterMs: 3000 },
+  );
   assert.equal(classify({ name: 'TooManyRequests', $metadata: { httpStatusCode: 429 } }).retry, true);
   assert.equal(classify({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }).retry, false);
   assert.equal(classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).retry, true);
@@ -47,7 +50,10 @@ test('Retry-After in seconds or as a date; backoff grows with jitter and stays u
 
 test('the pacer retries what its classifier allows, waiting what the provider asked', async () => {
   let calls = 0;
-  const pacer = createPacer({ classify: (e) => ({ retry: (e as Error).message === 'busy', afterMs: 50 }), attempts: 4 });
+  const pacer = createPacer({
+    classify: (e) => ({ retry: (e as Error).message === 'busy', afterMs: 50 }),
+    attempts: 4,
+  });
   const t0 = Date.now();
   const out = await pacer.call(async () => {
     if (++calls < 3) throw new Error('busy');
@@ -57,11 +63,25 @@ test('the pacer retries what its classifier allows, waiting what the provider as
   assert.equal(calls, 3);
   assert.ok(Date.now() - t0 >= 100);
   calls = 0;
-  await assert.rejects(pacer.call(async () => { calls++; throw new Error('fatal'); }), /fatal/);
+  await assert.rejects(
+    pacer.call(async () => {
+      calls++;
+      throw new Error('fatal');
+    }),
+    /fatal/,
+  );
   assert.equal(calls, 1);
 });
 
-const item = (p: string, extra: Partial<SourceItem> = {}): SourceItem => ({ id: p, path: p, size: 100, modifiedAt: '2021-03-04T05:06:07Z', mediaType: 'photo', version: 'v', ...extra });
+const item = (p: string, extra: Partial<SourceItem> = {}): SourceItem => ({
+  id: p,
+  path: p,
+  size: 100,
+  modifiedAt: '2021-03-04T05:06:07Z',
+  mediaType: 'photo',
+  version: 'v',
+  ...extra,
+});
 
 test('filters: globs, media types, sizes and dates', () => {
   assert.equal(selected(item('a/b.jpg'), { include: ['**/*.jpg'] }), true);
@@ -75,7 +95,10 @@ test('filters: globs, media types, sizes and dates', () => {
 });
 
 test('layout templates fill from the item and stay inside the destination folder', () => {
-  assert.equal(destinationPath(item('2021/trip/IMG_1.JPG'), 'backup', '{yyyy}/{mm}/{dd}/{name}'), 'backup/2021/03/04/IMG_1.JPG');
+  assert.equal(
+    destinationPath(item('2021/trip/IMG_1.JPG'), 'backup', '{yyyy}/{mm}/{dd}/{name}'),
+    'backup/2021/03/04/IMG_1.JPG',
+  );
   assert.equal(destinationPath(item('trip/IMG_1.JPG'), 'b', '{dir}/{stem}.{ext}'), 'b/trip/IMG_1.JPG');
   assert.equal(destinationPath(item('trip/IMG_1.JPG'), '', undefined), 'trip/IMG_1.JPG');
   assert.equal(destinationPath(item('../../etc/passwd'), 'b', undefined), 'b/etc/passwd');

@@ -1,4 +1,5 @@
 // Accounts: signup, login, logout, the current user, personal access tokens.
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { LoginLockedError } from '../../core/accounts.ts';
 import { audit } from '../../core/audit.ts';
@@ -7,13 +8,32 @@ import { errors } from '../../core/errors.ts';
 import { localeFrom } from '../../core/mail/strings.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { acceptForm, confirmForm, escape, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
-import { credentials, errorBody, errorsFor, idParams, me, meChanges, newToken, page, session, signupBody, tokenInfo, tokenName } from '../schemas.ts';
+import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
+import {
+  credentials,
+  errorBody,
+  errorsFor,
+  idParams,
+  me,
+  meChanges,
+  newToken,
+  page,
+  session,
+  signupBody,
+  tokenInfo,
+  tokenName,
+} from '../schemas.ts';
 
 export function publicAuthRoutes(app: App, s: Services): void {
   const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
-  const setSession = (reply: { setCookie: Function }, token: string, maxAge: number) =>
-    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/', maxAge });
+  const setSession = (reply: FastifyReply, token: string, maxAge: number) =>
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: s.config.secureCookies,
+      path: '/',
+      maxAge,
+    });
 
   app.post(
     '/auth/signup',
@@ -65,13 +85,14 @@ export function publicAuthRoutes(app: App, s: Services): void {
         if (!pending) throw errors.invalidToken();
         return reply.send({ email: pending.email, emailVerified: false as const });
       }
-      if (!pending) return sendPage(reply, 400, 'This link cannot be used', `<p>${escape(errors.invalidToken().message)}</p>`);
+      if (!pending)
+        return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(errors.invalidToken().message)}</p>`);
       // Relative: /auth/verify/confirm, wherever Ferry is reached.
       return sendPage(
         reply,
         200,
         'Confirm your email address',
-        `<p>A Ferry account was created with the address <strong>${escape(pending.email)}</strong>. Ferry sends it mail about its backups once it is confirmed.</p>` +
+        `<p>A Ferry account was created with the address <strong>${escapeHtml(pending.email)}</strong>. Ferry sends it mail about its backups once it is confirmed.</p>` +
           `<p>If you did not sign up for Ferry, close this page: the address stays unconfirmed.</p>` +
           confirmForm('verify/confirm', request.query.token, 'Confirm'),
       );
@@ -103,8 +124,19 @@ export function publicAuthRoutes(app: App, s: Services): void {
           if (!verified) throw errors.invalidToken();
           return reply.send({ email: verified.email, emailVerified: true as const });
         }
-        if (!verified) return sendPage(reply, 400, 'This link cannot be used', `<p>${escape(errors.invalidToken().message)}</p>`);
-        return sendPage(reply, 200, 'Confirmed', `<p><strong>${escape(verified.email)}</strong> is confirmed. You can close this page.</p>`);
+        if (!verified)
+          return sendPage(
+            reply,
+            400,
+            'This link cannot be used',
+            `<p>${escapeHtml(errors.invalidToken().message)}</p>`,
+          );
+        return sendPage(
+          reply,
+          200,
+          'Confirmed',
+          `<p><strong>${escapeHtml(verified.email)}</strong> is confirmed. You can close this page.</p>`,
+        );
       },
     );
   });
@@ -168,10 +200,21 @@ export function authRoutes(app: App, s: Services): void {
 
   app.get(
     '/me',
-    { schema: { tags: ['auth'], summary: 'The signed-in user and this month’s traffic', response: { 200: me, ...errorsFor(401) } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user and this month’s traffic',
+        response: { 200: me, ...errorsFor(401) },
+      },
+    },
     async (request) => {
       const user = userOf(request);
-      return { ...user, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken, emailVerificationRequired: s.config.verifyEmail };
+      return {
+        ...user,
+        usage: await s.accounts.usage(user.id),
+        csrfToken: request.principal?.csrfToken,
+        emailVerificationRequired: s.config.verifyEmail,
+      };
     },
   );
 
@@ -189,10 +232,21 @@ export function authRoutes(app: App, s: Services): void {
       const user = userOf(request);
       const changed = await transaction(s.db, async (c) => {
         const updated = await s.accounts.setLocale(c, user.id, request.body.locale);
-        await audit(c, { userId: user.id, action: 'user.update', targetId: user.id, ip: request.ip, details: { locale: request.body.locale } });
+        await audit(c, {
+          userId: user.id,
+          action: 'user.update',
+          targetId: user.id,
+          ip: request.ip,
+          details: { locale: request.body.locale },
+        });
         return updated;
       });
-      return { ...changed, usage: await s.accounts.usage(user.id), csrfToken: request.principal?.csrfToken, emailVerificationRequired: s.config.verifyEmail };
+      return {
+        ...changed,
+        usage: await s.accounts.usage(user.id),
+        csrfToken: request.principal?.csrfToken,
+        emailVerificationRequired: s.config.verifyEmail,
+      };
     },
   );
 
@@ -219,13 +273,26 @@ export function authRoutes(app: App, s: Services): void {
 
   app.get(
     '/tokens',
-    { schema: { tags: ['auth'], summary: 'List personal access tokens', response: { 200: page(tokenInfo), ...errorsFor(401) } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'List personal access tokens',
+        response: { 200: page(tokenInfo), ...errorsFor(401) },
+      },
+    },
     async (request) => ({ items: await s.accounts.listTokens(userOf(request).id), nextCursor: null }),
   );
 
   app.delete(
     '/tokens/:id',
-    { schema: { tags: ['auth'], summary: 'Revoke a personal access token', params: idParams, response: { 204: z.null(), ...errorsFor(400, 401, 403, 404) } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke a personal access token',
+        params: idParams,
+        response: { 204: z.null(), ...errorsFor(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       const user = userOf(request);
       await s.accounts.deleteToken(user.id, request.params.id);

@@ -9,7 +9,20 @@ import { transaction } from '../../core/db.ts';
 import { errors } from '../../core/errors.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { checkResult, cloud, createCloud, entriesQuery, entry, errorsFor, exportStatus, idParams, page, pickerSession, provider, updateCloud } from '../schemas.ts';
+import {
+  checkResult,
+  cloud,
+  createCloud,
+  entriesQuery,
+  entry,
+  errorsFor,
+  exportStatus,
+  idParams,
+  page,
+  pickerSession,
+  provider,
+  updateCloud,
+} from '../schemas.ts';
 
 // A check or a folder listing that takes longer than this is reported as unreachable.
 const CLOUD_CALL_TIMEOUT_MS = 20_000;
@@ -17,7 +30,13 @@ const CLOUD_CALL_TIMEOUT_MS = 20_000;
 export function providerRoutes(app: App, s: Services): void {
   app.get(
     '/providers',
-    { schema: { tags: ['clouds'], summary: 'The kinds of cloud Ferry connects, and the options each needs', response: { 200: z.array(provider) } } },
+    {
+      schema: {
+        tags: ['clouds'],
+        summary: 'The kinds of cloud Ferry connects, and the options each needs',
+        response: { 200: z.array(provider) },
+      },
+    },
     async () =>
       [...connectors.values()].map((def) => {
         const why = s.clouds.unavailable(def);
@@ -38,7 +57,9 @@ export function providerRoutes(app: App, s: Services): void {
 export function cloudRoutes(app: App, s: Services): void {
   app.get(
     '/clouds',
-    { schema: { tags: ['clouds'], summary: 'List connected clouds', response: { 200: page(cloud), ...errorsFor(401) } } },
+    {
+      schema: { tags: ['clouds'], summary: 'List connected clouds', response: { 200: page(cloud), ...errorsFor(401) } },
+    },
     async (request) => ({ items: await s.clouds.list(userOf(request).id), nextCursor: null }),
   );
 
@@ -47,7 +68,8 @@ export function cloudRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['clouds'],
-        summary: 'Connect a cloud with credentials (s3, local); its connection is tried first and a cloud that cannot be reached is not saved',
+        summary:
+          'Connect a cloud with credentials (s3, local); its connection is tried first and a cloud that cannot be reached is not saved',
         body: createCloud,
         response: { 201: cloud, ...errorsFor(400, 401, 403, 422, 502) },
       },
@@ -56,7 +78,13 @@ export function cloudRoutes(app: App, s: Services): void {
       const user = userOf(request);
       const created = await transaction(s.db, async (client) => {
         const c = await s.clouds.create(client, user.id, request.body);
-        await audit(client, { userId: user.id, action: 'cloud.create', targetId: c.id, ip: request.ip, details: { kind: c.kind } });
+        await audit(client, {
+          userId: user.id,
+          action: 'cloud.create',
+          targetId: c.id,
+          ip: request.ip,
+          details: { kind: c.kind },
+        });
         return c;
       });
       return reply.status(201).send(created);
@@ -65,7 +93,14 @@ export function cloudRoutes(app: App, s: Services): void {
 
   app.get(
     '/clouds/:id',
-    { schema: { tags: ['clouds'], summary: 'A connected cloud', params: idParams, response: { 200: cloud, ...errorsFor(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['clouds'],
+        summary: 'A connected cloud',
+        params: idParams,
+        response: { 200: cloud, ...errorsFor(400, 401, 404) },
+      },
+    },
     async (request) => s.clouds.get(userOf(request).id, request.params.id),
   );
 
@@ -92,7 +127,14 @@ export function cloudRoutes(app: App, s: Services): void {
 
   app.delete(
     '/clouds/:id',
-    { schema: { tags: ['clouds'], summary: 'Disconnect a cloud', params: idParams, response: { 204: z.null(), ...errorsFor(400, 401, 403, 404, 409) } } },
+    {
+      schema: {
+        tags: ['clouds'],
+        summary: 'Disconnect a cloud',
+        params: idParams,
+        response: { 204: z.null(), ...errorsFor(400, 401, 403, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const user = userOf(request);
       await transaction(s.db, async (client) => {
@@ -122,7 +164,8 @@ export function cloudRoutes(app: App, s: Services): void {
       } catch (err) {
         // A failed check is an answer, not an error: it is recorded on the cloud and shown.
         if (err instanceof CloudError) error = err.message;
-        else if ((err as Error).name === 'TimeoutError') error = `The cloud did not answer within ${CLOUD_CALL_TIMEOUT_MS / 1000} seconds.`;
+        else if ((err as Error).name === 'TimeoutError')
+          error = `The cloud did not answer within ${CLOUD_CALL_TIMEOUT_MS / 1000} seconds.`;
         else throw err;
       }
       const updated = await s.clouds.recordCheck(user.id, request.params.id, error);
@@ -147,7 +190,11 @@ export function cloudRoutes(app: App, s: Services): void {
       if (problem) throw errors.invalid(`path ${problem}.`);
       const { handle } = await s.clouds.open(userOf(request).id, request.params.id);
       try {
-        const result = await handle.browse(request.query.path ?? '', request.query.cursor, AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
+        const result = await handle.browse(
+          request.query.path ?? '',
+          request.query.cursor,
+          AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS),
+        );
         return { items: result.entries, nextCursor: result.nextCursor ?? null };
       } catch (err) {
         throw toAppError(err);
@@ -162,7 +209,8 @@ export function cloudRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['clouds'],
-        summary: 'Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export',
+        summary:
+          'Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export',
         params: idParams,
         response: { 200: exportStatus, ...errorsFor(400, 401, 404, 422, 502) },
       },
@@ -170,7 +218,8 @@ export function cloudRoutes(app: App, s: Services): void {
     async (request) => {
       try {
         const { cloud: c, handle } = await s.clouds.open(userOf(request).id, request.params.id);
-        if (!handle.exports) throw errors.invalid(`${c.name} receives no Takeout exports: only a Google Photos via Takeout cloud does.`);
+        if (!handle.exports)
+          throw errors.invalid(`${c.name} receives no Takeout exports: only a Google Photos via Takeout cloud does.`);
         return await handle.exports(AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
       } catch (err) {
         throw toAppError(err);
@@ -189,7 +238,8 @@ export function cloudRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['clouds'],
-        summary: 'Google Photos: start a Picker session; open its pickerUri (with /autoclose) in a new tab for the user to pick',
+        summary:
+          'Google Photos: start a Picker session; open its pickerUri (with /autoclose) in a new tab for the user to pick',
         params: idParams,
         response: { 201: pickerSession, ...errorsFor(400, 401, 403, 404, 422, 502) },
       },
@@ -199,7 +249,13 @@ export function cloudRoutes(app: App, s: Services): void {
       const picker = await pickerOf(user.id, request.params.id);
       try {
         const session = await picker.create(AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
-        await audit(s.db, { userId: user.id, action: 'picker.create', targetId: request.params.id, ip: request.ip, details: { sessionId: session.id } });
+        await audit(s.db, {
+          userId: user.id,
+          action: 'picker.create',
+          targetId: request.params.id,
+          ip: request.ip,
+          details: { sessionId: session.id },
+        });
         return reply.status(201).send(session);
       } catch (err) {
         throw toAppError(err);
@@ -212,8 +268,16 @@ export function cloudRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['clouds'],
-        summary: 'Google Photos: whether the user is done picking (poll at pollIntervalSeconds), and how many items were picked',
-        params: z.strictObject({ id: z.uuid(), sid: z.string().min(1).max(256).regex(/^[\w.-]+$/, 'a session id') }),
+        summary:
+          'Google Photos: whether the user is done picking (poll at pollIntervalSeconds), and how many items were picked',
+        params: z.strictObject({
+          id: z.uuid(),
+          sid: z
+            .string()
+            .min(1)
+            .max(256)
+            .regex(/^[\w.-]+$/, 'a session id'),
+        }),
         response: { 200: pickerSession, ...errorsFor(400, 401, 404, 422, 502) },
       },
     },

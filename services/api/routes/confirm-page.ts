@@ -19,29 +19,31 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-export const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function sendPage(reply: FastifyReply, status: number, title: string, bodyHtml: string) {
-  return reply
-    .code(status)
-    .header('content-security-policy', CSP)
-    // The link's token is in the page's address: sent on to no one, kept in no cache.
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .type('text/html; charset=utf-8')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-        `<meta name="robots" content="noindex"><title>${escape(title)}</title><style>${STYLE}</style></head>` +
-        `<body><h1>${escape(title)}</h1>${bodyHtml}</body></html>`,
-    );
+  return (
+    reply
+      .code(status)
+      .header('content-security-policy', CSP)
+      // The link's token is in the page's address: sent on to no one, kept in no cache.
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-store')
+      .header('x-frame-options', 'DENY')
+      .header('x-content-type-options', 'nosniff')
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+          `<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
+          `<body><h1>${escapeHtml(title)}</h1>${bodyHtml}</body></html>`,
+      )
+  );
 }
 
 /** A page with one button that posts the token to `action` (relative: wherever Ferry is reached). */
 export const confirmForm = (action: string, token: string, label: string) =>
-  `<form method="post" action="${escape(action)}"><input type="hidden" name="token" value="${escape(token)}">` +
-  `<button type="submit">${escape(label)}</button></form>`;
+  `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="token" value="${escapeHtml(token)}">` +
+  `<button type="submit">${escapeHtml(label)}</button></form>`;
 
 /** Browsers (and the page's form) get pages; a request that asks for JSON, or sends it, gets JSON. */
 export function wantsJson(request: FastifyRequest): boolean {
@@ -51,14 +53,20 @@ export function wantsJson(request: FastifyRequest): boolean {
   return request.method === 'POST' && /\bjson\b/i.test(String(request.headers['content-type'] ?? ''));
 }
 
-export const pageResponse = (json: z.ZodType) => ({ content: { 'text/html': { schema: z.string() }, 'application/json': { schema: json } } });
+export const pageResponse = (json: z.ZodType) => ({
+  content: { 'text/html': { schema: z.string() }, 'application/json': { schema: json } },
+});
 
 /**
  * Lets the routes registered in `scope` take the page's urlencoded form. Only those: elsewhere a
  * form from another site must not pass for an API call.
  */
 export function acceptForm(scope: App): void {
-  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
+  scope.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
 }

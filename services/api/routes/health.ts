@@ -5,7 +5,13 @@ import type { App, Services } from '../app.ts';
 export function healthRoutes(app: App, s: Services): void {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'The process is up',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -15,7 +21,10 @@ export function healthRoutes(app: App, s: Services): void {
       schema: {
         tags: ['health'],
         summary: 'The database and the job queue are reachable',
-        response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('unavailable'), reason: z.string() }) },
+        response: {
+          200: z.object({ status: z.literal('ready') }),
+          503: z.object({ status: z.literal('unavailable'), reason: z.string() }),
+        },
       },
     },
     async (request, reply) => {
@@ -26,7 +35,10 @@ export function healthRoutes(app: App, s: Services): void {
       } catch (err) {
         // Anyone may ask: the driver's message (server address, user, database) stays in the log.
         request.log.warn({ err }, 'not ready');
-        return reply.status(503).send({ status: 'unavailable' as const, reason: 'The database or the job queue cannot be reached; the log has the details.' });
+        return reply.status(503).send({
+          status: 'unavailable' as const,
+          reason: 'The database or the job queue cannot be reached; the log has the details.',
+        });
       }
     },
   );

@@ -6,12 +6,16 @@ import { AppError } from '../../core/errors.ts';
 import { confirmNotifyAddress } from '../../core/notifications.ts';
 import { errorBody, errorsFor } from '../schemas.ts';
 import type { App, Services } from '../app.ts';
-import { acceptForm, confirmForm, escape, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
+import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
 
 const CONFIRM_PATH = '/notify-addresses/confirm';
 const token = z.string().min(1).max(200);
 const unknownLink = () =>
-  new AppError('invalid_token', 400, 'This confirmation link is unknown or has expired. The person who named your address can save their task again to send a new one.');
+  new AppError(
+    'invalid_token',
+    400,
+    'This confirmation link is unknown or has expired. The person who named your address can save their task again to send a new one.',
+  );
 
 /**
  * Public (no sign-in: the recipient may have no account), under /api/v1. Opening the mailed link
@@ -28,7 +32,8 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
       config: limited,
       schema: {
         tags: ['tasks'],
-        summary: "The link mailed to an address named in a task's notify.email: a page asking its owner to confirm (changes nothing)",
+        summary:
+          "The link mailed to an address named in a task's notify.email: a page asking its owner to confirm (changes nothing)",
         querystring: z.strictObject({ token }),
         response: {
           200: pageResponse(z.object({ email: z.string(), askedBy: z.string(), confirmed: z.literal(false) })),
@@ -48,13 +53,14 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
         if (!found) throw unknownLink();
         return reply.send({ email: found.email, askedBy: found.asked_by, confirmed: false as const });
       }
-      if (!found) return sendPage(reply, 400, 'This link cannot be used', `<p>${escape(unknownLink().message)}</p>`);
+      if (!found)
+        return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(unknownLink().message)}</p>`);
       // A relative action: the same path, wherever Ferry is reached.
       return sendPage(
         reply,
         200,
         'Confirm backup notifications',
-        `<p>The Ferry user <strong>${escape(found.asked_by)}</strong> asked for mails about their backups to be sent to <strong>${escape(found.email)}</strong>.</p>` +
+        `<p>The Ferry user <strong>${escapeHtml(found.asked_by)}</strong> asked for mails about their backups to be sent to <strong>${escapeHtml(found.email)}</strong>.</p>` +
           `<p>Nothing is sent there until you confirm. If you do not know them or do not want these mails, close this page: you will get no more.</p>` +
           confirmForm('confirm', request.query.token, `Send these notifications to ${found.email}`),
       );
@@ -70,7 +76,8 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
         config: limited,
         schema: {
           tags: ['tasks'],
-          summary: "Confirm that an address named in a task's notify.email wants its run mails (the token of the link mailed to it)",
+          summary:
+            "Confirm that an address named in a task's notify.email wants its run mails (the token of the link mailed to it)",
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           body: z.strictObject({ token }),
           response: {
@@ -86,12 +93,13 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
           if (!confirmed) throw unknownLink();
           return reply.send({ email: confirmed.email, confirmed: true as const });
         }
-        if (!confirmed) return sendPage(reply, 400, 'This link cannot be used', `<p>${escape(unknownLink().message)}</p>`);
+        if (!confirmed)
+          return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(unknownLink().message)}</p>`);
         return sendPage(
           reply,
           200,
           'Confirmed',
-          `<p><strong>${escape(confirmed.email)}</strong> is confirmed: it will get the backup notifications it was named for. You can close this page.</p>`,
+          `<p><strong>${escapeHtml(confirmed.email)}</strong> is confirmed: it will get the backup notifications it was named for. You can close this page.</p>`,
         );
       },
     );

@@ -20,7 +20,10 @@ import type { App, Services } from '../app.ts';
 import { cloudName, errorsFor } from '../schemas.ts';
 
 const FLOW_MINUTES = FLOW_SECONDS / 60;
-const oauthKinds = [...connectors.values()].filter((d) => d.auth === 'oauth').map((d) => d.kind) as [string, ...string[]];
+const oauthKinds = [...connectors.values()].filter((d) => d.auth === 'oauth').map((d) => d.kind) as [
+  string,
+  ...string[],
+];
 
 /** The signed-in user and the credential they came with: a sign-in is finished only with the one that started it. */
 function starterOf(request: FastifyRequest): Starter {
@@ -74,7 +77,14 @@ function browserErrors(s: Services) {
 
 export async function oauthRoutes(app: App, s: Services): Promise<void> {
   const flows = createOAuthFlows(s.db);
-  const signIns = new Map<string, { def: ConnectorDefinition; client: NonNullable<Services['oauthClients'][keyof Services['oauthClients']]>; redirectUri: string }>();
+  const signIns = new Map<
+    string,
+    {
+      def: ConnectorDefinition;
+      client: NonNullable<Services['oauthClients'][keyof Services['oauthClients']]>;
+      redirectUri: string;
+    }
+  >();
   for (const def of connectors.values()) {
     const client = def.oauth && s.clouds.unavailable(def) === null ? s.oauthClients[def.oauth.provider] : undefined;
     if (!def.oauth || !client) continue;
@@ -85,7 +95,9 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
     const f = signIns.get(kind);
     if (f) return f;
     const def = connectors.get(kind)!;
-    throw errors.providerUnavailable(s.clouds.unavailable(def) ?? `${def.title} cannot be connected on this server yet.`);
+    throw errors.providerUnavailable(
+      s.clouds.unavailable(def) ?? `${def.title} cannot be connected on this server yet.`,
+    );
   };
 
   app.get(
@@ -96,16 +108,26 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       errorHandler: browserErrors(s),
       schema: {
         tags: ['clouds'],
-        summary: "Connect a cloud by signing in: redirects to the provider's sign-in page (on an error, a browser is redirected to /clouds/new?error=&message=, as from the callback)",
+        summary:
+          "Connect a cloud by signing in: redirects to the provider's sign-in page (on an error, a browser is redirected to /clouds/new?error=&message=, as from the callback)",
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
-        querystring: z.strictObject({ name: cloudName.optional().describe("The cloud's name; default: the account's email or name") }),
+        querystring: z.strictObject({
+          name: cloudName.optional().describe("The cloud's name; default: the account's email or name"),
+        }),
         response: { 302: z.null(), ...errorsFor(400, 401, 422, 429) },
       },
     },
     async (request, reply) => {
       const { def, client, redirectUri } = signInFor(request.params.kind);
       const { state, codeChallenge } = await flows.start(starterOf(request), def.kind, request.query.name);
-      const uri = authorizeUrl(client.authUrl, { clientId: client.clientId, redirectUri, scopes: def.oauth!.scopes, state, codeChallenge, extra: def.oauth!.authorizeParams });
+      const uri = authorizeUrl(client.authUrl, {
+        clientId: client.clientId,
+        redirectUri,
+        scopes: def.oauth!.scopes,
+        state,
+        codeChallenge,
+        extra: def.oauth!.authorizeParams,
+      });
       return reply.redirect(uri, 302);
     },
   );
@@ -119,7 +141,12 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
         summary:
           "Where the provider sends the browser back: stores the tokens as a cloud and redirects to the cloud's page (?connected=1 or ?reconnected=1). On an error a browser (Accept: text/html) is redirected to /clouds/new?error=<code>&message=<message>; other clients get the JSON error",
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
-        querystring: z.object({ code: z.string().max(4096).optional(), state: z.string().max(1024).optional(), error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() }),
+        querystring: z.object({
+          code: z.string().max(4096).optional(),
+          state: z.string().max(1024).optional(),
+          error: z.string().max(200).optional(),
+          error_description: z.string().max(2000).optional(),
+        }),
         response: { 302: z.null(), ...errorsFor(400, 401, 422, 502) },
       },
     },
@@ -128,9 +155,15 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       const { def, client, redirectUri } = signInFor(request.params.kind);
       // Only the session that started this sign-in may finish it, once: with anyone else's session
       // (a state and code lifted from another browser) nothing is taken and nothing is stored.
-      const flow = request.query.state ? await flows.take(starterOf(request), def.kind, request.query.state) : undefined;
+      const flow = request.query.state
+        ? await flows.take(starterOf(request), def.kind, request.query.state)
+        : undefined;
       if (request.query.error) {
-        throw new AppError('invalid_request', 400, `${def.title} did not grant access (${request.query.error}${request.query.error_description ? `: ${request.query.error_description}` : ''}). Start again to connect it.`);
+        throw new AppError(
+          'invalid_request',
+          400,
+          `${def.title} did not grant access (${request.query.error}${request.query.error_description ? `: ${request.query.error_description}` : ''}). Start again to connect it.`,
+        );
       }
       if (!flow || flow.expired || !request.query.code) {
         throw errors.invalid(
@@ -141,18 +174,28 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       }
       let token;
       try {
-        token = await exchangeCode(client, { code: request.query.code, redirectUri, verifier: flow.verifier }, AbortSignal.timeout(30_000));
+        token = await exchangeCode(
+          client,
+          { code: request.query.code, redirectUri, verifier: flow.verifier },
+          AbortSignal.timeout(30_000),
+        );
       } catch (err) {
         throw errors.cloudUnreachable(`${def.title} refused the sign-in: ${(err as Error).message}. Start again.`, err);
       }
       if (!token.refresh_token) {
-        throw errors.invalid(`${def.title} did not grant offline access (no refresh token), so backups could not run unattended. Start again and allow access.`);
+        throw errors.invalid(
+          `${def.title} did not grant offline access (no refresh token), so backups could not run unattended. Start again and allow access.`,
+        );
       }
       let account;
       try {
-        account = await def.oauth!.account(token.access_token, s.connectorEnv, AbortSignal.timeout(20_000), { idToken: token.id_token });
+        account = await def.oauth!.account(token.access_token, s.connectorEnv, AbortSignal.timeout(20_000), {
+          idToken: token.id_token,
+        });
       } catch (err) {
-        throw err instanceof CloudError ? toAppError(err) : errors.cloudUnreachable(`${def.title} did not say who signed in: ${(err as Error).message}`, err);
+        throw err instanceof CloudError
+          ? toAppError(err)
+          : errors.cloudUnreachable(`${def.title} did not say who signed in: ${(err as Error).message}`, err);
       }
       // The account's name comes from the provider: it is shown in mails, so on one line.
       const name = flow.name ?? (flatten(account.name).trim() || def.title);
@@ -162,14 +205,27 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
           kind: def.kind,
           name,
           account,
-          tokens: { accessToken: token.access_token, refreshToken, expiresAt: Date.now() + Number(token.expires_in ?? 3600) * 1000 },
+          tokens: {
+            accessToken: token.access_token,
+            refreshToken,
+            expiresAt: Date.now() + Number(token.expires_in ?? 3600) * 1000,
+          },
         });
-        await audit(c, { userId: user.id, action: result.reconnected ? 'cloud.reconnect' : 'cloud.create', targetId: result.cloud.id, ip: request.ip, details: { kind: def.kind } });
+        await audit(c, {
+          userId: user.id,
+          action: result.reconnected ? 'cloud.reconnect' : 'cloud.create',
+          targetId: result.cloud.id,
+          ip: request.ip,
+          details: { kind: def.kind },
+        });
         return result;
       });
       request.log.info({ cloudId: cloud.id, kind: def.kind, reconnected }, 'cloud connected by sign-in');
       // The cloud's page says it was connected (or reconnected): the app reads the flag, once.
-      return reply.redirect(`${links.cloud(s.config.publicUrl, cloud.id)}?${reconnected ? 'reconnected' : 'connected'}=1`, 302);
+      return reply.redirect(
+        `${links.cloud(s.config.publicUrl, cloud.id)}?${reconnected ? 'reconnected' : 'connected'}=1`,
+        302,
+      );
     },
   );
 }

@@ -19,7 +19,8 @@ export function runRoutes(app: App, s: Services): void {
     {
       schema: {
         tags: ['runs'],
-        summary: "The account's runs across its tasks, newest first, each with its task's name; ?active=true for those queued or running",
+        summary:
+          "The account's runs across its tasks, newest first, each with its task's name; ?active=true for those queued or running",
         querystring: runsQuery,
         response: { 200: page(runInList), ...errorsFor(400, 401) },
       },
@@ -32,7 +33,14 @@ export function runRoutes(app: App, s: Services): void {
 
   app.get(
     '/runs/:id',
-    { schema: { tags: ['runs'], summary: 'A run with its progress and whether its notifications were delivered', params: idParams, response: { 200: run, ...errorsFor(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with its progress and whether its notifications were delivered',
+        params: idParams,
+        response: { 200: run, ...errorsFor(400, 401, 404) },
+      },
+    },
     async (request) => {
       const r = await s.runs.get(userOf(request).id, request.params.id);
       return { ...r, notifications: await runNotifications(s.db, r.id) };
@@ -50,7 +58,14 @@ export function runRoutes(app: App, s: Services): void {
         response: { 200: page(runItem), ...errorsFor(400, 401, 404) },
       },
     },
-    async (request) => s.runs.items(userOf(request).id, request.params.id, request.query.status, request.query.cursor, request.query.limit),
+    async (request) =>
+      s.runs.items(
+        userOf(request).id,
+        request.params.id,
+        request.query.status,
+        request.query.cursor,
+        request.query.limit,
+      ),
   );
 
   const streams = createRunStreams({ accounts: s.accounts, runs: s.runs });
@@ -81,7 +96,12 @@ export function runRoutes(app: App, s: Services): void {
       }
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       const write = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
       const stops: (() => void)[] = [release];
@@ -110,7 +130,9 @@ export function runRoutes(app: App, s: Services): void {
       show(first);
       if (ended) return;
       stops.push(streams.watchRun(userId, runId, (run) => (run instanceof Error ? cut(run) : show(run))));
-      const signedOut = request.headers.authorization ? 'The access token was revoked.' : 'Your session has ended: log in again.';
+      const signedOut = request.headers.authorization
+        ? 'The access token was revoked.'
+        : 'Your session has ended: log in again.';
       stops.push(streams.watchCredential(request, userId, (err) => cut(err ?? errors.unauthorized(signedOut))));
       stops.push(streams.onClose(() => end()));
       const onClosing = () => end();
@@ -122,7 +144,14 @@ export function runRoutes(app: App, s: Services): void {
 
   app.post(
     '/runs/:id/cancel',
-    { schema: { tags: ['runs'], summary: 'Stop a queued or running run', params: idParams, response: { 200: run, ...errorsFor(400, 401, 403, 404, 409) } } },
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Stop a queued or running run',
+        params: idParams,
+        response: { 200: run, ...errorsFor(400, 401, 403, 404, 409) },
+      },
+    },
     async (request) => {
       const user = userOf(request);
       return transaction(s.db, async (client) => {

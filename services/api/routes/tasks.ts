@@ -11,13 +11,27 @@ import { cursorQuery, errorsFor, idParams, page, run, task } from '../schemas.ts
 export function taskRoutes(app: App, s: Services): void {
   app.get(
     '/tasks',
-    { schema: { tags: ['tasks'], summary: 'List tasks', querystring: cursorQuery, response: { 200: page(task), ...errorsFor(400, 401) } } },
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'List tasks',
+        querystring: cursorQuery,
+        response: { 200: page(task), ...errorsFor(400, 401) },
+      },
+    },
     async (request) => s.tasks.list(userOf(request).id, request.query.cursor, request.query.limit),
   );
 
   app.post(
     '/tasks',
-    { schema: { tags: ['tasks'], summary: 'Create a backup task', body: createTask, response: { 201: task, ...errorsFor(400, 401, 403) } } },
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Create a backup task',
+        body: createTask,
+        response: { 201: task, ...errorsFor(400, 401, 403) },
+      },
+    },
     async (request, reply) => {
       const user = userOf(request);
       if (s.config.verifyEmail && !user.emailVerified) throw errors.emailUnverified();
@@ -52,14 +66,27 @@ export function taskRoutes(app: App, s: Services): void {
 
   app.get(
     '/tasks/:id',
-    { schema: { tags: ['tasks'], summary: 'A task', params: idParams, response: { 200: task, ...errorsFor(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'A task',
+        params: idParams,
+        response: { 200: task, ...errorsFor(400, 401, 404) },
+      },
+    },
     async (request) => s.tasks.get(userOf(request).id, request.params.id),
   );
 
   app.patch(
     '/tasks/:id',
     {
-      schema: { tags: ['tasks'], summary: 'Change a task', params: idParams, body: updateTask, response: { 200: task, ...errorsFor(400, 401, 403, 404) } },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Change a task',
+        params: idParams,
+        body: updateTask,
+        response: { 200: task, ...errorsFor(400, 401, 403, 404) },
+      },
     },
     async (request) => {
       const user = userOf(request);
@@ -74,7 +101,14 @@ export function taskRoutes(app: App, s: Services): void {
 
   app.delete(
     '/tasks/:id',
-    { schema: { tags: ['tasks'], summary: 'Delete a task and its history', params: idParams, response: { 204: z.null(), ...errorsFor(400, 401, 403, 404, 409) } } },
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Delete a task and its history',
+        params: idParams,
+        response: { 204: z.null(), ...errorsFor(400, 401, 403, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const user = userOf(request);
       await transaction(s.db, async (client) => {
@@ -100,7 +134,13 @@ export function taskRoutes(app: App, s: Services): void {
       if (s.config.verifyEmail && !user.emailVerified) throw errors.emailUnverified();
       const started = await transaction(s.db, async (client) => {
         const r = await s.runs.start(client, user.id, request.params.id, 'manual');
-        await audit(client, { userId: user.id, action: 'run.start', targetId: r.id, ip: request.ip, details: { taskId: r.taskId } });
+        await audit(client, {
+          userId: user.id,
+          action: 'run.start',
+          targetId: r.id,
+          ip: request.ip,
+          details: { taskId: r.taskId },
+        });
         return r;
       });
       return reply.status(202).send({ run: started });
@@ -110,8 +150,15 @@ export function taskRoutes(app: App, s: Services): void {
   app.get(
     '/tasks/:id/runs',
     {
-      schema: { tags: ['runs'], summary: 'Runs of a task, newest first', params: idParams, querystring: cursorQuery, response: { 200: page(run), ...errorsFor(400, 401, 404) } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Runs of a task, newest first',
+        params: idParams,
+        querystring: cursorQuery,
+        response: { 200: page(run), ...errorsFor(400, 401, 404) },
+      },
     },
-    async (request) => s.runs.listForTask(userOf(request).id, request.params.id, request.query.cursor, request.query.limit),
+    async (request) =>
+      s.runs.listForTask(userOf(request).id, request.params.id, request.query.cursor, request.query.limit),
   );
 }

@@ -26,7 +26,9 @@ export interface Mailer {
 /** The server refused this mail for good (unknown recipient, rejected content): retrying will not help. */
 export function isPermanent(err: unknown): boolean {
   const e = err as { responseCode?: number; code?: string };
-  return typeof e.responseCode === 'number' && e.responseCode >= 500 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE');
+  return (
+    typeof e.responseCode === 'number' && e.responseCode >= 500 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE')
+  );
 }
 
 export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>, log: Logger): Mailer {
@@ -42,7 +44,12 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
 
   if (config.smtpUrl) {
     // A hung server must not hold a send job (and its outbox row lock) for long.
-    const transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
+    const transport = nodemailer.createTransport({
+      url: config.smtpUrl,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    });
     return {
       async send(m) {
         await transport.sendMail(envelope(m));

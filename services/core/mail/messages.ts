@@ -18,7 +18,8 @@ export const links = {
   // The app's page (services/web pages/auth/Verify.tsx) shows the address and confirms with a button; links
   // mailed before it, to /api/v1/auth/verify, still show the API's own page.
   verify: (publicUrl: string, token: string) => `${publicUrl}/verify?token=${encodeURIComponent(token)}`,
-  confirmNotify: (publicUrl: string, token: string) => `${publicUrl}/api/v1/notify-addresses/confirm?token=${encodeURIComponent(token)}`,
+  confirmNotify: (publicUrl: string, token: string) =>
+    `${publicUrl}/api/v1/notify-addresses/confirm?token=${encodeURIComponent(token)}`,
 };
 
 export interface RunSummary {
@@ -41,7 +42,7 @@ export interface RunSummary {
   renewsOn: Date;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** One line for a subject: no line breaks, bounded length. */
 const oneLine = (s: string, max = 80) => {
   const flat = flatten(s).replace(/\s+/g, ' ').trim();
@@ -50,7 +51,8 @@ const oneLine = (s: string, max = 80) => {
 
 function copiedWhat(w: Words, r: RunSummary): string {
   const { photo, video, other } = r.doneByType;
-  const noun: Noun = other > 0 ? 'file' : photo > 0 && video > 0 ? 'media' : video > 0 ? 'video' : photo > 0 ? 'photo' : 'file';
+  const noun: Noun =
+    other > 0 ? 'file' : photo > 0 && video > 0 ? 'media' : video > 0 ? 'video' : photo > 0 ? 'photo' : 'file';
   return `${w.counted(r.done.items, noun)}, ${w.bytes(r.done.bytes)}`;
 }
 
@@ -58,12 +60,12 @@ function page(lang: string, body: string, footer: string): string {
   return (
     `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"></head>` +
     `<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.45;max-width:640px">` +
-    `${body}<p style="color:#6e7781;font-size:12px;margin-top:24px">${escape(footer)}</p></body></html>`
+    `${body}<p style="color:#6e7781;font-size:12px;margin-top:24px">${escapeHtml(footer)}</p></body></html>`
   );
 }
 
 const button = (href: string, label: string) =>
-  `<p><a href="${escape(href)}" style="display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">${escape(label)}</a></p>`;
+  `<p><a href="${escapeHtml(href)}" style="display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(label)}</a></p>`;
 
 export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: string): Message {
   // Names users typed (tasks stored before names were checked), paths and errors clouds reported:
@@ -88,7 +90,10 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
         ? t.subject.partial(task, t.failedItems(w.count(r.failed.items)), copied ?? t.nothingCopied)
         : r.status === 'quota_exceeded'
           ? t.subject.quotaRun(task, copied)
-          : t.subject.failed(task, oneLine(r.failed.items > 0 ? t.failedItems(w.count(r.failed.items)) : (r.error ?? t.outcome.failed), 90));
+          : t.subject.failed(
+              task,
+              oneLine(r.failed.items > 0 ? t.failedItems(w.count(r.failed.items)) : (r.error ?? t.outcome.failed), 90),
+            );
 
   const seconds = r.startedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : 0;
   const rows: [string, string][] = [
@@ -110,7 +115,9 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
     '',
     ...rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`),
     ...(notes.length ? ['', ...notes] : []),
-    ...(r.failures.length ? ['', `${t.labels.firstFailures}:`, ...r.failures.map((f) => `  - ${f.path}: ${f.error}`)] : []),
+    ...(r.failures.length
+      ? ['', `${t.labels.firstFailures}:`, ...r.failures.map((f) => `  - ${f.path}: ${f.error}`)]
+      : []),
     '',
     `${t.labels.open}: ${url}`,
     '',
@@ -121,14 +128,17 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
 
   const html = page(
     w.lang,
-    `<p style="font-size:16px"><strong>${escape(t.outcome[r.status])}</strong></p>` +
+    `<p style="font-size:16px"><strong>${escapeHtml(t.outcome[r.status])}</strong></p>` +
       `<table style="border-collapse:collapse">${rows
-        .map(([k, v]) => `<tr><td style="padding:2px 16px 2px 0;color:#6e7781">${escape(k)}</td><td>${escape(v)}</td></tr>`)
+        .map(
+          ([k, v]) =>
+            `<tr><td style="padding:2px 16px 2px 0;color:#6e7781">${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`,
+        )
         .join('')}</table>` +
-      notes.map((n) => `<p>${escape(n)}</p>`).join('') +
+      notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('') +
       (r.failures.length
-        ? `<p><strong>${escape(t.labels.firstFailures)}</strong></p><ul>${r.failures
-            .map((f) => `<li><code>${escape(f.path)}</code>: ${escape(f.error)}</li>`)
+        ? `<p><strong>${escapeHtml(t.labels.firstFailures)}</strong></p><ul>${r.failures
+            .map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.error)}</li>`)
             .join('')}</ul>`
         : '') +
       button(url, t.labels.open),
@@ -137,17 +147,25 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
   return { subject, text, html };
 }
 
-export function quotaUsedUpMessage(q: { usedBytes: number; limitBytes: number; renewsOn: Date }, locale: string, publicUrl: string): Message {
+export function quotaUsedUpMessage(
+  q: { usedBytes: number; limitBytes: number; renewsOn: Date },
+  locale: string,
+  publicUrl: string,
+): Message {
   const w = wordsFor(locale);
   const body = w.t.quotaUsedUp(w.bytes(q.usedBytes), w.bytes(q.limitBytes), w.date(q.renewsOn));
   return {
     subject: w.t.subject.quotaUsedUp,
     text: `${body}\n\n${publicUrl}\n\n-- \n${w.t.footer}\n`,
-    html: page(w.lang, `<p>${escape(body)}</p>${button(publicUrl, 'Ferry')}`, w.t.footer),
+    html: page(w.lang, `<p>${escapeHtml(body)}</p>${button(publicUrl, 'Ferry')}`, w.t.footer),
   };
 }
 
-export function reauthMessage(c: { cloudId: string; cloudName: string; reason: string }, locale: string, publicUrl: string): Message {
+export function reauthMessage(
+  c: { cloudId: string; cloudName: string; reason: string },
+  locale: string,
+  publicUrl: string,
+): Message {
   const w = wordsFor(locale);
   const name = oneLine(c.cloudName, 60);
   const body = w.t.reauth(name, flatten(c.reason));
@@ -155,7 +173,7 @@ export function reauthMessage(c: { cloudId: string; cloudName: string; reason: s
   return {
     subject: w.t.subject.reauth(name),
     text: `${body}\n\n${w.t.reauthAction}: ${url}\n\n-- \n${w.t.footer}\n`,
-    html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.reauthAction)}`, w.t.footer),
+    html: page(w.lang, `<p>${escapeHtml(body)}</p>${button(url, w.t.reauthAction)}`, w.t.footer),
   };
 }
 
@@ -166,19 +184,23 @@ export function verifyMessage(v: { email: string; token: string }, locale: strin
   return {
     subject: w.t.subject.verify,
     text: `${body}\n\n${w.t.verifyAction}: ${url}\n`,
-    html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.verifyAction)}`, ''),
+    html: page(w.lang, `<p>${escapeHtml(body)}</p>${button(url, w.t.verifyAction)}`, ''),
   };
 }
 
 /** To an address named for a task's notifications, before Ferry sends it anything else. */
-export function confirmNotifyMessage(v: { owner: string; address: string; token: string }, locale: string, publicUrl: string): Message {
+export function confirmNotifyMessage(
+  v: { owner: string; address: string; token: string },
+  locale: string,
+  publicUrl: string,
+): Message {
   const w = wordsFor(locale);
   const body = w.t.confirmNotify(v.owner, v.address);
   const url = links.confirmNotify(publicUrl, v.token);
   return {
     subject: w.t.subject.confirmNotify,
     text: `${body}\n\n${w.t.confirmNotifyAction}: ${url}\n`,
-    html: page(w.lang, `<p>${escape(body)}</p>${button(url, w.t.confirmNotifyAction)}`, ''),
+    html: page(w.lang, `<p>${escapeHtml(body)}</p>${button(url, w.t.confirmNotifyAction)}`, ''),
   };
 }
 
@@ -197,7 +219,8 @@ export function cloudNoticeMessage(n: CloudNoticeMail, locale: string, publicUrl
   const w = wordsFor(locale);
   const { t } = w;
   const { kind } = n.notice;
-  if (kind !== 'export_late' && kind !== 'schedule_ending') throw new Error(`There is no mail for the cloud notice '${kind as string}'.`);
+  if (kind !== 'export_late' && kind !== 'schedule_ending')
+    throw new Error(`There is no mail for the cloud notice '${kind as string}'.`);
   const late = kind === 'export_late';
   const name = oneLine(n.cloudName, 60);
   const delivery = n.deliveredTo ? oneLine(n.deliveredTo, 60) : null;
@@ -223,11 +246,11 @@ export function cloudNoticeMessage(n: CloudNoticeMail, locale: string, publicUrl
   ].join('\n');
   const html = page(
     w.lang,
-    `<p>${escape(lead)}</p>` +
-      (checks.length ? `<ul>${checks.map((c) => `<li>${escape(c)}</li>`).join('')}</ul>` : '') +
-      (renew ? `<p>${escape(renew)}</p>` : '') +
+    `<p>${escapeHtml(lead)}</p>` +
+      (checks.length ? `<ul>${checks.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>` : '') +
+      (renew ? `<p>${escapeHtml(renew)}</p>` : '') +
       button(n.setupUrl, t.setupAction) +
-      `<p><a href="${escape(cloudUrl)}">${escape(t.cloudAction)}</a></p>`,
+      `<p><a href="${escapeHtml(cloudUrl)}">${escapeHtml(t.cloudAction)}</a></p>`,
     t.footer,
   );
   return { subject, text, html };

@@ -18,7 +18,13 @@ const GIVE_UP_AFTER_DAYS = 7;
 export interface MailToQueue {
   userId: string | null;
   runId?: string | null;
-  kind: 'run_ended' | 'quota_used_up' | 'cloud_needs_reauth' | 'verify_address' | 'cloud_notice' | 'confirm_notify_address';
+  kind:
+    | 'run_ended'
+    | 'quota_used_up'
+    | 'cloud_needs_reauth'
+    | 'verify_address'
+    | 'cloud_notice'
+    | 'confirm_notify_address';
   to: string;
   /** One mail per cause: a second mail with the same key is not queued. */
   dedupeKey: string;
@@ -37,10 +43,19 @@ export const MAILS_PER_HOUR = 20;
 export const RATE_LIMITED = `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`;
 
 /** Mailed once per cause, to the account itself: past the cap they wait instead of being refused. */
-const DEFERRED_KINDS: ReadonlySet<MailToQueue['kind']> = new Set(['quota_used_up', 'cloud_needs_reauth', 'cloud_notice']);
+const DEFERRED_KINDS: ReadonlySet<MailToQueue['kind']> = new Set([
+  'quota_used_up',
+  'cloud_needs_reauth',
+  'cloud_notice',
+]);
 
 /** Queues a mail in the caller's transaction; returns its id, or null when its cause was mailed already. */
-export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: string, m: MailToQueue): Promise<string | null> {
+export async function queueMail(
+  c: pg.PoolClient,
+  boss: PgBoss,
+  publicUrl: string,
+  m: MailToQueue,
+): Promise<string | null> {
   const id = randomUUID();
   // Counted per account, so one account's flood never holds back another's mail. Two transactions
   // queuing at the same moment may both pass the count: a mail or two over, never a flood.
@@ -58,7 +73,7 @@ export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: strin
         )
       ).rows[0]
     : undefined;
-  const deferTo = full && full.own && DEFERRED_KINDS.has(m.kind) ? full.free_at : null;
+  const deferTo = full?.own && DEFERRED_KINDS.has(m.kind) ? full.free_at : null;
   const limited = Boolean(full) && !deferTo;
   const { rows } = await c.query<{ id: string }>(
     `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key, last_error, failed_at, created_at)
@@ -81,7 +96,8 @@ export async function queueMail(c: pg.PoolClient, boss: PgBoss, publicUrl: strin
   );
   if (!rows[0]) return null;
   // A notice that waits is sent by a job due when the hour has room (the sweep, should that job be lost).
-  if (!limited) await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c), ...(deferTo ? { startAfter: deferTo } : {}) });
+  if (!limited)
+    await boss.send(QUEUES.mailSend, { id }, { db: inTransaction(c), ...(deferTo ? { startAfter: deferTo } : {}) });
   return id;
 }
 
@@ -132,7 +148,10 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
       }
       return err as Error;
     }
-    await c.query(`UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, sent_at = now() WHERE id = $1`, [id]);
+    await c.query(
+      `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, sent_at = now() WHERE id = $1`,
+      [id],
+    );
     log.info({ mailId: id, to: row.recipient, subject: row.subject }, 'mail sent');
     return null;
   });
@@ -146,6 +165,7 @@ export async function requeueStaleMail(db: Db, boss: PgBoss, everySeconds: numbe
         AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1) ORDER BY created_at LIMIT 1000`,
     [everySeconds],
   );
-  for (const { id } of rows) await boss.send(QUEUES.mailSend, { id }, { singletonKey: `mail-${id}`, singletonSeconds: everySeconds });
+  for (const { id } of rows)
+    await boss.send(QUEUES.mailSend, { id }, { singletonKey: `mail-${id}`, singletonSeconds: everySeconds });
   return rows.length;
 }

@@ -13,7 +13,12 @@ export function localeFrom(acceptLanguage: string | undefined): Locale | undefin
     .split(',')
     .map((part) => {
       const [tag, ...params] = part.trim().split(';');
-      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? 1);
+      const q = Number(
+        params
+          .find((p) => p.trim().startsWith('q='))
+          ?.trim()
+          .slice(2) ?? 1,
+      );
       return { lang: tag.trim().toLowerCase().split('-')[0], q: Number.isFinite(q) ? q : 0 };
     })
     .filter((x) => x.q > 0)
@@ -43,7 +48,16 @@ export interface Strings {
   failedItems(n: string): string;
   nothingCopied: string;
   outcome: Record<Exclude<RunStatus, 'queued' | 'running'>, string>;
-  labels: { task: string; copied: string; skipped: string; failed: string; duration: string; rate: string; firstFailures: string; open: string };
+  labels: {
+    task: string;
+    copied: string;
+    skipped: string;
+    failed: string;
+    duration: string;
+    rate: string;
+    firstFailures: string;
+    open: string;
+  };
   quotaRunNote(pending: string, renews: string): string;
   quotaUsedUp(used: string, limit: string, renews: string): string;
   reauth(cloud: string, why: string): string;
@@ -65,13 +79,19 @@ export interface Strings {
 }
 
 const en: Strings = {
-  nouns: { photo: ['photo', 'photos'], video: ['video', 'videos'], media: ['photo or video', 'photos and videos'], file: ['file', 'files'] },
+  nouns: {
+    photo: ['photo', 'photos'],
+    video: ['video', 'videos'],
+    media: ['photo or video', 'photos and videos'],
+    file: ['file', 'files'],
+  },
   subject: {
     finished: (task, what) => `Ferry: '${task}' finished — ${what}`,
     nothingNew: (task) => `Ferry: '${task}' finished — nothing new to copy`,
     partial: (task, failed, what) => `Ferry: '${task}' finished with ${failed} — ${what}`,
     failed: (task, why) => `Ferry: '${task}' failed — ${why}`,
-    quotaRun: (task, what) => `Ferry: '${task}' paused — monthly traffic quota used up${what ? ` (${what} copied)` : ''}`,
+    quotaRun: (task, what) =>
+      `Ferry: '${task}' paused — monthly traffic quota used up${what ? ` (${what} copied)` : ''}`,
     quotaUsedUp: 'Ferry: your monthly traffic quota is used up',
     reauth: (cloud) => `Ferry: reconnect '${cloud}' to keep your backups running`,
     verify: 'Ferry: confirm your email address',
@@ -98,12 +118,15 @@ const en: Strings = {
     firstFailures: 'First failures',
     open: 'Open the run',
   },
-  quotaRunNote: (pending, renews) => `${pending} item(s) wait for the next run; the quota renews on ${renews}, or sooner if your limit is raised.`,
+  quotaRunNote: (pending, renews) =>
+    `${pending} item(s) wait for the next run; the quota renews on ${renews}, or sooner if your limit is raised.`,
   quotaUsedUp: (used, limit, renews) =>
     `You have used ${used} of your ${limit} monthly traffic. Backups pause until the quota renews on ${renews}; they then carry on where they stopped, without copying anything twice.`,
-  reauth: (cloud, why) => `Ferry can no longer sign in to your cloud '${cloud}': ${why} Backups to and from it are stopped until you reconnect it.`,
+  reauth: (cloud, why) =>
+    `Ferry can no longer sign in to your cloud '${cloud}': ${why} Backups to and from it are stopped until you reconnect it.`,
   reauthAction: 'Reconnect the cloud',
-  verify: (email) => `Please confirm that ${email} is your address, so Ferry can tell you how your backups go. The link is valid for 7 days.`,
+  verify: (email) =>
+    `Please confirm that ${email} is your address, so Ferry can tell you how your backups go. The link is valid for 7 days.`,
   verifyAction: 'Confirm my address',
   confirmNotify: (owner, address) =>
     `The Ferry user ${owner} asked for mails about their backups to be sent to ${address}. Ferry sends none until you confirm; if you do not know them or do not want these mails, ignore this one and you will get no more. The link is valid for 7 days.`,
@@ -124,13 +147,19 @@ const en: Strings = {
 };
 
 const de: Strings = {
-  nouns: { photo: ['Foto', 'Fotos'], video: ['Video', 'Videos'], media: ['Foto oder Video', 'Fotos und Videos'], file: ['Datei', 'Dateien'] },
+  nouns: {
+    photo: ['Foto', 'Fotos'],
+    video: ['Video', 'Videos'],
+    media: ['Foto oder Video', 'Fotos und Videos'],
+    file: ['Datei', 'Dateien'],
+  },
   subject: {
     finished: (task, what) => `Ferry: „${task}“ fertig — ${what}`,
     nothingNew: (task) => `Ferry: „${task}“ fertig — nichts Neues zu kopieren`,
     partial: (task, failed, what) => `Ferry: „${task}“ fertig, ${failed} — ${what}`,
     failed: (task, why) => `Ferry: „${task}“ fehlgeschlagen — ${why}`,
-    quotaRun: (task, what) => `Ferry: „${task}“ pausiert — monatliches Datenvolumen aufgebraucht${what ? ` (${what} kopiert)` : ''}`,
+    quotaRun: (task, what) =>
+      `Ferry: „${task}“ pausiert — monatliches Datenvolumen aufgebraucht${what ? ` (${what} kopiert)` : ''}`,
     quotaUsedUp: 'Ferry: Ihr monatliches Datenvolumen ist aufgebraucht',
     reauth: (cloud) => `Ferry: Verbinden Sie „${cloud}“ neu, damit Ihre Sicherungen weiterlaufen`,
     verify: 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse',
@@ -177,7 +206,8 @@ const de: Strings = {
     `ob ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest,`} Platz für den Export hat: Ein Export, der nicht hineinpasst, wird nicht geliefert;`,
     `ob die Archive in dem Ordner landen, den „${cloud}“ liest.`,
   ],
-  exportLateRenew: 'Ist der Zeitplan abgelaufen, richten Sie einen neuen ein; Ferry übernimmt dessen Exporte von selbst.',
+  exportLateRenew:
+    'Ist der Zeitplan abgelaufen, richten Sie einen neuen ein; Ferry übernimmt dessen Exporte von selbst.',
   scheduleEnding: (cloud, date, delivery) =>
     `Ihr Google-Takeout-Zeitplan endet am ${date}: Richten Sie einen neuen ein (nur Google Fotos, alle 2 Monate, .zip, 50 GB, Lieferung an ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest`}), damit Ihre Sicherungen weiter ankommen. Google führt einen Zeitplan ein Jahr lang aus (sechs Exporte) und verlängert ihn nicht; Ferry übernimmt die Exporte des neuen von selbst aus demselben Ordner.`,
   setupAction: 'Export in Google Takeout einrichten',
@@ -186,19 +216,26 @@ const de: Strings = {
 };
 
 const fr: Strings = {
-  nouns: { photo: ['photo', 'photos'], video: ['vidéo', 'vidéos'], media: ['photo ou vidéo', 'photos et vidéos'], file: ['fichier', 'fichiers'] },
+  nouns: {
+    photo: ['photo', 'photos'],
+    video: ['vidéo', 'vidéos'],
+    media: ['photo ou vidéo', 'photos et vidéos'],
+    file: ['fichier', 'fichiers'],
+  },
   subject: {
     finished: (task, what) => `Ferry : « ${task} » terminée — ${what}`,
     nothingNew: (task) => `Ferry : « ${task} » terminée — rien de nouveau à copier`,
     partial: (task, failed, what) => `Ferry : « ${task} » terminée avec ${failed} — ${what}`,
     failed: (task, why) => `Ferry : « ${task} » a échoué — ${why}`,
-    quotaRun: (task, what) => `Ferry : « ${task} » en pause — quota mensuel de transfert épuisé${what ? ` (${what} copiés)` : ''}`,
+    quotaRun: (task, what) =>
+      `Ferry : « ${task} » en pause — quota mensuel de transfert épuisé${what ? ` (${what} copiés)` : ''}`,
     quotaUsedUp: 'Ferry : votre quota mensuel de transfert est épuisé',
     reauth: (cloud) => `Ferry : reconnectez « ${cloud} » pour que vos sauvegardes continuent`,
     verify: 'Ferry : confirmez votre adresse e-mail',
     confirmNotify: 'Ferry : confirmez que vous souhaitez recevoir les notifications de sauvegarde',
     exportLate: (cloud) => `Ferry : l'export Google Takeout pour « ${cloud} » est en retard`,
-    scheduleEnding: (cloud, date) => `Ferry : votre export programmé Google Takeout pour « ${cloud} » se termine le ${date}`,
+    scheduleEnding: (cloud, date) =>
+      `Ferry : votre export programmé Google Takeout pour « ${cloud} » se termine le ${date}`,
   },
   failedItems: (n) => `${n} échec(s)`,
   nothingCopied: 'rien copié',

@@ -29,7 +29,9 @@ onSignedOut(() => {
   // "Your session has ended" only for someone who had one; the cache is cleared once sign-in is
   // shown, or the layout, refetching /me, would race this navigation with one that drops the reason.
   const hadSession = queryClient.getQueryData(keys.me) !== undefined;
-  void router.navigate(signInPath({ pathname, search }, hadSession ? 'expired' : undefined), { replace: true }).then(() => queryClient.clear());
+  void router
+    .navigate(signInPath({ pathname, search }, hadSession ? 'expired' : undefined), { replace: true })
+    .then(() => queryClient.clear());
 });
 
 createRoot(document.getElementById('root')!).render(

@@ -5,7 +5,9 @@ import { NotFound } from './ui/components';
 import { SignedInLayout, SignedOutLayout } from './ui/Layout';
 import { RouteError } from './ui/RouteError';
 
-const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({ Component: (await load()).default });
+const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({
+  Component: (await load()).default,
+});
 
 export const router = createBrowserRouter([
   {

@@ -7,6 +7,11 @@ export const runPlanJob: JobModule<{ runId: string }> = {
   // Plan jobs are sent with the user as their group. Across all workers, one plan at a time per
   // user: a user's slow plans (a big Takeout part to index, a slow listing) wait for each other,
   // never for every slot, so other users' runs are planned meanwhile.
-  workOptions: { localConcurrency: 2, groupConcurrency: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
+  workOptions: {
+    localConcurrency: 2,
+    groupConcurrency: 1,
+    pollingIntervalSeconds: 0.5,
+    notifyPollingIntervalSeconds: 5,
+  },
   handle: (job, deps) => planRun(deps, job.data.runId, job.signal),
 };

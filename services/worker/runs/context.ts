@@ -60,7 +60,8 @@ export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
   const src = await clouds.open(run.userId, run.source.cloudId, { pickerSessionId: run.source.pickerSessionId });
   const dst = await clouds.open(run.userId, run.destination.cloudId);
   if (!src.handle.source) throw new CloudError('invalid_options', `${src.cloud.name} cannot be read as a source.`);
-  if (!dst.handle.destination) throw new CloudError('invalid_options', `${dst.cloud.name} cannot be written as a destination.`);
+  if (!dst.handle.destination)
+    throw new CloudError('invalid_options', `${dst.cloud.name} cannot be written as a destination.`);
   return {
     source: src.handle.source,
     destination: dst.handle.destination,
@@ -74,7 +75,12 @@ export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
  * Ends a run that cannot go on (its clouds are gone, unreachable, …) with the reason, and tells its
  * owner. `refusedBy`: the cloud that refused its credentials, which then needs reconnecting.
  */
-export async function failRun(deps: { db: Db; notifier: Notifier }, runId: string, error: string, refusedBy?: string): Promise<void> {
+export async function failRun(
+  deps: { db: Db; notifier: Notifier },
+  runId: string,
+  error: string,
+  refusedBy?: string,
+): Promise<void> {
   await transaction(deps.db, async (c) => {
     const { rowCount } = await c.query(
       `UPDATE runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
@@ -87,4 +93,5 @@ export async function failRun(deps: { db: Db; notifier: Notifier }, runId: strin
 }
 
 /** The cloud to reconnect when `err` is a refusal of its credentials. */
-export const refusing = (err: unknown, cloudId: string) => (err instanceof CloudError && err.reason === 'unauthorized' ? cloudId : undefined);
+export const refusing = (err: unknown, cloudId: string) =>
+  err instanceof CloudError && err.reason === 'unauthorized' ? cloudId : undefined;

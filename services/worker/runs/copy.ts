@@ -11,7 +11,13 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/pacer.ts';
 import { hashStream, hasherFor, sameHash } from '../../../connectors/hashes.ts';
-import { CloudError, type Checkpoint, type Destination, type HashKind, type Source } from '../../../connectors/types.ts';
+import {
+  CloudError,
+  type Checkpoint,
+  type Destination,
+  type HashKind,
+  type Source,
+} from '../../../connectors/types.ts';
 import { usagePeriod } from '../../core/accounts.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
@@ -109,7 +115,8 @@ class Stop extends Error {
 }
 
 function retryable(err: unknown): boolean {
-  if (err instanceof CloudError) return !['invalid_options', 'not_found', 'unauthorized', 'rate_limited', 'exists'].includes(err.reason);
+  if (err instanceof CloudError)
+    return !['invalid_options', 'not_found', 'unauthorized', 'rate_limited', 'exists'].includes(err.reason);
   return true;
 }
 
@@ -131,7 +138,7 @@ function describe(err: unknown): string {
 export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal): Promise<void> {
   const { db } = deps;
   const run = await loadRun(db, runId);
-  if (!run || run.status !== 'running') return;
+  if (run?.status !== 'running') return;
   let ends;
   try {
     ends = await openEnds(deps.clouds, run);
@@ -175,20 +182,23 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     // If one lane fails (the database, say), the others are stopped and awaited before the job
     // fails, so no item is left copying under a lease nobody renews.
     const lanes = await Promise.allSettled(
-      Array.from({ length: run.sequential ? 1 : (ends.destinationFeatures.itemsInParallel ?? ITEMS_IN_PARALLEL) }, async () => {
-        try {
-          while (!stop.signal.aborted && !quotaHit && !parked) {
-            const item = await claimNext(db, runId);
-            if (!item) return;
-            const result = await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight);
-            if (result === 'quota') quotaHit = true;
-            else if (result) parked = result;
+      Array.from(
+        { length: run.sequential ? 1 : (ends.destinationFeatures.itemsInParallel ?? ITEMS_IN_PARALLEL) },
+        async () => {
+          try {
+            while (!stop.signal.aborted && !quotaHit && !parked) {
+              const item = await claimNext(db, runId);
+              if (!item) return;
+              const result = await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight);
+              if (result === 'quota') quotaHit = true;
+              else if (result) parked = result;
+            }
+          } catch (err) {
+            stop.abort(new Stop(false));
+            throw err;
           }
-        } catch (err) {
-          stop.abort(new Stop(false));
-          throw err;
-        }
-      }),
+        },
+      ),
     );
     const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
     if (failed) {
@@ -212,7 +222,12 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
 async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
   const message = `Paused until ${p.until.toISOString()}: ${p.why} The run carries on by itself then.`;
   // The job first: whoever reads the message can count on the run carrying on.
-  await deps.boss.sendAfter(QUEUES.runCopy, { runId: run.id }, { group: { id: run.userId }, singletonKey: `park-${run.id}`, singletonSeconds: 60 }, p.until);
+  await deps.boss.sendAfter(
+    QUEUES.runCopy,
+    { runId: run.id },
+    { group: { id: run.userId }, singletonKey: `park-${run.id}`, singletonSeconds: 60 },
+    p.until,
+  );
   await deps.db.query(`UPDATE runs SET error = $2 WHERE id = $1 AND status = 'running'`, [run.id, message]);
   deps.log.info({ runId: run.id, until: p.until }, 'run parked until the destination takes uploads again');
 }
@@ -236,7 +251,12 @@ export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: 
   if (r.copying === 0 && (r.pending === 0 || r.quota)) {
     await deps.boss.send(QUEUES.runFinalize, { runId });
   } else {
-    await deps.boss.sendAfter(QUEUES.runCopy, { runId }, { group: { id: r.user_id }, singletonKey: `sweep-${runId}`, singletonSeconds: LEASE_SECONDS }, LEASE_SECONDS);
+    await deps.boss.sendAfter(
+      QUEUES.runCopy,
+      { runId },
+      { group: { id: r.user_id }, singletonKey: `sweep-${runId}`, singletonSeconds: LEASE_SECONDS },
+      LEASE_SECONDS,
+    );
   }
 }
 
@@ -262,7 +282,7 @@ async function copyOne(
   item: ItemRow,
   signal: AbortSignal,
   inFlight: Map<string, Claim>,
-): Promise<'quota' | Parked | void> {
+): Promise<'quota' | Parked | undefined> {
   const { db } = deps;
   if (item.attempts > MAX_CLAIMS) {
     // Taken up this often without an outcome (workers dying on it): give up on it, with the reason.
@@ -294,12 +314,25 @@ async function copyOne(
     let outcome: Outcome;
     let refused = false;
     try {
-      outcome = await transfer(run, source, destination, item, claim, itemSignal, (bytes) => (claim.bytes = bytes), db, meter);
+      outcome = await transfer(
+        run,
+        source,
+        destination,
+        item,
+        claim,
+        itemSignal,
+        (bytes) => (claim.bytes = bytes),
+        db,
+        meter,
+      );
     } catch (err) {
       await meter.close();
       // Another worker copies the item now: whatever this claim would do to it is that one's to do.
       if (claim.lost.signal.aborted) {
-        deps.log.info({ runId: run.id, itemId: item.id, attempt: item.attempts }, 'claim of an item lost to another worker; dropping out');
+        deps.log.info(
+          { runId: run.id, itemId: item.id, attempt: item.attempts },
+          'claim of an item lost to another worker; dropping out',
+        );
         return;
       }
       if (meter.signal.aborted) {
@@ -326,7 +359,10 @@ async function copyOne(
           if (session !== undefined) await destination.abandon?.(session).catch(() => {});
         } else {
           // Shutting down: leave the item and its upload session for the next worker.
-          await db.query(`UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1 AND status = 'copying' AND attempts = $2`, [item.id, item.attempts]);
+          await db.query(
+            `UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1 AND status = 'copying' AND attempts = $2`,
+            [item.id, item.attempts],
+          );
         }
         return;
       }
@@ -348,9 +384,18 @@ async function copyOne(
     }
     await meter.close();
     const { recorded, removeSuperseded } = await record(db, run, item, outcome, period!, meter.reserved);
-    if (removeSuperseded && outcome.kind === 'done' && item.supersedes && item.supersedes.destPath !== outcome.destPath) {
+    if (
+      removeSuperseded &&
+      outcome.kind === 'done' &&
+      item.supersedes &&
+      item.supersedes.destPath !== outcome.destPath
+    ) {
       // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
-      await destination.remove?.(item.supersedes.destPath, signal).catch((err) => deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'));
+      await destination
+        .remove?.(item.supersedes.destPath, signal)
+        .catch((err) =>
+          deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'),
+        );
     }
     // A cloud that refuses Ferry's credentials would fail every item after this one: the run ends
     // now, with the reason (a cloud whose sign-in was revoked is marked needs_reauth already).
@@ -378,7 +423,8 @@ async function quotaUsedUp(deps: CopyDeps, run: RunRecord, item: ItemRow, abando
     );
     if (!rows[0]) return undefined;
     await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
-    if (rows[0].reserved_period) await settleTraffic(c, run.userId, rows[0].reserved_period, Number(rows[0].reserved_bytes), 0);
+    if (rows[0].reserved_period)
+      await settleTraffic(c, run.userId, rows[0].reserved_period, Number(rows[0].reserved_bytes), 0);
     await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod().start);
     return rows[0].upload_state ?? null;
   });
@@ -445,7 +491,10 @@ class TrafficMeter {
     if (got === 'ok') return;
     // Not this claim's item any more: it drops out quietly (not a quota that ran out).
     if (got === 'lost') throw lose(this.claim);
-    const err = new CloudError('failed', "The monthly traffic quota was used up while this item was copied; it is copied by the run after the quota's renewal.");
+    const err = new CloudError(
+      'failed',
+      "The monthly traffic quota was used up while this item was copied; it is copied by the run after the quota's renewal.",
+    );
     this.quota.abort(err);
     throw err;
   }
@@ -464,7 +513,13 @@ interface Target {
 }
 
 /** Where the copy goes: what the plan saw at the destination, and the task's conflict policy. */
-async function resolveTarget(run: RunRecord, source: Source, destination: Destination, item: ItemRow, signal: AbortSignal): Promise<Outcome | Target> {
+async function resolveTarget(
+  run: RunRecord,
+  source: Source,
+  destination: Destination,
+  item: ItemRow,
+  signal: AbortSignal,
+): Promise<Outcome | Target> {
   // Our own earlier copy of this item, or the reduced copy this original supersedes: replaced.
   if (item.replaces_own) return { path: item.dest_path, mode: 'replace' };
   // Resuming our own upload, as it was started (a renamed copy's path is dest_path by now).
@@ -479,22 +534,45 @@ async function resolveTarget(run: RunRecord, source: Source, destination: Destin
  * content, and else the task's conflict policy, decide what becomes of the copy. Only the
  * overwrite policy replaces it.
  */
-async function settle(run: RunRecord, source: Source, destination: Destination, item: ItemRow, at: string, signal: AbortSignal): Promise<Outcome | Target> {
+async function settle(
+  run: RunRecord,
+  source: Source,
+  destination: Destination,
+  item: ItemRow,
+  at: string,
+  signal: AbortSignal,
+): Promise<Outcome | Target> {
   const existing = await destination.stat(at, signal);
   if (!existing) return { path: at, mode: 'create' };
-  if ((item.size === null || existing.size === item.size) && (await sameContent(source, destination, item, at, signal))) {
+  if (
+    (item.size === null || existing.size === item.size) &&
+    (await sameContent(source, destination, item, at, signal))
+  ) {
     // Often our own copy from an attempt that was cut off before it was recorded.
-    return { kind: 'skipped', reason: 'An identical file is already at the destination.', destPath: at, identical: true };
+    return {
+      kind: 'skipped',
+      reason: 'An identical file is already at the destination.',
+      destPath: at,
+      identical: true,
+    };
   }
   switch (run.options.conflict) {
     case 'skip':
-      return { kind: 'skipped', reason: 'A different file already exists at the destination (conflict policy: skip).', destPath: at };
+      return {
+        kind: 'skipped',
+        reason: 'A different file already exists at the destination (conflict policy: skip).',
+        destPath: at,
+      };
     case 'overwrite':
       return { path: at, mode: 'replace' };
     case 'rename': {
       // The next free name of the item's own name: a claim that resumes a copy renamed by an earlier
       // claim (dest_path "name (1).jpg" by now) goes on to "name (2).jpg", not "name (1) (1).jpg".
-      const own = destinationPath({ path: item.path, modifiedAt: item.modified_at?.toISOString() }, run.destination.path, run.options.layout);
+      const own = destinationPath(
+        { path: item.path, modifiedAt: item.modified_at?.toISOString() },
+        run.destination.path,
+        run.options.layout,
+      );
       const base = renamedFrom(own, item.dest_path) ? own : item.dest_path;
       for (let n = 1; n < 1000; n++) {
         const candidate = renamed(base, n);
@@ -510,7 +588,13 @@ async function settle(run: RunRecord, source: Source, destination: Destination, 
  * hash of the same kind of the item (the one its listing gave, else computed by reading it once).
  * False whenever either side cannot tell: never identical when unsure.
  */
-async function sameContent(source: Source, destination: Destination, item: ItemRow, at: string, signal: AbortSignal): Promise<boolean> {
+async function sameContent(
+  source: Source,
+  destination: Destination,
+  item: ItemRow,
+  at: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (!destination.hashOf) return false;
   // A destination that computes its hash by reading the file computes one the listing gave, if any.
   const listed = (Object.keys(item.hashes) as HashKind[]).find((k) => item.hashes[k] && hasherFor(k));
@@ -519,7 +603,10 @@ async function sameContent(source: Source, destination: Destination, item: ItemR
   let ours = item.hashes[theirs.kind];
   if (!ours) {
     if (!hasherFor(theirs.kind)) return false; // a multipart ETag: not computable from the bytes
-    ours = (await hashStream(theirs.kind, await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { signal })))!;
+    ours = (await hashStream(
+      theirs.kind,
+      await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { signal }),
+    ))!;
   }
   return sameHash(theirs.kind, ours, theirs.value);
 }
@@ -537,7 +624,10 @@ async function transfer(
 ): Promise<Outcome> {
   // Every write to the item's row is this claim's only while it holds the item.
   const held = async (sql: string, params: unknown[]) => {
-    const { rowCount } = await db.query(`${sql} AND status = 'copying' AND attempts = $${params.length + 1}`, [...params, claim.attempts]);
+    const { rowCount } = await db.query(`${sql} AND status = 'copying' AND attempts = $${params.length + 1}`, [
+      ...params,
+      claim.attempts,
+    ]);
     if (!rowCount) throw lose(claim);
   };
   let target = await resolveTarget(run, source, destination, item, signal);
@@ -551,7 +641,11 @@ async function transfer(
     async save(next) {
       state = next;
       // The session's mode goes with it: a resumed upload replaces a file only if it was meant to.
-      await held('UPDATE run_items SET upload_state = $2, upload_mode = $3 WHERE id = $1', [item.id, JSON.stringify(next), mode]);
+      await held('UPDATE run_items SET upload_state = $2, upload_mode = $3 WHERE id = $1', [
+        item.id,
+        JSON.stringify(next),
+        mode,
+      ]);
     },
   };
   const dropSession = async () => {
@@ -568,12 +662,21 @@ async function transfer(
   const onWaiting = (wait: { reason: string; until: string } | null) => {
     waits = waits
       .then(() =>
-        db.query(`UPDATE run_items SET waiting = $2, waiting_until = $3 WHERE id = $1 AND status = 'copying' AND attempts = $4`, [item.id, wait?.reason ?? null, wait?.until ?? null, claim.attempts]),
+        db.query(
+          `UPDATE run_items SET waiting = $2, waiting_until = $3 WHERE id = $1 AND status = 'copying' AND attempts = $4`,
+          [item.id, wait?.reason ?? null, wait?.until ?? null, claim.attempts],
+        ),
       )
       .catch(() => {});
   };
   const open = async (offset: number) =>
-    meter.gate(await source.open({ id: item.source_id, size: item.size ?? undefined, version: item.version }, { offset, signal, onWaiting }), offset);
+    meter.gate(
+      await source.open(
+        { id: item.source_id, size: item.size ?? undefined, version: item.version },
+        { offset, signal, onWaiting },
+      ),
+      offset,
+    );
 
   const upload = async (to: Target): Promise<Outcome> => {
     mode = to.mode;
@@ -593,7 +696,12 @@ async function transfer(
         if (item.size !== null && stored.size !== item.size) {
           throw new CloudError('corrupt', `The destination stored ${stored.size} bytes of ${item.size}.`);
         }
-        return { kind: 'done', bytes: stored.size, destPath: to.path, hash: stored.hash ? `${stored.hash.kind}:${stored.hash.value}` : undefined };
+        return {
+          kind: 'done',
+          bytes: stored.size,
+          destPath: to.path,
+          hash: stored.hash ? `${stored.hash.kind}:${stored.hash.value}` : undefined,
+        };
       } catch (err) {
         // What was uploaded does not match: never resume from it.
         if (err instanceof CloudError && err.reason === 'corrupt') await dropSession();
@@ -609,13 +717,19 @@ async function transfer(
   try {
     for (let conflicts = 0; ; conflicts++) {
       if (!('path' in target)) return target;
-      if (target.path !== item.dest_path) await held('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target.path]);
+      if (target.path !== item.dest_path)
+        await held('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target.path]);
       try {
         return await upload(target);
       } catch (err) {
         // A file appeared at the path after the plan or settle() looked: put() left it as it was,
         // and the policy decides again now that one is there.
-        if (!(err instanceof CloudError && err.reason === 'exists') || target.mode === 'replace' || conflicts + 1 >= MAX_CONFLICTS) throw err;
+        if (
+          !(err instanceof CloudError && err.reason === 'exists') ||
+          target.mode === 'replace' ||
+          conflicts + 1 >= MAX_CONFLICTS
+        )
+          throw err;
         target = await settle(run, source, destination, item, target.path, signal);
       }
     }
@@ -629,13 +743,24 @@ async function transfer(
  * found in place), the quota (charged for what was copied, released otherwise) and the run's
  * counters. One statement, so one round trip and one commit per file, all or nothing.
  */
-async function record(db: Db, run: RunRecord, item: ItemRow, outcome: Outcome, period: Date, reserved: number): Promise<{ recorded: boolean; removeSuperseded: boolean }> {
+async function record(
+  db: Db,
+  run: RunRecord,
+  item: ItemRow,
+  outcome: Outcome,
+  period: Date,
+  reserved: number,
+): Promise<{ recorded: boolean; removeSuperseded: boolean }> {
   const status = outcome.kind;
   const manifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical);
   const destPath = outcome.kind === 'failed' ? item.dest_path : outcome.destPath;
   const charged = outcome.kind === 'done' ? outcome.bytes : 0;
   const size = item.size ?? charged;
-  const counters = { done: 'done_items = done_items + 1, done_bytes = done_bytes + $9', skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9', failed: 'failed_items = failed_items + 1' }[status];
+  const counters = {
+    done: 'done_items = done_items + 1, done_bytes = done_bytes + $9',
+    skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9',
+    failed: 'failed_items = failed_items + 1',
+  }[status];
   // Only the attempt that holds the item records it: a worker whose lease ran out and was taken
   // over changes nothing, so nothing is counted or charged twice.
   const { rows } = await db.query<{ remove_superseded: number }>(

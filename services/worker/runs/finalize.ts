@@ -32,14 +32,24 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
     );
     const r = rows[0];
     if (r.copying > 0 || (r.pending > 0 && !r.quota_hit_at)) return undefined; // still at work
-    const status = r.quota_hit_at ? 'quota_exceeded' : r.failed_items === 0 ? 'succeeded' : r.done_items + r.skipped_items > 0 ? 'partial' : 'failed';
+    const status = r.quota_hit_at
+      ? 'quota_exceeded'
+      : r.failed_items === 0
+        ? 'succeeded'
+        : r.done_items + r.skipped_items > 0
+          ? 'partial'
+          : 'failed';
     const error =
       status === 'quota_exceeded'
         ? `This month's traffic quota is used up; ${r.pending} item(s) wait for the next run after it renews or the limit is raised.`
         : status === 'failed' || status === 'partial'
           ? `${r.failed_items} item(s) failed: see the run's failed items for why.`
           : null;
-    await c.query(`UPDATE runs SET status = $2, finished_at = now(), error = $3 WHERE id = $1 AND status = 'running'`, [runId, status, error]);
+    await c.query(`UPDATE runs SET status = $2, finished_at = now(), error = $3 WHERE id = $1 AND status = 'running'`, [
+      runId,
+      status,
+      error,
+    ]);
     await deps.notifier.runEnded(c, runId);
     return status;
   });
@@ -75,7 +85,13 @@ async function copiedAll(db: Db, run: RunRecord): Promise<boolean> {
 
 async function releaseLeftovers(deps: { db: Db; clouds: Clouds }, runId: string): Promise<void> {
   const { db } = deps;
-  const { rows } = await db.query<{ id: string; upload_state: unknown; reserved_bytes: number; reserved_period: Date | null; held: boolean }>(
+  const { rows } = await db.query<{
+    id: string;
+    upload_state: unknown;
+    reserved_bytes: number;
+    reserved_period: Date | null;
+    held: boolean;
+  }>(
     `SELECT id, upload_state, reserved_bytes, reserved_period, coalesce(lease_until > now(), false) AS held FROM run_items
       WHERE run_id = $1 AND status IN ('pending', 'copying') AND (upload_state IS NOT NULL OR reserved_bytes > 0)`,
     [runId],
@@ -88,7 +104,10 @@ async function releaseLeftovers(deps: { db: Db; clouds: Clouds }, runId: string)
   for (const row of rows) {
     if (row.upload_state) await destination.abandon?.(row.upload_state);
     await transaction(db, async (c) => {
-      await c.query('UPDATE run_items SET upload_state = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1', [row.id]);
+      await c.query(
+        'UPDATE run_items SET upload_state = NULL, reserved_bytes = 0, reserved_period = NULL WHERE id = $1',
+        [row.id],
+      );
       if (row.reserved_period) await settleTraffic(c, run.userId, row.reserved_period, row.reserved_bytes, 0);
     });
   }

@@ -40,7 +40,10 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
 
   // What earlier runs of this task copied: an item whose version is unchanged is not copied again.
   const manifest = new Map<string, { version: string; destPath: string }>();
-  const m = await db.query<{ source_id: string; source_version: string; dest_path: string }>('SELECT source_id, source_version, dest_path FROM manifest WHERE task_id = $1', [run.taskId]);
+  const m = await db.query<{ source_id: string; source_version: string; dest_path: string }>(
+    'SELECT source_id, source_version, dest_path FROM manifest WHERE task_id = $1',
+    [run.taskId],
+  );
   // The paths those copies hold, and whose they are: a new item is never planned onto another
   // item's copy (phone B's IMG_0001.jpg onto phone A's of the same month, copied by an earlier run).
   const held = new Map<string, string>();
@@ -58,10 +61,16 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   if (ends.destinationListing) {
     existing = new Set();
     try {
-      for await (const d of ends.destinationListing.list(run.destination.path, signal)) existing.add(pathKey(joinPath(run.destination.path, d.path)));
+      for await (const d of ends.destinationListing.list(run.destination.path, signal))
+        existing.add(pathKey(joinPath(run.destination.path, d.path)));
     } catch (err) {
       if (refusing(err, run.destination.cloudId)) {
-        await failRun(deps, runId, `The destination refused Ferry's credentials: ${(err as Error).message}`, run.destination.cloudId);
+        await failRun(
+          deps,
+          runId,
+          `The destination refused Ferry's credentials: ${(err as Error).message}`,
+          run.destination.cloudId,
+        );
         return;
       }
       if (!(err instanceof CloudError && err.reason === 'not_found')) existing = undefined; // unknown: check each file
@@ -95,7 +104,8 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       // destination: it replaces that file when it lands at the same path, else the file is removed
       // once the original is copied.
       const supersedes = item.fidelity !== 'reduced' && item.identity ? reduced.get(item.identity) : undefined;
-      const own = (sourceId: string) => sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId);
+      const own = (sourceId: string) =>
+        sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId);
       const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout), own);
       const exists = existing ? existing.has(pathKey(dest)) : true;
       // A reduced copy of a photo whose original is at this destination already is not made.
@@ -103,7 +113,10 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       const planned = item.problem
         ? { status: 'failed', reason: item.problem }
         : original
-          ? { status: 'skipped', reason: `The original of this photo, from Google Takeout, is at the destination already: ${original}.` }
+          ? {
+              status: 'skipped',
+              reason: `The original of this photo, from Google Takeout, is at the destination already: ${original}.`,
+            }
           : { status: 'pending', reason: null };
       return [
         item.id,
@@ -128,7 +141,24 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity, identity, supersedes, status, error)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
        ON CONFLICT (run_id, source_id) DO NOTHING`,
-      [runId, cols(0), cols(1), cols(2), cols(3), cols(4), cols(5), cols(6), cols(7), cols(8), cols(9), cols(10), cols(11), cols(12), cols(13), cols(14)],
+      [
+        runId,
+        cols(0),
+        cols(1),
+        cols(2),
+        cols(3),
+        cols(4),
+        cols(5),
+        cols(6),
+        cols(7),
+        cols(8),
+        cols(9),
+        cols(10),
+        cols(11),
+        cols(12),
+        cols(13),
+        cols(14),
+      ],
     );
     batch = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
@@ -146,7 +176,12 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   } catch (err) {
     if (err instanceof PlanStopped) return;
     if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
-    await failRun(deps, runId, `Listing the source failed: ${(err as Error).message}`, refusing(err, run.source.cloudId));
+    await failRun(
+      deps,
+      runId,
+      `Listing the source failed: ${(err as Error).message}`,
+      refusing(err, run.source.cloudId),
+    );
     return;
   }
 
@@ -167,7 +202,11 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   // pg-boss spreads them over the workers, at most four at once per user.
   // A source read front to back (.tgz) is copied by one job, item after item.
   const jobs = Math.min(sequential ? 1 : COPY_JOBS_PER_RUN, Math.ceil(totals.rows[0].n / 4));
-  if (jobs) await boss.insert(QUEUES.runCopy, Array.from({ length: jobs }, () => ({ data: { runId }, group: { id: run.userId } })));
+  if (jobs)
+    await boss.insert(
+      QUEUES.runCopy,
+      Array.from({ length: jobs }, () => ({ data: { runId }, group: { id: run.userId } })),
+    );
   else await boss.send(QUEUES.runFinalize, { runId });
 }
 
@@ -183,18 +222,29 @@ interface ReducedCopy {
  * Copies at this run's destination cloud of the photos in `items`, by identity: the reduced ones
  * (Picker copies) an original supersedes, and the originals that make a new reduced copy needless.
  */
-async function copiesByIdentity(db: Db, run: RunRecord, items: SourceItem[]): Promise<{ reduced: Map<string, ReducedCopy>; originals: Map<string, string> }> {
+async function copiesByIdentity(
+  db: Db,
+  run: RunRecord,
+  items: SourceItem[],
+): Promise<{ reduced: Map<string, ReducedCopy>; originals: Map<string, string> }> {
   const reduced = new Map<string, ReducedCopy>();
   const originals = new Map<string, string>();
   const identities = items.filter((i) => i.identity).map((i) => i.identity!);
   if (!identities.length) return { reduced, originals };
-  const { rows } = await db.query<{ identity: string; task_id: string; source_id: string; dest_path: string; fidelity: string }>(
+  const { rows } = await db.query<{
+    identity: string;
+    task_id: string;
+    source_id: string;
+    dest_path: string;
+    fidelity: string;
+  }>(
     `SELECT m.identity, m.task_id, m.source_id, m.dest_path, m.fidelity FROM manifest m JOIN tasks t ON t.id = m.task_id
       WHERE t.user_id = $1 AND t.destination_cloud_id = $2 AND m.fidelity IN ('reduced', 'original') AND m.identity = ANY($3::text[])`,
     [run.userId, run.destination.cloudId, identities],
   );
   for (const r of rows) {
-    if (r.fidelity === 'reduced') reduced.set(r.identity, { taskId: r.task_id, sourceId: r.source_id, destPath: r.dest_path });
+    if (r.fidelity === 'reduced')
+      reduced.set(r.identity, { taskId: r.task_id, sourceId: r.source_id, destPath: r.dest_path });
     else originals.set(r.identity, r.dest_path);
   }
   return { reduced, originals };

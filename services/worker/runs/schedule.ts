@@ -10,7 +10,9 @@ import { nextRunAt, type Schedule } from '../../core/schedule.ts';
 
 const CHUNK = 2000;
 
-const inTransaction = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
+const inTransaction = (client: pg.PoolClient) => ({
+  executeSql: (text: string, values?: unknown[]) => client.query(text, values),
+});
 
 /** Starts the runs of every task due at `now`; returns how many runs were started. */
 export async function startDueRuns(db: Db, boss: PgBoss, now = new Date()): Promise<number> {
@@ -35,11 +37,13 @@ export async function startDueRuns(db: Db, boss: PgBoss, now = new Date()): Prom
         );
       }
       // The next occurrence after this one (and after now, should the service have been down).
-      const next = due.rows.map((t) => nextRunAt(t.schedule, new Date(Math.max(t.next_run_at.getTime(), now.getTime()))));
-      await c.query(`UPDATE tasks t SET next_run_at = v.next FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next) WHERE t.id = v.id`, [
-        due.rows.map((t) => t.id),
-        next,
-      ]);
+      const next = due.rows.map((t) =>
+        nextRunAt(t.schedule, new Date(Math.max(t.next_run_at.getTime(), now.getTime()))),
+      );
+      await c.query(
+        `UPDATE tasks t SET next_run_at = v.next FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next) WHERE t.id = v.id`,
+        [due.rows.map((t) => t.id), next],
+      );
       return runs.rows.length;
     });
     if (n < 0) return started;

@@ -26,7 +26,11 @@ export function complete(f: TaskFilter): boolean {
  * The destination path of an item: the task's folder, then the layout template filled from the
  * item (dates in UTC), or the item's own path under the source folder when there is no layout.
  */
-export function destinationPath(item: Pick<SourceItem, 'path' | 'modifiedAt'>, folder: string, layout: string | undefined): string {
+export function destinationPath(
+  item: Pick<SourceItem, 'path' | 'modifiedAt'>,
+  folder: string,
+  layout: string | undefined,
+): string {
   const rel = item.path;
   let out = rel;
   if (layout) {
@@ -76,5 +80,10 @@ export function renamedFrom(base: string, p: string): boolean {
   const ext = path.posix.extname(base);
   const stem = `${base.slice(0, base.length - ext.length)} (`;
   const tail = `)${ext}`;
-  return p.length > stem.length + tail.length && p.startsWith(stem) && p.endsWith(tail) && /^\d+$/.test(p.slice(stem.length, p.length - tail.length));
+  return (
+    p.length > stem.length + tail.length &&
+    p.startsWith(stem) &&
+    p.endsWith(tail) &&
+    /^\d+$/.test(p.slice(stem.length, p.length - tail.length))
+  );
 }

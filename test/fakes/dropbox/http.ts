@@ -50,11 +50,18 @@ export function badInput(route: string, message: string): DropboxFailure {
 
 /** 401 as Dropbox answers it. */
 export function authError(tag: 'expired_access_token' | 'invalid_access_token'): DropboxFailure {
-  return new DropboxFailure(401, { error_summary: `${tag}/...`, error: { '.tag': tag } }, { 'www-authenticate': 'Bearer realm="Dropbox-API"' });
+  return new DropboxFailure(
+    401,
+    { error_summary: `${tag}/...`, error: { '.tag': tag } },
+    { 'www-authenticate': 'Bearer realm="Dropbox-API"' },
+  );
 }
 
 /** 429 as Dropbox answers it: a RateLimitError and Retry-After. */
-export function rateLimitBody(reason: 'too_many_requests' | 'too_many_write_operations', retryAfter = 1): { error_summary: string; error: unknown } {
+export function rateLimitBody(
+  reason: 'too_many_requests' | 'too_many_write_operations',
+  retryAfter = 1,
+): { error_summary: string; error: unknown } {
   return { error_summary: `${reason}/...`, error: { reason: { '.tag': reason }, retry_after: retryAfter } };
 }
 
@@ -80,10 +87,18 @@ export function defaultFaultBody(status: number, retryAfter?: number): unknown {
 
 /** JSON with every character outside ASCII escaped, as Dropbox sends in headers. */
 export function headerJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
-export function sendBody(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendBody(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
   const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
   res.writeHead(status, { 'content-type': type, 'content-length': String(text.length), ...headers });
@@ -117,7 +132,10 @@ export async function drain(req: IncomingMessage): Promise<void> {
 }
 
 /** One `bytes=` range of a file of `size` bytes; null when absent, 'unsatisfiable' when outside it. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'unsatisfiable' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;
@@ -136,15 +154,24 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * Checks an argument object against the fields a route accepts: Dropbox refuses unknown fields and
  * missing required ones (400), and checks each field's type.
  */
-export function checkFields(route: string, where: string, value: unknown, fields: Record<string, 'string' | 'boolean' | 'number' | 'object' | 'any'>, required: string[] = []): Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badInput(route, `${where}: expected object, got ${value === null ? 'null' : typeof value}`);
+export function checkFields(
+  route: string,
+  where: string,
+  value: unknown,
+  fields: Record<string, 'string' | 'boolean' | 'number' | 'object' | 'any'>,
+  required: string[] = [],
+): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw badInput(route, `${where}: expected object, got ${value === null ? 'null' : typeof value}`);
   const o = value as Record<string, unknown>;
   for (const [k, v] of Object.entries(o)) {
     const type = fields[k];
     if (!type) throw badInput(route, `${where}: unknown field '${k}'`);
     if (v === null || type === 'any') continue;
-    if (type === 'object' ? typeof v !== 'object' : typeof v !== type) throw badInput(route, `${where}.${k}: expected ${type}, got ${typeof v}`);
+    if (type === 'object' ? typeof v !== 'object' : typeof v !== type)
+      throw badInput(route, `${where}.${k}: expected ${type}, got ${typeof v}`);
   }
-  for (const k of required) if (o[k] === undefined || o[k] === null) throw badInput(route, `${where}: missing required field '${k}'`);
+  for (const k of required)
+    if (o[k] === undefined || o[k] === null) throw badInput(route, `${where}: missing required field '${k}'`);
   return o;
 }

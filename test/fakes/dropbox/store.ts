@@ -81,17 +81,26 @@ export class Namespace {
    * Checks a path argument: the pattern (400 when it does not match) and its segments (409
    * malformed_path). Returns the path's lower-case segments and their given spelling.
    */
-  parse(route: string, value: unknown, member: Member, o: { root?: 'empty' | 'no'; ids?: boolean } = {}): { id?: string; segments: string[] } {
-    if (typeof value !== 'string') throw badInput(route, `${member}: expected string, got ${value === null ? 'null' : typeof value}`);
+  parse(
+    route: string,
+    value: unknown,
+    member: Member,
+    o: { root?: 'empty' | 'no'; ids?: boolean } = {},
+  ): { id?: string; segments: string[] } {
+    if (typeof value !== 'string')
+      throw badInput(route, `${member}: expected string, got ${value === null ? 'null' : typeof value}`);
     if (o.ids !== false && value.startsWith('id:')) return { id: value, segments: [] };
     if (value === '') {
       if (o.root === 'empty') return { segments: [] };
       throw badInput(route, `${member === 'path_lookup' ? 'path' : member}: The root folder is unsupported.`);
     }
-    if (value === '/' && o.root === 'empty') throw badInput(route, `${member}: Specify the root folder as an empty string rather than as "/".`);
-    if (!value.startsWith('/')) throw badInput(route, `${member}: '${value}' did not match pattern '(/(.|[\\r\\n])*)?|id:.*|(ns:[0-9]+(/.*)?)'`);
+    if (value === '/' && o.root === 'empty')
+      throw badInput(route, `${member}: Specify the root folder as an empty string rather than as "/".`);
+    if (!value.startsWith('/'))
+      throw badInput(route, `${member}: '${value}' did not match pattern '(/(.|[\\r\\n])*)?|id:.*|(ns:[0-9]+(/.*)?)'`);
     const segments = value.slice(1).split('/');
-    if (segments.some((s) => s === '' || s === '.' || s === '..' || s.length > 255 || /[\u0000-\u001f]/.test(s))) throw pathError(member, 'malformed_path');
+    if (segments.some((s) => s === '' || s === '.' || s === '..' || s.length > 255 || /[\u0000-\u001f]/.test(s)))
+      throw pathError(member, 'malformed_path');
     return { segments };
   }
 
@@ -118,7 +127,13 @@ export class Namespace {
   }
 
   metadata(n: Node, tagged = true): Record<string, unknown> {
-    const base = { ...(tagged ? { '.tag': n.tag } : {}), name: n.name, path_lower: n.lower, path_display: n.display, id: n.id };
+    const base = {
+      ...(tagged ? { '.tag': n.tag } : {}),
+      name: n.name,
+      path_lower: n.lower,
+      path_display: n.display,
+      id: n.id,
+    };
     if (n.tag === 'folder') return base;
     return {
       ...base,
@@ -143,24 +158,38 @@ export class Namespace {
    * file at the path for `mode: add`, the rev for `update`, the quota) still holds when it writes:
    * two concurrent commits to one path never both see it free.
    */
-  commit(segments: string[], file: string, mode: { tag: string; rev?: string; strict?: boolean }, clientModified: string | undefined, member: Member): Promise<Node> {
+  commit(
+    segments: string[],
+    file: string,
+    mode: { tag: string; rev?: string; strict?: boolean },
+    clientModified: string | undefined,
+    member: Member,
+  ): Promise<Node> {
     const done = this.committing.then(() => this.commitNow(segments, file, mode, clientModified, member));
     this.committing = done.catch(() => {});
     return done;
   }
 
-  private async commitNow(segments: string[], file: string, mode: { tag: string; rev?: string; strict?: boolean }, clientModified: string | undefined, member: Member): Promise<Node> {
+  private async commitNow(
+    segments: string[],
+    file: string,
+    mode: { tag: string; rev?: string; strict?: boolean },
+    clientModified: string | undefined,
+    member: Member,
+  ): Promise<Node> {
     const lower = `/${segments.join('/')}`.toLowerCase();
     // Folders on the way: an existing file among them is a conflict; existing folders keep their spelling.
     let display = '';
     for (let i = 0; i < segments.length - 1; i++) {
       const at = `/${segments.slice(0, i + 1).join('/')}`.toLowerCase();
       const n = this.nodes.get(at);
-      if (n?.tag === 'file') throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file_ancestor' } } });
+      if (n?.tag === 'file')
+        throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file_ancestor' } } });
       display = n ? n.display : `${display}/${segments[i]}`;
     }
     const existing = this.nodes.get(lower);
-    if (existing?.tag === 'folder') throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } });
+    if (existing?.tag === 'folder')
+      throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'folder' } } });
     const stat = await fs.stat(file);
     const hash = await hashFile(file);
     // strict_conflict "forces a conflict even when the target path refers to a file with identical
@@ -170,10 +199,14 @@ export class Namespace {
       await fs.rm(file, { force: true });
       return existing;
     }
-    if (existing && mode.tag === 'add') throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file' } } });
-    if (existing && mode.tag === 'update' && mode.rev !== existing.rev) throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file' } } });
-    if (!existing && mode.tag === 'update') throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file' } } });
-    if (this.used - (existing?.size ?? 0) + stat.size > this.quota) throw routeError({ '.tag': member, [member]: { '.tag': 'insufficient_space' } });
+    if (existing && mode.tag === 'add')
+      throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file' } } });
+    if (existing && mode.tag === 'update' && mode.rev !== existing.rev)
+      throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file' } } });
+    if (!existing && mode.tag === 'update')
+      throw routeError({ '.tag': member, [member]: { '.tag': 'conflict', conflict: { '.tag': 'file' } } });
+    if (this.used - (existing?.size ?? 0) + stat.size > this.quota)
+      throw routeError({ '.tag': member, [member]: { '.tag': 'insufficient_space' } });
 
     for (let i = 0; i < segments.length - 1; i++) {
       const at = `/${segments.slice(0, i + 1).join('/')}`.toLowerCase();
@@ -299,7 +332,14 @@ export class Sessions {
     const file = path.join(this.dir, 'sessions', crypto.randomBytes(12).toString('hex'));
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, '');
-    const s: Session = { id, file, offset: 0, closed: false, expiresAt: Date.now() + this.ttlMs, queue: Promise.resolve() };
+    const s: Session = {
+      id,
+      file,
+      offset: 0,
+      closed: false,
+      expiresAt: Date.now() + this.ttlMs,
+      queue: Promise.resolve(),
+    };
     this.map.set(id, s);
     this.created++;
     return s;

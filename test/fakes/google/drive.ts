@@ -13,7 +13,17 @@ import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkParams, drain, GoogleError, parseFields, readJson, select, sendJson, type Route, type RouteContext } from './http.ts';
+import {
+  checkParams,
+  drain,
+  GoogleError,
+  parseFields,
+  readJson,
+  select,
+  sendJson,
+  type Route,
+  type RouteContext,
+} from './http.ts';
 
 export const FOLDER = 'application/vnd.google-apps.folder';
 const CHUNK_UNIT = 256 * 1024;
@@ -65,18 +75,62 @@ interface Meta {
   trashed?: boolean;
 }
 
-const FILE_KEYS = ['kind', 'id', 'name', 'mimeType', 'parents', 'trashed', 'explicitlyTrashed', 'trashedTime', 'createdTime', 'modifiedTime', 'size', 'md5Checksum', 'sha1Checksum', 'sha256Checksum', 'description', 'starred', 'version', 'ownedByMe'];
+const FILE_KEYS = [
+  'kind',
+  'id',
+  'name',
+  'mimeType',
+  'parents',
+  'trashed',
+  'explicitlyTrashed',
+  'trashedTime',
+  'createdTime',
+  'modifiedTime',
+  'size',
+  'md5Checksum',
+  'sha1Checksum',
+  'sha256Checksum',
+  'description',
+  'starred',
+  'version',
+  'ownedByMe',
+];
 const fileKeys = (prefix = '') => FILE_KEYS.map((k) => prefix + k);
 const KNOWN_FILE = new Set(fileKeys());
 const KNOWN_LIST = new Set(['kind', 'nextPageToken', 'incompleteSearch', 'files', ...fileKeys('files/')]);
-const KNOWN_ABOUT = new Set(['kind', 'user', 'user/kind', 'user/displayName', 'user/emailAddress', 'user/permissionId', 'user/me', 'user/photoLink', 'storageQuota', 'storageQuota/limit', 'storageQuota/usage', 'storageQuota/usageInDrive', 'storageQuota/usageInDriveTrash']);
+const KNOWN_ABOUT = new Set([
+  'kind',
+  'user',
+  'user/kind',
+  'user/displayName',
+  'user/emailAddress',
+  'user/permissionId',
+  'user/me',
+  'user/photoLink',
+  'storageQuota',
+  'storageQuota/limit',
+  'storageQuota/usage',
+  'storageQuota/usageInDrive',
+  'storageQuota/usageInDriveTrash',
+]);
 const DEFAULT_FILE = parseFields('kind,id,name,mimeType');
 const DEFAULT_LIST = parseFields('kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)');
 
-const MIME: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', heic: 'image/heic', mp4: 'video/mp4', mov: 'video/quicktime', txt: 'text/plain', pdf: 'application/pdf' };
+const MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  txt: 'text/plain',
+  pdf: 'application/pdf',
+};
 const guessMime = (name: string) => MIME[name.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
 
-const notFound = (id: string, location = 'fileId') => new GoogleError(404, 'notFound', `File not found: ${id}.`, { location });
+const notFound = (id: string, location = 'fileId') =>
+  new GoogleError(404, 'notFound', `File not found: ${id}.`, { location });
 const invalid = (message: string, location?: string) => new GoogleError(400, 'invalid', message, { location });
 
 /** Drive-like file ids: 33 characters of base64url. */
@@ -153,7 +207,15 @@ export class DriveStore {
   constructor(opts: DriveOptions) {
     this.opts = opts;
     const now = new Date().toISOString();
-    this.items.set(this.rootId, { id: this.rootId, name: 'My Drive', mimeType: FOLDER, parents: [], trashed: false, createdTime: now, modifiedTime: now });
+    this.items.set(this.rootId, {
+      id: this.rootId,
+      name: 'My Drive',
+      mimeType: FOLDER,
+      parents: [],
+      trashed: false,
+      createdTime: now,
+      modifiedTime: now,
+    });
   }
 
   async init(): Promise<void> {
@@ -202,11 +264,23 @@ export class DriveStore {
   }
 
   /** Adds a file (always a new one, beside any of the same name); folders are made as needed. */
-  async addFile(p: string, bytes: Buffer | null, opts: { mimeType?: string; modifiedTime?: string } = {}): Promise<DriveItem> {
+  async addFile(
+    p: string,
+    bytes: Buffer | null,
+    opts: { mimeType?: string; modifiedTime?: string } = {},
+  ): Promise<DriveItem> {
     const parts = p.split('/').filter(Boolean);
     const name = parts.pop()!;
     const parent = this.ensureFolders(parts);
-    const item: DriveItem = { id: newId(), name, mimeType: opts.mimeType ?? guessMime(name), parents: [parent.id], trashed: false, createdTime: this.createdNow(), modifiedTime: opts.modifiedTime ?? new Date().toISOString() };
+    const item: DriveItem = {
+      id: newId(),
+      name,
+      mimeType: opts.mimeType ?? guessMime(name),
+      parents: [parent.id],
+      trashed: false,
+      createdTime: this.createdNow(),
+      modifiedTime: opts.modifiedTime ?? new Date().toISOString(),
+    };
     if (bytes && !item.mimeType.startsWith('application/vnd.google-apps.')) {
       await fs.writeFile(this.blob(item.id), bytes);
       Object.assign(item, this.hashesOf(bytes));
@@ -220,7 +294,15 @@ export class DriveStore {
     const parts = p.split('/').filter(Boolean);
     const name = parts.pop()!;
     const parent = this.ensureFolders(parts);
-    const item: DriveItem = { id: newId(), name, mimeType: FOLDER, parents: [parent.id], trashed: false, createdTime: this.createdNow(), modifiedTime: new Date().toISOString() };
+    const item: DriveItem = {
+      id: newId(),
+      name,
+      mimeType: FOLDER,
+      parents: [parent.id],
+      trashed: false,
+      createdTime: this.createdNow(),
+      modifiedTime: new Date().toISOString(),
+    };
     this.items.set(item.id, item);
     return item;
   }
@@ -243,7 +325,15 @@ export class DriveStore {
     for (const name of parts) {
       let next = this.children(parent.id).filter((c) => c.name === name && c.mimeType === FOLDER)[0];
       if (!next) {
-        next = { id: newId(), name, mimeType: FOLDER, parents: [parent.id], trashed: false, createdTime: this.createdNow(), modifiedTime: new Date().toISOString() };
+        next = {
+          id: newId(),
+          name,
+          mimeType: FOLDER,
+          parents: [parent.id],
+          trashed: false,
+          createdTime: this.createdNow(),
+          modifiedTime: new Date().toISOString(),
+        };
         this.items.set(next.id, next);
       }
       parent = next;
@@ -262,7 +352,9 @@ export class DriveStore {
 
   /** Non-trashed children, oldest first. */
   private children(parentId: string): DriveItem[] {
-    return [...this.items.values()].filter((i) => i.parents.includes(parentId) && !i.trashed).sort((a, b) => (a.createdTime < b.createdTime ? -1 : a.createdTime > b.createdTime ? 1 : a.id < b.id ? -1 : 1));
+    return [...this.items.values()]
+      .filter((i) => i.parents.includes(parentId) && !i.trashed)
+      .sort((a, b) => (a.createdTime < b.createdTime ? -1 : a.createdTime > b.createdTime ? 1 : a.id < b.id ? -1 : 1));
   }
 
   // --- the API -----------------------------------------------------------------------------------
@@ -281,7 +373,9 @@ export class DriveStore {
       createdTime: item.createdTime,
       modifiedTime: item.modifiedTime,
       ownedByMe: true,
-      ...(binary ? { size: String(item.size), md5Checksum: item.md5, sha1Checksum: item.sha1, sha256Checksum: item.sha256 } : {}),
+      ...(binary
+        ? { size: String(item.size), md5Checksum: item.md5, sha1Checksum: item.sha1, sha256Checksum: item.sha256 }
+        : {}),
     };
   }
 
@@ -291,13 +385,28 @@ export class DriveStore {
 
   /** Checks a metadata body as files.create (create) or files.update (update) accepts it. */
   private meta(body: Record<string, unknown>, mode: 'create' | 'update'): Meta {
-    const writable = mode === 'create' ? ['id', 'name', 'mimeType', 'parents', 'modifiedTime', 'description', 'appProperties', 'properties'] : ['name', 'mimeType', 'modifiedTime', 'description', 'appProperties', 'properties', 'trashed'];
+    const writable =
+      mode === 'create'
+        ? ['id', 'name', 'mimeType', 'parents', 'modifiedTime', 'description', 'appProperties', 'properties']
+        : ['name', 'mimeType', 'modifiedTime', 'description', 'appProperties', 'properties', 'trashed'];
     const known = [...writable, 'kind', 'parents', 'id', 'size', 'md5Checksum', 'createdTime', 'trashed'];
     for (const key of Object.keys(body)) {
-      if (!known.includes(key)) throw new GoogleError(400, 'invalid', `Invalid JSON payload received. Unknown name "${key}" at 'resource': Cannot find field.`);
+      if (!known.includes(key))
+        throw new GoogleError(
+          400,
+          'invalid',
+          `Invalid JSON payload received. Unknown name "${key}" at 'resource': Cannot find field.`,
+        );
       if (!writable.includes(key)) {
-        const hint = key === 'parents' ? ' The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.' : '';
-        throw new GoogleError(403, 'fieldNotWritable', `The resource body includes fields which are not directly writable.${hint}`);
+        const hint =
+          key === 'parents'
+            ? ' The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.'
+            : '';
+        throw new GoogleError(
+          403,
+          'fieldNotWritable',
+          `The resource body includes fields which are not directly writable.${hint}`,
+        );
       }
     }
     const m: Meta = {};
@@ -310,28 +419,38 @@ export class DriveStore {
       m.mimeType = body.mimeType;
     }
     if (body.modifiedTime !== undefined) {
-      if (typeof body.modifiedTime !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(body.modifiedTime) || Number.isNaN(Date.parse(body.modifiedTime))) {
+      if (
+        typeof body.modifiedTime !== 'string' ||
+        !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(body.modifiedTime) ||
+        Number.isNaN(Date.parse(body.modifiedTime))
+      ) {
         throw invalid(`Invalid value for modifiedTime: ${String(body.modifiedTime)}`, 'modifiedTime');
       }
       m.modifiedTime = new Date(body.modifiedTime).toISOString();
     }
     if (body.trashed !== undefined) {
-      if (typeof body.trashed !== 'boolean') throw invalid(`Invalid value for trashed: ${JSON.stringify(body.trashed)}`, 'trashed');
+      if (typeof body.trashed !== 'boolean')
+        throw invalid(`Invalid value for trashed: ${JSON.stringify(body.trashed)}`, 'trashed');
       m.trashed = body.trashed;
     }
     if (body.parents !== undefined) {
-      if (!Array.isArray(body.parents) || body.parents.some((p) => typeof p !== 'string')) throw invalid('Invalid value for parents', 'parents');
-      if (body.parents.length > 1) throw new GoogleError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed.');
+      if (!Array.isArray(body.parents) || body.parents.some((p) => typeof p !== 'string'))
+        throw invalid('Invalid value for parents', 'parents');
+      if (body.parents.length > 1)
+        throw new GoogleError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed.');
       m.parents = (body.parents as string[]).map((id) => {
         const parent = this.resolve(id);
         if (!parent || parent.trashed) throw notFound(id);
-        if (parent.mimeType !== FOLDER) throw new GoogleError(400, 'invalidParent', `The parent ${id} is not a folder.`);
+        if (parent.mimeType !== FOLDER)
+          throw new GoogleError(400, 'invalidParent', `The parent ${id} is not a folder.`);
         return parent.id;
       });
     }
     if (body.id !== undefined) {
-      if (typeof body.id !== 'string' || !this.generated.has(body.id)) throw new GoogleError(400, 'invalid', 'The provided file ID is not usable.', { location: 'id' });
-      if (this.items.has(body.id)) throw new GoogleError(409, 'duplicate', 'A file already exists with the provided ID.');
+      if (typeof body.id !== 'string' || !this.generated.has(body.id))
+        throw new GoogleError(400, 'invalid', 'The provided file ID is not usable.', { location: 'id' });
+      if (this.items.has(body.id))
+        throw new GoogleError(409, 'duplicate', 'A file already exists with the provided ID.');
       m.id = body.id;
     }
     return m;
@@ -347,7 +466,11 @@ export class DriveStore {
       { method: 'PATCH', path: /^\/drive\/v3\/files\/(?<id>[^/]+)$/, handle: (c) => this.update(c) },
       { method: 'DELETE', path: /^\/drive\/v3\/files\/(?<id>[^/]+)$/, handle: (c) => this.remove(c) },
       { method: 'POST', path: /^\/upload\/drive\/v3\/files$/, handle: (c) => this.initiate(c, 'create') },
-      { method: 'PATCH', path: /^\/upload\/drive\/v3\/files\/(?<id>[^/]+)$/, handle: (c) => this.initiate(c, 'update') },
+      {
+        method: 'PATCH',
+        path: /^\/upload\/drive\/v3\/files\/(?<id>[^/]+)$/,
+        handle: (c) => this.initiate(c, 'update'),
+      },
       { method: 'PUT', path: /^\/upload\/drive\/v3\/files(?:\/(?<id>[^/]+))?$/, handle: (c) => this.chunk(c) },
       { method: 'DELETE', path: /^\/upload\/drive\/v3\/files(?:\/(?<id>[^/]+))?$/, handle: (c) => this.cancel(c) },
     ];
@@ -357,7 +480,10 @@ export class DriveStore {
     await drain(req);
     checkParams(url, []);
     const fields = url.searchParams.get('fields');
-    if (!fields) throw new GoogleError(400, 'required', "The 'fields' parameter is required for this method.", { location: 'fields' });
+    if (!fields)
+      throw new GoogleError(400, 'required', "The 'fields' parameter is required for this method.", {
+        location: 'fields',
+      });
     let usage = 0;
     let inTrash = 0;
     for (const i of this.items.values()) {
@@ -366,8 +492,19 @@ export class DriveStore {
     }
     const about = {
       kind: 'drive#about',
-      user: { kind: 'drive#user', displayName: account.name, emailAddress: account.email, permissionId: account.id, me: true },
-      storageQuota: { limit: String(15 * 1024 ** 3), usage: String(usage), usageInDrive: String(usage), usageInDriveTrash: String(inTrash) },
+      user: {
+        kind: 'drive#user',
+        displayName: account.name,
+        emailAddress: account.email,
+        permissionId: account.id,
+        me: true,
+      },
+      storageQuota: {
+        limit: String(15 * 1024 ** 3),
+        usage: String(usage),
+        usageInDrive: String(usage),
+        usageInDriveTrash: String(inTrash),
+      },
     };
     sendJson(res, 200, select(about, parseFields(fields), KNOWN_ABOUT));
   }
@@ -376,7 +513,11 @@ export class DriveStore {
     await drain(req);
     checkParams(url, ['count', 'space', 'type']);
     const count = Number(url.searchParams.get('count') ?? 10);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) throw invalid(`Invalid value '${url.searchParams.get('count')}'. Values must be within the range: [1, 1000]`, 'count');
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw invalid(
+        `Invalid value '${url.searchParams.get('count')}'. Values must be within the range: [1, 1000]`,
+        'count',
+      );
     const space = url.searchParams.get('space') ?? 'drive';
     if (space !== 'drive') throw invalid(`Invalid value for space: ${space}`, 'space');
     const ids = Array.from({ length: count }, newId);
@@ -386,12 +527,23 @@ export class DriveStore {
 
   private async list({ req, res, url }: RouteContext) {
     await drain(req);
-    checkParams(url, ['q', 'pageSize', 'pageToken', 'spaces', 'corpora', 'supportsAllDrives', 'includeItemsFromAllDrives']);
+    checkParams(url, [
+      'q',
+      'pageSize',
+      'pageToken',
+      'spaces',
+      'corpora',
+      'supportsAllDrives',
+      'includeItemsFromAllDrives',
+    ]);
     const p = url.searchParams;
-    if (p.has('spaces') && p.get('spaces') !== 'drive') throw invalid(`Invalid value for spaces: ${p.get('spaces')}`, 'spaces');
-    if (p.has('corpora') && p.get('corpora') !== 'user') throw invalid(`Invalid value for corpora: ${p.get('corpora')}`, 'corpora');
+    if (p.has('spaces') && p.get('spaces') !== 'drive')
+      throw invalid(`Invalid value for spaces: ${p.get('spaces')}`, 'spaces');
+    if (p.has('corpora') && p.get('corpora') !== 'user')
+      throw invalid(`Invalid value for corpora: ${p.get('corpora')}`, 'corpora');
     const pageSize = Number(p.get('pageSize') ?? 100);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw invalid(`Invalid value '${p.get('pageSize')}'. Values must be within the range: [1, 1000]`, 'pageSize');
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+      throw invalid(`Invalid value '${p.get('pageSize')}'. Values must be within the range: [1, 1000]`, 'pageSize');
     const q = p.get('q') ?? '';
     const conds = q ? parseQuery(q, (id) => this.resolve(id)) : [];
     // The token names the query it continues and the creation time it resumes after.
@@ -417,7 +569,9 @@ export class DriveStore {
     const body = {
       kind: 'drive#fileList',
       incompleteSearch: false,
-      ...(more ? { nextPageToken: Buffer.from(JSON.stringify({ q, after: key(page[page.length - 1]) })).toString('base64url') } : {}),
+      ...(more
+        ? { nextPageToken: Buffer.from(JSON.stringify({ q, after: key(page[page.length - 1]) })).toString('base64url') }
+        : {}),
       files: page.map((i) => this.json(i)),
     };
     const fields = p.get('fields');
@@ -457,7 +611,12 @@ export class DriveStore {
       return;
     }
     if (item.size === undefined) {
-      throw new GoogleError(403, 'fileNotDownloadable', 'Only files with binary content can be downloaded. Use Export with Docs Editors files.', { location: 'alt' });
+      throw new GoogleError(
+        403,
+        'fileNotDownloadable',
+        'Only files with binary content can be downloaded. Use Export with Docs Editors files.',
+        { location: 'alt' },
+      );
     }
     const size = item.size;
     const range = req.headers.range;
@@ -475,7 +634,11 @@ export class DriveStore {
       end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
       status = 206;
     }
-    const headers: Record<string, string> = { 'content-type': item.mimeType, 'content-length': String(Math.max(0, end - start + 1)), 'accept-ranges': 'bytes' };
+    const headers: Record<string, string> = {
+      'content-type': item.mimeType,
+      'content-length': String(Math.max(0, end - start + 1)),
+      'accept-ranges': 'bytes',
+    };
     if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${size}`;
     res.writeHead(status, headers);
     if (size === 0) return void res.end();
@@ -491,7 +654,12 @@ export class DriveStore {
     if (m.mimeType !== undefined) item.mimeType = m.mimeType;
     if (m.modifiedTime !== undefined) item.modifiedTime = m.modifiedTime;
     if (m.trashed !== undefined) {
-      if (item.id === this.rootId) throw new GoogleError(403, 'insufficientFilePermissions', 'The user does not have sufficient permissions for this file.');
+      if (item.id === this.rootId)
+        throw new GoogleError(
+          403,
+          'insufficientFilePermissions',
+          'The user does not have sufficient permissions for this file.',
+        );
       this.trash(item, m.trashed);
     }
     sendJson(res, 200, this.fileOut(item, url.searchParams.get('fields')));
@@ -524,7 +692,8 @@ export class DriveStore {
     const item = this.resolve(params.id);
     if (!item || item.id === this.rootId) throw notFound(params.id);
     const doomed = [item];
-    for (let k = 0; k < doomed.length; k++) for (const c of this.items.values()) if (c.parents.includes(doomed[k].id)) doomed.push(c);
+    for (let k = 0; k < doomed.length; k++)
+      for (const c of this.items.values()) if (c.parents.includes(doomed[k].id)) doomed.push(c);
     for (const d of doomed) {
       this.items.delete(d.id);
       await fs.rm(this.blob(d.id), { force: true });
@@ -540,19 +709,34 @@ export class DriveStore {
     const type = url.searchParams.get('uploadType');
     if (type !== 'resumable') {
       await drain(req);
-      throw invalid(type === 'media' || type === 'multipart' ? `uploadType=${type} is not served by this emulator; use resumable.` : `Invalid value for uploadType: ${type}`, 'uploadType');
+      throw invalid(
+        type === 'media' || type === 'multipart'
+          ? `uploadType=${type} is not served by this emulator; use resumable.`
+          : `Invalid value for uploadType: ${type}`,
+        'uploadType',
+      );
     }
     const cap = this.opts.dailyUploadCapBytes;
     if (cap !== undefined && this.uploadedToday >= cap) {
       await drain(req);
-      throw new GoogleError(403, 'uploadQuotaExceeded', 'The user has exceeded their daily upload limit (750 GB per day).', { domain: 'usageLimits' });
+      throw new GoogleError(
+        403,
+        'uploadQuotaExceeded',
+        'The user has exceeded their daily upload limit (750 GB per day).',
+        { domain: 'usageLimits' },
+      );
     }
     const body = await readJson(req);
     let target: DriveItem | undefined;
     if (mode === 'update') {
       target = this.resolve(params.id);
       if (!target || target.trashed) throw notFound(params.id);
-      if (target.size === undefined) throw new GoogleError(403, 'fileNotUpdatable', 'Only files with binary content can have their content replaced.');
+      if (target.size === undefined)
+        throw new GoogleError(
+          403,
+          'fileNotUpdatable',
+          'Only files with binary content can have their content replaced.',
+        );
     }
     const meta = this.meta(body, mode);
     if (meta.mimeType === FOLDER) throw invalid('A folder cannot have content.', 'mimeType');
@@ -670,7 +854,9 @@ export class DriveStore {
       }
       if (start !== s.received) {
         await drain(req);
-        throw invalid(`Invalid request. According to the Content-Range header, the upload offset is ${start} byte(s), which ${start > s.received ? 'exceeds' : 'is below'} the already uploaded size of ${s.received} byte(s).`);
+        throw invalid(
+          `Invalid request. According to the Content-Range header, the upload offset is ${start} byte(s), which ${start > s.received ? 'exceeds' : 'is below'} the already uploaded size of ${s.received} byte(s).`,
+        );
       }
       if (total !== undefined) {
         try {
@@ -715,9 +901,14 @@ export class DriveStore {
 
   /** A total must agree with X-Upload-Content-Length, earlier totals and what was received. */
   private checkTotal(s: Session, total: number, upTo: number): void {
-    if (s.declared !== undefined && total !== s.declared) throw invalid(`Invalid request. The total ${total} differs from the X-Upload-Content-Length ${s.declared} given when the upload started.`);
-    if (s.total !== undefined && total !== s.total) throw invalid(`Invalid request. The total ${total} differs from the total ${s.total} given before.`);
-    if (upTo > total) throw invalid(`Invalid request. The upload would hold ${upTo} byte(s), more than its total of ${total}.`);
+    if (s.declared !== undefined && total !== s.declared)
+      throw invalid(
+        `Invalid request. The total ${total} differs from the X-Upload-Content-Length ${s.declared} given when the upload started.`,
+      );
+    if (s.total !== undefined && total !== s.total)
+      throw invalid(`Invalid request. The total ${total} differs from the total ${s.total} given before.`);
+    if (upTo > total)
+      throw invalid(`Invalid request. The upload would hold ${upTo} byte(s), more than its total of ${total}.`);
   }
 
   private incomplete(res: ServerResponse, s: Session): void {
@@ -726,7 +917,8 @@ export class DriveStore {
   }
 
   private async finish(res: ServerResponse, s: Session, fields: string | undefined): Promise<void> {
-    if (s.declared !== undefined && s.received !== s.declared) throw invalid(`Invalid request. ${s.received} byte(s) received; X-Upload-Content-Length said ${s.declared}.`);
+    if (s.declared !== undefined && s.received !== s.declared)
+      throw invalid(`Invalid request. ${s.received} byte(s) received; X-Upload-Content-Length said ${s.declared}.`);
     if (this.corruptNext && s.received > 0) {
       this.corruptNext = false;
       const fh = await fs.open(s.file, 'r+');
@@ -740,7 +932,8 @@ export class DriveStore {
     let item: DriveItem;
     let status: number;
     if (s.mode === 'create') {
-      if (s.fileId && this.items.has(s.fileId)) throw new GoogleError(409, 'duplicate', 'A file already exists with the provided ID.');
+      if (s.fileId && this.items.has(s.fileId))
+        throw new GoogleError(409, 'duplicate', 'A file already exists with the provided ID.');
       for (const p of s.meta.parents ?? []) if (!this.items.get(p) || this.items.get(p)!.trashed) throw notFound(p);
       const name = s.meta.name ?? 'Untitled';
       item = {

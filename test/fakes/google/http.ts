@@ -29,7 +29,12 @@ export class GoogleError extends Error {
   readonly domain: string;
   readonly extra: Record<string, string>;
   readonly headers: Record<string, string>;
-  constructor(code: number, reason: string, message: string, opts: { domain?: string; location?: string; locationType?: string; headers?: Record<string, string> } = {}) {
+  constructor(
+    code: number,
+    reason: string,
+    message: string,
+    opts: { domain?: string; location?: string; locationType?: string; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.code = code;
     this.reason = reason;
@@ -57,8 +62,16 @@ const STATUS: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-export function errorBody(code: number, reason: string, message: string, domain = 'global', extra: Record<string, string> = {}): unknown {
-  return { error: { code, message, errors: [{ message, domain, reason, ...extra }], status: STATUS[code] ?? 'UNKNOWN' } };
+export function errorBody(
+  code: number,
+  reason: string,
+  message: string,
+  domain = 'global',
+  extra: Record<string, string> = {},
+): unknown {
+  return {
+    error: { code, message, errors: [{ message, domain, reason, ...extra }], status: STATUS[code] ?? 'UNKNOWN' },
+  };
 }
 
 /** The body Google sends with a status when nothing more specific applies (also for injected faults). */
@@ -67,7 +80,10 @@ export function defaultError(status: number): unknown {
     case 400:
       return errorBody(400, 'badRequest', 'Bad Request');
     case 401:
-      return errorBody(401, 'authError', 'Invalid Credentials', 'global', { location: 'Authorization', locationType: 'header' });
+      return errorBody(401, 'authError', 'Invalid Credentials', 'global', {
+        location: 'Authorization',
+        locationType: 'header',
+      });
     case 403:
       return errorBody(403, 'rateLimitExceeded', 'Rate Limit Exceeded', 'usageLimits');
     case 404:
@@ -84,9 +100,18 @@ export function defaultError(status: number): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -109,7 +134,8 @@ export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promi
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return {};
-  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new GoogleError(400, 'badContent', `Unsupported content with type: ${req.headers['content-type'] ?? 'none'}`);
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+    throw new GoogleError(400, 'badContent', `Unsupported content with type: ${req.headers['content-type'] ?? 'none'}`);
   try {
     const body = JSON.parse(text);
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
@@ -126,9 +152,14 @@ const SYSTEM_PARAMS = ['fields', 'alt', 'prettyPrint', 'key', 'quotaUser', 'call
 export function checkParams(url: URL, allowed: string[]): void {
   for (const name of url.searchParams.keys()) {
     if (!SYSTEM_PARAMS.includes(name) && !allowed.includes(name)) {
-      throw new GoogleError(400, 'invalidParameter', `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`, {
-        location: name,
-      });
+      throw new GoogleError(
+        400,
+        'invalidParameter',
+        `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`,
+        {
+          location: name,
+        },
+      );
     }
   }
 }
@@ -195,7 +226,8 @@ export function select(value: unknown, sel: Selector | true, known: Set<string>,
       Object.assign(out, value);
       continue;
     }
-    if (!known.has(key)) throw new GoogleError(400, 'invalidParameter', `Invalid field selection ${k}`, { location: 'fields' });
+    if (!known.has(key))
+      throw new GoogleError(400, 'invalidParameter', `Invalid field selection ${k}`, { location: 'fields' });
     const v = (value as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = select(v, sub, known, `${key}/`);
   }

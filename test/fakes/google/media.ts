@@ -29,7 +29,8 @@ const u32 = (n: number) => {
   b.writeUInt32BE(n >>> 0);
   return b;
 };
-const segment = (marker: number, payload: Buffer) => Buffer.concat([Buffer.from([0xff, marker]), u16(payload.length + 2), payload]);
+const segment = (marker: number, payload: Buffer) =>
+  Buffer.concat([Buffer.from([0xff, marker]), u16(payload.length + 2), payload]);
 
 // ---- Exif (TIFF, big-endian) -------------------------------------------------------------------
 
@@ -87,9 +88,27 @@ function exif(seed: number): Buffer {
     [
       { tag: 0x0000, type: 1, count: 4, value: Buffer.from([2, 3, 0, 0]) },
       { tag: 0x0001, type: 2, count: 2, value: ascii('N') },
-      { tag: 0x0002, type: 5, count: 3, value: rationals([[lat, 1], [Math.floor(rnd() * 60), 1], [Math.floor(rnd() * 6000), 100]]) },
+      {
+        tag: 0x0002,
+        type: 5,
+        count: 3,
+        value: rationals([
+          [lat, 1],
+          [Math.floor(rnd() * 60), 1],
+          [Math.floor(rnd() * 6000), 100],
+        ]),
+      },
       { tag: 0x0003, type: 2, count: 2, value: ascii('E') },
-      { tag: 0x0004, type: 5, count: 3, value: rationals([[lon, 1], [Math.floor(rnd() * 60), 1], [Math.floor(rnd() * 6000), 100]]) },
+      {
+        tag: 0x0004,
+        type: 5,
+        count: 3,
+        value: rationals([
+          [lon, 1],
+          [Math.floor(rnd() * 60), 1],
+          [Math.floor(rnd() * 6000), 100],
+        ]),
+      },
     ],
     gpsAt,
   );
@@ -105,13 +124,17 @@ function exif(seed: number): Buffer {
  * end of block), EOI. COM segments of seeded bytes make it vary by seed and reach `size` bytes.
  */
 export function makeJpeg(seed: number, size = 2048): Buffer {
-  const app0 = segment(0xe0, Buffer.concat([Buffer.from('JFIF\0', 'latin1'), Buffer.from([1, 1, 0]), u16(1), u16(1), Buffer.from([0, 0])]));
+  const app0 = segment(
+    0xe0,
+    Buffer.concat([Buffer.from('JFIF\0', 'latin1'), Buffer.from([1, 1, 0]), u16(1), u16(1), Buffer.from([0, 0])]),
+  );
   const app1 = segment(0xe1, exif(seed));
   const grey = 32 + (seed % 192);
   const dqt = segment(0xdb, Buffer.concat([Buffer.from([0x00]), Buffer.alloc(64, 1)]));
   const sof = segment(0xc0, Buffer.concat([Buffer.from([8]), u16(8), u16(8), Buffer.from([1, 1, 0x11, 0])]));
   // DC table 0 and AC table 0: one code of length 1 each (symbol 0: DC category 0 / AC end of block).
-  const table = (cls: number) => Buffer.concat([Buffer.from([cls << 4]), Buffer.from([1, ...Array(15).fill(0)]), Buffer.from([0])]);
+  const table = (cls: number) =>
+    Buffer.concat([Buffer.from([cls << 4]), Buffer.from([1, ...Array(15).fill(0)]), Buffer.from([0])]);
   const dht = segment(0xc4, Buffer.concat([table(0), table(1)]));
   const sos = segment(0xda, Buffer.from([1, 1, 0x00, 0, 63, 0]));
   // Bits: DC code '0' (category 0), AC code '0' (EOB), padded with 1s.
@@ -176,11 +199,15 @@ export function hasGps(jpeg: Buffer): boolean {
 
 // ---- MP4 ---------------------------------------------------------------------------------------
 
-const box = (type: string, payload: Buffer) => Buffer.concat([u32(payload.length + 8), Buffer.from(type, 'latin1'), payload]);
+const box = (type: string, payload: Buffer) =>
+  Buffer.concat([u32(payload.length + 8), Buffer.from(type, 'latin1'), payload]);
 
 /** ftyp, mdat (seeded payload), and a moov with a movie header: a valid ISO BMFF file of `size` bytes (or more). */
 export function makeMp4(seed: number, size = 4096): Buffer {
-  const ftyp = box('ftyp', Buffer.concat([Buffer.from('isom', 'latin1'), u32(0x200), Buffer.from('isomiso2mp41', 'latin1')]));
+  const ftyp = box(
+    'ftyp',
+    Buffer.concat([Buffer.from('isom', 'latin1'), u32(0x200), Buffer.from('isomiso2mp41', 'latin1')]),
+  );
   const mvhd = Buffer.alloc(100);
   mvhd.writeUInt32BE(1000, 12); // timescale
   mvhd.writeUInt32BE(1000 + (seed % 10_000), 16); // duration
@@ -225,7 +252,8 @@ export function transcoder(range: { start: number; end: number } | null): Transf
     transform(chunk: Buffer, _enc, cb) {
       const out = Buffer.from(chunk);
       if (range) {
-        for (let i = Math.max(0, range.start - pos); i < out.length && pos + i < range.end; i++) out[i] ^= ((pos + i - range.start) * 31 + 0x5a) & 0xff;
+        for (let i = Math.max(0, range.start - pos); i < out.length && pos + i < range.end; i++)
+          out[i] ^= ((pos + i - range.start) * 31 + 0x5a) & 0xff;
       }
       pos += chunk.length;
       cb(null, out);

@@ -95,7 +95,16 @@ const MAX_OPEN_SESSIONS = 50;
 const PHOTO_LIMIT = 200 * 1024 * 1024;
 const VIDEO_LIMIT = 20 * 1024 * 1024 * 1024;
 
-const MIME: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', heic: 'image/heic', webp: 'image/webp', mp4: 'video/mp4', mov: 'video/quicktime' };
+const MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  webp: 'image/webp',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+};
 const mimeOf = (name: string) => MIME[name.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
 const newId = (prefix: string) => `${prefix}${crypto.randomBytes(30).toString('base64url')}`;
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -178,7 +187,18 @@ export class PhotosStore {
   }
 
   /** Adds an item to the user's library (what the Picker offers); returns its persistent id. */
-  async addMedia(m: { filename: string; mimeType?: string; bytes: Buffer; createTime?: string; type?: 'PHOTO' | 'VIDEO'; processing?: 'READY' | 'PROCESSING' | 'FAILED'; width?: number; height?: number; cameraMake?: string; cameraModel?: string }): Promise<string> {
+  async addMedia(m: {
+    filename: string;
+    mimeType?: string;
+    bytes: Buffer;
+    createTime?: string;
+    type?: 'PHOTO' | 'VIDEO';
+    processing?: 'READY' | 'PROCESSING' | 'FAILED';
+    width?: number;
+    height?: number;
+    cameraMake?: string;
+    cameraModel?: string;
+  }): Promise<string> {
     const id = newId('A');
     const file = path.join(this.dir, `lib-${id}`);
     await fs.writeFile(file, m.bytes);
@@ -257,19 +277,46 @@ export class PhotosStore {
       { method: 'GET', path: /^\/v1\/sessions\/(?<id>[^/]+)$/, handle: (c) => this.getSession(c) },
       { method: 'DELETE', path: /^\/v1\/sessions\/(?<id>[^/]+)$/, handle: (c) => this.deleteSession(c) },
       // The picking page: Google's own web page, signed in by cookie, not by the app's token.
-      { method: 'GET', path: /^\/picker\/(?<id>[^/]+)(?:\/autoclose)?$/, auth: false, handle: (c) => this.pickerPage(c) },
-      { method: 'POST', path: /^\/picker\/(?<id>[^/]+)(?:\/autoclose)?$/, auth: false, handle: (c) => this.pickerDone(c) },
+      {
+        method: 'GET',
+        path: /^\/picker\/(?<id>[^/]+)(?:\/autoclose)?$/,
+        auth: false,
+        handle: (c) => this.pickerPage(c),
+      },
+      {
+        method: 'POST',
+        path: /^\/picker\/(?<id>[^/]+)(?:\/autoclose)?$/,
+        auth: false,
+        handle: (c) => this.pickerDone(c),
+      },
       // Library API (GET /v1/mediaItems with a sessionId is the Picker's)
       { method: 'POST', path: /^\/v1\/uploads$/, handle: (c) => this.quota(c, () => this.upload(c)) },
-      { method: 'POST', path: /^\/v1\/mediaItems:batchCreate$/, handle: (c) => this.quota(c, () => this.batchCreate(c)) },
+      {
+        method: 'POST',
+        path: /^\/v1\/mediaItems:batchCreate$/,
+        handle: (c) => this.quota(c, () => this.batchCreate(c)),
+      },
       { method: 'POST', path: /^\/v1\/mediaItems:search$/, handle: (c) => this.quota(c, () => this.search(c)) },
-      { method: 'GET', path: /^\/v1\/mediaItems$/, handle: (c) => (c.url.searchParams.has('sessionId') ? this.pickedItems(c) : this.quota(c, () => this.listAppItems(c))) },
-      { method: 'GET', path: /^\/v1\/mediaItems\/(?<id>[^/:]+)$/, handle: (c) => this.quota(c, () => this.getAppItem(c)) },
+      {
+        method: 'GET',
+        path: /^\/v1\/mediaItems$/,
+        handle: (c) =>
+          c.url.searchParams.has('sessionId') ? this.pickedItems(c) : this.quota(c, () => this.listAppItems(c)),
+      },
+      {
+        method: 'GET',
+        path: /^\/v1\/mediaItems\/(?<id>[^/:]+)$/,
+        handle: (c) => this.quota(c, () => this.getAppItem(c)),
+      },
       { method: 'POST', path: /^\/v1\/albums$/, handle: (c) => this.quota(c, () => this.createAlbum(c)) },
       { method: 'GET', path: /^\/v1\/albums$/, handle: (c) => this.quota(c, () => this.listAlbums(c)) },
       { method: 'GET', path: /^\/v1\/albums\/(?<id>[^/:]+)$/, handle: (c) => this.quota(c, () => this.getAlbum(c)) },
       // The media host (lh3.googleusercontent.com): base URL plus its suffix.
-      { method: 'GET', path: /^\/media\/(?<token>[A-Za-z0-9_-]+)(?:=(?<suffix>[^/]*))?$/, handle: (c) => this.media(c) },
+      {
+        method: 'GET',
+        path: /^\/media\/(?<token>[A-Za-z0-9_-]+)(?:=(?<suffix>[^/]*))?$/,
+        handle: (c) => this.media(c),
+      },
     ];
   }
 
@@ -312,16 +359,28 @@ export class PhotosStore {
       throw err instanceof GoogleError ? invalid('Invalid JSON payload received.') : err;
     });
     const known = new Set(['id', 'pickerUri', 'pollingConfig', 'expireTime', 'pickingConfig', 'mediaItemsSet']);
-    for (const k of Object.keys(body)) if (!known.has(k)) throw invalid(`Invalid JSON payload received. Unknown name "${k}": Cannot find field.`);
+    for (const k of Object.keys(body))
+      if (!known.has(k)) throw invalid(`Invalid JSON payload received. Unknown name "${k}": Cannot find field.`);
     const cfg = (body.pickingConfig ?? {}) as { maxItemCount?: unknown };
     let max = 2000;
     if (cfg.maxItemCount !== undefined) {
       max = Number(cfg.maxItemCount);
-      if (!Number.isInteger(max) || max < 1 || max > 2000) throw invalid('pickingConfig.maxItemCount must be between 1 and 2000.');
+      if (!Number.isInteger(max) || max < 1 || max > 2000)
+        throw invalid('pickingConfig.maxItemCount must be between 1 and 2000.');
     }
     const open = [...this.sessions.values()].filter((s) => !s.deleted && s.expireTime > this.now()).length;
-    if (open >= MAX_OPEN_SESSIONS) throw new PhotosError(429, 'RESOURCE_EXHAUSTED', 'The user has too many sessions. Delete sessions that are no longer needed.');
-    const s: Session = { id: crypto.randomUUID(), expireTime: this.now() + SESSION_TTL, maxItemCount: max, deleted: false };
+    if (open >= MAX_OPEN_SESSIONS)
+      throw new PhotosError(
+        429,
+        'RESOURCE_EXHAUSTED',
+        'The user has too many sessions. Delete sessions that are no longer needed.',
+      );
+    const s: Session = {
+      id: crypto.randomUUID(),
+      expireTime: this.now() + SESSION_TTL,
+      maxItemCount: max,
+      deleted: false,
+    };
     this.sessions.set(s.id, s);
     sendJson(res, 200, this.sessionJson(s));
   }
@@ -349,7 +408,12 @@ export class PhotosStore {
     await drain(req);
     checkParams(url, ['sessionId', 'pageSize', 'pageToken']);
     const s = this.session(url.searchParams.get('sessionId')!);
-    if (!s.picked) throw new PhotosError(400, 'FAILED_PRECONDITION', 'The user has not finished picking media items in this session.');
+    if (!s.picked)
+      throw new PhotosError(
+        400,
+        'FAILED_PRECONDITION',
+        'The user has not finished picking media items in this session.',
+      );
     // Documented: pageSize default 50, maximum 100, larger values coerced to 100.
     const size = pageSizeOf(url.searchParams.get('pageSize'), 50, 100, true);
     const from = offsetOf(url.searchParams.get('pageToken'), s.id);
@@ -360,7 +424,10 @@ export class PhotosStore {
       const left = this.readyAfter.get(id);
       if (left !== undefined && left <= 0) this.setProcessing(id, 'READY');
       else if (left !== undefined) this.readyAfter.set(id, left - 1);
-      const meta = it.type === 'PHOTO' ? { photoMetadata: { focalLength: 4.2, apertureFNumber: 1.8, isoEquivalent: 100 } } : { videoMetadata: { fps: 30, processingStatus: it.processing } };
+      const meta =
+        it.type === 'PHOTO'
+          ? { photoMetadata: { focalLength: 4.2, apertureFNumber: 1.8, isoEquivalent: 100 } }
+          : { videoMetadata: { fps: 30, processingStatus: it.processing } };
       return {
         id: it.id,
         createTime: it.createTime,
@@ -369,7 +436,13 @@ export class PhotosStore {
           baseUrl: this.issue('picked', it.id, s.id),
           mimeType: it.mimeType,
           filename: it.filename,
-          mediaFileMetadata: { width: it.width, height: it.height, ...(it.cameraMake ? { cameraMake: it.cameraMake } : {}), ...(it.cameraModel ? { cameraModel: it.cameraModel } : {}), ...meta },
+          mediaFileMetadata: {
+            width: it.width,
+            height: it.height,
+            ...(it.cameraMake ? { cameraMake: it.cameraMake } : {}),
+            ...(it.cameraModel ? { cameraModel: it.cameraModel } : {}),
+            ...meta,
+          },
         },
       };
     });
@@ -382,7 +455,10 @@ export class PhotosStore {
     const s = this.sessions.get(params.id);
     if (!s || s.deleted || s.picked || s.expireTime <= this.now()) return this.gone(res);
     const rows = [...this.library.values()]
-      .map((i) => `<li><label><input type="checkbox" name="item" value="${escapeHtml(i.id)}"> ${escapeHtml(i.filename)} <small>${escapeHtml(i.type)} · ${escapeHtml(i.createTime)}</small></label></li>`)
+      .map(
+        (i) =>
+          `<li><label><input type="checkbox" name="item" value="${escapeHtml(i.id)}"> ${escapeHtml(i.filename)} <small>${escapeHtml(i.type)} · ${escapeHtml(i.createTime)}</small></label></li>`,
+      )
       .join('\n');
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>Google Photos – Select photos</title></head><body>
 <h1>Select up to ${s.maxItemCount} items</h1>
@@ -396,7 +472,9 @@ export class PhotosStore {
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
     const s = this.sessions.get(params.id);
     if (!s || s.deleted || s.picked || s.expireTime <= this.now()) return this.gone(res);
-    const ids = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).getAll('item').filter((id) => this.library.has(id));
+    const ids = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+      .getAll('item')
+      .filter((id) => this.library.has(id));
     if (!ids.length || ids.length > s.maxItemCount) {
       res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><p>Select between 1 and ${s.maxItemCount} items, then press Done.</p>`);
@@ -440,14 +518,17 @@ export class PhotosStore {
       if (!s || s.deleted || s.expireTime <= this.now()) return plain(403, 'Forbidden');
     }
     const suffix = params.suffix;
-    if (suffix === undefined) return plain(400, 'Bad Request: a base URL needs a size or download parameter (=d, =dv, =w…-h…).');
+    if (suffix === undefined)
+      return plain(400, 'Bad Request: a base URL needs a size or download parameter (=d, =dv, =w…-h…).');
     const sizeParam = /^(?:w\d+|h\d+|w\d+-h\d+)(?:-c)?$/.test(suffix);
     if (b.kind === 'app') {
       const it = this.appItems.get(b.itemId);
       if (!it) return plain(404, 'Not Found');
       const video = it.mimeType.startsWith('video/');
-      if (!(suffix === (video ? 'dv' : 'd') || (!video && sizeParam) || (video && suffix === 'd'))) return plain(400, 'Bad Request');
-      if (suffix === 'dv' && (it.processing ?? 'READY') !== 'READY') return plain(404, 'Not Found: the video is not ready yet.');
+      if (!(suffix === (video ? 'dv' : 'd') || (!video && sizeParam) || (video && suffix === 'd')))
+        return plain(400, 'Bad Request');
+      if (suffix === 'dv' && (it.processing ?? 'READY') !== 'READY')
+        return plain(404, 'Not Found: the video is not ready yet.');
       res.writeHead(200, { 'content-type': it.mimeType, 'content-length': String(it.size) });
       await pipeline(createReadStream(it.file), res);
       return;
@@ -476,7 +557,11 @@ export class PhotosStore {
     const protocol = String(req.headers['x-goog-upload-protocol'] ?? '');
     if (protocol !== 'raw') {
       await drain(req);
-      throw invalid(protocol ? `Upload protocol ${protocol} is not supported by this emulator: use raw.` : 'Missing X-Goog-Upload-Protocol header.');
+      throw invalid(
+        protocol
+          ? `Upload protocol ${protocol} is not supported by this emulator: use raw.`
+          : 'Missing X-Goog-Upload-Protocol header.',
+      );
     }
     const mimeType = String(req.headers['x-goog-upload-content-type'] ?? '');
     if (mimeType && !/^(image|video)\//.test(mimeType)) {
@@ -487,7 +572,9 @@ export class PhotosStore {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limit) {
       await drain(req);
-      throw invalid(`The file is too large: ${mimeType.startsWith('video/') ? 'videos' : 'photos'} may be at most ${limit} bytes.`);
+      throw invalid(
+        `The file is too large: ${mimeType.startsWith('video/') ? 'videos' : 'photos'} may be at most ${limit} bytes.`,
+      );
     }
     const token = `CAIS${crypto.randomBytes(48).toString('base64url')}`;
     const file = path.join(this.dir, `up-${crypto.randomBytes(12).toString('hex')}`);
@@ -510,7 +597,10 @@ export class PhotosStore {
       throw invalid('The request has no bytes to upload.');
     }
     this.uploads.set(token, { file, size, mimeType, used: false });
-    res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', 'content-length': String(Buffer.byteLength(token)) });
+    res.writeHead(200, {
+      'content-type': 'text/plain; charset=UTF-8',
+      'content-length': String(Buffer.byteLength(token)),
+    });
     res.end(token);
   }
 
@@ -522,13 +612,24 @@ export class PhotosStore {
       productUrl: `https://photos.google.com/lr/photo/${it.id}`,
       baseUrl: this.issue('app', it.id),
       mimeType: it.mimeType,
-      mediaMetadata: { creationTime: it.createTime, width: '8', height: '8', ...(video ? { video: { fps: 30, status: it.processing ?? 'READY' } } : { photo: {} }) },
+      mediaMetadata: {
+        creationTime: it.createTime,
+        width: '8',
+        height: '8',
+        ...(video ? { video: { fps: 30, status: it.processing ?? 'READY' } } : { photo: {} }),
+      },
       filename: it.filename,
     };
   }
 
   private albumJson(a: Album) {
-    return { id: a.id, title: a.title, productUrl: `https://photos.google.com/lr/album/${a.id}`, isWriteable: true, mediaItemsCount: String(a.items.length) };
+    return {
+      id: a.id,
+      title: a.title,
+      productUrl: `https://photos.google.com/lr/album/${a.id}`,
+      isWriteable: true,
+      mediaItemsCount: String(a.items.length),
+    };
   }
 
   private async batchCreate({ req, res, url }: RouteContext) {
@@ -544,7 +645,12 @@ export class PhotosStore {
       if (album.items.length + items.length > 20_000) throw invalid('The album is full (20,000 items).');
     }
     // Google asks for one batchCreate at a time per user; concurrent ones collide.
-    if (this.creating) throw new PhotosError(409, 'ABORTED', 'Another mediaItems:batchCreate call for this user is in progress; create media items one call at a time.');
+    if (this.creating)
+      throw new PhotosError(
+        409,
+        'ABORTED',
+        'Another mediaItems:batchCreate call for this user is in progress; create media items one call at a time.',
+      );
     this.creating = true;
     try {
       this.batchCreates.push(items.length);
@@ -553,10 +659,14 @@ export class PhotosStore {
         const simple = (raw?.simpleMediaItem ?? {}) as { uploadToken?: string; fileName?: string };
         const token = simple.uploadToken ?? '';
         const fileName = simple.fileName ?? '';
-        const fail = (code: number, message: string) => newMediaItemResults.push({ uploadToken: token, status: { code, message } });
+        const fail = (code: number, message: string) =>
+          newMediaItemResults.push({ uploadToken: token, status: { code, message } });
         const up = this.uploads.get(token);
         if (!up || up.used) {
-          fail(3, 'Failed: There was an error while trying to create this media item. (invalid or already used upload token)');
+          fail(
+            3,
+            'Failed: There was an error while trying to create this media item. (invalid or already used upload token)',
+          );
           continue;
         }
         up.used = true;
@@ -577,10 +687,22 @@ export class PhotosStore {
         }
         // A small await per item: concurrent batchCreate calls overlap, as they would at Google.
         await new Promise((r) => setImmediate(r));
-        const it: AppItem = { id: newId('AF1Qip'), filename: fileName || path.basename(up.file), description, mimeType: up.mimeType || mimeOf(fileName), createTime: new Date(this.now()).toISOString(), size: up.size, file: up.file };
+        const it: AppItem = {
+          id: newId('AF1Qip'),
+          filename: fileName || path.basename(up.file),
+          description,
+          mimeType: up.mimeType || mimeOf(fileName),
+          createTime: new Date(this.now()).toISOString(),
+          size: up.size,
+          file: up.file,
+        };
         this.appItems.set(it.id, it);
         album?.items.push(it.id);
-        newMediaItemResults.push({ uploadToken: token, status: { message: 'Success' }, mediaItem: this.appItemJson(it) });
+        newMediaItemResults.push({
+          uploadToken: token,
+          status: { message: 'Success' },
+          mediaItem: this.appItemJson(it),
+        });
       }
       sendJson(res, 200, { newMediaItemResults });
     } finally {
@@ -596,7 +718,10 @@ export class PhotosStore {
     const all = [...this.appItems.values()];
     const page = all.slice(from, from + size).map((i) => this.appItemJson(i));
     // Google leaves empty lists out of the answer.
-    sendJson(res, 200, { ...(page.length ? { mediaItems: page } : {}), ...(from + size < all.length ? { nextPageToken: pageToken('items', from + size) } : {}) });
+    sendJson(res, 200, {
+      ...(page.length ? { mediaItems: page } : {}),
+      ...(from + size < all.length ? { nextPageToken: pageToken('items', from + size) } : {}),
+    });
   }
 
   private async getAppItem({ req, res, url, params }: RouteContext) {
@@ -610,7 +735,8 @@ export class PhotosStore {
   private async search({ req, res, url }: RouteContext) {
     checkParams(url, []);
     const body = await readJson(req);
-    if (body.albumId !== undefined && body.filters !== undefined) throw invalid('albumId and filters cannot both be set.');
+    if (body.albumId !== undefined && body.filters !== undefined)
+      throw invalid('albumId and filters cannot both be set.');
     if (body.albumId !== undefined && body.orderBy !== undefined) throw invalid('orderBy cannot be set with albumId.');
     const size = pageSizeOf(body.pageSize, 25, 100, false);
     let ids: string[];
@@ -623,7 +749,10 @@ export class PhotosStore {
     } else ids = [...this.appItems.keys()];
     const from = offsetOf(body.pageToken as string | undefined, list);
     const page = ids.slice(from, from + size).map((id) => this.appItemJson(this.appItems.get(id)!));
-    sendJson(res, 200, { ...(page.length ? { mediaItems: page } : {}), ...(from + size < ids.length ? { nextPageToken: pageToken(list, from + size) } : {}) });
+    sendJson(res, 200, {
+      ...(page.length ? { mediaItems: page } : {}),
+      ...(from + size < ids.length ? { nextPageToken: pageToken(list, from + size) } : {}),
+    });
   }
 
   private async createAlbum({ req, res, url }: RouteContext) {
@@ -644,7 +773,10 @@ export class PhotosStore {
     const from = offsetOf(url.searchParams.get('pageToken'), 'albums');
     const all = [...this.albums.values()];
     const page = all.slice(from, from + size).map((a) => this.albumJson(a));
-    sendJson(res, 200, { ...(page.length ? { albums: page } : {}), ...(from + size < all.length ? { nextPageToken: pageToken('albums', from + size) } : {}) });
+    sendJson(res, 200, {
+      ...(page.length ? { albums: page } : {}),
+      ...(from + size < all.length ? { nextPageToken: pageToken('albums', from + size) } : {}),
+    });
   }
 
   private async getAlbum({ req, res, url, params }: RouteContext) {

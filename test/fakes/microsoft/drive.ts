@@ -34,12 +34,31 @@ export type ConflictBehavior = 'fail' | 'replace' | 'rename';
 const INVALID_NAME = /["*:<>?/\\|\u0000-\u001f]/;
 
 export function checkName(name: string): void {
-  if (!name || name.length > 255 || INVALID_NAME.test(name) || name === '.' || name === '..' || /[ ]$/.test(name) || /^ /.test(name)) {
-    throw new GraphFailure(400, 'invalidRequest', `The provided name "${name}" is not valid: names cannot contain " * : < > ? / \\ | or begin or end with a space.`);
+  if (
+    !name ||
+    name.length > 255 ||
+    INVALID_NAME.test(name) ||
+    name === '.' ||
+    name === '..' ||
+    /[ ]$/.test(name) ||
+    /^ /.test(name)
+  ) {
+    throw new GraphFailure(
+      400,
+      'invalidRequest',
+      `The provided name "${name}" is not valid: names cannot contain " * : < > ? / \\ | or begin or end with a space.`,
+    );
   }
 }
 
-const MIME: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', mp4: 'video/mp4', txt: 'text/plain', bin: 'application/octet-stream' };
+const MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  mp4: 'video/mp4',
+  txt: 'text/plain',
+  bin: 'application/octet-stream',
+};
 
 export class DriveStore {
   readonly driveId = crypto.randomBytes(8).toString('hex').toUpperCase();
@@ -103,7 +122,8 @@ export class DriveStore {
     for (const s of segments) {
       checkName(s);
       let next = at.children.get(s.toLowerCase());
-      if (next && !next.folder) throw new GraphFailure(409, 'nameAlreadyExists', `A file named ${next.name} is in the way of folder ${s}.`);
+      if (next && !next.folder)
+        throw new GraphFailure(409, 'nameAlreadyExists', `A file named ${next.name} is in the way of folder ${s}.`);
       next ??= this.make(s, at, true, new Date().toISOString());
       at = next;
     }
@@ -114,7 +134,8 @@ export class DriveStore {
     checkName(name);
     const existing = parent.children.get(name.toLowerCase());
     if (existing) {
-      if (conflict === 'fail') throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
+      if (conflict === 'fail')
+        throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
       if (conflict === 'replace') this.remove(existing);
       else name = this.freeName(parent, name);
     }
@@ -142,14 +163,22 @@ export class DriveStore {
    * Stores the bytes of `tmp` as the file `name` in `parent`, as the end of an upload does: the
    * file is moved into the store, its hashes computed. Returns whether a new item was created.
    */
-  async commit(parent: Item, name: string, tmp: string, opts: { conflict: ConflictBehavior; fsModified?: string; fsCreated?: string }): Promise<{ item: Item; created: boolean }> {
+  async commit(
+    parent: Item,
+    name: string,
+    tmp: string,
+    opts: { conflict: ConflictBehavior; fsModified?: string; fsCreated?: string },
+  ): Promise<{ item: Item; created: boolean }> {
     checkName(name);
     const size = (await fs.stat(tmp)).size;
     const existing = parent.children.get(name.toLowerCase());
-    if (existing?.folder && opts.conflict !== 'rename') throw new GraphFailure(409, 'nameAlreadyExists', `${existing.name} is a folder.`);
-    if (existing && opts.conflict === 'fail') throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
+    if (existing?.folder && opts.conflict !== 'rename')
+      throw new GraphFailure(409, 'nameAlreadyExists', `${existing.name} is a folder.`);
+    if (existing && opts.conflict === 'fail')
+      throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
     const replacing = existing && opts.conflict === 'replace' ? existing : undefined;
-    if (this.used - (replacing?.size ?? 0) + size > this.quotaTotal) throw new GraphFailure(507, 'quotaLimitReached', 'Insufficient Space Available');
+    if (this.used - (replacing?.size ?? 0) + size > this.quotaTotal)
+      throw new GraphFailure(507, 'quotaLimitReached', 'Insufficient Space Available');
 
     const xor = new QuickXorHash();
     const sha1 = crypto.createHash('sha1');
@@ -230,7 +259,9 @@ export class DriveStore {
 
   /** The driveItem resource as Graph returns it, limited to `select` when given. */
   json(item: Item, select?: string[]): Record<string, unknown> {
-    const parentPath = item.parent ? `/drive/root:${item.parent.parent ? `/${this.pathOf(item.parent)}` : ''}` : undefined;
+    const parentPath = item.parent
+      ? `/drive/root:${item.parent.parent ? `/${this.pathOf(item.parent)}` : ''}`
+      : undefined;
     const full: Record<string, unknown> = {
       createdDateTime: item.created,
       cTag: `"c:{${item.id}},${item.contentVersion}"`,
@@ -240,13 +271,18 @@ export class DriveStore {
       name: item.name,
       size: this.sizeOf(item),
       webUrl: `https://onedrive.live.com/?id=${encodeURIComponent(item.id)}`,
-      parentReference: item.parent ? { driveId: this.driveId.toLowerCase(), driveType: 'personal', id: item.parent.id, path: parentPath } : { driveId: this.driveId.toLowerCase(), driveType: 'personal' },
+      parentReference: item.parent
+        ? { driveId: this.driveId.toLowerCase(), driveType: 'personal', id: item.parent.id, path: parentPath }
+        : { driveId: this.driveId.toLowerCase(), driveType: 'personal' },
       fileSystemInfo: { createdDateTime: item.fsCreated, lastModifiedDateTime: item.fsModified },
     };
     if (item.folder) full.folder = { childCount: item.children.size };
     else {
       const ext = item.name.slice(item.name.lastIndexOf('.') + 1).toLowerCase();
-      full.file = { mimeType: MIME[ext] ?? 'application/octet-stream', hashes: { quickXorHash: item.quickXor, sha1Hash: item.sha1 } };
+      full.file = {
+        mimeType: MIME[ext] ?? 'application/octet-stream',
+        hashes: { quickXorHash: item.quickXor, sha1Hash: item.sha1 },
+      };
     }
     if (!item.parent) full.root = {};
     if (!select) return full;

@@ -8,7 +8,12 @@ export class GraphFailure extends Error {
   readonly code: string;
   readonly headers: Record<string, string>;
   readonly extra: Record<string, unknown>;
-  constructor(status: number, code: string, message: string, opts: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    opts: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
@@ -17,7 +22,11 @@ export class GraphFailure extends Error {
   }
 }
 
-export function errorBody(code: string, message: string, req?: IncomingMessage): { error: { code: string; message: string; innerError: Record<string, string> } } {
+export function errorBody(
+  code: string,
+  message: string,
+  req?: IncomingMessage,
+): { error: { code: string; message: string; innerError: Record<string, string> } } {
   return {
     error: {
       code,
@@ -53,7 +62,10 @@ export function defaultError(status: number): { code: string; message: string } 
     case 502:
       return { code: 'BadGateway', message: 'Bad Gateway' };
     case 503:
-      return { code: 'serviceNotAvailable', message: 'The service is not available. Try the request again after a delay.' };
+      return {
+        code: 'serviceNotAvailable',
+        message: 'The service is not available. Try the request again after a delay.',
+      };
     case 504:
       return { code: 'gatewayTimeout', message: 'Gateway Timeout' };
     case 507:
@@ -63,9 +75,18 @@ export function defaultError(status: number): { code: string; message: string } 
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', 'content-length': String(text.length), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; odata.metadata=minimal; charset=utf-8',
+    'content-length': String(text.length),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -89,7 +110,11 @@ export async function jsonBody(req: IncomingMessage, limit = 1024 * 1024): Promi
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as Record<string, unknown>;
   } catch {
-    throw new GraphFailure(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw new GraphFailure(
+      400,
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   }
 }
 
@@ -105,7 +130,10 @@ export async function drain(req: IncomingMessage): Promise<void> {
 }
 
 /** One `bytes=` range of a file of `size` bytes (RFC 9110 §14.1.2); null when absent, 'unsatisfiable' when outside. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'unsatisfiable' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null; // not a range we understand: the whole content, as HTTP allows

@@ -45,14 +45,27 @@ export class Uploads {
     this.ttlMs = ttlMs;
   }
 
-  async create(baseUrl: string, base: Item, folders: string[], name: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async create(
+    baseUrl: string,
+    base: Item,
+    folders: string[],
+    name: string,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const item = (body.item ?? {}) as Record<string, unknown>;
     const conflict = (item['@microsoft.graph.conflictBehavior'] ?? 'fail') as ConflictBehavior;
-    if (!['fail', 'replace', 'rename'].includes(conflict)) throw new GraphFailure(400, 'invalidRequest', `Invalid value for @microsoft.graph.conflictBehavior: ${String(conflict)}`);
-    if (item.name !== undefined && item.name !== name) throw new GraphFailure(400, 'invalidRequest', 'The name in the request body does not match the name in the URL.');
+    if (!['fail', 'replace', 'rename'].includes(conflict))
+      throw new GraphFailure(
+        400,
+        'invalidRequest',
+        `Invalid value for @microsoft.graph.conflictBehavior: ${String(conflict)}`,
+      );
+    if (item.name !== undefined && item.name !== name)
+      throw new GraphFailure(400, 'invalidRequest', 'The name in the request body does not match the name in the URL.');
     const fsi = (item.fileSystemInfo ?? {}) as Record<string, unknown>;
     for (const v of [fsi.lastModifiedDateTime, fsi.createdDateTime]) {
-      if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v)))) throw new GraphFailure(400, 'invalidRequest', `Invalid date in fileSystemInfo: ${String(v)}`);
+      if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
+        throw new GraphFailure(400, 'invalidRequest', `Invalid date in fileSystemInfo: ${String(v)}`);
     }
     // OneDrive Personal checks an announced size against the quota up front.
     if (typeof item.fileSize === 'number' && this.store.used + item.fileSize > this.store.quotaTotal) {
@@ -71,7 +84,8 @@ export class Uploads {
     }
     // conflictBehavior 'fail' applies at creation too: an item at the path refuses the session. One
     // that comes after the session was created is refused at the commit (below).
-    if (conflict === 'fail' && at?.children.has(name.toLowerCase())) throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
+    if (conflict === 'fail' && at?.children.has(name.toLowerCase()))
+      throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
     const id = crypto.randomBytes(18).toString('base64url');
     const tmp = path.join(this.dir, `upload-${id}`);
     await fs.writeFile(tmp, '');
@@ -90,7 +104,11 @@ export class Uploads {
     };
     this.sessions.set(id, session);
     this.created++;
-    return { uploadUrl: `${baseUrl}/upload/sessions/${id}`, expirationDateTime: new Date(session.expiresAt).toISOString(), nextExpectedRanges: ['0-'] };
+    return {
+      uploadUrl: `${baseUrl}/upload/sessions/${id}`,
+      expirationDateTime: new Date(session.expiresAt).toISOString(),
+      nextExpectedRanges: ['0-'],
+    };
   }
 
   private live(id: string): Session {
@@ -100,13 +118,21 @@ export class Uploads {
       void fs.rm(s.tmp, { force: true });
     }
     const live = this.sessions.get(id);
-    if (!live) throw new GraphFailure(404, 'itemNotFound', 'The upload session was not found; it may have expired or been completed or cancelled.');
+    if (!live)
+      throw new GraphFailure(
+        404,
+        'itemNotFound',
+        'The upload session was not found; it may have expired or been completed or cancelled.',
+      );
     return live;
   }
 
   private state(s: Session): Record<string, unknown> {
     // A session whose commit failed has every byte: it expects none.
-    const ranges = s.total !== undefined && s.received === s.total ? [] : [`${s.received}-${s.total !== undefined ? s.total - 1 : ''}`];
+    const ranges =
+      s.total !== undefined && s.received === s.total
+        ? []
+        : [`${s.received}-${s.total !== undefined ? s.total - 1 : ''}`];
     return { expirationDateTime: new Date(s.expiresAt).toISOString(), nextExpectedRanges: ranges };
   }
 
@@ -129,30 +155,67 @@ export class Uploads {
     return [...this.sessions.values()].filter((s) => s.expiresAt > Date.now()).length;
   }
 
-  async put(req: IncomingMessage, res: ServerResponse, id: string, itemJson: (item: Item) => Record<string, unknown>): Promise<void> {
+  async put(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    itemJson: (item: Item) => Record<string, unknown>,
+  ): Promise<void> {
     const s = this.live(id);
     if (req.headers.authorization) {
-      throw new GraphFailure(401, 'unauthenticated', 'The upload URL is pre-authenticated: requests to it must not carry an Authorization header.');
+      throw new GraphFailure(
+        401,
+        'unauthenticated',
+        'The upload URL is pre-authenticated: requests to it must not carry an Authorization header.',
+      );
     }
     const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
-    if (!m) throw new GraphFailure(400, 'invalidRequest', 'A Content-Range header of the form "bytes start-end/total" is required.');
+    if (!m)
+      throw new GraphFailure(
+        400,
+        'invalidRequest',
+        'A Content-Range header of the form "bytes start-end/total" is required.',
+      );
     const [start, end, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
     const length = end - start + 1;
-    if (end < start || end >= total) throw new GraphFailure(400, 'invalidRange', `Invalid Content-Range: ${req.headers['content-range']}`);
+    if (end < start || end >= total)
+      throw new GraphFailure(400, 'invalidRange', `Invalid Content-Range: ${req.headers['content-range']}`);
     if (req.headers['content-length'] === undefined || Number(req.headers['content-length']) !== length) {
-      throw new GraphFailure(400, 'invalidRequest', `Content-Length ${req.headers['content-length'] ?? '(none)'} does not match the Content-Range of ${length} bytes.`);
+      throw new GraphFailure(
+        400,
+        'invalidRequest',
+        `Content-Length ${req.headers['content-length'] ?? '(none)'} does not match the Content-Range of ${length} bytes.`,
+      );
     }
-    if (length >= MAX_FRAGMENT) throw new GraphFailure(413, 'requestTooLarge', `A fragment must be smaller than 60 MiB; this one has ${length} bytes.`);
+    if (length >= MAX_FRAGMENT)
+      throw new GraphFailure(
+        413,
+        'requestTooLarge',
+        `A fragment must be smaller than 60 MiB; this one has ${length} bytes.`,
+      );
     if (s.total !== undefined && total !== s.total) {
-      throw new GraphFailure(400, 'invalidRange', `The total size ${total} differs from the ${s.total} bytes the earlier fragments declared.`);
+      throw new GraphFailure(
+        400,
+        'invalidRange',
+        `The total size ${total} differs from the ${s.total} bytes the earlier fragments declared.`,
+      );
     }
     if (s.busy || start !== s.received) {
-      throw new GraphFailure(416, 'invalidRange', 'The uploaded fragment overlaps with data that has already been received, or leaves a gap.', {
-        extra: { nextExpectedRanges: [`${s.received}-`] },
-      });
+      throw new GraphFailure(
+        416,
+        'invalidRange',
+        'The uploaded fragment overlaps with data that has already been received, or leaves a gap.',
+        {
+          extra: { nextExpectedRanges: [`${s.received}-`] },
+        },
+      );
     }
     if (end + 1 !== total && length % FRAGMENT_MULTIPLE !== 0) {
-      throw new GraphFailure(400, 'invalidRange', `Fragments other than the last must be a multiple of 320 KiB (327,680 bytes); this one has ${length} bytes.`);
+      throw new GraphFailure(
+        400,
+        'invalidRange',
+        `Fragments other than the last must be a multiple of 320 KiB (327,680 bytes); this one has ${length} bytes.`,
+      );
     }
 
     s.busy = true;
@@ -161,17 +224,24 @@ export class Uploads {
       const count = new Transform({
         transform(chunk: Buffer, _enc, done) {
           got += chunk.length;
-          if (got > length) return done(new GraphFailure(400, 'invalidRequest', 'The body is longer than its Content-Range.'));
+          if (got > length)
+            return done(new GraphFailure(400, 'invalidRequest', 'The body is longer than its Content-Range.'));
           done(null, chunk);
         },
       });
       await pipeline(req, count, createWriteStream(s.tmp, { flags: 'r+', start }));
-      if (got !== length) throw new GraphFailure(400, 'invalidRequest', `The body has ${got} bytes; the Content-Range announced ${length}.`);
+      if (got !== length)
+        throw new GraphFailure(
+          400,
+          'invalidRequest',
+          `The body has ${got} bytes; the Content-Range announced ${length}.`,
+        );
     } catch (err) {
       await fs.truncate(s.tmp, s.received).catch(() => {});
       s.busy = false;
       if (err instanceof GraphFailure) throw err;
-      if (!res.destroyed) throw new GraphFailure(400, 'invalidRequest', `The fragment was not received whole: ${(err as Error).message}`);
+      if (!res.destroyed)
+        throw new GraphFailure(400, 'invalidRequest', `The fragment was not received whole: ${(err as Error).message}`);
       return; // the client went away mid-fragment: nothing to answer
     }
     s.busy = false;
@@ -185,7 +255,11 @@ export class Uploads {
     s.busy = true;
     try {
       const parent = this.store.ensureFolders(s.folders, s.base);
-      const { item, created } = await this.store.commit(parent, s.name, s.tmp, { conflict: s.conflict, fsModified: s.fsModified, fsCreated: s.fsCreated });
+      const { item, created } = await this.store.commit(parent, s.name, s.tmp, {
+        conflict: s.conflict,
+        fsModified: s.fsModified,
+        fsCreated: s.fsCreated,
+      });
       this.sessions.delete(id);
       sendJson(res, created ? 201 : 200, itemJson(item));
     } finally {
@@ -193,4 +267,3 @@ export class Uploads {
     }
   }
 }
-

@@ -34,7 +34,8 @@ export const api = createClient<paths>({ baseUrl: '' });
 
 api.use({
   onRequest({ request }) {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && csrfToken) request.headers.set('x-csrf-token', csrfToken);
+    if (request.method !== 'GET' && request.method !== 'HEAD' && csrfToken)
+      request.headers.set('x-csrf-token', csrfToken);
     return request;
   },
 });
@@ -43,8 +44,13 @@ api.use({
 export async function errorOf(response: Response | undefined, body?: unknown): Promise<ApiError> {
   if (!response) return new ApiError(0, 'network', 'Ferry could not be reached. Check your connection and try again.');
   const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') return new ApiError(response.status, e.code, e.message);
-  return new ApiError(response.status, 'http_' + response.status, `Ferry answered ${response.status} ${response.statusText}. Try again in a moment.`);
+  if (e && typeof e.code === 'string' && typeof e.message === 'string')
+    return new ApiError(response.status, e.code, e.message);
+  return new ApiError(
+    response.status,
+    `http_${response.status}`,
+    `Ferry answered ${response.status} ${response.statusText}. Try again in a moment.`,
+  );
 }
 
 type Result<T> = { data?: T; error?: unknown; response: Response };

@@ -15,14 +15,16 @@ const messages = defineMessages({
   de: {
     title: 'Diese Seite kann nicht angezeigt werden',
     stale: 'Ferry wurde aktualisiert, seit diese Seite geöffnet wurde. Lade sie neu, um die neue Version zu erhalten.',
-    broken: 'Beim Anzeigen dieser Seite ist etwas schiefgegangen. Lade sie neu; passiert es wieder, gehe zurück zur Übersicht.',
+    broken:
+      'Beim Anzeigen dieser Seite ist etwas schiefgegangen. Lade sie neu; passiert es wieder, gehe zurück zur Übersicht.',
     reload: 'Neu laden',
     home: 'Zur Übersicht',
   },
   fr: {
     title: "Cette page n'a pas pu être affichée",
     stale: 'Ferry a été mis à jour depuis l’ouverture de cette page. Rechargez-la pour obtenir la nouvelle version.',
-    broken: 'Un problème est survenu en affichant cette page. Rechargez-la ; si cela se reproduit, revenez au tableau de bord.',
+    broken:
+      'Un problème est survenu en affichant cette page. Rechargez-la ; si cela se reproduit, revenez au tableau de bord.',
     reload: 'Recharger',
     home: 'Aller au tableau de bord',
   },
@@ -31,7 +33,11 @@ const messages = defineMessages({
 export function RouteError() {
   const t = useMessages(messages);
   const error = useRouteError();
-  const stale = !isRouteErrorResponse(error) && /dynamically imported module|Importing a module script failed|Failed to fetch/i.test(String((error as Error)?.message ?? ''));
+  const stale =
+    !isRouteErrorResponse(error) &&
+    /dynamically imported module|Importing a module script failed|Failed to fetch/i.test(
+      String((error as Error)?.message ?? ''),
+    );
   return (
     <main id="main" className="narrow">
       <h1>{t.title}</h1>

@@ -29,7 +29,13 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
     shownAPage = true;
     if (first) return;
     const active = document.activeElement;
-    if (active && active !== document.body && active.closest('main') && h1.current?.closest('main') === active.closest('main')) return;
+    if (
+      active &&
+      active !== document.body &&
+      active.closest('main') &&
+      h1.current?.closest('main') === active.closest('main')
+    )
+      return;
     h1.current?.focus();
   }, []);
   return (
@@ -93,7 +99,8 @@ type FieldProps = { label: string; hint?: ReactNode; error?: string | null } & I
 export function Field({ label, hint, error, id, ...input }: FieldProps) {
   const auto = useId();
   const fieldId = id ?? auto;
-  const described = [hint ? `${fieldId}-hint` : '', error ? `${fieldId}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const described =
+    [hint ? `${fieldId}-hint` : '', error ? `${fieldId}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={fieldId}>{label}</label>
@@ -112,7 +119,11 @@ export function Field({ label, hint, error, id, ...input }: FieldProps) {
   );
 }
 
-type SelectProps = { label: string; hint?: ReactNode; options: { value: string; label: string }[] } & SelectHTMLAttributes<HTMLSelectElement>;
+type SelectProps = {
+  label: string;
+  hint?: ReactNode;
+  options: { value: string; label: string }[];
+} & SelectHTMLAttributes<HTMLSelectElement>;
 
 export function Select({ label, hint, options, id, ...select }: SelectProps) {
   const auto = useId();
@@ -145,7 +156,15 @@ export function ProgressBar({ label, value, max, text }: { label: string; value:
         <span>{label}</span>
         {text && <span className="muted">{text}</span>}
       </div>
-      <div className="bar" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} aria-valuetext={text}>
+      <div
+        className="bar"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(pct)}
+        aria-valuetext={text}
+      >
         <div className="fill" style={{ width: `${pct}%` }} />
       </div>
     </div>

@@ -28,7 +28,11 @@ export function AddressSection({ me }: { me: Me }) {
       <h2 id={heading}>{t.addressTitle}</h2>
       <p className="account-address">
         <strong>{me.email}</strong>{' '}
-        {me.emailVerified ? <span className="badge ok">{t.confirmed}</span> : needsConfirming ? <span className="badge warn">{t.unconfirmed}</span> : null}
+        {me.emailVerified ? (
+          <span className="badge ok">{t.confirmed}</span>
+        ) : needsConfirming ? (
+          <span className="badge warn">{t.unconfirmed}</span>
+        ) : null}
       </p>
       {needsConfirming && (
         <div className="notice warn">

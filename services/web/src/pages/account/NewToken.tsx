@@ -26,13 +26,21 @@ export function NewToken({ token, onDone }: { token: Created; onDone: () => void
   };
 
   return (
-    <div className="notice warn new-token" ref={box} tabIndex={-1} aria-labelledby="new-token-title">
+    <div className="notice warn new-token" ref={box} tabIndex={-1} role="group" aria-labelledby="new-token-title">
       <h3 id="new-token-title">{t.newTokenTitle(token.name)}</h3>
       <p>{t.newTokenWarning}</p>
       <div className="field">
         <label htmlFor="new-token-value">{t.newTokenLabel}</label>
         <div className="token-copy">
-          <input id="new-token-value" ref={input} readOnly value={token.token} spellCheck={false} autoComplete="off" onFocus={(e) => e.currentTarget.select()} />
+          <input
+            id="new-token-value"
+            ref={input}
+            readOnly
+            value={token.token}
+            spellCheck={false}
+            autoComplete="off"
+            onFocus={(e) => e.currentTarget.select()}
+          />
           <button type="button" onClick={() => void copy()}>
             {t.copy}
           </button>

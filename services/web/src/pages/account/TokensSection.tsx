@@ -93,9 +93,15 @@ function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: (name: 
       <table className="tokens" role="table">
         <thead role="rowgroup">
           <tr role="row">
-            <th scope="col" role="columnheader">{t.colName}</th>
-            <th scope="col" role="columnheader">{t.colCreated}</th>
-            <th scope="col" role="columnheader">{t.colLastUsed}</th>
+            <th scope="col" role="columnheader">
+              {t.colName}
+            </th>
+            <th scope="col" role="columnheader">
+              {t.colCreated}
+            </th>
+            <th scope="col" role="columnheader">
+              {t.colLastUsed}
+            </th>
             <th scope="col" role="columnheader">
               <span className="visually-hidden">{t.revoke}</span>
             </th>
@@ -104,9 +110,15 @@ function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: (name: 
         <tbody role="rowgroup">
           {tokens.map((token) => (
             <tr key={token.id} role="row">
-              <th scope="row" role="rowheader">{token.name}</th>
-              <td role="cell" data-label={t.colCreated}>{f.dateTime(token.createdAt)}</td>
-              <td role="cell" data-label={t.colLastUsed}>{token.lastUsedAt ? f.dateTime(token.lastUsedAt) : t.never}</td>
+              <th scope="row" role="rowheader">
+                {token.name}
+              </th>
+              <td role="cell" data-label={t.colCreated}>
+                {f.dateTime(token.createdAt)}
+              </td>
+              <td role="cell" data-label={t.colLastUsed}>
+                {token.lastUsedAt ? f.dateTime(token.lastUsedAt) : t.never}
+              </td>
               <td role="cell">
                 <Revoke token={token} onRevoked={onRevoked} />
               </td>
@@ -132,7 +144,12 @@ function Revoke({ token, onRevoked }: { token: Token; onRevoked: (name: string) 
   });
   if (!asking) {
     return (
-      <button type="button" className="secondary" aria-label={t.revokeLabel(token.name)} onClick={() => setAsking(true)}>
+      <button
+        type="button"
+        className="secondary"
+        aria-label={t.revokeLabel(token.name)}
+        onClick={() => setAsking(true)}
+      >
         {t.revoke}
       </button>
     );
@@ -144,7 +161,13 @@ function Revoke({ token, onRevoked }: { token: Token; onRevoked: (name: string) 
         <button type="button" className="danger" onClick={() => revoke.mutate()} disabled={revoke.isPending}>
           {t.revokeYes}
         </button>
-        <button type="button" className="secondary" onClick={() => setAsking(false)} disabled={revoke.isPending} autoFocus>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setAsking(false)}
+          disabled={revoke.isPending}
+          autoFocus
+        >
           {t.revokeNo}
         </button>
       </div>

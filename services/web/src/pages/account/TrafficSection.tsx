@@ -17,11 +17,18 @@ export function TrafficSection({ usage }: { usage: Usage }) {
   const { lang } = useLang();
   // The period ends at midnight UTC on the 1st: that day, said in UTC, is the day it starts again
   // (in the browser's own zone west of UTC it would read as the last day of the month).
-  const renews = new Intl.DateTimeFormat(DAY_LOCALES[lang], { day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(usage.periodEnd));
+  const renews = new Intl.DateTimeFormat(DAY_LOCALES[lang], { day: 'numeric', month: 'long', timeZone: 'UTC' }).format(
+    new Date(usage.periodEnd),
+  );
   return (
     <section aria-labelledby={heading}>
       <h2 id={heading}>{t.trafficTitle}</h2>
-      <ProgressBar label={t.traffic} value={usage.usedBytes} max={usage.limitBytes} text={t.trafficText(f.bytes(usage.usedBytes), f.bytes(usage.limitBytes))} />
+      <ProgressBar
+        label={t.traffic}
+        value={usage.usedBytes}
+        max={usage.limitBytes}
+        text={t.trafficText(f.bytes(usage.usedBytes), f.bytes(usage.limitBytes))}
+      />
       <p className="muted">{t.trafficExplain(renews)}</p>
     </section>
   );

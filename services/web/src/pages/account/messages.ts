@@ -24,16 +24,19 @@ export const accountMessages = defineMessages({
       `Everything Ferry copies counts towards this allowance. When it is used up, backups wait and carry on when it starts again on ${renews}.`,
     // Tokens
     tokensTitle: 'Access tokens',
-    tokensIntro: 'An access token lets a script or another program use Ferry as you, through Ferry’s API, without your password.',
+    tokensIntro:
+      'An access token lets a script or another program use Ferry as you, through Ferry’s API, without your password.',
     tokensEmptyTitle: 'No access tokens',
-    tokensEmpty: 'You only need one if you want your own scripts or programs to start backups or read their results. Everything else works without.',
+    tokensEmpty:
+      'You only need one if you want your own scripts or programs to start backups or read their results. Everything else works without.',
     tokenName: 'Token name',
     tokenNameHint: 'Something that tells you later where it is used, such as “Backup script on my laptop”.',
     tokenNameMissing: 'Give the token a name.',
     createToken: 'Create token',
     newTokenTitle: (name: string) => `Your new token “${name}”`,
     newTokenLabel: 'The token',
-    newTokenWarning: 'Copy it now and keep it somewhere safe: Ferry will not show it again. Anyone who has it can use your account.',
+    newTokenWarning:
+      'Copy it now and keep it somewhere safe: Ferry will not show it again. Anyone who has it can use your account.',
     copy: 'Copy',
     copied: 'Copied.',
     copyFailed: 'Could not copy: select the token and copy it yourself.',
@@ -44,7 +47,8 @@ export const accountMessages = defineMessages({
     never: 'Never',
     revoke: 'Revoke',
     revokeLabel: (name: string) => `Revoke “${name}”`,
-    revokeQuestion: (name: string) => `Revoke “${name}”? Scripts that use it stop working at once. This cannot be undone.`,
+    revokeQuestion: (name: string) =>
+      `Revoke “${name}”? Scripts that use it stop working at once. This cannot be undone.`,
     revokeYes: 'Yes, revoke it',
     revokeNo: 'Keep it',
     revoked: (name: string) => `“${name}” is revoked.`,
@@ -57,7 +61,8 @@ export const accountMessages = defineMessages({
     unconfirmedText: (email: string) =>
       `Ferry muss wissen, dass ${email} dir gehört, bevor es Sicherungen machen oder dir Mails schicken kann. Öffne die Mail von Ferry und folge ihrem Link. Keine Mail bekommen? Sieh im Spam-Ordner nach oder fordere einen neuen Link an.`,
     resend: 'Link erneut senden',
-    resent: (email: string) => `Ein neuer Link ist unterwegs an ${email}. Es kann ein, zwei Minuten dauern, bis er ankommt.`,
+    resent: (email: string) =>
+      `Ein neuer Link ist unterwegs an ${email}. Es kann ein, zwei Minuten dauern, bis er ankommt.`,
     languageTitle: 'Sprache',
     language: 'Sprache der App und deiner Mails',
     languageSaved: 'Gespeichert. Ferry schreibt dir ab jetzt auf Deutsch.',
@@ -67,16 +72,19 @@ export const accountMessages = defineMessages({
     trafficExplain: (renews: string) =>
       `Alles, was Ferry kopiert, zählt zu diesem Volumen. Ist es aufgebraucht, warten die Sicherungen und laufen weiter, wenn es am ${renews} neu beginnt.`,
     tokensTitle: 'Zugangsschlüssel',
-    tokensIntro: 'Mit einem Zugangsschlüssel kann ein Skript oder ein anderes Programm Ferry über seine Programmierschnittstelle (API) in deinem Namen nutzen, ohne dein Passwort.',
+    tokensIntro:
+      'Mit einem Zugangsschlüssel kann ein Skript oder ein anderes Programm Ferry über seine Programmierschnittstelle (API) in deinem Namen nutzen, ohne dein Passwort.',
     tokensEmptyTitle: 'Keine Zugangsschlüssel',
-    tokensEmpty: 'Du brauchst nur einen, wenn eigene Skripte oder Programme Sicherungen starten oder ihre Ergebnisse lesen sollen. Alles andere geht ohne.',
+    tokensEmpty:
+      'Du brauchst nur einen, wenn eigene Skripte oder Programme Sicherungen starten oder ihre Ergebnisse lesen sollen. Alles andere geht ohne.',
     tokenName: 'Name des Schlüssels',
     tokenNameHint: 'Etwas, woran du später erkennst, wo er benutzt wird, etwa „Sicherungsskript auf meinem Laptop“.',
     tokenNameMissing: 'Gib dem Schlüssel einen Namen.',
     createToken: 'Schlüssel erstellen',
     newTokenTitle: (name: string) => `Dein neuer Schlüssel „${name}“`,
     newTokenLabel: 'Der Schlüssel',
-    newTokenWarning: 'Kopiere ihn jetzt und bewahre ihn sicher auf: Ferry zeigt ihn nicht noch einmal. Wer ihn hat, kann dein Konto benutzen.',
+    newTokenWarning:
+      'Kopiere ihn jetzt und bewahre ihn sicher auf: Ferry zeigt ihn nicht noch einmal. Wer ihn hat, kann dein Konto benutzen.',
     copy: 'Kopieren',
     copied: 'Kopiert.',
     copyFailed: 'Kopieren ging nicht: Markiere den Schlüssel und kopiere ihn selbst.',
@@ -87,7 +95,8 @@ export const accountMessages = defineMessages({
     never: 'Nie',
     revoke: 'Widerrufen',
     revokeLabel: (name: string) => `„${name}“ widerrufen`,
-    revokeQuestion: (name: string) => `„${name}“ widerrufen? Skripte, die ihn benutzen, funktionieren sofort nicht mehr. Das lässt sich nicht rückgängig machen.`,
+    revokeQuestion: (name: string) =>
+      `„${name}“ widerrufen? Skripte, die ihn benutzen, funktionieren sofort nicht mehr. Das lässt sich nicht rückgängig machen.`,
     revokeYes: 'Ja, widerrufen',
     revokeNo: 'Behalten',
     revoked: (name: string) => `„${name}“ ist widerrufen.`,
@@ -110,16 +119,19 @@ export const accountMessages = defineMessages({
     trafficExplain: (renews: string) =>
       `Tout ce que Ferry copie compte dans ce volume. Une fois épuisé, les sauvegardes attendent et reprennent quand il repart à zéro, le ${renews}.`,
     tokensTitle: "Jetons d'accès",
-    tokensIntro: "Un jeton d'accès permet à un script ou à un autre programme d'utiliser Ferry en votre nom, par son API, sans votre mot de passe.",
+    tokensIntro:
+      "Un jeton d'accès permet à un script ou à un autre programme d'utiliser Ferry en votre nom, par son API, sans votre mot de passe.",
     tokensEmptyTitle: "Aucun jeton d'accès",
-    tokensEmpty: "Vous n'en avez besoin que si vos propres scripts ou programmes doivent lancer des sauvegardes ou lire leurs résultats. Tout le reste fonctionne sans.",
+    tokensEmpty:
+      "Vous n'en avez besoin que si vos propres scripts ou programmes doivent lancer des sauvegardes ou lire leurs résultats. Tout le reste fonctionne sans.",
     tokenName: 'Nom du jeton',
     tokenNameHint: 'Un nom qui vous dira plus tard où il sert, par exemple « Script de sauvegarde sur mon portable ».',
     tokenNameMissing: 'Donnez un nom au jeton.',
     createToken: 'Créer un jeton',
     newTokenTitle: (name: string) => `Votre nouveau jeton « ${name} »`,
     newTokenLabel: 'Le jeton',
-    newTokenWarning: "Copiez-le maintenant et gardez-le en lieu sûr : Ferry ne l'affichera plus. Quiconque le possède peut utiliser votre compte.",
+    newTokenWarning:
+      "Copiez-le maintenant et gardez-le en lieu sûr : Ferry ne l'affichera plus. Quiconque le possède peut utiliser votre compte.",
     copy: 'Copier',
     copied: 'Copié.',
     copyFailed: 'Impossible de copier : sélectionnez le jeton et copiez-le vous-même.',
@@ -130,7 +142,8 @@ export const accountMessages = defineMessages({
     never: 'Jamais',
     revoke: 'Révoquer',
     revokeLabel: (name: string) => `Révoquer « ${name} »`,
-    revokeQuestion: (name: string) => `Révoquer « ${name} » ? Les scripts qui l'utilisent cesseront aussitôt de fonctionner. C'est définitif.`,
+    revokeQuestion: (name: string) =>
+      `Révoquer « ${name} » ? Les scripts qui l'utilisent cesseront aussitôt de fonctionner. C'est définitif.`,
     revokeYes: 'Oui, révoquer',
     revokeNo: 'Le garder',
     revoked: (name: string) => `« ${name} » est révoqué.`,

@@ -40,7 +40,13 @@ export function AuthForm({
   const [checked, setChecked] = useState(false);
 
   const emailError = checked && !email.trim() ? t.emailMissing : null;
-  const passwordError = !checked ? null : !password ? t.passwordMissing : mode === 'signup' && password.length < 10 ? t.passwordShort : null;
+  const passwordError = !checked
+    ? null
+    : !password
+      ? t.passwordMissing
+      : mode === 'signup' && password.length < 10
+        ? t.passwordShort
+        : null;
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();

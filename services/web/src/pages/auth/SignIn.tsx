@@ -37,7 +37,13 @@ export default function SignIn() {
           {c.sessionEnded}
         </p>
       )}
-      <AuthForm mode="signin" initialEmail={typeof email === 'string' ? email : ''} submit={(b) => login.mutate(b)} pending={login.isPending} error={login.error} />
+      <AuthForm
+        mode="signin"
+        initialEmail={typeof email === 'string' ? email : ''}
+        submit={(b) => login.mutate(b)}
+        pending={login.isPending}
+        error={login.error}
+      />
       <p className="auth-switch">
         {t.noAccount} <Link to={signUpLink}>{t.toSignUp}</Link>
       </p>

@@ -17,7 +17,8 @@ export default function SignUp() {
   const signedIn = useSignedIn();
 
   const signup = useMutation({
-    mutationFn: async (body: Credentials) => signedIn.done(await must(api.POST('/api/v1/auth/signup', { body: { ...body, locale: lang } }))),
+    mutationFn: async (body: Credentials) =>
+      signedIn.done(await must(api.POST('/api/v1/auth/signup', { body: { ...body, locale: lang } }))),
   });
 
   const withNext = (path: string) => {
@@ -39,7 +40,9 @@ export default function SignUp() {
         afterError={
           taken ? (
             <p>
-              <Link to={withNext('/signin')} state={{ email: signup.variables?.email }}>{t.taken}</Link>
+              <Link to={withNext('/signin')} state={{ email: signup.variables?.email }}>
+                {t.taken}
+              </Link>
             </p>
           ) : null
         }

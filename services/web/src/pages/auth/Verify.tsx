@@ -13,7 +13,8 @@ const JSON_PLEASE = { accept: 'application/json' };
 
 /** These routes answer a page to browsers and JSON to us; a page here means something is off. */
 function json<T extends object>(answer: string | T): T {
-  if (typeof answer === 'string') throw new ApiError(0, 'not_json', 'Ferry answered in a way this page does not understand. Reload the page.');
+  if (typeof answer === 'string')
+    throw new ApiError(0, 'not_json', 'Ferry answered in a way this page does not understand. Reload the page.');
   return answer;
 }
 
@@ -24,7 +25,8 @@ export default function Verify() {
 
   const pending = useQuery({
     queryKey: ['verify', token],
-    queryFn: async () => json(await must(api.GET('/api/v1/auth/verify', { params: { query: { token } }, headers: JSON_PLEASE }))),
+    queryFn: async () =>
+      json(await must(api.GET('/api/v1/auth/verify', { params: { query: { token } }, headers: JSON_PLEASE }))),
     enabled: token !== '',
     staleTime: Infinity,
     retry: false,
@@ -39,7 +41,8 @@ export default function Verify() {
   });
 
   const confirm = useMutation({
-    mutationFn: async () => json(await must(api.POST('/api/v1/auth/verify/confirm', { body: { token }, headers: JSON_PLEASE }))),
+    mutationFn: async () =>
+      json(await must(api.POST('/api/v1/auth/verify/confirm', { body: { token }, headers: JSON_PLEASE }))),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.me }),
   });
 
@@ -90,7 +93,12 @@ export default function Verify() {
           <p>{t.intro(pending.data.email)}</p>
           <p>{t.why}</p>
           <div className="actions">
-            <button type="button" onClick={() => confirm.mutate()} disabled={confirm.isPending} aria-busy={confirm.isPending || undefined}>
+            <button
+              type="button"
+              onClick={() => confirm.mutate()}
+              disabled={confirm.isPending}
+              aria-busy={confirm.isPending || undefined}
+            >
               {t.confirm}
             </button>
           </div>

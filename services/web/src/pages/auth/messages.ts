@@ -40,7 +40,8 @@ export const authMessages = defineMessages({
     toSignUp: 'Konto erstellen',
     haveAccount: 'Du hast schon ein Konto?',
     toSignIn: 'Anmelden',
-    signUpIntro: 'Ferry kopiert deine Fotos und Dateien von einer Cloud in eine andere, zu den Zeiten, die du festlegst.',
+    signUpIntro:
+      'Ferry kopiert deine Fotos und Dateien von einer Cloud in eine andere, zu den Zeiten, die du festlegst.',
     taken: 'Stattdessen mit dieser Adresse anmelden',
     apiErrors: {
       invalid_credentials: 'E-Mail-Adresse oder Passwort stimmt nicht.',
@@ -64,7 +65,8 @@ export const authMessages = defineMessages({
     toSignUp: 'Créer un compte',
     haveAccount: 'Vous avez déjà un compte ?',
     toSignIn: 'Se connecter',
-    signUpIntro: "Ferry copie vos photos et vos fichiers d'un cloud à un autre, selon le calendrier que vous choisissez.",
+    signUpIntro:
+      "Ferry copie vos photos et vos fichiers d'un cloud à un autre, selon le calendrier que vous choisissez.",
     taken: 'Se connecter avec cette adresse',
     apiErrors: {
       invalid_credentials: 'Adresse e-mail ou mot de passe incorrect.',
@@ -102,13 +104,15 @@ export const verifyMessages = defineMessages({
     toSignIn: 'Anmelden',
     badTitle: 'Dieser Link funktioniert nicht',
     bad: 'Der Link ist unbekannt, wurde schon benutzt oder ist zu alt.',
-    badWhat: 'Melde dich an und drücke auf deiner Konto-Seite „Link erneut senden“: Ferry schickt dir einen neuen Link.',
-    missing: 'Diese Seite braucht den Link aus der Mail, die Ferry dir geschickt hat. Öffne die Mail und folge ihrem Link.',
+    badWhat:
+      'Melde dich an und drücke auf deiner Konto-Seite „Link erneut senden“: Ferry schickt dir einen neuen Link.',
+    missing:
+      'Diese Seite braucht den Link aus der Mail, die Ferry dir geschickt hat. Öffne die Mail und folge ihrem Link.',
   },
   fr: {
     title: 'Confirmez votre adresse e-mail',
     intro: (email: string) => `Un compte Ferry a été créé avec l'adresse ${email}.`,
-    why: "Confirmez-la pour que Ferry puisse vous écrire au sujet de vos sauvegardes. Si vous ne vous êtes pas inscrit à Ferry, fermez cette page : rien ne change.",
+    why: 'Confirmez-la pour que Ferry puisse vous écrire au sujet de vos sauvegardes. Si vous ne vous êtes pas inscrit à Ferry, fermez cette page : rien ne change.',
     confirm: 'Confirmer',
     confirming: 'Confirmation…',
     doneTitle: 'Adresse confirmée',
@@ -117,7 +121,8 @@ export const verifyMessages = defineMessages({
     toSignIn: 'Se connecter',
     badTitle: 'Ce lien ne peut pas être utilisé',
     bad: 'Le lien est inconnu, a déjà servi ou est trop ancien.',
-    badWhat: 'Connectez-vous et appuyez sur « Renvoyer le lien » sur la page Compte : Ferry vous enverra un nouveau lien.',
+    badWhat:
+      'Connectez-vous et appuyez sur « Renvoyer le lien » sur la page Compte : Ferry vous enverra un nouveau lien.',
     missing: "Cette page a besoin du lien de l'e-mail que Ferry vous a envoyé. Ouvrez cet e-mail et suivez son lien.",
   },
 });

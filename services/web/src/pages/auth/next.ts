@@ -8,7 +8,7 @@
  * which browsers read as "//"), anything with control characters, and the sign-in pages themselves.
  */
 export function safeNext(next: string | null | undefined, origin = window.location.origin): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
   // Tabs and newlines are dropped by URL parsing ("/\t/evil.example" is "//evil.example").
   if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
   let url: URL;

@@ -84,7 +84,14 @@ function SignIns({ providers }: { providers: Provider[] }) {
       <h2 id={`${id}-title`}>{t.signInTitle}</h2>
       <p>{t.signInIntro}</p>
       <div className="name-first">
-        <Field label={t.nameOptional} hint={t.nameOptionalHint} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+        <Field
+          label={t.nameOptional}
+          hint={t.nameOptionalHint}
+          value={name}
+          maxLength={200}
+          onChange={(e) => setName(e.target.value)}
+          autoComplete="off"
+        />
       </div>
       <ul className="providers">
         {providers.map((p) => {
@@ -137,7 +144,8 @@ function useCreate() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useMutation({
-    mutationFn: (body: { kind: 's3' | 'local'; name: string; options: Record<string, unknown> }) => must(api.POST('/api/v1/clouds', { body })),
+    mutationFn: (body: { kind: 's3' | 'local'; name: string; options: Record<string, unknown> }) =>
+      must(api.POST('/api/v1/clouds', { body })),
     onSuccess: (cloud: Cloud) => {
       queryClient.setQueryData(keys.cloud(cloud.id), cloud);
       void queryClient.invalidateQueries({ queryKey: keys.clouds, exact: true });
@@ -149,7 +157,16 @@ function useCreate() {
 function S3Form() {
   const t = useMessages(cloudWords);
   const create = useCreate();
-  const [f, setF] = useState({ name: '', endpoint: '', region: '', bucket: '', prefix: '', accessKeyId: '', secretAccessKey: '', forcePathStyle: false });
+  const [f, setF] = useState({
+    name: '',
+    endpoint: '',
+    region: '',
+    bucket: '',
+    prefix: '',
+    accessKeyId: '',
+    secretAccessKey: '',
+    forcePathStyle: false,
+  });
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   const pathStyleId = useId();
 
@@ -170,16 +187,76 @@ function S3Form() {
   return (
     <form onSubmit={submit} aria-describedby={`${pathStyleId}-intro`}>
       <p id={`${pathStyleId}-intro`}>{t.s3Intro}</p>
-      <Field label={t.name} hint={t.s3NameHint} value={f.name} onChange={set('name')} maxLength={200} autoComplete="off" />
-      <Field label={t.endpoint} hint={t.endpointHint} value={f.endpoint} onChange={set('endpoint')} type="url" inputMode="url" autoComplete="off" spellCheck={false} />
-      <Field label={t.region} hint={t.regionHint} value={f.region} onChange={set('region')} required autoComplete="off" spellCheck={false} />
-      <Field label={t.bucket} hint={t.bucketHint} value={f.bucket} onChange={set('bucket')} required autoComplete="off" spellCheck={false} />
-      <Field label={t.prefix} hint={t.prefixHint} value={f.prefix} onChange={set('prefix')} autoComplete="off" spellCheck={false} />
-      <Field label={t.accessKeyId} value={f.accessKeyId} onChange={set('accessKeyId')} required autoComplete="off" spellCheck={false} />
-      <Field label={t.secretAccessKey} hint={t.secretHint} value={f.secretAccessKey} onChange={set('secretAccessKey')} type="password" required autoComplete="new-password" />
+      <Field
+        label={t.name}
+        hint={t.s3NameHint}
+        value={f.name}
+        onChange={set('name')}
+        maxLength={200}
+        autoComplete="off"
+      />
+      <Field
+        label={t.endpoint}
+        hint={t.endpointHint}
+        value={f.endpoint}
+        onChange={set('endpoint')}
+        type="url"
+        inputMode="url"
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <Field
+        label={t.region}
+        hint={t.regionHint}
+        value={f.region}
+        onChange={set('region')}
+        required
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <Field
+        label={t.bucket}
+        hint={t.bucketHint}
+        value={f.bucket}
+        onChange={set('bucket')}
+        required
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <Field
+        label={t.prefix}
+        hint={t.prefixHint}
+        value={f.prefix}
+        onChange={set('prefix')}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <Field
+        label={t.accessKeyId}
+        value={f.accessKeyId}
+        onChange={set('accessKeyId')}
+        required
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <Field
+        label={t.secretAccessKey}
+        hint={t.secretHint}
+        value={f.secretAccessKey}
+        onChange={set('secretAccessKey')}
+        type="password"
+        required
+        autoComplete="new-password"
+      />
       <div className="field">
         <label className="choice" htmlFor={pathStyleId}>
-          <input id={pathStyleId} type="checkbox" checked={f.forcePathStyle} onChange={(e) => setF({ ...f, forcePathStyle: e.target.checked })} aria-describedby={`${pathStyleId}-hint`} />
+          <input
+            id={pathStyleId}
+            type="checkbox"
+            checked={f.forcePathStyle}
+            onChange={(e) => setF({ ...f, forcePathStyle: e.target.checked })}
+            aria-describedby={`${pathStyleId}-hint`}
+          />
           {t.pathStyle}
         </label>
         <p className="hint" id={`${pathStyleId}-hint`}>
@@ -209,8 +286,22 @@ function LocalForm() {
   return (
     <form onSubmit={submit} aria-describedby={introId}>
       <p id={introId}>{t.localIntro}</p>
-      <Field label={t.name} hint={t.localNameHint} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} autoComplete="off" />
-      <Field label={t.root} hint={t.rootHint} value={root} onChange={(e) => setRoot(e.target.value)} autoComplete="off" spellCheck={false} />
+      <Field
+        label={t.name}
+        hint={t.localNameHint}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        maxLength={200}
+        autoComplete="off"
+      />
+      <Field
+        label={t.root}
+        hint={t.rootHint}
+        value={root}
+        onChange={(e) => setRoot(e.target.value)}
+        autoComplete="off"
+        spellCheck={false}
+      />
       <Submit pending={create.isPending} label={t.connectLocal} error={create.error} />
     </form>
   );

@@ -22,7 +22,8 @@ export default function CloudPage() {
 
   if (cloud.isPending) return <Loading />;
   // Deleted, another user's, or not an id at all: the API's 404 (or 400) is the app's "not found".
-  if (cloud.error instanceof ApiError && (cloud.error.status === 404 || cloud.error.status === 400)) return <NotFound />;
+  if (cloud.error instanceof ApiError && (cloud.error.status === 404 || cloud.error.status === 400))
+    return <NotFound />;
   if (cloud.error) {
     return (
       <Page title={t.cloudTitle}>
@@ -41,13 +42,26 @@ function CloudView({ cloud }: { cloud: Cloud }) {
   const provider = providers.data?.find((p) => p.kind === cloud.kind);
   const [params] = useSearchParams();
   // Said after a sign-in or a save, while it is still true.
-  const landed = cloud.status !== 'ok' ? null : params.has('reconnected') ? t.reconnected : params.has('connected') ? t.connected : params.has('added') ? t.added : null;
+  const landed =
+    cloud.status !== 'ok'
+      ? null
+      : params.has('reconnected')
+        ? t.reconnected
+        : params.has('connected')
+          ? t.connected
+          : params.has('added')
+            ? t.added
+            : null;
 
   return (
     <Page
       title={cloud.name}
       // Google Photos and Takeout readers lead to their backups from their own part below.
-      actions={provider?.source && cloud.kind !== 'google-photos' && cloud.kind !== 'google-takeout' ? <NewTaskButton source={cloud.id} /> : undefined}
+      actions={
+        provider?.source && cloud.kind !== 'google-photos' && cloud.kind !== 'google-takeout' ? (
+          <NewTaskButton source={cloud.id} />
+        ) : undefined
+      }
     >
       {landed && (
         <p className="notice" role="status">
@@ -122,7 +136,12 @@ function OptionFacts({ cloud }: { cloud: Cloud }) {
   const facts: [string, ReactNode][] = [];
   switch (cloud.kind) {
     case 's3':
-      facts.push([t.serviceAddress, str('endpoint') ?? t.amazon], [t.region, str('region')], [t.bucket, str('bucket')], [t.prefixFact, str('prefix') ?? t.wholeBucket]);
+      facts.push(
+        [t.serviceAddress, str('endpoint') ?? t.amazon],
+        [t.region, str('region')],
+        [t.bucket, str('bucket')],
+        [t.prefixFact, str('prefix') ?? t.wholeBucket],
+      );
       facts.push([t.pathStyleOn, o.forcePathStyle ? t.yes : t.no]);
       break;
     case 'local':
@@ -130,7 +149,10 @@ function OptionFacts({ cloud }: { cloud: Cloud }) {
       break;
     case 'google-takeout': {
       const from = clouds.data?.items.find((c) => c.id === o.cloudId);
-      facts.push([t.readsFrom, from ? from.name : clouds.isPending ? '…' : t.unknownCloud], [t.exportFolder, str('path') ?? '/']);
+      facts.push(
+        [t.readsFrom, from ? from.name : clouds.isPending ? '…' : t.unknownCloud],
+        [t.exportFolder, str('path') ?? '/'],
+      );
       break;
     }
     default:
@@ -198,7 +220,8 @@ function Rename({ cloud }: { cloud: Cloud }) {
   const queryClient = useQueryClient();
   const [name, setName] = useState(cloud.name);
   const rename = useMutation({
-    mutationFn: (newName: string) => must(api.PATCH('/api/v1/clouds/{id}', { params: { path: { id: cloud.id } }, body: { name: newName } })),
+    mutationFn: (newName: string) =>
+      must(api.PATCH('/api/v1/clouds/{id}', { params: { path: { id: cloud.id } }, body: { name: newName } })),
     onSuccess: (updated) => {
       queryClient.setQueryData(keys.cloud(cloud.id), updated);
       void queryClient.invalidateQueries({ queryKey: keys.clouds, exact: true });
@@ -211,7 +234,14 @@ function Rename({ cloud }: { cloud: Cloud }) {
   return (
     <form onSubmit={submit}>
       <div className="inline-form">
-        <Field label={t.name} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoComplete="off" />
+        <Field
+          label={t.name}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          maxLength={200}
+          autoComplete="off"
+        />
         <button type="submit" disabled={rename.isPending || !name.trim() || name.trim() === cloud.name}>
           {t.rename}
         </button>
@@ -251,7 +281,13 @@ function Remove({ cloud }: { cloud: Cloud }) {
             <strong>{t.confirmRemove(cloud.name)}</strong>
           </p>
           <div className="actions">
-            <button ref={confirmButton} type="button" className="danger" onClick={() => remove.mutate()} disabled={remove.isPending}>
+            <button
+              ref={confirmButton}
+              type="button"
+              className="danger"
+              onClick={() => remove.mutate()}
+              disabled={remove.isPending}
+            >
               {t.yesRemove}
             </button>
             <button

@@ -21,9 +21,11 @@ export const cloudWords = defineMessages({
     startFailed: 'Connecting did not work',
     startAgain: 'Start again below.',
     signInTitle: 'Sign in to a cloud',
-    signInIntro: 'You sign in at the provider and allow Ferry to read and write your files there. Ferry never sees your password.',
+    signInIntro:
+      'You sign in at the provider and allow Ferry to read and write your files there. Ferry never sees your password.',
     nameOptional: 'Name (optional)',
-    nameOptionalHint: 'How the cloud is called in Ferry, for example "Anna’s Dropbox". Leave empty to use the account’s name.',
+    nameOptionalHint:
+      'How the cloud is called in Ferry, for example "Anna’s Dropbox". Leave empty to use the account’s name.',
     connect: (title: string) => `Connect ${title}`,
     notAvailable: 'Not available here:',
     photosTitle: 'Google Photos',
@@ -31,11 +33,13 @@ export const cloudWords = defineMessages({
       'Google lets apps read a Google Photos library only in two ways: regular exports of the whole library (Google Takeout), or photos you pick yourself. A short guide sets up either.',
     photosLink: 'Set up Google Photos backup',
     s3Title: 'Amazon S3 or compatible storage',
-    s3Intro: 'Amazon S3, Backblaze B2, Wasabi, MinIO and other services that speak S3. Their website shows the values to fill in.',
+    s3Intro:
+      'Amazon S3, Backblaze B2, Wasabi, MinIO and other services that speak S3. Their website shows the values to fill in.',
     name: 'Name',
     s3NameHint: 'How the cloud is called in Ferry. Leave empty to use the bucket’s name.',
     endpoint: 'Service address',
-    endpointHint: 'Leave empty for Amazon S3. For another service, its S3 address, for example https://s3.eu-central-003.backblazeb2.com',
+    endpointHint:
+      'Leave empty for Amazon S3. For another service, its S3 address, for example https://s3.eu-central-003.backblazeb2.com',
     region: 'Region',
     regionHint: 'For example us-east-1 or eu-central-003.',
     bucket: 'Bucket',
@@ -53,7 +57,8 @@ export const cloudWords = defineMessages({
       'Each account has its own space on the server that runs Ferry: a folder for you alone, for example on a home NAS. Ferry reads from it and writes to it, and never leaves it.',
     localNameHint: 'How the cloud is called in Ferry. Leave empty to use the folder’s name.',
     root: 'Folder in your space',
-    rootHint: 'A folder inside your space, for example Photos or Backups/Phone. Leave empty to use all of your space. Whoever runs Ferry can tell you where your space is on the server.',
+    rootHint:
+      'A folder inside your space, for example Photos or Backups/Phone. Leave empty to use all of your space. Whoever runs Ferry can tell you where your space is on the server.',
     connectLocal: 'Check and add folder',
     checking: 'Checking the connection…',
     checkedFirst: 'Ferry tries the connection before saving: a cloud it cannot reach is not added.',
@@ -68,7 +73,8 @@ export const cloudWords = defineMessages({
     lastChecked: 'Last checked',
     never: 'Not yet',
     lastError: 'What went wrong',
-    needsReauth: 'Ferry can no longer reach this cloud: the sign-in has ended or was withdrawn. Reconnect it to let backups run again.',
+    needsReauth:
+      'Ferry can no longer reach this cloud: the sign-in has ended or was withdrawn. Reconnect it to let backups run again.',
     hasError: 'The last attempt to use this cloud failed. Check the connection after fixing it.',
     account: 'Account',
     serviceAddress: 'Service address',
@@ -87,12 +93,14 @@ export const cloudWords = defineMessages({
     checkWorks: 'The connection works.',
     checkFailed: 'The connection does not work:',
     reconnect: 'Reconnect',
-    reconnectHint: (title: string) => `Sign in to ${title} again with the same account. Another account would be added as a new cloud.`,
+    reconnectHint: (title: string) =>
+      `Sign in to ${title} again with the same account. Another account would be added as a new cloud.`,
     renameTitle: 'Rename',
     rename: 'Rename',
     renamed: 'Renamed.',
     removeTitle: 'Remove',
-    removeText: 'Removing a cloud only disconnects it from Ferry: the files in it, and the backups already made, stay where they are.',
+    removeText:
+      'Removing a cloud only disconnects it from Ferry: the files in it, and the backups already made, stay where they are.',
     remove: 'Remove cloud',
     confirmRemove: (name: string) => `Remove ${name} from Ferry?`,
     yesRemove: 'Yes, remove it',
@@ -114,9 +122,11 @@ export const cloudWords = defineMessages({
     startFailed: 'Das Verbinden hat nicht geklappt',
     startAgain: 'Beginne unten noch einmal.',
     signInTitle: 'Bei einer Cloud anmelden',
-    signInIntro: 'Du meldest dich beim Anbieter an und erlaubst Ferry, deine Dateien dort zu lesen und zu schreiben. Ferry sieht dein Passwort nie.',
+    signInIntro:
+      'Du meldest dich beim Anbieter an und erlaubst Ferry, deine Dateien dort zu lesen und zu schreiben. Ferry sieht dein Passwort nie.',
     nameOptional: 'Name (optional)',
-    nameOptionalHint: 'Wie die Cloud in Ferry heißt, zum Beispiel „Annas Dropbox“. Leer lassen, um den Namen des Kontos zu verwenden.',
+    nameOptionalHint:
+      'Wie die Cloud in Ferry heißt, zum Beispiel „Annas Dropbox“. Leer lassen, um den Namen des Kontos zu verwenden.',
     connect: (title: string) => `${title} verbinden`,
     notAvailable: 'Hier nicht verfügbar:',
     photosTitle: 'Google Fotos',
@@ -124,11 +134,13 @@ export const cloudWords = defineMessages({
       'Google lässt Apps eine Google-Fotos-Mediathek nur auf zwei Arten lesen: über regelmäßige Exporte der ganzen Mediathek (Google Takeout) oder über Fotos, die du selbst auswählst. Eine kurze Anleitung richtet beides ein.',
     photosLink: 'Sicherung von Google Fotos einrichten',
     s3Title: 'Amazon S3 oder kompatibler Speicher',
-    s3Intro: 'Amazon S3, Backblaze B2, Wasabi, MinIO und andere Dienste, die S3 sprechen. Die Werte zum Ausfüllen findest du auf ihrer Website.',
+    s3Intro:
+      'Amazon S3, Backblaze B2, Wasabi, MinIO und andere Dienste, die S3 sprechen. Die Werte zum Ausfüllen findest du auf ihrer Website.',
     name: 'Name',
     s3NameHint: 'Wie die Cloud in Ferry heißt. Leer lassen, um den Namen des Buckets zu verwenden.',
     endpoint: 'Adresse des Dienstes',
-    endpointHint: 'Für Amazon S3 leer lassen. Für einen anderen Dienst seine S3-Adresse, zum Beispiel https://s3.eu-central-003.backblazeb2.com',
+    endpointHint:
+      'Für Amazon S3 leer lassen. Für einen anderen Dienst seine S3-Adresse, zum Beispiel https://s3.eu-central-003.backblazeb2.com',
     region: 'Region',
     regionHint: 'Zum Beispiel us-east-1 oder eu-central-003.',
     bucket: 'Bucket',
@@ -146,10 +158,12 @@ export const cloudWords = defineMessages({
       'Jedes Konto hat einen eigenen Bereich auf dem Server, auf dem Ferry läuft: einen Ordner nur für dich, zum Beispiel auf einem NAS zu Hause. Ferry liest daraus, schreibt hinein und verlässt ihn nie.',
     localNameHint: 'Wie die Cloud in Ferry heißt. Leer lassen, um den Namen des Ordners zu verwenden.',
     root: 'Ordner in deinem Bereich',
-    rootHint: 'Ein Ordner in deinem Bereich, zum Beispiel Fotos oder Sicherungen/Handy. Leer lassen, um deinen ganzen Bereich zu verwenden. Wer Ferry betreibt, kann dir sagen, wo dein Bereich auf dem Server liegt.',
+    rootHint:
+      'Ein Ordner in deinem Bereich, zum Beispiel Fotos oder Sicherungen/Handy. Leer lassen, um deinen ganzen Bereich zu verwenden. Wer Ferry betreibt, kann dir sagen, wo dein Bereich auf dem Server liegt.',
     connectLocal: 'Prüfen und Ordner hinzufügen',
     checking: 'Verbindung wird geprüft…',
-    checkedFirst: 'Ferry prüft die Verbindung vor dem Speichern: Eine Cloud, die Ferry nicht erreicht, wird nicht hinzugefügt.',
+    checkedFirst:
+      'Ferry prüft die Verbindung vor dem Speichern: Eine Cloud, die Ferry nicht erreicht, wird nicht hinzugefügt.',
     localDefaultName: 'Ordner auf diesem Server',
 
     cloudTitle: 'Cloud',
@@ -160,8 +174,10 @@ export const cloudWords = defineMessages({
     lastChecked: 'Zuletzt geprüft',
     never: 'Noch nicht',
     lastError: 'Was schiefging',
-    needsReauth: 'Ferry erreicht diese Cloud nicht mehr: Die Anmeldung ist abgelaufen oder wurde zurückgezogen. Verbinde sie neu, damit Sicherungen wieder laufen.',
-    hasError: 'Der letzte Versuch, diese Cloud zu verwenden, ist fehlgeschlagen. Prüfe die Verbindung, nachdem du es behoben hast.',
+    needsReauth:
+      'Ferry erreicht diese Cloud nicht mehr: Die Anmeldung ist abgelaufen oder wurde zurückgezogen. Verbinde sie neu, damit Sicherungen wieder laufen.',
+    hasError:
+      'Der letzte Versuch, diese Cloud zu verwenden, ist fehlgeschlagen. Prüfe die Verbindung, nachdem du es behoben hast.',
     account: 'Konto',
     serviceAddress: 'Adresse des Dienstes',
     amazon: 'Amazon S3',
@@ -179,12 +195,14 @@ export const cloudWords = defineMessages({
     checkWorks: 'Die Verbindung funktioniert.',
     checkFailed: 'Die Verbindung funktioniert nicht:',
     reconnect: 'Neu verbinden',
-    reconnectHint: (title: string) => `Melde dich mit demselben Konto erneut bei ${title} an. Ein anderes Konto würde als neue Cloud hinzugefügt.`,
+    reconnectHint: (title: string) =>
+      `Melde dich mit demselben Konto erneut bei ${title} an. Ein anderes Konto würde als neue Cloud hinzugefügt.`,
     renameTitle: 'Umbenennen',
     rename: 'Umbenennen',
     renamed: 'Umbenannt.',
     removeTitle: 'Entfernen',
-    removeText: 'Eine Cloud zu entfernen trennt sie nur von Ferry: Die Dateien darin und die schon gemachten Sicherungen bleiben, wo sie sind.',
+    removeText:
+      'Eine Cloud zu entfernen trennt sie nur von Ferry: Die Dateien darin und die schon gemachten Sicherungen bleiben, wo sie sind.',
     remove: 'Cloud entfernen',
     confirmRemove: (name: string) => `${name} aus Ferry entfernen?`,
     yesRemove: 'Ja, entfernen',
@@ -202,13 +220,16 @@ export const cloudWords = defineMessages({
     openCloud: (name: string) => `Ouvrir ${name}`,
 
     addTitle: 'Ajouter un cloud',
-    addIntro: 'Choisissez où sont vos photos, ou où la sauvegarde doit aller. Vous pouvez ajouter autant de clouds que vous voulez.',
+    addIntro:
+      'Choisissez où sont vos photos, ou où la sauvegarde doit aller. Vous pouvez ajouter autant de clouds que vous voulez.',
     startFailed: 'La connexion n’a pas abouti',
     startAgain: 'Recommencez ci-dessous.',
     signInTitle: 'Se connecter à un cloud',
-    signInIntro: 'Vous vous connectez chez le fournisseur et autorisez Ferry à lire et écrire vos fichiers. Ferry ne voit jamais votre mot de passe.',
+    signInIntro:
+      'Vous vous connectez chez le fournisseur et autorisez Ferry à lire et écrire vos fichiers. Ferry ne voit jamais votre mot de passe.',
     nameOptional: 'Nom (facultatif)',
-    nameOptionalHint: 'Le nom du cloud dans Ferry, par exemple « Dropbox d’Anna ». Laissez vide pour utiliser le nom du compte.',
+    nameOptionalHint:
+      'Le nom du cloud dans Ferry, par exemple « Dropbox d’Anna ». Laissez vide pour utiliser le nom du compte.',
     connect: (title: string) => `Connecter ${title}`,
     notAvailable: 'Indisponible ici :',
     photosTitle: 'Google Photos',
@@ -216,11 +237,13 @@ export const cloudWords = defineMessages({
       'Google ne laisse les applications lire une bibliothèque Google Photos que de deux façons : des exports réguliers de toute la bibliothèque (Google Takeout), ou les photos que vous choisissez vous-même. Un court guide met en place l’une ou l’autre.',
     photosLink: 'Configurer la sauvegarde de Google Photos',
     s3Title: 'Amazon S3 ou stockage compatible',
-    s3Intro: 'Amazon S3, Backblaze B2, Wasabi, MinIO et les autres services qui parlent S3. Leur site indique les valeurs à saisir.',
+    s3Intro:
+      'Amazon S3, Backblaze B2, Wasabi, MinIO et les autres services qui parlent S3. Leur site indique les valeurs à saisir.',
     name: 'Nom',
     s3NameHint: 'Le nom du cloud dans Ferry. Laissez vide pour utiliser le nom du bucket.',
     endpoint: 'Adresse du service',
-    endpointHint: 'Laissez vide pour Amazon S3. Pour un autre service, son adresse S3, par exemple https://s3.eu-central-003.backblazeb2.com',
+    endpointHint:
+      'Laissez vide pour Amazon S3. Pour un autre service, son adresse S3, par exemple https://s3.eu-central-003.backblazeb2.com',
     region: 'Région',
     regionHint: 'Par exemple us-east-1 ou eu-central-003.',
     bucket: 'Bucket',
@@ -238,10 +261,12 @@ export const cloudWords = defineMessages({
       'Chaque compte a son propre espace sur le serveur où tourne Ferry : un dossier rien que pour vous, par exemple sur un NAS à la maison. Ferry y lit, y écrit, et n’en sort jamais.',
     localNameHint: 'Le nom du cloud dans Ferry. Laissez vide pour utiliser le nom du dossier.',
     root: 'Dossier dans votre espace',
-    rootHint: 'Un dossier de votre espace, par exemple Photos ou Sauvegardes/Téléphone. Laissez vide pour utiliser tout votre espace. La personne qui gère Ferry peut vous dire où se trouve votre espace sur le serveur.',
+    rootHint:
+      'Un dossier de votre espace, par exemple Photos ou Sauvegardes/Téléphone. Laissez vide pour utiliser tout votre espace. La personne qui gère Ferry peut vous dire où se trouve votre espace sur le serveur.',
     connectLocal: 'Vérifier et ajouter le dossier',
     checking: 'Vérification de la connexion…',
-    checkedFirst: 'Ferry essaie la connexion avant d’enregistrer : un cloud qu’il ne peut pas atteindre n’est pas ajouté.',
+    checkedFirst:
+      'Ferry essaie la connexion avant d’enregistrer : un cloud qu’il ne peut pas atteindre n’est pas ajouté.',
     localDefaultName: 'Dossier sur ce serveur',
 
     cloudTitle: 'Cloud',
@@ -252,7 +277,8 @@ export const cloudWords = defineMessages({
     lastChecked: 'Dernière vérification',
     never: 'Pas encore',
     lastError: 'Ce qui n’a pas marché',
-    needsReauth: 'Ferry n’atteint plus ce cloud : la connexion a expiré ou a été retirée. Reconnectez-le pour que les sauvegardes reprennent.',
+    needsReauth:
+      'Ferry n’atteint plus ce cloud : la connexion a expiré ou a été retirée. Reconnectez-le pour que les sauvegardes reprennent.',
     hasError: 'La dernière utilisation de ce cloud a échoué. Vérifiez la connexion une fois le problème réglé.',
     account: 'Compte',
     serviceAddress: 'Adresse du service',
@@ -271,12 +297,14 @@ export const cloudWords = defineMessages({
     checkWorks: 'La connexion fonctionne.',
     checkFailed: 'La connexion ne fonctionne pas :',
     reconnect: 'Reconnecter',
-    reconnectHint: (title: string) => `Reconnectez-vous à ${title} avec le même compte. Un autre compte serait ajouté comme nouveau cloud.`,
+    reconnectHint: (title: string) =>
+      `Reconnectez-vous à ${title} avec le même compte. Un autre compte serait ajouté comme nouveau cloud.`,
     renameTitle: 'Renommer',
     rename: 'Renommer',
     renamed: 'Renommé.',
     removeTitle: 'Retirer',
-    removeText: 'Retirer un cloud le déconnecte seulement de Ferry : ses fichiers et les sauvegardes déjà faites restent où ils sont.',
+    removeText:
+      'Retirer un cloud le déconnecte seulement de Ferry : ses fichiers et les sauvegardes déjà faites restent où ils sont.',
     remove: 'Retirer le cloud',
     confirmRemove: (name: string) => `Retirer ${name} de Ferry ?`,
     yesRemove: 'Oui, le retirer',

@@ -19,7 +19,12 @@ const BUSY_REFRESH_MS = 3000;
 
 const runsQuery = (which: 'active' | 'recent') => ({
   queryKey: [...keys.runs, which],
-  queryFn: () => must(api.GET('/api/v1/runs', { params: { query: which === 'active' ? { active: 'true' as const, limit: 20 } : { limit: 10 } } })),
+  queryFn: () =>
+    must(
+      api.GET('/api/v1/runs', {
+        params: { query: which === 'active' ? { active: 'true' as const, limit: 20 } : { limit: 10 } },
+      }),
+    ),
 });
 
 export default function Dashboard() {
@@ -27,7 +32,10 @@ export default function Dashboard() {
   const me = useQuery(meQuery);
   const clouds = useQuery(cloudsQuery);
   const tasks = useQuery(tasksQuery);
-  const active = useQuery({ ...runsQuery('active'), refetchInterval: (q) => (q.state.data?.items.length ? BUSY_REFRESH_MS : false) });
+  const active = useQuery({
+    ...runsQuery('active'),
+    refetchInterval: (q) => (q.state.data?.items.length ? BUSY_REFRESH_MS : false),
+  });
   const recent = useQuery(runsQuery('recent'));
   // A run that leaves the list ended: it belongs in the last runs now, and its bytes in the traffic.
   const queryClient = useQueryClient();
@@ -53,7 +61,7 @@ export default function Dashboard() {
 
   return (
     <Page title={t.title}>
-      {me.data && me.data.emailVerificationRequired && !me.data.emailVerified && (
+      {me.data?.emailVerificationRequired && !me.data.emailVerified && (
         <div className="notice warn">
           <p>
             <strong>{t.unverified}.</strong> {t.unverifiedText}
@@ -63,7 +71,10 @@ export default function Dashboard() {
           </p>
         </div>
       )}
-      <ErrorMessage error={clouds.error ?? tasks.error} onRetry={() => void Promise.all([clouds.refetch(), tasks.refetch()])} />
+      <ErrorMessage
+        error={clouds.error ?? tasks.error}
+        onRetry={() => void Promise.all([clouds.refetch(), tasks.refetch()])}
+      />
       {firstVisit && <GetStarted clouds={clouds.data.items.length} tasks={tasks.data.items.length} />}
       <Reconnect />
       <section aria-labelledby="dash-now">
@@ -86,7 +97,11 @@ export default function Dashboard() {
           </ul>
         )}
       </section>
-      <LastRuns runs={recent.data?.items.filter((r) => !isActive(r.status)).slice(0, 5)} error={recent.error} onRetry={() => void recent.refetch()} />
+      <LastRuns
+        runs={recent.data?.items.filter((r) => !isActive(r.status)).slice(0, 5)}
+        error={recent.error}
+        onRetry={() => void recent.refetch()}
+      />
       <NextRuns />
       <Traffic />
     </Page>
@@ -102,7 +117,12 @@ function Traffic() {
   return (
     <section aria-labelledby="dash-traffic" className="quiet-label">
       <h2 id="dash-traffic">{t.traffic}</h2>
-      <ProgressBar label={t.traffic} value={usedBytes} max={limitBytes} text={t.trafficText(f.bytes(usedBytes), f.bytes(limitBytes))} />
+      <ProgressBar
+        label={t.traffic}
+        value={usedBytes}
+        max={limitBytes}
+        text={t.trafficText(f.bytes(usedBytes), f.bytes(limitBytes))}
+      />
       <p className="muted">{t.renews(f.date(periodEnd))}</p>
       {limitBytes > 0 && usedBytes >= limitBytes && <p className="notice warn">{t.trafficFull}</p>}
     </section>
@@ -173,7 +193,8 @@ function NextRuns() {
         <ul className="dash-list">
           {next.map((task) => (
             <li key={task.id}>
-              <Link to={`/tasks/${task.id}`}>{task.name}</Link> <span className="muted">{t.at(f.dateTime(task.nextRunAt!))}</span>
+              <Link to={`/tasks/${task.id}`}>{task.name}</Link>{' '}
+              <span className="muted">{t.at(f.dateTime(task.nextRunAt!))}</span>
             </li>
           ))}
         </ul>

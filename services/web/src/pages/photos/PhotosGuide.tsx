@@ -83,7 +83,11 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
     mutationFn: (body: { cloudId: string; path: string; name: string; deleteArchives: boolean }) =>
       must(
         api.POST('/api/v1/clouds', {
-          body: { kind: 'google-takeout', name: body.name, options: { cloudId: body.cloudId, path: body.path, deleteArchives: body.deleteArchives } },
+          body: {
+            kind: 'google-takeout',
+            name: body.name,
+            options: { cloudId: body.cloudId, path: body.path, deleteArchives: body.deleteArchives },
+          },
         }),
       ),
     onSuccess: (cloud) => {
@@ -108,7 +112,11 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
   const store = stores.some((s) => s.id === storeId) ? storeId : stores[0].id;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const path = folder.split('/').map((s) => s.trim()).filter(Boolean).join('/');
+    const path = folder
+      .split('/')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .join('/');
     create.mutate({ cloudId: store, path, name: name.trim() || t.defaultName, deleteArchives });
   };
   return (
@@ -121,12 +129,32 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
             {t.storeHint} {t.notListed} <Link to="/clouds/new">{t.addCloud}</Link>
           </>
         }
-        value={store} onChange={(e) => setStoreId(e.target.value)} options={stores.map((s) => ({ value: s.id, label: cloudLabel(s, words) }))} />
-      <Field label={t.folderLabel} hint={t.folderHint} value={folder} onChange={(e) => onFolder(e.target.value)} autoComplete="off" />
-      <Field label={t.nameLabel} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} autoComplete="off" />
+        value={store}
+        onChange={(e) => setStoreId(e.target.value)}
+        options={stores.map((s) => ({ value: s.id, label: cloudLabel(s, words) }))}
+      />
+      <Field
+        label={t.folderLabel}
+        hint={t.folderHint}
+        value={folder}
+        onChange={(e) => onFolder(e.target.value)}
+        autoComplete="off"
+      />
+      <Field
+        label={t.nameLabel}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        maxLength={200}
+        autoComplete="off"
+      />
       <div className="field">
         <label className="choice">
-          <input type="checkbox" checked={deleteArchives} onChange={(e) => setDeleteArchives(e.target.checked)} aria-describedby="takeout-delete-hint" />
+          <input
+            type="checkbox"
+            checked={deleteArchives}
+            onChange={(e) => setDeleteArchives(e.target.checked)}
+            aria-describedby="takeout-delete-hint"
+          />
           {t.deleteLabel}
         </label>
         <p className="hint" id="takeout-delete-hint">

@@ -22,7 +22,7 @@ type PickerSession = components['schemas']['PickerSession'];
  * Google's picking page, closing itself once the person pressed Done (Picker API: /autoclose).
  * Only a web address is ever opened, whatever the answer held.
  */
-const pickerUrl = (uri: string) => (/^https?:\/\//i.test(uri) ? uri.replace(/\/+$/, '') + '/autoclose' : 'about:blank');
+const pickerUrl = (uri: string) => (/^https?:\/\//i.test(uri) ? `${uri.replace(/\/+$/, '')}/autoclose` : 'about:blank');
 
 export default function PickPhotos({ cloud }: { cloud: Cloud }) {
   const t = useMessages(photos);
@@ -59,11 +59,18 @@ export default function PickPhotos({ cloud }: { cloud: Cloud }) {
 
   const session = useQuery({
     queryKey: pickerKey(cloud.id, sessionId ?? ''),
-    queryFn: ({ signal }) => must(api.GET('/api/v1/clouds/{id}/picker-sessions/{sid}', { params: { path: { id: cloud.id, sid: sessionId! } }, signal })),
+    queryFn: ({ signal }) =>
+      must(
+        api.GET('/api/v1/clouds/{id}/picker-sessions/{sid}', {
+          params: { path: { id: cloud.id, sid: sessionId! } },
+          signal,
+        }),
+      ),
     enabled: sessionId !== null,
     staleTime: 1000,
     // Google says how often to ask; the person is in the other tab meanwhile, so this one keeps asking.
-    refetchInterval: (q) => (q.state.data?.mediaItemsSet || q.state.error ? false : Math.max(1, q.state.data?.pollIntervalSeconds ?? 5) * 1000),
+    refetchInterval: (q) =>
+      q.state.data?.mediaItemsSet || q.state.error ? false : Math.max(1, q.state.data?.pollIntervalSeconds ?? 5) * 1000,
     refetchIntervalInBackground: true,
   });
   const expired =
@@ -95,7 +102,11 @@ export default function PickPhotos({ cloud }: { cloud: Cloud }) {
       ) : session.data.mediaItemsSet ? (
         <>
           <p className="notice" role="status">
-            <strong>{session.data.itemCount === undefined ? t.pickedDone : t.picked(session.data.itemCount, fmt.number(session.data.itemCount))}</strong>
+            <strong>
+              {session.data.itemCount === undefined
+                ? t.pickedDone
+                : t.picked(session.data.itemCount, fmt.number(session.data.itemCount))}
+            </strong>
           </p>
           <BackUpPicked cloud={cloud} session={session.data} />
           <div className="actions">{pickButton(t.pickOther, true)}</div>
@@ -170,7 +181,13 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
   });
 
   if (clouds.isPending || providers.isPending) return <Loading />;
-  if (clouds.error || providers.error) return <ErrorMessage error={clouds.error ?? providers.error} onRetry={() => void (clouds.refetch(), providers.refetch())} />;
+  if (clouds.error || providers.error)
+    return (
+      <ErrorMessage
+        error={clouds.error ?? providers.error}
+        onRetry={() => void (clouds.refetch(), providers.refetch())}
+      />
+    );
   const dests = destinations(clouds.data.items, providers.data);
   if (!dests.length) {
     return (
@@ -190,7 +207,11 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const path = folder.split('/').map((s) => s.trim()).filter(Boolean).join('/');
+    const path = folder
+      .split('/')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .join('/');
     if (!path) {
       setFolderError(t.folderRequired);
       return;
@@ -211,7 +232,14 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
         }}
         options={dests.map((d) => ({ value: d.id, label: cloudLabel(d, words) }))}
       />
-      <Field label={t.destFolderLabel} hint={t.destFolderHint} value={folder} onChange={(e) => setFolder(e.target.value)} error={folderError} autoComplete="off" />
+      <Field
+        label={t.destFolderLabel}
+        hint={t.destFolderHint}
+        value={folder}
+        onChange={(e) => setFolder(e.target.value)}
+        error={folderError}
+        autoComplete="off"
+      />
       <details className="pick-browse" open={browsing} onToggle={(e) => setBrowsing(e.currentTarget.open)}>
         <summary>{t.browse}</summary>
         {browsing && (

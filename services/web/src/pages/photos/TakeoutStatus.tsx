@@ -69,7 +69,13 @@ function Delivery({ cloud, status }: { cloud: Cloud; status?: ExportStatus }) {
         <dt>{t.deliveredTo}</dt>
         <dd>
           {t.folderIn(folder)}{' '}
-          {store ? <Link to={`/clouds/${store.id}`}>{cloudLabel(store, words)}</Link> : clouds.isPending ? '…' : t.unknownCloud}
+          {store ? (
+            <Link to={`/clouds/${store.id}`}>{cloudLabel(store, words)}</Link>
+          ) : clouds.isPending ? (
+            '…'
+          ) : (
+            t.unknownCloud
+          )}
         </dd>
         {status?.nextExpectedAt && (
           <>
@@ -84,9 +90,15 @@ function Delivery({ cloud, status }: { cloud: Cloud; status?: ExportStatus }) {
           </>
         )}
       </dl>
-      {status?.late && status.nextExpectedAt && <p className="notice warn">{t.late(fmt.date(status.nextExpectedAt))}</p>}
-      {status?.late && !status.nextExpectedAt && status.scheduleEndsAt && <p className="notice warn">{t.endsSoon(fmt.date(status.scheduleEndsAt))}</p>}
-      {status?.endsSoon && status.scheduleEndsAt && !status.late && <p className="notice warn">{t.endsSoon(fmt.date(status.scheduleEndsAt))}</p>}
+      {status?.late && status.nextExpectedAt && (
+        <p className="notice warn">{t.late(fmt.date(status.nextExpectedAt))}</p>
+      )}
+      {status?.late && !status.nextExpectedAt && status.scheduleEndsAt && (
+        <p className="notice warn">{t.endsSoon(fmt.date(status.scheduleEndsAt))}</p>
+      )}
+      {status?.endsSoon && status.scheduleEndsAt && !status.late && (
+        <p className="notice warn">{t.endsSoon(fmt.date(status.scheduleEndsAt))}</p>
+      )}
     </>
   );
 }

@@ -27,7 +27,15 @@ function Linked({ text }: { text: string }) {
 }
 
 /** `heading: false` where something else titles the steps (the summary of a <details>). */
-export default function TakeoutSteps({ status, folder, heading = true }: { status?: components['schemas']['ExportStatus']; folder: string; heading?: boolean }) {
+export default function TakeoutSteps({
+  status,
+  folder,
+  heading = true,
+}: {
+  status?: components['schemas']['ExportStatus'];
+  folder: string;
+  heading?: boolean;
+}) {
   const t = useMessages(photos);
   const { lang } = useLang();
   const steps = status && lang === 'en' ? status.setup : t.ownSteps(folder);
@@ -42,7 +50,12 @@ export default function TakeoutSteps({ status, folder, heading = true }: { statu
         ))}
       </ol>
       <p>
-        <a className="button secondary" href={status?.setupUrl && /^https:\/\//.test(status.setupUrl) ? status.setupUrl : SETUP_URL} target="_blank" rel="noopener noreferrer">
+        <a
+          className="button secondary"
+          href={status?.setupUrl && /^https:\/\//.test(status.setupUrl) ? status.setupUrl : SETUP_URL}
+          target="_blank"
+          rel="noopener noreferrer"
+        >
           {t.openTakeout}
         </a>
       </p>

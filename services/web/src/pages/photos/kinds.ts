@@ -11,7 +11,8 @@ type Cloud = components['schemas']['Cloud'];
  */
 export const TAKEOUT_STORE_KINDS = ['google-drive', 'dropbox', 'onedrive', 's3', 'local'] as const;
 
-export const takeoutStores = (clouds: Cloud[]) => clouds.filter((c) => (TAKEOUT_STORE_KINDS as readonly string[]).includes(c.kind));
+export const takeoutStores = (clouds: Cloud[]) =>
+  clouds.filter((c) => (TAKEOUT_STORE_KINDS as readonly string[]).includes(c.kind));
 
 /**
  * Clouds picked photos can be backed up to: those whose provider says it is a destination, except
@@ -23,9 +24,33 @@ export function destinations(clouds: Cloud[], providers: components['schemas']['
 }
 
 export const kindWords = defineMessages({
-  en: { 'google-drive': 'Google Drive', dropbox: 'Dropbox', onedrive: 'OneDrive', s3: 'S3 storage', local: 'folder on this server', crypt: 'encrypted folder', other: 'cloud' },
-  de: { 'google-drive': 'Google Drive', dropbox: 'Dropbox', onedrive: 'OneDrive', s3: 'S3-Speicher', local: 'Ordner auf diesem Server', crypt: 'verschlüsselter Ordner', other: 'Cloud' },
-  fr: { 'google-drive': 'Google Drive', dropbox: 'Dropbox', onedrive: 'OneDrive', s3: 'stockage S3', local: 'dossier sur ce serveur', crypt: 'dossier chiffré', other: 'cloud' },
+  en: {
+    'google-drive': 'Google Drive',
+    dropbox: 'Dropbox',
+    onedrive: 'OneDrive',
+    s3: 'S3 storage',
+    local: 'folder on this server',
+    crypt: 'encrypted folder',
+    other: 'cloud',
+  },
+  de: {
+    'google-drive': 'Google Drive',
+    dropbox: 'Dropbox',
+    onedrive: 'OneDrive',
+    s3: 'S3-Speicher',
+    local: 'Ordner auf diesem Server',
+    crypt: 'verschlüsselter Ordner',
+    other: 'Cloud',
+  },
+  fr: {
+    'google-drive': 'Google Drive',
+    dropbox: 'Dropbox',
+    onedrive: 'OneDrive',
+    s3: 'stockage S3',
+    local: 'dossier sur ce serveur',
+    crypt: 'dossier chiffré',
+    other: 'cloud',
+  },
 });
 
 /** "Family Dropbox (Dropbox)": a cloud's name and, when the name does not say it, its kind. */

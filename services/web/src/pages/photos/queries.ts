@@ -11,6 +11,7 @@ export const pickerKey = (cloudId: string, sessionId: string) => [...keys.cloud(
 export const takeoutQuery = (cloudId: string) =>
   queryOptions({
     queryKey: takeoutKey(cloudId),
-    queryFn: ({ signal }) => must(api.GET('/api/v1/clouds/{id}/takeout', { params: { path: { id: cloudId } }, signal })),
+    queryFn: ({ signal }) =>
+      must(api.GET('/api/v1/clouds/{id}/takeout', { params: { path: { id: cloudId } }, signal })),
     staleTime: 60_000,
   });

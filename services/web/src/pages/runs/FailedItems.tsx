@@ -11,7 +11,11 @@ export function FailedItems({ runId }: { runId: string }) {
   const items = useInfiniteQuery({
     queryKey: [...keys.run(runId), 'items', 'failed'],
     queryFn: ({ pageParam }) =>
-      must(api.GET('/api/v1/runs/{id}/items', { params: { path: { id: runId }, query: { status: 'failed', cursor: pageParam, limit: 50 } } })),
+      must(
+        api.GET('/api/v1/runs/{id}/items', {
+          params: { path: { id: runId }, query: { status: 'failed', cursor: pageParam, limit: 50 } },
+        }),
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -36,7 +40,12 @@ export function FailedItems({ runId }: { runId: string }) {
         </ul>
       )}
       {items.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => void items.fetchNextPage()} disabled={items.isFetchingNextPage}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void items.fetchNextPage()}
+          disabled={items.isFetchingNextPage}
+        >
           {t.loadMore}
         </button>
       )}

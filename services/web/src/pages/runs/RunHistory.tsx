@@ -16,7 +16,12 @@ export default function RunHistory({ taskId }: { taskId: string }) {
   const f = useFormat();
   const runs = useInfiniteQuery({
     queryKey: keys.taskRuns(taskId),
-    queryFn: ({ pageParam }) => must(api.GET('/api/v1/tasks/{id}/runs', { params: { path: { id: taskId }, query: { cursor: pageParam, limit: PAGE } } })),
+    queryFn: ({ pageParam }) =>
+      must(
+        api.GET('/api/v1/tasks/{id}/runs', {
+          params: { path: { id: taskId }, query: { cursor: pageParam, limit: PAGE } },
+        }),
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // A run going on changes its row every few seconds; the run page itself is live.
@@ -72,7 +77,12 @@ export default function RunHistory({ taskId }: { taskId: string }) {
         </div>
       )}
       {runs.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => void runs.fetchNextPage()} disabled={runs.isFetchingNextPage}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void runs.fetchNextPage()}
+          disabled={runs.isFetchingNextPage}
+        >
           {t.loadMore}
         </button>
       )}

@@ -19,7 +19,10 @@ export default function RunPage() {
   const { id = '' } = useParams();
   const t = useMessages(runWords);
   const f = useFormat();
-  const run = useQuery({ queryKey: keys.run(id), queryFn: () => must(api.GET('/api/v1/runs/{id}', { params: { path: { id } } })) });
+  const run = useQuery({
+    queryKey: keys.run(id),
+    queryFn: () => must(api.GET('/api/v1/runs/{id}', { params: { path: { id } } })),
+  });
   const taskId = run.data?.taskId;
   const task = useQuery({
     queryKey: keys.task(taskId ?? ''),
@@ -181,7 +184,9 @@ function Notifications({ run }: { run: Run }) {
         {run.notifications.map((n, i) => (
           <li key={i}>
             {t.to(t.channel[n.channel], n.to)}:{' '}
-            <span className={n.status === 'delivered' ? 'badge ok' : n.status === 'failed' ? 'badge bad' : 'badge'}>{t.delivery[n.status]}</span>
+            <span className={n.status === 'delivered' ? 'badge ok' : n.status === 'failed' ? 'badge bad' : 'badge'}>
+              {t.delivery[n.status]}
+            </span>
             {n.deliveredAt && <span className="muted"> {f.dateTime(n.deliveredAt)}</span>}
             {n.status !== 'delivered' && n.lastError && <span className="muted"> ({n.lastError})</span>}
           </li>

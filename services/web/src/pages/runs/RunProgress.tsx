@@ -6,7 +6,10 @@ import { ProgressBar } from '../../ui/components';
 import { runWords } from './messages';
 import { bytesShare, type Run } from './status';
 
-type Progress = Pick<Run, 'status' | 'totals' | 'done' | 'skipped' | 'failed' | 'waiting' | 'bytesPerSecond' | 'etaSeconds'>;
+type Progress = Pick<
+  Run,
+  'status' | 'totals' | 'done' | 'skipped' | 'failed' | 'waiting' | 'bytesPerSecond' | 'etaSeconds'
+>;
 
 export function RunProgress({ run, label, compact = false }: { run: Progress; label?: string; compact?: boolean }) {
   const t = useMessages(runWords);

@@ -57,18 +57,26 @@ export const runWords = defineMessages({
     outcome: 'Outcome',
     succeeded: (c: Count) => `All done: ${c.text} copied.`,
     nothingNew: 'Nothing new to copy: every file was backed up already by an earlier run.',
-    skippedNote: (c: Count) => (c.n === 1 ? `${c.text} was already at the destination and was left as it was.` : `${c.text} were already at the destination and were left as they were.`),
-    partial: (failed: Count, done: Count) => `Partly done: ${failed.text} could not be copied; ${done.text} ${done.n === 1 ? 'was' : 'were'} copied.`,
+    skippedNote: (c: Count) =>
+      c.n === 1
+        ? `${c.text} was already at the destination and was left as it was.`
+        : `${c.text} were already at the destination and were left as they were.`,
+    partial: (failed: Count, done: Count) =>
+      `Partly done: ${failed.text} could not be copied; ${done.text} ${done.n === 1 ? 'was' : 'were'} copied.`,
     failed: (error: string) => `The run failed: ${error}`,
     failedNoReason: 'The run failed.',
-    failedNext: 'Check that both clouds of this task still work (a cloud may need reconnecting), then run the task again.',
-    cancelled: 'This run was cancelled. Files copied before it stopped stay where they are; run the task again to copy the rest.',
+    failedNext:
+      'Check that both clouds of this task still work (a cloud may need reconnecting), then run the task again.',
+    cancelled:
+      'This run was cancelled. Files copied before it stopped stay where they are; run the task again to copy the rest.',
     quota: "Stopped: this month's traffic is used up.",
-    quotaNext: (date: string) => `The files not copied yet are copied by the next run once your traffic renews on ${date}, or as soon as your limit is raised.`,
+    quotaNext: (date: string) =>
+      `The files not copied yet are copied by the next run once your traffic renews on ${date}, or as soon as your limit is raised.`,
     files: (n: number, formatted: string) => (n === 1 ? '1 file' : `${formatted} files`),
     // Failed items
     failedItems: 'Files that could not be copied',
-    failedAdvice: 'Run the task again to retry these files. If a file keeps failing, check that it can be opened where it is stored and that the destination has room.',
+    failedAdvice:
+      'Run the task again to retry these files. If a file keeps failing, check that it can be opened where it is stored and that the destination has room.',
     path: 'File',
     reason: 'Why',
     noReason: 'No reason was given.',
@@ -81,7 +89,8 @@ export const runWords = defineMessages({
     // History
     history: 'Past runs',
     historyEmpty: 'This task has not run yet',
-    historyEmptyText: 'Press “Run now” to copy the files now, or wait for its schedule. Each run shows up here with what it copied.',
+    historyEmptyText:
+      'Press “Run now” to copy the files now, or wait for its schedule. Each run shows up here with what it copied.',
     date: 'Date',
     result: 'Result',
     copied: 'Copied',
@@ -139,18 +148,25 @@ export const runWords = defineMessages({
     outcome: 'Ergebnis',
     succeeded: (c: Count) => `Fertig: ${c.text} kopiert.`,
     nothingNew: 'Nichts Neues zu kopieren: Jede Datei wurde schon von einem früheren Durchlauf gesichert.',
-    skippedNote: (c: Count) => (c.n === 1 ? `${c.text} war schon am Ziel und wurde so belassen.` : `${c.text} waren schon am Ziel und wurden so belassen.`),
+    skippedNote: (c: Count) =>
+      c.n === 1
+        ? `${c.text} war schon am Ziel und wurde so belassen.`
+        : `${c.text} waren schon am Ziel und wurden so belassen.`,
     partial: (failed: Count, done: Count) =>
       `Teilweise erledigt: ${failed.text} ${failed.n === 1 ? 'konnte' : 'konnten'} nicht kopiert werden; ${done.text} ${done.n === 1 ? 'wurde' : 'wurden'} kopiert.`,
     failed: (error: string) => `Der Durchlauf ist fehlgeschlagen: ${error}`,
     failedNoReason: 'Der Durchlauf ist fehlgeschlagen.',
-    failedNext: 'Prüfe, ob beide Clouds dieser Aufgabe noch funktionieren (eine Cloud muss vielleicht neu verbunden werden), und führe die Aufgabe dann erneut aus.',
-    cancelled: 'Dieser Durchlauf wurde abgebrochen. Bis dahin kopierte Dateien bleiben, wo sie sind; führe die Aufgabe erneut aus, um den Rest zu kopieren.',
+    failedNext:
+      'Prüfe, ob beide Clouds dieser Aufgabe noch funktionieren (eine Cloud muss vielleicht neu verbunden werden), und führe die Aufgabe dann erneut aus.',
+    cancelled:
+      'Dieser Durchlauf wurde abgebrochen. Bis dahin kopierte Dateien bleiben, wo sie sind; führe die Aufgabe erneut aus, um den Rest zu kopieren.',
     quota: 'Angehalten: Das Datenvolumen dieses Monats ist aufgebraucht.',
-    quotaNext: (date: string) => `Die noch nicht kopierten Dateien kopiert der nächste Durchlauf, sobald sich dein Datenvolumen am ${date} erneuert oder dein Limit erhöht wird.`,
+    quotaNext: (date: string) =>
+      `Die noch nicht kopierten Dateien kopiert der nächste Durchlauf, sobald sich dein Datenvolumen am ${date} erneuert oder dein Limit erhöht wird.`,
     files: (n: number, formatted: string) => (n === 1 ? '1 Datei' : `${formatted} Dateien`),
     failedItems: 'Dateien, die nicht kopiert werden konnten',
-    failedAdvice: 'Führe die Aufgabe erneut aus, um diese Dateien noch einmal zu versuchen. Scheitert eine Datei immer wieder, prüfe, ob sie sich an ihrem Ort öffnen lässt und ob am Ziel Platz ist.',
+    failedAdvice:
+      'Führe die Aufgabe erneut aus, um diese Dateien noch einmal zu versuchen. Scheitert eine Datei immer wieder, prüfe, ob sie sich an ihrem Ort öffnen lässt und ob am Ziel Platz ist.',
     path: 'Datei',
     reason: 'Grund',
     noReason: 'Kein Grund angegeben.',
@@ -161,7 +177,8 @@ export const runWords = defineMessages({
     to: (channel: string, to: string) => `${channel} an ${to}`,
     history: 'Bisherige Durchläufe',
     historyEmpty: 'Diese Aufgabe ist noch nie gelaufen',
-    historyEmptyText: 'Drücke „Jetzt ausführen“, um die Dateien jetzt zu kopieren, oder warte auf den Zeitplan. Jeder Durchlauf erscheint hier mit dem, was er kopiert hat.',
+    historyEmptyText:
+      'Drücke „Jetzt ausführen“, um die Dateien jetzt zu kopieren, oder warte auf den Zeitplan. Jeder Durchlauf erscheint hier mit dem, was er kopiert hat.',
     date: 'Datum',
     result: 'Ergebnis',
     copied: 'Kopiert',
@@ -212,7 +229,8 @@ export const runWords = defineMessages({
     reload: 'Afficher l’état actuel',
     cancelRun: 'Annuler l’exécution',
     cancelTitle: 'Annuler cette exécution ?',
-    cancelText: 'Les fichiers déjà copiés restent où ils sont. Les autres seront copiés à la prochaine exécution de la tâche.',
+    cancelText:
+      'Les fichiers déjà copiés restent où ils sont. Les autres seront copiés à la prochaine exécution de la tâche.',
     cancelYes: 'Oui, l’arrêter',
     cancelNo: 'Continuer',
     runNow: 'Lancer maintenant',
@@ -220,18 +238,24 @@ export const runWords = defineMessages({
     succeeded: (c: Count) => `Terminé : ${c.text} ${c.n <= 1 ? 'copié' : 'copiés'}.`,
     nothingNew: 'Rien de nouveau à copier : chaque fichier a déjà été sauvegardé par une exécution précédente.',
     skippedNote: (c: Count) =>
-      c.n <= 1 ? `${c.text} était déjà à la destination et a été laissé tel quel.` : `${c.text} étaient déjà à la destination et ont été laissés tels quels.`,
+      c.n <= 1
+        ? `${c.text} était déjà à la destination et a été laissé tel quel.`
+        : `${c.text} étaient déjà à la destination et ont été laissés tels quels.`,
     partial: (failed: Count, done: Count) =>
       `En partie faite : ${failed.text} ${failed.n <= 1 ? 'n’a pas pu être copié' : 'n’ont pas pu être copiés'} ; ${done.text} ${done.n <= 1 ? 'a été copié' : 'ont été copiés'}.`,
     failed: (error: string) => `L’exécution a échoué : ${error}`,
     failedNoReason: 'L’exécution a échoué.',
-    failedNext: 'Vérifiez que les deux clouds de cette tâche fonctionnent encore (un cloud doit peut-être être reconnecté), puis relancez la tâche.',
-    cancelled: 'Cette exécution a été annulée. Les fichiers copiés avant l’arrêt restent où ils sont ; relancez la tâche pour copier le reste.',
+    failedNext:
+      'Vérifiez que les deux clouds de cette tâche fonctionnent encore (un cloud doit peut-être être reconnecté), puis relancez la tâche.',
+    cancelled:
+      'Cette exécution a été annulée. Les fichiers copiés avant l’arrêt restent où ils sont ; relancez la tâche pour copier le reste.',
     quota: 'Arrêtée : le volume de transfert de ce mois est épuisé.',
-    quotaNext: (date: string) => `Les fichiers pas encore copiés le seront à la prochaine exécution, dès que votre volume se renouvelle le ${date} ou que votre limite est relevée.`,
+    quotaNext: (date: string) =>
+      `Les fichiers pas encore copiés le seront à la prochaine exécution, dès que votre volume se renouvelle le ${date} ou que votre limite est relevée.`,
     files: (n: number, formatted: string) => (n <= 1 ? `${formatted} fichier` : `${formatted} fichiers`),
     failedItems: 'Fichiers qui n’ont pas pu être copiés',
-    failedAdvice: 'Relancez la tâche pour réessayer ces fichiers. Si un fichier échoue encore, vérifiez qu’il s’ouvre là où il est stocké et qu’il reste de la place à la destination.',
+    failedAdvice:
+      'Relancez la tâche pour réessayer ces fichiers. Si un fichier échoue encore, vérifiez qu’il s’ouvre là où il est stocké et qu’il reste de la place à la destination.',
     path: 'Fichier',
     reason: 'Raison',
     noReason: 'Aucune raison indiquée.',
@@ -242,7 +266,8 @@ export const runWords = defineMessages({
     to: (channel: string, to: string) => `${channel} à ${to}`,
     history: 'Exécutions passées',
     historyEmpty: 'Cette tâche n’a encore jamais été exécutée',
-    historyEmptyText: 'Appuyez sur « Lancer maintenant » pour copier les fichiers tout de suite, ou attendez le planning. Chaque exécution apparaît ici avec ce qu’elle a copié.',
+    historyEmptyText:
+      'Appuyez sur « Lancer maintenant » pour copier les fichiers tout de suite, ou attendez le planning. Chaque exécution apparaît ici avec ce qu’elle a copié.',
     date: 'Date',
     result: 'Résultat',
     copied: 'Copiés',

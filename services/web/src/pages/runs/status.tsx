@@ -24,7 +24,11 @@ export function StatusBadge({ status }: { status: RunStatus }) {
 }
 
 /** Bytes accounted for (copied or already there) against the run's total, as a percentage. */
-export function bytesShare(run: Pick<Run, 'totals' | 'done' | 'skipped'>): { done: number; total: number; pct: number } {
+export function bytesShare(run: Pick<Run, 'totals' | 'done' | 'skipped'>): {
+  done: number;
+  total: number;
+  pct: number;
+} {
   const done = run.done.bytes + run.skipped.bytes;
   const total = run.totals.bytes;
   // A run of empty files has nothing to measure in bytes: count its files instead.

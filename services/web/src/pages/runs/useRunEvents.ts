@@ -54,7 +54,8 @@ export function useRunEvents(runId: string, taskId: string | undefined, active: 
         stop();
         let message = '';
         try {
-          message = (JSON.parse((e as MessageEvent<string>).data) as { error?: { message?: string } }).error?.message ?? '';
+          message =
+            (JSON.parse((e as MessageEvent<string>).data) as { error?: { message?: string } }).error?.message ?? '';
         } catch {
           // a cut without words: the reread below tells what there is to tell
         }

@@ -39,7 +39,12 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
   const entries = useInfiniteQuery({
     queryKey: [...keys.entries(cloudId, path), 'pages'],
     queryFn: ({ pageParam, signal }) =>
-      must(api.GET('/api/v1/clouds/{id}/entries', { params: { path: { id: cloudId }, query: { path, cursor: pageParam } }, signal })),
+      must(
+        api.GET('/api/v1/clouds/{id}/entries', {
+          params: { path: { id: cloudId }, query: { path, cursor: pageParam } },
+          signal,
+        }),
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: 30_000,
@@ -108,7 +113,12 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
             <ul className="fb-list">
               {folders.map((e) => (
                 <li key={e.path}>
-                  <button type="button" className="fb-folder" aria-label={t.open(e.name)} onClick={() => go(join(path, e.name))}>
+                  <button
+                    type="button"
+                    className="fb-folder"
+                    aria-label={t.open(e.name)}
+                    onClick={() => go(join(path, e.name))}
+                  >
                     <FolderIcon /> {e.name}
                   </button>
                 </li>
@@ -119,7 +129,12 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
           )}
           {files > 0 && <p className="muted fb-files">{t.filesHere(files, f.number(files))}</p>}
           {entries.hasNextPage && (
-            <button type="button" className="secondary" onClick={() => entries.fetchNextPage()} disabled={entries.isFetchingNextPage}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => entries.fetchNextPage()}
+              disabled={entries.isFetchingNextPage}
+            >
               {t.loadMore}
             </button>
           )}
@@ -149,7 +164,12 @@ export default function FolderBrowser({ cloudId, value, onChange, label }: Folde
 function FolderIcon() {
   return (
     <svg className="fb-icon" viewBox="0 0 20 16" width="20" height="16" aria-hidden="true" focusable="false">
-      <path d="M1 3a2 2 0 0 1 2-2h4.2l2 2H17a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2z" fill="none" stroke="currentColor" strokeWidth="1.6" />
+      <path
+        d="M1 3a2 2 0 0 1 2-2h4.2l2 2H17a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2z"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.6"
+      />
     </svg>
   );
 }

@@ -16,7 +16,10 @@ export function NewTaskButton({ source }: { source?: string }) {
   const t = useMessages(taskWords);
   const navigate = useNavigate();
   return (
-    <button type="button" onClick={() => navigate(source ? `/tasks/new?source=${encodeURIComponent(source)}` : '/tasks/new')}>
+    <button
+      type="button"
+      onClick={() => navigate(source ? `/tasks/new?source=${encodeURIComponent(source)}` : '/tasks/new')}
+    >
       {t.newTask}
     </button>
   );
@@ -41,7 +44,10 @@ export default function TaskList() {
       {tasks.isPending || clouds.isPending ? (
         <Loading />
       ) : tasks.error || clouds.error ? (
-        <ErrorMessage error={tasks.error ?? clouds.error} onRetry={() => void Promise.all([tasks.refetch(), clouds.refetch()])} />
+        <ErrorMessage
+          error={tasks.error ?? clouds.error}
+          onRetry={() => void Promise.all([tasks.refetch(), clouds.refetch()])}
+        />
       ) : items.length === 0 ? (
         fewClouds ? (
           <Empty

@@ -11,7 +11,16 @@ import RunHistory from '../runs/RunHistory';
 import { DATE_LAYOUT } from './draft';
 import { taskWords } from './messages';
 import { taskQuery } from './queries';
-import { useConflictWords, useEndWords, useFilterWords, useNextRunWords, useNotifyWords, useScheduleWords, type FilterFields, type Task } from './words';
+import {
+  useConflictWords,
+  useEndWords,
+  useFilterWords,
+  useNextRunWords,
+  useNotifyWords,
+  useScheduleWords,
+  type FilterFields,
+  type Task,
+} from './words';
 import './tasks.css';
 
 /** A refused Run now, with the run already going when there is one. */
@@ -68,7 +77,9 @@ function TaskView({ task }: { task: Task }) {
       } catch (err) {
         // "Already running": find that run, so the message can lead to it.
         if (err instanceof ApiError && err.status === 409) {
-          const runs = await must(api.GET('/api/v1/tasks/{id}/runs', { params: { path: { id: task.id }, query: { limit: 5 } } })).catch(() => null);
+          const runs = await must(
+            api.GET('/api/v1/tasks/{id}/runs', { params: { path: { id: task.id }, query: { limit: 5 } } }),
+          ).catch(() => null);
           const going = runs?.items.find((r) => r.status === 'queued' || r.status === 'running');
           throw new RunRefused(err, going?.id ?? null);
         }
@@ -83,7 +94,8 @@ function TaskView({ task }: { task: Task }) {
   });
 
   const pause = useMutation({
-    mutationFn: (paused: boolean) => must(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id: task.id } }, body: { paused } })),
+    mutationFn: (paused: boolean) =>
+      must(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id: task.id } }, body: { paused } })),
     onSuccess: changed,
   });
 
@@ -122,10 +134,21 @@ function TaskView({ task }: { task: Task }) {
           <Link className="button secondary" to={`/tasks/${task.id}/edit`}>
             {t.edit}
           </Link>
-          <button type="button" className="secondary" onClick={() => pause.mutate(!task.paused)} disabled={pause.isPending}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => pause.mutate(!task.paused)}
+            disabled={pause.isPending}
+          >
             {task.paused ? t.resume : t.pause}
           </button>
-          <button type="button" className="secondary" ref={deleteButton} onClick={() => setConfirming(true)} aria-expanded={confirming}>
+          <button
+            type="button"
+            className="secondary"
+            ref={deleteButton}
+            onClick={() => setConfirming(true)}
+            aria-expanded={confirming}
+          >
             {t.delete}
           </button>
         </>

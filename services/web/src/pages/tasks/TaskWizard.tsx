@@ -8,7 +8,21 @@ import { api, ApiError, must } from '../../api/client';
 import { cloudsQuery, keys, providersQuery } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Loading, Page } from '../../ui/components';
-import { createBodyOf, destinationOf, draftOf, emptyDraft, fieldMessage, filterOf, notifyOf, optionsOf, patchBodyOf, scheduleOf, sourceOf, stepOfMessage, type Draft } from './draft';
+import {
+  createBodyOf,
+  destinationOf,
+  draftOf,
+  emptyDraft,
+  fieldMessage,
+  filterOf,
+  notifyOf,
+  optionsOf,
+  patchBodyOf,
+  scheduleOf,
+  sourceOf,
+  stepOfMessage,
+  type Draft,
+} from './draft';
 import { taskWords } from './messages';
 import { taskQuery } from './queries';
 import { DestinationStep, NameStep, OptionsStep, ScheduleStep, SourceStep, STEP_FIELDS } from './WizardSteps';
@@ -28,7 +42,10 @@ export default function TaskWizard() {
   if (failed) {
     return (
       <Page title={title}>
-        <ErrorMessage error={failed} onRetry={() => void Promise.all([task.refetch(), clouds.refetch(), providers.refetch()])} />
+        <ErrorMessage
+          error={failed}
+          onRetry={() => void Promise.all([task.refetch(), clouds.refetch(), providers.refetch()])}
+        />
       </Page>
     );
   }
@@ -40,21 +57,41 @@ export default function TaskWizard() {
     );
   }
   const all = clouds.data.items;
-  const can = (role: 'source' | 'destination') => all.filter((c) => providers.data.find((p) => p.kind === c.kind)?.[role]);
+  const can = (role: 'source' | 'destination') =>
+    all.filter((c) => providers.data.find((p) => p.kind === c.kind)?.[role]);
   const sources = can('source');
   const destinations = can('destination');
   if (!id && (!sources.length || !destinations.length)) {
     return (
       <Page title={title}>
-        <Empty title={t.needCloudsTitle} action={<Link className="button" to="/clouds/new">{t.addCloud}</Link>}>
+        <Empty
+          title={t.needCloudsTitle}
+          action={
+            <Link className="button" to="/clouds/new">
+              {t.addCloud}
+            </Link>
+          }
+        >
           <p>{t.needCloudsText}</p>
         </Empty>
       </Page>
     );
   }
   const preselected = search.get('source');
-  const initial = task.data ? draftOf(task.data) : emptyDraft(sources.some((c) => c.id === preselected) ? preselected! : '');
-  return <Wizard key={task.data?.id ?? 'new'} title={title} task={task.data} initial={initial} clouds={all} sources={sources} destinations={destinations} />;
+  const initial = task.data
+    ? draftOf(task.data)
+    : emptyDraft(sources.some((c) => c.id === preselected) ? preselected! : '');
+  return (
+    <Wizard
+      key={task.data?.id ?? 'new'}
+      title={title}
+      task={task.data}
+      initial={initial}
+      clouds={all}
+      sources={sources}
+      destinations={destinations}
+    />
+  );
 }
 
 const STEPS = 5;
@@ -76,7 +113,21 @@ function partOf(step: number, d: Draft) {
   }
 }
 
-function Wizard({ title, task, initial, clouds, sources, destinations }: { title: string; task?: Task; initial: Draft; clouds: Cloud[]; sources: Cloud[]; destinations: Cloud[] }) {
+function Wizard({
+  title,
+  task,
+  initial,
+  clouds,
+  sources,
+  destinations,
+}: {
+  title: string;
+  task?: Task;
+  initial: Draft;
+  clouds: Cloud[];
+  sources: Cloud[];
+  destinations: Cloud[];
+}) {
   const t = useMessages(taskWords);
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -90,7 +141,10 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
   };
 
   const cloudName = (cid: string) => clouds.find((c) => c.id === cid)?.name ?? '';
-  const defaultName = draft.sourceCloudId && draft.destCloudId ? t.defaultName(cloudName(draft.sourceCloudId), cloudName(draft.destCloudId)) : '';
+  const defaultName =
+    draft.sourceCloudId && draft.destCloudId
+      ? t.defaultName(cloudName(draft.sourceCloudId), cloudName(draft.destCloudId))
+      : '';
   const named: Draft = draft.nameEdited ? draft : { ...draft, name: defaultName };
 
   // Focus follows the step: its heading, or the first field the API refused.
@@ -103,7 +157,9 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
   }, [step]);
   useEffect(() => {
     if (!problem) return;
-    const invalid = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]') ?? form.current?.querySelector<HTMLElement>('[role="alert"]');
+    const invalid =
+      form.current?.querySelector<HTMLElement>('[aria-invalid="true"]') ??
+      form.current?.querySelector<HTMLElement>('[role="alert"]');
     if (invalid) {
       if (invalid.getAttribute('role') === 'alert') invalid.tabIndex = -1;
       invalid.focus();
@@ -118,7 +174,9 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
     mutationFn: (n: number) => {
       if (n === 0 && !draft.sourceCloudId) throw new ApiError(400, 'invalid_request', t.pickCloud);
       if (n === 1 && !draft.destCloudId) throw new ApiError(400, 'invalid_request', t.pickCloud);
-      return must(api.POST('/api/v1/tasks/check', { params: { query: task ? { taskId: task.id } : {} }, body: partOf(n, named) }));
+      return must(
+        api.POST('/api/v1/tasks/check', { params: { query: task ? { taskId: task.id } : {} }, body: partOf(n, named) }),
+      );
     },
     onSuccess: (_, n) => goTo(n + 1),
     onError: (error, n) => setProblem({ step: n, error }),
@@ -136,7 +194,8 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
     },
     onError: (error) => {
       // A refusal names its field: back to the step it is about.
-      const at = error instanceof ApiError && error.status === 400 ? (stepOfMessage(error.message) ?? STEPS - 1) : STEPS - 1;
+      const at =
+        error instanceof ApiError && error.status === 400 ? (stepOfMessage(error.message) ?? STEPS - 1) : STEPS - 1;
       if (at !== step) goTo(at);
       setProblem({ step: at, error });
     },
@@ -193,7 +252,15 @@ function Wizard({ title, task, initial, clouds, sources, destinations }: { title
             </button>
           )}
           <button type="submit" disabled={busy}>
-            {busy ? (step < STEPS - 1 ? t.checking : t.saving) : step < STEPS - 1 ? t.next : task ? t.saveChanges : t.create}
+            {busy
+              ? step < STEPS - 1
+                ? t.checking
+                : t.saving
+              : step < STEPS - 1
+                ? t.next
+                : task
+                  ? t.saveChanges
+                  : t.create}
           </button>
         </div>
       </form>

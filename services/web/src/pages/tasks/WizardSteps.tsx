@@ -9,7 +9,15 @@ import { destinationPath, fieldMessage, filterOf, notifyOf, scheduleOf, type Dra
 import FolderBrowser from './FolderBrowser';
 import { taskWords } from './messages';
 import { Choices, TextArea } from './parts';
-import { folderWords, useConflictWords, useFilterWords, useNotifyWords, useScheduleWords, weekdayNames, type Cloud } from './words';
+import {
+  folderWords,
+  useConflictWords,
+  useFilterWords,
+  useNotifyWords,
+  useScheduleWords,
+  weekdayNames,
+  type Cloud,
+} from './words';
 
 export interface StepProps {
   draft: Draft;
@@ -23,11 +31,41 @@ export const STEP_FIELDS: string[][] = [
   [],
   ['destination.path'],
   ['schedule.time', 'schedule.timezone', 'schedule.weekday', 'schedule.monthday', 'schedule.frequency'],
-  ['filter.mediaTypes', 'filter.include', 'filter.exclude', 'filter.minSize', 'filter.maxSize', 'filter.after', 'filter.before', 'options.conflict', 'options.layout', 'notify.on', 'notify.email', 'notify.webhook.url', 'notify.webhook.secret'],
+  [
+    'filter.mediaTypes',
+    'filter.include',
+    'filter.exclude',
+    'filter.minSize',
+    'filter.maxSize',
+    'filter.after',
+    'filter.before',
+    'options.conflict',
+    'options.layout',
+    'notify.on',
+    'notify.email',
+    'notify.webhook.url',
+    'notify.webhook.secret',
+  ],
   ['name'],
 ];
 
-function CloudChoice({ legend, hint, name, clouds, value, onChange, none }: { legend: string; hint: string; name: string; clouds: Cloud[]; value: string; onChange: (id: string) => void; none: string }) {
+function CloudChoice({
+  legend,
+  hint,
+  name,
+  clouds,
+  value,
+  onChange,
+  none,
+}: {
+  legend: string;
+  hint: string;
+  name: string;
+  clouds: Cloud[];
+  value: string;
+  onChange: (id: string) => void;
+  none: string;
+}) {
   const kindName = useKindName();
   const t = useMessages(taskWords);
   if (!clouds.length) {
@@ -72,12 +110,25 @@ export function SourceStep({ draft, set, sources }: StepProps & { sources: Cloud
         none={t.noSources}
         onChange={(id) => set({ sourceCloudId: id, sourcePath: '', pickerSessionId: undefined })}
       />
-      {draft.sourceCloudId && <FolderBrowser cloudId={draft.sourceCloudId} value={draft.sourcePath} onChange={(p) => set({ sourcePath: p })} label={t.sourceFolder} />}
+      {draft.sourceCloudId && (
+        <FolderBrowser
+          cloudId={draft.sourceCloudId}
+          value={draft.sourcePath}
+          onChange={(p) => set({ sourcePath: p })}
+          label={t.sourceFolder}
+        />
+      )}
     </>
   );
 }
 
-export function DestinationStep({ draft, set, message, destinations, clouds }: StepProps & { destinations: Cloud[]; clouds: Cloud[] }) {
+export function DestinationStep({
+  draft,
+  set,
+  message,
+  destinations,
+  clouds,
+}: StepProps & { destinations: Cloud[]; clouds: Cloud[] }) {
   const t = useMessages(taskWords);
   const cloud = clouds.find((c) => c.id === draft.destCloudId);
   return (
@@ -93,7 +144,12 @@ export function DestinationStep({ draft, set, message, destinations, clouds }: S
       />
       {draft.destCloudId && (
         <>
-          <FolderBrowser cloudId={draft.destCloudId} value={draft.destPath} onChange={(p) => set({ destPath: p })} label={t.destFolder} />
+          <FolderBrowser
+            cloudId={draft.destCloudId}
+            value={draft.destPath}
+            onChange={(p) => set({ destPath: p })}
+            label={t.destFolder}
+          />
           <Field
             label={t.newFolder}
             hint={t.newFolderHint}
@@ -102,7 +158,9 @@ export function DestinationStep({ draft, set, message, destinations, clouds }: S
             error={fieldMessage(message, 'destination.path')}
             autoComplete="off"
           />
-          <p className="copies-go">{t.copiesGoTo(t.copiesFrom(cloud?.name ?? '', folderWords(destinationPath(draft), t.topFolder)))}</p>
+          <p className="copies-go">
+            {t.copiesGoTo(t.copiesFrom(cloud?.name ?? '', folderWords(destinationPath(draft), t.topFolder)))}
+          </p>
         </>
       )}
     </>
@@ -138,14 +196,49 @@ export function ScheduleStep({ draft, set, message }: StepProps) {
           { value: 'monthly', label: t.freqMonthly },
         ]}
       />
-      {draft.frequency === 'weekly' && <Select label={t.weekday} value={draft.weekday} onChange={(e) => set({ weekday: e.target.value })} options={weekdays} />}
+      {draft.frequency === 'weekly' && (
+        <Select
+          label={t.weekday}
+          value={draft.weekday}
+          onChange={(e) => set({ weekday: e.target.value })}
+          options={weekdays}
+        />
+      )}
       {draft.frequency === 'monthly' && (
-        <Field label={t.monthday} hint={t.monthdayHint} type="number" inputMode="numeric" min={1} max={31} value={draft.monthday} onChange={(e) => set({ monthday: e.target.value })} error={err('monthday')} className="short" />
+        <Field
+          label={t.monthday}
+          hint={t.monthdayHint}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={31}
+          value={draft.monthday}
+          onChange={(e) => set({ monthday: e.target.value })}
+          error={err('monthday')}
+          className="short"
+        />
       )}
       {draft.frequency !== 'none' && (
         <>
-          <Field label={t.time} hint={t.timeHint} value={draft.time} onChange={(e) => set({ time: e.target.value })} error={err('time')} inputMode="numeric" autoComplete="off" className="short" />
-          <Field label={t.timezone} hint={t.timezoneHint} value={draft.timezone} onChange={(e) => set({ timezone: e.target.value })} error={err('timezone')} list="ferry-time-zones" autoComplete="off" />
+          <Field
+            label={t.time}
+            hint={t.timeHint}
+            value={draft.time}
+            onChange={(e) => set({ time: e.target.value })}
+            error={err('time')}
+            inputMode="numeric"
+            autoComplete="off"
+            className="short"
+          />
+          <Field
+            label={t.timezone}
+            hint={t.timezoneHint}
+            value={draft.timezone}
+            onChange={(e) => set({ timezone: e.target.value })}
+            error={err('timezone')}
+            list="ferry-time-zones"
+            autoComplete="off"
+          />
           <datalist id="ferry-time-zones">
             {zones.map((z) => (
               <option key={z} value={z} />
@@ -174,15 +267,57 @@ export function OptionsStep({ draft, set, message }: StepProps) {
             { value: 'media', label: t.filesMedia },
           ]}
         />
-        <TextArea label={t.include} hint={t.includeHint} value={draft.include} onChange={(e) => set({ include: e.target.value })} error={err('filter.include')} spellCheck={false} />
-        <TextArea label={t.exclude} hint={t.excludeHint} value={draft.exclude} onChange={(e) => set({ exclude: e.target.value })} error={err('filter.exclude')} spellCheck={false} />
+        <TextArea
+          label={t.include}
+          hint={t.includeHint}
+          value={draft.include}
+          onChange={(e) => set({ include: e.target.value })}
+          error={err('filter.include')}
+          spellCheck={false}
+        />
+        <TextArea
+          label={t.exclude}
+          hint={t.excludeHint}
+          value={draft.exclude}
+          onChange={(e) => set({ exclude: e.target.value })}
+          error={err('filter.exclude')}
+          spellCheck={false}
+        />
         <div className="pair">
-          <Field label={t.minSize} type="number" inputMode="decimal" min={0} value={draft.minSizeMb} onChange={(e) => set({ minSizeMb: e.target.value })} error={err('filter.minSize')} />
-          <Field label={t.maxSize} type="number" inputMode="decimal" min={0} value={draft.maxSizeMb} onChange={(e) => set({ maxSizeMb: e.target.value })} error={err('filter.maxSize')} />
+          <Field
+            label={t.minSize}
+            type="number"
+            inputMode="decimal"
+            min={0}
+            value={draft.minSizeMb}
+            onChange={(e) => set({ minSizeMb: e.target.value })}
+            error={err('filter.minSize')}
+          />
+          <Field
+            label={t.maxSize}
+            type="number"
+            inputMode="decimal"
+            min={0}
+            value={draft.maxSizeMb}
+            onChange={(e) => set({ maxSizeMb: e.target.value })}
+            error={err('filter.maxSize')}
+          />
         </div>
         <div className="pair">
-          <Field label={t.after} type="date" value={draft.after} onChange={(e) => set({ after: e.target.value })} error={err('filter.after')} />
-          <Field label={t.before} type="date" value={draft.before} onChange={(e) => set({ before: e.target.value })} error={err('filter.before')} />
+          <Field
+            label={t.after}
+            type="date"
+            value={draft.after}
+            onChange={(e) => set({ after: e.target.value })}
+            error={err('filter.after')}
+          />
+          <Field
+            label={t.before}
+            type="date"
+            value={draft.before}
+            onChange={(e) => set({ before: e.target.value })}
+            error={err('filter.before')}
+          />
         </div>
       </div>
       <Choices
@@ -210,7 +345,15 @@ export function OptionsStep({ draft, set, message }: StepProps) {
         ]}
       />
       {draft.layoutChoice === 'custom' && (
-        <Field label={t.layoutPattern} hint={t.layoutHint} value={draft.layout} onChange={(e) => set({ layout: e.target.value })} error={err('options.layout')} autoComplete="off" spellCheck={false} />
+        <Field
+          label={t.layoutPattern}
+          hint={t.layoutHint}
+          value={draft.layout}
+          onChange={(e) => set({ layout: e.target.value })}
+          error={err('options.layout')}
+          autoComplete="off"
+          spellCheck={false}
+        />
       )}
       <Choices
         legend={t.notifyOn}
@@ -225,13 +368,37 @@ export function OptionsStep({ draft, set, message }: StepProps) {
         ]}
       />
       {draft.notifyOn !== 'never' && (
-        <Field label={t.notifyEmail} hint={t.notifyEmailHint} type="email" value={draft.notifyEmail} onChange={(e) => set({ notifyEmail: e.target.value })} error={err('notify.email')} autoComplete="email" />
+        <Field
+          label={t.notifyEmail}
+          hint={t.notifyEmailHint}
+          type="email"
+          value={draft.notifyEmail}
+          onChange={(e) => set({ notifyEmail: e.target.value })}
+          error={err('notify.email')}
+          autoComplete="email"
+        />
       )}
       <details className="webhook" open={Boolean(draft.webhookUrl || err('notify.webhook'))}>
         <summary>{t.webhook}</summary>
-        <Field label={t.webhookUrl} hint={t.webhookUrlHint} type="url" value={draft.webhookUrl} onChange={(e) => set({ webhookUrl: e.target.value })} error={err('notify.webhook.url')} autoComplete="off" />
+        <Field
+          label={t.webhookUrl}
+          hint={t.webhookUrlHint}
+          type="url"
+          value={draft.webhookUrl}
+          onChange={(e) => set({ webhookUrl: e.target.value })}
+          error={err('notify.webhook.url')}
+          autoComplete="off"
+        />
         {draft.webhookUrl.trim() && (
-          <Field label={t.webhookSecret} hint={t.webhookSecretHint} type="password" value={draft.webhookSecret} onChange={(e) => set({ webhookSecret: e.target.value })} error={err('notify.webhook.secret')} autoComplete="new-password" />
+          <Field
+            label={t.webhookSecret}
+            hint={t.webhookSecretHint}
+            type="password"
+            value={draft.webhookSecret}
+            onChange={(e) => set({ webhookSecret: e.target.value })}
+            error={err('notify.webhook.secret')}
+            autoComplete="new-password"
+          />
         )}
       </details>
     </>
@@ -246,7 +413,8 @@ export function Summary({ draft, clouds }: { draft: Draft; clouds: Cloud[] }) {
   const conflictWords = useConflictWords();
   const notifyWords = useNotifyWords();
   const cloudName = (id: string) => clouds.find((c) => c.id === id)?.name ?? t.unknownCloud;
-  const layout = draft.layoutChoice === 'keep' ? t.layoutAsIs : draft.layoutChoice === 'date' ? t.layoutDate : draft.layout;
+  const layout =
+    draft.layoutChoice === 'keep' ? t.layoutAsIs : draft.layoutChoice === 'date' ? t.layoutDate : draft.layout;
   const schedule = scheduleOf(draft);
   return (
     <>
@@ -277,7 +445,13 @@ export function Summary({ draft, clouds }: { draft: Draft; clouds: Cloud[] }) {
   );
 }
 
-export function NameStep({ draft, set, message, clouds, defaultName }: StepProps & { clouds: Cloud[]; defaultName: string }) {
+export function NameStep({
+  draft,
+  set,
+  message,
+  clouds,
+  defaultName,
+}: StepProps & { clouds: Cloud[]; defaultName: string }) {
   const t = useMessages(taskWords);
   return (
     <>

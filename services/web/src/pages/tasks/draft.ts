@@ -87,14 +87,26 @@ export function emptyDraft(sourceCloudId = ''): Draft {
 
 // As useFormat().bytes shows sizes: binary megabytes under the name "MB".
 const MB = 1024 * 1024;
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 const mb = (text: string) => (text.trim() === '' ? undefined : Math.round(Number(text.replace(',', '.')) * MB));
 const fromMb = (bytes: unknown) => (typeof bytes === 'number' ? String(bytes / MB) : '');
-const joinPath = (...parts: string[]) => parts.flatMap((p) => p.split('/')).map((p) => p.trim()).filter(Boolean).join('/');
+const joinPath = (...parts: string[]) =>
+  parts
+    .flatMap((p) => p.split('/'))
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .join('/');
 
 /** The form filled from a task, for editing it. */
 export function draftOf(task: Task): Draft {
-  const { include, exclude, mediaTypes, minSize, maxSize, after, before, ...filterRest } = task.filter as Record<string, unknown>;
+  const { include, exclude, mediaTypes, minSize, maxSize, after, before, ...filterRest } = task.filter as Record<
+    string,
+    unknown
+  >;
   const options = task.options as { conflict?: Draft['conflict']; verify?: boolean; layout?: string };
   const notify = task.notify as { on?: Draft['notifyOn']; email?: string; webhook?: { url?: string } };
   const s = task.schedule;
@@ -137,7 +149,11 @@ const numberOr = (text: string): number => {
 };
 
 export function sourceOf(d: Draft): CreateBody['source'] {
-  return { cloudId: d.sourceCloudId, path: d.sourcePath, ...(d.pickerSessionId ? { pickerSessionId: d.pickerSessionId } : {}) };
+  return {
+    cloudId: d.sourceCloudId,
+    path: d.sourcePath,
+    ...(d.pickerSessionId ? { pickerSessionId: d.pickerSessionId } : {}),
+  };
 }
 
 export function destinationPath(d: Draft): string {
@@ -184,7 +200,11 @@ export function notifyOf(d: Draft): NonNullable<CreateBody['notify']> {
   const email = d.notifyEmail.trim();
   const url = d.webhookUrl.trim();
   const secret = d.webhookSecret;
-  return { on: d.notifyOn, ...(email ? { email } : {}), ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {}) };
+  return {
+    on: d.notifyOn,
+    ...(email ? { email } : {}),
+    ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {}),
+  };
 }
 
 /** The whole task for POST /tasks. */

@@ -9,7 +9,8 @@ export const taskWords = defineMessages({
     emptyTitle: 'No tasks yet',
     emptyText: 'A task copies a folder of one cloud into another, now or on a schedule. Make one to start backing up.',
     needCloudsTitle: 'Add your clouds first',
-    needCloudsText: 'A task copies from one cloud into another, so Ferry needs at least two: the one your photos are in and the one that keeps the copy.',
+    needCloudsText:
+      'A task copies from one cloud into another, so Ferry needs at least two: the one your photos are in and the one that keeps the copy.',
     addCloud: 'Add cloud',
     from: 'From',
     to: 'To',
@@ -139,7 +140,8 @@ export const taskWords = defineMessages({
     chosen: 'Chosen folder:',
     showing: (where: string) => `Showing ${where}`,
     noFolders: 'No folders here.',
-    filesHere: (n: number, s: string) => `and ${s} ${n === 1 ? 'file' : 'files'} (files are not chosen one by one: the whole folder is)`,
+    filesHere: (n: number, s: string) =>
+      `and ${s} ${n === 1 ? 'file' : 'files'} (files are not chosen one by one: the whole folder is)`,
     loadMore: 'Load more',
     chooseThis: 'Choose this folder',
     thisIsChosen: 'This folder is chosen.',
@@ -149,9 +151,11 @@ export const taskWords = defineMessages({
     listTitle: 'Aufgaben',
     newTask: 'Neue Aufgabe',
     emptyTitle: 'Noch keine Aufgaben',
-    emptyText: 'Eine Aufgabe kopiert einen Ordner einer Cloud in eine andere, sofort oder nach Zeitplan. Lege eine an, um mit der Sicherung zu beginnen.',
+    emptyText:
+      'Eine Aufgabe kopiert einen Ordner einer Cloud in eine andere, sofort oder nach Zeitplan. Lege eine an, um mit der Sicherung zu beginnen.',
     needCloudsTitle: 'Füge zuerst deine Clouds hinzu',
-    needCloudsText: 'Eine Aufgabe kopiert von einer Cloud in eine andere, daher braucht Ferry mindestens zwei: die mit deinen Fotos und die, die die Kopie aufbewahrt.',
+    needCloudsText:
+      'Eine Aufgabe kopiert von einer Cloud in eine andere, daher braucht Ferry mindestens zwei: die mit deinen Fotos und die, die die Kopie aufbewahrt.',
     addCloud: 'Cloud hinzufügen',
     from: 'Von',
     to: 'Nach',
@@ -228,7 +232,8 @@ export const taskWords = defineMessages({
     notifyFailure: 'Wenn etwas schiefgeht',
     notifyAlways: 'Nach jedem Lauf',
     notifyEmail: 'E-Mail senden an (optional)',
-    notifyEmailHint: 'Leer lassen für die Adresse deines Kontos. Eine andere Adresse bekommt zuerst einen Bestätigungslink.',
+    notifyEmailHint:
+      'Leer lassen für die Adresse deines Kontos. Eine andere Adresse bekommt zuerst einen Bestätigungslink.',
     webhook: 'Für Entwickler: ein Webhook',
     webhookUrl: 'Webhook-Adresse (optional)',
     webhookUrlHint: 'Ferry sendet dorthin einen signierten POST, wenn ein Lauf endet.',
@@ -277,7 +282,8 @@ export const taskWords = defineMessages({
     chosen: 'Gewählter Ordner:',
     showing: (where: string) => `Angezeigt: ${where}`,
     noFolders: 'Hier gibt es keine Ordner.',
-    filesHere: (n: number, s: string) => `und ${s} ${n === 1 ? 'Datei' : 'Dateien'} (Dateien werden nicht einzeln gewählt, sondern der ganze Ordner)`,
+    filesHere: (n: number, s: string) =>
+      `und ${s} ${n === 1 ? 'Datei' : 'Dateien'} (Dateien werden nicht einzeln gewählt, sondern der ganze Ordner)`,
     loadMore: 'Mehr laden',
     chooseThis: 'Diesen Ordner wählen',
     thisIsChosen: 'Dieser Ordner ist gewählt.',
@@ -287,9 +293,11 @@ export const taskWords = defineMessages({
     listTitle: 'Tâches',
     newTask: 'Nouvelle tâche',
     emptyTitle: 'Aucune tâche pour l’instant',
-    emptyText: 'Une tâche copie un dossier d’un cloud dans un autre, tout de suite ou selon un calendrier. Créez-en une pour commencer à sauvegarder.',
+    emptyText:
+      'Une tâche copie un dossier d’un cloud dans un autre, tout de suite ou selon un calendrier. Créez-en une pour commencer à sauvegarder.',
     needCloudsTitle: 'Ajoutez d’abord vos clouds',
-    needCloudsText: 'Une tâche copie d’un cloud vers un autre : Ferry a donc besoin d’au moins deux clouds, celui où sont vos photos et celui qui garde la copie.',
+    needCloudsText:
+      'Une tâche copie d’un cloud vers un autre : Ferry a donc besoin d’au moins deux clouds, celui où sont vos photos et celui qui garde la copie.',
     addCloud: 'Ajouter un cloud',
     from: 'De',
     to: 'Vers',
@@ -301,7 +309,8 @@ export const taskWords = defineMessages({
     unknownCloud: 'un cloud supprimé',
     notScheduled: 'Sans calendrier : s’exécute quand vous appuyez sur Exécuter maintenant',
     paused: 'En pause',
-    pausedText: 'En pause : aucune exécution planifiée ne démarre avant la reprise. Exécuter maintenant fonctionne toujours.',
+    pausedText:
+      'En pause : aucune exécution planifiée ne démarre avant la reprise. Exécuter maintenant fonctionne toujours.',
     daily: (time: string, tz: string) => `Tous les jours à ${time} (${tz})`,
     weekly: (day: string, time: string, tz: string) => `Chaque ${day} à ${time} (${tz})`,
     monthly: (day: number, time: string, tz: string) => `Chaque mois le ${day} à ${time} (${tz})`,
@@ -360,7 +369,8 @@ export const taskWords = defineMessages({
     layoutDate: 'Ranger dans un dossier par année et mois (2024/07/photo.jpg)',
     layoutCustom: 'Mon propre motif',
     layoutPattern: 'Motif',
-    layoutHint: 'Composé de {yyyy} {mm} {dd} (la date), {name} (le nom du fichier), {dir} (son dossier), par ex. {yyyy}/{name}.',
+    layoutHint:
+      'Composé de {yyyy} {mm} {dd} (la date), {name} (le nom du fichier), {dir} (son dossier), par ex. {yyyy}/{name}.',
     notifyOn: 'Me prévenir par e-mail',
     notifyNever: 'Jamais',
     notifyFailure: 'Quand quelque chose se passe mal',
@@ -415,7 +425,8 @@ export const taskWords = defineMessages({
     chosen: 'Dossier choisi :',
     showing: (where: string) => `Affiché : ${where}`,
     noFolders: 'Aucun dossier ici.',
-    filesHere: (n: number, s: string) => `et ${s} ${n === 1 ? 'fichier' : 'fichiers'} (on ne choisit pas les fichiers un par un, mais le dossier entier)`,
+    filesHere: (n: number, s: string) =>
+      `et ${s} ${n === 1 ? 'fichier' : 'fichiers'} (on ne choisit pas les fichiers un par un, mais le dossier entier)`,
     loadMore: 'Charger plus',
     chooseThis: 'Choisir ce dossier',
     thisIsChosen: 'Ce dossier est choisi.',

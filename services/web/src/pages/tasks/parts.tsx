@@ -31,7 +31,14 @@ export function Choices<T extends string>({
       )}
       {options.map((o) => (
         <label key={o.value} className="choice">
-          <input type="radio" name={name} value={o.value} checked={value === o.value} onChange={() => onChange(o.value)} aria-invalid={error ? true : undefined} />
+          <input
+            type="radio"
+            name={name}
+            value={o.value}
+            checked={value === o.value}
+            onChange={() => onChange(o.value)}
+            aria-invalid={error ? true : undefined}
+          />
           <span>{o.label}</span>
         </label>
       ))}
@@ -44,7 +51,11 @@ export function Choices<T extends string>({
   );
 }
 
-type TextAreaProps = { label: string; hint?: ReactNode; error?: string | null } & TextareaHTMLAttributes<HTMLTextAreaElement>;
+type TextAreaProps = {
+  label: string;
+  hint?: ReactNode;
+  error?: string | null;
+} & TextareaHTMLAttributes<HTMLTextAreaElement>;
 
 export function TextArea({ label, hint, error, ...area }: TextAreaProps) {
   const id = useId();

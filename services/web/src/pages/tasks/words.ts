@@ -64,7 +64,7 @@ export function useFilterWords(): (f: FilterFields) => string {
   const t = useMessages(taskWords);
   const fmt = useFormat();
   return (f) => {
-    const media = f.mediaTypes && f.mediaTypes.length && !(f.mediaTypes.includes('other'));
+    const media = f.mediaTypes?.length && !f.mediaTypes.includes('other');
     const parts = [media ? t.mediaOnly : t.everything];
     if (f.include?.length) parts.push(t.patternsOnly(f.include.join(', ')));
     if (f.exclude?.length) parts.push(t.patternsLeftOut(f.exclude.join(', ')));
@@ -84,7 +84,10 @@ export function useConflictWords(): (c: unknown) => string {
 export function useNotifyWords(): (n: Record<string, unknown>) => string[] {
   const t = useMessages(taskWords);
   return (n) => {
-    const to = typeof n.email === 'string' ? `${n.email}${n.emailConfirmed === false ? ` ${t.unconfirmed}` : ''}` : t.yourAddress;
+    const to =
+      typeof n.email === 'string'
+        ? `${n.email}${n.emailConfirmed === false ? ` ${t.unconfirmed}` : ''}`
+        : t.yourAddress;
     const lines = [n.on === 'never' ? t.emailNever : n.on === 'always' ? t.emailAlways(to) : t.emailFailure(to)];
     const hook = n.webhook as { url?: string } | undefined;
     if (hook?.url) lines.push(t.webhookTo(hook.url));
