@@ -1,6 +1,6 @@
 // What OAuth connectors (Google Drive, Dropbox, OneDrive) share: the access token they are handed,
 // and what they declare so the service can run the sign-in for them. Connectors never see a refresh
-// token or a client secret; the service stores, refreshes and rotates them (services/core/oauth-tokens.ts).
+// token or a client secret; the service stores, refreshes and rotates them.
 import type { ConnectorEnv } from './types.ts';
 
 /** A cloud's OAuth access token, as a connector gets it. */

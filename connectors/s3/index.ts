@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { z } from 'zod';
-import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../../services/core/net-guard.ts';
+import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../net-guard.ts';
 import { hasherFor, hashStream } from '../hashes.ts';
 import { mediaTypeOf } from '../media.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
 import { createKeyring, hashPassword, KeyError, verifyPassword } from '../../services/core/crypto.ts';
-import { isPrivateAddress } from '../../services/core/net-guard.ts';
+import { isPrivateAddress } from '../../connectors/net-guard.ts';
 
 test('sealed secrets open only with their key, and tampering is detected', () => {
   const ring = createKeyring([crypto.randomBytes(32)]);

@@ -10,7 +10,7 @@ import {
   isPrivateAddress,
   PrivateEndpointError,
   publicOnlyLookup,
-} from '../../services/core/net-guard.ts';
+} from '../../connectors/net-guard.ts';
 
 // One address in each IPv4 range that is not globally reachable (IANA special-purpose registry).
 const blockedV4 = [
