@@ -20,6 +20,13 @@ conformance('local', async () => {
   return {
     handle: local.open!({ options, ownerId: 'owner-1' }, env),
     close: () => fs.rm(root, { recursive: true, force: true }),
+    async seed(files) {
+      for (const [rel, data] of files) {
+        await fs.mkdir(path.dirname(path.join(options.root, rel)), { recursive: true });
+        await fs.writeFile(path.join(options.root, rel), data);
+      }
+    },
+    providerPage: 0,
   };
 });
 

@@ -1,7 +1,9 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import s3 from '../../connectors/s3/index.ts';
-import { startS3 } from '../support/s3.ts';
-import { conformance } from './suite.ts';
 import { testEnv } from '../support/env.ts';
+import { startS3 } from '../support/s3.ts';
+import { inParallel } from './helpers.ts';
+import { conformance } from './suite.ts';
 
 conformance('s3 (s3rver)', async () => {
   const server = await startS3();
@@ -18,5 +20,16 @@ conformance('s3 (s3rver)', async () => {
     },
     env,
   );
-  return { handle: s3.open!({ options }, env), close: () => server.close() };
+  const client = server.client();
+  return {
+    handle: s3.open!({ options }, env),
+    close: () => server.close(),
+    seed: (files) =>
+      inParallel(files, 8, ([rel, data]) =>
+        client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `root/${rel}`, Body: data })),
+      ),
+    listedHash: 'md5',
+    // ListObjectsV2 gives at most 1,000 keys and common prefixes a page.
+    providerPage: 1000,
+  };
 });

@@ -1,0 +1,192 @@
+// The source half of the conformance suite: what list(), open() and browse() promise, on files the
+// subject made at the source by the provider's own means, so a source-only connector runs it too.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { test } from 'node:test';
+import { hashBytes } from '../../connectors/hashes.ts';
+import type { HashKind, SourceItem } from '../../connectors/types.ts';
+import { browseAll, byName, bytesOf, firstBytes, isReason, listAll, MiB } from './helpers.ts';
+import type { Under } from './suite.ts';
+
+/** Entries of a browse() page in the connectors that page a folder read whole (connectors/paging.ts). */
+const BROWSE_PAGE = 500;
+
+export function sourceHalf(c: Under): void {
+  const src = () => `${c.base}/src`;
+  const tree: Array<[string, Buffer]> = [
+    ['a.jpg', crypto.randomBytes(1234)],
+    ['empty.txt', Buffer.alloc(0)],
+    ['sub/b.mp4', crypto.randomBytes(300_000)],
+    ['sub/deeper/ünï cödé.png', crypto.randomBytes(10)],
+    // One name in two folders: two files.
+    ['x/IMG_1.HEIC', crypto.randomBytes(700)],
+    ['y/IMG_1.HEIC', crypto.randomBytes(800)],
+  ];
+  const own = () => c.s.ownLayout;
+  const bytesAt = (rel: string) => tree.find(([p]) => p === rel)![1];
+  let listed: SourceItem[] = [];
+
+  /** The seeded files among the items (all of them, unless the source adds files of its own). */
+  const seededOf = (items: SourceItem[]) => items.filter((i) => own()?.media(i) ?? true);
+
+  /** Which seeded file an item is: by path, or by its bytes where the source lays files out itself. */
+  async function whichFile(item: SourceItem): Promise<string> {
+    if (!own()) return item.path;
+    const got = await bytesOf(await c.h.source!.open(item));
+    const found = tree.find(([, data]) => data.equals(got));
+    assert.ok(found, `${item.path} is one of the files seeded`);
+    return found[0];
+  }
+
+  test('list gives every file once: its path from the folder listed, its size, its bytes, a version', async () => {
+    await c.s.seed!(tree.map(([rel, data]) => [`${src()}/${rel}`, data]));
+    listed = seededOf(await listAll(c.h, own() ? '' : src()));
+    const files = await Promise.all(listed.map(whichFile));
+    assert.deepEqual([...files].sort(), tree.map(([p]) => p).sort(), 'each file once');
+    for (const [i, item] of listed.entries()) {
+      const data = bytesAt(files[i]);
+      assert.equal(item.size, data.length, item.path);
+      assert.ok((await bytesOf(await c.h.source!.open(item))).equals(data), item.path);
+      assert.ok(item.version, `${item.path} has a version`);
+    }
+    if (!own()) {
+      assert.deepEqual(
+        listed.map((i) => [i.path, i.mediaType]).filter(([p]) => /\.(jpg|mp4|txt)$/.test(p)),
+        [
+          ['a.jpg', 'photo'],
+          ['empty.txt', 'other'],
+          ['sub/b.mp4', 'video'],
+        ],
+      );
+    }
+  });
+
+  test('ids: distinct for distinct files (one name in two folders too), the same when listed again', async () => {
+    assert.equal(new Set(listed.map((i) => i.id)).size, listed.length, 'no two files share an id');
+    const again = seededOf(await listAll(c.h, own() ? '' : src()));
+    assert.deepEqual(
+      again.map((i) => [i.path, i.id, i.version]),
+      listed.map((i) => [i.path, i.id, i.version]),
+      'ids and versions are stable from listing to listing',
+    );
+  });
+
+  test('ids: a file has the same id whichever folder was listed, and opens by it', async (t) => {
+    if (own()) return t.skip('this source lays out its files itself; it lists them all');
+    for (const folder of [`${src()}/sub`, `${src()}/sub/deeper`, c.base, '']) {
+      const items = await listAll(c.h, folder);
+      const prefix = folder ? `${folder}/` : '';
+      const rel = (p: string) => `${src()}/${p}`.slice(prefix.length);
+      for (const [p, data] of tree) {
+        if (!`${src()}/${p}`.startsWith(prefix)) continue;
+        const item = items.find((i) => i.path === rel(p));
+        assert.ok(item, `${p} is listed from ${folder || 'the root'} as ${rel(p)}`);
+        assert.equal(item.id, listed.find((i) => i.path === p)!.id, `${p}: the same id from ${folder || 'the root'}`);
+        assert.ok((await bytesOf(await c.h.source!.open(item))).equals(data), `${p} opened by that id`);
+      }
+    }
+  });
+
+  test('a replaced file: the same path and id where the provider keeps it, another version, the new bytes', async (t) => {
+    if (own()) return t.skip('a source of exports never replaces a file: a new export brings new ones');
+    const before = listed.find((i) => i.path === 'x/IMG_1.HEIC')!;
+    const next = crypto.randomBytes(900);
+    await c.s.seed!([[`${src()}/x/IMG_1.HEIC`, next]]);
+    const after = (await listAll(c.h, src())).find((i) => i.path === 'x/IMG_1.HEIC')!;
+    assert.equal(after.id, before.id, 'the same file, the same id');
+    assert.notEqual(after.version, before.version, 'another version');
+    assert.equal(after.size, next.length);
+    assert.ok((await bytesOf(await c.h.source!.open(after))).equals(next));
+  });
+
+  test('bounded reads: open({offset, length}) gives the bytes from the offset, and asks for just them', async () => {
+    const item = listed.find((i) => i.size === 300_000)!;
+    const data = bytesAt('sub/b.mp4');
+    const range = c.s.lastRange;
+    // Without rangeReads, only reads from the start.
+    const cases: Array<[offset: number, length: number | undefined]> = c.h.features.rangeReads
+      ? [
+          [0, 10],
+          [1000, 5000],
+          [99_000, undefined],
+          [299_999, undefined],
+          [299_990, 10],
+        ]
+      : [[0, 10]];
+    for (const [offset, length] of cases) {
+      const stream = await c.h.source!.open(item, { offset, length });
+      const want = data.subarray(offset, length === undefined ? undefined : offset + length);
+      const got = length === undefined ? await bytesOf(stream) : await firstBytes(stream, length);
+      assert.ok(got.equals(want), `bytes ${offset}+${length ?? 'rest'}`);
+      if (range && c.h.features.rangeReads) {
+        const asked = length === undefined ? `bytes=${offset}-` : `bytes=${offset}-${offset + length - 1}`;
+        assert.equal(range(), asked, `the provider was asked for bytes ${offset}+${length ?? 'rest'} only`);
+      }
+    }
+  });
+
+  test('the hashes a listing gives are those of the bytes, of every kind the bytes give', async () => {
+    const files: Array<[string, Buffer]> = [
+      ['empty.txt', Buffer.alloc(0)],
+      ['small.jpg', crypto.randomBytes(1234)],
+      ['blocks.bin', crypto.randomBytes(4 * MiB + 5)], // more than one of Dropbox's 4 MiB blocks
+    ];
+    await c.s.seed!(files.map(([rel, data]) => [`${c.base}/hashes/${rel}`, data]));
+    const items = seededOf(await listAll(c.h, own() ? '' : `${c.base}/hashes`));
+    let checked = 0;
+    for (const item of items) {
+      const bytes = await bytesOf(await c.h.source!.open(item));
+      if (own() && !files.some(([, d]) => d.equals(bytes))) continue;
+      for (const [kind, value] of Object.entries(item.hashes ?? {}) as Array<[HashKind, string]>) {
+        const want = hashBytes(kind, bytes);
+        if (want === null) continue; // a multipart ETag: not a hash of the bytes alone
+        assert.equal(value, want, `${item.path}: its ${kind}`);
+        checked++;
+      }
+    }
+    const kept = c.s.listedHash;
+    if (kept) {
+      for (const item of items) assert.ok(item.hashes?.[kept], `${item.path}: the ${kept} the provider keeps`);
+      assert.ok(checked >= items.length, 'every hash was checked against the bytes');
+    }
+  });
+
+  test('browse: folders first, then files, each by name; every entry once over all its pages', async (t) => {
+    if (own()) return t.skip('this source browses the folder its exports are delivered to');
+    const folder = `${c.base}/many`;
+    const n = Math.max(c.s.providerPage ?? 0, BROWSE_PAGE) + 3;
+    const names = Array.from({ length: n }, (_, i) => `f${String(i).padStart(5, '0')}.txt`);
+    // Folders whose names sort before and after every file.
+    await c.s.seed!([
+      ...names.map((name): [string, Buffer] => [`${folder}/${name}`, Buffer.from('x')]),
+      [`${folder}/a-dir/in.txt`, Buffer.from('a')],
+      [`${folder}/zz-dir/in.txt`, Buffer.from('z')],
+    ]);
+    const { entries, pages } = await browseAll(c.h, folder);
+    assert.ok(pages > 1, `${n + 2} entries come in more than one page`);
+    assert.deepEqual(
+      entries.map((e) => [e.type, e.name, e.path]),
+      [
+        ['folder', 'a-dir', `${folder}/a-dir`],
+        ['folder', 'zz-dir', `${folder}/zz-dir`],
+        ...[...names].sort(byName).map((name) => ['file', name, `${folder}/${name}`]),
+      ],
+    );
+    assert.ok(
+      entries.filter((e) => e.type === 'file').every((e) => e.size === 1),
+      'files have their size',
+    );
+    const items = await listAll(c.h, folder);
+    assert.deepEqual(
+      items.map((i) => i.path),
+      ['a-dir/in.txt', ...names, 'zz-dir/in.txt'].sort(byName),
+      'list() gives each of them once',
+    );
+  });
+
+  test('a missing folder is not_found, listed or browsed', async (t) => {
+    if (own()) return t.skip('this source lists all it offers, whatever the folder');
+    await assert.rejects(listAll(c.h, `${c.base}/no/such/folder`), isReason('not_found'));
+    await assert.rejects(c.h.browse(`${c.base}/no/such/folder`, undefined), isReason('not_found'));
+  });
+}
