@@ -33,12 +33,15 @@ import {
   type PutOptions,
   type Source,
 } from '../types.ts';
+import { pageOf } from '../paging.ts';
 import { rangeHeader } from '../range.ts';
 
 const MiB = 1024 * 1024;
 /** Parts uploaded at once per file: memory is about this many parts. */
 const PARTS_IN_FLIGHT = 4;
 const MAX_PARTS = 10_000;
+/** Entries per browse() page. */
+const BROWSE_PAGE = 500;
 
 /**
  * Part size for a file: at least 8 MiB, and large enough that the file fits in 9,000 parts (S3
@@ -770,47 +773,45 @@ export default defineConnector<Options>({
       async browse(rel, cursor, signal) {
         const folder = rel.split('/').filter(Boolean).join('/');
         const keyPrefix = prefix + (folder ? `${folder}/` : '');
+        // S3 lists keys and common prefixes together in key order, a page at a time: a folder named
+        // after a page's files would come after them. The folder is read whole, then paged in
+        // Ferry's order (folders first, then files, by name), as the other connectors do.
+        const entries: Entry[] = [];
+        let token: string | undefined;
+        let any = false;
         try {
-          const out = await call(
-            () =>
-              s3.send(
-                new ListObjectsV2Command({
-                  Bucket,
-                  Prefix: keyPrefix,
-                  Delimiter: '/',
-                  ContinuationToken: cursor,
-                  MaxKeys: 1000,
-                }),
-                { abortSignal: signal },
-              ),
-            signal,
-          );
-          const folders: Entry[] = (out.CommonPrefixes ?? []).map((p) => {
-            const name = p.Prefix!.slice(keyPrefix.length).replace(/\/$/, '');
-            return { name, path: folder ? `${folder}/${name}` : name, type: 'folder' };
-          });
-          const files: Entry[] = (out.Contents ?? [])
-            .filter((o) => o.Key !== keyPrefix) // a "folder marker" object
-            .map((o) => {
+          do {
+            const out = await call(
+              () =>
+                s3.send(
+                  new ListObjectsV2Command({ Bucket, Prefix: keyPrefix, Delimiter: '/', ContinuationToken: token }),
+                  { abortSignal: signal },
+                ),
+              signal,
+            );
+            any ||= (out.Contents ?? []).length > 0 || (out.CommonPrefixes ?? []).length > 0;
+            for (const p of out.CommonPrefixes ?? []) {
+              const name = p.Prefix!.slice(keyPrefix.length).replace(/\/$/, '');
+              entries.push({ name, path: folder ? `${folder}/${name}` : name, type: 'folder' });
+            }
+            for (const o of out.Contents ?? []) {
+              if (o.Key === keyPrefix) continue; // a "folder marker" object
               const name = o.Key!.slice(keyPrefix.length);
-              return {
+              entries.push({
                 name,
                 path: folder ? `${folder}/${name}` : name,
                 type: 'file',
                 size: o.Size,
                 modifiedAt: o.LastModified?.toISOString(),
-              };
-            });
-          if (folder && !cursor && folders.length === 0 && files.length === 0 && !(out.Contents ?? []).length) {
-            throw new CloudError('not_found', `Folder ${folder} not found.`);
-          }
-          return {
-            entries: [...folders, ...files],
-            nextCursor: out.IsTruncated ? out.NextContinuationToken : undefined,
-          };
+              });
+            }
+            token = out.IsTruncated ? out.NextContinuationToken : undefined;
+          } while (token);
         } catch (err) {
           throw cloudError(err, opts);
         }
+        if (folder && !any) throw new CloudError('not_found', `Folder ${folder} not found.`);
+        return pageOf(entries, cursor, BROWSE_PAGE);
       },
     };
   },
