@@ -11,7 +11,32 @@ conformance('google-drive (emulator)', async () => {
   const fake = await startGoogleFake();
   const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
   const env = testEnv({ endpoints: { googleDrive: fake.url } });
-  return { handle: drive.open!({ options: {}, tokens }, env), close: () => fake.close() };
+  /** Replaces a file's content as Drive's own clients do: files.update with a resumable upload. */
+  async function update(id: string, data: Buffer) {
+    const auth = { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` };
+    const start = await fetch(`${fake.url}/upload/drive/v3/files/${id}?uploadType=resumable`, {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(start.status, 200);
+    const sent = await fetch(start.headers.get('location')!, { method: 'PUT', headers: auth, body: data });
+    assert.equal(sent.status, 200);
+  }
+  return {
+    handle: drive.open!({ options: {}, tokens }, env),
+    close: () => fake.close(),
+    async seed(files) {
+      for (const [rel, data] of files) {
+        const there = fake.findFile(rel);
+        if (there) await update(there.id, data);
+        else await fake.addFile(rel, data);
+      }
+    },
+    providerPage: 1000,
+    listedHash: 'md5',
+    lastRange: () => fake.requests.findLast((r) => r.method === 'GET' && r.path.startsWith('/drive/v3/files/'))?.range,
+  };
 });
 
 const isReason = (reason: string) => (err: Error) => err instanceof CloudError && err.reason === reason;

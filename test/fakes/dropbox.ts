@@ -81,8 +81,8 @@ export interface DropboxFake {
   account: FakeAccount;
   oauth: OAuthServer;
   inject(fault: Fault): void;
-  /** Every request, in arrival order; status 0 for a socket destroyed before an answer. */
-  requests: { method: string; path: string; status: number; host: 'api' | 'content' }[];
+  /** Every request, in arrival order (with its Range header); status 0 for a socket destroyed before an answer. */
+  requests: { method: string; path: string; status: number; host: 'api' | 'content'; range?: string }[];
   /** The stored bytes of the file at `path` (relative to the root, any case); throws when there is none. */
   fileBytes(path: string): Promise<Buffer>;
   /** Display paths of every stored file. */
@@ -566,7 +566,7 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
 
   async function handle(host: Host, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dropbox.invalid');
-    const entry = { method: req.method ?? 'GET', path: url.pathname, status: 0, host };
+    const entry = { method: req.method ?? 'GET', path: url.pathname, status: 0, host, range: req.headers.range };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
 

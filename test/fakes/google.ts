@@ -52,7 +52,8 @@ export interface GoogleFake {
   /** Google Photos: the user's library, Picker sessions, app-created items and albums, and their controls. */
   photos: PhotosStore;
   inject(fault: Fault): void;
-  requests: { method: string; path: string; status: number }[];
+  /** Every request, in arrival order, with its Range header. */
+  requests: { method: string; path: string; status: number; range?: string }[];
   /** Bytes of the (oldest) file at a path from the root of the drive. */
   fileBytes(path: string): Promise<Buffer>;
   findFile(path: string): DriveItem | undefined;
@@ -148,7 +149,7 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', url);
-    const entry = { method: req.method ?? '', path: u.pathname, status: 0 };
+    const entry = { method: req.method ?? '', path: u.pathname, status: 0, range: req.headers.range };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ||= res.headersSent ? res.statusCode : 0));

@@ -72,8 +72,8 @@ export interface MicrosoftFake {
   account: FakeAccount;
   oauth: OAuthServer;
   inject(fault: Fault): void;
-  /** Every request, in arrival order; status 0 for a socket destroyed before an answer. */
-  requests: { method: string; path: string; status: number }[];
+  /** Every request, in arrival order (with its Range header); status 0 for a socket destroyed before an answer. */
+  requests: { method: string; path: string; status: number; range?: string }[];
   /** Token endpoint calls: which refresh token was sent and which came back. */
   tokenRequests: { grantType: string; refreshTokenSent?: string; refreshTokenIssued?: string; status: number }[];
   /** The stored bytes of the file at `path` (relative to the drive's root); rejects when there is none. */
@@ -482,7 +482,7 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
-    const entry = { method: req.method ?? 'GET', path: url.pathname, status: 0 };
+    const entry = { method: req.method ?? 'GET', path: url.pathname, status: 0, range: req.headers.range };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
 
