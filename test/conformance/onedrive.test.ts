@@ -26,7 +26,17 @@ function connect(fake: MicrosoftFake) {
 
 conformance('onedrive (Microsoft fake)', async () => {
   const fake = await startMicrosoftFake();
-  return { handle: connect(fake).handle, close: () => fake.close() };
+  return {
+    handle: connect(fake).handle,
+    close: () => fake.close(),
+    async seed(files) {
+      for (const [rel, data] of files) await fake.addFile(rel, data);
+    },
+    // The connector asks for 200 children a page ($top, Graph's default).
+    providerPage: 200,
+    listedHash: 'quickxor',
+    lastRange: () => fake.requests.findLast((r) => r.path.startsWith('/download/'))?.range,
+  };
 });
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
