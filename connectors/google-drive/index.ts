@@ -1,6 +1,7 @@
 // Google Drive (Drive API v3), as a source (the whole drive, or a folder of it) and as a
 // destination (files written into folders by path). Uploads use our own resumable client
 // (upload.ts); paths are resolved name by name (paths.ts); requests go through api.ts.
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../paging.ts';
@@ -125,6 +126,8 @@ export default defineConnector<Options>({
         }
       },
       async open(item, o = {}) {
+        // From the end: nothing to read (Drive answers a Range there with 416).
+        if (item.size !== undefined && (o.offset ?? 0) >= item.size && (o.offset ?? 0) > 0) return Readable.from([]);
         return call(
           `Reading file ${item.id} from Google Drive`,
           () => api.download(item.id, o.offset ?? 0, o.signal, o.length),

@@ -340,6 +340,8 @@ export default defineConnector<Options>({
         if (!any && clean) throw new CloudError('not_found', `Folder ${clean} not found.`);
       },
       async open(item, o = {}) {
+        // From the end: nothing to read (S3 answers a Range there with 416).
+        if (item.size !== undefined && (o.offset ?? 0) >= item.size && (o.offset ?? 0) > 0) return Readable.from([]);
         const range = rangeHeader(o.offset ?? 0, o.length);
         const out = await call(
           () =>
