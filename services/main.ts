@@ -13,6 +13,7 @@ import { DataFolderInUseError, startEmbeddedPostgres, type EmbeddedPostgres } fr
 import { createLogger } from './core/logger.ts';
 import { BOSS_SCHEMA, ensureQueues } from './core/queues.ts';
 import { loadKeyring } from './core/secret-key.ts';
+import { defaultTiming } from './core/timing.ts';
 import { buildWorker } from './worker/worker.ts';
 
 /** The embedded cluster's database for Ferry, created on first start. */
@@ -81,7 +82,7 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
     cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));
     await ensureQueues(boss);
 
-    if (worker) await buildWorker({ config, db, boss, keyring, log });
+    if (worker) await buildWorker({ config, db, boss, keyring, log, timing: defaultTiming });
     let listening: string | undefined;
     if (config.role !== 'worker') {
       const closing = new AbortController();

@@ -1,4 +1,5 @@
-// Names and policies of Ferry's pg-boss queues. Every queue has a dead-letter queue, so a job that
+// Ferry's pg-boss queues: their names, which any process sends to, and their creation. Each queue's
+// policy is defined with its job (worker/jobs/). Every queue has a dead-letter queue, so a job that
 // exhausted its retries stays visible instead of vanishing.
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
@@ -23,7 +24,8 @@ export const QUEUES = {
   notifySweep: 'notify-sweep',
 } as const;
 
-interface Policy {
+/** A queue's policy: its jobs' retries (seconds, with backoff), expiry, and heartbeats. */
+export interface QueuePolicy {
   retryLimit: number;
   retryDelay: number;
   retryDelayMax?: number;
@@ -31,34 +33,18 @@ interface Policy {
   heartbeatSeconds?: number;
 }
 
-export const POLICIES: Record<string, Policy> = {
-  [QUEUES.runPlan]: { retryLimit: 5, retryDelay: 10, expireInSeconds: 4 * 3600 },
-  // A copy of a large file runs long: liveness comes from heartbeats, so a killed worker's batch is
-  // taken up by another within seconds rather than at expiry.
-  [QUEUES.runCopy]: { retryLimit: 5, retryDelay: 5, expireInSeconds: 12 * 3600, heartbeatSeconds: 10 },
-  [QUEUES.runFinalize]: { retryLimit: 10, retryDelay: 10, expireInSeconds: 600 },
-  [QUEUES.scheduleTick]: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
-  // Quick retries with backoff (seconds, then minutes); past them the sweep tries every 10 minutes.
-  // Heartbeats: a send that died with its worker is tried again within seconds.
-  [QUEUES.mailSend]: { retryLimit: 10, retryDelay: 5, retryDelayMax: 600, expireInSeconds: 300, heartbeatSeconds: 10 },
-  [QUEUES.webhookDeliver]: {
-    retryLimit: 10,
-    retryDelay: 2,
-    retryDelayMax: 600,
-    expireInSeconds: 300,
-    heartbeatSeconds: 10,
-  },
-  [QUEUES.notifySweep]: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
-};
-
 /** pg-boss sends through the caller's transaction, so a change and the job it calls for commit together. */
 export const inTransaction = (client: pg.PoolClient) => ({
   executeSql: (text: string, values?: unknown[]) => client.query(text, values),
 });
 
-/** Creates the queues and their dead-letter queues; safe to call from every process at every start. */
+/**
+ * Creates the queues and their dead-letter queues, each with its job's policy; safe to call from
+ * every process at every start. The job list loads no handler code (see worker/jobs/index.ts).
+ */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
-  for (const [name, policy] of Object.entries(POLICIES)) {
+  const { jobs } = await import('../worker/jobs/index.ts');
+  for (const { queue: name, policy } of jobs) {
     const deadLetter = `${name}-dead`;
     // createQueue is idempotent (ON CONFLICT DO NOTHING under an advisory lock).
     await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400 });

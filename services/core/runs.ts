@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
-import { inTransaction, QUEUES } from './queues.ts';
+import * as runState from './run-state.ts';
 
 export const RUN_STATUSES = [
   'queued',
@@ -69,8 +69,10 @@ export function runView(r: RunRow, now = Date.now()) {
 export type Run = ReturnType<typeof runView>;
 
 const runColumns = `r.*, r.created_at::text AS created_key,
-  (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes,
-  (SELECT count(*) FROM run_items i WHERE i.run_id = r.id AND i.status = 'copying' AND i.waiting IS NOT NULL)::int AS waiting_items`;
+  (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i
+    WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes,
+  (SELECT count(*) FROM run_items i
+    WHERE i.run_id = r.id AND i.status = 'copying' AND i.waiting IS NOT NULL)::int AS waiting_items`;
 
 /** A run as the API shows it, whoever owns it: for the worker's notifications. */
 export async function runById(q: Queryable, id: string): Promise<Run | undefined> {
@@ -96,14 +98,9 @@ export function createRuns(db: Db, boss: PgBoss) {
         taskId,
       ]);
       if (!task.rows[0]) throw errors.notFound('Task');
-      const { rows } = await client.query<RunRow>(
-        `INSERT INTO runs AS r (task_id, user_id, trigger) VALUES ($1, $2, $3)
-         ON CONFLICT (task_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING ${runColumns}`,
-        [taskId, userId, trigger],
-      );
-      if (!rows[0]) throw errors.conflict('A run of this task is already queued or running.');
-      await boss.send(QUEUES.runPlan, { runId: rows[0].id }, { db: inTransaction(client), group: { id: userId } });
-      return runView(rows[0]);
+      const [run] = await runState.start(client, boss, [{ taskId, userId }], trigger);
+      if (!run) throw errors.conflict('A run of this task is already queued or running.');
+      return runView(await row(client, userId, run.id));
     },
 
     async get(userId: string, id: string): Promise<Run> {
@@ -191,20 +188,12 @@ export function createRuns(db: Db, boss: PgBoss) {
       );
     },
 
-    /**
-     * Asks a run to stop. A queued run ends at once; a running one is marked cancelled and its
-     * workers, which watch the run's status, abort their streams.
-     */
+    /** Asks a run to stop (see run-state.ts: cancel). */
     async cancel(client: pg.PoolClient, userId: string, id: string): Promise<Run> {
       const r = await row(client, userId, id, true);
       if (isFinished(r.status)) throw errors.conflict(`The run already ended (${r.status}).`);
-      const { rows } = await client.query<RunRow>(
-        `UPDATE runs r SET status = 'cancelled', finished_at = now() WHERE id = $1 RETURNING ${runColumns}`,
-        [id],
-      );
-      // Cleans up upload sessions that no running worker will abort itself.
-      await boss.send(QUEUES.runFinalize, { runId: id }, { db: inTransaction(client) });
-      return runView(rows[0]);
+      await runState.cancel(client, boss, id);
+      return runView(await row(client, userId, id));
     },
   };
 }

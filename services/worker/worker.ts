@@ -9,6 +9,7 @@ import type { Db } from '../core/db.ts';
 import { createMailer, type Mailer } from '../core/mail/mailer.ts';
 import { createNotifier, type Notifier } from '../core/notifications.ts';
 import { QUEUES } from '../core/queues.ts';
+import { defaultTiming, type Timing } from '../core/timing.ts';
 import { jobs } from './jobs/index.ts';
 
 export interface WorkerDeps {
@@ -17,9 +18,12 @@ export interface WorkerDeps {
   boss: PgBoss;
   keyring: Keyring;
   log: Logger;
+  /** The clock and the durations jobs keep to; the defaults unless a test drives time. */
+  timing?: Timing;
 }
 
 export interface WorkerContext extends WorkerDeps {
+  timing: Timing;
   clouds: Clouds;
   notifier: Notifier;
   mailer: Mailer;
@@ -29,6 +33,7 @@ export async function buildWorker(deps: WorkerDeps) {
   const notifier = createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl });
   const ctx: WorkerContext = {
     ...deps,
+    timing: deps.timing ?? defaultTiming,
     clouds: createClouds(deps.db, deps.keyring, connectorEnvOf(deps.config), {
       clients: oauthClientsOf(deps.config),
       onRevoked: (c, cloudId, reason) => notifier.cloudNeedsReauth(c, cloudId, reason),
@@ -42,7 +47,7 @@ export async function buildWorker(deps: WorkerDeps) {
   if (new Set(handled).size !== handled.length) throw new Error('Two job modules handle the same queue.');
 
   for (const job of jobs) {
-    await deps.boss.work(job.queue, { ...job.workOptions, batchSize: 1 }, async ([j]) => {
+    await deps.boss.work(job.queue, { ...job.workOptions?.(ctx.timing), batchSize: 1 }, async ([j]) => {
       try {
         await job.handle(j as never, ctx);
       } catch (err) {

@@ -14,7 +14,8 @@ import pino from 'pino';
 import { CloudError, type Destination, type Features, type Source } from '../../connectors/types.ts';
 import type { Clouds } from '../../services/core/clouds.ts';
 import type { Notifier } from '../../services/core/notifications.ts';
-import { reserveTraffic, topUpTraffic } from '../../services/core/quota.ts';
+import { reserve, topUp } from '../../services/core/run-state.ts';
+import { defaultTiming } from '../../services/core/timing.ts';
 import { copyRun, maybeFinalize } from '../../services/worker/runs/copy.ts';
 import { finalizeRun } from '../../services/worker/runs/finalize.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
@@ -81,27 +82,27 @@ const itemRow = async (itemId: string) =>
 const reservedOf = async (userId: string) =>
   (await t.db.query('SELECT reserved_bytes::int AS n FROM usage WHERE user_id = $1', [userId])).rows[0]?.n;
 
-test('topUpTraffic and reserveTraffic tell "no room" from "not yours"', async () => {
+test('topUp and reserve tell "no room" from "not yours"', async () => {
   const { a, itemId } = await claimedItem({ size: null, limit: 1000 });
-  const period = await reserveTraffic(t.db, a.id, itemId, 1, 0);
+  const period = await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 0);
   assert.ok(period instanceof Date, String(period));
-  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 600), 'ok');
-  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 500), 'full');
+  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 600), 'ok');
+  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 500), 'full');
   assert.deepEqual([(await itemRow(itemId)).reserved, await reservedOf(a.id)], [600, 600]);
 
   await takeOver(itemId);
   // Whether or not the bytes would fit, the first claim is told the item is no longer its own.
-  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 100), 'lost');
-  assert.equal(await topUpTraffic(t.db, a.id, itemId, 1, period, 500), 'lost');
-  assert.equal(await reserveTraffic(t.db, a.id, itemId, 1, 10), 'lost');
+  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 100), 'lost');
+  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 500), 'lost');
+  assert.equal(await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 10), 'lost');
   assert.deepEqual(
     [(await itemRow(itemId)).reserved, await reservedOf(a.id)],
     [600, 600],
     'nothing reserved for a lost claim',
   );
   // The claim that holds it now is answered as before.
-  assert.equal(await topUpTraffic(t.db, a.id, itemId, 2, period, 300), 'ok');
-  assert.equal(await topUpTraffic(t.db, a.id, itemId, 2, period, 300), 'full');
+  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 2 }, period, 300), 'ok');
+  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 2 }, period, 300), 'full');
 });
 
 /**
@@ -151,14 +152,14 @@ async function copyWith(
   } as unknown as Clouds;
   const log = pino({ level: 'silent' });
   const ac = new AbortController();
-  await copyRun({ db: t.db, boss: t.boss, clouds, notifier, log }, runId, ac.signal);
+  await copyRun({ db: t.db, boss: t.boss, clouds, notifier, log, timing: defaultTiming }, runId, ac.signal);
   return told;
 }
 
 test('a claim taken over while its bytes stream (size unknown) drops out at its next top-up: no quota used up, no mail, the row left to the new claim', async () => {
   const { a, runId, itemId } = await claimedItem({ size: null, limit: 10_000_000 });
   // The first claim reserved (0 bytes: the size is unknown) before it started; the copy job resumes it.
-  const period = await reserveTraffic(t.db, a.id, itemId, 1, 0);
+  const period = await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 0);
   assert.ok(period instanceof Date);
   // The job only takes up items whose lease ran out: it is this first claim's, running late.
   await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
@@ -283,7 +284,7 @@ test('past the quota, an item whose worker died (its lease ran out) does not hol
   const notifier = { runEnded: async () => void told.push('runEnded') } as unknown as Notifier;
   const clouds = { open: async () => assert.fail('nothing is held that would need the clouds') } as unknown as Clouds;
 
-  await maybeFinalize({ db: t.db, boss: t.boss }, runId);
+  await maybeFinalize({ db: t.db, boss: t.boss, timing: defaultTiming }, runId);
   const queued = await t.db.query(
     `SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`,
     [runId],

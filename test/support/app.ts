@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../services/core/config.ts';
 import { createKeyring, type Keyring } from '../../services/core/crypto.ts';
 import { createPool, type Db } from '../../services/core/db.ts';
 import { createLogger } from '../../services/core/logger.ts';
+import { defaultTiming, type Timing } from '../../services/core/timing.ts';
 import { BOSS_SCHEMA, ensureQueues } from '../../services/core/queues.ts';
 import { buildWorker } from '../../services/worker/worker.ts';
 import { createTestDatabase } from './db.ts';
@@ -19,6 +20,8 @@ export interface TestApp {
   boss: PgBoss;
   config: Readonly<Config>;
   keyring: Keyring;
+  /** The clock and durations the app's workers keep to: a test may change them to drive time. */
+  timing: Timing;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { worker?: boolean } = {},
+  opts: { worker?: boolean; timing?: Partial<Timing> } = {},
 ): Promise<TestApp & { url: string }> {
   const database = await createTestDatabase();
   // Its own data folder: mail without SMTP_URL is written there as .eml files.
@@ -52,8 +55,10 @@ export async function startTestApp(
   ]);
   const app = await buildApp({ config, db, boss, keyring, logger: false });
   await app.ready();
+  // One object the workers read at every use: a test that sets its clock ahead moves theirs too.
+  const timing: Timing = { ...defaultTiming, ...opts.timing };
   if (opts.worker)
-    await buildWorker({ config, db, boss, keyring, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
+    await buildWorker({ config, db, boss, keyring, timing, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
   return {
     url: database.url,
     app,
@@ -61,6 +66,7 @@ export async function startTestApp(
     boss,
     config,
     keyring,
+    timing,
     async close() {
       await app.close();
       // Graceful: jobs still at work (a retried mail, a webhook) finish before the database goes.
@@ -193,6 +199,13 @@ export async function addWorker(t: TestApp & { url: string }): Promise<() => Pro
     max: 4,
   });
   await boss.start();
-  await buildWorker({ config: t.config, db: t.db, boss, keyring: t.keyring, log: createLogger('silent') });
+  await buildWorker({
+    config: t.config,
+    db: t.db,
+    boss,
+    keyring: t.keyring,
+    timing: t.timing,
+    log: createLogger('silent'),
+  });
   return () => boss.stop({ graceful: false });
 }

@@ -1,5 +1,10 @@
-// The one list of job modules. Each handles one queue of core/queues.ts, one job at a time.
+// The one list of Ferry's jobs. Each job module defines its job whole: the queue it works, the
+// queue's policy (retries, expiry, heartbeats; every queue has a dead-letter queue), how workers take
+// its jobs, and its handler. A handler loads its code when it first runs, so any process (the API
+// too) can import this list to create the queues without loading the worker's code.
 import type { Job, WorkOptions } from 'pg-boss';
+import type { QueuePolicy } from '../../core/queues.ts';
+import type { Timing } from '../../core/timing.ts';
 import type { WorkerContext } from '../worker.ts';
 import { mailSendJob } from './mail-send.ts';
 import { notifySweepJob } from './notify-sweep.ts';
@@ -9,21 +14,26 @@ import { runPlanJob } from './run-plan.ts';
 import { scheduleTickJob } from './schedule-tick.ts';
 import { webhookDeliverJob } from './webhook-deliver.ts';
 
-export interface JobModule<T = unknown> {
+export interface JobDefinition<T = unknown> {
   queue: string;
-  workOptions?: Omit<WorkOptions, 'batchSize'>;
+  policy: QueuePolicy;
+  /** How a worker takes the queue's jobs (one at a time, always): its concurrency and polling. */
+  workOptions?: (timing: Timing) => Omit<WorkOptions, 'batchSize'>;
   /** Cron expression (UTC) for queues pg-boss fills on a schedule. */
   cron?: string;
   /** Throws to fail the job: pg-boss then retries it, and dead-letters it once retries run out. */
   handle(job: Job<T>, ctx: WorkerContext): Promise<void>;
 }
 
-export const jobs: JobModule<never>[] = [
+/** A job module as notify-sweep.ts still declares it: its policy is given below until it has its own. */
+export type JobModule<T = unknown> = Omit<JobDefinition<T>, 'policy'> & { policy?: QueuePolicy };
+
+export const jobs: JobDefinition<never>[] = [
   runPlanJob,
   runCopyJob,
   runFinalizeJob,
   scheduleTickJob,
   mailSendJob,
   webhookDeliverJob,
-  notifySweepJob,
-] as JobModule<never>[];
+  { policy: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 }, ...notifySweepJob },
+] as JobDefinition<never>[];

@@ -1,9 +1,16 @@
 import { QUEUES } from '../../core/queues.ts';
-import { finalizeRun } from '../runs/finalize.ts';
-import type { JobModule } from './index.ts';
+import type { JobDefinition } from './index.ts';
 
-export const runFinalizeJob: JobModule<{ runId: string }> = {
+export const runFinalizeJob: JobDefinition<{ runId: string }> = {
   queue: QUEUES.runFinalize,
-  workOptions: { localConcurrency: 2, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
-  handle: (job, deps) => finalizeRun(deps, job.data.runId),
+  policy: { retryLimit: 10, retryDelay: 10, expireInSeconds: 600 },
+  workOptions: (timing) => ({
+    localConcurrency: 2,
+    pollingIntervalSeconds: timing.pollSeconds.runs,
+    notifyPollingIntervalSeconds: 5,
+  }),
+  handle: async (job, deps) => {
+    const { finalizeRun } = await import('../runs/finalize.ts');
+    await finalizeRun(deps, job.data.runId);
+  },
 };

@@ -1,17 +1,20 @@
 import { QUEUES } from '../../core/queues.ts';
-import { planRun } from '../runs/plan.ts';
-import type { JobModule } from './index.ts';
+import type { JobDefinition } from './index.ts';
 
-export const runPlanJob: JobModule<{ runId: string }> = {
+export const runPlanJob: JobDefinition<{ runId: string }> = {
   queue: QUEUES.runPlan,
+  policy: { retryLimit: 5, retryDelay: 10, expireInSeconds: 4 * 3600 },
   // Plan jobs are sent with the user as their group. Across all workers, one plan at a time per
   // user: a user's slow plans (a big Takeout part to index, a slow listing) wait for each other,
   // never for every slot, so other users' runs are planned meanwhile.
-  workOptions: {
+  workOptions: (timing) => ({
     localConcurrency: 2,
     groupConcurrency: 1,
-    pollingIntervalSeconds: 0.5,
+    pollingIntervalSeconds: timing.pollSeconds.runs,
     notifyPollingIntervalSeconds: 5,
+  }),
+  handle: async (job, deps) => {
+    const { planRun } = await import('../runs/plan.ts');
+    await planRun(deps, job.data.runId, job.signal);
   },
-  handle: (job, deps) => planRun(deps, job.data.runId, job.signal),
 };

@@ -1,12 +1,13 @@
 import { QUEUES } from '../../core/queues.ts';
-import { startDueRuns } from '../runs/schedule.ts';
-import type { JobModule } from './index.ts';
+import type { JobDefinition } from './index.ts';
 
-export const scheduleTickJob: JobModule<object> = {
+export const scheduleTickJob: JobDefinition<object> = {
   queue: QUEUES.scheduleTick,
+  policy: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 },
   cron: '* * * * *',
   handle: async (_job, deps) => {
-    const started = await startDueRuns(deps.db, deps.boss);
+    const { startDueRuns } = await import('../runs/schedule.ts');
+    const started = await startDueRuns(deps.db, deps.boss, deps.timing.now());
     if (started) deps.log.info({ started }, 'scheduled runs started');
   },
 };

@@ -4,6 +4,7 @@ import { CloudError } from '../../../connectors/types.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db, type Queryable } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
+import * as runState from '../../core/run-state.ts';
 import type { RunStatus } from '../../core/runs.ts';
 import type { TaskFilter, TaskOptions } from '../../core/task-spec.ts';
 
@@ -25,7 +26,8 @@ export interface RunRecord {
 
 export async function loadRun(q: Queryable, runId: string): Promise<RunRecord | undefined> {
   const { rows } = await q.query(
-    `SELECT r.id, r.user_id, r.task_id, r.status, r.quota_hit_at, r.planned_at, r.sequential, t.source, t.destination, t.filter, t.options
+    `SELECT r.id, r.user_id, r.task_id, r.status, r.quota_hit_at, r.planned_at, r.sequential,
+            t.source, t.destination, t.filter, t.options
        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = $1`,
     [runId],
   );
@@ -82,11 +84,7 @@ export async function failRun(
   refusedBy?: string,
 ): Promise<void> {
   await transaction(deps.db, async (c) => {
-    const { rowCount } = await c.query(
-      `UPDATE runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
-      [runId, error],
-    );
-    if (!rowCount) return;
+    if (!(await runState.fail(c, runId, error))) return;
     if (refusedBy) await deps.notifier.cloudNeedsReauth(c, refusedBy, error);
     await deps.notifier.runEnded(c, runId);
   });

@@ -23,9 +23,11 @@ import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
-import { reserveTraffic, settleTraffic, topUpTraffic } from '../../core/quota.ts';
+import * as runState from '../../core/run-state.ts';
+import type { Timing } from '../../core/timing.ts';
 import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
 import { destinationPath, renamed, renamedFrom } from './select.ts';
+import { markSuperseded, removeSuperseded } from './supersede.ts';
 
 /** Items copied at once by one copy job, unless the destination asks for more (features.itemsInParallel). */
 const ITEMS_IN_PARALLEL = 4;
@@ -35,9 +37,6 @@ export const COPY_JOBS_PER_RUN = 4;
 const ITEM_ATTEMPTS = 3;
 /** Claims of one item (each after a worker died or stopped holding it) before it is given up. */
 const MAX_CLAIMS = 10;
-/** A lease outlives a dead worker by this much; a live one renews it every second. */
-const LEASE_SECONDS = 20;
-const TICK_MS = 1000;
 /** An item of unknown size reserves traffic in steps of this much as its bytes stream (less near the limit). */
 const TOP_UP_BYTES = 4 * 1024 * 1024;
 /** Files that appear, one after the other, at the paths an item's upload tries, before it gives up. */
@@ -45,35 +44,14 @@ const MAX_CONFLICTS = 5;
 
 export interface CopyDeps {
   db: Db;
+  timing: Timing;
   boss: PgBoss;
   clouds: Clouds;
   notifier: Notifier;
   log: Logger;
 }
 
-interface ItemRow {
-  id: string;
-  source_id: string;
-  path: string;
-  size: number | null;
-  modified_at: Date | null;
-  version: string;
-  hashes: Record<string, string>;
-  dest_path: string;
-  replaces_own: boolean;
-  dest_exists: boolean;
-  upload_state: unknown;
-  /** The mode the upload session in upload_state was started with. */
-  upload_mode: 'create' | 'replace' | null;
-  reserved_bytes: number;
-  reserved_period: Date | null;
-  /** Which attempt this claim is: the claim's proof of ownership when recording. */
-  attempts: number;
-  fidelity: 'original' | 'reduced';
-  identity: string | null;
-  /** The reduced copy (a Picker copy) of the same photo this original replaces, if any. */
-  supersedes: { taskId: string; sourceId: string; destPath: string } | null;
-}
+type ItemRow = runState.ClaimedItem;
 
 type Outcome =
   | { kind: 'done'; bytes: number; destPath: string; hash?: string }
@@ -158,26 +136,23 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
       const claims = [...inFlight.entries()];
       if (claims.length) {
         // Only the claims that still hold their item renew it; one that no longer does drops out.
-        const { rows } = await db.query<{ id: string }>(
-          `UPDATE run_items i SET lease_until = now() + make_interval(secs => $4), progress_bytes = p.bytes
-             FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS p(id, bytes, attempts)
-            WHERE i.id = p.id AND i.status = 'copying' AND i.attempts = p.attempts
-            RETURNING i.id`,
-          [claims.map(([id]) => id), claims.map(([, c]) => c.bytes), claims.map(([, c]) => c.attempts), LEASE_SECONDS],
+        const held = await runState.renew(
+          db,
+          claims.map(([id, c]) => ({ id, attempts: c.attempts, bytes: c.bytes })),
+          deps.timing.leaseSeconds,
         );
-        const held = new Set(rows.map((r) => String(r.id)));
         for (const [id, claim] of claims) if (!held.has(String(id)) && inFlight.get(id) === claim) lose(claim);
       }
       const { rows } = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
       if (rows[0]?.status !== 'running') stop.abort(new Stop(true));
     })().catch((err) => deps.log.warn({ err, runId }, 'progress tick failed'));
-  }, TICK_MS);
+  }, deps.timing.renewMs);
 
   // Once an item did not fit in the quota, no job of the run claims more: the rest waits for the next run.
   let quotaHit = run.quotaHit;
   // Once the destination said it takes nothing more for a while, the run waits for it (parked).
   let parked: Parked | undefined;
-  await db.query(`UPDATE runs SET error = NULL WHERE id = $1 AND status = 'running' AND error IS NOT NULL`, [runId]); // back from a park
+  await runState.resume(db, runId); // back from a park
   try {
     // If one lane fails (the database, say), the others are stopped and awaited before the job
     // fails, so no item is left copying under a lease nobody renews.
@@ -187,7 +162,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
         async () => {
           try {
             while (!stop.signal.aborted && !quotaHit && !parked) {
-              const item = await claimNext(db, runId);
+              const item = await runState.claim(db, runId, deps.timing.leaseSeconds);
               if (!item) return;
               const result = await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight);
               if (result === 'quota') quotaHit = true;
@@ -216,19 +191,12 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
 }
 
 /**
- * The destination takes nothing more before `until` (Google Drive's 750 GB a day): rather than
+ * The destination takes nothing more before `until` (a daily upload cap): rather than
  * burn retries, the run waits, says so, and a copy job is queued for then.
  */
 async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
   const message = `Paused until ${p.until.toISOString()}: ${p.why} The run carries on by itself then.`;
-  // The job first: whoever reads the message can count on the run carrying on.
-  await deps.boss.sendAfter(
-    QUEUES.runCopy,
-    { runId: run.id },
-    { group: { id: run.userId }, singletonKey: `park-${run.id}`, singletonSeconds: 60 },
-    p.until,
-  );
-  await deps.db.query(`UPDATE runs SET error = $2 WHERE id = $1 AND status = 'running'`, [run.id, message]);
+  await runState.park(deps.db, deps.boss, run, p.until, message);
   deps.log.info({ runId: run.id, until: p.until }, 'run parked until the destination takes uploads again');
 }
 
@@ -237,7 +205,7 @@ async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
  * (or the quota ran out), or else a look again once leases could have run out, in case the
  * workers holding (or meant to take) the rest died.
  */
-export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: string): Promise<void> {
+export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss' | 'timing'>, runId: string): Promise<void> {
   const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean; user_id: string }>(
     // Once the quota ran out nobody claims the rest, so an item whose holder died (its lease ran
     // out) is not at work: finalize puts it back with the others that wait for the next run.
@@ -254,23 +222,10 @@ export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss'>, runId: 
     await deps.boss.sendAfter(
       QUEUES.runCopy,
       { runId },
-      { group: { id: r.user_id }, singletonKey: `sweep-${runId}`, singletonSeconds: LEASE_SECONDS },
-      LEASE_SECONDS,
+      { group: { id: r.user_id }, singletonKey: `sweep-${runId}`, singletonSeconds: deps.timing.leaseSeconds },
+      deps.timing.leaseSeconds,
     );
   }
-}
-
-/** Takes the run's next item that is pending, or whose holder's lease ran out (a dead worker's). */
-async function claimNext(db: Db, runId: string): Promise<ItemRow | undefined> {
-  const { rows } = await db.query<ItemRow>(
-    `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2), updated_at = now()
-      WHERE id = (SELECT id FROM run_items WHERE run_id = $1 AND (status = 'pending' OR (status = 'copying' AND lease_until < now()))
-                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists, upload_state, upload_mode, reserved_bytes, reserved_period,
-                attempts, fidelity, identity, supersedes`,
-    [runId, LEASE_SECONDS],
-  );
-  return rows[0];
 }
 
 /** Copies one claimed item; 'quota' when it did not fit in the user's traffic quota. */
@@ -288,7 +243,14 @@ async function copyOne(
     // Taken up this often without an outcome (workers dying on it): give up on it, with the reason.
     await destination.abandon?.(item.upload_state).catch(() => {});
     const reason = `Gave up after ${MAX_CLAIMS} attempts that ended without a result (worker crashes or restarts).`;
-    await record(db, run, item, { kind: 'failed', reason }, item.reserved_period ?? new Date(), item.reserved_bytes);
+    await record(
+      db,
+      run,
+      item,
+      { kind: 'failed', reason },
+      item.reserved_period ?? deps.timing.now(),
+      item.reserved_bytes,
+    );
     return;
   }
   const claim: Claim = { attempts: item.attempts, bytes: 0, lost: new AbortController() };
@@ -300,7 +262,7 @@ async function copyOne(
     let reserved = item.reserved_bytes;
     if (!period) {
       const bytes = item.size ?? 0;
-      const got = await reserveTraffic(db, run.userId, item.id, item.attempts, bytes);
+      const got = await runState.reserve(db, run.userId, item, bytes, deps.timing.now());
       if (got === 'lost') return;
       if (got === 'full') return (await quotaUsedUp(deps, run, item)) ? 'quota' : undefined;
       period = got;
@@ -324,6 +286,7 @@ async function copyOne(
         (bytes) => (claim.bytes = bytes),
         db,
         meter,
+        deps.timing,
       );
     } catch (err) {
       await meter.close();
@@ -344,59 +307,30 @@ async function copyOne(
       if (signal.aborted) {
         if ((signal.reason as Stop).cancelled) {
           // Cancelled: drop the unfinished upload and the reservation; nothing was copied.
-          const session = await transaction(db, async (c) => {
-            const { rows } = await c.query<{ upload_state: unknown }>(
-              `UPDATE run_items i SET status = 'pending', upload_state = NULL, upload_mode = NULL, lease_until = NULL, reserved_bytes = 0, reserved_period = NULL
-                 FROM (SELECT upload_state FROM run_items WHERE id = $1 FOR UPDATE) old
-                WHERE i.id = $1 AND i.status = 'copying' AND i.attempts = $2
-               RETURNING old.upload_state`,
-              [item.id, item.attempts],
-            );
-            if (!rows[0]) return undefined;
-            await settleTraffic(c, run.userId, period!, meter.reserved, 0);
-            return rows[0].upload_state ?? null;
-          });
+          const session = await transaction(db, (c) =>
+            runState.giveBack(c, run.userId, run.id, item, 'cancelled', true),
+          );
           if (session !== undefined) await destination.abandon?.(session).catch(() => {});
         } else {
           // Shutting down: leave the item and its upload session for the next worker.
-          await db.query(
-            `UPDATE run_items SET status = 'pending', lease_until = NULL WHERE id = $1 AND status = 'copying' AND attempts = $2`,
-            [item.id, item.attempts],
-          );
+          await runState.putBack(db, item);
         }
         return;
       }
       if (err instanceof CloudError && err.reason === 'rate_limited') {
         // Not a failure of the item: it waits (with its upload session) until the destination takes
         // uploads again; its reservation is let go meanwhile and the claim does not count.
-        await transaction(db, async (c) => {
-          const { rowCount } = await c.query(
-            `UPDATE run_items SET status = 'pending', lease_until = NULL, attempts = greatest(attempts - 1, 0), reserved_bytes = 0, reserved_period = NULL
-              WHERE id = $1 AND status = 'copying' AND attempts = $2`,
-            [item.id, item.attempts],
-          );
-          if (rowCount) await settleTraffic(c, run.userId, period!, meter.reserved, 0);
-        });
-        return { until: err.retryAt ?? new Date(Date.now() + 3600_000), why: err.message };
+        await transaction(db, (c) => runState.giveBack(c, run.userId, run.id, item, 'parked', false));
+        return { until: err.retryAt ?? new Date(deps.timing.now().getTime() + deps.timing.parkMs), why: err.message };
       }
       outcome = { kind: 'failed', reason: describe(err) };
       refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
     await meter.close();
-    const { recorded, removeSuperseded } = await record(db, run, item, outcome, period!, meter.reserved);
-    if (
-      removeSuperseded &&
-      outcome.kind === 'done' &&
-      item.supersedes &&
-      item.supersedes.destPath !== outcome.destPath
-    ) {
-      // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
-      await destination
-        .remove?.(item.supersedes.destPath, signal)
-        .catch((err) =>
-          deps.log.warn({ err, runId: run.id, path: item.supersedes?.destPath }, 'could not remove a superseded copy'),
-        );
-    }
+    const { recorded, removeSuperseded: remove } = await record(db, run, item, outcome, period!, meter.reserved);
+    // The original is in place: the reduced copy it supersedes, elsewhere at this destination, goes.
+    if (remove && item.supersedes)
+      await removeSuperseded(destination, item.supersedes, signal, deps.log.child({ runId: run.id }));
     // A cloud that refuses Ferry's credentials would fail every item after this one: the run ends
     // now, with the reason (a cloud whose sign-in was revoked is marked needs_reauth already).
     if (refused && recorded && outcome.kind === 'failed') await failRun(deps, run.id, outcome.reason);
@@ -413,20 +347,10 @@ async function copyOne(
  */
 async function quotaUsedUp(deps: CopyDeps, run: RunRecord, item: ItemRow, abandon?: Destination): Promise<boolean> {
   const session = await transaction(deps.db, async (c) => {
-    const { rows } = await c.query<{ reserved_period: Date | null; reserved_bytes: number; upload_state: unknown }>(
-      `UPDATE run_items i SET status = 'pending', lease_until = NULL, reserved_bytes = 0, reserved_period = NULL,
-              upload_state = CASE WHEN $3 THEN NULL ELSE i.upload_state END, upload_mode = CASE WHEN $3 THEN NULL ELSE i.upload_mode END
-         FROM (SELECT reserved_period, reserved_bytes, upload_state FROM run_items WHERE id = $1 FOR UPDATE) old
-        WHERE i.id = $1 AND i.status = 'copying' AND i.attempts = $2
-       RETURNING old.reserved_period, old.reserved_bytes, old.upload_state`,
-      [item.id, item.attempts, Boolean(abandon)],
-    );
-    if (!rows[0]) return undefined;
-    await c.query(`UPDATE runs SET quota_hit_at = coalesce(quota_hit_at, now()) WHERE id = $1`, [run.id]);
-    if (rows[0].reserved_period)
-      await settleTraffic(c, run.userId, rows[0].reserved_period, Number(rows[0].reserved_bytes), 0);
-    await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod().start);
-    return rows[0].upload_state ?? null;
+    const held = await runState.giveBack(c, run.userId, run.id, item, 'quota', Boolean(abandon));
+    if (held === undefined) return undefined;
+    await deps.notifier.quotaUsedUp(c, run.userId, run.id, usagePeriod(deps.timing.now()).start);
+    return held;
   });
   if (session === undefined) return false;
   if (abandon) await abandon.abandon?.(session).catch(() => {});
@@ -435,7 +359,7 @@ async function quotaUsedUp(deps: CopyDeps, run: RunRecord, item: ItemRow, abando
 
 /**
  * Traffic reserved for one item as its bytes stream: bytes past what is reserved go on only once a
- * top-up is reserved, so an item whose size the source did not tell (Google Photos Picker items)
+ * top-up is reserved, so an item whose size the source did not tell (some photo services)
  * cannot take the user past the limit. When one does not fit, `signal` aborts the copy.
  */
 class TrafficMeter {
@@ -481,7 +405,7 @@ class TrafficMeter {
     if (this.closed) throw new Error('The copy of this item has ended.');
     const need = upTo - this.reserved;
     const take = async (bytes: number) => {
-      const got = await topUpTraffic(this.db, this.userId, this.item.id, this.claim.attempts, this.period, bytes);
+      const got = await runState.topUp(this.db, this.userId, this.item, this.period, bytes);
       if (got === 'ok') this.reserved += bytes;
       return got;
     };
@@ -493,7 +417,8 @@ class TrafficMeter {
     if (got === 'lost') throw lose(this.claim);
     const err = new CloudError(
       'failed',
-      "The monthly traffic quota was used up while this item was copied; it is copied by the run after the quota's renewal.",
+      'The monthly traffic quota was used up while this item was copied; ' +
+        "it is copied by the run after the quota's renewal.",
     );
     this.quota.abort(err);
     throw err;
@@ -621,14 +546,11 @@ async function transfer(
   progress: (bytes: number) => void,
   db: Db,
   meter: TrafficMeter,
+  timing: Timing,
 ): Promise<Outcome> {
   // Every write to the item's row is this claim's only while it holds the item.
-  const held = async (sql: string, params: unknown[]) => {
-    const { rowCount } = await db.query(`${sql} AND status = 'copying' AND attempts = $${params.length + 1}`, [
-      ...params,
-      claim.attempts,
-    ]);
-    if (!rowCount) throw lose(claim);
+  const held = async (written: Promise<boolean>) => {
+    if (!(await written)) throw lose(claim);
   };
   let target = await resolveTarget(run, source, destination, item, signal);
 
@@ -641,17 +563,13 @@ async function transfer(
     async save(next) {
       state = next;
       // The session's mode goes with it: a resumed upload replaces a file only if it was meant to.
-      await held('UPDATE run_items SET upload_state = $2, upload_mode = $3 WHERE id = $1', [
-        item.id,
-        JSON.stringify(next),
-        mode,
-      ]);
+      await held(runState.saveUpload(db, item, next, mode));
     },
   };
   const dropSession = async () => {
     if (!state) return;
     // Let go only while the session is this claim's: a claim that took the item over resumes it.
-    await held('UPDATE run_items SET upload_state = NULL, upload_mode = NULL WHERE id = $1', [item.id]);
+    await held(runState.dropUpload(db, item));
     await destination.abandon?.(state).catch(() => {});
     state = null;
   };
@@ -660,14 +578,7 @@ async function transfer(
   // says so while it does. Written in order, and only while the item is being copied.
   let waits: Promise<unknown> = Promise.resolve();
   const onWaiting = (wait: { reason: string; until: string } | null) => {
-    waits = waits
-      .then(() =>
-        db.query(
-          `UPDATE run_items SET waiting = $2, waiting_until = $3 WHERE id = $1 AND status = 'copying' AND attempts = $4`,
-          [item.id, wait?.reason ?? null, wait?.until ?? null, claim.attempts],
-        ),
-      )
-      .catch(() => {});
+    waits = waits.then(() => runState.waiting(db, item, wait)).catch(() => {});
   };
   const open = async (offset: number) =>
     meter.gate(
@@ -709,7 +620,7 @@ async function transfer(
           if (!signal.aborted) await dropSession();
           throw err;
         }
-        await sleep(backoffMs(attempt, 1000, 15_000), signal);
+        await sleep(backoffMs(attempt, timing.itemRetryMs.first, timing.itemRetryMs.max), signal);
       }
     }
   };
@@ -717,8 +628,7 @@ async function transfer(
   try {
     for (let conflicts = 0; ; conflicts++) {
       if (!('path' in target)) return target;
-      if (target.path !== item.dest_path)
-        await held('UPDATE run_items SET dest_path = $2 WHERE id = $1', [item.id, target.path]);
+      if (target.path !== item.dest_path) await held(runState.retarget(db, item, target.path));
       try {
         return await upload(target);
       } catch (err) {
@@ -739,9 +649,9 @@ async function transfer(
 }
 
 /**
- * Records an item's outcome: its row, the manifest (for a verified copy, or an identical file
- * found in place), the quota (charged for what was copied, released otherwise) and the run's
- * counters. One statement, so one round trip and one commit per file, all or nothing.
+ * Records an item's outcome (see run-state.ts: record); an original that was copied also takes the
+ * place of the reduced copy it supersedes, in the same transaction (see supersede.ts). `recorded`:
+ * whether this claim still held the item; `removeSuperseded`: whether the reduced copy's file goes.
  */
 async function record(
   db: Db,
@@ -751,69 +661,38 @@ async function record(
   period: Date,
   reserved: number,
 ): Promise<{ recorded: boolean; removeSuperseded: boolean }> {
-  const status = outcome.kind;
-  const manifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical);
   const destPath = outcome.kind === 'failed' ? item.dest_path : outcome.destPath;
   const charged = outcome.kind === 'done' ? outcome.bytes : 0;
-  const size = item.size ?? charged;
-  const counters = {
-    done: 'done_items = done_items + 1, done_bytes = done_bytes + $9',
-    skipped: 'skipped_items = skipped_items + 1, skipped_bytes = skipped_bytes + $9',
-    failed: 'failed_items = failed_items + 1',
-  }[status];
-  // Only the attempt that holds the item records it: a worker whose lease ran out and was taken
-  // over changes nothing, so nothing is counted or charged twice.
-  const { rows } = await db.query<{ remove_superseded: number }>(
-    `WITH item AS (
-       UPDATE run_items SET status = $2, dest_path = $3, error = $4, progress_bytes = CASE WHEN $2 = 'done' THEN $9 ELSE progress_bytes END,
-              upload_state = NULL, upload_mode = NULL, waiting = NULL, waiting_until = NULL, lease_until = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'copying' AND attempts = $18 RETURNING id),
-     copy AS (
-       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash, fidelity, identity)
-       SELECT $10, $11, $12, $13, $14, $3, $15, $19, $20 FROM item WHERE $16
-       ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = $12, source_mtime = $13, source_version = $14, dest_path = $3, dest_hash = $15,
-              fidelity = $19, identity = $20, copied_at = now()),
-     superseded AS (
-       UPDATE manifest SET fidelity = 'superseded',
-              superseded_by = jsonb_build_object('taskId', $10::uuid, 'sourceId', $11::text, 'destPath', $3::text, 'at', now())
-        WHERE $2 = 'done' AND task_id = ($21::jsonb->>'taskId')::uuid AND source_id = $21::jsonb->>'sourceId' AND fidelity = 'reduced'
-          AND EXISTS (SELECT 1 FROM item)
-       RETURNING dest_path),
-     quota AS (
-       INSERT INTO usage AS g (user_id, period_start, used_bytes) SELECT $5, $6, $8 FROM item
-       ON CONFLICT (user_id, period_start) DO UPDATE SET reserved_bytes = greatest(0, g.reserved_bytes - $7), used_bytes = g.used_bytes + $8)
-     UPDATE runs SET ${counters} WHERE id = $17 AND EXISTS (SELECT 1 FROM item)
-     RETURNING
-       -- The superseded copy's file may go: this copy marked it, and no other copy in any manifest
-       -- at this destination lies at its path (a copy written over it there, say).
-       (SELECT count(*) FROM superseded s WHERE NOT EXISTS (
-          SELECT 1 FROM manifest m JOIN tasks t ON t.id = m.task_id
-           WHERE t.destination_cloud_id = $22 AND m.dest_path = s.dest_path AND m.fidelity <> 'superseded'
-             AND NOT (m.task_id = ($21::jsonb->>'taskId')::uuid AND m.source_id = $21::jsonb->>'sourceId')))::int AS remove_superseded`,
-    [
-      item.id,
-      status,
-      destPath,
-      outcome.kind === 'done' ? null : outcome.reason,
-      run.userId,
-      period,
-      reserved,
-      charged,
-      size,
-      run.taskId,
-      item.source_id,
-      item.size,
-      item.modified_at,
-      item.version,
-      outcome.kind === 'done' ? (outcome.hash ?? null) : null,
-      manifest,
-      run.id,
-      item.attempts,
-      item.fidelity,
-      item.identity,
-      item.supersedes ? JSON.stringify(item.supersedes) : null,
-      run.destination.cloudId,
-    ],
-  );
-  return { recorded: rows.length > 0, removeSuperseded: rows[0]?.remove_superseded > 0 };
+  const inManifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical === true);
+  const values: runState.Outcome = {
+    item,
+    status: outcome.kind,
+    destPath,
+    error: outcome.kind === 'done' ? null : outcome.reason,
+    charged,
+    size: item.size ?? charged,
+    userId: run.userId,
+    runId: run.id,
+    period,
+    reserved,
+    manifest: inManifest
+      ? {
+          taskId: run.taskId,
+          sourceId: item.source_id,
+          sourceSize: item.size,
+          sourceMtime: item.modified_at,
+          sourceVersion: item.version,
+          destHash: outcome.kind === 'done' ? (outcome.hash ?? null) : null,
+          fidelity: item.fidelity,
+          identity: item.identity,
+        }
+      : null,
+  };
+  const supersedes = outcome.kind === 'done' ? item.supersedes : null;
+  if (!supersedes) return { recorded: await runState.record(db, values), removeSuperseded: false };
+  return transaction(db, async (c) => {
+    if (!(await runState.record(c, values))) return { recorded: false, removeSuperseded: false };
+    const by = { taskId: run.taskId, sourceId: item.source_id, destPath };
+    return { recorded: true, removeSuperseded: await markSuperseded(c, by, supersedes, run.destination.cloudId) };
+  });
 }

@@ -5,11 +5,13 @@ import type { Logger } from 'pino';
 import { CloudError, type SourceItem } from '../../../connectors/types.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import type { Db } from '../../core/db.ts';
-import { QUEUES } from '../../core/queues.ts';
 import type { Notifier } from '../../core/notifications.ts';
-import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
+import { QUEUES } from '../../core/queues.ts';
+import * as runState from '../../core/run-state.ts';
+import { failRun, loadRun, openEnds, refusing } from './context.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
 import { destinationPath, joinPath, pathKey, renamed, selected } from './select.ts';
+import { copiesByIdentity, planFidelity } from './supersede.ts';
 
 const INSERT_BATCH = 500;
 
@@ -23,11 +25,7 @@ export interface PlanDeps {
 
 export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal): Promise<void> {
   const { db, boss } = deps;
-  const started = await db.query(
-    `UPDATE runs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-    [runId],
-  );
-  if (!started.rowCount) return; // cancelled before it began, or already finished
+  if (!(await runState.begin(db, runId))) return; // cancelled before it began, or already finished
   const run = (await loadRun(db, runId))!;
 
   let ends;
@@ -98,68 +96,36 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   let batch: SourceItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
-    const { reduced, originals } = await copiesByIdentity(db, run, batch);
-    const rows = batch.map((item) => {
-      // An original that supersedes a reduced copy (a Picker copy) of the same photo at this
-      // destination: it replaces that file when it lands at the same path, else the file is removed
-      // once the original is copied.
-      const supersedes = item.fidelity !== 'reduced' && item.identity ? reduced.get(item.identity) : undefined;
+    const copies = await copiesByIdentity(db, run, batch);
+    const items = batch.map((item): runState.PlannedItem => {
+      const { supersedes, skip } = planFidelity(item, copies);
+      // The reduced copy an original supersedes is its own copy: it does not take its path from it.
       const own = (sourceId: string) =>
         sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId);
       const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout), own);
-      const exists = existing ? existing.has(pathKey(dest)) : true;
-      // A reduced copy of a photo whose original is at this destination already is not made.
-      const original = item.fidelity === 'reduced' && item.identity ? originals.get(item.identity) : undefined;
-      const planned = item.problem
-        ? { status: 'failed', reason: item.problem }
-        : original
-          ? {
-              status: 'skipped',
-              reason: `The original of this photo, from Google Takeout, is at the destination already: ${original}.`,
-            }
-          : { status: 'pending', reason: null };
-      return [
-        item.id,
-        item.path,
-        item.size ?? null,
-        item.modifiedAt ?? null,
-        item.mediaType,
-        item.version,
-        JSON.stringify(item.hashes ?? {}),
-        dest,
-        manifest.get(item.id)?.destPath === dest || supersedes?.destPath === dest,
-        exists,
-        item.fidelity ?? 'original',
-        item.identity ?? null,
-        supersedes ? JSON.stringify(supersedes) : null,
-        planned.status,
-        planned.reason,
-      ];
+      const outcome = item.problem
+        ? ({ status: 'failed', error: item.problem } as const)
+        : skip
+          ? ({ status: 'skipped', error: skip } as const)
+          : ({ status: 'pending', error: null } as const);
+      return {
+        sourceId: item.id,
+        path: item.path,
+        size: item.size ?? null,
+        modifiedAt: item.modifiedAt ?? null,
+        mediaType: item.mediaType,
+        version: item.version,
+        hashes: item.hashes ?? {},
+        destPath: dest,
+        replacesOwn: manifest.get(item.id)?.destPath === dest || supersedes?.destPath === dest,
+        destExists: existing ? existing.has(pathKey(dest)) : true,
+        fidelity: item.fidelity ?? 'original',
+        identity: item.identity ?? null,
+        supersedes: supersedes ?? null,
+        ...outcome,
+      };
     });
-    const cols = (i: number) => rows.map((r) => r[i]);
-    await db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path, replaces_own, dest_exists, fidelity, identity, supersedes, status, error)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
-       ON CONFLICT (run_id, source_id) DO NOTHING`,
-      [
-        runId,
-        cols(0),
-        cols(1),
-        cols(2),
-        cols(3),
-        cols(4),
-        cols(5),
-        cols(6),
-        cols(7),
-        cols(8),
-        cols(9),
-        cols(10),
-        cols(11),
-        cols(12),
-        cols(13),
-        cols(14),
-      ],
-    );
+    await runState.addItems(db, runId, items);
     batch = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
     if (status.rows[0]?.status !== 'running') throw new PlanStopped();
@@ -186,22 +152,13 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   }
 
   const sequential = ends.sourceFeatures.sequentialReads === true;
-  // Items failed or skipped from the start (nothing is copied yet, so these are all of them).
-  const totals = await db.query<{ n: number; bytes: number }>(
-    `UPDATE runs r SET total_items = s.n, total_bytes = s.bytes, failed_items = s.failed, skipped_items = s.skipped, skipped_bytes = s.skipped_bytes,
-            planned_at = now(), sequential = $2
-       FROM (SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes, count(*) FILTER (WHERE status = 'failed')::int AS failed,
-                    count(*) FILTER (WHERE status = 'skipped')::int AS skipped, coalesce(sum(size) FILTER (WHERE status = 'skipped'), 0)::bigint AS skipped_bytes
-               FROM run_items WHERE run_id = $1) s
-      WHERE r.id = $1 RETURNING s.n, s.bytes`,
-    [runId, sequential],
-  );
-  deps.log.info({ runId, items: totals.rows[0].n, bytes: totals.rows[0].bytes }, 'run planned');
+  const totals = await runState.planned(db, runId, sequential);
+  deps.log.info({ runId, ...totals }, 'run planned');
 
   // The copy jobs share the run's items between them (see copy.ts): a few of them are enough, and
   // pg-boss spreads them over the workers, at most four at once per user.
   // A source read front to back (.tgz) is copied by one job, item after item.
-  const jobs = Math.min(sequential ? 1 : COPY_JOBS_PER_RUN, Math.ceil(totals.rows[0].n / 4));
+  const jobs = Math.min(sequential ? 1 : COPY_JOBS_PER_RUN, Math.ceil(totals.items / 4));
   if (jobs)
     await boss.insert(
       QUEUES.runCopy,
@@ -211,41 +168,3 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
 }
 
 class PlanStopped extends Error {}
-
-interface ReducedCopy {
-  taskId: string;
-  sourceId: string;
-  destPath: string;
-}
-
-/**
- * Copies at this run's destination cloud of the photos in `items`, by identity: the reduced ones
- * (Picker copies) an original supersedes, and the originals that make a new reduced copy needless.
- */
-async function copiesByIdentity(
-  db: Db,
-  run: RunRecord,
-  items: SourceItem[],
-): Promise<{ reduced: Map<string, ReducedCopy>; originals: Map<string, string> }> {
-  const reduced = new Map<string, ReducedCopy>();
-  const originals = new Map<string, string>();
-  const identities = items.filter((i) => i.identity).map((i) => i.identity!);
-  if (!identities.length) return { reduced, originals };
-  const { rows } = await db.query<{
-    identity: string;
-    task_id: string;
-    source_id: string;
-    dest_path: string;
-    fidelity: string;
-  }>(
-    `SELECT m.identity, m.task_id, m.source_id, m.dest_path, m.fidelity FROM manifest m JOIN tasks t ON t.id = m.task_id
-      WHERE t.user_id = $1 AND t.destination_cloud_id = $2 AND m.fidelity IN ('reduced', 'original') AND m.identity = ANY($3::text[])`,
-    [run.userId, run.destination.cloudId, identities],
-  );
-  for (const r of rows) {
-    if (r.fidelity === 'reduced')
-      reduced.set(r.identity, { taskId: r.task_id, sourceId: r.source_id, destPath: r.dest_path });
-    else originals.set(r.identity, r.dest_path);
-  }
-  return { reduced, originals };
-}
