@@ -253,7 +253,7 @@ export class Restorer {
       for (let attempt = 0; ; attempt++) {
         const sent = await this.upload(path, mime, open, o);
         if (o.size !== undefined && sent.size !== o.size)
-          throw new CloudError('failed', `${what}: read ${sent.size} bytes where ${o.size} were expected.`);
+          throw new CloudError('corrupt', `${what}: read ${sent.size} bytes where ${o.size} were expected.`);
         // Checked before batchCreate, which is what commits the item.
         if (o.expectedMd5 && sent.md5 !== o.expectedMd5.toLowerCase()) {
           throw new CloudError(
