@@ -369,3 +369,76 @@ export function destinationHalf(c: Under): void {
     );
   });
 }
+
+/**
+ * A destination where every put() adds a file (it can neither find one by its path nor replace
+ * it): what it keeps of the contract. It never replaces, whatever the mode; it refuses bytes that
+ * are not the source's; what it added reads back byte for byte through its source.
+ */
+export function addingDestinationHalf(c: Under): void {
+  /** The items listed at `rel` under base, by path. */
+  const at = async (rel: string) => (await listAll(c.h, '')).filter((i) => i.path === `${c.base}/${rel}`);
+
+  test('put adds each file; it reads back byte for byte at its path', async () => {
+    const files: Array<[string, Buffer]> = [
+      ['a.jpg', crypto.randomBytes(1234)],
+      ['b.mp4', crypto.randomBytes(300_000)],
+    ];
+    const stored = await Promise.all(
+      files.map(([rel, data]) =>
+        c.h.destination!.put(`${c.base}/${rel}`, async () => Readable.from([data]), {
+          mode: 'create',
+          size: data.length,
+          expectedMd5: crypto.createHash('md5').update(data).digest('hex'),
+        }),
+      ),
+    );
+    assert.deepEqual(
+      stored.map((s) => s.size),
+      files.map(([, data]) => data.length),
+    );
+    for (const [rel, data] of files) {
+      const items = await at(rel);
+      assert.equal(items.length, 1, rel);
+      assert.ok((await bytesOf(await c.h.source!.open(items[0]))).equals(data), rel);
+    }
+  });
+
+  test('put never replaces, in either mode: a second file at the path is added beside the first', async () => {
+    const first = crypto.randomBytes(2000);
+    const second = crypto.randomBytes(2100);
+    const third = crypto.randomBytes(2200);
+    await c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([first]), { mode: 'create' });
+    await c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([second]), { mode: 'create' });
+    await c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([third]), { mode: 'replace' });
+    // The source names the three apart (a file of the same name gets a suffix).
+    const items = (await listAll(c.h, '')).filter((i) => i.path.startsWith(`${c.base}/same`));
+    const read = await Promise.all(items.map(async (i) => bytesOf(await c.h.source!.open(i))));
+    assert.equal(items.length, 3);
+    for (const data of [first, second, third])
+      assert.ok(
+        read.some((r) => r.equals(data)),
+        'each is there, untouched',
+      );
+  });
+
+  test('a source that ends early, or bytes other than the source’s md5, add nothing', async () => {
+    const data = crypto.randomBytes(5000);
+    await assert.rejects(
+      c.h.destination!.put(`${c.base}/short.jpg`, async () => Readable.from([data.subarray(0, 3000)]), {
+        mode: 'create',
+        size: data.length,
+      }),
+      (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
+    );
+    await assert.rejects(
+      c.h.destination!.put(`${c.base}/other.jpg`, async () => Readable.from([data]), {
+        mode: 'create',
+        expectedMd5: crypto.createHash('md5').update('other bytes').digest('hex'),
+      }),
+      (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
+    );
+    assert.deepEqual(await at('short.jpg'), []);
+    assert.deepEqual(await at('other.jpg'), []);
+  });
+}

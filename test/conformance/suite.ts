@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { CloudHandle, HashKind } from '../../connectors/types.ts';
-import { destinationHalf } from './destination-half.ts';
+import { addingDestinationHalf, destinationHalf } from './destination-half.ts';
 import { sourceHalf } from './source-half.ts';
 
 export interface Subject {
@@ -37,7 +37,11 @@ export interface Subject {
 
 export interface Halves {
   source: boolean;
-  destination: boolean;
+  /**
+   * 'adds only': a destination that can neither find a file by its path nor replace one (Google
+   * Photos): every put() adds a file, read back through the cloud's source.
+   */
+  destination: boolean | 'adds only';
 }
 
 /** What the checks of a half reach: the subject once started, and a folder of their own. */
@@ -68,6 +72,7 @@ export function conformance(
       await under.h.check();
     });
     if (halves.source) sourceHalf(under);
-    if (halves.destination) destinationHalf(under);
+    if (halves.destination === 'adds only') addingDestinationHalf(under);
+    else if (halves.destination) destinationHalf(under);
   });
 }
