@@ -72,7 +72,18 @@ export function sourceHalf(c: Under): void {
   });
 
   test('ids: a file has the same id whichever folder was listed, and opens by it', async (t) => {
-    if (own()) return t.skip('this source lays out its files itself; it lists them all');
+    if (own()) {
+      t.todo('a Takeout source does not take a folder yet: list() gives all it offers, paths from its root');
+      // A folder of the source's own layout: what is under it, with paths from it, the same ids.
+      const top = listed[0].path.split('/')[0];
+      const under = seededOf(await listAll(c.h, top));
+      assert.deepEqual(
+        under.map((i) => [i.id, `${top}/${i.path}`]),
+        listed.filter((i) => i.path.startsWith(`${top}/`)).map((i) => [i.id, i.path]),
+      );
+      await assert.rejects(listAll(c.h, `${c.base}/no/such/folder`), isReason('not_found'));
+      return;
+    }
     for (const folder of [`${src()}/sub`, `${src()}/sub/deeper`, c.base, '']) {
       const items = await listAll(c.h, folder);
       const prefix = folder ? `${folder}/` : '';
