@@ -24,6 +24,8 @@ export function destinationHalf(c: Under): void {
       });
       assert.equal(stored.size, data.length, rel);
       assert.ok(stored.hash, 'put reports the hash it checked');
+      const computed = hashBytes(stored.hash.kind, data);
+      if (computed !== null) assert.equal(stored.hash.value, computed, `${rel}: the ${stored.hash.kind} of the bytes`);
       assert.deepEqual(await c.h.destination!.stat(`${c.base}/tree/${rel}`), { size: data.length });
     }
     const items = await listAll(c.h, `${c.base}/tree`);
@@ -70,6 +72,25 @@ export function destinationHalf(c: Under): void {
     });
     const [item] = (await listAll(c.h, c.base)).filter((i) => i.path === 'over.txt');
     assert.equal((await bytesOf(await c.h.source!.open(item))).toString(), 'second');
+  });
+
+  test('put where a folder is never removes the folder nor what is in it', async () => {
+    const inner = crypto.randomBytes(300);
+    await c.h.destination!.put(`${c.base}/taken/a.jpg/inner.txt`, async () => Readable.from([inner]), {
+      mode: 'create',
+      size: inner.length,
+    });
+    for (const mode of ['create', 'replace'] as const) {
+      // Refused, or (where a file and a folder may share a name: S3 keys, Drive) put beside it.
+      await c.h
+        .destination!.put(`${c.base}/taken/a.jpg`, async () => Readable.from([Buffer.from('photo')]), {
+          mode,
+          size: 5,
+        })
+        .catch((err: Error) => assert.ok(err instanceof CloudError, `${mode}: ${err}`));
+      assert.deepEqual(await c.h.destination!.stat(`${c.base}/taken/a.jpg/inner.txt`), { size: inner.length }, mode);
+    }
+    assert.ok((await readBack('taken/a.jpg/inner.txt')).equals(inner));
   });
 
   /** The bytes of the file at `rel` under base, read back through the source. */
@@ -233,9 +254,12 @@ export function destinationHalf(c: Under): void {
       assert.equal(got.kind, c.h.features.nativeHash, `${rel}: the destination's native kind`);
       assert.equal(got.value, hashBytes(got.kind, data), `${rel}: the ${got.kind} of the bytes`);
       // A kind asked for: one that reads the file computes it; one that keeps its own tells that.
-      const preferred = await d.hashOf(`${c.base}/${rel}`, undefined, 'md5');
-      assert.ok(preferred && preferred.kind !== 's3etag', rel);
-      assert.equal(preferred.value, hashBytes(preferred.kind, data), `${rel}: the ${preferred.kind} of the bytes`);
+      for (const kind of ['md5', 'sha256', 'dropbox', 'quickxor'] as const) {
+        const preferred = await d.hashOf(`${c.base}/${rel}`, undefined, kind);
+        assert.ok(preferred && preferred.kind !== 's3etag', rel);
+        assert.ok([kind, got.kind].includes(preferred.kind), `${rel}: ${kind} asked, ${preferred.kind} told`);
+        assert.equal(preferred.value, hashBytes(preferred.kind, data), `${rel}: the ${preferred.kind} of the bytes`);
+      }
     }
     assert.equal(await d.hashOf(`${c.base}/hashed/nothing.jpg`), null, 'no file: null');
   });
@@ -408,9 +432,17 @@ export function addingDestinationHalf(c: Under): void {
     const first = crypto.randomBytes(2000);
     const second = crypto.randomBytes(2100);
     const third = crypto.randomBytes(2200);
-    await c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([first]), { mode: 'create' });
-    await c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([second]), { mode: 'create' });
-    await c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([third]), { mode: 'replace' });
+    await Promise.all(
+      [
+        [first, 'create'],
+        [second, 'create'],
+        [third, 'replace'],
+      ].map(([data, mode]) =>
+        c.h.destination!.put(`${c.base}/same.jpg`, async () => Readable.from([data as Buffer]), {
+          mode: mode as 'create' | 'replace',
+        }),
+      ),
+    );
     // The source names the three apart (a file of the same name gets a suffix).
     const items = (await listAll(c.h, '')).filter((i) => i.path.startsWith(`${c.base}/same`));
     const read = await Promise.all(items.map(async (i) => bytesOf(await c.h.source!.open(i))));
