@@ -10,7 +10,7 @@ import takeout from '../../connectors/google-takeout/index.ts';
 import type { CloudHandle } from '../../connectors/types.ts';
 import { startGoogleFake } from '../fakes/google.ts';
 import { memoryTokens } from '../fakes/oauth.ts';
-import { writeZip } from '../support/archives.ts';
+import { writeTarGz, writeZip } from '../support/archives.ts';
 import { testEnv } from '../support/env.ts';
 import { memoryState } from '../support/takeout-source.ts';
 import { conformance, type Subject } from './suite.ts';
@@ -20,12 +20,13 @@ const SOURCE_ONLY = { source: true, destination: false };
 
 /**
  * A Takeout source reading the exports `deliver` writes into FOLDER of `wrapped`. Each seed is one
- * new export: a zip part holding each file in an album named after its folders (a file at the
+ * new export: a part (.zip or .tgz) holding each file in an album named after its folders (a file at the
  * root in a year folder), as Google lays out a Google Photos export.
  */
 function takeoutOver(
   wrapped: CloudHandle,
-  deliver: (name: string, zip: Buffer) => Promise<void>,
+  format: 'zip' | 'tgz',
+  deliver: (name: string, archive: Buffer) => Promise<void>,
   close: () => Promise<void>,
 ): Subject {
   let exports = 0;
@@ -46,14 +47,12 @@ function takeoutOver(
         .toISOString()
         .replace(/[-:]/g, '')
         .replace(/\.\d+Z$/, 'Z');
-      const zip = writeZip(
-        files.map(([rel, data]) => {
-          const dirs = rel.split('/').slice(0, -1);
-          const album = dirs.length ? dirs.join(' - ') : 'Photos from 2024';
-          return { name: `Takeout/Google Photos/${album}/${path.posix.basename(rel)}`, data };
-        }),
-      );
-      await deliver(`takeout-${stamp}-001.zip`, zip);
+      const entries = files.map(([rel, data]) => {
+        const dirs = rel.split('/').slice(0, -1);
+        const album = dirs.length ? dirs.join(' - ') : 'Photos from 2024';
+        return { name: `Takeout/Google Photos/${album}/${path.posix.basename(rel)}`, data };
+      });
+      await deliver(`takeout-${stamp}-001.${format}`, format === 'zip' ? writeZip(entries) : writeTarGz(entries));
     },
     // Media items are the files seeded; their XMP and the albums' files are the source's own.
     ownLayout: { media: (item) => item.id.startsWith('m:') },
@@ -70,6 +69,7 @@ conformance(
     const wrapped = local.open!({ options, ownerId: 'owner-1' }, env);
     return takeoutOver(
       wrapped,
+      'zip',
       async (name, zip) => {
         const file = path.join(options.root, FOLDER, name);
         await fs.writeFile(file, zip);
@@ -84,7 +84,7 @@ conformance(
 );
 
 conformance(
-  'google-takeout over google-drive (emulator)',
+  'google-takeout (.tgz parts) over google-drive (emulator)',
   async () => {
     const fake = await startGoogleFake();
     fake.addFolder(FOLDER);
@@ -92,6 +92,7 @@ conformance(
     const wrapped = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: fake.url } }));
     return takeoutOver(
       wrapped,
+      'tgz',
       async (name, zip) => {
         await fake.addFile(`${FOLDER}/${name}`, zip, { modifiedTime: new Date(Date.now() - 60_000).toISOString() });
       },

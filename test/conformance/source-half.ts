@@ -38,8 +38,15 @@ export function sourceHalf(c: Under): void {
     return found[0];
   }
 
-  test('list gives every file once: its path from the folder listed, its size, its bytes, a version', async () => {
+  test('what the cloud declares (its features) does not change while it lists', async (t) => {
+    if (own()) t.todo('a Takeout source learns while listing whether its parts are .tgz, and sets sequentialReads');
     await c.s.seed!(tree.map(([rel, data]) => [`${src()}/${rel}`, data]));
+    const features = structuredClone(c.h.features);
+    await listAll(c.h, own() ? '' : src());
+    assert.deepEqual(c.h.features, features);
+  });
+
+  test('list gives every file once: its path from the folder listed, its size, its bytes, a version', async () => {
     listed = seededOf(await listAll(c.h, own() ? '' : src()));
     const files = await Promise.all(listed.map(whichFile));
     assert.deepEqual([...files].sort(), tree.map(([p]) => p).sort(), 'each file once');
