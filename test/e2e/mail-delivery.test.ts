@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startSmtp } from '../support/smtp.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -100,7 +100,8 @@ test('a worker killed between the SMTP server accepting a mail and recording it:
       async () =>
         (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    // Once no job is left at work, nothing can send it a third time.
+    await settled(t);
     assert.equal(smtp.received.length, 2, 'not sent a third time once recorded');
     const run = await waitForRun(t, a, runId);
     assert.deepEqual(

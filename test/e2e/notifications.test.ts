@@ -7,7 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
 import { startS3 } from '../support/s3.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
@@ -170,8 +170,8 @@ describe('the mail at the end of a run', () => {
     assert.match(f.subject, /^Ferry: 'Old laptop' failed — Listing the source failed: /);
     assert.ok(f.text.includes(failed.error), 'the body says why');
 
-    // Each mail arrived once.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Each mail arrived once: once every job has ended, none can arrive any more.
+    await settled(t);
     assert.equal(smtp.received.length, before + 3);
     assert.equal(new Set(smtp.received.map((x) => x.messageId)).size, smtp.received.length);
 
@@ -210,7 +210,7 @@ describe('the mail at the end of a run', () => {
     const second = await run(a, id);
     assert.equal(second.status, 'quota_exceeded');
     await waitUntil(() => mine().length >= 3);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(t);
     assert.equal(
       mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length,
       1,
@@ -244,7 +244,7 @@ describe('the mail at the end of a run', () => {
       await smtp.restart();
     }
     await waitUntil(() => bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length === 1, 60_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(t);
     assert.equal(bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length, 1, 'sent once');
     const [row] = await t.db
       .query("SELECT sent_at, attempts FROM mail_outbox WHERE subject LIKE '%During the outage%'")
@@ -301,7 +301,7 @@ describe('account mail', () => {
       assert.ok(m.text.includes(`${PUBLIC_URL}/clouds/${cloudId}`));
 
       assert.equal((await run(a, id)).status, 'failed');
-      await new Promise((r) => setTimeout(r, 1000));
+      await settled(t);
       assert.equal(mine().length, 1, 'one mail while it stays disconnected, whatever the runs');
     } finally {
       await proxy.close();
@@ -512,7 +512,7 @@ describe('webhooks', () => {
         ]),
         [['webhook', 'run.succeeded', url, 'delivered', 3, 204]],
       );
-      await new Promise((r) => setTimeout(r, 1500));
+      await settled(t);
       assert.equal(hits.length, 3, 'not delivered again once taken');
     } finally {
       receiver.close();

@@ -14,7 +14,7 @@ import { createMailer } from '../../services/core/mail/mailer.ts';
 import { MAILS_PER_HOUR, queueMail, RATE_LIMITED, sendQueuedMail } from '../../services/core/mail/outbox.ts';
 import { createNotifier } from '../../services/core/notifications.ts';
 import { QUEUES } from '../../services/core/queues.ts';
-import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 
 const PUBLIC_URL = 'https://ferry.example.org';
@@ -80,7 +80,8 @@ async function run(a: Actor, taskId: string, copy = true) {
 }
 
 const to = (address: string) => smtp.received.filter((m) => m.to.toLowerCase() === address.toLowerCase());
-const settle = () => new Promise((r) => setTimeout(r, 1500));
+/** Every job queued so far has ended: a mail that was to arrive has arrived. */
+const settle = () => settled(t);
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -97,6 +97,27 @@ export async function waitForRun(
   }
 }
 
+/**
+ * Waits until the workers have nothing left to do now: no job is at work, and none is due (a job
+ * due later, such as a retry after a backoff or a run's delayed look again, is not waited for; nor
+ * are dead letters). Whatever the work queued so far sends (a mail, a webhook, an upload, its
+ * abort) is sent once this returns, so a test can then check that nothing more was: it cannot
+ * check too early, as it could after a fixed sleep.
+ */
+export async function settled(t: Pick<TestApp, 'db'>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await t.db.query<{ busy: string[] }>(
+      `SELECT coalesce(array_agg(DISTINCT name), '{}') AS busy FROM ${BOSS_SCHEMA}.job
+        WHERE name NOT LIKE '%-dead'
+          AND (state = 'active' OR (state IN ('created', 'retry') AND start_after <= now()))`,
+    );
+    if (!rows[0].busy.length) return;
+    if (Date.now() > deadline) throw new Error(`jobs still at work after ${timeoutMs} ms: ${rows[0].busy.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface Actor {
   id: string;
   email: string;
