@@ -208,9 +208,12 @@ export function sourceHalf(c: Under): void {
     );
   });
 
-  test('a missing folder is not_found, listed or browsed', async (t) => {
+  test('a missing folder, or a file, is not_found, listed or browsed', async (t) => {
     if (own()) return t.skip('this source lists all it offers, whatever the folder');
     await assert.rejects(listAll(c.h, `${c.base}/no/such/folder`), isReason('not_found'));
     await assert.rejects(c.h.browse(`${c.base}/no/such/folder`, undefined), isReason('not_found'));
+    // A file is not a folder.
+    await assert.rejects(listAll(c.h, `${src()}/a.jpg`), isReason('not_found'), 'a file listed');
+    await assert.rejects(c.h.browse(`${src()}/a.jpg`, undefined), isReason('not_found'), 'a file browsed');
   });
 }
