@@ -18,9 +18,38 @@ export interface TokenSource {
 
 export type OAuthProvider = 'google' | 'dropbox' | 'microsoft';
 
+/**
+ * How the operator configures a provider's OAuth client: `<env>_CLIENT_ID` and `<env>_CLIENT_SECRET`
+ * (the app registered with the provider), `<env>_AUTH_URL` and `<env>_TOKEN_URL` (the provider's
+ * endpoints unless overridden). Every connector that signs in with the provider shares it.
+ */
+export interface OAuthClientSetting {
+  env: string;
+  authUrl: string;
+  tokenUrl: string;
+}
+
+export const OAUTH_CLIENTS: Record<OAuthProvider, OAuthClientSetting> = {
+  google: {
+    env: 'FERRY_GOOGLE',
+    authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenUrl: 'https://oauth2.googleapis.com/token',
+  },
+  dropbox: {
+    env: 'FERRY_DROPBOX',
+    authUrl: 'https://www.dropbox.com/oauth2/authorize',
+    tokenUrl: 'https://api.dropboxapi.com/oauth2/token',
+  },
+  microsoft: {
+    env: 'FERRY_MS',
+    authUrl: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
+    tokenUrl: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+  },
+};
+
 /** What a connector declares to be connected by signing in. */
 export interface OAuthSpec {
-  /** Which client and endpoints of the configuration (FERRY_GOOGLE_*, FERRY_DROPBOX_*, FERRY_MS_*). */
+  /** Whose OAuth client signs in (OAUTH_CLIENTS: FERRY_GOOGLE_*, FERRY_DROPBOX_*, FERRY_MS_*). */
   provider: OAuthProvider;
   scopes: string[];
   /** Extra authorize parameters, e.g. what asks for offline access. */

@@ -3,6 +3,7 @@
 // never on its kind.
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { Localized } from './locale.ts';
 import type { OAuthSpec, TokenSource } from './oauth.ts';
 
 export type ProviderKind =
@@ -14,19 +15,24 @@ export type ProviderKind =
   | 'onedrive'
   | 'local';
 
+/** The providers' API base URLs connectors declare (definition.endpoints). */
+export type EndpointName = 'googleDrive' | 'googlePhotos' | 'googlePicker' | 'dropboxApi' | 'dropboxContent' | 'graph';
+
+/**
+ * A base URL of a provider's API that the operator may point elsewhere (an emulator in tests): the
+ * variable that sets it, and the provider's own.
+ */
+export interface EndpointSetting {
+  env: string;
+  default: string;
+}
+
 /** What a connector may use from the running service: configuration, never process.env. */
 export interface ConnectorEnv {
   localRoots: string[];
   allowPrivateEndpoints: boolean;
-  /** Base URLs of the providers' APIs (FERRY_*_URL; emulators in tests), without trailing slash. */
-  endpoints: {
-    googleDrive: string;
-    googlePhotos: string;
-    googlePicker: string;
-    dropboxApi: string;
-    dropboxContent: string;
-    graph: string;
-  };
+  /** The base URLs the connectors declared, as configured, without trailing slash. */
+  endpoints: Record<EndpointName, string>;
 }
 
 /** A stored cloud as a connector sees it: its shown options and its opened secrets. */
@@ -36,7 +42,7 @@ export interface CloudConfig<O = Record<string, unknown>> {
   ownerId?: string;
   /** OAuth clouds: their access token. */
   tokens?: TokenSource;
-  /** Google Photos as a task's source: the Picker session whose items to copy (task.source.pickerSessionId). */
+  /** Kinds read through picked sessions (definition.pickerSession): the one a task names to copy. */
   pickerSessionId?: string;
   /** Wrapping kinds (definition.wraps): the cloud they read through, opened by the service. */
   wrapped?: CloudHandle;
@@ -106,6 +112,12 @@ export interface SourceItem {
    * with fidelity 'original' supersedes a 'reduced' copy of the same identity at the same destination.
    */
   identity?: string;
+  /**
+   * The item is read from a stream it shares with the items listed next to it (an entry of a .tgz
+   * archive, which has no index): a run whose listing holds such items copies them one at a time,
+   * in the order list() gave them.
+   */
+  sequential?: boolean;
 }
 
 export interface OpenOptions {
@@ -140,20 +152,6 @@ export interface Source {
    * reads this source.
    */
   release?(signal?: AbortSignal, context?: { listedAt: Date; complete: boolean }): Promise<void>;
-}
-
-/** A Google Photos Picker session, as the API shows it. */
-export interface PickerSession {
-  id: string;
-  /** Where the user picks (web apps may append /autoclose). */
-  pickerUri: string;
-  /** ISO 8601. */
-  expireTime: string;
-  mediaItemsSet: boolean;
-  /** How often to poll, as Google suggests. */
-  pollIntervalSeconds: number;
-  /** Picked items, once mediaItemsSet. */
-  itemCount?: number;
 }
 
 /** What a destination stored, as it reported it. */
@@ -234,45 +232,79 @@ export interface Features {
   /** The hash the destination checks uploads against. */
   nativeHash: HashKind | null;
   /**
-   * The source reads well only front to back, one item at a time (a .tgz archive has no index):
-   * the run copies its items one by one, in the order list() gave them.
+   * Being replaced by SourceItem.sequential, which a listing states item by item (a feature does not
+   * change while a listing runs): the run copies its items one by one, in the order list() gave them.
    */
   sequentialReads?: boolean;
 }
 
-/** A Takeout source's view of its delivery folder (GET /clouds/:id/takeout). */
-export interface ExportStatus {
-  /** The folder of the storage cloud the exports are delivered to. */
-  folder: string;
-  sets: Array<{
-    /** Google's export timestamp, e.g. 20260712T112341Z. */
-    id: string;
-    createdAt: string;
-    format: 'zip' | 'tgz';
-    /** waiting: incomplete or still arriving; ready: will be ingested by the next run; ingested: done; grown: new parts arrived after it was ingested. */
-    state: 'waiting' | 'ready' | 'ingested' | 'grown';
-    waitingFor?: string;
-    missing: number[];
-    /** `error`: why the part cannot be read (it stays out until the file is replaced). */
-    parts: Array<{ number: number; path: string; size?: number; ingested: boolean; deleted: boolean; error?: string }>;
-  }>;
-  /** When the next scheduled export should arrive (two months after the last), if any came. */
-  nextExpectedAt?: string;
-  late: boolean;
-  /** When the yearly schedule runs out (after its sixth export). */
-  scheduleEndsAt?: string;
-  endsSoon: boolean;
-  /** Where to set up the export, and how. */
-  setupUrl: string;
-  setup: string[];
+/** A notice's mail in one language: the service lays it out and adds a link to the cloud and the footer. */
+export interface NoticeMail {
+  subject: string;
+  /** Paragraphs; an array is a bulleted list (under the paragraph before it). */
+  body: Array<string | string[]>;
+  /** A button to what the owner should do, e.g. a provider's settings page. */
+  action?: { label: string; url: string };
 }
 
-/** Something a connector wants its owner told about a cloud, once per `key`. */
+/** Something a connector wants its owner told about a cloud: mailed once per cloud and `key`. */
 export interface CloudNotice {
-  kind: 'export_late' | 'schedule_ending';
   key: string;
-  /** The date the notice is about: when the export was expected, or when the schedule ends. */
-  date: string;
+  mail: Localized<NoticeMail>;
+}
+
+/** Names the service passes for a notice's words, each on one line already. */
+export interface NoticeNames {
+  /** The cloud's name, as its owner gave it. */
+  cloud: string;
+  /** Wrapping kinds: the name of the cloud read through, when it still exists. */
+  wrapped: string | null;
+}
+
+/** What an action's handler gets: what open() gets, and the call's signal (aborted at its timeout). */
+export interface ActionContext<O> {
+  cloud: CloudConfig<O>;
+  env: ConnectorEnv;
+  signal: AbortSignal;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/**
+ * Something a connector does for a cloud of its kind beyond the contract, as rclone's backend
+ * commands do (Google Photos' Picker sessions, a Takeout source's export status). The API mounts
+ * each once at `/clouds/:id/<path>`, for the cloud's owner, validating with these schemas; a cloud
+ * of a kind that does not declare it is refused. Errors are CloudErrors, as everywhere.
+ */
+export interface CloudAction<
+  O = Record<string, unknown>,
+  P extends z.ZodObject | undefined = z.ZodObject | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends z.ZodType = z.ZodType,
+> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Under /clouds/:id/, e.g. 'picker-sessions/:sid': `:name` segments are path parameters (`params`). */
+  path: string;
+  summary: string;
+  params?: P;
+  body?: B;
+  /** The result; its `.meta({ id })` names it among the OpenAPI document's components. */
+  response: R;
+  /** The status of a success; 200 unless said. */
+  status?: 200 | 201;
+  /** A success the owner's audit log records: its action and details. */
+  audit?(result: z.output<R>): { action: string; details?: Record<string, unknown> };
+  run(ctx: ActionContext<O>, input: { params: Parsed<P>; body: Parsed<B> }): Promise<z.input<R>>;
+}
+
+/** Declares an action with its input and result typed from its schemas. */
+export function defineAction<
+  O,
+  P extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(action: CloudAction<O, P, B, R>): CloudAction<O> {
+  return action as unknown as CloudAction<O>;
 }
 
 /** An opened connection to one cloud. */
@@ -290,14 +322,6 @@ export interface CloudHandle {
    * Throws CloudError('not_found') if the folder does not exist.
    */
   browse(path: string, cursor: string | undefined, signal?: AbortSignal): Promise<EntryPage>;
-  /** Takeout sources: the export sets in the delivery folder and their state. */
-  exports?(signal?: AbortSignal): Promise<ExportStatus>;
-  /** Google Photos: Picker sessions. */
-  picker?: {
-    create(signal?: AbortSignal): Promise<PickerSession>;
-    /** The session's state; itemCount once the user is done picking. Throws CloudError('not_found') for an unknown or expired session. */
-    get(id: string, signal?: AbortSignal): Promise<PickerSession>;
-  };
 }
 
 export interface ConnectorDefinition<O extends Record<string, unknown> = Record<string, unknown>> {
@@ -308,6 +332,8 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
   destination: boolean;
   /** OAuth kinds: how to sign in. */
   oauth?: OAuthSpec;
+  /** The provider's API base URLs the connector calls, and the variables that override them. */
+  endpoints?: Partial<Record<EndpointName, EndpointSetting>>;
   /**
    * Options a user sends to create the cloud (credentials kinds). Fields marked
    * `.meta({ writeOnly: true })` are secrets: sealed at rest, never returned.
@@ -326,8 +352,19 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
   wraps?: { kinds: ProviderKind[]; cloudId(options: O): string };
   /** The connector keeps records between runs: the service passes `state`. */
   keepsState?: boolean;
-  /** What to tell the owner about the cloud now (checked every few minutes from its state). */
-  notices?(state: CloudState, now: Date): Promise<CloudNotice[]>;
+  /**
+   * What to tell the owner about the cloud now, worded in every language (checked every few minutes
+   * from its state; each `key` is mailed once).
+   */
+  notices?(state: CloudState, now: Date, names: NoticeNames): Promise<CloudNotice[]>;
+  /** What the API offers for clouds of this kind beyond the contract, under /clouds/:id/. */
+  actions?: CloudAction<O>[];
+  /**
+   * The source is read through a session its owner fills by picking (started with one of the
+   * actions): a task names one as source.pickerSessionId, which must match `id`, and the service
+   * passes it to open() as `pickerSessionId`. Kinds without it take no session.
+   */
+  pickerSession?: { id: z.ZodType<string> };
 }
 
 /**

@@ -111,6 +111,10 @@ export default defineConnector<Options>({
     },
   },
   options,
+  endpoints: {
+    dropboxApi: { env: 'FERRY_DROPBOX_API_URL', default: 'https://api.dropboxapi.com' },
+    dropboxContent: { env: 'FERRY_DROPBOX_CONTENT_URL', default: 'https://content.dropboxapi.com' },
+  },
   unavailable: () => null,
   open(cloud, env) {
     const tokens = cloud.tokens;

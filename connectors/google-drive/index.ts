@@ -67,6 +67,7 @@ export default defineConnector<Options>({
     },
   },
   options,
+  endpoints: { googleDrive: { env: 'FERRY_GOOGLE_DRIVE_URL', default: 'https://www.googleapis.com' } },
   unavailable: () => null,
   open(cloud, env) {
     if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Drive cloud has no sign-in: reconnect it.');

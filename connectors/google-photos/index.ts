@@ -5,10 +5,18 @@
 // restore.ts.
 import { z } from 'zod';
 import { pageOf } from '../paging.ts';
-import { CloudError, defineConnector, type Destination, type Source } from '../types.ts';
+import {
+  CloudError,
+  type CloudConfig,
+  type ConnectorEnv,
+  defineAction,
+  defineConnector,
+  type Destination,
+  type Source,
+} from '../types.ts';
 import { cloudError, createPhotosApi, pacerFor } from './api.ts';
 import { Library } from './library.ts';
-import { Picker } from './picker.ts';
+import { Picker, pickerSession, sessionId } from './picker.ts';
 import { batcherFor, Restorer } from './restore.ts';
 
 const options = z.object({
@@ -32,6 +40,38 @@ export function jwtPayload(jwt: string): Record<string, unknown> | null {
     return null;
   }
 }
+
+function connect(cloud: CloudConfig<Options>, env: ConnectorEnv) {
+  if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Photos cloud has no sign-in: reconnect it.');
+  const api = createPhotosApi(cloud.tokens, pacerFor(cloud.options.accountId));
+  return { api, picker: new Picker(api, env.endpoints.googlePicker) };
+}
+
+const sessionParams = z.strictObject({ sid: sessionId });
+
+// The user picks what to back up in Google's Picker (the only way an app may read a library since
+// 2025); a task whose source names the session then copies the picked items.
+const actions = [
+  defineAction<Options, undefined, undefined, typeof pickerSession>({
+    method: 'POST',
+    path: 'picker-sessions',
+    summary:
+      'Google Photos: start a Picker session; open its pickerUri (with /autoclose) in a new tab for the user to pick',
+    response: pickerSession,
+    status: 201,
+    audit: (session) => ({ action: 'picker.create', details: { sessionId: session.id } }),
+    run: ({ cloud, env, signal }) => connect(cloud, env).picker.create(signal),
+  }),
+  defineAction<Options, typeof sessionParams, undefined, typeof pickerSession>({
+    method: 'GET',
+    path: 'picker-sessions/:sid',
+    summary:
+      'Google Photos: whether the user is done picking (poll at pollIntervalSeconds), and how many items were picked',
+    params: sessionParams,
+    response: pickerSession,
+    run: ({ cloud, env, signal }, { params }) => connect(cloud, env).picker.get(params.sid, signal),
+  }),
+];
 
 export default defineConnector<Options>({
   kind: 'google-photos',
@@ -63,11 +103,15 @@ export default defineConnector<Options>({
     },
   },
   options,
+  endpoints: {
+    googlePhotos: { env: 'FERRY_GOOGLE_PHOTOS_URL', default: 'https://photoslibrary.googleapis.com' },
+    googlePicker: { env: 'FERRY_GOOGLE_PICKER_URL', default: 'https://photospicker.googleapis.com' },
+  },
   unavailable: () => null,
+  actions,
+  pickerSession: { id: sessionId },
   open(cloud, env) {
-    if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Photos cloud has no sign-in: reconnect it.');
-    const api = createPhotosApi(cloud.tokens, pacerFor(cloud.options.accountId));
-    const picker = new Picker(api, env.endpoints.googlePicker);
+    const { api, picker } = connect(cloud, env);
     const library = new Library(api, env.endpoints.googlePhotos);
     const restorer = new Restorer(api, env.endpoints.googlePhotos, library, batcherFor(cloud.options.accountId));
 
@@ -93,7 +137,6 @@ export default defineConnector<Options>({
       features: { resumable: false, rangeReads: false, nativeHash: null, itemsInParallel: 50 },
       source,
       destination,
-      picker: { create: (signal) => picker.create(signal), get: (id, signal) => picker.get(id, signal) },
       async check(signal) {
         try {
           await api.json('GET', `${env.endpoints.googlePhotos}/v1/albums`, { query: { pageSize: 1 }, signal });

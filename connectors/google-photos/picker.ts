@@ -5,11 +5,32 @@
 // replaced by listing the session again. A picked video Google is still processing is waited for
 // the same way: listing the session until it shows READY (processingWait).
 import { type Readable, Transform } from 'node:stream';
+import { z } from 'zod';
 import { photoIdentity } from '../media.ts';
 import { backoffMs, sleep } from '../pacer.ts';
-import { CloudError, type OpenOptions, type PickerSession, type Source, type SourceItem } from '../types.ts';
+import { CloudError, type OpenOptions, type Source, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';
+
+/** A Picker session, as the API shows it. */
+export const pickerSession = z
+  .object({
+    id: z.string(),
+    pickerUri: z.string().describe('Open in a new tab; append /autoclose so it closes when the user is done'),
+    expireTime: z.string(),
+    mediaItemsSet: z.boolean().describe('The user is done picking'),
+    pollIntervalSeconds: z.number().describe('Poll GET …/picker-sessions/:sid no more often than this'),
+    itemCount: z.number().int().optional().describe('Picked items, once mediaItemsSet'),
+  })
+  .meta({ id: 'PickerSession' });
+export type PickerSession = z.infer<typeof pickerSession>;
+
+/** A session id as Google hands them out; anything else (a path, a query) is refused unsent. */
+export const sessionId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\w.-]+$/, 'a session id');
 
 interface PickedMediaItem {
   id: string;

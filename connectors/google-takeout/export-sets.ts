@@ -3,6 +3,7 @@
 // one: a set is complete once its parts run from 001 without a gap and no new part has arrived for
 // a while (the settle time). A set that grows after it was ingested is taken up again for its new
 // parts. Scheduled exports come every two months for a year.
+import { z } from 'zod';
 
 /** One file of a folder, as the underlying cloud lists it. */
 export interface FolderFile {
@@ -139,3 +140,44 @@ export function schedule(
     scheduleEnds,
   };
 }
+
+/** A Takeout source's view of its delivery folder, as GET /clouds/:id/takeout shows it. */
+export const exportStatus = z
+  .object({
+    folder: z.string().describe('The folder of the storage cloud the exports are delivered to'),
+    sets: z.array(
+      z.object({
+        id: z.string().describe("Google's export timestamp, e.g. 20260712T112341Z"),
+        createdAt: z.string(),
+        format: z.enum(['zip', 'tgz']),
+        state: z
+          .enum(['waiting', 'ready', 'ingested', 'grown'])
+          .describe(
+            'waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested',
+          ),
+        waitingFor: z.string().optional(),
+        missing: z.array(z.number().int()),
+        parts: z.array(
+          z.object({
+            number: z.number().int(),
+            path: z.string(),
+            size: z.number().optional(),
+            ingested: z.boolean(),
+            deleted: z.boolean(),
+            error: z
+              .string()
+              .optional()
+              .describe('Why the part cannot be read; it stays out until the file is replaced'),
+          }),
+        ),
+      }),
+    ),
+    nextExpectedAt: z.string().optional().describe('When the next scheduled export should arrive'),
+    late: z.boolean().describe('The expected export is more than 70 days overdue'),
+    scheduleEndsAt: z.string().optional().describe('When the yearly export schedule runs out'),
+    endsSoon: z.boolean(),
+    setupUrl: z.string(),
+    setup: z.array(z.string()).describe('How to set up the scheduled export'),
+  })
+  .meta({ id: 'ExportStatus' });
+export type ExportStatus = z.infer<typeof exportStatus>;

@@ -3,7 +3,6 @@
 // way rclone's wrapping backends sit on another backend. Each ready export set is indexed once
 // (zip directories and JSON files only; .tgz parts are read once), and every run lists the backup
 // the indexed parts make up: each distinct medium once, its XMP beside it, and the album files.
-// See shared/research/google-photos-source.md §3 and §7.2.
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -11,11 +10,12 @@ import { cloudPath } from '../cloud-path.ts';
 import { photoIdentity } from '../media.ts';
 import {
   CloudError,
+  defineAction,
   defineConnector,
+  type CloudConfig,
   type CloudHandle,
   type CloudNotice,
   type CloudState,
-  type ExportStatus,
   type Features,
   type Source,
   type SourceItem,
@@ -29,9 +29,10 @@ import {
   type Catalogue,
   type PartRecord,
 } from './catalogue.ts';
-import { exportSets, schedule, type ExportSet } from './export-sets.ts';
+import { exportSets, exportStatus, schedule, type ExportSet, type ExportStatus } from './export-sets.ts';
 import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
+import { exportLate, scheduleEnding, SETUP_URL } from './messages.ts';
 import { readTarGz, type TarEntry } from './tar.ts';
 import { ArchiveError } from './zip.ts';
 
@@ -59,8 +60,6 @@ const options = z.strictObject({
     ),
 });
 type Options = z.infer<typeof options>;
-
-export const SETUP_URL = 'https://takeout.google.com/takeout/custom/photos';
 
 const SETUP_STEPS = (folder: string) => [
   `Open ${SETUP_URL} (Google Photos only is selected; keep "All photo albums included").`,
@@ -121,6 +120,8 @@ function catalogueItems(c: Catalogue): SourceItem[] {
       version: m.key,
       trashed: m.trashed,
       identity,
+      // A .tgz part is read front to back, one entry after the other.
+      ...(m.part.format === 'tgz' ? { sequential: true } : {}),
     });
     const xmp = xmpOf(m);
     items.push({
@@ -164,7 +165,7 @@ export default defineConnector({
     };
   },
 
-  async notices(state, now): Promise<CloudNotice[]> {
+  async notices(state, now, names): Promise<CloudNotice[]> {
     const stored = (await state.get('sets')) as StoredSets | undefined;
     if (!stored?.sets.length) return [];
     const s = schedule(
@@ -174,369 +175,382 @@ export default defineConnector({
     const out: CloudNotice[] = [];
     const last = stored.sets.at(-1)!.id;
     const looked = stored.checkedAt !== undefined && now.getTime() - Date.parse(stored.checkedAt) < LOOKED_WITHIN_MS;
-    if (s.late && looked && s.nextExpected)
-      out.push({ kind: 'export_late', key: `late:${last}`, date: s.nextExpected.toISOString() });
+    // The exports go to the cloud this one reads: the advice names it.
+    const words = { cloud: names.cloud, delivery: names.wrapped };
+    if (s.late && looked && s.nextExpected) out.push(exportLate(`late:${last}`, s.nextExpected, words));
     if (s.endsSoon && s.scheduleEnds)
-      out.push({
-        kind: 'schedule_ending',
-        key: `ends:${s.scheduleEnds.toISOString().slice(0, 10)}`,
-        date: s.scheduleEnds.toISOString(),
-      });
+      out.push(scheduleEnding(`ends:${s.scheduleEnds.toISOString().slice(0, 10)}`, s.scheduleEnds, words));
     return out;
   },
 
-  open(cloud): CloudHandle {
-    const o = cloud.options;
-    if (!cloud.wrapped?.source || !cloud.state)
-      throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
-    const wrapped = cloud.wrapped;
-    const storage: Source = cloud.wrapped.source;
-    const state: CloudState = cloud.state;
-    const settleMs = o.settleMinutes * 60_000;
-    const features: Features = { resumable: false, rangeReads: true, nativeHash: null };
+  actions: [
+    defineAction<Options, undefined, undefined, typeof exportStatus>({
+      method: 'GET',
+      path: 'takeout',
+      summary:
+        'Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export',
+      response: exportStatus,
+      run: ({ cloud, signal }) => takeout(cloud).exportStatus(signal),
+    }),
+  ],
 
-    /** The Takeout parts in the delivery folder, grouped into export sets, with the storage items behind them. */
-    async function scan(signal?: AbortSignal) {
-      const files = new Map<string, SourceItem>();
-      try {
-        for await (const item of storage.list(o.path, signal))
-          if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
-      } catch (err) {
-        if (err instanceof CloudError && err.reason === 'not_found') {
-          throw new CloudError(
-            'not_found',
-            `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`,
-          );
-        }
-        throw err;
-      }
-      const sets = exportSets(
-        [...files.values()].map((f) => ({ path: f.path, size: f.size, modifiedAt: f.modifiedAt })),
-        { settleMs },
-      );
-      return { sets, files };
-    }
-
-    let catalogue: Promise<Catalogue> | undefined;
-    const loadCatalogue = () =>
-      (catalogue ??= (async () => {
-        // The token first: parts read after it are at least as new as it says.
-        const key = await revision(state);
-        let built = catalogues.get(key);
-        if (!built) {
-          built = loadParts(state).then((parts) => buildCatalogue(parts));
-          built.catch(() => catalogues.delete(key));
-          catalogues.set(key, built);
-          while (catalogues.size > CATALOGUES_KEPT) catalogues.delete(catalogues.keys().next().value!);
-        }
-        return built;
-      })());
-
-    /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
-    async function ingest(
-      signal?: AbortSignal,
-    ): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
-      const { sets, files } = await scan(signal);
-      const indexed = new Map((await loadParts(state)).map((p) => [p.path, p]));
-      // Sets seen before (whose archives may have been deleted since) stay in the history.
-      const seen = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
-      const history = new Map(seen.map((x) => [x.id, x]));
-      for (const x of sets) history.set(x.id, { id: x.id, createdAt: x.createdAt.toISOString() });
-      const stored: StoredSets = {
-        sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
-        checkedAt: new Date().toISOString(),
-      };
-      await state.set('sets', stored);
-      const broken: BrokenPart[] = [];
-      for (const set of sets) {
-        if (!set.ready) continue;
-        for (const part of set.parts) {
-          const file = files.get(part.path)!;
-          const known = indexed.get(part.path);
-          // Indexed already, unless the file was replaced since (a part downloaded again).
-          if (known && known.sourceId === file.id && known.version === file.version) continue;
-          const failed = (await state.get(`broken:${part.path}`)) as BrokenPart | undefined;
-          if (!known && failed && failed.sourceId === file.id && failed.version === file.version) {
-            broken.push(failed);
-            continue;
-          }
-          // Each export holds at most limits.entriesPerExport entries across its parts (the catalogue
-          // is built in memory): what its other parts indexed, deleted since or not, counts.
-          let others = 0;
-          for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += entriesHeld(p);
-          let record: PartRecord;
-          try {
-            record = await indexPart(
-              storage,
-              {
-                sourceId: file.id,
-                size: file.size ?? 0,
-                set: set.id,
-                number: part.number,
-                format: part.format,
-                path: part.path,
-                version: file.version,
-              },
-              signal,
-              Math.max(0, limits.entriesPerExport - others),
-            );
-          } catch (err) {
-            // A damaged part stays out (its set's other parts go on) until it is replaced; each run
-            // reports it as a failed item, with what to do. Other errors end the listing: retried.
-            if (!(err instanceof ArchiveError)) throw err;
-            const b: BrokenPart = {
-              path: part.path,
-              set: set.id,
-              sourceId: file.id,
-              version: file.version,
-              message: err.message,
-            };
-            await state.set(`broken:${part.path}`, b);
-            broken.push(b);
-            continue;
-          }
-          await state.set(PART_KEY(set.id, part.number), record);
-          await bumpRevision(state);
-          indexed.set(part.path, record);
-        }
-      }
-      const parts = await loadParts(state);
-      const changed = new Set<PartRecord>();
-      // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
-      // A read that fails for a passing reason is tried again by the next run, not taken for "none".
-      for (const { part, entry } of await needingDates(parts)) {
-        // An empty entry has no date of its own: nothing to read.
-        const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
-        const found = readable
-          ? await probeDate(storage, part, entry, signal).catch((err) =>
-              err instanceof ArchiveError ? null : undefined,
-            )
-          : null;
-        signal?.throwIfAborted();
-        if (found === undefined) continue;
-        entry.exif = found;
-        changed.add(part);
-      }
-      // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
-      for (const { part, entry } of (await contentKeys(parts)).unhashed) {
-        if (part.format !== 'zip' || part.deleted) continue;
-        // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
-        // (An empty one's is known without reading it.)
-        const sha =
-          entry.size === 0
-            ? EMPTY_SHA256
-            : await hashEntry(storage, part, entry, signal).catch((err) => {
-                if (signal?.aborted) throw err;
-                return undefined;
-              });
-        if (!sha) continue;
-        entry.sha256 = sha;
-        changed.add(part);
-      }
-      for (const p of changed) await state.set(PART_KEY(p.set, p.number), p);
-      if (changed.size) await bumpRevision(state);
-      return { sets, parts, broken };
-    }
-
-    // .tgz parts are read front to back: one reader per part, moved forward as items are opened
-    // (a run from a .tgz source opens its items one at a time, in order). A reader left idle is
-    // closed, so its download does not linger after the run.
-    const cursors = new Map<string, { ordinal: number; entries: AsyncGenerator<TarEntry>; idle?: NodeJS.Timeout }>();
-    const IDLE_MS = 30_000;
-    async function openTarEntry(part: PartRecord, ordinal: number, signal?: AbortSignal): Promise<Readable> {
-      let cursor = cursors.get(part.path);
-      clearTimeout(cursor?.idle);
-      if (!cursor || cursor.ordinal >= ordinal) {
-        await cursor?.entries.return(undefined);
-        const body = await streamPart(storage, { sourceId: part.sourceId, size: part.size }, 0, signal);
-        cursor = { ordinal: -1, entries: readTarGz(body) };
-        cursors.set(part.path, cursor);
-      }
-      const c = cursor;
-      try {
-        for (;;) {
-          const next = await c.entries.next();
-          if (next.done)
-            throw new CloudError(
-              'not_found',
-              `${part.path} ends before the entry this item was indexed from: was the archive replaced? Its next run indexes it again.`,
-            );
-          c.ordinal++;
-          if (c.ordinal === ordinal) {
-            next.value.body.once('close', () => {
-              c.idle = setTimeout(() => {
-                if (cursors.get(part.path) === c) cursors.delete(part.path);
-                void c.entries.return(undefined);
-              }, IDLE_MS);
-              c.idle.unref();
-            });
-            return next.value.body;
-          }
-        }
-      } catch (err) {
-        // A broken download: the next attempt starts the part over.
-        cursors.delete(part.path);
-        void c.entries.return(undefined).catch(() => {});
-        if (err instanceof CloudError || signal?.aborted) throw err;
-        throw new CloudError('unreachable', `Reading ${part.path} failed: ${(err as Error).message}`, { cause: err });
-      }
-    }
-
-    const source: Source = {
-      async *list(_folder, signal) {
-        const { parts, broken } = await ingest(signal);
-        const c = await buildCatalogue(parts, new Set(broken.map((b) => b.set)));
-        catalogue = Promise.resolve(c);
-        if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
-        // Album files change as exports arrive; each version listed is kept, so a copy job of this
-        // run serves the very file this listing described even if another run indexed more since.
-        for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
-        yield* catalogueItems(c);
-        // A damaged part is a failed item of every run until it is replaced: the user hears of it.
-        for (const b of broken)
-          yield {
-            id: `p:${b.path}`,
-            path: b.path,
-            size: 0,
-            mediaType: 'other',
-            version: `${b.sourceId}:${b.version}`,
-            problem: b.message,
-          };
-      },
-
-      async open(item, opts = {}) {
-        const c = await loadCatalogue();
-        const [type, key] = [item.id.slice(0, 1), item.id.slice(2)];
-        const generated = (text: string) => {
-          if (item.version !== undefined && versionOf(text) !== item.version) {
-            throw new CloudError(
-              'not_found',
-              'This file changed after the run was planned (a newer export arrived); the next run copies the new one.',
-            );
-          }
-          return Readable.from([Buffer.from(text).subarray(opts.offset ?? 0)]);
-        };
-        if (type === 'a') {
-          const listed = item.version !== undefined ? await state.get(`album:${item.version}`) : undefined;
-          if (typeof listed === 'string') return generated(listed);
-          const album = c.albums.find((a) => a.dir === key);
-          if (!album) throw new CloudError('not_found', `No album folder "${key}" in the exports indexed.`);
-          return generated(album.json);
-        }
-        const media = c.byKey.get(key);
-        if (!media) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
-        if (type === 'x') return generated(xmpOf(media));
-        if (media.part.deleted) {
-          throw new CloudError(
-            'not_found',
-            `${media.part.path}, the archive holding ${media.entry.name}, was deleted once another backup had it (option deleteArchives). Copy it from that backup, or request a new Takeout export.`,
-          );
-        }
-        const stream =
-          media.part.format === 'zip'
-            ? await openZipEntry(
-                storage,
-                { sourceId: media.part.sourceId, size: media.part.size },
-                media.entry,
-                opts.signal,
-              )
-            : await openTarEntry(media.part, media.entry.ordinal!, opts.signal);
-        return skip(stream, opts.offset ?? 0);
-      },
-
-      async release(signal, context) {
-        if (!o.deleteArchives || !context?.complete || !wrapped.destination?.remove) return;
-        // Parts indexed before this run listed the backup, of sets wholly indexed: all they hold is copied.
-        const parts = await loadParts(state);
-        const indexedPaths = new Set(parts.map((p) => p.path));
-        const { sets, files } = await scan(signal);
-        for (const part of parts) {
-          if (part.deleted || Date.parse(part.indexedAt) > context.listedAt.getTime()) continue;
-          // Only whole Google Photos exports: an archive that also holds other products (an
-          // "export once" of the whole account) was only partly read, and is left alone.
-          if (part.otherEntries) continue;
-          const set = sets.find((s) => s.id === part.set);
-          if (set?.parts.some((p) => !indexedPaths.has(p.path))) continue;
-          // The very file that was indexed: not one of the same name put there since.
-          const file = files.get(part.path);
-          if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
-          await wrapped.destination.remove([o.path, part.path].filter(Boolean).join('/'), signal);
-          await state.set(PART_KEY(part.set, part.number), { ...part, deleted: true });
-          await bumpRevision(state);
-        }
-      },
-    };
-
-    return {
-      features,
-      source,
-      async check(signal) {
-        await scan(signal);
-      },
-      browse: (p, cursor, signal) => wrapped.browse([o.path, p].filter(Boolean).join('/'), cursor, signal),
-      async exports(signal): Promise<ExportStatus> {
-        const { sets, files } = await scan(signal);
-        const parts = await loadParts(state);
-        const byPath = new Map(parts.map((p) => [p.path, p]));
-        const broken = new Map(
-          (await state.list('broken:'))
-            .map((r) => r.value as BrokenPart)
-            .filter(
-              (b) =>
-                files.get(b.path)?.id === b.sourceId && files.get(b.path)?.version === b.version && !byPath.has(b.path),
-            )
-            .map((b) => [b.path, b.message]),
-        );
-        const stored = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
-        // Sets whose archives were deleted after ingest are still part of the history.
-        const all = [...sets];
-        for (const s of stored) {
-          if (!all.some((x) => x.id === s.id)) {
-            const own = parts.filter((p) => p.set === s.id);
-            all.push({
-              id: s.id,
-              createdAt: new Date(s.createdAt),
-              format: own[0]?.format ?? 'zip',
-              parts: own.map((p) => ({ path: p.path, number: p.number, format: p.format, size: p.size })),
-              missing: [],
-              ready: own.length > 0,
-            });
-          }
-        }
-        all.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-        const when = schedule(all);
-        return {
-          folder: o.path,
-          sets: all.map((s) => {
-            const partViews = s.parts.map((p) => ({
-              number: p.number,
-              path: p.path,
-              size: p.size,
-              ingested: byPath.has(p.path),
-              deleted: byPath.get(p.path)?.deleted === true,
-              ...(broken.has(p.path) ? { error: broken.get(p.path) } : {}),
-            }));
-            const ingested = partViews.filter((p) => p.ingested).length;
-            const progress =
-              ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
-            return {
-              id: s.id,
-              createdAt: s.createdAt.toISOString(),
-              format: s.format,
-              state: progress,
-              ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}),
-              missing: s.missing,
-              parts: partViews,
-            };
-          }),
-          nextExpectedAt: when.nextExpected?.toISOString(),
-          late: when.late,
-          scheduleEndsAt: when.scheduleEnds?.toISOString(),
-          endsSoon: when.endsSoon,
-          setupUrl: SETUP_URL,
-          setup: SETUP_STEPS(o.path),
-        };
-      },
-    };
-  },
+  open: (cloud) => takeout(cloud).handle,
 });
+
+/** A Takeout source over its delivery folder: the handle open() gives, and the export status the API shows. */
+function takeout(cloud: CloudConfig<Options>) {
+  const o = cloud.options;
+  if (!cloud.wrapped?.source || !cloud.state)
+    throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
+  const wrapped = cloud.wrapped;
+  const storage: Source = cloud.wrapped.source;
+  const state: CloudState = cloud.state;
+  const settleMs = o.settleMinutes * 60_000;
+  const features: Features = { resumable: false, rangeReads: true, nativeHash: null };
+
+  /** The Takeout parts in the delivery folder, grouped into export sets, with the storage items behind them. */
+  async function scan(signal?: AbortSignal) {
+    const files = new Map<string, SourceItem>();
+    try {
+      for await (const item of storage.list(o.path, signal))
+        if (/(^|\/)takeout-[^/]*\.(zip|tgz)$/i.test(item.path)) files.set(item.path, item);
+    } catch (err) {
+      if (err instanceof CloudError && err.reason === 'not_found') {
+        throw new CloudError(
+          'not_found',
+          `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`,
+        );
+      }
+      throw err;
+    }
+    const sets = exportSets(
+      [...files.values()].map((f) => ({ path: f.path, size: f.size, modifiedAt: f.modifiedAt })),
+      { settleMs },
+    );
+    return { sets, files };
+  }
+
+  let catalogue: Promise<Catalogue> | undefined;
+  const loadCatalogue = () =>
+    (catalogue ??= (async () => {
+      // The token first: parts read after it are at least as new as it says.
+      const key = await revision(state);
+      let built = catalogues.get(key);
+      if (!built) {
+        built = loadParts(state).then((parts) => buildCatalogue(parts));
+        built.catch(() => catalogues.delete(key));
+        catalogues.set(key, built);
+        while (catalogues.size > CATALOGUES_KEPT) catalogues.delete(catalogues.keys().next().value!);
+      }
+      return built;
+    })());
+
+  /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
+  async function ingest(
+    signal?: AbortSignal,
+  ): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
+    const { sets, files } = await scan(signal);
+    const indexed = new Map((await loadParts(state)).map((p) => [p.path, p]));
+    // Sets seen before (whose archives may have been deleted since) stay in the history.
+    const seen = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
+    const history = new Map(seen.map((x) => [x.id, x]));
+    for (const x of sets) history.set(x.id, { id: x.id, createdAt: x.createdAt.toISOString() });
+    const stored: StoredSets = {
+      sets: [...history.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+      checkedAt: new Date().toISOString(),
+    };
+    await state.set('sets', stored);
+    const broken: BrokenPart[] = [];
+    for (const set of sets) {
+      if (!set.ready) continue;
+      for (const part of set.parts) {
+        const file = files.get(part.path)!;
+        const known = indexed.get(part.path);
+        // Indexed already, unless the file was replaced since (a part downloaded again).
+        if (known && known.sourceId === file.id && known.version === file.version) continue;
+        const failed = (await state.get(`broken:${part.path}`)) as BrokenPart | undefined;
+        if (!known && failed && failed.sourceId === file.id && failed.version === file.version) {
+          broken.push(failed);
+          continue;
+        }
+        // Each export holds at most limits.entriesPerExport entries across its parts (the catalogue
+        // is built in memory): what its other parts indexed, deleted since or not, counts.
+        let others = 0;
+        for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += entriesHeld(p);
+        let record: PartRecord;
+        try {
+          record = await indexPart(
+            storage,
+            {
+              sourceId: file.id,
+              size: file.size ?? 0,
+              set: set.id,
+              number: part.number,
+              format: part.format,
+              path: part.path,
+              version: file.version,
+            },
+            signal,
+            Math.max(0, limits.entriesPerExport - others),
+          );
+        } catch (err) {
+          // A damaged part stays out (its set's other parts go on) until it is replaced; each run
+          // reports it as a failed item, with what to do. Other errors end the listing: retried.
+          if (!(err instanceof ArchiveError)) throw err;
+          const b: BrokenPart = {
+            path: part.path,
+            set: set.id,
+            sourceId: file.id,
+            version: file.version,
+            message: err.message,
+          };
+          await state.set(`broken:${part.path}`, b);
+          broken.push(b);
+          continue;
+        }
+        await state.set(PART_KEY(set.id, part.number), record);
+        await bumpRevision(state);
+        indexed.set(part.path, record);
+      }
+    }
+    const parts = await loadParts(state);
+    const changed = new Set<PartRecord>();
+    // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
+    // A read that fails for a passing reason is tried again by the next run, not taken for "none".
+    for (const { part, entry } of await needingDates(parts)) {
+      // An empty entry has no date of its own: nothing to read.
+      const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
+      const found = readable
+        ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined))
+        : null;
+      signal?.throwIfAborted();
+      if (found === undefined) continue;
+      entry.exif = found;
+      changed.add(part);
+    }
+    // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
+    for (const { part, entry } of (await contentKeys(parts)).unhashed) {
+      if (part.format !== 'zip' || part.deleted) continue;
+      // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
+      // (An empty one's is known without reading it.)
+      const sha =
+        entry.size === 0
+          ? EMPTY_SHA256
+          : await hashEntry(storage, part, entry, signal).catch((err) => {
+              if (signal?.aborted) throw err;
+              return undefined;
+            });
+      if (!sha) continue;
+      entry.sha256 = sha;
+      changed.add(part);
+    }
+    for (const p of changed) await state.set(PART_KEY(p.set, p.number), p);
+    if (changed.size) await bumpRevision(state);
+    return { sets, parts, broken };
+  }
+
+  // .tgz parts are read front to back: one reader per part, moved forward as items are opened
+  // (a run from a .tgz source opens its items one at a time, in order). A reader left idle is
+  // closed, so its download does not linger after the run.
+  const cursors = new Map<string, { ordinal: number; entries: AsyncGenerator<TarEntry>; idle?: NodeJS.Timeout }>();
+  const IDLE_MS = 30_000;
+  async function openTarEntry(part: PartRecord, ordinal: number, signal?: AbortSignal): Promise<Readable> {
+    let cursor = cursors.get(part.path);
+    clearTimeout(cursor?.idle);
+    if (!cursor || cursor.ordinal >= ordinal) {
+      await cursor?.entries.return(undefined);
+      const body = await streamPart(storage, { sourceId: part.sourceId, size: part.size }, 0, signal);
+      cursor = { ordinal: -1, entries: readTarGz(body) };
+      cursors.set(part.path, cursor);
+    }
+    const c = cursor;
+    try {
+      for (;;) {
+        const next = await c.entries.next();
+        if (next.done)
+          throw new CloudError(
+            'not_found',
+            `${part.path} ends before the entry this item was indexed from: was the archive replaced? Its next run indexes it again.`,
+          );
+        c.ordinal++;
+        if (c.ordinal === ordinal) {
+          next.value.body.once('close', () => {
+            c.idle = setTimeout(() => {
+              if (cursors.get(part.path) === c) cursors.delete(part.path);
+              void c.entries.return(undefined);
+            }, IDLE_MS);
+            c.idle.unref();
+          });
+          return next.value.body;
+        }
+      }
+    } catch (err) {
+      // A broken download: the next attempt starts the part over.
+      cursors.delete(part.path);
+      void c.entries.return(undefined).catch(() => {});
+      if (err instanceof CloudError || signal?.aborted) throw err;
+      throw new CloudError('unreachable', `Reading ${part.path} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const source: Source = {
+    async *list(_folder, signal) {
+      const { parts, broken } = await ingest(signal);
+      const c = await buildCatalogue(parts, new Set(broken.map((b) => b.set)));
+      catalogue = Promise.resolve(c);
+      // Until the engine reads SourceItem.sequential: the run reads this after the listing.
+      if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
+      // Album files change as exports arrive; each version listed is kept, so a copy job of this
+      // run serves the very file this listing described even if another run indexed more since.
+      for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
+      yield* catalogueItems(c);
+      // A damaged part is a failed item of every run until it is replaced: the user hears of it.
+      for (const b of broken)
+        yield {
+          id: `p:${b.path}`,
+          path: b.path,
+          size: 0,
+          mediaType: 'other',
+          version: `${b.sourceId}:${b.version}`,
+          problem: b.message,
+        };
+    },
+
+    async open(item, opts = {}) {
+      const c = await loadCatalogue();
+      const [type, key] = [item.id.slice(0, 1), item.id.slice(2)];
+      const generated = (text: string) => {
+        if (item.version !== undefined && versionOf(text) !== item.version) {
+          throw new CloudError(
+            'not_found',
+            'This file changed after the run was planned (a newer export arrived); the next run copies the new one.',
+          );
+        }
+        return Readable.from([Buffer.from(text).subarray(opts.offset ?? 0)]);
+      };
+      if (type === 'a') {
+        const listed = item.version !== undefined ? await state.get(`album:${item.version}`) : undefined;
+        if (typeof listed === 'string') return generated(listed);
+        const album = c.albums.find((a) => a.dir === key);
+        if (!album) throw new CloudError('not_found', `No album folder "${key}" in the exports indexed.`);
+        return generated(album.json);
+      }
+      const media = c.byKey.get(key);
+      if (!media) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
+      if (type === 'x') return generated(xmpOf(media));
+      if (media.part.deleted) {
+        throw new CloudError(
+          'not_found',
+          `${media.part.path}, the archive holding ${media.entry.name}, was deleted once another backup had it (option deleteArchives). Copy it from that backup, or request a new Takeout export.`,
+        );
+      }
+      const stream =
+        media.part.format === 'zip'
+          ? await openZipEntry(
+              storage,
+              { sourceId: media.part.sourceId, size: media.part.size },
+              media.entry,
+              opts.signal,
+            )
+          : await openTarEntry(media.part, media.entry.ordinal!, opts.signal);
+      return skip(stream, opts.offset ?? 0);
+    },
+
+    async release(signal, context) {
+      if (!o.deleteArchives || !context?.complete || !wrapped.destination?.remove) return;
+      // Parts indexed before this run listed the backup, of sets wholly indexed: all they hold is copied.
+      const parts = await loadParts(state);
+      const indexedPaths = new Set(parts.map((p) => p.path));
+      const { sets, files } = await scan(signal);
+      for (const part of parts) {
+        if (part.deleted || Date.parse(part.indexedAt) > context.listedAt.getTime()) continue;
+        // Only whole Google Photos exports: an archive that also holds other products (an
+        // "export once" of the whole account) was only partly read, and is left alone.
+        if (part.otherEntries) continue;
+        const set = sets.find((s) => s.id === part.set);
+        if (set?.parts.some((p) => !indexedPaths.has(p.path))) continue;
+        // The very file that was indexed: not one of the same name put there since.
+        const file = files.get(part.path);
+        if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
+        await wrapped.destination.remove([o.path, part.path].filter(Boolean).join('/'), signal);
+        await state.set(PART_KEY(part.set, part.number), { ...part, deleted: true });
+        await bumpRevision(state);
+      }
+    },
+  };
+
+  const handle: CloudHandle = {
+    features,
+    source,
+    async check(signal) {
+      await scan(signal);
+    },
+    browse: (p, cursor, signal) => wrapped.browse([o.path, p].filter(Boolean).join('/'), cursor, signal),
+  };
+
+  async function status(signal?: AbortSignal): Promise<ExportStatus> {
+    const { sets, files } = await scan(signal);
+    const parts = await loadParts(state);
+    const byPath = new Map(parts.map((p) => [p.path, p]));
+    const broken = new Map(
+      (await state.list('broken:'))
+        .map((r) => r.value as BrokenPart)
+        .filter(
+          (b) =>
+            files.get(b.path)?.id === b.sourceId && files.get(b.path)?.version === b.version && !byPath.has(b.path),
+        )
+        .map((b) => [b.path, b.message]),
+    );
+    const stored = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
+    // Sets whose archives were deleted after ingest are still part of the history.
+    const all = [...sets];
+    for (const s of stored) {
+      if (!all.some((x) => x.id === s.id)) {
+        const own = parts.filter((p) => p.set === s.id);
+        all.push({
+          id: s.id,
+          createdAt: new Date(s.createdAt),
+          format: own[0]?.format ?? 'zip',
+          parts: own.map((p) => ({ path: p.path, number: p.number, format: p.format, size: p.size })),
+          missing: [],
+          ready: own.length > 0,
+        });
+      }
+    }
+    all.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const when = schedule(all);
+    return {
+      folder: o.path,
+      sets: all.map((s) => {
+        const partViews = s.parts.map((p) => ({
+          number: p.number,
+          path: p.path,
+          size: p.size,
+          ingested: byPath.has(p.path),
+          deleted: byPath.get(p.path)?.deleted === true,
+          ...(broken.has(p.path) ? { error: broken.get(p.path) } : {}),
+        }));
+        const ingested = partViews.filter((p) => p.ingested).length;
+        const progress =
+          ingested === 0 ? (s.ready ? 'ready' : 'waiting') : ingested === partViews.length ? 'ingested' : 'grown';
+        return {
+          id: s.id,
+          createdAt: s.createdAt.toISOString(),
+          format: s.format,
+          state: progress,
+          ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}),
+          missing: s.missing,
+          parts: partViews,
+        };
+      }),
+      nextExpectedAt: when.nextExpected?.toISOString(),
+      late: when.late,
+      scheduleEndsAt: when.scheduleEnds?.toISOString(),
+      endsSoon: when.endsSoon,
+      setupUrl: SETUP_URL,
+      setup: SETUP_STEPS(o.path),
+    };
+  }
+
+  return { handle, exportStatus: status };
+}

@@ -73,6 +73,7 @@ export default defineConnector<Options>({
   destination: true,
   oauth,
   options,
+  endpoints: { graph: { env: 'FERRY_GRAPH_URL', default: 'https://graph.microsoft.com' } },
   unavailable: () => null,
   open(cloud, env) {
     if (!cloud.tokens) throw new CloudError('unauthorized', 'This OneDrive is not signed in: reconnect it.');

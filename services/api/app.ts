@@ -31,6 +31,7 @@ import { createTasks } from '../core/tasks.ts';
 import { requireUser } from './auth.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
+import { cloudActionRoutes } from './routes/cloud-actions.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { notifyAddressRoutes } from './routes/links.ts';
@@ -164,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         });
         authRoutes(signedIn, s);
         cloudRoutes(signedIn, s);
+        cloudActionRoutes(signedIn, s);
         await oauthRoutes(signedIn, s);
         taskRoutes(signedIn, s);
         runRoutes(signedIn, s);

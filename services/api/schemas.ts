@@ -1,7 +1,7 @@
 // Response shapes of the REST API (DESIGN §5). Request shapes of tasks live in core/task-spec.ts.
 import { z } from 'zod';
 import { providerKinds } from '../../connectors/index.ts';
-import { LOCALES } from '../core/mail/strings.ts';
+import { LOCALES } from '../../connectors/locale.ts';
 import { displayName } from '../core/names.ts';
 import { ITEM_STATUSES, RUN_STATUSES } from '../core/runs.ts';
 
@@ -119,56 +119,6 @@ export const updateCloud = z.strictObject({
   name: cloudName.optional(),
   options: z.record(z.string(), z.unknown()).optional().describe('Changed options; secrets left out keep their value'),
 });
-
-export const pickerSession = z
-  .object({
-    id: z.string(),
-    pickerUri: z.string().describe('Open in a new tab; append /autoclose so it closes when the user is done'),
-    expireTime: z.string(),
-    mediaItemsSet: z.boolean().describe('The user is done picking'),
-    pollIntervalSeconds: z.number().describe('Poll GET …/picker-sessions/:sid no more often than this'),
-    itemCount: z.number().int().optional().describe('Picked items, once mediaItemsSet'),
-  })
-  .meta({ id: 'PickerSession' });
-
-export const exportStatus = z
-  .object({
-    folder: z.string().describe('The folder of the storage cloud the exports are delivered to'),
-    sets: z.array(
-      z.object({
-        id: z.string().describe("Google's export timestamp, e.g. 20260712T112341Z"),
-        createdAt: z.string(),
-        format: z.enum(['zip', 'tgz']),
-        state: z
-          .enum(['waiting', 'ready', 'ingested', 'grown'])
-          .describe(
-            'waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested',
-          ),
-        waitingFor: z.string().optional(),
-        missing: z.array(z.number().int()),
-        parts: z.array(
-          z.object({
-            number: z.number().int(),
-            path: z.string(),
-            size: z.number().optional(),
-            ingested: z.boolean(),
-            deleted: z.boolean(),
-            error: z
-              .string()
-              .optional()
-              .describe('Why the part cannot be read; it stays out until the file is replaced'),
-          }),
-        ),
-      }),
-    ),
-    nextExpectedAt: z.string().optional().describe('When the next scheduled export should arrive'),
-    late: z.boolean().describe('The expected export is more than 70 days overdue'),
-    scheduleEndsAt: z.string().optional().describe('When the yearly export schedule runs out'),
-    endsSoon: z.boolean(),
-    setupUrl: z.string(),
-    setup: z.array(z.string()).describe('How to set up the scheduled export'),
-  })
-  .meta({ id: 'ExportStatus' });
 
 export const checkResult = z.object({ ok: z.boolean(), error: z.string().nullable(), cloud });
 

@@ -1,10 +1,10 @@
 // Connected clouds: stored with their secrets sealed, opened for the connector that needs them.
 import type pg from 'pg';
 import { connectors, secretFields, type ConnectorDefinition, type ConnectorEnv } from '../../connectors/index.ts';
-import type { OAuthProvider } from '../../connectors/oauth.ts';
-import { CloudError, type CloudHandle } from '../../connectors/types.ts';
+import { OAUTH_CLIENTS, type OAuthProvider } from '../../connectors/oauth.ts';
+import { CloudError, type CloudConfig, type CloudHandle } from '../../connectors/types.ts';
 import { cloudState } from './cloud-state.ts';
-import type { Config } from './config.ts';
+import type { Config, OAuthClientConfig } from './config.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { AppError, errors } from './errors.ts';
@@ -19,7 +19,7 @@ export interface CloudsOAuth {
 /** The OAuth clients the configuration provides (both id and secret set). */
 export function oauthClientsOf(config: Pick<Config, 'oauth'>): CloudsOAuth['clients'] {
   const clients: CloudsOAuth['clients'] = {};
-  for (const [provider, c] of Object.entries(config.oauth) as [OAuthProvider, Config['oauth']['google']][]) {
+  for (const [provider, c] of Object.entries(config.oauth) as [OAuthProvider, OAuthClientConfig][]) {
     if (c.clientId && c.clientSecret)
       clients[provider] = {
         clientId: c.clientId,
@@ -33,8 +33,6 @@ export function oauthClientsOf(config: Pick<Config, 'oauth'>): CloudsOAuth['clie
 
 // How long trying a new cloud's connection may take before it counts as unreachable.
 const CONNECTION_CHECK_MS = 20_000;
-
-const PROVIDER_ENV = { google: 'FERRY_GOOGLE', dropbox: 'FERRY_DROPBOX', microsoft: 'FERRY_MS' } as const;
 
 export interface Cloud {
   id: string;
@@ -79,7 +77,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
   function unavailable(def: ConnectorDefinition): string | null {
     if (!def.open) return `${def.title} cannot be connected on this server yet.`;
     if (def.oauth && !oauth.clients[def.oauth.provider]) {
-      const v = PROVIDER_ENV[def.oauth.provider];
+      const v = OAUTH_CLIENTS[def.oauth.provider].env;
       return `${def.title} needs an OAuth client on this server: the operator sets ${v}_CLIENT_ID and ${v}_CLIENT_SECRET.`;
     }
     return def.unavailable(env);
@@ -201,22 +199,32 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     return { ...r.options, ...(r.secrets ? (JSON.parse(keyring.open(r.secrets)) as object) : {}) };
   }
 
-  /** Opens a user's cloud through its connector. */
-  async function openCloud(
+  /**
+   * What a user's cloud is opened with: its options and secrets, its tokens, the cloud it reads
+   * through, its state. `scope.pickerSessionId`: the picked session a task's run reads (kinds that
+   * declare pickerSession).
+   */
+  async function configOf(
     userId: string,
     id: string,
     scope: { pickerSessionId?: string } = {},
-  ): Promise<{ cloud: Cloud; handle: CloudHandle }> {
+  ): Promise<{ cloud: Cloud; def: ConnectorDefinition; config: CloudConfig }> {
     const r = await row(db, userId, id);
     const def = definition(r.kind);
     const why = unavailable(def);
     if (why) throw errors.providerUnavailable(why);
+    const config: CloudConfig = {
+      // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
+      options: def.oauth ? r.options : allOptions(r),
+      ownerId: userId,
+      state: def.keepsState ? cloudState(db, r.id) : undefined,
+      pickerSessionId: def.pickerSession ? scope.pickerSessionId : undefined,
+    };
     if (def.wraps) {
       // A wrapping cloud reads through another of the user's clouds, opened the same way.
       const inner = def.wraps.cloudId(r.options);
-      let wrapped: CloudHandle;
       try {
-        wrapped = (await openCloud(userId, inner)).handle;
+        config.wrapped = (await openCloud(userId, inner)).handle;
       } catch (err) {
         if (err instanceof AppError && err.status === 404) {
           throw new CloudError(
@@ -226,41 +234,28 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         }
         throw err;
       }
-      return {
-        cloud: publicView(r),
-        handle: def.open!(
-          {
-            options: allOptions(r),
-            ownerId: userId,
-            wrapped,
-            state: def.keepsState ? cloudState(db, r.id) : undefined,
-          },
-          env,
-        ),
-      };
     }
     if (def.oauth) {
-      // OAuth clouds keep tokens, not options, in their secrets: the connector gets a TokenSource.
       const client = oauth.clients[def.oauth.provider]!;
       const stored = JSON.parse(keyring.open(r.secrets!)) as StoredTokens;
-      const tokens = createTokenSource(
+      config.tokens = createTokenSource(
         { db, keyring, onRevoked: oauth.onRevoked },
         client,
         { id: r.id, name: r.name },
         stored,
       );
-      return {
-        cloud: publicView(r),
-        handle: def.open!({ options: r.options, ownerId: userId, tokens, pickerSessionId: scope.pickerSessionId }, env),
-      };
     }
-    return {
-      cloud: publicView(r),
-      handle: def.open!(
-        { options: allOptions(r), ownerId: userId, state: def.keepsState ? cloudState(db, r.id) : undefined },
-        env,
-      ),
-    };
+    return { cloud: publicView(r), def, config };
+  }
+
+  /** Opens a user's cloud through its connector. */
+  async function openCloud(
+    userId: string,
+    id: string,
+    scope: { pickerSessionId?: string } = {},
+  ): Promise<{ cloud: Cloud; handle: CloudHandle }> {
+    const { cloud, def, config } = await configOf(userId, id, scope);
+    return { cloud, handle: def.open!(config, env) };
   }
 
   return {
@@ -350,6 +345,7 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     },
 
     open: openCloud,
+    configOf,
 
     /**
      * Stores the tokens of a completed sign-in. Signing in again to an account already connected

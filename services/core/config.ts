@@ -1,9 +1,12 @@
 // Configuration: read from the environment once, validated, frozen and passed down.
-// Nothing else in Ferry reads process.env (see DESIGN §4 for the names).
+// Nothing else in Ferry reads process.env. The service's own variables are listed here; those of
+// the providers (OAuth clients, API base URLs) are the ones the registered connectors declare.
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ConnectorEnv } from '../../connectors/types.ts';
+import { connectors } from '../../connectors/index.ts';
+import { OAUTH_CLIENTS, type OAuthProvider } from '../../connectors/oauth.ts';
+import type { ConnectorEnv, EndpointName } from '../../connectors/types.ts';
 
 const bool = z
   .enum(['', '0', '1', 'true', 'false'])
@@ -23,24 +26,6 @@ const schema = z.object({
   SMTP_URL: z.string().min(1).optional(),
   FERRY_MAIL_FROM: z.string().min(3).default('Ferry <ferry@localhost>'),
   FERRY_VERIFY_EMAIL: bool,
-  FERRY_GOOGLE_CLIENT_ID: z.string().optional(),
-  FERRY_GOOGLE_CLIENT_SECRET: z.string().optional(),
-  FERRY_DROPBOX_CLIENT_ID: z.string().optional(),
-  FERRY_DROPBOX_CLIENT_SECRET: z.string().optional(),
-  FERRY_MS_CLIENT_ID: z.string().optional(),
-  FERRY_MS_CLIENT_SECRET: z.string().optional(),
-  FERRY_GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
-  FERRY_GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
-  FERRY_GOOGLE_PHOTOS_URL: url.default('https://photoslibrary.googleapis.com'),
-  FERRY_GOOGLE_PICKER_URL: url.default('https://photospicker.googleapis.com'),
-  FERRY_GOOGLE_DRIVE_URL: url.default('https://www.googleapis.com'),
-  FERRY_DROPBOX_AUTH_URL: url.default('https://www.dropbox.com/oauth2/authorize'),
-  FERRY_DROPBOX_TOKEN_URL: url.default('https://api.dropboxapi.com/oauth2/token'),
-  FERRY_DROPBOX_API_URL: url.default('https://api.dropboxapi.com'),
-  FERRY_DROPBOX_CONTENT_URL: url.default('https://content.dropboxapi.com'),
-  FERRY_MS_AUTH_URL: url.default('https://login.microsoftonline.com/common/oauth2/v2.0/authorize'),
-  FERRY_MS_TOKEN_URL: url.default('https://login.microsoftonline.com/common/oauth2/v2.0/token'),
-  FERRY_GRAPH_URL: url.default('https://graph.microsoft.com'),
   FERRY_LOCAL_ROOTS: z.string().optional(),
   FERRY_ALLOW_PRIVATE_ENDPOINTS: bool,
   FERRY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
@@ -51,6 +36,26 @@ const schema = z.object({
   // Failed logins per account within 15 minutes before its logins are refused for the rest of them.
   FERRY_LOGIN_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
 });
+
+/** The OAuth providers the registered connectors sign in with. */
+const oauthProviders = (): OAuthProvider[] => [
+  ...new Set([...connectors.values()].flatMap((d) => (d.oauth ? [d.oauth.provider] : []))),
+];
+
+/** The variables the registered connectors declare: their OAuth clients and API base URLs. */
+function connectorVariables(): Record<string, z.ZodType> {
+  const vars: Record<string, z.ZodType> = {};
+  for (const provider of oauthProviders()) {
+    const c = OAUTH_CLIENTS[provider];
+    vars[`${c.env}_CLIENT_ID`] = z.string().optional();
+    vars[`${c.env}_CLIENT_SECRET`] = z.string().optional();
+    vars[`${c.env}_AUTH_URL`] = url.default(c.authUrl);
+    vars[`${c.env}_TOKEN_URL`] = url.default(c.tokenUrl);
+  }
+  for (const def of connectors.values())
+    for (const e of Object.values(def.endpoints ?? {})) vars[e.env] = url.default(e.default);
+  return vars;
+}
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -66,19 +71,9 @@ export interface Config {
   mailFrom: string;
   /** New accounts confirm their address through a mailed link before they can create tasks. */
   verifyEmail: boolean;
-  oauth: {
-    google: { clientId?: string; clientSecret?: string; authUrl: string; tokenUrl: string };
-    dropbox: { clientId?: string; clientSecret?: string; authUrl: string; tokenUrl: string };
-    microsoft: { clientId?: string; clientSecret?: string; authUrl: string; tokenUrl: string };
-  };
-  endpoints: {
-    googlePhotos: string;
-    googlePicker: string;
-    googleDrive: string;
-    dropboxApi: string;
-    dropboxContent: string;
-    graph: string;
-  };
+  /** The OAuth client of each provider the connectors sign in with. */
+  oauth: Partial<Record<OAuthProvider, OAuthClientConfig>>;
+  endpoints: ConnectorEnv['endpoints'];
   /** Absolute, normalised folders the local connector may use; empty: local connector off. */
   localRoots: string[];
   allowPrivateEndpoints: boolean;
@@ -93,6 +88,13 @@ export interface Config {
   loginFailureLimit: number;
   /** Secure cookies when users reach Ferry over https. */
   secureCookies: boolean;
+}
+
+export interface OAuthClientConfig {
+  clientId?: string;
+  clientSecret?: string;
+  authUrl: string;
+  tokenUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -120,11 +122,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // An empty variable means "unset", as in most shells' `FOO= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const declared = z.object(connectorVariables()).safeParse(present);
+  if (!parsed.success || !declared.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(declared.error?.issues ?? [])];
+    const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const v = declared.data as Record<string, unknown>;
+  const str = (name: string) => v[name] as string;
+  const oauth: Config['oauth'] = {};
+  for (const provider of oauthProviders()) {
+    const env = OAUTH_CLIENTS[provider].env;
+    oauth[provider] = {
+      clientId: v[`${env}_CLIENT_ID`] as string | undefined,
+      clientSecret: v[`${env}_CLIENT_SECRET`] as string | undefined,
+      authUrl: str(`${env}_AUTH_URL`),
+      tokenUrl: str(`${env}_TOKEN_URL`),
+    };
+  }
+  const endpoints = {} as Config['endpoints'];
+  for (const def of connectors.values())
+    for (const [name, setting] of Object.entries(def.endpoints ?? {}))
+      endpoints[name as EndpointName] = str(setting.env);
   const host = e.HOST;
   const publicUrl = (e.FERRY_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${e.PORT}`).replace(
     /\/+$/,
@@ -159,34 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     smtpUrl: e.SMTP_URL,
     mailFrom: e.FERRY_MAIL_FROM,
     verifyEmail: e.FERRY_VERIFY_EMAIL,
-    oauth: {
-      google: {
-        clientId: e.FERRY_GOOGLE_CLIENT_ID,
-        clientSecret: e.FERRY_GOOGLE_CLIENT_SECRET,
-        authUrl: e.FERRY_GOOGLE_AUTH_URL,
-        tokenUrl: e.FERRY_GOOGLE_TOKEN_URL,
-      },
-      dropbox: {
-        clientId: e.FERRY_DROPBOX_CLIENT_ID,
-        clientSecret: e.FERRY_DROPBOX_CLIENT_SECRET,
-        authUrl: e.FERRY_DROPBOX_AUTH_URL,
-        tokenUrl: e.FERRY_DROPBOX_TOKEN_URL,
-      },
-      microsoft: {
-        clientId: e.FERRY_MS_CLIENT_ID,
-        clientSecret: e.FERRY_MS_CLIENT_SECRET,
-        authUrl: e.FERRY_MS_AUTH_URL,
-        tokenUrl: e.FERRY_MS_TOKEN_URL,
-      },
-    },
-    endpoints: {
-      googlePhotos: e.FERRY_GOOGLE_PHOTOS_URL,
-      googlePicker: e.FERRY_GOOGLE_PICKER_URL,
-      googleDrive: e.FERRY_GOOGLE_DRIVE_URL,
-      dropboxApi: e.FERRY_DROPBOX_API_URL,
-      dropboxContent: e.FERRY_DROPBOX_CONTENT_URL,
-      graph: e.FERRY_GRAPH_URL,
-    },
+    oauth,
+    endpoints,
     localRoots,
     allowPrivateEndpoints: e.FERRY_ALLOW_PRIVATE_ENDPOINTS,
     role: e.FERRY_ROLE,

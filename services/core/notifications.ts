@@ -2,8 +2,6 @@
 // the notification is queued if and only if the change commits.
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
-import { connectors } from '../../connectors/index.ts';
-import { SETUP_URL as TAKEOUT_SETUP_URL } from '../../connectors/google-takeout/index.ts';
 import type { CloudNotice } from '../../connectors/types.ts';
 import { usagePeriod } from './accounts.ts';
 import { digest, newSecret } from './crypto.ts';
@@ -158,42 +156,26 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
 
     /**
      * A connector asked for the owner to be told something about a cloud (a Takeout export is late,
-     * its schedule ends): one mail per cloud and notice key, in the owner's language. Returns whether
-     * a mail was queued (false: mailed before, or the cloud is gone).
+     * its schedule ends): one mail per cloud and notice key, in the owner's language, in the words
+     * the connector gave. Returns whether a mail was queued (false: mailed before, or the cloud is gone).
      */
     async cloudNotice(c: pg.PoolClient, cloudId: string, notice: CloudNotice): Promise<boolean> {
       const dedupeKey = noticeDedupeKey(cloudId, notice.key);
-      // Most sweeps find the notice mailed already: no need to render it again.
+      // Most sweeps find the notice mailed already.
       const sent = await c.query('SELECT 1 FROM mail_outbox WHERE dedupe_key = $1', [dedupeKey]);
       if (sent.rows.length) return false;
       const { rows } = await c.query(
-        `SELECT cl.user_id, cl.name, cl.kind, cl.options, u.email, u.locale FROM clouds cl JOIN users u ON u.id = cl.user_id WHERE cl.id = $1`,
+        'SELECT cl.user_id, u.email, u.locale FROM clouds cl JOIN users u ON u.id = cl.user_id WHERE cl.id = $1',
         [cloudId],
       );
       const r = rows[0];
       if (!r) return false;
-      // A wrapping cloud (Takeout) reads another of the owner's clouds: the mail names it, as that is where the exports go.
-      const wrappedId = connectors.get(r.kind)?.wraps?.cloudId(r.options);
-      const wrapped = wrappedId
-        ? await c.query('SELECT name FROM clouds WHERE id = $1 AND user_id = $2', [wrappedId, r.user_id])
-        : undefined;
-      // Both notice kinds are about Google Takeout's export schedule, set up on Takeout's form.
       const queued = await queueMail(c, boss, publicUrl, {
         userId: r.user_id,
         kind: 'cloud_notice',
         to: r.email,
         dedupeKey,
-        message: cloudNoticeMessage(
-          {
-            cloudId,
-            cloudName: r.name,
-            notice,
-            setupUrl: TAKEOUT_SETUP_URL,
-            deliveredTo: wrapped?.rows[0]?.name ?? null,
-          },
-          r.locale,
-          publicUrl,
-        ),
+        message: cloudNoticeMessage({ cloudId, notice }, r.locale, publicUrl),
       });
       return queued !== null;
     },

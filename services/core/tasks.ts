@@ -85,8 +85,20 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
     if (src) {
       const srcDef = connectors.get(src.kind);
       if (!srcDef?.source) throw errors.invalid(`source.cloudId: ${srcDef?.title ?? src.kind} cannot be a source.`);
-      if (t.source!.pickerSessionId !== undefined && src.kind !== 'google-photos') {
-        throw errors.invalid('source.pickerSessionId: only a Google Photos source has picker sessions.');
+      const session = t.source!.pickerSessionId;
+      if (session !== undefined) {
+        // Only a source read through sessions its owner picks takes one, and only one of its form.
+        if (!srcDef.pickerSession) {
+          const kinds = [...connectors.values()].filter((d) => d.pickerSession).map((d) => d.title);
+          throw errors.invalid(
+            `source.pickerSessionId: a ${srcDef.title} source has no picker sessions; ` +
+              `only ${kinds.join(', ')} sources do.`,
+          );
+        }
+        const checked = srcDef.pickerSession.id.safeParse(session);
+        if (!checked.success) {
+          throw errors.invalid(`source.pickerSessionId: ${checked.error.issues.map((i) => i.message).join('; ')}.`);
+        }
       }
     }
     if (dst) {

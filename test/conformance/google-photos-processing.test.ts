@@ -13,6 +13,7 @@ import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { makeJpeg, makeMp4 } from '../fakes/google/media.ts';
 import { memoryTokens } from '../fakes/oauth.ts';
 import { testEnv } from '../support/env.ts';
+import { pickerOf } from '../support/picker.ts';
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -40,7 +41,7 @@ describe('google-photos: a picked video still processing', () => {
     const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
     const handle = (session?: string): CloudHandle =>
       photos.open!({ options: {}, tokens, pickerSessionId: session }, env);
-    sessionId = (await handle().picker!.create()).id;
+    sessionId = (await pickerOf({ options: {}, tokens }, env).create()).id;
     fake.photos.pick(sessionId, [photo, ...videos]);
     open = () => handle(sessionId);
   });

@@ -15,6 +15,7 @@ import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { hasGps, makeJpeg, makeMp4 } from '../fakes/google/media.ts';
 import { memoryTokens } from '../fakes/oauth.ts';
 import { testEnv } from '../support/env.ts';
+import { pickerOf } from '../support/picker.ts';
 
 // A video still processing is waited for 300 ms here, not 15 minutes.
 Object.assign(processingWait, { boundMs: 300, firstPollMs: 50, maxPollMs: 100 });
@@ -41,6 +42,7 @@ function setup(fake: GoogleFake, pickerSessionId?: string) {
     env,
     open: (session = pickerSessionId): CloudHandle =>
       photos.open!({ options: {}, tokens, pickerSessionId: session }, env),
+    picker: pickerOf({ options: {}, tokens }, env),
   };
 }
 
@@ -77,9 +79,8 @@ describe('google-photos: Picker', () => {
   after(() => fake.close());
 
   test('a session is created, picked through the control, and then shows its items', async () => {
-    const { open } = setup(fake);
-    const h = open();
-    const s = await h.picker!.create();
+    const { open, picker } = setup(fake);
+    const s = await picker.create();
     sessionId = s.id;
     assert.equal(s.mediaItemsSet, false);
     assert.equal(s.pollIntervalSeconds, 5);
@@ -93,11 +94,11 @@ describe('google-photos: Picker', () => {
     );
 
     fake.photos.pick(s.id, [...fake.photos.library.keys()]);
-    const got = await h.picker!.get(s.id);
+    const got = await picker.get(s.id);
     assert.equal(got.mediaItemsSet, true);
     assert.equal(got.itemCount, 250);
     await assert.rejects(
-      h.picker!.get('no-such-session'),
+      picker.get('no-such-session'),
       (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
     );
   });
@@ -186,17 +187,18 @@ describe('google-photos: Picker', () => {
   });
 
   test('release() deletes the session; then it is gone', async () => {
-    const h = setup(fake).open(sessionId);
+    const { open, picker } = setup(fake);
+    const h = open(sessionId);
     await h.source!.release!();
     await h.source!.release!(); // already deleted: fine
     await assert.rejects(
-      h.picker!.get(sessionId),
+      picker.get(sessionId),
       (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
     );
   });
 
   test('the picking page lists the library and its Done button completes the session once', async () => {
-    const s = await setup(fake).open().picker!.create();
+    const s = await setup(fake).picker.create();
     const html = await (await fetch(`${s.pickerUri}/autoclose`)).text();
     assert.match(html, /type="checkbox" name="item"/);
     const ids = [...fake.photos.library.keys()].slice(0, 3);
@@ -207,7 +209,7 @@ describe('google-photos: Picker', () => {
     });
     assert.equal(done.status, 200);
     assert.equal((await fetch(s.pickerUri)).status, 410);
-    const got = await setup(fake).open().picker!.get(s.id);
+    const got = await setup(fake).picker.get(s.id);
     assert.equal(got.itemCount, 3);
     assert.deepEqual(
       (await collect(setup(fake).open(s.id).source!.list(''))).map((i) => i.id),

@@ -1,6 +1,7 @@
 // The Takeout connector over archive parts held as virtual files (test/support/archives.ts), with
 // its state in memory: the whole ingest (scan, index, catalogue) without a database or a cloud.
 import { Readable } from 'node:stream';
+import { exportStatus as exportStatusSchema } from '../../connectors/google-takeout/export-sets.ts';
 import takeout from '../../connectors/google-takeout/index.ts';
 import type { CloudHandle, CloudState, ConnectorEnv, Source, SourceItem } from '../../connectors/types.ts';
 import type { VirtualFile } from './archives.ts';
@@ -66,13 +67,20 @@ export function folderOf(files: Record<string, VirtualFile>, modifiedAt = new Da
 export function takeoutSource(files: Record<string, VirtualFile>) {
   const folder = folderOf(files);
   const state = memoryState();
-  const cloud = takeout.open!(
-    {
-      options: { cloudId: '00000000-0000-4000-8000-000000000000', path: '', settleMinutes: 0, deleteArchives: false },
-      wrapped: folder.handle,
-      state,
-    },
-    {} as ConnectorEnv,
-  );
-  return { cloud, source: cloud.source!, state, stats: folder.stats };
+  const config = {
+    options: { cloudId: '00000000-0000-4000-8000-000000000000', path: '', settleMinutes: 0, deleteArchives: false },
+    wrapped: folder.handle,
+    state,
+  };
+  const env = {} as ConnectorEnv;
+  const cloud = takeout.open!(config, env);
+  /** What GET /clouds/:id/takeout answers: the connector's action, called as the API calls it. */
+  const exportStatus = async () => {
+    const action = takeout.actions!.find((a) => a.method === 'GET' && a.path === 'takeout')!;
+    const signal = AbortSignal.timeout(20_000);
+    return exportStatusSchema.parse(
+      await action.run({ cloud: config, env, signal }, { params: undefined, body: undefined }),
+    );
+  };
+  return { cloud, source: cloud.source!, state, stats: folder.stats, exportStatus };
 }

@@ -8,6 +8,7 @@ import {
   type RunSummary,
 } from '../../services/core/mail/messages.ts';
 import { localeFrom, wordsFor } from '../../services/core/mail/strings.ts';
+import { exportLate, scheduleEnding } from '../../connectors/google-takeout/messages.ts';
 
 const base: RunSummary = {
   runId: '0b5c9a1e-5d1b-4c55-9d1a-2f0a8a2f7c11',
@@ -136,35 +137,65 @@ describe('what users and clouds named, in plain-text bodies', () => {
     );
     assert.deepEqual(headerLines(r.text), [], r.text);
     assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.text + r.subject), JSON.stringify(r.text));
-    const n = cloudNoticeMessage(
-      {
-        cloudId: base.runId,
-        cloudName: 'Photos\nBcc: v@example.com',
-        notice: { kind: 'export_late', key: 'k', date: '2026-05-01T10:15:00.000Z' },
-        setupUrl: 'https://takeout.google.com',
-        deliveredTo: 'Drive\nTo: v@example.com',
-      },
-      'en',
-      url,
-    );
+    // A connector's words carry the names it was given: the mail flattens every line of them.
+    const notice = exportLate('k', new Date('2026-05-01T10:15:00.000Z'), {
+      cloud: 'Photos\nBcc: v@example.com',
+      delivery: 'Drive\nTo: v@example.com',
+    });
+    const n = cloudNoticeMessage({ cloudId: base.runId, notice }, 'en', url);
     assert.deepEqual(headerLines(n.text), [], n.text);
   });
 });
 
+describe('cloud notices', () => {
+  test('a notice is laid out from its words in the owner’s language, with a link to the cloud', () => {
+    const cloudId = '0f0e1d2c-3b4a-4596-8877-665544332211';
+    const said = (lang: string) => ({
+      subject: `${lang}: check the cloud`,
+      body: [`${lang} first`, [`${lang} one`, `${lang} two`], `${lang} last`],
+    });
+    const notice = { key: 'any', mail: { en: said('en'), de: said('de'), fr: said('fr') } };
+    const m = cloudNoticeMessage({ cloudId, notice }, 'de', url);
+    assert.equal(m.subject, 'de: check the cloud');
+    assert.equal(
+      m.text,
+      [
+        'de first',
+        '  - de one',
+        '  - de two',
+        '',
+        'de last',
+        '',
+        `Cloud in Ferry öffnen: ${url}/clouds/${cloudId}`,
+        '',
+        '-- ',
+        wordsFor('de').t.footer,
+        '',
+      ].join('\n'),
+    );
+    assert.ok(m.html.includes('<p>de first</p><ul><li>de one</li><li>de two</li></ul><p>de last</p>'), m.html);
+    assert.ok(!m.html.includes('background:#0969da'), 'no action button when the connector gives none');
+    // A language Ferry does not speak: English.
+    assert.equal(cloudNoticeMessage({ cloudId, notice }, 'es', url).subject, 'en: check the cloud');
+  });
+});
+
+// The Takeout source words its notices (connectors/google-takeout/messages.ts); the mail module lays
+// them out as every cloud notice.
 describe('Takeout lifecycle mails', () => {
   const setupUrl = 'https://takeout.google.com/takeout/custom/photos';
   const cloudId = '5f1c2b7e-8a51-4c1f-9f0e-3a7d2c9b1e44';
-  const late: CloudNoticeMail = {
+  const names = { cloud: 'Google Photos <Takeout>', delivery: 'My "Drive"' as string | null };
+  const lateOf = (n = names): CloudNoticeMail => ({
     cloudId,
-    cloudName: 'Google Photos <Takeout>',
-    notice: { kind: 'export_late', key: 'late:20260301T101500Z', date: '2026-05-01T10:15:00.000Z' },
-    setupUrl,
-    deliveredTo: 'My "Drive"',
-  };
-  const ending: CloudNoticeMail = {
-    ...late,
-    notice: { kind: 'schedule_ending', key: 'ends:2027-01-04', date: '2027-01-04T10:15:00.000Z' },
-  };
+    notice: exportLate('late:20260301T101500Z', new Date('2026-05-01T10:15:00.000Z'), n),
+  });
+  const endingOf = (n = names): CloudNoticeMail => ({
+    cloudId,
+    notice: scheduleEnding('ends:2027-01-04', new Date('2027-01-04T10:15:00.000Z'), n),
+  });
+  const late = lateOf();
+  const ending = endingOf();
 
   test('each language renders both mails, with a one-line subject, the date, the setup link and the cloud link', () => {
     const cases = [
@@ -178,7 +209,7 @@ describe('Takeout lifecycle mails', () => {
         [ending, endDate],
       ] as const) {
         const m = cloudNoticeMessage(n, locale, url);
-        const what = `${locale} ${n.notice.kind}`;
+        const what = `${locale} ${n.notice.key}`;
         assert.ok(m.subject.length > 10 && !/[\r\n]/.test(m.subject), `${what}: subject on one line`);
         assert.ok(m.subject.includes('Google Photos <Takeout>'), `${what}: the subject names the cloud: ${m.subject}`);
         assert.ok(m.text.includes(date), `${what}: the date in the language: ${m.text}`);
@@ -221,17 +252,17 @@ describe('Takeout lifecycle mails', () => {
     assert.ok(e.text.includes(`Set up the export in Google Takeout: ${setupUrl}`));
     // Without the delivery cloud's name, the mail says which cloud reads the exports.
     assert.match(
-      cloudNoticeMessage({ ...ending, deliveredTo: null }, 'en', url).text,
+      cloudNoticeMessage(endingOf({ ...names, delivery: null }), 'en', url).text,
       /delivered to the cloud 'Google Photos <Takeout>' reads\)/,
     );
     assert.match(
-      cloudNoticeMessage({ ...ending, deliveredTo: null }, 'de', url).text,
+      cloudNoticeMessage(endingOf({ ...names, delivery: null }), 'de', url).text,
       /Lieferung an die Cloud, die „Google Photos <Takeout>“ liest\)/,
     );
   });
 
   test('a cloud name with line breaks stays out of the headers', () => {
-    const m = cloudNoticeMessage({ ...late, cloudName: 'Photos\r\nBcc: evil@example.com' }, 'fr', url);
+    const m = cloudNoticeMessage(lateOf({ ...names, cloud: 'Photos\r\nBcc: evil@example.com' }), 'fr', url);
     assert.ok(!/[\r\n]/.test(m.subject), m.subject);
     assert.equal(m.subject, "Ferry : l'export Google Takeout pour « Photos Bcc: evil@example.com » est en retard");
   });

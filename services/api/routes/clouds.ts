@@ -16,10 +16,8 @@ import {
   entriesQuery,
   entry,
   errorsFor,
-  exportStatus,
   idParams,
   page,
-  pickerSession,
   provider,
   updateCloud,
 } from '../schemas.ts';
@@ -196,95 +194,6 @@ export function cloudRoutes(app: App, s: Services): void {
           AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS),
         );
         return { items: result.entries, nextCursor: result.nextCursor ?? null };
-      } catch (err) {
-        throw toAppError(err);
-      }
-    },
-  );
-
-  // Google Photos: the user picks what to back up in Google's Picker (the only way an app may read
-  // a library since 2025); a task whose source names the session then copies the picked items.
-  app.get(
-    '/clouds/:id/takeout',
-    {
-      schema: {
-        tags: ['clouds'],
-        summary:
-          'Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export',
-        params: idParams,
-        response: { 200: exportStatus, ...errorsFor(400, 401, 404, 422, 502) },
-      },
-    },
-    async (request) => {
-      try {
-        const { cloud: c, handle } = await s.clouds.open(userOf(request).id, request.params.id);
-        if (!handle.exports)
-          throw errors.invalid(`${c.name} receives no Takeout exports: only a Google Photos via Takeout cloud does.`);
-        return await handle.exports(AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
-      } catch (err) {
-        throw toAppError(err);
-      }
-    },
-  );
-
-  const pickerOf = async (userId: string, cloudId: string) => {
-    const { cloud: c, handle } = await s.clouds.open(userId, cloudId);
-    if (!handle.picker) throw errors.invalid(`${c.name} has no Picker sessions: only a Google Photos cloud does.`);
-    return handle.picker;
-  };
-
-  app.post(
-    '/clouds/:id/picker-sessions',
-    {
-      schema: {
-        tags: ['clouds'],
-        summary:
-          'Google Photos: start a Picker session; open its pickerUri (with /autoclose) in a new tab for the user to pick',
-        params: idParams,
-        response: { 201: pickerSession, ...errorsFor(400, 401, 403, 404, 422, 502) },
-      },
-    },
-    async (request, reply) => {
-      const user = userOf(request);
-      const picker = await pickerOf(user.id, request.params.id);
-      try {
-        const session = await picker.create(AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
-        await audit(s.db, {
-          userId: user.id,
-          action: 'picker.create',
-          targetId: request.params.id,
-          ip: request.ip,
-          details: { sessionId: session.id },
-        });
-        return reply.status(201).send(session);
-      } catch (err) {
-        throw toAppError(err);
-      }
-    },
-  );
-
-  app.get(
-    '/clouds/:id/picker-sessions/:sid',
-    {
-      schema: {
-        tags: ['clouds'],
-        summary:
-          'Google Photos: whether the user is done picking (poll at pollIntervalSeconds), and how many items were picked',
-        params: z.strictObject({
-          id: z.uuid(),
-          sid: z
-            .string()
-            .min(1)
-            .max(256)
-            .regex(/^[\w.-]+$/, 'a session id'),
-        }),
-        response: { 200: pickerSession, ...errorsFor(400, 401, 404, 422, 502) },
-      },
-    },
-    async (request) => {
-      const picker = await pickerOf(userOf(request).id, request.params.id);
-      try {
-        return await picker.get(request.params.sid, AbortSignal.timeout(CLOUD_CALL_TIMEOUT_MS));
       } catch (err) {
         throw toAppError(err);
       }

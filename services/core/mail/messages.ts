@@ -44,7 +44,7 @@ export interface RunSummary {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** One line for a subject: no line breaks, bounded length. */
-const oneLine = (s: string, max = 80) => {
+export const oneLine = (s: string, max = 80) => {
   const flat = flatten(s).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
@@ -206,38 +206,27 @@ export function confirmNotifyMessage(
 
 export interface CloudNoticeMail {
   cloudId: string;
-  cloudName: string;
+  /** What the connector asked to say, worded in every language. */
   notice: CloudNotice;
-  /** Where the export is set up (Google Takeout's form for Google Photos). */
-  setupUrl: string;
-  /** The cloud the exports are delivered to, when the service knows it: named in the advice. */
-  deliveredTo?: string | null;
 }
 
-/** What a connector asked the owner to be told about a cloud: a Takeout export that is late, a schedule that ends. */
+/**
+ * What a connector asked the owner to be told about a cloud, in the owner's language: its words
+ * (each line flattened, as they may carry names), its action button, a link to the cloud.
+ */
 export function cloudNoticeMessage(n: CloudNoticeMail, locale: string, publicUrl: string): Message {
   const w = wordsFor(locale);
   const { t } = w;
-  const { kind } = n.notice;
-  if (kind !== 'export_late' && kind !== 'schedule_ending')
-    throw new Error(`There is no mail for the cloud notice '${kind as string}'.`);
-  const late = kind === 'export_late';
-  const name = oneLine(n.cloudName, 60);
-  const delivery = n.deliveredTo ? oneLine(n.deliveredTo, 60) : null;
-  const date = w.date(new Date(n.notice.date));
+  const mail = n.notice.mail[w.lang];
   const cloudUrl = links.cloud(publicUrl, n.cloudId);
-
-  const subject = late ? t.subject.exportLate(name) : t.subject.scheduleEnding(name, date);
-  const lead = late ? t.exportLate(name, date) : t.scheduleEnding(name, date, delivery);
-  const checks = late ? t.exportLateChecks(name, delivery) : [];
-  const renew = late ? t.exportLateRenew : null;
+  const body = mail.body.map((block) => (typeof block === 'string' ? flatten(block) : block.map(flatten)));
 
   const text = [
-    lead,
-    ...checks.map((c) => `  - ${c}`),
-    ...(renew ? ['', renew] : []),
+    ...body.flatMap((block, i) =>
+      typeof block === 'string' ? [...(i > 0 ? [''] : []), block] : block.map((item) => `  - ${item}`),
+    ),
     '',
-    `${t.setupAction}: ${n.setupUrl}`,
+    ...(mail.action ? [`${flatten(mail.action.label)}: ${flatten(mail.action.url)}`] : []),
     `${t.cloudAction}: ${cloudUrl}`,
     '',
     '-- ',
@@ -246,12 +235,17 @@ export function cloudNoticeMessage(n: CloudNoticeMail, locale: string, publicUrl
   ].join('\n');
   const html = page(
     w.lang,
-    `<p>${escapeHtml(lead)}</p>` +
-      (checks.length ? `<ul>${checks.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>` : '') +
-      (renew ? `<p>${escapeHtml(renew)}</p>` : '') +
-      button(n.setupUrl, t.setupAction) +
+    body
+      .map((block) =>
+        typeof block === 'string'
+          ? `<p>${escapeHtml(block)}</p>`
+          : `<ul>${block.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`,
+      )
+      .join('') +
+      (mail.action ? button(mail.action.url, flatten(mail.action.label)) : '') +
       `<p><a href="${escapeHtml(cloudUrl)}">${escapeHtml(t.cloudAction)}</a></p>`,
     t.footer,
   );
-  return { subject, text, html };
+  // Subjects may be long (a cloud's name and a date): on one line, bounded only by what mail allows.
+  return { subject: oneLine(mail.subject, 250), text, html };
 }

@@ -1,11 +1,7 @@
 // The words of Ferry's mails, one table per language. A language is added by adding a table; the
 // mails fall back to English for a user whose language has none.
+import { isLocale, type Locale, type Localized } from '../../../connectors/locale.ts';
 import type { RunStatus } from '../runs.ts';
-
-export type Locale = 'en' | 'de' | 'fr';
-export const LOCALES: readonly Locale[] = ['en', 'de', 'fr'];
-
-export const isLocale = (l: string): l is Locale => (LOCALES as readonly string[]).includes(l);
 
 /** The best supported language in an Accept-Language header, or undefined. */
 export function localeFrom(acceptLanguage: string | undefined): Locale | undefined {
@@ -42,8 +38,6 @@ export interface Strings {
     reauth(cloud: string): string;
     verify: string;
     confirmNotify: string;
-    exportLate(cloud: string): string;
-    scheduleEnding(cloud: string, date: string): string;
   };
   failedItems(n: string): string;
   nothingCopied: string;
@@ -67,13 +61,7 @@ export interface Strings {
   /** To an address a user named for a task's notifications: whose it is, and what following the link does. */
   confirmNotify(owner: string, address: string): string;
   confirmNotifyAction: string;
-  /** A Takeout export did not come: what happened, then what to check. `delivery`: the cloud the exports go to, when known. */
-  exportLate(cloud: string, date: string): string;
-  exportLateChecks(cloud: string, delivery: string | null): string[];
-  exportLateRenew: string;
-  /** The yearly Takeout schedule runs out: how to set up the next one, as Google's form asks. */
-  scheduleEnding(cloud: string, date: string, delivery: string | null): string;
-  setupAction: string;
+  /** Under a connector's notice about a cloud: the link to it. */
   cloudAction: string;
   footer: string;
 }
@@ -96,8 +84,6 @@ const en: Strings = {
     reauth: (cloud) => `Ferry: reconnect '${cloud}' to keep your backups running`,
     verify: 'Ferry: confirm your email address',
     confirmNotify: 'Ferry: confirm that you want backup notifications',
-    exportLate: (cloud) => `Ferry: the Google Takeout export for '${cloud}' is late`,
-    scheduleEnding: (cloud, date) => `Ferry: your Google Takeout schedule for '${cloud}' ends on ${date}`,
   },
   failedItems: (n) => `${n} failed`,
   nothingCopied: 'nothing copied',
@@ -131,17 +117,6 @@ const en: Strings = {
   confirmNotify: (owner, address) =>
     `The Ferry user ${owner} asked for mails about their backups to be sent to ${address}. Ferry sends none until you confirm; if you do not know them or do not want these mails, ignore this one and you will get no more. The link is valid for 7 days.`,
   confirmNotifyAction: 'Send me these notifications',
-  exportLate: (cloud, date) =>
-    `The Google Takeout export expected around ${date} has not arrived in '${cloud}'. Google's export may have failed, or the schedule may have stopped. Please check:`,
-  exportLateChecks: (cloud, delivery) => [
-    'that your scheduled export is still active at takeout.google.com (your exports are listed there);',
-    `that ${delivery ? `'${delivery}'` : `the cloud '${cloud}' reads`} has room for the export: an export that does not fit is not delivered;`,
-    `that the archives go to the folder '${cloud}' reads.`,
-  ],
-  exportLateRenew: 'If the schedule has stopped, set up a new one; Ferry picks up its exports by itself.',
-  scheduleEnding: (cloud, date, delivery) =>
-    `Your Google Takeout schedule ends on ${date}: set up a new one (Google Photos only, every 2 months, .zip, 50 GB, delivered to ${delivery ? `'${delivery}'` : `the cloud '${cloud}' reads`}) so your backups keep coming. Google runs a schedule for one year (six exports) and does not renew it; Ferry picks up the new schedule's exports from the same folder by itself.`,
-  setupAction: 'Set up the export in Google Takeout',
   cloudAction: 'Open the cloud in Ferry',
   footer: 'You receive this mail because of your notification settings in Ferry.',
 };
@@ -164,8 +139,6 @@ const de: Strings = {
     reauth: (cloud) => `Ferry: Verbinden Sie „${cloud}“ neu, damit Ihre Sicherungen weiterlaufen`,
     verify: 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse',
     confirmNotify: 'Ferry: Bestätigen Sie, dass Sie Sicherungs-Benachrichtigungen erhalten möchten',
-    exportLate: (cloud) => `Ferry: Der Google-Takeout-Export für „${cloud}“ ist überfällig`,
-    scheduleEnding: (cloud, date) => `Ferry: Ihr Google-Takeout-Zeitplan für „${cloud}“ endet am ${date}`,
   },
   failedItems: (n) => `${n} fehlgeschlagen`,
   nothingCopied: 'nichts kopiert',
@@ -199,18 +172,6 @@ const de: Strings = {
   confirmNotify: (owner, address) =>
     `Der Ferry-Nutzer ${owner} möchte Mails über seine Sicherungen an ${address} senden lassen. Ferry sendet keine, bevor Sie bestätigen; kennen Sie ihn nicht oder möchten Sie diese Mails nicht, ignorieren Sie diese Mail, dann erhalten Sie keine weiteren. Der Link ist 7 Tage gültig.`,
   confirmNotifyAction: 'Benachrichtigungen erhalten',
-  exportLate: (cloud, date) =>
-    `Der Google-Takeout-Export, der um den ${date} erwartet wurde, ist in „${cloud}“ nicht angekommen. Vielleicht ist Googles Export fehlgeschlagen oder der Zeitplan ist abgelaufen. Bitte prüfen Sie:`,
-  exportLateChecks: (cloud, delivery) => [
-    'ob Ihr geplanter Export auf takeout.google.com noch aktiv ist (dort sind Ihre Exporte aufgeführt);',
-    `ob ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest,`} Platz für den Export hat: Ein Export, der nicht hineinpasst, wird nicht geliefert;`,
-    `ob die Archive in dem Ordner landen, den „${cloud}“ liest.`,
-  ],
-  exportLateRenew:
-    'Ist der Zeitplan abgelaufen, richten Sie einen neuen ein; Ferry übernimmt dessen Exporte von selbst.',
-  scheduleEnding: (cloud, date, delivery) =>
-    `Ihr Google-Takeout-Zeitplan endet am ${date}: Richten Sie einen neuen ein (nur Google Fotos, alle 2 Monate, .zip, 50 GB, Lieferung an ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest`}), damit Ihre Sicherungen weiter ankommen. Google führt einen Zeitplan ein Jahr lang aus (sechs Exporte) und verlängert ihn nicht; Ferry übernimmt die Exporte des neuen von selbst aus demselben Ordner.`,
-  setupAction: 'Export in Google Takeout einrichten',
   cloudAction: 'Cloud in Ferry öffnen',
   footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
 };
@@ -233,9 +194,6 @@ const fr: Strings = {
     reauth: (cloud) => `Ferry : reconnectez « ${cloud} » pour que vos sauvegardes continuent`,
     verify: 'Ferry : confirmez votre adresse e-mail',
     confirmNotify: 'Ferry : confirmez que vous souhaitez recevoir les notifications de sauvegarde',
-    exportLate: (cloud) => `Ferry : l'export Google Takeout pour « ${cloud} » est en retard`,
-    scheduleEnding: (cloud, date) =>
-      `Ferry : votre export programmé Google Takeout pour « ${cloud} » se termine le ${date}`,
   },
   failedItems: (n) => `${n} échec(s)`,
   nothingCopied: 'rien copié',
@@ -269,22 +227,11 @@ const fr: Strings = {
   confirmNotify: (owner, address) =>
     `L'utilisateur Ferry ${owner} souhaite que les e-mails sur ses sauvegardes soient envoyés à ${address}. Ferry n'en envoie aucun avant votre confirmation ; si vous ne le connaissez pas ou ne souhaitez pas ces e-mails, ignorez celui-ci et vous n'en recevrez plus. Le lien est valable 7 jours.`,
   confirmNotifyAction: 'Recevoir ces notifications',
-  exportLate: (cloud, date) =>
-    `L'export Google Takeout attendu vers le ${date} n'est pas arrivé dans « ${cloud} ». L'export de Google a peut-être échoué, ou l'export programmé a pris fin. Vérifiez :`,
-  exportLateChecks: (cloud, delivery) => [
-    'que votre export programmé est toujours actif sur takeout.google.com (vos exports y sont listés) ;',
-    `que ${delivery ? `« ${delivery} »` : `le cloud que lit « ${cloud} »`} a assez de place pour l'export : un export qui n'y tient pas n'est pas livré ;`,
-    `que les archives arrivent dans le dossier que lit « ${cloud} ».`,
-  ],
-  exportLateRenew: "Si l'export programmé a pris fin, créez-en un nouveau ; Ferry en reprend les exports de lui-même.",
-  scheduleEnding: (cloud, date, delivery) =>
-    `Votre export programmé Google Takeout se termine le ${date} : créez-en un nouveau (Google Photos uniquement, tous les 2 mois, .zip, 50 Go, livré dans ${delivery ? `« ${delivery} »` : `le cloud que lit « ${cloud} »`}) pour que vos sauvegardes continuent d'arriver. Google n'exécute un export programmé que pendant un an (six exports) et ne le renouvelle pas ; Ferry reprend de lui-même les exports du nouveau dans le même dossier.`,
-  setupAction: "Configurer l'export dans Google Takeout",
   cloudAction: 'Ouvrir le cloud dans Ferry',
   footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',
 };
 
-const tables: Record<Locale, Strings> = { en, de, fr };
+const tables: Localized<Strings> = { en, de, fr };
 
 /** Words and number formats of a language, English when it is not one Ferry speaks. */
 export function wordsFor(locale: string) {

@@ -2,6 +2,7 @@ import { connectors } from '../../../connectors/index.ts';
 import type { CloudNotice } from '../../../connectors/types.ts';
 import { cloudState } from '../../core/cloud-state.ts';
 import { transaction } from '../../core/db.ts';
+import { oneLine } from '../../core/mail/messages.ts';
 import { requeueStaleMail } from '../../core/mail/outbox.ts';
 import { noticeDedupeKey } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
@@ -32,15 +33,32 @@ async function queueCloudNotices(deps: WorkerContext, now: Date): Promise<void> 
   const kinds = [...connectors.values()].filter((d) => d.notices && d.keepsState).map((d) => d.kind);
   if (!kinds.length) return;
   // Clouds of an owner who is gone are left out.
-  const { rows: clouds } = await deps.db.query<{ id: string; kind: string }>(
-    'SELECT cl.id, cl.kind FROM clouds cl JOIN users u ON u.id = cl.user_id WHERE cl.kind = ANY($1) ORDER BY cl.created_at',
+  const { rows: clouds } = await deps.db.query<{
+    id: string;
+    kind: string;
+    name: string;
+    options: Record<string, unknown>;
+    user_id: string;
+  }>(
+    `SELECT cl.id, cl.kind, cl.name, cl.options, cl.user_id FROM clouds cl JOIN users u ON u.id = cl.user_id
+      WHERE cl.kind = ANY($1) ORDER BY cl.created_at`,
     [kinds],
+  );
+  // A wrapping cloud's notices may name the cloud it reads (a Takeout export's destination).
+  const wrappedIds = clouds.map((cl) => connectors.get(cl.kind)!.wraps?.cloudId(cl.options)).filter((x) => x);
+  const { rows: wrapped } = await deps.db.query<{ id: string; user_id: string; name: string }>(
+    'SELECT id, user_id, name FROM clouds WHERE id::text = ANY($1)',
+    [wrappedIds],
   );
 
   const due: Array<{ cloudId: string; notice: CloudNotice }> = [];
-  for (const { id, kind } of clouds) {
+  for (const { id, kind, name, options, user_id } of clouds) {
     try {
-      const notices = await connectors.get(kind)!.notices!(cloudState(deps.db, id), now);
+      const def = connectors.get(kind)!;
+      const inner = def.wraps && wrapped.find((w) => w.id === def.wraps!.cloudId(options) && w.user_id === user_id);
+      // Names users typed go into subjects and bodies: each on one line.
+      const names = { cloud: oneLine(name, 60), wrapped: inner ? oneLine(inner.name, 60) : null };
+      const notices = await def.notices!(cloudState(deps.db, id), now, names);
       for (const notice of notices) due.push({ cloudId: id, notice });
     } catch (err) {
       deps.log.warn({ err, cloudId: id, kind }, 'could not tell what to notify about this cloud');

@@ -1453,89 +1453,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/clouds/{id}/takeout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ExportStatus"];
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/clouds/{id}/picker-sessions": {
         parameters: {
             query?: never;
@@ -1655,6 +1572,89 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PickerSession"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clouds/{id}/takeout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExportStatus"];
                     };
                 };
                 /** @description Default Response */
@@ -3001,6 +3001,55 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PickerSessionInput: {
+            id: string;
+            /** @description Open in a new tab; append /autoclose so it closes when the user is done */
+            pickerUri: string;
+            expireTime: string;
+            /** @description The user is done picking */
+            mediaItemsSet: boolean;
+            /** @description Poll GET …/picker-sessions/:sid no more often than this */
+            pollIntervalSeconds: number;
+            /** @description Picked items, once mediaItemsSet */
+            itemCount?: number;
+        };
+        ExportStatusInput: {
+            /** @description The folder of the storage cloud the exports are delivered to */
+            folder: string;
+            sets: {
+                /** @description Google's export timestamp, e.g. 20260712T112341Z */
+                id: string;
+                createdAt: string;
+                /** @enum {string} */
+                format: "zip" | "tgz";
+                /**
+                 * @description waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested
+                 * @enum {string}
+                 */
+                state: "waiting" | "ready" | "ingested" | "grown";
+                waitingFor?: string;
+                missing: number[];
+                parts: {
+                    number: number;
+                    path: string;
+                    size?: number;
+                    ingested: boolean;
+                    deleted: boolean;
+                    /** @description Why the part cannot be read; it stays out until the file is replaced */
+                    error?: string;
+                }[];
+            }[];
+            /** @description When the next scheduled export should arrive */
+            nextExpectedAt?: string;
+            /** @description The expected export is more than 70 days overdue */
+            late: boolean;
+            /** @description When the yearly export schedule runs out */
+            scheduleEndsAt?: string;
+            endsSoon: boolean;
+            setupUrl: string;
+            /** @description How to set up the scheduled export */
+            setup: string[];
+        };
         ErrorInput: {
             error: {
                 code: string;
@@ -3075,55 +3124,6 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        PickerSessionInput: {
-            id: string;
-            /** @description Open in a new tab; append /autoclose so it closes when the user is done */
-            pickerUri: string;
-            expireTime: string;
-            /** @description The user is done picking */
-            mediaItemsSet: boolean;
-            /** @description Poll GET …/picker-sessions/:sid no more often than this */
-            pollIntervalSeconds: number;
-            /** @description Picked items, once mediaItemsSet */
-            itemCount?: number;
-        };
-        ExportStatusInput: {
-            /** @description The folder of the storage cloud the exports are delivered to */
-            folder: string;
-            sets: {
-                /** @description Google's export timestamp, e.g. 20260712T112341Z */
-                id: string;
-                createdAt: string;
-                /** @enum {string} */
-                format: "zip" | "tgz";
-                /**
-                 * @description waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested
-                 * @enum {string}
-                 */
-                state: "waiting" | "ready" | "ingested" | "grown";
-                waitingFor?: string;
-                missing: number[];
-                parts: {
-                    number: number;
-                    path: string;
-                    size?: number;
-                    ingested: boolean;
-                    deleted: boolean;
-                    /** @description Why the part cannot be read; it stays out until the file is replaced */
-                    error?: string;
-                }[];
-            }[];
-            /** @description When the next scheduled export should arrive */
-            nextExpectedAt?: string;
-            /** @description The expected export is more than 70 days overdue */
-            late: boolean;
-            /** @description When the yearly export schedule runs out */
-            scheduleEndsAt?: string;
-            endsSoon: boolean;
-            setupUrl: string;
-            /** @description How to set up the scheduled export */
-            setup: string[];
         };
         TaskInput: {
             /** Format: uuid */
@@ -3287,6 +3287,55 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        PickerSession: {
+            id: string;
+            /** @description Open in a new tab; append /autoclose so it closes when the user is done */
+            pickerUri: string;
+            expireTime: string;
+            /** @description The user is done picking */
+            mediaItemsSet: boolean;
+            /** @description Poll GET …/picker-sessions/:sid no more often than this */
+            pollIntervalSeconds: number;
+            /** @description Picked items, once mediaItemsSet */
+            itemCount?: number;
+        };
+        ExportStatus: {
+            /** @description The folder of the storage cloud the exports are delivered to */
+            folder: string;
+            sets: {
+                /** @description Google's export timestamp, e.g. 20260712T112341Z */
+                id: string;
+                createdAt: string;
+                /** @enum {string} */
+                format: "zip" | "tgz";
+                /**
+                 * @description waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested
+                 * @enum {string}
+                 */
+                state: "waiting" | "ready" | "ingested" | "grown";
+                waitingFor?: string;
+                missing: number[];
+                parts: {
+                    number: number;
+                    path: string;
+                    size?: number;
+                    ingested: boolean;
+                    deleted: boolean;
+                    /** @description Why the part cannot be read; it stays out until the file is replaced */
+                    error?: string;
+                }[];
+            }[];
+            /** @description When the next scheduled export should arrive */
+            nextExpectedAt?: string;
+            /** @description The expected export is more than 70 days overdue */
+            late: boolean;
+            /** @description When the yearly export schedule runs out */
+            scheduleEndsAt?: string;
+            endsSoon: boolean;
+            setupUrl: string;
+            /** @description How to set up the scheduled export */
+            setup: string[];
+        };
         Error: {
             error: {
                 code: string;
@@ -3361,55 +3410,6 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        PickerSession: {
-            id: string;
-            /** @description Open in a new tab; append /autoclose so it closes when the user is done */
-            pickerUri: string;
-            expireTime: string;
-            /** @description The user is done picking */
-            mediaItemsSet: boolean;
-            /** @description Poll GET …/picker-sessions/:sid no more often than this */
-            pollIntervalSeconds: number;
-            /** @description Picked items, once mediaItemsSet */
-            itemCount?: number;
-        };
-        ExportStatus: {
-            /** @description The folder of the storage cloud the exports are delivered to */
-            folder: string;
-            sets: {
-                /** @description Google's export timestamp, e.g. 20260712T112341Z */
-                id: string;
-                createdAt: string;
-                /** @enum {string} */
-                format: "zip" | "tgz";
-                /**
-                 * @description waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested
-                 * @enum {string}
-                 */
-                state: "waiting" | "ready" | "ingested" | "grown";
-                waitingFor?: string;
-                missing: number[];
-                parts: {
-                    number: number;
-                    path: string;
-                    size?: number;
-                    ingested: boolean;
-                    deleted: boolean;
-                    /** @description Why the part cannot be read; it stays out until the file is replaced */
-                    error?: string;
-                }[];
-            }[];
-            /** @description When the next scheduled export should arrive */
-            nextExpectedAt?: string;
-            /** @description The expected export is more than 70 days overdue */
-            late: boolean;
-            /** @description When the yearly export schedule runs out */
-            scheduleEndsAt?: string;
-            endsSoon: boolean;
-            setupUrl: string;
-            /** @description How to set up the scheduled export */
-            setup: string[];
         };
         Task: {
             /** Format: uuid */
