@@ -262,6 +262,8 @@ export function destinationHalf(c: Under): void {
       }
     }
     assert.equal(await d.hashOf(`${c.base}/hashed/nothing.jpg`), null, 'no file: null');
+    assert.equal(await d.hashOf(`${c.base}/no-such-folder/nothing.jpg`), null, 'no folder: null');
+    assert.equal(await d.hashOf(`${c.base}/hashed`), null, 'a folder: null');
   });
 
   test('remove deletes that one file: never a folder, a neighbour or a namesake elsewhere', async (t) => {
