@@ -130,9 +130,18 @@ export function destinationHalf(c: Under): void {
       c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }),
       isExists,
     );
+    // Spelled in another case: the same file where names ignore case (Dropbox, OneDrive), so
+    // 'exists'; another file where they do not. Either way the owner's file stays as it was.
+    const other = crypto.randomBytes(900);
+    await c.h
+      .destination!.put(`${c.base}/mine/img_1.heic`, async () => Readable.from([other]), {
+        mode: 'create',
+        size: other.length,
+      })
+      .catch((err: Error) => assert.ok(isExists(err), `${err}`));
     assert.ok((await readBack('mine/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
     assert.deepEqual(
-      (await listAll(c.h, `${c.base}/mine`)).map((i) => i.path),
+      (await listAll(c.h, `${c.base}/mine`)).map((i) => i.path).filter((p) => p !== 'img_1.heic'),
       ['IMG_1.HEIC'],
       'no second file, no renamed copy',
     );
