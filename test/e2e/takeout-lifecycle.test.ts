@@ -284,7 +284,7 @@ describe('Takeout exports', () => {
         JSON.stringify(repicked),
       );
       const skipped = (await api(a).get(`/runs/${repicked.id}/items?status=skipped`)).json().items;
-      assert.match(skipped[0].error, /original of this photo, from Google Takeout, is at the destination already/);
+      assert.match(skipped[0].error, /original of this photo is at the destination already/);
       assert.deepEqual(await localFiles(dest.dir), files, 'nothing written');
     });
   }
