@@ -1,4 +1,4 @@
-// The connector contract (DESIGN §6). A connector is one folder exporting one definition; the
+// The connector contract. A connector is one folder exporting one definition; the
 // registry in index.ts is the only list of them. Services branch on what a definition declares,
 // never on its kind.
 import type { Readable } from 'node:stream';
@@ -139,7 +139,8 @@ export interface Source {
    */
   list(folder: string, signal?: AbortSignal): AsyncIterable<SourceItem>;
   /**
-   * The item's bytes from `offset` (needs features.rangeReads when offset > 0). `length`: the caller
+   * The item's bytes from `offset`: every source honours one, as a resumed upload asks for the rest
+   * (with a range request where the provider has them, else by skipping). `length`: the caller
    * reads no more than this, so the source may ask the provider for just that range (the stream may
    * still run on; the caller stops reading). `version`, when given, is the one list() reported: a
    * source whose files it makes up itself refuses other content.

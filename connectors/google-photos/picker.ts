@@ -406,8 +406,8 @@ function toSession(s: SessionJson): PickerSession {
 }
 
 /**
- * Base URLs take no Range header: a read from an offset (features.rangeReads is false, so the
- * copy job does not ask for one) downloads from the start and drops the first bytes.
+ * Base URLs take no Range header: a read from an offset (a resumed upload asks for the rest)
+ * downloads from the start and drops the first bytes.
  */
 export function skip(stream: Readable, offset: number): Readable {
   if (offset <= 0) return stream;

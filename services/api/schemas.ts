@@ -1,4 +1,4 @@
-// Response shapes of the REST API (DESIGN §5). Request shapes of tasks live in core/task-spec.ts.
+// Response shapes of the REST API. Request shapes of tasks live in core/task-spec.ts.
 import { z } from 'zod';
 import { providerKinds } from '../../connectors/index.ts';
 import { LOCALES } from '../../connectors/locale.ts';
