@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../net-guard.ts';
 import { hasherFor, hashStream } from '../hashes.ts';
 import { mediaTypeOf } from '../media.ts';
-import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../pacer.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, sleep, type RetryVerdict } from '../pacer.ts';
 import {
   CloudError,
   defineConnector,
@@ -729,7 +729,7 @@ export default defineConnector<Options>({
             if (err instanceof CloudError && err.reason === 'not_found') return;
             throw err;
           }
-          await new Promise((r) => setTimeout(r, 1000));
+          await sleep(1000);
         }
       },
       async remove(rel, signal) {
