@@ -179,11 +179,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     }
   }
 
-  const wrappingKinds = () =>
-    [...connectors.values()]
-      .filter((d) => d.wraps)
-      .map((d) => `'${d.kind}'`)
-      .join(', ') || "''";
+  /** The kinds that read through another cloud, and which one each reads. */
+  const wrappingKinds = [...connectors.values()].filter((d) => d.wraps).map((d) => d.kind);
 
   /** `lock`: held until the transaction ends, so concurrent changes of one cloud go one at a time. */
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<CloudRow> {
@@ -327,14 +324,15 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         'SELECT name FROM tasks WHERE user_id = $1 AND (source_cloud_id = $2 OR destination_cloud_id = $2) ORDER BY name LIMIT 3',
         [userId, id],
       );
-      const wrapping = await q.query<{ name: string }>(
-        `SELECT name FROM clouds WHERE user_id = $1 AND kind IN (${wrappingKinds()}) AND options->>'cloudId' = $2::text ORDER BY name LIMIT 3`,
-        [userId, id],
+      // Which cloud a wrapping cloud reads is its connector's to say (an option of its own).
+      const candidates = await q.query<{ name: string; kind: string; options: Record<string, unknown> }>(
+        'SELECT name, kind, options FROM clouds WHERE user_id = $1 AND kind = ANY($2) ORDER BY name',
+        [userId, wrappingKinds],
       );
-      if (wrapping.rows.length) {
-        throw errors.conflict(
-          `This cloud is read through ${wrapping.rows.map((r) => `"${r.name}"`).join(', ')}: delete or change that first.`,
-        );
+      const readers = candidates.rows.filter((r) => connectors.get(r.kind)?.wraps?.cloudId(r.options) === id);
+      if (readers.length) {
+        const names = readers.slice(0, 3).map((r) => `"${r.name}"`);
+        throw errors.conflict(`This cloud is read through ${names.join(', ')}: delete or change that first.`);
       }
       if (rows.length) {
         throw errors.conflict(
