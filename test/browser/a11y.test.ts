@@ -13,13 +13,12 @@ import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwrigh
 import {
   axeScan,
   DESKTOP,
-  launchBrowser,
   newContext,
   newEmail,
   PASSWORD,
   PHONE,
   screenshot,
-  startWebFerry,
+  startFerryAndBrowser,
   type WebFerry,
 } from '../support/web.ts';
 
@@ -47,7 +46,7 @@ async function call<T = any>(
 }
 
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
 
   // The user and their data, made through the API: a server folder with photos, an S3 bucket, and
   // a task from the photos into a second server folder where one photo's name is taken by a folder

@@ -8,21 +8,20 @@ import type { Browser, Page } from 'playwright-core';
 import {
   axeScan,
   DESKTOP,
-  launchBrowser,
   newContext,
   newEmail,
   PASSWORD,
   PHONE,
   screenshot,
   signUp,
-  startWebFerry,
+  startFerryAndBrowser,
   type WebFerry,
 } from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry({ FERRY_VERIFY_EMAIL: '1' }), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser({ FERRY_VERIFY_EMAIL: '1' });
 });
 after(async () => {
   await browser?.close();

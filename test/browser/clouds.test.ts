@@ -10,22 +10,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import {
-  axeScan,
-  launchBrowser,
-  newContext,
-  PHONE,
-  screenshot,
-  signUp,
-  startWebFerry,
-  type WebFerry,
-} from '../support/web.ts';
+import { axeScan, newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
 let signed: { endpoint: string; close(): Promise<void> };
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
   signed = await startSignatureCheck(ferry.s3.endpoint, ferry.s3.secretAccessKey);
 });
 after(async () => {

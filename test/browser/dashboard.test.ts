@@ -6,16 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import {
-  axeScan,
-  launchBrowser,
-  newContext,
-  PHONE,
-  screenshot,
-  signUp,
-  startWebFerry,
-  type WebFerry,
-} from '../support/web.ts';
+import { axeScan, newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
 
 let ferry: WebFerry;
@@ -23,7 +14,7 @@ let browser: Browser;
 let gate: UploadGate;
 
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
 after(async () => {

@@ -19,19 +19,18 @@ import { takeoutFixture, writeExport } from '../support/takeout-export.ts';
 import {
   axeScan,
   DESKTOP,
-  launchBrowser,
   newContext,
   PHONE,
   screenshot,
   signUp,
-  startWebFerry,
+  startFerryAndBrowser,
   type WebFerry,
 } from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
 });
 after(async () => {
   await browser?.close();

@@ -12,12 +12,11 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
   DESKTOP,
-  launchBrowser,
   newContext,
   newEmail,
   PASSWORD,
   screenshot,
-  startWebFerry,
+  startFerryAndBrowser,
   type WebFerry,
 } from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
@@ -29,7 +28,7 @@ let browser: Browser;
 let gate: UploadGate;
 
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
 after(async () => {

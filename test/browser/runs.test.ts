@@ -10,12 +10,11 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import {
   axeScan,
-  launchBrowser,
   newContext,
   PASSWORD,
   screenshot,
   signUp,
-  startWebFerry,
+  startFerryAndBrowser,
   type WebFerry,
 } from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
@@ -25,7 +24,7 @@ let browser: Browser;
 let gate: UploadGate;
 
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
 after(async () => {

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newContext, startWebFerry, type WebFerry } from '../support/web.ts';
+import { newContext, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
 before(async () => {
-  [ferry, browser] = await Promise.all([startWebFerry(), launchBrowser()]);
+  [ferry, browser] = await startFerryAndBrowser();
 });
 after(async () => {
   await browser?.close();

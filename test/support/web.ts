@@ -146,6 +146,18 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * Ferry and a browser, started side by side. When one fails to start the other is stopped: a
+ * browser left running keeps the test file's process alive, and the whole suite waits for it.
+ */
+export async function startFerryAndBrowser(env: Record<string, string> = {}): Promise<[WebFerry, Browser]> {
+  const [ferry, browser] = await Promise.allSettled([startWebFerry(env), launchBrowser()]);
+  if (ferry.status === 'fulfilled' && browser.status === 'fulfilled') return [ferry.value, browser.value];
+  if (ferry.status === 'fulfilled') await ferry.value.stop();
+  if (browser.status === 'fulfilled') await browser.value.close();
+  throw ferry.status === 'rejected' ? ferry.reason : (browser as PromiseRejectedResult).reason;
+}
+
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 
