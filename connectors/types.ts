@@ -82,9 +82,26 @@ export type MediaType = 'photo' | 'video' | 'other';
 
 /** One file a source offers. */
 export interface SourceItem {
-  /** Stable id within the cloud; the same file keeps it from run to run. */
+  /**
+   * The file's id within the cloud, what open() reads it by. It is:
+   * - stable: the same file has the same id from listing to listing and from run to run, and
+   *   whichever folder was listed (the folder it is in, or any folder above it);
+   * - distinct: no two files of one listing share an id (one name in two folders is two files);
+   * - never relative to the folder listed. A provider that names files by ids of its own gives
+   *   that id (Drive, Dropbox, OneDrive, Google Photos); one that names them by path gives the path
+   *   from the cloud's root (below its root folder or key prefix), '/'-separated, without a leading
+   *   slash (a local folder, S3); a source that makes up its files gives an id of its own that says
+   *   which file and is stable as above (Takeout: by content);
+   * - kept when the file is replaced in place, where the provider keeps it (a path always; Drive
+   *   files.update, Dropbox overwrite, Graph replace), while `version` changes. An id therefore
+   *   says which file, never what is in it: `version` and `hashes` do.
+   */
   id: string;
-  /** Path relative to the folder that was listed, '/'-separated. */
+  /**
+   * Path relative to the folder that was listed, '/'-separated, without a leading slash: where the
+   * file goes below the destination folder. Two items of one listing share a path only where the
+   * provider lets one folder hold two files of one name (Drive); their ids differ.
+   */
   path: string;
   /** Bytes, when the provider tells. */
   size?: number;
@@ -221,22 +238,11 @@ export interface Destination {
 }
 
 export interface Features {
-  /** put() checkpoints its session and resumes from it. */
-  resumable: boolean;
   /**
    * Items one copy job puts at once (default 4). A destination that commits items in batches
    * (Google Photos: 50 per batchCreate) asks for enough to fill a batch.
    */
   itemsInParallel?: number;
-  /** open() honours an offset. */
-  rangeReads: boolean;
-  /** The hash the destination checks uploads against. */
-  nativeHash: HashKind | null;
-  /**
-   * Being replaced by SourceItem.sequential, which a listing states item by item (a feature does not
-   * change while a listing runs): the run copies its items one by one, in the order list() gave them.
-   */
-  sequentialReads?: boolean;
 }
 
 /** A notice's mail in one language: the service lays it out and adds a link to the cloud and the footer. */

@@ -261,7 +261,7 @@ export default defineConnector<Options>({
     };
 
     return {
-      features: { resumable: true, rangeReads: true, nativeHash: 'dropbox' },
+      features: {},
       source,
       destination,
       async check(signal) {

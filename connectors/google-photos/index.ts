@@ -133,8 +133,8 @@ export default defineConnector<Options>({
     };
 
     return {
-      // No Range on base URLs and no resumable sessions; 50 items at once fill one batchCreate.
-      features: { resumable: false, rangeReads: false, nativeHash: null, itemsInParallel: 50 },
+      // 50 items at once fill one batchCreate.
+      features: { itemsInParallel: 50 },
       source,
       destination,
       async check(signal) {

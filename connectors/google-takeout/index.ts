@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { cloudPath } from '../cloud-path.ts';
+import { cloudPath, segmentsOf } from '../cloud-path.ts';
 import { photoIdentity } from '../media.ts';
 import {
   CloudError,
@@ -206,7 +206,7 @@ function takeout(cloud: CloudConfig<Options>) {
   const storage: Source = cloud.wrapped.source;
   const state: CloudState = cloud.state;
   const settleMs = o.settleMinutes * 60_000;
-  const features: Features = { resumable: false, rangeReads: true, nativeHash: null };
+  const features: Features = {};
 
   /** The Takeout parts in the delivery folder, grouped into export sets, with the storage items behind them. */
   async function scan(signal?: AbortSignal) {
@@ -394,16 +394,26 @@ function takeout(cloud: CloudConfig<Options>) {
   }
 
   const source: Source = {
-    async *list(_folder, signal) {
+    async *list(folder, signal) {
+      // The backup is laid out by date (2024/05/…) with Albums/ beside it: a folder of that layout
+      // lists what is under it, with paths from that folder, as every source does.
+      const under = segmentsOf(folder).join('/');
       const { parts, broken } = await ingest(signal);
       const c = await buildCatalogue(parts, new Set(broken.map((b) => b.set)));
       catalogue = Promise.resolve(c);
-      // Until the engine reads SourceItem.sequential: the run reads this after the listing.
-      if (parts.some((p) => p.format === 'tgz')) features.sequentialReads = true;
       // Album files change as exports arrive; each version listed is kept, so a copy job of this
       // run serves the very file this listing described even if another run indexed more since.
       for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
-      yield* catalogueItems(c);
+      let found = !under;
+      for (const item of catalogueItems(c)) {
+        if (!under) yield item;
+        else if (item.path.startsWith(`${under}/`)) {
+          found = true;
+          yield { ...item, path: item.path.slice(under.length + 1) };
+        }
+      }
+      if (!found)
+        throw new CloudError('not_found', `There is no folder ${under} in the backup the Takeout exports make up.`);
       // A damaged part is a failed item of every run until it is replaced: the user hears of it.
       for (const b of broken)
         yield {

@@ -427,7 +427,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
   };
 
   return {
-    features: { resumable: true, rangeReads: true, nativeHash: 'sha256' },
+    features: {},
     source,
     destination,
     async check() {

@@ -257,7 +257,7 @@ export default defineConnector<Options>({
     };
 
     return {
-      features: { resumable: true, rangeReads: true, nativeHash: 'quickxor' },
+      features: {},
       source,
       destination,
       async check(signal) {

@@ -756,7 +756,7 @@ export default defineConnector<Options>({
     };
 
     return {
-      features: { resumable: true, rangeReads: true, nativeHash: 'md5' },
+      features: {},
       source,
       destination,
       async check(signal) {

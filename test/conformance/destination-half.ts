@@ -260,7 +260,7 @@ export function destinationHalf(c: Under): void {
         assert.match(got.value, /^[0-9a-f]{32}-\d+$/, rel);
         continue;
       }
-      assert.equal(got.kind, c.h.features.nativeHash, `${rel}: the destination's native kind`);
+      assert.equal(got.kind, c.s.nativeHash, `${rel}: the destination's native kind`);
       assert.equal(got.value, hashBytes(got.kind, data), `${rel}: the ${got.kind} of the bytes`);
       // A kind asked for: one that reads the file computes it; one that keeps its own tells that.
       for (const kind of ['md5', 'sha256', 'dropbox', 'quickxor'] as const) {
@@ -323,7 +323,7 @@ export function destinationHalf(c: Under): void {
   });
 
   test('resumable put: an interrupted upload resumes from its checkpoint', async (t) => {
-    if (!c.h.features.resumable) return t.skip('not resumable');
+    if (!c.s.resumable) return t.skip('not resumable');
     const data = crypto.randomBytes(70 * MiB);
     let saved: unknown = null;
     const stop = new AbortController();
@@ -374,7 +374,7 @@ export function destinationHalf(c: Under): void {
   });
 
   test('abandon discards an unfinished upload', async (t) => {
-    if (!c.h.features.resumable) return t.skip('not resumable');
+    if (!c.s.resumable) return t.skip('not resumable');
     const data = crypto.randomBytes(40 * MiB);
     let saved: unknown = null;
     const stop = new AbortController();

@@ -54,6 +54,8 @@ conformance('dropbox (emulator)', async () => {
     close: () => fake.close(),
     seed: (files) => inParallel(files, 8, ([rel, data]) => upload(rel, data)),
     providerPage: 200,
+    nativeHash: 'dropbox',
+    resumable: true,
     listedHash: 'dropbox',
     lastRange: () => fake.requests.findLast((r) => r.path.endsWith('/files/download'))?.range,
   };

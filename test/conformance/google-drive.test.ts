@@ -34,6 +34,8 @@ conformance('google-drive (emulator)', async () => {
       }
     },
     providerPage: 1000,
+    nativeHash: 'md5',
+    resumable: true,
     listedHash: 'md5',
     lastRange: () => fake.requests.findLast((r) => r.method === 'GET' && r.path.startsWith('/drive/v3/files/'))?.range,
   };

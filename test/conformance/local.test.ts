@@ -27,6 +27,8 @@ conformance('local', async () => {
       }
     },
     providerPage: 0,
+    nativeHash: 'sha256',
+    resumable: true,
   };
 });
 

@@ -34,6 +34,8 @@ conformance('onedrive (Microsoft fake)', async () => {
     },
     // The connector asks for 200 children a page ($top, Graph's default).
     providerPage: 200,
+    nativeHash: 'quickxor',
+    resumable: true,
     listedHash: 'quickxor',
     lastRange: () => fake.requests.findLast((r) => r.path.startsWith('/download/'))?.range,
   };

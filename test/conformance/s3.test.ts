@@ -31,5 +31,7 @@ conformance('s3 (s3rver)', async () => {
     listedHash: 'md5',
     // ListObjectsV2 gives at most 1,000 keys and common prefixes a page.
     providerPage: 1000,
+    nativeHash: 'md5',
+    resumable: true,
   };
 });

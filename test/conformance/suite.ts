@@ -33,6 +33,10 @@ export interface Subject {
    * list() does not take a folder. `media(item)`: whether the item is one of the seeded files.
    */
   ownLayout?: { media(item: { id: string }): boolean };
+  /** Destination half: the kind of hash hashOf gives where the provider keeps one. */
+  nativeHash?: HashKind;
+  /** Destination half: put() saves its session in the checkpoint and resumes from it. */
+  resumable?: boolean;
 }
 
 export interface Halves {

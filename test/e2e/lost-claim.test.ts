@@ -146,7 +146,7 @@ async function copyWith(
     stat: async () => null,
     abandon: async () => void told.push('abandon'),
   };
-  const features: Features = { resumable: false, rangeReads: false, nativeHash: null };
+  const features: Features = {};
   const clouds = {
     open: async () => ({ cloud: { name: 'test' }, handle: { source, destination, features } }),
   } as unknown as Clouds;

@@ -33,7 +33,7 @@ const notes = defineConnector({
   options: z.object({ label: z.string() }),
   unavailable: () => null,
   open: () => ({
-    features: { resumable: false, rangeReads: false, nativeHash: null },
+    features: {},
     check: async () => {},
     browse: async () => ({ entries: [] }),
   }),

@@ -55,7 +55,7 @@ export function folderOf(files: Record<string, VirtualFile>, modifiedAt = new Da
     },
   };
   const handle: CloudHandle = {
-    features: { resumable: false, rangeReads: true, nativeHash: null },
+    features: {},
     source,
     check: async () => {},
     browse: async () => ({ entries: [] }),

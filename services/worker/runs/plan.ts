@@ -131,10 +131,13 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     if (status.rows[0]?.status !== 'running') throw new PlanStopped();
   };
 
+  // Items read from a stream they share (the entries of a .tgz archive) are copied one at a time, in order.
+  let sequential = false;
   try {
     for await (const item of ends.source.list(run.source.path ?? '', signal)) {
       if (!selected(item, run.filter)) continue;
       if (manifest.get(item.id)?.version === item.version) continue;
+      if (item.sequential) sequential = true;
       batch.push(item);
       if (batch.length >= INSERT_BATCH) await flush();
     }
@@ -151,7 +154,6 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     return;
   }
 
-  const sequential = ends.sourceFeatures.sequentialReads === true;
   const totals = await runState.planned(db, runId, sequential);
   deps.log.info({ runId, ...totals }, 'run planned');
 
