@@ -3,8 +3,8 @@
 // caller reads the archive entries and hands us their names and parsed JSON.
 //
 // Google documents none of this; the shapes below are the ones the open-source importers
-// (immich-go, GooglePhotosTakeoutHelper and its Neo fork) have met in real exports since 2019, see
-// shared/research/google-photos-source.md §3.2. Every field may be missing: exports from different
+// (immich-go, GooglePhotosTakeoutHelper and its Neo fork) have met in real exports since 2019.
+// Every field may be missing: exports from different
 // years, accounts and languages differ, and the February 2025 album JSON is only `{"title": …}`.
 
 export interface Geo {

@@ -1,7 +1,7 @@
 // Pairs each media file of a Google Takeout export with its JSON sidecar.
 //
 // Takeout names a sidecar after the item's original name, not after the file in the archive, and
-// then mangles it (shared/research/google-photos-source.md §3.2; immich-go's and GPTH's matchers):
+// then mangles it (as the open-source importers immich-go and GooglePhotosTakeoutHelper found):
 //   * `IMG_1.JPG.json` (until late 2024), `IMG_1.JPG.supplemental-metadata.json` (since);
 //   * the name before `.json` is clipped to 46 UTF-16 units (51 with `.json`), so the clip falls in
 //     `.supplemental-metadata` (`….supplemen.json`, `….s.json`, `…..json`) or in the name itself;

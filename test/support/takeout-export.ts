@@ -1,5 +1,5 @@
 // Google Takeout exports of Google Photos for end-to-end tests, with the quirks real exports have
-// (shared/research/google-photos-source.md §3), and the truth a correct backup is checked against.
+// (the ones connectors/google-takeout/ handles), and the truth a correct backup is checked against.
 //
 // Two exports of one library: export 0 (English, 1 May 2026, three parts, the second written with
 // ZIP64 records) and export 1 (German, 1 July 2026, two parts) that repeats a few items unchanged,
