@@ -107,13 +107,13 @@ export async function waitForRun(
 export async function settled(t: Pick<TestApp, 'db'>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await t.db.query<{ busy: string[] }>(
-      `SELECT coalesce(array_agg(DISTINCT name), '{}') AS busy FROM ${BOSS_SCHEMA}.job
+    const { rows } = await t.db.query<{ name: string; state: string; data: unknown; started_on: Date | null }>(
+      `SELECT name, state, data, started_on FROM ${BOSS_SCHEMA}.job
         WHERE name NOT LIKE '%-dead'
           AND (state = 'active' OR (state IN ('created', 'retry') AND start_after <= now()))`,
     );
-    if (!rows[0].busy.length) return;
-    if (Date.now() > deadline) throw new Error(`jobs still at work after ${timeoutMs} ms: ${rows[0].busy.join(', ')}`);
+    if (!rows.length) return;
+    if (Date.now() > deadline) throw new Error(`jobs still at work after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
