@@ -5,7 +5,7 @@ export const runPlanJob: JobDefinition<{ runId: string }> = {
   queue: QUEUES.runPlan,
   policy: { retryLimit: 5, retryDelay: 10, expireInSeconds: 4 * 3600 },
   // Plan jobs are sent with the user as their group. Across all workers, one plan at a time per
-  // user: a user's slow plans (a big Takeout part to index, a slow listing) wait for each other,
+  // user: a user's slow plans (a big archive to index, a slow listing) wait for each other,
   // never for every slot, so other users' runs are planned meanwhile.
   workOptions: (timing) => ({
     localConcurrency: 2,

@@ -37,7 +37,7 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
 /**
  * Whether everything the source offers is at this task's destination, and no other task still needs
  * the source: no filter left anything out, nothing was skipped for a different file in its place,
- * and this is the only task reading the source (a Takeout source may then delete its archives).
+ * and this is the only task reading the source (a source that keeps archives may then delete them).
  */
 async function copiedAll(db: Db, run: RunRecord): Promise<boolean> {
   if (!complete(run.filter)) return false;
