@@ -334,6 +334,13 @@ export interface CloudHandle {
 export interface ConnectorDefinition<O extends Record<string, unknown> = Record<string, unknown>> {
   kind: ProviderKind;
   title: string;
+  /** The provider's name as the web app shows it, in every language Ferry speaks; default `title`. */
+  titles?: Localized<string>;
+  /**
+   * The kind after a cloud's own name, in every language ("Home server (folder on this server)");
+   * default `titles`.
+   */
+  nouns?: Localized<string>;
   auth: 'oauth' | 'credentials';
   source: boolean;
   destination: boolean;

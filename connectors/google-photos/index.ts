@@ -76,6 +76,7 @@ const actions = [
 export default defineConnector<Options>({
   kind: 'google-photos',
   title: 'Google Photos',
+  titles: { en: 'Google Photos', de: 'Google Fotos', fr: 'Google Photos' },
   auth: 'oauth',
   source: true,
   destination: true,

@@ -148,6 +148,11 @@ function catalogueItems(c: Catalogue): SourceItem[] {
 export default defineConnector({
   kind: 'google-takeout',
   title: 'Google Photos via Takeout exports',
+  titles: {
+    en: 'Google Photos (Takeout exports)',
+    de: 'Google Fotos (Takeout-Exporte)',
+    fr: 'Google Photos (exports Takeout)',
+  },
   auth: 'credentials',
   source: true,
   destination: false,

@@ -158,6 +158,8 @@ async function* filesIn(dir: Dir, id: string, rel: string, signal?: AbortSignal)
 export default defineConnector<Options>({
   kind: 'local',
   title: 'Folder on the server (NAS)',
+  titles: { en: 'Folder on this server', de: 'Ordner auf diesem Server', fr: 'Dossier sur ce serveur' },
+  nouns: { en: 'folder on this server', de: 'Ordner auf diesem Server', fr: 'dossier sur ce serveur' },
   auth: 'credentials',
   source: true,
   destination: true,

@@ -68,6 +68,7 @@ export const oauth: OAuthSpec = {
 export default defineConnector<Options>({
   kind: 'onedrive',
   title: 'Microsoft OneDrive',
+  titles: { en: 'OneDrive', de: 'OneDrive', fr: 'OneDrive' },
   auth: 'oauth',
   source: true,
   destination: true,

@@ -277,6 +277,8 @@ function cloudError(err: unknown, opts: Options): CloudError {
 export default defineConnector<Options>({
   kind: 's3',
   title: 'Amazon S3 and S3-compatible storage',
+  titles: { en: 'Amazon S3 or compatible', de: 'Amazon S3 oder kompatibel', fr: 'Amazon S3 ou compatible' },
+  nouns: { en: 'S3 storage', de: 'S3-Speicher', fr: 'stockage S3' },
   auth: 'credentials',
   source: true,
   destination: true,

@@ -1,7 +1,7 @@
 // Response shapes of the REST API. Request shapes of tasks live in core/task-spec.ts.
 import { z } from 'zod';
 import { providerKinds } from '../../connectors/index.ts';
-import { LOCALES } from '../../connectors/locale.ts';
+import { LOCALES, type Locale } from '../../connectors/locale.ts';
 import { displayName } from '../core/names.ts';
 import { ITEM_STATUSES, RUN_STATUSES } from '../core/runs.ts';
 
@@ -72,6 +72,9 @@ export const newToken = z.object({
   token: z.string().describe('Shown once'),
 });
 
+/** Words in every language Ferry speaks, one property each. */
+const localizedText = z.object(Object.fromEntries(LOCALES.map((l) => [l, z.string()])) as Record<Locale, z.ZodString>);
+
 export const provider = z
   .object({
     kind: z.enum(providerKinds),
@@ -84,6 +87,19 @@ export const provider = z
       .describe('JSON Schema of the options to create such a cloud; writeOnly fields are secrets'),
     available: z.boolean(),
     unavailableReason: z.string().nullable(),
+    titles: localizedText.describe("The provider's name in every language Ferry speaks"),
+    nouns: localizedText.describe(
+      'The kind after a cloud\'s own name, in every language ("Home server (folder on this server)")',
+    ),
+    wraps: z
+      .array(z.enum(providerKinds))
+      .describe("The kinds of cloud such a cloud reads through (one of its owner's); empty: it reads no other cloud"),
+    actions: z
+      .array(z.object({ method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), path: z.string() }))
+      .describe('What the API offers for clouds of this kind beyond the common routes, under /clouds/{id}/'),
+    pickerSession: z
+      .boolean()
+      .describe('Its source is read through a session its owner fills by picking (a task names it as pickerSessionId)'),
   })
   .meta({ id: 'Provider' });
 

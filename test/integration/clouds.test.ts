@@ -61,6 +61,31 @@ describe('providers', () => {
     assert.equal(drive.auth, 'oauth');
     assert.equal(drive.available, false);
   });
+
+  test('each kind says its name in every language, what it wraps, its actions and whether it reads picked sessions', async () => {
+    const res = await req('GET', '/providers');
+    assert.equal(res.statusCode, 200);
+    const of = (kind: string) => res.json().find((p: { kind: string }) => p.kind === kind);
+    // A name no language changes is the title in each; a kind with no noun of its own uses its name.
+    assert.deepEqual(of('dropbox').titles, { en: 'Dropbox', de: 'Dropbox', fr: 'Dropbox' });
+    assert.deepEqual(of('dropbox').nouns, of('dropbox').titles);
+    assert.deepEqual(of('google-photos').titles, { en: 'Google Photos', de: 'Google Fotos', fr: 'Google Photos' });
+    assert.deepEqual(of('s3').nouns, { en: 'S3 storage', de: 'S3-Speicher', fr: 'stockage S3' });
+    assert.equal(of('s3').titles.de, 'Amazon S3 oder kompatibel');
+
+    assert.deepEqual(of('google-takeout').wraps, ['google-drive', 'dropbox', 'onedrive', 's3', 'local']);
+    assert.deepEqual(of('google-takeout').actions, [{ method: 'GET', path: 'takeout' }]);
+    assert.equal(of('google-takeout').pickerSession, false);
+    assert.deepEqual(of('google-photos').actions, [
+      { method: 'POST', path: 'picker-sessions' },
+      { method: 'GET', path: 'picker-sessions/:sid' },
+    ]);
+    assert.equal(of('google-photos').pickerSession, true);
+    assert.deepEqual(of('google-photos').wraps, []);
+    for (const kind of ['s3', 'local', 'dropbox', 'onedrive', 'google-drive']) {
+      assert.deepEqual([of(kind).wraps, of(kind).actions, of(kind).pickerSession], [[], [], false], kind);
+    }
+  });
 });
 
 describe('local clouds', () => {

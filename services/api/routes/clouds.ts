@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { pathProblem } from '../../../connectors/cloud-path.ts';
 import { connectors } from '../../../connectors/index.ts';
+import { LOCALES, type Localized } from '../../../connectors/locale.ts';
 import { CloudError } from '../../../connectors/types.ts';
 import { audit } from '../../core/audit.ts';
 import { toAppError } from '../../core/clouds.ts';
@@ -22,6 +23,9 @@ import {
   updateCloud,
 } from '../schemas.ts';
 
+/** The same words in every language (a provider's name that no language changes). */
+const localized = (text: string) => Object.fromEntries(LOCALES.map((l) => [l, text])) as Localized<string>;
+
 // A check or a folder listing that takes longer than this is reported as unreachable.
 const CLOUD_CALL_TIMEOUT_MS = 20_000;
 
@@ -38,6 +42,7 @@ export function providerRoutes(app: App, s: Services): void {
     async () =>
       [...connectors.values()].map((def) => {
         const why = s.clouds.unavailable(def);
+        const titles = def.titles ?? localized(def.title);
         return {
           kind: def.kind,
           title: def.title,
@@ -47,6 +52,11 @@ export function providerRoutes(app: App, s: Services): void {
           options: z.toJSONSchema(def.options, { io: 'input' }) as Record<string, unknown>,
           available: why === null,
           unavailableReason: why,
+          titles,
+          nouns: def.nouns ?? titles,
+          wraps: def.wraps?.kinds ?? [],
+          actions: (def.actions ?? []).map((a) => ({ method: a.method, path: a.path })),
+          pickerSession: def.pickerSession !== undefined,
         };
       }),
   );

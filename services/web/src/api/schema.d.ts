@@ -3105,6 +3105,28 @@ export interface components {
             };
             available: boolean;
             unavailableReason: string | null;
+            /** @description The provider's name in every language Ferry speaks */
+            titles: {
+                en: string;
+                de: string;
+                fr: string;
+            };
+            /** @description The kind after a cloud's own name, in every language ("Home server (folder on this server)") */
+            nouns: {
+                en: string;
+                de: string;
+                fr: string;
+            };
+            /** @description The kinds of cloud such a cloud reads through (one of its owner's); empty: it reads no other cloud */
+            wraps: ("google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local")[];
+            /** @description What the API offers for clouds of this kind beyond the common routes, under /clouds/{id}/ */
+            actions: {
+                /** @enum {string} */
+                method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                path: string;
+            }[];
+            /** @description Its source is read through a session its owner fills by picking (a task names it as pickerSessionId) */
+            pickerSession: boolean;
         };
         CloudInput: {
             /** Format: uuid */
@@ -3391,6 +3413,28 @@ export interface components {
             };
             available: boolean;
             unavailableReason: string | null;
+            /** @description The provider's name in every language Ferry speaks */
+            titles: {
+                en: string;
+                de: string;
+                fr: string;
+            };
+            /** @description The kind after a cloud's own name, in every language ("Home server (folder on this server)") */
+            nouns: {
+                en: string;
+                de: string;
+                fr: string;
+            };
+            /** @description The kinds of cloud such a cloud reads through (one of its owner's); empty: it reads no other cloud */
+            wraps: ("google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local")[];
+            /** @description What the API offers for clouds of this kind beyond the common routes, under /clouds/{id}/ */
+            actions: {
+                /** @enum {string} */
+                method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                path: string;
+            }[];
+            /** @description Its source is read through a session its owner fills by picking (a task names it as pickerSessionId) */
+            pickerSession: boolean;
         };
         Cloud: {
             /** Format: uuid */
