@@ -28,6 +28,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const writing = new Map<string, Set<Promise<void>>>();
 const aborting = new Set<string>();
 type Ctx = {
+  req: import('node:http').IncomingMessage;
   method: string;
   path: string;
   query: Record<string, string>;
@@ -58,11 +59,15 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     const parts = writing.get(id) ?? new Set();
     writing.set(id, parts);
     const part = next();
-    parts.add(part);
+    // A part whose client hung up mid-body never ends (s3rver waits for the rest of its body): an
+    // abort waits for it only until its request is gone.
+    const cut = new Promise<void>((r) => ctx.req.once('close', () => !ctx.req.complete && r()));
+    const tracked = Promise.race([part.catch(() => {}), cut]);
+    parts.add(tracked);
     try {
       return await part;
     } finally {
-      parts.delete(part);
+      parts.delete(tracked);
       if (parts.size === 0) writing.delete(id);
     }
   }
