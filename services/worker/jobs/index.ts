@@ -25,9 +25,6 @@ export interface JobDefinition<T = unknown> {
   handle(job: Job<T>, ctx: WorkerContext): Promise<void>;
 }
 
-/** A job module as notify-sweep.ts still declares it: its policy is given below until it has its own. */
-export type JobModule<T = unknown> = Omit<JobDefinition<T>, 'policy'> & { policy?: QueuePolicy };
-
 export const jobs: JobDefinition<never>[] = [
   runPlanJob,
   runCopyJob,
@@ -35,5 +32,5 @@ export const jobs: JobDefinition<never>[] = [
   scheduleTickJob,
   mailSendJob,
   webhookDeliverJob,
-  { policy: { retryLimit: 0, retryDelay: 0, expireInSeconds: 300 }, ...notifySweepJob },
+  notifySweepJob,
 ] as JobDefinition<never>[];
