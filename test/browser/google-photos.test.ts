@@ -47,7 +47,7 @@ async function whoAmI(page: Page): Promise<{ id: string; csrf: string }> {
 async function call<T = any>(
   request: APIRequestContext,
   csrf: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   url: string,
   data?: unknown,
 ): Promise<T> {
@@ -150,6 +150,12 @@ describe('Google Photos', { concurrency: true }, () => {
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
     const cloudUrl = page.url();
+    // Its kind in words; its backups start from picking, not from a task of its own.
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^Google Photos$/ })
+      .waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0, 'no "New task" on its page');
 
     // Pick: Google's page opens in a new tab.
     const [tab] = await Promise.all([
@@ -259,6 +265,17 @@ describe('Google Photos', { concurrency: true }, () => {
 
     // The export sets as the API reports them, in words.
     await page.getByRole('heading', { level: 2, name: 'Exports from Google Takeout' }).waitFor();
+    // Its kind, and the cloud it reads, in words; its backups start from its own part, not "New task".
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^Google Photos \(Takeout exports\)$/ })
+      .waitFor();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^Server$/ })
+      .waitFor();
+    await page.getByRole('link', { name: 'Server (folder on this server)' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0, 'no "New task" on its page');
     const waiting = page
       .getByRole('listitem')
       .filter({ has: page.getByRole('heading', { name: /^Export of 1 Jul 2026/ }) });
@@ -313,6 +330,15 @@ describe('Google Photos', { concurrency: true }, () => {
     checkBackup(await localFiles(path.join(backupDir, 'Photos')), fixture, 0, 'after Back up now');
     await noSeriousViolations(page, 'takeout cloud page after the backup');
     await bothSizes(page, 'photos-takeout-ingested');
+
+    // In German, the kind and the cloud the exports arrive in are named in German.
+    await call(page.request, me.csrf, 'PATCH', '/me', { locale: 'de' });
+    await page.reload();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^Google Fotos \(Takeout-Exporte\)$/ })
+      .waitFor();
+    await page.getByRole('link', { name: 'Server (Ordner auf diesem Server)' }).waitFor();
     await context.close();
   });
 });

@@ -7,15 +7,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
+import { guided, useKindName } from '../../api/providers';
 import { keys, providersQuery } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Field, Loading, Page } from '../../ui/components';
 import { cloudWords } from './messages';
-import { oauthStart, useKindName, type Cloud, type Provider } from './parts';
+import { oauthStart, type Cloud, type Provider } from './parts';
 import './clouds.css';
-
-// Google Photos and its Takeout reader are set up on the guided page, not here.
-const GUIDED = new Set(['google-photos', 'google-takeout']);
 
 export default function AddCloud() {
   const t = useMessages(cloudWords);
@@ -25,7 +23,8 @@ export default function AddCloud() {
 
   const list = providers.data ?? [];
   const byKind = (kind: string) => list.find((p) => p.kind === kind);
-  const signIns = list.filter((p) => p.auth === 'oauth' && !GUIDED.has(p.kind));
+  // Kinds the Google Photos guide sets up are connected there, not here.
+  const signIns = list.filter((p) => p.auth === 'oauth' && !guided(p));
 
   return (
     <Page title={t.addTitle}>
@@ -95,7 +94,7 @@ function SignIns({ providers }: { providers: Provider[] }) {
       </div>
       <ul className="providers">
         {providers.map((p) => {
-          const title = kindName(p.kind, p.title);
+          const title = kindName(p.kind);
           return (
             <li key={p.kind}>
               {p.available ? (

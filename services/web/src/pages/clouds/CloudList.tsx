@@ -6,7 +6,8 @@ import { cloudsQuery } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Loading, Page } from '../../ui/components';
 import { cloudWords } from './messages';
-import { StatusBadge, useKindName } from './parts';
+import { useKindName } from '../../api/providers';
+import { StatusBadge } from './parts';
 import './clouds.css';
 
 /** A button, as the app's contract names it ("Add cloud"), that opens the page for adding one. */

@@ -1,18 +1,19 @@
 // A cloud's page: its name, kind, status and options in words (never a secret: the API returns
 // none), checking the connection, renaming, reconnecting a sign-in, removing it (a cloud that tasks
 // or a Takeout reader depend on is refused by the API, which names them), and what its kind adds
-// (CloudExtras: Takeout export sets, picking Google Photos).
+// (CloudExtras: Takeout export sets, picking Google Photos), each as the server declares the kind.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, must } from '../../api/client';
-import { cloudsQuery, keys, providersQuery } from '../../api/queries';
+import { guided, useKindName, useProvider, wrappedCloud } from '../../api/providers';
+import { cloudsQuery, keys } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Field, Loading, NotFound, Page } from '../../ui/components';
 import CloudExtras from '../photos/CloudExtras';
 import { NewTaskButton } from '../tasks/TaskList';
 import { cloudWords } from './messages';
-import { cloudQuery, oauthStart, StatusBadge, useKindName, type Cloud } from './parts';
+import { cloudQuery, oauthStart, StatusBadge, type Cloud, type Provider } from './parts';
 import './clouds.css';
 
 export default function CloudPage() {
@@ -38,8 +39,7 @@ function CloudView({ cloud }: { cloud: Cloud }) {
   const t = useMessages(cloudWords);
   const fmt = useFormat();
   const kindName = useKindName();
-  const providers = useQuery(providersQuery);
-  const provider = providers.data?.find((p) => p.kind === cloud.kind);
+  const provider = useProvider(cloud.kind);
   const [params] = useSearchParams();
   // Said after a sign-in or a save, while it is still true.
   const landed =
@@ -57,11 +57,7 @@ function CloudView({ cloud }: { cloud: Cloud }) {
     <Page
       title={cloud.name}
       // Google Photos and Takeout readers lead to their backups from their own part below.
-      actions={
-        provider?.source && cloud.kind !== 'google-photos' && cloud.kind !== 'google-takeout' ? (
-          <NewTaskButton source={cloud.id} />
-        ) : undefined
-      }
+      actions={provider?.source && !guided(provider) ? <NewTaskButton source={cloud.id} /> : undefined}
     >
       {landed && (
         <p className="notice" role="status">
@@ -74,7 +70,7 @@ function CloudView({ cloud }: { cloud: Cloud }) {
       <h2>{t.details}</h2>
       <dl className="facts">
         <dt>{t.kindLabel}</dt>
-        <dd>{kindName(cloud.kind, provider?.title)}</dd>
+        <dd>{kindName(cloud.kind)}</dd>
         <dt>{t.statusLabel}</dt>
         <dd>
           <StatusBadge status={cloud.status} />
@@ -87,7 +83,7 @@ function CloudView({ cloud }: { cloud: Cloud }) {
         )}
         <dt>{t.lastChecked}</dt>
         <dd>{cloud.checkedAt ? fmt.dateTime(cloud.checkedAt) : t.never}</dd>
-        <OptionFacts cloud={cloud} />
+        <OptionFacts cloud={cloud} provider={provider} />
       </dl>
 
       <div className="cloud-sections">
@@ -106,12 +102,12 @@ function CloudView({ cloud }: { cloud: Cloud }) {
           />
           {provider?.auth === 'oauth' && (
             <p className="hint" id="reconnect-hint">
-              {t.reconnectHint(kindName(cloud.kind, provider.title))}
+              {t.reconnectHint(kindName(cloud.kind))}
             </p>
           )}
         </section>
 
-        <CloudExtras cloud={cloud} />
+        <CloudExtras cloud={cloud} provider={provider} />
 
         <section aria-labelledby="rename-title">
           <h2 id="rename-title">{t.renameTitle}</h2>
@@ -127,37 +123,40 @@ function CloudView({ cloud }: { cloud: Cloud }) {
   );
 }
 
-/** The cloud's options, in words, for the kinds the app knows; secrets are never returned. */
-function OptionFacts({ cloud }: { cloud: Cloud }) {
+/**
+ * The cloud's options, in words, for the kinds the app has forms for and for a cloud that reads
+ * through another; secrets are never returned.
+ */
+function OptionFacts({ cloud, provider }: { cloud: Cloud; provider: Provider | undefined }) {
   const t = useMessages(cloudWords);
   const o = cloud.options as Record<string, unknown>;
   const str = (k: string) => (typeof o[k] === 'string' && o[k] ? (o[k] as string) : null);
-  const clouds = useQuery({ ...cloudsQuery, enabled: cloud.kind === 'google-takeout' });
+  const wraps = !!provider?.wraps.length;
+  const clouds = useQuery({ ...cloudsQuery, enabled: wraps });
   const facts: [string, ReactNode][] = [];
-  switch (cloud.kind) {
-    case 's3':
-      facts.push(
-        [t.serviceAddress, str('endpoint') ?? t.amazon],
-        [t.region, str('region')],
-        [t.bucket, str('bucket')],
-        [t.prefixFact, str('prefix') ?? t.wholeBucket],
-      );
-      facts.push([t.pathStyleOn, o.forcePathStyle ? t.yes : t.no]);
-      break;
-    case 'local':
-      facts.push([t.folderOnServer, str('root')]);
-      break;
-    case 'google-takeout': {
-      const from = clouds.data?.items.find((c) => c.id === o.cloudId);
-      facts.push(
-        [t.readsFrom, from ? from.name : clouds.isPending ? '…' : t.unknownCloud],
-        [t.exportFolder, str('path') ?? '/'],
-      );
-      break;
+  if (wraps) {
+    const from = clouds.data && wrappedCloud(cloud, provider, clouds.data.items);
+    facts.push(
+      [t.readsFrom, from ? from.name : clouds.isPending ? '…' : t.unknownCloud],
+      [t.exportFolder, str('path') ?? '/'],
+    );
+  } else
+    switch (cloud.kind) {
+      case 's3':
+        facts.push(
+          [t.serviceAddress, str('endpoint') ?? t.amazon],
+          [t.region, str('region')],
+          [t.bucket, str('bucket')],
+          [t.prefixFact, str('prefix') ?? t.wholeBucket],
+        );
+        facts.push([t.pathStyleOn, o.forcePathStyle ? t.yes : t.no]);
+        break;
+      case 'local':
+        facts.push([t.folderOnServer, str('root')]);
+        break;
+      default:
+        if (str('account')) facts.push([t.account, str('account')]);
     }
-    default:
-      if (str('account')) facts.push([t.account, str('account')]);
-  }
   return (
     <>
       {facts

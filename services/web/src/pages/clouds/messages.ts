@@ -311,37 +311,3 @@ export const cloudWords = defineMessages({
     keep: 'Le garder',
   },
 });
-
-/** Each kind of cloud in words (the server's titles are English and technical). */
-export const kindNames = defineMessages({
-  en: {
-    'google-photos': 'Google Photos',
-    'google-takeout': 'Google Photos (Takeout exports)',
-    'google-drive': 'Google Drive',
-    dropbox: 'Dropbox',
-    onedrive: 'OneDrive',
-    s3: 'Amazon S3 or compatible',
-    local: 'Folder on this server',
-    crypt: 'Encrypted folder',
-  } as Record<string, string>,
-  de: {
-    'google-photos': 'Google Fotos',
-    'google-takeout': 'Google Fotos (Takeout-Exporte)',
-    'google-drive': 'Google Drive',
-    dropbox: 'Dropbox',
-    onedrive: 'OneDrive',
-    s3: 'Amazon S3 oder kompatibel',
-    local: 'Ordner auf diesem Server',
-    crypt: 'Verschlüsselter Ordner',
-  },
-  fr: {
-    'google-photos': 'Google Photos',
-    'google-takeout': 'Google Photos (exports Takeout)',
-    'google-drive': 'Google Drive',
-    dropbox: 'Dropbox',
-    onedrive: 'OneDrive',
-    s3: 'Amazon S3 ou compatible',
-    local: 'Dossier sur ce serveur',
-    crypt: 'Dossier chiffré',
-  },
-});

@@ -1,10 +1,10 @@
-// What the clouds pages share: a cloud's kind in words, its status as a badge with text, the
-// query for one cloud, and where an OAuth sign-in starts.
+// What the clouds pages share: a cloud's status as a badge with text, the query for one cloud, and
+// where an OAuth sign-in starts.
 import { queryOptions } from '@tanstack/react-query';
 import { api, must, type components } from '../../api/client';
 import { keys } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
-import { cloudWords, kindNames } from './messages';
+import { cloudWords } from './messages';
 
 export type Cloud = components['schemas']['Cloud'];
 export type Provider = components['schemas']['Provider'];
@@ -14,12 +14,6 @@ export const cloudQuery = (id: string) =>
     queryKey: keys.cloud(id),
     queryFn: () => must(api.GET('/api/v1/clouds/{id}', { params: { path: { id } } })),
   });
-
-/** The kind of a cloud in the app's language; the server's title for a kind the app does not know. */
-export function useKindName(): (kind: string, fallback?: string) => string {
-  const names = useMessages(kindNames);
-  return (kind, fallback) => names[kind] ?? fallback ?? kind;
-}
 
 /**
  * Where the browser goes to connect (or reconnect) a cloud by signing in: a top-level navigation

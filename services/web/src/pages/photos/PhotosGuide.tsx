@@ -2,36 +2,47 @@
 // Google closed its library to apps in 2025, each with what to do next. The whole library comes
 // through Google Takeout's scheduled exports, read from the cloud they are delivered to; a few
 // photos now come through Google's Photos Picker. Ferry never claims to read the library itself.
+// Which kinds play these parts is what the server declares: the one that wraps a storage cloud and
+// reports the exports delivered to it, and the one read through picked sessions.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, must, type components } from '../../api/client';
+import { picksItems, reportsExports } from '../../api/providers';
 import { cloudsQuery, keys, providersQuery } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Field, Loading, Page, Select } from '../../ui/components';
-import { cloudLabel, kindWords, TAKEOUT_STORE_KINDS, takeoutStores } from './kinds';
+import { oauthStart } from '../clouds/parts';
+import { takeoutStores, useCloudLabel } from './kinds';
 import { photos } from './messages';
 import { takeoutQuery } from './queries';
 import TakeoutSteps from './TakeoutSteps';
 import './photos.css';
 
 type Cloud = components['schemas']['Cloud'];
+type Provider = components['schemas']['Provider'];
 
 export default function PhotosGuide() {
   const t = useMessages(photos);
   const clouds = useQuery(cloudsQuery);
+  const providers = useQuery(providersQuery);
+  const reader = providers.data?.find(reportsExports);
+  const picker = providers.data?.find(picksItems);
   return (
     <Page title={t.title}>
       <p className="lead">{t.intro}</p>
       <p className="muted">{t.limits}</p>
-      {clouds.isPending ? (
+      {clouds.isPending || providers.isPending ? (
         <Loading />
-      ) : clouds.error ? (
-        <ErrorMessage error={clouds.error} onRetry={() => clouds.refetch()} />
+      ) : clouds.error || providers.error ? (
+        <ErrorMessage
+          error={clouds.error ?? providers.error}
+          onRetry={() => void (clouds.refetch(), providers.refetch())}
+        />
       ) : (
         <>
-          <TakeoutWay clouds={clouds.data.items} />
-          <PickerWay clouds={clouds.data.items} />
+          {reader && <TakeoutWay clouds={clouds.data.items} reader={reader} />}
+          {picker && <PickerWay clouds={clouds.data.items} picker={picker} />}
         </>
       )}
     </Page>
@@ -39,9 +50,9 @@ export default function PhotosGuide() {
 }
 
 /** The whole library through Takeout: the readers there are, the steps, and the form for a new one. */
-function TakeoutWay({ clouds }: { clouds: Cloud[] }) {
+function TakeoutWay({ clouds, reader }: { clouds: Cloud[]; reader: Provider }) {
   const t = useMessages(photos);
-  const readers = clouds.filter((c) => c.kind === 'google-takeout');
+  const readers = clouds.filter((c) => c.kind === reader.kind);
   // The server's own steps (naming the folder it reads) once a reader exists.
   const status = useQuery({ ...takeoutQuery(readers[0]?.id ?? ''), enabled: readers.length > 0 });
   const [folder, setFolder] = useState('Takeout');
@@ -62,20 +73,28 @@ function TakeoutWay({ clouds }: { clouds: Cloud[] }) {
         </>
       )}
       <TakeoutSteps status={status.data} folder={status.data ? status.data.folder || '/' : folder || '/'} />
-      <TakeoutForm clouds={clouds} folder={folder} onFolder={setFolder} />
+      <TakeoutForm clouds={clouds} reader={reader} folder={folder} onFolder={setFolder} />
     </section>
   );
 }
 
-const STORE_ORDER = TAKEOUT_STORE_KINDS as readonly string[];
-
-/** Creates the `google-takeout` cloud reading the chosen folder, then opens its page. */
-function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: string; onFolder: (f: string) => void }) {
+/** Creates the Takeout reader reading the chosen folder, then opens its page. */
+function TakeoutForm({
+  clouds,
+  reader,
+  folder,
+  onFolder,
+}: {
+  clouds: Cloud[];
+  reader: Provider;
+  folder: string;
+  onFolder: (f: string) => void;
+}) {
   const t = useMessages(photos);
-  const words = useMessages(kindWords);
+  const cloudLabel = useCloudLabel();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const stores = takeoutStores(clouds).sort((a, b) => STORE_ORDER.indexOf(a.kind) - STORE_ORDER.indexOf(b.kind));
+  const stores = takeoutStores(clouds, reader);
   const [storeId, setStoreId] = useState('');
   const [name, setName] = useState(t.defaultName);
   const [deleteArchives, setDeleteArchives] = useState(false);
@@ -84,7 +103,7 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
       must(
         api.POST('/api/v1/clouds', {
           body: {
-            kind: 'google-takeout',
+            kind: reader.kind,
             name: body.name,
             options: { cloudId: body.cloudId, path: body.path, deleteArchives: body.deleteArchives },
           },
@@ -131,7 +150,7 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
         }
         value={store}
         onChange={(e) => setStoreId(e.target.value)}
-        options={stores.map((s) => ({ value: s.id, label: cloudLabel(s, words) }))}
+        options={stores.map((s) => ({ value: s.id, label: cloudLabel(s) }))}
       />
       <Field
         label={t.folderLabel}
@@ -172,11 +191,9 @@ function TakeoutForm({ clouds, folder, onFolder }: { clouds: Cloud[]; folder: st
 }
 
 /** A few photos now: connect Google Photos, or pick with a Google Photos cloud already there. */
-function PickerWay({ clouds }: { clouds: Cloud[] }) {
+function PickerWay({ clouds, picker }: { clouds: Cloud[]; picker: Provider }) {
   const t = useMessages(photos);
-  const providers = useQuery(providersQuery);
-  const connected = clouds.filter((c) => c.kind === 'google-photos');
-  const provider = providers.data?.find((p) => p.kind === 'google-photos');
+  const connected = clouds.filter((c) => c.kind === picker.kind);
   return (
     <section className="photos-way" aria-labelledby="way-picker">
       <h2 id="way-picker">{t.pickerTitle}</h2>
@@ -193,20 +210,16 @@ function PickerWay({ clouds }: { clouds: Cloud[] }) {
           ))}
         </ul>
       )}
-      {providers.isPending ? (
-        <Loading />
-      ) : providers.error ? (
-        <ErrorMessage error={providers.error} onRetry={() => providers.refetch()} />
-      ) : provider?.available ? (
+      {picker.available ? (
         <p>
           {/* A top-level navigation: Google's consent page, then back to the new cloud's page. */}
-          <a className={connected.length ? 'button secondary' : 'button'} href="/api/v1/oauth/google-photos/start">
+          <a className={connected.length ? 'button secondary' : 'button'} href={oauthStart(picker.kind)}>
             {t.connectPhotos}
           </a>
         </p>
       ) : (
         <p className="notice warn">
-          {t.photosUnavailable} {provider?.unavailableReason ?? ''}
+          {t.photosUnavailable} {picker.unavailableReason ?? ''}
         </p>
       )}
     </section>

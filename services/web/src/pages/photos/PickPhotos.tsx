@@ -10,7 +10,7 @@ import { cloudsQuery, keys, providersQuery } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Field, Loading, Select } from '../../ui/components';
 import FolderBrowser from '../tasks/FolderBrowser';
-import { cloudLabel, destinations, kindWords } from './kinds';
+import { destinations, useCloudLabel } from './kinds';
 import { photos } from './messages';
 import { pickerKey } from './queries';
 import './photos.css';
@@ -141,7 +141,7 @@ function Waiting({ session }: { session: PickerSession }) {
 /** Where the picked items go: a destination cloud and a folder; then a task, run at once. */
 function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession }) {
   const t = useMessages(photos);
-  const words = useMessages(kindWords);
+  const cloudLabel = useCloudLabel();
   const fmt = useFormat();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -188,7 +188,7 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
         onRetry={() => void (clouds.refetch(), providers.refetch())}
       />
     );
-  const dests = destinations(clouds.data.items, providers.data);
+  const dests = destinations(clouds.data.items, providers.data, cloud.kind);
   if (!dests.length) {
     return (
       <Empty
@@ -230,7 +230,7 @@ function BackUpPicked({ cloud, session }: { cloud: Cloud; session: PickerSession
           setDestId(e.target.value);
           setExisting('');
         }}
-        options={dests.map((d) => ({ value: d.id, label: cloudLabel(d, words) }))}
+        options={dests.map((d) => ({ value: d.id, label: cloudLabel(d) }))}
       />
       <Field
         label={t.destFolderLabel}

@@ -1,14 +1,15 @@
-// A Takeout reader's page (a `google-takeout` cloud): where the exports arrive, when the next is
-// due, the export sets with their parts and what Ferry did with them, the tasks that back them up,
-// and the set-up steps, always at hand.
+// A Takeout reader's page (a cloud reading Takeout's exports from another): where the exports
+// arrive, when the next is due, the export sets with their parts and what Ferry did with them, the
+// tasks that back them up, and the set-up steps, always at hand.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, must, type components } from '../../api/client';
+import { useProvider, wrappedCloud } from '../../api/providers';
 import { cloudsQuery, keys, tasksQuery } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Loading } from '../../ui/components';
-import { kindWords, cloudLabel } from './kinds';
+import { useCloudLabel } from './kinds';
 import { photos } from './messages';
 import { takeoutKey, takeoutQuery } from './queries';
 import TakeoutSteps from './TakeoutSteps';
@@ -57,11 +58,11 @@ export default function TakeoutStatus({ cloud }: { cloud: Cloud }) {
 /** Where the exports arrive, when the next one is due, and the warnings about the schedule. */
 function Delivery({ cloud, status }: { cloud: Cloud; status?: ExportStatus }) {
   const t = useMessages(photos);
-  const words = useMessages(kindWords);
+  const cloudLabel = useCloudLabel();
   const fmt = useFormat();
   const clouds = useQuery(cloudsQuery);
-  const storeId = typeof cloud.options.cloudId === 'string' ? cloud.options.cloudId : '';
-  const store = clouds.data?.items.find((c) => c.id === storeId);
+  const provider = useProvider(cloud.kind);
+  const store = clouds.data && wrappedCloud(cloud, provider, clouds.data.items);
   const folder = status?.folder ?? (typeof cloud.options.path === 'string' ? cloud.options.path : '');
   return (
     <>
@@ -70,7 +71,7 @@ function Delivery({ cloud, status }: { cloud: Cloud; status?: ExportStatus }) {
         <dd>
           {t.folderIn(folder)}{' '}
           {store ? (
-            <Link to={`/clouds/${store.id}`}>{cloudLabel(store, words)}</Link>
+            <Link to={`/clouds/${store.id}`}>{cloudLabel(store)}</Link>
           ) : clouds.isPending ? (
             '…'
           ) : (

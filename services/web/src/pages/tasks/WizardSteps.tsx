@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { useLang, useMessages } from '../../i18n/i18n';
 import { Field, Select } from '../../ui/components';
-import { useKindName } from '../clouds/parts';
+import { useKindName } from '../../api/providers';
 import { destinationPath, fieldMessage, filterOf, notifyOf, scheduleOf, type Draft } from './draft';
 import FolderBrowser from './FolderBrowser';
 import { taskWords } from './messages';
