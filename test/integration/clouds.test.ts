@@ -62,7 +62,7 @@ describe('providers', () => {
     assert.equal(drive.available, false);
   });
 
-  test('each kind says its name in every language, what it wraps, its actions and whether it reads picked sessions', async () => {
+  test('each kind says its names in every language, what it wraps, its actions and if it picks', async () => {
     const res = await req('GET', '/providers');
     assert.equal(res.statusCode, 200);
     const of = (kind: string) => res.json().find((p: { kind: string }) => p.kind === kind);
