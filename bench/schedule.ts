@@ -29,8 +29,10 @@ const cloud = (
 ).rows[0].id;
 await db.query(
   `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule, next_run_at)
-   SELECT $1, 'task ' || i, $2::uuid, jsonb_build_object('cloudId', $2::uuid::text), $2::uuid, jsonb_build_object('cloudId', $2::uuid::text, 'path', 'd' || i),
-          jsonb_build_object('frequency', 'daily', 'time', '03:00', 'timezone', ($4::text[])[1 + i % 5]), now() - interval '30 seconds'
+   SELECT $1, 'task ' || i, $2::uuid, jsonb_build_object('cloudId', $2::uuid::text), $2::uuid,
+     jsonb_build_object('cloudId', $2::uuid::text, 'path', 'd' || i),
+          jsonb_build_object('frequency', 'daily', 'time', '03:00', 'timezone', ($4::text[])[1 + i % 5]), now() -
+            interval '30 seconds'
      FROM generate_series(1, $3) AS i`,
   [user, cloud, count, zones],
 );

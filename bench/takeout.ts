@@ -90,7 +90,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const two = (n: number) => String(n).padStart(2, '0');
 const formatted = (d: Date) => {
   const h = d.getUTCHours();
-  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 || 12}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'} UTC`;
+  return (
+    `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 || 12}:` +
+    `${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'} UTC`
+  );
 };
 const time = (d: Date) => ({ timestamp: String(Math.floor(d.getTime() / 1000)), formatted: formatted(d) });
 
@@ -122,7 +125,9 @@ const names = new Set<string>();
 function mediumName(video: boolean, at: Date): [string, Date] {
   for (;;) {
     const s = at.toISOString();
-    const name = `${video ? 'VID' : 'IMG'}_${s.slice(0, 10).replace(/-/g, '')}_${s.slice(11, 19).replace(/:/g, '')}.${video ? 'mp4' : 'jpg'}`;
+    const name =
+      `${video ? 'VID' : 'IMG'}_${s.slice(0, 10).replace(/-/g, '')}_${s.slice(11, 19).replace(/:/g, '')}.` +
+      `${video ? 'mp4' : 'jpg'}`;
     if (!names.has(name)) {
       names.add(name);
       return [name, at];
@@ -446,7 +451,8 @@ const need = (quick ? 1 : 5) * (baseline ? 1.5 : 1) * 1024 * MiB;
 const free = await fs.statfs(dir).then((s) => s.bavail * s.bsize);
 if (free < need)
   throw new Error(
-    `${dir} has ${mib(free)} MiB free; this benchmark needs about ${mib(need)} MiB (the export and its copy in s3rver).`,
+    `${dir} has ${mib(free)} MiB free; this benchmark needs ` +
+      `about ${mib(need)} MiB (the export and its copy in s3rver).`,
   );
 
 const t0 = performance.now();
@@ -460,7 +466,8 @@ const necessary = necessaryBytes(parts);
 const necessaryTotal = necessary.directories + necessary.json + necessary.media;
 console.log(
   `export: ${parts.map((p) => `${p.name} ${mib(p.file.size)} MiB, ${p.entries.length} entries`).join('; ')}; ` +
-    `${distinct.length} distinct media (${distinct.filter((m) => m.name.startsWith('VID_')).length} videos) of ${mib(distinctBytes)} MiB, ${albumCopies.length} album copies; ` +
+    `${distinct.length} distinct media (${distinct.filter((m) => m.name.startsWith('VID_')).length} videos) ` +
+    `of ${mib(distinctBytes)} MiB, ${albumCopies.length} album copies; ` +
     `written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 
@@ -514,7 +521,8 @@ try {
 
   const copied = (
     await db.query(
-      `SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`,
+      `SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes ` +
+        `FROM run_items WHERE run_id = $1 AND status = 'done' AND source_id LIKE 'm:%'`,
       [first.run.id],
     )
   ).rows[0];
@@ -522,14 +530,16 @@ try {
   // Planning (scan, indexing, listing the catalogue) against copying.
   const phases = (
     await db.query(
-      `SELECT extract(epoch FROM planned_at - started_at)::float AS plan, extract(epoch FROM finished_at - planned_at)::float AS copy FROM runs WHERE id = $1`,
+      `SELECT extract(epoch FROM planned_at - started_at)::float AS plan, ` +
+        `extract(epoch FROM finished_at - planned_at)::float AS copy FROM runs WHERE id = $1`,
       [first.run.id],
     )
   ).rows[0];
   const indexRead = Number(
     (
       await db.query(
-        `SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
+        `SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n ` +
+          `FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
         [takeout.id],
       )
     ).rows[0].n,
@@ -559,7 +569,8 @@ try {
     landed.albums !== 1
   ) {
     throw new Error(
-      `the backup is not the export: copied ${copied.n} media (${mediaCopied} bytes), S3 holds ${JSON.stringify(landed)}; expected ${distinct.length} (${distinctBytes} bytes) and 1 album`,
+      `the backup is not the export: copied ${copied.n} media (${mediaCopied} bytes), ` +
+        `S3 holds ${JSON.stringify(landed)}; expected ${distinct.length} (${distinctBytes} bytes) and 1 album`,
     );
   }
 
@@ -632,12 +643,16 @@ try {
   };
   console.log(JSON.stringify(row, null, 2));
   console.log(
-    `run 1: ${row.media.copiedMiB} MiB of media in ${row.seconds} s = ${row.MiBps} MiB/s; read (rchar) ${row.reads.rcharMiB} MiB = ` +
-      `${row.reads.rcharOverArchive}× the archive, ${row.reads.rcharOverMediaCopied}× the media, ${row.reads.rcharOverNecessary}× the necessary ${mib(necessaryTotal)} MiB; ` +
-      `read_bytes ${row.reads.readBytesMiB} MiB; indexing ${row.reads.indexMiB} MiB; RSS ${rssBefore} MiB before, peak ${statsAfter.peakRssMiB} MiB`,
+    `run 1: ${row.media.copiedMiB} MiB of media in ${row.seconds} s = ${row.MiBps} MiB/s; ` +
+      `read (rchar) ${row.reads.rcharMiB} MiB = ` +
+      `${row.reads.rcharOverArchive}× the archive, ${row.reads.rcharOverMediaCopied}× the ` +
+      `media, ${row.reads.rcharOverNecessary}× the necessary ${mib(necessaryTotal)} MiB; ` +
+      `read_bytes ${row.reads.readBytesMiB} MiB; indexing ${row.reads.indexMiB} MiB; ` +
+      `RSS ${rssBefore} MiB before, peak ${statsAfter.peakRssMiB} MiB`,
   );
   console.log(
-    `run 2: ${row.secondRun.seconds} s, ${second.run.done.items} copied, rchar ${d2.rchar} bytes, read_bytes ${d2.readBytes} bytes`,
+    `run 2: ${row.secondRun.seconds} s, ${second.run.done.items} copied, ` +
+      `rchar ${d2.rchar} bytes, read_bytes ${d2.readBytes} bytes`,
   );
   const rows: Record<string, unknown>[] = [row];
   if (baseline) rows.push(await plainCopy());

@@ -213,8 +213,8 @@ export interface PutOptions {
 export interface Destination {
   /**
    * Writes the bytes `open(offset)` yields to `path` (relative to the cloud's root; folders are
-   * created as needed), replacing what is there only with `mode: 'replace'`, and checks them against the destination's own
-   * hash while streaming. A resumable destination calls open() at the offset it resumes from.
+   * created as needed), replacing what is there only with `mode: 'replace'`, and checks them against the
+   * destination's own hash while streaming. A resumable destination calls open() at the offset it resumes from.
    * Throws CloudError('corrupt') when the destination's hash differs from the bytes sent.
    */
   put(path: string, open: (offset: number) => Promise<Readable>, opts: PutOptions): Promise<Stored>;
@@ -362,7 +362,10 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
    */
   prepare?(options: O, env: ConnectorEnv, owner?: { userId: string }): Promise<O>;
   open?(cloud: CloudConfig<O>, env: ConnectorEnv): CloudHandle;
-  /** Wrapping kinds: which of the user's clouds this one reads through (opened and passed as `wrapped`), and of which kinds it may be. */
+  /**
+   * Wrapping kinds: which of the user's clouds this one reads through
+   * (opened and passed as `wrapped`), and of which kinds it may be.
+   */
   wraps?: { kinds: ProviderKind[]; cloudId(options: O): string };
   /** The connector keeps records between runs: the service passes `state`. */
   keepsState?: boolean;

@@ -22,7 +22,9 @@ const K = new Uint32Array([
 ]);
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-/** What a Sha256 needs to go on later: its chaining value, the bytes of an unfinished 64-byte block, the length so far. */
+/**
+ * What a Sha256 needs to go on later: its chaining value, the bytes of an unfinished 64-byte block, the length so far.
+ */
 export interface Sha256State {
   h: string;
   pending: string;

@@ -128,8 +128,8 @@ function savedState(state: unknown, path: string): SessionState | null {
 
 /**
  * Writes what `open(offset)` yields to the Dropbox path `path` ('/a/b.jpg'), replacing what is
- * there only with mode 'replace' (the mode applies at finish, so a resumed session keeps it). Resumes the checkpointed session when there is one; starts afresh when Dropbox no longer
- * has it.
+ * there only with mode 'replace' (the mode applies at finish, so a resumed session keeps it).
+ * Resumes the checkpointed session when there is one; starts afresh when Dropbox no longer has it.
  */
 export async function uploadFile(
   client: DropboxClient,
@@ -333,7 +333,8 @@ async function attempt(
       await client.rpc('files/delete_v2', { path }, signal).catch(() => {});
       throw new CloudError(
         'corrupt',
-        `Dropbox stored ${path} as ${meta.size} bytes with content_hash ${meta.content_hash}; the ${total} bytes sent have ${expected}.`,
+        `Dropbox stored ${path} as ${meta.size} bytes with content_hash ${meta.content_hash}; ` +
+          `the ${total} bytes sent have ${expected}.`,
       );
     }
     o.onProgress?.(total);

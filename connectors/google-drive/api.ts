@@ -66,7 +66,8 @@ export function cloudError(err: unknown, what: string): CloudError {
       const retryAt = nextUploadDay();
       return new CloudError(
         'rate_limited',
-        `${what}: this Google account reached Drive's daily upload limit (750 GB a day); uploads resume after ${retryAt.toISOString()}.`,
+        `${what}: this Google account reached Drive's daily upload limit (750 GB a day); ` +
+          `uploads resume after ${retryAt.toISOString()}.`,
         {
           cause: err,
           retryAt,

@@ -83,7 +83,9 @@ export class Paths {
     kind: 'folder' | 'file',
     signal?: AbortSignal,
   ): Promise<DriveFile | undefined> {
-    const q = `${quote(parentId)} in parents and name=${quote(name)} and mimeType${kind === 'folder' ? '=' : '!='}${quote(FOLDER)} and trashed=false`;
+    const q =
+      `${quote(parentId)} in parents and name=${quote(name)} and ` +
+      `mimeType${kind === 'folder' ? '=' : '!='}${quote(FOLDER)} and trashed=false`;
     const found: DriveFile[] = [];
     for await (const page of listQuery(this.api, q, signal))
       found.push(...page.filter((f) => (kind === 'folder' ? isFolder(f) : hasBytes(f))));

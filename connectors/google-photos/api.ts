@@ -101,7 +101,8 @@ export function cloudError(err: unknown, what: string): CloudError {
       const retryAt = nextPacificMidnight();
       return new CloudError(
         'rate_limited',
-        `${what}: Ferry used up its daily Google Photos quota; work resumes after ${retryAt.toISOString()} (midnight Pacific time).`,
+        `${what}: Ferry used up its daily Google Photos quota; ` +
+          `work resumes after ${retryAt.toISOString()} (midnight Pacific time).`,
         { cause: err, retryAt },
       );
     }

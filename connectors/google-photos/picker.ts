@@ -277,7 +277,8 @@ export class Picker {
       try {
         for (;;) {
           const k = known.get(id)!;
-          if (k.processing === 'READY' || k.processing === 'FAILED') deadlines.end(id); // over: downloaded next, or never
+          // over: downloaded next, or never
+          if (k.processing === 'READY' || k.processing === 'FAILED') deadlines.end(id);
           if (k.processing === 'READY') return k;
           if (k.processing === 'FAILED') throw processingFailed(name);
           if (Date.now() >= deadline) throw stillProcessing(name);
@@ -376,7 +377,8 @@ export function processingFailed(name: string): CloudError {
 export function stillProcessing(name: string): CloudError {
   return new CloudError(
     'failed',
-    `${name} is still being processed by Google Photos; a later run copies it. Waited ${minutes(processingWait.boundMs)} for it.`,
+    `${name} is still being processed by Google Photos; a later run copies it. ` +
+      `Waited ${minutes(processingWait.boundMs)} for it.`,
   );
 }
 

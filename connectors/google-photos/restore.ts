@@ -258,7 +258,8 @@ export class Restorer {
         if (o.expectedMd5 && sent.md5 !== o.expectedMd5.toLowerCase()) {
           throw new CloudError(
             'corrupt',
-            `${what}: the bytes read (md5 ${sent.md5}) are not the source's (md5 ${o.expectedMd5}); nothing was created.`,
+            `${what}: the bytes read (md5 ${sent.md5}) are not the ` +
+              `source's (md5 ${o.expectedMd5}); nothing was created.`,
           );
         }
         const r = await this.batcher.add(

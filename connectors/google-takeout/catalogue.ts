@@ -34,7 +34,9 @@ export interface IndexedMedia extends EntryRef {
   kind: FolderKind;
   /** The file's own date (EXIF, QuickTime), read only for media that turned out to have no sidecar. */
   exif?: { date: string; offsetMinutes?: number } | null;
-  /** SHA-256 of the content: always for .tgz entries (read whole anyway), for zip entries when needed (see contentKeys). */
+  /**
+   * SHA-256 of the content: always for .tgz entries (read whole anyway), for zip entries when needed (see contentKeys).
+   */
   sha256?: string;
 }
 

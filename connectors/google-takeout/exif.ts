@@ -187,7 +187,9 @@ function tiffDate(tiff: Buffer): ExifDate | undefined {
   return undefined;
 }
 
-/** "YYYY:MM:DD HH:MM:SS" as milliseconds of that wall-clock time read as UTC; undefined for a placeholder or nonsense. */
+/**
+ * "YYYY:MM:DD HH:MM:SS" as milliseconds of that wall-clock time read as UTC; undefined for a placeholder or nonsense.
+ */
 export function parseExifDateTime(s: string | undefined): number | undefined {
   // The standard form uses colons throughout; some writers put '-' or '/' in the date, or a 'T'.
   const m = s?.trim().match(/^(\d{4})[:\-/](\d{2})[:\-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})/);

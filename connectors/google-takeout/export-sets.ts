@@ -78,7 +78,9 @@ export function exportSets(files: FolderFile[], opts: { now?: number; settleMs?:
     let waitingFor: string | undefined;
     if (formats.size > 1) waitingFor = 'This export has both .zip and .tgz parts; Ferry reads one kind per export.';
     else if (missing.length)
-      waitingFor = `Part${missing.length > 1 ? 's' : ''} ${missing.map((n) => String(n).padStart(3, '0')).join(', ')} not there yet.`;
+      waitingFor =
+        `Part${missing.length > 1 ? 's' : ''} ${missing.map((n) => String(n).padStart(3, '0')).join(', ')}` +
+        ` not there yet.`;
     else if (settlesAt > now)
       waitingFor = `A part arrived recently; waiting until ${new Date(settlesAt).toISOString()} in case more follow.`;
     sets.push({
@@ -153,7 +155,8 @@ export const exportStatus = z
         state: z
           .enum(['waiting', 'ready', 'ingested', 'grown'])
           .describe(
-            'waiting: parts missing or still arriving; ready: the next run ingests it; grown: new parts arrived after it was ingested',
+            'waiting: parts missing or still arriving; ready: the next run ingests it; ' +
+              'grown: new parts arrived after it was ingested',
           ),
         waitingFor: z.string().optional(),
         missing: z.array(z.number().int()),

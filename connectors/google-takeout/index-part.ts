@@ -45,9 +45,12 @@ export const entriesHeld = (p: Pick<PartRecord, 'media' | 'sidecars' | 'albums'>
 const exportTooBig = () =>
   new ArchiveError(
     'unsupported',
-    `With this part its export holds more than the ${limits.entriesPerExport} entries Ferry reads from one export (photos, videos and their JSON files, ` +
-      "across all its parts; a library of a million photos has about 3 million), so this part is left out and the export's other parts are backed up. " +
-      'If it is a genuine Google Takeout export, split the library: at https://takeout.google.com/takeout/custom/photos make two exports, each with some of ' +
+    `With this part its export holds more than the ${limits.entriesPerExport} ` +
+      `entries Ferry reads from one export (photos, videos and their JSON files, ` +
+      'across all its parts; a library of a million photos has about 3 million), ' +
+      "so this part is left out and the export's other parts are backed up. " +
+      'If it is a genuine Google Takeout export, split the library: ' +
+      'at https://takeout.google.com/takeout/custom/photos make two exports, each with some of ' +
       'the albums (the "Photos from <year>" folders are albums there), both delivered to this folder.',
   );
 
@@ -221,8 +224,10 @@ async function indexTgz(
       if (ordinal === MAX_ENTRIES) {
         throw new ArchiveError(
           'unsupported',
-          `This .tgz holds more than the ${MAX_ENTRIES} entries Ferry reads from one archive part (a 50 GB Google Takeout part holds far fewer): ` +
-            'it was not written by Google Takeout. Check that it is a Takeout export; if it is, export again from Google Takeout with a smaller archive size.',
+          `This .tgz holds more than the ${MAX_ENTRIES} entries Ferry reads from ` +
+            `one archive part (a 50 GB Google Takeout part holds far fewer): ` +
+            'it was not written by Google Takeout. Check that it is a Takeout export; ' +
+            'if it is, export again from Google Takeout with a smaller archive size.',
         );
       }
       const c: Classified = entry.type === 'file' ? classify(entry.name) : { type: 'skip' };

@@ -40,7 +40,8 @@ const options = z.strictObject({
   cloudId: z
     .uuid()
     .describe(
-      'The connected cloud Google Takeout delivers the exports to (Google Drive, Dropbox, OneDrive, S3 or a local folder)',
+      'The connected cloud Google Takeout delivers the exports to ' +
+        '(Google Drive, Dropbox, OneDrive, S3 or a local folder)',
     ),
   path: cloudPath
     .default('')
@@ -64,8 +65,10 @@ type Options = z.infer<typeof options>;
 const SETUP_STEPS = (folder: string) => [
   `Open ${SETUP_URL} (Google Photos only is selected; keep "All photo albums included").`,
   'Under Frequency choose "Export every 2 months for 1 year".',
-  `Under Destination choose the cloud this source reads (Add to Drive, Dropbox or OneDrive); Ferry looks in ${folder || 'its root folder'}.`,
-  'Choose file type .zip and size 50 GB, then create the export. Ferry takes each export up by itself once all its parts have arrived.',
+  `Under Destination choose the cloud this source reads (Add to Drive, Dropbox or OneDrive); ` +
+    `Ferry looks in ${folder || 'its root folder'}.`,
+  'Choose file type .zip and size 50 GB, then create the export. ' +
+    'Ferry takes each export up by itself once all its parts have arrived.',
 ];
 
 const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex');
@@ -193,7 +196,8 @@ export default defineConnector({
       method: 'GET',
       path: 'takeout',
       summary:
-        'Google Photos via Takeout: the export sets in the delivery folder, their parts and state, when the next is due, and how to set up the export',
+        'Google Photos via Takeout: the export sets in the delivery folder, ' +
+        'their parts and state, when the next is due, and how to set up the export',
       response: exportStatus,
       run: ({ cloud, signal }) => takeout(cloud).exportStatus(signal),
     }),
@@ -223,7 +227,8 @@ function takeout(cloud: CloudConfig<Options>) {
       if (err instanceof CloudError && err.reason === 'not_found') {
         throw new CloudError(
           'not_found',
-          `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: check the export's destination, or this source's path.`,
+          `The folder ${o.path || '/'} that should receive the Takeout exports does not exist: ` +
+            `check the export's destination, or this source's path.`,
         );
       }
       throw err;
@@ -375,7 +380,8 @@ function takeout(cloud: CloudConfig<Options>) {
         if (next.done)
           throw new CloudError(
             'not_found',
-            `${part.path} ends before the entry this item was indexed from: was the archive replaced? Its next run indexes it again.`,
+            `${part.path} ends before the entry this item was indexed from: ` +
+              `was the archive replaced? Its next run indexes it again.`,
           );
         c.ordinal++;
         if (c.ordinal === ordinal) {
@@ -456,7 +462,8 @@ function takeout(cloud: CloudConfig<Options>) {
       if (media.part.deleted) {
         throw new CloudError(
           'not_found',
-          `${media.part.path}, the archive holding ${media.entry.name}, was deleted once another backup had it (option deleteArchives). Copy it from that backup, or request a new Takeout export.`,
+          `${media.part.path}, the archive holding ${media.entry.name}, was deleted once another backup ` +
+            `had it (option deleteArchives). Copy it from that backup, or request a new Takeout export.`,
         );
       }
       const stream =

@@ -11,7 +11,10 @@ interface Words {
     exportLate(cloud: string): string;
     scheduleEnding(cloud: string, date: string): string;
   };
-  /** A Takeout export did not come: what happened, then what to check. `delivery`: the cloud the exports go to, when known. */
+  /**
+   * A Takeout export did not come: what happened, then what to check.
+   * `delivery`: the cloud the exports go to, when known.
+   */
   exportLate(cloud: string, date: string): string;
   exportLateChecks(cloud: string, delivery: string | null): string[];
   exportLateRenew: string;
@@ -26,15 +29,20 @@ const en: Words = {
     scheduleEnding: (cloud, date) => `Ferry: your Google Takeout schedule for '${cloud}' ends on ${date}`,
   },
   exportLate: (cloud, date) =>
-    `The Google Takeout export expected around ${date} has not arrived in '${cloud}'. Google's export may have failed, or the schedule may have stopped. Please check:`,
+    `The Google Takeout export expected around ${date} has not arrived in '${cloud}'. ` +
+    `Google's export may have failed, or the schedule may have stopped. Please check:`,
   exportLateChecks: (cloud, delivery) => [
     'that your scheduled export is still active at takeout.google.com (your exports are listed there);',
-    `that ${delivery ? `'${delivery}'` : `the cloud '${cloud}' reads`} has room for the export: an export that does not fit is not delivered;`,
+    `that ${delivery ? `'${delivery}'` : `the cloud '${cloud}' reads`} has room for the export: ` +
+      `an export that does not fit is not delivered;`,
     `that the archives go to the folder '${cloud}' reads.`,
   ],
   exportLateRenew: 'If the schedule has stopped, set up a new one; Ferry picks up its exports by itself.',
   scheduleEnding: (cloud, date, delivery) =>
-    `Your Google Takeout schedule ends on ${date}: set up a new one (Google Photos only, every 2 months, .zip, 50 GB, delivered to ${delivery ? `'${delivery}'` : `the cloud '${cloud}' reads`}) so your backups keep coming. Google runs a schedule for one year (six exports) and does not renew it; Ferry picks up the new schedule's exports from the same folder by itself.`,
+    `Your Google Takeout schedule ends on ${date}: set up a new one (Google Photos only, every 2 months, ` +
+    `.zip, 50 GB, delivered to ${delivery ? `'${delivery}'` : `the cloud '${cloud}' reads`}) so your ` +
+    `backups keep coming. Google runs a schedule for one year (six exports) and does not renew it; ` +
+    `Ferry picks up the new schedule's exports from the same folder by itself.`,
   setupAction: 'Set up the export in Google Takeout',
 };
 
@@ -44,16 +52,21 @@ const de: Words = {
     scheduleEnding: (cloud, date) => `Ferry: Ihr Google-Takeout-Zeitplan für „${cloud}“ endet am ${date}`,
   },
   exportLate: (cloud, date) =>
-    `Der Google-Takeout-Export, der um den ${date} erwartet wurde, ist in „${cloud}“ nicht angekommen. Vielleicht ist Googles Export fehlgeschlagen oder der Zeitplan ist abgelaufen. Bitte prüfen Sie:`,
+    `Der Google-Takeout-Export, der um den ${date} erwartet wurde, ist in „${cloud}“ nicht angekommen. ` +
+    `Vielleicht ist Googles Export fehlgeschlagen oder der Zeitplan ist abgelaufen. Bitte prüfen Sie:`,
   exportLateChecks: (cloud, delivery) => [
     'ob Ihr geplanter Export auf takeout.google.com noch aktiv ist (dort sind Ihre Exporte aufgeführt);',
-    `ob ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest,`} Platz für den Export hat: Ein Export, der nicht hineinpasst, wird nicht geliefert;`,
+    `ob ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest,`} Platz für den Export hat: ` +
+      `Ein Export, der nicht hineinpasst, wird nicht geliefert;`,
     `ob die Archive in dem Ordner landen, den „${cloud}“ liest.`,
   ],
   exportLateRenew:
     'Ist der Zeitplan abgelaufen, richten Sie einen neuen ein; Ferry übernimmt dessen Exporte von selbst.',
   scheduleEnding: (cloud, date, delivery) =>
-    `Ihr Google-Takeout-Zeitplan endet am ${date}: Richten Sie einen neuen ein (nur Google Fotos, alle 2 Monate, .zip, 50 GB, Lieferung an ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest`}), damit Ihre Sicherungen weiter ankommen. Google führt einen Zeitplan ein Jahr lang aus (sechs Exporte) und verlängert ihn nicht; Ferry übernimmt die Exporte des neuen von selbst aus demselben Ordner.`,
+    `Ihr Google-Takeout-Zeitplan endet am ${date}: Richten Sie einen neuen ein (nur Google Fotos, alle 2 Monate, ` +
+    `.zip, 50 GB, Lieferung an ${delivery ? `„${delivery}“` : `die Cloud, die „${cloud}“ liest`}), ` +
+    `damit Ihre Sicherungen weiter ankommen. Google führt einen Zeitplan ein Jahr lang aus (sechs Exporte) ` +
+    `und verlängert ihn nicht; Ferry übernimmt die Exporte des neuen von selbst aus demselben Ordner.`,
   setupAction: 'Export in Google Takeout einrichten',
 };
 
@@ -64,15 +77,20 @@ const fr: Words = {
       `Ferry : votre export programmé Google Takeout pour « ${cloud} » se termine le ${date}`,
   },
   exportLate: (cloud, date) =>
-    `L'export Google Takeout attendu vers le ${date} n'est pas arrivé dans « ${cloud} ». L'export de Google a peut-être échoué, ou l'export programmé a pris fin. Vérifiez :`,
+    `L'export Google Takeout attendu vers le ${date} n'est pas arrivé dans « ${cloud} ». ` +
+    `L'export de Google a peut-être échoué, ou l'export programmé a pris fin. Vérifiez :`,
   exportLateChecks: (cloud, delivery) => [
     'que votre export programmé est toujours actif sur takeout.google.com (vos exports y sont listés) ;',
-    `que ${delivery ? `« ${delivery} »` : `le cloud que lit « ${cloud} »`} a assez de place pour l'export : un export qui n'y tient pas n'est pas livré ;`,
+    `que ${delivery ? `« ${delivery} »` : `le cloud que lit « ${cloud} »`} a assez ` +
+      `de place pour l'export : un export qui n'y tient pas n'est pas livré ;`,
     `que les archives arrivent dans le dossier que lit « ${cloud} ».`,
   ],
   exportLateRenew: "Si l'export programmé a pris fin, créez-en un nouveau ; Ferry en reprend les exports de lui-même.",
   scheduleEnding: (cloud, date, delivery) =>
-    `Votre export programmé Google Takeout se termine le ${date} : créez-en un nouveau (Google Photos uniquement, tous les 2 mois, .zip, 50 Go, livré dans ${delivery ? `« ${delivery} »` : `le cloud que lit « ${cloud} »`}) pour que vos sauvegardes continuent d'arriver. Google n'exécute un export programmé que pendant un an (six exports) et ne le renouvelle pas ; Ferry reprend de lui-même les exports du nouveau dans le même dossier.`,
+    `Votre export programmé Google Takeout se termine le ${date} : créez-en un nouveau (Google Photos uniquement, ` +
+    `tous les 2 mois, .zip, 50 Go, livré dans ${delivery ? `« ${delivery} »` : `le cloud que lit « ${cloud} »`}) ` +
+    `pour que vos sauvegardes continuent d'arriver. Google n'exécute un export programmé que pendant un an (six ` +
+    `exports) et ne le renouvelle pas ; Ferry reprend de lui-même les exports du nouveau dans le même dossier.`,
   setupAction: "Configurer l'export dans Google Takeout",
 };
 

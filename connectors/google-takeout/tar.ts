@@ -38,13 +38,15 @@ const damaged = (detail: string, cause?: unknown) =>
 const bomb = () =>
   new ArchiveError(
     'unsupported',
-    `This .tgz inflates to more than ${MAX_RATIO} times its compressed size, which no Google Takeout export of photos and videos does: it is not a Google Takeout export, and Ferry stopped reading it. ` +
+    `This .tgz inflates to more than ${MAX_RATIO} times its compressed size, which no Google Takeout export ` +
+      `of photos and videos does: it is not a Google Takeout export, and Ferry stopped reading it. ` +
       'Check that it is a Takeout export, and download this part again from Google Takeout.',
   );
 const truncated = (detail: string, cause?: unknown) =>
   new ArchiveError(
     'truncated',
-    `The .tgz archive is truncated (a part still being uploaded?): ${detail}. If the upload is still running, wait for it to finish; otherwise download this part again from Google Takeout.`,
+    `The .tgz archive is truncated (a part still being uploaded?): ${detail}. If the upload is still ` +
+      `running, wait for it to finish; otherwise download this part again from Google Takeout.`,
     { cause },
   );
 
@@ -218,7 +220,8 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
         if (first)
           throw new ArchiveError(
             'not_archive',
-            'This .tgz file does not hold a tar archive (its first header is not a tar header). Check that it is a Google Takeout export.',
+            'This .tgz file does not hold a tar archive (its first header is not a tar header). ' +
+              'Check that it is a Google Takeout export.',
           );
         throw damaged('a header fails its checksum');
       }

@@ -46,13 +46,20 @@ export const ARCHIVED_KEYWORD = 'archived';
 const PEOPLE_PARENT = 'People';
 const GOOGLE_PARENT = 'Google Photos';
 
+/** What XML 1.0 forbids in text: controls but tab, LF and CR; U+FFFE and U+FFFF; lone surrogates. */
+const XML_FORBIDDEN = new RegExp(
+  [
+    String.raw`[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]`,
+    String.raw`[\uD800-\uDBFF](?![\uDC00-\uDFFF])`,
+    String.raw`(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]`,
+  ].join('|'),
+  'g',
+);
+
 /** Text for XML content and attribute values: escaped, without the characters XML 1.0 forbids. */
 export function xmlEscape(value: string): string {
   return value
-    .replace(
-      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
-      '',
-    )
+    .replace(XML_FORBIDDEN, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -105,7 +112,8 @@ export function xmpSidecar(m: XmpInput): string {
   const prop = (name: string, value: string) => props.push(`   <${name}>${xmlEscape(value)}</${name}>`);
   const list = (name: string, kind: 'Bag' | 'Seq', items: string[]) =>
     props.push(
-      `   <${name}>\n    <rdf:${kind}>\n${items.map((i) => `     <rdf:li>${xmlEscape(i)}</rdf:li>`).join('\n')}\n    </rdf:${kind}>\n   </${name}>`,
+      `   <${name}>\n    <rdf:${kind}>\n${items.map((i) => `     <rdf:li>${xmlEscape(i)}</rdf:li>`).join('\n')}\n    ` +
+        `</rdf:${kind}>\n   </${name}>`,
     );
 
   if (m.takenAt && !Number.isNaN(m.takenAt.getTime()))
@@ -126,7 +134,8 @@ export function xmpSidecar(m: XmpInput): string {
   const description = m.description?.trim();
   if (description) {
     props.push(
-      `   <dc:description>\n    <rdf:Alt>\n     <rdf:li xml:lang="x-default">${xmlEscape(description)}</rdf:li>\n    </rdf:Alt>\n   </dc:description>`,
+      `   <dc:description>\n    <rdf:Alt>\n     <rdf:li ` +
+        `xml:lang="x-default">${xmlEscape(description)}</rdf:li>\n    </rdf:Alt>\n   </dc:description>`,
     );
   }
 

@@ -124,7 +124,8 @@ function findEocd(tail: Buffer): number {
 
 // Code page 437, the zip default for names without the UTF-8 flag: the upper half as IBM drew it.
 const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±' +
+  '≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 export function decodeCp437(bytes: Uint8Array): string {
   let s = '';
@@ -233,14 +234,17 @@ async function readEnd(
 const tooManyEntries = (n: number) =>
   new ArchiveError(
     'unsupported',
-    `This zip lists ${n} entries, more than the ${MAX_ENTRIES} Ferry reads from one archive part (a 50 GB Google Takeout part holds far fewer): ` +
-      'it was not written by Google Takeout. Check that it is a Takeout export; if it is, export again from Google Takeout with a smaller archive size.',
+    `This zip lists ${n} entries, more than the ${MAX_ENTRIES} Ferry reads ` +
+      `from one archive part (a 50 GB Google Takeout part holds far fewer): ` +
+      'it was not written by Google Takeout. Check that it is a Takeout export; ' +
+      'if it is, export again from Google Takeout with a smaller archive size.',
   );
 
 const splitArchive = () =>
   new ArchiveError(
     'unsupported',
-    'This zip is one volume of a split (multi-disk) archive, which Ferry cannot read. Google Takeout parts are complete archives each: export again from Takeout.',
+    'This zip is one volume of a split (multi-disk) archive, which Ferry cannot read. ' +
+      'Google Takeout parts are complete archives each: export again from Takeout.',
   );
 
 /**
@@ -353,21 +357,24 @@ async function parseCentralDirectory(
     if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) || method === 99) {
       throw new ArchiveError(
         'unsupported',
-        `"${name}" in this zip is encrypted, which Ferry cannot read. Export again from Google Takeout (its archives are not encrypted).`,
+        `"${name}" in this zip is encrypted, which Ferry cannot read. ` +
+          `Export again from Google Takeout (its archives are not encrypted).`,
       );
     }
     if (method !== 0 && method !== 8) {
       const known = METHOD_NAMES[method] ? ` (${METHOD_NAMES[method]})` : '';
       throw new ArchiveError(
         'unsupported',
-        `"${name}" in this zip is compressed with method ${method}${known}, which Ferry cannot read: only stored and deflated entries are supported, as Google Takeout writes them.`,
+        `"${name}" in this zip is compressed with method ${method}${known}, which Ferry cannot read: ` +
+          `only stored and deflated entries are supported, as Google Takeout writes them.`,
       );
     }
     if (diskStart !== 0) throw splitArchive();
     const end = localHeaderOffset + LOCAL_SIZE + nameLength + compressedSize;
     if (end > dir.offset) {
       throw damaged(
-        `"${name}" would lie past the start of the central directory (offset ${localHeaderOffset}, ${compressedSize} bytes)`,
+        `"${name}" would lie past the start of the central directory ` +
+          `(offset ${localHeaderOffset}, ${compressedSize} bytes)`,
       );
     }
     if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
@@ -393,8 +400,8 @@ async function parseCentralDirectory(
 
 /**
  * Each entry's local header and data must lie apart from every other's (and before the central
- * directory, checked as each is listed): entries that share their data (a "zip bomb" of many names for one deflated stream)
- * would each be inflated in full. Sorted by offset, each must end before the next begins.
+ * directory, checked as each is listed): entries that share their data (a "zip bomb" of many names for one
+ * deflated stream) would each be inflated in full. Sorted by offset, each must end before the next begins.
  */
 function refuseOverlaps(spans: Span[]): void {
   spans.sort((a, b) => a.start - b.start);
@@ -402,7 +409,8 @@ function refuseOverlaps(spans: Span[]): void {
     const [prev, next] = [spans[i - 1], spans[i]];
     if (prev.end > next.start) {
       throw damaged(
-        `"${next.name}" overlaps "${prev.name}" (its local header at offset ${next.start} lies inside that entry): entries must not share their data`,
+        `"${next.name}" overlaps "${prev.name}" (its local header at offset ${next.start} lies inside that entry): ` +
+          `entries must not share their data`,
       );
     }
   }
@@ -427,7 +435,8 @@ function slice(source: Readable, length: number, name: string): Readable {
     out.destroy(
       new ArchiveError(
         'truncated',
-        `The zip archive ends inside "${name}" (${remaining} of its ${length} stored bytes missing): it is truncated (a part still being uploaded?). ${REDOWNLOAD}`,
+        `The zip archive ends inside "${name}" (${remaining} of its ${length} stored bytes missing): ` +
+          `it is truncated (a part still being uploaded?). ${REDOWNLOAD}`,
       ),
     );
   source.on('data', (chunk: Buffer) => {

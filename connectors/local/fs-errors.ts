@@ -21,7 +21,8 @@ export function fsError(err: unknown, rel: string): unknown {
   if (err.syscall === 'link' && NO_HARD_LINKS.has(err.code!)) {
     return new CloudError(
       'invalid_options',
-      `${what} could not be committed: this file system has no hard links (a FAT32 or exFAT disk, or an SMB share without Unix extensions).`,
+      `${what} could not be committed: this file system has no hard links ` +
+        `(a FAT32 or exFAT disk, or an SMB share without Unix extensions).`,
       cause,
     );
   }
@@ -32,7 +33,8 @@ export function fsError(err: unknown, rel: string): unknown {
     case 'ELOOP':
       return new CloudError(
         'invalid_options',
-        `${what} is or goes through a symbolic link; Ferry does not follow links, which could lead outside the cloud's folder.`,
+        `${what} is or goes through a symbolic link; ` +
+          `Ferry does not follow links, which could lead outside the cloud's folder.`,
         cause,
       );
     case 'ENAMETOOLONG':

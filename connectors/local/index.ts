@@ -41,7 +41,8 @@ async function openToRead(dir: Dir, name: string, rel: string): Promise<FileHand
     if (!st.isFile())
       throw new CloudError(
         'invalid_options',
-        `"${rel}" is not a regular file (a folder, FIFO, device or socket took its place); Ferry reads only regular files.`,
+        `"${rel}" is not a regular file (a folder, FIFO, device or socket took its place); ` +
+          `Ferry reads only regular files.`,
       );
     // A hard link can be a file outside the user's folder: read only files with one link.
     if (st.nlink > 1) throw new CloudError('invalid_options', HARD_LINKED);
@@ -58,7 +59,8 @@ const options = z.strictObject({
     .max(4096)
     .default('')
     .describe(
-      "A folder in your own space on the server: relative to it (e.g. photos; '' for the whole space), or in full (<a folder of FERRY_LOCAL_ROOTS>/<your user id>/…)",
+      'A folder in your own space on the server: relative to it (e.g. ' +
+        "photos; '' for the whole space), or in full (<a folder of FERRY_LOCAL_ROOTS>/<your user id>/…)",
     ),
 });
 type Options = z.infer<typeof options>;
@@ -72,7 +74,8 @@ const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 const NAME_MAX = 255;
 
 const HARD_LINKED =
-  'This file has other hard links on the server; Ferry reads only files with a single link, as a link can reach a file outside your folder. Copy it to a file of its own to back it up.';
+  'This file has other hard links on the server; Ferry reads only files with a single link, ' +
+  'as a link can reach a file outside your folder. Copy it to a file of its own to back it up.';
 
 /** A partial upload: its file's name in the folder `folder` (relative to the cloud's root). */
 interface PartialState {
@@ -176,7 +179,8 @@ export default defineConnector<Options>({
     if (!place) {
       throw new CloudError(
         'invalid_options',
-        `options.root must be a folder in your own space on the server: a path relative to it (e.g. photos, or '' for all of it), or in full under ${mainSpace(env, owner.userId)}/.`,
+        `options.root must be a folder in your own space on the server: a path relative to it (e.g. ` +
+          `photos, or '' for all of it), or in full under ${mainSpace(env, owner.userId)}/.`,
       );
     }
     const space = await openSpace(place.space);

@@ -76,7 +76,8 @@ export function toCloudError(err: unknown, what: string): CloudError {
     if (err.status === 401 || err.status === 403) {
       return new CloudError(
         'unauthorized',
-        `Microsoft refused Ferry's access to this OneDrive (${detail}) while ${what}. Reconnect the cloud, and check that Ferry may read and write files.`,
+        `Microsoft refused Ferry's access to this OneDrive (${detail}) while ${what}. ` +
+          `Reconnect the cloud, and check that Ferry may read and write files.`,
         {
           cause: err,
         },
@@ -94,7 +95,8 @@ export function toCloudError(err: unknown, what: string): CloudError {
     if ((err.status === 429 || err.status === 503) && err.retryAfterMs !== undefined) {
       return new CloudError(
         'rate_limited',
-        `Microsoft is throttling this account (${err.status} ${err.code}) while ${what}; it accepts work again in ${Math.ceil(err.retryAfterMs / 1000)} s.`,
+        `Microsoft is throttling this account (${err.status} ${err.code}) while ${what}; ` +
+          `it accepts work again in ${Math.ceil(err.retryAfterMs / 1000)} s.`,
         {
           cause: err,
           retryAt: new Date(Date.now() + err.retryAfterMs),

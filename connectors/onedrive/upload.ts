@@ -510,7 +510,8 @@ export function createUploader(graph: Graph): Uploader {
               sourceError = true;
               throw new CloudError(
                 'corrupt',
-                `The source gave more than the ${size} bytes it announced for ${rel}; it may have changed while being read.`,
+                `The source gave more than the ${size} bytes it announced for ${rel}; ` +
+                  `it may have changed while being read.`,
               );
             }
             if (md5) {

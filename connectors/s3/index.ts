@@ -190,7 +190,8 @@ const options = z.strictObject({
     .enum(['when_required', 'when_supported'])
     .optional()
     .describe(
-      'when_supported sends the SDK’s CRC32 checksums with every upload (Amazon S3); when_required (the default) only where an operation needs one, which many S3-compatible services require',
+      'when_supported sends the SDK’s CRC32 checksums with every upload (Amazon S3); ' +
+        'when_required (the default) only where an operation needs one, which many S3-compatible services require',
     ),
 });
 type Options = z.infer<typeof options>;
@@ -257,7 +258,8 @@ function cloudError(err: unknown, opts: Options): CloudError {
     ) {
       return new CloudError(
         'unauthorized',
-        `The S3 service refused these credentials for bucket ${opts.bucket} (${err.name}). Check the access key and its permissions.`,
+        `The S3 service refused these credentials for bucket ${opts.bucket} (${err.name}). ` +
+          `Check the access key and its permissions.`,
         {
           cause: err,
         },
@@ -712,7 +714,8 @@ export default defineConnector<Options>({
         } catch (err) {
           if (err instanceof CloudError && err.reason === 'not_found') return null;
           const cause = err instanceof CloudError ? err.cause : undefined;
-          if (cause instanceof S3ServiceException && cause.$metadata.httpStatusCode === 412) return null; // changed meanwhile: unknown
+          // changed meanwhile: unknown
+          if (cause instanceof S3ServiceException && cause.$metadata.httpStatusCode === 412) return null;
           throw err;
         }
       },

@@ -135,7 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         title: 'Ferry',
         version: '1',
         description:
-          'Cloud-to-cloud backup. Browsers authenticate with the session cookie and send x-csrf-token on changes; API clients send Authorization: Bearer <personal access token>.',
+          'Cloud-to-cloud backup. Browsers authenticate with the session cookie and send x-csrf-token on changes; ' +
+          'API clients send Authorization: Bearer <personal access token>.',
       },
       servers: [{ url: deps.config.publicUrl }],
       components: {

@@ -117,7 +117,8 @@ export function createRunStreams(deps: {
         throw new AppError(
           'rate_limited',
           429,
-          `You have ${mine} live progress streams open, the most one account may have: close one (EventSource.close(), or the page showing it) and try again.`,
+          `You have ${mine} live progress streams open, the most one account may have: ` +
+            `close one (EventSource.close(), or the page showing it) and try again.`,
         );
       }
       if (open >= limits.perProcess) {

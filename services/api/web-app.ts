@@ -110,7 +110,8 @@ export function loadWebApp(dir = WEB_DIST): WebApp {
           .type('text/html; charset=utf-8')
           .header('cache-control', 'no-store')
           .send(
-            '<!doctype html><title>Ferry</title><p>The web app is not built. Run <code>npm install</code> (or <code>npm run build</code>) and start Ferry again.</p>',
+            '<!doctype html><title>Ferry</title><p>The web app is not built. ' +
+              'Run <code>npm install</code> (or <code>npm run build</code>) and start Ferry again.</p>',
           );
         return true;
       }

@@ -55,7 +55,8 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
     const token = newSecret();
     const csrfToken = newSecret();
     await q.query(
-      `INSERT INTO sessions (id_digest, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, now() + make_interval(days => $4))`,
+      `INSERT INTO sessions (id_digest, user_id, csrf_token, expires_at) ` +
+        `VALUES ($1, $2, $3, now() + make_interval(days => $4))`,
       [digest(token), userId, csrfToken, SESSION_DAYS],
     );
     return { token, csrfToken, maxAgeSeconds: SESSION_DAYS * 86400 };
@@ -65,7 +66,8 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
     async signup(q: Queryable, email: string, password: string, locale: string) {
       const hash = await hashPassword(password);
       const { rows } = await q.query<User>(
-        `INSERT INTO users AS u (email, password_hash, locale) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING ${userColumns}`,
+        `INSERT INTO users AS u (email, password_hash, locale) ` +
+          `VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING ${userColumns}`,
         [email, hash, locale],
       );
       if (!rows[0]) throw errors.emailTaken();
@@ -75,7 +77,8 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
     /** The address a mailed link would confirm, changing nothing; undefined when the link is unknown or expired. */
     async pendingVerification(token: string): Promise<{ email: string } | undefined> {
       const { rows } = await db.query<{ email: string }>(
-        `SELECT u.email FROM email_verifications v JOIN users u ON u.id = v.user_id WHERE v.token_digest = $1 AND v.expires_at > now()`,
+        `SELECT u.email FROM email_verifications v JOIN users u ON u.id = v.user_id ` +
+          `WHERE v.token_digest = $1 AND v.expires_at > now()`,
         [digest(token)],
       );
       return rows[0];
@@ -85,7 +88,8 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
     async verifyEmail(token: string): Promise<{ email: string } | undefined> {
       const { rows } = await db.query<{ email: string }>(
         `WITH used AS (DELETE FROM email_verifications WHERE token_digest = $1 AND expires_at > now() RETURNING user_id)
-         UPDATE users u SET email_verified_at = coalesce(u.email_verified_at, now()) FROM used WHERE u.id = used.user_id RETURNING u.email`,
+         UPDATE users u SET email_verified_at = coalesce(u.email_verified_at, now()) FROM used
+           WHERE u.id = used.user_id RETURNING u.email`,
         [digest(token)],
       );
       return rows[0];
@@ -104,15 +108,18 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
         `INSERT INTO login_failures AS f (email_digest, failures) VALUES ($1, 1)
          ON CONFLICT (email_digest) DO UPDATE SET
            failures = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
-           window_start = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN now() ELSE f.window_start END
-         RETURNING failures, ceil(extract(epoch FROM f.window_start + make_interval(secs => $2) - now()))::int AS retry_after`,
+           window_start = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN now()
+             ELSE f.window_start END
+         RETURNING failures, ceil(extract(epoch FROM f.window_start + make_interval(secs => $2) - now()))::int
+           AS retry_after`,
         [key, LOGIN_WINDOW_SECONDS],
       );
       // Counts left from windows that have passed are dropped a few at a time, in a statement of
       // their own that skips rows another login holds: it never waits, so it never deadlocks.
       await db.query(
         `DELETE FROM login_failures WHERE ctid IN (
-           SELECT ctid FROM login_failures WHERE window_start <= now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+           SELECT ctid FROM login_failures WHERE window_start <= now() - make_interval(secs => $1) LIMIT $2
+             FOR UPDATE SKIP LOCKED)`,
         [LOGIN_WINDOW_SECONDS, SWEEP_ROWS],
       );
       if (counted[0].failures > opts.loginFailureLimit) throw new LoginLockedError(Math.max(1, counted[0].retry_after));
@@ -187,7 +194,8 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
     async createToken(userId: string, name: string, q: Queryable = db) {
       const token = newSecret('fy_');
       const { rows } = await q.query<{ id: string; name: string; createdAt: Date }>(
-        `INSERT INTO api_tokens (user_id, name, token_digest) VALUES ($1, $2, $3) RETURNING id, name, created_at AS "createdAt"`,
+        `INSERT INTO api_tokens (user_id, name, token_digest) ` +
+          `VALUES ($1, $2, $3) RETURNING id, name, created_at AS "createdAt"`,
         [userId, name, digest(token)],
       );
       return { ...rows[0], token };
@@ -195,7 +203,8 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
 
     async listTokens(userId: string) {
       const { rows } = await db.query<{ id: string; name: string; createdAt: Date; lastUsedAt: Date | null }>(
-        `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt" FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id`,
+        `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt" ` +
+          `FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id`,
         [userId],
       );
       return rows;

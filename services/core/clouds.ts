@@ -78,7 +78,10 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     if (!def.open) return `${def.title} cannot be connected on this server yet.`;
     if (def.oauth && !oauth.clients[def.oauth.provider]) {
       const v = OAUTH_CLIENTS[def.oauth.provider].env;
-      return `${def.title} needs an OAuth client on this server: the operator sets ${v}_CLIENT_ID and ${v}_CLIENT_SECRET.`;
+      return (
+        `${def.title} needs an OAuth client on this server: ` +
+        `the operator sets ${v}_CLIENT_ID and ${v}_CLIENT_SECRET.`
+      );
     }
     return def.unavailable(env);
   }
@@ -279,7 +282,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       const { shown, sealed } = await prepare(def, userId, input.options);
       await checkWrapped(q, userId, def, shown);
       const { rows } = await q.query<CloudRow>(
-        `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
+        `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) ` +
+          `VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
         [userId, input.kind, input.name, shown, sealed, sealed ? keyring.currentId : null],
       );
       return publicView(rows[0]);
@@ -301,7 +305,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
         await checkWrapped(q, userId, def, shown, id);
       }
       const { rows } = await q.query<CloudRow>(
-        `UPDATE clouds SET name = $3, options = $4, secrets = $5, key_id = $6, status = CASE WHEN $7 THEN 'ok' ELSE status END,
+        `UPDATE clouds SET name = $3, options = $4, secrets = $5, key_id = $6, status = CASE WHEN $7 THEN 'ok'
+          ELSE status END,
                 updated_at = now()
           WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
         [
@@ -321,7 +326,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       // Locked: of several deletes at once, the first deletes and the others then find no cloud (404).
       await row(q, userId, id, true);
       const { rows } = await q.query<{ name: string }>(
-        'SELECT name FROM tasks WHERE user_id = $1 AND (source_cloud_id = $2 OR destination_cloud_id = $2) ORDER BY name LIMIT 3',
+        'SELECT name FROM tasks WHERE user_id = $1 ' +
+          'AND (source_cloud_id = $2 OR destination_cloud_id = $2) ORDER BY name LIMIT 3',
         [userId, id],
       );
       // Which cloud a wrapping cloud reads is its connector's to say (an option of its own).
@@ -336,7 +342,8 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       }
       if (rows.length) {
         throw errors.conflict(
-          `This cloud is used by task${rows.length > 1 ? 's' : ''} ${rows.map((r) => `"${r.name}"`).join(', ')}: delete or change them first.`,
+          `This cloud is used by task${rows.length > 1 ? 's' : ''} ${rows.map((r) => `"${r.name}"`).join(', ')}: ` +
+            `delete or change them first.`,
         );
       }
       await q.query('DELETE FROM clouds WHERE user_id = $1 AND id = $2', [userId, id]);
@@ -356,13 +363,15 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     ): Promise<{ cloud: Cloud; reconnected: boolean }> {
       const sealed = keyring.seal(JSON.stringify(c.tokens));
       const updated = await q.query<CloudRow>(
-        `UPDATE clouds SET secrets = $4, key_id = $5, status = 'ok', last_error = NULL, options = options || $6, updated_at = now()
+        `UPDATE clouds SET secrets = $4, key_id = $5, status = 'ok', last_error = NULL, options = options || $6,
+          updated_at = now()
           WHERE user_id = $1 AND kind = $2 AND options->>'accountId' = $3 RETURNING ${columns}`,
         [userId, c.kind, c.account.id, sealed, keyring.currentId, { account: c.account.name }],
       );
       if (updated.rows[0]) return { cloud: publicView(updated.rows[0]), reconnected: true };
       const { rows } = await q.query<CloudRow>(
-        `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
+        `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) ` +
+          `VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
         [userId, c.kind, c.name, { accountId: c.account.id, account: c.account.name }, sealed, keyring.currentId],
       );
       return { cloud: publicView(rows[0]), reconnected: false };

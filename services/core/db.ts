@@ -80,7 +80,8 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
       const known = applied.get(m.name);
       if (known !== undefined && known !== m.checksum) {
         throw new MigrationError(
-          `Migration ${m.name} was changed after it was applied (checksum ${known.slice(0, 12)} in the database, ${m.checksum.slice(0, 12)} on disk). ` +
+          `Migration ${m.name} was changed after it was applied ` +
+            `(checksum ${known.slice(0, 12)} in the database, ${m.checksum.slice(0, 12)} on disk). ` +
             'Applied migrations are never edited: restore the file and put the change in a new migration.',
         );
       }

@@ -102,7 +102,8 @@ async function reachableClusterDir(dir: string, owner: { uid: number; gid: numbe
   await fsp.mkdir(path.dirname(elsewhere), { recursive: true, mode: 0o755 });
   if (!canEnter(path.dirname(elsewhere), owner)) {
     throw new Error(
-      `PostgreSQL cannot run as root and the "postgres" user can reach neither ${parent} nor /var/lib/ferry: set DATABASE_URL to an external server.`,
+      `PostgreSQL cannot run as root and the "postgres" user can reach ` +
+        `neither ${parent} nor /var/lib/ferry: set DATABASE_URL to an external server.`,
     );
   }
   return elsewhere;
@@ -129,7 +130,8 @@ export class DataFolderInUseError extends Error {
   readonly folder: string;
   constructor(pid: number, folder: string) {
     super(
-      `another Ferry (pid ${pid}) uses this data folder ${folder}: stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`,
+      `another Ferry (pid ${pid}) uses this data folder ${folder}: ` +
+        `stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`,
     );
     this.name = 'DataFolderInUseError';
     this.pid = pid;

@@ -52,13 +52,15 @@ export const errors = {
     new AppError(
       'email_unverified',
       403,
-      'Confirm your email address first: follow the link Ferry mailed you, or ask for a new one on your Account page (API: POST /api/v1/auth/verify).',
+      'Confirm your email address first: follow the link Ferry mailed you, ' +
+        'or ask for a new one on your Account page (API: POST /api/v1/auth/verify).',
     ),
   invalidToken: () =>
     new AppError(
       'invalid_token',
       400,
-      'This link is unknown or has expired: sign in and ask for a new one on your Account page (API: POST /api/v1/auth/verify).',
+      'This link is unknown or has expired: sign in and ask for a new ' +
+        'one on your Account page (API: POST /api/v1/auth/verify).',
     ),
   providerUnavailable: (message: string) => new AppError('provider_unavailable', 422, message),
   cloudUnreachable: (message: string, cause?: unknown) => new AppError('cloud_unreachable', 502, message, { cause }),

@@ -34,12 +34,16 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
   const { boss, publicUrl } = deps;
 
   return {
-    /** A run ended: its mail, as the task's notify policy asks, and its webhook event. Cancelled runs are not reported. */
+    /**
+     * A run ended: its mail, as the task's notify policy asks, and its webhook event. Cancelled runs are not reported.
+     */
     async runEnded(c: pg.PoolClient, runId: string): Promise<void> {
       const { rows } = await c.query(
-        `SELECT r.id, r.user_id, r.task_id, r.status, r.started_at, r.finished_at, r.done_items, r.done_bytes, r.skipped_items,
+        `SELECT r.id, r.user_id, r.task_id, r.status, r.started_at, r.finished_at, r.done_items, r.done_bytes,
+          r.skipped_items,
                 r.skipped_bytes, r.failed_items, r.error, t.name AS task_name, t.notify, u.email, u.locale,
-                EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = r.user_id AND na.email = lower(t.notify->>'email')
+                EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = r.user_id
+                  AND na.email = lower(t.notify->>'email')
                          AND na.confirmed_at IS NOT NULL) AS notify_confirmed,
                 (SELECT count(*) FROM run_items WHERE run_id = r.id AND status = 'pending')::int AS pending
            FROM runs r JOIN tasks t ON t.id = r.task_id JOIN users u ON u.id = r.user_id WHERE r.id = $1`,
@@ -51,7 +55,8 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
 
       if (notify.on === 'always' || (notify.on === 'failure' && r.status !== 'succeeded')) {
         const types = await c.query<{ media_type: 'photo' | 'video' | 'other'; n: number }>(
-          `SELECT media_type, count(*)::int AS n FROM run_items WHERE run_id = $1 AND status = 'done' GROUP BY media_type`,
+          `SELECT media_type, count(*)::int AS n FROM run_items ` +
+            `WHERE run_id = $1 AND status = 'done' GROUP BY media_type`,
           [runId],
         );
         const failures = await c.query<{ path: string; error: string | null }>(
@@ -110,7 +115,8 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
     async quotaUsedUp(c: pg.PoolClient, userId: string, runId: string, period: Date): Promise<void> {
       const { rows } = await c.query(
         // Reserved bytes are those of copies in flight, which will be charged when they finish.
-        `SELECT u.email, u.locale, coalesce(g.used_bytes + g.reserved_bytes, 0) AS used, coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
+        `SELECT u.email, u.locale, coalesce(g.used_bytes + g.reserved_bytes, 0)
+          AS used, coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
            FROM users u JOIN plans p ON p.id = u.plan_id LEFT JOIN usage g ON g.user_id = u.id AND g.period_start = $2
           WHERE u.id = $1`,
         [userId, period],
@@ -198,7 +204,8 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
       ]);
       const token = newSecret('fn_');
       const { rows } = await c.query(
-        `UPDATE notify_addresses SET token_digest = $3, token_expires_at = now() + make_interval(days => $4), asked_at = now()
+        `UPDATE notify_addresses SET token_digest = $3, token_expires_at = now() + make_interval(days => $4),
+          asked_at = now()
           WHERE user_id = $1 AND email = $2 AND confirmed_at IS NULL
             AND (asked_at IS NULL OR asked_at < now() - make_interval(hours => $5)) RETURNING email`,
         [user.id, email, digest(token), VERIFY_DAYS, CONFIRM_AGAIN_HOURS],
@@ -217,7 +224,8 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
     async verifyAddress(c: pg.PoolClient, user: { id: string; email: string; locale: string }): Promise<void> {
       const token = newSecret('fv_');
       await c.query(
-        `INSERT INTO email_verifications (token_digest, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`,
+        `INSERT INTO email_verifications (token_digest, user_id, expires_at) ` +
+          `VALUES ($1, $2, now() + make_interval(days => $3))`,
         [digest(token), user.id, VERIFY_DAYS],
       );
       await queueMail(c, boss, publicUrl, {
@@ -236,7 +244,8 @@ export type Notifier = ReturnType<typeof createNotifier>;
 /** Follows a confirmation link: the address it was mailed to may now get run mail. undefined: unknown or expired. */
 export async function confirmNotifyAddress(q: Queryable, token: string): Promise<{ email: string } | undefined> {
   const { rows } = await q.query<{ email: string }>(
-    `UPDATE notify_addresses SET confirmed_at = coalesce(confirmed_at, now()), token_digest = NULL, token_expires_at = NULL
+    `UPDATE notify_addresses SET confirmed_at = coalesce(confirmed_at, now()), token_digest = NULL,
+      token_expires_at = NULL
       WHERE token_digest = $1 AND token_expires_at > now() RETURNING email`,
     [digest(token)],
   );
@@ -255,12 +264,15 @@ export async function runNotifications(q: Queryable, runId: string) {
     last_error: string | null;
     delivered_at: Date | null;
   }>(
-    `SELECT 'email' AS channel, kind AS event, recipient AS to, attempts, NULL::int AS last_status, last_error, sent_at AS delivered_at,
-            CASE WHEN sent_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'pending' END AS status, created_at
+    `SELECT 'email' AS channel, kind AS event, recipient AS to, attempts, NULL::int AS last_status, last_error, sent_at
+      AS delivered_at,
+            CASE WHEN sent_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'pending' END
+              AS status, created_at
        FROM mail_outbox WHERE run_id = $1
      UNION ALL
      SELECT 'webhook', event, url, attempts, last_status, last_error, delivered_at,
-            CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'pending' END, created_at
+            CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed'
+              ELSE 'pending' END, created_at
        FROM webhook_deliveries WHERE run_id = $1
      ORDER BY created_at`,
     [runId],

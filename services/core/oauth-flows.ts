@@ -67,7 +67,8 @@ export function createOAuthFlows(db: Db) {
       // rows a start or callback holds: it never waits on them.
       await db.query(
         `DELETE FROM oauth_flows WHERE ctid IN (
-           SELECT ctid FROM oauth_flows WHERE expires_at < now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+           SELECT ctid FROM oauth_flows WHERE expires_at < now() - make_interval(secs => $1) LIMIT $2
+             FOR UPDATE SKIP LOCKED)`,
         [EXPIRED_KEPT_SECONDS, SWEEP_ROWS],
       );
       return { state, codeChallenge: crypto.createHash('sha256').update(verifier).digest('base64url') };

@@ -1,5 +1,5 @@
-// Loads the key that seals cloud credentials (and webhook secrets) and proves, before anything else runs, that it is the
-// key the database's secrets were sealed with.
+// Loads the key that seals cloud credentials (and webhook secrets) and proves,
+// before anything else runs, that it is the key the database's secrets were sealed with.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.ts';
@@ -21,7 +21,8 @@ export async function loadKeyring(config: Pick<Config, 'secretKey' | 'dataDir'>,
     if (keyText === undefined) {
       if (check) {
         throw new KeyError(
-          `The secret key is missing: this database holds credentials sealed with a key, but FERRY_SECRET_KEY is unset and ${keyFile} does not exist. ` +
+          `The secret key is missing: this database holds credentials sealed with a key, ` +
+            `but FERRY_SECRET_KEY is unset and ${keyFile} does not exist. ` +
             'Restore that file or set FERRY_SECRET_KEY to the original key.',
         );
       }
@@ -57,8 +58,10 @@ async function loadKeyringChecked(keyring: Keyring, db: Db, source: string): Pro
     if (keyring.open(rows[0].sealed) !== CHECK_PLAINTEXT) throw new KeyError('check value differs');
   } catch (err) {
     throw new KeyError(
-      `The secret key from ${source} is not the key this database's credentials were sealed with (${(err as Error).message}). ` +
-        'Set FERRY_SECRET_KEY to the original key; to rotate, list the new key first and the old one after it, separated by a comma.',
+      `The secret key from ${source} is not the key this database's ` +
+        `credentials were sealed with (${(err as Error).message}). ` +
+        'Set FERRY_SECRET_KEY to the original key; ' +
+        'to rotate, list the new key first and the old one after it, separated by a comma.',
     );
   }
   await rewrapOldSecrets(keyring, db);

@@ -126,7 +126,8 @@ export const webhook = z.strictObject({
     .optional()
     .meta({ writeOnly: true })
     .describe(
-      'Signs each POST (Ferry-Signature header, HMAC-SHA256). Required with a new URL; left out, the stored one is kept. Never returned.',
+      'Signs each POST (Ferry-Signature header, HMAC-SHA256). ' +
+        'Required with a new URL; left out, the stored one is kept. Never returned.',
     ),
 });
 
@@ -180,7 +181,8 @@ export const updateTask = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'A paused task keeps its schedule but starts no scheduled run; Run now still works. Resuming schedules the next run from now',
+      'A paused task keeps its schedule but starts no scheduled run; Run now still works. ' +
+        'Resuming schedules the next run from now',
     ),
 });
 

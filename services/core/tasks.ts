@@ -32,10 +32,13 @@ export interface Task {
 
 // emailConfirmed: whether run mail goes to notify.email yet (the account's own address, or one whose
 // owner followed the confirmation link); until then it goes to the account's address.
-const columns = `id, name, source, destination, schedule, next_run_at AS "nextRunAt", paused, filter, options, notify,
-  created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "createdKey", webhook_secret AS "webhookSecret",
+const columns =
+  `id, name, source, destination, schedule, next_run_at AS "nextRunAt", paused, filter, options, notify,
+  created_at AS "createdAt", updated_at AS "updatedAt", ` +
+  `created_at::text AS "createdKey", webhook_secret AS "webhookSecret",
   (SELECT lower(u.email) = lower(tasks.notify->>'email') FROM users u WHERE u.id = tasks.user_id)
-    OR EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = tasks.user_id AND na.email = lower(tasks.notify->>'email') AND na.confirmed_at IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = tasks.user_id ` +
+  `AND na.email = lower(tasks.notify->>'email') AND na.confirmed_at IS NOT NULL)
     AS "emailConfirmed"`;
 
 type TaskRow = Task & { createdKey: string; webhookSecret: string | null; emailConfirmed: boolean | null };
@@ -110,7 +113,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
       const srcPath = t.source!.path ?? '';
       if (src.id === dst.id && (within(srcPath, t.destination!.path) || within(t.destination!.path, srcPath))) {
         throw errors.invalid(
-          'destination.path: source and destination folders overlap on the same cloud; a run would copy its own output.',
+          'destination.path: source and destination folders overlap on the same cloud; ' +
+            'a run would copy its own output.',
         );
       }
     }
@@ -129,7 +133,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
     async list(userId: string, cursor?: string, limit = PAGE_SIZE): Promise<Page<Task>> {
       const after = decodeCursor(cursor, 2);
       const { rows } = await db.query<TaskRow>(
-        `SELECT ${columns} FROM tasks WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+        `SELECT ${columns} FROM tasks WHERE user_id = $1 AND ($2::timestamptz IS NULL
+          OR (created_at, id) > ($2::timestamptz, $3::uuid))
           ORDER BY created_at, id LIMIT $4`,
         [userId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
       );
@@ -157,7 +162,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
       await checkEnds(q, userId, input);
       const { notify, sealed } = await notifyFields(input.notify, null);
       const { rows } = await q.query<TaskRow>(
-        `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule, next_run_at, filter, options, notify,
+        `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule,
+          next_run_at, filter, options, notify,
                             webhook_secret, webhook_key_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${columns}`,
         [
@@ -204,9 +210,11 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
             ? current.nextRunAt
             : nextRunAt(next.schedule, now);
       const { rows } = await q.query<TaskRow>(
-        `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination = $7, schedule = $8,
+        `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination =
+          $7, schedule = $8,
                 next_run_at = $9, filter = $10, options = $11, notify = $12, webhook_secret = $13, paused = $15,
-                webhook_key_id = CASE WHEN $13::text IS NULL THEN NULL WHEN $13 IS DISTINCT FROM webhook_secret THEN $14 ELSE webhook_key_id END,
+                webhook_key_id = CASE WHEN $13::text IS NULL THEN NULL WHEN $13 IS DISTINCT FROM webhook_secret
+                  THEN $14 ELSE webhook_key_id END,
                 updated_at = now()
           WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
         [

@@ -110,7 +110,8 @@ export async function deliverWebhook(
     if (!row || row.delivered_at || row.failed_at) return null;
     if (!row.webhook_secret) {
       await c.query(
-        `UPDATE webhook_deliveries SET failed_at = now(), last_error = 'The task no longer has a webhook.' WHERE id = $1`,
+        `UPDATE webhook_deliveries SET failed_at = now(), ` +
+          `last_error = 'The task no longer has a webhook.' WHERE id = $1`,
         [id],
       );
       return null;
@@ -136,7 +137,8 @@ export async function deliverWebhook(
     }
     const giveUp = error !== null && row.too_old;
     await c.query(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), last_status = $2, last_error = $3,
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), last_status = $2,
+        last_error = $3,
               delivered_at = CASE WHEN $3::text IS NULL THEN now() END, failed_at = CASE WHEN $4 THEN now() END
         WHERE id = $1`,
       [id, status, error, giveUp],

@@ -50,7 +50,8 @@ export async function queueCloudNotices(deps: WorkerContext, now: Date): Promise
   }
   if (!due.length) return;
 
-  // A notice stays due until its cause is gone (an export is late until one arrives): most were mailed by an earlier sweep.
+  // A notice stays due until its cause is gone (an export is late until one arrives):
+  // most were mailed by an earlier sweep.
   const { rows: sent } = await deps.db.query<{ dedupe_key: string }>(
     'SELECT dedupe_key FROM mail_outbox WHERE dedupe_key = ANY($1)',
     [due.map((d) => noticeDedupeKey(d.cloudId, d.notice.key))],

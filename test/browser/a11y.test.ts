@@ -323,7 +323,8 @@ const scanOf = (viewport: Viewport) => {
 };
 
 for (const viewport of VIEWPORTS) {
-  test(`every page passes axe and fits at ${viewport.size.width}×${viewport.size.height} ${viewport.colorScheme}`, async () => {
+  const { size, colorScheme } = viewport;
+  test(`every page passes axe and fits at ${size.width}×${size.height} ${colorScheme}`, async () => {
     const problems = await scanOf(viewport);
     assert.deepEqual(problems, [], `\n${problems.join('\n')}`);
   });

@@ -42,7 +42,9 @@ async function signOut(page: Page) {
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
 }
 
-/** No sideways scrolling of the whole page, and (once per page: it takes a while) no serious or critical axe violation. */
+/**
+ * No sideways scrolling of the whole page, and (once per page: it takes a while) no serious or critical axe violation.
+ */
 async function checkPage(page: Page, what: string, axe = true) {
   if (axe) assert.deepEqual(await axeScan(page), [], `axe on ${what}`);
   const overflow = await page.evaluate<number>(
@@ -129,54 +131,58 @@ test('sign up, sign out and in again; a wrong password and a taken address are t
   await context.close();
 });
 
-test('the address is confirmed through the mailed link: the app’s page names it, Confirm confirms, the Account page shows it', async () => {
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  const { email } = await signUp(page, ferry);
-  const first = await mailedLink(email);
+test(
+  'the address is confirmed through the mailed link: ' +
+    'the app’s page names it, Confirm confirms, the Account page shows it',
+  async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const { email } = await signUp(page, ferry);
+    const first = await mailedLink(email);
 
-  // Unconfirmed: the Account page says so and mails a new link on request.
-  await nav(page, 'Account').click();
-  await page.getByText('Not confirmed yet').waitFor();
-  await page.getByRole('button', { name: 'Send the link again' }).click();
-  await page
-    .getByRole('status')
-    .filter({ hasText: `A new link is on its way to ${email}` })
-    .waitFor();
-  const second = await mailedLink(email, 2);
-  assert.notEqual(second, first);
+    // Unconfirmed: the Account page says so and mails a new link on request.
+    await nav(page, 'Account').click();
+    await page.getByText('Not confirmed yet').waitFor();
+    await page.getByRole('button', { name: 'Send the link again' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `A new link is on its way to ${email}` })
+      .waitFor();
+    const second = await mailedLink(email, 2);
+    assert.notEqual(second, first);
 
-  // A link Ferry never sent says what to do.
-  await page.goto(`${ferry.url}/verify?token=fv_not-one-ferry-sent`);
-  await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
-  await page.getByText('Send the link again').waitFor();
+    // A link Ferry never sent says what to do.
+    await page.goto(`${ferry.url}/verify?token=fv_not-one-ferry-sent`);
+    await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
+    await page.getByText('Send the link again').waitFor();
 
-  await page.goto(second);
-  await page.getByRole('heading', { level: 1, name: 'Confirm your email address' }).waitFor();
-  await page.getByText(`A Ferry account was created with the address ${email}.`).waitFor();
-  await screenshot(page, 'account-verify-desktop');
-  await checkPage(page, 'the confirmation page');
-  await page.setViewportSize(PHONE);
-  await screenshot(page, 'account-verify-phone');
-  await checkPage(page, 'the confirmation page on a phone', false);
-  await page.setViewportSize(DESKTOP);
-  const still = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
-  assert.equal(still.emailVerified, false, 'opening the link confirms nothing');
+    await page.goto(second);
+    await page.getByRole('heading', { level: 1, name: 'Confirm your email address' }).waitFor();
+    await page.getByText(`A Ferry account was created with the address ${email}.`).waitFor();
+    await screenshot(page, 'account-verify-desktop');
+    await checkPage(page, 'the confirmation page');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'account-verify-phone');
+    await checkPage(page, 'the confirmation page on a phone', false);
+    await page.setViewportSize(DESKTOP);
+    const still = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
+    assert.equal(still.emailVerified, false, 'opening the link confirms nothing');
 
-  await page.getByRole('button', { name: 'Confirm' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Address confirmed' }).waitFor();
-  await page.getByText(`${email} is confirmed.`).waitFor();
-  await page.getByRole('link', { name: 'Go to your account' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
-  await page.getByText('Confirmed', { exact: true }).waitFor();
-  assert.equal(await page.getByRole('button', { name: 'Send the link again' }).count(), 0);
-  assert.equal((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).emailVerified, true);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Address confirmed' }).waitFor();
+    await page.getByText(`${email} is confirmed.`).waitFor();
+    await page.getByRole('link', { name: 'Go to your account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
+    await page.getByText('Confirmed', { exact: true }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Send the link again' }).count(), 0);
+    assert.equal((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).emailVerified, true);
 
-  // Used, the link says so.
-  await page.goto(second);
-  await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
-  await context.close();
-});
+    // Used, the link says so.
+    await page.goto(second);
+    await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
+    await context.close();
+  },
+);
 
 test('the language switches the app at once and is saved to the account, for the mails', async () => {
   const context = await newContext(browser);
@@ -211,67 +217,71 @@ test('the language switches the app at once and is saved to the account, for the
   await context.close();
 });
 
-test('an access token: created, shown once with a warning, works as a Bearer; revoked after a question, it no longer works', async () => {
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  await signUp(page, ferry);
-  await nav(page, 'Account').click();
-  await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
-  await page.getByRole('progressbar', { name: 'Used so far' }).waitFor();
-  assert.match(
-    (await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '',
-    /^0 B of [\d.,]+ GB$/,
-  );
+test(
+  'an access token: created, shown once with a warning, works as a Bearer; ' +
+    'revoked after a question, it no longer works',
+  async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signUp(page, ferry);
+    await nav(page, 'Account').click();
+    await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
+    await page.getByRole('progressbar', { name: 'Used so far' }).waitFor();
+    assert.match(
+      (await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '',
+      /^0 B of [\d.,]+ GB$/,
+    );
 
-  await page.getByRole('button', { name: 'Create token' }).click();
-  await page.getByText('Give the token a name.').waitFor();
-  await page.getByLabel('Token name').fill('Backup script');
-  await page.getByRole('button', { name: 'Create token' }).click();
-  await page.getByRole('heading', { name: 'Your new token “Backup script”' }).waitFor();
-  await page.getByText('Ferry will not show it again').waitFor();
-  const token = await page.getByLabel('The token').inputValue();
-  assert.match(token, /^fy_/);
-  await page
-    .getByRole('row', { name: /Backup script/ })
-    .getByRole('cell', { name: 'Never' })
-    .waitFor();
-  await screenshot(page, 'account-token-desktop');
-  await checkPage(page, 'the Account page with a new token');
-
-  const asScript = () => fetch(`${ferry.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-  assert.equal((await asScript()).status, 200);
-  // Shown once: after a reload the page has it no more; the list says it was used.
-  await page.reload();
-  await page.getByRole('row', { name: /Backup script/ }).waitFor();
-  assert.equal(await page.getByLabel('The token').count(), 0);
-  assert.ok(!(await page.content()).includes(token));
-  assert.equal(
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText('Give the token a name.').waitFor();
+    await page.getByLabel('Token name').fill('Backup script');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByRole('heading', { name: 'Your new token “Backup script”' }).waitFor();
+    await page.getByText('Ferry will not show it again').waitFor();
+    const token = await page.getByLabel('The token').inputValue();
+    assert.match(token, /^fy_/);
     await page
       .getByRole('row', { name: /Backup script/ })
       .getByRole('cell', { name: 'Never' })
-      .count(),
-    0,
-    'last used is shown',
-  );
+      .waitFor();
+    await screenshot(page, 'account-token-desktop');
+    await checkPage(page, 'the Account page with a new token');
 
-  await page.setViewportSize(PHONE);
-  await screenshot(page, 'account-phone');
-  await checkPage(page, 'the Account page on a phone', false);
-  await page.setViewportSize(DESKTOP);
+    const asScript = () => fetch(`${ferry.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await asScript()).status, 200);
+    // Shown once: after a reload the page has it no more; the list says it was used.
+    await page.reload();
+    await page.getByRole('row', { name: /Backup script/ }).waitFor();
+    assert.equal(await page.getByLabel('The token').count(), 0);
+    assert.ok(!(await page.content()).includes(token));
+    assert.equal(
+      await page
+        .getByRole('row', { name: /Backup script/ })
+        .getByRole('cell', { name: 'Never' })
+        .count(),
+      0,
+      'last used is shown',
+    );
 
-  // Revoking asks first; keeping it changes nothing.
-  await page.getByRole('button', { name: 'Revoke “Backup script”' }).click();
-  await page.getByText('Scripts that use it stop working at once.').waitFor();
-  await page.getByRole('button', { name: 'Keep it' }).click();
-  assert.equal((await asScript()).status, 200);
-  await page.getByRole('button', { name: 'Revoke “Backup script”' }).click();
-  await page.getByRole('button', { name: 'Yes, revoke it' }).click();
-  await page.getByText('“Backup script” is revoked.').waitFor();
-  await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
-  assert.equal((await asScript()).status, 401);
-  await screenshot(page, 'account-desktop');
-  await context.close();
-});
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'account-phone');
+    await checkPage(page, 'the Account page on a phone', false);
+    await page.setViewportSize(DESKTOP);
+
+    // Revoking asks first; keeping it changes nothing.
+    await page.getByRole('button', { name: 'Revoke “Backup script”' }).click();
+    await page.getByText('Scripts that use it stop working at once.').waitFor();
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    assert.equal((await asScript()).status, 200);
+    await page.getByRole('button', { name: 'Revoke “Backup script”' }).click();
+    await page.getByRole('button', { name: 'Yes, revoke it' }).click();
+    await page.getByText('“Backup script” is revoked.').waitFor();
+    await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
+    assert.equal((await asScript()).status, 401);
+    await screenshot(page, 'account-desktop');
+    await context.close();
+  },
+);
 
 test('an expired session returns to sign-in with a notice, then back to the same page', async () => {
   const context = await newContext(browser);

@@ -52,127 +52,134 @@ async function noSidewaysScroll(page: Page) {
   assert.ok(scroll <= client, `the page scrolls sideways: ${scroll} > ${client}`);
 }
 
-test('a first visit shows the steps to a first backup, each ticked when done, the next one with its button', async () => {
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  await signUp(page, ferry);
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-  const steps = page.getByRole('region', { name: 'Get started' });
-  await steps.waitFor();
-  const addCloud = page.getByRole('button', { name: 'Add cloud' });
-  assert.equal(await addCloud.count(), 1, 'one way forward at a time');
-  assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0);
-  assert.equal(await steps.getByText('Done').count(), 0);
-  assert.equal(
-    await page.getByRole('link', { name: 'see how to back up Google Photos' }).getAttribute('href'),
-    '/photos',
-  );
-  await page.getByText('Nothing is being copied right now.').waitFor();
-  const traffic = page.getByRole('progressbar', { name: 'Traffic this month' });
-  assert.equal(await traffic.getAttribute('aria-valuenow'), '0');
-  assert.match((await traffic.getAttribute('aria-valuetext'))!, /^0 B of [\d.,]+ [KMGT]?B used$/);
-  await page.getByText(/^Your traffic renews on \d{1,2} \w{3} \d{4}\.$/).waitFor();
-  assert.deepEqual(await axeScan(page), []);
-  await screenshot(page, 'dashboard-first-visit-desktop');
-  await page.setViewportSize(PHONE);
-  await noSidewaysScroll(page);
-  await screenshot(page, 'dashboard-first-visit-phone');
+test(
+  'a first visit shows the steps to a first backup, ' + 'each ticked when done, the next one with its button',
+  async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signUp(page, ferry);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    const steps = page.getByRole('region', { name: 'Get started' });
+    await steps.waitFor();
+    const addCloud = page.getByRole('button', { name: 'Add cloud' });
+    assert.equal(await addCloud.count(), 1, 'one way forward at a time');
+    assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0);
+    assert.equal(await steps.getByText('Done').count(), 0);
+    assert.equal(
+      await page.getByRole('link', { name: 'see how to back up Google Photos' }).getAttribute('href'),
+      '/photos',
+    );
+    await page.getByText('Nothing is being copied right now.').waitFor();
+    const traffic = page.getByRole('progressbar', { name: 'Traffic this month' });
+    assert.equal(await traffic.getAttribute('aria-valuenow'), '0');
+    assert.match((await traffic.getAttribute('aria-valuetext'))!, /^0 B of [\d.,]+ [KMGT]?B used$/);
+    await page.getByText(/^Your traffic renews on \d{1,2} \w{3} \d{4}\.$/).waitFor();
+    assert.deepEqual(await axeScan(page), []);
+    await screenshot(page, 'dashboard-first-visit-desktop');
+    await page.setViewportSize(PHONE);
+    await noSidewaysScroll(page);
+    await screenshot(page, 'dashboard-first-visit-phone');
 
-  // A keyboard user follows the step: the button opens the page for adding a cloud.
-  await addCloud.focus();
-  await page.keyboard.press('Enter');
-  await page.waitForURL(/\/clouds\/new$/);
+    // A keyboard user follows the step: the button opens the page for adding a cloud.
+    await addCloud.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/clouds\/new$/);
 
-  const a = await apiOf(page);
-  await a.folder('Phone photos');
-  await page.goto(`${ferry.url}/`);
-  await steps.getByText('Done').waitFor();
-  assert.equal(await steps.getByText('Done').count(), 1);
-  assert.equal(await page.getByRole('button', { name: 'Add cloud' }).count(), 1, 'the second step now');
+    const a = await apiOf(page);
+    await a.folder('Phone photos');
+    await page.goto(`${ferry.url}/`);
+    await steps.getByText('Done').waitFor();
+    assert.equal(await steps.getByText('Done').count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Add cloud' }).count(), 1, 'the second step now');
 
-  await a.folder('Backup disk');
-  await page.goto(`${ferry.url}/`);
-  await page.getByRole('button', { name: 'New task' }).waitFor();
-  assert.equal(await steps.getByText('Done').count(), 2);
-  assert.equal(await page.getByRole('button', { name: 'Add cloud' }).count(), 0);
-  await page.getByRole('button', { name: 'New task' }).press('Enter');
-  await page.waitForURL(/\/tasks\/new$/);
-  await context.close();
-});
+    await a.folder('Backup disk');
+    await page.goto(`${ferry.url}/`);
+    await page.getByRole('button', { name: 'New task' }).waitFor();
+    assert.equal(await steps.getByText('Done').count(), 2);
+    assert.equal(await page.getByRole('button', { name: 'Add cloud' }).count(), 0);
+    await page.getByRole('button', { name: 'New task' }).press('Enter');
+    await page.waitForURL(/\/tasks\/new$/);
+    await context.close();
+  },
+);
 
-test('a busy dashboard: the run going on moves without a reload, then shows in the last runs; next run, clouds to reconnect, traffic', async () => {
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  await signUp(page, ferry);
-  const a = await apiOf(page);
-  const src = await a.folder('Camera', 16);
-  // A cloud whose folder went away: its check fails and it needs the user.
-  const gone = await a.folder('Old drive');
-  await fs.rm(path.join(ferry.localRoot, a.me.id, 'Old drive'), { recursive: true });
-  await a.call('POST', `/clouds/${gone}/check`);
-  gate.open();
-  const dst = (
-    await a.call('POST', '/clouds', {
-      kind: 's3',
-      name: 'Bucket',
-      options: ferry.s3.options({ endpoint: gate.endpoint }),
-    })
-  ).id;
-  const task = await a.call('POST', '/tasks', {
-    name: 'Camera backup',
-    source: { cloudId: src },
-    destination: { cloudId: dst, path: `${a.me.id}/camera` },
-    schedule: { frequency: 'daily', time: '03:00', timezone: 'Europe/Berlin' },
-  });
-  gate.close();
-  const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
+test(
+  'a busy dashboard: the run going on moves without a reload, then shows in the last runs; ' +
+    'next run, clouds to reconnect, traffic',
+  async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signUp(page, ferry);
+    const a = await apiOf(page);
+    const src = await a.folder('Camera', 16);
+    // A cloud whose folder went away: its check fails and it needs the user.
+    const gone = await a.folder('Old drive');
+    await fs.rm(path.join(ferry.localRoot, a.me.id, 'Old drive'), { recursive: true });
+    await a.call('POST', `/clouds/${gone}/check`);
+    gate.open();
+    const dst = (
+      await a.call('POST', '/clouds', {
+        kind: 's3',
+        name: 'Bucket',
+        options: ferry.s3.options({ endpoint: gate.endpoint }),
+      })
+    ).id;
+    const task = await a.call('POST', '/tasks', {
+      name: 'Camera backup',
+      source: { cloudId: src },
+      destination: { cloudId: dst, path: `${a.me.id}/camera` },
+      schedule: { frequency: 'daily', time: '03:00', timezone: 'Europe/Berlin' },
+    });
+    gate.close();
+    const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
 
-  await page.goto(`${ferry.url}/`);
-  await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
-  const now = page.getByRole('region', { name: 'Going on now' });
-  const link = now.getByRole('link', { name: 'Camera backup' });
-  await link.waitFor();
-  assert.equal(await link.getAttribute('href'), `/runs/${run.id}`);
-  assert.equal(await page.getByRole('region', { name: 'Get started' }).count(), 0, 'not a first visit');
+    await page.goto(`${ferry.url}/`);
+    await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
+    const now = page.getByRole('region', { name: 'Going on now' });
+    const link = now.getByRole('link', { name: 'Camera backup' });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), `/runs/${run.id}`);
+    assert.equal(await page.getByRole('region', { name: 'Get started' }).count(), 0, 'not a first visit');
 
-  const bar = now.getByRole('progressbar', { name: 'Camera backup' });
-  gate.release(8);
-  await now.getByText(/^8 of 16 files/).waitFor();
-  const value = Number(await bar.getAttribute('aria-valuenow'));
-  assert.ok(value >= 50 && value < 100, `half the bytes: ${value}`);
-  assert.equal(await bar.getAttribute('aria-valuetext'), '160 KB of 320 KB (50%)');
+    const bar = now.getByRole('progressbar', { name: 'Camera backup' });
+    gate.release(8);
+    await now.getByText(/^8 of 16 files/).waitFor();
+    const value = Number(await bar.getAttribute('aria-valuenow'));
+    assert.ok(value >= 50 && value < 100, `half the bytes: ${value}`);
+    assert.equal(await bar.getAttribute('aria-valuetext'), '160 KB of 320 KB (50%)');
 
-  // The rest of the page.
-  const reconnect = page.getByRole('region', { name: 'Clouds that need you' });
-  assert.equal(await reconnect.getByRole('link', { name: 'Old drive' }).getAttribute('href'), `/clouds/${gone}`);
-  await reconnect.getByText('Not working').waitFor();
-  const next = page.getByRole('region', { name: 'Next scheduled runs' });
-  await next.getByRole('link', { name: 'Camera backup' }).waitFor();
-  const nextRunAt = new Date(task.nextRunAt);
-  assert.ok(nextRunAt.getTime() > Date.now());
-  await next
-    .getByText(
-      `on ${nextRunAt.getDate()} ${nextRunAt.toLocaleString('en-GB', { month: 'short' })} ${nextRunAt.getFullYear()}`,
-      { exact: false },
-    )
-    .waitFor();
-  assert.deepEqual(await axeScan(page), []);
-  await screenshot(page, 'dashboard-busy-desktop');
-  await page.setViewportSize(PHONE);
-  await noSidewaysScroll(page);
-  await screenshot(page, 'dashboard-busy-phone');
+    // The rest of the page.
+    const reconnect = page.getByRole('region', { name: 'Clouds that need you' });
+    assert.equal(await reconnect.getByRole('link', { name: 'Old drive' }).getAttribute('href'), `/clouds/${gone}`);
+    await reconnect.getByText('Not working').waitFor();
+    const next = page.getByRole('region', { name: 'Next scheduled runs' });
+    await next.getByRole('link', { name: 'Camera backup' }).waitFor();
+    const nextRunAt = new Date(task.nextRunAt);
+    assert.ok(nextRunAt.getTime() > Date.now());
+    await next
+      .getByText(
+        `on ${nextRunAt.getDate()} ${nextRunAt.toLocaleString('en-GB', { month: 'short' })} ${nextRunAt.getFullYear()}`,
+        { exact: false },
+      )
+      .waitFor();
+    assert.deepEqual(await axeScan(page), []);
+    await screenshot(page, 'dashboard-busy-desktop');
+    await page.setViewportSize(PHONE);
+    await noSidewaysScroll(page);
+    await screenshot(page, 'dashboard-busy-phone');
 
-  // The run ends: it leaves "going on now" for the last runs, without a reload.
-  gate.open();
-  await now.getByText('Nothing is being copied right now.').waitFor({ timeout: 30_000 });
-  const last = page.getByRole('region', { name: 'Last runs' });
-  await last.getByRole('link', { name: 'Camera backup' }).waitFor();
-  await last.getByText('Succeeded', { exact: true }).waitFor();
-  assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
-  // The month's traffic counts what was copied.
-  await page
-    .getByRole('progressbar', { name: 'Traffic this month' })
-    .and(page.locator('[aria-valuetext^="320 KB of"]'))
-    .waitFor({ timeout: 30_000 });
-  await context.close();
-});
+    // The run ends: it leaves "going on now" for the last runs, without a reload.
+    gate.open();
+    await now.getByText('Nothing is being copied right now.').waitFor({ timeout: 30_000 });
+    const last = page.getByRole('region', { name: 'Last runs' });
+    await last.getByRole('link', { name: 'Camera backup' }).waitFor();
+    await last.getByText('Succeeded', { exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
+    // The month's traffic counts what was copied.
+    await page
+      .getByRole('progressbar', { name: 'Traffic this month' })
+      .and(page.locator('[aria-valuetext^="320 KB of"]'))
+      .waitFor({ timeout: 30_000 });
+    await context.close();
+  },
+);

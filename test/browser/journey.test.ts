@@ -45,7 +45,8 @@ function focusOn(target: unknown): [boolean, string] {
   const name: string = el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '';
   return [
     false,
-    `<${el.tagName.toLowerCase()}${el.type ? ` type=${el.type}` : ''}> "${name.trim().replace(/\s+/g, ' ').slice(0, 60)}"`,
+    `<${el.tagName.toLowerCase()}${el.type ? ` type=${el.type}` : ''}> ` +
+      `"${name.trim().replace(/\s+/g, ' ').slice(0, 60)}"`,
   ];
 }
 
@@ -64,7 +65,8 @@ async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {
     await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
   }
   throw new Error(
-    `On ${new URL(page.url()).pathname}, ${back ? 'Shift+Tab' : 'Tab'} never reached ${target}; the focus went through:\n  ${[...new Set(seen)].join('\n  ')}`,
+    `On ${new URL(page.url()).pathname}, ${back ? 'Shift+Tab' : 'Tab'} never reached ${target}; ` +
+      `the focus went through:\n  ${[...new Set(seen)].join('\n  ')}`,
   );
 }
 
@@ -111,148 +113,152 @@ const control = (scope: Page | Locator, name: string | RegExp) =>
 
 const sha256 = (b: Buffer | Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 
-test('a first visit, keyboard only: an account, a server folder and an S3 bucket, a task, its run watched to the end, the photos in the bucket', async () => {
-  const context = await newContext(browser, { viewport: DESKTOP });
-  const page = await context.newPage();
-  try {
-    // Open Ferry: a visitor is sent to sign in, and from there to create an account.
-    await page.goto(`${ferry.url}/`);
-    await page.waitForURL(/\/signin/);
-    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-    // The first Tab offers to skip to the content, and Enter goes there.
-    await page.keyboard.press('Tab');
-    assert.equal((await page.evaluate(focusOn, null))[1], '<a> "Skip to content"');
-    await page.keyboard.press('Enter');
-    assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'main');
-    await press(page, page.getByRole('link', { name: 'Create an account' }));
-    await page.waitForURL(/\/signup/);
-    await page.getByRole('heading', { level: 1, name: 'Create account' }).waitFor();
-    await typeInto(page, page.getByLabel('Email', { exact: true }), newEmail('journey'));
-    await typeInto(page, page.getByLabel('Password', { exact: true }), PASSWORD);
-    await screenshot(page, 'journey-1-signup');
-    await press(page, page.getByRole('button', { name: 'Create account' }));
-    const dashboard = page.getByRole('heading', { level: 1, name: 'Dashboard' });
-    await dashboard.waitFor();
-    // A new page puts the focus on its heading: the next Tab goes into it.
-    assert.equal((await dashboard.evaluate(focusOn))[0], true, 'the focus is on the new page’s heading');
+test(
+  'a first visit, keyboard only: an account, a server folder and an S3 bucket, ' +
+    'a task, its run watched to the end, the photos in the bucket',
+  async () => {
+    const context = await newContext(browser, { viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      // Open Ferry: a visitor is sent to sign in, and from there to create an account.
+      await page.goto(`${ferry.url}/`);
+      await page.waitForURL(/\/signin/);
+      await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+      // The first Tab offers to skip to the content, and Enter goes there.
+      await page.keyboard.press('Tab');
+      assert.equal((await page.evaluate(focusOn, null))[1], '<a> "Skip to content"');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'main');
+      await press(page, page.getByRole('link', { name: 'Create an account' }));
+      await page.waitForURL(/\/signup/);
+      await page.getByRole('heading', { level: 1, name: 'Create account' }).waitFor();
+      await typeInto(page, page.getByLabel('Email', { exact: true }), newEmail('journey'));
+      await typeInto(page, page.getByLabel('Password', { exact: true }), PASSWORD);
+      await screenshot(page, 'journey-1-signup');
+      await press(page, page.getByRole('button', { name: 'Create account' }));
+      const dashboard = page.getByRole('heading', { level: 1, name: 'Dashboard' });
+      await dashboard.waitFor();
+      // A new page puts the focus on its heading: the next Tab goes into it.
+      assert.equal((await dashboard.evaluate(focusOn))[0], true, 'the focus is on the new page’s heading');
 
-    // The photos are on this server, in the user's own space.
-    const me = (await (await page.request.get(`${ferry.url}/api/v1/me`)).json()) as { id: string };
-    const photos = path.join(ferry.localRoot, me.id, 'Photos');
-    const sources = new Map<string, string>();
-    for (const [rel, size] of [
-      ['IMG_0001.jpg', 40_000],
-      ['IMG_0002.jpg', 55_000],
-      ['2024/Summer/IMG_0100.jpg', 70_000],
-      ['2024/Summer/VID_0101.mp4', 120_000],
-      ['2024/IMG_0200.heic', 33_000],
-    ] as const) {
-      const body = crypto.randomBytes(size);
-      await fs.mkdir(path.dirname(path.join(photos, rel)), { recursive: true });
-      await fs.writeFile(path.join(photos, rel), body);
-      sources.set(rel, sha256(body));
+      // The photos are on this server, in the user's own space.
+      const me = (await (await page.request.get(`${ferry.url}/api/v1/me`)).json()) as { id: string };
+      const photos = path.join(ferry.localRoot, me.id, 'Photos');
+      const sources = new Map<string, string>();
+      for (const [rel, size] of [
+        ['IMG_0001.jpg', 40_000],
+        ['IMG_0002.jpg', 55_000],
+        ['2024/Summer/IMG_0100.jpg', 70_000],
+        ['2024/Summer/VID_0101.mp4', 120_000],
+        ['2024/IMG_0200.heic', 33_000],
+      ] as const) {
+        const body = crypto.randomBytes(size);
+        await fs.mkdir(path.dirname(path.join(photos, rel)), { recursive: true });
+        await fs.writeFile(path.join(photos, rel), body);
+        sources.set(rel, sha256(body));
+      }
+
+      // The dashboard's first steps: add the cloud to copy from.
+      await screenshot(page, 'journey-2-dashboard-empty');
+      await press(page, control(page.getByRole('main'), 'Add cloud'));
+      await page.waitForURL(/\/clouds\/new/);
+      const folderForm = page.getByRole('region', { name: 'Folder on this server' });
+      await typeInto(page, folderForm.getByLabel('Folder in your space', { exact: true }), 'Photos');
+      await press(page, folderForm.getByRole('button', { name: 'Check and add folder' }));
+      await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
+      await page.getByText('Added.', { exact: false }).first().waitFor();
+
+      // Back to the dashboard (from the navigation, with Shift+Tab), and the next step: where the copies go.
+      await press(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }));
+      await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      await press(page, control(page.getByRole('main'), 'Add cloud'));
+      await page.waitForURL(/\/clouds\/new/);
+      const s3Form = page.getByRole('region', { name: 'Amazon S3 or compatible storage' });
+      await typeInto(page, s3Form.getByLabel('Service address', { exact: true }), gate.endpoint);
+      await typeInto(page, s3Form.getByLabel('Region', { exact: true }), 'us-east-1');
+      await typeInto(page, s3Form.getByLabel('Bucket', { exact: true }), ferry.s3.bucket);
+      await typeInto(page, s3Form.getByLabel('Access key ID', { exact: true }), ferry.s3.accessKeyId);
+      await typeInto(page, s3Form.getByLabel('Secret access key', { exact: true }), ferry.s3.secretAccessKey);
+      const pathStyle = s3Form.getByRole('checkbox', { name: 'Use path-style addresses' });
+      await press(page, pathStyle, 'Space');
+      assert.ok(await pathStyle.isChecked(), 'Space ticks the path-style box');
+      await screenshot(page, 'journey-3-add-s3');
+      await press(page, s3Form.getByRole('button', { name: 'Check and add storage' }));
+      await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
+      await page.getByText('Added.', { exact: false }).first().waitFor();
+
+      // The last step: a task, through the wizard.
+      await press(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }));
+      await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      await press(page, control(page.getByRole('main'), 'New task'));
+      await page.waitForURL(/\/tasks\/new/);
+      // 1: what to back up: the server folder, its top.
+      await chooseRadio(
+        page,
+        page.getByRole('group', { name: 'Cloud to back up' }),
+        page.getByRole('radio', { name: /^Photos/ }),
+      );
+      await page.getByRole('group', { name: 'Folder to back up' }).waitFor();
+      await screenshot(page, 'journey-4-wizard-source');
+      await press(page, page.getByRole('button', { name: 'Next' }));
+      // 2: where to: the bucket, in a new folder.
+      await chooseRadio(
+        page,
+        page.getByRole('group', { name: 'Cloud to copy into' }),
+        page.getByRole('radio', { name: new RegExp(`^${ferry.s3.bucket}`) }),
+      );
+      await typeInto(page, page.getByLabel('New folder inside it (optional)', { exact: true }), 'Family backup');
+      await screenshot(page, 'journey-5-wizard-destination');
+      await press(page, page.getByRole('button', { name: 'Next' }));
+      // 3: when: only when Run now is pressed (the default); 4: options as they are.
+      await page.getByRole('group', { name: 'How often' }).waitFor();
+      await press(page, page.getByRole('button', { name: 'Next' }));
+      await page.getByRole('group', { name: 'Which files' }).waitFor();
+      await press(page, page.getByRole('button', { name: 'Next' }));
+      // 5: the name it offers, and create.
+      await page.getByLabel('Name of the task', { exact: true }).waitFor();
+      await screenshot(page, 'journey-6-wizard-name');
+      await press(page, page.getByRole('button', { name: 'Create task' }));
+      await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+
+      // Run it, and watch the run on its page: held at first, then moving, then done, with no reload.
+      gate.close();
+      await press(page, page.getByRole('button', { name: 'Run now' }));
+      await page.waitForURL(/\/runs\/[0-9a-f-]{36}/);
+      await page.evaluate(() => ((globalThis as any).__notReloaded = true));
+      const bar = page.getByRole('progressbar').first();
+      await bar.waitFor();
+      assert.equal(await bar.getAttribute('aria-valuenow'), '0');
+      await page.getByRole('button', { name: 'Cancel run' }).waitFor();
+      await screenshot(page, 'journey-7-run-going');
+      gate.release(2);
+      const percent = async () => Number(await bar.getAttribute('aria-valuenow'));
+      for (const deadline = Date.now() + 30_000; (await percent()) === 0; ) {
+        assert.ok(Date.now() < deadline, 'the bar never moved after two uploads went through');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok((await percent()) < 100, `two files of ${sources.size} are not all of them (${await percent()}%)`);
+      gate.open();
+      await page.getByText('All done:', { exact: false }).waitFor({ timeout: 60_000 });
+      assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+      await page.getByText(`${sources.size} of ${sources.size} files`).waitFor();
+      assert.equal(await page.evaluate(() => (globalThis as any).__notReloaded), true, 'the page was not reloaded');
+      await screenshot(page, 'journey-8-run-done');
+
+      // The bytes in the bucket are the photos' bytes, under the new folder.
+      const s3 = ferry.s3.client();
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: ferry.s3.bucket, Prefix: 'Family backup/' }));
+      const landed = new Map<string, string>();
+      for (const o of listed.Contents ?? []) {
+        const got = await s3.send(new GetObjectCommand({ Bucket: ferry.s3.bucket, Key: o.Key! }));
+        landed.set(o.Key!.slice('Family backup/'.length), sha256(await got.Body!.transformToByteArray()));
+      }
+      assert.deepEqual(Object.fromEntries([...landed].sort()), Object.fromEntries([...sources].sort()));
+    } catch (err) {
+      await screenshot(page, 'journey-failed').catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
     }
-
-    // The dashboard's first steps: add the cloud to copy from.
-    await screenshot(page, 'journey-2-dashboard-empty');
-    await press(page, control(page.getByRole('main'), 'Add cloud'));
-    await page.waitForURL(/\/clouds\/new/);
-    const folderForm = page.getByRole('region', { name: 'Folder on this server' });
-    await typeInto(page, folderForm.getByLabel('Folder in your space', { exact: true }), 'Photos');
-    await press(page, folderForm.getByRole('button', { name: 'Check and add folder' }));
-    await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
-    await page.getByText('Added.', { exact: false }).first().waitFor();
-
-    // Back to the dashboard (from the navigation, with Shift+Tab), and the next step: where the copies go.
-    await press(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }));
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-    await press(page, control(page.getByRole('main'), 'Add cloud'));
-    await page.waitForURL(/\/clouds\/new/);
-    const s3Form = page.getByRole('region', { name: 'Amazon S3 or compatible storage' });
-    await typeInto(page, s3Form.getByLabel('Service address', { exact: true }), gate.endpoint);
-    await typeInto(page, s3Form.getByLabel('Region', { exact: true }), 'us-east-1');
-    await typeInto(page, s3Form.getByLabel('Bucket', { exact: true }), ferry.s3.bucket);
-    await typeInto(page, s3Form.getByLabel('Access key ID', { exact: true }), ferry.s3.accessKeyId);
-    await typeInto(page, s3Form.getByLabel('Secret access key', { exact: true }), ferry.s3.secretAccessKey);
-    const pathStyle = s3Form.getByRole('checkbox', { name: 'Use path-style addresses' });
-    await press(page, pathStyle, 'Space');
-    assert.ok(await pathStyle.isChecked(), 'Space ticks the path-style box');
-    await screenshot(page, 'journey-3-add-s3');
-    await press(page, s3Form.getByRole('button', { name: 'Check and add storage' }));
-    await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
-    await page.getByText('Added.', { exact: false }).first().waitFor();
-
-    // The last step: a task, through the wizard.
-    await press(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }));
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-    await press(page, control(page.getByRole('main'), 'New task'));
-    await page.waitForURL(/\/tasks\/new/);
-    // 1: what to back up: the server folder, its top.
-    await chooseRadio(
-      page,
-      page.getByRole('group', { name: 'Cloud to back up' }),
-      page.getByRole('radio', { name: /^Photos/ }),
-    );
-    await page.getByRole('group', { name: 'Folder to back up' }).waitFor();
-    await screenshot(page, 'journey-4-wizard-source');
-    await press(page, page.getByRole('button', { name: 'Next' }));
-    // 2: where to: the bucket, in a new folder.
-    await chooseRadio(
-      page,
-      page.getByRole('group', { name: 'Cloud to copy into' }),
-      page.getByRole('radio', { name: new RegExp(`^${ferry.s3.bucket}`) }),
-    );
-    await typeInto(page, page.getByLabel('New folder inside it (optional)', { exact: true }), 'Family backup');
-    await screenshot(page, 'journey-5-wizard-destination');
-    await press(page, page.getByRole('button', { name: 'Next' }));
-    // 3: when: only when Run now is pressed (the default); 4: options as they are.
-    await page.getByRole('group', { name: 'How often' }).waitFor();
-    await press(page, page.getByRole('button', { name: 'Next' }));
-    await page.getByRole('group', { name: 'Which files' }).waitFor();
-    await press(page, page.getByRole('button', { name: 'Next' }));
-    // 5: the name it offers, and create.
-    await page.getByLabel('Name of the task', { exact: true }).waitFor();
-    await screenshot(page, 'journey-6-wizard-name');
-    await press(page, page.getByRole('button', { name: 'Create task' }));
-    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-
-    // Run it, and watch the run on its page: held at first, then moving, then done, with no reload.
-    gate.close();
-    await press(page, page.getByRole('button', { name: 'Run now' }));
-    await page.waitForURL(/\/runs\/[0-9a-f-]{36}/);
-    await page.evaluate(() => ((globalThis as any).__notReloaded = true));
-    const bar = page.getByRole('progressbar').first();
-    await bar.waitFor();
-    assert.equal(await bar.getAttribute('aria-valuenow'), '0');
-    await page.getByRole('button', { name: 'Cancel run' }).waitFor();
-    await screenshot(page, 'journey-7-run-going');
-    gate.release(2);
-    const percent = async () => Number(await bar.getAttribute('aria-valuenow'));
-    for (const deadline = Date.now() + 30_000; (await percent()) === 0; ) {
-      assert.ok(Date.now() < deadline, 'the bar never moved after two uploads went through');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok((await percent()) < 100, `two files of ${sources.size} are not all of them (${await percent()}%)`);
-    gate.open();
-    await page.getByText('All done:', { exact: false }).waitFor({ timeout: 60_000 });
-    assert.equal(await bar.getAttribute('aria-valuenow'), '100');
-    await page.getByText(`${sources.size} of ${sources.size} files`).waitFor();
-    assert.equal(await page.evaluate(() => (globalThis as any).__notReloaded), true, 'the page was not reloaded');
-    await screenshot(page, 'journey-8-run-done');
-
-    // The bytes in the bucket are the photos' bytes, under the new folder.
-    const s3 = ferry.s3.client();
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: ferry.s3.bucket, Prefix: 'Family backup/' }));
-    const landed = new Map<string, string>();
-    for (const o of listed.Contents ?? []) {
-      const got = await s3.send(new GetObjectCommand({ Bucket: ferry.s3.bucket, Key: o.Key! }));
-      landed.set(o.Key!.slice('Family backup/'.length), sha256(await got.Body!.transformToByteArray()));
-    }
-    assert.deepEqual(Object.fromEntries([...landed].sort()), Object.fromEntries([...sources].sort()));
-  } catch (err) {
-    await screenshot(page, 'journey-failed').catch(() => {});
-    throw err;
-  } finally {
-    await context.close();
-  }
-});
+  },
+);

@@ -97,156 +97,168 @@ async function objectsUnder(prefix: string): Promise<{ key: string; size: number
 
 const bar = (page: Page) => page.getByRole('progressbar', { name: 'Data copied' });
 
-test('a run shows live progress that rises to 100% and ends "Succeeded" without a reload, catching up after its stream was cut', async (t) => {
-  const t0 = Date.now();
-  const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  await signUp(page, ferry);
-  const a = await apiOf(page);
-  lap('signed up');
-  const { runId, taskId, prefix } = await heldRun(a, 'Holiday', 24);
-  lap('run started');
+test(
+  'a run shows live progress that rises to 100% and ends "Succeeded" ' +
+    'without a reload, catching up after its stream was cut',
+  async (t) => {
+    const t0 = Date.now();
+    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signUp(page, ferry);
+    const a = await apiOf(page);
+    lap('signed up');
+    const { runId, taskId, prefix } = await heldRun(a, 'Holiday', 24);
+    lap('run started');
 
-  // The first connection to the event stream is cut: the page says so, reconnects and catches up.
-  let streams = 0;
-  await page.route(`**/api/v1/runs/${runId}/events`, (route) =>
-    ++streams === 1 ? route.abort('connectionreset') : route.continue(),
-  );
-  await page.goto(`${ferry.url}/runs/${runId}`);
-  // A mark on the window: a reload would wipe it.
-  await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
-  await page.getByRole('heading', { level: 1, name: 'Run of Holiday' }).waitFor();
-  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
-  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached' });
-  assert.ok(streams >= 2, 'the page opened the stream again');
-  lap('reconnected');
+    // The first connection to the event stream is cut: the page says so, reconnects and catches up.
+    let streams = 0;
+    await page.route(`**/api/v1/runs/${runId}/events`, (route) =>
+      ++streams === 1 ? route.abort('connectionreset') : route.continue(),
+    );
+    await page.goto(`${ferry.url}/runs/${runId}`);
+    // A mark on the window: a reload would wipe it.
+    await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
+    await page.getByRole('heading', { level: 1, name: 'Run of Holiday' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached' });
+    assert.ok(streams >= 2, 'the page opened the stream again');
+    lap('reconnected');
 
-  // A quarter of the files, then half: the bar follows, as a person would see it.
-  const value = async () => Number(await bar(page).getAttribute('aria-valuenow'));
-  gate.release(6);
-  await page.getByText('6 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
-  const quarter = await value();
-  assert.ok(quarter >= 25 && quarter < 100, `a quarter of the bytes: ${quarter}`);
-  assert.equal(await page.getByText('Running', { exact: true }).count(), 1);
-  await page.getByText('Time left', { exact: true }).waitFor();
-  await screenshot(page, 'run-running');
-  gate.release(6);
-  await page.getByText('12 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
-  const half = await value();
-  assert.ok(half >= 50 && half < 100 && half > quarter, `half of the bytes: ${half} after ${quarter}`);
-  lap('half');
+    // A quarter of the files, then half: the bar follows, as a person would see it.
+    const value = async () => Number(await bar(page).getAttribute('aria-valuenow'));
+    gate.release(6);
+    await page.getByText('6 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
+    const quarter = await value();
+    assert.ok(quarter >= 25 && quarter < 100, `a quarter of the bytes: ${quarter}`);
+    assert.equal(await page.getByText('Running', { exact: true }).count(), 1);
+    await page.getByText('Time left', { exact: true }).waitFor();
+    await screenshot(page, 'run-running');
+    gate.release(6);
+    await page.getByText('12 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
+    const half = await value();
+    assert.ok(half >= 50 && half < 100 && half > quarter, `half of the bytes: ${half} after ${quarter}`);
+    lap('half');
 
-  gate.open();
-  await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
-  assert.equal(await value(), 100);
-  assert.equal(await bar(page).getAttribute('aria-valuetext'), '480 KB of 480 KB (100%)');
-  await page.getByText('All done: 24 files copied.').waitFor();
-  await page.getByText('24 of 24 files', { exact: true }).waitFor();
-  assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
-  await screenshot(page, 'run-succeeded');
-  lap('succeeded');
+    gate.open();
+    await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+    assert.equal(await value(), 100);
+    assert.equal(await bar(page).getAttribute('aria-valuetext'), '480 KB of 480 KB (100%)');
+    await page.getByText('All done: 24 files copied.').waitFor();
+    await page.getByText('24 of 24 files', { exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
+    await screenshot(page, 'run-succeeded');
+    lap('succeeded');
 
-  // What the page said is what happened: every file is in the bucket.
-  const objects = await objectsUnder(prefix);
-  assert.equal(objects.length, 24);
-  assert.ok(objects.every((o) => o.size === 20 * 1024));
+    // What the page said is what happened: every file is in the bucket.
+    const objects = await objectsUnder(prefix);
+    assert.equal(objects.length, 24);
+    assert.ok(objects.every((o) => o.size === 20 * 1024));
 
-  // The task link leads to its task; Run now starts another run and opens it.
-  assert.equal(await page.getByRole('link', { name: 'Holiday' }).getAttribute('href'), `/tasks/${taskId}`);
-  await page.getByRole('button', { name: 'Run now' }).click();
-  await page.waitForURL((u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(runId));
-  const second = new URL(page.url()).pathname.split('/').pop()!;
-  await page.getByText('Succeeded', { exact: true }).waitFor();
-  // Nothing changed at the source: the second run has nothing to copy, and says so.
-  await page.getByText('Nothing new to copy: every file was backed up already by an earlier run.').waitFor();
-  const runs = await a.call('GET', `/tasks/${taskId}/runs`);
-  assert.deepEqual(
-    runs.items.map((r: any) => r.id),
-    [second, runId],
-  );
-  assert.deepEqual(runs.items[0].trigger, 'manual');
-  lap('second run');
-  assert.deepEqual(await axeScan(page), []);
-  lap('axe');
-  await context.close();
-  lap('closed');
-});
+    // The task link leads to its task; Run now starts another run and opens it.
+    assert.equal(await page.getByRole('link', { name: 'Holiday' }).getAttribute('href'), `/tasks/${taskId}`);
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(runId));
+    const second = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByText('Succeeded', { exact: true }).waitFor();
+    // Nothing changed at the source: the second run has nothing to copy, and says so.
+    await page.getByText('Nothing new to copy: every file was backed up already by an earlier run.').waitFor();
+    const runs = await a.call('GET', `/tasks/${taskId}/runs`);
+    assert.deepEqual(
+      runs.items.map((r: any) => r.id),
+      [second, runId],
+    );
+    assert.deepEqual(runs.items[0].trigger, 'manual');
+    lap('second run');
+    assert.deepEqual(await axeScan(page), []);
+    lap('axe');
+    await context.close();
+    lap('closed');
+  },
+);
 
-test('a run with files that could not be copied says "Partly done" and lists each with its reason, 50 at a time; the task page lists its runs', async (t) => {
-  const t0 = Date.now();
-  const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  await signUp(page, ferry);
-  lap('signed up');
-  const a = await apiOf(page);
-  const src = await folderCloud(a, 'Albums', 60, 1024);
-  // At the destination, folders have taken the names of 52 photos: those cannot be written.
-  for (let i = 0; i < 52; i++)
-    await fs.mkdir(path.join(a.space, 'Disk', `photo-${String(i).padStart(3, '0')}.jpg`), { recursive: true });
-  const dst = (await a.call('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'Disk' } })).id;
-  const task = await a.call('POST', '/tasks', {
-    name: 'Albums to disk',
-    source: { cloudId: src },
-    destination: { cloudId: dst, path: '' },
-  });
-  const idle = await a.call('POST', '/tasks', {
-    name: 'Never run',
-    source: { cloudId: src },
-    destination: { cloudId: dst, path: 'other' },
-  });
-  const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
+test(
+  'a run with files that could not be copied says "Partly done" and lists each ' +
+    'with its reason, 50 at a time; the task page lists its runs',
+  async (t) => {
+    const t0 = Date.now();
+    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signUp(page, ferry);
+    lap('signed up');
+    const a = await apiOf(page);
+    const src = await folderCloud(a, 'Albums', 60, 1024);
+    // At the destination, folders have taken the names of 52 photos: those cannot be written.
+    for (let i = 0; i < 52; i++)
+      await fs.mkdir(path.join(a.space, 'Disk', `photo-${String(i).padStart(3, '0')}.jpg`), { recursive: true });
+    const dst = (await a.call('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'Disk' } })).id;
+    const task = await a.call('POST', '/tasks', {
+      name: 'Albums to disk',
+      source: { cloudId: src },
+      destination: { cloudId: dst, path: '' },
+    });
+    const idle = await a.call('POST', '/tasks', {
+      name: 'Never run',
+      source: { cloudId: src },
+      destination: { cloudId: dst, path: 'other' },
+    });
+    const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
 
-  await page.goto(`${ferry.url}/runs/${run.id}`);
-  lap('run started');
-  await page.getByText('Partly done', { exact: true }).waitFor({ timeout: 60_000 });
-  lap('ended');
-  await page.getByText('Partly done: 52 files could not be copied; 8 files were copied.').waitFor();
-  const section = page.getByRole('region', { name: 'Files that could not be copied' });
-  await section.getByText('Run the task again to retry these files.', { exact: false }).waitFor();
-  const rows = section.getByRole('listitem');
-  await rows.nth(49).waitFor();
-  assert.equal(await rows.count(), 50, 'a page at a time');
-  await section.getByRole('button', { name: 'Load more' }).click();
-  await rows.nth(51).waitFor();
-  assert.equal(await section.getByRole('button', { name: 'Load more' }).count(), 0, 'all shown');
+    await page.goto(`${ferry.url}/runs/${run.id}`);
+    lap('run started');
+    await page.getByText('Partly done', { exact: true }).waitFor({ timeout: 60_000 });
+    lap('ended');
+    await page.getByText('Partly done: 52 files could not be copied; 8 files were copied.').waitFor();
+    const section = page.getByRole('region', { name: 'Files that could not be copied' });
+    await section.getByText('Run the task again to retry these files.', { exact: false }).waitFor();
+    const rows = section.getByRole('listitem');
+    await rows.nth(49).waitFor();
+    assert.equal(await rows.count(), 50, 'a page at a time');
+    await section.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(51).waitFor();
+    assert.equal(await section.getByRole('button', { name: 'Load more' }).count(), 0, 'all shown');
 
-  // Each with the reason the API gives, as it gives it.
-  const failed = [...(await a.call('GET', `/runs/${run.id}/items?status=failed&limit=200`)).items];
-  assert.equal(failed.length, 52);
-  for (const item of [failed[0], failed[50], failed[51]]) {
-    assert.ok(item.error && item.error.length > 10, JSON.stringify(item));
-    const row = rows.filter({ hasText: item.path });
-    assert.equal(await row.count(), 1, item.path);
-    assert.equal(await row.textContent(), `${item.path}Why: ${item.error}`);
-  }
-  assert.doesNotMatch((await page.locator('main').textContent())!, /\{"|stack|at [A-Za-z]+ \(/, 'no raw JSON or stack');
-  await screenshot(page, 'run-partial');
-  assert.deepEqual(await axeScan(page), []);
+    // Each with the reason the API gives, as it gives it.
+    const failed = [...(await a.call('GET', `/runs/${run.id}/items?status=failed&limit=200`)).items];
+    assert.equal(failed.length, 52);
+    for (const item of [failed[0], failed[50], failed[51]]) {
+      assert.ok(item.error && item.error.length > 10, JSON.stringify(item));
+      const row = rows.filter({ hasText: item.path });
+      assert.equal(await row.count(), 1, item.path);
+      assert.equal(await row.textContent(), `${item.path}Why: ${item.error}`);
+    }
+    assert.doesNotMatch(
+      (await page.locator('main').textContent())!,
+      /\{"|stack|at [A-Za-z]+ \(/,
+      'no raw JSON or stack',
+    );
+    await screenshot(page, 'run-partial');
+    assert.deepEqual(await axeScan(page), []);
 
-  // The task's page lists the run, linking to it; a task that never ran says what to do.
-  await page.getByRole('link', { name: 'Albums to disk' }).click();
-  await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
-  const history = page.getByRole('region', { name: 'Past runs' });
-  const row = history.getByRole('row').filter({ has: page.getByRole('link', { name: /^Run of / }) });
-  await row.first().waitFor();
-  assert.equal(await row.count(), 1);
-  assert.equal(await row.getByRole('link').getAttribute('href'), `/runs/${run.id}`);
-  assert.deepEqual((await row.getByRole('cell').allTextContents()).slice(1), [
-    'You (Run now)',
-    'Partly done',
-    '8',
-    '52',
-    '8 KB',
-  ]);
-  await page.goto(`${ferry.url}/tasks/${idle.id}`);
-  await page
-    .getByRole('region', { name: 'Past runs' })
-    .getByRole('heading', { name: 'This task has not run yet' })
-    .waitFor();
-  await context.close();
-});
+    // The task's page lists the run, linking to it; a task that never ran says what to do.
+    await page.getByRole('link', { name: 'Albums to disk' }).click();
+    await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
+    const history = page.getByRole('region', { name: 'Past runs' });
+    const row = history.getByRole('row').filter({ has: page.getByRole('link', { name: /^Run of / }) });
+    await row.first().waitFor();
+    assert.equal(await row.count(), 1);
+    assert.equal(await row.getByRole('link').getAttribute('href'), `/runs/${run.id}`);
+    assert.deepEqual((await row.getByRole('cell').allTextContents()).slice(1), [
+      'You (Run now)',
+      'Partly done',
+      '8',
+      '52',
+      '8 KB',
+    ]);
+    await page.goto(`${ferry.url}/tasks/${idle.id}`);
+    await page
+      .getByRole('region', { name: 'Past runs' })
+      .getByRole('heading', { name: 'This task has not run yet' })
+      .waitFor();
+    await context.close();
+  },
+);
 
 test('"Cancel run" asks first, then the run stops and says "Cancelled"', async () => {
   const context = await newContext(browser);

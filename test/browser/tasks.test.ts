@@ -90,283 +90,290 @@ async function noSidewaysScroll(page: Page, what: string) {
   assert.ok(scroll <= client, `${what}: the page scrolls sideways (${scroll} > ${client})`);
 }
 
-test('the wizard creates a weekly task chosen through both folder browsers; the list says it in words; edit, pause, resume, delete', async (t) => {
-  const t0 = Date.now();
-  const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
-  const { context, page, a } = await signedIn();
-  lap('signed up');
+test(
+  'the wizard creates a weekly task chosen through both folder browsers; ' +
+    'the list says it in words; edit, pause, resume, delete',
+  async (t) => {
+    const t0 = Date.now();
+    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const { context, page, a } = await signedIn();
+    lap('signed up');
 
-  // Without clouds: the list says to add them first, with the way to do it.
-  await page.goto(`${ferry.url}/tasks`);
-  await page.getByRole('heading', { name: 'Add your clouds first' }).waitFor();
-  assert.equal(await page.getByRole('link', { name: 'Add cloud' }).getAttribute('href'), '/clouds/new');
-  const { photos, bucket } = await twoClouds(a);
-  await page.reload();
-  await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
-  await page.getByText('A task copies a folder of one cloud into another, now or on a schedule.').waitFor();
-  await screenshot(page, 'tasks-list-empty');
+    // Without clouds: the list says to add them first, with the way to do it.
+    await page.goto(`${ferry.url}/tasks`);
+    await page.getByRole('heading', { name: 'Add your clouds first' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Add cloud' }).getAttribute('href'), '/clouds/new');
+    const { photos, bucket } = await twoClouds(a);
+    await page.reload();
+    await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
+    await page.getByText('A task copies a folder of one cloud into another, now or on a schedule.').waitFor();
+    await screenshot(page, 'tasks-list-empty');
 
-  lap('empty list');
-  await page.getByRole('button', { name: 'New task' }).click();
-  await page.waitForURL(/\/tasks\/new$/);
+    lap('empty list');
+    await page.getByRole('button', { name: 'New task' }).click();
+    await page.waitForURL(/\/tasks\/new$/);
 
-  // 1: what to back up — the Holidays folder of Family photos, found by opening it.
-  await stepHeading(page, 'What to back up').waitFor();
-  await page.getByRole('radio', { name: /Family photos/ }).check();
-  const source = page.getByRole('group', { name: 'Folder to back up' });
-  await source.getByRole('button', { name: 'Open School' }).waitFor();
-  await source.getByRole('button', { name: 'Open Holidays' }).click();
-  await source.getByText('Showing Holidays').waitFor();
-  await source.getByText('and 3 files').waitFor();
-  await source.getByRole('button', { name: 'Open .thumbnails' }).waitFor();
-  await source.getByRole('button', { name: 'Choose this folder' }).click();
-  await source.getByText('This folder is chosen.').waitFor();
-  assert.equal(await source.getByText('Chosen folder:').textContent(), 'Chosen folder: Holidays');
-  await screenshot(page, 'task-wizard-1-source-desktop');
-  await next(page).click();
+    // 1: what to back up — the Holidays folder of Family photos, found by opening it.
+    await stepHeading(page, 'What to back up').waitFor();
+    await page.getByRole('radio', { name: /Family photos/ }).check();
+    const source = page.getByRole('group', { name: 'Folder to back up' });
+    await source.getByRole('button', { name: 'Open School' }).waitFor();
+    await source.getByRole('button', { name: 'Open Holidays' }).click();
+    await source.getByText('Showing Holidays').waitFor();
+    await source.getByText('and 3 files').waitFor();
+    await source.getByRole('button', { name: 'Open .thumbnails' }).waitFor();
+    await source.getByRole('button', { name: 'Choose this folder' }).click();
+    await source.getByText('This folder is chosen.').waitFor();
+    assert.equal(await source.getByText('Chosen folder:').textContent(), 'Chosen folder: Holidays');
+    await screenshot(page, 'task-wizard-1-source-desktop');
+    await next(page).click();
 
-  // 2: where to — the bucket's Backups folder, and a new folder inside it.
-  await stepHeading(page, 'Where to').waitFor();
-  await page.getByRole('radio', { name: /Backup bucket/ }).check();
-  const dest = page.getByRole('group', { name: 'Folder to copy into' });
-  await dest.getByRole('button', { name: 'Open Backups' }).click();
-  await dest.getByText('Showing Backups').waitFor();
-  await dest.getByRole('button', { name: 'Choose this folder' }).click();
-  await page.getByLabel('New folder inside it (optional)').fill('Family');
-  await page.getByText('The copies go to: Backup bucket, Backups › Family').waitFor();
-  await screenshot(page, 'task-wizard-2-destination-desktop');
-  await next(page).click();
+    // 2: where to — the bucket's Backups folder, and a new folder inside it.
+    await stepHeading(page, 'Where to').waitFor();
+    await page.getByRole('radio', { name: /Backup bucket/ }).check();
+    const dest = page.getByRole('group', { name: 'Folder to copy into' });
+    await dest.getByRole('button', { name: 'Open Backups' }).click();
+    await dest.getByText('Showing Backups').waitFor();
+    await dest.getByRole('button', { name: 'Choose this folder' }).click();
+    await page.getByLabel('New folder inside it (optional)').fill('Family');
+    await page.getByText('The copies go to: Backup bucket, Backups › Family').waitFor();
+    await screenshot(page, 'task-wizard-2-destination-desktop');
+    await next(page).click();
 
-  // 3: when — weekly, Sunday 03:30 in Berlin. The time zone starts as the browser's own.
-  await stepHeading(page, 'When').waitFor();
-  await page.getByRole('radio', { name: 'Every week' }).check();
-  const browserZone = (await page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')) as string;
-  assert.equal(await page.getByLabel('Time zone').inputValue(), browserZone);
-  await page.getByLabel('Day of the week').selectOption({ label: 'Sunday' });
-  await page.getByLabel('Time of day').fill('03:30');
-  await page.getByLabel('Time zone').fill('Europe/Berlin');
-  await screenshot(page, 'task-wizard-3-when-desktop');
-  await next(page).click();
+    // 3: when — weekly, Sunday 03:30 in Berlin. The time zone starts as the browser's own.
+    await stepHeading(page, 'When').waitFor();
+    await page.getByRole('radio', { name: 'Every week' }).check();
+    const browserZone = (await page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')) as string;
+    assert.equal(await page.getByLabel('Time zone').inputValue(), browserZone);
+    await page.getByLabel('Day of the week').selectOption({ label: 'Sunday' });
+    await page.getByLabel('Time of day').fill('03:30');
+    await page.getByLabel('Time zone').fill('Europe/Berlin');
+    await screenshot(page, 'task-wizard-3-when-desktop');
+    await next(page).click();
 
-  // 4: options — photos and videos only, thumbnails left out, keep both on a clash.
-  await stepHeading(page, 'Options').waitFor();
-  await page.getByRole('radio', { name: 'Photos and videos only' }).check();
-  await page.getByLabel('Leave out files matching (optional)').fill('**/.thumbnails/**');
-  await page.getByRole('radio', { name: /Keep both/ }).check();
-  await screenshot(page, 'task-wizard-4-options-desktop');
-  await next(page).click();
+    // 4: options — photos and videos only, thumbnails left out, keep both on a clash.
+    await stepHeading(page, 'Options').waitFor();
+    await page.getByRole('radio', { name: 'Photos and videos only' }).check();
+    await page.getByLabel('Leave out files matching (optional)').fill('**/.thumbnails/**');
+    await page.getByRole('radio', { name: /Keep both/ }).check();
+    await screenshot(page, 'task-wizard-4-options-desktop');
+    await next(page).click();
 
-  // 5: the name defaults to "<source> to <destination>"; the summary says it all.
-  await stepHeading(page, 'Name and create').waitFor();
-  assert.equal(await page.getByLabel('Name of the task').inputValue(), 'Family photos to Backup bucket');
-  await page.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
-  await page.getByText('Photos and videos, leaving out **/.thumbnails/**').waitFor();
-  await screenshot(page, 'task-wizard-5-name-desktop');
-  lap('wizard');
-  await page.getByRole('button', { name: 'Create task' }).click();
+    // 5: the name defaults to "<source> to <destination>"; the summary says it all.
+    await stepHeading(page, 'Name and create').waitFor();
+    assert.equal(await page.getByLabel('Name of the task').inputValue(), 'Family photos to Backup bucket');
+    await page.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
+    await page.getByText('Photos and videos, leaving out **/.thumbnails/**').waitFor();
+    await screenshot(page, 'task-wizard-5-name-desktop');
+    lap('wizard');
+    await page.getByRole('button', { name: 'Create task' }).click();
 
-  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-  const taskId = page.url().split('/').pop()!;
-  await page.getByRole('heading', { level: 1, name: 'Family photos to Backup bucket' }).waitFor();
-  await page.getByText('Family photos, Holidays').waitFor();
-  await page.getByText('Backup bucket, Backups › Family').waitFor();
-  await screenshot(page, 'task-page-desktop');
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    const taskId = page.url().split('/').pop()!;
+    await page.getByRole('heading', { level: 1, name: 'Family photos to Backup bucket' }).waitFor();
+    await page.getByText('Family photos, Holidays').waitFor();
+    await page.getByText('Backup bucket, Backups › Family').waitFor();
+    await screenshot(page, 'task-page-desktop');
 
-  // Exactly what was chosen.
-  const { items } = await a.call('GET', '/tasks');
-  assert.equal(items.length, 1);
-  const task = items[0];
-  assert.equal(task.id, taskId);
-  assert.equal(task.name, 'Family photos to Backup bucket');
-  assert.deepEqual(task.source, { cloudId: photos, path: 'Holidays' });
-  assert.deepEqual(task.destination, { cloudId: bucket, path: 'Backups/Family' });
-  assert.deepEqual(task.schedule, { frequency: 'weekly', time: '03:30', timezone: 'Europe/Berlin', weekday: 0 });
-  assert.deepEqual(task.filter, { mediaTypes: ['photo', 'video'], exclude: ['**/.thumbnails/**'] });
-  assert.deepEqual(task.options, { conflict: 'rename', verify: true });
-  assert.deepEqual(task.notify, { on: 'failure' });
-  assert.equal(task.paused, false);
-  const berlin = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Berlin',
-    weekday: 'long',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(task.nextRunAt));
-  assert.equal(berlin, 'Sunday 03:30');
+    // Exactly what was chosen.
+    const { items } = await a.call('GET', '/tasks');
+    assert.equal(items.length, 1);
+    const task = items[0];
+    assert.equal(task.id, taskId);
+    assert.equal(task.name, 'Family photos to Backup bucket');
+    assert.deepEqual(task.source, { cloudId: photos, path: 'Holidays' });
+    assert.deepEqual(task.destination, { cloudId: bucket, path: 'Backups/Family' });
+    assert.deepEqual(task.schedule, { frequency: 'weekly', time: '03:30', timezone: 'Europe/Berlin', weekday: 0 });
+    assert.deepEqual(task.filter, { mediaTypes: ['photo', 'video'], exclude: ['**/.thumbnails/**'] });
+    assert.deepEqual(task.options, { conflict: 'rename', verify: true });
+    assert.deepEqual(task.notify, { on: 'failure' });
+    assert.equal(task.paused, false);
+    const berlin = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      weekday: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(new Date(task.nextRunAt));
+    assert.equal(berlin, 'Sunday 03:30');
 
-  // The list: the schedule in words and the next run as the browser's clock says it.
-  await page.getByRole('link', { name: 'Tasks' }).click();
-  const card = page
-    .getByRole('listitem')
-    .filter({ has: page.getByRole('link', { name: 'Family photos to Backup bucket' }) });
-  await card.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
-  // The next run on the schedule's own clock, naming its zone (the browser's is not Berlin here).
-  const nextRun = new Intl.DateTimeFormat('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: 'Europe/Berlin',
-  }).format(new Date(task.nextRunAt));
-  assert.match(nextRun, /^Sun.*03:30$/);
-  await card.getByText(`${nextRun} (Europe/Berlin)`).waitFor();
-  await card.getByText('Not yet').waitFor();
-  await screenshot(page, 'tasks-list-full');
+    // The list: the schedule in words and the next run as the browser's clock says it.
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const card = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: 'Family photos to Backup bucket' }) });
+    await card.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
+    // The next run on the schedule's own clock, naming its zone (the browser's is not Berlin here).
+    const nextRun = new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: 'Europe/Berlin',
+    }).format(new Date(task.nextRunAt));
+    assert.match(nextRun, /^Sun.*03:30$/);
+    await card.getByText(`${nextRun} (Europe/Berlin)`).waitFor();
+    await card.getByText('Not yet').waitFor();
+    await screenshot(page, 'tasks-list-full');
 
-  lap('created, listed');
-  // Edit: the same form, filled; change the time and save.
-  await card.getByRole('link', { name: 'Family photos to Backup bucket' }).click();
-  await page.getByRole('link', { name: 'Edit' }).click();
-  await page.waitForURL(/\/edit$/);
-  await page.getByRole('heading', { level: 1, name: 'Change “Family photos to Backup bucket”' }).waitFor();
-  assert.equal(await page.getByRole('radio', { name: /Family photos/ }).isChecked(), true);
-  await next(page).click();
-  await stepHeading(page, 'Where to').waitFor();
-  assert.equal(await page.getByRole('radio', { name: /Backup bucket/ }).isChecked(), true);
-  // Changing a task, any step is a click away in the list of steps.
-  const steps = page.getByRole('list', { name: 'Steps' });
-  await steps.getByRole('button', { name: 'When' }).click();
-  await stepHeading(page, 'When').waitFor();
-  assert.equal(await page.getByLabel('Time of day').inputValue(), '03:30');
-  await page.getByLabel('Time of day').fill('04:15');
-  await steps.getByRole('button', { name: 'Options' }).click();
-  await stepHeading(page, 'Options').waitFor();
-  assert.equal(await page.getByRole('radio', { name: /Keep both/ }).isChecked(), true);
-  await steps.getByRole('button', { name: 'Name and create' }).click();
-  await page.getByRole('button', { name: 'Save changes' }).click();
-  await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
-  await page.getByText('Every Sunday at 04:15 (Europe/Berlin)').waitFor();
-  const edited = await a.call('GET', `/tasks/${taskId}`);
-  assert.deepEqual(edited.schedule, { frequency: 'weekly', time: '04:15', timezone: 'Europe/Berlin', weekday: 0 });
-  assert.deepEqual(edited.filter, task.filter, 'what was not changed stays');
-  assert.deepEqual(edited.destination, task.destination);
+    lap('created, listed');
+    // Edit: the same form, filled; change the time and save.
+    await card.getByRole('link', { name: 'Family photos to Backup bucket' }).click();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.waitForURL(/\/edit$/);
+    await page.getByRole('heading', { level: 1, name: 'Change “Family photos to Backup bucket”' }).waitFor();
+    assert.equal(await page.getByRole('radio', { name: /Family photos/ }).isChecked(), true);
+    await next(page).click();
+    await stepHeading(page, 'Where to').waitFor();
+    assert.equal(await page.getByRole('radio', { name: /Backup bucket/ }).isChecked(), true);
+    // Changing a task, any step is a click away in the list of steps.
+    const steps = page.getByRole('list', { name: 'Steps' });
+    await steps.getByRole('button', { name: 'When' }).click();
+    await stepHeading(page, 'When').waitFor();
+    assert.equal(await page.getByLabel('Time of day').inputValue(), '03:30');
+    await page.getByLabel('Time of day').fill('04:15');
+    await steps.getByRole('button', { name: 'Options' }).click();
+    await stepHeading(page, 'Options').waitFor();
+    assert.equal(await page.getByRole('radio', { name: /Keep both/ }).isChecked(), true);
+    await steps.getByRole('button', { name: 'Name and create' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
+    await page.getByText('Every Sunday at 04:15 (Europe/Berlin)').waitFor();
+    const edited = await a.call('GET', `/tasks/${taskId}`);
+    assert.deepEqual(edited.schedule, { frequency: 'weekly', time: '04:15', timezone: 'Europe/Berlin', weekday: 0 });
+    assert.deepEqual(edited.filter, task.filter, 'what was not changed stays');
+    assert.deepEqual(edited.destination, task.destination);
 
-  lap('edited');
-  // Pause, then resume.
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await page.getByRole('button', { name: 'Resume' }).waitFor();
-  await page.getByText('Paused: no scheduled run starts until you resume it.').waitFor();
-  const paused = await a.call('GET', `/tasks/${taskId}`);
-  assert.equal(paused.paused, true);
-  assert.equal(paused.nextRunAt, null);
-  assert.deepEqual(paused.schedule, edited.schedule);
-  await page.getByRole('link', { name: 'Tasks' }).click();
-  await page.getByRole('listitem').getByText('Paused', { exact: true }).waitFor();
-  await page.getByRole('link', { name: 'Family photos to Backup bucket' }).click();
-  await page.getByRole('button', { name: 'Resume' }).click();
-  await page.getByRole('button', { name: 'Pause' }).waitFor();
-  const resumed = await a.call('GET', `/tasks/${taskId}`);
-  assert.equal(resumed.paused, false);
-  assert.ok(resumed.nextRunAt);
+    lap('edited');
+    // Pause, then resume.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.getByText('Paused: no scheduled run starts until you resume it.').waitFor();
+    const paused = await a.call('GET', `/tasks/${taskId}`);
+    assert.equal(paused.paused, true);
+    assert.equal(paused.nextRunAt, null);
+    assert.deepEqual(paused.schedule, edited.schedule);
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByRole('listitem').getByText('Paused', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Family photos to Backup bucket' }).click();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    const resumed = await a.call('GET', `/tasks/${taskId}`);
+    assert.equal(resumed.paused, false);
+    assert.ok(resumed.nextRunAt);
 
-  // Delete: a confirmation that says the history goes too; keeping it changes nothing.
-  await page.getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('heading', { name: 'Delete this task?' }).waitFor();
-  await page.getByText('Its history of runs is deleted too.').waitFor();
-  await page.getByRole('button', { name: 'Keep it' }).click();
-  assert.equal((await a.call('GET', '/tasks')).items.length, 1);
-  await page.getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('button', { name: 'Delete task' }).click();
-  await page.waitForURL(/\/tasks$/);
-  await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
-  assert.deepEqual((await a.call('GET', '/tasks')).items, []);
-  lap('paused, resumed, deleted');
-  await context.close();
-  lap('closed');
-});
+    // Delete: a confirmation that says the history goes too; keeping it changes nothing.
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Delete this task?' }).waitFor();
+    await page.getByText('Its history of runs is deleted too.').waitFor();
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    assert.equal((await a.call('GET', '/tasks')).items.length, 1);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete task' }).click();
+    await page.waitForURL(/\/tasks$/);
+    await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
+    assert.deepEqual((await a.call('GET', '/tasks')).items, []);
+    lap('paused, resumed, deleted');
+    await context.close();
+    lap('closed');
+  },
+);
 
-test('a step the API refuses shows its message beside the field and creates nothing; the wizard on a phone', async () => {
-  const { context, page, a } = await signedIn(PHONE);
-  const { photos } = await twoClouds(a);
-  await page.goto(`${ferry.url}/tasks/new`);
-  await stepHeading(page, 'What to back up').waitFor();
+test(
+  'a step the API refuses shows its message beside the field ' + 'and creates nothing; the wizard on a phone',
+  async () => {
+    const { context, page, a } = await signedIn(PHONE);
+    const { photos } = await twoClouds(a);
+    await page.goto(`${ferry.url}/tasks/new`);
+    await stepHeading(page, 'What to back up').waitFor();
 
-  // Next without a cloud: told what to do, no step skipped.
-  await next(page).click();
-  await page.getByRole('alert').getByText('Choose a cloud first.').waitFor();
-  await stepHeading(page, 'What to back up').waitFor();
-  // A cloud whose folder has gone: the browser says so inside itself, in the API's words.
-  await fs.mkdir(path.join(ferry.localRoot, a.me.id, 'gone'));
-  await a.call('POST', '/clouds', { kind: 'local', name: 'Old disk', options: { root: 'gone' } });
-  await fs.rm(path.join(ferry.localRoot, a.me.id, 'gone'), { recursive: true });
-  await page.reload();
-  await page.getByRole('radio', { name: /Old disk/ }).check();
-  const broken = page.getByRole('group', { name: 'Folder to back up' }).getByRole('alert');
-  await broken.getByRole('button', { name: 'Try again' }).waitFor();
-  const said = (await broken.textContent())!;
-  assert.match(said, /not found|folder/i, said);
-  assert.doesNotMatch(said, /[{}]|"error"|at \w+ \(/, 'no JSON, no stack');
-  await screenshot(page, 'task-wizard-1-folder-gone-phone');
-  // A cloud's page offers "New task" with itself as the source: ?source= preselects it.
-  await page.goto(`${ferry.url}/tasks/new?source=${photos}`);
-  await stepHeading(page, 'What to back up').waitFor();
-  assert.equal(await page.getByRole('radio', { name: /Family photos/ }).isChecked(), true);
-  await page.getByRole('group', { name: 'Folder to back up' }).getByRole('button', { name: 'Open School' }).waitFor();
-  await noSidewaysScroll(page, 'step 1');
-  await screenshot(page, 'task-wizard-1-source-phone');
-  await next(page).click();
+    // Next without a cloud: told what to do, no step skipped.
+    await next(page).click();
+    await page.getByRole('alert').getByText('Choose a cloud first.').waitFor();
+    await stepHeading(page, 'What to back up').waitFor();
+    // A cloud whose folder has gone: the browser says so inside itself, in the API's words.
+    await fs.mkdir(path.join(ferry.localRoot, a.me.id, 'gone'));
+    await a.call('POST', '/clouds', { kind: 'local', name: 'Old disk', options: { root: 'gone' } });
+    await fs.rm(path.join(ferry.localRoot, a.me.id, 'gone'), { recursive: true });
+    await page.reload();
+    await page.getByRole('radio', { name: /Old disk/ }).check();
+    const broken = page.getByRole('group', { name: 'Folder to back up' }).getByRole('alert');
+    await broken.getByRole('button', { name: 'Try again' }).waitFor();
+    const said = (await broken.textContent())!;
+    assert.match(said, /not found|folder/i, said);
+    assert.doesNotMatch(said, /[{}]|"error"|at \w+ \(/, 'no JSON, no stack');
+    await screenshot(page, 'task-wizard-1-folder-gone-phone');
+    // A cloud's page offers "New task" with itself as the source: ?source= preselects it.
+    await page.goto(`${ferry.url}/tasks/new?source=${photos}`);
+    await stepHeading(page, 'What to back up').waitFor();
+    assert.equal(await page.getByRole('radio', { name: /Family photos/ }).isChecked(), true);
+    await page.getByRole('group', { name: 'Folder to back up' }).getByRole('button', { name: 'Open School' }).waitFor();
+    await noSidewaysScroll(page, 'step 1');
+    await screenshot(page, 'task-wizard-1-source-phone');
+    await next(page).click();
 
-  await stepHeading(page, 'Where to').waitFor();
-  // The same cloud and an overlapping folder: the API's reason, under the step.
-  await page.getByRole('radio', { name: /Family photos/ }).check();
-  await next(page).click();
-  await page.getByText(/source and destination folders overlap on the same cloud/).waitFor();
-  await stepHeading(page, 'Where to').waitFor();
-  await page.getByRole('radio', { name: /Backup bucket/ }).check();
-  await page
-    .getByRole('group', { name: 'Folder to copy into' })
-    .getByRole('button', { name: 'Open Backups' })
-    .waitFor();
-  await noSidewaysScroll(page, 'step 2');
-  await screenshot(page, 'task-wizard-2-destination-phone');
-  await next(page).click();
+    await stepHeading(page, 'Where to').waitFor();
+    // The same cloud and an overlapping folder: the API's reason, under the step.
+    await page.getByRole('radio', { name: /Family photos/ }).check();
+    await next(page).click();
+    await page.getByText(/source and destination folders overlap on the same cloud/).waitFor();
+    await stepHeading(page, 'Where to').waitFor();
+    await page.getByRole('radio', { name: /Backup bucket/ }).check();
+    await page
+      .getByRole('group', { name: 'Folder to copy into' })
+      .getByRole('button', { name: 'Open Backups' })
+      .waitFor();
+    await noSidewaysScroll(page, 'step 2');
+    await screenshot(page, 'task-wizard-2-destination-phone');
+    await next(page).click();
 
-  // A day of the month out of range: the API's own message beside that field.
-  await stepHeading(page, 'When').waitFor();
-  await page.getByRole('radio', { name: 'Every month' }).check();
-  const monthday = page.getByLabel('Day of the month');
-  await monthday.fill('40');
-  await page.getByLabel('Time zone').fill('Europe/Paris');
-  await next(page).click();
-  await page.getByText(/^body\.schedule\.monthday: .*31/).waitFor();
-  assert.equal(await monthday.getAttribute('aria-invalid'), 'true');
-  const describedBy = (await monthday.getAttribute('aria-describedby'))!.split(' ');
-  const errorText = await page.locator(`[id="${describedBy.find((d) => d.endsWith('-error'))}"]`).textContent();
-  assert.match(errorText!, /schedule\.monthday/, 'the message is read with the field');
-  assert.equal(
-    await monthday.evaluate((el: any) => el === el.ownerDocument.activeElement),
-    true,
-    'focus goes to the refused field',
-  );
-  await stepHeading(page, 'When').waitFor();
-  await noSidewaysScroll(page, 'step 3 with its error');
-  await screenshot(page, 'task-wizard-3-when-refused-phone');
-  assert.deepEqual((await a.call('GET', '/tasks')).items, [], 'nothing created');
+    // A day of the month out of range: the API's own message beside that field.
+    await stepHeading(page, 'When').waitFor();
+    await page.getByRole('radio', { name: 'Every month' }).check();
+    const monthday = page.getByLabel('Day of the month');
+    await monthday.fill('40');
+    await page.getByLabel('Time zone').fill('Europe/Paris');
+    await next(page).click();
+    await page.getByText(/^body\.schedule\.monthday: .*31/).waitFor();
+    assert.equal(await monthday.getAttribute('aria-invalid'), 'true');
+    const describedBy = (await monthday.getAttribute('aria-describedby'))!.split(' ');
+    const errorText = await page.locator(`[id="${describedBy.find((d) => d.endsWith('-error'))}"]`).textContent();
+    assert.match(errorText!, /schedule\.monthday/, 'the message is read with the field');
+    assert.equal(
+      await monthday.evaluate((el: any) => el === el.ownerDocument.activeElement),
+      true,
+      'focus goes to the refused field',
+    );
+    await stepHeading(page, 'When').waitFor();
+    await noSidewaysScroll(page, 'step 3 with its error');
+    await screenshot(page, 'task-wizard-3-when-refused-phone');
+    assert.deepEqual((await a.call('GET', '/tasks')).items, [], 'nothing created');
 
-  await monthday.fill('15');
-  await next(page).click();
-  await stepHeading(page, 'Options').waitFor();
-  await noSidewaysScroll(page, 'step 4');
-  await screenshot(page, 'task-wizard-4-options-phone');
-  await next(page).click();
-  await stepHeading(page, 'Name and create').waitFor();
-  await page.getByText('Every month on day 15 at 02:00 (Europe/Paris)').waitFor();
-  await noSidewaysScroll(page, 'step 5');
-  await screenshot(page, 'task-wizard-5-name-phone');
-  await page.getByRole('button', { name: 'Create task' }).click();
-  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-  await page.getByRole('heading', { level: 1, name: 'Family photos to Backup bucket' }).waitFor();
-  await noSidewaysScroll(page, 'task page');
-  await screenshot(page, 'task-page-phone');
-  const [task] = (await a.call('GET', '/tasks')).items;
-  assert.deepEqual(task.schedule, { frequency: 'monthly', time: '02:00', timezone: 'Europe/Paris', monthday: 15 });
-  await page.getByRole('link', { name: 'Tasks' }).click();
-  await page.getByText('Every month on day 15 at 02:00 (Europe/Paris)').waitFor();
-  await noSidewaysScroll(page, 'list');
-  await screenshot(page, 'tasks-list-phone');
-  await context.close();
-});
+    await monthday.fill('15');
+    await next(page).click();
+    await stepHeading(page, 'Options').waitFor();
+    await noSidewaysScroll(page, 'step 4');
+    await screenshot(page, 'task-wizard-4-options-phone');
+    await next(page).click();
+    await stepHeading(page, 'Name and create').waitFor();
+    await page.getByText('Every month on day 15 at 02:00 (Europe/Paris)').waitFor();
+    await noSidewaysScroll(page, 'step 5');
+    await screenshot(page, 'task-wizard-5-name-phone');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { level: 1, name: 'Family photos to Backup bucket' }).waitFor();
+    await noSidewaysScroll(page, 'task page');
+    await screenshot(page, 'task-page-phone');
+    const [task] = (await a.call('GET', '/tasks')).items;
+    assert.deepEqual(task.schedule, { frequency: 'monthly', time: '02:00', timezone: 'Europe/Paris', monthday: 15 });
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByText('Every month on day 15 at 02:00 (Europe/Paris)').waitFor();
+    await noSidewaysScroll(page, 'list');
+    await screenshot(page, 'tasks-list-phone');
+    await context.close();
+  },
+);
 
 /** Presses Tab until `target` has the focus (the keyboard is the only way in). */
 async function tabTo(page: Page, target: Locator, max = 60) {

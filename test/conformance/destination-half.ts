@@ -111,41 +111,47 @@ export function destinationHalf(c: Under): void {
     assert.ok((await readBack('created/new.jpg')).equals(data));
   });
 
-  test("put with mode 'create' never replaces a file at the path: CloudError 'exists', and the old bytes stay", async () => {
-    const owners = crypto.randomBytes(4000);
-    await c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => Readable.from([owners]), {
-      mode: 'create',
-      size: owners.length,
-    });
-    for (const size of [0, 1200, 20 * MiB]) {
-      const other = crypto.randomBytes(size);
-      await assert.rejects(
-        c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => Readable.from([other]), { mode: 'create', size }),
-        isExists,
-        `${size} bytes`,
-      );
-    }
-    // Of unknown size too, and with the very bytes that are there.
-    await assert.rejects(
-      c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }),
-      isExists,
-    );
-    // Spelled in another case: the same file where names ignore case (Dropbox, OneDrive), so
-    // 'exists'; another file where they do not. Either way the owner's file stays as it was.
-    const other = crypto.randomBytes(900);
-    await c.h
-      .destination!.put(`${c.base}/mine/img_1.heic`, async () => Readable.from([other]), {
+  test(
+    "put with mode 'create' never replaces a file at the path: " + "CloudError 'exists', and the old bytes stay",
+    async () => {
+      const owners = crypto.randomBytes(4000);
+      await c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => Readable.from([owners]), {
         mode: 'create',
-        size: other.length,
-      })
-      .catch((err: Error) => assert.ok(isExists(err), `${err}`));
-    assert.ok((await readBack('mine/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
-    assert.deepEqual(
-      (await listAll(c.h, `${c.base}/mine`)).map((i) => i.path).filter((p) => p !== 'img_1.heic'),
-      ['IMG_1.HEIC'],
-      'no second file, no renamed copy',
-    );
-  });
+        size: owners.length,
+      });
+      for (const size of [0, 1200, 20 * MiB]) {
+        const other = crypto.randomBytes(size);
+        await assert.rejects(
+          c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => Readable.from([other]), {
+            mode: 'create',
+            size,
+          }),
+          isExists,
+          `${size} bytes`,
+        );
+      }
+      // Of unknown size too, and with the very bytes that are there.
+      await assert.rejects(
+        c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }),
+        isExists,
+      );
+      // Spelled in another case: the same file where names ignore case (Dropbox, OneDrive), so
+      // 'exists'; another file where they do not. Either way the owner's file stays as it was.
+      const other = crypto.randomBytes(900);
+      await c.h
+        .destination!.put(`${c.base}/mine/img_1.heic`, async () => Readable.from([other]), {
+          mode: 'create',
+          size: other.length,
+        })
+        .catch((err: Error) => assert.ok(isExists(err), `${err}`));
+      assert.ok((await readBack('mine/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
+      assert.deepEqual(
+        (await listAll(c.h, `${c.base}/mine`)).map((i) => i.path).filter((p) => p !== 'img_1.heic'),
+        ['IMG_1.HEIC'],
+        'no second file, no renamed copy',
+      );
+    },
+  );
 
   // A file that appears at the path after the run listed the destination: the upload itself must
   // not replace it. The source puts it there itself, before its first byte or half-way through.
@@ -244,36 +250,39 @@ export function destinationHalf(c: Under): void {
     });
   });
 
-  test("hashOf tells the destination's own hash of the stored file: its kind, and the value the bytes have", async () => {
-    const d = c.h.destination!;
-    assert.ok(d.hashOf, 'every destination tells a hash of what it stores');
-    for (const [rel, data] of [
-      ['hashed/empty.txt', Buffer.alloc(0)],
-      ['hashed/small.jpg', crypto.randomBytes(1234)],
-      ['hashed/blocks.bin', crypto.randomBytes(4 * MiB + 5)], // more than one of Dropbox's 4 MiB blocks
-    ] as const) {
-      await d.put(`${c.base}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
-      const got = await d.hashOf(`${c.base}/${rel}`);
-      assert.ok(got, `${rel}: a hash`);
-      if (got.kind === 's3etag') {
-        // A multipart ETag: the parts' md5s, not computable from the bytes alone.
-        assert.match(got.value, /^[0-9a-f]{32}-\d+$/, rel);
-        continue;
+  test(
+    "hashOf tells the destination's own hash of the stored file: " + 'its kind, and the value the bytes have',
+    async () => {
+      const d = c.h.destination!;
+      assert.ok(d.hashOf, 'every destination tells a hash of what it stores');
+      for (const [rel, data] of [
+        ['hashed/empty.txt', Buffer.alloc(0)],
+        ['hashed/small.jpg', crypto.randomBytes(1234)],
+        ['hashed/blocks.bin', crypto.randomBytes(4 * MiB + 5)], // more than one of Dropbox's 4 MiB blocks
+      ] as const) {
+        await d.put(`${c.base}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+        const got = await d.hashOf(`${c.base}/${rel}`);
+        assert.ok(got, `${rel}: a hash`);
+        if (got.kind === 's3etag') {
+          // A multipart ETag: the parts' md5s, not computable from the bytes alone.
+          assert.match(got.value, /^[0-9a-f]{32}-\d+$/, rel);
+          continue;
+        }
+        assert.equal(got.kind, c.s.nativeHash, `${rel}: the destination's native kind`);
+        assert.equal(got.value, hashBytes(got.kind, data), `${rel}: the ${got.kind} of the bytes`);
+        // A kind asked for: one that reads the file computes it; one that keeps its own tells that.
+        for (const kind of ['md5', 'sha256', 'dropbox', 'quickxor'] as const) {
+          const preferred = await d.hashOf(`${c.base}/${rel}`, undefined, kind);
+          assert.ok(preferred && preferred.kind !== 's3etag', rel);
+          assert.ok([kind, got.kind].includes(preferred.kind), `${rel}: ${kind} asked, ${preferred.kind} told`);
+          assert.equal(preferred.value, hashBytes(preferred.kind, data), `${rel}: the ${preferred.kind} of the bytes`);
+        }
       }
-      assert.equal(got.kind, c.s.nativeHash, `${rel}: the destination's native kind`);
-      assert.equal(got.value, hashBytes(got.kind, data), `${rel}: the ${got.kind} of the bytes`);
-      // A kind asked for: one that reads the file computes it; one that keeps its own tells that.
-      for (const kind of ['md5', 'sha256', 'dropbox', 'quickxor'] as const) {
-        const preferred = await d.hashOf(`${c.base}/${rel}`, undefined, kind);
-        assert.ok(preferred && preferred.kind !== 's3etag', rel);
-        assert.ok([kind, got.kind].includes(preferred.kind), `${rel}: ${kind} asked, ${preferred.kind} told`);
-        assert.equal(preferred.value, hashBytes(preferred.kind, data), `${rel}: the ${preferred.kind} of the bytes`);
-      }
-    }
-    assert.equal(await d.hashOf(`${c.base}/hashed/nothing.jpg`), null, 'no file: null');
-    assert.equal(await d.hashOf(`${c.base}/no-such-folder/nothing.jpg`), null, 'no folder: null');
-    assert.equal(await d.hashOf(`${c.base}/hashed`), null, 'a folder: null');
-  });
+      assert.equal(await d.hashOf(`${c.base}/hashed/nothing.jpg`), null, 'no file: null');
+      assert.equal(await d.hashOf(`${c.base}/no-such-folder/nothing.jpg`), null, 'no folder: null');
+      assert.equal(await d.hashOf(`${c.base}/hashed`), null, 'a folder: null');
+    },
+  );
 
   test('remove deletes that one file: never a folder, a neighbour or a namesake elsewhere', async (t) => {
     const d = c.h.destination!;

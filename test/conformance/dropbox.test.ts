@@ -139,22 +139,25 @@ describe('dropbox protocol', () => {
     assert.ok((await fake.fileBytes('proto/storm.bin')).equals(data));
   });
 
-  test('an append whose answer is lost: incorrect_offset tells where Dropbox is, and no byte is sent twice', async () => {
-    fake.inject({ path: /\/upload_session\/append_v2$/, truncate: 0 }); // stored, answer cut
-    const data = crypto.randomBytes(24 * MiB + 5);
-    const before = fake.requests.length;
-    await h.destination!.put('proto/lost-answer.bin', async (off) => Readable.from([data.subarray(off)]), {
-      mode: 'create',
-      size: data.length,
-    });
-    const appends = fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'));
-    assert.deepEqual(
-      appends.map((r) => r.status),
-      [0, 409, 200],
-      'the lost answer, incorrect_offset on the retry, then the next chunk',
-    );
-    assert.ok((await fake.fileBytes('proto/lost-answer.bin')).equals(data));
-  });
+  test(
+    'an append whose answer is lost: incorrect_offset tells ' + 'where Dropbox is, and no byte is sent twice',
+    async () => {
+      fake.inject({ path: /\/upload_session\/append_v2$/, truncate: 0 }); // stored, answer cut
+      const data = crypto.randomBytes(24 * MiB + 5);
+      const before = fake.requests.length;
+      await h.destination!.put('proto/lost-answer.bin', async (off) => Readable.from([data.subarray(off)]), {
+        mode: 'create',
+        size: data.length,
+      });
+      const appends = fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'));
+      assert.deepEqual(
+        appends.map((r) => r.status),
+        [0, 409, 200],
+        'the lost answer, incorrect_offset on the retry, then the next chunk',
+      );
+      assert.ok((await fake.fileBytes('proto/lost-answer.bin')).equals(data));
+    },
+  );
 
   test('a finish whose answer is lost is recognised as committed', async () => {
     fake.inject({ path: /\/upload_session\/finish$/, truncate: 0 });
@@ -167,41 +170,44 @@ describe('dropbox protocol', () => {
     assert.ok((await fake.fileBytes('proto/lost-finish.bin')).equals(data));
   });
 
-  test('a checkpoint older than the session resumes at the offset Dropbox has, reading past what it already holds', async () => {
-    const data = crypto.randomBytes(40 * MiB);
-    let first: unknown = null;
-    const stop = new AbortController();
-    // Only the first checkpoint is kept (as if later saves were lost); the worker dies after the third chunk.
-    const cp = memoryCheckpoint((n, st) => {
-      first ??= st;
-      if (n === 3) stop.abort(new Error('crash'));
-    });
-    await assert.rejects(
-      h.destination!.put('proto/stale.bin', async (off) => slow(data.subarray(off)), {
-        mode: 'create',
-        size: data.length,
-        checkpoint: cp,
-        signal: stop.signal,
-      }),
-    );
-    const offsets: number[] = [];
-    const before = fake.requests.length;
-    await h.destination!.put(
-      'proto/stale.bin',
-      async (off) => {
-        offsets.push(off);
-        return Readable.from([data.subarray(off)]);
-      },
-      { mode: 'create', size: data.length, checkpoint: memoryCheckpoint(undefined, first) },
-    );
-    assert.deepEqual(offsets, [8 * MiB], 'resumed the saved session, not a new one');
-    assert.equal(
-      fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'))[0].status,
-      409,
-      'Dropbox said where it was',
-    );
-    assert.ok((await fake.fileBytes('proto/stale.bin')).equals(data));
-  });
+  test(
+    'a checkpoint older than the session resumes at the offset ' + 'Dropbox has, reading past what it already holds',
+    async () => {
+      const data = crypto.randomBytes(40 * MiB);
+      let first: unknown = null;
+      const stop = new AbortController();
+      // Only the first checkpoint is kept (as if later saves were lost); the worker dies after the third chunk.
+      const cp = memoryCheckpoint((n, st) => {
+        first ??= st;
+        if (n === 3) stop.abort(new Error('crash'));
+      });
+      await assert.rejects(
+        h.destination!.put('proto/stale.bin', async (off) => slow(data.subarray(off)), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: cp,
+          signal: stop.signal,
+        }),
+      );
+      const offsets: number[] = [];
+      const before = fake.requests.length;
+      await h.destination!.put(
+        'proto/stale.bin',
+        async (off) => {
+          offsets.push(off);
+          return Readable.from([data.subarray(off)]);
+        },
+        { mode: 'create', size: data.length, checkpoint: memoryCheckpoint(undefined, first) },
+      );
+      assert.deepEqual(offsets, [8 * MiB], 'resumed the saved session, not a new one');
+      assert.equal(
+        fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'))[0].status,
+        409,
+        'Dropbox said where it was',
+      );
+      assert.ok((await fake.fileBytes('proto/stale.bin')).equals(data));
+    },
+  );
 
   test('a session Dropbox no longer has (7 days) starts over from the first byte', async () => {
     const data = crypto.randomBytes(20 * MiB);
@@ -241,48 +247,51 @@ describe('dropbox protocol', () => {
     assert.equal(await h.destination!.stat('proto/damaged.bin'), null);
   });
 
-  test('listing pages through list_folder/continue, items carry content_hash and rev; browse puts folders first', async () => {
-    const files: Record<string, Buffer> = {};
-    for (const name of ['b.jpg', 'a.mov', 'Z/c.txt', 'y/d.png', 'y/deep/e.heic', 'x.bin', 'w.txt'])
-      files[name] = crypto.randomBytes(100 + name.length);
-    for (const [name, data] of Object.entries(files))
-      await h.destination!.put(`paging/${name}`, async () => Readable.from([data]), {
-        mode: 'create',
-        size: data.length,
-      });
-    const before = fake.requests.length;
-    const items: SourceItem[] = [];
-    for await (const item of h.source!.list('PAGING')) items.push(item); // any case
-    assert.ok(
-      fake.requests.slice(before).filter((r) => r.path.endsWith('/list_folder/continue')).length >= 3,
-      'pages of 3',
-    );
-    assert.deepEqual(items.map((i) => i.path).sort(), Object.keys(files).sort());
-    for (const item of items) {
-      assert.equal(item.hashes?.dropbox, contentHash(files[item.path]), item.path);
-      assert.match(item.id, /^id:/);
-      assert.match(item.version, /^[0-9a-f]{9,}$/);
-    }
-    assert.deepEqual(
-      await h.destination!.hashOf!('paging/b.jpg'),
-      { kind: 'dropbox', value: contentHash(files['b.jpg']) },
-      'Dropbox has no md5: its content_hash',
-    );
-    const page = await h.browse('paging', undefined);
-    assert.deepEqual(
-      page.entries.map((e) => [e.type, e.name]),
-      [
-        ['folder', 'Z'],
-        ['folder', 'y'],
-        ['file', 'a.mov'],
-        ['file', 'b.jpg'],
-        ['file', 'w.txt'],
-        ['file', 'x.bin'],
-      ],
-    );
-    await assert.rejects(h.browse('paging/nothing', undefined), isReason('not_found'));
-    await assert.rejects(h.browse('paging/b.jpg', undefined), isReason('not_found'));
-  });
+  test(
+    'listing pages through list_folder/continue, items carry content_hash and rev; ' + 'browse puts folders first',
+    async () => {
+      const files: Record<string, Buffer> = {};
+      for (const name of ['b.jpg', 'a.mov', 'Z/c.txt', 'y/d.png', 'y/deep/e.heic', 'x.bin', 'w.txt'])
+        files[name] = crypto.randomBytes(100 + name.length);
+      for (const [name, data] of Object.entries(files))
+        await h.destination!.put(`paging/${name}`, async () => Readable.from([data]), {
+          mode: 'create',
+          size: data.length,
+        });
+      const before = fake.requests.length;
+      const items: SourceItem[] = [];
+      for await (const item of h.source!.list('PAGING')) items.push(item); // any case
+      assert.ok(
+        fake.requests.slice(before).filter((r) => r.path.endsWith('/list_folder/continue')).length >= 3,
+        'pages of 3',
+      );
+      assert.deepEqual(items.map((i) => i.path).sort(), Object.keys(files).sort());
+      for (const item of items) {
+        assert.equal(item.hashes?.dropbox, contentHash(files[item.path]), item.path);
+        assert.match(item.id, /^id:/);
+        assert.match(item.version, /^[0-9a-f]{9,}$/);
+      }
+      assert.deepEqual(
+        await h.destination!.hashOf!('paging/b.jpg'),
+        { kind: 'dropbox', value: contentHash(files['b.jpg']) },
+        'Dropbox has no md5: its content_hash',
+      );
+      const page = await h.browse('paging', undefined);
+      assert.deepEqual(
+        page.entries.map((e) => [e.type, e.name]),
+        [
+          ['folder', 'Z'],
+          ['folder', 'y'],
+          ['file', 'a.mov'],
+          ['file', 'b.jpg'],
+          ['file', 'w.txt'],
+          ['file', 'x.bin'],
+        ],
+      );
+      await assert.rejects(h.browse('paging/nothing', undefined), isReason('not_found'));
+      await assert.rejects(h.browse('paging/b.jpg', undefined), isReason('not_found'));
+    },
+  );
 
   test('5xx and reset connections are retried; a Retry-After past a minute is rate_limited with its time', async () => {
     const data = crypto.randomBytes(10_000);
@@ -308,48 +317,52 @@ describe('dropbox protocol', () => {
     assert.ok(Date.now() - t0 < 5000, 'a long wait is reported, not slept');
   });
 
-  test('remove looks before it deletes: a folder is refused without delete_v2; a file changed meanwhile is looked at again', async () => {
-    const data = crypto.randomBytes(3000);
-    await h.destination!.put('proto/rm/a.zip', async () => Readable.from([data]), {
-      mode: 'create',
-      size: data.length,
-    });
-    await h.destination!.put('proto/rm/keep/x.txt', async () => Readable.from([data]), {
-      mode: 'create',
-      size: data.length,
-    });
-    const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.path === '/2/files/delete_v2');
-    let from = fake.requests.length;
-    await assert.rejects(h.destination!.remove!('proto/rm/keep'), isReason('invalid_options'));
-    assert.deepEqual(deletes(from), [], 'a folder is never sent to delete_v2');
+  test(
+    'remove looks before it deletes: a folder is refused without delete_v2; ' +
+      'a file changed meanwhile is looked at again',
+    async () => {
+      const data = crypto.randomBytes(3000);
+      await h.destination!.put('proto/rm/a.zip', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      });
+      await h.destination!.put('proto/rm/keep/x.txt', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      });
+      const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.path === '/2/files/delete_v2');
+      let from = fake.requests.length;
+      await assert.rejects(h.destination!.remove!('proto/rm/keep'), isReason('invalid_options'));
+      assert.deepEqual(deletes(from), [], 'a folder is never sent to delete_v2');
 
-    // The revision seen is gone by the time delete_v2 runs; then Dropbox asks to slow down.
-    from = fake.requests.length;
-    fake.inject({
-      path: /\/files\/delete_v2$/,
-      status: 409,
-      body: {
-        error_summary: 'path_lookup/not_found/...',
-        error: { '.tag': 'path_lookup', path_lookup: { '.tag': 'not_found' } },
-      },
-    });
-    fake.inject({ path: /\/files\/delete_v2$/, status: 429, body: rateLimitBody('too_many_write_operations', 1) });
-    fake.oauth.expireAccessTokens();
-    const refreshes = tokens.refreshes;
-    await h.destination!.remove!('proto/rm/a.zip');
-    assert.equal(tokens.refreshes, refreshes + 1);
-    assert.deepEqual(
-      deletes(from).map((r) => r.status),
-      [409, 429, 200],
-    );
-    assert.equal(
-      fake.requests.slice(from).filter((r) => r.path === '/2/files/get_metadata' && r.status === 200).length,
-      2,
-      'looked at again after the 409',
-    );
-    assert.ok(!fake.files().includes('/proto/rm/a.zip'));
-    assert.ok(fake.files().includes('/proto/rm/keep/x.txt'));
-  });
+      // The revision seen is gone by the time delete_v2 runs; then Dropbox asks to slow down.
+      from = fake.requests.length;
+      fake.inject({
+        path: /\/files\/delete_v2$/,
+        status: 409,
+        body: {
+          error_summary: 'path_lookup/not_found/...',
+          error: { '.tag': 'path_lookup', path_lookup: { '.tag': 'not_found' } },
+        },
+      });
+      fake.inject({ path: /\/files\/delete_v2$/, status: 429, body: rateLimitBody('too_many_write_operations', 1) });
+      fake.oauth.expireAccessTokens();
+      const refreshes = tokens.refreshes;
+      await h.destination!.remove!('proto/rm/a.zip');
+      assert.equal(tokens.refreshes, refreshes + 1);
+      assert.deepEqual(
+        deletes(from).map((r) => r.status),
+        [409, 429, 200],
+      );
+      assert.equal(
+        fake.requests.slice(from).filter((r) => r.path === '/2/files/get_metadata' && r.status === 200).length,
+        2,
+        'looked at again after the 409',
+      );
+      assert.ok(!fake.files().includes('/proto/rm/a.zip'));
+      assert.ok(fake.files().includes('/proto/rm/keep/x.txt'));
+    },
+  );
 
   test('the OAuth spec names the account by its email', async () => {
     const { env } = connect(fake);
@@ -432,35 +445,38 @@ describe('dropbox emulator rules (raw HTTP)', () => {
   const errorOf = async (res: Response) =>
     (await res.json()) as { error_summary: string; error: Record<string, unknown> };
 
-  test('tokens: missing is 400 text, unknown is 401 invalid_access_token, expired is 401 expired_access_token', async () => {
-    const none = await fetch(`${fake.apiUrl}/2/files/list_folder`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"path":""}',
-    });
-    assert.equal(none.status, 400);
-    assert.match(await none.text(), /Must provide HTTP header "Authorization"/);
-    const bad = await rpc('files/list_folder', { path: '' }, { authorization: 'Bearer at-unknown' });
-    assert.equal(bad.status, 401);
-    assert.equal((await errorOf(bad)).error['.tag'], 'invalid_access_token');
-    const other = await startDropboxFake();
-    try {
-      const t = other.oauth.issueTokens().accessToken;
-      other.oauth.expireAccessTokens();
-      const res = await fetch(`${other.apiUrl}/2/files/list_folder`, {
+  test(
+    'tokens: missing is 400 text, unknown is 401 invalid_access_token, ' + 'expired is 401 expired_access_token',
+    async () => {
+      const none = await fetch(`${fake.apiUrl}/2/files/list_folder`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json' },
         body: '{"path":""}',
       });
-      assert.equal(res.status, 401);
-      assert.deepEqual(await res.json(), {
-        error_summary: 'expired_access_token/...',
-        error: { '.tag': 'expired_access_token' },
-      });
-    } finally {
-      await other.close();
-    }
-  });
+      assert.equal(none.status, 400);
+      assert.match(await none.text(), /Must provide HTTP header "Authorization"/);
+      const bad = await rpc('files/list_folder', { path: '' }, { authorization: 'Bearer at-unknown' });
+      assert.equal(bad.status, 401);
+      assert.equal((await errorOf(bad)).error['.tag'], 'invalid_access_token');
+      const other = await startDropboxFake();
+      try {
+        const t = other.oauth.issueTokens().accessToken;
+        other.oauth.expireAccessTokens();
+        const res = await fetch(`${other.apiUrl}/2/files/list_folder`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+          body: '{"path":""}',
+        });
+        assert.equal(res.status, 401);
+        assert.deepEqual(await res.json(), {
+          error_summary: 'expired_access_token/...',
+          error: { '.tag': 'expired_access_token' },
+        });
+      } finally {
+        await other.close();
+      }
+    },
+  );
 
   test('each host serves only its own routes; malformed arguments are 400', async () => {
     const wrong = await rpc('files/list_folder', { path: '' }, {}, fake.contentUrl);
@@ -483,199 +499,213 @@ describe('dropbox emulator rules (raw HTTP)', () => {
     assert.match(await type.text(), /Bad HTTP "Content-Type" header/);
   });
 
-  test('Dropbox-API-Arg must be ASCII JSON; upload sessions enforce offsets, hashes, closing and the 150 MiB limit', async () => {
-    const data = crypto.randomBytes(1000);
-    // Raw UTF-8 in the header is refused; the same argument escaped as \uXXXX is fine.
-    const nonAscii = await fetch(`${fake.contentUrl}/2/files/upload_session/start`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/octet-stream',
-        'dropbox-api-arg': `{"close":false,"x":"${String.fromCharCode(0xe9)}"}`,
-      },
-      body: data,
-    });
-    assert.equal(nonAscii.status, 400);
-    assert.match(await nonAscii.text(), /could not decode input as JSON/);
+  test(
+    'Dropbox-API-Arg must be ASCII JSON; upload sessions enforce offsets, ' + 'hashes, closing and the 150 MiB limit',
+    async () => {
+      const data = crypto.randomBytes(1000);
+      // Raw UTF-8 in the header is refused; the same argument escaped as \uXXXX is fine.
+      const nonAscii = await fetch(`${fake.contentUrl}/2/files/upload_session/start`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'dropbox-api-arg': `{"close":false,"x":"${String.fromCharCode(0xe9)}"}`,
+        },
+        body: data,
+      });
+      assert.equal(nonAscii.status, 400);
+      assert.match(await nonAscii.text(), /could not decode input as JSON/);
 
-    const mismatch = await content(
-      'files/upload_session/start',
-      JSON.stringify({ content_hash: contentHash(Buffer.from('other')) }),
-      data,
-    );
-    assert.equal(mismatch.status, 409);
-    assert.equal((await errorOf(mismatch)).error['.tag'], 'content_hash_mismatch');
+      const mismatch = await content(
+        'files/upload_session/start',
+        JSON.stringify({ content_hash: contentHash(Buffer.from('other')) }),
+        data,
+      );
+      assert.equal(mismatch.status, 409);
+      assert.equal((await errorOf(mismatch)).error['.tag'], 'content_hash_mismatch');
 
-    const started = await content(
-      'files/upload_session/start',
-      JSON.stringify({ content_hash: contentHash(data) }),
-      data,
-    );
-    assert.equal(started.status, 200);
-    const { session_id } = (await started.json()) as { session_id: string };
-
-    const offset = await content(
-      'files/upload_session/append_v2',
-      JSON.stringify({ cursor: { session_id, offset: 10 } }),
-      data,
-    );
-    assert.equal(offset.status, 409);
-    assert.deepEqual(await offset.json(), {
-      error_summary: 'incorrect_offset/...',
-      error: { '.tag': 'incorrect_offset', correct_offset: 1000 },
-    });
-
-    const tooBig = await content(
-      'files/upload_session/append_v2',
-      JSON.stringify({ cursor: { session_id, offset: 1000 } }),
-      Buffer.alloc(MAX_REQUEST_BYTES + 1),
-    );
-    assert.equal(tooBig.status, 409);
-    assert.equal((await errorOf(tooBig)).error['.tag'], 'payload_too_large');
-
-    const closed = await content(
-      'files/upload_session/append_v2',
-      JSON.stringify({ cursor: { session_id, offset: 1000 }, close: true }),
-      data,
-    );
-    assert.equal(closed.status, 200);
-    const afterClose = await content(
-      'files/upload_session/append_v2',
-      JSON.stringify({ cursor: { session_id, offset: 2000 } }),
-      data,
-    );
-    assert.equal((await errorOf(afterClose)).error['.tag'], 'closed');
-
-    const commit = { path: '/Raw/Ünï.bin', mode: 'overwrite', autorename: false, mute: true };
-    const fraction = await content(
-      'files/upload_session/finish',
-      headerSafeJson({
-        cursor: { session_id, offset: 2000 },
-        commit: { ...commit, client_modified: '2020-01-02T03:04:05.678Z' },
-      }),
-      Buffer.alloc(0),
-    );
-    assert.equal(fraction.status, 400);
-    assert.match(await fraction.text(), /does not match format/);
-    const escaped = headerSafeJson({
-      cursor: { session_id, offset: 2000 },
-      commit: { ...commit, client_modified: '2020-01-02T03:04:05Z' },
-    });
-    assert.match(escaped, /\\u00dcn\\u00ef\.bin/);
-    const finished = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
-    assert.equal(finished.status, 200);
-    const meta = (await finished.json()) as {
-      path_display: string;
-      size: number;
-      content_hash: string;
-      client_modified: string;
-      id: string;
-    };
-    assert.deepEqual(
-      [meta.path_display, meta.size, meta.client_modified],
-      ['/Raw/Ünï.bin', 2000, '2020-01-02T03:04:05Z'],
-    );
-    assert.equal(meta.content_hash, contentHash(Buffer.concat([data, data])));
-    const again = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
-    assert.deepEqual((await errorOf(again)).error, { '.tag': 'lookup_failed', lookup_failed: { '.tag': 'not_found' } });
-
-    // Paths compare without case; downloads honour Range.
-    const lower = await rpc('files/get_metadata', { path: '/raw/ÜNÏ.BIN' });
-    assert.equal(((await lower.json()) as { id: string }).id, meta.id);
-    const missing = await rpc('files/get_metadata', { path: '/raw/none' });
-    assert.equal(missing.status, 409);
-    assert.equal((await errorOf(missing)).error_summary, 'path/not_found/...');
-    const part = await content('files/download', JSON.stringify({ path: meta.id }), undefined, {
-      range: 'bytes=1500-',
-    });
-    assert.equal(part.status, 206);
-    assert.equal(part.headers.get('content-range'), 'bytes 1500-1999/2000');
-    assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(500)));
-    assert.equal(JSON.parse(part.headers.get('dropbox-api-result')!).id, meta.id);
-    const asJson = await content('files/download', JSON.stringify({ path: meta.id }), undefined, {
-      'content-type': 'application/json',
-    });
-    assert.equal(asJson.status, 400);
-  });
-
-  test('finish with mode add refuses a file at the path (409 path/conflict/file), with strict_conflict even the same bytes; overwrite replaces', async () => {
-    const finish = async (data: Buffer, commit: Record<string, unknown>) => {
-      const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
+      const started = await content(
+        'files/upload_session/start',
+        JSON.stringify({ content_hash: contentHash(data) }),
+        data,
+      );
+      assert.equal(started.status, 200);
       const { session_id } = (await started.json()) as { session_id: string };
-      return content(
+
+      const offset = await content(
+        'files/upload_session/append_v2',
+        JSON.stringify({ cursor: { session_id, offset: 10 } }),
+        data,
+      );
+      assert.equal(offset.status, 409);
+      assert.deepEqual(await offset.json(), {
+        error_summary: 'incorrect_offset/...',
+        error: { '.tag': 'incorrect_offset', correct_offset: 1000 },
+      });
+
+      const tooBig = await content(
+        'files/upload_session/append_v2',
+        JSON.stringify({ cursor: { session_id, offset: 1000 } }),
+        Buffer.alloc(MAX_REQUEST_BYTES + 1),
+      );
+      assert.equal(tooBig.status, 409);
+      assert.equal((await errorOf(tooBig)).error['.tag'], 'payload_too_large');
+
+      const closed = await content(
+        'files/upload_session/append_v2',
+        JSON.stringify({ cursor: { session_id, offset: 1000 }, close: true }),
+        data,
+      );
+      assert.equal(closed.status, 200);
+      const afterClose = await content(
+        'files/upload_session/append_v2',
+        JSON.stringify({ cursor: { session_id, offset: 2000 } }),
+        data,
+      );
+      assert.equal((await errorOf(afterClose)).error['.tag'], 'closed');
+
+      const commit = { path: '/Raw/Ünï.bin', mode: 'overwrite', autorename: false, mute: true };
+      const fraction = await content(
         'files/upload_session/finish',
-        JSON.stringify({
-          cursor: { session_id, offset: data.length },
-          commit: { path: '/Backups/2020/IMG_1.HEIC', ...commit },
+        headerSafeJson({
+          cursor: { session_id, offset: 2000 },
+          commit: { ...commit, client_modified: '2020-01-02T03:04:05.678Z' },
         }),
         Buffer.alloc(0),
       );
-    };
-    const owners = Buffer.from('the owner’s photo');
-    assert.equal(
-      (await finish(owners, { mode: 'add', strict_conflict: true })).status,
-      200,
-      'nothing there: add creates',
-    );
-    const conflict = {
-      error_summary: 'path/conflict/file/...',
-      error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } },
-    };
-    const other = await finish(Buffer.from('another photo'), {
-      mode: { '.tag': 'add' },
-      autorename: false,
-      strict_conflict: true,
-    });
-    assert.equal(other.status, 409);
-    assert.deepEqual(await other.json(), conflict);
-    const same = await finish(owners, { mode: 'add', strict_conflict: true });
-    assert.equal(same.status, 409, 'strict_conflict: a conflict even for identical contents');
-    assert.deepEqual(await same.json(), conflict);
-    assert.equal(
-      (await finish(owners, { mode: 'add' })).status,
-      200,
-      'without strict_conflict identical contents are no conflict',
-    );
-    assert.ok((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).equals(owners), 'the file at the path is untouched');
-    const replaced = await finish(Buffer.from('a new version'), { mode: 'overwrite', strict_conflict: true });
-    assert.equal(replaced.status, 200);
-    assert.equal((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).toString(), 'a new version');
-  });
+      assert.equal(fraction.status, 400);
+      assert.match(await fraction.text(), /does not match format/);
+      const escaped = headerSafeJson({
+        cursor: { session_id, offset: 2000 },
+        commit: { ...commit, client_modified: '2020-01-02T03:04:05Z' },
+      });
+      assert.match(escaped, /\\u00dcn\\u00ef\.bin/);
+      const finished = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
+      assert.equal(finished.status, 200);
+      const meta = (await finished.json()) as {
+        path_display: string;
+        size: number;
+        content_hash: string;
+        client_modified: string;
+        id: string;
+      };
+      assert.deepEqual(
+        [meta.path_display, meta.size, meta.client_modified],
+        ['/Raw/Ünï.bin', 2000, '2020-01-02T03:04:05Z'],
+      );
+      assert.equal(meta.content_hash, contentHash(Buffer.concat([data, data])));
+      const again = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
+      assert.deepEqual((await errorOf(again)).error, {
+        '.tag': 'lookup_failed',
+        lookup_failed: { '.tag': 'not_found' },
+      });
 
-  test('two finishes to one path at once with add + strict_conflict: one commits, the other is 409 path/conflict/file', async () => {
-    const start = async (data: Buffer) => {
-      const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
-      assert.equal(started.status, 200);
-      return ((await started.json()) as { session_id: string }).session_id;
-    };
-    // Several MiB each, so both commits are under way (hashing) at the same time.
-    const datas = [crypto.randomBytes(6 * MiB), crypto.randomBytes(6 * MiB + 1)];
-    const sessions = await Promise.all(datas.map(start));
-    const finishes = await Promise.all(
-      sessions.map((session_id, i) =>
-        content(
+      // Paths compare without case; downloads honour Range.
+      const lower = await rpc('files/get_metadata', { path: '/raw/ÜNÏ.BIN' });
+      assert.equal(((await lower.json()) as { id: string }).id, meta.id);
+      const missing = await rpc('files/get_metadata', { path: '/raw/none' });
+      assert.equal(missing.status, 409);
+      assert.equal((await errorOf(missing)).error_summary, 'path/not_found/...');
+      const part = await content('files/download', JSON.stringify({ path: meta.id }), undefined, {
+        range: 'bytes=1500-',
+      });
+      assert.equal(part.status, 206);
+      assert.equal(part.headers.get('content-range'), 'bytes 1500-1999/2000');
+      assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(500)));
+      assert.equal(JSON.parse(part.headers.get('dropbox-api-result')!).id, meta.id);
+      const asJson = await content('files/download', JSON.stringify({ path: meta.id }), undefined, {
+        'content-type': 'application/json',
+      });
+      assert.equal(asJson.status, 400);
+    },
+  );
+
+  test(
+    'finish with mode add refuses a file at the path (409 path/conflict/file), ' +
+      'with strict_conflict even the same bytes; overwrite replaces',
+    async () => {
+      const finish = async (data: Buffer, commit: Record<string, unknown>) => {
+        const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
+        const { session_id } = (await started.json()) as { session_id: string };
+        return content(
           'files/upload_session/finish',
           JSON.stringify({
-            cursor: { session_id, offset: datas[i].length },
-            commit: { path: '/Race/IMG_7.HEIC', mode: 'add', strict_conflict: true },
+            cursor: { session_id, offset: data.length },
+            commit: { path: '/Backups/2020/IMG_1.HEIC', ...commit },
           }),
           Buffer.alloc(0),
+        );
+      };
+      const owners = Buffer.from('the owner’s photo');
+      assert.equal(
+        (await finish(owners, { mode: 'add', strict_conflict: true })).status,
+        200,
+        'nothing there: add creates',
+      );
+      const conflict = {
+        error_summary: 'path/conflict/file/...',
+        error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } },
+      };
+      const other = await finish(Buffer.from('another photo'), {
+        mode: { '.tag': 'add' },
+        autorename: false,
+        strict_conflict: true,
+      });
+      assert.equal(other.status, 409);
+      assert.deepEqual(await other.json(), conflict);
+      const same = await finish(owners, { mode: 'add', strict_conflict: true });
+      assert.equal(same.status, 409, 'strict_conflict: a conflict even for identical contents');
+      assert.deepEqual(await same.json(), conflict);
+      assert.equal(
+        (await finish(owners, { mode: 'add' })).status,
+        200,
+        'without strict_conflict identical contents are no conflict',
+      );
+      assert.ok((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).equals(owners), 'the file at the path is untouched');
+      const replaced = await finish(Buffer.from('a new version'), { mode: 'overwrite', strict_conflict: true });
+      assert.equal(replaced.status, 200);
+      assert.equal((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).toString(), 'a new version');
+    },
+  );
+
+  test(
+    'two finishes to one path at once with add + strict_conflict: ' +
+      'one commits, the other is 409 path/conflict/file',
+    async () => {
+      const start = async (data: Buffer) => {
+        const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
+        assert.equal(started.status, 200);
+        return ((await started.json()) as { session_id: string }).session_id;
+      };
+      // Several MiB each, so both commits are under way (hashing) at the same time.
+      const datas = [crypto.randomBytes(6 * MiB), crypto.randomBytes(6 * MiB + 1)];
+      const sessions = await Promise.all(datas.map(start));
+      const finishes = await Promise.all(
+        sessions.map((session_id, i) =>
+          content(
+            'files/upload_session/finish',
+            JSON.stringify({
+              cursor: { session_id, offset: datas[i].length },
+              commit: { path: '/Race/IMG_7.HEIC', mode: 'add', strict_conflict: true },
+            }),
+            Buffer.alloc(0),
+          ),
         ),
-      ),
-    );
-    assert.deepEqual(finishes.map((r) => r.status).sort(), [200, 409]);
-    const won = finishes.findIndex((r) => r.status === 200);
-    const lost = finishes[1 - won];
-    assert.deepEqual(await lost.json(), {
-      error_summary: 'path/conflict/file/...',
-      error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } },
-    });
-    assert.ok((await fake.fileBytes('Race/IMG_7.HEIC')).equals(datas[won]), 'the file that committed stays');
-    assert.deepEqual(
-      fake.files().filter((f) => f.toLowerCase().startsWith('/race/')),
-      ['/Race/IMG_7.HEIC'],
-    );
-  });
+      );
+      assert.deepEqual(finishes.map((r) => r.status).sort(), [200, 409]);
+      const won = finishes.findIndex((r) => r.status === 200);
+      const lost = finishes[1 - won];
+      assert.deepEqual(await lost.json(), {
+        error_summary: 'path/conflict/file/...',
+        error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } },
+      });
+      assert.ok((await fake.fileBytes('Race/IMG_7.HEIC')).equals(datas[won]), 'the file that committed stays');
+      assert.deepEqual(
+        fake.files().filter((f) => f.toLowerCase().startsWith('/race/')),
+        ['/Race/IMG_7.HEIC'],
+      );
+    },
+  );
 
   test('delete_v2: 409 path_lookup/not_found for nothing there; parent_rev deletes only that revision', async () => {
     const missing = await rpc('files/delete_v2', { path: '/raw/nothing.zip' });

@@ -67,55 +67,59 @@ describe('google-drive remove', () => {
     return ((await res.json()) as { files: { name: string; trashed: boolean; explicitlyTrashed: boolean }[] }).files;
   };
 
-  test('the file goes to the trash by PATCH trashed=true, through a 503 and an expired token; a folder is refused untouched', async () => {
-    const zip = await fake.addFile('rm/a.zip', Buffer.from('archive bytes'));
-    const inner = await fake.addFile('rm/keep/x.txt', Buffer.from('kept'));
-    const folder = fake.findFiles('rm/keep')[0];
-    const from = fake.requests.length;
+  test(
+    'the file goes to the trash by PATCH trashed=true, through a 503 and an expired token; ' +
+      'a folder is refused untouched',
+    async () => {
+      const zip = await fake.addFile('rm/a.zip', Buffer.from('archive bytes'));
+      const inner = await fake.addFile('rm/keep/x.txt', Buffer.from('kept'));
+      const folder = fake.findFiles('rm/keep')[0];
+      const from = fake.requests.length;
 
-    await assert.rejects(h.destination!.remove!('rm/keep'), isReason('invalid_options'));
-    assert.deepEqual(
-      fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/')),
-      [],
-      'nothing but lookups for a folder',
-    );
-    assert.equal(fake.drive.items.get(folder.id)!.trashed, false);
+      await assert.rejects(h.destination!.remove!('rm/keep'), isReason('invalid_options'));
+      assert.deepEqual(
+        fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/')),
+        [],
+        'nothing but lookups for a folder',
+      );
+      assert.equal(fake.drive.items.get(folder.id)!.trashed, false);
 
-    fake.oauth.expireAccessTokens();
-    fake.inject({ method: 'PATCH', path: /^\/drive\/v3\/files\//, status: 503 });
-    const refreshes = tokens.refreshes;
-    await h.destination!.remove!('rm/a.zip');
-    assert.equal(tokens.refreshes, refreshes + 1, 'refreshed once');
-    const writes = fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/'));
-    assert.deepEqual(
-      writes.map((r) => [r.method, r.path, r.status]),
-      [
-        ['PATCH', `/drive/v3/files/${zip.id}`, 503],
-        ['PATCH', `/drive/v3/files/${zip.id}`, 200],
-      ],
-    );
-    assert.equal(await h.destination!.stat('rm/a.zip'), null);
+      fake.oauth.expireAccessTokens();
+      fake.inject({ method: 'PATCH', path: /^\/drive\/v3\/files\//, status: 503 });
+      const refreshes = tokens.refreshes;
+      await h.destination!.remove!('rm/a.zip');
+      assert.equal(tokens.refreshes, refreshes + 1, 'refreshed once');
+      const writes = fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/'));
+      assert.deepEqual(
+        writes.map((r) => [r.method, r.path, r.status]),
+        [
+          ['PATCH', `/drive/v3/files/${zip.id}`, 503],
+          ['PATCH', `/drive/v3/files/${zip.id}`, 200],
+        ],
+      );
+      assert.equal(await h.destination!.stat('rm/a.zip'), null);
 
-    // In the trash, not gone: still readable by id, listed when asked for.
-    assert.equal(fake.drive.items.get(zip.id)!.trashed, true);
-    const bytes = await fetch(`${fake.url}/drive/v3/files/${zip.id}?alt=media`, { headers: auth() });
-    assert.equal(await bytes.text(), 'archive bytes');
-    const parent = `'${fake.drive.items.get(zip.id)!.parents[0]}' in parents`;
-    assert.deepEqual(
-      (await names(`${parent} and trashed = false`)).map((f) => f.name),
-      ['keep'],
-    );
-    assert.deepEqual(
-      (await names(`${parent} and trashed = true`)).map((f) => [f.name, f.explicitlyTrashed]),
-      [['a.zip', true]],
-    );
-    assert.deepEqual(
-      (await names(parent)).map((f) => f.name).sort(),
-      ['a.zip', 'keep'],
-      'files.list shows trashed items unless told not to',
-    );
-    assert.equal(fake.drive.items.get(inner.id)!.trashed, false);
-  });
+      // In the trash, not gone: still readable by id, listed when asked for.
+      assert.equal(fake.drive.items.get(zip.id)!.trashed, true);
+      const bytes = await fetch(`${fake.url}/drive/v3/files/${zip.id}?alt=media`, { headers: auth() });
+      assert.equal(await bytes.text(), 'archive bytes');
+      const parent = `'${fake.drive.items.get(zip.id)!.parents[0]}' in parents`;
+      assert.deepEqual(
+        (await names(`${parent} and trashed = false`)).map((f) => f.name),
+        ['keep'],
+      );
+      assert.deepEqual(
+        (await names(`${parent} and trashed = true`)).map((f) => [f.name, f.explicitlyTrashed]),
+        [['a.zip', true]],
+      );
+      assert.deepEqual(
+        (await names(parent)).map((f) => f.name).sort(),
+        ['a.zip', 'keep'],
+        'files.list shows trashed items unless told not to',
+      );
+      assert.equal(fake.drive.items.get(inner.id)!.trashed, false);
+    },
+  );
 
   test('of several files with one name, the one every lookup finds (the oldest) is trashed', async () => {
     const first = await fake.addFile('dup/a.zip', Buffer.from('first'));
@@ -126,32 +130,38 @@ describe('google-drive remove', () => {
     assert.deepEqual(await h.destination!.stat('dup/a.zip'), { size: 13 });
   });
 
-  test('the emulator: trashing a folder trashes what is in it, restoring it restores them; trashed must be a boolean', async () => {
-    const f = await fake.addFile('tree/sub/f.txt', Buffer.from('f'));
-    const own = await fake.addFile('tree/sub/own.txt', Buffer.from('o'));
-    const tree = fake.findFiles('tree')[0];
-    const patch = (id: string, body: unknown) =>
-      fetch(`${fake.url}/drive/v3/files/${id}?fields=id,trashed,explicitlyTrashed`, {
-        method: 'PATCH',
-        headers: { ...auth(), 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+  test(
+    'the emulator: trashing a folder trashes what is in it, ' + 'restoring it restores them; trashed must be a boolean',
+    async () => {
+      const f = await fake.addFile('tree/sub/f.txt', Buffer.from('f'));
+      const own = await fake.addFile('tree/sub/own.txt', Buffer.from('o'));
+      const tree = fake.findFiles('tree')[0];
+      const patch = (id: string, body: unknown) =>
+        fetch(`${fake.url}/drive/v3/files/${id}?fields=id,trashed,explicitlyTrashed`, {
+          method: 'PATCH',
+          headers: { ...auth(), 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      assert.equal((await patch(own.id, { trashed: true })).status, 200);
+      assert.deepEqual(await (await patch(tree.id, { trashed: true })).json(), {
+        id: tree.id,
+        trashed: true,
+        explicitlyTrashed: true,
       });
-    assert.equal((await patch(own.id, { trashed: true })).status, 200);
-    assert.deepEqual(await (await patch(tree.id, { trashed: true })).json(), {
-      id: tree.id,
-      trashed: true,
-      explicitlyTrashed: true,
-    });
-    assert.deepEqual(
-      [fake.drive.items.get(f.id)!.trashed, fake.drive.items.get(f.id)!.explicitlyTrashed],
-      [true, undefined],
-    );
-    assert.equal(await h.destination!.stat('tree/sub/f.txt'), null);
-    assert.equal((await patch(tree.id, { trashed: false })).status, 200);
-    assert.equal(fake.drive.items.get(f.id)!.trashed, false);
-    assert.equal(fake.drive.items.get(own.id)!.trashed, true, 'trashed on its own, it stays in the trash');
-    const bad = await patch(f.id, { trashed: 'yes' });
-    assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { error: { errors: { reason: string }[] } }).error.errors[0].reason, 'invalid');
-  });
+      assert.deepEqual(
+        [fake.drive.items.get(f.id)!.trashed, fake.drive.items.get(f.id)!.explicitlyTrashed],
+        [true, undefined],
+      );
+      assert.equal(await h.destination!.stat('tree/sub/f.txt'), null);
+      assert.equal((await patch(tree.id, { trashed: false })).status, 200);
+      assert.equal(fake.drive.items.get(f.id)!.trashed, false);
+      assert.equal(fake.drive.items.get(own.id)!.trashed, true, 'trashed on its own, it stays in the trash');
+      const bad = await patch(f.id, { trashed: 'yes' });
+      assert.equal(bad.status, 400);
+      assert.equal(
+        ((await bad.json()) as { error: { errors: { reason: string }[] } }).error.errors[0].reason,
+        'invalid',
+      );
+    },
+  );
 });

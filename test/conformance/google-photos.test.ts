@@ -124,31 +124,35 @@ describe('google-photos: Picker', () => {
     );
   });
 
-  test('open() gives exactly what Google serves: photos without GPS, videos transcoded; base URLs expiring mid-run are refreshed', async () => {
-    const h = setup(fake).open(sessionId);
-    const listed = await collect(h.source!.list(''));
-    const readable = listed.filter((i) => i.id !== processingId);
-    const half = Math.floor(readable.length / 2);
-    const check = async (i: SourceItem) => {
-      const got = await bytesOf(await h.source!.open(i));
-      assert.ok(got.equals(await fake.photos.served(i.id)), `bytes of ${i.path}`);
-      const original = originals.get(i.id)!;
-      assert.ok(!got.equals(original), `${i.path} is not the original`);
-      assert.equal(got.length, original.length);
-      if (i.mediaType === 'photo') assert.ok(hasGps(original) && !hasGps(got), `${i.path}: GPS removed`);
-    };
-    for (const i of readable.slice(0, half)) await check(i);
-    const mark = fake.requests.length;
-    fake.photos.advanceClock(61 * 60_000);
-    for (const i of readable.slice(half)) await check(i);
-    const later = fake.requests.slice(mark);
-    assert.equal(
-      later.filter((r) => r.path.startsWith('/media/') && r.status === 403).length,
-      1,
-      'one expired base URL, then fresh ones',
-    );
-    assert.equal(later.filter((r) => r.path === '/v1/mediaItems').length, 3, 'the session listed once more');
-  });
+  test(
+    'open() gives exactly what Google serves: photos without GPS, videos transcoded; ' +
+      'base URLs expiring mid-run are refreshed',
+    async () => {
+      const h = setup(fake).open(sessionId);
+      const listed = await collect(h.source!.list(''));
+      const readable = listed.filter((i) => i.id !== processingId);
+      const half = Math.floor(readable.length / 2);
+      const check = async (i: SourceItem) => {
+        const got = await bytesOf(await h.source!.open(i));
+        assert.ok(got.equals(await fake.photos.served(i.id)), `bytes of ${i.path}`);
+        const original = originals.get(i.id)!;
+        assert.ok(!got.equals(original), `${i.path} is not the original`);
+        assert.equal(got.length, original.length);
+        if (i.mediaType === 'photo') assert.ok(hasGps(original) && !hasGps(got), `${i.path}: GPS removed`);
+      };
+      for (const i of readable.slice(0, half)) await check(i);
+      const mark = fake.requests.length;
+      fake.photos.advanceClock(61 * 60_000);
+      for (const i of readable.slice(half)) await check(i);
+      const later = fake.requests.slice(mark);
+      assert.equal(
+        later.filter((r) => r.path.startsWith('/media/') && r.status === 403).length,
+        1,
+        'one expired base URL, then fresh ones',
+      );
+      assert.equal(later.filter((r) => r.path === '/v1/mediaItems').length, 3, 'the session listed once more');
+    },
+  );
 
   test('a video still processing fails with the reason; a new handle opens items without a list()', async () => {
     const h = setup(fake).open(sessionId);

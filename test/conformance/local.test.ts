@@ -204,87 +204,97 @@ describe('local connector: confined to its owner’s space, links never followed
     await assert.rejects(stolen.browse('', undefined), isReason('unreachable'));
   });
 
-  test('a disk without hard links (FAT32, exFAT, SMB without Unix extensions): mode create still commits, never replaces, and leaves no partial file', async (t) => {
-    const link = fsCalls.link;
-    t.after(() => {
-      fsCalls.link = link;
-    });
-    await fs.mkdir(path.join(space, 'nolink'), { recursive: true });
-    await fs.writeFile(path.join(space, 'nolink/owners.jpg'), 'owner’s bytes');
-    const codes = ['EPERM', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK'];
-    for (const code of codes) {
-      // As such a file system answers link().
-      fsCalls.link = async (from, to) => {
-        throw Object.assign(new Error(`${code}: operation not permitted, link '${from}' -> '${to}'`), {
-          code,
-          errno: -1,
-          syscall: 'link',
-        });
-      };
-      const stored = await h.destination!.put(
-        `nolink/${code}.jpg`,
-        async () => Readable.from([Buffer.from(`bytes of ${code}`)]),
-        { mode: 'create' },
-      );
-      assert.equal(stored.size, `bytes of ${code}`.length, code);
-      assert.equal(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8'), `bytes of ${code}`);
-      await assert.rejects(
-        h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
-          mode: 'create',
-          size: 5,
-        }),
-        isReason('exists'),
-        code,
-      );
-      assert.equal(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8'), 'owner’s bytes');
-    }
-    assert.deepEqual(
-      (await fs.readdir(path.join(space, 'nolink'))).sort(),
-      [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
-      'no partial or reserved file left',
-    );
-    // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
-    const told = fsError(Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }), 'a.jpg') as CloudError;
-    assert.match(told.message, /this file system has no hard links/);
-    assert.doesNotMatch(told.message, /permission/);
-  });
-
-  test('a FIFO in place of a file is not offered, and opening or hashing it is refused at once, not waited on', async () => {
-    await fs.mkdir(path.join(space, 'fifo'), { recursive: true });
-    await fs.writeFile(path.join(space, 'fifo/a.jpg'), 'photo');
-    const pipe = path.join(space, 'fifo/swapped.jpg');
-    execFileSync('mkfifo', [pipe]);
-    // Frees any reader blocked on it (a blocking open waits for a writer), so a failure ends.
-    const release = () =>
-      fs.open(pipe, constants.O_WRONLY | constants.O_NONBLOCK).then(
-        (f) => f.close(),
-        () => {},
-      );
-    const prompt = async <T>(what: string, p: Promise<T>): Promise<T> => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          void release();
-          reject(new Error(`${what} waited on the FIFO`));
-        }, 2000);
+  test(
+    'a disk without hard links (FAT32, exFAT, SMB without Unix extensions): ' +
+      'mode create still commits, never replaces, and leaves no partial file',
+    async (t) => {
+      const link = fsCalls.link;
+      t.after(() => {
+        fsCalls.link = link;
       });
-      try {
-        return await Promise.race([p, late]);
-      } finally {
-        clearTimeout(timer);
+      await fs.mkdir(path.join(space, 'nolink'), { recursive: true });
+      await fs.writeFile(path.join(space, 'nolink/owners.jpg'), 'owner’s bytes');
+      const codes = ['EPERM', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK'];
+      for (const code of codes) {
+        // As such a file system answers link().
+        fsCalls.link = async (from, to) => {
+          throw Object.assign(new Error(`${code}: operation not permitted, link '${from}' -> '${to}'`), {
+            code,
+            errno: -1,
+            syscall: 'link',
+          });
+        };
+        const stored = await h.destination!.put(
+          `nolink/${code}.jpg`,
+          async () => Readable.from([Buffer.from(`bytes of ${code}`)]),
+          { mode: 'create' },
+        );
+        assert.equal(stored.size, `bytes of ${code}`.length, code);
+        assert.equal(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8'), `bytes of ${code}`);
+        await assert.rejects(
+          h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
+            mode: 'create',
+            size: 5,
+          }),
+          isReason('exists'),
+          code,
+        );
+        assert.equal(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8'), 'owner’s bytes');
       }
-    };
-    const listed: string[] = [];
-    for await (const item of h.source!.list('fifo')) listed.push(item.path);
-    assert.deepEqual(listed, ['a.jpg']);
-    assert.deepEqual(
-      (await h.browse('fifo', undefined)).entries.map((e) => e.name),
-      ['a.jpg'],
-    );
-    await assert.rejects(
-      prompt('open', h.source!.open({ id: 'fifo/swapped.jpg' })),
-      isReason('invalid_options', /not a regular file/),
-    );
-    assert.equal(await prompt('hashOf', h.destination!.hashOf!('fifo/swapped.jpg', undefined, 'md5')), null);
-  });
+      assert.deepEqual(
+        (await fs.readdir(path.join(space, 'nolink'))).sort(),
+        [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
+        'no partial or reserved file left',
+      );
+      // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
+      const told = fsError(
+        Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }),
+        'a.jpg',
+      ) as CloudError;
+      assert.match(told.message, /this file system has no hard links/);
+      assert.doesNotMatch(told.message, /permission/);
+    },
+  );
+
+  test(
+    'a FIFO in place of a file is not offered, and opening or ' + 'hashing it is refused at once, not waited on',
+    async () => {
+      await fs.mkdir(path.join(space, 'fifo'), { recursive: true });
+      await fs.writeFile(path.join(space, 'fifo/a.jpg'), 'photo');
+      const pipe = path.join(space, 'fifo/swapped.jpg');
+      execFileSync('mkfifo', [pipe]);
+      // Frees any reader blocked on it (a blocking open waits for a writer), so a failure ends.
+      const release = () =>
+        fs.open(pipe, constants.O_WRONLY | constants.O_NONBLOCK).then(
+          (f) => f.close(),
+          () => {},
+        );
+      const prompt = async <T>(what: string, p: Promise<T>): Promise<T> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            void release();
+            reject(new Error(`${what} waited on the FIFO`));
+          }, 2000);
+        });
+        try {
+          return await Promise.race([p, late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      const listed: string[] = [];
+      for await (const item of h.source!.list('fifo')) listed.push(item.path);
+      assert.deepEqual(listed, ['a.jpg']);
+      assert.deepEqual(
+        (await h.browse('fifo', undefined)).entries.map((e) => e.name),
+        ['a.jpg'],
+      );
+      await assert.rejects(
+        prompt('open', h.source!.open({ id: 'fifo/swapped.jpg' })),
+        isReason('invalid_options', /not a regular file/),
+      );
+      assert.equal(await prompt('hashOf', h.destination!.hashOf!('fifo/swapped.jpg', undefined, 'md5')), null);
+    },
+  );
 });

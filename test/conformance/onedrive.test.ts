@@ -72,66 +72,76 @@ describe('onedrive protocol', () => {
     await assert.rejects(oauth.account('at-wrong', c.env), isReason('unauthorized'));
   });
 
-  test('list yields ids, versions and quickXorHashes, across pages of children; browse sorts folders first', async () => {
-    const data = new Map<string, Buffer>();
-    for (let i = 0; i < 450; i++) data.set(`many/f${String(i).padStart(3, '0')}.jpg`, crypto.randomBytes(i));
-    data.set('many/z/inner.txt', Buffer.from('inner'));
-    for (const [p, b] of data) await fake.addFile(p, b);
-    const from = fake.requests.length;
-    const items = await listAll(c.handle, 'many');
-    assert.equal(items.length, 451);
-    for (const it of items) {
-      const want = data.get(`many/${it.path}`)!;
-      assert.equal(it.size, want.length);
-      assert.equal(it.hashes?.quickxor, quickXorHash(want), it.path);
-      assert.match(it.version, /^"\{.+\},\d+"$/);
-    }
-    const pages = fake.requests.slice(from).filter((r) => r.path.endsWith('/children'));
-    assert.equal(pages.length, 4, '3 pages of the folder (200, 200, 50) and one of its subfolder');
+  test(
+    'list yields ids, versions and quickXorHashes, across pages of children; ' + 'browse sorts folders first',
+    async () => {
+      const data = new Map<string, Buffer>();
+      for (let i = 0; i < 450; i++) data.set(`many/f${String(i).padStart(3, '0')}.jpg`, crypto.randomBytes(i));
+      data.set('many/z/inner.txt', Buffer.from('inner'));
+      for (const [p, b] of data) await fake.addFile(p, b);
+      const from = fake.requests.length;
+      const items = await listAll(c.handle, 'many');
+      assert.equal(items.length, 451);
+      for (const it of items) {
+        const want = data.get(`many/${it.path}`)!;
+        assert.equal(it.size, want.length);
+        assert.equal(it.hashes?.quickxor, quickXorHash(want), it.path);
+        assert.match(it.version, /^"\{.+\},\d+"$/);
+      }
+      const pages = fake.requests.slice(from).filter((r) => r.path.endsWith('/children'));
+      assert.equal(pages.length, 4, '3 pages of the folder (200, 200, 50) and one of its subfolder');
 
-    const page1 = await c.handle.browse('many', undefined);
-    assert.deepEqual(page1.entries[0], {
-      name: 'z',
-      path: 'many/z',
-      type: 'folder',
-      modifiedAt: page1.entries[0].modifiedAt,
-    });
-    assert.equal(page1.entries[1].name, 'f000.jpg');
-    assert.equal(page1.entries.length, 451);
-    assert.equal(page1.nextCursor, undefined);
-    await assert.rejects(c.handle.browse('many/f001.jpg', undefined), isReason('not_found'), 'a file is not a folder');
-    await assert.rejects(c.handle.browse('no/such', undefined), isReason('not_found'));
-  });
+      const page1 = await c.handle.browse('many', undefined);
+      assert.deepEqual(page1.entries[0], {
+        name: 'z',
+        path: 'many/z',
+        type: 'folder',
+        modifiedAt: page1.entries[0].modifiedAt,
+      });
+      assert.equal(page1.entries[1].name, 'f000.jpg');
+      assert.equal(page1.entries.length, 451);
+      assert.equal(page1.nextCursor, undefined);
+      await assert.rejects(
+        c.handle.browse('many/f001.jpg', undefined),
+        isReason('not_found'),
+        'a file is not a folder',
+      );
+      await assert.rejects(c.handle.browse('no/such', undefined), isReason('not_found'));
+    },
+  );
 
-  test('an access token that expires mid-run is refreshed once, and the rotated refresh token is the one used next', async () => {
-    const first = crypto.randomBytes(2 * MiB);
-    await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), {
-      mode: 'create',
-      size: first.length,
-    });
-    fake.oauth.expireAccessTokens();
-    const second = crypto.randomBytes(FRAGMENT + 5);
-    await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), {
-      mode: 'create',
-      size: second.length,
-    });
-    assert.equal(c.tokens.refreshes, 1);
-    fake.oauth.expireAccessTokens();
-    assert.equal((await listAll(c.handle, 'tokens')).length, 2);
-    assert.equal(c.tokens.refreshes, 2);
-    const refreshes = fake.tokenRequests.filter((r) => r.grantType === 'refresh_token');
-    assert.equal(refreshes.length, 2);
-    assert.ok(
-      refreshes[0].refreshTokenIssued && refreshes[0].refreshTokenIssued !== refreshes[0].refreshTokenSent,
-      'Microsoft rotated the refresh token',
-    );
-    assert.equal(
-      refreshes[1].refreshTokenSent,
-      refreshes[0].refreshTokenIssued,
-      'the rotated refresh token was used next',
-    );
-    assert.ok((await fake.fileBytes('tokens/b.bin')).equals(second));
-  });
+  test(
+    'an access token that expires mid-run is refreshed once, ' + 'and the rotated refresh token is the one used next',
+    async () => {
+      const first = crypto.randomBytes(2 * MiB);
+      await c.handle.destination!.put('tokens/a.bin', async () => Readable.from([first]), {
+        mode: 'create',
+        size: first.length,
+      });
+      fake.oauth.expireAccessTokens();
+      const second = crypto.randomBytes(FRAGMENT + 5);
+      await c.handle.destination!.put('tokens/b.bin', async () => Readable.from([second]), {
+        mode: 'create',
+        size: second.length,
+      });
+      assert.equal(c.tokens.refreshes, 1);
+      fake.oauth.expireAccessTokens();
+      assert.equal((await listAll(c.handle, 'tokens')).length, 2);
+      assert.equal(c.tokens.refreshes, 2);
+      const refreshes = fake.tokenRequests.filter((r) => r.grantType === 'refresh_token');
+      assert.equal(refreshes.length, 2);
+      assert.ok(
+        refreshes[0].refreshTokenIssued && refreshes[0].refreshTokenIssued !== refreshes[0].refreshTokenSent,
+        'Microsoft rotated the refresh token',
+      );
+      assert.equal(
+        refreshes[1].refreshTokenSent,
+        refreshes[0].refreshTokenIssued,
+        'the rotated refresh token was used next',
+      );
+      assert.ok((await fake.fileBytes('tokens/b.bin')).equals(second));
+    },
+  );
 
   test('a storm of 429 and 503 with Retry-After is waited out, and the bytes arrive intact', async () => {
     const data = crypto.randomBytes(2 * FRAGMENT + 1234);
@@ -298,34 +308,39 @@ describe('onedrive protocol', () => {
     assert.deepEqual([item.path, item.size, item.modifiedAt], ['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
   });
 
-  test("mode 'create' onto a file already at the path: createUploadSession's 409 nameAlreadyExists is 'exists' at once, not retried, and no byte is sent", async () => {
-    await fake.addFile('taken/IMG_9.HEIC', Buffer.from('the owner’s photo'));
-    const data = crypto.randomBytes(FRAGMENT + 1000);
-    const from = fake.requests.length;
-    await assert.rejects(
-      c.handle.destination!.put('taken/IMG_9.HEIC', async () => Readable.from([data]), {
-        mode: 'create',
-        size: data.length,
-      }),
-      isReason('exists'),
-    );
-    const calls = fake.requests.slice(from).filter((r) => r.path.endsWith('/createUploadSession'));
-    assert.deepEqual(
-      calls.map((r) => r.status),
-      [409],
-      'one refusal, not retried',
-    );
-    assert.equal(sessionPuts(fake, from).length, 0);
-    assert.ok((await fake.fileBytes('taken/IMG_9.HEIC')).equals(Buffer.from('the owner’s photo')));
-    // A 409 at creation that is not a file at the path (a file where a folder of the path should be) stays what it is.
-    await assert.rejects(
-      c.handle.destination!.put('taken/IMG_9.HEIC/inner.bin', async () => Readable.from([data]), {
-        mode: 'create',
-        size: data.length,
-      }),
-      (err: Error) => err instanceof CloudError && err.reason !== 'exists',
-    );
-  });
+  test(
+    "mode 'create' onto a file already at the path: createUploadSession's " +
+      "409 nameAlreadyExists is 'exists' at once, not retried, and no byte is sent",
+    async () => {
+      await fake.addFile('taken/IMG_9.HEIC', Buffer.from('the owner’s photo'));
+      const data = crypto.randomBytes(FRAGMENT + 1000);
+      const from = fake.requests.length;
+      await assert.rejects(
+        c.handle.destination!.put('taken/IMG_9.HEIC', async () => Readable.from([data]), {
+          mode: 'create',
+          size: data.length,
+        }),
+        isReason('exists'),
+      );
+      const calls = fake.requests.slice(from).filter((r) => r.path.endsWith('/createUploadSession'));
+      assert.deepEqual(
+        calls.map((r) => r.status),
+        [409],
+        'one refusal, not retried',
+      );
+      assert.equal(sessionPuts(fake, from).length, 0);
+      assert.ok((await fake.fileBytes('taken/IMG_9.HEIC')).equals(Buffer.from('the owner’s photo')));
+      // A 409 at creation that is not a file at the path (a file
+      // where a folder of the path should be) stays what it is.
+      await assert.rejects(
+        c.handle.destination!.put('taken/IMG_9.HEIC/inner.bin', async () => Readable.from([data]), {
+          mode: 'create',
+          size: data.length,
+        }),
+        (err: Error) => err instanceof CloudError && err.reason !== 'exists',
+      );
+    },
+  );
 
   test('an expired download URL is replaced by a fresh one', async () => {
     const data = crypto.randomBytes(5000);
@@ -336,39 +351,43 @@ describe('onedrive protocol', () => {
     assert.equal((await bytesOf(await c.handle.source!.open(item, { offset: 5000 }))).length, 0);
   });
 
-  test('remove looks before it deletes: a folder is refused without a DELETE; a 412 is looked at again; throttling waited out', async () => {
-    const data = crypto.randomBytes(4000);
-    await fake.addFile('rm/a.zip', data);
-    await fake.addFile('rm/a.zip.1', data);
-    await fake.addFile('rm/keep/x.txt', data);
-    const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.method === 'DELETE');
-    let from = fake.requests.length;
-    await assert.rejects(c.handle.destination!.remove!('rm/keep'), isReason('invalid_options'));
-    assert.deepEqual(deletes(from), [], 'a folder is never sent a DELETE');
+  test(
+    'remove looks before it deletes: a folder is refused without a DELETE; ' +
+      'a 412 is looked at again; throttling waited out',
+    async () => {
+      const data = crypto.randomBytes(4000);
+      await fake.addFile('rm/a.zip', data);
+      await fake.addFile('rm/a.zip.1', data);
+      await fake.addFile('rm/keep/x.txt', data);
+      const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.method === 'DELETE');
+      let from = fake.requests.length;
+      await assert.rejects(c.handle.destination!.remove!('rm/keep'), isReason('invalid_options'));
+      assert.deepEqual(deletes(from), [], 'a folder is never sent a DELETE');
 
-    from = fake.requests.length;
-    // The eTag seen no longer matches (the file changed meanwhile); then Graph throttles.
-    fake.inject({
-      method: 'DELETE',
-      status: 412,
-      body: { error: { code: 'resourceModified', message: "ETag does not match current item's value" } },
-    });
-    fake.inject({ method: 'DELETE', status: 503, retryAfter: 1 });
-    await c.handle.destination!.remove!('rm/a.zip');
-    assert.deepEqual(
-      deletes(from).map((r) => [r.path, r.status]),
-      [
-        ['/v1.0/me/drive/root:/rm/a.zip:', 412],
-        ['/v1.0/me/drive/root:/rm/a.zip:', 503],
-        ['/v1.0/me/drive/root:/rm/a.zip:', 204],
-      ],
-    );
-    assert.equal(await c.handle.destination!.stat('rm/a.zip'), null);
-    await assert.rejects(fake.fileBytes('rm/a.zip'));
-    assert.ok((await fake.fileBytes('rm/a.zip.1')).equals(data));
-    assert.ok((await fake.fileBytes('rm/keep/x.txt')).equals(data));
-    await c.handle.destination!.remove!('rm/a.zip');
-  });
+      from = fake.requests.length;
+      // The eTag seen no longer matches (the file changed meanwhile); then Graph throttles.
+      fake.inject({
+        method: 'DELETE',
+        status: 412,
+        body: { error: { code: 'resourceModified', message: "ETag does not match current item's value" } },
+      });
+      fake.inject({ method: 'DELETE', status: 503, retryAfter: 1 });
+      await c.handle.destination!.remove!('rm/a.zip');
+      assert.deepEqual(
+        deletes(from).map((r) => [r.path, r.status]),
+        [
+          ['/v1.0/me/drive/root:/rm/a.zip:', 412],
+          ['/v1.0/me/drive/root:/rm/a.zip:', 503],
+          ['/v1.0/me/drive/root:/rm/a.zip:', 204],
+        ],
+      );
+      assert.equal(await c.handle.destination!.stat('rm/a.zip'), null);
+      await assert.rejects(fake.fileBytes('rm/a.zip'));
+      assert.ok((await fake.fileBytes('rm/a.zip.1')).equals(data));
+      assert.ok((await fake.fileBytes('rm/keep/x.txt')).equals(data));
+      await c.handle.destination!.remove!('rm/a.zip');
+    },
+  );
 
   test('a revoked sign-in is unauthorized', async () => {
     fake.oauth.revoke();
@@ -442,64 +461,68 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     assert.equal((await fetch(uploadUrl)).status, 404, 'a completed session is gone');
   });
 
-  test('conflictBehavior: fail refuses a file at the path with 409 nameAlreadyExists (at createUploadSession; at the last fragment for one that came after, the session kept), replace replaces, rename renames', async () => {
-    const unit = 327_680;
-    const data = crypto.randomBytes(unit + 10);
-    const create = (conflictBehavior: string) =>
-      fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/createUploadSession`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': conflictBehavior } }),
-      });
-    const session = async (conflictBehavior: string, meanwhile?: () => Promise<unknown>) => {
-      const created = await create(conflictBehavior);
-      assert.equal(created.status, 200);
-      const { uploadUrl } = (await created.json()) as { uploadUrl: string };
-      await meanwhile?.();
-      const put = (start: number, body: Buffer) =>
-        fetch(uploadUrl, {
-          method: 'PUT',
-          body,
-          headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` },
+  test(
+    'conflictBehavior: fail refuses a file at the path with 409 nameAlreadyExists (at createUploadSession; ' +
+      'at the last fragment for one that came after, the session kept), replace replaces, rename renames',
+    async () => {
+      const unit = 327_680;
+      const data = crypto.randomBytes(unit + 10);
+      const create = (conflictBehavior: string) =>
+        fetch(`${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/createUploadSession`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': conflictBehavior } }),
         });
-      assert.equal((await put(0, data.subarray(0, unit))).status, 202);
-      return { uploadUrl, last: await put(unit, data.subarray(unit)) };
-    };
-    const names = async () =>
-      (
-        (await (await fetch(`${fake.url}/v1.0/me/drive/root:/conflict:/children`, { headers: auth })).json()) as {
-          value: { name: string; size: number }[];
-        }
-      ).value
-        .map((i) => `${i.name} ${i.size}`)
-        .sort();
+      const session = async (conflictBehavior: string, meanwhile?: () => Promise<unknown>) => {
+        const created = await create(conflictBehavior);
+        assert.equal(created.status, 200);
+        const { uploadUrl } = (await created.json()) as { uploadUrl: string };
+        await meanwhile?.();
+        const put = (start: number, body: Buffer) =>
+          fetch(uploadUrl, {
+            method: 'PUT',
+            body,
+            headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` },
+          });
+        assert.equal((await put(0, data.subarray(0, unit))).status, 202);
+        return { uploadUrl, last: await put(unit, data.subarray(unit)) };
+      };
+      const names = async () =>
+        (
+          (await (await fetch(`${fake.url}/v1.0/me/drive/root:/conflict:/children`, { headers: auth })).json()) as {
+            value: { name: string; size: number }[];
+          }
+        ).value
+          .map((i) => `${i.name} ${i.size}`)
+          .sort();
 
-    // The owner's file comes after the session was created: the commit refuses it.
-    const failed = await session('fail', () => fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo')));
-    assert.deepEqual([failed.last.status, (await errorOf(failed.last)).code], [409, 'nameAlreadyExists']);
-    assert.deepEqual(await names(), ['IMG_1.HEIC 19'], 'nothing replaced, nothing added');
-    const kept = await fetch(failed.uploadUrl);
-    assert.equal(kept.status, 200, 'the session is preserved after a failed commit');
-    assert.deepEqual(((await kept.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, []);
+      // The owner's file comes after the session was created: the commit refuses it.
+      const failed = await session('fail', () => fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo')));
+      assert.deepEqual([failed.last.status, (await errorOf(failed.last)).code], [409, 'nameAlreadyExists']);
+      assert.deepEqual(await names(), ['IMG_1.HEIC 19'], 'nothing replaced, nothing added');
+      const kept = await fetch(failed.uploadUrl);
+      assert.equal(kept.status, 200, 'the session is preserved after a failed commit');
+      assert.deepEqual(((await kept.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, []);
 
-    // A file at the path already: refused at creation, no session made.
-    const sessions = fake.uploads.open;
-    const refused = await create('fail');
-    assert.deepEqual([refused.status, (await errorOf(refused)).code], [409, 'nameAlreadyExists']);
-    assert.equal(fake.uploads.open, sessions);
+      // A file at the path already: refused at creation, no session made.
+      const sessions = fake.uploads.open;
+      const refused = await create('fail');
+      assert.deepEqual([refused.status, (await errorOf(refused)).code], [409, 'nameAlreadyExists']);
+      assert.equal(fake.uploads.open, sessions);
 
-    const simple = await fetch(
-      `${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`,
-      { method: 'PUT', headers: auth, body: Buffer.from('x') },
-    );
-    assert.deepEqual([simple.status, (await errorOf(simple)).code], [409, 'nameAlreadyExists']);
-    assert.deepEqual(await names(), ['IMG_1.HEIC 19']);
+      const simple = await fetch(
+        `${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`,
+        { method: 'PUT', headers: auth, body: Buffer.from('x') },
+      );
+      assert.deepEqual([simple.status, (await errorOf(simple)).code], [409, 'nameAlreadyExists']);
+      assert.deepEqual(await names(), ['IMG_1.HEIC 19']);
 
-    assert.equal((await session('rename')).last.status, 201);
-    assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, 'IMG_1.HEIC 19'].sort(), 'rename keeps both');
-    assert.equal((await session('replace')).last.status, 200);
-    assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, `IMG_1.HEIC ${data.length}`].sort());
-  });
+      assert.equal((await session('rename')).last.status, 201);
+      assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, 'IMG_1.HEIC 19'].sort(), 'rename keeps both');
+      assert.equal((await session('replace')).last.status, 200);
+      assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, `IMG_1.HEIC ${data.length}`].sort());
+    },
+  );
 
   test('content: a 302 to a pre-authenticated URL that honours Range and refuses a bearer token', async () => {
     const data = crypto.randomBytes(1000);

@@ -59,7 +59,8 @@ async function startProxy(server: TestS3, arrive: (c: Commit) => Promise<boolean
         req.resume();
         res.writeHead(412, { 'content-type': 'application/xml' });
         res.end(
-          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>',
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of ' +
+            'the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>',
         );
         return;
       }
@@ -137,101 +138,120 @@ describe('s3 conditional writes', () => {
 
   const isExists = (err: Error) => err instanceof CloudError && err.reason === 'exists';
 
-  test("mode 'create' sends If-None-Match: * on PutObject and CompleteMultipartUpload; 'replace' does not", async () => {
-    const small = crypto.randomBytes(1000);
-    const big = crypto.randomBytes(20 * MiB);
-    await h.destination!.put('cond/small.bin', async () => Readable.from([small]), {
-      mode: 'create',
-      size: small.length,
-    });
-    await h.destination!.put('cond/big.bin', async () => Readable.from([big]), { mode: 'create', size: big.length });
-    await h.destination!.put('cond/small.bin', async () => Readable.from([big.subarray(0, 10)]), {
-      mode: 'replace',
-      size: 10,
-    });
-    assert.deepEqual(
-      proxy.commits.map((c) => [c.method, c.key, c.ifNoneMatch]),
-      [
-        ['PUT', 'root/cond/small.bin', '*'],
-        ['POST', 'root/cond/big.bin', '*'],
-        ['PUT', 'root/cond/small.bin', undefined],
-      ],
-    );
-    assert.ok((await bytesAt('cond/big.bin')).equals(big));
-  });
+  test(
+    "mode 'create' sends If-None-Match: " + "* on PutObject and CompleteMultipartUpload; 'replace' does not",
+    async () => {
+      const small = crypto.randomBytes(1000);
+      const big = crypto.randomBytes(20 * MiB);
+      await h.destination!.put('cond/small.bin', async () => Readable.from([small]), {
+        mode: 'create',
+        size: small.length,
+      });
+      await h.destination!.put('cond/big.bin', async () => Readable.from([big]), { mode: 'create', size: big.length });
+      await h.destination!.put('cond/small.bin', async () => Readable.from([big.subarray(0, 10)]), {
+        mode: 'replace',
+        size: 10,
+      });
+      assert.deepEqual(
+        proxy.commits.map((c) => [c.method, c.key, c.ifNoneMatch]),
+        [
+          ['PUT', 'root/cond/small.bin', '*'],
+          ['POST', 'root/cond/big.bin', '*'],
+          ['PUT', 'root/cond/small.bin', undefined],
+        ],
+      );
+      assert.ok((await bytesAt('cond/big.bin')).equals(big));
+    },
+  );
 
   for (const [label, size] of [
     ['PutObject', 3000],
     ['CompleteMultipartUpload', 20 * MiB],
   ] as const) {
-    test(`an object that arrives between the look at the key and ${label}: 412 is CloudError 'exists', and that object stays`, async () => {
-      const owners = crypto.randomBytes(777);
-      late.set(`root/race/${size}.bin`, owners);
-      const data = crypto.randomBytes(size);
-      await assert.rejects(
-        h.destination!.put(`race/${size}.bin`, async () => Readable.from([data]), { mode: 'create', size }),
-        isExists,
-      );
-      assert.ok((await bytesAt(`race/${size}.bin`)).equals(owners));
-    });
+    test(
+      `an object that arrives between the look at the key and ${label}: ` +
+        `412 is CloudError 'exists', and that object stays`,
+      async () => {
+        const owners = crypto.randomBytes(777);
+        late.set(`root/race/${size}.bin`, owners);
+        const data = crypto.randomBytes(size);
+        await assert.rejects(
+          h.destination!.put(`race/${size}.bin`, async () => Readable.from([data]), { mode: 'create', size }),
+          isExists,
+        );
+        assert.ok((await bytesAt(`race/${size}.bin`)).equals(owners));
+      },
+    );
   }
 
-  test("Ferry's own multipart commit that was never recorded (the worker died after it): the next put with mode 'create' takes it as stored, makes no second copy and leaves no upload open", async () => {
-    const data = crypto.randomBytes(20 * MiB + 77);
-    let saved: unknown = null;
-    const checkpoint = {
-      get state() {
-        return saved;
-      },
-      async save(st: unknown) {
-        saved = st;
-      },
-    };
-    const first = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
-      mode: 'create',
-      size: data.length,
-      checkpoint,
-    });
-    assert.match(first.hash!.value, /^[0-9a-f]{32}-3$/, 'the proxy names the object as AWS does');
-    // The next claim resumes from the checkpoint: its upload is gone (completed), so it uploads afresh.
-    const before = proxy.requests.length;
-    const again = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
-      mode: 'create',
-      size: data.length,
-      checkpoint,
-    });
-    assert.deepEqual(again, first);
-    const seen = proxy.requests.slice(before);
-    assert.ok(!seen.some((r) => r.startsWith('POST root/own/big.bin?uploadId=')), 'nothing committed a second time');
-    assert.ok(
-      seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId=')),
-      'the second upload is aborted',
-    );
-    const listed = await server.client().send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'root/own/' }));
-    assert.deepEqual(
-      (listed.Contents ?? []).map((o) => o.Key),
-      ['root/own/big.bin'],
-      'one object, no renamed copy',
-    );
-    assert.ok((await bytesAt('own/big.bin')).equals(data));
-    // Other bytes of that size are someone else's file: 'exists', and it stays.
-    const other = crypto.randomBytes(data.length);
-    await assert.rejects(
-      h.destination!.put('own/big.bin', async () => Readable.from([other]), { mode: 'create', size: other.length }),
-      isExists,
-    );
-    assert.ok((await bytesAt('own/big.bin')).equals(data));
-  });
+  test(
+    "Ferry's own multipart commit that was never recorded (the worker died after it): the next put " +
+      "with mode 'create' takes it as stored, makes no second copy and leaves no upload open",
+    async () => {
+      const data = crypto.randomBytes(20 * MiB + 77);
+      let saved: unknown = null;
+      const checkpoint = {
+        get state() {
+          return saved;
+        },
+        async save(st: unknown) {
+          saved = st;
+        },
+      };
+      const first = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+        checkpoint,
+      });
+      assert.match(first.hash!.value, /^[0-9a-f]{32}-3$/, 'the proxy names the object as AWS does');
+      // The next claim resumes from the checkpoint: its upload is gone (completed), so it uploads afresh.
+      const before = proxy.requests.length;
+      const again = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+        checkpoint,
+      });
+      assert.deepEqual(again, first);
+      const seen = proxy.requests.slice(before);
+      assert.ok(!seen.some((r) => r.startsWith('POST root/own/big.bin?uploadId=')), 'nothing committed a second time');
+      assert.ok(
+        seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId=')),
+        'the second upload is aborted',
+      );
+      const listed = await server
+        .client()
+        .send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'root/own/' }));
+      assert.deepEqual(
+        (listed.Contents ?? []).map((o) => o.Key),
+        ['root/own/big.bin'],
+        'one object, no renamed copy',
+      );
+      assert.ok((await bytesAt('own/big.bin')).equals(data));
+      // Other bytes of that size are someone else's file: 'exists', and it stays.
+      const other = crypto.randomBytes(data.length);
+      await assert.rejects(
+        h.destination!.put('own/big.bin', async () => Readable.from([other]), { mode: 'create', size: other.length }),
+        isExists,
+      );
+      assert.ok((await bytesAt('own/big.bin')).equals(data));
+    },
+  );
 
-  test('hashOf a multipart object reads it for the kind asked (else md5), so an identical copy is known as identical', async () => {
-    const data = crypto.randomBytes(17 * MiB);
-    await h.destination!.put('mp/hashed.bin', async () => Readable.from([data]), { mode: 'create', size: data.length });
-    const md5 = crypto.createHash('md5').update(data).digest('hex');
-    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'md5'), { kind: 'md5', value: md5 });
-    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256'), {
-      kind: 'sha256',
-      value: crypto.createHash('sha256').update(data).digest('hex'),
-    });
-    assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin'), { kind: 'md5', value: md5 });
-  });
+  test(
+    'hashOf a multipart object reads it for the kind asked (else md5), ' + 'so an identical copy is known as identical',
+    async () => {
+      const data = crypto.randomBytes(17 * MiB);
+      await h.destination!.put('mp/hashed.bin', async () => Readable.from([data]), {
+        mode: 'create',
+        size: data.length,
+      });
+      const md5 = crypto.createHash('md5').update(data).digest('hex');
+      assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'md5'), { kind: 'md5', value: md5 });
+      assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256'), {
+        kind: 'sha256',
+        value: crypto.createHash('sha256').update(data).digest('hex'),
+      });
+      assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin'), { kind: 'md5', value: md5 });
+    },
+  );
 });

@@ -103,18 +103,21 @@ export function sourceHalf(c: Under): void {
     }
   });
 
-  test('a replaced file: the same path and id where the provider keeps it, another version, the new bytes', async (t) => {
-    if (own()) return t.skip('a source of exports never replaces a file: a new export brings new ones');
-    const before = listed.find((i) => i.path === 'x/IMG_1.HEIC')!;
-    // The same size: the version must tell the new content by more than its size.
-    const next = crypto.randomBytes(700);
-    await c.s.seed!([[`${src()}/x/IMG_1.HEIC`, next]]);
-    const after = (await listAll(c.h, src())).find((i) => i.path === 'x/IMG_1.HEIC')!;
-    assert.equal(after.id, before.id, 'the same file, the same id');
-    assert.notEqual(after.version, before.version, 'another version');
-    assert.equal(after.size, next.length);
-    assert.ok((await bytesOf(await c.h.source!.open(after))).equals(next));
-  });
+  test(
+    'a replaced file: the same path and id where the provider ' + 'keeps it, another version, the new bytes',
+    async (t) => {
+      if (own()) return t.skip('a source of exports never replaces a file: a new export brings new ones');
+      const before = listed.find((i) => i.path === 'x/IMG_1.HEIC')!;
+      // The same size: the version must tell the new content by more than its size.
+      const next = crypto.randomBytes(700);
+      await c.s.seed!([[`${src()}/x/IMG_1.HEIC`, next]]);
+      const after = (await listAll(c.h, src())).find((i) => i.path === 'x/IMG_1.HEIC')!;
+      assert.equal(after.id, before.id, 'the same file, the same id');
+      assert.notEqual(after.version, before.version, 'another version');
+      assert.equal(after.size, next.length);
+      assert.ok((await bytesOf(await c.h.source!.open(after))).equals(next));
+    },
+  );
 
   test('bounded reads: open({offset, length}) gives the bytes from the offset, and asks for just them', async () => {
     const item = listed.find((i) => i.size === 300_000)!;

@@ -223,7 +223,8 @@ const ends: End[] = [
       assert.ok(dir, `${folder} is on Drive`);
       const q = `'${dir.id}' in parents and mimeType!='application/vnd.google-apps.folder' and trashed=false`;
       const res = await fetch(
-        `${google.url}/drive/v3/files?q=${encodeURIComponent(q)}&pageSize=1000&fields=${encodeURIComponent('files(name)')}`,
+        `${google.url}/drive/v3/files?q=${encodeURIComponent(q)}&pageSize=1000&fields=` +
+          `${encodeURIComponent('files(name)')}`,
         {
           headers: { authorization: `Bearer ${google.oauth.issueTokens().accessToken}` },
         },
@@ -262,7 +263,8 @@ const ends: End[] = [
     read: (p) => microsoft.fileBytes(p).catch(missing),
     list: async (folder) => {
       const res = await fetch(
-        `${microsoft.url}/v1.0/me/drive/root:/${folder.split('/').map(encodeURIComponent).join('/')}:/children?$top=1000`,
+        `${microsoft.url}/v1.0/me/drive/root:/${folder.split('/').map(encodeURIComponent).join('/')}:/children` +
+          `?$top=1000`,
         {
           headers: { authorization: `Bearer ${microsoft.oauth.issueTokens().accessToken}` },
         },
@@ -353,113 +355,125 @@ for (const end of ends) {
       });
     }
 
-    test('an identical file already at the path, with the rename policy: skipped as identical and recorded, never copied again beside it', async () => {
-      // Each destination knows its own hash of the file (md5, content_hash, quickXorHash…), never
-      // always an md5: the source's bytes are hashed the same way to tell it is the same file.
-      const folder = 'Identical-rename';
-      const at = `${folder}/${BEFORE}`;
-      await end.place(at, ours[BEFORE]);
-      const task = await api('POST', '/tasks', {
-        name: `identical to ${end.kind}`,
-        source: { cloudId: source },
-        destination: { cloudId: destination, path: folder },
-        options: { conflict: 'rename' },
-      });
-      assert.equal(task.statusCode, 201, task.body);
-      const started = await api('POST', `/tasks/${task.json().id}/runs`);
-      assert.equal(started.statusCode, 202, started.body);
-      const run = await waitForRun(t, a, started.json().run.id);
-      const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
-        path: string;
-        status: string;
-        destPath: string;
-        error: string | null;
-      }[];
-      assert.equal(run.status, 'succeeded', JSON.stringify(items));
-      const row = items.find((i) => i.path === BEFORE)!;
-      assert.deepEqual(
-        [row.status, row.destPath, row.error],
-        ['skipped', at, 'An identical file is already at the destination.'],
-        JSON.stringify(row),
-      );
-      const manifest = await t.db.query(
-        'SELECT count(*)::int AS n FROM manifest WHERE task_id = $1 AND dest_path = $2',
-        [task.json().id, at],
-      );
-      assert.deepEqual(manifest.rows, [{ n: 1 }], 'recorded as copied');
-      assert.deepEqual(await end.read(at), ours[BEFORE], 'the file is as it was');
-      assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC'], 'no renamed copy beside it');
-      // The next run does not copy it either.
-      const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
-      assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
-      assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC']);
-    });
+    test(
+      'an identical file already at the path, with the rename policy: ' +
+        'skipped as identical and recorded, never copied again beside it',
+      async () => {
+        // Each destination knows its own hash of the file (md5, content_hash, quickXorHash…), never
+        // always an md5: the source's bytes are hashed the same way to tell it is the same file.
+        const folder = 'Identical-rename';
+        const at = `${folder}/${BEFORE}`;
+        await end.place(at, ours[BEFORE]);
+        const task = await api('POST', '/tasks', {
+          name: `identical to ${end.kind}`,
+          source: { cloudId: source },
+          destination: { cloudId: destination, path: folder },
+          options: { conflict: 'rename' },
+        });
+        assert.equal(task.statusCode, 201, task.body);
+        const started = await api('POST', `/tasks/${task.json().id}/runs`);
+        assert.equal(started.statusCode, 202, started.body);
+        const run = await waitForRun(t, a, started.json().run.id);
+        const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+          path: string;
+          status: string;
+          destPath: string;
+          error: string | null;
+        }[];
+        assert.equal(run.status, 'succeeded', JSON.stringify(items));
+        const row = items.find((i) => i.path === BEFORE)!;
+        assert.deepEqual(
+          [row.status, row.destPath, row.error],
+          ['skipped', at, 'An identical file is already at the destination.'],
+          JSON.stringify(row),
+        );
+        const manifest = await t.db.query(
+          'SELECT count(*)::int AS n FROM manifest WHERE task_id = $1 AND dest_path = $2',
+          [task.json().id, at],
+        );
+        assert.deepEqual(manifest.rows, [{ n: 1 }], 'recorded as copied');
+        assert.deepEqual(await end.read(at), ours[BEFORE], 'the file is as it was');
+        assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC'], 'no renamed copy beside it');
+        // The next run does not copy it either.
+        const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
+        assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+        assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC']);
+      },
+    );
   });
 }
 
-test('a file identical to the copy appears at its path while it uploads (an earlier attempt that committed after all): skipped as identical, no second copy', async () => {
-  const end = ends.find((e) => e.kind === 'local')!;
-  const source = (
-    await api('POST', '/clouds', {
-      kind: 's3',
-      name: 'Source',
-      options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }),
-    })
-  ).json().id;
-  const destination = await end.cloud();
-  const folder = 'Backups-identical';
-  hold.arm(`src/${DURING}`, () => end.place(`${folder}/${DURING}`, ours[DURING]));
-  const task = await api('POST', '/tasks', {
-    name: 'identical',
-    source: { cloudId: source },
-    destination: { cloudId: destination, path: folder },
-    options: { conflict: 'rename' },
-  });
-  const started = await api('POST', `/tasks/${task.json().id}/runs`);
-  const run = await waitForRun(t, a, started.json().run.id);
-  assert.ok(hold.fired);
-  assert.equal(run.status, 'succeeded', JSON.stringify(run));
-  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
-    path: string;
-    status: string;
-    destPath: string;
-    error: string | null;
-  }[];
-  const row = items.find((i) => i.path === DURING)!;
-  assert.deepEqual(
-    [row.status, row.destPath, row.error],
-    ['skipped', `${folder}/${DURING}`, 'An identical file is already at the destination.'],
-  );
-  assert.deepEqual(await end.read(`${folder}/${DURING}`), ours[DURING]);
-  assert.equal(await end.read(renamedPath(`${folder}/${DURING}`)), null, 'no second copy');
-  // Recorded as copied: the next run does not copy it again.
-  const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
-  assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
-});
+test(
+  'a file identical to the copy appears at its path while it uploads ' +
+    '(an earlier attempt that committed after all): skipped as identical, no second copy',
+  async () => {
+    const end = ends.find((e) => e.kind === 'local')!;
+    const source = (
+      await api('POST', '/clouds', {
+        kind: 's3',
+        name: 'Source',
+        options: s3.options({ endpoint: hold.endpoint, prefix: 'src' }),
+      })
+    ).json().id;
+    const destination = await end.cloud();
+    const folder = 'Backups-identical';
+    hold.arm(`src/${DURING}`, () => end.place(`${folder}/${DURING}`, ours[DURING]));
+    const task = await api('POST', '/tasks', {
+      name: 'identical',
+      source: { cloudId: source },
+      destination: { cloudId: destination, path: folder },
+      options: { conflict: 'rename' },
+    });
+    const started = await api('POST', `/tasks/${task.json().id}/runs`);
+    const run = await waitForRun(t, a, started.json().run.id);
+    assert.ok(hold.fired);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+      path: string;
+      status: string;
+      destPath: string;
+      error: string | null;
+    }[];
+    const row = items.find((i) => i.path === DURING)!;
+    assert.deepEqual(
+      [row.status, row.destPath, row.error],
+      ['skipped', `${folder}/${DURING}`, 'An identical file is already at the destination.'],
+    );
+    assert.deepEqual(await end.read(`${folder}/${DURING}`), ours[DURING]);
+    assert.equal(await end.read(renamedPath(`${folder}/${DURING}`)), null, 'no second copy');
+    // Recorded as copied: the next run does not copy it again.
+    const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
+    assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+  },
+);
 
-test('two files whose names differ only in case, into a destination that ignores case (Dropbox): both arrive, the second renamed', async () => {
-  const upper = crypto.randomBytes(2000);
-  const lower = crypto.randomBytes(3000);
-  await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/IMG_9.JPG', Body: upper }));
-  await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/img_9.jpg', Body: lower }));
-  const source = (
-    await api('POST', '/clouds', { kind: 's3', name: 'Cased', options: s3.options({ prefix: 'cased' }) })
-  ).json().id;
-  const destination = await connectedCloud(t, a, 'dropbox', dropbox);
-  const task = await api('POST', '/tasks', {
-    name: 'cased',
-    source: { cloudId: source },
-    destination: { cloudId: destination, path: 'Cased' },
-  });
-  const run = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
-  const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
-    path: string;
-    status: string;
-    destPath: string;
-  }[];
-  assert.deepEqual([run.status, run.done.items], ['succeeded', 2], JSON.stringify(items));
-  const at = new Map(items.map((i) => [i.path, i.destPath]));
-  const stored = [await dropbox.fileBytes(at.get('IMG_9.JPG')!), await dropbox.fileBytes(at.get('img_9.jpg')!)];
-  assert.deepEqual(stored, [upper, lower]);
-  assert.notEqual(at.get('IMG_9.JPG')!.toLowerCase(), at.get('img_9.jpg')!.toLowerCase());
-});
+test(
+  'two files whose names differ only in case, into a destination that ' +
+    'ignores case (Dropbox): both arrive, the second renamed',
+  async () => {
+    const upper = crypto.randomBytes(2000);
+    const lower = crypto.randomBytes(3000);
+    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/IMG_9.JPG', Body: upper }));
+    await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'cased/img_9.jpg', Body: lower }));
+    const source = (
+      await api('POST', '/clouds', { kind: 's3', name: 'Cased', options: s3.options({ prefix: 'cased' }) })
+    ).json().id;
+    const destination = await connectedCloud(t, a, 'dropbox', dropbox);
+    const task = await api('POST', '/tasks', {
+      name: 'cased',
+      source: { cloudId: source },
+      destination: { cloudId: destination, path: 'Cased' },
+    });
+    const run = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
+    const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
+      path: string;
+      status: string;
+      destPath: string;
+    }[];
+    assert.deepEqual([run.status, run.done.items], ['succeeded', 2], JSON.stringify(items));
+    const at = new Map(items.map((i) => [i.path, i.destPath]));
+    const stored = [await dropbox.fileBytes(at.get('IMG_9.JPG')!), await dropbox.fileBytes(at.get('img_9.jpg')!)];
+    assert.deepEqual(stored, [upper, lower]);
+    assert.notEqual(at.get('IMG_9.JPG')!.toLowerCase(), at.get('img_9.jpg')!.toLowerCase());
+  },
+);

@@ -103,7 +103,8 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   const partSize = partSizeFor(SIZE);
   const resent = proxy.uploadedBytes - SIZE;
   ctx.diagnostic(
-    `killed after ${(sentBeforeKill / 2 ** 20).toFixed(0)} MiB sent; re-sent ${(resent / 2 ** 20).toFixed(0)} MiB (part size ${partSize / 2 ** 20} MiB)`,
+    `killed after ${(sentBeforeKill / 2 ** 20).toFixed(0)} MiB sent; ` +
+      `re-sent ${(resent / 2 ** 20).toFixed(0)} MiB (part size ${partSize / 2 ** 20} MiB)`,
   );
   assert.ok(resent <= 5 * partSize, `re-sent ${resent} bytes: more than the parts in flight`);
 

@@ -97,7 +97,8 @@ describe('the Drive emulator enforces Google’s protocol', () => {
       const q = (s: string) =>
         call('GET', `/drive/v3/files?q=${encodeURIComponent(s)}&fields=files(id,name,size,md5Checksum)`);
       const hit = await q(
-        `'${folder.id}' in parents and name='it\\'s.txt' and mimeType!='application/vnd.google-apps.folder' and trashed=false`,
+        `'${folder.id}' in parents and name='it\\'s.txt' and ` +
+          `mimeType!='application/vnd.google-apps.folder' and trashed=false`,
       );
       assert.deepEqual(hit.json.files, [
         { id: seeded.id, name: "it's.txt", size: '11', md5Checksum: md5(Buffer.from('hello world')) },
@@ -217,7 +218,8 @@ describe('the Drive emulator enforces Google’s protocol', () => {
       do {
         const page = await call(
           'GET',
-          `/drive/v3/files?q=${encodeURIComponent(`'${pagedId}' in parents`)}&pageSize=2&fields=nextPageToken,files(name)${token ? `&pageToken=${token}` : ''}`,
+          `/drive/v3/files?q=${encodeURIComponent(`'${pagedId}' in parents`)}&pageSize=2&fields=nextPageToken,` +
+            `files(name)${token ? `&pageToken=${token}` : ''}`,
         );
         names.push(...page.json.files.map((f: { name: string }) => f.name));
         token = page.json.nextPageToken;
@@ -314,7 +316,8 @@ describe('google-drive connector against the emulator', () => {
       const data = crypto.randomBytes(18 * MiB);
       fake.inject({ method: 'GET', path: /^\/drive\/v3\/files$/, status: 429, retryAfter: 1 });
       fake.inject({ method: 'PUT', path: /^\/upload\//, status: 429, retryAfter: 1, times: 2 });
-      fake.inject({ method: 'PUT', path: /^\/upload\//, status: 403, retryAfter: 1, times: 2 }); // Google's body: rateLimitExceeded
+      // Google's body: rateLimitExceeded
+      fake.inject({ method: 'PUT', path: /^\/upload\//, status: 403, retryAfter: 1, times: 2 });
       const started = Date.now();
       await h.destination!.put('storm/file.bin', async (off) => Readable.from([data.subarray(off)]), {
         mode: 'create',
@@ -399,66 +402,70 @@ describe('google-drive connector against the emulator', () => {
     }
   });
 
-  test("mode 'create': a retry finds the file its own earlier session made and keeps it; a checkpointed session that updates the file is not resumed", async () => {
-    const { fake, h } = await setup();
-    try {
-      // The session finished, its answer and the session were lost; search shows the file.
-      const small = crypto.randomBytes(5000);
-      const cp = checkpoint();
-      await h.destination!.put('retry/small.bin', async () => Readable.from([small]), {
-        mode: 'create',
-        size: small.length,
-        checkpoint: cp,
-      });
-      const first = cp.state;
-      fake.dropUploadSessions();
-      const stored = await h.destination!.put('retry/small.bin', async () => Readable.from([small]), {
-        mode: 'create',
-        size: small.length,
-        expectedMd5: md5(small),
-        checkpoint: { state: first, async save() {} },
-      });
-      assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
-      assert.equal(fake.findFiles('retry/small.bin').length, 1, 'one file');
-
-      // A put with mode 'replace' opened a session that updates the owner's file, then died; a put
-      // with mode 'create' of the same path must not finish that session.
-      const owners = crypto.randomBytes(3000);
-      const mine = await fake.addFile('retry/IMG_1.HEIC', owners);
-      const data = crypto.randomBytes(20 * MiB);
-      const stop = new AbortController();
-      const dying = checkpoint();
-      const save = dying.save.bind(dying);
-      dying.save = async (st) => {
-        await save(st);
-        if (dying.saves === 2) stop.abort(new Error('worker died'));
-      };
-      await assert.rejects(
-        h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
-          mode: 'replace',
-          size: data.length,
-          checkpoint: dying,
-          signal: stop.signal,
-        }),
-      );
-      assert.equal((dying.state as { mode: string }).mode, 'update');
-      await assert.rejects(
-        h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
+  test(
+    "mode 'create': a retry finds the file its own earlier session made and keeps it; " +
+      'a checkpointed session that updates the file is not resumed',
+    async () => {
+      const { fake, h } = await setup();
+      try {
+        // The session finished, its answer and the session were lost; search shows the file.
+        const small = crypto.randomBytes(5000);
+        const cp = checkpoint();
+        await h.destination!.put('retry/small.bin', async () => Readable.from([small]), {
           mode: 'create',
-          size: data.length,
-          checkpoint: { state: dying.state, async save() {} },
-        }),
-        isCloudError('exists'),
-      );
-      assert.deepEqual(
-        fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id),
-        [mine.id],
-      );
-      assert.ok((await fake.fileBytes('retry/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
-    } finally {
-      await fake.close();
-    }
-  });
+          size: small.length,
+          checkpoint: cp,
+        });
+        const first = cp.state;
+        fake.dropUploadSessions();
+        const stored = await h.destination!.put('retry/small.bin', async () => Readable.from([small]), {
+          mode: 'create',
+          size: small.length,
+          expectedMd5: md5(small),
+          checkpoint: { state: first, async save() {} },
+        });
+        assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
+        assert.equal(fake.findFiles('retry/small.bin').length, 1, 'one file');
+
+        // A put with mode 'replace' opened a session that updates the owner's file, then died; a put
+        // with mode 'create' of the same path must not finish that session.
+        const owners = crypto.randomBytes(3000);
+        const mine = await fake.addFile('retry/IMG_1.HEIC', owners);
+        const data = crypto.randomBytes(20 * MiB);
+        const stop = new AbortController();
+        const dying = checkpoint();
+        const save = dying.save.bind(dying);
+        dying.save = async (st) => {
+          await save(st);
+          if (dying.saves === 2) stop.abort(new Error('worker died'));
+        };
+        await assert.rejects(
+          h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
+            mode: 'replace',
+            size: data.length,
+            checkpoint: dying,
+            signal: stop.signal,
+          }),
+        );
+        assert.equal((dying.state as { mode: string }).mode, 'update');
+        await assert.rejects(
+          h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
+            mode: 'create',
+            size: data.length,
+            checkpoint: { state: dying.state, async save() {} },
+          }),
+          isCloudError('exists'),
+        );
+        assert.deepEqual(
+          fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id),
+          [mine.id],
+        );
+        assert.ok((await fake.fileBytes('retry/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
   test('a lost upload session starts over under the same id: no duplicate', async () => {
     const { fake, h } = await setup();
@@ -536,82 +543,85 @@ describe('google-drive connector against the emulator', () => {
     }
   });
 
-  test('a worker that died before saving its checkpoint resumes where Drive is, and still checks the whole file', async () => {
-    const { fake, h } = await setup();
-    try {
-      const data = crypto.randomBytes(20 * MiB);
-      // The checkpoint saved when the session opened survives; the save after the first chunk is lost.
-      let kept: unknown = null;
-      const stop = new AbortController();
-      const dying = {
-        get state() {
-          return kept;
-        },
-        async save(st: unknown) {
-          if (kept) return stop.abort(new Error('worker died'));
-          kept = st;
-        },
-      };
-      await assert.rejects(
-        h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), {
-          mode: 'create',
-          size: data.length,
-          checkpoint: dying,
-          signal: stop.signal,
-        }),
-      );
-      assert.equal((kept as { offset: number }).offset, 0);
-      const before = uploads(fake).length;
-      const offsets: number[] = [];
-      const stored = await h.destination!.put(
-        'died/file.bin',
-        async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
-        {
-          mode: 'create',
-          size: data.length,
-          expectedMd5: md5(data),
-          checkpoint: { state: kept, async save() {} },
-        },
-      );
-      assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
-      assert.deepEqual(offsets, [0], 'read from the checkpoint');
-      assert.deepEqual(
-        uploads(fake)
-          .slice(before)
-          .map((r) => `${r.method} ${r.status}`),
-        ['PUT 308', 'PUT 308', 'PUT 201'],
-        'the status, then only the chunks Drive lacked',
-      );
-      assert.ok((await fake.fileBytes('died/file.bin')).equals(data));
+  test(
+    'a worker that died before saving its checkpoint resumes ' + 'where Drive is, and still checks the whole file',
+    async () => {
+      const { fake, h } = await setup();
+      try {
+        const data = crypto.randomBytes(20 * MiB);
+        // The checkpoint saved when the session opened survives; the save after the first chunk is lost.
+        let kept: unknown = null;
+        const stop = new AbortController();
+        const dying = {
+          get state() {
+            return kept;
+          },
+          async save(st: unknown) {
+            if (kept) return stop.abort(new Error('worker died'));
+            kept = st;
+          },
+        };
+        await assert.rejects(
+          h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), {
+            mode: 'create',
+            size: data.length,
+            checkpoint: dying,
+            signal: stop.signal,
+          }),
+        );
+        assert.equal((kept as { offset: number }).offset, 0);
+        const before = uploads(fake).length;
+        const offsets: number[] = [];
+        const stored = await h.destination!.put(
+          'died/file.bin',
+          async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
+          {
+            mode: 'create',
+            size: data.length,
+            expectedMd5: md5(data),
+            checkpoint: { state: kept, async save() {} },
+          },
+        );
+        assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
+        assert.deepEqual(offsets, [0], 'read from the checkpoint');
+        assert.deepEqual(
+          uploads(fake)
+            .slice(before)
+            .map((r) => `${r.method} ${r.status}`),
+          ['PUT 308', 'PUT 308', 'PUT 201'],
+          'the status, then only the chunks Drive lacked',
+        );
+        assert.ok((await fake.fileBytes('died/file.bin')).equals(data));
 
-      // The session had finished, but the worker died before recording it: the source is read to
-      // check what Drive holds, and nothing is sent again.
-      const small = crypto.randomBytes(300_000);
-      const cp = checkpoint();
-      await h.destination!.put('died/small.bin', async () => Readable.from([small]), {
-        mode: 'create',
-        size: small.length,
-        checkpoint: cp,
-      });
-      const mark = uploads(fake).length;
-      const again = await h.destination!.put('died/small.bin', async () => Readable.from([small]), {
-        mode: 'create',
-        size: small.length,
-        checkpoint: { state: cp.state, async save() {} },
-      });
-      assert.equal(again.size, small.length);
-      assert.deepEqual(
-        uploads(fake)
-          .slice(mark)
-          .map((r) => `${r.method} ${r.status}`),
-        ['PUT 200'],
-        'one status query, answered with the file',
-      );
-      assert.equal(fake.findFiles('died/small.bin').length, 1);
-    } finally {
-      await fake.close();
-    }
-  });
+        // The session had finished, but the worker died before recording it: the source is read to
+        // check what Drive holds, and nothing is sent again.
+        const small = crypto.randomBytes(300_000);
+        const cp = checkpoint();
+        await h.destination!.put('died/small.bin', async () => Readable.from([small]), {
+          mode: 'create',
+          size: small.length,
+          checkpoint: cp,
+        });
+        const mark = uploads(fake).length;
+        const again = await h.destination!.put('died/small.bin', async () => Readable.from([small]), {
+          mode: 'create',
+          size: small.length,
+          checkpoint: { state: cp.state, async save() {} },
+        });
+        assert.equal(again.size, small.length);
+        assert.deepEqual(
+          uploads(fake)
+            .slice(mark)
+            .map((r) => `${r.method} ${r.status}`),
+          ['PUT 200'],
+          'one status query, answered with the file',
+        );
+        assert.equal(fake.findFiles('died/small.bin').length, 1);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
   test('revoked access: the next call fails with unauthorized', async () => {
     const { fake, h } = await setup();
@@ -628,63 +638,66 @@ describe('google-drive connector against the emulator', () => {
     }
   });
 
-  test('the daily upload cap parks uploads until the next UTC day, without retrying; a full drive is a clear failure', async () => {
-    const { fake, h } = await setup({ dailyUploadCapBytes: MiB });
-    try {
-      const data = crypto.randomBytes(2 * MiB);
-      await h.destination!.put('cap/first.bin', async () => Readable.from([data]), {
-        mode: 'create',
-        size: data.length,
-      }); // in flight: it completes
-      const before = uploads(fake).length;
-      const err = await h
-        .destination!.put('cap/second.bin', async () => Readable.from([data]), { mode: 'create', size: data.length })
-        .then(
-          () => assert.fail('the cap was ignored'),
-          (e: unknown) => e as CloudError,
-        );
-      assert.equal(err.reason, 'rate_limited', err.message);
-      const now = new Date();
-      const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-      assert.ok(
-        err.retryAt!.getTime() > midnight && err.retryAt!.getTime() <= midnight + 15 * 60_000,
-        `retryAt ${err.retryAt!.toISOString()}`,
-      );
-      assert.deepEqual(
-        uploads(fake)
-          .slice(before)
-          .map((r) => `${r.method} ${r.status}`),
-        ['POST 403'],
-        'not retried',
-      );
-
-      const full = await startGoogleFake();
+  test(
+    'the daily upload cap parks uploads until the next UTC day, without retrying; ' + 'a full drive is a clear failure',
+    async () => {
+      const { fake, h } = await setup({ dailyUploadCapBytes: MiB });
       try {
-        const tokens = memoryTokens(`${full.url}/token`, full.clientId, full.clientSecret, full.oauth.issueTokens());
-        const h2 = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: full.url } }));
-        full.inject({
-          method: 'POST',
-          path: /^\/upload\//,
-          status: 403,
-          body: errorBody(
-            403,
-            'storageQuotaExceeded',
-            "The user's Drive storage quota has been exceeded.",
-            'usageLimits',
-          ),
-        });
-        await assert.rejects(
-          h2.destination!.put('x.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
-          (e: Error) => isCloudError('failed')(e) && /full/.test(e.message),
+        const data = crypto.randomBytes(2 * MiB);
+        await h.destination!.put('cap/first.bin', async () => Readable.from([data]), {
+          mode: 'create',
+          size: data.length,
+        }); // in flight: it completes
+        const before = uploads(fake).length;
+        const err = await h
+          .destination!.put('cap/second.bin', async () => Readable.from([data]), { mode: 'create', size: data.length })
+          .then(
+            () => assert.fail('the cap was ignored'),
+            (e: unknown) => e as CloudError,
+          );
+        assert.equal(err.reason, 'rate_limited', err.message);
+        const now = new Date();
+        const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+        assert.ok(
+          err.retryAt!.getTime() > midnight && err.retryAt!.getTime() <= midnight + 15 * 60_000,
+          `retryAt ${err.retryAt!.toISOString()}`,
         );
-        assert.equal(uploads(full).length, 1, 'not retried');
+        assert.deepEqual(
+          uploads(fake)
+            .slice(before)
+            .map((r) => `${r.method} ${r.status}`),
+          ['POST 403'],
+          'not retried',
+        );
+
+        const full = await startGoogleFake();
+        try {
+          const tokens = memoryTokens(`${full.url}/token`, full.clientId, full.clientSecret, full.oauth.issueTokens());
+          const h2 = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: full.url } }));
+          full.inject({
+            method: 'POST',
+            path: /^\/upload\//,
+            status: 403,
+            body: errorBody(
+              403,
+              'storageQuotaExceeded',
+              "The user's Drive storage quota has been exceeded.",
+              'usageLimits',
+            ),
+          });
+          await assert.rejects(
+            h2.destination!.put('x.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+            (e: Error) => isCloudError('failed')(e) && /full/.test(e.message),
+          );
+          assert.equal(uploads(full).length, 1, 'not retried');
+        } finally {
+          await full.close();
+        }
       } finally {
-        await full.close();
+        await fake.close();
       }
-    } finally {
-      await fake.close();
-    }
-  });
+    },
+  );
 
   test('an upload Drive stores damaged is refused and deleted', async () => {
     const { fake, h } = await setup();

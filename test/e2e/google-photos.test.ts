@@ -154,85 +154,90 @@ describe('Google Photos', () => {
 
   let session = '';
   let toS3 = '';
-  test('pick 250 items and back them up into S3 and a folder; a URL that expires mid-run is refreshed; the video still processing past the wait fails and a later run copies it', async () => {
-    const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    session = created.body.id;
-    assert.ok(created.body.pickerUri.startsWith(google.url));
-    assert.ok(created.body.pollIntervalSeconds > 0);
-    assert.equal((await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body.mediaItemsSet, false);
-    google.photos.pick(
-      session,
-      library.slice(0, 250).map((x) => x.id),
-    );
-    const polled = (await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body;
-    assert.deepEqual([polled.mediaItemsSet, polled.itemCount], [true, 250]);
-
-    await fs.mkdir(path.join(space, 'backup'));
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'backup' } })).body.id;
-    const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
-    toS3 = (
-      await api('POST', '/tasks', {
-        name: 'Picked → S3',
-        source: { cloudId: photosCloud, pickerSessionId: session },
-        destination: { cloudId: bucket, path: 'photos' },
-      })
-    ).body.id;
-    const toNas = (
-      await api('POST', '/tasks', {
-        name: 'Picked → NAS',
-        source: { cloudId: photosCloud, pickerSessionId: session },
-        destination: { cloudId: folder, path: '' },
-      })
-    ).body.id;
-    assert.ok(toS3 && toNas);
-
-    // Into S3, with every base URL expiring (an hour passes) once the run is under way.
-    const first = await runTask(toS3, async (runId) => {
-      for (const deadline = Date.now() + 60_000; ; ) {
-        const r = (await api('GET', `/runs/${runId}`)).body;
-        if (r.done.items >= 20) break;
-        if (Date.now() > deadline || !['queued', 'running'].includes(r.status)) throw new Error(JSON.stringify(r));
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      google.photos.advanceClock(61 * 60_000);
-    });
-    assert.equal(first.status, 'partial', JSON.stringify(first));
-    assert.deepEqual([first.done.items, first.failed.items], [249, 1]);
-    const failed = (await api('GET', `/runs/${first.id}/items?status=failed`)).body.items;
-    assert.equal(failed.length, 1);
-    assert.match(failed[0].error, /still being processed by Google Photos; a later run copies it\. Waited 2 seconds/);
-    const copied = await t.db.query(`SELECT 1 FROM manifest WHERE task_id = $1 AND source_id = $2`, [
-      toS3,
-      processingId,
-    ]);
-    assert.equal(copied.rowCount, 0, 'not in the manifest: a later run takes it');
-    const nas = await runTask(toNas);
-    assert.deepEqual([nas.status, nas.done.items, nas.failed.items], ['partial', 249, 1]);
-
-    for (const [i, item] of library.slice(0, 250).entries()) {
-      if (item.id === processingId) continue;
-      const served = await google.photos.served(item.id);
-      assert.ok((await s3Bytes(`photos/${landed(item, i)}`)).equals(served), `S3 ${item.filename}`);
-      assert.ok(
-        (await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served),
-        `NAS ${item.filename}`,
+  test(
+    'pick 250 items and back them up into S3 and a folder; a URL that expires mid-run is refreshed; ' +
+      'the video still processing past the wait fails and a later run copies it',
+    async () => {
+      const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      session = created.body.id;
+      assert.ok(created.body.pickerUri.startsWith(google.url));
+      assert.ok(created.body.pollIntervalSeconds > 0);
+      assert.equal((await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body.mediaItemsSet, false);
+      google.photos.pick(
+        session,
+        library.slice(0, 250).map((x) => x.id),
       );
-    }
-    const marks = (
-      await t.db.query(
-        `SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`,
-      )
-    ).rows;
-    assert.deepEqual(marks, [{ fidelity: 'reduced' }], 'recorded as picker copies');
+      const polled = (await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body;
+      assert.deepEqual([polled.mediaItemsSet, polled.itemCount], [true, 250]);
 
-    // Once Google has processed the video, the next run copies just it, and the session is let go.
-    google.photos.setProcessing(processingId, 'READY');
-    const again = await runTask(toS3);
-    assert.deepEqual([again.status, again.totals.items, again.done.items], ['succeeded', 1, 1]);
-    const gone = await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`);
-    assert.equal(gone.status, 404, 'the session was deleted once copied');
-  });
+      await fs.mkdir(path.join(space, 'backup'));
+      const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'backup' } })).body
+        .id;
+      const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
+      toS3 = (
+        await api('POST', '/tasks', {
+          name: 'Picked → S3',
+          source: { cloudId: photosCloud, pickerSessionId: session },
+          destination: { cloudId: bucket, path: 'photos' },
+        })
+      ).body.id;
+      const toNas = (
+        await api('POST', '/tasks', {
+          name: 'Picked → NAS',
+          source: { cloudId: photosCloud, pickerSessionId: session },
+          destination: { cloudId: folder, path: '' },
+        })
+      ).body.id;
+      assert.ok(toS3 && toNas);
+
+      // Into S3, with every base URL expiring (an hour passes) once the run is under way.
+      const first = await runTask(toS3, async (runId) => {
+        for (const deadline = Date.now() + 60_000; ; ) {
+          const r = (await api('GET', `/runs/${runId}`)).body;
+          if (r.done.items >= 20) break;
+          if (Date.now() > deadline || !['queued', 'running'].includes(r.status)) throw new Error(JSON.stringify(r));
+          await new Promise((res) => setTimeout(res, 20));
+        }
+        google.photos.advanceClock(61 * 60_000);
+      });
+      assert.equal(first.status, 'partial', JSON.stringify(first));
+      assert.deepEqual([first.done.items, first.failed.items], [249, 1]);
+      const failed = (await api('GET', `/runs/${first.id}/items?status=failed`)).body.items;
+      assert.equal(failed.length, 1);
+      assert.match(failed[0].error, /still being processed by Google Photos; a later run copies it\. Waited 2 seconds/);
+      const copied = await t.db.query(`SELECT 1 FROM manifest WHERE task_id = $1 AND source_id = $2`, [
+        toS3,
+        processingId,
+      ]);
+      assert.equal(copied.rowCount, 0, 'not in the manifest: a later run takes it');
+      const nas = await runTask(toNas);
+      assert.deepEqual([nas.status, nas.done.items, nas.failed.items], ['partial', 249, 1]);
+
+      for (const [i, item] of library.slice(0, 250).entries()) {
+        if (item.id === processingId) continue;
+        const served = await google.photos.served(item.id);
+        assert.ok((await s3Bytes(`photos/${landed(item, i)}`)).equals(served), `S3 ${item.filename}`);
+        assert.ok(
+          (await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served),
+          `NAS ${item.filename}`,
+        );
+      }
+      const marks = (
+        await t.db.query(
+          `SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`,
+        )
+      ).rows;
+      assert.deepEqual(marks, [{ fidelity: 'reduced' }], 'recorded as picker copies');
+
+      // Once Google has processed the video, the next run copies just it, and the session is let go.
+      google.photos.setProcessing(processingId, 'READY');
+      const again = await runTask(toS3);
+      assert.deepEqual([again.status, again.totals.items, again.done.items], ['succeeded', 1, 1]);
+      const gone = await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`);
+      assert.equal(gone.status, 404, 'the session was deleted once copied');
+    },
+  );
 
   test('a second session overlapping the first copies only the new items', async () => {
     const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
@@ -347,54 +352,58 @@ describe('Google Photos', () => {
     }
   });
 
-  test('restore a folder of 120 photos into Google Photos: batchCreate calls of at most 50, one item failing once, all in an album named after the folder', async () => {
-    const dir = path.join(space, 'Summer 2019');
-    await fs.mkdir(dir);
-    const photos = Array.from({ length: 120 }, (_, i) => ({
-      name: `P${String(i).padStart(3, '0')}.jpg`,
-      bytes: makeJpeg(10_000 + i, 15_000),
-    }));
-    for (const p of photos) await fs.writeFile(path.join(dir, p.name), p.bytes);
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root: '' } })).body
-      .id;
-    const task = (
-      await api('POST', '/tasks', {
-        name: 'Restore',
-        source: { cloudId: folder, path: 'Summer 2019' },
-        destination: { cloudId: photosCloud, path: 'Summer 2019' },
-      })
-    ).body;
-    assert.ok(task.id, JSON.stringify(task));
-    const callsBefore = google.photos.batchCreates.length;
-    google.photos.failNextCreate('P042.jpg');
-    const run = await runTask(task.id);
-    assert.deepEqual([run.status, run.done.items], ['succeeded', 120], JSON.stringify(run));
-    // 120 photos and the one whose creation failed once, sent again: three calls, none over 50; a
-    // fourth when the retry comes after the last batch has gone (a loaded machine's timing).
-    const calls = google.photos.batchCreates.slice(callsBefore);
-    assert.ok(calls.length === 3 || (calls.length === 4 && calls[3] === 1), `batches ${calls}`);
-    assert.ok(
-      calls.every((n) => n <= 50),
-      `batches ${calls}`,
-    );
-    assert.equal(
-      calls.reduce((a, b) => a + b, 0),
-      121,
-      `batches ${calls}`,
-    );
-    const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');
-    assert.ok(album, 'album named after the folder');
-    const inAlbum = album.items.map((id) => google.photos.appItems.get(id)!);
-    assert.deepEqual(inAlbum.map((x) => x.filename).sort(), photos.map((p) => p.name).sort());
-    for (const item of inAlbum)
+  test(
+    'restore a folder of 120 photos into Google Photos: batchCreate calls of at most 50, ' +
+      'one item failing once, all in an album named after the folder',
+    async () => {
+      const dir = path.join(space, 'Summer 2019');
+      await fs.mkdir(dir);
+      const photos = Array.from({ length: 120 }, (_, i) => ({
+        name: `P${String(i).padStart(3, '0')}.jpg`,
+        bytes: makeJpeg(10_000 + i, 15_000),
+      }));
+      for (const p of photos) await fs.writeFile(path.join(dir, p.name), p.bytes);
+      const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Restore src', options: { root: '' } })).body
+        .id;
+      const task = (
+        await api('POST', '/tasks', {
+          name: 'Restore',
+          source: { cloudId: folder, path: 'Summer 2019' },
+          destination: { cloudId: photosCloud, path: 'Summer 2019' },
+        })
+      ).body;
+      assert.ok(task.id, JSON.stringify(task));
+      const callsBefore = google.photos.batchCreates.length;
+      google.photos.failNextCreate('P042.jpg');
+      const run = await runTask(task.id);
+      assert.deepEqual([run.status, run.done.items], ['succeeded', 120], JSON.stringify(run));
+      // 120 photos and the one whose creation failed once, sent again: three calls, none over 50; a
+      // fourth when the retry comes after the last batch has gone (a loaded machine's timing).
+      const calls = google.photos.batchCreates.slice(callsBefore);
+      assert.ok(calls.length === 3 || (calls.length === 4 && calls[3] === 1), `batches ${calls}`);
       assert.ok(
-        (await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes),
-        item.filename,
+        calls.every((n) => n <= 50),
+        `batches ${calls}`,
       );
-    // Nothing is uploaded again that the manifest shows as restored.
-    const again = await runTask(task.id);
-    assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
-  });
+      assert.equal(
+        calls.reduce((a, b) => a + b, 0),
+        121,
+        `batches ${calls}`,
+      );
+      const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');
+      assert.ok(album, 'album named after the folder');
+      const inAlbum = album.items.map((id) => google.photos.appItems.get(id)!);
+      assert.deepEqual(inAlbum.map((x) => x.filename).sort(), photos.map((p) => p.name).sort());
+      for (const item of inAlbum)
+        assert.ok(
+          (await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes),
+          item.filename,
+        );
+      // Nothing is uploaded again that the manifest shows as restored.
+      const again = await runTask(task.id);
+      assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+    },
+  );
 
   test('running out of the daily quota parks the run until it resets, then it carries on', async () => {
     const dir = path.join(space, 'Quota day');
@@ -425,7 +434,8 @@ describe('Google Photos', () => {
       google.photos.newDay();
       google.photos.dailyLimit = undefined;
       await t.db.query(
-        `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`,
+        `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' ` +
+          `AND data->>'runId' = $1 AND state = 'created'`,
         [runId],
       );
       for (const deadline = Date.now() + 90_000; run.status === 'running'; ) {

@@ -1,8 +1,8 @@
-// Claims of a run item. A worker that lost its claim of an item while still copying it (its lease ran out, another worker
-// took the item up): it is told so when it asks for traffic, and it drops out quietly, changing
-// nothing of the item that is now the other claim's: no "quota used up", no mail, the row as the
-// other claim has it. Driven against the real database, with a source and destination of the test's
-// own, so the takeover happens at a chosen moment. And a claim that resumes a renamed copy.
+// Claims of a run item. A worker that lost its claim of an item while still copying it (its lease ran out,
+// another worker took the item up): it is told so when it asks for traffic, and it drops out quietly, changing
+// nothing of the item that is now the other claim's: no "quota used up", no mail, the row as the other claim has it.
+// Driven against the real database, with a source and destination of the test's own,
+// so the takeover happens at a chosen moment. And a claim that resumes a renamed copy.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -58,8 +58,10 @@ async function claimedItem(opts: {
     [runId],
   );
   const { rows } = await t.db.query(
-    `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status, attempts, lease_until)
-     VALUES ($1, 'photo', 'photo.jpg', $2, 'v1', 'dst/photo.jpg', false, 'copying', 1, now() + interval '20 seconds') RETURNING id`,
+    `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status,
+      attempts, lease_until)
+     VALUES ($1, 'photo', 'photo.jpg', $2, 'v1', 'dst/photo.jpg', false, 'copying', 1, now() + interval '20 seconds')
+       RETURNING id`,
     [runId, opts.size],
   );
   return { a, runId, itemId: rows[0].id };
@@ -68,14 +70,16 @@ async function claimedItem(opts: {
 /** Another worker takes the item up, as claimNext does once the first one's lease ran out. */
 const takeOver = (itemId: string) =>
   t.db.query(
-    `UPDATE run_items SET attempts = attempts + 1, lease_until = now() + interval '20 seconds', updated_at = now() WHERE id = $1`,
+    `UPDATE run_items SET attempts = attempts + 1, lease_until = now() ` +
+      `+ interval '20 seconds', updated_at = now() WHERE id = $1`,
     [itemId],
   );
 
 const itemRow = async (itemId: string) =>
   (
     await t.db.query(
-      'SELECT status, attempts, lease_until, progress_bytes::int AS progress, reserved_bytes::int AS reserved, reserved_period, upload_state, upload_mode, dest_path FROM run_items WHERE id = $1',
+      'SELECT status, attempts, lease_until, progress_bytes::int AS progress, reserved_bytes::int AS reserved, ' +
+        'reserved_period, upload_state, upload_mode, dest_path FROM run_items WHERE id = $1',
       [itemId],
     )
   ).rows[0];
@@ -156,36 +160,15 @@ async function copyWith(
   return told;
 }
 
-test('a claim taken over while its bytes stream (size unknown) drops out at its next top-up: no quota used up, no mail, the row left to the new claim', async () => {
-  const { a, runId, itemId } = await claimedItem({ size: null, limit: 10_000_000 });
-  // The first claim reserved (0 bytes: the size is unknown) before it started; the copy job resumes it.
-  const period = await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 0);
-  assert.ok(period instanceof Date);
-  // The job only takes up items whose lease ran out: it is this first claim's, running late.
-  await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
-    itemId,
-  ]);
-  let second: Record<string, unknown> | undefined;
-  const told = await copyWith(runId, {
-    meanwhile: async () => {
-      await takeOver(itemId);
-      await t.db.query(
-        `UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`,
-        [itemId],
-      );
-      second = await itemRow(itemId);
-    },
-  });
-  assert.deepEqual(told, [], "no mail, and the new claim's upload session is not abandoned");
-  const run = (await t.db.query('SELECT status, quota_hit_at FROM runs WHERE id = $1', [runId])).rows[0];
-  assert.deepEqual([run.status, run.quota_hit_at], ['running', null], 'no "quota used up"');
-  assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
-  assert.equal(await reservedOf(a.id), 0);
-});
-
-for (const how of ['cancelled', 'rate_limited'] as const) {
-  test(`a claim taken over before its copy ends ${how === 'cancelled' ? 'by a cancel' : 'rate limited'} changes nothing of the item`, async () => {
-    const { a, runId, itemId } = await claimedItem({ size: 1000, limit: 10_000_000 });
+test(
+  'a claim taken over while its bytes stream (size unknown) drops out at its next top-up: ' +
+    'no quota used up, no mail, the row left to the new claim',
+  async () => {
+    const { a, runId, itemId } = await claimedItem({ size: null, limit: 10_000_000 });
+    // The first claim reserved (0 bytes: the size is unknown) before it started; the copy job resumes it.
+    const period = await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 0);
+    assert.ok(period instanceof Date);
+    // The job only takes up items whose lease ran out: it is this first claim's, running late.
     await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
       itemId,
     ]);
@@ -198,107 +181,147 @@ for (const how of ['cancelled', 'rate_limited'] as const) {
           [itemId],
         );
         second = await itemRow(itemId);
-        if (how === 'cancelled') await t.db.query(`UPDATE runs SET status = 'cancelled' WHERE id = $1`, [runId]);
       },
-      put:
-        how === 'rate_limited'
-          ? async (open) => {
-              // The upload starts; then the destination says no more for now.
-              (await open(0)).destroy();
-              throw new CloudError('rate_limited', 'Too many uploads today.', {
-                retryAt: new Date(Date.now() + 3600_000),
-              });
-            }
-          : undefined,
     });
-    assert.deepEqual(told, []);
+    assert.deepEqual(told, [], "no mail, and the new claim's upload session is not abandoned");
+    const run = (await t.db.query('SELECT status, quota_hit_at FROM runs WHERE id = $1', [runId])).rows[0];
+    assert.deepEqual([run.status, run.quota_hit_at], ['running', null], 'no "quota used up"');
     assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
-    // The new claim holds the item's reservation (the size, reserved by the first claim): still held.
-    assert.equal(await reservedOf(a.id), 1000);
-  });
+    assert.equal(await reservedOf(a.id), 0);
+  },
+);
+
+for (const how of ['cancelled', 'rate_limited'] as const) {
+  test(
+    `a claim taken over before its copy ends ${how === 'cancelled' ? 'by a cancel' : 'rate limited'} ` +
+      `changes nothing of the item`,
+    async () => {
+      const { a, runId, itemId } = await claimedItem({ size: 1000, limit: 10_000_000 });
+      await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
+        itemId,
+      ]);
+      let second: Record<string, unknown> | undefined;
+      const told = await copyWith(runId, {
+        meanwhile: async () => {
+          await takeOver(itemId);
+          await t.db.query(
+            `UPDATE run_items SET upload_state = '{"session":"theirs"}', upload_mode = 'create' WHERE id = $1`,
+            [itemId],
+          );
+          second = await itemRow(itemId);
+          if (how === 'cancelled') await t.db.query(`UPDATE runs SET status = 'cancelled' WHERE id = $1`, [runId]);
+        },
+        put:
+          how === 'rate_limited'
+            ? async (open) => {
+                // The upload starts; then the destination says no more for now.
+                (await open(0)).destroy();
+                throw new CloudError('rate_limited', 'Too many uploads today.', {
+                  retryAt: new Date(Date.now() + 3600_000),
+                });
+              }
+            : undefined,
+      });
+      assert.deepEqual(told, []);
+      assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
+      // The new claim holds the item's reservation (the size, reserved by the first claim): still held.
+      assert.equal(await reservedOf(a.id), 1000);
+    },
+  );
 }
 
-test('a renamed copy resumed by another claim without an upload session keeps to its renamed path, and a new name, if it needs one, is the next of the original name', async () => {
-  // The plan saw the owner's file at dst/IMG.jpg; the first claim settled on "IMG (1).jpg" (rename
-  // policy), noted it as dest_path and died before its upload was recorded.
-  const bytes = Buffer.alloc(1000, 7);
-  const cases = [
-    { at: null, want: ['done', 'dst/IMG (1).jpg'] }, // nothing there: created there
-    { at: bytes, want: ['skipped', 'dst/IMG (1).jpg'] }, // our own copy, committed after all: identical
-    { at: Buffer.alloc(1000, 8), want: ['done', 'dst/IMG (2).jpg'] }, // another file (or one it cannot tell): the next free name
-  ];
-  for (const c of cases) {
-    const a = await signup(t);
-    await localFolder(root, a, 'src');
-    await localFolder(root, a, 'dst');
-    const cloud = (await call(a, 'POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: '' } })).json().id;
-    const task = await call(a, 'POST', '/tasks', {
-      name: 'resume',
-      source: { cloudId: cloud, path: 'src' },
-      destination: { cloudId: cloud, path: 'dst' },
-      options: { conflict: 'rename' },
-    });
-    assert.equal(task.statusCode, 201, task.body);
-    const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
-    await t.db.query(
-      `UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`,
-      [runId],
-    );
-    await t.db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status, attempts, lease_until)
+test(
+  'a renamed copy resumed by another claim without an upload session keeps to its renamed path, ' +
+    'and a new name, if it needs one, is the next of the original name',
+  async () => {
+    // The plan saw the owner's file at dst/IMG.jpg; the first claim settled on "IMG (1).jpg" (rename
+    // policy), noted it as dest_path and died before its upload was recorded.
+    const bytes = Buffer.alloc(1000, 7);
+    const cases = [
+      { at: null, want: ['done', 'dst/IMG (1).jpg'] }, // nothing there: created there
+      { at: bytes, want: ['skipped', 'dst/IMG (1).jpg'] }, // our own copy, committed after all: identical
+      // another file (or one it cannot tell): the next free name
+      { at: Buffer.alloc(1000, 8), want: ['done', 'dst/IMG (2).jpg'] },
+    ];
+    for (const c of cases) {
+      const a = await signup(t);
+      await localFolder(root, a, 'src');
+      await localFolder(root, a, 'dst');
+      const cloud = (await call(a, 'POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: '' } })).json()
+        .id;
+      const task = await call(a, 'POST', '/tasks', {
+        name: 'resume',
+        source: { cloudId: cloud, path: 'src' },
+        destination: { cloudId: cloud, path: 'dst' },
+        options: { conflict: 'rename' },
+      });
+      assert.equal(task.statusCode, 201, task.body);
+      const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
+      await t.db.query(
+        `UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`,
+        [runId],
+      );
+      await t.db.query(
+        `INSERT INTO run_items (run_id, source_id, path, size, version, dest_path, dest_exists, status,
+        attempts, lease_until)
        VALUES ($1, 'img', 'IMG.jpg', 1000, 'v1', 'dst/IMG (1).jpg', true, 'copying', 1, now() - interval '1 second')`,
+        [runId],
+      );
+      const files = new Map<string, Buffer>([['dst/IMG.jpg', Buffer.alloc(1000, 9)]]);
+      if (c.at) files.set('dst/IMG (1).jpg', c.at);
+      const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
+      const destination: Destination = {
+        async put(at, open, o) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of await open(0)) chunks.push(chunk as Buffer);
+          if (o.mode === 'create' && files.has(at)) throw new CloudError('exists', `${at} exists`);
+          files.set(at, Buffer.concat(chunks));
+          return { size: files.get(at)!.length };
+        },
+        stat: async (at) => (files.has(at) ? { size: files.get(at)!.length } : null),
+        hashOf: async (at) => (files.has(at) ? { kind: 'md5', value: md5(files.get(at)!) } : null),
+      };
+      await copyWith(runId, { meanwhile: async () => {}, destination, bytes });
+      const row = (await t.db.query('SELECT status, dest_path FROM run_items WHERE run_id = $1', [runId])).rows[0];
+      assert.deepEqual([row.status, row.dest_path], c.want, JSON.stringify(c.want));
+      assert.deepEqual(files.get(c.want[1]), bytes);
+      assert.deepEqual(
+        [...files.keys()].filter((k) => k.includes(') (')),
+        [],
+        'no "(1) (1)" name',
+      );
+      assert.deepEqual(files.get('dst/IMG.jpg'), Buffer.alloc(1000, 9), "the owner's file is untouched");
+    }
+  },
+);
+
+test(
+  'past the quota, an item whose worker died (its lease ran out) does not hold the run open: ' +
+    'it ends quota_exceeded with the item waiting',
+  async () => {
+    const { runId, itemId } = await claimedItem({ size: 100, limit: 10_000_000 });
+    await t.db.query(`UPDATE runs SET quota_hit_at = now() WHERE id = $1`, [runId]);
+    await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second' WHERE id = $1`, [itemId]);
+    const told: string[] = [];
+    const notifier = { runEnded: async () => void told.push('runEnded') } as unknown as Notifier;
+    const clouds = { open: async () => assert.fail('nothing is held that would need the clouds') } as unknown as Clouds;
+
+    await maybeFinalize({ db: t.db, boss: t.boss, timing: defaultTiming }, runId);
+    const queued = await t.db.query(
+      `SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`,
       [runId],
     );
-    const files = new Map<string, Buffer>([['dst/IMG.jpg', Buffer.alloc(1000, 9)]]);
-    if (c.at) files.set('dst/IMG (1).jpg', c.at);
-    const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
-    const destination: Destination = {
-      async put(at, open, o) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of await open(0)) chunks.push(chunk as Buffer);
-        if (o.mode === 'create' && files.has(at)) throw new CloudError('exists', `${at} exists`);
-        files.set(at, Buffer.concat(chunks));
-        return { size: files.get(at)!.length };
-      },
-      stat: async (at) => (files.has(at) ? { size: files.get(at)!.length } : null),
-      hashOf: async (at) => (files.has(at) ? { kind: 'md5', value: md5(files.get(at)!) } : null),
-    };
-    await copyWith(runId, { meanwhile: async () => {}, destination, bytes });
-    const row = (await t.db.query('SELECT status, dest_path FROM run_items WHERE run_id = $1', [runId])).rows[0];
-    assert.deepEqual([row.status, row.dest_path], c.want, JSON.stringify(c.want));
-    assert.deepEqual(files.get(c.want[1]), bytes);
     assert.deepEqual(
-      [...files.keys()].filter((k) => k.includes(') (')),
-      [],
-      'no "(1) (1)" name',
+      queued.rows.map((r) => r.name),
+      ['run-finalize'],
+      'the finalize job, not another look in 20 s',
     );
-    assert.deepEqual(files.get('dst/IMG.jpg'), Buffer.alloc(1000, 9), "the owner's file is untouched");
-  }
-});
 
-test('past the quota, an item whose worker died (its lease ran out) does not hold the run open: it ends quota_exceeded with the item waiting', async () => {
-  const { runId, itemId } = await claimedItem({ size: 100, limit: 10_000_000 });
-  await t.db.query(`UPDATE runs SET quota_hit_at = now() WHERE id = $1`, [runId]);
-  await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second' WHERE id = $1`, [itemId]);
-  const told: string[] = [];
-  const notifier = { runEnded: async () => void told.push('runEnded') } as unknown as Notifier;
-  const clouds = { open: async () => assert.fail('nothing is held that would need the clouds') } as unknown as Clouds;
-
-  await maybeFinalize({ db: t.db, boss: t.boss, timing: defaultTiming }, runId);
-  const queued = await t.db.query(
-    `SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`,
-    [runId],
-  );
-  assert.deepEqual(
-    queued.rows.map((r) => r.name),
-    ['run-finalize'],
-    'the finalize job, not another look in 20 s',
-  );
-
-  await finalizeRun({ db: t.db, clouds, notifier }, runId);
-  const run = (await t.db.query('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];
-  assert.equal(run.status, 'quota_exceeded');
-  assert.match(run.error, /1 item\(s\) wait for the next run/);
-  assert.deepEqual(told, ['runEnded']);
-  assert.equal((await itemRow(itemId)).status, 'pending');
-});
+    await finalizeRun({ db: t.db, clouds, notifier }, runId);
+    const run = (await t.db.query('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];
+    assert.equal(run.status, 'quota_exceeded');
+    assert.match(run.error, /1 item\(s\) wait for the next run/);
+    assert.deepEqual(told, ['runEnded']);
+    assert.equal((await itemRow(itemId)).status, 'pending');
+  },
+);

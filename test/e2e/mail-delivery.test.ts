@@ -48,71 +48,75 @@ async function backupTask(t: TestApp, a: Actor, name: string): Promise<string> {
   return run.json().run.id;
 }
 
-test('a worker killed between the SMTP server accepting a mail and recording it: the mail comes again with the same Message-ID', async () => {
-  const smtp = await startSmtp();
-  const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_SECRET_KEY: key });
-  apps.push(t);
-  const env = {
-    ...process.env,
-    DATABASE_URL: t.url,
-    FERRY_ROLE: 'worker',
-    FERRY_SECRET_KEY: key,
-    FERRY_LOCAL_ROOTS: root,
-    SMTP_URL: smtp.url,
-    FERRY_DATA_DIR: t.config.dataDir,
-    FERRY_LOG_LEVEL: 'warn',
-  };
-  const startWorker = () => {
-    const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    workers.push(child);
-    return child;
-  };
-  try {
-    const first = startWorker();
-    // The server has the whole message; before it answers 250 the sender dies. The server then
-    // accepts the message (it did arrive): Ferry never hears of that, so it never records it.
-    let killed = false;
-    smtp.beforeAccept = async () => {
-      if (killed) return;
-      killed = true;
-      const exited = new Promise((r) => first.once('exit', r));
-      first.kill('SIGKILL');
-      await exited;
+test(
+  'a worker killed between the SMTP server accepting a mail and recording it: ' +
+    'the mail comes again with the same Message-ID',
+  async () => {
+    const smtp = await startSmtp();
+    const t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_SECRET_KEY: key });
+    apps.push(t);
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.url,
+      FERRY_ROLE: 'worker',
+      FERRY_SECRET_KEY: key,
+      FERRY_LOCAL_ROOTS: root,
+      SMTP_URL: smtp.url,
+      FERRY_DATA_DIR: t.config.dataDir,
+      FERRY_LOG_LEVEL: 'warn',
     };
-    const a = await signup(t);
-    const runId = await backupTask(t, a, 'Crash test');
-    await smtp.waitFor(1, 60_000);
-    assert.ok(killed);
-    const [row] = (await t.db.query('SELECT sent_at, message_id FROM mail_outbox WHERE run_id = $1', [runId])).rows;
-    assert.equal(row.sent_at, null, 'the send was not recorded');
+    const startWorker = () => {
+      const child = spawn(process.execPath, [path.join(repo, 'services/main.ts')], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      workers.push(child);
+      return child;
+    };
+    try {
+      const first = startWorker();
+      // The server has the whole message; before it answers 250 the sender dies. The server then
+      // accepts the message (it did arrive): Ferry never hears of that, so it never records it.
+      let killed = false;
+      smtp.beforeAccept = async () => {
+        if (killed) return;
+        killed = true;
+        const exited = new Promise((r) => first.once('exit', r));
+        first.kill('SIGKILL');
+        await exited;
+      };
+      const a = await signup(t);
+      const runId = await backupTask(t, a, 'Crash test');
+      await smtp.waitFor(1, 60_000);
+      assert.ok(killed);
+      const [row] = (await t.db.query('SELECT sent_at, message_id FROM mail_outbox WHERE run_id = $1', [runId])).rows;
+      assert.equal(row.sent_at, null, 'the send was not recorded');
 
-    startWorker();
-    const mails = await smtp.waitFor(2, 90_000);
-    assert.equal(mails.length, 2);
-    assert.equal(mails[0].messageId, row.message_id);
-    assert.equal(mails[1].messageId, mails[0].messageId, 'same Message-ID: the recipient’s client shows one mail');
-    assert.equal(mails[1].subject, mails[0].subject);
-    assert.deepEqual(mails[1].date, mails[0].date, 'same Date header');
-    await waitFor(
-      async () =>
-        (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null,
-    );
-    // Once no job is left at work, nothing can send it a third time.
-    await settled(t);
-    assert.equal(smtp.received.length, 2, 'not sent a third time once recorded');
-    const run = await waitForRun(t, a, runId);
-    assert.deepEqual(
-      run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status]),
-      [['email', 'delivered']],
-    );
-  } finally {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await smtp.stop();
-  }
-});
+      startWorker();
+      const mails = await smtp.waitFor(2, 90_000);
+      assert.equal(mails.length, 2);
+      assert.equal(mails[0].messageId, row.message_id);
+      assert.equal(mails[1].messageId, mails[0].messageId, 'same Message-ID: the recipient’s client shows one mail');
+      assert.equal(mails[1].subject, mails[0].subject);
+      assert.deepEqual(mails[1].date, mails[0].date, 'same Date header');
+      await waitFor(
+        async () =>
+          (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null,
+      );
+      // Once no job is left at work, nothing can send it a third time.
+      await settled(t);
+      assert.equal(smtp.received.length, 2, 'not sent a third time once recorded');
+      const run = await waitForRun(t, a, runId);
+      assert.deepEqual(
+        run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status]),
+        [['email', 'delivered']],
+      );
+    } finally {
+      for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+      await smtp.stop();
+    }
+  },
+);
 
 test('without SMTP_URL each mail is written as an .eml file in the data folder', async () => {
   const t = await startTestApp(

@@ -183,41 +183,44 @@ describe('the mail at the end of a run', () => {
     );
   });
 
-  test('quota: the run ends paused with its mail, and the account hears once a month that the quota is used up', async () => {
-    const a = await signup(t);
-    await t.db.query('UPDATE users SET traffic_limit_bytes = 500000 WHERE id = $1', [a.id]);
-    const src = await localCloud(a, 'Phone', await photos(a, 'quota', 3));
-    const id = await task(a, 'Camera roll', src, await localCloud(a, 'NAS', path.join(root, a.id, 'quota-dest')), {
-      on: 'failure',
-    });
-    const mine = () => smtp.received.filter((m) => m.to === a.email);
+  test(
+    'quota: the run ends paused with its mail, and the account ' + 'hears once a month that the quota is used up',
+    async () => {
+      const a = await signup(t);
+      await t.db.query('UPDATE users SET traffic_limit_bytes = 500000 WHERE id = $1', [a.id]);
+      const src = await localCloud(a, 'Phone', await photos(a, 'quota', 3));
+      const id = await task(a, 'Camera roll', src, await localCloud(a, 'NAS', path.join(root, a.id, 'quota-dest')), {
+        on: 'failure',
+      });
+      const mine = () => smtp.received.filter((m) => m.to === a.email);
 
-    const first = await run(a, id);
-    assert.equal(first.status, 'quota_exceeded');
-    await waitUntil(() => mine().length >= 2);
-    const subjects = mine()
-      .map((m) => m.subject)
-      .sort();
-    assert.deepEqual(subjects, [
-      "Ferry: 'Camera roll' paused — monthly traffic quota used up (1 photo, 400 kB copied)",
-      'Ferry: your monthly traffic quota is used up',
-    ]);
-    const quotaMail = mine().find((m) => m.subject.startsWith('Ferry: your'))!;
-    assert.match(quotaMail.text, /You have used 400 kB of your 500 kB monthly traffic/);
-    const runMail = mine().find((m) => m.subject.startsWith("Ferry: 'Camera"))!;
-    assert.match(runMail.text, /2 item\(s\) wait for the next run/);
+      const first = await run(a, id);
+      assert.equal(first.status, 'quota_exceeded');
+      await waitUntil(() => mine().length >= 2);
+      const subjects = mine()
+        .map((m) => m.subject)
+        .sort();
+      assert.deepEqual(subjects, [
+        "Ferry: 'Camera roll' paused — monthly traffic quota used up (1 photo, 400 kB copied)",
+        'Ferry: your monthly traffic quota is used up',
+      ]);
+      const quotaMail = mine().find((m) => m.subject.startsWith('Ferry: your'))!;
+      assert.match(quotaMail.text, /You have used 400 kB of your 500 kB monthly traffic/);
+      const runMail = mine().find((m) => m.subject.startsWith("Ferry: 'Camera"))!;
+      assert.match(runMail.text, /2 item\(s\) wait for the next run/);
 
-    const second = await run(a, id);
-    assert.equal(second.status, 'quota_exceeded');
-    await waitUntil(() => mine().length >= 3);
-    await settled(t);
-    assert.equal(
-      mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length,
-      1,
-      'once a month',
-    );
-    assert.equal(mine().length, 3);
-  });
+      const second = await run(a, id);
+      assert.equal(second.status, 'quota_exceeded');
+      await waitUntil(() => mine().length >= 3);
+      await settled(t);
+      assert.equal(
+        mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length,
+        1,
+        'once a month',
+      );
+      assert.equal(mine().length, 3);
+    },
+  );
 
   test('with the SMTP server down the mail stays queued, and arrives once when it is back', async () => {
     const a = await signup(t);
@@ -255,59 +258,62 @@ describe('the mail at the end of a run', () => {
 });
 
 describe('account mail', () => {
-  test('a cloud that refuses its credentials needs reconnecting: its run fails and the owner is mailed once', async () => {
-    const s3 = await startS3();
-    // Once the cloud is saved (it is reached first), the access key is deleted at the provider:
-    // S3 answers every request as AWS does then.
-    let deleted = false;
-    const proxy = await startFaultProxy(s3.endpoint, () =>
-      deleted
-        ? {
-            kind: 'status',
-            status: 403,
-            code: 'InvalidAccessKeyId',
-            message: 'The AWS Access Key Id you provided does not exist in our records.',
-          }
-        : { kind: 'pass' },
-    );
-    try {
-      const a = await signup(t);
-      const created = await api(a).post('/clouds', {
-        kind: 's3',
-        name: 'Archive bucket',
-        options: s3.options({ endpoint: proxy.endpoint }),
-      });
-      assert.equal(created.statusCode, 201, created.body);
-      deleted = true;
-      const cloudId = created.json().id;
-      const id = await task(
-        a,
-        'From the archive',
-        cloudId,
-        await localCloud(a, 'NAS', path.join(root, a.id, 'reauth-dest')),
-        { on: 'never' },
+  test(
+    'a cloud that refuses its credentials needs reconnecting: ' + 'its run fails and the owner is mailed once',
+    async () => {
+      const s3 = await startS3();
+      // Once the cloud is saved (it is reached first), the access key is deleted at the provider:
+      // S3 answers every request as AWS does then.
+      let deleted = false;
+      const proxy = await startFaultProxy(s3.endpoint, () =>
+        deleted
+          ? {
+              kind: 'status',
+              status: 403,
+              code: 'InvalidAccessKeyId',
+              message: 'The AWS Access Key Id you provided does not exist in our records.',
+            }
+          : { kind: 'pass' },
       );
-      const mine = () => smtp.received.filter((m) => m.to === a.email);
+      try {
+        const a = await signup(t);
+        const created = await api(a).post('/clouds', {
+          kind: 's3',
+          name: 'Archive bucket',
+          options: s3.options({ endpoint: proxy.endpoint }),
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        deleted = true;
+        const cloudId = created.json().id;
+        const id = await task(
+          a,
+          'From the archive',
+          cloudId,
+          await localCloud(a, 'NAS', path.join(root, a.id, 'reauth-dest')),
+          { on: 'never' },
+        );
+        const mine = () => smtp.received.filter((m) => m.to === a.email);
 
-      const first = await run(a, id);
-      assert.equal(first.status, 'failed');
-      assert.match(first.error, /refused these credentials/);
-      const cloud = (await api(a).get(`/clouds/${cloudId}`)).json();
-      assert.equal(cloud.status, 'needs_reauth');
-      await waitUntil(() => mine().length >= 1);
-      const [m] = mine();
-      assert.equal(m.subject, "Ferry: reconnect 'Archive bucket' to keep your backups running");
-      assert.match(m.text, /can no longer sign in to your cloud 'Archive bucket'/);
-      assert.ok(m.text.includes(`${PUBLIC_URL}/clouds/${cloudId}`));
+        const first = await run(a, id);
+        assert.equal(first.status, 'failed');
+        assert.match(first.error, /refused these credentials/);
+        const cloud = (await api(a).get(`/clouds/${cloudId}`)).json();
+        assert.equal(cloud.status, 'needs_reauth');
+        await waitUntil(() => mine().length >= 1);
+        const [m] = mine();
+        assert.equal(m.subject, "Ferry: reconnect 'Archive bucket' to keep your backups running");
+        assert.match(m.text, /can no longer sign in to your cloud 'Archive bucket'/);
+        assert.ok(m.text.includes(`${PUBLIC_URL}/clouds/${cloudId}`));
 
-      assert.equal((await run(a, id)).status, 'failed');
-      await settled(t);
-      assert.equal(mine().length, 1, 'one mail while it stays disconnected, whatever the runs');
-    } finally {
-      await proxy.close();
-      await s3.close();
-    }
-  });
+        assert.equal((await run(a, id)).status, 'failed');
+        await settled(t);
+        assert.equal(mine().length, 1, 'one mail while it stays disconnected, whatever the runs');
+      } finally {
+        await proxy.close();
+        await s3.close();
+      }
+    },
+  );
 
   test('signup with address verification: the link arrives in the user’s language, and tasks wait for it', async () => {
     const v = await startTestApp(
@@ -406,7 +412,9 @@ describe('account mail', () => {
       assert.equal(signed.statusCode, 201, signed.body);
       const otherHeaders = { cookie: `ferry_session=${signed.cookies.find((c) => c.name === 'ferry_session')!.value}` };
       await waitUntil(() => smtp.received.some((x) => x.to === other));
-      const otherLink = `/api/v1/auth/verify?token=${/https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(smtp.received.find((x) => x.to === other)!.text)![1]}`;
+      const otherMail = smtp.received.find((x) => x.to === other)!.text;
+      const mailedToken = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(otherMail)![1];
+      const otherLink = `/api/v1/auth/verify?token=${mailedToken}`;
       const otherToken = new URL(otherLink, 'https://x').searchParams.get('token')!;
       const byJson = await v.app.inject({
         method: 'POST',

@@ -135,38 +135,43 @@ const clouds: Record<string, string> = {};
 
 describe('signing in', () => {
   for (const p of providers) {
-    test(`${p.kind}: the whole dance over HTTP lands a connected cloud named after the account; signing in again reconnects it`, async () => {
-      const first = browser.hops.length;
-      const { cloudId, final } = await connect(p.kind);
-      assert.match(final, /\?connected=1$/);
-      const hops = browser.hops.slice(first);
-      const authorize = new URL(hops[0].location!);
-      assert.equal(hops[0].status, 302);
-      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'PKCE');
-      assert.ok(authorize.searchParams.get('state'));
-      assert.equal(authorize.searchParams.get('redirect_uri'), `${publicUrl}/api/v1/oauth/${p.kind}/callback`);
-      if (p.kind === 'google-drive') assert.equal(authorize.searchParams.get('access_type'), 'offline');
-      if (p.kind === 'dropbox') assert.equal(authorize.searchParams.get('token_access_type'), 'offline');
-      if (p.kind === 'onedrive') assert.ok(authorize.searchParams.get('scope')!.split(' ').includes('offline_access'));
+    test(
+      `${p.kind}: the whole dance over HTTP lands a connected cloud named after the account; ` +
+        `signing in again reconnects it`,
+      async () => {
+        const first = browser.hops.length;
+        const { cloudId, final } = await connect(p.kind);
+        assert.match(final, /\?connected=1$/);
+        const hops = browser.hops.slice(first);
+        const authorize = new URL(hops[0].location!);
+        assert.equal(hops[0].status, 302);
+        assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'PKCE');
+        assert.ok(authorize.searchParams.get('state'));
+        assert.equal(authorize.searchParams.get('redirect_uri'), `${publicUrl}/api/v1/oauth/${p.kind}/callback`);
+        if (p.kind === 'google-drive') assert.equal(authorize.searchParams.get('access_type'), 'offline');
+        if (p.kind === 'dropbox') assert.equal(authorize.searchParams.get('token_access_type'), 'offline');
+        if (p.kind === 'onedrive')
+          assert.ok(authorize.searchParams.get('scope')!.split(' ').includes('offline_access'));
 
-      const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
-      assert.deepEqual(
-        [cloud.kind, cloud.name, cloud.status, cloud.options.account],
-        [p.kind, p.email(), 'ok', p.email()],
-      );
-      assert.ok(!JSON.stringify(cloud).includes('rt-'), 'no token is shown');
-      const sealed = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets;
-      assert.ok(
-        !sealed.includes('rt-') && JSON.parse(t.keyring.open(sealed)).refreshToken.startsWith('rt-'),
-        'tokens sealed',
-      );
-      assert.equal((await api('POST', `/clouds/${cloudId}/check`)).body.ok, true);
+        const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
+        assert.deepEqual(
+          [cloud.kind, cloud.name, cloud.status, cloud.options.account],
+          [p.kind, p.email(), 'ok', p.email()],
+        );
+        assert.ok(!JSON.stringify(cloud).includes('rt-'), 'no token is shown');
+        const sealed = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets;
+        assert.ok(
+          !sealed.includes('rt-') && JSON.parse(t.keyring.open(sealed)).refreshToken.startsWith('rt-'),
+          'tokens sealed',
+        );
+        assert.equal((await api('POST', `/clouds/${cloudId}/check`)).body.ok, true);
 
-      const again = await connect(p.kind, 'Renamed?');
-      assert.equal(again.cloudId, cloudId, 'the same account reconnects its cloud');
-      assert.match(again.final, /\?reconnected=1$/, 'the cloud page is told it was a reconnection');
-      clouds[p.kind] = cloudId;
-    });
+        const again = await connect(p.kind, 'Renamed?');
+        assert.equal(again.cloudId, cloudId, 'the same account reconnects its cloud');
+        assert.match(again.final, /\?reconnected=1$/, 'the cloud page is told it was a reconnection');
+        clouds[p.kind] = cloudId;
+      },
+    );
   }
 
   test('a refused consent or a forged state leaves no cloud, and says why', async () => {
@@ -187,57 +192,61 @@ describe('signing in', () => {
     assert.equal((await api('GET', '/clouds')).body.items.length, before);
   });
 
-  test("in a browser (asking for a page), a refused consent, a forged state or a malformed callback land on the app's page for adding a cloud, which says why", async () => {
-    const before = (await api('GET', '/clouds')).body.items.length;
-    const page = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
-    const landing = (res: Response) => {
-      assert.equal(res.status, 302);
-      const to = new URL(res.headers.get('location')!);
-      assert.equal(`${to.origin}${to.pathname}`, `${publicUrl}/clouds/new`);
-      return { error: to.searchParams.get('error'), message: to.searchParams.get('message') ?? '' };
-    };
-    const start = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
-    const html = await start.res.text();
-    const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html)!;
-    const fields = new URLSearchParams();
-    for (const m of form[2].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g))
-      fields.append(
-        m[1],
-        m[2].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))),
+  test(
+    'in a browser (asking for a page), a refused consent, a forged state or a malformed ' +
+      "callback land on the app's page for adding a cloud, which says why",
+    async () => {
+      const before = (await api('GET', '/clouds')).body.items.length;
+      const page = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      const landing = (res: Response) => {
+        assert.equal(res.status, 302);
+        const to = new URL(res.headers.get('location')!);
+        assert.equal(`${to.origin}${to.pathname}`, `${publicUrl}/clouds/new`);
+        return { error: to.searchParams.get('error'), message: to.searchParams.get('message') ?? '' };
+      };
+      const start = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
+      const html = await start.res.text();
+      const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html)!;
+      const fields = new URLSearchParams();
+      for (const m of form[2].matchAll(/<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"/g))
+        fields.append(
+          m[1],
+          m[2].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))),
+        );
+      fields.append('decision', 'deny');
+      const toFerry = await browser.request(new URL(form[1], start.url).toString(), {
+        method: 'POST',
+        body: fields.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      const denied = landing(await browser.request(toFerry.headers.get('location')!, { headers: page }));
+      assert.equal(denied.error, 'invalid_request');
+      assert.match(denied.message, /^Dropbox did not grant access \(access_denied\)\. Start again to connect it\.$/);
+
+      const forged = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
+      forged.searchParams.set('code', 'stolen-code');
+      forged.searchParams.set('state', 'forged-state');
+      assert.match(landing(await browser.request(forged.toString(), { headers: page })).message, /state mismatch/);
+
+      // A query the callback's schema refuses is told as well, not answered as JSON.
+      const malformed = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
+      malformed.searchParams.set('state', 'x'.repeat(2000));
+      const bad = landing(await browser.request(malformed.toString(), { headers: page }));
+      assert.equal(bad.error, 'invalid_request');
+      assert.match(bad.message, /malformed.*Start again/);
+
+      // Signed out (no session cookie): told so, with the way back.
+      const signedOut = landing(await fetch(forged, { headers: page, redirect: 'manual' }));
+      assert.equal(signedOut.error, 'unauthorized');
+      assert.match(signedOut.message, /signed out of Ferry.*start again/);
+      // Starting while signed out: the same page, not a JSON 401.
+      assert.equal(
+        landing(await fetch(`${publicUrl}/api/v1/oauth/dropbox/start`, { headers: page, redirect: 'manual' })).error,
+        'unauthorized',
       );
-    fields.append('decision', 'deny');
-    const toFerry = await browser.request(new URL(form[1], start.url).toString(), {
-      method: 'POST',
-      body: fields.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    const denied = landing(await browser.request(toFerry.headers.get('location')!, { headers: page }));
-    assert.equal(denied.error, 'invalid_request');
-    assert.match(denied.message, /^Dropbox did not grant access \(access_denied\)\. Start again to connect it\.$/);
-
-    const forged = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
-    forged.searchParams.set('code', 'stolen-code');
-    forged.searchParams.set('state', 'forged-state');
-    assert.match(landing(await browser.request(forged.toString(), { headers: page })).message, /state mismatch/);
-
-    // A query the callback's schema refuses is told as well, not answered as JSON.
-    const malformed = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
-    malformed.searchParams.set('state', 'x'.repeat(2000));
-    const bad = landing(await browser.request(malformed.toString(), { headers: page }));
-    assert.equal(bad.error, 'invalid_request');
-    assert.match(bad.message, /malformed.*Start again/);
-
-    // Signed out (no session cookie): told so, with the way back.
-    const signedOut = landing(await fetch(forged, { headers: page, redirect: 'manual' }));
-    assert.equal(signedOut.error, 'unauthorized');
-    assert.match(signedOut.message, /signed out of Ferry.*start again/);
-    // Starting while signed out: the same page, not a JSON 401.
-    assert.equal(
-      landing(await fetch(`${publicUrl}/api/v1/oauth/dropbox/start`, { headers: page, redirect: 'manual' })).error,
-      'unauthorized',
-    );
-    assert.equal((await api('GET', '/clouds')).body.items.length, before);
-  });
+      assert.equal((await api('GET', '/clouds')).body.items.length, before);
+    },
+  );
 });
 
 async function s3Bytes(key: string): Promise<Buffer> {
@@ -264,63 +273,68 @@ async function failedItems(runId: string): Promise<string> {
 }
 
 describe('any cloud to any cloud', () => {
-  test('local, S3, Drive, Dropbox and OneDrive each as destination from a folder, and each as source into S3: every byte compared', async () => {
-    await fs.mkdir(path.join(root, 'out'), { recursive: true });
-    const folder = (
-      await api('POST', '/clouds', { kind: 'local', name: 'Folder', options: { root: path.join(root, 'src') } })
-    ).body.id;
-    const out = (
-      await api('POST', '/clouds', { kind: 'local', name: 'Out', options: { root: path.join(root, 'out') } })
-    ).body.id;
-    const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
-    for (const p of providers) clouds[p.kind] ??= (await connect(p.kind)).cloudId;
+  test(
+    'local, S3, Drive, Dropbox and OneDrive each as destination from a folder, ' +
+      'and each as source into S3: every byte compared',
+    async () => {
+      await fs.mkdir(path.join(root, 'out'), { recursive: true });
+      const folder = (
+        await api('POST', '/clouds', { kind: 'local', name: 'Folder', options: { root: path.join(root, 'src') } })
+      ).body.id;
+      const out = (
+        await api('POST', '/clouds', { kind: 'local', name: 'Out', options: { root: path.join(root, 'out') } })
+      ).body.id;
+      const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).body.id;
+      for (const p of providers) clouds[p.kind] ??= (await connect(p.kind)).cloudId;
 
-    const ends: { kind: string; cloudId: string; read(p: string): Promise<Buffer> }[] = [
-      { kind: 'local', cloudId: out, read: (p) => fs.readFile(path.join(root, 'out', 'matrix/local', p)) },
-      { kind: 's3', cloudId: bucket, read: (p) => s3Bytes(`matrix/s3/${p}`) },
-      {
-        kind: 'google-drive',
-        cloudId: clouds['google-drive'],
-        read: (p) => fakes.google.fileBytes(`matrix/google-drive/${p}`),
-      },
-      { kind: 'dropbox', cloudId: clouds.dropbox, read: (p) => fakes.dropbox.fileBytes(`matrix/dropbox/${p}`) },
-      { kind: 'onedrive', cloudId: clouds.onedrive, read: (p) => fakes.microsoft.fileBytes(`matrix/onedrive/${p}`) },
-    ];
-    const count = Object.keys(files).length;
-    const bytes = Object.values(files).reduce((n, b) => n + b.length, 0);
-    for (const end of ends) {
-      const there = await api('POST', '/tasks', {
-        name: `to ${end.kind}`,
-        source: { cloudId: folder },
-        destination: { cloudId: end.cloudId, path: `matrix/${end.kind}` },
-      });
-      assert.equal(there.status, 201, JSON.stringify(there.body));
-      const run = await runTask(there.body.id);
-      assert.equal(run.status, 'succeeded', `${end.kind}: ${JSON.stringify(run)} ${await failedItems(run.id)}`);
-      assert.deepEqual([run.done.items, run.done.bytes], [count, bytes], end.kind);
-      for (const [p, b] of Object.entries(files)) assert.ok((await end.read(p)).equals(b), `${end.kind}: ${p} differs`);
+      const ends: { kind: string; cloudId: string; read(p: string): Promise<Buffer> }[] = [
+        { kind: 'local', cloudId: out, read: (p) => fs.readFile(path.join(root, 'out', 'matrix/local', p)) },
+        { kind: 's3', cloudId: bucket, read: (p) => s3Bytes(`matrix/s3/${p}`) },
+        {
+          kind: 'google-drive',
+          cloudId: clouds['google-drive'],
+          read: (p) => fakes.google.fileBytes(`matrix/google-drive/${p}`),
+        },
+        { kind: 'dropbox', cloudId: clouds.dropbox, read: (p) => fakes.dropbox.fileBytes(`matrix/dropbox/${p}`) },
+        { kind: 'onedrive', cloudId: clouds.onedrive, read: (p) => fakes.microsoft.fileBytes(`matrix/onedrive/${p}`) },
+      ];
+      const count = Object.keys(files).length;
+      const bytes = Object.values(files).reduce((n, b) => n + b.length, 0);
+      for (const end of ends) {
+        const there = await api('POST', '/tasks', {
+          name: `to ${end.kind}`,
+          source: { cloudId: folder },
+          destination: { cloudId: end.cloudId, path: `matrix/${end.kind}` },
+        });
+        assert.equal(there.status, 201, JSON.stringify(there.body));
+        const run = await runTask(there.body.id);
+        assert.equal(run.status, 'succeeded', `${end.kind}: ${JSON.stringify(run)} ${await failedItems(run.id)}`);
+        assert.deepEqual([run.done.items, run.done.bytes], [count, bytes], end.kind);
+        for (const [p, b] of Object.entries(files))
+          assert.ok((await end.read(p)).equals(b), `${end.kind}: ${p} differs`);
 
-      const back = await api('POST', '/tasks', {
-        name: `from ${end.kind}`,
-        source: { cloudId: end.cloudId, path: `matrix/${end.kind}` },
-        destination: { cloudId: bucket, path: `back/${end.kind}` },
-      });
-      assert.equal(back.status, 201, JSON.stringify(back.body));
-      const restore = await runTask(back.body.id);
-      assert.equal(
-        restore.status,
-        'succeeded',
-        `from ${end.kind}: ${JSON.stringify(restore)} ${await failedItems(restore.id)}`,
-      );
-      assert.equal(restore.done.items, count, `from ${end.kind}`);
-      for (const [p, b] of Object.entries(files))
-        assert.ok((await s3Bytes(`back/${end.kind}/${p}`)).equals(b), `from ${end.kind}: ${p} differs`);
+        const back = await api('POST', '/tasks', {
+          name: `from ${end.kind}`,
+          source: { cloudId: end.cloudId, path: `matrix/${end.kind}` },
+          destination: { cloudId: bucket, path: `back/${end.kind}` },
+        });
+        assert.equal(back.status, 201, JSON.stringify(back.body));
+        const restore = await runTask(back.body.id);
+        assert.equal(
+          restore.status,
+          'succeeded',
+          `from ${end.kind}: ${JSON.stringify(restore)} ${await failedItems(restore.id)}`,
+        );
+        assert.equal(restore.done.items, count, `from ${end.kind}`);
+        for (const [p, b] of Object.entries(files))
+          assert.ok((await s3Bytes(`back/${end.kind}/${p}`)).equals(b), `from ${end.kind}: ${p} differs`);
 
-      // Incremental: nothing changed, nothing copied.
-      const again = await runTask(there.body.id);
-      assert.deepEqual([again.status, again.totals.items], ['succeeded', 0], `${end.kind} second run`);
-    }
-  });
+        // Incremental: nothing changed, nothing copied.
+        const again = await runTask(there.body.id);
+        assert.deepEqual([again.status, again.totals.items], ['succeeded', 0], `${end.kind} second run`);
+      }
+    },
+  );
 });
 
 describe('sign-in trouble in the middle of a run', () => {
@@ -357,173 +371,190 @@ describe('sign-in trouble in the middle of a run', () => {
     }
   }
 
-  test('an access token that expires mid-run is refreshed, and the rotated refresh token is the one kept (OneDrive)', async () => {
-    const cloudId = (clouds.onedrive ??= (await connect('onedrive')).cloudId);
-    const folder = (
-      await api('POST', '/clouds', {
-        kind: 'local',
-        name: 'Expiry src',
-        options: { root: await photoFolder('expiry', 40) },
-      })
-    ).body.id;
-    const task = (
-      await api('POST', '/tasks', {
-        name: 'expiry',
-        source: { cloudId: folder },
-        destination: { cloudId, path: 'expiry' },
-      })
-    ).body;
-    const refreshesBefore = fakes.microsoft.oauth.stats.refreshes;
-    const runId = await startRun(task.id);
-    await waitDone(runId, 3);
-    fakes.microsoft.oauth.expireAccessTokens();
-    const run = await endOf(runId);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    assert.equal(run.done.items, 40);
-    assert.ok(fakes.microsoft.oauth.stats.refreshes > refreshesBefore, 'refreshed');
-    const issued = fakes.microsoft.tokenRequests
-      .filter((r) => r.grantType === 'refresh_token' && r.status === 200)
-      .at(-1)!.refreshTokenIssued;
-    const stored = JSON.parse(
-      t.keyring.open((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets),
-    );
-    assert.equal(stored.refreshToken, issued, 'the rotated refresh token was saved');
-  });
-
-  test('a sign-in revoked mid-run fails the run with the reason, marks the cloud, queues the reconnect mail; reconnecting lets the next run finish (Dropbox)', async () => {
-    const cloudId = (clouds.dropbox ??= (await connect('dropbox')).cloudId);
-    const folder = (
-      await api('POST', '/clouds', {
-        kind: 'local',
-        name: 'Revoke src',
-        options: { root: await photoFolder('revoke', 60) },
-      })
-    ).body.id;
-    const task = (
-      await api('POST', '/tasks', {
-        name: 'revoked',
-        source: { cloudId: folder },
-        destination: { cloudId, path: 'revoked' },
-      })
-    ).body;
-    const runId = await startRun(task.id);
-    await waitDone(runId, 3);
-    fakes.dropbox.oauth.revoke();
-    const run = await endOf(runId);
-    assert.equal(run.status, 'failed', JSON.stringify(run));
-    assert.match(run.error, /revoked or has expired: reconnect the cloud/);
-    assert.ok(run.done.items >= 3 && run.done.items < 60);
-    const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
-    assert.equal(cloud.status, 'needs_reauth');
-    const mails = (await t.db.query(`SELECT subject FROM mail_outbox WHERE kind = 'cloud_needs_reauth'`)).rows;
-    assert.deepEqual(
-      mails.map((m) => m.subject),
-      [`Ferry: reconnect '${fakes.dropbox.account.email}' to keep your backups running`],
-    );
-
-    // The failed run's workers let go of what they held within a tick.
-    for (const deadline = Date.now() + 30_000; ; ) {
-      const { rows } = await t.db.query(
-        `SELECT count(*)::int AS n FROM run_items WHERE run_id = $1 AND status = 'copying'`,
-        [runId],
+  test(
+    'an access token that expires mid-run is refreshed, ' + 'and the rotated refresh token is the one kept (OneDrive)',
+    async () => {
+      const cloudId = (clouds.onedrive ??= (await connect('onedrive')).cloudId);
+      const folder = (
+        await api('POST', '/clouds', {
+          kind: 'local',
+          name: 'Expiry src',
+          options: { root: await photoFolder('expiry', 40) },
+        })
+      ).body.id;
+      const task = (
+        await api('POST', '/tasks', {
+          name: 'expiry',
+          source: { cloudId: folder },
+          destination: { cloudId, path: 'expiry' },
+        })
+      ).body;
+      const refreshesBefore = fakes.microsoft.oauth.stats.refreshes;
+      const runId = await startRun(task.id);
+      await waitDone(runId, 3);
+      fakes.microsoft.oauth.expireAccessTokens();
+      const run = await endOf(runId);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      assert.equal(run.done.items, 40);
+      assert.ok(fakes.microsoft.oauth.stats.refreshes > refreshesBefore, 'refreshed');
+      const issued = fakes.microsoft.tokenRequests
+        .filter((r) => r.grantType === 'refresh_token' && r.status === 200)
+        .at(-1)!.refreshTokenIssued;
+      const stored = JSON.parse(
+        t.keyring.open((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets),
       );
-      if (rows[0].n === 0) break;
-      if (Date.now() > deadline) throw new Error('items of the failed run still held');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    // Reconnecting the same account brings the cloud back; the next run copies only what is left.
-    assert.equal((await connect('dropbox')).cloudId, cloudId);
-    assert.equal((await api('GET', `/clouds/${cloudId}`)).body.status, 'ok');
-    const next = await endOf(await startRun(task.id));
-    assert.equal(next.status, 'succeeded', JSON.stringify(next));
-    // A copy that finished as the run failed is recorded on it, or, when the run's end stopped it
-    // between Dropbox's commit and the record, found by the next run as an identical file and
-    // skipped: either way it is copied once and is in the manifest.
-    const first = (await api('GET', `/runs/${runId}`)).body;
-    const identical = await t.db.query(
-      `SELECT count(*)::int AS n FROM run_items WHERE run_id = $1 AND status = 'skipped' AND error LIKE 'An identical file%'`,
-      [next.id],
-    );
-    assert.equal(identical.rows[0].n, next.skipped.items, 'nothing skipped but identical files');
-    assert.equal(next.done.items + next.skipped.items + first.done.items, 60, 'nothing copied twice, nothing left out');
-    const manifest = await t.db.query(`SELECT count(*)::int AS n FROM manifest WHERE task_id = $1`, [task.id]);
-    assert.equal(manifest.rows[0].n, 60);
-    for (let i = 0; i < 60; i++) {
-      const name = `IMG_${String(i).padStart(3, '0')}.jpg`;
-      assert.ok(
-        (await fakes.dropbox.fileBytes(`revoked/${name}`)).equals(await fs.readFile(path.join(root, 'revoke', name))),
+      assert.equal(stored.refreshToken, issued, 'the rotated refresh token was saved');
+    },
+  );
+
+  test(
+    'a sign-in revoked mid-run fails the run with the reason, marks the cloud, ' +
+      'queues the reconnect mail; reconnecting lets the next run finish (Dropbox)',
+    async () => {
+      const cloudId = (clouds.dropbox ??= (await connect('dropbox')).cloudId);
+      const folder = (
+        await api('POST', '/clouds', {
+          kind: 'local',
+          name: 'Revoke src',
+          options: { root: await photoFolder('revoke', 60) },
+        })
+      ).body.id;
+      const task = (
+        await api('POST', '/tasks', {
+          name: 'revoked',
+          source: { cloudId: folder },
+          destination: { cloudId, path: 'revoked' },
+        })
+      ).body;
+      const runId = await startRun(task.id);
+      await waitDone(runId, 3);
+      fakes.dropbox.oauth.revoke();
+      const run = await endOf(runId);
+      assert.equal(run.status, 'failed', JSON.stringify(run));
+      assert.match(run.error, /revoked or has expired: reconnect the cloud/);
+      assert.ok(run.done.items >= 3 && run.done.items < 60);
+      const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
+      assert.equal(cloud.status, 'needs_reauth');
+      const mails = (await t.db.query(`SELECT subject FROM mail_outbox WHERE kind = 'cloud_needs_reauth'`)).rows;
+      assert.deepEqual(
+        mails.map((m) => m.subject),
+        [`Ferry: reconnect '${fakes.dropbox.account.email}' to keep your backups running`],
       );
-    }
-  });
+
+      // The failed run's workers let go of what they held within a tick.
+      for (const deadline = Date.now() + 30_000; ; ) {
+        const { rows } = await t.db.query(
+          `SELECT count(*)::int AS n FROM run_items WHERE run_id = $1 AND status = 'copying'`,
+          [runId],
+        );
+        if (rows[0].n === 0) break;
+        if (Date.now() > deadline) throw new Error('items of the failed run still held');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Reconnecting the same account brings the cloud back; the next run copies only what is left.
+      assert.equal((await connect('dropbox')).cloudId, cloudId);
+      assert.equal((await api('GET', `/clouds/${cloudId}`)).body.status, 'ok');
+      const next = await endOf(await startRun(task.id));
+      assert.equal(next.status, 'succeeded', JSON.stringify(next));
+      // A copy that finished as the run failed is recorded on it, or, when the run's end stopped it
+      // between Dropbox's commit and the record, found by the next run as an identical file and
+      // skipped: either way it is copied once and is in the manifest.
+      const first = (await api('GET', `/runs/${runId}`)).body;
+      const identical = await t.db.query(
+        `SELECT count(*)::int AS n FROM run_items WHERE run_id = $1 ` +
+          `AND status = 'skipped' AND error LIKE 'An identical file%'`,
+        [next.id],
+      );
+      assert.equal(identical.rows[0].n, next.skipped.items, 'nothing skipped but identical files');
+      assert.equal(
+        next.done.items + next.skipped.items + first.done.items,
+        60,
+        'nothing copied twice, nothing left out',
+      );
+      const manifest = await t.db.query(`SELECT count(*)::int AS n FROM manifest WHERE task_id = $1`, [task.id]);
+      assert.equal(manifest.rows[0].n, 60);
+      for (let i = 0; i < 60; i++) {
+        const name = `IMG_${String(i).padStart(3, '0')}.jpg`;
+        assert.ok(
+          (await fakes.dropbox.fileBytes(`revoked/${name}`)).equals(await fs.readFile(path.join(root, 'revoke', name))),
+        );
+      }
+    },
+  );
 });
 
 describe("Drive's daily upload cap", () => {
-  test('the run pauses until the next day instead of failing items, says so, and carries on by itself then', async () => {
-    const cloudId = (clouds['google-drive'] ??= (await connect('google-drive')).cloudId);
-    const dir = path.join(root, 'capped');
-    await fs.mkdir(dir, { recursive: true });
-    for (let i = 0; i < 40; i++) await fs.writeFile(path.join(dir, `IMG_${i}.jpg`), crypto.randomBytes(64 * 1024));
-    const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Capped src', options: { root: dir } })).body
-      .id;
-    const task = (
-      await api('POST', '/tasks', {
-        name: 'capped',
-        source: { cloudId: folder },
-        destination: { cloudId, path: 'capped' },
-      })
-    ).body;
-    // Today's cap is reached once a photo is in; sessions opened before that still finish, as on
-    // Drive (the run's 16 lanes open theirs at once).
-    fakes.google.newUploadDay(64 * 1024);
-    try {
-      const started = await api('POST', `/tasks/${task.id}/runs`);
-      const runId = started.body.run.id;
-      let run: Record<string, any> = {};
-      for (const deadline = Date.now() + 30_000; ; ) {
-        run = (await api('GET', `/runs/${runId}`)).body;
-        if (run.error?.startsWith('Paused until')) break;
-        if (Date.now() > deadline || !['queued', 'running'].includes(run.status))
-          throw new Error(`not parked: ${JSON.stringify(run)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal(run.status, 'running');
-      assert.equal(run.failed.items, 0, 'nothing failed');
-      assert.ok(run.done.items >= 1 && run.done.items < 40, JSON.stringify(run));
-      const until = new Date(/^Paused until (\S+):/.exec(run.error)![1]);
-      const tomorrow = new Date();
-      tomorrow.setUTCHours(24, 0, 0, 0);
-      assert.ok(until >= tomorrow && until.getTime() < tomorrow.getTime() + 3600_000, `until ${until.toISOString()}`);
-      // (Copy jobs that found nothing to claim may also have queued a look in 20 s: not these.)
-      const job = (
-        await t.db.query(
-          `SELECT start_after FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created' AND start_after > now() + interval '1 hour'`,
-          [runId],
-        )
-      ).rows;
-      assert.ok(job.length >= 1, 'a copy job waits for then');
-      for (const j of job) assert.equal(new Date(j.start_after).getTime(), until.getTime());
+  test(
+    'the run pauses until the next day instead of failing items, ' + 'says so, and carries on by itself then',
+    async () => {
+      const cloudId = (clouds['google-drive'] ??= (await connect('google-drive')).cloudId);
+      const dir = path.join(root, 'capped');
+      await fs.mkdir(dir, { recursive: true });
+      for (let i = 0; i < 40; i++) await fs.writeFile(path.join(dir, `IMG_${i}.jpg`), crypto.randomBytes(64 * 1024));
+      const folder = (await api('POST', '/clouds', { kind: 'local', name: 'Capped src', options: { root: dir } })).body
+        .id;
+      const task = (
+        await api('POST', '/tasks', {
+          name: 'capped',
+          source: { cloudId: folder },
+          destination: { cloudId, path: 'capped' },
+        })
+      ).body;
+      // Today's cap is reached once a photo is in; sessions opened before that still finish, as on
+      // Drive (the run's 16 lanes open theirs at once).
+      fakes.google.newUploadDay(64 * 1024);
+      try {
+        const started = await api('POST', `/tasks/${task.id}/runs`);
+        const runId = started.body.run.id;
+        let run: Record<string, any> = {};
+        for (const deadline = Date.now() + 30_000; ; ) {
+          run = (await api('GET', `/runs/${runId}`)).body;
+          if (run.error?.startsWith('Paused until')) break;
+          if (Date.now() > deadline || !['queued', 'running'].includes(run.status))
+            throw new Error(`not parked: ${JSON.stringify(run)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(run.status, 'running');
+        assert.equal(run.failed.items, 0, 'nothing failed');
+        assert.ok(run.done.items >= 1 && run.done.items < 40, JSON.stringify(run));
+        const until = new Date(/^Paused until (\S+):/.exec(run.error)![1]);
+        const tomorrow = new Date();
+        tomorrow.setUTCHours(24, 0, 0, 0);
+        assert.ok(until >= tomorrow && until.getTime() < tomorrow.getTime() + 3600_000, `until ${until.toISOString()}`);
+        // (Copy jobs that found nothing to claim may also have queued a look in 20 s: not these.)
+        const job = (
+          await t.db.query(
+            `SELECT start_after FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1 ` +
+              `AND state = 'created' AND start_after > now() + interval '1 hour'`,
+            [runId],
+          )
+        ).rows;
+        assert.ok(job.length >= 1, 'a copy job waits for then');
+        for (const j of job) assert.equal(new Date(j.start_after).getTime(), until.getTime());
 
-      // The next day: the cap is lifted and the waiting job comes due.
-      fakes.google.newUploadDay();
-      await t.db.query(
-        `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' AND data->>'runId' = $1 AND state = 'created'`,
-        [runId],
-      );
-      for (const deadline = Date.now() + 60_000; run.status === 'running'; ) {
-        if (Date.now() > deadline) throw new Error(`still running: ${JSON.stringify(run)}`);
-        await new Promise((r) => setTimeout(r, 100));
-        run = (await api('GET', `/runs/${runId}`)).body;
-      }
-      assert.equal(run.status, 'succeeded', JSON.stringify(run));
-      assert.deepEqual([run.done.items, run.error], [40, null]);
-      for (let i = 0; i < 40; i++)
-        assert.ok(
-          (await fakes.google.fileBytes(`capped/IMG_${i}.jpg`)).equals(
-            await fs.readFile(path.join(dir, `IMG_${i}.jpg`)),
-          ),
+        // The next day: the cap is lifted and the waiting job comes due.
+        fakes.google.newUploadDay();
+        await t.db.query(
+          `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' ` +
+            `AND data->>'runId' = $1 AND state = 'created'`,
+          [runId],
         );
-    } finally {
-      fakes.google.newUploadDay();
-    }
-  });
+        for (const deadline = Date.now() + 60_000; run.status === 'running'; ) {
+          if (Date.now() > deadline) throw new Error(`still running: ${JSON.stringify(run)}`);
+          await new Promise((r) => setTimeout(r, 100));
+          run = (await api('GET', `/runs/${runId}`)).body;
+        }
+        assert.equal(run.status, 'succeeded', JSON.stringify(run));
+        assert.deepEqual([run.done.items, run.error], [40, null]);
+        for (let i = 0; i < 40; i++)
+          assert.ok(
+            (await fakes.google.fileBytes(`capped/IMG_${i}.jpg`)).equals(
+              await fs.readFile(path.join(dir, `IMG_${i}.jpg`)),
+            ),
+          );
+      } finally {
+        fakes.google.newUploadDay();
+      }
+    },
+  );
 });

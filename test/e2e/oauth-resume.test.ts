@@ -103,7 +103,7 @@ const cases = [
 ];
 
 for (const c of cases) {
-  test(`${c.kind}: SIGKILL mid-upload, another worker resumes the same session and the file arrives whole`, async () => {
+  test(`${c.kind}: SIGKILL mid-upload, another worker resumes the session and the file arrives whole`, async () => {
     const a = await signup(t);
     const post = (url: string, payload: object) =>
       t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });

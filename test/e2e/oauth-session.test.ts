@@ -81,42 +81,46 @@ after(async () => {
 });
 
 describe('a sign-in is bound to the session that started it', () => {
-  test("A's state and code with B's session are refused and change nothing; A's own callback then connects A's cloud, once", async () => {
-    const a = await person('alice@example.org');
-    const b = await person('bob@example.org');
-    const callback = await allowedCallback(a, '?name=Alice%20Dropbox');
-    // The sign-in's secrets are Ferry's, not the browser's: nothing a thief could copy from it.
-    assert.deepEqual(
-      a.browser.hops.filter((h) => h.url.startsWith(`${publicUrl}/api/v1/oauth`)).length,
-      1,
-      'one request to Ferry so far: the start',
-    );
-    assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_state'), undefined);
-    assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_verifier'), undefined);
+  test(
+    "A's state and code with B's session are refused and change nothing; " +
+      "A's own callback then connects A's cloud, once",
+    async () => {
+      const a = await person('alice@example.org');
+      const b = await person('bob@example.org');
+      const callback = await allowedCallback(a, '?name=Alice%20Dropbox');
+      // The sign-in's secrets are Ferry's, not the browser's: nothing a thief could copy from it.
+      assert.deepEqual(
+        a.browser.hops.filter((h) => h.url.startsWith(`${publicUrl}/api/v1/oauth`)).length,
+        1,
+        'one request to Ferry so far: the start',
+      );
+      assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_state'), undefined);
+      assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_verifier'), undefined);
 
-    const stolen = await b.browser.request(callback);
-    assert.equal(stolen.status, 400);
-    const body = (await stolen.json()) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, 'invalid_request');
-    assert.match(body.error.message, /does not match one started in this Ferry session/);
-    assert.deepEqual(await cloudsOf(b), [], "nothing in B's account");
-    assert.deepEqual(await cloudsOf(a), [], "nothing in A's account");
+      const stolen = await b.browser.request(callback);
+      assert.equal(stolen.status, 400);
+      const body = (await stolen.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'invalid_request');
+      assert.match(body.error.message, /does not match one started in this Ferry session/);
+      assert.deepEqual(await cloudsOf(b), [], "nothing in B's account");
+      assert.deepEqual(await cloudsOf(a), [], "nothing in A's account");
 
-    const own = await a.browser.request(callback);
-    assert.equal(own.status, 302, await own.text());
-    assert.deepEqual(
-      (await cloudsOf(a)).map((c) => [c.kind, c.name]),
-      [['dropbox', 'Alice Dropbox']],
-      "A's own callback connects A's cloud under the name A asked for",
-    );
-    assert.deepEqual(await cloudsOf(b), []);
+      const own = await a.browser.request(callback);
+      assert.equal(own.status, 302, await own.text());
+      assert.deepEqual(
+        (await cloudsOf(a)).map((c) => [c.kind, c.name]),
+        [['dropbox', 'Alice Dropbox']],
+        "A's own callback connects A's cloud under the name A asked for",
+      );
+      assert.deepEqual(await cloudsOf(b), []);
 
-    const replayed = await a.browser.request(callback);
-    assert.equal(replayed.status, 400, 'a used sign-in cannot be replayed');
-    assert.match(((await replayed.json()) as any).error.message, /used already/);
-    assert.equal((await cloudsOf(a)).length, 1);
-    assert.equal(await flowCount(), 0, 'nothing left behind');
-  });
+      const replayed = await a.browser.request(callback);
+      assert.equal(replayed.status, 400, 'a used sign-in cannot be replayed');
+      assert.match(((await replayed.json()) as any).error.message, /used already/);
+      assert.equal((await cloudsOf(a)).length, 1);
+      assert.equal(await flowCount(), 0, 'nothing left behind');
+    },
+  );
 
   test("the same account in another session (another browser) cannot finish the first session's sign-in", async () => {
     const first = await person('carol@example.org');
@@ -170,7 +174,8 @@ describe('sign-ins started and never finished', () => {
     }
     const callback = await allowedCallback(f);
     const { rows } = await t.db.query(
-      `SELECT count(*)::int AS n FROM oauth_flows f JOIN users u ON u.id = f.user_id WHERE u.email = 'frank@example.org'`,
+      `SELECT count(*)::int AS n FROM oauth_flows f ` +
+        `JOIN users u ON u.id = f.user_id WHERE u.email = 'frank@example.org'`,
     );
     assert.equal(rows[0].n, 5);
     assert.equal((await f.browser.request(callback)).status, 302, 'the newest sign-in finishes');
@@ -185,23 +190,27 @@ describe('sign-ins started and never finished', () => {
     );
   });
 
-  test('sign-ins long expired are dropped by later starts; those expired just now are kept a while, to say so', async () => {
-    const h = await person('heidi@example.org');
-    const late = await allowedCallback(h);
-    await t.db.query(`UPDATE oauth_flows SET expires_at = now() - interval '1 second'`);
-    await t.db.query(
-      `INSERT INTO oauth_flows (state_digest, user_id, started_by, kind, verifier, expires_at)
-       SELECT 'old-' || i, u.id, 'session:gone-' || i, 'dropbox', 'v', now() - interval '1 day' FROM users u, generate_series(1, 30) i WHERE u.email = 'heidi@example.org'`,
-    );
-    await allowedCallback(h);
-    assert.equal(
-      (await t.db.query(`SELECT count(*)::int AS n FROM oauth_flows WHERE state_digest LIKE 'old-%'`)).rows[0].n,
-      0,
-    );
-    const res = await h.browser.request(late);
-    assert.equal(res.status, 400);
-    assert.match(((await res.json()) as any).error.message, /has expired/);
-  });
+  test(
+    'sign-ins long expired are dropped by later starts; ' + 'those expired just now are kept a while, to say so',
+    async () => {
+      const h = await person('heidi@example.org');
+      const late = await allowedCallback(h);
+      await t.db.query(`UPDATE oauth_flows SET expires_at = now() - interval '1 second'`);
+      await t.db.query(
+        `INSERT INTO oauth_flows (state_digest, user_id, started_by, kind, verifier, expires_at)
+       SELECT 'old-' || i, u.id, 'session:gone-' || i, 'dropbox', 'v', now() - interval '1 day'
+         FROM users u, generate_series(1, 30) i WHERE u.email = 'heidi@example.org'`,
+      );
+      await allowedCallback(h);
+      assert.equal(
+        (await t.db.query(`SELECT count(*)::int AS n FROM oauth_flows WHERE state_digest LIKE 'old-%'`)).rows[0].n,
+        0,
+      );
+      const res = await h.browser.request(late);
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as any).error.message, /has expired/);
+    },
+  );
 
   test('starting is rate limited like logins (FERRY_AUTH_RATE_LIMIT)', async () => {
     const s = await startTestApp({

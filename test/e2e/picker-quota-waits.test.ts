@@ -27,7 +27,9 @@ after(async () => {
 const call = (a: Actor, method: string, url: string, payload?: unknown) =>
   t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as object, headers: a.bearer });
 
-/** A user with a Google Photos cloud, a Picker session of these items, and a task copying them into S3 under `folder`. */
+/**
+ * A user with a Google Photos cloud, a Picker session of these items, and a task copying them into S3 under `folder`.
+ */
 async function pickedTask(ids: string[], folder: string): Promise<{ a: Actor; taskId: string }> {
   const a = await signup(t);
   const photos = await connectedCloud(t, a, 'google-photos', google);
@@ -55,78 +57,86 @@ async function keys(prefix: string): Promise<string[]> {
   return (out.Contents ?? []).map((o) => o.Key!).sort();
 }
 
-test('Picker items (no size known) stay within the traffic quota: the run ends quota_exceeded and the next period takes the rest', async () => {
-  const ids: string[] = [];
-  for (let i = 0; i < 10; i++)
-    ids.push(
-      await google.photos.addMedia({
-        filename: `IMG_${i}.jpg`,
-        bytes: makeJpeg(1000 + i, 30_000),
-        type: 'PHOTO',
-        mimeType: 'image/jpeg',
-      }),
-    );
-  const served = new Map<string, Buffer>();
-  for (const [i, id] of ids.entries()) served.set(`quota/IMG_${i}.jpg`, await google.photos.served(id));
-  const { a, taskId } = await pickedTask(ids, 'quota');
-  const limit = 100_000; // about three of the ten photos
-  await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
+test(
+  'Picker items (no size known) stay within the traffic quota: ' +
+    'the run ends quota_exceeded and the next period takes the rest',
+  async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++)
+      ids.push(
+        await google.photos.addMedia({
+          filename: `IMG_${i}.jpg`,
+          bytes: makeJpeg(1000 + i, 30_000),
+          type: 'PHOTO',
+          mimeType: 'image/jpeg',
+        }),
+      );
+    const served = new Map<string, Buffer>();
+    for (const [i, id] of ids.entries()) served.set(`quota/IMG_${i}.jpg`, await google.photos.served(id));
+    const { a, taskId } = await pickedTask(ids, 'quota');
+    const limit = 100_000; // about three of the ten photos
+    await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
 
-  const run = await waitForRun(t, a, await start(a, taskId));
-  assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
-  assert.equal(run.failed.items, 0);
-  assert.ok(run.done.items >= 1 && run.done.items < 10, JSON.stringify(run));
-  const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
-  assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} bytes used of ${limit}`);
-  assert.equal(usage.reserved_bytes, 0, 'every reservation settled or let go');
-  assert.equal(usage.used_bytes, run.done.bytes, 'charged what was copied');
-  // Nothing of an item cut short was committed: only the copies the run counts are there.
-  const copied = await keys('quota/');
-  assert.equal(copied.length, run.done.items);
-  const pending = (await call(a, 'GET', `/runs/${run.id}/items?status=pending`)).json().items;
-  assert.equal(pending.length, 10 - run.done.items);
+    const run = await waitForRun(t, a, await start(a, taskId));
+    assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
+    assert.equal(run.failed.items, 0);
+    assert.ok(run.done.items >= 1 && run.done.items < 10, JSON.stringify(run));
+    const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
+    assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} bytes used of ${limit}`);
+    assert.equal(usage.reserved_bytes, 0, 'every reservation settled or let go');
+    assert.equal(usage.used_bytes, run.done.bytes, 'charged what was copied');
+    // Nothing of an item cut short was committed: only the copies the run counts are there.
+    const copied = await keys('quota/');
+    assert.equal(copied.length, run.done.items);
+    const pending = (await call(a, 'GET', `/runs/${run.id}/items?status=pending`)).json().items;
+    assert.equal(pending.length, 10 - run.done.items);
 
-  // A new period (here: the limit lifted) takes up the rest; every photo once, byte for byte.
-  await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
-  const next = await waitForRun(t, a, await start(a, taskId));
-  assert.equal(next.status, 'succeeded', JSON.stringify(next));
-  assert.equal(next.done.items, 10 - run.done.items);
-  assert.deepEqual(await keys('quota/'), [...served.keys()].sort());
-  for (const [key, bytes] of served) {
-    const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
-    assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(bytes), key);
-  }
-});
-
-test("a video Google is still processing shows as waiting in the run's progress and on its item, until it is copied", async () => {
-  const bytes = makeMp4(77, 30_000);
-  const id = await google.photos.addMedia({ filename: 'Late.mp4', bytes, type: 'VIDEO', mimeType: 'video/mp4' });
-  const saved = { ...processingWait };
-  Object.assign(processingWait, { boundMs: 60_000, firstPollMs: 200, maxPollMs: 200 });
-  try {
-    google.photos.readyAfterListings(id, 15);
-    const { a, taskId } = await pickedTask([id], 'waits');
-    const runId = await start(a, taskId);
-    let seen: { run: Record<string, any>; item: Record<string, any> } | undefined;
-    for (const deadline = Date.now() + 30_000; !seen && Date.now() < deadline; ) {
-      const run = (await call(a, 'GET', `/runs/${runId}`)).json();
-      if (run.waiting.items === 1) seen = { run, item: (await call(a, 'GET', `/runs/${runId}/items`)).json().items[0] };
-      else if (!['queued', 'running'].includes(run.status)) break;
-      else await new Promise((r) => setTimeout(r, 50));
+    // A new period (here: the limit lifted) takes up the rest; every photo once, byte for byte.
+    await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
+    const next = await waitForRun(t, a, await start(a, taskId));
+    assert.equal(next.status, 'succeeded', JSON.stringify(next));
+    assert.equal(next.done.items, 10 - run.done.items);
+    assert.deepEqual(await keys('quota/'), [...served.keys()].sort());
+    for (const [key, bytes] of served) {
+      const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+      assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(bytes), key);
     }
-    assert.ok(seen, 'the run showed one item waiting');
-    assert.equal(seen.item.status, 'copying');
-    assert.match(seen.item.waiting.reason, /processing/);
-    assert.ok(Date.parse(seen.item.waiting.until) > Date.now(), seen.item.waiting.until);
+  },
+);
 
-    const run = await waitForRun(t, a, runId);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    assert.equal(run.waiting.items, 0);
-    const item = (await call(a, 'GET', `/runs/${runId}/items`)).json().items[0];
-    assert.deepEqual([item.status, item.waiting], ['done', null]);
-    const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'waits/Late.mp4' }));
-    assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(await google.photos.served(id)));
-  } finally {
-    Object.assign(processingWait, saved);
-  }
-});
+test(
+  'a video Google is still processing shows as waiting in the ' + "run's progress and on its item, until it is copied",
+  async () => {
+    const bytes = makeMp4(77, 30_000);
+    const id = await google.photos.addMedia({ filename: 'Late.mp4', bytes, type: 'VIDEO', mimeType: 'video/mp4' });
+    const saved = { ...processingWait };
+    Object.assign(processingWait, { boundMs: 60_000, firstPollMs: 200, maxPollMs: 200 });
+    try {
+      google.photos.readyAfterListings(id, 15);
+      const { a, taskId } = await pickedTask([id], 'waits');
+      const runId = await start(a, taskId);
+      let seen: { run: Record<string, any>; item: Record<string, any> } | undefined;
+      for (const deadline = Date.now() + 30_000; !seen && Date.now() < deadline; ) {
+        const run = (await call(a, 'GET', `/runs/${runId}`)).json();
+        if (run.waiting.items === 1)
+          seen = { run, item: (await call(a, 'GET', `/runs/${runId}/items`)).json().items[0] };
+        else if (!['queued', 'running'].includes(run.status)) break;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(seen, 'the run showed one item waiting');
+      assert.equal(seen.item.status, 'copying');
+      assert.match(seen.item.waiting.reason, /processing/);
+      assert.ok(Date.parse(seen.item.waiting.until) > Date.now(), seen.item.waiting.until);
+
+      const run = await waitForRun(t, a, runId);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      assert.equal(run.waiting.items, 0);
+      const item = (await call(a, 'GET', `/runs/${runId}/items`)).json().items[0];
+      assert.deepEqual([item.status, item.waiting], ['done', null]);
+      const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'waits/Late.mp4' }));
+      assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(await google.photos.served(id)));
+    } finally {
+      Object.assign(processingWait, saved);
+    }
+  },
+);

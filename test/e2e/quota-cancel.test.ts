@@ -46,41 +46,44 @@ async function setup(a: Actor, folder: string, endpoint: string) {
   };
 }
 
-test('four workers in parallel never take more than the quota; the next run after a raise takes up the rest', async () => {
-  const a = await signup(t);
-  await fs.mkdir(path.join(root, a.id, 'many'), { recursive: true });
-  for (let i = 0; i < 200; i++)
-    await fs.writeFile(
-      path.join(root, a.id, 'many', `f${String(i).padStart(3, '0')}.jpg`),
-      crypto.randomBytes(300_000),
+test(
+  'four workers in parallel never take more than the quota; ' + 'the next run after a raise takes up the rest',
+  async () => {
+    const a = await signup(t);
+    await fs.mkdir(path.join(root, a.id, 'many'), { recursive: true });
+    for (let i = 0; i < 200; i++)
+      await fs.writeFile(
+        path.join(root, a.id, 'many', `f${String(i).padStart(3, '0')}.jpg`),
+        crypto.randomBytes(300_000),
+      );
+    const limit = 10_000_000;
+    await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
+    const { start } = await setup(a, 'many', s3.endpoint);
+
+    const run = await waitForRun(t, a, await start());
+    assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
+    assert.match(run.error, /quota/);
+    const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
+    assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} > ${limit}`);
+    assert.equal(usage.used_bytes, Math.floor(limit / 300_000) * 300_000, 'filled up to the last item that fits');
+    assert.equal(usage.reserved_bytes, 0);
+    assert.equal(run.done.items, Math.floor(limit / 300_000));
+    assert.equal(run.failed.items, 0);
+    // The copies ran on several workers: more than one copy job was active.
+    const jobs = await t.db.query(
+      `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1`,
+      [run.id],
     );
-  const limit = 10_000_000;
-  await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
-  const { start } = await setup(a, 'many', s3.endpoint);
+    assert.ok(jobs.rows[0].n >= 4);
 
-  const run = await waitForRun(t, a, await start());
-  assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
-  assert.match(run.error, /quota/);
-  const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
-  assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} > ${limit}`);
-  assert.equal(usage.used_bytes, Math.floor(limit / 300_000) * 300_000, 'filled up to the last item that fits');
-  assert.equal(usage.reserved_bytes, 0);
-  assert.equal(run.done.items, Math.floor(limit / 300_000));
-  assert.equal(run.failed.items, 0);
-  // The copies ran on several workers: more than one copy job was active.
-  const jobs = await t.db.query(
-    `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1`,
-    [run.id],
-  );
-  assert.ok(jobs.rows[0].n >= 4);
-
-  await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
-  const next = await waitForRun(t, a, await start());
-  assert.equal(next.status, 'succeeded');
-  assert.equal(next.done.items, 200 - run.done.items);
-  const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'many/' }));
-  assert.equal(listed.KeyCount, 200, 'every file once');
-});
+    await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
+    const next = await waitForRun(t, a, await start());
+    assert.equal(next.status, 'succeeded');
+    assert.equal(next.done.items, 200 - run.done.items);
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'many/' }));
+    assert.equal(listed.KeyCount, 200, 'every file once');
+  },
+);
 
 test('cancel stops a run mid-file within seconds and aborts its upload', async () => {
   const a = await signup(t);

@@ -135,40 +135,44 @@ const exitWithin = (s: Started, timeoutMs: number) =>
   Promise.race([s.exited, new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref())]);
 
 const inUse = (pid: number) =>
-  `another Ferry (pid ${pid}) uses this data folder ${dataDir}: stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`;
+  `another Ferry (pid ${pid}) uses this data folder ${dataDir}: ` +
+  `stop it first, or give this one its own FERRY_DATA_DIR or a DATABASE_URL`;
 
-test('a second Ferry on the same data folder is refused with a clear message, and the first keeps its database', async () => {
-  const port = await freePort();
-  const first = start({ PORT: String(port) });
-  await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
-  const owner = nodeOf(first);
-  // A second `npm start`, and an API + worker pair on one machine without DATABASE_URL.
-  for (const env of [
-    { PORT: String(await freePort()) },
-    { PORT: String(await freePort()), FERRY_ROLE: 'worker' },
-  ] as Record<string, string>[]) {
-    const second = start(env);
-    assert.equal(await exitWithin(second, 30_000), 1, second.output());
-    assert.ok(second.output().includes(inUse(owner)), second.output());
-  }
-  // Without the lock file (deleted by hand, or lost in a race of two starts) the server's parent,
-  // a live Ferry, still says it is taken.
-  await fs.rm(path.join(dataDir, 'pg.lock'), { force: true });
-  const third = start({ PORT: String(await freePort()) });
-  assert.equal(await exitWithin(third, 30_000), 1, third.output());
-  assert.ok(third.output().includes(inUse(owner)), third.output());
+test(
+  'a second Ferry on the same data folder is refused with a ' + 'clear message, and the first keeps its database',
+  async () => {
+    const port = await freePort();
+    const first = start({ PORT: String(port) });
+    await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
+    const owner = nodeOf(first);
+    // A second `npm start`, and an API + worker pair on one machine without DATABASE_URL.
+    for (const env of [
+      { PORT: String(await freePort()) },
+      { PORT: String(await freePort()), FERRY_ROLE: 'worker' },
+    ] as Record<string, string>[]) {
+      const second = start(env);
+      assert.equal(await exitWithin(second, 30_000), 1, second.output());
+      assert.ok(second.output().includes(inUse(owner)), second.output());
+    }
+    // Without the lock file (deleted by hand, or lost in a race of two starts) the server's parent,
+    // a live Ferry, still says it is taken.
+    await fs.rm(path.join(dataDir, 'pg.lock'), { force: true });
+    const third = start({ PORT: String(await freePort()) });
+    assert.equal(await exitWithin(third, 30_000), 1, third.output());
+    assert.ok(third.output().includes(inUse(owner)), third.output());
 
-  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
-  const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'while-second@example.com', password: 'a long enough password' }),
-  });
-  assert.equal(signup.status, 201, await signup.text());
-  process.kill(-first.child.pid!, 'SIGTERM');
-  assert.equal(await first.exited, 0, first.output());
-  assert.equal(await postgresRunning(), false);
-});
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'while-second@example.com', password: 'a long enough password' }),
+    });
+    assert.equal(signup.status, 201, await signup.text());
+    process.kill(-first.child.pid!, 'SIGTERM');
+    assert.equal(await first.exited, 0, first.output());
+    assert.equal(await postgresRunning(), false);
+  },
+);
 
 /** The node process `npm start` runs (npm's only child: the start script execs it). */
 function nodeOf(s: Started): number {
@@ -189,62 +193,70 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, timeo
   return Date.now() - t0;
 }
 
-test('a SIGKILLed Ferry’s PostgreSQL stops soon after it; a server still left running is taken over by the next start', async (t) => {
-  const port = await freePort();
-  const first = start({ PORT: String(port) });
-  await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
-  process.kill(nodeOf(first), 'SIGKILL');
-  await first.exited;
-  const ms = await until('the orphaned PostgreSQL stops', async () => !(await postgresRunning()), 10_000);
-  t.diagnostic(`PostgreSQL stopped ${ms} ms after Ferry was killed`);
-
-  // Its watchdog killed as well (kill -KILL of everything): the server stays, and the next start
-  // must stop it and start afresh.
-  const second = start({ PORT: String(port) });
-  await waitHealthy(`http://127.0.0.1:${port}`, second, 30_000);
-  const watchdogs = spawnSync('pgrep', ['-f', `ferry-pg-watchdog .* ${dataDir}/pg$`], { encoding: 'utf8' })
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean);
-  assert.equal(watchdogs.length, 1, 'one watchdog for the data folder');
-  process.kill(Number(watchdogs[0]), 'SIGKILL');
-  process.kill(nodeOf(second), 'SIGKILL');
-  await second.exited;
-  await new Promise((r) => setTimeout(r, 500));
-  assert.ok(await postgresRunning(), 'the server outlived both');
-
-  const third = start({ PORT: String(port) });
-  await waitHealthy(`http://127.0.0.1:${port}`, third, 30_000);
-  const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'after-kill@example.com', password: 'a long enough password' }),
-  });
-  assert.equal(signup.status, 201);
-  process.kill(-third.child.pid!, 'SIGTERM');
-  assert.equal(await third.exited, 0, third.output());
-  assert.equal(await postgresRunning(), false);
-});
-
-test('a stale postmaster.pid and Ferry lock naming some other live program are set aside, and that program left alone', async () => {
-  // After a crash or a reboot the pid in the lock files can belong to anything by now: Ferry's
-  // lock also holds its start time, which that program's is not.
-  const other = spawn('sleep', ['120'], { stdio: 'ignore' });
-  try {
-    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
-    await fs.writeFile(pidFile, `${other.pid}\n${path.join(dataDir, 'pg')}\n1700000000\n5432\n\n127.0.0.1\n`);
-    await fs.writeFile(path.join(dataDir, 'pg.lock'), `${other.pid}\nanother-boot:12345\n`);
+test(
+  'a SIGKILLed Ferry’s PostgreSQL stops soon after it; ' +
+    'a server still left running is taken over by the next start',
+  async (t) => {
     const port = await freePort();
-    const s = start({ PORT: String(port) });
-    await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
-    assert.equal(other.exitCode, null, 'the other program still runs');
-    assert.equal(other.signalCode, null);
-    process.kill(-s.child.pid!, 'SIGTERM');
-    assert.equal(await s.exited, 0, s.output());
-  } finally {
-    other.kill('SIGKILL');
-  }
-});
+    const first = start({ PORT: String(port) });
+    await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
+    process.kill(nodeOf(first), 'SIGKILL');
+    await first.exited;
+    const ms = await until('the orphaned PostgreSQL stops', async () => !(await postgresRunning()), 10_000);
+    t.diagnostic(`PostgreSQL stopped ${ms} ms after Ferry was killed`);
+
+    // Its watchdog killed as well (kill -KILL of everything): the server stays, and the next start
+    // must stop it and start afresh.
+    const second = start({ PORT: String(port) });
+    await waitHealthy(`http://127.0.0.1:${port}`, second, 30_000);
+    const watchdogs = spawnSync('pgrep', ['-f', `ferry-pg-watchdog .* ${dataDir}/pg$`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
+    assert.equal(watchdogs.length, 1, 'one watchdog for the data folder');
+    process.kill(Number(watchdogs[0]), 'SIGKILL');
+    process.kill(nodeOf(second), 'SIGKILL');
+    await second.exited;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(await postgresRunning(), 'the server outlived both');
+
+    const third = start({ PORT: String(port) });
+    await waitHealthy(`http://127.0.0.1:${port}`, third, 30_000);
+    const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'after-kill@example.com', password: 'a long enough password' }),
+    });
+    assert.equal(signup.status, 201);
+    process.kill(-third.child.pid!, 'SIGTERM');
+    assert.equal(await third.exited, 0, third.output());
+    assert.equal(await postgresRunning(), false);
+  },
+);
+
+test(
+  'a stale postmaster.pid and Ferry lock naming some other live ' +
+    'program are set aside, and that program left alone',
+  async () => {
+    // After a crash or a reboot the pid in the lock files can belong to anything by now: Ferry's
+    // lock also holds its start time, which that program's is not.
+    const other = spawn('sleep', ['120'], { stdio: 'ignore' });
+    try {
+      const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+      await fs.writeFile(pidFile, `${other.pid}\n${path.join(dataDir, 'pg')}\n1700000000\n5432\n\n127.0.0.1\n`);
+      await fs.writeFile(path.join(dataDir, 'pg.lock'), `${other.pid}\nanother-boot:12345\n`);
+      const port = await freePort();
+      const s = start({ PORT: String(port) });
+      await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+      assert.equal(other.exitCode, null, 'the other program still runs');
+      assert.equal(other.signalCode, null);
+      process.kill(-s.child.pid!, 'SIGTERM');
+      assert.equal(await s.exited, 0, s.output());
+    } finally {
+      other.kill('SIGKILL');
+    }
+  },
+);
 
 test('a stop requested while Ferry is still starting is a graceful stop once it has started', async () => {
   const port = await freePort();

@@ -130,163 +130,175 @@ describe('Takeout exports', () => {
     assert.deepEqual(await fs.readdir(dest.dir), []);
   });
 
-  test('archives are deleted once everything in them is backed up; never by a task that filters, nor while another task reads them', async () => {
-    const a = await signup(t);
-    const f = takeoutFixture({ seed: 9 });
-    // Delivered into a folder of the cloud, as Drive does ("Takeout"); a namesake at the root stays.
-    const drop = await folder(a, 'drop-delete');
-    const delivery = path.join(drop.dir, 'Takeout');
-    await fs.mkdir(delivery);
-    await writeExport(f, 0, delivery);
-    const parts = await partsIn(delivery);
-    await fs.writeFile(path.join(drop.dir, parts[0]), 'not this one');
-    const takeout = await cloud(a, 'google-takeout', 'Photos', {
-      cloudId: drop.id,
-      path: 'Takeout',
-      deleteArchives: true,
-    });
+  test(
+    'archives are deleted once everything in them is backed up; ' +
+      'never by a task that filters, nor while another task reads them',
+    async () => {
+      const a = await signup(t);
+      const f = takeoutFixture({ seed: 9 });
+      // Delivered into a folder of the cloud, as Drive does ("Takeout"); a namesake at the root stays.
+      const drop = await folder(a, 'drop-delete');
+      const delivery = path.join(drop.dir, 'Takeout');
+      await fs.mkdir(delivery);
+      await writeExport(f, 0, delivery);
+      const parts = await partsIn(delivery);
+      await fs.writeFile(path.join(drop.dir, parts[0]), 'not this one');
+      const takeout = await cloud(a, 'google-takeout', 'Photos', {
+        cloudId: drop.id,
+        path: 'Takeout',
+        deleteArchives: true,
+      });
 
-    const photosOnly = await folder(a, 'backup-photos-only');
-    const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
-    const filtered = await runNow(a, filteredTask);
-    assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
-    assert.deepEqual(await partsIn(delivery), parts, 'a task that leaves things out deletes nothing');
+      const photosOnly = await folder(a, 'backup-photos-only');
+      const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
+      const filtered = await runNow(a, filteredTask);
+      assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
+      assert.deepEqual(await partsIn(delivery), parts, 'a task that leaves things out deletes nothing');
 
-    const dest = await folder(a, 'backup-delete');
-    const id = await task(a, 'everything', takeout, dest.id);
-    const whileShared = await runNow(a, id);
-    assert.equal(whileShared.status, 'succeeded', JSON.stringify(whileShared));
-    assert.deepEqual(await partsIn(delivery), parts, 'another task still reads the archives: nothing is deleted');
+      const dest = await folder(a, 'backup-delete');
+      const id = await task(a, 'everything', takeout, dest.id);
+      const whileShared = await runNow(a, id);
+      assert.equal(whileShared.status, 'succeeded', JSON.stringify(whileShared));
+      assert.deepEqual(await partsIn(delivery), parts, 'another task still reads the archives: nothing is deleted');
 
-    assert.equal((await api(a).delete(`/tasks/${filteredTask}`)).statusCode, 204);
-    const run = await runNow(a, id);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
-    assert.deepEqual(await partsIn(delivery), [], 'the archives are deleted');
-    assert.equal(
-      await fs.readFile(path.join(drop.dir, parts[0]), 'utf8'),
-      'not this one',
-      'a file of the same name elsewhere is untouched',
-    );
-    const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-    assert.equal(view.sets.length, 1, 'the export stays in the history');
-    assert.equal(view.sets[0].state, 'ingested');
-    assert.ok(view.sets[0].parts.every((p: { deleted: boolean }) => p.deleted));
+      assert.equal((await api(a).delete(`/tasks/${filteredTask}`)).statusCode, 204);
+      const run = await runNow(a, id);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
+      assert.deepEqual(await partsIn(delivery), [], 'the archives are deleted');
+      assert.equal(
+        await fs.readFile(path.join(drop.dir, parts[0]), 'utf8'),
+        'not this one',
+        'a file of the same name elsewhere is untouched',
+      );
+      const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+      assert.equal(view.sets.length, 1, 'the export stays in the history');
+      assert.equal(view.sets[0].state, 'ingested');
+      assert.ok(view.sets[0].parts.every((p: { deleted: boolean }) => p.deleted));
 
-    // The next run finds nothing new and fails nothing; the backup is whole.
-    const again = await runNow(a, id);
-    assert.deepEqual([again.status, again.done.items, again.failed.items], ['succeeded', 0, 0]);
-    checkBackup(await localFiles(dest.dir), f, 0, 'after the archives went');
-  });
+      // The next run finds nothing new and fails nothing; the backup is whole.
+      const again = await runNow(a, id);
+      assert.deepEqual([again.status, again.done.items, again.failed.items], ['succeeded', 0, 0]);
+      checkBackup(await localFiles(dest.dir), f, 0, 'after the archives went');
+    },
+  );
 
-  test('a damaged part: reported as a failed item with what to do, the rest backed up; once replaced, ingested', async () => {
-    const a = await signup(t);
-    const f = takeoutFixture({ seed: 13 });
-    const drop = await folder(a, 'drop-damaged');
-    await writeExport(f, 0, drop.dir);
-    const parts = await partsIn(drop.dir);
-    const damaged = path.join(drop.dir, parts[1]);
-    const good = await fs.readFile(damaged);
-    await fs.writeFile(damaged, good.subarray(0, good.length - 30)); // cut off, as by an interrupted upload
-    await fs.utimes(damaged, f.exports[0].createdAt, f.exports[0].createdAt);
-    const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
-    const dest = await folder(a, 'backup-damaged');
-    const id = await task(a, 'damaged', takeout, dest.id);
-    const first = await runNow(a, id);
-    assert.equal(first.status, 'partial', JSON.stringify(first));
-    const failed = (await api(a).get(`/runs/${first.id}/items?status=failed`)).json().items;
-    assert.deepEqual(
-      failed.map((i: { path: string }) => i.path),
-      [parts[1]],
-    );
-    assert.match(failed[0].error, /Download this part again|download this part again/);
-    const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-    assert.match(view.sets[0].parts[1].error, /zip/);
-    assert.equal(view.sets[0].parts[1].ingested, false);
+  test(
+    'a damaged part: reported as a failed item with what to do, ' + 'the rest backed up; once replaced, ingested',
+    async () => {
+      const a = await signup(t);
+      const f = takeoutFixture({ seed: 13 });
+      const drop = await folder(a, 'drop-damaged');
+      await writeExport(f, 0, drop.dir);
+      const parts = await partsIn(drop.dir);
+      const damaged = path.join(drop.dir, parts[1]);
+      const good = await fs.readFile(damaged);
+      await fs.writeFile(damaged, good.subarray(0, good.length - 30)); // cut off, as by an interrupted upload
+      await fs.utimes(damaged, f.exports[0].createdAt, f.exports[0].createdAt);
+      const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
+      const dest = await folder(a, 'backup-damaged');
+      const id = await task(a, 'damaged', takeout, dest.id);
+      const first = await runNow(a, id);
+      assert.equal(first.status, 'partial', JSON.stringify(first));
+      const failed = (await api(a).get(`/runs/${first.id}/items?status=failed`)).json().items;
+      assert.deepEqual(
+        failed.map((i: { path: string }) => i.path),
+        [parts[1]],
+      );
+      assert.match(failed[0].error, /Download this part again|download this part again/);
+      const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+      assert.match(view.sets[0].parts[1].error, /zip/);
+      assert.equal(view.sets[0].parts[1].ingested, false);
 
-    // Downloaded again (over an hour ago: settled): the next run takes it up, and the backup is whole and right.
-    await fs.writeFile(damaged, good);
-    const anHourAgo = new Date(Date.now() - 61 * 60_000);
-    await fs.utimes(damaged, anHourAgo, anHourAgo);
-    const second = await runNow(a, id);
-    assert.equal(second.status, 'succeeded', JSON.stringify(second));
-    checkBackup(await localFiles(dest.dir), f, 0, 'after the part was replaced');
-  });
+      // Downloaded again (over an hour ago: settled): the next run takes it up, and the backup is whole and right.
+      await fs.writeFile(damaged, good);
+      const anHourAgo = new Date(Date.now() - 61 * 60_000);
+      await fs.utimes(damaged, anHourAgo, anHourAgo);
+      const second = await runNow(a, id);
+      assert.equal(second.status, 'succeeded', JSON.stringify(second));
+      checkBackup(await localFiles(dest.dir), f, 0, 'after the part was replaced');
+    },
+  );
 
   // The photo has an edited copy in the export, which shares its sidecar (and so its title and time)
   // but is not the photo the Picker copied: it must neither replace nor remove anything.
   for (const layout of [undefined, '{yyyy}/{mm}/{name}']) {
-    test(`a Picker copy of a photo is replaced by the original from Takeout, and its manifest says so (${layout ? 'same path' : 'another path'})`, async () => {
-      const a = await signup(t);
-      const f = takeoutFixture({ seed: 11 });
-      const photo = f.media.find((m) => m.name === 'IMG_20190714_123000.jpg')!;
-      assert.ok(
-        f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'),
-        'the export holds an edited copy of it',
-      );
-      // The Picker's copy: other bytes (Google strips the location), same name and time.
-      const itemId = await google.photos.addMedia({
-        filename: photo.name,
-        bytes: makeJpeg(4242, 3000),
-        createTime: photo.takenAt.toISOString(),
-      });
-      const photos = await connectedCloud(t, a, 'google-photos', google);
-      const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
-      google.photos.pick(session, [itemId]);
-      const dest = await folder(a, `backup-supersede-${layout ? 'same' : 'other'}`);
-      const pickedTask = await api(a).post('/tasks', {
-        name: 'picked',
-        source: { cloudId: photos, pickerSessionId: session },
-        destination: { cloudId: dest.id, path: '' },
-        options: layout ? { layout } : {},
-      });
-      assert.equal(pickedTask.statusCode, 201, pickedTask.body);
-      const picked = await runNow(a, pickedTask.json().id);
-      assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
-      const pickedPath = layout ? `2019/07/${photo.name}` : photo.name;
-      assert.ok(
-        (await fs.readFile(path.join(dest.dir, pickedPath))).equals(await google.photos.served(itemId)),
-        'the Picker copy landed',
-      );
+    test(
+      `a Picker copy of a photo is replaced by the original from Takeout, ` +
+        `and its manifest says so (${layout ? 'same path' : 'another path'})`,
+      async () => {
+        const a = await signup(t);
+        const f = takeoutFixture({ seed: 11 });
+        const photo = f.media.find((m) => m.name === 'IMG_20190714_123000.jpg')!;
+        assert.ok(
+          f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'),
+          'the export holds an edited copy of it',
+        );
+        // The Picker's copy: other bytes (Google strips the location), same name and time.
+        const itemId = await google.photos.addMedia({
+          filename: photo.name,
+          bytes: makeJpeg(4242, 3000),
+          createTime: photo.takenAt.toISOString(),
+        });
+        const photos = await connectedCloud(t, a, 'google-photos', google);
+        const session = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
+        google.photos.pick(session, [itemId]);
+        const dest = await folder(a, `backup-supersede-${layout ? 'same' : 'other'}`);
+        const pickedTask = await api(a).post('/tasks', {
+          name: 'picked',
+          source: { cloudId: photos, pickerSessionId: session },
+          destination: { cloudId: dest.id, path: '' },
+          options: layout ? { layout } : {},
+        });
+        assert.equal(pickedTask.statusCode, 201, pickedTask.body);
+        const picked = await runNow(a, pickedTask.json().id);
+        assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
+        const pickedPath = layout ? `2019/07/${photo.name}` : photo.name;
+        assert.ok(
+          (await fs.readFile(path.join(dest.dir, pickedPath))).equals(await google.photos.served(itemId)),
+          'the Picker copy landed',
+        );
 
-      const drop = await folder(a, `drop-supersede-${layout ? 'same' : 'other'}`);
-      await writeExport(f, 0, drop.dir);
-      const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
-      const run = await runNow(a, await task(a, 'takeout', takeout, dest.id));
-      assert.equal(run.status, 'succeeded', JSON.stringify(run));
-      const files = await localFiles(dest.dir);
-      const placed = checkBackup(new Map([...files].filter(([p]) => p.includes('/'))), f, 0, 'over a Picker copy');
-      assert.equal(sha256(files.get(placed.get(photo.sha256)!)!.bytes), photo.sha256, 'the original is in its place');
-      if (!layout) assert.equal(files.get(photo.name), undefined, 'the reduced copy is gone');
-      const marks = await t.db.query(
-        `SELECT m.fidelity, m.superseded_by->>'destPath' AS by FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'picked' AND k.user_id = $1`,
-        [a.id],
-      );
-      assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+        const drop = await folder(a, `drop-supersede-${layout ? 'same' : 'other'}`);
+        await writeExport(f, 0, drop.dir);
+        const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
+        const run = await runNow(a, await task(a, 'takeout', takeout, dest.id));
+        assert.equal(run.status, 'succeeded', JSON.stringify(run));
+        const files = await localFiles(dest.dir);
+        const placed = checkBackup(new Map([...files].filter(([p]) => p.includes('/'))), f, 0, 'over a Picker copy');
+        assert.equal(sha256(files.get(placed.get(photo.sha256)!)!.bytes), photo.sha256, 'the original is in its place');
+        if (!layout) assert.equal(files.get(photo.name), undefined, 'the reduced copy is gone');
+        const marks = await t.db.query(
+          `SELECT m.fidelity, m.superseded_by->>'destPath' AS by FROM manifest m ` +
+            `JOIN tasks k ON k.id = m.task_id WHERE k.name = 'picked' AND k.user_id = $1`,
+          [a.id],
+        );
+        assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
 
-      // Picked again later: the original is there, so no reduced copy is made beside it.
-      const again = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
-      google.photos.pick(again, [itemId]);
-      const repicked = await runNow(
-        a,
-        (
-          await api(a).post('/tasks', {
-            name: 'picked again',
-            source: { cloudId: photos, pickerSessionId: again },
-            destination: { cloudId: dest.id, path: '' },
-            options: layout ? { layout } : {},
-          })
-        ).json().id,
-      );
-      assert.deepEqual(
-        [repicked.status, repicked.done.items, repicked.skipped.items],
-        ['succeeded', 0, 1],
-        JSON.stringify(repicked),
-      );
-      const skipped = (await api(a).get(`/runs/${repicked.id}/items?status=skipped`)).json().items;
-      assert.match(skipped[0].error, /original of this photo is at the destination already/);
-      assert.deepEqual(await localFiles(dest.dir), files, 'nothing written');
-    });
+        // Picked again later: the original is there, so no reduced copy is made beside it.
+        const again = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
+        google.photos.pick(again, [itemId]);
+        const repicked = await runNow(
+          a,
+          (
+            await api(a).post('/tasks', {
+              name: 'picked again',
+              source: { cloudId: photos, pickerSessionId: again },
+              destination: { cloudId: dest.id, path: '' },
+              options: layout ? { layout } : {},
+            })
+          ).json().id,
+        );
+        assert.deepEqual(
+          [repicked.status, repicked.done.items, repicked.skipped.items],
+          ['succeeded', 0, 1],
+          JSON.stringify(repicked),
+        );
+        const skipped = (await api(a).get(`/runs/${repicked.id}/items?status=skipped`)).json().items;
+        assert.match(skipped[0].error, /original of this photo is at the destination already/);
+        assert.deepEqual(await localFiles(dest.dir), files, 'nothing written');
+      },
+    );
   }
 
   test('two different photos of equal size and CRC-32 are both kept: their SHA-256s tell them apart', async () => {
@@ -339,40 +351,48 @@ describe('Takeout exports', () => {
     assert.equal([...files.keys()].filter((p) => p.endsWith('.jpg')).length, 2);
   });
 
-  test('the API refuses a Takeout source on a cloud that cannot hold archives or is not yours, and keeps the cloud it reads', async () => {
-    const a = await signup(t);
-    const b = await signup(t);
-    const mine = await folder(a, 'drop-mine');
-    const theirs = await folder(b, 'drop-theirs');
-    const before = (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n;
-    const refused = [
-      { options: { cloudId: theirs.id }, why: /no cloud .* of yours/ },
-      { options: { cloudId: '00000000-0000-4000-8000-000000000000' }, why: /no cloud .* of yours/ },
-      { options: { cloudId: mine.id, settleMinutes: -1 }, why: /settleMinutes/ },
-      { options: { cloudId: 'nope' }, why: /cloudId/ },
-      { options: {}, why: /cloudId/ },
-    ];
-    for (const r of refused) {
-      const res = await api(a).post('/clouds', { kind: 'google-takeout', name: 'x', options: r.options });
-      assert.equal(res.statusCode, 400, res.body);
-      assert.match(res.json().error.message, r.why);
-    }
-    const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: mine.id });
-    const wrapping = await api(a).post('/clouds', { kind: 'google-takeout', name: 'y', options: { cloudId: takeout } });
-    assert.equal(wrapping.statusCode, 400);
-    assert.match(wrapping.json().error.message, /cannot read through/);
-    assert.equal(
-      (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n,
-      before + 1,
-      'nothing else was stored',
-    );
+  test(
+    'the API refuses a Takeout source on a cloud that cannot hold ' +
+      'archives or is not yours, and keeps the cloud it reads',
+    async () => {
+      const a = await signup(t);
+      const b = await signup(t);
+      const mine = await folder(a, 'drop-mine');
+      const theirs = await folder(b, 'drop-theirs');
+      const before = (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n;
+      const refused = [
+        { options: { cloudId: theirs.id }, why: /no cloud .* of yours/ },
+        { options: { cloudId: '00000000-0000-4000-8000-000000000000' }, why: /no cloud .* of yours/ },
+        { options: { cloudId: mine.id, settleMinutes: -1 }, why: /settleMinutes/ },
+        { options: { cloudId: 'nope' }, why: /cloudId/ },
+        { options: {}, why: /cloudId/ },
+      ];
+      for (const r of refused) {
+        const res = await api(a).post('/clouds', { kind: 'google-takeout', name: 'x', options: r.options });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.match(res.json().error.message, r.why);
+      }
+      const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: mine.id });
+      const wrapping = await api(a).post('/clouds', {
+        kind: 'google-takeout',
+        name: 'y',
+        options: { cloudId: takeout },
+      });
+      assert.equal(wrapping.statusCode, 400);
+      assert.match(wrapping.json().error.message, /cannot read through/);
+      assert.equal(
+        (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n,
+        before + 1,
+        'nothing else was stored',
+      );
 
-    const removing = await api(a).delete(`/clouds/${mine.id}`);
-    assert.equal(removing.statusCode, 409, removing.body);
-    assert.match(removing.json().error.message, /read through "Takeout"/);
-    const other = await api(b).get(`/clouds/${takeout}/takeout`);
-    assert.equal(other.statusCode, 404, 'another user sees nothing of it');
-    const notTakeout = await api(a).get(`/clouds/${mine.id}/takeout`);
-    assert.equal(notTakeout.statusCode, 400);
-  });
+      const removing = await api(a).delete(`/clouds/${mine.id}`);
+      assert.equal(removing.statusCode, 409, removing.body);
+      assert.match(removing.json().error.message, /read through "Takeout"/);
+      const other = await api(b).get(`/clouds/${takeout}/takeout`);
+      assert.equal(other.statusCode, 404, 'another user sees nothing of it');
+      const notTakeout = await api(a).get(`/clouds/${mine.id}/takeout`);
+      assert.equal(notTakeout.statusCode, 400);
+    },
+  );
 });

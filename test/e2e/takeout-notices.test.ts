@@ -58,7 +58,10 @@ const stamp = (d: Date) =>
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 
-/** A Takeout source reading `wrapped`, with the export sets it has seen (dates, oldest first) as its state; or a raw `sets` value. */
+/**
+ * A Takeout source reading `wrapped`, with the export sets it has
+ * seen (dates, oldest first) as its state; or a raw `sets` value.
+ */
 async function takeoutCloud(a: Actor, name: string, wrapped: string, sets: Date[] | { raw: unknown }): Promise<string> {
   const {
     rows: [cloud],
@@ -113,7 +116,8 @@ describe('Takeout lifecycle mails', () => {
     const now = Date.now();
     const lastExport = new Date(now - 80 * DAY);
     const late = await takeoutCloud(a, 'Google Photos (Takeout)', drive, [new Date(now - 141 * DAY), lastExport]);
-    // Beside it: one on time, one whose state cannot be read (that cloud is logged and skipped), one that has seen no export yet.
+    // Beside it: one on time, one whose state cannot be read (that
+    // cloud is logged and skipped), one that has seen no export yet.
     const onTime = await takeoutCloud(a, 'On time', drive, [new Date(now - 10 * DAY)]);
     const broken = await takeoutCloud(a, 'Broken state', drive, { raw: { sets: 'not a list' } });
     const fresh = await takeoutCloud(a, 'Fresh', drive, []);
@@ -211,7 +215,8 @@ describe('Takeout lifecycle mails', () => {
     assert.equal(m.subject, `Ferry: Ihr Google-Takeout-Zeitplan für „Fotos“ endet am ${ends}`);
     assert.ok(
       m.text.startsWith(
-        `Ihr Google-Takeout-Zeitplan endet am ${ends}: Richten Sie einen neuen ein (nur Google Fotos, alle 2 Monate, .zip, 50 GB, Lieferung an „Dropbox Familie“)`,
+        `Ihr Google-Takeout-Zeitplan endet am ${ends}: Richten Sie einen neuen ein ` +
+          `(nur Google Fotos, alle 2 Monate, .zip, 50 GB, Lieferung an „Dropbox Familie“)`,
       ),
       m.text,
     );

@@ -77,7 +77,8 @@ async function runNow(a: Actor, taskId: string) {
 const indexBytes = async (cloudId: string): Promise<number> =>
   (
     await t.db.query(
-      `SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
+      `SELECT coalesce(sum((value->>'bytesRead')::bigint), 0)::bigint AS n ` +
+        `FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
       [cloudId],
     )
   ).rows[0].n;
@@ -104,78 +105,82 @@ const copiedMedia = async (runId: string) =>
   ).rows;
 
 describe('Takeout exports in a local folder', () => {
-  test('two exports into a local folder and into S3: each photo once, named, filed, described; the second copies only what is new', async () => {
-    const a = await signup(t);
-    const f = takeoutFixture();
-    const drop = path.join(root, a.id, 'drop-local');
-    await fs.mkdir(drop, { recursive: true });
-    await writeExport(f, 0, drop);
-    const storage = await localCloud(a, 'NAS', drop);
-    const takeout = await cloud(a, 'google-takeout', 'Google Photos (Takeout)', { cloudId: storage, path: '' });
+  test(
+    'two exports into a local folder and into S3: each photo once, named, ' +
+      'filed, described; the second copies only what is new',
+    async () => {
+      const a = await signup(t);
+      const f = takeoutFixture();
+      const drop = path.join(root, a.id, 'drop-local');
+      await fs.mkdir(drop, { recursive: true });
+      await writeExport(f, 0, drop);
+      const storage = await localCloud(a, 'NAS', drop);
+      const takeout = await cloud(a, 'google-takeout', 'Google Photos (Takeout)', { cloudId: storage, path: '' });
 
-    const status = await api(a).get(`/clouds/${takeout}/takeout`);
-    assert.equal(status.statusCode, 200, status.body);
-    const view = status.json();
-    assert.equal(view.sets.length, 1);
-    assert.equal(view.sets[0].id, f.exports[0].stamp);
-    assert.equal(view.sets[0].state, 'ready');
-    assert.equal(view.sets[0].parts.length, f.exports[0].parts.length);
-    assert.match(view.setupUrl, /^https:\/\/takeout\.google\.com\//);
+      const status = await api(a).get(`/clouds/${takeout}/takeout`);
+      assert.equal(status.statusCode, 200, status.body);
+      const view = status.json();
+      assert.equal(view.sets.length, 1);
+      assert.equal(view.sets[0].id, f.exports[0].stamp);
+      assert.equal(view.sets[0].state, 'ready');
+      assert.equal(view.sets[0].parts.length, f.exports[0].parts.length);
+      assert.match(view.setupUrl, /^https:\/\/takeout\.google\.com\//);
 
-    const localDest = await localCloud(a, 'Backup disk', path.join(root, a.id, 'backup-local'));
-    const s3Dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'photos/' }));
-    const toLocal = await task(a, 'Takeout → disk', takeout, localDest);
-    const toS3 = await task(a, 'Takeout → S3', takeout, s3Dest);
+      const localDest = await localCloud(a, 'Backup disk', path.join(root, a.id, 'backup-local'));
+      const s3Dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'photos/' }));
+      const toLocal = await task(a, 'Takeout → disk', takeout, localDest);
+      const toS3 = await task(a, 'Takeout → S3', takeout, s3Dest);
 
-    const readBefore = readStats.bytes;
-    const first = await runNow(a, toLocal);
-    assert.equal(first.status, 'succeeded', JSON.stringify(first));
-    const readFirst = readStats.bytes - readBefore;
-    checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 0, 'local, export 1');
-    const firstS3 = await runNow(a, toS3);
-    assert.equal(firstS3.status, 'succeeded', JSON.stringify(firstS3));
-    checkBackup(await s3Files(s3, 'photos/'), f, 0, 'S3, export 1');
+      const readBefore = readStats.bytes;
+      const first = await runNow(a, toLocal);
+      assert.equal(first.status, 'succeeded', JSON.stringify(first));
+      const readFirst = readStats.bytes - readBefore;
+      checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 0, 'local, export 1');
+      const firstS3 = await runNow(a, toS3);
+      assert.equal(firstS3.status, 'succeeded', JSON.stringify(firstS3));
+      checkBackup(await s3Files(s3, 'photos/'), f, 0, 'S3, export 1');
 
-    // Read: the zip directories and JSON files once (indexing), then each copied medium once.
-    const archiveBytes = f.exports[0].parts.reduce((n, p) => n + p.file.size, 0);
-    const indexedFirst = await indexBytes(takeout);
-    const firstCopies = await copiedMedia(first.id);
-    assertCopyReads(readFirst - indexedFirst, firstCopies, f, 'run 1');
-    // (The tail read that finds a directory is up to 64 KiB: most of these small test parts.)
-    assert.ok(indexedFirst < archiveBytes, `indexing read ${indexedFirst} bytes of ${archiveBytes}`);
+      // Read: the zip directories and JSON files once (indexing), then each copied medium once.
+      const archiveBytes = f.exports[0].parts.reduce((n, p) => n + p.file.size, 0);
+      const indexedFirst = await indexBytes(takeout);
+      const firstCopies = await copiedMedia(first.id);
+      assertCopyReads(readFirst - indexedFirst, firstCopies, f, 'run 1');
+      // (The tail read that finds a directory is up to 64 KiB: most of these small test parts.)
+      assert.ok(indexedFirst < archiveBytes, `indexing read ${indexedFirst} bytes of ${archiveBytes}`);
 
-    const ingested = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-    assert.equal(ingested.sets[0].state, 'ingested');
-    assert.ok(ingested.sets[0].parts.every((p: { ingested: boolean }) => p.ingested));
+      const ingested = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+      assert.equal(ingested.sets[0].state, 'ingested');
+      assert.ok(ingested.sets[0].parts.every((p: { ingested: boolean }) => p.ingested));
 
-    // The second export (in German, overlapping the first) arrives.
-    await writeExport(f, 1, drop);
-    const readMid = readStats.bytes;
-    const second = await runNow(a, toLocal);
-    assert.equal(second.status, 'succeeded', JSON.stringify(second));
-    const readSecond = readStats.bytes - readMid;
-    const placed = checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 1, 'local, exports 1+2');
-    const fresh = f.media.filter((m) => m.firstExport === 1);
-    const copied = await copiedMedia(second.id);
-    assert.deepEqual(
-      copied.map((r) => r.dest_path).sort(),
-      fresh.map((m) => placed.get(m.sha256)!).sort(),
-      'the second run copies only the media that are new',
-    );
-    const secondS3 = await runNow(a, toS3);
-    assert.equal(secondS3.status, 'succeeded', JSON.stringify(secondS3));
-    checkBackup(await s3Files(s3, 'photos/'), f, 1, 'S3, exports 1+2');
+      // The second export (in German, overlapping the first) arrives.
+      await writeExport(f, 1, drop);
+      const readMid = readStats.bytes;
+      const second = await runNow(a, toLocal);
+      assert.equal(second.status, 'succeeded', JSON.stringify(second));
+      const readSecond = readStats.bytes - readMid;
+      const placed = checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 1, 'local, exports 1+2');
+      const fresh = f.media.filter((m) => m.firstExport === 1);
+      const copied = await copiedMedia(second.id);
+      assert.deepEqual(
+        copied.map((r) => r.dest_path).sort(),
+        fresh.map((m) => placed.get(m.sha256)!).sort(),
+        'the second run copies only the media that are new',
+      );
+      const secondS3 = await runNow(a, toS3);
+      assert.equal(secondS3.status, 'succeeded', JSON.stringify(secondS3));
+      checkBackup(await s3Files(s3, 'photos/'), f, 1, 'S3, exports 1+2');
 
-    // The second run reads the new parts' directories and JSON files, and the new media only.
-    const indexedSecond = (await indexBytes(takeout)) - indexedFirst;
-    assertCopyReads(readSecond - indexedSecond, copied, f, 'run 2');
-    const secondArchive = f.exports[1].parts.reduce((n, p) => n + p.file.size, 0);
-    assert.ok(indexedSecond < secondArchive, `indexing export 2 read ${indexedSecond} bytes of ${secondArchive}`);
+      // The second run reads the new parts' directories and JSON files, and the new media only.
+      const indexedSecond = (await indexBytes(takeout)) - indexedFirst;
+      assertCopyReads(readSecond - indexedSecond, copied, f, 'run 2');
+      const secondArchive = f.exports[1].parts.reduce((n, p) => n + p.file.size, 0);
+      assert.ok(indexedSecond < secondArchive, `indexing export 2 read ${indexedSecond} bytes of ${secondArchive}`);
 
-    const third = await runNow(a, toLocal);
-    assert.equal(third.status, 'succeeded');
-    assert.equal(third.done.items, 0, 'nothing new: nothing copied');
-  });
+      const third = await runNow(a, toLocal);
+      assert.equal(third.status, 'succeeded');
+      assert.equal(third.done.items, 0, 'nothing new: nothing copied');
+    },
+  );
 });
 
 describe('Takeout exports in Google Drive', () => {
@@ -202,74 +207,78 @@ describe('Takeout exports in Google Drive', () => {
 });
 
 describe('A crafted Takeout part', () => {
-  test('30,000 empty entries and entries sharing their data: /healthz answers throughout, the bad part shows its error', async () => {
-    const a = await signup(t);
-    const drop = path.join(root, a.id, 'drop-crafted');
-    await fs.mkdir(drop, { recursive: true });
-    const dir = 'Takeout/Google Photos/Photos from 2019/';
-    const many = zipFile(
-      Array.from({ length: 30_000 }, (_, i) => ({
-        name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`,
-        method: 0 as const,
-      })),
-    );
-    const name = (i: number) => `${dir}${String(i).padStart(3, '0')}.jpg`;
-    const bomb = zipFile([
-      { name: name(0), data: Buffer.alloc(1024 * 1024) },
-      ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
-    ]);
-    // Two exports: a part's media without sidecars wait while another part of their export cannot be read.
-    const [stamp, bombStamp] = ['20260301T000000Z', '20260302T000000Z'];
-    const longAgo = new Date(Date.now() - 2 * 86_400_000);
-    for (const [p, file] of [
-      [path.join(drop, `takeout-${stamp}-001.zip`), many],
-      [path.join(drop, `takeout-${bombStamp}-001.zip`), bomb],
-    ] as const) {
-      await fs.writeFile(p, materialize(file));
-      await fs.utimes(p, longAgo, longAgo);
-    }
-    const storage = await localCloud(a, 'crafted drop', drop);
-    const takeout = await cloud(a, 'google-takeout', 'Crafted', { cloudId: storage, path: '' });
-    const dest = await localCloud(a, 'crafted backup', path.join(root, a.id, 'backup-crafted'));
-    const id = await task(a, 'crafted', takeout, dest);
+  test(
+    '30,000 empty entries and entries sharing their data: ' +
+      '/healthz answers throughout, the bad part shows its error',
+    async () => {
+      const a = await signup(t);
+      const drop = path.join(root, a.id, 'drop-crafted');
+      await fs.mkdir(drop, { recursive: true });
+      const dir = 'Takeout/Google Photos/Photos from 2019/';
+      const many = zipFile(
+        Array.from({ length: 30_000 }, (_, i) => ({
+          name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`,
+          method: 0 as const,
+        })),
+      );
+      const name = (i: number) => `${dir}${String(i).padStart(3, '0')}.jpg`;
+      const bomb = zipFile([
+        { name: name(0), data: Buffer.alloc(1024 * 1024) },
+        ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
+      ]);
+      // Two exports: a part's media without sidecars wait while another part of their export cannot be read.
+      const [stamp, bombStamp] = ['20260301T000000Z', '20260302T000000Z'];
+      const longAgo = new Date(Date.now() - 2 * 86_400_000);
+      for (const [p, file] of [
+        [path.join(drop, `takeout-${stamp}-001.zip`), many],
+        [path.join(drop, `takeout-${bombStamp}-001.zip`), bomb],
+      ] as const) {
+        await fs.writeFile(p, materialize(file));
+        await fs.utimes(p, longAgo, longAgo);
+      }
+      const storage = await localCloud(a, 'crafted drop', drop);
+      const takeout = await cloud(a, 'google-takeout', 'Crafted', { cloudId: storage, path: '' });
+      const dest = await localCloud(a, 'crafted backup', path.join(root, a.id, 'backup-crafted'));
+      const id = await task(a, 'crafted', takeout, dest);
 
-    const res = await api(a).post(`/tasks/${id}/runs`, {});
-    assert.equal(res.statusCode, 202, res.body);
-    const runId = res.json().run.id;
-    // While the run plans (indexes the parts), the API answers: /healthz every 100 ms, each promptly.
-    let slowest = 0;
-    let asked = 0;
-    let run;
-    for (;;) {
-      const started = performance.now();
-      const health = await t.app.inject({ method: 'GET', url: '/healthz' });
-      slowest = Math.max(slowest, performance.now() - started);
-      asked++;
-      assert.equal(health.statusCode, 200);
-      run = (await api(a).get(`/runs/${runId}`)).json();
-      if (['succeeded', 'partial', 'failed', 'cancelled'].includes(run.status)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(asked > 3, `asked ${asked} times`);
-    assert.ok(slowest < 2000, `/healthz took ${Math.round(slowest)} ms`);
+      const res = await api(a).post(`/tasks/${id}/runs`, {});
+      assert.equal(res.statusCode, 202, res.body);
+      const runId = res.json().run.id;
+      // While the run plans (indexes the parts), the API answers: /healthz every 100 ms, each promptly.
+      let slowest = 0;
+      let asked = 0;
+      let run;
+      for (;;) {
+        const started = performance.now();
+        const health = await t.app.inject({ method: 'GET', url: '/healthz' });
+        slowest = Math.max(slowest, performance.now() - started);
+        asked++;
+        assert.equal(health.statusCode, 200);
+        run = (await api(a).get(`/runs/${runId}`)).json();
+        if (['succeeded', 'partial', 'failed', 'cancelled'].includes(run.status)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(asked > 3, `asked ${asked} times`);
+      assert.ok(slowest < 2000, `/healthz took ${Math.round(slowest)} ms`);
 
-    // The empty files are one (empty) file; the part whose entries share their data is a failed item.
-    assert.equal(run.status, 'partial', JSON.stringify(run));
-    const failed = (await api(a).get(`/runs/${runId}/items?status=failed`)).json().items;
-    assert.deepEqual(
-      failed.map((i: { path: string }) => i.path),
-      [`takeout-${bombStamp}-001.zip`],
-    );
-    assert.match(failed[0].error, /must not share their data.*Download this part again/);
-    const backedUp = (await fs.readdir(path.join(root, a.id, 'backup-crafted'), { recursive: true }))
-      .filter((f) => f.includes('.'))
-      .sort();
-    assert.deepEqual(backedUp, ['2024/05/IMG_00000.jpg', '2024/05/IMG_00000.jpg.xmp']);
-    const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-    assert.deepEqual(
-      view.sets.map((x: { parts: Array<{ ingested: boolean }> }) => x.parts[0].ingested),
-      [true, false],
-    );
-    assert.match(view.sets[1].parts[0].error, /overlaps .*must not share their data/);
-  });
+      // The empty files are one (empty) file; the part whose entries share their data is a failed item.
+      assert.equal(run.status, 'partial', JSON.stringify(run));
+      const failed = (await api(a).get(`/runs/${runId}/items?status=failed`)).json().items;
+      assert.deepEqual(
+        failed.map((i: { path: string }) => i.path),
+        [`takeout-${bombStamp}-001.zip`],
+      );
+      assert.match(failed[0].error, /must not share their data.*Download this part again/);
+      const backedUp = (await fs.readdir(path.join(root, a.id, 'backup-crafted'), { recursive: true }))
+        .filter((f) => f.includes('.'))
+        .sort();
+      assert.deepEqual(backedUp, ['2024/05/IMG_00000.jpg', '2024/05/IMG_00000.jpg.xmp']);
+      const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
+      assert.deepEqual(
+        view.sets.map((x: { parts: Array<{ ingested: boolean }> }) => x.parts[0].ingested),
+        [true, false],
+      );
+      assert.match(view.sets[1].parts[0].error, /overlaps .*must not share their data/);
+    },
+  );
 });

@@ -227,70 +227,74 @@ describe('local → S3 → local', () => {
   });
 
   for (const policy of ['overwrite', 'skip'] as const) {
-    test(`conflict policy ${policy}: a new file whose layout path is that of one copied by an earlier run arrives beside it, renamed; the earlier copy is untouched`, async () => {
-      // Phone A's IMG_0001.jpg is copied in run 1; phone B's different IMG_0001.jpg of the same
-      // month arrives later. The manifest holds A's path: B must not land on it (overwrite would
-      // replace A's only backup, skip would leave B out for good).
-      const src = `phones-${policy}`;
-      const when = new Date('2020-05-10T10:00:00Z');
-      const put = async (rel: string, data: Buffer) => {
-        const file = path.join(space, src, rel);
-        await fs.mkdir(path.dirname(file), { recursive: true });
-        await fs.writeFile(file, data);
-        await fs.utimes(file, when, when);
-      };
-      const fromA = crypto.randomBytes(5000);
-      const fromB = crypto.randomBytes(6000);
-      await put('A/IMG_0001.jpg', fromA);
-      const folder = `months-${policy}`;
-      const task = (
-        await api('POST', '/tasks', {
-          name: `months ${policy}`,
-          source: { cloudId: localCloud, path: src },
-          destination: { cloudId: s3Cloud, path: folder },
-          options: { conflict: policy, layout: '{yyyy}/{mm}/{name}' },
-        })
-      ).json();
-      const r1 = await runTask(task.id);
-      assert.deepEqual([r1.status, r1.done.items], ['succeeded', 1]);
+    test(
+      `conflict policy ${policy}: a new file whose layout path is that of one copied by an ` +
+        `earlier run arrives beside it, renamed; the earlier copy is untouched`,
+      async () => {
+        // Phone A's IMG_0001.jpg is copied in run 1; phone B's different IMG_0001.jpg of the same
+        // month arrives later. The manifest holds A's path: B must not land on it (overwrite would
+        // replace A's only backup, skip would leave B out for good).
+        const src = `phones-${policy}`;
+        const when = new Date('2020-05-10T10:00:00Z');
+        const put = async (rel: string, data: Buffer) => {
+          const file = path.join(space, src, rel);
+          await fs.mkdir(path.dirname(file), { recursive: true });
+          await fs.writeFile(file, data);
+          await fs.utimes(file, when, when);
+        };
+        const fromA = crypto.randomBytes(5000);
+        const fromB = crypto.randomBytes(6000);
+        await put('A/IMG_0001.jpg', fromA);
+        const folder = `months-${policy}`;
+        const task = (
+          await api('POST', '/tasks', {
+            name: `months ${policy}`,
+            source: { cloudId: localCloud, path: src },
+            destination: { cloudId: s3Cloud, path: folder },
+            options: { conflict: policy, layout: '{yyyy}/{mm}/{name}' },
+          })
+        ).json();
+        const r1 = await runTask(task.id);
+        assert.deepEqual([r1.status, r1.done.items], ['succeeded', 1]);
 
-      await put('B/IMG_0001.jpg', fromB);
-      const r2 = await runTask(task.id);
-      const items = (await api('GET', `/runs/${r2.id}/items`)).json().items as {
-        path: string;
-        status: string;
-        destPath: string;
-      }[];
-      assert.deepEqual([r2.status, r2.done.items, r2.skipped.items], ['succeeded', 1, 0], JSON.stringify(items));
-      assert.deepEqual(
-        items.map((i) => [i.path, i.status, i.destPath]),
-        [['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`]],
-      );
-      assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), fromA, "A's copy is untouched");
-      assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
+        await put('B/IMG_0001.jpg', fromB);
+        const r2 = await runTask(task.id);
+        const items = (await api('GET', `/runs/${r2.id}/items`)).json().items as {
+          path: string;
+          status: string;
+          destPath: string;
+        }[];
+        assert.deepEqual([r2.status, r2.done.items, r2.skipped.items], ['succeeded', 1, 0], JSON.stringify(items));
+        assert.deepEqual(
+          items.map((i) => [i.path, i.status, i.destPath]),
+          [['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`]],
+        );
+        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), fromA, "A's copy is untouched");
+        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
 
-      // A changed file keeps its own path: A's new version replaces A's copy, B's stays.
-      const newA = crypto.randomBytes(7000);
-      await put('A/IMG_0001.jpg', newA);
-      const r3 = await runTask(task.id);
-      const again = (await api('GET', `/runs/${r3.id}/items`)).json().items as {
-        path: string;
-        status: string;
-        destPath: string;
-      }[];
-      assert.deepEqual(
-        again.map((i) => [i.path, i.status, i.destPath]),
-        [['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`]],
-      );
-      assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), newA);
-      assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
-      const listed = await s3
-        .client()
-        .send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `backups/${folder}/` }));
-      assert.deepEqual((listed.Contents ?? []).map((o) => o.Key).sort(), [
-        `backups/${folder}/2020/05/IMG_0001 (1).jpg`,
-        `backups/${folder}/2020/05/IMG_0001.jpg`,
-      ]);
-    });
+        // A changed file keeps its own path: A's new version replaces A's copy, B's stays.
+        const newA = crypto.randomBytes(7000);
+        await put('A/IMG_0001.jpg', newA);
+        const r3 = await runTask(task.id);
+        const again = (await api('GET', `/runs/${r3.id}/items`)).json().items as {
+          path: string;
+          status: string;
+          destPath: string;
+        }[];
+        assert.deepEqual(
+          again.map((i) => [i.path, i.status, i.destPath]),
+          [['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`]],
+        );
+        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), newA);
+        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
+        const listed = await s3
+          .client()
+          .send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `backups/${folder}/` }));
+        assert.deepEqual((listed.Contents ?? []).map((o) => o.Key).sort(), [
+          `backups/${folder}/2020/05/IMG_0001 (1).jpg`,
+          `backups/${folder}/2020/05/IMG_0001.jpg`,
+        ]);
+      },
+    );
   }
 });

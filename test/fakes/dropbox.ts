@@ -394,7 +394,8 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
         if (commit.client_modified !== undefined && !TIME.test(commit.client_modified as string)) {
           throw badInput(
             route,
-            `${where}: commit.client_modified: time data '${commit.client_modified}' does not match format '%Y-%m-%dT%H:%M:%SZ'`,
+            `${where}: commit.client_modified: ` +
+              `time data '${commit.client_modified}' does not match format '%Y-%m-%dT%H:%M:%SZ'`,
           );
         }
         const target = ns.parse(route, commit.path, 'path', { ids: false });
@@ -521,7 +522,8 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
     if (!/^Bearer \S+$/.test(header))
       throw badInput(
         route,
-        `Invalid authorization value in HTTP header "Authorization": "${header.slice(0, 20)}".  Expecting "Bearer <oauth2-access-token>".`,
+        `Invalid authorization value in HTTP header "Authorization": ` +
+          `"${header.slice(0, 20)}".  Expecting "Bearer <oauth2-access-token>".`,
       );
     const who = oauth.authenticate(req);
     if ('error' in who) throw authError(who.error === 'expired' ? 'expired_access_token' : 'invalid_access_token');
@@ -600,7 +602,8 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
       if (def.host !== host) {
         throw new DropboxFailure(
           400,
-          `Incorrect host for API function "${route}". You must issue the request to "${def.host === 'content' ? 'content.dropboxapi.com' : 'api.dropboxapi.com'}".`,
+          `Incorrect host for API function "${route}". You must issue the request to ` +
+            `"${def.host === 'content' ? 'content.dropboxapi.com' : 'api.dropboxapi.com'}".`,
         );
       }
       if (req.method !== 'POST') throw badInput(route, `Bad HTTP method "${req.method}": expecting "POST".`);

@@ -1,8 +1,8 @@
 // An emulator of Google's APIs on one local HTTP server: OAuth (authorize at /o/oauth2/v2/auth,
 // token at /token, via the shared fake OAuth server), Drive v3 (/drive/v3, uploads at
 // /upload/drive/v3) and Google Photos (Picker and Library APIs under /v1, the picking page at
-// /picker, base URLs at /media: google/photos.ts). Every API request needs a valid bearer token; answers and errors are Google's
-// JSON. Faults are injected per request. Content lives in a temporary folder removed on close.
+// /picker, base URLs at /media: google/photos.ts). Every API request needs a valid bearer token; answers and
+// errors are Google's JSON. Faults are injected per request. Content lives in a temporary folder removed on close.
 //
 // Routing is one table of routes (method, path pattern, handler): another Google API (Photos) is
 // added by appending its routes in `routes` below.
@@ -196,19 +196,25 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
             ? errorBody(
                 401,
                 'required',
-                'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+                'Request is missing required authentication credential. ' +
+                  'Expected OAuth 2 access token, login cookie or other valid authentication credential. ' +
+                  'See https://developers.google.com/identity/sign-in/web/devconsole-project.',
                 'global',
                 { location: 'Authorization', locationType: 'header' },
               )
             : errorBody(
                 401,
                 'authError',
-                'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+                'Request had invalid authentication credentials. ' +
+                  'Expected OAuth 2 access token, login cookie or other valid authentication credential. ' +
+                  'See https://developers.google.com/identity/sign-in/web/devconsole-project.',
                 'global',
                 { location: 'Authorization', locationType: 'header' },
               );
         sendJson(res, 401, body, {
-          'www-authenticate': `Bearer realm="https://accounts.google.com/"${who.error === 'missing' ? '' : ', error="invalid_token"'}`,
+          'www-authenticate':
+            `Bearer ` +
+            `realm="https://accounts.google.com/"${who.error === 'missing' ? '' : ', error="invalid_token"'}`,
         });
         return;
       }

@@ -43,7 +43,8 @@ const env = {
   FERRY_GRAPH_URL: microsoft.url,
 };
 console.log(
-  `Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} (content ${dropbox.contentUrl}), Microsoft ${microsoft.url}.`,
+  `Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} ` +
+    `(content ${dropbox.contentUrl}), Microsoft ${microsoft.url}.`,
 );
 console.log('Start Ferry against them with:\n');
 console.log(
@@ -52,7 +53,9 @@ console.log(
     .join(' \\\n  ')} \\\n  npm start\n`,
 );
 console.log(
-  `Then sign in, and connect a cloud: $${'{'}FERRY_PUBLIC_URL:-http://127.0.0.1:3000}/api/v1/oauth/google-drive/start (or google-photos, dropbox, onedrive).`,
+  `Then sign in, and connect a cloud: ` +
+    `$${'{'}FERRY_PUBLIC_URL:-http://127.0.0.1:3000}/api/v1/oauth/google-drive/start ` +
+    `(or google-photos, dropbox, onedrive).`,
 );
 
 const stop = async () => {

@@ -173,7 +173,8 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     throw new GraphFailure(401, 'InvalidAuthenticationToken', message, {
       headers: {
         'www-authenticate':
-          'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+          'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", ' +
+          'client_id="00000003-0000-0000-c000-000000000000"',
       },
     });
   }

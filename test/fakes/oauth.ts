@@ -77,7 +77,10 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
       // that received it straight from the token endpoint).
       const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const now = Math.floor(Date.now() / 1000);
-      body.id_token = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: 'https://accounts.google.com', aud: opts.clientId, sub: opts.account.id, email: opts.account.email, email_verified: true, name: opts.account.name, iat: now, exp: now + 3600 })}.fake-signature`;
+      const { id: sub, email, name } = opts.account;
+      const claims = { iss: 'https://accounts.google.com', aud: opts.clientId, sub, email, email_verified: true, name };
+      const header = part({ alg: 'RS256', typ: 'JWT' });
+      body.id_token = `${header}.${part({ ...claims, iat: now, exp: now + 3600 })}.fake-signature`;
     }
     if (offline) {
       const refreshToken = token('rt-');
@@ -122,7 +125,8 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
         `<!doctype html><title>Sign in</title><h1>Signed in as ${escapeHtml(opts.account.email)}</h1>` +
           `<p>Ferry wants to: ${escapeHtml(p.get('scope') ?? '')}</p>` +
           `<form method="post" action="${escapeHtml(opts.authorizePath)}">${hidden}` +
-          `<button name="decision" value="allow">Allow</button><button name="decision" value="deny">Cancel</button></form>`,
+          `<button name="decision" value="allow">Allow</button><button ` +
+          `name="decision" value="deny">Cancel</button></form>`,
       );
       return true;
     }

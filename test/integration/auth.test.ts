@@ -118,42 +118,49 @@ describe('sessions, CSRF and tokens', () => {
     assert.equal(after.statusCode, 401);
   });
 
-  test('PATCH /me changes the language of the mails: audited, answered as /me, one of en, de, fr, with CSRF', async () => {
-    const a = await signup(t);
-    const patch = (payload: unknown, headers: Record<string, string>) =>
-      t.app.inject({ method: 'PATCH', url: '/api/v1/me', payload: payload as object, headers });
-    const res = await patch({ locale: 'de' }, a.headers);
-    assert.equal(res.statusCode, 200, res.body);
-    const body = res.json();
-    assert.deepEqual(
-      [body.id, body.email, body.locale, body.csrfToken],
-      [a.id, a.email, 'de', a.headers['x-csrf-token']],
-    );
-    assert.equal(typeof body.usage.limitBytes, 'number');
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
-    assert.equal(me.json().locale, 'de');
-    const { rows } = await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id]);
-    assert.equal(rows[0].locale, 'de', 'the mails read users.locale');
-    const audited = await t.db.query(
-      "SELECT target_id, details FROM audit_log WHERE user_id = $1 AND action = 'user.update'",
-      [a.id],
-    );
-    assert.deepEqual(audited.rows, [{ target_id: a.id, details: { locale: 'de' } }]);
+  test(
+    'PATCH /me changes the language of the mails: ' + 'audited, answered as /me, one of en, de, fr, with CSRF',
+    async () => {
+      const a = await signup(t);
+      const patch = (payload: unknown, headers: Record<string, string>) =>
+        t.app.inject({ method: 'PATCH', url: '/api/v1/me', payload: payload as object, headers });
+      const res = await patch({ locale: 'de' }, a.headers);
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.deepEqual(
+        [body.id, body.email, body.locale, body.csrfToken],
+        [a.id, a.email, 'de', a.headers['x-csrf-token']],
+      );
+      assert.equal(typeof body.usage.limitBytes, 'number');
+      const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
+      assert.equal(me.json().locale, 'de');
+      const { rows } = await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id]);
+      assert.equal(rows[0].locale, 'de', 'the mails read users.locale');
+      const audited = await t.db.query(
+        "SELECT target_id, details FROM audit_log WHERE user_id = $1 AND action = 'user.update'",
+        [a.id],
+      );
+      assert.deepEqual(audited.rows, [{ target_id: a.id, details: { locale: 'de' } }]);
 
-    // A bearer token needs no CSRF token; a cookie without it is refused.
-    assert.equal((await patch({ locale: 'fr' }, a.bearer)).json().locale, 'fr');
-    const noCsrf = await patch({ locale: 'en' }, { cookie: a.headers.cookie });
-    assert.deepEqual([noCsrf.statusCode, noCsrf.json().error.code], [403, 'csrf_failed']);
-    for (const bad of [{ locale: 'es' }, { locale: 'EN' }, {}, { locale: 'en', email: 'x@example.com' }]) {
-      const refused = await patch(bad, a.headers);
-      assert.deepEqual([refused.statusCode, refused.json().error.code], [400, 'invalid_request'], JSON.stringify(bad));
-    }
-    assert.equal((await patch({ locale: 'en' }, {})).statusCode, 401);
-    // Another user's change is their own only.
-    const b = await signup(t);
-    await patch({ locale: 'de' }, b.headers);
-    assert.equal((await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id])).rows[0].locale, 'fr');
-  });
+      // A bearer token needs no CSRF token; a cookie without it is refused.
+      assert.equal((await patch({ locale: 'fr' }, a.bearer)).json().locale, 'fr');
+      const noCsrf = await patch({ locale: 'en' }, { cookie: a.headers.cookie });
+      assert.deepEqual([noCsrf.statusCode, noCsrf.json().error.code], [403, 'csrf_failed']);
+      for (const bad of [{ locale: 'es' }, { locale: 'EN' }, {}, { locale: 'en', email: 'x@example.com' }]) {
+        const refused = await patch(bad, a.headers);
+        assert.deepEqual(
+          [refused.statusCode, refused.json().error.code],
+          [400, 'invalid_request'],
+          JSON.stringify(bad),
+        );
+      }
+      assert.equal((await patch({ locale: 'en' }, {})).statusCode, 401);
+      // Another user's change is their own only.
+      const b = await signup(t);
+      await patch({ locale: 'de' }, b.headers);
+      assert.equal((await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id])).rows[0].locale, 'fr');
+    },
+  );
 
   test('logout ends the session', async () => {
     const a = await signup(t);
@@ -164,53 +171,57 @@ describe('sessions, CSRF and tokens', () => {
   });
 });
 
-test("with address verification on, the mailed link leads to the app's /verify page; the API's GET (JSON or its own page) and POST confirm still answer for it", async () => {
-  const s = await startTestApp({ FERRY_VERIFY_EMAIL: '1', FERRY_PUBLIC_URL: 'https://ferry.example.org' });
-  try {
-    const email = 'verify-link@example.com';
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email, password: 'a long enough password', locale: 'fr' },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    const { rows } = await s.db.query(
-      "SELECT text_body, html_body FROM mail_outbox WHERE recipient = $1 AND kind = 'verify_address'",
-      [email],
-    );
-    const link = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(rows[0].text_body);
-    assert.ok(link, rows[0].text_body);
-    assert.ok(rows[0].html_body.includes(`https://ferry.example.org/verify?token=${link[1]}`));
-    const token = decodeURIComponent(link[1]);
-    const headers = { cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}` };
-    const me = async () => (await s.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json();
-    assert.deepEqual([(await me()).emailVerified, (await me()).emailVerificationRequired], [false, true]);
-    // What the app's page asks: the address, as JSON; a link mailed before the app keeps its page.
-    const asJson = await s.app.inject({
-      method: 'GET',
-      url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
-      headers: { accept: 'application/json' },
-    });
-    assert.deepEqual(asJson.json(), { email, emailVerified: false });
-    const oldLink = await s.app.inject({
-      method: 'GET',
-      url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
-    });
-    assert.equal(oldLink.statusCode, 200);
-    assert.match(oldLink.headers['content-type'] as string, /^text\/html/);
-    const confirmed = await s.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token } });
-    assert.deepEqual(confirmed.json(), { email, emailVerified: true });
-    assert.equal((await me()).emailVerified, true);
-    const unknown = await s.app.inject({
-      method: 'GET',
-      url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
-      headers: { accept: 'application/json' },
-    });
-    assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'invalid_token']);
-  } finally {
-    await s.close();
-  }
-});
+test(
+  "with address verification on, the mailed link leads to the app's /verify page; " +
+    "the API's GET (JSON or its own page) and POST confirm still answer for it",
+  async () => {
+    const s = await startTestApp({ FERRY_VERIFY_EMAIL: '1', FERRY_PUBLIC_URL: 'https://ferry.example.org' });
+    try {
+      const email = 'verify-link@example.com';
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/signup',
+        payload: { email, password: 'a long enough password', locale: 'fr' },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const { rows } = await s.db.query(
+        "SELECT text_body, html_body FROM mail_outbox WHERE recipient = $1 AND kind = 'verify_address'",
+        [email],
+      );
+      const link = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(rows[0].text_body);
+      assert.ok(link, rows[0].text_body);
+      assert.ok(rows[0].html_body.includes(`https://ferry.example.org/verify?token=${link[1]}`));
+      const token = decodeURIComponent(link[1]);
+      const headers = { cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}` };
+      const me = async () => (await s.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json();
+      assert.deepEqual([(await me()).emailVerified, (await me()).emailVerificationRequired], [false, true]);
+      // What the app's page asks: the address, as JSON; a link mailed before the app keeps its page.
+      const asJson = await s.app.inject({
+        method: 'GET',
+        url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+        headers: { accept: 'application/json' },
+      });
+      assert.deepEqual(asJson.json(), { email, emailVerified: false });
+      const oldLink = await s.app.inject({
+        method: 'GET',
+        url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+      });
+      assert.equal(oldLink.statusCode, 200);
+      assert.match(oldLink.headers['content-type'] as string, /^text\/html/);
+      const confirmed = await s.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token } });
+      assert.deepEqual(confirmed.json(), { email, emailVerified: true });
+      assert.equal((await me()).emailVerified, true);
+      const unknown = await s.app.inject({
+        method: 'GET',
+        url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
+        headers: { accept: 'application/json' },
+      });
+      assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'invalid_token']);
+    } finally {
+      await s.close();
+    }
+  },
+);
 
 test('cookies are Secure when users reach Ferry over https', async () => {
   const s = await startTestApp({ FERRY_PUBLIC_URL: 'https://ferry.example.org' });
@@ -259,37 +270,45 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
   const failedFrom = async (s: TestApp) =>
     (await s.db.query("SELECT ip FROM audit_log WHERE action = 'user.login_failed' ORDER BY id")).rows.map((r) => r.ip);
 
-  test('with no trusted proxy, even on https, a forged X-Forwarded-For neither escapes the rate limit nor reaches the audit log', async () => {
-    const s = await startTestApp({ FERRY_PUBLIC_URL: 'https://ferry.example.org', FERRY_AUTH_RATE_LIMIT: '3' });
-    try {
-      const codes: number[] = [];
-      for (let i = 1; i <= 5; i++) codes.push((await login(s, `198.51.100.${i}`)).statusCode);
-      assert.deepEqual(codes, [401, 401, 401, 429, 429]);
-      assert.deepEqual(await failedFrom(s), ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
-    } finally {
-      await s.close();
-    }
-  });
+  test(
+    'with no trusted proxy, even on https, a forged X-Forwarded-For ' +
+      'neither escapes the rate limit nor reaches the audit log',
+    async () => {
+      const s = await startTestApp({ FERRY_PUBLIC_URL: 'https://ferry.example.org', FERRY_AUTH_RATE_LIMIT: '3' });
+      try {
+        const codes: number[] = [];
+        for (let i = 1; i <= 5; i++) codes.push((await login(s, `198.51.100.${i}`)).statusCode);
+        assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+        assert.deepEqual(await failedFrom(s), ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
-  test('behind a trusted proxy, the address it forwards is the client’s; addresses before it in the header are not believed', async () => {
-    const s = await startTestApp({ FERRY_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1', FERRY_AUTH_RATE_LIMIT: '3' });
-    try {
-      const codes: number[] = [];
-      for (let i = 1; i <= 4; i++) codes.push((await login(s, `192.0.2.66, 198.51.100.${i}`)).statusCode);
-      assert.deepEqual(codes, [401, 401, 401, 401], 'each client has its own limit');
-      // A chain of trusted proxies: the first untrusted address from the right is the client.
-      assert.equal((await login(s, '198.51.100.9, 10.1.2.3')).statusCode, 401);
-      assert.deepEqual(await failedFrom(s), [
-        '198.51.100.1',
-        '198.51.100.2',
-        '198.51.100.3',
-        '198.51.100.4',
-        '198.51.100.9',
-      ]);
-    } finally {
-      await s.close();
-    }
-  });
+  test(
+    'behind a trusted proxy, the address it forwards is the client’s; ' +
+      'addresses before it in the header are not believed',
+    async () => {
+      const s = await startTestApp({ FERRY_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1', FERRY_AUTH_RATE_LIMIT: '3' });
+      try {
+        const codes: number[] = [];
+        for (let i = 1; i <= 4; i++) codes.push((await login(s, `192.0.2.66, 198.51.100.${i}`)).statusCode);
+        assert.deepEqual(codes, [401, 401, 401, 401], 'each client has its own limit');
+        // A chain of trusted proxies: the first untrusted address from the right is the client.
+        assert.equal((await login(s, '198.51.100.9, 10.1.2.3')).statusCode, 401);
+        assert.deepEqual(await failedFrom(s), [
+          '198.51.100.1',
+          '198.51.100.2',
+          '198.51.100.3',
+          '198.51.100.4',
+          '198.51.100.9',
+        ]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   test('a proxy list that is not addresses is a configuration error naming the entry', () => {
     assert.deepEqual(loadConfig({ FERRY_TRUSTED_PROXIES: ' 10.0.0.0/8 ,::1, fd00::/8' }).trustedProxies, [
@@ -327,33 +346,37 @@ describe('failed logins per account', () => {
     assert.equal(loadConfig({}).loginFailureLimit, 10);
   });
 
-  test('past the limit an account is refused, right password or not, with Retry-After, until the window has passed; other accounts are not', async () => {
-    const victim = await signup(s);
-    const other = await signup(s);
-    assert.deepEqual(await failures(victim.email, 3), [401, 401, 401]);
-    for (const res of [
-      await login(victim.email, 'wrong again, 4th'),
-      await login(victim.email, PASSWORD),
-      await login(victim.email.toUpperCase(), PASSWORD),
-    ]) {
-      assert.equal(res.statusCode, 429);
-      assert.deepEqual(res.json(), {
-        error: { code: 'rate_limited', message: 'Too many failed logins for this account: try again in 15 minutes.' },
-      });
-      const retryAfter = Number(res.headers['retry-after']);
-      assert.ok(retryAfter > 840 && retryAfter <= 900, `Retry-After ${res.headers['retry-after']}`);
-      assert.equal(res.cookies.length, 0);
-    }
-    assert.equal((await login(other.email, PASSWORD)).statusCode, 200, 'other accounts are unaffected');
-    const { rows } = await s.db.query(
-      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_refused' AND details->>'email' = $1",
-      [victim.email],
-    );
-    assert.equal(rows[0].n, 2, 'refusals are audited apart from wrong passwords');
+  test(
+    'past the limit an account is refused, right password or not, with Retry-After, ' +
+      'until the window has passed; other accounts are not',
+    async () => {
+      const victim = await signup(s);
+      const other = await signup(s);
+      assert.deepEqual(await failures(victim.email, 3), [401, 401, 401]);
+      for (const res of [
+        await login(victim.email, 'wrong again, 4th'),
+        await login(victim.email, PASSWORD),
+        await login(victim.email.toUpperCase(), PASSWORD),
+      ]) {
+        assert.equal(res.statusCode, 429);
+        assert.deepEqual(res.json(), {
+          error: { code: 'rate_limited', message: 'Too many failed logins for this account: try again in 15 minutes.' },
+        });
+        const retryAfter = Number(res.headers['retry-after']);
+        assert.ok(retryAfter > 840 && retryAfter <= 900, `Retry-After ${res.headers['retry-after']}`);
+        assert.equal(res.cookies.length, 0);
+      }
+      assert.equal((await login(other.email, PASSWORD)).statusCode, 200, 'other accounts are unaffected');
+      const { rows } = await s.db.query(
+        "SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_refused' AND details->>'email' = $1",
+        [victim.email],
+      );
+      assert.equal(rows[0].n, 2, 'refusals are audited apart from wrong passwords');
 
-    await s.db.query(`UPDATE login_failures SET window_start = now() - interval '16 minutes'`);
-    assert.equal((await login(victim.email, PASSWORD)).statusCode, 200, 'once the window has passed');
-  });
+      await s.db.query(`UPDATE login_failures SET window_start = now() - interval '16 minutes'`);
+      assert.equal((await login(victim.email, PASSWORD)).statusCode, 200, 'once the window has passed');
+    },
+  );
 
   test('a successful login clears the count', async () => {
     const a = await signup(s);
@@ -369,63 +392,74 @@ describe('failed logins per account', () => {
     assert.doesNotMatch(JSON.stringify(rows), /@|example/);
   });
 
-  test('failed logins at once, to addresses whose earlier windows have passed, never deadlock: each is a 401 and counts 1 in a new window', async () => {
-    // Each login once dropped the passed windows of other addresses in the statement that counted its
-    // own: two at once locked their own rows and then each other's (deadlock, answered 500).
-    const other = await loggedApp(s);
-    try {
-      for (let round = 0; round < 3; round++) {
-        const emails = Array.from({ length: 16 }, (_, i) => `expired-${round}-${i}@example.com`);
-        for (const e of emails) {
-          await s.db.query(
-            `INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`,
-            [digest(e)],
+  test(
+    'failed logins at once, to addresses whose earlier windows have passed, never deadlock: ' +
+      'each is a 401 and counts 1 in a new window',
+    async () => {
+      // Each login once dropped the passed windows of other addresses in the statement that counted its
+      // own: two at once locked their own rows and then each other's (deadlock, answered 500).
+      const other = await loggedApp(s);
+      try {
+        for (let round = 0; round < 3; round++) {
+          const emails = Array.from({ length: 16 }, (_, i) => `expired-${round}-${i}@example.com`);
+          for (const e of emails) {
+            await s.db.query(
+              `INSERT INTO login_failures (email_digest, failures, window_start) ` +
+                `VALUES ($1, 3, now() - interval '20 minutes')`,
+              [digest(e)],
+            );
+          }
+          const res = await Promise.all(emails.map((e, i) => login(e, 'a wrong password', i % 2 ? other.app : s.app)));
+          assert.deepEqual(
+            res.map((r) => r.statusCode),
+            emails.map(() => 401),
+            res.find((r) => r.statusCode !== 401)?.body,
+          );
+          const { rows } = await s.db.query(
+            `SELECT failures, window_start > now() - interval '1 minute' AS fresh ` +
+              `FROM login_failures WHERE email_digest = ANY($1)`,
+            [emails.map((e) => digest(e))],
+          );
+          assert.deepEqual(
+            rows,
+            emails.map(() => ({ failures: 1, fresh: true })),
+            'a new window, counting this failure only',
           );
         }
-        const res = await Promise.all(emails.map((e, i) => login(e, 'a wrong password', i % 2 ? other.app : s.app)));
-        assert.deepEqual(
-          res.map((r) => r.statusCode),
-          emails.map(() => 401),
-          res.find((r) => r.statusCode !== 401)?.body,
-        );
-        const { rows } = await s.db.query(
-          `SELECT failures, window_start > now() - interval '1 minute' AS fresh FROM login_failures WHERE email_digest = ANY($1)`,
-          [emails.map((e) => digest(e))],
-        );
-        assert.deepEqual(
-          rows,
-          emails.map(() => ({ failures: 1, fresh: true })),
-          'a new window, counting this failure only',
-        );
+      } finally {
+        await other.app.close();
       }
-    } finally {
-      await other.app.close();
-    }
-  });
+    },
+  );
 
-  test("a login never waits on another address's count: a lock held on it (a login to it under way) holds up no one else", async () => {
-    const busy = digest('busy-login@example.com');
-    await s.db.query(
-      `INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 3, now() - interval '20 minutes')`,
-      [busy],
-    );
-    const c = await s.db.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query('SELECT 1 FROM login_failures WHERE email_digest = $1 FOR UPDATE', [busy]);
-      const res = await Promise.race([
-        login('someone-else@example.com', 'a wrong password'),
-        new Promise((r) => setTimeout(r, 10_000, 'still waiting')),
-      ]);
-      assert.notEqual(res, 'still waiting', "the login waited on the lock of another address's row");
-      assert.equal((res as { statusCode: number }).statusCode, 401);
-    } finally {
-      await c.query('ROLLBACK');
-      c.release();
-    }
-    const { rows } = await s.db.query('SELECT failures FROM login_failures WHERE email_digest = $1', [busy]);
-    assert.deepEqual(rows, [{ failures: 3 }], 'the locked row is left to a later sweep');
-  });
+  test(
+    "a login never waits on another address's count: " +
+      'a lock held on it (a login to it under way) holds up no one else',
+    async () => {
+      const busy = digest('busy-login@example.com');
+      await s.db.query(
+        `INSERT INTO login_failures (email_digest, failures, window_start) ` +
+          `VALUES ($1, 3, now() - interval '20 minutes')`,
+        [busy],
+      );
+      const c = await s.db.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT 1 FROM login_failures WHERE email_digest = $1 FOR UPDATE', [busy]);
+        const res = await Promise.race([
+          login('someone-else@example.com', 'a wrong password'),
+          new Promise((r) => setTimeout(r, 10_000, 'still waiting')),
+        ]);
+        assert.notEqual(res, 'still waiting', "the login waited on the lock of another address's row");
+        assert.equal((res as { statusCode: number }).statusCode, 401);
+      } finally {
+        await c.query('ROLLBACK');
+        c.release();
+      }
+      const { rows } = await s.db.query('SELECT failures FROM login_failures WHERE email_digest = $1', [busy]);
+      assert.deepEqual(rows, [{ failures: 3 }], 'the locked row is left to a later sweep');
+    },
+  );
 
   test('windows that have passed are dropped, a few at a time, by later logins', async () => {
     const stale = Array.from({ length: 30 }, (_, i) => digest(`stale-${i}@example.com`));

@@ -137,45 +137,50 @@ describe('local clouds', () => {
     assert.equal(missing.statusCode, 404);
   });
 
-  test('a root outside the user’s own space, directly or through a symlink, is refused, nothing is stored and nothing told of the server', async () => {
-    const b = await signup(t);
-    await fs.mkdir(path.join(roots, 'nas', b.id, 'photos'), { recursive: true });
-    const before = await snapshot(t.db);
-    const elsewhere = [
-      path.join(roots, 'outside'),
-      path.join(roots, 'nas'), // the shared root
-      path.join(roots, 'nas', b.id), // another user's space…
-      path.join(roots, 'nas', b.id, 'photos'),
-      path.join(mine, '..', b.id),
-      `../${b.id}`,
-      path.join(roots, 'nas/../outside'),
-      '/etc',
-      '/root/.bash_history',
-    ];
-    for (const root of elsewhere) {
-      const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
-      assert.equal(res.statusCode, 400, root);
-      assert.equal(res.json().error.code, 'invalid_request');
-      assert.match(res.json().error.message, /your own space/);
-      // Nothing of the server is told: neither the path tried (beyond the user's own space) nor whether it exists.
-      assert.ok(
-        (mine.startsWith(root) || !res.json().error.message.includes(root)) && !/exist/.test(res.json().error.message),
-        res.body,
-      );
-    }
-    for (const root of [
-      path.join(mine, 'photos/escape'),
-      'photos/escape',
-      'no/such/folder',
-      'photos//2024',
-      'photos/\u0001',
-    ]) {
-      const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
-      assert.equal(res.statusCode, 400, root);
-      assert.equal(res.json().error.code, 'invalid_request');
-    }
-    assert.equal(await snapshot(t.db), before);
-  });
+  test(
+    'a root outside the user’s own space, directly or through a symlink, ' +
+      'is refused, nothing is stored and nothing told of the server',
+    async () => {
+      const b = await signup(t);
+      await fs.mkdir(path.join(roots, 'nas', b.id, 'photos'), { recursive: true });
+      const before = await snapshot(t.db);
+      const elsewhere = [
+        path.join(roots, 'outside'),
+        path.join(roots, 'nas'), // the shared root
+        path.join(roots, 'nas', b.id), // another user's space…
+        path.join(roots, 'nas', b.id, 'photos'),
+        path.join(mine, '..', b.id),
+        `../${b.id}`,
+        path.join(roots, 'nas/../outside'),
+        '/etc',
+        '/root/.bash_history',
+      ];
+      for (const root of elsewhere) {
+        const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
+        assert.equal(res.statusCode, 400, root);
+        assert.equal(res.json().error.code, 'invalid_request');
+        assert.match(res.json().error.message, /your own space/);
+        // Nothing of the server is told: neither the path tried (beyond the user's own space) nor whether it exists.
+        assert.ok(
+          (mine.startsWith(root) || !res.json().error.message.includes(root)) &&
+            !/exist/.test(res.json().error.message),
+          res.body,
+        );
+      }
+      for (const root of [
+        path.join(mine, 'photos/escape'),
+        'photos/escape',
+        'no/such/folder',
+        'photos//2024',
+        'photos/\u0001',
+      ]) {
+        const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
+        assert.equal(res.statusCode, 400, root);
+        assert.equal(res.json().error.code, 'invalid_request');
+      }
+      assert.equal(await snapshot(t.db), before);
+    },
+  );
 
   test('a new user’s space is made on first use, readable by Ferry alone', async () => {
     const c = await signup(t);
@@ -281,68 +286,72 @@ describe('S3 clouds', () => {
   });
 
   // s3rver checks access key ids but not SigV4 signatures, so the wrong credential here is the key id.
-  test('a cloud whose connection fails is not saved: the service’s reason says why; changed options are tried the same way', async () => {
-    const before = await snapshot(t.db);
-    const wrong = await req('POST', '/clouds', {
-      kind: 's3',
-      name: 'Wrong',
-      options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' },
-    });
-    assert.equal(wrong.statusCode, 400);
-    assert.equal(wrong.json().error.code, 'invalid_request');
-    assert.match(wrong.json().error.message, /refused these credentials for bucket ferry-test.*Nothing was saved\.$/);
-    assert.ok(!wrong.body.includes(s3.secretAccessKey));
-    const noBucket = await req('POST', '/clouds', {
-      kind: 's3',
-      name: 'Typo',
-      options: { ...s3Options(), bucket: 'no-such-bucket' },
-    });
-    assert.equal(noBucket.statusCode, 400);
-    assert.match(
-      noBucket.json().error.message,
-      /Bucket no-such-bucket does not exist in us-east-1\. Nothing was saved\./,
-    );
-    const nobody = await req('POST', '/clouds', {
-      kind: 's3',
-      name: 'Down',
-      options: { ...s3Options(), endpoint: 'http://127.0.0.1:9' },
-    });
-    assert.equal(nobody.statusCode, 502);
-    assert.equal(nobody.json().error.code, 'cloud_unreachable');
-    assert.match(
-      nobody.json().error.message,
-      /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9.*Nothing was saved\./,
-    );
-    assert.equal(await snapshot(t.db), before, 'no cloud stored');
+  test(
+    'a cloud whose connection fails is not saved: the service’s reason says why; ' +
+      'changed options are tried the same way',
+    async () => {
+      const before = await snapshot(t.db);
+      const wrong = await req('POST', '/clouds', {
+        kind: 's3',
+        name: 'Wrong',
+        options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' },
+      });
+      assert.equal(wrong.statusCode, 400);
+      assert.equal(wrong.json().error.code, 'invalid_request');
+      assert.match(wrong.json().error.message, /refused these credentials for bucket ferry-test.*Nothing was saved\.$/);
+      assert.ok(!wrong.body.includes(s3.secretAccessKey));
+      const noBucket = await req('POST', '/clouds', {
+        kind: 's3',
+        name: 'Typo',
+        options: { ...s3Options(), bucket: 'no-such-bucket' },
+      });
+      assert.equal(noBucket.statusCode, 400);
+      assert.match(
+        noBucket.json().error.message,
+        /Bucket no-such-bucket does not exist in us-east-1\. Nothing was saved\./,
+      );
+      const nobody = await req('POST', '/clouds', {
+        kind: 's3',
+        name: 'Down',
+        options: { ...s3Options(), endpoint: 'http://127.0.0.1:9' },
+      });
+      assert.equal(nobody.statusCode, 502);
+      assert.equal(nobody.json().error.code, 'cloud_unreachable');
+      assert.match(
+        nobody.json().error.message,
+        /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9.*Nothing was saved\./,
+      );
+      assert.equal(await snapshot(t.db), before, 'no cloud stored');
 
-    // A saved cloud can still fail later: the check says so and marks it; a PATCH to wrong keys is
-    // refused and the stored ones are kept.
-    const client = s3.client();
-    const { CreateBucketCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
-    await client.send(new CreateBucketCommand({ Bucket: 'going-away' }));
-    const res = await req('POST', '/clouds', {
-      kind: 's3',
-      name: 'Going',
-      options: { ...s3Options(), bucket: 'going-away' },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    const id = res.json().id;
-    const stored = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets;
-    const patched = await req('PATCH', `/clouds/${id}`, { options: { accessKeyId: 'NOSUCHKEY' } });
-    assert.equal(patched.statusCode, 400);
-    assert.match(patched.json().error.message, /refused these credentials/);
-    assert.equal((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets, stored);
-    await client.send(new DeleteBucketCommand({ Bucket: 'going-away' }));
-    const check = await req('POST', `/clouds/${id}/check`);
-    assert.equal(check.statusCode, 200);
-    assert.equal(check.json().ok, false);
-    assert.match(check.json().error, /Bucket going-away does not exist/);
-    assert.equal(check.json().cloud.status, 'error');
-    // Pointed at a bucket that exists, it passes again.
-    const fixed = await req('PATCH', `/clouds/${id}`, { options: { bucket: s3.bucket } });
-    assert.equal(fixed.statusCode, 200, fixed.body);
-    assert.equal((await req('POST', `/clouds/${id}/check`)).json().ok, true);
-  });
+      // A saved cloud can still fail later: the check says so and marks it; a PATCH to wrong keys is
+      // refused and the stored ones are kept.
+      const client = s3.client();
+      const { CreateBucketCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+      await client.send(new CreateBucketCommand({ Bucket: 'going-away' }));
+      const res = await req('POST', '/clouds', {
+        kind: 's3',
+        name: 'Going',
+        options: { ...s3Options(), bucket: 'going-away' },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const id = res.json().id;
+      const stored = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets;
+      const patched = await req('PATCH', `/clouds/${id}`, { options: { accessKeyId: 'NOSUCHKEY' } });
+      assert.equal(patched.statusCode, 400);
+      assert.match(patched.json().error.message, /refused these credentials/);
+      assert.equal((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets, stored);
+      await client.send(new DeleteBucketCommand({ Bucket: 'going-away' }));
+      const check = await req('POST', `/clouds/${id}/check`);
+      assert.equal(check.statusCode, 200);
+      assert.equal(check.json().ok, false);
+      assert.match(check.json().error, /Bucket going-away does not exist/);
+      assert.equal(check.json().cloud.status, 'error');
+      // Pointed at a bucket that exists, it passes again.
+      const fixed = await req('PATCH', `/clouds/${id}`, { options: { bucket: s3.bucket } });
+      assert.equal(fixed.statusCode, 200, fixed.body);
+      assert.equal((await req('POST', `/clouds/${id}/check`)).json().ok, true);
+    },
+  );
 
   test('renaming keeps the secrets', async () => {
     const res = await req('POST', '/clouds', { kind: 's3', name: 'Old', options: s3Options() });
@@ -413,26 +422,30 @@ describe('picker sessions', () => {
 });
 
 describe('paths given at creation', () => {
-  test('a Takeout source’s folder with "..", NUL, control characters or empty segments is refused and nothing is stored', async () => {
-    const nas = (await req('POST', '/clouds', { kind: 'local', name: 'Deliveries', options: { root: '' } })).json();
-    const before = await snapshot(t.db);
-    for (const bad of ['../../other', 'Takeout/..', 'Take\u0000out', 'Take\nout', 'Takeout//2026', './Takeout']) {
-      const res = await req('POST', '/clouds', {
+  test(
+    'a Takeout source’s folder with "..", NUL, control characters ' +
+      'or empty segments is refused and nothing is stored',
+    async () => {
+      const nas = (await req('POST', '/clouds', { kind: 'local', name: 'Deliveries', options: { root: '' } })).json();
+      const before = await snapshot(t.db);
+      for (const bad of ['../../other', 'Takeout/..', 'Take\u0000out', 'Take\nout', 'Takeout//2026', './Takeout']) {
+        const res = await req('POST', '/clouds', {
+          kind: 'google-takeout',
+          name: 'Takeout',
+          options: { cloudId: nas.id, path: bad },
+        });
+        assert.equal(res.statusCode, 400, bad);
+        assert.equal(res.json().error.code, 'invalid_request');
+        assert.match(res.json().error.message, /options\.path/);
+      }
+      assert.equal(await snapshot(t.db), before);
+      const good = await req('POST', '/clouds', {
         kind: 'google-takeout',
         name: 'Takeout',
-        options: { cloudId: nas.id, path: bad },
+        options: { cloudId: nas.id, path: '/Takeout/' },
       });
-      assert.equal(res.statusCode, 400, bad);
-      assert.equal(res.json().error.code, 'invalid_request');
-      assert.match(res.json().error.message, /options\.path/);
-    }
-    assert.equal(await snapshot(t.db), before);
-    const good = await req('POST', '/clouds', {
-      kind: 'google-takeout',
-      name: 'Takeout',
-      options: { cloudId: nas.id, path: '/Takeout/' },
-    });
-    assert.equal(good.statusCode, 201, good.body);
-    assert.equal(good.json().options.path, 'Takeout');
-  });
+      assert.equal(good.statusCode, 201, good.body);
+      assert.equal(good.json().options.path, 'Takeout');
+    },
+  );
 });

@@ -67,7 +67,8 @@ describe('answers of the HTTP parser, over raw TCP', () => {
     ],
     [
       'a bad chunk size',
-      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: ' +
+        'application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
       400,
       'invalid_request',
     ],

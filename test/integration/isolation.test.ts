@@ -96,44 +96,48 @@ test('lists show only the caller’s own resources', async () => {
   assert.equal(runs.statusCode, 404);
 });
 
-test('local clouds: B can connect nothing in A’s space or the shared root, and reaches nothing of A’s from a cloud of B’s own', async () => {
-  const asB = (method: string, url: string, payload?: object) =>
-    t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload, headers: b.bearer });
-  const before = await snapshot(t.db);
-  for (const r of [
-    path.join(root, a.id),
-    path.join(root, a.id, 'src'),
-    root,
-    path.join(root, b.id, '..', a.id),
-    `../${a.id}/src`,
-  ]) {
-    const res = await asB('POST', '/clouds', { kind: 'local', name: 'A’s photos', options: { root: r } });
-    assert.equal(res.statusCode, 400, r);
-    assert.equal(res.json().error.code, 'invalid_request');
-    assert.ok(!res.body.includes(a.id), 'nothing of A in the answer');
-  }
-  assert.equal(await snapshot(t.db), before);
+test(
+  'local clouds: B can connect nothing in A’s space or the shared root, ' +
+    'and reaches nothing of A’s from a cloud of B’s own',
+  async () => {
+    const asB = (method: string, url: string, payload?: object) =>
+      t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload, headers: b.bearer });
+    const before = await snapshot(t.db);
+    for (const r of [
+      path.join(root, a.id),
+      path.join(root, a.id, 'src'),
+      root,
+      path.join(root, b.id, '..', a.id),
+      `../${a.id}/src`,
+    ]) {
+      const res = await asB('POST', '/clouds', { kind: 'local', name: 'A’s photos', options: { root: r } });
+      assert.equal(res.statusCode, 400, r);
+      assert.equal(res.json().error.code, 'invalid_request');
+      assert.ok(!res.body.includes(a.id), 'nothing of A in the answer');
+    }
+    assert.equal(await snapshot(t.db), before);
 
-  // B's whole space: browsing up and out of it is refused; A's files are not in it.
-  const mine = (await asB('POST', '/clouds', { kind: 'local', name: 'B all', options: { root: '' } })).json();
-  assert.equal(mine.options.root, path.join(root, b.id));
-  for (const p of ['..', `../${a.id}/src`, `src/../../${a.id}`]) {
-    const res = await asB('GET', `/clouds/${mine.id}/entries?path=${encodeURIComponent(p)}`);
-    assert.equal(res.statusCode, 400, p);
-    assert.equal(res.json().error.code, 'invalid_request');
-  }
-  const listed = await asB('GET', `/clouds/${mine.id}/entries`);
-  assert.deepEqual(
-    listed.json().items.map((e: { path: string }) => e.path),
-    ['src'],
-  );
+    // B's whole space: browsing up and out of it is refused; A's files are not in it.
+    const mine = (await asB('POST', '/clouds', { kind: 'local', name: 'B all', options: { root: '' } })).json();
+    assert.equal(mine.options.root, path.join(root, b.id));
+    for (const p of ['..', `../${a.id}/src`, `src/../../${a.id}`]) {
+      const res = await asB('GET', `/clouds/${mine.id}/entries?path=${encodeURIComponent(p)}`);
+      assert.equal(res.statusCode, 400, p);
+      assert.equal(res.json().error.code, 'invalid_request');
+    }
+    const listed = await asB('GET', `/clouds/${mine.id}/entries`);
+    assert.deepEqual(
+      listed.json().items.map((e: { path: string }) => e.path),
+      ['src'],
+    );
 
-  // A task of B's writing into A's space is refused at creation, and A's folder is as it was.
-  const task = await asB('POST', '/tasks', {
-    name: 'Into A',
-    source: { cloudId: mine.id, path: 'src' },
-    destination: { cloudId: mine.id, path: `../${a.id}/src` },
-  });
-  assert.equal(task.statusCode, 400);
-  assert.deepEqual(await fs.readdir(path.join(root, a.id, 'src')), ['a-photo.jpg']);
-});
+    // A task of B's writing into A's space is refused at creation, and A's folder is as it was.
+    const task = await asB('POST', '/tasks', {
+      name: 'Into A',
+      source: { cloudId: mine.id, path: 'src' },
+      destination: { cloudId: mine.id, path: `../${a.id}/src` },
+    });
+    assert.equal(task.statusCode, 400);
+    assert.deepEqual(await fs.readdir(path.join(root, a.id, 'src')), ['a-photo.jpg']);
+  },
+);

@@ -8,14 +8,15 @@ import { createTestDatabase } from '../support/db.ts';
 
 /** Tables, columns, indexes and constraints: what a migration can change. */
 async function schemaOf(db: Db): Promise<string> {
-  const cols =
-    await db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+  const cols = await db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default
+      FROM information_schema.columns
     WHERE table_schema = 'public' ORDER BY table_name, column_name`);
   const idx = await db.query(
     `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`,
   );
   const cons = await db.query(
-    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
+    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint ` +
+      `WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
   );
   const rows = await db.query('SELECT id, monthly_traffic_bytes FROM plans ORDER BY id');
   return JSON.stringify([cols.rows, idx.rows, cons.rows, rows.rows]);

@@ -111,58 +111,62 @@ async function within(ms: number, what: string, cond: () => boolean): Promise<nu
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('streams of one run share one read a second; the eleventh of an account is refused with 429 and others are unaffected', async (t) => {
-  const a = await signup(api);
-  const b = await signup(api);
-  const runA = await queuedRun(a);
-  const runB = await queuedRun(b);
+test(
+  'streams of one run share one read a second; ' +
+    'the eleventh of an account is refused with 429 and others are unaffected',
+  async (t) => {
+    const a = await signup(api);
+    const b = await signup(api);
+    const runA = await queuedRun(a);
+    const runB = await queuedRun(b);
 
-  const streams: Stream[] = [];
-  for (let i = 0; i < STREAMS_PER_USER; i++) streams.push(await open(runA, a.bearer));
-  for (const s of streams) assert.equal(s.status, 200);
+    const streams: Stream[] = [];
+    for (let i = 0; i < STREAMS_PER_USER; i++) streams.push(await open(runA, a.bearer));
+    for (const s of streams) assert.equal(s.status, 200);
 
-  runReads = 0;
-  const counts = streams.map((s) => s.events.length);
-  await sleep(3500);
-  t.diagnostic(`${runReads} reads of the run in 3.5 s for ${streams.length} streams`);
-  assert.ok(runReads >= 2 && runReads <= 5, `one read a second, whatever the number of streams (${runReads})`);
-  for (const [i, s] of streams.entries())
-    assert.ok(s.events.length - counts[i] >= 2, 'every stream still gets its events');
-  assert.ok(streams.every((s) => s.events.every((e) => e.event === 'progress' && e.data.id === runA)));
+    runReads = 0;
+    const counts = streams.map((s) => s.events.length);
+    await sleep(3500);
+    t.diagnostic(`${runReads} reads of the run in 3.5 s for ${streams.length} streams`);
+    assert.ok(runReads >= 2 && runReads <= 5, `one read a second, whatever the number of streams (${runReads})`);
+    for (const [i, s] of streams.entries())
+      assert.ok(s.events.length - counts[i] >= 2, 'every stream still gets its events');
+    assert.ok(streams.every((s) => s.events.every((e) => e.event === 'progress' && e.data.id === runA)));
 
-  const refused = await open(runA, a.headers);
-  assert.equal(refused.status, 429);
-  assert.equal(refused.body.error.code, 'rate_limited');
-  assert.match(refused.body.error.message, new RegExp(`${STREAMS_PER_USER} live progress streams open`));
-  assert.match(refused.body.error.message, /close one/);
+    const refused = await open(runA, a.headers);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, 'rate_limited');
+    assert.match(refused.body.error.message, new RegExp(`${STREAMS_PER_USER} live progress streams open`));
+    assert.match(refused.body.error.message, /close one/);
 
-  // Another account: its own streams and requests go on as before.
-  const t0 = Date.now();
-  const me = await inject('GET', '/me', b.bearer);
-  assert.equal(me.statusCode, 200);
-  assert.ok(Date.now() - t0 < 1000);
-  const theirs = await open(runB, b.bearer);
-  assert.equal(theirs.status, 200);
-  assert.equal(theirs.events[0].data.id, runB);
-  assert.equal((await open(runA, b.bearer)).status, 404, 'nor can it watch another account’s run');
+    // Another account: its own streams and requests go on as before.
+    const t0 = Date.now();
+    const me = await inject('GET', '/me', b.bearer);
+    assert.equal(me.statusCode, 200);
+    assert.ok(Date.now() - t0 < 1000);
+    const theirs = await open(runB, b.bearer);
+    assert.equal(theirs.status, 200);
+    assert.equal(theirs.events[0].data.id, runB);
+    assert.equal((await open(runA, b.bearer)).status, 404, 'nor can it watch another account’s run');
 
-  // A closed stream gives its place back.
-  streams.pop()!.close();
-  let again: Stream | undefined;
-  for (let i = 0; i < 30 && again?.status !== 200; i++) {
-    again = await open(runA, a.bearer);
-    if (again.status !== 200) await sleep(100);
-  }
-  assert.equal(again!.status, 200);
-  streams.push(again!);
+    // A closed stream gives its place back.
+    streams.pop()!.close();
+    let again: Stream | undefined;
+    for (let i = 0; i < 30 && again?.status !== 200; i++) {
+      again = await open(runA, a.bearer);
+      if (again.status !== 200) await sleep(100);
+    }
+    assert.equal(again!.status, 200);
+    streams.push(again!);
 
-  // With every stream closed, nothing is read any more.
-  for (const s of [...streams, theirs]) s.close();
-  await sleep(1500);
-  runReads = 0;
-  await sleep(2000);
-  assert.equal(runReads, 0, 'no poller is left behind');
-});
+    // With every stream closed, nothing is read any more.
+    for (const s of [...streams, theirs]) s.close();
+    await sleep(1500);
+    runReads = 0;
+    await sleep(2000);
+    assert.equal(runReads, 0, 'no poller is left behind');
+  },
+);
 
 test('a stream ends within seconds once its token is revoked or its session ends; other streams go on', async () => {
   const a = await signup(api);

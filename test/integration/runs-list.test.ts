@@ -26,7 +26,8 @@ async function task(actor: Actor, name: string): Promise<string> {
     ).rows[0].id;
   const [src, dst] = [await cloud('src'), await cloud('dst')];
   const { rows } = await t.db.query(
-    `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination) ` +
+      `VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
     [actor.id, name, src, { cloudId: src }, dst, { cloudId: dst, path: 'x' }],
   );
   return rows[0].id;
@@ -37,7 +38,8 @@ async function runs(actor: Actor, taskId: string, statuses: string[], start = Da
   const ids: string[] = [];
   for (const [i, status] of statuses.entries()) {
     const { rows } = await t.db.query(
-      `INSERT INTO runs (task_id, user_id, status, trigger, created_at, total_items, done_items) VALUES ($1, $2, $3, 'schedule', $4, 10, 3) RETURNING id`,
+      `INSERT INTO runs (task_id, user_id, status, trigger, created_at, total_items, done_items) ` +
+        `VALUES ($1, $2, $3, 'schedule', $4, 10, 3) RETURNING id`,
       [taskId, actor.id, status, new Date(start - i * 60_000)],
     );
     ids.push(rows[0].id);
@@ -59,13 +61,15 @@ test('an account sees its own runs across tasks, newest first, with the task nam
   const tied = [
     (
       await t.db.query(
-        `INSERT INTO runs (task_id, user_id, status, trigger, created_at) VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`,
+        `INSERT INTO runs (task_id, user_id, status, trigger, created_at) ` +
+          `VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`,
         [photos, a.id, same],
       )
     ).rows[0].id,
     (
       await t.db.query(
-        `INSERT INTO runs (task_id, user_id, status, trigger, created_at) VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`,
+        `INSERT INTO runs (task_id, user_id, status, trigger, created_at) ` +
+          `VALUES ($1, $2, 'failed', 'manual', $3) RETURNING id`,
         [docs, a.id, same],
       )
     ).rows[0].id,

@@ -66,7 +66,8 @@ test('two workers ticking at once start each due run exactly once and move every
   assert.equal(n1 + n2, 49);
 
   const runs = await t.db.query(
-    `SELECT task_id, count(*)::int AS n, count(*) FILTER (WHERE trigger = 'schedule')::int AS scheduled FROM runs GROUP BY task_id`,
+    `SELECT task_id, count(*)::int AS n, count(*) FILTER ` +
+      `(WHERE trigger = 'schedule')::int AS scheduled FROM runs GROUP BY task_id`,
   );
   const byTask = new Map(runs.rows.map((r) => [r.task_id, r]));
   for (const id of due) assert.equal(byTask.get(id)?.n, 1, `task ${id} has one run`);

@@ -149,37 +149,40 @@ describe('tasks', () => {
 describe('pausing', () => {
   const daily = { frequency: 'daily', time: '01:00', timezone: 'UTC' };
 
-  test('a paused task keeps its schedule without a next run; resuming schedules from now; Run now still works', async () => {
-    const created = (
-      await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'paused' }, schedule: daily })
-    ).json();
-    assert.equal(created.paused, false);
-    assert.ok(created.nextRunAt);
-    const paused = await req('PATCH', `/tasks/${created.id}`, { paused: true });
-    assert.equal(paused.statusCode, 200, paused.body);
-    assert.equal(paused.json().paused, true);
-    assert.deepEqual(paused.json().schedule, daily);
-    assert.equal(paused.json().nextRunAt, null);
-    // A new schedule while paused is kept, still without a next run.
-    const moved = await req('PATCH', `/tasks/${created.id}`, { schedule: { ...daily, time: '02:00' } });
-    assert.equal(moved.json().schedule.time, '02:00');
-    assert.equal(moved.json().nextRunAt, null);
-    assert.equal(
-      (await t.db.query('SELECT next_run_at, paused FROM tasks WHERE id = $1', [created.id])).rows[0].paused,
-      true,
-    );
+  test(
+    'a paused task keeps its schedule without a next run; ' + 'resuming schedules from now; Run now still works',
+    async () => {
+      const created = (
+        await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'paused' }, schedule: daily })
+      ).json();
+      assert.equal(created.paused, false);
+      assert.ok(created.nextRunAt);
+      const paused = await req('PATCH', `/tasks/${created.id}`, { paused: true });
+      assert.equal(paused.statusCode, 200, paused.body);
+      assert.equal(paused.json().paused, true);
+      assert.deepEqual(paused.json().schedule, daily);
+      assert.equal(paused.json().nextRunAt, null);
+      // A new schedule while paused is kept, still without a next run.
+      const moved = await req('PATCH', `/tasks/${created.id}`, { schedule: { ...daily, time: '02:00' } });
+      assert.equal(moved.json().schedule.time, '02:00');
+      assert.equal(moved.json().nextRunAt, null);
+      assert.equal(
+        (await t.db.query('SELECT next_run_at, paused FROM tasks WHERE id = $1', [created.id])).rows[0].paused,
+        true,
+      );
 
-    const run = await req('POST', `/tasks/${created.id}/runs`);
-    assert.equal(run.statusCode, 202, 'Run now works on a paused task');
-    await req('POST', `/runs/${run.json().run.id}/cancel`);
+      const run = await req('POST', `/tasks/${created.id}/runs`);
+      assert.equal(run.statusCode, 202, 'Run now works on a paused task');
+      await req('POST', `/runs/${run.json().run.id}/cancel`);
 
-    const before = Date.now();
-    const resumed = await req('PATCH', `/tasks/${created.id}`, { paused: false });
-    assert.equal(resumed.json().paused, false);
-    const next = Date.parse(resumed.json().nextRunAt);
-    assert.ok(next > before && next <= before + 24 * 3600_000, 'the next 02:00 UTC after now');
-    assert.equal(new Date(next).toISOString().slice(11, 16), '02:00');
-  });
+      const before = Date.now();
+      const resumed = await req('PATCH', `/tasks/${created.id}`, { paused: false });
+      assert.equal(resumed.json().paused, false);
+      const next = Date.parse(resumed.json().nextRunAt);
+      assert.ok(next > before && next <= before + 24 * 3600_000, 'the next 02:00 UTC after now');
+      assert.equal(new Date(next).toISOString().slice(11, 16), '02:00');
+    },
+  );
 
   test('another user cannot pause a task: 404, nothing changes', async () => {
     const created = (
@@ -349,44 +352,51 @@ describe('task webhooks', () => {
     assert.equal(await snapshot(t.db), before);
   });
 
-  test('a new webhook needs a secret of 16+ characters; the secret is sealed, never returned, and kept when left out', async () => {
-    const none = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry' }));
-    assert.equal(none.statusCode, 400);
-    assert.match(none.json().error.message, /notify\.webhook\.secret: required/);
-    const short = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry', secret: 'short' }));
-    assert.equal(short.statusCode, 400);
+  test(
+    'a new webhook needs a secret of 16+ characters; ' + 'the secret is sealed, never returned, and kept when left out',
+    async () => {
+      const none = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry' }));
+      assert.equal(none.statusCode, 400);
+      assert.match(none.json().error.message, /notify\.webhook\.secret: required/);
+      const short = await req(
+        'POST',
+        '/tasks',
+        withHook({ url: 'https://93.184.215.14/hooks/ferry', secret: 'short' }),
+      );
+      assert.equal(short.statusCode, 400);
 
-    const res = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry', secret }));
-    assert.equal(res.statusCode, 201, res.body);
-    const task = res.json();
-    assert.deepEqual(task.notify, { on: 'failure', webhook: { url: 'https://93.184.215.14/hooks/ferry' } });
-    const stored = (
-      await t.db.query('SELECT webhook_secret, webhook_key_id, notify FROM tasks WHERE id = $1', [task.id])
-    ).rows[0];
-    assert.ok(
-      !stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret),
-      'sealed, not in clear',
-    );
-    assert.equal(t.keyring.open(stored.webhook_secret), secret);
-    assert.equal(stored.webhook_key_id, t.keyring.currentId);
+      const res = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry', secret }));
+      assert.equal(res.statusCode, 201, res.body);
+      const task = res.json();
+      assert.deepEqual(task.notify, { on: 'failure', webhook: { url: 'https://93.184.215.14/hooks/ferry' } });
+      const stored = (
+        await t.db.query('SELECT webhook_secret, webhook_key_id, notify FROM tasks WHERE id = $1', [task.id])
+      ).rows[0];
+      assert.ok(
+        !stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret),
+        'sealed, not in clear',
+      );
+      assert.equal(t.keyring.open(stored.webhook_secret), secret);
+      assert.equal(stored.webhook_key_id, t.keyring.currentId);
 
-    // Another URL without a secret keeps the secret.
-    const moved = await req('PATCH', `/tasks/${task.id}`, {
-      notify: { on: 'always', webhook: { url: 'https://93.184.215.15/new' } },
-    });
-    assert.equal(moved.statusCode, 200, moved.body);
-    assert.ok(!moved.body.includes(secret));
-    assert.equal(
-      (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
-      stored.webhook_secret,
-    );
-    // Notify without a webhook removes it, secret included.
-    const removed = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always' } });
-    assert.deepEqual(removed.json().notify, { on: 'always' });
-    assert.equal(
-      (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
-      null,
-    );
-    await req('DELETE', `/tasks/${task.id}`);
-  });
+      // Another URL without a secret keeps the secret.
+      const moved = await req('PATCH', `/tasks/${task.id}`, {
+        notify: { on: 'always', webhook: { url: 'https://93.184.215.15/new' } },
+      });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.ok(!moved.body.includes(secret));
+      assert.equal(
+        (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
+        stored.webhook_secret,
+      );
+      // Notify without a webhook removes it, secret included.
+      const removed = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always' } });
+      assert.deepEqual(removed.json().notify, { on: 'always' });
+      assert.equal(
+        (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
+        null,
+      );
+      await req('DELETE', `/tasks/${task.id}`);
+    },
+  );
 });

@@ -111,30 +111,33 @@ describe('every route with a body', () => {
     );
   });
 
-  test('malformed JSON, non-objects, unknown fields, wrong types and oversized bodies are refused and change nothing', async () => {
-    const before = await snapshot(t.db);
-    for (const r of bodyRoutes()) {
-      const url = urlOf(r.url);
-      const valid = validBodies()[`${r.method} ${r.url}`];
-      await expectRefused(r.method, url, '{"name": ', 400, 'malformed_json');
-      await expectRefused(r.method, url, '[1,2]', 400, 'invalid_request');
-      await expectRefused(r.method, url, '"text"', 400, 'invalid_request');
-      await expectRefused(r.method, url, 'null', 400, 'invalid_request');
-      const unknown = await expectRefused(r.method, url, { ...valid, isAdmin: true }, 400, 'invalid_request');
-      assert.match(unknown, /Unrecognized key.*isAdmin/);
-      for (const key of Object.keys(valid)) {
-        await expectRefused(r.method, url, { ...valid, [key]: 12345 }, 400, 'invalid_request');
-        await expectRefused(r.method, url, { ...valid, [key]: { nested: [1] } }, 400, 'invalid_request');
+  test(
+    'malformed JSON, non-objects, unknown fields, wrong types and ' + 'oversized bodies are refused and change nothing',
+    async () => {
+      const before = await snapshot(t.db);
+      for (const r of bodyRoutes()) {
+        const url = urlOf(r.url);
+        const valid = validBodies()[`${r.method} ${r.url}`];
+        await expectRefused(r.method, url, '{"name": ', 400, 'malformed_json');
+        await expectRefused(r.method, url, '[1,2]', 400, 'invalid_request');
+        await expectRefused(r.method, url, '"text"', 400, 'invalid_request');
+        await expectRefused(r.method, url, 'null', 400, 'invalid_request');
+        const unknown = await expectRefused(r.method, url, { ...valid, isAdmin: true }, 400, 'invalid_request');
+        assert.match(unknown, /Unrecognized key.*isAdmin/);
+        for (const key of Object.keys(valid)) {
+          await expectRefused(r.method, url, { ...valid, [key]: 12345 }, 400, 'invalid_request');
+          await expectRefused(r.method, url, { ...valid, [key]: { nested: [1] } }, 400, 'invalid_request');
+        }
+        await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');
+        // The confirmation pages' forms post urlencoded: those routes alone take it.
+        if (!['/api/v1/notify-addresses/confirm', '/api/v1/auth/verify/confirm'].includes(r.url))
+          await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', {
+            'content-type': 'application/x-www-form-urlencoded',
+          });
       }
-      await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');
-      // The confirmation pages' forms post urlencoded: those routes alone take it.
-      if (!['/api/v1/notify-addresses/confirm', '/api/v1/auth/verify/confirm'].includes(r.url))
-        await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', {
-          'content-type': 'application/x-www-form-urlencoded',
-        });
-    }
-    assert.equal(await snapshot(t.db), before);
-  });
+      assert.equal(await snapshot(t.db), before);
+    },
+  );
 
   test('fields past their size limits are refused', async () => {
     const before = await snapshot(t.db);

@@ -76,7 +76,9 @@ export class Browser {
     return { url: current, res };
   }
 
-  /** Submits the page's first form (its inputs, checkboxes all ticked, plus the named button), then follows redirects. */
+  /**
+   * Submits the page's first form (its inputs, checkboxes all ticked, plus the named button), then follows redirects.
+   */
   async submit(
     pageUrl: string,
     html: string,

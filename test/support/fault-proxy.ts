@@ -65,7 +65,8 @@ export async function startFaultProxy(
           ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}),
         });
         res.end(
-          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${fault.message ?? 'injected fault'}</Message></Error>`,
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>` +
+            `${fault.message ?? 'injected fault'}</Message></Error>`,
         );
       });
       return;

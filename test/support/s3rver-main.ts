@@ -47,7 +47,8 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     ctx.status = 404;
     ctx.type = 'application/xml';
     ctx.body = xml(
-      `<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${esc(ctx.query.uploadId)}</UploadId></Error>`,
+      `<Error><Code>NoSuchUpload</Code><Message>The specified upload does not ` +
+        `exist.</Message><UploadId>${esc(ctx.query.uploadId)}</UploadId></Error>`,
     );
   };
   if (key && 'uploadId' in ctx.query && ctx.method === 'PUT') {
@@ -104,7 +105,8 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     );
     ctx.type = 'application/xml';
     ctx.body = xml(
-      `<ListPartsResult><Bucket>${esc(b)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(ctx.query.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`,
+      `<ListPartsResult><Bucket>${esc(b)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(ctx.query.uploadId)}` +
+        `</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`,
     );
     return;
   }
@@ -113,12 +115,14 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     const entries = await Promise.all(
       ids.map(
         async (id) =>
-          `<Upload><Key>${esc(await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => ''))}</Key><UploadId>${esc(id)}</UploadId></Upload>`,
+          `<Upload><Key>${esc(await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => ''))}</Key>` +
+          `<UploadId>${esc(id)}</UploadId></Upload>`,
       ),
     );
     ctx.type = 'application/xml';
     ctx.body = xml(
-      `<ListMultipartUploadsResult><Bucket>${esc(b)}</Bucket><IsTruncated>false</IsTruncated>${entries.join('')}</ListMultipartUploadsResult>`,
+      `<ListMultipartUploadsResult><Bucket>${esc(b)}</Bucket><IsTruncated>false</IsTruncated>${entries.join('')}` +
+        `</ListMultipartUploadsResult>`,
     );
     return;
   }

@@ -34,20 +34,27 @@ import { jpegWithExif } from './exif-jpeg.ts';
 export interface TruthMedia {
   sha256: string; // hex of the bytes
   bytes: Buffer;
-  /** Expected file name at the destination (NFC), before any " (n)" suffix a same-month name collision adds: the sidecar's `title`; for an edited copy (which shares its original's sidecar) and for media without sidecar, the archive entry's own base name (NFC). */
+  /**
+   * Expected file name at the destination (NFC), before any " (n)" suffix a same-month name collision adds:
+   * the sidecar's `title`; for an edited copy (which shares its original's sidecar)
+   * and for media without sidecar, the archive entry's own base name (NFC).
+   */
   name: string;
   /** The instant it is filed under (folder = UTC year and month of it). */
   takenAt: Date;
   dateFrom: 'sidecar' | 'exif' | 'archive';
   /** Offset east of UTC in minutes when the date came from EXIF with OffsetTimeOriginal. */
   offsetMinutes?: number;
-  geo?: { latitude: number; longitude: number; altitude: number }; // only when the sidecar has a non-zero one (geoDataExif preferred over geoData)
+  // only when the sidecar has a non-zero one (geoDataExif preferred over geoData)
+  geo?: { latitude: number; longitude: number; altitude: number };
   description?: string;
   people: string[];
   favorited: boolean;
   archived: boolean;
   partnerShared: boolean;
-  /** Titles of the albums holding it (album metadata `title`, or the folder name when the album has no metadata file). */
+  /**
+   * Titles of the albums holding it (album metadata `title`, or the folder name when the album has no metadata file).
+   */
   albums: string[];
   /** Index of the first export that holds it. */
   firstExport: number;
@@ -67,7 +74,10 @@ export interface TakeoutFixture {
   media: TruthMedia[];
   /** Content that must NOT arrive (trashed), with why. */
   excluded: Array<{ sha256: string; why: string }>;
-  /** Album title → its description and member contents (sha256), complete across parts and exports (members carry firstExport through media). */
+  /**
+   * Album title → its description and member contents (sha256),
+   * complete across parts and exports (members carry firstExport through media).
+   */
   albums: Array<{ title: string; description?: string; members: string[] }>;
 }
 
@@ -97,7 +107,10 @@ const EN: Language = {
   archive: 'Archive',
   formatted: (d) => {
     const h = d.getUTCHours();
-    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 || 12}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'} UTC`;
+    return (
+      `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 || 12}:` +
+      `${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'} UTC`
+    );
   },
 };
 
@@ -109,7 +122,8 @@ const DE: Language = {
   trash: 'Papierkorb',
   archive: 'Archiv',
   formatted: (d) =>
-    `${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`,
+    `${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}, ${two(d.getUTCHours())}:` +
+    `${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`,
 };
 
 interface ExportPlan {
@@ -249,7 +263,9 @@ function sidecarJson(meta: Meta, lang: Language, id: number): Buffer {
   json.geoData = place(meta.geo);
   json.geoDataExif = place(meta.geoExif);
   if (meta.people?.length) json.people = meta.people.map((name) => ({ name }));
-  json.url = `https://photos.google.com/photo/AF1QipN${crypto.createHash('md5').update(String(id)).digest('hex').slice(0, 24)}`;
+  json.url =
+    `https://photos.google.com/photo/AF1QipN` +
+    `${crypto.createHash('md5').update(String(id)).digest('hex').slice(0, 24)}`;
   json.googlePhotosOrigin = meta.partner
     ? { fromPartnerSharing: {} }
     : { mobileUpload: { deviceType: 'ANDROID_PHONE' } };
@@ -366,7 +382,8 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
   const items: Item[] = [
     {
       quirk:
-        'new naming sidecar; geoDataExif with altitude; people; description; favorited; album copy; repeated unchanged in export 1',
+        'new naming sidecar; geoDataExif with altitude; people; description; ' +
+        'favorited; album copy; repeated unchanged in export 1',
       bytes: birthdayBytes,
       meta: birthday,
       places: [
@@ -385,7 +402,8 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
     },
     {
       quirk:
-        'old name.ext.json sidecar in a later part than its media; geoData only (geoDataExif 0,0); album without metadata file',
+        'old name.ext.json sidecar in a later part than its media; ' +
+        'geoData only (geoDataExif 0,0); album without metadata file',
       bytes: parisBytes,
       meta: paris,
       places: [
@@ -408,7 +426,8 @@ function declarations(seed: number): { items: Item[]; albums: AlbumDecl[] } {
     },
     {
       quirk:
-        '(n) duplicate: IMG_3479(1).JPG ↔ IMG_3479.JPG.supplemental-metadata(1).json, same title and month (arrives as "IMG_3479 (1).JPG")',
+        '(n) duplicate: IMG_3479(1).JPG ↔ IMG_3479.JPG.supplemental-metadata(1).json, ' +
+        'same title and month (arrives as "IMG_3479 (1).JPG")',
       bytes: jpeg(),
       meta: { title: 'IMG_3479.JPG', takenAt: utc('2019-08-21T18:02:00Z') },
       places: [{ exp: 0, part: 0, folder: Y(2019), file: 'IMG_3479(1).JPG', sidecar: { naming: 'new', index: '(1)' } }],
@@ -777,7 +796,10 @@ function tgzPart(entries: Entry[], exp: number): VirtualFile {
   return fromBuffer(writeTarGz(inputs, exp === 0 ? { pax: true } : { gnuLongNames: true }));
 }
 
-/** Writes export `index`'s parts into `dir` with their modification time set to the export's createdAt; returns the paths written. */
+/**
+ * Writes export `index`'s parts into `dir` with their modification
+ * time set to the export's createdAt; returns the paths written.
+ */
 export async function writeExport(fixture: TakeoutFixture, index: number, dir: string): Promise<string[]> {
   const exp = fixture.exports[index];
   if (!exp) throw new Error(`writeExport: the fixture has no export ${index} (it has ${fixture.exports.length})`);

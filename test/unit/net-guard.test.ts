@@ -130,17 +130,21 @@ describe('isPrivateAddress', () => {
 });
 
 describe('S3 endpoints', () => {
-  test('every blocked address, in every form, is refused as an endpoint with a message that names only what the user typed', async () => {
-    for (const a of inUrls) {
-      const endpoint = `http://${hostOf(a)}:9000`;
-      await assert.rejects(s3.prepare!(s3Options(endpoint), env), (err: unknown) => {
-        assert.ok(err instanceof CloudError, `${a}: ${err}`);
-        assert.equal(err.reason, 'invalid_options', a);
-        assert.match(err.message, /private/, a);
-        return true;
-      });
-    }
-  });
+  test(
+    'every blocked address, in every form, is refused as an endpoint ' +
+      'with a message that names only what the user typed',
+    async () => {
+      for (const a of inUrls) {
+        const endpoint = `http://${hostOf(a)}:9000`;
+        await assert.rejects(s3.prepare!(s3Options(endpoint), env), (err: unknown) => {
+          assert.ok(err instanceof CloudError, `${a}: ${err}`);
+          assert.equal(err.reason, 'invalid_options', a);
+          assert.match(err.message, /private/, a);
+          return true;
+        });
+      }
+    },
+  );
 
   test('public addresses are accepted as endpoints', async () => {
     for (const a of allowed) {
@@ -180,7 +184,8 @@ describe('what the errors say', () => {
     assert.ok(err instanceof PrivateEndpointError);
     assert.equal(
       err.message,
-      'localhost resolves to a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
+      'localhost resolves to a private address; ' +
+        'this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
     );
     for (const address of resolved) assert.ok(!err.message.includes(address));
   });
@@ -190,7 +195,8 @@ describe('what the errors say', () => {
     assert.ok(err instanceof PrivateEndpointError);
     assert.equal(
       err.message,
-      'localhost resolves to a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
+      'localhost resolves to a private address; ' +
+        'this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
     );
   });
 
@@ -205,7 +211,8 @@ describe('what the errors say', () => {
   test('a literal address is named as the user wrote it', async () => {
     await assert.rejects(assertPublicHost('[::ffff:7f00:1]'), {
       message:
-        '[::ffff:7f00:1] is a private address; this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
+        '[::ffff:7f00:1] is a private address; ' +
+        'this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
     });
   });
 });

@@ -20,26 +20,30 @@ function refusal(fn: () => unknown): { status: number; code: string; message: st
   return assert.fail('not refused');
 }
 
-test('an account’s streams past its cap get 429, the process’s past its cap 503; an ended stream gives its place back', () => {
-  const streams = createRunStreams({ ...unused, limits: { perUser: 2, perProcess: 3 } });
-  const a1 = streams.admit('a');
-  streams.admit('a');
-  const tooMany = refusal(() => streams.admit('a'));
-  assert.equal(tooMany.status, 429);
-  assert.equal(tooMany.code, 'rate_limited');
-  assert.match(tooMany.message, /You have 2 live progress streams open.*close one/);
+test(
+  'an account’s streams past its cap get 429, the process’s past its cap 503; ' +
+    'an ended stream gives its place back',
+  () => {
+    const streams = createRunStreams({ ...unused, limits: { perUser: 2, perProcess: 3 } });
+    const a1 = streams.admit('a');
+    streams.admit('a');
+    const tooMany = refusal(() => streams.admit('a'));
+    assert.equal(tooMany.status, 429);
+    assert.equal(tooMany.code, 'rate_limited');
+    assert.match(tooMany.message, /You have 2 live progress streams open.*close one/);
 
-  streams.admit('b');
-  const full = refusal(() => streams.admit('c'));
-  assert.equal(full.status, 503);
-  assert.match(full.message, /3 live progress streams open.*try again/);
+    streams.admit('b');
+    const full = refusal(() => streams.admit('c'));
+    assert.equal(full.status, 503);
+    assert.match(full.message, /3 live progress streams open.*try again/);
 
-  a1();
-  a1(); // twice is once
-  assert.deepEqual(streams.stats(), { open: 2, users: 2, runPolls: 0, credentialPolls: 0 });
-  streams.admit('c');
-  assert.equal(refusal(() => streams.admit('c')).status, 503);
-});
+    a1();
+    a1(); // twice is once
+    assert.deepEqual(streams.stats(), { open: 2, users: 2, runPolls: 0, credentialPolls: 0 });
+    streams.admit('c');
+    assert.equal(refusal(() => streams.admit('c')).status, 503);
+  },
+);
 
 test('a shared poll loads once per interval for all its watchers and stops with the last', async () => {
   let loads = 0;

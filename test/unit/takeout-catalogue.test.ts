@@ -129,63 +129,71 @@ test('alike in size and CRC-32 but saying they are different photos: their SHA-2
   );
 });
 
-test('names: the title, collision-safe per month, an extension kept from the archive; trashed copies only when all are', async () => {
-  const parts = [
-    part(
-      '20260501T000000Z',
+test(
+  'names: the title, collision-safe per month, an extension kept from the archive; ' +
+    'trashed copies only when all are',
+  async () => {
+    const parts = [
+      part(
+        '20260501T000000Z',
+        [
+          media('Photos from 2019/IMG_9.jpg', 10, 1),
+          media('Photos from 2019/IMG_9(1).jpg', 11, 2),
+          media('Photos from 2020/Peanut.jpg', 12, 3),
+          media('Trash/old.jpg', 13, 4),
+          media('Trash/kept.jpg', 14, 5),
+          media('Photos from 2020/kept.jpg', 14, 5),
+        ],
+        [
+          sidecar('Photos from 2019/IMG_9.jpg.json', 'IMG_9.jpg', '2019-03-01T00:00:00.000Z'),
+          sidecar('Photos from 2019/IMG_9.jpg(1).json', 'IMG_9.jpg', '2019-03-02T00:00:00.000Z'),
+          sidecar('Photos from 2020/Peanut.supplemental-metadata.json', 'Peanut', '2020-12-24T17:00:00.000Z'),
+          sidecar('Trash/old.jpg.json', 'old.jpg', '2018-01-01T00:00:00.000Z'),
+          sidecar('Trash/kept.jpg.json', 'kept.jpg', '2020-05-05T00:00:00.000Z'),
+          sidecar('Photos from 2020/kept.jpg.json', 'kept.jpg', '2020-05-05T00:00:00.000Z'),
+        ],
+      ),
+    ];
+    const c = await buildCatalogue(parts);
+    assert.deepEqual(
+      c.media.map((m) => [m.path, m.trashed]),
       [
-        media('Photos from 2019/IMG_9.jpg', 10, 1),
-        media('Photos from 2019/IMG_9(1).jpg', 11, 2),
-        media('Photos from 2020/Peanut.jpg', 12, 3),
-        media('Trash/old.jpg', 13, 4),
-        media('Trash/kept.jpg', 14, 5),
-        media('Photos from 2020/kept.jpg', 14, 5),
+        ['2019/03/IMG_9.jpg', false],
+        ['2019/03/IMG_9 (1).jpg', false],
+        ['2020/12/Peanut.jpg', false],
+        ['2018/01/old.jpg', true],
+        ['2020/05/kept.jpg', false],
       ],
-      [
-        sidecar('Photos from 2019/IMG_9.jpg.json', 'IMG_9.jpg', '2019-03-01T00:00:00.000Z'),
-        sidecar('Photos from 2019/IMG_9.jpg(1).json', 'IMG_9.jpg', '2019-03-02T00:00:00.000Z'),
-        sidecar('Photos from 2020/Peanut.supplemental-metadata.json', 'Peanut', '2020-12-24T17:00:00.000Z'),
-        sidecar('Trash/old.jpg.json', 'old.jpg', '2018-01-01T00:00:00.000Z'),
-        sidecar('Trash/kept.jpg.json', 'kept.jpg', '2020-05-05T00:00:00.000Z'),
-        sidecar('Photos from 2020/kept.jpg.json', 'kept.jpg', '2020-05-05T00:00:00.000Z'),
-      ],
-    ),
-  ];
-  const c = await buildCatalogue(parts);
-  assert.deepEqual(
-    c.media.map((m) => [m.path, m.trashed]),
-    [
-      ['2019/03/IMG_9.jpg', false],
-      ['2019/03/IMG_9 (1).jpg', false],
-      ['2020/12/Peanut.jpg', false],
-      ['2018/01/old.jpg', true],
-      ['2020/05/kept.jpg', false],
-    ],
-  );
-});
+    );
+  },
+);
 
-test('an album continued by a later export, whose album file is the minimal 2025 form, keeps its description and all members', async () => {
-  const parts = [
-    part(
-      '20260501T000000Z',
-      [media('Trip/a.jpg', 1, 1)],
-      [sidecar('Trip/a.jpg.json', 'a.jpg', '2019-01-01T00:00:00.000Z')],
-      [{ dir: 'Trip', title: 'Trip', description: 'Our trip' }],
-    ),
-    part(
-      '20260701T000000Z',
-      [media('Trip/b.jpg', 2, 2)],
-      [sidecar('Trip/b.jpg.json', 'b.jpg', '2019-02-01T00:00:00.000Z')],
-      [{ dir: 'Trip', title: 'Trip' }],
-    ),
-  ];
-  const c = await buildCatalogue(parts);
-  assert.deepEqual(JSON.parse(c.albums[0].json), {
-    title: 'Trip',
-    description: 'Our trip',
-    items: ['2019/01/a.jpg', '2019/02/b.jpg'],
-  });
-});
+test(
+  'an album continued by a later export, whose album file is the ' +
+    'minimal 2025 form, keeps its description and all members',
+  async () => {
+    const parts = [
+      part(
+        '20260501T000000Z',
+        [media('Trip/a.jpg', 1, 1)],
+        [sidecar('Trip/a.jpg.json', 'a.jpg', '2019-01-01T00:00:00.000Z')],
+        [{ dir: 'Trip', title: 'Trip', description: 'Our trip' }],
+      ),
+      part(
+        '20260701T000000Z',
+        [media('Trip/b.jpg', 2, 2)],
+        [sidecar('Trip/b.jpg.json', 'b.jpg', '2019-02-01T00:00:00.000Z')],
+        [{ dir: 'Trip', title: 'Trip' }],
+      ),
+    ];
+    const c = await buildCatalogue(parts);
+    assert.deepEqual(JSON.parse(c.albums[0].json), {
+      title: 'Trip',
+      description: 'Our trip',
+      items: ['2019/01/a.jpg', '2019/02/b.jpg'],
+    });
+  },
+);
 
 /**
  * The longest the event loop was busy between two runs of a timer while `work` ran: what /healthz
@@ -217,128 +225,140 @@ async function listAll(items: AsyncIterable<SourceItem>): Promise<SourceItem[]> 
   return out;
 }
 
-test('a crafted part of 30,000 empty entries (and sidecars of other files) is indexed with the event loop answering throughout', async () => {
-  const dir = 'Takeout/Google Photos/Photos from 2019/';
-  const empty = Array.from({ length: 30_000 }, (_, i) => ({
-    name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`,
-    method: 0 as const,
-  }));
-  // Sidecars whose names match no file: each file looks for one by title among them.
-  const strays = Array.from({ length: 2_000 }, (_, i) => ({
-    name: `${dir}other_${i}.jpg.json`,
-    data: Buffer.from(JSON.stringify({ title: `other_${i}.jpg` })),
-  }));
-  const zip = zipFile([...empty, ...strays]);
-  const { source } = takeoutSource({ 'takeout-20260501T000000Z-001.zip': zip });
-  const { result: items, lag } = await worstLag(() => listAll(source.list('')));
-  assert.ok(lag < 200, `the event loop was held for ${Math.round(lag)} ms of CPU time`);
-  // Empty files are all the same (no) bytes: one file, and its XMP.
-  assert.deepEqual(items.map((i) => i.id.slice(0, 2)).sort(), ['m:', 'x:']);
-  assert.equal(items.find((i) => i.id.startsWith('m:'))!.size, 0);
-});
+test(
+  'a crafted part of 30,000 empty entries (and sidecars of other files) ' +
+    'is indexed with the event loop answering throughout',
+  async () => {
+    const dir = 'Takeout/Google Photos/Photos from 2019/';
+    const empty = Array.from({ length: 30_000 }, (_, i) => ({
+      name: `${dir}IMG_${String(i).padStart(5, '0')}.jpg`,
+      method: 0 as const,
+    }));
+    // Sidecars whose names match no file: each file looks for one by title among them.
+    const strays = Array.from({ length: 2_000 }, (_, i) => ({
+      name: `${dir}other_${i}.jpg.json`,
+      data: Buffer.from(JSON.stringify({ title: `other_${i}.jpg` })),
+    }));
+    const zip = zipFile([...empty, ...strays]);
+    const { source } = takeoutSource({ 'takeout-20260501T000000Z-001.zip': zip });
+    const { result: items, lag } = await worstLag(() => listAll(source.list('')));
+    assert.ok(lag < 200, `the event loop was held for ${Math.round(lag)} ms of CPU time`);
+    // Empty files are all the same (no) bytes: one file, and its XMP.
+    assert.deepEqual(items.map((i) => i.id.slice(0, 2)).sort(), ['m:', 'x:']);
+    assert.equal(items.find((i) => i.id.startsWith('m:'))!.size, 0);
+  },
+);
 
-test('a part with entries sharing their data, or with too many entries, is a failed item saying why; the other parts are read', async () => {
-  const photo = Buffer.from('a photo');
-  const good = writeZip([
-    { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg', data: photo },
-    {
-      name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg.json',
-      data: Buffer.from(JSON.stringify({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1563107400' } })),
-    },
-  ]);
-  const name = (i: number) => `Takeout/Google Photos/Photos from 2019/${String(i).padStart(3, '0')}.jpg`;
-  const overlapping = zipFile([
-    { name: name(0), data: Buffer.alloc(1024 * 1024) },
-    ...Array.from({ length: 99 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
-  ]);
-  const many = writeZip([{ name: 'Takeout/Google Photos/Photos from 2019/x.jpg', data: Buffer.from('x') }], {
-    zip64: true,
-  });
-  const rec = many.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
-  many.writeBigUInt64LE(600_000n, rec + 24);
-  many.writeBigUInt64LE(600_000n, rec + 32);
-  const { source, stats } = takeoutSource({
-    'takeout-20260501T000000Z-001.zip': fromBuffer(good),
-    'takeout-20260501T000000Z-002.zip': overlapping,
-    'takeout-20260501T000000Z-003.zip': fromBuffer(many),
-  });
-  const items = await listAll(source.list(''));
-  const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
-  assert.match(
-    problems['takeout-20260501T000000Z-002.zip']!,
-    /zip archive is damaged: ".*" overlaps ".*" .*entries must not share their data/,
-  );
-  assert.match(
-    problems['takeout-20260501T000000Z-003.zip']!,
-    /lists 600000 entries, more than the 500000 Ferry reads from one archive part/,
-  );
-  assert.deepEqual(
-    items
-      .filter((i) => !i.problem)
-      .map((i) => i.path)
-      .sort(),
-    ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp'],
-  );
-  assert.ok(stats.bytes < 200_000, `read ${stats.bytes} bytes`);
-});
-
-test('an export past the entries Ferry holds from one export: the parts beyond are failed items saying what to do, the others are read', async () => {
-  const photos = (set: string, from: number, n: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const name = `Takeout/Google Photos/Photos from 2019/IMG_${set}_${from + i}.jpg`;
-      return [
-        { name, data: Buffer.from(`photo ${set} ${from + i}`) },
-        {
-          name: `${name}.json`,
-          data: Buffer.from(
-            JSON.stringify({
-              title: `IMG_${set}_${from + i}.jpg`,
-              photoTakenTime: { timestamp: String(1563107400 + from + i) },
-            }),
-          ),
-        },
-      ];
-    }).flat();
-  const saved = limits.entriesPerExport;
-  limits.entriesPerExport = 8; // media and JSON files, across the parts of one export
-  try {
-    const { source, exportStatus } = takeoutSource({
-      'takeout-20260501T000000Z-001.zip': fromBuffer(writeZip(photos('a', 0, 3))), // 6 entries
-      'takeout-20260501T000000Z-002.zip': fromBuffer(writeZip(photos('a', 3, 2))), // 10: past the cap
-      'takeout-20260501T000000Z-003.zip': fromBuffer(writeZip(photos('a', 5, 3))), // 12
-      'takeout-20260501T000000Z-004.zip': fromBuffer(writeZip(photos('a', 8, 1))), // 8: fits
-      // Another export has an allowance of its own; a .tgz is counted as it is read.
-      'takeout-20260701T000000Z-001.tgz': fromBuffer(writeTarGz(photos('b', 0, 3))),
-      'takeout-20260701T000000Z-002.tgz': fromBuffer(writeTarGz(photos('b', 3, 2))),
+test(
+  'a part with entries sharing their data, or with too many entries, ' +
+    'is a failed item saying why; the other parts are read',
+  async () => {
+    const photo = Buffer.from('a photo');
+    const good = writeZip([
+      { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg', data: photo },
+      {
+        name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg.json',
+        data: Buffer.from(JSON.stringify({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1563107400' } })),
+      },
+    ]);
+    const name = (i: number) => `Takeout/Google Photos/Photos from 2019/${String(i).padStart(3, '0')}.jpg`;
+    const overlapping = zipFile([
+      { name: name(0), data: Buffer.alloc(1024 * 1024) },
+      ...Array.from({ length: 99 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
+    ]);
+    const many = writeZip([{ name: 'Takeout/Google Photos/Photos from 2019/x.jpg', data: Buffer.from('x') }], {
+      zip64: true,
+    });
+    const rec = many.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
+    many.writeBigUInt64LE(600_000n, rec + 24);
+    many.writeBigUInt64LE(600_000n, rec + 32);
+    const { source, stats } = takeoutSource({
+      'takeout-20260501T000000Z-001.zip': fromBuffer(good),
+      'takeout-20260501T000000Z-002.zip': overlapping,
+      'takeout-20260501T000000Z-003.zip': fromBuffer(many),
     });
     const items = await listAll(source.list(''));
     const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
-    assert.deepEqual(Object.keys(problems).sort(), [
-      'takeout-20260501T000000Z-002.zip',
-      'takeout-20260501T000000Z-003.zip',
-      'takeout-20260701T000000Z-002.tgz',
-    ]);
-    for (const p of Object.values(problems)) {
-      assert.match(p!, /its export holds more than the 8 entries Ferry reads from one export/);
-      assert.match(p!, /takeout\.google\.com/);
-    }
-    const photosListed = items.filter((i) => i.id.startsWith('m:')).length;
-    assert.equal(photosListed, 3 + 1 + 3);
-    // GET /clouds/:id/takeout shows it on the part.
-    const status = await exportStatus();
-    const parts = status.sets.flatMap((s) => s.parts);
-    assert.deepEqual(
-      parts.map((p) => [p.path, p.ingested, !!p.error]),
-      [
-        ['takeout-20260501T000000Z-001.zip', true, false],
-        ['takeout-20260501T000000Z-002.zip', false, true],
-        ['takeout-20260501T000000Z-003.zip', false, true],
-        ['takeout-20260501T000000Z-004.zip', true, false],
-        ['takeout-20260701T000000Z-001.tgz', true, false],
-        ['takeout-20260701T000000Z-002.tgz', false, true],
-      ],
+    assert.match(
+      problems['takeout-20260501T000000Z-002.zip']!,
+      /zip archive is damaged: ".*" overlaps ".*" .*entries must not share their data/,
     );
-  } finally {
-    limits.entriesPerExport = saved;
-  }
-});
+    assert.match(
+      problems['takeout-20260501T000000Z-003.zip']!,
+      /lists 600000 entries, more than the 500000 Ferry reads from one archive part/,
+    );
+    assert.deepEqual(
+      items
+        .filter((i) => !i.problem)
+        .map((i) => i.path)
+        .sort(),
+      ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp'],
+    );
+    assert.ok(stats.bytes < 200_000, `read ${stats.bytes} bytes`);
+  },
+);
+
+test(
+  'an export past the entries Ferry holds from one export: ' +
+    'the parts beyond are failed items saying what to do, the others are read',
+  async () => {
+    const photos = (set: string, from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const name = `Takeout/Google Photos/Photos from 2019/IMG_${set}_${from + i}.jpg`;
+        return [
+          { name, data: Buffer.from(`photo ${set} ${from + i}`) },
+          {
+            name: `${name}.json`,
+            data: Buffer.from(
+              JSON.stringify({
+                title: `IMG_${set}_${from + i}.jpg`,
+                photoTakenTime: { timestamp: String(1563107400 + from + i) },
+              }),
+            ),
+          },
+        ];
+      }).flat();
+    const saved = limits.entriesPerExport;
+    limits.entriesPerExport = 8; // media and JSON files, across the parts of one export
+    try {
+      const { source, exportStatus } = takeoutSource({
+        'takeout-20260501T000000Z-001.zip': fromBuffer(writeZip(photos('a', 0, 3))), // 6 entries
+        'takeout-20260501T000000Z-002.zip': fromBuffer(writeZip(photos('a', 3, 2))), // 10: past the cap
+        'takeout-20260501T000000Z-003.zip': fromBuffer(writeZip(photos('a', 5, 3))), // 12
+        'takeout-20260501T000000Z-004.zip': fromBuffer(writeZip(photos('a', 8, 1))), // 8: fits
+        // Another export has an allowance of its own; a .tgz is counted as it is read.
+        'takeout-20260701T000000Z-001.tgz': fromBuffer(writeTarGz(photos('b', 0, 3))),
+        'takeout-20260701T000000Z-002.tgz': fromBuffer(writeTarGz(photos('b', 3, 2))),
+      });
+      const items = await listAll(source.list(''));
+      const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
+      assert.deepEqual(Object.keys(problems).sort(), [
+        'takeout-20260501T000000Z-002.zip',
+        'takeout-20260501T000000Z-003.zip',
+        'takeout-20260701T000000Z-002.tgz',
+      ]);
+      for (const p of Object.values(problems)) {
+        assert.match(p!, /its export holds more than the 8 entries Ferry reads from one export/);
+        assert.match(p!, /takeout\.google\.com/);
+      }
+      const photosListed = items.filter((i) => i.id.startsWith('m:')).length;
+      assert.equal(photosListed, 3 + 1 + 3);
+      // GET /clouds/:id/takeout shows it on the part.
+      const status = await exportStatus();
+      const parts = status.sets.flatMap((s) => s.parts);
+      assert.deepEqual(
+        parts.map((p) => [p.path, p.ingested, !!p.error]),
+        [
+          ['takeout-20260501T000000Z-001.zip', true, false],
+          ['takeout-20260501T000000Z-002.zip', false, true],
+          ['takeout-20260501T000000Z-003.zip', false, true],
+          ['takeout-20260501T000000Z-004.zip', true, false],
+          ['takeout-20260701T000000Z-001.tgz', true, false],
+          ['takeout-20260701T000000Z-002.tgz', false, true],
+        ],
+      );
+    } finally {
+      limits.entriesPerExport = saved;
+    }
+  },
+);

@@ -177,27 +177,30 @@ test('no date, zeros, blanks and impossible dates: undefined', () => {
   assert.equal(parseOffset('+02:60'), undefined);
 });
 
-test('a head of 128 KiB of a large photo finds the date; a head cut anywhere inside the Exif segment gives undefined', () => {
-  const big = jpegWithExif({
-    seed: 9,
-    size: 3_000_000,
-    dateTimeOriginal: '2017:08:09 10:11:12',
-    offsetTimeOriginal: '+01:00',
-  });
-  assert.equal(iso(exifDate(big.subarray(0, HEAD))), '2017-08-09T09:11:12.000Z');
-  for (const bigEndian of [false, true]) {
-    const jpeg = jpegWithExif({
-      seed: 10,
+test(
+  'a head of 128 KiB of a large photo finds the date; ' + 'a head cut anywhere inside the Exif segment gives undefined',
+  () => {
+    const big = jpegWithExif({
+      seed: 9,
+      size: 3_000_000,
       dateTimeOriginal: '2017:08:09 10:11:12',
       offsetTimeOriginal: '+01:00',
-      bigEndian,
     });
-    const [start, end] = exifSegment(jpeg);
-    assert.ok(exifDate(jpeg.subarray(0, end)), 'the whole segment is enough');
-    for (let cut = 0; cut < end; cut++)
-      assert.equal(exifDate(jpeg.subarray(0, cut)), undefined, `cut at ${cut} (segment ${start}–${end})`);
-  }
-});
+    assert.equal(iso(exifDate(big.subarray(0, HEAD))), '2017-08-09T09:11:12.000Z');
+    for (const bigEndian of [false, true]) {
+      const jpeg = jpegWithExif({
+        seed: 10,
+        dateTimeOriginal: '2017:08:09 10:11:12',
+        offsetTimeOriginal: '+01:00',
+        bigEndian,
+      });
+      const [start, end] = exifSegment(jpeg);
+      assert.ok(exifDate(jpeg.subarray(0, end)), 'the whole segment is enough');
+      for (let cut = 0; cut < end; cut++)
+        assert.equal(exifDate(jpeg.subarray(0, cut)), undefined, `cut at ${cut} (segment ${start}–${end})`);
+    }
+  },
+);
 
 test('JPEG segments: fill bytes, APP1 XMP before the Exif, a COM first; SOS ends the search', () => {
   const jpeg = jpegWithExif({ seed: 11, dateTimeOriginal: '2012:12:12 12:12:12' });
@@ -240,7 +243,8 @@ test('hostile Exif: huge counts, offsets past the end, a pointer to itself, wron
     Buffer.concat([header, ifd([entry(TAG.ExifIFDPointer, 4, 1, 0xffffffff)])]),
     Buffer.concat([header, ifd([entry(TAG.DateTime, 2, 20, 0xfffffff0)])]), // value past the end
     Buffer.concat([header, ifd([entry(TAG.DateTime, 2, 0xffffffff, 30)])]), // count past the end
-    Buffer.concat([header, ifd([entry(TAG.DateTime, 4, 20, 30)]), Buffer.from('2010:10:10 10:10:10\0')]), // LONG, not a string
+    // LONG, not a string
+    Buffer.concat([header, ifd([entry(TAG.DateTime, 4, 20, 30)]), Buffer.from('2010:10:10 10:10:10\0')]),
     Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00, 0xff, 0xff, 0xff, 0xff])]), // IFD0 past the end
     Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00, 0, 0, 0, 0])]), // IFD0 inside the header
     Buffer.concat([Buffer.from([0x49, 0x4d, 0x2a, 0x00, 8, 0, 0, 0]), ifd([])]), // no byte order

@@ -91,42 +91,52 @@ test('the schedule: next export two months on, late after 70 days, ending within
   assert.deepEqual(schedule([], at('2024-10-01T00:00:00Z')), { late: false, endsSoon: false });
 });
 
-test('the schedule is the run of exports two months apart that ends with the latest: a renewed schedule and an export once do not hide it', () => {
-  const d = (iso: string) => ({ createdAt: new Date(iso) });
-  // A year's schedule (6 exports), then a new one set up three weeks before it ran out.
-  const renewed = [
-    d('2024-01-01'),
-    d('2024-03-02'),
-    d('2024-05-02'),
-    d('2024-07-02'),
-    d('2024-09-01'),
-    d('2024-11-01'),
-    d('2024-11-20'),
-    d('2025-01-20'),
-  ];
-  const s = schedule(renewed, at('2025-02-01T00:00:00Z'));
-  assert.equal(s.scheduleEnds!.toISOString(), new Date(at('2024-11-20T00:00:00Z') + 5 * 61 * 86_400_000).toISOString());
-  assert.equal(
-    schedule(renewed, at('2025-04-15T00:00:00Z')).late,
-    true,
-    '85 days after the latest, within the new schedule',
-  );
-  // An "export once" between two scheduled ones: the schedule still ends 5 × 61 days after its first.
-  const withOnce = [d('2024-01-01'), d('2024-02-01'), d('2024-03-02')];
-  assert.equal(schedule(withOnce, at('2024-04-01T00:00:00Z')).scheduleEnds!.toISOString(), '2024-11-01T00:00:00.000Z');
-  // A new schedule set up before the old one ran out: its own year counts.
-  const overlapping = [
-    d('2024-01-01'),
-    d('2024-03-02'),
-    d('2024-05-02'),
-    d('2024-07-02'),
-    d('2024-09-01'),
-    d('2024-10-15'),
-    d('2024-11-01'),
-    d('2024-12-15'),
-  ];
-  assert.equal(
-    schedule(overlapping, at('2025-01-01T00:00:00Z')).scheduleEnds!.toISOString(),
-    new Date(at('2024-10-15T00:00:00Z') + 5 * 61 * 86_400_000).toISOString(),
-  );
-});
+test(
+  'the schedule is the run of exports two months apart that ends with the latest: ' +
+    'a renewed schedule and an export once do not hide it',
+  () => {
+    const d = (iso: string) => ({ createdAt: new Date(iso) });
+    // A year's schedule (6 exports), then a new one set up three weeks before it ran out.
+    const renewed = [
+      d('2024-01-01'),
+      d('2024-03-02'),
+      d('2024-05-02'),
+      d('2024-07-02'),
+      d('2024-09-01'),
+      d('2024-11-01'),
+      d('2024-11-20'),
+      d('2025-01-20'),
+    ];
+    const s = schedule(renewed, at('2025-02-01T00:00:00Z'));
+    assert.equal(
+      s.scheduleEnds!.toISOString(),
+      new Date(at('2024-11-20T00:00:00Z') + 5 * 61 * 86_400_000).toISOString(),
+    );
+    assert.equal(
+      schedule(renewed, at('2025-04-15T00:00:00Z')).late,
+      true,
+      '85 days after the latest, within the new schedule',
+    );
+    // An "export once" between two scheduled ones: the schedule still ends 5 × 61 days after its first.
+    const withOnce = [d('2024-01-01'), d('2024-02-01'), d('2024-03-02')];
+    assert.equal(
+      schedule(withOnce, at('2024-04-01T00:00:00Z')).scheduleEnds!.toISOString(),
+      '2024-11-01T00:00:00.000Z',
+    );
+    // A new schedule set up before the old one ran out: its own year counts.
+    const overlapping = [
+      d('2024-01-01'),
+      d('2024-03-02'),
+      d('2024-05-02'),
+      d('2024-07-02'),
+      d('2024-09-01'),
+      d('2024-10-15'),
+      d('2024-11-01'),
+      d('2024-12-15'),
+    ];
+    assert.equal(
+      schedule(overlapping, at('2025-01-01T00:00:00Z')).scheduleEnds!.toISOString(),
+      new Date(at('2024-10-15T00:00:00Z') + 5 * 61 * 86_400_000).toISOString(),
+    );
+  },
+);

@@ -130,7 +130,9 @@ function exifText(m: TruthMedia): { local: string; offset: string } {
   const sign = (m.offsetMinutes ?? 0) < 0 ? '-' : '+';
   const off = Math.abs(m.offsetMinutes ?? 0);
   return {
-    local: `${local.getUTCFullYear()}:${two(local.getUTCMonth() + 1)}:${two(local.getUTCDate())} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`,
+    local:
+      `${local.getUTCFullYear()}:${two(local.getUTCMonth() + 1)}:${two(local.getUTCDate())} ` +
+      `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`,
     offset: `${sign}${two(Math.floor(off / 60))}:${two(off % 60)}`,
   };
 }
@@ -221,40 +223,44 @@ for (const format of ['zip', 'tgz'] as const) {
         assert.equal(p.name, `takeout-${e.stamp}-${String(i + 1).padStart(3, '0')}.${format}`);
   });
 
-  test(`${format}: each truth item is first in the export it claims, each excluded one is in an archive and only as trash`, async () => {
-    const entries = located(await reads(fx));
-    const paired = await pairings(fx, entries);
-    const exportsOf = (sha: string) =>
-      new Set(entries.filter((e) => !isJson(e) && sha256(e.data) === sha).map((e) => e.exp));
-    for (const m of fx.media) {
-      const holding = exportsOf(m.sha256);
-      assert.ok(holding.has(m.firstExport), `${m.quirk}: not in export ${m.firstExport}`);
-      assert.equal(Math.min(...holding), m.firstExport, `${m.quirk}: in an earlier export than it claims`);
-    }
-    assert.ok(
-      fx.media.some((m) => m.firstExport === 0 && exportsOf(m.sha256).has(1)),
-      'export 1 repeats some of export 0',
-    );
-    assert.ok(fx.excluded.length >= 3);
-    for (const x of fx.excluded) {
-      const copies = entries.filter((e) => !isJson(e) && sha256(e.data) === x.sha256);
-      assert.ok(copies.length > 0, `${x.why}: in no archive`);
-      for (const c of copies)
-        assert.equal(keepItem(paired.get(c)?.meta, c.kind), false, `${x.why}: ${c.name} would be kept`);
-    }
-    assert.ok(
-      fx.excluded.some((x) =>
-        entries.some((e) => e.kind === 'trash' && e.folder === 'Trash' && sha256(e.data) === x.sha256),
-      ),
-    );
-    assert.ok(
-      fx.excluded.some((x) =>
-        entries.some((e) => e.kind === 'trash' && e.folder === 'Papierkorb' && sha256(e.data) === x.sha256),
-      ),
-    );
-  });
+  test(
+    `${format}: each truth item is first in the export it claims, ` +
+      `each excluded one is in an archive and only as trash`,
+    async () => {
+      const entries = located(await reads(fx));
+      const paired = await pairings(fx, entries);
+      const exportsOf = (sha: string) =>
+        new Set(entries.filter((e) => !isJson(e) && sha256(e.data) === sha).map((e) => e.exp));
+      for (const m of fx.media) {
+        const holding = exportsOf(m.sha256);
+        assert.ok(holding.has(m.firstExport), `${m.quirk}: not in export ${m.firstExport}`);
+        assert.equal(Math.min(...holding), m.firstExport, `${m.quirk}: in an earlier export than it claims`);
+      }
+      assert.ok(
+        fx.media.some((m) => m.firstExport === 0 && exportsOf(m.sha256).has(1)),
+        'export 1 repeats some of export 0',
+      );
+      assert.ok(fx.excluded.length >= 3);
+      for (const x of fx.excluded) {
+        const copies = entries.filter((e) => !isJson(e) && sha256(e.data) === x.sha256);
+        assert.ok(copies.length > 0, `${x.why}: in no archive`);
+        for (const c of copies)
+          assert.equal(keepItem(paired.get(c)?.meta, c.kind), false, `${x.why}: ${c.name} would be kept`);
+      }
+      assert.ok(
+        fx.excluded.some((x) =>
+          entries.some((e) => e.kind === 'trash' && e.folder === 'Trash' && sha256(e.data) === x.sha256),
+        ),
+      );
+      assert.ok(
+        fx.excluded.some((x) =>
+          entries.some((e) => e.kind === 'trash' && e.folder === 'Papierkorb' && sha256(e.data) === x.sha256),
+        ),
+      );
+    },
+  );
 
-  test(`${format}: matchSidecars and parseSidecar over each set agree with the truth for every media entry`, async () => {
+  test(`${format}: matchSidecars and parseSidecar agree with the truth for each media entry`, async () => {
     const entries = located(await reads(fx));
     const paired = await pairings(fx, entries);
     const truth = new Map(fx.media.map((m) => [m.sha256, m]));

@@ -561,7 +561,8 @@ test('sidecar JSON: a full item', () => {
 test('sidecar JSON: 0 timestamps, 0,0 places, missing and odd fields', () => {
   // photoTakenTime 0 → the upload time; geoDataExif 0,0 → geoData.
   const a = parseSidecar(
-    '{"title":"a.jpg","photoTakenTime":{"timestamp":"0"},"creationTime":{"timestamp":"1383742293"},"geoDataExif":{"latitude":0.0,"longitude":0.0},"geoData":{"latitude":-33.5,"longitude":-70.25}}',
+    '{"title":"a.jpg","photoTakenTime":{"timestamp":"0"},"creationTime":{"timestamp":"1383742293"},' +
+      '"geoDataExif":{"latitude":0.0,"longitude":0.0},"geoData":{"latitude":-33.5,"longitude":-70.25}}',
   );
   assert.deepEqual(a.takenAt, new Date(1383742293 * 1000));
   assert.deepEqual(a.geo, { latitude: -33.5, longitude: -70.25, altitude: 0 });

@@ -28,8 +28,12 @@ function decode(s: string, where: string): string {
 
 /** A strict little XML reader: one root, balanced tags, quoted attributes, declared prefixes. */
 function parseXml(xml: string): El {
-  const token =
-    /<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<\/([^\s>]+)\s*>|<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/gy;
+  // A declaration or comment | a closing tag | an opening tag with its attributes | text.
+  const token = new RegExp(
+    String.raw`<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<\/([^\s>]+)\s*>|` +
+      String.raw`<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)`,
+    'gy',
+  );
   const root: El = {
     name: '#document',
     attrs: {},

@@ -92,7 +92,8 @@ export function publicAuthRoutes(app: App, s: Services): void {
         reply,
         200,
         'Confirm your email address',
-        `<p>A Ferry account was created with the address <strong>${escapeHtml(pending.email)}</strong>. Ferry sends it mail about its backups once it is confirmed.</p>` +
+        `<p>A Ferry account was created with the address <strong>${escapeHtml(pending.email)}</strong>. ` +
+          `Ferry sends it mail about its backups once it is confirmed.</p>` +
           `<p>If you did not sign up for Ferry, close this page: the address stays unconfirmed.</p>` +
           confirmForm('verify/confirm', request.query.token, 'Confirm'),
       );
@@ -149,7 +150,9 @@ export function publicAuthRoutes(app: App, s: Services): void {
         tags: ['auth'],
         summary: 'Sign in with email and password',
         body: credentials.extend({ password: z.string().min(1).max(256) }),
-        description: `Past ${s.config.loginFailureLimit} failed logins for an address within 15 minutes, its logins are refused (429, Retry-After) until those 15 minutes are over; a successful login clears the count.`,
+        description:
+          `Past ${s.config.loginFailureLimit} failed logins for an address within 15 minutes, its logins ` +
+          `are refused (429, Retry-After) until those 15 minutes are over; a successful login clears the count.`,
         response: { 200: session, ...errorsFor(400, 401, 429) },
       },
     },

@@ -77,7 +77,8 @@ export function cloudRoutes(app: App, s: Services): void {
       schema: {
         tags: ['clouds'],
         summary:
-          'Connect a cloud with credentials (s3, local); its connection is tried first and a cloud that cannot be reached is not saved',
+          'Connect a cloud with credentials (s3, local); ' +
+          'its connection is tried first and a cloud that cannot be reached is not saved',
         body: createCloud,
         response: { 201: cloud, ...errorsFor(400, 401, 403, 422, 502) },
       },

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { App } from '../app.ts';
 
 const STYLE =
-  'body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}' +
+  'body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem ' +
+  'auto;padding:0 1rem;line-height:1.5;color:#1f2328}' +
   'button{font:inherit;padding:.5rem 1rem;background:#0969da;color:#fff;border:0;border-radius:6px;cursor:pointer}';
 const CSP = [
   "default-src 'none'",
@@ -33,7 +34,8 @@ export function sendPage(reply: FastifyReply, status: number, title: string, bod
       .header('x-content-type-options', 'nosniff')
       .type('text/html; charset=utf-8')
       .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta ` +
+          `name="viewport" content="width=device-width,initial-scale=1">` +
           `<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
           `<body><h1>${escapeHtml(title)}</h1>${bodyHtml}</body></html>`,
       )

@@ -14,7 +14,8 @@ const unknownLink = () =>
   new AppError(
     'invalid_token',
     400,
-    'This confirmation link is unknown or has expired. The person who named your address can save their task again to send a new one.',
+    'This confirmation link is unknown or has expired. ' +
+      'The person who named your address can save their task again to send a new one.',
   );
 
 /**
@@ -33,7 +34,8 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
       schema: {
         tags: ['tasks'],
         summary:
-          "The link mailed to an address named in a task's notify.email: a page asking its owner to confirm (changes nothing)",
+          "The link mailed to an address named in a task's notify.email: " +
+          'a page asking its owner to confirm (changes nothing)',
         querystring: z.strictObject({ token }),
         response: {
           200: pageResponse(z.object({ email: z.string(), askedBy: z.string(), confirmed: z.literal(false) })),
@@ -60,8 +62,10 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
         reply,
         200,
         'Confirm backup notifications',
-        `<p>The Ferry user <strong>${escapeHtml(found.asked_by)}</strong> asked for mails about their backups to be sent to <strong>${escapeHtml(found.email)}</strong>.</p>` +
-          `<p>Nothing is sent there until you confirm. If you do not know them or do not want these mails, close this page: you will get no more.</p>` +
+        `<p>The Ferry user <strong>${escapeHtml(found.asked_by)}</strong> asked for mails ` +
+          `about their backups to be sent to <strong>${escapeHtml(found.email)}</strong>.</p>` +
+          `<p>Nothing is sent there until you confirm. ` +
+          `If you do not know them or do not want these mails, close this page: you will get no more.</p>` +
           confirmForm('confirm', request.query.token, `Send these notifications to ${found.email}`),
       );
     },
@@ -77,7 +81,8 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
         schema: {
           tags: ['tasks'],
           summary:
-            "Confirm that an address named in a task's notify.email wants its run mails (the token of the link mailed to it)",
+            "Confirm that an address named in a task's notify.email " +
+            'wants its run mails (the token of the link mailed to it)',
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           body: z.strictObject({ token }),
           response: {
@@ -99,7 +104,8 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
           reply,
           200,
           'Confirmed',
-          `<p><strong>${escapeHtml(confirmed.email)}</strong> is confirmed: it will get the backup notifications it was named for. You can close this page.</p>`,
+          `<p><strong>${escapeHtml(confirmed.email)}</strong> is confirmed: ` +
+            `it will get the backup notifications it was named for. You can close this page.</p>`,
         );
       },
     );

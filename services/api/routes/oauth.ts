@@ -58,7 +58,10 @@ function browserErrors(s: Services) {
       if (err.status >= 500) request.log.warn({ err }, 'sign-in failed');
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       code = 'invalid_request';
-      message = `This sign-in's address is malformed (${err.validation.map((v) => `${v.instancePath.replace(/^\//, '') || 'query'}: ${v.message}`).join('; ')}). Start again from Ferry.`;
+      message =
+        `This sign-in's address is malformed ` +
+        `(${err.validation.map((v) => `${v.instancePath.replace(/^\//, '') || 'query'}: ${v.message}`).join('; ')}` +
+        `). Start again from Ferry.`;
     } else if ((err as { statusCode?: number }).statusCode === 429) {
       code = 'rate_limited';
       message = err.message;
@@ -66,7 +69,9 @@ function browserErrors(s: Services) {
       // Never the error's own message: it may name server paths or hosts. The log has it.
       request.log.error({ err }, 'unhandled error in a sign-in');
       code = 'internal';
-      message = `Something went wrong on this server (request ${request.id}); it has been logged. Start again in a moment.`;
+      message =
+        `Something went wrong on this server (request ${request.id}); ` +
+        `it has been logged. Start again in a moment.`;
     }
     const to = new URL('/clouds/new', s.config.publicUrl);
     to.searchParams.set('error', code);
@@ -109,7 +114,8 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       schema: {
         tags: ['clouds'],
         summary:
-          "Connect a cloud by signing in: redirects to the provider's sign-in page (on an error, a browser is redirected to /clouds/new?error=&message=, as from the callback)",
+          "Connect a cloud by signing in: redirects to the provider's sign-in page " +
+          '(on an error, a browser is redirected to /clouds/new?error=&message=, as from the callback)',
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
         querystring: z.strictObject({
           name: cloudName.optional().describe("The cloud's name; default: the account's email or name"),
@@ -139,7 +145,9 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       schema: {
         tags: ['clouds'],
         summary:
-          "Where the provider sends the browser back: stores the tokens as a cloud and redirects to the cloud's page (?connected=1 or ?reconnected=1). On an error a browser (Accept: text/html) is redirected to /clouds/new?error=<code>&message=<message>; other clients get the JSON error",
+          'Where the provider sends the browser back: stores the tokens as a cloud and redirects to the ' +
+          "cloud's page (?connected=1 or ?reconnected=1). On an error a browser (Accept: text/html) is " +
+          'redirected to /clouds/new?error=<code>&message=<message>; other clients get the JSON error',
         params: z.strictObject({ kind: z.enum(oauthKinds) }),
         querystring: z.object({
           code: z.string().max(4096).optional(),
@@ -162,14 +170,17 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
         throw new AppError(
           'invalid_request',
           400,
-          `${def.title} did not grant access (${request.query.error}${request.query.error_description ? `: ${request.query.error_description}` : ''}). Start again to connect it.`,
+          `${def.title} did not grant access (${request.query.error}` +
+            `${request.query.error_description ? `: ${request.query.error_description}` : ''}). Start again to ` +
+            `connect it.`,
         );
       }
       if (!flow || flow.expired || !request.query.code) {
         throw errors.invalid(
           flow?.expired
             ? `The sign-in took longer than ${FLOW_MINUTES} minutes and has expired: start again.`
-            : 'This sign-in does not match one started in this Ferry session (state mismatch, used already, or started by another account): start again from Ferry.',
+            : 'This sign-in does not match one started in this Ferry session ' +
+                '(state mismatch, used already, or started by another account): start again from Ferry.',
         );
       }
       let token;
@@ -184,7 +195,8 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
       }
       if (!token.refresh_token) {
         throw errors.invalid(
-          `${def.title} did not grant offline access (no refresh token), so backups could not run unattended. Start again and allow access.`,
+          `${def.title} did not grant offline access (no refresh token), ` +
+            `so backups could not run unattended. Start again and allow access.`,
         );
       }
       let account;

@@ -20,7 +20,8 @@ export function runRoutes(app: App, s: Services): void {
       schema: {
         tags: ['runs'],
         summary:
-          "The account's runs across its tasks, newest first, each with its task's name; ?active=true for those queued or running",
+          "The account's runs across its tasks, newest first, each with its task's name; " +
+          '?active=true for those queued or running',
         querystring: runsQuery,
         response: { 200: page(runInList), ...errorsFor(400, 401) },
       },
@@ -76,7 +77,8 @@ export function runRoutes(app: App, s: Services): void {
       schema: {
         tags: ['runs'],
         summary:
-          `Server-sent events: a "progress" event with the run every second, "end" when it finishes, "closed" with an error when the stream is cut ` +
+          `Server-sent events: a "progress" event with the run every second, ` +
+          `"end" when it finishes, "closed" with an error when the stream is cut ` +
           `(the token revoked, the session ended, the run deleted). At most ${STREAMS_PER_USER} open per account.`,
         params: idParams,
         produces: ['text/event-stream'],

@@ -52,7 +52,9 @@ export function taskRoutes(app: App, s: Services): void {
         tags: ['tasks'],
         summary: 'Check a task, or part of one, without saving it',
         description:
-          'Applies the rules of POST /tasks (or, with taskId, of PATCH /tasks/:id) to the fields given and stores nothing: 204 when they are fine, 400 with the first problem otherwise. The web app checks each step of its task wizard with it.',
+          'Applies the rules of POST /tasks (or, with taskId, of PATCH /tasks/:id) to the fields given ' +
+          'and stores nothing: 204 when they are fine, 400 with the first problem otherwise. ' +
+          'The web app checks each step of its task wizard with it.',
         querystring: z.strictObject({ taskId: z.uuid().optional().describe('Check as a change of this task') }),
         body: updateTask,
         response: { 204: z.null(), ...errorsFor(400, 401, 404) },

@@ -59,13 +59,15 @@ function copiedWhat(w: Words, r: RunSummary): string {
 function page(lang: string, body: string, footer: string): string {
   return (
     `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"></head>` +
-    `<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.45;max-width:640px">` +
+    `<body style="font-family:-apple-system,Segoe ` +
+    `UI,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.45;max-width:640px">` +
     `${body}<p style="color:#6e7781;font-size:12px;margin-top:24px">${escapeHtml(footer)}</p></body></html>`
   );
 }
 
 const button = (href: string, label: string) =>
-  `<p><a href="${escapeHtml(href)}" style="display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(label)}</a></p>`;
+  `<p><a href="${escapeHtml(href)}" style="display:inline-block;padding:8px ` +
+  `14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(label)}</a></p>`;
 
 export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: string): Message {
   // Names users typed (tasks stored before names were checked), paths and errors clouds reported:

@@ -76,8 +76,10 @@ export async function queueMail(
   const deferTo = full?.own && DEFERRED_KINDS.has(m.kind) ? full.free_at : null;
   const limited = Boolean(full) && !deferTo;
   const { rows } = await c.query<{ id: string }>(
-    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id, dedupe_key, last_error, failed_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11::text IS NOT NULL THEN now() END, coalesce($12::timestamptz, now()))
+    `INSERT INTO mail_outbox (id, user_id, run_id, kind, recipient, subject, text_body, html_body, message_id,
+      dedupe_key, last_error, failed_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11::text IS NOT NULL
+       THEN now() END, coalesce($12::timestamptz, now()))
      ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
     [
       id,
@@ -139,7 +141,8 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
       const reason = String((err as Error).message ?? err).slice(0, 500);
       const giveUp = isPermanent(err) || row.too_old;
       await c.query(
-        `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2, failed_at = CASE WHEN $3 THEN now() END WHERE id = $1`,
+        `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), ` +
+          `last_error = $2, failed_at = CASE WHEN $3 THEN now() END WHERE id = $1`,
         [id, reason, giveUp],
       );
       if (giveUp) {
@@ -149,7 +152,8 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
       return err as Error;
     }
     await c.query(
-      `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, sent_at = now() WHERE id = $1`,
+      `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at ` +
+        `= now(), last_error = NULL, sent_at = now() WHERE id = $1`,
       [id],
     );
     log.info({ mailId: id, to: row.recipient, subject: row.subject }, 'mail sent');

@@ -107,15 +107,20 @@ const en: Strings = {
   quotaRunNote: (pending, renews) =>
     `${pending} item(s) wait for the next run; the quota renews on ${renews}, or sooner if your limit is raised.`,
   quotaUsedUp: (used, limit, renews) =>
-    `You have used ${used} of your ${limit} monthly traffic. Backups pause until the quota renews on ${renews}; they then carry on where they stopped, without copying anything twice.`,
+    `You have used ${used} of your ${limit} monthly traffic. Backups pause until the quota renews on ${renews}; ` +
+    `they then carry on where they stopped, without copying anything twice.`,
   reauth: (cloud, why) =>
-    `Ferry can no longer sign in to your cloud '${cloud}': ${why} Backups to and from it are stopped until you reconnect it.`,
+    `Ferry can no longer sign in to your cloud '${cloud}': ${why} ` +
+    `Backups to and from it are stopped until you reconnect it.`,
   reauthAction: 'Reconnect the cloud',
   verify: (email) =>
-    `Please confirm that ${email} is your address, so Ferry can tell you how your backups go. The link is valid for 7 days.`,
+    `Please confirm that ${email} is your address, so Ferry can tell you how your backups go. ` +
+    `The link is valid for 7 days.`,
   verifyAction: 'Confirm my address',
   confirmNotify: (owner, address) =>
-    `The Ferry user ${owner} asked for mails about their backups to be sent to ${address}. Ferry sends none until you confirm; if you do not know them or do not want these mails, ignore this one and you will get no more. The link is valid for 7 days.`,
+    `The Ferry user ${owner} asked for mails about their backups to be sent to ${address}. ` +
+    `Ferry sends none until you confirm; if you do not know them or do not want these mails, ` +
+    `ignore this one and you will get no more. The link is valid for 7 days.`,
   confirmNotifyAction: 'Send me these notifications',
   cloudAction: 'Open the cloud in Ferry',
   footer: 'You receive this mail because of your notification settings in Ferry.',
@@ -160,17 +165,23 @@ const de: Strings = {
     open: 'Lauf öffnen',
   },
   quotaRunNote: (pending, renews) =>
-    `${pending} Element(e) warten auf den nächsten Lauf; das Datenvolumen erneuert sich am ${renews}, oder früher, wenn Ihr Limit erhöht wird.`,
+    `${pending} Element(e) warten auf den nächsten Lauf; ` +
+    `das Datenvolumen erneuert sich am ${renews}, oder früher, wenn Ihr Limit erhöht wird.`,
   quotaUsedUp: (used, limit, renews) =>
-    `Sie haben ${used} von ${limit} Datenvolumen dieses Monats verbraucht. Die Sicherungen pausieren bis zur Erneuerung am ${renews} und machen dann dort weiter, wo sie aufgehört haben, ohne etwas doppelt zu kopieren.`,
+    `Sie haben ${used} von ${limit} Datenvolumen dieses Monats verbraucht. Die Sicherungen pausieren bis zur ` +
+    `Erneuerung am ${renews} und machen dann dort weiter, wo sie aufgehört haben, ohne etwas doppelt zu kopieren.`,
   reauth: (cloud, why) =>
-    `Ferry kann sich nicht mehr bei Ihrer Cloud „${cloud}“ anmelden: ${why} Sicherungen von und zu ihr ruhen, bis Sie sie neu verbinden.`,
+    `Ferry kann sich nicht mehr bei Ihrer Cloud „${cloud}“ anmelden: ${why} ` +
+    `Sicherungen von und zu ihr ruhen, bis Sie sie neu verbinden.`,
   reauthAction: 'Cloud neu verbinden',
   verify: (email) =>
-    `Bitte bestätigen Sie, dass ${email} Ihre Adresse ist, damit Ferry Ihnen berichten kann, wie Ihre Sicherungen laufen. Der Link gilt 7 Tage.`,
+    `Bitte bestätigen Sie, dass ${email} Ihre Adresse ist, damit Ferry Ihnen ` +
+    `berichten kann, wie Ihre Sicherungen laufen. Der Link gilt 7 Tage.`,
   verifyAction: 'Adresse bestätigen',
   confirmNotify: (owner, address) =>
-    `Der Ferry-Nutzer ${owner} möchte Mails über seine Sicherungen an ${address} senden lassen. Ferry sendet keine, bevor Sie bestätigen; kennen Sie ihn nicht oder möchten Sie diese Mails nicht, ignorieren Sie diese Mail, dann erhalten Sie keine weiteren. Der Link ist 7 Tage gültig.`,
+    `Der Ferry-Nutzer ${owner} möchte Mails über seine Sicherungen an ${address} senden lassen. ` +
+    `Ferry sendet keine, bevor Sie bestätigen; kennen Sie ihn nicht oder möchten Sie diese Mails nicht, ` +
+    `ignorieren Sie diese Mail, dann erhalten Sie keine weiteren. Der Link ist 7 Tage gültig.`,
   confirmNotifyAction: 'Benachrichtigungen erhalten',
   cloudAction: 'Cloud in Ferry öffnen',
   footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
@@ -215,17 +226,24 @@ const fr: Strings = {
     open: "Ouvrir l'exécution",
   },
   quotaRunNote: (pending, renews) =>
-    `${pending} élément(s) attendent la prochaine exécution ; le quota se renouvelle le ${renews}, ou plus tôt si votre limite est relevée.`,
+    `${pending} élément(s) attendent la prochaine exécution ; ` +
+    `le quota se renouvelle le ${renews}, ou plus tôt si votre limite est relevée.`,
   quotaUsedUp: (used, limit, renews) =>
-    `Vous avez utilisé ${used} de vos ${limit} de transfert mensuel. Les sauvegardes sont en pause jusqu'au renouvellement du quota le ${renews} ; elles reprendront là où elles se sont arrêtées, sans rien copier deux fois.`,
+    `Vous avez utilisé ${used} de vos ${limit} de transfert mensuel. ` +
+    `Les sauvegardes sont en pause jusqu'au renouvellement du quota le ${renews} ; ` +
+    `elles reprendront là où elles se sont arrêtées, sans rien copier deux fois.`,
   reauth: (cloud, why) =>
-    `Ferry ne peut plus se connecter à votre cloud « ${cloud} » : ${why} Les sauvegardes depuis et vers ce cloud sont arrêtées jusqu'à ce que vous le reconnectiez.`,
+    `Ferry ne peut plus se connecter à votre cloud « ${cloud} » : ${why} Les sauvegardes ` +
+    `depuis et vers ce cloud sont arrêtées jusqu'à ce que vous le reconnectiez.`,
   reauthAction: 'Reconnecter le cloud',
   verify: (email) =>
-    `Merci de confirmer que ${email} est bien votre adresse, afin que Ferry puisse vous informer de vos sauvegardes. Le lien est valable 7 jours.`,
+    `Merci de confirmer que ${email} est bien votre adresse, afin que Ferry ` +
+    `puisse vous informer de vos sauvegardes. Le lien est valable 7 jours.`,
   verifyAction: 'Confirmer mon adresse',
   confirmNotify: (owner, address) =>
-    `L'utilisateur Ferry ${owner} souhaite que les e-mails sur ses sauvegardes soient envoyés à ${address}. Ferry n'en envoie aucun avant votre confirmation ; si vous ne le connaissez pas ou ne souhaitez pas ces e-mails, ignorez celui-ci et vous n'en recevrez plus. Le lien est valable 7 jours.`,
+    `L'utilisateur Ferry ${owner} souhaite que les e-mails sur ses sauvegardes soient envoyés à ${address}. ` +
+    `Ferry n'en envoie aucun avant votre confirmation ; si vous ne le connaissez pas ou ne souhaitez ` +
+    `pas ces e-mails, ignorez celui-ci et vous n'en recevrez plus. Le lien est valable 7 jours.`,
   confirmNotifyAction: 'Recevoir ces notifications',
   cloudAction: 'Ouvrir le cloud dans Ferry',
   footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',

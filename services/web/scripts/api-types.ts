@@ -10,7 +10,10 @@ export const SCHEMA_FILE = path.resolve(import.meta.dirname, '../src/api/schema.
 
 export async function generateApiTypes(): Promise<string> {
   const ast = await openapiTS((await openApiDocument()) as never);
-  return `// Generated from Ferry's OpenAPI document by services/web/scripts/api-types.ts: do not edit.\n${astToString(ast)}`;
+  return (
+    `// Generated from Ferry's OpenAPI document by ` +
+    `services/web/scripts/api-types.ts: do not edit.\n${astToString(ast)}`
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -400,7 +400,8 @@ export class DriveStore {
       if (!writable.includes(key)) {
         const hint =
           key === 'parents'
-            ? ' The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.'
+            ? ' The parents field is not directly writable in update requests. ' +
+              'Use the addParents and removeParents parameters instead.'
             : '';
         throw new GoogleError(
           403,
@@ -762,7 +763,9 @@ export class DriveStore {
       fields: url.searchParams.get('fields') ?? undefined,
       lock: Promise.resolve(),
     });
-    const location = `${this.opts.baseUrl()}/upload/drive/v3/files${mode === 'update' ? `/${target!.id}` : ''}?uploadType=resumable&upload_id=${id}`;
+    const location =
+      `${this.opts.baseUrl()}/upload/drive/v3/files${mode === 'update' ? `/${target!.id}` : ''}` +
+      `?uploadType=resumable&upload_id=${id}`;
     res.writeHead(200, { location, 'content-length': '0' });
     res.end();
   }
@@ -855,7 +858,9 @@ export class DriveStore {
       if (start !== s.received) {
         await drain(req);
         throw invalid(
-          `Invalid request. According to the Content-Range header, the upload offset is ${start} byte(s), which ${start > s.received ? 'exceeds' : 'is below'} the already uploaded size of ${s.received} byte(s).`,
+          `Invalid request. According to the Content-Range header, the upload offset ` +
+            `is ${start} byte(s), which ${start > s.received ? 'exceeds' : 'is below'} ` +
+            `the already uploaded size of ${s.received} byte(s).`,
         );
       }
       if (total !== undefined) {
@@ -869,7 +874,9 @@ export class DriveStore {
       if (!(total !== undefined && end + 1 === total) && length % CHUNK_UNIT !== 0) {
         await drain(req);
         throw invalid(
-          `Invalid request. The number of bytes uploaded is required to be equal or greater than ${CHUNK_UNIT}, except for the final request (it's recommended to be the exact multiple of ${CHUNK_UNIT}). The received request contained ${length} bytes, which does not meet this requirement.`,
+          `Invalid request. The number of bytes uploaded is required to be equal or greater than ${CHUNK_UNIT}, ` +
+            `except for the final request (it's recommended to be the exact multiple of ${CHUNK_UNIT}). ` +
+            `The received request contained ${length} bytes, which does not meet this requirement.`,
         );
       }
     }
@@ -903,7 +910,8 @@ export class DriveStore {
   private checkTotal(s: Session, total: number, upTo: number): void {
     if (s.declared !== undefined && total !== s.declared)
       throw invalid(
-        `Invalid request. The total ${total} differs from the X-Upload-Content-Length ${s.declared} given when the upload started.`,
+        `Invalid request. The total ${total} differs from the ` +
+          `X-Upload-Content-Length ${s.declared} given when the upload started.`,
       );
     if (s.total !== undefined && total !== s.total)
       throw invalid(`Invalid request. The total ${total} differs from the total ${s.total} given before.`);

@@ -155,7 +155,8 @@ export function checkParams(url: URL, allowed: string[]): void {
       throw new GoogleError(
         400,
         'invalidParameter',
-        `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`,
+        `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. ` +
+          `Field '${name}' could not be found in request message.`,
         {
           location: name,
         },

@@ -328,7 +328,8 @@ export class PhotosStore {
       throw new PhotosError(
         429,
         'RESOURCE_EXHAUSTED',
-        "Quota exceeded for quota metric 'All requests' and limit 'All requests per day' of service 'photoslibrary.googleapis.com' for consumer 'project_number:000000000000'.",
+        "Quota exceeded for quota metric 'All requests' and limit 'All requests per day' of " +
+          "service 'photoslibrary.googleapis.com' for consumer 'project_number:000000000000'.",
       );
     }
     await fn();
@@ -457,10 +458,13 @@ export class PhotosStore {
     const rows = [...this.library.values()]
       .map(
         (i) =>
-          `<li><label><input type="checkbox" name="item" value="${escapeHtml(i.id)}"> ${escapeHtml(i.filename)} <small>${escapeHtml(i.type)} · ${escapeHtml(i.createTime)}</small></label></li>`,
+          `<li><label><input type="checkbox" name="item" value="${escapeHtml(i.id)}"> ${escapeHtml(i.filename)} ` +
+          `<small>${escapeHtml(i.type)} · ${escapeHtml(i.createTime)}</small></label></li>`,
       )
       .join('\n');
-    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Google Photos – Select photos</title></head><body>
+    const html =
+      `<!doctype html><html><head><meta ` +
+      `charset="utf-8"><title>Google Photos – Select photos</title></head><body>
 <h1>Select up to ${s.maxItemCount} items</h1>
 <form method="post"><ul>${rows}</ul><button type="submit">Done</button></form></body></html>`;
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

@@ -113,7 +113,8 @@ export async function jsonBody(req: IncomingMessage, limit = 1024 * 1024): Promi
     throw new GraphFailure(
       400,
       'BadRequest',
-      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+      'Unable to read JSON request payload. ' +
+        'Please ensure Content-Type header is set and payload is of valid JSON format.',
     );
   }
 }

@@ -184,7 +184,8 @@ export class Uploads {
       throw new GraphFailure(
         400,
         'invalidRequest',
-        `Content-Length ${req.headers['content-length'] ?? '(none)'} does not match the Content-Range of ${length} bytes.`,
+        `Content-Length ${req.headers['content-length'] ?? '(none)'} ` +
+          `does not match the Content-Range of ${length} bytes.`,
       );
     }
     if (length >= MAX_FRAGMENT)

@@ -16,7 +16,8 @@ const messages = defineMessages({
     title: 'Diese Seite kann nicht angezeigt werden',
     stale: 'Ferry wurde aktualisiert, seit diese Seite geöffnet wurde. Lade sie neu, um die neue Version zu erhalten.',
     broken:
-      'Beim Anzeigen dieser Seite ist etwas schiefgegangen. Lade sie neu; passiert es wieder, gehe zurück zur Übersicht.',
+      'Beim Anzeigen dieser Seite ist etwas schiefgegangen. ' +
+      'Lade sie neu; passiert es wieder, gehe zurück zur Übersicht.',
     reload: 'Neu laden',
     home: 'Zur Übersicht',
   },
@@ -24,7 +25,8 @@ const messages = defineMessages({
     title: "Cette page n'a pas pu être affichée",
     stale: 'Ferry a été mis à jour depuis l’ouverture de cette page. Rechargez-la pour obtenir la nouvelle version.',
     broken:
-      'Un problème est survenu en affichant cette page. Rechargez-la ; si cela se reproduit, revenez au tableau de bord.',
+      'Un problème est survenu en affichant cette page. ' +
+      'Rechargez-la ; si cela se reproduit, revenez au tableau de bord.',
     reload: 'Recharger',
     home: 'Aller au tableau de bord',
   },

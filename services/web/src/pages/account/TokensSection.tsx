@@ -89,7 +89,8 @@ function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: (name: 
   const f = useFormat();
   return (
     <div className="table-wrap">
-      {/* Explicit roles: on a phone the rows are laid out as blocks (account.css), which would otherwise drop the table from what screen readers hear. */}
+      {/* Explicit roles: on a phone the rows are laid out as blocks (account.css),
+         which would otherwise drop the table from what screen readers hear. */}
       <table className="tokens" role="table">
         <thead role="rowgroup">
           <tr role="row">

@@ -80,7 +80,9 @@ export const verifyMessages = defineMessages({
   en: {
     title: 'Confirm your email address',
     intro: (email: string) => `A Ferry account was created with the address ${email}.`,
-    why: 'Confirm it so that Ferry can send you mail about your backups. If you did not sign up for Ferry, close this page: nothing changes.',
+    why:
+      'Confirm it so that Ferry can send you mail about your backups. ' +
+      'If you did not sign up for Ferry, close this page: nothing changes.',
     confirm: 'Confirm',
     confirming: 'Confirming…',
     doneTitle: 'Address confirmed',
@@ -95,7 +97,9 @@ export const verifyMessages = defineMessages({
   de: {
     title: 'E-Mail-Adresse bestätigen',
     intro: (email: string) => `Mit der Adresse ${email} wurde ein Ferry-Konto erstellt.`,
-    why: 'Bestätige sie, damit Ferry dir Mails zu deinen Sicherungen schicken kann. Wenn du dich nicht bei Ferry angemeldet hast, schließe diese Seite: Es ändert sich nichts.',
+    why:
+      'Bestätige sie, damit Ferry dir Mails zu deinen Sicherungen schicken kann. ' +
+      'Wenn du dich nicht bei Ferry angemeldet hast, schließe diese Seite: Es ändert sich nichts.',
     confirm: 'Bestätigen',
     confirming: 'Wird bestätigt…',
     doneTitle: 'Adresse bestätigt',
@@ -112,7 +116,9 @@ export const verifyMessages = defineMessages({
   fr: {
     title: 'Confirmez votre adresse e-mail',
     intro: (email: string) => `Un compte Ferry a été créé avec l'adresse ${email}.`,
-    why: 'Confirmez-la pour que Ferry puisse vous écrire au sujet de vos sauvegardes. Si vous ne vous êtes pas inscrit à Ferry, fermez cette page : rien ne change.',
+    why:
+      'Confirmez-la pour que Ferry puisse vous écrire au sujet de vos sauvegardes. ' +
+      'Si vous ne vous êtes pas inscrit à Ferry, fermez cette page : rien ne change.',
     confirm: 'Confirmer',
     confirming: 'Confirmation…',
     doneTitle: 'Adresse confirmée',

@@ -9,7 +9,9 @@ export const cloudWords = defineMessages({
     addCloud: 'Add cloud',
     emptyTitle: 'No clouds yet',
     emptyText:
-      'A cloud is a place where your photos and files are kept: Google Photos, Dropbox, Google Drive, OneDrive, S3 storage or a folder on this server. Connect the one your photos are in, and the one that should keep the backup copy.',
+      'A cloud is a place where your photos and files are kept: ' +
+      'Google Photos, Dropbox, Google Drive, OneDrive, S3 storage or a folder on this server. ' +
+      'Connect the one your photos are in, and the one that should keep the backup copy.',
     kindLabel: 'Kind',
     statusLabel: 'Status',
     status: { ok: 'Connected', needs_reauth: 'Needs reconnecting', error: 'Error' },
@@ -30,16 +32,19 @@ export const cloudWords = defineMessages({
     notAvailable: 'Not available here:',
     photosTitle: 'Google Photos',
     photosText:
-      'Google lets apps read a Google Photos library only in two ways: regular exports of the whole library (Google Takeout), or photos you pick yourself. A short guide sets up either.',
+      'Google lets apps read a Google Photos library only in two ways: regular exports of the whole ' +
+      'library (Google Takeout), or photos you pick yourself. A short guide sets up either.',
     photosLink: 'Set up Google Photos backup',
     s3Title: 'Amazon S3 or compatible storage',
     s3Intro:
-      'Amazon S3, Backblaze B2, Wasabi, MinIO and other services that speak S3. Their website shows the values to fill in.',
+      'Amazon S3, Backblaze B2, Wasabi, MinIO and other services that speak S3. ' +
+      'Their website shows the values to fill in.',
     name: 'Name',
     s3NameHint: 'How the cloud is called in Ferry. Leave empty to use the bucket’s name.',
     endpoint: 'Service address',
     endpointHint:
-      'Leave empty for Amazon S3. For another service, its S3 address, for example https://s3.eu-central-003.backblazeb2.com',
+      'Leave empty for Amazon S3. For another service, its S3 address, ' +
+      'for example https://s3.eu-central-003.backblazeb2.com',
     region: 'Region',
     regionHint: 'For example us-east-1 or eu-central-003.',
     bucket: 'Bucket',
@@ -54,11 +59,13 @@ export const cloudWords = defineMessages({
     connectS3: 'Check and add storage',
     localTitle: 'Folder on this server',
     localIntro:
-      'Each account has its own space on the server that runs Ferry: a folder for you alone, for example on a home NAS. Ferry reads from it and writes to it, and never leaves it.',
+      'Each account has its own space on the server that runs Ferry: a folder for you alone, ' +
+      'for example on a home NAS. Ferry reads from it and writes to it, and never leaves it.',
     localNameHint: 'How the cloud is called in Ferry. Leave empty to use the folder’s name.',
     root: 'Folder in your space',
     rootHint:
-      'A folder inside your space, for example Photos or Backups/Phone. Leave empty to use all of your space. Whoever runs Ferry can tell you where your space is on the server.',
+      'A folder inside your space, for example Photos or Backups/Phone. Leave empty to use all of your space. ' +
+      'Whoever runs Ferry can tell you where your space is on the server.',
     connectLocal: 'Check and add folder',
     checking: 'Checking the connection…',
     checkedFirst: 'Ferry tries the connection before saving: a cloud it cannot reach is not added.',
@@ -74,7 +81,8 @@ export const cloudWords = defineMessages({
     never: 'Not yet',
     lastError: 'What went wrong',
     needsReauth:
-      'Ferry can no longer reach this cloud: the sign-in has ended or was withdrawn. Reconnect it to let backups run again.',
+      'Ferry can no longer reach this cloud: the sign-in has ended or was withdrawn. ' +
+      'Reconnect it to let backups run again.',
     hasError: 'The last attempt to use this cloud failed. Check the connection after fixing it.',
     account: 'Account',
     serviceAddress: 'Service address',
@@ -100,7 +108,8 @@ export const cloudWords = defineMessages({
     renamed: 'Renamed.',
     removeTitle: 'Remove',
     removeText:
-      'Removing a cloud only disconnects it from Ferry: the files in it, and the backups already made, stay where they are.',
+      'Removing a cloud only disconnects it from Ferry: ' +
+      'the files in it, and the backups already made, stay where they are.',
     remove: 'Remove cloud',
     confirmRemove: (name: string) => `Remove ${name} from Ferry?`,
     yesRemove: 'Yes, remove it',
@@ -111,7 +120,9 @@ export const cloudWords = defineMessages({
     addCloud: 'Cloud hinzufügen',
     emptyTitle: 'Noch keine Clouds',
     emptyText:
-      'Eine Cloud ist ein Ort, an dem deine Fotos und Dateien liegen: Google Fotos, Dropbox, Google Drive, OneDrive, S3-Speicher oder ein Ordner auf diesem Server. Verbinde die, in der deine Fotos liegen, und die, in der die Sicherungskopie liegen soll.',
+      'Eine Cloud ist ein Ort, an dem deine Fotos und Dateien liegen: ' +
+      'Google Fotos, Dropbox, Google Drive, OneDrive, S3-Speicher oder ein Ordner auf diesem Server. ' +
+      'Verbinde die, in der deine Fotos liegen, und die, in der die Sicherungskopie liegen soll.',
     kindLabel: 'Art',
     statusLabel: 'Status',
     status: { ok: 'Verbunden', needs_reauth: 'Muss neu verbunden werden', error: 'Fehler' },
@@ -123,7 +134,8 @@ export const cloudWords = defineMessages({
     startAgain: 'Beginne unten noch einmal.',
     signInTitle: 'Bei einer Cloud anmelden',
     signInIntro:
-      'Du meldest dich beim Anbieter an und erlaubst Ferry, deine Dateien dort zu lesen und zu schreiben. Ferry sieht dein Passwort nie.',
+      'Du meldest dich beim Anbieter an und erlaubst Ferry, deine Dateien ' +
+      'dort zu lesen und zu schreiben. Ferry sieht dein Passwort nie.',
     nameOptional: 'Name (optional)',
     nameOptionalHint:
       'Wie die Cloud in Ferry heißt, zum Beispiel „Annas Dropbox“. Leer lassen, um den Namen des Kontos zu verwenden.',
@@ -131,16 +143,20 @@ export const cloudWords = defineMessages({
     notAvailable: 'Hier nicht verfügbar:',
     photosTitle: 'Google Fotos',
     photosText:
-      'Google lässt Apps eine Google-Fotos-Mediathek nur auf zwei Arten lesen: über regelmäßige Exporte der ganzen Mediathek (Google Takeout) oder über Fotos, die du selbst auswählst. Eine kurze Anleitung richtet beides ein.',
+      'Google lässt Apps eine Google-Fotos-Mediathek nur auf zwei Arten lesen: ' +
+      'über regelmäßige Exporte der ganzen Mediathek (Google Takeout) oder über Fotos, ' +
+      'die du selbst auswählst. Eine kurze Anleitung richtet beides ein.',
     photosLink: 'Sicherung von Google Fotos einrichten',
     s3Title: 'Amazon S3 oder kompatibler Speicher',
     s3Intro:
-      'Amazon S3, Backblaze B2, Wasabi, MinIO und andere Dienste, die S3 sprechen. Die Werte zum Ausfüllen findest du auf ihrer Website.',
+      'Amazon S3, Backblaze B2, Wasabi, MinIO und andere Dienste, die S3 sprechen. ' +
+      'Die Werte zum Ausfüllen findest du auf ihrer Website.',
     name: 'Name',
     s3NameHint: 'Wie die Cloud in Ferry heißt. Leer lassen, um den Namen des Buckets zu verwenden.',
     endpoint: 'Adresse des Dienstes',
     endpointHint:
-      'Für Amazon S3 leer lassen. Für einen anderen Dienst seine S3-Adresse, zum Beispiel https://s3.eu-central-003.backblazeb2.com',
+      'Für Amazon S3 leer lassen. Für einen anderen Dienst seine S3-Adresse, ' +
+      'zum Beispiel https://s3.eu-central-003.backblazeb2.com',
     region: 'Region',
     regionHint: 'Zum Beispiel us-east-1 oder eu-central-003.',
     bucket: 'Bucket',
@@ -155,11 +171,13 @@ export const cloudWords = defineMessages({
     connectS3: 'Prüfen und Speicher hinzufügen',
     localTitle: 'Ordner auf diesem Server',
     localIntro:
-      'Jedes Konto hat einen eigenen Bereich auf dem Server, auf dem Ferry läuft: einen Ordner nur für dich, zum Beispiel auf einem NAS zu Hause. Ferry liest daraus, schreibt hinein und verlässt ihn nie.',
+      'Jedes Konto hat einen eigenen Bereich auf dem Server, auf dem Ferry läuft: einen Ordner nur für dich, ' +
+      'zum Beispiel auf einem NAS zu Hause. Ferry liest daraus, schreibt hinein und verlässt ihn nie.',
     localNameHint: 'Wie die Cloud in Ferry heißt. Leer lassen, um den Namen des Ordners zu verwenden.',
     root: 'Ordner in deinem Bereich',
     rootHint:
-      'Ein Ordner in deinem Bereich, zum Beispiel Fotos oder Sicherungen/Handy. Leer lassen, um deinen ganzen Bereich zu verwenden. Wer Ferry betreibt, kann dir sagen, wo dein Bereich auf dem Server liegt.',
+      'Ein Ordner in deinem Bereich, zum Beispiel Fotos oder Sicherungen/Handy. Leer lassen, um deinen ganzen ' +
+      'Bereich zu verwenden. Wer Ferry betreibt, kann dir sagen, wo dein Bereich auf dem Server liegt.',
     connectLocal: 'Prüfen und Ordner hinzufügen',
     checking: 'Verbindung wird geprüft…',
     checkedFirst:
@@ -175,9 +193,11 @@ export const cloudWords = defineMessages({
     never: 'Noch nicht',
     lastError: 'Was schiefging',
     needsReauth:
-      'Ferry erreicht diese Cloud nicht mehr: Die Anmeldung ist abgelaufen oder wurde zurückgezogen. Verbinde sie neu, damit Sicherungen wieder laufen.',
+      'Ferry erreicht diese Cloud nicht mehr: Die Anmeldung ist abgelaufen oder wurde zurückgezogen. ' +
+      'Verbinde sie neu, damit Sicherungen wieder laufen.',
     hasError:
-      'Der letzte Versuch, diese Cloud zu verwenden, ist fehlgeschlagen. Prüfe die Verbindung, nachdem du es behoben hast.',
+      'Der letzte Versuch, diese Cloud zu verwenden, ist fehlgeschlagen. ' +
+      'Prüfe die Verbindung, nachdem du es behoben hast.',
     account: 'Konto',
     serviceAddress: 'Adresse des Dienstes',
     amazon: 'Amazon S3',
@@ -202,7 +222,8 @@ export const cloudWords = defineMessages({
     renamed: 'Umbenannt.',
     removeTitle: 'Entfernen',
     removeText:
-      'Eine Cloud zu entfernen trennt sie nur von Ferry: Die Dateien darin und die schon gemachten Sicherungen bleiben, wo sie sind.',
+      'Eine Cloud zu entfernen trennt sie nur von Ferry: ' +
+      'Die Dateien darin und die schon gemachten Sicherungen bleiben, wo sie sind.',
     remove: 'Cloud entfernen',
     confirmRemove: (name: string) => `${name} aus Ferry entfernen?`,
     yesRemove: 'Ja, entfernen',
@@ -213,7 +234,9 @@ export const cloudWords = defineMessages({
     addCloud: 'Ajouter un cloud',
     emptyTitle: 'Aucun cloud pour l’instant',
     emptyText:
-      'Un cloud est un endroit où sont gardés vos photos et fichiers : Google Photos, Dropbox, Google Drive, OneDrive, un stockage S3 ou un dossier sur ce serveur. Connectez celui où sont vos photos, et celui qui doit garder la copie de sauvegarde.',
+      'Un cloud est un endroit où sont gardés vos photos et fichiers : ' +
+      'Google Photos, Dropbox, Google Drive, OneDrive, un stockage S3 ou un dossier sur ce serveur. ' +
+      'Connectez celui où sont vos photos, et celui qui doit garder la copie de sauvegarde.',
     kindLabel: 'Type',
     statusLabel: 'État',
     status: { ok: 'Connecté', needs_reauth: 'À reconnecter', error: 'Erreur' },
@@ -221,12 +244,14 @@ export const cloudWords = defineMessages({
 
     addTitle: 'Ajouter un cloud',
     addIntro:
-      'Choisissez où sont vos photos, ou où la sauvegarde doit aller. Vous pouvez ajouter autant de clouds que vous voulez.',
+      'Choisissez où sont vos photos, ou où la sauvegarde doit aller. ' +
+      'Vous pouvez ajouter autant de clouds que vous voulez.',
     startFailed: 'La connexion n’a pas abouti',
     startAgain: 'Recommencez ci-dessous.',
     signInTitle: 'Se connecter à un cloud',
     signInIntro:
-      'Vous vous connectez chez le fournisseur et autorisez Ferry à lire et écrire vos fichiers. Ferry ne voit jamais votre mot de passe.',
+      'Vous vous connectez chez le fournisseur et autorisez Ferry à lire et écrire vos fichiers. ' +
+      'Ferry ne voit jamais votre mot de passe.',
     nameOptional: 'Nom (facultatif)',
     nameOptionalHint:
       'Le nom du cloud dans Ferry, par exemple « Dropbox d’Anna ». Laissez vide pour utiliser le nom du compte.',
@@ -234,16 +259,20 @@ export const cloudWords = defineMessages({
     notAvailable: 'Indisponible ici :',
     photosTitle: 'Google Photos',
     photosText:
-      'Google ne laisse les applications lire une bibliothèque Google Photos que de deux façons : des exports réguliers de toute la bibliothèque (Google Takeout), ou les photos que vous choisissez vous-même. Un court guide met en place l’une ou l’autre.',
+      'Google ne laisse les applications lire une bibliothèque Google Photos que de deux façons : ' +
+      'des exports réguliers de toute la bibliothèque (Google Takeout), ou les photos ' +
+      'que vous choisissez vous-même. Un court guide met en place l’une ou l’autre.',
     photosLink: 'Configurer la sauvegarde de Google Photos',
     s3Title: 'Amazon S3 ou stockage compatible',
     s3Intro:
-      'Amazon S3, Backblaze B2, Wasabi, MinIO et les autres services qui parlent S3. Leur site indique les valeurs à saisir.',
+      'Amazon S3, Backblaze B2, Wasabi, MinIO et les autres services qui parlent S3. ' +
+      'Leur site indique les valeurs à saisir.',
     name: 'Nom',
     s3NameHint: 'Le nom du cloud dans Ferry. Laissez vide pour utiliser le nom du bucket.',
     endpoint: 'Adresse du service',
     endpointHint:
-      'Laissez vide pour Amazon S3. Pour un autre service, son adresse S3, par exemple https://s3.eu-central-003.backblazeb2.com',
+      'Laissez vide pour Amazon S3. Pour un autre service, son adresse S3, ' +
+      'par exemple https://s3.eu-central-003.backblazeb2.com',
     region: 'Région',
     regionHint: 'Par exemple us-east-1 ou eu-central-003.',
     bucket: 'Bucket',
@@ -258,11 +287,13 @@ export const cloudWords = defineMessages({
     connectS3: 'Vérifier et ajouter le stockage',
     localTitle: 'Dossier sur ce serveur',
     localIntro:
-      'Chaque compte a son propre espace sur le serveur où tourne Ferry : un dossier rien que pour vous, par exemple sur un NAS à la maison. Ferry y lit, y écrit, et n’en sort jamais.',
+      'Chaque compte a son propre espace sur le serveur où tourne Ferry : un dossier rien que pour vous, ' +
+      'par exemple sur un NAS à la maison. Ferry y lit, y écrit, et n’en sort jamais.',
     localNameHint: 'Le nom du cloud dans Ferry. Laissez vide pour utiliser le nom du dossier.',
     root: 'Dossier dans votre espace',
     rootHint:
-      'Un dossier de votre espace, par exemple Photos ou Sauvegardes/Téléphone. Laissez vide pour utiliser tout votre espace. La personne qui gère Ferry peut vous dire où se trouve votre espace sur le serveur.',
+      'Un dossier de votre espace, par exemple Photos ou Sauvegardes/Téléphone. Laissez vide pour utiliser tout ' +
+      'votre espace. La personne qui gère Ferry peut vous dire où se trouve votre espace sur le serveur.',
     connectLocal: 'Vérifier et ajouter le dossier',
     checking: 'Vérification de la connexion…',
     checkedFirst:
@@ -278,7 +309,8 @@ export const cloudWords = defineMessages({
     never: 'Pas encore',
     lastError: 'Ce qui n’a pas marché',
     needsReauth:
-      'Ferry n’atteint plus ce cloud : la connexion a expiré ou a été retirée. Reconnectez-le pour que les sauvegardes reprennent.',
+      'Ferry n’atteint plus ce cloud : la connexion a expiré ou a été retirée. ' +
+      'Reconnectez-le pour que les sauvegardes reprennent.',
     hasError: 'La dernière utilisation de ce cloud a échoué. Vérifiez la connexion une fois le problème réglé.',
     account: 'Compte',
     serviceAddress: 'Adresse du service',
@@ -304,7 +336,8 @@ export const cloudWords = defineMessages({
     renamed: 'Renommé.',
     removeTitle: 'Retirer',
     removeText:
-      'Retirer un cloud le déconnecte seulement de Ferry : ses fichiers et les sauvegardes déjà faites restent où ils sont.',
+      'Retirer un cloud le déconnecte seulement de Ferry : ' +
+      'ses fichiers et les sauvegardes déjà faites restent où ils sont.',
     remove: 'Retirer le cloud',
     confirmRemove: (name: string) => `Retirer ${name} de Ferry ?`,
     yesRemove: 'Oui, le retirer',

@@ -42,10 +42,12 @@ export const dashboardWords = defineMessages({
     trafficText: (used: string, limit: string) => `${used} von ${limit} verbraucht`,
     renews: (date: string) => `Dein Datenvolumen erneuert sich am ${date}.`,
     trafficFull:
-      'Das Datenvolumen dieses Monats ist aufgebraucht: Durchläufe halten an, bis es sich erneuert oder dein Limit erhöht wird.',
+      'Das Datenvolumen dieses Monats ist aufgebraucht: ' +
+      'Durchläufe halten an, bis es sich erneuert oder dein Limit erhöht wird.',
     reconnect: 'Clouds, die dich brauchen',
     reconnectText:
-      'Ferry erreicht diese Clouds nicht. Öffne jede, um sie neu zu verbinden; Aufgaben, die sie nutzen, warten so lange.',
+      'Ferry erreicht diese Clouds nicht. ' +
+      'Öffne jede, um sie neu zu verbinden; Aufgaben, die sie nutzen, warten so lange.',
     needsReauth: 'Muss neu verbunden werden',
     cloudError: 'Funktioniert nicht',
     open: (name: string) => `${name} öffnen`,
@@ -79,10 +81,12 @@ export const dashboardWords = defineMessages({
     trafficText: (used: string, limit: string) => `${used} utilisés sur ${limit}`,
     renews: (date: string) => `Votre volume se renouvelle le ${date}.`,
     trafficFull:
-      'Le volume de ce mois est épuisé : les exécutions s’arrêtent jusqu’à son renouvellement ou jusqu’à ce que votre limite soit relevée.',
+      'Le volume de ce mois est épuisé : les exécutions s’arrêtent jusqu’à ' +
+      'son renouvellement ou jusqu’à ce que votre limite soit relevée.',
     reconnect: 'Clouds qui ont besoin de vous',
     reconnectText:
-      'Ferry ne peut pas joindre ces clouds. Ouvrez chacun pour le reconnecter ; les tâches qui l’utilisent attendent jusque-là.',
+      'Ferry ne peut pas joindre ces clouds. ' +
+      'Ouvrez chacun pour le reconnecter ; les tâches qui l’utilisent attendent jusque-là.',
     needsReauth: 'À reconnecter',
     cloudError: 'Ne fonctionne pas',
     open: (name: string) => `Ouvrir ${name}`,
@@ -90,14 +94,16 @@ export const dashboardWords = defineMessages({
     nowEmpty: 'Rien n’est en cours de copie.',
     last: 'Dernières exécutions',
     lastEmpty:
-      'Aucune exécution n’est encore terminée. Ouvrez une tâche et appuyez sur « Lancer maintenant », ou attendez son planning.',
+      'Aucune exécution n’est encore terminée. ' +
+      'Ouvrez une tâche et appuyez sur « Lancer maintenant », ou attendez son planning.',
     allRuns: 'Toutes les tâches',
     next: 'Prochaines exécutions planifiées',
     nextEmpty: 'Aucune tâche n’est planifiée. Donnez un planning à une tâche et elle sauvegarde toute seule.',
     at: (date: string) => `le ${date}`,
     unverified: 'Confirmez votre adresse e-mail',
     unverifiedText:
-      'Nous vous avons envoyé un lien. Tant que vous ne l’avez pas ouvert, vous ne pouvez pas créer de tâche de sauvegarde.',
+      'Nous vous avons envoyé un lien. ' +
+      'Tant que vous ne l’avez pas ouvert, vous ne pouvez pas créer de tâche de sauvegarde.',
     toAccount: 'Aller à votre compte pour recevoir un nouveau lien',
     start: 'Pour commencer',
     startText: 'Trois étapes jusqu’à votre première sauvegarde :',

@@ -68,15 +68,18 @@ export const runWords = defineMessages({
     failedNext:
       'Check that both clouds of this task still work (a cloud may need reconnecting), then run the task again.',
     cancelled:
-      'This run was cancelled. Files copied before it stopped stay where they are; run the task again to copy the rest.',
+      'This run was cancelled. Files copied before it stopped stay where they are; ' +
+      'run the task again to copy the rest.',
     quota: "Stopped: this month's traffic is used up.",
     quotaNext: (date: string) =>
-      `The files not copied yet are copied by the next run once your traffic renews on ${date}, or as soon as your limit is raised.`,
+      `The files not copied yet are copied by the next run once your ` +
+      `traffic renews on ${date}, or as soon as your limit is raised.`,
     files: (n: number, formatted: string) => (n === 1 ? '1 file' : `${formatted} files`),
     // Failed items
     failedItems: 'Files that could not be copied',
     failedAdvice:
-      'Run the task again to retry these files. If a file keeps failing, check that it can be opened where it is stored and that the destination has room.',
+      'Run the task again to retry these files. If a file keeps failing, ' +
+      'check that it can be opened where it is stored and that the destination has room.',
     path: 'File',
     reason: 'Why',
     noReason: 'No reason was given.',
@@ -153,20 +156,25 @@ export const runWords = defineMessages({
         ? `${c.text} war schon am Ziel und wurde so belassen.`
         : `${c.text} waren schon am Ziel und wurden so belassen.`,
     partial: (failed: Count, done: Count) =>
-      `Teilweise erledigt: ${failed.text} ${failed.n === 1 ? 'konnte' : 'konnten'} nicht kopiert werden; ${done.text} ${done.n === 1 ? 'wurde' : 'wurden'} kopiert.`,
+      `Teilweise erledigt: ${failed.text} ${failed.n === 1 ? 'konnte' : 'konnten'} nicht ` +
+      `kopiert werden; ${done.text} ${done.n === 1 ? 'wurde' : 'wurden'} kopiert.`,
     failed: (error: string) => `Der Durchlauf ist fehlgeschlagen: ${error}`,
     failedNoReason: 'Der Durchlauf ist fehlgeschlagen.',
     failedNext:
-      'Prüfe, ob beide Clouds dieser Aufgabe noch funktionieren (eine Cloud muss vielleicht neu verbunden werden), und führe die Aufgabe dann erneut aus.',
+      'Prüfe, ob beide Clouds dieser Aufgabe noch funktionieren ' +
+      '(eine Cloud muss vielleicht neu verbunden werden), und führe die Aufgabe dann erneut aus.',
     cancelled:
-      'Dieser Durchlauf wurde abgebrochen. Bis dahin kopierte Dateien bleiben, wo sie sind; führe die Aufgabe erneut aus, um den Rest zu kopieren.',
+      'Dieser Durchlauf wurde abgebrochen. Bis dahin kopierte Dateien bleiben, wo sie sind; ' +
+      'führe die Aufgabe erneut aus, um den Rest zu kopieren.',
     quota: 'Angehalten: Das Datenvolumen dieses Monats ist aufgebraucht.',
     quotaNext: (date: string) =>
-      `Die noch nicht kopierten Dateien kopiert der nächste Durchlauf, sobald sich dein Datenvolumen am ${date} erneuert oder dein Limit erhöht wird.`,
+      `Die noch nicht kopierten Dateien kopiert der nächste Durchlauf, ` +
+      `sobald sich dein Datenvolumen am ${date} erneuert oder dein Limit erhöht wird.`,
     files: (n: number, formatted: string) => (n === 1 ? '1 Datei' : `${formatted} Dateien`),
     failedItems: 'Dateien, die nicht kopiert werden konnten',
     failedAdvice:
-      'Führe die Aufgabe erneut aus, um diese Dateien noch einmal zu versuchen. Scheitert eine Datei immer wieder, prüfe, ob sie sich an ihrem Ort öffnen lässt und ob am Ziel Platz ist.',
+      'Führe die Aufgabe erneut aus, um diese Dateien noch einmal zu versuchen. ' +
+      'Scheitert eine Datei immer wieder, prüfe, ob sie sich an ihrem Ort öffnen lässt und ob am Ziel Platz ist.',
     path: 'Datei',
     reason: 'Grund',
     noReason: 'Kein Grund angegeben.',
@@ -178,7 +186,8 @@ export const runWords = defineMessages({
     history: 'Bisherige Durchläufe',
     historyEmpty: 'Diese Aufgabe ist noch nie gelaufen',
     historyEmptyText:
-      'Drücke „Jetzt ausführen“, um die Dateien jetzt zu kopieren, oder warte auf den Zeitplan. Jeder Durchlauf erscheint hier mit dem, was er kopiert hat.',
+      'Drücke „Jetzt ausführen“, um die Dateien jetzt zu kopieren, oder warte auf den Zeitplan. ' +
+      'Jeder Durchlauf erscheint hier mit dem, was er kopiert hat.',
     date: 'Datum',
     result: 'Ergebnis',
     copied: 'Kopiert',
@@ -242,20 +251,25 @@ export const runWords = defineMessages({
         ? `${c.text} était déjà à la destination et a été laissé tel quel.`
         : `${c.text} étaient déjà à la destination et ont été laissés tels quels.`,
     partial: (failed: Count, done: Count) =>
-      `En partie faite : ${failed.text} ${failed.n <= 1 ? 'n’a pas pu être copié' : 'n’ont pas pu être copiés'} ; ${done.text} ${done.n <= 1 ? 'a été copié' : 'ont été copiés'}.`,
+      `En partie faite : ${failed.text} ${failed.n <= 1 ? 'n’a pas pu être copié' : 'n’ont pas pu être copiés'} ` +
+      `; ${done.text} ${done.n <= 1 ? 'a été copié' : 'ont été copiés'}.`,
     failed: (error: string) => `L’exécution a échoué : ${error}`,
     failedNoReason: 'L’exécution a échoué.',
     failedNext:
-      'Vérifiez que les deux clouds de cette tâche fonctionnent encore (un cloud doit peut-être être reconnecté), puis relancez la tâche.',
+      'Vérifiez que les deux clouds de cette tâche fonctionnent encore ' +
+      '(un cloud doit peut-être être reconnecté), puis relancez la tâche.',
     cancelled:
-      'Cette exécution a été annulée. Les fichiers copiés avant l’arrêt restent où ils sont ; relancez la tâche pour copier le reste.',
+      'Cette exécution a été annulée. Les fichiers copiés avant l’arrêt ' +
+      'restent où ils sont ; relancez la tâche pour copier le reste.',
     quota: 'Arrêtée : le volume de transfert de ce mois est épuisé.',
     quotaNext: (date: string) =>
-      `Les fichiers pas encore copiés le seront à la prochaine exécution, dès que votre volume se renouvelle le ${date} ou que votre limite est relevée.`,
+      `Les fichiers pas encore copiés le seront à la prochaine exécution, ` +
+      `dès que votre volume se renouvelle le ${date} ou que votre limite est relevée.`,
     files: (n: number, formatted: string) => (n <= 1 ? `${formatted} fichier` : `${formatted} fichiers`),
     failedItems: 'Fichiers qui n’ont pas pu être copiés',
     failedAdvice:
-      'Relancez la tâche pour réessayer ces fichiers. Si un fichier échoue encore, vérifiez qu’il s’ouvre là où il est stocké et qu’il reste de la place à la destination.',
+      'Relancez la tâche pour réessayer ces fichiers. Si un fichier échoue encore, ' +
+      'vérifiez qu’il s’ouvre là où il est stocké et qu’il reste de la place à la destination.',
     path: 'Fichier',
     reason: 'Raison',
     noReason: 'Aucune raison indiquée.',
@@ -267,7 +281,8 @@ export const runWords = defineMessages({
     history: 'Exécutions passées',
     historyEmpty: 'Cette tâche n’a encore jamais été exécutée',
     historyEmptyText:
-      'Appuyez sur « Lancer maintenant » pour copier les fichiers tout de suite, ou attendez le planning. Chaque exécution apparaît ici avec ce qu’elle a copié.',
+      'Appuyez sur « Lancer maintenant » pour copier les fichiers tout de suite, ou attendez le planning. ' +
+      'Chaque exécution apparaît ici avec ce qu’elle a copié.',
     date: 'Date',
     result: 'Résultat',
     copied: 'Copiés',

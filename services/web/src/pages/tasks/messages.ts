@@ -10,7 +10,8 @@ export const taskWords = defineMessages({
     emptyText: 'A task copies a folder of one cloud into another, now or on a schedule. Make one to start backing up.',
     needCloudsTitle: 'Add your clouds first',
     needCloudsText:
-      'A task copies from one cloud into another, so Ferry needs at least two: the one your photos are in and the one that keeps the copy.',
+      'A task copies from one cloud into another, so Ferry needs at least two: ' +
+      'the one your photos are in and the one that keeps the copy.',
     addCloud: 'Add cloud',
     from: 'From',
     to: 'To',
@@ -152,10 +153,12 @@ export const taskWords = defineMessages({
     newTask: 'Neue Aufgabe',
     emptyTitle: 'Noch keine Aufgaben',
     emptyText:
-      'Eine Aufgabe kopiert einen Ordner einer Cloud in eine andere, sofort oder nach Zeitplan. Lege eine an, um mit der Sicherung zu beginnen.',
+      'Eine Aufgabe kopiert einen Ordner einer Cloud in eine andere, sofort oder nach Zeitplan. ' +
+      'Lege eine an, um mit der Sicherung zu beginnen.',
     needCloudsTitle: 'Füge zuerst deine Clouds hinzu',
     needCloudsText:
-      'Eine Aufgabe kopiert von einer Cloud in eine andere, daher braucht Ferry mindestens zwei: die mit deinen Fotos und die, die die Kopie aufbewahrt.',
+      'Eine Aufgabe kopiert von einer Cloud in eine andere, daher braucht Ferry mindestens zwei: ' +
+      'die mit deinen Fotos und die, die die Kopie aufbewahrt.',
     addCloud: 'Cloud hinzufügen',
     from: 'Von',
     to: 'Nach',
@@ -294,10 +297,12 @@ export const taskWords = defineMessages({
     newTask: 'Nouvelle tâche',
     emptyTitle: 'Aucune tâche pour l’instant',
     emptyText:
-      'Une tâche copie un dossier d’un cloud dans un autre, tout de suite ou selon un calendrier. Créez-en une pour commencer à sauvegarder.',
+      'Une tâche copie un dossier d’un cloud dans un autre, tout de suite ou selon un calendrier. ' +
+      'Créez-en une pour commencer à sauvegarder.',
     needCloudsTitle: 'Ajoutez d’abord vos clouds',
     needCloudsText:
-      'Une tâche copie d’un cloud vers un autre : Ferry a donc besoin d’au moins deux clouds, celui où sont vos photos et celui qui garde la copie.',
+      'Une tâche copie d’un cloud vers un autre : Ferry a donc besoin d’au moins ' +
+      'deux clouds, celui où sont vos photos et celui qui garde la copie.',
     addCloud: 'Ajouter un cloud',
     from: 'De',
     to: 'Vers',
