@@ -37,7 +37,7 @@ async function startSignatureCheck(target: string, secret: string) {
     encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const SIGV4_AUTHORIZATION = new RegExp(
     String.raw`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?` +
-      '([^,]+), ?Signature=([0-9a-f]+)$',
+      'SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$',
   );
   const valid = (req: http.IncomingMessage) => {
     const auth = SIGV4_AUTHORIZATION.exec(req.headers.authorization ?? '');

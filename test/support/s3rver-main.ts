@@ -61,8 +61,11 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     writing.set(id, parts);
     const part = next();
     // A part whose client hung up mid-body never ends (s3rver waits for the rest of its body): an
-    // abort waits for it only until its request is gone.
-    const cut = new Promise<void>((r) => ctx.req.once('close', () => !ctx.req.complete && r()));
+    // abort waits for it only until its request is gone, which may have happened already.
+    const cut = new Promise<void>((r) => {
+      if (ctx.req.destroyed && !ctx.req.complete) r();
+      else ctx.req.once('close', () => !ctx.req.complete && r());
+    });
     const tracked = Promise.race([part.catch(() => {}), cut]);
     parts.add(tracked);
     try {
