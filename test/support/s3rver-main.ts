@@ -6,7 +6,11 @@
 // AbortMultipartUpload and ListMultipartUploads. They are added here, as the S3 API reference
 // describes them, over s3rver's own upload store (one folder per upload id, one file per part),
 // and UploadPart refuses an upload id that does not exist.
+import crypto from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import S3rver from 's3rver';
 
@@ -21,14 +25,7 @@ const server = new S3rver({
 
 const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-// Part uploads in flight per upload id, and the ids being aborted: an abort waits for the parts
-// being written (s3rver opens a part's file after the request started, so removing the folder under
-// it makes its write stream fail with no handler, and the process with it), and a part that arrives
-// during the abort is refused, as S3 refuses parts of an upload it no longer has.
-const writing = new Map<string, Set<Promise<void>>>();
-const aborting = new Set<string>();
 type Ctx = {
-  req: import('node:http').IncomingMessage;
   method: string;
   path: string;
   query: Record<string, string>;
@@ -54,40 +51,18 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
   if (key && 'uploadId' in ctx.query && ctx.method === 'PUT') {
     // A part for an upload that was aborted (or never was) is refused, as S3 does; s3rver would
     // quietly recreate the upload's folder.
-    const id = path.basename(ctx.query.uploadId);
-    const stored = await fs.readFile(path.join(uploads, id, 'key'), 'utf8').catch(() => null);
-    if (stored !== key || aborting.has(id)) return noSuchUpload();
-    const parts = writing.get(id) ?? new Set();
-    writing.set(id, parts);
-    const part = next();
-    // A part whose client hung up mid-body never ends (s3rver waits for the rest of its body): an
-    // abort waits for it only until its request is gone, which may have happened already.
-    const cut = new Promise<void>((r) => {
-      if (ctx.req.destroyed && !ctx.req.complete) r();
-      else ctx.req.once('close', () => !ctx.req.complete && r());
-    });
-    const tracked = Promise.race([part.catch(() => {}), cut]);
-    parts.add(tracked);
-    try {
-      return await part;
-    } finally {
-      parts.delete(tracked);
-      if (parts.size === 0) writing.delete(id);
-    }
+    const stored = await fs
+      .readFile(path.join(uploads, path.basename(ctx.query.uploadId), 'key'), 'utf8')
+      .catch(() => null);
+    if (stored !== key) return noSuchUpload();
+    return next();
   }
   if (key && 'uploadId' in ctx.query && (ctx.method === 'GET' || ctx.method === 'DELETE')) {
     const uploadDir = path.join(uploads, path.basename(ctx.query.uploadId));
     const stored = await fs.readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => null);
     if (stored !== key) return noSuchUpload();
     if (ctx.method === 'DELETE') {
-      const id = path.basename(ctx.query.uploadId);
-      aborting.add(id);
-      try {
-        await Promise.allSettled(writing.get(id) ?? []);
-        await fs.rm(uploadDir, { recursive: true, force: true });
-      } finally {
-        aborting.delete(id);
-      }
+      await fs.rm(uploadDir, { recursive: true, force: true });
       ctx.status = 204;
       return;
     }
@@ -131,6 +106,33 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
   }
   return next();
 };
+// s3rver's own putPart creates the upload's folder again when an abort removed it, and writes the
+// part through a stream with no error handler: a part written while its upload is aborted either
+// brings the upload back or crashes the server. This one writes into the upload's folder only while
+// it exists, and a part whose upload goes meanwhile fails (as S3 fails parts of an aborted upload).
+type Store = { putPart(b: string, id: string, n: number, content: Readable): Promise<{ size: number; md5: string }> };
+const store = (server as unknown as { store: Store & { getResourcePath(b: string, k: undefined, r: string): string } })
+  .store;
+store.putPart = async (b, uploadId, partNumber, content) => {
+  const file = path.join(store.getResourcePath(b, undefined, 'uploads'), path.basename(uploadId), String(partNumber));
+  const md5 = crypto.createHash('md5');
+  let size = 0;
+  await pipeline(
+    content,
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    }),
+    createWriteStream(file),
+  );
+  const digest = md5.digest('hex');
+  await fs.writeFile(`${file}.md5`, digest);
+  return { size, md5: digest };
+};
+
 // Before s3rver's router (its first middleware is the logger).
 (server as unknown as { middleware: unknown[] }).middleware.splice(1, 0, multipart);
 
