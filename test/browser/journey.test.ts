@@ -171,6 +171,9 @@ test(
       // Back to the dashboard (from the navigation, with Shift+Tab), and the next step: where the copies go.
       await press(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }));
       await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      // The first step shows as done once the clouds are read again: only then is the "Add cloud"
+      // button the second step's (the first step's, still shown until then, goes away under the focus).
+      await page.getByRole('main').getByText('✓ Done').waitFor();
       await press(page, control(page.getByRole('main'), 'Add cloud'));
       await page.waitForURL(/\/clouds\/new/);
       const s3Form = page.getByRole('region', { name: 'Amazon S3 or compatible storage' });
