@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { readStats } from '../../connectors/google-takeout/read.ts';
-import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
+import { connectedCloud, settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 import { writeZip } from '../support/archives.ts';
 import { checkBackup, localFiles, sha256 } from '../support/takeout-check.ts';
@@ -153,17 +153,21 @@ describe('Takeout exports', () => {
       const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
       const filtered = await runNow(a, filteredTask);
       assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
+      // The archives are let go after the run ends (by its finalize job): look once every job is done.
+      await settled(t);
       assert.deepEqual(await partsIn(delivery), parts, 'a task that leaves things out deletes nothing');
 
       const dest = await folder(a, 'backup-delete');
       const id = await task(a, 'everything', takeout, dest.id);
       const whileShared = await runNow(a, id);
       assert.equal(whileShared.status, 'succeeded', JSON.stringify(whileShared));
+      await settled(t);
       assert.deepEqual(await partsIn(delivery), parts, 'another task still reads the archives: nothing is deleted');
 
       assert.equal((await api(a).delete(`/tasks/${filteredTask}`)).statusCode, 204);
       const run = await runNow(a, id);
       assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      await settled(t);
       checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
       assert.deepEqual(await partsIn(delivery), [], 'the archives are deleted');
       assert.equal(
