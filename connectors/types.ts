@@ -222,7 +222,7 @@ export interface Destination {
   stat(path: string, signal?: AbortSignal): Promise<{ size: number } | null>;
   /**
    * The destination's own hash of the file stored at `path`, with its kind, in the form the
-   * destination reports it (connectors/hashes.ts computes every kind but 's3etag' from bytes): what
+   * destination reports it (connectors/lib/hashes.ts computes every kind but 's3etag' from bytes): what
    * the provider keeps without a download where it keeps one (Drive md5Checksum, S3 md5 when the
    * ETag is a plain md5, Dropbox content_hash, OneDrive quickXorHash); a destination that has to read
    * the file for it (a local folder, an S3 object uploaded in parts, whose ETag no bytes give back)

@@ -2,10 +2,10 @@
 // RPC routes on the API host take and return JSON; content routes (upload, download) on the content
 // host carry their arguments in the Dropbox-API-Arg header and the bytes in the body. Every call
 // goes through the account's pacer, carries the current access token, and refreshes it once on 401.
-import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../pacer.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
 import type { TokenSource } from '../oauth.ts';
 import { CloudError } from '../types.ts';
-import { rangeHeader } from '../range.ts';
+import { rangeHeader } from '../lib/range.ts';
 
 /** Longest Retry-After the pacer sits out; a longer one is a lasting limit (CloudError 'rate_limited'). */
 const MAX_WAIT_MS = 60_000;

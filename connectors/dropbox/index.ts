@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
-import { pageOf } from '../paging.ts';
+import { pageOf } from '../lib/paging.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
 import { cloudErrorOf, createClient, DropboxApiError, pacerFor, type DropboxClient } from './client.ts';
 import { uploadFile, type FileMetadata } from './upload.ts';

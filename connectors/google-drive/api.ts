@@ -3,9 +3,9 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import type { TokenSource } from '../oauth.ts';
-import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../pacer.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
 import { CloudError } from '../types.ts';
-import { rangeHeader } from '../range.ts';
+import { rangeHeader } from '../lib/range.ts';
 
 /** A non-success answer from Google, as its error JSON (or an upload server's plain text) tells it. */
 export class DriveApiError extends Error {

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
-import { pageOf } from '../paging.ts';
+import { pageOf } from '../lib/paging.ts';
 import {
   CloudError,
   defineConnector,

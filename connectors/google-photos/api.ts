@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import type { TokenSource } from '../oauth.ts';
-import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../pacer.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
 import { CloudError } from '../types.ts';
 
 /** A non-success answer from Google Photos. */

@@ -4,7 +4,7 @@
 // Requests go through api.ts; the Picker in picker.ts, the Library API in library.ts and
 // restore.ts.
 import { z } from 'zod';
-import { pageOf } from '../paging.ts';
+import { pageOf } from '../lib/paging.ts';
 import {
   CloudError,
   type CloudConfig,

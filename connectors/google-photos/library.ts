@@ -3,7 +3,7 @@
 // library. As a source it lists those: `<album title>/<filename>`, or `<filename>` for items in no
 // album. The bytes are the ones Ferry uploaded, so fidelity is 'original'.
 import type { Readable } from 'node:stream';
-import { backoffMs, sleep } from '../pacer.ts';
+import { backoffMs, sleep } from '../lib/pacer.ts';
 import { CloudError, type Entry, type OpenOptions, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';

@@ -7,7 +7,7 @@
 import { type Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import { photoIdentity } from '../media.ts';
-import { backoffMs, sleep } from '../pacer.ts';
+import { backoffMs, sleep } from '../lib/pacer.ts';
 import { CloudError, type OpenOptions, type Source, type SourceItem } from '../types.ts';
 import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
 import { Deduper } from './names.ts';

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { cloudPath, segmentsOf } from '../cloud-path.ts';
+import { cloudPath, segmentsOf } from '../lib/paths.ts';
 import { photoIdentity } from '../media.ts';
 import {
   CloudError,

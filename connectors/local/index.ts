@@ -7,9 +7,9 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { pathProblem, segmentsOf } from '../cloud-path.ts';
+import { pathProblem, segmentsOf } from '../lib/paths.ts';
 import { mediaTypeOf } from '../media.ts';
-import { pageOf } from '../paging.ts';
+import { pageOf } from '../lib/paging.ts';
 import {
   CloudError,
   defineConnector,
@@ -22,7 +22,7 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { hasherFor } from '../hashes.ts';
+import { hasherFor } from '../lib/hashes.ts';
 import { type Dir, supported, within } from './dirs.ts';
 import { fsError } from './fs-errors.ts';
 import { locate, mainSpace, openSpace } from './space.ts';

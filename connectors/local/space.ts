@@ -5,7 +5,7 @@
 // folder); below it no link is ever followed (dirs.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pathProblem, segmentsOf } from '../cloud-path.ts';
+import { pathProblem, segmentsOf } from '../lib/paths.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
 import { Dir } from './dirs.ts';
 

@@ -2,7 +2,14 @@
 // own URLs (refreshed once on a 401) and never on the pre-authenticated upload and download URLs,
 // Retry-After honoured (and shared by every call of the account, since Graph throttles the app and
 // user, not one request), and Graph's error JSON turned into a CloudError a person can act on.
-import { createPacer, isTransientNetworkError, retryAfterMs, sleep, type Pacer, type RetryVerdict } from '../pacer.ts';
+import {
+  createPacer,
+  isTransientNetworkError,
+  retryAfterMs,
+  sleep,
+  type Pacer,
+  type RetryVerdict,
+} from '../lib/pacer.ts';
 import type { TokenSource } from '../oauth.ts';
 import { CloudError } from '../types.ts';
 

@@ -7,11 +7,11 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
 import type { OAuthSpec } from '../oauth.ts';
-import { pageOf } from '../paging.ts';
+import { pageOf } from '../lib/paging.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
 import { createGraph, graphError, toCloudError, GraphError, type Graph } from './graph.ts';
 import { createUploader, encodePath } from './upload.ts';
-import { rangeHeader } from '../range.ts';
+import { rangeHeader } from '../lib/range.ts';
 
 const options = z.object({
   account: z.string().max(320).optional().describe('The Microsoft account, as shown (set when signing in)'),

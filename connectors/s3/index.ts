@@ -20,10 +20,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { z } from 'zod';
-import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../net-guard.ts';
-import { hasherFor, hashStream } from '../hashes.ts';
+import { assertPublicHost, PrivateEndpointError, publicOnlyLookup } from '../lib/net-guard.ts';
+import { hasherFor, hashStream } from '../lib/hashes.ts';
 import { mediaTypeOf } from '../media.ts';
-import { createPacer, isTransientNetworkError, retryAfterMs, sleep, type RetryVerdict } from '../pacer.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, sleep, type RetryVerdict } from '../lib/pacer.ts';
 import {
   CloudError,
   defineConnector,
@@ -33,8 +33,8 @@ import {
   type PutOptions,
   type Source,
 } from '../types.ts';
-import { pageOf } from '../paging.ts';
-import { rangeHeader } from '../range.ts';
+import { pageOf } from '../lib/paging.ts';
+import { rangeHeader } from '../lib/range.ts';
 
 const MiB = 1024 * 1024;
 /** Parts uploaded at once per file: memory is about this many parts. */

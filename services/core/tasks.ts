@@ -4,7 +4,7 @@ import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
-import { assertPublicHost, PrivateEndpointError } from '../../connectors/net-guard.ts';
+import { assertPublicHost, PrivateEndpointError } from '../../connectors/lib/net-guard.ts';
 import { nextRunAt } from './schedule.ts';
 import {
   options as optionsSchema,

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Keyring } from './crypto.ts';
 import { transaction, type Db } from './db.ts';
-import { assertPublicHost, publicOnlyLookup } from '../../connectors/net-guard.ts';
+import { assertPublicHost, publicOnlyLookup } from '../../connectors/lib/net-guard.ts';
 import { inTransaction, QUEUES } from './queues.ts';
 
 export const WEBHOOK_EVENTS = ['run.succeeded', 'run.partial', 'run.failed', 'run.quota_exceeded'] as const;

@@ -1,6 +1,6 @@
 // Providers and connected clouds.
 import { z } from 'zod';
-import { pathProblem } from '../../../connectors/cloud-path.ts';
+import { pathProblem } from '../../../connectors/lib/paths.ts';
 import { connectors } from '../../../connectors/index.ts';
 import { LOCALES, type Localized } from '../../../connectors/locale.ts';
 import { CloudError } from '../../../connectors/types.ts';

@@ -9,8 +9,8 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
-import { backoffMs, sleep } from '../../../connectors/pacer.ts';
-import { hashStream, hasherFor, sameHash } from '../../../connectors/hashes.ts';
+import { backoffMs, sleep } from '../../../connectors/lib/pacer.ts';
+import { hashStream, hasherFor, sameHash } from '../../../connectors/lib/hashes.ts';
 import {
   CloudError,
   type Checkpoint,

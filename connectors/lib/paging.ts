@@ -1,6 +1,6 @@
 // Paging of a folder listing that a provider returns whole: folders first, then files, by name;
 // the cursor is the position after the last entry returned.
-import { CloudError, type Entry, type EntryPage } from './types.ts';
+import { CloudError, type Entry, type EntryPage } from '../types.ts';
 
 export function sortEntries(entries: Entry[]): Entry[] {
   return entries.sort((a, b) =>

@@ -2,9 +2,9 @@
 // against the hash another cloud reports for its stored file (as Destination.hashOf gives it).
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DropboxContentHasher } from './dropbox/content-hash.ts';
-import { QuickXorHash } from './onedrive/quickxor.ts';
-import type { HashKind } from './types.ts';
+import { DropboxContentHasher } from '../dropbox/content-hash.ts';
+import { QuickXorHash } from '../onedrive/quickxor.ts';
+import type { HashKind } from '../types.ts';
 
 /** Bytes fed in any pieces; digest() once, in the form the cloud reports that kind. */
 export interface Hasher {
