@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import axe from 'axe-core';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import {
@@ -45,7 +45,7 @@ async function call<T = any>(
   return (await res.json()) as T;
 }
 
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
 
   // The user and their data, made through the API: a server folder with photos, an S3 bucket, and
@@ -102,7 +102,7 @@ before(async () => {
   await context.close();
 });
 
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await ferry?.stop();
 });

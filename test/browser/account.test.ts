@@ -3,7 +3,7 @@
 // One Ferry for the file, with address confirmation on (FERRY_VERIFY_EMAIL=1): the other tests do
 // not mind it, and the confirmation test needs it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import {
   axeScan,
@@ -20,10 +20,10 @@ import {
 
 let ferry: WebFerry;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser({ FERRY_VERIFY_EMAIL: '1' });
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await ferry?.stop();
 });

@@ -8,18 +8,18 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { axeScan, newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
 let signed: { endpoint: string; close(): Promise<void> };
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
   signed = await startSignatureCheck(ferry.s3.endpoint, ferry.s3.secretAccessKey);
 });
-after(async () => {
+afterAll(async () => {
   await signed?.close();
   await browser?.close();
   await ferry?.stop();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { axeScan, newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
@@ -13,11 +13,11 @@ let ferry: WebFerry;
 let browser: Browser;
 let gate: UploadGate;
 
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
-after(async () => {
+afterAll(async () => {
   await gate?.stop();
   await browser?.close();
   await ferry?.stop();

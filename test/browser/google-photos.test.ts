@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import { makeJpeg } from '../fakes/google/media.ts';
 import { materialize } from '../support/archives.ts';
@@ -29,10 +29,10 @@ import {
 
 let ferry: WebFerry;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await ferry?.stop();
 });
@@ -92,8 +92,8 @@ async function noSeriousViolations(page: Page, where: string) {
 }
 
 // The two ways are independent (each test its own user): they run side by side.
-describe('Google Photos', { concurrency: true }, () => {
-  test(
+describe('Google Photos', () => {
+  test.concurrent(
     'pick photos in Google Photos in a new tab; ' +
       'the app notices the selection and backs them up to a server folder',
     async () => {
@@ -229,7 +229,7 @@ describe('Google Photos', { concurrency: true }, () => {
     },
   );
 
-  test(
+  test.concurrent(
     'Takeout: set up on the guide over a server folder; one export waits for its missing part, ' +
       'the complete one is backed up, a damaged part is refused with what to do',
     async () => {

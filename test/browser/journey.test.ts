@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
@@ -27,11 +27,11 @@ let browser: Browser;
 // moving on its page however fast or slow the machine is.
 let gate: UploadGate;
 
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await gate?.stop();
   await ferry?.stop();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import {
@@ -23,11 +23,11 @@ let ferry: WebFerry;
 let browser: Browser;
 let gate: UploadGate;
 
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
-after(async () => {
+afterAll(async () => {
   await gate?.stop();
   await browser?.close();
   await ferry?.stop();
@@ -100,9 +100,9 @@ const bar = (page: Page) => page.getByRole('progressbar', { name: 'Data copied' 
 test(
   'a run shows live progress that rises to 100% and ends "Succeeded" ' +
     'without a reload, catching up after its stream was cut',
-  async (t) => {
+  async () => {
     const t0 = Date.now();
-    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
     const context = await newContext(browser);
     const page = await context.newPage();
     await signUp(page, ferry);
@@ -180,9 +180,9 @@ test(
 test(
   'a run with files that could not be copied says "Partly done" and lists each ' +
     'with its reason, 50 at a time; the task page lists its runs',
-  async (t) => {
+  async () => {
     const t0 = Date.now();
-    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
     const context = await newContext(browser);
     const page = await context.newPage();
     await signUp(page, ferry);

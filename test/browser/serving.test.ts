@@ -1,16 +1,16 @@
 // `npm start` serves the web app on its own origin: hashed assets cached for good, the page for
 // the app's paths, and the API, docs and health answers unchanged beside it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { newContext, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await ferry?.stop();
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Locator, Page } from 'playwright-core';
 import { newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
@@ -17,11 +17,11 @@ let ferry: WebFerry;
 let browser: Browser;
 let gate: UploadGate;
 
-before(async () => {
+beforeAll(async () => {
   [ferry, browser] = await startFerryAndBrowser();
   gate = await startUploadGate(ferry.s3.endpoint);
 });
-after(async () => {
+afterAll(async () => {
   await gate?.stop();
   await browser?.close();
   await ferry?.stop();
@@ -93,9 +93,9 @@ async function noSidewaysScroll(page: Page, what: string) {
 test(
   'the wizard creates a weekly task chosen through both folder browsers; ' +
     'the list says it in words; edit, pause, resume, delete',
-  async (t) => {
+  async () => {
     const t0 = Date.now();
-    const lap = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms`);
+    const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
     const { context, page, a } = await signedIn();
     lap('signed up');
 

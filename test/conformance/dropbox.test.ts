@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import dropbox from '../../connectors/dropbox/index.ts';
 import { headerSafeJson } from '../../connectors/dropbox/client.ts';
 import { contentHash } from '../../connectors/dropbox/content-hash.ts';
@@ -97,12 +97,12 @@ describe('dropbox protocol', () => {
   let fake: DropboxFake;
   let h: CloudHandle;
   let tokens: ReturnType<typeof memoryTokens>;
-  before(async () => {
+  beforeAll(async () => {
     // Pages of 3 entries at most, so every listing here pages.
     fake = await startDropboxFake({ pageSize: 3 });
     ({ handle: h, tokens } = connect(fake));
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   test('an access token that expires mid-upload is refreshed once and the upload goes on', async () => {
     const data = crypto.randomBytes(30 * MiB);
@@ -413,11 +413,11 @@ describe('dropbox failures a user must see', () => {
 describe('dropbox emulator rules (raw HTTP)', () => {
   let fake: DropboxFake;
   let token: string;
-  before(async () => {
+  beforeAll(async () => {
     fake = await startDropboxFake();
     token = fake.oauth.issueTokens().accessToken;
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   const rpc = (route: string, body: unknown, headers: Record<string, string> = {}, base = fake.apiUrl) =>
     fetch(`${base}/2/${route}`, {

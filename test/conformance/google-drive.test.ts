@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import drive from '../../connectors/google-drive/index.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
@@ -49,12 +49,12 @@ describe('google-drive remove', () => {
   let fake: GoogleFake;
   let h: CloudHandle;
   let tokens: ReturnType<typeof memoryTokens>;
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGoogleFake();
     tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
     h = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: fake.url } }));
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   /** A fresh token for raw requests (tests expire the ones issued before). */
   const auth = () => ({ authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` });

@@ -5,7 +5,7 @@
 // Against the emulator (test/fakes/google/photos.ts), with a short bound and short polls.
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
 import photos from '../../connectors/google-photos/index.ts';
 import { ProcessingDeadlines, processingWait } from '../../connectors/google-photos/picker.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
@@ -30,7 +30,7 @@ describe('google-photos: a picked video still processing', () => {
   const videos: string[] = [];
   let photo = '';
 
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGoogleFake();
     photo = await fake.photos.addMedia({ filename: 'IMG_0001.jpg', bytes: makeJpeg(1, 2000) });
     for (let i = 0; i < 6; i++)
@@ -45,7 +45,7 @@ describe('google-photos: a picked video still processing', () => {
     fake.photos.pick(sessionId, [photo, ...videos]);
     open = () => handle(sessionId);
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
   beforeEach(() => {
     Object.assign(processingWait, { boundMs: 3_000, firstPollMs: 50, maxPollMs: 200 });
     for (const v of videos) fake.photos.setProcessing(v, 'READY');
@@ -168,13 +168,13 @@ describe('google-photos: a picked video still processing', () => {
 describe('google-photos: a video Ferry uploaded, still processing, read through the Library API', () => {
   let fake: GoogleFake;
   let handle: () => CloudHandle;
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGoogleFake();
     const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
     const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
     handle = () => photos.open!({ options: {}, tokens }, env);
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   test('open() waits until Google is done, then gives the bytes; past the bound it fails with the reason', async () => {
     Object.assign(processingWait, { boundMs: 3_000, firstPollMs: 50, maxPollMs: 200 });

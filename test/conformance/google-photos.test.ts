@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import photos, { jwtPayload } from '../../connectors/google-photos/index.ts';
 import { nextPacificMidnight } from '../../connectors/google-photos/api.ts';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
@@ -54,7 +54,7 @@ describe('google-photos: Picker', () => {
   let sessionId = '';
   let items: SourceItem[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGoogleFake();
     // 250 items: 247 photos (some names repeat, as from two phones), a ready video and one still processing.
     for (let i = 0; i < 248; i++) {
@@ -76,7 +76,7 @@ describe('google-photos: Picker', () => {
     });
     originals.set(readyVideoId, makeMp4(1, 50_000));
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   test('a session is created, picked through the control, and then shows its items', async () => {
     const { open, picker } = setup(fake);
@@ -224,10 +224,10 @@ describe('google-photos: Picker', () => {
 
 describe('google-photos: Library API', () => {
   let fake: GoogleFake;
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGoogleFake();
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   test('restore: 120 photos in exactly 3 batchCreate calls, one item failing once and retried', async () => {
     const h = setup(fake).open();

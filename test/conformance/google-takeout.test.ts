@@ -16,7 +16,7 @@ import { memoryState } from '../support/takeout-source.ts';
 import { conformance, type Subject } from './suite.ts';
 
 const FOLDER = 'Takeout';
-const SOURCE_ONLY = { source: true, destination: false };
+const SOURCE_ONLY = { source: 'own layout', destination: false } as const;
 
 /**
  * A Takeout source reading the exports `deliver` writes into FOLDER of `wrapped`. Each seed is one

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import local from '../../connectors/local/index.ts';
 import { fsCalls } from '../../connectors/local/dirs.ts';
 import { fsError } from '../../connectors/local/fs-errors.ts';
@@ -49,7 +49,7 @@ describe('local connector: confined to its owner’s space, links never followed
   let env: ConnectorEnv;
   let h: CloudHandle;
 
-  before(async () => {
+  beforeAll(async () => {
     base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-local-')));
     roots = path.join(base, 'roots');
     outside = path.join(base, 'outside');
@@ -61,7 +61,7 @@ describe('local connector: confined to its owner’s space, links never followed
     assert.equal(options.root, space);
     h = local.open!({ options, ownerId: 'alice' }, env);
   });
-  after(() => fs.rm(base, { recursive: true, force: true }));
+  afterAll(() => fs.rm(base, { recursive: true, force: true }));
 
   test('the space is made on first use, readable by Ferry alone', async () => {
     assert.equal((await fs.stat(space)).mode & 0o777, 0o700);
@@ -207,52 +207,53 @@ describe('local connector: confined to its owner’s space, links never followed
   test(
     'a disk without hard links (FAT32, exFAT, SMB without Unix extensions): ' +
       'mode create still commits, never replaces, and leaves no partial file',
-    async (t) => {
+    async () => {
       const link = fsCalls.link;
-      t.after(() => {
-        fsCalls.link = link;
-      });
-      await fs.mkdir(path.join(space, 'nolink'), { recursive: true });
-      await fs.writeFile(path.join(space, 'nolink/owners.jpg'), 'owner’s bytes');
-      const codes = ['EPERM', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK'];
-      for (const code of codes) {
-        // As such a file system answers link().
-        fsCalls.link = async (from, to) => {
-          throw Object.assign(new Error(`${code}: operation not permitted, link '${from}' -> '${to}'`), {
+      try {
+        await fs.mkdir(path.join(space, 'nolink'), { recursive: true });
+        await fs.writeFile(path.join(space, 'nolink/owners.jpg'), 'owner’s bytes');
+        const codes = ['EPERM', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK'];
+        for (const code of codes) {
+          // As such a file system answers link().
+          fsCalls.link = async (from, to) => {
+            throw Object.assign(new Error(`${code}: operation not permitted, link '${from}' -> '${to}'`), {
+              code,
+              errno: -1,
+              syscall: 'link',
+            });
+          };
+          const stored = await h.destination!.put(
+            `nolink/${code}.jpg`,
+            async () => Readable.from([Buffer.from(`bytes of ${code}`)]),
+            { mode: 'create' },
+          );
+          assert.equal(stored.size, `bytes of ${code}`.length, code);
+          assert.equal(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8'), `bytes of ${code}`);
+          await assert.rejects(
+            h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
+              mode: 'create',
+              size: 5,
+            }),
+            isReason('exists'),
             code,
-            errno: -1,
-            syscall: 'link',
-          });
-        };
-        const stored = await h.destination!.put(
-          `nolink/${code}.jpg`,
-          async () => Readable.from([Buffer.from(`bytes of ${code}`)]),
-          { mode: 'create' },
+          );
+          assert.equal(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8'), 'owner’s bytes');
+        }
+        assert.deepEqual(
+          (await fs.readdir(path.join(space, 'nolink'))).sort(),
+          [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
+          'no partial or reserved file left',
         );
-        assert.equal(stored.size, `bytes of ${code}`.length, code);
-        assert.equal(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8'), `bytes of ${code}`);
-        await assert.rejects(
-          h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
-            mode: 'create',
-            size: 5,
-          }),
-          isReason('exists'),
-          code,
-        );
-        assert.equal(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8'), 'owner’s bytes');
+        // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
+        const told = fsError(
+          Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }),
+          'a.jpg',
+        ) as CloudError;
+        assert.match(told.message, /this file system has no hard links/);
+        assert.doesNotMatch(told.message, /permission/);
+      } finally {
+        fsCalls.link = link;
       }
-      assert.deepEqual(
-        (await fs.readdir(path.join(space, 'nolink'))).sort(),
-        [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
-        'no partial or reserved file left',
-      );
-      // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
-      const told = fsError(
-        Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }),
-        'a.jpg',
-      ) as CloudError;
-      assert.match(told.message, /this file system has no hard links/);
-      assert.doesNotMatch(told.message, /permission/);
     },
   );
 

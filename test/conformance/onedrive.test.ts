@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import onedrive, { oauth } from '../../connectors/onedrive/index.ts';
 import { FRAGMENT } from '../../connectors/onedrive/upload.ts';
 import { quickXorHash } from '../../connectors/onedrive/quickxor.ts';
@@ -60,11 +60,11 @@ const sessionPuts = (fake: MicrosoftFake, from = 0) =>
 describe('onedrive protocol', () => {
   let fake: MicrosoftFake;
   let c: ReturnType<typeof connect>;
-  before(async () => {
+  beforeAll(async () => {
     fake = await startMicrosoftFake();
     c = connect(fake);
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   test('the signed-in account is named by its user principal name', async () => {
     const { accessToken } = fake.oauth.issueTokens();
@@ -405,11 +405,11 @@ describe('onedrive protocol', () => {
 describe('the Microsoft fake enforces Graph’s rules', () => {
   let fake: MicrosoftFake;
   let auth: { authorization: string };
-  before(async () => {
+  beforeAll(async () => {
     fake = await startMicrosoftFake();
     auth = { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` };
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   const errorOf = async (res: Response) =>
     ((await res.json()) as { error: { code: string; message: string; innerError: Record<string, string> } }).error;

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import s3, { multipartEtag } from '../../connectors/s3/index.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
@@ -116,7 +116,7 @@ describe('s3 conditional writes', () => {
     return Buffer.from(await out.Body!.transformToByteArray());
   };
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startS3();
     proxy = await startProxy(server, async (c) => {
       const owners = late.get(c.key);
@@ -131,7 +131,7 @@ describe('s3 conditional writes', () => {
     );
     h = s3.open!({ options }, env);
   });
-  after(async () => {
+  afterAll(async () => {
     await proxy.close();
     await server.close();
   });

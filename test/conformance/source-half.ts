@@ -2,16 +2,17 @@
 // subject made at the source by the provider's own means, so a source-only connector runs it too.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from 'node:test';
-import { hashBytes } from '../../connectors/hashes.ts';
+import { test } from '@jest/globals';
+import { hashBytes } from '../../connectors/lib/hashes.ts';
 import type { HashKind, SourceItem } from '../../connectors/types.ts';
 import { browseAll, byName, bytesOf, firstBytes, isReason, listAll, MiB } from './helpers.ts';
 import type { Under } from './suite.ts';
 
-/** Entries of a browse() page in the connectors that page a folder read whole (connectors/paging.ts). */
+/** Entries of a browse() page in the connectors that page a folder read whole (connectors/lib/paging.ts). */
 const BROWSE_PAGE = 500;
 
-export function sourceHalf(c: Under): void {
+export function sourceHalf(c: Under, ownLayout: boolean): void {
+  const unlessOwnLayout = ownLayout ? test.skip : test;
   const src = () => `${c.base}/src`;
   const tree: Array<[string, Buffer]> = [
     ['a.jpg', crypto.randomBytes(1234)],
@@ -103,10 +104,10 @@ export function sourceHalf(c: Under): void {
     }
   });
 
-  test(
+  // A source of exports never replaces a file: a new export brings new ones.
+  unlessOwnLayout(
     'a replaced file: the same path and id where the provider ' + 'keeps it, another version, the new bytes',
-    async (t) => {
-      if (own()) return t.skip('a source of exports never replaces a file: a new export brings new ones');
+    async () => {
       const before = listed.find((i) => i.path === 'x/IMG_1.HEIC')!;
       // The same size: the version must tell the new content by more than its size.
       const next = crypto.randomBytes(700);
@@ -174,8 +175,8 @@ export function sourceHalf(c: Under): void {
     }
   });
 
-  test('browse: folders first, then files, each by name; every entry once over all its pages', async (t) => {
-    if (own()) return t.skip('this source browses the folder its exports are delivered to');
+  // A source of exports browses the folder they are delivered to.
+  unlessOwnLayout('browse: folders first, then files, each by name; every entry once over all its pages', async () => {
     const folder = `${c.base}/many`;
     const n = Math.max(c.s.providerPage ?? 0, BROWSE_PAGE) + 3;
     const names = Array.from({ length: n }, (_, i) => `f${String(i).padStart(5, '0')}.txt`);
@@ -207,8 +208,8 @@ export function sourceHalf(c: Under): void {
     );
   });
 
-  test('a missing folder, or a file, is not_found, listed or browsed', async (t) => {
-    if (own()) return t.skip('this source lists all it offers, whatever the folder');
+  // A source of exports lists all it offers, whatever the folder.
+  unlessOwnLayout('a missing folder, or a file, is not_found, listed or browsed', async () => {
     await assert.rejects(listAll(c.h, `${c.base}/no/such/folder`), isReason('not_found'));
     await assert.rejects(c.h.browse(`${c.base}/no/such/folder`, undefined), isReason('not_found'));
     // A file is not a folder.

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -98,7 +98,7 @@ async function startHoldProxy(target: string): Promise<HoldProxy> {
   return proxy;
 }
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-conflicts-')));
   s3 = await startS3();
   hold = await startHoldProxy(s3.endpoint);
@@ -119,7 +119,7 @@ before(async () => {
   for (const [rel, bytes] of Object.entries(ours))
     await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `src/${rel}`, Body: bytes }));
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await Promise.all([google?.close(), dropbox?.close(), microsoft?.close(), hold?.close()]);
   await s3?.close();
@@ -287,7 +287,7 @@ for (const end of ends) {
   describe(`${end.kind} as destination`, () => {
     let source: string;
     let destination: string;
-    before(async () => {
+    beforeAll(async () => {
       source = (
         await api('POST', '/clouds', {
           kind: 's3',

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { partSizeFor } from '../../connectors/s3/index.ts';
@@ -26,7 +26,7 @@ let root: string;
 let sha256: string;
 const workers: ChildProcess[] = [];
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-crash-')));
   // Written before the user exists; moved into their space once they do.
   const file = await fs.open(path.join(root, 'archive.bin'), 'w');
@@ -43,7 +43,7 @@ before(async () => {
   proxy = await startFaultProxy(s3.endpoint);
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', FERRY_SECRET_KEY: key });
 });
-after(async () => {
+afterAll(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   await t.close();
   await proxy.close();
@@ -69,7 +69,7 @@ function startWorker(): ChildProcess {
   return child;
 }
 
-test('SIGKILL mid-file: another worker resumes the upload, re-sending only the parts in flight', async (ctx) => {
+test('SIGKILL mid-file: another worker resumes the upload, re-sending only the parts in flight', async () => {
   const a = await signup(t);
   const post = (url: string, payload: object) =>
     t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
@@ -102,7 +102,7 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   assert.equal(run.status, 'succeeded', JSON.stringify(run));
   const partSize = partSizeFor(SIZE);
   const resent = proxy.uploadedBytes - SIZE;
-  ctx.diagnostic(
+  console.log(
     `killed after ${(sentBeforeKill / 2 ** 20).toFixed(0)} MiB sent; ` +
       `re-sent ${(resent / 2 ** 20).toFixed(0)} MiB (part size ${partSize / 2 ** 20} MiB)`,
   );

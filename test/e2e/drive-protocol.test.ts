@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import drive from '../../connectors/google-drive/index.ts';
 import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake, type GoogleFakeOptions } from '../fakes/google.ts';

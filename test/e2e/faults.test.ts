@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -24,7 +24,7 @@ let local: string;
 let viaProxy: string;
 const files = new Map<string, Buffer>();
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-faults-')));
   for (let i = 0; i < 8; i++) files.set(`small-${i}.jpg`, crypto.randomBytes(200_000 + i));
   files.set('big.mp4', crypto.randomBytes(40 * 1024 * 1024 + 7)); // three 16 MiB parts
@@ -47,7 +47,7 @@ before(async () => {
     })
   ).json().id;
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await proxy.close();
   await s3.close();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { freePort } from '../../services/core/embedded-postgres.ts';
@@ -31,7 +31,7 @@ let photosCloud = '';
 const library: { id: string; filename: string; video: boolean }[] = [];
 let processingId = '';
 
-before(async () => {
+beforeAll(async () => {
   // The worker runs in this process: a video still processing is waited for 2 s, not 15 minutes.
   Object.assign(processingWait, { boundMs: 2_000, firstPollMs: 100, maxPollMs: 400 });
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-photos-')));
@@ -87,7 +87,7 @@ before(async () => {
     if (video && i === 17) processingId = id;
   }
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await Promise.all([google?.close(), s3?.close()]);
   await fs.rm(root, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 
@@ -13,14 +13,14 @@ let base: string;
 let root: string;
 let a: Actor;
 
-before(async () => {
+beforeAll(async () => {
   base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-confine-')));
   root = path.join(base, 'roots');
   await fs.mkdir(root);
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root }, { worker: true });
   a = await signup(t);
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await fs.rm(base, { recursive: true, force: true });
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import pino from 'pino';
 import { CloudError, type Destination, type Features, type Source } from '../../connectors/types.ts';
 import type { Clouds } from '../../services/core/clouds.ts';
@@ -24,11 +24,11 @@ import { localFolder } from '../support/local-space.ts';
 let t: TestApp & { url: string };
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-lost-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await fs.rm(root, { recursive: true, force: true });
 });

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
@@ -18,10 +18,10 @@ let root: string;
 const workers: ChildProcess[] = [];
 const apps: TestApp[] = [];
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-mail-')));
 });
-after(async () => {
+afterAll(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   for (const a of apps) await a.close();
   await fs.rm(root, { recursive: true, force: true });

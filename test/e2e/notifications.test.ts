@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
 import { startS3 } from '../support/s3.ts';
@@ -17,7 +17,7 @@ let t: TestApp & { url: string };
 let smtp: TestSmtp;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-notify-')));
   smtp = await startSmtp();
   t = await startTestApp(
@@ -31,7 +31,7 @@ before(async () => {
     { worker: true },
   );
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await smtp.stop();
   await fs.rm(root, { recursive: true, force: true });

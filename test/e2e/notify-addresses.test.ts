@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import type { PgBoss } from 'pg-boss';
 import { transaction } from '../../services/core/db.ts';
 import { createLogger } from '../../services/core/logger.ts';
@@ -23,7 +23,7 @@ let t: TestApp & { url: string };
 let smtp: TestSmtp;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-addresses-')));
   smtp = await startSmtp();
   t = await startTestApp(
@@ -31,7 +31,7 @@ before(async () => {
     { worker: true },
   );
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await smtp?.stop();
   await fs.rm(root, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -41,7 +41,7 @@ const files: Record<string, Buffer> = {
   '2019/08/video.mp4': crypto.randomBytes(21 * 1024 * 1024 + 7),
 };
 
-before(async () => {
+beforeAll(async () => {
   localRoots = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oauth-')));
   fakes = {
     google: await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' }),
@@ -91,7 +91,7 @@ before(async () => {
     await fs.writeFile(path.join(root, 'src', p), bytes);
   }
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await Promise.all([fakes?.google.close(), fakes?.dropbox.close(), fakes?.microsoft.close(), s3?.close()]);
   await fs.rm(localRoots, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { connectedCloud, signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
@@ -30,7 +30,7 @@ let t: TestApp & { url: string };
 let env: Record<string, string>;
 const workers: ChildProcess[] = [];
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-oresume-')));
   original = path.join(root, 'archive.bin');
   const file = await fs.open(original, 'w');
@@ -54,7 +54,7 @@ before(async () => {
   };
   t = await startTestApp(env);
 });
-after(async () => {
+afterAll(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   await t.close();
   await Promise.all([google.close(), dropbox.close(), microsoft.close()]);

@@ -2,7 +2,7 @@
 // two browsers and the Dropbox emulator, a callback carrying A's state with B's session is refused,
 // as is a replayed, an expired or another session's callback; only A's own finishes, once.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
@@ -60,7 +60,7 @@ async function allowedCallback(starter: Person, query = ''): Promise<string> {
 
 const flowCount = async () => (await t.db.query('SELECT count(*)::int AS n FROM oauth_flows')).rows[0].n as number;
 
-before(async () => {
+beforeAll(async () => {
   dropbox = await startDropboxFake({ clientId: 'dropbox-client', clientSecret: 'dropbox-secret' });
   const port = await freePort();
   publicUrl = `http://127.0.0.1:${port}`;
@@ -75,7 +75,7 @@ before(async () => {
   });
   await t.app.listen({ port, host: '127.0.0.1' });
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await dropbox?.close();
 });

@@ -2,7 +2,7 @@
 // holds all the same (bytes are reserved as they stream), and a video Google is still processing
 // shows in the run's progress while the run waits for it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
@@ -14,12 +14,12 @@ let t: TestApp & { url: string };
 let google: Awaited<ReturnType<typeof startGoogleFake>>;
 let s3: TestS3;
 
-before(async () => {
+beforeAll(async () => {
   google = await startGoogleFake({ clientId: 'g', clientSecret: 'gs' });
   s3 = await startS3();
   t = await startTestApp({ FERRY_ALLOW_PRIVATE_ENDPOINTS: '1', ...googleEnv(google) }, { worker: true });
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await Promise.all([google?.close(), s3?.close()]);
 });

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { localFolder } from '../support/local-space.ts';
@@ -17,13 +17,13 @@ let s3: TestS3;
 let proxy: FaultProxy;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-fair-')));
   s3 = await startS3();
   proxy = await startFaultProxy(s3.endpoint);
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await proxy?.close();
   await s3?.close();

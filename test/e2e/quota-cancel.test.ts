@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { addWorker, settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -16,14 +16,14 @@ let proxy: FaultProxy;
 let root: string;
 const stops: (() => Promise<void>)[] = [];
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-quota-')));
   s3 = await startS3();
   proxy = await startFaultProxy(s3.endpoint);
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
   for (let i = 0; i < 3; i++) stops.push(await addWorker(t));
 });
-after(async () => {
+afterAll(async () => {
   for (const stop of stops) await stop();
   await t.close();
   await proxy.close();

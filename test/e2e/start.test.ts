@@ -4,18 +4,18 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dataDir: string;
 
-before(async () => {
+beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-start-'));
 });
 const started: Started[] = [];
-after(async () => {
+afterAll(async () => {
   // Whatever a failed test left running must not outlive the suite.
   for (const s of started) {
     if (s.child.exitCode === null && s.child.signalCode === null) process.kill(-s.child.pid!, 'SIGKILL');
@@ -67,11 +67,11 @@ async function waitHealthy(url: string, s: Started, timeoutMs: number): Promise<
 
 const postgresRunning = async () => spawnSync('pgrep', ['-f', `postgres -D ${dataDir}`]).status === 0;
 
-test('npm start on a fresh data folder answers /healthz within 30 s and stops cleanly on SIGTERM', async (t) => {
+test('npm start on a fresh data folder answers /healthz within 30 s and stops cleanly on SIGTERM', async () => {
   const port = await freePort();
   const s = start({ PORT: String(port) });
   const ms = await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
-  t.diagnostic(`fresh start to healthy /healthz: ${ms} ms`);
+  console.log(`fresh start to healthy /healthz: ${ms} ms`);
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
   assert.equal(ready.status, 200);
   const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
@@ -98,7 +98,7 @@ test('npm start on a fresh data folder answers /healthz within 30 s and stops cl
   assert.ok(!s.output().includes('a long enough password'));
 });
 
-test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with a clear error', async (t) => {
+test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with a clear error', async () => {
   const port = await freePort();
   const wrong = start({ PORT: String(port), FERRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
   assert.equal(await wrong.exited, 1);
@@ -107,7 +107,7 @@ test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with 
 
   const s = start({ PORT: String(port) });
   const ms = await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
-  t.diagnostic(`restart to healthy /healthz: ${ms} ms`);
+  console.log(`restart to healthy /healthz: ${ms} ms`);
   const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -196,14 +196,14 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, timeo
 test(
   'a SIGKILLed Ferry’s PostgreSQL stops soon after it; ' +
     'a server still left running is taken over by the next start',
-  async (t) => {
+  async () => {
     const port = await freePort();
     const first = start({ PORT: String(port) });
     await waitHealthy(`http://127.0.0.1:${port}`, first, 30_000);
     process.kill(nodeOf(first), 'SIGKILL');
     await first.exited;
     const ms = await until('the orphaned PostgreSQL stops', async () => !(await postgresRunning()), 10_000);
-    t.diagnostic(`PostgreSQL stopped ${ms} ms after Ferry was killed`);
+    console.log(`PostgreSQL stopped ${ms} ms after Ferry was killed`);
 
     // Its watchdog killed as well (kill -KILL of everything): the server stays, and the next start
     // must stop it and start afresh.
@@ -302,39 +302,42 @@ test('FERRY_ROLE=worker runs without an HTTP server', async () => {
   assert.equal(await s.exited, 0);
 });
 
-test('as root, a data folder the postgres user cannot reach still starts: the cluster goes to /var/lib/ferry', {
-  skip: process.getuid?.() !== 0,
-}, async () => {
-  const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-closed-')); // 0700, like a home folder
-  const inner = path.join(closed, 'data');
-  const port = await freePort();
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'),
-  );
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: repo,
-    env: { ...clean, FERRY_DATA_DIR: inner, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise((r) => child.once('exit', r));
-  try {
-    const s = { child, output: () => out, exited: exited as Promise<number | null> };
-    await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
-    const cluster = /"cluster":"([^"]+)"/.exec(out)?.[1];
-    assert.match(cluster ?? '', /^\/var\/lib\/ferry\/pg-[0-9a-f]{12}$/);
-    assert.match(out, /cannot reach the data folder/);
-    assert.equal((await fs.stat(closed)).mode & 0o777, 0o700, 'the operator’s folder was not opened up');
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    await fs.rm(cluster!, { recursive: true, force: true });
-    await fs.rm(`${cluster}.password`, { force: true });
-    await fs.rm(`${cluster}.log`, { force: true });
-  } finally {
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-    await fs.rm(closed, { recursive: true, force: true });
-  }
-});
+// Only root can hand the cluster to the postgres user.
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+asRoot(
+  'as root, a data folder the postgres user cannot reach still starts: ' + 'the cluster goes to /var/lib/ferry',
+  async () => {
+    const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-closed-')); // 0700, like a home folder
+    const inner = path.join(closed, 'data');
+    const port = await freePort();
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT'),
+    );
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: repo,
+      env: { ...clean, FERRY_DATA_DIR: inner, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const s = { child, output: () => out, exited: exited as Promise<number | null> };
+      await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
+      const cluster = /"cluster":"([^"]+)"/.exec(out)?.[1];
+      assert.match(cluster ?? '', /^\/var\/lib\/ferry\/pg-[0-9a-f]{12}$/);
+      assert.match(out, /cannot reach the data folder/);
+      assert.equal((await fs.stat(closed)).mode & 0o777, 0o700, 'the operator’s folder was not opened up');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      await fs.rm(cluster!, { recursive: true, force: true });
+      await fs.rm(`${cluster}.password`, { force: true });
+      await fs.rm(`${cluster}.log`, { force: true });
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await fs.rm(closed, { recursive: true, force: true });
+    }
+  },
+);

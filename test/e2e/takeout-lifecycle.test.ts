@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import zlib from 'node:zlib';
 import { readStats } from '../../connectors/google-takeout/read.ts';
 import { connectedCloud, settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
@@ -21,7 +21,7 @@ let t: TestApp & { url: string };
 let google: GoogleFake;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-life-')));
   google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
   t = await startTestApp(
@@ -29,7 +29,7 @@ before(async () => {
     { worker: true },
   );
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await google?.close();
   await fs.rm(root, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { QUEUES } from '../../services/core/queues.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
@@ -18,7 +18,7 @@ let t: TestApp & { url: string };
 let smtp: TestSmtp;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-notices-')));
   smtp = await startSmtp();
   t = await startTestApp(
@@ -31,7 +31,7 @@ before(async () => {
     { worker: true },
   );
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await smtp.stop();
   await fs.rm(root, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { readStats } from '../../connectors/google-takeout/read.ts';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -22,7 +22,7 @@ let s3: TestS3;
 let google: GoogleFake;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-takeout-')));
   s3 = await startS3();
   google = await startGoogleFake({ clientId: 'google-client', clientSecret: 'google-secret' });
@@ -31,7 +31,7 @@ before(async () => {
     { worker: true },
   );
 });
-after(async () => {
+afterAll(async () => {
   await t?.close();
   await Promise.all([s3?.close(), google?.close()]);
   await fs.rm(root, { recursive: true, force: true });

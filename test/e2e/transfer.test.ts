@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import {
   GetObjectCommand,
   ListMultipartUploadsCommand,
@@ -23,7 +23,7 @@ const files = new Map<string, Buffer>();
 
 const MiB = 1024 * 1024;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-')));
   s3 = await startS3();
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
@@ -53,7 +53,7 @@ before(async () => {
   );
   await fs.mkdir(path.join(space, 'restore'));
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await s3.close();
   await fs.rm(root, { recursive: true, force: true });

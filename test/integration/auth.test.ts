@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../services/core/config.ts';
 import { digest } from '../../services/core/crypto.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
 import { loggedApp } from '../support/logged-app.ts';
 
 let t: TestApp;
-before(async () => (t = await startTestApp()));
-after(() => t.close());
+beforeAll(async () => (t = await startTestApp()));
+afterAll(() => t.close());
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url, payload: payload as object, headers });
@@ -330,8 +330,8 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
 describe('failed logins per account', () => {
   // 3 instead of the default 10, to keep the test short (each wrong password costs a scrypt).
   let s: TestApp;
-  before(async () => (s = await startTestApp({ FERRY_LOGIN_FAILURE_LIMIT: '3' })));
-  after(() => s.close());
+  beforeAll(async () => (s = await startTestApp({ FERRY_LOGIN_FAILURE_LIMIT: '3' })));
+  afterAll(() => s.close());
 
   const PASSWORD = 'correct horse battery';
   const login = (email: string, password: string, app = s.app) =>

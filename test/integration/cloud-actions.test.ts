@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
 import {
@@ -69,7 +69,7 @@ let b: Actor;
 let mine: string;
 let local: string;
 
-before(async () => {
+beforeAll(async () => {
   // Registered before the app is built, as the registry's own connectors are.
   (connectors as Map<string, ConnectorDefinition>).set(KIND, notes as unknown as ConnectorDefinition);
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-actions-')));
@@ -86,7 +86,7 @@ before(async () => {
   assert.equal(res.statusCode, 201, res.body);
   local = res.json().id;
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   (connectors as Map<string, ConnectorDefinition>).delete(KIND);
   await fs.rm(root, { recursive: true, force: true });

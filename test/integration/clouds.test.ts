@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -14,7 +14,7 @@ let a: Actor;
 /** a's own space under FERRY_LOCAL_ROOTS (<root>/<user id>). */
 let mine: string;
 
-before(async () => {
+beforeAll(async () => {
   roots = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-roots-')));
   await fs.mkdir(path.join(roots, 'nas'), { recursive: true });
   await fs.mkdir(path.join(roots, 'outside'), { recursive: true });
@@ -28,7 +28,7 @@ before(async () => {
   await fs.writeFile(path.join(mine, 'photos/2024/b.mp4'), 'video bytes');
   await fs.symlink(path.join(roots, 'outside'), path.join(mine, 'photos/escape'));
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await s3.close();
   await fs.rm(roots, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // server's insides.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { createPool } from '../../services/core/db.ts';
 import { buildApp } from '../../services/api/app.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
@@ -14,7 +14,7 @@ let a: Actor;
 let port: number;
 let logged: LoggedApp;
 
-before(async () => {
+beforeAll(async () => {
   t = await startTestApp();
   a = await signup(t);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -33,7 +33,7 @@ before(async () => {
     },
   });
 });
-after(async () => {
+afterAll(async () => {
   await logged.app.close();
   await t.close();
 });

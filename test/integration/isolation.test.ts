@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 
@@ -14,7 +14,7 @@ let a: Actor;
 let b: Actor;
 const ids: Record<string, string> = {};
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-iso-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
@@ -44,7 +44,7 @@ before(async () => {
     payload: { kind: 'local', name: 'B src', options: { root: 'src' } },
   });
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await fs.rm(root, { recursive: true, force: true });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { createPool, migrate, MIGRATIONS_DIR, MigrationError, type Db } from '../../services/core/db.ts';
 import { createTestDatabase } from '../support/db.ts';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
-before(async () => (t = await startTestApp()));
-after(() => t.close());
+beforeAll(async () => (t = await startTestApp()));
+afterAll(() => t.close());
 
 test('/openapi.json is a valid OpenAPI 3 document that lists every route', async () => {
   const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });

@@ -5,7 +5,7 @@ import dns from 'node:dns';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -15,7 +15,7 @@ let src: string;
 let dst: string;
 let localhostAddresses: string[];
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-priv-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
@@ -26,7 +26,7 @@ before(async () => {
   dst = (await post('/clouds', { kind: 'local', name: 'dst', options: { root: 'dst' } })).json().id;
   localhostAddresses = (await dns.promises.lookup('localhost', { all: true })).map((r) => r.address);
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await fs.rm(root, { recursive: true, force: true });
 });

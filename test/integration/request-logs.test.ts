@@ -2,7 +2,7 @@
 // callbacks carry their secrets there.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { loggedApp, rawRequest, type LoggedApp } from '../support/logged-app.ts';
 
@@ -10,12 +10,12 @@ let t: TestApp;
 let a: Actor;
 let logged: LoggedApp;
 
-before(async () => {
+beforeAll(async () => {
   t = await startTestApp();
   a = await signup(t);
   logged = await loggedApp(t, { level: 'debug' });
 });
-after(async () => {
+afterAll(async () => {
   await logged.app.close();
   await t.close();
 });

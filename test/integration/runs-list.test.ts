@@ -1,14 +1,14 @@
 // GET /runs: an account's runs across its tasks, newest first, with the task's name; paged by
 // cursor; ?active=true for those queued or running. Another account's runs never appear.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
-before(async () => {
+beforeAll(async () => {
   t = await startTestApp();
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
 });
 

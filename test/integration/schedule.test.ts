@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { PgBoss } from 'pg-boss';
 import { createPool, type Db } from '../../services/core/db.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
@@ -15,7 +15,7 @@ let t: TestApp & { url: string };
 let root: string;
 const extra: { db: Db; boss: PgBoss }[] = [];
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-sched-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   for (let i = 0; i < 2; i++) {
@@ -30,7 +30,7 @@ before(async () => {
     extra.push({ db: createPool(t.url, 3), boss });
   }
 });
-after(async () => {
+afterAll(async () => {
   for (const w of extra) {
     await w.boss.stop({ graceful: false });
     await w.db.end();

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { KeyError, keyId } from '../../services/core/crypto.ts';
 import { createPool, type Db } from '../../services/core/db.ts';
 import { loadKeyring } from '../../services/core/secret-key.ts';
@@ -12,13 +12,13 @@ import { createTestDatabase } from '../support/db.ts';
 let db: Db;
 let drop: () => Promise<void>;
 let dataDir: string;
-before(async () => {
+beforeAll(async () => {
   const d = await createTestDatabase();
   db = createPool(d.url, 2);
   drop = d.drop;
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-key-'));
 });
-after(async () => {
+afterAll(async () => {
   await db.end();
   await drop();
   await fs.rm(dataDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
@@ -13,7 +13,7 @@ let a: Actor;
 let src: string;
 let dst: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-tasks-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
@@ -22,7 +22,7 @@ before(async () => {
   src = (await req('POST', '/clouds', { kind: 'local', name: 'Photos', options: { root: 'photos' } })).json().id;
   dst = (await req('POST', '/clouds', { kind: 'local', name: 'Backup', options: { root: 'backup' } })).json().id;
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await fs.rm(root, { recursive: true, force: true });
 });

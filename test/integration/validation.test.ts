@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -14,7 +14,7 @@ let dst: string;
 let taskId: string;
 let cloudId: string;
 
-before(async () => {
+beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-val-')));
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root });
   a = await signup(t);
@@ -27,7 +27,7 @@ before(async () => {
   cloudId = src;
   taskId = (await post('/tasks', validTask())).json().id;
 });
-after(async () => {
+afterAll(async () => {
   await t.close();
   await fs.rm(root, { recursive: true, force: true });
 });

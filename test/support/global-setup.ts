@@ -1,6 +1,6 @@
-// Runs once before all test files: one PostgreSQL server for the whole suite (embedded, or the one
-// DATABASE_URL names) and a template database with Ferry's migrations and pg-boss's schema, from
-// which every test file clones its own database (test/support/db.ts).
+// Jest runs this once before all test files (jest.config.js: globalSetup): one PostgreSQL server for
+// the whole suite (embedded, or the one DATABASE_URL names) and a template database with Ferry's
+// migrations and pg-boss's schema, from which every test file clones its own (test/support/db.ts).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +11,12 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../services/cor
 import { BOSS_SCHEMA, ensureQueues } from '../../services/core/queues.ts';
 import { TEMPLATE_DB, urlFor } from './db.ts';
 
-let server: EmbeddedPostgres | undefined;
-let tmp: string | undefined;
+// Jest loads the teardown as a module of its own: what it must stop is left on globalThis.
+const state = globalThis as { ferryTestPg?: { server?: EmbeddedPostgres; tmp?: string } };
 
-export async function globalSetup(): Promise<void> {
+export default async function globalSetup(): Promise<void> {
+  let server: EmbeddedPostgres | undefined;
+  let tmp: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-test-pg-'));
@@ -22,6 +24,7 @@ export async function globalSetup(): Promise<void> {
     server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
     adminUrl = server.url;
   }
+  state.ferryTestPg = { server, tmp };
   process.env.FERRY_TEST_PG_URL = adminUrl;
   delete process.env.DATABASE_URL;
 
@@ -42,6 +45,7 @@ export async function globalSetup(): Promise<void> {
 }
 
 export async function globalTeardown(): Promise<void> {
+  const { server, tmp } = state.ferryTestPg ?? {};
   await server?.stop();
   if (tmp) await fs.rm(tmp, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 // The providers' variables come from what the registered connectors declare (their API base URLs,
 // their OAuth clients): the same names, the same defaults, the same clear errors as the service's own.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { connectors } from '../../connectors/index.ts';
 import { createClouds, oauthClientsOf } from '../../services/core/clouds.ts';
 import { ConfigError, connectorEnvOf, loadConfig } from '../../services/core/config.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { createKeyring, hashPassword, KeyError, verifyPassword } from '../../services/core/crypto.ts';
-import { isPrivateAddress } from '../../connectors/net-guard.ts';
+import { isPrivateAddress } from '../../connectors/lib/net-guard.ts';
 
 test('sealed secrets open only with their key, and tampering is detected', () => {
   const ring = createKeyring([crypto.randomBytes(32)]);

@@ -3,7 +3,7 @@
 // SHA-256s of each 4 MiB block. The published example (milky-way-nasa.jpg) is not at hand offline.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { BLOCK, contentHash, DropboxContentHasher, Sha256 } from '../../connectors/dropbox/content-hash.ts';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // globally routable ones, whatever form an address is written in.
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import s3 from '../../connectors/s3/index.ts';
 import { CloudError, type ConnectorEnv } from '../../connectors/types.ts';
 import {
@@ -10,7 +10,7 @@ import {
   isPrivateAddress,
   PrivateEndpointError,
   publicOnlyLookup,
-} from '../../connectors/net-guard.ts';
+} from '../../connectors/lib/net-guard.ts';
 
 // One address in each IPv4 range that is not globally reachable (IANA special-purpose registry).
 const blockedV4 = [

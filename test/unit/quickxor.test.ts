@@ -2,7 +2,7 @@
 // hashing in pieces (crossing the 160-byte block and the ring's wrap-around) or across a saved state.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { QuickXorHash, quickXorHash } from '../../connectors/onedrive/quickxor.ts';
 
 /** The algorithm as Microsoft describes it, one byte at a time into a 160-bit ring (slow, obviously right). */

@@ -1,7 +1,7 @@
 // The places of live progress streams: per account and per process, given back when a stream ends;
 // and the shared poll behind them.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { createRunStreams, SharedPoll } from '../../services/api/run-streams.ts';
 import { AppError } from '../../services/core/errors.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { isTimeZone, nextRunAt, type Schedule } from '../../services/core/schedule.ts';
 
 const at = (iso: string) => new Date(iso);

@@ -1,6 +1,6 @@
 // The catalogue: which entries are one file, where each goes, and what its album files say.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import type { SourceItem } from '../../connectors/types.ts';
 import {
   buildCatalogue,

@@ -3,7 +3,7 @@
 // offsets), QuickTime/MP4 movie headers, and heads that are cut, zeroed, damaged or random, which
 // must give "no date" and never an exception.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { exifDate, parseExifDateTime, parseOffset } from '../../connectors/google-takeout/exif.ts';
 import { makeJpeg, makeMp4, seeded } from '../fakes/google/media.ts';
 import { exifApp1, exifTiff, jpegWithApp1, jpegWithExif, TAG, type ExifTag } from '../support/exif-jpeg.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { exportSets, partsToIngest, schedule } from '../../connectors/google-takeout/export-sets.ts';
 
 const at = (iso: string) => Date.parse(iso);

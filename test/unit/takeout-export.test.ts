@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import {
   googlePhotosRoot,
   isAlbumMetadataName,
@@ -557,24 +557,27 @@ test('names collide within a month only where the truth says so: the two IMG_347
   assert.equal(exif.takenAt.toISOString(), '2021-03-31T23:30:00.000Z');
 });
 
-test("writeExport writes the parts with the export's time", async (t) => {
+test("writeExport writes the parts with the export's time", async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'takeout-export-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  for (const format of ['zip', 'tgz'] as const) {
-    const fx = fixtures[format];
-    for (const [i, e] of fx.exports.entries()) {
-      const written = await writeExport(fx, i, path.join(dir, format));
-      assert.deepEqual(
-        written.map((p) => path.basename(p)),
-        e.parts.map((p) => p.name),
-      );
-      for (const [j, p] of written.entries()) {
-        const st = await fs.stat(p);
-        assert.equal(st.size, e.parts[j].file.size);
-        assert.equal(st.mtime.getTime(), e.createdAt.getTime());
-        assert.deepEqual(await fs.readFile(p), e.parts[j].file.read(0, st.size));
+  try {
+    for (const format of ['zip', 'tgz'] as const) {
+      const fx = fixtures[format];
+      for (const [i, e] of fx.exports.entries()) {
+        const written = await writeExport(fx, i, path.join(dir, format));
+        assert.deepEqual(
+          written.map((p) => path.basename(p)),
+          e.parts.map((p) => p.name),
+        );
+        for (const [j, p] of written.entries()) {
+          const st = await fs.stat(p);
+          assert.equal(st.size, e.parts[j].file.size);
+          assert.equal(st.mtime.getTime(), e.createdAt.getTime());
+          assert.deepEqual(await fs.readFile(p), e.parts[j].file.read(0, st.size));
+        }
       }
     }
+    await assert.rejects(writeExport(fixtures.zip, 2, dir), /no export 2/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
-  await assert.rejects(writeExport(fixtures.zip, 2, dir), /no export 2/);
 });

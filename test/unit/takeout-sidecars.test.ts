@@ -2,7 +2,7 @@
 // Takeout's 46-unit clip, moved "(n)" indexes, localized edited copies, NFD archives, names clipped in
 // the archive), album metadata, localized folders, and the sidecar fields we read.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { editedOriginal, matchSidecars, type SidecarEntry } from '../../connectors/google-takeout/sidecars.ts';
 import {
   googlePhotosRoot,

@@ -2,7 +2,7 @@
 // small strict parser below, namespaces included), each property reads back with the value and form
 // the XMP specification gives it, and text is escaped.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { albumJson, xmlEscape, xmpCoordinate, xmpDate, xmpSidecar } from '../../connectors/google-takeout/xmp.ts';
 
 interface El {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import zlib from 'node:zlib';

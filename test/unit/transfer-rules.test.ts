@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { classify, multipartEtag, partSizeFor } from '../../connectors/s3/index.ts';
-import { backoffMs, createPacer, retryAfterMs } from '../../connectors/pacer.ts';
+import { backoffMs, createPacer, retryAfterMs } from '../../connectors/lib/pacer.ts';
 import { destinationPath, renamed, selected } from '../../services/worker/runs/select.ts';
 import type { SourceItem } from '../../connectors/types.ts';
 

@@ -2,7 +2,7 @@
 // regenerated into services/web/src/api/schema.d.ts (npm run api-types) fails here.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { generateApiTypes, SCHEMA_FILE } from '../../services/web/scripts/api-types.ts';
 
 test("the web app's API types match Ferry's OpenAPI document (else: npm run api-types)", async () => {

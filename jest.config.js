@@ -1,0 +1,15 @@
+// The suite on Jest, with the project's TypeScript as it is: no transform, Node strips the types
+// (npm test runs Jest on the pinned Node with --experimental-vm-modules for ES modules).
+export default {
+  testEnvironment: 'node',
+  transform: {},
+  extensionsToTreatAsEsm: ['.ts', '.tsx'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json'],
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // One PostgreSQL server and a template database for the whole run; each file clones its own.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // End-to-end tests start servers, browsers and whole runs: a test has as long as it needs.
+  testTimeout: 600_000,
+  maxWorkers: 4,
+};
