@@ -3,6 +3,7 @@
 // never on its kind.
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { AccountRegistry } from './lib/registry.ts';
 import type { Localized } from './locale.ts';
 import type { OAuthSpec, TokenSource } from './oauth.ts';
 
@@ -33,6 +34,8 @@ export interface ConnectorEnv {
   allowPrivateEndpoints: boolean;
   /** The base URLs the connectors declared, as configured, without trailing slash. */
   endpoints: Record<EndpointName, string>;
+  /** Per-account state of this process (pacers, batchers), shared by every handle on one account. */
+  accounts: AccountRegistry;
 }
 
 /** A stored cloud as a connector sees it: its shown options and its opened secrets. */

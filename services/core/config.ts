@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
+import { AccountRegistry } from '../../connectors/lib/registry.ts';
 import { OAUTH_CLIENTS, type OAuthProvider } from '../../connectors/oauth.ts';
 import type { ConnectorEnv, EndpointName } from '../../connectors/types.ts';
 
@@ -99,14 +100,21 @@ export interface OAuthClientConfig {
 
 export class ConfigError extends Error {}
 
-/** What connectors may see of the configuration. */
+// The API and the worker of one process are built from the one configuration it loaded: they share
+// its registry, so an account has one pacer in the process whichever side calls its provider.
+const registries = new WeakMap<object, AccountRegistry>();
+
+/** What connectors may see of the configuration, and the process's per-account state (pacers, batchers). */
 export function connectorEnvOf(
   config: Pick<Config, 'localRoots' | 'allowPrivateEndpoints' | 'endpoints'>,
 ): ConnectorEnv {
+  let accounts = registries.get(config);
+  if (!accounts) registries.set(config, (accounts = new AccountRegistry()));
   return {
     localRoots: config.localRoots,
     allowPrivateEndpoints: config.allowPrivateEndpoints,
     endpoints: config.endpoints,
+    accounts,
   };
 }
 

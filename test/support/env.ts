@@ -1,7 +1,12 @@
 // A ConnectorEnv for tests that open connectors directly (conformance): the real services' base
 // URLs unless a test points one at its emulator.
+import { AccountRegistry } from '../../connectors/lib/registry.ts';
 import type { ConnectorEnv } from '../../connectors/types.ts';
 import { connectorEnvOf, loadConfig } from '../../services/core/config.ts';
+
+// One registry for the test file, as the service has one per process: handles a test opens on one
+// account share its pacer and batcher, as they would in Ferry.
+const accounts = new AccountRegistry();
 
 export function testEnv(
   over: Partial<Omit<ConnectorEnv, 'endpoints'>> & { endpoints?: Partial<ConnectorEnv['endpoints']> } = {},
@@ -11,6 +16,7 @@ export function testEnv(
     ...base,
     localRoots: [],
     allowPrivateEndpoints: true,
+    accounts,
     ...over,
     endpoints: { ...base.endpoints, ...over.endpoints },
   };
