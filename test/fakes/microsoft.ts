@@ -4,16 +4,19 @@
 // children paged by $top and an opaque @odata.nextLink, $select, content downloads answered with a
 // 302 to a pre-authenticated, expiring URL that honours Range, simple uploads, upload sessions at
 // /upload/sessions/{id}); Graph's error JSON for every rule it enforces. Content lives on disk in a
-// temporary folder, removed on close.
+// temporary folder, removed on close. It serves HTTPS, as Microsoft does (and as the Graph client
+// requires), with the test run's certificate (test/support/test-ca.ts).
 import crypto from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { serverTls } from '../support/test-ca.ts';
 import { createOAuthServer, type FakeAccount, type OAuthServer } from './oauth.ts';
 import { DriveStore, type ConflictBehavior, type Item } from './microsoft/drive.ts';
 import {
@@ -524,14 +527,14 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const server = https.createServer(serverTls(), (req, res) => {
     void handle(req, res);
   });
   // Like the providers' servers, keep idle connections well past the client's pool timeout: with
   // Node's 5 s, a loaded machine lets a client reuse a socket the server is closing (ECONNRESET).
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     url: base,
