@@ -1,8 +1,8 @@
 // Google Photos: a source over what a person picks in Google's Picker (cloud.pickerSessionId), or
 // over the albums and items Ferry itself created; and a restore destination (uploads into
 // app-created albums). Since 31 March 2025 no API reads a whole library: Takeout does that.
-// Requests go through api.ts; the Picker in picker.ts, the Library API in library.ts and
-// restore.ts.
+// Requests go through client.ts; the Picker in picker.ts, the Library API in library.ts and
+// upload.ts.
 import { z } from 'zod';
 import { pageOf } from '../lib/paging.ts';
 import {
@@ -14,10 +14,10 @@ import {
   type Destination,
   type Source,
 } from '../types.ts';
-import { cloudError, createPhotosApi, pacerFor } from './api.ts';
+import { createClient, toCloudError } from './client.ts';
 import { Library } from './library.ts';
 import { Picker, pickerSession, sessionId } from './picker.ts';
-import { batcherFor, Restorer } from './restore.ts';
+import { Batcher, Restorer } from './upload.ts';
 
 const options = z.object({
   /** The account's email, shown to the user (set by the service after sign-in). */
@@ -43,7 +43,7 @@ export function jwtPayload(jwt: string): Record<string, unknown> | null {
 
 function connect(cloud: CloudConfig<Options>, env: ConnectorEnv) {
   if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Photos cloud has no sign-in: reconnect it.');
-  const api = createPhotosApi(cloud.tokens, pacerFor(cloud.options.accountId));
+  const api = createClient(cloud.tokens, env, cloud.options.accountId);
   return { api, picker: new Picker(api, env.endpoints.googlePicker) };
 }
 
@@ -113,8 +113,10 @@ export default defineConnector<Options>({
   pickerSession: { id: sessionId },
   open(cloud, env) {
     const { api, picker } = connect(cloud, env);
-    const library = new Library(api, env.endpoints.googlePhotos);
-    const restorer = new Restorer(api, env.endpoints.googlePhotos, library, batcherFor(cloud.options.accountId));
+    const library = new Library(api);
+    // Google wants the batchCreate calls of one user made one at a time: one batcher per account.
+    const batcher = env.accounts.get('google-photos:batcher', cloud.options.accountId, () => new Batcher());
+    const restorer = new Restorer(api, library, batcher);
 
     let source: Source;
     if (cloud.pickerSessionId) source = picker.source(cloud.pickerSessionId);
@@ -140,16 +142,16 @@ export default defineConnector<Options>({
       destination,
       async check(signal) {
         try {
-          await api.json('GET', `${env.endpoints.googlePhotos}/v1/albums`, { query: { pageSize: 1 }, signal });
+          await api.json('GET', '/v1/albums', { query: { pageSize: 1 }, signal });
         } catch (err) {
-          throw signal?.aborted ? err : cloudError(err, 'Checking Google Photos');
+          throw signal?.aborted ? err : toCloudError(err, 'Checking Google Photos');
         }
       },
       async browse(path, cursor, signal) {
         try {
           return pageOf(await library.entries(path, signal), cursor, PAGE);
         } catch (err) {
-          throw signal?.aborted ? err : cloudError(err, `Browsing ${path || 'the albums'} of Google Photos`);
+          throw signal?.aborted ? err : toCloudError(err, `Browsing ${path || 'the albums'} of Google Photos`);
         }
       },
     };

@@ -5,9 +5,10 @@
 import type { Readable } from 'node:stream';
 import { backoffMs, sleep } from '../lib/pacer.ts';
 import { CloudError, type Entry, type OpenOptions, type SourceItem } from '../types.ts';
-import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
+import type { Rest } from '../lib/rest.ts';
+import { media, PhotosApiError, toCloudError } from './client.ts';
 import { Deduper } from './names.ts';
-import { ProcessingDeadlines, processingFailed, processingWait, skip, stillProcessing, waitingFor } from './picker.ts';
+import { ProcessingDeadlines, processingFailed, processingWait, stillProcessing, waitingFor } from './picker.ts';
 
 export interface MediaItem {
   id: string;
@@ -28,31 +29,29 @@ const segment = (name: string) => name.replace(/\//g, '_') || '_';
 const isVideo = (m: MediaItem) => (m.mimeType ?? '').startsWith('video/') || !!m.mediaMetadata?.video;
 
 export class Library {
-  private readonly api: PhotosApi;
-  private readonly base: string;
+  private readonly api: Rest;
   /** Per video still processing: when its wait ends (a retried open() does not wait again). */
   private readonly deadlines = new ProcessingDeadlines(10_000);
-  constructor(api: PhotosApi, base: string) {
+  /** `api` is at the Library API's base URL. */
+  constructor(api: Rest) {
     this.api = api;
-    this.base = base;
   }
 
   /** App-created albums, 50 a page (the API's maximum). */
   async *albums(signal?: AbortSignal): AsyncGenerator<AlbumJson> {
     let pageToken: string | undefined;
     do {
-      const page = await this.api.json<{ albums?: AlbumJson[]; nextPageToken?: string }>(
-        'GET',
-        `${this.base}/v1/albums`,
-        { query: { pageSize: 50, pageToken }, signal },
-      );
+      const page = await this.api.json<{ albums?: AlbumJson[]; nextPageToken?: string }>('GET', `/v1/albums`, {
+        query: { pageSize: 50, pageToken },
+        signal,
+      });
       yield* page.albums ?? [];
       pageToken = page.nextPageToken;
     } while (pageToken);
   }
 
   async createAlbum(title: string, signal?: AbortSignal): Promise<AlbumJson> {
-    return this.api.json<AlbumJson>('POST', `${this.base}/v1/albums`, { body: { album: { title } }, signal });
+    return this.api.json<AlbumJson>('POST', `/v1/albums`, { body: { album: { title } }, signal });
   }
 
   /** An album's items (mediaItems:search with albumId), or every app-created item (mediaItems.list). */
@@ -60,16 +59,14 @@ export class Library {
     let pageToken: string | undefined;
     do {
       const page = albumId
-        ? await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>(
-            'POST',
-            `${this.base}/v1/mediaItems:search`,
-            { body: { albumId, pageSize: 100, ...(pageToken ? { pageToken } : {}) }, signal },
-          )
-        : await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>(
-            'GET',
-            `${this.base}/v1/mediaItems`,
-            { query: { pageSize: 100, pageToken }, signal },
-          );
+        ? await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>('POST', `/v1/mediaItems:search`, {
+            body: { albumId, pageSize: 100, ...(pageToken ? { pageToken } : {}) },
+            signal,
+          })
+        : await this.api.json<{ mediaItems?: MediaItem[]; nextPageToken?: string }>('GET', `/v1/mediaItems`, {
+            query: { pageSize: 100, pageToken },
+            signal,
+          });
       yield* page.mediaItems ?? [];
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -119,7 +116,7 @@ export class Library {
         yield this.item(m, names.unique(segment(m.filename ?? m.id)));
       }
     } catch (err) {
-      throw signal?.aborted ? err : cloudError(err, what);
+      throw signal?.aborted ? err : toCloudError(err, what);
     }
   }
 
@@ -164,7 +161,7 @@ export class Library {
     const what = `Downloading item ${id} from Google Photos`;
     const get = async () => {
       try {
-        return await this.api.json<MediaItem>('GET', `${this.base}/v1/mediaItems/${encodeURIComponent(id)}`, {
+        return await this.api.json<MediaItem>('GET', `/v1/mediaItems/${encodeURIComponent(id)}`, {
           signal,
         });
       } catch (err) {
@@ -201,9 +198,9 @@ export class Library {
       }
       this.deadlines.end(id); // ready (or no video): its wait, if any, is over
       if (!m.baseUrl) throw new CloudError('failed', `${what}: Google Photos gave no download address.`);
-      return skip(await this.api.media(`${m.baseUrl}=${isVideo(m) ? 'dv' : 'd'}`, signal), o.offset ?? 0);
+      return await media(this.api, `${m.baseUrl}=${isVideo(m) ? 'dv' : 'd'}`, o.offset ?? 0, signal);
     } catch (err) {
-      throw signal?.aborted ? err : cloudError(err, what);
+      throw signal?.aborted ? err : toCloudError(err, what);
     } finally {
       if (told) o.onWaiting?.(null);
     }

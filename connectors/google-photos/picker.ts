@@ -4,12 +4,12 @@
 // Base URLs live 60 minutes and there is no way to fetch one item by id: an expired one is
 // replaced by listing the session again. A picked video Google is still processing is waited for
 // the same way: listing the session until it shows READY (processingWait).
-import { type Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import { photoIdentity } from '../media.ts';
 import { backoffMs, sleep } from '../lib/pacer.ts';
 import { CloudError, type OpenOptions, type Source, type SourceItem } from '../types.ts';
-import { cloudError, PhotosApiError, type PhotosApi } from './api.ts';
+import type { Rest } from '../lib/rest.ts';
+import { media, PhotosApiError, toCloudError } from './client.ts';
 import { Deduper } from './names.ts';
 
 /** A Picker session, as the API shows it. */
@@ -115,9 +115,9 @@ export class ProcessingDeadlines {
 }
 
 export class Picker {
-  private readonly api: PhotosApi;
+  private readonly api: Rest;
   private readonly base: string;
-  constructor(api: PhotosApi, base: string) {
+  constructor(api: Rest, base: string) {
     this.api = api;
     this.base = base;
   }
@@ -157,7 +157,7 @@ export class Picker {
           { cause: err },
         );
       }
-      throw cloudError(err, 'Starting a Google Photos picking session');
+      throw toCloudError(err, 'Starting a Google Photos picking session');
     }
   }
 
@@ -175,14 +175,14 @@ export class Picker {
           'This Google Photos picking session expired or was closed: start a new one.',
           { cause: err },
         );
-      throw cloudError(err, what);
+      throw toCloudError(err, what);
     }
     if (session.mediaItemsSet) {
       let count = 0;
       try {
         for await (const page of this.pages(id, signal)) count += page.length;
       } catch (err) {
-        throw cloudError(err, what);
+        throw toCloudError(err, what);
       }
       session.itemCount = count;
     }
@@ -194,7 +194,7 @@ export class Picker {
       await this.api.json('DELETE', `${this.base}/v1/sessions/${encodeURIComponent(id)}`, { signal });
     } catch (err) {
       if (err instanceof PhotosApiError && err.status === 404) return; // already gone or expired
-      throw cloudError(err, 'Closing the Google Photos picking session');
+      throw toCloudError(err, 'Closing the Google Photos picking session');
     }
   }
 
@@ -239,7 +239,7 @@ export class Picker {
               'The Google Photos picking session expired or was closed: pick the photos again.',
               { cause: err },
             );
-          throw cloudError(err, what);
+          throw toCloudError(err, what);
         } finally {
           refreshing = undefined;
         }
@@ -319,7 +319,7 @@ export class Picker {
                 'The Google Photos picking session expired or was closed: pick the photos again.',
                 { cause: err },
               );
-            throw signal?.aborted ? err : cloudError(err, what);
+            throw signal?.aborted ? err : toCloudError(err, what);
           }
           if (next.done) break;
           const at = Date.now();
@@ -350,15 +350,14 @@ export class Picker {
           let k = await lookup(item.id, signal);
           if (k.video && k.processing !== 'READY') k = await processed(item.id, name, o);
           try {
-            const stream = await this.api.media(`${k.baseUrl}=${k.video ? 'dv' : 'd'}`, signal);
-            return skip(stream, o.offset ?? 0);
+            return await media(this.api, `${k.baseUrl}=${k.video ? 'dv' : 'd'}`, o.offset ?? 0, signal);
           } catch (err) {
             // An expired base URL (403, or 404 from the media host): list again, once.
             if (attempt === 0 && err instanceof PhotosApiError && (err.status === 403 || err.status === 404)) {
               k.listedAt = 0;
               continue;
             }
-            throw signal?.aborted ? err : cloudError(err, `Downloading ${name} from Google Photos`);
+            throw signal?.aborted ? err : toCloudError(err, `Downloading ${name} from Google Photos`);
           }
         }
       },
@@ -405,26 +404,4 @@ function toSession(s: SessionJson): PickerSession {
     mediaItemsSet: !!s.mediaItemsSet,
     pollIntervalSeconds: durationSeconds(s.pollingConfig?.pollInterval, 5) || 5,
   };
-}
-
-/**
- * Base URLs take no Range header: a read from an offset (a resumed upload asks for the rest)
- * downloads from the start and drops the first bytes.
- */
-export function skip(stream: Readable, offset: number): Readable {
-  if (offset <= 0) return stream;
-  let left = offset;
-  const t = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      if (left >= chunk.length) {
-        left -= chunk.length;
-        return cb();
-      }
-      const rest = chunk.subarray(left);
-      left = 0;
-      cb(null, rest);
-    },
-  });
-  stream.on('error', (err) => t.destroy(err));
-  return stream.pipe(t);
 }

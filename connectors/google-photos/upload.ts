@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
-import { cloudError, errorOf, type PhotosApi } from './api.ts';
+import type { Rest } from '../lib/rest.ts';
+import { errorOf, toCloudError } from './client.ts';
 import type { Library } from './library.ts';
 
 /** Items per batchCreate (Google's maximum) and how long the oldest waits for a batch to fill. */
@@ -62,15 +63,15 @@ interface Waiting {
   fileName: string;
   albumId?: string;
   arrived: number;
-  api: PhotosApi;
-  base: string;
+  api: Rest;
   resolve(r: ItemResult): void;
   reject(err: unknown): void;
 }
 
 /**
  * Collects upload tokens of one account and creates their media items: a batch goes when 50 for
- * the same album wait, or 2 s after the oldest arrived; one batchCreate at a time.
+ * the same album wait, or 2 s after the oldest arrived; one batchCreate at a time. One per account
+ * in the process (env.accounts), shared by every handle on it.
  */
 export class Batcher {
   private queue: Waiting[] = [];
@@ -124,15 +125,17 @@ export class Batcher {
     );
     this.busy = true;
     try {
-      const { api, base } = batch[0];
+      const { api } = batch[0];
       const body = {
         ...(albumId ? { albumId } : {}),
         newMediaItems: batch.map((w) => ({ simpleMediaItem: { uploadToken: w.token, fileName: w.fileName } })),
       };
-      const res = await api.json<{ newMediaItemResults?: ItemResult[] }>('POST', `${base}/v1/mediaItems:batchCreate`, {
-        body,
-      });
-      const results = res.newMediaItemResults ?? [];
+      const res = await api.json<{ newMediaItemResults?: ItemResult[] } | undefined>(
+        'POST',
+        '/v1/mediaItems:batchCreate',
+        { body },
+      );
+      const results = res?.newMediaItemResults ?? [];
       batch.forEach((w, i) => {
         const r = results.find((x) => x.uploadToken === w.token) ?? results[i];
         w.resolve(r ?? { status: { code: 2, message: 'Google Photos did not report on this item.' } });
@@ -146,27 +149,16 @@ export class Batcher {
   }
 }
 
-// One batcher per Google account: Google wants batchCreate calls of one user made one at a time.
-const batchers = new Map<string, Batcher>();
-export function batcherFor(accountKey: string | undefined): Batcher {
-  if (!accountKey) return new Batcher();
-  let b = batchers.get(accountKey);
-  if (!b) batchers.set(accountKey, (b = new Batcher()));
-  return b;
-}
-
 /** The restore side of one handle: albums found or created once, uploads, batched creation. */
 export class Restorer {
-  private readonly api: PhotosApi;
-  private readonly base: string;
+  private readonly api: Rest;
   private readonly library: Library;
   private readonly batcher: Batcher;
   private known: Promise<Map<string, string>> | undefined;
   private readonly albums = new Map<string, Promise<string>>();
 
-  constructor(api: PhotosApi, base: string, library: Library, batcher: Batcher) {
+  constructor(api: Rest, library: Library, batcher: Batcher) {
     this.api = api;
-    this.base = base;
     this.library = library;
     this.batcher = batcher;
   }
@@ -204,23 +196,25 @@ export class Restorer {
     let size = 0;
     let md5 = crypto.createHash('md5');
     const token = await this.api.pacer.call(async () => {
-      size = 0;
-      md5 = crypto.createHash('md5');
-      const counter = new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          size += chunk.length;
-          md5.update(chunk);
-          o.onProgress?.(size);
-          cb(null, chunk);
-        },
-      });
-      const res = await this.api.send('POST', `${this.base}/v1/uploads`, {
+      const res = await this.api.send('POST', '/v1/uploads', {
         headers: {
           'content-type': 'application/octet-stream',
           'x-goog-upload-content-type': mime,
           'x-goog-upload-protocol': 'raw',
         },
+        // The file as it is read, counted and hashed on the way: opened again for each sending (the
+        // helper sends it again after a 401 refreshed the token; the pacer after a transient failure).
         body: async () => {
+          size = 0;
+          md5 = crypto.createHash('md5');
+          const counter = new Transform({
+            transform(chunk: Buffer, _e, cb) {
+              size += chunk.length;
+              md5.update(chunk);
+              o.onProgress?.(size);
+              cb(null, chunk);
+            },
+          });
           const src = await open(0);
           src.on('error', (err) => counter.destroy(err));
           return src.pipe(counter);
@@ -262,10 +256,7 @@ export class Restorer {
               `source's (md5 ${o.expectedMd5}); nothing was created.`,
           );
         }
-        const r = await this.batcher.add(
-          { token: sent.token, fileName, albumId, api: this.api, base: this.base },
-          o.signal,
-        );
+        const r = await this.batcher.add({ token: sent.token, fileName, albumId, api: this.api }, o.signal);
         const ok = r.mediaItem && (!r.status?.code || r.status.code === 0);
         // Photos reports no size nor hash of what it stored: the count and md5 above are the check.
         if (ok) return { size: sent.size };
@@ -277,7 +268,7 @@ export class Restorer {
         // A per-item failure: the upload token is spent, so the bytes go up again for the next batch.
       }
     } catch (err) {
-      throw o.signal?.aborted ? err : cloudError(err, what);
+      throw o.signal?.aborted ? err : toCloudError(err, what);
     }
   }
 }

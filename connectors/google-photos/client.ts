@@ -1,11 +1,12 @@
-// Requests to Google Photos (the Picker API, the Library API and the media host behind base URLs):
-// the access token on every request (refreshed once on a 401), the per-account pacer, and Google's
-// error JSON turned into errors a person can act on.
-import { Readable } from 'node:stream';
-import type { ReadableStream } from 'node:stream/web';
+// The Google Photos client (the Picker API, the Library API and the media host behind base URLs),
+// on the connectors' REST helper: the account's pacer and this connector's one classifier, and
+// Google's error JSON turned into errors a person can act on (toCloudError).
+import type { Readable } from 'node:stream';
+import { skipBytes } from '../lib/bytes.ts';
+import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../lib/pacer.ts';
+import { bearerFetch, createRest, type Rest } from '../lib/rest.ts';
 import type { TokenSource } from '../oauth.ts';
-import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
-import { CloudError } from '../types.ts';
+import { CloudError, type ConnectorEnv } from '../types.ts';
 
 /** A non-success answer from Google Photos. */
 export class PhotosApiError extends Error {
@@ -93,7 +94,7 @@ export function nextPacificMidnight(now = new Date()): Date {
 }
 
 /** Maps a failure to what a user can act on; `what` names the operation ("Uploading a/b.jpg"). */
-export function cloudError(err: unknown, what: string): CloudError {
+export function toCloudError(err: unknown, what: string): CloudError {
   if (err instanceof CloudError) return err;
   if (err instanceof PhotosApiError) {
     const detail = `${what}: Google Photos answered ${err.status}${err.code ? ` ${err.code}` : ''}: ${err.message}`;
@@ -122,102 +123,43 @@ export function cloudError(err: unknown, what: string): CloudError {
   });
 }
 
-// One pacer per Google account, shared by every handle on it. Google documents daily quotas for
-// the Library API, not a rate; the bucket (50 a second, bursts of 200) only keeps a run from
-// flooding it, and lets a restore upload a full batch of 50 at once.
-const pacers = new Map<string, Pacer>();
+// One pacer per Google account, shared by every handle on it (env.accounts). Google documents daily
+// quotas for the Library API, not a rate; the bucket (50 a second, bursts of 200) only keeps a run
+// from flooding it, and lets a restore upload a full batch of 50 at once.
 const newPacer = () =>
   createPacer({ classify, attempts: 6, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 50, burst: 200 });
-export function pacerFor(accountKey: string | undefined): Pacer {
-  if (!accountKey) return newPacer();
-  let pacer = pacers.get(accountKey);
-  if (!pacer) pacers.set(accountKey, (pacer = newPacer()));
-  return pacer;
-}
 
-export interface RequestOptions {
-  query?: Record<string, string | number | undefined>;
-  headers?: Record<string, string>;
-  /** JSON (an object), bytes, or a function giving a fresh stream for each attempt. */
-  body?: unknown;
-  signal?: AbortSignal;
-}
-
-/** Reads and discards a body so the connection can be reused. */
-export async function drain(res: Response): Promise<void> {
-  await res.body?.cancel().catch(() => {});
-}
-
-export interface PhotosApi {
-  pacer: Pacer;
-  /** One request with the access token (refreshed once on a 401), no retries; any status is returned. */
-  send(method: string, url: string, o?: RequestOptions): Promise<Response>;
-  /** A JSON call through the pacer: retried as classify() says, failures thrown as PhotosApiError. */
-  json<T>(method: string, url: string, o?: RequestOptions): Promise<T>;
-  /** The bytes behind a base URL with its suffix (`=d`, `=dv`), as a stream. */
-  media(url: string, signal?: AbortSignal): Promise<Readable>;
-}
-
-export function createPhotosApi(tokens: TokenSource, pacer: Pacer): PhotosApi {
-  const urlOf = (u: string, query?: RequestOptions['query']) => {
-    const url = new URL(u);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    return url;
+/**
+ * The Photos APIs through the connectors' REST helper (Google Photos has no SDK): the Library API
+ * at `rest.base`, the Picker API and the media host by full URL.
+ */
+export function createClient(tokens: TokenSource, env: ConnectorEnv, accountId: string | undefined): Rest {
+  const refused = async (res: Response) => {
+    const err = await errorOf(res);
+    return new CloudError(
+      'unauthorized',
+      `Google refused Ferry's access to Google Photos (${err.message}). Reconnect the cloud.`,
+      { cause: err },
+    );
   };
+  return createRest({
+    base: env.endpoints.googlePhotos,
+    fetch: bearerFetch(tokens, refused),
+    pacer: env.accounts.get('google-photos:pacer', accountId, newPacer),
+    errorOf,
+  });
+}
 
-  async function send(method: string, u: string, o: RequestOptions = {}): Promise<Response> {
-    const url = urlOf(u, o.query);
-    const once = async (token: string) => {
-      const headers: Record<string, string> = { ...o.headers, authorization: `Bearer ${token}` };
-      let body: RequestInit['body'];
-      let duplex: 'half' | undefined;
-      if (typeof o.body === 'function') {
-        body = Readable.toWeb(await (o.body as () => Promise<Readable>)()) as unknown as RequestInit['body'];
-        duplex = 'half';
-      } else if (o.body instanceof Uint8Array) body = o.body as RequestInit['body'];
-      else if (o.body !== undefined) {
-        body = JSON.stringify(o.body);
-        headers['content-type'] ??= 'application/json; charset=UTF-8';
-      }
-      return fetch(url, { method, headers, body, signal: o.signal, ...(duplex ? { duplex } : {}) } as RequestInit);
-    };
-    const token = await tokens.get(o.signal);
-    const res = await once(token);
-    if (res.status !== 401) return res;
-    // The token expired or was revoked: refresh once (refresh() throws 'unauthorized' when the
-    // sign-in itself is gone) and send the same request again.
-    await drain(res);
-    const again = await once(await tokens.refresh(token, o.signal));
-    if (again.status === 401) {
-      const err = await errorOf(again);
-      throw new CloudError(
-        'unauthorized',
-        `Google refused Ferry's access to Google Photos (${err.message}). Reconnect the cloud.`,
-        { cause: err },
-      );
-    }
-    return again;
-  }
-
-  return {
-    pacer,
-    send,
-    async json<T>(method: string, u: string, o: RequestOptions = {}): Promise<T> {
-      return pacer.call(async () => {
-        const res = await send(method, u, o);
-        if (!res.ok) throw await errorOf(res);
-        const text = await res.text();
-        return (text ? JSON.parse(text) : {}) as T;
-      }, o.signal);
-    },
-    async media(u, signal) {
-      // Retries only what is transient; a 403/404 (expired base URL) goes back to the caller, who
-      // fetches a fresh base URL.
-      return pacer.call(async () => {
-        const res = await send('GET', u, { signal });
-        if (!res.ok) throw await errorOf(res);
-        return res.body ? Readable.fromWeb(res.body as ReadableStream) : Readable.from([]);
-      }, signal);
-    },
-  };
+/**
+ * The bytes behind a base URL with its suffix (`=d`, `=dv`), from `offset`. Base URLs take no Range
+ * header: a read from an offset (a resumed upload asks for the rest) downloads from the start and
+ * drops the first bytes. Retries only what is transient; a 403/404 (expired base URL) goes back to
+ * the caller, who fetches a fresh base URL.
+ */
+export async function media(rest: Rest, url: string, offset: number, signal?: AbortSignal): Promise<Readable> {
+  const stream = await rest.download(url, { offset: 0, signal });
+  if (offset <= 0) return stream;
+  const skip = skipBytes(offset);
+  stream.on('error', (err) => skip.destroy(err));
+  return stream.pipe(skip);
 }
