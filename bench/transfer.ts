@@ -6,7 +6,7 @@
 // Usage: node bench/transfer.ts [--quick]   (writes bench/results/transfer.json)
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { partSizeFor } from '../connectors/s3/index.ts';
+import { partSizeFor } from '../connectors/s3/upload.ts';
 import { startFaultProxy } from '../test/support/fault-proxy.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import { startS3 } from '../test/support/s3.ts';
