@@ -1,11 +1,20 @@
-// How the connector talks to Dropbox's HTTP API (https://www.dropbox.com/developers/documentation/http/documentation):
-// RPC routes on the API host take and return JSON; content routes (upload, download) on the content
-// host carry their arguments in the Dropbox-API-Arg header and the bytes in the body. Every call
-// goes through the account's pacer, carries the current access token, and refreshes it once on 401.
+// How the connector talks to Dropbox's HTTP API (https://www.dropbox.com/developers/documentation/http/documentation).
+// Every route Ferry uses (listing, metadata, deleting, the upload session's start, append and finish,
+// the account) goes through Dropbox's own SDK (`dropbox`), which builds each request and reads each
+// result. What the SDK leaves to its caller is Ferry's:
+// - the hosts: the SDK always calls https://api.dropboxapi.com and https://content.dropboxapi.com, so
+//   its fetch maps those to the configured endpoints (an emulator in tests, a proxy in production);
+// - the token: the SDK never retries a 401, so its fetch is lib's bearerFetch, which refreshes the
+//   token through Ferry's token source once and sends the request again;
+// - retries: the SDK has none; every call goes through the account's pacer, the only retrier;
+// - downloads: the SDK's filesDownload reads the whole file into memory before it answers, so files
+//   are streamed by Ferry (lib's rest.ts: a GET with a Range, which Dropbox's download routes take).
+import type { Readable } from 'node:stream';
+import { Dropbox, type DropboxRequestOptions, type DropboxResponse } from 'dropbox';
 import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
+import { bearerFetch, createRest } from '../lib/rest.ts';
 import type { TokenSource } from '../oauth.ts';
-import { CloudError } from '../types.ts';
-import { rangeHeader } from '../lib/range.ts';
+import { CloudError, type ConnectorEnv } from '../types.ts';
 
 /** Longest Retry-After the pacer sits out; a longer one is a lasting limit (CloudError 'rate_limited'). */
 const MAX_WAIT_MS = 60_000;
@@ -13,7 +22,8 @@ const MAX_WAIT_MS = 60_000;
 /**
  * JSON that fits in an HTTP header: Dropbox wants every character outside ASCII escaped as \uXXXX
  * (header values are bytes, and Dropbox reads them as ASCII). Characters outside the BMP become
- * their two escaped surrogates, which JSON allows.
+ * their two escaped surrogates, which JSON allows. (The SDK does the same for its own calls; this
+ * is for the downloads Ferry sends itself.)
  */
 export function headerSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(
@@ -33,6 +43,7 @@ export class DropboxApiError extends Error {
   readonly retryAfterMs?: number;
   constructor(status: number, route: string, summary: string, error: unknown, retryAfter?: number) {
     super(`Dropbox ${route} answered ${status}: ${summary}`);
+    this.name = 'DropboxApiError';
     this.status = status;
     this.route = route;
     this.summary = summary;
@@ -77,6 +88,13 @@ export class DropboxApiError extends Error {
   }
 }
 
+/** The route of a request to either host: '/2/files/list_folder' gives 'files/list_folder'. */
+function routeOf(url: string): string {
+  const path = new URL(url).pathname;
+  return path.startsWith('/2/') ? path.slice(3) : path;
+}
+
+/** Dropbox's answer as a DropboxApiError: a route's JSON error (409, 429, …) or a plain-text one (400, 5xx). */
 async function apiError(res: Response, route: string): Promise<DropboxApiError> {
   const text = await res.text().catch(() => '');
   let summary = text.trim().slice(0, 500) || res.statusText;
@@ -100,7 +118,7 @@ const isRateLimit = (e: DropboxApiError) =>
   e.status === 429 || e.has('too_many_write_operations') || e.has('too_many_requests');
 
 /** The one retry classifier of this connector. */
-export function classify(err: unknown): RetryVerdict {
+function classify(err: unknown): RetryVerdict {
   if (err instanceof CloudError) return { retry: false };
   if (err instanceof DropboxApiError) {
     if (isRateLimit(err)) {
@@ -114,108 +132,95 @@ export function classify(err: unknown): RetryVerdict {
   return { retry: isTransientNetworkError(err) };
 }
 
-/** Pacers by Dropbox account, so every handle of one account shares its request budget. */
-const pacers = new Map<string, Pacer>();
-
-export function pacerFor(accountId: string | undefined): Pacer {
+/** The account's pacer, shared by every handle on that account (a fresh one without an account). */
+export function pacerOf(env: ConnectorEnv, accountId: string | undefined): Pacer {
   // Dropbox does not publish its per-user limits; rclone paces at most one call per 10 ms.
-  const make = () =>
-    createPacer({ classify, attempts: 10, baseDelayMs: 250, maxDelayMs: 20_000, ratePerSecond: 25, burst: 25 });
-  if (!accountId) return make();
-  let p = pacers.get(accountId);
-  if (!p) pacers.set(accountId, (p = make()));
-  return p;
+  return env.accounts.get('dropbox:pacer', accountId, () =>
+    createPacer({ classify, attempts: 10, baseDelayMs: 250, maxDelayMs: 20_000, ratePerSecond: 25, burst: 25 }),
+  );
 }
 
 export interface DropboxClient {
-  /** An RPC route (`files/list_folder`) on the API host: JSON in, JSON out. */
-  rpc<T>(route: string, arg: unknown, signal?: AbortSignal): Promise<T>;
-  /** An upload route on the content host: `data` is the body, the result is JSON. */
-  upload<T>(route: string, arg: unknown, data: Uint8Array, signal?: AbortSignal): Promise<T>;
-  /** files/download from `offset`: the response, its body not yet read. */
-  download(arg: unknown, offset: number, signal?: AbortSignal, length?: number): Promise<Response>;
+  /**
+   * One SDK call through the pacer, with the signal passed to it: `client.call((dbx, o) =>
+   * dbx.filesGetMetadata({ path }, o), signal)`. Gives the call's result.
+   */
+  call<T>(
+    fn: (dbx: Dropbox, o: DropboxRequestOptions) => Promise<DropboxResponse<T>>,
+    signal?: AbortSignal,
+  ): Promise<T>;
+  /** The file `path` (a path or an id) from `offset`, `length` bytes or to its end, as a stream. */
+  download(path: string, o: { offset: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
 }
 
 export function createClient(o: {
-  apiUrl: string;
-  contentUrl: string;
+  endpoints: { dropboxApi: string; dropboxContent: string };
   tokens: TokenSource;
   pacer: Pacer;
 }): DropboxClient {
-  /** One attempt: the request with the current token; a 401 refreshes the token once and tries again. */
-  async function send(
-    route: string,
-    base: string,
-    headers: Record<string, string>,
-    body: Uint8Array | string | undefined,
-    signal?: AbortSignal,
-  ): Promise<Response> {
-    let token = await o.tokens.get(signal);
-    for (let refreshed = false; ; refreshed = true) {
-      const res = await fetch(`${base}/2/${route}`, {
-        method: 'POST',
-        headers: { ...headers, authorization: `Bearer ${token}` },
-        body,
-        signal,
-      });
-      if (res.status === 200 || res.status === 206) return res;
-      const err = await apiError(res, route);
-      if (res.status !== 401) throw err;
-      if (refreshed)
-        throw new CloudError(
-          'unauthorized',
-          `Dropbox refused Ferry's access (${err.summary}): reconnect the Dropbox cloud.`,
-          { cause: err },
-        );
-      token = await o.tokens.refresh(token, signal); // throws CloudError('unauthorized') when the sign-in is gone
-    }
-  }
+  const { dropboxApi: api, dropboxContent: content } = o.endpoints; // without trailing slash
+  const authed = bearerFetch(o.tokens, async (res) => {
+    const err = await apiError(res, routeOf(res.url));
+    return new CloudError(
+      'unauthorized',
+      `Dropbox refused Ferry's access (${err.summary}): reconnect the Dropbox cloud.`,
+      { cause: err },
+    );
+  });
+  /**
+   * The SDK's fetch: its fixed hosts mapped to the configured ones. An answer that is not a success
+   * is read here into a DropboxApiError, where the route is still known (the SDK's own error has
+   * neither the route nor the Retry-After), so SDK calls and Ferry's downloads fail alike.
+   */
+  const sdkFetch = async (url: string, init: RequestInit): Promise<Response> => {
+    let target = url;
+    if (url.startsWith('https://api.dropboxapi.com/')) target = api + url.slice('https://api.dropboxapi.com'.length);
+    else if (url.startsWith('https://content.dropboxapi.com/'))
+      target = content + url.slice('https://content.dropboxapi.com'.length);
+    else throw new Error(`The Dropbox SDK asked for ${url}, which is not one of Dropbox's API hosts.`);
+    const res = await authed(target, init);
+    if (!res.ok) throw await apiError(res, routeOf(target));
+    return res;
+  };
+  const dbx = new Dropbox({ fetch: sdkFetch });
+  const rest = createRest({
+    base: content,
+    fetch: authed,
+    pacer: o.pacer,
+    errorOf: (res) => apiError(res, routeOf(res.url)),
+  });
 
   /**
-   * Runs one call through the pacer. What Dropbox answered stays a DropboxApiError (callers act on
-   * its tags); a network failure that outlasted the retries becomes CloudError('unreachable'), so
-   * callers can tell Dropbox's failures from their source's.
+   * What Dropbox answered stays a DropboxApiError (callers act on its tags); a network failure that
+   * outlasted the retries becomes CloudError('unreachable'), so callers can tell Dropbox's failures
+   * from their source's.
    */
-  async function paced<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    try {
-      return await o.pacer.call(fn, signal);
-    } catch (err) {
-      if (signal?.aborted || err instanceof DropboxApiError || err instanceof CloudError) throw err;
-      throw new CloudError('unreachable', `Cannot reach Dropbox: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-  }
+  const unreachable = (err: unknown, signal?: AbortSignal): unknown => {
+    if (signal?.aborted || err instanceof DropboxApiError || err instanceof CloudError) return err;
+    const message = (err as { message?: string } | undefined)?.message ?? String(err);
+    return new CloudError('unreachable', `Cannot reach Dropbox: ${message}`, { cause: err });
+  };
 
   return {
-    rpc(route, arg, signal) {
-      return paced(async () => {
-        const res = await send(
-          route,
-          o.apiUrl,
-          { 'content-type': 'application/json' },
-          JSON.stringify(arg ?? null),
-          signal,
-        );
-        return (await res.json()) as never;
-      }, signal);
+    async call(fn, signal) {
+      try {
+        return (await o.pacer.call(() => fn(dbx, { signal }), signal)).result;
+      } catch (err) {
+        throw unreachable(err, signal);
+      }
     },
-    upload(route, arg, data, signal) {
-      return paced(async () => {
-        const res = await send(
-          route,
-          o.contentUrl,
-          { 'content-type': 'application/octet-stream', 'dropbox-api-arg': headerSafeJson(arg) },
-          data,
-          signal,
-        );
-        return (await res.json()) as never;
-      }, signal);
-    },
-    download(arg, offset, signal, length) {
-      // No Content-Type: download routes take no body.
-      const headers: Record<string, string> = { 'dropbox-api-arg': headerSafeJson(arg) };
-      const range = rangeHeader(offset, length);
-      if (range) headers.range = range;
-      return paced(() => send('files/download', o.contentUrl, headers, undefined, signal), signal);
+    async download(path, d) {
+      try {
+        // A GET, which Dropbox's content-download routes take as they take POST, with the Range.
+        return await rest.download('/2/files/download', {
+          offset: d.offset,
+          length: d.length,
+          headers: { 'dropbox-api-arg': headerSafeJson({ path }) },
+          signal: d.signal,
+        });
+      } catch (err) {
+        throw unreachable(err, d.signal);
+      }
     },
   };
 }
@@ -225,66 +230,66 @@ export function createClient(o: {
  * /photos"). Anything but a DropboxApiError (a CloudError, an abort, the source's own failure) is
  * passed on as it is.
  */
-export function cloudErrorOf(err: unknown, what: string, signal?: AbortSignal): unknown {
-  if (signal?.aborted || err instanceof CloudError) return err;
-  if (err instanceof DropboxApiError) {
-    const why = err.summary;
-    if (isRateLimit(err)) {
-      if (err.retryAfterMs !== undefined && err.retryAfterMs > MAX_WAIT_MS) {
-        return new CloudError(
-          'rate_limited',
-          `Dropbox limits requests for now (${why}); Ferry goes on after the wait it asked for.`,
-          {
-            cause: err,
-            retryAt: new Date(Date.now() + err.retryAfterMs),
-          },
-        );
-      }
-      return new CloudError('failed', `Dropbox kept refusing requests as too many (${why}).`, { cause: err });
-    }
-    if (err.status === 400)
-      return new CloudError('failed', `Dropbox rejected the request ${err.route}: ${why}`, { cause: err });
-    if (err.status === 403 || err.has('no_write_permission')) {
-      const scope = (err.error as { required_scope?: string } | undefined)?.required_scope;
+export function toCloudError(err: unknown, what: string): unknown {
+  if (!(err instanceof DropboxApiError)) return err;
+  const why = err.summary;
+  if (isRateLimit(err)) {
+    if (err.retryAfterMs !== undefined && err.retryAfterMs > MAX_WAIT_MS) {
       return new CloudError(
-        'unauthorized',
-        scope
-          ? `Ferry lacks the Dropbox permission ${scope}: reconnect the Dropbox cloud.`
-          : `Dropbox denied access to ${what} (${why}).`,
-        { cause: err },
+        'rate_limited',
+        `Dropbox limits requests for now (${why}); Ferry goes on after the wait it asked for.`,
+        { cause: err, retryAt: new Date(Date.now() + err.retryAfterMs) },
       );
     }
-    if (err.status === 409) {
-      if (err.has('content_hash_mismatch'))
-        return new CloudError(
-          'corrupt',
-          `Dropbox kept receiving other bytes than were sent for ${what} (content_hash_mismatch).`,
-          { cause: err },
-        );
-      if (err.has('insufficient_space'))
-        return new CloudError(
-          'failed',
-          `The Dropbox account is full: free some space or upgrade it, then run again (${what}).`,
-          { cause: err },
-        );
-      if (err.has('not_found') || err.has('not_folder') || err.has('not_file'))
-        return new CloudError('not_found', `${what} not found on Dropbox.`, { cause: err });
-      if (err.has('malformed_path') || err.has('disallowed_name'))
-        return new CloudError('failed', `Dropbox does not accept the name of ${what} (${why}).`, { cause: err });
-      // A file at the path of an upload with mode 'add': nothing was replaced.
-      if (err.has('conflict') && err.tags.at(-1) === 'file')
-        return new CloudError('exists', `${what} is on Dropbox already; Ferry did not replace it.`, { cause: err });
-      if (err.has('conflict'))
-        return new CloudError('failed', `Something else is in the way of ${what} on Dropbox (${why}).`, { cause: err });
-      return new CloudError('failed', `Dropbox refused ${err.route} for ${what}: ${why}`, { cause: err });
-    }
-    if (err.status >= 500)
-      return new CloudError(
-        'unreachable',
-        `Dropbox is having trouble (${err.status} on ${err.route}); try again later.`,
-        { cause: err },
-      );
-    return new CloudError('failed', `Dropbox answered ${err.status} on ${err.route}: ${why}`, { cause: err });
+    return new CloudError('failed', `Dropbox kept refusing requests as too many (${why}).`, { cause: err });
   }
-  return err;
+  if (err.status === 400)
+    return new CloudError('failed', `Dropbox rejected the request ${err.route}: ${why}`, { cause: err });
+  if (err.status === 401)
+    return new CloudError('unauthorized', `Dropbox refused Ferry's access (${why}): reconnect the Dropbox cloud.`, {
+      cause: err,
+    });
+  if (err.status === 403 || err.has('no_write_permission')) {
+    const scope = (err.error as { required_scope?: string } | undefined)?.required_scope;
+    return new CloudError(
+      'unauthorized',
+      scope
+        ? `Ferry lacks the Dropbox permission ${scope}: reconnect the Dropbox cloud.`
+        : `Dropbox denied access to ${what} (${why}).`,
+      { cause: err },
+    );
+  }
+  if (err.status === 409) {
+    if (err.has('content_hash_mismatch'))
+      return new CloudError(
+        'corrupt',
+        `Dropbox kept receiving other bytes than were sent for ${what} (content_hash_mismatch).`,
+        { cause: err },
+      );
+    if (err.has('insufficient_space'))
+      return new CloudError(
+        'failed',
+        `The Dropbox account is full: free some space or upgrade it, then run again (${what}).`,
+        { cause: err },
+      );
+    if (err.has('not_found') || err.has('not_folder') || err.has('not_file'))
+      return new CloudError('not_found', `${what} not found on Dropbox.`, { cause: err });
+    if (err.has('malformed_path') || err.has('disallowed_name'))
+      return new CloudError('failed', `Dropbox does not accept the name of ${what} (${why}).`, { cause: err });
+    // A file at the path of an upload with mode 'add': nothing was replaced.
+    if (err.has('conflict') && err.tags.at(-1) === 'file')
+      return new CloudError('exists', `${what} is on Dropbox already; Ferry did not replace it.`, { cause: err });
+    if (err.has('conflict'))
+      return new CloudError('failed', `Something else is in the way of ${what} on Dropbox (${why}).`, { cause: err });
+    return new CloudError('failed', `Dropbox refused ${err.route} for ${what}: ${why}`, { cause: err });
+  }
+  if (err.status >= 500)
+    return new CloudError(
+      'unreachable',
+      `Dropbox is having trouble (${err.status} on ${err.route}); try again later.`,
+      {
+        cause: err,
+      },
+    );
+  return new CloudError('failed', `Dropbox answered ${err.status} on ${err.route}: ${why}`, { cause: err });
 }

@@ -1,12 +1,13 @@
 // Dropbox (API v2) as a source and a destination, signed in with OAuth.
-import { Readable, Transform } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Readable } from 'node:stream';
+import type { files } from 'dropbox';
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
 import { pageOf } from '../lib/paging.ts';
+import type { TokenSource } from '../oauth.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
-import { cloudErrorOf, createClient, DropboxApiError, pacerFor, type DropboxClient } from './client.ts';
-import { uploadFile, type FileMetadata } from './upload.ts';
+import { createClient, DropboxApiError, pacerOf, toCloudError, type DropboxClient } from './client.ts';
+import { uploadFile } from './upload.ts';
 
 const options = z.object({
   account: z.string().optional(),
@@ -19,23 +20,7 @@ const PAGE = 500;
 /** Most entries Dropbox returns per list_folder call. */
 const LIST_LIMIT = 2000;
 
-interface FolderMetadata {
-  '.tag': 'folder';
-  id: string;
-  name: string;
-  path_display?: string;
-  path_lower?: string;
-}
-type Metadata =
-  | (FileMetadata & { '.tag': 'file' })
-  | FolderMetadata
-  | { '.tag': 'deleted'; name: string; path_lower?: string; path_display?: string };
-
-interface ListFolderResult {
-  entries: Metadata[];
-  cursor: string;
-  has_more: boolean;
-}
+type Metadata = files.ListFolderResult['entries'][number];
 
 /** A cloud path ('a/b.jpg', '' for the root) as a clean list of segments. */
 const segments = (rel: string) => rel.split('/').filter(Boolean);
@@ -45,32 +30,27 @@ const dropboxPath = (rel: string) => (segments(rel).length ? `/${segments(rel).j
 /** Every page of a list_folder call. */
 async function* listFolder(
   client: DropboxClient,
-  arg: Record<string, unknown>,
+  arg: files.ListFolderArg,
   signal?: AbortSignal,
 ): AsyncGenerator<Metadata> {
-  let page = await client.rpc<ListFolderResult>('files/list_folder', arg, signal);
+  let page = await client.call((dbx, o) => dbx.filesListFolder(arg, o), signal);
   for (;;) {
     yield* page.entries;
     if (!page.has_more) return;
     signal?.throwIfAborted();
-    page = await client.rpc<ListFolderResult>('files/list_folder/continue', { cursor: page.cursor }, signal);
+    const cursor = page.cursor;
+    page = await client.call((dbx, o) => dbx.filesListFolderContinue({ cursor }, o), signal);
   }
 }
 
-/** Drops the first `n` bytes of a stream (a server that ignored the Range header). */
-function skipBytes(n: number): Transform {
-  let left = n;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      if (left >= chunk.length) {
-        left -= chunk.length;
-        return done();
-      }
-      const rest = chunk.subarray(left);
-      left = 0;
-      done(null, rest);
-    },
-  });
+/** A file's metadata, or null when nothing is at `path` (a folder or a file). */
+async function metadataOf(client: DropboxClient, path: string, signal?: AbortSignal): Promise<Metadata | null> {
+  try {
+    return await client.call((dbx, o) => dbx.filesGetMetadata({ path }, o), signal);
+  } catch (err) {
+    if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return null;
+    throw err;
+  }
 }
 
 export default defineConnector<Options>({
@@ -91,23 +71,20 @@ export default defineConnector<Options>({
     // Without it Dropbox gives no refresh token, and access ends when the short-lived token does.
     authorizeParams: { token_access_type: 'offline' },
     async account(accessToken, env, signal) {
-      const res = await fetch(`${env.endpoints.dropboxApi}/2/users/get_current_account`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: 'null',
-        signal,
-      }).catch((err: unknown) => {
-        throw new CloudError('unreachable', `Cannot reach Dropbox: ${(err as Error).message}`, { cause: err });
-      });
-      if (!res.ok) {
-        const text = await res.text().catch(() => '');
-        throw new CloudError(
-          res.status === 401 || res.status === 403 ? 'unauthorized' : 'failed',
-          `Dropbox did not tell who signed in (${res.status}: ${text.slice(0, 200)}).`,
-        );
+      // The token just given by the sign-in: when Dropbox refuses it there is nothing to refresh.
+      const tokens: TokenSource = {
+        get: async () => accessToken,
+        refresh: async () => {
+          throw new CloudError('unauthorized', 'Dropbox refused the access it has just granted: connect again.');
+        },
+      };
+      const client = createClient({ endpoints: env.endpoints, tokens, pacer: pacerOf(env, undefined) });
+      try {
+        const me = await client.call((dbx, o) => dbx.usersGetCurrentAccount(o), signal);
+        return { id: me.account_id, name: me.email };
+      } catch (err) {
+        throw toCloudError(err, 'The Dropbox account');
       }
-      const body = (await res.json()) as { account_id: string; email: string };
-      return { id: body.account_id, name: body.email };
     },
   },
   options,
@@ -119,14 +96,9 @@ export default defineConnector<Options>({
   open(cloud, env) {
     const tokens = cloud.tokens;
     if (!tokens) throw new CloudError('unauthorized', 'This Dropbox cloud has no sign-in: reconnect it.');
-    const client = createClient({
-      apiUrl: env.endpoints.dropboxApi,
-      contentUrl: env.endpoints.dropboxContent,
-      tokens,
-      pacer: pacerFor(cloud.options.accountId),
-    });
-    const fail = (what: string, signal?: AbortSignal) => (err: unknown) => {
-      throw cloudErrorOf(err, what, signal);
+    const client = createClient({ endpoints: env.endpoints, tokens, pacer: pacerOf(env, cloud.options.accountId) });
+    const fail = (what: string) => (err: unknown) => {
+      throw toCloudError(err, what);
     };
 
     const source: Source = {
@@ -153,7 +125,7 @@ export default defineConnector<Options>({
                 { cause: err },
               );
             }
-            throw cloudErrorOf(err, what, signal);
+            throw toCloudError(err, what);
           }
           if (next.done) return;
           const e = next.value;
@@ -175,18 +147,7 @@ export default defineConnector<Options>({
       async open(item, o = {}) {
         const offset = o.offset ?? 0;
         if (item.size !== undefined && offset >= item.size && offset > 0) return Readable.from([]);
-        const res = await client
-          .download({ path: item.id }, offset, o.signal, o.length)
-          .catch(fail(`File ${item.id}`, o.signal));
-        if (!res.body) return Readable.from([]);
-        const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-        // Dropbox answers a Range request with 206; a 200 carries the whole file.
-        if (offset > 0 && res.status === 200) {
-          const rest = skipBytes(offset);
-          body.on('error', (err) => rest.destroy(err));
-          return body.pipe(rest);
-        }
-        return body;
+        return client.download(item.id, { offset, length: o.length, signal: o.signal }).catch(fail(`File ${item.id}`));
       },
     };
 
@@ -194,34 +155,20 @@ export default defineConnector<Options>({
       async put(rel, open, o) {
         const path = dropboxPath(rel);
         if (!path) throw new CloudError('invalid_options', 'A file needs a name.');
-        try {
-          return await uploadFile(client, path, open, o);
-        } catch (err) {
-          throw cloudErrorOf(err, `File ${path}`, o.signal);
-        }
+        return uploadFile(client, path, open, o).catch(fail(`File ${path}`));
       },
       async stat(rel, signal) {
         const path = dropboxPath(rel);
         if (!path) return null;
-        try {
-          const meta = await client.rpc<Metadata>('files/get_metadata', { path }, signal);
-          return meta['.tag'] === 'file' ? { size: meta.size } : null;
-        } catch (err) {
-          if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return null;
-          throw cloudErrorOf(err, `File ${path}`, signal);
-        }
+        const meta = await metadataOf(client, path, signal).catch(fail(`File ${path}`));
+        return meta?.['.tag'] === 'file' ? { size: meta.size } : null;
       },
       // Dropbox keeps no md5, only its content_hash, given with the file's metadata.
       async hashOf(rel, signal) {
         const path = dropboxPath(rel);
         if (!path) return null;
-        try {
-          const meta = await client.rpc<Metadata>('files/get_metadata', { path }, signal);
-          return meta['.tag'] === 'file' && meta.content_hash ? { kind: 'dropbox', value: meta.content_hash } : null;
-        } catch (err) {
-          if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return null;
-          throw cloudErrorOf(err, `File ${path}`, signal);
-        }
+        const meta = await metadataOf(client, path, signal).catch(fail(`File ${path}`));
+        return meta?.['.tag'] === 'file' && meta.content_hash ? { kind: 'dropbox', value: meta.content_hash } : null;
       },
       // Dropbox has no call to discard an upload session: an unfinished one holds no file anyone
       // sees, and Dropbox drops it after 7 days.
@@ -235,25 +182,20 @@ export default defineConnector<Options>({
         // only the revision seen there is deleted (parent_rev): if something else took its place
         // meanwhile, Dropbox refuses and the path is looked at again.
         for (let attempt = 0; attempt < 3; attempt++) {
-          let meta: Metadata;
-          try {
-            meta = await client.rpc<Metadata>('files/get_metadata', { path }, signal);
-          } catch (err) {
-            if (err instanceof DropboxApiError && err.status === 409 && err.has('not_found')) return;
-            throw cloudErrorOf(err, what, signal);
-          }
-          if (meta['.tag'] === 'folder')
+          const meta = await metadataOf(client, path, signal).catch(fail(what));
+          if (meta?.['.tag'] === 'folder')
             throw new CloudError('invalid_options', `${path} is a folder on Dropbox; Ferry removes single files only.`);
-          if (meta['.tag'] !== 'file') return;
+          if (meta?.['.tag'] !== 'file') return;
+          const rev = meta.rev;
           try {
-            await client.rpc('files/delete_v2', { path, parent_rev: meta.rev }, signal);
+            await client.call((dbx, o) => dbx.filesDeleteV2({ path, parent_rev: rev }, o), signal);
             return;
           } catch (err) {
             const changed =
               err instanceof DropboxApiError &&
               err.status === 409 &&
               (err.has('not_found') || err.has('not_file') || err.has('conflict'));
-            if (!changed) throw cloudErrorOf(err, what, signal);
+            if (!changed) throw toCloudError(err, what);
           }
         }
         throw new CloudError('failed', `${path} kept changing on Dropbox while Ferry was removing it; run again.`);
@@ -267,8 +209,8 @@ export default defineConnector<Options>({
       async check(signal) {
         // Listing the root proves the token works and the files scopes were granted.
         await client
-          .rpc('files/list_folder', { path: '', limit: 1 }, signal)
-          .catch(fail('The Dropbox root folder', signal));
+          .call((dbx, o) => dbx.filesListFolder({ path: '', limit: 1 }, o), signal)
+          .catch(fail('The Dropbox root folder'));
       },
       async browse(rel, cursor, signal) {
         const path = dropboxPath(rel);
@@ -288,7 +230,7 @@ export default defineConnector<Options>({
               });
           }
         } catch (err) {
-          throw cloudErrorOf(err, `Folder ${path || '/'}`, signal);
+          throw toCloudError(err, `Folder ${path || '/'}`);
         }
         return pageOf(entries, cursor, PAGE);
       },

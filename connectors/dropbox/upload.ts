@@ -4,8 +4,14 @@
 // checks; the whole file's content_hash, computed while streaming, is held against the one Dropbox
 // reports for the committed file. The session and the hash state are checkpointed after every
 // acknowledged chunk, so a worker that dies resumes the same session.
+//
+// Each request is the SDK's (filesUploadSessionStart, …AppendV2, …Finish); the session around them
+// is Ferry's: the SDK's DropboxFileUploader always opens a new session (it cannot go on with one a
+// dead worker left), sends no content_hash per chunk, keeps no checkpoint and retries on its own.
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { files } from 'dropbox';
+import { BufferPool, chunks } from '../lib/bytes.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
 import { DropboxApiError, type DropboxClient } from './client.ts';
 import { BLOCK, contentHash, DropboxContentHasher, type ContentHashState } from './content-hash.ts';
@@ -15,7 +21,8 @@ export const CHUNK = 2 * BLOCK;
 
 /** What a checkpoint holds between attempts. */
 interface SessionState {
-  v: 1;
+  /** 2: the hash state is hash-wasm's (a state of version 1 does not load, and is no checkpoint). */
+  v: 2;
   /** The Dropbox path, lower-cased (Dropbox paths are case-insensitive). */
   path: string;
   sessionId: string;
@@ -23,20 +30,6 @@ interface SessionState {
   offset: number;
   /** The content hash of those bytes, to go on with. */
   hash: ContentHashState;
-}
-
-export interface FileMetadata {
-  '.tag'?: 'file';
-  id: string;
-  name: string;
-  path_display?: string;
-  path_lower?: string;
-  size: number;
-  rev: string;
-  content_hash?: string;
-  client_modified?: string;
-  server_modified?: string;
-  is_downloadable?: boolean;
 }
 
 /** The session cannot go on (gone, expired, or holding other bytes): a new one starts from the first byte. */
@@ -51,79 +44,25 @@ function dropboxTime(iso: string | undefined): string | undefined {
   return Number.isNaN(t.getTime()) ? undefined : t.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** A fixed set of chunk buffers, reused: memory stays at `max` chunks whatever the file's size. */
-class ChunkBuffers {
-  private free: Buffer[] = [];
-  private mine = new WeakSet<ArrayBufferLike>();
-  private made = 0;
-  private waiting: ((b: Buffer) => void)[] = [];
-  private readonly size: number;
-  private readonly max: number;
-  constructor(size: number, max: number) {
-    this.size = size;
-    this.max = max;
-  }
-  async take(): Promise<Buffer> {
-    const b = this.free.pop();
-    if (b) return b;
-    if (this.made < this.max) {
-      this.made++;
-      const fresh = Buffer.allocUnsafeSlow(this.size);
-      this.mine.add(fresh.buffer);
-      return fresh;
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  give(piece: Buffer): void {
-    if (!this.mine.has(piece.buffer)) return; // a source chunk passed through as it was
-    const whole = Buffer.from(piece.buffer, 0, this.size);
-    const next = this.waiting.shift();
-    if (next) next(whole);
-    else this.free.push(whole);
-  }
+/** A checkpointed session to go on with: its state and its hash loaded. */
+interface Resumed {
+  state: SessionState;
+  hasher: DropboxContentHasher;
 }
 
-/** Reads a stream in pieces of exactly `size` bytes; only the last may be shorter. */
-async function* chunks(stream: Readable, size: number, pool: ChunkBuffers): AsyncGenerator<Buffer> {
-  let buf: Buffer | null = null;
-  let filled = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (filled === 0 && chunk.length === size) {
-      yield chunk;
-      continue;
-    }
-    for (let off = 0; off < chunk.length; ) {
-      buf ??= await pool.take();
-      const n = Math.min(chunk.length - off, size - filled);
-      chunk.copy(buf, filled, off, off + n);
-      filled += n;
-      off += n;
-      if (filled === size) {
-        yield buf;
-        buf = null;
-        filled = 0;
-      }
-    }
-  }
-  if (buf) yield buf.subarray(0, filled);
-}
-
-function savedState(state: unknown, path: string): SessionState | null {
+/** The checkpoint of this upload, or null when there is none that fits (any doubt starts afresh). */
+async function resumedOf(state: unknown, path: string): Promise<Resumed | null> {
   const s = state as SessionState | null | undefined;
   if (
-    s?.v !== 1 ||
+    s?.v !== 2 ||
     s.path !== path.toLowerCase() ||
     typeof s.sessionId !== 'string' ||
     !Number.isSafeInteger(s.offset) ||
     s.offset % CHUNK !== 0
   )
     return null;
-  try {
-    if (DropboxContentHasher.from(s.hash).length !== s.offset) return null;
-  } catch {
-    return null;
-  }
-  return s;
+  const hasher = await DropboxContentHasher.from(s.hash);
+  return hasher && hasher.length === s.offset ? { state: s, hasher } : null;
 }
 
 /**
@@ -137,7 +76,7 @@ export async function uploadFile(
   open: (offset: number) => Promise<Readable>,
   o: PutOptions,
 ): Promise<Stored> {
-  let saved = savedState(o.checkpoint?.state, path);
+  let saved = await resumedOf(o.checkpoint?.state, path);
   for (let restarts = 0; ; restarts++) {
     try {
       return await attempt(client, path, saved, open, o);
@@ -153,22 +92,24 @@ export async function uploadFile(
 async function attempt(
   client: DropboxClient,
   path: string,
-  saved: SessionState | null,
+  saved: Resumed | null,
   open: (offset: number) => Promise<Readable>,
   o: PutOptions,
 ): Promise<Stored> {
   const signal = o.signal;
-  const whole = saved ? DropboxContentHasher.from(saved.hash) : new DropboxContentHasher();
-  let sessionId = saved?.sessionId;
+  // hash-wasm's SHA-256 under the content hash: its state goes into every checkpoint.
+  const whole = saved?.hasher ?? (await DropboxContentHasher.resumable());
+  let sessionId = saved?.state.sessionId;
   /** Bytes the session holds, as far as we know. */
-  let server = saved?.offset ?? 0;
+  let server = saved?.state.offset ?? 0;
   if (o.size !== undefined && server > o.size)
     throw new Restart(`the saved session holds ${server} bytes of a ${o.size}-byte file`);
   // The whole content's md5, to hold against the source's before anything is committed.
   const md5 = o.expectedMd5 && server === 0 ? crypto.createHash('md5') : undefined;
 
   const stream = await open(server);
-  const pool = new ChunkBuffers(CHUNK, 2);
+  // Two chunks: one travels while the next is read.
+  const pool = new BufferPool(CHUNK, 2);
   const reader = chunks(stream, CHUNK, pool);
   let pending = reader.next();
 
@@ -182,18 +123,15 @@ async function attempt(
       const hash = skip ? contentHash(data) : pieceHash;
       try {
         if (sessionId === undefined) {
-          const r = await client.upload<{ session_id: string }>(
-            'files/upload_session/start',
-            { close: false, content_hash: hash },
-            data,
+          const r = await client.call(
+            (dbx, c) => dbx.filesUploadSessionStart({ contents: data, close: false, content_hash: hash }, c),
             signal,
           );
           sessionId = r.session_id;
         } else {
-          await client.upload(
-            'files/upload_session/append_v2',
-            { cursor: { session_id: sessionId, offset: server }, close: false, content_hash: hash },
-            data,
+          const cursor = { session_id: sessionId, offset: server };
+          await client.call(
+            (dbx, c) => dbx.filesUploadSessionAppendV2({ contents: data, cursor, close: false, content_hash: hash }, c),
             signal,
           );
         }
@@ -219,21 +157,19 @@ async function attempt(
     dataHash: string,
     total: number,
     expected: string,
-  ): Promise<FileMetadata> {
+  ): Promise<files.FileMetadata> {
     if (sessionId === undefined) {
-      const r = await client.upload<{ session_id: string }>(
-        'files/upload_session/start',
-        { close: false, content_hash: contentHash(EMPTY) },
-        EMPTY,
+      const r = await client.call(
+        (dbx, c) => dbx.filesUploadSessionStart({ contents: EMPTY, close: false, content_hash: contentHash(EMPTY) }, c),
         signal,
       );
       sessionId = r.session_id;
     }
     // 'create': Dropbox itself refuses to commit onto a file at the path (add), even one with the
     // same bytes (strict_conflict), and never picks another name (autorename): path/conflict/file.
-    const args = {
+    const args: files.CommitInfo = {
       path,
-      mode: o.mode === 'create' ? 'add' : 'overwrite',
+      mode: { '.tag': o.mode === 'create' ? 'add' : 'overwrite' },
       autorename: false,
       mute: true,
       strict_conflict: o.mode === 'create',
@@ -244,17 +180,14 @@ async function attempt(
       if (skip < 0 || skip > data.length)
         throw new Restart(`Dropbox holds ${server} bytes of the session, Ferry expected ${dataStart}`);
       const part = data.subarray(skip);
+      const finish: files.UploadSessionFinishArg = {
+        contents: part,
+        cursor: { session_id: sessionId, offset: server },
+        commit: args,
+        content_hash: skip ? contentHash(part) : dataHash,
+      };
       try {
-        return await client.upload<FileMetadata>(
-          'files/upload_session/finish',
-          {
-            cursor: { session_id: sessionId, offset: server },
-            commit: args,
-            content_hash: skip ? contentHash(part) : dataHash,
-          },
-          part,
-          signal,
-        );
+        return await client.call((dbx, c) => dbx.filesUploadSessionFinish(finish, c), signal);
       } catch (err) {
         if (!(err instanceof DropboxApiError)) throw err;
         const correct = err.correctOffset;
@@ -265,9 +198,7 @@ async function attempt(
         if (err.has('lookup_failed') && (err.has('not_found') || err.has('closed'))) {
           // A finish whose answer was lost, then retried, finds its session gone: the file may be
           // committed already. Otherwise the session expired: start over.
-          const meta = await client
-            .rpc<FileMetadata & { '.tag': string }>('files/get_metadata', { path }, signal)
-            .catch(() => null);
+          const meta = await client.call((dbx, c) => dbx.filesGetMetadata({ path }, c), signal).catch(() => null);
           if (meta && meta['.tag'] === 'file' && meta.content_hash === expected && meta.size === total) return meta;
           throw new Restart(`the upload session is gone (${err.summary})`);
         }
@@ -303,7 +234,7 @@ async function attempt(
       o.onProgress?.(Math.min(server, whole.length));
       if (o.checkpoint && server === whole.length) {
         const state: SessionState = {
-          v: 1,
+          v: 2,
           path: path.toLowerCase(),
           sessionId: sessionId!,
           offset: server,
@@ -330,7 +261,7 @@ async function attempt(
     );
     if (meta.content_hash !== expected || meta.size !== total) {
       // Dropbox stored other bytes than were sent: the file must not stay as if it were good.
-      await client.rpc('files/delete_v2', { path }, signal).catch(() => {});
+      await client.call((dbx, c) => dbx.filesDeleteV2({ path }, c), signal).catch(() => {});
       throw new CloudError(
         'corrupt',
         `Dropbox stored ${path} as ${meta.size} bytes with content_hash ${meta.content_hash}; ` +

@@ -6,7 +6,7 @@
 // tokens (401 expired_access_token / invalid_access_token), Content-Type per route style, ASCII-only
 // JSON in Dropbox-API-Arg, unknown and missing fields, 150 MiB per request, upload sessions
 // (incorrect_offset with correct_offset, closed, not_found after 7 days or after finish), per-call
-// content_hash, case-insensitive paths, list_folder paging by cursor and limit, Range downloads.
+// content_hash, case-insensitive paths, list_folder paging by cursor and limit, Range downloads (by POST or GET).
 // Content lives on disk in a temporary folder, removed on close.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -606,7 +606,10 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
             `"${def.host === 'content' ? 'content.dropboxapi.com' : 'api.dropboxapi.com'}".`,
         );
       }
-      if (req.method !== 'POST') throw badInput(route, `Bad HTTP method "${req.method}": expecting "POST".`);
+      // Content-download routes take GET too ("These endpoints also support HTTP GET along with
+      // ETag-based caching and HTTP range requests"); every other route only POST.
+      const get = req.method === 'GET' && def.style === 'download';
+      if (req.method !== 'POST' && !get) throw badInput(route, `Bad HTTP method "${req.method}": expecting "POST".`);
       authenticate(req, route);
       const arg = await argumentsOf(req, url, route, def.style);
       reply = await def.handler({ req, route, arg });
