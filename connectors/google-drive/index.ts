@@ -1,6 +1,7 @@
 // Google Drive (Drive API v3), as a source (the whole drive, or a folder of it) and as a
-// destination (files written into folders by path). Uploads use our own resumable client
-// (upload.ts); paths are resolved name by name (paths.ts); requests go through api.ts.
+// destination (files written into folders by path). API calls go through googleapis' client
+// (client.ts); uploads use our own resumable sessions (upload.ts: the library has none); paths are
+// resolved name by name (paths.ts).
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { mediaTypeOf } from '../media.ts';
@@ -14,7 +15,7 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { cloudError, createDriveApi, DriveApiError, errorOf, pacerFor } from './api.ts';
+import { createClient, DriveApiError, signInClient, toCloudError } from './client.ts';
 import { childrenQuery, hasBytes, isFolder, listQuery, Paths, segments, type DriveFile } from './paths.ts';
 import { Uploader } from './upload.ts';
 
@@ -47,17 +48,15 @@ export default defineConnector<Options>({
     scopes: ['https://www.googleapis.com/auth/drive'],
     authorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
     async account(accessToken: string, env: ConnectorEnv, signal?: AbortSignal) {
-      let res: Response;
+      let about: About;
       try {
-        res = await fetch(`${env.endpoints.googleDrive}/drive/v3/about?fields=user`, {
-          headers: { authorization: `Bearer ${accessToken}` },
+        about = await signInClient(env.endpoints.googleDrive, accessToken).call<About>(
+          (api, o) => api.about.get({ fields: 'user' }, o),
           signal,
-        });
+        );
       } catch (err) {
-        throw cloudError(err, 'Reading the Google account');
+        throw toCloudError(err, 'Reading the Google account');
       }
-      if (!res.ok) throw cloudError(await errorOf(res), 'Reading the Google account');
-      const about = (await res.json()) as About;
       if (!about.user?.permissionId)
         throw new CloudError('failed', 'Google Drive did not say which account signed in.');
       return {
@@ -71,14 +70,14 @@ export default defineConnector<Options>({
   unavailable: () => null,
   open(cloud, env) {
     if (!cloud.tokens) throw new CloudError('unauthorized', 'This Google Drive cloud has no sign-in: reconnect it.');
-    const api = createDriveApi(env.endpoints.googleDrive, cloud.tokens, pacerFor(cloud.options.accountId));
-    const paths = new Paths(api);
-    const uploader = new Uploader(api, paths);
+    const client = createClient(env, cloud.tokens, cloud.options.accountId);
+    const paths = new Paths(client);
+    const uploader = new Uploader(client, paths);
     const call = async <T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
       try {
         return await fn();
       } catch (err) {
-        throw signal?.aborted ? err : cloudError(err, what);
+        throw signal?.aborted ? err : toCloudError(err, what);
       }
     };
     const folderId = async (rel: string, signal?: AbortSignal) => {
@@ -94,7 +93,7 @@ export default defineConnector<Options>({
         const queue = [{ id: await call(what, () => folderId(folder, signal), signal), prefix: '' }];
         while (queue.length) {
           const dir = queue.shift()!;
-          const pages = listQuery(api, childrenQuery(dir.id), signal);
+          const pages = listQuery(client, childrenQuery(dir.id), signal);
           for (;;) {
             let next: IteratorResult<DriveFile[]>;
             try {
@@ -131,7 +130,7 @@ export default defineConnector<Options>({
         if (item.size !== undefined && (o.offset ?? 0) >= item.size && (o.offset ?? 0) > 0) return Readable.from([]);
         return call(
           `Reading file ${item.id} from Google Drive`,
-          () => api.download(item.id, o.offset ?? 0, o.signal, o.length),
+          () => client.download(item.id, o.offset ?? 0, o.signal, o.length),
           o.signal,
         );
       },
@@ -176,11 +175,11 @@ export default defineConnector<Options>({
             }
             // To the trash, not deleted: Drive keeps it there for 30 days, so a removal can be undone.
             try {
-              await api.json('PATCH', `/drive/v3/files/${encodeURIComponent(found.file.id)}`, {
-                query: { fields: 'id,trashed' },
-                body: { trashed: true },
+              const fileId = found.file.id;
+              await client.call(
+                (api, o) => api.files.update({ fileId, fields: 'id,trashed', requestBody: { trashed: true } }, o),
                 signal,
-              });
+              );
             } catch (err) {
               if (err instanceof DriveApiError && err.status === 404) return; // gone meanwhile
               throw err;
@@ -199,16 +198,16 @@ export default defineConnector<Options>({
         await call(
           'Checking Google Drive',
           async () => {
-            const about = await api.json<About>('GET', '/drive/v3/about', {
-              query: { fields: 'user(permissionId,emailAddress)' },
+            const about = await client.call<About>(
+              (api, o) => api.about.get({ fields: 'user(permissionId,emailAddress)' }, o),
               signal,
-            });
+            );
             if (!about.user?.permissionId)
               throw new CloudError('failed', 'Google Drive did not say which account this is.');
-            await api.json('GET', '/drive/v3/files', {
-              query: { q: childrenQuery('root'), fields: 'files(id)', pageSize: 1 },
+            await client.call(
+              (api, o) => api.files.list({ q: childrenQuery('root'), fields: 'files(id)', pageSize: 1 }, o),
               signal,
-            });
+            );
           },
           signal,
         );
@@ -222,7 +221,7 @@ export default defineConnector<Options>({
           async () => {
             const id = await folderId(clean, signal);
             // Drive's own order is not Ferry's (folders first, then by name): the folder is read whole.
-            for await (const page of listQuery(api, childrenQuery(id), signal)) {
+            for await (const page of listQuery(client, childrenQuery(id), signal)) {
               for (const f of page) {
                 const name = segment(f.name);
                 const path = clean ? `${clean}/${name}` : name;

@@ -1,7 +1,7 @@
 // Drive knows files by id, not by path, and lets a folder hold several items of the same name.
 // A path is resolved one name at a time from the root; of several items with the same name the
 // oldest (createdTime, then id) is taken, always, so every lookup and every write agrees.
-import type { DriveApi } from './api.ts';
+import type { DriveClient } from './client.ts';
 
 export const FOLDER = 'application/vnd.google-apps.folder';
 /** The fields Ferry reads of a file. */
@@ -51,13 +51,13 @@ function oldestOf(files: DriveFile[]): DriveFile | undefined {
 }
 
 /** Every page of a files.list query, as it arrives. */
-export async function* listQuery(api: DriveApi, q: string, signal?: AbortSignal): AsyncGenerator<DriveFile[]> {
+export async function* listQuery(client: DriveClient, q: string, signal?: AbortSignal): AsyncGenerator<DriveFile[]> {
   let pageToken: string | undefined;
   do {
-    const page = await api.json<FileList>('GET', '/drive/v3/files', {
-      query: { q, fields: `nextPageToken,files(${FILE_FIELDS})`, pageSize: 1000, pageToken },
+    const page = await client.call<FileList>(
+      (api, o) => api.files.list({ q, fields: `nextPageToken,files(${FILE_FIELDS})`, pageSize: 1000, pageToken }, o),
       signal,
-    });
+    );
     yield page.files ?? [];
     pageToken = page.nextPageToken;
   } while (pageToken);
@@ -67,13 +67,13 @@ export const childrenQuery = (parentId: string) => `${quote(parentId)} in parent
 
 /** Resolves paths to ids, with a cache of the folders found or created through this handle. */
 export class Paths {
-  private readonly api: DriveApi;
+  private readonly client: DriveClient;
   private readonly folders = new Map<string, string>();
   /** Folders being looked up or created, so that concurrent uploads into one folder create it once. */
   private readonly pending = new Map<string, Promise<string>>();
 
-  constructor(api: DriveApi) {
-    this.api = api;
+  constructor(client: DriveClient) {
+    this.client = client;
   }
 
   /** The oldest item named `name` in `parentId` of the kind asked for. */
@@ -87,7 +87,7 @@ export class Paths {
       `${quote(parentId)} in parents and name=${quote(name)} and ` +
       `mimeType${kind === 'folder' ? '=' : '!='}${quote(FOLDER)} and trashed=false`;
     const found: DriveFile[] = [];
-    for await (const page of listQuery(this.api, q, signal))
+    for await (const page of listQuery(this.client, q, signal))
       found.push(...page.filter((f) => (kind === 'folder' ? isFolder(f) : hasBytes(f))));
     return oldestOf(found);
   }
@@ -133,7 +133,8 @@ export class Paths {
   async rootId(signal?: AbortSignal): Promise<string> {
     let id = this.folders.get('');
     if (!id) {
-      id = (await this.api.json<DriveFile>('GET', '/drive/v3/files/root', { query: { fields: 'id' }, signal })).id;
+      id = (await this.client.call<DriveFile>((api, o) => api.files.get({ fileId: 'root', fields: 'id' }, o), signal))
+        .id;
       this.folders.set('', id);
     }
     return id;
@@ -147,10 +148,9 @@ export class Paths {
   private async ensure(parentId: string, name: string): Promise<string> {
     const found = await this.child(parentId, name, 'folder');
     if (found) return found.id;
-    const created = await this.api.json<DriveFile>('POST', '/drive/v3/files', {
-      query: { fields: 'id' },
-      body: { name, mimeType: FOLDER, parents: [parentId] },
-    });
+    const created = await this.client.call<DriveFile>((api, o) =>
+      api.files.create({ fields: 'id', requestBody: { name, mimeType: FOLDER, parents: [parentId] } }, o),
+    );
     // Another worker may have created the same folder meanwhile: everyone then uses the oldest.
     // The other, empty or not, is left alone: deleting a Drive folder deletes what is in it.
     return (await this.child(parentId, name, 'folder'))?.id ?? created.id;

@@ -1,15 +1,20 @@
 // Drive's resumable upload protocol (developers.google.com/drive/api/guides/manage-uploads), our
-// own client: googleapis has none. A session is opened with the file's metadata, then the bytes
-// follow in chunks of 8 MiB (Drive wants multiples of 256 KiB, the last excepted), one at a time,
-// each acknowledged by a 308 whose Range says what Drive holds. The session URI, the offset and
+// own client, written by hand: googleapis has none (its files.create sends a file whole, as
+// `multipart` or `media`, and cannot resume). A session is opened with the file's metadata, then the
+// bytes follow in chunks of 8 MiB (Drive wants multiples of 256 KiB, the last excepted), one at a
+// time, each acknowledged by a 308 whose Range says what Drive holds. The session URI, the offset and
 // the md5 state are checkpointed after every acknowledged chunk, so a worker that dies resumes the
 // same session. New files get an id from files.generateIds before their session opens: creating
-// again after a lost session then answers 409 instead of making a duplicate.
+// again after a lost session then answers 409 instead of making a duplicate. The session requests
+// go to the upload host through lib's REST helper; the metadata calls around them (generateIds,
+// files.get, files.delete) through the library.
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { ByteReader } from '../lib/bytes.ts';
+import { drain } from '../lib/rest.ts';
+import { loadHash, newHash, type ResumableHash } from '../lib/resumable-hash.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
-import { cloudError, drain, errorOf, type DriveApi, DriveApiError } from './api.ts';
-import { Md5, type Md5State } from './md5.ts';
+import { DriveApiError, errorOf, toCloudError, type DriveClient } from './client.ts';
 import { segments, type DriveFile, type Paths } from './paths.ts';
 
 const KiB = 1024;
@@ -24,7 +29,7 @@ const MAX_RESTARTS = 2;
 
 /** The checkpoint of an upload in progress. */
 export interface UploadState {
-  v: 1;
+  v: 2;
   /** The cloud path this session writes. */
   path: string;
   sessionUri: string;
@@ -35,19 +40,19 @@ export interface UploadState {
   offset: number;
   /** The total announced to Drive, when known. */
   size?: number;
-  /** md5 of the first `offset` bytes. */
-  md5: Md5State;
+  /** md5 state of the first `offset` bytes (lib's resumable hash, saved as base64). */
+  md5: string;
 }
 
 function isUploadState(s: unknown): s is UploadState {
   const st = s as UploadState | null;
   return (
     !!st &&
-    st.v === 1 &&
+    st.v === 2 &&
     typeof st.sessionUri === 'string' &&
     typeof st.fileId === 'string' &&
     typeof st.offset === 'number' &&
-    !!st.md5
+    typeof st.md5 === 'string'
   );
 }
 
@@ -60,64 +65,8 @@ class SessionGone extends Error {}
 /** What Drive holds of a session: the bytes so far, or the finished file. */
 type SessionStatus = { offset: number } | { file: DriveFile };
 
-/** Reads a stream into buffers of the caller's size, and can tell whether the stream has ended. */
-class ByteReader {
-  private readonly it: AsyncIterator<Buffer>;
-  private rest: Buffer | null = null;
-  constructor(stream: Readable) {
-    this.it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  }
-  private async pull(): Promise<Buffer | null> {
-    if (this.rest?.length) {
-      const r = this.rest;
-      this.rest = null;
-      return r;
-    }
-    for (;;) {
-      const next = await this.it.next();
-      if (next.done) return null;
-      const c = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-      if (c.length) return c; // empty chunks say nothing
-    }
-  }
-  /** Fills `buf`; fewer bytes only at the end of the stream. */
-  async fill(buf: Buffer): Promise<number> {
-    let n = 0;
-    while (n < buf.length) {
-      const c = await this.pull();
-      if (!c) break;
-      const take = Math.min(c.length, buf.length - n);
-      c.copy(buf, n, 0, take);
-      n += take;
-      if (take < c.length) this.rest = c.subarray(take);
-    }
-    return n;
-  }
-  /** Passes the next `count` bytes to `see` without keeping them; returns how many there were. */
-  async skip(count: number, see: (b: Buffer) => void): Promise<number> {
-    let n = 0;
-    while (n < count) {
-      const c = await this.pull();
-      if (!c) break;
-      const take = Math.min(c.length, count - n);
-      see(c.subarray(0, take));
-      n += take;
-      if (take < c.length) this.rest = c.subarray(take);
-    }
-    return n;
-  }
-  async atEnd(): Promise<boolean> {
-    for (;;) {
-      if (this.rest?.length) return false;
-      const c = await this.pull();
-      if (!c) return true;
-      this.rest = c;
-    }
-  }
-  async close(): Promise<void> {
-    await this.it.return?.().catch(() => {});
-  }
-}
+/** The finished md5 as hex (the hasher is done with). */
+const hex = (md5: ResumableHash) => md5.digest().toString('hex');
 
 /** The end of a 308's `Range: bytes=0-N` header as the next offset (no header: nothing received). */
 function offsetOf(res: Response): number {
@@ -126,13 +75,13 @@ function offsetOf(res: Response): number {
 }
 
 export class Uploader {
-  private readonly api: DriveApi;
+  private readonly client: DriveClient;
   private readonly paths: Paths;
   /** Pre-generated file ids, fetched ten at a time. */
   private ids: string[] = [];
 
-  constructor(api: DriveApi, paths: Paths) {
-    this.api = api;
+  constructor(client: DriveClient, paths: Paths) {
+    this.client = client;
     this.paths = paths;
   }
 
@@ -141,7 +90,7 @@ export class Uploader {
     try {
       return await this.attempt(rel, open, o);
     } catch (err) {
-      throw o.signal?.aborted ? err : cloudError(err, what);
+      throw o.signal?.aborted ? err : toCloudError(err, what);
     }
   }
 
@@ -149,7 +98,7 @@ export class Uploader {
   async abandon(state: unknown): Promise<void> {
     if (!isUploadState(state)) return;
     try {
-      const res = await this.api.send('DELETE', state.sessionUri);
+      const res = await this.client.upload.send('DELETE', state.sessionUri);
       await drain(res);
     } catch (err) {
       if (err instanceof CloudError && err.reason === 'unauthorized') throw err;
@@ -161,6 +110,13 @@ export class Uploader {
     const state = o.checkpoint?.state;
     let saved = isUploadState(state) ? state : null;
     if (saved && (saved.path !== rel || saved.size !== o.size)) saved = null; // another file, or another version of it
+    // The md5 of the bytes Drive holds: a state that does not load (another version, damaged) cannot
+    // check the file, so the checkpoint counts for nothing and its session is dropped.
+    let savedMd5 = saved ? await loadHash('md5', saved.md5) : null;
+    if (saved && !savedMd5) {
+      await this.abandon(saved);
+      saved = null;
+    }
     if (saved && saved.mode === 'update' && o.mode === 'create') {
       // A session that would replace the file at the path, for a put that must not: dropped.
       await this.abandon(saved);
@@ -171,6 +127,8 @@ export class Uploader {
     for (let restart = 0; ; restart++) {
       let st: UploadState | null = null;
       let status: SessionStatus | null = null;
+      let md5 = savedMd5;
+      savedMd5 = null;
       if (saved) {
         try {
           status = await this.status(saved, saved.size, o.signal);
@@ -189,9 +147,10 @@ export class Uploader {
         reuseId = st.mode === 'create' ? st.fileId : undefined;
         await o.checkpoint?.save(st);
         status = { offset: 0 };
+        md5 = await newHash('md5');
       }
       try {
-        return await this.stream(st, status!, open, o);
+        return await this.stream(st, status!, md5!, open, o);
       } catch (err) {
         if (!(err instanceof SessionGone)) throw err;
         if (restart >= MAX_RESTARTS)
@@ -272,13 +231,9 @@ export class Uploader {
     name: string,
     o: PutOptions,
   ): Promise<{ state: UploadState } | { stored: Stored } | null> {
-    const file = await this.api.json<DriveFile & { parents?: string[]; trashed?: boolean }>(
-      'GET',
-      `/drive/v3/files/${encodeURIComponent(id)}`,
-      {
-        query: { fields: `${RESULT_FIELDS},name,parents,trashed` },
-        signal: o.signal,
-      },
+    const file = await this.client.call<DriveFile & { parents?: string[]; trashed?: boolean }>(
+      (api, opts) => api.files.get({ fileId: id, fields: `${RESULT_FIELDS},name,parents,trashed` }, opts),
+      o.signal,
     );
     const folderId = parentId === 'root' ? await this.paths.rootId(o.signal) : parentId;
     if (file.trashed || file.name !== name || !(file.parents ?? []).includes(folderId)) return null;
@@ -300,8 +255,9 @@ export class Uploader {
   ): Promise<UploadState> {
     const body = Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined));
     const path = mode === 'create' ? '/upload/drive/v3/files' : `/upload/drive/v3/files/${encodeURIComponent(fileId)}`;
-    const sessionUri = await this.api.pacer.call(async () => {
-      const res = await this.api.send(mode === 'create' ? 'POST' : 'PATCH', path, {
+    const upload = this.client.upload;
+    const sessionUri = await this.client.pacer.call(async () => {
+      const res = await upload.send(mode === 'create' ? 'POST' : 'PATCH', path, {
         query: { uploadType: 'resumable', fields: RESULT_FIELDS },
         // Without a content type Drive infers one from the name and the bytes.
         headers: o.size !== undefined ? { 'x-upload-content-length': String(o.size) } : {},
@@ -312,17 +268,18 @@ export class Uploader {
       await drain(res);
       const location = res.headers.get('location');
       if (!location) throw new DriveApiError(res.status, 'Drive opened no upload session (no Location header).');
-      return new URL(location, this.api.base).toString();
+      return new URL(location, upload.base).toString();
     }, o.signal);
-    return { v: 1, path: rel, sessionUri, fileId, mode, offset: 0, size: o.size, md5: new Md5().state() };
+    const md5 = (await newHash('md5')).save();
+    return { v: 2, path: rel, sessionUri, fileId, mode, offset: 0, size: o.size, md5 };
   }
 
   private async newId(signal?: AbortSignal): Promise<string> {
     if (!this.ids.length) {
-      const out = await this.api.json<{ ids: string[] }>('GET', '/drive/v3/files/generateIds', {
-        query: { count: 10, space: 'drive' },
+      const out = await this.client.call<{ ids: string[] }>(
+        (api, o) => api.files.generateIds({ count: 10, space: 'drive' }, o),
         signal,
-      });
+      );
       this.ids.push(...out.ids);
     }
     return this.ids.shift()!;
@@ -331,11 +288,11 @@ export class Uploader {
   // Asks Drive what it holds of a session: an empty PUT with Content-Range "bytes */total" (or */*).
   // Given the total, a session that already holds every byte finishes and answers with the file.
   private async status(st: UploadState, total: number | undefined, signal?: AbortSignal): Promise<SessionStatus> {
-    return this.api.pacer.call(() => this.putRange(st, Buffer.alloc(0), `bytes */${total ?? '*'}`, signal), signal);
+    return this.client.pacer.call(() => this.putRange(st, Buffer.alloc(0), `bytes */${total ?? '*'}`, signal), signal);
   }
 
   private async putRange(st: UploadState, body: Buffer, range: string, signal?: AbortSignal): Promise<SessionStatus> {
-    const res = await this.api.send('PUT', st.sessionUri, {
+    const res = await this.client.upload.send('PUT', st.sessionUri, {
       headers: { 'content-range': range },
       body,
       signal,
@@ -369,7 +326,7 @@ export class Uploader {
     let at = start;
     let unsure = false;
     for (let stalls = 0; ; ) {
-      const result = await this.api.pacer.call(async () => {
+      const result = await this.client.pacer.call(async () => {
         if (unsure) {
           const s = await this.status(st, total, signal);
           unsure = false;
@@ -405,10 +362,10 @@ export class Uploader {
   private async stream(
     st: UploadState,
     status: SessionStatus,
+    md5: ResumableHash,
     open: (offset: number) => Promise<Readable>,
     o: PutOptions,
   ): Promise<Stored> {
-    const md5 = Md5.from(st.md5);
     // sha256 as well when every byte passes through this attempt (Drive may report it).
     const sha = st.offset === 0 ? crypto.createHash('sha256') : undefined;
     const finished = 'file' in status ? status.file : undefined;
@@ -427,15 +384,26 @@ export class Uploader {
         md5.update(b);
         sha?.update(b);
       };
+      /** Hashes the next `count` bytes without sending them; returns how many there were. */
+      const hashOnly = async (count: number) => {
+        let n = 0;
+        while (n < count) {
+          const b = await reader.take(count - n);
+          if (!b) break;
+          see(b);
+          n += b.length;
+        }
+        return n;
+      };
       if (finished) {
         // The session had finished (its answer was lost): hash the rest of the source to check it.
-        const n = await reader.skip(Number.MAX_SAFE_INTEGER, see);
-        return await this.verify(st, finished, st.offset + n, md5.digest(), sha?.digest('hex'), o);
+        const n = await hashOnly(Number.MAX_SAFE_INTEGER);
+        return await this.verify(st, finished, st.offset + n, hex(md5), sha?.digest('hex'), o);
       }
       // Drive may hold more than the checkpoint says (the worker died before saving): hash those bytes.
       let pos = st.offset;
       if (serverOffset! > pos) {
-        const n = await reader.skip(serverOffset! - pos, see);
+        const n = await hashOnly(serverOffset! - pos);
         if (n < serverOffset! - pos)
           throw await corrupt(
             `The source of ${st.path} ended at ${pos + n} bytes; Drive already holds ${serverOffset}.`,
@@ -447,7 +415,7 @@ export class Uploader {
       for (;;) {
         o.signal?.throwIfAborted();
         const want = size !== undefined ? Math.min(buf.length, size - pos) : buf.length;
-        const n = await reader.fill(buf.subarray(0, want));
+        const n = await reader.fill(buf, 0, want);
         const piece = buf.subarray(0, n);
         let last: boolean;
         if (size !== undefined) {
@@ -464,7 +432,7 @@ export class Uploader {
         see(piece);
         const total = size ?? (last ? pos + n : undefined);
         if (last) {
-          const sent = md5.digest();
+          const sent = hex(md5);
           if (o.expectedMd5 && sent !== o.expectedMd5)
             throw await corrupt(`The bytes read have md5 ${sent}; the source says ${o.expectedMd5}.`);
           if (o.mode === 'create') await this.refuseIfTaken(st, o.signal);
@@ -476,7 +444,7 @@ export class Uploader {
         const result = await this.send(st, piece, pos, total, o.signal);
         if ('file' in result) throw new CloudError('failed', `Google Drive finished ${st.path} before its last chunk.`);
         pos = result.offset;
-        st = { ...st, offset: pos, md5: md5.state() };
+        st = { ...st, offset: pos, md5: md5.save() };
         await o.checkpoint?.save(st);
         o.onProgress?.(pos);
       }
@@ -485,8 +453,6 @@ export class Uploader {
       // Without a checkpoint the session cannot be resumed: cancel it.
       if (!o.checkpoint && !abandoned && !(err instanceof SessionGone)) await this.abandon(st);
       throw err;
-    } finally {
-      await reader.close();
     }
   }
 
@@ -512,10 +478,11 @@ export class Uploader {
     o: PutOptions,
   ): Promise<Stored> {
     if (!file.md5Checksum) {
-      file = await this.api.json<DriveFile>('GET', `/drive/v3/files/${encodeURIComponent(file.id)}`, {
-        query: { fields: RESULT_FIELDS },
-        signal: o.signal,
-      });
+      const fileId = file.id;
+      file = await this.client.call<DriveFile>(
+        (api, opts) => api.files.get({ fileId, fields: RESULT_FIELDS }, opts),
+        o.signal,
+      );
     }
     const problem =
       Number(file.size) !== size
@@ -528,7 +495,8 @@ export class Uploader {
               ? `Expected ${o.size} bytes, the source gave ${size}.`
               : null;
     if (problem) {
-      await this.api.json('DELETE', `/drive/v3/files/${encodeURIComponent(file.id)}`).catch(() => {});
+      const fileId = file.id;
+      await this.client.call((api, opts) => api.files.delete({ fileId }, opts)).catch(() => {});
       throw new CloudError('corrupt', problem);
     }
     o.onProgress?.(size);
