@@ -47,8 +47,22 @@ export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
   return client;
 }
 
+/**
+ * A Node error the SDK kept only the text of. Where the SDK is loaded in a realm of its own (as
+ * inside Jest), Node's errors (a socket's EPIPE) fail its retry layer's `instanceof Error`, and it
+ * throws `new Error("AWS SDK error wrapper for TimeoutError: write EPIPE")` instead: the name and
+ * code are read back from that text, so the failure is judged as it is everywhere else.
+ */
+function unwrapped(err: unknown): unknown {
+  const message = (err as { message?: unknown } | null)?.message;
+  const m = typeof message === 'string' ? /^AWS SDK error wrapper for (\w+): (.*)$/s.exec(message) : null;
+  if (!m) return err;
+  return { name: m[1], message: m[2], code: /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(m[2])?.[1] };
+}
+
 /** The one retry classifier of this connector. */
-export function classify(err: unknown): RetryVerdict {
+export function classify(failure: unknown): RetryVerdict {
+  const err = unwrapped(failure);
   if (err instanceof CloudError) return { retry: err.reason === 'unreachable' || err.reason === 'failed' };
   const e = err as {
     name?: string;

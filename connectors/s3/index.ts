@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { hasherFor, hashStream } from '../lib/hashes.ts';
 import { assertPublicHost, PrivateEndpointError } from '../lib/net-guard.ts';
 import { pageOf } from '../lib/paging.ts';
-import { rangeHeader } from '../lib/range.ts';
+import { rangeHeader } from '../lib/rest.ts';
 import { mediaTypeOf } from '../media.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source } from '../types.ts';
 import { isPreconditionFailed, openBucket, toCloudError, unquote } from './client.ts';
