@@ -105,6 +105,10 @@ async function revision(state: CloudState): Promise<string> {
   return (await state.putIfAbsent('revision', crypto.randomUUID())) as string;
 }
 const bumpRevision = (state: CloudState) => state.set('revision', crypto.randomUUID());
+// The catalogues of the last few revisions, whichever cloud, for the copy jobs of this process. Not
+// in env.accounts: it is no state of an account but a cache of clouds' indexes, and its bound is
+// memory (a large library's catalogue is big): a few catalogues in all, where the registry counts
+// entries by the thousand. Old revisions drop out as new ones come.
 const catalogues = new Map<string, Promise<Catalogue>>();
 const CATALOGUES_KEPT = 4;
 

@@ -3,7 +3,9 @@
 // 64 KiB chunks whatever the archive's size. Written from POSIX ustar and pax (IEEE 1003.1) and
 // GNU tar's documented extensions (base-256 numbers, 'L' long names, 'K' long link names).
 import { Readable } from 'node:stream';
+import { types } from 'node:util';
 import zlib from 'node:zlib';
+import { ByteReader } from '../lib/bytes.ts';
 import { ArchiveError } from './zip.ts';
 
 export interface TarEntry {
@@ -50,62 +52,17 @@ const truncated = (detail: string, cause?: unknown) =>
     { cause },
   );
 
-/** Pulls bytes from the decompressed stream in the sizes tar needs. */
-class Bytes {
-  private readonly it: AsyncIterator<Buffer>;
-  private readonly compressed: () => number;
-  private rest: Buffer | null = null;
-  private done = false;
-  private inflated = 0;
-  /** `compressed`: bytes of the archive read so far, to hold the inflated bytes against. */
-  constructor(it: AsyncIterator<Buffer>, compressed: () => number) {
-    this.it = it;
-    this.compressed = compressed;
-  }
-  /** Up to `max` bytes (at least one), or null at the end. */
-  async take(max: number): Promise<Buffer | null> {
-    if (!this.rest) {
-      if (this.done) return null;
-      const r = await this.it.next();
-      if (r.done) {
-        this.done = true;
-        return null;
-      }
-      if (r.value.length === 0) return this.take(max);
-      this.inflated += r.value.length;
-      if (this.inflated > INFLATE_FLOOR && this.inflated > MAX_RATIO * this.compressed()) throw bomb();
-      this.rest = r.value;
-    }
-    const rest = this.rest;
-    if (rest.length <= max) {
-      this.rest = null;
-      return rest;
-    }
-    this.rest = rest.subarray(max);
-    return rest.subarray(0, max);
-  }
-  /** Exactly `n` bytes; null when the data ends cleanly before the first byte. */
-  async exact(n: number, what: string): Promise<Buffer | null> {
-    const parts: Buffer[] = [];
-    let got = 0;
-    while (got < n) {
-      const b = await this.take(n - got);
-      if (!b) {
-        if (got === 0) return null;
-        throw truncated(`it ends inside ${what}`);
-      }
-      parts.push(b);
-      got += b.length;
-    }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
-  }
-  async skip(n: number, what: string): Promise<void> {
-    while (n > 0) {
-      const b = await this.take(Math.min(n, CHUNK));
-      if (!b) throw truncated(`it ends inside ${what}`);
-      n -= b.length;
-    }
-  }
+/** Exactly `n` bytes; null when the data ends cleanly before the first byte. */
+async function exact(src: ByteReader, n: number, what: string): Promise<Buffer | null> {
+  const buf = Buffer.allocUnsafe(n);
+  const got = await src.fill(buf, 0, n);
+  if (got === n) return buf;
+  if (got === 0) return null;
+  throw truncated(`it ends inside ${what}`);
+}
+
+async function skip(src: ByteReader, n: number, what: string): Promise<void> {
+  if ((await src.skip(n)) < n) throw truncated(`it ends inside ${what}`);
 }
 
 /** A NUL-terminated text field (names are UTF-8 in practice, as in Takeout's archives). */
@@ -194,12 +151,14 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
   stream.on('data', (chunk: Buffer) => (compressed += chunk.length));
   stream.on('error', (err) => gunzip.destroy(err)); // pipe() does not pass errors along
   stream.pipe(gunzip);
-  const onAbort = () =>
-    gunzip.destroy(
-      signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'),
-    );
+  const onAbort = () => gunzip.destroy(signal?.reason ?? new DOMException('The operation was aborted', 'AbortError'));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const src = new Bytes(gunzip[Symbol.asyncIterator](), () => compressed);
+  // Every inflated chunk is held against what was read of the archive: a bomb stops at once.
+  let inflated = 0;
+  const src = new ByteReader(gunzip, (chunk) => {
+    inflated += chunk.length;
+    if (inflated > INFLATE_FLOOR && inflated > MAX_RATIO * compressed) throw bomb();
+  });
 
   let pax: Record<string, string> = {};
   let longName: string | undefined;
@@ -208,7 +167,7 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
   let current: EntryBody | undefined;
   try {
     for (;;) {
-      const header = await src.exact(BLOCK, 'a header');
+      const header = await exact(src, BLOCK, 'a header');
       if (!header) break; // no end-of-archive blocks, but the gzip stream ended whole: nothing is missing
       if (isZero(header)) {
         // End of archive. Read the record's padding, so the gzip trailer's CRC is checked too, but
@@ -232,13 +191,13 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
       // Records that describe the next entry.
       if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
         if (type === 'g') {
-          await src.skip(padded(headerSize), 'a pax global header'); // defaults for all entries: nothing Ferry uses
+          await skip(src, padded(headerSize), 'a pax global header'); // defaults for all entries: nothing Ferry uses
           continue;
         }
         if (headerSize > MAX_META)
           throw damaged(`a ${type === 'x' ? 'pax' : 'long name'} header claims ${headerSize} bytes`);
-        const body = (await src.exact(headerSize, 'an extended header')) ?? Buffer.alloc(0);
-        await src.skip(padded(headerSize) - headerSize, 'an extended header');
+        const body = (await exact(src, headerSize, 'an extended header')) ?? Buffer.alloc(0);
+        await skip(src, padded(headerSize) - headerSize, 'an extended header');
         if (type === 'x')
           Object.assign(pax, parsePax(body)); // not a copy per record: a run of them stays linear
         else {
@@ -286,7 +245,7 @@ export async function* readTarGz(stream: Readable, signal?: AbortSignal): AsyncG
       yield { name, size: dataSize, modifiedAt: new Date(Math.round(mtime * 1000)), type: kind, body: body.stream };
       // The consumer asked for the next entry: whatever of this body it left is skipped.
       const left = await body.abandon();
-      await src.skip(left + padded(dataSize) - dataSize, `"${name}"`);
+      await skip(src, left + padded(dataSize) - dataSize, `"${name}"`);
     }
   } catch (err) {
     throw explain(err);
@@ -306,9 +265,9 @@ class EntryBody {
   private wanted = false;
   private closed = false;
   private pumping: Promise<void> | null = null;
-  private readonly src: Bytes;
+  private readonly src: ByteReader;
   private readonly name: string;
-  constructor(src: Bytes, size: number, name: string) {
+  constructor(src: ByteReader, size: number, name: string) {
     this.src = src;
     this.remaining = size;
     this.name = name;
@@ -358,7 +317,9 @@ function isZero(block: Buffer): boolean {
 
 /** zlib's terse errors, said for a person. */
 function explain(err: unknown): unknown {
-  if (err instanceof ArchiveError || !(err instanceof Error)) return err;
+  // isNativeError, not instanceof Error: zlib's errors are made in Node's realm, which under Jest is
+  // not the code's.
+  if (err instanceof ArchiveError || !types.isNativeError(err)) return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message))
     return truncated('the compressed data stops before its end', err);

@@ -534,10 +534,8 @@ export async function openEntry(
 
 function watch(stream: Readable, signal: AbortSignal | undefined): Readable {
   if (!signal) return stream;
-  const onAbort = () =>
-    stream.destroy(
-      signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError'),
-    );
+  // The signal's own reason, whatever realm made it (not instanceof Error: under Jest, Node's is not ours).
+  const onAbort = () => stream.destroy(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
   signal.addEventListener('abort', onAbort, { once: true });
   stream.once('close', () => signal.removeEventListener('abort', onAbort));
   return stream;
