@@ -1,17 +1,19 @@
-// Microsoft OneDrive (personal and work or school) through Microsoft Graph v1.0: the signed-in
-// user's drive, addressed by path (/root:/a/b.jpg:), listed by id with paged children, read through
-// pre-authenticated download URLs, written through resumable upload sessions (upload.ts) and checked
-// against OneDrive's quickXorHash.
-import { Readable } from 'node:stream';
+// Microsoft OneDrive (personal and work or school) through Microsoft Graph v1.0 and Microsoft's
+// Graph client (client.ts): the signed-in user's drive, addressed by path (/root:/a/b.jpg:), listed
+// by id with paged children, read through pre-authenticated download URLs, written through
+// resumable upload sessions (upload.ts) and checked against OneDrive's quickXorHash.
+import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { ResponseType } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
+import { skipBytes } from '../lib/bytes.ts';
+import { pageOf } from '../lib/paging.ts';
+import { drain, rangeHeader } from '../lib/rest.ts';
 import { mediaTypeOf } from '../media.ts';
 import type { OAuthSpec } from '../oauth.ts';
-import { pageOf } from '../lib/paging.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
-import { createGraph, graphError, toCloudError, GraphError, type Graph } from './graph.ts';
+import { createGraph, graphError, graphErrorOf, itemOrNull, statusOf, type Graph } from './client.ts';
 import { createUploader, encodePath } from './upload.ts';
-import { rangeHeader } from '../lib/range.ts';
 
 const options = z.object({
   account: z.string().max(320).optional().describe('The Microsoft account, as shown (set when signing in)'),
@@ -37,11 +39,6 @@ interface DriveItem {
   folder?: { childCount?: number };
 }
 
-interface ChildrenPage {
-  value?: DriveItem[];
-  '@odata.nextLink'?: string;
-}
-
 /** The time a person sees for the file: the one its uploader set (fileSystemInfo), else OneDrive's own. */
 const modifiedOf = (it: DriveItem) => it.fileSystemInfo?.lastModifiedDateTime ?? it.lastModifiedDateTime;
 
@@ -50,17 +47,20 @@ export const oauth: OAuthSpec = {
   scopes: ['Files.ReadWrite', 'User.Read', 'offline_access'],
   authorizeParams: {},
   async account(accessToken, env, signal) {
-    let res: Response;
-    try {
-      res = await fetch(`${env.endpoints.graph}/v1.0/me`, {
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal,
-      });
-    } catch (err) {
-      throw toCloudError(err, 'reading the signed-in account');
-    }
-    if (!res.ok) throw toCloudError(await graphError(res), 'reading the signed-in account');
-    const me = (await res.json()) as { id: string; userPrincipalName?: string; mail?: string; displayName?: string };
+    // The token just issued, as it is: refused, it is not refreshed (nothing to refresh it with).
+    const token = { get: async () => accessToken, refresh: async () => accessToken };
+    const graph = createGraph(env, token, undefined);
+    const me = await graph.call(
+      'reading the signed-in account',
+      () =>
+        graph.api('/me', signal).get() as Promise<{
+          id: string;
+          userPrincipalName?: string;
+          mail?: string;
+          displayName?: string;
+        }>,
+      signal,
+    );
     return { id: me.id, name: me.userPrincipalName ?? me.mail ?? me.displayName ?? me.id };
   },
 };
@@ -78,23 +78,16 @@ export default defineConnector<Options>({
   unavailable: () => null,
   open(cloud, env) {
     if (!cloud.tokens) throw new CloudError('unauthorized', 'This OneDrive is not signed in: reconnect it.');
-    const graph: Graph = createGraph(env.endpoints.graph, cloud.tokens, cloud.options.accountId);
+    const graph: Graph = createGraph(env, cloud.tokens, cloud.options.accountId);
     const uploader = createUploader(graph);
     const clean = (rel: string) => rel.split('/').filter(Boolean).join('/');
-    const itemUrl = (rel: string) => (clean(rel) ? `${graph.drive}/root:/${encodePath(rel)}:` : `${graph.drive}/root`);
+    const itemPath = (rel: string) => (clean(rel) ? `/me/drive/root:/${encodePath(rel)}:` : '/me/drive/root');
 
     /** The item at a path, or null when there is none. */
     async function itemAt(rel: string, signal?: AbortSignal): Promise<DriveItem | null> {
       return graph.call(
         `reading ${clean(rel) || 'the root folder'}`,
-        async () => {
-          const { status, body } = await graph.json<DriveItem>(
-            `${itemUrl(rel)}?$select=${ITEM_FIELDS}`,
-            { auth: true, ok: [404] },
-            signal,
-          );
-          return status === 404 ? null : body;
-        },
+        () => itemOrNull(graph.api(`${itemPath(rel)}?$select=${ITEM_FIELDS}`, signal).get()),
         signal,
       );
     }
@@ -105,21 +98,13 @@ export default defineConnector<Options>({
       return item;
     }
 
-    /** Every child of a folder, page by page, following @odata.nextLink as Graph gives it. */
-    async function* childrenOf(folderId: string, signal?: AbortSignal): AsyncGenerator<DriveItem[]> {
-      let url: string | undefined =
-        `${graph.drive}/items/${encodeURIComponent(folderId)}/children?$top=${PAGE}&$select=${ITEM_FIELDS}`;
-      while (url) {
-        const at: string = url;
-        const { body } = await graph.call(
-          'listing a folder',
-          () => graph.json<ChildrenPage>(at, { auth: true }, signal),
-          signal,
-        );
-        yield body.value ?? [];
-        url = body['@odata.nextLink'];
-      }
-    }
+    /** Every child of a folder, page by page. */
+    const childrenOf = (folderId: string, signal?: AbortSignal) =>
+      graph.pages<DriveItem>(
+        'listing a folder',
+        `/me/drive/items/${encodeURIComponent(folderId)}/children?$top=${PAGE}&$select=${ITEM_FIELDS}`,
+        signal,
+      );
 
     const source: Source = {
       async *list(folder, signal) {
@@ -156,57 +141,51 @@ export default defineConnector<Options>({
         return graph.call(
           `downloading ${item.id}`,
           async () => {
-            // Graph answers with a redirect to a short-lived, pre-authenticated URL: followed
-            // without the access token, which is not for that host.
-            const first = await graph.send(
-              `${graph.drive}/items/${encodeURIComponent(item.id)}/content`,
-              { auth: true, redirect: 'manual' },
-              o.signal,
-            );
-            let res = first.res;
-            let release = first.release;
-            if (res.status >= 300 && res.status < 400) {
-              const location = res.headers.get('location');
-              await res.body?.cancel();
-              release();
-              if (!location) throw new CloudError('failed', `OneDrive gave no download address for ${item.id}.`);
-              const range = rangeHeader(offset, o.length);
-              const dl = await graph.send(
-                new URL(location, res.url || graph.drive).toString(),
-                { auth: false, headers: range ? { range } : {} },
-                o.signal,
-              );
-              res = dl.res;
-              release = dl.release;
-              // An expired or refused download URL: the next try asks Graph for a fresh one.
-              if (!res.ok) {
-                const err = await graphError(res);
-                release();
-                if (err.status === 429 || err.status >= 500) throw err;
-                throw new GraphError(
-                  502,
-                  err.code,
-                  `the download URL was refused (HTTP ${err.status}${err.detail ? `, ${err.detail}` : ''})`,
-                );
-              }
-            } else if (!res.ok) {
-              const err = await graphError(res);
-              release();
-              throw err;
+            // Graph answers with a redirect to a short-lived, pre-authenticated URL: taken by hand
+            // (the client's raw answer) and fetched without the access token, which is not for that
+            // host. The content streams from there (lib's rest): the client would hand a Graph
+            // answer's body over, but the download is not Graph's API.
+            const first = (await graph
+              .api(`/me/drive/items/${encodeURIComponent(item.id)}/content`, o.signal)
+              .option('redirect', 'manual')
+              .responseType(ResponseType.RAW)
+              .get()) as Response;
+            const location = first.headers.get('location');
+            await drain(first);
+            if (first.status < 300 || first.status >= 400) {
+              throw first.ok
+                ? new CloudError('failed', `OneDrive answered ${item.id}'s content without a download address.`)
+                : await graphErrorOf(first);
             }
-            release(); // the body streams from here on, as slowly as the destination takes it
+            if (!location) throw new CloudError('failed', `OneDrive gave no download address for ${item.id}.`);
+            const range = rangeHeader(offset, o.length);
+            const res = await graph.rest.send('GET', new URL(location, graph.base).toString(), {
+              headers: range ? { range } : {},
+              signal: o.signal,
+            });
+            // An expired or refused download URL: the next try asks Graph for a fresh one.
+            if (!res.ok) {
+              const err = await graphErrorOf(res);
+              if (err.statusCode === 429 || err.statusCode >= 500) throw err;
+              throw graphError(
+                502,
+                err.code ?? 'error',
+                `the download URL was refused (HTTP ${err.statusCode}${err.message ? `, ${err.message}` : ''})`,
+              );
+            }
             let skip = 0;
             if (offset > 0 && res.status !== 206)
               skip = offset; // the range was ignored: drop what precedes it
             else if (res.status === 206) {
               const from = Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN);
               if (from !== offset) {
-                await res.body?.cancel();
+                await drain(res);
                 throw new CloudError('failed', `OneDrive sent bytes from ${from} of ${item.id}, not from ${offset}.`);
               }
             }
+            // The body streams from here on, as slowly as the destination takes it.
             const body = res.body ? Readable.fromWeb(res.body as WebReadableStream<Uint8Array>) : Readable.from([]);
-            return skip ? Readable.from(skipBytes(skip)(body)) : body;
+            return skip ? pipeline(body, skipBytes(skip), () => {}) : body;
           },
           o.signal,
         );
@@ -241,17 +220,24 @@ export default defineConnector<Options>({
               'invalid_options',
               `${path} is ${item.folder ? 'a folder' : 'not a file'} in OneDrive; Ferry removes single files only.`,
             );
-          const { status } = await graph.call(
+          const removed = await graph.call(
             `removing ${path}`,
-            () =>
-              graph.json(
-                itemUrl(path),
-                { method: 'DELETE', auth: true, headers: item.eTag ? { 'if-match': item.eTag } : {}, ok: [404, 412] },
-                signal,
-              ),
+            async () => {
+              try {
+                await graph
+                  .api(itemPath(path), signal)
+                  .headers(item.eTag ? { 'if-match': item.eTag } : {})
+                  .delete();
+                return true;
+              } catch (err) {
+                if (statusOf(err) === 404) return true; // gone meanwhile
+                if (statusOf(err) === 412) return false;
+                throw err;
+              }
+            },
             signal,
           );
-          if (status !== 412) return; // 204 removed; 404 gone meanwhile
+          if (removed) return;
         }
         throw new CloudError('failed', `${path} kept changing in OneDrive while Ferry was removing it; run again.`);
       },
@@ -264,22 +250,17 @@ export default defineConnector<Options>({
       async check(signal) {
         const drive = await graph.call(
           'opening the drive',
-          () =>
-            graph.json<{ id?: string; quota?: { state?: string } }>(
-              `${graph.drive}?$select=id,driveType,quota`,
-              { auth: true },
-              signal,
-            ),
+          () => graph.api('/me/drive?$select=id,driveType,quota', signal).get() as Promise<{ id?: string }>,
           signal,
         );
-        if (!drive.body.id)
+        if (!drive?.id)
           throw new CloudError(
             'failed',
             'Microsoft Graph answered without a drive: this account may have no OneDrive.',
           );
         await graph.call(
           'listing the root folder',
-          () => graph.json(`${graph.drive}/root/children?$top=1&$select=id`, { auth: true }, signal),
+          () => graph.api('/me/drive/root/children?$top=1&$select=id', signal).get(),
           signal,
         );
       },
@@ -300,18 +281,3 @@ export default defineConnector<Options>({
     };
   },
 });
-
-/** Drops the first `n` bytes of a stream (a server that ignored the Range asked for). */
-function skipBytes(n: number) {
-  let left = n;
-  return async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      if (left >= chunk.length) {
-        left -= chunk.length;
-        continue;
-      }
-      yield left ? chunk.subarray(left) : chunk;
-      left = 0;
-    }
-  };
-}

@@ -2,6 +2,10 @@
 // per file, fragments of 10 MiB PUT in order to its pre-authenticated URL, the session and the
 // quickXorHash of the acknowledged bytes checkpointed after every fragment, so a killed worker
 // resumes the same session and still checks the whole file against the hash OneDrive computes.
+// The session is created, and the file read back, through the Graph client; the fragments are
+// Ferry's own, sent with lib's rest: the client's LargeFileUploadTask gives no point at which a
+// fragment's acknowledgement can be saved (awaited) before the next is sent, and after a lost answer
+// it sends the fragment again without first asking the session what it already has.
 import crypto from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -9,14 +13,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { GraphError } from '@microsoft/microsoft-graph-client';
+import { ByteReader } from '../lib/bytes.ts';
+import { drain } from '../lib/rest.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
-import { GraphError, graphError, type Graph } from './graph.ts';
+import { graphErrorOf, itemOrNull, statusOf, type Graph } from './client.ts';
 import { QuickXorHash, type QuickXorState } from './quickxor.ts';
 
 const MiB = 1024 * 1024;
 /** Graph: every fragment but the last a multiple of 320 KiB, each under 60 MiB; 10 MiB is its advice. */
 export const FRAGMENT = 32 * 320 * 1024;
-const FRAGMENT_TIMEOUT_MS = 300_000;
 const EMPTY_QUICKXOR = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 /** Restarts of a session that vanished (expired, cancelled) within one put. */
 const MAX_RESTARTS = 2;
@@ -78,47 +84,6 @@ interface DriveItemJson {
   file?: { hashes?: { quickXorHash?: string } };
 }
 
-/** Reads a stream into caller-given buffers, keeping what a chunk had beyond the buffer for the next read. */
-class ChunkReader {
-  private readonly it: AsyncIterator<unknown>;
-  private rest: Buffer | null = null;
-  constructor(stream: Readable) {
-    this.it = stream[Symbol.asyncIterator]();
-  }
-  private async nextChunk(): Promise<Buffer | null> {
-    if (this.rest?.length) {
-      const r = this.rest;
-      this.rest = null;
-      return r;
-    }
-    for (;;) {
-      const n = await this.it.next();
-      if (n.done) return null;
-      const chunk = Buffer.isBuffer(n.value) ? n.value : Buffer.from(n.value as Uint8Array | string);
-      if (chunk.length) return chunk;
-    }
-  }
-  /** Fills buf[from, to) as far as the source goes; returns the new fill level. */
-  async fill(buf: Buffer, from: number, to: number): Promise<number> {
-    let at = from;
-    while (at < to) {
-      const chunk = await this.nextChunk();
-      if (!chunk) break;
-      const n = Math.min(chunk.length, to - at);
-      chunk.copy(buf, at, 0, n);
-      at += n;
-      if (n < chunk.length) this.rest = chunk.subarray(n);
-    }
-    return at;
-  }
-  async atEnd(): Promise<boolean> {
-    const chunk = await this.nextChunk();
-    if (!chunk) return true;
-    this.rest = chunk;
-    return false;
-  }
-}
-
 /** The first byte Graph still expects, from `nextExpectedRanges` ("12345-" or "12345-67890"). */
 function nextExpected(ranges: unknown): number | null {
   if (!Array.isArray(ranges) || !ranges.length) return null;
@@ -139,19 +104,19 @@ export interface Uploader {
 }
 
 export function createUploader(graph: Graph): Uploader {
-  const itemUrl = (rel: string) => `${graph.drive}/root:/${encodePath(rel)}:`;
+  const itemPath = (rel: string) => `/me/drive/root:/${encodePath(rel)}:`;
+  const itemById = (id: string) => `/me/drive/items/${encodeURIComponent(id)}`;
 
   /** Where the session stands: the next byte it expects, or null when it is gone. One exchange, no retry. */
   async function sessionNextOnce(uploadUrl: string, signal?: AbortSignal): Promise<number | null> {
-    const { res, release } = await graph.send(uploadUrl, { auth: false }, signal);
-    try {
-      if (res.status === 404) return null;
-      if (!res.ok) throw await graphError(res);
-      const body = (await res.json()) as { nextExpectedRanges?: unknown };
-      return nextExpected(body.nextExpectedRanges);
-    } finally {
-      release();
+    const res = await graph.rest.send('GET', uploadUrl, { signal });
+    if (res.status === 404) {
+      await drain(res);
+      return null;
     }
+    if (!res.ok) throw await graphErrorOf(res);
+    const body = (await res.json()) as { nextExpectedRanges?: unknown };
+    return nextExpected(body.nextExpectedRanges);
   }
 
   const sessionNext = (uploadUrl: string, signal?: AbortSignal) =>
@@ -161,34 +126,21 @@ export function createUploader(graph: Graph): Uploader {
     await graph.call(
       'cancelling an upload session',
       async () => {
-        const { res, release } = await graph.send(uploadUrl, { method: 'DELETE', auth: false }, signal);
-        try {
-          if (!res.ok && res.status !== 404) throw await graphError(res);
-          await res.body?.cancel();
-        } finally {
-          release();
-        }
+        const res = await graph.rest.send('DELETE', uploadUrl, { signal });
+        if (!res.ok && res.status !== 404) throw await graphErrorOf(res);
+        await drain(res);
       },
       signal,
     );
   }
 
   async function deleteItem(id: string): Promise<void> {
-    await graph
-      .call('deleting a corrupt upload', async () => {
-        await graph.json(`${graph.drive}/items/${encodeURIComponent(id)}`, { method: 'DELETE', auth: true, ok: [404] });
-      })
-      .catch(() => {});
+    await graph.call('deleting a corrupt upload', () => itemOrNull(graph.api(itemById(id)).delete())).catch(() => {});
   }
 
   /** The item at a path with its hash, or null. One exchange, no retry. */
-  async function itemAtOnce(rel: string, signal?: AbortSignal): Promise<DriveItemJson | null> {
-    const { status, body } = await graph.json<DriveItemJson>(
-      `${itemUrl(rel)}?$select=id,size,file`,
-      { auth: true, ok: [404] },
-      signal,
-    );
-    return status === 404 ? null : body;
+  function itemAtOnce(rel: string, signal?: AbortSignal): Promise<DriveItemJson | null> {
+    return itemOrNull(graph.api(`${itemPath(rel)}?$select=id,size,file`, signal).get());
   }
 
   /** Checks what OneDrive stored against the hash of the bytes sent; a mismatch is deleted. */
@@ -202,17 +154,12 @@ export function createUploader(graph: Graph): Uploader {
     let hash = item.file?.hashes?.quickXorHash;
     if (!hash) {
       // Business drives may compute the hash a moment after the upload completes.
-      const again = await graph.call(
+      const again: DriveItemJson = await graph.call(
         `reading ${rel}`,
-        () =>
-          graph.json<DriveItemJson>(
-            `${graph.drive}/items/${encodeURIComponent(item.id)}?$select=id,size,file`,
-            { auth: true },
-            signal,
-          ),
+        () => graph.api(`${itemById(item.id)}?$select=id,size,file`, signal).get(),
         signal,
       );
-      hash = again.body.file?.hashes?.quickXorHash;
+      hash = again.file?.hashes?.quickXorHash;
     }
     if (item.size !== size || (hash && hash !== expected)) {
       await deleteItem(item.id);
@@ -230,7 +177,7 @@ export function createUploader(graph: Graph): Uploader {
   async function putEmpty(rel: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
     const stream = await open(0);
     try {
-      if (!(await new ChunkReader(stream).atEnd()))
+      if (!(await new ByteReader(stream).atEnd()))
         throw new CloudError(
           'corrupt',
           `Expected 0 bytes for ${rel}, the source gave more; it may have changed while being read.`,
@@ -243,36 +190,28 @@ export function createUploader(graph: Graph): Uploader {
       throw new CloudError('corrupt', `The bytes read have md5 ${md5}; the source says ${o.expectedMd5}.`);
     const saved = o.checkpoint?.state;
     if (isUploadState(saved)) await cancel(saved.uploadUrl, o.signal).catch(() => {});
-    const put = await graph.call(
+    let item: DriveItemJson = await graph.call(
       `uploading ${rel}`,
-      () =>
-        graph.json<DriveItemJson>(
-          `${itemUrl(rel)}/content?@microsoft.graph.conflictBehavior=${conflictBehavior(o.mode)}`,
-          {
-            method: 'PUT',
-            auth: true,
-            body: new Uint8Array(0),
-            headers: { 'content-type': 'application/octet-stream' },
-            ok: [409],
-          },
-          o.signal,
-        ),
+      async () => {
+        try {
+          return await graph
+            .api(`${itemPath(rel)}/content?@microsoft.graph.conflictBehavior=${conflictBehavior(o.mode)}`, o.signal)
+            .header('content-type', 'application/octet-stream')
+            .put(Buffer.alloc(0));
+        } catch (err) {
+          if (statusOf(err) === 409) throw exists(rel);
+          throw err;
+        }
+      },
       o.signal,
     );
-    if (put.status === 409) throw exists(rel);
-    let item = put.body;
     if (o.modifiedAt) {
-      const patched = await graph.call(
+      const id = item.id;
+      item = await graph.call(
         `setting the date of ${rel}`,
-        () =>
-          graph.json<DriveItemJson>(
-            `${graph.drive}/items/${encodeURIComponent(item.id)}`,
-            { method: 'PATCH', auth: true, json: { fileSystemInfo: { lastModifiedDateTime: o.modifiedAt } } },
-            o.signal,
-          ),
+        () => graph.api(itemById(id), o.signal).patch({ fileSystemInfo: { lastModifiedDateTime: o.modifiedAt } }),
         o.signal,
       );
-      item = patched.body;
     }
     const stored = await verify(rel, item, 0, EMPTY_QUICKXOR, o.signal);
     o.onProgress?.(0);
@@ -298,24 +237,19 @@ export function createUploader(graph: Graph): Uploader {
   async function createSession(rel: string, o: PutOptions): Promise<{ uploadUrl: string; expirationDateTime: string }> {
     const item: Record<string, unknown> = { '@microsoft.graph.conflictBehavior': conflictBehavior(o.mode) };
     if (o.modifiedAt) item.fileSystemInfo = { lastModifiedDateTime: o.modifiedAt };
-    const { body } = await graph.call(
+    const body: { uploadUrl?: string; expirationDateTime?: string } = await graph.call(
       `starting the upload of ${rel}`,
       async () => {
         try {
-          return await graph.json<{ uploadUrl?: string; expirationDateTime?: string }>(
-            `${itemUrl(rel)}/createUploadSession`,
-            { method: 'POST', auth: true, json: { item } },
-            o.signal,
-          );
+          return await graph.api(`${itemPath(rel)}/createUploadSession`, o.signal).post({ item });
         } catch (err) {
           // conflictBehavior 'fail' and an item at the path: Graph refuses the session itself
           // (the conflict behaviour applies at creation as at completion). A 409 for anything else
           // (a file where a folder of the path should be) stays the error it is.
           if (
             o.mode === 'create' &&
-            err instanceof GraphError &&
-            err.status === 409 &&
-            err.code === 'nameAlreadyExists' &&
+            statusOf(err) === 409 &&
+            (err as GraphError).code === 'nameAlreadyExists' &&
             (await itemAtOnce(rel, o.signal))
           )
             throw exists(rel);
@@ -365,50 +299,40 @@ export function createUploader(graph: Graph): Uploader {
           if (next !== start) throw new SessionGone(`The upload session of ${rel} expects byte ${next}, not ${start}.`);
         }
         tried = true;
-        const { res, release } = await graph.send(
-          uploadUrl,
-          {
-            method: 'PUT',
-            auth: false,
-            body,
-            headers: {
-              'content-range': `bytes ${start}-${end - 1}/${total}`,
-              'content-type': 'application/octet-stream',
-            },
-            timeoutMs: FRAGMENT_TIMEOUT_MS,
+        const res = await graph.fragments.send('PUT', uploadUrl, {
+          body,
+          headers: {
+            'content-range': `bytes ${start}-${end - 1}/${total}`,
+            'content-type': 'application/octet-stream',
           },
           signal,
-        );
-        try {
-          if (res.status === 202) {
-            const next = nextExpected(((await res.json()) as { nextExpectedRanges?: unknown }).nextExpectedRanges);
-            if (next === null || next <= start || next > end)
-              throw new SessionGone(`The upload session of ${rel} answered an unexpected range after byte ${start}.`);
-            return { next };
-          }
-          if (res.status === 200 || res.status === 201) return { item: (await res.json()) as DriveItemJson };
-          if (res.status === 409 && finalHash) {
-            // conflictBehavior 'fail' and a file at the path when the last byte arrived.
-            const err = await graphError(res);
-            if (err.code === 'nameAlreadyExists') throw exists(rel);
-            throw err;
-          }
-          if (res.status === 404) {
-            await res.body?.cancel();
-            return completed();
-          }
-          if (res.status === 416) {
-            // Bytes the session already has: ask it where it stands.
-            await res.body?.cancel();
-            const next = await sessionNextOnce(uploadUrl, signal);
-            if (next === null) return completed();
-            if (next > start && next <= end) return { next };
-            throw new SessionGone(`The upload session of ${rel} expects byte ${next}, not ${start}.`);
-          }
-          throw await graphError(res);
-        } finally {
-          release();
+        });
+        if (res.status === 202) {
+          const next = nextExpected(((await res.json()) as { nextExpectedRanges?: unknown }).nextExpectedRanges);
+          if (next === null || next <= start || next > end)
+            throw new SessionGone(`The upload session of ${rel} answered an unexpected range after byte ${start}.`);
+          return { next };
         }
+        if (res.status === 200 || res.status === 201) return { item: (await res.json()) as DriveItemJson };
+        if (res.status === 409 && finalHash) {
+          // conflictBehavior 'fail' and a file at the path when the last byte arrived.
+          const err = await graphErrorOf(res);
+          if (err.code === 'nameAlreadyExists') throw exists(rel);
+          throw err;
+        }
+        if (res.status === 404) {
+          await drain(res);
+          return completed();
+        }
+        if (res.status === 416) {
+          // Bytes the session already has: ask it where it stands.
+          await drain(res);
+          const next = await sessionNextOnce(uploadUrl, signal);
+          if (next === null) return completed();
+          if (next > start && next <= end) return { next };
+          throw new SessionGone(`The upload session of ${rel} expects byte ${next}, not ${start}.`);
+        }
+        throw await graphErrorOf(res);
       },
       signal,
     );
@@ -474,7 +398,7 @@ export function createUploader(graph: Graph): Uploader {
       // The source's md5 is held against the whole content, so only when reading from the start.
       const md5 = o.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
       const stream = await open(offset);
-      const reader = new ChunkReader(stream);
+      const reader = new ByteReader(stream);
       const buf = Buffer.allocUnsafe(Math.min(FRAGMENT, size - offset));
       let sourceError = false;
       const short = (got: number) => {
