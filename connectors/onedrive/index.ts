@@ -141,22 +141,17 @@ export default defineConnector<Options>({
         return graph.call(
           `downloading ${item.id}`,
           async () => {
-            // Graph answers with a redirect to a short-lived, pre-authenticated URL: taken by hand
-            // (the client's raw answer) and fetched without the access token, which is not for that
-            // host. The content streams from there (lib's rest): the client would hand a Graph
-            // answer's body over, but the download is not Graph's API.
+            // Graph answers with a redirect to a short-lived, pre-authenticated URL, taken by hand
+            // (the client's raw answer): the content is fetched from there through lib's rest,
+            // streamed, with the Range, and without the access token, which is not for that host.
             const first = (await graph
               .api(`/me/drive/items/${encodeURIComponent(item.id)}/content`, o.signal)
               .option('redirect', 'manual')
               .responseType(ResponseType.RAW)
               .get()) as Response;
-            const location = first.headers.get('location');
+            if (!first.ok && (first.status < 300 || first.status >= 400)) throw await graphErrorOf(first);
             await drain(first);
-            if (first.status < 300 || first.status >= 400) {
-              throw first.ok
-                ? new CloudError('failed', `OneDrive answered ${item.id}'s content without a download address.`)
-                : await graphErrorOf(first);
-            }
+            const location = first.status >= 300 && first.status < 400 ? first.headers.get('location') : null;
             if (!location) throw new CloudError('failed', `OneDrive gave no download address for ${item.id}.`);
             const range = rangeHeader(offset, o.length);
             const res = await graph.rest.send('GET', new URL(location, graph.base).toString(), {
