@@ -9,6 +9,7 @@ export default {
   // One PostgreSQL server and a template database for the whole run; each file clones its own.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/matchers.ts'],
   // End-to-end tests start servers, browsers and whole runs: a test has as long as it needs.
   testTimeout: 600_000,
   maxWorkers: 4,

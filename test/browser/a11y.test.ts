@@ -4,10 +4,9 @@
 // phone never scrolls sideways, the dark theme is really dark, and a screenshot of each is kept
 // (test-artifacts/screenshots/a11y-<page>-<viewport>.png). One Ferry and one browser for the file;
 // one signed-in session shared by the three contexts, which go through the pages side by side.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import axe from 'axe-core';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import {
@@ -41,7 +40,7 @@ async function call<T = any>(
     data,
     headers: method === 'GET' ? {} : { 'x-csrf-token': csrf },
   });
-  assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+  expect(res.ok()).toBeTruthy();
   return (await res.json()) as T;
 }
 
@@ -56,7 +55,7 @@ beforeAll(async () => {
   const signup = await request.post(`${ferry.url}/api/v1/auth/signup`, {
     data: { email: newEmail('a11y'), password: PASSWORD },
   });
-  assert.equal(signup.status(), 201, await signup.text());
+  expect(signup.status()).toBe(201);
   const { user, csrfToken } = (await signup.json()) as { user: { id: string }; csrfToken: string };
   const photos = path.join(ferry.localRoot, user.id, 'Photos');
   await fs.mkdir(path.join(photos, '2024'), { recursive: true });
@@ -90,15 +89,16 @@ beforeAll(async () => {
   for (const deadline = Date.now() + 30_000; ; ) {
     ended = await call(request, csrfToken, 'GET', `/runs/${run.id}`);
     if (!['queued', 'running'].includes(ended.status)) break;
-    assert.ok(Date.now() < deadline, `the run did not end: ${JSON.stringify(ended)}`);
+    expect(Date.now()).toBeLessThan(deadline);
     await new Promise((r) => setTimeout(r, 200));
   }
-  assert.equal(ended.status, 'partial', JSON.stringify(ended));
-  assert.equal(ended.failed.items, 1);
+  expect(ended.status).toBe('partial');
+  expect(ended.failed.items).toBe(1);
   ids = { localCloud: local.id, s3Cloud: s3.id, task: task.id, run: run.id };
   const cookie = (await context.cookies(ferry.url)).find((c) => c.name === 'ferry_session');
-  assert.ok(cookie, 'signing up set the session cookie');
-  session = { name: cookie.name, value: cookie.value };
+  // signing up set the session cookie
+  expect(cookie).toBeTruthy();
+  session = { name: cookie!.name, value: cookie!.value };
   await context.close();
 });
 
@@ -326,6 +326,6 @@ for (const viewport of VIEWPORTS) {
   const { size, colorScheme } = viewport;
   test(`every page passes axe and fits at ${size.width}×${size.height} ${colorScheme}`, async () => {
     const problems = await scanOf(viewport);
-    assert.deepEqual(problems, [], `\n${problems.join('\n')}`);
+    expect(problems).toEqual([]);
   });
 }

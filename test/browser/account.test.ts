@@ -2,8 +2,7 @@
 // (language, traffic, access tokens) and the expired session, as a person does them in Chromium.
 // One Ferry for the file, with address confirmation on (FERRY_VERIFY_EMAIL=1): the other tests do
 // not mind it, and the confirmation test needs it.
-import assert from 'node:assert/strict';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import {
   axeScan,
@@ -46,11 +45,11 @@ async function signOut(page: Page) {
  * No sideways scrolling of the whole page, and (once per page: it takes a while) no serious or critical axe violation.
  */
 async function checkPage(page: Page, what: string, axe = true) {
-  if (axe) assert.deepEqual(await axeScan(page), [], `axe on ${what}`);
+  if (axe) expect({ what, violations: await axeScan(page) }).toEqual({ what, violations: [] });
   const overflow = await page.evaluate<number>(
     'document.documentElement.scrollWidth - document.documentElement.clientWidth',
   );
-  assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow}px`);
+  expect(overflow).toBeLessThanOrEqual(0);
 }
 
 /** The confirmation link in the newest mail Ferry sent to `email`. */
@@ -61,10 +60,10 @@ async function mailedLink(email: string, count = 1): Promise<string> {
     if (mails.length >= count) {
       const m = mails[mails.length - 1];
       const link = new RegExp(`${ferry.url.replace(/[.]/g, '\\.')}/verify\\?token=\\S+`).exec(m.text)?.[0];
-      assert.ok(link, `a link to the app's /verify page in: ${m.text}`);
-      return link;
+      expect(link).toBeTruthy();
+      return link!;
     }
-    assert.ok(Date.now() < deadline, `no mail ${count} to ${email}`);
+    expect(Date.now()).toBeLessThan(deadline);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -79,31 +78,34 @@ test('sign up, sign out and in again; a wrong password and a taken address are t
   await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByText('Use at least 10 characters.').waitFor();
-  assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
+  expect(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid')).toBe('true');
   await screenshot(page, 'account-signup-desktop');
   await checkPage(page, 'sign-up', false); // axe: a11y.test.ts scans the signed-out pages
 
   const { email } = await signUp(page, ferry);
   const me = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
-  assert.equal(me.email, email);
-  assert.equal(me.locale, 'en', 'the app’s language went with the sign-up');
+  expect(me.email).toBe(email);
+  // the app’s language went with the sign-up
+  expect(me.locale).toBe('en');
   await signOut(page);
   await screenshot(page, 'account-signin-desktop');
   await checkPage(page, 'sign-in', false);
-  assert.equal((await page.request.get(`${ferry.url}/api/v1/me`)).status(), 401, 'signed out for the API too');
+  // signed out for the API too
+  expect((await page.request.get(`${ferry.url}/api/v1/me`)).status()).toBe(401);
 
   // A wrong password: the API's words, announced, right under the form; nothing else happens.
   await signIn(page, email, 'not the right password');
   const alert = page.getByRole('alert');
   await alert.waitFor();
-  assert.equal((await alert.textContent())?.trim(), 'Wrong email or password.');
-  assert.equal(new URL(page.url()).pathname, '/signin');
-  assert.ok(await page.locator('form').getByRole('alert').isVisible(), 'the message is in the form it concerns');
+  expect((await alert.textContent())?.trim()).toBe('Wrong email or password.');
+  expect(new URL(page.url()).pathname).toBe('/signin');
+  // the message is in the form it concerns
+  expect(await page.locator('form').getByRole('alert').isVisible()).toBeTruthy();
 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await nav(page, 'Dashboard').waitFor();
-  assert.equal(new URL(page.url()).pathname, '/');
+  expect(new URL(page.url()).pathname).toBe('/');
   // Signed in, the sign-in page goes straight on.
   await page.goto(`${ferry.url}/signin`);
   await page.waitForURL(`${ferry.url}/`);
@@ -118,7 +120,8 @@ test('sign up, sign out and in again; a wrong password and a taken address are t
   await page.getByRole('alert').getByText('An account with this email already exists. Log in instead.').waitFor();
   await page.getByRole('link', { name: 'Sign in with this address instead' }).click();
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-  assert.equal(await page.getByLabel('Email').inputValue(), email.toUpperCase(), 'the address comes along');
+  // the address comes along
+  expect(await page.getByLabel('Email').inputValue()).toBe(email.toUpperCase());
 
   // The phone layout of both forms.
   await page.setViewportSize(PHONE);
@@ -149,7 +152,7 @@ test(
       .filter({ hasText: `A new link is on its way to ${email}` })
       .waitFor();
     const second = await mailedLink(email, 2);
-    assert.notEqual(second, first);
+    expect(second).not.toBe(first);
 
     // A link Ferry never sent says what to do.
     await page.goto(`${ferry.url}/verify?token=fv_not-one-ferry-sent`);
@@ -166,7 +169,8 @@ test(
     await checkPage(page, 'the confirmation page on a phone', false);
     await page.setViewportSize(DESKTOP);
     const still = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
-    assert.equal(still.emailVerified, false, 'opening the link confirms nothing');
+    // opening the link confirms nothing
+    expect(still.emailVerified).toBe(false);
 
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('heading', { level: 1, name: 'Address confirmed' }).waitFor();
@@ -174,8 +178,8 @@ test(
     await page.getByRole('link', { name: 'Go to your account' }).click();
     await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
     await page.getByText('Confirmed', { exact: true }).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Send the link again' }).count(), 0);
-    assert.equal((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).emailVerified, true);
+    expect(await page.getByRole('button', { name: 'Send the link again' }).count()).toBe(0);
+    expect((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).emailVerified).toBe(true);
 
     // Used, the link says so.
     await page.goto(second);
@@ -193,19 +197,16 @@ test('the language switches the app at once and is saved to the account, for the
   await nav(page, 'Übersicht').waitFor();
   await page.getByRole('heading', { level: 1, name: 'Konto' }).waitFor();
   await page.getByText('Gespeichert. Ferry schreibt dir ab jetzt auf Deutsch.').waitFor();
-  assert.equal(await nav(page, 'Dashboard').count(), 0);
-  assert.equal(
-    (await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale,
-    'de',
-    'users.locale, which the mails read',
-  );
+  expect(await nav(page, 'Dashboard').count()).toBe(0);
+  // users.locale, which the mails read
+  expect((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale).toBe('de');
   // Kept: a new visit speaks German from the account, not from the (English) browser.
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Konto' }).waitFor();
   await page.getByRole('combobox', { name: 'Sprache' }).selectOption('fr');
   await nav(page, 'Tableau de bord').waitFor();
   await page.getByText('Enregistré. Ferry vous écrira désormais en français.').waitFor();
-  assert.equal((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale, 'fr');
+  expect((await (await page.request.get(`${ferry.url}/api/v1/me`)).json()).locale).toBe('fr');
   // Signed out, the app keeps speaking French, the API's refusals included.
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   // The account page (with its own E-mail) is gone once sign-in shows.
@@ -227,8 +228,7 @@ test(
     await nav(page, 'Account').click();
     await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
     await page.getByRole('progressbar', { name: 'Used so far' }).waitFor();
-    assert.match(
-      (await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '',
+    expect((await page.getByRole('progressbar', { name: 'Used so far' }).getAttribute('aria-valuetext')) ?? '').toMatch(
       /^0 B of [\d.,]+ GB$/,
     );
 
@@ -239,7 +239,7 @@ test(
     await page.getByRole('heading', { name: 'Your new token “Backup script”' }).waitFor();
     await page.getByText('Ferry will not show it again').waitFor();
     const token = await page.getByLabel('The token').inputValue();
-    assert.match(token, /^fy_/);
+    expect(token).toMatch(/^fy_/);
     await page
       .getByRole('row', { name: /Backup script/ })
       .getByRole('cell', { name: 'Never' })
@@ -248,20 +248,19 @@ test(
     await checkPage(page, 'the Account page with a new token');
 
     const asScript = () => fetch(`${ferry.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal((await asScript()).status, 200);
+    expect((await asScript()).status).toBe(200);
     // Shown once: after a reload the page has it no more; the list says it was used.
     await page.reload();
     await page.getByRole('row', { name: /Backup script/ }).waitFor();
-    assert.equal(await page.getByLabel('The token').count(), 0);
-    assert.ok(!(await page.content()).includes(token));
-    assert.equal(
+    expect(await page.getByLabel('The token').count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+    // last used is shown
+    expect(
       await page
         .getByRole('row', { name: /Backup script/ })
         .getByRole('cell', { name: 'Never' })
         .count(),
-      0,
-      'last used is shown',
-    );
+    ).toBe(0);
 
     await page.setViewportSize(PHONE);
     await screenshot(page, 'account-phone');
@@ -272,12 +271,12 @@ test(
     await page.getByRole('button', { name: 'Revoke “Backup script”' }).click();
     await page.getByText('Scripts that use it stop working at once.').waitFor();
     await page.getByRole('button', { name: 'Keep it' }).click();
-    assert.equal((await asScript()).status, 200);
+    expect((await asScript()).status).toBe(200);
     await page.getByRole('button', { name: 'Revoke “Backup script”' }).click();
     await page.getByRole('button', { name: 'Yes, revoke it' }).click();
     await page.getByText('“Backup script” is revoked.').waitFor();
     await page.getByRole('heading', { name: 'No access tokens' }).waitFor();
-    assert.equal((await asScript()).status, 401);
+    expect((await asScript()).status).toBe(401);
     await screenshot(page, 'account-desktop');
     await context.close();
   },
@@ -296,12 +295,12 @@ test('an expired session returns to sign-in with a notice, then back to the same
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
   const at = new URL(page.url());
-  assert.equal(at.pathname, '/signin');
-  assert.equal(at.searchParams.get('next'), '/account');
+  expect(at.pathname).toBe('/signin');
+  expect(at.searchParams.get('next')).toBe('/account');
 
   await signIn(page, email);
   await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
-  assert.equal(new URL(page.url()).pathname, '/account');
+  expect(new URL(page.url()).pathname).toBe('/account');
   await context.close();
 });
 
@@ -314,14 +313,14 @@ test('sign-in returns only to pages of this app: a `next` pointing elsewhere lan
   await page.goto(`${ferry.url}/signin?next=${encodeURIComponent('//evil.example/x')}`);
   await signIn(page, email);
   await nav(page, 'Dashboard').waitFor();
-  assert.equal(page.url(), `${ferry.url}/`);
+  expect(page.url()).toBe(`${ferry.url}/`);
 
   // Signed in, the sign-in page goes straight to `next`: the same rule.
   for (const next of ['https://evil.example/', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)']) {
     await page.goto(`${ferry.url}/signin?next=${encodeURIComponent(next)}`);
     await page.waitForURL(`${ferry.url}/`);
     await nav(page, 'Dashboard').waitFor();
-    assert.equal(page.url(), `${ferry.url}/`, next);
+    expect(page.url()).toBe(`${ferry.url}/`);
   }
   await page.goto(`${ferry.url}/signin?next=${encodeURIComponent('/account?x=1')}`);
   await page.waitForURL(`${ferry.url}/account?x=1`);

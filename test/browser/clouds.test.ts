@@ -2,13 +2,12 @@
 // emulator's consent page (and refusing it), adding S3 storage and a server folder with the
 // connection tried before saving, checking, renaming, reconnecting and removing. The list, the add
 // page and local/S3 cloud pages are scanned with axe in a11y.test.ts; here the page of a signed-in cloud.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { axeScan, newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 
@@ -106,7 +105,7 @@ type CloudRow = { id: string; kind: string; name: string; status: string; option
 /** The signed-in user's clouds, as the API has them. */
 async function cloudsOf(page: Page): Promise<CloudRow[]> {
   const res = await page.request.get(`${ferry.url}/api/v1/clouds`);
-  assert.equal(res.status(), 200);
+  expect(res.status()).toBe(200);
   return ((await res.json()) as { items: CloudRow[] }).items;
 }
 
@@ -120,13 +119,12 @@ async function post(page: Page, url: string, data: unknown): Promise<{ id: strin
     data,
     headers: { 'x-csrf-token': (await me(page)).csrfToken },
   });
-  assert.equal(res.status(), 201, await res.text());
+  expect(res.status()).toBe(201);
   return res.json();
 }
 
 async function noSeriousViolations(page: Page, where: string) {
-  const found = await axeScan(page);
-  assert.deepEqual(found, [], `${where}: ${JSON.stringify(found, null, 1)}`);
+  expect({ where, violations: await axeScan(page) }).toEqual({ where, violations: [] });
 }
 
 async function newPage(viewport?: { width: number; height: number }) {
@@ -150,7 +148,7 @@ test(
     await page.waitForURL(`${ferry.url}/clouds/new`);
     await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
     // Google Photos goes through its guided set-up.
-    assert.equal(await page.getByRole('link', { name: 'Set up Google Photos backup' }).getAttribute('href'), '/photos');
+    expect(await page.getByRole('link', { name: 'Set up Google Photos backup' }).getAttribute('href')).toBe('/photos');
     await screenshot(page, 'clouds-add-desktop');
 
     await page.getByLabel('Name (optional)').fill('Family Dropbox');
@@ -163,10 +161,9 @@ test(
     await page.getByRole('heading', { level: 1, name: 'Family Dropbox' }).waitFor();
     await page.getByText('Connected. Ferry can now back up from and to this cloud.').waitFor();
     const id = /\/clouds\/([0-9a-f-]{36})/.exec(page.url())![1];
-    assert.deepEqual(
-      (await cloudsOf(page)).map((c) => [c.id, c.kind, c.name, c.status, c.options.account]),
-      [[id, 'dropbox', 'Family Dropbox', 'ok', ferry.dropbox.account.email]],
-    );
+    expect((await cloudsOf(page)).map((c) => [c.id, c.kind, c.name, c.status, c.options.account])).toEqual([
+      [id, 'dropbox', 'Family Dropbox', 'ok', ferry.dropbox.account.email],
+    ]);
     // The kind and the account in words.
     await page
       .getByRole('definition')
@@ -196,10 +193,7 @@ test(
     await page.waitForURL(`${ferry.url}/clouds/${id}?reconnected=1`);
     await page.getByText('Reconnected. Ferry uses the new sign-in from now on.').waitFor();
     await page.getByRole('definition').getByText('Connected', { exact: true }).waitFor();
-    assert.deepEqual(
-      (await cloudsOf(page)).map((c) => [c.id, c.status]),
-      [[id, 'ok']],
-    );
+    expect((await cloudsOf(page)).map((c) => [c.id, c.status])).toEqual([[id, 'ok']]);
 
     await page.getByRole('link', { name: 'Clouds' }).click();
     const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Family Dropbox' }) });
@@ -235,8 +229,8 @@ test(
     // The message is shown as text, never as markup.
     await page.goto(`${ferry.url}/clouds/new?error=x&message=${encodeURIComponent('<img src=x onerror=alert(1)>Bad')}`);
     await page.getByRole('alert').getByText('<img src=x onerror=alert(1)>Bad').waitFor();
-    assert.equal(await page.locator('main img').count(), 0);
-    assert.deepEqual(await cloudsOf(page), []);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await cloudsOf(page)).toEqual([]);
 
     // A provider this server has no sign-in for (every one is configured in this Ferry, so the
     // answer is altered on its way): shown disabled, with the server's reason beside it.
@@ -249,9 +243,9 @@ test(
     });
     await page.goto(`${ferry.url}/clouds/new`);
     const onedrive = page.getByRole('button', { name: 'Connect OneDrive' });
-    assert.ok(await onedrive.isDisabled());
+    expect(await onedrive.isDisabled()).toBeTruthy();
     await page.getByText('Not available here: OneDrive needs an OAuth client on this server.').waitFor();
-    assert.equal(await page.getByRole('link', { name: 'Connect OneDrive' }).count(), 0);
+    expect(await page.getByRole('link', { name: 'Connect OneDrive' }).count()).toBe(0);
     await context.close();
   },
 );
@@ -278,8 +272,8 @@ test(
       .getByRole('alert')
       .getByText(/refused these credentials for bucket web-test \(\w+\)\. Check the access key.*Nothing was saved\./)
       .waitFor();
-    assert.equal(page.url(), `${ferry.url}/clouds/new`);
-    assert.deepEqual(await cloudsOf(page), []);
+    expect(page.url()).toBe(`${ferry.url}/clouds/new`);
+    expect(await cloudsOf(page)).toEqual([]);
     await screenshot(page, 'clouds-add-s3-refused');
     // A key id the service does not know, likewise.
     await form.getByLabel('Access key ID', { exact: true }).fill('NOT-A-KEY');
@@ -289,12 +283,12 @@ test(
       page.waitForResponse((r) => r.url() === `${ferry.url}/api/v1/clouds` && r.request().method() === 'POST'),
       form.getByRole('button', { name: 'Check and add storage' }).click(),
     ]);
-    assert.equal(answer.status(), 400);
+    expect(answer.status()).toBe(400);
     await form
       .getByRole('alert')
       .getByText(/refused these credentials for bucket web-test/)
       .waitFor();
-    assert.deepEqual(await cloudsOf(page), []);
+    expect(await cloudsOf(page)).toEqual([]);
 
     await form.getByLabel('Access key ID', { exact: true }).fill(s3.accessKeyId);
     await form.getByLabel('Name', { exact: true }).fill('Photo bucket');
@@ -310,11 +304,15 @@ test(
         .waitFor();
     }
     const [row] = await cloudsOf(page);
-    assert.deepEqual(
-      [row.kind, row.name, row.options.bucket, row.options.prefix, row.options.secretAccessKey],
-      ['s3', 'Photo bucket', 'web-test', 'family', undefined],
-    );
-    assert.ok(!(await page.content()).includes(s3.secretAccessKey), 'no key on the page');
+    expect([row.kind, row.name, row.options.bucket, row.options.prefix, row.options.secretAccessKey]).toEqual([
+      's3',
+      'Photo bucket',
+      'web-test',
+      'family',
+      undefined,
+    ]);
+    // no key on the page
+    expect(await page.content()).not.toContain(s3.secretAccessKey);
 
     await page.getByRole('button', { name: 'Check connection' }).click();
     await page.getByText('The connection works.').waitFor();
@@ -326,7 +324,7 @@ test(
     await page.getByLabel('Name', { exact: true }).fill('Photo archive');
     await page.getByRole('button', { name: 'Rename', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Photo archive' }).waitFor();
-    assert.equal((await cloudsOf(page))[0].name, 'Photo archive');
+    expect((await cloudsOf(page))[0].name).toBe('Photo archive');
     await page.getByRole('link', { name: 'Clouds' }).click();
     await page.getByRole('link', { name: 'Photo archive' }).waitFor();
     await page.getByText('Amazon S3 or compatible').waitFor();
@@ -353,7 +351,7 @@ test('a folder on the server: one in the user’s own space is added; one outsid
       )
       .waitFor();
   }
-  assert.deepEqual(await cloudsOf(page), []);
+  expect(await cloudsOf(page)).toEqual([]);
 
   await form.getByLabel('Folder in your space', { exact: true }).fill('Photos');
   await form.getByRole('button', { name: 'Check and add folder' }).click();
@@ -362,10 +360,9 @@ test('a folder on the server: one in the user’s own space is added; one outsid
     .getByRole('definition')
     .filter({ hasText: path.join(ferry.localRoot, userId, 'Photos') })
     .waitFor();
-  assert.deepEqual(
-    (await cloudsOf(page)).map((c) => [c.kind, c.name, c.options.root]),
-    [['local', 'Photos', path.join(ferry.localRoot, userId, 'Photos')]],
-  );
+  expect((await cloudsOf(page)).map((c) => [c.kind, c.name, c.options.root])).toEqual([
+    ['local', 'Photos', path.join(ferry.localRoot, userId, 'Photos')],
+  ]);
   await screenshot(page, 'clouds-page-local');
   await context.close();
 });
@@ -401,11 +398,9 @@ test(
       .getByRole('alert')
       .getByText('This cloud is used by task "Nightly photos": delete or change them first.')
       .waitFor();
-    assert.equal(page.url(), `${ferry.url}/clouds/${photos.id}`);
-    assert.ok(
-      (await cloudsOf(page)).some((c) => c.id === photos.id),
-      'the cloud stays',
-    );
+    expect(page.url()).toBe(`${ferry.url}/clouds/${photos.id}`);
+    // the cloud stays
+    expect((await cloudsOf(page)).some((c) => c.id === photos.id)).toBeTruthy();
 
     await page.goto(`${ferry.url}/clouds/${spare.id}`);
     await page.getByRole('button', { name: 'Remove cloud' }).click();
@@ -415,8 +410,8 @@ test(
     await page.getByRole('button', { name: 'Yes, remove it' }).click();
     await page.waitForURL(`${ferry.url}/clouds`);
     await page.getByRole('link', { name: 'Backup' }).waitFor();
-    assert.equal(await page.getByRole('link', { name: 'Spare bucket' }).count(), 0);
-    assert.ok(!(await cloudsOf(page)).some((c) => c.id === spare.id));
+    expect(await page.getByRole('link', { name: 'Spare bucket' }).count()).toBe(0);
+    expect(!(await cloudsOf(page)).some((c) => c.id === spare.id)).toBeTruthy();
 
     await page.goto(`${ferry.url}/clouds/${spare.id}`);
     await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
@@ -430,10 +425,8 @@ test('on a phone the page for adding a cloud fits the screen and works with the 
   await page.goto(`${ferry.url}/clouds/new`);
   await page.getByRole('link', { name: 'Connect Dropbox' }).waitFor();
   await screenshot(page, 'clouds-add-phone');
-  assert.ok(
-    (await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width,
-    'no sideways scrolling',
-  );
+  // no sideways scrolling
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
 
   // The folder form by keyboard: Tab into its fields, Enter to send.
   const { id: userId } = await me(page);
@@ -446,10 +439,8 @@ test('on a phone the page for adding a cloud fits the screen and works with the 
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'My phone' }).waitFor();
   await page.getByRole('button', { name: 'Check connection' }).waitFor();
-  assert.ok(
-    (await page.evaluate<number>('document.documentElement.scrollWidth')) <= PHONE.width,
-    'the cloud page fits too',
-  );
+  // the cloud page fits too
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
   await screenshot(page, 'clouds-page-phone');
   await context.close();
 });

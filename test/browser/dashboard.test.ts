@@ -1,10 +1,9 @@
 // The dashboard in Chromium: a first visit leads step by step to a first backup; a busy account
 // sees its runs going on move without a reload, then land in the last runs, the next scheduled
 // run, the clouds that need reconnecting and the month's traffic. Desktop and phone.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { axeScan, newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
 import { startUploadGate, type UploadGate } from './upload-gate.ts';
@@ -32,7 +31,7 @@ async function apiOf(page: Page) {
       data,
       headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
     });
-    assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+    expect(res.ok()).toBeTruthy();
     return res.json();
   };
   const folder = async (name: string, files = 0) => {
@@ -49,7 +48,7 @@ async function noSidewaysScroll(page: Page) {
   const [scroll, client] = (await page.evaluate(
     '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
   )) as [number, number];
-  assert.ok(scroll <= client, `the page scrolls sideways: ${scroll} > ${client}`);
+  expect(scroll).toBeLessThanOrEqual(client);
 }
 
 test(
@@ -62,19 +61,19 @@ test(
     const steps = page.getByRole('region', { name: 'Get started' });
     await steps.waitFor();
     const addCloud = page.getByRole('button', { name: 'Add cloud' });
-    assert.equal(await addCloud.count(), 1, 'one way forward at a time');
-    assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0);
-    assert.equal(await steps.getByText('Done').count(), 0);
-    assert.equal(
-      await page.getByRole('link', { name: 'see how to back up Google Photos' }).getAttribute('href'),
+    // one way forward at a time
+    expect(await addCloud.count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'New task' }).count()).toBe(0);
+    expect(await steps.getByText('Done').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'see how to back up Google Photos' }).getAttribute('href')).toBe(
       '/photos',
     );
     await page.getByText('Nothing is being copied right now.').waitFor();
     const traffic = page.getByRole('progressbar', { name: 'Traffic this month' });
-    assert.equal(await traffic.getAttribute('aria-valuenow'), '0');
-    assert.match((await traffic.getAttribute('aria-valuetext'))!, /^0 B of [\d.,]+ [KMGT]?B used$/);
+    expect(await traffic.getAttribute('aria-valuenow')).toBe('0');
+    expect((await traffic.getAttribute('aria-valuetext'))!).toMatch(/^0 B of [\d.,]+ [KMGT]?B used$/);
     await page.getByText(/^Your traffic renews on \d{1,2} \w{3} \d{4}\.$/).waitFor();
-    assert.deepEqual(await axeScan(page), []);
+    expect(await axeScan(page)).toEqual([]);
     await screenshot(page, 'dashboard-first-visit-desktop');
     await page.setViewportSize(PHONE);
     await noSidewaysScroll(page);
@@ -89,14 +88,15 @@ test(
     await a.folder('Phone photos');
     await page.goto(`${ferry.url}/`);
     await steps.getByText('Done').waitFor();
-    assert.equal(await steps.getByText('Done').count(), 1);
-    assert.equal(await page.getByRole('button', { name: 'Add cloud' }).count(), 1, 'the second step now');
+    expect(await steps.getByText('Done').count()).toBe(1);
+    // the second step now
+    expect(await page.getByRole('button', { name: 'Add cloud' }).count()).toBe(1);
 
     await a.folder('Backup disk');
     await page.goto(`${ferry.url}/`);
     await page.getByRole('button', { name: 'New task' }).waitFor();
-    assert.equal(await steps.getByText('Done').count(), 2);
-    assert.equal(await page.getByRole('button', { name: 'Add cloud' }).count(), 0);
+    expect(await steps.getByText('Done').count()).toBe(2);
+    expect(await page.getByRole('button', { name: 'Add cloud' }).count()).toBe(0);
     await page.getByRole('button', { name: 'New task' }).press('Enter');
     await page.waitForURL(/\/tasks\/new$/);
     await context.close();
@@ -138,31 +138,32 @@ test(
     const now = page.getByRole('region', { name: 'Going on now' });
     const link = now.getByRole('link', { name: 'Camera backup' });
     await link.waitFor();
-    assert.equal(await link.getAttribute('href'), `/runs/${run.id}`);
-    assert.equal(await page.getByRole('region', { name: 'Get started' }).count(), 0, 'not a first visit');
+    expect(await link.getAttribute('href')).toBe(`/runs/${run.id}`);
+    // not a first visit
+    expect(await page.getByRole('region', { name: 'Get started' }).count()).toBe(0);
 
     const bar = now.getByRole('progressbar', { name: 'Camera backup' });
     gate.release(8);
     await now.getByText(/^8 of 16 files/).waitFor();
     const value = Number(await bar.getAttribute('aria-valuenow'));
-    assert.ok(value >= 50 && value < 100, `half the bytes: ${value}`);
-    assert.equal(await bar.getAttribute('aria-valuetext'), '160 KB of 320 KB (50%)');
+    expect(value >= 50 && value < 100).toBeTruthy();
+    expect(await bar.getAttribute('aria-valuetext')).toBe('160 KB of 320 KB (50%)');
 
     // The rest of the page.
     const reconnect = page.getByRole('region', { name: 'Clouds that need you' });
-    assert.equal(await reconnect.getByRole('link', { name: 'Old drive' }).getAttribute('href'), `/clouds/${gone}`);
+    expect(await reconnect.getByRole('link', { name: 'Old drive' }).getAttribute('href')).toBe(`/clouds/${gone}`);
     await reconnect.getByText('Not working').waitFor();
     const next = page.getByRole('region', { name: 'Next scheduled runs' });
     await next.getByRole('link', { name: 'Camera backup' }).waitFor();
     const nextRunAt = new Date(task.nextRunAt);
-    assert.ok(nextRunAt.getTime() > Date.now());
+    expect(nextRunAt.getTime()).toBeGreaterThan(Date.now());
     await next
       .getByText(
         `on ${nextRunAt.getDate()} ${nextRunAt.toLocaleString('en-GB', { month: 'short' })} ${nextRunAt.getFullYear()}`,
         { exact: false },
       )
       .waitFor();
-    assert.deepEqual(await axeScan(page), []);
+    expect(await axeScan(page)).toEqual([]);
     await screenshot(page, 'dashboard-busy-desktop');
     await page.setViewportSize(PHONE);
     await noSidewaysScroll(page);
@@ -174,7 +175,8 @@ test(
     const last = page.getByRole('region', { name: 'Last runs' });
     await last.getByRole('link', { name: 'Camera backup' }).waitFor();
     await last.getByText('Succeeded', { exact: true }).waitFor();
-    assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
+    // no reload
+    expect(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed)).toBe(true);
     // The month's traffic counts what was copied.
     await page
       .getByRole('progressbar', { name: 'Traffic this month' })

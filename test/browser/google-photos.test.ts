@@ -6,10 +6,9 @@
 // its missing part, after "Back up now" the complete one backed up (checked against the export's
 // truth), and a damaged part refused with the reason and what to do. An expired picking session
 // offers to start again. One Ferry and one browser for the file; each test signs up its own user.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import { makeJpeg } from '../fakes/google/media.ts';
 import { materialize } from '../support/archives.ts';
@@ -56,7 +55,7 @@ async function call<T = any>(
     data,
     headers: method === 'GET' ? {} : { 'x-csrf-token': csrf },
   });
-  assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+  expect(res.ok()).toBeTruthy();
   return (await res.json()) as T;
 }
 
@@ -81,14 +80,13 @@ async function bothSizes(page: Page, name: string) {
     const root = (globalThis as any).document.documentElement;
     return root.scrollWidth - root.clientWidth;
   });
-  assert.ok(wide <= 0, `${name}: the phone layout scrolls sideways by ${wide}px`);
+  expect(wide).toBeLessThanOrEqual(0);
   await screenshot(page, `${name}-phone`);
   await page.setViewportSize(DESKTOP);
 }
 
 async function noSeriousViolations(page: Page, where: string) {
-  const violations = await axeScan(page);
-  assert.deepEqual(violations, [], `${where}: ${JSON.stringify(violations, null, 1)}`);
+  expect({ where, violations: await axeScan(page) }).toEqual({ where, violations: [] });
 }
 
 // The two ways are independent (each test its own user): they run side by side.
@@ -136,13 +134,12 @@ describe('Google Photos', () => {
       await page.getByRole('heading', { level: 1, name: 'Back up Google Photos' }).waitFor();
       await page.getByRole('heading', { level: 2, name: 'Your whole library, automatically' }).waitFor();
       await page.getByRole('heading', { level: 2, name: 'A few photos now, by picking them' }).waitFor();
-      assert.equal(
+      expect(
         await page
           .getByRole('link', { name: /Open Google Takeout/ })
           .first()
           .getAttribute('href'),
-        'https://takeout.google.com/takeout/custom/photos',
-      );
+      ).toBe('https://takeout.google.com/takeout/custom/photos');
       // A server folder can receive the exports, so the form is there.
       await page.getByLabel('Cloud that receives the exports').waitFor();
       await noSeriousViolations(page, '/photos');
@@ -158,7 +155,8 @@ describe('Google Photos', () => {
         .getByRole('definition')
         .filter({ hasText: /^Google Photos$/ })
         .waitFor();
-      assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0, 'no "New task" on its page');
+      // no "New task" on its page
+      expect(await page.getByRole('button', { name: 'New task' }).count()).toBe(0);
 
       // Pick: Google's page opens in a new tab.
       const [tab] = await Promise.all([
@@ -176,7 +174,8 @@ describe('Google Photos', () => {
 
       // The app notices without a reload (it polls at the interval Google asks for: 5 s).
       await page.getByText('2 items picked').waitFor({ timeout: 20_000 });
-      assert.equal(page.url().split('?')[0], cloudUrl.split('?')[0], 'still on the cloud page');
+      // still on the cloud page
+      expect(page.url().split('?')[0]).toBe(cloudUrl.split('?')[0]);
       await noSeriousViolations(page, 'picker done');
       await bothSizes(page, 'photos-picker-done');
 
@@ -197,20 +196,17 @@ describe('Google Photos', () => {
       // The bytes at the destination are exactly what Google served for the two picked items.
       const files = await eventually('the picked photos arrive', async () => {
         const run = await call(page.request, me.csrf, 'GET', `/runs/${runId}`);
-        assert.equal(run.status, 'succeeded', JSON.stringify(run));
+        expect(run.status).toBe('succeeded');
         return localFiles(path.join(dest, 'Picked in Google Photos'));
       });
-      assert.deepEqual([...files.keys()].sort(), [library[0].filename, library[1].filename].sort());
+      expect([...files.keys()].sort()).toEqual([library[0].filename, library[1].filename].sort());
       for (const item of library.slice(0, 2)) {
-        assert.equal(
-          sha256(files.get(item.filename)!.bytes),
-          sha256(await ferry.google.photos.served(item.id)),
-          item.filename,
-        );
+        expect(sha256(files.get(item.filename)!.bytes)).toBe(sha256(await ferry.google.photos.served(item.id)));
       }
       const tasks = await call(page.request, me.csrf, 'GET', '/tasks');
-      assert.equal(tasks.items.length, 1);
-      assert.ok(tasks.items[0].source.pickerSessionId, 'the task reads the picker session');
+      expect(tasks.items.length).toBe(1);
+      // the task reads the picker session
+      expect(tasks.items[0].source.pickerSessionId).toBeTruthy();
 
       // A picking session that expires (Google's sessions last a week here) says so and offers to start again.
       await page.goto(cloudUrl);
@@ -267,7 +263,7 @@ describe('Google Photos', () => {
       await page
         .getByLabel('Cloud that receives the exports')
         .selectOption({ label: 'Server (folder on this server)' });
-      assert.equal(await page.getByRole('textbox', { name: 'Folder' }).inputValue(), 'Takeout');
+      expect(await page.getByRole('textbox', { name: 'Folder' }).inputValue()).toBe('Takeout');
       await page.getByRole('button', { name: 'Watch this folder' }).click();
       await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
       const takeoutId = new URL(page.url()).pathname.split('/').pop()!;
@@ -284,7 +280,8 @@ describe('Google Photos', () => {
         .filter({ hasText: /^Server$/ })
         .waitFor();
       await page.getByRole('link', { name: 'Server (folder on this server)' }).waitFor();
-      assert.equal(await page.getByRole('button', { name: 'New task' }).count(), 0, 'no "New task" on its page');
+      // no "New task" on its page
+      expect(await page.getByRole('button', { name: 'New task' }).count()).toBe(0);
       const waiting = page
         .getByRole('listitem')
         .filter({ has: page.getByRole('heading', { name: /^Export of 1 Jul 2026/ }) });
@@ -294,9 +291,9 @@ describe('Google Photos', () => {
       await waiting.getByText('Waiting for parts').waitFor();
       await waiting.getByText('Part 001 has not arrived yet.').waitFor();
       await complete.getByText('Complete: the next backup takes it up').waitFor();
-      assert.equal(await complete.getByRole('row').count(), 1 + 3, 'a header and the three parts');
-      assert.equal(
-        await page.getByRole('link', { name: 'Create a backup task' }).getAttribute('href'),
+      // a header and the three parts
+      expect(await complete.getByRole('row').count()).toBe(1 + 3);
+      expect(await page.getByRole('link', { name: 'Create a backup task' }).getAttribute('href')).toBe(
         `/tasks/new?source=${takeoutId}`,
       );
       await page.getByText('Set up the export at Google (once a year)').waitFor();
@@ -315,18 +312,15 @@ describe('Google Photos', () => {
       await page.getByText('The backup ended.', { exact: false }).waitFor({ timeout: 90_000 });
       await complete.getByText('Backed up', { exact: true }).first().waitFor();
       await waiting.getByText('Waiting for parts').waitFor();
-      assert.equal(
-        await complete.getByRole('cell', { name: 'Backed up', exact: true }).count(),
-        3,
-        'each part of the complete export is backed up',
-      );
+      // each part of the complete export is backed up
+      expect(await complete.getByRole('cell', { name: 'Backed up', exact: true }).count()).toBe(3);
       const refused = page
         .getByRole('listitem')
         .filter({ has: page.getByRole('heading', { name: /^Export of 1 Oct 2026/ }) });
       await refused.getByText('One part cannot be read: see below what to do.').waitFor();
       const status = await call(page.request, me.csrf, 'GET', `/clouds/${takeoutId}/takeout`);
       const reason = status.sets.find((x: { id: string }) => x.id === '20261001T090000Z').parts[0].error;
-      assert.ok(reason, JSON.stringify(status.sets));
+      expect(reason).toBeTruthy();
       await refused.getByText(reason, { exact: true }).waitFor();
       await refused
         .getByText(

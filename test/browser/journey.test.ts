@@ -3,11 +3,10 @@
 // first steps to add a server folder with photos and an S3 bucket, create a task with the wizard,
 // run it and watch the run move and reach its end on its page without a reload; then the bytes in
 // the bucket are the photos' bytes.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
@@ -74,7 +73,7 @@ async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {
 async function typeInto(page: Page, field: Locator, text: string): Promise<void> {
   await tabTo(page, field);
   await page.keyboard.type(text);
-  assert.equal(await field.inputValue(), text);
+  expect(await field.inputValue()).toBe(text);
 }
 
 /** Tabs to a button or link and presses Enter. */
@@ -101,7 +100,7 @@ async function chooseRadio(page: Page, group: Locator, option: Locator): Promise
     // Space checks the radio that has the focus when none is checked yet; arrows move and check.
     await page.keyboard.press(i === 0 ? 'Space' : 'ArrowDown');
   }
-  assert.ok(await option.isChecked(), `the arrows never checked ${option}`);
+  expect(await option.isChecked()).toBeTruthy();
 }
 
 /** The app's button or link of this name (the contract names some controls; either role works). */
@@ -126,9 +125,9 @@ test(
       await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
       // The first Tab offers to skip to the content, and Enter goes there.
       await page.keyboard.press('Tab');
-      assert.equal((await page.evaluate(focusOn, null))[1], '<a> "Skip to content"');
+      expect((await page.evaluate(focusOn, null))[1]).toBe('<a> "Skip to content"');
       await page.keyboard.press('Enter');
-      assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'main');
+      expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('main');
       await press(page, page.getByRole('link', { name: 'Create an account' }));
       await page.waitForURL(/\/signup/);
       await page.getByRole('heading', { level: 1, name: 'Create account' }).waitFor();
@@ -139,7 +138,8 @@ test(
       const dashboard = page.getByRole('heading', { level: 1, name: 'Dashboard' });
       await dashboard.waitFor();
       // A new page puts the focus on its heading: the next Tab goes into it.
-      assert.equal((await dashboard.evaluate(focusOn))[0], true, 'the focus is on the new page’s heading');
+      // the focus is on the new page’s heading
+      expect((await dashboard.evaluate(focusOn))[0]).toBe(true);
 
       // The photos are on this server, in the user's own space.
       const me = (await (await page.request.get(`${ferry.url}/api/v1/me`)).json()) as { id: string };
@@ -184,7 +184,8 @@ test(
       await typeInto(page, s3Form.getByLabel('Secret access key', { exact: true }), ferry.s3.secretAccessKey);
       const pathStyle = s3Form.getByRole('checkbox', { name: 'Use path-style addresses' });
       await press(page, pathStyle, 'Space');
-      assert.ok(await pathStyle.isChecked(), 'Space ticks the path-style box');
+      // Space ticks the path-style box
+      expect(await pathStyle.isChecked()).toBeTruthy();
       await screenshot(page, 'journey-3-add-s3');
       await press(page, s3Form.getByRole('button', { name: 'Check and add storage' }));
       await page.waitForURL(/\/clouds\/[0-9a-f-]{36}/);
@@ -231,21 +232,23 @@ test(
       await page.evaluate(() => ((globalThis as any).__notReloaded = true));
       const bar = page.getByRole('progressbar').first();
       await bar.waitFor();
-      assert.equal(await bar.getAttribute('aria-valuenow'), '0');
+      expect(await bar.getAttribute('aria-valuenow')).toBe('0');
       await page.getByRole('button', { name: 'Cancel run' }).waitFor();
       await screenshot(page, 'journey-7-run-going');
       gate.release(2);
       const percent = async () => Number(await bar.getAttribute('aria-valuenow'));
       for (const deadline = Date.now() + 30_000; (await percent()) === 0; ) {
-        assert.ok(Date.now() < deadline, 'the bar never moved after two uploads went through');
+        // the bar never moved after two uploads went through
+        expect(Date.now()).toBeLessThan(deadline);
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.ok((await percent()) < 100, `two files of ${sources.size} are not all of them (${await percent()}%)`);
+      expect(await percent()).toBeLessThan(100);
       gate.open();
       await page.getByText('All done:', { exact: false }).waitFor({ timeout: 60_000 });
-      assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+      expect(await bar.getAttribute('aria-valuenow')).toBe('100');
       await page.getByText(`${sources.size} of ${sources.size} files`).waitFor();
-      assert.equal(await page.evaluate(() => (globalThis as any).__notReloaded), true, 'the page was not reloaded');
+      // the page was not reloaded
+      expect(await page.evaluate(() => (globalThis as any).__notReloaded)).toBe(true);
       await screenshot(page, 'journey-8-run-done');
 
       // The bytes in the bucket are the photos' bytes, under the new folder.
@@ -256,7 +259,7 @@ test(
         const got = await s3.send(new GetObjectCommand({ Bucket: ferry.s3.bucket, Key: o.Key! }));
         landed.set(o.Key!.slice('Family backup/'.length), sha256(await got.Body!.transformToByteArray()));
       }
-      assert.deepEqual(Object.fromEntries([...landed].sort()), Object.fromEntries([...sources].sort()));
+      expect(Object.fromEntries([...landed].sort())).toEqual(Object.fromEntries([...sources].sort()));
     } catch (err) {
       await screenshot(page, 'journey-failed').catch(() => {});
       throw err;

@@ -2,10 +2,9 @@
 // after the stream is lost), the outcome in words, the failed files with their reasons, cancelling,
 // Run now. Runs copy from a server folder into s3rver behind a gate that holds the uploads until the
 // test lets them through, so a run lasts as long as the test watches it, however busy the machine.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import {
@@ -43,7 +42,7 @@ async function apiOf(page: Page) {
       data,
       headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
     });
-    assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+    expect(res.ok()).toBeTruthy();
     return res.json();
   };
   return { me, call, space: path.join(ferry.localRoot, me.id) };
@@ -122,7 +121,8 @@ test(
     await page.getByRole('heading', { level: 1, name: 'Run of Holiday' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached' });
-    assert.ok(streams >= 2, 'the page opened the stream again');
+    // the page opened the stream again
+    expect(streams).toBeGreaterThanOrEqual(2);
     lap('reconnected');
 
     // A quarter of the files, then half: the bar follows, as a person would see it.
@@ -130,33 +130,34 @@ test(
     gate.release(6);
     await page.getByText('6 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
     const quarter = await value();
-    assert.ok(quarter >= 25 && quarter < 100, `a quarter of the bytes: ${quarter}`);
-    assert.equal(await page.getByText('Running', { exact: true }).count(), 1);
+    expect(quarter >= 25 && quarter < 100).toBeTruthy();
+    expect(await page.getByText('Running', { exact: true }).count()).toBe(1);
     await page.getByText('Time left', { exact: true }).waitFor();
     await screenshot(page, 'run-running');
     gate.release(6);
     await page.getByText('12 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
     const half = await value();
-    assert.ok(half >= 50 && half < 100 && half > quarter, `half of the bytes: ${half} after ${quarter}`);
+    expect(half >= 50 && half < 100 && half > quarter).toBeTruthy();
     lap('half');
 
     gate.open();
     await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
-    assert.equal(await value(), 100);
-    assert.equal(await bar(page).getAttribute('aria-valuetext'), '480 KB of 480 KB (100%)');
+    expect(await value()).toBe(100);
+    expect(await bar(page).getAttribute('aria-valuetext')).toBe('480 KB of 480 KB (100%)');
     await page.getByText('All done: 24 files copied.').waitFor();
     await page.getByText('24 of 24 files', { exact: true }).waitFor();
-    assert.equal(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed), true, 'no reload');
+    // no reload
+    expect(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed)).toBe(true);
     await screenshot(page, 'run-succeeded');
     lap('succeeded');
 
     // What the page said is what happened: every file is in the bucket.
     const objects = await objectsUnder(prefix);
-    assert.equal(objects.length, 24);
-    assert.ok(objects.every((o) => o.size === 20 * 1024));
+    expect(objects.length).toBe(24);
+    expect(objects.every((o) => o.size === 20 * 1024)).toBeTruthy();
 
     // The task link leads to its task; Run now starts another run and opens it.
-    assert.equal(await page.getByRole('link', { name: 'Holiday' }).getAttribute('href'), `/tasks/${taskId}`);
+    expect(await page.getByRole('link', { name: 'Holiday' }).getAttribute('href')).toBe(`/tasks/${taskId}`);
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.waitForURL((u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(runId));
     const second = new URL(page.url()).pathname.split('/').pop()!;
@@ -164,13 +165,10 @@ test(
     // Nothing changed at the source: the second run has nothing to copy, and says so.
     await page.getByText('Nothing new to copy: every file was backed up already by an earlier run.').waitFor();
     const runs = await a.call('GET', `/tasks/${taskId}/runs`);
-    assert.deepEqual(
-      runs.items.map((r: any) => r.id),
-      [second, runId],
-    );
-    assert.deepEqual(runs.items[0].trigger, 'manual');
+    expect(runs.items.map((r: any) => r.id)).toEqual([second, runId]);
+    expect(runs.items[0].trigger).toEqual('manual');
     lap('second run');
-    assert.deepEqual(await axeScan(page), []);
+    expect(await axeScan(page)).toEqual([]);
     lap('axe');
     await context.close();
     lap('closed');
@@ -214,27 +212,26 @@ test(
     await section.getByText('Run the task again to retry these files.', { exact: false }).waitFor();
     const rows = section.getByRole('listitem');
     await rows.nth(49).waitFor();
-    assert.equal(await rows.count(), 50, 'a page at a time');
+    // a page at a time
+    expect(await rows.count()).toBe(50);
     await section.getByRole('button', { name: 'Load more' }).click();
     await rows.nth(51).waitFor();
-    assert.equal(await section.getByRole('button', { name: 'Load more' }).count(), 0, 'all shown');
+    // all shown
+    expect(await section.getByRole('button', { name: 'Load more' }).count()).toBe(0);
 
     // Each with the reason the API gives, as it gives it.
     const failed = [...(await a.call('GET', `/runs/${run.id}/items?status=failed&limit=200`)).items];
-    assert.equal(failed.length, 52);
+    expect(failed.length).toBe(52);
     for (const item of [failed[0], failed[50], failed[51]]) {
-      assert.ok(item.error && item.error.length > 10, JSON.stringify(item));
+      expect(item.error && item.error.length > 10).toBeTruthy();
       const row = rows.filter({ hasText: item.path });
-      assert.equal(await row.count(), 1, item.path);
-      assert.equal(await row.textContent(), `${item.path}Why: ${item.error}`);
+      expect(await row.count()).toBe(1);
+      expect(await row.textContent()).toBe(`${item.path}Why: ${item.error}`);
     }
-    assert.doesNotMatch(
-      (await page.locator('main').textContent())!,
-      /\{"|stack|at [A-Za-z]+ \(/,
-      'no raw JSON or stack',
-    );
+    // no raw JSON or stack
+    expect((await page.locator('main').textContent())!).not.toMatch(/\{"|stack|at [A-Za-z]+ \(/);
     await screenshot(page, 'run-partial');
-    assert.deepEqual(await axeScan(page), []);
+    expect(await axeScan(page)).toEqual([]);
 
     // The task's page lists the run, linking to it; a task that never ran says what to do.
     await page.getByRole('link', { name: 'Albums to disk' }).click();
@@ -242,9 +239,9 @@ test(
     const history = page.getByRole('region', { name: 'Past runs' });
     const row = history.getByRole('row').filter({ has: page.getByRole('link', { name: /^Run of / }) });
     await row.first().waitFor();
-    assert.equal(await row.count(), 1);
-    assert.equal(await row.getByRole('link').getAttribute('href'), `/runs/${run.id}`);
-    assert.deepEqual((await row.getByRole('cell').allTextContents()).slice(1), [
+    expect(await row.count()).toBe(1);
+    expect(await row.getByRole('link').getAttribute('href')).toBe(`/runs/${run.id}`);
+    expect((await row.getByRole('cell').allTextContents()).slice(1)).toEqual([
       'You (Run now)',
       'Partly done',
       '8',
@@ -277,13 +274,12 @@ test('"Cancel run" asks first, then the run stops and says "Cancelled"', async (
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
   await dialog.waitFor();
-  assert.equal(
+  expect(
     await dialog.getByRole('button', { name: 'Keep running' }).evaluate((b) => b === b.ownerDocument.activeElement),
-    true,
-  );
+  ).toBe(true);
   await page.keyboard.press('Enter');
   await dialog.waitFor({ state: 'hidden' });
-  assert.equal((await a.call('GET', `/runs/${runId}`)).status, 'running');
+  expect((await a.call('GET', `/runs/${runId}`)).status).toBe('running');
 
   await cancelRun.click();
   await dialog.waitFor();
@@ -293,15 +289,15 @@ test('"Cancel run" asks first, then the run stops and says "Cancelled"', async (
   await page.getByText('Cancelled', { exact: true }).waitFor();
   await page.getByText('This run was cancelled.', { exact: false }).waitFor();
   await page.getByRole('button', { name: 'Run now' }).waitFor();
-  assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
+  expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
   const ended = await a.call('GET', `/runs/${runId}`);
-  assert.equal(ended.status, 'cancelled');
-  assert.ok(ended.done.items < 40, `it stopped before the end (${ended.done.items} copied)`);
+  expect(ended.status).toBe('cancelled');
+  expect(ended.done.items).toBeLessThan(40);
   await screenshot(page, 'run-cancelled');
   // Uploads still held at the gate go nowhere: the run gave them up.
   gate.open();
-  assert.ok((await objectsUnder(prefix)).length < 40);
-  assert.deepEqual(await axeScan(page), []);
+  expect((await objectsUnder(prefix)).length).toBeLessThan(40);
+  expect(await axeScan(page)).toEqual([]);
   await context.close();
 });
 
@@ -318,7 +314,7 @@ test('a session that ends while a run is watched leads to sign-in, and back to t
   const out = await page.request.post(`${ferry.url}/api/v1/auth/logout`, {
     headers: { 'x-csrf-token': a.me.csrfToken },
   });
-  assert.equal(out.status(), 204);
+  expect(out.status()).toBe(204);
   await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('next') === `/runs/${runId}`, {
     timeout: 30_000,
   });

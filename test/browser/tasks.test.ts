@@ -4,10 +4,9 @@
 // alone (and its run's files landing in S3); a step the API refuses shows its message beside it and
 // creates nothing; Run now while a run is going links to it. Screenshots of the list, each step
 // (desktop and phone) and the task page. (test/browser/a11y.test.ts scans these pages with axe.)
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIRequestContext, Browser, Locator, Page } from 'playwright-core';
 import { newContext, PHONE, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
@@ -37,7 +36,7 @@ async function apiOf(page: Page) {
       data,
       headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
     });
-    assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+    expect(res.ok()).toBeTruthy();
     return res.json();
   };
   return { me, call };
@@ -87,7 +86,7 @@ async function noSidewaysScroll(page: Page, what: string) {
   const [scroll, client] = (await page.evaluate(
     '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
   )) as number[];
-  assert.ok(scroll <= client, `${what}: the page scrolls sideways (${scroll} > ${client})`);
+  expect({ what, sideways: scroll > client }).toEqual({ what, sideways: false });
 }
 
 test(
@@ -102,7 +101,7 @@ test(
     // Without clouds: the list says to add them first, with the way to do it.
     await page.goto(`${ferry.url}/tasks`);
     await page.getByRole('heading', { name: 'Add your clouds first' }).waitFor();
-    assert.equal(await page.getByRole('link', { name: 'Add cloud' }).getAttribute('href'), '/clouds/new');
+    expect(await page.getByRole('link', { name: 'Add cloud' }).getAttribute('href')).toBe('/clouds/new');
     const { photos, bucket } = await twoClouds(a);
     await page.reload();
     await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
@@ -124,7 +123,7 @@ test(
     await source.getByRole('button', { name: 'Open .thumbnails' }).waitFor();
     await source.getByRole('button', { name: 'Choose this folder' }).click();
     await source.getByText('This folder is chosen.').waitFor();
-    assert.equal(await source.getByText('Chosen folder:').textContent(), 'Chosen folder: Holidays');
+    expect(await source.getByText('Chosen folder:').textContent()).toBe('Chosen folder: Holidays');
     await screenshot(page, 'task-wizard-1-source-desktop');
     await next(page).click();
 
@@ -144,7 +143,7 @@ test(
     await stepHeading(page, 'When').waitFor();
     await page.getByRole('radio', { name: 'Every week' }).check();
     const browserZone = (await page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')) as string;
-    assert.equal(await page.getByLabel('Time zone').inputValue(), browserZone);
+    expect(await page.getByLabel('Time zone').inputValue()).toBe(browserZone);
     await page.getByLabel('Day of the week').selectOption({ label: 'Sunday' });
     await page.getByLabel('Time of day').fill('03:30');
     await page.getByLabel('Time zone').fill('Europe/Berlin');
@@ -161,7 +160,7 @@ test(
 
     // 5: the name defaults to "<source> to <destination>"; the summary says it all.
     await stepHeading(page, 'Name and create').waitFor();
-    assert.equal(await page.getByLabel('Name of the task').inputValue(), 'Family photos to Backup bucket');
+    expect(await page.getByLabel('Name of the task').inputValue()).toBe('Family photos to Backup bucket');
     await page.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
     await page.getByText('Photos and videos, leaving out **/.thumbnails/**').waitFor();
     await screenshot(page, 'task-wizard-5-name-desktop');
@@ -177,24 +176,24 @@ test(
 
     // Exactly what was chosen.
     const { items } = await a.call('GET', '/tasks');
-    assert.equal(items.length, 1);
+    expect(items.length).toBe(1);
     const task = items[0];
-    assert.equal(task.id, taskId);
-    assert.equal(task.name, 'Family photos to Backup bucket');
-    assert.deepEqual(task.source, { cloudId: photos, path: 'Holidays' });
-    assert.deepEqual(task.destination, { cloudId: bucket, path: 'Backups/Family' });
-    assert.deepEqual(task.schedule, { frequency: 'weekly', time: '03:30', timezone: 'Europe/Berlin', weekday: 0 });
-    assert.deepEqual(task.filter, { mediaTypes: ['photo', 'video'], exclude: ['**/.thumbnails/**'] });
-    assert.deepEqual(task.options, { conflict: 'rename', verify: true });
-    assert.deepEqual(task.notify, { on: 'failure' });
-    assert.equal(task.paused, false);
+    expect(task.id).toBe(taskId);
+    expect(task.name).toBe('Family photos to Backup bucket');
+    expect(task.source).toEqual({ cloudId: photos, path: 'Holidays' });
+    expect(task.destination).toEqual({ cloudId: bucket, path: 'Backups/Family' });
+    expect(task.schedule).toEqual({ frequency: 'weekly', time: '03:30', timezone: 'Europe/Berlin', weekday: 0 });
+    expect(task.filter).toEqual({ mediaTypes: ['photo', 'video'], exclude: ['**/.thumbnails/**'] });
+    expect(task.options).toEqual({ conflict: 'rename', verify: true });
+    expect(task.notify).toEqual({ on: 'failure' });
+    expect(task.paused).toBe(false);
     const berlin = new Intl.DateTimeFormat('en-GB', {
       timeZone: 'Europe/Berlin',
       weekday: 'long',
       hour: '2-digit',
       minute: '2-digit',
     }).format(new Date(task.nextRunAt));
-    assert.equal(berlin, 'Sunday 03:30');
+    expect(berlin).toBe('Sunday 03:30');
 
     // The list: the schedule in words and the next run as the browser's clock says it.
     await page.getByRole('link', { name: 'Tasks' }).click();
@@ -212,7 +211,7 @@ test(
       minute: '2-digit',
       timeZone: 'Europe/Berlin',
     }).format(new Date(task.nextRunAt));
-    assert.match(nextRun, /^Sun.*03:30$/);
+    expect(nextRun).toMatch(/^Sun.*03:30$/);
     await card.getByText(`${nextRun} (Europe/Berlin)`).waitFor();
     await card.getByText('Not yet').waitFor();
     await screenshot(page, 'tasks-list-full');
@@ -223,27 +222,28 @@ test(
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.waitForURL(/\/edit$/);
     await page.getByRole('heading', { level: 1, name: 'Change “Family photos to Backup bucket”' }).waitFor();
-    assert.equal(await page.getByRole('radio', { name: /Family photos/ }).isChecked(), true);
+    expect(await page.getByRole('radio', { name: /Family photos/ }).isChecked()).toBe(true);
     await next(page).click();
     await stepHeading(page, 'Where to').waitFor();
-    assert.equal(await page.getByRole('radio', { name: /Backup bucket/ }).isChecked(), true);
+    expect(await page.getByRole('radio', { name: /Backup bucket/ }).isChecked()).toBe(true);
     // Changing a task, any step is a click away in the list of steps.
     const steps = page.getByRole('list', { name: 'Steps' });
     await steps.getByRole('button', { name: 'When' }).click();
     await stepHeading(page, 'When').waitFor();
-    assert.equal(await page.getByLabel('Time of day').inputValue(), '03:30');
+    expect(await page.getByLabel('Time of day').inputValue()).toBe('03:30');
     await page.getByLabel('Time of day').fill('04:15');
     await steps.getByRole('button', { name: 'Options' }).click();
     await stepHeading(page, 'Options').waitFor();
-    assert.equal(await page.getByRole('radio', { name: /Keep both/ }).isChecked(), true);
+    expect(await page.getByRole('radio', { name: /Keep both/ }).isChecked()).toBe(true);
     await steps.getByRole('button', { name: 'Name and create' }).click();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
     await page.getByText('Every Sunday at 04:15 (Europe/Berlin)').waitFor();
     const edited = await a.call('GET', `/tasks/${taskId}`);
-    assert.deepEqual(edited.schedule, { frequency: 'weekly', time: '04:15', timezone: 'Europe/Berlin', weekday: 0 });
-    assert.deepEqual(edited.filter, task.filter, 'what was not changed stays');
-    assert.deepEqual(edited.destination, task.destination);
+    expect(edited.schedule).toEqual({ frequency: 'weekly', time: '04:15', timezone: 'Europe/Berlin', weekday: 0 });
+    // what was not changed stays
+    expect(edited.filter).toEqual(task.filter);
+    expect(edited.destination).toEqual(task.destination);
 
     lap('edited');
     // Pause, then resume.
@@ -251,29 +251,29 @@ test(
     await page.getByRole('button', { name: 'Resume' }).waitFor();
     await page.getByText('Paused: no scheduled run starts until you resume it.').waitFor();
     const paused = await a.call('GET', `/tasks/${taskId}`);
-    assert.equal(paused.paused, true);
-    assert.equal(paused.nextRunAt, null);
-    assert.deepEqual(paused.schedule, edited.schedule);
+    expect(paused.paused).toBe(true);
+    expect(paused.nextRunAt).toBe(null);
+    expect(paused.schedule).toEqual(edited.schedule);
     await page.getByRole('link', { name: 'Tasks' }).click();
     await page.getByRole('listitem').getByText('Paused', { exact: true }).waitFor();
     await page.getByRole('link', { name: 'Family photos to Backup bucket' }).click();
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     const resumed = await a.call('GET', `/tasks/${taskId}`);
-    assert.equal(resumed.paused, false);
-    assert.ok(resumed.nextRunAt);
+    expect(resumed.paused).toBe(false);
+    expect(resumed.nextRunAt).toBeTruthy();
 
     // Delete: a confirmation that says the history goes too; keeping it changes nothing.
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'Delete this task?' }).waitFor();
     await page.getByText('Its history of runs is deleted too.').waitFor();
     await page.getByRole('button', { name: 'Keep it' }).click();
-    assert.equal((await a.call('GET', '/tasks')).items.length, 1);
+    expect((await a.call('GET', '/tasks')).items.length).toBe(1);
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('button', { name: 'Delete task' }).click();
     await page.waitForURL(/\/tasks$/);
     await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
-    assert.deepEqual((await a.call('GET', '/tasks')).items, []);
+    expect((await a.call('GET', '/tasks')).items).toEqual([]);
     lap('paused, resumed, deleted');
     await context.close();
     lap('closed');
@@ -301,13 +301,14 @@ test(
     const broken = page.getByRole('group', { name: 'Folder to back up' }).getByRole('alert');
     await broken.getByRole('button', { name: 'Try again' }).waitFor();
     const said = (await broken.textContent())!;
-    assert.match(said, /not found|folder/i, said);
-    assert.doesNotMatch(said, /[{}]|"error"|at \w+ \(/, 'no JSON, no stack');
+    expect(said).toMatch(/not found|folder/i);
+    // no JSON, no stack
+    expect(said).not.toMatch(/[{}]|"error"|at \w+ \(/);
     await screenshot(page, 'task-wizard-1-folder-gone-phone');
     // A cloud's page offers "New task" with itself as the source: ?source= preselects it.
     await page.goto(`${ferry.url}/tasks/new?source=${photos}`);
     await stepHeading(page, 'What to back up').waitFor();
-    assert.equal(await page.getByRole('radio', { name: /Family photos/ }).isChecked(), true);
+    expect(await page.getByRole('radio', { name: /Family photos/ }).isChecked()).toBe(true);
     await page.getByRole('group', { name: 'Folder to back up' }).getByRole('button', { name: 'Open School' }).waitFor();
     await noSidewaysScroll(page, 'step 1');
     await screenshot(page, 'task-wizard-1-source-phone');
@@ -336,19 +337,18 @@ test(
     await page.getByLabel('Time zone').fill('Europe/Paris');
     await next(page).click();
     await page.getByText(/^body\.schedule\.monthday: .*31/).waitFor();
-    assert.equal(await monthday.getAttribute('aria-invalid'), 'true');
+    expect(await monthday.getAttribute('aria-invalid')).toBe('true');
     const describedBy = (await monthday.getAttribute('aria-describedby'))!.split(' ');
     const errorText = await page.locator(`[id="${describedBy.find((d) => d.endsWith('-error'))}"]`).textContent();
-    assert.match(errorText!, /schedule\.monthday/, 'the message is read with the field');
-    assert.equal(
-      await monthday.evaluate((el: any) => el === el.ownerDocument.activeElement),
-      true,
-      'focus goes to the refused field',
-    );
+    // the message is read with the field
+    expect(errorText!).toMatch(/schedule\.monthday/);
+    // focus goes to the refused field
+    expect(await monthday.evaluate((el: any) => el === el.ownerDocument.activeElement)).toBe(true);
     await stepHeading(page, 'When').waitFor();
     await noSidewaysScroll(page, 'step 3 with its error');
     await screenshot(page, 'task-wizard-3-when-refused-phone');
-    assert.deepEqual((await a.call('GET', '/tasks')).items, [], 'nothing created');
+    // nothing created
+    expect((await a.call('GET', '/tasks')).items).toEqual([]);
 
     await monthday.fill('15');
     await next(page).click();
@@ -366,7 +366,7 @@ test(
     await noSidewaysScroll(page, 'task page');
     await screenshot(page, 'task-page-phone');
     const [task] = (await a.call('GET', '/tasks')).items;
-    assert.deepEqual(task.schedule, { frequency: 'monthly', time: '02:00', timezone: 'Europe/Paris', monthday: 15 });
+    expect(task.schedule).toEqual({ frequency: 'monthly', time: '02:00', timezone: 'Europe/Paris', monthday: 15 });
     await page.getByRole('link', { name: 'Tasks' }).click();
     await page.getByText('Every month on day 15 at 02:00 (Europe/Paris)').waitFor();
     await noSidewaysScroll(page, 'list');
@@ -381,14 +381,14 @@ async function tabTo(page: Page, target: Locator, max = 60) {
     if (await target.evaluate((el: any) => el === el.ownerDocument.activeElement).catch(() => false)) return;
     await page.keyboard.press('Tab');
   }
-  assert.fail(`Tab never reached ${target}`);
+  throw new Error(`Tab never reached ${target}`);
 }
 
 /** In a radio group that has the focus, moves with the arrow keys until `target` is checked. */
 async function arrowTo(page: Page, target: Locator) {
   if (!(await target.isChecked())) await page.keyboard.press('Space');
   for (let i = 0; i < 8 && !(await target.isChecked()); i++) await page.keyboard.press('ArrowDown');
-  assert.equal(await target.isChecked(), true);
+  expect(await target.isChecked()).toBe(true);
 }
 
 test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now copies its files', async () => {
@@ -413,11 +413,8 @@ test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now
   // 2: focus is on the step's heading; the bucket by arrows, a new folder typed.
   const where = stepHeading(page, 'Where to');
   await where.waitFor();
-  assert.equal(
-    await where.evaluate((el: any) => el === el.ownerDocument.activeElement),
-    true,
-    'focus moves to the new step',
-  );
+  // focus moves to the new step
+  expect(await where.evaluate((el: any) => el === el.ownerDocument.activeElement)).toBe(true);
   await tabTo(page, page.getByRole('radio').first());
   await arrowTo(page, page.getByRole('radio', { name: /Backup bucket/ }));
   await page
@@ -449,10 +446,10 @@ test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now
   await page.getByRole('heading', { level: 1, name: 'Family photos to Backup bucket' }).waitFor();
 
   const [task] = (await a.call('GET', '/tasks')).items;
-  assert.equal(task.source.path, 'Holidays');
-  assert.equal(task.destination.path, 'Keyboard');
+  expect(task.source.path).toBe('Holidays');
+  expect(task.destination.path).toBe('Keyboard');
   const zone = (await page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')) as string;
-  assert.deepEqual(task.schedule, { frequency: 'daily', time: '21:45', timezone: zone });
+  expect(task.schedule).toEqual({ frequency: 'daily', time: '21:45', timezone: zone });
 
   // Run now, by keyboard too: the run's page, and the files in the bucket.
   await tabTo(page, page.getByRole('button', { name: 'Run now' }));
@@ -472,8 +469,8 @@ test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now
       }
     }
   };
-  assert.deepEqual(await landed('beach.jpg'), Buffer.alloc(3000, 7));
-  assert.deepEqual(await landed('hike.jpg'), Buffer.alloc(2000, 9));
+  expect(await landed('beach.jpg')).toEqual(Buffer.alloc(3000, 7));
+  expect(await landed('hike.jpg')).toEqual(Buffer.alloc(2000, 9));
   await context.close();
 });
 
@@ -506,11 +503,11 @@ test('Run now while a run is going: the API says so, and the page links to the r
     await page.getByRole('heading', { level: 1, name: 'Held' }).waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.getByRole('alert').getByText('A run of this task is already queued or running.').waitFor();
-    assert.equal(
-      await page.getByRole('link', { name: 'See the run going on now' }).getAttribute('href'),
+    expect(await page.getByRole('link', { name: 'See the run going on now' }).getAttribute('href')).toBe(
       `/runs/${runId}`,
     );
-    assert.match(page.url(), new RegExp(`/tasks/${task.id}$`), 'still on the task page');
+    // still on the task page
+    expect(page.url()).toMatch(new RegExp(`/tasks/${task.id}$`));
     await a.call('POST', `/runs/${runId}/cancel`);
   } finally {
     gate.open();

@@ -1,9 +1,8 @@
 // The destination half of the conformance suite: what put(), stat(), hashOf(), remove() and
 // abandon() promise, checked by reading back through the same cloud's source.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { hashBytes } from '../../connectors/lib/hashes.ts';
 import { CloudError } from '../../connectors/types.ts';
 import { bytesOf, listAll, MiB, slow, trickle } from './helpers.ts';
@@ -22,33 +21,29 @@ export function destinationHalf(c: Under): void {
         mode: 'create',
         size: data.length,
       });
-      assert.equal(stored.size, data.length, rel);
-      assert.ok(stored.hash, 'put reports the hash it checked');
-      const computed = hashBytes(stored.hash.kind, data);
-      if (computed !== null) assert.equal(stored.hash.value, computed, `${rel}: the ${stored.hash.kind} of the bytes`);
-      assert.deepEqual(await c.h.destination!.stat(`${c.base}/tree/${rel}`), { size: data.length });
+      expect(stored.size).toBe(data.length);
+      // put reports the hash it checked
+      expect(stored.hash).toBeTruthy();
+      const computed = hashBytes(stored.hash!.kind, data);
+      if (computed !== null) expect(stored.hash!.value).toBe(computed);
+      expect(await c.h.destination!.stat(`${c.base}/tree/${rel}`)).toEqual({ size: data.length });
     }
     const items = await listAll(c.h, `${c.base}/tree`);
-    assert.deepEqual(
-      items.map((i) => [i.path, i.size, i.mediaType]),
-      [
-        ['a.jpg', 1234, 'photo'],
-        ['empty.txt', 0, 'other'],
-        ['sub/b.mp4', 300_000, 'video'],
-        ['sub/deeper/ünï cödé.png', 10, 'photo'],
-      ],
-    );
+    expect(items.map((i) => [i.path, i.size, i.mediaType])).toEqual([
+      ['a.jpg', 1234, 'photo'],
+      ['empty.txt', 0, 'other'],
+      ['sub/b.mp4', 300_000, 'video'],
+      ['sub/deeper/ünï cödé.png', 10, 'photo'],
+    ]);
     for (const item of items) {
       const want = files.find(([rel]) => rel === item.path)![1];
-      assert.ok((await bytesOf(await c.h.source!.open(item))).equals(want), item.path);
-      assert.ok(item.version, 'every item has a version');
+      expect((await bytesOf(await c.h.source!.open(item))).equals(want)).toBeTruthy();
+      // every item has a version
+      expect(item.version).toBeTruthy();
     }
     const again = await listAll(c.h, `${c.base}/tree`);
-    assert.deepEqual(
-      again.map((i) => [i.id, i.version]),
-      items.map((i) => [i.id, i.version]),
-      'ids and versions are stable',
-    );
+    // ids and versions are stable
+    expect(again.map((i) => [i.id, i.version])).toEqual(items.map((i) => [i.id, i.version]));
   });
 
   test('stat of a file that is not there is null, in a folder that is and one that is not', async () => {
@@ -56,9 +51,9 @@ export function destinationHalf(c: Under): void {
       mode: 'create',
       size: 1,
     });
-    assert.equal(await c.h.destination!.stat(`${c.base}/stat/not-here.txt`), null);
-    assert.equal(await c.h.destination!.stat(`${c.base}/no-such-folder/not-here.txt`), null);
-    assert.equal(await c.h.destination!.stat(`${c.base}/stat/HERE.TXT.not`), null);
+    expect(await c.h.destination!.stat(`${c.base}/stat/not-here.txt`)).toBe(null);
+    expect(await c.h.destination!.stat(`${c.base}/no-such-folder/not-here.txt`)).toBe(null);
+    expect(await c.h.destination!.stat(`${c.base}/stat/HERE.TXT.not`)).toBe(null);
   });
 
   test("put with mode 'replace' replaces what is there", async () => {
@@ -71,7 +66,7 @@ export function destinationHalf(c: Under): void {
       size: 6,
     });
     const [item] = (await listAll(c.h, c.base)).filter((i) => i.path === 'over.txt');
-    assert.equal((await bytesOf(await c.h.source!.open(item))).toString(), 'second');
+    expect((await bytesOf(await c.h.source!.open(item))).toString()).toBe('second');
   });
 
   test('put where a folder is never removes the folder nor what is in it', async () => {
@@ -87,16 +82,16 @@ export function destinationHalf(c: Under): void {
           mode,
           size: 5,
         })
-        .catch((err: Error) => assert.ok(err instanceof CloudError, `${mode}: ${err}`));
-      assert.deepEqual(await c.h.destination!.stat(`${c.base}/taken/a.jpg/inner.txt`), { size: inner.length }, mode);
+        .catch((err: Error) => expect(err).toBeInstanceOf(CloudError));
+      expect(await c.h.destination!.stat(`${c.base}/taken/a.jpg/inner.txt`)).toEqual({ size: inner.length });
     }
-    assert.ok((await readBack('taken/a.jpg/inner.txt')).equals(inner));
+    expect((await readBack('taken/a.jpg/inner.txt')).equals(inner)).toBeTruthy();
   });
 
   /** The bytes of the file at `rel` under base, read back through the source. */
   async function readBack(rel: string): Promise<Buffer> {
     const [item] = (await listAll(c.h, c.base)).filter((i) => i.path === rel);
-    assert.ok(item, `${rel} is there`);
+    expect(item).toBeTruthy();
     return bytesOf(await c.h.source!.open(item));
   }
   const isExists = (err: Error) => err instanceof CloudError && err.reason === 'exists';
@@ -107,8 +102,8 @@ export function destinationHalf(c: Under): void {
       mode: 'create',
       size: data.length,
     });
-    assert.equal(stored.size, data.length);
-    assert.ok((await readBack('created/new.jpg')).equals(data));
+    expect(stored.size).toBe(data.length);
+    expect((await readBack('created/new.jpg')).equals(data)).toBeTruthy();
   });
 
   test(
@@ -121,20 +116,17 @@ export function destinationHalf(c: Under): void {
       });
       for (const size of [0, 1200, 20 * MiB]) {
         const other = crypto.randomBytes(size);
-        await assert.rejects(
+        await expect(
           c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => Readable.from([other]), {
             mode: 'create',
             size,
           }),
-          isExists,
-          `${size} bytes`,
-        );
+        ).rejects.toSatisfy(isExists);
       }
       // Of unknown size too, and with the very bytes that are there.
-      await assert.rejects(
+      await expect(
         c.h.destination!.put(`${c.base}/mine/IMG_1.HEIC`, async () => trickle(owners), { mode: 'create' }),
-        isExists,
-      );
+      ).rejects.toSatisfy(isExists);
       // Spelled in another case: the same file where names ignore case (Dropbox, OneDrive), so
       // 'exists'; another file where they do not. Either way the owner's file stays as it was.
       const other = crypto.randomBytes(900);
@@ -143,13 +135,13 @@ export function destinationHalf(c: Under): void {
           mode: 'create',
           size: other.length,
         })
-        .catch((err: Error) => assert.ok(isExists(err), `${err}`));
-      assert.ok((await readBack('mine/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
-      assert.deepEqual(
-        (await listAll(c.h, `${c.base}/mine`)).map((i) => i.path).filter((p) => p !== 'img_1.heic'),
-        ['IMG_1.HEIC'],
-        'no second file, no renamed copy',
-      );
+        .catch((err: Error) => expect(isExists(err)).toBeTruthy());
+      // the owner’s file is untouched
+      expect((await readBack('mine/IMG_1.HEIC')).equals(owners)).toBeTruthy();
+      // no second file, no renamed copy
+      expect((await listAll(c.h, `${c.base}/mine`)).map((i) => i.path).filter((p) => p !== 'img_1.heic')).toEqual([
+        'IMG_1.HEIC',
+      ]);
     },
   );
 
@@ -183,16 +175,13 @@ export function destinationHalf(c: Under): void {
             yield data.subarray(at);
           })(),
         );
-      await assert.rejects(
+      await expect(
         c.h.destination!.put(`${c.base}/${rel}`, async () => source(), { mode: 'create', size, checkpoint }),
-        isExists,
-      );
-      assert.ok((await readBack(rel)).equals(owners), 'the file that appeared is untouched');
-      assert.deepEqual(
-        (await listAll(c.h, `${c.base}/late-${size}`)).map((i) => i.path),
-        ['IMG_2.HEIC'],
-        'and is the only file there',
-      );
+      ).rejects.toSatisfy(isExists);
+      // the file that appeared is untouched
+      expect((await readBack(rel)).equals(owners)).toBeTruthy();
+      // and is the only file there
+      expect((await listAll(c.h, `${c.base}/late-${size}`)).map((i) => i.path)).toEqual(['IMG_2.HEIC']);
       if (saved !== null) await c.h.destination!.abandon?.(saved);
     });
   }
@@ -200,27 +189,25 @@ export function destinationHalf(c: Under): void {
   test('a stream of unknown size larger than one chunk', async () => {
     const data = crypto.randomBytes(40 * MiB + 3);
     const stored = await c.h.destination!.put(`${c.base}/unknown.bin`, async () => trickle(data), { mode: 'create' });
-    assert.equal(stored.size, data.length);
+    expect(stored.size).toBe(data.length);
     const [item] = (await listAll(c.h, c.base)).filter((i) => i.path === 'unknown.bin');
-    assert.equal(
+    expect(
       crypto
         .createHash('sha256')
         .update(await bytesOf(await c.h.source!.open(item)))
         .digest('hex'),
-      crypto.createHash('sha256').update(data).digest('hex'),
-    );
+    ).toBe(crypto.createHash('sha256').update(data).digest('hex'));
   });
 
   test('a source that ends early is refused, and nothing is left at the path', async () => {
     const data = crypto.randomBytes(5000);
-    await assert.rejects(
+    await expect(
       c.h.destination!.put(`${c.base}/short.bin`, async () => Readable.from([data.subarray(0, 3000)]), {
         mode: 'create',
         size: data.length,
       }),
-      (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
-    );
-    assert.equal(await c.h.destination!.stat(`${c.base}/short.bin`), null);
+    ).rejects.toSatisfy((err: Error) => err instanceof CloudError && err.reason === 'corrupt');
+    expect(await c.h.destination!.stat(`${c.base}/short.bin`)).toBe(null);
   });
 
   test('bytes that differ from the source’s md5 are refused and do not replace what is there', async () => {
@@ -231,17 +218,16 @@ export function destinationHalf(c: Under): void {
     });
     for (const size of [3000, 20 * MiB]) {
       const other = crypto.randomBytes(size);
-      await assert.rejects(
+      await expect(
         c.h.destination!.put(`${c.base}/kept.bin`, async () => Readable.from([other]), {
           mode: 'replace',
           size,
           expectedMd5: crypto.createHash('md5').update(good).digest('hex'),
         }),
-        (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
-      );
+      ).rejects.toSatisfy((err: Error) => err instanceof CloudError && err.reason === 'corrupt');
     }
     const [item] = (await listAll(c.h, c.base)).filter((i) => i.path === 'kept.bin');
-    assert.ok((await bytesOf(await c.h.source!.open(item))).equals(good));
+    expect((await bytesOf(await c.h.source!.open(item))).equals(good)).toBeTruthy();
     const right = crypto.createHash('md5').update(good).digest('hex');
     await c.h.destination!.put(`${c.base}/kept.bin`, async () => Readable.from([good]), {
       mode: 'replace',
@@ -254,40 +240,45 @@ export function destinationHalf(c: Under): void {
     "hashOf tells the destination's own hash of the stored file: " + 'its kind, and the value the bytes have',
     async () => {
       const d = c.h.destination!;
-      assert.ok(d.hashOf, 'every destination tells a hash of what it stores');
+      // every destination tells a hash of what it stores
+      expect(d.hashOf).toBeTruthy();
       for (const [rel, data] of [
         ['hashed/empty.txt', Buffer.alloc(0)],
         ['hashed/small.jpg', crypto.randomBytes(1234)],
         ['hashed/blocks.bin', crypto.randomBytes(4 * MiB + 5)], // more than one of Dropbox's 4 MiB blocks
       ] as const) {
         await d.put(`${c.base}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
-        const got = await d.hashOf(`${c.base}/${rel}`);
-        assert.ok(got, `${rel}: a hash`);
-        if (got.kind === 's3etag') {
+        const got = await d.hashOf!(`${c.base}/${rel}`);
+        expect(got).toBeTruthy();
+        if (got!.kind === 's3etag') {
           // A multipart ETag: the parts' md5s, not computable from the bytes alone.
-          assert.match(got.value, /^[0-9a-f]{32}-\d+$/, rel);
+          expect(got!.value).toMatch(/^[0-9a-f]{32}-\d+$/);
           continue;
         }
-        assert.equal(got.kind, c.s.nativeHash, `${rel}: the destination's native kind`);
-        assert.equal(got.value, hashBytes(got.kind, data), `${rel}: the ${got.kind} of the bytes`);
+        expect(got!.kind).toBe(c.s.nativeHash);
+        expect(got!.value).toBe(hashBytes(got!.kind, data));
         // A kind asked for: one that reads the file computes it; one that keeps its own tells that.
         for (const kind of ['md5', 'sha256', 'dropbox', 'quickxor'] as const) {
-          const preferred = await d.hashOf(`${c.base}/${rel}`, undefined, kind);
-          assert.ok(preferred && preferred.kind !== 's3etag', rel);
-          assert.ok([kind, got.kind].includes(preferred.kind), `${rel}: ${kind} asked, ${preferred.kind} told`);
-          assert.equal(preferred.value, hashBytes(preferred.kind, data), `${rel}: the ${preferred.kind} of the bytes`);
+          const preferred = await d.hashOf!(`${c.base}/${rel}`, undefined, kind);
+          if (!preferred || preferred.kind === 's3etag') throw new Error(`${kind}: no hash computed from the bytes`);
+          expect([kind, got!.kind]).toContain(preferred.kind);
+          expect(preferred.value).toBe(hashBytes(preferred.kind, data));
         }
       }
-      assert.equal(await d.hashOf(`${c.base}/hashed/nothing.jpg`), null, 'no file: null');
-      assert.equal(await d.hashOf(`${c.base}/no-such-folder/nothing.jpg`), null, 'no folder: null');
-      assert.equal(await d.hashOf(`${c.base}/hashed`), null, 'a folder: null');
+      // no file: null
+      expect(await d.hashOf!(`${c.base}/hashed/nothing.jpg`)).toBe(null);
+      // no folder: null
+      expect(await d.hashOf!(`${c.base}/no-such-folder/nothing.jpg`)).toBe(null);
+      // a folder: null
+      expect(await d.hashOf!(`${c.base}/hashed`)).toBe(null);
     },
   );
 
   test('remove deletes that one file: never a folder, a neighbour or a namesake elsewhere', async () => {
     const d = c.h.destination!;
     // Takeout deletes the archives it has read through it; every destination of this half has it.
-    assert.ok(d.remove, 'the destination removes files');
+    // the destination removes files
+    expect(d.remove).toBeTruthy();
     const dir = `${c.base}/rm`;
     const zip = crypto.randomBytes(2000);
     const sibling = crypto.randomBytes(1500);
@@ -302,38 +293,30 @@ export function destinationHalf(c: Under): void {
     }
     const kept = ['a.zip.1', 'folder/a.zip', 'folder/inner.txt'];
 
-    await d.remove(`${dir}/a.zip`);
-    assert.equal(await d.stat(`${dir}/a.zip`), null);
+    await d.remove!(`${dir}/a.zip`);
+    expect(await d.stat(`${dir}/a.zip`)).toBe(null);
     const left = await listAll(c.h, dir);
-    assert.deepEqual(
-      left.map((i) => i.path),
-      kept,
-    );
+    expect(left.map((i) => i.path)).toEqual(kept);
     const neighbour = left.find((i) => i.path === 'a.zip.1')!;
-    assert.ok(
-      (await bytesOf(await c.h.source!.open(neighbour))).equals(sibling),
-      'a file whose name starts alike is untouched',
-    );
+    // a file whose name starts alike is untouched
+    expect((await bytesOf(await c.h.source!.open(neighbour))).equals(sibling)).toBeTruthy();
 
     // Nothing there: nothing happens.
-    await d.remove(`${dir}/a.zip`);
-    await d.remove(`${dir}/never-there.zip`);
-    await d.remove(`${c.base}/no/such/folder/a.zip`);
+    await d.remove!(`${dir}/a.zip`);
+    await d.remove!(`${dir}/never-there.zip`);
+    await d.remove!(`${c.base}/no/such/folder/a.zip`);
 
-    await assert.rejects(
-      d.remove(`${dir}/folder`),
+    await expect(d.remove!(`${dir}/folder`)).rejects.toSatisfy(
       (err: Error) => err instanceof CloudError && err.reason === 'invalid_options',
     );
-    assert.deepEqual(await d.stat(`${dir}/folder/inner.txt`), { size: inner.length });
-    assert.deepEqual(
-      (await listAll(c.h, dir)).map((i) => i.path),
-      kept,
-      'the folder and what is in it stay',
-    );
+    expect(await d.stat(`${dir}/folder/inner.txt`)).toEqual({ size: inner.length });
+    // the folder and what is in it stay
+    expect((await listAll(c.h, dir)).map((i) => i.path)).toEqual(kept);
   });
 
   test('resumable put: an interrupted upload resumes from its checkpoint', async () => {
-    assert.ok(c.s.resumable, 'the destination resumes its uploads (a run survives a crash)');
+    // the destination resumes its uploads (a run survives a crash)
+    expect(c.s.resumable).toBeTruthy();
     const data = crypto.randomBytes(70 * MiB);
     let saved: unknown = null;
     const stop = new AbortController();
@@ -347,15 +330,16 @@ export function destinationHalf(c: Under): void {
         if (++saves === 3) stop.abort(new Error('crash'));
       },
     };
-    await assert.rejects(
+    await expect(
       c.h.destination!.put(`${c.base}/resume.bin`, async (off) => slow(data.subarray(off)), {
         mode: 'create',
         size: data.length,
         checkpoint: first,
         signal: stop.signal,
       }),
-    );
-    assert.ok(saved, 'progress was checkpointed');
+    ).rejects.toThrow();
+    // progress was checkpointed
+    expect(saved).toBeTruthy();
     const offsets: number[] = [];
     const second = {
       get state() {
@@ -373,18 +357,16 @@ export function destinationHalf(c: Under): void {
       },
       { mode: 'create', size: data.length, checkpoint: second },
     );
-    assert.ok(offsets[0] > 0, `resumed at ${offsets[0]}, not from the start`);
-    assert.equal(stored.size, data.length);
+    expect(offsets[0]).toBeGreaterThan(0);
+    expect(stored.size).toBe(data.length);
     const [item] = (await listAll(c.h, c.base)).filter((i) => i.path === 'resume.bin');
-    assert.ok((await bytesOf(await c.h.source!.open(item))).equals(data));
-    assert.deepEqual(
-      (await listAll(c.h, c.base)).filter((i) => i.path.includes('partial')),
-      [],
-    );
+    expect((await bytesOf(await c.h.source!.open(item))).equals(data)).toBeTruthy();
+    expect((await listAll(c.h, c.base)).filter((i) => i.path.includes('partial'))).toEqual([]);
   });
 
   test('abandon discards an unfinished upload', async () => {
-    assert.ok(c.s.resumable, 'the destination resumes its uploads (a run survives a crash)');
+    // the destination resumes its uploads (a run survives a crash)
+    expect(c.s.resumable).toBeTruthy();
     const data = crypto.randomBytes(40 * MiB);
     let saved: unknown = null;
     const stop = new AbortController();
@@ -397,19 +379,18 @@ export function destinationHalf(c: Under): void {
         stop.abort(new Error('crash'));
       },
     };
-    await assert.rejects(
+    await expect(
       c.h.destination!.put(`${c.base}/abandoned.bin`, async (off) => trickle(data.subarray(off), MiB), {
         mode: 'create',
         size: data.length,
         checkpoint: cp,
         signal: stop.signal,
       }),
-    );
+    ).rejects.toThrow();
     await c.h.destination!.abandon!(saved);
     await c.h.destination!.abandon!(saved); // twice is harmless
-    assert.equal(await c.h.destination!.stat(`${c.base}/abandoned.bin`), null);
-    assert.deepEqual(
-      (await listAll(c.h, c.base)).filter((i) => i.path.startsWith('.') || i.path.includes('abandoned')),
+    expect(await c.h.destination!.stat(`${c.base}/abandoned.bin`)).toBe(null);
+    expect((await listAll(c.h, c.base)).filter((i) => i.path.startsWith('.') || i.path.includes('abandoned'))).toEqual(
       [],
     );
   });
@@ -438,14 +419,11 @@ export function addingDestinationHalf(c: Under): void {
         }),
       ),
     );
-    assert.deepEqual(
-      stored.map((s) => s.size),
-      files.map(([, data]) => data.length),
-    );
+    expect(stored.map((s) => s.size)).toEqual(files.map(([, data]) => data.length));
     for (const [rel, data] of files) {
       const items = await at(rel);
-      assert.equal(items.length, 1, rel);
-      assert.ok((await bytesOf(await c.h.source!.open(items[0]))).equals(data), rel);
+      expect(items.length).toBe(1);
+      expect((await bytesOf(await c.h.source!.open(items[0]))).equals(data)).toBeTruthy();
     }
   });
 
@@ -467,31 +445,26 @@ export function addingDestinationHalf(c: Under): void {
     // The source names the three apart (a file of the same name gets a suffix).
     const items = (await listAll(c.h, '')).filter((i) => i.path.startsWith(`${c.base}/same`));
     const read = await Promise.all(items.map(async (i) => bytesOf(await c.h.source!.open(i))));
-    assert.equal(items.length, 3);
-    for (const data of [first, second, third])
-      assert.ok(
-        read.some((r) => r.equals(data)),
-        'each is there, untouched',
-      );
+    expect(items.length).toBe(3);
+    // each is there, untouched
+    for (const data of [first, second, third]) expect(read.some((r) => r.equals(data))).toBeTruthy();
   });
 
   test('a source that ends early, or bytes other than the source’s md5, add nothing', async () => {
     const data = crypto.randomBytes(5000);
-    await assert.rejects(
+    await expect(
       c.h.destination!.put(`${c.base}/short.jpg`, async () => Readable.from([data.subarray(0, 3000)]), {
         mode: 'create',
         size: data.length,
       }),
-      (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
-    );
-    await assert.rejects(
+    ).rejects.toSatisfy((err: Error) => err instanceof CloudError && err.reason === 'corrupt');
+    await expect(
       c.h.destination!.put(`${c.base}/other.jpg`, async () => Readable.from([data]), {
         mode: 'create',
         expectedMd5: crypto.createHash('md5').update('other bytes').digest('hex'),
       }),
-      (err: Error) => err instanceof CloudError && err.reason === 'corrupt',
-    );
-    assert.deepEqual(await at('short.jpg'), []);
-    assert.deepEqual(await at('other.jpg'), []);
+    ).rejects.toSatisfy((err: Error) => err instanceof CloudError && err.reason === 'corrupt');
+    expect(await at('short.jpg')).toEqual([]);
+    expect(await at('other.jpg')).toEqual([]);
   });
 }

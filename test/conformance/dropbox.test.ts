@@ -2,10 +2,9 @@
 // cover of Dropbox's protocol (token refresh mid-upload, 429 storms, lost answers and
 // incorrect_offset, stale checkpoints, expired sessions, corruption inside Dropbox, a full account,
 // paging, revoked access), and the emulator's own rules checked over raw HTTP.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import dropbox from '../../connectors/dropbox/index.ts';
 import { headerSafeJson } from '../../connectors/dropbox/client.ts';
 import { contentHash } from '../../connectors/dropbox/content-hash.ts';
@@ -39,7 +38,7 @@ conformance('dropbox (emulator)', async () => {
         },
         body,
       });
-      assert.equal(res.status, 200, await res.clone().text());
+      expect(res.status).toBe(200);
       return res.json() as Promise<{ session_id: string }>;
     };
     const { session_id } = await call('start', { close: true }, data);
@@ -114,10 +113,11 @@ describe('dropbox protocol', () => {
       size: data.length,
       checkpoint: cp,
     });
-    assert.deepEqual(stored, { size: data.length, hash: { kind: 'dropbox', value: contentHash(data) } });
-    assert.equal(tokens.refreshes, 1);
-    assert.ok(count(fake, /upload_session\/append_v2$/, 401) >= 1, 'Dropbox answered 401 expired_access_token');
-    assert.ok((await fake.fileBytes('proto/expiring.bin')).equals(data));
+    expect(stored).toEqual({ size: data.length, hash: { kind: 'dropbox', value: contentHash(data) } });
+    expect(tokens.refreshes).toBe(1);
+    // Dropbox answered 401 expired_access_token
+    expect(count(fake, /upload_session\/append_v2$/, 401)).toBeGreaterThanOrEqual(1);
+    expect((await fake.fileBytes('proto/expiring.bin')).equals(data)).toBeTruthy();
   });
 
   test('a storm of 429 too_many_write_operations is waited out as Retry-After says, bytes intact', async () => {
@@ -134,9 +134,9 @@ describe('dropbox protocol', () => {
       mode: 'create',
       size: data.length,
     });
-    assert.ok(Date.now() - t0 >= 2900, `waited ${Date.now() - t0} ms for three Retry-After: 1`);
-    assert.equal(count(fake, /upload_session\/append_v2$/, 429), 3);
-    assert.ok((await fake.fileBytes('proto/storm.bin')).equals(data));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
+    expect(count(fake, /upload_session\/append_v2$/, 429)).toBe(3);
+    expect((await fake.fileBytes('proto/storm.bin')).equals(data)).toBeTruthy();
   });
 
   test(
@@ -150,12 +150,9 @@ describe('dropbox protocol', () => {
         size: data.length,
       });
       const appends = fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'));
-      assert.deepEqual(
-        appends.map((r) => r.status),
-        [0, 409, 200],
-        'the lost answer, incorrect_offset on the retry, then the next chunk',
-      );
-      assert.ok((await fake.fileBytes('proto/lost-answer.bin')).equals(data));
+      // the lost answer, incorrect_offset on the retry, then the next chunk
+      expect(appends.map((r) => r.status)).toEqual([0, 409, 200]);
+      expect((await fake.fileBytes('proto/lost-answer.bin')).equals(data)).toBeTruthy();
     },
   );
 
@@ -166,8 +163,8 @@ describe('dropbox protocol', () => {
       mode: 'create',
       size: data.length,
     });
-    assert.equal(stored.size, data.length);
-    assert.ok((await fake.fileBytes('proto/lost-finish.bin')).equals(data));
+    expect(stored.size).toBe(data.length);
+    expect((await fake.fileBytes('proto/lost-finish.bin')).equals(data)).toBeTruthy();
   });
 
   test(
@@ -181,14 +178,14 @@ describe('dropbox protocol', () => {
         first ??= st;
         if (n === 3) stop.abort(new Error('crash'));
       });
-      await assert.rejects(
+      await expect(
         h.destination!.put('proto/stale.bin', async (off) => slow(data.subarray(off)), {
           mode: 'create',
           size: data.length,
           checkpoint: cp,
           signal: stop.signal,
         }),
-      );
+      ).rejects.toThrow();
       const offsets: number[] = [];
       const before = fake.requests.length;
       await h.destination!.put(
@@ -199,13 +196,11 @@ describe('dropbox protocol', () => {
         },
         { mode: 'create', size: data.length, checkpoint: memoryCheckpoint(undefined, first) },
       );
-      assert.deepEqual(offsets, [8 * MiB], 'resumed the saved session, not a new one');
-      assert.equal(
-        fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'))[0].status,
-        409,
-        'Dropbox said where it was',
-      );
-      assert.ok((await fake.fileBytes('proto/stale.bin')).equals(data));
+      // resumed the saved session, not a new one
+      expect(offsets).toEqual([8 * MiB]);
+      // Dropbox said where it was
+      expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/append_v2'))[0].status).toBe(409);
+      expect((await fake.fileBytes('proto/stale.bin')).equals(data)).toBeTruthy();
     },
   );
 
@@ -215,14 +210,14 @@ describe('dropbox protocol', () => {
     const cp = memoryCheckpoint((n) => {
       if (n === 1) stop.abort(new Error('crash'));
     });
-    await assert.rejects(
+    await expect(
       h.destination!.put('proto/expired.bin', async (off) => slow(data.subarray(off)), {
         mode: 'create',
         size: data.length,
         checkpoint: cp,
         signal: stop.signal,
       }),
-    );
+    ).rejects.toThrow();
     fake.uploads.expireAll();
     const offsets: number[] = [];
     await h.destination!.put(
@@ -233,18 +228,17 @@ describe('dropbox protocol', () => {
       },
       { mode: 'create', size: data.length, checkpoint: cp },
     );
-    assert.deepEqual(offsets, [8 * MiB, 0]);
-    assert.ok((await fake.fileBytes('proto/expired.bin')).equals(data));
+    expect(offsets).toEqual([8 * MiB, 0]);
+    expect((await fake.fileBytes('proto/expired.bin')).equals(data)).toBeTruthy();
   });
 
   test('a file Dropbox stores with another content_hash is refused as corrupt and removed', async () => {
     fake.corruptNextCommit();
     const data = crypto.randomBytes(5000);
-    await assert.rejects(
+    await expect(
       h.destination!.put('proto/damaged.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
-      isReason('corrupt'),
-    );
-    assert.equal(await h.destination!.stat('proto/damaged.bin'), null);
+    ).rejects.toSatisfy(isReason('corrupt'));
+    expect(await h.destination!.stat('proto/damaged.bin')).toBe(null);
   });
 
   test(
@@ -261,35 +255,32 @@ describe('dropbox protocol', () => {
       const before = fake.requests.length;
       const items: SourceItem[] = [];
       for await (const item of h.source!.list('PAGING')) items.push(item); // any case
-      assert.ok(
-        fake.requests.slice(before).filter((r) => r.path.endsWith('/list_folder/continue')).length >= 3,
-        'pages of 3',
-      );
-      assert.deepEqual(items.map((i) => i.path).sort(), Object.keys(files).sort());
+      // pages of 3
+      expect(
+        fake.requests.slice(before).filter((r) => r.path.endsWith('/list_folder/continue')).length,
+      ).toBeGreaterThanOrEqual(3);
+      expect(items.map((i) => i.path).sort()).toEqual(Object.keys(files).sort());
       for (const item of items) {
-        assert.equal(item.hashes?.dropbox, contentHash(files[item.path]), item.path);
-        assert.match(item.id, /^id:/);
-        assert.match(item.version, /^[0-9a-f]{9,}$/);
+        expect(item.hashes?.dropbox).toBe(contentHash(files[item.path]));
+        expect(item.id).toMatch(/^id:/);
+        expect(item.version).toMatch(/^[0-9a-f]{9,}$/);
       }
-      assert.deepEqual(
-        await h.destination!.hashOf!('paging/b.jpg'),
-        { kind: 'dropbox', value: contentHash(files['b.jpg']) },
-        'Dropbox has no md5: its content_hash',
-      );
+      // Dropbox has no md5: its content_hash
+      expect(await h.destination!.hashOf!('paging/b.jpg')).toEqual({
+        kind: 'dropbox',
+        value: contentHash(files['b.jpg']),
+      });
       const page = await h.browse('paging', undefined);
-      assert.deepEqual(
-        page.entries.map((e) => [e.type, e.name]),
-        [
-          ['folder', 'Z'],
-          ['folder', 'y'],
-          ['file', 'a.mov'],
-          ['file', 'b.jpg'],
-          ['file', 'w.txt'],
-          ['file', 'x.bin'],
-        ],
-      );
-      await assert.rejects(h.browse('paging/nothing', undefined), isReason('not_found'));
-      await assert.rejects(h.browse('paging/b.jpg', undefined), isReason('not_found'));
+      expect(page.entries.map((e) => [e.type, e.name])).toEqual([
+        ['folder', 'Z'],
+        ['folder', 'y'],
+        ['file', 'a.mov'],
+        ['file', 'b.jpg'],
+        ['file', 'w.txt'],
+        ['file', 'x.bin'],
+      ]);
+      await expect(h.browse('paging/nothing', undefined)).rejects.toSatisfy(isReason('not_found'));
+      await expect(h.browse('paging/b.jpg', undefined)).rejects.toSatisfy(isReason('not_found'));
     },
   );
 
@@ -306,15 +297,16 @@ describe('dropbox protocol', () => {
     for await (const item of h.source!.list('proto')) if (item.path === 'retried.bin') items.push(item);
     const chunks: Buffer[] = [];
     for await (const c of await h.source!.open(items[0], { offset: 10 })) chunks.push(c as Buffer);
-    assert.ok(Buffer.concat(chunks).equals(data.subarray(10)));
+    expect(Buffer.concat(chunks).equals(data.subarray(10))).toBeTruthy();
 
     fake.inject({ path: /\/files\/get_metadata$/, status: 429, retryAfter: 300 });
     const t0 = Date.now();
-    await assert.rejects(h.destination!.stat('proto/retried.bin'), (err: Error) => {
+    await expect(h.destination!.stat('proto/retried.bin')).rejects.toSatisfy((err: Error) => {
       const at = (err as CloudError).retryAt?.getTime() ?? 0;
       return isReason('rate_limited')(err) && at >= t0 + 299_000 && at <= Date.now() + 301_000;
     });
-    assert.ok(Date.now() - t0 < 5000, 'a long wait is reported, not slept');
+    // a long wait is reported, not slept
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   test(
@@ -332,8 +324,9 @@ describe('dropbox protocol', () => {
       });
       const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.path === '/2/files/delete_v2');
       let from = fake.requests.length;
-      await assert.rejects(h.destination!.remove!('proto/rm/keep'), isReason('invalid_options'));
-      assert.deepEqual(deletes(from), [], 'a folder is never sent to delete_v2');
+      await expect(h.destination!.remove!('proto/rm/keep')).rejects.toSatisfy(isReason('invalid_options'));
+      // a folder is never sent to delete_v2
+      expect(deletes(from)).toEqual([]);
 
       // The revision seen is gone by the time delete_v2 runs; then Dropbox asks to slow down.
       from = fake.requests.length;
@@ -349,26 +342,22 @@ describe('dropbox protocol', () => {
       fake.oauth.expireAccessTokens();
       const refreshes = tokens.refreshes;
       await h.destination!.remove!('proto/rm/a.zip');
-      assert.equal(tokens.refreshes, refreshes + 1);
-      assert.deepEqual(
-        deletes(from).map((r) => r.status),
-        [409, 429, 200],
-      );
-      assert.equal(
+      expect(tokens.refreshes).toBe(refreshes + 1);
+      expect(deletes(from).map((r) => r.status)).toEqual([409, 429, 200]);
+      // looked at again after the 409
+      expect(
         fake.requests.slice(from).filter((r) => r.path === '/2/files/get_metadata' && r.status === 200).length,
-        2,
-        'looked at again after the 409',
-      );
-      assert.ok(!fake.files().includes('/proto/rm/a.zip'));
-      assert.ok(fake.files().includes('/proto/rm/keep/x.txt'));
+      ).toBe(2);
+      expect(fake.files()).not.toContain('/proto/rm/a.zip');
+      expect(fake.files()).toContain('/proto/rm/keep/x.txt');
     },
   );
 
   test('the OAuth spec names the account by its email', async () => {
     const { env } = connect(fake);
     const token = fake.oauth.issueTokens().accessToken;
-    assert.deepEqual(await dropbox.oauth!.account(token, env), { id: fake.account.id, name: fake.account.email });
-    await assert.rejects(dropbox.oauth!.account('at-nonsense', env), isReason('unauthorized'));
+    expect(await dropbox.oauth!.account(token, env)).toEqual({ id: fake.account.id, name: fake.account.email });
+    await expect(dropbox.oauth!.account('at-nonsense', env)).rejects.toSatisfy(isReason('unauthorized'));
   });
 });
 
@@ -378,13 +367,12 @@ describe('dropbox failures a user must see', () => {
     try {
       const { handle } = connect(fake);
       const data = crypto.randomBytes(2 * MiB);
-      await assert.rejects(
+      await expect(
         handle.destination!.put('big.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
-        (err: Error) => {
-          return err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message);
-        },
-      );
-      assert.equal(fake.requests.filter((r) => r.path.endsWith('/finish')).length, 1);
+      ).rejects.toSatisfy((err: Error) => {
+        return err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message);
+      });
+      expect(fake.requests.filter((r) => r.path.endsWith('/finish')).length).toBe(1);
     } finally {
       await fake.close();
     }
@@ -396,14 +384,15 @@ describe('dropbox failures a user must see', () => {
       const { handle } = connect(fake);
       await handle.check();
       fake.oauth.revoke();
-      await assert.rejects(
+      await expect(
         handle.destination!.put('x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }),
-        isReason('unauthorized'),
-      );
-      await assert.rejects(async () => {
-        for await (const _ of handle.source!.list('')) void _;
-      }, isReason('unauthorized'));
-      await assert.rejects(handle.check(), isReason('unauthorized'));
+      ).rejects.toSatisfy(isReason('unauthorized'));
+      await expect(
+        (async () => {
+          for await (const _ of handle.source!.list('')) void _;
+        })(),
+      ).rejects.toSatisfy(isReason('unauthorized'));
+      await expect(handle.check()).rejects.toSatisfy(isReason('unauthorized'));
     } finally {
       await fake.close();
     }
@@ -453,11 +442,11 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         headers: { 'content-type': 'application/json' },
         body: '{"path":""}',
       });
-      assert.equal(none.status, 400);
-      assert.match(await none.text(), /Must provide HTTP header "Authorization"/);
+      expect(none.status).toBe(400);
+      expect(await none.text()).toMatch(/Must provide HTTP header "Authorization"/);
       const bad = await rpc('files/list_folder', { path: '' }, { authorization: 'Bearer at-unknown' });
-      assert.equal(bad.status, 401);
-      assert.equal((await errorOf(bad)).error['.tag'], 'invalid_access_token');
+      expect(bad.status).toBe(401);
+      expect((await errorOf(bad)).error['.tag']).toBe('invalid_access_token');
       const other = await startDropboxFake();
       try {
         const t = other.oauth.issueTokens().accessToken;
@@ -467,8 +456,8 @@ describe('dropbox emulator rules (raw HTTP)', () => {
           headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
           body: '{"path":""}',
         });
-        assert.equal(res.status, 401);
-        assert.deepEqual(await res.json(), {
+        expect(res.status).toBe(401);
+        expect(await res.json()).toEqual({
           error_summary: 'expired_access_token/...',
           error: { '.tag': 'expired_access_token' },
         });
@@ -480,10 +469,10 @@ describe('dropbox emulator rules (raw HTTP)', () => {
 
   test('each host serves only its own routes; malformed arguments are 400', async () => {
     const wrong = await rpc('files/list_folder', { path: '' }, {}, fake.contentUrl);
-    assert.equal(wrong.status, 400);
-    assert.match(await wrong.text(), /Incorrect host/);
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toMatch(/Incorrect host/);
     const wrong2 = await content('files/download', '{"path":"/x"}', undefined, {}, fake.apiUrl);
-    assert.equal(wrong2.status, 400);
+    expect(wrong2.status).toBe(400);
     for (const [body, why] of [
       [{ path: '/' }, /empty string rather than as "\/"/],
       [{ path: '', limit: 0 }, /limit/],
@@ -491,12 +480,12 @@ describe('dropbox emulator rules (raw HTTP)', () => {
       [{}, /missing required field 'path'/],
     ] as const) {
       const res = await rpc('files/list_folder', body);
-      assert.equal(res.status, 400, JSON.stringify(body));
-      assert.match(await res.text(), why);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toMatch(why);
     }
     const type = await rpc('files/list_folder', { path: '' }, { 'content-type': 'text/plain' });
-    assert.equal(type.status, 400);
-    assert.match(await type.text(), /Bad HTTP "Content-Type" header/);
+    expect(type.status).toBe(400);
+    expect(await type.text()).toMatch(/Bad HTTP "Content-Type" header/);
   });
 
   test(
@@ -513,23 +502,23 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         },
         body: data,
       });
-      assert.equal(nonAscii.status, 400);
-      assert.match(await nonAscii.text(), /could not decode input as JSON/);
+      expect(nonAscii.status).toBe(400);
+      expect(await nonAscii.text()).toMatch(/could not decode input as JSON/);
 
       const mismatch = await content(
         'files/upload_session/start',
         JSON.stringify({ content_hash: contentHash(Buffer.from('other')) }),
         data,
       );
-      assert.equal(mismatch.status, 409);
-      assert.equal((await errorOf(mismatch)).error['.tag'], 'content_hash_mismatch');
+      expect(mismatch.status).toBe(409);
+      expect((await errorOf(mismatch)).error['.tag']).toBe('content_hash_mismatch');
 
       const started = await content(
         'files/upload_session/start',
         JSON.stringify({ content_hash: contentHash(data) }),
         data,
       );
-      assert.equal(started.status, 200);
+      expect(started.status).toBe(200);
       const { session_id } = (await started.json()) as { session_id: string };
 
       const offset = await content(
@@ -537,8 +526,8 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         JSON.stringify({ cursor: { session_id, offset: 10 } }),
         data,
       );
-      assert.equal(offset.status, 409);
-      assert.deepEqual(await offset.json(), {
+      expect(offset.status).toBe(409);
+      expect(await offset.json()).toEqual({
         error_summary: 'incorrect_offset/...',
         error: { '.tag': 'incorrect_offset', correct_offset: 1000 },
       });
@@ -548,21 +537,21 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         JSON.stringify({ cursor: { session_id, offset: 1000 } }),
         Buffer.alloc(MAX_REQUEST_BYTES + 1),
       );
-      assert.equal(tooBig.status, 409);
-      assert.equal((await errorOf(tooBig)).error['.tag'], 'payload_too_large');
+      expect(tooBig.status).toBe(409);
+      expect((await errorOf(tooBig)).error['.tag']).toBe('payload_too_large');
 
       const closed = await content(
         'files/upload_session/append_v2',
         JSON.stringify({ cursor: { session_id, offset: 1000 }, close: true }),
         data,
       );
-      assert.equal(closed.status, 200);
+      expect(closed.status).toBe(200);
       const afterClose = await content(
         'files/upload_session/append_v2',
         JSON.stringify({ cursor: { session_id, offset: 2000 } }),
         data,
       );
-      assert.equal((await errorOf(afterClose)).error['.tag'], 'closed');
+      expect((await errorOf(afterClose)).error['.tag']).toBe('closed');
 
       const commit = { path: '/Raw/Ünï.bin', mode: 'overwrite', autorename: false, mute: true };
       const fraction = await content(
@@ -573,15 +562,15 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         }),
         Buffer.alloc(0),
       );
-      assert.equal(fraction.status, 400);
-      assert.match(await fraction.text(), /does not match format/);
+      expect(fraction.status).toBe(400);
+      expect(await fraction.text()).toMatch(/does not match format/);
       const escaped = headerSafeJson({
         cursor: { session_id, offset: 2000 },
         commit: { ...commit, client_modified: '2020-01-02T03:04:05Z' },
       });
-      assert.match(escaped, /\\u00dcn\\u00ef\.bin/);
+      expect(escaped).toMatch(/\\u00dcn\\u00ef\.bin/);
       const finished = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
-      assert.equal(finished.status, 200);
+      expect(finished.status).toBe(200);
       const meta = (await finished.json()) as {
         path_display: string;
         size: number;
@@ -589,34 +578,35 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         client_modified: string;
         id: string;
       };
-      assert.deepEqual(
-        [meta.path_display, meta.size, meta.client_modified],
-        ['/Raw/Ünï.bin', 2000, '2020-01-02T03:04:05Z'],
-      );
-      assert.equal(meta.content_hash, contentHash(Buffer.concat([data, data])));
+      expect([meta.path_display, meta.size, meta.client_modified]).toEqual([
+        '/Raw/Ünï.bin',
+        2000,
+        '2020-01-02T03:04:05Z',
+      ]);
+      expect(meta.content_hash).toBe(contentHash(Buffer.concat([data, data])));
       const again = await content('files/upload_session/finish', escaped, Buffer.alloc(0));
-      assert.deepEqual((await errorOf(again)).error, {
+      expect((await errorOf(again)).error).toEqual({
         '.tag': 'lookup_failed',
         lookup_failed: { '.tag': 'not_found' },
       });
 
       // Paths compare without case; downloads honour Range.
       const lower = await rpc('files/get_metadata', { path: '/raw/ÜNÏ.BIN' });
-      assert.equal(((await lower.json()) as { id: string }).id, meta.id);
+      expect(((await lower.json()) as { id: string }).id).toBe(meta.id);
       const missing = await rpc('files/get_metadata', { path: '/raw/none' });
-      assert.equal(missing.status, 409);
-      assert.equal((await errorOf(missing)).error_summary, 'path/not_found/...');
+      expect(missing.status).toBe(409);
+      expect((await errorOf(missing)).error_summary).toBe('path/not_found/...');
       const part = await content('files/download', JSON.stringify({ path: meta.id }), undefined, {
         range: 'bytes=1500-',
       });
-      assert.equal(part.status, 206);
-      assert.equal(part.headers.get('content-range'), 'bytes 1500-1999/2000');
-      assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(500)));
-      assert.equal(JSON.parse(part.headers.get('dropbox-api-result')!).id, meta.id);
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe('bytes 1500-1999/2000');
+      expect(Buffer.from(await part.arrayBuffer()).equals(data.subarray(500))).toBeTruthy();
+      expect(JSON.parse(part.headers.get('dropbox-api-result')!).id).toBe(meta.id);
       const asJson = await content('files/download', JSON.stringify({ path: meta.id }), undefined, {
         'content-type': 'application/json',
       });
-      assert.equal(asJson.status, 400);
+      expect(asJson.status).toBe(400);
     },
   );
 
@@ -637,11 +627,8 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         );
       };
       const owners = Buffer.from('the owner’s photo');
-      assert.equal(
-        (await finish(owners, { mode: 'add', strict_conflict: true })).status,
-        200,
-        'nothing there: add creates',
-      );
+      // nothing there: add creates
+      expect((await finish(owners, { mode: 'add', strict_conflict: true })).status).toBe(200);
       const conflict = {
         error_summary: 'path/conflict/file/...',
         error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } },
@@ -651,20 +638,19 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         autorename: false,
         strict_conflict: true,
       });
-      assert.equal(other.status, 409);
-      assert.deepEqual(await other.json(), conflict);
+      expect(other.status).toBe(409);
+      expect(await other.json()).toEqual(conflict);
       const same = await finish(owners, { mode: 'add', strict_conflict: true });
-      assert.equal(same.status, 409, 'strict_conflict: a conflict even for identical contents');
-      assert.deepEqual(await same.json(), conflict);
-      assert.equal(
-        (await finish(owners, { mode: 'add' })).status,
-        200,
-        'without strict_conflict identical contents are no conflict',
-      );
-      assert.ok((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).equals(owners), 'the file at the path is untouched');
+      // strict_conflict: a conflict even for identical contents
+      expect(same.status).toBe(409);
+      expect(await same.json()).toEqual(conflict);
+      // without strict_conflict identical contents are no conflict
+      expect((await finish(owners, { mode: 'add' })).status).toBe(200);
+      // the file at the path is untouched
+      expect((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).equals(owners)).toBeTruthy();
       const replaced = await finish(Buffer.from('a new version'), { mode: 'overwrite', strict_conflict: true });
-      assert.equal(replaced.status, 200);
-      assert.equal((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).toString(), 'a new version');
+      expect(replaced.status).toBe(200);
+      expect((await fake.fileBytes('Backups/2020/IMG_1.HEIC')).toString()).toBe('a new version');
     },
   );
 
@@ -674,7 +660,7 @@ describe('dropbox emulator rules (raw HTTP)', () => {
     async () => {
       const start = async (data: Buffer) => {
         const started = await content('files/upload_session/start', JSON.stringify({ close: true }), data);
-        assert.equal(started.status, 200);
+        expect(started.status).toBe(200);
         return ((await started.json()) as { session_id: string }).session_id;
       };
       // Several MiB each, so both commits are under way (hashing) at the same time.
@@ -692,25 +678,23 @@ describe('dropbox emulator rules (raw HTTP)', () => {
           ),
         ),
       );
-      assert.deepEqual(finishes.map((r) => r.status).sort(), [200, 409]);
+      expect(finishes.map((r) => r.status).sort()).toEqual([200, 409]);
       const won = finishes.findIndex((r) => r.status === 200);
       const lost = finishes[1 - won];
-      assert.deepEqual(await lost.json(), {
+      expect(await lost.json()).toEqual({
         error_summary: 'path/conflict/file/...',
         error: { '.tag': 'path', path: { '.tag': 'conflict', conflict: { '.tag': 'file' } } },
       });
-      assert.ok((await fake.fileBytes('Race/IMG_7.HEIC')).equals(datas[won]), 'the file that committed stays');
-      assert.deepEqual(
-        fake.files().filter((f) => f.toLowerCase().startsWith('/race/')),
-        ['/Race/IMG_7.HEIC'],
-      );
+      // the file that committed stays
+      expect((await fake.fileBytes('Race/IMG_7.HEIC')).equals(datas[won])).toBeTruthy();
+      expect(fake.files().filter((f) => f.toLowerCase().startsWith('/race/'))).toEqual(['/Race/IMG_7.HEIC']);
     },
   );
 
   test('delete_v2: 409 path_lookup/not_found for nothing there; parent_rev deletes only that revision', async () => {
     const missing = await rpc('files/delete_v2', { path: '/raw/nothing.zip' });
-    assert.equal(missing.status, 409);
-    assert.deepEqual(await missing.json(), {
+    expect(missing.status).toBe(409);
+    expect(await missing.json()).toEqual({
       error_summary: 'path_lookup/not_found/...',
       error: { '.tag': 'path_lookup', path_lookup: { '.tag': 'not_found' } },
     });
@@ -728,16 +712,13 @@ describe('dropbox emulator rules (raw HTTP)', () => {
       path: '/del/a.zip',
       parent_rev: `${meta.rev.slice(0, -1)}${meta.rev.endsWith('0') ? '1' : '0'}`,
     });
-    assert.equal(stale.status, 409);
-    assert.equal(
-      (await rpc('files/get_metadata', { path: '/del/a.zip' })).status,
-      200,
-      'another revision is not deleted',
-    );
+    expect(stale.status).toBe(409);
+    // another revision is not deleted
+    expect((await rpc('files/get_metadata', { path: '/del/a.zip' })).status).toBe(200);
     const done = await rpc('files/delete_v2', { path: '/del/a.zip', parent_rev: meta.rev });
-    assert.equal(done.status, 200);
-    assert.deepEqual(((await done.json()) as { metadata: Record<string, unknown> }).metadata['.tag'], 'file');
-    assert.equal((await rpc('files/get_metadata', { path: '/del/a.zip' })).status, 409);
-    assert.ok(fake.files().every((f) => f.toLowerCase() !== '/del/a.zip'));
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as { metadata: Record<string, unknown> }).metadata['.tag']).toEqual('file');
+    expect((await rpc('files/get_metadata', { path: '/del/a.zip' })).status).toBe(409);
+    expect(fake.files().every((f) => f.toLowerCase() !== '/del/a.zip')).toBeTruthy();
   });
 });

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import drive from '../../connectors/google-drive/index.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
@@ -19,9 +18,9 @@ conformance('google-drive (emulator)', async () => {
       headers: { ...auth, 'content-type': 'application/json' },
       body: '{}',
     });
-    assert.equal(start.status, 200);
+    expect(start.status).toBe(200);
     const sent = await fetch(start.headers.get('location')!, { method: 'PUT', headers: auth, body: data });
-    assert.equal(sent.status, 200);
+    expect(sent.status).toBe(200);
   }
   return {
     handle: drive.open!({ options: {}, tokens }, env),
@@ -63,7 +62,7 @@ describe('google-drive remove', () => {
     url.searchParams.set('q', q);
     url.searchParams.set('fields', 'files(name,trashed,explicitlyTrashed)');
     const res = await fetch(url, { headers: auth() });
-    assert.equal(res.status, 200);
+    expect(res.status).toBe(200);
     return ((await res.json()) as { files: { name: string; trashed: boolean; explicitlyTrashed: boolean }[] }).files;
   };
 
@@ -76,48 +75,36 @@ describe('google-drive remove', () => {
       const folder = fake.findFiles('rm/keep')[0];
       const from = fake.requests.length;
 
-      await assert.rejects(h.destination!.remove!('rm/keep'), isReason('invalid_options'));
-      assert.deepEqual(
-        fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/')),
-        [],
-        'nothing but lookups for a folder',
-      );
-      assert.equal(fake.drive.items.get(folder.id)!.trashed, false);
+      await expect(h.destination!.remove!('rm/keep')).rejects.toSatisfy(isReason('invalid_options'));
+      // nothing but lookups for a folder
+      expect(fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/'))).toEqual([]);
+      expect(fake.drive.items.get(folder.id)!.trashed).toBe(false);
 
       fake.oauth.expireAccessTokens();
       fake.inject({ method: 'PATCH', path: /^\/drive\/v3\/files\//, status: 503 });
       const refreshes = tokens.refreshes;
       await h.destination!.remove!('rm/a.zip');
-      assert.equal(tokens.refreshes, refreshes + 1, 'refreshed once');
+      // refreshed once
+      expect(tokens.refreshes).toBe(refreshes + 1);
       const writes = fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.startsWith('/drive/'));
-      assert.deepEqual(
-        writes.map((r) => [r.method, r.path, r.status]),
-        [
-          ['PATCH', `/drive/v3/files/${zip.id}`, 503],
-          ['PATCH', `/drive/v3/files/${zip.id}`, 200],
-        ],
-      );
-      assert.equal(await h.destination!.stat('rm/a.zip'), null);
+      expect(writes.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['PATCH', `/drive/v3/files/${zip.id}`, 503],
+        ['PATCH', `/drive/v3/files/${zip.id}`, 200],
+      ]);
+      expect(await h.destination!.stat('rm/a.zip')).toBe(null);
 
       // In the trash, not gone: still readable by id, listed when asked for.
-      assert.equal(fake.drive.items.get(zip.id)!.trashed, true);
+      expect(fake.drive.items.get(zip.id)!.trashed).toBe(true);
       const bytes = await fetch(`${fake.url}/drive/v3/files/${zip.id}?alt=media`, { headers: auth() });
-      assert.equal(await bytes.text(), 'archive bytes');
+      expect(await bytes.text()).toBe('archive bytes');
       const parent = `'${fake.drive.items.get(zip.id)!.parents[0]}' in parents`;
-      assert.deepEqual(
-        (await names(`${parent} and trashed = false`)).map((f) => f.name),
-        ['keep'],
-      );
-      assert.deepEqual(
-        (await names(`${parent} and trashed = true`)).map((f) => [f.name, f.explicitlyTrashed]),
-        [['a.zip', true]],
-      );
-      assert.deepEqual(
-        (await names(parent)).map((f) => f.name).sort(),
-        ['a.zip', 'keep'],
-        'files.list shows trashed items unless told not to',
-      );
-      assert.equal(fake.drive.items.get(inner.id)!.trashed, false);
+      expect((await names(`${parent} and trashed = false`)).map((f) => f.name)).toEqual(['keep']);
+      expect((await names(`${parent} and trashed = true`)).map((f) => [f.name, f.explicitlyTrashed])).toEqual([
+        ['a.zip', true],
+      ]);
+      // files.list shows trashed items unless told not to
+      expect((await names(parent)).map((f) => f.name).sort()).toEqual(['a.zip', 'keep']);
+      expect(fake.drive.items.get(inner.id)!.trashed).toBe(false);
     },
   );
 
@@ -125,9 +112,9 @@ describe('google-drive remove', () => {
     const first = await fake.addFile('dup/a.zip', Buffer.from('first'));
     const second = await fake.addFile('dup/a.zip', Buffer.from('second, newer'));
     await h.destination!.remove!('dup/a.zip');
-    assert.equal(fake.drive.items.get(first.id)!.trashed, true);
-    assert.equal(fake.drive.items.get(second.id)!.trashed, false);
-    assert.deepEqual(await h.destination!.stat('dup/a.zip'), { size: 13 });
+    expect(fake.drive.items.get(first.id)!.trashed).toBe(true);
+    expect(fake.drive.items.get(second.id)!.trashed).toBe(false);
+    expect(await h.destination!.stat('dup/a.zip')).toEqual({ size: 13 });
   });
 
   test(
@@ -142,24 +129,24 @@ describe('google-drive remove', () => {
           headers: { ...auth(), 'content-type': 'application/json' },
           body: JSON.stringify(body),
         });
-      assert.equal((await patch(own.id, { trashed: true })).status, 200);
-      assert.deepEqual(await (await patch(tree.id, { trashed: true })).json(), {
+      expect((await patch(own.id, { trashed: true })).status).toBe(200);
+      expect(await (await patch(tree.id, { trashed: true })).json()).toEqual({
         id: tree.id,
         trashed: true,
         explicitlyTrashed: true,
       });
-      assert.deepEqual(
-        [fake.drive.items.get(f.id)!.trashed, fake.drive.items.get(f.id)!.explicitlyTrashed],
-        [true, undefined],
-      );
-      assert.equal(await h.destination!.stat('tree/sub/f.txt'), null);
-      assert.equal((await patch(tree.id, { trashed: false })).status, 200);
-      assert.equal(fake.drive.items.get(f.id)!.trashed, false);
-      assert.equal(fake.drive.items.get(own.id)!.trashed, true, 'trashed on its own, it stays in the trash');
+      expect([fake.drive.items.get(f.id)!.trashed, fake.drive.items.get(f.id)!.explicitlyTrashed]).toEqual([
+        true,
+        undefined,
+      ]);
+      expect(await h.destination!.stat('tree/sub/f.txt')).toBe(null);
+      expect((await patch(tree.id, { trashed: false })).status).toBe(200);
+      expect(fake.drive.items.get(f.id)!.trashed).toBe(false);
+      // trashed on its own, it stays in the trash
+      expect(fake.drive.items.get(own.id)!.trashed).toBe(true);
       const bad = await patch(f.id, { trashed: 'yes' });
-      assert.equal(bad.status, 400);
-      assert.equal(
-        ((await bad.json()) as { error: { errors: { reason: string }[] } }).error.errors[0].reason,
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { errors: { reason: string }[] } }).error.errors[0].reason).toBe(
         'invalid',
       );
     },

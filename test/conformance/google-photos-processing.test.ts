@@ -3,9 +3,8 @@
 // listing serves every video waiting; FAILED fails at once; past the bound it fails with the reason;
 // an abort ends the wait at once. The Library source (videos Ferry uploaded) waits the same way.
 // Against the emulator (test/fakes/google/photos.ts), with a short bound and short polls.
-import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import photos from '../../connectors/google-photos/index.ts';
 import { ProcessingDeadlines, processingWait } from '../../connectors/google-photos/picker.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
@@ -14,6 +13,7 @@ import { makeJpeg, makeMp4 } from '../fakes/google/media.ts';
 import { memoryTokens } from '../fakes/oauth.ts';
 import { testEnv } from '../support/env.ts';
 import { pickerOf } from '../support/picker.ts';
+import { labelled } from '../support/labelled.ts';
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -57,12 +57,14 @@ describe('google-photos: a picked video still processing', () => {
     const waits: Wait[] = [];
     const started = Date.now();
     const got = await bytesOf(await open().source!.open({ id: videos[0] }, { onWaiting: (w) => waits.push(w) }));
-    assert.ok(got.equals(await fake.photos.served(videos[0])), 'the processed video');
-    assert.equal(waits.length, 2, JSON.stringify(waits));
-    assert.match(waits[0]!.reason, /still processing/);
+    // the processed video
+    expect(got.equals(await fake.photos.served(videos[0]))).toBeTruthy();
+    expect(waits.length).toBe(2);
+    expect(waits[0]!.reason).toMatch(/still processing/);
     const until = Date.parse(waits[0]!.until);
-    assert.ok(until >= started + 3_000 && until <= Date.now() + 3_000, `until ${waits[0]!.until}`);
-    assert.equal(waits[1], null, 'the wait is over');
+    expect(until >= started + 3_000 && until <= Date.now() + 3_000).toBeTruthy();
+    // the wait is over
+    expect(waits[1]).toBe(null);
   });
 
   test('one listing of the session serves every video waiting in it', async () => {
@@ -74,22 +76,23 @@ describe('google-photos: a picked video still processing', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     for (const v of videos) fake.photos.setProcessing(v, 'READY');
     const streams = await Promise.all(opened);
-    for (const [i, s] of streams.entries()) assert.ok((await bytesOf(s)).equals(await fake.photos.served(videos[i])));
+    for (const [i, s] of streams.entries())
+      expect((await bytesOf(s)).equals(await fake.photos.served(videos[i]))).toBeTruthy();
     // Polls every 50–100 ms for a second: about 15 listings shared, about 6 × 15 if each video polled alone.
     const n = listings() - before;
-    assert.ok(n >= 5 && n <= 30, `${n} listings`);
+    expect(n >= 5 && n <= 30).toBeTruthy();
   });
 
   test('a video Google failed to process fails at once, with the reason', async () => {
     fake.photos.setProcessing(videos[1], 'FAILED');
     const waits: Wait[] = [];
     const started = Date.now();
-    await assert.rejects(
-      open().source!.open({ id: videos[1] }, { onWaiting: (w) => waits.push(w) }),
+    await expect(open().source!.open({ id: videos[1] }, { onWaiting: (w) => waits.push(w) })).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /failed to process/.test(err.message),
     );
-    assert.ok(Date.now() - started < 1_000, 'no wait');
-    assert.deepEqual(waits, []);
+    // no wait
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(waits).toEqual([]);
   });
 
   test('one still processing past the bound fails with the reason; opened again, it does not wait again', async () => {
@@ -102,17 +105,21 @@ describe('google-photos: a picked video still processing', () => {
       err instanceof CloudError &&
       err.reason === 'failed' &&
       /still being processed by Google Photos; a later run copies it/.test(err.message);
-    await assert.rejects(source.open({ id: videos[2] }, { onWaiting: (w) => waits.push(w) }), stillProcessing);
-    assert.ok(Date.now() - started >= 600, 'waited the bound');
-    assert.deepEqual([waits.length, waits[1]], [2, null]);
+    await expect(source.open({ id: videos[2] }, { onWaiting: (w) => waits.push(w) })).rejects.toSatisfy(
+      stillProcessing,
+    );
+    // waited the bound
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect([waits.length, waits[1]]).toEqual([2, null]);
     const again = Date.now();
-    await assert.rejects(source.open({ id: videos[2] }), stillProcessing);
-    assert.ok(Date.now() - again < 300, 'the item had its wait');
+    await expect(source.open({ id: videos[2] })).rejects.toSatisfy(stillProcessing);
+    // the item had its wait
+    expect(Date.now() - again).toBeLessThan(300);
     // Once Google is done, it is copied.
     fake.photos.setProcessing(videos[2], 'READY');
-    assert.ok(
+    expect(
       (await bytesOf(await open().source!.open({ id: videos[2] }))).equals(await fake.photos.served(videos[2])),
-    );
+    ).toBeTruthy();
   });
 
   test("a video's wait is forgotten once it is downloaded: a later wait for it is a new one", async () => {
@@ -124,8 +131,9 @@ describe('google-photos: a picked video still processing', () => {
       const opening = source.open({ id: videos[5] }, { onWaiting: (w) => waits.push(w) });
       await new Promise((r) => setTimeout(r, 200));
       fake.photos.setProcessing(videos[5], 'READY');
-      assert.ok((await bytesOf(await opening)).equals(await fake.photos.served(videos[5])));
-      assert.equal(waits.length, 2, 'it waited');
+      expect((await bytesOf(await opening)).equals(await fake.photos.served(videos[5]))).toBeTruthy();
+      // it waited
+      expect(waits.length).toBe(2);
     };
     await waitsAgain();
     // Past the first wait's end: had it been kept, the next wait would be over before it began.
@@ -136,15 +144,13 @@ describe('google-photos: a picked video still processing', () => {
   test('the waits kept are bounded: the oldest goes first', () => {
     const d = new ProcessingDeadlines(3);
     for (const id of ['a', 'b', 'c', 'd']) d.of(id);
-    assert.equal(d.size, 3);
-    assert.deepEqual(
-      ['a', 'b', 'c', 'd'].map((id) => d.has(id)),
-      [false, true, true, true],
-    );
+    expect(d.size).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map((id) => d.has(id))).toEqual([false, true, true, true]);
     const kept = d.of('b');
-    assert.equal(d.of('b'), kept, 'a kept wait keeps its end');
+    // a kept wait keeps its end
+    expect(d.of('b')).toBe(kept);
     d.end('b');
-    assert.equal(d.size, 2);
+    expect(d.size).toBe(2);
   });
 
   test('an abort ends the wait at once and the polling with it', async () => {
@@ -157,11 +163,13 @@ describe('google-photos: a picked video still processing', () => {
     const polled = listings();
     const aborted = Date.now();
     ac.abort(new Error('run cancelled'));
-    await assert.rejects(opening, /run cancelled/);
-    assert.ok(Date.now() - aborted < 200, 'at once');
-    assert.deepEqual([waits.length, waits[1]], [2, null]);
+    await expect(opening).rejects.toThrow(/run cancelled/);
+    // at once
+    expect(Date.now() - aborted).toBeLessThan(200);
+    expect([waits.length, waits[1]]).toEqual([2, null]);
     await new Promise((r) => setTimeout(r, 400));
-    assert.ok(listings() <= polled + 1, 'no more polling');
+    // no more polling
+    expect(listings()).toBeLessThanOrEqual(polled + 1);
   });
 });
 
@@ -190,15 +198,14 @@ describe('google-photos: a video Ferry uploaded, still processing, read through 
     const opening = h.source!.open({ id: item.id }, { onWaiting: (w) => waits.push(w) });
     await new Promise((r) => setTimeout(r, 400));
     fake.photos.setAppProcessing(item.id, 'READY');
-    assert.ok((await bytesOf(await opening)).equals(bytes));
-    assert.equal(waits.length, 2, JSON.stringify(waits));
-    assert.match(waits[0]!.reason, /still processing/);
-    assert.equal(waits[1], null);
+    expect((await bytesOf(await opening)).equals(bytes)).toBeTruthy();
+    expect(waits.length).toBe(2);
+    expect(waits[0]!.reason).toMatch(/still processing/);
+    expect(waits[1]).toBe(null);
 
     Object.assign(processingWait, { boundMs: 500 });
     fake.photos.setAppProcessing(item.id, 'PROCESSING');
-    await assert.rejects(
-      handle().source!.open({ id: item.id }),
+    await expect(handle().source!.open({ id: item.id })).rejects.toSatisfy(
       (err: unknown) =>
         err instanceof CloudError &&
         err.reason === 'failed' &&
@@ -206,34 +213,37 @@ describe('google-photos: a video Ferry uploaded, still processing, read through 
     );
     fake.photos.setAppProcessing(item.id, 'FAILED');
     const started = Date.now();
-    await assert.rejects(
-      handle().source!.open({ id: item.id }),
+    await expect(handle().source!.open({ id: item.id })).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && /failed to process/.test(err.message),
     );
-    assert.ok(Date.now() - started < 400, 'no wait');
+    // no wait
+    expect(Date.now() - started).toBeLessThan(400);
 
     // One source: a wait that ran out is kept (opened again, it does not wait again) until the
     // video fails or is downloaded; then a later wait for it is a new one.
     const one = handle().source!;
     fake.photos.setAppProcessing(item.id, 'PROCESSING');
-    await assert.rejects(one.open({ id: item.id }), /still being processed/);
+    await expect(one.open({ id: item.id })).rejects.toThrow(/still being processed/);
     const again = Date.now();
-    await assert.rejects(one.open({ id: item.id }), /still being processed/);
-    assert.ok(Date.now() - again < 300, 'not waited again');
+    await expect(one.open({ id: item.id })).rejects.toThrow(/still being processed/);
+    // not waited again
+    expect(Date.now() - again).toBeLessThan(300);
     fake.photos.setAppProcessing(item.id, 'FAILED');
-    await assert.rejects(one.open({ id: item.id }), /failed to process/);
+    await expect(one.open({ id: item.id })).rejects.toThrow(/failed to process/);
     for (const [label, ending] of [
       ['after it failed', 'READY'],
       ['after it was downloaded', 'READY'],
     ] as const) {
       fake.photos.setAppProcessing(item.id, 'PROCESSING');
-      const waited: Wait[] = [];
-      const reopening = one.open({ id: item.id }, { onWaiting: (w) => waited.push(w) });
-      await new Promise((r) => setTimeout(r, 200));
-      fake.photos.setAppProcessing(item.id, ending);
-      assert.ok((await bytesOf(await reopening)).equals(bytes), label);
-      assert.equal(waited.length, 2, `${label}: waited anew`);
-      await new Promise((r) => setTimeout(r, 600)); // past the wait's end
+      await labelled(label, async () => {
+        const waited: Wait[] = [];
+        const reopening = one.open({ id: item.id }, { onWaiting: (w) => waited.push(w) });
+        await new Promise((r) => setTimeout(r, 200));
+        fake.photos.setAppProcessing(item.id, ending);
+        expect((await bytesOf(await reopening)).equals(bytes)).toBeTruthy();
+        expect(waited.length).toBe(2);
+        await new Promise((r) => setTimeout(r, 600)); // past the wait's end
+      });
     }
   });
 });

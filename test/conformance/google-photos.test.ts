@@ -3,10 +3,9 @@
 // reduced-fidelity bytes, videos still processing, base URLs expiring mid-run, release), the
 // Library API source (app-created albums and items only), restore in batches of 50 with a per-item
 // failure retried, and the daily quota.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import photos, { jwtPayload } from '../../connectors/google-photos/index.ts';
 import { nextPacificMidnight } from '../../connectors/google-photos/api.ts';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
@@ -82,23 +81,21 @@ describe('google-photos: Picker', () => {
     const { open, picker } = setup(fake);
     const s = await picker.create();
     sessionId = s.id;
-    assert.equal(s.mediaItemsSet, false);
-    assert.equal(s.pollIntervalSeconds, 5);
-    assert.match(s.pickerUri, /\/picker\//);
-    assert.ok(Date.parse(s.expireTime) > Date.now());
+    expect(s.mediaItemsSet).toBe(false);
+    expect(s.pollIntervalSeconds).toBe(5);
+    expect(s.pickerUri).toMatch(/\/picker\//);
+    expect(Date.parse(s.expireTime)).toBeGreaterThan(Date.now());
 
     // Listing before the user pressed Done: Google's FAILED_PRECONDITION, said plainly.
-    await assert.rejects(
-      collect(open(s.id).source!.list('')),
+    await expect(collect(open(s.id).source!.list(''))).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && err.reason === 'failed' && /not been picked/.test(err.message),
     );
 
     fake.photos.pick(s.id, [...fake.photos.library.keys()]);
     const got = await picker.get(s.id);
-    assert.equal(got.mediaItemsSet, true);
-    assert.equal(got.itemCount, 250);
-    await assert.rejects(
-      picker.get('no-such-session'),
+    expect(got.mediaItemsSet).toBe(true);
+    expect(got.itemCount).toBe(250);
+    await expect(picker.get('no-such-session')).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
     );
   });
@@ -108,18 +105,17 @@ describe('google-photos: Picker', () => {
     const before = fake.requests.length;
     items = await collect(h.source!.list(''));
     const pages = fake.requests.slice(before).filter((r) => r.method === 'GET' && r.path === '/v1/mediaItems');
-    assert.equal(pages.length, 3);
-    assert.equal(items.length, 250);
-    assert.equal(new Set(items.map((i) => i.path)).size, 250);
-    assert.ok(items.some((i) => i.path === 'IMG_0000 (1).jpg'));
+    expect(pages.length).toBe(3);
+    expect(items.length).toBe(250);
+    expect(new Set(items.map((i) => i.path)).size).toBe(250);
+    expect(items.some((i) => i.path === 'IMG_0000 (1).jpg')).toBeTruthy();
     for (const i of items) {
-      assert.equal(i.fidelity, 'reduced');
-      assert.equal(i.version, i.id);
-      assert.equal(i.size, undefined);
+      expect(i.fidelity).toBe('reduced');
+      expect(i.version).toBe(i.id);
+      expect(i.size).toBe(undefined);
     }
-    assert.equal(items.filter((i) => i.mediaType === 'video').length, 2);
-    await assert.rejects(
-      collect(h.source!.list('Some folder')),
+    expect(items.filter((i) => i.mediaType === 'video').length).toBe(2);
+    await expect(collect(h.source!.list('Some folder'))).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
     );
   });
@@ -134,43 +130,42 @@ describe('google-photos: Picker', () => {
       const half = Math.floor(readable.length / 2);
       const check = async (i: SourceItem) => {
         const got = await bytesOf(await h.source!.open(i));
-        assert.ok(got.equals(await fake.photos.served(i.id)), `bytes of ${i.path}`);
+        expect(got.equals(await fake.photos.served(i.id))).toBeTruthy();
         const original = originals.get(i.id)!;
-        assert.ok(!got.equals(original), `${i.path} is not the original`);
-        assert.equal(got.length, original.length);
-        if (i.mediaType === 'photo') assert.ok(hasGps(original) && !hasGps(got), `${i.path}: GPS removed`);
+        expect(!got.equals(original)).toBeTruthy();
+        expect(got.length).toBe(original.length);
+        if (i.mediaType === 'photo') expect(hasGps(original) && !hasGps(got)).toBeTruthy();
       };
       for (const i of readable.slice(0, half)) await check(i);
       const mark = fake.requests.length;
       fake.photos.advanceClock(61 * 60_000);
       for (const i of readable.slice(half)) await check(i);
       const later = fake.requests.slice(mark);
-      assert.equal(
-        later.filter((r) => r.path.startsWith('/media/') && r.status === 403).length,
-        1,
-        'one expired base URL, then fresh ones',
-      );
-      assert.equal(later.filter((r) => r.path === '/v1/mediaItems').length, 3, 'the session listed once more');
+      // one expired base URL, then fresh ones
+      expect(later.filter((r) => r.path.startsWith('/media/') && r.status === 403).length).toBe(1);
+      // the session listed once more
+      expect(later.filter((r) => r.path === '/v1/mediaItems').length).toBe(3);
     },
   );
 
   test('a video still processing fails with the reason; a new handle opens items without a list()', async () => {
     const h = setup(fake).open(sessionId);
-    await assert.rejects(
-      h.source!.open({ id: processingId }),
+    await expect(h.source!.open({ id: processingId })).rejects.toSatisfy(
       (err: unknown) =>
         err instanceof CloudError &&
         err.reason === 'failed' &&
         /still being processed by Google Photos; a later run copies it/.test(err.message),
     );
     const video = await bytesOf(await setup(fake).open(sessionId).source!.open({ id: readyVideoId }));
-    assert.ok(video.equals(await fake.photos.served(readyVideoId)));
+    expect(video.equals(await fake.photos.served(readyVideoId))).toBeTruthy();
     // An expired access token is refreshed once.
     fake.oauth.expireAccessTokens();
     const s = setup(fake);
     const first = items[0];
     fake.oauth.expireAccessTokens();
-    assert.ok((await bytesOf(await s.open(sessionId).source!.open(first))).equals(await fake.photos.served(first.id)));
+    expect(
+      (await bytesOf(await s.open(sessionId).source!.open(first))).equals(await fake.photos.served(first.id)),
+    ).toBeTruthy();
   });
 
   test('base URLs need the bearer token and a suffix', async () => {
@@ -182,12 +177,13 @@ describe('google-photos: Picker', () => {
       mediaItems: { mediaFile: { baseUrl: string } }[];
       nextPageToken?: string;
     };
-    assert.equal(page.mediaItems.length, 100, 'pageSize above 100 is coerced to 100');
+    // pageSize above 100 is coerced to 100
+    expect(page.mediaItems.length).toBe(100);
     const baseUrl = page.mediaItems[0].mediaFile.baseUrl;
-    assert.equal((await fetch(`${baseUrl}=d`)).status, 401);
+    expect((await fetch(`${baseUrl}=d`)).status).toBe(401);
     const auth = { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` };
-    assert.equal((await fetch(baseUrl, { headers: auth })).status, 400);
-    assert.equal((await fetch(`${baseUrl}=d`, { headers: auth })).status, 200);
+    expect((await fetch(baseUrl, { headers: auth })).status).toBe(400);
+    expect((await fetch(`${baseUrl}=d`, { headers: auth })).status).toBe(200);
   });
 
   test('release() deletes the session; then it is gone', async () => {
@@ -195,8 +191,7 @@ describe('google-photos: Picker', () => {
     const h = open(sessionId);
     await h.source!.release!();
     await h.source!.release!(); // already deleted: fine
-    await assert.rejects(
-      picker.get(sessionId),
+    await expect(picker.get(sessionId)).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
     );
   });
@@ -204,21 +199,18 @@ describe('google-photos: Picker', () => {
   test('the picking page lists the library and its Done button completes the session once', async () => {
     const s = await setup(fake).picker.create();
     const html = await (await fetch(`${s.pickerUri}/autoclose`)).text();
-    assert.match(html, /type="checkbox" name="item"/);
+    expect(html).toMatch(/type="checkbox" name="item"/);
     const ids = [...fake.photos.library.keys()].slice(0, 3);
     const done = await fetch(s.pickerUri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(ids.map((id): [string, string] => ['item', id])).toString(),
     });
-    assert.equal(done.status, 200);
-    assert.equal((await fetch(s.pickerUri)).status, 410);
+    expect(done.status).toBe(200);
+    expect((await fetch(s.pickerUri)).status).toBe(410);
     const got = await setup(fake).picker.get(s.id);
-    assert.equal(got.itemCount, 3);
-    assert.deepEqual(
-      (await collect(setup(fake).open(s.id).source!.list(''))).map((i) => i.id),
-      ids,
-    );
+    expect(got.itemCount).toBe(3);
+    expect((await collect(setup(fake).open(s.id).source!.list(''))).map((i) => i.id)).toEqual(ids);
   });
 });
 
@@ -245,41 +237,34 @@ describe('google-photos: Library API', () => {
         }),
       ),
     );
-    assert.deepEqual(
-      results.map((r) => r.size),
-      files.map((f) => f.bytes.length),
-    );
-    assert.equal(fake.photos.batchCreates.length, 3, `batches: ${fake.photos.batchCreates.join(', ')}`);
-    assert.equal(
-      fake.photos.batchCreates.reduce((a, b) => a + b, 0),
-      121,
-    );
-    assert.equal(fake.photos.albums.size, 1);
+    expect(results.map((r) => r.size)).toEqual(files.map((f) => f.bytes.length));
+    expect(fake.photos.batchCreates.length).toBe(3);
+    expect(fake.photos.batchCreates.reduce((a, b) => a + b, 0)).toBe(121);
+    expect(fake.photos.albums.size).toBe(1);
     const album = [...fake.photos.albums.values()][0];
-    assert.equal(album.title, 'Holidays');
-    assert.equal(album.items.length, 120);
-    assert.equal(fake.photos.appItems.size, 120);
+    expect(album.title).toBe('Holidays');
+    expect(album.items.length).toBe(120);
+    expect(fake.photos.appItems.size).toBe(120);
     const byName = new Map([...fake.photos.appItems.values()].map((i) => [i.filename, i]));
-    for (const f of files) assert.ok((await fake.photos.served(byName.get(f.path.split('/')[1])!.id)).equals(f.bytes));
-    assert.equal(await h.destination!.stat(files[0].path), null);
+    for (const f of files)
+      expect((await fake.photos.served(byName.get(f.path.split('/')[1])!.id)).equals(f.bytes)).toBeTruthy();
+    expect(await h.destination!.stat(files[0].path)).toBe(null);
   });
 
   test('restore refuses bytes whose md5 differs from the source, and files that are not media', async () => {
     const h = setup(fake).open();
     const creates = fake.photos.batchCreates.length;
     const bytes = makeJpeg(5);
-    await assert.rejects(
+    await expect(
       h.destination!.put('Holidays/bad.jpg', async () => Readable.from([bytes]), {
         mode: 'create',
         expectedMd5: md5(Buffer.from('other')),
       }),
-      (err: unknown) => err instanceof CloudError && err.reason === 'corrupt',
-    );
-    await assert.rejects(
+    ).rejects.toSatisfy((err: unknown) => err instanceof CloudError && err.reason === 'corrupt');
+    await expect(
       h.destination!.put('Holidays/notes.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }),
-      (err: unknown) => err instanceof CloudError && err.reason === 'failed',
-    );
-    assert.equal(fake.photos.batchCreates.length, creates);
+    ).rejects.toSatisfy((err: unknown) => err instanceof CloudError && err.reason === 'failed');
+    expect(fake.photos.batchCreates.length).toBe(creates);
   });
 
   test('the library source lists only app-created albums and items, with their original bytes', async () => {
@@ -293,27 +278,24 @@ describe('google-photos: Library API', () => {
       h.destination!.put('loose.mp4', async () => Readable.from([loose]), { mode: 'create' }),
       h.destination!.put('Holidays/extra.jpg', async () => Readable.from([extra]), { mode: 'create' }),
     ]);
-    assert.equal(fake.photos.albums.size, 1, 'the existing Holidays album was reused');
+    // the existing Holidays album was reused
+    expect(fake.photos.albums.size).toBe(1);
     const listed = await collect(h.source!.list(''));
-    assert.equal(listed.length, 122);
-    assert.equal(listed.filter((i) => i.path.startsWith('Holidays/')).length, 121);
-    assert.ok(!listed.some((i) => i.path.includes('mine.jpg')));
+    expect(listed.length).toBe(122);
+    expect(listed.filter((i) => i.path.startsWith('Holidays/')).length).toBe(121);
+    expect(!listed.some((i) => i.path.includes('mine.jpg'))).toBeTruthy();
     const looseItem = listed.find((i) => i.path === 'loose.mp4')!;
-    assert.equal(looseItem.mediaType, 'video');
-    assert.equal(looseItem.fidelity, 'original');
-    assert.ok((await bytesOf(await h.source!.open(looseItem))).equals(loose));
+    expect(looseItem.mediaType).toBe('video');
+    expect(looseItem.fidelity).toBe('original');
+    expect((await bytesOf(await h.source!.open(looseItem))).equals(loose)).toBeTruthy();
     const extraItem = listed.find((i) => i.path === 'Holidays/extra.jpg')!;
-    assert.ok((await bytesOf(await h.source!.open(extraItem))).equals(extra));
-    assert.equal((await collect(h.source!.list('Holidays'))).length, 121);
-    await assert.rejects(
-      collect(h.source!.list('Nope')),
+    expect((await bytesOf(await h.source!.open(extraItem))).equals(extra)).toBeTruthy();
+    expect((await collect(h.source!.list('Holidays'))).length).toBe(121);
+    await expect(collect(h.source!.list('Nope'))).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && err.reason === 'not_found',
     );
     const root = await h.browse('', undefined);
-    assert.deepEqual(
-      root.entries.map((e) => `${e.type}:${e.name}`),
-      ['folder:Holidays', 'file:loose.mp4'],
-    );
+    expect(root.entries.map((e) => `${e.type}:${e.name}`)).toEqual(['folder:Holidays', 'file:loose.mp4']);
     await h.check();
   });
 
@@ -333,29 +315,32 @@ describe('google-photos: Library API', () => {
       },
     });
     const b = makeJpeg(31337);
-    assert.equal(
+    expect(
       (await h.destination!.put('Holidays/retry.jpg', async () => Readable.from([b]), { mode: 'create' })).size,
-      b.length,
-    );
+    ).toBe(b.length);
 
     fake.photos.dailyLimit = fake.photos.dailyCount;
     const err = await h
       .destination!.put('Holidays/late.jpg', async () => Readable.from([makeJpeg(1)]), { mode: 'create' })
       .then(
-        () => assert.fail('expected rate_limited'),
+        () => {
+          throw new Error('expected rate_limited');
+        },
         (e: unknown) => e,
       );
-    assert.ok(err instanceof CloudError && err.reason === 'rate_limited', String(err));
-    assert.ok(err.retryAt && err.retryAt.getTime() > Date.now() && err.retryAt.getTime() <= Date.now() + 25 * 3600_000);
+    if (!(err instanceof CloudError)) throw err;
+    expect(err.reason).toBe('rate_limited');
+    expect(
+      err.retryAt && err.retryAt.getTime() > Date.now() && err.retryAt.getTime() <= Date.now() + 25 * 3600_000,
+    ).toBeTruthy();
     const la = new Intl.DateTimeFormat('en-US', {
       timeZone: 'America/Los_Angeles',
       hourCycle: 'h23',
       hour: '2-digit',
       minute: '2-digit',
     }).format(err.retryAt);
-    assert.equal(la, '00:00');
-    await assert.rejects(
-      collect(h.source!.list('')),
+    expect(la).toBe('00:00');
+    await expect(collect(h.source!.list(''))).rejects.toSatisfy(
       (e: unknown) => e instanceof CloudError && e.reason === 'rate_limited',
     );
     fake.photos.newDay();
@@ -369,24 +354,23 @@ describe('google-photos: sign-in', () => {
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const idToken = `${enc({ alg: 'RS256' })}.${enc({ sub: '1234567890', email: 'a@example.com' })}.sig`;
     const env = testEnv();
-    assert.deepEqual(await photos.oauth!.account('tok', env, undefined, { idToken }), {
+    expect(await photos.oauth!.account('tok', env, undefined, { idToken })).toEqual({
       id: '1234567890',
       name: 'a@example.com',
     });
-    await assert.rejects(
-      photos.oauth!.account('tok', env, undefined, {}),
+    await expect(photos.oauth!.account('tok', env, undefined, {})).rejects.toSatisfy(
       (err: unknown) => err instanceof CloudError && /did not say which account/.test(err.message),
     );
-    assert.equal(jwtPayload('garbage'), null);
-    assert.ok(photos.oauth!.scopes.includes('openid'));
+    expect(jwtPayload('garbage')).toBe(null);
+    expect(photos.oauth!.scopes).toContain('openid');
   });
 
   test('next Pacific midnight', () => {
     // 2025-07-01 10:00 UTC is 03:00 PDT: next midnight is 2025-07-02 07:00 UTC.
-    assert.equal(nextPacificMidnight(new Date('2025-07-01T10:00:00Z')).toISOString(), '2025-07-02T07:00:00.000Z');
+    expect(nextPacificMidnight(new Date('2025-07-01T10:00:00Z')).toISOString()).toBe('2025-07-02T07:00:00.000Z');
     // 2025-01-15 07:30 UTC is 23:30 PST on the 14th: midnight is 08:00 UTC on the 15th.
-    assert.equal(nextPacificMidnight(new Date('2025-01-15T07:30:00Z')).toISOString(), '2025-01-15T08:00:00.000Z');
+    expect(nextPacificMidnight(new Date('2025-01-15T07:30:00Z')).toISOString()).toBe('2025-01-15T08:00:00.000Z');
     // The night daylight saving ends (2 Nov 2025): midnight of the 3rd is PST, 08:00 UTC.
-    assert.equal(nextPacificMidnight(new Date('2025-11-02T12:00:00Z')).toISOString(), '2025-11-03T08:00:00.000Z');
+    expect(nextPacificMidnight(new Date('2025-11-02T12:00:00Z')).toISOString()).toBe('2025-11-03T08:00:00.000Z');
   });
 });

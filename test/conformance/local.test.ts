@@ -1,11 +1,10 @@
-import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import local from '../../connectors/local/index.ts';
 import { fsCalls } from '../../connectors/local/dirs.ts';
 import { fsError } from '../../connectors/local/fs-errors.ts';
@@ -58,13 +57,13 @@ describe('local connector: confined to its owner’s space, links never followed
     env = testEnv({ localRoots: [roots], allowPrivateEndpoints: false });
     const options = await local.prepare!({ root: '' }, env, { userId: 'alice' });
     space = path.join(roots, 'alice');
-    assert.equal(options.root, space);
+    expect(options.root).toBe(space);
     h = local.open!({ options, ownerId: 'alice' }, env);
   });
   afterAll(() => fs.rm(base, { recursive: true, force: true }));
 
   test('the space is made on first use, readable by Ferry alone', async () => {
-    assert.equal((await fs.stat(space)).mode & 0o777, 0o700);
+    expect((await fs.stat(space)).mode & 0o777).toBe(0o700);
   });
 
   test('a folder swapped for a link to elsewhere while a file is written: no byte lands outside', async () => {
@@ -79,29 +78,26 @@ describe('local connector: confined to its owner’s space, links never followed
       })(),
     );
     await h.destination!.put('dst/sub/photo.jpg', async () => swapping, { mode: 'create' });
-    assert.deepEqual(await filesUnder(outside), []);
+    expect(await filesUnder(outside)).toEqual([]);
     // The file went where the folder went: inside the user's space.
-    assert.equal(await fs.readFile(path.join(space, 'dst/sub.moved/photo.jpg'), 'utf8'), 'first half, second half');
+    expect(await fs.readFile(path.join(space, 'dst/sub.moved/photo.jpg'), 'utf8')).toBe('first half, second half');
     // Now that the link is there, writing through it is refused; nothing lands outside either.
-    await assert.rejects(
+    await expect(
       h.destination!.put('dst/sub/next.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'create' }),
-      isReason('invalid_options', /symbolic link/),
-    );
-    await assert.rejects(
+    ).rejects.toSatisfy(isReason('invalid_options', /symbolic link/));
+    await expect(
       h.destination!.put('dst/sub/deeper/next.jpg', async () => Readable.from([Buffer.from('x')]), { mode: 'replace' }),
-      isReason('invalid_options', /symbolic link/),
-    );
-    assert.deepEqual(await filesUnder(outside), []);
+    ).rejects.toSatisfy(isReason('invalid_options', /symbolic link/));
+    expect(await filesUnder(outside)).toEqual([]);
     // Nor is anything read, listed or browsed through it.
     await fs.writeFile(path.join(outside, 'secret.txt'), 'not yours');
-    await assert.rejects(h.source!.open({ id: 'dst/sub/secret.txt' }), isReason('invalid_options', /symbolic link/));
+    await expect(h.source!.open({ id: 'dst/sub/secret.txt' })).rejects.toSatisfy(
+      isReason('invalid_options', /symbolic link/),
+    );
     const listed: string[] = [];
     for await (const item of h.source!.list('dst')) listed.push(item.path);
-    assert.deepEqual(listed, ['sub.moved/photo.jpg']);
-    assert.deepEqual(
-      (await h.browse('dst', undefined)).entries.map((e) => e.name),
-      ['sub.moved'],
-    );
+    expect(listed).toEqual(['sub.moved/photo.jpg']);
+    expect((await h.browse('dst', undefined)).entries.map((e) => e.name)).toEqual(['sub.moved']);
     await fs.rm(path.join(outside, 'secret.txt'));
   });
 
@@ -112,38 +108,35 @@ describe('local connector: confined to its owner’s space, links never followed
     await fs.writeFile(path.join(space, 'src/own.txt'), 'mine');
     const items: SourceItem[] = [];
     for await (const item of h.source!.list('src')) items.push(item);
-    assert.deepEqual(
-      items.map((i) => [i.path, i.problem ?? null]),
-      [
-        ['linked.txt', items[0].problem],
-        ['own.txt', null],
-      ],
+    expect(items.map((i) => [i.path, i.problem ?? null])).toEqual([
+      ['linked.txt', items[0].problem],
+      ['own.txt', null],
+    ]);
+    expect(items[0].problem!).toMatch(/other hard links/);
+    await expect(h.source!.open({ id: 'src/linked.txt' })).rejects.toSatisfy(
+      isReason('invalid_options', /other hard links/),
     );
-    assert.match(items[0].problem!, /other hard links/);
-    await assert.rejects(h.source!.open({ id: 'src/linked.txt' }), isReason('invalid_options', /other hard links/));
-    assert.equal(await h.destination!.hashOf!('src/linked.txt', undefined, 'md5'), null);
+    expect(await h.destination!.hashOf!('src/linked.txt', undefined, 'md5')).toBe(null);
   });
 
   test('a commit that fails leaves no partial file, and mode create never replaces', async () => {
     await fs.mkdir(path.join(space, 'commit/taken/inner'), { recursive: true });
     // 'replace' onto a folder: the rename fails.
-    await assert.rejects(
+    await expect(
       h.destination!.put('commit/taken', async () => Readable.from([Buffer.from('bytes')]), {
         mode: 'replace',
         size: 5,
       }),
-      isReason('invalid_options', /is a folder/),
-    );
+    ).rejects.toSatisfy(isReason('invalid_options', /is a folder/));
     await fs.writeFile(path.join(space, 'commit/owners.jpg'), 'owner’s bytes');
-    await assert.rejects(
+    await expect(
       h.destination!.put('commit/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
         mode: 'create',
         size: 5,
       }),
-      isReason('exists'),
-    );
-    assert.equal(await fs.readFile(path.join(space, 'commit/owners.jpg'), 'utf8'), 'owner’s bytes');
-    assert.deepEqual((await fs.readdir(path.join(space, 'commit'))).sort(), ['owners.jpg', 'taken']);
+    ).rejects.toSatisfy(isReason('exists'));
+    expect(await fs.readFile(path.join(space, 'commit/owners.jpg'), 'utf8')).toBe('owner’s bytes');
+    expect((await fs.readdir(path.join(space, 'commit'))).sort()).toEqual(['owners.jpg', 'taken']);
   });
 
   test('file-system errors are CloudErrors that name no server path', async () => {
@@ -170,13 +163,15 @@ describe('local connector: confined to its owner’s space, links never followed
     ];
     for (const [call, reason, message] of cases) {
       const err = await call().then(
-        () => assert.fail('should have failed'),
+        () => {
+          throw new Error('should have failed');
+        },
         (e: Error) => e,
       );
-      assert.ok(isReason(reason, message)(err), `${reason} ${message}: ${err}`);
-      assert.ok(!err.message.includes(base), err.message);
+      expect(isReason(reason, message)(err)).toBeTruthy();
+      expect(err.message).not.toContain(base);
     }
-    assert.deepEqual(await filesUnder(path.join(space, 'deep')).catch(() => []), []);
+    expect(await filesUnder(path.join(space, 'deep')).catch(() => [])).toEqual([]);
   });
 
   test('another user’s space, the shared root and other folders are out of reach', async () => {
@@ -191,17 +186,17 @@ describe('local connector: confined to its owner’s space, links never followed
       '/etc',
       '/root/.bash_history',
     ]) {
-      await assert.rejects(local.prepare!({ root }, env, { userId: 'alice' }), (err: Error) => {
-        assert.ok(isReason('invalid_options', /your own space/)(err), `${root}: ${err}`);
+      await expect(local.prepare!({ root }, env, { userId: 'alice' })).rejects.toSatisfy((err: Error) => {
+        expect(isReason('invalid_options', /your own space/)(err)).toBeTruthy();
         // Nothing of the server is told: neither the path tried nor whether it exists.
-        assert.ok((space.startsWith(root) || !err.message.includes(root)) && !/exist/.test(err.message), err.message);
+        expect((space.startsWith(root) || !err.message.includes(root)) && !/exist/.test(err.message)).toBeTruthy();
         return true;
       });
     }
     // A cloud stored with a root in alice's space, opened for bob, reaches nothing.
     const stolen = local.open!({ options: { root: space }, ownerId: 'bob' }, env);
-    await assert.rejects(stolen.check(), isReason('unreachable'));
-    await assert.rejects(stolen.browse('', undefined), isReason('unreachable'));
+    await expect(stolen.check()).rejects.toSatisfy(isReason('unreachable'));
+    await expect(stolen.browse('', undefined)).rejects.toSatisfy(isReason('unreachable'));
   });
 
   test(
@@ -227,30 +222,27 @@ describe('local connector: confined to its owner’s space, links never followed
             async () => Readable.from([Buffer.from(`bytes of ${code}`)]),
             { mode: 'create' },
           );
-          assert.equal(stored.size, `bytes of ${code}`.length, code);
-          assert.equal(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8'), `bytes of ${code}`);
-          await assert.rejects(
+          expect(stored.size).toBe(`bytes of ${code}`.length);
+          expect(await fs.readFile(path.join(space, `nolink/${code}.jpg`), 'utf8')).toBe(`bytes of ${code}`);
+          await expect(
             h.destination!.put('nolink/owners.jpg', async () => Readable.from([Buffer.from('other')]), {
               mode: 'create',
               size: 5,
             }),
-            isReason('exists'),
-            code,
-          );
-          assert.equal(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8'), 'owner’s bytes');
+          ).rejects.toSatisfy(isReason('exists'));
+          expect(await fs.readFile(path.join(space, 'nolink/owners.jpg'), 'utf8')).toBe('owner’s bytes');
         }
-        assert.deepEqual(
-          (await fs.readdir(path.join(space, 'nolink'))).sort(),
+        // no partial or reserved file left
+        expect((await fs.readdir(path.join(space, 'nolink'))).sort()).toEqual(
           [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
-          'no partial or reserved file left',
         );
         // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
         const told = fsError(
           Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }),
           'a.jpg',
         ) as CloudError;
-        assert.match(told.message, /this file system has no hard links/);
-        assert.doesNotMatch(told.message, /permission/);
+        expect(told.message).toMatch(/this file system has no hard links/);
+        expect(told.message).not.toMatch(/permission/);
       } finally {
         fsCalls.link = link;
       }
@@ -286,16 +278,12 @@ describe('local connector: confined to its owner’s space, links never followed
       };
       const listed: string[] = [];
       for await (const item of h.source!.list('fifo')) listed.push(item.path);
-      assert.deepEqual(listed, ['a.jpg']);
-      assert.deepEqual(
-        (await h.browse('fifo', undefined)).entries.map((e) => e.name),
-        ['a.jpg'],
-      );
-      await assert.rejects(
-        prompt('open', h.source!.open({ id: 'fifo/swapped.jpg' })),
+      expect(listed).toEqual(['a.jpg']);
+      expect((await h.browse('fifo', undefined)).entries.map((e) => e.name)).toEqual(['a.jpg']);
+      await expect(prompt('open', h.source!.open({ id: 'fifo/swapped.jpg' }))).rejects.toSatisfy(
         isReason('invalid_options', /not a regular file/),
       );
-      assert.equal(await prompt('hashOf', h.destination!.hashOf!('fifo/swapped.jpg', undefined, 'md5')), null);
+      expect(await prompt('hashOf', h.destination!.hashOf!('fifo/swapped.jpg', undefined, 'md5'))).toBe(null);
     },
   );
 });

@@ -1,12 +1,11 @@
 // The OneDrive connector against the Microsoft fake: the shared suite, then what is particular to
 // Graph: token expiry and rotation, throttling with Retry-After, a lost fragment answer, a stream of
 // unknown size, an expired session, a full drive, paged listings and a revoked sign-in.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import onedrive, { oauth } from '../../connectors/onedrive/index.ts';
 import { FRAGMENT } from '../../connectors/onedrive/upload.ts';
 import { quickXorHash } from '../../connectors/onedrive/quickxor.ts';
@@ -68,8 +67,8 @@ describe('onedrive protocol', () => {
 
   test('the signed-in account is named by its user principal name', async () => {
     const { accessToken } = fake.oauth.issueTokens();
-    assert.deepEqual(await oauth.account(accessToken, c.env), { id: fake.account.id, name: fake.account.email });
-    await assert.rejects(oauth.account('at-wrong', c.env), isReason('unauthorized'));
+    expect(await oauth.account(accessToken, c.env)).toEqual({ id: fake.account.id, name: fake.account.email });
+    await expect(oauth.account('at-wrong', c.env)).rejects.toSatisfy(isReason('unauthorized'));
   });
 
   test(
@@ -81,32 +80,30 @@ describe('onedrive protocol', () => {
       for (const [p, b] of data) await fake.addFile(p, b);
       const from = fake.requests.length;
       const items = await listAll(c.handle, 'many');
-      assert.equal(items.length, 451);
+      expect(items.length).toBe(451);
       for (const it of items) {
         const want = data.get(`many/${it.path}`)!;
-        assert.equal(it.size, want.length);
-        assert.equal(it.hashes?.quickxor, quickXorHash(want), it.path);
-        assert.match(it.version, /^"\{.+\},\d+"$/);
+        expect(it.size).toBe(want.length);
+        expect(it.hashes?.quickxor).toBe(quickXorHash(want));
+        expect(it.version).toMatch(/^"\{.+\},\d+"$/);
       }
       const pages = fake.requests.slice(from).filter((r) => r.path.endsWith('/children'));
-      assert.equal(pages.length, 4, '3 pages of the folder (200, 200, 50) and one of its subfolder');
+      // 3 pages of the folder (200, 200, 50) and one of its subfolder
+      expect(pages.length).toBe(4);
 
       const page1 = await c.handle.browse('many', undefined);
-      assert.deepEqual(page1.entries[0], {
+      expect(page1.entries[0]).toEqual({
         name: 'z',
         path: 'many/z',
         type: 'folder',
         modifiedAt: page1.entries[0].modifiedAt,
       });
-      assert.equal(page1.entries[1].name, 'f000.jpg');
-      assert.equal(page1.entries.length, 451);
-      assert.equal(page1.nextCursor, undefined);
-      await assert.rejects(
-        c.handle.browse('many/f001.jpg', undefined),
-        isReason('not_found'),
-        'a file is not a folder',
-      );
-      await assert.rejects(c.handle.browse('no/such', undefined), isReason('not_found'));
+      expect(page1.entries[1].name).toBe('f000.jpg');
+      expect(page1.entries.length).toBe(451);
+      expect(page1.nextCursor).toBe(undefined);
+      // a file is not a folder
+      await expect(c.handle.browse('many/f001.jpg', undefined)).rejects.toSatisfy(isReason('not_found'));
+      await expect(c.handle.browse('no/such', undefined)).rejects.toSatisfy(isReason('not_found'));
     },
   );
 
@@ -124,22 +121,19 @@ describe('onedrive protocol', () => {
         mode: 'create',
         size: second.length,
       });
-      assert.equal(c.tokens.refreshes, 1);
+      expect(c.tokens.refreshes).toBe(1);
       fake.oauth.expireAccessTokens();
-      assert.equal((await listAll(c.handle, 'tokens')).length, 2);
-      assert.equal(c.tokens.refreshes, 2);
+      expect((await listAll(c.handle, 'tokens')).length).toBe(2);
+      expect(c.tokens.refreshes).toBe(2);
       const refreshes = fake.tokenRequests.filter((r) => r.grantType === 'refresh_token');
-      assert.equal(refreshes.length, 2);
-      assert.ok(
+      expect(refreshes.length).toBe(2);
+      // Microsoft rotated the refresh token
+      expect(
         refreshes[0].refreshTokenIssued && refreshes[0].refreshTokenIssued !== refreshes[0].refreshTokenSent,
-        'Microsoft rotated the refresh token',
-      );
-      assert.equal(
-        refreshes[1].refreshTokenSent,
-        refreshes[0].refreshTokenIssued,
-        'the rotated refresh token was used next',
-      );
-      assert.ok((await fake.fileBytes('tokens/b.bin')).equals(second));
+      ).toBeTruthy();
+      // the rotated refresh token was used next
+      expect(refreshes[1].refreshTokenSent).toBe(refreshes[0].refreshTokenIssued);
+      expect((await fake.fileBytes('tokens/b.bin')).equals(second)).toBeTruthy();
     },
   );
 
@@ -156,19 +150,18 @@ describe('onedrive protocol', () => {
     });
     const items = await listAll(c.handle, 'storm');
     const waited = Date.now() - started;
-    assert.equal(stored.size, data.length);
-    assert.equal(items.length, 1);
-    assert.ok((await fake.fileBytes('storm/big.bin')).equals(data));
+    expect(stored.size).toBe(data.length);
+    expect(items.length).toBe(1);
+    expect((await fake.fileBytes('storm/big.bin')).equals(data)).toBeTruthy();
     const statuses = fake.requests.slice(from).map((r) => r.status);
-    assert.equal(statuses.filter((s) => s === 429).length, 3);
-    assert.equal(statuses.filter((s) => s === 503).length, 2);
-    assert.ok(waited >= 4500, `Retry-After was honoured (${waited} ms for 5 throttled answers of 1 s)`);
+    expect(statuses.filter((s) => s === 429).length).toBe(3);
+    expect(statuses.filter((s) => s === 503).length).toBe(2);
+    expect(waited).toBeGreaterThanOrEqual(4500);
   });
 
   test('a long Retry-After hands the work back as rate_limited with its time', async () => {
     fake.inject({ method: 'GET', path: /^\/v1\.0\/me\/drive$/, status: 429, retryAfter: 3600 });
-    await assert.rejects(
-      c.handle.check(),
+    await expect(c.handle.check()).rejects.toSatisfy(
       (err: Error) =>
         err instanceof CloudError && err.reason === 'rate_limited' && err.retryAt!.getTime() > Date.now() + 3_000_000,
     );
@@ -182,14 +175,15 @@ describe('onedrive protocol', () => {
       mode: 'create',
       size: data.length,
     });
-    assert.ok((await fake.fileBytes('lost/answer.bin')).equals(data));
+    expect((await fake.fileBytes('lost/answer.bin')).equals(data)).toBeTruthy();
     const puts = sessionPuts(fake, from);
-    assert.equal(puts.length, 3, 'three fragments, none sent twice');
-    assert.ok(
+    // three fragments, none sent twice
+    expect(puts.length).toBe(3);
+    // the session was asked where it stands
+    expect(
       fake.requests.slice(from).some((r) => r.method === 'GET' && r.path.startsWith('/upload/sessions/')),
-      'the session was asked where it stands',
-    );
-    assert.ok(!fake.requests.slice(from).some((r) => r.status === 416));
+    ).toBeTruthy();
+    expect(!fake.requests.slice(from).some((r) => r.status === 416)).toBeTruthy();
 
     // The last fragment's answer lost: the session is gone, the file at the path proves the upload.
     const small = crypto.randomBytes(1000);
@@ -199,9 +193,9 @@ describe('onedrive protocol', () => {
       mode: 'create',
       size: small.length,
     });
-    assert.deepEqual(stored, { size: 1000, hash: { kind: 'quickxor', value: quickXorHash(small) } });
-    assert.equal(sessionPuts(fake, at).length, 1);
-    assert.ok((await fake.fileBytes('lost/last.bin')).equals(small));
+    expect(stored).toEqual({ size: 1000, hash: { kind: 'quickxor', value: quickXorHash(small) } });
+    expect(sessionPuts(fake, at).length).toBe(1);
+    expect((await fake.fileBytes('lost/last.bin')).equals(small)).toBeTruthy();
   });
 
   test('a stream of unknown size is spooled to disk, uploaded in fragments, and the spool removed', async () => {
@@ -218,12 +212,14 @@ describe('onedrive protocol', () => {
       mode: 'create',
       modifiedAt: '2020-02-02T10:00:00.000Z',
     });
-    assert.equal(stored.size, data.length);
-    assert.equal(sessionPuts(fake, from).length, 2);
-    assert.ok((await fake.fileBytes('spool/unknown.bin')).equals(data));
-    assert.equal(await spools(), before, 'the spool file is gone');
+    expect(stored.size).toBe(data.length);
+    expect(sessionPuts(fake, from).length).toBe(2);
+    expect((await fake.fileBytes('spool/unknown.bin')).equals(data)).toBeTruthy();
+    // the spool file is gone
+    expect(await spools()).toBe(before);
     const [item] = await listAll(c.handle, 'spool');
-    assert.equal(item.modifiedAt, '2020-02-02T10:00:00.000Z', 'fileSystemInfo carries the source time');
+    // fileSystemInfo carries the source time
+    expect(item.modifiedAt).toBe('2020-02-02T10:00:00.000Z');
   });
 
   test('a checkpoint whose session expired starts over; a session that vanishes mid-upload too', async () => {
@@ -239,15 +235,15 @@ describe('onedrive protocol', () => {
         if ((st as { offset: number }).offset > 0) stop.abort(new Error('crash'));
       },
     };
-    await assert.rejects(
+    await expect(
       c.handle.destination!.put('expired/a.bin', async () => Readable.from([data]), {
         mode: 'create',
         size: data.length,
         checkpoint: cp,
         signal: stop.signal,
       }),
-    );
-    assert.equal((saved as { offset: number }).offset, FRAGMENT);
+    ).rejects.toThrow();
+    expect((saved as { offset: number }).offset).toBe(FRAGMENT);
     fake.uploads.expireAll();
     const offsets: number[] = [];
     const cp2 = {
@@ -263,8 +259,8 @@ describe('onedrive protocol', () => {
       async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
       { mode: 'create', size: data.length, checkpoint: cp2 },
     );
-    assert.deepEqual(offsets, [0]);
-    assert.ok((await fake.fileBytes('expired/a.bin')).equals(data));
+    expect(offsets).toEqual([0]);
+    expect((await fake.fileBytes('expired/a.bin')).equals(data)).toBeTruthy();
 
     // Mid-upload: the second fragment finds the session gone, and the upload restarts once.
     let expired = false;
@@ -283,29 +279,31 @@ describe('onedrive protocol', () => {
       async (off) => (offsets2.push(off), Readable.from([data.subarray(off)])),
       { mode: 'create', size: data.length, checkpoint: cp3 },
     );
-    assert.deepEqual(offsets2, [0, 0]);
-    assert.ok((await fake.fileBytes('expired/b.bin')).equals(data));
+    expect(offsets2).toEqual([0, 0]);
+    expect((await fake.fileBytes('expired/b.bin')).equals(data)).toBeTruthy();
   });
 
   test('a full drive fails clearly and is not retried; an empty file goes by simple upload', async () => {
     const data = crypto.randomBytes(1000);
     fake.inject({ method: 'PUT', path: /^\/upload\/sessions\//, status: 507 });
     const from = fake.requests.length;
-    await assert.rejects(
+    await expect(
       c.handle.destination!.put('full/a.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
+    ).rejects.toSatisfy(
       (err: Error) => err instanceof CloudError && err.reason === 'failed' && /full/.test(err.message),
     );
-    assert.equal(sessionPuts(fake, from).length, 1);
-    assert.equal(fake.uploads.open, 0, 'the session was cancelled');
+    expect(sessionPuts(fake, from).length).toBe(1);
+    // the session was cancelled
+    expect(fake.uploads.open).toBe(0);
 
     const stored = await c.handle.destination!.put('full/empty.txt', async () => Readable.from([]), {
       mode: 'create',
       size: 0,
       modifiedAt: '2021-01-01T00:00:00.000Z',
     });
-    assert.deepEqual(stored, { size: 0, hash: { kind: 'quickxor', value: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } });
+    expect(stored).toEqual({ size: 0, hash: { kind: 'quickxor', value: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } });
     const [item] = await listAll(c.handle, 'full');
-    assert.deepEqual([item.path, item.size, item.modifiedAt], ['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
+    expect([item.path, item.size, item.modifiedAt]).toEqual(['empty.txt', 0, '2021-01-01T00:00:00.000Z']);
   });
 
   test(
@@ -315,30 +313,25 @@ describe('onedrive protocol', () => {
       await fake.addFile('taken/IMG_9.HEIC', Buffer.from('the owner’s photo'));
       const data = crypto.randomBytes(FRAGMENT + 1000);
       const from = fake.requests.length;
-      await assert.rejects(
+      await expect(
         c.handle.destination!.put('taken/IMG_9.HEIC', async () => Readable.from([data]), {
           mode: 'create',
           size: data.length,
         }),
-        isReason('exists'),
-      );
+      ).rejects.toSatisfy(isReason('exists'));
       const calls = fake.requests.slice(from).filter((r) => r.path.endsWith('/createUploadSession'));
-      assert.deepEqual(
-        calls.map((r) => r.status),
-        [409],
-        'one refusal, not retried',
-      );
-      assert.equal(sessionPuts(fake, from).length, 0);
-      assert.ok((await fake.fileBytes('taken/IMG_9.HEIC')).equals(Buffer.from('the owner’s photo')));
+      // one refusal, not retried
+      expect(calls.map((r) => r.status)).toEqual([409]);
+      expect(sessionPuts(fake, from).length).toBe(0);
+      expect((await fake.fileBytes('taken/IMG_9.HEIC')).equals(Buffer.from('the owner’s photo'))).toBeTruthy();
       // A 409 at creation that is not a file at the path (a file
       // where a folder of the path should be) stays what it is.
-      await assert.rejects(
+      await expect(
         c.handle.destination!.put('taken/IMG_9.HEIC/inner.bin', async () => Readable.from([data]), {
           mode: 'create',
           size: data.length,
         }),
-        (err: Error) => err instanceof CloudError && err.reason !== 'exists',
-      );
+      ).rejects.toSatisfy((err: Error) => err instanceof CloudError && err.reason !== 'exists');
     },
   );
 
@@ -347,8 +340,8 @@ describe('onedrive protocol', () => {
     await fake.addFile('dl/x.bin', data);
     const [item] = await listAll(c.handle, 'dl');
     fake.inject({ method: 'GET', path: /^\/download\//, status: 401 });
-    assert.ok((await bytesOf(await c.handle.source!.open(item, { offset: 10 }))).equals(data.subarray(10)));
-    assert.equal((await bytesOf(await c.handle.source!.open(item, { offset: 5000 }))).length, 0);
+    expect((await bytesOf(await c.handle.source!.open(item, { offset: 10 }))).equals(data.subarray(10))).toBeTruthy();
+    expect((await bytesOf(await c.handle.source!.open(item, { offset: 5000 }))).length).toBe(0);
   });
 
   test(
@@ -361,8 +354,9 @@ describe('onedrive protocol', () => {
       await fake.addFile('rm/keep/x.txt', data);
       const deletes = (from: number) => fake.requests.slice(from).filter((r) => r.method === 'DELETE');
       let from = fake.requests.length;
-      await assert.rejects(c.handle.destination!.remove!('rm/keep'), isReason('invalid_options'));
-      assert.deepEqual(deletes(from), [], 'a folder is never sent a DELETE');
+      await expect(c.handle.destination!.remove!('rm/keep')).rejects.toSatisfy(isReason('invalid_options'));
+      // a folder is never sent a DELETE
+      expect(deletes(from)).toEqual([]);
 
       from = fake.requests.length;
       // The eTag seen no longer matches (the file changed meanwhile); then Graph throttles.
@@ -373,32 +367,28 @@ describe('onedrive protocol', () => {
       });
       fake.inject({ method: 'DELETE', status: 503, retryAfter: 1 });
       await c.handle.destination!.remove!('rm/a.zip');
-      assert.deepEqual(
-        deletes(from).map((r) => [r.path, r.status]),
-        [
-          ['/v1.0/me/drive/root:/rm/a.zip:', 412],
-          ['/v1.0/me/drive/root:/rm/a.zip:', 503],
-          ['/v1.0/me/drive/root:/rm/a.zip:', 204],
-        ],
-      );
-      assert.equal(await c.handle.destination!.stat('rm/a.zip'), null);
-      await assert.rejects(fake.fileBytes('rm/a.zip'));
-      assert.ok((await fake.fileBytes('rm/a.zip.1')).equals(data));
-      assert.ok((await fake.fileBytes('rm/keep/x.txt')).equals(data));
+      expect(deletes(from).map((r) => [r.path, r.status])).toEqual([
+        ['/v1.0/me/drive/root:/rm/a.zip:', 412],
+        ['/v1.0/me/drive/root:/rm/a.zip:', 503],
+        ['/v1.0/me/drive/root:/rm/a.zip:', 204],
+      ]);
+      expect(await c.handle.destination!.stat('rm/a.zip')).toBe(null);
+      await expect(fake.fileBytes('rm/a.zip')).rejects.toThrow();
+      expect((await fake.fileBytes('rm/a.zip.1')).equals(data)).toBeTruthy();
+      expect((await fake.fileBytes('rm/keep/x.txt')).equals(data)).toBeTruthy();
       await c.handle.destination!.remove!('rm/a.zip');
     },
   );
 
   test('a revoked sign-in is unauthorized', async () => {
     fake.oauth.revoke();
-    await assert.rejects(c.handle.check(), isReason('unauthorized'));
-    await assert.rejects(
+    await expect(c.handle.check()).rejects.toSatisfy(isReason('unauthorized'));
+    await expect(
       c.handle.destination!.put('revoked.bin', async () => Readable.from([Buffer.from('x')]), {
         mode: 'create',
         size: 1,
       }),
-      isReason('unauthorized'),
-    );
+    ).rejects.toSatisfy(isReason('unauthorized'));
   });
 });
 
@@ -416,12 +406,12 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
 
   test('Graph calls need a valid bearer token and answer Graph’s error JSON', async () => {
     const res = await fetch(`${fake.url}/v1.0/me/drive/root`);
-    assert.equal(res.status, 401);
+    expect(res.status).toBe(401);
     const err = await errorOf(res);
-    assert.equal(err.code, 'InvalidAuthenticationToken');
-    assert.ok(err.innerError['request-id'] && err.innerError.date);
-    assert.equal((await fetch(`${fake.url}/v1.0/me/drive/root:/nothing/here:`, { headers: auth })).status, 404);
-    assert.equal((await fetch(`${fake.url}/v1.0/me/drive/root/children?$top=1001`, { headers: auth })).status, 400);
+    expect(err.code).toBe('InvalidAuthenticationToken');
+    expect(err.innerError['request-id'] && err.innerError.date).toBeTruthy();
+    expect((await fetch(`${fake.url}/v1.0/me/drive/root:/nothing/here:`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${fake.url}/v1.0/me/drive/root/children?$top=1001`, { headers: auth })).status).toBe(400);
   });
 
   test('upload sessions: no Authorization, 320 KiB multiples, in order, one total, under 60 MiB', async () => {
@@ -440,25 +430,30 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
         headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${size}`, ...headers },
       });
 
-    assert.equal((await put(0, Buffer.alloc(unit), auth)).status, 401, 'an Authorization header is refused');
+    // an Authorization header is refused
+    expect((await put(0, Buffer.alloc(unit), auth)).status).toBe(401);
     const odd = await put(0, Buffer.alloc(unit + 1));
-    assert.deepEqual([odd.status, (await errorOf(odd)).code], [400, 'invalidRange']);
-    assert.equal((await put(0, Buffer.alloc(unit))).status, 202);
+    expect([odd.status, (await errorOf(odd)).code]).toEqual([400, 'invalidRange']);
+    expect((await put(0, Buffer.alloc(unit))).status).toBe(202);
     const again = await put(0, Buffer.alloc(unit));
-    assert.equal(again.status, 416, 'bytes already received');
-    assert.deepEqual(((await again.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, [`${unit}-`]);
-    assert.equal((await put(2 * unit, Buffer.alloc(10))).status, 416, 'a gap');
-    assert.equal((await put(unit, Buffer.alloc(unit), {}, total + 1)).status, 400, 'another total');
-    assert.equal((await put(unit, Buffer.alloc(60 * MiB), {}, 100 * MiB)).status, 413);
+    // bytes already received
+    expect(again.status).toBe(416);
+    expect(((await again.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges).toEqual([`${unit}-`]);
+    // a gap
+    expect((await put(2 * unit, Buffer.alloc(10))).status).toBe(416);
+    // another total
+    expect((await put(unit, Buffer.alloc(unit), {}, total + 1)).status).toBe(400);
+    expect((await put(unit, Buffer.alloc(60 * MiB), {}, 100 * MiB)).status).toBe(413);
     const state = (await (await fetch(uploadUrl)).json()) as { nextExpectedRanges: string[] };
-    assert.deepEqual(state.nextExpectedRanges, [`${unit}-${total - 1}`]);
-    assert.equal((await put(unit, Buffer.alloc(unit))).status, 202);
+    expect(state.nextExpectedRanges).toEqual([`${unit}-${total - 1}`]);
+    expect((await put(unit, Buffer.alloc(unit))).status).toBe(202);
     const done = await put(2 * unit, Buffer.alloc(10, 1));
-    assert.equal(done.status, 201);
+    expect(done.status).toBe(201);
     const item = (await done.json()) as { size: number; file: { hashes: { quickXorHash: string } } };
     const want = Buffer.concat([Buffer.alloc(2 * unit), Buffer.alloc(10, 1)]);
-    assert.deepEqual([item.size, item.file.hashes.quickXorHash], [total, quickXorHash(want)]);
-    assert.equal((await fetch(uploadUrl)).status, 404, 'a completed session is gone');
+    expect([item.size, item.file.hashes.quickXorHash]).toEqual([total, quickXorHash(want)]);
+    // a completed session is gone
+    expect((await fetch(uploadUrl)).status).toBe(404);
   });
 
   test(
@@ -475,7 +470,7 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
         });
       const session = async (conflictBehavior: string, meanwhile?: () => Promise<unknown>) => {
         const created = await create(conflictBehavior);
-        assert.equal(created.status, 200);
+        expect(created.status).toBe(200);
         const { uploadUrl } = (await created.json()) as { uploadUrl: string };
         await meanwhile?.();
         const put = (start: number, body: Buffer) =>
@@ -484,7 +479,7 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
             body,
             headers: { 'content-range': `bytes ${start}-${start + body.length - 1}/${data.length}` },
           });
-        assert.equal((await put(0, data.subarray(0, unit))).status, 202);
+        expect((await put(0, data.subarray(0, unit))).status).toBe(202);
         return { uploadUrl, last: await put(unit, data.subarray(unit)) };
       };
       const names = async () =>
@@ -498,29 +493,32 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
 
       // The owner's file comes after the session was created: the commit refuses it.
       const failed = await session('fail', () => fake.addFile('conflict/IMG_1.HEIC', Buffer.from('the owner’s photo')));
-      assert.deepEqual([failed.last.status, (await errorOf(failed.last)).code], [409, 'nameAlreadyExists']);
-      assert.deepEqual(await names(), ['IMG_1.HEIC 19'], 'nothing replaced, nothing added');
+      expect([failed.last.status, (await errorOf(failed.last)).code]).toEqual([409, 'nameAlreadyExists']);
+      // nothing replaced, nothing added
+      expect(await names()).toEqual(['IMG_1.HEIC 19']);
       const kept = await fetch(failed.uploadUrl);
-      assert.equal(kept.status, 200, 'the session is preserved after a failed commit');
-      assert.deepEqual(((await kept.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges, []);
+      // the session is preserved after a failed commit
+      expect(kept.status).toBe(200);
+      expect(((await kept.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges).toEqual([]);
 
       // A file at the path already: refused at creation, no session made.
       const sessions = fake.uploads.open;
       const refused = await create('fail');
-      assert.deepEqual([refused.status, (await errorOf(refused)).code], [409, 'nameAlreadyExists']);
-      assert.equal(fake.uploads.open, sessions);
+      expect([refused.status, (await errorOf(refused)).code]).toEqual([409, 'nameAlreadyExists']);
+      expect(fake.uploads.open).toBe(sessions);
 
       const simple = await fetch(
         `${fake.url}/v1.0/me/drive/root:/conflict/IMG_1.HEIC:/content?@microsoft.graph.conflictBehavior=fail`,
         { method: 'PUT', headers: auth, body: Buffer.from('x') },
       );
-      assert.deepEqual([simple.status, (await errorOf(simple)).code], [409, 'nameAlreadyExists']);
-      assert.deepEqual(await names(), ['IMG_1.HEIC 19']);
+      expect([simple.status, (await errorOf(simple)).code]).toEqual([409, 'nameAlreadyExists']);
+      expect(await names()).toEqual(['IMG_1.HEIC 19']);
 
-      assert.equal((await session('rename')).last.status, 201);
-      assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, 'IMG_1.HEIC 19'].sort(), 'rename keeps both');
-      assert.equal((await session('replace')).last.status, 200);
-      assert.deepEqual(await names(), [`IMG_1 1.HEIC ${data.length}`, `IMG_1.HEIC ${data.length}`].sort());
+      expect((await session('rename')).last.status).toBe(201);
+      // rename keeps both
+      expect(await names()).toEqual([`IMG_1 1.HEIC ${data.length}`, 'IMG_1.HEIC 19'].sort());
+      expect((await session('replace')).last.status).toBe(200);
+      expect(await names()).toEqual([`IMG_1 1.HEIC ${data.length}`, `IMG_1.HEIC ${data.length}`].sort());
     },
   );
 
@@ -528,27 +526,24 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     const data = crypto.randomBytes(1000);
     await fake.addFile('dl/f.bin', data);
     const res = await fetch(`${fake.url}/v1.0/me/drive/root:/dl/f.bin:/content`, { headers: auth, redirect: 'manual' });
-    assert.equal(res.status, 302);
+    expect(res.status).toBe(302);
     const location = res.headers.get('location')!;
-    assert.equal((await fetch(location, { headers: auth })).status, 401);
+    expect((await fetch(location, { headers: auth })).status).toBe(401);
     const part = await fetch(location, { headers: { range: 'bytes=990-' } });
-    assert.deepEqual([part.status, part.headers.get('content-range')], [206, 'bytes 990-999/1000']);
-    assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(990)));
-    assert.equal((await fetch(location, { headers: { range: 'bytes=1000-' } })).status, 416);
+    expect([part.status, part.headers.get('content-range')]).toEqual([206, 'bytes 990-999/1000']);
+    expect(Buffer.from(await part.arrayBuffer()).equals(data.subarray(990))).toBeTruthy();
+    expect((await fetch(location, { headers: { range: 'bytes=1000-' } })).status).toBe(416);
   });
 
   test('DELETE by path answers 204, then 404 itemNotFound; the root cannot be deleted', async () => {
     await fake.addFile('del/x.bin', Buffer.from('x'));
     const del = () => fetch(`${fake.url}/v1.0/me/drive/root:/del/x.bin:`, { method: 'DELETE', headers: auth });
-    assert.equal((await del()).status, 204);
+    expect((await del()).status).toBe(204);
     const again = await del();
-    assert.deepEqual([again.status, (await errorOf(again)).code], [404, 'itemNotFound']);
+    expect([again.status, (await errorOf(again)).code]).toEqual([404, 'itemNotFound']);
     const root = await fetch(`${fake.url}/v1.0/me/drive/root`, { method: 'DELETE', headers: auth });
-    assert.equal(root.status, 403);
-    assert.equal(
-      (await fetch(`${fake.url}/v1.0/me/drive/root:/del:`, { headers: auth })).status,
-      200,
-      'the folder stays',
-    );
+    expect(root.status).toBe(403);
+    // the folder stays
+    expect((await fetch(`${fake.url}/v1.0/me/drive/root:/del:`, { headers: auth })).status).toBe(200);
   });
 });

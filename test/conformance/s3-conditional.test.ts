@@ -4,12 +4,11 @@
 // arrives between the connector's look at the key and its commit: it stores the object, then answers
 // the commit 412, as AWS would. It also names multipart objects as AWS, MinIO and B2 do (md5 of the
 // parts' md5s, '-', their count), where s3rver gives a plain md5.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import s3, { multipartEtag } from '../../connectors/s3/index.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
@@ -152,15 +151,12 @@ describe('s3 conditional writes', () => {
         mode: 'replace',
         size: 10,
       });
-      assert.deepEqual(
-        proxy.commits.map((c) => [c.method, c.key, c.ifNoneMatch]),
-        [
-          ['PUT', 'root/cond/small.bin', '*'],
-          ['POST', 'root/cond/big.bin', '*'],
-          ['PUT', 'root/cond/small.bin', undefined],
-        ],
-      );
-      assert.ok((await bytesAt('cond/big.bin')).equals(big));
+      expect(proxy.commits.map((c) => [c.method, c.key, c.ifNoneMatch])).toEqual([
+        ['PUT', 'root/cond/small.bin', '*'],
+        ['POST', 'root/cond/big.bin', '*'],
+        ['PUT', 'root/cond/small.bin', undefined],
+      ]);
+      expect((await bytesAt('cond/big.bin')).equals(big)).toBeTruthy();
     },
   );
 
@@ -175,11 +171,10 @@ describe('s3 conditional writes', () => {
         const owners = crypto.randomBytes(777);
         late.set(`root/race/${size}.bin`, owners);
         const data = crypto.randomBytes(size);
-        await assert.rejects(
+        await expect(
           h.destination!.put(`race/${size}.bin`, async () => Readable.from([data]), { mode: 'create', size }),
-          isExists,
-        );
-        assert.ok((await bytesAt(`race/${size}.bin`)).equals(owners));
+        ).rejects.toSatisfy(isExists);
+        expect((await bytesAt(`race/${size}.bin`)).equals(owners)).toBeTruthy();
       },
     );
   }
@@ -203,7 +198,8 @@ describe('s3 conditional writes', () => {
         size: data.length,
         checkpoint,
       });
-      assert.match(first.hash!.value, /^[0-9a-f]{32}-3$/, 'the proxy names the object as AWS does');
+      // the proxy names the object as AWS does
+      expect(first.hash!.value).toMatch(/^[0-9a-f]{32}-3$/);
       // The next claim resumes from the checkpoint: its upload is gone (completed), so it uploads afresh.
       const before = proxy.requests.length;
       const again = await h.destination!.put('own/big.bin', async () => Readable.from([data]), {
@@ -211,29 +207,24 @@ describe('s3 conditional writes', () => {
         size: data.length,
         checkpoint,
       });
-      assert.deepEqual(again, first);
+      expect(again).toEqual(first);
       const seen = proxy.requests.slice(before);
-      assert.ok(!seen.some((r) => r.startsWith('POST root/own/big.bin?uploadId=')), 'nothing committed a second time');
-      assert.ok(
-        seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId=')),
-        'the second upload is aborted',
-      );
+      // nothing committed a second time
+      expect(!seen.some((r) => r.startsWith('POST root/own/big.bin?uploadId='))).toBeTruthy();
+      // the second upload is aborted
+      expect(seen.some((r) => r.startsWith('DELETE root/own/big.bin?uploadId='))).toBeTruthy();
       const listed = await server
         .client()
         .send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'root/own/' }));
-      assert.deepEqual(
-        (listed.Contents ?? []).map((o) => o.Key),
-        ['root/own/big.bin'],
-        'one object, no renamed copy',
-      );
-      assert.ok((await bytesAt('own/big.bin')).equals(data));
+      // one object, no renamed copy
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['root/own/big.bin']);
+      expect((await bytesAt('own/big.bin')).equals(data)).toBeTruthy();
       // Other bytes of that size are someone else's file: 'exists', and it stays.
       const other = crypto.randomBytes(data.length);
-      await assert.rejects(
+      await expect(
         h.destination!.put('own/big.bin', async () => Readable.from([other]), { mode: 'create', size: other.length }),
-        isExists,
-      );
-      assert.ok((await bytesAt('own/big.bin')).equals(data));
+      ).rejects.toSatisfy(isExists);
+      expect((await bytesAt('own/big.bin')).equals(data)).toBeTruthy();
     },
   );
 
@@ -246,12 +237,12 @@ describe('s3 conditional writes', () => {
         size: data.length,
       });
       const md5 = crypto.createHash('md5').update(data).digest('hex');
-      assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'md5'), { kind: 'md5', value: md5 });
-      assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256'), {
+      expect(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'md5')).toEqual({ kind: 'md5', value: md5 });
+      expect(await h.destination!.hashOf!('mp/hashed.bin', undefined, 'sha256')).toEqual({
         kind: 'sha256',
         value: crypto.createHash('sha256').update(data).digest('hex'),
       });
-      assert.deepEqual(await h.destination!.hashOf!('mp/hashed.bin'), { kind: 'md5', value: md5 });
+      expect(await h.destination!.hashOf!('mp/hashed.bin')).toEqual({ kind: 'md5', value: md5 });
     },
   );
 });

@@ -1,8 +1,7 @@
 // The source half of the conformance suite: what list(), open() and browse() promise, on files the
 // subject made at the source by the provider's own means, so a source-only connector runs it too.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { hashBytes } from '../../connectors/lib/hashes.ts';
 import type { HashKind, SourceItem } from '../../connectors/types.ts';
 import { browseAll, byName, bytesOf, firstBytes, isReason, listAll, MiB } from './helpers.ts';
@@ -35,47 +34,43 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
     if (!own()) return item.path;
     const got = await bytesOf(await c.h.source!.open(item));
     const found = tree.find(([, data]) => data.equals(got));
-    assert.ok(found, `${item.path} is one of the files seeded`);
-    return found[0];
+    expect(found).toBeTruthy();
+    return found![0];
   }
 
   test('what the cloud declares (its features) does not change while it lists', async () => {
     await c.s.seed!(tree.map(([rel, data]) => [`${src()}/${rel}`, data]));
     const features = structuredClone(c.h.features);
     await listAll(c.h, own() ? '' : src());
-    assert.deepEqual(c.h.features, features);
+    expect(c.h.features).toEqual(features);
   });
 
   test('list gives every file once: its path from the folder listed, its size, its bytes, a version', async () => {
     listed = seededOf(await listAll(c.h, own() ? '' : src()));
     const files = await Promise.all(listed.map(whichFile));
-    assert.deepEqual([...files].sort(), tree.map(([p]) => p).sort(), 'each file once');
+    // each file once
+    expect([...files].sort()).toEqual(tree.map(([p]) => p).sort());
     for (const [i, item] of listed.entries()) {
       const data = bytesAt(files[i]);
-      assert.equal(item.size, data.length, item.path);
-      assert.ok((await bytesOf(await c.h.source!.open(item))).equals(data), item.path);
-      assert.ok(item.version, `${item.path} has a version`);
+      expect(item.size).toBe(data.length);
+      expect((await bytesOf(await c.h.source!.open(item))).equals(data)).toBeTruthy();
+      expect(item.version).toBeTruthy();
     }
     if (!own()) {
-      assert.deepEqual(
-        listed.map((i) => [i.path, i.mediaType]).filter(([p]) => /\.(jpg|mp4|txt)$/.test(p)),
-        [
-          ['a.jpg', 'photo'],
-          ['empty.txt', 'other'],
-          ['sub/b.mp4', 'video'],
-        ],
-      );
+      expect(listed.map((i) => [i.path, i.mediaType]).filter(([p]) => /\.(jpg|mp4|txt)$/.test(p))).toEqual([
+        ['a.jpg', 'photo'],
+        ['empty.txt', 'other'],
+        ['sub/b.mp4', 'video'],
+      ]);
     }
   });
 
   test('ids: distinct for distinct files (one name in two folders too), the same when listed again', async () => {
-    assert.equal(new Set(listed.map((i) => i.id)).size, listed.length, 'no two files share an id');
+    // no two files share an id
+    expect(new Set(listed.map((i) => i.id)).size).toBe(listed.length);
     const again = seededOf(await listAll(c.h, own() ? '' : src()));
-    assert.deepEqual(
-      again.map((i) => [i.path, i.id, i.version]),
-      listed.map((i) => [i.path, i.id, i.version]),
-      'ids and versions are stable from listing to listing',
-    );
+    // ids and versions are stable from listing to listing
+    expect(again.map((i) => [i.path, i.id, i.version])).toEqual(listed.map((i) => [i.path, i.id, i.version]));
   });
 
   test('ids: a file has the same id whichever folder was listed, and opens by it', async () => {
@@ -83,11 +78,10 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
       // A folder of the source's own layout: what is under it, with paths from it, the same ids.
       const top = listed[0].path.split('/')[0];
       const under = seededOf(await listAll(c.h, top));
-      assert.deepEqual(
-        under.map((i) => [i.id, `${top}/${i.path}`]),
+      expect(under.map((i) => [i.id, `${top}/${i.path}`])).toEqual(
         listed.filter((i) => i.path.startsWith(`${top}/`)).map((i) => [i.id, i.path]),
       );
-      await assert.rejects(listAll(c.h, `${c.base}/no/such/folder`), isReason('not_found'));
+      await expect(listAll(c.h, `${c.base}/no/such/folder`)).rejects.toSatisfy(isReason('not_found'));
       return;
     }
     for (const folder of [`${src()}/sub`, `${src()}/sub/deeper`, c.base, '']) {
@@ -97,9 +91,9 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
       for (const [p, data] of tree) {
         if (!`${src()}/${p}`.startsWith(prefix)) continue;
         const item = items.find((i) => i.path === rel(p));
-        assert.ok(item, `${p} is listed from ${folder || 'the root'} as ${rel(p)}`);
-        assert.equal(item.id, listed.find((i) => i.path === p)!.id, `${p}: the same id from ${folder || 'the root'}`);
-        assert.ok((await bytesOf(await c.h.source!.open(item))).equals(data), `${p} opened by that id`);
+        expect(item).toBeTruthy();
+        expect(item!.id).toBe(listed.find((i) => i.path === p)!.id);
+        expect((await bytesOf(await c.h.source!.open(item!))).equals(data)).toBeTruthy();
       }
     }
   });
@@ -113,10 +107,12 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
       const next = crypto.randomBytes(700);
       await c.s.seed!([[`${src()}/x/IMG_1.HEIC`, next]]);
       const after = (await listAll(c.h, src())).find((i) => i.path === 'x/IMG_1.HEIC')!;
-      assert.equal(after.id, before.id, 'the same file, the same id');
-      assert.notEqual(after.version, before.version, 'another version');
-      assert.equal(after.size, next.length);
-      assert.ok((await bytesOf(await c.h.source!.open(after))).equals(next));
+      // the same file, the same id
+      expect(after.id).toBe(before.id);
+      // another version
+      expect(after.version).not.toBe(before.version);
+      expect(after.size).toBe(next.length);
+      expect((await bytesOf(await c.h.source!.open(after))).equals(next)).toBeTruthy();
     },
   );
 
@@ -141,10 +137,10 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
       const stream = await c.h.source!.open(item, { offset, length });
       const want = data.subarray(offset, length === undefined ? undefined : offset + length);
       const got = length === undefined ? await bytesOf(stream) : await firstBytes(stream, length);
-      assert.ok(got.equals(want), `bytes ${offset}+${length ?? 'rest'}`);
+      expect(got.equals(want)).toBeTruthy();
       if (range && offset < data.length) {
         const asked = length === undefined ? `bytes=${offset}-` : `bytes=${offset}-${offset + length - 1}`;
-        assert.equal(range(), asked, `the provider was asked for bytes ${offset}+${length ?? 'rest'} only`);
+        expect(range()).toBe(asked);
       }
     }
   });
@@ -164,14 +160,15 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
       for (const [kind, value] of Object.entries(item.hashes ?? {}) as Array<[HashKind, string]>) {
         const want = hashBytes(kind, bytes);
         if (want === null) continue; // a multipart ETag: not a hash of the bytes alone
-        assert.equal(value, want, `${item.path}: its ${kind}`);
+        expect(value).toBe(want);
         checked++;
       }
     }
     const kept = c.s.listedHash;
     if (kept) {
-      for (const item of items) assert.ok(item.hashes?.[kept], `${item.path}: the ${kept} the provider keeps`);
-      assert.ok(checked >= items.length, 'every hash was checked against the bytes');
+      for (const item of items) expect(item.hashes?.[kept]).toBeTruthy();
+      // every hash was checked against the bytes
+      expect(checked).toBeGreaterThanOrEqual(items.length);
     }
   });
 
@@ -187,33 +184,27 @@ export function sourceHalf(c: Under, ownLayout: boolean): void {
       [`${folder}/zz-dir/in.txt`, Buffer.from('z')],
     ]);
     const { entries, pages } = await browseAll(c.h, folder);
-    assert.ok(pages > 1, `${n + 2} entries come in more than one page`);
-    assert.deepEqual(
-      entries.map((e) => [e.type, e.name, e.path]),
-      [
-        ['folder', 'a-dir', `${folder}/a-dir`],
-        ['folder', 'zz-dir', `${folder}/zz-dir`],
-        ...[...names].sort(byName).map((name) => ['file', name, `${folder}/${name}`]),
-      ],
-    );
-    assert.ok(
-      entries.filter((e) => e.type === 'file').every((e) => e.size === 1),
-      'files have their size',
-    );
+    expect(pages).toBeGreaterThan(1);
+    expect(entries.map((e) => [e.type, e.name, e.path])).toEqual([
+      ['folder', 'a-dir', `${folder}/a-dir`],
+      ['folder', 'zz-dir', `${folder}/zz-dir`],
+      ...[...names].sort(byName).map((name) => ['file', name, `${folder}/${name}`]),
+    ]);
+    // files have their size
+    expect(entries.filter((e) => e.type === 'file').every((e) => e.size === 1)).toBeTruthy();
     const items = await listAll(c.h, folder);
-    assert.deepEqual(
-      items.map((i) => i.path),
-      ['a-dir/in.txt', ...names, 'zz-dir/in.txt'].sort(byName),
-      'list() gives each of them once',
-    );
+    // list() gives each of them once
+    expect(items.map((i) => i.path)).toEqual(['a-dir/in.txt', ...names, 'zz-dir/in.txt'].sort(byName));
   });
 
   // A source of exports lists all it offers, whatever the folder.
   unlessOwnLayout('a missing folder, or a file, is not_found, listed or browsed', async () => {
-    await assert.rejects(listAll(c.h, `${c.base}/no/such/folder`), isReason('not_found'));
-    await assert.rejects(c.h.browse(`${c.base}/no/such/folder`, undefined), isReason('not_found'));
+    await expect(listAll(c.h, `${c.base}/no/such/folder`)).rejects.toSatisfy(isReason('not_found'));
+    await expect(c.h.browse(`${c.base}/no/such/folder`, undefined)).rejects.toSatisfy(isReason('not_found'));
     // A file is not a folder.
-    await assert.rejects(listAll(c.h, `${src()}/a.jpg`), isReason('not_found'), 'a file listed');
-    await assert.rejects(c.h.browse(`${src()}/a.jpg`, undefined), isReason('not_found'), 'a file browsed');
+    // a file listed
+    await expect(listAll(c.h, `${src()}/a.jpg`)).rejects.toSatisfy(isReason('not_found'));
+    // a file browsed
+    await expect(c.h.browse(`${src()}/a.jpg`, undefined)).rejects.toSatisfy(isReason('not_found'));
   });
 }

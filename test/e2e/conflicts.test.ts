@@ -3,14 +3,13 @@
 // run copies that very item (after the plan listed the destination, before the upload commits).
 // skip and rename leave the owner's file as it was, overwrite replaces it, rename puts the copy
 // beside it; never a second file of the same name.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -140,7 +139,7 @@ async function dropboxPut(p: string, bytes: Buffer): Promise<void> {
     headers: { ...auth, 'dropbox-api-arg': JSON.stringify({ close: true }) },
     body: bytes,
   });
-  assert.equal(start.status, 200, await start.clone().text());
+  expect(start.status).toBe(200);
   const { session_id } = (await start.json()) as { session_id: string };
   const arg = { cursor: { session_id, offset: bytes.length }, commit: { path: `/${p}`, mode: 'overwrite' } };
   const finish = await fetch(`${dropbox.contentUrl}/2/files/upload_session/finish`, {
@@ -148,7 +147,7 @@ async function dropboxPut(p: string, bytes: Buffer): Promise<void> {
     headers: { ...auth, 'dropbox-api-arg': JSON.stringify(arg) },
     body: Buffer.alloc(0),
   });
-  assert.equal(finish.status, 200, await finish.text());
+  expect(finish.status).toBe(200);
 }
 
 async function s3Get(key: string): Promise<Buffer> {
@@ -179,7 +178,7 @@ const ends: End[] = [
     cloud: async () => {
       await fs.mkdir(path.join(root, a.id, 'dst'), { recursive: true, mode: 0o700 });
       const res = await api('POST', '/clouds', { kind: 'local', name: 'Disk', options: { root: 'dst' } });
-      assert.equal(res.statusCode, 201, res.body);
+      expect(res.statusCode).toBe(201);
       return res.json().id;
     },
     place: async (p, bytes) => {
@@ -215,12 +214,12 @@ const ends: End[] = [
     },
     read: async (p) => {
       const found = google.findFiles(p).filter((f) => !f.trashed);
-      assert.ok(found.length <= 1, `${found.length} files named ${p} on Drive`);
+      expect(found.length).toBeLessThanOrEqual(1);
       return found.length ? google.fileBytes(p) : null;
     },
     list: async (folder) => {
       const [dir] = google.findFiles(folder).filter((f) => !f.trashed);
-      assert.ok(dir, `${folder} is on Drive`);
+      expect(dir).toBeTruthy();
       const q = `'${dir.id}' in parents and mimeType!='application/vnd.google-apps.folder' and trashed=false`;
       const res = await fetch(
         `${google.url}/drive/v3/files?q=${encodeURIComponent(q)}&pageSize=1000&fields=` +
@@ -229,7 +228,7 @@ const ends: End[] = [
           headers: { authorization: `Bearer ${google.oauth.issueTokens().accessToken}` },
         },
       );
-      assert.equal(res.status, 200, await res.clone().text());
+      expect(res.status).toBe(200);
       return ((await res.json()) as { files: { name: string }[] }).files.map((f) => f.name).sort();
     },
   },
@@ -247,9 +246,9 @@ const ends: End[] = [
         },
         body: JSON.stringify({ path: `/${folder}`, limit: 2000 }),
       });
-      assert.equal(res.status, 200, await res.clone().text());
+      expect(res.status).toBe(200);
       const body = (await res.json()) as { entries: { '.tag': string; name: string }[]; has_more: boolean };
-      assert.equal(body.has_more, false);
+      expect(body.has_more).toBe(false);
       return body.entries
         .filter((e) => e['.tag'] === 'file')
         .map((e) => e.name)
@@ -269,9 +268,9 @@ const ends: End[] = [
           headers: { authorization: `Bearer ${microsoft.oauth.issueTokens().accessToken}` },
         },
       );
-      assert.equal(res.status, 200, await res.clone().text());
+      expect(res.status).toBe(200);
       const body = (await res.json()) as { value: { name: string; file?: object }[]; '@odata.nextLink'?: string };
-      assert.equal(body['@odata.nextLink'], undefined);
+      expect(body['@odata.nextLink']).toBe(undefined);
       return body.value
         .filter((i) => i.file)
         .map((i) => i.name)
@@ -315,9 +314,9 @@ for (const end of ends) {
           destination: { cloudId: destination, path: folder },
           options: { conflict: policy },
         });
-        assert.equal(task.statusCode, 201, task.body);
+        expect(task.statusCode).toBe(201);
         const started = await api('POST', `/tasks/${task.json().id}/runs`);
-        assert.equal(started.statusCode, 202, started.body);
+        expect(started.statusCode).toBe(202);
         const run = await waitForRun(t, a, started.json().run.id);
         const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
           path: string;
@@ -326,30 +325,33 @@ for (const end of ends) {
           error: string | null;
         }[];
         const item = (p: string) => items.find((i) => i.path === p)!;
-        assert.ok(hold.fired, "the owner's file was placed while the run copied that item");
-        assert.equal(run.failed.items, 0, JSON.stringify(items));
-        assert.equal(run.status, 'succeeded');
+        // the owner's file was placed while the run copied that item
+        expect(hold.fired).toBeTruthy();
+        expect(run.failed.items).toBe(0);
+        expect(run.status).toBe('succeeded');
 
-        assert.equal(item('new.txt').status, 'done');
-        assert.deepEqual(await end.read(`${folder}/new.txt`), ours['new.txt']);
+        expect(item('new.txt').status).toBe('done');
+        expect(await end.read(`${folder}/new.txt`)).toEqual(ours['new.txt']);
         for (const p of [BEFORE, DURING]) {
           const at = `${folder}/${p}`;
           const row = item(p);
           if (policy === 'skip') {
-            assert.equal(row.status, 'skipped', `${p}: ${JSON.stringify(row)}`);
-            assert.match(row.error ?? '', /different file already exists at the destination \(conflict policy: skip\)/);
-            assert.equal(row.destPath, at);
-            assert.deepEqual(await end.read(at), theirs[p], `${p}: the owner's file is intact`);
-            assert.equal(await end.read(renamedPath(at)), null, `${p}: no other copy`);
+            expect(row.status).toBe('skipped');
+            expect(row.error ?? '').toMatch(
+              /different file already exists at the destination \(conflict policy: skip\)/,
+            );
+            expect(row.destPath).toBe(at);
+            expect(await end.read(at)).toEqual(theirs[p]);
+            expect(await end.read(renamedPath(at))).toBe(null);
           } else if (policy === 'overwrite') {
-            assert.equal(row.status, 'done', `${p}: ${JSON.stringify(row)}`);
-            assert.equal(row.destPath, at);
-            assert.deepEqual(await end.read(at), ours[p], `${p}: replaced by the copy`);
+            expect(row.status).toBe('done');
+            expect(row.destPath).toBe(at);
+            expect(await end.read(at)).toEqual(ours[p]);
           } else {
-            assert.equal(row.status, 'done', `${p}: ${JSON.stringify(row)}`);
-            assert.equal(row.destPath, renamedPath(at));
-            assert.deepEqual(await end.read(at), theirs[p], `${p}: the owner's file is intact`);
-            assert.deepEqual(await end.read(renamedPath(at)), ours[p], `${p}: the copy is beside it`);
+            expect(row.status).toBe('done');
+            expect(row.destPath).toBe(renamedPath(at));
+            expect(await end.read(at)).toEqual(theirs[p]);
+            expect(await end.read(renamedPath(at))).toEqual(ours[p]);
           }
         }
       });
@@ -370,9 +372,9 @@ for (const end of ends) {
           destination: { cloudId: destination, path: folder },
           options: { conflict: 'rename' },
         });
-        assert.equal(task.statusCode, 201, task.body);
+        expect(task.statusCode).toBe(201);
         const started = await api('POST', `/tasks/${task.json().id}/runs`);
-        assert.equal(started.statusCode, 202, started.body);
+        expect(started.statusCode).toBe(202);
         const run = await waitForRun(t, a, started.json().run.id);
         const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
           path: string;
@@ -380,24 +382,27 @@ for (const end of ends) {
           destPath: string;
           error: string | null;
         }[];
-        assert.equal(run.status, 'succeeded', JSON.stringify(items));
+        expect(run.status).toBe('succeeded');
         const row = items.find((i) => i.path === BEFORE)!;
-        assert.deepEqual(
-          [row.status, row.destPath, row.error],
-          ['skipped', at, 'An identical file is already at the destination.'],
-          JSON.stringify(row),
-        );
+        expect([row.status, row.destPath, row.error]).toEqual([
+          'skipped',
+          at,
+          'An identical file is already at the destination.',
+        ]);
         const manifest = await t.db.query(
           'SELECT count(*)::int AS n FROM manifest WHERE task_id = $1 AND dest_path = $2',
           [task.json().id, at],
         );
-        assert.deepEqual(manifest.rows, [{ n: 1 }], 'recorded as copied');
-        assert.deepEqual(await end.read(at), ours[BEFORE], 'the file is as it was');
-        assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC'], 'no renamed copy beside it');
+        // recorded as copied
+        expect(manifest.rows).toEqual([{ n: 1 }]);
+        // the file is as it was
+        expect(await end.read(at)).toEqual(ours[BEFORE]);
+        // no renamed copy beside it
+        expect(await end.list(`${folder}/2020`)).toEqual(['IMG_1.HEIC', 'IMG_2.HEIC']);
         // The next run does not copy it either.
         const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
-        assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
-        assert.deepEqual(await end.list(`${folder}/2020`), ['IMG_1.HEIC', 'IMG_2.HEIC']);
+        expect([again.status, again.totals.items]).toEqual(['succeeded', 0]);
+        expect(await end.list(`${folder}/2020`)).toEqual(['IMG_1.HEIC', 'IMG_2.HEIC']);
       },
     );
   });
@@ -426,8 +431,8 @@ test(
     });
     const started = await api('POST', `/tasks/${task.json().id}/runs`);
     const run = await waitForRun(t, a, started.json().run.id);
-    assert.ok(hold.fired);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    expect(hold.fired).toBeTruthy();
+    expect(run.status).toBe('succeeded');
     const items = (await api('GET', `/runs/${run.id}/items`)).json().items as {
       path: string;
       status: string;
@@ -435,15 +440,17 @@ test(
       error: string | null;
     }[];
     const row = items.find((i) => i.path === DURING)!;
-    assert.deepEqual(
-      [row.status, row.destPath, row.error],
-      ['skipped', `${folder}/${DURING}`, 'An identical file is already at the destination.'],
-    );
-    assert.deepEqual(await end.read(`${folder}/${DURING}`), ours[DURING]);
-    assert.equal(await end.read(renamedPath(`${folder}/${DURING}`)), null, 'no second copy');
+    expect([row.status, row.destPath, row.error]).toEqual([
+      'skipped',
+      `${folder}/${DURING}`,
+      'An identical file is already at the destination.',
+    ]);
+    expect(await end.read(`${folder}/${DURING}`)).toEqual(ours[DURING]);
+    // no second copy
+    expect(await end.read(renamedPath(`${folder}/${DURING}`))).toBe(null);
     // Recorded as copied: the next run does not copy it again.
     const again = await waitForRun(t, a, (await api('POST', `/tasks/${task.json().id}/runs`)).json().run.id);
-    assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+    expect([again.status, again.totals.items]).toEqual(['succeeded', 0]);
   },
 );
 
@@ -470,10 +477,10 @@ test(
       status: string;
       destPath: string;
     }[];
-    assert.deepEqual([run.status, run.done.items], ['succeeded', 2], JSON.stringify(items));
+    expect([run.status, run.done.items]).toEqual(['succeeded', 2]);
     const at = new Map(items.map((i) => [i.path, i.destPath]));
     const stored = [await dropbox.fileBytes(at.get('IMG_9.JPG')!), await dropbox.fileBytes(at.get('img_9.jpg')!)];
-    assert.deepEqual(stored, [upper, lower]);
-    assert.notEqual(at.get('IMG_9.JPG')!.toLowerCase(), at.get('img_9.jpg')!.toLowerCase());
+    expect(stored).toEqual([upper, lower]);
+    expect(at.get('IMG_9.JPG')!.toLowerCase()).not.toBe(at.get('img_9.jpg')!.toLowerCase());
   },
 );

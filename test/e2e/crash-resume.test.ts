@@ -1,12 +1,11 @@
 // A worker killed with SIGKILL in the middle of a 1 GiB upload: another worker process resumes the
 // same multipart upload and re-sends at most the parts that were in flight.
-import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { partSizeFor } from '../../connectors/s3/index.ts';
@@ -86,7 +85,8 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
   const first = startWorker();
   let acked = 0;
   for (const deadline = Date.now() + 120_000; acked < 8; ) {
-    assert.ok(Date.now() < deadline, 'the first worker made no progress');
+    // the first worker made no progress
+    expect(Date.now()).toBeLessThan(deadline);
     const { rows } = await t.db.query(`SELECT upload_state FROM run_items WHERE run_id = $1`, [runId]);
     acked = rows[0]?.upload_state?.parts?.length ?? 0;
     await new Promise((r) => setTimeout(r, 50));
@@ -99,19 +99,20 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
 
   startWorker();
   const run = await waitForRun(t, a, runId, 240_000);
-  assert.equal(run.status, 'succeeded', JSON.stringify(run));
+  expect(run.status).toBe('succeeded');
   const partSize = partSizeFor(SIZE);
   const resent = proxy.uploadedBytes - SIZE;
   console.log(
     `killed after ${(sentBeforeKill / 2 ** 20).toFixed(0)} MiB sent; ` +
       `re-sent ${(resent / 2 ** 20).toFixed(0)} MiB (part size ${partSize / 2 ** 20} MiB)`,
   );
-  assert.ok(resent <= 5 * partSize, `re-sent ${resent} bytes: more than the parts in flight`);
+  expect(resent).toBeLessThanOrEqual(5 * partSize);
 
   const item = (await t.db.query(`SELECT attempts, upload_state FROM run_items WHERE run_id = $1`, [runId])).rows[0];
-  assert.equal(item.attempts, 2);
+  expect(item.attempts).toBe(2);
   const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
-  assert.deepEqual(uploads.Uploads ?? [], [], `upload ${uploadId} was completed, nothing left over`);
+  // the upload was completed, nothing left over
+  expect({ uploadId, left: uploads.Uploads ?? [] }).toEqual({ uploadId, left: [] });
   const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'vault/archive.bin' }));
   const h = crypto.createHash('sha256');
   let size = 0;
@@ -119,6 +120,6 @@ test('SIGKILL mid-file: another worker resumes the upload, re-sending only the p
     h.update(c);
     size += c.length;
   }
-  assert.equal(size, SIZE);
-  assert.equal(h.digest('hex'), sha256);
+  expect(size).toBe(SIZE);
+  expect(h.digest('hex')).toBe(sha256);
 });

@@ -3,10 +3,9 @@
 // failures Drive really produces: expiring and revoked sign-ins, rate-limit storms, lost
 // connections and answers, lost upload sessions, duplicate names, the daily upload cap, a full
 // drive, a damaged upload.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import drive from '../../connectors/google-drive/index.ts';
 import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake, type GoogleFakeOptions } from '../fakes/google.ts';
@@ -80,16 +79,16 @@ describe('the Drive emulator enforces Google’s protocol', () => {
 
       // Bearer tokens.
       const none = await fetch(`${fake.url}/drive/v3/about?fields=user`);
-      assert.equal(none.status, 401);
-      assert.equal(((await none.json()) as any).error.errors[0].reason, 'required');
+      expect(none.status).toBe(401);
+      expect(((await none.json()) as any).error.errors[0].reason).toBe('required');
       const bad = await call('GET', '/drive/v3/about?fields=user', { headers: { authorization: 'Bearer nope' } });
-      assert.deepEqual([bad.status, reason(bad), bad.json.error.status], [401, 'authError', 'UNAUTHENTICATED']);
+      expect([bad.status, reason(bad), bad.json.error.status]).toEqual([401, 'authError', 'UNAUTHENTICATED']);
 
       // about needs fields; fields are honoured.
-      assert.equal((await call('GET', '/drive/v3/about')).status, 400);
+      expect((await call('GET', '/drive/v3/about')).status).toBe(400);
       const about = await call('GET', '/drive/v3/about?fields=user(permissionId,emailAddress)');
-      assert.deepEqual(about.json, { user: { permissionId: fake.account.id, emailAddress: fake.account.email } });
-      assert.equal((await call('GET', '/drive/v3/about?fields=user,nonsense')).status, 400);
+      expect(about.json).toEqual({ user: { permissionId: fake.account.id, emailAddress: fake.account.email } });
+      expect((await call('GET', '/drive/v3/about?fields=user,nonsense')).status).toBe(400);
 
       // Queries: the forms Ferry sends are understood, others refused.
       const seeded = await fake.addFile("q/it's.txt", Buffer.from('hello world'));
@@ -100,28 +99,26 @@ describe('the Drive emulator enforces Google’s protocol', () => {
         `'${folder.id}' in parents and name='it\\'s.txt' and ` +
           `mimeType!='application/vnd.google-apps.folder' and trashed=false`,
       );
-      assert.deepEqual(hit.json.files, [
+      expect(hit.json.files).toEqual([
         { id: seeded.id, name: "it's.txt", size: '11', md5Checksum: md5(Buffer.from('hello world')) },
       ]);
-      assert.equal(reason(await q(`name contains 'it'`)), 'invalid');
-      assert.equal(reason(await q(`'${folder.id}' in parents or trashed=false`)), 'invalid');
-      assert.equal((await q(`'no-such-folder' in parents`)).status, 404);
-      assert.equal(reason(await call('GET', '/drive/v3/files?orderBy=name')), 'invalidParameter');
+      expect(reason(await q(`name contains 'it'`))).toBe('invalid');
+      expect(reason(await q(`'${folder.id}' in parents or trashed=false`))).toBe('invalid');
+      expect((await q(`'no-such-folder' in parents`)).status).toBe(404);
+      expect(reason(await call('GET', '/drive/v3/files?orderBy=name'))).toBe('invalidParameter');
       const defaults = await call('GET', `/drive/v3/files?q=${encodeURIComponent(`'${folder.id}' in parents`)}`);
-      assert.deepEqual(
-        Object.keys(defaults.json.files[0]).sort(),
-        ['id', 'kind', 'mimeType', 'name'],
-        'without fields, files.list gives few fields',
-      );
+      // without fields, files.list gives few fields
+      expect(Object.keys(defaults.json.files[0]).sort()).toEqual(['id', 'kind', 'mimeType', 'name']);
 
       // Ranged downloads; Google Docs have no bytes.
       const ranged = await call('GET', `/drive/v3/files/${seeded.id}?alt=media`, { headers: { range: 'bytes=6-' } });
-      assert.deepEqual(
-        [ranged.status, ranged.headers.get('content-range'), ranged.text],
-        [206, 'bytes 6-10/11', 'world'],
-      );
+      expect([ranged.status, ranged.headers.get('content-range'), ranged.text]).toEqual([
+        206,
+        'bytes 6-10/11',
+        'world',
+      ]);
       const doc = await fake.addFile('q/doc', null, { mimeType: 'application/vnd.google-apps.document' });
-      assert.equal(reason(await call('GET', `/drive/v3/files/${doc.id}?alt=media`)), 'fileNotDownloadable');
+      expect(reason(await call('GET', `/drive/v3/files/${doc.id}?alt=media`))).toBe('fileNotDownloadable');
 
       // Resumable uploads.
       const ids = (await call('GET', '/drive/v3/files/generateIds?count=2&space=drive')).json.ids as string[];
@@ -130,84 +127,72 @@ describe('the Drive emulator enforces Google’s protocol', () => {
           headers: { 'content-type': 'application/json; charset=UTF-8', ...headers },
           body: JSON.stringify(meta),
         });
-        assert.equal(r.status, 200, r.text);
+        expect(r.status).toBe(200);
         return r.headers.get('location')!.slice(fake.url.length);
       };
       const session = await open({ id: ids[0], name: 'up.bin', parents: [folder.id] });
       const data = crypto.randomBytes(3 * 256 * 1024 + 10);
       const put = (range: string, body: Buffer) => call('PUT', session, { headers: { 'content-range': range }, body });
-      assert.equal(
-        (await put(`bytes 0-99999/*`, data.subarray(0, 100_000))).status,
-        400,
-        'a chunk not a multiple of 256 KiB',
-      );
+      // a chunk not a multiple of 256 KiB
+      expect((await put(`bytes 0-99999/*`, data.subarray(0, 100_000))).status).toBe(400);
       const first = await put(`bytes 0-${262143}/*`, data.subarray(0, 262144));
-      assert.deepEqual([first.status, first.headers.get('range')], [308, 'bytes=0-262143']);
-      assert.equal(
-        (await put(`bytes 524288-${786431}/*`, data.subarray(524288, 786432))).status,
-        400,
-        'a chunk that skips bytes',
-      );
-      assert.equal((await put(`bytes 0-${262143}/*`, data.subarray(0, 262144))).status, 400, 'a chunk sent again');
+      expect([first.status, first.headers.get('range')]).toEqual([308, 'bytes=0-262143']);
+      // a chunk that skips bytes
+      expect((await put(`bytes 524288-${786431}/*`, data.subarray(524288, 786432))).status).toBe(400);
+      // a chunk sent again
+      expect((await put(`bytes 0-${262143}/*`, data.subarray(0, 262144))).status).toBe(400);
       const status = await call('PUT', session, { headers: { 'content-range': 'bytes */*' } });
-      assert.deepEqual(
-        [status.status, status.headers.get('range')],
-        [308, 'bytes=0-262143'],
-        'a status query tells the true offset',
-      );
-      assert.equal(
-        (await put(`bytes 262144-${data.length - 1}/${data.length + 1}`, data.subarray(262144))).status,
-        400,
-        'short of its total, a chunk is not the last and must be a 256 KiB multiple',
-      );
+      // a status query tells the true offset
+      expect([status.status, status.headers.get('range')]).toEqual([308, 'bytes=0-262143']);
+      // short of its total, a chunk is not the last and must be a 256 KiB multiple
+      expect((await put(`bytes 262144-${data.length - 1}/${data.length + 1}`, data.subarray(262144))).status).toBe(400);
       const done = await call('PUT', `${session}&fields=id,size,md5Checksum,sha256Checksum`, {
         headers: { 'content-range': `bytes 262144-${data.length - 1}/${data.length}` },
         body: data.subarray(262144),
       });
-      assert.equal(done.status, 201, done.text);
-      assert.deepEqual(done.json, {
+      expect(done.status).toBe(201);
+      expect(done.json).toEqual({
         id: ids[0],
         size: String(data.length),
         md5Checksum: md5(data),
         sha256Checksum: crypto.createHash('sha256').update(data).digest('hex'),
       });
-      assert.ok((await fake.fileBytes('q/up.bin')).equals(data));
+      expect((await fake.fileBytes('q/up.bin')).equals(data)).toBeTruthy();
       // The id is used: a second session with it is refused.
       const again = await call('POST', '/upload/drive/v3/files?uploadType=resumable', {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ id: ids[0], name: 'x' }),
       });
-      assert.deepEqual([again.status, reason(again)], [409, 'duplicate']);
+      expect([again.status, reason(again)]).toEqual([409, 'duplicate']);
       const made = await call('POST', '/upload/drive/v3/files?uploadType=resumable', {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ id: 'made-up', name: 'x' }),
       });
-      assert.equal(made.status, 400, 'only generated ids are usable');
+      // only generated ids are usable
+      expect(made.status).toBe(400);
 
       // The announced size is held to; unknown sessions are 404; parents cannot be set on update.
       const sized = await open(
         { id: ids[1], name: 'sized.bin', parents: [folder.id] },
         { 'x-upload-content-length': '1000' },
       );
-      assert.equal(
+      expect(
         (await call('PUT', sized, { headers: { 'content-range': 'bytes 0-899/900' }, body: crypto.randomBytes(900) }))
           .status,
-        400,
-      );
-      assert.equal(
+      ).toBe(400);
+      expect(
         (
           await call('PUT', '/upload/drive/v3/files?uploadType=resumable&upload_id=nope', {
             headers: { 'content-range': 'bytes */*' },
           })
         ).status,
-        404,
-      );
+      ).toBe(404);
       const moved = await call('PATCH', `/upload/drive/v3/files/${seeded.id}?uploadType=resumable`, {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ parents: [folder.id] }),
       });
-      assert.deepEqual([moved.status, reason(moved)], [403, 'fieldNotWritable']);
-      assert.equal((await call('POST', '/upload/drive/v3/files?uploadType=media', { body: 'x' })).status, 400);
+      expect([moved.status, reason(moved)]).toEqual([403, 'fieldNotWritable']);
+      expect((await call('POST', '/upload/drive/v3/files?uploadType=media', { body: 'x' })).status).toBe(400);
 
       // Paging: pageSize and pageToken.
       for (let i = 0; i < 5; i++) await fake.addFile(`paged/${i}.txt`, Buffer.from(String(i)));
@@ -225,8 +210,8 @@ describe('the Drive emulator enforces Google’s protocol', () => {
         token = page.json.nextPageToken;
         pages++;
       } while (token);
-      assert.deepEqual([names.sort(), pages], [['0.txt', '1.txt', '2.txt', '3.txt', '4.txt'], 3]);
-      assert.equal((await call('GET', '/drive/v3/files?pageSize=1001')).status, 400);
+      expect([names.sort(), pages]).toEqual([['0.txt', '1.txt', '2.txt', '3.txt', '4.txt'], 3]);
+      expect((await call('GET', '/drive/v3/files?pageSize=1001')).status).toBe(400);
     } finally {
       await fake.close();
     }
@@ -238,22 +223,19 @@ describe('google-drive connector against the emulator', () => {
     const { fake, h, env } = await setup();
     try {
       const { accessToken } = fake.oauth.issueTokens();
-      assert.deepEqual(await drive.oauth!.account(accessToken, env), { id: fake.account.id, name: fake.account.email });
-      await assert.rejects(drive.oauth!.account('bogus', env), isCloudError('unauthorized'));
+      expect(await drive.oauth!.account(accessToken, env)).toEqual({ id: fake.account.id, name: fake.account.email });
+      await expect(drive.oauth!.account('bogus', env)).rejects.toSatisfy(isCloudError('unauthorized'));
       await fake.addFile('b/z.jpg', Buffer.from('z'));
       await fake.addFile('b/a.txt', Buffer.from('a'));
       fake.addFolder('b/m');
       await fake.addFile('b/Report', null, { mimeType: 'application/vnd.google-apps.document' });
       const page = await h.browse('b', undefined);
-      assert.deepEqual(
-        page.entries.map((e) => [e.type, e.path]),
-        [
-          ['folder', 'b/m'],
-          ['file', 'b/a.txt'],
-          ['file', 'b/z.jpg'],
-        ],
-      );
-      await assert.rejects(h.browse('b/nothing', undefined), isCloudError('not_found'));
+      expect(page.entries.map((e) => [e.type, e.path])).toEqual([
+        ['folder', 'b/m'],
+        ['file', 'b/a.txt'],
+        ['file', 'b/z.jpg'],
+      ]);
+      await expect(h.browse('b/nothing', undefined)).rejects.toSatisfy(isCloudError('not_found'));
     } finally {
       await fake.close();
     }
@@ -267,16 +249,17 @@ describe('google-drive connector against the emulator', () => {
       await fake.addFile('big/sub/deep.jpg', Buffer.from('deep'));
       await fake.addFile('big/Sheet', null, { mimeType: 'application/vnd.google-apps.spreadsheet' });
       const items = await listAll(h, 'big');
-      assert.equal(items.length, 1204);
-      assert.equal(items.filter((i) => i.path === 'Sheet').length, 0);
+      expect(items.length).toBe(1204);
+      expect(items.filter((i) => i.path === 'Sheet').length).toBe(0);
       const deep = items.find((i) => i.path === 'sub/deep.jpg')!;
-      assert.deepEqual(deep.hashes, {
+      expect(deep.hashes).toEqual({
         md5: md5(Buffer.from('deep')),
         sha256: crypto.createHash('sha256').update('deep').digest('hex'),
       });
-      assert.equal(deep.mediaType, 'photo');
+      expect(deep.mediaType).toBe('photo');
       const listed = fake.requests.filter((r) => r.method === 'GET' && r.path === '/drive/v3/files');
-      assert.ok(listed.length >= 3, 'the big folder took two pages, its subfolder one more');
+      // the big folder took two pages, its subfolder one more
+      expect(listed.length).toBeGreaterThanOrEqual(3);
     } finally {
       await fake.close();
     }
@@ -297,14 +280,12 @@ describe('google-drive connector against the emulator', () => {
         async (off) => Readable.from([data.subarray(off)]),
         { mode: 'create', size: data.length, checkpoint: cp },
       );
-      assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
-      assert.ok((await fake.fileBytes('tokens/expiring.bin')).equals(data));
-      assert.equal(tokens.refreshes, 1);
-      assert.equal(fake.oauth.stats.refreshes, 1);
-      assert.ok(
-        uploads(fake).some((r) => r.method === 'PUT' && r.status === 401),
-        'a chunk met the expired token',
-      );
+      expect(stored).toEqual({ size: data.length, hash: { kind: 'md5', value: md5(data) } });
+      expect((await fake.fileBytes('tokens/expiring.bin')).equals(data)).toBeTruthy();
+      expect(tokens.refreshes).toBe(1);
+      expect(fake.oauth.stats.refreshes).toBe(1);
+      // a chunk met the expired token
+      expect(uploads(fake).some((r) => r.method === 'PUT' && r.status === 401)).toBeTruthy();
     } finally {
       await fake.close();
     }
@@ -324,15 +305,15 @@ describe('google-drive connector against the emulator', () => {
         size: data.length,
       });
       const waited = Date.now() - started;
-      assert.ok(waited >= 4900, `each Retry-After of 1 s was waited (${waited} ms)`);
-      assert.ok((await fake.fileBytes('storm/file.bin')).equals(data));
-      assert.deepEqual(
+      expect(waited).toBeGreaterThanOrEqual(4900);
+      expect((await fake.fileBytes('storm/file.bin')).equals(data)).toBeTruthy();
+      expect(
         uploads(fake)
           .filter((r) => r.status === 429 || r.status === 403)
           .map((r) => r.status),
-        [429, 429, 403, 403],
-      );
-      assert.equal(uploads(fake).filter((r) => r.status === 400).length, 0, 'no chunk was sent at a wrong offset');
+      ).toEqual([429, 429, 403, 403]);
+      // no chunk was sent at a wrong offset
+      expect(uploads(fake).filter((r) => r.status === 400).length).toBe(0);
     } finally {
       await fake.close();
     }
@@ -347,7 +328,7 @@ describe('google-drive connector against the emulator', () => {
         mode: 'create',
         size: data.length,
       });
-      assert.ok((await fake.fileBytes('lost/reset.bin')).equals(data));
+      expect((await fake.fileBytes('lost/reset.bin')).equals(data)).toBeTruthy();
 
       const small = crypto.randomBytes(MiB);
       const before = uploads(fake).length;
@@ -356,15 +337,14 @@ describe('google-drive connector against the emulator', () => {
         mode: 'create',
         size: small.length,
       });
-      assert.ok((await fake.fileBytes('lost/answer.bin')).equals(small));
-      assert.equal(fake.findFiles('lost/answer.bin').length, 1);
-      assert.deepEqual(
+      expect((await fake.fileBytes('lost/answer.bin')).equals(small)).toBeTruthy();
+      expect(fake.findFiles('lost/answer.bin').length).toBe(1);
+      // session, the chunk, one status query
+      expect(
         uploads(fake)
           .slice(before)
           .map((r) => r.method),
-        ['POST', 'PUT', 'PUT'],
-        'session, the chunk, one status query',
-      );
+      ).toEqual(['POST', 'PUT', 'PUT']);
     } finally {
       await fake.close();
     }
@@ -377,15 +357,18 @@ describe('google-drive connector against the emulator', () => {
       const b = crypto.randomBytes(2000);
       const older = await fake.addFile('dups/same.jpg', a);
       const newer = await fake.addFile('dups/same.jpg', b);
-      assert.deepEqual(await h.destination!.stat('dups/same.jpg'), { size: 1000 });
-      assert.deepEqual(await h.destination!.hashOf!('dups/same.jpg'), { kind: 'md5', value: md5(a) });
+      expect(await h.destination!.stat('dups/same.jpg')).toEqual({ size: 1000 });
+      expect(await h.destination!.hashOf!('dups/same.jpg')).toEqual({ kind: 'md5', value: md5(a) });
       const c = crypto.randomBytes(3000);
       await h.destination!.put('dups/same.jpg', async () => Readable.from([c]), { mode: 'replace', size: c.length });
-      assert.equal(fake.findFiles('dups/same.jpg').length, 2);
-      assert.equal(fake.drive.items.get(older.id)!.md5, md5(c), 'the oldest was replaced');
-      assert.equal(fake.drive.items.get(newer.id)!.md5, md5(b), 'the other was left alone');
+      expect(fake.findFiles('dups/same.jpg').length).toBe(2);
+      // the oldest was replaced
+      expect(fake.drive.items.get(older.id)!.md5).toBe(md5(c));
+      // the other was left alone
+      expect(fake.drive.items.get(newer.id)!.md5).toBe(md5(b));
       const listed = (await listAll(h, 'dups')).filter((i) => i.path === 'same.jpg');
-      assert.deepEqual(listed.map((i) => i.id).sort(), [older.id, newer.id].sort(), 'both are sources');
+      // both are sources
+      expect(listed.map((i) => i.id).sort()).toEqual([older.id, newer.id].sort());
 
       const twinOld = fake.addFolder('twin');
       const twinNew = fake.addFolder('twin');
@@ -394,9 +377,10 @@ describe('google-drive connector against the emulator', () => {
         size: 1,
       });
       const [x] = fake.findFiles('twin/x.txt');
-      assert.deepEqual(x.parents, [twinOld.id]);
-      assert.equal([...fake.drive.items.values()].filter((i) => i.parents.includes(twinNew.id)).length, 0);
-      assert.equal(fake.findFiles('twin').length, 2, 'no third folder');
+      expect(x.parents).toEqual([twinOld.id]);
+      expect([...fake.drive.items.values()].filter((i) => i.parents.includes(twinNew.id)).length).toBe(0);
+      // no third folder
+      expect(fake.findFiles('twin').length).toBe(2);
     } finally {
       await fake.close();
     }
@@ -424,8 +408,9 @@ describe('google-drive connector against the emulator', () => {
           expectedMd5: md5(small),
           checkpoint: { state: first, async save() {} },
         });
-        assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
-        assert.equal(fake.findFiles('retry/small.bin').length, 1, 'one file');
+        expect(stored).toEqual({ size: small.length, hash: { kind: 'md5', value: md5(small) } });
+        // one file
+        expect(fake.findFiles('retry/small.bin').length).toBe(1);
 
         // A put with mode 'replace' opened a session that updates the owner's file, then died; a put
         // with mode 'create' of the same path must not finish that session.
@@ -439,28 +424,25 @@ describe('google-drive connector against the emulator', () => {
           await save(st);
           if (dying.saves === 2) stop.abort(new Error('worker died'));
         };
-        await assert.rejects(
+        await expect(
           h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
             mode: 'replace',
             size: data.length,
             checkpoint: dying,
             signal: stop.signal,
           }),
-        );
-        assert.equal((dying.state as { mode: string }).mode, 'update');
-        await assert.rejects(
+        ).rejects.toThrow();
+        expect((dying.state as { mode: string }).mode).toBe('update');
+        await expect(
           h.destination!.put('retry/IMG_1.HEIC', async (off) => Readable.from([data.subarray(off)]), {
             mode: 'create',
             size: data.length,
             checkpoint: { state: dying.state, async save() {} },
           }),
-          isCloudError('exists'),
-        );
-        assert.deepEqual(
-          fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id),
-          [mine.id],
-        );
-        assert.ok((await fake.fileBytes('retry/IMG_1.HEIC')).equals(owners), 'the owner’s file is untouched');
+        ).rejects.toSatisfy(isCloudError('exists'));
+        expect(fake.findFiles('retry/IMG_1.HEIC').map((f) => f.id)).toEqual([mine.id]);
+        // the owner’s file is untouched
+        expect((await fake.fileBytes('retry/IMG_1.HEIC')).equals(owners)).toBeTruthy();
       } finally {
         await fake.close();
       }
@@ -478,14 +460,14 @@ describe('google-drive connector against the emulator', () => {
         await save(st);
         if (cp.saves === 2) stop.abort(new Error('worker died'));
       };
-      await assert.rejects(
+      await expect(
         h.destination!.put('gone/big.bin', async (off) => Readable.from([data.subarray(off)]), {
           mode: 'create',
           size: data.length,
           checkpoint: cp,
           signal: stop.signal,
         }),
-      );
+      ).rejects.toThrow();
       const id = (cp.state as { fileId: string }).fileId;
       fake.dropUploadSessions(); // expired meanwhile
       const offsets: number[] = [];
@@ -500,13 +482,11 @@ describe('google-drive connector against the emulator', () => {
         async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
         { mode: 'create', size: data.length, checkpoint: cp2 },
       );
-      assert.deepEqual(offsets, [0], 'started over');
-      assert.deepEqual(
-        fake.findFiles('gone/big.bin').map((f) => f.id),
-        [id],
-        'one file, under the id generated first',
-      );
-      assert.ok((await fake.fileBytes('gone/big.bin')).equals(data));
+      // started over
+      expect(offsets).toEqual([0]);
+      // one file, under the id generated first
+      expect(fake.findFiles('gone/big.bin').map((f) => f.id)).toEqual([id]);
+      expect((await fake.fileBytes('gone/big.bin')).equals(data)).toBeTruthy();
 
       // The session finished, its answer and the session were lost, and search does not show the
       // file yet: creating again under its id is a 409, and the file is found by its id.
@@ -518,7 +498,8 @@ describe('google-drive connector against the emulator', () => {
         checkpoint: cp3,
       });
       const first = cp3.saves === 1 ? cp3.state : null;
-      assert.ok(first, 'the session was checkpointed when it opened');
+      // the session was checkpointed when it opened
+      expect(first).toBeTruthy();
       const made = fake.findFile('gone/small.bin')!;
       fake.hideFromSearch(made.id);
       fake.dropUploadSessions();
@@ -529,15 +510,14 @@ describe('google-drive connector against the emulator', () => {
         expectedMd5: md5(small),
         checkpoint: { state: first, async save() {} },
       });
-      assert.deepEqual(stored, { size: small.length, hash: { kind: 'md5', value: md5(small) } });
-      assert.deepEqual(
+      expect(stored).toEqual({ size: small.length, hash: { kind: 'md5', value: md5(small) } });
+      // no bytes sent again
+      expect(
         uploads(fake)
           .slice(before)
           .map((r) => `${r.method} ${r.status}`),
-        ['PUT 404', 'POST 409'],
-        'no bytes sent again',
-      );
-      assert.equal(fake.findFiles('gone/small.bin').length, 1);
+      ).toEqual(['PUT 404', 'POST 409']);
+      expect(fake.findFiles('gone/small.bin').length).toBe(1);
     } finally {
       await fake.close();
     }
@@ -561,15 +541,15 @@ describe('google-drive connector against the emulator', () => {
             kept = st;
           },
         };
-        await assert.rejects(
+        await expect(
           h.destination!.put('died/file.bin', async (off) => Readable.from([data.subarray(off)]), {
             mode: 'create',
             size: data.length,
             checkpoint: dying,
             signal: stop.signal,
           }),
-        );
-        assert.equal((kept as { offset: number }).offset, 0);
+        ).rejects.toThrow();
+        expect((kept as { offset: number }).offset).toBe(0);
         const before = uploads(fake).length;
         const offsets: number[] = [];
         const stored = await h.destination!.put(
@@ -582,16 +562,16 @@ describe('google-drive connector against the emulator', () => {
             checkpoint: { state: kept, async save() {} },
           },
         );
-        assert.deepEqual(stored, { size: data.length, hash: { kind: 'md5', value: md5(data) } });
-        assert.deepEqual(offsets, [0], 'read from the checkpoint');
-        assert.deepEqual(
+        expect(stored).toEqual({ size: data.length, hash: { kind: 'md5', value: md5(data) } });
+        // read from the checkpoint
+        expect(offsets).toEqual([0]);
+        // the status, then only the chunks Drive lacked
+        expect(
           uploads(fake)
             .slice(before)
             .map((r) => `${r.method} ${r.status}`),
-          ['PUT 308', 'PUT 308', 'PUT 201'],
-          'the status, then only the chunks Drive lacked',
-        );
-        assert.ok((await fake.fileBytes('died/file.bin')).equals(data));
+        ).toEqual(['PUT 308', 'PUT 308', 'PUT 201']);
+        expect((await fake.fileBytes('died/file.bin')).equals(data)).toBeTruthy();
 
         // The session had finished, but the worker died before recording it: the source is read to
         // check what Drive holds, and nothing is sent again.
@@ -608,15 +588,14 @@ describe('google-drive connector against the emulator', () => {
           size: small.length,
           checkpoint: { state: cp.state, async save() {} },
         });
-        assert.equal(again.size, small.length);
-        assert.deepEqual(
+        expect(again.size).toBe(small.length);
+        // one status query, answered with the file
+        expect(
           uploads(fake)
             .slice(mark)
             .map((r) => `${r.method} ${r.status}`),
-          ['PUT 200'],
-          'one status query, answered with the file',
-        );
-        assert.equal(fake.findFiles('died/small.bin').length, 1);
+        ).toEqual(['PUT 200']);
+        expect(fake.findFiles('died/small.bin').length).toBe(1);
       } finally {
         await fake.close();
       }
@@ -628,11 +607,10 @@ describe('google-drive connector against the emulator', () => {
     try {
       await h.check();
       fake.oauth.revoke();
-      await assert.rejects(h.check(), isCloudError('unauthorized'));
-      await assert.rejects(
+      await expect(h.check()).rejects.toSatisfy(isCloudError('unauthorized'));
+      await expect(
         h.destination!.put('r/x.txt', async () => Readable.from([Buffer.from('x')]), { mode: 'create', size: 1 }),
-        isCloudError('unauthorized'),
-      );
+      ).rejects.toSatisfy(isCloudError('unauthorized'));
     } finally {
       await fake.close();
     }
@@ -652,23 +630,21 @@ describe('google-drive connector against the emulator', () => {
         const err = await h
           .destination!.put('cap/second.bin', async () => Readable.from([data]), { mode: 'create', size: data.length })
           .then(
-            () => assert.fail('the cap was ignored'),
+            () => {
+              throw new Error('the cap was ignored');
+            },
             (e: unknown) => e as CloudError,
           );
-        assert.equal(err.reason, 'rate_limited', err.message);
+        expect(err.reason).toBe('rate_limited');
         const now = new Date();
         const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-        assert.ok(
-          err.retryAt!.getTime() > midnight && err.retryAt!.getTime() <= midnight + 15 * 60_000,
-          `retryAt ${err.retryAt!.toISOString()}`,
-        );
-        assert.deepEqual(
+        expect(err.retryAt!.getTime() > midnight && err.retryAt!.getTime() <= midnight + 15 * 60_000).toBeTruthy();
+        // not retried
+        expect(
           uploads(fake)
             .slice(before)
             .map((r) => `${r.method} ${r.status}`),
-          ['POST 403'],
-          'not retried',
-        );
+        ).toEqual(['POST 403']);
 
         const full = await startGoogleFake();
         try {
@@ -685,11 +661,11 @@ describe('google-drive connector against the emulator', () => {
               'usageLimits',
             ),
           });
-          await assert.rejects(
+          await expect(
             h2.destination!.put('x.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
-            (e: Error) => isCloudError('failed')(e) && /full/.test(e.message),
-          );
-          assert.equal(uploads(full).length, 1, 'not retried');
+          ).rejects.toSatisfy((e: Error) => isCloudError('failed')(e) && /full/.test(e.message));
+          // not retried
+          expect(uploads(full).length).toBe(1);
         } finally {
           await full.close();
         }
@@ -704,19 +680,18 @@ describe('google-drive connector against the emulator', () => {
     try {
       fake.corruptNextUpload();
       const data = crypto.randomBytes(10 * MiB);
-      await assert.rejects(
+      await expect(
         h.destination!.put('bad/file.bin', async () => Readable.from([data]), { mode: 'create', size: data.length }),
-        isCloudError('corrupt'),
-      );
-      assert.equal(await h.destination!.stat('bad/file.bin'), null);
+      ).rejects.toSatisfy(isCloudError('corrupt'));
+      expect(await h.destination!.stat('bad/file.bin')).toBe(null);
       const item = { id: 'x', size: 1 };
-      await assert.rejects(h.source!.open(item), isCloudError('not_found'));
+      await expect(h.source!.open(item)).rejects.toSatisfy(isCloudError('not_found'));
       const stored = await h.destination!.put('bad/file.bin', async () => Readable.from([data]), {
         mode: 'create',
         size: data.length,
       });
-      assert.equal(stored.size, data.length);
-      assert.ok((await bytesOf(await h.source!.open(fake.findFile('bad/file.bin')!))).equals(data));
+      expect(stored.size).toBe(data.length);
+      expect((await bytesOf(await h.source!.open(fake.findFile('bad/file.bin')!))).equals(data)).toBeTruthy();
     } finally {
       await fake.close();
     }

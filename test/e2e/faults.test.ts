@@ -1,12 +1,11 @@
 // Faults between Ferry and S3 (a proxy in front of s3rver): throttling, 5xx, resets and cut-off
 // downloads cost retries, never a lost, damaged or duplicated file; a fault that persists fails
 // that one item with its reason and the run ends partial.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -61,7 +60,7 @@ async function run(name: string, source: object, destination: object) {
     headers: a.bearer,
     payload: { name, source, destination },
   });
-  assert.equal(task.statusCode, 201, task.body);
+  expect(task.statusCode).toBe(201);
   const started = await t.app.inject({
     method: 'POST',
     url: `/api/v1/tasks/${task.json().id}/runs`,
@@ -84,17 +83,17 @@ test('uploads through 429, 503 with Retry-After and connection resets arrive com
     return { kind: 'reset' };
   };
   const r = await run('to flaky S3', { cloudId: local, path: 'src' }, { cloudId: viaProxy, path: 'up' });
-  assert.equal(r.status, 'succeeded', JSON.stringify(r));
-  assert.equal(r.done.items, files.size);
-  assert.ok((proxy.faults.status ?? 0) >= 3 && (proxy.faults.reset ?? 0) >= 1, JSON.stringify(proxy.faults));
+  expect(r.status).toBe('succeeded');
+  expect(r.done.items).toBe(files.size);
+  expect((proxy.faults.status ?? 0) >= 3 && (proxy.faults.reset ?? 0) >= 1).toBeTruthy();
   for (const [name, data] of files) {
     const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: `up/${name}` }));
-    assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(data), name);
+    expect(Buffer.from(await out.Body!.transformToByteArray()).equals(data)).toBeTruthy();
   }
   const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'up/' }));
-  assert.equal(listed.KeyCount, files.size);
+  expect(listed.KeyCount).toBe(files.size);
   const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
-  assert.equal((uploads.Uploads ?? []).length, 0);
+  expect((uploads.Uploads ?? []).length).toBe(0);
 });
 
 test('downloads cut short or refused are retried and the files land whole', async () => {
@@ -106,9 +105,10 @@ test('downloads cut short or refused are retried and the files land whole', asyn
     return { kind: 'pass' };
   };
   const r = await run('from flaky S3', { cloudId: viaProxy, path: 'up' }, { cloudId: local, path: 'back' });
-  assert.equal(r.status, 'succeeded', JSON.stringify(r));
-  assert.ok((proxy.faults.truncate ?? 0) >= files.size, JSON.stringify(proxy.faults));
-  for (const [name, data] of files) assert.ok((await fs.readFile(path.join(space, 'back', name))).equals(data), name);
+  expect(r.status).toBe('succeeded');
+  expect(proxy.faults.truncate ?? 0).toBeGreaterThanOrEqual(files.size);
+  for (const [name, data] of files)
+    expect((await fs.readFile(path.join(space, 'back', name))).equals(data)).toBeTruthy();
 });
 
 test('a fault that persists fails that item with its reason; the run goes on and ends partial', async () => {
@@ -118,16 +118,15 @@ test('a fault that persists fails that item with its reason; the run goes on and
   proxy.rule = ({ method, url }) =>
     method === 'PUT' && url.includes('cursed') ? { kind: 'status', status: 503 } : { kind: 'pass' };
   const r = await run('partly broken', { cloudId: local, path: 'src2' }, { cloudId: viaProxy, path: 'p' });
-  assert.equal(r.status, 'partial');
-  assert.deepEqual([r.done.items, r.failed.items], [1, 1]);
+  expect(r.status).toBe('partial');
+  expect([r.done.items, r.failed.items]).toEqual([1, 1]);
   const failed = (
     await t.app.inject({ method: 'GET', url: `/api/v1/runs/${r.id}/items?status=failed`, headers: a.bearer })
   ).json().items;
-  assert.equal(failed[0].path, 'cursed.jpg');
-  assert.match(failed[0].error, /503|SlowDown/);
-  assert.equal(
-    (await t.db.query(`SELECT used_bytes FROM usage`)).rows[0].used_bytes,
+  expect(failed[0].path).toBe('cursed.jpg');
+  expect(failed[0].error).toMatch(/503|SlowDown/);
+  // failed bytes are not charged
+  expect((await t.db.query(`SELECT used_bytes FROM usage`)).rows[0].used_bytes).toBe(
     [...files.values()].reduce((s, b) => s + b.length, 0) * 2 + 1000,
-    'failed bytes are not charged',
   );
 });

@@ -3,11 +3,10 @@
 // that expire mid-run, a second session overlapping the first, videos still processing waited for
 // (copied once ready, failed past the bound, the wait ended by a cancel), restore into Google Photos
 // in batches, and the daily quota parking a run.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { freePort } from '../../services/core/embedded-postgres.ts';
@@ -105,7 +104,7 @@ async function api<T = any>(method: string, url: string, body?: unknown): Promis
 
 async function runTask(taskId: string, during?: (runId: string) => Promise<void>): Promise<Record<string, any>> {
   const started = await api('POST', `/tasks/${taskId}/runs`);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
+  expect(started.status).toBe(202);
   const runId = started.body.run.id;
   if (during) await during(runId);
   for (const deadline = Date.now() + 120_000; ; ) {
@@ -134,13 +133,13 @@ describe('Google Photos', () => {
       'https://www.googleapis.com/auth/photoslibrary.readonly.appcreateddata',
       'https://www.googleapis.com/auth/photoslibrary.edit.appcreateddata',
     ]) {
-      assert.ok(scopes.includes(s), s);
+      expect(scopes).toContain(s);
     }
-    assert.ok(!scopes.some((s) => /photoslibrary(\.readonly)?$|drive/.test(s)), `no broader scope: ${scopes}`);
+    expect(!scopes.some((s) => /photoslibrary(\.readonly)?$|drive/.test(s))).toBeTruthy();
     const back = await browser.submit(start.url, await start.res.text(), { name: 'decision', value: 'allow' });
     // The sign-in lands on the new cloud's page in the web app.
     const id = new RegExp(`^${publicUrl}/clouds/([0-9a-f-]{36})\\?connected=1$`).exec(back.url)?.[1];
-    assert.ok(id, back.url);
+    expect(id).toBeTruthy();
     await back.res.arrayBuffer();
     const cloud = (await api('GET', `/clouds/${id}`)).body as {
       id: string;
@@ -148,7 +147,7 @@ describe('Google Photos', () => {
       name: string;
       status: string;
     };
-    assert.deepEqual([cloud.kind, cloud.name, cloud.status], ['google-photos', google.account.email, 'ok']);
+    expect([cloud.kind, cloud.name, cloud.status]).toEqual(['google-photos', google.account.email, 'ok']);
     photosCloud = cloud.id;
   });
 
@@ -159,17 +158,17 @@ describe('Google Photos', () => {
       'the video still processing past the wait fails and a later run copies it',
     async () => {
       const created = await api('POST', `/clouds/${photosCloud}/picker-sessions`);
-      assert.equal(created.status, 201, JSON.stringify(created.body));
+      expect(created.status).toBe(201);
       session = created.body.id;
-      assert.ok(created.body.pickerUri.startsWith(google.url));
-      assert.ok(created.body.pollIntervalSeconds > 0);
-      assert.equal((await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body.mediaItemsSet, false);
+      expect(created.body.pickerUri.startsWith(google.url)).toBeTruthy();
+      expect(created.body.pollIntervalSeconds).toBeGreaterThan(0);
+      expect((await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body.mediaItemsSet).toBe(false);
       google.photos.pick(
         session,
         library.slice(0, 250).map((x) => x.id),
       );
       const polled = (await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`)).body;
-      assert.deepEqual([polled.mediaItemsSet, polled.itemCount], [true, 250]);
+      expect([polled.mediaItemsSet, polled.itemCount]).toEqual([true, 250]);
 
       await fs.mkdir(path.join(space, 'backup'));
       const folder = (await api('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'backup' } })).body
@@ -189,7 +188,7 @@ describe('Google Photos', () => {
           destination: { cloudId: folder, path: '' },
         })
       ).body.id;
-      assert.ok(toS3 && toNas);
+      expect(toS3 && toNas).toBeTruthy();
 
       // Into S3, with every base URL expiring (an hour passes) once the run is under way.
       const first = await runTask(toS3, async (runId) => {
@@ -201,41 +200,43 @@ describe('Google Photos', () => {
         }
         google.photos.advanceClock(61 * 60_000);
       });
-      assert.equal(first.status, 'partial', JSON.stringify(first));
-      assert.deepEqual([first.done.items, first.failed.items], [249, 1]);
+      expect(first.status).toBe('partial');
+      expect([first.done.items, first.failed.items]).toEqual([249, 1]);
       const failed = (await api('GET', `/runs/${first.id}/items?status=failed`)).body.items;
-      assert.equal(failed.length, 1);
-      assert.match(failed[0].error, /still being processed by Google Photos; a later run copies it\. Waited 2 seconds/);
+      expect(failed.length).toBe(1);
+      expect(failed[0].error).toMatch(
+        /still being processed by Google Photos; a later run copies it\. Waited 2 seconds/,
+      );
       const copied = await t.db.query(`SELECT 1 FROM manifest WHERE task_id = $1 AND source_id = $2`, [
         toS3,
         processingId,
       ]);
-      assert.equal(copied.rowCount, 0, 'not in the manifest: a later run takes it');
+      // not in the manifest: a later run takes it
+      expect(copied.rowCount).toBe(0);
       const nas = await runTask(toNas);
-      assert.deepEqual([nas.status, nas.done.items, nas.failed.items], ['partial', 249, 1]);
+      expect([nas.status, nas.done.items, nas.failed.items]).toEqual(['partial', 249, 1]);
 
       for (const [i, item] of library.slice(0, 250).entries()) {
         if (item.id === processingId) continue;
         const served = await google.photos.served(item.id);
-        assert.ok((await s3Bytes(`photos/${landed(item, i)}`)).equals(served), `S3 ${item.filename}`);
-        assert.ok(
-          (await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served),
-          `NAS ${item.filename}`,
-        );
+        expect((await s3Bytes(`photos/${landed(item, i)}`)).equals(served)).toBeTruthy();
+        expect((await fs.readFile(path.join(space, 'backup', landed(item, i)))).equals(served)).toBeTruthy();
       }
       const marks = (
         await t.db.query(
           `SELECT DISTINCT fidelity FROM manifest m JOIN tasks k ON k.id = m.task_id WHERE k.name = 'Picked → S3'`,
         )
       ).rows;
-      assert.deepEqual(marks, [{ fidelity: 'reduced' }], 'recorded as picker copies');
+      // recorded as picker copies
+      expect(marks).toEqual([{ fidelity: 'reduced' }]);
 
       // Once Google has processed the video, the next run copies just it, and the session is let go.
       google.photos.setProcessing(processingId, 'READY');
       const again = await runTask(toS3);
-      assert.deepEqual([again.status, again.totals.items, again.done.items], ['succeeded', 1, 1]);
+      expect([again.status, again.totals.items, again.done.items]).toEqual(['succeeded', 1, 1]);
       const gone = await api('GET', `/clouds/${photosCloud}/picker-sessions/${session}`);
-      assert.equal(gone.status, 404, 'the session was deleted once copied');
+      // the session was deleted once copied
+      expect(gone.status).toBe(404);
     },
   );
 
@@ -246,14 +247,13 @@ describe('Google Photos', () => {
       second,
       library.slice(200, 270).map((x) => x.id),
     ); // 50 already copied, 20 new
-    assert.equal(
+    expect(
       (await api('PATCH', `/tasks/${toS3}`, { source: { cloudId: photosCloud, pickerSessionId: second } })).status,
-      200,
-    );
+    ).toBe(200);
     const run = await runTask(toS3);
-    assert.deepEqual([run.status, run.totals.items, run.done.items], ['succeeded', 20, 20], JSON.stringify(run));
+    expect([run.status, run.totals.items, run.done.items]).toEqual(['succeeded', 20, 20]);
     for (const item of library.slice(250, 270))
-      assert.ok((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id)));
+      expect((await s3Bytes(`photos/${item.filename}`)).equals(await google.photos.served(item.id))).toBeTruthy();
   });
 
   /** A new session of these items, and a task copying it into a new folder. */
@@ -291,13 +291,13 @@ describe('Google Photos', () => {
     try {
       const { session, task, dir } = await pickedTask('Waited', [photo.id, ...videos.map((v) => v.id)]);
       const run = await runTask(task);
-      assert.deepEqual([run.status, run.done.items, run.failed.items], ['succeeded', 3, 0], JSON.stringify(run));
+      expect([run.status, run.done.items, run.failed.items]).toEqual(['succeeded', 3, 0]);
       for (const v of videos)
-        assert.ok((await fs.readFile(path.join(dir, v.filename))).equals(await google.photos.served(v.id)), v.filename);
+        expect((await fs.readFile(path.join(dir, v.filename))).equals(await google.photos.served(v.id))).toBeTruthy();
       // The run listed the session, its copy job once more, then polled until the second video was
       // ready (listed READY the 6th time): a few listings, not a flood.
       const listings = google.photos.listings.get(session)!;
-      assert.ok(listings >= 6 && listings <= 10, `${listings} listings`);
+      expect(listings >= 6 && listings <= 10).toBeTruthy();
     } finally {
       Object.assign(processingWait, { boundMs: 2_000, firstPollMs: 100, maxPollMs: 400 });
     }
@@ -332,21 +332,24 @@ describe('Google Photos', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       const [item] = (await api('GET', `/runs/${runId}/items?status=copying`)).body.items;
-      assert.match(item.waiting.reason, /Google Photos is still processing this video/);
+      expect(item.waiting.reason).toMatch(/Google Photos is still processing this video/);
       const until = Date.parse(item.waiting.until) - Date.now();
-      assert.ok(until > 100_000 && until <= 120_000, `until ${item.waiting.until}`);
+      expect(until > 100_000 && until <= 120_000).toBeTruthy();
       const cancelled = Date.now();
-      assert.equal((await api('POST', `/runs/${runId}/cancel`)).status, 200);
+      expect((await api('POST', `/runs/${runId}/cancel`)).status).toBe(200);
       while ((await itemStatus()) === 'copying') {
-        assert.ok(Date.now() - cancelled < 5_000, 'the wait ended within seconds');
+        // the wait ended within seconds
+        expect(Date.now() - cancelled).toBeLessThan(5_000);
         await new Promise((r) => setTimeout(r, 50));
       }
-      assert.equal(await itemStatus(), 'pending', 'put back, not failed');
+      // put back, not failed
+      expect(await itemStatus()).toBe('pending');
       const after = google.photos.listings.get(session);
       await new Promise((r) => setTimeout(r, 1_000));
-      assert.equal(google.photos.listings.get(session), after, 'no more polling');
+      // no more polling
+      expect(google.photos.listings.get(session)).toBe(after);
       const run = (await api('GET', `/runs/${runId}`)).body;
-      assert.deepEqual([run.status, run.failed.items], ['cancelled', 0]);
+      expect([run.status, run.failed.items]).toEqual(['cancelled', 0]);
     } finally {
       Object.assign(processingWait, { boundMs: 2_000, firstPollMs: 100, maxPollMs: 400 });
     }
@@ -372,36 +375,27 @@ describe('Google Photos', () => {
           destination: { cloudId: photosCloud, path: 'Summer 2019' },
         })
       ).body;
-      assert.ok(task.id, JSON.stringify(task));
+      expect(task.id).toBeTruthy();
       const callsBefore = google.photos.batchCreates.length;
       google.photos.failNextCreate('P042.jpg');
       const run = await runTask(task.id);
-      assert.deepEqual([run.status, run.done.items], ['succeeded', 120], JSON.stringify(run));
+      expect([run.status, run.done.items]).toEqual(['succeeded', 120]);
       // 120 photos and the one whose creation failed once, sent again: three calls, none over 50; a
       // fourth when the retry comes after the last batch has gone (a loaded machine's timing).
       const calls = google.photos.batchCreates.slice(callsBefore);
-      assert.ok(calls.length === 3 || (calls.length === 4 && calls[3] === 1), `batches ${calls}`);
-      assert.ok(
-        calls.every((n) => n <= 50),
-        `batches ${calls}`,
-      );
-      assert.equal(
-        calls.reduce((a, b) => a + b, 0),
-        121,
-        `batches ${calls}`,
-      );
+      expect(calls.length === 3 || (calls.length === 4 && calls[3] === 1)).toBeTruthy();
+      expect(calls.every((n) => n <= 50)).toBeTruthy();
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(121);
       const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');
-      assert.ok(album, 'album named after the folder');
-      const inAlbum = album.items.map((id) => google.photos.appItems.get(id)!);
-      assert.deepEqual(inAlbum.map((x) => x.filename).sort(), photos.map((p) => p.name).sort());
+      // album named after the folder
+      expect(album).toBeTruthy();
+      const inAlbum = album!.items.map((id) => google.photos.appItems.get(id)!);
+      expect(inAlbum.map((x) => x.filename).sort()).toEqual(photos.map((p) => p.name).sort());
       for (const item of inAlbum)
-        assert.ok(
-          (await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes),
-          item.filename,
-        );
+        expect((await fs.readFile(item.file)).equals(photos.find((p) => p.name === item.filename)!.bytes)).toBeTruthy();
       // Nothing is uploaded again that the manifest shows as restored.
       const again = await runTask(task.id);
-      assert.deepEqual([again.status, again.totals.items], ['succeeded', 0]);
+      expect([again.status, again.totals.items]).toEqual(['succeeded', 0]);
     },
   );
 
@@ -430,7 +424,8 @@ describe('Google Photos', () => {
           throw new Error(`not parked: ${JSON.stringify(run)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.equal(run.failed.items, 0, 'nothing failed');
+      // nothing failed
+      expect(run.failed.items).toBe(0);
       google.photos.newDay();
       google.photos.dailyLimit = undefined;
       await t.db.query(
@@ -443,7 +438,7 @@ describe('Google Photos', () => {
         await new Promise((r) => setTimeout(r, 100));
         run = (await api('GET', `/runs/${runId}`)).body;
       }
-      assert.deepEqual([run.status, run.done.items], ['succeeded', 80], JSON.stringify(run));
+      expect([run.status, run.done.items]).toEqual(['succeeded', 80]);
     } finally {
       google.photos.dailyLimit = undefined;
     }

@@ -1,10 +1,9 @@
 // A run between local clouds, as a user sees it: a hard-linked file (which could be a file outside
 // the user's space) is not read and its item fails with the reason; everything else is copied.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 
@@ -49,9 +48,9 @@ test('a hard-linked source file is not copied: its item fails with the reason, t
   const byPath = Object.fromEntries(
     items.map((i: { path: string; status: string; error: string | null }) => [i.path, [i.status, i.error]]),
   );
-  assert.equal(byPath['own.jpg'][0], 'done', JSON.stringify(items));
-  assert.equal(byPath['linked.jpg'][0], 'failed');
-  assert.match(byPath['linked.jpg'][1], /other hard links/);
-  assert.deepEqual(await fs.readdir(path.join(root, a.id, 'backup/copies')), ['own.jpg']);
-  assert.equal(await fs.readFile(path.join(root, a.id, 'backup/copies/own.jpg'), 'utf8'), 'the user’s photo');
+  expect(byPath['own.jpg'][0]).toBe('done');
+  expect(byPath['linked.jpg'][0]).toBe('failed');
+  expect(byPath['linked.jpg'][1]).toMatch(/other hard links/);
+  expect(await fs.readdir(path.join(root, a.id, 'backup/copies'))).toEqual(['own.jpg']);
+  expect(await fs.readFile(path.join(root, a.id, 'backup/copies/own.jpg'), 'utf8')).toBe('the user’s photo');
 });

@@ -3,13 +3,12 @@
 // nothing of the item that is now the other claim's: no "quota used up", no mail, the row as the other claim has it.
 // Driven against the real database, with a source and destination of the test's own,
 // so the takeover happens at a chosen moment. And a claim that resumes a renamed copy.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import pino from 'pino';
 import { CloudError, type Destination, type Features, type Source } from '../../connectors/types.ts';
 import type { Clouds } from '../../services/core/clouds.ts';
@@ -51,7 +50,7 @@ async function claimedItem(opts: {
     source: { cloudId: cloud, path: 'src' },
     destination: { cloudId: cloud, path: 'dst' },
   });
-  assert.equal(task.statusCode, 201, task.body);
+  expect(task.statusCode).toBe(201);
   const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
   await t.db.query(
     `UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`,
@@ -89,24 +88,21 @@ const reservedOf = async (userId: string) =>
 test('topUp and reserve tell "no room" from "not yours"', async () => {
   const { a, itemId } = await claimedItem({ size: null, limit: 1000 });
   const period = await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 0);
-  assert.ok(period instanceof Date, String(period));
-  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 600), 'ok');
-  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 500), 'full');
-  assert.deepEqual([(await itemRow(itemId)).reserved, await reservedOf(a.id)], [600, 600]);
+  if (!(period instanceof Date)) throw new Error(`no reservation: ${period}`);
+  expect(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 600)).toBe('ok');
+  expect(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 500)).toBe('full');
+  expect([(await itemRow(itemId)).reserved, await reservedOf(a.id)]).toEqual([600, 600]);
 
   await takeOver(itemId);
   // Whether or not the bytes would fit, the first claim is told the item is no longer its own.
-  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 100), 'lost');
-  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 500), 'lost');
-  assert.equal(await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 10), 'lost');
-  assert.deepEqual(
-    [(await itemRow(itemId)).reserved, await reservedOf(a.id)],
-    [600, 600],
-    'nothing reserved for a lost claim',
-  );
+  expect(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 100)).toBe('lost');
+  expect(await topUp(t.db, a.id, { id: itemId, attempts: 1 }, period, 500)).toBe('lost');
+  expect(await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 10)).toBe('lost');
+  // nothing reserved for a lost claim
+  expect([(await itemRow(itemId)).reserved, await reservedOf(a.id)]).toEqual([600, 600]);
   // The claim that holds it now is answered as before.
-  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 2 }, period, 300), 'ok');
-  assert.equal(await topUp(t.db, a.id, { id: itemId, attempts: 2 }, period, 300), 'full');
+  expect(await topUp(t.db, a.id, { id: itemId, attempts: 2 }, period, 300)).toBe('ok');
+  expect(await topUp(t.db, a.id, { id: itemId, attempts: 2 }, period, 300)).toBe('full');
 });
 
 /**
@@ -167,7 +163,7 @@ test(
     const { a, runId, itemId } = await claimedItem({ size: null, limit: 10_000_000 });
     // The first claim reserved (0 bytes: the size is unknown) before it started; the copy job resumes it.
     const period = await reserve(t.db, a.id, { id: itemId, attempts: 1 }, 0);
-    assert.ok(period instanceof Date);
+    if (!(period instanceof Date)) throw new Error(`no reservation: ${period}`);
     // The job only takes up items whose lease ran out: it is this first claim's, running late.
     await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
       itemId,
@@ -183,11 +179,14 @@ test(
         second = await itemRow(itemId);
       },
     });
-    assert.deepEqual(told, [], "no mail, and the new claim's upload session is not abandoned");
+    // no mail, and the new claim's upload session is not abandoned
+    expect(told).toEqual([]);
     const run = (await t.db.query('SELECT status, quota_hit_at FROM runs WHERE id = $1', [runId])).rows[0];
-    assert.deepEqual([run.status, run.quota_hit_at], ['running', null], 'no "quota used up"');
-    assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
-    assert.equal(await reservedOf(a.id), 0);
+    // no "quota used up"
+    expect([run.status, run.quota_hit_at]).toEqual(['running', null]);
+    // the item as the new claim has it
+    expect(await itemRow(itemId)).toEqual(second);
+    expect(await reservedOf(a.id)).toBe(0);
   },
 );
 
@@ -222,10 +221,11 @@ for (const how of ['cancelled', 'rate_limited'] as const) {
               }
             : undefined,
       });
-      assert.deepEqual(told, []);
-      assert.deepEqual(await itemRow(itemId), second, 'the item as the new claim has it');
+      expect(told).toEqual([]);
+      // the item as the new claim has it
+      expect(await itemRow(itemId)).toEqual(second);
       // The new claim holds the item's reservation (the size, reserved by the first claim): still held.
-      assert.equal(await reservedOf(a.id), 1000);
+      expect(await reservedOf(a.id)).toBe(1000);
     },
   );
 }
@@ -255,7 +255,7 @@ test(
         destination: { cloudId: cloud, path: 'dst' },
         options: { conflict: 'rename' },
       });
-      assert.equal(task.statusCode, 201, task.body);
+      expect(task.statusCode).toBe(201);
       const runId = (await call(a, 'POST', `/tasks/${task.json().id}/runs`)).json().run.id;
       await t.db.query(
         `UPDATE runs SET status = 'running', started_at = now(), planned_at = now(), total_items = 1 WHERE id = $1`,
@@ -283,14 +283,12 @@ test(
       };
       await copyWith(runId, { meanwhile: async () => {}, destination, bytes });
       const row = (await t.db.query('SELECT status, dest_path FROM run_items WHERE run_id = $1', [runId])).rows[0];
-      assert.deepEqual([row.status, row.dest_path], c.want, JSON.stringify(c.want));
-      assert.deepEqual(files.get(c.want[1]), bytes);
-      assert.deepEqual(
-        [...files.keys()].filter((k) => k.includes(') (')),
-        [],
-        'no "(1) (1)" name',
-      );
-      assert.deepEqual(files.get('dst/IMG.jpg'), Buffer.alloc(1000, 9), "the owner's file is untouched");
+      expect([row.status, row.dest_path]).toEqual(c.want);
+      expect(files.get(c.want[1])).toEqual(bytes);
+      // no "(1) (1)" name
+      expect([...files.keys()].filter((k) => k.includes(') ('))).toEqual([]);
+      // the owner's file is untouched
+      expect(files.get('dst/IMG.jpg')).toEqual(Buffer.alloc(1000, 9));
     }
   },
 );
@@ -304,24 +302,25 @@ test(
     await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second' WHERE id = $1`, [itemId]);
     const told: string[] = [];
     const notifier = { runEnded: async () => void told.push('runEnded') } as unknown as Notifier;
-    const clouds = { open: async () => assert.fail('nothing is held that would need the clouds') } as unknown as Clouds;
+    const clouds = {
+      open: async () => {
+        throw new Error('nothing is held that would need the clouds');
+      },
+    } as unknown as Clouds;
 
     await maybeFinalize({ db: t.db, boss: t.boss, timing: defaultTiming }, runId);
     const queued = await t.db.query(
       `SELECT name FROM pgboss.job WHERE data->>'runId' = $1 AND name IN ('run-copy', 'run-finalize')`,
       [runId],
     );
-    assert.deepEqual(
-      queued.rows.map((r) => r.name),
-      ['run-finalize'],
-      'the finalize job, not another look in 20 s',
-    );
+    // the finalize job, not another look in 20 s
+    expect(queued.rows.map((r) => r.name)).toEqual(['run-finalize']);
 
     await finalizeRun({ db: t.db, clouds, notifier }, runId);
     const run = (await t.db.query('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];
-    assert.equal(run.status, 'quota_exceeded');
-    assert.match(run.error, /1 item\(s\) wait for the next run/);
-    assert.deepEqual(told, ['runEnded']);
-    assert.equal((await itemRow(itemId)).status, 'pending');
+    expect(run.status).toBe('quota_exceeded');
+    expect(run.error).toMatch(/1 item\(s\) wait for the next run/);
+    expect(told).toEqual(['runEnded']);
+    expect((await itemRow(itemId)).status).toBe('pending');
   },
 );

@@ -1,12 +1,11 @@
 // The outbox under a crash and without SMTP: a worker SIGKILLed after the SMTP server accepted a mail
 // but before it recorded that, and the .eml files written when no SMTP_URL is set.
-import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
@@ -43,7 +42,7 @@ async function backupTask(t: TestApp, a: Actor, name: string): Promise<string> {
     destination: { cloudId: dstId, path: '' },
     notify: { on: 'always' },
   });
-  assert.equal(task.statusCode, 201, task.body);
+  expect(task.statusCode).toBe(201);
   const run = await post(`/tasks/${task.json().id}/runs`, {});
   return run.json().run.id;
 }
@@ -88,29 +87,32 @@ test(
       const a = await signup(t);
       const runId = await backupTask(t, a, 'Crash test');
       await smtp.waitFor(1, 60_000);
-      assert.ok(killed);
+      expect(killed).toBeTruthy();
       const [row] = (await t.db.query('SELECT sent_at, message_id FROM mail_outbox WHERE run_id = $1', [runId])).rows;
-      assert.equal(row.sent_at, null, 'the send was not recorded');
+      // the send was not recorded
+      expect(row.sent_at).toBe(null);
 
       startWorker();
       const mails = await smtp.waitFor(2, 90_000);
-      assert.equal(mails.length, 2);
-      assert.equal(mails[0].messageId, row.message_id);
-      assert.equal(mails[1].messageId, mails[0].messageId, 'same Message-ID: the recipient’s client shows one mail');
-      assert.equal(mails[1].subject, mails[0].subject);
-      assert.deepEqual(mails[1].date, mails[0].date, 'same Date header');
+      expect(mails.length).toBe(2);
+      expect(mails[0].messageId).toBe(row.message_id);
+      // same Message-ID: the recipient’s client shows one mail
+      expect(mails[1].messageId).toBe(mails[0].messageId);
+      expect(mails[1].subject).toBe(mails[0].subject);
+      // same Date header
+      expect(mails[1].date).toEqual(mails[0].date);
       await waitFor(
         async () =>
           (await t.db.query('SELECT sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows[0].sent_at !== null,
       );
       // Once no job is left at work, nothing can send it a third time.
       await settled(t);
-      assert.equal(smtp.received.length, 2, 'not sent a third time once recorded');
+      // not sent a third time once recorded
+      expect(smtp.received.length).toBe(2);
       const run = await waitForRun(t, a, runId);
-      assert.deepEqual(
-        run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status]),
-        [['email', 'delivered']],
-      );
+      expect(run.notifications.map((n: Record<string, unknown>) => [n.channel, n.status])).toEqual([
+        ['email', 'delivered'],
+      ]);
     } finally {
       for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
       await smtp.stop();
@@ -132,19 +134,23 @@ test('without SMTP_URL each mail is written as an .eml file in the data folder',
   await waitFor(
     async () => (files = (await fs.readdir(folder).catch(() => [])).filter((f) => f.endsWith('.eml'))).length > 0,
   );
-  assert.equal(files.length, 1, files.join(','));
+  expect(files.length).toBe(1);
   const parsed = await simpleParser(await fs.readFile(path.join(folder, files[0])));
-  assert.equal(parsed.subject, "Ferry: 'Written to disk' finished — 1 photo, 250 kB");
-  assert.equal(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', a.email);
-  assert.ok(parsed.text?.includes('https://ferry.example.org/runs/'));
-  assert.ok(typeof parsed.html === 'string' && parsed.html.includes('<table'));
+  expect(parsed.subject).toBe("Ferry: 'Written to disk' finished — 1 photo, 250 kB");
+  expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toBe(a.email);
+  expect(parsed.text).toContain('https://ferry.example.org/runs/');
+  expect(typeof parsed.html === 'string' && parsed.html.includes('<table')).toBeTruthy();
   const [row] = (await t.db.query('SELECT message_id, sent_at FROM mail_outbox WHERE run_id = $1', [runId])).rows;
-  assert.equal(parsed.messageId, row.message_id);
-  assert.ok(row.sent_at, 'recorded as sent');
-  assert.ok(!(await fs.readdir(folder)).some((f) => f.endsWith('.tmp')), 'no half-written file left');
+  expect(parsed.messageId).toBe(row.message_id);
+  // recorded as sent
+  expect(row.sent_at).toBeTruthy();
+  // no half-written file left
+  expect(!(await fs.readdir(folder)).some((f) => f.endsWith('.tmp'))).toBeTruthy();
   // Mail holds links that confirm addresses and names of clouds: only Ferry's own user reads it.
-  assert.equal((await fs.stat(folder)).mode & 0o777, 0o700, 'the mail folder is private');
-  assert.equal((await fs.stat(path.join(folder, files[0]))).mode & 0o777, 0o600, 'each .eml is private');
+  // the mail folder is private
+  expect((await fs.stat(folder)).mode & 0o777).toBe(0o700);
+  // each .eml is private
+  expect((await fs.stat(path.join(folder, files[0]))).mode & 0o777).toBe(0o600);
 });
 
 test('a mail folder made world-readable before is made private again when the next mail is written', async () => {
@@ -159,7 +165,7 @@ test('a mail folder made world-readable before is made private again when the ne
   const a = await signup(t);
   await waitForRun(t, a, await backupTask(t, a, 'Private again'));
   await waitFor(async () => (await fs.readdir(folder)).some((f) => f.endsWith('.eml')));
-  assert.equal((await fs.stat(folder)).mode & 0o777, 0o700);
+  expect((await fs.stat(folder)).mode & 0o777).toBe(0o700);
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -1,12 +1,11 @@
 // Mail and webhooks at the end of runs, through a real SMTP server (STARTTLS + AUTH) and a real
 // HTTP receiver: what arrives, how often, with which figures, and what survives an SMTP outage.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
 import { startS3 } from '../support/s3.ts';
@@ -60,7 +59,7 @@ async function localCloud(a: Actor, name: string, dir: string): Promise<string> 
     name,
     options: { root: path.relative(path.join(root, a.id), dir) },
   });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
@@ -71,13 +70,13 @@ async function task(a: Actor, name: string, src: string, dst: string, notify: ob
     destination: { cloudId: dst, path: '' },
     notify,
   });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
 async function run(a: Actor, taskId: string) {
   const res = await api(a).post(`/tasks/${taskId}/runs`, {});
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   return waitForRun(t, a, res.json().run.id);
 }
 
@@ -98,31 +97,32 @@ describe('the mail at the end of a run', () => {
         on: 'always',
       }),
     );
-    assert.equal(ok.status, 'succeeded');
+    expect(ok.status).toBe('succeeded');
     const [m] = await smtp.waitFor(before + 1).then((all) => all.slice(before));
-    assert.equal(m.subject, "Ferry: 'Family photos → NAS' finished — 3 photos, 1.2 MB");
-    assert.equal(m.to, a.email);
-    assert.match(m.from, /^"?Ferry"? <ferry@example\.org>$/);
-    assert.match(m.text, /Copied: +3 photos, 1\.2 MB/);
-    assert.match(m.text, /Skipped \(already there\): +0, 0 B/);
-    assert.match(m.text, /Failed: +0/);
-    assert.match(m.text, /Average speed: +[\d.]+ [kMG]?B\/s/);
-    assert.ok(m.text.includes(`${PUBLIC_URL}/runs/${ok.id}`), m.text);
-    assert.ok(m.html.includes('3 photos, 1.2 MB') && m.html.includes(`href="${PUBLIC_URL}/runs/${ok.id}"`), m.html);
+    expect(m.subject).toBe("Ferry: 'Family photos → NAS' finished — 3 photos, 1.2 MB");
+    expect(m.to).toBe(a.email);
+    expect(m.from).toMatch(/^"?Ferry"? <ferry@example\.org>$/);
+    expect(m.text).toMatch(/Copied: +3 photos, 1\.2 MB/);
+    expect(m.text).toMatch(/Skipped \(already there\): +0, 0 B/);
+    expect(m.text).toMatch(/Failed: +0/);
+    expect(m.text).toMatch(/Average speed: +[\d.]+ [kMG]?B\/s/);
+    expect(m.text).toContain(`${PUBLIC_URL}/runs/${ok.id}`);
+    expect(m.html.includes('3 photos, 1.2 MB') && m.html.includes(`href="${PUBLIC_URL}/runs/${ok.id}"`)).toBeTruthy();
     // The server's acceptance is recorded just after it answers: give the record a moment.
     let [row] = await mailsOf(ok.id);
     for (const deadline = Date.now() + 10_000; !row.sent_at && Date.now() < deadline; [row] = await mailsOf(ok.id))
       await new Promise((r) => setTimeout(r, 50));
-    assert.equal(row.message_id, m.messageId, 'the Message-ID sent is the one stored');
-    assert.ok(row.sent_at);
+    // the Message-ID sent is the one stored
+    expect(row.message_id).toBe(m.messageId);
+    expect(row.sent_at).toBeTruthy();
 
     // succeeded, policy failure (the default) and never: nothing queued, nothing sent.
     const quiet = await run(
       a,
       await task(a, 'Quiet', src, await localCloud(a, 'Quiet dest', path.join(root, a.id, 'quiet')), {}),
     );
-    assert.equal(quiet.status, 'succeeded');
-    assert.deepEqual(await mailsOf(quiet.id), []);
+    expect(quiet.status).toBe('succeeded');
+    expect(await mailsOf(quiet.id)).toEqual([]);
 
     // partial: one destination path is taken by a folder, so that photo cannot be written.
     const partialDir = path.join(root, a.id, 'partial-dest');
@@ -131,8 +131,8 @@ describe('the mail at the end of a run', () => {
       a,
       await task(a, 'Never tell', src, await localCloud(a, 'Never dest', partialDir), { on: 'never' }),
     );
-    assert.equal(never.status, 'partial');
-    assert.deepEqual(await mailsOf(never.id), []);
+    expect(never.status).toBe('partial');
+    expect(await mailsOf(never.id)).toEqual([]);
     // An address other than the account's gets run mail once confirmed (notify-addresses.test.ts): this one was.
     await t.db.query(
       `INSERT INTO notify_addresses (user_id, email, confirmed_at) VALUES ($1, 'alerts@example.net', now())`,
@@ -147,12 +147,12 @@ describe('the mail at the end of a run', () => {
         email: 'alerts@example.net',
       }),
     );
-    assert.equal(partial.status, 'partial');
+    expect(partial.status).toBe('partial');
     const [p] = await smtp.waitFor(before + 2).then((all) => all.slice(before + 1));
-    assert.equal(p.subject, "Ferry: 'Holiday' finished with 1 failed — 2 photos, 800 kB");
-    assert.equal(p.to, 'alerts@example.net');
-    assert.match(p.text, /First failures:\n {2}- IMG_0001\.jpg: .+/);
-    assert.match(p.text, /Failed: +1/);
+    expect(p.subject).toBe("Ferry: 'Holiday' finished with 1 failed — 2 photos, 800 kB");
+    expect(p.to).toBe('alerts@example.net');
+    expect(p.text).toMatch(/First failures:\n {2}- IMG_0001\.jpg: .+/);
+    expect(p.text).toMatch(/Failed: +1/);
 
     // failed: the source folder is gone.
     const gone = await localCloud(a, 'Gone', path.join(root, a.id, 'gone'));
@@ -165,22 +165,22 @@ describe('the mail at the end of a run', () => {
     );
     await fs.rm(path.join(root, a.id, 'gone'), { recursive: true });
     const failed = await run(a, failedTask);
-    assert.equal(failed.status, 'failed');
+    expect(failed.status).toBe('failed');
     const [f] = await smtp.waitFor(before + 3).then((all) => all.slice(before + 2));
-    assert.match(f.subject, /^Ferry: 'Old laptop' failed — Listing the source failed: /);
-    assert.ok(f.text.includes(failed.error), 'the body says why');
+    expect(f.subject).toMatch(/^Ferry: 'Old laptop' failed — Listing the source failed: /);
+    // the body says why
+    expect(f.text).toContain(failed.error);
 
     // Each mail arrived once: once every job has ended, none can arrive any more.
     await settled(t);
-    assert.equal(smtp.received.length, before + 3);
-    assert.equal(new Set(smtp.received.map((x) => x.messageId)).size, smtp.received.length);
+    expect(smtp.received.length).toBe(before + 3);
+    expect(new Set(smtp.received.map((x) => x.messageId)).size).toBe(smtp.received.length);
 
     // The run says its notification was delivered.
     const shown = (await api(a).get(`/runs/${partial.id}`)).json();
-    assert.deepEqual(
+    expect(
       shown.notifications.map((n: Record<string, unknown>) => [n.channel, n.event, n.to, n.status, n.attempts]),
-      [['email', 'run_ended', 'alerts@example.net', 'delivered', 1]],
-    );
+    ).toEqual([['email', 'run_ended', 'alerts@example.net', 'delivered', 1]]);
   });
 
   test(
@@ -195,30 +195,27 @@ describe('the mail at the end of a run', () => {
       const mine = () => smtp.received.filter((m) => m.to === a.email);
 
       const first = await run(a, id);
-      assert.equal(first.status, 'quota_exceeded');
+      expect(first.status).toBe('quota_exceeded');
       await waitUntil(() => mine().length >= 2);
       const subjects = mine()
         .map((m) => m.subject)
         .sort();
-      assert.deepEqual(subjects, [
+      expect(subjects).toEqual([
         "Ferry: 'Camera roll' paused — monthly traffic quota used up (1 photo, 400 kB copied)",
         'Ferry: your monthly traffic quota is used up',
       ]);
       const quotaMail = mine().find((m) => m.subject.startsWith('Ferry: your'))!;
-      assert.match(quotaMail.text, /You have used 400 kB of your 500 kB monthly traffic/);
+      expect(quotaMail.text).toMatch(/You have used 400 kB of your 500 kB monthly traffic/);
       const runMail = mine().find((m) => m.subject.startsWith("Ferry: 'Camera"))!;
-      assert.match(runMail.text, /2 item\(s\) wait for the next run/);
+      expect(runMail.text).toMatch(/2 item\(s\) wait for the next run/);
 
       const second = await run(a, id);
-      assert.equal(second.status, 'quota_exceeded');
+      expect(second.status).toBe('quota_exceeded');
       await waitUntil(() => mine().length >= 3);
       await settled(t);
-      assert.equal(
-        mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length,
-        1,
-        'once a month',
-      );
-      assert.equal(mine().length, 3);
+      // once a month
+      expect(mine().filter((m) => m.subject === 'Ferry: your monthly traffic quota is used up').length).toBe(1);
+      expect(mine().length).toBe(3);
     },
   );
 
@@ -240,20 +237,21 @@ describe('the mail at the end of a run', () => {
         shown = (await api(a).get(`/runs/${r.id}`)).json();
         return shown.notifications[0]?.attempts >= 1;
       });
-      assert.equal(shown.notifications[0].status, 'pending');
-      assert.match(shown.notifications[0].lastError, /ECONNREFUSED/);
-      assert.equal(bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length, 0);
+      expect(shown.notifications[0].status).toBe('pending');
+      expect(shown.notifications[0].lastError).toMatch(/ECONNREFUSED/);
+      expect(bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length).toBe(0);
     } finally {
       await smtp.restart();
     }
     await waitUntil(() => bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length === 1, 60_000);
     await settled(t);
-    assert.equal(bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length, 1, 'sent once');
+    // sent once
+    expect(bySubject("Ferry: 'During the outage' finished — 1 photo, 400 kB").length).toBe(1);
     const [row] = await t.db
       .query("SELECT sent_at, attempts FROM mail_outbox WHERE subject LIKE '%During the outage%'")
       .then((x) => x.rows);
-    assert.ok(row.sent_at);
-    assert.ok(row.attempts >= 2);
+    expect(row.sent_at).toBeTruthy();
+    expect(row.attempts).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -282,7 +280,7 @@ describe('account mail', () => {
           name: 'Archive bucket',
           options: s3.options({ endpoint: proxy.endpoint }),
         });
-        assert.equal(created.statusCode, 201, created.body);
+        expect(created.statusCode).toBe(201);
         deleted = true;
         const cloudId = created.json().id;
         const id = await task(
@@ -295,19 +293,20 @@ describe('account mail', () => {
         const mine = () => smtp.received.filter((m) => m.to === a.email);
 
         const first = await run(a, id);
-        assert.equal(first.status, 'failed');
-        assert.match(first.error, /refused these credentials/);
+        expect(first.status).toBe('failed');
+        expect(first.error).toMatch(/refused these credentials/);
         const cloud = (await api(a).get(`/clouds/${cloudId}`)).json();
-        assert.equal(cloud.status, 'needs_reauth');
+        expect(cloud.status).toBe('needs_reauth');
         await waitUntil(() => mine().length >= 1);
         const [m] = mine();
-        assert.equal(m.subject, "Ferry: reconnect 'Archive bucket' to keep your backups running");
-        assert.match(m.text, /can no longer sign in to your cloud 'Archive bucket'/);
-        assert.ok(m.text.includes(`${PUBLIC_URL}/clouds/${cloudId}`));
+        expect(m.subject).toBe("Ferry: reconnect 'Archive bucket' to keep your backups running");
+        expect(m.text).toMatch(/can no longer sign in to your cloud 'Archive bucket'/);
+        expect(m.text).toContain(`${PUBLIC_URL}/clouds/${cloudId}`);
 
-        assert.equal((await run(a, id)).status, 'failed');
+        expect((await run(a, id)).status).toBe('failed');
         await settled(t);
-        assert.equal(mine().length, 1, 'one mail while it stays disconnected, whatever the runs');
+        // one mail while it stays disconnected, whatever the runs
+        expect(mine().length).toBe(1);
       } finally {
         await proxy.close();
         await s3.close();
@@ -328,8 +327,8 @@ describe('account mail', () => {
         payload: { email, password: 'correct horse battery' },
         headers: { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' },
       });
-      assert.equal(res.statusCode, 201, res.body);
-      assert.deepEqual([res.json().user.locale, res.json().user.emailVerified], ['de', false]);
+      expect(res.statusCode).toBe(201);
+      expect([res.json().user.locale, res.json().user.emailVerified]).toEqual(['de', false]);
       const headers = {
         cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}`,
         'x-csrf-token': res.json().csrfToken,
@@ -340,67 +339,69 @@ describe('account mail', () => {
         destination: { cloudId: crypto.randomUUID(), path: 'x' },
       };
       const refused = await v.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: newTask, headers });
-      assert.equal(refused.statusCode, 403);
-      assert.equal(refused.json().error.code, 'email_unverified');
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('email_unverified');
 
       await waitUntil(() => smtp.received.some((m) => m.to === email));
       const m = smtp.received.find((x) => x.to === email)!;
-      assert.equal(m.subject, 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse');
+      expect(m.subject).toBe('Ferry: Bestätigen Sie Ihre E-Mail-Adresse');
       // The mailed link opens the app's page; the API's own page still answers its token.
       const mailed = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(m.text)?.[1];
       const link = mailed && `/api/v1/auth/verify?token=${mailed}`;
-      assert.ok(link, m.text);
+      expect(link).toBeTruthy();
       // Opening the link (as a mail scanner does, twice) changes nothing: it shows a page with a button.
       const me = async () => (await v.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json().emailVerified;
       const openLink = async () => {
         const opened = await v.app.inject({ method: 'GET', url: link });
-        assert.equal(opened.statusCode, 200, opened.body);
-        assert.match(opened.headers['content-type'] as string, /^text\/html/);
-        assert.match(opened.headers['content-security-policy'] as string, /default-src 'none'/);
-        assert.deepEqual(
-          [opened.headers['cache-control'], opened.headers['referrer-policy'], opened.headers['x-frame-options']],
-          ['no-store', 'no-referrer', 'DENY'],
-        );
-        assert.ok(opened.body.includes(email), opened.body);
-        assert.equal(await me(), false, 'opening the link confirms nothing');
+        expect(opened.statusCode).toBe(200);
+        expect(opened.headers['content-type'] as string).toMatch(/^text\/html/);
+        expect(opened.headers['content-security-policy'] as string).toMatch(/default-src 'none'/);
+        expect([
+          opened.headers['cache-control'],
+          opened.headers['referrer-policy'],
+          opened.headers['x-frame-options'],
+        ]).toEqual(['no-store', 'no-referrer', 'DENY']);
+        expect(opened.body).toContain(email);
+        // opening the link confirms nothing
+        expect(await me()).toBe(false);
       };
       await openLink();
       await openLink();
       const asJson = await v.app.inject({ method: 'GET', url: link, headers: { accept: 'application/json' } });
-      assert.deepEqual(asJson.json(), { email, emailVerified: false });
-      assert.equal(await me(), false);
+      expect(asJson.json()).toEqual({ email, emailVerified: false });
+      expect(await me()).toBe(false);
 
       // The page's form posts the token to verify/confirm (relative to the link); that confirms.
       const pageBody = (await v.app.inject({ method: 'GET', url: link })).body;
       const form = /<form method="post" action="([^"]+)"><input type="hidden" name="token" value="([^"]+)">/.exec(
         pageBody,
       );
-      assert.ok(form, pageBody);
-      const action = new URL(form[1], `https://ferry.example.org${link}`).pathname;
-      assert.equal(action, '/api/v1/auth/verify/confirm');
-      const token = new URL(link, 'https://x').searchParams.get('token')!;
-      assert.equal(form[2], token);
+      expect(form).toBeTruthy();
+      const action = new URL(form![1], `https://ferry.example.org${link}`).pathname;
+      expect(action).toBe('/api/v1/auth/verify/confirm');
+      const token = new URL(link!, 'https://x').searchParams.get('token')!;
+      expect(form![2]).toBe(token);
       const posted = await v.app.inject({
         method: 'POST',
         url: action,
-        payload: new URLSearchParams({ token: form[2] }).toString(),
+        payload: new URLSearchParams({ token: form![2] }).toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
-      assert.equal(posted.statusCode, 200, posted.body);
-      assert.match(posted.headers['content-type'] as string, /^text\/html/);
-      assert.equal(await me(), true);
+      expect(posted.statusCode).toBe(200);
+      expect(posted.headers['content-type'] as string).toMatch(/^text\/html/);
+      expect(await me()).toBe(true);
       // Used: the link, its form and a JSON POST are all refused.
       const gone = await v.app.inject({ method: 'GET', url: link });
-      assert.equal(gone.statusCode, 400);
+      expect(gone.statusCode).toBe(400);
       const again = await v.app.inject({ method: 'POST', url: action, payload: { token } });
-      assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
+      expect([again.statusCode, again.json().error.code]).toEqual([400, 'invalid_token']);
       const againForm = await v.app.inject({
         method: 'POST',
         url: action,
         payload: `token=${encodeURIComponent(token)}`,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
-      assert.equal(againForm.statusCode, 400);
+      expect(againForm.statusCode).toBe(400);
 
       // A JSON client confirms with a JSON POST.
       const other = `verify-${crypto.randomBytes(3).toString('hex')}@example.com`;
@@ -409,7 +410,7 @@ describe('account mail', () => {
         url: '/api/v1/auth/signup',
         payload: { email: other, password: 'correct horse battery' },
       });
-      assert.equal(signed.statusCode, 201, signed.body);
+      expect(signed.statusCode).toBe(201);
       const otherHeaders = { cookie: `ferry_session=${signed.cookies.find((c) => c.name === 'ferry_session')!.value}` };
       await waitUntil(() => smtp.received.some((x) => x.to === other));
       const otherMail = smtp.received.find((x) => x.to === other)!.text;
@@ -421,21 +422,21 @@ describe('account mail', () => {
         url: '/api/v1/auth/verify/confirm',
         payload: { token: otherToken },
       });
-      assert.equal(byJson.statusCode, 200, byJson.body);
-      assert.deepEqual(byJson.json(), { email: other, emailVerified: true });
-      assert.equal(
+      expect(byJson.statusCode).toBe(200);
+      expect(byJson.json()).toEqual({ email: other, emailVerified: true });
+      expect(
         (await v.app.inject({ method: 'GET', url: '/api/v1/me', headers: otherHeaders })).json().emailVerified,
-        true,
-      );
+      ).toBe(true);
       const reused = await v.app.inject({
         method: 'POST',
         url: '/api/v1/auth/verify/confirm',
         payload: { token: otherToken },
       });
-      assert.deepEqual([reused.statusCode, reused.json().error.code], [400, 'invalid_token']);
+      expect([reused.statusCode, reused.json().error.code]).toEqual([400, 'invalid_token']);
 
       const allowed = await v.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: newTask, headers });
-      assert.equal(allowed.statusCode, 400, 'past the gate: now only the made-up clouds are refused');
+      // past the gate: now only the made-up clouds are refused
+      expect(allowed.statusCode).toBe(400);
     } finally {
       await v.close();
     }
@@ -466,50 +467,54 @@ describe('webhooks', () => {
         destination: { cloudId: await localCloud(a, 'NAS', path.join(root, a.id, 'hooked-dest')), path: '' },
         notify: { on: 'never', webhook: { url, secret } },
       });
-      assert.equal(res.statusCode, 201, res.body);
-      assert.deepEqual(res.json().notify.webhook, { url }, 'the secret is never returned');
-      assert.ok(!JSON.stringify((await api(a).get(`/tasks/${res.json().id}`)).json()).includes(secret));
+      expect(res.statusCode).toBe(201);
+      // the secret is never returned
+      expect(res.json().notify.webhook).toEqual({ url });
+      expect(JSON.stringify((await api(a).get(`/tasks/${res.json().id}`)).json())).not.toContain(secret);
 
       const r = await run(a, res.json().id);
-      assert.equal(r.status, 'succeeded');
+      expect(r.status).toBe('succeeded');
       await waitUntil(() => hits.length >= 3, 60_000);
 
       for (const hit of hits) {
         // The documented check: HMAC-SHA256 over "<t>.<raw body>" with the task's secret.
         const sig = String(hit.headers['ferry-signature']);
         const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(sig) ?? [];
-        assert.ok(ts && v1, sig);
+        expect(ts && v1).toBeTruthy();
         const expected = crypto.createHmac('sha256', secret).update(`${ts}.${hit.body}`).digest('hex');
-        assert.ok(crypto.timingSafeEqual(Buffer.from(v1, 'hex'), Buffer.from(expected, 'hex')), 'signature verifies');
-        assert.ok(Math.abs(Date.now() / 1000 - Number(ts)) < 120, 'fresh timestamp');
-        assert.equal(hit.headers['content-type'], 'application/json');
-        assert.equal(hit.headers['ferry-event'], 'run.succeeded');
+        // signature verifies
+        expect(crypto.timingSafeEqual(Buffer.from(v1, 'hex'), Buffer.from(expected, 'hex'))).toBeTruthy();
+        // fresh timestamp
+        expect(Math.abs(Date.now() / 1000 - Number(ts))).toBeLessThan(120);
+        expect(hit.headers['content-type']).toBe('application/json');
+        expect(hit.headers['ferry-event']).toBe('run.succeeded');
       }
-      assert.equal(new Set(hits.map((h) => h.headers['ferry-delivery'])).size, 1, 'one delivery id across retries');
-      assert.equal(new Set(hits.map((h) => h.body)).size, 1, 'the same body on every attempt');
+      // one delivery id across retries
+      expect(new Set(hits.map((h) => h.headers['ferry-delivery'])).size).toBe(1);
+      // the same body on every attempt
+      expect(new Set(hits.map((h) => h.body)).size).toBe(1);
       const payload = JSON.parse(hits[0].body);
-      assert.equal(payload.event, 'run.succeeded');
-      assert.equal(payload.id, hits[0].headers['ferry-delivery']);
-      assert.equal(payload.data.run.id, r.id);
-      assert.deepEqual(payload.data.run.done, { items: 2, bytes: 800_000 });
-      assert.equal(payload.data.task.name, 'Hooked');
+      expect(payload.event).toBe('run.succeeded');
+      expect(payload.id).toBe(hits[0].headers['ferry-delivery']);
+      expect(payload.data.run.id).toBe(r.id);
+      expect(payload.data.run.done).toEqual({ items: 2, bytes: 800_000 });
+      expect(payload.data.task.name).toBe('Hooked');
 
       // A forged body does not verify.
       const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(hits[0].headers['ferry-signature']))!;
-      assert.notEqual(
+      expect(
         crypto
           .createHmac('sha256', secret)
           .update(`${ts}.${hits[0].body.replace('succeeded', 'failed')}`)
           .digest('hex'),
-        v1,
-      );
+      ).not.toBe(v1);
 
       let shown: Record<string, any> = {};
       await waitUntil(async () => {
         shown = (await api(a).get(`/runs/${r.id}`)).json();
         return shown.notifications[0]?.status === 'delivered';
       });
-      assert.deepEqual(
+      expect(
         shown.notifications.map((n: Record<string, unknown>) => [
           n.channel,
           n.event,
@@ -518,10 +523,10 @@ describe('webhooks', () => {
           n.attempts,
           n.lastStatus,
         ]),
-        [['webhook', 'run.succeeded', url, 'delivered', 3, 204]],
-      );
+      ).toEqual([['webhook', 'run.succeeded', url, 'delivered', 3, 204]]);
       await settled(t);
-      assert.equal(hits.length, 3, 'not delivered again once taken');
+      // not delivered again once taken
+      expect(hits.length).toBe(3);
     } finally {
       receiver.close();
     }

@@ -1,12 +1,11 @@
 // Mail to addresses a user names, through a real SMTP server: an address other than the account's
 // gets a confirmation link and nothing else until it is followed (run mail goes to the account
 // meanwhile), and each account's mail is capped per hour without holding back anyone else's.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { PgBoss } from 'pg-boss';
 import { transaction } from '../../services/core/db.ts';
 import { createLogger } from '../../services/core/logger.ts';
@@ -48,7 +47,7 @@ const api = (a: Actor) => ({
 async function backupTask(a: Actor, notify: object): Promise<Record<string, any>> {
   const cloud = async (name: string, dir: string) => {
     const res = await api(a).post('/clouds', { kind: 'local', name, options: { root: dir } });
-    assert.equal(res.statusCode, 201, res.body);
+    expect(res.statusCode).toBe(201);
     return res.json().id as string;
   };
   // Local clouds live in their owner's space: <FERRY_LOCAL_ROOTS>/<user id>/.
@@ -63,7 +62,7 @@ async function backupTask(a: Actor, notify: object): Promise<Record<string, any>
     destination: { cloudId: dstId, path: '' },
     notify,
   });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json();
 }
 
@@ -75,7 +74,7 @@ async function run(a: Actor, taskId: string, copy = true) {
       crypto.randomBytes(1000),
     );
   const res = await api(a).post(`/tasks/${taskId}/runs`, {});
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   return waitForRun(t, a, res.json().run.id);
 }
 
@@ -98,29 +97,28 @@ describe('an address named for notifications', () => {
       const a = await signup(t, `o'hara-${crypto.randomBytes(3).toString('hex')}@example.com`);
       const other = `partner-${crypto.randomBytes(3).toString('hex')}@example.net`;
       const task = await backupTask(a, { on: 'always', email: other });
-      assert.deepEqual(task.notify, { on: 'always', email: other, emailConfirmed: false });
+      expect(task.notify).toEqual({ on: 'always', email: other, emailConfirmed: false });
 
       await waitUntil(() => to(other).length === 1);
       const [ask] = to(other);
-      assert.equal(ask.subject, 'Ferry: confirm that you want backup notifications');
-      assert.ok(
-        ask.text.includes(`The Ferry user ${a.email} asked for mails about their backups to be sent to ${other}.`),
-        ask.text,
+      expect(ask.subject).toBe('Ferry: confirm that you want backup notifications');
+      expect(ask.text).toContain(
+        `The Ferry user ${a.email} asked for mails about their backups to be sent to ${other}.`,
       );
       const link = /https:\/\/ferry\.example\.org(\/api\/v1\/notify-addresses\/confirm\?token=\S+)/.exec(ask.text)?.[1];
-      assert.ok(link, ask.text);
+      expect(link).toBeTruthy();
 
       const before = await run(a, task.id);
-      assert.equal(before.status, 'succeeded');
+      expect(before.status).toBe('succeeded');
       await waitUntil(() => to(a.email).length === 1);
-      assert.match(to(a.email)[0].subject, /^Ferry: 'Phone → NAS' finished/);
+      expect(to(a.email)[0].subject).toMatch(/^Ferry: 'Phone → NAS' finished/);
       // Saving the task again does not mail the address again the same day.
-      assert.equal(
-        (await api(a).patch(`/tasks/${task.id}`, { notify: { on: 'always', email: other } })).statusCode,
+      expect((await api(a).patch(`/tasks/${task.id}`, { notify: { on: 'always', email: other } })).statusCode).toBe(
         200,
       );
       await settle();
-      assert.equal(to(other).length, 1, 'one mail to the address: the confirmation');
+      // one mail to the address: the confirmation
+      expect(to(other).length).toBe(1);
 
       // Opening the link (as a mail scanner fetching every link does) changes nothing: it shows a page
       // naming the address and who asked, whose button confirms.
@@ -129,59 +127,58 @@ describe('an address named for notifications', () => {
         url: link,
         headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
       });
-      assert.equal(page.statusCode, 200, page.body);
-      assert.match(String(page.headers['content-type']), /^text\/html; charset=utf-8/);
-      assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
-      assert.equal(page.headers['referrer-policy'], 'no-referrer', 'the token in the address goes nowhere');
-      assert.ok(page.body.includes(other), page.body);
-      assert.ok(page.body.includes(a.email.replace("'", '&#39;')), 'the account that asked, escaped');
-      assert.ok(!page.body.includes(a.email), 'nothing unescaped');
-      assert.doesNotMatch(page.body, /\b(src|href)=|url\(/i, 'nothing loaded from elsewhere');
-      assert.equal((await t.app.inject({ method: 'GET', url: link })).statusCode, 200, 'as often as it is fetched');
+      expect(page.statusCode).toBe(200);
+      expect(String(page.headers['content-type'])).toMatch(/^text\/html; charset=utf-8/);
+      expect(String(page.headers['content-security-policy'])).toMatch(/default-src 'none'/);
+      // the token in the address goes nowhere
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      expect(page.body).toContain(other);
+      // the account that asked, escaped
+      expect(page.body).toContain(a.email.replace("'", '&#39;'));
+      // nothing unescaped
+      expect(page.body).not.toContain(a.email);
+      // nothing loaded from elsewhere
+      expect(page.body).not.toMatch(/\b(src|href)=|url\(/i);
+      // as often as it is fetched
+      expect((await t.app.inject({ method: 'GET', url: link })).statusCode).toBe(200);
       const json = await t.app.inject({ method: 'GET', url: link, headers: { accept: 'application/json' } });
-      assert.deepEqual(json.json(), { email: other, askedBy: a.email, confirmed: false });
-      assert.equal(
-        (await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed,
-        false,
-        'opening the link confirms nothing',
-      );
+      expect(json.json()).toEqual({ email: other, askedBy: a.email, confirmed: false });
+      // opening the link confirms nothing
+      expect((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed).toBe(false);
 
       // The page's button: its form, as a browser sends it.
       const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(page.body);
-      assert.ok(form, page.body);
+      expect(form).toBeTruthy();
       const fields = new URLSearchParams(
-        [...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+        [...form![2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
           m[1],
           m[2].replace(/&amp;/g, '&'),
         ]),
       );
       const ok = await t.app.inject({
         method: 'POST',
-        url: new URL(form[1], `${PUBLIC_URL}${link}`).pathname,
+        url: new URL(form![1], `${PUBLIC_URL}${link}`).pathname,
         payload: fields.toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
       });
-      assert.equal(ok.statusCode, 200, ok.body);
-      assert.match(String(ok.headers['content-type']), /^text\/html/);
-      assert.match(ok.body, /confirmed/i);
-      assert.ok(ok.body.includes(other));
-      assert.equal((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed, true);
+      expect(ok.statusCode).toBe(200);
+      expect(String(ok.headers['content-type'])).toMatch(/^text\/html/);
+      expect(ok.body).toMatch(/confirmed/i);
+      expect(ok.body).toContain(other);
+      expect((await api(a).get(`/tasks/${task.id}`)).json().notify.emailConfirmed).toBe(true);
       const again = await t.app.inject({
         method: 'POST',
         url: '/api/v1/notify-addresses/confirm',
         payload: { token: fields.get('token') },
       });
-      assert.deepEqual([again.statusCode, again.json().error.code], [400, 'invalid_token']);
-      assert.equal(
-        (await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html' } })).statusCode,
-        400,
-        'a used link shows it is used up',
-      );
+      expect([again.statusCode, again.json().error.code]).toEqual([400, 'invalid_token']);
+      // a used link shows it is used up
+      expect((await t.app.inject({ method: 'GET', url: link, headers: { accept: 'text/html' } })).statusCode).toBe(400);
 
-      assert.equal((await run(a, task.id)).status, 'succeeded');
+      expect((await run(a, task.id)).status).toBe('succeeded');
       await waitUntil(() => to(other).length === 2);
-      assert.match(to(other)[1].subject, /^Ferry: 'Phone → NAS' finished/);
-      assert.equal(to(a.email).length, 1);
+      expect(to(other)[1].subject).toMatch(/^Ferry: 'Phone → NAS' finished/);
+      expect(to(a.email).length).toBe(1);
     },
   );
 
@@ -199,16 +196,20 @@ describe('an address named for notifications', () => {
         url: '/api/v1/notify-addresses/confirm',
         payload: { token: decodeURIComponent(token) },
       });
-      assert.deepEqual(confirmed.json(), { email: shared, confirmed: true }, 'JSON for API clients');
+      // JSON for API clients
+      expect(confirmed.json()).toEqual({ email: shared, confirmed: true });
 
       const forB = await backupTask(b, { on: 'always', email: shared.toUpperCase() });
-      assert.equal(forB.notify.emailConfirmed, false, "a's confirmation does not let b mail the address");
+      // a's confirmation does not let b mail the address
+      expect(forB.notify.emailConfirmed).toBe(false);
       const own = await backupTask(b, { on: 'always', email: b.email.toUpperCase() });
-      assert.equal(own.notify.emailConfirmed, true);
+      expect(own.notify.emailConfirmed).toBe(true);
       await waitUntil(() => to(shared).length === 2, 10_000);
       await settle();
-      assert.equal(to(b.email).length, 0, 'no confirmation mail to the account itself');
-      assert.equal(to(shared).length, 2, "b's confirmation mail");
+      // no confirmation mail to the account itself
+      expect(to(b.email).length).toBe(0);
+      // b's confirmation mail
+      expect(to(shared).length).toBe(2);
     },
   );
 
@@ -218,18 +219,18 @@ describe('an address named for notifications', () => {
       url: '/api/v1/notify-addresses/confirm',
       payload: { token: 'fn_made-up' },
     });
-    assert.equal(res.statusCode, 400);
-    assert.equal(res.json().error.code, 'invalid_token');
-    assert.match(res.json().error.message, /unknown or has expired/);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_token');
+    expect(res.json().error.message).toMatch(/unknown or has expired/);
     const page = await t.app.inject({
       method: 'GET',
       url: '/api/v1/notify-addresses/confirm?token=fn_made-up',
       headers: { accept: 'text/html' },
     });
-    assert.equal(page.statusCode, 400);
-    assert.match(String(page.headers['content-type']), /^text\/html/);
-    assert.match(page.body, /unknown or has expired/);
-    assert.doesNotMatch(page.body, /<form/);
+    expect(page.statusCode).toBe(400);
+    expect(String(page.headers['content-type'])).toMatch(/^text\/html/);
+    expect(page.body).toMatch(/unknown or has expired/);
+    expect(page.body).not.toMatch(/<form/);
   });
 });
 
@@ -255,10 +256,10 @@ describe('mail per account', () => {
       const c = await run(calm, calmTask.id);
       await waitUntil(() => to(calm.email).length === 1);
       await settle();
-      assert.equal(to(busy.email).length, 0, 'nothing sent for the busy account');
+      // nothing sent for the busy account
+      expect(to(busy.email).length).toBe(0);
       const shown = (await api(busy).get(`/runs/${r.id}`)).json();
-      assert.deepEqual(
-        shown.notifications.map((n: Record<string, unknown>) => [n.channel, n.to, n.status, n.lastError]),
+      expect(shown.notifications.map((n: Record<string, unknown>) => [n.channel, n.to, n.status, n.lastError])).toEqual(
         [
           [
             'email',
@@ -268,13 +269,13 @@ describe('mail per account', () => {
           ],
         ],
       );
-      assert.equal((await api(calm).get(`/runs/${c.id}`)).json().notifications[0].status, 'delivered');
+      expect((await api(calm).get(`/runs/${c.id}`)).json().notifications[0].status).toBe('delivered');
 
       // An hour on, the account's mail goes again.
       await t.db.query(`UPDATE mail_outbox SET created_at = created_at - interval '1 hour' WHERE user_id = $1`, [
         busy.id,
       ]);
-      assert.equal((await run(busy, busyTask.id)).status, 'succeeded');
+      expect((await run(busy, busyTask.id)).status).toBe('succeeded');
       await waitUntil(() => to(busy.email).length === 1);
     },
   );
@@ -309,23 +310,21 @@ describe('mail per account', () => {
         ]);
       }
       const queued = outcome.filter((o) => o === 'queued').length;
-      assert.ok(
-        queued >= 3 * MAILS_PER_HOUR - 2 && queued <= 3 * MAILS_PER_HOUR + 1,
-        `${queued} of 90 queued to send over 3 hours`,
-      );
+      expect(queued >= 3 * MAILS_PER_HOUR - 2 && queued <= 3 * MAILS_PER_HOUR + 1).toBeTruthy();
       // Each hour of it: the cap's worth.
       for (let hour = 0; hour < 3; hour++) {
         const inHour = outcome.slice(hour * 30, hour * 30 + 30).filter((o) => o === 'queued').length;
-        assert.ok(inHour >= MAILS_PER_HOUR - 1 && inHour <= MAILS_PER_HOUR, `hour ${hour + 1}: ${inHour}`);
+        expect(inHour >= MAILS_PER_HOUR - 1 && inHour <= MAILS_PER_HOUR).toBeTruthy();
       }
-      assert.equal(jobs.length, queued, 'a send job for each mail not refused');
+      // a send job for each mail not refused
+      expect(jobs.length).toBe(queued);
       // Each job then does what the mail-send job does.
       const mailer = createMailer(t.config, log);
       for (const [queue, data] of jobs) {
-        assert.equal(queue, QUEUES.mailSend);
+        expect(queue).toBe(QUEUES.mailSend);
         await sendQueuedMail(t.db, mailer, (data as { id: string }).id, log);
       }
-      assert.equal(to(busy.email).length, queued);
+      expect(to(busy.email).length).toBe(queued);
     },
   );
 
@@ -346,8 +345,7 @@ describe('mail per account', () => {
       }
       const notifier = createNotifier({ boss: t.boss, publicUrl: PUBLIC_URL });
       const cloudId = task.source.cloudId as string;
-      assert.equal(
-        await transaction(t.db, (c) => notifier.cloudNeedsReauth(c, cloudId, 'the sign-in was revoked')),
+      expect(await transaction(t.db, (c) => notifier.cloudNeedsReauth(c, cloudId, 'the sign-in was revoked'))).toBe(
         true,
       );
       await transaction(t.db, (c) =>
@@ -374,21 +372,21 @@ describe('mail per account', () => {
           `FROM mail_outbox WHERE user_id = $1 AND subject <> 'earlier' ORDER BY kind`,
         [busy.id],
       );
-      assert.deepEqual(rows, [
+      expect(rows).toEqual([
         { kind: 'cloud_needs_reauth', last_error: null, failed: false, later: true },
         { kind: 'quota_used_up', last_error: null, failed: false, later: true },
         { kind: 'run_ended', last_error: RATE_LIMITED, failed: true, later: false },
       ]);
-      assert.ok(runMail);
+      expect(runMail).toBeTruthy();
       await settle();
-      assert.equal(to(busy.email).length, 0, 'nothing sent while the hour is full');
+      // nothing sent while the hour is full
+      expect(to(busy.email).length).toBe(0);
       await waitUntil(() => to(busy.email).length === 2, 30_000);
-      assert.deepEqual(
+      expect(
         to(busy.email)
           .map((m) => m.subject)
           .sort(),
-        ['Ferry: quota', "Ferry: reconnect 'Phone' to keep your backups running"].sort(),
-      );
+      ).toEqual(['Ferry: quota', "Ferry: reconnect 'Phone' to keep your backups running"].sort());
     },
   );
 });

@@ -2,12 +2,11 @@
 // the whole sign-in (redirects, consent page, PKCE, state), every cloud as destination from a
 // folder and as source into S3 with every byte compared, and what a sign-in that expires or is
 // revoked in the middle of a run does.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -82,7 +81,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'family@example.org', password: 'correct horse battery' }),
   });
-  assert.equal(res.status, 201);
+  expect(res.status).toBe(201);
   const session = (await res.json()) as { csrfToken: string; user: { id: string } };
   csrf = session.csrfToken;
   root = path.join(localRoots, session.user.id);
@@ -119,15 +118,15 @@ async function connect(kind: string, name?: string): Promise<{ cloudId: string; 
   const start = await browser.go(
     `${publicUrl}/api/v1/oauth/${kind}/start${name ? `?name=${encodeURIComponent(name)}` : ''}`,
   );
-  assert.equal(start.res.status, 200, `consent page of ${kind}: ${start.url}`);
+  expect(start.res.status).toBe(200);
   const page = await start.res.text();
   const back = await browser.submit(start.url, page, { name: 'decision', value: 'allow' });
   await back.res.arrayBuffer();
   // Ferry's callback redirects to the cloud's page in the web app, saying whether it was new.
   const id = new RegExp(`^${publicUrl}/clouds/([0-9a-f-]{36})\\?(connected|reconnected)=1$`).exec(back.url)?.[1];
-  assert.ok(id, `${kind}: ended at ${back.url} ${back.res.status}; hops ${JSON.stringify(browser.hops.slice(-6))}`);
+  expect(id).toBeTruthy();
   const cloud = await api('GET', `/clouds/${id}`);
-  assert.equal(cloud.status, 200, JSON.stringify(cloud.body));
+  expect(cloud.status).toBe(200);
   return { cloudId: id!, final: back.url };
 }
 
@@ -141,34 +140,39 @@ describe('signing in', () => {
       async () => {
         const first = browser.hops.length;
         const { cloudId, final } = await connect(p.kind);
-        assert.match(final, /\?connected=1$/);
+        expect(final).toMatch(/\?connected=1$/);
         const hops = browser.hops.slice(first);
         const authorize = new URL(hops[0].location!);
-        assert.equal(hops[0].status, 302);
-        assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'PKCE');
-        assert.ok(authorize.searchParams.get('state'));
-        assert.equal(authorize.searchParams.get('redirect_uri'), `${publicUrl}/api/v1/oauth/${p.kind}/callback`);
-        if (p.kind === 'google-drive') assert.equal(authorize.searchParams.get('access_type'), 'offline');
-        if (p.kind === 'dropbox') assert.equal(authorize.searchParams.get('token_access_type'), 'offline');
-        if (p.kind === 'onedrive')
-          assert.ok(authorize.searchParams.get('scope')!.split(' ').includes('offline_access'));
+        expect(hops[0].status).toBe(302);
+        // PKCE
+        expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+        expect(authorize.searchParams.get('state')).toBeTruthy();
+        expect(authorize.searchParams.get('redirect_uri')).toBe(`${publicUrl}/api/v1/oauth/${p.kind}/callback`);
+        if (p.kind === 'google-drive') expect(authorize.searchParams.get('access_type')).toBe('offline');
+        if (p.kind === 'dropbox') expect(authorize.searchParams.get('token_access_type')).toBe('offline');
+        if (p.kind === 'onedrive') expect(authorize.searchParams.get('scope')!.split(' ')).toContain('offline_access');
 
         const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
-        assert.deepEqual(
-          [cloud.kind, cloud.name, cloud.status, cloud.options.account],
-          [p.kind, p.email(), 'ok', p.email()],
-        );
-        assert.ok(!JSON.stringify(cloud).includes('rt-'), 'no token is shown');
+        expect([cloud.kind, cloud.name, cloud.status, cloud.options.account]).toEqual([
+          p.kind,
+          p.email(),
+          'ok',
+          p.email(),
+        ]);
+        // no token is shown
+        expect(JSON.stringify(cloud)).not.toContain('rt-');
         const sealed = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets;
-        assert.ok(
+        // tokens sealed
+        expect(
           !sealed.includes('rt-') && JSON.parse(t.keyring.open(sealed)).refreshToken.startsWith('rt-'),
-          'tokens sealed',
-        );
-        assert.equal((await api('POST', `/clouds/${cloudId}/check`)).body.ok, true);
+        ).toBeTruthy();
+        expect((await api('POST', `/clouds/${cloudId}/check`)).body.ok).toBe(true);
 
         const again = await connect(p.kind, 'Renamed?');
-        assert.equal(again.cloudId, cloudId, 'the same account reconnects its cloud');
-        assert.match(again.final, /\?reconnected=1$/, 'the cloud page is told it was a reconnection');
+        // the same account reconnects its cloud
+        expect(again.cloudId).toBe(cloudId);
+        // the cloud page is told it was a reconnection
+        expect(again.final).toMatch(/\?reconnected=1$/);
         clouds[p.kind] = cloudId;
       },
     );
@@ -178,8 +182,8 @@ describe('signing in', () => {
     const before = (await api('GET', '/clouds')).body.items.length;
     const start = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
     const denied = await browser.submit(start.url, await start.res.text(), { name: 'decision', value: 'deny' });
-    assert.equal(denied.res.status, 400);
-    assert.match(((await denied.res.json()) as any).error.message, /did not grant access \(access_denied\)/);
+    expect(denied.res.status).toBe(400);
+    expect(((await denied.res.json()) as any).error.message).toMatch(/did not grant access \(access_denied\)/);
 
     const again = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
     const callback = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
@@ -187,9 +191,9 @@ describe('signing in', () => {
     callback.searchParams.set('state', 'forged-state');
     await again.res.arrayBuffer();
     const forged = await browser.request(callback.toString());
-    assert.equal(forged.status, 400);
-    assert.match(((await forged.json()) as any).error.message, /state mismatch/);
-    assert.equal((await api('GET', '/clouds')).body.items.length, before);
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as any).error.message).toMatch(/state mismatch/);
+    expect((await api('GET', '/clouds')).body.items.length).toBe(before);
   });
 
   test(
@@ -199,9 +203,9 @@ describe('signing in', () => {
       const before = (await api('GET', '/clouds')).body.items.length;
       const page = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
       const landing = (res: Response) => {
-        assert.equal(res.status, 302);
+        expect(res.status).toBe(302);
         const to = new URL(res.headers.get('location')!);
-        assert.equal(`${to.origin}${to.pathname}`, `${publicUrl}/clouds/new`);
+        expect(`${to.origin}${to.pathname}`).toBe(`${publicUrl}/clouds/new`);
         return { error: to.searchParams.get('error'), message: to.searchParams.get('message') ?? '' };
       };
       const start = await browser.go(`${publicUrl}/api/v1/oauth/dropbox/start`);
@@ -220,31 +224,30 @@ describe('signing in', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       const denied = landing(await browser.request(toFerry.headers.get('location')!, { headers: page }));
-      assert.equal(denied.error, 'invalid_request');
-      assert.match(denied.message, /^Dropbox did not grant access \(access_denied\)\. Start again to connect it\.$/);
+      expect(denied.error).toBe('invalid_request');
+      expect(denied.message).toMatch(/^Dropbox did not grant access \(access_denied\)\. Start again to connect it\.$/);
 
       const forged = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
       forged.searchParams.set('code', 'stolen-code');
       forged.searchParams.set('state', 'forged-state');
-      assert.match(landing(await browser.request(forged.toString(), { headers: page })).message, /state mismatch/);
+      expect(landing(await browser.request(forged.toString(), { headers: page })).message).toMatch(/state mismatch/);
 
       // A query the callback's schema refuses is told as well, not answered as JSON.
       const malformed = new URL(`${publicUrl}/api/v1/oauth/dropbox/callback`);
       malformed.searchParams.set('state', 'x'.repeat(2000));
       const bad = landing(await browser.request(malformed.toString(), { headers: page }));
-      assert.equal(bad.error, 'invalid_request');
-      assert.match(bad.message, /malformed.*Start again/);
+      expect(bad.error).toBe('invalid_request');
+      expect(bad.message).toMatch(/malformed.*Start again/);
 
       // Signed out (no session cookie): told so, with the way back.
       const signedOut = landing(await fetch(forged, { headers: page, redirect: 'manual' }));
-      assert.equal(signedOut.error, 'unauthorized');
-      assert.match(signedOut.message, /signed out of Ferry.*start again/);
+      expect(signedOut.error).toBe('unauthorized');
+      expect(signedOut.message).toMatch(/signed out of Ferry.*start again/);
       // Starting while signed out: the same page, not a JSON 401.
-      assert.equal(
+      expect(
         landing(await fetch(`${publicUrl}/api/v1/oauth/dropbox/start`, { headers: page, redirect: 'manual' })).error,
-        'unauthorized',
-      );
-      assert.equal((await api('GET', '/clouds')).body.items.length, before);
+      ).toBe('unauthorized');
+      expect((await api('GET', '/clouds')).body.items.length).toBe(before);
     },
   );
 });
@@ -256,7 +259,7 @@ async function s3Bytes(key: string): Promise<Buffer> {
 
 async function runTask(taskId: string, timeoutMs = 120_000): Promise<Record<string, any>> {
   const started = await api('POST', `/tasks/${taskId}/runs`);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
+  expect(started.status).toBe(202);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = (await api('GET', `/runs/${started.body.run.id}`)).body;
@@ -306,32 +309,33 @@ describe('any cloud to any cloud', () => {
           source: { cloudId: folder },
           destination: { cloudId: end.cloudId, path: `matrix/${end.kind}` },
         });
-        assert.equal(there.status, 201, JSON.stringify(there.body));
+        expect(there.status).toBe(201);
         const run = await runTask(there.body.id);
-        assert.equal(run.status, 'succeeded', `${end.kind}: ${JSON.stringify(run)} ${await failedItems(run.id)}`);
-        assert.deepEqual([run.done.items, run.done.bytes], [count, bytes], end.kind);
-        for (const [p, b] of Object.entries(files))
-          assert.ok((await end.read(p)).equals(b), `${end.kind}: ${p} differs`);
+        expect({ status: run.status, failed: await failedItems(run.id) }).toEqual({
+          status: 'succeeded',
+          failed: '[]',
+        });
+        expect([run.done.items, run.done.bytes]).toEqual([count, bytes]);
+        for (const [p, b] of Object.entries(files)) expect((await end.read(p)).equals(b)).toBeTruthy();
 
         const back = await api('POST', '/tasks', {
           name: `from ${end.kind}`,
           source: { cloudId: end.cloudId, path: `matrix/${end.kind}` },
           destination: { cloudId: bucket, path: `back/${end.kind}` },
         });
-        assert.equal(back.status, 201, JSON.stringify(back.body));
+        expect(back.status).toBe(201);
         const restore = await runTask(back.body.id);
-        assert.equal(
-          restore.status,
-          'succeeded',
-          `from ${end.kind}: ${JSON.stringify(restore)} ${await failedItems(restore.id)}`,
-        );
-        assert.equal(restore.done.items, count, `from ${end.kind}`);
+        expect({ status: restore.status, failed: await failedItems(restore.id) }).toEqual({
+          status: 'succeeded',
+          failed: '[]',
+        });
+        expect(restore.done.items).toBe(count);
         for (const [p, b] of Object.entries(files))
-          assert.ok((await s3Bytes(`back/${end.kind}/${p}`)).equals(b), `from ${end.kind}: ${p} differs`);
+          expect((await s3Bytes(`back/${end.kind}/${p}`)).equals(b)).toBeTruthy();
 
         // Incremental: nothing changed, nothing copied.
         const again = await runTask(there.body.id);
-        assert.deepEqual([again.status, again.totals.items], ['succeeded', 0], `${end.kind} second run`);
+        expect([again.status, again.totals.items]).toEqual(['succeeded', 0]);
       }
     },
   );
@@ -348,7 +352,7 @@ describe('sign-in trouble in the middle of a run', () => {
 
   async function startRun(taskId: string): Promise<string> {
     const started = await api('POST', `/tasks/${taskId}/runs`);
-    assert.equal(started.status, 202);
+    expect(started.status).toBe(202);
     return started.body.run.id;
   }
 
@@ -394,16 +398,18 @@ describe('sign-in trouble in the middle of a run', () => {
       await waitDone(runId, 3);
       fakes.microsoft.oauth.expireAccessTokens();
       const run = await endOf(runId);
-      assert.equal(run.status, 'succeeded', JSON.stringify(run));
-      assert.equal(run.done.items, 40);
-      assert.ok(fakes.microsoft.oauth.stats.refreshes > refreshesBefore, 'refreshed');
+      expect(run.status).toBe('succeeded');
+      expect(run.done.items).toBe(40);
+      // refreshed
+      expect(fakes.microsoft.oauth.stats.refreshes).toBeGreaterThan(refreshesBefore);
       const issued = fakes.microsoft.tokenRequests
         .filter((r) => r.grantType === 'refresh_token' && r.status === 200)
         .at(-1)!.refreshTokenIssued;
       const stored = JSON.parse(
         t.keyring.open((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [cloudId])).rows[0].secrets),
       );
-      assert.equal(stored.refreshToken, issued, 'the rotated refresh token was saved');
+      // the rotated refresh token was saved
+      expect(stored.refreshToken).toBe(issued);
     },
   );
 
@@ -430,16 +436,15 @@ describe('sign-in trouble in the middle of a run', () => {
       await waitDone(runId, 3);
       fakes.dropbox.oauth.revoke();
       const run = await endOf(runId);
-      assert.equal(run.status, 'failed', JSON.stringify(run));
-      assert.match(run.error, /revoked or has expired: reconnect the cloud/);
-      assert.ok(run.done.items >= 3 && run.done.items < 60);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/revoked or has expired: reconnect the cloud/);
+      expect(run.done.items >= 3 && run.done.items < 60).toBeTruthy();
       const cloud = (await api('GET', `/clouds/${cloudId}`)).body;
-      assert.equal(cloud.status, 'needs_reauth');
+      expect(cloud.status).toBe('needs_reauth');
       const mails = (await t.db.query(`SELECT subject FROM mail_outbox WHERE kind = 'cloud_needs_reauth'`)).rows;
-      assert.deepEqual(
-        mails.map((m) => m.subject),
-        [`Ferry: reconnect '${fakes.dropbox.account.email}' to keep your backups running`],
-      );
+      expect(mails.map((m) => m.subject)).toEqual([
+        `Ferry: reconnect '${fakes.dropbox.account.email}' to keep your backups running`,
+      ]);
 
       // The failed run's workers let go of what they held within a tick.
       for (const deadline = Date.now() + 30_000; ; ) {
@@ -452,10 +457,10 @@ describe('sign-in trouble in the middle of a run', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       // Reconnecting the same account brings the cloud back; the next run copies only what is left.
-      assert.equal((await connect('dropbox')).cloudId, cloudId);
-      assert.equal((await api('GET', `/clouds/${cloudId}`)).body.status, 'ok');
+      expect((await connect('dropbox')).cloudId).toBe(cloudId);
+      expect((await api('GET', `/clouds/${cloudId}`)).body.status).toBe('ok');
       const next = await endOf(await startRun(task.id));
-      assert.equal(next.status, 'succeeded', JSON.stringify(next));
+      expect(next.status).toBe('succeeded');
       // A copy that finished as the run failed is recorded on it, or, when the run's end stopped it
       // between Dropbox's commit and the record, found by the next run as an identical file and
       // skipped: either way it is copied once and is in the manifest.
@@ -465,19 +470,17 @@ describe('sign-in trouble in the middle of a run', () => {
           `AND status = 'skipped' AND error LIKE 'An identical file%'`,
         [next.id],
       );
-      assert.equal(identical.rows[0].n, next.skipped.items, 'nothing skipped but identical files');
-      assert.equal(
-        next.done.items + next.skipped.items + first.done.items,
-        60,
-        'nothing copied twice, nothing left out',
-      );
+      // nothing skipped but identical files
+      expect(identical.rows[0].n).toBe(next.skipped.items);
+      // nothing copied twice, nothing left out
+      expect(next.done.items + next.skipped.items + first.done.items).toBe(60);
       const manifest = await t.db.query(`SELECT count(*)::int AS n FROM manifest WHERE task_id = $1`, [task.id]);
-      assert.equal(manifest.rows[0].n, 60);
+      expect(manifest.rows[0].n).toBe(60);
       for (let i = 0; i < 60; i++) {
         const name = `IMG_${String(i).padStart(3, '0')}.jpg`;
-        assert.ok(
+        expect(
           (await fakes.dropbox.fileBytes(`revoked/${name}`)).equals(await fs.readFile(path.join(root, 'revoke', name))),
-        );
+        ).toBeTruthy();
       }
     },
   );
@@ -514,13 +517,14 @@ describe("Drive's daily upload cap", () => {
             throw new Error(`not parked: ${JSON.stringify(run)}`);
           await new Promise((r) => setTimeout(r, 100));
         }
-        assert.equal(run.status, 'running');
-        assert.equal(run.failed.items, 0, 'nothing failed');
-        assert.ok(run.done.items >= 1 && run.done.items < 40, JSON.stringify(run));
+        expect(run.status).toBe('running');
+        // nothing failed
+        expect(run.failed.items).toBe(0);
+        expect(run.done.items >= 1 && run.done.items < 40).toBeTruthy();
         const until = new Date(/^Paused until (\S+):/.exec(run.error)![1]);
         const tomorrow = new Date();
         tomorrow.setUTCHours(24, 0, 0, 0);
-        assert.ok(until >= tomorrow && until.getTime() < tomorrow.getTime() + 3600_000, `until ${until.toISOString()}`);
+        expect(until >= tomorrow && until.getTime() < tomorrow.getTime() + 3600_000).toBeTruthy();
         // (Copy jobs that found nothing to claim may also have queued a look in 20 s: not these.)
         const job = (
           await t.db.query(
@@ -529,8 +533,9 @@ describe("Drive's daily upload cap", () => {
             [runId],
           )
         ).rows;
-        assert.ok(job.length >= 1, 'a copy job waits for then');
-        for (const j of job) assert.equal(new Date(j.start_after).getTime(), until.getTime());
+        // a copy job waits for then
+        expect(job.length).toBeGreaterThanOrEqual(1);
+        for (const j of job) expect(new Date(j.start_after).getTime()).toBe(until.getTime());
 
         // The next day: the cap is lifted and the waiting job comes due.
         fakes.google.newUploadDay();
@@ -544,14 +549,14 @@ describe("Drive's daily upload cap", () => {
           await new Promise((r) => setTimeout(r, 100));
           run = (await api('GET', `/runs/${runId}`)).body;
         }
-        assert.equal(run.status, 'succeeded', JSON.stringify(run));
-        assert.deepEqual([run.done.items, run.error], [40, null]);
+        expect(run.status).toBe('succeeded');
+        expect([run.done.items, run.error]).toEqual([40, null]);
         for (let i = 0; i < 40; i++)
-          assert.ok(
+          expect(
             (await fakes.google.fileBytes(`capped/IMG_${i}.jpg`)).equals(
               await fs.readFile(path.join(dir, `IMG_${i}.jpg`)),
             ),
-          );
+          ).toBeTruthy();
       } finally {
         fakes.google.newUploadDay();
       }

@@ -1,13 +1,12 @@
 // A worker SIGKILLed in the middle of an upload into Google Drive, Dropbox and OneDrive: another
 // worker process takes the item up and resumes the same upload session from its checkpoint, and
 // the file arrives whole.
-import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { connectedCloud, signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
@@ -116,7 +115,7 @@ for (const c of cases) {
       source: { cloudId: src },
       destination: { cloudId: dst, path: 'resume' },
     });
-    assert.equal(task.statusCode, 201, task.body);
+    expect(task.statusCode).toBe(201);
     const before = c.sessionsStarted();
 
     const first = startWorker();
@@ -134,19 +133,18 @@ for (const c of cases) {
     first.kill('SIGKILL');
     await exited;
     const mid = (await t.db.query(`SELECT status, upload_state FROM run_items WHERE run_id = $1`, [runId])).rows[0];
-    assert.equal(mid.status, 'copying', 'killed mid-upload');
+    // killed mid-upload
+    expect(mid.status).toBe('copying');
 
     startWorker();
     const run = await waitForRun(t, a, runId, 120_000);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    expect(run.status).toBe('succeeded');
     const stored = await c.read();
-    assert.equal(stored.length, SIZE);
-    assert.equal(crypto.createHash('sha256').update(stored).digest('hex'), sha256, 'every byte arrived');
-    assert.equal(
-      c.sessionsStarted() - before,
-      1,
-      'the upload session of the killed worker was resumed, not started again',
-    );
+    expect(stored.length).toBe(SIZE);
+    // every byte arrived
+    expect(crypto.createHash('sha256').update(stored).digest('hex')).toBe(sha256);
+    // the upload session of the killed worker was resumed, not started again
+    expect(c.sessionsStarted() - before).toBe(1);
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   });
 }

@@ -1,8 +1,7 @@
 // A sign-in that connects a cloud belongs to the Ferry session that started it: over real HTTP with
 // two browsers and the Dropbox emulator, a callback carrying A's state with B's session is refused,
 // as is a replayed, an expired or another session's callback; only A's own finishes, once.
-import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
@@ -24,7 +23,7 @@ async function person(email: string, signup = true): Promise<Person> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: 'correct horse battery' }),
   });
-  assert.ok(res.status === 201 || res.status === 200, `${email}: ${res.status}`);
+  expect(res.status === 201 || res.status === 200).toBeTruthy();
   return { browser, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
 }
 
@@ -39,7 +38,7 @@ async function cloudsOf(p: Person): Promise<{ name: string; kind: string }[]> {
  */
 async function allowedCallback(starter: Person, query = ''): Promise<string> {
   const start = await starter.browser.go(`${publicUrl}/api/v1/oauth/dropbox/start${query}`);
-  assert.equal(start.res.status, 200, start.url);
+  expect(start.res.status).toBe(200);
   const html = await start.res.text();
   const form = /<form[^>]*>([\s\S]*?)<\/form>/i.exec(html)!;
   const action = /action="([^"]*)"/i.exec(form[0])?.[1]?.replace(/&amp;/g, '&') ?? start.url;
@@ -52,9 +51,9 @@ async function allowedCallback(starter: Person, query = ''): Promise<string> {
     body: fields.toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
-  assert.equal(res.status, 302);
+  expect(res.status).toBe(302);
   const callback = res.headers.get('location')!;
-  assert.ok(callback.startsWith(`${publicUrl}/api/v1/oauth/dropbox/callback?`), callback);
+  expect(callback.startsWith(`${publicUrl}/api/v1/oauth/dropbox/callback?`)).toBeTruthy();
   return callback;
 }
 
@@ -89,36 +88,34 @@ describe('a sign-in is bound to the session that started it', () => {
       const b = await person('bob@example.org');
       const callback = await allowedCallback(a, '?name=Alice%20Dropbox');
       // The sign-in's secrets are Ferry's, not the browser's: nothing a thief could copy from it.
-      assert.deepEqual(
-        a.browser.hops.filter((h) => h.url.startsWith(`${publicUrl}/api/v1/oauth`)).length,
-        1,
-        'one request to Ferry so far: the start',
-      );
-      assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_state'), undefined);
-      assert.equal(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_verifier'), undefined);
+      // one request to Ferry so far: the start
+      expect(a.browser.hops.filter((h) => h.url.startsWith(`${publicUrl}/api/v1/oauth`)).length).toEqual(1);
+      expect(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_state')).toBe(undefined);
+      expect(a.browser.cookie(new URL(publicUrl).host, 'ferry_oauth_verifier')).toBe(undefined);
 
       const stolen = await b.browser.request(callback);
-      assert.equal(stolen.status, 400);
+      expect(stolen.status).toBe(400);
       const body = (await stolen.json()) as { error: { code: string; message: string } };
-      assert.equal(body.error.code, 'invalid_request');
-      assert.match(body.error.message, /does not match one started in this Ferry session/);
-      assert.deepEqual(await cloudsOf(b), [], "nothing in B's account");
-      assert.deepEqual(await cloudsOf(a), [], "nothing in A's account");
+      expect(body.error.code).toBe('invalid_request');
+      expect(body.error.message).toMatch(/does not match one started in this Ferry session/);
+      // nothing in B's account
+      expect(await cloudsOf(b)).toEqual([]);
+      // nothing in A's account
+      expect(await cloudsOf(a)).toEqual([]);
 
       const own = await a.browser.request(callback);
-      assert.equal(own.status, 302, await own.text());
-      assert.deepEqual(
-        (await cloudsOf(a)).map((c) => [c.kind, c.name]),
-        [['dropbox', 'Alice Dropbox']],
-        "A's own callback connects A's cloud under the name A asked for",
-      );
-      assert.deepEqual(await cloudsOf(b), []);
+      expect(own.status).toBe(302);
+      // A's own callback connects A's cloud under the name A asked for
+      expect((await cloudsOf(a)).map((c) => [c.kind, c.name])).toEqual([['dropbox', 'Alice Dropbox']]);
+      expect(await cloudsOf(b)).toEqual([]);
 
       const replayed = await a.browser.request(callback);
-      assert.equal(replayed.status, 400, 'a used sign-in cannot be replayed');
-      assert.match(((await replayed.json()) as any).error.message, /used already/);
-      assert.equal((await cloudsOf(a)).length, 1);
-      assert.equal(await flowCount(), 0, 'nothing left behind');
+      // a used sign-in cannot be replayed
+      expect(replayed.status).toBe(400);
+      expect(((await replayed.json()) as any).error.message).toMatch(/used already/);
+      expect((await cloudsOf(a)).length).toBe(1);
+      // nothing left behind
+      expect(await flowCount()).toBe(0);
     },
   );
 
@@ -127,11 +124,12 @@ describe('a sign-in is bound to the session that started it', () => {
     const second = await person('carol@example.org', false);
     const callback = await allowedCallback(first);
     const res = await second.browser.request(callback);
-    assert.equal(res.status, 400);
-    assert.deepEqual(await cloudsOf(second), []);
+    expect(res.status).toBe(400);
+    expect(await cloudsOf(second)).toEqual([]);
     const own = await first.browser.request(callback);
-    assert.equal(own.status, 302, 'the session that started it still can');
-    assert.equal((await cloudsOf(first)).length, 1);
+    // the session that started it still can
+    expect(own.status).toBe(302);
+    expect((await cloudsOf(first)).length).toBe(1);
   });
 
   test('a sign-in finished after ten minutes is refused, says it expired, and connects nothing', async () => {
@@ -139,11 +137,12 @@ describe('a sign-in is bound to the session that started it', () => {
     const callback = await allowedCallback(d);
     await t.db.query(`UPDATE oauth_flows SET expires_at = now() - interval '1 second'`);
     const res = await d.browser.request(callback);
-    assert.equal(res.status, 400);
-    assert.match(((await res.json()) as any).error.message, /longer than 10 minutes and has expired/);
-    assert.deepEqual(await cloudsOf(d), []);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.message).toMatch(/longer than 10 minutes and has expired/);
+    expect(await cloudsOf(d)).toEqual([]);
     const fresh = await allowedCallback(d);
-    assert.equal((await d.browser.request(fresh)).status, 302, 'starting again works');
+    // starting again works
+    expect((await d.browser.request(fresh)).status).toBe(302);
   });
 
   test('a callback with no state, or a state Ferry never issued, is refused', async () => {
@@ -155,11 +154,12 @@ describe('a sign-in is bound to the session that started it', () => {
       if (state) u.searchParams.set('state', state);
       else u.searchParams.delete('state');
       const res = await e.browser.request(u.toString());
-      assert.equal(res.status, 400);
-      assert.match(((await res.json()) as any).error.message, /state mismatch/);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as any).error.message).toMatch(/state mismatch/);
     }
-    assert.deepEqual(await cloudsOf(e), []);
-    assert.equal(await flowCount(), before, "the owner's sign-in is still there to finish");
+    expect(await cloudsOf(e)).toEqual([]);
+    // the owner's sign-in is still there to finish
+    expect(await flowCount()).toBe(before);
   });
 });
 
@@ -170,24 +170,19 @@ describe('sign-ins started and never finished', () => {
     const kept = await allowedCallback(other);
     for (let i = 0; i < 19; i++) {
       const res = await f.browser.request(`${publicUrl}/api/v1/oauth/dropbox/start`);
-      assert.equal(res.status, 302);
+      expect(res.status).toBe(302);
     }
     const callback = await allowedCallback(f);
     const { rows } = await t.db.query(
       `SELECT count(*)::int AS n FROM oauth_flows f ` +
         `JOIN users u ON u.id = f.user_id WHERE u.email = 'frank@example.org'`,
     );
-    assert.equal(rows[0].n, 5);
-    assert.equal((await f.browser.request(callback)).status, 302, 'the newest sign-in finishes');
-    assert.deepEqual(
-      (await cloudsOf(f)).map((c) => c.kind),
-      ['dropbox'],
-    );
-    assert.equal(
-      (await other.browser.request(kept)).status,
-      302,
-      "another session's sign-in is not among those dropped",
-    );
+    expect(rows[0].n).toBe(5);
+    // the newest sign-in finishes
+    expect((await f.browser.request(callback)).status).toBe(302);
+    expect((await cloudsOf(f)).map((c) => c.kind)).toEqual(['dropbox']);
+    // another session's sign-in is not among those dropped
+    expect((await other.browser.request(kept)).status).toBe(302);
   });
 
   test(
@@ -202,13 +197,12 @@ describe('sign-ins started and never finished', () => {
          FROM users u, generate_series(1, 30) i WHERE u.email = 'heidi@example.org'`,
       );
       await allowedCallback(h);
-      assert.equal(
+      expect(
         (await t.db.query(`SELECT count(*)::int AS n FROM oauth_flows WHERE state_digest LIKE 'old-%'`)).rows[0].n,
-        0,
-      );
+      ).toBe(0);
       const res = await h.browser.request(late);
-      assert.equal(res.status, 400);
-      assert.match(((await res.json()) as any).error.message, /has expired/);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as any).error.message).toMatch(/has expired/);
     },
   );
 
@@ -226,7 +220,7 @@ describe('sign-ins started and never finished', () => {
           (await s.app.inject({ method: 'GET', url: '/api/v1/oauth/dropbox/start', headers: ivan.bearer })).statusCode,
         );
       }
-      assert.deepEqual(codes, [302, 302, 302, 429, 429]);
+      expect(codes).toEqual([302, 302, 302, 429, 429]);
     } finally {
       await s.close();
     }

@@ -1,8 +1,7 @@
 // Google Photos Picker items, whose size the Picker never tells, through a run: the traffic quota
 // holds all the same (bytes are reserved as they stream), and a video Google is still processing
 // shows in the run's progress while the run waits for it.
-import assert from 'node:assert/strict';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
@@ -34,7 +33,7 @@ async function pickedTask(ids: string[], folder: string): Promise<{ a: Actor; ta
   const a = await signup(t);
   const photos = await connectedCloud(t, a, 'google-photos', google);
   const session = await call(a, 'POST', `/clouds/${photos}/picker-sessions`);
-  assert.equal(session.statusCode, 201, session.body);
+  expect(session.statusCode).toBe(201);
   google.photos.pick(session.json().id, ids);
   const bucket = (await call(a, 'POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options() })).json().id;
   const task = await call(a, 'POST', '/tasks', {
@@ -42,13 +41,13 @@ async function pickedTask(ids: string[], folder: string): Promise<{ a: Actor; ta
     source: { cloudId: photos, pickerSessionId: session.json().id },
     destination: { cloudId: bucket, path: folder },
   });
-  assert.equal(task.statusCode, 201, task.body);
+  expect(task.statusCode).toBe(201);
   return { a, taskId: task.json().id };
 }
 
 async function start(a: Actor, taskId: string): Promise<string> {
   const res = await call(a, 'POST', `/tasks/${taskId}/runs`);
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   return res.json().run.id;
 }
 
@@ -78,28 +77,30 @@ test(
     await t.db.query('UPDATE users SET traffic_limit_bytes = $2 WHERE id = $1', [a.id, limit]);
 
     const run = await waitForRun(t, a, await start(a, taskId));
-    assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
-    assert.equal(run.failed.items, 0);
-    assert.ok(run.done.items >= 1 && run.done.items < 10, JSON.stringify(run));
+    expect(run.status).toBe('quota_exceeded');
+    expect(run.failed.items).toBe(0);
+    expect(run.done.items >= 1 && run.done.items < 10).toBeTruthy();
     const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
-    assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} bytes used of ${limit}`);
-    assert.equal(usage.reserved_bytes, 0, 'every reservation settled or let go');
-    assert.equal(usage.used_bytes, run.done.bytes, 'charged what was copied');
+    expect(usage.used_bytes).toBeLessThanOrEqual(limit);
+    // every reservation settled or let go
+    expect(usage.reserved_bytes).toBe(0);
+    // charged what was copied
+    expect(usage.used_bytes).toBe(run.done.bytes);
     // Nothing of an item cut short was committed: only the copies the run counts are there.
     const copied = await keys('quota/');
-    assert.equal(copied.length, run.done.items);
+    expect(copied.length).toBe(run.done.items);
     const pending = (await call(a, 'GET', `/runs/${run.id}/items?status=pending`)).json().items;
-    assert.equal(pending.length, 10 - run.done.items);
+    expect(pending.length).toBe(10 - run.done.items);
 
     // A new period (here: the limit lifted) takes up the rest; every photo once, byte for byte.
     await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
     const next = await waitForRun(t, a, await start(a, taskId));
-    assert.equal(next.status, 'succeeded', JSON.stringify(next));
-    assert.equal(next.done.items, 10 - run.done.items);
-    assert.deepEqual(await keys('quota/'), [...served.keys()].sort());
+    expect(next.status).toBe('succeeded');
+    expect(next.done.items).toBe(10 - run.done.items);
+    expect(await keys('quota/')).toEqual([...served.keys()].sort());
     for (const [key, bytes] of served) {
       const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
-      assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(bytes), key);
+      expect(Buffer.from(await out.Body!.transformToByteArray()).equals(bytes)).toBeTruthy();
     }
   },
 );
@@ -123,18 +124,19 @@ test(
         else if (!['queued', 'running'].includes(run.status)) break;
         else await new Promise((r) => setTimeout(r, 50));
       }
-      assert.ok(seen, 'the run showed one item waiting');
-      assert.equal(seen.item.status, 'copying');
-      assert.match(seen.item.waiting.reason, /processing/);
-      assert.ok(Date.parse(seen.item.waiting.until) > Date.now(), seen.item.waiting.until);
+      // the run showed one item waiting
+      expect(seen).toBeTruthy();
+      expect(seen!.item.status).toBe('copying');
+      expect(seen!.item.waiting.reason).toMatch(/processing/);
+      expect(Date.parse(seen!.item.waiting.until)).toBeGreaterThan(Date.now());
 
       const run = await waitForRun(t, a, runId);
-      assert.equal(run.status, 'succeeded', JSON.stringify(run));
-      assert.equal(run.waiting.items, 0);
+      expect(run.status).toBe('succeeded');
+      expect(run.waiting.items).toBe(0);
       const item = (await call(a, 'GET', `/runs/${runId}/items`)).json().items[0];
-      assert.deepEqual([item.status, item.waiting], ['done', null]);
+      expect([item.status, item.waiting]).toEqual(['done', null]);
       const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'waits/Late.mp4' }));
-      assert.ok(Buffer.from(await out.Body!.transformToByteArray()).equals(await google.photos.served(id)));
+      expect(Buffer.from(await out.Body!.transformToByteArray()).equals(await google.photos.served(id))).toBeTruthy();
     } finally {
       Object.assign(processingWait, saved);
     }

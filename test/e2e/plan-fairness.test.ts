@@ -1,12 +1,11 @@
 // Planning is shared fairly between users: one user's runs are planned one at a time (a slow
 // listing, a big Takeout part to index), so another user's run is planned at once instead of
 // waiting for every plan slot to come free.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { localFolder } from '../support/local-space.ts';
@@ -34,7 +33,7 @@ const post = (a: Actor, url: string, payload: object = {}) =>
   t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
 
 async function created(res: { statusCode: number; body: string; json(): { id: string } }): Promise<string> {
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
@@ -54,7 +53,7 @@ async function start(a: Actor, name: string, source: string, destination: string
     }),
   );
   const res = await post(a, `/tasks/${taskId}/runs`);
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   return res.json().run.id;
 }
 
@@ -82,18 +81,15 @@ test("one user's slow plans take one plan slot: another user's run is planned an
   const otherRun = await start(other, 'quick', otherSrc, otherDest);
 
   const done = await waitForRun(t, other, otherRun, 30_000);
-  assert.equal(done.status, 'succeeded', JSON.stringify(done));
+  expect(done.status).toBe('succeeded');
   const { rows } = await t.db.query<{ id: string; started_at: Date | null }>(
     'SELECT id, started_at FROM runs WHERE id = ANY($1)',
     [busyRuns],
   );
   const begun = rows.filter((r) => r.started_at !== null).length;
-  assert.equal(
-    begun,
-    1,
-    "the busy user's second plan waits for its first; the other user's run did not wait for either",
-  );
+  // the busy user's second plan waits for its first; the other user's run did not wait for either
+  expect(begun).toBe(1);
 
-  for (const id of busyRuns) assert.equal((await waitForRun(t, busy, id, 60_000)).status, 'succeeded');
+  for (const id of busyRuns) expect((await waitForRun(t, busy, id, 60_000)).status).toBe('succeeded');
   proxy.rule = () => ({ kind: 'pass' });
 });

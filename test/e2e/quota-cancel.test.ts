@@ -1,10 +1,9 @@
 // Traffic quota with several workers copying at once, and cancelling a run mid-file.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { addWorker, settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -61,27 +60,29 @@ test(
     const { start } = await setup(a, 'many', s3.endpoint);
 
     const run = await waitForRun(t, a, await start());
-    assert.equal(run.status, 'quota_exceeded', JSON.stringify(run));
-    assert.match(run.error, /quota/);
+    expect(run.status).toBe('quota_exceeded');
+    expect(run.error).toMatch(/quota/);
     const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
-    assert.ok(usage.used_bytes <= limit, `${usage.used_bytes} > ${limit}`);
-    assert.equal(usage.used_bytes, Math.floor(limit / 300_000) * 300_000, 'filled up to the last item that fits');
-    assert.equal(usage.reserved_bytes, 0);
-    assert.equal(run.done.items, Math.floor(limit / 300_000));
-    assert.equal(run.failed.items, 0);
+    expect(usage.used_bytes).toBeLessThanOrEqual(limit);
+    // filled up to the last item that fits
+    expect(usage.used_bytes).toBe(Math.floor(limit / 300_000) * 300_000);
+    expect(usage.reserved_bytes).toBe(0);
+    expect(run.done.items).toBe(Math.floor(limit / 300_000));
+    expect(run.failed.items).toBe(0);
     // The copies ran on several workers: more than one copy job was active.
     const jobs = await t.db.query(
       `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1`,
       [run.id],
     );
-    assert.ok(jobs.rows[0].n >= 4);
+    expect(jobs.rows[0].n).toBeGreaterThanOrEqual(4);
 
     await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
     const next = await waitForRun(t, a, await start());
-    assert.equal(next.status, 'succeeded');
-    assert.equal(next.done.items, 200 - run.done.items);
+    expect(next.status).toBe('succeeded');
+    expect(next.done.items).toBe(200 - run.done.items);
     const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'many/' }));
-    assert.equal(listed.KeyCount, 200, 'every file once');
+    // every file once
+    expect(listed.KeyCount).toBe(200);
   },
 );
 
@@ -100,12 +101,13 @@ test('cancel stops a run mid-file within seconds and aborts its upload', async (
     await new Promise((res) => setTimeout(res, 100));
   }
   const cancelled = await t.app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/cancel`, headers: a.bearer });
-  assert.equal(cancelled.json().status, 'cancelled');
+  expect(cancelled.json().status).toBe('cancelled');
   const at = Date.now();
   // The copy job sees the cancel and aborts the multipart upload: the abort must come within seconds.
   const isAbort = (r: { method: string; url: string }) => r.method === 'DELETE' && r.url.includes('uploadId=');
   while (!proxy.requests.some(isAbort)) {
-    assert.ok(Date.now() - at < 5000, 'the upload is aborted within 5 s of the cancel');
+    // the upload is aborted within 5 s of the cancel
+    expect(Date.now() - at).toBeLessThan(5000);
     await new Promise((res) => setTimeout(res, 50));
   }
   // Then every job of the run ends. After the abort nothing is uploaded: the only requests are the
@@ -116,21 +118,19 @@ test('cancel stops a run mid-file within seconds and aborts its upload', async (
   const ofTheAbort = (r: { method: string; url: string }) =>
     new URL(r.url, 'http://s3').searchParams.get('uploadId') === uploadId &&
     (r.method === 'DELETE' || (r.method === 'GET' && r.url.includes('x-id=ListParts')));
-  assert.deepEqual(
-    proxy.requests.slice(abort + 1).filter((r) => !ofTheAbort(r)),
-    [],
-    'nothing sent after the abort',
-  );
+  // nothing sent after the abort
+  expect(proxy.requests.slice(abort + 1).filter((r) => !ofTheAbort(r))).toEqual([]);
   const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
-  assert.deepEqual(uploads.Uploads ?? [], [], 'the multipart upload was aborted');
-  await assert.rejects(
-    s3.client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' })),
-    'no object was completed',
-  );
+  // the multipart upload was aborted
+  expect(uploads.Uploads ?? []).toEqual([]);
+  // no object was completed
+  const head = s3.client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'big/movie.mp4' }));
+  await expect(head).rejects.toMatchObject({ name: 'NotFound' });
   const item = (await t.db.query('SELECT upload_state FROM run_items WHERE run_id = $1', [runId])).rows[0];
-  assert.equal(item.upload_state, null);
+  expect(item.upload_state).toBe(null);
   const usage = (await t.db.query('SELECT used_bytes, reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0];
-  assert.deepEqual([usage.used_bytes, usage.reserved_bytes], [0, 0], 'nothing charged for a cancelled copy');
-  assert.ok(Date.now() - at < 10_000);
+  // nothing charged for a cancelled copy
+  expect([usage.used_bytes, usage.reserved_bytes]).toEqual([0, 0]);
+  expect(Date.now() - at).toBeLessThan(10_000);
   proxy.rule = () => ({ kind: 'pass' });
 });

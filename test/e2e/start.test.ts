@@ -1,10 +1,9 @@
 // `npm start` as a new user runs it: a real process on a fresh data folder, no configuration.
-import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 
@@ -73,37 +72,38 @@ test('npm start on a fresh data folder answers /healthz within 30 s and stops cl
   const ms = await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
   console.log(`fresh start to healthy /healthz: ${ms} ms`);
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-  assert.equal(ready.status, 200);
+  expect(ready.status).toBe(200);
   const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'first@example.com', password: 'a long enough password' }),
   });
-  assert.equal(signup.status, 201);
+  expect(signup.status).toBe(201);
   const key = await fs.stat(path.join(dataDir, 'secret.key'));
-  assert.equal(key.mode & 0o777, 0o600);
-  assert.ok(await postgresRunning());
+  expect(key.mode & 0o777).toBe(0o600);
+  expect(await postgresRunning()).toBeTruthy();
 
   s.child.kill('SIGTERM');
-  assert.equal(await s.exited, 0, s.output());
-  assert.equal(await postgresRunning(), false, 'the embedded PostgreSQL stopped with Ferry');
+  expect(await s.exited).toBe(0);
+  // the embedded PostgreSQL stopped with Ferry
+  expect(await postgresRunning()).toBe(false);
   // Logs are JSON lines and carry no secret.
   const lines = s
     .output()
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('{'));
-  assert.ok(lines.length > 3);
+  expect(lines.length).toBeGreaterThan(3);
   for (const l of lines) JSON.parse(l);
-  assert.ok(!s.output().includes('a long enough password'));
+  expect(s.output()).not.toContain('a long enough password');
 });
 
 test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with a clear error', async () => {
   const port = await freePort();
   const wrong = start({ PORT: String(port), FERRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
-  assert.equal(await wrong.exited, 1);
-  assert.match(wrong.output(), /not the key this database's credentials were sealed with/);
-  assert.equal(await postgresRunning(), false);
+  expect(await wrong.exited).toBe(1);
+  expect(wrong.output()).toMatch(/not the key this database's credentials were sealed with/);
+  expect(await postgresRunning()).toBe(false);
 
   const s = start({ PORT: String(port) });
   const ms = await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
@@ -113,9 +113,9 @@ test('a restart keeps the data; a wrong FERRY_SECRET_KEY stops it at start with 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'first@example.com', password: 'a long enough password' }),
   });
-  assert.equal(login.status, 200);
+  expect(login.status).toBe(200);
   s.child.kill('SIGINT');
-  assert.equal(await s.exited, 0);
+  expect(await s.exited).toBe(0);
 });
 
 test('a SIGTERM to the whole process group (systemd, Docker, kill -- -PGID) is one graceful stop', async () => {
@@ -124,10 +124,11 @@ test('a SIGTERM to the whole process group (systemd, Docker, kill -- -PGID) is o
   await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
   // npm and node both receive it, and npm passes its copy on to node: node sees it twice.
   process.kill(-s.child.pid!, 'SIGTERM');
-  assert.equal(await s.exited, 0, s.output());
-  assert.doesNotMatch(s.output(), /exiting now/);
-  assert.equal((s.output().match(/shutting down/g) ?? []).length, 1, s.output());
-  assert.equal(await postgresRunning(), false, 'the embedded PostgreSQL stopped with Ferry');
+  expect(await s.exited).toBe(0);
+  expect(s.output()).not.toMatch(/exiting now/);
+  expect((s.output().match(/shutting down/g) ?? []).length).toBe(1);
+  // the embedded PostgreSQL stopped with Ferry
+  expect(await postgresRunning()).toBe(false);
 });
 
 /** Its exit code; null also when it still runs after timeoutMs (the after hook stops it). */
@@ -151,26 +152,26 @@ test(
       { PORT: String(await freePort()), FERRY_ROLE: 'worker' },
     ] as Record<string, string>[]) {
       const second = start(env);
-      assert.equal(await exitWithin(second, 30_000), 1, second.output());
-      assert.ok(second.output().includes(inUse(owner)), second.output());
+      expect(await exitWithin(second, 30_000)).toBe(1);
+      expect(second.output()).toContain(inUse(owner));
     }
     // Without the lock file (deleted by hand, or lost in a race of two starts) the server's parent,
     // a live Ferry, still says it is taken.
     await fs.rm(path.join(dataDir, 'pg.lock'), { force: true });
     const third = start({ PORT: String(await freePort()) });
-    assert.equal(await exitWithin(third, 30_000), 1, third.output());
-    assert.ok(third.output().includes(inUse(owner)), third.output());
+    expect(await exitWithin(third, 30_000)).toBe(1);
+    expect(third.output()).toContain(inUse(owner));
 
-    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'while-second@example.com', password: 'a long enough password' }),
     });
-    assert.equal(signup.status, 201, await signup.text());
+    expect(signup.status).toBe(201);
     process.kill(-first.child.pid!, 'SIGTERM');
-    assert.equal(await first.exited, 0, first.output());
-    assert.equal(await postgresRunning(), false);
+    expect(await first.exited).toBe(0);
+    expect(await postgresRunning()).toBe(false);
   },
 );
 
@@ -180,7 +181,7 @@ function nodeOf(s: Started): number {
     .stdout.trim()
     .split('\n')
     .filter(Boolean);
-  assert.equal(pids.length, 1, `npm's children: ${pids.join(' ')}`);
+  expect(pids.length).toBe(1);
   return Number(pids[0]);
 }
 
@@ -213,12 +214,14 @@ test(
       .stdout.trim()
       .split('\n')
       .filter(Boolean);
-    assert.equal(watchdogs.length, 1, 'one watchdog for the data folder');
+    // one watchdog for the data folder
+    expect(watchdogs.length).toBe(1);
     process.kill(Number(watchdogs[0]), 'SIGKILL');
     process.kill(nodeOf(second), 'SIGKILL');
     await second.exited;
     await new Promise((r) => setTimeout(r, 500));
-    assert.ok(await postgresRunning(), 'the server outlived both');
+    // the server outlived both
+    expect(await postgresRunning()).toBeTruthy();
 
     const third = start({ PORT: String(port) });
     await waitHealthy(`http://127.0.0.1:${port}`, third, 30_000);
@@ -227,10 +230,10 @@ test(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'after-kill@example.com', password: 'a long enough password' }),
     });
-    assert.equal(signup.status, 201);
+    expect(signup.status).toBe(201);
     process.kill(-third.child.pid!, 'SIGTERM');
-    assert.equal(await third.exited, 0, third.output());
-    assert.equal(await postgresRunning(), false);
+    expect(await third.exited).toBe(0);
+    expect(await postgresRunning()).toBe(false);
   },
 );
 
@@ -248,10 +251,11 @@ test(
       const port = await freePort();
       const s = start({ PORT: String(port) });
       await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
-      assert.equal(other.exitCode, null, 'the other program still runs');
-      assert.equal(other.signalCode, null);
+      // the other program still runs
+      expect(other.exitCode).toBe(null);
+      expect(other.signalCode).toBe(null);
       process.kill(-s.child.pid!, 'SIGTERM');
-      assert.equal(await s.exited, 0, s.output());
+      expect(await s.exited).toBe(0);
     } finally {
       other.kill('SIGKILL');
     }
@@ -267,8 +271,8 @@ test('a stop requested while Ferry is still starting is a graceful stop once it 
     30_000,
   );
   process.kill(-s.child.pid!, 'SIGTERM');
-  assert.equal(await s.exited, 0, s.output());
-  assert.equal(await postgresRunning(), false);
+  expect(await s.exited).toBe(0);
+  expect(await postgresRunning()).toBe(false);
 });
 
 test('a second, different stop request exits at once, and the embedded PostgreSQL still stops', async () => {
@@ -278,16 +282,16 @@ test('a second, different stop request exits at once, and the embedded PostgreSQ
   const node = nodeOf(s);
   process.kill(node, 'SIGTERM');
   process.kill(node, 'SIGINT');
-  assert.equal(await s.exited, 130, s.output());
-  assert.match(s.output(), /second stop request: exiting now/);
+  expect(await s.exited).toBe(130);
+  expect(s.output()).toMatch(/second stop request: exiting now/);
   await until('PostgreSQL stops', async () => !(await postgresRunning()), 10_000);
 });
 
 test('invalid configuration is reported and nothing starts', async () => {
   const s = start({ PORT: 'eighty', FERRY_ROLE: 'everything' });
-  assert.equal(await s.exited, 2);
-  assert.match(s.output(), /PORT/);
-  assert.match(s.output(), /FERRY_ROLE/);
+  expect(await s.exited).toBe(2);
+  expect(s.output()).toMatch(/PORT/);
+  expect(s.output()).toMatch(/FERRY_ROLE/);
 });
 
 test('FERRY_ROLE=worker runs without an HTTP server', async () => {
@@ -296,10 +300,10 @@ test('FERRY_ROLE=worker runs without an HTTP server', async () => {
   const t0 = Date.now();
   while (!s.output().includes('worker started') && Date.now() - t0 < 30_000)
     await new Promise((r) => setTimeout(r, 50));
-  assert.match(s.output(), /worker started/);
-  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+  expect(s.output()).toMatch(/worker started/);
+  await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   s.child.kill('SIGTERM');
-  assert.equal(await s.exited, 0);
+  expect(await s.exited).toBe(0);
 });
 
 // Only root can hand the cluster to the postgres user.
@@ -327,11 +331,12 @@ asRoot(
       const s = { child, output: () => out, exited: exited as Promise<number | null> };
       await waitHealthy(`http://127.0.0.1:${port}`, s, 30_000);
       const cluster = /"cluster":"([^"]+)"/.exec(out)?.[1];
-      assert.match(cluster ?? '', /^\/var\/lib\/ferry\/pg-[0-9a-f]{12}$/);
-      assert.match(out, /cannot reach the data folder/);
-      assert.equal((await fs.stat(closed)).mode & 0o777, 0o700, 'the operator’s folder was not opened up');
+      expect(cluster ?? '').toMatch(/^\/var\/lib\/ferry\/pg-[0-9a-f]{12}$/);
+      expect(out).toMatch(/cannot reach the data folder/);
+      // the operator’s folder was not opened up
+      expect((await fs.stat(closed)).mode & 0o777).toBe(0o700);
       child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      expect(await exited).toBe(0);
       await fs.rm(cluster!, { recursive: true, force: true });
       await fs.rm(`${cluster}.password`, { force: true });
       await fs.rm(`${cluster}.log`, { force: true });

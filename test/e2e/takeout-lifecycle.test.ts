@@ -1,12 +1,11 @@
 // Google Photos through Takeout exports, the rest of their life: a .tgz export (read front to back),
 // sets that are not ready yet, archives deleted once backed up, a Picker copy replaced by the
 // original, and what the API refuses.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import zlib from 'node:zlib';
 import { readStats } from '../../connectors/google-takeout/read.ts';
 import { connectedCloud, settled, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
@@ -44,7 +43,7 @@ const api = (a: Actor) => ({
 
 async function cloud(a: Actor, kind: string, name: string, options: object): Promise<string> {
   const res = await api(a).post('/clouds', { kind, name, options });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
@@ -61,13 +60,13 @@ async function task(a: Actor, name: string, src: string, dst: string, extra: obj
     destination: { cloudId: dst, path: '' },
     ...extra,
   });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
 async function runNow(a: Actor, taskId: string) {
   const res = await api(a).post(`/tasks/${taskId}/runs`, {});
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   return waitForRun(t, a, res.json().run.id, 120_000);
 }
 
@@ -84,14 +83,15 @@ describe('Takeout exports', () => {
     const id = await task(a, 'tgz → disk', takeout, dest.id);
     const before = readStats.bytes;
     const run = await runNow(a, id);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    expect(run.status).toBe('succeeded');
     checkBackup(await localFiles(dest.dir), f, 0, 'tgz');
     const { rows } = await t.db.query('SELECT sequential FROM runs WHERE id = $1', [run.id]);
-    assert.equal(rows[0].sequential, true, 'a run from a .tgz source copies one item at a time');
+    // a run from a .tgz source copies one item at a time
+    expect(rows[0].sequential).toBe(true);
     // Once to index it, once more to copy from it: never more.
     const archive = f.exports[0].parts.reduce((n, p) => n + p.file.size, 0);
     const read = readStats.bytes - before;
-    assert.ok(read <= 2 * archive, `read ${read} bytes of ${archive}-byte archives`);
+    expect(read).toBeLessThanOrEqual(2 * archive);
   });
 
   test('sets still arriving wait; GET …/takeout says for what, and how to set the export up', async () => {
@@ -110,24 +110,21 @@ describe('Takeout exports', () => {
     await fs.writeFile(path.join(drop.dir, 'notes.txt'), 'not an export');
     const takeout = await cloud(a, 'google-takeout', 'Photos', { cloudId: drop.id, settleMinutes: 90 });
     const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-    assert.deepEqual(
-      view.sets.map((s: { id: string; state: string; missing: number[] }) => [s.id, s.state, s.missing]),
-      [
-        [f.exports[0].stamp, 'waiting', [1]],
-        ['20261120T090000Z', 'waiting', []],
-      ],
-    );
-    assert.match(view.sets[0].waitingFor, /001 not there yet/);
-    assert.match(view.sets[1].waitingFor, /arrived recently/);
-    assert.equal(view.setupUrl, 'https://takeout.google.com/takeout/custom/photos');
-    assert.ok(view.setup.some((s: string) => s.includes('Export every 2 months')));
+    expect(view.sets.map((s: { id: string; state: string; missing: number[] }) => [s.id, s.state, s.missing])).toEqual([
+      [f.exports[0].stamp, 'waiting', [1]],
+      ['20261120T090000Z', 'waiting', []],
+    ]);
+    expect(view.sets[0].waitingFor).toMatch(/001 not there yet/);
+    expect(view.sets[1].waitingFor).toMatch(/arrived recently/);
+    expect(view.setupUrl).toBe('https://takeout.google.com/takeout/custom/photos');
+    expect(view.setup.some((s: string) => s.includes('Export every 2 months'))).toBeTruthy();
 
     // A run copies nothing from sets that are not ready, and fails nothing.
     const dest = await folder(a, 'backup-waiting');
     const run = await runNow(a, await task(a, 'waiting → disk', takeout, dest.id));
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    assert.equal(run.done.items, 0);
-    assert.deepEqual(await fs.readdir(dest.dir), []);
+    expect(run.status).toBe('succeeded');
+    expect(run.done.items).toBe(0);
+    expect(await fs.readdir(dest.dir)).toEqual([]);
   });
 
   test(
@@ -152,37 +149,38 @@ describe('Takeout exports', () => {
       const photosOnly = await folder(a, 'backup-photos-only');
       const filteredTask = await task(a, 'photos only', takeout, photosOnly.id, { filter: { mediaTypes: ['photo'] } });
       const filtered = await runNow(a, filteredTask);
-      assert.equal(filtered.status, 'succeeded', JSON.stringify(filtered));
+      expect(filtered.status).toBe('succeeded');
       // The archives are let go after the run ends (by its finalize job): look once every job is done.
       await settled(t);
-      assert.deepEqual(await partsIn(delivery), parts, 'a task that leaves things out deletes nothing');
+      // a task that leaves things out deletes nothing
+      expect(await partsIn(delivery)).toEqual(parts);
 
       const dest = await folder(a, 'backup-delete');
       const id = await task(a, 'everything', takeout, dest.id);
       const whileShared = await runNow(a, id);
-      assert.equal(whileShared.status, 'succeeded', JSON.stringify(whileShared));
+      expect(whileShared.status).toBe('succeeded');
       await settled(t);
-      assert.deepEqual(await partsIn(delivery), parts, 'another task still reads the archives: nothing is deleted');
+      // another task still reads the archives: nothing is deleted
+      expect(await partsIn(delivery)).toEqual(parts);
 
-      assert.equal((await api(a).delete(`/tasks/${filteredTask}`)).statusCode, 204);
+      expect((await api(a).delete(`/tasks/${filteredTask}`)).statusCode).toBe(204);
       const run = await runNow(a, id);
-      assert.equal(run.status, 'succeeded', JSON.stringify(run));
+      expect(run.status).toBe('succeeded');
       await settled(t);
       checkBackup(await localFiles(dest.dir), f, 0, 'before the archives went');
-      assert.deepEqual(await partsIn(delivery), [], 'the archives are deleted');
-      assert.equal(
-        await fs.readFile(path.join(drop.dir, parts[0]), 'utf8'),
-        'not this one',
-        'a file of the same name elsewhere is untouched',
-      );
+      // the archives are deleted
+      expect(await partsIn(delivery)).toEqual([]);
+      // a file of the same name elsewhere is untouched
+      expect(await fs.readFile(path.join(drop.dir, parts[0]), 'utf8')).toBe('not this one');
       const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-      assert.equal(view.sets.length, 1, 'the export stays in the history');
-      assert.equal(view.sets[0].state, 'ingested');
-      assert.ok(view.sets[0].parts.every((p: { deleted: boolean }) => p.deleted));
+      // the export stays in the history
+      expect(view.sets.length).toBe(1);
+      expect(view.sets[0].state).toBe('ingested');
+      expect(view.sets[0].parts.every((p: { deleted: boolean }) => p.deleted)).toBeTruthy();
 
       // The next run finds nothing new and fails nothing; the backup is whole.
       const again = await runNow(a, id);
-      assert.deepEqual([again.status, again.done.items, again.failed.items], ['succeeded', 0, 0]);
+      expect([again.status, again.done.items, again.failed.items]).toEqual(['succeeded', 0, 0]);
       checkBackup(await localFiles(dest.dir), f, 0, 'after the archives went');
     },
   );
@@ -203,23 +201,20 @@ describe('Takeout exports', () => {
       const dest = await folder(a, 'backup-damaged');
       const id = await task(a, 'damaged', takeout, dest.id);
       const first = await runNow(a, id);
-      assert.equal(first.status, 'partial', JSON.stringify(first));
+      expect(first.status).toBe('partial');
       const failed = (await api(a).get(`/runs/${first.id}/items?status=failed`)).json().items;
-      assert.deepEqual(
-        failed.map((i: { path: string }) => i.path),
-        [parts[1]],
-      );
-      assert.match(failed[0].error, /Download this part again|download this part again/);
+      expect(failed.map((i: { path: string }) => i.path)).toEqual([parts[1]]);
+      expect(failed[0].error).toMatch(/Download this part again|download this part again/);
       const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-      assert.match(view.sets[0].parts[1].error, /zip/);
-      assert.equal(view.sets[0].parts[1].ingested, false);
+      expect(view.sets[0].parts[1].error).toMatch(/zip/);
+      expect(view.sets[0].parts[1].ingested).toBe(false);
 
       // Downloaded again (over an hour ago: settled): the next run takes it up, and the backup is whole and right.
       await fs.writeFile(damaged, good);
       const anHourAgo = new Date(Date.now() - 61 * 60_000);
       await fs.utimes(damaged, anHourAgo, anHourAgo);
       const second = await runNow(a, id);
-      assert.equal(second.status, 'succeeded', JSON.stringify(second));
+      expect(second.status).toBe('succeeded');
       checkBackup(await localFiles(dest.dir), f, 0, 'after the part was replaced');
     },
   );
@@ -234,10 +229,8 @@ describe('Takeout exports', () => {
         const a = await signup(t);
         const f = takeoutFixture({ seed: 11 });
         const photo = f.media.find((m) => m.name === 'IMG_20190714_123000.jpg')!;
-        assert.ok(
-          f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg'),
-          'the export holds an edited copy of it',
-        );
+        // the export holds an edited copy of it
+        expect(f.media.some((m) => m.name === 'IMG_20190714_123000-edited.jpg')).toBeTruthy();
         // The Picker's copy: other bytes (Google strips the location), same name and time.
         const itemId = await google.photos.addMedia({
           filename: photo.name,
@@ -254,30 +247,31 @@ describe('Takeout exports', () => {
           destination: { cloudId: dest.id, path: '' },
           options: layout ? { layout } : {},
         });
-        assert.equal(pickedTask.statusCode, 201, pickedTask.body);
+        expect(pickedTask.statusCode).toBe(201);
         const picked = await runNow(a, pickedTask.json().id);
-        assert.equal(picked.status, 'succeeded', JSON.stringify(picked));
+        expect(picked.status).toBe('succeeded');
         const pickedPath = layout ? `2019/07/${photo.name}` : photo.name;
-        assert.ok(
+        // the Picker copy landed
+        expect(
           (await fs.readFile(path.join(dest.dir, pickedPath))).equals(await google.photos.served(itemId)),
-          'the Picker copy landed',
-        );
+        ).toBeTruthy();
 
         const drop = await folder(a, `drop-supersede-${layout ? 'same' : 'other'}`);
         await writeExport(f, 0, drop.dir);
         const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
         const run = await runNow(a, await task(a, 'takeout', takeout, dest.id));
-        assert.equal(run.status, 'succeeded', JSON.stringify(run));
+        expect(run.status).toBe('succeeded');
         const files = await localFiles(dest.dir);
         const placed = checkBackup(new Map([...files].filter(([p]) => p.includes('/'))), f, 0, 'over a Picker copy');
-        assert.equal(sha256(files.get(placed.get(photo.sha256)!)!.bytes), photo.sha256, 'the original is in its place');
-        if (!layout) assert.equal(files.get(photo.name), undefined, 'the reduced copy is gone');
+        // the original is in its place
+        expect(sha256(files.get(placed.get(photo.sha256)!)!.bytes)).toBe(photo.sha256);
+        if (!layout) expect(files.get(photo.name)).toBe(undefined);
         const marks = await t.db.query(
           `SELECT m.fidelity, m.superseded_by->>'destPath' AS by FROM manifest m ` +
             `JOIN tasks k ON k.id = m.task_id WHERE k.name = 'picked' AND k.user_id = $1`,
           [a.id],
         );
-        assert.deepEqual(marks.rows, [{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
+        expect(marks.rows).toEqual([{ fidelity: 'superseded', by: placed.get(photo.sha256) }]);
 
         // Picked again later: the original is there, so no reduced copy is made beside it.
         const again = (await api(a).post(`/clouds/${photos}/picker-sessions`, {})).json().id;
@@ -293,14 +287,11 @@ describe('Takeout exports', () => {
             })
           ).json().id,
         );
-        assert.deepEqual(
-          [repicked.status, repicked.done.items, repicked.skipped.items],
-          ['succeeded', 0, 1],
-          JSON.stringify(repicked),
-        );
+        expect([repicked.status, repicked.done.items, repicked.skipped.items]).toEqual(['succeeded', 0, 1]);
         const skipped = (await api(a).get(`/runs/${repicked.id}/items?status=skipped`)).json().items;
-        assert.match(skipped[0].error, /original of this photo is at the destination already/);
-        assert.deepEqual(await localFiles(dest.dir), files, 'nothing written');
+        expect(skipped[0].error).toMatch(/original of this photo is at the destination already/);
+        // nothing written
+        expect(await localFiles(dest.dir)).toEqual(files);
       },
     );
   }
@@ -320,7 +311,7 @@ describe('Takeout exports', () => {
       seen.set(crc, tail);
     }
     const [one, two] = pair;
-    assert.equal(zlib.crc32(one), zlib.crc32(two));
+    expect(zlib.crc32(one)).toBe(zlib.crc32(two));
     const sidecar = (title: string, at: string) =>
       Buffer.from(JSON.stringify({ title, photoTakenTime: { timestamp: String(Date.parse(at) / 1000) } }));
     const root = 'Takeout/Google Photos';
@@ -347,12 +338,14 @@ describe('Takeout exports', () => {
     const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: drop.id });
     const dest = await folder(a, 'backup-collision');
     const run = await runNow(a, await task(a, 'collision', takeout, dest.id));
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    expect(run.status).toBe('succeeded');
     const files = await localFiles(dest.dir);
-    assert.ok(files.get('2019/07/IMG_A.jpg')?.bytes.equals(one), 'the first photo');
-    assert.ok(files.get('2019/08/IMG_B.jpg')?.bytes.equals(two), 'the second photo, not taken for a copy of the first');
-    assert.deepEqual(JSON.parse(files.get('Albums/Trip.json')!.bytes.toString()).items, ['2019/08/IMG_B.jpg']);
-    assert.equal([...files.keys()].filter((p) => p.endsWith('.jpg')).length, 2);
+    // the first photo
+    expect(files.get('2019/07/IMG_A.jpg')?.bytes.equals(one)).toBeTruthy();
+    // the second photo, not taken for a copy of the first
+    expect(files.get('2019/08/IMG_B.jpg')?.bytes.equals(two)).toBeTruthy();
+    expect(JSON.parse(files.get('Albums/Trip.json')!.bytes.toString()).items).toEqual(['2019/08/IMG_B.jpg']);
+    expect([...files.keys()].filter((p) => p.endsWith('.jpg')).length).toBe(2);
   });
 
   test(
@@ -373,8 +366,8 @@ describe('Takeout exports', () => {
       ];
       for (const r of refused) {
         const res = await api(a).post('/clouds', { kind: 'google-takeout', name: 'x', options: r.options });
-        assert.equal(res.statusCode, 400, res.body);
-        assert.match(res.json().error.message, r.why);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.message).toMatch(r.why);
       }
       const takeout = await cloud(a, 'google-takeout', 'Takeout', { cloudId: mine.id });
       const wrapping = await api(a).post('/clouds', {
@@ -382,21 +375,19 @@ describe('Takeout exports', () => {
         name: 'y',
         options: { cloudId: takeout },
       });
-      assert.equal(wrapping.statusCode, 400);
-      assert.match(wrapping.json().error.message, /cannot read through/);
-      assert.equal(
-        (await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n,
-        before + 1,
-        'nothing else was stored',
-      );
+      expect(wrapping.statusCode).toBe(400);
+      expect(wrapping.json().error.message).toMatch(/cannot read through/);
+      // nothing else was stored
+      expect((await t.db.query('SELECT count(*)::int AS n FROM clouds')).rows[0].n).toBe(before + 1);
 
       const removing = await api(a).delete(`/clouds/${mine.id}`);
-      assert.equal(removing.statusCode, 409, removing.body);
-      assert.match(removing.json().error.message, /read through "Takeout"/);
+      expect(removing.statusCode).toBe(409);
+      expect(removing.json().error.message).toMatch(/read through "Takeout"/);
       const other = await api(b).get(`/clouds/${takeout}/takeout`);
-      assert.equal(other.statusCode, 404, 'another user sees nothing of it');
+      // another user sees nothing of it
+      expect(other.statusCode).toBe(404);
       const notTakeout = await api(a).get(`/clouds/${mine.id}/takeout`);
-      assert.equal(notTakeout.statusCode, 400);
+      expect(notTakeout.statusCode).toBe(400);
     },
   );
 });

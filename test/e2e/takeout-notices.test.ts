@@ -1,11 +1,10 @@
 // The lifecycle mails of a Takeout source, through the notify sweep and a real SMTP server: an
 // export more than 70 days late, and a yearly schedule that runs out within a month. Each is
 // mailed once, to the owner, in the owner's language; a cloud that cannot be checked stops no other.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { QUEUES } from '../../services/core/queues.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
@@ -47,7 +46,7 @@ async function deliveryCloud(a: Actor, name: string): Promise<string> {
     payload: { kind: 'local', name, options: { root: folder } },
     headers: a.bearer,
   });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
@@ -83,13 +82,14 @@ async function takeoutCloud(a: Actor, name: string, wrapped: string, sets: Date[
 /** Runs the notify sweep through its queue, as the cron does, and waits until it is done. */
 async function sweep(): Promise<void> {
   const id = await t.boss.send(QUEUES.notifySweep, {});
-  assert.ok(id);
+  expect(id).toBeTruthy();
   let state: string | undefined;
   await waitUntil(async () => {
-    state = (await t.boss.getJobById(QUEUES.notifySweep, id))?.state;
+    state = (await t.boss.getJobById(QUEUES.notifySweep, id!))?.state;
     return state === 'completed' || state === 'failed';
   });
-  assert.equal(state, 'completed', 'the sweep does not fail');
+  // the sweep does not fail
+  expect(state).toBe('completed');
 }
 
 /** Every queued mail has been through the SMTP server (sent or given up). */
@@ -133,42 +133,37 @@ describe('Takeout lifecycle mails', () => {
     await sweep();
     await waitUntil(() => mine().length >= 1);
     await outboxDrained();
-    assert.equal(
-      mine().length,
-      1,
-      mine()
-        .map((m) => m.subject)
-        .join(' | '),
-    );
+    expect(mine().length).toBe(1);
     const [m] = mine();
-    assert.equal(m.subject, "Ferry: the Google Takeout export for 'Google Photos (Takeout)' is late");
+    expect(m.subject).toBe("Ferry: the Google Takeout export for 'Google Photos (Takeout)' is late");
     const expected = longDate(new Date(lastExport.getTime() + 61 * DAY), 'en');
-    assert.ok(
+    expect(
       m.text.startsWith(
         `The Google Takeout export expected around ${expected} has not arrived in 'Google Photos (Takeout)'.`,
       ),
-      m.text,
-    );
-    assert.match(m.text, /takeout\.google\.com/);
-    assert.match(m.text, /that 'My Drive' has room for the export/, 'the delivery cloud is named');
-    assert.match(m.text, /the folder 'Google Photos \(Takeout\)' reads/);
-    assert.ok(m.text.includes(SETUP_URL) && m.text.includes(`${PUBLIC_URL}/clouds/${late}`), m.text);
-    assert.ok(m.html.includes(`href="${SETUP_URL}"`) && m.html.includes(`href="${PUBLIC_URL}/clouds/${late}"`));
+    ).toBeTruthy();
+    expect(m.text).toMatch(/takeout\.google\.com/);
+    // the delivery cloud is named
+    expect(m.text).toMatch(/that 'My Drive' has room for the export/);
+    expect(m.text).toMatch(/the folder 'Google Photos \(Takeout\)' reads/);
+    expect(m.text.includes(SETUP_URL) && m.text.includes(`${PUBLIC_URL}/clouds/${late}`)).toBeTruthy();
+    expect(
+      m.html.includes(`href="${SETUP_URL}"`) && m.html.includes(`href="${PUBLIC_URL}/clouds/${late}"`),
+    ).toBeTruthy();
 
     const rows = await noticesOf(late);
-    assert.deepEqual(
-      rows.map((r) => [r.kind, r.recipient, r.subject, Boolean(r.sent_at)]),
-      [['cloud_notice', a.email, m.subject, true]],
-    );
-    for (const quiet of [onTime, broken, fresh, unwatched]) assert.deepEqual(await noticesOf(quiet), []);
+    expect(rows.map((r) => [r.kind, r.recipient, r.subject, Boolean(r.sent_at)])).toEqual([
+      ['cloud_notice', a.email, m.subject, true],
+    ]);
+    for (const quiet of [onTime, broken, fresh, unwatched]) expect(await noticesOf(quiet)).toEqual([]);
 
     // The export is still late at the next sweeps: nothing more is queued or sent.
     await sweep();
     await sweep();
     await outboxDrained();
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(mine().length, 1);
-    assert.equal((await noticesOf(late)).length, 1);
+    expect(mine().length).toBe(1);
+    expect((await noticesOf(late)).length).toBe(1);
 
     // The next export arrives, and then it too is late: that is a new cause, mailed once.
     const next = new Date(now - 75 * DAY);
@@ -183,8 +178,8 @@ describe('Takeout lifecycle mails', () => {
     await waitUntil(() => mine().length >= 2);
     await sweep();
     await outboxDrained();
-    assert.equal(mine().length, 2);
-    assert.ok(mine()[1].text.includes(longDate(new Date(next.getTime() + 61 * DAY), 'en')), mine()[1].text);
+    expect(mine().length).toBe(2);
+    expect(mine()[1].text).toContain(longDate(new Date(next.getTime() + 61 * DAY), 'en'));
   });
 
   test('a schedule that ends in 20 days: one mail in the owner’s language, with how to set up the next', async () => {
@@ -203,29 +198,19 @@ describe('Takeout lifecycle mails', () => {
     await sweep();
     await outboxDrained();
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(
-      mine().length,
-      1,
-      mine()
-        .map((m) => m.subject)
-        .join(' | '),
-    );
+    expect(mine().length).toBe(1);
     const [m] = mine();
     const ends = longDate(new Date(first + 305 * DAY), 'de');
-    assert.equal(m.subject, `Ferry: Ihr Google-Takeout-Zeitplan für „Fotos“ endet am ${ends}`);
-    assert.ok(
+    expect(m.subject).toBe(`Ferry: Ihr Google-Takeout-Zeitplan für „Fotos“ endet am ${ends}`);
+    expect(
       m.text.startsWith(
         `Ihr Google-Takeout-Zeitplan endet am ${ends}: Richten Sie einen neuen ein ` +
           `(nur Google Fotos, alle 2 Monate, .zip, 50 GB, Lieferung an „Dropbox Familie“)`,
       ),
-      m.text,
-    );
-    assert.ok(m.text.includes(SETUP_URL) && m.text.includes(`${PUBLIC_URL}/clouds/${ending}`), m.text);
-    assert.ok(m.html.includes('<html lang="de">') && m.html.includes(`href="${SETUP_URL}"`));
-    assert.deepEqual(
-      (await noticesOf(ending)).map((r) => [r.kind, r.recipient]),
-      [['cloud_notice', b.email]],
-    );
+    ).toBeTruthy();
+    expect(m.text.includes(SETUP_URL) && m.text.includes(`${PUBLIC_URL}/clouds/${ending}`)).toBeTruthy();
+    expect(m.html.includes('<html lang="de">') && m.html.includes(`href="${SETUP_URL}"`)).toBeTruthy();
+    expect((await noticesOf(ending)).map((r) => [r.kind, r.recipient])).toEqual([['cloud_notice', b.email]]);
   });
 });
 

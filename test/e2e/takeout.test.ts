@@ -4,11 +4,10 @@
 // or video the backup must hold it exactly once, with its bytes, its name, the folder of its taken
 // time and an XMP saying when and where; albums become complete JSON files; a second export copies
 // only what is new; and the bytes read from the storage cloud stay close to the bytes copied.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readStats } from '../../connectors/google-takeout/read.ts';
 import { connectedCloud, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -16,6 +15,7 @@ import { materialize, zipFile } from '../support/archives.ts';
 import { checkBackup, localFiles, s3Files } from '../support/takeout-check.ts';
 import { takeoutFixture, writeExport, type TakeoutFixture } from '../support/takeout-export.ts';
 import { googleEnv, startGoogleFake, type GoogleFake } from '../fakes/google.ts';
+import { labelled } from '../support/labelled.ts';
 
 let t: TestApp & { url: string };
 let s3: TestS3;
@@ -45,7 +45,7 @@ const api = (a: Actor) => ({
 
 async function cloud(a: Actor, kind: string, name: string, options: object): Promise<string> {
   const res = await api(a).post('/clouds', { kind, name, options });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
@@ -62,13 +62,13 @@ async function task(a: Actor, name: string, src: string, dst: string, extra: obj
     destination: { cloudId: dst, path: '' },
     ...extra,
   });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   return res.json().id;
 }
 
 async function runNow(a: Actor, taskId: string) {
   const res = await api(a).post(`/tasks/${taskId}/runs`, {});
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   const run = await waitForRun(t, a, res.json().run.id, 120_000);
   return run;
 }
@@ -89,11 +89,13 @@ const indexBytes = async (cloudId: string): Promise<number> =>
  * without a sidecar date (read once for their EXIF).
  */
 function assertCopyReads(read: number, copies: Array<{ size: number }>, f: TakeoutFixture, what: string) {
-  const media = copies.reduce((n, r) => n + r.size, 0);
-  const undated = f.media.filter((m) => m.dateFrom !== 'sidecar').reduce((n, m) => n + m.bytes.length, 0);
-  const bound = media * 1.01 + undated + (copies.length + f.media.length) * 1200;
-  assert.ok(read >= media, `${what}: read ${read} bytes, less than the ${media} copied`);
-  assert.ok(read <= bound, `${what}: read ${read} bytes to copy ${media} bytes of media (bound ${Math.round(bound)})`);
+  return labelled(what, () => {
+    const media = copies.reduce((n, r) => n + r.size, 0);
+    const undated = f.media.filter((m) => m.dateFrom !== 'sidecar').reduce((n, m) => n + m.bytes.length, 0);
+    const bound = media * 1.01 + undated + (copies.length + f.media.length) * 1200;
+    expect(read).toBeGreaterThanOrEqual(media);
+    expect(read).toBeLessThanOrEqual(bound);
+  });
 }
 
 const copiedMedia = async (runId: string) =>
@@ -118,13 +120,13 @@ describe('Takeout exports in a local folder', () => {
       const takeout = await cloud(a, 'google-takeout', 'Google Photos (Takeout)', { cloudId: storage, path: '' });
 
       const status = await api(a).get(`/clouds/${takeout}/takeout`);
-      assert.equal(status.statusCode, 200, status.body);
+      expect(status.statusCode).toBe(200);
       const view = status.json();
-      assert.equal(view.sets.length, 1);
-      assert.equal(view.sets[0].id, f.exports[0].stamp);
-      assert.equal(view.sets[0].state, 'ready');
-      assert.equal(view.sets[0].parts.length, f.exports[0].parts.length);
-      assert.match(view.setupUrl, /^https:\/\/takeout\.google\.com\//);
+      expect(view.sets.length).toBe(1);
+      expect(view.sets[0].id).toBe(f.exports[0].stamp);
+      expect(view.sets[0].state).toBe('ready');
+      expect(view.sets[0].parts.length).toBe(f.exports[0].parts.length);
+      expect(view.setupUrl).toMatch(/^https:\/\/takeout\.google\.com\//);
 
       const localDest = await localCloud(a, 'Backup disk', path.join(root, a.id, 'backup-local'));
       const s3Dest = await cloud(a, 's3', 'Archive bucket', s3.options({ prefix: 'photos/' }));
@@ -133,11 +135,11 @@ describe('Takeout exports in a local folder', () => {
 
       const readBefore = readStats.bytes;
       const first = await runNow(a, toLocal);
-      assert.equal(first.status, 'succeeded', JSON.stringify(first));
+      expect(first.status).toBe('succeeded');
       const readFirst = readStats.bytes - readBefore;
       checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 0, 'local, export 1');
       const firstS3 = await runNow(a, toS3);
-      assert.equal(firstS3.status, 'succeeded', JSON.stringify(firstS3));
+      expect(firstS3.status).toBe('succeeded');
       checkBackup(await s3Files(s3, 'photos/'), f, 0, 'S3, export 1');
 
       // Read: the zip directories and JSON files once (indexing), then each copied medium once.
@@ -146,39 +148,37 @@ describe('Takeout exports in a local folder', () => {
       const firstCopies = await copiedMedia(first.id);
       assertCopyReads(readFirst - indexedFirst, firstCopies, f, 'run 1');
       // (The tail read that finds a directory is up to 64 KiB: most of these small test parts.)
-      assert.ok(indexedFirst < archiveBytes, `indexing read ${indexedFirst} bytes of ${archiveBytes}`);
+      expect(indexedFirst).toBeLessThan(archiveBytes);
 
       const ingested = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-      assert.equal(ingested.sets[0].state, 'ingested');
-      assert.ok(ingested.sets[0].parts.every((p: { ingested: boolean }) => p.ingested));
+      expect(ingested.sets[0].state).toBe('ingested');
+      expect(ingested.sets[0].parts.every((p: { ingested: boolean }) => p.ingested)).toBeTruthy();
 
       // The second export (in German, overlapping the first) arrives.
       await writeExport(f, 1, drop);
       const readMid = readStats.bytes;
       const second = await runNow(a, toLocal);
-      assert.equal(second.status, 'succeeded', JSON.stringify(second));
+      expect(second.status).toBe('succeeded');
       const readSecond = readStats.bytes - readMid;
       const placed = checkBackup(await localFiles(path.join(root, a.id, 'backup-local')), f, 1, 'local, exports 1+2');
       const fresh = f.media.filter((m) => m.firstExport === 1);
       const copied = await copiedMedia(second.id);
-      assert.deepEqual(
-        copied.map((r) => r.dest_path).sort(),
-        fresh.map((m) => placed.get(m.sha256)!).sort(),
-        'the second run copies only the media that are new',
-      );
+      // the second run copies only the media that are new
+      expect(copied.map((r) => r.dest_path).sort()).toEqual(fresh.map((m) => placed.get(m.sha256)!).sort());
       const secondS3 = await runNow(a, toS3);
-      assert.equal(secondS3.status, 'succeeded', JSON.stringify(secondS3));
+      expect(secondS3.status).toBe('succeeded');
       checkBackup(await s3Files(s3, 'photos/'), f, 1, 'S3, exports 1+2');
 
       // The second run reads the new parts' directories and JSON files, and the new media only.
       const indexedSecond = (await indexBytes(takeout)) - indexedFirst;
       assertCopyReads(readSecond - indexedSecond, copied, f, 'run 2');
       const secondArchive = f.exports[1].parts.reduce((n, p) => n + p.file.size, 0);
-      assert.ok(indexedSecond < secondArchive, `indexing export 2 read ${indexedSecond} bytes of ${secondArchive}`);
+      expect(indexedSecond).toBeLessThan(secondArchive);
 
       const third = await runNow(a, toLocal);
-      assert.equal(third.status, 'succeeded');
-      assert.equal(third.done.items, 0, 'nothing new: nothing copied');
+      expect(third.status).toBe('succeeded');
+      // nothing new: nothing copied
+      expect(third.done.items).toBe(0);
     },
   );
 });
@@ -200,9 +200,10 @@ describe('Takeout exports in Google Drive', () => {
       google.requests.filter((r) => r.method === 'GET' && /\/drive\/v3\/files\/[^/]+$/.test(r.path)).length;
     const before = served();
     const run = await runNow(a, id);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    expect(run.status).toBe('succeeded');
     checkBackup(await s3Files(s3, 'drive/'), f, 0, 'Drive → S3');
-    assert.ok(served() > before, 'the parts were read from Drive');
+    // the parts were read from Drive
+    expect(served()).toBeGreaterThan(before);
   });
 });
 
@@ -242,7 +243,7 @@ describe('A crafted Takeout part', () => {
       const id = await task(a, 'crafted', takeout, dest);
 
       const res = await api(a).post(`/tasks/${id}/runs`, {});
-      assert.equal(res.statusCode, 202, res.body);
+      expect(res.statusCode).toBe(202);
       const runId = res.json().run.id;
       // While the run plans (indexes the parts), the API answers: /healthz every 100 ms, each promptly.
       let slowest = 0;
@@ -253,32 +254,26 @@ describe('A crafted Takeout part', () => {
         const health = await t.app.inject({ method: 'GET', url: '/healthz' });
         slowest = Math.max(slowest, performance.now() - started);
         asked++;
-        assert.equal(health.statusCode, 200);
+        expect(health.statusCode).toBe(200);
         run = (await api(a).get(`/runs/${runId}`)).json();
         if (['succeeded', 'partial', 'failed', 'cancelled'].includes(run.status)) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.ok(asked > 3, `asked ${asked} times`);
-      assert.ok(slowest < 2000, `/healthz took ${Math.round(slowest)} ms`);
+      expect(asked).toBeGreaterThan(3);
+      expect(slowest).toBeLessThan(2000);
 
       // The empty files are one (empty) file; the part whose entries share their data is a failed item.
-      assert.equal(run.status, 'partial', JSON.stringify(run));
+      expect(run.status).toBe('partial');
       const failed = (await api(a).get(`/runs/${runId}/items?status=failed`)).json().items;
-      assert.deepEqual(
-        failed.map((i: { path: string }) => i.path),
-        [`takeout-${bombStamp}-001.zip`],
-      );
-      assert.match(failed[0].error, /must not share their data.*Download this part again/);
+      expect(failed.map((i: { path: string }) => i.path)).toEqual([`takeout-${bombStamp}-001.zip`]);
+      expect(failed[0].error).toMatch(/must not share their data.*Download this part again/);
       const backedUp = (await fs.readdir(path.join(root, a.id, 'backup-crafted'), { recursive: true }))
         .filter((f) => f.includes('.'))
         .sort();
-      assert.deepEqual(backedUp, ['2024/05/IMG_00000.jpg', '2024/05/IMG_00000.jpg.xmp']);
+      expect(backedUp).toEqual(['2024/05/IMG_00000.jpg', '2024/05/IMG_00000.jpg.xmp']);
       const view = (await api(a).get(`/clouds/${takeout}/takeout`)).json();
-      assert.deepEqual(
-        view.sets.map((x: { parts: Array<{ ingested: boolean }> }) => x.parts[0].ingested),
-        [true, false],
-      );
-      assert.match(view.sets[1].parts[0].error, /overlaps .*must not share their data/);
+      expect(view.sets.map((x: { parts: Array<{ ingested: boolean }> }) => x.parts[0].ingested)).toEqual([true, false]);
+      expect(view.sets[1].parts[0].error).toMatch(/overlaps .*must not share their data/);
     },
   );
 });

@@ -1,10 +1,9 @@
 // Runs through the REST API with a worker: local → S3 (s3rver) and S3 → local, every byte compared.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   GetObjectCommand,
   ListMultipartUploadsCommand,
@@ -70,7 +69,7 @@ async function getObject(key: string): Promise<Buffer> {
 
 async function runTask(taskId: string) {
   const res = await api('POST', `/tasks/${taskId}/runs`);
-  assert.equal(res.statusCode, 202, res.body);
+  expect(res.statusCode).toBe(202);
   return waitForRun(t, a, res.json().run.id);
 }
 
@@ -90,40 +89,37 @@ describe('local → S3 → local', () => {
     ).json();
     const run = await runTask(task.id);
     const total = [...files.values()].reduce((s, b) => s + b.length, 0);
-    assert.equal(run.status, 'succeeded', (await api('GET', `/runs/${run.id}/items?status=failed`)).body);
-    assert.deepEqual(run.totals, { items: files.size, bytes: total });
-    assert.deepEqual(run.done, { items: files.size, bytes: total });
-    assert.equal(run.failed.items, 0);
+    expect(run.status).toBe('succeeded');
+    expect(run.totals).toEqual({ items: files.size, bytes: total });
+    expect(run.done).toEqual({ items: files.size, bytes: total });
+    expect(run.failed.items).toBe(0);
     for (const [rel, data] of files) {
       const got = await getObject(`backups/family/${rel}`);
-      assert.equal(
-        crypto.createHash('sha256').update(got).digest('hex'),
+      expect(crypto.createHash('sha256').update(got).digest('hex')).toBe(
         crypto.createHash('sha256').update(data).digest('hex'),
-        rel,
       );
     }
     const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'backups/' }));
-    assert.equal(listed.KeyCount, files.size, 'no stray objects');
+    // no stray objects
+    expect(listed.KeyCount).toBe(files.size);
     const uploads = await s3.client().send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
-    assert.equal((uploads.Uploads ?? []).length, 0, 'no unfinished multipart uploads');
+    // no unfinished multipart uploads
+    expect((uploads.Uploads ?? []).length).toBe(0);
     const me = (await api('GET', '/me')).json();
-    assert.equal(me.usage.usedBytes, total);
+    expect(me.usage.usedBytes).toBe(total);
     const manifest = await t.db.query('SELECT count(*)::int AS n FROM manifest WHERE task_id = $1', [task.id]);
-    assert.equal(manifest.rows[0].n, files.size);
+    expect(manifest.rows[0].n).toBe(files.size);
     const items = (await api('GET', `/runs/${run.id}/items?limit=200`)).json().items;
-    assert.ok(items.every((i: { status: string }) => i.status === 'done'));
+    expect(items.every((i: { status: string }) => i.status === 'done')).toBeTruthy();
 
     // The next run of the unchanged source copies nothing and charges nothing.
     const again = await runTask(task.id);
-    assert.equal(again.status, 'succeeded');
-    assert.deepEqual(
-      [again.totals, again.done],
-      [
-        { items: 0, bytes: 0 },
-        { items: 0, bytes: 0 },
-      ],
-    );
-    assert.equal((await api('GET', '/me')).json().usage.usedBytes, total);
+    expect(again.status).toBe('succeeded');
+    expect([again.totals, again.done]).toEqual([
+      { items: 0, bytes: 0 },
+      { items: 0, bytes: 0 },
+    ]);
+    expect((await api('GET', '/me')).json().usage.usedBytes).toBe(total);
 
     // A changed and a new file: only those two are copied.
     const changed = crypto.randomBytes(5000);
@@ -133,9 +129,9 @@ describe('local → S3 → local', () => {
     await fs.writeFile(path.join(space, 'photos/2020/new.jpg'), added);
     files.set('2020/new.jpg', added);
     const third = await runTask(task.id);
-    assert.equal(third.status, 'succeeded');
-    assert.deepEqual(third.done, { items: 2, bytes: 8000 });
-    assert.deepEqual(await getObject('backups/family/one.bin'), changed);
+    expect(third.status).toBe('succeeded');
+    expect(third.done).toEqual({ items: 2, bytes: 8000 });
+    expect(await getObject('backups/family/one.bin')).toEqual(changed);
   });
 
   test('S3 → local restores every byte', async () => {
@@ -147,16 +143,16 @@ describe('local → S3 → local', () => {
       })
     ).json();
     const run = await runTask(task.id);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run));
-    assert.equal(run.done.items, files.size);
+    expect(run.status).toBe('succeeded');
+    expect(run.done.items).toBe(files.size);
     for (const [rel, data] of files) {
       const got = await fs.readFile(path.join(space, 'restore', rel));
-      assert.ok(got.equals(data), rel);
+      expect(got.equals(data)).toBeTruthy();
     }
     const leftovers = (await fs.readdir(path.join(space, 'restore'), { recursive: true })).filter((f) =>
       String(f).endsWith('.ferry-partial'),
     );
-    assert.deepEqual(leftovers, []);
+    expect(leftovers).toEqual([]);
   });
 
   test('layout, filters and conflict policies', async () => {
@@ -172,7 +168,7 @@ describe('local → S3 → local', () => {
       filter: { mediaTypes: ['photo'] },
     };
     const bad = await api('POST', '/tasks', { name: 'x', ...base });
-    assert.equal(bad.statusCode, 400);
+    expect(bad.statusCode).toBe(400);
     const s3Root = (await api('POST', '/clouds', { kind: 's3', name: 'Whole bucket', options: s3Options() })).json().id;
     const skip = (
       await api('POST', '/tasks', {
@@ -183,12 +179,14 @@ describe('local → S3 → local', () => {
       })
     ).json();
     const r1 = await runTask(skip.id);
-    assert.equal(r1.status, 'succeeded');
-    assert.equal(r1.totals.items, 3, 'photos only: two jpgs and the new one');
-    assert.equal(r1.skipped.items, 1);
+    expect(r1.status).toBe('succeeded');
+    // photos only: two jpgs and the new one
+    expect(r1.totals.items).toBe(3);
+    expect(r1.skipped.items).toBe(1);
     const skipped = (await api('GET', `/runs/${r1.id}/items?status=skipped`)).json().items;
-    assert.match(skipped[0].error, /already exists/);
-    assert.equal((await getObject('sorted/2019/07/IMG_0001.jpg')).toString(), 'not the same photo', 'left alone');
+    expect(skipped[0].error).toMatch(/already exists/);
+    // left alone
+    expect((await getObject('sorted/2019/07/IMG_0001.jpg')).toString()).toBe('not the same photo');
 
     const rename = (
       await api('POST', '/tasks', {
@@ -199,9 +197,10 @@ describe('local → S3 → local', () => {
       })
     ).json();
     const r2 = await runTask(rename.id);
-    assert.equal(r2.status, 'succeeded');
-    assert.equal(r2.skipped.items, 2, 'identical copies made by the first task are recognised');
-    assert.deepEqual(await getObject('sorted/2019/07/IMG_0001 (1).jpg'), files.get('2019/IMG_0001.jpg'));
+    expect(r2.status).toBe('succeeded');
+    // identical copies made by the first task are recognised
+    expect(r2.skipped.items).toBe(2);
+    expect(await getObject('sorted/2019/07/IMG_0001 (1).jpg')).toEqual(files.get('2019/IMG_0001.jpg'));
   });
 
   test('two files that a layout sends to one path both arrive, the second renamed', async () => {
@@ -220,10 +219,10 @@ describe('local → S3 → local', () => {
       })
     ).json();
     const run = await runTask(task.id);
-    assert.equal(run.status, 'succeeded');
-    assert.equal(run.done.items, 2);
-    assert.deepEqual(await getObject('backups/flat/IMG_0001.jpg'), first);
-    assert.deepEqual(await getObject('backups/flat/IMG_0001 (1).jpg'), second);
+    expect(run.status).toBe('succeeded');
+    expect(run.done.items).toBe(2);
+    expect(await getObject('backups/flat/IMG_0001.jpg')).toEqual(first);
+    expect(await getObject('backups/flat/IMG_0001 (1).jpg')).toEqual(second);
   });
 
   for (const policy of ['overwrite', 'skip'] as const) {
@@ -255,7 +254,7 @@ describe('local → S3 → local', () => {
           })
         ).json();
         const r1 = await runTask(task.id);
-        assert.deepEqual([r1.status, r1.done.items], ['succeeded', 1]);
+        expect([r1.status, r1.done.items]).toEqual(['succeeded', 1]);
 
         await put('B/IMG_0001.jpg', fromB);
         const r2 = await runTask(task.id);
@@ -264,13 +263,13 @@ describe('local → S3 → local', () => {
           status: string;
           destPath: string;
         }[];
-        assert.deepEqual([r2.status, r2.done.items, r2.skipped.items], ['succeeded', 1, 0], JSON.stringify(items));
-        assert.deepEqual(
-          items.map((i) => [i.path, i.status, i.destPath]),
-          [['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`]],
-        );
-        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), fromA, "A's copy is untouched");
-        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
+        expect([r2.status, r2.done.items, r2.skipped.items]).toEqual(['succeeded', 1, 0]);
+        expect(items.map((i) => [i.path, i.status, i.destPath])).toEqual([
+          ['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`],
+        ]);
+        // A's copy is untouched
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`)).toEqual(fromA);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`)).toEqual(fromB);
 
         // A changed file keeps its own path: A's new version replaces A's copy, B's stays.
         const newA = crypto.randomBytes(7000);
@@ -281,16 +280,15 @@ describe('local → S3 → local', () => {
           status: string;
           destPath: string;
         }[];
-        assert.deepEqual(
-          again.map((i) => [i.path, i.status, i.destPath]),
-          [['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`]],
-        );
-        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`), newA);
-        assert.deepEqual(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`), fromB);
+        expect(again.map((i) => [i.path, i.status, i.destPath])).toEqual([
+          ['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`],
+        ]);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`)).toEqual(newA);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`)).toEqual(fromB);
         const listed = await s3
           .client()
           .send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `backups/${folder}/` }));
-        assert.deepEqual((listed.Contents ?? []).map((o) => o.Key).sort(), [
+        expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([
           `backups/${folder}/2020/05/IMG_0001 (1).jpg`,
           `backups/${folder}/2020/05/IMG_0001.jpg`,
         ]);

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../services/core/config.ts';
 import { digest } from '../../services/core/crypto.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
@@ -15,69 +14,72 @@ const post = (url: string, payload: unknown, headers: Record<string, string> = {
 describe('signup and login', () => {
   test('signup sets an HttpOnly, SameSite=Lax session cookie and returns the user and a CSRF token', async () => {
     const res = await post('/api/v1/auth/signup', { email: 'Ada@Example.com', password: 'a long enough password' });
-    assert.equal(res.statusCode, 201);
+    expect(res.statusCode).toBe(201);
     const body = res.json();
-    assert.equal(body.user.email, 'Ada@Example.com');
-    assert.equal(body.user.plan, 'free');
-    assert.ok(body.csrfToken.length >= 32);
+    expect(body.user.email).toBe('Ada@Example.com');
+    expect(body.user.plan).toBe('free');
+    expect(body.csrfToken.length).toBeGreaterThanOrEqual(32);
     const cookie = res.cookies.find((c) => c.name === 'ferry_session')!;
-    assert.equal(cookie.httpOnly, true);
-    assert.equal(cookie.sameSite, 'Lax');
-    assert.equal(cookie.secure, undefined, 'not Secure on a plain-http public URL');
+    expect(cookie.httpOnly).toBe(true);
+    expect(cookie.sameSite).toBe('Lax');
+    // not Secure on a plain-http public URL
+    expect(cookie.secure).toBe(undefined);
     const { rows } = await t.db.query('SELECT password_hash FROM users WHERE id = $1', [body.user.id]);
-    assert.match(rows[0].password_hash, /^scrypt\$32768\$8\$1\$/);
-    assert.ok(!rows[0].password_hash.includes('a long enough password'));
+    expect(rows[0].password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(rows[0].password_hash).not.toContain('a long enough password');
     const sessions = await t.db.query('SELECT id_digest FROM sessions WHERE user_id = $1', [body.user.id]);
-    assert.notEqual(sessions.rows[0].id_digest, cookie.value, 'only a digest of the cookie is stored');
+    // only a digest of the cookie is stored
+    expect(sessions.rows[0].id_digest).not.toBe(cookie.value);
   });
 
   test('the same email in another case is taken', async () => {
     const res = await post('/api/v1/auth/signup', { email: 'ada@example.COM', password: 'another password!' });
-    assert.equal(res.statusCode, 409);
-    assert.equal(res.json().error.code, 'email_taken');
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('email_taken');
   });
 
   test('a short password is refused with the rule', async () => {
     const res = await post('/api/v1/auth/signup', { email: 'short@example.com', password: 'short' });
-    assert.equal(res.statusCode, 400);
-    assert.match(res.json().error.message, /password.*10 characters/);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/password.*10 characters/);
   });
 
   test('login with the right password, in any email case; wrong password and unknown email alike are 401', async () => {
     const ok = await post('/api/v1/auth/login', { email: 'ada@example.com', password: 'a long enough password' });
-    assert.equal(ok.statusCode, 200);
-    assert.equal(ok.json().user.email, 'Ada@Example.com');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().user.email).toBe('Ada@Example.com');
     const wrong = await post('/api/v1/auth/login', { email: 'ada@example.com', password: 'not the password' });
     const unknown = await post('/api/v1/auth/login', { email: 'nobody@example.com', password: 'whatever it is' });
     for (const res of [wrong, unknown]) {
-      assert.equal(res.statusCode, 401);
-      assert.deepEqual(res.json(), { error: { code: 'invalid_credentials', message: 'Wrong email or password.' } });
-      assert.equal(res.cookies.length, 0);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: { code: 'invalid_credentials', message: 'Wrong email or password.' } });
+      expect(res.cookies.length).toBe(0);
     }
     const { rows } = await t.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_failed'");
-    assert.equal(rows[0].n, 2);
+    expect(rows[0].n).toBe(2);
   });
 });
 
 describe('sessions, CSRF and tokens', () => {
   test('/me needs a session or a token', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/me' });
-    assert.equal(res.statusCode, 401);
-    assert.equal(res.json().error.code, 'unauthorized');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('unauthorized');
   });
 
   test('/me shows the plan, this month and the traffic limit', async () => {
     const a = await signup(t);
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
-    assert.equal(res.statusCode, 200);
+    expect(res.statusCode).toBe(200);
     const me = res.json();
-    assert.equal(me.id, a.id);
-    assert.equal(me.usage.usedBytes, 0);
-    assert.equal(me.usage.limitBytes, 5 * 1024 ** 3);
+    expect(me.id).toBe(a.id);
+    expect(me.usage.usedBytes).toBe(0);
+    expect(me.usage.limitBytes).toBe(5 * 1024 ** 3);
     const now = new Date();
-    assert.equal(me.usage.periodStart, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString());
-    assert.equal(me.csrfToken, a.headers['x-csrf-token']);
-    assert.equal(me.emailVerificationRequired, false, 'FERRY_VERIFY_EMAIL is off');
+    expect(me.usage.periodStart).toBe(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString());
+    expect(me.csrfToken).toBe(a.headers['x-csrf-token']);
+    // FERRY_VERIFY_EMAIL is off
+    expect(me.emailVerificationRequired).toBe(false);
   });
 
   test('a cookie-authenticated change without the CSRF token is refused and changes nothing', async () => {
@@ -85,37 +87,35 @@ describe('sessions, CSRF and tokens', () => {
     const missing = await post('/api/v1/tokens', { name: 'x' }, { cookie: a.headers.cookie });
     const wrong = await post('/api/v1/tokens', { name: 'x' }, { cookie: a.headers.cookie, 'x-csrf-token': 'nope' });
     for (const res of [missing, wrong]) {
-      assert.equal(res.statusCode, 403);
-      assert.equal(res.json().error.code, 'csrf_failed');
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('csrf_failed');
     }
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: a.headers });
-    assert.deepEqual(
-      list.json().items.map((x: { name: string }) => x.name),
-      ['tests'],
-    );
+    expect(list.json().items.map((x: { name: string }) => x.name)).toEqual(['tests']);
   });
 
   test('a bearer token needs no CSRF token; revoking it locks it out', async () => {
     const a = await signup(t);
     const created = await post('/api/v1/tokens', { name: 'backup script' }, a.bearer);
-    assert.equal(created.statusCode, 201);
+    expect(created.statusCode).toBe(201);
     const { id, token } = created.json();
-    assert.match(token, /^fy_/);
+    expect(token).toMatch(/^fy_/);
     const stored = await t.db.query('SELECT token_digest FROM api_tokens WHERE id = $1', [id]);
-    assert.notEqual(stored.rows[0].token_digest, token);
+    expect(stored.rows[0].token_digest).not.toBe(token);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
-    assert.equal(me.statusCode, 200);
+    expect(me.statusCode).toBe(200);
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: a.bearer });
-    assert.equal(list.json().items.length, 2);
-    assert.ok(!JSON.stringify(list.json()).includes(token), 'a token is shown once only');
+    expect(list.json().items.length).toBe(2);
+    // a token is shown once only
+    expect(JSON.stringify(list.json())).not.toContain(token);
     const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers: a.bearer });
-    assert.equal(del.statusCode, 204);
+    expect(del.statusCode).toBe(204);
     const after = await t.app.inject({
       method: 'GET',
       url: '/api/v1/me',
       headers: { authorization: `Bearer ${token}` },
     });
-    assert.equal(after.statusCode, 401);
+    expect(after.statusCode).toBe(401);
   });
 
   test(
@@ -125,49 +125,48 @@ describe('sessions, CSRF and tokens', () => {
       const patch = (payload: unknown, headers: Record<string, string>) =>
         t.app.inject({ method: 'PATCH', url: '/api/v1/me', payload: payload as object, headers });
       const res = await patch({ locale: 'de' }, a.headers);
-      assert.equal(res.statusCode, 200, res.body);
+      expect(res.statusCode).toBe(200);
       const body = res.json();
-      assert.deepEqual(
-        [body.id, body.email, body.locale, body.csrfToken],
-        [a.id, a.email, 'de', a.headers['x-csrf-token']],
-      );
-      assert.equal(typeof body.usage.limitBytes, 'number');
+      expect([body.id, body.email, body.locale, body.csrfToken]).toEqual([
+        a.id,
+        a.email,
+        'de',
+        a.headers['x-csrf-token'],
+      ]);
+      expect(typeof body.usage.limitBytes).toBe('number');
       const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
-      assert.equal(me.json().locale, 'de');
+      expect(me.json().locale).toBe('de');
       const { rows } = await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id]);
-      assert.equal(rows[0].locale, 'de', 'the mails read users.locale');
+      // the mails read users.locale
+      expect(rows[0].locale).toBe('de');
       const audited = await t.db.query(
         "SELECT target_id, details FROM audit_log WHERE user_id = $1 AND action = 'user.update'",
         [a.id],
       );
-      assert.deepEqual(audited.rows, [{ target_id: a.id, details: { locale: 'de' } }]);
+      expect(audited.rows).toEqual([{ target_id: a.id, details: { locale: 'de' } }]);
 
       // A bearer token needs no CSRF token; a cookie without it is refused.
-      assert.equal((await patch({ locale: 'fr' }, a.bearer)).json().locale, 'fr');
+      expect((await patch({ locale: 'fr' }, a.bearer)).json().locale).toBe('fr');
       const noCsrf = await patch({ locale: 'en' }, { cookie: a.headers.cookie });
-      assert.deepEqual([noCsrf.statusCode, noCsrf.json().error.code], [403, 'csrf_failed']);
+      expect([noCsrf.statusCode, noCsrf.json().error.code]).toEqual([403, 'csrf_failed']);
       for (const bad of [{ locale: 'es' }, { locale: 'EN' }, {}, { locale: 'en', email: 'x@example.com' }]) {
         const refused = await patch(bad, a.headers);
-        assert.deepEqual(
-          [refused.statusCode, refused.json().error.code],
-          [400, 'invalid_request'],
-          JSON.stringify(bad),
-        );
+        expect([refused.statusCode, refused.json().error.code]).toEqual([400, 'invalid_request']);
       }
-      assert.equal((await patch({ locale: 'en' }, {})).statusCode, 401);
+      expect((await patch({ locale: 'en' }, {})).statusCode).toBe(401);
       // Another user's change is their own only.
       const b = await signup(t);
       await patch({ locale: 'de' }, b.headers);
-      assert.equal((await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id])).rows[0].locale, 'fr');
+      expect((await t.db.query('SELECT locale FROM users WHERE id = $1', [a.id])).rows[0].locale).toBe('fr');
     },
   );
 
   test('logout ends the session', async () => {
     const a = await signup(t);
     const out = await post('/api/v1/auth/logout', undefined, a.headers);
-    assert.equal(out.statusCode, 204);
+    expect(out.statusCode).toBe(204);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: a.headers });
-    assert.equal(me.statusCode, 401);
+    expect(me.statusCode).toBe(401);
   });
 });
 
@@ -183,40 +182,40 @@ test(
         url: '/api/v1/auth/signup',
         payload: { email, password: 'a long enough password', locale: 'fr' },
       });
-      assert.equal(res.statusCode, 201, res.body);
+      expect(res.statusCode).toBe(201);
       const { rows } = await s.db.query(
         "SELECT text_body, html_body FROM mail_outbox WHERE recipient = $1 AND kind = 'verify_address'",
         [email],
       );
       const link = /https:\/\/ferry\.example\.org\/verify\?token=(\S+)/.exec(rows[0].text_body);
-      assert.ok(link, rows[0].text_body);
-      assert.ok(rows[0].html_body.includes(`https://ferry.example.org/verify?token=${link[1]}`));
-      const token = decodeURIComponent(link[1]);
+      expect(link).toBeTruthy();
+      expect(rows[0].html_body).toContain(`https://ferry.example.org/verify?token=${link![1]}`);
+      const token = decodeURIComponent(link![1]);
       const headers = { cookie: `ferry_session=${res.cookies.find((c) => c.name === 'ferry_session')!.value}` };
       const me = async () => (await s.app.inject({ method: 'GET', url: '/api/v1/me', headers })).json();
-      assert.deepEqual([(await me()).emailVerified, (await me()).emailVerificationRequired], [false, true]);
+      expect([(await me()).emailVerified, (await me()).emailVerificationRequired]).toEqual([false, true]);
       // What the app's page asks: the address, as JSON; a link mailed before the app keeps its page.
       const asJson = await s.app.inject({
         method: 'GET',
         url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
         headers: { accept: 'application/json' },
       });
-      assert.deepEqual(asJson.json(), { email, emailVerified: false });
+      expect(asJson.json()).toEqual({ email, emailVerified: false });
       const oldLink = await s.app.inject({
         method: 'GET',
         url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
       });
-      assert.equal(oldLink.statusCode, 200);
-      assert.match(oldLink.headers['content-type'] as string, /^text\/html/);
+      expect(oldLink.statusCode).toBe(200);
+      expect(oldLink.headers['content-type'] as string).toMatch(/^text\/html/);
       const confirmed = await s.app.inject({ method: 'POST', url: '/api/v1/auth/verify/confirm', payload: { token } });
-      assert.deepEqual(confirmed.json(), { email, emailVerified: true });
-      assert.equal((await me()).emailVerified, true);
+      expect(confirmed.json()).toEqual({ email, emailVerified: true });
+      expect((await me()).emailVerified).toBe(true);
       const unknown = await s.app.inject({
         method: 'GET',
         url: `/api/v1/auth/verify?token=${encodeURIComponent(token)}`,
         headers: { accept: 'application/json' },
       });
-      assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'invalid_token']);
+      expect([unknown.statusCode, unknown.json().error.code]).toEqual([400, 'invalid_token']);
     } finally {
       await s.close();
     }
@@ -231,7 +230,7 @@ test('cookies are Secure when users reach Ferry over https', async () => {
       url: '/api/v1/auth/signup',
       payload: { email: 's@example.com', password: 'a long enough password' },
     });
-    assert.equal(res.cookies.find((c) => c.name === 'ferry_session')!.secure, true);
+    expect(res.cookies.find((c) => c.name === 'ferry_session')!.secure).toBe(true);
   } finally {
     await s.close();
   }
@@ -249,11 +248,11 @@ test('login and signup are rate limited per address', async () => {
       });
       codes.push(res.statusCode);
       if (res.statusCode === 429) {
-        assert.equal(res.json().error.code, 'rate_limited');
-        assert.match(res.json().error.message, /try again in \d+ seconds/);
+        expect(res.json().error.code).toBe('rate_limited');
+        expect(res.json().error.message).toMatch(/try again in \d+ seconds/);
       }
     }
-    assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
   } finally {
     await s.close();
   }
@@ -278,8 +277,8 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
       try {
         const codes: number[] = [];
         for (let i = 1; i <= 5; i++) codes.push((await login(s, `198.51.100.${i}`)).statusCode);
-        assert.deepEqual(codes, [401, 401, 401, 429, 429]);
-        assert.deepEqual(await failedFrom(s), ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+        expect(codes).toEqual([401, 401, 401, 429, 429]);
+        expect(await failedFrom(s)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
       } finally {
         await s.close();
       }
@@ -294,10 +293,11 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
       try {
         const codes: number[] = [];
         for (let i = 1; i <= 4; i++) codes.push((await login(s, `192.0.2.66, 198.51.100.${i}`)).statusCode);
-        assert.deepEqual(codes, [401, 401, 401, 401], 'each client has its own limit');
+        // each client has its own limit
+        expect(codes).toEqual([401, 401, 401, 401]);
         // A chain of trusted proxies: the first untrusted address from the right is the client.
-        assert.equal((await login(s, '198.51.100.9, 10.1.2.3')).statusCode, 401);
-        assert.deepEqual(await failedFrom(s), [
+        expect((await login(s, '198.51.100.9, 10.1.2.3')).statusCode).toBe(401);
+        expect(await failedFrom(s)).toEqual([
           '198.51.100.1',
           '198.51.100.2',
           '198.51.100.3',
@@ -311,17 +311,15 @@ describe('client addresses behind proxies (FERRY_TRUSTED_PROXIES)', () => {
   );
 
   test('a proxy list that is not addresses is a configuration error naming the entry', () => {
-    assert.deepEqual(loadConfig({ FERRY_TRUSTED_PROXIES: ' 10.0.0.0/8 ,::1, fd00::/8' }).trustedProxies, [
+    expect(loadConfig({ FERRY_TRUSTED_PROXIES: ' 10.0.0.0/8 ,::1, fd00::/8' }).trustedProxies).toEqual([
       '10.0.0.0/8',
       '::1',
       'fd00::/8',
     ]);
-    assert.deepEqual(loadConfig({}).trustedProxies, []);
+    expect(loadConfig({}).trustedProxies).toEqual([]);
     for (const bad of ['10.0.0.0/33', 'proxy.example.org', '10.0.0.1/8/8', '::1/129', 'loopback']) {
-      assert.throws(
-        () => loadConfig({ FERRY_TRUSTED_PROXIES: `127.0.0.1,${bad}` }),
+      expect(() => loadConfig({ FERRY_TRUSTED_PROXIES: `127.0.0.1,${bad}` })).toThrowSatisfying(
         (err: Error) => err instanceof ConfigError && err.message.includes(`FERRY_TRUSTED_PROXIES: "${bad}"`),
-        bad,
       );
     }
   });
@@ -343,7 +341,7 @@ describe('failed logins per account', () => {
   }
 
   test('10 failures by default', () => {
-    assert.equal(loadConfig({}).loginFailureLimit, 10);
+    expect(loadConfig({}).loginFailureLimit).toBe(10);
   });
 
   test(
@@ -352,44 +350,47 @@ describe('failed logins per account', () => {
     async () => {
       const victim = await signup(s);
       const other = await signup(s);
-      assert.deepEqual(await failures(victim.email, 3), [401, 401, 401]);
+      expect(await failures(victim.email, 3)).toEqual([401, 401, 401]);
       for (const res of [
         await login(victim.email, 'wrong again, 4th'),
         await login(victim.email, PASSWORD),
         await login(victim.email.toUpperCase(), PASSWORD),
       ]) {
-        assert.equal(res.statusCode, 429);
-        assert.deepEqual(res.json(), {
+        expect(res.statusCode).toBe(429);
+        expect(res.json()).toEqual({
           error: { code: 'rate_limited', message: 'Too many failed logins for this account: try again in 15 minutes.' },
         });
         const retryAfter = Number(res.headers['retry-after']);
-        assert.ok(retryAfter > 840 && retryAfter <= 900, `Retry-After ${res.headers['retry-after']}`);
-        assert.equal(res.cookies.length, 0);
+        expect(retryAfter > 840 && retryAfter <= 900).toBeTruthy();
+        expect(res.cookies.length).toBe(0);
       }
-      assert.equal((await login(other.email, PASSWORD)).statusCode, 200, 'other accounts are unaffected');
+      // other accounts are unaffected
+      expect((await login(other.email, PASSWORD)).statusCode).toBe(200);
       const { rows } = await s.db.query(
         "SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.login_refused' AND details->>'email' = $1",
         [victim.email],
       );
-      assert.equal(rows[0].n, 2, 'refusals are audited apart from wrong passwords');
+      // refusals are audited apart from wrong passwords
+      expect(rows[0].n).toBe(2);
 
       await s.db.query(`UPDATE login_failures SET window_start = now() - interval '16 minutes'`);
-      assert.equal((await login(victim.email, PASSWORD)).statusCode, 200, 'once the window has passed');
+      // once the window has passed
+      expect((await login(victim.email, PASSWORD)).statusCode).toBe(200);
     },
   );
 
   test('a successful login clears the count', async () => {
     const a = await signup(s);
-    assert.deepEqual(await failures(a.email, 2), [401, 401]);
-    assert.equal((await login(a.email, PASSWORD)).statusCode, 200);
-    assert.deepEqual(await failures(a.email, 4), [401, 401, 401, 429]);
+    expect(await failures(a.email, 2)).toEqual([401, 401]);
+    expect((await login(a.email, PASSWORD)).statusCode).toBe(200);
+    expect(await failures(a.email, 4)).toEqual([401, 401, 401, 429]);
   });
 
   test('an address without an account is limited alike, and the count keeps no address', async () => {
-    assert.deepEqual(await failures('nobody-here@example.com', 4), [401, 401, 401, 429]);
+    expect(await failures('nobody-here@example.com', 4)).toEqual([401, 401, 401, 429]);
     const { rows } = await s.db.query('SELECT * FROM login_failures');
-    assert.ok(rows.length > 0);
-    assert.doesNotMatch(JSON.stringify(rows), /@|example/);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toMatch(/@|example/);
   });
 
   test(
@@ -410,21 +411,14 @@ describe('failed logins per account', () => {
             );
           }
           const res = await Promise.all(emails.map((e, i) => login(e, 'a wrong password', i % 2 ? other.app : s.app)));
-          assert.deepEqual(
-            res.map((r) => r.statusCode),
-            emails.map(() => 401),
-            res.find((r) => r.statusCode !== 401)?.body,
-          );
+          expect(res.map((r) => r.statusCode)).toEqual(emails.map(() => 401));
           const { rows } = await s.db.query(
             `SELECT failures, window_start > now() - interval '1 minute' AS fresh ` +
               `FROM login_failures WHERE email_digest = ANY($1)`,
             [emails.map((e) => digest(e))],
           );
-          assert.deepEqual(
-            rows,
-            emails.map(() => ({ failures: 1, fresh: true })),
-            'a new window, counting this failure only',
-          );
+          // a new window, counting this failure only
+          expect(rows).toEqual(emails.map(() => ({ failures: 1, fresh: true })));
         }
       } finally {
         await other.app.close();
@@ -450,14 +444,16 @@ describe('failed logins per account', () => {
           login('someone-else@example.com', 'a wrong password'),
           new Promise((r) => setTimeout(r, 10_000, 'still waiting')),
         ]);
-        assert.notEqual(res, 'still waiting', "the login waited on the lock of another address's row");
-        assert.equal((res as { statusCode: number }).statusCode, 401);
+        // the login waited on the lock of another address's row
+        expect(res).not.toBe('still waiting');
+        expect((res as { statusCode: number }).statusCode).toBe(401);
       } finally {
         await c.query('ROLLBACK');
         c.release();
       }
       const { rows } = await s.db.query('SELECT failures FROM login_failures WHERE email_digest = $1', [busy]);
-      assert.deepEqual(rows, [{ failures: 3 }], 'the locked row is left to a later sweep');
+      // the locked row is left to a later sweep
+      expect(rows).toEqual([{ failures: 3 }]);
     },
   );
 
@@ -468,11 +464,11 @@ describe('failed logins per account', () => {
         `INSERT INTO login_failures (email_digest, failures, window_start) VALUES ($1, 2, now() - interval '1 hour')`,
         [d],
       );
-    assert.equal((await login('sweeper@example.com', 'a wrong password')).statusCode, 401);
+    expect((await login('sweeper@example.com', 'a wrong password')).statusCode).toBe(401);
     const { rows } = await s.db.query('SELECT count(*)::int AS n FROM login_failures WHERE email_digest = ANY($1)', [
       stale,
     ]);
-    assert.equal(rows[0].n, 0);
+    expect(rows[0].n).toBe(0);
   });
 
   test('every API process counts the same failures, also when they come at once', async () => {
@@ -484,9 +480,9 @@ describe('failed logins per account', () => {
           login(a.email, `wrong password ${i}`, i % 2 ? other.app : s.app).then((r) => r.statusCode),
         ),
       );
-      assert.deepEqual(codes.filter((c) => c === 401).length, 3);
-      assert.deepEqual(codes.filter((c) => c === 429).length, 5);
-      assert.equal((await login(a.email, PASSWORD, other.app)).statusCode, 429);
+      expect(codes.filter((c) => c === 401).length).toEqual(3);
+      expect(codes.filter((c) => c === 429).length).toEqual(5);
+      expect((await login(a.email, PASSWORD, other.app)).statusCode).toBe(429);
     } finally {
       await other.app.close();
     }

@@ -2,11 +2,10 @@
 // test (an action with a body, one with a path parameter that fails as asked) beside the real ones.
 // Only the cloud's owner reaches them, only on a cloud of a kind that declares them, with the
 // action's own schemas; errors map as every cloud call's.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
 import {
@@ -83,7 +82,7 @@ beforeAll(async () => {
   mine = inserted.rows[0].id;
   await fs.mkdir(path.join(root, a.id), { recursive: true });
   const res = await req(a, 'POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: '' } });
-  assert.equal(res.statusCode, 201, res.body);
+  expect(res.statusCode).toBe(201);
   local = res.json().id;
 });
 afterAll(async () => {
@@ -101,67 +100,68 @@ const audited = async (action: string) =>
 describe('cloud actions', () => {
   test('the owner calls an action with its body: its status, its result, and the audit entry', async () => {
     const res = await req(a, 'POST', `/clouds/${mine}/notes`, { text: 'milk' });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.deepEqual(res.json(), { cloud: 'kitchen', text: 'milk' });
-    assert.deepEqual(await audited('notes.add'), [{ user_id: a.id, target_id: mine, details: { text: 'milk' } }]);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ cloud: 'kitchen', text: 'milk' });
+    expect(await audited('notes.add')).toEqual([{ user_id: a.id, target_id: mine, details: { text: 'milk' } }]);
   });
 
   test("a body the action's schema refuses is a 400 with the schema's message, and changes nothing", async () => {
     const before = await snapshot(t.db);
     const empty = await req(a, 'POST', `/clouds/${mine}/notes`, { text: '' });
-    assert.equal(empty.statusCode, 400, empty.body);
-    assert.equal(empty.json().error.code, 'invalid_request');
-    assert.match(empty.json().error.message, /write something/);
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.code).toBe('invalid_request');
+    expect(empty.json().error.message).toMatch(/write something/);
     const extra = await req(a, 'POST', `/clouds/${mine}/notes`, { text: 'eggs', more: 1 });
-    assert.equal(extra.statusCode, 400, extra.body);
+    expect(extra.statusCode).toBe(400);
     const bad = await req(a, 'GET', `/clouds/${mine}/fails/bogus`);
-    assert.equal(bad.statusCode, 400, bad.body);
-    assert.equal(await snapshot(t.db), before);
+    expect(bad.statusCode).toBe(400);
+    expect(await snapshot(t.db)).toBe(before);
   });
 
   test("another user's cloud is not found, whatever the action", async () => {
     const before = await snapshot(t.db);
     const res = await req(b, 'POST', `/clouds/${mine}/notes`, { text: 'bread' });
-    assert.equal(res.statusCode, 404, res.body);
-    assert.equal(res.json().error.code, 'not_found');
-    assert.equal((await req(b, 'GET', `/clouds/${mine}/fails/exists`)).statusCode, 404);
-    assert.equal((await req(b, 'GET', `/clouds/${mine}/takeout`)).statusCode, 404);
-    assert.equal(await snapshot(t.db), before);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+    expect((await req(b, 'GET', `/clouds/${mine}/fails/exists`)).statusCode).toBe(404);
+    expect((await req(b, 'GET', `/clouds/${mine}/takeout`)).statusCode).toBe(404);
+    expect(await snapshot(t.db)).toBe(before);
   });
 
   test('a cloud of a kind without the action is a clear 400 naming the kinds that have it', async () => {
     const res = await req(a, 'POST', `/clouds/${local}/notes`, { text: 'tea' });
-    assert.equal(res.statusCode, 400, res.body);
-    assert.deepEqual(res.json(), {
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
       error: { code: 'invalid_request', message: 'NAS has no POST /clouds/:id/notes: only a Notes cloud does.' },
     });
     const takeout = await req(a, 'GET', `/clouds/${local}/takeout`);
-    assert.equal(takeout.statusCode, 400);
-    assert.match(takeout.json().error.message, /only a Google Photos via Takeout exports cloud does/);
+    expect(takeout.statusCode).toBe(400);
+    expect(takeout.json().error.message).toMatch(/only a Google Photos via Takeout exports cloud does/);
     const picker = await req(a, 'GET', `/clouds/${mine}/picker-sessions/abc`);
-    assert.equal(picker.statusCode, 400);
-    assert.match(picker.json().error.message, /only a Google Photos cloud does/);
+    expect(picker.statusCode).toBe(400);
+    expect(picker.json().error.message).toMatch(/only a Google Photos cloud does/);
   });
 
   test("a connector's errors map as every cloud call's", async () => {
     const expected = { not_found: 404, unreachable: 502, invalid_options: 400, exists: 409 };
     for (const [why, status] of Object.entries(expected)) {
       const res = await req(a, 'GET', `/clouds/${mine}/fails/${why}`);
-      assert.equal(res.statusCode, status, `${why}: ${res.body}`);
-      assert.match(res.json().error.message, new RegExp(`Failing as asked: ${why}`));
+      expect(res.statusCode).toBe(status);
+      expect(res.json().error.message).toMatch(new RegExp(`Failing as asked: ${why}`));
     }
   });
 
   test('the OpenAPI document describes each action with its schemas', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const post = doc.paths['/api/v1/clouds/{id}/notes'].post;
-    assert.equal(post.summary, 'Notes: add one');
-    assert.ok(post.responses['201'], 'the success status');
-    assert.ok(doc.components.schemas.TestNote, 'the result is a named component');
-    assert.ok(doc.components.schemas.PickerSession && doc.components.schemas.ExportStatus);
-    assert.deepEqual(
+    expect(post.summary).toBe('Notes: add one');
+    // the success status
+    expect(post.responses['201']).toBeTruthy();
+    // the result is a named component
+    expect(doc.components.schemas.TestNote).toBeTruthy();
+    expect(doc.components.schemas.PickerSession && doc.components.schemas.ExportStatus).toBeTruthy();
+    expect(
       doc.paths['/api/v1/clouds/{id}/fails/{why}'].get.parameters.map((p: { name: string }) => p.name).sort(),
-      ['id', 'why'],
-    );
+    ).toEqual(['id', 'why']);
   });
 });

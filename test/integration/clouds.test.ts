@@ -1,8 +1,7 @@
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -42,9 +41,9 @@ const s3Options = () => s3.options();
 describe('providers', () => {
   test('lists every kind with its options as JSON Schema, secrets marked writeOnly', async () => {
     const res = await req('GET', '/providers');
-    assert.equal(res.statusCode, 200);
+    expect(res.statusCode).toBe(200);
     const kinds = res.json().map((p: { kind: string }) => p.kind);
-    assert.deepEqual(kinds.sort(), [
+    expect(kinds.sort()).toEqual([
       'dropbox',
       'google-drive',
       'google-photos',
@@ -54,36 +53,36 @@ describe('providers', () => {
       's3',
     ]);
     const s3p = res.json().find((p: { kind: string }) => p.kind === 's3');
-    assert.equal(s3p.available, true);
-    assert.equal(s3p.options.properties.secretAccessKey.writeOnly, true);
-    assert.deepEqual(s3p.options.required.sort(), ['accessKeyId', 'bucket', 'region', 'secretAccessKey']);
+    expect(s3p.available).toBe(true);
+    expect(s3p.options.properties.secretAccessKey.writeOnly).toBe(true);
+    expect(s3p.options.required.sort()).toEqual(['accessKeyId', 'bucket', 'region', 'secretAccessKey']);
     const drive = res.json().find((p: { kind: string }) => p.kind === 'google-drive');
-    assert.equal(drive.auth, 'oauth');
-    assert.equal(drive.available, false);
+    expect(drive.auth).toBe('oauth');
+    expect(drive.available).toBe(false);
   });
 
   test('each kind says its names in every language, what it wraps, its actions and if it picks', async () => {
     const res = await req('GET', '/providers');
-    assert.equal(res.statusCode, 200);
+    expect(res.statusCode).toBe(200);
     const of = (kind: string) => res.json().find((p: { kind: string }) => p.kind === kind);
     // A name no language changes is the title in each; a kind with no noun of its own uses its name.
-    assert.deepEqual(of('dropbox').titles, { en: 'Dropbox', de: 'Dropbox', fr: 'Dropbox' });
-    assert.deepEqual(of('dropbox').nouns, of('dropbox').titles);
-    assert.deepEqual(of('google-photos').titles, { en: 'Google Photos', de: 'Google Fotos', fr: 'Google Photos' });
-    assert.deepEqual(of('s3').nouns, { en: 'S3 storage', de: 'S3-Speicher', fr: 'stockage S3' });
-    assert.equal(of('s3').titles.de, 'Amazon S3 oder kompatibel');
+    expect(of('dropbox').titles).toEqual({ en: 'Dropbox', de: 'Dropbox', fr: 'Dropbox' });
+    expect(of('dropbox').nouns).toEqual(of('dropbox').titles);
+    expect(of('google-photos').titles).toEqual({ en: 'Google Photos', de: 'Google Fotos', fr: 'Google Photos' });
+    expect(of('s3').nouns).toEqual({ en: 'S3 storage', de: 'S3-Speicher', fr: 'stockage S3' });
+    expect(of('s3').titles.de).toBe('Amazon S3 oder kompatibel');
 
-    assert.deepEqual(of('google-takeout').wraps, ['google-drive', 'dropbox', 'onedrive', 's3', 'local']);
-    assert.deepEqual(of('google-takeout').actions, [{ method: 'GET', path: 'takeout' }]);
-    assert.equal(of('google-takeout').pickerSession, false);
-    assert.deepEqual(of('google-photos').actions, [
+    expect(of('google-takeout').wraps).toEqual(['google-drive', 'dropbox', 'onedrive', 's3', 'local']);
+    expect(of('google-takeout').actions).toEqual([{ method: 'GET', path: 'takeout' }]);
+    expect(of('google-takeout').pickerSession).toBe(false);
+    expect(of('google-photos').actions).toEqual([
       { method: 'POST', path: 'picker-sessions' },
       { method: 'GET', path: 'picker-sessions/:sid' },
     ]);
-    assert.equal(of('google-photos').pickerSession, true);
-    assert.deepEqual(of('google-photos').wraps, []);
+    expect(of('google-photos').pickerSession).toBe(true);
+    expect(of('google-photos').wraps).toEqual([]);
     for (const kind of ['s3', 'local', 'dropbox', 'onedrive', 'google-drive']) {
-      assert.deepEqual([of(kind).wraps, of(kind).actions, of(kind).pickerSession], [[], [], false], kind);
+      expect([of(kind).wraps, of(kind).actions, of(kind).pickerSession]).toEqual([[], [], false]);
     }
   });
 });
@@ -96,45 +95,42 @@ describe('local clouds', () => {
       name: 'NAS full',
       options: { root: path.join(mine, 'photos') },
     });
-    assert.equal(full.statusCode, 201, full.body);
-    assert.equal(full.json().options.root, path.join(mine, 'photos'));
+    expect(full.statusCode).toBe(201);
+    expect(full.json().options.root).toBe(path.join(mine, 'photos'));
     const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS', options: { root: 'photos' } });
-    assert.equal(res.statusCode, 201);
+    expect(res.statusCode).toBe(201);
     const cloud = res.json();
-    assert.equal(cloud.options.root, path.join(mine, 'photos'));
+    expect(cloud.options.root).toBe(path.join(mine, 'photos'));
     const check = await req('POST', `/clouds/${cloud.id}/check`);
-    assert.equal(check.statusCode, 200);
-    assert.equal(check.json().ok, true);
-    assert.equal(check.json().cloud.status, 'ok');
+    expect(check.statusCode).toBe(200);
+    expect(check.json().ok).toBe(true);
+    expect(check.json().cloud.status).toBe('ok');
     const top = await req('GET', `/clouds/${cloud.id}/entries`);
-    assert.equal(top.statusCode, 200);
+    expect(top.statusCode).toBe(200);
     // The symlink leading outside the cloud's folder is not shown (no link is followed).
-    assert.deepEqual(
+    expect(
       top.json().items.map((e: { path: string; type: string; size?: number }) => [e.type, e.path, e.size]),
-      [
-        ['folder', '2024', undefined],
-        ['file', 'a.jpg', 10],
-      ],
-    );
+    ).toEqual([
+      ['folder', '2024', undefined],
+      ['file', 'a.jpg', 10],
+    ]);
     const sub = await req('GET', `/clouds/${cloud.id}/entries?path=2024`);
-    assert.deepEqual(
-      sub.json().items.map((e: { path: string }) => e.path),
-      ['2024/b.mp4'],
-    );
+    expect(sub.json().items.map((e: { path: string }) => e.path)).toEqual(['2024/b.mp4']);
   });
 
   test('paths leaving the cloud folder are refused, through .. or a symlink', async () => {
     const res = await req('POST', '/clouds', { kind: 'local', name: 'NAS2', options: { root: 'photos' } });
     const id = res.json().id;
     const dotdot = await req('GET', `/clouds/${id}/entries?path=${encodeURIComponent('../../outside')}`);
-    assert.equal(dotdot.statusCode, 400);
+    expect(dotdot.statusCode).toBe(400);
     const link = await req('GET', `/clouds/${id}/entries?path=escape`);
-    assert.equal(link.statusCode, 400);
-    assert.equal(link.json().error.code, 'invalid_request');
-    assert.match(link.json().error.message, /symbolic link.*outside/);
-    assert.ok(!link.body.includes(roots), 'no server path in the answer');
+    expect(link.statusCode).toBe(400);
+    expect(link.json().error.code).toBe('invalid_request');
+    expect(link.json().error.message).toMatch(/symbolic link.*outside/);
+    // no server path in the answer
+    expect(link.body).not.toContain(roots);
     const missing = await req('GET', `/clouds/${id}/entries?path=nope`);
-    assert.equal(missing.statusCode, 404);
+    expect(missing.statusCode).toBe(404);
   });
 
   test(
@@ -157,15 +153,14 @@ describe('local clouds', () => {
       ];
       for (const root of elsewhere) {
         const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
-        assert.equal(res.statusCode, 400, root);
-        assert.equal(res.json().error.code, 'invalid_request');
-        assert.match(res.json().error.message, /your own space/);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('invalid_request');
+        expect(res.json().error.message).toMatch(/your own space/);
         // Nothing of the server is told: neither the path tried (beyond the user's own space) nor whether it exists.
-        assert.ok(
+        expect(
           (mine.startsWith(root) || !res.json().error.message.includes(root)) &&
             !/exist/.test(res.json().error.message),
-          res.body,
-        );
+        ).toBeTruthy();
       }
       for (const root of [
         path.join(mine, 'photos/escape'),
@@ -175,10 +170,10 @@ describe('local clouds', () => {
         'photos/\u0001',
       ]) {
         const res = await req('POST', '/clouds', { kind: 'local', name: 'bad', options: { root } });
-        assert.equal(res.statusCode, 400, root);
-        assert.equal(res.json().error.code, 'invalid_request');
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('invalid_request');
       }
-      assert.equal(await snapshot(t.db), before);
+      expect(await snapshot(t.db)).toBe(before);
     },
   );
 
@@ -190,32 +185,32 @@ describe('local clouds', () => {
       headers: c.headers,
       payload: { kind: 'local', name: 'All of mine', options: { root: '' } },
     });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.json().options.root, path.join(roots, 'nas', c.id));
-    assert.equal((await fs.stat(path.join(roots, 'nas', c.id))).mode & 0o777, 0o700);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().options.root).toBe(path.join(roots, 'nas', c.id));
+    expect((await fs.stat(path.join(roots, 'nas', c.id))).mode & 0o777).toBe(0o700);
   });
 
   test('a name longer than the file system allows is a 400, not a 500', async () => {
     const id = (await req('POST', '/clouds', { kind: 'local', name: 'Long names', options: { root: 'photos' } })).json()
       .id;
     const res = await req('GET', `/clouds/${id}/entries?path=${'n'.repeat(256)}`);
-    assert.equal(res.statusCode, 400);
-    assert.equal(res.json().error.code, 'invalid_request');
-    assert.match(res.json().error.message, /longer than the server's file system allows/);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_request');
+    expect(res.json().error.message).toMatch(/longer than the server's file system allows/);
     const file = await req('GET', `/clouds/${id}/entries?path=a.jpg`);
-    assert.equal(file.statusCode, 404);
-    assert.equal(file.json().error.code, 'not_found');
+    expect(file.statusCode).toBe(404);
+    expect(file.json().error.code).toBe('not_found');
   });
 
   test('four deletes of one cloud at once: one 204 and three 404', async () => {
     const id = (await req('POST', '/clouds', { kind: 'local', name: 'Once', options: { root: 'photos' } })).json().id;
     const answers = await Promise.all([1, 2, 3, 4].map(() => req('DELETE', `/clouds/${id}`)));
-    assert.deepEqual(answers.map((r) => r.statusCode).sort(), [204, 404, 404, 404]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([204, 404, 404, 404]);
     const audited = await t.db.query(
       "SELECT count(*)::int AS n FROM audit_log WHERE action = 'cloud.delete' AND target_id = $1",
       [id],
     );
-    assert.equal(audited.rows[0].n, 1);
+    expect(audited.rows[0].n).toBe(1);
   });
 
   test('without FERRY_LOCAL_ROOTS the local connector is off', async () => {
@@ -228,9 +223,9 @@ describe('local clouds', () => {
         headers: b.headers,
         payload: { kind: 'local', name: 'x', options: { root: '/tmp' } },
       });
-      assert.equal(res.statusCode, 422);
-      assert.equal(res.json().error.code, 'provider_unavailable');
-      assert.match(res.json().error.message, /FERRY_LOCAL_ROOTS/);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.code).toBe('provider_unavailable');
+      expect(res.json().error.message).toMatch(/FERRY_LOCAL_ROOTS/);
     } finally {
       await s.close();
     }
@@ -248,41 +243,38 @@ describe('S3 clouds', () => {
       name: 'Bucket',
       options: { ...s3Options(), prefix: 'backup/' },
     });
-    assert.equal(res.statusCode, 201, res.body);
+    expect(res.statusCode).toBe(201);
     const cloud = res.json();
-    assert.equal(cloud.options.prefix, 'backup');
-    assert.equal(cloud.options.secretAccessKey, undefined);
-    assert.equal(cloud.options.accessKeyId, undefined);
+    expect(cloud.options.prefix).toBe('backup');
+    expect(cloud.options.secretAccessKey).toBe(undefined);
+    expect(cloud.options.accessKeyId).toBe(undefined);
 
     const { rows } = await t.db.query('SELECT row_to_json(c)::text AS raw FROM clouds c WHERE id = $1', [cloud.id]);
-    assert.ok(!rows[0].raw.includes(s3.secretAccessKey), 'no plaintext secret in the clouds table');
-    assert.match(rows[0].raw, /"secrets":"v1:[0-9a-f]{12}:/);
+    // no plaintext secret in the clouds table
+    expect(rows[0].raw).not.toContain(s3.secretAccessKey);
+    expect(rows[0].raw).toMatch(/"secrets":"v1:[0-9a-f]{12}:/);
 
     for (const url of ['/clouds', `/clouds/${cloud.id}`]) {
       const body = (await req('GET', url)).body;
-      assert.ok(!body.includes(s3.secretAccessKey), `${url} leaks no secret`);
+      expect(body).not.toContain(s3.secretAccessKey);
     }
 
     const check = await req('POST', `/clouds/${cloud.id}/check`);
-    assert.deepEqual([check.statusCode, check.json().ok, check.json().error], [200, true, null]);
+    expect([check.statusCode, check.json().ok, check.json().error]).toEqual([200, true, null]);
 
     const top = await req('GET', `/clouds/${cloud.id}/entries`);
-    assert.deepEqual(
+    expect(
       top.json().items.map((e: { type: string; path: string; size?: number }) => [e.type, e.path, e.size]),
-      [
-        ['folder', '2023', undefined],
-        ['file', 'top.txt', 'content of backup/top.txt'.length],
-      ],
-    );
+    ).toEqual([
+      ['folder', '2023', undefined],
+      ['file', 'top.txt', 'content of backup/top.txt'.length],
+    ]);
     const sub = await req('GET', `/clouds/${cloud.id}/entries?path=2023`);
-    assert.deepEqual(
-      sub.json().items.map((e: { path: string }) => e.path),
-      ['2023/x.jpg', '2023/y.jpg'],
-    );
+    expect(sub.json().items.map((e: { path: string }) => e.path)).toEqual(['2023/x.jpg', '2023/y.jpg']);
     // A path out of the prefix is refused before the bucket is asked.
     const up = await req('GET', `/clouds/${cloud.id}/entries?path=${encodeURIComponent('2023/../..')}`);
-    assert.equal(up.statusCode, 400);
-    assert.equal(up.json().error.code, 'invalid_request');
+    expect(up.statusCode).toBe(400);
+    expect(up.json().error.code).toBe('invalid_request');
   });
 
   // s3rver checks access key ids but not SigV4 signatures, so the wrong credential here is the key id.
@@ -296,18 +288,19 @@ describe('S3 clouds', () => {
         name: 'Wrong',
         options: { ...s3Options(), accessKeyId: 'NOSUCHKEY' },
       });
-      assert.equal(wrong.statusCode, 400);
-      assert.equal(wrong.json().error.code, 'invalid_request');
-      assert.match(wrong.json().error.message, /refused these credentials for bucket ferry-test.*Nothing was saved\.$/);
-      assert.ok(!wrong.body.includes(s3.secretAccessKey));
+      expect(wrong.statusCode).toBe(400);
+      expect(wrong.json().error.code).toBe('invalid_request');
+      expect(wrong.json().error.message).toMatch(
+        /refused these credentials for bucket ferry-test.*Nothing was saved\.$/,
+      );
+      expect(wrong.body).not.toContain(s3.secretAccessKey);
       const noBucket = await req('POST', '/clouds', {
         kind: 's3',
         name: 'Typo',
         options: { ...s3Options(), bucket: 'no-such-bucket' },
       });
-      assert.equal(noBucket.statusCode, 400);
-      assert.match(
-        noBucket.json().error.message,
+      expect(noBucket.statusCode).toBe(400);
+      expect(noBucket.json().error.message).toMatch(
         /Bucket no-such-bucket does not exist in us-east-1\. Nothing was saved\./,
       );
       const nobody = await req('POST', '/clouds', {
@@ -315,13 +308,13 @@ describe('S3 clouds', () => {
         name: 'Down',
         options: { ...s3Options(), endpoint: 'http://127.0.0.1:9' },
       });
-      assert.equal(nobody.statusCode, 502);
-      assert.equal(nobody.json().error.code, 'cloud_unreachable');
-      assert.match(
-        nobody.json().error.message,
+      expect(nobody.statusCode).toBe(502);
+      expect(nobody.json().error.code).toBe('cloud_unreachable');
+      expect(nobody.json().error.message).toMatch(
         /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9.*Nothing was saved\./,
       );
-      assert.equal(await snapshot(t.db), before, 'no cloud stored');
+      // no cloud stored
+      expect(await snapshot(t.db)).toBe(before);
 
       // A saved cloud can still fail later: the check says so and marks it; a PATCH to wrong keys is
       // refused and the stored ones are kept.
@@ -333,23 +326,23 @@ describe('S3 clouds', () => {
         name: 'Going',
         options: { ...s3Options(), bucket: 'going-away' },
       });
-      assert.equal(res.statusCode, 201, res.body);
+      expect(res.statusCode).toBe(201);
       const id = res.json().id;
       const stored = (await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets;
       const patched = await req('PATCH', `/clouds/${id}`, { options: { accessKeyId: 'NOSUCHKEY' } });
-      assert.equal(patched.statusCode, 400);
-      assert.match(patched.json().error.message, /refused these credentials/);
-      assert.equal((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets, stored);
+      expect(patched.statusCode).toBe(400);
+      expect(patched.json().error.message).toMatch(/refused these credentials/);
+      expect((await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [id])).rows[0].secrets).toBe(stored);
       await client.send(new DeleteBucketCommand({ Bucket: 'going-away' }));
       const check = await req('POST', `/clouds/${id}/check`);
-      assert.equal(check.statusCode, 200);
-      assert.equal(check.json().ok, false);
-      assert.match(check.json().error, /Bucket going-away does not exist/);
-      assert.equal(check.json().cloud.status, 'error');
+      expect(check.statusCode).toBe(200);
+      expect(check.json().ok).toBe(false);
+      expect(check.json().error).toMatch(/Bucket going-away does not exist/);
+      expect(check.json().cloud.status).toBe('error');
       // Pointed at a bucket that exists, it passes again.
       const fixed = await req('PATCH', `/clouds/${id}`, { options: { bucket: s3.bucket } });
-      assert.equal(fixed.statusCode, 200, fixed.body);
-      assert.equal((await req('POST', `/clouds/${id}/check`)).json().ok, true);
+      expect(fixed.statusCode).toBe(200);
+      expect((await req('POST', `/clouds/${id}/check`)).json().ok).toBe(true);
     },
   );
 
@@ -357,9 +350,9 @@ describe('S3 clouds', () => {
     const res = await req('POST', '/clouds', { kind: 's3', name: 'Old', options: s3Options() });
     const before = await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [res.json().id]);
     const renamed = await req('PATCH', `/clouds/${res.json().id}`, { name: 'New' });
-    assert.equal(renamed.json().name, 'New');
+    expect(renamed.json().name).toBe('New');
     const after = await t.db.query('SELECT secrets FROM clouds WHERE id = $1', [res.json().id]);
-    assert.equal(after.rows[0].secrets, before.rows[0].secrets);
+    expect(after.rows[0].secrets).toBe(before.rows[0].secrets);
   });
 
   test('a loopback endpoint is refused unless the operator allows private endpoints', async () => {
@@ -372,10 +365,10 @@ describe('S3 clouds', () => {
         headers: b.headers,
         payload: { kind: 's3', name: 'x', options: s3Options() },
       });
-      assert.equal(res.statusCode, 400);
-      assert.match(res.json().error.message, /private/);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toMatch(/private/);
       const count = await s.db.query('SELECT count(*)::int AS n FROM clouds');
-      assert.equal(count.rows[0].n, 0);
+      expect(count.rows[0].n).toBe(0);
     } finally {
       await s.close();
     }
@@ -383,8 +376,8 @@ describe('S3 clouds', () => {
 
   test('OAuth kinds cannot be created with credentials', async () => {
     const res = await req('POST', '/clouds', { kind: 'google-drive', name: 'Drive', options: {} });
-    assert.equal(res.statusCode, 400);
-    assert.match(res.json().error.message, /oauth\/google-drive\/start/);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/oauth\/google-drive\/start/);
   });
 
   test('a cloud used by a task cannot be deleted; an unused one can', async () => {
@@ -395,29 +388,29 @@ describe('S3 clouds', () => {
       source: { cloudId: src.id },
       destination: { cloudId: dst.id, path: 'backup' },
     });
-    assert.equal(task.statusCode, 201);
+    expect(task.statusCode).toBe(201);
     const del = await req('DELETE', `/clouds/${src.id}`);
-    assert.equal(del.statusCode, 409);
-    assert.match(del.json().error.message, /"Nightly"/);
+    expect(del.statusCode).toBe(409);
+    expect(del.json().error.message).toMatch(/"Nightly"/);
     const unused = (await req('POST', '/clouds', { kind: 's3', name: 'Unused', options: s3Options() })).json();
-    assert.equal((await req('DELETE', `/clouds/${unused.id}`)).statusCode, 204);
-    assert.equal((await req('GET', `/clouds/${unused.id}`)).statusCode, 404);
+    expect((await req('DELETE', `/clouds/${unused.id}`)).statusCode).toBe(204);
+    expect((await req('GET', `/clouds/${unused.id}`)).statusCode).toBe(404);
   });
 });
 
 describe('picker sessions', () => {
   test('only a Google Photos cloud has them: any other is a clear 400 and nothing changes', async () => {
     const nas = await req('POST', '/clouds', { kind: 'local', name: 'NAS for picker', options: { root: '' } });
-    assert.equal(nas.statusCode, 201, nas.body);
+    expect(nas.statusCode).toBe(201);
     const before = await snapshot(t.db);
     const created = await req('POST', `/clouds/${nas.json().id}/picker-sessions`);
-    assert.equal(created.statusCode, 400);
-    assert.match(created.json().error.message, /only a Google Photos cloud does/);
+    expect(created.statusCode).toBe(400);
+    expect(created.json().error.message).toMatch(/only a Google Photos cloud does/);
     const polled = await req('GET', `/clouds/${nas.json().id}/picker-sessions/abc123`);
-    assert.equal(polled.statusCode, 400);
+    expect(polled.statusCode).toBe(400);
     const bad = await req('GET', `/clouds/${nas.json().id}/picker-sessions/${encodeURIComponent('../../etc')}`);
-    assert.equal(bad.statusCode, 400);
-    assert.equal(await snapshot(t.db), before);
+    expect(bad.statusCode).toBe(400);
+    expect(await snapshot(t.db)).toBe(before);
   });
 });
 
@@ -434,18 +427,18 @@ describe('paths given at creation', () => {
           name: 'Takeout',
           options: { cloudId: nas.id, path: bad },
         });
-        assert.equal(res.statusCode, 400, bad);
-        assert.equal(res.json().error.code, 'invalid_request');
-        assert.match(res.json().error.message, /options\.path/);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('invalid_request');
+        expect(res.json().error.message).toMatch(/options\.path/);
       }
-      assert.equal(await snapshot(t.db), before);
+      expect(await snapshot(t.db)).toBe(before);
       const good = await req('POST', '/clouds', {
         kind: 'google-takeout',
         name: 'Takeout',
         options: { cloudId: nas.id, path: '/Takeout/' },
       });
-      assert.equal(good.statusCode, 201, good.body);
-      assert.equal(good.json().options.path, 'Takeout');
+      expect(good.statusCode).toBe(201);
+      expect(good.json().options.path).toBe('Takeout');
     },
   );
 });

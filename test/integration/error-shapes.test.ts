@@ -1,9 +1,8 @@
 // Every error answer, whoever produces it (Node's HTTP parser, Fastify's router and body parsers,
 // Ferry's routes), is { error: { code, message } } with the right status, and tells nothing of the
 // server's insides.
-import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createPool } from '../../services/core/db.ts';
 import { buildApp } from '../../services/api/app.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
@@ -39,13 +38,16 @@ afterAll(async () => {
 });
 
 function assertShape(body: unknown, code: string, what: string) {
-  assert.equal(typeof body, 'object', what);
+  expect(typeof body).toBe('object');
   const b = body as { error: { code: string; message: string } };
-  assert.deepEqual(Object.keys(b), ['error'], what);
-  assert.deepEqual(Object.keys(b.error).sort(), ['code', 'message'], what);
-  assert.equal(b.error.code, code, what);
-  assert.ok(b.error.message.length > 10, what);
-  assert.doesNotMatch(b.error.message, /FST_|HPE_|ERR_/, `${what}: no internal error names`);
+  expect({ what, keys: Object.keys(b), errorKeys: Object.keys(b.error).sort(), code: b.error.code }).toEqual({
+    what,
+    keys: ['error'],
+    errorKeys: ['code', 'message'],
+    code,
+  });
+  expect(b.error.message.length).toBeGreaterThan(10);
+  expect(b.error.message).not.toMatch(/FST_|HPE_|ERR_/);
 }
 
 describe('answers of the HTTP parser, over raw TCP', () => {
@@ -76,15 +78,15 @@ describe('answers of the HTTP parser, over raw TCP', () => {
   for (const [name, request, status, code] of cases) {
     test(name, async () => {
       const res = await rawRequest(port, request);
-      assert.equal(res.status, status, `${name}: ${res.headers}\n${res.body}`);
-      assert.match(res.headers, /content-type: application\/json/i);
+      expect(res.status).toBe(status);
+      expect(res.headers).toMatch(/content-type: application\/json/i);
       assertShape(JSON.parse(res.body), code, name);
     });
   }
 
   test('a good request on the same port is answered normally', async () => {
     const res = await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    assert.equal(res.status, 200);
+    expect(res.status).toBe(200);
   });
 });
 
@@ -142,7 +144,7 @@ describe('answers of the router and the body parsers', () => {
   for (const [name, req, status, code] of cases) {
     test(name, async () => {
       const res = await t.app.inject({ ...req, headers: { ...a.bearer, ...req.headers } });
-      assert.equal(res.statusCode, status, `${name}: ${res.body}`);
+      expect(res.statusCode).toBe(status);
       assertShape(res.json(), code, name);
     });
   }
@@ -151,20 +153,22 @@ describe('answers of the router and the body parsers', () => {
 describe('unexpected errors', () => {
   test('are a 500 that says nothing of the server; the log has the details', async () => {
     const res = await logged.app.inject({ method: 'GET', url: '/boom' });
-    assert.equal(res.statusCode, 500);
+    expect(res.statusCode).toBe(500);
     assertShape(res.json(), 'internal', 'unexpected error');
-    assert.doesNotMatch(res.body, /bash_history|\/root|ENOENT/);
+    expect(res.body).not.toMatch(/bash_history|\/root|ENOENT/);
     const line = logged.lines.find((l) => l.err?.message?.includes('/root/.bash_history'));
-    assert.ok(line, 'the error is logged');
-    assert.equal(line.level, 50);
-    assert.ok(res.json().error.message.includes(line.reqId), 'the answer names the request, to find its log line');
+    // the error is logged
+    expect(line).toBeTruthy();
+    expect(line!.level).toBe(50);
+    // the answer names the request, to find its log line
+    expect(res.json().error.message).toContain(line!.reqId);
   });
 
   test('with a client-error status, their message still stays in the server', async () => {
     const res = await logged.app.inject({ method: 'GET', url: '/boom-4xx' });
-    assert.equal(res.statusCode, 404);
+    expect(res.statusCode).toBe(404);
     assertShape(res.json(), 'not_found', 'a library 404');
-    assert.doesNotMatch(res.body, /bash_history|\/root|10\.0\.0\.5|db\.internal/);
+    expect(res.body).not.toMatch(/bash_history|\/root|10\.0\.0\.5|db\.internal/);
   });
 
   test('a readiness failure does not tell what the database server is or said', async () => {
@@ -172,8 +176,8 @@ describe('unexpected errors', () => {
     const app = await buildApp({ config: t.config, db, boss: t.boss, keyring: t.keyring, logger: false });
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
-      assert.equal(res.statusCode, 503);
-      assert.deepEqual(res.json(), {
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({
         status: 'unavailable',
         reason: 'The database or the job queue cannot be reached; the log has the details.',
       });

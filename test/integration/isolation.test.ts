@@ -1,10 +1,9 @@
 // Every route under /api/v1 that takes an id: another user gets 404 and nothing of the owner changes.
 // The routes come from the app itself, so a new route is covered (or fails here) automatically.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 
@@ -58,12 +57,12 @@ function bodyFor(method: string, url: string): object | undefined {
 
 test('another user gets 404 on every route that takes an id, and nothing of the owner changes', async () => {
   const routes = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && r.url.includes(':id'));
-  assert.ok(routes.length >= 14, `found ${routes.length} routes with ids`);
+  expect(routes.length).toBeGreaterThanOrEqual(14);
   const before = await snapshot(t.db);
   for (const route of routes) {
     const resource = route.url.split('/')[3];
     const id = ids[resource];
-    assert.ok(id, `no resource of A for ${route.method} ${route.url}: add one to this test`);
+    expect(id).toBeTruthy();
     const url = route.url.replace(':id', id).replace(':sid', 'a-session-of-A');
     for (const headers of [b.bearer, b.headers]) {
       const res = await t.app.inject({
@@ -72,28 +71,31 @@ test('another user gets 404 on every route that takes an id, and nothing of the 
         headers,
         payload: bodyFor(route.method, route.url),
       });
-      assert.equal(res.statusCode, 404, `${route.method} ${url} as B: ${res.body}`);
-      assert.equal(res.json().error.code, 'not_found');
-      assert.ok(!res.body.includes('A task') && !res.body.includes('A src'), 'no data of A in the answer');
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+      // no data of A in the answer
+      expect(!res.body.includes('A task') && !res.body.includes('A src')).toBeTruthy();
     }
   }
-  assert.equal(await snapshot(t.db), before);
+  expect(await snapshot(t.db)).toBe(before);
   // And A still sees everything of its own.
   for (const [resource, id] of Object.entries(ids)) {
     if (resource === 'tokens') continue;
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/${resource}/${id}`, headers: a.bearer });
-    assert.equal(res.statusCode, 200, resource);
+    expect(res.statusCode).toBe(200);
   }
 });
 
 test('lists show only the caller’s own resources', async () => {
   for (const url of ['/api/v1/clouds', '/api/v1/tasks', '/api/v1/tokens']) {
     const res = await t.app.inject({ method: 'GET', url, headers: b.bearer });
-    assert.equal(res.statusCode, 200);
-    assert.ok(!res.body.includes(ids.clouds) && !res.body.includes(ids.tasks) && !res.body.includes(ids.tokens), url);
+    expect(res.statusCode).toBe(200);
+    expect(
+      !res.body.includes(ids.clouds) && !res.body.includes(ids.tasks) && !res.body.includes(ids.tokens),
+    ).toBeTruthy();
   }
   const runs = await t.app.inject({ method: 'GET', url: `/api/v1/tasks/${ids.tasks}/runs`, headers: b.bearer });
-  assert.equal(runs.statusCode, 404);
+  expect(runs.statusCode).toBe(404);
 });
 
 test(
@@ -111,25 +113,23 @@ test(
       `../${a.id}/src`,
     ]) {
       const res = await asB('POST', '/clouds', { kind: 'local', name: 'A’s photos', options: { root: r } });
-      assert.equal(res.statusCode, 400, r);
-      assert.equal(res.json().error.code, 'invalid_request');
-      assert.ok(!res.body.includes(a.id), 'nothing of A in the answer');
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('invalid_request');
+      // nothing of A in the answer
+      expect(res.body).not.toContain(a.id);
     }
-    assert.equal(await snapshot(t.db), before);
+    expect(await snapshot(t.db)).toBe(before);
 
     // B's whole space: browsing up and out of it is refused; A's files are not in it.
     const mine = (await asB('POST', '/clouds', { kind: 'local', name: 'B all', options: { root: '' } })).json();
-    assert.equal(mine.options.root, path.join(root, b.id));
+    expect(mine.options.root).toBe(path.join(root, b.id));
     for (const p of ['..', `../${a.id}/src`, `src/../../${a.id}`]) {
       const res = await asB('GET', `/clouds/${mine.id}/entries?path=${encodeURIComponent(p)}`);
-      assert.equal(res.statusCode, 400, p);
-      assert.equal(res.json().error.code, 'invalid_request');
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('invalid_request');
     }
     const listed = await asB('GET', `/clouds/${mine.id}/entries`);
-    assert.deepEqual(
-      listed.json().items.map((e: { path: string }) => e.path),
-      ['src'],
-    );
+    expect(listed.json().items.map((e: { path: string }) => e.path)).toEqual(['src']);
 
     // A task of B's writing into A's space is refused at creation, and A's folder is as it was.
     const task = await asB('POST', '/tasks', {
@@ -137,7 +137,7 @@ test(
       source: { cloudId: mine.id, path: 'src' },
       destination: { cloudId: mine.id, path: `../${a.id}/src` },
     });
-    assert.equal(task.statusCode, 400);
-    assert.deepEqual(await fs.readdir(path.join(root, a.id, 'src')), ['a-photo.jpg']);
+    expect(task.statusCode).toBe(400);
+    expect(await fs.readdir(path.join(root, a.id, 'src'))).toEqual(['a-photo.jpg']);
   },
 );

@@ -1,8 +1,7 @@
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { createPool, migrate, MIGRATIONS_DIR, MigrationError, type Db } from '../../services/core/db.ts';
 import { createTestDatabase } from '../support/db.ts';
 
@@ -27,15 +26,12 @@ test('migrations apply once: a second run changes nothing', async () => {
   const db = createPool(database.url, 2);
   try {
     const first = await migrate(db);
-    assert.deepEqual(first, (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort());
+    expect(first).toEqual((await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort());
     const schema = await schemaOf(db);
-    assert.deepEqual(await migrate(db), []);
-    assert.equal(await schemaOf(db), schema);
+    expect(await migrate(db)).toEqual([]);
+    expect(await schemaOf(db)).toBe(schema);
     const { rows } = await db.query('SELECT name, length(checksum) AS len FROM schema_migrations');
-    assert.deepEqual(
-      rows.map((r) => [r.name, r.len]),
-      first.map((n) => [n, 64]),
-    );
+    expect(rows.map((r) => [r.name, r.len])).toEqual(first.map((n) => [n, 64]));
   } finally {
     await db.end();
     await database.drop();
@@ -47,9 +43,10 @@ test('processes starting together apply each migration exactly once', async () =
   const pools = [createPool(database.url, 2), createPool(database.url, 2), createPool(database.url, 2)];
   try {
     const results = await Promise.all(pools.map((p) => migrate(p)));
-    assert.equal(results.flat().length, results.find((r) => r.length)!.length, 'each file applied by one process only');
+    // each file applied by one process only
+    expect(results.flat().length).toBe(results.find((r) => r.length)!.length);
     const { rows } = await pools[0].query('SELECT count(*)::int AS n FROM plans');
-    assert.equal(rows[0].n, 1);
+    expect(rows[0].n).toBe(1);
   } finally {
     await Promise.all(pools.map((p) => p.end()));
     await database.drop();
@@ -66,14 +63,14 @@ test('an applied migration that was edited is refused with a clear error, and no
     await migrate(db, dir);
     await fs.appendFile(path.join(dir, '0001-initial.sql'), '\n-- an innocent-looking edit\n');
     await fs.writeFile(path.join(dir, '9999-later.sql'), 'CREATE TABLE should_not_exist (id int);');
-    await assert.rejects(migrate(db, dir), (err: Error) => {
-      assert.ok(err instanceof MigrationError);
-      assert.match(err.message, /0001-initial\.sql was changed after it was applied/);
-      assert.match(err.message, /new migration/);
+    await expect(migrate(db, dir)).rejects.toSatisfy((err: Error) => {
+      expect(err).toBeInstanceOf(MigrationError);
+      expect(err.message).toMatch(/0001-initial\.sql was changed after it was applied/);
+      expect(err.message).toMatch(/new migration/);
       return true;
     });
     const { rows } = await db.query("SELECT to_regclass('should_not_exist') AS t");
-    assert.equal(rows[0].t, null);
+    expect(rows[0].t).toBe(null);
   } finally {
     await db.end();
     await database.drop();
@@ -88,14 +85,11 @@ test('a failing migration leaves nothing half-applied', async () => {
   try {
     await fs.writeFile(path.join(dir, '0001-ok.sql'), 'CREATE TABLE a (id int);');
     await fs.writeFile(path.join(dir, '0002-broken.sql'), 'CREATE TABLE b (id int); SELECT no_such_function();');
-    await assert.rejects(migrate(db, dir), /0002-broken\.sql failed/);
+    await expect(migrate(db, dir)).rejects.toThrow(/0002-broken\.sql failed/);
     const { rows } = await db.query("SELECT to_regclass('a') AS a, to_regclass('b') AS b");
-    assert.deepEqual(rows[0], { a: 'a', b: null });
+    expect(rows[0]).toEqual({ a: 'a', b: null });
     const applied = await db.query('SELECT name FROM schema_migrations');
-    assert.deepEqual(
-      applied.rows.map((r) => r.name),
-      ['0001-ok.sql'],
-    );
+    expect(applied.rows.map((r) => r.name)).toEqual(['0001-ok.sql']);
   } finally {
     await db.end();
     await database.drop();

@@ -1,11 +1,10 @@
 // Through the API: S3 endpoints and webhook URLs that reach private addresses are refused, in any
 // form, and the refusal never says what a name resolves to.
-import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -62,13 +61,12 @@ test('S3 endpoints on private addresses are refused and nothing is stored', asyn
         },
       },
     });
-    assert.equal(res.statusCode, 400, `${host}: ${res.body}`);
-    assert.equal(res.json().error.code, 'invalid_request');
-    assert.match(res.json().error.message, /private address; this server does not allow such endpoints/, host);
-    for (const address of localhostAddresses)
-      assert.ok(!res.json().error.message.includes(` ${address}`), `${host}: ${res.body}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_request');
+    expect(res.json().error.message).toMatch(/private address; this server does not allow such endpoints/);
+    for (const address of localhostAddresses) expect(res.json().error.message).not.toContain(` ${address}`);
   }
-  assert.equal(await snapshot(t.db), before);
+  expect(await snapshot(t.db)).toBe(before);
 });
 
 test('webhook URLs on private addresses are refused and nothing is stored', async () => {
@@ -85,14 +83,11 @@ test('webhook URLs on private addresses are refused and nothing is stored', asyn
         notify: { on: 'always', webhook: { url: `https://${host}/hook`, secret: 'a webhook secret of length' } },
       },
     });
-    assert.equal(res.statusCode, 400, `${host}: ${res.body}`);
-    assert.match(
-      res.json().error.message,
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(
       /^notify\.webhook\.url: .* private address; this server does not allow such endpoints/,
-      host,
     );
-    for (const address of localhostAddresses)
-      assert.ok(!res.json().error.message.includes(` ${address}`), `${host}: ${res.body}`);
+    for (const address of localhostAddresses) expect(res.json().error.message).not.toContain(` ${address}`);
   }
-  assert.equal(await snapshot(t.db), before);
+  expect(await snapshot(t.db)).toBe(before);
 });

@@ -1,8 +1,7 @@
 // Request logs carry the path of each request, never its query string: mailed links and OAuth
 // callbacks carry their secrets there.
-import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { loggedApp, rawRequest, type LoggedApp } from '../support/logged-app.ts';
 
@@ -32,25 +31,20 @@ test('secrets in query strings (verification links, OAuth callbacks, anything) n
   for (const r of requests) await logged.app.inject({ method: 'GET', url: r.url, headers: r.headers });
 
   const incoming = logged.lines.filter((l) => l.msg === 'incoming request');
-  assert.equal(incoming.length, requests.length);
-  assert.deepEqual(
-    incoming.map((l) => l.req.url),
-    [
-      '/api/v1/auth/verify',
-      '/api/v1/oauth/google-drive/callback',
-      '/api/v1/oauth/dropbox/callback',
-      '/api/v1/tasks',
-      '/api/v1/nothing',
-      '/api/v1/tasks/%E0%A4%A',
-    ],
-  );
+  expect(incoming.length).toBe(requests.length);
+  expect(incoming.map((l) => l.req.url)).toEqual([
+    '/api/v1/auth/verify',
+    '/api/v1/oauth/google-drive/callback',
+    '/api/v1/oauth/dropbox/callback',
+    '/api/v1/tasks',
+    '/api/v1/nothing',
+    '/api/v1/tasks/%E0%A4%A',
+  ]);
   const text = logged.text();
-  assert.doesNotMatch(text, /SECRET/);
-  assert.doesNotMatch(text, /(code|state|token|cursor)=/);
-  assert.ok(
-    incoming.every((l) => l.req.method === 'GET' && l.req.remoteAddress === '127.0.0.1'),
-    'the rest of the request is still logged',
-  );
+  expect(text).not.toMatch(/SECRET/);
+  expect(text).not.toMatch(/(code|state|token|cursor)=/);
+  // the rest of the request is still logged
+  expect(incoming.every((l) => l.req.method === 'GET' && l.req.remoteAddress === '127.0.0.1')).toBeTruthy();
 });
 
 test('a request the HTTP parser refuses is logged without its contents', async () => {
@@ -60,9 +54,11 @@ test('a request the HTTP parser refuses is logged without its contents', async (
     port,
     'GET /api/v1/me?token=RAWSECRET HTTP/1.1\r\nHost: x\r\nCookie: ferry_session=COOKIESECRET\r\nBad Header\r\n\r\n',
   );
-  assert.equal(res.status, 400);
+  expect(res.status).toBe(400);
   const line = logged.lines.find((l) => l.msg === 'malformed request refused');
-  assert.ok(line, 'the refusal is logged');
-  assert.doesNotMatch(logged.text(), /RAWSECRET|COOKIESECRET/);
-  assert.doesNotMatch(JSON.stringify(line), /rawPacket/, 'not even as bytes');
+  // the refusal is logged
+  expect(line).toBeTruthy();
+  expect(logged.text()).not.toMatch(/RAWSECRET|COOKIESECRET/);
+  // not even as bytes
+  expect(JSON.stringify(line)).not.toMatch(/rawPacket/);
 });

@@ -1,12 +1,11 @@
 // Live progress streams (GET /runs/:id/events) over real HTTP: streams stay open, so not inject.
 // What they cost the database, how many one account may hold, and that they end when the
 // credential that opened them no longer signs in, or when the app closes.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { STREAMS_PER_USER } from '../../services/api/run-streams.ts';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
@@ -52,9 +51,9 @@ async function queuedRun(actor: Actor): Promise<string> {
     source: { cloudId: await cloud('src') },
     destination: { cloudId: await cloud('dst'), path: 'x' },
   });
-  assert.equal(task.statusCode, 201, task.body);
+  expect(task.statusCode).toBe(201);
   const run = await inject('POST', `/tasks/${task.json().id}/runs`, actor.headers);
-  assert.equal(run.statusCode, 202, run.body);
+  expect(run.statusCode).toBe(202);
   return run.json().run.id;
 }
 
@@ -122,32 +121,33 @@ test(
 
     const streams: Stream[] = [];
     for (let i = 0; i < STREAMS_PER_USER; i++) streams.push(await open(runA, a.bearer));
-    for (const s of streams) assert.equal(s.status, 200);
+    for (const s of streams) expect(s.status).toBe(200);
 
     runReads = 0;
     const counts = streams.map((s) => s.events.length);
     await sleep(3500);
     console.log(`${runReads} reads of the run in 3.5 s for ${streams.length} streams`);
-    assert.ok(runReads >= 2 && runReads <= 5, `one read a second, whatever the number of streams (${runReads})`);
-    for (const [i, s] of streams.entries())
-      assert.ok(s.events.length - counts[i] >= 2, 'every stream still gets its events');
-    assert.ok(streams.every((s) => s.events.every((e) => e.event === 'progress' && e.data.id === runA)));
+    expect(runReads >= 2 && runReads <= 5).toBeTruthy();
+    // every stream still gets its events
+    for (const [i, s] of streams.entries()) expect(s.events.length - counts[i]).toBeGreaterThanOrEqual(2);
+    expect(streams.every((s) => s.events.every((e) => e.event === 'progress' && e.data.id === runA))).toBeTruthy();
 
     const refused = await open(runA, a.headers);
-    assert.equal(refused.status, 429);
-    assert.equal(refused.body.error.code, 'rate_limited');
-    assert.match(refused.body.error.message, new RegExp(`${STREAMS_PER_USER} live progress streams open`));
-    assert.match(refused.body.error.message, /close one/);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect(refused.body.error.message).toMatch(new RegExp(`${STREAMS_PER_USER} live progress streams open`));
+    expect(refused.body.error.message).toMatch(/close one/);
 
     // Another account: its own streams and requests go on as before.
     const t0 = Date.now();
     const me = await inject('GET', '/me', b.bearer);
-    assert.equal(me.statusCode, 200);
-    assert.ok(Date.now() - t0 < 1000);
+    expect(me.statusCode).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(1000);
     const theirs = await open(runB, b.bearer);
-    assert.equal(theirs.status, 200);
-    assert.equal(theirs.events[0].data.id, runB);
-    assert.equal((await open(runA, b.bearer)).status, 404, 'nor can it watch another account’s run');
+    expect(theirs.status).toBe(200);
+    expect(theirs.events[0].data.id).toBe(runB);
+    // nor can it watch another account’s run
+    expect((await open(runA, b.bearer)).status).toBe(404);
 
     // A closed stream gives its place back.
     streams.pop()!.close();
@@ -156,7 +156,7 @@ test(
       again = await open(runA, a.bearer);
       if (again.status !== 200) await sleep(100);
     }
-    assert.equal(again!.status, 200);
+    expect(again!.status).toBe(200);
     streams.push(again!);
 
     // With every stream closed, nothing is read any more.
@@ -164,7 +164,8 @@ test(
     await sleep(1500);
     runReads = 0;
     await sleep(2000);
-    assert.equal(runReads, 0, 'no poller is left behind');
+    // no poller is left behind
+    expect(runReads).toBe(0);
   },
 );
 
@@ -178,21 +179,22 @@ test('a stream ends within seconds once its token is revoked or its session ends
   const other = await open(runB, b.bearer);
 
   const tokens = (await inject('GET', '/tokens', a.headers)).json().items;
-  assert.equal((await inject('DELETE', `/tokens/${tokens[0].id}`, a.headers)).statusCode, 204);
+  expect((await inject('DELETE', `/tokens/${tokens[0].id}`, a.headers)).statusCode).toBe(204);
   const ms = await within(6000, 'the token’s stream ends', byToken.isEnded);
-  assert.deepEqual(byToken.events.at(-1), {
+  expect(byToken.events.at(-1)).toEqual({
     event: 'closed',
     data: { error: { code: 'unauthorized', message: 'The access token was revoked.' } },
   });
-  assert.ok(ms < 6000);
-  assert.equal(bySession.isEnded(), false, 'the session’s stream is not the token’s');
+  expect(ms).toBeLessThan(6000);
+  // the session’s stream is not the token’s
+  expect(bySession.isEnded()).toBe(false);
 
-  assert.equal((await inject('POST', '/auth/logout', a.headers)).statusCode, 204);
+  expect((await inject('POST', '/auth/logout', a.headers)).statusCode).toBe(204);
   await within(6000, 'the session’s stream ends', bySession.isEnded);
-  assert.equal(bySession.events.at(-1)!.event, 'closed');
-  assert.equal(bySession.events.at(-1)!.data.error.code, 'unauthorized');
+  expect(bySession.events.at(-1)!.event).toBe('closed');
+  expect(bySession.events.at(-1)!.data.error.code).toBe('unauthorized');
 
-  assert.equal(other.isEnded(), false);
+  expect(other.isEnded()).toBe(false);
   const seen = other.events.length;
   await within(3000, 'the other account’s stream still moves', () => other.events.length > seen);
   other.close();
@@ -204,5 +206,6 @@ test('open streams end when the app closes', async () => {
   const t0 = Date.now();
   await api.app.close();
   await within(2000, 'the stream ends', s.isEnded);
-  assert.ok(Date.now() - t0 < 5000, 'closing did not wait for the stream');
+  // closing did not wait for the stream
+  expect(Date.now() - t0).toBeLessThan(5000);
 });

@@ -1,7 +1,6 @@
 // GET /runs: an account's runs across its tasks, newest first, with the task's name; paged by
 // cursor; ?active=true for those queued or running. Another account's runs never appear.
-import assert from 'node:assert/strict';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { signup, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -81,40 +80,35 @@ test('an account sees its own runs across tasks, newest first, with the task nam
   let pages = 0;
   do {
     const res = await get(a, `/runs?limit=25${cursor ? `&cursor=${cursor}` : ''}`);
-    assert.equal(res.statusCode, 200, res.body);
+    expect(res.statusCode).toBe(200);
     const body = res.json();
-    assert.ok(body.items.length <= 25);
+    expect(body.items.length).toBeLessThanOrEqual(25);
     seen.push(...body.items);
     cursor = body.nextCursor;
     pages++;
   } while (cursor);
-  assert.equal(pages, Math.ceil(122 / 25));
-  assert.equal(seen.length, 122);
-  assert.equal(new Set(seen.map((r) => r.id)).size, 122, 'no run twice');
+  expect(pages).toBe(Math.ceil(122 / 25));
+  expect(seen.length).toBe(122);
+  // no run twice
+  expect(new Set(seen.map((r) => r.id)).size).toBe(122);
   const expected = [
     ...p.map((id, i) => ({ id, at: now - i * 60_000 })),
     ...d.map((id, i) => ({ id, at: now - 30_000 - i * 60_000 })),
   ]
     .sort((x, y) => y.at - x.at)
     .map((x) => x.id);
-  assert.deepEqual(
-    seen.slice(0, 120).map((r) => r.id),
-    expected,
-  );
-  assert.deepEqual(new Set(seen.slice(120).map((r) => r.id)), new Set(tied));
-  assert.ok(seen.every((r) => r.taskName === (r.taskId === photos ? 'Photos' : 'Documents')));
-  assert.deepEqual(seen[0].totals, { items: 10, bytes: 0 });
-  assert.equal(seen[0].status, 'running');
-  assert.equal(seen[0].trigger, 'schedule');
-  assert.ok(!('notifications' in seen[0]));
+  expect(seen.slice(0, 120).map((r) => r.id)).toEqual(expected);
+  expect(new Set(seen.slice(120).map((r) => r.id))).toEqual(new Set(tied));
+  expect(seen.every((r) => r.taskName === (r.taskId === photos ? 'Photos' : 'Documents'))).toBeTruthy();
+  expect(seen[0].totals).toEqual({ items: 10, bytes: 0 });
+  expect(seen[0].status).toBe('running');
+  expect(seen[0].trigger).toBe('schedule');
+  expect(!('notifications' in seen[0])).toBeTruthy();
 
   // B sees only its own three; neither sees the other's.
   const theirs = (await get(b, '/runs')).json();
-  assert.deepEqual(
-    theirs.items.map((r: any) => r.taskName),
-    ['Theirs', 'Theirs', 'Theirs'],
-  );
-  assert.equal(theirs.nextCursor, null);
+  expect(theirs.items.map((r: any) => r.taskName)).toEqual(['Theirs', 'Theirs', 'Theirs']);
+  expect(theirs.nextCursor).toBe(null);
 });
 
 test('?active=true lists only the queued and running runs', async () => {
@@ -129,34 +123,28 @@ test('?active=true lists only the queued and running runs', async () => {
   await runs(other, await task(other, 'Other'), ['running']);
 
   const active = (await get(a, '/runs?active=true')).json();
-  assert.deepEqual(
-    active.items.map((r: any) => [r.id, r.status, r.taskName]),
-    [
-      [running, 'running', 'One'],
-      [queued, 'queued', 'Two'],
-    ],
-  );
-  assert.equal(active.nextCursor, null);
+  expect(active.items.map((r: any) => [r.id, r.status, r.taskName])).toEqual([
+    [running, 'running', 'One'],
+    [queued, 'queued', 'Two'],
+  ]);
+  expect(active.nextCursor).toBe(null);
   const firstOnly = (await get(a, '/runs?active=true&limit=1')).json();
-  assert.equal(firstOnly.items.length, 1);
+  expect(firstOnly.items.length).toBe(1);
   const rest = (await get(a, `/runs?active=true&limit=1&cursor=${firstOnly.nextCursor}`)).json();
-  assert.deepEqual(
-    rest.items.map((r: any) => r.id),
-    [queued],
-  );
-  assert.equal((await get(a, '/runs?active=false')).json().items.length, 7);
-  assert.equal((await get(a, '/runs')).json().items.length, 7);
+  expect(rest.items.map((r: any) => r.id)).toEqual([queued]);
+  expect((await get(a, '/runs?active=false')).json().items.length).toBe(7);
+  expect((await get(a, '/runs')).json().items.length).toBe(7);
 });
 
 test('bad queries are refused with 400; signed-out requests with 401', async () => {
   const a = await signup(t);
   for (const q of ['limit=0', 'limit=101', 'limit=x', 'active=yes', 'cursor=nonsense', 'other=1']) {
     const res = await get(a, `/runs?${q}`);
-    assert.equal(res.statusCode, 400, `${q}: ${res.body}`);
-    assert.ok(res.json().error.message.length > 5);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message.length).toBeGreaterThan(5);
   }
-  assert.equal((await get(a, '/runs?limit=100')).statusCode, 200);
+  expect((await get(a, '/runs?limit=100')).statusCode).toBe(200);
   const anon = await t.app.inject({ method: 'GET', url: '/api/v1/runs' });
-  assert.equal(anon.statusCode, 401);
-  assert.equal(anon.json().error.code, 'unauthorized');
+  expect(anon.statusCode).toBe(401);
+  expect(anon.json().error.code).toBe('unauthorized');
 });

@@ -1,9 +1,8 @@
 // Scheduled runs start exactly once, even when two workers' ticks run at the same moment.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { PgBoss } from 'pg-boss';
 import { createPool, type Db } from '../../services/core/db.ts';
 import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
@@ -63,32 +62,31 @@ test('two workers ticking at once start each due run exactly once and move every
 
   const now = new Date();
   const [n1, n2] = await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss, now)));
-  assert.equal(n1 + n2, 49);
+  expect(n1 + n2).toBe(49);
 
   const runs = await t.db.query(
     `SELECT task_id, count(*)::int AS n, count(*) FILTER ` +
       `(WHERE trigger = 'schedule')::int AS scheduled FROM runs GROUP BY task_id`,
   );
   const byTask = new Map(runs.rows.map((r) => [r.task_id, r]));
-  for (const id of due) assert.equal(byTask.get(id)?.n, 1, `task ${id} has one run`);
-  assert.equal(byTask.get(busy).scheduled, 0);
-  for (const id of ids.slice(50)) assert.equal(byTask.get(id), undefined);
+  for (const id of due) expect(byTask.get(id)?.n).toBe(1);
+  expect(byTask.get(busy).scheduled).toBe(0);
+  for (const id of ids.slice(50)) expect(byTask.get(id)).toBe(undefined);
 
   const jobs = await t.db.query(`SELECT count(*)::int AS n FROM ${BOSS_SCHEMA}.job WHERE name = $1`, [QUEUES.runPlan]);
-  assert.equal(jobs.rows[0].n, 50, '49 scheduled plus the manual one');
+  // 49 scheduled plus the manual one
+  expect(jobs.rows[0].n).toBe(50);
   const next = await t.db.query(`SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND next_run_at > now()`, [
     due,
   ]);
-  assert.equal(next.rows[0].n, 50);
+  expect(next.rows[0].n).toBe(50);
   const local = await t.db.query(
     `SELECT DISTINCT to_char(next_run_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS at FROM tasks`,
   );
-  assert.deepEqual(
-    local.rows.map((r) => r.at),
-    ['04:00'],
-  );
+  expect(local.rows.map((r) => r.at)).toEqual(['04:00']);
 
-  assert.deepEqual(await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss))), [0, 0], 'nothing is due twice');
+  // nothing is due twice
+  expect(await Promise.all(extra.map((w) => startDueRuns(w.db, w.boss)))).toEqual([0, 0]);
 });
 
 test('a paused task is not started when due; resumed, it runs at its next time and not before', async () => {
@@ -110,26 +108,28 @@ test('a paused task is not started when due; resumed, it runs at its next time a
   // Due a minute ago, then paused.
   await t.db.query(`UPDATE tasks SET next_run_at = now() - interval '1 minute' WHERE id = $1`, [task.id]);
   const paused = await req('PATCH', `/tasks/${task.id}`, { paused: true });
-  assert.equal(paused.json().nextRunAt, null);
+  expect(paused.json().nextRunAt).toBe(null);
   const runsOf = async () =>
     (await t.db.query(`SELECT count(*)::int AS n FROM runs WHERE task_id = $1`, [task.id])).rows[0].n;
 
   // Days of ticks while paused: nothing starts.
   for (const at of [new Date(), new Date(Date.now() + 86_400_000), new Date(Date.now() + 3 * 86_400_000)])
     await startDueRuns(extra[0].db, extra[0].boss, at);
-  assert.equal(await runsOf(), 0);
+  expect(await runsOf()).toBe(0);
 
   // Resumed: the next 04:00 UTC from now, not the missed occurrences.
   const resumedAt = Date.now();
   const resumed = (await req('PATCH', `/tasks/${task.id}`, { paused: false })).json();
   const next = new Date(resumed.nextRunAt);
-  assert.ok(next.getTime() > resumedAt && next.getTime() <= resumedAt + 86_400_000);
-  assert.equal(next.toISOString().slice(11, 16), '04:00');
+  expect(next.getTime() > resumedAt && next.getTime() <= resumedAt + 86_400_000).toBeTruthy();
+  expect(next.toISOString().slice(11, 16)).toBe('04:00');
   // (Other tests' tasks may fall due at these moments too: only this task's runs are counted.)
   await startDueRuns(extra[0].db, extra[0].boss, new Date(next.getTime() - 1000));
-  assert.equal(await runsOf(), 0, 'not before its time');
+  // not before its time
+  expect(await runsOf()).toBe(0);
   await startDueRuns(extra[0].db, extra[0].boss, next);
-  assert.equal(await runsOf(), 1, 'at its time, one run');
+  // at its time, one run
+  expect(await runsOf()).toBe(1);
   const runs = await t.db.query(`SELECT trigger FROM runs WHERE task_id = $1`, [task.id]);
-  assert.deepEqual(runs.rows, [{ trigger: 'schedule' }]);
+  expect(runs.rows).toEqual([{ trigger: 'schedule' }]);
 });

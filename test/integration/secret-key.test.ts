@@ -1,9 +1,8 @@
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { KeyError, keyId } from '../../services/core/crypto.ts';
 import { createPool, type Db } from '../../services/core/db.ts';
 import { loadKeyring } from '../../services/core/secret-key.ts';
@@ -30,16 +29,16 @@ test('first start generates a key file readable by its owner only, and later sta
   const first = await loadKeyring({ dataDir }, db);
   const file = path.join(dataDir, 'secret.key');
   const st = await fs.stat(file);
-  assert.equal(st.mode & 0o777, 0o600);
+  expect(st.mode & 0o777).toBe(0o600);
   const second = await loadKeyring({ dataDir }, db);
-  assert.equal(second.currentId, first.currentId);
-  assert.equal(second.open(first.seal('hello')), 'hello');
+  expect(second.currentId).toBe(first.currentId);
+  expect(second.open(first.seal('hello'))).toBe('hello');
 });
 
 test('a different key is refused at start with a clear error', async () => {
-  await assert.rejects(loadKeyring({ dataDir, secretKey: b64() }, db), (err: Error) => {
-    assert.ok(err instanceof KeyError);
-    assert.match(err.message, /FERRY_SECRET_KEY is not the key this database's credentials were sealed with/);
+  await expect(loadKeyring({ dataDir, secretKey: b64() }, db)).rejects.toSatisfy((err: Error) => {
+    expect(err).toBeInstanceOf(KeyError);
+    expect(err.message).toMatch(/FERRY_SECRET_KEY is not the key this database's credentials were sealed with/);
     return true;
   });
 });
@@ -47,8 +46,9 @@ test('a different key is refused at start with a clear error', async () => {
 test('a missing key file is refused at start rather than replaced', async () => {
   const other = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-key-'));
   try {
-    await assert.rejects(loadKeyring({ dataDir: other }, db), /The secret key is missing/);
-    await assert.rejects(fs.stat(path.join(other, 'secret.key')), /ENOENT/, 'no new key was written');
+    await expect(loadKeyring({ dataDir: other }, db)).rejects.toThrow(/The secret key is missing/);
+    // no new key was written
+    await expect(fs.stat(path.join(other, 'secret.key'))).rejects.toThrow(/ENOENT/);
   } finally {
     await fs.rm(other, { recursive: true });
   }
@@ -56,7 +56,7 @@ test('a missing key file is refused at start rather than replaced', async () => 
 
 test('a malformed key is refused with how to make one', async () => {
   for (const bad of ['short', Buffer.alloc(16).toString('base64'), 'not base64 at all!!!!!!!!!!!!!!!!!!!!!!!!!']) {
-    await assert.rejects(loadKeyring({ dataDir, secretKey: bad }, db), /32 random bytes in base64/);
+    await expect(loadKeyring({ dataDir, secretKey: bad }, db)).rejects.toThrow(/32 random bytes in base64/);
   }
 });
 
@@ -71,11 +71,11 @@ test('rotation: new key first, old after it; everything is resealed with the new
   ]);
   const fresh = b64();
   const ring = await loadKeyring({ dataDir, secretKey: `${fresh},${old}` }, db);
-  assert.equal(ring.currentId, keyId(Buffer.from(fresh, 'base64')));
+  expect(ring.currentId).toBe(keyId(Buffer.from(fresh, 'base64')));
   const { rows } = await db.query('SELECT secrets, key_id FROM clouds');
-  assert.equal(rows[0].key_id, ring.currentId);
-  assert.equal(ring.open(rows[0].secrets), '{"secretAccessKey":"abc"}');
+  expect(rows[0].key_id).toBe(ring.currentId);
+  expect(ring.open(rows[0].secrets)).toBe('{"secretAccessKey":"abc"}');
   // The old key is no longer needed.
   const alone = await loadKeyring({ dataDir, secretKey: fresh }, db);
-  assert.equal(alone.open(rows[0].secrets), '{"secretAccessKey":"abc"}');
+  expect(alone.open(rows[0].secrets)).toBe('{"secretAccessKey":"abc"}');
 });

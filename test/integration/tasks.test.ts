@@ -1,9 +1,8 @@
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BOSS_SCHEMA, QUEUES } from '../../services/core/queues.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
@@ -40,14 +39,14 @@ const minimal = () => ({
 describe('tasks', () => {
   test('create fills defaults and normalises paths', async () => {
     const res = await req('POST', '/tasks', minimal());
-    assert.equal(res.statusCode, 201);
+    expect(res.statusCode).toBe(201);
     const task = res.json();
-    assert.equal(task.destination.path, 'photos');
-    assert.deepEqual(task.options, { conflict: 'skip', verify: true });
-    assert.deepEqual(task.notify, { on: 'failure' });
-    assert.equal(task.schedule, null);
-    assert.equal(task.nextRunAt, null);
-    assert.deepEqual((await req('GET', `/tasks/${task.id}`)).json(), task);
+    expect(task.destination.path).toBe('photos');
+    expect(task.options).toEqual({ conflict: 'skip', verify: true });
+    expect(task.notify).toEqual({ on: 'failure' });
+    expect(task.schedule).toBe(null);
+    expect(task.nextRunAt).toBe(null);
+    expect((await req('GET', `/tasks/${task.id}`)).json()).toEqual(task);
   });
 
   test('a schedule gets its next run in the task’s time zone', async () => {
@@ -58,18 +57,18 @@ describe('tasks', () => {
       options: { conflict: 'rename', verify: true, layout: '{yyyy}/{mm}/{name}' },
       notify: { on: 'always', email: 'family@example.com' },
     });
-    assert.equal(res.statusCode, 201, res.body);
+    expect(res.statusCode).toBe(201);
     const next = new Date(res.json().nextRunAt);
-    assert.ok(next.getTime() > Date.now());
+    expect(next.getTime()).toBeGreaterThan(Date.now());
     const local = new Intl.DateTimeFormat('en-GB', {
       timeZone: 'Europe/Berlin',
       weekday: 'long',
       hour: '2-digit',
       minute: '2-digit',
     }).format(next);
-    assert.equal(local, 'Sunday 03:30');
+    expect(local).toBe('Sunday 03:30');
     const { rows } = await t.db.query('SELECT next_run_at FROM tasks WHERE id = $1', [res.json().id]);
-    assert.equal(rows[0].next_run_at.toISOString(), next.toISOString());
+    expect(rows[0].next_run_at.toISOString()).toBe(next.toISOString());
   });
 
   test('patch replaces what it names; null removes the schedule', async () => {
@@ -77,12 +76,12 @@ describe('tasks', () => {
       await req('POST', '/tasks', { ...minimal(), schedule: { frequency: 'daily', time: '01:00', timezone: 'UTC' } })
     ).json();
     const renamed = await req('PATCH', `/tasks/${created.id}`, { name: 'Renamed' });
-    assert.equal(renamed.json().name, 'Renamed');
-    assert.equal(renamed.json().nextRunAt, created.nextRunAt);
+    expect(renamed.json().name).toBe('Renamed');
+    expect(renamed.json().nextRunAt).toBe(created.nextRunAt);
     const unscheduled = await req('PATCH', `/tasks/${created.id}`, { schedule: null });
-    assert.equal(unscheduled.statusCode, 200);
-    assert.equal(unscheduled.json().schedule, null);
-    assert.equal(unscheduled.json().nextRunAt, null);
+    expect(unscheduled.statusCode).toBe(200);
+    expect(unscheduled.json().schedule).toBe(null);
+    expect(unscheduled.json().nextRunAt).toBe(null);
   });
 
   test('source and destination must be the user’s clouds and must not overlap', async () => {
@@ -103,11 +102,11 @@ describe('tasks', () => {
     ];
     for (const [body, message] of cases) {
       const res = await req('POST', '/tasks', body);
-      assert.equal(res.statusCode, 400, JSON.stringify(body));
-      assert.match(res.json().error.message, message);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toMatch(message);
     }
-    assert.equal(await snapshot(t.db), snap);
-    assert.notEqual(before, snap);
+    expect(await snapshot(t.db)).toBe(snap);
+    expect(before).not.toBe(snap);
   });
 
   test('lists page with a cursor', async () => {
@@ -127,22 +126,22 @@ describe('tasks', () => {
     let pages = 0;
     do {
       const res = await req('GET', `/tasks?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, b.headers);
-      assert.equal(res.statusCode, 200);
+      expect(res.statusCode).toBe(200);
       names.push(...res.json().items.map((x: { name: string }) => x.name));
       cursor = res.json().nextCursor;
       pages++;
     } while (cursor);
-    assert.deepEqual(names, ['T0', 'T1', 'T2', 'T3', 'T4']);
-    assert.equal(pages, 3);
+    expect(names).toEqual(['T0', 'T1', 'T2', 'T3', 'T4']);
+    expect(pages).toBe(3);
     const bad = await req('GET', '/tasks?cursor=garbage', undefined, b.headers);
-    assert.equal(bad.statusCode, 400);
+    expect(bad.statusCode).toBe(400);
     const forged = await req(
       'GET',
       `/tasks?cursor=${Buffer.from(JSON.stringify(['not a time', 'x'])).toString('base64url')}`,
       undefined,
       b.headers,
     );
-    assert.equal(forged.statusCode, 400);
+    expect(forged.statusCode).toBe(400);
   });
 });
 
@@ -155,32 +154,33 @@ describe('pausing', () => {
       const created = (
         await req('POST', '/tasks', { ...minimal(), destination: { cloudId: dst, path: 'paused' }, schedule: daily })
       ).json();
-      assert.equal(created.paused, false);
-      assert.ok(created.nextRunAt);
+      expect(created.paused).toBe(false);
+      expect(created.nextRunAt).toBeTruthy();
       const paused = await req('PATCH', `/tasks/${created.id}`, { paused: true });
-      assert.equal(paused.statusCode, 200, paused.body);
-      assert.equal(paused.json().paused, true);
-      assert.deepEqual(paused.json().schedule, daily);
-      assert.equal(paused.json().nextRunAt, null);
+      expect(paused.statusCode).toBe(200);
+      expect(paused.json().paused).toBe(true);
+      expect(paused.json().schedule).toEqual(daily);
+      expect(paused.json().nextRunAt).toBe(null);
       // A new schedule while paused is kept, still without a next run.
       const moved = await req('PATCH', `/tasks/${created.id}`, { schedule: { ...daily, time: '02:00' } });
-      assert.equal(moved.json().schedule.time, '02:00');
-      assert.equal(moved.json().nextRunAt, null);
-      assert.equal(
+      expect(moved.json().schedule.time).toBe('02:00');
+      expect(moved.json().nextRunAt).toBe(null);
+      expect(
         (await t.db.query('SELECT next_run_at, paused FROM tasks WHERE id = $1', [created.id])).rows[0].paused,
-        true,
-      );
+      ).toBe(true);
 
       const run = await req('POST', `/tasks/${created.id}/runs`);
-      assert.equal(run.statusCode, 202, 'Run now works on a paused task');
+      // Run now works on a paused task
+      expect(run.statusCode).toBe(202);
       await req('POST', `/runs/${run.json().run.id}/cancel`);
 
       const before = Date.now();
       const resumed = await req('PATCH', `/tasks/${created.id}`, { paused: false });
-      assert.equal(resumed.json().paused, false);
+      expect(resumed.json().paused).toBe(false);
       const next = Date.parse(resumed.json().nextRunAt);
-      assert.ok(next > before && next <= before + 24 * 3600_000, 'the next 02:00 UTC after now');
-      assert.equal(new Date(next).toISOString().slice(11, 16), '02:00');
+      // the next 02:00 UTC after now
+      expect(next > before && next <= before + 24 * 3600_000).toBeTruthy();
+      expect(new Date(next).toISOString().slice(11, 16)).toBe('02:00');
     },
   );
 
@@ -190,11 +190,11 @@ describe('pausing', () => {
     ).json();
     const other = await signup(t);
     const res = await req('PATCH', `/tasks/${created.id}`, { paused: true }, other.headers);
-    assert.equal(res.statusCode, 404);
-    assert.equal(res.json().error.code, 'not_found');
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
     const after = (await req('GET', `/tasks/${created.id}`)).json();
-    assert.equal(after.paused, false);
-    assert.equal(after.nextRunAt, created.nextRunAt);
+    expect(after.paused).toBe(false);
+    expect(after.nextRunAt).toBe(created.nextRunAt);
   });
 });
 
@@ -202,12 +202,12 @@ describe('checking a task without saving it', () => {
   test('POST /tasks/check applies the rules of create to the fields given and stores nothing', async () => {
     const snap = await snapshot(t.db);
     const check = (body: unknown, query = '') => req('POST', `/tasks/check${query}`, body);
-    assert.equal((await check({ source: { cloudId: src, path: 'a' } })).statusCode, 204, 'one end alone');
-    assert.equal(
+    // one end alone
+    expect((await check({ source: { cloudId: src, path: 'a' } })).statusCode).toBe(204);
+    expect(
       (await check({ schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 31 } }))
         .statusCode,
-      204,
-    );
+    ).toBe(204);
     const cases: [unknown, RegExp][] = [
       [
         { schedule: { frequency: 'monthly', time: '03:00', timezone: 'Europe/Paris', monthday: 32 } },
@@ -224,10 +224,11 @@ describe('checking a task without saving it', () => {
     ];
     for (const [body, message] of cases) {
       const res = await check(body);
-      assert.equal(res.statusCode, 400, JSON.stringify(body));
-      assert.match(res.json().error.message, message);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toMatch(message);
     }
-    assert.equal(await snapshot(t.db), snap, 'checks store nothing');
+    // checks store nothing
+    expect(await snapshot(t.db)).toBe(snap);
     // As a change of a task: its stored webhook secret counts, and another user's task is a 404.
     const hooked = (
       await req('POST', '/tasks', {
@@ -241,17 +242,16 @@ describe('checking a task without saving it', () => {
     ).json();
     const other = await signup(t);
     const snapWithTask = await snapshot(t.db);
-    assert.equal(
+    expect(
       (
         await check(
           { notify: { on: 'always', webhook: { url: 'https://93.184.215.14/other' } } },
           `?taskId=${hooked.id}`,
         )
       ).statusCode,
-      204,
-    );
-    assert.equal((await req('POST', `/tasks/check?taskId=${hooked.id}`, { name: 'x' }, other.headers)).statusCode, 404);
-    assert.equal(await snapshot(t.db), snapWithTask);
+    ).toBe(204);
+    expect((await req('POST', `/tasks/check?taskId=${hooked.id}`, { name: 'x' }, other.headers)).statusCode).toBe(404);
+    expect(await snapshot(t.db)).toBe(snapWithTask);
     await req('DELETE', `/tasks/${hooked.id}`);
   });
 });
@@ -260,44 +260,42 @@ describe('runs', () => {
   test('run now queues a run and its plan job together; a second is refused while it is unfinished', async () => {
     const task = (await req('POST', '/tasks', minimal())).json();
     const res = await req('POST', `/tasks/${task.id}/runs`);
-    assert.equal(res.statusCode, 202);
+    expect(res.statusCode).toBe(202);
     const run = res.json().run;
-    assert.equal(run.status, 'queued');
-    assert.equal(run.trigger, 'manual');
-    assert.equal(run.taskId, task.id);
+    expect(run.status).toBe('queued');
+    expect(run.trigger).toBe('manual');
+    expect(run.taskId).toBe(task.id);
     const jobs = await t.db.query(`SELECT data FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND data->>'runId' = $2`, [
       QUEUES.runPlan,
       run.id,
     ]);
-    assert.equal(jobs.rowCount, 1);
+    expect(jobs.rowCount).toBe(1);
 
     const again = await req('POST', `/tasks/${task.id}/runs`);
-    assert.equal(again.statusCode, 409);
-    assert.equal(again.json().error.code, 'conflict');
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('conflict');
 
-    assert.deepEqual((await req('GET', `/runs/${run.id}`)).json(), { ...run, notifications: [] });
+    expect((await req('GET', `/runs/${run.id}`)).json()).toEqual({ ...run, notifications: [] });
     const list = await req('GET', `/tasks/${task.id}/runs`);
-    assert.deepEqual(
-      list.json().items.map((r: { id: string }) => r.id),
-      [run.id],
-    );
+    expect(list.json().items.map((r: { id: string }) => r.id)).toEqual([run.id]);
     const items = await req('GET', `/runs/${run.id}/items?status=failed`);
-    assert.deepEqual(items.json(), { items: [], nextCursor: null });
+    expect(items.json()).toEqual({ items: [], nextCursor: null });
 
     const deleting = await req('DELETE', `/tasks/${task.id}`);
-    assert.equal(deleting.statusCode, 409);
+    expect(deleting.statusCode).toBe(409);
 
     const cancelled = await req('POST', `/runs/${run.id}/cancel`);
-    assert.equal(cancelled.statusCode, 200);
-    assert.equal(cancelled.json().status, 'cancelled');
-    assert.ok(cancelled.json().finishedAt);
-    assert.equal((await req('POST', `/runs/${run.id}/cancel`)).statusCode, 409);
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json().status).toBe('cancelled');
+    expect(cancelled.json().finishedAt).toBeTruthy();
+    expect((await req('POST', `/runs/${run.id}/cancel`)).statusCode).toBe(409);
 
     const next = await req('POST', `/tasks/${task.id}/runs`);
-    assert.equal(next.statusCode, 202);
+    expect(next.statusCode).toBe(202);
     await req('POST', `/runs/${next.json().run.id}/cancel`);
-    assert.equal((await req('DELETE', `/tasks/${task.id}`)).statusCode, 204);
-    assert.equal((await req('GET', `/runs/${run.id}`)).statusCode, 404, 'runs go with their task');
+    expect((await req('DELETE', `/tasks/${task.id}`)).statusCode).toBe(204);
+    // runs go with their task
+    expect((await req('GET', `/runs/${run.id}`)).statusCode).toBe(404);
   });
 
   test('the events stream sends progress and ends with the run', async () => {
@@ -308,8 +306,8 @@ describe('runs', () => {
     const body = await new Promise<string>((resolve, reject) => {
       http
         .get(`http://127.0.0.1:${port}/api/v1/runs/${run.id}/events`, { headers: a.bearer }, (res) => {
-          assert.equal(res.statusCode, 200);
-          assert.match(String(res.headers['content-type']), /text\/event-stream/);
+          expect(res.statusCode).toBe(200);
+          expect(String(res.headers['content-type'])).toMatch(/text\/event-stream/);
           let text = '';
           res.on('data', (d) => {
             text += d;
@@ -324,10 +322,10 @@ describe('runs', () => {
         .on('error', reject);
     });
     const events = [...body.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => [m[1], JSON.parse(m[2])]);
-    assert.equal(events[0][0], 'progress');
-    assert.equal(events[0][1].status, 'queued');
-    assert.deepEqual(events.at(-1), ['end', { status: 'cancelled' }]);
-    assert.equal(events.at(-2)![1].status, 'cancelled');
+    expect(events[0][0]).toBe('progress');
+    expect(events[0][1].status).toBe('queued');
+    expect(events.at(-1)).toEqual(['end', { status: 'cancelled' }]);
+    expect(events.at(-2)![1].status).toBe('cancelled');
   });
 });
 
@@ -344,58 +342,54 @@ describe('task webhooks', () => {
       'http://169.254.169.254/latest/meta-data',
     ]) {
       const res = await req('POST', '/tasks', withHook({ url, secret }));
-      assert.equal(res.statusCode, 400, url);
-      assert.match(res.json().error.message, /^notify\.webhook\.url: .*private/);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toMatch(/^notify\.webhook\.url: .*private/);
     }
     const bad = await req('POST', '/tasks', withHook({ url: 'ftp://example.org/hook', secret }));
-    assert.equal(bad.statusCode, 400);
-    assert.equal(await snapshot(t.db), before);
+    expect(bad.statusCode).toBe(400);
+    expect(await snapshot(t.db)).toBe(before);
   });
 
   test(
     'a new webhook needs a secret of 16+ characters; ' + 'the secret is sealed, never returned, and kept when left out',
     async () => {
       const none = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry' }));
-      assert.equal(none.statusCode, 400);
-      assert.match(none.json().error.message, /notify\.webhook\.secret: required/);
+      expect(none.statusCode).toBe(400);
+      expect(none.json().error.message).toMatch(/notify\.webhook\.secret: required/);
       const short = await req(
         'POST',
         '/tasks',
         withHook({ url: 'https://93.184.215.14/hooks/ferry', secret: 'short' }),
       );
-      assert.equal(short.statusCode, 400);
+      expect(short.statusCode).toBe(400);
 
       const res = await req('POST', '/tasks', withHook({ url: 'https://93.184.215.14/hooks/ferry', secret }));
-      assert.equal(res.statusCode, 201, res.body);
+      expect(res.statusCode).toBe(201);
       const task = res.json();
-      assert.deepEqual(task.notify, { on: 'failure', webhook: { url: 'https://93.184.215.14/hooks/ferry' } });
+      expect(task.notify).toEqual({ on: 'failure', webhook: { url: 'https://93.184.215.14/hooks/ferry' } });
       const stored = (
         await t.db.query('SELECT webhook_secret, webhook_key_id, notify FROM tasks WHERE id = $1', [task.id])
       ).rows[0];
-      assert.ok(
-        !stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret),
-        'sealed, not in clear',
-      );
-      assert.equal(t.keyring.open(stored.webhook_secret), secret);
-      assert.equal(stored.webhook_key_id, t.keyring.currentId);
+      // sealed, not in clear
+      expect(!stored.webhook_secret.includes(secret) && !JSON.stringify(stored.notify).includes(secret)).toBeTruthy();
+      expect(t.keyring.open(stored.webhook_secret)).toBe(secret);
+      expect(stored.webhook_key_id).toBe(t.keyring.currentId);
 
       // Another URL without a secret keeps the secret.
       const moved = await req('PATCH', `/tasks/${task.id}`, {
         notify: { on: 'always', webhook: { url: 'https://93.184.215.15/new' } },
       });
-      assert.equal(moved.statusCode, 200, moved.body);
-      assert.ok(!moved.body.includes(secret));
-      assert.equal(
+      expect(moved.statusCode).toBe(200);
+      expect(moved.body).not.toContain(secret);
+      expect(
         (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
-        stored.webhook_secret,
-      );
+      ).toBe(stored.webhook_secret);
       // Notify without a webhook removes it, secret included.
       const removed = await req('PATCH', `/tasks/${task.id}`, { notify: { on: 'always' } });
-      assert.deepEqual(removed.json().notify, { on: 'always' });
-      assert.equal(
+      expect(removed.json().notify).toEqual({ on: 'always' });
+      expect(
         (await t.db.query('SELECT webhook_secret FROM tasks WHERE id = $1', [task.id])).rows[0].webhook_secret,
-        null,
-      );
+      ).toBe(null);
       await req('DELETE', `/tasks/${task.id}`);
     },
   );

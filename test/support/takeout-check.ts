@@ -1,13 +1,14 @@
 // Checking a backup of Takeout exports against the generator's truth (test/support/takeout-export.ts):
 // every distinct medium exactly once, with its bytes, name, folder, XMP and file time; nothing
 // trashed; albums complete.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TestS3 } from './s3.ts';
 import type { TakeoutFixture, TruthMedia } from './takeout-export.ts';
+import { expect } from '@jest/globals';
+import { labelled } from './labelled.ts';
 
 export const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -86,100 +87,68 @@ export function checkBackup(
   upTo: number,
   where: string,
 ): Map<string, string> {
-  const media = [...files].filter(([p]) => !p.endsWith('.xmp') && !p.startsWith('Albums/'));
-  const bySha = new Map<string, string[]>();
-  for (const [p, file] of media) bySha.set(sha256(file.bytes), [...(bySha.get(sha256(file.bytes)) ?? []), p]);
-  const expected = f.media.filter((m) => m.firstExport <= upTo);
-  const placed = new Map<string, string>();
-  for (const m of expected) {
-    const paths = bySha.get(m.sha256) ?? [];
-    assert.equal(
-      paths.length,
-      1,
-      `${where}: ${m.quirk} (${m.name}) must be there exactly once, found at ${JSON.stringify(paths)}`,
-    );
-    const p = paths[0];
-    placed.set(m.sha256, p);
-    assert.equal(
-      path.posix.dirname(p),
-      expectedFolder(m),
-      `${where}: ${m.quirk} (${m.name}) filed under its taken time ${m.takenAt.toISOString()}, is at ${p}`,
-    );
-    assert.ok(nameMatches(path.posix.basename(p), m.name), `${where}: ${m.quirk}: named ${m.name}, is ${p}`);
+  return labelled(where, () => {
+    const media = [...files].filter(([p]) => !p.endsWith('.xmp') && !p.startsWith('Albums/'));
+    const bySha = new Map<string, string[]>();
+    for (const [p, file] of media) bySha.set(sha256(file.bytes), [...(bySha.get(sha256(file.bytes)) ?? []), p]);
+    const expected = f.media.filter((m) => m.firstExport <= upTo);
+    const placed = new Map<string, string>();
+    for (const m of expected) {
+      const paths = bySha.get(m.sha256) ?? [];
+      expect(paths.length).toBe(1);
+      const p = paths[0];
+      placed.set(m.sha256, p);
+      expect(path.posix.dirname(p)).toBe(expectedFolder(m));
+      expect(nameMatches(path.posix.basename(p), m.name)).toBeTruthy();
 
-    const xmp = files.get(`${p}.xmp`)?.bytes.toString('utf8');
-    assert.ok(xmp, `${where}: ${m.quirk}: an XMP beside ${p}`);
-    const taken = xmpValue(xmp, 'exif:DateTimeOriginal');
-    assert.ok(
-      taken && /[+-]\d\d:\d\d$|Z$/.test(taken),
-      `${where}: ${m.quirk}: DateTimeOriginal with its zone, got ${taken}`,
-    );
-    assert.equal(Date.parse(taken), Math.floor(m.takenAt.getTime() / 1000) * 1000, `${where}: ${m.quirk}: XMP date`);
-    if (m.offsetMinutes !== undefined) {
-      const sign = m.offsetMinutes < 0 ? '-' : '+';
-      const abs = Math.abs(m.offsetMinutes);
-      assert.ok(
-        taken.endsWith(`${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`),
-        `${where}: ${m.quirk}: the EXIF zone kept, got ${taken}`,
-      );
-    }
-    const lat = xmpValue(xmp, 'exif:GPSLatitude');
-    if (m.geo) {
-      assert.ok(lat, `${where}: ${m.quirk}: GPS in the XMP`);
-      assert.ok(
-        Math.abs(coordinate(lat) - m.geo.latitude) < 1e-6,
-        `${where}: ${m.quirk}: latitude ${lat} vs ${m.geo.latitude}`,
-      );
-      assert.ok(
-        Math.abs(coordinate(xmpValue(xmp, 'exif:GPSLongitude')!) - m.geo.longitude) < 1e-6,
-        `${where}: ${m.quirk}: longitude`,
-      );
-    } else {
-      assert.equal(lat, undefined, `${where}: ${m.quirk}: no GPS where Google had none`);
-    }
-    if (m.description) {
-      const text = /<dc:description>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">([^<]*)<\/rdf:li>/.exec(xmp)?.[1];
-      assert.equal(unescapeXml(text ?? ''), m.description, `${where}: ${m.quirk}: description`);
-    }
-    for (const person of m.people)
-      assert.ok(xmp.includes(`<rdf:li>${person}</rdf:li>`), `${where}: ${m.quirk}: person ${person}`);
-    if (m.favorited) assert.equal(xmpValue(xmp, 'xmp:Rating'), '5', `${where}: ${m.quirk}: favourite`);
-    if (m.archived) assert.ok(xmp.includes('<rdf:li>archived</rdf:li>'), `${where}: ${m.quirk}: archived`);
+      const xmp = files.get(`${p}.xmp`)?.bytes.toString('utf8');
+      if (xmp === undefined) throw new Error(`${p}: no XMP sidecar`);
+      const taken = xmpValue(xmp, 'exif:DateTimeOriginal');
+      expect(taken).toMatch(/[+-]\d\d:\d\d$|Z$/);
+      expect(Date.parse(taken!)).toBe(Math.floor(m.takenAt.getTime() / 1000) * 1000);
+      if (m.offsetMinutes !== undefined) {
+        const sign = m.offsetMinutes < 0 ? '-' : '+';
+        const abs = Math.abs(m.offsetMinutes);
+        expect(
+          taken!.endsWith(
+            `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`,
+          ),
+        ).toBeTruthy();
+      }
+      const lat = xmpValue(xmp, 'exif:GPSLatitude');
+      if (m.geo) {
+        expect(lat).toBeTruthy();
+        expect(Math.abs(coordinate(lat!) - m.geo.latitude)).toBeLessThan(1e-6);
+        expect(Math.abs(coordinate(xmpValue(xmp, 'exif:GPSLongitude')!) - m.geo.longitude)).toBeLessThan(1e-6);
+      } else {
+        expect(lat).toBe(undefined);
+      }
+      if (m.description) {
+        const text = /<dc:description>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">([^<]*)<\/rdf:li>/.exec(xmp)?.[1];
+        expect(unescapeXml(text ?? '')).toBe(m.description);
+      }
+      for (const person of m.people) expect(xmp).toContain(`<rdf:li>${person}</rdf:li>`);
+      if (m.favorited) expect(xmpValue(xmp, 'xmp:Rating')).toBe('5');
+      if (m.archived) expect(xmp).toContain('<rdf:li>archived</rdf:li>');
 
-    const mtime = files.get(p)!.mtime;
-    if (mtime instanceof Date)
-      assert.equal(
-        Math.floor(mtime.getTime() / 1000),
-        Math.floor(m.takenAt.getTime() / 1000),
-        `${where}: ${m.quirk}: file time is the taken time`,
-      );
-    else
-      assert.equal(
-        Date.parse(mtime!),
-        Math.floor(m.takenAt.getTime() / 1000) * 1000,
-        `${where}: ${m.quirk}: object metadata mtime is the taken time`,
-      );
-  }
-  for (const x of f.excluded) assert.equal(bySha.get(x.sha256), undefined, `${where}: left out (${x.why})`);
-  assert.equal(
-    media.length,
-    expected.length,
-    `${where}: nothing but the distinct media: ${JSON.stringify(media.map(([p]) => p).sort())}`,
-  );
+      const mtime = files.get(p)!.mtime;
+      if (mtime instanceof Date)
+        expect(Math.floor(mtime.getTime() / 1000)).toBe(Math.floor(m.takenAt.getTime() / 1000));
+      else expect(Date.parse(mtime!)).toBe(Math.floor(m.takenAt.getTime() / 1000) * 1000);
+    }
+    for (const x of f.excluded) expect(bySha.get(x.sha256)).toBe(undefined);
+    expect(media.length).toBe(expected.length);
 
-  for (const album of f.albums) {
-    const members = album.members.filter((sha) => expected.some((m) => m.sha256 === sha));
-    if (!members.length) continue;
-    const file = files.get(`Albums/${album.title}.json`);
-    assert.ok(file, `${where}: Albums/${album.title}.json`);
-    const json = JSON.parse(file.bytes.toString('utf8'));
-    assert.equal(json.title, album.title);
-    if (album.description) assert.equal(json.description, album.description);
-    assert.deepEqual(
-      [...json.items].sort(),
-      members.map((sha) => placed.get(sha)!).sort(),
-      `${where}: album ${album.title} lists every member, across parts and exports`,
-    );
-  }
-  return placed;
+    for (const album of f.albums) {
+      const members = album.members.filter((sha) => expected.some((m) => m.sha256 === sha));
+      if (!members.length) continue;
+      const file = files.get(`Albums/${album.title}.json`);
+      expect(file).toBeTruthy();
+      const json = JSON.parse(file!.bytes.toString('utf8'));
+      expect(json.title).toBe(album.title);
+      if (album.description) expect(json.description).toBe(album.description);
+      expect([...json.items].sort()).toEqual(members.map((sha) => placed.get(sha)!).sort());
+    }
+    return placed;
+  });
 }

@@ -1,7 +1,6 @@
 // The providers' variables come from what the registered connectors declare (their API base URLs,
 // their OAuth clients): the same names, the same defaults, the same clear errors as the service's own.
-import assert from 'node:assert/strict';
-import { describe, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { connectors } from '../../connectors/index.ts';
 import { createClouds, oauthClientsOf } from '../../services/core/clouds.ts';
 import { ConfigError, connectorEnvOf, loadConfig } from '../../services/core/config.ts';
@@ -11,7 +10,7 @@ import type { Db } from '../../services/core/db.ts';
 describe('configuration the connectors declare', () => {
   test("without variables: the providers' own endpoints, and no OAuth client", () => {
     const c = loadConfig({});
-    assert.deepEqual(c.endpoints, {
+    expect(c.endpoints).toEqual({
       googleDrive: 'https://www.googleapis.com',
       googlePhotos: 'https://photoslibrary.googleapis.com',
       googlePicker: 'https://photospicker.googleapis.com',
@@ -19,7 +18,7 @@ describe('configuration the connectors declare', () => {
       dropboxContent: 'https://content.dropboxapi.com',
       graph: 'https://graph.microsoft.com',
     });
-    assert.deepEqual(c.oauth, {
+    expect(c.oauth).toEqual({
       google: {
         clientId: undefined,
         clientSecret: undefined,
@@ -39,7 +38,7 @@ describe('configuration the connectors declare', () => {
         tokenUrl: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
       },
     });
-    assert.deepEqual(oauthClientsOf(c), {});
+    expect(oauthClientsOf(c)).toEqual({});
   });
 
   test('every documented variable is read: endpoints without their trailing slash, clients with both halves', () => {
@@ -58,7 +57,7 @@ describe('configuration the connectors declare', () => {
       FERRY_MS_CLIENT_SECRET: 'm-secret',
       FERRY_GRAPH_URL: 'http://127.0.0.1:9300',
     });
-    assert.deepEqual(connectorEnvOf(c).endpoints, {
+    expect(connectorEnvOf(c).endpoints).toEqual({
       googleDrive: 'http://127.0.0.1:9102',
       googlePhotos: 'http://127.0.0.1:9100',
       googlePicker: 'http://127.0.0.1:9101',
@@ -67,8 +66,9 @@ describe('configuration the connectors declare', () => {
       graph: 'http://127.0.0.1:9300',
     });
     const clients = oauthClientsOf(c);
-    assert.deepEqual(Object.keys(clients).sort(), ['google', 'microsoft'], 'Dropbox has no secret: no client');
-    assert.deepEqual(clients.google, {
+    // Dropbox has no secret: no client
+    expect(Object.keys(clients).sort()).toEqual(['google', 'microsoft']);
+    expect(clients.google).toEqual({
       clientId: 'g-id',
       clientSecret: 'g-secret',
       authUrl: 'http://127.0.0.1:9100/auth',
@@ -77,16 +77,15 @@ describe('configuration the connectors declare', () => {
   });
 
   test("a bad value is named with its variable, the connectors' beside the service's own", () => {
-    assert.throws(
-      () => loadConfig({ PORT: 'eighty', FERRY_DROPBOX_API_URL: 'not a url', FERRY_GRAPH_URL: 'ftp://graph' }),
-      (err: unknown) => {
-        assert.ok(err instanceof ConfigError);
-        assert.match(err.message, /^Invalid configuration:\n/);
-        for (const name of ['PORT', 'FERRY_DROPBOX_API_URL', 'FERRY_GRAPH_URL'])
-          assert.match(err.message, new RegExp(`\\n {2}${name}: `), `${name} is named`);
-        return true;
-      },
-    );
+    expect(() =>
+      loadConfig({ PORT: 'eighty', FERRY_DROPBOX_API_URL: 'not a url', FERRY_GRAPH_URL: 'ftp://graph' }),
+    ).toThrowSatisfying((err: ConfigError) => {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.message).toMatch(/^Invalid configuration:\n/);
+      for (const name of ['PORT', 'FERRY_DROPBOX_API_URL', 'FERRY_GRAPH_URL'])
+        expect(err.message).toMatch(new RegExp(`\\n {2}${name}: `));
+      return true;
+    });
   });
 
   test('a sign-in cloud without its OAuth client says which variables the operator sets', () => {
@@ -98,9 +97,9 @@ describe('configuration the connectors declare', () => {
     const said = Object.fromEntries(
       [...connectors.values()].filter((d) => d.oauth).map((d) => [d.kind, clouds.unavailable(d)]),
     );
-    assert.match(said['google-drive']!, /FERRY_GOOGLE_CLIENT_ID and FERRY_GOOGLE_CLIENT_SECRET/);
-    assert.match(said['google-photos']!, /FERRY_GOOGLE_CLIENT_ID and FERRY_GOOGLE_CLIENT_SECRET/);
-    assert.match(said.dropbox!, /FERRY_DROPBOX_CLIENT_ID and FERRY_DROPBOX_CLIENT_SECRET/);
-    assert.match(said.onedrive!, /FERRY_MS_CLIENT_ID and FERRY_MS_CLIENT_SECRET/);
+    expect(said['google-drive']!).toMatch(/FERRY_GOOGLE_CLIENT_ID and FERRY_GOOGLE_CLIENT_SECRET/);
+    expect(said['google-photos']!).toMatch(/FERRY_GOOGLE_CLIENT_ID and FERRY_GOOGLE_CLIENT_SECRET/);
+    expect(said.dropbox!).toMatch(/FERRY_DROPBOX_CLIENT_ID and FERRY_DROPBOX_CLIENT_SECRET/);
+    expect(said.onedrive!).toMatch(/FERRY_MS_CLIENT_ID and FERRY_MS_CLIENT_SECRET/);
   });
 });

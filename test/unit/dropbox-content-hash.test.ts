@@ -1,9 +1,8 @@
 // Dropbox's content_hash against a computation written straight from its definition
 // (https://www.dropbox.com/developers/reference/content-hash): SHA-256 of the concatenated
 // SHA-256s of each 4 MiB block. The published example (milky-way-nasa.jpg) is not at hand offline.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { BLOCK, contentHash, DropboxContentHasher, Sha256 } from '../../connectors/dropbox/content-hash.ts';
 
 const MiB = 1024 * 1024;
@@ -20,14 +19,14 @@ const sizes = [0, 1, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 9 * MiB];
 const big = crypto.randomBytes(9 * MiB);
 
 test('the block is 4 MiB and the empty file hashes to SHA-256 of nothing', () => {
-  assert.equal(BLOCK, 4_194_304);
-  assert.equal(contentHash(Buffer.alloc(0)), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  expect(BLOCK).toBe(4_194_304);
+  expect(contentHash(Buffer.alloc(0))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 });
 
 test('content_hash matches the definition at and around block boundaries', () => {
   for (const size of sizes) {
     const data = big.subarray(0, size);
-    assert.equal(contentHash(data), reference(data), `${size} bytes`);
+    expect(contentHash(data)).toBe(reference(data));
   }
 });
 
@@ -41,22 +40,22 @@ test('streaming in odd-sized pieces gives the one-shot hash', () => {
       h.update(data.subarray(off, off + n));
       off += n;
     }
-    assert.equal(h.length, size);
-    assert.equal(h.digest(), reference(data), `${size} bytes in pieces`);
+    expect(h.length).toBe(size);
+    expect(h.digest()).toBe(reference(data));
   }
 });
 
 test('updateChunk gives each chunk its own hash and the whole its hash, aligned or not', () => {
   const h = new DropboxContentHasher();
   const chunks = [big.subarray(0, 8 * MiB), big.subarray(8 * MiB, 9 * MiB - 3)];
-  for (const c of chunks) assert.equal(h.updateChunk(c), reference(c));
-  assert.equal(h.digest(), reference(big.subarray(0, 9 * MiB - 3)));
+  for (const c of chunks) expect(h.updateChunk(c)).toBe(reference(c));
+  expect(h.digest()).toBe(reference(big.subarray(0, 9 * MiB - 3)));
 
   // Off a block boundary (after a resume at an odd offset), the chunk is hashed apart.
   const odd = new DropboxContentHasher();
   odd.update(big.subarray(0, 10));
-  assert.equal(odd.updateChunk(big.subarray(10, 5 * MiB)), reference(big.subarray(10, 5 * MiB)));
-  assert.equal(odd.digest(), reference(big.subarray(0, 5 * MiB)));
+  expect(odd.updateChunk(big.subarray(10, 5 * MiB))).toBe(reference(big.subarray(10, 5 * MiB)));
+  expect(odd.digest()).toBe(reference(big.subarray(0, 5 * MiB)));
 });
 
 test('a state saved on a block boundary goes on where it stopped, through JSON', () => {
@@ -64,26 +63,25 @@ test('a state saved on a block boundary goes on where it stopped, through JSON',
   h.updateChunk(big.subarray(0, 8 * MiB));
   const saved = JSON.parse(JSON.stringify(h.state()));
   const resumed = DropboxContentHasher.from(saved);
-  assert.equal(resumed.length, 8 * MiB);
+  expect(resumed.length).toBe(8 * MiB);
   resumed.update(big.subarray(8 * MiB));
-  assert.equal(resumed.digest(), reference(big));
+  expect(resumed.digest()).toBe(reference(big));
 
   const mid = new DropboxContentHasher().update(big.subarray(0, 5));
-  assert.throws(() => mid.state(), /4 MiB boundary/);
-  assert.throws(() => DropboxContentHasher.from({ ...saved, length: saved.length + 1 }), /Invalid/);
+  expect(() => mid.state()).toThrow(/4 MiB boundary/);
+  expect(() => DropboxContentHasher.from({ ...saved, length: saved.length + 1 })).toThrow(/Invalid/);
 });
 
 test('the saveable SHA-256 agrees with Node’s, whole and resumed mid-block', () => {
-  assert.equal(
-    new Sha256().update(Buffer.from('abc')).digest().toString('hex'),
+  expect(new Sha256().update(Buffer.from('abc')).digest().toString('hex')).toBe(
     'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
   );
   for (const n of [0, 1, 31, 32, 55, 56, 63, 64, 65, 119, 120, 200, 1000, 4096 + 17]) {
     const data = crypto.randomBytes(n);
-    assert.equal(new Sha256().update(data).digest().toString('hex'), sha256(data).toString('hex'), `${n} bytes`);
+    expect(new Sha256().update(data).digest().toString('hex')).toBe(sha256(data).toString('hex'));
     const cut = Math.floor(n / 3);
     const first = new Sha256().update(data.subarray(0, cut));
     const again = Sha256.from(JSON.parse(JSON.stringify(first.state()))).update(data.subarray(cut));
-    assert.equal(again.digest().toString('hex'), sha256(data).toString('hex'), `${n} bytes resumed at ${cut}`);
+    expect(again.digest().toString('hex')).toBe(sha256(data).toString('hex'));
   }
 });

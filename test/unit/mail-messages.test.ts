@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   cloudNoticeMessage,
   reauthMessage,
@@ -9,6 +8,7 @@ import {
 } from '../../services/core/mail/messages.ts';
 import { localeFrom, wordsFor } from '../../services/core/mail/strings.ts';
 import { exportLate, scheduleEnding } from '../../connectors/google-takeout/messages.ts';
+import { labelled } from '../support/labelled.ts';
 
 const base: RunSummary = {
   runId: '0b5c9a1e-5d1b-4c55-9d1a-2f0a8a2f7c11',
@@ -30,50 +30,37 @@ const url = 'https://ferry.example.org';
 describe('run mails', () => {
   test('subjects a person can scan, for each outcome', () => {
     const subject = (r: Partial<RunSummary>, locale = 'en') => runEndedMessage({ ...base, ...r }, locale, url).subject;
-    assert.equal(subject({}), "Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB");
-    assert.equal(
-      subject({ doneByType: { photo: 1200, video: 4, other: 0 } }),
+    expect(subject({})).toBe("Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB");
+    expect(subject({ doneByType: { photo: 1200, video: 4, other: 0 } })).toBe(
       "Ferry: 'Family photos → S3' finished — 1,204 photos and videos, 3.1 GB",
     );
-    assert.equal(
-      subject({ done: { items: 1, bytes: 5_000_000 }, doneByType: { photo: 0, video: 1, other: 0 } }),
+    expect(subject({ done: { items: 1, bytes: 5_000_000 }, doneByType: { photo: 0, video: 1, other: 0 } })).toBe(
       "Ferry: 'Family photos → S3' finished — 1 video, 5 MB",
     );
-    assert.equal(
-      subject({ doneByType: { photo: 1200, video: 0, other: 4 } }),
+    expect(subject({ doneByType: { photo: 1200, video: 0, other: 4 } })).toBe(
       "Ferry: 'Family photos → S3' finished — 1,204 files, 3.1 GB",
     );
-    assert.equal(
-      subject({ done: { items: 0, bytes: 0 }, doneByType: { photo: 0, video: 0, other: 0 } }),
+    expect(subject({ done: { items: 0, bytes: 0 }, doneByType: { photo: 0, video: 0, other: 0 } })).toBe(
       "Ferry: 'Family photos → S3' finished — nothing new to copy",
     );
-    assert.equal(
-      subject({ status: 'partial', failed: { items: 3 } }),
+    expect(subject({ status: 'partial', failed: { items: 3 } })).toBe(
       "Ferry: 'Family photos → S3' finished with 3 failed — 1,204 photos, 3.1 GB",
     );
-    assert.equal(
+    expect(
       subject({
         status: 'failed',
         done: { items: 0, bytes: 0 },
         error: 'Listing the source failed: the folder does not exist',
       }),
-      "Ferry: 'Family photos → S3' failed — Listing the source failed: the folder does not exist",
-    );
-    assert.equal(
-      subject({ status: 'quota_exceeded', pending: 40 }),
+    ).toBe("Ferry: 'Family photos → S3' failed — Listing the source failed: the folder does not exist");
+    expect(subject({ status: 'quota_exceeded', pending: 40 })).toBe(
       "Ferry: 'Family photos → S3' paused — monthly traffic quota used up (1,204 photos, 3.1 GB copied)",
     );
-    assert.equal(subject({}, 'de'), 'Ferry: „Family photos → S3“ fertig — 1.204 Fotos, 3,1 GB');
-    assert.equal(
-      subject({}, 'fr'),
-      'Ferry : « Family photos → S3 » terminée — 1\u202f204 photos, 3,1 GB',
-      'French groups digits with a narrow no-break space',
-    );
-    assert.equal(
-      subject({}, 'xx'),
-      "Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB",
-      'unknown languages fall back to English',
-    );
+    expect(subject({}, 'de')).toBe('Ferry: „Family photos → S3“ fertig — 1.204 Fotos, 3,1 GB');
+    // French groups digits with a narrow no-break space
+    expect(subject({}, 'fr')).toBe('Ferry : « Family photos → S3 » terminée — 1\u202f204 photos, 3,1 GB');
+    // unknown languages fall back to English
+    expect(subject({}, 'xx')).toBe("Ferry: 'Family photos → S3' finished — 1,204 photos, 3.1 GB");
   });
 
   test('the body has the figures, the first failures and the link; the HTML escapes what users typed', () => {
@@ -88,15 +75,17 @@ describe('run mails', () => {
       'en',
       url,
     );
-    assert.ok(!/[\r\n]/.test(m.subject), 'no header injection through the subject');
-    assert.match(m.text, /Copied: +1,204 photos, 3\.1 GB/);
-    assert.match(m.text, /Skipped \(already there\): +17, 52 MB/);
-    assert.match(m.text, /Duration: +12 min 30 s/);
-    assert.match(m.text, /Average speed: +4\.2 MB\/s/);
-    assert.match(m.text, /First failures:\n {2}- a\/<b>\.jpg: The S3 service answered 503 SlowDown/);
-    assert.ok(m.text.includes(`${url}/runs/${base.runId}`));
-    assert.ok(!m.html.includes('<script>') && m.html.includes('&#60;script&#62;'), 'escaped');
-    assert.ok(m.html.includes('<code>a/&#60;b&#62;.jpg</code>'));
+    // no header injection through the subject
+    expect(m.subject).not.toMatch(/[\r\n]/);
+    expect(m.text).toMatch(/Copied: +1,204 photos, 3\.1 GB/);
+    expect(m.text).toMatch(/Skipped \(already there\): +17, 52 MB/);
+    expect(m.text).toMatch(/Duration: +12 min 30 s/);
+    expect(m.text).toMatch(/Average speed: +4\.2 MB\/s/);
+    expect(m.text).toMatch(/First failures:\n {2}- a\/<b>\.jpg: The S3 service answered 503 SlowDown/);
+    expect(m.text).toContain(`${url}/runs/${base.runId}`);
+    // escaped
+    expect(!m.html.includes('<script>') && m.html.includes('&#60;script&#62;')).toBeTruthy();
+    expect(m.html).toContain('<code>a/&#60;b&#62;.jpg</code>');
   });
 });
 
@@ -120,13 +109,11 @@ describe('what users and clouds named, in plain-text bodies', () => {
       'en',
       url,
     );
-    assert.deepEqual(headerLines(m.text), [], m.text);
-    assert.match(m.text, /^Task: +x Bcc: victim@example\.com$/m);
-    assert.match(m.text, /^ {2}- a To: victim@example\.com b\.jpg: denied Cc: victim@example\.com$/m);
-    assert.ok(
-      !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/.test(m.text),
-      'no control characters but the line ends Ferry writes',
-    );
+    expect(headerLines(m.text)).toEqual([]);
+    expect(m.text).toMatch(/^Task: +x Bcc: victim@example\.com$/m);
+    expect(m.text).toMatch(/^ {2}- a To: victim@example\.com b\.jpg: denied Cc: victim@example\.com$/m);
+    // no control characters but the line ends Ferry writes
+    expect(m.text).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/);
   });
 
   test('control characters in cloud names and reasons are flattened in every mail', () => {
@@ -135,15 +122,15 @@ describe('what users and clouds named, in plain-text bodies', () => {
       'en',
       url,
     );
-    assert.deepEqual(headerLines(r.text), [], r.text);
-    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.text + r.subject), JSON.stringify(r.text));
+    expect(headerLines(r.text)).toEqual([]);
+    expect(r.text + r.subject).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     // A connector's words carry the names it was given: the mail flattens every line of them.
     const notice = exportLate('k', new Date('2026-05-01T10:15:00.000Z'), {
       cloud: 'Photos\nBcc: v@example.com',
       delivery: 'Drive\nTo: v@example.com',
     });
     const n = cloudNoticeMessage({ cloudId: base.runId, notice }, 'en', url);
-    assert.deepEqual(headerLines(n.text), [], n.text);
+    expect(headerLines(n.text)).toEqual([]);
   });
 });
 
@@ -156,9 +143,8 @@ describe('cloud notices', () => {
     });
     const notice = { key: 'any', mail: { en: said('en'), de: said('de'), fr: said('fr') } };
     const m = cloudNoticeMessage({ cloudId, notice }, 'de', url);
-    assert.equal(m.subject, 'de: check the cloud');
-    assert.equal(
-      m.text,
+    expect(m.subject).toBe('de: check the cloud');
+    expect(m.text).toBe(
       [
         'de first',
         '  - de one',
@@ -173,10 +159,11 @@ describe('cloud notices', () => {
         '',
       ].join('\n'),
     );
-    assert.ok(m.html.includes('<p>de first</p><ul><li>de one</li><li>de two</li></ul><p>de last</p>'), m.html);
-    assert.ok(!m.html.includes('background:#0969da'), 'no action button when the connector gives none');
+    expect(m.html).toContain('<p>de first</p><ul><li>de one</li><li>de two</li></ul><p>de last</p>');
+    // no action button when the connector gives none
+    expect(m.html).not.toContain('background:#0969da');
     // A language Ferry does not speak: English.
-    assert.equal(cloudNoticeMessage({ cloudId, notice }, 'es', url).subject, 'en: check the cloud');
+    expect(cloudNoticeMessage({ cloudId, notice }, 'es', url).subject).toBe('en: check the cloud');
   });
 });
 
@@ -210,81 +197,73 @@ describe('Takeout lifecycle mails', () => {
       ] as const) {
         const m = cloudNoticeMessage(n, locale, url);
         const what = `${locale} ${n.notice.key}`;
-        assert.ok(m.subject.length > 10 && !/[\r\n]/.test(m.subject), `${what}: subject on one line`);
-        assert.ok(m.subject.includes('Google Photos <Takeout>'), `${what}: the subject names the cloud: ${m.subject}`);
-        assert.ok(m.text.includes(date), `${what}: the date in the language: ${m.text}`);
-        assert.ok(
-          m.text.includes(setupUrl) && m.text.includes(`${url}/clouds/${cloudId}`),
-          `${what}: both links in the text`,
-        );
-        assert.ok(
-          m.html.includes(`href="${setupUrl}"`) && m.html.includes(`href="${url}/clouds/${cloudId}"`),
-          `${what}: both links in the HTML`,
-        );
-        assert.ok(m.html.includes(`<html lang="${locale}">`), what);
-        assert.ok(!m.html.includes('<Takeout>') && m.html.includes('My &#34;Drive&#34;'), `${what}: escaped`);
-        if (n === late) assert.ok(m.html.includes('&#60;Takeout&#62;'), what);
+        labelled(what, () => {
+          expect(m.subject.length > 10 && !/[\r\n]/.test(m.subject)).toBeTruthy();
+          expect(m.subject).toContain('Google Photos <Takeout>');
+          expect(m.text).toContain(date);
+          expect(m.text.includes(setupUrl) && m.text.includes(`${url}/clouds/${cloudId}`)).toBeTruthy();
+          expect(
+            m.html.includes(`href="${setupUrl}"`) && m.html.includes(`href="${url}/clouds/${cloudId}"`),
+          ).toBeTruthy();
+          expect(m.html).toContain(`<html lang="${locale}">`);
+          expect(!m.html.includes('<Takeout>') && m.html.includes('My &#34;Drive&#34;')).toBeTruthy();
+          if (n === late) expect(m.html).toContain('&#60;Takeout&#62;');
+        });
       }
     }
   });
 
   test('the late mail says what to check; the ending mail how to set up the next schedule', () => {
     const m = cloudNoticeMessage(late, 'en', url);
-    assert.equal(m.subject, "Ferry: the Google Takeout export for 'Google Photos <Takeout>' is late");
-    assert.match(
-      m.text,
+    expect(m.subject).toBe("Ferry: the Google Takeout export for 'Google Photos <Takeout>' is late");
+    expect(m.text).toMatch(
       /^The Google Takeout export expected around May 1, 2026 has not arrived in 'Google Photos <Takeout>'\./,
     );
-    assert.match(m.text, /\n {2}- that your scheduled export is still active at takeout\.google\.com/);
-    assert.match(m.text, /\n {2}- that 'My "Drive"' has room for the export/);
-    assert.match(m.text, /\n {2}- that the archives go to the folder 'Google Photos <Takeout>' reads\./);
-    assert.equal((m.html.match(/<li>/g) ?? []).length, 3);
+    expect(m.text).toMatch(/\n {2}- that your scheduled export is still active at takeout\.google\.com/);
+    expect(m.text).toMatch(/\n {2}- that 'My "Drive"' has room for the export/);
+    expect(m.text).toMatch(/\n {2}- that the archives go to the folder 'Google Photos <Takeout>' reads\./);
+    expect((m.html.match(/<li>/g) ?? []).length).toBe(3);
 
     const e = cloudNoticeMessage(ending, 'en', url);
-    assert.equal(
-      e.subject,
-      "Ferry: your Google Takeout schedule for 'Google Photos <Takeout>' ends on January 4, 2027",
-    );
+    expect(e.subject).toBe("Ferry: your Google Takeout schedule for 'Google Photos <Takeout>' ends on January 4, 2027");
     const advice =
       'Your Google Takeout schedule ends on January 4, 2027: set up a new one (Google Photos only, ' +
       `every 2 months, .zip, 50 GB, delivered to 'My "Drive"') so your backups keep coming.`;
-    assert.ok(e.text.startsWith(advice), e.text);
-    assert.ok(e.text.includes(`Set up the export in Google Takeout: ${setupUrl}`));
+    expect(e.text.startsWith(advice)).toBeTruthy();
+    expect(e.text).toContain(`Set up the export in Google Takeout: ${setupUrl}`);
     // Without the delivery cloud's name, the mail says which cloud reads the exports.
-    assert.match(
-      cloudNoticeMessage(endingOf({ ...names, delivery: null }), 'en', url).text,
+    expect(cloudNoticeMessage(endingOf({ ...names, delivery: null }), 'en', url).text).toMatch(
       /delivered to the cloud 'Google Photos <Takeout>' reads\)/,
     );
-    assert.match(
-      cloudNoticeMessage(endingOf({ ...names, delivery: null }), 'de', url).text,
+    expect(cloudNoticeMessage(endingOf({ ...names, delivery: null }), 'de', url).text).toMatch(
       /Lieferung an die Cloud, die „Google Photos <Takeout>“ liest\)/,
     );
   });
 
   test('a cloud name with line breaks stays out of the headers', () => {
     const m = cloudNoticeMessage(lateOf({ ...names, cloud: 'Photos\r\nBcc: evil@example.com' }), 'fr', url);
-    assert.ok(!/[\r\n]/.test(m.subject), m.subject);
-    assert.equal(m.subject, "Ferry : l'export Google Takeout pour « Photos Bcc: evil@example.com » est en retard");
+    expect(m.subject).not.toMatch(/[\r\n]/);
+    expect(m.subject).toBe("Ferry : l'export Google Takeout pour « Photos Bcc: evil@example.com » est en retard");
   });
 });
 
 describe('languages', () => {
   test('Accept-Language picks the best language Ferry speaks', () => {
-    assert.equal(localeFrom('de-CH,de;q=0.9,en;q=0.8'), 'de');
-    assert.equal(localeFrom('es-ES,fr;q=0.5,en;q=0.4'), 'fr');
-    assert.equal(localeFrom('en;q=0.2,de;q=0.9'), 'de');
-    assert.equal(localeFrom('es'), undefined);
-    assert.equal(localeFrom('de;q=0'), undefined);
-    assert.equal(localeFrom(undefined), undefined);
+    expect(localeFrom('de-CH,de;q=0.9,en;q=0.8')).toBe('de');
+    expect(localeFrom('es-ES,fr;q=0.5,en;q=0.4')).toBe('fr');
+    expect(localeFrom('en;q=0.2,de;q=0.9')).toBe('de');
+    expect(localeFrom('es')).toBe(undefined);
+    expect(localeFrom('de;q=0')).toBe(undefined);
+    expect(localeFrom(undefined)).toBe(undefined);
   });
 
   test('numbers and sizes as the language writes them', () => {
-    assert.equal(wordsFor('en').bytes(999), '999 B');
-    assert.equal(wordsFor('en').bytes(1_000), '1 kB');
-    assert.equal(wordsFor('de').bytes(3_140_000_000), '3,1 GB');
-    assert.equal(wordsFor('en').counted(1, 'photo'), '1 photo');
-    assert.equal(wordsFor('fr').counted(0, 'photo'), '0 photo');
-    assert.equal(wordsFor('de').counted(2, 'file'), '2 Dateien');
-    assert.equal(wordsFor('en').duration(3725), '1 h 2 min');
+    expect(wordsFor('en').bytes(999)).toBe('999 B');
+    expect(wordsFor('en').bytes(1_000)).toBe('1 kB');
+    expect(wordsFor('de').bytes(3_140_000_000)).toBe('3,1 GB');
+    expect(wordsFor('en').counted(1, 'photo')).toBe('1 photo');
+    expect(wordsFor('fr').counted(0, 'photo')).toBe('0 photo');
+    expect(wordsFor('de').counted(2, 'file')).toBe('2 Dateien');
+    expect(wordsFor('en').duration(3725)).toBe('1 h 2 min');
   });
 });

@@ -1,8 +1,8 @@
 // Which addresses user-supplied endpoints (S3-compatible URLs, webhook URLs) may reach: only
 // globally routable ones, whatever form an address is written in.
-import assert from 'node:assert/strict';
 import dns from 'node:dns';
-import { describe, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+import { AccountRegistry } from '../../connectors/lib/registry.ts';
 import s3 from '../../connectors/s3/index.ts';
 import { CloudError, type ConnectorEnv } from '../../connectors/types.ts';
 import {
@@ -104,6 +104,7 @@ const env: ConnectorEnv = {
   localRoots: [],
   allowPrivateEndpoints: false,
   endpoints: { googleDrive: '', googlePhotos: '', googlePicker: '', dropboxApi: '', dropboxContent: '', graph: '' },
+  accounts: new AccountRegistry(),
 };
 
 function s3Options(endpoint: string) {
@@ -118,14 +119,13 @@ function s3Options(endpoint: string) {
 
 describe('isPrivateAddress', () => {
   for (const a of blocked) {
-    test(`blocked: ${a}`, () => assert.equal(isPrivateAddress(a), true));
+    test(`blocked: ${a}`, () => expect(isPrivateAddress(a)).toBe(true));
   }
   for (const a of allowed) {
-    test(`allowed: ${a}`, () => assert.equal(isPrivateAddress(a), false));
+    test(`allowed: ${a}`, () => expect(isPrivateAddress(a)).toBe(false));
   }
   test('anything that is not an address is blocked', () => {
-    for (const a of ['', 'localhost', '1.2.3', '::ffff:1.2.3.4.5', 'gggg::1'])
-      assert.equal(isPrivateAddress(a), true, a);
+    for (const a of ['', 'localhost', '1.2.3', '::ffff:1.2.3.4.5', 'gggg::1']) expect(isPrivateAddress(a)).toBe(true);
   });
 });
 
@@ -136,10 +136,10 @@ describe('S3 endpoints', () => {
     async () => {
       for (const a of inUrls) {
         const endpoint = `http://${hostOf(a)}:9000`;
-        await assert.rejects(s3.prepare!(s3Options(endpoint), env), (err: unknown) => {
-          assert.ok(err instanceof CloudError, `${a}: ${err}`);
-          assert.equal(err.reason, 'invalid_options', a);
-          assert.match(err.message, /private/, a);
+        await expect(s3.prepare!(s3Options(endpoint), env)).rejects.toSatisfy((err: CloudError) => {
+          expect(err).toBeInstanceOf(CloudError);
+          expect(err.reason).toBe('invalid_options');
+          expect(err.message).toMatch(/private/);
           return true;
         });
       }
@@ -150,13 +150,13 @@ describe('S3 endpoints', () => {
     for (const a of allowed) {
       const endpoint = `https://${hostOf(a)}`;
       const prepared = await s3.prepare!(s3Options(endpoint), env);
-      assert.equal(prepared.endpoint, endpoint);
+      expect(prepared.endpoint).toBe(endpoint);
     }
   });
 
   test('with FERRY_ALLOW_PRIVATE_ENDPOINTS, private endpoints are accepted', async () => {
     const prepared = await s3.prepare!(s3Options('http://127.0.0.1:9000'), { ...env, allowPrivateEndpoints: true });
-    assert.equal(prepared.endpoint, 'http://127.0.0.1:9000');
+    expect(prepared.endpoint).toBe('http://127.0.0.1:9000');
   });
 });
 
@@ -165,7 +165,7 @@ describe('webhook URLs', () => {
   test('every blocked address, in every form, is refused as a webhook host', async () => {
     for (const a of inUrls) {
       const host = new URL(`https://${hostOf(a)}/hook`).hostname;
-      await assert.rejects(assertPublicHost(host), PrivateEndpointError, a);
+      await expect(assertPublicHost(host)).rejects.toThrow(PrivateEndpointError);
     }
   });
 
@@ -178,23 +178,23 @@ describe('what the errors say', () => {
   test('a name that resolves to a private address is refused without saying what it resolves to', async () => {
     const resolved = (await dns.promises.lookup('localhost', { all: true })).map((r) => r.address);
     const err = await assertPublicHost('localhost').then(
-      () => assert.fail('localhost was accepted'),
+      () => {
+        throw new Error('localhost was accepted');
+      },
       (e: Error) => e,
     );
-    assert.ok(err instanceof PrivateEndpointError);
-    assert.equal(
-      err.message,
+    expect(err).toBeInstanceOf(PrivateEndpointError);
+    expect(err.message).toBe(
       'localhost resolves to a private address; ' +
         'this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
     );
-    for (const address of resolved) assert.ok(!err.message.includes(address));
+    for (const address of resolved) expect(err.message).not.toContain(address);
   });
 
   test('at connection time too', async () => {
     const err = await new Promise<Error | null>((resolve) => publicOnlyLookup('localhost', {}, (e) => resolve(e)));
-    assert.ok(err instanceof PrivateEndpointError);
-    assert.equal(
-      err.message,
+    expect(err).toBeInstanceOf(PrivateEndpointError);
+    expect(err!.message).toBe(
       'localhost resolves to a private address; ' +
         'this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',
     );
@@ -202,14 +202,16 @@ describe('what the errors say', () => {
 
   test('a name that does not resolve says so, and nothing more', async () => {
     const err = await assertPublicHost('no-such-host.invalid').then(
-      () => assert.fail('accepted'),
+      () => {
+        throw new Error('accepted');
+      },
       (e: Error) => e,
     );
-    assert.equal(err.message, 'no-such-host.invalid could not be resolved.');
+    expect(err.message).toBe('no-such-host.invalid could not be resolved.');
   });
 
   test('a literal address is named as the user wrote it', async () => {
-    await assert.rejects(assertPublicHost('[::ffff:7f00:1]'), {
+    await expect(assertPublicHost('[::ffff:7f00:1]')).rejects.toMatchObject({
       message:
         '[::ffff:7f00:1] is a private address; ' +
         'this server does not allow such endpoints (FERRY_ALLOW_PRIVATE_ENDPOINTS).',

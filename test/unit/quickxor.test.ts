@@ -1,8 +1,7 @@
 // quickXorHash: Microsoft's published values, a literal bit-by-bit reading of the algorithm, and
 // hashing in pieces (crossing the 160-byte block and the ring's wrap-around) or across a saved state.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { QuickXorHash, quickXorHash } from '../../connectors/onedrive/quickxor.ts';
 
 /** The algorithm as Microsoft describes it, one byte at a time into a 160-bit ring (slow, obviously right). */
@@ -21,23 +20,23 @@ function reference(data: Uint8Array): string {
 }
 
 test('published values', () => {
-  assert.equal(quickXorHash(Buffer.alloc(0)), 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+  expect(quickXorHash(Buffer.alloc(0))).toBe('AAAAAAAAAAAAAAAAAAAAAAAAAAA=');
   // The value Microsoft's documentation gives for "hello world".
-  assert.equal(quickXorHash(Buffer.from('hello world')), 'aCgDG9jwBhDc4Q1yawMZAAAAAAA=');
-  assert.equal(reference(Buffer.from('hello world')), 'aCgDG9jwBhDc4Q1yawMZAAAAAAA=');
+  expect(quickXorHash(Buffer.from('hello world'))).toBe('aCgDG9jwBhDc4Q1yawMZAAAAAAA=');
+  expect(reference(Buffer.from('hello world'))).toBe('aCgDG9jwBhDc4Q1yawMZAAAAAAA=');
 });
 
 test('agrees with the bit-by-bit reading of the algorithm', () => {
   for (const size of [1, 2, 19, 20, 21, 159, 160, 161, 319, 320, 321, 1000, 4099]) {
     const data = crypto.randomBytes(size);
-    assert.equal(quickXorHash(data), reference(data), `size ${size}`);
+    expect(quickXorHash(data)).toBe(reference(data));
     // Unaligned views take the bytewise path.
     const shifted = Buffer.concat([Buffer.alloc(1), data]).subarray(1);
-    assert.equal(quickXorHash(shifted), reference(data), `size ${size}, unaligned`);
+    expect(quickXorHash(shifted)).toBe(reference(data));
   }
   // All bits set: every spill into the next byte and around the ring is exercised.
   const ones = Buffer.alloc(481, 0xff);
-  assert.equal(quickXorHash(ones), reference(ones));
+  expect(quickXorHash(ones)).toBe(reference(ones));
 });
 
 test('hashing in pieces equals hashing in one piece', () => {
@@ -49,7 +48,7 @@ test('hashing in pieces equals hashing in one piece', () => {
       if (piece > Math.max(size, 1) * 2 && piece > 21) continue;
       const h = new QuickXorHash();
       for (let i = 0; i < size; i += piece) h.update(data.subarray(i, i + piece));
-      assert.equal(h.digest(), whole, `size ${size} in pieces of ${piece}`);
+      expect(h.digest()).toBe(whole);
     }
     // Irregular pieces, starting at odd offsets.
     const h = new QuickXorHash();
@@ -58,7 +57,7 @@ test('hashing in pieces equals hashing in one piece', () => {
       h.update(data.subarray(i, i + n));
       i += n;
     }
-    assert.equal(h.digest(), whole, `size ${size} in irregular pieces`);
+    expect(h.digest()).toBe(whole);
   }
 });
 
@@ -68,8 +67,8 @@ test('a saved state resumes where it stopped, and a copy leaves the original unt
     const first = new QuickXorHash().update(data.subarray(0, cut));
     const saved = JSON.parse(JSON.stringify(first.save()));
     const copy = first.copy().update(Buffer.from('other'));
-    assert.notEqual(copy.digest(), first.digest());
-    assert.equal(QuickXorHash.restore(saved).update(data.subarray(cut)).digest(), quickXorHash(data), `cut at ${cut}`);
+    expect(copy.digest()).not.toBe(first.digest());
+    expect(QuickXorHash.restore(saved).update(data.subarray(cut)).digest()).toBe(quickXorHash(data));
   }
-  assert.throws(() => QuickXorHash.restore({ acc: 'AAAA', length: 3 }));
+  expect(() => QuickXorHash.restore({ acc: 'AAAA', length: 3 })).toThrow();
 });

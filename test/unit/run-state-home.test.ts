@@ -1,9 +1,8 @@
 // A run's and its items' state is written by core/run-state.ts alone: a write anywhere else would
 // change a status, a lease or a reservation outside the transitions that keep them consistent.
-import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 
 const services = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services');
@@ -21,5 +20,5 @@ test('no file but core/run-state.ts writes runs or run_items', async () => {
       if (WRITE.test(line)) writers.push(`${rel}:${i + 1}: ${line.trim()}`);
     });
   }
-  assert.deepEqual(writers, []);
+  expect(writers).toEqual([]);
 });

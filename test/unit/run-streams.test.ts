@@ -1,23 +1,26 @@
 // The places of live progress streams: per account and per process, given back when a stream ends;
 // and the shared poll behind them.
-import assert from 'node:assert/strict';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { createRunStreams, SharedPoll } from '../../services/api/run-streams.ts';
 import { AppError } from '../../services/core/errors.ts';
 
 const unused = {
   accounts: { byToken: async () => undefined, bySession: async () => undefined },
-  runs: { get: async () => assert.fail('no run is read here') },
+  runs: {
+    get: async () => {
+      throw new Error('no run is read here');
+    },
+  },
 };
 
 function refusal(fn: () => unknown): { status: number; code: string; message: string } {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof AppError);
+    if (!(err instanceof AppError)) throw err;
     return { status: err.status, code: err.code, message: err.message };
   }
-  return assert.fail('not refused');
+  throw new Error('not refused');
 }
 
 test(
@@ -28,20 +31,20 @@ test(
     const a1 = streams.admit('a');
     streams.admit('a');
     const tooMany = refusal(() => streams.admit('a'));
-    assert.equal(tooMany.status, 429);
-    assert.equal(tooMany.code, 'rate_limited');
-    assert.match(tooMany.message, /You have 2 live progress streams open.*close one/);
+    expect(tooMany.status).toBe(429);
+    expect(tooMany.code).toBe('rate_limited');
+    expect(tooMany.message).toMatch(/You have 2 live progress streams open.*close one/);
 
     streams.admit('b');
     const full = refusal(() => streams.admit('c'));
-    assert.equal(full.status, 503);
-    assert.match(full.message, /3 live progress streams open.*try again/);
+    expect(full.status).toBe(503);
+    expect(full.message).toMatch(/3 live progress streams open.*try again/);
 
     a1();
     a1(); // twice is once
-    assert.deepEqual(streams.stats(), { open: 2, users: 2, runPolls: 0, credentialPolls: 0 });
+    expect(streams.stats()).toEqual({ open: 2, users: 2, runPolls: 0, credentialPolls: 0 });
     streams.admit('c');
-    assert.equal(refusal(() => streams.admit('c')).status, 503);
+    expect(refusal(() => streams.admit('c')).status).toBe(503);
   },
 );
 
@@ -52,13 +55,15 @@ test('a shared poll loads once per interval for all its watchers and stops with 
   const stop0 = poll.watch('k', (v) => seen[0].push(v));
   const stop1 = poll.watch('k', (v) => seen[1].push(v));
   await new Promise((r) => setTimeout(r, 280));
-  assert.ok(loads >= 3 && loads <= 6, `${loads} loads`);
-  assert.deepEqual(seen[0], seen[1], 'both saw the same loads');
+  expect(loads >= 3 && loads <= 6).toBeTruthy();
+  // both saw the same loads
+  expect(seen[0]).toEqual(seen[1]);
   stop0();
-  assert.equal(poll.size, 1);
+  expect(poll.size).toBe(1);
   stop1();
-  assert.equal(poll.size, 0);
+  expect(poll.size).toBe(0);
   const after = loads;
   await new Promise((r) => setTimeout(r, 150));
-  assert.equal(loads, after, 'no load once nobody watches');
+  // no load once nobody watches
+  expect(loads).toBe(after);
 });

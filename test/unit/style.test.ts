@@ -2,11 +2,10 @@
 // (biome.json, what `npm run lint` runs), and lines of at most 120 characters. Biome formats the code
 // to that width but does not break string literals, templates, comments or JSX text, and checks
 // neither SQL nor the width of CSS comments: the second test does, for every file git tracks.
-import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 
 const MAX = 120;
 const root = path.resolve(import.meta.dirname, '../..');
@@ -37,14 +36,14 @@ test('Biome finds nothing to format or fix (npm run lint; npm run format fixes m
     execFileSync(biome, ['check', '--colors=off', '.'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   } catch (err) {
     const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-    assert.fail(`npm run lint failed:\n${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(`npm run lint failed:\n${stdout ?? ''}${stderr ?? ''}`);
   }
 });
 
 const files = trackedCode();
 (files ? test : test.skip)(`no line of the tracked code is longer than ${MAX} characters`, () => {
   if (!files) return;
-  assert.ok(files.length > 100, `git lists ${files.length} code files`);
+  expect(files.length).toBeGreaterThan(100);
   const long: string[] = [];
   for (const file of files) {
     let text: string;
@@ -59,5 +58,5 @@ const files = trackedCode();
       if (n > MAX) long.push(`${file}:${i + 1} (${n}): ${line.trim().slice(0, 80)}`);
     });
   }
-  assert.deepEqual(long, [], `${long.length} lines over ${MAX} characters:\n${long.join('\n')}`);
+  expect(long).toEqual([]);
 });

@@ -1,6 +1,5 @@
 // The catalogue: which entries are one file, where each goes, and what its album files say.
-import assert from 'node:assert/strict';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import type { SourceItem } from '../../connectors/types.ts';
 import {
   buildCatalogue,
@@ -77,18 +76,15 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
       [{ dir: 'Summer', title: 'Summer & Sea', description: 'Beach' }],
     ),
   ];
-  assert.deepEqual((await contentKeys(parts)).unhashed, []);
+  expect((await contentKeys(parts)).unhashed).toEqual([]);
   const c = await buildCatalogue(parts);
-  assert.deepEqual(
-    c.media.map((m) => [m.path, m.entry.rel]),
-    [['2019/07/IMG_1.jpg', 'Photos from 2019/IMG_1.jpg']],
-  );
-  assert.deepEqual(JSON.parse(c.albums[0].json), {
+  expect(c.media.map((m) => [m.path, m.entry.rel])).toEqual([['2019/07/IMG_1.jpg', 'Photos from 2019/IMG_1.jpg']]);
+  expect(JSON.parse(c.albums[0].json)).toEqual({
     title: 'Summer & Sea',
     description: 'Beach',
     items: ['2019/07/IMG_1.jpg'],
   });
-  assert.equal(c.albums[0].path, 'Albums/Summer & Sea.json');
+  expect(c.albums[0].path).toBe('Albums/Summer & Sea.json');
 });
 
 test('alike in size and CRC-32 but saying they are different photos: their SHA-256s decide', async () => {
@@ -107,26 +103,20 @@ test('alike in size and CRC-32 but saying they are different photos: their SHA-2
     ),
   ];
   const first = (await contentKeys(parts)).unhashed.map((u) => u.entry.rel);
-  assert.deepEqual(
-    first,
-    ['Photos from 2019/IMG_1.jpg', 'Photos from 2019/IMG_2.jpg'],
-    'one entry of each, not the album copy',
-  );
+  // one entry of each, not the album copy
+  expect(first).toEqual(['Photos from 2019/IMG_1.jpg', 'Photos from 2019/IMG_2.jpg']);
 
   // Different bytes after all (a CRC-32 collision): two files, the album copy with its own photo.
   a.sha256 = 'a'.repeat(64);
   b.sha256 = 'b'.repeat(64);
-  assert.deepEqual((await contentKeys(parts)).unhashed, []);
+  expect((await contentKeys(parts)).unhashed).toEqual([]);
   const c = await buildCatalogue(parts);
-  assert.deepEqual(c.media.map((m) => m.path).sort(), ['2019/07/IMG_1.jpg', '2019/07/IMG_2.jpg']);
-  assert.equal(new Set(c.media.map((m) => m.key)).size, 2);
+  expect(c.media.map((m) => m.path).sort()).toEqual(['2019/07/IMG_1.jpg', '2019/07/IMG_2.jpg']);
+  expect(new Set(c.media.map((m) => m.key)).size).toBe(2);
 
   // The same bytes uploaded twice under two names: one file (the first name).
   b.sha256 = a.sha256;
-  assert.deepEqual(
-    (await buildCatalogue(parts)).media.map((m) => m.path),
-    ['2019/07/IMG_1.jpg'],
-  );
+  expect((await buildCatalogue(parts)).media.map((m) => m.path)).toEqual(['2019/07/IMG_1.jpg']);
 });
 
 test(
@@ -155,16 +145,13 @@ test(
       ),
     ];
     const c = await buildCatalogue(parts);
-    assert.deepEqual(
-      c.media.map((m) => [m.path, m.trashed]),
-      [
-        ['2019/03/IMG_9.jpg', false],
-        ['2019/03/IMG_9 (1).jpg', false],
-        ['2020/12/Peanut.jpg', false],
-        ['2018/01/old.jpg', true],
-        ['2020/05/kept.jpg', false],
-      ],
-    );
+    expect(c.media.map((m) => [m.path, m.trashed])).toEqual([
+      ['2019/03/IMG_9.jpg', false],
+      ['2019/03/IMG_9 (1).jpg', false],
+      ['2020/12/Peanut.jpg', false],
+      ['2018/01/old.jpg', true],
+      ['2020/05/kept.jpg', false],
+    ]);
   },
 );
 
@@ -187,7 +174,7 @@ test(
       ),
     ];
     const c = await buildCatalogue(parts);
-    assert.deepEqual(JSON.parse(c.albums[0].json), {
+    expect(JSON.parse(c.albums[0].json)).toEqual({
       title: 'Trip',
       description: 'Our trip',
       items: ['2019/01/a.jpg', '2019/02/b.jpg'],
@@ -242,10 +229,10 @@ test(
     const zip = zipFile([...empty, ...strays]);
     const { source } = takeoutSource({ 'takeout-20260501T000000Z-001.zip': zip });
     const { result: items, lag } = await worstLag(() => listAll(source.list('')));
-    assert.ok(lag < 200, `the event loop was held for ${Math.round(lag)} ms of CPU time`);
+    expect(lag).toBeLessThan(200);
     // Empty files are all the same (no) bytes: one file, and its XMP.
-    assert.deepEqual(items.map((i) => i.id.slice(0, 2)).sort(), ['m:', 'x:']);
-    assert.equal(items.find((i) => i.id.startsWith('m:'))!.size, 0);
+    expect(items.map((i) => i.id.slice(0, 2)).sort()).toEqual(['m:', 'x:']);
+    expect(items.find((i) => i.id.startsWith('m:'))!.size).toBe(0);
   },
 );
 
@@ -279,22 +266,19 @@ test(
     });
     const items = await listAll(source.list(''));
     const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
-    assert.match(
-      problems['takeout-20260501T000000Z-002.zip']!,
+    expect(problems['takeout-20260501T000000Z-002.zip']!).toMatch(
       /zip archive is damaged: ".*" overlaps ".*" .*entries must not share their data/,
     );
-    assert.match(
-      problems['takeout-20260501T000000Z-003.zip']!,
+    expect(problems['takeout-20260501T000000Z-003.zip']!).toMatch(
       /lists 600000 entries, more than the 500000 Ferry reads from one archive part/,
     );
-    assert.deepEqual(
+    expect(
       items
         .filter((i) => !i.problem)
         .map((i) => i.path)
         .sort(),
-      ['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp'],
-    );
-    assert.ok(stats.bytes < 200_000, `read ${stats.bytes} bytes`);
+    ).toEqual(['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp']);
+    expect(stats.bytes).toBeLessThan(200_000);
   },
 );
 
@@ -332,31 +316,28 @@ test(
       });
       const items = await listAll(source.list(''));
       const problems = Object.fromEntries(items.filter((i) => i.problem).map((i) => [i.path, i.problem]));
-      assert.deepEqual(Object.keys(problems).sort(), [
+      expect(Object.keys(problems).sort()).toEqual([
         'takeout-20260501T000000Z-002.zip',
         'takeout-20260501T000000Z-003.zip',
         'takeout-20260701T000000Z-002.tgz',
       ]);
       for (const p of Object.values(problems)) {
-        assert.match(p!, /its export holds more than the 8 entries Ferry reads from one export/);
-        assert.match(p!, /takeout\.google\.com/);
+        expect(p!).toMatch(/its export holds more than the 8 entries Ferry reads from one export/);
+        expect(p!).toMatch(/takeout\.google\.com/);
       }
       const photosListed = items.filter((i) => i.id.startsWith('m:')).length;
-      assert.equal(photosListed, 3 + 1 + 3);
+      expect(photosListed).toBe(3 + 1 + 3);
       // GET /clouds/:id/takeout shows it on the part.
       const status = await exportStatus();
       const parts = status.sets.flatMap((s) => s.parts);
-      assert.deepEqual(
-        parts.map((p) => [p.path, p.ingested, !!p.error]),
-        [
-          ['takeout-20260501T000000Z-001.zip', true, false],
-          ['takeout-20260501T000000Z-002.zip', false, true],
-          ['takeout-20260501T000000Z-003.zip', false, true],
-          ['takeout-20260501T000000Z-004.zip', true, false],
-          ['takeout-20260701T000000Z-001.tgz', true, false],
-          ['takeout-20260701T000000Z-002.tgz', false, true],
-        ],
-      );
+      expect(parts.map((p) => [p.path, p.ingested, !!p.error])).toEqual([
+        ['takeout-20260501T000000Z-001.zip', true, false],
+        ['takeout-20260501T000000Z-002.zip', false, true],
+        ['takeout-20260501T000000Z-003.zip', false, true],
+        ['takeout-20260501T000000Z-004.zip', true, false],
+        ['takeout-20260701T000000Z-001.tgz', true, false],
+        ['takeout-20260701T000000Z-002.tgz', false, true],
+      ]);
     } finally {
       limits.entriesPerExport = saved;
     }

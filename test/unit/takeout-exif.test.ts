@@ -2,11 +2,11 @@
 // from the TIFF/Exif structure by test/support/exif-jpeg.ts (both byte orders, each fallback tag,
 // offsets), QuickTime/MP4 movie headers, and heads that are cut, zeroed, damaged or random, which
 // must give "no date" and never an exception.
-import assert from 'node:assert/strict';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { exifDate, parseExifDateTime, parseOffset } from '../../connectors/google-takeout/exif.ts';
 import { makeJpeg, makeMp4, seeded } from '../fakes/google/media.ts';
 import { exifApp1, exifTiff, jpegWithApp1, jpegWithExif, TAG, type ExifTag } from '../support/exif-jpeg.ts';
+import { labelled } from '../support/labelled.ts';
 
 const HEAD = 128 * 1024;
 
@@ -30,26 +30,26 @@ function jpegWithTags(ifd0: ExifTag[], exif: ExifTag[] | undefined, bigEndian = 
 test('the test writer: a JPEG of about the size asked, distinct per seed, segments up to SOS, EOI last', () => {
   const a = jpegWithExif({ seed: 1, size: 50_000, dateTimeOriginal: '2020:01:02 03:04:05' });
   const b = jpegWithExif({ seed: 2, size: 50_000, dateTimeOriginal: '2020:01:02 03:04:05' });
-  assert.ok(Math.abs(a.length - 50_000) < 8, `size ${a.length}`);
-  assert.notDeepEqual(a, b);
-  assert.deepEqual([...a.subarray(0, 2)], [0xff, 0xd8]);
-  assert.deepEqual([...a.subarray(-2)], [0xff, 0xd9]);
+  expect(Math.abs(a.length - 50_000)).toBeLessThan(8);
+  expect(a).not.toEqual(b);
+  expect([...a.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+  expect([...a.subarray(-2)]).toEqual([0xff, 0xd9]);
   let at = 2;
   const markers: number[] = [];
   while (a[at + 1] !== 0xda) {
-    assert.equal(a[at], 0xff, `marker at ${at}`);
+    expect(a[at]).toBe(0xff);
     markers.push(a[at + 1]);
     at += 2 + a.readUInt16BE(at + 2);
   }
-  assert.deepEqual(markers.slice(0, 6), [0xe0, 0xe1, 0xdb, 0xc0, 0xc4, 0xfe]);
+  expect(markers.slice(0, 6)).toEqual([0xe0, 0xe1, 0xdb, 0xc0, 0xc4, 0xfe]);
   // The TIFF header in both byte orders, IFD0 at 8.
   const [s] = exifSegment(a);
-  assert.equal(a.toString('hex', s + 10, s + 18), '49492a0008000000');
+  expect(a.toString('hex', s + 10, s + 18)).toBe('49492a0008000000');
   const m = jpegWithExif({ seed: 1, dateTimeOriginal: '2020:01:02 03:04:05', bigEndian: true });
   const [t] = exifSegment(m);
-  assert.equal(m.toString('hex', t + 10, t + 18), '4d4d002a00000008');
+  expect(m.toString('hex', t + 10, t + 18)).toBe('4d4d002a00000008');
   // The ASCII value with its NUL, count 20.
-  assert.ok(a.subarray(s, s + 200).includes(Buffer.from('2020:01:02 03:04:05\0', 'latin1')));
+  expect(a.subarray(s, s + 200).includes(Buffer.from('2020:01:02 03:04:05\0', 'latin1'))).toBe(true);
 });
 
 test('DateTimeOriginal with OffsetTimeOriginal, both byte orders: the UTC instant and the offset', () => {
@@ -63,29 +63,29 @@ test('DateTimeOriginal with OffsetTimeOriginal, both byte orders: the UTC instan
         bigEndian,
       }),
     );
-    assert.deepEqual(east, { date: new Date('2021-07-14T12:30:00Z'), offsetMinutes: 120 }, `bigEndian ${bigEndian}`);
+    expect(east).toEqual({ date: new Date('2021-07-14T12:30:00Z'), offsetMinutes: 120 });
     const west = exifDate(
       jpegWithExif({ seed: 4, dateTimeOriginal: '2019:12:31 22:15:09', offsetTimeOriginal: '-05:30', bigEndian }),
     );
-    assert.deepEqual(west, { date: new Date('2020-01-01T03:45:09Z'), offsetMinutes: -330 });
+    expect(west).toEqual({ date: new Date('2020-01-01T03:45:09Z'), offsetMinutes: -330 });
     const utc = exifDate(
       jpegWithExif({ seed: 5, dateTimeOriginal: '2001:02:03 04:05:06', offsetTimeOriginal: '+00:00', bigEndian }),
     );
-    assert.deepEqual(utc, { date: new Date('2001-02-03T04:05:06Z'), offsetMinutes: 0 });
+    expect(utc).toEqual({ date: new Date('2001-02-03T04:05:06Z'), offsetMinutes: 0 });
   }
 });
 
 test('without an offset the local time is taken as UTC and no offset is reported', () => {
   for (const bigEndian of [false, true]) {
     const found = exifDate(jpegWithExif({ seed: 6, dateTimeOriginal: '2018:03:04 05:06:07', bigEndian }));
-    assert.deepEqual(found, { date: new Date('2018-03-04T05:06:07Z') });
-    assert.ok(!('offsetMinutes' in found!));
+    expect(found).toEqual({ date: new Date('2018-03-04T05:06:07Z') });
+    expect(!('offsetMinutes' in found!)).toBeTruthy();
   }
   // A blank offset is no offset.
   const blank = exifDate(
     jpegWithExif({ seed: 6, dateTimeOriginal: '2018:03:04 05:06:07', offsetTimeOriginal: '   :  ' }),
   );
-  assert.deepEqual(blank, { date: new Date('2018-03-04T05:06:07Z') });
+  expect(blank).toEqual({ date: new Date('2018-03-04T05:06:07Z') });
 });
 
 test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date has no offset of its own', () => {
@@ -95,7 +95,7 @@ test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date
       [{ tag: TAG.DateTimeDigitized, ascii: '2015:06:07 08:09:10' }],
       bigEndian,
     );
-    assert.deepEqual(exifDate(digitized), { date: new Date('2015-06-07T08:09:10Z') });
+    expect(exifDate(digitized)).toEqual({ date: new Date('2015-06-07T08:09:10Z') });
 
     const digitizedZoned = jpegWithTags(
       [],
@@ -106,7 +106,7 @@ test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date
       ],
       bigEndian,
     );
-    assert.deepEqual(exifDate(digitizedZoned), { date: new Date('2015-06-07T05:09:10Z'), offsetMinutes: 180 });
+    expect(exifDate(digitizedZoned)).toEqual({ date: new Date('2015-06-07T05:09:10Z'), offsetMinutes: 180 });
 
     // A placeholder DateTimeOriginal does not hide the digitized date.
     const placeholder = jpegWithTags(
@@ -117,17 +117,17 @@ test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date
       ],
       bigEndian,
     );
-    assert.equal(iso(exifDate(placeholder)), '2016-01-01T00:00:01.000Z');
+    expect(iso(exifDate(placeholder))).toBe('2016-01-01T00:00:01.000Z');
 
     const ifd0 = jpegWithTags(
       [{ tag: TAG.DateTime, ascii: '2010:10:10 10:10:10' }],
       [{ tag: TAG.OffsetTime, ascii: '-08:00' }],
       bigEndian,
     );
-    assert.deepEqual(exifDate(ifd0), { date: new Date('2010-10-10T18:10:10Z'), offsetMinutes: -480 });
+    expect(exifDate(ifd0)).toEqual({ date: new Date('2010-10-10T18:10:10Z'), offsetMinutes: -480 });
 
     const ifd0Only = jpegWithTags([{ tag: TAG.DateTime, ascii: '2010:10:10 10:10:10' }], undefined, bigEndian);
-    assert.deepEqual(exifDate(ifd0Only), { date: new Date('2010-10-10T10:10:10Z') });
+    expect(exifDate(ifd0Only)).toEqual({ date: new Date('2010-10-10T10:10:10Z') });
 
     // DateTimeOriginal wins over both, with OffsetTime when OffsetTimeOriginal is missing.
     const all = jpegWithTags(
@@ -139,13 +139,13 @@ test('fallbacks: DateTimeDigitized, then IFD0 DateTime; OffsetTime when the date
       ],
       bigEndian,
     );
-    assert.deepEqual(exifDate(all), { date: new Date('2020-05-05T03:00:00Z'), offsetMinutes: 540 });
+    expect(exifDate(all)).toEqual({ date: new Date('2020-05-05T03:00:00Z'), offsetMinutes: 540 });
   }
 });
 
 test('no date, zeros, blanks and impossible dates: undefined', () => {
-  assert.equal(exifDate(jpegWithExif({ seed: 7 })), undefined);
-  assert.equal(exifDate(makeJpeg(7).subarray(0, 2)), undefined);
+  expect(exifDate(jpegWithExif({ seed: 7 }))).toBe(undefined);
+  expect(exifDate(makeJpeg(7).subarray(0, 2))).toBe(undefined);
   for (const bad of [
     '0000:00:00 00:00:00',
     '    :  :     :  :  ',
@@ -156,25 +156,20 @@ test('no date, zeros, blanks and impossible dates: undefined', () => {
     '2021:01:01 24:00:00',
     'yesterday',
   ]) {
-    assert.equal(
-      exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: bad, offsetTimeOriginal: '+01:00' })),
-      undefined,
-      JSON.stringify(bad),
-    );
+    expect(exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: bad, offsetTimeOriginal: '+01:00' }))).toBe(undefined);
   }
   // All-zero Exif values and an all-zero head.
-  assert.equal(exifDate(Buffer.alloc(HEAD)), undefined);
-  assert.equal(exifDate(Buffer.alloc(0)), undefined);
+  expect(exifDate(Buffer.alloc(HEAD))).toBe(undefined);
+  expect(exifDate(Buffer.alloc(0))).toBe(undefined);
   // Leap day of a leap year, and the alternative separators some writers use.
-  assert.equal(
-    iso(exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: '2024:02:29 23:59:59' }))),
+  expect(iso(exifDate(jpegWithExif({ seed: 8, dateTimeOriginal: '2024:02:29 23:59:59' })))).toBe(
     '2024-02-29T23:59:59.000Z',
   );
-  assert.equal(parseExifDateTime('2024-02-29 23:59:59'), Date.UTC(2024, 1, 29, 23, 59, 59));
-  assert.equal(parseExifDateTime('0099:01:01 00:00:00'), new Date('0099-01-01T00:00:00Z').getTime());
-  assert.equal(parseOffset('+14:00'), 840);
-  assert.equal(parseOffset('+15:00'), undefined);
-  assert.equal(parseOffset('+02:60'), undefined);
+  expect(parseExifDateTime('2024-02-29 23:59:59')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+  expect(parseExifDateTime('0099:01:01 00:00:00')).toBe(new Date('0099-01-01T00:00:00Z').getTime());
+  expect(parseOffset('+14:00')).toBe(840);
+  expect(parseOffset('+15:00')).toBe(undefined);
+  expect(parseOffset('+02:60')).toBe(undefined);
 });
 
 test(
@@ -186,7 +181,7 @@ test(
       dateTimeOriginal: '2017:08:09 10:11:12',
       offsetTimeOriginal: '+01:00',
     });
-    assert.equal(iso(exifDate(big.subarray(0, HEAD))), '2017-08-09T09:11:12.000Z');
+    expect(iso(exifDate(big.subarray(0, HEAD)))).toBe('2017-08-09T09:11:12.000Z');
     for (const bigEndian of [false, true]) {
       const jpeg = jpegWithExif({
         seed: 10,
@@ -194,10 +189,10 @@ test(
         offsetTimeOriginal: '+01:00',
         bigEndian,
       });
-      const [start, end] = exifSegment(jpeg);
-      assert.ok(exifDate(jpeg.subarray(0, end)), 'the whole segment is enough');
-      for (let cut = 0; cut < end; cut++)
-        assert.equal(exifDate(jpeg.subarray(0, cut)), undefined, `cut at ${cut} (segment ${start}–${end})`);
+      const [, end] = exifSegment(jpeg);
+      // the whole segment is enough
+      expect(exifDate(jpeg.subarray(0, end))).toBeTruthy();
+      for (let cut = 0; cut < end; cut++) expect(exifDate(jpeg.subarray(0, cut))).toBe(undefined);
     }
   },
 );
@@ -213,12 +208,12 @@ test('JPEG segments: fill bytes, APP1 XMP before the Exif, a COM first; SOS ends
   const xmp = seg(0xe1, Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>', 'latin1'));
   const com = seg(0xfe, Buffer.from('hello'));
   const rebuilt = Buffer.concat([jpeg.subarray(0, s), com, xmp, Buffer.from([0xff, 0xff, 0xff]), jpeg.subarray(s)]);
-  assert.equal(iso(exifDate(rebuilt)), '2012-12-12T12:12:12.000Z');
+  expect(iso(exifDate(rebuilt))).toBe('2012-12-12T12:12:12.000Z');
   // An Exif segment after SOS is image data, not metadata.
   const sos = seg(0xda, Buffer.from([1, 1, 0, 0, 63, 0]));
-  assert.equal(exifDate(Buffer.concat([jpeg.subarray(0, s), sos, jpeg.subarray(s, e)])), undefined);
+  expect(exifDate(Buffer.concat([jpeg.subarray(0, s), sos, jpeg.subarray(s, e)]))).toBe(undefined);
   // Something other than a marker where a segment should start.
-  assert.equal(exifDate(Buffer.concat([jpeg.subarray(0, s), Buffer.from([0x00, 0x11]), jpeg.subarray(s)])), undefined);
+  expect(exifDate(Buffer.concat([jpeg.subarray(0, s), Buffer.from([0x00, 0x11]), jpeg.subarray(s)]))).toBe(undefined);
 });
 
 test('hostile Exif: huge counts, offsets past the end, a pointer to itself, wrong types', () => {
@@ -251,13 +246,13 @@ test('hostile Exif: huge counts, offsets past the end, a pointer to itself, wron
     Buffer.concat([Buffer.from([0x49, 0x49, 0x2b, 0x00, 8, 0, 0, 0]), ifd([])]), // BigTIFF / not 42
     Buffer.alloc(0),
   ];
-  for (const [i, tiff] of cases.entries()) assert.equal(exifDate(le(tiff)), undefined, `case ${i}`);
+  for (const tiff of cases) expect(exifDate(le(tiff))).toBe(undefined);
   // The well-formed version of the value-past-the-end case reads.
   const good = Buffer.concat([header, ifd([entry(TAG.DateTime, 2, 20, 26)]), Buffer.from('2010:10:10 10:10:10\0')]);
-  assert.equal(iso(exifDate(le(good))), '2010-10-10T10:10:10.000Z');
+  expect(iso(exifDate(le(good)))).toBe('2010-10-10T10:10:10.000Z');
   // A segment length below 2, and a length running past the head.
-  assert.equal(exifDate(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x01, 0, 0])), undefined);
-  assert.equal(exifDate(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff, 0x45, 0x78])), undefined);
+  expect(exifDate(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x01, 0, 0]))).toBe(undefined);
+  expect(exifDate(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff, 0x45, 0x78]))).toBe(undefined);
 });
 
 // ---- QuickTime / MP4 ---------------------------------------------------------------------------
@@ -307,11 +302,11 @@ test('MP4 and QuickTime: mvhd creation_time (versions 0 and 1), in UTC, when moo
       box('moov', Buffer.concat([mvhd(version, t), box('trak', Buffer.alloc(64))])),
       box('mdat', Buffer.alloc(1000, 7)),
     ]);
-    assert.deepEqual(exifDate(file), { date: new Date('2019-05-06T07:08:09Z') }, `version ${version}`);
+    expect(exifDate(file)).toEqual({ date: new Date('2019-05-06T07:08:09Z') });
     // moov cut after mvhd: still found; cut inside mvhd: not.
     const mvhdEnd = ftyp.length + 8 + mvhd(version, t).length;
-    assert.ok(exifDate(file.subarray(0, mvhdEnd)));
-    for (let cut = 0; cut < mvhdEnd; cut++) assert.equal(exifDate(file.subarray(0, cut)), undefined, `cut at ${cut}`);
+    expect(exifDate(file.subarray(0, mvhdEnd))).toBeTruthy();
+    for (let cut = 0; cut < mvhdEnd; cut++) expect(exifDate(file.subarray(0, cut))).toBe(undefined);
   }
   // A QuickTime file with 'wide' and a 64-bit-sized mdat before moov, and a date before 1970.
   const old = secondsFor('1969-07-20T20:17:40Z');
@@ -320,54 +315,52 @@ test('MP4 and QuickTime: mvhd creation_time (versions 0 and 1), in UTC, when moo
     box('mdat', Buffer.alloc(500, 1), true),
     box('moov', mvhd(0, old)),
   ]);
-  assert.equal(iso(exifDate(mov)), '1969-07-20T20:17:40.000Z');
+  expect(iso(exifDate(mov))).toBe('1969-07-20T20:17:40.000Z');
   // Version 1 dates beyond 2040 (past 32 bits).
-  assert.equal(
-    iso(exifDate(Buffer.concat([ftyp, box('moov', mvhd(1, secondsFor('2100-01-01T00:00:00Z')))]))),
+  expect(iso(exifDate(Buffer.concat([ftyp, box('moov', mvhd(1, secondsFor('2100-01-01T00:00:00Z')))])))).toBe(
     '2100-01-01T00:00:00.000Z',
   );
 });
 
 test('MP4 without a usable date: creation_time 0, moov past the head, mdat of size 0, damaged boxes, no mvhd', () => {
-  assert.equal(exifDate(Buffer.concat([ftyp, box('moov', mvhd(0, 0))])), undefined);
-  assert.equal(exifDate(Buffer.concat([ftyp, box('moov', mvhd(1, 0))])), undefined);
-  assert.equal(exifDate(makeMp4(1, 300_000).subarray(0, HEAD)), undefined); // moov last, past the head
-  assert.equal(exifDate(makeMp4(2, 2000)), undefined); // makeMp4 leaves creation_time 0
+  expect(exifDate(Buffer.concat([ftyp, box('moov', mvhd(0, 0))]))).toBe(undefined);
+  expect(exifDate(Buffer.concat([ftyp, box('moov', mvhd(1, 0))]))).toBe(undefined);
+  expect(exifDate(makeMp4(1, 300_000).subarray(0, HEAD))).toBe(undefined); // moov last, past the head
+  expect(exifDate(makeMp4(2, 2000))).toBe(undefined); // makeMp4 leaves creation_time 0
   const zeroSized = Buffer.alloc(8);
   zeroSized.write('mdat', 4, 'latin1');
-  assert.equal(
-    exifDate(Buffer.concat([ftyp, zeroSized, box('moov', mvhd(0, secondsFor('2019-01-01T00:00:00Z')))])),
+  expect(exifDate(Buffer.concat([ftyp, zeroSized, box('moov', mvhd(0, secondsFor('2019-01-01T00:00:00Z')))]))).toBe(
     undefined,
   );
   const tiny = Buffer.from([0, 0, 0, 4, 0x6d, 0x6f, 0x6f, 0x76]); // a box smaller than its header
-  assert.equal(exifDate(Buffer.concat([ftyp, tiny])), undefined);
-  assert.equal(exifDate(Buffer.concat([ftyp, box('moov', box('trak', Buffer.alloc(10)))])), undefined);
+  expect(exifDate(Buffer.concat([ftyp, tiny]))).toBe(undefined);
+  expect(exifDate(Buffer.concat([ftyp, box('moov', box('trak', Buffer.alloc(10)))]))).toBe(undefined);
   const absurd = mvhd(1, 0);
   absurd.writeBigUInt64BE(0xffffffffffffffffn, 12);
-  assert.equal(exifDate(Buffer.concat([ftyp, box('moov', absurd)])), undefined);
+  expect(exifDate(Buffer.concat([ftyp, box('moov', absurd)]))).toBe(undefined);
   // HEIC (an ISO BMFF with 'meta', no 'moov') is not read.
-  assert.equal(
+  expect(
     exifDate(
       Buffer.concat([box('ftyp', Buffer.from('heic\0\0\0\0mif1heic', 'latin1')), box('meta', Buffer.alloc(100))]),
     ),
-    undefined,
-  );
+  ).toBe(undefined);
 });
 
 // ---- Never throws ------------------------------------------------------------------------------
 
 /** exifDate must answer undefined or a valid date, never throw, on any input. */
 function check(head: Buffer, what: string) {
-  let found: ReturnType<typeof exifDate>;
-  assert.doesNotThrow(() => {
-    found = exifDate(head);
-  }, what);
-  if (found) {
-    assert.ok(Number.isFinite(found.date.getTime()), `${what}: an invalid Date`);
-    assert.doesNotThrow(() => found!.date.toISOString());
-    if (found.offsetMinutes !== undefined)
-      assert.ok(Math.abs(found.offsetMinutes) <= 14 * 60, `${what}: offset ${found.offsetMinutes}`);
-  }
+  return labelled(what, () => {
+    let found: ReturnType<typeof exifDate>;
+    expect(() => {
+      found = exifDate(head);
+    }).not.toThrow();
+    if (found) {
+      expect(Number.isFinite(found.date.getTime())).toBeTruthy();
+      expect(() => found!.date.toISOString()).not.toThrow();
+      if (found.offsetMinutes !== undefined) expect(Math.abs(found.offsetMinutes)).toBeLessThanOrEqual(14 * 60);
+    }
+  });
 }
 
 test('random bytes never throw, including behind a JPEG or MP4 signature', () => {
@@ -422,5 +415,5 @@ test('2,000 random truncations and bit flips of a valid JPEG (both byte orders) 
     if (exifDate(head)) dated++;
   }
   // Most damage misses the date fields, so many heads still carry one: the fuzz did reach the parser.
-  assert.ok(dated > 100, `only ${dated} mutated heads had a date`);
+  expect(dated).toBeGreaterThan(100);
 });

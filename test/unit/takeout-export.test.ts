@@ -1,13 +1,12 @@
 // The Takeout export generator (test/support/takeout-export.ts) checked with the project's own
 // readers: every part opens, the archives hold what the truth claims, and the sidecar matcher and
 // metadata parser, run over each set as the connector runs them, agree with the truth item by item.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import {
   googlePhotosRoot,
   isAlbumMetadataName,
@@ -22,6 +21,7 @@ import { readTarGz } from '../../connectors/google-takeout/tar.ts';
 import { openEntry, readCentralDirectory } from '../../connectors/google-takeout/zip.ts';
 import { rangeAccess, streamOf } from '../support/archives.ts';
 import { takeoutFixture, writeExport, type TakeoutFixture, type TruthMedia } from '../support/takeout-export.ts';
+import { labelled } from '../support/labelled.ts';
 
 interface Read {
   exp: number;
@@ -46,7 +46,7 @@ async function readFixture(fx: TakeoutFixture): Promise<Read[]> {
       if (e.format === 'zip') {
         const access = rangeAccess(p.file);
         const { entries } = await readCentralDirectory(access.readAt, p.file.size);
-        assert.ok(entries.length > 0, `${p.name} lists entries`);
+        expect(entries.length).toBeGreaterThan(0);
         for (const entry of entries) {
           out.push({
             exp,
@@ -65,7 +65,7 @@ async function readFixture(fx: TakeoutFixture): Promise<Read[]> {
           n++;
           out.push({ exp, part, name: entry.name, data, modifiedAt: entry.modifiedAt });
         }
-        assert.ok(n > 0, `${p.name} lists entries`);
+        expect(n).toBeGreaterThan(0);
       }
     }
   }
@@ -152,44 +152,38 @@ test('the fixture is deterministic and both formats carry the same truth', () =>
   const again = takeoutFixture({ format: 'zip' });
   const zip = fixtures.zip;
   const tgz = fixtures.tgz;
-  assert.deepEqual(
-    again.media.map((m) => m.sha256),
-    zip.media.map((m) => m.sha256),
-  );
+  expect(again.media.map((m) => m.sha256)).toEqual(zip.media.map((m) => m.sha256));
   for (const key of ['media', 'excluded', 'albums'] as const)
-    assert.deepEqual(JSON.parse(JSON.stringify(tgz[key])), JSON.parse(JSON.stringify(zip[key])), key);
-  assert.deepEqual(
-    tgz.exports.map((e) => e.parts.map((p) => p.name.replace(/\.tgz$/, '.zip'))),
+    expect(JSON.parse(JSON.stringify(tgz[key]))).toEqual(JSON.parse(JSON.stringify(zip[key])));
+  expect(tgz.exports.map((e) => e.parts.map((p) => p.name.replace(/\.tgz$/, '.zip')))).toEqual(
     zip.exports.map((e) => e.parts.map((p) => p.name)),
   );
-  assert.notDeepEqual(takeoutFixture({ seed: 2 }).media[0].sha256, zip.media[0].sha256, 'another seed, other bytes');
-  assert.deepEqual(
-    zip.exports.map((e) => [e.stamp, e.createdAt.toISOString(), e.language, e.parts.length]),
-    [
-      ['20260501T101500Z', '2026-05-01T10:15:00.000Z', 'en', 3],
-      ['20260701T083000Z', '2026-07-01T08:30:00.000Z', 'de', 2],
-    ],
-  );
-  for (const m of zip.media)
-    assert.ok(m.bytes.length >= 2048 && m.bytes.length <= 40 * 1024, `${m.quirk}: ${m.bytes.length} bytes`);
+  // another seed, other bytes
+  expect(takeoutFixture({ seed: 2 }).media[0].sha256).not.toEqual(zip.media[0].sha256);
+  expect(zip.exports.map((e) => [e.stamp, e.createdAt.toISOString(), e.language, e.parts.length])).toEqual([
+    ['20260501T101500Z', '2026-05-01T10:15:00.000Z', 'en', 3],
+    ['20260701T083000Z', '2026-07-01T08:30:00.000Z', 'de', 2],
+  ]);
+  for (const m of zip.media) expect(m.bytes.length >= 2048 && m.bytes.length <= 40 * 1024).toBeTruthy();
 });
 
 test('the ZIP64 part really ends with ZIP64 records, the others do not', () => {
   for (const [i, p] of fixtures.zip.exports[0].parts.entries()) {
     const tail = p.file.read(p.file.size - 22 - 20 - 56, 22 + 20 + 56);
     const eocd = tail.subarray(76);
-    assert.equal(eocd.readUInt32LE(0), 0x06054b50, `${p.name}: end record last`);
+    expect(eocd.readUInt32LE(0)).toBe(0x06054b50);
     const locator = tail.subarray(56, 76);
     if (i !== 1) {
-      assert.notEqual(locator.readUInt32LE(0), 0x07064b50, `${p.name} has no ZIP64 locator`);
+      expect(locator.readUInt32LE(0)).not.toBe(0x07064b50);
       continue;
     }
-    assert.equal(locator.readUInt32LE(0), 0x07064b50, `${p.name}: ZIP64 locator before the end record`);
+    expect(locator.readUInt32LE(0)).toBe(0x07064b50);
     const at = Number(locator.readBigUInt64LE(8));
     const rec = p.file.read(at, 56);
-    assert.equal(rec.readUInt32LE(0), 0x06064b50, `${p.name}: ZIP64 end record where the locator points`);
-    assert.equal(eocd.readUInt16LE(10), 0xffff, 'the classic record defers its count to the ZIP64 record');
-    assert.equal(Number(rec.readBigUInt64LE(32)), Number(rec.readBigUInt64LE(24)));
+    expect(rec.readUInt32LE(0)).toBe(0x06064b50);
+    // the classic record defers its count to the ZIP64 record
+    expect(eocd.readUInt16LE(10)).toBe(0xffff);
+    expect(Number(rec.readBigUInt64LE(32))).toBe(Number(rec.readBigUInt64LE(24)));
   }
 });
 
@@ -199,11 +193,9 @@ for (const format of ['zip', 'tgz'] as const) {
   test(`${format}: every part opens, and every media entry is a truth item or an excluded one`, async () => {
     const all = await reads(fx);
     const entries = located(all);
-    assert.ok(
-      all.some((r) => r.name === 'Takeout/archive_browser.html'),
-      "Takeout's index page sits outside the product folder",
-    );
-    assert.deepEqual([...new Set(entries.map((e) => `${e.exp}:${e.name.split('/').slice(0, 2).join('/')}`))].sort(), [
+    // Takeout's index page sits outside the product folder
+    expect(all.some((r) => r.name === 'Takeout/archive_browser.html')).toBeTruthy();
+    expect([...new Set(entries.map((e) => `${e.exp}:${e.name.split('/').slice(0, 2).join('/')}`))].sort()).toEqual([
       '0:Takeout/Google Photos',
       '1:Takeout/Google Fotos',
     ]);
@@ -212,15 +204,12 @@ for (const format of ['zip', 'tgz'] as const) {
     for (const e of entries) {
       if (isJson(e)) continue;
       const sha = sha256(e.data);
-      assert.ok(
-        truth.has(sha) || excluded.has(sha),
-        `${e.name} (export ${e.exp}) is neither in the truth nor excluded`,
-      );
+      expect(truth.has(sha) || excluded.has(sha)).toBeTruthy();
     }
     // Each part name as Google writes it, in order.
     for (const e of fx.exports)
       for (const [i, p] of e.parts.entries())
-        assert.equal(p.name, `takeout-${e.stamp}-${String(i + 1).padStart(3, '0')}.${format}`);
+        expect(p.name).toBe(`takeout-${e.stamp}-${String(i + 1).padStart(3, '0')}.${format}`);
   });
 
   test(
@@ -233,30 +222,27 @@ for (const format of ['zip', 'tgz'] as const) {
         new Set(entries.filter((e) => !isJson(e) && sha256(e.data) === sha).map((e) => e.exp));
       for (const m of fx.media) {
         const holding = exportsOf(m.sha256);
-        assert.ok(holding.has(m.firstExport), `${m.quirk}: not in export ${m.firstExport}`);
-        assert.equal(Math.min(...holding), m.firstExport, `${m.quirk}: in an earlier export than it claims`);
+        expect(holding.has(m.firstExport)).toBeTruthy();
+        expect(Math.min(...holding)).toBe(m.firstExport);
       }
-      assert.ok(
-        fx.media.some((m) => m.firstExport === 0 && exportsOf(m.sha256).has(1)),
-        'export 1 repeats some of export 0',
-      );
-      assert.ok(fx.excluded.length >= 3);
+      // export 1 repeats some of export 0
+      expect(fx.media.some((m) => m.firstExport === 0 && exportsOf(m.sha256).has(1))).toBeTruthy();
+      expect(fx.excluded.length).toBeGreaterThanOrEqual(3);
       for (const x of fx.excluded) {
         const copies = entries.filter((e) => !isJson(e) && sha256(e.data) === x.sha256);
-        assert.ok(copies.length > 0, `${x.why}: in no archive`);
-        for (const c of copies)
-          assert.equal(keepItem(paired.get(c)?.meta, c.kind), false, `${x.why}: ${c.name} would be kept`);
+        expect(copies.length).toBeGreaterThan(0);
+        for (const c of copies) expect(keepItem(paired.get(c)?.meta, c.kind)).toBe(false);
       }
-      assert.ok(
+      expect(
         fx.excluded.some((x) =>
           entries.some((e) => e.kind === 'trash' && e.folder === 'Trash' && sha256(e.data) === x.sha256),
         ),
-      );
-      assert.ok(
+      ).toBeTruthy();
+      expect(
         fx.excluded.some((x) =>
           entries.some((e) => e.kind === 'trash' && e.folder === 'Papierkorb' && sha256(e.data) === x.sha256),
         ),
-      );
+      ).toBeTruthy();
     },
   );
 
@@ -271,121 +257,98 @@ for (const format of ['zip', 'tgz'] as const) {
       if (!m) continue; // excluded, checked above
       checked++;
       const what = `${m.quirk}: ${e.name} (export ${e.exp}, part ${e.part + 1})`;
-      const pair = paired.get(e);
-      assert.equal(keepItem(pair?.meta, e.kind), true, `${what} would be dropped`);
-      if (m.dateFrom !== 'sidecar') {
-        assert.equal(pair, undefined, `${what} must have no sidecar, got ${pair?.entry.name}`);
-        assert.equal(base(e.rel).normalize('NFC'), m.name, what);
-        if (m.dateFrom === 'archive')
-          assert.equal(e.modifiedAt.toISOString(), m.takenAt.toISOString(), `${what}: the archive entry's time`);
-        else {
-          const { local, offset } = exifText(m);
-          assert.ok(e.data.includes(Buffer.from(`${local}\0`, 'latin1')), `${what}: EXIF DateTimeOriginal ${local}`);
-          if (m.offsetMinutes !== undefined)
-            assert.ok(
-              e.data.includes(Buffer.from(`${offset}\0`, 'latin1')),
-              `${what}: EXIF OffsetTimeOriginal ${offset}`,
-            );
+      labelled(what, () => {
+        const pair = paired.get(e);
+        expect(keepItem(pair?.meta, e.kind)).toBe(true);
+        if (m.dateFrom !== 'sidecar') {
+          expect(pair).toBe(undefined);
+          expect(base(e.rel).normalize('NFC')).toBe(m.name);
+          if (m.dateFrom === 'archive') expect(e.modifiedAt.toISOString()).toBe(m.takenAt.toISOString());
+          else {
+            const { local, offset } = exifText(m);
+            expect(e.data.includes(Buffer.from(`${local}\0`, 'latin1'))).toBe(true);
+            if (m.offsetMinutes !== undefined) expect(e.data.includes(Buffer.from(`${offset}\0`, 'latin1'))).toBe(true);
+          }
+          return;
         }
-        continue;
-      }
-      assert.ok(pair, `${what}: no sidecar found`);
-      const meta = pair.meta;
-      assert.equal(meta.takenAt?.toISOString(), m.takenAt.toISOString(), `${what}: date`);
-      const edited = editedOriginal(base(e.rel));
-      if (edited) assert.equal(base(e.rel).normalize('NFC'), m.name, `${what}: an edited copy keeps its own name`);
-      // A title without an extension gets the archive's (the backup keeps it so viewers know the type).
-      else
-        assert.equal(
-          meta.title.normalize('NFC') + (path.posix.extname(meta.title) ? '' : path.posix.extname(base(e.rel))),
-          m.name,
-          `${what}: title`,
-        );
-      assert.deepEqual(meta.geo, m.geo, `${what}: geo`);
-      assert.deepEqual(meta.people, m.people, `${what}: people`);
-      assert.equal(meta.description, m.description, `${what}: description`);
-      assert.equal(meta.favorited, m.favorited, `${what}: favorited`);
-      assert.equal(meta.partnerShared, m.partnerShared, `${what}: partner-shared`);
-      assert.equal(meta.trashed, false, what);
-      // Archived: the flag, or the Archive folder of any copy.
-      const copies = entries.filter((c) => !isJson(c) && sha256(c.data) === m.sha256);
-      assert.equal(
-        copies.some((c) => c.kind === 'archive' || paired.get(c)?.meta.archived === true),
-        m.archived,
-        `${what}: archived`,
-      );
+        expect(pair).toBeTruthy();
+        const meta = pair!.meta;
+        expect(meta.takenAt?.toISOString()).toBe(m.takenAt.toISOString());
+        const edited = editedOriginal(base(e.rel));
+        if (edited) expect(base(e.rel).normalize('NFC')).toBe(m.name);
+        // A title without an extension gets the archive's (the backup keeps it so viewers know the type).
+        else
+          expect(
+            meta.title.normalize('NFC') + (path.posix.extname(meta.title) ? '' : path.posix.extname(base(e.rel))),
+          ).toBe(m.name);
+        expect(meta.geo).toEqual(m.geo);
+        expect(meta.people).toEqual(m.people);
+        expect(meta.description).toBe(m.description);
+        expect(meta.favorited).toBe(m.favorited);
+        expect(meta.partnerShared).toBe(m.partnerShared);
+        expect(meta.trashed).toBe(false);
+        // Archived: the flag, or the Archive folder of any copy.
+        const copies = entries.filter((c) => !isJson(c) && sha256(c.data) === m.sha256);
+        expect(copies.some((c) => c.kind === 'archive' || paired.get(c)?.meta.archived === true)).toBe(m.archived);
+      });
     }
-    assert.ok(checked >= fx.media.length, `${checked} media entries checked`);
+    expect(checked).toBeGreaterThanOrEqual(fx.media.length);
 
     // The pairings the quirks are about, named.
     const pairOf = (nameEnd: string, exp = 0) => {
       const e = entries.find((x) => x.exp === exp && x.rel.normalize('NFC').endsWith(nameEnd) && !isJson(x));
-      assert.ok(e, `no entry ending ${nameEnd}`);
-      return paired.get(e);
+      expect(e).toBeTruthy();
+      return paired.get(e!);
     };
-    assert.equal(
-      pairOf('Photos from 2019/IMG_3479(1).JPG')?.entry.rel,
+    expect(pairOf('Photos from 2019/IMG_3479(1).JPG')?.entry.rel).toBe(
       'Photos from 2019/IMG_3479.JPG.supplemental-metadata(1).json',
     );
-    assert.equal(
-      pairOf('Photos from 2019/IMG_3479.JPG')?.entry.rel,
+    expect(pairOf('Photos from 2019/IMG_3479.JPG')?.entry.rel).toBe(
       'Photos from 2019/IMG_3479.JPG.supplemental-metadata.json',
     );
-    assert.equal(pairOf('Photos from 2019/IMG_2710(1).HEIC')?.entry.rel, 'Photos from 2019/IMG_2710.HEIC(1).json');
-    assert.equal(pairOf('Photos from 2019/IMG_1234.JPG')?.entry.rel, 'Photos from 2019/IMG_1234.JPG.json');
-    assert.equal(
-      pairOf('Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg')?.entry.rel,
+    expect(pairOf('Photos from 2019/IMG_2710(1).HEIC')?.entry.rel).toBe('Photos from 2019/IMG_2710.HEIC(1).json');
+    expect(pairOf('Photos from 2019/IMG_1234.JPG')?.entry.rel).toBe('Photos from 2019/IMG_1234.JPG.json');
+    expect(pairOf('Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg')?.entry.rel).toBe(
       'Photos from 2023/PXL_20231006_063000139.PORTRAIT1.jpg.supplemen.json',
     );
-    assert.equal(
-      pairOf('Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jpg')?.entry.rel,
+    expect(pairOf('Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jpg')?.entry.rel).toBe(
       'Photos from 2019/IMG_20191012_Sommerfest_Vereinsheim_Nachbar.jp.json',
     );
-    assert.equal(
-      pairOf('Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark.jpg')?.entry.rel,
+    expect(pairOf('Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark.jpg')?.entry.rel).toBe(
       'Photos from 2019/Hochzeit von Anna und Thomas im Schlosspark Sa.json',
     );
-    assert.equal(
-      pairOf('Photos from 2020/Peanut Butter Balls.jpg')?.entry.rel,
+    expect(pairOf('Photos from 2020/Peanut Butter Balls.jpg')?.entry.rel).toBe(
       'Photos from 2020/Peanut Butter Balls.supplemental-metadata.json',
     );
-    assert.equal(
-      pairOf('Photos from 2020/Café Zürich.jpg')?.entry.rel,
+    expect(pairOf('Photos from 2020/Café Zürich.jpg')?.entry.rel).toBe(
       'Photos from 2020/Café Zürich.jpg.supplemental-metadata.json',
     );
-    assert.equal(
-      pairOf('Photos from 2019/IMG_20190714_123000-edited.jpg')?.entry.rel,
+    expect(pairOf('Photos from 2019/IMG_20190714_123000-edited.jpg')?.entry.rel).toBe(
       'Photos from 2019/IMG_20190714_123000.jpg.supplemental-metadata.json',
     );
     const fromBefore = pairOf('Photos from 2019/IMG_1234-bearbeitet.JPG', 1);
-    assert.equal(fromBefore?.entry.rel, 'Photos from 2019/IMG_1234.JPG.json');
-    assert.equal(fromBefore?.entry.exp, 0, "the edited copy in export 1 uses export 0's sidecar");
+    expect(fromBefore?.entry.rel).toBe('Photos from 2019/IMG_1234.JPG.json');
+    // the edited copy in export 1 uses export 0's sidecar
+    expect(fromBefore?.entry.exp).toBe(0);
     const german = pairOf('Photos from 2026/IMG_20260612_143000-bearbeitet.jpg', 1);
-    assert.equal(german?.entry.rel, 'Photos from 2026/IMG_20260612_143000.jpg.supplemental-metadata.json');
-    assert.notEqual(
-      german?.entry.part,
+    expect(german?.entry.rel).toBe('Photos from 2026/IMG_20260612_143000.jpg.supplemental-metadata.json');
+    // edited copy and sidecar in different parts
+    expect(german?.entry.part).not.toBe(
       entries.find((x) => x.rel.endsWith('IMG_20260612_143000-bearbeitet.jpg'))!.part,
-      'edited copy and sidecar in different parts',
     );
-    assert.equal(
-      pairOf('Photos from 2017/scan_0001.jpg')?.meta.takenAt?.toISOString(),
-      '2017-05-06T10:00:00.000Z',
-      'creationTime stands in for photoTakenTime',
-    );
-    assert.match(
-      entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString(),
+    // creationTime stands in for photoTakenTime
+    expect(pairOf('Photos from 2017/scan_0001.jpg')?.meta.takenAt?.toISOString()).toBe('2017-05-06T10:00:00.000Z');
+    expect(entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString()).toMatch(
       /"creationTime": \{\s*"timestamp": "1494064800",\s*"formatted": "May 6, 2017, 10:00:00 AM UTC"/,
     );
-    assert.doesNotMatch(
-      entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString(),
+    expect(entries.find((x) => x.rel === 'Photos from 2017/scan_0001.jpg.json')!.data.toString()).not.toMatch(
       /photoTakenTime/,
     );
-    assert.match(
+    expect(
       entries
         .find((x) => x.exp === 1 && x.rel === 'Photos from 2026/IMG_20260612_143000.jpg.supplemental-metadata.json')!
         .data.toString(),
-      /"formatted": "12\.06\.2026, 14:30:00 UTC"/,
-    );
+    ).toMatch(/"formatted": "12\.06\.2026, 14:30:00 UTC"/);
   });
 
   test(`${format}: the layout has every quirk the truth names`, async () => {
@@ -396,52 +359,43 @@ for (const format of ['zip', 'tgz'] as const) {
     const split = [...paired].filter(
       ([m, s]) => m.exp === s.entry.exp && m.part !== s.entry.part && !editedOriginal(base(m.rel)),
     );
-    assert.ok(
-      split.some(([m, s]) => m.part < s.entry.part),
-      'a sidecar in a later part than its media',
-    );
-    assert.ok(
-      split.some(([m, s]) => m.part > s.entry.part),
-      'a sidecar in an earlier part than its media',
-    );
+    // a sidecar in a later part than its media
+    expect(split.some(([m, s]) => m.part < s.entry.part)).toBeTruthy();
+    // a sidecar in an earlier part than its media
+    expect(split.some(([m, s]) => m.part > s.entry.part)).toBeTruthy();
     // Old and new naming, clips, moved indexes, an NFD name.
-    assert.ok(
-      names.some((n) => /\.(jpg|JPG|HEIC)\.json$/.test(n)),
-      'old naming',
-    );
-    assert.ok(
-      names.some((n) => n.endsWith('.supplemental-metadata.json')),
-      'new naming',
-    );
-    assert.ok(
-      names.some((n) => n.endsWith('.supplemen.json')),
-      'a clip inside .supplemental-metadata',
-    );
-    assert.ok(
+    // old naming
+    expect(names.some((n) => /\.(jpg|JPG|HEIC)\.json$/.test(n))).toBeTruthy();
+    // new naming
+    expect(names.some((n) => n.endsWith('.supplemental-metadata.json'))).toBeTruthy();
+    // a clip inside .supplemental-metadata
+    expect(names.some((n) => n.endsWith('.supplemen.json'))).toBeTruthy();
+    // moved (n) indexes
+    expect(
       names.some((n) => /\.supplemental-metadata\(1\)\.json$/.test(n)) &&
         names.some((n) => /\.HEIC\(1\)\.json$/.test(n)),
-      'moved (n) indexes',
-    );
+    ).toBeTruthy();
     for (const n of names.filter((n) => n.endsWith('.json')))
-      assert.ok(base(n).length <= 51 + '(1)'.length, `${n} longer than Takeout makes them`);
+      expect(base(n).length).toBeLessThanOrEqual(51 + '(1)'.length);
     const nfd = entries.filter((e) => e.rel !== e.rel.normalize('NFC'));
-    assert.ok(nfd.length >= 2 && nfd.every((e) => !isJson(e)), 'NFD media names, NFC sidecar names');
-    assert.ok(
+    // NFD media names, NFC sidecar names
+    expect(nfd.length >= 2 && nfd.every((e) => !isJson(e))).toBeTruthy();
+    // a media name clipped in the archive
+    expect(
       entries.some(
         (e) =>
           !isJson(e) &&
           base(e.rel).length === 47 &&
           fx.media.some((m) => m.sha256 === sha256(e.data) && m.name.length > 47),
       ),
-      'a media name clipped in the archive',
-    );
+    ).toBeTruthy();
     // Localized folders and files; special folders; album metadata in another part than members.
-    assert.ok(entries.some((e) => e.exp === 1 && base(e.rel) === 'Metadaten.json'));
-    assert.ok(entries.some((e) => e.exp === 0 && base(e.rel) === 'metadata.json'));
-    assert.ok(
+    expect(entries.some((e) => e.exp === 1 && base(e.rel) === 'Metadaten.json')).toBeTruthy();
+    expect(entries.some((e) => e.exp === 0 && base(e.rel) === 'metadata.json')).toBeTruthy();
+    expect(
       entries.some((e) => e.kind === 'archive') && entries.some((e) => e.kind === 'failed' && e.rel.endsWith('.mp4')),
-    );
-    assert.ok(
+    ).toBeTruthy();
+    expect(
       entries.some(
         (e) =>
           e.kind === 'album' &&
@@ -449,15 +403,13 @@ for (const format of ['zip', 'tgz'] as const) {
           e.part !==
             entries.find((m) => m.exp === e.exp && m.folder === e.folder && isAlbumMetadataName(base(m.rel)))?.part,
       ),
-    );
+    ).toBeTruthy();
     // Item sidecars deflated; media stored and deflated.
     if (format === 'zip') {
-      assert.ok(
-        entries.filter(isJson).every((e) => e.method === 8),
-        'JSON deflated',
-      );
+      // JSON deflated
+      expect(entries.filter(isJson).every((e) => e.method === 8)).toBeTruthy();
       const methods = new Set(entries.filter((e) => !isJson(e)).map((e) => e.method));
-      assert.deepEqual([...methods].sort(), [0, 8]);
+      expect([...methods].sort()).toEqual([0, 8]);
     }
     // Every quirk the brief lists has an item.
     const quirks = [...fx.media.map((m) => m.quirk), ...fx.excluded.map((x) => x.why)].join('\n');
@@ -491,7 +443,7 @@ for (const format of ['zip', 'tgz'] as const) {
       "inside the media's own",
       'repeated unchanged in export 1',
     ]) {
-      assert.ok(quirks.includes(q), `no item for "${q}"`);
+      expect(quirks).toContain(q);
     }
   });
 
@@ -510,33 +462,32 @@ for (const format of ['zip', 'tgz'] as const) {
       a.members.add(sha256(e.data));
       found.set(info.title, a);
     }
-    assert.deepEqual(
+    expect(
       fx.albums
         .map((a) => ({ title: a.title, description: a.description, members: new Set(a.members) }))
         .sort((a, b) => a.title.localeCompare(b.title)),
+    ).toEqual(
       [...found]
         .map(([title, a]) => ({ title, description: a.description, members: a.members }))
         .sort((a, b) => a.title.localeCompare(b.title)),
     );
     for (const m of fx.media) {
-      assert.deepEqual(
-        m.albums.toSorted(),
+      expect(m.albums.toSorted()).toEqual(
         fx.albums
           .filter((a) => a.members.includes(m.sha256))
           .map((a) => a.title)
           .sort(),
-        m.quirk,
       );
     }
     const kids = fx.albums.find((a) => a.title === 'Kids & Dogs')!;
-    assert.ok(kids.description, 'an album with title and description');
+    // an album with title and description
+    expect(kids.description).toBeTruthy();
     const byExport = (exp: number) =>
       kids.members.filter((sha) => fx.media.find((m) => m.sha256 === sha)!.firstExport === exp);
-    assert.ok(byExport(0).length > 0 && byExport(1).length > 0, 'an album continued in export 1');
-    assert.ok(
-      entries.some((e) => e.folder === 'Kids _ Dogs'),
-      'the folder is the sanitised title',
-    );
+    // an album continued in export 1
+    expect(byExport(0).length > 0 && byExport(1).length > 0).toBeTruthy();
+    // the folder is the sanitised title
+    expect(entries.some((e) => e.folder === 'Kids _ Dogs')).toBeTruthy();
   });
 }
 
@@ -547,14 +498,11 @@ test('names collide within a month only where the truth says so: the two IMG_347
     groups.set(key, [...(groups.get(key) ?? []), m]);
   }
   const clashes = [...groups].filter(([, ms]) => ms.length > 1);
-  assert.deepEqual(
-    clashes.map(([k, ms]) => [k, ms.length]),
-    [['2019/8/img_3479.jpg', 2]],
-  );
+  expect(clashes.map(([k, ms]) => [k, ms.length])).toEqual([['2019/8/img_3479.jpg', 2]]);
   // The EXIF offset moves an item into the previous month (UTC), which is where it is filed.
   const exif = fixtures.zip.media.find((m) => m.dateFrom === 'exif')!;
-  assert.equal(exif.offsetMinutes, 120);
-  assert.equal(exif.takenAt.toISOString(), '2021-03-31T23:30:00.000Z');
+  expect(exif.offsetMinutes).toBe(120);
+  expect(exif.takenAt.toISOString()).toBe('2021-03-31T23:30:00.000Z');
 });
 
 test("writeExport writes the parts with the export's time", async () => {
@@ -564,19 +512,16 @@ test("writeExport writes the parts with the export's time", async () => {
       const fx = fixtures[format];
       for (const [i, e] of fx.exports.entries()) {
         const written = await writeExport(fx, i, path.join(dir, format));
-        assert.deepEqual(
-          written.map((p) => path.basename(p)),
-          e.parts.map((p) => p.name),
-        );
+        expect(written.map((p) => path.basename(p))).toEqual(e.parts.map((p) => p.name));
         for (const [j, p] of written.entries()) {
           const st = await fs.stat(p);
-          assert.equal(st.size, e.parts[j].file.size);
-          assert.equal(st.mtime.getTime(), e.createdAt.getTime());
-          assert.deepEqual(await fs.readFile(p), e.parts[j].file.read(0, st.size));
+          expect(st.size).toBe(e.parts[j].file.size);
+          expect(st.mtime.getTime()).toBe(e.createdAt.getTime());
+          expect(await fs.readFile(p)).toEqual(e.parts[j].file.read(0, st.size));
         }
       }
     }
-    await assert.rejects(writeExport(fixtures.zip, 2, dir), /no export 2/);
+    await expect(writeExport(fixtures.zip, 2, dir)).rejects.toThrow(/no export 2/);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,7 @@
 // Google Takeout: media ↔ JSON sidecar pairing over real-world names (immich-go's and GPTH's cases,
 // Takeout's 46-unit clip, moved "(n)" indexes, localized edited copies, NFD archives, names clipped in
 // the archive), album metadata, localized folders, and the sidecar fields we read.
-import assert from 'node:assert/strict';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { editedOriginal, matchSidecars, type SidecarEntry } from '../../connectors/google-takeout/sidecars.ts';
 import {
   googlePhotosRoot,
@@ -338,19 +337,19 @@ function run(c: Case, dir: string): Promise<Map<string, string>> {
 function check(c: Case, dir: string, got: Map<string, string>) {
   for (const m of c.media) {
     const want = c.expect[m];
-    assert.equal(got.get(dir + m), want === undefined ? undefined : dir + want, `${c.what}: ${m}`);
+    expect(got.get(dir + m)).toBe(want === undefined ? undefined : dir + want);
   }
 }
 
 test('the name table has the clipped lengths it claims', () => {
-  assert.equal(FAMILY.length, 60);
-  assert.equal(FAMILY_ARCHIVED.length, 47);
-  assert.equal(FAMILY_SIDECAR.length, 51);
-  assert.ok(FAMILY.startsWith(FAMILY_ARCHIVED.slice(0, -4)));
-  assert.equal('05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jpg'.length, 47);
-  assert.equal('Screenshot_20231006-063000_Google Maps~2.png.s'.length, 46);
-  assert.equal('PXL_20231006_063000139.PORTRAIT1.jpg.supplemen'.length, 46);
-  assert.ok(cases.length >= 30, `${cases.length} cases`);
+  expect(FAMILY.length).toBe(60);
+  expect(FAMILY_ARCHIVED.length).toBe(47);
+  expect(FAMILY_SIDECAR.length).toBe(51);
+  expect(FAMILY.startsWith(FAMILY_ARCHIVED.slice(0, -4))).toBeTruthy();
+  expect('05yqt21kruxwwlhhgrwrdyb6chhwszi9bqmzu16w0 2.jpg'.length).toBe(47);
+  expect('Screenshot_20231006-063000_Google Maps~2.png.s'.length).toBe(46);
+  expect('PXL_20231006_063000139.PORTRAIT1.jpg.supplemen'.length).toBe(46);
+  expect(cases.length).toBeGreaterThanOrEqual(30);
 });
 
 for (const [i, c] of cases.entries()) {
@@ -376,7 +375,7 @@ test('the whole table as one set gives the same pairs, and no sidecar serves two
   const owners = new Map<string, string>();
   for (const [m, s] of got) {
     if (editedOriginal(m.slice(m.lastIndexOf('/') + 1))) continue;
-    assert.equal(owners.get(s), undefined, `${s} serves ${owners.get(s)} and ${m}`);
+    expect(owners.get(s)).toBe(undefined);
     owners.set(s, m);
   }
 });
@@ -392,7 +391,7 @@ test('sidecars pair only within their folder; the year folder and an album each 
       { path: 'Takeout/Google Photos/Photos from 2021/IMG_2.jpg.json' },
     ],
   );
-  assert.deepEqual(Object.fromEntries(got), {
+  expect(Object.fromEntries(got)).toEqual({
     [`${year}IMG_1.jpg`]: `${year}IMG_1.jpg.supplemental-metadata.json`,
     [`${album}IMG_1.jpg`]: `${album}IMG_1.jpg.json`,
   });
@@ -406,69 +405,69 @@ test('the same file listed by several sets, in NFD and NFC, is one file with one
     [nfd, nfc, nfd],
     [{ path: `${dir}Café de Flore.jpg.json` }, { path: `${dir}Cafe\u0301 de Flore.jpg.json` }],
   );
-  assert.equal(got.get(nfd), got.get(nfc));
-  assert.ok(got.get(nfd));
-  assert.equal(got.size, 2);
+  expect(got.get(nfd)).toBe(got.get(nfc));
+  expect(got.get(nfd)).toBeTruthy();
+  expect(got.size).toBe(2);
 });
 
 test('editedOriginal', () => {
-  assert.equal(editedOriginal('IMG_20190714_123000-bearbeitet.jpg'), 'IMG_20190714_123000.jpg');
-  assert.equal(editedOriginal('IMG_1-EDITED.JPG'), 'IMG_1.JPG');
-  assert.equal(editedOriginal('IMG_1-edited(2).jpg'), 'IMG_1(2).jpg');
-  assert.equal(editedOriginal('PXL_1.PORTRAIT-modifie\u0301.jpg'), 'PXL_1.PORTRAIT.jpg');
-  assert.equal(editedOriginal('IMG_1-ha editado.jpg'), 'IMG_1.jpg');
-  assert.equal(editedOriginal('IMG_1-editado.jpg'), 'IMG_1.jpg');
-  assert.equal(editedOriginal('IMG_1-edytowane.png'), 'IMG_1.png');
-  assert.equal(editedOriginal('IMG_1-bewerkt.jpg'), 'IMG_1.jpg');
-  assert.equal(editedOriginal('scan-edited'), 'scan');
-  assert.equal(editedOriginal('-edited.jpg'), undefined);
-  assert.equal(editedOriginal('IMG_1.jpg'), undefined);
-  assert.equal(editedOriginal('edited-IMG_1.jpg'), undefined);
-  assert.equal(editedOriginal('IMG_1~2.jpg'), undefined);
+  expect(editedOriginal('IMG_20190714_123000-bearbeitet.jpg')).toBe('IMG_20190714_123000.jpg');
+  expect(editedOriginal('IMG_1-EDITED.JPG')).toBe('IMG_1.JPG');
+  expect(editedOriginal('IMG_1-edited(2).jpg')).toBe('IMG_1(2).jpg');
+  expect(editedOriginal('PXL_1.PORTRAIT-modifie\u0301.jpg')).toBe('PXL_1.PORTRAIT.jpg');
+  expect(editedOriginal('IMG_1-ha editado.jpg')).toBe('IMG_1.jpg');
+  expect(editedOriginal('IMG_1-editado.jpg')).toBe('IMG_1.jpg');
+  expect(editedOriginal('IMG_1-edytowane.png')).toBe('IMG_1.png');
+  expect(editedOriginal('IMG_1-bewerkt.jpg')).toBe('IMG_1.jpg');
+  expect(editedOriginal('scan-edited')).toBe('scan');
+  expect(editedOriginal('-edited.jpg')).toBe(undefined);
+  expect(editedOriginal('IMG_1.jpg')).toBe(undefined);
+  expect(editedOriginal('edited-IMG_1.jpg')).toBe(undefined);
+  expect(editedOriginal('IMG_1~2.jpg')).toBe(undefined);
 });
 
 test('localized Google Photos roots and special folders', () => {
   const at = (p: string) => googlePhotosRoot(p);
-  assert.deepEqual(at('Takeout/Google Photos/Photos from 2023/IMG_1.jpg'), {
+  expect(at('Takeout/Google Photos/Photos from 2023/IMG_1.jpg')).toEqual({
     root: 'Takeout/Google Photos',
     folder: 'Photos from 2023',
     kind: 'year',
   });
-  assert.deepEqual(at('Takeout/Google Fotos/Urlaub 2019/IMG_1.jpg'), {
+  expect(at('Takeout/Google Fotos/Urlaub 2019/IMG_1.jpg')).toEqual({
     root: 'Takeout/Google Fotos',
     folder: 'Urlaub 2019',
     kind: 'album',
   });
-  assert.deepEqual(at('Takeout/Google Foto/Cestino/IMG_1.jpg'), {
+  expect(at('Takeout/Google Foto/Cestino/IMG_1.jpg')).toEqual({
     root: 'Takeout/Google Foto',
     folder: 'Cestino',
     kind: 'trash',
   });
-  assert.deepEqual(at('Takeout/Fotky Google/Photos from 1999/a.jpg')?.kind, 'year');
-  assert.equal(at('Takeout/Google Фото/Корзина/a.jpg')?.kind, 'trash');
-  assert.equal(at('Takeout/Zdjęcia Google/Archiwum/a.jpg')?.kind, 'archive');
-  assert.equal(at('Takeout/Google フォト/ゴミ箱/a.jpg')?.kind, 'trash');
-  assert.equal(at('Takeout/Google 相簿/Archive/a.jpg')?.kind, 'archive');
-  assert.equal(at('Takeout/Google Photos/Corbeille/a.jpg')?.kind, 'trash');
-  assert.equal(at('Takeout/Google Fotos/Papierkorb/a.jpg')?.kind, 'trash');
-  assert.equal(at('Takeout/Google Fotos/Archiv/a.jpg')?.kind, 'archive');
-  assert.equal(at('Takeout/Google Photos/Archive/a.jpg')?.kind, 'archive');
-  assert.equal(at('Takeout/Google Photos/Failed Videos/a.mp4')?.kind, 'failed');
-  assert.equal(at('Takeout/Google Photos/Locked Folder/a.jpg')?.kind, 'other');
-  assert.deepEqual(at('Takeout/Google Photos/archive_browser.html'), {
+  expect(at('Takeout/Fotky Google/Photos from 1999/a.jpg')?.kind).toEqual('year');
+  expect(at('Takeout/Google Фото/Корзина/a.jpg')?.kind).toBe('trash');
+  expect(at('Takeout/Zdjęcia Google/Archiwum/a.jpg')?.kind).toBe('archive');
+  expect(at('Takeout/Google フォト/ゴミ箱/a.jpg')?.kind).toBe('trash');
+  expect(at('Takeout/Google 相簿/Archive/a.jpg')?.kind).toBe('archive');
+  expect(at('Takeout/Google Photos/Corbeille/a.jpg')?.kind).toBe('trash');
+  expect(at('Takeout/Google Fotos/Papierkorb/a.jpg')?.kind).toBe('trash');
+  expect(at('Takeout/Google Fotos/Archiv/a.jpg')?.kind).toBe('archive');
+  expect(at('Takeout/Google Photos/Archive/a.jpg')?.kind).toBe('archive');
+  expect(at('Takeout/Google Photos/Failed Videos/a.mp4')?.kind).toBe('failed');
+  expect(at('Takeout/Google Photos/Locked Folder/a.jpg')?.kind).toBe('other');
+  expect(at('Takeout/Google Photos/archive_browser.html')).toEqual({
     root: 'Takeout/Google Photos',
     folder: '',
     kind: 'other',
   });
   // NFD from a macOS archive, and a prefix before Takeout/.
-  assert.equal(at('export/Takeout/Google Foto\u0301k/a/b.jpg')?.root, 'export/Takeout/Google Foto\u0301k');
+  expect(at('export/Takeout/Google Foto\u0301k/a/b.jpg')?.root).toBe('export/Takeout/Google Foto\u0301k');
   // "Photos from" only with a plausible year; an album may be called "Photos from Rome".
-  assert.equal(at('Takeout/Google Photos/Photos from Rome/a.jpg')?.kind, 'album');
-  assert.equal(at('Takeout/Google Photos/Photos from 2023 (1)/a.jpg')?.kind, 'album');
+  expect(at('Takeout/Google Photos/Photos from Rome/a.jpg')?.kind).toBe('album');
+  expect(at('Takeout/Google Photos/Photos from 2023 (1)/a.jpg')?.kind).toBe('album');
   // Other products, and names the caller adds.
-  assert.equal(at('Takeout/Drive/Photos from 2023/a.jpg'), undefined);
-  assert.equal(at('Google Photos/Photos from 2023/a.jpg'), undefined);
-  assert.equal(googlePhotosRoot('Takeout/Google Fotoğrafları/x/a.jpg', ['Google Fotoğrafları'])?.kind, 'album');
+  expect(at('Takeout/Drive/Photos from 2023/a.jpg')).toBe(undefined);
+  expect(at('Google Photos/Photos from 2023/a.jpg')).toBe(undefined);
+  expect(googlePhotosRoot('Takeout/Google Fotoğrafları/x/a.jpg', ['Google Fotoğrafları'])?.kind).toBe('album');
 });
 
 test('localized album metadata names', () => {
@@ -485,7 +484,7 @@ test('localized album metadata names', () => {
     'метаданни.json',
     'メタデータ.json',
   ]) {
-    assert.ok(isAlbumMetadataName(name), name);
+    expect(isAlbumMetadataName(name)).toBeTruthy();
   }
   for (const name of [
     'IMG_1.jpg.supplemental-metadata.json',
@@ -493,23 +492,22 @@ test('localized album metadata names', () => {
     'print-subscriptions.json',
     'metadata(1).json',
   ]) {
-    assert.ok(!isAlbumMetadataName(name), name);
+    expect(!isAlbumMetadataName(name)).toBeTruthy();
   }
 });
 
 test('album JSON: classic, February 2025 minimal, empty, enrichments', () => {
-  assert.deepEqual(
+  expect(
     parseAlbum({ title: 'Chair yoga', description: '', access: 'protected', date: { timestamp: '1672477816' } }),
-    { title: 'Chair yoga' },
-  );
-  assert.deepEqual(parseAlbum('{"title": "Basement Office"}'), { title: 'Basement Office' });
-  assert.deepEqual(parseAlbum({}, 'One _ Two'), { title: 'One _ Two' });
-  assert.deepEqual(parseAlbum({ title: '' }, 'Untitled(3)'), { title: 'Untitled(3)' });
-  assert.deepEqual(parseAlbum({ title: 'Rome', description: ' Our trip ' }), {
+  ).toEqual({ title: 'Chair yoga' });
+  expect(parseAlbum('{"title": "Basement Office"}')).toEqual({ title: 'Basement Office' });
+  expect(parseAlbum({}, 'One _ Two')).toEqual({ title: 'One _ Two' });
+  expect(parseAlbum({ title: '' }, 'Untitled(3)')).toEqual({ title: 'Untitled(3)' });
+  expect(parseAlbum({ title: 'Rome', description: ' Our trip ' })).toEqual({
     title: 'Rome',
     description: 'Our trip',
   });
-  assert.deepEqual(
+  expect(
     parseAlbum({
       title: 'Rome',
       enrichments: [
@@ -518,15 +516,14 @@ test('album JSON: classic, February 2025 minimal, empty, enrichments', () => {
         { narrativeEnrichment: { text: 'Day 2' } },
       ],
     }),
-    {
-      title: 'Rome',
-      description: 'Day 1\nDay 2',
-    },
-  );
-  assert.ok(isAlbumJson({ title: 'Фокус върху един ден' }));
-  assert.ok(isAlbumJson({}));
-  assert.ok(!isAlbumJson({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1' } }));
-  assert.throws(() => parseAlbum('{not json'), /Takeout album metadata is not valid JSON/);
+  ).toEqual({
+    title: 'Rome',
+    description: 'Day 1\nDay 2',
+  });
+  expect(isAlbumJson({ title: 'Фокус върху един ден' })).toBeTruthy();
+  expect(isAlbumJson({})).toBeTruthy();
+  expect(!isAlbumJson({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1' } })).toBeTruthy();
+  expect(() => parseAlbum('{not json')).toThrow(/Takeout album metadata is not valid JSON/);
 });
 
 test('sidecar JSON: a full item', () => {
@@ -544,7 +541,7 @@ test('sidecar JSON: a full item', () => {
     favorited: true,
     archived: true,
   });
-  assert.deepEqual(meta, {
+  expect(meta).toEqual({
     title: 'IMG_20190714_123000.jpg',
     description: 'Birthday <cake> & "candles"',
     takenAt: new Date('2019-07-14T12:30:00Z'),
@@ -564,8 +561,8 @@ test('sidecar JSON: 0 timestamps, 0,0 places, missing and odd fields', () => {
     '{"title":"a.jpg","photoTakenTime":{"timestamp":"0"},"creationTime":{"timestamp":"1383742293"},' +
       '"geoDataExif":{"latitude":0.0,"longitude":0.0},"geoData":{"latitude":-33.5,"longitude":-70.25}}',
   );
-  assert.deepEqual(a.takenAt, new Date(1383742293 * 1000));
-  assert.deepEqual(a.geo, { latitude: -33.5, longitude: -70.25, altitude: 0 });
+  expect(a.takenAt).toEqual(new Date(1383742293 * 1000));
+  expect(a.geo).toEqual({ latitude: -33.5, longitude: -70.25, altitude: 0 });
   // Both 0 / empty → nothing; 0,0 everywhere → no place.
   const b = parseSidecar({
     title: 'b.jpg',
@@ -574,18 +571,15 @@ test('sidecar JSON: 0 timestamps, 0,0 places, missing and odd fields', () => {
     geoData: { latitude: 0, longitude: 0, altitude: 0 },
     geoDataExif: { latitude: 0, longitude: 0 },
   });
-  assert.equal(b.takenAt, undefined);
-  assert.equal(b.geo, undefined);
+  expect(b.takenAt).toBe(undefined);
+  expect(b.geo).toBe(undefined);
   // Numbers instead of strings, garbage timestamps, a place out of range.
-  assert.deepEqual(
-    parseSidecar({ photoTakenTime: { timestamp: 1563107400 } }).takenAt,
-    new Date('2019-07-14T12:30:00Z'),
-  );
-  assert.equal(parseSidecar({ photoTakenTime: { timestamp: 'yesterday' } }).takenAt, undefined);
-  assert.equal(parseSidecar({ geoData: { latitude: 91, longitude: 0.5 } }).geo, undefined);
+  expect(parseSidecar({ photoTakenTime: { timestamp: 1563107400 } }).takenAt).toEqual(new Date('2019-07-14T12:30:00Z'));
+  expect(parseSidecar({ photoTakenTime: { timestamp: 'yesterday' } }).takenAt).toBe(undefined);
+  expect(parseSidecar({ geoData: { latitude: 91, longitude: 0.5 } }).geo).toBe(undefined);
   // Nothing at all (and not even an object).
   for (const empty of [{}, null, [], 'null', '{}']) {
-    assert.deepEqual(parseSidecar(empty), {
+    expect(parseSidecar(empty)).toEqual({
       title: '',
       people: [],
       favorited: false,
@@ -602,37 +596,37 @@ test('sidecar JSON: 0 timestamps, 0,0 places, missing and odd fields', () => {
     googlePhotosOrigin: { fromPartnerSharing: {} },
     description: '   ',
   });
-  assert.equal(c.trashed, true);
-  assert.equal(c.favorited, false);
-  assert.equal(c.partnerShared, true);
-  assert.equal(c.description, undefined);
-  assert.throws(() => parseSidecar('{"title":'), /Takeout sidecar is not valid JSON/);
+  expect(c.trashed).toBe(true);
+  expect(c.favorited).toBe(false);
+  expect(c.partnerShared).toBe(true);
+  expect(c.description).toBe(undefined);
+  expect(() => parseSidecar('{"title":')).toThrow(/Takeout sidecar is not valid JSON/);
 });
 
 test('what is kept: trash out unless asked, archived and partner-shared in, no sidecar in', () => {
   const base = parseSidecar({ title: 'a.jpg', photoTakenTime: { timestamp: '1563107400' } });
-  assert.equal(keepItem(base, 'year'), true);
-  assert.equal(keepItem(undefined, 'album'), true);
-  assert.equal(keepItem({ ...base, trashed: true }, 'year'), false);
-  assert.equal(keepItem({ ...base, trashed: true }, 'year', { includeTrashed: true }), true);
-  assert.equal(keepItem(undefined, 'trash'), false);
-  assert.equal(keepItem(undefined, 'trash', { includeTrashed: true }), true);
-  assert.equal(keepItem({ ...base, archived: true }, 'year'), true);
-  assert.equal(keepItem({ ...base, archived: true }, 'year', { includeArchived: false }), false);
-  assert.equal(keepItem(undefined, 'archive', { includeArchived: false }), false);
-  assert.equal(keepItem({ ...base, partnerShared: true }, 'year'), true);
-  assert.equal(keepItem({ ...base, partnerShared: true }, 'year', { includePartnerShared: false }), false);
-  assert.equal(keepItem(undefined, 'failed'), true);
-  assert.equal(keepItem(undefined, 'failed', { includeFailedVideos: false }), false);
+  expect(keepItem(base, 'year')).toBe(true);
+  expect(keepItem(undefined, 'album')).toBe(true);
+  expect(keepItem({ ...base, trashed: true }, 'year')).toBe(false);
+  expect(keepItem({ ...base, trashed: true }, 'year', { includeTrashed: true })).toBe(true);
+  expect(keepItem(undefined, 'trash')).toBe(false);
+  expect(keepItem(undefined, 'trash', { includeTrashed: true })).toBe(true);
+  expect(keepItem({ ...base, archived: true }, 'year')).toBe(true);
+  expect(keepItem({ ...base, archived: true }, 'year', { includeArchived: false })).toBe(false);
+  expect(keepItem(undefined, 'archive', { includeArchived: false })).toBe(false);
+  expect(keepItem({ ...base, partnerShared: true }, 'year')).toBe(true);
+  expect(keepItem({ ...base, partnerShared: true }, 'year', { includePartnerShared: false })).toBe(false);
+  expect(keepItem(undefined, 'failed')).toBe(true);
+  expect(keepItem(undefined, 'failed', { includeFailedVideos: false })).toBe(false);
 });
 
 test('the date an item is filed under: sidecar, else EXIF, else the archive entry', () => {
   const entry = new Date('2024-07-12T11:23:41Z');
   const exif = new Date('2019-07-14T12:30:00Z');
   const meta = parseSidecar({ photoTakenTime: { timestamp: '1500000000' } });
-  assert.deepEqual(itemDate(meta, exif, entry), { date: new Date(1500000000 * 1000), source: 'sidecar' });
-  assert.deepEqual(itemDate(parseSidecar({}), exif, entry), { date: exif, source: 'exif' });
-  assert.deepEqual(itemDate(undefined, exif, entry), { date: exif, source: 'exif' });
-  assert.deepEqual(itemDate(undefined, new Date(NaN), entry), { date: entry, source: 'archive' });
-  assert.deepEqual(itemDate(undefined, undefined, entry), { date: entry, source: 'archive' });
+  expect(itemDate(meta, exif, entry)).toEqual({ date: new Date(1500000000 * 1000), source: 'sidecar' });
+  expect(itemDate(parseSidecar({}), exif, entry)).toEqual({ date: exif, source: 'exif' });
+  expect(itemDate(undefined, exif, entry)).toEqual({ date: exif, source: 'exif' });
+  expect(itemDate(undefined, new Date(NaN), entry)).toEqual({ date: entry, source: 'archive' });
+  expect(itemDate(undefined, undefined, entry)).toEqual({ date: entry, source: 'archive' });
 });

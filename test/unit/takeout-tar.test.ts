@@ -1,10 +1,9 @@
 // The Takeout .tgz reader: ustar, pax and GNU headers, bodies streamed one at a time (unread ones
 // skipped), memory bounded, damage and truncation reported clearly; against archives written from
 // the POSIX and GNU specifications by test/support/archives.ts.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
@@ -77,26 +76,23 @@ function sample(): TarInput[] {
 }
 
 function check(seen: Seen[], inputs: TarInput[]) {
-  assert.deepEqual(
-    seen.map((s) => s.name),
-    inputs.map((i) => i.name),
-  );
+  expect(seen.map((s) => s.name)).toEqual(inputs.map((i) => i.name));
   for (const [k, input] of inputs.entries()) {
     const s = seen[k];
     const type = input.type ?? 'file';
     const data = type === 'file' ? ((input.data as Buffer | undefined) ?? Buffer.alloc(0)) : Buffer.alloc(0);
-    assert.equal(s.type, type === 'file' ? 'file' : type === 'directory' ? 'directory' : 'other', s.name);
-    assert.equal(s.size, data.length, s.name);
-    assert.deepEqual(s.data, data, s.name);
+    expect(s.type).toBe(type === 'file' ? 'file' : type === 'directory' ? 'directory' : 'other');
+    expect(s.size).toBe(data.length);
+    expect(s.data).toEqual(data);
     const t = input.modifiedAt ?? new Date(Date.UTC(2024, 4, 6, 7, 8, 10));
-    assert.equal(s.modifiedAt.getTime(), Math.floor(t.getTime() / 1000) * 1000, s.name);
+    expect(s.modifiedAt.getTime()).toBe(Math.floor(t.getTime() / 1000) * 1000);
   }
 }
 
 async function rejectsWith(p: Promise<unknown>, re: RegExp, reason?: ArchiveError['reason']) {
-  await assert.rejects(p, (err: Error) => {
-    assert.match(err.message, re);
-    if (reason) assert.equal((err as ArchiveError).reason, reason);
+  await expect(p).rejects.toSatisfy((err: Error) => {
+    expect(err.message).toMatch(re);
+    if (reason) expect((err as ArchiveError).reason).toBe(reason);
     return true;
   });
 }
@@ -109,16 +105,18 @@ test('ustar: files, directories, links, empty files; names over 100 bytes throug
     'Takeout/Google Photos/Photos from 2021/' +
     'a-rather-long-album-name/'.repeat(4) +
     'IMG_20210704_101112_with_a_long_name.jpg';
-  assert.ok(Buffer.byteLength(deep) > 100);
+  expect(Buffer.byteLength(deep)).toBeGreaterThan(100);
   const withPrefix = [{ name: deep, data: Buffer.from('deep') }, ...inputs];
   const tar = writeTar(withPrefix);
-  assert.notEqual(tar.toString('latin1', 345, 346), '\0', 'the writer used the prefix field');
+  // the writer used the prefix field
+  expect(tar.toString('latin1', 345, 346)).not.toBe('\0');
   check(await readEverything(zlib.gzipSync(tar)), withPrefix);
 });
 
 test('pax: long Unicode paths, sizes and times from the extended header; global headers ignored', async () => {
   const long = `Takeout/Google Фото/Été à Kraków — 東京 😀/${'ñ'.repeat(120)}/IMG_0001 (1).jpg`;
-  assert.ok(Buffer.byteLength(long) > 255, 'longer than ustar can hold even with its prefix');
+  // longer than ustar can hold even with its prefix
+  expect(Buffer.byteLength(long)).toBeGreaterThan(255);
   const inputs: TarInput[] = [
     { name: long, data: crypto.randomBytes(5000), modifiedAt: when },
     { name: `Takeout/${'d'.repeat(150)}/`, type: 'directory' },
@@ -143,9 +141,9 @@ test('pax: long Unicode paths, sizes and times from the extended header; global 
     { pax: true },
   );
   const seen = await readEverything(zlib.gzipSync(tar));
-  assert.equal(seen[0].modifiedAt.getTime(), 1714979290750);
-  assert.equal(seen[0].name, 'renamed/é.txt');
-  assert.deepEqual(seen[0].data, Buffer.from('0123456789'));
+  expect(seen[0].modifiedAt.getTime()).toBe(1714979290750);
+  expect(seen[0].name).toBe('renamed/é.txt');
+  expect(seen[0].data).toEqual(Buffer.from('0123456789'));
 });
 
 test('GNU long names (L) and long link names (K); GNU base-256 numbers', async () => {
@@ -157,8 +155,9 @@ test('GNU long names (L) and long link names (K); GNU base-256 numbers', async (
     ...sample(),
   ];
   const tar = writeTar(inputs, { gnuLongNames: true });
-  assert.ok(tar.includes(Buffer.from('././@LongLink')));
-  assert.equal(tar.toString('latin1', 257, 265), 'ustar  \0', 'GNU magic');
+  expect(tar.includes(Buffer.from('././@LongLink'))).toBe(true);
+  // GNU magic
+  expect(tar.toString('latin1', 257, 265)).toBe('ustar  \0');
   check(await readEverything(zlib.gzipSync(tar)), inputs);
 
   // Base-256 sizes and times (GNU writes them past 8 GiB and before 1970).
@@ -171,7 +170,8 @@ test('GNU long names (L) and long link names (K); GNU base-256 numbers', async (
     ...sample(),
   ];
   const b256 = writeTar(old, { base256: true, gnuLongNames: true });
-  assert.equal(b256[124] & 0x80, 0x80, 'the size field is base-256');
+  // the size field is base-256
+  expect(b256[124] & 0x80).toBe(0x80);
   check(await readEverything(zlib.gzipSync(b256)), old);
 });
 
@@ -183,8 +183,8 @@ test('a size past 8 GiB in base-256 is read exactly (and its missing data is tru
   ]).read(0, 512 + 4096);
   const it = readTarGz(chunked(zlib.gzipSync(head)));
   const first = await it.next();
-  assert.ok(!first.done);
-  assert.equal(first.value.size, huge);
+  expect(!first.done).toBeTruthy();
+  expect(first.value.size).toBe(huge);
   await rejectsWith(readAll(first.value.body), /truncated.*it ends inside "Takeout\/huge.mp4"/, 'truncated');
   await rejectsWith(it.next(), /truncated/, 'truncated');
 });
@@ -193,7 +193,7 @@ test('a 200 MiB entry streams through with bounded memory', async () => {
   const block = Buffer.from(
     Array.from({ length: 70_000 }, (_, i) => `${i} IMG_${(i * 7919) % 10007}.jpg\n`).join(''),
   ).subarray(0, MiB);
-  assert.equal(block.length, MiB);
+  expect(block.length).toBe(MiB);
   const big = repeated(block, 200);
   let fed = 0;
   const source = tarGzStream([
@@ -215,7 +215,7 @@ test('a 200 MiB entry streams through with bounded memory', async () => {
       await readAll(e.body);
       continue;
     }
-    assert.equal(e.size, 200 * MiB);
+    expect(e.size).toBe(200 * MiB);
     let size = 0;
     let crc = 0;
     let n = 0;
@@ -227,12 +227,12 @@ test('a 200 MiB entry streams through with bounded memory', async () => {
         gc();
       }
     }
-    assert.equal(size, 200 * MiB);
-    assert.equal(crc, expectedCrc);
+    expect(size).toBe(200 * MiB);
+    expect(crc).toBe(expectedCrc);
   }
-  assert.deepEqual(names, ['Takeout/small.txt', 'Takeout/VID_big.mp4', 'Takeout/after.txt']);
-  assert.ok(peak - before < 32 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
-  assert.ok(fed > 0);
+  expect(names).toEqual(['Takeout/small.txt', 'Takeout/VID_big.mp4', 'Takeout/after.txt']);
+  expect(peak - before).toBeLessThan(32 * MiB);
+  expect(fed).toBeGreaterThan(0);
 });
 
 test('unread and half-read bodies are skipped; the next entry is right', async () => {
@@ -245,10 +245,10 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
   for await (const e of readTarGz(chunked(tgz, 333))) {
     if (e.type !== 'file') continue;
     if (k++ % 2 === 0) continue;
-    assert.deepEqual(await readAll(e.body), files.find((f) => f.name === e.name)!.data);
+    expect(await readAll(e.body)).toEqual(files.find((f) => f.name === e.name)!.data);
     read.push(e.name);
   }
-  assert.deepEqual(read, [files[1].name, files[3].name]);
+  expect(read).toEqual([files[1].name, files[3].name]);
 
   // Read part of each body (one chunk), then move on; the skipped body can no longer be read.
   const big = crypto.randomBytes(3 * MiB);
@@ -260,15 +260,16 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
   const it = readTarGz(chunked(tgz2, 100_000));
   const a = (await it.next()).value!;
   const firstChunk: Buffer = await new Promise((resolve) => a.body.once('data', resolve));
-  assert.deepEqual(firstChunk, big.subarray(0, firstChunk.length));
+  expect(firstChunk).toEqual(big.subarray(0, firstChunk.length));
   a.body.pause();
   const b = (await it.next()).value!;
-  assert.equal(b.name, 'b.txt');
-  assert.ok(a.body.destroyed, 'the skipped body is closed');
+  expect(b.name).toBe('b.txt');
+  // the skipped body is closed
+  expect(a.body.destroyed).toBeTruthy();
   const c = (await it.next()).value!;
-  assert.equal(c.name, 'c.bin');
-  assert.deepEqual(await readAll(c.body), big);
-  assert.equal((await it.next()).done, true);
+  expect(c.name).toBe('c.bin');
+  expect(await readAll(c.body)).toEqual(big);
+  expect((await it.next()).done).toBe(true);
 
   // Destroying a body is a way to skip it, too.
   const names: string[] = [];
@@ -276,28 +277,27 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
     names.push(e.name);
     e.body.destroy();
   }
-  assert.deepEqual(names, ['a.bin', 'b.txt', 'c.bin']);
+  expect(names).toEqual(['a.bin', 'b.txt', 'c.bin']);
 });
 
 test('stopping early destroys the input; an abort signal stops the reading', async () => {
   const tgz = writeTarGz(sample());
   const input = chunked(tgz);
   for await (const e of readTarGz(input)) {
-    assert.equal(e.name, 'Takeout/');
+    expect(e.name).toBe('Takeout/');
     break;
   }
-  assert.ok(input.destroyed);
+  expect(input.destroyed).toBeTruthy();
 
   const controller = new AbortController();
-  await assert.rejects(
+  await expect(
     (async () => {
       for await (const e of readTarGz(chunked(tgz), controller.signal)) {
         controller.abort();
         await readAll(e.body);
       }
     })(),
-    { name: 'AbortError' },
-  );
+  ).rejects.toMatchObject({ name: 'AbortError' });
 });
 
 test('truncated, damaged and foreign input fail clearly', async () => {
@@ -349,7 +349,7 @@ test('truncated, damaged and foreign input fail clearly', async () => {
     'not_archive',
   );
   // An empty archive (just the end blocks) has no entries.
-  assert.deepEqual(await readEverything(writeTarGz([])), []);
+  expect(await readEverything(writeTarGz([]))).toEqual([]);
   // The input stream's own error comes through.
   const failing = new Readable({
     read() {
@@ -383,7 +383,7 @@ test('reading stops at the end-of-archive blocks: gigabytes of zeros after them 
   source.on('data', (c: Buffer) => (fed += c.length));
   check(await readEverything(source), inputs);
   const archive = zlib.gzipSync(writeTar(inputs), { level: 9 }).length;
-  assert.ok(fed < archive + 256 * 1024, `read ${fed} compressed bytes; the archive up to its end blocks is ${archive}`);
+  expect(fed).toBeLessThan(archive + 256 * 1024);
 });
 
 test('a .tgz that inflates far more than photos and videos do is refused as a decompression bomb', async () => {
@@ -400,5 +400,5 @@ test('a .tgz that inflates far more than photos and videos do is refused as a de
     /This \.tgz inflates to more than 100 times its compressed size.*not a Google Takeout export/,
     'unsupported',
   );
-  assert.ok(fed < 2 * MiB, `read ${fed} compressed bytes`);
+  expect(fed).toBeLessThan(2 * MiB);
 });

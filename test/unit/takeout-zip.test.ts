@@ -1,9 +1,8 @@
 // The Takeout zip reader: entries listed from the end records and central directory only, and
 // streamed with range reads; against archives written from APPNOTE by test/support/archives.ts.
-import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
@@ -56,22 +55,19 @@ async function contentOf(file: VirtualFile, entry: ZipEntry): Promise<Buffer> {
 async function roundTrip(inputs: ZipInput[], opts: ZipOptions = {}) {
   const file = fromBuffer(writeZip(inputs, opts));
   const { entries, bytesRead } = await list(file);
-  assert.equal(entries.length, inputs.length);
+  expect(entries.length).toBe(inputs.length);
   for (const [i, input] of inputs.entries()) {
     const e = entries[i];
     const data = input.data ?? Buffer.alloc(0);
-    if (typeof input.name === 'string') assert.equal(e.name, input.name);
-    assert.equal(e.size, data.length, e.name);
-    assert.equal(e.method, input.method ?? 8);
-    assert.equal(e.crc32, zlib.crc32(data));
-    assert.equal(e.isDirectory, e.name.endsWith('/'));
+    if (typeof input.name === 'string') expect(e.name).toBe(input.name);
+    expect(e.size).toBe(data.length);
+    expect(e.method).toBe(input.method ?? 8);
+    expect(e.crc32).toBe(zlib.crc32(data));
+    expect(e.isDirectory).toBe(e.name.endsWith('/'));
     const when = input.modifiedAt ?? new Date(Date.UTC(2024, 4, 6, 7, 8, 10));
-    assert.equal(
-      e.modifiedAt.getTime(),
-      Math.floor(when.getTime() / 2000) * 2000,
-      'DOS times have 2-second steps, read as UTC',
-    );
-    assert.deepEqual(await contentOf(file, e), data, e.name);
+    // DOS times have 2-second steps, read as UTC
+    expect(e.modifiedAt.getTime()).toBe(Math.floor(when.getTime() / 2000) * 2000);
+    expect(await contentOf(file, e)).toEqual(data);
   }
   return { file, entries, bytesRead };
 }
@@ -111,10 +107,7 @@ const mixed = (): ZipInput[] => [
 
 test('stored and deflated entries round trip (files, directories, empty entries)', async () => {
   const { entries } = await roundTrip(mixed());
-  assert.deepEqual(
-    entries.filter((e) => e.isDirectory).map((e) => e.name),
-    ['Takeout/', 'Takeout/Google Photos/'],
-  );
+  expect(entries.filter((e) => e.isDirectory).map((e) => e.name)).toEqual(['Takeout/', 'Takeout/Google Photos/']);
 });
 
 test('data descriptors are fine: sizes and CRCs come from the central directory', async () => {
@@ -146,21 +139,21 @@ test('UTF-8 names (flag bit 11) and CP437 names (no flag)', async () => {
     ),
   );
   const { entries } = await list(file);
-  assert.equal(entries[0].name, 'Ünïcödé ßtraße ╔═╗ ñ ½.txt');
-  assert.equal(entries[1].name, 'plain-ascii.txt');
-  assert.deepEqual(await contentOf(file, entries[0]), Buffer.from('dos'));
+  expect(entries[0].name).toBe('Ünïcödé ßtraße ╔═╗ ñ ½.txt');
+  expect(entries[1].name).toBe('plain-ascii.txt');
+  expect(await contentOf(file, entries[0])).toEqual(Buffer.from('dos'));
 
   // The table: 256 distinct characters, ASCII in the lower half, the usual landmarks in the upper.
   const all = decodeCp437(Uint8Array.from({ length: 256 }, (_, i) => i));
-  assert.equal([...all].length, 256);
-  assert.equal(new Set(all).size, 256);
-  assert.equal(all.slice(0x20, 0x7f), String.fromCharCode(...Array.from({ length: 0x5f }, (_, i) => 0x20 + i)));
-  assert.equal(all[0x80], 'Ç');
-  assert.equal(all[0x9e], '₧');
-  assert.equal(all[0xb0], '░');
-  assert.equal(all[0xe3], 'π');
-  assert.equal(all[0xfe], '■');
-  assert.equal(all[0xff], '\u00a0');
+  expect([...all].length).toBe(256);
+  expect(new Set(all).size).toBe(256);
+  expect(all.slice(0x20, 0x7f)).toBe(String.fromCharCode(...Array.from({ length: 0x5f }, (_, i) => 0x20 + i)));
+  expect(all[0x80]).toBe('Ç');
+  expect(all[0x9e]).toBe('₧');
+  expect(all[0xb0]).toBe('░');
+  expect(all[0xe3]).toBe('π');
+  expect(all[0xfe]).toBe('■');
+  expect(all[0xff]).toBe('\u00a0');
 });
 
 test('extra fields: Extended Timestamp (UTC) and Info-ZIP Unicode Path', async () => {
@@ -194,10 +187,10 @@ test('extra fields: Extended Timestamp (UTC) and Info-ZIP Unicode Path', async (
     ),
   );
   const { entries } = await list(file);
-  assert.equal(entries[0].modifiedAt.toISOString(), new Date(1_700_000_001_000).toISOString());
-  assert.equal(entries[1].name, 'café ☕.jpg');
-  assert.equal(entries[2].name, 'old.jpg');
-  assert.deepEqual(await contentOf(file, entries[1]), Buffer.from('b'));
+  expect(entries[0].modifiedAt.toISOString()).toBe(new Date(1_700_000_001_000).toISOString());
+  expect(entries[1].name).toBe('café ☕.jpg');
+  expect(entries[2].name).toBe('old.jpg');
+  expect(await contentOf(file, entries[1])).toEqual(Buffer.from('b'));
 });
 
 test('an archive comment, including one that contains the end-record signature', async () => {
@@ -212,7 +205,7 @@ test('an archive comment, including one that contains the end-record signature',
 
 test('ZIP64 (forced for small data): end records, locator, extra fields', async () => {
   const { bytesRead } = await roundTrip(mixed(), { zip64: true });
-  assert.ok(bytesRead > 0);
+  expect(bytesRead).toBeGreaterThan(0);
   // With the longest comment the ZIP64 locator lies before the tail read: one more small read.
   await roundTrip(mixed(), { zip64: true, comment: 'z'.repeat(0xffff) });
   await roundTrip(mixed(), { zip64: true, utf8: true, comment: 'ZIP64 ✓' });
@@ -226,13 +219,14 @@ test('ZIP64 for real: a 5 GiB entry (generated) past the 32-bit limits, listed a
     { name: 'Takeout/Google Photos/VID_5GB.mp4', raw: big },
     { name: 'Takeout/Google Photos/small-after.txt', data: Buffer.from('after') },
   ]);
-  assert.ok(file.size > 5 * 1024 * MiB);
+  expect(file.size).toBeGreaterThan(5 * 1024 * MiB);
   const { entries, bytesRead, access } = await list(file);
-  assert.equal(entries[1].size, 5 * 1024 * MiB);
-  assert.ok(entries[2].localHeaderOffset > 0xffffffff, 'the last entry starts past 4 GiB');
-  assert.ok(bytesRead < 70_000);
-  assert.equal(access.stats.bytesRead, bytesRead);
-  assert.deepEqual(await contentOf(file, entries[2]), Buffer.from('after'));
+  expect(entries[1].size).toBe(5 * 1024 * MiB);
+  // the last entry starts past 4 GiB
+  expect(entries[2].localHeaderOffset).toBeGreaterThan(0xffffffff);
+  expect(bytesRead).toBeLessThan(70_000);
+  expect(access.stats.bytesRead).toBe(bytesRead);
+  expect(await contentOf(file, entries[2])).toEqual(Buffer.from('after'));
 
   // Reading the start of the big entry and stopping ends the ranged read.
   const a = rangeAccess(file);
@@ -242,7 +236,7 @@ test('ZIP64 for real: a 5 GiB entry (generated) past the 32-bit limits, listed a
     got += chunk.length;
     if (got >= 3 * MiB) break;
   }
-  assert.ok(a.stats.bytesStreamed < 4 * MiB, `streamed ${a.stats.bytesStreamed}`);
+  expect(a.stats.bytesStreamed).toBeLessThan(4 * MiB);
 });
 
 /**
@@ -281,20 +275,18 @@ test('a 200 MiB entry streams with bounded memory (stored and deflated)', async 
   const { entries } = await list(file);
   for (const e of entries) {
     const r = await streamBig(file, e);
-    assert.equal(r.size, 200 * MiB, e.name);
-    assert.equal(r.crc, e.crc32, e.name);
+    expect(r.size).toBe(200 * MiB);
+    expect(r.crc).toBe(e.crc32);
     // Only the entry's stored bytes are fetched (plus read-ahead of a few chunks)...
-    assert.ok(
-      r.streamed >= e.compressedSize && r.streamed <= e.compressedSize + 512 * 1024,
-      `${e.name}: streamed ${r.streamed} of ${e.compressedSize}`,
-    );
+    expect(r.streamed >= e.compressedSize && r.streamed <= e.compressedSize + 512 * 1024).toBeTruthy();
     // ...never far ahead of what the consumer has taken...
-    assert.ok(r.ahead < 2 * MiB, `${e.name}: the read ran ${(r.ahead / MiB).toFixed(1)} MiB ahead`);
+    expect(r.ahead).toBeLessThan(2 * MiB);
     // ...and memory does not grow by anything like the entry's size.
     if (process.env.SHOW_RSS) console.log(e.name, (r.growth / MiB).toFixed(1), 'MiB');
-    assert.ok(r.growth < 32 * MiB, `${e.name}: RSS grew by ${(r.growth / MiB).toFixed(1)} MiB`);
+    expect(r.growth).toBeLessThan(32 * MiB);
   }
-  assert.ok(entries[1].compressedSize < 100 * MiB, 'the deflated entry really is compressed');
+  // the deflated entry really is compressed
+  expect(entries[1].compressedSize).toBeLessThan(100 * MiB);
 });
 
 test('bytes read to list a 50 MB archive of 100 files stay under 1%', async () => {
@@ -307,22 +299,23 @@ test('bytes read to list a 50 MB archive of 100 files stay under 1%', async () =
     });
   }
   const file = fromBuffer(writeZip(inputs));
-  assert.ok(file.size > 50_000_000);
+  expect(file.size).toBeGreaterThan(50_000_000);
   const { entries, bytesRead, access } = await list(file);
-  assert.equal(entries.length, 100);
-  assert.equal(access.stats.bytesRead, bytesRead, 'bytesRead counts every byte fetched');
-  assert.ok(bytesRead < file.size / 100, `${bytesRead} bytes read of ${file.size}`);
-  assert.ok(access.stats.reads <= 2, `${access.stats.reads} reads`);
-  assert.deepEqual(await contentOf(file, entries[57]), inputs[57].data);
+  expect(entries.length).toBe(100);
+  // bytesRead counts every byte fetched
+  expect(access.stats.bytesRead).toBe(bytesRead);
+  expect(bytesRead).toBeLessThan(file.size / 100);
+  expect(access.stats.reads).toBeLessThanOrEqual(2);
+  expect(await contentOf(file, entries[57])).toEqual(inputs[57].data);
 });
 
 /** Finds the first central directory header, to damage it. */
 const centralAt = (buf: Buffer) => buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
 
 async function rejectsWith(p: Promise<unknown>, re: RegExp, reason?: ArchiveError['reason']) {
-  await assert.rejects(p, (err: Error) => {
-    assert.match(err.message, re);
-    if (reason) assert.equal((err as ArchiveError).reason, reason);
+  await expect(p).rejects.toSatisfy((err: Error) => {
+    expect(err.message).toMatch(re);
+    if (reason) expect((err as ArchiveError).reason).toBe(reason);
     return true;
   });
 }
@@ -456,25 +449,28 @@ test('the local header may have its own extra field; reading can be aborted', as
   shifted.writeUInt32LE(shifted.readUInt32LE(eocd + 16) + extra.length, eocd + 16);
   const file = fromBuffer(shifted);
   const { entries } = await list(file);
-  assert.deepEqual(await contentOf(file, entries[0]), data);
+  expect(await contentOf(file, entries[0])).toEqual(data);
 
   const controller = new AbortController();
   const a = rangeAccess(file);
   const stream = await openEntry(entries[0], a.readAt, a.streamFrom, controller.signal);
-  await assert.rejects(
+  await expect(
     (async () => {
       for await (const _ of stream) controller.abort();
     })(),
-    { name: 'AbortError' },
-  );
-  await assert.rejects(openEntry(entries[0], a.readAt, a.streamFrom, controller.signal), { name: 'AbortError' });
-  await assert.rejects(readCentralDirectory(a.readAt, file.size, controller.signal), { name: 'AbortError' });
+  ).rejects.toMatchObject({ name: 'AbortError' });
+  await expect(openEntry(entries[0], a.readAt, a.streamFrom, controller.signal)).rejects.toMatchObject({
+    name: 'AbortError',
+  });
+  await expect(readCentralDirectory(a.readAt, file.size, controller.signal)).rejects.toMatchObject({
+    name: 'AbortError',
+  });
 });
 
 test('virtual files: concat and repeated read across their seams', () => {
   const f = concat([Buffer.from('abc'), repeated(Buffer.from('xy'), 3, Buffer.from('!')), Buffer.from('end')]);
-  assert.equal(f.read(0, f.size).toString(), 'abcxyxyxy!end');
-  assert.equal(f.read(4, 6).toString(), 'yxyxy!');
+  expect(f.read(0, f.size).toString()).toBe('abcxyxyxy!end');
+  expect(f.read(4, 6).toString()).toBe('yxyxy!');
 });
 
 test('entries that share their data are refused before anything is inflated (the overlap zip bomb)', async () => {
@@ -484,7 +480,7 @@ test('entries that share their data are refused before anything is inflated (the
     { name: name(0), data: Buffer.alloc(MiB) },
     ...Array.from({ length: 499 }, (_, i) => ({ name: name(i + 1), sharesDataOf: 0 })),
   ]);
-  assert.ok(bomb.size < 64 * 1024, `the bomb is ${bomb.size} bytes`);
+  expect(bomb.size).toBeLessThan(64 * 1024);
   const a = rangeAccess(bomb);
   await rejectsWith(
     readCentralDirectory(a.readAt, bomb.size),
@@ -494,7 +490,8 @@ test('entries that share their data are refused before anything is inflated (the
     ),
     'damaged',
   );
-  assert.equal(a.stats.streams, 0, 'no entry was opened');
+  // no entry was opened
+  expect(a.stats.streams).toBe(0);
 
   // An entry whose local header lies inside another's data.
   const buf = writeZip([
@@ -532,10 +529,7 @@ test(
       /"liar\.mp4" holds more than the 1048576 bytes its directory entry says/,
       'damaged',
     );
-    assert.ok(
-      a.stats.bytesStreamed < 2 * MiB,
-      `pulled ${a.stats.bytesStreamed} compressed bytes of ${zeros.bytes.size}`,
-    );
+    expect(a.stats.bytesStreamed).toBeLessThan(2 * MiB);
   },
 );
 
