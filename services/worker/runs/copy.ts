@@ -7,6 +7,7 @@
 // policy): a file that appears at the path after the plan looked is left as it is, and the conflict
 // policy decides again (settle).
 import { pipeline, Transform, type Readable } from 'node:stream';
+import { types } from 'node:util';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/lib/pacer.ts';
@@ -105,7 +106,8 @@ interface Parked {
 }
 
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  // isNativeError, not instanceof: an error Node made (a socket's) may come from another realm (Jest's).
+  return types.isNativeError(err) ? err.message : String(err);
 }
 
 /**
