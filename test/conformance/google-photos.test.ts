@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import photos, { jwtPayload } from '../../connectors/google-photos/index.ts';
-import { nextPacificMidnight } from '../../connectors/google-photos/api.ts';
+import { nextPacificMidnight } from '../../connectors/google-photos/client.ts';
 import { processingWait } from '../../connectors/google-photos/picker.ts';
 import { CloudError, type CloudHandle, type SourceItem } from '../../connectors/types.ts';
 import { startGoogleFake, type GoogleFake } from '../fakes/google.ts';
