@@ -118,7 +118,8 @@ export function createRest(o: {
       } as RequestInit);
     const res = await streamed();
     if (res.status !== 401) return res;
-    // bearerFetch refreshed the token but could not send the used-up stream again: a fresh one goes.
+    // bearerFetch refreshed the token but could not send the used-up stream again: a fresh one goes
+    // (a 401 to it is returned, for the caller's errorOf to say).
     await drain(res);
     return streamed();
   }
