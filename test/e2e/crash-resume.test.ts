@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { partSizeFor } from '../../connectors/s3/index.ts';
+import { partSizeFor } from '../../connectors/s3/upload.ts';
 import { signup, startTestApp, waitForRun, type TestApp } from '../support/app.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { localFolder } from '../support/local-space.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../connectors/s3/index.ts';
+import { createS3Client } from '../../connectors/s3/client.ts';
 import { testEnv } from './env.ts';
 
 export interface TestS3 {
