@@ -380,6 +380,35 @@ describe('onedrive protocol', () => {
     },
   );
 
+  test('a dropped connection and a cut JSON answer on a Graph call are tried again', async () => {
+    await fake.addFile('drops/a.txt', Buffer.from('a'));
+    await fake.addFile('drops/b.txt', Buffer.from('b'));
+    const from = fake.requests.length;
+    fake.inject({ method: 'GET', path: /\/children$/, reset: true });
+    fake.inject({ method: 'GET', path: /\/children$/, truncate: 5 });
+    expect((await listAll(c.handle, 'drops')).map((i) => i.path)).toEqual(['a.txt', 'b.txt']);
+    // Two answers that never came whole (status 0), then the listing.
+    const listings = fake.requests.slice(from).filter((r) => r.path.endsWith('/children'));
+    expect(listings.map((r) => r.status)).toEqual([0, 0, 200]);
+  });
+
+  test('a nextLink to another host is refused: the access token goes to Graph only', async () => {
+    const other = await startMicrosoftFake();
+    try {
+      await fake.addFile('elsewhere/a.txt', Buffer.from('a'));
+      fake.inject({
+        method: 'GET',
+        path: /\/children$/,
+        status: 200,
+        body: { value: [], '@odata.nextLink': `${other.url}/v1.0/me/drive/root/children?$skiptoken=x` },
+      });
+      await expect(listAll(c.handle, 'elsewhere')).rejects.toSatisfy(isReason('failed'));
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a revoked sign-in is unauthorized', async () => {
     fake.oauth.revoke();
     await expect(c.handle.check()).rejects.toSatisfy(isReason('unauthorized'));

@@ -1,6 +1,7 @@
 // Jest runs this once before all test files (jest.config.js: globalSetup): one PostgreSQL server for
 // the whole suite (embedded, or the one DATABASE_URL names) and a template database with Ferry's
-// migrations and pg-boss's schema, from which every test file clones its own (test/support/db.ts).
+// migrations and pg-boss's schema, from which every test file clones its own (test/support/db.ts);
+// and the run's certificate authority for the emulators that serve HTTPS (test/support/test-ca.ts).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,11 +11,16 @@ import { createPool, migrate } from '../../services/core/db.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../services/core/embedded-postgres.ts';
 import { BOSS_SCHEMA, ensureQueues } from '../../services/core/queues.ts';
 import { TEMPLATE_DB, urlFor } from './db.ts';
+import { installTestCa } from './test-ca.ts';
 
 // Jest loads the teardown as a module of its own: what it must stop is left on globalThis.
-const state = globalThis as { ferryTestPg?: { server?: EmbeddedPostgres; tmp?: string } };
+const state = globalThis as { ferryTestPg?: { server?: EmbeddedPostgres; tmp?: string; tls?: string } };
 
 export default async function globalSetup(): Promise<void> {
+  // Before the workers start: NODE_EXTRA_CA_CERTS names the CA to them, and to every Ferry process a
+  // test spawns; this process, where a lone test file runs, trusts it as of now.
+  const tls = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-test-tls-'));
+  installTestCa(tls);
   let server: EmbeddedPostgres | undefined;
   let tmp: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
@@ -24,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
     server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
     adminUrl = server.url;
   }
-  state.ferryTestPg = { server, tmp };
+  state.ferryTestPg = { server, tmp, tls };
   process.env.FERRY_TEST_PG_URL = adminUrl;
   delete process.env.DATABASE_URL;
 
@@ -45,7 +51,8 @@ export default async function globalSetup(): Promise<void> {
 }
 
 export async function globalTeardown(): Promise<void> {
-  const { server, tmp } = state.ferryTestPg ?? {};
+  const { server, tmp, tls } = state.ferryTestPg ?? {};
   await server?.stop();
   if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  if (tls) await fs.rm(tls, { recursive: true, force: true });
 }
