@@ -43,7 +43,7 @@ async function* listFolder(
   }
 }
 
-/** A file's metadata, or null when nothing is at `path` (a folder or a file). */
+/** What is at `path` (a file, a folder), or null when nothing is. */
 async function metadataOf(client: DropboxClient, path: string, signal?: AbortSignal): Promise<Metadata | null> {
   try {
     return await client.call((dbx, o) => dbx.filesGetMetadata({ path }, o), signal);
