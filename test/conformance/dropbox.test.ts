@@ -232,6 +232,43 @@ describe('dropbox protocol', () => {
     expect((await fake.fileBytes('proto/expired.bin')).equals(data)).toBeTruthy();
   });
 
+  test('a checkpoint whose state does not load (damaged, or an earlier version) is none: a new session', async () => {
+    const data = crypto.randomBytes(20 * MiB);
+    const stop = new AbortController();
+    const cp = memoryCheckpoint((n) => {
+      if (n === 1) stop.abort(new Error('crash'));
+    });
+    await expect(
+      h.destination!.put('proto/unloadable.bin', async (off) => slow(data.subarray(off)), {
+        mode: 'replace',
+        size: data.length,
+        checkpoint: cp,
+        signal: stop.signal,
+      }),
+    ).rejects.toThrow();
+    const saved = cp.state as { v: number; hash: { outer: string; length: number } };
+    expect(saved.hash.length).toBe(8 * MiB);
+    const damaged = { ...saved, hash: { ...saved.hash, outer: Buffer.from('not a state').toString('base64') } };
+    const earlier = { ...saved, v: 1 }; // the hand-written SHA-256's state is not hash-wasm's
+    for (const state of [damaged, earlier]) {
+      const offsets: number[] = [];
+      const created = fake.uploads.created;
+      const stored = await h.destination!.put(
+        'proto/unloadable.bin',
+        async (off) => {
+          offsets.push(off);
+          return Readable.from([data.subarray(off)]);
+        },
+        { mode: 'replace', size: data.length, checkpoint: memoryCheckpoint(undefined, state) },
+      );
+      // read from the first byte, into a session of its own
+      expect(offsets).toEqual([0]);
+      expect(fake.uploads.created).toBe(created + 1);
+      expect(stored.hash).toEqual({ kind: 'dropbox', value: contentHash(data) });
+    }
+    expect((await fake.fileBytes('proto/unloadable.bin')).equals(data)).toBeTruthy();
+  });
+
   test('a file Dropbox stores with another content_hash is refused as corrupt and removed', async () => {
     fake.corruptNextCommit();
     const data = crypto.randomBytes(5000);
@@ -590,7 +627,7 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         lookup_failed: { '.tag': 'not_found' },
       });
 
-      // Paths compare without case; downloads honour Range.
+      // Paths compare without case; downloads honour Range, by POST or by GET (as Dropbox's do).
       const lower = await rpc('files/get_metadata', { path: '/raw/ÜNÏ.BIN' });
       expect(((await lower.json()) as { id: string }).id).toBe(meta.id);
       const missing = await rpc('files/get_metadata', { path: '/raw/none' });
@@ -607,6 +644,21 @@ describe('dropbox emulator rules (raw HTTP)', () => {
         'content-type': 'application/json',
       });
       expect(asJson.status).toBe(400);
+      const byGet = await fetch(`${fake.contentUrl}/2/files/download`, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'dropbox-api-arg': JSON.stringify({ path: meta.id }),
+          range: 'bytes=10-',
+        },
+      });
+      expect(byGet.status).toBe(206);
+      expect(Buffer.from(await byGet.arrayBuffer()).equals(Buffer.concat([data, data]).subarray(10))).toBeTruthy();
+      // other routes take POST only
+      const rpcByGet = await fetch(`${fake.apiUrl}/2/files/get_metadata`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(rpcByGet.status).toBe(400);
+      expect(await rpcByGet.text()).toMatch(/Bad HTTP method "GET"/);
     },
   );
 
