@@ -2,7 +2,8 @@
 // enforces of Google's protocol (so the connector is held to it), and how the connector meets the
 // failures Drive really produces: expiring and revoked sign-ins, rate-limit storms, lost
 // connections and answers, lost upload sessions, duplicate names, the daily upload cap, a full
-// drive, a damaged upload.
+// drive, a damaged upload; and that googleapis' client under it neither retries nor refreshes on
+// its own.
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
@@ -692,6 +693,115 @@ describe('google-drive connector against the emulator', () => {
       });
       expect(stored.size).toBe(data.length);
       expect((await bytesOf(await h.source!.open(fake.findFile('bad/file.bin')!))).equals(data)).toBeTruthy();
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('google-drive on the googleapis client: the pacer the only retrier, the token source the refresher', () => {
+  test('a 403 rateLimitExceeded on an API call is waited out as a rate limit, without a refresh', async () => {
+    const { fake, tokens, h } = await setup();
+    try {
+      await fake.addFile('paced/a.txt', Buffer.from('a'));
+      // Google's body for the 403: rateLimitExceeded (usageLimits)
+      fake.inject({ method: 'GET', path: /^\/drive\/v3\/files$/, status: 403, retryAfter: 1 });
+      const started = Date.now();
+      expect((await listAll(h, 'paced')).map((i) => i.path)).toEqual(['a.txt']);
+      // Retry-After honoured
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(fake.requests.filter((r) => r.status === 403).length).toBe(1);
+      // no refresh: the token was fine
+      expect([tokens.refreshes, fake.oauth.stats.refreshes]).toEqual([0, 0]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('gaxios retries nothing: a failing call is sent as often as the pacer says, and no more', async () => {
+    const { fake, h } = await setup();
+    try {
+      const from = fake.requests.length;
+      // 8 attempts (the pacer's), each answered 503 at once (Retry-After: 0)
+      fake.inject({ method: 'GET', path: /^\/drive\/v3\/files$/, status: 503, retryAfter: 0, times: 100 });
+      await expect(h.browse!('', undefined)).rejects.toSatisfy(isCloudError('failed'));
+      expect(fake.requests.slice(from).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(
+        Array(8).fill('GET /drive/v3/files 503'),
+      );
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a reset connection on an API call is retried; an expired token is refreshed once', async () => {
+    const { fake, tokens, h } = await setup();
+    try {
+      await fake.addFile('reset/a.txt', Buffer.from('a'));
+      fake.inject({ method: 'GET', path: /^\/drive\/v3\/files$/, reset: true });
+      expect((await listAll(h, 'reset')).map((i) => i.path)).toEqual(['a.txt']);
+      fake.oauth.expireAccessTokens();
+      const item = (await listAll(h, 'reset'))[0];
+      expect((await bytesOf(await h.source!.open(item, { offset: 0 }))).toString()).toBe('a');
+      expect([tokens.refreshes, fake.oauth.stats.refreshes]).toEqual([1, 1]);
+      expect(fake.requests.filter((r) => r.status === 401).length).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a checkpoint whose md5 state does not load is none: its session is cancelled, it starts over', async () => {
+    const { fake, h } = await setup();
+    try {
+      const data = crypto.randomBytes(20 * MiB);
+      const stop = new AbortController();
+      const cp = checkpoint();
+      const save = cp.save.bind(cp);
+      cp.save = async (st) => {
+        await save(st);
+        if (cp.saves === 2) stop.abort(new Error('worker died'));
+      };
+      await expect(
+        h.destination!.put('damaged/big.bin', async (off) => Readable.from([data.subarray(off)]), {
+          mode: 'create',
+          size: data.length,
+          checkpoint: cp,
+          signal: stop.signal,
+        }),
+      ).rejects.toThrow();
+      const state = cp.state as { sessionUri: string; offset: number; md5: string };
+      expect(state.offset).toBe(8 * MiB);
+      const session = new URL(state.sessionUri).pathname;
+      const from = fake.requests.length;
+      const offsets: number[] = [];
+      const cp2 = checkpoint();
+      cp2.state = { ...state, md5: Buffer.from('not a hash state').toString('base64') };
+      const stored = await h.destination!.put(
+        'damaged/big.bin',
+        async (off) => (offsets.push(off), Readable.from([data.subarray(off)])),
+        { mode: 'create', size: data.length, checkpoint: cp2 },
+      );
+      expect(stored).toEqual({ size: data.length, hash: { kind: 'md5', value: md5(data) } });
+      // read from the start, the old session cancelled
+      expect(offsets).toEqual([0]);
+      expect(fake.requests.slice(from).find((r) => r.method === 'DELETE')?.path).toBe(session);
+      expect(fake.findFiles('damaged/big.bin').length).toBe(1);
+      expect((await fake.fileBytes('damaged/big.bin')).equals(data)).toBeTruthy();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('handles on one account share its pacer, kept in env.accounts', async () => {
+    const { fake, tokens, env } = await setup();
+    try {
+      const accountId = `acct-${crypto.randomUUID()}`;
+      const before = env.accounts.size;
+      const a = drive.open!({ options: { accountId }, tokens }, env);
+      const b = drive.open!({ options: { accountId }, tokens }, env);
+      await Promise.all([a.check!(), b.check!()]);
+      expect(env.accounts.size).toBe(before + 1);
+      const made = env.accounts.get('google-drive:pacer', accountId, () => 'made again');
+      expect(made).not.toBe('made again');
     } finally {
       await fake.close();
     }
