@@ -186,8 +186,9 @@ export function signInClient(base: string, accessToken: string): DriveClient {
 }
 
 function clientOf(base: string, tokens: TokenSource, pacer: Pacer): DriveClient {
-  // Which token each answer was got with, so that a 401 refreshes exactly that one (gaxios redacts
-  // the header from its errors, and concurrent requests may have sent different tokens).
+  // The library's requests go through Node's own fetch (gaxios would load node-fetch), noting which
+  // token each answer was got with, so that a 401 refreshes exactly that one (gaxios redacts the
+  // header from its errors, and concurrent requests may have sent different tokens).
   const sentWith = new WeakMap<object, string>();
   const transport: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
