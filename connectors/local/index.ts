@@ -1,7 +1,7 @@
 // Local folder (NAS mount, attached disk) as a cloud, confined to its owner's space under the
 // operator's FERRY_LOCAL_ROOTS (space.ts). Every path is walked through open folder handles without
-// following links (dirs.ts), and every file-system error is said as a CloudError (fs-errors.ts).
-import crypto from 'node:crypto';
+// following links, and every file-system error is said as a CloudError (client.ts); writes are
+// upload.ts's.
 import { constants, createReadStream, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,11 +23,11 @@ import {
   type SourceItem,
 } from '../types.ts';
 import { hasherFor } from '../lib/hashes.ts';
-import { type Dir, supported, within } from './dirs.ts';
-import { fsError } from './fs-errors.ts';
+import { type Dir, feed, supported, toCloudError, within } from './client.ts';
 import { locate, mainSpace, openSpace } from './space.ts';
+import { PARTIAL, partialOf, writeFile } from './upload.ts';
 
-const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NONBLOCK } = constants;
+const { O_RDONLY, O_NONBLOCK } = constants;
 
 /**
  * Opens a file of `dir` to read: only a regular file with a single link. O_NONBLOCK (no effect on a
@@ -66,23 +66,12 @@ const options = z.strictObject({
 type Options = z.infer<typeof options>;
 
 const PAGE = 500;
-/** Uploads in progress are written into the target's folder under this suffix, then committed. */
-const PARTIAL = '.ferry-partial';
-// A resumable write saves its offset (after syncing the data) every this many bytes.
-const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 // Most file systems allow names of at most 255 bytes.
 const NAME_MAX = 255;
 
 const HARD_LINKED =
   'This file has other hard links on the server; Ferry reads only files with a single link, ' +
   'as a link can reach a file outside your folder. Copy it to a file of its own to back it up.';
-
-/** A partial upload: its file's name in the folder `folder` (relative to the cloud's root). */
-interface PartialState {
-  folder: string;
-  tmp: string;
-  offset: number;
-}
 
 /** The names of a cloud-relative path; a path that is not one is refused. */
 function namesOf(rel: string): string[] {
@@ -93,22 +82,6 @@ function namesOf(rel: string): string[] {
       `The path "${rel.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}" ${problem}.`,
     );
   return segmentsOf(rel);
-}
-
-/** Feeds the first `end` bytes of an open file (all of it when undefined) to `hash`. */
-async function feed(file: FileHandle, hash: { update(data: Uint8Array): unknown }, end?: number): Promise<void> {
-  const buf = Buffer.allocUnsafe(1024 * 1024);
-  for (let pos = 0; end === undefined || pos < end; ) {
-    const { bytesRead } = await file.read(
-      buf,
-      0,
-      end === undefined ? buf.length : Math.min(buf.length, end - pos),
-      pos,
-    );
-    if (bytesRead === 0) break;
-    hash.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
-  }
 }
 
 function itemOf(id: string, rel: string, name: string, st: Stats): SourceItem {
@@ -130,7 +103,7 @@ const missing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.
 async function* filesIn(dir: Dir, id: string, rel: string, signal?: AbortSignal): AsyncGenerator<SourceItem> {
   try {
     const dirents = await fs.readdir(dir.self, { withFileTypes: true }).catch((err) => {
-      throw fsError(err, id);
+      throw toCloudError(err, id);
     });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const folders: string[] = [];
@@ -149,7 +122,7 @@ async function* filesIn(dir: Dir, id: string, rel: string, signal?: AbortSignal)
       } catch (err) {
         // Gone, or swapped for a link, since it was read: not followed.
         if (missing(err) || (err as NodeJS.ErrnoException).code === 'ELOOP') continue;
-        throw fsError(err, join(id, name));
+        throw toCloudError(err, join(id, name));
       }
       yield* filesIn(sub, join(id, name), join(rel, name), signal);
     }
@@ -188,7 +161,7 @@ export default defineConnector<Options>({
     try {
       await within(space.walk(place.names), async () => {});
     } catch (err) {
-      const e = fsError(err, rel);
+      const e = toCloudError(err, rel);
       if (e instanceof CloudError && e.reason === 'not_found')
         throw new CloudError('invalid_options', `There is no folder "${rel}" in your space on the server.`);
       throw e instanceof CloudError ? new CloudError('invalid_options', e.message) : e;
@@ -218,7 +191,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     } catch (err) {
       if (missing(err))
         throw new CloudError('unreachable', "The cloud's folder no longer exists in your space on the server.");
-      const e = fsError(err, '');
+      const e = toCloudError(err, '');
       throw e instanceof CloudError ? new CloudError('unreachable', e.message, { cause: err }) : e;
     } finally {
       await space.close();
@@ -234,7 +207,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     try {
       return await within(root.walk(names), (dir) => use(dir, name));
     } catch (err) {
-      throw fsError(err, rel);
+      throw toCloudError(err, rel);
     } finally {
       await root.close();
     }
@@ -248,7 +221,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       try {
         start = await root.walk(names);
       } catch (err) {
-        throw fsError(err, names.join('/'));
+        throw toCloudError(err, names.join('/'));
       } finally {
         await root.close();
       }
@@ -271,116 +244,19 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       const name = names.pop();
       if (!name) throw new CloudError('invalid_options', "A file path is needed, not the cloud's folder.");
       if (Buffer.byteLength(name) > NAME_MAX)
-        throw fsError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), rel);
+        throw toCloudError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), rel);
       const folder = names.join('/');
       const root = await rootDir();
       let dir: Dir;
       try {
         dir = await root.walk(names, true);
       } catch (err) {
-        throw fsError(err, folder);
+        throw toCloudError(err, folder);
       } finally {
         await root.close();
       }
 
-      const saved = opts.checkpoint?.state as Partial<PartialState> | null | undefined;
-      let tmp = '';
-      let file: FileHandle | undefined;
-      // Which part failed: the source's and the checkpoint's errors pass as they are; the disk's are
-      // said as CloudErrors. Once the bytes are all written ('commit'), a failure removes the partial file.
-      let stage: 'disk' | 'source' | 'commit' = 'disk';
-      let checkpointed = false;
-      try {
-        const sha = crypto.createHash('sha256');
-        let offset = 0;
-        // Resume only a partial file of this very folder, saved by the last attempt.
-        if (
-          saved &&
-          saved.folder === folder &&
-          typeof saved.tmp === 'string' &&
-          !saved.tmp.includes('/') &&
-          saved.tmp.endsWith(PARTIAL)
-        ) {
-          const old = await dir.file(saved.tmp, O_RDWR).catch(() => undefined);
-          const st = await old?.stat();
-          if (old && st?.isFile() && st.nlink === 1) {
-            [file, tmp, checkpointed] = [old, saved.tmp, true];
-            offset = Math.min(saved.offset ?? 0, st.size);
-            await file.truncate(offset);
-            await feed(file, sha, offset);
-          } else await old?.close();
-        }
-        if (!file) {
-          tmp = `.${crypto.randomBytes(8).toString('hex')}${PARTIAL}`;
-          file = await dir.file(tmp, O_RDWR | O_CREAT | O_EXCL, 0o666);
-        }
-        const md5 = opts.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
-        let written = offset;
-        let sinceCheckpoint = 0;
-        stage = 'source';
-        for await (const chunk of await open(offset)) {
-          stage = 'disk';
-          opts.signal?.throwIfAborted();
-          await file.write(chunk, 0, chunk.length, written);
-          sha.update(chunk);
-          md5?.update(chunk);
-          written += chunk.length;
-          sinceCheckpoint += chunk.length;
-          opts.onProgress?.(written);
-          if (opts.checkpoint && sinceCheckpoint >= CHECKPOINT_BYTES) {
-            await file.datasync();
-            stage = 'source';
-            await opts.checkpoint.save({ folder, tmp, offset: written } satisfies PartialState);
-            checkpointed = true;
-            sinceCheckpoint = 0;
-          }
-          stage = 'source';
-        }
-        stage = 'commit';
-        await file.sync();
-        if (opts.size !== undefined && written !== opts.size) {
-          throw new CloudError('corrupt', `Expected ${opts.size} bytes, the source gave ${written}.`);
-        }
-        const sentMd5 = md5?.digest('hex');
-        if (sentMd5 && sentMd5 !== opts.expectedMd5) {
-          throw new CloudError('corrupt', `The bytes read have md5 ${sentMd5}; the source says ${opts.expectedMd5}.`);
-        }
-        // The destination's own check: read back what is on disk and compare with what was sent.
-        const expected = sha.digest('hex');
-        const back = crypto.createHash('sha256');
-        await feed(file, back);
-        const onDisk = back.digest('hex');
-        if (onDisk !== expected) {
-          throw new CloudError(
-            'corrupt',
-            `The file written to ${rel} differs from the bytes sent (sha256 ${onDisk} ≠ ${expected}).`,
-          );
-        }
-        if (opts.modifiedAt) await file.utimes(new Date(), new Date(opts.modifiedAt)).catch(() => {});
-        await file.close();
-        file = undefined;
-        if (opts.mode === 'replace') {
-          await fs.rename(dir.at(tmp), dir.at(name));
-        } else {
-          // Never replaces what is at the target, whatever came there since the plan: the owner's
-          // file stays and the copy fails with 'exists' (dirs.ts: link(), or on a file system
-          // without hard links an exclusive create of the name, then a rename over it).
-          try {
-            await dir.commitNew(tmp, name);
-          } finally {
-            await fs.unlink(dir.at(tmp)).catch(() => {});
-          }
-        }
-        return { size: written, hash: { kind: 'sha256', value: expected } };
-      } catch (err) {
-        await file?.close().catch(() => {});
-        // A partial file stays only for a checkpoint to resume from (or for abandon()); a failure
-        // once the bytes were all written, or before any checkpoint, leaves none behind.
-        if (tmp && (stage === 'commit' || !checkpointed)) await fs.unlink(dir.at(tmp)).catch(() => {});
-        throw stage === 'source' ? err : fsError(err, rel);
-      } finally {
-        await dir.close();
-      }
+      return writeFile(dir, folder, name, rel, open, opts);
     },
     async stat(rel) {
       try {
@@ -410,10 +286,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       }).catch(() => null);
     },
     async abandon(state) {
-      const s = state as Partial<PartialState> | null;
-      if (typeof s?.folder !== 'string' || typeof s.tmp !== 'string' || s.tmp.includes('/') || !s.tmp.endsWith(PARTIAL))
-        return;
-      await inFolder(join(s.folder, s.tmp), (dir, name) => fs.unlink(dir.at(name))).catch(() => {});
+      const partial = partialOf(state);
+      if (partial) await inFolder(partial, (dir, name) => fs.unlink(dir.at(name))).catch(() => {});
     },
     async remove(rel, signal) {
       signal?.throwIfAborted();
@@ -472,7 +346,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
           }
         });
       } catch (err) {
-        throw fsError(err, names.join('/'));
+        throw toCloudError(err, names.join('/'));
       } finally {
         await root.close();
       }

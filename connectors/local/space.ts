@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathProblem, segmentsOf } from '../lib/paths.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
-import { Dir } from './dirs.ts';
+import { Dir } from './client.ts';
 
 export interface Place {
   /** The owner's space, as an absolute path. */

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import local from '../../connectors/local/index.ts';
-import { fsCalls } from '../../connectors/local/dirs.ts';
-import { fsError } from '../../connectors/local/fs-errors.ts';
+import { fsCalls, toCloudError } from '../../connectors/local/client.ts';
 import { CloudError, type CloudHandle, type ConnectorEnv, type SourceItem } from '../../connectors/types.ts';
 import { conformance } from './suite.ts';
 import { testEnv } from '../support/env.ts';
@@ -237,7 +236,7 @@ describe('local connector: confined to its owner’s space, links never followed
           [...codes.map((c) => `${c}.jpg`), 'owners.jpg'].sort(),
         );
         // Should link's refusal ever be told, it is said as what it is, not as a permission problem.
-        const told = fsError(
+        const told = toCloudError(
           Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'link' }),
           'a.jpg',
         ) as CloudError;

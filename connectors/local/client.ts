@@ -4,8 +4,13 @@
 // resolves `name` in that very folder, like openat), and opened with O_NOFOLLOW: a link anywhere on
 // the way is refused (ELOOP) at the moment of use, and a folder moved away meanwhile takes the
 // writes with it, inside the user's folder. Linux only (/proc).
+//
+// And every file-system error the connector can meet, said as a CloudError a user can act on
+// (toCloudError): messages name paths only relative to the cloud's folder, never a server path, and
+// never whether something outside the user's own folder exists.
 import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
+import { CloudError } from '../types.ts';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW } = constants;
 
@@ -140,5 +145,95 @@ export async function within<T>(dir: Dir | Promise<Dir>, use: (d: Dir) => Promis
     return await use(d);
   } finally {
     await d.close();
+  }
+}
+
+/** Whether `err` came from a file-system call (Node's errno errors carry a syscall). */
+function isErrno(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException | null;
+  return typeof e?.code === 'string' && e.code.startsWith('E') && typeof e.syscall === 'string';
+}
+
+/**
+ * `err` as a CloudError about `rel` (a path relative to the cloud's folder, '' for the folder
+ * itself). CloudErrors and errors that are not the file system's (an abort) pass unchanged.
+ */
+export function toCloudError(err: unknown, rel: string): unknown {
+  if (!isErrno(err)) return err;
+  const what = rel ? `"${rel}"` : "the cloud's folder";
+  const cause = { cause: err };
+  if (err.syscall === 'link' && NO_HARD_LINKS.has(err.code!)) {
+    return new CloudError(
+      'invalid_options',
+      `${what} could not be committed: this file system has no hard links ` +
+        `(a FAT32 or exFAT disk, or an SMB share without Unix extensions).`,
+      cause,
+    );
+  }
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new CloudError('not_found', `${rel || "The cloud's folder"} not found.`, cause);
+    case 'ELOOP':
+      return new CloudError(
+        'invalid_options',
+        `${what} is or goes through a symbolic link; ` +
+          `Ferry does not follow links, which could lead outside the cloud's folder.`,
+        cause,
+      );
+    case 'ENAMETOOLONG':
+      return new CloudError(
+        'invalid_options',
+        `A name in ${what} is longer than the server's file system allows (255 bytes per name).`,
+        cause,
+      );
+    case 'EINVAL':
+    case 'EILSEQ':
+      return new CloudError('invalid_options', `${what} is not a name the server's file system accepts.`, cause);
+    case 'EISDIR':
+    case 'ENOTEMPTY':
+      return new CloudError('invalid_options', `${what} is a folder.`, cause);
+    case 'EEXIST':
+      return new CloudError('exists', `${what} already exists; it was left as it is.`, cause);
+    case 'EACCES':
+    case 'EPERM':
+      return new CloudError(
+        'invalid_options',
+        `The server does not let Ferry use ${what}: the operator should check the permissions of your folder.`,
+        cause,
+      );
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new CloudError('failed', `The server's disk is full: ${what} could not be written.`, cause);
+    case 'EROFS':
+      return new CloudError(
+        'invalid_options',
+        `The server's folder is read-only: ${what} could not be written.`,
+        cause,
+      );
+    case 'EMFILE':
+    case 'ENFILE':
+      return new CloudError('failed', 'The server has too many files open; Ferry will try again.', cause);
+    case 'EIO':
+      return new CloudError('failed', `The server's disk reported an error while using ${what}.`, cause);
+    default:
+      // The code says what happened without saying anything of the server.
+      return new CloudError('failed', `The server could not use ${what} (${err.code}).`, cause);
+  }
+}
+
+/** Feeds the first `end` bytes of an open file (all of it when undefined) to `hash`. */
+export async function feed(file: FileHandle, hash: { update(data: Uint8Array): unknown }, end?: number): Promise<void> {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (let pos = 0; end === undefined || pos < end; ) {
+    const { bytesRead } = await file.read(
+      buf,
+      0,
+      end === undefined ? buf.length : Math.min(buf.length, end - pos),
+      pos,
+    );
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
   }
 }
