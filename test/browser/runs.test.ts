@@ -100,15 +100,11 @@ test(
   'a run shows live progress that rises to 100% and ends "Succeeded" ' +
     'without a reload, catching up after its stream was cut',
   async () => {
-    const t0 = Date.now();
-    const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
     const context = await newContext(browser);
     const page = await context.newPage();
     await signUp(page, ferry);
     const a = await apiOf(page);
-    lap('signed up');
     const { runId, taskId, prefix } = await heldRun(a, 'Holiday', 24);
-    lap('run started');
 
     // The first connection to the event stream is cut: the page says so, reconnects and catches up.
     let streams = 0;
@@ -123,7 +119,6 @@ test(
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached' });
     // the page opened the stream again
     expect(streams).toBeGreaterThanOrEqual(2);
-    lap('reconnected');
 
     // A quarter of the files, then half: the bar follows, as a person would see it.
     const value = async () => Number(await bar(page).getAttribute('aria-valuenow'));
@@ -138,7 +133,6 @@ test(
     await page.getByText('12 of 24 files', { exact: true }).waitFor({ timeout: 30_000 });
     const half = await value();
     expect(half >= 50 && half < 100 && half > quarter).toBeTruthy();
-    lap('half');
 
     gate.open();
     await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
@@ -149,7 +143,6 @@ test(
     // no reload
     expect(await page.evaluate(() => (globalThis as { stayed?: boolean }).stayed)).toBe(true);
     await screenshot(page, 'run-succeeded');
-    lap('succeeded');
 
     // What the page said is what happened: every file is in the bucket.
     const objects = await objectsUnder(prefix);
@@ -167,11 +160,8 @@ test(
     const runs = await a.call('GET', `/tasks/${taskId}/runs`);
     expect(runs.items.map((r: any) => r.id)).toEqual([second, runId]);
     expect(runs.items[0].trigger).toEqual('manual');
-    lap('second run');
     expect(await axeScan(page)).toEqual([]);
-    lap('axe');
     await context.close();
-    lap('closed');
   },
 );
 
@@ -179,12 +169,9 @@ test(
   'a run with files that could not be copied says "Partly done" and lists each ' +
     'with its reason, 50 at a time; the task page lists its runs',
   async () => {
-    const t0 = Date.now();
-    const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
     const context = await newContext(browser);
     const page = await context.newPage();
     await signUp(page, ferry);
-    lap('signed up');
     const a = await apiOf(page);
     const src = await folderCloud(a, 'Albums', 60, 1024);
     // At the destination, folders have taken the names of 52 photos: those cannot be written.
@@ -204,9 +191,7 @@ test(
     const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
 
     await page.goto(`${ferry.url}/runs/${run.id}`);
-    lap('run started');
     await page.getByText('Partly done', { exact: true }).waitFor({ timeout: 60_000 });
-    lap('ended');
     await page.getByText('Partly done: 52 files could not be copied; 8 files were copied.').waitFor();
     const section = page.getByRole('region', { name: 'Files that could not be copied' });
     await section.getByText('Run the task again to retry these files.', { exact: false }).waitFor();

@@ -93,10 +93,7 @@ test(
   'the wizard creates a weekly task chosen through both folder browsers; ' +
     'the list says it in words; edit, pause, resume, delete',
   async () => {
-    const t0 = Date.now();
-    const lap = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
     const { context, page, a } = await signedIn();
-    lap('signed up');
 
     // Without clouds: the list says to add them first, with the way to do it.
     await page.goto(`${ferry.url}/tasks`);
@@ -108,7 +105,6 @@ test(
     await page.getByText('A task copies a folder of one cloud into another, now or on a schedule.').waitFor();
     await screenshot(page, 'tasks-list-empty');
 
-    lap('empty list');
     await page.getByRole('button', { name: 'New task' }).click();
     await page.waitForURL(/\/tasks\/new$/);
 
@@ -164,7 +160,6 @@ test(
     await page.getByText('Every Sunday at 03:30 (Europe/Berlin)').waitFor();
     await page.getByText('Photos and videos, leaving out **/.thumbnails/**').waitFor();
     await screenshot(page, 'task-wizard-5-name-desktop');
-    lap('wizard');
     await page.getByRole('button', { name: 'Create task' }).click();
 
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
@@ -216,7 +211,6 @@ test(
     await card.getByText('Not yet').waitFor();
     await screenshot(page, 'tasks-list-full');
 
-    lap('created, listed');
     // Edit: the same form, filled; change the time and save.
     await card.getByRole('link', { name: 'Family photos to Backup bucket' }).click();
     await page.getByRole('link', { name: 'Edit' }).click();
@@ -245,7 +239,6 @@ test(
     expect(edited.filter).toEqual(task.filter);
     expect(edited.destination).toEqual(task.destination);
 
-    lap('edited');
     // Pause, then resume.
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
@@ -274,9 +267,7 @@ test(
     await page.waitForURL(/\/tasks$/);
     await page.getByRole('heading', { name: 'No tasks yet' }).waitFor();
     expect((await a.call('GET', '/tasks')).items).toEqual([]);
-    lap('paused, resumed, deleted');
     await context.close();
-    lap('closed');
   },
 );
 
