@@ -41,6 +41,9 @@ const env = {
   FERRY_MS_AUTH_URL: `${microsoft.url}/common/oauth2/v2.0/authorize`,
   FERRY_MS_TOKEN_URL: `${microsoft.url}/common/oauth2/v2.0/token`,
   FERRY_GRAPH_URL: microsoft.url,
+  // The Microsoft emulator serves HTTPS with a certificate from a CA made as it started
+  // (test/support/test-ca.ts): Ferry trusts that CA through this, as long as the emulators run.
+  NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '',
 };
 console.log(
   `Emulators up: Google ${google.url}, Dropbox ${dropbox.apiUrl} ` +
