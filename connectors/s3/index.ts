@@ -20,10 +20,6 @@ import { CloudError, defineConnector, type Destination, type Entry, type Source 
 import { isPreconditionFailed, openBucket, toCloudError, unquote } from './client.ts';
 import { createUploader } from './upload.ts';
 
-// Named here too for test/unit/transfer-rules.test.ts, which imports them from the connector.
-export { classify } from './client.ts';
-export { multipartEtag, partSizeFor } from './upload.ts';
-
 /** Entries per browse() page. */
 const BROWSE_PAGE = 500;
 

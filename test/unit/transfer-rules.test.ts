@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { expect, test } from '@jest/globals';
-import { classify, multipartEtag, partSizeFor } from '../../connectors/s3/index.ts';
+import { classify } from '../../connectors/s3/client.ts';
+import { multipartEtag, partSizeFor } from '../../connectors/s3/upload.ts';
 import { backoffMs, createPacer, retryAfterMs } from '../../connectors/lib/pacer.ts';
 import { destinationPath, renamed, selected } from '../../services/worker/runs/select.ts';
 import type { SourceItem } from '../../connectors/types.ts';
