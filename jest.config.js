@@ -13,4 +13,8 @@ export default {
   // End-to-end tests start servers, browsers and whole runs: a test has as long as it needs.
   testTimeout: 600_000,
   maxWorkers: 4,
+  // A worker that ran a file is replaced by a new process (any worker holds more than this):
+  // each file gets a fresh process, as with node --test, so what a file leaves running (a pool's
+  // timers, an app's polls, a server) cannot slow the files after it or pile up.
+  workerIdleMemoryLimit: '1MB',
 };

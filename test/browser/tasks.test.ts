@@ -460,8 +460,8 @@ test('keyboard only: Tab, arrows, Space, Enter and typing create a task; Run now
       }
     }
   };
-  expect(await landed('beach.jpg')).toEqual(Buffer.alloc(3000, 7));
-  expect(await landed('hike.jpg')).toEqual(Buffer.alloc(2000, 9));
+  expect(await landed('beach.jpg')).toEqualBytes(Buffer.alloc(3000, 7));
+  expect(await landed('hike.jpg')).toEqualBytes(Buffer.alloc(2000, 9));
   await context.close();
 });
 

@@ -331,7 +331,7 @@ for (const end of ends) {
         expect(run.status).toBe('succeeded');
 
         expect(item('new.txt').status).toBe('done');
-        expect(await end.read(`${folder}/new.txt`)).toEqual(ours['new.txt']);
+        expect(await end.read(`${folder}/new.txt`)).toEqualBytes(ours['new.txt']);
         for (const p of [BEFORE, DURING]) {
           const at = `${folder}/${p}`;
           const row = item(p);
@@ -341,17 +341,17 @@ for (const end of ends) {
               /different file already exists at the destination \(conflict policy: skip\)/,
             );
             expect(row.destPath).toBe(at);
-            expect(await end.read(at)).toEqual(theirs[p]);
+            expect(await end.read(at)).toEqualBytes(theirs[p]);
             expect(await end.read(renamedPath(at))).toBe(null);
           } else if (policy === 'overwrite') {
             expect(row.status).toBe('done');
             expect(row.destPath).toBe(at);
-            expect(await end.read(at)).toEqual(ours[p]);
+            expect(await end.read(at)).toEqualBytes(ours[p]);
           } else {
             expect(row.status).toBe('done');
             expect(row.destPath).toBe(renamedPath(at));
-            expect(await end.read(at)).toEqual(theirs[p]);
-            expect(await end.read(renamedPath(at))).toEqual(ours[p]);
+            expect(await end.read(at)).toEqualBytes(theirs[p]);
+            expect(await end.read(renamedPath(at))).toEqualBytes(ours[p]);
           }
         }
       });
@@ -396,7 +396,7 @@ for (const end of ends) {
         // recorded as copied
         expect(manifest.rows).toEqual([{ n: 1 }]);
         // the file is as it was
-        expect(await end.read(at)).toEqual(ours[BEFORE]);
+        expect(await end.read(at)).toEqualBytes(ours[BEFORE]);
         // no renamed copy beside it
         expect(await end.list(`${folder}/2020`)).toEqual(['IMG_1.HEIC', 'IMG_2.HEIC']);
         // The next run does not copy it either.
@@ -445,7 +445,7 @@ test(
       `${folder}/${DURING}`,
       'An identical file is already at the destination.',
     ]);
-    expect(await end.read(`${folder}/${DURING}`)).toEqual(ours[DURING]);
+    expect(await end.read(`${folder}/${DURING}`)).toEqualBytes(ours[DURING]);
     // no second copy
     expect(await end.read(renamedPath(`${folder}/${DURING}`))).toBe(null);
     // Recorded as copied: the next run does not copy it again.

@@ -284,11 +284,11 @@ test(
       await copyWith(runId, { meanwhile: async () => {}, destination, bytes });
       const row = (await t.db.query('SELECT status, dest_path FROM run_items WHERE run_id = $1', [runId])).rows[0];
       expect([row.status, row.dest_path]).toEqual(c.want);
-      expect(files.get(c.want[1])).toEqual(bytes);
+      expect(files.get(c.want[1])).toEqualBytes(bytes);
       // no "(1) (1)" name
       expect([...files.keys()].filter((k) => k.includes(') ('))).toEqual([]);
       // the owner's file is untouched
-      expect(files.get('dst/IMG.jpg')).toEqual(Buffer.alloc(1000, 9));
+      expect(files.get('dst/IMG.jpg')).toEqualBytes(Buffer.alloc(1000, 9));
     }
   },
 );

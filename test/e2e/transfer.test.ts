@@ -131,7 +131,7 @@ describe('local → S3 → local', () => {
     const third = await runTask(task.id);
     expect(third.status).toBe('succeeded');
     expect(third.done).toEqual({ items: 2, bytes: 8000 });
-    expect(await getObject('backups/family/one.bin')).toEqual(changed);
+    expect(await getObject('backups/family/one.bin')).toEqualBytes(changed);
   });
 
   test('S3 → local restores every byte', async () => {
@@ -200,7 +200,7 @@ describe('local → S3 → local', () => {
     expect(r2.status).toBe('succeeded');
     // identical copies made by the first task are recognised
     expect(r2.skipped.items).toBe(2);
-    expect(await getObject('sorted/2019/07/IMG_0001 (1).jpg')).toEqual(files.get('2019/IMG_0001.jpg'));
+    expect(await getObject('sorted/2019/07/IMG_0001 (1).jpg')).toEqualBytes(files.get('2019/IMG_0001.jpg'));
   });
 
   test('two files that a layout sends to one path both arrive, the second renamed', async () => {
@@ -221,8 +221,8 @@ describe('local → S3 → local', () => {
     const run = await runTask(task.id);
     expect(run.status).toBe('succeeded');
     expect(run.done.items).toBe(2);
-    expect(await getObject('backups/flat/IMG_0001.jpg')).toEqual(first);
-    expect(await getObject('backups/flat/IMG_0001 (1).jpg')).toEqual(second);
+    expect(await getObject('backups/flat/IMG_0001.jpg')).toEqualBytes(first);
+    expect(await getObject('backups/flat/IMG_0001 (1).jpg')).toEqualBytes(second);
   });
 
   for (const policy of ['overwrite', 'skip'] as const) {
@@ -268,8 +268,8 @@ describe('local → S3 → local', () => {
           ['B/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001 (1).jpg`],
         ]);
         // A's copy is untouched
-        expect(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`)).toEqual(fromA);
-        expect(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`)).toEqual(fromB);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`)).toEqualBytes(fromA);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`)).toEqualBytes(fromB);
 
         // A changed file keeps its own path: A's new version replaces A's copy, B's stays.
         const newA = crypto.randomBytes(7000);
@@ -283,8 +283,8 @@ describe('local → S3 → local', () => {
         expect(again.map((i) => [i.path, i.status, i.destPath])).toEqual([
           ['A/IMG_0001.jpg', 'done', `${folder}/2020/05/IMG_0001.jpg`],
         ]);
-        expect(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`)).toEqual(newA);
-        expect(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`)).toEqual(fromB);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001.jpg`)).toEqualBytes(newA);
+        expect(await getObject(`backups/${folder}/2020/05/IMG_0001 (1).jpg`)).toEqualBytes(fromB);
         const listed = await s3
           .client()
           .send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `backups/${folder}/` }));

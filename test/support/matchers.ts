@@ -1,7 +1,11 @@
-// Two matchers Jest lacks, for failures checked by a predicate (a reason, an instance of a class of
-// the code under test and its message): `await expect(p).rejects.toSatisfy(isReason('exists'))`,
-// `expect(() => parse(x)).toThrowSatisfying((e) => ...)`. A predicate passes by returning anything
-// but false, and may itself assert with expect. Loaded for every test file (jest.config.js).
+// Matchers Jest lacks, loaded for every test file (jest.config.js):
+// - failures checked by a predicate (a reason, an instance of a class of the code under test and its
+//   message): `await expect(p).rejects.toSatisfy(isReason('exists'))`,
+//   `expect(() => parse(x)).toThrowSatisfying((e) => ...)`. A predicate passes by returning anything
+//   but false, and may itself assert with expect;
+// - bytes compared as bytes: `expect(read).toEqualBytes(sent)`. toEqual walks a Buffer element by
+//   element, minutes for a few MiB, and prints every byte of a difference.
+import { types } from 'node:util';
 import { expect } from '@jest/globals';
 
 declare module 'expect' {
@@ -10,6 +14,8 @@ declare module 'expect' {
     toSatisfy(predicate: (value: never) => unknown): R;
     /** The function throws, and what it throws satisfies the predicate. */
     toThrowSatisfying(predicate: (error: never) => unknown): R;
+    /** The same bytes (a Buffer or Uint8Array each). */
+    toEqualBytes(expected: unknown): R;
   }
 }
 
@@ -30,7 +36,25 @@ function show(value: unknown): string {
   return String(value);
 }
 
+/** Where two byte arrays first differ, and their lengths. */
+function byteDifference(a: Uint8Array, b: Uint8Array): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const around = (x: Uint8Array) => Buffer.from(x.subarray(i, i + 16)).toString('hex');
+  return `${a.length} bytes received, ${b.length} expected; first difference at byte ${i}: ${around(a)} ≠ ${around(b)}`;
+}
+
 expect.extend({
+  toEqualBytes(received: unknown, expected: unknown) {
+    // isUint8Array, not instanceof: a Buffer Node made comes from another realm than the test's.
+    if (!types.isUint8Array(received) || !types.isUint8Array(expected))
+      return { pass: false, message: () => `bytes compared with bytes, not ${show(received)} with ${show(expected)}` };
+    const pass = Buffer.compare(received, expected) === 0;
+    return {
+      pass,
+      message: () => (pass ? `the same ${received.length} bytes` : byteDifference(received, expected)),
+    };
+  },
   toSatisfy(received: unknown, predicate: (value: never) => unknown) {
     return judge(received, predicate, 'the value');
   },

@@ -517,7 +517,7 @@ test("writeExport writes the parts with the export's time", async () => {
           const st = await fs.stat(p);
           expect(st.size).toBe(e.parts[j].file.size);
           expect(st.mtime.getTime()).toBe(e.createdAt.getTime());
-          expect(await fs.readFile(p)).toEqual(e.parts[j].file.read(0, st.size));
+          expect(await fs.readFile(p)).toEqualBytes(e.parts[j].file.read(0, st.size));
         }
       }
     }

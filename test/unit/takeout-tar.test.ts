@@ -83,7 +83,7 @@ function check(seen: Seen[], inputs: TarInput[]) {
     const data = type === 'file' ? ((input.data as Buffer | undefined) ?? Buffer.alloc(0)) : Buffer.alloc(0);
     expect(s.type).toBe(type === 'file' ? 'file' : type === 'directory' ? 'directory' : 'other');
     expect(s.size).toBe(data.length);
-    expect(s.data).toEqual(data);
+    expect(s.data).toEqualBytes(data);
     const t = input.modifiedAt ?? new Date(Date.UTC(2024, 4, 6, 7, 8, 10));
     expect(s.modifiedAt.getTime()).toBe(Math.floor(t.getTime() / 1000) * 1000);
   }
@@ -143,7 +143,7 @@ test('pax: long Unicode paths, sizes and times from the extended header; global 
   const seen = await readEverything(zlib.gzipSync(tar));
   expect(seen[0].modifiedAt.getTime()).toBe(1714979290750);
   expect(seen[0].name).toBe('renamed/é.txt');
-  expect(seen[0].data).toEqual(Buffer.from('0123456789'));
+  expect(seen[0].data).toEqualBytes(Buffer.from('0123456789'));
 });
 
 test('GNU long names (L) and long link names (K); GNU base-256 numbers', async () => {
@@ -245,7 +245,7 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
   for await (const e of readTarGz(chunked(tgz, 333))) {
     if (e.type !== 'file') continue;
     if (k++ % 2 === 0) continue;
-    expect(await readAll(e.body)).toEqual(files.find((f) => f.name === e.name)!.data);
+    expect(await readAll(e.body)).toEqualBytes(files.find((f) => f.name === e.name)!.data);
     read.push(e.name);
   }
   expect(read).toEqual([files[1].name, files[3].name]);
@@ -260,7 +260,7 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
   const it = readTarGz(chunked(tgz2, 100_000));
   const a = (await it.next()).value!;
   const firstChunk: Buffer = await new Promise((resolve) => a.body.once('data', resolve));
-  expect(firstChunk).toEqual(big.subarray(0, firstChunk.length));
+  expect(firstChunk).toEqualBytes(big.subarray(0, firstChunk.length));
   a.body.pause();
   const b = (await it.next()).value!;
   expect(b.name).toBe('b.txt');
@@ -268,7 +268,7 @@ test('unread and half-read bodies are skipped; the next entry is right', async (
   expect(a.body.destroyed).toBeTruthy();
   const c = (await it.next()).value!;
   expect(c.name).toBe('c.bin');
-  expect(await readAll(c.body)).toEqual(big);
+  expect(await readAll(c.body)).toEqualBytes(big);
   expect((await it.next()).done).toBe(true);
 
   // Destroying a body is a way to skip it, too.
