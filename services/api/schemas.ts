@@ -183,6 +183,23 @@ export const run = z
   .object({
     id: z.uuid(),
     taskId: z.uuid(),
+    kind: z
+      .enum(['backup', 'restore', 'verify'])
+      .describe("backup: copies the task's source; restore: copies a point in time of its backup; verify: checks it"),
+    restore: z
+      .object({
+        at: z.iso.datetime({ offset: true }).describe('The point in time restored'),
+        runId: z.uuid().nullable().describe('The backup run whose end that is, when the restore named one'),
+        paths: z.array(z.string()).describe("Files or folders of the backup restored; empty: all of it"),
+        destination: z.object({ cloudId: z.uuid(), path: z.string() }),
+        conflict: z.enum(['skip', 'overwrite', 'rename']),
+      })
+      .nullable()
+      .describe('What a restore run restores, and where to'),
+    versionsRemoved: z
+      .number()
+      .int()
+      .describe("Older versions this run removed from the destination (beyond the task's versions.keep or days)"),
     status: z.enum(RUN_STATUSES),
     trigger: z.enum(['manual', 'schedule']),
     createdAt: timestamp,

@@ -22,6 +22,21 @@ export interface Held {
 
 // ---- start ----------------------------------------------------------------------------------------
 
+/** What a run does: copies the task's source, restores a point in time of its backup, or verifies it. */
+export type RunKind = 'backup' | 'restore' | 'verify';
+
+/** A restore's request, resolved when it is made: the point in time, what of it, and where to. */
+export interface RestoreSpec {
+  /** The point in time (ISO 8601): the end of the run named, or the time asked for. */
+  at: string;
+  /** The backup run whose end is `at`, when the restore named one. */
+  runId: string | null;
+  /** Files or folders of the backup, relative to the task's destination folder; empty: all of it. */
+  paths: string[];
+  destination: { cloudId: string; path: string };
+  conflict: 'skip' | 'overwrite' | 'rename';
+}
+
 /**
  * Creates queued runs of the tasks (one unfinished run per task: a task with one already gets none)
  * and their plan jobs, in the caller's transaction. Returns the runs created.
@@ -31,12 +46,15 @@ export async function start(
   boss: PgBoss,
   tasks: Array<{ taskId: string; userId: string }>,
   trigger: 'manual' | 'schedule',
+  kind: RunKind = 'backup',
+  spec: RestoreSpec | null = null,
 ): Promise<Array<{ id: string; userId: string }>> {
   if (!tasks.length) return [];
   const { rows } = await c.query<{ id: string; user_id: string }>(
-    `INSERT INTO runs (task_id, user_id, trigger) SELECT t, u, $3 FROM unnest($1::uuid[], $2::uuid[]) AS x(t, u)
+    `INSERT INTO runs (task_id, user_id, trigger, kind, spec)
+     SELECT t, u, $3, $4, $5 FROM unnest($1::uuid[], $2::uuid[]) AS x(t, u)
      ON CONFLICT (task_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id, user_id`,
-    [tasks.map((t) => t.taskId), tasks.map((t) => t.userId), trigger],
+    [tasks.map((t) => t.taskId), tasks.map((t) => t.userId), trigger, kind, spec && JSON.stringify(spec)],
   );
   // Plan jobs are grouped by user: one user's slow plans wait for each other, not for everyone.
   if (rows.length)

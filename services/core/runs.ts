@@ -25,6 +25,9 @@ interface RunRow {
   task_id: string;
   status: RunStatus;
   trigger: 'manual' | 'schedule';
+  kind: runState.RunKind;
+  spec: runState.RestoreSpec | null;
+  versions_removed: number;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -50,6 +53,9 @@ export function runView(r: RunRow, now = Date.now()) {
   return {
     id: r.id,
     taskId: r.task_id,
+    kind: r.kind,
+    restore: r.spec,
+    versionsRemoved: r.versions_removed,
     status: r.status,
     trigger: r.trigger,
     createdAt: r.created_at,

@@ -12,10 +12,20 @@ export interface RunRecord {
   id: string;
   userId: string;
   taskId: string;
+  kind: runState.RunKind;
+  /** A restore's request (kind 'restore'). */
+  spec: runState.RestoreSpec | null;
   status: RunStatus;
   quotaHit: boolean;
+  /**
+   * What the run reads and where it writes: the task's source and destination for a backup (and a
+   * verify, which reads the destination only); for a restore, the task's destination is read and
+   * the restore's destination written.
+   */
   source: { cloudId: string; path?: string; pickerSessionId?: string };
   destination: { cloudId: string; path: string };
+  /** The task's destination: where its backup is, whatever the run. */
+  backup: { cloudId: string; path: string };
   filter: TaskFilter;
   options: TaskOptions;
   /** When the plan finished listing the source. */
@@ -26,23 +36,30 @@ export interface RunRecord {
 
 export async function loadRun(q: Queryable, runId: string): Promise<RunRecord | undefined> {
   const { rows } = await q.query(
-    `SELECT r.id, r.user_id, r.task_id, r.status, r.quota_hit_at, r.planned_at, r.sequential,
+    `SELECT r.id, r.user_id, r.task_id, r.kind, r.spec, r.status, r.quota_hit_at, r.planned_at, r.sequential,
             t.source, t.destination, t.filter, t.options
        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = $1`,
     [runId],
   );
   const r = rows[0];
   if (!r) return undefined;
+  const spec: runState.RestoreSpec | null = r.spec;
+  const options: TaskOptions = { conflict: 'skip', verify: true, ...r.options };
   return {
     id: r.id,
     userId: r.user_id,
     taskId: r.task_id,
+    kind: r.kind,
+    spec,
     status: r.status,
     quotaHit: r.quota_hit_at !== null,
-    source: r.source,
-    destination: r.destination,
-    filter: r.filter,
-    options: { conflict: 'skip', verify: true, ...r.options },
+    // A restore reads the backup (where the task writes) and writes where it was asked to, under
+    // the conflict policy it was given; the task's filter and layout made the backup already.
+    source: spec ? r.destination : r.source,
+    destination: spec ? spec.destination : r.destination,
+    backup: r.destination,
+    filter: spec ? {} : r.filter,
+    options: spec ? { conflict: spec.conflict, verify: true } : options,
     plannedAt: r.planned_at,
     sequential: r.sequential,
   };
@@ -59,11 +76,20 @@ export interface Ends {
 
 /** Opens the run's source and destination clouds; a cloud that cannot play its part is a CloudError. */
 export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
-  const src = await clouds.open(run.userId, run.source.cloudId, { pickerSessionId: run.source.pickerSessionId });
   const dst = await clouds.open(run.userId, run.destination.cloudId);
-  if (!src.handle.source) throw new CloudError('invalid_options', `${src.cloud.name} cannot be read as a source.`);
   if (!dst.handle.destination)
     throw new CloudError('invalid_options', `${dst.cloud.name} cannot be written as a destination.`);
+  // A verify reads nothing but the destination: the source may be gone or unreachable meanwhile.
+  if (run.kind === 'verify')
+    return {
+      source: unreadable(dst.cloud.name),
+      destination: dst.handle.destination,
+      destinationListing: dst.handle.source,
+      sourceFeatures: dst.handle.features,
+      destinationFeatures: dst.handle.features,
+    };
+  const src = await clouds.open(run.userId, run.source.cloudId, { pickerSessionId: run.source.pickerSessionId });
+  if (!src.handle.source) throw new CloudError('invalid_options', `${src.cloud.name} cannot be read as a source.`);
   return {
     source: src.handle.source,
     destination: dst.handle.destination,
@@ -71,6 +97,14 @@ export async function openEnds(clouds: Clouds, run: RunRecord): Promise<Ends> {
     sourceFeatures: src.handle.features,
     destinationFeatures: dst.handle.features,
   };
+}
+
+/** A source that is not read: a verify's. */
+function unreadable(name: string): Source {
+  const refuse = () => {
+    throw new CloudError('invalid_options', `A verification does not read ${name} as a source.`);
+  };
+  return { list: refuse, open: refuse };
 }
 
 /**

@@ -29,6 +29,7 @@ import type { Timing } from '../../core/timing.ts';
 import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
 import { destinationPath, renamed, renamedFrom } from './select.ts';
 import { markSuperseded, removeSuperseded } from './supersede.ts';
+import { verifyCopy } from './verify.ts';
 
 /** Items copied at once by one copy job, unless the destination asks for more (features.itemsInParallel). */
 const ITEMS_IN_PARALLEL = 4;
@@ -54,7 +55,8 @@ export interface CopyDeps {
 
 type ItemRow = runState.ClaimedItem;
 
-type Outcome =
+export type Outcome =
+  /** bytes: what was copied, and charged to the quota (0 for a verification, which copies nothing). */
   | { kind: 'done'; bytes: number; destPath: string; hash?: string }
   /** identical: the destination holds these very bytes already; recorded in the manifest as a copy. */
   | { kind: 'skipped'; reason: string; destPath: string; identical?: boolean }
@@ -258,6 +260,16 @@ async function copyOne(
   const claim: Claim = { attempts: item.attempts, bytes: 0, lost: new AbortController() };
   inFlight.set(item.id, claim);
   try {
+    if (run.kind === 'verify') {
+      // Nothing is copied or charged: the copy at the destination is checked against its record.
+      const checked = await verifyCopy(destination, item, AbortSignal.any([signal, claim.lost.signal])).catch(
+        (err): Outcome => ({ kind: 'failed', reason: describe(err) }),
+      );
+      if (!signal.aborted && !claim.lost.signal.aborted)
+        await record(db, run, item, checked, item.reserved_period ?? deps.timing.now(), item.reserved_bytes);
+      else if (!claim.lost.signal.aborted) await runState.putBack(db, item);
+      return;
+    }
     // Quota: reserved once per item (a resumed item keeps its reservation); an item whose size is
     // not known reserves more as its bytes stream (TrafficMeter).
     let period = item.reserved_period;
@@ -665,7 +677,10 @@ async function record(
 ): Promise<{ recorded: boolean; removeSuperseded: boolean }> {
   const destPath = outcome.kind === 'failed' ? item.dest_path : outcome.destPath;
   const charged = outcome.kind === 'done' ? outcome.bytes : 0;
-  const inManifest = outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical === true);
+  // Only a backup's copies are the task's: a restore's and a verification's items leave its manifest be.
+  const inManifest =
+    run.kind === 'backup' &&
+    (outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical === true));
   const values: runState.Outcome = {
     item,
     status: outcome.kind,

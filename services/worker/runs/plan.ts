@@ -8,7 +8,9 @@ import type { Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
 import * as runState from '../../core/run-state.ts';
-import { failRun, loadRun, openEnds, refusing } from './context.ts';
+import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
+import { planRestore } from './plan-restore.ts';
+import { planVerify } from './plan-verify.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
 import { destinationPath, joinPath, pathKey, renamed, selected } from './select.ts';
 import { copiesByIdentity, planFidelity } from './supersede.ts';
@@ -24,7 +26,7 @@ export interface PlanDeps {
 }
 
 export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal): Promise<void> {
-  const { db, boss } = deps;
+  const { db } = deps;
   if (!(await runState.begin(db, runId))) return; // cancelled before it began, or already finished
   const run = (await loadRun(db, runId))!;
 
@@ -35,6 +37,9 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     await failRun(deps, runId, (err as Error).message);
     return;
   }
+  // A restore copies a point in time of the backup, a verify checks it: their items come from its history.
+  if (run.kind === 'restore') return planRestore(deps, run, ends, signal);
+  if (run.kind === 'verify') return planVerify(deps, run, ends, signal);
 
   // What earlier runs of this task copied: an item whose version is unchanged is not copied again.
   const manifest = new Map<string, { version: string; destPath: string }>();
@@ -154,19 +159,24 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     return;
   }
 
-  const totals = await runState.planned(db, runId, sequential);
-  deps.log.info({ runId, ...totals }, 'run planned');
+  await startCopying(deps, run, sequential);
+}
+
+/** The run's items are written: the copy jobs take them up (or finalize ends a run with none). */
+export async function startCopying(deps: PlanDeps, run: RunRecord, sequential: boolean): Promise<void> {
+  const totals = await runState.planned(deps.db, run.id, sequential);
+  deps.log.info({ runId: run.id, kind: run.kind, ...totals }, 'run planned');
 
   // The copy jobs share the run's items between them (see copy.ts): a few of them are enough, and
   // pg-boss spreads them over the workers, at most four at once per user.
   // A source read front to back (.tgz) is copied by one job, item after item.
   const jobs = Math.min(sequential ? 1 : COPY_JOBS_PER_RUN, Math.ceil(totals.items / 4));
   if (jobs)
-    await boss.insert(
+    await deps.boss.insert(
       QUEUES.runCopy,
-      Array.from({ length: jobs }, () => ({ data: { runId }, group: { id: run.userId } })),
+      Array.from({ length: jobs }, () => ({ data: { runId: run.id }, group: { id: run.userId } })),
     );
-  else await boss.send(QUEUES.runFinalize, { runId });
+  else await deps.boss.send(QUEUES.runFinalize, { runId: run.id });
 }
 
 class PlanStopped extends Error {}

@@ -3196,6 +3196,35 @@ export interface components {
             id: string;
             /** Format: uuid */
             taskId: string;
+            /**
+             * @description backup: copies the task's source; restore: copies a point in time of its backup; verify: checks it
+             * @enum {string}
+             */
+            kind: "backup" | "restore" | "verify";
+            /** @description What a restore run restores, and where to */
+            restore: {
+                /**
+                 * Format: date-time
+                 * @description The point in time restored
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description The backup run whose end that is, when the restore named one
+                 */
+                runId: string | null;
+                /** @description Files or folders of the backup restored; empty: all of it */
+                paths: string[];
+                destination: {
+                    /** Format: uuid */
+                    cloudId: string;
+                    path: string;
+                };
+                /** @enum {string} */
+                conflict: "skip" | "overwrite" | "rename";
+            } | null;
+            /** @description Older versions this run removed from the destination (beyond the task's versions.keep or days) */
+            versionsRemoved: number;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled" | "quota_exceeded";
             /** @enum {string} */
@@ -3254,6 +3283,35 @@ export interface components {
             id: string;
             /** Format: uuid */
             taskId: string;
+            /**
+             * @description backup: copies the task's source; restore: copies a point in time of its backup; verify: checks it
+             * @enum {string}
+             */
+            kind: "backup" | "restore" | "verify";
+            /** @description What a restore run restores, and where to */
+            restore: {
+                /**
+                 * Format: date-time
+                 * @description The point in time restored
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description The backup run whose end that is, when the restore named one
+                 */
+                runId: string | null;
+                /** @description Files or folders of the backup restored; empty: all of it */
+                paths: string[];
+                destination: {
+                    /** Format: uuid */
+                    cloudId: string;
+                    path: string;
+                };
+                /** @enum {string} */
+                conflict: "skip" | "overwrite" | "rename";
+            } | null;
+            /** @description Older versions this run removed from the destination (beyond the task's versions.keep or days) */
+            versionsRemoved: number;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled" | "quota_exceeded";
             /** @enum {string} */
@@ -3504,6 +3562,35 @@ export interface components {
             id: string;
             /** Format: uuid */
             taskId: string;
+            /**
+             * @description backup: copies the task's source; restore: copies a point in time of its backup; verify: checks it
+             * @enum {string}
+             */
+            kind: "backup" | "restore" | "verify";
+            /** @description What a restore run restores, and where to */
+            restore: {
+                /**
+                 * Format: date-time
+                 * @description The point in time restored
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description The backup run whose end that is, when the restore named one
+                 */
+                runId: string | null;
+                /** @description Files or folders of the backup restored; empty: all of it */
+                paths: string[];
+                destination: {
+                    /** Format: uuid */
+                    cloudId: string;
+                    path: string;
+                };
+                /** @enum {string} */
+                conflict: "skip" | "overwrite" | "rename";
+            } | null;
+            /** @description Older versions this run removed from the destination (beyond the task's versions.keep or days) */
+            versionsRemoved: number;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled" | "quota_exceeded";
             /** @enum {string} */
@@ -3562,6 +3649,35 @@ export interface components {
             id: string;
             /** Format: uuid */
             taskId: string;
+            /**
+             * @description backup: copies the task's source; restore: copies a point in time of its backup; verify: checks it
+             * @enum {string}
+             */
+            kind: "backup" | "restore" | "verify";
+            /** @description What a restore run restores, and where to */
+            restore: {
+                /**
+                 * Format: date-time
+                 * @description The point in time restored
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description The backup run whose end that is, when the restore named one
+                 */
+                runId: string | null;
+                /** @description Files or folders of the backup restored; empty: all of it */
+                paths: string[];
+                destination: {
+                    /** Format: uuid */
+                    cloudId: string;
+                    path: string;
+                };
+                /** @enum {string} */
+                conflict: "skip" | "overwrite" | "rename";
+            } | null;
+            /** @description Older versions this run removed from the destination (beyond the task's versions.keep or days) */
+            versionsRemoved: number;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled" | "quota_exceeded";
             /** @enum {string} */
