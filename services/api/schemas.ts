@@ -190,7 +190,7 @@ export const run = z
       .object({
         at: z.iso.datetime({ offset: true }).describe('The point in time restored'),
         runId: z.uuid().nullable().describe('The backup run whose end that is, when the restore named one'),
-        paths: z.array(z.string()).describe("Files or folders of the backup restored; empty: all of it"),
+        paths: z.array(z.string()).describe('Files or folders of the backup restored; empty: all of it'),
         destination: z.object({ cloudId: z.uuid(), path: z.string() }),
         conflict: z.enum(['skip', 'overwrite', 'rename']),
       })

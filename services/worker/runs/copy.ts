@@ -679,8 +679,7 @@ async function record(
   const charged = outcome.kind === 'done' ? outcome.bytes : 0;
   // Only a backup's copies are the task's: a restore's and a verification's items leave its manifest be.
   const inManifest =
-    run.kind === 'backup' &&
-    (outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical === true));
+    run.kind === 'backup' && (outcome.kind === 'done' || (outcome.kind === 'skipped' && outcome.identical === true));
   const values: runState.Outcome = {
     item,
     status: outcome.kind,
