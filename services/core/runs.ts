@@ -97,14 +97,24 @@ export function createRuns(db: Db, boss: PgBoss) {
   }
 
   return {
-    /** Queues a run of the task and its plan job, atomically. One unfinished run per task. */
-    async start(client: pg.PoolClient, userId: string, taskId: string, trigger: 'manual' | 'schedule'): Promise<Run> {
+    /**
+     * Queues a run of the task and its plan job, atomically. One unfinished run per task, whatever its
+     * kind (a restore reads what a backup would be writing).
+     */
+    async start(
+      client: pg.PoolClient,
+      userId: string,
+      taskId: string,
+      trigger: 'manual' | 'schedule',
+      kind: runState.RunKind = 'backup',
+      spec: runState.RestoreSpec | null = null,
+    ): Promise<Run> {
       const task = await client.query('SELECT id FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE', [
         userId,
         taskId,
       ]);
       if (!task.rows[0]) throw errors.notFound('Task');
-      const [run] = await runState.start(client, boss, [{ taskId, userId }], trigger);
+      const [run] = await runState.start(client, boss, [{ taskId, userId }], trigger, kind, spec);
       if (!run) throw errors.conflict('A run of this task is already queued or running.');
       return runView(await row(client, userId, run.id));
     },

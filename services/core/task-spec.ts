@@ -112,6 +112,27 @@ export const options = z.strictObject({
     .describe('When the destination already has a different file at the path'),
   verify: z.boolean().default(true).describe('Check every copy against the hash computed while it streamed'),
   layout: layout.optional(),
+  versions: z
+    .strictObject({
+      keep: z.number().int().min(1).max(1000).optional().describe('Versions kept of each file, newest first'),
+      days: z.number().int().min(1).max(36_500).optional().describe('Versions older than this are removed'),
+    })
+    .refine((v) => v.keep !== undefined || v.days !== undefined, 'give keep, days or both')
+    .optional()
+    .describe(
+      'Keep the copy a changed file replaces, as a version under .ferry-versions/ in the destination folder, ' +
+        'instead of overwriting it; a later run removes versions beyond keep or older than days',
+    ),
+  verifySchedule: schedule
+    .optional()
+    .describe('When the task verifies its backup by itself (checks every copy at the destination)'),
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      days: z.number().int().min(1).max(36_500),
+    })
+    .optional()
+    .describe('S3 destinations: Object Lock retention on every object Ferry writes (the bucket must have it on)'),
 });
 
 export const webhook = z.strictObject({

@@ -980,7 +980,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        kind: "google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local";
+                        kind: "google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local" | "crypt";
                         name: string;
                         /** @description The provider's options, as GET /providers describes them */
                         options?: {
@@ -1988,6 +1988,32 @@ export interface paths {
                             verify?: boolean;
                             /** @description Destination path template, e.g. {yyyy}/{mm}/{name}. Tokens: {yyyy} {mm} {dd} {name} {stem} {ext} {dir} {path} */
                             layout?: string;
+                            /** @description Keep the copy a changed file replaces, as a version under .ferry-versions/ in the destination folder, instead of overwriting it; a later run removes versions beyond keep or older than days */
+                            versions?: {
+                                /** @description Versions kept of each file, newest first */
+                                keep?: number;
+                                /** @description Versions older than this are removed */
+                                days?: number;
+                            };
+                            /** @description When the task verifies its backup by itself (checks every copy at the destination) */
+                            verifySchedule?: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                /** @description Local time of day, HH:MM */
+                                time: string;
+                                /** @description IANA time zone */
+                                timezone: string;
+                                /** @description Weekly: 0 = Sunday … 6 = Saturday */
+                                weekday?: number;
+                                /** @description Monthly: day of month; past the end of a month, its last day */
+                                monthday?: number;
+                            };
+                            /** @description S3 destinations: Object Lock retention on every object Ferry writes (the bucket must have it on) */
+                            objectLock?: {
+                                /** @enum {string} */
+                                mode: "GOVERNANCE" | "COMPLIANCE";
+                                days: number;
+                            };
                         };
                         notify?: {
                             /**
@@ -2142,6 +2168,32 @@ export interface paths {
                             verify?: boolean;
                             /** @description Destination path template, e.g. {yyyy}/{mm}/{name}. Tokens: {yyyy} {mm} {dd} {name} {stem} {ext} {dir} {path} */
                             layout?: string;
+                            /** @description Keep the copy a changed file replaces, as a version under .ferry-versions/ in the destination folder, instead of overwriting it; a later run removes versions beyond keep or older than days */
+                            versions?: {
+                                /** @description Versions kept of each file, newest first */
+                                keep?: number;
+                                /** @description Versions older than this are removed */
+                                days?: number;
+                            };
+                            /** @description When the task verifies its backup by itself (checks every copy at the destination) */
+                            verifySchedule?: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                /** @description Local time of day, HH:MM */
+                                time: string;
+                                /** @description IANA time zone */
+                                timezone: string;
+                                /** @description Weekly: 0 = Sunday … 6 = Saturday */
+                                weekday?: number;
+                                /** @description Monthly: day of month; past the end of a month, its last day */
+                                monthday?: number;
+                            };
+                            /** @description S3 destinations: Object Lock retention on every object Ferry writes (the bucket must have it on) */
+                            objectLock?: {
+                                /** @enum {string} */
+                                mode: "GOVERNANCE" | "COMPLIANCE";
+                                days: number;
+                            };
                         };
                         notify?: {
                             /**
@@ -2414,6 +2466,32 @@ export interface paths {
                             verify?: boolean;
                             /** @description Destination path template, e.g. {yyyy}/{mm}/{name}. Tokens: {yyyy} {mm} {dd} {name} {stem} {ext} {dir} {path} */
                             layout?: string;
+                            /** @description Keep the copy a changed file replaces, as a version under .ferry-versions/ in the destination folder, instead of overwriting it; a later run removes versions beyond keep or older than days */
+                            versions?: {
+                                /** @description Versions kept of each file, newest first */
+                                keep?: number;
+                                /** @description Versions older than this are removed */
+                                days?: number;
+                            };
+                            /** @description When the task verifies its backup by itself (checks every copy at the destination) */
+                            verifySchedule?: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                /** @description Local time of day, HH:MM */
+                                time: string;
+                                /** @description IANA time zone */
+                                timezone: string;
+                                /** @description Weekly: 0 = Sunday … 6 = Saturday */
+                                weekday?: number;
+                                /** @description Monthly: day of month; past the end of a month, its last day */
+                                monthday?: number;
+                            };
+                            /** @description S3 destinations: Object Lock retention on every object Ferry writes (the bucket must have it on) */
+                            objectLock?: {
+                                /** @enum {string} */
+                                mode: "GOVERNANCE" | "COMPLIANCE";
+                                days: number;
+                            };
                         };
                         notify?: {
                             /**
@@ -3093,7 +3171,7 @@ export interface components {
         };
         ProviderInput: {
             /** @enum {string} */
-            kind: "google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local";
+            kind: "google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local" | "crypt";
             title: string;
             /** @enum {string} */
             auth: "oauth" | "credentials";
@@ -3118,7 +3196,7 @@ export interface components {
                 fr: string;
             };
             /** @description The kinds of cloud such a cloud reads through (one of its owner's); empty: it reads no other cloud */
-            wraps: ("google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local")[];
+            wraps: ("google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local" | "crypt")[];
             /** @description What the API offers for clouds of this kind beyond the common routes, under /clouds/{id}/ */
             actions: {
                 /** @enum {string} */
@@ -3459,7 +3537,7 @@ export interface components {
         };
         Provider: {
             /** @enum {string} */
-            kind: "google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local";
+            kind: "google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local" | "crypt";
             title: string;
             /** @enum {string} */
             auth: "oauth" | "credentials";
@@ -3484,7 +3562,7 @@ export interface components {
                 fr: string;
             };
             /** @description The kinds of cloud such a cloud reads through (one of its owner's); empty: it reads no other cloud */
-            wraps: ("google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local")[];
+            wraps: ("google-photos" | "google-takeout" | "google-drive" | "s3" | "dropbox" | "onedrive" | "local" | "crypt")[];
             /** @description What the API offers for clouds of this kind beyond the common routes, under /clouds/{id}/ */
             actions: {
                 /** @enum {string} */
