@@ -1,5 +1,6 @@
 // The registry: the one list of connectors this build knows.
 import { z } from 'zod';
+import crypt from './crypt/index.ts';
 import dropbox from './dropbox/index.ts';
 import googleDrive from './google-drive/index.ts';
 import googlePhotos from './google-photos/index.ts';
@@ -17,6 +18,7 @@ const all = [
   dropbox as unknown as ConnectorDefinition,
   onedrive as unknown as ConnectorDefinition,
   local as unknown as ConnectorDefinition,
+  crypt as unknown as ConnectorDefinition,
 ];
 
 export const connectors: ReadonlyMap<string, ConnectorDefinition> = new Map(all.map((c) => [c.kind, c]));

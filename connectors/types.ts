@@ -14,7 +14,8 @@ export type ProviderKind =
   | 's3'
   | 'dropbox'
   | 'onedrive'
-  | 'local';
+  | 'local'
+  | 'crypt';
 
 /** The providers' API base URLs connectors declare (definition.endpoints). */
 export type EndpointName = 'googleDrive' | 'googlePhotos' | 'googlePicker' | 'dropboxApi' | 'dropboxContent' | 'graph';
