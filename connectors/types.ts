@@ -239,6 +239,12 @@ export interface Destination {
   abandon?(state: unknown): Promise<void>;
   /** Deletes the file at `path`; nothing happens when there is none. Folders are left in place. */
   remove?(path: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Moves the file at `from` to `to` (both relative to the cloud's root; folders created as needed)
+   * on the server, without downloading it. CloudError('not_found') when nothing is at `from`,
+   * CloudError('exists') when something is at `to`: a move never replaces. Kept versions need it.
+   */
+  move?(from: string, to: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface Features {
@@ -247,6 +253,11 @@ export interface Features {
    * (Google Photos: 50 per batchCreate) asks for enough to fill a batch.
    */
   itemsInParallel?: number;
+  /**
+   * A listing of the source holds only part of what it keeps (the items picked in a session, the
+   * files of the latest export): a file missing from it was not deleted, so no deletion is recorded.
+   */
+  partialListing?: boolean;
 }
 
 /** A notice's mail in one language: the service lays it out and adds a link to the cloud and the footer. */
