@@ -21,10 +21,10 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { CryptError, encryptedSize, plainSize } from './blocks.ts';
+import { encryptedSize, plainSize } from './blocks.ts';
 import { deriveKeys, type CryptKeys } from './keys.ts';
 import { decryptPath, encryptPath, type NameMode } from './names.ts';
-import { firstBlockAuthenticates, openDecrypted, type StoredFile } from './read.ts';
+import { firstBlockAuthenticates, isCryptError, openDecrypted, type StoredFile } from './read.ts';
 import { innerState, putEncrypted } from './upload.ts';
 
 const options = z.strictObject({
@@ -159,7 +159,7 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
           try {
             rel = decryptPath(k, item.path, mode, true);
           } catch (err) {
-            if (!(err instanceof CryptError)) throw err;
+            if (!isCryptError(err)) throw err;
             undecryptable++;
             continue;
           }
@@ -208,7 +208,7 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     try {
       size = item.size !== undefined ? plainSize(item.size) : undefined;
     } catch (err) {
-      if (!(err instanceof CryptError)) throw err;
+      if (!isCryptError(err)) throw err;
       const bytes = item.size;
       problem = `${rel} is not a whole encrypted file (no encrypted file has ${bytes} bytes): cut short or damaged.`;
     }
@@ -302,7 +302,7 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
           const size = e.type === 'file' && e.size !== undefined ? plainSize(e.size) : undefined;
           entries.push({ ...e, name, path: join(segmentsOf(rel).join('/'), name), size });
         } catch (err) {
-          if (!(err instanceof CryptError)) throw err;
+          if (!isCryptError(err)) throw err;
         }
       }
       return { entries: sortEntries(entries), nextCursor: page.nextCursor };

@@ -7,7 +7,7 @@ import {
   BLOCK_DATA,
   BLOCK_SIZE,
   blockOffset,
-  CryptError,
+  type CryptError,
   decryptStream,
   encryptedSize,
   HEADER_SIZE,
@@ -60,13 +60,18 @@ async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
   return Buffer.concat(parts).subarray(0, n);
 }
 
+/** A CryptError of the format modules, told by its name (one way, whatever module instance made it). */
+export function isCryptError(err: unknown): err is CryptError {
+  return (err as Error | null)?.name === 'CryptError';
+}
+
 /**
  * The crypt errors of a read as the run shows them: a damaged block or header is 'corrupt' and says
  * which file (`name`) and where.
  */
 export function readError(name: string) {
   return (err: unknown): unknown => {
-    if (!(err instanceof CryptError)) return err;
+    if (!isCryptError(err)) return err;
     return new CloudError('corrupt', `${name}: ${err.message}`, { cause: err });
   };
 }
@@ -129,7 +134,7 @@ export async function firstBlockAuthenticates(
     await done;
     return true;
   } catch (err) {
-    if (err instanceof CryptError) return false;
+    if (isCryptError(err)) return false;
     throw err;
   }
 }
