@@ -58,7 +58,8 @@ async function walk(root: string): Promise<string[]> {
 }
 
 if (!existsSync(RCLONE)) {
-  test.skip(`rclone is not installed at ${RCLONE} (apt-get install rclone): the interoperability test needs it`, () => {});
+  const why = `rclone is not installed at ${RCLONE} (apt-get install rclone): the interoperability test needs it`;
+  test.skip(why, () => {});
 } else {
   let work: string;
   const keys = new Map<string, CryptKeys>();
