@@ -200,6 +200,38 @@ export default defineConnector<Options>({
         }
         throw new CloudError('failed', `${path} kept changing on Dropbox while Ferry was removing it; run again.`);
       },
+      async move(from, to, signal) {
+        const [src, dst] = [dropboxPath(from), dropboxPath(to)];
+        if (!src || !dst)
+          throw new CloudError('invalid_options', 'The Dropbox root is a folder; Ferry moves single files only.');
+        const what = `Moving ${src} to ${dst}`;
+        // move_v2 takes a folder with everything in it. So the path is looked at first, and the
+        // file seen there is moved by its id: whatever took its place meanwhile stays where it is.
+        const meta = await metadataOf(client, src, signal).catch(fail(what));
+        if (!meta) throw new CloudError('not_found', `${src} not found on Dropbox.`);
+        if (meta['.tag'] !== 'file')
+          throw new CloudError('invalid_options', `${src} is a folder on Dropbox; Ferry moves single files only.`);
+        const id = meta.id;
+        try {
+          // autorename false: Dropbox refuses (to/conflict) rather than put the file under another name.
+          const arg = { from_path: id, to_path: dst, autorename: false, allow_ownership_transfer: false };
+          await client.call((dbx, o) => dbx.filesMoveV2(arg, o), signal);
+        } catch (err) {
+          if (!(err instanceof DropboxApiError) || err.status !== 409) throw toCloudError(err, what);
+          const [member, tag, conflict] = err.tags;
+          if (member === 'from_lookup' && tag === 'not_found')
+            throw new CloudError('not_found', `${src} not found on Dropbox.`, { cause: err });
+          if (member === 'to' && tag === 'conflict' && (conflict === 'file' || conflict === 'folder')) {
+            // A retried move whose first answer was lost finds the file already there: that is done.
+            const there = await metadataOf(client, dst, signal).catch(fail(what));
+            if (there?.['.tag'] === 'file' && there.id === id) return;
+            throw new CloudError('exists', `${dst} is on Dropbox already; Ferry moved nothing onto it.`, {
+              cause: err,
+            });
+          }
+          throw toCloudError(err, what);
+        }
+      },
     };
 
     return {

@@ -307,6 +307,32 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
         return { status: 200, body: { metadata } };
       },
     },
+    // Moves a file or folder (with what is in it) to to_path, creating the folders on the way; the
+    // id stays. autorename is not emulated (Ferry never lets Dropbox pick another name).
+    'files/move_v2': {
+      host: 'api',
+      style: 'rpc',
+      async handler({ route, arg }) {
+        const a = checkFields(
+          route,
+          'request body',
+          arg,
+          {
+            from_path: 'string',
+            to_path: 'string',
+            allow_shared_folder: 'boolean',
+            autorename: 'boolean',
+            allow_ownership_transfer: 'boolean',
+          },
+          ['from_path', 'to_path'],
+        );
+        if (a.autorename === true) throw badInput(route, 'autorename is not emulated');
+        const node = ns.need(route, a.from_path, 'from_lookup');
+        const to = ns.parse(route, a.to_path, 'to', { ids: false });
+        const moved = await ns.move(node, to.segments);
+        return { status: 200, body: { metadata: ns.metadata(moved) } };
+      },
+    },
     'files/upload_session/start': {
       host: 'content',
       style: 'upload',

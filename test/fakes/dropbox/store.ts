@@ -208,26 +208,7 @@ export class Namespace {
     if (this.used - (existing?.size ?? 0) + stat.size > this.quota)
       throw routeError({ '.tag': member, [member]: { '.tag': 'insufficient_space' } });
 
-    for (let i = 0; i < segments.length - 1; i++) {
-      const at = `/${segments.slice(0, i + 1).join('/')}`.toLowerCase();
-      if (this.nodes.has(at)) continue;
-      const parent = this.nodes.get(at.slice(0, at.lastIndexOf('/')));
-      const folder: Node = {
-        tag: 'folder',
-        id: newId(),
-        name: segments[i],
-        lower: at,
-        display: `${parent?.display ?? ''}/${segments[i]}`,
-        size: 0,
-        rev: '',
-        contentHash: '',
-        clientModified: '',
-        serverModified: '',
-        blob: '',
-      };
-      this.nodes.set(at, folder);
-      this.byId.set(folder.id, folder);
-    }
+    this.makeFolders(segments);
     const blob = path.join(this.dir, 'blobs', crypto.randomBytes(12).toString('hex'));
     await fs.mkdir(path.dirname(blob), { recursive: true });
     await fs.rename(file, blob);
@@ -253,6 +234,72 @@ export class Namespace {
     this.used += node.size;
     this.nodes.set(lower, node);
     this.byId.set(node.id, node);
+    return node;
+  }
+
+  /** Creates the folders on the way to `segments` that are missing (the last segment is not a folder). */
+  private makeFolders(segments: string[]): void {
+    for (let i = 0; i < segments.length - 1; i++) {
+      const at = `/${segments.slice(0, i + 1).join('/')}`.toLowerCase();
+      if (this.nodes.has(at)) continue;
+      const parent = this.nodes.get(at.slice(0, at.lastIndexOf('/')));
+      const folder: Node = {
+        tag: 'folder',
+        id: newId(),
+        name: segments[i],
+        lower: at,
+        display: `${parent?.display ?? ''}/${segments[i]}`,
+        size: 0,
+        rev: '',
+        contentHash: '',
+        clientModified: '',
+        serverModified: '',
+        blob: '',
+      };
+      this.nodes.set(at, folder);
+      this.byId.set(folder.id, folder);
+    }
+  }
+
+  /**
+   * files/move_v2 without autorename: the file or folder (with everything in it) goes to `segments`,
+   * keeping its id, creating the folders on the way. Refused (a RelocationError) when anything is
+   * at the target, including the item itself spelled in another case ("we do not currently support
+   * case-only renaming"), when a file is on the way, or when a folder would go into itself.
+   * Serialised with the commits, so a check still holds when the move is made.
+   */
+  move(node: Node, segments: string[]): Promise<Node> {
+    const done = this.committing.then(() => this.moveNow(node, segments));
+    this.committing = done.catch(() => {});
+    return done;
+  }
+
+  private moveNow(node: Node, segments: string[]): Node {
+    if (this.nodes.get(node.lower) !== node) throw pathError('from_lookup', 'not_found');
+    const lower = `/${segments.join('/')}`.toLowerCase();
+    if (node.tag === 'folder' && lower.startsWith(`${node.lower}/`))
+      throw routeError({ '.tag': 'cant_move_folder_into_itself' });
+    const conflict = (tag: string) =>
+      routeError({ '.tag': 'to', to: { '.tag': 'conflict', conflict: { '.tag': tag } } });
+    for (let i = 0; i < segments.length - 1; i++) {
+      if (this.nodes.get(`/${segments.slice(0, i + 1).join('/')}`.toLowerCase())?.tag === 'file')
+        throw conflict('file_ancestor');
+    }
+    const existing = this.nodes.get(lower);
+    if (existing) throw conflict(existing.tag);
+    this.makeFolders(segments);
+    const parent = this.nodes.get(lower.slice(0, lower.lastIndexOf('/')));
+    const name = segments[segments.length - 1];
+    const display = `${parent?.display ?? ''}/${name}`;
+    const moving = [node, ...(node.tag === 'folder' ? this.under(node.lower, true) : [])];
+    const [fromLower, fromDisplay] = [node.lower, node.display];
+    for (const n of moving) this.nodes.delete(n.lower);
+    for (const n of moving) {
+      n.lower = lower + n.lower.slice(fromLower.length);
+      n.display = display + n.display.slice(fromDisplay.length);
+      this.nodes.set(n.lower, n);
+    }
+    node.name = name;
     return node;
   }
 
