@@ -5,7 +5,7 @@ import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
 import { assertPublicHost, PrivateEndpointError } from '../../connectors/lib/net-guard.ts';
-import { nextRunAt } from './schedule.ts';
+import { nextRunAt, type Schedule } from './schedule.ts';
 import {
   options as optionsSchema,
   notify as notifySchema,
@@ -44,6 +44,15 @@ const columns =
 type TaskRow = Task & { createdKey: string; webhookSecret: string | null; emailConfirmed: boolean | null };
 const view = ({ createdKey: _, webhookSecret: __, emailConfirmed, ...task }: TaskRow): Task =>
   task.notify.email ? { ...task, notify: { ...task.notify, emailConfirmed: Boolean(emailConfirmed) } } : task;
+
+/** When a task's verification is next due (options.verifySchedule), as next_run_at is for its runs. */
+const nextVerifyAt = (schedule: Schedule | undefined, now: Date) => (schedule ? nextRunAt(schedule, now) : null);
+// Field by field: a stored schedule comes back from jsonb with its keys in another order.
+const sameSchedule = (a: Schedule | undefined, b: Schedule | undefined) =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    (['frequency', 'time', 'timezone', 'weekday', 'monthday'] as const).every((k) => a[k] === b[k]));
 
 function within(parent: string, child: string): boolean {
   return parent === '' || child === parent || child.startsWith(`${parent}/`);
@@ -164,8 +173,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
       const { rows } = await q.query<TaskRow>(
         `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule,
           next_run_at, filter, options, notify,
-                            webhook_secret, webhook_key_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${columns}`,
+                            webhook_secret, webhook_key_id, next_verify_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${columns}`,
         [
           userId,
           input.name,
@@ -180,6 +189,7 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
           notify,
           sealed,
           sealed ? env.keyring.currentId : null,
+          nextVerifyAt(input.options?.verifySchedule, now),
         ],
       );
       return view(rows[0]);
@@ -209,12 +219,18 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
           : patch.schedule === undefined && !resumed
             ? current.nextRunAt
             : nextRunAt(next.schedule, now);
+      // The verification schedule, likewise: a new or changed one, or resuming, counts from now.
+      const verifyNext = {
+        keep: !next.paused && !resumed && sameSchedule(next.options.verifySchedule, current.options.verifySchedule),
+        at: next.paused ? null : nextVerifyAt(next.options.verifySchedule, now),
+      };
       const { rows } = await q.query<TaskRow>(
         `UPDATE tasks SET name = $3, source_cloud_id = $4, source = $5, destination_cloud_id = $6, destination =
           $7, schedule = $8,
                 next_run_at = $9, filter = $10, options = $11, notify = $12, webhook_secret = $13, paused = $15,
                 webhook_key_id = CASE WHEN $13::text IS NULL THEN NULL WHEN $13 IS DISTINCT FROM webhook_secret
                   THEN $14 ELSE webhook_key_id END,
+                next_verify_at = CASE WHEN $16 THEN next_verify_at ELSE $17 END,
                 updated_at = now()
           WHERE user_id = $1 AND id = $2 RETURNING ${columns}`,
         [
@@ -233,6 +249,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
           sealed,
           env.keyring.currentId,
           next.paused,
+          verifyNext.keep,
+          verifyNext.at,
         ],
       );
       return view(rows[0]);
