@@ -101,13 +101,14 @@ export class Dir {
   }
 
   /**
-   * Gives the file `from` of this folder the name `to`, never replacing a file at `to` (EEXIST
-   * then). `from` may keep its own name too (a hard link); the caller removes it.
+   * Gives the file `from` of this folder the name `to` in the folder `into` (this one unless given),
+   * never replacing a file at `to` (EEXIST then). `from` may keep its own name too (a hard link);
+   * the caller removes it.
    */
-  async commitNew(from: string, to: string): Promise<void> {
+  async commitNew(from: string, to: string, into: Dir = this): Promise<void> {
     try {
       // link() fails with EEXIST when anything is at `to`, whatever came there since the plan.
-      return await fsCalls.link(this.at(from), this.at(to));
+      return await fsCalls.link(this.at(from), into.at(to));
     } catch (err) {
       if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
     }
@@ -115,7 +116,7 @@ export class Dir {
     // EEXIST when anything is at `to`, a link included, which O_NOFOLLOW does not follow), then the
     // file is renamed over that empty file of ours. Still no replace: rename() replaces only the
     // empty file this call created, because the name was ours at the moment of the exclusive create.
-    const reserved = await fs.open(this.at(to), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    const reserved = await fs.open(into.at(to), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     let mine;
     try {
       mine = await reserved.stat();
@@ -123,12 +124,12 @@ export class Dir {
       await reserved.close();
     }
     try {
-      await fs.rename(this.at(from), this.at(to));
+      await fs.rename(this.at(from), into.at(to));
     } catch (err) {
       // The reservation goes too, if it is still our empty file: no empty file is left in its place.
-      const now = await fs.lstat(this.at(to)).catch(() => undefined);
+      const now = await fs.lstat(into.at(to)).catch(() => undefined);
       if (now && now.ino === mine.ino && now.dev === mine.dev && now.size === 0)
-        await fs.unlink(this.at(to)).catch(() => {});
+        await fs.unlink(into.at(to)).catch(() => {});
       throw err;
     }
   }

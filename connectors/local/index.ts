@@ -289,6 +289,41 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       const partial = partialOf(state);
       if (partial) await inFolder(partial, (dir, name) => fs.unlink(dir.at(name))).catch(() => {});
     },
+    // A new name for the same file, never over another: a link at `to` then the old name unlinked
+    // (or, without hard links, an exclusive create of `to` and a rename over it: client.ts).
+    async move(from, to, signal) {
+      signal?.throwIfAborted();
+      const names = namesOf(to);
+      const toName = names.pop();
+      if (!toName) throw new CloudError('invalid_options', "A file path is needed, not the cloud's folder.");
+      if (Buffer.byteLength(toName) > NAME_MAX)
+        throw toCloudError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), to);
+      await inFolder(from, async (dir, name) => {
+        const st = await fs.lstat(dir.at(name));
+        if (!st.isFile())
+          throw new CloudError('invalid_options', `${from} is not a file; Ferry moves single files only.`);
+        const root = await rootDir();
+        let target: Dir;
+        try {
+          target = await root.walk(names, true);
+        } catch (err) {
+          throw toCloudError(err, names.join('/'));
+        } finally {
+          await root.close();
+        }
+        try {
+          await dir.commitNew(name, toName, target);
+        } catch (err) {
+          throw toCloudError(err, to);
+        } finally {
+          await target.close();
+        }
+        // Gone already when it was renamed rather than linked.
+        await fs.unlink(dir.at(name)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw toCloudError(err, from);
+        });
+      });
+    },
     async remove(rel, signal) {
       signal?.throwIfAborted();
       try {

@@ -18,6 +18,7 @@ import { rangeHeader } from '../lib/rest.ts';
 import { mediaTypeOf } from '../media.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source } from '../types.ts';
 import { isPreconditionFailed, openBucket, toCloudError, unquote } from './client.ts';
+import { createMove } from './move.ts';
 import { createUploader } from './upload.ts';
 
 /** Entries per browse() page. */
@@ -150,6 +151,7 @@ export default defineConnector<Options>({
     const destination: Destination = {
       put: uploader.put,
       abandon: uploader.abandon,
+      move: createMove(bucket),
       async stat(rel, signal) {
         try {
           const out = await call(
