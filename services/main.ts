@@ -82,7 +82,7 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
     cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));
     await ensureQueues(boss);
 
-    if (worker) await buildWorker({ config, db, boss, keyring, log, timing: defaultTiming });
+    if (worker) await buildWorker({ config, db, boss, keyring, log, timing: { ...defaultTiming, leaseSeconds: config.leaseSeconds } });
     let listening: string | undefined;
     if (config.role !== 'worker') {
       const closing = new AbortController();

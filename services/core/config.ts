@@ -36,6 +36,9 @@ const schema = z.object({
   FERRY_TRUSTED_PROXIES: z.string().optional(),
   // Failed logins per account within 15 minutes before its logins are refused for the rest of them.
   FERRY_LOGIN_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
+  // How long an item a worker copies stays with it once the worker stops renewing its hold (it died,
+  // froze or lost the database): another worker takes the item up and resumes its upload after this.
+  FERRY_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(20),
 });
 
 /** The OAuth providers the registered connectors sign in with. */
@@ -87,6 +90,8 @@ export interface Config {
    */
   trustedProxies: string[];
   loginFailureLimit: number;
+  /** Seconds an item stays with a worker that stopped renewing its hold (FERRY_LEASE_SECONDS). */
+  leaseSeconds: number;
   /** Secure cookies when users reach Ferry over https. */
   secureCookies: boolean;
 }
@@ -196,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authRateLimit: e.FERRY_AUTH_RATE_LIMIT,
     trustedProxies,
     loginFailureLimit: e.FERRY_LOGIN_FAILURE_LIMIT,
+    leaseSeconds: e.FERRY_LEASE_SECONDS,
     secureCookies: publicUrl.startsWith('https:'),
   });
 }

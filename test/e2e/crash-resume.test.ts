@@ -1,4 +1,4 @@
-// A worker killed with SIGKILL in the middle of a 1 GiB upload: another worker process resumes the
+// A worker killed with SIGKILL in the middle of a 256 MiB upload: another worker process resumes the
 // same multipart upload and re-sends at most the parts that were in flight.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -15,7 +15,7 @@ import { localFolder } from '../support/local-space.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SIZE = 1024 * 1024 * 1024;
+const SIZE = 256 * 1024 * 1024;
 const key = crypto.randomBytes(32).toString('base64');
 
 let t: TestApp & { url: string };
@@ -61,6 +61,8 @@ function startWorker(): ChildProcess {
       FERRY_DATA_DIR: path.join(root, 'data'),
       FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
       FERRY_LOG_LEVEL: 'warn',
+      // The second worker takes the killed one's item up once its hold runs out: not after 20 s.
+      FERRY_LEASE_SECONDS: '4',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

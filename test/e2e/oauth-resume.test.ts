@@ -15,7 +15,7 @@ import { googleEnv, startGoogleFake } from '../fakes/google.ts';
 import { microsoftEnv, startMicrosoftFake } from '../fakes/microsoft.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SIZE = 160 * 1024 * 1024 + 12345;
+const SIZE = 64 * 1024 * 1024 + 12345;
 const key = crypto.randomBytes(32).toString('base64');
 
 let root: string;
@@ -69,6 +69,8 @@ function startWorker(): ChildProcess {
       FERRY_ROLE: 'worker',
       FERRY_DATA_DIR: path.join(root, 'data'),
       FERRY_LOG_LEVEL: 'warn',
+      // The second worker takes the killed one's item up once its hold runs out: not 20 s per case.
+      FERRY_LEASE_SECONDS: '4',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
