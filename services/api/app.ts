@@ -27,6 +27,7 @@ import type { Db } from '../core/db.ts';
 import { AppError } from '../core/errors.ts';
 import { createNotifier } from '../core/notifications.ts';
 import { createRuns } from '../core/runs.ts';
+import { createSnapshots } from '../core/snapshots.ts';
 import { createTasks } from '../core/tasks.ts';
 import { requireUser } from './auth.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
@@ -37,6 +38,7 @@ import { healthRoutes } from './routes/health.ts';
 import { notifyAddressRoutes } from './routes/links.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { runRoutes } from './routes/runs.ts';
+import { snapshotRoutes } from './routes/snapshots.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { loadWebApp } from './web-app.ts';
 
@@ -83,6 +85,7 @@ export function createServices(deps: AppDeps) {
     tasks: createTasks(deps.db, { keyring: deps.keyring, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
     notifier,
     runs: createRuns(deps.db, deps.boss),
+    snapshots: createSnapshots(deps.db),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -170,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         await oauthRoutes(signedIn, s);
         taskRoutes(signedIn, s);
         runRoutes(signedIn, s);
+        snapshotRoutes(signedIn, s);
       });
     },
     { prefix: '/api/v1' },

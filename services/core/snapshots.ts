@@ -1,0 +1,328 @@
+// A task's backup through time: its snapshots (one per backup run that ended succeeded or partial),
+// the backup as it was at one of them (a tree of folders and files, each file with its older
+// copies), and a restore's request resolved into what its run will copy (a RestoreSpec).
+//
+// What was in the backup at a time T is read from `copies` (see migrations/0010-history.sql): the
+// rows copied by T, not replaced by T, whose file the source still had at T. Times are carried as
+// PostgreSQL gives them, to the microsecond: a JavaScript Date would cut a run's end to the
+// millisecond and could leave out a copy recorded in the same millisecond.
+import { connectors } from '../../connectors/index.ts';
+import type { Db, Queryable } from './db.ts';
+import { errors } from './errors.ts';
+import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
+import type { RestoreSpec } from './run-state.ts';
+
+/** The rows of copies `c` in the backup of task $1 at time $2. */
+export const IN_SNAPSHOT = `c.task_id = $1 AND c.copied_at <= $2::timestamptz
+  AND (c.replaced_at IS NULL OR c.replaced_at > $2::timestamptz)
+  AND (c.deleted_at IS NULL OR c.deleted_at > $2::timestamptz)`;
+
+/** A timestamptz column as ISO 8601 in UTC, to the microsecond. */
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Backup runs that are points in time. */
+const SNAPSHOT_RUN = `r.kind = 'backup' AND r.status IN ('succeeded', 'partial') AND r.finished_at IS NOT NULL`;
+
+export interface Snapshot {
+  runId: string;
+  at: string;
+  status: 'succeeded' | 'partial';
+  /** Files and bytes of the whole backup at that time. */
+  files: number;
+  bytes: number;
+  /** What that run copied. */
+  copied: { items: number; bytes: number };
+}
+
+export interface FileVersion {
+  copiedAt: Date;
+  replacedAt: Date | null;
+  size: number | null;
+  hash: string | null;
+  restorable: boolean;
+}
+
+export type TreeEntry =
+  | { type: 'folder'; name: string; path: string }
+  | {
+      type: 'file';
+      name: string;
+      path: string;
+      size: number | null;
+      modifiedAt: Date | null;
+      copiedAt: Date;
+      hash: string | null;
+      /** The copy is still at the destination (not overwritten, nor a version removed). */
+      restorable: boolean;
+      versions: FileVersion[];
+    };
+
+/** A point in time of a backup: T, and the run that ended then, when one was named. */
+export interface Point {
+  at: string;
+  runId: string | null;
+}
+
+/** Which point: a run's end, a time, or (neither) now. */
+export interface PointQuery {
+  runId?: string;
+  asOf?: string;
+}
+
+export interface RestoreRequest extends PointQuery {
+  paths?: string[];
+  destination: { cloudId: string; path: string };
+  conflict?: RestoreSpec['conflict'];
+}
+
+/** `child` is `parent` or below it ('' holds everything). */
+function within(parent: string, child: string): boolean {
+  return parent === '' || child === parent || child.startsWith(`${parent}/`);
+}
+
+export function createSnapshots(db: Db) {
+  async function taskOf(q: Queryable, userId: string, taskId: string) {
+    const { rows } = await q.query<{ destination: { cloudId: string; path: string } }>(
+      'SELECT destination FROM tasks WHERE user_id = $1 AND id = $2',
+      [userId, taskId],
+    );
+    if (!rows[0]) throw errors.notFound('Task');
+    return rows[0];
+  }
+
+  /** Resolves a point of the task's backup; refuses a time before its first snapshot. */
+  async function point(q: Queryable, userId: string, taskId: string, p: PointQuery): Promise<Point> {
+    if (p.runId !== undefined && p.asOf !== undefined) throw errors.invalid('Give runId or asOf, not both.');
+    if (p.runId !== undefined) {
+      const { rows } = await q.query<{ at: string | null; snapshot: boolean }>(
+        `SELECT ${iso('r.finished_at')} AS at, (${SNAPSHOT_RUN}) AS snapshot
+           FROM runs r WHERE r.id = $1 AND r.task_id = $2 AND r.user_id = $3`,
+        [p.runId, taskId, userId],
+      );
+      if (!rows[0]) throw errors.notFound('Run');
+      if (!rows[0].snapshot)
+        throw errors.invalid('runId: that run is no snapshot: only backup runs that ended succeeded or partial are.');
+      return { at: rows[0].at!, runId: p.runId };
+    }
+    // A time to come is now: copies made later than now are not in the backup "as of" it yet.
+    const { rows } = await q.query<{ at: string; first: string | null; before: boolean }>(
+      `SELECT ${iso('t.at')} AS at, ${iso('f.first')} AS first, (f.first IS NULL OR t.at < f.first) AS before
+         FROM (SELECT least(coalesce($2::timestamptz, now()), now()) AS at) t,
+              (SELECT min(r.finished_at) AS first FROM runs r WHERE r.task_id = $1 AND ${SNAPSHOT_RUN}) f`,
+      [taskId, p.asOf ?? null],
+    );
+    const r = rows[0];
+    if (r.before)
+      throw errors.invalid(
+        r.first
+          ? `No backup of this task existed then: its first snapshot is of ${r.first}.`
+          : 'No backup of this task existed then: it has no snapshot yet (no backup run has ended).',
+      );
+    return { at: r.at, runId: null };
+  }
+
+  return {
+    point,
+
+    /** The task's snapshots, newest first. */
+    async list(userId: string, taskId: string, cursor?: string, limit = PAGE_SIZE): Promise<Page<Snapshot>> {
+      await taskOf(db, userId, taskId);
+      const before = decodeCursor(cursor, 2);
+      const { rows } = await db.query<{
+        id: string;
+        at: string;
+        status: 'succeeded' | 'partial';
+        done_items: number;
+        done_bytes: number;
+        files: number;
+        bytes: number;
+      }>(
+        `SELECT r.id, ${iso('r.finished_at')} AS at, r.status, r.done_items, r.done_bytes, s.files, s.bytes
+           FROM runs r CROSS JOIN LATERAL (
+                SELECT count(*)::int AS files, coalesce(sum(c.size), 0)::bigint AS bytes FROM copies c
+                 WHERE c.task_id = r.task_id AND c.copied_at <= r.finished_at
+                   AND (c.replaced_at IS NULL OR c.replaced_at > r.finished_at)
+                   AND (c.deleted_at IS NULL OR c.deleted_at > r.finished_at)) s
+          WHERE r.task_id = $1 AND ${SNAPSHOT_RUN}
+            AND ($2::timestamptz IS NULL OR (r.finished_at, r.id) < ($2::timestamptz, $3::uuid))
+          ORDER BY r.finished_at DESC, r.id DESC LIMIT $4`,
+        [taskId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+      );
+      return pageOf(
+        rows,
+        limit,
+        (r) => [r.at, r.id],
+        (r) => ({
+          runId: r.id,
+          at: r.at,
+          status: r.status,
+          files: r.files,
+          bytes: r.bytes,
+          copied: { items: r.done_items, bytes: r.done_bytes },
+        }),
+      );
+    },
+
+    /**
+     * One folder of the backup at a point in time: its folders, then its files, each sorted by name
+     * (byte order: the same whatever the database's locale).
+     */
+    async tree(
+      userId: string,
+      taskId: string,
+      q: PointQuery & { path: string; cursor?: string; limit?: number },
+    ): Promise<Point & { path: string } & Page<TreeEntry>> {
+      await taskOf(db, userId, taskId);
+      const at = await point(db, userId, taskId, q);
+      const limit = q.limit ?? PAGE_SIZE;
+      const after = decodeCursor(q.cursor, 3);
+      const { rows } = await db.query<{
+        kind: number;
+        name: string;
+        id: number;
+        size: number | null;
+        source_mtime: Date | null;
+        copied_at: Date | null;
+        dest_hash: string | null;
+        removed: boolean;
+        versions: Array<{
+          copiedAt: string;
+          replacedAt: string | null;
+          size: number | null;
+          hash: string | null;
+          restorable: boolean;
+        }> | null;
+      }>(
+        `WITH snap AS (
+           SELECT c.id, CASE WHEN $3 = '' THEN c.path ELSE substr(c.path, length($3) + 2) END AS rest
+             FROM copies c WHERE ${IN_SNAPSHOT} AND ($3 = '' OR starts_with(c.path, $3 || '/'))
+         ), entries AS (
+           SELECT DISTINCT 0 AS kind, split_part(rest, '/', 1) AS name, 0::bigint AS id
+             FROM snap WHERE strpos(rest, '/') > 0
+           UNION ALL
+           SELECT 1, rest, id FROM snap WHERE strpos(rest, '/') = 0
+         )
+         SELECT e.kind, e.name, e.id, c.size, c.source_mtime, c.copied_at, c.dest_hash,
+                c.removed_at IS NOT NULL AS removed, v.versions
+           FROM entries e
+           LEFT JOIN copies c ON e.kind = 1 AND c.id = e.id
+           LEFT JOIN LATERAL (
+                SELECT jsonb_agg(jsonb_build_object('copiedAt', o.copied_at, 'replacedAt', o.replaced_at,
+                         'size', o.size, 'hash', o.dest_hash, 'restorable', o.removed_at IS NULL)
+                         ORDER BY o.copied_at DESC, o.id DESC) AS versions
+                  FROM copies o
+                 WHERE e.kind = 1 AND o.task_id = c.task_id AND o.source_id = c.source_id
+                   AND (o.copied_at, o.id) < (c.copied_at, c.id)) v ON true
+          WHERE $4::int IS NULL OR (e.kind, e.name COLLATE "C", e.id) > ($4::int, $5::text, $6::bigint)
+          ORDER BY e.kind, e.name COLLATE "C", e.id LIMIT $7`,
+        [taskId, at.at, q.path, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+      );
+      if (!rows.length && q.path !== '' && !q.cursor) {
+        throw errors.invalid(`path: the backup held no folder "${q.path}" then.`);
+      }
+      const full = (name: string) => (q.path ? `${q.path}/${name}` : name);
+      const date = (s: string | null) => (s === null ? null : new Date(s));
+      const page = pageOf(
+        rows,
+        limit,
+        (r) => [r.kind, r.name, Number(r.id)],
+        (r): TreeEntry =>
+          r.kind === 0
+            ? { type: 'folder', name: r.name, path: full(r.name) }
+            : {
+                type: 'file',
+                name: r.name,
+                path: full(r.name),
+                size: r.size,
+                modifiedAt: r.source_mtime,
+                copiedAt: r.copied_at!,
+                hash: r.dest_hash,
+                restorable: !r.removed,
+                versions: (r.versions ?? []).map((v) => ({
+                  copiedAt: new Date(v.copiedAt),
+                  replacedAt: date(v.replacedAt),
+                  size: v.size,
+                  hash: v.hash,
+                  restorable: v.restorable,
+                })),
+              },
+      );
+      return { ...at, path: q.path, ...page };
+    },
+
+    /**
+     * A restore's request as its run will carry it: the point in time resolved, the destination
+     * checked (the user's, writable, not inside the backup itself), each path one of the backup's
+     * files or folders at that time. Paths come normalised (cloudPath); '' is the whole backup.
+     */
+    async resolveRestore(q: Queryable, userId: string, taskId: string, req: RestoreRequest): Promise<RestoreSpec> {
+      const task = await taskOf(q, userId, taskId);
+      const at = await point(q, userId, taskId, req);
+
+      const { rows: clouds } = await q.query<{ kind: string; name: string }>(
+        'SELECT kind, name FROM clouds WHERE user_id = $1 AND id = $2',
+        [userId, req.destination.cloudId],
+      );
+      if (!clouds[0]) throw errors.invalid('destination.cloudId: no such cloud.');
+      const def = connectors.get(clouds[0].kind);
+      if (!def?.destination)
+        throw errors.invalid(`destination.cloudId: ${def?.title ?? clouds[0].kind} cannot be written to.`);
+      // Into the backup, or a folder holding it: the restore would write over the copies it reads.
+      const [backup, into] = [task.destination.path, req.destination.path];
+      if (req.destination.cloudId === task.destination.cloudId && (within(backup, into) || within(into, backup)))
+        throw errors.invalid(
+          'destination.path: that folder is inside the backup itself or holds it; restore into a folder beside it.',
+        );
+
+      const asked = [...new Set(req.paths ?? [])];
+      const paths = asked.includes('') ? [] : asked;
+      if (paths.length) {
+        const { rows } = await q.query<{ p: string }>(
+          `SELECT p FROM unnest($3::text[]) WITH ORDINALITY AS x(p, n)
+            WHERE NOT EXISTS (SELECT 1 FROM copies c WHERE ${IN_SNAPSHOT}
+                                 AND (c.path = x.p OR starts_with(c.path, x.p || '/')))
+            ORDER BY n LIMIT 1`,
+          [taskId, at.at, paths],
+        );
+        if (rows[0]) throw errors.invalid(`paths: "${rows[0].p}" is no file or folder of the backup at ${at.at}.`);
+      }
+      return {
+        at: at.at,
+        runId: at.runId,
+        paths,
+        destination: { cloudId: req.destination.cloudId, path: req.destination.path },
+        conflict: req.conflict ?? 'rename',
+      };
+    },
+  };
+}
+export type Snapshots = ReturnType<typeof createSnapshots>;
+
+/** A copy of the backup at a point in time, as a restore reads it. */
+export interface SnapshotCopy {
+  id: number;
+  path: string;
+  dest_path: string;
+  size: number | null;
+  source_mtime: Date | null;
+  copied_at: Date;
+  removed_at: Date | null;
+}
+
+/** The copies in the backup of `taskId` at `at`, at or below `paths` (none: all), in path order. */
+export async function snapshotCopies(
+  q: Queryable,
+  taskId: string,
+  at: string,
+  paths: string[],
+): Promise<SnapshotCopy[]> {
+  const { rows } = await q.query<SnapshotCopy>(
+    `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
+      WHERE ${IN_SNAPSHOT}
+        AND (cardinality($3::text[]) = 0
+             OR EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE c.path = p OR starts_with(c.path, p || '/')))
+      ORDER BY c.path COLLATE "C", c.id`,
+    [taskId, at, paths],
+  );
+  return rows;
+}
