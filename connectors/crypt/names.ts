@@ -62,7 +62,8 @@ function stripSuffix(path: string): string {
   return plain;
 }
 
-function encryptSegment(keys: CryptKeys, plain: string): string {
+/** One name as rclone encrypts it in `standard` mode, taken whole ('/' included: only tests want that). */
+export function encryptSegment(keys: CryptKeys, plain: string): string {
   if (plain === '') return '';
   const bytes = Buffer.from(plain, 'utf8');
   const pad = 16 - (bytes.length % 16);
@@ -89,11 +90,16 @@ function decryptSegment(keys: CryptKeys, cipher: string): string {
   if (pad === 0 || pad > 16 || !padded.subarray(padded.length - pad).every((b) => b === pad)) {
     throw new CryptError('name', `"${cipher}" does not decrypt: wrong password or not an rclone crypt name`);
   }
+  let plain: string;
   try {
-    return utf8.decode(padded.subarray(0, padded.length - pad));
+    plain = utf8.decode(padded.subarray(0, padded.length - pad));
   } catch {
     throw new CryptError('name', `"${cipher}" does not decrypt: wrong password or not an rclone crypt name`);
   }
+  // rclone writes neither (it splits paths at '/', and writes an empty name as an empty segment): a crafted
+  // name must not move a file into another folder, nor name it with nothing.
+  if (plain === '' || plain.includes('/')) throw new CryptError('name', `"${cipher}" decrypts to an unsafe name`);
+  return plain;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -18,7 +18,7 @@ import {
   plainSize,
 } from '../../connectors/crypt/blocks.ts';
 import { type CryptKeys, deriveKeys } from '../../connectors/crypt/keys.ts';
-import { decryptPath, encryptPath } from '../../connectors/crypt/names.ts';
+import { decryptPath, encryptPath, encryptSegment } from '../../connectors/crypt/names.ts';
 
 const ZERO: CryptKeys = { data: Buffer.alloc(32), name: Buffer.alloc(32), tweak: Buffer.alloc(16) };
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
@@ -145,6 +145,10 @@ describe('names', () => {
       expect(() => decryptPath(ZERO, cipher, 'standard', false)).toThrowSatisfying(kind('name'));
     }
     expect(() => decryptPath(ZERO, 'a/../b.bin', 'off', true)).toThrowSatisfying(kind('name'));
+    // One segment that decrypts to two: the file would land in another folder than the one it is listed in.
+    const smuggled = encryptSegment(ZERO, 'inner/../../x');
+    expect(smuggled).toMatch(/^[0-9a-v]+$/);
+    expect(() => decryptPath(ZERO, `dir/${smuggled}`, 'standard', true)).toThrowSatisfying(kind('name'));
   });
 
   test('a name too long for EME is refused, the longest one works', () => {
