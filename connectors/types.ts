@@ -207,6 +207,12 @@ export interface PutOptions {
    */
   expectedMd5?: string;
   modifiedAt?: string;
+  /**
+   * Object Lock retention of what is written (a task's options.objectLock): until `until`, nobody can
+   * delete or overwrite this version (COMPLIANCE), or only with the right to bypass it (GOVERNANCE).
+   * Only S3 keeps it; an S3 bucket without Object Lock refuses the put (CloudError 'invalid_options').
+   */
+  retention?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; until: Date };
   signal?: AbortSignal;
   /** Resumable destinations read and save their session here. */
   checkpoint?: Checkpoint;

@@ -19,6 +19,7 @@ import { BufferPool, chunks } from '../lib/bytes.ts';
 import { sleep } from '../lib/pacer.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
 import { type Bucket, isPreconditionFailed, unquote } from './client.ts';
+import { lockCheck, lockFields } from './object-lock.ts';
 
 const MiB = 1024 * 1024;
 /** Parts uploaded at once per file: memory is about this many parts. */
@@ -58,6 +59,8 @@ export interface Uploader {
 export function createUploader(bucket: Bucket): Uploader {
   const { s3, prefix, call, keyOf } = bucket;
   const Bucket = bucket.name;
+  // A locked write needs Object Lock on the bucket (object-lock.ts): asked once, before the first.
+  const lockable = lockCheck(bucket);
 
   /**
    * Mode 'create' never replaces an object. The commit (PutObject, CompleteMultipartUpload) carries
@@ -140,6 +143,7 @@ export function createUploader(bucket: Bucket): Uploader {
           ContentMD5: md5.toString('base64'),
           Metadata: modifiedAt ? { mtime: modifiedAt } : undefined,
           IfNoneMatch: ifNoneMatch(o.mode),
+          ...lockFields(o.retention),
         }),
         { abortSignal: signal },
       ),
@@ -158,9 +162,9 @@ export function createUploader(bucket: Bucket): Uploader {
     Key: string,
     saved: MultipartState | null,
     partSize: number,
-    modifiedAt: string | undefined,
-    signal?: AbortSignal,
+    o: Pick<PutOptions, 'modifiedAt' | 'retention' | 'signal'>,
   ): Promise<MultipartState> {
+    const { modifiedAt, signal } = o;
     if (saved && saved.key === Key) {
       try {
         const listed = await call(
@@ -179,7 +183,13 @@ export function createUploader(bucket: Bucket): Uploader {
     const created = await call(
       () =>
         s3.send(
-          new CreateMultipartUploadCommand({ Bucket, Key, Metadata: modifiedAt ? { mtime: modifiedAt } : undefined }),
+          new CreateMultipartUploadCommand({
+            Bucket,
+            Key,
+            Metadata: modifiedAt ? { mtime: modifiedAt } : undefined,
+            // The retention is the upload's: the object carries it once completed.
+            ...lockFields(o.retention),
+          }),
           { abortSignal: signal },
         ),
       signal,
@@ -213,7 +223,8 @@ export function createUploader(bucket: Bucket): Uploader {
 
     // Small files (and the first piece of any file) decide between one PUT and a multipart upload.
     let state: MultipartState | null = null;
-    if (saved?.key === Key) state = await resumeOrCreate(Key, saved, partSize, o.modifiedAt, o.signal);
+    if (o.retention) await lockable(o.signal);
+    if (saved?.key === Key) state = await resumeOrCreate(Key, saved, partSize, o);
     let contiguous = 0;
     if (state) while (state.parts.some((p) => p.n === contiguous + 1)) contiguous++;
     state?.parts.splice(0, state.parts.length, ...state.parts.filter((p) => p.n <= contiguous));
@@ -270,7 +281,7 @@ export function createUploader(bucket: Bucket): Uploader {
             o.onProgress?.(stored.size);
             return stored;
           }
-          state = await resumeOrCreate(Key, null, partSize, o.modifiedAt, o.signal);
+          state = await resumeOrCreate(Key, null, partSize, o);
           if (o.checkpoint) {
             const s0 = { ...state, parts: [] };
             save(s0);
