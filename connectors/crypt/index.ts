@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { hasherFor } from '../lib/hashes.ts';
 import { cloudPath, segmentsOf } from '../lib/paths.ts';
-import { sortEntries } from '../lib/paging.ts';
+import { pageOf } from '../lib/paging.ts';
 import { mediaTypeOf } from '../media.ts';
 import {
   CloudError,
@@ -55,6 +55,9 @@ type Options = z.infer<typeof options>;
 
 /** The one error of a listing no name or block of which decrypts. */
 export const WRONG_PASSWORD = 'cannot decrypt: wrong password or not a Ferry/rclone crypt folder';
+
+/** Entries per browse() page. */
+const BROWSE_PAGE = 500;
 
 /** Files whose first block is tried, at most, before a listing is judged not decryptable. */
 const PROBES = 3;
@@ -269,6 +272,22 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       await store.remove?.(storedPath(k, rel, true), signal);
     },
   };
+  // A move renames on the wrapped cloud: the bytes, and so their encryption, stay as they are (a
+  // file's name is not part of its ciphertext). The errors name the plaintext paths.
+  const move = store.move?.bind(store);
+  if (move)
+    destination.move = async (from, to, signal) => {
+      const k = await keys();
+      try {
+        await move(storedPath(k, from, true), storedPath(k, to, true), signal);
+      } catch (err) {
+        if (!(err instanceof CloudError)) throw err;
+        if (err.reason === 'not_found') throw new CloudError('not_found', `There is no file ${from} to move.`);
+        if (err.reason === 'exists')
+          throw new CloudError('exists', `${to} is there already; ${from} was not moved over it.`);
+        throw err;
+      }
+    };
 
   return {
     features: wrapped.features,
@@ -289,23 +308,30 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       }
     },
     /**
-     * One folder with names and sizes decrypted; entries that do not decrypt are left out. The
-     * order is by decrypted name within each page the wrapped cloud gives.
+     * One folder with names and sizes decrypted; entries that do not decrypt are left out. Decrypted
+     * names sort otherwise than stored ones, so the folder is read whole and paged here.
      */
     async browse(rel, cursor, signal) {
       const k = await keys();
-      const page = await wrapped.browse(storedPath(k, rel, false), cursor, signal);
+      const at = storedPath(k, rel, false);
+      const folder = segmentsOf(rel).join('/');
       const entries: Entry[] = [];
-      for (const e of page.entries) {
-        try {
-          const name = decryptPath(k, e.name, mode, e.type === 'file');
-          const size = e.type === 'file' && e.size !== undefined ? plainSize(e.size) : undefined;
-          entries.push({ ...e, name, path: join(segmentsOf(rel).join('/'), name), size });
-        } catch (err) {
-          if (!isCryptError(err)) throw err;
+      let next: string | undefined;
+      do {
+        const page = await wrapped.browse(at, next, signal);
+        for (const e of page.entries) {
+          try {
+            const name = decryptPath(k, e.name, mode, e.type === 'file');
+            const plain: Entry = { ...e, name, path: join(folder, name) };
+            if (e.type === 'file' && e.size !== undefined) plain.size = plainSize(e.size);
+            entries.push(plain);
+          } catch (err) {
+            if (!isCryptError(err)) throw err;
+          }
         }
-      }
-      return { entries: sortEntries(entries), nextCursor: page.nextCursor };
+        next = page.nextCursor;
+      } while (next);
+      return pageOf(entries, cursor, BROWSE_PAGE);
     },
   };
 }

@@ -248,19 +248,36 @@ describe('an interrupted upload resumes from its checkpoint', () => {
   const sha256 = crypto.createHash('sha256').update(data).digest('hex');
 
   /**
-   * Puts `data` at `rel` of `h`: the first attempt is aborted once `enough` says a checkpoint holds
-   * some acknowledged bytes; the second resumes from it. Returns the offsets the source was opened at.
+   * Puts `data` at `rel` of a crypt cloud over `wrapped`: the first attempt is aborted once `enough`
+   * says a checkpoint holds some acknowledged bytes; the second resumes from it. Returns the
+   * ciphertext offsets the wrapped destination read from in each attempt.
    */
-  async function interruptedPut(h: CloudHandle, rel: string, enough: (inner: any) => boolean) {
-    const opened: number[] = [];
-    const open = async (offset: number) => {
-      opened.push(offset);
-      return Readable.from(
+  async function interruptedPut(wrapped: CloudHandle, rel: string, enough: (inner: any) => boolean) {
+    const sent: number[] = [];
+    const inner = wrapped.destination!;
+    const spied: CloudHandle = {
+      ...wrapped,
+      destination: {
+        ...inner,
+        put: (p, open, o) =>
+          inner.put(
+            p,
+            async (offset) => {
+              sent.push(offset);
+              return open(offset);
+            },
+            o,
+          ),
+      },
+    };
+    const options = cryptKind.options.parse({ cloudId: crypto.randomUUID(), path: 'Vault', password: PASSWORD });
+    const h = cryptKind.open!({ options, wrapped: spied, ownerId: 'owner' }, testEnv());
+    const open = async (offset: number) =>
+      Readable.from(
         (function* () {
           for (let o = offset; o < size; o += MiB) yield data.subarray(o, Math.min(size, o + MiB));
         })(),
       );
-    };
     let state: unknown = null;
     const abort = new AbortController();
     const checkpoint = {
@@ -276,14 +293,15 @@ describe('an interrupted upload resumes from its checkpoint', () => {
     await expect(dest.put(rel, open, { mode: 'create', size, signal: abort.signal, checkpoint })).rejects.toSatisfy(
       () => abort.signal.aborted,
     );
+    const nonce = (state as { nonce: string }).nonce;
     const stored = await dest.put(rel, open, { mode: 'create', size, checkpoint });
+    // The plaintext's size and SHA-256, though it was sent in two attempts.
     expect(stored).toEqual({ size, hash: { kind: 'sha256', value: sha256 } });
-    return opened;
-  }
-
-  function cryptOver(wrapped: CloudHandle, env: ReturnType<typeof testEnv>) {
-    const options = cryptKind.options.parse({ cloudId: crypto.randomUUID(), path: 'Vault', password: PASSWORD });
-    return cryptKind.open!({ options, wrapped, ownerId: 'owner' }, env);
+    // The second attempt went on with the first one's nonce, from where the wrapped upload stood.
+    expect((state as { nonce: string }).nonce).toBe(nonce);
+    expect(sent[0]).toBe(0);
+    expect(sent[1]).toBeGreaterThan(0);
+    return h;
   }
 
   async function expectRcloneReads(vaultDir: string) {
@@ -295,11 +313,7 @@ describe('an interrupted upload resumes from its checkpoint', () => {
   test('over S3: the multipart upload goes on from the parts S3 has', async () => {
     const env = testEnv();
     const options = await s3Kind.prepare!(s3.options({ prefix: 'crypt/' }) as never, env);
-    const h = cryptOver(s3Kind.open!({ options }, env), env);
-    const opened = await interruptedPut(h, 'resumed/big.bin', (inner) => inner?.parts?.length >= 1);
-    // The second attempt read the plaintext from a saved hash state, not from the start.
-    expect(opened[0]).toBe(0);
-    expect(opened[1]).toBeGreaterThan(0);
+    const h = await interruptedPut(s3Kind.open!({ options }, env), 'resumed/big.bin', (i) => i?.parts?.length >= 1);
     for await (const item of h.source!.list('')) expect(item.path).toBe('resumed/big.bin');
     // The object, put where rclone expects it, decrypts with rclone.
     const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'crypt/' }));
@@ -318,9 +332,7 @@ describe('an interrupted upload resumes from its checkpoint', () => {
     const env = testEnv({ localRoots: [base] });
     await fs.mkdir(base);
     const options = await local.prepare!({ root: '' }, env, { userId: 'owner' });
-    const h = cryptOver(local.open!({ options, ownerId: 'owner' }, env), env);
-    const opened = await interruptedPut(h, 'resumed/big.bin', (inner) => inner?.offset > 0);
-    expect(opened[1]).toBeGreaterThan(0);
+    await interruptedPut(local.open!({ options, ownerId: 'owner' }, env), 'resumed/big.bin', (i) => i?.offset > 0);
     await expectRcloneReads(path.join(options.root, 'Vault'));
   });
 });
