@@ -98,6 +98,12 @@ export function blockNonce(nonce: Buffer, n: number): Buffer {
   return out;
 }
 
+/** Checked before the stream exists: libsodium throws on a wrong size, which inside a transform would escape. */
+function dataKey(keys: CryptKeys): Buffer {
+  if (keys?.data?.length !== 32) throw new RangeError('the data key is 32 bytes');
+  return keys.data;
+}
+
 function increment(nonce: Buffer): void {
   for (let i = 0; i < NONCE_SIZE; i++) {
     nonce[i] = (nonce[i] + 1) & 0xff;
@@ -109,7 +115,7 @@ function increment(nonce: Buffer): void {
  *  the header first when fromBlock is 0, else ciphertext from blockOffset(fromBlock). Deterministic for
  *  a (keys, nonce): re-encrypting from any block gives the same bytes, which makes resuming possible. */
 export function encryptStream(keys: CryptKeys, nonce: Buffer, fromBlock = 0): Transform {
-  const key = keys.data;
+  const key = dataKey(keys);
   const blockNonceNow = blockNonce(nonce, fromBlock);
   // Plaintext of a block not yet full; a chunk's whole blocks are sealed straight from the chunk.
   const pending = Buffer.allocUnsafe(BLOCK_DATA);
@@ -149,7 +155,7 @@ export function encryptStream(keys: CryptKeys, nonce: Buffer, fromBlock = 0): Tr
  *  fails authentication errors the stream with CryptError('block', `… at offset N`) and emits none of
  *  its bytes (never unauthenticated plaintext); a truncated final block likewise. */
 export function decryptStream(keys: CryptKeys, nonce: Buffer, fromBlock = 0): Transform {
-  const key = keys.data;
+  const key = dataKey(keys);
   const blockNonceNow = blockNonce(nonce, fromBlock);
   let index = fromBlock;
   const pending = Buffer.allocUnsafe(BLOCK_SIZE);
