@@ -108,10 +108,11 @@ export async function putEncrypted(
   };
 
   await inner.put(target, openCipher, {
-    mode: opts.mode,
+    // What else the put was given (its mode, a retention…) applies to the stored file as it is.
+    ...opts,
+    // The source's md5 is the plaintext's: checked here, as the wrapped destination sees ciphertext.
+    expectedMd5: undefined,
     size: opts.size !== undefined ? encryptedSize(opts.size) : undefined,
-    modifiedAt: opts.modifiedAt,
-    signal: opts.signal,
     checkpoint,
     onProgress: opts.onProgress && ((c) => opts.onProgress!(Math.min(plainOffsetOf(c), opts.size ?? Infinity))),
   });
