@@ -98,6 +98,37 @@ export default defineConnector<Options>({
       return item;
     }
 
+    /**
+     * The id of folder `rel`, made (with the folders above it) where it is missing. A folder made
+     * meanwhile by another worker (409 on the create) is looked up again and used.
+     */
+    async function folderFor(rel: string, signal?: AbortSignal): Promise<string> {
+      const path = clean(rel);
+      const item = await itemAt(path, signal);
+      if (item?.folder) return item.id;
+      if (item) throw new CloudError('failed', `${path} is a file in OneDrive, where Ferry needs a folder.`);
+      const parentId = await folderFor(path.split('/').slice(0, -1).join('/'), signal);
+      const name = path.split('/').at(-1)!;
+      const made = await graph.call(
+        `creating folder ${path}`,
+        async () => {
+          try {
+            return (await graph
+              .api(`/me/drive/items/${encodeURIComponent(parentId)}/children`, signal)
+              .post({ name, folder: {}, '@microsoft.graph.conflictBehavior': 'fail' })) as DriveItem;
+          } catch (err) {
+            if (statusOf(err) === 409) return null;
+            throw err;
+          }
+        },
+        signal,
+      );
+      if (made) return made.id;
+      const now = await itemAt(path, signal);
+      if (now?.folder) return now.id;
+      throw new CloudError('failed', `OneDrive would not make folder ${path}: something else is in its place.`);
+    }
+
     /** Every child of a folder, page by page. */
     const childrenOf = (folderId: string, signal?: AbortSignal) =>
       graph.pages<DriveItem>(
@@ -235,6 +266,43 @@ export default defineConnector<Options>({
           if (removed) return;
         }
         throw new CloudError('failed', `${path} kept changing in OneDrive while Ferry was removing it; run again.`);
+      },
+      async move(from, to, signal) {
+        const [src, dst] = [clean(from), clean(to)];
+        if (!src || !dst)
+          throw new CloudError('invalid_options', 'The root of OneDrive is a folder; Ferry moves single files only.');
+        const item = await itemAt(src, signal);
+        if (!item) throw new CloudError('not_found', `${src} not found in OneDrive.`);
+        if (!item.file)
+          throw new CloudError(
+            'invalid_options',
+            `${src} is ${item.folder ? 'a folder' : 'not a file'} in OneDrive; Ferry moves single files only.`,
+          );
+        const parentId = await folderFor(dst.split('/').slice(0, -1).join('/'), signal);
+        // The item is moved by its id (whatever took its place at `src` meanwhile stays), to the new
+        // folder and name at once; conflictBehavior fail: Graph refuses (409) rather than replace.
+        const outcome = await graph.call(
+          `moving ${src} to ${dst}`,
+          async () => {
+            try {
+              await graph
+                .api(`/me/drive/items/${encodeURIComponent(item.id)}?@microsoft.graph.conflictBehavior=fail`, signal)
+                .patch({ parentReference: { id: parentId }, name: dst.split('/').at(-1) });
+              return 'moved';
+            } catch (err) {
+              if (statusOf(err) === 409) return 'taken';
+              if (statusOf(err) === 404) return 'gone';
+              throw err;
+            }
+          },
+          signal,
+        );
+        if (outcome === 'gone') throw new CloudError('not_found', `${src} was removed from OneDrive meanwhile.`);
+        if (outcome === 'taken') {
+          // A retried move whose first answer was lost finds the file already there: that is done.
+          if ((await itemAt(dst, signal))?.id === item.id) return;
+          throw new CloudError('exists', `${dst} is in OneDrive already; Ferry moved nothing onto it.`);
+        }
       },
     };
 

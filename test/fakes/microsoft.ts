@@ -367,8 +367,24 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions = {}): Promi
         if (v !== undefined && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
           throw new GraphFailure(400, 'invalidRequest', `Invalid date in fileSystemInfo: ${String(v)}`);
       }
+      // A new parentReference moves the item (driveitem-move), with its new name if one is given;
+      // @microsoft.graph.conflictBehavior is read from the query string, where Graph documents it.
+      const ref = body.parentReference;
+      if (ref !== undefined) {
+        if (!ref || typeof ref !== 'object') throw new GraphFailure(400, 'invalidRequest', 'Invalid parentReference.');
+        const { id, driveId, path: at } = ref as Record<string, unknown>;
+        if (driveId !== undefined && String(driveId).toLowerCase() !== store.driveId.toLowerCase())
+          throw new GraphFailure(400, 'invalidRequest', 'Items cannot be moved between drives.');
+        if (typeof id !== 'string' && at !== undefined)
+          throw new GraphFailure(400, 'invalidRequest', 'parentReference.path is read-only: give the id.');
+        if (typeof id !== 'string') throw new GraphFailure(400, 'invalidRequest', 'parentReference needs an id.');
+        if (body.name !== undefined && typeof body.name !== 'string')
+          throw new GraphFailure(400, 'invalidRequest', 'Invalid name.');
+        const conflict = conflictOf(url.searchParams.get('@microsoft.graph.conflictBehavior') ?? undefined, 'fail');
+        store.move(item, store.byIdOrFail(id), (body.name as string | undefined) ?? item.name, conflict);
+      }
       store.update(item, {
-        name: body.name as string | undefined,
+        name: ref !== undefined ? undefined : (body.name as string | undefined),
         fsModified: fsi.lastModifiedDateTime as string | undefined,
         fsCreated: fsi.createdDateTime as string | undefined,
       });

@@ -227,6 +227,34 @@ export class DriveStore {
     item.modified = new Date().toISOString();
   }
 
+  /**
+   * Moves `item` (a folder with what is in it) into `parent` under `name`, as an update of its
+   * parentReference does; the id stays. An item of that name in the new folder: 409
+   * nameAlreadyExists with conflictBehavior fail, else replaced or the moved item renamed.
+   */
+  move(item: Item, parent: Item, name: string, conflict: ConflictBehavior): void {
+    if (!item.parent) throw new GraphFailure(400, 'invalidRequest', 'The root cannot be moved.');
+    checkName(name);
+    if (!parent.folder) throw new GraphFailure(400, 'invalidRequest', 'The new parent must be a folder.');
+    for (let at: Item | null = parent; at; at = at.parent)
+      if (at === item) throw new GraphFailure(400, 'invalidRequest', 'A folder cannot be moved into itself.');
+    const existing = parent.children.get(name.toLowerCase());
+    if (existing && existing !== item) {
+      if (conflict === 'fail')
+        throw new GraphFailure(409, 'nameAlreadyExists', 'The specified item name already exists.');
+      if (conflict === 'replace') this.remove(existing);
+      else name = this.freeName(parent, name);
+    }
+    const from = item.parent;
+    from.children.delete(item.name.toLowerCase());
+    item.name = name;
+    item.parent = parent;
+    parent.children.set(name.toLowerCase(), item);
+    item.version++;
+    this.touch(from);
+    this.touch(parent);
+  }
+
   remove(item: Item): void {
     if (!item.parent) throw new GraphFailure(403, 'accessDenied', 'The root folder cannot be deleted.');
     const drop = (it: Item) => {
