@@ -136,8 +136,8 @@ export default defineConnector<Options>({
     };
 
     return {
-      // 50 items at once fill one batchCreate.
-      features: { itemsInParallel: 50 },
+      // 50 items at once fill one batchCreate. A picker session lists what was picked, not the library.
+      features: { itemsInParallel: 50, ...(cloud.pickerSessionId ? { partialListing: true } : {}) },
       source,
       destination,
       async check(signal) {

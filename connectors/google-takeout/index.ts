@@ -219,7 +219,8 @@ function takeout(cloud: CloudConfig<Options>) {
   const storage: Source = cloud.wrapped.source;
   const state: CloudState = cloud.state;
   const settleMs = o.settleMinutes * 60_000;
-  const features: Features = {};
+  // A run lists the newest export set, not every file ever exported: nothing missing from it was deleted.
+  const features: Features = { partialListing: true };
 
   /** The Takeout parts in the delivery folder, grouped into export sets, with the storage items behind them. */
   async function scan(signal?: AbortSignal) {

@@ -400,6 +400,10 @@ export interface Outcome {
     destHash: string | null;
     fidelity: 'original' | 'reduced';
     identity: string | null;
+    /** Where the file is in the backup (destPath relative to the task's destination folder). */
+    path: string;
+    /** The file's path in the source. */
+    sourcePath: string;
   } | null;
 }
 
@@ -408,10 +412,11 @@ const day = (d: Date) =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
 /**
- * Records a held item's outcome: its row, the manifest, the quota (charged for what was copied,
- * released otherwise) and the run's counters. One statement, so one round trip and one commit per
- * file, all or nothing. Only the claim that holds the item records it: one whose lease ran out and
- * was taken over changes nothing, so nothing is counted or charged twice. False when it did not.
+ * Records a held item's outcome: its row, the manifest and the file's history in `copies`, the quota
+ * (charged for what was copied, released otherwise) and the run's counters. One statement, so one
+ * round trip and one commit per file, all or nothing. Only the claim that holds the item records it:
+ * one whose lease ran out and was taken over changes nothing, so nothing is counted or charged twice.
+ * False when it did not.
  */
 export async function record(q: Queryable, o: Outcome): Promise<boolean> {
   const values = {
@@ -435,7 +440,7 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
          "itemId" bigint, attempts int, status text, "destPath" text, error text, charged bigint, size bigint,
          "userId" uuid, "runId" uuid, period date, reserved bigint, "inManifest" boolean, "taskId" uuid,
          "sourceId" text, "sourceSize" bigint, "sourceMtime" timestamptz, "sourceVersion" text, "destHash" text,
-         fidelity text, identity text)),
+         fidelity text, identity text, path text, "sourcePath" text)),
      item AS (
        UPDATE run_items i SET status = v.status, dest_path = v."destPath", error = v.error,
               progress_bytes = CASE WHEN v.status = 'done' THEN v.size ELSE i.progress_bytes END,
@@ -453,6 +458,30 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
               source_mtime = excluded.source_mtime, source_version = excluded.source_version,
               dest_path = excluded.dest_path, dest_hash = excluded.dest_hash, fidelity = excluded.fidelity,
               identity = excluded.identity, copied_at = now()),
+     -- The file's newest copy so far. The same version at the same place (and not found deleted) is
+     -- this copy already: nothing changes. Else it stops being the newest, and is gone from the
+     -- destination when this copy went to its place (overwritten; a kept version moved away first).
+     newest AS (
+       SELECT c.id, c.source_version, c.dest_path, c.deleted_at
+         FROM copies c, v
+        WHERE v."inManifest" AND EXISTS (SELECT 1 FROM item) AND c.task_id = v."taskId"
+          AND c.source_id = v."sourceId" AND c.replaced_at IS NULL
+          FOR UPDATE OF c),
+     closed AS (
+       UPDATE copies c SET replaced_at = now(),
+              removed_at = CASE WHEN c.dest_path = v."destPath" THEN coalesce(c.removed_at, now()) ELSE c.removed_at END
+         FROM v, newest n
+        WHERE c.id = n.id
+          AND NOT (n.source_version = v."sourceVersion" AND n.dest_path = v."destPath" AND n.deleted_at IS NULL)
+       RETURNING c.id),
+     -- After closed (it reads it), so the one newest row per file is never two.
+     added AS (
+       INSERT INTO copies (task_id, source_id, run_id, path, dest_path, source_path, size, source_mtime,
+                           source_version, dest_hash)
+       SELECT v."taskId", v."sourceId", v."runId", v.path, v."destPath", v."sourcePath", v."sourceSize",
+              v."sourceMtime", v."sourceVersion", v."destHash"
+         FROM v WHERE v."inManifest" AND EXISTS (SELECT 1 FROM item)
+          AND (NOT EXISTS (SELECT 1 FROM newest) OR EXISTS (SELECT 1 FROM closed))),
      quota AS (
        INSERT INTO usage AS g (user_id, period_start, used_bytes)
        SELECT v."userId", v.period, v.charged FROM v WHERE EXISTS (SELECT 1 FROM item)
@@ -469,6 +498,11 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
     [JSON.stringify(values)],
   );
   return Boolean(rowCount);
+}
+
+/** The plan removed `n` more kept versions from the destination (beyond the task's keep or days). */
+export async function versionsRemoved(q: Queryable, runId: string, n: number): Promise<void> {
+  if (n > 0) await q.query('UPDATE runs SET versions_removed = versions_removed + $2 WHERE id = $1', [runId, n]);
 }
 
 // ---- fail, finalize, cancel -------------------------------------------------------------------------

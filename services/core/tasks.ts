@@ -1,5 +1,7 @@
 // Backup tasks: what to copy from where to where, when, and whom to tell.
 import { connectors } from '../../connectors/index.ts';
+import { CloudError } from '../../connectors/types.ts';
+import type { Clouds } from './clouds.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
@@ -58,7 +60,15 @@ function within(parent: string, child: string): boolean {
   return parent === '' || child === parent || child.startsWith(`${parent}/`);
 }
 
-export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoints: boolean }) {
+export function createTasks(
+  db: Db,
+  env: {
+    keyring: Keyring;
+    allowPrivateEndpoints: boolean;
+    /** Opens a task's destination to see whether it can keep versions. */
+    clouds?: Pick<Clouds, 'open'>;
+  },
+) {
   /**
    * The notify settings as stored (the webhook without its secret) and the sealed secret. A webhook
    * given without a secret keeps the stored one; a new webhook needs one.
@@ -129,6 +139,49 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
     }
   }
 
+  /**
+   * A task keeps versions by moving the copies a changed file replaces on the server: its destination
+   * must be able to (`move`; a crypt cloud can when the cloud it wraps can). Opening a cloud makes no
+   * network call.
+   */
+  async function checkVersions(userId: string, t: Pick<CreateTask, 'destination' | 'options'>) {
+    if (!t.options?.versions || !env.clouds) return;
+    let opened;
+    try {
+      opened = await env.clouds.open(userId, t.destination.cloudId);
+    } catch (err) {
+      if (err instanceof CloudError) throw errors.invalid(`options.versions: ${err.message}`);
+      throw err;
+    }
+    if (!opened.handle.destination?.move) {
+      const title = connectors.get(opened.cloud.kind)?.title ?? opened.cloud.kind;
+      throw errors.invalid(
+        `options.versions: the destination "${opened.cloud.name}" (${title}) cannot move files on the server, ` +
+          'so it cannot keep versions of the files it replaces; leave versions out for this destination.',
+      );
+    }
+  }
+
+  /**
+   * Object Lock retention (options.objectLock) is S3's: only an S3 destination takes it. Whether its
+   * bucket has Object Lock on is asked when a run starts (the bucket may change meanwhile).
+   */
+  async function checkObjectLock(q: Queryable, userId: string, t: Pick<CreateTask, 'destination' | 'options'>) {
+    if (!t.options?.objectLock) return;
+    const { rows } = await q.query<{ kind: string; name: string }>(
+      'SELECT kind, name FROM clouds WHERE user_id = $1 AND id = $2',
+      [userId, t.destination.cloudId],
+    );
+    const cloud = rows[0];
+    if (cloud && cloud.kind !== 's3') {
+      const title = connectors.get(cloud.kind)?.title ?? cloud.kind;
+      throw errors.invalid(
+        `options.objectLock: only S3 destinations can lock what Ferry writes; "${cloud.name}" is ${title}. ` +
+          'Leave objectLock out for this destination.',
+      );
+    }
+  }
+
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<TaskRow> {
     const { rows } = await q.query<TaskRow>(
       `SELECT ${columns} FROM tasks WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
@@ -169,6 +222,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
 
     async create(q: Queryable, userId: string, input: CreateTask, now = new Date()): Promise<Task> {
       await checkEnds(q, userId, input);
+      await checkObjectLock(q, userId, input);
+      await checkVersions(userId, input);
       const { notify, sealed } = await notifyFields(input.notify, null);
       const { rows } = await q.query<TaskRow>(
         `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination, schedule,
@@ -207,6 +262,8 @@ export function createTasks(db: Db, env: { keyring: Keyring; allowPrivateEndpoin
         paused: patch.paused ?? current.paused,
       };
       if (patch.source || patch.destination) await checkEnds(q, userId, next);
+      if (patch.options || patch.destination) await checkObjectLock(q, userId, next);
+      if (patch.options || patch.destination) await checkVersions(userId, next);
       const { notify, sealed } = patch.notify
         ? await notifyFields(patch.notify, current.webhookSecret)
         : { notify: current.notify, sealed: current.webhookSecret };

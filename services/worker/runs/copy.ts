@@ -30,6 +30,7 @@ import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
 import { destinationPath, renamed, renamedFrom } from './select.ts';
 import { markSuperseded, removeSuperseded } from './supersede.ts';
 import { verifyCopy } from './verify.ts';
+import { inBackup, keepsVersions, newestCopy, versionMoved, versionPath, versionsRoot } from './versions.ts';
 
 /** Items copied at once by one copy job, unless the destination asks for more (features.itemsInParallel). */
 const ITEMS_IN_PARALLEL = 4;
@@ -458,14 +459,56 @@ async function resolveTarget(
   destination: Destination,
   item: ItemRow,
   signal: AbortSignal,
+  db: Db,
+  timing: Timing,
 ): Promise<Outcome | Target> {
-  // Our own earlier copy of this item, or the reduced copy this original supersedes: replaced.
+  // Our own earlier copy of this item, kept as a version when the task keeps them; else replaced
+  // (and so is the reduced copy an original supersedes).
+  if (item.replaces_own && keepsVersions(run)) {
+    if (await keepVersion(run, destination, item, signal, db, timing)) return { path: item.dest_path, mode: 'create' };
+  }
   if (item.replaces_own) return { path: item.dest_path, mode: 'replace' };
   // Resuming our own upload, as it was started (a renamed copy's path is dest_path by now).
   if (item.upload_state) return { path: item.dest_path, mode: item.upload_mode ?? 'create' };
   // Nothing was there when planned: should a file appear meanwhile, the upload finds it.
   if (!item.dest_exists) return { path: item.dest_path, mode: 'create' };
   return settle(run, source, destination, item, item.dest_path, signal);
+}
+
+/**
+ * Moves the item's earlier copy at its path to the backup's versions folder, on the server, and
+ * records the move at once (the file's newest row in `copies` points at the version): the new copy
+ * then goes to the path with mode 'create', and so never over the old bytes. Idempotent: a newest row
+ * already at a version path (an earlier attempt moved it, then died) is not moved again, and nothing
+ * at the path (not_found) is nothing to keep. False when this item's earlier copy is not one the
+ * history knows of (the reduced copy an original supersedes, a copy older than the history): it is
+ * replaced as before.
+ */
+async function keepVersion(
+  run: RunRecord,
+  destination: Destination,
+  item: ItemRow,
+  signal: AbortSignal,
+  db: Db,
+  timing: Timing,
+): Promise<boolean> {
+  const at = await newestCopy(db, run.taskId, item.source_id);
+  if (at?.startsWith(versionsRoot(run.backup.path))) return true; // moved by an earlier attempt
+  if (at !== item.dest_path) return false;
+  if (!destination.move)
+    throw new CloudError(
+      'invalid_options',
+      'This destination cannot move files, so it cannot keep versions: turn the task’s versions off.',
+    );
+  const to = versionPath(run.backup.path, item.dest_path, timing.now());
+  try {
+    await destination.move(item.dest_path, to, signal);
+  } catch (err) {
+    if (err instanceof CloudError && err.reason === 'not_found') return true; // nothing there to keep
+    throw err;
+  }
+  await versionMoved(db, run.taskId, item.source_id, item.dest_path, to);
+  return true;
 }
 
 /**
@@ -566,7 +609,7 @@ async function transfer(
   const held = async (written: Promise<boolean>) => {
     if (!(await written)) throw lose(claim);
   };
-  let target = await resolveTarget(run, source, destination, item, signal);
+  let target = await resolveTarget(run, source, destination, item, signal, db, timing);
 
   let state: unknown = item.upload_state;
   let mode = item.upload_mode;
@@ -701,6 +744,8 @@ async function record(
           destHash: outcome.kind === 'done' ? (outcome.hash ?? null) : null,
           fidelity: item.fidelity,
           identity: item.identity,
+          path: inBackup(run.backup.path, destPath),
+          sourcePath: item.path,
         }
       : null,
   };

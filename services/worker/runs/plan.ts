@@ -8,12 +8,14 @@ import type { Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
 import * as runState from '../../core/run-state.ts';
+import type { Timing } from '../../core/timing.ts';
 import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
 import { planRestore } from './plan-restore.ts';
 import { planVerify } from './plan-verify.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
 import { destinationPath, joinPath, pathKey, renamed, selected } from './select.ts';
 import { copiesByIdentity, planFidelity } from './supersede.ts';
+import { newestCopies, pruneVersions, recordListing } from './versions.ts';
 
 const INSERT_BATCH = 500;
 
@@ -23,6 +25,7 @@ export interface PlanDeps {
   clouds: Clouds;
   notifier: Notifier;
   log: Logger;
+  timing: Timing;
 }
 
 export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal): Promise<void> {
@@ -136,12 +139,21 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     if (status.rows[0]?.status !== 'running') throw new PlanStopped();
   };
 
+  // The files whose newest copy is there, and those found gone from the source by an earlier run:
+  // what this listing no longer holds is gone now, what it holds again is back.
+  const { present, gone } = await newestCopies(db, run.taskId);
+  const back: string[] = [];
+
   // Items read from a stream they share (the entries of a .tgz archive) are copied one at a time, in order.
   let sequential = false;
   try {
     for await (const item of ends.source.list(run.source.path ?? '', signal)) {
+      present.delete(item.id);
       if (!selected(item, run.filter)) continue;
-      if (manifest.get(item.id)?.version === item.version) continue;
+      if (manifest.get(item.id)?.version === item.version) {
+        if (gone.has(item.id)) back.push(item.id);
+        continue;
+      }
       if (item.sequential) sequential = true;
       batch.push(item);
       if (batch.length >= INSERT_BATCH) await flush();
@@ -158,6 +170,14 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     );
     return;
   }
+
+  // The listing is complete: unless the source lists only part of what it holds (a picker session,
+  // the latest Takeout export), a file of the backup it did not list was deleted at the source.
+  const listed = await recordListing(db, run, ends.sourceFeatures.partialListing ? [] : [...present], back);
+  if (listed.deleted || listed.back)
+    deps.log.info({ runId, ...listed }, 'files gone from the source, or back, recorded in the backup history');
+  // Kept versions beyond the task's keep or days go, and the run says how many.
+  await pruneVersions(db, run, ends.destination, deps.timing.now(), signal, deps.log);
 
   await startCopying(deps, run, sequential);
 }
