@@ -9,7 +9,8 @@ import { cloudsQuery, keys, meQuery, tasksQuery } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Loading, Page, ProgressBar } from '../../ui/components';
 import { RunProgress } from '../runs/RunProgress';
-import { isActive, StatusBadge } from '../runs/status';
+import { runWords } from '../runs/messages';
+import { isActive, StatusBadge, type Run } from '../runs/status';
 import { dashboardWords } from './messages';
 import { GetStarted } from './GetStarted';
 import './dashboard.css';
@@ -89,7 +90,7 @@ export default function Dashboard() {
                   <Link to={`/runs/${r.id}`}>{r.taskName}</Link>
                 </h3>
                 <p>
-                  <StatusBadge status={r.status} />
+                  <KindTag kind={r.kind} /> <StatusBadge status={r.status} />
                 </p>
                 <RunProgress run={r} label={r.taskName} compact />
               </li>
@@ -166,7 +167,7 @@ function LastRuns({ runs, error, onRetry }: { runs?: RunInList[]; error: unknown
         <ul className="dash-list">
           {runs.map((r) => (
             <li key={r.id}>
-              <Link to={`/runs/${r.id}`}>{r.taskName}</Link> <StatusBadge status={r.status} />{' '}
+              <Link to={`/runs/${r.id}`}>{r.taskName}</Link> <KindTag kind={r.kind} /> <StatusBadge status={r.status} />{' '}
               <span className="muted">{f.dateTime(r.finishedAt ?? r.startedAt ?? r.createdAt)}</span>
             </li>
           ))}
@@ -201,4 +202,10 @@ function NextRuns() {
       )}
     </section>
   );
+}
+
+/** A restore or a verification says so beside its task's name; a backup, the usual run, says nothing. */
+function KindTag({ kind }: { kind: Run['kind'] }) {
+  const t = useMessages(runWords);
+  return kind === 'backup' ? null : <span className="badge">{t.kinds[kind]}</span>;
 }

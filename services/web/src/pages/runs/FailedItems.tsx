@@ -6,7 +6,7 @@ import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Loading } from '../../ui/components';
 import { runWords } from './messages';
 
-export function FailedItems({ runId }: { runId: string }) {
+export function FailedItems({ runId, verify = false }: { runId: string; verify?: boolean }) {
   const t = useMessages(runWords);
   const items = useInfiniteQuery({
     queryKey: [...keys.run(runId), 'items', 'failed'],
@@ -22,8 +22,8 @@ export function FailedItems({ runId }: { runId: string }) {
   const rows = items.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <section aria-labelledby="failed-items">
-      <h2 id="failed-items">{t.failedItems}</h2>
-      <p className="notice warn">{t.failedAdvice}</p>
+      <h2 id="failed-items">{verify ? t.verifyFailedItems : t.failedItems}</h2>
+      <p className="notice warn">{verify ? t.verifyFailedAdvice : t.failedAdvice}</p>
       {items.isPending && <Loading />}
       <ErrorMessage error={items.error} onRetry={() => void items.refetch()} />
       {rows.length > 0 && (

@@ -17,7 +17,13 @@ export function Outcome({ run }: { run: Run }) {
     case 'succeeded':
       body = (
         <div className="notice">
-          <p>{run.totals.items === 0 ? t.nothingNew : t.succeeded(files(run.done.items))}</p>
+          <p>
+            {run.kind === 'verify'
+              ? t.verifySucceeded(files(run.done.items))
+              : run.totals.items === 0
+                ? t.nothingNew
+                : t.succeeded(files(run.done.items))}
+          </p>
           {skipped}
         </div>
       );
@@ -25,7 +31,11 @@ export function Outcome({ run }: { run: Run }) {
     case 'partial':
       body = (
         <div className="notice warn">
-          <p>{t.partial(files(run.failed.items), files(run.done.items))}</p>
+          <p>
+            {run.kind === 'verify'
+              ? t.verifyPartial(files(run.failed.items), files(run.done.items))
+              : t.partial(files(run.failed.items), files(run.done.items))}
+          </p>
           {skipped}
         </div>
       );
@@ -60,6 +70,7 @@ export function Outcome({ run }: { run: Run }) {
     <section aria-labelledby="run-outcome">
       <h2 id="run-outcome">{t.outcome}</h2>
       {body}
+      {run.versionsRemoved > 0 && <p>{t.versionsRemovedText(run.versionsRemoved)}</p>}
     </section>
   );
 }

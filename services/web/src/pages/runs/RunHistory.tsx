@@ -6,7 +6,7 @@ import { keys } from '../../api/queries';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../ui/components';
 import { runWords } from './messages';
-import { isActive, StatusBadge } from './status';
+import { isActive, RunKind, StatusBadge } from './status';
 import './runs.css';
 
 const PAGE = 20;
@@ -45,6 +45,7 @@ export default function RunHistory({ taskId }: { taskId: string }) {
             <thead>
               <tr>
                 <th scope="col">{t.date}</th>
+                <th scope="col">{t.kindLabel}</th>
                 <th scope="col">{t.trigger}</th>
                 <th scope="col">{t.result}</th>
                 <th scope="col">{t.copied}</th>
@@ -61,6 +62,14 @@ export default function RunHistory({ taskId }: { taskId: string }) {
                       <Link to={`/runs/${r.id}`} aria-label={t.open(when)}>
                         {when}
                       </Link>
+                    </td>
+                    <td>
+                      <RunKind run={r} />
+                      {r.versionsRemoved > 0 && (
+                        <span className="line muted">
+                          {t.versionsRemoved}: {f.number(r.versionsRemoved)}
+                        </span>
+                      )}
                     </td>
                     <td>{t.triggers[r.trigger]}</td>
                     <td>

@@ -11,7 +11,7 @@ import { FailedItems } from './FailedItems';
 import { runWords } from './messages';
 import { Outcome } from './Outcome';
 import { RunProgress } from './RunProgress';
-import { isActive, StatusBadge, type Run } from './status';
+import { isActive, RunKind, StatusBadge, type Run } from './status';
 import { useRunEvents } from './useRunEvents';
 import './runs.css';
 
@@ -48,12 +48,36 @@ export default function RunPage() {
   const r = run.data;
   const taskName = task.data?.name;
   return (
-    <Page title={taskName ? t.titleOf(taskName) : t.title} actions={<RunActions run={r} />}>
+    <Page title={taskName ? t.titleOfKind[r.kind](taskName) : t.title} actions={<RunActions run={r} />}>
       <dl className="facts">
         <dt>{t.task}</dt>
         <dd>
           <Link to={`/tasks/${r.taskId}`}>{taskName ?? t.task}</Link>
         </dd>
+        <dt>{t.kindLabel}</dt>
+        <dd>
+          <RunKind run={r} />
+        </dd>
+        {r.restore && (
+          <>
+            <dt>{t.restorePaths}</dt>
+            <dd>
+              {r.restore.paths.length
+                ? r.restore.paths.map((p) => (
+                    <span key={p} className="line">
+                      {p}
+                    </span>
+                  ))
+                : t.restoreEverything}
+            </dd>
+          </>
+        )}
+        {r.versionsRemoved > 0 && (
+          <>
+            <dt>{t.versionsRemoved}</dt>
+            <dd>{f.number(r.versionsRemoved)}</dd>
+          </>
+        )}
         <dt>{t.statusLabel}</dt>
         <dd>
           <StatusBadge status={r.status} />
@@ -99,7 +123,7 @@ export default function RunPage() {
           <RunProgress run={r} />
         </section>
       )}
-      {!active && r.failed.items > 0 && <FailedItems runId={r.id} />}
+      {!active && r.failed.items > 0 && <FailedItems runId={r.id} verify={r.kind === 'verify'} />}
       {!active && <Notifications run={r} />}
     </Page>
   );

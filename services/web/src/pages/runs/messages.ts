@@ -101,6 +101,28 @@ export const runWords = defineMessages({
     size: 'Size',
     open: (date: string) => `Run of ${date}`,
     openRun: 'Details',
+    // What a run is
+    kindLabel: 'What',
+    kinds: { backup: 'Backup', restore: 'Restore', verify: 'Verification' },
+    titleOfKind: {
+      backup: (task: string) => `Run of ${task}`,
+      restore: (task: string) => `Restore of ${task}`,
+      verify: (task: string) => `Verification of ${task}`,
+    },
+    restoreOf: (date: string, where: string) => `The backup as it was on ${date}, into ${where}`,
+    restorePaths: 'Restored',
+    restoreEverything: 'Everything',
+    versionsRemoved: 'Older versions removed',
+    versionsRemovedText: (n: number) =>
+      n === 1
+        ? '1 older version was removed (beyond what the task keeps).'
+        : `${n} older versions were removed (beyond what the task keeps).`,
+    verifySucceeded: (c: Count) => `Verified: ${c.text} checked, all at the destination and unchanged.`,
+    verifyPartial: (failed: Count, done: Count) =>
+      `${failed.text} missing or changed at the destination; ${done.text} checked and fine.`,
+    verifyFailedItems: 'Files missing or changed at the destination',
+    verifyFailedAdvice:
+      'Run the task again to copy these files anew, then verify again. If files keep changing, check the destination.',
   },
   de: {
     title: 'Durchlauf',
@@ -195,6 +217,28 @@ export const runWords = defineMessages({
     size: 'Größe',
     open: (date: string) => `Durchlauf vom ${date}`,
     openRun: 'Details',
+    kindLabel: 'Art',
+    kinds: { backup: 'Sicherung', restore: 'Wiederherstellung', verify: 'Prüfung' },
+    titleOfKind: {
+      backup: (task: string) => `Durchlauf von ${task}`,
+      restore: (task: string) => `Wiederherstellung von ${task}`,
+      verify: (task: string) => `Prüfung von ${task}`,
+    },
+    restoreOf: (date: string, where: string) => `Die Sicherung vom ${date}, nach ${where}`,
+    restorePaths: 'Wiederhergestellt',
+    restoreEverything: 'Alles',
+    versionsRemoved: 'Ältere Versionen entfernt',
+    versionsRemovedText: (n: number) =>
+      n === 1
+        ? '1 ältere Version wurde entfernt (über das hinaus, was die Aufgabe behält).'
+        : `${n} ältere Versionen wurden entfernt (über das hinaus, was die Aufgabe behält).`,
+    verifySucceeded: (c: Count) => `Geprüft: ${c.text}, alle unverändert am Ziel.`,
+    verifyPartial: (failed: Count, done: Count) =>
+      `${failed.text} fehlen oder sind am Ziel verändert; ${done.text} geprüft und in Ordnung.`,
+    verifyFailedItems: 'Dateien, die am Ziel fehlen oder verändert sind',
+    verifyFailedAdvice:
+      'Starte die Aufgabe erneut, um diese Dateien neu zu kopieren, und prüfe dann noch einmal. ' +
+      'Ändern sich Dateien immer wieder, sieh dir das Ziel an.',
   },
   fr: {
     title: 'Exécution',
@@ -290,5 +334,27 @@ export const runWords = defineMessages({
     size: 'Taille',
     open: (date: string) => `Exécution du ${date}`,
     openRun: 'Détails',
+    kindLabel: 'Type',
+    kinds: { backup: 'Sauvegarde', restore: 'Restauration', verify: 'Vérification' },
+    titleOfKind: {
+      backup: (task: string) => `Exécution de ${task}`,
+      restore: (task: string) => `Restauration de ${task}`,
+      verify: (task: string) => `Vérification de ${task}`,
+    },
+    restoreOf: (date: string, where: string) => `La sauvegarde du ${date}, vers ${where}`,
+    restorePaths: 'Restauré',
+    restoreEverything: 'Tout',
+    versionsRemoved: 'Versions antérieures retirées',
+    versionsRemovedText: (n: number) =>
+      n === 1
+        ? '1 version antérieure a été retirée (au-delà de ce que la tâche conserve).'
+        : `${n} versions antérieures ont été retirées (au-delà de ce que la tâche conserve).`,
+    verifySucceeded: (c: Count) => `Vérifié : ${c.text}, tous à la destination et inchangés.`,
+    verifyPartial: (failed: Count, done: Count) =>
+      `${failed.text} manquants ou modifiés à la destination ; ${done.text} vérifiés et intacts.`,
+    verifyFailedItems: 'Fichiers manquants ou modifiés à la destination',
+    verifyFailedAdvice:
+      'Relancez la tâche pour copier à nouveau ces fichiers, puis vérifiez encore. ' +
+      'Si des fichiers changent sans cesse, examinez la destination.',
   },
 });

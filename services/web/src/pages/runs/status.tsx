@@ -1,6 +1,9 @@
-// A run's status as a badge in words, and the numbers every run view shares.
+// A run's status as a badge in words, what the run is (a backup, a restore of which point in time to
+// where, a verification), and the numbers every run view shares.
+import { useQuery } from '@tanstack/react-query';
 import type { components } from '../../api/client';
-import { useMessages } from '../../i18n/i18n';
+import { cloudsQuery } from '../../api/queries';
+import { useFormat, useMessages } from '../../i18n/i18n';
 import { runWords } from './messages';
 
 export type Run = components['schemas']['Run'];
@@ -21,6 +24,22 @@ const BADGE: Record<RunStatus, string> = {
 export function StatusBadge({ status }: { status: RunStatus }) {
   const t = useMessages(runWords);
   return <span className={BADGE[status]}>{t.status[status]}</span>;
+}
+
+/** "Backup", "Verification", or "Restore: the backup as it was on …, into Cloud, Folder". */
+export function RunKind({ run }: { run: Pick<Run, 'kind' | 'restore'> }) {
+  const t = useMessages(runWords);
+  const f = useFormat();
+  const clouds = useQuery(cloudsQuery);
+  if (run.kind !== 'restore' || !run.restore) return <>{t.kinds[run.kind]}</>;
+  const { at, destination } = run.restore;
+  const cloud = clouds.data?.items.find((c) => c.id === destination.cloudId)?.name ?? '…';
+  const folder = destination.path.split('/').filter(Boolean).join(' › ');
+  return (
+    <>
+      {t.kinds.restore}: {t.restoreOf(f.dateTime(at), folder ? `${cloud}, ${folder}` : cloud)}
+    </>
+  );
 }
 
 /** Bytes accounted for (copied or already there) against the run's total, as a percentage. */
