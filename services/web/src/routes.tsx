@@ -31,6 +31,7 @@ export const router = createBrowserRouter([
       { path: '/tasks', lazy: page(() => import('./pages/tasks/TaskList')) },
       { path: '/tasks/new', lazy: page(() => import('./pages/tasks/TaskWizard')) },
       { path: '/tasks/:id', lazy: page(() => import('./pages/tasks/TaskPage')) },
+      { path: '/tasks/:id/history/:runId', lazy: page(() => import('./pages/history/SnapshotPage')) },
       { path: '/tasks/:id/edit', lazy: page(() => import('./pages/tasks/TaskWizard')) },
       { path: '/runs/:id', lazy: page(() => import('./pages/runs/RunPage')) },
       { path: '/account', lazy: page(() => import('./pages/account/Account')) },

@@ -1,5 +1,6 @@
 // A task's page: what it does in words, Run now (to the run's page; a run already going is linked),
-// Edit, Pause/Resume, Delete (after saying the history goes too), and its history of runs.
+// Verify backup (to the verification run's page), Edit, Pause/Resume, Delete (after saying the history
+// goes too), its backup history (the snapshots, each browsable and restorable) and its runs.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -7,6 +8,8 @@ import { api, ApiError, must } from '../../api/client';
 import { keys } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Loading, messageOf, Page } from '../../ui/components';
+import { historyWords } from '../history/messages';
+import { SnapshotList, useVerify } from '../history/SnapshotList';
 import RunHistory from '../runs/RunHistory';
 import { DATE_LAYOUT } from './draft';
 import { taskWords } from './messages';
@@ -18,6 +21,7 @@ import {
   useNextRunWords,
   useNotifyWords,
   useScheduleWords,
+  useVersionsWords,
   type FilterFields,
   type Task,
 } from './words';
@@ -63,7 +67,10 @@ function TaskView({ task }: { task: Task }) {
   const filterWords = useFilterWords();
   const conflictWords = useConflictWords();
   const notifyWords = useNotifyWords();
+  const versionsWords = useVersionsWords();
   const [confirming, setConfirming] = useState(false);
+  const h = useMessages(historyWords);
+  const verify = useVerify(task.id);
 
   const changed = (saved: Task) => {
     queryClient.setQueryData(keys.task(saved.id), saved);
@@ -119,7 +126,12 @@ function TaskView({ task }: { task: Task }) {
     opened.current = confirming;
   }, [confirming]);
 
-  const options = task.options as { conflict?: string; layout?: string };
+  const options = task.options as {
+    conflict?: string;
+    layout?: string;
+    versions?: { keep?: number; days?: number };
+    verifySchedule?: Task['schedule'];
+  };
   const layout = !options.layout ? t.layoutAsIs : options.layout === DATE_LAYOUT ? t.layoutDate : options.layout;
   const refused = runNow.error;
 
@@ -130,6 +142,15 @@ function TaskView({ task }: { task: Task }) {
         <>
           <button type="button" onClick={() => runNow.mutate()} disabled={runNow.isPending}>
             {runNow.isPending ? t.starting : t.runNow}
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => verify.mutate()}
+            disabled={verify.isPending}
+            title={h.verifyHint}
+          >
+            {verify.isPending ? h.verifying : h.verify}
           </button>
           <Link className="button secondary" to={`/tasks/${task.id}/edit`}>
             {t.edit}
@@ -165,6 +186,7 @@ function TaskView({ task }: { task: Task }) {
         </div>
       )}
       <ErrorMessage error={pause.error} />
+      <ErrorMessage error={verify.error} />
       {confirming && (
         <section className="notice warn confirm" aria-labelledby="confirm-delete">
           <h2 id="confirm-delete" ref={confirmHeading} tabIndex={-1}>
@@ -206,6 +228,10 @@ function TaskView({ task }: { task: Task }) {
           <dd>{conflictWords(options.conflict)}</dd>
           <dt>{t.arrange}</dt>
           <dd>{layout}</dd>
+          <dt>{t.versionsTitle}</dt>
+          <dd>{versionsWords(options.versions)}</dd>
+          <dt>{t.verifyTitle}</dt>
+          <dd>{options.verifySchedule ? scheduleWords(options.verifySchedule) : t.verifyOff}</dd>
           <dt>{t.notifications}</dt>
           <dd>
             {notifyWords(task.notify).map((l) => (
@@ -216,6 +242,7 @@ function TaskView({ task }: { task: Task }) {
           </dd>
         </dl>
       </section>
+      <SnapshotList taskId={task.id} />
       <RunHistory taskId={task.id} />
     </Page>
   );

@@ -1,11 +1,22 @@
 // The wizard's five steps, each a set of fields over the draft. The wizard itself (TaskWizard.tsx)
 // moves between them, checks each with the API and saves; a step only shows and edits.
-import { useMemo } from 'react';
+import { useId, useMemo } from 'react';
 import { Link } from 'react-router';
 import { useLang, useMessages } from '../../i18n/i18n';
 import { Field, Select } from '../../ui/components';
 import { useKindName } from '../../api/providers';
-import { destinationPath, fieldMessage, filterOf, notifyOf, scheduleOf, type Draft } from './draft';
+import {
+  destinationPath,
+  fieldMessage,
+  filterOf,
+  notifyOf,
+  optionsOf,
+  scheduleOf,
+  verifyPatch,
+  verifyScheduleFields,
+  type Draft,
+  type ScheduleFields,
+} from './draft';
 import FolderBrowser from './FolderBrowser';
 import { taskWords } from './messages';
 import { Choices, TextArea } from './parts';
@@ -15,6 +26,7 @@ import {
   useFilterWords,
   useNotifyWords,
   useScheduleWords,
+  useVersionsWords,
   weekdayNames,
   type Cloud,
 } from './words';
@@ -41,6 +53,8 @@ export const STEP_FIELDS: string[][] = [
     'filter.before',
     'options.conflict',
     'options.layout',
+    'options.versions',
+    'options.verifySchedule',
     'notify.on',
     'notify.email',
     'notify.webhook.url',
@@ -169,7 +183,37 @@ export function DestinationStep({
 
 export function ScheduleStep({ draft, set, message }: StepProps) {
   const t = useMessages(taskWords);
+  return (
+    <ScheduleControls
+      legend={t.frequency}
+      name="frequency"
+      value={draft}
+      onChange={set}
+      error={(f) => fieldMessage(message, `schedule.${f}`)}
+    />
+  );
+}
+
+/**
+ * How often, on which day, at what time and in which time zone: the task's schedule, and the same
+ * controls for its verification's.
+ */
+function ScheduleControls({
+  legend,
+  name,
+  value,
+  onChange,
+  error,
+}: {
+  legend: string;
+  name: string;
+  value: ScheduleFields;
+  onChange: (patch: Partial<ScheduleFields>) => void;
+  error: (field: string) => string | null;
+}) {
+  const t = useMessages(taskWords);
   const { lang } = useLang();
+  const zonesId = useId();
   const days = useMemo(() => weekdayNames(lang), [lang]);
   // Monday first in the list, as people read a week; the API numbers Sunday 0.
   const weekdays = [1, 2, 3, 4, 5, 6, 0].map((d) => ({ value: String(d), label: days[d] }));
@@ -180,15 +224,14 @@ export function ScheduleStep({ draft, set, message }: StepProps) {
       return [];
     }
   }, []);
-  const err = (f: string) => fieldMessage(message, `schedule.${f}`);
   return (
     <>
       <Choices
-        legend={t.frequency}
-        name="frequency"
-        value={draft.frequency}
-        onChange={(v) => set({ frequency: v })}
-        error={err('frequency')}
+        legend={legend}
+        name={name}
+        value={value.frequency}
+        onChange={(v) => onChange({ frequency: v })}
+        error={error('frequency')}
         options={[
           { value: 'none', label: t.freqNone },
           { value: 'daily', label: t.freqDaily },
@@ -196,15 +239,15 @@ export function ScheduleStep({ draft, set, message }: StepProps) {
           { value: 'monthly', label: t.freqMonthly },
         ]}
       />
-      {draft.frequency === 'weekly' && (
+      {value.frequency === 'weekly' && (
         <Select
           label={t.weekday}
-          value={draft.weekday}
-          onChange={(e) => set({ weekday: e.target.value })}
+          value={value.weekday}
+          onChange={(e) => onChange({ weekday: e.target.value })}
           options={weekdays}
         />
       )}
-      {draft.frequency === 'monthly' && (
+      {value.frequency === 'monthly' && (
         <Field
           label={t.monthday}
           hint={t.monthdayHint}
@@ -212,20 +255,20 @@ export function ScheduleStep({ draft, set, message }: StepProps) {
           inputMode="numeric"
           min={1}
           max={31}
-          value={draft.monthday}
-          onChange={(e) => set({ monthday: e.target.value })}
-          error={err('monthday')}
+          value={value.monthday}
+          onChange={(e) => onChange({ monthday: e.target.value })}
+          error={error('monthday')}
           className="short"
         />
       )}
-      {draft.frequency !== 'none' && (
+      {value.frequency !== 'none' && (
         <>
           <Field
             label={t.time}
             hint={t.timeHint}
-            value={draft.time}
-            onChange={(e) => set({ time: e.target.value })}
-            error={err('time')}
+            value={value.time}
+            onChange={(e) => onChange({ time: e.target.value })}
+            error={error('time')}
             inputMode="numeric"
             autoComplete="off"
             className="short"
@@ -233,19 +276,84 @@ export function ScheduleStep({ draft, set, message }: StepProps) {
           <Field
             label={t.timezone}
             hint={t.timezoneHint}
-            value={draft.timezone}
-            onChange={(e) => set({ timezone: e.target.value })}
-            error={err('timezone')}
-            list="ferry-time-zones"
+            value={value.timezone}
+            onChange={(e) => onChange({ timezone: e.target.value })}
+            error={error('timezone')}
+            list={zonesId}
             autoComplete="off"
           />
-          <datalist id="ferry-time-zones">
+          <datalist id={zonesId}>
             {zones.map((z) => (
               <option key={z} value={z} />
             ))}
           </datalist>
         </>
       )}
+    </>
+  );
+}
+
+/** Older versions kept (options.versions) and a verification schedule (options.verifySchedule), both off at first. */
+function HistoryOptions({ draft, set, err }: StepProps & { err: (field: string) => string | null }) {
+  const t = useMessages(taskWords);
+  const versionsId = useId();
+  const verifyId = useId();
+  return (
+    <>
+      <fieldset aria-describedby={`${versionsId}-hint`}>
+        <legend>{t.versionsTitle}</legend>
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={draft.keepVersions}
+            onChange={(e) => set({ keepVersions: e.target.checked })}
+          />
+          <span>{t.keepVersions}</span>
+        </label>
+        <p className="hint" id={`${versionsId}-hint`}>
+          {t.keepVersionsHint}
+        </p>
+        {draft.keepVersions && (
+          <div className="pair">
+            <Field
+              label={t.versionsKeep}
+              hint={t.versionsKeepHint}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              value={draft.versionsKeep}
+              onChange={(e) => set({ versionsKeep: e.target.value })}
+            />
+            <Field
+              label={t.versionsDays}
+              hint={t.versionsDaysHint}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              value={draft.versionsDays}
+              onChange={(e) => set({ versionsDays: e.target.value })}
+            />
+          </div>
+        )}
+        {draft.keepVersions && err('options.versions') && (
+          <p className="field-error" role="alert">
+            {err('options.versions')}
+          </p>
+        )}
+      </fieldset>
+      <fieldset aria-describedby={`${verifyId}-hint`}>
+        <legend>{t.verifyTitle}</legend>
+        <p className="hint" id={`${verifyId}-hint`}>
+          {t.verifyScheduledHint}
+        </p>
+        <ScheduleControls
+          legend={t.verifyFrequency}
+          name="verify-frequency"
+          value={verifyScheduleFields(draft)}
+          onChange={(p) => set(verifyPatch(p))}
+          error={(f) => err(`options.verifySchedule.${f}`)}
+        />
+      </fieldset>
     </>
   );
 }
@@ -355,6 +463,7 @@ export function OptionsStep({ draft, set, message }: StepProps) {
           spellCheck={false}
         />
       )}
+      <HistoryOptions draft={draft} set={set} err={err} />
       <Choices
         legend={t.notifyOn}
         name="notify"
@@ -405,6 +514,11 @@ export function OptionsStep({ draft, set, message }: StepProps) {
   );
 }
 
+const versionsOf = (d: Draft) => ({
+  keep: Number(d.versionsKeep) || undefined,
+  days: Number(d.versionsDays) || undefined,
+});
+
 /** What the task will do, in the words the task page uses, before it is created. */
 export function Summary({ draft, clouds }: { draft: Draft; clouds: Cloud[] }) {
   const t = useMessages(taskWords);
@@ -412,10 +526,13 @@ export function Summary({ draft, clouds }: { draft: Draft; clouds: Cloud[] }) {
   const filterWords = useFilterWords();
   const conflictWords = useConflictWords();
   const notifyWords = useNotifyWords();
+  const versionsWords = useVersionsWords();
   const cloudName = (id: string) => clouds.find((c) => c.id === id)?.name ?? t.unknownCloud;
   const layout =
     draft.layoutChoice === 'keep' ? t.layoutAsIs : draft.layoutChoice === 'date' ? t.layoutDate : draft.layout;
   const schedule = scheduleOf(draft);
+  const verify = optionsOf(draft).verifySchedule;
+  const verifySchedule = verify ? { ...verify, monthday: Number(verify.monthday) } : null;
   return (
     <>
       <h3>{t.summary}</h3>
@@ -432,6 +549,10 @@ export function Summary({ draft, clouds }: { draft: Draft; clouds: Cloud[] }) {
         <dd>{conflictWords(draft.conflict)}</dd>
         <dt>{t.arrange}</dt>
         <dd>{layout}</dd>
+        <dt>{t.versionsTitle}</dt>
+        <dd>{versionsWords(draft.keepVersions ? versionsOf(draft) : undefined)}</dd>
+        <dt>{t.verifyTitle}</dt>
+        <dd>{verifySchedule ? scheduleWords(verifySchedule) : t.verifyOff}</dd>
         <dt>{t.notifications}</dt>
         <dd>
           {notifyWords(notifyOf(draft)).map((l) => (

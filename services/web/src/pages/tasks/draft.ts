@@ -38,6 +38,18 @@ export interface Draft {
   verify: boolean;
   layoutChoice: LayoutChoice;
   layout: string;
+  /** Older copies kept as versions (options.versions); off by default. */
+  keepVersions: boolean;
+  versionsKeep: string;
+  versionsDays: string;
+  /** The task's own verification schedule (options.verifySchedule); 'none' by default. */
+  verifyFrequency: Frequency;
+  verifyTime: string;
+  verifyTimezone: string;
+  verifyWeekday: string;
+  verifyMonthday: string;
+  /** Options this form does not show (e.g. objectLock), kept as they were. */
+  optionsRest: Record<string, unknown>;
   notifyOn: 'never' | 'failure' | 'always';
   notifyEmail: string;
   webhookUrl: string;
@@ -78,6 +90,15 @@ export function emptyDraft(sourceCloudId = ''): Draft {
     verify: true,
     layoutChoice: 'keep',
     layout: '',
+    keepVersions: false,
+    versionsKeep: '10',
+    versionsDays: '',
+    verifyFrequency: 'none',
+    verifyTime: '03:00',
+    verifyTimezone: browserTimeZone(),
+    verifyWeekday: '0',
+    verifyMonthday: '1',
+    optionsRest: {},
     notifyOn: 'failure',
     notifyEmail: '',
     webhookUrl: '',
@@ -107,7 +128,22 @@ export function draftOf(task: Task): Draft {
     string,
     unknown
   >;
-  const options = task.options as { conflict?: Draft['conflict']; verify?: boolean; layout?: string };
+  const {
+    conflict,
+    verify,
+    layout: savedLayout,
+    versions,
+    verifySchedule,
+    ...optionsRest
+  } = task.options as {
+    conflict?: Draft['conflict'];
+    verify?: boolean;
+    layout?: string;
+    versions?: { keep?: number; days?: number };
+    verifySchedule?: Task['schedule'];
+  };
+  const options = { conflict, verify, layout: savedLayout };
+  const v = verifySchedule ?? null;
   const notify = task.notify as { on?: Draft['notifyOn']; email?: string; webhook?: { url?: string } };
   const s = task.schedule;
   const layout = options.layout ?? '';
@@ -136,6 +172,15 @@ export function draftOf(task: Task): Draft {
     verify: options.verify ?? true,
     layoutChoice: !layout ? 'keep' : layout === DATE_LAYOUT ? 'date' : 'custom',
     layout,
+    keepVersions: Boolean(versions),
+    versionsKeep: versions?.keep ? String(versions.keep) : '',
+    versionsDays: versions?.days ? String(versions.days) : '',
+    verifyFrequency: v ? v.frequency : 'none',
+    verifyTime: v?.time ?? '03:00',
+    verifyTimezone: v?.timezone ?? browserTimeZone(),
+    verifyWeekday: String(v?.weekday ?? 0),
+    verifyMonthday: String(v?.monthday ?? 1),
+    optionsRest,
     notifyOn: notify.on ?? 'failure',
     notifyEmail: notify.email ?? '',
     webhookUrl: notify.webhook?.url ?? '',
@@ -164,15 +209,49 @@ export function destinationOf(d: Draft): CreateBody['destination'] {
   return { cloudId: d.destCloudId, path: destinationPath(d) };
 }
 
-export function scheduleOf(d: Draft): CreateBody['schedule'] | null {
-  if (d.frequency === 'none') return null;
+/** The fields of one schedule in the form: the task's own, or its verification's. */
+export interface ScheduleFields {
+  frequency: Frequency;
+  time: string;
+  timezone: string;
+  weekday: string;
+  monthday: string;
+}
+
+function scheduleFrom(s: ScheduleFields): CreateBody['schedule'] | null {
+  if (s.frequency === 'none') return null;
   return {
-    frequency: d.frequency,
-    time: d.time.trim(),
-    timezone: d.timezone.trim(),
-    ...(d.frequency === 'weekly' ? { weekday: Number(d.weekday) } : {}),
-    ...(d.frequency === 'monthly' ? { monthday: numberOr(d.monthday) } : {}),
+    frequency: s.frequency,
+    time: s.time.trim(),
+    timezone: s.timezone.trim(),
+    ...(s.frequency === 'weekly' ? { weekday: Number(s.weekday) } : {}),
+    ...(s.frequency === 'monthly' ? { monthday: numberOr(s.monthday) } : {}),
   };
+}
+
+export function scheduleOf(d: Draft): CreateBody['schedule'] | null {
+  return scheduleFrom(d);
+}
+
+export function verifyScheduleFields(d: Draft): ScheduleFields {
+  return {
+    frequency: d.verifyFrequency,
+    time: d.verifyTime,
+    timezone: d.verifyTimezone,
+    weekday: d.verifyWeekday,
+    monthday: d.verifyMonthday,
+  };
+}
+
+/** The verification schedule's fields as draft fields, for a change made to them. */
+export function verifyPatch(p: Partial<ScheduleFields>): Partial<Draft> {
+  const out: Partial<Draft> = {};
+  if (p.frequency !== undefined) out.verifyFrequency = p.frequency;
+  if (p.time !== undefined) out.verifyTime = p.time;
+  if (p.timezone !== undefined) out.verifyTimezone = p.timezone;
+  if (p.weekday !== undefined) out.verifyWeekday = p.weekday;
+  if (p.monthday !== undefined) out.verifyMonthday = p.monthday;
+  return out;
 }
 
 export function filterOf(d: Draft): NonNullable<CreateBody['filter']> {
@@ -193,7 +272,21 @@ export function filterOf(d: Draft): NonNullable<CreateBody['filter']> {
 
 export function optionsOf(d: Draft): NonNullable<CreateBody['options']> {
   const layout = d.layoutChoice === 'keep' ? '' : d.layoutChoice === 'date' ? DATE_LAYOUT : d.layout.trim();
-  return { conflict: d.conflict, verify: d.verify, ...(layout ? { layout } : {}) };
+  const keep = d.versionsKeep.trim();
+  const days = d.versionsDays.trim();
+  const versions = d.keepVersions
+    ? { ...(keep ? { keep: numberOr(keep) } : {}), ...(days ? { days: numberOr(days) } : {}) }
+    : null;
+  const verifySchedule = scheduleFrom(verifyScheduleFields(d));
+  return {
+    ...d.optionsRest,
+    conflict: d.conflict,
+    verify: d.verify,
+    ...(layout ? { layout } : {}),
+    // Kept with no limit given: the API asks for one, and says so beside the fields.
+    ...(versions ? { versions } : {}),
+    ...(verifySchedule ? { verifySchedule } : {}),
+  } as NonNullable<CreateBody['options']>;
 }
 
 export function notifyOf(d: Draft): NonNullable<CreateBody['notify']> {

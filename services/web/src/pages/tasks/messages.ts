@@ -96,6 +96,30 @@ export const taskWords = defineMessages({
     webhookUrlHint: 'Ferry sends a signed POST there when a run ends.',
     webhookSecret: 'Webhook secret',
     webhookSecretHint: 'At least 16 characters, used to sign each request. Leave empty to keep the one saved.',
+    // Versions and verification (the Options step and the task page)
+    versionsTitle: 'Older versions',
+    versionsOff: 'Not kept: a changed file replaces its copy',
+    versionsKept: (keep: number | undefined, days: number | undefined) =>
+      [keep ? `the last ${keep} of each file` : '', days ? `for ${days} days` : '']
+        .filter(Boolean)
+        .join(', ')
+        .replace(/^/, 'Kept: '),
+    keepVersions: 'Keep older versions of changed files',
+    keepVersionsHint:
+      'Instead of overwriting a copy when the file changes, Ferry moves it into .ferry-versions/ in the ' +
+      'destination folder, so the backup can be restored as it was on an earlier day. Files deleted at the ' +
+      'source stay in the backup too. Older versions take room at the destination.',
+    versionsKeep: 'Versions to keep of each file',
+    versionsKeepHint: 'Empty: no limit by number.',
+    versionsDays: 'Remove versions older than (days)',
+    versionsDaysHint: 'Empty: no limit by age. A later run removes what is beyond either limit.',
+    verifyTitle: 'Verification',
+    verifyOff: 'Only when you press Verify backup',
+    verifyScheduled: 'Verify the backup on a schedule',
+    verifyScheduledHint:
+      'A verification checks that every file of the backup is still at the destination, unchanged, and ' +
+      'emails you like a run when something is missing or changed. It copies nothing.',
+    verifyFrequency: 'How often to verify',
     name: 'Name of the task',
     nameHint: 'Shown in the list and in emails.',
     defaultName: (src: string, dst: string) => `${src} to ${dst}`,
@@ -242,6 +266,30 @@ export const taskWords = defineMessages({
     webhookUrlHint: 'Ferry sendet dorthin einen signierten POST, wenn ein Lauf endet.',
     webhookSecret: 'Webhook-Geheimnis',
     webhookSecretHint: 'Mindestens 16 Zeichen, signiert jede Anfrage. Leer lassen, um das gespeicherte zu behalten.',
+    versionsTitle: 'Ältere Versionen',
+    versionsOff: 'Nicht behalten: Eine geänderte Datei ersetzt ihre Kopie',
+    versionsKept: (keep: number | undefined, days: number | undefined) =>
+      [keep ? `die letzten ${keep} jeder Datei` : '', days ? `für ${days} Tage` : '']
+        .filter(Boolean)
+        .join(', ')
+        .replace(/^/, 'Behalten: '),
+    keepVersions: 'Ältere Versionen geänderter Dateien behalten',
+    keepVersionsHint:
+      'Statt eine Kopie zu überschreiben, wenn sich die Datei ändert, verschiebt Ferry sie nach ' +
+      '.ferry-versions/ im Zielordner, sodass sich die Sicherung so wiederherstellen lässt, wie sie an einem ' +
+      'früheren Tag war. An der Quelle gelöschte Dateien bleiben ebenfalls in der Sicherung. Ältere Versionen ' +
+      'brauchen Platz am Ziel.',
+    versionsKeep: 'Versionen, die je Datei behalten werden',
+    versionsKeepHint: 'Leer: keine Begrenzung nach Anzahl.',
+    versionsDays: 'Versionen entfernen, die älter sind als (Tage)',
+    versionsDaysHint: 'Leer: keine Begrenzung nach Alter. Ein späterer Lauf entfernt, was eine Grenze überschreitet.',
+    verifyTitle: 'Prüfung',
+    verifyOff: 'Nur wenn du „Sicherung prüfen“ drückst',
+    verifyScheduled: 'Die Sicherung regelmäßig prüfen',
+    verifyScheduledHint:
+      'Eine Prüfung stellt sicher, dass jede Datei der Sicherung noch unverändert am Ziel liegt, und ' +
+      'schreibt dir wie ein Lauf, wenn etwas fehlt oder verändert ist. Sie kopiert nichts.',
+    verifyFrequency: 'Wie oft geprüft wird',
     name: 'Name der Aufgabe',
     nameHint: 'Erscheint in der Liste und in E-Mails.',
     defaultName: (src: string, dst: string) => `${src} nach ${dst}`,
@@ -387,6 +435,29 @@ export const taskWords = defineMessages({
     webhookUrlHint: 'Ferry y envoie un POST signé à la fin de chaque exécution.',
     webhookSecret: 'Secret du webhook',
     webhookSecretHint: 'Au moins 16 caractères, signe chaque requête. Vide pour garder celui enregistré.',
+    versionsTitle: 'Versions antérieures',
+    versionsOff: 'Non conservées : un fichier modifié remplace sa copie',
+    versionsKept: (keep: number | undefined, days: number | undefined) =>
+      [keep ? `les ${keep} dernières de chaque fichier` : '', days ? `pendant ${days} jours` : '']
+        .filter(Boolean)
+        .join(', ')
+        .replace(/^/, 'Conservées : '),
+    keepVersions: 'Conserver les versions antérieures des fichiers modifiés',
+    keepVersionsHint:
+      'Au lieu d’écraser une copie quand le fichier change, Ferry la déplace dans .ferry-versions/ du ' +
+      'dossier de destination : la sauvegarde peut être restaurée telle qu’elle était un jour antérieur. Les ' +
+      'fichiers supprimés à la source restent aussi dans la sauvegarde. Les versions prennent de la place.',
+    versionsKeep: 'Versions à conserver par fichier',
+    versionsKeepHint: 'Vide : pas de limite en nombre.',
+    versionsDays: 'Retirer les versions de plus de (jours)',
+    versionsDaysHint: 'Vide : pas de limite d’âge. Une exécution suivante retire ce qui dépasse une limite.',
+    verifyTitle: 'Vérification',
+    verifyOff: 'Seulement quand vous appuyez sur Vérifier la sauvegarde',
+    verifyScheduled: 'Vérifier la sauvegarde selon un calendrier',
+    verifyScheduledHint:
+      'Une vérification contrôle que chaque fichier de la sauvegarde est toujours à la destination, inchangé, ' +
+      'et vous écrit comme une exécution quand il manque ou a changé quelque chose. Elle ne copie rien.',
+    verifyFrequency: 'Fréquence de vérification',
     name: 'Nom de la tâche',
     nameHint: 'Affiché dans la liste et dans les e-mails.',
     defaultName: (src: string, dst: string) => `${src} vers ${dst}`,

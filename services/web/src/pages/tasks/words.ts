@@ -81,6 +81,12 @@ export function useConflictWords(): (c: unknown) => string {
   return (c) => (c === 'overwrite' ? t.conflictOverwrite : c === 'rename' ? t.conflictRename : t.conflictSkip);
 }
 
+/** "Kept: the last 5 of each file, for 90 days", or that versions are not kept. */
+export function useVersionsWords(): (v: { keep?: number; days?: number } | undefined) => string {
+  const t = useMessages(taskWords);
+  return (v) => (v && (v.keep || v.days) ? t.versionsKept(v.keep, v.days) : t.versionsOff);
+}
+
 export function useNotifyWords(): (n: Record<string, unknown>) => string[] {
   const t = useMessages(taskWords);
   return (n) => {

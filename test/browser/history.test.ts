@@ -1,0 +1,177 @@
+// A task's backup history in Chromium: a folder on this server backed up twice (one photo changed
+// between the runs, through the folder itself), the history listing both points in time, the newer
+// one showing the changed photo's older version, the first one browsed folder by folder and one of
+// its folders restored into a new folder: the restore's run page ends "Succeeded", and the bytes on
+// disk are the first run's. Verify backup starts a verification that ends on its own run page.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { axeScan, newContext, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
+
+let ferry: WebFerry;
+let browser: Browser;
+
+beforeAll(async () => {
+  [ferry, browser] = await startFerryAndBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await ferry?.stop();
+});
+
+/** The signed-in user's API, as the app calls it (session cookie and CSRF token). */
+async function apiOf(page: Page) {
+  const me = await (await page.request.get(`${ferry.url}/api/v1/me`)).json();
+  const call = async (method: 'GET' | 'POST', url: string, data?: unknown): Promise<any> => {
+    const res = await page.request.fetch(`${ferry.url}/api/v1${url}`, {
+      method,
+      data,
+      headers: method === 'GET' ? {} : { 'x-csrf-token': me.csrfToken },
+    });
+    if (!res.ok()) throw new Error(`${method} ${url}: ${res.status()} ${await res.text()}`);
+    return res.json();
+  };
+  return { call, space: path.join(ferry.localRoot, me.id as string) };
+}
+
+/** Files of a folder and its subfolders, by their path in it. */
+async function filesUnder(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true }))
+    if (e.isFile()) {
+      const full = path.join(e.parentPath, e.name);
+      out.set(path.relative(dir, full).split(path.sep).join('/'), await fs.readFile(full));
+    }
+  return out;
+}
+
+test('the history lists each backup, shows a changed file’s version, and restores a folder as it was', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signUp(page, ferry);
+  const a = await apiOf(page);
+
+  // The source: two photos in Albums/Summer and a note at the top.
+  const source = path.join(a.space, 'Phone');
+  const summer = path.join(source, 'Albums', 'Summer');
+  await fs.mkdir(summer, { recursive: true });
+  const first = { beach: Buffer.alloc(3000, 'first beach '), dunes: Buffer.alloc(2000, 'dunes ') };
+  await fs.writeFile(path.join(summer, 'beach.jpg'), first.beach);
+  await fs.writeFile(path.join(summer, 'dunes.jpg'), first.dunes);
+  await fs.writeFile(path.join(source, 'notes.txt'), 'shopping list');
+  await fs.mkdir(path.join(a.space, 'Backup'), { recursive: true });
+  const phone = await a.call('POST', '/clouds', { kind: 'local', name: 'Phone', options: { root: 'Phone' } });
+  const disk = await a.call('POST', '/clouds', { kind: 'local', name: 'Backup disk', options: { root: 'Backup' } });
+  const task = await a.call('POST', '/tasks', {
+    name: 'Phone backup',
+    source: { cloudId: phone.id },
+    destination: { cloudId: disk.id, path: 'Phone' },
+    options: { versions: { keep: 5 } },
+  });
+
+  // The first backup, with Run now on the task page, watched to its end.
+  await page.goto(`${ferry.url}/tasks/${task.id}`);
+  await page.getByRole('heading', { level: 2, name: 'Backup history' }).waitFor();
+  await page.getByText('No backup yet').waitFor();
+  await page.getByRole('button', { name: 'Run now' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Run of Phone backup' }).waitFor();
+  await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+
+  // The beach photo changes at the source (another size, a later time), then the second backup.
+  const second = Buffer.alloc(4500, 'second beach ');
+  await fs.writeFile(path.join(summer, 'beach.jpg'), second);
+  const later = new Date(Date.now() + 60_000);
+  await fs.utimes(path.join(summer, 'beach.jpg'), later, later);
+  const { run } = await a.call('POST', `/tasks/${task.id}/runs`);
+  for (const deadline = Date.now() + 30_000; ; ) {
+    const r = await a.call('GET', `/runs/${run.id}`);
+    if (r.status === 'succeeded') break;
+    if (!['queued', 'running'].includes(r.status)) {
+      const failed = await a.call('GET', `/runs/${run.id}/items?status=failed`);
+      throw new Error(`the second backup ended ${r.status}: ${r.error} ${JSON.stringify(failed.items)}`);
+    }
+    expect(Date.now()).toBeLessThan(deadline);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+
+  // The history: two points in time, newest first, each with the whole backup's files.
+  await page.goto(`${ferry.url}/tasks/${task.id}`);
+  const history = page.getByRole('region', { name: 'Backup history' });
+  const links = history.getByRole('link', { name: /^Backup of / });
+  await links.nth(1).waitFor();
+  expect(await links.count()).toBe(2);
+  const rows = history.getByRole('row');
+  expect(await rows.nth(1).getByRole('cell').nth(2).textContent()).toBe('3');
+  expect(await rows.nth(2).getByRole('cell').nth(2).textContent()).toBe('3');
+  await screenshot(page, 'history-task');
+
+  // The newer backup: the changed photo has one older version, of the first run's size.
+  await links.first().click();
+  await page.getByRole('heading', { level: 1, name: /^Backup of / }).waitFor();
+  await page.getByRole('link', { name: 'Open folder Albums' }).click();
+  await page.getByRole('link', { name: 'Open folder Summer' }).click();
+  const beachRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^beach\.jpg/ }) });
+  await beachRow.getByText('1 older version').click();
+  const versions = page.getByRole('table', { name: 'Older versions of beach.jpg' });
+  await versions.waitFor();
+  expect(await versions.getByRole('row').count()).toBe(2);
+  await versions.getByRole('cell', { name: '2.9 KB' }).waitFor();
+  expect(await versions.getByRole('row').nth(1).getByRole('cell').nth(3).textContent()).toBe('Yes');
+  await beachRow.getByRole('cell', { name: '4.4 KB' }).waitFor();
+  expect(await axeScan(page)).toEqual([]);
+  await screenshot(page, 'history-versions');
+
+  // The first backup, browsed from its top: the photo as it was then, and no older version yet.
+  await page.goto(`${ferry.url}/tasks/${task.id}`);
+  await links.nth(1).click();
+  await page.getByRole('heading', { level: 1, name: /^Backup of / }).waitFor();
+  await page.getByRole('rowheader', { name: 'notes.txt' }).waitFor();
+  await page.getByRole('link', { name: 'Open folder Albums' }).click();
+  await page.getByRole('navigation', { name: 'Folder' }).getByText('Albums').waitFor();
+  // Back to the top with the breadcrumbs, and down again.
+  await page.getByRole('navigation', { name: 'Folder' }).getByRole('link', { name: 'Top' }).click();
+  await page.getByRole('link', { name: 'Open folder Albums' }).click();
+  await page.getByRole('link', { name: 'Open folder Summer' }).click();
+  const oldBeach = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^beach\.jpg/ }) });
+  await oldBeach.getByRole('cell', { name: '2.9 KB' }).waitFor();
+  expect(await oldBeach.getByText(/older version/).count()).toBe(0);
+
+  // Restore the Summer folder of that time into a new folder of the phone's cloud.
+  await page.getByRole('button', { name: 'Restore this folder' }).click();
+  const panel = page.getByRole('region', { name: 'Restore' });
+  await panel.getByText('Albums › Summer').waitFor();
+  expect(await panel.getByRole('radio', { name: /^Phone/ }).isChecked()).toBe(true);
+  expect(await panel.getByRole('radio', { name: /^Keep both: the restored one gets a new name/ }).isChecked()).toBe(
+    true,
+  );
+  await panel.getByLabel('New folder inside it (optional)').fill('Restored');
+  await panel.getByText('The files go to: Phone, Restored').waitFor();
+  expect(await axeScan(page)).toEqual([]);
+  await screenshot(page, 'history-restore');
+  await panel.getByRole('button', { name: 'Start restoring' }).click();
+
+  // The restore's own run page, to its end.
+  await page.getByRole('heading', { level: 1, name: 'Restore of Phone backup' }).waitFor();
+  await page.getByText(/^Restore: The backup as it was on .*, into Phone, Restored$/).waitFor();
+  await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+  await screenshot(page, 'history-restored');
+
+  // On disk: the Summer folder as the first run copied it, and nothing else of the backup.
+  const restored = await filesUnder(path.join(source, 'Restored'));
+  const names = [...restored.keys()].sort();
+  expect(names.map((n) => path.posix.basename(n))).toEqual(['beach.jpg', 'dunes.jpg']);
+  for (const n of names) expect(n.endsWith(`Summer/${path.posix.basename(n)}`)).toBe(true);
+  expect(restored.get(names[0])).toEqualBytes(first.beach);
+  expect(restored.get(names[1])).toEqualBytes(first.dunes);
+  // The source's own photo is untouched.
+  expect(await fs.readFile(path.join(summer, 'beach.jpg'))).toEqualBytes(second);
+
+  // Verify backup: a verification run, on its own page, ends having checked every copy.
+  await page.goto(`${ferry.url}/tasks/${task.id}`);
+  await page.getByRole('button', { name: 'Verify backup' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Verification of Phone backup' }).waitFor();
+  await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByText(/^Verified: /).waitFor();
+  await context.close();
+}, 120_000);
