@@ -1,16 +1,20 @@
 // Adding a cloud: a button per sign-in provider the server has configured (the others shown with
 // the server's reason), the way to Google Photos' guided set-up, and forms for S3 storage and a
-// folder on this server. Ferry tries a cloud's connection before saving it (POST /clouds refuses
-// one it cannot reach, with the reason), so a saved cloud is one that works.
+// folder on this server, and an encrypted folder (rclone's crypt format) inside one of the user's
+// clouds, whose password cannot be recovered: the form says so before it creates it. Ferry tries a
+// cloud's connection before saving it (POST /clouds refuses one it cannot reach, with the reason),
+// so a saved cloud is one that works.
 // A sign-in that failed comes back here as ?error=&message= (the API's words, shown as text).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
 import { guided, useKindName } from '../../api/providers';
-import { keys, providersQuery } from '../../api/queries';
+import { cloudsQuery, keys, providersQuery } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage, Field, Loading, Page } from '../../ui/components';
+import FolderBrowser from '../tasks/FolderBrowser';
+import { Choices } from '../tasks/parts';
 import { cloudWords } from './messages';
 import { oauthStart, type Cloud, type Provider } from './parts';
 import './clouds.css';
@@ -63,6 +67,11 @@ export default function AddCloud() {
             {byKind('local') && (
               <Unavailable provider={byKind('local')!} title={t.localTitle}>
                 <LocalForm />
+              </Unavailable>
+            )}
+            {byKind('crypt') && (
+              <Unavailable provider={byKind('crypt')!} title={t.cryptTitle}>
+                <CryptForm provider={byKind('crypt')!} />
               </Unavailable>
             )}
           </div>
@@ -143,7 +152,7 @@ function useCreate() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useMutation({
-    mutationFn: (body: { kind: 's3' | 'local'; name: string; options: Record<string, unknown> }) =>
+    mutationFn: (body: { kind: 's3' | 'local' | 'crypt'; name: string; options: Record<string, unknown> }) =>
       must(api.POST('/api/v1/clouds', { body })),
     onSuccess: (cloud: Cloud) => {
       queryClient.setQueryData(keys.cloud(cloud.id), cloud);
@@ -302,6 +311,153 @@ function LocalForm() {
         spellCheck={false}
       />
       <Submit pending={create.isPending} label={t.connectLocal} error={create.error} />
+    </form>
+  );
+}
+
+/**
+ * An encrypted folder: the cloud and folder it keeps its files in (one of the user's clouds of a
+ * kind it may wrap), the password twice, the optional salt, and whether names are encrypted. It
+ * cannot be created before the person has read, and ticked, that a lost password is a lost backup.
+ */
+function CryptForm({ provider }: { provider: Provider }) {
+  const t = useMessages(cloudWords);
+  const kindName = useKindName();
+  const create = useCreate();
+  const clouds = useQuery(cloudsQuery);
+  const wrappable = (clouds.data?.items ?? []).filter((c) => (provider.wraps as string[]).includes(c.kind));
+  const [f, setF] = useState({
+    name: '',
+    cloudId: '',
+    folder: '',
+    newFolder: '',
+    password: '',
+    again: '',
+    salt: '',
+    names: 'standard' as 'standard' | 'off',
+    understood: false,
+  });
+  const set = (patch: Partial<typeof f>) => setF((old) => ({ ...old, ...patch }));
+  const [differ, setDiffer] = useState(false);
+  const id = useId();
+  const cloudId = f.cloudId || wrappable[0]?.id || '';
+  const path = [f.folder, f.newFolder]
+    .flatMap((p) => p.split('/'))
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .join('/');
+  const cloud = wrappable.find((c) => c.id === cloudId);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (f.password !== f.again) {
+      setDiffer(true);
+      return;
+    }
+    setDiffer(false);
+    const options: Record<string, unknown> = {
+      cloudId,
+      path,
+      password: f.password,
+      filenameEncryption: f.names,
+    };
+    if (f.salt) options.salt = f.salt;
+    const last = path.split('/').pop();
+    create.mutate({ kind: 'crypt', name: f.name.trim() || `${cloud?.name ?? ''} ${last ?? ''}`.trim(), options });
+  };
+
+  if (clouds.isPending) return <Loading />;
+  if (!wrappable.length) return <p className="notice warn">{t.cryptNeedsCloud}</p>;
+  return (
+    <form onSubmit={submit} aria-describedby={`${id}-intro`}>
+      <p id={`${id}-intro`}>{t.cryptIntro}</p>
+      <Field
+        label={t.name}
+        hint={t.cryptNameHint}
+        value={f.name}
+        onChange={(e) => set({ name: e.target.value })}
+        maxLength={200}
+        autoComplete="off"
+      />
+      <Choices
+        legend={t.cryptCloud}
+        name="crypt-cloud"
+        value={cloudId}
+        onChange={(v) => set({ cloudId: v, folder: '' })}
+        options={wrappable.map((c) => ({
+          value: c.id,
+          label: (
+            <>
+              {c.name} <span className="muted">({kindName(c.kind)})</span>
+            </>
+          ),
+        }))}
+      />
+      {cloudId && (
+        <FolderBrowser cloudId={cloudId} value={f.folder} onChange={(p) => set({ folder: p })} label={t.cryptFolder} />
+      )}
+      <Field
+        label={t.cryptNewFolder}
+        hint={t.cryptNewFolderHint}
+        value={f.newFolder}
+        onChange={(e) => set({ newFolder: e.target.value })}
+        autoComplete="off"
+      />
+      <p>{t.cryptGoesTo(`${cloud?.name ?? ''}, ${path.split('/').join(' › ') || t.topFolder}`)}</p>
+      <Field
+        label={t.password}
+        hint={t.passwordHint}
+        type="password"
+        value={f.password}
+        onChange={(e) => set({ password: e.target.value })}
+        required
+        maxLength={1024}
+        autoComplete="new-password"
+      />
+      <Field
+        label={t.passwordAgain}
+        type="password"
+        value={f.again}
+        onChange={(e) => set({ again: e.target.value })}
+        required
+        maxLength={1024}
+        autoComplete="new-password"
+        error={differ ? t.passwordsDiffer : null}
+      />
+      <Field
+        label={t.salt}
+        hint={t.saltHint}
+        type="password"
+        value={f.salt}
+        onChange={(e) => set({ salt: e.target.value })}
+        maxLength={1024}
+        autoComplete="new-password"
+      />
+      <Choices
+        legend={t.nameEncryption}
+        name="crypt-names"
+        value={f.names}
+        onChange={(v) => set({ names: v })}
+        options={[
+          { value: 'standard', label: t.nameStandard },
+          { value: 'off', label: t.nameOff },
+        ]}
+      />
+      <div className="notice warn crypt-warning" role="note" aria-labelledby={`${id}-warning`}>
+        <h3 id={`${id}-warning`}>{t.cryptWarningTitle}</h3>
+        <p>{t.cryptWarning}</p>
+        <p>{t.cryptRclone}</p>
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={f.understood}
+            onChange={(e) => set({ understood: e.target.checked })}
+            required
+          />
+          <span>{t.cryptUnderstood}</span>
+        </label>
+      </div>
+      <Submit pending={create.isPending} label={t.connectCrypt} error={create.error} />
     </form>
   );
 }

@@ -67,6 +67,39 @@ export const cloudWords = defineMessages({
       'A folder inside your space, for example Photos or Backups/Phone. Leave empty to use all of your space. ' +
       'Whoever runs Ferry can tell you where your space is on the server.',
     connectLocal: 'Check and add folder',
+    // An encrypted folder (crypt)
+    cryptTitle: 'Encrypted folder',
+    cryptIntro:
+      'Ferry encrypts every file and its name before it leaves for the cloud you choose, in rclone’s crypt ' +
+      'format: the cloud stores only what it cannot read. Use it as a task’s destination.',
+    cryptNeedsCloud:
+      'Add the cloud the encrypted files should be stored in first (a sign-in provider, S3 storage or a folder).',
+    cryptCloud: 'Cloud to store the encrypted files in',
+    cryptFolder: 'Folder there',
+    cryptNewFolder: 'New folder inside it (optional)',
+    cryptNewFolderHint: 'E.g. Vault. The encrypted files go in this folder.',
+    cryptGoesTo: (where: string) => `Encrypted files go to: ${where}`,
+    cryptNameHint: 'E.g. Photos vault. Shown in your list of clouds.',
+    password: 'Password',
+    passwordHint: 'A long password of your own. Ferry keeps it sealed and never shows it again.',
+    passwordAgain: 'Password again',
+    passwordsDiffer: 'The two passwords are not the same.',
+    salt: 'Second password (salt), optional',
+    saltHint: 'rclone calls it password2. Leave empty to use rclone’s default.',
+    nameEncryption: 'File and folder names',
+    nameStandard: 'Encrypted too (rclone’s “standard”)',
+    nameOff: 'Readable, with .bin added (rclone’s “off”)',
+    cryptWarningTitle: 'If you lose this password, you lose the backup',
+    cryptWarning:
+      'Nobody can decrypt these files without the password (and the second password, if you set one): not ' +
+      'your cloud, not Ferry’s administrator, not Ferry. Ferry cannot recover or reset it. Write both down and ' +
+      'keep them somewhere safe, apart from this server.',
+    cryptRclone:
+      'The files stay yours: rclone (rclone.org) reads them with a crypt remote of the same password and ' +
+      'second password, without Ferry.',
+    cryptUnderstood: 'I have written the password down and understand Ferry cannot recover it',
+    connectCrypt: 'Check and add encrypted folder',
+    topFolder: 'the top folder',
     checking: 'Checking the connection…',
     checkedFirst: 'Ferry tries the connection before saving: a cloud it cannot reach is not added.',
     localDefaultName: 'Folder on this server',
@@ -179,6 +212,39 @@ export const cloudWords = defineMessages({
       'Ein Ordner in deinem Bereich, zum Beispiel Fotos oder Sicherungen/Handy. Leer lassen, um deinen ganzen ' +
       'Bereich zu verwenden. Wer Ferry betreibt, kann dir sagen, wo dein Bereich auf dem Server liegt.',
     connectLocal: 'Prüfen und Ordner hinzufügen',
+    cryptTitle: 'Verschlüsselter Ordner',
+    cryptIntro:
+      'Ferry verschlüsselt jede Datei und ihren Namen, bevor sie in die gewählte Cloud geht, im crypt-Format ' +
+      'von rclone: Die Cloud speichert nur, was sie nicht lesen kann. Nutze ihn als Ziel einer Aufgabe.',
+    cryptNeedsCloud:
+      'Füge zuerst die Cloud hinzu, in der die verschlüsselten Dateien liegen sollen (Anmeldung, S3-Speicher ' +
+      'oder ein Ordner).',
+    cryptCloud: 'Cloud für die verschlüsselten Dateien',
+    cryptFolder: 'Ordner dort',
+    cryptNewFolder: 'Neuer Ordner darin (optional)',
+    cryptNewFolderHint: 'Z. B. Tresor. Die verschlüsselten Dateien kommen in diesen Ordner.',
+    cryptGoesTo: (where: string) => `Verschlüsselte Dateien kommen nach: ${where}`,
+    cryptNameHint: 'Z. B. Foto-Tresor. Wird in deiner Liste der Clouds angezeigt.',
+    password: 'Passwort',
+    passwordHint: 'Ein langes, eigenes Passwort. Ferry bewahrt es versiegelt auf und zeigt es nie wieder.',
+    passwordAgain: 'Passwort wiederholen',
+    passwordsDiffer: 'Die beiden Passwörter stimmen nicht überein.',
+    salt: 'Zweites Passwort (Salt), optional',
+    saltHint: 'Bei rclone heißt es password2. Leer lassen für den Standard von rclone.',
+    nameEncryption: 'Datei- und Ordnernamen',
+    nameStandard: 'Ebenfalls verschlüsselt („standard“ bei rclone)',
+    nameOff: 'Lesbar, mit angehängtem .bin („off“ bei rclone)',
+    cryptWarningTitle: 'Wenn du dieses Passwort verlierst, verlierst du die Sicherung',
+    cryptWarning:
+      'Ohne das Passwort (und das zweite Passwort, falls gesetzt) kann niemand diese Dateien entschlüsseln: ' +
+      'nicht deine Cloud, nicht der Administrator von Ferry, nicht Ferry. Ferry kann es weder wiederherstellen ' +
+      'noch zurücksetzen. Schreib beide auf und bewahre sie getrennt von diesem Server sicher auf.',
+    cryptRclone:
+      'Die Dateien bleiben deine: rclone (rclone.org) liest sie mit einem crypt-Remote mit demselben Passwort ' +
+      'und zweiten Passwort, ohne Ferry.',
+    cryptUnderstood: 'Ich habe das Passwort aufgeschrieben und weiß, dass Ferry es nicht wiederherstellen kann',
+    connectCrypt: 'Prüfen und verschlüsselten Ordner hinzufügen',
+    topFolder: 'die oberste Ebene',
     checking: 'Verbindung wird geprüft…',
     checkedFirst:
       'Ferry prüft die Verbindung vor dem Speichern: Eine Cloud, die Ferry nicht erreicht, wird nicht hinzugefügt.',
@@ -295,6 +361,37 @@ export const cloudWords = defineMessages({
       'Un dossier de votre espace, par exemple Photos ou Sauvegardes/Téléphone. Laissez vide pour utiliser tout ' +
       'votre espace. La personne qui gère Ferry peut vous dire où se trouve votre espace sur le serveur.',
     connectLocal: 'Vérifier et ajouter le dossier',
+    cryptTitle: 'Dossier chiffré',
+    cryptIntro:
+      'Ferry chiffre chaque fichier et son nom avant qu’il parte vers le cloud choisi, au format crypt de ' +
+      'rclone : le cloud ne stocke que ce qu’il ne peut pas lire. Utilisez-le comme destination d’une tâche.',
+    cryptNeedsCloud: 'Ajoutez d’abord le cloud où stocker les fichiers chiffrés (connexion, stockage S3 ou dossier).',
+    cryptCloud: 'Cloud où stocker les fichiers chiffrés',
+    cryptFolder: 'Dossier dans ce cloud',
+    cryptNewFolder: 'Nouveau dossier à l’intérieur (facultatif)',
+    cryptNewFolderHint: 'Par ex. Coffre. Les fichiers chiffrés vont dans ce dossier.',
+    cryptGoesTo: (where: string) => `Les fichiers chiffrés vont dans : ${where}`,
+    cryptNameHint: 'Par ex. Coffre photos. Affiché dans votre liste de clouds.',
+    password: 'Mot de passe',
+    passwordHint: 'Un long mot de passe à vous. Ferry le garde scellé et ne l’affiche plus jamais.',
+    passwordAgain: 'Mot de passe, à nouveau',
+    passwordsDiffer: 'Les deux mots de passe ne sont pas identiques.',
+    salt: 'Second mot de passe (sel), facultatif',
+    saltHint: 'rclone l’appelle password2. Laissez vide pour celui de rclone par défaut.',
+    nameEncryption: 'Noms des fichiers et dossiers',
+    nameStandard: 'Chiffrés aussi (« standard » de rclone)',
+    nameOff: 'Lisibles, avec .bin ajouté (« off » de rclone)',
+    cryptWarningTitle: 'Si vous perdez ce mot de passe, vous perdez la sauvegarde',
+    cryptWarning:
+      'Personne ne peut déchiffrer ces fichiers sans le mot de passe (et le second, si vous en donnez un) : ni ' +
+      'votre cloud, ni l’administrateur de Ferry, ni Ferry. Ferry ne peut ni le retrouver ni le réinitialiser. ' +
+      'Notez-les et gardez-les en lieu sûr, loin de ce serveur.',
+    cryptRclone:
+      'Les fichiers restent à vous : rclone (rclone.org) les lit avec un remote crypt du même mot de passe et ' +
+      'du même second mot de passe, sans Ferry.',
+    cryptUnderstood: 'J’ai noté le mot de passe et je sais que Ferry ne peut pas le retrouver',
+    connectCrypt: 'Vérifier et ajouter le dossier chiffré',
+    topFolder: 'la racine',
     checking: 'Vérification de la connexion…',
     checkedFirst:
       'Ferry essaie la connexion avant d’enregistrer : un cloud qu’il ne peut pas atteindre n’est pas ajouté.',
