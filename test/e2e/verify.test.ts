@@ -8,8 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { transaction } from '../../services/core/db.ts';
-import * as runState from '../../services/core/run-state.ts';
 import { startDueVerifications } from '../../services/worker/runs/schedule.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -70,13 +68,12 @@ async function backup(name: string, destination: { cloudId: string; path: string
   return task.id as string;
 }
 
-/** Starts a verify run as the API and the schedule do, and waits for its end. */
+/** Starts a verify run through the API, and waits for its end. */
 async function verify(taskId: string) {
-  const [run] = await transaction(t.db, (c) =>
-    runState.start(c, t.boss, [{ taskId, userId: a.id }], 'manual', 'verify'),
-  );
-  expect(run).toBeDefined();
-  return waitForRun(t, a, run.id);
+  const res = await api('POST', `/tasks/${taskId}/verify`);
+  expect(res.statusCode).toBe(202);
+  expect(res.json().run.kind).toBe('verify');
+  return waitForRun(t, a, res.json().run.id);
 }
 
 async function items(runId: string): Promise<Array<{ path: string; status: string; error: string | null }>> {
@@ -168,13 +165,16 @@ describe('a verification schedule', () => {
     // Not due yet: nothing starts.
     expect(await startDueVerifications(t.db, t.boss, new Date(due.getTime() - 1000))).toBe(0);
 
-    // Due, but a backup of the task is at work: the verification waits, still due.
-    const [busy] = await transaction(t.db, (c) =>
-      runState.start(c, t.boss, [{ taskId, userId: a.id }], 'manual', 'backup'),
+    // Due, but a backup of the task is queued (no worker has taken it up: its plan job is not
+    // there, so it stays queued for as long as the test needs): the verification waits, still due.
+    const busy = await t.db.query<{ id: string }>(
+      "INSERT INTO runs (task_id, user_id, trigger) VALUES ($1, $2, 'manual') RETURNING id",
+      [taskId, a.id],
     );
     expect(await startDueVerifications(t.db, t.boss, due)).toBe(0);
     expect((await nextOf()).getTime()).toBe(due.getTime());
-    await waitForRun(t, a, busy.id);
+    expect((await api('POST', `/runs/${busy.rows[0].id}/cancel`)).statusCode).toBe(200);
+    expect((await waitForRun(t, a, busy.rows[0].id)).status).toBe('cancelled');
 
     // Once it has ended, the verification starts, and the next one is a day later.
     expect(await startDueVerifications(t.db, t.boss, new Date(due.getTime() + 60_000))).toBe(1);
@@ -191,5 +191,31 @@ describe('a verification schedule', () => {
     // Without a schedule, nothing is due.
     await api('PATCH', `/tasks/${taskId}`, { options: { conflict: 'skip' } });
     expect(await nextOf()).toBeNull();
+  });
+});
+
+describe('Object Lock', () => {
+  test('is refused for a destination that is not S3, and taken for an S3 one', async () => {
+    const objectLock = { mode: 'GOVERNANCE', days: 30 };
+    const source = { cloudId: localCloud, path: 'photos' };
+    const local = await api('POST', '/tasks', {
+      name: 'Locked NAS',
+      source,
+      destination: { cloudId: localCloud, path: 'locked' },
+      options: { objectLock },
+    });
+    expect(local.statusCode).toBe(400);
+    expect(local.json().error.message).toMatch(/^options\.objectLock: only S3 destinations can lock what Ferry writes/);
+    const bucket = (await api('POST', '/clouds', { kind: 's3', name: 'Locked', options: s3.options({}) })).json();
+    const task = await api('POST', '/tasks', {
+      name: 'Locked bucket',
+      source,
+      destination: { cloudId: bucket.id, path: 'locked' },
+      options: { objectLock },
+    });
+    expect(task.statusCode).toBe(201);
+    // Moving the task to a destination that cannot lock is refused as well.
+    const moved = await api('PATCH', `/tasks/${task.json().id}`, { destination: { cloudId: localCloud, path: 'x' } });
+    expect(moved.statusCode).toBe(400);
   });
 });
