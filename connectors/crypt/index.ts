@@ -151,7 +151,7 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     async *list(folder, signal) {
       const k = await keys();
       const at = storedPath(k, folder, false);
-      const wrong = () => new CloudError('invalid_options', WRONG_PASSWORD);
+      const wrong = () => new CloudError('invalid_options', `${WRONG_PASSWORD}.`);
       let verified = false;
       let undecryptable = 0;
       let probes = 0;
