@@ -251,6 +251,11 @@ export interface Destination {
    * CloudError('exists') when something is at `to`: a move never replaces. Kept versions need it.
    */
   move?(from: string, to: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when what put() writes with a `retention` is kept locked (S3: the bucket has Object Lock
+   * on); rejects with a CloudError that says why not. Absent: the destination keeps no retention.
+   */
+  checkRetention?(signal?: AbortSignal): Promise<void>;
 }
 
 export interface Features {

@@ -152,6 +152,7 @@ export default defineConnector<Options>({
       put: uploader.put,
       abandon: uploader.abandon,
       move: createMove(bucket),
+      checkRetention: uploader.checkRetention,
       async stat(rel, signal) {
         try {
           const out = await call(

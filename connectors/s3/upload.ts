@@ -54,6 +54,8 @@ interface MultipartState {
 export interface Uploader {
   put(rel: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored>;
   abandon(state: unknown): Promise<void>;
+  /** Resolves when the bucket has Object Lock on (object-lock.ts); the answer put() goes by too. */
+  checkRetention(signal?: AbortSignal): Promise<void>;
 }
 
 export function createUploader(bucket: Bucket): Uploader {
@@ -398,5 +400,5 @@ export function createUploader(bucket: Bucket): Uploader {
     }
   }
 
-  return { put, abandon };
+  return { put, abandon, checkRetention: lockable };
 }

@@ -121,6 +121,10 @@ describe('s3 object lock', () => {
           /Bucket \S+ does not have Object Lock turned on/.test(err.message),
       );
     expect(await keys()).toEqual([]);
+    // The same answer is what a run asks before it writes anything.
+    await expect(plain.destination!.checkRetention!()).rejects.toSatisfy(
+      (err: Error) => err instanceof CloudError && /does not have Object Lock turned on/.test(err.message),
+    );
     // Without a retention the same bucket takes the file.
     await plain.destination!.put('lock/plain.bin', async () => Readable.from([data]), {
       mode: 'create',
@@ -156,6 +160,7 @@ describe('s3 object lock', () => {
       { what: 'PutObject', mode: undefined, until: undefined, md5: true },
     ]);
     // The bucket's configuration was read once, for the first locked write.
+    await locked.destination!.checkRetention!();
     expect(proxy.lockAsked()).toBe(1);
     const got = await server.client().send(new GetObjectCommand({ Bucket: server.bucket, Key: 'root/lock/big.bin' }));
     expect(Buffer.from(await got.Body!.transformToByteArray())).toEqualBytes(big);
