@@ -207,3 +207,43 @@ test('a copy no longer at the destination is a failed item that says so; the res
   const { 'docs/d.txt': _, ...rest } = first;
   expectFiles(await filesIn(out('R4')), rest);
 });
+
+test('from an encrypted backup: the restore decrypts names and bytes', async () => {
+  const bak = (await api('GET', '/clouds')).json().items.find((c: { name: string }) => c.name === 'bak').id;
+  const vault = await api('POST', '/clouds', {
+    kind: 'crypt',
+    name: 'Vault',
+    options: { cloudId: bak, path: 'Vault', password: 'a long restore passphrase' },
+  });
+  expect(vault.statusCode).toBe(201);
+  const created = await api('POST', '/tasks', {
+    name: 'Phone, encrypted',
+    source: { cloudId: srcCloud, path: 'Photos' },
+    destination: { cloudId: vault.json().id, path: 'Enc' },
+  });
+  expect(created.statusCode).toBe(201);
+  const id = created.json().id;
+  const started = await api('POST', `/tasks/${id}/runs`);
+  const backedUp = await waitForRun(t, a, started.json().run.id);
+  expect(backedUp.status).toBe('succeeded');
+  // Nothing readable at the wrapped folder: the names are encrypted.
+  const stored = Object.keys(await filesIn(path.join(root, a.id, 'bak', 'Vault')));
+  expect(stored.some((p) => p.includes('x.jpg'))).toBe(false);
+
+  const res = await api('POST', `/tasks/${id}/restore`, {
+    runId: backedUp.id,
+    destination: { cloudId: outCloud, path: 'Decrypted' },
+  });
+  expect(res.statusCode).toBe(202);
+  const run = await waitForRun(t, a, res.json().run.id);
+  expect(run.status).toBe('succeeded');
+  expectFiles(await filesIn(out('Decrypted')), await filesIn(src('Photos')));
+});
+
+test('the backup’s whole folder gone: one clear error for the run, nothing written', async () => {
+  await fs.rename(path.join(root, a.id, 'bak', 'Backup'), path.join(root, a.id, 'bak', 'Moved'));
+  const run = await restore({ runId: runs.first.id, destination: { cloudId: outCloud, path: 'R5' } });
+  expect(run.status).toBe('failed');
+  expect(run.error).toMatch(/^Nothing of the backup was found in its folder "Backup" at its destination/);
+  await expect(fs.stat(out('R5'))).rejects.toMatchObject({ code: 'ENOENT' });
+});

@@ -44,7 +44,7 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
         atBackup.set(pathKey(joinPath(backupPath, item.path)), item);
     } catch (err) {
       if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
-      // No backup folder at all: every copy is missing, which each item says.
+      // No backup folder at all: told below.
       if (!(err instanceof CloudError && err.reason === 'not_found')) {
         await failRun(
           deps,
@@ -54,6 +54,18 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
         );
         return;
       }
+    }
+    // Nothing at all where the backup is: not a few copies gone but the whole folder (moved, deleted),
+    // or a destination that does not give back what it was given: one clear error, not one per file.
+    if (!atBackup.size) {
+      await failRun(
+        deps,
+        run.id,
+        `Nothing of the backup was found in its folder "${backupPath || '/'}" at its destination: ` +
+          'the folder was moved or deleted, or the destination cannot be read back as it was written ' +
+          '(Google Photos keeps albums, not folders): nothing can be restored from it.',
+      );
+      return;
     }
   }
 
