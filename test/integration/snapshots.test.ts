@@ -18,6 +18,7 @@ const T0 = Date.parse('2026-03-01T10:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000);
 const runs: Record<string, string> = {};
 
+const crafted = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
 const call = (actor: Actor, method: string, url: string, payload?: object) =>
   t.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: actor.bearer, payload });
 
@@ -147,8 +148,11 @@ describe('snapshots', () => {
     const next = (await call(a, 'GET', `/tasks/${taskId}/snapshots?limit=1&cursor=${first.nextCursor}`)).json();
     expect(next.items.map((s: { runId: string }) => s.runId)).toEqual([runs.first]);
     expect(next.nextCursor).toBeNull();
-    const bad = await call(a, 'GET', `/tasks/${taskId}/snapshots?cursor=nonsense`);
-    expect(bad.statusCode).toBe(400);
+    for (const cursor of ['nonsense', crafted(['not a time', 'not an id'])]) {
+      const bad = await call(a, 'GET', `/tasks/${taskId}/snapshots?cursor=${cursor}`);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('invalid_request');
+    }
   });
 });
 
@@ -233,6 +237,9 @@ describe('tree', () => {
       ['path=Nope', 400, /no folder "Nope"/],
       ['path=..%2Fx', 400, /\.\./],
       ['asOf=yesterday', 400, /asOf/],
+      // crafted cursors: the right arity, values of the wrong kind
+      [`cursor=${crafted(['folder', 'x', 'y'])}`, 400, /./],
+      [`cursor=${crafted([1, 'x', 1e30])}`, 400, /./],
     ];
     for (const [query, status, message] of refusals) {
       const res = await call(a, 'GET', `/tasks/${taskId}/tree?${query}`);
