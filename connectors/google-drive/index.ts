@@ -188,6 +188,63 @@ export default defineConnector<Options>({
           signal,
         );
       },
+      async move(from, to, signal) {
+        const name = segments(to).at(-1);
+        if (!segments(from).length || !name)
+          throw new CloudError(
+            'invalid_options',
+            'The root of Google Drive is a folder; Ferry moves single files only.',
+          );
+        const what = `Moving ${from} to ${to} in Google Drive`;
+        // The real id of a folder ('root' is only an alias, which Drive's parent lists do not hold).
+        const real = (id: string) => (id === 'root' ? paths.rootId(signal) : id);
+        const attempt = async () => {
+          // The file is found as every lookup finds it (the oldest of its name, never a folder).
+          const found = await paths.file(from, signal);
+          if (!found?.file) throw new CloudError('not_found', `${segments(from).join('/')} not found in Google Drive.`);
+          const file = found.file;
+          const parentId = await real((await paths.folder(segments(to).slice(0, -1).join('/'), true, signal))!);
+          // Drive keeps any number of files of one name in a folder, so it never refuses a move
+          // itself: the target folder is asked first, and a file there is never joined by another.
+          const there = await paths.child(parentId, name, 'file', signal);
+          if (there?.id === file.id) return; // already there (a retry whose first answer was lost)
+          if (there)
+            throw new CloudError(
+              'exists',
+              `${segments(to).join('/')} is on Google Drive already; Ferry moved nothing onto it.`,
+            );
+          const oldParentId = await real(found.parentId);
+          const moving = parentId !== oldParentId;
+          // One request: the new folder added and the old one removed, with the new name; the id stays.
+          await client.call(
+            (api, o) =>
+              api.files.update(
+                {
+                  fileId: file.id,
+                  fields: 'id',
+                  ...(moving ? { addParents: parentId, removeParents: oldParentId } : {}),
+                  requestBody: { name },
+                },
+                o,
+              ),
+            signal,
+          );
+        };
+        await call(
+          what,
+          async () => {
+            try {
+              await attempt();
+            } catch (err) {
+              // A cached folder was deleted or trashed meanwhile: resolve the paths again, once.
+              if (!(err instanceof DriveApiError) || err.status !== 404) throw err;
+              paths.forget();
+              await attempt();
+            }
+          },
+          signal,
+        );
+      },
     };
 
     return {

@@ -647,10 +647,12 @@ export class DriveStore {
   }
 
   private async update({ req, res, url, params }: RouteContext) {
-    checkParams(url, ['supportsAllDrives']);
+    checkParams(url, ['supportsAllDrives', 'addParents', 'removeParents']);
     const item = this.resolve(params.id);
     if (!item) throw notFound(params.id);
     const m = this.meta(await readJson(req), 'update');
+    const parents = this.reparent(item, url);
+    if (parents) item.parents = parents;
     if (m.name !== undefined) item.name = m.name;
     if (m.mimeType !== undefined) item.mimeType = m.mimeType;
     if (m.modifiedTime !== undefined) item.modifiedTime = m.modifiedTime;
@@ -664,6 +666,42 @@ export class DriveStore {
       this.trash(item, m.trashed);
     }
     sendJson(res, 200, this.fileOut(item, url.searchParams.get('fields')));
+  }
+
+  /**
+   * files.update's addParents and removeParents (comma-separated ids): a move is adding the new
+   * folder and removing the old one in one request. Drive moves nothing else: names are not checked
+   * (a folder may hold several items of one name). An item has one parent at most ("Increasing the
+   * number of parents is not allowed"); a folder cannot go into itself or below itself. Removing an
+   * id that is not a parent changes nothing. Returns the new parents, or null when neither is given.
+   */
+  private reparent(item: DriveItem, url: URL): string[] | null {
+    const ids = (name: string) =>
+      (url.searchParams.get(name) ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+    const [add, remove] = [ids('addParents'), ids('removeParents')];
+    if (!add.length && !remove.length) return null;
+    if (item.id === this.rootId)
+      throw new GoogleError(
+        403,
+        'insufficientFilePermissions',
+        'The user does not have sufficient permissions for this file.',
+      );
+    const removing = new Set(remove.map((id) => this.resolve(id)?.id ?? id));
+    const parents = item.parents.filter((id) => !removing.has(id));
+    for (const id of add) {
+      const parent = this.resolve(id);
+      if (!parent) throw notFound(id, 'addParents');
+      if (parent.mimeType !== FOLDER) throw new GoogleError(400, 'invalidParent', `The parent ${id} is not a folder.`);
+      for (let at: DriveItem | undefined = parent; at; at = this.resolve(at.parents[0] ?? ''))
+        if (at.id === item.id) throw new GoogleError(400, 'invalidParent', 'A folder cannot be moved into itself.');
+      if (!parents.includes(parent.id)) parents.push(parent.id);
+    }
+    if (parents.length > 1)
+      throw new GoogleError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed.');
+    return parents;
   }
 
   /**
