@@ -2,6 +2,7 @@
 // pure: the outbox stores the result, so every attempt sends the same message.
 import type { CloudNotice } from '../../../connectors/types.ts';
 import { flatten } from '../names.ts';
+import type { RunKind } from '../run-state.ts';
 import type { RunStatus } from '../runs.ts';
 import { wordsFor, type Noun, type Words } from './strings.ts';
 
@@ -24,6 +25,8 @@ export const links = {
 
 export interface RunSummary {
   runId: string;
+  /** A verification's mail says what it checked, not what it copied (default: backup). */
+  kind?: RunKind;
   taskName: string;
   status: Exclude<RunStatus, 'queued' | 'running'>;
   startedAt: Date | null;
@@ -83,8 +86,17 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
   const what = copiedWhat(w, r);
   const copied = r.done.items > 0 ? what : null;
   const task = oneLine(r.taskName, 60);
-  const subject =
-    r.status === 'succeeded'
+  const v = r.kind === 'verify' ? t.verification : null;
+  const subject = v
+    ? r.status === 'succeeded'
+      ? v.subject.intact(task, what)
+      : r.status === 'partial'
+        ? v.subject.damaged(task, v.failedItems(w.count(r.failed.items)), what)
+        : v.subject.failed(
+            task,
+            oneLine(r.failed.items > 0 ? v.failedItems(w.count(r.failed.items)) : (r.error ?? v.outcome.failed), 90),
+          )
+    : r.status === 'succeeded'
       ? copied
         ? t.subject.finished(task, copied)
         : t.subject.nothingNew(task)
@@ -98,14 +110,26 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
             );
 
   const seconds = r.startedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : 0;
-  const rows: [string, string][] = [
-    [t.labels.task, r.taskName],
-    [t.labels.copied, what],
-    [t.labels.skipped, `${w.count(r.skipped.items)}, ${w.bytes(r.skipped.bytes)}`],
-    [t.labels.failed, w.count(r.failed.items)],
-    [t.labels.duration, w.duration(seconds)],
-    [t.labels.rate, `${w.bytes(seconds > 0 ? r.done.bytes / seconds : 0)}/s`],
-  ];
+  // A verification copies nothing: what it found intact, and what not.
+  const rows: [string, string][] = v
+    ? [
+        [t.labels.task, r.taskName],
+        [v.intact, what],
+        [t.labels.failed, w.count(r.failed.items)],
+        [t.labels.duration, w.duration(seconds)],
+      ]
+    : [
+        [t.labels.task, r.taskName],
+        [t.labels.copied, what],
+        [t.labels.skipped, `${w.count(r.skipped.items)}, ${w.bytes(r.skipped.bytes)}`],
+        [t.labels.failed, w.count(r.failed.items)],
+        [t.labels.duration, w.duration(seconds)],
+        [t.labels.rate, `${w.bytes(seconds > 0 ? r.done.bytes / seconds : 0)}/s`],
+      ];
+  const headline =
+    v && (r.status === 'succeeded' || r.status === 'partial' || r.status === 'failed')
+      ? v.outcome[r.status]
+      : t.outcome[r.status];
   const notes: string[] = [];
   if (r.status === 'quota_exceeded') notes.push(t.quotaRunNote(w.count(r.pending), w.date(r.renewsOn)));
   else if (r.error) notes.push(r.error);
@@ -113,7 +137,7 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
   const width = Math.max(...rows.map(([k]) => k.length));
 
   const text = [
-    t.outcome[r.status],
+    headline,
     '',
     ...rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`),
     ...(notes.length ? ['', ...notes] : []),
@@ -130,7 +154,7 @@ export function runEndedMessage(summary: RunSummary, locale: string, publicUrl: 
 
   const html = page(
     w.lang,
-    `<p style="font-size:16px"><strong>${escapeHtml(t.outcome[r.status])}</strong></p>` +
+    `<p style="font-size:16px"><strong>${escapeHtml(headline)}</strong></p>` +
       `<table style="border-collapse:collapse">${rows
         .map(
           ([k, v]) =>

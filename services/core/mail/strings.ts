@@ -63,6 +63,17 @@ export interface Strings {
   confirmNotifyAction: string;
   /** Under a connector's notice about a cloud: the link to it. */
   cloudAction: string;
+  /** A verification run's mail: it checked the backup's copies, it copied nothing. */
+  verification: {
+    subject: {
+      intact(task: string, what: string): string;
+      damaged(task: string, failed: string, what: string): string;
+      failed(task: string, why: string): string;
+    };
+    outcome: Record<'succeeded' | 'partial' | 'failed', string>;
+    failedItems(n: string): string;
+    intact: string;
+  };
   footer: string;
 }
 
@@ -123,6 +134,20 @@ const en: Strings = {
     `ignore this one and you will get no more. The link is valid for 7 days.`,
   confirmNotifyAction: 'Send me these notifications',
   cloudAction: 'Open the cloud in Ferry',
+  verification: {
+    subject: {
+      intact: (task, what) => `Ferry: '${task}' verified — ${what}, all intact`,
+      damaged: (task, failed, what) => `Ferry: '${task}' verified — ${failed}, ${what} intact`,
+      failed: (task, why) => `Ferry: verifying '${task}' failed — ${why}`,
+    },
+    outcome: {
+      succeeded: 'Verified: every copy is at the destination, as the backup recorded it.',
+      partial: 'Verified: some copies are missing or changed at the destination.',
+      failed: 'The verification failed.',
+    },
+    failedItems: (n) => `${n} missing or changed`,
+    intact: 'Intact',
+  },
   footer: 'You receive this mail because of your notification settings in Ferry.',
 };
 
@@ -184,6 +209,20 @@ const de: Strings = {
     `ignorieren Sie diese Mail, dann erhalten Sie keine weiteren. Der Link ist 7 Tage gültig.`,
   confirmNotifyAction: 'Benachrichtigungen erhalten',
   cloudAction: 'Cloud in Ferry öffnen',
+  verification: {
+    subject: {
+      intact: (task, what) => `Ferry: „${task}“ geprüft — ${what}, alles unversehrt`,
+      damaged: (task, failed, what) => `Ferry: „${task}“ geprüft — ${failed}, ${what} unversehrt`,
+      failed: (task, why) => `Ferry: Prüfung von „${task}“ fehlgeschlagen — ${why}`,
+    },
+    outcome: {
+      succeeded: 'Geprüft: jede Kopie ist am Ziel, so wie die Sicherung sie aufgezeichnet hat.',
+      partial: 'Geprüft: einige Kopien fehlen am Ziel oder wurden verändert.',
+      failed: 'Die Prüfung ist fehlgeschlagen.',
+    },
+    failedItems: (n) => `${n} fehlend oder verändert`,
+    intact: 'Unversehrt',
+  },
   footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
 };
 
@@ -246,6 +285,20 @@ const fr: Strings = {
     `pas ces e-mails, ignorez celui-ci et vous n'en recevrez plus. Le lien est valable 7 jours.`,
   confirmNotifyAction: 'Recevoir ces notifications',
   cloudAction: 'Ouvrir le cloud dans Ferry',
+  verification: {
+    subject: {
+      intact: (task, what) => `Ferry : « ${task} » vérifiée — ${what}, tout est intact`,
+      damaged: (task, failed, what) => `Ferry : « ${task} » vérifiée — ${failed}, ${what} intact(s)`,
+      failed: (task, why) => `Ferry : la vérification de « ${task} » a échoué — ${why}`,
+    },
+    outcome: {
+      succeeded: "Vérifiée : chaque copie est à la destination, telle que la sauvegarde l'a enregistrée.",
+      partial: 'Vérifiée : certaines copies manquent à la destination ou ont été modifiées.',
+      failed: 'La vérification a échoué.',
+    },
+    failedItems: (n) => `${n} manquante(s) ou modifiée(s)`,
+    intact: 'Intactes',
+  },
   footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',
 };
 
