@@ -126,17 +126,45 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     }
   }
 
-  /** The wrapped file at a stored path (found by listing its folder: ids are the provider's), or null. */
+  /**
+   * The files directly in one stored folder, by name: the ids open() needs are the provider's, so a
+   * file is found by listing its folder. The last folder listed is kept (checks such as a
+   * verification ask for one file after the other of a folder); a write through this handle drops it.
+   */
+  let folderFiles: { at: string; files: Promise<Map<string, SourceItem> | null> } | undefined;
+  function filesIn(at: string, signal?: AbortSignal): Promise<Map<string, SourceItem> | null> {
+    if (folderFiles?.at === at) return folderFiles.files;
+    const files = (async () => {
+      const found = new Map<string, SourceItem>();
+      try {
+        for await (const item of storage.list(at, signal)) if (!item.path.includes('/')) found.set(item.path, item);
+      } catch (err) {
+        if (err instanceof CloudError && err.reason === 'not_found') return null;
+        throw err;
+      }
+      return found;
+    })();
+    folderFiles = { at, files };
+    files.catch(() => {
+      if (folderFiles?.files === files) folderFiles = undefined;
+    });
+    return files;
+  }
+
+  /** A write through this handle: the folder kept is dropped once it is over, whatever its outcome. */
+  async function changing<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      folderFiles = undefined;
+    }
+  }
+
+  /** The wrapped file at a stored path, or null. */
   async function findStored(at: string, signal?: AbortSignal): Promise<SourceItem | null> {
     const parts = at.split('/');
     const name = parts.pop()!;
-    try {
-      for await (const item of storage.list(parts.join('/'), signal)) if (item.path === name) return item;
-    } catch (err) {
-      if (err instanceof CloudError && err.reason === 'not_found') return null;
-      throw err;
-    }
-    return null;
+    return (await filesIn(parts.join('/'), signal))?.get(name) ?? null;
   }
 
   const source: Source = {
@@ -231,7 +259,7 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
   const destination: Destination = {
     async put(rel, open, opts) {
       const k = await keys();
-      return putEncrypted(store, k, storedPath(k, rel, true), open, opts);
+      return changing(putEncrypted(store, k, storedPath(k, rel, true), open, opts));
     },
     async stat(rel, signal) {
       const k = await keys();
@@ -268,8 +296,9 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       if (inner) await store.abandon?.(inner);
     },
     async remove(rel, signal) {
+      if (!store.remove) return;
       const k = await keys();
-      await store.remove?.(storedPath(k, rel, true), signal);
+      await changing(store.remove(storedPath(k, rel, true), signal));
     },
   };
   // A move renames on the wrapped cloud: the bytes, and so their encryption, stay as they are (a
@@ -279,7 +308,7 @@ function openCrypt(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     destination.move = async (from, to, signal) => {
       const k = await keys();
       try {
-        await move(storedPath(k, from, true), storedPath(k, to, true), signal);
+        await changing(move(storedPath(k, from, true), storedPath(k, to, true), signal));
       } catch (err) {
         if (!(err instanceof CloudError)) throw err;
         if (err.reason === 'not_found') throw new CloudError('not_found', `There is no file ${from} to move.`);
