@@ -364,6 +364,60 @@ export function destinationHalf(c: Under): void {
     expect((await listAll(c.h, c.base)).filter((i) => i.path.includes('partial'))).toEqual([]);
   });
 
+  // move: what keeps a replaced copy as a version. Only destinations that have it; the others skip.
+  const mover = () => c.h.destination!.move?.bind(c.h.destination);
+  /** Each file listed under `folder` of base, with its bytes: [path, bytes], in path order. */
+  const filesIn = async (folder: string): Promise<Array<[string, Buffer]>> =>
+    Promise.all(
+      (await listAll(c.h, `${c.base}/${folder}`)).map(async (i) => [i.path, await bytesOf(await c.h.source!.open(i))]),
+    );
+  const putFile = (rel: string, data: Buffer) =>
+    c.h.destination!.put(`${c.base}/${rel}`, async () => Readable.from([data]), { mode: 'create', size: data.length });
+
+  test('move (where there is one): the file goes to its new path, folders made for it, bytes kept', async () => {
+    const move = mover();
+    if (!move) return;
+    const data = crypto.randomBytes(3000);
+    await putFile('moving/a.jpg', data);
+    const hash = await c.h.destination!.hashOf?.(`${c.base}/moving/a.jpg`);
+    // Renamed in its folder, then moved into folders that do not exist yet.
+    await move(`${c.base}/moving/a.jpg`, `${c.base}/moving/b.jpg`);
+    await move(`${c.base}/moving/b.jpg`, `${c.base}/moving/.versions/2026/a b ü.jpg`);
+    expect(await c.h.destination!.stat(`${c.base}/moving/a.jpg`)).toBe(null);
+    expect(await c.h.destination!.stat(`${c.base}/moving/b.jpg`)).toBe(null);
+    expect(await c.h.destination!.stat(`${c.base}/moving/.versions/2026/a b ü.jpg`)).toEqual({ size: data.length });
+    expect(await c.h.destination!.hashOf?.(`${c.base}/moving/.versions/2026/a b ü.jpg`)).toEqual(hash);
+    const [[path, bytes], ...others] = await filesIn('moving');
+    expect([path, others]).toEqual(['.versions/2026/a b ü.jpg', []]);
+    expect(bytes).toEqualBytes(data);
+  });
+
+  test('move (where there is one) never replaces: CloudError exists, and both files stay as they were', async () => {
+    const move = mover();
+    if (!move) return;
+    const [mine, theirs] = [crypto.randomBytes(1500), crypto.randomBytes(2500)];
+    await putFile('clash/mine.jpg', mine);
+    await putFile('clash/deep/theirs.jpg', theirs);
+    await expect(move(`${c.base}/clash/mine.jpg`, `${c.base}/clash/deep/theirs.jpg`)).rejects.toSatisfy(isExists);
+    const files = await filesIn('clash');
+    expect(files.map(([path]) => path)).toEqual(['deep/theirs.jpg', 'mine.jpg']);
+    expect(files[0][1]).toEqualBytes(theirs);
+    expect(files[1][1]).toEqualBytes(mine);
+  });
+
+  test('move (where there is one) of a file that is not there: CloudError not_found, nothing made', async () => {
+    const move = mover();
+    if (!move) return;
+    await putFile('absent/here.jpg', Buffer.from('here'));
+    for (const from of ['absent/not-here.jpg', 'no-such-folder/not-here.jpg']) {
+      await expect(move(`${c.base}/${from}`, `${c.base}/absent/moved/to.jpg`)).rejects.toSatisfy(
+        (err: Error) => err instanceof CloudError && err.reason === 'not_found',
+      );
+    }
+    expect(await c.h.destination!.stat(`${c.base}/absent/moved/to.jpg`)).toBe(null);
+    expect((await listAll(c.h, `${c.base}/absent`)).map((i) => i.path)).toEqual(['here.jpg']);
+  });
+
   test('abandon discards an unfinished upload', async () => {
     // the destination resumes its uploads (a run survives a crash)
     expect(c.s.resumable).toBeTruthy();
