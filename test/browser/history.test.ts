@@ -7,7 +7,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { axeScan, newContext, screenshot, signUp, startFerryAndBrowser, type WebFerry } from '../support/web.ts';
+import {
+  axeScan,
+  DESKTOP,
+  newContext,
+  PHONE,
+  screenshot,
+  signUp,
+  startFerryAndBrowser,
+  type WebFerry,
+} from '../support/web.ts';
 
 let ferry: WebFerry;
 let browser: Browser;
@@ -149,6 +158,11 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await panel.getByText('The files go to: Phone, Restored').waitFor();
   expect(await axeScan(page)).toEqual([]);
   await screenshot(page, 'history-restore');
+  // On a phone the page and its panel fit the width: nothing scrolls sideways.
+  await page.setViewportSize(PHONE);
+  const wide = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
+  expect(wide).toBeLessThanOrEqual(PHONE.width);
+  await page.setViewportSize(DESKTOP);
   await panel.getByRole('button', { name: 'Start restoring' }).click();
 
   // The restore's own run page, to its end.
@@ -173,5 +187,34 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await page.getByRole('heading', { level: 1, name: 'Verification of Phone backup' }).waitFor();
   await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
   await page.getByText(/^Verified: /).waitFor();
+
+  // An encrypted folder in the backup disk: not created before the passwords match and the
+  // warning that a lost password is a lost backup has been acknowledged.
+  await page.goto(`${ferry.url}/clouds/new`);
+  const crypt = page.getByRole('region', { name: 'Encrypted folder' });
+  await crypt.getByRole('radio', { name: /^Backup disk/ }).check();
+  await crypt.getByLabel('New folder inside it (optional)').fill('Vault');
+  await crypt.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
+  await crypt.getByLabel('Password again').fill('correct horse battery stapler');
+  await crypt.getByLabel('Second password (salt), optional').fill('pepper');
+  await crypt.getByText('If you lose this password, you lose the backup').waitFor();
+  const acknowledged = crypt.getByRole('checkbox', { name: /^I have written the password down/ });
+  await acknowledged.check();
+  await crypt.getByRole('button', { name: 'Check and add encrypted folder' }).click();
+  await crypt.getByText('The two passwords are not the same.').waitFor();
+  await crypt.getByLabel('Password again').fill('correct horse battery staple');
+  await acknowledged.uncheck();
+  await crypt.getByRole('button', { name: 'Check and add encrypted folder' }).click();
+  // The browser holds the form back until the warning is acknowledged.
+  expect(await acknowledged.evaluate((e) => (e as HTMLInputElement).validity.valueMissing)).toBe(true);
+  expect(page.url()).toBe(`${ferry.url}/clouds/new`);
+  await acknowledged.check();
+  await crypt.getByRole('button', { name: 'Check and add encrypted folder' }).click();
+  await page.waitForURL(/\/clouds\/[0-9a-f-]{36}\?added=1$/);
+  const clouds = await a.call('GET', '/clouds');
+  const vault = clouds.items.find((c: { kind: string }) => c.kind === 'crypt');
+  expect(vault.options).toMatchObject({ cloudId: disk.id, path: 'Vault', filenameEncryption: 'standard' });
+  // the passwords are never sent back
+  expect(JSON.stringify(vault)).not.toMatch(/correct horse|pepper/);
   await context.close();
 }, 120_000);

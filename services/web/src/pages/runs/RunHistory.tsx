@@ -45,7 +45,6 @@ export default function RunHistory({ taskId }: { taskId: string }) {
             <thead>
               <tr>
                 <th scope="col">{t.date}</th>
-                <th scope="col">{t.kindLabel}</th>
                 <th scope="col">{t.trigger}</th>
                 <th scope="col">{t.result}</th>
                 <th scope="col">{t.copied}</th>
@@ -62,9 +61,12 @@ export default function RunHistory({ taskId }: { taskId: string }) {
                       <Link to={`/runs/${r.id}`} aria-label={t.open(when)}>
                         {when}
                       </Link>
-                    </td>
-                    <td>
-                      <RunKind run={r} />
+                      {/* A backup is the usual run; a restore or a verification says what it is. */}
+                      {r.kind !== 'backup' && (
+                        <span className="line muted">
+                          <RunKind run={r} />
+                        </span>
+                      )}
                       {r.versionsRemoved > 0 && (
                         <span className="line muted">
                           {t.versionsRemoved}: {f.number(r.versionsRemoved)}
