@@ -35,7 +35,8 @@ async function startLockedBucket(server: TestS3) {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/xml' });
       res.end(
-        '<?xml version="1.0" encoding="UTF-8"?><ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        '<?xml version="1.0" encoding="UTF-8"?>' +
+          '<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
           '<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
       );
       return;
@@ -133,7 +134,7 @@ describe('s3 object lock', () => {
     expect(await keys()).toEqual(['root/lock/plain.bin']);
   });
 
-  test('a bucket with Object Lock: every object carries the retention, every request with bytes its Content-MD5', async () => {
+  test('with Object Lock: every object carries the retention, every request with bytes its Content-MD5', async () => {
     const small = crypto.randomBytes(5000);
     const big = crypto.randomBytes(9 * MiB); // two parts of 8 MiB and 1 MiB
     const retention = { mode: 'GOVERNANCE' as const, until };
