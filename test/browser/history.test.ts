@@ -206,7 +206,7 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await acknowledged.uncheck();
   await crypt.getByRole('button', { name: 'Check and add encrypted folder' }).click();
   // The browser holds the form back until the warning is acknowledged.
-  expect(await acknowledged.evaluate((e) => (e as HTMLInputElement).validity.valueMissing)).toBe(true);
+  expect(await acknowledged.evaluate((e) => (e as any).validity.valueMissing as boolean)).toBe(true);
   expect(page.url()).toBe(`${ferry.url}/clouds/new`);
   await acknowledged.check();
   await crypt.getByRole('button', { name: 'Check and add encrypted folder' }).click();
