@@ -493,8 +493,11 @@ async function keepVersion(
   timing: Timing,
 ): Promise<boolean> {
   const at = await newestCopy(db, run.taskId, item.source_id);
-  if (at?.startsWith(versionsRoot(run.backup.path))) return true; // moved by an earlier attempt
-  if (at !== item.dest_path) return false;
+  if (at !== item.dest_path) {
+    // Moved by an earlier attempt (a source's own file may be under a folder named like the versions'
+    // one, a backup of a backup: its copy at its own path is moved as any other).
+    return Boolean(at?.startsWith(versionsRoot(run.backup.path)));
+  }
   if (!destination.move)
     throw new CloudError(
       'invalid_options',
