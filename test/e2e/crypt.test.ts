@@ -272,12 +272,15 @@ describe('an interrupted upload resumes from its checkpoint', () => {
     };
     const options = cryptKind.options.parse({ cloudId: crypto.randomUUID(), path: 'Vault', password: PASSWORD });
     const h = cryptKind.open!({ options, wrapped: spied, ownerId: 'owner' }, testEnv());
-    const open = async (offset: number) =>
-      Readable.from(
+    const read: number[] = [];
+    const open = async (offset: number) => {
+      read.push(offset);
+      return Readable.from(
         (function* () {
           for (let o = offset; o < size; o += MiB) yield data.subarray(o, Math.min(size, o + MiB));
         })(),
       );
+    };
     let state: unknown = null;
     const abort = new AbortController();
     const checkpoint = {
@@ -301,6 +304,9 @@ describe('an interrupted upload resumes from its checkpoint', () => {
     expect((state as { nonce: string }).nonce).toBe(nonce);
     expect(sent[0]).toBe(0);
     expect(sent[1]).toBeGreaterThan(0);
+    // The source was read again only from a saved state of the plaintext's hash below that point.
+    expect(read[1]).toBeGreaterThan(0);
+    expect(read[1]).toBeLessThanOrEqual(sent[1]);
     return h;
   }
 
