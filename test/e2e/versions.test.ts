@@ -286,6 +286,31 @@ test('a crash between the move of the old copy and the new upload loses nothing'
   expect(rows[1]).toMatchObject({ dest_path: 'backup/c.bin', replaced_at: null });
 });
 
+test('without versions a changed file is overwritten, and its history says the old copy is gone', async () => {
+  const src = 'src-plain';
+  await write(src, 'p.bin', crypto.randomBytes(100));
+  await fs.mkdir(path.join(root, a.id, 'dst-plain'));
+  const res = await api('POST', '/tasks', {
+    name: 'plain',
+    source: { cloudId: await cloud('local', { root: src }) },
+    destination: { cloudId: await cloud('local', { root: 'dst-plain' }), path: '' },
+  });
+  const taskId = res.json().id;
+  expect((await runTask(taskId)).status).toBe('succeeded');
+  const changed = crypto.randomBytes(101);
+  await write(src, 'p.bin', changed);
+  expect((await runTask(taskId)).status).toBe('succeeded');
+  const files = await localPlace('dst-plain').files();
+  expect([...files.keys()]).toEqual(['p.bin']);
+  expect(files.get('p.bin')).toEqualBytes(changed);
+  const rows = await copiesOf(taskId, 'p.bin');
+  expect(rows).toHaveLength(2);
+  expect(rows[0]).toMatchObject({ path: 'p.bin', dest_path: 'p.bin' });
+  expect(rows[0].replaced_at).not.toBeNull();
+  expect(rows[0].removed_at).not.toBeNull();
+  expect(rows[1]).toMatchObject({ path: 'p.bin', dest_path: 'p.bin', replaced_at: null, removed_at: null });
+});
+
 test('versions are refused for a destination that cannot move files (Google Photos)', async () => {
   const photos = await connectedCloud(t, a, 'google-photos', google);
   await fs.mkdir(path.join(root, a.id, 'src-photos'));
