@@ -17,6 +17,15 @@ export const IN_SNAPSHOT = `c.task_id = $1 AND c.copied_at <= $2::timestamptz
   AND (c.replaced_at IS NULL OR c.replaced_at > $2::timestamptz)
   AND (c.deleted_at IS NULL OR c.deleted_at > $2::timestamptz)`;
 
+/**
+ * `prefixes`: each copy of the snapshot at $2 (by id) with its path and every folder above it, so
+ * that the paths a restore asks for ($3) are matched in one hash join, however many there are.
+ */
+const PREFIXES = `prefixes AS (
+  SELECT s.id, array_to_string(s.a[1:n], '/') AS p
+    FROM (SELECT c.id, string_to_array(c.path, '/') AS a FROM copies c WHERE ${IN_SNAPSHOT}) s,
+         generate_series(1, cardinality(s.a)) n)`;
+
 /** A timestamptz column as ISO 8601 in UTC, to the microsecond. */
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -137,15 +146,31 @@ export function createSnapshots(db: Db) {
         files: number;
         bytes: number;
       }>(
-        `SELECT r.id, ${iso('r.finished_at')} AS at, r.status, r.done_items, r.done_bytes, s.files, s.bytes
-           FROM runs r CROSS JOIN LATERAL (
-                SELECT count(*)::int AS files, coalesce(sum(c.size), 0)::bigint AS bytes FROM copies c
-                 WHERE c.task_id = r.task_id AND c.copied_at <= r.finished_at
-                   AND (c.replaced_at IS NULL OR c.replaced_at > r.finished_at)
-                   AND (c.deleted_at IS NULL OR c.deleted_at > r.finished_at)) s
-          WHERE r.task_id = $1 AND ${SNAPSHOT_RUN}
-            AND ($2::timestamptz IS NULL OR (r.finished_at, r.id) < ($2::timestamptz, $3::uuid))
-          ORDER BY r.finished_at DESC, r.id DESC LIMIT $4`,
+        // The counts of every snapshot of the page in one pass over the task's history, not one per
+        // snapshot: each copy adds one file at copied_at and takes it away at its end (replaced or
+        // deleted); a snapshot at T is the running sum of the events at or before T, so each
+        // snapshot's marker sorts after the events of its instant.
+        `WITH page AS (
+           SELECT r.id, r.finished_at, r.status, r.done_items, r.done_bytes FROM runs r
+            WHERE r.task_id = $1 AND ${SNAPSHOT_RUN}
+              AND ($2::timestamptz IS NULL OR (r.finished_at, r.id) < ($2::timestamptz, $3::uuid))
+            ORDER BY r.finished_at DESC, r.id DESC LIMIT $4
+         ), events AS (
+           SELECT c.copied_at AS t, 0 AS k, 1 AS files, coalesce(c.size, 0) AS bytes, NULL::uuid AS id FROM copies c
+            WHERE c.task_id = $1 AND c.copied_at <= (SELECT max(finished_at) FROM page)
+           UNION ALL
+           SELECT least(c.replaced_at, c.deleted_at), 0, -1, -coalesce(c.size, 0), NULL FROM copies c
+            WHERE c.task_id = $1 AND least(c.replaced_at, c.deleted_at) <= (SELECT max(finished_at) FROM page)
+           UNION ALL
+           SELECT finished_at, 1, 0, 0, id FROM page
+         ), sums AS (
+           SELECT id, sum(files) OVER w AS files, sum(bytes) OVER w AS bytes FROM events
+           WINDOW w AS (ORDER BY t, k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+         )
+         SELECT p.id, ${iso('p.finished_at')} AS at, p.status, p.done_items, p.done_bytes,
+                s.files::int AS files, s.bytes::bigint AS bytes
+           FROM page p JOIN sums s ON s.id = p.id
+          ORDER BY p.finished_at DESC, p.id DESC`,
         [taskId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
       );
       return pageOf(
@@ -185,13 +210,7 @@ export function createSnapshots(db: Db) {
         copied_at: Date | null;
         dest_hash: string | null;
         removed: boolean;
-        versions: Array<{
-          copiedAt: string;
-          replacedAt: string | null;
-          size: number | null;
-          hash: string | null;
-          restorable: boolean;
-        }> | null;
+        source_id: string | null;
       }>(
         `WITH snap AS (
            SELECT c.id, CASE WHEN $3 = '' THEN c.path ELSE substr(c.path, length($3) + 2) END AS rest
@@ -201,27 +220,47 @@ export function createSnapshots(db: Db) {
              FROM snap WHERE strpos(rest, '/') > 0
            UNION ALL
            SELECT 1, rest, id FROM snap WHERE strpos(rest, '/') = 0
+         ), page AS (
+           SELECT * FROM entries e
+            WHERE $4::int IS NULL OR (e.kind, e.name COLLATE "C", e.id) > ($4::int, $5::text, $6::bigint)
+            ORDER BY e.kind, e.name COLLATE "C", e.id LIMIT $7
          )
-         SELECT e.kind, e.name, e.id, c.size, c.source_mtime, c.copied_at, c.dest_hash,
-                c.removed_at IS NOT NULL AS removed, v.versions
-           FROM entries e
-           LEFT JOIN copies c ON e.kind = 1 AND c.id = e.id
-           LEFT JOIN LATERAL (
-                SELECT jsonb_agg(jsonb_build_object('copiedAt', o.copied_at, 'replacedAt', o.replaced_at,
-                         'size', o.size, 'hash', o.dest_hash, 'restorable', o.removed_at IS NULL)
-                         ORDER BY o.copied_at DESC, o.id DESC) AS versions
-                  FROM copies o
-                 WHERE e.kind = 1 AND o.task_id = c.task_id AND o.source_id = c.source_id
-                   AND (o.copied_at, o.id) < (c.copied_at, c.id)) v ON true
-          WHERE $4::int IS NULL OR (e.kind, e.name COLLATE "C", e.id) > ($4::int, $5::text, $6::bigint)
-          ORDER BY e.kind, e.name COLLATE "C", e.id LIMIT $7`,
+         SELECT p.kind, p.name, p.id, c.source_id, c.size, c.source_mtime, c.copied_at, c.dest_hash,
+                c.removed_at IS NOT NULL AS removed
+           FROM page p LEFT JOIN copies c ON p.kind = 1 AND c.id = p.id
+          ORDER BY p.kind, p.name COLLATE "C", p.id`,
         [taskId, at.at, q.path, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
       );
       if (!rows.length && q.path !== '' && !q.cursor) {
         throw errors.invalid(`path: the backup held no folder "${q.path}" then.`);
       }
+      // The files' older copies, for the whole page in one look-up. A file's copies are recorded one
+      // after the other, so its older ones are those of smaller id.
+      const ids = rows.flatMap((r) => (r.source_id === null ? [] : [r.source_id]));
+      const older = await db.query<{
+        id: number;
+        source_id: string;
+        copied_at: Date;
+        replaced_at: Date | null;
+        size: number | null;
+        dest_hash: string | null;
+        restorable: boolean;
+      }>(
+        `SELECT o.id, o.source_id, o.copied_at, o.replaced_at, o.size, o.dest_hash, o.removed_at IS NULL AS restorable
+           FROM copies o WHERE o.task_id = $1 AND o.source_id = ANY($2::text[]) ORDER BY o.id DESC`,
+        [taskId, ids],
+      );
+      const versionsOf = (sourceId: string, id: number): FileVersion[] =>
+        older.rows
+          .filter((o) => o.source_id === sourceId && Number(o.id) < Number(id))
+          .map((o) => ({
+            copiedAt: o.copied_at,
+            replacedAt: o.replaced_at,
+            size: o.size,
+            hash: o.dest_hash,
+            restorable: o.restorable,
+          }));
       const full = (name: string) => (q.path ? `${q.path}/${name}` : name);
-      const date = (s: string | null) => (s === null ? null : new Date(s));
       const page = pageOf(
         rows,
         limit,
@@ -238,13 +277,7 @@ export function createSnapshots(db: Db) {
                 copiedAt: r.copied_at!,
                 hash: r.dest_hash,
                 restorable: !r.removed,
-                versions: (r.versions ?? []).map((v) => ({
-                  copiedAt: new Date(v.copiedAt),
-                  replacedAt: date(v.replacedAt),
-                  size: v.size,
-                  hash: v.hash,
-                  restorable: v.restorable,
-                })),
+                versions: versionsOf(r.source_id!, r.id),
               },
       );
       return { ...at, path: q.path, ...page };
@@ -278,10 +311,9 @@ export function createSnapshots(db: Db) {
       const paths = asked.includes('') ? [] : asked;
       if (paths.length) {
         const { rows } = await q.query<{ p: string }>(
-          `SELECT p FROM unnest($3::text[]) WITH ORDINALITY AS x(p, n)
-            WHERE NOT EXISTS (SELECT 1 FROM copies c WHERE ${IN_SNAPSHOT}
-                                 AND (c.path = x.p OR starts_with(c.path, x.p || '/')))
-            ORDER BY n LIMIT 1`,
+          `WITH ${PREFIXES}
+           SELECT x.p FROM unnest($3::text[]) WITH ORDINALITY AS x(p, n)
+            WHERE NOT EXISTS (SELECT 1 FROM prefixes f WHERE f.p = x.p) ORDER BY x.n LIMIT 1`,
           [taskId, at.at, paths],
         );
         if (rows[0]) throw errors.invalid(`paths: "${rows[0].p}" is no file or folder of the backup at ${at.at}.`);
@@ -317,11 +349,13 @@ export async function snapshotCopies(
   paths: string[],
 ): Promise<SnapshotCopy[]> {
   const { rows } = await q.query<SnapshotCopy>(
-    `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
-      WHERE ${IN_SNAPSHOT}
-        AND (cardinality($3::text[]) = 0
-             OR EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE c.path = p OR starts_with(c.path, p || '/')))
-      ORDER BY c.path COLLATE "C", c.id`,
+    paths.length
+      ? `WITH ${PREFIXES}
+         SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
+          WHERE c.id IN (SELECT f.id FROM prefixes f JOIN unnest($3::text[]) AS x(p) ON x.p = f.p)
+          ORDER BY c.path COLLATE "C", c.id`
+      : `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
+          WHERE ${IN_SNAPSHOT} AND cardinality($3::text[]) = 0 ORDER BY c.path COLLATE "C", c.id`,
     [taskId, at, paths],
   );
   return rows;
