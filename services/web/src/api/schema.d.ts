@@ -3075,6 +3075,366 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The task's snapshots, newest first: each backup run that ended succeeded or partial */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Snapshot"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A folder of the backup as it was at a point in time: its folders, then its files, by name
+         * @description runId: as that backup run left it; asOf: as it was at that time; neither: now. A time before the first snapshot is refused (400).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description A backup run of the task: the backup as that run's end left it */
+                    runId?: string;
+                    /** @description A time (ISO 8601): the backup as it was then. Neither: now */
+                    asOf?: string;
+                    /** @description A folder of the backup, relative to the task's destination folder */
+                    path?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description The point in time (ISO 8601, UTC, to the microsecond)
+                             */
+                            at: string;
+                            /** Format: uuid */
+                            runId: string | null;
+                            path: string;
+                            entries: components["schemas"]["TreeEntry"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore the backup as it was at a point in time, or some of its files and folders, into a cloud
+         * @description Starts a run of kind restore that copies exactly that state (the right copy of each file, nothing added after it) into destination, under the conflict policy given (default rename).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A backup run of the task: the backup as that run's end left it
+                         */
+                        runId?: string;
+                        /**
+                         * Format: date-time
+                         * @description A time (ISO 8601): the backup as it was then. Neither: now
+                         */
+                        asOf?: string;
+                        /** @description Files or folders of the backup (as the tree's paths); none: all of it */
+                        paths?: string[];
+                        /** @description The cloud and folder to restore into */
+                        destination: {
+                            /** Format: uuid */
+                            cloudId: string;
+                            path: string;
+                        };
+                        /**
+                         * @description A file already at a path restored to: leave it, replace it, or put the restored one beside it
+                         * @enum {string}
+                         */
+                        conflict?: "skip" | "overwrite" | "rename";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            run: components["schemas"]["Run"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify the backup: check every copy it holds at the destination */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            run: components["schemas"]["Run"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3445,6 +3805,68 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        SnapshotInput: {
+            /** Format: uuid */
+            runId: string;
+            /**
+             * Format: date-time
+             * @description The point in time (ISO 8601, UTC, to the microsecond)
+             */
+            at: string;
+            /** @enum {string} */
+            status: "succeeded" | "partial";
+            /** @description Files in the backup at that time */
+            files: number;
+            /** @description Their bytes */
+            bytes: number;
+            /** @description What that run copied */
+            copied: {
+                items: number;
+                bytes: number;
+            };
+        };
+        TreeEntryInput: {
+            /** @enum {string} */
+            type: "folder";
+            name: string;
+            path: string;
+        } | {
+            /** @enum {string} */
+            type: "file";
+            name: string;
+            /** @description Where the file is in the backup: pass it to a restore as one of its paths */
+            path: string;
+            size: number | null;
+            /**
+             * Format: date-time
+             * @description When the file was last changed at the source
+             */
+            modifiedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When this copy was taken
+             */
+            copiedAt: string;
+            /** @description The destination's hash of the copy, "kind:value" */
+            hash: string | null;
+            /** @description The copy is still at the destination (false: overwritten, or a version removed since) */
+            restorable: boolean;
+            /** @description The file's older copies, newest first, kept at the destination or recorded */
+            versions: {
+                /** Format: date-time */
+                copiedAt: string;
+                /**
+                 * Format: date-time
+                 * @description When a newer copy took its place
+                 */
+                replacedAt: string | null;
+                size: number | null;
+                /** @description The destination's hash of the copy, "kind:value" */
+                hash: string | null;
+                /** @description The copy is still at the destination */
+                restorable: boolean;
+            }[];
+        };
         PickerSession: {
             id: string;
             /** @description Open in a new tab; append /autoclose so it closes when the user is done */
@@ -3810,6 +4232,68 @@ export interface components {
             } | null;
             /** Format: date-time */
             updatedAt: string;
+        };
+        Snapshot: {
+            /** Format: uuid */
+            runId: string;
+            /**
+             * Format: date-time
+             * @description The point in time (ISO 8601, UTC, to the microsecond)
+             */
+            at: string;
+            /** @enum {string} */
+            status: "succeeded" | "partial";
+            /** @description Files in the backup at that time */
+            files: number;
+            /** @description Their bytes */
+            bytes: number;
+            /** @description What that run copied */
+            copied: {
+                items: number;
+                bytes: number;
+            };
+        };
+        TreeEntry: {
+            /** @enum {string} */
+            type: "folder";
+            name: string;
+            path: string;
+        } | {
+            /** @enum {string} */
+            type: "file";
+            name: string;
+            /** @description Where the file is in the backup: pass it to a restore as one of its paths */
+            path: string;
+            size: number | null;
+            /**
+             * Format: date-time
+             * @description When the file was last changed at the source
+             */
+            modifiedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When this copy was taken
+             */
+            copiedAt: string;
+            /** @description The destination's hash of the copy, "kind:value" */
+            hash: string | null;
+            /** @description The copy is still at the destination (false: overwritten, or a version removed since) */
+            restorable: boolean;
+            /** @description The file's older copies, newest first, kept at the destination or recorded */
+            versions: {
+                /** Format: date-time */
+                copiedAt: string;
+                /**
+                 * Format: date-time
+                 * @description When a newer copy took its place
+                 */
+                replacedAt: string | null;
+                size: number | null;
+                /** @description The destination's hash of the copy, "kind:value" */
+                hash: string | null;
+                /** @description The copy is still at the destination */
+                restorable: boolean;
+            }[];
         };
     };
     responses: never;
