@@ -1,6 +1,6 @@
 // What the benchmarks share: a PostgreSQL, an s3rver, Ferry as a real process driven through its
 // API, rclone doing the same copy, and a place for the results.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -131,19 +131,28 @@ export async function runToEnd(f: FerryProcess, taskId: string): Promise<{ run: 
 }
 
 /**
- * rclone copying `src` to s3rver, with its wall time and CPU (GNU time). Asynchronous: a proxy in
- * this process must keep serving while rclone runs.
+ * An rclone crypt remote over the s3rver bucket's folder `folder`, as Ferry's crypt cloud is made
+ * ({cloudId, path: folder, password, salt, filenameEncryption: 'standard'}): same password and salt
+ * (rclone's password and password2).
  */
-export async function rcloneCopy(
-  src: string,
-  endpoint: string,
-  bucket: string,
-  dest: string,
-  flags: string[],
-): Promise<{ seconds: number; cpuSeconds: number; peakRssMiB: number }> {
+export interface RcloneCrypt {
+  folder: string;
+  password: string;
+  salt: string;
+}
+
+/** rclone takes its passwords obscured, even from the environment. */
+const obscure = (secret: string) => execFileSync('rclone', ['obscure', secret]).toString().trim();
+
+/**
+ * rclone's remotes, by environment variables alone: `bench:` the s3rver at `endpoint`, and with
+ * `crypt`, `vault:` a crypt remote over `bench:<bucket>/<folder>`.
+ */
+function rcloneEnv(endpoint: string, bucket: string, crypt?: RcloneCrypt): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.AWS_CA_BUNDLE; // rclone 1.60 refuses S3 endpoints while it is set
   Object.assign(env, {
+    RCLONE_CONFIG: '/dev/null', // no remote of the user's own config in the way
     RCLONE_CONFIG_BENCH_TYPE: 's3',
     RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
     RCLONE_CONFIG_BENCH_ENDPOINT: endpoint,
@@ -152,18 +161,61 @@ export async function rcloneCopy(
     RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
     RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
   });
-  const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', 'rclone', 'copy', src, `bench:${bucket}/${dest}`, ...flags], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  if (crypt)
+    Object.assign(env, {
+      RCLONE_CONFIG_VAULT_TYPE: 'crypt',
+      RCLONE_CONFIG_VAULT_REMOTE: `bench:${bucket}/${crypt.folder}`,
+      RCLONE_CONFIG_VAULT_PASSWORD: obscure(crypt.password),
+      RCLONE_CONFIG_VAULT_PASSWORD2: obscure(crypt.salt),
+      RCLONE_CONFIG_VAULT_FILENAME_ENCRYPTION: 'standard',
+    });
+  return env;
+}
+
+/** A command to completion, its stderr (asynchronous: a proxy in this process must keep serving). */
+async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${stderr}`);
+  return stderr;
+}
+
+/**
+ * rclone copying `src` to s3rver (`dest` in the bucket, or with `crypt` in its crypt remote), with
+ * its wall time, CPU and peak RSS (GNU time).
+ */
+export async function rcloneCopy(
+  src: string,
+  endpoint: string,
+  bucket: string,
+  dest: string,
+  flags: string[],
+  crypt?: RcloneCrypt,
+): Promise<{ seconds: number; cpuSeconds: number; peakRssMiB: number }> {
+  const env = rcloneEnv(endpoint, bucket, crypt);
+  const target = crypt ? `vault:${dest}` : `bench:${bucket}/${dest}`;
+  const t0 = performance.now();
+  const stderr = await run('/usr/bin/time', ['-f', '%U %S %M', 'rclone', 'copy', src, target, ...flags], env);
   const seconds = (performance.now() - t0) / 1000;
-  if (status !== 0) throw new Error(`rclone failed: ${stderr}`);
   const [user, sys, maxKb] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   return { seconds, cpuSeconds: user + sys, peakRssMiB: Math.round(maxKb / 1024) };
+}
+
+/**
+ * Checks with rclone that `dest` in the crypt remote decrypts to exactly the files of `src`: every
+ * name, and every byte (--download reads and decrypts each file; a crypt remote has no hash to go by).
+ * Throws, with rclone's account of what differs, if not.
+ */
+export async function rcloneCheckCrypt(
+  src: string,
+  endpoint: string,
+  bucket: string,
+  dest: string,
+  crypt: RcloneCrypt,
+): Promise<void> {
+  await run('rclone', ['check', '--download', src, `vault:${dest}`], rcloneEnv(endpoint, bucket, crypt));
 }
 
 /** Writes `size` random bytes to `file` without holding them in memory. */

@@ -3,9 +3,13 @@
 //      with Ferry's part size and the same four parts in flight;
 //   2. 2,000 files of 1 MiB local → S3 at the same concurrency (16), direct and through a proxy
 //      that adds 20 ms to every request, where concurrency is what counts.
+// Both, direct, also encrypted: Ferry into a crypt cloud over the S3 cloud, rclone into a crypt remote
+// over the same bucket (same password and salt, names encrypted). Their throughput counts plaintext
+// bytes; rclone checks, after the clock, that Ferry's encrypted copy decrypts to every name and byte.
 // Usage: node bench/transfer.ts [--quick]   (writes bench/results/transfer.json)
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { encryptedSize } from '../connectors/crypt/blocks.ts';
 import { partSizeFor } from '../connectors/s3/upload.ts';
 import { startFaultProxy } from '../test/support/fault-proxy.ts';
 import { localFolder } from '../test/support/local-space.ts';
@@ -14,7 +18,9 @@ import {
   MiB,
   procStats,
   randomFile,
+  rcloneCheckCrypt,
   rcloneCopy,
+  type RcloneCrypt,
   runToEnd,
   startFerry,
   startPostgres,
@@ -28,9 +34,23 @@ const postgres = await startPostgres(dir);
 const s3 = await startS3('bench');
 const slow = await startFaultProxy(s3.endpoint, () => ({ kind: 'delay', ms: 20 }));
 const results: Record<string, unknown>[] = [];
+const secrets = { password: 'bench password', salt: 'bench salt' };
+/** The folder, in the crypt cloud or remote, the copies go to. */
+const inVault = 'photos';
 
-/** Ferry copying the folder `src` (in `dir`): lent to the user's space for the copy, then put back for rclone. */
-async function ferryCopy(src: string, endpoint: string, dest: string) {
+interface Measured {
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMiB: number;
+  idleRssMiB?: number;
+}
+
+/**
+ * Ferry copying the folder `src` (in `dir`) to `dest` in the bucket, or with `crypt` to `photos` in a
+ * crypt cloud over the bucket's folder `crypt.folder`. The folder is lent to the user's space for the
+ * copy, then put back for rclone.
+ */
+async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: RcloneCrypt): Promise<Measured> {
   const ferry = await startFerry(await postgres.newDatabase(), { FERRY_LOCAL_ROOTS: dir });
   let lent: string | undefined;
   try {
@@ -39,10 +59,17 @@ async function ferryCopy(src: string, endpoint: string, dest: string) {
     lent = inSpace;
     const local = await ferry.api('POST', '/clouds', { kind: 'local', name: 'src', options: { root: 'src' } });
     const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options({ endpoint }) });
+    const vault =
+      crypt &&
+      (await ferry.api('POST', '/clouds', {
+        kind: 'crypt',
+        name: 'vault',
+        options: { cloudId: bucket.id, path: crypt.folder, ...secrets, filenameEncryption: 'standard' },
+      }));
     const task = await ferry.api('POST', '/tasks', {
       name: dest,
       source: { cloudId: local.id },
-      destination: { cloudId: bucket.id, path: dest },
+      destination: vault ? { cloudId: vault.id, path: inVault } : { cloudId: bucket.id, path: dest },
     });
     const before = await procStats(ferry.child.pid!);
     const { run, seconds } = await runToEnd(ferry, task.id);
@@ -64,67 +91,106 @@ async function ferryCopy(src: string, endpoint: string, dest: string) {
 
 const dropObjects = (prefix: string) => fs.rm(path.join(s3.dir, 'bench', prefix), { recursive: true, force: true });
 
+/** Ferry's encrypted copy of `src` into the folder `folder`, checked by rclone, then removed. */
+async function ferryCryptCopy(src: string, folder: string): Promise<Measured> {
+  const crypt = { folder, ...secrets };
+  const m = await ferryCopy(src, s3.endpoint, folder, crypt);
+  await rcloneCheckCrypt(src, s3.endpoint, 'bench', inVault, crypt);
+  await dropObjects(folder);
+  return m;
+}
+
+/** rclone's copy of `src` to `dest` in the bucket, or with `crypt` into its crypt remote; then removed. */
+async function rcloneCopyOnce(src: string, endpoint: string, dest: string, flags: string[], crypt?: boolean) {
+  const m = crypt
+    ? await rcloneCopy(src, endpoint, 'bench', inVault, flags, { folder: dest, ...secrets })
+    : await rcloneCopy(src, endpoint, 'bench', dest, flags);
+  await dropObjects(dest);
+  return m;
+}
+
+/**
+ * One row of the results: a copy's throughput (MiB/s of plaintext, or files/s); for an encrypted copy,
+ * what share of the same tool's plain throughput it keeps, and for Ferry's, its throughput as a share of
+ * rclone's crypt (the issue's goals: at least 0.8 and at least 1).
+ */
+function row(
+  what: string,
+  copy: string,
+  amount: { MiB: number } | { files: number },
+  m: Measured,
+  than: { plain?: Measured; rcloneCrypt?: Measured } = {},
+) {
+  const [unit, n] = 'MiB' in amount ? ['MiBps', amount.MiB] : ['filesPerSecond', amount.files];
+  return {
+    case: what,
+    copy,
+    [unit]: +(n / m.seconds).toFixed(1),
+    seconds: +m.seconds.toFixed(2),
+    cpuSeconds: +m.cpuSeconds.toFixed(2),
+    peakRssMiB: m.peakRssMiB,
+    ...(m.idleRssMiB !== undefined ? { rssBeforeRunMiB: m.idleRssMiB } : {}),
+    ...(than.plain ? { ofPlain: +(than.plain.seconds / m.seconds).toFixed(2) } : {}),
+    ...(than.rcloneCrypt ? { ofRcloneCrypt: +(than.rcloneCrypt.seconds / m.seconds).toFixed(2) } : {}),
+  };
+}
+
+function report(rows: ReturnType<typeof row>[]) {
+  results.push(...rows);
+  console.table(rows.map(({ case: _, ...r }) => r));
+}
+
 for (const size of quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
-  const src = path.join(dir, `one-${size / MiB}`);
+  const n = size / MiB;
+  const src = path.join(dir, `one-${n}`);
   await randomFile(path.join(src, 'big.bin'), size);
-  const ferry = await ferryCopy(src, s3.endpoint, `ferry-${size / MiB}`);
-  await dropObjects(`ferry-${size / MiB}`);
-  const rclone = await rcloneCopy(src, s3.endpoint, 'bench', `rclone-${size / MiB}`, [
+  const flags = (bytes: number) => [
     '--transfers',
     '4',
     '--s3-chunk-size',
-    `${partSizeFor(size) / MiB}M`,
+    `${partSizeFor(bytes) / MiB}M`,
     '--s3-upload-concurrency',
     '4',
-  ]);
-  await dropObjects(`rclone-${size / MiB}`);
+  ];
+  const ferry = await ferryCopy(src, s3.endpoint, `ferry-${n}`);
+  await dropObjects(`ferry-${n}`);
+  const ferryCrypt = await ferryCryptCopy(src, `ferry-crypt-${n}`);
+  const rclone = await rcloneCopyOnce(src, s3.endpoint, `rclone-${n}`, flags(size));
+  const rcloneCrypt = await rcloneCopyOnce(src, s3.endpoint, `rclone-crypt-${n}`, flags(encryptedSize(size)), true);
   await fs.rm(src, { recursive: true });
-  const row = {
-    case: `one file of ${size / MiB} MiB, local → S3`,
-    ferryMiBps: +(size / MiB / ferry.seconds).toFixed(1),
-    rcloneMiBps: +(size / MiB / rclone.seconds).toFixed(1),
-    ferrySeconds: +ferry.seconds.toFixed(2),
-    rcloneSeconds: +rclone.seconds.toFixed(2),
-    ferryCpuSeconds: ferry.cpuSeconds,
-    rcloneCpuSeconds: rclone.cpuSeconds,
-    ferryPeakRssMiB: ferry.peakRssMiB,
-    ferryRssBeforeRunMiB: ferry.idleRssMiB,
-    rclonePeakRssMiB: rclone.peakRssMiB,
-  };
-  results.push(row);
-  console.log(row);
+  const what = `one file of ${n} MiB, local → S3`;
+  console.log(what);
+  report([
+    row(what, 'Ferry', { MiB: n }, ferry),
+    row(what, 'Ferry crypt', { MiB: n }, ferryCrypt, { plain: ferry, rcloneCrypt }),
+    row(what, 'rclone', { MiB: n }, rclone),
+    row(what, 'rclone crypt', { MiB: n }, rcloneCrypt, { plain: rclone }),
+  ]);
 }
 
 const count = quick ? 300 : 2000;
 const many = path.join(dir, 'many');
 for (let i = 0; i < count; i++) await randomFile(path.join(many, `d${i % 20}`, `f${i}.jpg`), MiB);
+const manyFlags = ['--transfers', '16', '--checkers', '16'];
 for (const [label, endpoint] of [
   ['direct', s3.endpoint],
   ['+20 ms per request', slow.endpoint],
 ] as const) {
-  const tag = label === 'direct' ? 'direct' : 'latency';
+  const direct = label === 'direct';
+  const tag = direct ? 'direct' : 'latency';
   const ferry = await ferryCopy(many, endpoint, `ferry-many-${tag}`);
   await dropObjects(`ferry-many-${tag}`);
-  const rclone = await rcloneCopy(many, endpoint, 'bench', `rclone-many-${tag}`, [
-    '--transfers',
-    '16',
-    '--checkers',
-    '16',
+  const ferryCrypt = direct ? await ferryCryptCopy(many, 'ferry-crypt-many') : undefined;
+  const rclone = await rcloneCopyOnce(many, endpoint, `rclone-many-${tag}`, manyFlags);
+  const rcloneCrypt = direct ? await rcloneCopyOnce(many, endpoint, 'rclone-crypt-many', manyFlags, true) : undefined;
+  const what = `${count} files of 1 MiB, local → S3, ${label}, 16 at a time`;
+  console.log(what);
+  report([
+    row(what, 'Ferry', { files: count }, ferry),
+    ...(ferryCrypt ? [row(what, 'Ferry crypt', { files: count }, ferryCrypt, { plain: ferry, rcloneCrypt })] : []),
+    row(what, 'rclone', { files: count }, rclone),
+    ...(rcloneCrypt ? [row(what, 'rclone crypt', { files: count }, rcloneCrypt, { plain: rclone })] : []),
   ]);
-  await dropObjects(`rclone-many-${tag}`);
-  const row = {
-    case: `${count} files of 1 MiB, local → S3, ${label}, 16 at a time`,
-    ferryFilesPerSecond: +(count / ferry.seconds).toFixed(1),
-    rcloneFilesPerSecond: +(count / rclone.seconds).toFixed(1),
-    ferrySeconds: +ferry.seconds.toFixed(2),
-    rcloneSeconds: +rclone.seconds.toFixed(2),
-    ferryCpuSeconds: ferry.cpuSeconds,
-    rcloneCpuSeconds: rclone.cpuSeconds,
-    ferryPeakRssMiB: ferry.peakRssMiB,
-    rclonePeakRssMiB: rclone.peakRssMiB,
-  };
-  results.push(row);
-  console.log(row);
 }
 
 console.log(`results: ${await writeResults('transfer', results)}`);
