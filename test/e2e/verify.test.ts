@@ -1,5 +1,5 @@
-// Verification runs, through a worker: a backup to a local folder and one to S3 (s3rver) are
-// checked copy by copy; a deleted, a changed (same size) and a truncated copy are the run's only
+// Verification runs, through a worker: a backup to a local folder, one to S3 (s3rver) and one to an
+// encrypted folder (crypt, read back and decrypted) are checked copy by copy; a deleted, a changed (same size) and a truncated copy are the run's only
 // failed items, each saying what differs; the run mails like any run; a scheduled verification
 // starts when due (the tick's clock is passed in) and waits while another run of the task is at work.
 import crypto from 'node:crypto';
@@ -87,25 +87,66 @@ const failedOf = async (runId: string) =>
     (await items(runId)).filter((i) => i.status === 'failed').map((i) => [i.path, i.error] as [string, string]),
   );
 
-describe.each(['local', 's3'] as const)('a backup to %s', (kind) => {
+/** What a test does to a copy at the destination, behind Ferry's back. */
+interface Damage {
+  remove(rel: string): Promise<void>;
+  /** Other bytes, the same size. */
+  change(rel: string, size: number): Promise<void>;
+  /** Cut to `size` bytes (of plaintext, for an encrypted copy). */
+  truncate(rel: string, size: number): Promise<void>;
+}
+
+// An encrypted copy: a 32-byte header, then 64 KiB blocks each with a 16-byte tag (small files: one block).
+const CRYPT_HEADER = 32;
+const CRYPT_TAG = 16;
+
+describe.each(['local', 's3', 'crypt'] as const)('a backup to %s', (kind) => {
   let taskId: string;
-  let damage: { remove(rel: string): Promise<void>; write(rel: string, data: Buffer): Promise<void> };
+  let damage: Damage;
 
   beforeAll(async () => {
     if (kind === 'local') {
       const at = (rel: string) => path.join(space, 'backup', rel);
-      damage = { remove: (rel) => fs.rm(at(rel)), write: (rel, data) => fs.writeFile(at(rel), data) };
+      damage = {
+        remove: (rel) => fs.rm(at(rel)),
+        change: (rel, size) => fs.writeFile(at(rel), crypto.randomBytes(size)),
+        truncate: (rel, size) => fs.truncate(at(rel), size),
+      };
       taskId = await backup('To the NAS', { cloudId: localCloud, path: 'backup' });
-    } else {
+    } else if (kind === 's3') {
       const cloud = (await api('POST', '/clouds', { kind: 's3', name: 'Bucket', options: s3.options({}) })).json();
       const keyOf = (rel: string) => `vault/${rel}`;
+      const write = async (rel: string, data: Buffer) =>
+        void (await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: keyOf(rel), Body: data })));
       damage = {
         remove: async (rel) =>
           void (await s3.client().send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: keyOf(rel) }))),
-        write: async (rel, data) =>
-          void (await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: keyOf(rel), Body: data }))),
+        change: (rel, size) => write(rel, crypto.randomBytes(size)),
+        truncate: (rel, size) => write(rel, crypto.randomBytes(size)),
       };
       taskId = await backup('To S3', { cloudId: cloud.id, path: 'vault' });
+    } else {
+      // An encrypted folder on the NAS, names kept (with .bin): the test finds each copy by its name.
+      await fs.mkdir(path.join(space, 'vault-c'));
+      const res = await api('POST', '/clouds', {
+        kind: 'crypt',
+        name: 'Vault',
+        options: { cloudId: localCloud, path: 'vault-c', password: 'verify-test-password', filenameEncryption: 'off' },
+      });
+      expect(res.statusCode).toBe(201);
+      const at = (rel: string) => path.join(space, 'vault-c', 'b', `${rel}.bin`);
+      damage = {
+        remove: (rel) => fs.rm(at(rel)),
+        // One byte of the block flipped: the same size, and the block no longer authenticates.
+        change: async (rel) => {
+          const data = await fs.readFile(at(rel));
+          data[CRYPT_HEADER + 5] ^= 0xff;
+          await fs.writeFile(at(rel), data);
+        },
+        // A shorter file that is still whole: the block cut, as a shorter encryption of it would be.
+        truncate: (rel, size) => fs.truncate(at(rel), CRYPT_HEADER + CRYPT_TAG + size),
+      };
+      taskId = await backup('To the vault', { cloudId: res.json().id, path: 'b' });
     }
   });
 
@@ -125,20 +166,23 @@ describe.each(['local', 's3'] as const)('a backup to %s', (kind) => {
   test('a missing, a changed and a truncated copy are the failed items, each saying what differs', async () => {
     const mailsBefore = smtp.received.length;
     await damage.remove('a.jpg');
-    await damage.write('2020/c.jpg', crypto.randomBytes(5000)); // same size, other bytes
-    await damage.write('2021/e.txt', crypto.randomBytes(300)); // truncated
+    await damage.change('2020/c.jpg', 5000);
+    await damage.truncate('2021/e.txt', 300);
     const run = await verify(taskId);
     expect(run.status).toBe('partial');
     expect(run.failed.items).toBe(3);
     expect(run.done.items).toBe(FILES.length - 3);
     const failed = await failedOf(run.id);
     expect(Object.keys(failed).sort()).toEqual(['2020/c.jpg', '2021/e.txt', 'a.jpg']);
-    expect(failed['a.jpg']).toBe(`a.jpg: missing at the destination (${kind === 'local' ? 'backup' : 'vault'}/a.jpg)`);
+    const folder = { local: 'backup', s3: 'vault', crypt: 'b' }[kind];
+    expect(failed['a.jpg']).toBe(`a.jpg: missing at the destination (${folder}/a.jpg)`);
     expect(failed['2021/e.txt']).toBe('size 300 bytes, the backup recorded 700');
-    const hash =
-      kind === 'local'
-        ? /^sha256 hash [0-9a-f]{64}, the backup recorded [0-9a-f]{64}$/
-        : /^md5 hash [0-9a-f]{32}, the backup recorded [0-9a-f]{32}$/;
+    const hash = {
+      local: /^sha256 hash [0-9a-f]{64}, the backup recorded [0-9a-f]{64}$/,
+      s3: /^md5 hash [0-9a-f]{32}, the backup recorded [0-9a-f]{32}$/,
+      // The damaged block does not decrypt: no hash, the content unknown.
+      crypt: /^sha256 hash unknown: the destination could not read the file back .*; the backup recorded [0-9a-f]{64}$/,
+    }[kind];
     expect(failed['2020/c.jpg']).toMatch(hash);
 
     // The run mails as any run that did not fully succeed, listing what failed.

@@ -7,10 +7,14 @@
 //     from what the provider keeps where it keeps that kind (S3 ETag, Drive md5, Dropbox content_hash,
 //     OneDrive quickXorHash), else by reading the file back (a local folder's sha256, an S3 object
 //     uploaded in parts, a crypt folder's plaintext sha256, decrypted on the way). Else failed:
-//     "<kind> hash <found>, the backup recorded <recorded>".
-//  4. When no hash can be held against the record (none was recorded, the destination keeps none and
-//     cannot read one back, or gives another kind than the recorded one), the copy is done on its size
-//     alone: the item's outcome then carries no hash, which is how a run's items tell the two apart.
+//     "<kind> hash <found>, the backup recorded <recorded>". A destination that finds the file (step 1)
+//     but cannot tell its hash (hashOf null: a crypt file that no longer decrypts, an object replaced
+//     while it was read, a file that cannot be read) fails it too: its content is unknown, and
+//     unknown is never taken as intact.
+//  4. When no hash can be held against the record (none was recorded, the destination has no hashOf,
+//     or gives another kind than the recorded one: an S3 multipart ETag recorded, an md5 read back),
+//     the copy is done on its size alone: the item's outcome then carries no hash, which is how a
+//     run's items tell the two apart.
 // A verification copies nothing and charges nothing: a done item is {bytes: 0}.
 import { sameHash } from '../../../connectors/lib/hashes.ts';
 import type { Destination, HashKind } from '../../../connectors/types.ts';
@@ -37,7 +41,14 @@ export async function verifyCopy(
   const want = recorded(item);
   if (!want || !destination.hashOf) return { kind: 'done', bytes: 0, destPath: at };
   const got = await destination.hashOf(at, signal, want.kind);
-  if (!got || got.kind !== want.kind) return { kind: 'done', bytes: 0, destPath: at };
+  if (!got)
+    return {
+      kind: 'failed',
+      reason:
+        `${want.kind} hash unknown: the destination could not read the file back (damaged, or changed ` +
+        `while it was read); the backup recorded ${want.value}`,
+    };
+  if (got.kind !== want.kind) return { kind: 'done', bytes: 0, destPath: at };
   if (!sameHash(want.kind, got.value, want.value))
     return { kind: 'failed', reason: `${want.kind} hash ${got.value}, the backup recorded ${want.value}` };
   return { kind: 'done', bytes: 0, destPath: at, hash: `${got.kind}:${got.value}` };
