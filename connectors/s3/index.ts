@@ -182,6 +182,8 @@ export default defineConnector<Options>({
         const etag = unquote(out.ETag);
         if (!etag) return null;
         if (isPlainMd5(etag)) return { kind: 'md5', value: etag };
+        // Asked for the multipart ETag itself (a verification holding it against the one recorded): S3 keeps it.
+        if (prefer === 's3etag') return { kind: 's3etag', value: etag };
         const kind = prefer && hasherFor(prefer) ? prefer : 'md5';
         try {
           // IfMatch: the object read is the one headed (a replaced one is 412, below).

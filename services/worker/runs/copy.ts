@@ -660,6 +660,11 @@ async function transfer(
           // (a truncated or damaged download), so a good earlier copy is never replaced by them.
           expectedMd5: item.hashes.md5,
           modifiedAt: item.modified_at?.toISOString(),
+          // The task's Object Lock (S3): nobody can delete or overwrite this copy for its days from now.
+          retention: run.options.objectLock && {
+            mode: run.options.objectLock.mode,
+            until: new Date(timing.now().getTime() + run.options.objectLock.days * 86_400_000),
+          },
           signal,
           checkpoint,
           onProgress: progress,

@@ -23,8 +23,9 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
   if (!ended) return;
   await releaseLeftovers(deps, runId);
   // Everything the source offered is copied: it may let go of what it kept for the run (a session
-  // opened for it, say). A failure here changes nothing the user relies on.
-  if (ended === 'succeeded') {
+  // opened for it, say). A failure here changes nothing the user relies on. Only a backup's source:
+  // a restore reads the backup itself, which must never let go of anything.
+  if (ended === 'succeeded' && run.kind === 'backup') {
     try {
       const { source } = await openEnds(deps.clouds, run);
       await source.release?.(undefined, { listedAt: run.plannedAt ?? new Date(0), complete: await copiedAll(db, run) });

@@ -40,6 +40,19 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
     await failRun(deps, runId, (err as Error).message);
     return;
   }
+  // A task that locks what it writes (options.objectLock) is refused once, before anything is written,
+  // when its destination cannot keep the lock (an S3 bucket without Object Lock).
+  if (run.kind === 'backup' && run.options.objectLock) {
+    try {
+      if (!ends.destination.checkRetention)
+        throw new Error('Only S3 destinations can lock what Ferry writes (options.objectLock).');
+      await ends.destination.checkRetention(signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      await failRun(deps, runId, (err as Error).message, refusing(err, run.destination.cloudId));
+      return;
+    }
+  }
   // A restore copies a point in time of the backup, a verify checks it: their items come from its history.
   if (run.kind === 'restore') return planRestore(deps, run, ends, signal);
   if (run.kind === 'verify') return planVerify(deps, run, ends, signal);
