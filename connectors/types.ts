@@ -390,9 +390,11 @@ export interface ConnectorDefinition<O extends Record<string, unknown> = Record<
   open?(cloud: CloudConfig<O>, env: ConnectorEnv): CloudHandle;
   /**
    * Wrapping kinds: which of the user's clouds this one reads through
-   * (opened and passed as `wrapped`), and of which kinds it may be.
+   * (opened and passed as `wrapped`), and of which kinds it may be. `tried`: the cloud is opened
+   * through it and checked before it is stored, as credentials kinds are (an encrypted folder: a
+   * wrong password on an existing vault is refused at once).
    */
-  wraps?: { kinds: ProviderKind[]; cloudId(options: O): string };
+  wraps?: { kinds: ProviderKind[]; cloudId(options: O): string; tried?: boolean };
   /** The connector keeps records between runs: the service passes `state`. */
   keepsState?: boolean;
   /**

@@ -94,7 +94,12 @@ export default defineConnector<Options>({
   source: true,
   destination: true,
   options,
-  wraps: { kinds: ['google-drive', 'dropbox', 'onedrive', 's3', 'local'], cloudId: (o: Options) => o.cloudId },
+  // Tried before it is stored: a wrong password on an existing vault is refused at once.
+  wraps: {
+    kinds: ['google-drive', 'dropbox', 'onedrive', 's3', 'local'],
+    cloudId: (o: Options) => o.cloudId,
+    tried: true,
+  },
   unavailable: () => null,
   open: (cloud, env) => openCrypt(cloud, env),
 });

@@ -114,29 +114,33 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
     } catch (err) {
       throw toAppError(err);
     }
-    await tryConnection(def, userId, options);
+    // A wrapping kind is tried once the cloud it reads through is known to be the user's (create, update).
+    if (!def.wraps) await tryConnection(def, userId, options);
     const secretNames = secretFields(def);
     const shown = Object.fromEntries(Object.entries(options).filter(([k]) => !secretNames.includes(k)));
     const secret = Object.fromEntries(Object.entries(options).filter(([k]) => secretNames.includes(k)));
     return {
       shown,
       sealed: secretNames.length ? keyring.seal(JSON.stringify(secret)) : null,
+      options,
     };
   }
 
   /**
    * A cloud given by its credentials is reached before it is stored: a mistyped key or bucket, or
    * a folder Ferry cannot write, is refused with the service's own reason and nothing is saved,
-   * rather than found out at the first night's backup. Kinds that read through another cloud
-   * (Takeout) are not tried: their delivery folder may only appear with the first export.
+   * rather than found out at the first night's backup. Kinds that read through another cloud are
+   * tried through it when they say so (an encrypted folder: a wrong password on an existing vault),
+   * not otherwise (Takeout: the delivery folder may only appear with the first export).
    */
   async function tryConnection(
     def: ConnectorDefinition,
     userId: string,
     options: Record<string, unknown>,
   ): Promise<void> {
-    if (def.wraps || def.keepsState || !def.open) return;
-    const handle = def.open({ options, ownerId: userId }, env);
+    if ((def.wraps && !def.wraps.tried) || def.keepsState || !def.open) return;
+    const wrapped = def.wraps ? (await openCloud(userId, def.wraps.cloudId(options))).handle : undefined;
+    const handle = def.open({ options, ownerId: userId, wrapped }, env);
     try {
       await handle.check(AbortSignal.timeout(CONNECTION_CHECK_MS));
     } catch (err) {
@@ -279,8 +283,9 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       input: { kind: string; name: string; options?: unknown },
     ): Promise<Cloud> {
       const def = definition(input.kind);
-      const { shown, sealed } = await prepare(def, userId, input.options);
+      const { shown, sealed, options } = await prepare(def, userId, input.options);
       await checkWrapped(q, userId, def, shown);
+      if (def.wraps) await tryConnection(def, userId, options);
       const { rows } = await q.query<CloudRow>(
         `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) ` +
           `VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
@@ -301,8 +306,10 @@ export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth:
       let sealed = current.secrets;
       if (patch.options) {
         const def = definition(current.kind);
-        ({ shown, sealed } = await prepare(def, userId, { ...allOptions(current), ...patch.options }));
+        let options: Record<string, unknown>;
+        ({ shown, sealed, options } = await prepare(def, userId, { ...allOptions(current), ...patch.options }));
         await checkWrapped(q, userId, def, shown, id);
+        if (def.wraps) await tryConnection(def, userId, options);
       }
       const { rows } = await q.query<CloudRow>(
         `UPDATE clouds SET name = $3, options = $4, secrets = $5, key_id = $6, status = CASE WHEN $7 THEN 'ok'

@@ -210,8 +210,27 @@ describe('a vault rclone wrote, read by Ferry', () => {
     expectSameFiles(await readTree(path.join(space, 'from-rclone')), files);
   });
 
+  rcloneTest('a wrong password is refused when the cloud is made, and nothing is saved', async () => {
+    const before = (await api('GET', '/clouds')).json().items.length;
+    const res = await api('POST', '/clouds', {
+      kind: 'crypt',
+      name: 'wrong',
+      options: { cloudId: nas, path: 'RcloneVault', password: 'not the password' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain(WRONG_PASSWORD);
+    expect((await api('GET', '/clouds')).json().items.length).toBe(before);
+    // A new vault (no folder yet) is made with any password; an empty one too.
+    await cryptCloud('new vault', { path: 'NotThereYet', password: 'a new password' });
+  });
+
   rcloneTest('with a wrong password the run fails with one clear error, and nothing is copied', async () => {
-    const wrong = await cryptCloud('wrong', { path: 'RcloneVault', password: 'not the password' });
+    // Stored as a cloud made before the vault held these files would be.
+    const wrong = await cryptCloud('wrong', { path: 'Later', password: 'not the password' });
+    await api('PATCH', `/clouds/${wrong}`, { options: { path: 'RcloneVault' } }).then((r) =>
+      expect(r.statusCode).toBe(400),
+    );
+    await t.db.query(`UPDATE clouds SET options = options || '{"path": "RcloneVault"}' WHERE id = $1`, [wrong]);
     const run = await runTask('Wrong password', { cloudId: wrong }, { cloudId: nas, path: 'never' });
     expect(run.status).toBe('failed');
     expect(run.error).toContain(WRONG_PASSWORD);
