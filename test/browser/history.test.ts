@@ -2,7 +2,9 @@
 // between the runs, through the folder itself), the history listing both points in time, the newer
 // one showing the changed photo's older version, the first one browsed folder by folder and one of
 // its folders restored into a new folder: the restore's run page ends "Succeeded", and the bytes on
-// disk are the first run's. Verify backup starts a verification that ends on its own run page.
+// disk are the first run's. Verify backup starts a verification that ends on its own run page; the
+// wizard keeps versions and schedules verification; an encrypted folder is added once its warning
+// is acknowledged.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -187,6 +189,34 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await page.getByRole('heading', { level: 1, name: 'Verification of Phone backup' }).waitFor();
   await page.getByText('Succeeded', { exact: true }).waitFor({ timeout: 30_000 });
   await page.getByText(/^Verified: /).waitFor();
+
+  // The task's options in the wizard: the versions it keeps, and a monthly verification set there.
+  await page.goto(`${ferry.url}/tasks/${task.id}`);
+  await page.getByRole('link', { name: 'Edit' }).click();
+  const steps = page.getByRole('list', { name: 'Steps' });
+  await steps.getByRole('button', { name: 'Options' }).click();
+  expect(await page.getByRole('checkbox', { name: 'Keep older versions of changed files' }).isChecked()).toBe(true);
+  expect(await page.getByLabel('Versions to keep of each file').inputValue()).toBe('5');
+  await page.getByLabel('Remove versions older than (days)').fill('90');
+  const verification = page.getByRole('group', { name: 'How often to verify' });
+  expect(await verification.getByRole('radio', { name: 'Only when I press Verify backup' }).isChecked()).toBe(true);
+  await verification.getByRole('radio', { name: 'Every month' }).check();
+  await page.getByLabel('Day of the month').fill('15');
+  await page.getByLabel('Time of day').fill('04:00');
+  await page.getByLabel('Time zone').fill('Europe/Paris');
+  await steps.getByRole('button', { name: 'Name and create' }).click();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
+  await page.getByText('Kept: the last 5 of each file, for 90 days').waitFor();
+  await page.getByText('Every month on day 15 at 04:00 (Europe/Paris)').waitFor();
+  const saved = await a.call('GET', `/tasks/${task.id}`);
+  expect(saved.options.versions).toEqual({ keep: 5, days: 90 });
+  expect(saved.options.verifySchedule).toEqual({
+    frequency: 'monthly',
+    time: '04:00',
+    timezone: 'Europe/Paris',
+    monthday: 15,
+  });
 
   // An encrypted folder in the backup disk: not created before the passwords match and the
   // warning that a lost password is a lost backup has been acknowledged.

@@ -204,9 +204,12 @@ function ScheduleControls({
   value,
   onChange,
   error,
+  noneLabel,
 }: {
   legend: string;
   name: string;
+  /** What "no schedule" means here; the task's own: only Run now. */
+  noneLabel?: string;
   value: ScheduleFields;
   onChange: (patch: Partial<ScheduleFields>) => void;
   error: (field: string) => string | null;
@@ -233,7 +236,7 @@ function ScheduleControls({
         onChange={(v) => onChange({ frequency: v })}
         error={error('frequency')}
         options={[
-          { value: 'none', label: t.freqNone },
+          { value: 'none', label: noneLabel ?? t.freqNone },
           { value: 'daily', label: t.freqDaily },
           { value: 'weekly', label: t.freqWeekly },
           { value: 'monthly', label: t.freqMonthly },
@@ -348,6 +351,7 @@ function HistoryOptions({ draft, set, err }: StepProps & { err: (field: string) 
         </p>
         <ScheduleControls
           legend={t.verifyFrequency}
+          noneLabel={t.verifyFreqNone}
           name="verify-frequency"
           value={verifyScheduleFields(draft)}
           onChange={(p) => set(verifyPatch(p))}

@@ -120,6 +120,7 @@ export const taskWords = defineMessages({
       'A verification checks that every file of the backup is still at the destination, unchanged, and ' +
       'emails you like a run when something is missing or changed. It copies nothing.',
     verifyFrequency: 'How often to verify',
+    verifyFreqNone: 'Only when I press Verify backup',
     name: 'Name of the task',
     nameHint: 'Shown in the list and in emails.',
     defaultName: (src: string, dst: string) => `${src} to ${dst}`,
@@ -290,6 +291,7 @@ export const taskWords = defineMessages({
       'Eine Prüfung stellt sicher, dass jede Datei der Sicherung noch unverändert am Ziel liegt, und ' +
       'schreibt dir wie ein Lauf, wenn etwas fehlt oder verändert ist. Sie kopiert nichts.',
     verifyFrequency: 'Wie oft geprüft wird',
+    verifyFreqNone: 'Nur wenn ich „Sicherung prüfen“ drücke',
     name: 'Name der Aufgabe',
     nameHint: 'Erscheint in der Liste und in E-Mails.',
     defaultName: (src: string, dst: string) => `${src} nach ${dst}`,
@@ -458,6 +460,7 @@ export const taskWords = defineMessages({
       'Une vérification contrôle que chaque fichier de la sauvegarde est toujours à la destination, inchangé, ' +
       'et vous écrit comme une exécution quand il manque ou a changé quelque chose. Elle ne copie rien.',
     verifyFrequency: 'Fréquence de vérification',
+    verifyFreqNone: 'Seulement quand j’appuie sur Vérifier la sauvegarde',
     name: 'Nom de la tâche',
     nameHint: 'Affiché dans la liste et dans les e-mails.',
     defaultName: (src: string, dst: string) => `${src} vers ${dst}`,
