@@ -70,6 +70,11 @@ export function createServices(deps: AppDeps) {
   const connectorEnv: ConnectorEnv = connectorEnvOf(deps.config);
   const notifier = createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl });
   const oauthClients = oauthClientsOf(deps.config);
+  // Tasks open their destination to see whether it can keep versions (options.versions needs move).
+  const clouds = createClouds(deps.db, deps.keyring, connectorEnv, {
+    clients: oauthClients,
+    onRevoked: (c, cloudId, reason) => notifier.cloudNeedsReauth(c, cloudId, reason),
+  });
   return {
     config: deps.config,
     db: deps.db,
@@ -78,11 +83,12 @@ export function createServices(deps: AppDeps) {
     closing: deps.closing ?? new AbortController().signal,
     accounts: createAccounts(deps.db, { loginFailureLimit: deps.config.loginFailureLimit }),
     oauthClients,
-    clouds: createClouds(deps.db, deps.keyring, connectorEnv, {
-      clients: oauthClients,
-      onRevoked: (c, cloudId, reason) => notifier.cloudNeedsReauth(c, cloudId, reason),
+    clouds,
+    tasks: createTasks(deps.db, {
+      keyring: deps.keyring,
+      allowPrivateEndpoints: deps.config.allowPrivateEndpoints,
+      clouds,
     }),
-    tasks: createTasks(deps.db, { keyring: deps.keyring, allowPrivateEndpoints: deps.config.allowPrivateEndpoints }),
     notifier,
     runs: createRuns(deps.db, deps.boss),
     snapshots: createSnapshots(deps.db),
