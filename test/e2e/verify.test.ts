@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startDueVerifications } from '../../services/worker/runs/schedule.ts';
 import { signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -239,7 +239,7 @@ describe('a verification schedule', () => {
 });
 
 describe('Object Lock', () => {
-  test('is refused for a destination that is not S3, and taken for an S3 one', async () => {
+  test('is refused for a destination that is not S3, and by a run on a bucket without it', async () => {
     const objectLock = { mode: 'GOVERNANCE', days: 30 };
     const source = { cloudId: localCloud, path: 'photos' };
     const local = await api('POST', '/tasks', {
@@ -258,6 +258,15 @@ describe('Object Lock', () => {
       options: { objectLock },
     });
     expect(task.statusCode).toBe(201);
+    // s3rver has no Object Lock: the run is refused once, before anything is written, saying why.
+    const started = await api('POST', `/tasks/${task.json().id}/runs`);
+    expect(started.statusCode).toBe(202);
+    const run = await waitForRun(t, a, started.json().run.id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^Bucket \S+ does not have Object Lock turned on/);
+    expect(run.totals.items).toBe(0);
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'locked/' }));
+    expect(listed.KeyCount ?? 0).toBe(0);
     // Moving the task to a destination that cannot lock is refused as well.
     const moved = await api('PATCH', `/tasks/${task.json().id}`, { destination: { cloudId: localCloud, path: 'x' } });
     expect(moved.statusCode).toBe(400);
