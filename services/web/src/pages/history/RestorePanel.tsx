@@ -128,7 +128,7 @@ export function RestorePanel({
               onChange={(e) => setNewFolder(e.target.value)}
               autoComplete="off"
             />
-            <p>{t.goesTo(`${cloud?.name ?? ''}, ${folderWords(joinPath(folder, newFolder), t.top)}`)}</p>
+            <p>{t.goesTo(`${cloud?.name ?? ''}, ${folderWords(joinPath(folder, newFolder), t.topFolder)}`)}</p>
             <Choices
               legend={t.conflict}
               name="restore-conflict"

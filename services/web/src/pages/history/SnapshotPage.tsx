@@ -90,7 +90,7 @@ function SnapshotView({ task, snapshot }: { task: Task; snapshot: Snapshot }) {
           </span>
         </dd>
         <dt>{t.files}</dt>
-        <dd>{t.totals(f.number(snapshot.files), f.bytes(snapshot.bytes))}</dd>
+        <dd>{t.totals(snapshot.files, f.number(snapshot.files), f.bytes(snapshot.bytes))}</dd>
       </dl>
       {restoring && (
         <RestorePanel
