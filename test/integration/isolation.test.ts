@@ -52,6 +52,7 @@ afterAll(async () => {
 function bodyFor(method: string, url: string): object | undefined {
   if (method === 'PATCH' && url.startsWith('/api/v1/clouds/')) return { name: 'taken over' };
   if (method === 'PATCH' && url.startsWith('/api/v1/tasks/')) return { name: 'taken over' };
+  if (method === 'POST' && url.endsWith('/restore')) return { destination: { cloudId: ids.clouds, path: 'restored' } };
   return undefined;
 }
 

@@ -57,6 +57,7 @@ function validBodies(): Record<string, object> {
     'POST /api/v1/tasks/check': { name: 'renamed', schedule: { frequency: 'daily', time: '02:00', timezone: 'UTC' } },
     'POST /api/v1/notify-addresses/confirm': { token: 'fn_not-one-ferry-sent' },
     'POST /api/v1/auth/verify/confirm': { token: 'not-one-ferry-sent' },
+    'POST /api/v1/tasks/:id/restore': { destination: { cloudId: src, path: 'restored' } },
   };
 }
 
@@ -95,7 +96,7 @@ describe('every route with a body', () => {
     const all = t.app.routeTable.filter(
       (r) => r.url.startsWith('/api/v1/') && (r.method === 'POST' || r.method === 'PATCH'),
     );
-    // Routes without a body: logout, verify (a new link), check, picker sessions, runs, cancel.
+    // Routes without a body: logout, verify (a new link), check, picker sessions, runs, cancel, verify a backup.
     const bodiless = all.filter((r) => !validBodies()[`${r.method} ${r.url}`]).map((r) => r.url);
     expect(bodiless.sort()).toEqual(
       [
@@ -105,6 +106,7 @@ describe('every route with a body', () => {
         '/api/v1/clouds/:id/picker-sessions',
         '/api/v1/runs/:id/cancel',
         '/api/v1/tasks/:id/runs',
+        '/api/v1/tasks/:id/verify',
       ].sort(),
     );
   });
