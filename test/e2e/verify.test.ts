@@ -1,7 +1,8 @@
 // Verification runs, through a worker: a backup to a local folder, one to S3 (s3rver) and one to an
-// encrypted folder (crypt, read back and decrypted) are checked copy by copy; a deleted, a changed (same size) and a truncated copy are the run's only
-// failed items, each saying what differs; the run mails like any run; a scheduled verification
-// starts when due (the tick's clock is passed in) and waits while another run of the task is at work.
+// encrypted folder (crypt, read back and decrypted) are checked copy by copy; a deleted, a changed
+// (same size) and a truncated copy are the run's only failed items, each saying what differs; the run
+// mails like any run; a scheduled verification starts when due (the tick's clock is passed in) and
+// waits while another run of the task is at work; Object Lock is refused where it cannot be kept.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
