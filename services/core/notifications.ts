@@ -39,7 +39,7 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
      */
     async runEnded(c: pg.PoolClient, runId: string): Promise<void> {
       const { rows } = await c.query(
-        `SELECT r.id, r.user_id, r.task_id, r.status, r.started_at, r.finished_at, r.done_items, r.done_bytes,
+        `SELECT r.id, r.user_id, r.task_id, r.kind, r.status, r.started_at, r.finished_at, r.done_items, r.done_bytes,
           r.skipped_items,
                 r.skipped_bytes, r.failed_items, r.error, t.name AS task_name, t.notify, u.email, u.locale,
                 EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = r.user_id
@@ -65,6 +65,7 @@ export function createNotifier(deps: { boss: PgBoss; publicUrl: string }) {
         );
         const summary: RunSummary = {
           runId,
+          kind: r.kind,
           taskName: r.task_name,
           status: r.status,
           startedAt: r.started_at,

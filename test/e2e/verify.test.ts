@@ -189,6 +189,8 @@ describe.each(['local', 's3', 'crypt'] as const)('a backup to %s', (kind) => {
     // The run mails as any run that did not fully succeed, listing what failed.
     const [mail] = (await smtp.waitFor(mailsBefore + 1)).slice(mailsBefore);
     expect(mail.to).toBe(a.email);
+    // A verification's mail says so (services/core/notifications.ts passes the run's kind).
+    expect(mail.subject).toMatch(/^Ferry: '[^']+' verified — 3 missing or changed, 2 files, [\d.]+ kB intact$/);
     expect(mail.text).toContain('missing at the destination');
     expect(mail.text).toContain('size 300 bytes, the backup recorded 700');
   });
