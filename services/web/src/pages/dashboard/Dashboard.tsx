@@ -167,7 +167,7 @@ function LastRuns({ runs, error, onRetry }: { runs?: RunInList[]; error: unknown
         <ul className="dash-list">
           {runs.map((r) => (
             <li key={r.id}>
-              <Link to={`/runs/${r.id}`}>{r.taskName}</Link> <KindTag kind={r.kind} /> <StatusBadge status={r.status} />{' '}
+              <Link to={`/runs/${r.id}`}>{r.taskName}</Link> <KindAndStatus run={r} />{' '}
               <span className="muted">{f.dateTime(r.finishedAt ?? r.startedAt ?? r.createdAt)}</span>
             </li>
           ))}
@@ -208,4 +208,17 @@ function NextRuns() {
 function KindTag({ kind }: { kind: Run['kind'] }) {
   const t = useMessages(runWords);
   return kind === 'backup' ? null : <span className="badge">{t.kinds[kind]}</span>;
+}
+
+function KindAndStatus({ run }: { run: Pick<Run, 'kind' | 'status'> }) {
+  return (
+    <>
+      {run.kind !== 'backup' && (
+        <>
+          <KindTag kind={run.kind} />{' '}
+        </>
+      )}
+      <StatusBadge status={run.status} />
+    </>
+  );
 }
