@@ -241,6 +241,8 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await acknowledged.check();
   await crypt.getByRole('button', { name: 'Check and add encrypted folder' }).click();
   await page.waitForURL(/\/clouds\/[0-9a-f-]{36}\?added=1$/);
+  await page.getByText('Encrypted files stored in').waitFor();
+  await page.getByText(/^Kept sealed, never shown\./).waitFor();
   const clouds = await a.call('GET', '/clouds');
   const vault = clouds.items.find((c: { kind: string }) => c.kind === 'crypt');
   expect(vault.options).toMatchObject({ cloudId: disk.id, path: 'Vault', filenameEncryption: 'standard' });

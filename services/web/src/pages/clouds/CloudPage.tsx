@@ -136,10 +136,17 @@ function OptionFacts({ cloud, provider }: { cloud: Cloud; provider: Provider | u
   const facts: [string, ReactNode][] = [];
   if (wraps) {
     const from = clouds.data && wrappedCloud(cloud, provider, clouds.data.items);
-    facts.push(
-      [t.readsFrom, from ? from.name : clouds.isPending ? '…' : t.unknownCloud],
-      [t.exportFolder, str('path') ?? '/'],
-    );
+    const fromName = from ? from.name : clouds.isPending ? '…' : t.unknownCloud;
+    // An encrypted folder (it says how it treats names) stores into the cloud it wraps; the others read exports.
+    const names = str('filenameEncryption');
+    if (names)
+      facts.push(
+        [t.storedIn, fromName],
+        [t.storedFolder, str('path') ?? '/'],
+        [t.names, names === 'off' ? t.namesReadable : t.namesEncrypted],
+        [t.passwordKept, t.passwordSealed],
+      );
+    else facts.push([t.readsFrom, fromName], [t.exportFolder, str('path') ?? '/']);
   } else
     switch (cloud.kind) {
       case 's3':
