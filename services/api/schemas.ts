@@ -172,6 +172,7 @@ export const task = z
     options: z.record(z.string(), z.unknown()),
     notify: z.record(z.string(), z.unknown()),
     nextRunAt: timestamp.nullable().describe('null when unscheduled or paused'),
+    nextVerifyAt: timestamp.nullable().describe('When the task next verifies its backup (options.verifySchedule)'),
     paused: z.boolean().describe('Keeps its schedule but starts no scheduled run; Run now still works'),
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -774,3 +774,82 @@ describe('dropbox emulator rules (raw HTTP)', () => {
     expect(fake.files().every((f) => f.toLowerCase() !== '/del/a.zip')).toBeTruthy();
   });
 });
+
+describe('dropbox move', () => {
+  let fake: DropboxFake;
+  let h: CloudHandle;
+  beforeAll(async () => {
+    fake = await startDropboxFake();
+    h = connect(fake).handle;
+  });
+  afterAll(() => fake.close());
+
+  const rpc = async (route: string, arg: unknown) => {
+    const res = await fetch(`${fake.apiUrl}/2/${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(arg),
+    });
+    const text = await res.text();
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  };
+  const put = (rel: string, data: Buffer) =>
+    h.destination!.put(rel, async () => Readable.from([data]), { mode: 'create', size: data.length });
+  const idOf = async (rel: string) =>
+    ((await rpc('files/get_metadata', { path: `/${rel}` })).body as { id: string }).id;
+
+  test('a move whose answer is lost is recognised as done; the id stays; a folder is not moved', async () => {
+    const data = crypto.randomBytes(2000);
+    await put('mv/a.jpg', data);
+    const id = await idOf('mv/a.jpg');
+    fake.inject({ path: /\/files\/move_v2$/, truncate: 0 }); // moved, answer cut
+    const before = fake.requests.length;
+    await h.destination!.move!('mv/a.jpg', 'mv/kept/2026/a.jpg');
+    // the lost answer, then the retry's to/conflict/file on the file itself
+    expect(
+      fake.requests
+        .slice(before)
+        .filter((r) => r.path.endsWith('/move_v2'))
+        .map((r) => r.status),
+    ).toEqual([0, 409]);
+    expect(await fake.fileBytes('mv/kept/2026/a.jpg')).toEqualBytes(data);
+    expect(await idOf('mv/kept/2026/a.jpg')).toBe(id);
+    expect(await h.destination!.stat('mv/a.jpg')).toBe(null);
+    await expect(h.destination!.move!('mv/kept', 'mv/elsewhere')).rejects.toSatisfy(
+      (err: Error) => err instanceof CloudError && err.reason === 'invalid_options',
+    );
+    expect(await h.destination!.stat('mv/kept/2026/a.jpg')).toEqual({ size: data.length });
+  });
+
+  test('the emulator: move_v2 takes folders with what is in them, and refuses as Dropbox does', async () => {
+    await put('raw/a.txt', Buffer.from('a'));
+    await put('raw/b.txt', Buffer.from('b'));
+    await put('raw/dir/inner.txt', Buffer.from('inner'));
+    const move = (from: string, to: string, extra = {}) =>
+      rpc('files/move_v2', { from_path: `/${from}`, to_path: `/${to}`, autorename: false, ...extra });
+    const refused = async (from: string, to: string, summary: string) => {
+      const res = await move(from, to);
+      expect([res.status, (res.body as { error_summary: string }).error_summary]).toEqual([409, summary]);
+    };
+    await refused('raw/a.txt', 'raw/b.txt', 'to/conflict/file/...');
+    await refused('raw/a.txt', 'raw/DIR', 'to/conflict/folder/...');
+    await refused('raw/a.txt', 'raw/b.txt/c.txt', 'to/conflict/file_ancestor/...');
+    await refused('raw/a.txt', 'raw/A.TXT', 'to/conflict/file/...'); // no case-only renaming
+    await refused('raw/none.txt', 'raw/c.txt', 'from_lookup/not_found/...');
+    await refused('raw/dir', 'raw/dir/sub/dir', 'cant_move_folder_into_itself/...');
+    expect((await move('raw/a.txt', 'raw/c.txt', { autorename: true })).status).toBe(400);
+    expect((await rpc('files/move_v2', { from_path: '/raw/a.txt' })).status).toBe(400);
+    const moved = await move('raw/dir', 'raw/new/Dir2');
+    expect(moved.status).toBe(200);
+    expect((moved.body as { metadata: Record<string, unknown> }).metadata).toMatchObject({
+      '.tag': 'folder',
+      name: 'Dir2',
+      path_display: '/raw/new/Dir2',
+    });
+    expect((await fake.fileBytes('raw/new/dir2/inner.txt')).toString()).toBe('inner');
+    expect((await rpc('files/get_metadata', { path: '/raw/dir/inner.txt' })).status).toBe(409);
+    // nothing refused changed anything
+    expect((await fake.fileBytes('raw/a.txt')).toString()).toBe('a');
+    expect((await fake.fileBytes('raw/b.txt')).toString()).toBe('b');
+  });
+});

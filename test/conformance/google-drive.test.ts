@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import drive from '../../connectors/google-drive/index.ts';
 import { CloudError, type CloudHandle } from '../../connectors/types.ts';
@@ -151,4 +152,80 @@ describe('google-drive remove', () => {
       );
     },
   );
+});
+
+describe('google-drive move', () => {
+  let fake: GoogleFake;
+  let h: CloudHandle;
+  beforeAll(async () => {
+    fake = await startGoogleFake();
+    const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
+    h = drive.open!({ options: {}, tokens }, testEnv({ endpoints: { googleDrive: fake.url } }));
+  });
+  afterAll(() => fake.close());
+
+  const auth = () => ({ authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` });
+  const patch = (id: string, params: Record<string, string>, body: unknown = {}) => {
+    const url = new URL(`${fake.url}/drive/v3/files/${id}`);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    url.searchParams.set('fields', 'id,name,parents');
+    return fetch(url, {
+      method: 'PATCH',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  };
+  const reasonOf = async (res: Response) => [
+    res.status,
+    ((await res.json()) as { error: { errors: { reason: string }[] } }).error.errors[0].reason,
+  ];
+
+  test('one files.update moves and renames the file, its id kept; a lost answer is sent again', async () => {
+    const data = crypto.randomBytes(2000);
+    const file = await fake.addFile('mv/a.jpg', data);
+    fake.inject({ method: 'PATCH', truncate: 5 }); // moved, answer cut
+    const before = fake.requests.length;
+    await h.destination!.move!('mv/a.jpg', 'mv/kept/2026/b.jpg');
+    // the answer cut after its headers, then the same request again, which finds the file moved
+    expect(fake.requests.slice(before).filter((r) => r.method === 'PATCH').length).toBe(2);
+    expect(fake.findFiles('mv/kept/2026/b.jpg').map((f) => f.id)).toEqual([file.id]);
+    expect(fake.drive.items.get(file.id)!.parents).toEqual([fake.drive.itemsAt('mv/kept/2026')[0].id]);
+    expect(await fake.fileBytes('mv/kept/2026/b.jpg')).toEqualBytes(data);
+    expect(fake.findFiles('mv/a.jpg')).toEqual([]);
+  });
+
+  test('a file of that name in the target folder: exists, and the folder never holds two', async () => {
+    const mine = await fake.addFile('clash/a.jpg', Buffer.from('mine'));
+    const theirs = await fake.addFile('clash/to/a.jpg', Buffer.from('theirs'));
+    const patches = fake.requests.filter((r) => r.method === 'PATCH').length;
+    await expect(h.destination!.move!('clash/a.jpg', 'clash/to/a.jpg')).rejects.toSatisfy(
+      (err: Error) => err instanceof CloudError && err.reason === 'exists',
+    );
+    expect(fake.requests.filter((r) => r.method === 'PATCH').length).toBe(patches);
+    expect(fake.findFiles('clash/to/a.jpg').map((f) => f.id)).toEqual([theirs.id]);
+    expect(fake.findFiles('clash/a.jpg').map((f) => f.id)).toEqual([mine.id]);
+  });
+
+  test('the emulator: addParents and removeParents, with Drive’s one parent per item', async () => {
+    const file = await fake.addFile('raw/a.txt', Buffer.from('a'));
+    const raw = fake.drive.itemsAt('raw')[0];
+    const dir = fake.addFolder('raw/dir');
+    const inner = fake.addFolder('raw/dir/inner');
+    expect(await reasonOf(await patch(file.id, { addParents: dir.id }))).toEqual([403, 'cannotAddParent']);
+    expect(await reasonOf(await patch(file.id, { addParents: 'nothing', removeParents: raw.id }))).toEqual([
+      404,
+      'notFound',
+    ]);
+    expect(await reasonOf(await patch(dir.id, { addParents: inner.id, removeParents: raw.id }))).toEqual([
+      400,
+      'invalidParent',
+    ]);
+    expect(await reasonOf(await patch(file.id, {}, { parents: [dir.id] }))).toEqual([403, 'fieldNotWritable']);
+    // nothing refused moved anything
+    expect(fake.drive.items.get(file.id)!.parents).toEqual([raw.id]);
+    expect(fake.drive.items.get(dir.id)!.parents).toEqual([raw.id]);
+    const moved = await patch(file.id, { addParents: dir.id, removeParents: raw.id }, { name: 'b.txt' });
+    expect([moved.status, await moved.json()]).toEqual([200, { id: file.id, name: 'b.txt', parents: [dir.id] }]);
+    expect((await fake.fileBytes('raw/dir/b.txt')).toString()).toBe('a');
+  });
 });

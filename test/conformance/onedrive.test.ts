@@ -576,3 +576,80 @@ describe('the Microsoft fake enforces Graph’s rules', () => {
     expect((await fetch(`${fake.url}/v1.0/me/drive/root:/del:`, { headers: auth })).status).toBe(200);
   });
 });
+
+describe('onedrive move', () => {
+  let fake: MicrosoftFake;
+  let h: CloudHandle;
+  let auth: { authorization: string };
+  beforeAll(async () => {
+    fake = await startMicrosoftFake();
+    h = connect(fake).handle;
+    auth = { authorization: `Bearer ${fake.oauth.issueTokens().accessToken}` };
+  });
+  afterAll(() => fake.close());
+
+  const item = async (rel: string) => {
+    const res = await fetch(`${fake.url}/v1.0/me/drive/root:/${rel}:`, { headers: auth });
+    return res.status === 200 ? ((await res.json()) as { id: string; name: string }) : null;
+  };
+  const patch = (id: string, body: unknown, query = '') =>
+    fetch(`${fake.url}/v1.0/me/drive/items/${encodeURIComponent(id)}${query}`, {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const codeOf = async (res: Response) => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+
+  test('a move whose answer is lost is recognised as done; the id stays; a folder is not moved', async () => {
+    const data = crypto.randomBytes(2000);
+    await fake.addFile('mv/a.jpg', data);
+    const id = (await item('mv/a.jpg'))!.id;
+    fake.inject({ method: 'PATCH', truncate: 0 }); // moved, answer cut
+    const before = fake.requests.length;
+    await h.destination!.move!('mv/a.jpg', 'mv/kept/2026/a.jpg');
+    // the lost answer, then the retry, which finds the item where it asks it to be
+    expect(
+      fake.requests
+        .slice(before)
+        .filter((r) => r.method === 'PATCH')
+        .map((r) => r.status),
+    ).toEqual([0, 200]);
+    expect(await fake.fileBytes('mv/kept/2026/a.jpg')).toEqualBytes(data);
+    expect((await item('mv/kept/2026/a.jpg'))!.id).toBe(id);
+    expect(await item('mv/a.jpg')).toBe(null);
+    await expect(h.destination!.move!('mv/kept', 'mv/elsewhere')).rejects.toSatisfy(
+      (err: Error) => err instanceof CloudError && err.reason === 'invalid_options',
+    );
+    expect(await h.destination!.stat('mv/kept/2026/a.jpg')).toEqual({ size: data.length });
+  });
+
+  test('the emulator: a new parentReference moves the item; a name taken there is 409 unless asked', async () => {
+    await fake.addFile('raw/a.txt', Buffer.from('a'));
+    await fake.addFile('raw/sub/a.txt', Buffer.from('sub a'));
+    await fake.addFile('raw/dir/inner.txt', Buffer.from('inner'));
+    const a = (await item('raw/a.txt'))!;
+    const sub = (await item('raw/sub'))!;
+    const dir = (await item('raw/dir'))!;
+    expect(await codeOf(await patch(a.id, { parentReference: { id: sub.id } }))).toEqual([409, 'nameAlreadyExists']);
+    expect(
+      await codeOf(await patch(a.id, { parentReference: { id: sub.id } }, '?@microsoft.graph.conflictBehavior=fail')),
+    ).toEqual([409, 'nameAlreadyExists']);
+    expect(await codeOf(await patch(dir.id, { parentReference: { id: dir.id } }))).toEqual([400, 'invalidRequest']);
+    expect(await codeOf(await patch(a.id, { parentReference: { id: sub.id, driveId: 'other' } }))).toEqual([
+      400,
+      'invalidRequest',
+    ]);
+    expect(await codeOf(await patch(a.id, { parentReference: { id: 'nothing!1' } }))).toEqual([404, 'itemNotFound']);
+    // nothing refused moved anything
+    expect((await fake.fileBytes('raw/a.txt')).toString()).toBe('a');
+    expect((await fake.fileBytes('raw/sub/a.txt')).toString()).toBe('sub a');
+    // rename: the moved item takes a free name
+    const renamed = await patch(a.id, { parentReference: { id: sub.id } }, '?@microsoft.graph.conflictBehavior=rename');
+    expect([renamed.status, ((await renamed.json()) as { id: string; name: string }).name]).toEqual([200, 'a 1.txt']);
+    // a folder goes with what is in it, under its new name
+    const moved = await patch(dir.id, { parentReference: { id: sub.id }, name: 'Dir2' });
+    expect(((await moved.json()) as { id: string }).id).toBe(dir.id);
+    expect((await fake.fileBytes('raw/sub/Dir2/inner.txt')).toString()).toBe('inner');
+    expect(await item('raw/dir')).toBe(null);
+  });
+});

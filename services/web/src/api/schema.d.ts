@@ -3622,6 +3622,11 @@ export interface components {
              * @description null when unscheduled or paused
              */
             nextRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the task next verifies its backup (options.verifySchedule)
+             */
+            nextVerifyAt: string | null;
             /** @description Keeps its schedule but starts no scheduled run; Run now still works */
             paused: boolean;
             /** Format: date-time */
@@ -4050,6 +4055,11 @@ export interface components {
              * @description null when unscheduled or paused
              */
             nextRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the task next verifies its backup (options.verifySchedule)
+             */
+            nextVerifyAt: string | null;
             /** @description Keeps its schedule but starts no scheduled run; Run now still works */
             paused: boolean;
             /** Format: date-time */
