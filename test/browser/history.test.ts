@@ -209,6 +209,8 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
   await page.getByText('Kept: the last 5 of each file, for 90 days').waitFor();
   await page.getByText('Every month on day 15 at 04:00 (Europe/Paris)').waitFor();
+  // when the next verification is due, said as the next run is
+  await page.getByText(/^Next: .*15/).waitFor();
   const saved = await a.call('GET', `/tasks/${task.id}`);
   expect(saved.options.versions).toEqual({ keep: 5, days: 90 });
   expect(saved.options.verifySchedule).toEqual({

@@ -231,7 +231,14 @@ function TaskView({ task }: { task: Task }) {
           <dt>{t.versionsTitle}</dt>
           <dd>{versionsWords(options.versions)}</dd>
           <dt>{t.verifyTitle}</dt>
-          <dd>{options.verifySchedule ? scheduleWords(options.verifySchedule) : t.verifyOff}</dd>
+          <dd>
+            {options.verifySchedule ? scheduleWords(options.verifySchedule) : t.verifyOff}
+            {task.nextVerifyAt && (
+              <span className="line muted">
+                {t.nextVerify(nextRunWords(task.nextVerifyAt, options.verifySchedule?.timezone))}
+              </span>
+            )}
+          </dd>
           <dt>{t.notifications}</dt>
           <dd>
             {notifyWords(task.notify).map((l) => (
