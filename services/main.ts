@@ -82,7 +82,15 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
     cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));
     await ensureQueues(boss);
 
-    if (worker) await buildWorker({ config, db, boss, keyring, log, timing: { ...defaultTiming, leaseSeconds: config.leaseSeconds } });
+    if (worker)
+      await buildWorker({
+        config,
+        db,
+        boss,
+        keyring,
+        log,
+        timing: { ...defaultTiming, leaseSeconds: config.leaseSeconds },
+      });
     let listening: string | undefined;
     if (config.role !== 'worker') {
       const closing = new AbortController();

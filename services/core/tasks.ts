@@ -37,7 +37,8 @@ export interface Task {
 // emailConfirmed: whether run mail goes to notify.email yet (the account's own address, or one whose
 // owner followed the confirmation link); until then it goes to the account's address.
 const columns =
-  `id, name, source, destination, schedule, next_run_at AS "nextRunAt", next_verify_at AS "nextVerifyAt", paused, filter, options, notify,
+  `id, name, source, destination, schedule, next_run_at AS "nextRunAt", next_verify_at AS "nextVerifyAt",
+  paused, filter, options, notify,
   created_at AS "createdAt", updated_at AS "updatedAt", ` +
   `created_at::text AS "createdKey", webhook_secret AS "webhookSecret",
   (SELECT lower(u.email) = lower(tasks.notify->>'email') FROM users u WHERE u.id = tasks.user_id)
