@@ -162,6 +162,22 @@ const ROUTES: Route[] = [
   { name: 'task', path: () => `/tasks/${ids.task}`, signedIn: true },
   { name: 'task-edit', path: () => `/tasks/${ids.task}/edit`, signedIn: true, steps: wizardSteps(false) },
   { name: 'run', path: () => `/runs/${ids.run}`, signedIn: true },
+  // The task's run ended partial, so it is a point in time of its backup history.
+  {
+    name: 'snapshot',
+    path: () => `/tasks/${ids.task}/history/${ids.run}`,
+    signedIn: true,
+    steps: [
+      {
+        name: 'restore',
+        go: async (page) => {
+          await page.getByRole('button', { name: 'Restore this backup' }).click();
+          await page.getByRole('heading', { level: 2, name: 'Restore' }).waitFor();
+          await settled(page);
+        },
+      },
+    ],
+  },
   { name: 'account', path: () => '/account', signedIn: true },
   { name: 'not-found', path: () => '/no/such/page', signedIn: true },
 ];
