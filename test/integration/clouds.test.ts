@@ -44,6 +44,7 @@ describe('providers', () => {
     expect(res.statusCode).toBe(200);
     const kinds = res.json().map((p: { kind: string }) => p.kind);
     expect(kinds.sort()).toEqual([
+      'crypt',
       'dropbox',
       'google-drive',
       'google-photos',
@@ -56,6 +57,11 @@ describe('providers', () => {
     expect(s3p.available).toBe(true);
     expect(s3p.options.properties.secretAccessKey.writeOnly).toBe(true);
     expect(s3p.options.required.sort()).toEqual(['accessKeyId', 'bucket', 'region', 'secretAccessKey']);
+    // An encrypted folder's password and salt are secrets: sealed, never returned.
+    const crypt = res.json().find((p: { kind: string }) => p.kind === 'crypt');
+    expect(crypt.options.properties.password.writeOnly).toBe(true);
+    expect(crypt.options.properties.salt.writeOnly).toBe(true);
+    expect(crypt.wraps).toEqual(['google-drive', 'dropbox', 'onedrive', 's3', 'local']);
     const drive = res.json().find((p: { kind: string }) => p.kind === 'google-drive');
     expect(drive.auth).toBe('oauth');
     expect(drive.available).toBe(false);
