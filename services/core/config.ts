@@ -39,6 +39,14 @@ const schema = z.object({
   // How long an item a worker copies stays with it once the worker stops renewing its hold (it died,
   // froze or lost the database): another worker takes the item up and resumes its upload after this.
   FERRY_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(20),
+  // How long a stopping process (SIGTERM) gives its work to finish or checkpoint before it exits.
+  FERRY_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // Bearer token that /metrics asks for; unset: /metrics on the API's port answers 404.
+  FERRY_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  // A port of its own where any process (a worker too) serves /metrics without a token; unset: none.
+  FERRY_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Comma-separated emails of the operators (administrators).
+  FERRY_ADMINS: z.string().optional(),
 });
 
 /** The OAuth providers the registered connectors sign in with. */
@@ -92,6 +100,14 @@ export interface Config {
   loginFailureLimit: number;
   /** Seconds an item stays with a worker that stopped renewing its hold (FERRY_LEASE_SECONDS). */
   leaseSeconds: number;
+  /** Seconds a stopping process gives its work to finish or checkpoint (FERRY_SHUTDOWN_SECONDS). */
+  shutdownSeconds: number;
+  /** The bearer token /metrics asks for on the API's port; undefined: no /metrics there. */
+  metricsToken?: string;
+  /** A port of its own for /metrics, in any role; undefined: none. */
+  metricsPort?: number;
+  /** Lower-cased emails of the administrators named by FERRY_ADMINS. */
+  admins: string[];
   /** Secure cookies when users reach Ferry over https. */
   secureCookies: boolean;
 }
@@ -182,6 +198,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         );
       return p;
     });
+  const admins = (e.FERRY_ADMINS ?? '')
+    .split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter(Boolean)
+    .map((a) => {
+      if (!/^[^\s@]+@[^\s@]+$/.test(a))
+        throw new ConfigError(`Invalid configuration:\n  FERRY_ADMINS: "${a}" is not an email address`);
+      return a;
+    });
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.FERRY_DATA_DIR),
@@ -202,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustedProxies,
     loginFailureLimit: e.FERRY_LOGIN_FAILURE_LIMIT,
     leaseSeconds: e.FERRY_LEASE_SECONDS,
+    shutdownSeconds: e.FERRY_SHUTDOWN_SECONDS,
+    metricsToken: e.FERRY_METRICS_TOKEN,
+    metricsPort: e.FERRY_METRICS_PORT,
+    admins,
     secureCookies: publicUrl.startsWith('https:'),
   });
 }
