@@ -35,14 +35,15 @@ export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
   });
   // Over plain http the SDK would SHA-256 every body to sign it: a second pass over every byte.
   // Uploads carry Content-MD5, which S3 checks, so the signature need not cover the payload (as
-  // over https, where the SDK signs UNSIGNED-PAYLOAD by default).
+  // over https, where the SDK signs UNSIGNED-PAYLOAD by default). Set in the build step, before
+  // the signing (finalizeRequest): set after it, the header would differ from what was signed.
   client.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
       if (request.headers?.['content-md5']) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
       return next(args);
     },
-    { step: 'finalizeRequest', name: 'ferryUnsignedPayload', priority: 'high' },
+    { step: 'build', name: 'ferryUnsignedPayload', priority: 'low' },
   );
   return client;
 }
