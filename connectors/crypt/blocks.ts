@@ -111,42 +111,77 @@ function increment(nonce: Buffer): void {
   }
 }
 
-/** Encrypts plaintext that starts at block `fromBlock` (plaintext offset fromBlock*BLOCK_DATA); emits
- *  the header first when fromBlock is 0, else ciphertext from blockOffset(fromBlock). Deterministic for
- *  a (keys, nonce): re-encrypting from any block gives the same bytes, which makes resuming possible. */
+/**
+ * Seals plaintext that starts at block `fromBlock` (plaintext offset fromBlock*BLOCK_DATA) into blocks:
+ * each chunk given yields the ciphertext of the whole blocks it completes, in one buffer (one allocation
+ * per chunk, not per block: fresh memory is what a stream of blocks pays most for), and end() the short
+ * last block. Deterministic for a (keys, nonce): sealing from any block gives the same bytes as sealing
+ * the file whole, which is what makes resuming an upload possible.
+ */
+export class Sealer {
+  private readonly key: Buffer;
+  private readonly nonce: Buffer;
+  // Plaintext of a block not yet full; whole blocks are sealed straight from the chunk.
+  private readonly pending = Buffer.allocUnsafe(BLOCK_DATA);
+  private filled = 0;
+
+  constructor(keys: CryptKeys, nonce: Buffer, fromBlock = 0) {
+    this.key = dataKey(keys);
+    this.nonce = blockNonce(nonce, fromBlock);
+  }
+
+  /** The ciphertext of the blocks `chunk` completes; null when it completes none. */
+  push(chunk: Buffer): Buffer | null {
+    const head = this.filled > 0 ? Math.min(chunk.length, BLOCK_DATA - this.filled) : 0;
+    const whole = Math.floor((chunk.length - head) / BLOCK_DATA);
+    const completes = this.filled > 0 && this.filled + head === BLOCK_DATA;
+    const blocks = whole + (completes ? 1 : 0);
+    const out = blocks > 0 ? Buffer.allocUnsafe(blocks * BLOCK_SIZE) : null;
+    let at = 0;
+    if (head > 0) {
+      chunk.copy(this.pending, this.filled, 0, head);
+      this.filled += head;
+      if (!completes) return null;
+      this.seal(out!, 0, this.pending);
+      this.filled = 0;
+      at = BLOCK_SIZE;
+    }
+    let from = head;
+    for (let i = 0; i < whole; i++, from += BLOCK_DATA, at += BLOCK_SIZE)
+      this.seal(out!, at, chunk.subarray(from, from + BLOCK_DATA));
+    this.filled = chunk.copy(this.pending, 0, from);
+    return out;
+  }
+
+  /** The last, short block; null when the plaintext ended on a block's end (or was empty). */
+  end(): Buffer | null {
+    if (this.filled === 0) return null;
+    const out = Buffer.allocUnsafe(this.filled + TAG_SIZE);
+    this.seal(out, 0, this.pending.subarray(0, this.filled));
+    this.filled = 0;
+    return out;
+  }
+
+  private seal(out: Buffer, at: number, plain: Buffer): void {
+    sodium.crypto_secretbox_easy(out.subarray(at, at + plain.length + TAG_SIZE), plain, this.nonce, this.key);
+    increment(this.nonce);
+  }
+}
+
+/** Encrypts plaintext that starts at block `fromBlock` (see Sealer); emits the header first when
+ *  fromBlock is 0, else ciphertext from blockOffset(fromBlock). */
 export function encryptStream(keys: CryptKeys, nonce: Buffer, fromBlock = 0): Transform {
-  const key = dataKey(keys);
-  const blockNonceNow = blockNonce(nonce, fromBlock);
-  // Plaintext of a block not yet full; a chunk's whole blocks are sealed straight from the chunk.
-  const pending = Buffer.allocUnsafe(BLOCK_DATA);
-  let filled = 0;
-  const seal = (t: Transform, plain: Buffer): void => {
-    const out = Buffer.allocUnsafe(plain.length + TAG_SIZE);
-    sodium.crypto_secretbox_easy(out, plain, blockNonceNow, key);
-    increment(blockNonceNow);
-    t.push(out);
-  };
+  const sealer = new Sealer(keys, nonce, fromBlock);
   return new Transform({
     construct(callback) {
       if (fromBlock === 0) this.push(header(nonce));
       callback();
     },
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      let at = 0;
-      if (filled > 0) {
-        at = chunk.copy(pending, filled, 0, BLOCK_DATA - filled);
-        filled += at;
-        if (filled < BLOCK_DATA) return callback();
-        seal(this, pending);
-        filled = 0;
-      }
-      for (; chunk.length - at >= BLOCK_DATA; at += BLOCK_DATA) seal(this, chunk.subarray(at, at + BLOCK_DATA));
-      filled = chunk.copy(pending, 0, at);
-      callback();
+      callback(null, sealer.push(chunk) ?? undefined);
     },
     flush(callback) {
-      if (filled > 0) seal(this, pending.subarray(0, filled));
-      callback();
+      callback(null, sealer.end() ?? undefined);
     },
   });
 }

@@ -8,11 +8,10 @@
 // Its state cannot be saved, so a resumed upload first reads the plaintext before its resume point
 // once more, for the hash alone (none of it is sent again), then from the resume point on.
 import crypto from 'node:crypto';
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { CloudError, type Checkpoint, type Destination, type PutOptions, type Stored } from '../types.ts';
-import { BLOCK_DATA, BLOCK_SIZE, blockOffset, encryptedSize, encryptStream, HEADER_SIZE, newNonce } from './blocks.ts';
+import { BLOCK_DATA, BLOCK_SIZE, blockOffset, encryptedSize, HEADER_SIZE, header, newNonce, Sealer } from './blocks.ts';
 import type { CryptKeys } from './keys.ts';
-import { skipped } from './read.ts';
 
 /** What a crypt put() keeps in its checkpoint. */
 interface CryptState {
@@ -78,22 +77,17 @@ export async function putEncrypted(
     return hash;
   }
 
-  /** The plaintext from `from`, hashed (and its md5 checked when read whole) on the way through. */
-  async function* tapped(plain: Readable, from: number, hash: crypto.Hash): AsyncGenerator<Buffer> {
-    const md5 = from === 0 && opts.expectedMd5 ? crypto.createHash('md5') : undefined;
-    let pos = from;
-    for await (const raw of plain) {
-      const chunk = raw as Buffer;
-      if (opts.size !== undefined && pos + chunk.length > opts.size)
-        throw new CloudError(
-          'corrupt',
-          `The source gave more than the ${opts.size} bytes it announced; it may have changed while being read.`,
-        );
-      md5?.update(chunk);
-      hash.update(chunk);
-      pos += chunk.length;
-      yield chunk;
-    }
+  /** Checks a chunk of plaintext read up to `pos` against the announced size. */
+  function checkSize(pos: number): void {
+    if (opts.size !== undefined && pos > opts.size)
+      throw new CloudError(
+        'corrupt',
+        `The source gave more than the ${opts.size} bytes it announced; it may have changed while being read.`,
+      );
+  }
+
+  /** Checks the whole plaintext read (`pos` bytes, md5 when read from the start) and keeps its hash. */
+  function finish(pos: number, hash: crypto.Hash, md5: crypto.Hash | undefined): void {
     if (opts.size !== undefined && pos !== opts.size)
       throw new CloudError('corrupt', `Expected ${opts.size} bytes, the source gave ${pos}.`);
     const got = md5?.digest('hex');
@@ -102,22 +96,60 @@ export async function putEncrypted(
     finished = { size: pos, sha256: hash.digest('hex') };
   }
 
-  /** What the wrapped put reads: the ciphertext from `offset`. */
+  /**
+   * What the wrapped put reads: the ciphertext from `offset`. One transform checks, hashes and seals
+   * the plaintext from the block holding the offset and drops what precedes the offset. It holds one
+   * output at a time (a high-water mark of one byte): a reader then takes each buffer as it is, where
+   * with several queued, Node would copy them into one.
+   */
   async function openCipher(offset: number): Promise<Readable> {
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new CloudError('failed', `The destination asked to resume at ${offset}.`);
     const fromBlock = offset <= HEADER_SIZE ? 0 : Math.floor((offset - HEADER_SIZE) / BLOCK_SIZE);
-    const at = fromBlock * BLOCK_DATA;
-    const hash = await hashUpTo(at);
-    const plain = await open(at);
-    const cipher = pipeline(
-      Readable.from(tapped(plain, at, hash), { objectMode: false }),
-      encryptStream(keys, nonce, fromBlock),
-      () => {},
-    );
+    const from = fromBlock * BLOCK_DATA;
+    const hash = await hashUpTo(from);
+    const md5 = from === 0 && opts.expectedMd5 ? crypto.createHash('md5') : undefined;
+    const sealer = new Sealer(keys, nonce, fromBlock);
     // encryptStream starts with the header at block 0, else at the block's own offset.
-    const start = fromBlock === 0 ? 0 : blockOffset(fromBlock);
-    return Readable.from(skipped(cipher, offset - start), { objectMode: false });
+    let drop = offset - (fromBlock === 0 ? 0 : blockOffset(fromBlock));
+    let pos = from;
+    const emit = (t: Transform, out: Buffer | null): void => {
+      if (!out) return;
+      if (drop >= out.length) drop -= out.length;
+      else {
+        t.push(drop ? out.subarray(drop) : out);
+        drop = 0;
+      }
+    };
+    const cipher = new Transform({
+      readableHighWaterMark: 1,
+      construct(callback) {
+        if (fromBlock === 0) emit(this, header(nonce));
+        callback();
+      },
+      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+        try {
+          checkSize(pos + chunk.length);
+          pos += chunk.length;
+          md5?.update(chunk);
+          hash.update(chunk);
+          emit(this, sealer.push(chunk));
+          callback();
+        } catch (err) {
+          callback(err as Error);
+        }
+      },
+      flush(callback) {
+        try {
+          finish(pos, hash, md5);
+          emit(this, sealer.end());
+          callback();
+        } catch (err) {
+          callback(err as Error);
+        }
+      },
+    });
+    return pipeline(await open(from), cipher, () => {});
   }
 
   const checkpoint: Checkpoint | undefined = opts.checkpoint && {
@@ -137,7 +169,15 @@ export async function putEncrypted(
   if (!finished) {
     // The wrapped put had every byte already (an earlier attempt sent them all) and read none: the
     // plaintext's hash is read whole.
-    for await (const _ of tapped(await open(0), 0, crypto.createHash('sha256')));
+    const hash = crypto.createHash('sha256');
+    const md5 = opts.expectedMd5 ? crypto.createHash('md5') : undefined;
+    let pos = 0;
+    for await (const chunk of await open(0)) {
+      checkSize((pos += (chunk as Buffer).length));
+      hash.update(chunk as Buffer);
+      md5?.update(chunk as Buffer);
+    }
+    finish(pos, hash, md5);
   }
   return { size: finished!.size, hash: { kind: 'sha256', value: finished!.sha256 } };
 }

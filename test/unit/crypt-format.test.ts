@@ -274,8 +274,10 @@ describe('data', () => {
       expect(enc.length).toBe(encryptedSize(size));
       expect(plainSize(enc.length)).toBe(size);
       expect(parseHeader(enc.subarray(0, HEADER_SIZE))).toEqualBytes(n);
-      // One chunk of everything, and chunks of odd sizes: the same bytes.
+      // One chunk of everything, and chunks of odd sizes: the same bytes. Chunks of 100,000 bytes
+      // finish a pending block, seal a whole one and leave a rest, all in one chunk.
       expect(await through(encryptStream(keys, n), data, 1 << 30)).toEqualBytes(enc);
+      expect(await through(encryptStream(keys, n), data, 100_000)).toEqualBytes(enc);
       expect(await through(decryptStream(keys, n), enc.subarray(HEADER_SIZE), 7_777)).toEqualBytes(data);
     });
 
