@@ -353,7 +353,17 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
  * `stop()`; if this process dies, the next start stops the orphan. While it runs, the cluster is
  * this process's alone: a start on the same folder elsewhere fails with DataFolderInUseError.
  */
-export async function startEmbeddedPostgres(opts: { dir: string; port?: number }): Promise<EmbeddedPostgres> {
+export interface EmbeddedOptions {
+  dir: string;
+  port?: number;
+  /**
+   * A cluster whose data need not survive a crash of the machine (the test suite's): nothing is
+   * flushed to disk, so commits cost no fsync. Never for Ferry's own data.
+   */
+  throwaway?: boolean;
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const owner = await runAsUser();
   const bins = await binaries(owner);
   await fsp.mkdir(path.dirname(path.resolve(opts.dir)), { recursive: true });
@@ -362,7 +372,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
   const folder = path.dirname(path.resolve(opts.dir));
   const release = await takeLock(`${dir}.lock`, folder);
   try {
-    return await startLocked(dir, folder, bins, owner, opts.port, release);
+    return await startLocked(dir, folder, bins, owner, opts, release);
   } catch (err) {
     release();
     throw err;
@@ -374,9 +384,13 @@ async function startLocked(
   folder: string,
   bins: Binaries,
   owner: { uid: number; gid: number } | undefined,
-  wantedPort: number | undefined,
+  opts: EmbeddedOptions,
   release: () => void,
 ): Promise<EmbeddedPostgres> {
+  const wantedPort = opts.port;
+  const unsynced = opts.throwaway
+    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+    : [];
   const passwordFile = `${dir}.password`;
   const logFile = `${dir}.log`;
 
@@ -400,6 +414,7 @@ async function startLocked(
             `--pwfile=${pwTmp}`,
             '--encoding=UTF8',
             '--locale=C',
+            ...(opts.throwaway ? ['--no-sync'] : []),
           ],
           { ...owner, stdio: ['ignore', 'ignore', 'pipe'] },
         );
@@ -432,6 +447,7 @@ async function startLocked(
       'unix_socket_directories=',
       '-c',
       'max_connections=200',
+      ...unsynced,
     ],
     // Its own process group: a Ctrl-C in the terminal reaches Ferry, which then stops the server
     // after the pool has closed, instead of both racing.

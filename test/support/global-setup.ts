@@ -27,7 +27,8 @@ export default async function globalSetup(): Promise<void> {
   if (!adminUrl) {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-test-pg-'));
     await fs.chmod(tmp, 0o755); // the server may run as the postgres user
-    server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+    // Throwaway: a test's commits need not reach the disk, and fsyncs are most of what they cost.
+    server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), throwaway: true });
     adminUrl = server.url;
   }
   state.ferryTestPg = { server, tmp, tls };
