@@ -6,7 +6,8 @@
 // Both, direct, also encrypted: Ferry into a crypt cloud over the S3 cloud, rclone into a crypt remote
 // over the same bucket (same password and salt, names encrypted). Their throughput counts plaintext
 // bytes; rclone checks, after the clock, that Ferry's encrypted copy decrypts to every name and byte.
-// Usage: node bench/transfer.ts [--quick]   (writes bench/results/transfer.json)
+// Usage: node bench/transfer.ts [--quick] [--large]   (writes bench/results/transfer.json)
+//   --quick: 256 MiB and 300 files only; --large: the single large files only (no many-files cases).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { encryptedSize } from '../connectors/crypt/blocks.ts';
@@ -29,6 +30,7 @@ import {
 } from './support.ts';
 
 const quick = process.argv.includes('--quick');
+const largeOnly = process.argv.includes('--large');
 const dir = await tempDir('transfer');
 const postgres = await startPostgres(dir);
 const s3 = await startS3('bench');
@@ -170,12 +172,14 @@ for (const size of quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
 
 const count = quick ? 300 : 2000;
 const many = path.join(dir, 'many');
-for (let i = 0; i < count; i++) await randomFile(path.join(many, `d${i % 20}`, `f${i}.jpg`), MiB);
+if (!largeOnly) for (let i = 0; i < count; i++) await randomFile(path.join(many, `d${i % 20}`, `f${i}.jpg`), MiB);
 const manyFlags = ['--transfers', '16', '--checkers', '16'];
-for (const [label, endpoint] of [
-  ['direct', s3.endpoint],
-  ['+20 ms per request', slow.endpoint],
-] as const) {
+for (const [label, endpoint] of largeOnly
+  ? []
+  : ([
+      ['direct', s3.endpoint],
+      ['+20 ms per request', slow.endpoint],
+    ] as const)) {
   const direct = label === 'direct';
   const tag = direct ? 'direct' : 'latency';
   const ferry = await ferryCopy(many, endpoint, `ferry-many-${tag}`);
