@@ -11,6 +11,7 @@ import { KeyError, type Keyring } from './core/crypto.ts';
 import { createPool, migrate, MigrationError, type Db } from './core/db.ts';
 import { DataFolderInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './core/embedded-postgres.ts';
 import { createLogger } from './core/logger.ts';
+import { serveMetrics } from './core/metrics.ts';
 import { BOSS_SCHEMA, ensureQueues } from './core/queues.ts';
 import { loadKeyring } from './core/secret-key.ts';
 import { defaultTiming } from './core/timing.ts';
@@ -79,7 +80,8 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
     });
     boss.on('error', (err) => log.error({ err }, 'job queue error'));
     await boss.start();
-    cleanups.push(() => boss.stop({ graceful: true, timeout: 30_000 }));
+    // Running jobs get FERRY_SHUTDOWN_SECONDS to finish or checkpoint; past it the lease covers them.
+    cleanups.push(() => boss.stop({ graceful: true, timeout: config.shutdownSeconds * 1000 }));
     await ensureQueues(boss);
 
     if (worker)
@@ -91,6 +93,11 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
         log,
         timing: { ...defaultTiming, leaseSeconds: config.leaseSeconds },
       });
+    if (config.metricsPort !== undefined) {
+      // Service-wide figures from API processes only: Prometheus would add a worker's copy up too.
+      const metrics = await serveMetrics(config.metricsPort, config.host, db, config.role !== 'worker');
+      cleanups.push(() => metrics.close());
+    }
     let listening: string | undefined;
     if (config.role !== 'worker') {
       const closing = new AbortController();

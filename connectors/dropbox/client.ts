@@ -136,7 +136,15 @@ function classify(err: unknown): RetryVerdict {
 export function pacerOf(env: ConnectorEnv, accountId: string | undefined): Pacer {
   // Dropbox does not publish its per-user limits; rclone paces at most one call per 10 ms.
   return env.accounts.get('dropbox:pacer', accountId, () =>
-    createPacer({ classify, attempts: 10, baseDelayMs: 250, maxDelayMs: 20_000, ratePerSecond: 25, burst: 25 }),
+    createPacer({
+      name: 'dropbox',
+      classify,
+      attempts: 10,
+      baseDelayMs: 250,
+      maxDelayMs: 20_000,
+      ratePerSecond: 25,
+      burst: 25,
+    }),
   );
 }
 

@@ -150,7 +150,15 @@ function refused(err: DriveApiError): CloudError {
 // handle on it. About 10 requests a second with bursts of 100 (rclone's defaults for Drive); retries
 // back off 1, 2, 4, 8, 16 s (with jitter) unless Google says how long to wait.
 const newPacer = () =>
-  createPacer({ classify, attempts: 8, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 10, burst: 100 });
+  createPacer({
+    name: 'google-drive',
+    classify,
+    attempts: 8,
+    baseDelayMs: 1000,
+    maxDelayMs: 32_000,
+    ratePerSecond: 10,
+    burst: 100,
+  });
 
 export interface DriveClient {
   /** The pacer of the account (uploads pace their own session requests through it). */
@@ -182,7 +190,7 @@ export function signInClient(base: string, accessToken: string): DriveClient {
       throw new CloudError('unauthorized', 'Google refused the access token it had just issued. Sign in again.');
     },
   };
-  return clientOf(base, once, createPacer({ classify, attempts: 1 }));
+  return clientOf(base, once, createPacer({ name: 'google-drive', classify, attempts: 1 }));
 }
 
 function clientOf(base: string, tokens: TokenSource, pacer: Pacer): DriveClient {

@@ -127,7 +127,15 @@ export function toCloudError(err: unknown, what: string): CloudError {
 // quotas for the Library API, not a rate; the bucket (50 a second, bursts of 200) only keeps a run
 // from flooding it, and lets a restore upload a full batch of 50 at once.
 const newPacer = () =>
-  createPacer({ classify, attempts: 6, baseDelayMs: 1000, maxDelayMs: 32_000, ratePerSecond: 50, burst: 200 });
+  createPacer({
+    name: 'google-photos',
+    classify,
+    attempts: 6,
+    baseDelayMs: 1000,
+    maxDelayMs: 32_000,
+    ratePerSecond: 50,
+    burst: 200,
+  });
 
 /**
  * The Photos APIs through the connectors' REST helper (Google Photos has no SDK): the Library API

@@ -12,6 +12,8 @@ export interface RetryVerdict {
 export type Classifier = (err: unknown) => RetryVerdict;
 
 export interface PacerOptions {
+  /** The connector's kind, as the service's metrics name it. */
+  name?: string;
   classify: Classifier;
   /** Attempts per call, the first included. */
   attempts?: number;
@@ -55,7 +57,21 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
   return ceiling / 2 + Math.random() * (ceiling / 2); // "equal jitter": never zero, never above the ceiling
 }
 
+/** What the service counts of every pacer (its metrics): calls by outcome, and waits by cause. */
+export interface PacerObserver {
+  call(name: string, outcome: 'ok' | 'retried' | 'failed'): void;
+  wait(name: string, why: 'pacer' | 'retry_after' | 'backoff', ms: number): void;
+}
+
+let observer: PacerObserver | undefined;
+
+/** Set once by the service; connectors know nothing of metrics. */
+export function observePacers(o: PacerObserver): void {
+  observer = o;
+}
+
 export function createPacer(opts: PacerOptions): Pacer {
+  const name = opts.name ?? 'other';
   const attempts = opts.attempts ?? 6;
   const base = opts.baseDelayMs ?? 200;
   const max = opts.maxDelayMs ?? 30_000;
@@ -72,7 +88,9 @@ export function createPacer(opts: PacerOptions): Pacer {
         tokens -= 1;
         return;
       }
-      await sleep(((1 - tokens) / opts.ratePerSecond) * 1000, signal);
+      const ms = ((1 - tokens) / opts.ratePerSecond) * 1000;
+      observer?.wait(name, 'pacer', ms);
+      await sleep(ms, signal);
     }
   }
 
@@ -81,12 +99,20 @@ export function createPacer(opts: PacerOptions): Pacer {
       for (let attempt = 0; ; attempt++) {
         await take(signal);
         try {
-          return await fn();
+          const result = await fn();
+          observer?.call(name, 'ok');
+          return result;
         } catch (err) {
           if (signal?.aborted) throw err;
           const verdict = opts.classify(err);
-          if (!verdict.retry || attempt + 1 >= attempts) throw err;
-          await sleep(verdict.afterMs ?? backoffMs(attempt, base, max), signal);
+          if (!verdict.retry || attempt + 1 >= attempts) {
+            observer?.call(name, 'failed');
+            throw err;
+          }
+          observer?.call(name, 'retried');
+          const ms = verdict.afterMs ?? backoffMs(attempt, base, max);
+          observer?.wait(name, verdict.afterMs !== undefined ? 'retry_after' : 'backoff', ms);
+          await sleep(ms, signal);
         }
       }
     },

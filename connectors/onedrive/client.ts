@@ -276,7 +276,15 @@ export interface Graph {
 export function createGraph(env: ConnectorEnv, tokens: TokenSource, accountId: string | undefined): Graph {
   const base = env.endpoints.graph;
   const account = env.accounts.get<Account>('onedrive:account', accountId, () => ({
-    pacer: createPacer({ classify, attempts: 8, baseDelayMs: 500, maxDelayMs: 30_000, ratePerSecond: 10, burst: 20 }),
+    pacer: createPacer({
+      name: 'onedrive',
+      classify,
+      attempts: 8,
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      ratePerSecond: 10,
+      burst: 20,
+    }),
     pausedUntil: 0,
   }));
   const client = Client.initWithMiddleware({

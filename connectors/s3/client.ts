@@ -148,7 +148,7 @@ export function openBucket(opts: Options, env: ConnectorEnv): Bucket {
   const root = (opts.prefix ?? '').replace(/\/+$/, '');
   const prefix = root ? `${root}/` : '';
   // S3's limits are per prefix, not per account: each opened cloud paces its own calls.
-  const pacer = createPacer({ classify, attempts: 5, baseDelayMs: 200, maxDelayMs: 20_000 });
+  const pacer = createPacer({ name: 's3', classify, attempts: 5, baseDelayMs: 200, maxDelayMs: 20_000 });
   return {
     s3,
     name: opts.bucket,

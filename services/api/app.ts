@@ -22,6 +22,7 @@ import type { ConnectorEnv } from '../../connectors/types.ts';
 import { createAccounts } from '../core/accounts.ts';
 import { createClouds, oauthClientsOf } from '../core/clouds.ts';
 import { connectorEnvOf, type Config } from '../core/config.ts';
+import { httpRequests } from '../core/metrics.ts';
 import type { Keyring } from '../core/crypto.ts';
 import type { Db } from '../core/db.ts';
 import { AppError } from '../core/errors.ts';
@@ -37,6 +38,7 @@ import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { notifyAddressRoutes } from './routes/links.ts';
 import { oauthRoutes } from './routes/oauth.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { runRoutes } from './routes/runs.ts';
 import { snapshotRoutes } from './routes/snapshots.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -120,6 +122,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: r.url });
   });
+  // Every answer counted by its route's pattern (never the URL: no ids in labels) and status.
+  app.addHook('onResponse', async (request, reply) => {
+    httpRequests.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, loadWebApp());
@@ -162,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, s);
+  metricsRoutes(app, s);
   await app.register(
     async (api: App) => {
       publicAuthRoutes(api, s);

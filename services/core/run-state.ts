@@ -12,6 +12,7 @@ import { usagePeriod } from './accounts.ts';
 import type { Queryable } from './db.ts';
 import { inTransaction, QUEUES } from './queues.ts';
 import { settleTraffic } from './quota.ts';
+import * as metrics from './metrics.ts';
 import type { RunStatus } from './runs.ts';
 
 /** A claim's hold on an item: the item, and which claim of it this is. */
@@ -56,6 +57,7 @@ export async function start(
      ON CONFLICT (task_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id, user_id`,
     [tasks.map((t) => t.taskId), tasks.map((t) => t.userId), trigger, kind, spec && JSON.stringify(spec)],
   );
+  metrics.runStarted(kind, trigger, rows.length);
   // Plan jobs are grouped by user: one user's slow plans wait for each other, not for everyone.
   if (rows.length)
     await boss.insert(
@@ -514,6 +516,7 @@ export async function fail(q: Queryable, runId: string, error: string): Promise<
       WHERE id = $1 AND status IN ('queued', 'running')`,
     [runId, error],
   );
+  if (rowCount) metrics.runEnded('failed');
   return Boolean(rowCount);
 }
 
@@ -589,6 +592,7 @@ export async function cancel(c: pg.PoolClient, boss: PgBoss, runId: string): Pro
     [runId],
   );
   if (!rowCount) return false;
+  metrics.runEnded('cancelled');
   await boss.send(QUEUES.runFinalize, { runId }, { db: inTransaction(c) });
   return true;
 }

@@ -10,6 +10,7 @@ import { createMailer, type Mailer } from '../core/mail/mailer.ts';
 import { createNotifier, type Notifier } from '../core/notifications.ts';
 import { QUEUES } from '../core/queues.ts';
 import { defaultTiming, type Timing } from '../core/timing.ts';
+import { jobDone } from '../core/metrics.ts';
 import { jobs } from './jobs/index.ts';
 
 export interface WorkerDeps {
@@ -48,9 +49,12 @@ export async function buildWorker(deps: WorkerDeps) {
 
   for (const job of jobs) {
     await deps.boss.work(job.queue, { ...job.workOptions?.(ctx.timing), batchSize: 1 }, async ([j]) => {
+      const started = performance.now();
       try {
         await job.handle(j as never, ctx);
+        jobDone(job.queue, 'ok', performance.now() - started);
       } catch (err) {
+        jobDone(job.queue, 'failed', performance.now() - started);
         deps.log.warn({ err, queue: job.queue, jobId: j.id, retry: j.retryCount }, 'job failed');
         throw err;
       }

@@ -30,6 +30,7 @@ import { failRun, loadRun, openEnds, type RunRecord } from './context.ts';
 import { destinationPath, renamed, renamedFrom } from './select.ts';
 import { markSuperseded, removeSuperseded } from './supersede.ts';
 import { verifyCopy } from './verify.ts';
+import * as metrics from '../../core/metrics.ts';
 import { inBackup, keepsVersions, newestCopy, versionMoved, versionPath, versionsRoot } from './versions.ts';
 
 /** Items copied at once by one copy job, unless the destination asks for more (features.itemsInParallel). */
@@ -61,7 +62,8 @@ export type Outcome =
   | { kind: 'done'; bytes: number; destPath: string; hash?: string }
   /** identical: the destination holds these very bytes already; recorded in the manifest as a copy. */
   | { kind: 'skipped'; reason: string; destPath: string; identical?: boolean }
-  | { kind: 'failed'; reason: string };
+  /** code: a word from a bounded set (a connector's reason, 'missing', 'gave_up'…) for the metrics. */
+  | { kind: 'failed'; reason: string; code?: string };
 
 /**
  * This worker's claim of an item: which attempt it is (its proof of ownership), the bytes the
@@ -107,6 +109,9 @@ interface Parked {
   until: Date;
   why: string;
 }
+
+/** A failure's code for the metrics: the connector's reason, or 'other'. */
+const codeOf = (err: unknown) => (err instanceof CloudError ? err.reason : 'other');
 
 function describe(err: unknown): string {
   // isNativeError, not instanceof: an error Node made (a socket's) may come from another realm (Jest's).
@@ -252,7 +257,7 @@ async function copyOne(
       db,
       run,
       item,
-      { kind: 'failed', reason },
+      { kind: 'failed', reason, code: 'gave_up' },
       item.reserved_period ?? deps.timing.now(),
       item.reserved_bytes,
     );
@@ -264,7 +269,7 @@ async function copyOne(
     if (run.kind === 'verify') {
       // Nothing is copied or charged: the copy at the destination is checked against its record.
       const checked = await verifyCopy(destination, item, AbortSignal.any([signal, claim.lost.signal])).catch(
-        (err): Outcome => ({ kind: 'failed', reason: describe(err) }),
+        (err): Outcome => ({ kind: 'failed', reason: describe(err), code: codeOf(err) }),
       );
       if (!signal.aborted && !claim.lost.signal.aborted)
         await record(db, run, item, checked, item.reserved_period ?? deps.timing.now(), item.reserved_bytes);
@@ -338,7 +343,7 @@ async function copyOne(
         await transaction(db, (c) => runState.giveBack(c, run.userId, run.id, item, 'parked', false));
         return { until: err.retryAt ?? new Date(deps.timing.now().getTime() + deps.timing.parkMs), why: err.message };
       }
-      outcome = { kind: 'failed', reason: describe(err) };
+      outcome = { kind: 'failed', reason: describe(err), code: codeOf(err) };
       refused = err instanceof CloudError && err.reason === 'unauthorized';
     }
     await meter.close();
@@ -758,10 +763,13 @@ async function record(
       : null,
   };
   const supersedes = outcome.kind === 'done' ? item.supersedes : null;
-  if (!supersedes) return { recorded: await runState.record(db, values), removeSuperseded: false };
-  return transaction(db, async (c) => {
-    if (!(await runState.record(c, values))) return { recorded: false, removeSuperseded: false };
-    const by = { taskId: run.taskId, sourceId: item.source_id, destPath };
-    return { recorded: true, removeSuperseded: await markSuperseded(c, by, supersedes, run.destination.cloudId) };
-  });
+  const done = !supersedes
+    ? { recorded: await runState.record(db, values), removeSuperseded: false }
+    : await transaction(db, async (c) => {
+        if (!(await runState.record(c, values))) return { recorded: false, removeSuperseded: false };
+        const by = { taskId: run.taskId, sourceId: item.source_id, destPath };
+        return { recorded: true, removeSuperseded: await markSuperseded(c, by, supersedes, run.destination.cloudId) };
+      });
+  if (done.recorded) metrics.itemRecorded(outcome.kind, charged, outcome.kind === 'failed' ? outcome.code : undefined);
+  return done;
 }

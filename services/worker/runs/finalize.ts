@@ -5,6 +5,7 @@
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
+import { runEnded } from '../../core/metrics.ts';
 import * as runState from '../../core/run-state.ts';
 import { loadRun, openEnds, type RunRecord } from './context.ts';
 import { complete } from './select.ts';
@@ -21,6 +22,7 @@ export async function finalizeRun(deps: { db: Db; clouds: Clouds; notifier: Noti
     return status;
   });
   if (!ended) return;
+  runEnded(ended);
   await releaseLeftovers(deps, runId);
   // Everything the source offered is copied: it may let go of what it kept for the run (a session
   // opened for it, say). A failure here changes nothing the user relies on. Only a backup's source:

@@ -34,9 +34,9 @@ export async function verifyCopy(
 ): Promise<Outcome> {
   const at = item.dest_path;
   const found = await destination.stat(at, signal);
-  if (!found) return { kind: 'failed', reason: `${item.path}: missing at the destination (${at})` };
+  if (!found) return { kind: 'failed', reason: `${item.path}: missing at the destination (${at})`, code: 'missing' };
   if (item.size !== null && found.size !== Number(item.size))
-    return { kind: 'failed', reason: `size ${found.size} bytes, the backup recorded ${item.size}` };
+    return { kind: 'failed', reason: `size ${found.size} bytes, the backup recorded ${item.size}`, code: 'changed' };
 
   const want = recorded(item);
   if (!want || !destination.hashOf) return { kind: 'done', bytes: 0, destPath: at };
@@ -47,9 +47,14 @@ export async function verifyCopy(
       reason:
         `${want.kind} hash unknown: the destination could not read the file back (damaged, or changed ` +
         `while it was read); the backup recorded ${want.value}`,
+      code: 'unreadable',
     };
   if (got.kind !== want.kind) return { kind: 'done', bytes: 0, destPath: at };
   if (!sameHash(want.kind, got.value, want.value))
-    return { kind: 'failed', reason: `${want.kind} hash ${got.value}, the backup recorded ${want.value}` };
+    return {
+      kind: 'failed',
+      reason: `${want.kind} hash ${got.value}, the backup recorded ${want.value}`,
+      code: 'changed',
+    };
   return { kind: 'done', bytes: 0, destPath: at, hash: `${got.kind}:${got.value}` };
 }
