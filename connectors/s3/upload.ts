@@ -11,6 +11,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -216,6 +217,26 @@ export function createUploader(bucket: Bucket): Uploader {
     }
   }
 
+  /**
+   * Once a file is committed, the other multipart uploads open on its key are aborted: one a worker
+   * created and died before it could checkpoint (its id known to nobody), or one a frozen worker
+   * went on with after its claim was taken over. Left open, they cost storage forever and, completed
+   * by anyone, would replace the copy. Best effort: a key without the ListBucketMultipartUploads
+   * permission keeps them (a lifecycle rule to abort incomplete uploads then does it).
+   */
+  async function abortStrays(Key: string, ours: string | undefined, signal?: AbortSignal): Promise<void> {
+    try {
+      const listed = await call(
+        () => s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: Key }), { abortSignal: signal }),
+        signal,
+      );
+      for (const u of listed.Uploads ?? [])
+        if (u.Key === Key && u.UploadId && u.UploadId !== ours) await abandon({ key: Key, uploadId: u.UploadId });
+    } catch {
+      // The copy is committed and verified; a stray upload left is the bucket's lifecycle rule's.
+    }
+  }
+
   async function put(rel: string, open: (offset: number) => Promise<Readable>, o: PutOptions): Promise<Stored> {
     const Key = keyOf(rel);
     const saved = (o.checkpoint?.state ?? null) as MultipartState | null;
@@ -352,6 +373,7 @@ export function createUploader(bucket: Bucket): Uploader {
       if (await refuseIfPresent(Key, o.mode, o.signal, { etag: expected, size })) {
         // Our own earlier commit is there: this upload is not needed.
         await abandon(state).catch(() => {});
+        await abortStrays(Key, undefined, o.signal);
         return ownCommit;
       }
       const done =
@@ -371,6 +393,7 @@ export function createUploader(bucket: Bucket): Uploader {
         // A 412 and our own commit there (this one, whose answer was lost, or an earlier one):
         // an upload left open by the refused Complete is not needed.
         await abandon(state).catch(() => {});
+        await abortStrays(Key, undefined, o.signal);
         return ownCommit;
       }
       // Every part was checked against its own md5 as S3 acknowledged it. AWS (and most
@@ -388,6 +411,7 @@ export function createUploader(bucket: Bucket): Uploader {
         if (head.ContentLength !== size)
           throw new CloudError('corrupt', `S3 stored ${head.ContentLength} bytes for ${Key}; ${size} were sent.`);
       }
+      await abortStrays(Key, state.uploadId, o.signal);
       return ownCommit;
     } catch (err) {
       await Promise.allSettled(inflight);
