@@ -84,8 +84,8 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
     cleanups.push(() => boss.stop({ graceful: true, timeout: config.shutdownSeconds * 1000 }));
     await ensureQueues(boss);
 
-    if (worker)
-      await buildWorker({
+    if (worker) {
+      const w = await buildWorker({
         config,
         db,
         boss,
@@ -93,6 +93,9 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
         log,
         timing: { ...defaultTiming, leaseSeconds: config.leaseSeconds },
       });
+      // Runs first when stopping (cleanups run last first): no copy lane claims another item.
+      cleanups.push(async () => w.drain());
+    }
     if (config.metricsPort !== undefined) {
       // Service-wide figures from API processes only: Prometheus would add a worker's copy up too.
       const metrics = await serveMetrics(config.metricsPort, config.host, db, config.role !== 'worker');

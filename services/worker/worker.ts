@@ -28,10 +28,13 @@ export interface WorkerContext extends WorkerDeps {
   clouds: Clouds;
   notifier: Notifier;
   mailer: Mailer;
+  /** Aborted when the process starts to stop: long jobs hand their work over within graceMs. */
+  draining: { signal: AbortSignal; graceMs: number };
 }
 
-export async function buildWorker(deps: WorkerDeps) {
+export async function buildWorker(deps: WorkerDeps): Promise<{ drain(): void }> {
   const notifier = createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl });
+  const draining = new AbortController();
   const ctx: WorkerContext = {
     ...deps,
     timing: deps.timing ?? defaultTiming,
@@ -41,6 +44,8 @@ export async function buildWorker(deps: WorkerDeps) {
     }),
     notifier,
     mailer: createMailer(deps.config, deps.log),
+    // Two seconds of FERRY_SHUTDOWN_SECONDS are kept for putting items back and handing the job over.
+    draining: { signal: draining.signal, graceMs: Math.max(1000, deps.config.shutdownSeconds * 1000 - 2000) },
   };
   const known = new Set<string>(Object.values(QUEUES));
   const handled = jobs.map((j) => j.queue);
@@ -61,6 +66,8 @@ export async function buildWorker(deps: WorkerDeps) {
     });
     if (job.cron) await deps.boss.schedule(job.queue, job.cron);
   }
-  // The workers stop with boss.stop(), which lets running jobs finish.
+  // The workers stop with drain() (copy jobs hand their runs over), then boss.stop(), which lets
+  // running jobs finish within FERRY_SHUTDOWN_SECONDS.
   deps.log.info({ queues: handled }, 'worker started');
+  return { drain: () => draining.abort() };
 }

@@ -53,6 +53,8 @@ export interface CopyDeps {
   clouds: Clouds;
   notifier: Notifier;
   log: Logger;
+  /** The process is stopping (SIGTERM): claim nothing more, and hand the run over within graceMs. */
+  draining?: { signal: AbortSignal; graceMs: number };
 }
 
 type ItemRow = runState.ClaimedItem;
@@ -158,6 +160,17 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     })().catch((err) => deps.log.warn({ err, runId }, 'progress tick failed'));
   }, deps.timing.renewMs);
 
+  // The process is stopping: no lane claims another item; those in flight get until the grace period
+  // is over to finish, then stop where they are, their uploads kept for whoever resumes them.
+  let handingOver = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onDrain = () => {
+    handingOver = true;
+    graceTimer = setTimeout(() => stop.abort(new Stop(false)), deps.draining!.graceMs);
+  };
+  if (deps.draining?.signal.aborted) onDrain();
+  else deps.draining?.signal.addEventListener('abort', onDrain, { once: true });
+
   // Once an item did not fit in the quota, no job of the run claims more: the rest waits for the next run.
   let quotaHit = run.quotaHit;
   // Once the destination said it takes nothing more for a while, the run waits for it (parked).
@@ -171,7 +184,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
         { length: run.sequential ? 1 : (ends.destinationFeatures.itemsInParallel ?? ITEMS_IN_PARALLEL) },
         async () => {
           try {
-            while (!stop.signal.aborted && !quotaHit && !parked) {
+            while (!stop.signal.aborted && !quotaHit && !parked && !handingOver) {
               const item = await runState.claim(db, runId, deps.timing.leaseSeconds);
               if (!item) return;
               const result = await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight);
@@ -193,9 +206,18 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
     }
   } finally {
     clearInterval(ticker);
+    clearTimeout(graceTimer);
     signal.removeEventListener('abort', onShutdown);
+    deps.draining?.signal.removeEventListener('abort', onDrain);
   }
   if (signal.aborted) throw new Error('worker shut down before the run was copied; it will be taken up again');
+  if (handingOver && !quotaHit && !parked) {
+    // A job of its own for another worker, at once: this one ends as done, so that a rolling restart
+    // spends none of the job's retries and nobody waits for a lease to run out.
+    await deps.boss.send(QUEUES.runCopy, { runId }, { group: { id: run.userId } });
+    deps.log.info({ runId }, 'stopping: run handed over to another worker');
+    return;
+  }
   if (parked) return park(deps, run, parked);
   await maybeFinalize(deps, runId);
 }
