@@ -45,7 +45,8 @@ async function note(what: string, runId?: string): Promise<void> {
   let where = '';
   if (runId) {
     const { rows } = await db.query(
-      `SELECT count(*) FILTER (WHERE status = 'done')::int AS done, count(*) FILTER (WHERE status = 'copying')::int AS copying
+      `SELECT count(*) FILTER (WHERE status = 'done')::int AS done,
+              count(*) FILTER (WHERE status = 'copying')::int AS copying
          FROM run_items WHERE run_id = $1`,
       [runId],
     );
