@@ -37,6 +37,28 @@ export interface ConnectorEnv {
   endpoints: Record<EndpointName, string>;
   /** Per-account state of this process (pacers, batchers), shared by every handle on one account. */
   accounts: AccountRegistry;
+  /**
+   * Limits every process keeps to together (the service's, in PostgreSQL); unset, each process keeps
+   * its own (a connector on its own, in tests).
+   */
+  shared?: SharedLimits;
+}
+
+/** A provider account's limits, held across every worker process. Keys name the account. */
+export interface SharedLimits {
+  /**
+   * Takes `n` tokens of the bucket `key` (refilled at `ratePerSecond` up to `burst`) and says how
+   * long to wait before spending them: the bucket's debt, or a pause another process recorded.
+   * `parked` when that pause lasts past `maxWaitMs`: the caller gives up until then instead.
+   */
+  take(
+    key: string,
+    o: { ratePerSecond: number; burst: number; n: number; maxWaitMs: number },
+  ): Promise<{ waitMs: number; parked?: { until: Date; why: string } }>;
+  /** Every process waits until `until` before its next call under `key` (a Retry-After, a daily cap). */
+  pause(key: string, until: Date, why: string): Promise<void>;
+  /** Runs `fn` while no other process runs one under the same key (Google Photos' batchCreate). */
+  exclusive<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /** A stored cloud as a connector sees it: its shown options and its opened secrets. */

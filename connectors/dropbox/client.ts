@@ -138,6 +138,7 @@ export function pacerOf(env: ConnectorEnv, accountId: string | undefined): Pacer
   return env.accounts.get('dropbox:pacer', accountId, () =>
     createPacer({
       name: 'dropbox',
+      shared: env.shared && accountId ? { limits: env.shared, key: `dropbox:${accountId}` } : undefined,
       classify,
       attempts: 10,
       baseDelayMs: 250,

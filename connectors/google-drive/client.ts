@@ -84,6 +84,12 @@ function classify(err: unknown): RetryVerdict {
       err.status === 408 ||
       err.status >= 500 ||
       (err.status === 403 && RATE_REASONS.has(err.reason ?? ''));
+    if (err.status === 403 && err.reason === 'uploadQuotaExceeded') {
+      const until = nextUploadDay();
+      const at = until.toISOString();
+      const why = `This Google account reached Drive's daily upload limit; uploads resume after ${at}.`;
+      return { retry: false, park: { until, why } };
+    }
     return { retry: transient, afterMs: err.retryAfterMs };
   }
   if (err instanceof CloudError) return { retry: false };
@@ -149,9 +155,10 @@ function refused(err: DriveApiError): CloudError {
 // Drive's limits are per Google account, so one pacer per account in the process, shared by every
 // handle on it. About 10 requests a second with bursts of 100 (rclone's defaults for Drive); retries
 // back off 1, 2, 4, 8, 16 s (with jitter) unless Google says how long to wait.
-const newPacer = () =>
+const newPacer = (env: ConnectorEnv, accountId: string | undefined) =>
   createPacer({
     name: 'google-drive',
+    shared: env.shared && accountId ? { limits: env.shared, key: `google-drive:${accountId}` } : undefined,
     classify,
     attempts: 8,
     baseDelayMs: 1000,
@@ -179,7 +186,11 @@ export interface DriveClient {
  * without one (a cloud not signed in yet) the pacer is the handle's own.
  */
 export function createClient(env: ConnectorEnv, tokens: TokenSource, accountId: string | undefined): DriveClient {
-  return clientOf(env.endpoints.googleDrive, tokens, env.accounts.get('google-drive:pacer', accountId, newPacer));
+  return clientOf(
+    env.endpoints.googleDrive,
+    tokens,
+    env.accounts.get('google-drive:pacer', accountId, () => newPacer(env, accountId)),
+  );
 }
 
 /** A client for an access token just issued (the sign-in's account lookup): one attempt, no refresh. */

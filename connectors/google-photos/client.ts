@@ -52,7 +52,9 @@ export const RATE_LIMIT_WAIT_MS = 30_000;
 export function classify(err: unknown): RetryVerdict {
   if (err instanceof PhotosApiError) {
     if (err.status === 429)
-      return err.daily ? { retry: false } : { retry: true, afterMs: err.retryAfterMs ?? RATE_LIMIT_WAIT_MS };
+      return err.daily
+        ? { retry: false, park: { until: nextPacificMidnight(), why: 'Ferry used up its daily Google Photos quota.' } }
+        : { retry: true, afterMs: err.retryAfterMs ?? RATE_LIMIT_WAIT_MS };
     if (err.status === 408 || err.status >= 500) return { retry: true, afterMs: err.retryAfterMs };
     // Two batchCreate calls of one user collided (another worker's): try again after a pause.
     if (err.status === 409 && err.code === 'ABORTED') return { retry: true, afterMs: err.retryAfterMs };
@@ -126,9 +128,10 @@ export function toCloudError(err: unknown, what: string): CloudError {
 // One pacer per Google account, shared by every handle on it (env.accounts). Google documents daily
 // quotas for the Library API, not a rate; the bucket (50 a second, bursts of 200) only keeps a run
 // from flooding it, and lets a restore upload a full batch of 50 at once.
-const newPacer = () =>
+const newPacer = (env: ConnectorEnv, accountId: string | undefined) =>
   createPacer({
     name: 'google-photos',
+    shared: env.shared && accountId ? { limits: env.shared, key: `google-photos:${accountId}` } : undefined,
     classify,
     attempts: 6,
     baseDelayMs: 1000,
@@ -153,7 +156,7 @@ export function createClient(tokens: TokenSource, env: ConnectorEnv, accountId: 
   return createRest({
     base: env.endpoints.googlePhotos,
     fetch: bearerFetch(tokens, refused),
-    pacer: env.accounts.get('google-photos:pacer', accountId, newPacer),
+    pacer: env.accounts.get('google-photos:pacer', accountId, () => newPacer(env, accountId)),
     errorOf,
   });
 }

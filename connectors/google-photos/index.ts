@@ -114,8 +114,15 @@ export default defineConnector<Options>({
   open(cloud, env) {
     const { api, picker } = connect(cloud, env);
     const library = new Library(api);
-    // Google wants the batchCreate calls of one user made one at a time: one batcher per account.
-    const batcher = env.accounts.get('google-photos:batcher', cloud.options.accountId, () => new Batcher());
+    // Google wants the batchCreate calls of one user made one at a time: one batcher per account in
+    // the process, and across processes one batchCreate at a time under the account's shared lock.
+    const accountId = cloud.options.accountId;
+    const batcher = env.accounts.get('google-photos:batcher', accountId, () => {
+      const shared = env.shared;
+      return new Batcher(
+        shared && accountId ? (fn) => shared.exclusive(`google-photos:batchCreate:${accountId}`, fn) : undefined,
+      );
+    });
     const restorer = new Restorer(api, library, batcher);
 
     let source: Source;

@@ -78,6 +78,13 @@ export class Batcher {
   private busy = false;
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  /** `exclusive`: runs a batchCreate while no other process makes one for the account (env.shared). */
+  constructor(exclusive: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()) {
+    this.exclusive = exclusive;
+  }
+
   add(w: Omit<Waiting, 'arrived' | 'resolve' | 'reject'>, signal?: AbortSignal): Promise<ItemResult> {
     return new Promise((resolve, reject) => {
       const entry: Waiting = { ...w, arrived: Date.now(), resolve, reject };
@@ -130,10 +137,8 @@ export class Batcher {
         ...(albumId ? { albumId } : {}),
         newMediaItems: batch.map((w) => ({ simpleMediaItem: { uploadToken: w.token, fileName: w.fileName } })),
       };
-      const res = await api.json<{ newMediaItemResults?: ItemResult[] } | undefined>(
-        'POST',
-        '/v1/mediaItems:batchCreate',
-        { body },
+      const res = await this.exclusive(() =>
+        api.json<{ newMediaItemResults?: ItemResult[] } | undefined>('POST', '/v1/mediaItems:batchCreate', { body }),
       );
       const results = res?.newMediaItemResults ?? [];
       batch.forEach((w, i) => {

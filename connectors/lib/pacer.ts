@@ -1,12 +1,16 @@
 // The pacer wraps every call a connector makes to its provider: a token bucket per account keeps
 // the request rate within the provider's limits, and a retryable failure (as the connector's one
 // classifier judges it) is retried after the provider's Retry-After or an exponential backoff with
-// jitter. Whole-job retries are pg-boss's business and separate from these.
+// jitter. Whole-job retries are pg-boss's business and separate from these. With env.shared, the
+// bucket and the pauses are the account's across every worker process, not this process's alone.
+import { CloudError, type SharedLimits } from '../types.ts';
 
 export interface RetryVerdict {
   retry: boolean;
   /** The provider said how long to wait (Retry-After). */
   afterMs?: number;
+  /** The account takes no more until then (a daily cap): every process holds off, with this reason. */
+  park?: { until: Date; why: string };
 }
 
 export type Classifier = (err: unknown) => RetryVerdict;
@@ -23,7 +27,15 @@ export interface PacerOptions {
   /** Sustained requests per second and burst; omitted: no rate limit. */
   ratePerSecond?: number;
   burst?: number;
+  /**
+   * The account's bucket and pauses, held with every other process (env.shared) under `key`;
+   * unset, this pacer's own.
+   */
+  shared?: { limits: SharedLimits; key: string };
 }
+
+/** A process takes shared tokens in blocks of a fifth of a second's worth: a statement per block. */
+const BLOCKS_PER_SECOND = 5;
 
 export interface Pacer {
   call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
@@ -77,8 +89,33 @@ export function createPacer(opts: PacerOptions): Pacer {
   const max = opts.maxDelayMs ?? 30_000;
   let tokens = opts.burst ?? 1;
   let last = Date.now();
+  const shared = opts.shared;
+  let block = 0; // shared tokens taken and not spent yet
+
+  async function takeShared(signal?: AbortSignal): Promise<void> {
+    if (block > 0) {
+      block--;
+      return;
+    }
+    const rate = opts.ratePerSecond ?? 1000;
+    const n = Math.max(1, Math.floor(rate / BLOCKS_PER_SECOND));
+    const got = await shared!.limits.take(shared!.key, {
+      ratePerSecond: rate,
+      burst: opts.burst ?? n,
+      n,
+      maxWaitMs: max,
+    });
+    // Another process met the account's daily cap: no call goes out before it is over.
+    if (got.parked) throw new CloudError('rate_limited', got.parked.why, { retryAt: got.parked.until });
+    if (got.waitMs > 0) {
+      observer?.wait(name, 'pacer', got.waitMs);
+      await sleep(got.waitMs, signal);
+    }
+    block = n - 1;
+  }
 
   async function take(signal?: AbortSignal): Promise<void> {
+    if (shared) return takeShared(signal);
     if (!opts.ratePerSecond) return;
     for (;;) {
       const now = Date.now();
@@ -105,12 +142,16 @@ export function createPacer(opts: PacerOptions): Pacer {
         } catch (err) {
           if (signal?.aborted) throw err;
           const verdict = opts.classify(err);
+          if (verdict.park) await shared?.limits.pause(shared.key, verdict.park.until, verdict.park.why);
           if (!verdict.retry || attempt + 1 >= attempts) {
             observer?.call(name, 'failed');
             throw err;
           }
           observer?.call(name, 'retried');
           const ms = verdict.afterMs ?? backoffMs(attempt, base, max);
+          // The provider's word holds for the account, in every process.
+          if (verdict.afterMs !== undefined)
+            await shared?.limits.pause(shared.key, new Date(Date.now() + ms), 'The provider asked to slow down.');
           observer?.wait(name, verdict.afterMs !== undefined ? 'retry_after' : 'backoff', ms);
           await sleep(ms, signal);
         }

@@ -278,6 +278,7 @@ export function createGraph(env: ConnectorEnv, tokens: TokenSource, accountId: s
   const account = env.accounts.get<Account>('onedrive:account', accountId, () => ({
     pacer: createPacer({
       name: 'onedrive',
+      shared: env.shared && accountId ? { limits: env.shared, key: `onedrive:${accountId}` } : undefined,
       classify,
       attempts: 8,
       baseDelayMs: 500,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { connectors, secretFields, type ConnectorDefinition, type ConnectorEnv } from '../../connectors/index.ts';
 import { OAUTH_CLIENTS, type OAuthProvider } from '../../connectors/oauth.ts';
 import { CloudError, type CloudConfig, type CloudHandle } from '../../connectors/types.ts';
+import { sharedLimits } from './shared-limits.ts';
 import { cloudState } from './cloud-state.ts';
 import type { Config, OAuthClientConfig } from './config.ts';
 import type { Keyring } from './crypto.ts';
@@ -72,7 +73,10 @@ export function toAppError(err: unknown): unknown {
   }
 }
 
-export function createClouds(db: Db, keyring: Keyring, env: ConnectorEnv, oauth: CloudsOAuth) {
+export function createClouds(db: Db, keyring: Keyring, processEnv: ConnectorEnv, oauth: CloudsOAuth) {
+  // Pacing, pauses and exclusive sections of provider accounts are held in PostgreSQL, so that every
+  // worker process on the database keeps to them together.
+  const env: ConnectorEnv = { ...processEnv, shared: processEnv.shared ?? sharedLimits(db) };
   /** Why this server cannot connect such a cloud, or null. */
   function unavailable(def: ConnectorDefinition): string | null {
     if (!def.open) return `${def.title} cannot be connected on this server yet.`;

@@ -426,12 +426,17 @@ describe('Google Photos', () => {
       }
       // nothing failed
       expect(run.failed.items).toBe(0);
+      // The day is over: for Google, for the parked run's job, and for the account's pause that every
+      // worker keeps to (recorded when the call that met the cap went through the account's pacer).
       google.photos.newDay();
       google.photos.dailyLimit = undefined;
       await t.db.query(
         `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' ` +
           `AND data->>'runId' = $1 AND state = 'created'`,
         [runId],
+      );
+      await t.db.query(
+        `UPDATE rate_limits SET paused_until = now() WHERE key LIKE 'google-photos:%' AND paused_until > now()`,
       );
       for (const deadline = Date.now() + 90_000; run.status === 'running'; ) {
         if (Date.now() > deadline) throw new Error(`still running: ${JSON.stringify(run)}`);

@@ -537,8 +537,15 @@ describe("Drive's daily upload cap", () => {
         expect(job.length).toBeGreaterThanOrEqual(1);
         for (const j of job) expect(new Date(j.start_after).getTime()).toBe(until.getTime());
 
-        // The next day: the cap is lifted and the waiting job comes due.
+        // Every worker holds off the account until then, not only this run.
+        const pause = await t.db.query(
+          `SELECT paused_until FROM rate_limits WHERE key LIKE 'google-drive:%' AND paused_until > now()`,
+        );
+        expect(pause.rows.map((r) => r.paused_until.getTime())).toEqual([until.getTime()]);
+
+        // The next day: the cap is lifted, the account's pause is over and the waiting job comes due.
         fakes.google.newUploadDay();
+        await t.db.query(`UPDATE rate_limits SET paused_until = now() WHERE key LIKE 'google-drive:%'`);
         await t.db.query(
           `UPDATE pgboss.job SET start_after = now() WHERE name = 'run-copy' ` +
             `AND data->>'runId' = $1 AND state = 'created'`,

@@ -147,6 +147,10 @@ export class PhotosStore {
   private readonly failing = new Map<string, number>();
   private clockOffset = 0;
   private creating = false;
+  /** batchCreate calls refused because another of the user's was in progress. */
+  batchCreateCollisions = 0;
+  /** How long a batchCreate takes (Google's take seconds for 50 items); 0: at once. */
+  batchCreateMs = 0;
   /** Library API requests today; beyond `dailyLimit` (undefined: none) they are refused with 429. */
   dailyCount = 0;
   dailyLimit: number | undefined;
@@ -649,14 +653,17 @@ export class PhotosStore {
       if (album.items.length + items.length > 20_000) throw invalid('The album is full (20,000 items).');
     }
     // Google asks for one batchCreate at a time per user; concurrent ones collide.
-    if (this.creating)
+    if (this.creating) {
+      this.batchCreateCollisions++;
       throw new PhotosError(
         409,
         'ABORTED',
         'Another mediaItems:batchCreate call for this user is in progress; create media items one call at a time.',
       );
+    }
     this.creating = true;
     try {
+      if (this.batchCreateMs) await new Promise((r) => setTimeout(r, this.batchCreateMs));
       this.batchCreates.push(items.length);
       const newMediaItemResults = [];
       for (const raw of items as Record<string, unknown>[]) {
