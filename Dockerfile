@@ -1,30 +1,42 @@
-# Ferry's image: the web app built in, the pinned Node (the `node` package of package.json, the same
-# binary `npm start` runs), a non-root user, a health check. Built in two stages so that compilers and
-# the build's own files stay out of the image.
-# Not built on the machine this was written on (no container engine there): see README, "Deploying".
+# Ferry's image: the web app built in, run by the pinned Node (the `node` package of package.json, the
+# binary `npm start` runs), as a non-root user, with a health check. Two stages, so that npm's cache,
+# the dev dependencies and the build's leftovers stay out of the image.
+# Never built on the machine this was written on (no container engine there): see README, "Deploying".
+# test/unit/packaging.test.ts holds it to package.json: same Node version, same command as `npm start`.
 
-FROM node:24-bookworm-slim AS build
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
-# `npm ci` runs `prepare`, which builds the web app, so the sources come in first.
+# `npm ci` runs `prepare` (npm run build: the web app into services/web/dist), so the sources come in
+# first. It also installs the pinned Node into node_modules/node (that package's install script).
 COPY . .
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+# Nothing Ferry runs imports a dev dependency (Node strips the types; no TypeScript compiler runs).
+RUN npm ci --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && test -x node_modules/.bin/node && test -f services/web/dist/index.html
 
-# Node itself comes with node_modules (the `node` package): the runtime needs nothing else.
-FROM debian:bookworm-slim
-# Ferry writes its data folder (mail spool, the embedded PostgreSQL when DATABASE_URL is unset).
-RUN groupadd --gid 10001 ferry && useradd --uid 10001 --gid ferry --home-dir /data --create-home ferry
+FROM node:24.21.0-bookworm-slim
+# A user of its own; /data is its home and Ferry's data folder (the mail spool without SMTP_URL, the
+# key without FERRY_SECRET_KEY, the embedded PostgreSQL without DATABASE_URL: PostgreSQL refuses root).
+RUN groupadd --gid 10001 ferry \
+ && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin ferry \
+ && mkdir -m 0700 /data && chown 10001:10001 /data
 WORKDIR /app
-COPY --from=build --chown=root:root /app /app
-ENV NODE_ENV=production \
+# Owned by root: Ferry reads its code, the web app and node_modules, and writes only /data and /tmp.
+COPY --from=build /app /app
+# node_modules/.bin first, as `npm start` has it: `node` is the pinned binary, not the image's own.
+ENV PATH=/app/node_modules/.bin:$PATH \
     HOST=0.0.0.0 \
     PORT=3000 \
-    FERRY_DATA_DIR=/data \
-    PATH=/app/node_modules/.bin:$PATH
-USER ferry
+    FERRY_DATA_DIR=/data
+# Numeric, so that Kubernetes' runAsNonRoot can tell it is not root.
+USER 10001:10001
 VOLUME /data
 EXPOSE 3000
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# What `npm start` runs (package.json), without npm in between: signals reach Ferry itself.
+# An API answers /healthz on PORT; a worker has no HTTP server but FERRY_METRICS_PORT's (which serves
+# /healthz too): without that port, a worker's check can only say the container is still there.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "const e=process.env,p=e.FERRY_ROLE==='worker'?e.FERRY_METRICS_PORT:e.PORT||3000;if(!p)process.exit(0);fetch(`http://127.0.0.1:${p}/healthz`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# What `npm start` runs (package.json), without npm or a shell in between: node is the process that
+# gets SIGTERM, and lets running jobs finish within FERRY_SHUTDOWN_SECONDS (stop timeouts: longer).
 CMD ["node", "--max-semi-space-size=2", "--external-memory-accounted-in-global-limit", "services/main.ts"]
