@@ -52,14 +52,17 @@ export interface FerryProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The V8 flags of `npm start` (package.json): a small young generation keeps transfer buffers from
+ * piling up in resident memory, and buffers count toward the heap's limit as a whole instead of
+ * forcing a full collection every few MiB allocated (a third of a plain copy's CPU went to them).
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--external-memory-accounted-in-global-limit'];
+
 /** Ferry as `npm start` runs it (API and worker in one process, same V8 flags), on the given database. */
 export async function startFerry(databaseUrl: string, env: Record<string, string>): Promise<FerryProcess> {
   const port = await freePort();
-  // The V8 flags of `npm start` (package.json): a small young generation keeps transfer buffers
-  // from piling up in resident memory, and buffers count toward the heap's limit as a whole instead
-  // of forcing a full collection every few MiB allocated (a third of a plain copy's CPU went to them).
-  const flags = ['--max-semi-space-size=2', '--external-memory-accounted-in-global-limit'];
-  const child = spawn(process.execPath, [...flags, path.join(repo, 'services/main.ts')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(repo, 'services/main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -122,7 +125,7 @@ export async function startFerry(databaseUrl: string, env: Record<string, string
 }
 
 /** Runs a task to its end; returns the run and the wall time from the request to the end. */
-export async function runToEnd(f: FerryProcess, taskId: string): Promise<{ run: any; seconds: number }> {
+export async function runToEnd(f: Pick<FerryProcess, 'api'>, taskId: string): Promise<{ run: any; seconds: number }> {
   const t0 = performance.now();
   const { run } = await f.api('POST', `/tasks/${taskId}/runs`);
   for (;;) {
