@@ -111,7 +111,7 @@ export function createPacer(opts: PacerOptions): Pacer {
       observer?.wait(name, 'pacer', got.waitMs);
       await sleep(got.waitMs, signal);
     }
-    block = n - 1;
+    block += n - 1; // lanes that asked at the same moment each keep what they took
   }
 
   async function take(signal?: AbortSignal): Promise<void> {
