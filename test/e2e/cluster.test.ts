@@ -277,17 +277,22 @@ test('1,000 files through a SIGKILL mid-file, a frozen worker, an API restart an
   );
   expect(run.status).toBe('succeeded');
   // A file whose upload finished just before its worker died or froze (before the worker could record
-  // it) is found at the destination by the next claim, byte for byte: "identical", kept as the copy.
+  // it) is found at the destination by the next claim, byte for byte, and counted as this run's copy.
   const { rows: items } = await db.query(
     `SELECT status, error, attempts > 1 AS again, count(*)::int AS n, sum(size)::bigint AS bytes
        FROM run_items WHERE run_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 3`,
     [runId],
   );
-  const identical = (r: { status: string; error: string }) =>
-    r.status === 'skipped' && r.error === 'An identical file is already at the destination.';
   log.push(`items: ${items.map((r) => `${r.n} ${r.status}${r.again ? ' at a later claim' : ''}`).join(', ')}`);
   console.log(log.join('\n'));
-  expect(items.filter((r) => r.status !== 'done' && !identical(r))).toEqual([]);
+  // Seldom (1 run in 10 here, under load), a file the killed worker uploaded but did not record is
+  // counted as "skipped: identical" rather than done: the copy is there all the same, and counted.
+  const { rows: notDone } = await db.query(
+    `SELECT path, status, attempts, dest_exists, error FROM run_items WHERE run_id = $1 AND status <> 'done'`,
+    [runId],
+  );
+  for (const r of notDone)
+    expect(r).toMatchObject({ status: 'skipped', error: 'An identical file is already at the destination.' });
   expect(run.done.items + run.skipped.items).toBe(files.size);
   expect(run.done.bytes + run.skipped.bytes).toBe(total);
 

@@ -560,7 +560,10 @@ async function settle(
     (item.size === null || existing.size === item.size) &&
     (await sameContent(source, destination, item, at, signal))
   ) {
-    // Often our own copy from an attempt that was cut off before it was recorded.
+    // Nothing was there when planned, and an earlier claim of this item was cut off (its worker
+    // killed or frozen) after its upload and before its record: the copy is this run's own.
+    if (item.attempts > 1 && !item.dest_exists) return { kind: 'done', bytes: existing.size, destPath: at };
+    // Else it was there before: the same bytes, so nothing to copy.
     return {
       kind: 'skipped',
       reason: 'An identical file is already at the destination.',
