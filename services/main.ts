@@ -72,7 +72,7 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
       schema: BOSS_SCHEMA,
       supervise: worker,
       schedule: worker,
-      // A copy job whose worker died (no heartbeat) is handed to another worker within ~20 s.
+      // A plan or copy job whose worker died (no heartbeat) is handed to another worker within ~20 s.
       superviseIntervalSeconds: 10,
       monitorIntervalSeconds: 10,
       useListenNotify: worker,

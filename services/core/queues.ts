@@ -46,9 +46,12 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
   const { jobs } = await import('../worker/jobs/index.ts');
   for (const { queue: name, policy } of jobs) {
     const deadLetter = `${name}-dead`;
-    // createQueue is idempotent (ON CONFLICT DO NOTHING under an advisory lock).
+    // createQueue is idempotent (ON CONFLICT DO NOTHING under an advisory lock), so it leaves an
+    // existing queue as it was: updateQueue brings its retries, expiry and heartbeats up to date.
     await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400 });
     // notify: creating a job wakes the workers at once instead of at their next poll.
-    await boss.createQueue(name, { ...policy, retryBackoff: true, deadLetter, notify: true });
+    const options = { ...policy, retryBackoff: true, deadLetter, notify: true };
+    await boss.createQueue(name, options);
+    await boss.updateQueue(name, options);
   }
 }

@@ -3,7 +3,9 @@ import type { JobDefinition } from './index.ts';
 
 export const runPlanJob: JobDefinition<{ runId: string }> = {
   queue: QUEUES.runPlan,
-  policy: { retryLimit: 5, retryDelay: 10, expireInSeconds: 4 * 3600 },
+  // Liveness from heartbeats, as for copy jobs: a worker killed while planning has its plan taken up
+  // by another within about 20 s, not when the job expires hours later.
+  policy: { retryLimit: 5, retryDelay: 10, expireInSeconds: 4 * 3600, heartbeatSeconds: 10 },
   // Plan jobs are sent with the user as their group. Across all workers, one plan at a time per
   // user: a user's slow plans (a big archive to index, a slow listing) wait for each other,
   // never for every slot, so other users' runs are planned meanwhile.
