@@ -32,6 +32,7 @@ import { createSnapshots } from '../core/snapshots.ts';
 import { createTasks } from '../core/tasks.ts';
 import { requireUser } from './auth.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudActionRoutes } from './routes/cloud-actions.ts';
 import { cloudRoutes, providerRoutes } from './routes/clouds.ts';
@@ -83,7 +84,7 @@ export function createServices(deps: AppDeps) {
     boss: deps.boss,
     connectorEnv,
     closing: deps.closing ?? new AbortController().signal,
-    accounts: createAccounts(deps.db, { loginFailureLimit: deps.config.loginFailureLimit }),
+    accounts: createAccounts(deps.db, { loginFailureLimit: deps.config.loginFailureLimit, admins: deps.config.admins }),
     oauthClients,
     clouds,
     tasks: createTasks(deps.db, {
@@ -190,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         taskRoutes(signedIn, s);
         runRoutes(signedIn, s);
         snapshotRoutes(signedIn, s);
+        await signedIn.register(async (admins: App) => adminRoutes(admins, s));
       });
     },
     { prefix: '/api/v1' },

@@ -37,7 +37,14 @@ export const signupBody = credentials.extend({
 });
 
 export const user = z
-  .object({ id: z.uuid(), email: z.string(), plan: z.string(), locale: z.string(), emailVerified: z.boolean() })
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    plan: z.string(),
+    locale: z.string(),
+    emailVerified: z.boolean(),
+    admin: z.boolean().describe('Administers this Ferry: the admin API (/api/v1/admin) answers them'),
+  })
   .meta({ id: 'User' });
 
 export const session = z.object({ user, csrfToken: z.string() });
@@ -269,3 +276,102 @@ export const itemsQuery = cursorQuery.extend({ status: z.enum(ITEM_STATUSES).opt
 
 /** Error responses a route may give, for the OpenAPI document. */
 export const errorsFor = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, errorBody]));
+
+// ---- the operator's console (routes/admin.ts) ----------------------------------------------------
+
+export const planId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, at most 40')
+  .describe('A short name that stays: users.plan refers to it');
+const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const count = z.number().int().min(0).max(1_000_000);
+
+export const planFields = z.strictObject({
+  name: displayName(100),
+  monthlyTrafficBytes: bytes,
+  maxTasks: count.nullable().optional().describe('null or absent: no limit'),
+  maxClouds: count.nullable().optional().describe('null or absent: no limit'),
+  allowedProviders: z
+    .array(z.enum(providerKinds))
+    .max(50)
+    .refine((a) => new Set(a).size === a.length, 'each kind once')
+    .nullable()
+    .optional()
+    .describe('Cloud kinds its users may add; null or absent: every kind'),
+});
+export const newPlan = planFields.extend({ id: planId });
+export const planChanges = planFields.partial();
+
+export const plan = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    monthlyTrafficBytes: z.number().int(),
+    maxTasks: z.number().int().nullable(),
+    maxClouds: z.number().int().nullable(),
+    allowedProviders: z.array(z.string()).nullable(),
+    users: z.number().int().describe('Accounts on the plan'),
+  })
+  .meta({ id: 'Plan' });
+
+export const adminUser = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    plan: z.string(),
+    trafficLimitBytes: z.number().int().nullable().describe("The user's own monthly traffic; null: the plan's"),
+    admin: z.boolean().describe('Promoted with `npm run ferry -- promote` (FERRY_ADMINS names the others)'),
+    emailVerified: z.boolean(),
+    createdAt: timestamp,
+    suspendedAt: timestamp.nullable(),
+    suspendedReason: z.string().nullable(),
+    usage: z.object({ periodStart: z.string(), usedBytes: z.number().int(), limitBytes: z.number().int() }),
+    clouds: z.number().int(),
+    tasks: z.number().int(),
+    lastRun: z
+      .object({ id: z.uuid(), status: z.string(), createdAt: z.string(), finishedAt: z.string().nullable() })
+      .nullable(),
+  })
+  .meta({ id: 'AdminUser' });
+
+export const adminUserChanges = z
+  .strictObject({
+    plan: planId.optional(),
+    trafficLimitBytes: bytes.nullable().optional().describe("null: the plan's traffic again"),
+  })
+  .refine((p) => p.plan !== undefined || p.trafficLimitBytes !== undefined, 'give plan, trafficLimitBytes or both');
+
+export const auditEntry = z
+  .object({
+    id: z.number().int(),
+    at: timestamp,
+    userId: z.uuid().nullable().describe('Who acted; null: someone signed out, or an operator on the command line'),
+    userEmail: z.string().nullable(),
+    action: z.string(),
+    targetId: z.string().nullable(),
+    ip: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEntry' });
+
+const tally = z.record(z.string(), z.number().int());
+export const adminStats = z
+  .object({
+    users: z.object({
+      total: z.number().int(),
+      suspended: z.number().int(),
+      admins: z.number().int(),
+      signedUpLast30Days: z.number().int(),
+    }),
+    clouds: z.object({ total: z.number().int(), byKind: tally, needingReauth: z.number().int() }),
+    tasks: z.object({ total: z.number().int(), scheduled: z.number().int(), paused: z.number().int() }),
+    runs: z.object({ queued: z.number().int(), running: z.number().int(), endedLast24Hours: tally }),
+    traffic: z.object({
+      periodStart: z.string(),
+      usedBytes: z.number().int(),
+      reservedBytes: z.number().int(),
+      usersOverQuota: z.number().int(),
+    }),
+    mail: z.object({ pending: z.number().int(), failedLast24Hours: z.number().int() }),
+  })
+  .meta({ id: 'AdminStats' });

@@ -10,6 +10,8 @@ export interface User {
   /** The language of the user's mails. */
   locale: string;
   emailVerified: boolean;
+  /** Administers this Ferry (see administers). */
+  admin: boolean;
 }
 
 export interface Principal {
@@ -38,10 +40,33 @@ export class LoginLockedError extends AppError {
     this.retryAfterSeconds = seconds;
   }
 }
+/** The right password for a suspended account: refused, and audited as such. */
+export class SuspendedLoginError extends AppError {
+  readonly userId: string;
+  constructor(userId: string) {
+    const e = errors.suspended();
+    super(e.code, e.status, e.message);
+    this.userId = userId;
+  }
+}
 // A hash to compare against when the email is unknown, so both cases take the same time.
 const dummyHash = hashPassword('ferry-timing-equaliser');
 
-const userColumns = 'u.id, u.email, u.plan_id AS plan, u.locale, u.email_verified_at IS NOT NULL AS "emailVerified"';
+const userColumns =
+  'u.id, u.email, u.plan_id AS plan, u.locale, u.email_verified_at IS NOT NULL AS "emailVerified", u.admin AS promoted';
+/** A user as the queries above give it: promoted by command (FERRY_ADMINS names the other administrators). */
+type UserRow = Omit<User, 'admin'> & { promoted: boolean };
+
+/**
+ * Whether a user administers this Ferry: promoted with the command line, or named by FERRY_ADMINS
+ * with a confirmed address (unconfirmed, anyone could sign up first with the address named).
+ */
+export function administers(
+  u: { email: string; admin: boolean; emailVerified: boolean },
+  named: readonly string[],
+): boolean {
+  return u.admin || (u.emailVerified && named.includes(u.email.toLowerCase()));
+}
 
 /** The calendar month (UTC) a moment falls in: traffic quotas reset on the 1st. */
 export function usagePeriod(at = new Date()): { start: Date; end: Date } {
@@ -50,7 +75,16 @@ export function usagePeriod(at = new Date()): { start: Date; end: Date } {
   return { start, end };
 }
 
-export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { loginFailureLimit: 10 }) {
+export function createAccounts(
+  db: Db,
+  opts: { loginFailureLimit: number; admins?: readonly string[] } = { loginFailureLimit: 10 },
+) {
+  const named = opts.admins ?? [];
+  const toUser = ({ promoted, ...u }: UserRow): User => ({
+    ...u,
+    admin: administers({ ...u, admin: promoted }, named),
+  });
+
   async function newSession(q: Queryable, userId: string) {
     const token = newSecret();
     const csrfToken = newSecret();
@@ -65,13 +99,13 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
   return {
     async signup(q: Queryable, email: string, password: string, locale: string) {
       const hash = await hashPassword(password);
-      const { rows } = await q.query<User>(
+      const { rows } = await q.query<UserRow>(
         `INSERT INTO users AS u (email, password_hash, locale) ` +
           `VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING ${userColumns}`,
         [email, hash, locale],
       );
       if (!rows[0]) throw errors.emailTaken();
-      return { user: rows[0], session: await newSession(q, rows[0].id) };
+      return { user: toUser(rows[0]), session: await newSession(q, rows[0].id) };
     },
 
     /** The address a mailed link would confirm, changing nothing; undefined when the link is unknown or expired. */
@@ -123,16 +157,19 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
         [LOGIN_WINDOW_SECONDS, SWEEP_ROWS],
       );
       if (counted[0].failures > opts.loginFailureLimit) throw new LoginLockedError(Math.max(1, counted[0].retry_after));
-      const { rows } = await db.query<User & { password_hash: string }>(
-        `SELECT ${userColumns}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`,
+      const { rows } = await db.query<UserRow & { password_hash: string; suspended: boolean }>(
+        `SELECT ${userColumns}, u.password_hash, u.suspended_at IS NOT NULL AS suspended
+           FROM users u WHERE lower(u.email) = lower($1)`,
         [email],
       );
       const row = rows[0];
       const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash));
       if (!row || !ok) throw errors.invalidCredentials();
       await db.query('DELETE FROM login_failures WHERE email_digest = $1', [key]);
-      const { password_hash: _, ...user } = row;
-      return { user, session: await newSession(db, user.id) };
+      const { password_hash: _, suspended, ...user } = row;
+      // Told only to whoever knows the password: it says nothing about the account to anyone else.
+      if (suspended) throw new SuspendedLoginError(user.id);
+      return { user: toUser(user), session: await newSession(db, user.id) };
     },
 
     async logout(sessionDigest: string) {
@@ -140,38 +177,39 @@ export function createAccounts(db: Db, opts: { loginFailureLimit: number } = { l
     },
 
     async bySession(token: string): Promise<Principal | undefined> {
-      const { rows } = await db.query<User & { csrf_token: string; id_digest: string }>(
+      // A suspended account's sessions were ended; one its suspension raced with is refused here.
+      const { rows } = await db.query<UserRow & { csrf_token: string; id_digest: string }>(
         `SELECT ${userColumns}, s.csrf_token, s.id_digest FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.id_digest = $1 AND s.expires_at > now()`,
+          WHERE s.id_digest = $1 AND s.expires_at > now() AND u.suspended_at IS NULL`,
         [digest(token)],
       );
-      const r = rows[0];
-      if (!r) return undefined;
-      return {
-        user: { id: r.id, email: r.email, plan: r.plan, locale: r.locale, emailVerified: r.emailVerified },
-        via: 'session',
-        csrfToken: r.csrf_token,
-        sessionDigest: r.id_digest,
-      };
+      const { csrf_token, id_digest, ...r } = rows[0] ?? {};
+      if (!rows[0]) return undefined;
+      return { user: toUser(r as UserRow), via: 'session', csrfToken: csrf_token, sessionDigest: id_digest };
     },
 
     async byToken(token: string): Promise<Principal | undefined> {
-      const { rows } = await db.query<User>(
+      const { rows } = await db.query<UserRow & { suspended: boolean }>(
         `UPDATE api_tokens t SET last_used_at = now() FROM users u
-          WHERE t.token_digest = $1 AND u.id = t.user_id RETURNING ${userColumns}`,
+          WHERE t.token_digest = $1 AND u.id = t.user_id
+          RETURNING ${userColumns}, u.suspended_at IS NOT NULL AS suspended`,
         [digest(token)],
       );
-      return rows[0] ? { user: rows[0], via: 'token' } : undefined;
+      if (!rows[0]) return undefined;
+      // The token is the account's own: its holder may be told why it no longer works.
+      const { suspended, ...user } = rows[0];
+      if (suspended) throw errors.suspended();
+      return { user: toUser(user), via: 'token' };
     },
 
     /** Sets the language of the user's mails (and of the web app once signed in); answers the user. */
     async setLocale(q: Queryable, userId: string, locale: string): Promise<User> {
-      const { rows } = await q.query<User>(`UPDATE users u SET locale = $2 WHERE u.id = $1 RETURNING ${userColumns}`, [
-        userId,
-        locale,
-      ]);
+      const { rows } = await q.query<UserRow>(
+        `UPDATE users u SET locale = $2 WHERE u.id = $1 RETURNING ${userColumns}`,
+        [userId, locale],
+      );
       if (!rows[0]) throw errors.notFound('User');
-      return rows[0];
+      return toUser(rows[0]);
     },
 
     async usage(userId: string) {

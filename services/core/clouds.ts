@@ -10,6 +10,7 @@ import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { AppError, errors } from './errors.ts';
 import { createTokenSource, type OAuthClient, type StoredTokens } from './oauth-tokens.ts';
+import { checkAllowance } from './plans.ts';
 
 /** What opening OAuth clouds needs: the configured clients, and what to do when a sign-in is revoked. */
 export interface CloudsOAuth {
@@ -287,6 +288,7 @@ export function createClouds(db: Db, keyring: Keyring, processEnv: ConnectorEnv,
       input: { kind: string; name: string; options?: unknown },
     ): Promise<Cloud> {
       const def = definition(input.kind);
+      await checkAllowance(q, userId, { cloud: input.kind });
       const { shown, sealed, options } = await prepare(def, userId, input.options);
       await checkWrapped(q, userId, def, shown);
       if (def.wraps) await tryConnection(def, userId, options);
@@ -380,6 +382,7 @@ export function createClouds(db: Db, keyring: Keyring, processEnv: ConnectorEnv,
         [userId, c.kind, c.account.id, sealed, keyring.currentId, { account: c.account.name }],
       );
       if (updated.rows[0]) return { cloud: publicView(updated.rows[0]), reconnected: true };
+      await checkAllowance(q, userId, { cloud: c.kind });
       const { rows } = await q.query<CloudRow>(
         `INSERT INTO clouds (user_id, kind, name, options, secrets, key_id) ` +
           `VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,

@@ -45,6 +45,8 @@ const schema = z.object({
   FERRY_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   // A port of its own where any process (a worker too) serves /metrics without a token; unset: none.
   FERRY_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Comma-separated emails of the administrators (with a confirmed address; see accounts.ts administers).
+  FERRY_ADMINS: z.string().optional(),
 });
 
 /** The OAuth providers the registered connectors sign in with. */
@@ -104,6 +106,8 @@ export interface Config {
   metricsToken?: string;
   /** A port of its own for /metrics, in any role; undefined: none. */
   metricsPort?: number;
+  /** Lower-cased emails of the administrators named by FERRY_ADMINS. */
+  admins: string[];
   /** Secure cookies when users reach Ferry over https. */
   secureCookies: boolean;
 }
@@ -194,6 +198,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         );
       return p;
     });
+  const admins = (e.FERRY_ADMINS ?? '')
+    .split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter(Boolean)
+    .map((a) => {
+      if (!/^[^\s@]+@[^\s@]+$/.test(a))
+        throw new ConfigError(`Invalid configuration:\n  FERRY_ADMINS: "${a}" is not an email address`);
+      return a;
+    });
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.FERRY_DATA_DIR),
@@ -217,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownSeconds: e.FERRY_SHUTDOWN_SECONDS,
     metricsToken: e.FERRY_METRICS_TOKEN,
     metricsPort: e.FERRY_METRICS_PORT,
+    admins,
     secureCookies: publicUrl.startsWith('https:'),
   });
 }

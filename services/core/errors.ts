@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'conflict'
   | 'email_taken'
   | 'email_unverified'
+  | 'account_suspended'
+  | 'plan_limit'
   | 'invalid_token'
   | 'rate_limited'
   | 'provider_unavailable'
@@ -62,6 +64,15 @@ export const errors = {
       'This link is unknown or has expired: sign in and ask for a new ' +
         'one on your Account page (API: POST /api/v1/auth/verify).',
     ),
+  suspended: () =>
+    new AppError(
+      'account_suspended',
+      403,
+      'This account is suspended: nothing runs and no one can sign in to it. Ask the operator of this Ferry.',
+    ),
+  /** The user's plan allows no more of something (tasks, clouds) or not this provider. */
+  planLimit: (message: string) => new AppError('plan_limit', 403, message),
+  forbidden: (message: string) => new AppError('forbidden', 403, message),
   providerUnavailable: (message: string) => new AppError('provider_unavailable', 422, message),
   cloudUnreachable: (message: string, cause?: unknown) => new AppError('cloud_unreachable', 502, message, { cause }),
 };

@@ -25,6 +25,8 @@ beforeAll(async () => {
   dst = (await post('/clouds', { kind: 'local', name: 'dst', options: { root: 'dst' } })).json().id;
   cloudId = src;
   taskId = (await post('/tasks', validTask())).json().id;
+  // An administrator: the admin routes' bodies are checked too.
+  await t.db.query('UPDATE users SET admin = true WHERE id = $1', [a.id]);
 });
 afterAll(async () => {
   await t.close();
@@ -58,6 +60,10 @@ function validBodies(): Record<string, object> {
     'POST /api/v1/notify-addresses/confirm': { token: 'fn_not-one-ferry-sent' },
     'POST /api/v1/auth/verify/confirm': { token: 'not-one-ferry-sent' },
     'POST /api/v1/tasks/:id/restore': { destination: { cloudId: src, path: 'restored' } },
+    'PATCH /api/v1/admin/users/:id': { plan: 'free', trafficLimitBytes: null },
+    'POST /api/v1/admin/users/:id/suspend': { reason: 'spam' },
+    'POST /api/v1/admin/plans': { id: 'family', name: 'Family', monthlyTrafficBytes: 1e12, maxTasks: 20 },
+    'PATCH /api/v1/admin/plans/:id': { name: 'Free', maxClouds: null },
   };
 }
 
@@ -68,7 +74,17 @@ const bodyRoutes = () =>
       (r.method === 'POST' || r.method === 'PATCH') &&
       validBodies()[`${r.method} ${r.url}`],
   );
-const urlOf = (url: string) => url.replace(':id', url.includes('/clouds/') ? cloudId : taskId);
+const urlOf = (url: string) =>
+  url.replace(
+    ':id',
+    url.includes('/admin/users/')
+      ? a.id
+      : url.includes('/admin/plans/')
+        ? 'free'
+        : url.includes('/clouds/')
+          ? cloudId
+          : taskId,
+  );
 
 async function expectRefused(
   method: string,
@@ -107,6 +123,7 @@ describe('every route with a body', () => {
         '/api/v1/runs/:id/cancel',
         '/api/v1/tasks/:id/runs',
         '/api/v1/tasks/:id/verify',
+        '/api/v1/admin/users/:id/resume',
       ].sort(),
     );
   });
@@ -124,8 +141,10 @@ describe('every route with a body', () => {
         await expectRefused(r.method, url, 'null', 400, 'invalid_request');
         const unknown = await expectRefused(r.method, url, { ...valid, isAdmin: true }, 400, 'invalid_request');
         expect(unknown).toMatch(/Unrecognized key.*isAdmin/);
-        for (const key of Object.keys(valid)) {
-          await expectRefused(r.method, url, { ...valid, [key]: 12345 }, 400, 'invalid_request');
+        for (const [key, value] of Object.entries(valid)) {
+          // A wrong type: a number where a number is due is none.
+          const wrong = typeof value === 'number' || value === null ? 'twelve' : 12345;
+          await expectRefused(r.method, url, { ...valid, [key]: wrong }, 400, 'invalid_request');
           await expectRefused(r.method, url, { ...valid, [key]: { nested: [1] } }, 400, 'invalid_request');
         }
         await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');

@@ -105,24 +105,31 @@ describe('configuration the connectors declare', () => {
 });
 
 describe("the operator's variables", () => {
-  test('defaults: 30 s to shut down, no metrics token or port', () => {
+  test('defaults: 30 s to shut down, no metrics token or port, no administrators', () => {
     const c = loadConfig({});
-    expect([c.shutdownSeconds, c.metricsToken, c.metricsPort]).toEqual([30, undefined, undefined]);
+    expect([c.shutdownSeconds, c.metricsToken, c.metricsPort, c.admins]).toEqual([30, undefined, undefined, []]);
   });
 
-  test('read as given', () => {
+  test('read as given; administrators by lower-cased address', () => {
     const c = loadConfig({
       FERRY_SHUTDOWN_SECONDS: '90',
       FERRY_METRICS_TOKEN: 'a-long-enough-token',
       FERRY_METRICS_PORT: '9464',
+      FERRY_ADMINS: ' Ops@Example.org, root@example.org ,',
     });
-    expect([c.shutdownSeconds, c.metricsToken, c.metricsPort]).toEqual([90, 'a-long-enough-token', 9464]);
+    expect([c.shutdownSeconds, c.metricsToken, c.metricsPort, c.admins]).toEqual([
+      90,
+      'a-long-enough-token',
+      9464,
+      ['ops@example.org', 'root@example.org'],
+    ]);
   });
 
   test.each([
     ['FERRY_SHUTDOWN_SECONDS', '0'],
     ['FERRY_METRICS_TOKEN', 'short'],
     ['FERRY_METRICS_PORT', '70000'],
+    ['FERRY_ADMINS', 'ops@example.org,nobody'],
   ])('%s=%s is refused, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\n {2}${name}: `));
   });

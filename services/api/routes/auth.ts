@@ -1,7 +1,7 @@
 // Accounts: signup, login, logout, the current user, personal access tokens.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { LoginLockedError } from '../../core/accounts.ts';
+import { LoginLockedError, SuspendedLoginError } from '../../core/accounts.ts';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
 import { errors } from '../../core/errors.ts';
@@ -153,7 +153,7 @@ export function publicAuthRoutes(app: App, s: Services): void {
         description:
           `Past ${s.config.loginFailureLimit} failed logins for an address within 15 minutes, its logins ` +
           `are refused (429, Retry-After) until those 15 minutes are over; a successful login clears the count.`,
-        response: { 200: session, ...errorsFor(400, 401, 429) },
+        response: { 200: session, ...errorsFor(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
@@ -163,9 +163,19 @@ export function publicAuthRoutes(app: App, s: Services): void {
         setSession(reply, sess.token, sess.maxAgeSeconds);
         return { user, csrfToken: sess.csrfToken };
       } catch (err) {
-        // Attempts refused unchecked (the account's failure limit) are told apart from wrong passwords.
-        const action = err instanceof LoginLockedError ? 'user.login_refused' : 'user.login_failed';
-        await audit(s.db, { userId: null, action, ip: request.ip, details: { email: request.body.email } });
+        // Attempts refused unchecked (the account's failure limit) are told apart from wrong passwords,
+        // and the right password for a suspended account from both.
+        if (err instanceof SuspendedLoginError)
+          await audit(s.db, {
+            userId: err.userId,
+            action: 'user.login_suspended',
+            targetId: err.userId,
+            ip: request.ip,
+          });
+        else {
+          const action = err instanceof LoginLockedError ? 'user.login_refused' : 'user.login_failed';
+          await audit(s.db, { userId: null, action, ip: request.ip, details: { email: request.body.email } });
+        }
         throw err;
       }
     },

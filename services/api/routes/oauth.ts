@@ -14,6 +14,7 @@ import { transaction } from '../../core/db.ts';
 import { AppError, errors } from '../../core/errors.ts';
 import { links } from '../../core/mail/messages.ts';
 import { flatten } from '../../core/names.ts';
+import { checkAllowance } from '../../core/plans.ts';
 import { authorizeUrl, createOAuthFlows, exchangeCode, FLOW_SECONDS, type Starter } from '../../core/oauth-flows.ts';
 import { userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
@@ -120,10 +121,12 @@ export async function oauthRoutes(app: App, s: Services): Promise<void> {
         querystring: z.strictObject({
           name: cloudName.optional().describe("The cloud's name; default: the account's email or name"),
         }),
-        response: { 302: z.null(), ...errorsFor(400, 401, 422, 429) },
+        response: { 302: z.null(), ...errorsFor(400, 401, 403, 422, 429) },
       },
     },
     async (request, reply) => {
+      // A provider the plan leaves out is refused before the user signs in to it for nothing.
+      await checkAllowance(s.db, userOf(request).id, { cloud: request.params.kind, count: false });
       const { def, client, redirectUri } = signInFor(request.params.kind);
       const { state, codeChallenge } = await flows.start(starterOf(request), def.kind, request.query.name);
       const uri = authorizeUrl(client.authUrl, {

@@ -275,3 +275,19 @@ export function cloudNoticeMessage(n: CloudNoticeMail, locale: string, publicUrl
   // Subjects may be long (a cloud's name and a date): on one line, bounded only by what mail allows.
   return { subject: oneLine(mail.subject, 250), text, html };
 }
+
+/** The operator suspended the account (reason: theirs, when they gave one) or lifted the suspension. */
+export function accountStatusMessage(
+  change: { suspended: true; reason: string | null } | { suspended: false },
+  locale: string,
+): Message {
+  const w = wordsFor(locale);
+  // The operator's words end the sentence; their own full stop would double it.
+  const reason = change.suspended && change.reason ? oneLine(change.reason, 300).replace(/[.!?。]+$/, '') : null;
+  const body = change.suspended ? w.t.suspended(reason) : w.t.resumed;
+  return {
+    subject: change.suspended ? w.t.subject.suspended : w.t.subject.resumed,
+    text: `${body}\n\n-- \n${w.t.footer}\n`,
+    html: page(w.lang, `<p>${escapeHtml(body)}</p>`, w.t.footer),
+  };
+}

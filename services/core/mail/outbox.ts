@@ -24,7 +24,9 @@ export interface MailToQueue {
     | 'cloud_needs_reauth'
     | 'verify_address'
     | 'cloud_notice'
-    | 'confirm_notify_address';
+    | 'confirm_notify_address'
+    | 'account_suspended'
+    | 'account_resumed';
   to: string;
   /** One mail per cause: a second mail with the same key is not queued. */
   dedupeKey: string;

@@ -38,6 +38,8 @@ export interface Strings {
     reauth(cloud: string): string;
     verify: string;
     confirmNotify: string;
+    suspended: string;
+    resumed: string;
   };
   failedItems(n: string): string;
   nothingCopied: string;
@@ -74,6 +76,9 @@ export interface Strings {
     failedItems(n: string): string;
     intact: string;
   };
+  /** The operator suspended the account (why, when they said) or lifted it. */
+  suspended(reason: string | null): string;
+  resumed: string;
   footer: string;
 }
 
@@ -95,6 +100,8 @@ const en: Strings = {
     reauth: (cloud) => `Ferry: reconnect '${cloud}' to keep your backups running`,
     verify: 'Ferry: confirm your email address',
     confirmNotify: 'Ferry: confirm that you want backup notifications',
+    suspended: 'Ferry: your account is suspended',
+    resumed: 'Ferry: your account is active again',
   },
   failedItems: (n) => `${n} failed`,
   nothingCopied: 'nothing copied',
@@ -148,6 +155,13 @@ const en: Strings = {
     failedItems: (n) => `${n} missing or changed`,
     intact: 'Intact',
   },
+  suspended: (reason) =>
+    `The operator of this Ferry suspended your account${reason ? `: ${reason}` : ''}. ` +
+    `Your backups are stopped, their schedules are held and you cannot sign in. ` +
+    `Nothing was deleted. Reply to the operator to have it lifted.`,
+  resumed:
+    'The operator of this Ferry lifted the suspension of your account: you can sign in again, and your ' +
+    'scheduled backups run from their next planned time.',
   footer: 'You receive this mail because of your notification settings in Ferry.',
 };
 
@@ -169,6 +183,8 @@ const de: Strings = {
     reauth: (cloud) => `Ferry: Verbinden Sie „${cloud}“ neu, damit Ihre Sicherungen weiterlaufen`,
     verify: 'Ferry: Bestätigen Sie Ihre E-Mail-Adresse',
     confirmNotify: 'Ferry: Bestätigen Sie, dass Sie Sicherungs-Benachrichtigungen erhalten möchten',
+    suspended: 'Ferry: Ihr Konto ist gesperrt',
+    resumed: 'Ferry: Ihr Konto ist wieder aktiv',
   },
   failedItems: (n) => `${n} fehlgeschlagen`,
   nothingCopied: 'nichts kopiert',
@@ -223,6 +239,13 @@ const de: Strings = {
     failedItems: (n) => `${n} fehlend oder verändert`,
     intact: 'Unversehrt',
   },
+  suspended: (reason) =>
+    `Der Betreiber dieses Ferry hat Ihr Konto gesperrt${reason ? `: ${reason}` : ''}. ` +
+    `Ihre Sicherungen sind angehalten, ihre Zeitpläne ausgesetzt, und Sie können sich nicht anmelden. ` +
+    `Es wurde nichts gelöscht. Wenden Sie sich an den Betreiber, um die Sperre aufheben zu lassen.`,
+  resumed:
+    'Der Betreiber dieses Ferry hat die Sperre Ihres Kontos aufgehoben: Sie können sich wieder anmelden, und ' +
+    'Ihre geplanten Sicherungen laufen ab ihrem nächsten geplanten Zeitpunkt.',
   footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
 };
 
@@ -244,6 +267,8 @@ const fr: Strings = {
     reauth: (cloud) => `Ferry : reconnectez « ${cloud} » pour que vos sauvegardes continuent`,
     verify: 'Ferry : confirmez votre adresse e-mail',
     confirmNotify: 'Ferry : confirmez que vous souhaitez recevoir les notifications de sauvegarde',
+    suspended: 'Ferry : votre compte est suspendu',
+    resumed: 'Ferry : votre compte est de nouveau actif',
   },
   failedItems: (n) => `${n} échec(s)`,
   nothingCopied: 'rien copié',
@@ -299,6 +324,13 @@ const fr: Strings = {
     failedItems: (n) => `${n} manquante(s) ou modifiée(s)`,
     intact: 'Intactes',
   },
+  suspended: (reason) =>
+    `L’opérateur de ce Ferry a suspendu votre compte${reason ? ` : ${reason}` : ''}. ` +
+    `Vos sauvegardes sont arrêtées, leurs planifications suspendues, et vous ne pouvez plus vous connecter. ` +
+    `Rien n’a été supprimé. Adressez-vous à l’opérateur pour lever la suspension.`,
+  resumed:
+    'L’opérateur de ce Ferry a levé la suspension de votre compte : vous pouvez de nouveau vous connecter, et ' +
+    'vos sauvegardes planifiées reprennent à leur prochaine heure prévue.',
   footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',
 };
 
