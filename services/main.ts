@@ -1,46 +1,18 @@
 // Ferry's process entry point: `npm start`. Starts the roles FERRY_ROLE asks for (API, worker or
 // both) on the configured or embedded PostgreSQL, and shuts them down in order on SIGTERM/SIGINT.
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
 import { ConfigError, loadConfig, type Config } from './core/config.ts';
 import { KeyError, type Keyring } from './core/crypto.ts';
 import { createPool, migrate, MigrationError, type Db } from './core/db.ts';
-import { DataFolderInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './core/embedded-postgres.ts';
+import { DataFolderInUseError, embeddedDatabase } from './core/embedded-postgres.ts';
 import { createLogger } from './core/logger.ts';
 import { serveMetrics } from './core/metrics.ts';
 import { BOSS_SCHEMA, ensureQueues } from './core/queues.ts';
 import { loadKeyring } from './core/secret-key.ts';
 import { defaultTiming } from './core/timing.ts';
 import { buildWorker } from './worker/worker.ts';
-
-/** The embedded cluster's database for Ferry, created on first start. */
-async function embeddedDatabase(
-  config: Readonly<Config>,
-  log: Logger,
-): Promise<{ server: EmbeddedPostgres; url: string }> {
-  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o711 });
-  const server = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg') });
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['ferry']);
-    if (!rowCount) await admin.query('CREATE DATABASE ferry');
-  } finally {
-    await admin.end();
-  }
-  if (server.dir !== path.join(config.dataDir, 'pg')) {
-    log.warn(
-      { dataDir: config.dataDir, cluster: server.dir },
-      'the postgres user cannot reach the data folder: the embedded database lives elsewhere (back up both)',
-    );
-  }
-  log.info({ dataDir: config.dataDir, cluster: server.dir }, 'embedded PostgreSQL started');
-  return { server, url: server.urlFor('ferry') };
-}
 
 export interface Ferry {
   url?: string;
@@ -55,7 +27,7 @@ export async function startFerry(config: Readonly<Config>, log: Logger): Promise
   try {
     let url = config.databaseUrl;
     if (!url) {
-      const embedded = await embeddedDatabase(config, log);
+      const embedded = await embeddedDatabase(config.dataDir, log);
       cleanups.push(() => embedded.server.stop());
       url = embedded.url;
     }

@@ -11,7 +11,7 @@ import { accountStatusMessage } from './mail/messages.ts';
 import { queueMail } from './mail/outbox.ts';
 import { decodeCursor, PAGE_SIZE, pageOf, type Page } from './paging.ts';
 import * as runState from './run-state.ts';
-import { holdSchedules, releaseSchedules } from './tasks.ts';
+import { nextRunAt, type Schedule } from './schedule.ts';
 
 export interface AdminUser {
   id: string;
@@ -121,6 +121,31 @@ export async function updateUser(
     [id, patch.plan ?? null, patch.trafficLimitBytes !== undefined, patch.trafficLimitBytes ?? null],
   );
   return { before: rows[0], after: await getUser(q, id) };
+}
+
+/**
+ * Holds every schedule of a user's tasks (their account is suspended): no scheduled run or
+ * verification is due until releaseSchedules. Waits for a scheduler tick that holds the tasks.
+ */
+async function holdSchedules(q: Queryable, userId: string): Promise<void> {
+  await q.query('UPDATE tasks SET next_run_at = NULL, next_verify_at = NULL WHERE user_id = $1', [userId]);
+}
+
+/** Releases held schedules, counting from `now` as a resumed task does (tasks.ts): missed runs are not made up. */
+async function releaseSchedules(q: Queryable, userId: string, now: Date): Promise<void> {
+  const { rows } = await q.query<{ id: string; schedule: Schedule | null; verify: Schedule | null }>(
+    `SELECT id, schedule, options->'verifySchedule' AS verify FROM tasks WHERE user_id = $1 AND NOT paused`,
+    [userId],
+  );
+  await q.query(
+    `UPDATE tasks t SET next_run_at = v.run, next_verify_at = v.verify
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS v(id, run, verify) WHERE t.id = v.id`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => (r.schedule ? nextRunAt(r.schedule, now) : null)),
+      rows.map((r) => (r.verify ? nextRunAt(r.verify, now) : null)),
+    ],
+  );
 }
 
 /**

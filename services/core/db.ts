@@ -54,6 +54,17 @@ async function readMigrations(dir: string): Promise<Migration[]> {
   );
 }
 
+/** The migrations on disk not yet applied to the database (all of them on an empty one). */
+export async function pendingMigrations(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const names = (await readMigrations(dir)).map((m) => m.name);
+  const { rows: table } = await db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`);
+  const { rows } = table[0].exists
+    ? await db.query<{ name: string }>('SELECT name FROM schema_migrations')
+    : { rows: [] };
+  const applied = new Set(rows.map((r) => r.name));
+  return names.filter((n) => !applied.has(n));
+}
+
 // Any fixed number shared by every Ferry process: it serialises concurrent starts.
 const MIGRATION_LOCK = 7_301_994_211;
 

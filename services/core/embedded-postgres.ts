@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import type { Logger } from 'pino';
 
 const run = promisify(execFile);
 
@@ -487,4 +488,47 @@ async function startLocked(
   }
 
   return { dir, url: urlFor('postgres'), urlFor, stop };
+}
+
+/** The embedded cluster's database for Ferry, created on first start. */
+export async function embeddedDatabase(
+  dataDir: string,
+  log: Logger,
+): Promise<{ server: EmbeddedPostgres; url: string }> {
+  await fsp.mkdir(dataDir, { recursive: true, mode: 0o711 });
+  const server = await startEmbeddedPostgres({ dir: path.join(dataDir, 'pg') });
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['ferry']);
+    if (!rowCount) await admin.query('CREATE DATABASE ferry');
+  } finally {
+    await admin.end();
+  }
+  if (server.dir !== path.join(dataDir, 'pg')) {
+    log.warn(
+      { dataDir, cluster: server.dir },
+      'the postgres user cannot reach the data folder: the embedded database lives elsewhere (back up both)',
+    );
+  }
+  log.info({ dataDir, cluster: server.dir }, 'embedded PostgreSQL started');
+  return { server, url: server.urlFor('ferry') };
+}
+
+/**
+ * The connection string for `database` on the embedded cluster a running Ferry serves from `dir`
+ * (what startEmbeddedPostgres was given), or undefined when none is up: the command line joins that
+ * server instead of starting a second on the same folder. postmaster.pid's fourth line is its port.
+ */
+export async function runningEmbeddedPostgres(dir: string, database: string): Promise<string | undefined> {
+  const owner = await runAsUser();
+  const cluster = owner ? await reachableClusterDir(path.resolve(dir), owner) : path.resolve(dir);
+  try {
+    const port = Number((await fsp.readFile(path.join(cluster, 'postmaster.pid'), 'utf8')).split('\n')[3]);
+    const password = (await fsp.readFile(`${cluster}.password`, 'utf8')).trim();
+    if (!Number.isInteger(port) || port <= 0) return undefined;
+    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -53,31 +53,6 @@ const view = ({ createdKey: _, webhookSecret: __, emailConfirmed, ...task }: Tas
 
 /** When a task's verification is next due (options.verifySchedule), as next_run_at is for its runs. */
 const nextVerifyAt = (schedule: Schedule | undefined, now: Date) => (schedule ? nextRunAt(schedule, now) : null);
-/**
- * Holds every schedule of a user's tasks (their account is suspended): no scheduled run or
- * verification is due until releaseSchedules. Waits for a scheduler tick that holds the tasks.
- */
-export async function holdSchedules(q: Queryable, userId: string): Promise<void> {
-  await q.query('UPDATE tasks SET next_run_at = NULL, next_verify_at = NULL WHERE user_id = $1', [userId]);
-}
-
-/** Releases held schedules, counting from `now` as a resumed task does: missed runs are not made up. */
-export async function releaseSchedules(q: Queryable, userId: string, now: Date): Promise<void> {
-  const { rows } = await q.query<{ id: string; schedule: Schedule | null; verify: Schedule | undefined }>(
-    `SELECT id, schedule, options->'verifySchedule' AS verify FROM tasks WHERE user_id = $1 AND NOT paused`,
-    [userId],
-  );
-  await q.query(
-    `UPDATE tasks t SET next_run_at = v.run, next_verify_at = v.verify
-       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS v(id, run, verify) WHERE t.id = v.id`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => (r.schedule ? nextRunAt(r.schedule, now) : null)),
-      rows.map((r) => nextVerifyAt(r.verify ?? undefined, now)),
-    ],
-  );
-}
-
 // Field by field: a stored schedule comes back from jsonb with its keys in another order.
 const sameSchedule = (a: Schedule | undefined, b: Schedule | undefined) =>
   a === b ||
