@@ -320,7 +320,9 @@ export const adminUser = z
     email: z.string(),
     plan: z.string(),
     trafficLimitBytes: z.number().int().nullable().describe("The user's own monthly traffic; null: the plan's"),
-    admin: z.boolean().describe('Promoted with `npm run ferry -- promote` (FERRY_ADMINS names the others)'),
+    admin: z
+      .boolean()
+      .describe('Administers this Ferry: promoted with `npm run ferry -- promote`, or named by FERRY_ADMINS'),
     emailVerified: z.boolean(),
     createdAt: timestamp,
     suspendedAt: timestamp.nullable(),

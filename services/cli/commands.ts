@@ -137,7 +137,7 @@ export async function runUsers(ctx: Context, f: Flags): Promise<void> {
       cursor,
       limit: 200,
     });
-    all.push(...page.items);
+    all.push(...page.items.map((u) => admin.withNamedAdmins(u, ctx.config.admins)));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (f.json) return ctx.out(JSON.stringify(all, null, 2));
@@ -264,7 +264,7 @@ export async function runPromote(ctx: Context, args: string[], f: Flags): Promis
 }
 
 export async function runStats(ctx: Context, f: Flags): Promise<void> {
-  const s = await admin.stats(ctx.db);
+  const s = await admin.stats(ctx.db, ctx.config.admins);
   if (f.json) return ctx.out(JSON.stringify(s, null, 2));
   const tally = (r: Record<string, number>) =>
     Object.entries(r)
@@ -272,7 +272,7 @@ export async function runStats(ctx: Context, f: Flags): Promise<void> {
       .join(', ') || 'none';
   ctx.out(
     table([
-      ['Accounts', `${s.users.total} (${s.users.suspended} suspended, ${s.users.admins} promoted)`],
+      ['Accounts', `${s.users.total} (${s.users.suspended} suspended, ${s.users.admins} administrators)`],
       ['New in 30 days', String(s.users.signedUpLast30Days)],
       ['Clouds', `${s.clouds.total} (${tally(s.clouds.byKind)}); ${s.clouds.needingReauth} need reconnecting`],
       ['Tasks', `${s.tasks.total} (${s.tasks.scheduled} scheduled, ${s.tasks.paused} paused)`],

@@ -4,7 +4,7 @@
 // also writes their audit entry (see admin routes and the CLI).
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
-import { usagePeriod } from './accounts.ts';
+import { administers, usagePeriod } from './accounts.ts';
 import type { Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { accountStatusMessage } from './mail/messages.ts';
@@ -19,7 +19,7 @@ export interface AdminUser {
   plan: string;
   /** The user's own monthly traffic limit; null: the plan's. */
   trafficLimitBytes: number | null;
-  /** Promoted with the command line (FERRY_ADMINS names the others: see accounts.ts administers). */
+  /** Administers this Ferry; as read here, promoted with the command line only (see `named`). */
   admin: boolean;
   emailVerified: boolean;
   createdAt: Date;
@@ -48,6 +48,12 @@ function view(r: UserRow, periodStart: Date): AdminUser {
   const { createdKey: _, usedBytes, limitBytes, ...u } = r;
   return { ...u, usage: { periodStart: periodStart.toISOString(), usedBytes, limitBytes } };
 }
+
+/** The account as the operator sees it: administering also when FERRY_ADMINS names it (and it is confirmed). */
+export const withNamedAdmins = (u: AdminUser, admins: readonly string[]): AdminUser => ({
+  ...u,
+  admin: administers(u, admins),
+});
 
 const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -259,13 +265,14 @@ export interface Stats {
 }
 
 /** The service's figures at a glance. */
-export async function stats(q: Queryable): Promise<Stats> {
+export async function stats(q: Queryable, admins: readonly string[]): Promise<Stats> {
   const { start } = usagePeriod();
   const one = async <T>(sql: string, params: unknown[] = []) =>
     (await q.query<T & pg.QueryResultRow>(sql, params)).rows;
   const [users] = await one<Stats['users']>(
-    `SELECT count(*)::int AS total, count(suspended_at)::int AS suspended, count(*) FILTER (WHERE admin)::int AS admins,
+    `SELECT count(*)::int AS total, count(suspended_at)::int AS suspended, count(*) FILTER (WHERE admin OR (email_verified_at IS NOT NULL AND lower(email) = ANY($1)))::int AS admins,
             count(*) FILTER (WHERE created_at > now() - interval '30 days')::int AS "signedUpLast30Days" FROM users`,
+    [admins],
   );
   const kinds = await one<{ kind: string; n: number; reauth: number }>(
     `SELECT kind, count(*)::int AS n, count(*) FILTER (WHERE status = 'needs_reauth')::int AS reauth

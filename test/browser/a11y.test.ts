@@ -3,7 +3,8 @@
 // phone, of those layout decides), the
 // phone never scrolls sideways, the dark theme is really dark, and a screenshot of each is kept
 // (test-artifacts/screenshots/a11y-<page>-<viewport>.png). One Ferry and one browser for the file;
-// one signed-in session shared by the three contexts, which go through the pages side by side.
+// one signed-in session shared by the three contexts, which go through the pages side by side. The
+// user is also the operator (FERRY_ADMINS, address confirmed), so the console's pages are scanned too.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -25,7 +26,8 @@ let ferry: WebFerry;
 let browser: Browser;
 let session: { name: string; value: string };
 /** The ids of what the user owns, for the pages that show one thing. */
-let ids: { localCloud: string; s3Cloud: string; task: string; run: string };
+let ids: { localCloud: string; s3Cloud: string; task: string; run: string; user: string };
+const OPERATOR = newEmail('a11y');
 
 /** A JSON call of the API in the user's session; fails the test on an error answer. */
 async function call<T = any>(
@@ -45,7 +47,7 @@ async function call<T = any>(
 }
 
 beforeAll(async () => {
-  [ferry, browser] = await startFerryAndBrowser();
+  [ferry, browser] = await startFerryAndBrowser({ FERRY_ADMINS: OPERATOR });
 
   // The user and their data, made through the API: a server folder with photos, an S3 bucket, and
   // a task from the photos into a second server folder where one photo's name is taken by a folder
@@ -53,10 +55,26 @@ beforeAll(async () => {
   const context = await newContext(browser);
   const request = context.request;
   const signup = await request.post(`${ferry.url}/api/v1/auth/signup`, {
-    data: { email: newEmail('a11y'), password: PASSWORD },
+    data: { email: OPERATOR, password: PASSWORD },
   });
   expect(signup.status()).toBe(201);
   const { user, csrfToken } = (await signup.json()) as { user: { id: string }; csrfToken: string };
+  // FERRY_ADMINS counts a confirmed address: the mailed link, confirmed; and a plan of the operator's.
+  await call(request, csrfToken, 'POST', '/auth/verify');
+  const mail = (await ferry.smtp.waitFor(1)).find((m) => m.to === OPERATOR);
+  const token = new URL(/http\S+\/verify\?token=\S+/.exec(mail?.text ?? '')![0]).searchParams.get('token');
+  const confirmed = await request.post(`${ferry.url}/api/v1/auth/verify/confirm`, {
+    data: { token },
+    headers: { accept: 'application/json' },
+  });
+  expect(confirmed.status()).toBe(200);
+  await call(request, csrfToken, 'POST', '/admin/plans', {
+    id: 'team',
+    name: 'Team',
+    monthlyTrafficBytes: 50 * 1024 ** 3,
+    maxTasks: 10,
+    allowedProviders: ['local', 's3'],
+  });
   const photos = path.join(ferry.localRoot, user.id, 'Photos');
   await fs.mkdir(path.join(photos, '2024'), { recursive: true });
   await fs.writeFile(path.join(photos, '2024', 'beach.jpg'), Buffer.alloc(20_000, 1));
@@ -94,7 +112,7 @@ beforeAll(async () => {
   }
   expect(ended.status).toBe('partial');
   expect(ended.failed.items).toBe(1);
-  ids = { localCloud: local.id, s3Cloud: s3.id, task: task.id, run: run.id };
+  ids = { localCloud: local.id, s3Cloud: s3.id, task: task.id, run: run.id, user: user.id };
   const cookie = (await context.cookies(ferry.url)).find((c) => c.name === 'ferry_session');
   // signing up set the session cookie
   expect(cookie).toBeTruthy();
@@ -179,6 +197,45 @@ const ROUTES: Route[] = [
     ],
   },
   { name: 'account', path: () => '/account', signedIn: true },
+  // The operator's console.
+  { name: 'admin', path: () => '/admin', signedIn: true },
+  {
+    name: 'admin-user',
+    path: () => `/admin/users/${ids.user}`,
+    signedIn: true,
+    steps: [
+      {
+        name: 'suspend-ask',
+        go: async (page) => {
+          await page.getByRole('button', { name: 'Suspend this account…' }).click();
+          await page.getByLabel('Reason (optional)').waitFor();
+        },
+      },
+    ],
+  },
+  {
+    name: 'admin-plans',
+    path: () => '/admin/plans',
+    signedIn: true,
+    steps: [
+      {
+        name: 'edit',
+        go: async (page) => {
+          await page.getByRole('button', { name: 'Edit the plan “Team”' }).click();
+          await page.getByRole('heading', { level: 2, name: 'Change the plan “Team”' }).waitFor();
+          await page.getByRole('checkbox', { name: 'Folder on this server' }).waitFor();
+        },
+      },
+      {
+        name: 'remove-ask',
+        go: async (page) => {
+          await page.getByRole('button', { name: 'Remove the plan “Free”' }).click();
+          await page.getByRole('button', { name: 'Yes, remove it' }).waitFor();
+        },
+      },
+    ],
+  },
+  { name: 'admin-audit', path: () => '/admin/audit', signedIn: true },
   { name: 'not-found', path: () => '/no/such/page', signedIn: true },
 ];
 

@@ -126,6 +126,12 @@ describe('accounts', () => {
     const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
     expect(new Set(seen).size).toBe(rows[0].n);
     expect(seen).toContain('ops@example.org');
+    // The operator FERRY_ADMINS names is shown as one.
+    const ops = await call(admin.bearer, 'GET', '/admin/users?q=ops');
+    expect(ops.json().items.map((i: { email: string; admin: boolean }) => [i.email, i.admin])).toEqual([
+      ['ops@example.org', true],
+      ['OPS2@example.org', false],
+    ]);
 
     expect((await call(admin.bearer, 'GET', `/admin/users/${user.id}`)).json().email).toBe('family@example.org');
     expect((await call(admin.bearer, 'GET', `/admin/users/${crypto.randomUUID()}`)).statusCode).toBe(404);
@@ -366,7 +372,7 @@ describe('the audit log and the figures', () => {
               AS scheduled`,
     );
     expect(res.json()).toMatchObject({
-      users: { total: rows[0].users, suspended: 0 },
+      users: { total: rows[0].users, suspended: 0, admins: 1 },
       clouds: { total: rows[0].clouds, byKind: { local: rows[0].clouds } },
       tasks: { total: rows[0].tasks, scheduled: rows[0].scheduled },
       runs: { queued: 1 },

@@ -39,6 +39,7 @@ export async function requireAdmin(request: FastifyRequest): Promise<void> {
 export function adminRoutes(app: App, s: Services): void {
   app.addHook('onRequest', requireAdmin);
   const tags = ['admin'];
+  const shown = (u: admin.AdminUser) => admin.withNamedAdmins(u, s.config.admins);
   /** Writes the change and its audit entry by the signed-in administrator in one transaction. */
   const audited = <T>(
     request: FastifyRequest,
@@ -74,13 +75,15 @@ export function adminRoutes(app: App, s: Services): void {
         response: { 200: page(adminUser), ...errorsFor(400, 401, 403) },
       },
     },
-    async (request) =>
-      admin.listUsers(s.db, {
+    async (request) => {
+      const page = await admin.listUsers(s.db, {
         search: request.query.q,
         suspended: request.query.suspended,
         cursor: request.query.cursor,
         limit: request.query.limit,
-      }),
+      });
+      return { ...page, items: page.items.map(shown) };
+    },
   );
 
   app.get(
@@ -93,7 +96,7 @@ export function adminRoutes(app: App, s: Services): void {
         response: { 200: adminUser, ...errorsFor(400, 401, 403, 404) },
       },
     },
-    async (request) => admin.getUser(s.db, request.params.id),
+    async (request) => shown(await admin.getUser(s.db, request.params.id)),
   );
 
   app.patch(
@@ -110,7 +113,7 @@ export function adminRoutes(app: App, s: Services): void {
     async (request) =>
       audited(request, 'admin.user.update', request.params.id, async (c) => {
         const { before, after } = await admin.updateUser(c, request.params.id, request.body);
-        return { result: after, details: { before, after: request.body } };
+        return { result: shown(after), details: { before, after: request.body } };
       }),
   );
 
@@ -130,7 +133,7 @@ export function adminRoutes(app: App, s: Services): void {
       const reason = request.body?.reason ?? null;
       return audited(request, 'admin.user.suspend', request.params.id, async (c) => {
         const { user, cancelledRuns } = await admin.suspend(c, s.boss, s.config.publicUrl, request.params.id, reason);
-        return { result: user, details: { reason, cancelledRuns } };
+        return { result: shown(user), details: { reason, cancelledRuns } };
       });
     },
   );
@@ -147,7 +150,7 @@ export function adminRoutes(app: App, s: Services): void {
     },
     async (request) =>
       audited(request, 'admin.user.resume', request.params.id, async (c) => ({
-        result: await admin.resume(c, s.boss, s.config.publicUrl, request.params.id),
+        result: shown(await admin.resume(c, s.boss, s.config.publicUrl, request.params.id)),
       })),
   );
 
@@ -255,6 +258,6 @@ export function adminRoutes(app: App, s: Services): void {
         response: { 200: adminStats, ...errorsFor(401, 403) },
       },
     },
-    async () => admin.stats(s.db),
+    async () => admin.stats(s.db, s.config.admins),
   );
 }

@@ -3727,7 +3727,7 @@ export interface paths {
                     "application/json": {
                         /** @description Told to the user in the mail */
                         reason?: string;
-                    };
+                    } | null;
                 };
             };
             responses: {
@@ -4683,7 +4683,7 @@ export interface components {
             plan: string;
             /** @description The user's own monthly traffic; null: the plan's */
             trafficLimitBytes: number | null;
-            /** @description Promoted with `npm run ferry -- promote` (FERRY_ADMINS names the others) */
+            /** @description Administers this Ferry: promoted with `npm run ferry -- promote`, or named by FERRY_ADMINS */
             admin: boolean;
             emailVerified: boolean;
             /** Format: date-time */
@@ -5214,7 +5214,7 @@ export interface components {
             plan: string;
             /** @description The user's own monthly traffic; null: the plan's */
             trafficLimitBytes: number | null;
-            /** @description Promoted with `npm run ferry -- promote` (FERRY_ADMINS names the others) */
+            /** @description Administers this Ferry: promoted with `npm run ferry -- promote`, or named by FERRY_ADMINS */
             admin: boolean;
             emailVerified: boolean;
             /** Format: date-time */

@@ -49,6 +49,8 @@ export function SignedInLayout() {
     { to: '/clouds', label: t.clouds },
     { to: '/tasks', label: t.tasks },
     { to: '/account', label: t.account },
+    // The operator's console, for administrators only (the API refuses everyone else anyway).
+    ...(me.data.admin ? [{ to: '/admin', label: t.admin }] : []),
   ];
   return (
     <>
