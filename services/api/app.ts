@@ -31,6 +31,7 @@ import { createRuns } from '../core/runs.ts';
 import { createSnapshots } from '../core/snapshots.ts';
 import { createTasks } from '../core/tasks.ts';
 import { requireUser } from './auth.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
@@ -101,6 +102,7 @@ export type Services = ReturnType<typeof createServices>;
 
 // JSON bodies here are small (a task is well under 16 KiB); anything larger is refused unread.
 const BODY_LIMIT = 64 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const s = createServices(deps);
@@ -116,6 +118,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // A request (headers and body; not the answer, which may be a live event stream) must arrive
+  // within this: a client that trickles one in holds no connection for long. (Set on the server, not
+  // as Fastify's option, which leaves a timer behind a server that never listens: the tests'.)
+  app.server.requestTimeout = REQUEST_TIMEOUT_MS;
 
   // Every route, as registered: the OpenAPI and isolation tests check that none is forgotten.
   const routeTable: { method: string; url: string }[] = [];
@@ -135,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installErrorHandler(app, loadWebApp());
   app.decorateRequest('principal', null);
 
+  await registerSecurityHeaders(app, deps.config);
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,

@@ -25,18 +25,6 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-// The app's policy: its own scripts and styles only, no framing; the API is same-origin.
-const CSP = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
-
 interface File {
   body: Buffer;
   gzip: Buffer | null;
@@ -115,10 +103,7 @@ export function loadWebApp(dir = WEB_DIST): WebApp {
           );
         return true;
       }
-      reply
-        .header('content-security-policy', CSP)
-        .header('x-frame-options', 'DENY')
-        .header('referrer-policy', 'same-origin');
+      // Its security headers are every answer's (security-headers.ts).
       send(request, reply, index, 'no-cache');
       return true;
     },
