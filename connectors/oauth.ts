@@ -27,6 +27,12 @@ export interface OAuthClientSetting {
   env: string;
   authUrl: string;
   tokenUrl: string;
+  /**
+   * How a grant is revoked, at this path on the token endpoint's host: Google takes the refresh token
+   * as a form field; Dropbox an access token as the bearer (which ends its refresh token too).
+   * Microsoft offers no revocation of one app's grant: none.
+   */
+  revoke?: { path: string; with: 'refresh_token' | 'access_token' };
 }
 
 export const OAUTH_CLIENTS: Record<OAuthProvider, OAuthClientSetting> = {
@@ -34,11 +40,13 @@ export const OAUTH_CLIENTS: Record<OAuthProvider, OAuthClientSetting> = {
     env: 'FERRY_GOOGLE',
     authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
     tokenUrl: 'https://oauth2.googleapis.com/token',
+    revoke: { path: '/revoke', with: 'refresh_token' },
   },
   dropbox: {
     env: 'FERRY_DROPBOX',
     authUrl: 'https://www.dropbox.com/oauth2/authorize',
     tokenUrl: 'https://api.dropboxapi.com/oauth2/token',
+    revoke: { path: '/2/auth/token/revoke', with: 'access_token' },
   },
   microsoft: {
     env: 'FERRY_MS',

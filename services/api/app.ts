@@ -30,9 +30,11 @@ import { createNotifier } from '../core/notifications.ts';
 import { createRuns } from '../core/runs.ts';
 import { createSnapshots } from '../core/snapshots.ts';
 import { createTasks } from '../core/tasks.ts';
+import { createTwoFactor } from '../core/two-factor.ts';
 import { requireUser } from './auth.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
+import { accountRoutes, publicAccountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes, publicAuthRoutes } from './routes/auth.ts';
 import { cloudActionRoutes } from './routes/cloud-actions.ts';
@@ -96,6 +98,8 @@ export function createServices(deps: AppDeps) {
     notifier,
     runs: createRuns(deps.db, deps.boss),
     snapshots: createSnapshots(deps.db),
+    twoFactor: createTwoFactor(deps.db, deps.keyring),
+    keyring: deps.keyring,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -184,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api: App) => {
       publicAuthRoutes(api, s);
+      publicAccountRoutes(api, s);
       // The recipient of a notification address may have no account: no sign-in.
       notifyAddressRoutes(api, s);
       providerRoutes(api, s);
@@ -193,6 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           route.schema = { ...route.schema, security: [{ session: [] }, { token: [] }] };
         });
         authRoutes(signedIn, s);
+        accountRoutes(signedIn, s);
         cloudRoutes(signedIn, s);
         cloudActionRoutes(signedIn, s);
         await oauthRoutes(signedIn, s);

@@ -4,7 +4,7 @@
 // cross-site by a browser, so bearer requests need none).
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Accounts, Principal } from '../core/accounts.ts';
+import type { Accounts, Origin, Principal } from '../core/accounts.ts';
 import { errors } from '../core/errors.ts';
 
 export const SESSION_COOKIE = 'ferry_session';
@@ -42,6 +42,12 @@ export function requireUser(accounts: Accounts) {
     request.principal = principal;
   };
 }
+
+/** Where a request came from, for the sessions list. */
+export const originOf = (request: FastifyRequest): Origin => ({
+  ip: request.ip,
+  userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : undefined,
+});
 
 /** The signed-in user of a route behind requireUser. */
 export function userOf(request: FastifyRequest) {

@@ -48,6 +48,11 @@ export const user = z
   .meta({ id: 'User' });
 
 export const session = z.object({ user, csrfToken: z.string() });
+/** A login whose account has two-factor sign-in on: the second step's challenge (no session yet). */
+export const secondStep = z.object({
+  secondFactorRequired: z.literal(true),
+  challenge: z.string().describe('Send it with the code to POST /auth/login/second-factor within 5 minutes'),
+});
 
 export const me = user
   .extend({
@@ -58,6 +63,7 @@ export const me = user
       limitBytes: z.number().int(),
     }),
     csrfToken: z.string().optional().describe('For cookie sessions: the token to send in x-csrf-token'),
+    twoFactor: z.boolean().describe('Sign-in asks for a code of an authenticator app too'),
     emailVerificationRequired: z
       .boolean()
       .describe('This Ferry wants a confirmed address before tasks are created (FERRY_VERIFY_EMAIL)'),

@@ -1,6 +1,7 @@
 // Users, browser sessions, personal access tokens and the monthly traffic they are allowed.
 import type { Db, Queryable } from './db.ts';
 import { digest, hashPassword, newSecret, verifyPassword } from './crypto.ts';
+import { attemptKey, clearAttempts, countAttempt, TooManyAttemptsError } from './attempts.ts';
 import { AppError, errors } from './errors.ts';
 
 export interface User {
@@ -23,21 +24,37 @@ export interface Principal {
 }
 
 const SESSION_DAYS = 30;
-// Failed logins per account are counted in windows of this length (see login below).
-const LOGIN_WINDOW_SECONDS = 15 * 60;
-// Passed windows each login drops at most: more than logins can leave behind, a bounded cost each.
-const SWEEP_ROWS = 100;
+const SECOND_STEP_MINUTES = 5;
+const RESET_MINUTES = 60;
+/** Reset links one address may ask for in 15 minutes (attempts.ts). */
+const RESETS_PER_WINDOW = 5;
+
+/** Where a request came from, for the sessions list. */
+export interface Origin {
+  ip: string;
+  userAgent?: string;
+}
+
+export interface Session {
+  token: string;
+  csrfToken: string;
+  maxAgeSeconds: number;
+}
+
+export interface SessionInfo {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
 
 /** Logins to an address refused for a while; Retry-After says how long. */
-export class LoginLockedError extends AppError {
-  readonly retryAfterSeconds: number;
+export class LoginLockedError extends TooManyAttemptsError {
   constructor(seconds: number) {
-    super(
-      'rate_limited',
-      429,
-      `Too many failed logins for this account: try again in ${Math.ceil(seconds / 60)} minutes.`,
-    );
-    this.retryAfterSeconds = seconds;
+    super(seconds, 'failed logins for this account');
   }
 }
 /** The right password for a suspended account: refused, and audited as such. */
@@ -85,19 +102,30 @@ export function createAccounts(
     admin: administers({ ...u, admin: promoted }, named),
   });
 
-  async function newSession(q: Queryable, userId: string) {
+  async function newSession(q: Queryable, userId: string, from: Origin) {
     const token = newSecret();
     const csrfToken = newSecret();
     await q.query(
-      `INSERT INTO sessions (id_digest, user_id, csrf_token, expires_at) ` +
-        `VALUES ($1, $2, $3, now() + make_interval(days => $4))`,
-      [digest(token), userId, csrfToken, SESSION_DAYS],
+      `INSERT INTO sessions (id_digest, user_id, csrf_token, expires_at, ip, user_agent, last_used_at) ` +
+        `VALUES ($1, $2, $3, now() + make_interval(days => $4), $5, $6, now())`,
+      [digest(token), userId, csrfToken, SESSION_DAYS, from.ip, from.userAgent?.slice(0, 300) ?? null],
     );
     return { token, csrfToken, maxAgeSeconds: SESSION_DAYS * 86400 };
   }
 
+  /** Checks the account's password, counted per account (a stolen session guessing it is slowed down). */
+  async function checkPassword(userId: string, password: string): Promise<void> {
+    const key = attemptKey('verify', userId);
+    await countAttempt(db, key, opts.loginFailureLimit, 'wrong passwords or codes');
+    const { rows } = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [
+      userId,
+    ]);
+    if (!rows[0] || !(await verifyPassword(password, rows[0].password_hash))) throw errors.wrongPassword();
+    await clearAttempts(db, key);
+  }
+
   return {
-    async signup(q: Queryable, email: string, password: string, locale: string) {
+    async signup(q: Queryable, email: string, password: string, locale: string, from: Origin) {
       const hash = await hashPassword(password);
       const { rows } = await q.query<UserRow>(
         `INSERT INTO users AS u (email, password_hash, locale) ` +
@@ -105,7 +133,7 @@ export function createAccounts(
         [email, hash, locale],
       );
       if (!rows[0]) throw errors.emailTaken();
-      return { user: toUser(rows[0]), session: await newSession(q, rows[0].id) };
+      return { user: toUser(rows[0]), session: await newSession(q, rows[0].id, from) };
     },
 
     /** The address a mailed link would confirm, changing nothing; undefined when the link is unknown or expired. */
@@ -134,42 +162,157 @@ export function createAccounts(
      * at once from several processes cannot exceed the limit between them; a success clears the count.
      * Unknown addresses are counted alike and take as long: neither tells whether an account exists.
      */
-    async login(email: string, password: string) {
-      const key = digest(email.toLowerCase());
-      // Only the caller's own row: a statement that also touched other addresses' rows could lock
-      // them while a login to one of those held its own and wanted ours (a deadlock).
-      const { rows: counted } = await db.query<{ failures: number; retry_after: number }>(
-        `INSERT INTO login_failures AS f (email_digest, failures) VALUES ($1, 1)
-         ON CONFLICT (email_digest) DO UPDATE SET
-           failures = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
-           window_start = CASE WHEN f.window_start <= now() - make_interval(secs => $2) THEN now()
-             ELSE f.window_start END
-         RETURNING failures, ceil(extract(epoch FROM f.window_start + make_interval(secs => $2) - now()))::int
-           AS retry_after`,
-        [key, LOGIN_WINDOW_SECONDS],
-      );
-      // Counts left from windows that have passed are dropped a few at a time, in a statement of
-      // their own that skips rows another login holds: it never waits, so it never deadlocks.
-      await db.query(
-        `DELETE FROM login_failures WHERE ctid IN (
-           SELECT ctid FROM login_failures WHERE window_start <= now() - make_interval(secs => $1) LIMIT $2
-             FOR UPDATE SKIP LOCKED)`,
-        [LOGIN_WINDOW_SECONDS, SWEEP_ROWS],
-      );
-      if (counted[0].failures > opts.loginFailureLimit) throw new LoginLockedError(Math.max(1, counted[0].retry_after));
-      const { rows } = await db.query<UserRow & { password_hash: string; suspended: boolean }>(
-        `SELECT ${userColumns}, u.password_hash, u.suspended_at IS NOT NULL AS suspended
+    /**
+     * Checks an address and password. With two-factor sign-in on, no session yet: a challenge the
+     * second step (secondStep) answers with a code within SECOND_STEP_MINUTES.
+     */
+    async login(
+      email: string,
+      password: string,
+      from: Origin,
+    ): Promise<{ user: User; session: Session } | { user: User; challenge: string }> {
+      const key = attemptKey('login', email);
+      try {
+        await countAttempt(db, key, opts.loginFailureLimit, 'failed logins for this account');
+      } catch (err) {
+        if (err instanceof TooManyAttemptsError) throw new LoginLockedError(err.retryAfterSeconds);
+        throw err;
+      }
+      const { rows } = await db.query<UserRow & { password_hash: string; suspended: boolean; two: boolean }>(
+        `SELECT ${userColumns}, u.password_hash, u.suspended_at IS NOT NULL AS suspended,
+                u.totp_enabled_at IS NOT NULL AS two
            FROM users u WHERE lower(u.email) = lower($1)`,
         [email],
       );
       const row = rows[0];
       const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash));
       if (!row || !ok) throw errors.invalidCredentials();
-      await db.query('DELETE FROM login_failures WHERE email_digest = $1', [key]);
-      const { password_hash: _, suspended, ...user } = row;
+      await clearAttempts(db, key);
+      const { password_hash: _, suspended, two, ...user } = row;
       // Told only to whoever knows the password: it says nothing about the account to anyone else.
       if (suspended) throw new SuspendedLoginError(user.id);
-      return { user: toUser(user), session: await newSession(db, user.id) };
+      if (two) {
+        const challenge = newSecret('fc_');
+        await db.query(
+          `INSERT INTO account_tokens (token_digest, user_id, purpose, expires_at)
+           VALUES ($1, $2, 'second_factor', now() + make_interval(mins => $3))`,
+          [digest(challenge), user.id, SECOND_STEP_MINUTES],
+        );
+        return { user: toUser(user), challenge };
+      }
+      return { user: toUser(user), session: await newSession(db, user.id, from) };
+    },
+
+    /**
+     * The second step of a sign-in: `check` proves the code (two-factor.ts); the challenge is good
+     * for one success, and wrong codes count against the account.
+     */
+    async secondStep(
+      challenge: string,
+      check: (userId: string) => Promise<boolean>,
+      from: Origin,
+    ): Promise<{ user: User; session: Session }> {
+      const { rows } = await db.query<UserRow & { suspended: boolean }>(
+        `SELECT ${userColumns}, u.suspended_at IS NOT NULL AS suspended FROM account_tokens t
+           JOIN users u ON u.id = t.user_id
+          WHERE t.token_digest = $1 AND t.purpose = 'second_factor' AND t.expires_at > now()`,
+        [digest(challenge)],
+      );
+      if (!rows[0]) throw errors.invalidChallenge();
+      const { suspended, ...user } = rows[0];
+      if (suspended) throw new SuspendedLoginError(user.id);
+      const key = attemptKey('verify', user.id);
+      await countAttempt(db, key, opts.loginFailureLimit, 'wrong passwords or codes');
+      if (!(await check(user.id))) throw errors.wrongCode();
+      const used = await db.query('DELETE FROM account_tokens WHERE token_digest = $1', [digest(challenge)]);
+      if (!used.rowCount) throw errors.invalidChallenge(); // taken by a step at the same moment
+      await clearAttempts(db, key);
+      return { user: toUser(user), session: await newSession(db, user.id, from) };
+    },
+
+    checkPassword,
+
+    /** Runs a check of a code (two-factor.ts) counted against the account like a password. */
+    async guardCode<T>(userId: string, check: () => Promise<T>): Promise<T> {
+      const key = attemptKey('verify', userId);
+      await countAttempt(db, key, opts.loginFailureLimit, 'wrong passwords or codes');
+      const result = await check();
+      await clearAttempts(db, key);
+      return result;
+    },
+
+    /** Sets a new password after checking the current one; every other session of the account ends. */
+    async changePassword(userId: string, current: string, next: string, keepSession?: string): Promise<void> {
+      await checkPassword(userId, current);
+      const hash = await hashPassword(next);
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, hash]);
+      await db.query('DELETE FROM sessions WHERE user_id = $1 AND id_digest IS DISTINCT FROM $2', [
+        userId,
+        keepSession ?? null,
+      ]);
+      await clearAttempts(db, attemptKey('verify', userId));
+    },
+
+    /**
+     * A forgotten password: a single-use link for the account with this address, good for an hour,
+     * or undefined (no such account; the caller says the same either way). Asking again replaces
+     * the earlier link. Counted per address, known or not.
+     */
+    async requestReset(email: string): Promise<{ user: User; token: string } | undefined> {
+      await countAttempt(db, attemptKey('reset', email), RESETS_PER_WINDOW, 'password resets for this address');
+      const { rows } = await db.query<UserRow>(
+        `SELECT ${userColumns} FROM users u WHERE lower(u.email) = lower($1) AND u.suspended_at IS NULL`,
+        [email],
+      );
+      if (!rows[0]) return undefined;
+      const token = newSecret('fr_');
+      await db.query(`DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'password_reset'`, [rows[0].id]);
+      await db.query(
+        `INSERT INTO account_tokens (token_digest, user_id, purpose, expires_at)
+         VALUES ($1, $2, 'password_reset', now() + make_interval(mins => $3))`,
+        [digest(token), rows[0].id, RESET_MINUTES],
+      );
+      return { user: toUser(rows[0]), token };
+    },
+
+    /** Sets the password a reset link allows, once; every session ends. The user, or undefined for a bad link. */
+    async confirmReset(token: string, password: string): Promise<User | undefined> {
+      const hash = await hashPassword(password);
+      const { rows } = await db.query<UserRow>(
+        `WITH used AS (DELETE FROM account_tokens WHERE token_digest = $1 AND purpose = 'password_reset'
+                         AND expires_at > now() RETURNING user_id)
+         UPDATE users u SET password_hash = $2 FROM used WHERE u.id = used.user_id RETURNING ${userColumns}`,
+        [digest(token), hash],
+      );
+      if (!rows[0]) return undefined;
+      await db.query('DELETE FROM sessions WHERE user_id = $1', [rows[0].id]);
+      await clearAttempts(db, attemptKey('login', rows[0].email));
+      return toUser(rows[0]);
+    },
+
+    /** The account's browser sessions, newest first; `current` marks the one asking. */
+    async listSessions(userId: string, currentDigest?: string) {
+      const { rows } = await db.query<SessionInfo & { id_digest: string }>(
+        `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", ip,
+                user_agent AS "userAgent", id_digest
+           FROM sessions WHERE user_id = $1 AND expires_at > now() ORDER BY created_at DESC, id`,
+        [userId],
+      );
+      return rows.map(({ id_digest, ...r }) => ({ ...r, current: id_digest === currentDigest }));
+    },
+
+    async endSession(userId: string, id: string): Promise<void> {
+      const { rowCount } = await db.query('DELETE FROM sessions WHERE user_id = $1 AND id = $2', [userId, id]);
+      if (!rowCount) throw errors.notFound('Session');
+    },
+
+    /** Ends every session of the account but `keep` (the one asking); returns how many ended. */
+    async endSessions(userId: string, keep?: string): Promise<number> {
+      const { rowCount } = await db.query('DELETE FROM sessions WHERE user_id = $1 AND id_digest IS DISTINCT FROM $2', [
+        userId,
+        keep ?? null,
+      ]);
+      return rowCount ?? 0;
     },
 
     async logout(sessionDigest: string) {
@@ -178,13 +321,17 @@ export function createAccounts(
 
     async bySession(token: string): Promise<Principal | undefined> {
       // A suspended account's sessions were ended; one its suspension raced with is refused here.
-      const { rows } = await db.query<UserRow & { csrf_token: string; id_digest: string }>(
-        `SELECT ${userColumns}, s.csrf_token, s.id_digest FROM sessions s JOIN users u ON u.id = s.user_id
+      const { rows } = await db.query<UserRow & { csrf_token: string; id_digest: string; stale: boolean }>(
+        `SELECT ${userColumns}, s.csrf_token, s.id_digest,
+                s.last_used_at IS NULL OR s.last_used_at < now() - interval '1 minute' AS stale
+           FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id_digest = $1 AND s.expires_at > now() AND u.suspended_at IS NULL`,
         [digest(token)],
       );
-      const { csrf_token, id_digest, ...r } = rows[0] ?? {};
+      const { csrf_token, id_digest, stale, ...r } = rows[0] ?? {};
       if (!rows[0]) return undefined;
+      // "Last used", to the minute: one write a minute per session, not one per request.
+      if (stale) await db.query('UPDATE sessions SET last_used_at = now() WHERE id_digest = $1', [id_digest]);
       return { user: toUser(r as UserRow), via: 'session', csrfToken: csrf_token, sessionDigest: id_digest };
     },
 

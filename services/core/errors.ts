@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'email_unverified'
   | 'account_suspended'
   | 'plan_limit'
+  | 'wrong_password'
+  | 'wrong_code'
   | 'invalid_token'
   | 'rate_limited'
   | 'provider_unavailable'
@@ -72,6 +74,17 @@ export const errors = {
     ),
   /** The user's plan allows no more of something (tasks, clouds) or not this provider. */
   planLimit: (message: string) => new AppError('plan_limit', 403, message),
+  wrongPassword: () => new AppError('wrong_password', 403, 'The password is wrong.'),
+  wrongCode: () =>
+    new AppError('wrong_code', 403, 'The code is wrong or was used already: enter the one your app shows now.'),
+  invalidResetLink: () =>
+    new AppError(
+      'invalid_token',
+      400,
+      'This link is unknown, used or expired: ask for a new one with “Forgot your password?” on the sign-in page.',
+    ),
+  invalidChallenge: () =>
+    new AppError('invalid_token', 400, 'This sign-in has expired or was completed: sign in with your password again.'),
   forbidden: (message: string) => new AppError('forbidden', 403, message),
   providerUnavailable: (message: string) => new AppError('provider_unavailable', 422, message),
   cloudUnreachable: (message: string, cause?: unknown) => new AppError('cloud_unreachable', 502, message, { cause }),

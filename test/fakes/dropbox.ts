@@ -144,6 +144,7 @@ export async function startDropboxFake(opts: DropboxFakeOptions = {}): Promise<D
     clientSecret,
     authorizePath: AUTHORIZE_PATH,
     tokenPath: TOKEN_PATH,
+    revoke: { path: '/2/auth/token/revoke', with: 'bearer' },
     account,
     offlineParams: { token_access_type: 'offline' },
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 14_400,

@@ -127,6 +127,7 @@ export async function startGoogleFake(opts: GoogleFakeOptions = {}): Promise<Goo
     clientSecret,
     authorizePath: '/o/oauth2/v2/auth',
     tokenPath: '/token',
+    revoke: { path: '/revoke', with: 'form' },
     account: ACCOUNT,
     offlineParams: { access_type: 'offline' },
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds,

@@ -18,6 +18,11 @@ export interface OAuthServerOptions {
   clientSecret: string;
   authorizePath: string;
   tokenPath: string;
+  /**
+   * Where a grant is revoked: Google's takes the token (access or refresh) as a form field; Dropbox's
+   * the access token as the bearer, and ends the refresh token with it.
+   */
+  revoke?: { path: string; with: 'form' | 'bearer' };
   account: FakeAccount;
   /** Microsoft: every refresh returns a new refresh token (the old one keeps working). */
   rotateRefreshTokens?: boolean;
@@ -34,7 +39,7 @@ export interface OAuthServer {
   issueTokens(): { accessToken: string; refreshToken: string; expiresIn: number };
   expireAccessTokens(): void;
   revoke(): void;
-  stats: { refreshes: number };
+  stats: { refreshes: number; revocations: number };
 }
 
 interface Code {
@@ -66,7 +71,7 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
   const access = new Map<string, { expiresAt: number }>();
   const refresh = new Set<string>();
   let revoked = false;
-  const stats = { refreshes: 0 };
+  const stats = { refreshes: 0, revocations: 0 };
 
   function issue(offline: boolean, scope: string) {
     const accessToken = token('at-');
@@ -114,6 +119,28 @@ export function createOAuthServer(opts: OAuthServerOptions): OAuthServer {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    if (opts.revoke && url.pathname === opts.revoke.path && req.method === 'POST') {
+      let known: boolean;
+      if (opts.revoke.with === 'form') {
+        const t = (await formBody(req)).get('token') ?? '';
+        known = !revoked && (refresh.has(t) || access.has(t));
+      } else {
+        for await (const _ of req); // no body
+        const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+        const t = m ? access.get(m[1]) : undefined;
+        known = !revoked && Boolean(t && t.expiresAt > Date.now());
+      }
+      if (!known) {
+        json(res, opts.revoke.with === 'form' ? 400 : 401, { error: 'invalid_token' });
+        return true;
+      }
+      revoked = true;
+      access.clear();
+      stats.revocations++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(opts.revoke.with === 'form' ? '{}' : 'null');
+      return true;
+    }
     if (url.pathname === opts.authorizePath && req.method === 'GET') {
       const p = url.searchParams;
       if (!checkAuthorize(p, res)) return true;

@@ -2,11 +2,12 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { LoginLockedError, SuspendedLoginError } from '../../core/accounts.ts';
+import { AppError } from '../../core/errors.ts';
 import { audit } from '../../core/audit.ts';
 import { transaction } from '../../core/db.ts';
 import { errors } from '../../core/errors.ts';
 import { localeFrom } from '../../core/mail/strings.ts';
-import { SESSION_COOKIE, userOf } from '../auth.ts';
+import { originOf, SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
 import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
 import {
@@ -18,6 +19,7 @@ import {
   meChanges,
   newToken,
   page,
+  secondStep,
   session,
   signupBody,
   tokenInfo,
@@ -50,7 +52,7 @@ export function publicAuthRoutes(app: App, s: Services): void {
       const { email, password } = request.body;
       const locale = request.body.locale ?? localeFrom(request.headers['accept-language']) ?? 'en';
       const { user, session: sess } = await transaction(s.db, async (c) => {
-        const created = await s.accounts.signup(c, email, password, locale);
+        const created = await s.accounts.signup(c, email, password, locale, originOf(request));
         if (s.config.verifyEmail) await s.notifier.verifyAddress(c, created.user);
         await audit(c, { userId: created.user.id, action: 'user.signup', targetId: created.user.id, ip: request.ip });
         return created;
@@ -153,15 +155,24 @@ export function publicAuthRoutes(app: App, s: Services): void {
         description:
           `Past ${s.config.loginFailureLimit} failed logins for an address within 15 minutes, its logins ` +
           `are refused (429, Retry-After) until those 15 minutes are over; a successful login clears the count.`,
-        response: { 200: session, ...errorsFor(400, 401, 403, 429) },
+        response: { 200: z.union([session, secondStep]), ...errorsFor(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
       try {
-        const { user, session: sess } = await s.accounts.login(request.body.email, request.body.password);
-        await audit(s.db, { userId: user.id, action: 'user.login', targetId: user.id, ip: request.ip });
-        setSession(reply, sess.token, sess.maxAgeSeconds);
-        return { user, csrfToken: sess.csrfToken };
+        const done = await s.accounts.login(request.body.email, request.body.password, originOf(request));
+        if ('challenge' in done) {
+          await audit(s.db, {
+            userId: done.user.id,
+            action: 'user.login_password',
+            targetId: done.user.id,
+            ip: request.ip,
+          });
+          return { secondFactorRequired: true as const, challenge: done.challenge };
+        }
+        await audit(s.db, { userId: done.user.id, action: 'user.login', targetId: done.user.id, ip: request.ip });
+        setSession(reply, done.session.token, done.session.maxAgeSeconds);
+        return { user: done.user, csrfToken: done.session.csrfToken };
       } catch (err) {
         // Attempts refused unchecked (the account's failure limit) are told apart from wrong passwords,
         // and the right password for a suspended account from both.
@@ -176,6 +187,38 @@ export function publicAuthRoutes(app: App, s: Services): void {
           const action = err instanceof LoginLockedError ? 'user.login_refused' : 'user.login_failed';
           await audit(s.db, { userId: null, action, ip: request.ip, details: { email: request.body.email } });
         }
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/auth/login/second-factor',
+    {
+      config: limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in, second step: the code of the authenticator app, or a recovery code',
+        description:
+          'The challenge comes from POST /auth/login and is good for 5 minutes and one success. Wrong codes ' +
+          `count against the account: past ${s.config.loginFailureLimit} within 15 minutes, 429 with Retry-After.`,
+        body: z.strictObject({ challenge: z.string().min(1).max(200), code: z.string().min(1).max(40) }),
+        response: { 200: session, ...errorsFor(400, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        const { user, session: sess } = await s.accounts.secondStep(
+          request.body.challenge,
+          (userId) => s.twoFactor.checkCode(userId, request.body.code),
+          originOf(request),
+        );
+        await audit(s.db, { userId: user.id, action: 'user.login', targetId: user.id, ip: request.ip });
+        setSession(reply, sess.token, sess.maxAgeSeconds);
+        return { user, csrfToken: sess.csrfToken };
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'wrong_code')
+          await audit(s.db, { userId: null, action: 'user.second_factor_failed', ip: request.ip });
         throw err;
       }
     },
@@ -226,6 +269,7 @@ export function authRoutes(app: App, s: Services): void {
         ...user,
         usage: await s.accounts.usage(user.id),
         csrfToken: request.principal?.csrfToken,
+        twoFactor: await s.twoFactor.isOn(user.id),
         emailVerificationRequired: s.config.verifyEmail,
       };
     },
@@ -258,6 +302,7 @@ export function authRoutes(app: App, s: Services): void {
         ...changed,
         usage: await s.accounts.usage(user.id),
         csrfToken: request.principal?.csrfToken,
+        twoFactor: await s.twoFactor.isOn(user.id),
         emailVerificationRequired: s.config.verifyEmail,
       };
     },

@@ -19,6 +19,8 @@ export const links = {
   // The app's page (services/web pages/auth/Verify.tsx) shows the address and confirms with a button; links
   // mailed before it, to /api/v1/auth/verify, still show the API's own page.
   verify: (publicUrl: string, token: string) => `${publicUrl}/verify?token=${encodeURIComponent(token)}`,
+  // The app's page (pages/auth/ResetPassword.tsx) asks for the new password and posts it with the token.
+  resetPassword: (publicUrl: string, token: string) => `${publicUrl}/reset-password?token=${encodeURIComponent(token)}`,
   confirmNotify: (publicUrl: string, token: string) =>
     `${publicUrl}/api/v1/notify-addresses/confirm?token=${encodeURIComponent(token)}`,
 };
@@ -290,4 +292,23 @@ export function accountStatusMessage(
     text: `${body}\n\n-- \n${w.t.footer}\n`,
     html: page(w.lang, `<p>${escapeHtml(body)}</p>`, w.t.footer),
   };
+}
+
+/** A forgotten password: the single-use link. */
+export function resetMessage(v: { email: string; token: string }, locale: string, publicUrl: string): Message {
+  const w = wordsFor(locale);
+  const body = w.t.reset(v.email);
+  const url = links.resetPassword(publicUrl, v.token);
+  return {
+    subject: w.t.subject.reset,
+    text: `${body}\n\n${w.t.resetAction}: ${url}\n`,
+    html: page(w.lang, `<p>${escapeHtml(body)}</p>${button(url, w.t.resetAction)}`, ''),
+  };
+}
+
+/** The account was deleted, as its owner asked. */
+export function deletedMessage(email: string, locale: string): Message {
+  const w = wordsFor(locale);
+  const body = w.t.deleted(email);
+  return { subject: w.t.subject.deleted, text: `${body}\n`, html: page(w.lang, `<p>${escapeHtml(body)}</p>`, '') };
 }

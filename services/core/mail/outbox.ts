@@ -26,7 +26,9 @@ export interface MailToQueue {
     | 'cloud_notice'
     | 'confirm_notify_address'
     | 'account_suspended'
-    | 'account_resumed';
+    | 'account_resumed'
+    | 'password_reset'
+    | 'account_deleted';
   to: string;
   /** One mail per cause: a second mail with the same key is not queued. */
   dedupeKey: string;

@@ -40,6 +40,8 @@ export interface Strings {
     confirmNotify: string;
     suspended: string;
     resumed: string;
+    reset: string;
+    deleted: string;
   };
   failedItems(n: string): string;
   nothingCopied: string;
@@ -79,6 +81,11 @@ export interface Strings {
   /** The operator suspended the account (why, when they said) or lifted it. */
   suspended(reason: string | null): string;
   resumed: string;
+  /** A forgotten password: the link, good for an hour, once. */
+  reset(email: string): string;
+  resetAction: string;
+  /** The account is gone. */
+  deleted(email: string): string;
   footer: string;
 }
 
@@ -102,6 +109,8 @@ const en: Strings = {
     confirmNotify: 'Ferry: confirm that you want backup notifications',
     suspended: 'Ferry: your account is suspended',
     resumed: 'Ferry: your account is active again',
+    reset: 'Ferry: choose a new password',
+    deleted: 'Ferry: your account is deleted',
   },
   failedItems: (n) => `${n} failed`,
   nothingCopied: 'nothing copied',
@@ -162,6 +171,14 @@ const en: Strings = {
   resumed:
     'The operator of this Ferry lifted the suspension of your account: you can sign in again, and your ' +
     'scheduled backups run from their next planned time.',
+  reset: (email) =>
+    `Someone, probably you, asked to set a new password for the Ferry account ${email}. ` +
+    `The link below works once, within an hour. Setting a new password signs you out everywhere. ` +
+    `If you did not ask, ignore this mail: your password stays as it is.`,
+  resetAction: 'Choose a new password',
+  deleted: (email) =>
+    `The Ferry account ${email} is deleted, as you asked: its connections to your clouds were revoked ` +
+    `and its clouds, tasks, runs and records removed. The files Ferry copied stay where it put them.`,
   footer: 'You receive this mail because of your notification settings in Ferry.',
 };
 
@@ -185,6 +202,8 @@ const de: Strings = {
     confirmNotify: 'Ferry: Bestätigen Sie, dass Sie Sicherungs-Benachrichtigungen erhalten möchten',
     suspended: 'Ferry: Ihr Konto ist gesperrt',
     resumed: 'Ferry: Ihr Konto ist wieder aktiv',
+    reset: 'Ferry: Wählen Sie ein neues Passwort',
+    deleted: 'Ferry: Ihr Konto ist gelöscht',
   },
   failedItems: (n) => `${n} fehlgeschlagen`,
   nothingCopied: 'nichts kopiert',
@@ -246,6 +265,14 @@ const de: Strings = {
   resumed:
     'Der Betreiber dieses Ferry hat die Sperre Ihres Kontos aufgehoben: Sie können sich wieder anmelden, und ' +
     'Ihre geplanten Sicherungen laufen ab ihrem nächsten geplanten Zeitpunkt.',
+  reset: (email) =>
+    `Jemand, vermutlich Sie, hat ein neues Passwort für das Ferry-Konto ${email} angefordert. ` +
+    `Der Link unten funktioniert einmal, innerhalb einer Stunde. Ein neues Passwort meldet Sie überall ab. ` +
+    `Wenn Sie es nicht angefordert haben, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.`,
+  resetAction: 'Neues Passwort wählen',
+  deleted: (email) =>
+    `Das Ferry-Konto ${email} ist wie gewünscht gelöscht: Seine Verbindungen zu Ihren Clouds wurden widerrufen ` +
+    `und seine Clouds, Aufgaben, Läufe und Aufzeichnungen entfernt. Die von Ferry kopierten Dateien bleiben, wo sie sind.`,
   footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
 };
 
@@ -269,6 +296,8 @@ const fr: Strings = {
     confirmNotify: 'Ferry : confirmez que vous souhaitez recevoir les notifications de sauvegarde',
     suspended: 'Ferry : votre compte est suspendu',
     resumed: 'Ferry : votre compte est de nouveau actif',
+    reset: 'Ferry : choisissez un nouveau mot de passe',
+    deleted: 'Ferry : votre compte est supprimé',
   },
   failedItems: (n) => `${n} échec(s)`,
   nothingCopied: 'rien copié',
@@ -331,6 +360,14 @@ const fr: Strings = {
   resumed:
     'L’opérateur de ce Ferry a levé la suspension de votre compte : vous pouvez de nouveau vous connecter, et ' +
     'vos sauvegardes planifiées reprennent à leur prochaine heure prévue.',
+  reset: (email) =>
+    `Quelqu’un, sans doute vous, a demandé un nouveau mot de passe pour le compte Ferry ${email}. ` +
+    `Le lien ci-dessous fonctionne une fois, pendant une heure. Un nouveau mot de passe vous déconnecte partout. ` +
+    `Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste inchangé.`,
+  resetAction: 'Choisir un nouveau mot de passe',
+  deleted: (email) =>
+    `Le compte Ferry ${email} est supprimé, comme vous l’avez demandé : ses accès à vos clouds ont été révoqués ` +
+    `et ses clouds, tâches, exécutions et relevés effacés. Les fichiers copiés par Ferry restent là où il les a mis.`,
   footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',
 };
 
