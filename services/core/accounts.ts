@@ -1,5 +1,5 @@
 // Users, browser sessions, personal access tokens and the monthly traffic they are allowed.
-import type { Db, Queryable } from './db.ts';
+import { transaction, type Db, type Queryable } from './db.ts';
 import { digest, hashPassword, newSecret, verifyPassword } from './crypto.ts';
 import { attemptKey, clearAttempts, countAttempt, TooManyAttemptsError } from './attempts.ts';
 import { AppError, errors } from './errors.ts';
@@ -288,6 +288,56 @@ export function createAccounts(
       await db.query('DELETE FROM sessions WHERE user_id = $1', [rows[0].id]);
       await clearAttempts(db, attemptKey('login', rows[0].email));
       return toUser(rows[0]);
+    },
+
+    /**
+     * A change of address, asked with the password: a single-use link for the new address, good for a
+     * day. The address is taken only when it is confirmed (and still free then).
+     */
+    async requestEmailChange(userId: string, password: string, email: string): Promise<string> {
+      await checkPassword(userId, password);
+      const taken = await db.query('SELECT 1 FROM users WHERE lower(email) = lower($1)', [email]);
+      if (taken.rowCount) throw errors.emailTaken();
+      const token = newSecret('fe_');
+      await db.query(`DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_change'`, [userId]);
+      await db.query(
+        `INSERT INTO account_tokens (token_digest, user_id, purpose, email, expires_at)
+         VALUES ($1, $2, 'email_change', $3, now() + interval '1 day')`,
+        [digest(token), userId, email],
+      );
+      return token;
+    },
+
+    /** The change a link would make, changing nothing; undefined when the link is unknown or expired. */
+    async pendingEmailChange(token: string): Promise<{ oldEmail: string; newEmail: string } | undefined> {
+      const { rows } = await db.query<{ oldEmail: string; newEmail: string }>(
+        `SELECT u.email AS "oldEmail", t.email AS "newEmail" FROM account_tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.token_digest = $1 AND t.purpose = 'email_change' AND t.expires_at > now()`,
+        [digest(token)],
+      );
+      return rows[0];
+    },
+
+    /** Takes the new address a link confirms, once; undefined for a bad link. */
+    async confirmEmailChange(token: string): Promise<{ id: string; oldEmail: string; email: string } | undefined> {
+      return transaction(db, async (c) => {
+        const { rows } = await c.query<{ user_id: string; email: string; old: string }>(
+          `DELETE FROM account_tokens t USING users u WHERE t.token_digest = $1 AND t.purpose = 'email_change'
+             AND t.expires_at > now() AND u.id = t.user_id RETURNING t.user_id, t.email, u.email AS old`,
+          [digest(token)],
+        );
+        if (!rows[0]) return undefined;
+        // Taken since it was asked (by a signup, even one at this very moment: the unique index says so).
+        await c
+          .query('UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1', [
+            rows[0].user_id,
+            rows[0].email,
+          ])
+          .catch((err: { code?: string }) => {
+            throw err.code === '23505' ? errors.emailTaken() : err;
+          });
+        return { id: rows[0].user_id, oldEmail: rows[0].old, email: rows[0].email };
+      });
     },
 
     /** The account's browser sessions, newest first; `current` marks the one asking. */

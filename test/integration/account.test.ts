@@ -150,6 +150,48 @@ describe('password and sessions', () => {
   });
 });
 
+describe('a new address', () => {
+  test('asked with the password, confirmed from the new address, the old one told; then sign in with it', async () => {
+    const a = await signup(t, 'old@example.org');
+    await signup(t, 'taken@example.org');
+    const taken = await call(a.headers, 'POST', '/me/email', { email: 'taken@example.org', password: PASSWORD });
+    expect([taken.statusCode, taken.json().error.code]).toEqual([409, 'email_taken']);
+    const wrong = await call(a.headers, 'POST', '/me/email', { email: 'new@example.org', password: 'not it' });
+    expect(wrong.json().error.code).toBe('wrong_password');
+    const asked = await call(a.headers, 'POST', '/me/email', { email: 'new@example.org', password: PASSWORD });
+    expect([asked.statusCode, asked.json()]).toEqual([202, { sentTo: 'new@example.org' }]);
+    const { rows } = await t.db.query(
+      `SELECT kind, recipient, text_body FROM mail_outbox WHERE kind LIKE 'email_change%' ORDER BY kind`,
+    );
+    expect(rows.map((r) => [r.kind, r.recipient])).toEqual([
+      ['email_change', 'new@example.org'],
+      ['email_change_notice', 'old@example.org'],
+    ]);
+    expect(rows[1].text_body).toContain('change its address to new@example.org');
+    const link = new URL(/http\S+\/api\/v1\/auth\/email-change\?token=\S+/.exec(rows[0].text_body)![0]);
+    // Opening the link changes nothing (mail scanners open every link); its button confirms.
+    const page = await t.app.inject({ url: link.pathname + link.search, headers: { accept: 'text/html' } });
+    expect(page.body).toContain('<strong>new@example.org</strong>');
+    expect((await call(a.bearer, 'GET', '/me')).json().email).toBe('old@example.org');
+    const token = link.searchParams.get('token')!;
+    const confirmed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/email-change/confirm',
+      payload: `token=${encodeURIComponent(token)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(confirmed.statusCode).toBe(200);
+    expect((await call(a.bearer, 'GET', '/me')).json()).toMatchObject({
+      email: 'new@example.org',
+      emailVerified: true,
+    });
+    expect((await login('new@example.org')).statusCode).toBe(200);
+    expect((await login('old@example.org')).statusCode).toBe(401);
+    const again = await call(undefined, 'POST', '/auth/email-change/confirm', { token });
+    expect(again.statusCode).toBe(400);
+  });
+});
+
 describe('two-factor sign-in', () => {
   let a: Actor;
   let totp: OTPAuth.TOTP;

@@ -65,6 +65,8 @@ function validBodies(): Record<string, object> {
     'POST /api/v1/auth/password-reset/confirm': { token: 'fr_not-one-ferry-sent', password: 'long enough password' },
     'POST /api/v1/me/password': { currentPassword: 'not the password', newPassword: 'long enough password' },
     'POST /api/v1/me/two-factor/confirm': { code: '123456' },
+    'POST /api/v1/me/email': { email: 'elsewhere@example.com', password: 'not the password' },
+    'POST /api/v1/auth/email-change/confirm': { token: 'fe_not-one-ferry-sent' },
     'PATCH /api/v1/admin/users/:id': { plan: 'free', trafficLimitBytes: null },
     'POST /api/v1/admin/users/:id/suspend': { reason: 'spam' },
     'POST /api/v1/admin/plans': { id: 'family', name: 'Family', monthlyTrafficBytes: 1e12, maxTasks: 20 },
@@ -156,7 +158,12 @@ describe('every route with a body', () => {
         }
         await expectRefused(r.method, url, { ...valid, pad: 'x'.repeat(100_000) }, 413, 'payload_too_large');
         // The confirmation pages' forms post urlencoded: those routes alone take it.
-        if (!['/api/v1/notify-addresses/confirm', '/api/v1/auth/verify/confirm'].includes(r.url))
+        const forms = [
+          '/api/v1/notify-addresses/confirm',
+          '/api/v1/auth/verify/confirm',
+          '/api/v1/auth/email-change/confirm',
+        ];
+        if (!forms.includes(r.url))
           await expectRefused(r.method, url, 'name=x', 415, 'unsupported_media_type', {
             'content-type': 'application/x-www-form-urlencoded',
           });

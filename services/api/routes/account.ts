@@ -7,11 +7,12 @@ import { deleteAccount, exportAccount, revokeGrants } from '../../core/account-r
 import { audit } from '../../core/audit.ts';
 import { errors } from '../../core/errors.ts';
 import { transaction } from '../../core/db.ts';
-import { deletedMessage, resetMessage } from '../../core/mail/messages.ts';
+import { deletedMessage, emailChangeMessages, resetMessage } from '../../core/mail/messages.ts';
 import { queueMail } from '../../core/mail/outbox.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { credentials, email, errorsFor, idParams, page, timestamp } from '../schemas.ts';
+import { credentials, email, errorBody, errorsFor, idParams, page, timestamp } from '../schemas.ts';
+import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
 
 const newPassword = credentials.shape.password;
 const code = z.string().trim().min(6).max(40).describe('The app’s 6 digits, or a recovery code');
@@ -29,6 +30,7 @@ const sessionInfo = z
 
 export function publicAccountRoutes(app: App, s: Services): void {
   const limited = { rateLimit: { max: s.config.authRateLimit, timeWindow: 60_000 } };
+  emailChangeRoutes(app, s, limited);
 
   app.post(
     '/auth/password-reset',
@@ -89,7 +91,122 @@ export function publicAccountRoutes(app: App, s: Services): void {
   );
 }
 
+/** The link mailed to a new address: a page that shows the change (changing nothing), its button confirms. */
+function emailChangeRoutes(app: App, s: Services, limited: object): void {
+  const token = z.string().min(1).max(200);
+  const changed = z.object({ email: z.string() });
+  app.get(
+    '/auth/email-change',
+    {
+      config: limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'The link mailed to a new address: a page asking to confirm the change (changes nothing)',
+        querystring: z.strictObject({ token }),
+        response: {
+          200: pageResponse(z.object({ email: z.string(), newEmail: z.string() })),
+          400: pageResponse(errorBody),
+          ...errorsFor(429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const pending = await s.accounts.pendingEmailChange(request.query.token);
+      if (wantsJson(request)) {
+        if (!pending) throw errors.invalidToken();
+        return reply.send({ email: pending.oldEmail, newEmail: pending.newEmail });
+      }
+      if (!pending)
+        return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(errors.invalidToken().message)}</p>`);
+      return sendPage(
+        reply,
+        200,
+        'Confirm your new address',
+        `<p>The Ferry account <strong>${escapeHtml(pending.oldEmail)}</strong> asked to use ` +
+          `<strong>${escapeHtml(pending.newEmail)}</strong> from now on.</p>` +
+          confirmForm('email-change/confirm', request.query.token, 'Confirm the new address'),
+      );
+    },
+  );
+  app.register(async (scope: App) => {
+    acceptForm(scope);
+    scope.post(
+      '/auth/email-change/confirm',
+      {
+        config: limited,
+        schema: {
+          tags: ['auth'],
+          summary: 'Confirm a new address (the token of the link mailed to it)',
+          consumes: ['application/json', 'application/x-www-form-urlencoded'],
+          body: z.strictObject({ token }),
+          response: { 200: pageResponse(changed), 400: pageResponse(errorBody), ...errorsFor(409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const done = await s.accounts.confirmEmailChange(request.body.token);
+        if (done)
+          await audit(s.db, { userId: done.id, action: 'user.email_change', targetId: done.id, ip: request.ip });
+        if (wantsJson(request)) {
+          if (!done) throw errors.invalidToken();
+          return reply.send({ email: done.email });
+        }
+        if (!done)
+          return sendPage(
+            reply,
+            400,
+            'This link cannot be used',
+            `<p>${escapeHtml(errors.invalidToken().message)}</p>`,
+          );
+        return sendPage(
+          reply,
+          200,
+          'Confirmed',
+          `<p>Your Ferry account now uses <strong>${escapeHtml(done.email)}</strong>. Sign in with it from now on.</p>`,
+        );
+      },
+    );
+  });
+}
+
 export function accountRoutes(app: App, s: Services): void {
+  app.post(
+    '/me/email',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Change the address: the password is asked; a link to the new address confirms, the old one is told',
+        body: z.strictObject({ email, password: z.string().min(1).max(256) }),
+        response: { 202: z.object({ sentTo: z.string() }), ...errorsFor(400, 401, 403, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const next = request.body.email;
+      if (next.toLowerCase() === user.email.toLowerCase()) throw errors.conflict('This is your address already.');
+      const token = await s.accounts.requestEmailChange(user.id, request.body.password, next);
+      const m = emailChangeMessages({ oldEmail: user.email, newEmail: next, token }, user.locale, s.config.publicUrl);
+      await transaction(s.db, async (c) => {
+        const key = token.slice(-16);
+        await queueMail(c, s.boss, s.config.publicUrl, {
+          userId: user.id,
+          kind: 'email_change',
+          to: next,
+          dedupeKey: `email:${key}`,
+          message: m.confirm,
+        });
+        await queueMail(c, s.boss, s.config.publicUrl, {
+          userId: user.id,
+          kind: 'email_change_notice',
+          to: user.email,
+          dedupeKey: `email-notice:${key}`,
+          message: m.notice,
+        });
+        await audit(c, { userId: user.id, action: 'user.email_change_asked', targetId: user.id, ip: request.ip });
+      });
+      return reply.status(202).send({ sentTo: next });
+    },
+  );
+
   app.delete(
     '/me',
     {

@@ -20,6 +20,9 @@ export const links = {
   // mailed before it, to /api/v1/auth/verify, still show the API's own page.
   verify: (publicUrl: string, token: string) => `${publicUrl}/verify?token=${encodeURIComponent(token)}`,
   // The app's page (pages/auth/ResetPassword.tsx) asks for the new password and posts it with the token.
+  // The API's own confirmation page (routes/confirm-page.ts): opening it changes nothing, its button confirms.
+  emailChange: (publicUrl: string, token: string) =>
+    `${publicUrl}/api/v1/auth/email-change?token=${encodeURIComponent(token)}`,
   resetPassword: (publicUrl: string, token: string) => `${publicUrl}/reset-password?token=${encodeURIComponent(token)}`,
   confirmNotify: (publicUrl: string, token: string) =>
     `${publicUrl}/api/v1/notify-addresses/confirm?token=${encodeURIComponent(token)}`,
@@ -311,4 +314,28 @@ export function deletedMessage(email: string, locale: string): Message {
   const w = wordsFor(locale);
   const body = w.t.deleted(email);
   return { subject: w.t.subject.deleted, text: `${body}\n`, html: page(w.lang, `<p>${escapeHtml(body)}</p>`, '') };
+}
+
+/** A change of address: the link to the new address, and word of it to the old one. */
+export function emailChangeMessages(
+  v: { oldEmail: string; newEmail: string; token: string },
+  locale: string,
+  publicUrl: string,
+): { confirm: Message; notice: Message } {
+  const w = wordsFor(locale);
+  const body = w.t.emailChange(v.oldEmail, v.newEmail);
+  const url = links.emailChange(publicUrl, v.token);
+  const notice = w.t.emailChangeNotice(v.oldEmail, v.newEmail);
+  return {
+    confirm: {
+      subject: w.t.subject.emailChange,
+      text: `${body}\n\n${w.t.emailChangeAction}: ${url}\n`,
+      html: page(w.lang, `<p>${escapeHtml(body)}</p>${button(url, w.t.emailChangeAction)}`, ''),
+    },
+    notice: {
+      subject: w.t.subject.emailChangeNotice,
+      text: `${notice}\n`,
+      html: page(w.lang, `<p>${escapeHtml(notice)}</p>`, ''),
+    },
+  };
 }

@@ -28,7 +28,9 @@ export interface MailToQueue {
     | 'account_suspended'
     | 'account_resumed'
     | 'password_reset'
-    | 'account_deleted';
+    | 'account_deleted'
+    | 'email_change'
+    | 'email_change_notice';
   to: string;
   /** One mail per cause: a second mail with the same key is not queued. */
   dedupeKey: string;

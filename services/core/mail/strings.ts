@@ -42,6 +42,8 @@ export interface Strings {
     resumed: string;
     reset: string;
     deleted: string;
+    emailChange: string;
+    emailChangeNotice: string;
   };
   failedItems(n: string): string;
   nothingCopied: string;
@@ -86,6 +88,11 @@ export interface Strings {
   resetAction: string;
   /** The account is gone. */
   deleted(email: string): string;
+  /** To the new address of a change: confirm it. */
+  emailChange(oldEmail: string, newEmail: string): string;
+  emailChangeAction: string;
+  /** To the old address of a change: it was asked. */
+  emailChangeNotice(oldEmail: string, newEmail: string): string;
   footer: string;
 }
 
@@ -111,6 +118,8 @@ const en: Strings = {
     resumed: 'Ferry: your account is active again',
     reset: 'Ferry: choose a new password',
     deleted: 'Ferry: your account is deleted',
+    emailChange: 'Ferry: confirm your new address',
+    emailChangeNotice: 'Ferry: a change of your address was asked',
   },
   failedItems: (n) => `${n} failed`,
   nothingCopied: 'nothing copied',
@@ -179,6 +188,14 @@ const en: Strings = {
   deleted: (email) =>
     `The Ferry account ${email} is deleted, as you asked: its connections to your clouds were revoked ` +
     `and its clouds, tasks, runs and records removed. The files Ferry copied stay where it put them.`,
+  emailChange: (oldEmail, newEmail) =>
+    `The Ferry account ${oldEmail} asked to use ${newEmail} from now on. Confirm it with the link below ` +
+    `within a day; until then nothing changes.`,
+  emailChangeAction: 'Confirm the new address',
+  emailChangeNotice: (oldEmail, newEmail) =>
+    `Someone signed in to the Ferry account ${oldEmail} asked to change its address to ${newEmail}. ` +
+    `Once the new address is confirmed, Ferry writes there. If this was not you, change your password now ` +
+    `and end the account's other sessions on your Account page.`,
   footer: 'You receive this mail because of your notification settings in Ferry.',
 };
 
@@ -204,6 +221,8 @@ const de: Strings = {
     resumed: 'Ferry: Ihr Konto ist wieder aktiv',
     reset: 'Ferry: Wählen Sie ein neues Passwort',
     deleted: 'Ferry: Ihr Konto ist gelöscht',
+    emailChange: 'Ferry: Bestätigen Sie Ihre neue Adresse',
+    emailChangeNotice: 'Ferry: Eine Änderung Ihrer Adresse wurde angefordert',
   },
   failedItems: (n) => `${n} fehlgeschlagen`,
   nothingCopied: 'nichts kopiert',
@@ -273,6 +292,14 @@ const de: Strings = {
   deleted: (email) =>
     `Das Ferry-Konto ${email} ist wie gewünscht gelöscht: Seine Verbindungen zu Ihren Clouds wurden widerrufen ` +
     `und seine Clouds, Aufgaben, Läufe und Aufzeichnungen entfernt. Die von Ferry kopierten Dateien bleiben, wo sie sind.`,
+  emailChange: (oldEmail, newEmail) =>
+    `Das Ferry-Konto ${oldEmail} möchte ab jetzt ${newEmail} verwenden. Bestätigen Sie das innerhalb ` +
+    `eines Tages mit dem Link unten; bis dahin ändert sich nichts.`,
+  emailChangeAction: 'Neue Adresse bestätigen',
+  emailChangeNotice: (oldEmail, newEmail) =>
+    `Jemand, der im Ferry-Konto ${oldEmail} angemeldet ist, hat die Änderung der Adresse zu ${newEmail} ` +
+    `angefordert. Sobald die neue Adresse bestätigt ist, schreibt Ferry dorthin. Wenn Sie das nicht waren, ` +
+    `ändern Sie jetzt Ihr Passwort und beenden Sie die anderen Sitzungen auf Ihrer Kontoseite.`,
   footer: 'Sie erhalten diese E-Mail aufgrund Ihrer Benachrichtigungseinstellungen in Ferry.',
 };
 
@@ -298,6 +325,8 @@ const fr: Strings = {
     resumed: 'Ferry : votre compte est de nouveau actif',
     reset: 'Ferry : choisissez un nouveau mot de passe',
     deleted: 'Ferry : votre compte est supprimé',
+    emailChange: 'Ferry : confirmez votre nouvelle adresse',
+    emailChangeNotice: 'Ferry : un changement de votre adresse a été demandé',
   },
   failedItems: (n) => `${n} échec(s)`,
   nothingCopied: 'rien copié',
@@ -368,6 +397,14 @@ const fr: Strings = {
   deleted: (email) =>
     `Le compte Ferry ${email} est supprimé, comme vous l’avez demandé : ses accès à vos clouds ont été révoqués ` +
     `et ses clouds, tâches, exécutions et relevés effacés. Les fichiers copiés par Ferry restent là où il les a mis.`,
+  emailChange: (oldEmail, newEmail) =>
+    `Le compte Ferry ${oldEmail} souhaite utiliser désormais ${newEmail}. Confirmez-le avec le lien ` +
+    `ci-dessous dans la journée ; d’ici là, rien ne change.`,
+  emailChangeAction: 'Confirmer la nouvelle adresse',
+  emailChangeNotice: (oldEmail, newEmail) =>
+    `Une personne connectée au compte Ferry ${oldEmail} a demandé à changer son adresse pour ${newEmail}. ` +
+    `Une fois la nouvelle adresse confirmée, Ferry y écrira. Si ce n’était pas vous, changez votre mot de passe ` +
+    `maintenant et fermez les autres sessions depuis votre page Compte.`,
   footer: 'Vous recevez cet e-mail en raison de vos réglages de notification dans Ferry.',
 };
 
