@@ -31,7 +31,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { worker?: boolean; timing?: Partial<Timing> } = {},
+  opts: { worker?: boolean; timing?: Partial<Timing>; log?: NodeJS.WritableStream } = {},
 ): Promise<TestApp & { url: string }> {
   const database = await createTestDatabase();
   // Its own data folder: mail without SMTP_URL is written there as .eml files.
@@ -53,12 +53,21 @@ export async function startTestApp(
   const keyring = createKeyring([
     env.FERRY_SECRET_KEY ? Buffer.from(env.FERRY_SECRET_KEY, 'base64') : crypto.randomBytes(32),
   ]);
-  const app = await buildApp({ config, db, boss, keyring, logger: false });
+  // `log`: every line the API and the worker write, at debug level (the secrets test reads them).
+  const logger = opts.log ? createLogger('debug', opts.log) : undefined;
+  const app = await buildApp({ config, db, boss, keyring, logger: logger ?? false });
   await app.ready();
   // One object the workers read at every use: a test that sets its clock ahead moves theirs too.
   const timing: Timing = { ...defaultTiming, ...opts.timing };
   if (opts.worker)
-    await buildWorker({ config, db, boss, keyring, timing, log: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
+    await buildWorker({
+      config,
+      db,
+      boss,
+      keyring,
+      timing,
+      log: logger ?? createLogger(process.env.FERRY_TEST_LOG ?? 'silent'),
+    });
   return {
     url: database.url,
     app,

@@ -48,6 +48,18 @@ export interface MailToQueue {
 export const MAILS_PER_HOUR = 20;
 export const RATE_LIMITED = `rate limited: more than ${MAILS_PER_HOUR} mails for this account within an hour`;
 
+/**
+ * Mails whose links are credentials (confirm an address, set a password): once sent or given up,
+ * their bodies are not kept, so no copy of the database holds a link that still works.
+ */
+const LINK_KINDS: readonly MailToQueue['kind'][] = [
+  'verify_address',
+  'confirm_notify_address',
+  'password_reset',
+  'email_change',
+];
+const SCRUBBED = '[sent: the link it carried is not kept]';
+
 /** Mailed once per cause, to the account itself: past the cap they wait instead of being refused. */
 const DEFERRED_KINDS: ReadonlySet<MailToQueue['kind']> = new Set([
   'quota_used_up',
@@ -148,8 +160,10 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
       const giveUp = isPermanent(err) || row.too_old;
       await c.query(
         `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), ` +
-          `last_error = $2, failed_at = CASE WHEN $3 THEN now() END WHERE id = $1`,
-        [id, reason, giveUp],
+          `last_error = $2, failed_at = CASE WHEN $3 THEN now() END,
+           text_body = CASE WHEN $3 AND kind = ANY($4) THEN '${SCRUBBED}' ELSE text_body END,
+           html_body = CASE WHEN $3 AND kind = ANY($4) THEN '${SCRUBBED}' ELSE html_body END WHERE id = $1`,
+        [id, reason, giveUp, LINK_KINDS],
       );
       if (giveUp) {
         log.warn({ mailId: id, to: row.recipient, reason }, 'mail given up');
@@ -158,9 +172,10 @@ export async function sendQueuedMail(db: Db, mailer: Mailer, id: string, log: Lo
       return err as Error;
     }
     await c.query(
-      `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at ` +
-        `= now(), last_error = NULL, sent_at = now() WHERE id = $1`,
-      [id],
+      `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, sent_at = now(),
+         text_body = CASE WHEN kind = ANY($2) THEN '${SCRUBBED}' ELSE text_body END,
+         html_body = CASE WHEN kind = ANY($2) THEN '${SCRUBBED}' ELSE html_body END WHERE id = $1`,
+      [id, LINK_KINDS],
     );
     log.info({ mailId: id, to: row.recipient, subject: row.subject }, 'mail sent');
     return null;
