@@ -58,18 +58,39 @@ async function database(config: Readonly<Config>): Promise<{ url: string; close:
   }
 }
 
-export async function run(argv: string[], out: (line: string) => void): Promise<number> {
+/**
+ * Runs one command; answers its exit status: 0 done, 1 refused or failed (one line on `err` that
+ * says why), 2 no such command or option (with the usage).
+ */
+export async function cli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  try {
+    return await run(argv, out, err);
+  } catch (e) {
+    // What the operator can act on, without a stack trace; anything else in full.
+    if (
+      e instanceof AppError ||
+      e instanceof ConfigError ||
+      e instanceof MigrationError ||
+      e instanceof DataFolderInUseError
+    )
+      err(`ferry: ${e.message}`);
+    else err(String((e as Error).stack ?? e));
+    return 1;
+  }
+}
+
+async function run(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`);
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const [command, ...args] = parsed.positionals;
   const known = ['migrate', 'users', 'plan', 'suspend', 'resume', 'promote', 'stats'];
   if (parsed.values.help || !command || !known.includes(command)) {
-    (command && !parsed.values.help ? console.error : out)(
+    (command && !parsed.values.help ? err : out)(
       command && !known.includes(command) ? `Unknown command "${command}".\n\n${USAGE}` : USAGE,
     );
     return command && !parsed.values.help ? 2 : 0;
@@ -116,18 +137,9 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
 }
 
 if (import.meta.main) {
-  try {
-    process.exitCode = await run(process.argv.slice(2), (line) => console.log(line));
-  } catch (err) {
-    // What the operator can act on, without a stack trace; anything else in full.
-    if (
-      err instanceof AppError ||
-      err instanceof ConfigError ||
-      err instanceof MigrationError ||
-      err instanceof DataFolderInUseError
-    )
-      console.error(`ferry: ${err.message}`);
-    else console.error(err);
-    process.exitCode = 1;
-  }
+  process.exitCode = await cli(
+    process.argv.slice(2),
+    (line) => console.log(line),
+    (line) => console.error(line),
+  );
 }

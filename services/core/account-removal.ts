@@ -25,7 +25,8 @@ export async function* exportAccount(db: Db, userId: string): AsyncGenerator<str
   );
   yield `{"exportedAt":${JSON.stringify(new Date())},"account":${JSON.stringify(account)}`;
   const clouds = await one(
-    `SELECT id, kind, name, options, status, created_at AS "createdAt" FROM clouds WHERE user_id = $1 ORDER BY created_at`,
+    `SELECT id, kind, name, options, status, created_at AS "createdAt" FROM clouds WHERE user_id = $1
+      ORDER BY created_at`,
   );
   yield `,"clouds":${JSON.stringify(clouds)}`;
   const tasks = await one(

@@ -270,7 +270,8 @@ export async function stats(q: Queryable, admins: readonly string[]): Promise<St
   const one = async <T>(sql: string, params: unknown[] = []) =>
     (await q.query<T & pg.QueryResultRow>(sql, params)).rows;
   const [users] = await one<Stats['users']>(
-    `SELECT count(*)::int AS total, count(suspended_at)::int AS suspended, count(*) FILTER (WHERE admin OR (email_verified_at IS NOT NULL AND lower(email) = ANY($1)))::int AS admins,
+    `SELECT count(*)::int AS total, count(suspended_at)::int AS suspended,
+            count(*) FILTER (WHERE admin OR (email_verified_at IS NOT NULL AND lower(email) = ANY($1)))::int AS admins,
             count(*) FILTER (WHERE created_at > now() - interval '30 days')::int AS "signedUpLast30Days" FROM users`,
     [admins],
   );
@@ -293,7 +294,8 @@ export async function stats(q: Queryable, admins: readonly string[]): Promise<St
   );
   const [traffic] = await one<{ used: number; reserved: number; over: number }>(
     `SELECT coalesce(sum(g.used_bytes), 0)::bigint AS used, coalesce(sum(g.reserved_bytes), 0)::bigint AS reserved,
-            count(*) FILTER (WHERE g.used_bytes >= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes))::int AS over
+            count(*) FILTER (WHERE g.used_bytes >= coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes))::int
+              AS over
        FROM usage g JOIN users u ON u.id = g.user_id JOIN plans p ON p.id = u.plan_id WHERE g.period_start = $1`,
     [start],
   );

@@ -78,7 +78,8 @@ export async function removePlan(q: Queryable, id: string): Promise<Plan> {
   if (!plan) throw errors.notFound('Plan');
   if (plan.users > 0)
     throw errors.conflict(
-      `${plan.users} account${plan.users === 1 ? ' is' : 's are'} on the plan "${plan.name}": move them to another first.`,
+      `${plan.users} account${plan.users === 1 ? ' is' : 's are'} on the plan "${plan.name}": ` +
+        'move them to another first.',
     );
   await q.query('DELETE FROM plans WHERE id = $1', [id]);
   return plan;

@@ -36,7 +36,8 @@ beforeAll(async () => {
       res.end(
         req.method === 'HEAD'
           ? undefined
-          : '<?xml version="1.0"?><ListBucketResult><Name>photos</Name><IsTruncated>false</IsTruncated></ListBucketResult>',
+          : '<?xml version="1.0"?><ListBucketResult><Name>photos</Name>' +
+              '<IsTruncated>false</IsTruncated></ListBucketResult>',
       );
     });
   });

@@ -64,7 +64,7 @@ describe('who administers', () => {
     expect((await call(squatter.bearer, 'GET', '/me')).json().admin).toBe(false);
   });
 
-  test('every admin route answers 403 to a user who does not administer, 401 signed out, and changes nothing', async () => {
+  test('every admin route: 403 to a user who does not administer, 401 signed out; nothing changes', async () => {
     const routes = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/admin'));
     expect(routes.length).toBeGreaterThanOrEqual(10);
     const before = await snapshot(t.db);
@@ -137,7 +137,7 @@ describe('accounts', () => {
     expect((await call(admin.bearer, 'GET', `/admin/users/${crypto.randomUUID()}`)).statusCode).toBe(404);
   });
 
-  test("a user's plan and own traffic limit: set, shown in their /me, audited; an unknown plan changes nothing", async () => {
+  test("a user's plan and own traffic: set, shown in their /me, audited; an unknown plan changes nothing", async () => {
     const set = await call(admin.headers, 'PATCH', `/admin/users/${user.id}`, { trafficLimitBytes: 10 * 1024 ** 3 });
     expect(set.statusCode).toBe(200);
     expect(set.json()).toMatchObject({ trafficLimitBytes: 10 * 1024 ** 3, usage: { limitBytes: 10 * 1024 ** 3 } });
@@ -245,7 +245,7 @@ describe('plans', () => {
 });
 
 describe('suspension', () => {
-  test('a suspended user cannot sign in or use a token, their runs are cancelled, their schedules held, and they are mailed', async () => {
+  test('suspended: no sign-in, no token, runs cancelled, schedules held, a mail; resumed: all back', async () => {
     const victim = await signup(t, 'suspended@example.org');
     await call(victim.bearer, 'PATCH', '/me', { locale: 'de' });
     await localCloud(victim, 'src');

@@ -1,6 +1,7 @@
-// `npm run ferry -- …` as an operator runs it on the server: the real entry point in a process of its
-// own, on the same database as a running API. What it prints, its exit status, what changed (the
-// rows, the API's answers, the mail queued) and the audit log entry each change leaves.
+// `npm run ferry -- …` as an operator runs it on the server, on the same database as a running API:
+// what it prints, its exit status, what changed (the rows, the API's answers, the mail queued) and
+// the audit log entry each change leaves. The commands run here through the entry point's own
+// function (a process each would cost a second); the first test runs the real entry in processes.
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +9,36 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 import { createTestDatabase } from '../support/db.ts';
+import { cli } from '../../services/cli/main.ts';
 
 const ENTRY = path.resolve(import.meta.dirname, '../../services/cli/main.ts');
 let t: TestApp & { url: string };
 let user: Actor;
 
-async function ferry(args: string[], url = t.url): Promise<{ code: number; stdout: string; stderr: string }> {
+type Result = { code: number; stdout: string; stderr: string };
+const lines = (l: string[]) => l.map((x) => `${x}\n`).join('');
+
+/** A command, as the entry point runs it; output as a terminal would show it. */
+async function ferry(args: string[], url = t.url): Promise<Result> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = process.env.DATABASE_URL;
+  process.env.DATABASE_URL = url;
+  try {
+    const code = await cli(
+      args,
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
+    return { code, stdout: lines(out), stderr: lines(err) };
+  } finally {
+    if (saved === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = saved;
+  }
+}
+
+/** A command in a process of its own: node running the entry point, as `npm run ferry` does. */
+async function ferryProcess(args: string[], url = t.url): Promise<Result> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [ENTRY, ...args], {
       env: { PATH: process.env.PATH, DATABASE_URL: url },
@@ -44,15 +69,15 @@ afterAll(async () => {
 test('migrate applies what an empty database lacks, once; other commands ask for it first', async () => {
   const empty = await createTestDatabase({ migrated: false });
   try {
-    const early = await ferry(['users'], empty.url);
+    const early = await ferryProcess(['users'], empty.url);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(
       /^ferry: The database lacks \d+ migrations \(0001-initial\.sql.*run `npm run ferry -- migrate` first\.\n$/,
     );
-    const first = await ferry(['migrate'], empty.url);
+    const first = await ferryProcess(['migrate'], empty.url);
     expect([first.code, first.stdout]).toEqual([
       0,
-      expect.stringMatching(/^Applied 0001-initial\.sql, .*0012-operators\.sql\.\n$/),
+      expect.stringMatching(/^Applied 0001-initial\.sql(, \d{4}-[a-z0-9-]+\.sql)+\.\n$/),
     ]);
     expect((await ferry(['migrate'], empty.url)).stdout).toBe('The database is up to date.\n');
     expect((await ferry(['users'], empty.url)).stdout).toMatch(/^EMAIL +PLAN.*\n0 accounts/);
@@ -190,5 +215,10 @@ describe('on a database in use', () => {
     }
     expect(await snapshot(t.db)).toBe(before);
     expect((await ferry(['--help'])).stdout).toMatch(/^Usage: npm run ferry -- <command>/);
+    // The entry point itself: its exit status and streams.
+    const unknown = await ferryProcess(['frobnicate']);
+    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([2, '', expect.stringMatching(/^Unknown command/)]);
+    const missing = await ferryProcess(['suspend', 'nobody@example.org']);
+    expect([missing.code, missing.stderr]).toEqual([1, 'ferry: User nobody@example.org not found.\n']);
   });
 });

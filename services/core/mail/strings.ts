@@ -291,7 +291,8 @@ const de: Strings = {
   resetAction: 'Neues Passwort wählen',
   deleted: (email) =>
     `Das Ferry-Konto ${email} ist wie gewünscht gelöscht: Seine Verbindungen zu Ihren Clouds wurden widerrufen ` +
-    `und seine Clouds, Aufgaben, Läufe und Aufzeichnungen entfernt. Die von Ferry kopierten Dateien bleiben, wo sie sind.`,
+    `und seine Clouds, Aufgaben, Läufe und Aufzeichnungen entfernt. ` +
+    `Die von Ferry kopierten Dateien bleiben, wo sie sind.`,
   emailChange: (oldEmail, newEmail) =>
     `Das Ferry-Konto ${oldEmail} möchte ab jetzt ${newEmail} verwenden. Bestätigen Sie das innerhalb ` +
     `eines Tages mit dem Link unten; bis dahin ändert sich nichts.`,
