@@ -12,7 +12,15 @@ import { queueMail } from '../../core/mail/outbox.ts';
 import { SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
 import { credentials, email, errorBody, errorsFor, idParams, page, timestamp } from '../schemas.ts';
-import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
+import {
+  acceptForm,
+  confirmForm,
+  escapeHtml,
+  pageResponse,
+  sendPage,
+  sendUnusableLink,
+  wantsJson,
+} from './confirm-page.ts';
 
 const newPassword = credentials.shape.password;
 const code = z.string().trim().min(6).max(40).describe('The app’s 6 digits, or a recovery code');
@@ -116,8 +124,7 @@ function emailChangeRoutes(app: App, s: Services, limited: object): void {
         if (!pending) throw errors.invalidToken();
         return reply.send({ email: pending.oldEmail, newEmail: pending.newEmail });
       }
-      if (!pending)
-        return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(errors.invalidToken().message)}</p>`);
+      if (!pending) return sendUnusableLink(reply, errors.invalidToken().message);
       return sendPage(
         reply,
         200,
@@ -150,13 +157,7 @@ function emailChangeRoutes(app: App, s: Services, limited: object): void {
           if (!done) throw errors.invalidToken();
           return reply.send({ email: done.email });
         }
-        if (!done)
-          return sendPage(
-            reply,
-            400,
-            'This link cannot be used',
-            `<p>${escapeHtml(errors.invalidToken().message)}</p>`,
-          );
+        if (!done) return sendUnusableLink(reply, errors.invalidToken().message);
         return sendPage(
           reply,
           200,

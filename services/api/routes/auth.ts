@@ -9,7 +9,15 @@ import { errors } from '../../core/errors.ts';
 import { localeFrom } from '../../core/mail/strings.ts';
 import { originOf, SESSION_COOKIE, userOf } from '../auth.ts';
 import type { App, Services } from '../app.ts';
-import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
+import {
+  acceptForm,
+  confirmForm,
+  escapeHtml,
+  pageResponse,
+  sendPage,
+  sendUnusableLink,
+  wantsJson,
+} from './confirm-page.ts';
 import {
   credentials,
   errorBody,
@@ -87,8 +95,7 @@ export function publicAuthRoutes(app: App, s: Services): void {
         if (!pending) throw errors.invalidToken();
         return reply.send({ email: pending.email, emailVerified: false as const });
       }
-      if (!pending)
-        return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(errors.invalidToken().message)}</p>`);
+      if (!pending) return sendUnusableLink(reply, errors.invalidToken().message);
       // Relative: /auth/verify/confirm, wherever Ferry is reached.
       return sendPage(
         reply,
@@ -127,13 +134,7 @@ export function publicAuthRoutes(app: App, s: Services): void {
           if (!verified) throw errors.invalidToken();
           return reply.send({ email: verified.email, emailVerified: true as const });
         }
-        if (!verified)
-          return sendPage(
-            reply,
-            400,
-            'This link cannot be used',
-            `<p>${escapeHtml(errors.invalidToken().message)}</p>`,
-          );
+        if (!verified) return sendUnusableLink(reply, errors.invalidToken().message);
         return sendPage(
           reply,
           200,

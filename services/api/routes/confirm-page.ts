@@ -42,6 +42,10 @@ export function sendPage(reply: FastifyReply, status: number, title: string, bod
   );
 }
 
+/** The page for a link that is unknown, used or expired. */
+export const sendUnusableLink = (reply: FastifyReply, message: string) =>
+  sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(message)}</p>`);
+
 /** A page with one button that posts the token to `action` (relative: wherever Ferry is reached). */
 export const confirmForm = (action: string, token: string, label: string) =>
   `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="token" value="${escapeHtml(token)}">` +

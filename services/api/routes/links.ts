@@ -6,7 +6,15 @@ import { AppError } from '../../core/errors.ts';
 import { confirmNotifyAddress } from '../../core/notifications.ts';
 import { errorBody, errorsFor } from '../schemas.ts';
 import type { App, Services } from '../app.ts';
-import { acceptForm, confirmForm, escapeHtml, pageResponse, sendPage, wantsJson } from './confirm-page.ts';
+import {
+  acceptForm,
+  confirmForm,
+  escapeHtml,
+  pageResponse,
+  sendPage,
+  sendUnusableLink,
+  wantsJson,
+} from './confirm-page.ts';
 
 const CONFIRM_PATH = '/notify-addresses/confirm';
 const token = z.string().min(1).max(200);
@@ -55,8 +63,7 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
         if (!found) throw unknownLink();
         return reply.send({ email: found.email, askedBy: found.asked_by, confirmed: false as const });
       }
-      if (!found)
-        return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(unknownLink().message)}</p>`);
+      if (!found) return sendUnusableLink(reply, unknownLink().message);
       // A relative action: the same path, wherever Ferry is reached.
       return sendPage(
         reply,
@@ -98,8 +105,7 @@ export function notifyAddressRoutes(app: App, s: Pick<Services, 'db' | 'config'>
           if (!confirmed) throw unknownLink();
           return reply.send({ email: confirmed.email, confirmed: true as const });
         }
-        if (!confirmed)
-          return sendPage(reply, 400, 'This link cannot be used', `<p>${escapeHtml(unknownLink().message)}</p>`);
+        if (!confirmed) return sendUnusableLink(reply, unknownLink().message);
         return sendPage(
           reply,
           200,
