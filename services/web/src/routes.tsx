@@ -17,6 +17,9 @@ export const router = createBrowserRouter([
       { path: '/signin', lazy: page(() => import('./pages/auth/SignIn')) },
       { path: '/signup', lazy: page(() => import('./pages/auth/SignUp')) },
       { path: '/verify', lazy: page(() => import('./pages/auth/Verify')) },
+      { path: '/forgot-password', lazy: page(() => import('./pages/auth/ForgotPassword')) },
+      { path: '/reset-password', lazy: page(() => import('./pages/auth/ResetPassword')) },
+      { path: '/goodbye', lazy: page(() => import('./pages/account/Goodbye')) },
     ],
   },
   {

@@ -13,7 +13,7 @@ export interface Credentials {
 }
 
 /** The API's refusal, in the app's language where the API's English has a translation here. */
-function translated(error: unknown, words: Record<string, string> | null): unknown {
+export function translated(error: unknown, words: Record<string, string> | null): unknown {
   if (!(error instanceof ApiError) || !words || !(error.code in words)) return error;
   return new ApiError(error.status, error.code, words[error.code]);
 }
@@ -25,6 +25,7 @@ export function AuthForm({
   error,
   afterError,
   initialEmail = '',
+  focusPassword = false,
 }: {
   mode: 'signin' | 'signup';
   submit: (c: Credentials) => void;
@@ -33,6 +34,8 @@ export function AuthForm({
   /** Shown under the API's message, e.g. a way out of it. */
   afterError?: ReactNode;
   initialEmail?: string;
+  /** Puts the focus in the password field (back from the second step, the address kept). */
+  focusPassword?: boolean;
 }) {
   const t = useMessages(authMessages);
   const [email, setEmail] = useState(initialEmail);
@@ -80,6 +83,7 @@ export function AuthForm({
         hint={mode === 'signup' ? t.newPasswordHint : undefined}
         error={passwordError}
         required
+        autoFocus={focusPassword}
       />
       <button type="submit" disabled={pending} aria-busy={pending || undefined}>
         {mode === 'signin' ? t.signIn : t.createAccount}

@@ -20,9 +20,16 @@ export const authMessages = defineMessages({
     toSignIn: 'Sign in',
     signUpIntro: 'Ferry copies your photos and files from one cloud to another, on a schedule you choose.',
     taken: 'Sign in with this address instead',
+    forgot: 'Forgot your password?',
+    // The second step, for accounts with two-factor sign-in on.
+    codeIntro: 'Two-factor sign-in is on for this account. Enter the code your authenticator app shows now.',
+    code: 'Code from your authenticator app, or a recovery code',
+    codeHint: 'A recovery code looks like “abcde-fghjk”. Each one works once.',
+    codeMissing: 'Enter the code.',
+    challengeExpired: 'This sign-in took too long or was already completed. Enter your password again.',
     // The API answers in English: these are its words for the refusals of these forms. English
     // shows the API's own message (null).
-    apiErrors: null as null | Record<'invalid_credentials' | 'email_taken' | 'rate_limited', string>,
+    apiErrors: null as null | Record<'invalid_credentials' | 'email_taken' | 'rate_limited' | 'wrong_code', string>,
   },
   de: {
     signInTitle: 'Anmelden',
@@ -43,10 +50,20 @@ export const authMessages = defineMessages({
     signUpIntro:
       'Ferry kopiert deine Fotos und Dateien von einer Cloud in eine andere, zu den Zeiten, die du festlegst.',
     taken: 'Stattdessen mit dieser Adresse anmelden',
+    forgot: 'Passwort vergessen?',
+    codeIntro:
+      'Für dieses Konto ist die Zwei-Faktor-Anmeldung eingeschaltet. Gib den Code ein, den deine Authenticator-App ' +
+      'gerade anzeigt.',
+    code: 'Code aus deiner Authenticator-App oder ein Wiederherstellungscode',
+    codeHint: 'Ein Wiederherstellungscode sieht aus wie „abcde-fghjk“. Jeder funktioniert nur einmal.',
+    codeMissing: 'Gib den Code ein.',
+    challengeExpired:
+      'Diese Anmeldung hat zu lange gedauert oder ist schon abgeschlossen. Gib dein Passwort erneut ein.',
     apiErrors: {
       invalid_credentials: 'E-Mail-Adresse oder Passwort stimmt nicht.',
       email_taken: 'Mit dieser E-Mail-Adresse gibt es schon ein Konto. Melde dich stattdessen an.',
       rate_limited: 'Zu viele Versuche. Warte ein paar Minuten und versuche es dann erneut.',
+      wrong_code: 'Der Code stimmt nicht oder wurde schon benutzt: Gib den ein, den deine App jetzt anzeigt.',
     },
   },
   fr: {
@@ -68,10 +85,20 @@ export const authMessages = defineMessages({
     signUpIntro:
       "Ferry copie vos photos et vos fichiers d'un cloud à un autre, selon le calendrier que vous choisissez.",
     taken: 'Se connecter avec cette adresse',
+    forgot: 'Mot de passe oublié ?',
+    codeIntro:
+      'La connexion en deux étapes est activée pour ce compte. Saisissez le code que votre application ' +
+      "d'authentification affiche en ce moment.",
+    code: "Code de votre application d'authentification, ou un code de secours",
+    codeHint: 'Un code de secours ressemble à « abcde-fghjk ». Chacun ne sert qu’une fois.',
+    codeMissing: 'Saisissez le code.',
+    challengeExpired:
+      'Cette connexion a pris trop de temps ou est déjà terminée. Saisissez à nouveau votre mot de passe.',
     apiErrors: {
       invalid_credentials: 'Adresse e-mail ou mot de passe incorrect.',
       email_taken: 'Un compte existe déjà avec cette adresse e-mail. Connectez-vous plutôt.',
       rate_limited: 'Trop de tentatives. Attendez quelques minutes, puis réessayez.',
+      wrong_code: 'Le code est incorrect ou a déjà servi : saisissez celui que votre application affiche maintenant.',
     },
   },
 });
@@ -130,5 +157,91 @@ export const verifyMessages = defineMessages({
     badWhat:
       'Connectez-vous et appuyez sur « Renvoyer le lien » sur la page Compte : Ferry vous enverra un nouveau lien.',
     missing: "Cette page a besoin du lien de l'e-mail que Ferry vous a envoyé. Ouvrez cet e-mail et suivez son lien.",
+  },
+});
+
+export const resetMessages = defineMessages({
+  en: {
+    forgotTitle: 'Forgot your password?',
+    forgotIntro: 'Enter the address of your account: Ferry mails you a link to choose a new password.',
+    email: 'Email',
+    emailMissing: 'Enter your email address.',
+    send: 'Send the link',
+    sent: 'If an account has this address, a link is on its way; it works once within an hour.',
+    sentMore: 'No mail after a few minutes? Look in your spam folder, or ask again.',
+    toSignIn: 'Back to sign in',
+    resetTitle: 'Choose a new password',
+    resetIntro: 'Once it is changed, every device that was signed in to your account is signed out.',
+    password: 'New password',
+    passwordHint: 'At least 10 characters. A few words you can remember make a good one.',
+    repeat: 'Repeat the new password',
+    passwordMissing: 'Enter a new password.',
+    passwordShort: 'Use at least 10 characters.',
+    repeatWrong: 'The two passwords are not the same.',
+    change: 'Change password',
+    doneTitle: 'Password changed',
+    done: 'Your new password works from now on.',
+    signIn: 'Sign in',
+    badTitle: 'This link cannot be used',
+    bad: 'The link is unknown, was used already or is more than an hour old.',
+    missing: 'This page needs the link from the mail Ferry sent you. Open that mail and follow its link.',
+    askAgain: 'Ask for a new link',
+  },
+  de: {
+    forgotTitle: 'Passwort vergessen?',
+    forgotIntro:
+      'Gib die Adresse deines Kontos ein: Ferry schickt dir einen Link, mit dem du ein neues Passwort wählst.',
+    email: 'E-Mail',
+    emailMissing: 'Gib deine E-Mail-Adresse ein.',
+    send: 'Link senden',
+    sent:
+      'Wenn es ein Konto mit dieser Adresse gibt, ist ein Link unterwegs; ' +
+      'er funktioniert einmal, eine Stunde lang.',
+    sentMore: 'Nach ein paar Minuten keine Mail? Sieh im Spam-Ordner nach oder fordere den Link erneut an.',
+    toSignIn: 'Zurück zur Anmeldung',
+    resetTitle: 'Neues Passwort wählen',
+    resetIntro: 'Sobald es geändert ist, wird jedes Gerät, das bei deinem Konto angemeldet war, abgemeldet.',
+    password: 'Neues Passwort',
+    passwordHint: 'Mindestens 10 Zeichen. Ein paar Wörter, die du dir merken kannst, sind ein gutes Passwort.',
+    repeat: 'Neues Passwort wiederholen',
+    passwordMissing: 'Gib ein neues Passwort ein.',
+    passwordShort: 'Verwende mindestens 10 Zeichen.',
+    repeatWrong: 'Die beiden Passwörter sind nicht gleich.',
+    change: 'Passwort ändern',
+    doneTitle: 'Passwort geändert',
+    done: 'Dein neues Passwort gilt ab sofort.',
+    signIn: 'Anmelden',
+    badTitle: 'Dieser Link funktioniert nicht',
+    bad: 'Der Link ist unbekannt, wurde schon benutzt oder ist älter als eine Stunde.',
+    missing:
+      'Diese Seite braucht den Link aus der Mail, die Ferry dir geschickt hat. Öffne die Mail und folge ihrem Link.',
+    askAgain: 'Neuen Link anfordern',
+  },
+  fr: {
+    forgotTitle: 'Mot de passe oublié ?',
+    forgotIntro:
+      "Saisissez l'adresse de votre compte : Ferry vous envoie un lien pour choisir un nouveau mot de passe.",
+    email: 'E-mail',
+    emailMissing: 'Saisissez votre adresse e-mail.',
+    send: 'Envoyer le lien',
+    sent: 'Si un compte a cette adresse, un lien est en route ; il sert une seule fois, dans l’heure.',
+    sentMore: 'Pas d’e-mail après quelques minutes ? Regardez dans vos indésirables, ou demandez à nouveau.',
+    toSignIn: 'Retour à la connexion',
+    resetTitle: 'Choisissez un nouveau mot de passe',
+    resetIntro: 'Une fois changé, tous les appareils connectés à votre compte sont déconnectés.',
+    password: 'Nouveau mot de passe',
+    passwordHint: 'Au moins 10 caractères. Quelques mots faciles à retenir font un bon mot de passe.',
+    repeat: 'Répétez le nouveau mot de passe',
+    passwordMissing: 'Saisissez un nouveau mot de passe.',
+    passwordShort: 'Utilisez au moins 10 caractères.',
+    repeatWrong: 'Les deux mots de passe ne sont pas identiques.',
+    change: 'Changer le mot de passe',
+    doneTitle: 'Mot de passe changé',
+    done: 'Votre nouveau mot de passe fonctionne dès maintenant.',
+    signIn: 'Se connecter',
+    badTitle: 'Ce lien ne peut pas être utilisé',
+    bad: 'Le lien est inconnu, a déjà servi ou date de plus d’une heure.',
+    missing: "Cette page a besoin du lien de l'e-mail que Ferry vous a envoyé. Ouvrez cet e-mail et suivez son lien.",
+    askAgain: 'Demander un nouveau lien',
   },
 });
