@@ -146,6 +146,23 @@ export interface RcloneCrypt {
   salt: string;
 }
 
+/**
+ * Stops a benchmark that compares with rclone before it starts anything, when rclone is not there:
+ * with what installs it, not a stack trace halfway through.
+ */
+export function requireRclone(): void {
+  try {
+    execFileSync('rclone', ['version'], { stdio: 'ignore' });
+  } catch {
+    console.error(
+      'This benchmark runs rclone beside Ferry, and rclone is not installed. Install it and run it again:\n' +
+        '  sudo apt-get install -y rclone     (Debian, Ubuntu)\n' +
+        '  or see https://rclone.org/install/',
+    );
+    process.exit(1);
+  }
+}
+
 /** rclone takes its passwords obscured, even from the environment. */
 const obscure = (secret: string) => execFileSync('rclone', ['obscure', secret]).toString().trim();
 

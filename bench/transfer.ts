@@ -20,6 +20,7 @@ import {
   procStats,
   randomFile,
   rcloneCheckCrypt,
+  requireRclone,
   rcloneCopy,
   type RcloneCrypt,
   runToEnd,
@@ -29,6 +30,7 @@ import {
   writeResults,
 } from './support.ts';
 
+requireRclone();
 const quick = process.argv.includes('--quick');
 const largeOnly = process.argv.includes('--large');
 const dir = await tempDir('transfer');
