@@ -187,6 +187,32 @@ test('the password changes on the Account page: the current one is asked, the ne
   await context.close();
 });
 
+test('a new address: asked on the Account page, confirmed from its mailed link, then the one to sign in with', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const { email } = await signUp(page, ferry);
+  await toAccount(page);
+  const section = region(page, 'Your email address');
+  await section.getByRole('button', { name: 'Change your address…' }).click();
+  const next = `moved-${crypto.randomUUID().slice(0, 8)}@example.org`;
+  await section.getByLabel('New address').fill(next);
+  await section.getByLabel('Current password').fill('not my password at all');
+  await section.getByRole('button', { name: 'Send the link' }).click();
+  await section.getByRole('alert').getByText('The password is wrong.').waitFor();
+  await section.getByLabel('Current password').fill(PASSWORD);
+  await section.getByRole('button', { name: 'Send the link' }).click();
+  await section.getByRole('status').getByText(`A link is on its way to ${next}.`, { exact: false }).waitFor();
+  await checkPage(page, 'address link sent');
+  // The old address is told; the new one gets the link, whose page confirms with its button.
+  await eventually(async () => ferry.smtp.received.some((m) => m.to === email && m.text.includes(next)), Boolean);
+  await page.goto(await mailedLink(next, '/api/v1/auth/email-change'));
+  await page.getByRole('button', { name: 'Confirm the new address' }).click();
+  await page.getByRole('heading', { name: 'Confirmed' }).waitFor();
+  expect(await loginStatus(email, PASSWORD)).toBe(401);
+  expect(await loginStatus(next, PASSWORD)).toBe(200);
+  await context.close();
+});
+
 test('the sessions list shows both browsers; ending the other signs it out, as does “everywhere else”', async () => {
   const [contextA, contextB] = [await newContext(browser), await newContext(browser)];
   const a = await contextA.newPage();

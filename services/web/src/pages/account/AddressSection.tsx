@@ -1,11 +1,12 @@
 // The account's address; where this Ferry wants it confirmed and it is not yet, what to do about
-// it and a button that mails a new link.
+// it and a button that mails a new link; and changing it.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
 import { api, ApiError, must, type components } from '../../api/client';
 import { keys } from '../../api/queries';
 import { useMessages } from '../../i18n/i18n';
 import { ErrorMessage } from '../../ui/components';
+import { ChangeAddress } from './ChangeAddress';
 import { accountMessages } from './messages';
 
 type Me = components['schemas']['Me'];
@@ -49,6 +50,7 @@ export function AddressSection({ me }: { me: Me }) {
           <ErrorMessage error={resend.error} />
         </div>
       )}
+      <ChangeAddress email={me.email} />
     </section>
   );
 }

@@ -14,6 +14,14 @@ export const accountMessages = defineMessages({
     resend: 'Send the link again',
     resent: (email: string) => `A new link is on its way to ${email}. It may take a minute or two to arrive.`,
     // The language
+    changeAddress: 'Change your address…',
+    newAddress: 'New address',
+    newAddressHint: 'Ferry mails it a link; your address changes once you follow it.',
+    newAddressMissing: 'Enter the new address, such as name@example.com.',
+    sendAddressLink: 'Send the link',
+    cancel: 'Cancel',
+    addressLinkSent: (next: string, old: string) =>
+      `A link is on its way to ${next}. Your address changes once you follow it; ${old} has been told.`,
     languageTitle: 'Language',
     language: 'Language of the app and of your mails',
     languageSaved: 'Saved. Ferry will write to you in English from now on.',
@@ -157,6 +165,15 @@ export const accountMessages = defineMessages({
     resend: 'Link erneut senden',
     resent: (email: string) =>
       `Ein neuer Link ist unterwegs an ${email}. Es kann ein, zwei Minuten dauern, bis er ankommt.`,
+    changeAddress: 'Adresse ändern…',
+    newAddress: 'Neue Adresse',
+    newAddressHint: 'Ferry schickt ihr einen Link; Ihre Adresse ändert sich, sobald Sie ihm folgen.',
+    newAddressMissing: 'Geben Sie die neue Adresse ein, etwa name@example.com.',
+    sendAddressLink: 'Link senden',
+    cancel: 'Abbrechen',
+    addressLinkSent: (next: string, old: string) =>
+      `Ein Link ist unterwegs an ${next}. Ihre Adresse ändert sich, sobald Sie ihm folgen; ` +
+      `${old} wurde benachrichtigt.`,
     languageTitle: 'Sprache',
     language: 'Sprache der App und deiner Mails',
     languageSaved: 'Gespeichert. Ferry schreibt dir ab jetzt auf Deutsch.',
@@ -302,6 +319,14 @@ export const accountMessages = defineMessages({
       `Regardez dans vos indésirables, ou demandez un nouveau lien.`,
     resend: 'Renvoyer le lien',
     resent: (email: string) => `Un nouveau lien part vers ${email}. Il peut mettre une ou deux minutes à arriver.`,
+    changeAddress: 'Changer d’adresse…',
+    newAddress: 'Nouvelle adresse',
+    newAddressHint: 'Ferry lui envoie un lien ; votre adresse change quand vous le suivez.',
+    newAddressMissing: 'Saisissez la nouvelle adresse, par exemple nom@example.com.',
+    sendAddressLink: 'Envoyer le lien',
+    cancel: 'Annuler',
+    addressLinkSent: (next: string, old: string) =>
+      `Un lien part vers ${next}. Votre adresse change quand vous le suivez ; ${old} a été prévenue.`,
     languageTitle: 'Langue',
     language: "Langue de l'application et de vos e-mails",
     languageSaved: 'Enregistré. Ferry vous écrira désormais en français.',
