@@ -204,7 +204,8 @@ test('a new address: asked on the Account page, confirmed from its mailed link, 
   await section.getByRole('status').getByText(`A link is on its way to ${next}.`, { exact: false }).waitFor();
   await checkPage(page, 'address link sent');
   // The old address is told; the new one gets the link, whose page confirms with its button.
-  await eventually(async () => ferry.smtp.received.some((m) => m.to === email && m.text.includes(next)), Boolean);
+  const told = async () => ferry.smtp.received.some((m) => m.to === email && m.text.includes(next));
+  expect(await eventually(told, Boolean)).toBe(true);
   await page.goto(await mailedLink(next, '/api/v1/auth/email-change'));
   await page.getByRole('button', { name: 'Confirm the new address' }).click();
   await page.getByRole('heading', { name: 'Confirmed' }).waitFor();
