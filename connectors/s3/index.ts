@@ -37,8 +37,9 @@ const options = z.strictObject({
   region: z
     .string()
     .min(1)
-    .max(64)
-    .regex(/^[a-z0-9-]+$/, 'a region name such as us-east-1')
+    .max(63)
+    // A part of a host name (the SDK builds s3.<region>.amazonaws.com): no dash at either end.
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a region name such as us-east-1')
     .describe('Region, e.g. us-east-1'),
   bucket: z
     .string()
@@ -55,8 +56,21 @@ const options = z.strictObject({
     )
     .optional()
     .describe('Folder inside the bucket that Ferry treats as the root'),
-  accessKeyId: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Access key id'),
-  secretAccessKey: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Secret access key'),
+  // Sent in a header (the key id) or used to sign one: printable ASCII, as every S3 service issues them.
+  accessKeyId: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .meta({ writeOnly: true })
+    .describe('Access key id'),
+  secretAccessKey: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .meta({ writeOnly: true })
+    .describe('Secret access key'),
   forcePathStyle: z
     .boolean()
     .optional()
@@ -235,6 +249,17 @@ export default defineConnector<Options>({
             throw new CloudError('invalid_options', `Bucket ${opts.bucket} does not exist in ${opts.region}.`, {
               cause: err,
             });
+          }
+          // No such host (NXDOMAIN): a region Amazon does not have, or an endpoint mistyped; what the
+          // user wrote, not an outage (that is EAI_AGAIN, a timeout or a refused connection).
+          if (/\bENOTFOUND\b/.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) {
+            throw new CloudError(
+              'invalid_options',
+              opts.endpoint
+                ? `No host answers to ${new URL(opts.endpoint).host}: check the endpoint.`
+                : `Amazon S3 has no region "${opts.region}": check the region.`,
+              { cause: err },
+            );
           }
           throw toCloudError(err, opts);
         }

@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -239,6 +240,48 @@ describe('local clouds', () => {
 });
 
 describe('S3 clouds', () => {
+  test('what the user got wrong is a 400 to correct, not a 502: a region, a key, a region Amazon lacks', async () => {
+    const before = await snapshot(t.db);
+    const base = { region: 'us-east-1', bucket: 'photos', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' };
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ region: '----' }, /options\.region: a region name/],
+      [{ region: 'eu-' }, /options\.region: a region name/],
+      [{ accessKeyId: 'clé' }, /options\.accessKeyId: printable ASCII/],
+      [{ secretAccessKey: 'with space' }, /options\.secretAccessKey: printable ASCII/],
+    ];
+    for (const [change, message] of cases) {
+      const res = await req('POST', '/clouds', { kind: 's3', name: 'S3', options: { ...base, ...change } });
+      expect([res.statusCode, res.json().error.code, res.json().error.message]).toEqual([
+        400,
+        'invalid_request',
+        expect.stringMatching(message),
+      ]);
+    }
+    // No such host under amazonaws.com: the region does not exist (the lookup answers as DNS would).
+    const lookup = dns.lookup;
+    dns.lookup = ((host: string, ...rest: unknown[]) => {
+      const callback = rest.at(-1) as (err: Error) => void;
+      if (!host.endsWith('.amazonaws.com')) return (lookup as (...a: unknown[]) => void)(host, ...rest);
+      process.nextTick(() =>
+        callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host })),
+      );
+    }) as typeof dns.lookup;
+    try {
+      const res = await req('POST', '/clouds', {
+        kind: 's3',
+        name: 'S3',
+        options: { ...base, region: 'mars-north-1' },
+      });
+      expect([res.statusCode, res.json().error.message]).toEqual([
+        400,
+        'Amazon S3 has no region "mars-north-1": check the region. Nothing was saved.',
+      ]);
+    } finally {
+      dns.lookup = lookup;
+    }
+    expect(await snapshot(t.db)).toBe(before);
+  });
+
   test('connects, checks and browses a bucket; secrets are sealed and never returned', async () => {
     const client = s3.client();
     for (const key of ['backup/2023/x.jpg', 'backup/2023/y.jpg', 'backup/top.txt', 'elsewhere.txt']) {
