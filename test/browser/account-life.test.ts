@@ -187,7 +187,7 @@ test('the password changes on the Account page: the current one is asked, the ne
   await context.close();
 });
 
-test('a new address: asked on the Account page, confirmed from its mailed link, then the one to sign in with', async () => {
+test('a new address: asked on the Account page, confirmed from its mailed link, then used to sign in', async () => {
   const context = await newContext(browser);
   const page = await context.newPage();
   const { email } = await signUp(page, ferry);
