@@ -7,6 +7,8 @@ ALTER TABLE sessions ADD COLUMN last_used_at timestamptz;
 ALTER TABLE sessions ADD COLUMN ip text;
 ALTER TABLE sessions ADD COLUMN user_agent text;
 CREATE UNIQUE INDEX sessions_id_key ON sessions (id);
+-- And a token, where it was last used from.
+ALTER TABLE api_tokens ADD COLUMN last_used_ip text;
 
 -- Links mailed for one use, and the step between a password and a second factor. Only a digest of
 -- the token is kept; `email` is the new address of a change of address.

@@ -27,7 +27,7 @@ export function requireUser(accounts: Accounts) {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = match ? await accounts.byToken(match[1]) : undefined;
+      const principal = match ? await accounts.byToken(match[1], request.ip) : undefined;
       if (!principal) throw errors.unauthorized('The access token is invalid or was revoked.');
       request.principal = principal;
       return;

@@ -76,7 +76,13 @@ export const meChanges = z.strictObject({
 });
 
 export const tokenInfo = z
-  .object({ id: z.uuid(), name: z.string(), createdAt: timestamp, lastUsedAt: timestamp.nullable() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    createdAt: timestamp,
+    lastUsedAt: timestamp.nullable(),
+    lastUsedFrom: z.string().nullable().describe('The address it was last used from'),
+  })
   .meta({ id: 'Token' });
 export const newToken = z.object({
   id: z.uuid(),

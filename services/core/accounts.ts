@@ -385,12 +385,12 @@ export function createAccounts(
       return { user: toUser(r as UserRow), via: 'session', csrfToken: csrf_token, sessionDigest: id_digest };
     },
 
-    async byToken(token: string): Promise<Principal | undefined> {
+    async byToken(token: string, ip?: string): Promise<Principal | undefined> {
       const { rows } = await db.query<UserRow & { suspended: boolean }>(
-        `UPDATE api_tokens t SET last_used_at = now() FROM users u
+        `UPDATE api_tokens t SET last_used_at = now(), last_used_ip = coalesce($2, t.last_used_ip) FROM users u
           WHERE t.token_digest = $1 AND u.id = t.user_id
           RETURNING ${userColumns}, u.suspended_at IS NOT NULL AS suspended`,
-        [digest(token)],
+        [digest(token), ip ?? null],
       );
       if (!rows[0]) return undefined;
       // The token is the account's own: its holder may be told why it no longer works.
@@ -437,12 +437,24 @@ export function createAccounts(
     },
 
     async listTokens(userId: string) {
-      const { rows } = await db.query<{ id: string; name: string; createdAt: Date; lastUsedAt: Date | null }>(
-        `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt" ` +
+      const { rows } = await db.query<{
+        id: string;
+        name: string;
+        createdAt: Date;
+        lastUsedAt: Date | null;
+        lastUsedFrom: string | null;
+      }>(
+        `SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt", last_used_ip AS "lastUsedFrom" ` +
           `FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id`,
         [userId],
       );
       return rows;
+    },
+
+    /** Revokes every token of the account; returns how many. */
+    async deleteTokens(userId: string): Promise<number> {
+      const { rowCount } = await db.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
+      return rowCount ?? 0;
     },
 
     async deleteToken(userId: string, id: string) {

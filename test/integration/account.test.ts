@@ -132,6 +132,20 @@ describe('password and sessions', () => {
     expect((await call(a.headers, 'GET', '/sessions')).json().items).toHaveLength(1);
   });
 
+  test('tokens say where they were last used from; all of them can be revoked at once', async () => {
+    await call(a.bearer, 'GET', '/me');
+    const second = (await call(a.headers, 'POST', '/tokens', { name: 'second' })).json();
+    const listed = (await call(a.headers, 'GET', '/tokens')).json().items;
+    expect(listed.map((x: { name: string; lastUsedFrom: string | null }) => [x.name, x.lastUsedFrom])).toEqual([
+      ['tests', '127.0.0.1'],
+      ['second', null],
+    ]);
+    expect((await call(a.headers, 'DELETE', '/tokens')).json()).toEqual({ revoked: 2 });
+    expect((await call(a.bearer, 'GET', '/me')).statusCode).toBe(401);
+    expect((await call({ authorization: `Bearer ${second.token}` }, 'GET', '/me')).statusCode).toBe(401);
+    expect((await call(a.headers, 'GET', '/tokens')).json().items).toEqual([]);
+  });
+
   test('a new password needs the current one and ends the other sessions, not this one', async () => {
     const other = await login(a.email);
     const wrong = await call(a.headers, 'POST', '/me/password', {

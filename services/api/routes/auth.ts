@@ -343,6 +343,29 @@ export function authRoutes(app: App, s: Services): void {
   );
 
   app.delete(
+    '/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke every personal access token of the account',
+        response: { 200: z.object({ revoked: z.number().int() }), ...errorsFor(401, 403) },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const revoked = await s.accounts.deleteTokens(user.id);
+      await audit(s.db, {
+        userId: user.id,
+        action: 'token.delete_all',
+        targetId: user.id,
+        ip: request.ip,
+        details: { revoked },
+      });
+      return { revoked };
+    },
+  );
+
+  app.delete(
     '/tokens/:id',
     {
       schema: {

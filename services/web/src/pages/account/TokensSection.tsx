@@ -118,7 +118,9 @@ function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: (name: 
                 {f.dateTime(token.createdAt)}
               </td>
               <td role="cell" data-label={t.colLastUsed}>
-                {token.lastUsedAt ? f.dateTime(token.lastUsedAt) : t.never}
+                {token.lastUsedAt
+                  ? `${f.dateTime(token.lastUsedAt)}${token.lastUsedFrom ? ` · ${token.lastUsedFrom}` : ''}`
+                  : t.never}
               </td>
               <td role="cell">
                 <Revoke token={token} onRevoked={onRevoked} />
