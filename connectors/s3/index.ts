@@ -56,7 +56,8 @@ const options = z.strictObject({
     )
     .optional()
     .describe('Folder inside the bucket that Ferry treats as the root'),
-  // Sent in a header (the key id) or used to sign one: printable ASCII, as every S3 service issues them.
+  // The key id is sent in the Authorization header: printable ASCII, as every S3 service issues them.
+  // The secret only signs (never sent), so any text will do.
   accessKeyId: z
     .string()
     .min(1)
@@ -64,13 +65,7 @@ const options = z.strictObject({
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .meta({ writeOnly: true })
     .describe('Access key id'),
-  secretAccessKey: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .meta({ writeOnly: true })
-    .describe('Secret access key'),
+  secretAccessKey: z.string().min(1).max(256).meta({ writeOnly: true }).describe('Secret access key'),
   forcePathStyle: z
     .boolean()
     .optional()

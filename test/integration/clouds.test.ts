@@ -247,7 +247,6 @@ describe('S3 clouds', () => {
       [{ region: '----' }, /options\.region: a region name/],
       [{ region: 'eu-' }, /options\.region: a region name/],
       [{ accessKeyId: 'clé' }, /options\.accessKeyId: printable ASCII/],
-      [{ secretAccessKey: 'with space' }, /options\.secretAccessKey: printable ASCII/],
     ];
     for (const [change, message] of cases) {
       const res = await req('POST', '/clouds', { kind: 's3', name: 'S3', options: { ...base, ...change } });
