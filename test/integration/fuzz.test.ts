@@ -18,7 +18,7 @@ import { addWorker, signup, startTestApp, waitForRun, type Actor, type TestApp }
 import { localFolder } from '../support/local-space.ts';
 
 const SEED = Number(process.env.FERRY_FUZZ_SEED ?? 20_260_301);
-const RUNS = Number(process.env.FERRY_FUZZ_RUNS ?? 12_000);
+const RUNS = Number(process.env.FERRY_FUZZ_RUNS ?? 10_000);
 const PASSWORD = 'correct horse battery';
 /** No answer within this is a finding of its own (a hung request). */
 const ANSWER_WITHIN_MS = 20_000;
