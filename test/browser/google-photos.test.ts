@@ -309,7 +309,10 @@ describe('Google Photos', () => {
       await page.reload();
       await page.getByRole('button', { name: 'Back up now' }).click();
       // A small export's run may end before its "started" notice is seen (a loaded machine): either will do.
-      await page.getByText(/Backup started\.|The backup ended\./).first().waitFor({ timeout: 30_000 });
+      await page
+        .getByText(/Backup started\.|The backup ended\./)
+        .first()
+        .waitFor({ timeout: 30_000 });
       await page.getByText('The backup ended.', { exact: false }).waitFor({ timeout: 90_000 });
       await complete.getByText('Backed up', { exact: true }).first().waitFor();
       await waiting.getByText('Waiting for parts').waitFor();
