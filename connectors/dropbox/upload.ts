@@ -108,7 +108,7 @@ async function attempt(
   const md5 = o.expectedMd5 && server === 0 ? crypto.createHash('md5') : undefined;
 
   const stream = await open(server);
-  // Two chunks: one travels while the next is read.
+  // Two chunks, from the process's budget: one travels while the next is read.
   const pool = new BufferPool(CHUNK, 2);
   const reader = chunks(stream, CHUNK, pool);
   let pending = reader.next();
@@ -259,6 +259,7 @@ async function attempt(
       total,
       expected,
     );
+    if (last) pool.give(last.piece); // sent and answered: the next upload may use it
     if (meta.content_hash !== expected || meta.size !== total) {
       // Dropbox stored other bytes than were sent: the file must not stay as if it were good.
       await client.call((dbx, c) => dbx.filesDeleteV2({ path }, c), signal).catch(() => {});
@@ -274,5 +275,6 @@ async function attempt(
     stream.destroy(); // the source (socket, file) is closed, not left half-read
     await pending.catch(() => {});
     await reader.return(undefined).catch(() => {});
+    pool.close();
   }
 }

@@ -10,7 +10,7 @@
 // files.get, files.delete) through the library.
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { ByteReader } from '../lib/bytes.ts';
+import { BufferPool, ByteReader } from '../lib/bytes.ts';
 import { drain } from '../lib/rest.ts';
 import { loadHash, newHash, type ResumableHash } from '../lib/resumable-hash.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
@@ -374,6 +374,7 @@ export class Uploader {
     const reader = new ByteReader(stream);
     // A corrupt upload is never finished: its session is cancelled, checkpoint or not.
     let abandoned = false;
+    let buffers: BufferPool | undefined;
     const corrupt = async (message: string) => {
       abandoned = true;
       await this.abandon(st);
@@ -411,7 +412,10 @@ export class Uploader {
         pos = serverOffset!;
       }
       const size = o.size;
-      const buf = Buffer.allocUnsafe(size !== undefined ? Math.max(0, Math.min(CHUNK_SIZE, size - pos)) : CHUNK_SIZE);
+      // The chunk buffer comes from the process's budget of upload memory (bytes.ts).
+      const pool = new BufferPool(size !== undefined ? Math.max(1, Math.min(CHUNK_SIZE, size - pos)) : CHUNK_SIZE, 1);
+      buffers = pool;
+      const buf = await pool.take(o.signal);
       for (;;) {
         o.signal?.throwIfAborted();
         const want = size !== undefined ? Math.min(buf.length, size - pos) : buf.length;
@@ -437,6 +441,7 @@ export class Uploader {
             throw await corrupt(`The bytes read have md5 ${sent}; the source says ${o.expectedMd5}.`);
           if (o.mode === 'create') await this.refuseIfTaken(st, o.signal);
           const result = await this.send(st, piece, pos, total, o.signal);
+          pool.give(buf); // sent and answered: the next upload may use it
           if (!('file' in result))
             throw new CloudError('failed', `Google Drive did not finish ${st.path} after its last chunk.`);
           return await this.verify(st, result.file, pos + n, sent, sha?.digest('hex'), o);
@@ -453,6 +458,8 @@ export class Uploader {
       // Without a checkpoint the session cannot be resumed: cancel it.
       if (!o.checkpoint && !abandoned && !(err instanceof SessionGone)) await this.abandon(st);
       throw err;
+    } finally {
+      buffers?.close();
     }
   }
 

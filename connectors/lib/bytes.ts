@@ -16,67 +16,233 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-/**
- * Equal buffers of `size` bytes, at most `max` made, reused from part to part: memory stays at
- * `max` × `size` whatever the file's size, and no garbage piles up per part.
- */
-export class BufferPool {
-  readonly size: number;
-  private readonly max: number;
-  private made = 0;
-  private free: Buffer[] = [];
-  /** The memory of the buffers handed out: a give of anything else (or a second give) is ignored. */
-  private out = new Set<ArrayBufferLike>();
-  private waiting: { resolve: (b: Buffer) => void; reject: (err: unknown) => void }[] = [];
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
-  constructor(size: number, max: number) {
-    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`A pool's buffers need a size, not ${size}.`);
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`A pool needs at least one buffer, not ${max}.`);
-    this.size = size;
-    this.max = max;
+/**
+ * What every upload of this process may hold in part buffers at once, whatever the number of runs
+ * and lanes: a few parts of large files, or many small files whole. Uploads past it wait for a
+ * buffer to come back, so memory stays bounded and throughput is shared rather than lost.
+ */
+export const UPLOAD_MEMORY = 96 * MiB;
+
+/**
+ * The buffer sizes handed out: a power of two up to 1 MiB, whole MiB above (S3's part sizes are whole
+ * MiB), so that a buffer given back fits the next file of about the same size and is used again.
+ */
+export function sizeClass(size: number): number {
+  if (size > MiB) return Math.ceil(size / MiB) * MiB;
+  return Math.max(64 * KiB, 2 ** Math.ceil(Math.log2(size)));
+}
+
+/**
+ * The process's part buffers, shared by every upload. A buffer given back is kept for the next
+ * take of its size; a take that would pass the limit first lets kept buffers of other sizes go,
+ * then waits its turn (first come, first served, so a large part is not starved by small ones).
+ * A buffer larger than the whole limit (a part of a multi-terabyte file) is made when nothing
+ * else is held.
+ */
+export class BufferBudget {
+  readonly limit: number;
+  /** Bytes of every buffer made and not let go: out with an upload, or kept for reuse. */
+  private held = 0;
+  private kept = new Map<number, Buffer[]>();
+  private waiting: { size: number; resolve: (b: Buffer) => void }[] = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
   }
 
-  /** A free buffer, a new one while fewer than `max` are made, else the next one given back. */
-  take(signal?: AbortSignal): Promise<Buffer> {
+  /** Bytes held now (out and kept), for tests and benchmarks. */
+  get bytesHeld(): number {
+    return this.held;
+  }
+
+  /** A buffer of at least `size` bytes (its class), waiting while the limit is reached. */
+  take(size: number, signal?: AbortSignal): Promise<Buffer> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    let b = this.free.pop();
-    if (!b && this.made < this.max) {
-      this.made++;
-      // allocUnsafeSlow: an ArrayBuffer of its own (not a slice of Node's shared pool), so the
-      // memory of any piece of it names the buffer it came from.
-      b = Buffer.allocUnsafeSlow(this.size);
-    }
-    if (b) {
-      this.out.add(b.buffer);
-      return Promise.resolve(b);
+    const cls = sizeClass(size);
+    if (!this.waiting.length) {
+      const got = this.tryTake(cls);
+      if (got) return Promise.resolve(got);
     }
     return new Promise<Buffer>((resolve, reject) => {
       const waiter = {
-        resolve: (got: Buffer) => {
+        size: cls,
+        resolve: (b: Buffer) => {
           signal?.removeEventListener('abort', onAbort);
-          this.out.add(got.buffer);
-          resolve(got);
+          resolve(b);
         },
-        reject,
       };
       const onAbort = () => {
         const i = this.waiting.indexOf(waiter);
         if (i >= 0) this.waiting.splice(i, 1);
         reject(abortReason(signal!));
+        this.serve(); // a large waiter leaving may let smaller ones through
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);
     });
   }
 
+  /** Takes a buffer back for reuse (a buffer of this budget, whole, not in use anywhere). */
+  give(b: Buffer): void {
+    const list = this.kept.get(b.length) ?? [];
+    list.push(b);
+    this.kept.set(b.length, list);
+    this.serve();
+  }
+
+  /** Lets a buffer go without keeping it (it may still be read by a request being torn down). */
+  forget(b: Buffer): void {
+    this.held -= b.length;
+    this.serve();
+  }
+
+  private tryTake(cls: number): Buffer | null {
+    const reused = this.kept.get(cls)?.pop();
+    if (reused) return reused;
+    if (this.held + cls > this.limit) {
+      // Kept buffers of other sizes go first: memory for what is asked now.
+      for (const [size, list] of this.kept) {
+        while (list.length && this.held + cls > this.limit) {
+          list.pop();
+          this.held -= size;
+        }
+        if (!list.length) this.kept.delete(size);
+      }
+    }
+    if (this.held + cls > this.limit && this.held > 0) return null;
+    this.held += cls;
+    // allocUnsafeSlow: an ArrayBuffer of its own (not a slice of Node's shared pool), so the
+    // memory of any piece of it names the buffer it came from.
+    return Buffer.allocUnsafeSlow(cls);
+  }
+
+  private serve(): void {
+    while (this.waiting.length) {
+      const got = this.tryTake(this.waiting[0].size);
+      if (!got) return;
+      this.waiting.shift()!.resolve(got);
+    }
+  }
+}
+
+/** The one budget of this process: every upload's part buffers come from it. */
+export const uploadBuffers = new BufferBudget(UPLOAD_MEMORY);
+
+/**
+ * One upload's buffers of `size` bytes, at most `max` at once, drawn from a budget (the process's)
+ * and reused from part to part. close() hands them back when the upload ends, however it ends.
+ */
+export class BufferPool {
+  readonly size: number;
+  private readonly max: number;
+  private readonly budget: BufferBudget;
+  private free: Buffer[] = [];
+  /** Every buffer drawn (whole), and which of them are out now, by memory. */
+  private drawn = new Map<ArrayBufferLike, Buffer>();
+  private out = new Set<ArrayBufferLike>();
+  private waiting: { resolve: (b: Buffer) => void; reject: (err: unknown) => void }[] = [];
+  /** A draw from the budget under way (at most one), and how many were asked for in all. */
+  private drawing: AbortController | undefined;
+  private asked = 0;
+  private closed = false;
+
+  constructor(size: number, max: number, budget: BufferBudget = uploadBuffers) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`A pool's buffers need a size, not ${size}.`);
+    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`A pool needs at least one buffer, not ${max}.`);
+    this.size = size;
+    this.max = max;
+    this.budget = budget;
+  }
+
+  /**
+   * A free buffer, else the next one given back or drawn from the budget, whichever comes first:
+   * an upload waiting on the budget also takes its own parts' buffers as they return, so uploads
+   * that each hold some of the budget never wait on each other for ever.
+   */
+  take(signal?: AbortSignal): Promise<Buffer> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.closed) return Promise.reject(new Error('This upload is over: its buffers went back.'));
+    const b = this.free.pop();
+    if (b) {
+      this.out.add(b.buffer);
+      return Promise.resolve(b);
+    }
+    const got = new Promise<Buffer>((resolve, reject) => {
+      const waiter = {
+        resolve: (piece: Buffer) => {
+          signal?.removeEventListener('abort', onAbort);
+          this.out.add(piece.buffer);
+          resolve(piece);
+        },
+        reject,
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        if (!this.waiting.length) this.drawing?.abort();
+        reject(abortReason(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+    this.draw();
+    return got;
+  }
+
   /** Returns the pooled buffer `piece` is part of (a subarray is fine); anything else is ignored. */
   give(piece: Buffer): void {
     const memory = piece.buffer;
     if (!this.out.delete(memory)) return; // a source chunk passed through as it was, or given twice
-    const whole = Buffer.from(memory, 0, this.size);
+    this.hand(Buffer.from(memory, 0, this.size));
+    if (!this.waiting.length) this.drawing?.abort(); // served by its own: the budget's is not needed
+  }
+
+  /**
+   * The upload is over: its free buffers go back to the budget for other uploads, and those still
+   * out are let go (a request being torn down may still read one: it is not handed to anyone else).
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.drawing?.abort();
+    for (const w of this.waiting.splice(0)) w.reject(new Error('This upload is over: its buffers went back.'));
+    for (const [memory, whole] of this.drawn) {
+      if (this.out.has(memory)) this.budget.forget(whole);
+      else this.budget.give(whole);
+    }
+    this.free = [];
+    this.out.clear();
+    this.drawn.clear();
+  }
+
+  private hand(b: Buffer): void {
     const next = this.waiting.shift();
-    if (next) next.resolve(whole);
-    else this.free.push(whole);
+    if (next) next.resolve(b);
+    else this.free.push(b);
+  }
+
+  private draw(): void {
+    if (this.drawing || this.asked >= this.max || !this.waiting.length) return;
+    const stop = new AbortController();
+    this.drawing = stop;
+    this.asked++;
+    this.budget.take(this.size, stop.signal).then(
+      (whole) => {
+        this.drawing = undefined;
+        if (this.closed) return this.budget.give(whole);
+        this.drawn.set(whole.buffer, whole);
+        this.hand(whole.subarray(0, this.size));
+        this.draw();
+      },
+      () => {
+        this.drawing = undefined;
+        this.asked--;
+        if (!this.closed) this.draw();
+      },
+    );
   }
 }
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { GraphError } from '@microsoft/microsoft-graph-client';
-import { ByteReader } from '../lib/bytes.ts';
+import { BufferPool, ByteReader } from '../lib/bytes.ts';
 import { drain } from '../lib/rest.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
 import { graphErrorOf, itemOrNull, statusOf, type Graph } from './client.ts';
@@ -399,7 +399,12 @@ export function createUploader(graph: Graph): Uploader {
       const md5 = o.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
       const stream = await open(offset);
       const reader = new ByteReader(stream);
-      const buf = Buffer.allocUnsafe(Math.min(FRAGMENT, size - offset));
+      // The fragment buffer comes from the process's budget of upload memory (bytes.ts).
+      const pool = new BufferPool(Math.max(1, Math.min(FRAGMENT, size - offset)), 1);
+      const buf = await pool.take(o.signal).catch((err) => {
+        stream.destroy();
+        throw err;
+      });
       let sourceError = false;
       const short = (got: number) => {
         sourceError = true;
@@ -452,6 +457,7 @@ export function createUploader(graph: Graph): Uploader {
           }
           const answer = await sendFragment(rel, uploadUrl, fragment, offset, size, finalHash, o.signal);
           if ('item' in answer) {
+            pool.give(buf); // sent and answered: the next upload may use it
             if (!finalHash)
               throw new CloudError('failed', `OneDrive completed ${rel} before its last fragment was sent.`);
             const stored = await verify(rel, answer.item, size, finalHash, o.signal);
@@ -476,6 +482,8 @@ export function createUploader(graph: Graph): Uploader {
         if (sourceError || !o.checkpoint || (err instanceof CloudError && err.reason === 'corrupt'))
           await cancel(uploadUrl).catch(() => {});
         throw err;
+      } finally {
+        pool.close();
       }
     }
   }

@@ -256,8 +256,9 @@ export function createUploader(bucket: Bucket): Uploader {
     const stream = o.size !== undefined && state && offset >= o.size ? Readable.from([]) : await open(offset);
     // A small file of known size needs one buffer of its own size, not a part's.
     const bufferSize = o.size !== undefined && o.size - offset < partSize ? Math.max(1, o.size - offset) : partSize;
-    // A fixed set of part buffers, reused from part to part: memory stays at about
-    // (parts in flight + 1) × part size whatever the file's size.
+    // A fixed set of part buffers, reused from part to part and drawn from the process's budget:
+    // memory stays at most (parts in flight + 1) × part size whatever the file's size, and within
+    // the budget whatever the number of uploads.
     const pool = new BufferPool(bufferSize, PARTS_IN_FLIGHT + 1);
 
     let failure: unknown;
@@ -301,6 +302,7 @@ export function createUploader(bucket: Bucket): Uploader {
             const mismatch = sourceMismatch();
             if (mismatch) throw mismatch;
             const stored = await putSingle(Key, piece, o);
+            pool.give(piece); // sent and answered: the next file may use it (not after a failure, see close)
             o.onProgress?.(stored.size);
             return stored;
           }
@@ -421,6 +423,8 @@ export function createUploader(bucket: Bucket): Uploader {
       // Without a checkpoint the upload cannot be resumed: do not leave its parts behind.
       if (state && !o.checkpoint) await abandon(state).catch(() => {});
       throw err;
+    } finally {
+      pool.close();
     }
   }
 

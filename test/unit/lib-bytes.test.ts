@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from '@jest/globals';
-import { BufferPool, ByteReader, chunks, skipBytes } from '../../connectors/lib/bytes.ts';
+import { BufferBudget, BufferPool, ByteReader, chunks, sizeClass, skipBytes } from '../../connectors/lib/bytes.ts';
 
 /** `data` cut at the given sizes, cycling through them (0 makes an empty chunk). */
 function cut(data: Buffer, sizes: number[]): Buffer[] {
@@ -161,6 +161,82 @@ describe('BufferPool', () => {
     expect(b.buffer).toBe(a.buffer);
     // Already aborted: no wait at all.
     await expect(pool.take(ctl.signal)).rejects.toThrow('stopped');
+  });
+});
+
+describe('BufferBudget: one limit for every upload of the process', () => {
+  const KiB = 1024;
+
+  test('buffers come in size classes, so one given back fits the next file of about its size', () => {
+    expect(sizeClass(1)).toBe(64 * KiB);
+    expect(sizeClass(1000 * KiB)).toBe(1024 * KiB);
+    expect(sizeClass(1024 * KiB + 1)).toBe(2048 * KiB);
+    expect(sizeClass(8 * 1024 * KiB)).toBe(8 * 1024 * KiB);
+  });
+
+  test('uploads past the limit wait; a closed upload hands its buffers, the same memory, to the next', async () => {
+    const budget = new BufferBudget(2 * 64 * KiB);
+    const first = new BufferPool(1000, 4, budget);
+    const a = await first.take();
+    const b = await first.take();
+    expect(budget.bytesHeld).toBe(2 * 64 * KiB);
+    const second = new BufferPool(1000, 4, budget);
+    const waiting = second.take();
+    expect(await pending(waiting)).toBe(true);
+    first.give(a);
+    // Given back to its own upload, not to the budget: still waiting.
+    expect(await pending(waiting)).toBe(true);
+    first.give(b);
+    first.close();
+    const got = await waiting;
+    expect([a.buffer, b.buffer]).toContain(got.buffer);
+    expect(budget.bytesHeld).toBe(2 * 64 * KiB);
+  });
+
+  test('an upload waiting on the budget takes its own buffer as it comes back (no upload waits for ever)', async () => {
+    const budget = new BufferBudget(64 * KiB);
+    const pool = new BufferPool(100, 3, budget);
+    const a = await pool.take();
+    const next = pool.take();
+    expect(await pending(next)).toBe(true);
+    pool.give(a);
+    expect((await next).buffer).toBe(a.buffer);
+    pool.close();
+    // The draw it no longer needed was called off: the budget serves others at once.
+    expect(await pending(new BufferPool(100, 1, budget).take())).toBe(false);
+  });
+
+  test('a buffer still out when its upload ends is let go, never handed to another upload', async () => {
+    const budget = new BufferBudget(64 * KiB);
+    const pool = new BufferPool(100, 1, budget);
+    const a = await pool.take();
+    pool.close();
+    expect(budget.bytesHeld).toBe(0);
+    const b = await new BufferPool(100, 1, budget).take();
+    expect(b.buffer).not.toBe(a.buffer);
+    pool.give(a); // late: ignored
+    expect(budget.bytesHeld).toBe(64 * KiB);
+  });
+
+  test('kept buffers of another size make room for a new size; a part over the limit is made alone', async () => {
+    const budget = new BufferBudget(128 * KiB);
+    const small = new BufferPool(100, 2, budget);
+    small.give(await small.take());
+    const [x, y] = [await small.take(), await small.take()];
+    small.give(x);
+    small.give(y);
+    small.close(); // both kept for reuse
+    expect(budget.bytesHeld).toBe(128 * KiB);
+    const large = new BufferPool(100 * KiB, 1, budget);
+    expect((await large.take()).length).toBe(100 * KiB);
+    expect(budget.bytesHeld).toBe(128 * KiB);
+    large.close();
+    const huge = new BufferPool(1024 * KiB, 1, budget);
+    expect((await huge.take()).length).toBe(1024 * KiB);
+    const after = new BufferPool(100, 1, budget).take();
+    expect(await pending(after)).toBe(true);
+    huge.close();
+    expect(await pending(after)).toBe(false);
   });
 });
 
