@@ -19,6 +19,26 @@ export function createPool(connectionString: string, max = 10): Db {
   return pool;
 }
 
+/**
+ * The copy lanes' own pool on the same database, for their bookkeeping (claim, reserve, renew,
+ * record): each lane has a connection of its own instead of queueing behind the API's, and its
+ * commits do not wait for the disk (synchronous_commit off). A crash of PostgreSQL itself may then
+ * forget the last fraction of a second of those records, all or nothing per statement; what is
+ * left is exactly what a worker killed between an upload and its record leaves, and the engine
+ * takes that up (the copy found in place is recorded, nothing copied twice). Anything committed
+ * the usual way afterwards (a finalize job, a mail) carries the records before it to disk too.
+ */
+export function createLanePool(db: Db, max: number): Db {
+  const pool = new pg.Pool({
+    ...db.options,
+    max,
+    application_name: 'ferry-lanes',
+    options: '-c synchronous_commit=off',
+  });
+  pool.on('error', () => {});
+  return pool;
+}
+
 export async function transaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
   try {

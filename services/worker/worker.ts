@@ -5,7 +5,7 @@ import type { PgBoss } from 'pg-boss';
 import { createClouds, oauthClientsOf, type Clouds } from '../core/clouds.ts';
 import { connectorEnvOf, type Config } from '../core/config.ts';
 import type { Keyring } from '../core/crypto.ts';
-import type { Db } from '../core/db.ts';
+import { createLanePool, type Db } from '../core/db.ts';
 import { createMailer, type Mailer } from '../core/mail/mailer.ts';
 import { createNotifier, type Notifier } from '../core/notifications.ts';
 import { QUEUES } from '../core/queues.ts';
@@ -30,13 +30,22 @@ export interface WorkerContext extends WorkerDeps {
   mailer: Mailer;
   /** Aborted when the process starts to stop: long jobs hand their work over within graceMs. */
   draining: { signal: AbortSignal; graceMs: number };
+  /** The copy lanes' connections (db.ts: createLanePool). */
+  lanes: Db;
 }
+
+/** Copy jobs at once per worker process (run-copy.ts), each with up to this many lanes (copy.ts). */
+const LANE_CONNECTIONS = 4 * 8 + 4;
 
 export async function buildWorker(deps: WorkerDeps): Promise<{ drain(): void }> {
   const notifier = createNotifier({ boss: deps.boss, publicUrl: deps.config.publicUrl });
   const draining = new AbortController();
+  const lanes = createLanePool(deps.db, LANE_CONNECTIONS);
+  // Closed once pg-boss has stopped: no copy job uses it any more.
+  deps.boss.once('stopped', () => void lanes.end().catch(() => {}));
   const ctx: WorkerContext = {
     ...deps,
+    lanes,
     timing: deps.timing ?? defaultTiming,
     clouds: createClouds(deps.db, deps.keyring, connectorEnvOf(deps.config), {
       clients: oauthClientsOf(deps.config),

@@ -16,6 +16,6 @@ export const runCopyJob: JobDefinition<{ runId: string }> = {
   }),
   handle: async (job, deps) => {
     const { copyRun } = await import('../runs/copy.ts');
-    await copyRun(deps, job.data.runId, job.signal);
+    await copyRun({ ...deps, db: deps.lanes }, job.data.runId, job.signal);
   },
 };
