@@ -31,13 +31,30 @@ export async function locate(root: string, env: ConnectorEnv, userId: string): P
   if (!path.isAbsolute(root)) return { space: mainSpace(env, userId), names: segmentsOf(root) };
   for (const allowed of env.localRoots) {
     // Roots stored before spaces existed were resolved (realpath): the resolved form counts too.
-    const real = await fs.realpath(allowed).catch(() => allowed);
+    const real = await resolvedRoot(allowed);
     for (const base of new Set([allowed, real])) {
       const space = path.join(base, userId);
       if (root === space || root.startsWith(`${space}/`)) return { space, names: segmentsOf(root.slice(space.length)) };
     }
   }
   return null;
+}
+
+/**
+ * An allowed root's real path, resolved once per process: the operator's folders do not move
+ * while Ferry runs, and every file a run reads or writes passes through locate().
+ */
+const resolvedRoots = new Map<string, Promise<string>>();
+function resolvedRoot(allowed: string): Promise<string> {
+  let real = resolvedRoots.get(allowed);
+  if (!real) {
+    real = fs.realpath(allowed).catch(() => {
+      resolvedRoots.delete(allowed); // not there yet: asked again next time
+      return allowed;
+    });
+    resolvedRoots.set(allowed, real);
+  }
+  return real;
 }
 
 /** Opens the user's space, creating it (0700: only Ferry's account reads it) on first use. */

@@ -232,7 +232,10 @@ export default defineConnector<Options>({
     };
 
     return {
-      features: {},
+      // S3 takes many requests at once (thousands a second per prefix), and a small file is two
+      // short ones (look, put): eight at a time per copy job keeps a distant bucket busy, where
+      // four leave it waiting on round trips. The pacer backs every lane off when it says SlowDown.
+      features: { itemsInParallel: 8 },
       source,
       destination,
       async check(signal) {
