@@ -18,12 +18,38 @@ export async function tempDir(name: string): Promise<string> {
   return dir;
 }
 
-export async function startPostgres(
-  dir: string,
-): Promise<{ server: EmbeddedPostgres; newDatabase(): Promise<string> }> {
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
+export interface BenchPostgres {
+  server: EmbeddedPostgres;
+  newDatabase(): Promise<string>;
+  /** CPU seconds the server's processes (postmaster and backends) have used so far. */
+  cpuSeconds(): Promise<number>;
+}
+
+/** The benchmarks' PostgreSQL; it counts statements (pg_stat_statements) for statementsOf. */
+export async function startPostgres(dir: string): Promise<BenchPostgres> {
+  const cluster = path.join(dir, 'pg');
+  const server = await startEmbeddedPostgres({
+    dir: cluster,
+    settings: {
+      shared_preload_libraries: 'pg_stat_statements',
+      'pg_stat_statements.track': 'all',
+    },
+  });
   return {
     server,
+    async cpuSeconds() {
+      const postmaster = Number((await fs.readFile(path.join(server.dir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      let total = 0;
+      for (const pid of await fs.readdir('/proc')) {
+        if (!/^\d+$/.test(pid)) continue;
+        const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+        // fields[1] is the parent's pid; [11] and [12] user and system time in ticks.
+        if (Number(pid) === postmaster || Number(fields[1]) === postmaster)
+          total += (Number(fields[11]) + Number(fields[12])) / 100;
+      }
+      return total;
+    },
     async newDatabase() {
       const name = `bench_${crypto.randomBytes(4).toString('hex')}`;
       const c = new pg.Client({ connectionString: server.url });
@@ -33,6 +59,35 @@ export async function startPostgres(
       return server.urlFor(name);
     },
   };
+}
+
+/** One statement's share of a database's work: how often it ran, and its time in ms. */
+export interface StatementCount {
+  calls: number;
+  ms: number;
+  query: string;
+}
+
+/**
+ * The statements a database ran since the last call (pg_stat_statements of that database), most
+ * called first. The first call only starts the count.
+ */
+export async function statementsOf(databaseUrl: string): Promise<StatementCount[]> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const { rows } = await c.query<{ calls: string; ms: number; query: string }>(
+      `SELECT calls, total_exec_time AS ms, query FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND query NOT LIKE '%pg_stat_statements%'
+        ORDER BY calls DESC`,
+    );
+    await c.query('SELECT pg_stat_statements_reset()');
+    return rows.map((r) => ({ calls: Number(r.calls), ms: +r.ms.toFixed(1), query: r.query.replace(/\s+/g, ' ') }));
+  } finally {
+    await c.end();
+  }
 }
 
 /** Peak resident set (VmHWM) and CPU seconds of a live process, from /proc. */
@@ -62,7 +117,9 @@ export const NODE_FLAGS = ['--max-semi-space-size=2', '--external-memory-account
 /** Ferry as `npm start` runs it (API and worker in one process, same V8 flags), on the given database. */
 export async function startFerry(databaseUrl: string, env: Record<string, string>): Promise<FerryProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(repo, 'services/main.ts')], {
+  // FERRY_BENCH_NODE_FLAGS adds flags for a look inside (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const extra = process.env.FERRY_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extra, path.join(repo, 'services/main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -6,8 +6,8 @@
 // Both, direct, also encrypted: Ferry into a crypt cloud over the S3 cloud, rclone into a crypt remote
 // over the same bucket (same password and salt, names encrypted). Their throughput counts plaintext
 // bytes; rclone checks, after the clock, that Ferry's encrypted copy decrypts to every name and byte.
-// Usage: node bench/transfer.ts [--quick] [--large]   (writes bench/results/transfer.json)
-//   --quick: 256 MiB and 300 files only; --large: the single large files only (no many-files cases).
+// Usage: npm run bench -- transfer [--quick] [--large | --many]   (writes bench/results/transfer.json)
+//   --quick: 256 MiB and 300 files only; --large: the single large files only; --many: the many files only.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { encryptedSize } from '../connectors/crypt/blocks.ts';
@@ -23,6 +23,8 @@ import {
   requireRclone,
   rcloneCopy,
   type RcloneCrypt,
+  type StatementCount,
+  statementsOf,
   runToEnd,
   startFerry,
   startPostgres,
@@ -33,6 +35,7 @@ import {
 requireRclone();
 const quick = process.argv.includes('--quick');
 const largeOnly = process.argv.includes('--large');
+const manyOnly = process.argv.includes('--many');
 const dir = await tempDir('transfer');
 const postgres = await startPostgres(dir);
 const s3 = await startS3('bench');
@@ -47,6 +50,9 @@ interface Measured {
   cpuSeconds: number;
   peakRssMiB: number;
   idleRssMiB?: number;
+  /** Ferry's PostgreSQL during the run: its CPU, and the statements Ferry sent it (most called first). */
+  pgCpuSeconds?: number;
+  statements?: StatementCount[];
 }
 
 /**
@@ -55,7 +61,8 @@ interface Measured {
  * copy, then put back for rclone.
  */
 async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: RcloneCrypt): Promise<Measured> {
-  const ferry = await startFerry(await postgres.newDatabase(), { FERRY_LOCAL_ROOTS: dir });
+  const database = await postgres.newDatabase();
+  const ferry = await startFerry(database, { FERRY_LOCAL_ROOTS: dir });
   let lent: string | undefined;
   try {
     const inSpace = path.join(await localFolder(dir, await ferry.api('GET', '/me')), 'src');
@@ -75,10 +82,13 @@ async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: Rc
       source: { cloudId: local.id },
       destination: vault ? { cloudId: vault.id, path: inVault } : { cloudId: bucket.id, path: dest },
     });
+    await statementsOf(database);
+    const pgBefore = await postgres.cpuSeconds();
     const before = await procStats(ferry.child.pid!);
     const { run, seconds } = await runToEnd(ferry, task.id);
     if (run.status !== 'succeeded') throw new Error(`Ferry run ended ${run.status}: ${JSON.stringify(run)}`);
     const afterRun = await procStats(ferry.child.pid!);
+    const pgCpuSeconds = +((await postgres.cpuSeconds()) - pgBefore).toFixed(2);
     // CPU of the copy itself (the process was started, migrated and idle before it), and the
     // process's peak resident memory over its whole life.
     return {
@@ -86,6 +96,8 @@ async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: Rc
       cpuSeconds: +(afterRun.cpuSeconds - before.cpuSeconds).toFixed(2),
       peakRssMiB: afterRun.peakRssMiB,
       idleRssMiB: before.peakRssMiB,
+      pgCpuSeconds,
+      statements: await statementsOf(database),
     };
   } finally {
     await ferry.stop();
@@ -134,6 +146,10 @@ function row(
     cpuSeconds: +m.cpuSeconds.toFixed(2),
     peakRssMiB: m.peakRssMiB,
     ...(m.idleRssMiB !== undefined ? { rssBeforeRunMiB: m.idleRssMiB } : {}),
+    ...(m.pgCpuSeconds !== undefined ? { pgCpuSeconds: m.pgCpuSeconds } : {}),
+    ...(m.statements && 'files' in amount
+      ? { statementsPerFile: +(m.statements.reduce((n, st) => n + st.calls, 0) / amount.files).toFixed(1) }
+      : {}),
     ...(than.plain ? { ofPlain: +(than.plain.seconds / m.seconds).toFixed(2) } : {}),
     ...(than.rcloneCrypt ? { ofRcloneCrypt: +(than.rcloneCrypt.seconds / m.seconds).toFixed(2) } : {}),
   };
@@ -144,7 +160,7 @@ function report(rows: ReturnType<typeof row>[]) {
   console.table(rows.map(({ case: _, ...r }) => r));
 }
 
-for (const size of quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
+for (const size of manyOnly ? [] : quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
   const n = size / MiB;
   const src = path.join(dir, `one-${n}`);
   await randomFile(path.join(src, 'big.bin'), size);
@@ -191,6 +207,12 @@ for (const [label, endpoint] of largeOnly
   const rcloneCrypt = direct ? await rcloneCopyOnce(many, endpoint, 'rclone-crypt-many', manyFlags, true) : undefined;
   const what = `${count} files of 1 MiB, local → S3, ${label}, 16 at a time`;
   console.log(what);
+  console.log("Ferry's most frequent statements (calls per file, ms in PostgreSQL):");
+  for (const st of ferry.statements!.slice(0, 12))
+    console.log(
+      `  ${(st.calls / count).toFixed(2).padStart(6)} ${String(st.ms).padStart(8)}  ${st.query.slice(0, 110)}`,
+    );
+  results.push({ case: what, copy: 'Ferry', statements: ferry.statements!.slice(0, 20) });
   report([
     row(what, 'Ferry', { files: count }, ferry),
     ...(ferryCrypt ? [row(what, 'Ferry crypt', { files: count }, ferryCrypt, { plain: ferry, rcloneCrypt })] : []),

@@ -362,6 +362,8 @@ export interface EmbeddedOptions {
    * flushed to disk, so commits cost no fsync. Never for Ferry's own data.
    */
   throwaway?: boolean;
+  /** More server settings (`-c name=value`), e.g. a benchmark's shared_preload_libraries. */
+  settings?: Record<string, string>;
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgres> {
@@ -449,6 +451,7 @@ async function startLocked(
       '-c',
       'max_connections=200',
       ...unsynced,
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     // Its own process group: a Ctrl-C in the terminal reaches Ferry, which then stops the server
     // after the pool has closed, instead of both racing.
