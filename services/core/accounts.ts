@@ -386,16 +386,25 @@ export function createAccounts(
     },
 
     async byToken(token: string, ip?: string): Promise<Principal | undefined> {
-      const { rows } = await db.query<UserRow & { suspended: boolean }>(
-        `UPDATE api_tokens t SET last_used_at = now(), last_used_ip = coalesce($2, t.last_used_ip) FROM users u
-          WHERE t.token_digest = $1 AND u.id = t.user_id
-          RETURNING ${userColumns}, u.suspended_at IS NOT NULL AS suspended`,
+      const { rows } = await db.query<UserRow & { suspended: boolean; token_id: string; stale: boolean }>(
+        `SELECT ${userColumns}, u.suspended_at IS NOT NULL AS suspended, t.id AS token_id,
+                t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
+                  OR t.last_used_ip IS DISTINCT FROM coalesce($2, t.last_used_ip) AS stale
+           FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_digest = $1`,
         [digest(token), ip ?? null],
       );
       if (!rows[0]) return undefined;
       // The token is the account's own: its holder may be told why it no longer works.
-      const { suspended, ...user } = rows[0];
+      const { suspended, token_id, stale, ...user } = rows[0];
       if (suspended) throw errors.suspended();
+      // "Last used", to the minute and from which address: a write when either changes, not one per
+      // request (a script polling a run would otherwise write a row and its WAL for every read).
+      if (stale) {
+        await db.query(
+          `UPDATE api_tokens SET last_used_at = now(), last_used_ip = coalesce($2, last_used_ip) WHERE id = $1`,
+          [token_id, ip ?? null],
+        );
+      }
       return { user: toUser(user), via: 'token' };
     },
 

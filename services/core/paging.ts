@@ -24,6 +24,16 @@ export function decodeCursor(cursor: string | undefined, arity: number): (string
   throw errors.invalid('Invalid cursor: pass back the nextCursor of the previous page.');
 }
 
+/**
+ * Where the first page of a list sorted by (a timestamptz, a uuid) starts: a key before every row, in
+ * either order. Such a list's query always compares with a key (never "no cursor, or after it"), so one
+ * prepared statement, planned once per connection, serves every page, the comparison an index condition.
+ */
+export const FIRST_KEY = {
+  ascending: ['-infinity', '00000000-0000-0000-0000-000000000000'],
+  descending: ['infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+} as const;
+
 /** Rows were fetched with limit + 1: the extra row only tells that another page exists. */
 export function pageOf<R, T>(
   rows: R[],

@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
-import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
+import { decodeCursor, FIRST_KEY, pageOf, PAGE_SIZE, type Page } from './paging.ts';
 import * as runState from './run-state.ts';
 
 export const RUN_STATUSES = [
@@ -74,11 +74,17 @@ export function runView(r: RunRow, now = Date.now()) {
 }
 export type Run = ReturnType<typeof runView>;
 
-const runColumns = `r.*, r.created_at::text AS created_key,
-  (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i
-    WHERE i.run_id = r.id AND i.status = 'copying')::bigint AS inflight_bytes,
-  (SELECT count(*) FROM run_items i
-    WHERE i.run_id = r.id AND i.status = 'copying' AND i.waiting IS NOT NULL)::int AS waiting_items`;
+// What runView reads, column by column (not r.*): a column added later must not change what a statement
+// prepared before it returns (PostgreSQL refuses to run such a statement again). Only a running run has
+// items being copied: for any other the subqueries are skipped (a list of finished runs would otherwise
+// probe run_items twice a row for nothing, most of its reads).
+const runColumns = `r.id, r.task_id, r.status, r.trigger, r.kind, r.spec, r.versions_removed, r.created_at,
+  r.started_at, r.finished_at, r.total_items, r.total_bytes, r.done_items, r.done_bytes, r.skipped_items,
+  r.skipped_bytes, r.failed_items, r.error, r.created_at::text AS created_key,
+  CASE WHEN r.status = 'running' THEN (SELECT coalesce(sum(progress_bytes), 0) FROM run_items i
+    WHERE i.run_id = r.id AND i.status = 'copying') ELSE 0 END::bigint AS inflight_bytes,
+  CASE WHEN r.status = 'running' THEN (SELECT count(*) FROM run_items i
+    WHERE i.run_id = r.id AND i.status = 'copying' AND i.waiting IS NOT NULL) ELSE 0 END::int AS waiting_items`;
 
 /** A run as the API shows it, whoever owns it: for the worker's notifications. */
 export async function runById(q: Queryable, id: string): Promise<Run | undefined> {
@@ -86,12 +92,16 @@ export async function runById(q: Queryable, id: string): Promise<Run | undefined
   return rows[0] && runView(rows[0]);
 }
 
+// The API's reads of runs are named statements: each connection prepares one once and reuses its plan
+// (the plan of a list costs the database more than running it), instead of parsing and planning it anew
+// on every request.
 export function createRuns(db: Db, boss: PgBoss) {
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<RunRow> {
-    const { rows } = await q.query<RunRow>(
-      `SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.id = $2${lock ? ' FOR UPDATE' : ''}`,
-      [userId, id],
-    );
+    const { rows } = await q.query<RunRow>({
+      name: lock ? 'runs.row.lock' : 'runs.row',
+      text: `SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.id = $2${lock ? ' FOR UPDATE' : ''}`,
+      values: [userId, id],
+    });
     if (!rows[0]) throw errors.notFound('Run');
     return rows[0];
   }
@@ -126,13 +136,14 @@ export function createRuns(db: Db, boss: PgBoss) {
     async listForTask(userId: string, taskId: string, cursor?: string, limit = PAGE_SIZE): Promise<Page<Run>> {
       const task = await db.query('SELECT 1 FROM tasks WHERE user_id = $1 AND id = $2', [userId, taskId]);
       if (!task.rows[0]) throw errors.notFound('Task');
-      const before = decodeCursor(cursor, 2);
-      const { rows } = await db.query<RunRow>(
-        `SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.task_id = $2
-            AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))
+      const before = decodeCursor(cursor, 2) ?? FIRST_KEY.descending;
+      const { rows } = await db.query<RunRow>({
+        name: 'runs.listForTask',
+        text: `SELECT ${runColumns} FROM runs r WHERE r.user_id = $1 AND r.task_id = $2
+            AND (r.created_at, r.id) < ($3::timestamptz, $4::uuid)
           ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
-        [userId, taskId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
-      );
+        values: [userId, taskId, before[0], before[1], limit + 1],
+      });
       return pageOf(
         rows,
         limit,
@@ -150,14 +161,16 @@ export function createRuns(db: Db, boss: PgBoss) {
       opts: { active?: boolean; cursor?: string; limit?: number } = {},
     ): Promise<Page<Run & { taskName: string }>> {
       const limit = opts.limit ?? PAGE_SIZE;
-      const before = decodeCursor(opts.cursor, 2);
-      const { rows } = await db.query<RunRow & { task_name: string }>(
-        `SELECT ${runColumns}, t.name AS task_name FROM runs r JOIN tasks t ON t.id = r.task_id
-          WHERE r.user_id = $1 AND (NOT $2::boolean OR r.status IN ('queued', 'running'))
-            AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))
-          ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
-        [userId, opts.active ?? false, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
-      );
+      const before = decodeCursor(opts.cursor, 2) ?? FIRST_KEY.descending;
+      // Two statements, each with a plan of its own: the active runs are few and found another way.
+      const { rows } = await db.query<RunRow & { task_name: string }>({
+        name: opts.active ? 'runs.listForUser.active' : 'runs.listForUser',
+        text: `SELECT ${runColumns}, t.name AS task_name FROM runs r JOIN tasks t ON t.id = r.task_id
+          WHERE r.user_id = $1${opts.active ? ` AND r.status IN ('queued', 'running')` : ''}
+            AND (r.created_at, r.id) < ($2::timestamptz, $3::uuid)
+          ORDER BY r.created_at DESC, r.id DESC LIMIT $4`,
+        values: [userId, before[0], before[1], limit + 1],
+      });
       return pageOf(
         rows,
         limit,

@@ -6,7 +6,7 @@ import type { Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
 import { checkAllowance } from './plans.ts';
-import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
+import { decodeCursor, FIRST_KEY, pageOf, PAGE_SIZE, type Page } from './paging.ts';
 import { assertPublicHost, PrivateEndpointError } from '../../connectors/lib/net-guard.ts';
 import { nextRunAt, type Schedule } from './schedule.ts';
 import {
@@ -36,16 +36,19 @@ export interface Task {
 }
 
 // emailConfirmed: whether run mail goes to notify.email yet (the account's own address, or one whose
-// owner followed the confirmation link); until then it goes to the account's address.
+// owner followed the confirmation link); until then it goes to the account's address. Looked up only
+// for a task that names an address (view reads it for no other): a list does not probe users and
+// notify_addresses for every row.
 const columns =
   `id, name, source, destination, schedule, next_run_at AS "nextRunAt", next_verify_at AS "nextVerifyAt",
   paused, filter, options, notify,
   created_at AS "createdAt", updated_at AS "updatedAt", ` +
   `created_at::text AS "createdKey", webhook_secret AS "webhookSecret",
-  (SELECT lower(u.email) = lower(tasks.notify->>'email') FROM users u WHERE u.id = tasks.user_id)
+  CASE WHEN tasks.notify->>'email' IS NOT NULL THEN
+    (SELECT lower(u.email) = lower(tasks.notify->>'email') FROM users u WHERE u.id = tasks.user_id)
     OR EXISTS (SELECT 1 FROM notify_addresses na WHERE na.user_id = tasks.user_id ` +
   `AND na.email = lower(tasks.notify->>'email') AND na.confirmed_at IS NOT NULL)
-    AS "emailConfirmed"`;
+  END AS "emailConfirmed"`;
 
 type TaskRow = Task & { createdKey: string; webhookSecret: string | null; emailConfirmed: boolean | null };
 const view = ({ createdKey: _, webhookSecret: __, emailConfirmed, ...task }: TaskRow): Task =>
@@ -186,24 +189,26 @@ export function createTasks(
     }
   }
 
+  // Named statements, as for runs (runs.ts): each connection plans them once, not on every request.
   async function row(q: Queryable, userId: string, id: string, lock = false): Promise<TaskRow> {
-    const { rows } = await q.query<TaskRow>(
-      `SELECT ${columns} FROM tasks WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-      [userId, id],
-    );
+    const { rows } = await q.query<TaskRow>({
+      name: lock ? 'tasks.row.lock' : 'tasks.row',
+      text: `SELECT ${columns} FROM tasks WHERE user_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+      values: [userId, id],
+    });
     if (!rows[0]) throw errors.notFound('Task');
     return rows[0];
   }
 
   return {
     async list(userId: string, cursor?: string, limit = PAGE_SIZE): Promise<Page<Task>> {
-      const after = decodeCursor(cursor, 2);
-      const { rows } = await db.query<TaskRow>(
-        `SELECT ${columns} FROM tasks WHERE user_id = $1 AND ($2::timestamptz IS NULL
-          OR (created_at, id) > ($2::timestamptz, $3::uuid))
+      const after = decodeCursor(cursor, 2) ?? FIRST_KEY.ascending;
+      const { rows } = await db.query<TaskRow>({
+        name: 'tasks.list',
+        text: `SELECT ${columns} FROM tasks WHERE user_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
           ORDER BY created_at, id LIMIT $4`,
-        [userId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-      );
+        values: [userId, after[0], after[1], limit + 1],
+      });
       return pageOf(rows, limit, (r) => [r.createdKey, r.id], view);
     },
 

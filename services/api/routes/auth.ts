@@ -266,11 +266,12 @@ export function authRoutes(app: App, s: Services): void {
     },
     async (request) => {
       const user = userOf(request);
+      const [usage, twoFactor] = await Promise.all([s.accounts.usage(user.id), s.twoFactor.isOn(user.id)]);
       return {
         ...user,
-        usage: await s.accounts.usage(user.id),
+        usage,
         csrfToken: request.principal?.csrfToken,
-        twoFactor: await s.twoFactor.isOn(user.id),
+        twoFactor,
         emailVerificationRequired: s.config.verifyEmail,
       };
     },
