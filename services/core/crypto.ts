@@ -82,10 +82,23 @@ export function createKeyring(keys: Buffer[]): Keyring {
 // stored with each hash so they can be raised later without invalidating old passwords.
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1 };
 
+/**
+ * The parameters a new hash takes: SCRYPT. For the test suite alone (NODE_ENV=test, as Jest sets it),
+ * FERRY_TEST_SCRYPT_N may lower N (a power of two below 2^15): the suite signs up and logs in thousands
+ * of times, and at full cost those hashes were a large share of its CPU. It is no setting of Ferry's;
+ * test/integration/auth.test.ts checks that a hash without it takes the cost above.
+ */
+function scryptParams(): typeof SCRYPT {
+  if (process.env.NODE_ENV !== 'test') return SCRYPT;
+  const n = Number(process.env.FERRY_TEST_SCRYPT_N);
+  return Number.isInteger(n) && n >= 2 && n < SCRYPT.N && (n & (n - 1)) === 0 ? { ...SCRYPT, N: n } : SCRYPT;
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const hash = await scrypt(password.normalize('NFKC'), salt, 32, { ...SCRYPT, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const params = scryptParams();
+  const hash = await scrypt(password.normalize('NFKC'), salt, 32, { ...params, maxmem: 64 * 1024 * 1024 });
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

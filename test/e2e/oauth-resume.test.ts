@@ -15,7 +15,9 @@ import { googleEnv, startGoogleFake } from '../fakes/google.ts';
 import { microsoftEnv, startMicrosoftFake } from '../fakes/microsoft.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SIZE = 64 * 1024 * 1024 + 12345;
+// Four chunks and part of a fifth for Google Drive and Dropbox (8 MiB), three and part of a fourth for OneDrive
+// (10 MiB): the worker is killed once the first is acknowledged, with most of the file still to go.
+const SIZE = 32 * 1024 * 1024 + 12345;
 const key = crypto.randomBytes(32).toString('base64');
 
 let root: string;

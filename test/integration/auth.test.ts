@@ -13,7 +13,15 @@ const post = (url: string, payload: unknown, headers: Record<string, string> = {
 
 describe('signup and login', () => {
   test('signup sets an HttpOnly, SameSite=Lax session cookie and returns the user and a CSRF token', async () => {
-    const res = await post('/api/v1/auth/signup', { email: 'Ada@Example.com', password: 'a long enough password' });
+    // At Ferry's own hashing cost: without the suite's lower one (test/support/global-setup.ts).
+    const testCost = process.env.FERRY_TEST_SCRYPT_N;
+    delete process.env.FERRY_TEST_SCRYPT_N;
+    const res = await post('/api/v1/auth/signup', {
+      email: 'Ada@Example.com',
+      password: 'a long enough password',
+    }).finally(() => {
+      if (testCost !== undefined) process.env.FERRY_TEST_SCRYPT_N = testCost;
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body.user.email).toBe('Ada@Example.com');

@@ -33,6 +33,9 @@ export default async function globalSetup(): Promise<void> {
   }
   state.ferryTestPg = { server, tmp, tls };
   process.env.FERRY_TEST_PG_URL = adminUrl;
+  // Password hashes at a test's cost (services/core/crypto.ts): the suite's thousands of sign-ups and
+  // log-ins took minutes of CPU at Ferry's; auth.test.ts checks that cost without this.
+  process.env.FERRY_TEST_SCRYPT_N ??= '1024';
   delete process.env.DATABASE_URL;
 
   const admin = new pg.Client({ connectionString: adminUrl });

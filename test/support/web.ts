@@ -74,6 +74,8 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
       FERRY_ALLOW_PRIVATE_ENDPOINTS: '1',
       FERRY_AUTH_RATE_LIMIT: '1000',
       FERRY_LOG_LEVEL: 'warn',
+      // The suite's password hashing cost (test/support/global-setup.ts), not Ferry's.
+      ...(process.env.FERRY_TEST_SCRYPT_N ? { FERRY_TEST_SCRYPT_N: process.env.FERRY_TEST_SCRYPT_N } : {}),
       SMTP_URL: smtp.url,
       ...googleEnv(google),
       ...dropboxEnv(dropbox),
