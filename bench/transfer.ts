@@ -1,13 +1,16 @@
 // Ferry beside rclone, same copies to the same s3rver:
 //   1. one large file local → S3 (256 MiB and 2 GiB): MiB/s, CPU seconds, peak RSS; rclone uploads
 //      with Ferry's part size and the same four parts in flight;
-//   2. 2,000 files of 1 MiB local → S3 at the same concurrency (16), direct and through a proxy
-//      that adds 20 ms to every request, where concurrency is what counts.
+//   2. 2,000 files of 1 MiB local → S3 at the same concurrency (32: Ferry's four copy jobs of eight
+//      lanes, rclone's --transfers), direct and through a proxy that adds 20 ms to every request, where
+//      concurrency is what counts;
+//   3. four runs at once, each of four files of 64 MiB (Ferry alone): every lane of every copy job
+//      uploads parts at the same time, and peak memory shows whether they share one budget.
 // Both, direct, also encrypted: Ferry into a crypt cloud over the S3 cloud, rclone into a crypt remote
 // over the same bucket (same password and salt, names encrypted). Their throughput counts plaintext
 // bytes; rclone checks, after the clock, that Ferry's encrypted copy decrypts to every name and byte.
-// Usage: npm run bench -- transfer [--quick] [--large | --many]   (writes bench/results/transfer.json)
-//   --quick: 256 MiB and 300 files only; --large: the single large files only; --many: the many files only.
+// Usage: npm run bench -- transfer [--quick] [--large | --many | --runs]   (writes bench/results/transfer.json)
+//   --quick: 256 MiB, 300 files and files of 32 MiB only; --large, --many, --runs: that case alone.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { encryptedSize } from '../connectors/crypt/blocks.ts';
@@ -34,8 +37,9 @@ import {
 
 requireRclone();
 const quick = process.argv.includes('--quick');
-const largeOnly = process.argv.includes('--large');
-const manyOnly = process.argv.includes('--many');
+// A case named alone runs alone; none named, all run.
+const named = ['--large', '--many', '--runs'].filter((flag) => process.argv.includes(flag));
+const runs = (flag: string) => named.length === 0 || named.includes(flag);
 const dir = await tempDir('transfer');
 const postgres = await startPostgres(dir);
 const s3 = await startS3('bench');
@@ -105,6 +109,48 @@ async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: Rc
   }
 }
 
+/** Ferry running one task per folder of `srcs` at once, each into a folder of its own in the bucket. */
+async function ferryRuns(srcs: string[]): Promise<Measured> {
+  const database = await postgres.newDatabase();
+  const ferry = await startFerry(database, { FERRY_LOCAL_ROOTS: dir });
+  const lent: [string, string][] = [];
+  try {
+    const space = await localFolder(dir, await ferry.api('GET', '/me'));
+    const bucket = await ferry.api('POST', '/clouds', { kind: 's3', name: 's3', options: s3.options() });
+    const tasks = [];
+    for (const [r, src] of srcs.entries()) {
+      await fs.rename(src, path.join(space, `src-${r}`));
+      lent.push([path.join(space, `src-${r}`), src]);
+      const local = await ferry.api('POST', '/clouds', {
+        kind: 'local',
+        name: `src ${r}`,
+        options: { root: `src-${r}` },
+      });
+      tasks.push(
+        await ferry.api('POST', '/tasks', {
+          name: `run ${r}`,
+          source: { cloudId: local.id },
+          destination: { cloudId: bucket.id, path: `ferry-run-${r}` },
+        }),
+      );
+    }
+    const before = await procStats(ferry.child.pid!);
+    const ended = await Promise.all(tasks.map((t) => runToEnd(ferry, t.id)));
+    const failed = ended.find((e) => e.run.status !== 'succeeded');
+    if (failed) throw new Error(`Ferry run ended ${failed.run.status}: ${JSON.stringify(failed.run)}`);
+    const after = await procStats(ferry.child.pid!);
+    return {
+      seconds: Math.max(...ended.map((e) => e.seconds)),
+      cpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(2),
+      peakRssMiB: after.peakRssMiB,
+      idleRssMiB: before.peakRssMiB,
+    };
+  } finally {
+    await ferry.stop();
+    for (const [from, to] of lent) await fs.rename(from, to);
+  }
+}
+
 const dropObjects = (prefix: string) => fs.rm(path.join(s3.dir, 'bench', prefix), { recursive: true, force: true });
 
 /** Ferry's encrypted copy of `src` into the folder `folder`, checked by rclone, then removed. */
@@ -160,7 +206,7 @@ function report(rows: ReturnType<typeof row>[]) {
   console.table(rows.map(({ case: _, ...r }) => r));
 }
 
-for (const size of manyOnly ? [] : quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
+for (const size of !runs('--large') ? [] : quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]) {
   const n = size / MiB;
   const src = path.join(dir, `one-${n}`);
   await randomFile(path.join(src, 'big.bin'), size);
@@ -190,9 +236,9 @@ for (const size of manyOnly ? [] : quick ? [256 * MiB] : [256 * MiB, 2048 * MiB]
 
 const count = quick ? 300 : 2000;
 const many = path.join(dir, 'many');
-if (!largeOnly) for (let i = 0; i < count; i++) await randomFile(path.join(many, `d${i % 20}`, `f${i}.jpg`), MiB);
-const manyFlags = ['--transfers', '16', '--checkers', '16'];
-for (const [label, endpoint] of largeOnly
+if (runs('--many')) for (let i = 0; i < count; i++) await randomFile(path.join(many, `d${i % 20}`, `f${i}.jpg`), MiB);
+const manyFlags = ['--transfers', '32', '--checkers', '32'];
+for (const [label, endpoint] of !runs('--many')
   ? []
   : ([
       ['direct', s3.endpoint],
@@ -205,7 +251,7 @@ for (const [label, endpoint] of largeOnly
   const ferryCrypt = direct ? await ferryCryptCopy(many, 'ferry-crypt-many') : undefined;
   const rclone = await rcloneCopyOnce(many, endpoint, `rclone-many-${tag}`, manyFlags);
   const rcloneCrypt = direct ? await rcloneCopyOnce(many, endpoint, 'rclone-crypt-many', manyFlags, true) : undefined;
-  const what = `${count} files of 1 MiB, local → S3, ${label}, 16 at a time`;
+  const what = `${count} files of 1 MiB, local → S3, ${label}, 32 at a time`;
   console.log(what);
   console.log("Ferry's most frequent statements (calls per file, ms in PostgreSQL):");
   for (const st of ferry.statements!.slice(0, 12))
@@ -219,6 +265,22 @@ for (const [label, endpoint] of largeOnly
     row(what, 'rclone', { files: count }, rclone),
     ...(rcloneCrypt ? [row(what, 'rclone crypt', { files: count }, rcloneCrypt, { plain: rclone })] : []),
   ]);
+}
+
+if (runs('--runs')) {
+  const fileMiB = quick ? 32 : 64;
+  const srcs = [];
+  for (let r = 0; r < 4; r++) {
+    const src = path.join(dir, `run-${r}`);
+    for (let i = 0; i < 4; i++) await randomFile(path.join(src, `f${i}.bin`), fileMiB * MiB);
+    srcs.push(src);
+  }
+  const ferry = await ferryRuns(srcs);
+  for (let r = 0; r < srcs.length; r++) await dropObjects(`ferry-run-${r}`);
+  await Promise.all(srcs.map((src) => fs.rm(src, { recursive: true })));
+  const what = `4 runs at once, each 4 files of ${fileMiB} MiB, local → S3`;
+  console.log(what);
+  report([row(what, 'Ferry', { MiB: 16 * fileMiB }, ferry)]);
 }
 
 console.log(`results: ${await writeResults('transfer', results)}`);

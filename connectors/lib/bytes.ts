@@ -24,7 +24,7 @@ const MiB = 1024 * KiB;
  * and lanes: a few parts of large files, or many small files whole. Uploads past it wait for a
  * buffer to come back, so memory stays bounded and throughput is shared rather than lost.
  */
-export const UPLOAD_MEMORY = 96 * MiB;
+export const UPLOAD_MEMORY = 64 * MiB;
 
 /**
  * The buffer sizes handed out: a power of two up to 1 MiB, whole MiB above (S3's part sizes are whole
