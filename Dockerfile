@@ -39,4 +39,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const e=process.env,p=e.FERRY_ROLE==='worker'?e.FERRY_METRICS_PORT:e.PORT||3000;if(!p)process.exit(0);fetch(`http://127.0.0.1:${p}/healthz`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # What `npm start` runs (package.json), without npm or a shell in between: node is the process that
 # gets SIGTERM, and lets running jobs finish within FERRY_SHUTDOWN_SECONDS (stop timeouts: longer).
-CMD ["node", "--max-semi-space-size=2", "--external-memory-accounted-in-global-limit", "services/main.ts"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=30", "--external-memory-accounted-in-global-limit", "services/main.ts"]
