@@ -78,7 +78,6 @@ const TRANSFER_FILE_BYTES = 32 * 1024;
 const dir = await tempDir('api');
 const postgres = await startPostgres(dir);
 const dbUrl = await postgres.newDatabase();
-const dbName = new URL(dbUrl).pathname.slice(1);
 const db = createPool(dbUrl, 4);
 await migrate(db);
 
@@ -374,24 +373,6 @@ async function writes(): Promise<{ tokenUpdates: number; walBytes: number }> {
   return rows[0];
 }
 
-/** CPU seconds used so far by the PostgreSQL backends connected to `database` (from /proc). */
-async function backendsCpu(database: string): Promise<number> {
-  let ticks = 0;
-  for (const pid of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      // A backend's title: "postgres: <user> <database> <client> <state>".
-      const title = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!title.startsWith('postgres: ') || title.split(' ')[2] !== database) continue;
-      const stat = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-      ticks += Number(stat[11]) + Number(stat[12]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ticks / 100;
-}
-
 const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)];
 const endpoints: { name: string; path: (c: Caller) => string }[] = [
   { name: 'GET /api/v1/me', path: () => '/api/v1/me' },
@@ -425,11 +406,11 @@ async function measure(ferry: FerryProcess, sample: Caller[]) {
   for (const endpoint of endpoints.filter((e) => !only || only.some((o) => e.name.endsWith(`/${o}`)))) {
     await load(ferry.url, sample, endpoint, quick ? 1 : 3); // warm-up: JIT, pool, caches, prepared statements
     const before = await procStats(ferry.child.pid!);
-    const pgBefore = await backendsCpu(dbName);
+    const pgBefore = await postgres.cpuSeconds();
     const writesBefore = await writes();
     const r = await load(ferry.url, sample, endpoint, size.seconds);
     const after = await procStats(ferry.child.pid!);
-    const pgAfter = await backendsCpu(dbName);
+    const pgAfter = await postgres.cpuSeconds();
     const writesAfter = await writes();
     const perRequest = (a: number, b: number, scale = 1) => +(((b - a) * scale) / r.requests.total).toFixed(2);
     rows.push({
@@ -442,7 +423,7 @@ async function measure(ferry: FerryProcess, sample: Caller[]) {
       non2xx: r.non2xx,
       errors: r.errors,
       // Where the work goes: CPU time per request of the Ferry process (API, and the transfer beside it)
-      // and of the PostgreSQL backends serving this database.
+      // and of PostgreSQL (its backends, those that ended meanwhile included).
       ferryCpuMs: perRequest(before.cpuSeconds, after.cpuSeconds, 1000),
       pgCpuMs: perRequest(pgBefore, pgAfter, 1000),
       // Writes a read causes: rows of api_tokens updated, and WAL (the transfer's writes included).

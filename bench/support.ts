@@ -44,9 +44,11 @@ export async function startPostgres(dir: string): Promise<BenchPostgres> {
         if (!/^\d+$/.test(pid)) continue;
         const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
         const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        // fields[1] is the parent's pid; [11] and [12] user and system time in ticks.
-        if (Number(pid) === postmaster || Number(fields[1]) === postmaster)
-          total += (Number(fields[11]) + Number(fields[12])) / 100;
+        // fields[1] is the parent's pid; [11] and [12] user and system time in ticks; [13] and [14] those
+        // of the postmaster's children that have exited (a backend whose connection closed meanwhile).
+        if (Number(pid) === postmaster)
+          total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+        else if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
       }
       return total;
     },
