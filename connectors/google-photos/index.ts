@@ -17,7 +17,7 @@ import {
 import { createClient, toCloudError } from './client.ts';
 import { Library } from './library.ts';
 import { Picker, pickerSession, sessionId } from './picker.ts';
-import { Batcher, Restorer } from './upload.ts';
+import { Albums, Batcher, Restorer } from './upload.ts';
 
 const options = z.object({
   /** The account's email, shown to the user (set by the service after sign-in). */
@@ -116,6 +116,7 @@ export default defineConnector<Options>({
     const library = new Library(api);
     // Google wants the batchCreate calls of one user made one at a time: one batcher per account in
     // the process, and across processes one batchCreate at a time under the account's shared lock.
+    // Albums likewise, so that lanes restoring one folder at once make one album.
     const accountId = cloud.options.accountId;
     const batcher = env.accounts.get('google-photos:batcher', accountId, () => {
       const shared = env.shared;
@@ -123,7 +124,13 @@ export default defineConnector<Options>({
         shared && accountId ? (fn) => shared.exclusive(`google-photos:batchCreate:${accountId}`, fn) : undefined,
       );
     });
-    const restorer = new Restorer(api, library, batcher);
+    const albums = env.accounts.get('google-photos:albums', accountId, () => {
+      const shared = env.shared;
+      return new Albums(
+        shared && accountId ? (fn) => shared.exclusive(`google-photos:albums:${accountId}`, fn) : undefined,
+      );
+    });
+    const restorer = new Restorer(api, library, batcher, albums);
 
     let source: Source;
     if (cloud.pickerSessionId) source = picker.source(cloud.pickerSessionId);

@@ -154,41 +154,59 @@ export class Batcher {
   }
 }
 
-/** The restore side of one handle: albums found or created once, uploads, batched creation. */
+/**
+ * The app-created albums of one account, by title: one per account in the process (env.accounts).
+ * A title not seen yet is looked up afresh and created if absent under the account's lock, so that
+ * the runs, lanes and processes restoring one folder at once make one album, not one each.
+ */
+export class Albums {
+  private readonly ids = new Map<string, Promise<string>>();
+  private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  constructor(exclusive: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()) {
+    this.exclusive = exclusive;
+  }
+
+  id(title: string, library: Library, signal?: AbortSignal): Promise<string> {
+    let p = this.ids.get(title);
+    if (!p) {
+      p = this.exclusive(async () => {
+        for await (const a of library.albums(signal)) if (a.title === title) return a.id;
+        return (await library.createAlbum(title, signal)).id;
+      });
+      const mine = p;
+      p.catch(() => {
+        if (this.ids.get(title) === mine) this.ids.delete(title);
+      });
+      this.ids.set(title, p);
+    }
+    return p;
+  }
+}
+
+/** The restore side of one handle: uploads, batched creation into the account's albums. */
 export class Restorer {
   private readonly api: Rest;
   private readonly library: Library;
   private readonly batcher: Batcher;
-  private known: Promise<Map<string, string>> | undefined;
-  private readonly albums = new Map<string, Promise<string>>();
+  private readonly albums: Albums;
 
-  constructor(api: Rest, library: Library, batcher: Batcher) {
+  constructor(api: Rest, library: Library, batcher: Batcher, albums: Albums) {
     this.api = api;
     this.library = library;
     this.batcher = batcher;
+    this.albums = albums;
   }
 
-  /** The app-created album with this title (an existing one is reused), created at most once per handle. */
-  private album(title: string, signal?: AbortSignal): Promise<string> {
-    let p = this.albums.get(title);
-    if (!p) {
-      p = (async () => {
-        this.known ??= (async () => {
-          const byTitle = new Map<string, string>();
-          for await (const a of this.library.albums(signal))
-            if (a.title && !byTitle.has(a.title)) byTitle.set(a.title, a.id);
-          return byTitle;
-        })();
-        const existing = (await this.known).get(title);
-        return existing ?? (await this.library.createAlbum(title, signal)).id;
-      })();
-      p.catch(() => {
-        this.albums.delete(title);
-        this.known = undefined;
-      });
-      this.albums.set(title, p);
+  /** The album with this title (an existing app-created one is reused). */
+  private async album(title: string, signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.albums.id(title, this.library, signal);
+    } catch (err) {
+      // The look-up is shared: one another run started may have ended with that run's cancellation.
+      if (signal?.aborted) throw err;
+      return this.albums.id(title, this.library, signal);
     }
-    return p;
   }
 
   /** Sends the bytes; returns the upload token and what was sent. */

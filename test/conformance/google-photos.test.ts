@@ -299,6 +299,24 @@ describe('google-photos: Library API', () => {
     await h.check();
   });
 
+  test('handles of one account restoring one folder at once (copy lanes) make one album', async () => {
+    const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
+    const env = testEnv({ endpoints: { googlePhotos: fake.url, googlePicker: fake.url } });
+    const handles = [1, 2, 3].map(() => photos.open!({ options: { accountId: 'lanes' }, tokens }, env));
+    const files = handles.flatMap((h, lane) =>
+      Array.from({ length: 4 }, (_, i) => ({ h, name: `lane${lane}-${i}.jpg`, bytes: makeJpeg(3000 + lane * 10 + i) })),
+    );
+    await Promise.all(
+      files.map(({ h, name, bytes }) =>
+        h.destination!.put(`Lanes/${name}`, async () => Readable.from([bytes]), { mode: 'create' }),
+      ),
+    );
+    const albums = [...fake.photos.albums.values()].filter((a) => a.title === 'Lanes');
+    expect(albums.length).toBe(1);
+    const names = albums[0].items.map((id) => fake.photos.appItems.get(id)!.filename).sort();
+    expect(names).toEqual(files.map((f) => f.name).sort());
+  });
+
   test('a 429 with Retry-After is waited out; the daily quota gives rate_limited until midnight Pacific', async () => {
     const h = setup(fake).open();
     fake.inject({

@@ -129,7 +129,7 @@ test('an exclusive section runs in one process at a time; other keys do not wait
   await held;
 });
 
-test("two processes' uploads into one Google Photos account: one batchCreate at a time between them", async () => {
+test("two processes' uploads into one Google Photos account: one batchCreate at a time, one album between them", async () => {
   const fake = await startGoogleFake();
   try {
     const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());
@@ -152,13 +152,16 @@ test("two processes' uploads into one Google Photos account: one batchCreate at 
     );
     await Promise.all(
       files.map(({ d, name, bytes }) =>
-        d.put(name, async () => Readable.from([bytes]), { mode: 'create', size: bytes.length }),
+        d.put(`Trip/${name}`, async () => Readable.from([bytes]), { mode: 'create', size: bytes.length }),
       ),
     );
     expect(fake.photos.batchCreateCollisions).toBe(0);
     expect(fake.photos.batchCreates.reduce((a, b) => a + b, 0)).toBe(files.length);
     const created = [...fake.photos.appItems.values()].map((it) => it.filename).sort();
     expect(created).toEqual(files.map((f) => f.name).sort());
+    // Both processes restore the folder Trip at once: one album, holding every item.
+    const albums = [...fake.photos.albums.values()];
+    expect(albums.map((a) => [a.title, a.items.length])).toEqual([['Trip', files.length]]);
   } finally {
     await fake.close();
   }
