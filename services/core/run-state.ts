@@ -13,6 +13,7 @@ import type { Queryable } from './db.ts';
 import { inTransaction, QUEUES } from './queues.ts';
 import { settleTraffic } from './quota.ts';
 import * as metrics from './metrics.ts';
+import { pathKey } from './path-key.ts';
 import type { RunStatus } from './runs.ts';
 
 /** A claim's hold on an item: the item, and which claim of it this is. */
@@ -104,13 +105,14 @@ export async function addItems(q: Queryable, runId: string, items: PlannedItem[]
   if (!items.length) return;
   await q.query(
     `INSERT INTO run_items (run_id, source_id, path, size, modified_at, media_type, version, hashes, dest_path,
-                            replaces_own, dest_exists, fidelity, identity, supersedes, status, error)
+                            dest_key, replaces_own, dest_exists, fidelity, identity, supersedes, status, error)
      SELECT $1, x.* FROM jsonb_to_recordset($2::jsonb) AS x(
        "sourceId" text, path text, size bigint, "modifiedAt" timestamptz, "mediaType" text, version text, hashes jsonb,
-       "destPath" text, "replacesOwn" boolean, "destExists" boolean, fidelity text, identity text, supersedes jsonb,
+       "destPath" text, "destKey" text, "replacesOwn" boolean, "destExists" boolean, fidelity text, identity text, supersedes jsonb,
        status text, error text)
      ON CONFLICT (run_id, source_id) DO NOTHING`,
-    [runId, JSON.stringify(items)],
+    // dest_key: the plan finds the paths it gave by it.
+    [runId, JSON.stringify(items.map((i) => ({ ...i, destKey: pathKey(i.destPath) })))],
   );
 }
 
@@ -441,6 +443,7 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
     period: day(o.period),
     reserved: o.reserved,
     ...o.manifest,
+    destKey: pathKey(o.destPath),
     inManifest: o.manifest !== null,
   };
   const { rowCount } = await q.query(
@@ -449,7 +452,7 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
          "itemId" bigint, attempts int, status text, "destPath" text, error text, charged bigint, size bigint,
          "userId" uuid, "runId" uuid, period date, reserved bigint, "inManifest" boolean, "taskId" uuid,
          "sourceId" text, "sourceSize" bigint, "sourceMtime" timestamptz, "sourceVersion" text, "destHash" text,
-         fidelity text, identity text, path text, "sourcePath" text)),
+         fidelity text, identity text, path text, "destKey" text, "sourcePath" text)),
      item AS (
        UPDATE run_items i SET status = v.status, dest_path = v."destPath", error = v.error,
               progress_bytes = CASE WHEN v.status = 'done' THEN v.size ELSE i.progress_bytes END,
@@ -458,14 +461,15 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
          FROM v WHERE i.id = v."itemId" AND i.status = 'copying' AND i.attempts = v.attempts
        RETURNING i.id),
      copy AS (
-       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_hash,
-                             fidelity, identity)
-       SELECT v."taskId", v."sourceId", v."sourceSize", v."sourceMtime", v."sourceVersion", v."destPath", v."destHash",
-              v.fidelity, v.identity
+       INSERT INTO manifest (task_id, source_id, source_size, source_mtime, source_version, dest_path, dest_key,
+                             dest_hash, fidelity, identity)
+       SELECT v."taskId", v."sourceId", v."sourceSize", v."sourceMtime", v."sourceVersion", v."destPath", v."destKey",
+              v."destHash", v.fidelity, v.identity
          FROM v WHERE v."inManifest" AND EXISTS (SELECT 1 FROM item)
        ON CONFLICT (task_id, source_id) DO UPDATE SET source_size = excluded.source_size,
               source_mtime = excluded.source_mtime, source_version = excluded.source_version,
-              dest_path = excluded.dest_path, dest_hash = excluded.dest_hash, fidelity = excluded.fidelity,
+              dest_path = excluded.dest_path, dest_key = excluded.dest_key, dest_hash = excluded.dest_hash,
+              fidelity = excluded.fidelity,
               identity = excluded.identity, copied_at = now()),
      -- The file's newest copy so far. The same version at the same place (and not found deleted) is
      -- this copy already: nothing changes. Else it stops being the newest, and is gone from the

@@ -256,6 +256,12 @@ describe('local → S3 → local', () => {
         const r1 = await runTask(task.id);
         expect([r1.status, r1.done.items]).toEqual(['succeeded', 1]);
 
+        // In one case A's manifest row is as a run before dest_key existed left it (0015-plan-lookups.sql):
+        // it holds its path all the same.
+        if (policy === 'skip') {
+          const { rowCount } = await t.db.query('UPDATE manifest SET dest_key = NULL WHERE task_id = $1', [task.id]);
+          expect(rowCount).toBe(1);
+        }
         await put('B/IMG_0001.jpg', fromB);
         const r2 = await runTask(task.id);
         const items = (await api('GET', `/runs/${r2.id}/items`)).json().items as {

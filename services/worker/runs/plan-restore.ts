@@ -8,7 +8,8 @@ import { snapshotCopies, type SnapshotCopy } from '../../core/snapshots.ts';
 import type { Ends, RunRecord } from './context.ts';
 import { failRun, refusing } from './context.ts';
 import { startCopying, type PlanDeps } from './plan.ts';
-import { joinPath, pathKey } from './select.ts';
+import { pathKey } from '../../core/path-key.ts';
+import { joinPath } from './select.ts';
 
 const INSERT_BATCH = 500;
 

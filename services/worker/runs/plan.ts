@@ -7,17 +7,30 @@ import type { Clouds } from '../../core/clouds.ts';
 import type { Db } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
 import { QUEUES } from '../../core/queues.ts';
+import { pathKey } from '../../core/path-key.ts';
 import * as runState from '../../core/run-state.ts';
 import type { Timing } from '../../core/timing.ts';
 import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
 import { planRestore } from './plan-restore.ts';
 import { planVerify } from './plan-verify.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
-import { destinationPath, joinPath, pathKey, renamed, selected } from './select.ts';
+import { destinationPath, joinPath, selected } from './select.ts';
 import { copiesByIdentity, planFidelity } from './supersede.ts';
-import { newestCopies, pruneVersions, recordListing } from './versions.ts';
+import { pruneVersions, recordListing } from './versions.ts';
+import {
+  addDestinationKeys,
+  atDestination,
+  clearListing,
+  fillDestKeys,
+  type Known,
+  lookUp,
+  uniquePaths,
+  unlisted,
+} from './plan-lookups.ts';
 
+/** Items planned per batch, and ids or paths listed per batch. */
 const INSERT_BATCH = 500;
+const LISTING_BATCH = 5_000;
 
 export interface PlanDeps {
   db: Db;
@@ -57,73 +70,65 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   if (run.kind === 'restore') return planRestore(deps, run, ends, signal);
   if (run.kind === 'verify') return planVerify(deps, run, ends, signal);
 
-  // What earlier runs of this task copied: an item whose version is unchanged is not copied again.
-  const manifest = new Map<string, { version: string; destPath: string }>();
-  const m = await db.query<{ source_id: string; source_version: string; dest_path: string }>(
-    'SELECT source_id, source_version, dest_path FROM manifest WHERE task_id = $1',
-    [run.taskId],
-  );
-  // The paths those copies hold, and whose they are: a new item is never planned onto another
-  // item's copy (phone B's IMG_0001.jpg onto phone A's of the same month, copied by an earlier run).
-  const held = new Map<string, string>();
-  for (const r of m.rows) {
-    manifest.set(r.source_id, { version: r.source_version, destPath: r.dest_path });
-    held.set(pathKey(r.dest_path), r.source_id);
-  }
+  // Nothing of the task's manifest, the destination or the listing is held in memory beyond a
+  // batch: each batch of listed items is looked up in PostgreSQL (plan-lookups.ts).
+  await clearListing(db, runId);
+  await fillDestKeys(db, run.taskId);
+  const partial = ends.sourceFeatures.partialListing === true;
 
   // What is at the destination already, in one listing instead of a look-up per file (as rclone
   // does): its paths, formed as destination paths are (the listing's paths are relative to the
   // folder listed; ids are not paths on Drive, Dropbox or OneDrive). Only paths found here are
   // checked against the conflict policy before their copy; a file that appears at one of our paths
   // later is caught by the upload itself, which never replaces a file unless told to (copy.ts).
-  let existing: Set<string> | undefined;
-  if (ends.destinationListing) {
-    existing = new Set();
+  // Listed when the first item is to be copied: a run that finds nothing new lists no destination.
+  // False: unknown, every file is checked.
+  let destinationListed: Promise<boolean> | undefined;
+  const listDestination = async (): Promise<boolean> => {
+    if (!ends.destinationListing) return false;
+    let keys: string[] = [];
     try {
-      for await (const d of ends.destinationListing.list(run.destination.path, signal))
-        existing.add(pathKey(joinPath(run.destination.path, d.path)));
-    } catch (err) {
-      if (refusing(err, run.destination.cloudId)) {
-        await failRun(
-          deps,
-          runId,
-          `The destination refused Ferry's credentials: ${(err as Error).message}`,
-          run.destination.cloudId,
-        );
-        return;
+      for await (const d of ends.destinationListing.list(run.destination.path, signal)) {
+        keys.push(pathKey(joinPath(run.destination.path, d.path)));
+        if (keys.length >= LISTING_BATCH) {
+          await addDestinationKeys(db, runId, keys);
+          keys = [];
+        }
       }
-      if (!(err instanceof CloudError && err.reason === 'not_found')) existing = undefined; // unknown: check each file
+      await addDestinationKeys(db, runId, keys);
+      return true;
+    } catch (err) {
+      if (refusing(err, run.destination.cloudId)) throw new DestinationRefused((err as Error).message);
+      // A folder not there yet holds nothing; anything else is unknown.
+      return err instanceof CloudError && err.reason === 'not_found';
     }
-  }
+  };
 
   // Two items whose layout gives the same path (two IMG_0001.jpg of one month), or paths a
   // destination that ignores case takes for one (IMG.JPG and img.jpg on Dropbox), must not land on
-  // each other, in this run or across runs: a path planned for another item of this run, or held in
-  // the manifest by another item's copy, is taken, and the later one gets "name (1).jpg". An item's
-  // own copy (`own`: the item, or the reduced copy it supersedes) does not take its path from it.
-  const planned = new Set<string>();
-  const uniquePath = (dest: string, own: (sourceId: string) => boolean) => {
-    const taken = (p: string) => {
-      const key = pathKey(p);
-      const holder = held.get(key);
-      return planned.has(key) || (holder !== undefined && !own(holder));
-    };
-    let candidate = dest;
-    for (let n = 1; taken(candidate); n++) candidate = renamed(dest, n);
-    planned.add(pathKey(candidate));
-    return candidate;
-  };
-
-  let batch: SourceItem[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
+  // each other, in this run or across runs (uniquePaths). An item's own copy (the item, or the
+  // reduced copy it supersedes) does not take its path from it.
+  const plan = async (batch: SourceItem[], known: Map<string, Known>) => {
     const copies = await copiesByIdentity(db, run, batch);
-    const items = batch.map((item): runState.PlannedItem => {
-      const { supersedes, skip } = planFidelity(item, copies);
-      // The reduced copy an original supersedes is its own copy: it does not take its path from it.
-      const own = (sourceId: string) =>
-        sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId);
-      const dest = uniquePath(destinationPath(item, run.destination.path, run.options.layout), own);
+    const fidelity = batch.map((item) => planFidelity(item, copies));
+    const dests = await uniquePaths(
+      db,
+      run,
+      batch.map((item, i) => {
+        const { supersedes } = fidelity[i];
+        return {
+          dest: destinationPath(item, run.destination.path, run.options.layout),
+          own: (sourceId: string) =>
+            sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId),
+        };
+      }),
+    );
+    destinationListed ??= listDestination();
+    const listed = await destinationListed;
+    const there = listed ? await atDestination(db, runId, dests.map(pathKey)) : undefined;
+    const items = batch.map((item, i): runState.PlannedItem => {
+      const { supersedes, skip } = fidelity[i];
+      const dest = dests[i];
       const outcome = item.problem
         ? ({ status: 'failed', error: item.problem } as const)
         : skip
@@ -138,8 +143,8 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
         version: item.version,
         hashes: item.hashes ?? {},
         destPath: dest,
-        replacesOwn: manifest.get(item.id)?.destPath === dest || supersedes?.destPath === dest,
-        destExists: existing ? existing.has(pathKey(dest)) : true,
+        replacesOwn: known.get(item.id)?.destPath === dest || supersedes?.destPath === dest,
+        destExists: there ? there.has(pathKey(dest)) : true,
         fidelity: item.fidelity ?? 'original',
         identity: item.identity ?? null,
         supersedes: supersedes ?? null,
@@ -147,34 +152,55 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       };
     });
     await runState.addItems(db, runId, items);
-    batch = [];
+  };
+
+  // A batch of listed items: those the manifest holds at the same version are not copied again
+  // (those found gone before are back), the others are planned.
+  let selectedBatch: SourceItem[] = [];
+  let listedIds: string[] = [];
+  let back = 0;
+  const flush = async () => {
+    const known = await lookUp(
+      db,
+      run,
+      selectedBatch.map((i) => i.id),
+      listedIds,
+    );
+    const unchanged = (item: SourceItem) => known.get(item.id)?.version === item.version;
+    const returned = selectedBatch.filter((i) => unchanged(i) && known.get(i.id)!.gone).map((i) => i.id);
+    if (returned.length) back += (await recordListing(db, run, [], returned)).back;
+    const changed = selectedBatch.filter((i) => !unchanged(i));
+    if (changed.length) await plan(changed, known);
+    selectedBatch = [];
+    listedIds = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
     if (status.rows[0]?.status !== 'running') throw new PlanStopped();
   };
-
-  // The files whose newest copy is there, and those found gone from the source by an earlier run:
-  // what this listing no longer holds is gone now, what it holds again is back.
-  const { present, gone } = await newestCopies(db, run.taskId);
-  const back: string[] = [];
 
   // Items read from a stream they share (the entries of a .tgz archive) are copied one at a time, in order.
   let sequential = false;
   try {
     for await (const item of ends.source.list(run.source.path ?? '', signal)) {
-      present.delete(item.id);
-      if (!selected(item, run.filter)) continue;
-      if (manifest.get(item.id)?.version === item.version) {
-        if (gone.has(item.id)) back.push(item.id);
-        continue;
+      if (!partial) listedIds.push(item.id);
+      if (selected(item, run.filter)) {
+        if (item.sequential) sequential = true;
+        selectedBatch.push(item);
       }
-      if (item.sequential) sequential = true;
-      batch.push(item);
-      if (batch.length >= INSERT_BATCH) await flush();
+      if (selectedBatch.length >= INSERT_BATCH || listedIds.length >= LISTING_BATCH) await flush();
     }
     await flush();
   } catch (err) {
     if (err instanceof PlanStopped) return;
     if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
+    if (err instanceof DestinationRefused) {
+      await failRun(
+        deps,
+        runId,
+        `The destination refused Ferry's credentials: ${err.message}`,
+        run.destination.cloudId,
+      );
+      return;
+    }
     await failRun(
       deps,
       runId,
@@ -186,9 +212,11 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
 
   // The listing is complete: unless the source lists only part of what it holds (a picker session,
   // the latest Takeout export), a file of the backup it did not list was deleted at the source.
-  const listed = await recordListing(db, run, ends.sourceFeatures.partialListing ? [] : [...present], back);
-  if (listed.deleted || listed.back)
-    deps.log.info({ runId, ...listed }, 'files gone from the source, or back, recorded in the backup history');
+  let deleted = 0;
+  if (!partial) for await (const ids of unlisted(db, run)) deleted += (await recordListing(db, run, ids, [])).deleted;
+  await clearListing(db, runId);
+  if (deleted || back)
+    deps.log.info({ runId, deleted, back }, 'files gone from the source, or back, recorded in the backup history');
   // Kept versions beyond the task's keep or days go, and the run says how many.
   await pruneVersions(db, run, ends.destination, deps.timing.now(), signal, deps.log);
 
@@ -213,3 +241,5 @@ export async function startCopying(deps: PlanDeps, run: RunRecord, sequential: b
 }
 
 class PlanStopped extends Error {}
+/** The destination refused Ferry's credentials while the plan listed it. */
+class DestinationRefused extends Error {}

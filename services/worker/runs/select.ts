@@ -58,16 +58,6 @@ export function joinPath(folder: string, rel: string): string {
   return [folder, ...rel.split('/')].filter((s) => s && s !== '.' && s !== '..').join('/');
 }
 
-/**
- * A path as destinations compare them when deciding whether a file is there: Dropbox and OneDrive
- * ignore case, and names may come back in another Unicode form. On a destination that tells such
- * paths apart this errs on the side of looking (the file is checked before its copy), never of
- * missing one.
- */
-export function pathKey(p: string): string {
-  return p.normalize('NFC').toLowerCase();
-}
-
 /** "name (1).ext", "name (2).ext", …: the n-th alternative path for the rename conflict policy. */
 export function renamed(p: string, n: number): string {
   const ext = path.posix.extname(p);

@@ -52,21 +52,6 @@ export async function versionMoved(q: Queryable, taskId: string, sourceId: strin
   );
 }
 
-/**
- * What a backup's plan knows of the task's newest copies before it lists the source: the files whose
- * copy is there (to find those gone from the source) and those found gone before (to find those back).
- */
-export async function newestCopies(db: Db, taskId: string): Promise<{ present: Set<string>; gone: Set<string> }> {
-  const { rows } = await db.query<{ source_id: string; deleted: boolean }>(
-    'SELECT source_id, deleted_at IS NOT NULL AS deleted FROM copies WHERE task_id = $1 AND replaced_at IS NULL',
-    [taskId],
-  );
-  const present = new Set<string>();
-  const gone = new Set<string>();
-  for (const r of rows) (r.deleted ? gone : present).add(r.source_id);
-  return { present, gone };
-}
-
 const BATCH = 1000;
 
 /**

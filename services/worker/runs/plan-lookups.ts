@@ -1,0 +1,146 @@
+// What a backup's plan looks up while it lists the source, a batch of items at a time, in
+// PostgreSQL rather than in memory: a library of a million files is planned in the memory of a
+// batch. The task's manifest (what earlier runs copied, and where), the paths given to this run's
+// items, the source ids listed (to find files gone once the listing is complete) and the
+// destination's paths (plan_listing, migrations/0015-plan-lookups.sql).
+import type { Db } from '../../core/db.ts';
+import { pathKey } from '../../core/path-key.ts';
+import { renamed } from './select.ts';
+
+/** An earlier copy of a listed item, and whether the backup found it gone from the source before. */
+export interface Known {
+  version: string | null;
+  destPath: string | null;
+  gone: boolean;
+}
+
+/**
+ * The manifest rows of `ids` and whether their newest copy is marked deleted, in one round trip;
+ * `listed` (every id the source listed, selected or not) is recorded for gone() meanwhile.
+ */
+export async function lookUp(
+  db: Db,
+  run: { id: string; taskId: string },
+  ids: string[],
+  listed: string[],
+): Promise<Map<string, Known>> {
+  const { rows } = await db.query<{ id: string; version: string | null; dest_path: string | null; gone: boolean }>(
+    `WITH listed AS (
+       INSERT INTO plan_listing (run_id, kind, key) SELECT $2, 's', unnest($4::text[]) ON CONFLICT DO NOTHING)
+     SELECT x.id, m.source_version AS version, m.dest_path, c.source_id IS NOT NULL AS gone
+       FROM unnest($3::text[]) AS x(id)
+       LEFT JOIN manifest m ON m.task_id = $1 AND m.source_id = x.id
+       LEFT JOIN copies c ON c.task_id = $1 AND c.source_id = x.id AND c.replaced_at IS NULL
+                         AND c.deleted_at IS NOT NULL`,
+    [run.taskId, run.id, ids, listed],
+  );
+  return new Map(rows.map((r) => [r.id, { version: r.version, destPath: r.dest_path, gone: r.gone }]));
+}
+
+/** Source ids of the task's newest copies, not marked deleted, that the listing did not hold. */
+export async function* unlisted(db: Db, run: { id: string; taskId: string }): AsyncGenerator<string[]> {
+  let after = '';
+  for (;;) {
+    const { rows } = await db.query<{ source_id: string }>(
+      `SELECT c.source_id FROM copies c
+        WHERE c.task_id = $1 AND c.replaced_at IS NULL AND c.deleted_at IS NULL AND c.source_id > $3
+          AND NOT EXISTS (SELECT 1 FROM plan_listing l WHERE l.run_id = $2 AND l.kind = 's' AND l.key = c.source_id)
+        ORDER BY c.source_id LIMIT 1000`,
+      [run.taskId, run.id, after],
+    );
+    if (!rows.length) return;
+    yield rows.map((r) => r.source_id);
+    after = rows.at(-1)!.source_id;
+  }
+}
+
+/** Records destination paths the plan found (their keys), a batch at a time. */
+export async function addDestinationKeys(db: Db, runId: string, keys: string[]): Promise<void> {
+  await db.query(
+    `INSERT INTO plan_listing (run_id, kind, key) SELECT $1, 'd', unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [runId, keys],
+  );
+}
+
+/** Which of `keys` the destination listing held. */
+export async function atDestination(db: Db, runId: string, keys: string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ key: string }>(
+    `SELECT key FROM plan_listing WHERE run_id = $1 AND kind = 'd' AND key = ANY($2::text[])`,
+    [runId, keys],
+  );
+  return new Set(rows.map((r) => r.key));
+}
+
+/** What the plan recorded of its listings goes: at its start (a plan started over) and at its end. */
+export async function clearListing(db: Db, runId: string): Promise<void> {
+  await db.query('DELETE FROM plan_listing WHERE run_id = $1', [runId]);
+}
+
+/**
+ * Manifest rows written before dest_key existed get theirs, so that paths() finds every path the
+ * task's copies hold. Done once per task, by its first plan since.
+ */
+export async function fillDestKeys(db: Db, taskId: string): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ source_id: string; dest_path: string }>(
+      'SELECT source_id, dest_path FROM manifest WHERE task_id = $1 AND dest_key IS NULL LIMIT 5000',
+      [taskId],
+    );
+    if (!rows.length) return;
+    await db.query(
+      `UPDATE manifest m SET dest_key = x.key FROM unnest($2::text[], $3::text[]) AS x(id, key)
+        WHERE m.task_id = $1 AND m.source_id = x.id`,
+      [taskId, rows.map((r) => r.source_id), rows.map((r) => pathKey(r.dest_path))],
+    );
+  }
+}
+
+/** An item wanting a destination path: `own(sourceId)` says whether a copy is its own (it does not take the path from it). */
+export interface PathWanted {
+  dest: string;
+  own: (sourceId: string) => boolean;
+}
+
+/**
+ * Destination paths for a batch of items, so that none lands on another's: a path planned for
+ * another item of this run (run_items), or held by another item's copy in the task's manifest, is
+ * taken, and the later item gets "name (1).jpg". Paths are compared by key (pathKey).
+ */
+export async function uniquePaths(
+  db: Db,
+  run: { id: string; taskId: string },
+  wanted: PathWanted[],
+): Promise<string[]> {
+  const holders = new Map<string, string[]>();
+  const find = async (keys: string[]) => {
+    const fresh = [...new Set(keys)].filter((k) => !holders.has(k));
+    if (!fresh.length) return;
+    for (const k of fresh) holders.set(k, []);
+    // A superseded reduced copy holds no path: the original took its place, or it was removed.
+    const { rows } = await db.query<{ key: string; source_id: string }>(
+      `SELECT dest_key AS key, source_id FROM manifest
+        WHERE task_id = $1 AND dest_key = ANY($3::text[]) AND fidelity <> 'superseded'
+       UNION ALL
+       SELECT dest_key, source_id FROM run_items WHERE run_id = $2 AND dest_key = ANY($3::text[])`,
+      [run.taskId, run.id, fresh],
+    );
+    for (const r of rows) holders.get(r.key)!.push(r.source_id);
+  };
+  await find(wanted.map((w) => pathKey(w.dest)));
+  const inBatch = new Set<string>();
+  const paths: string[] = [];
+  for (const w of wanted) {
+    let candidate = w.dest;
+    for (let n = 1; ; n++) {
+      const key = pathKey(candidate);
+      await find([key]);
+      if (!inBatch.has(key) && holders.get(key)!.every(w.own)) {
+        inBatch.add(key);
+        break;
+      }
+      candidate = renamed(w.dest, n);
+    }
+    paths.push(candidate);
+  }
+  return paths;
+}
