@@ -37,20 +37,31 @@ export async function lookUp(
   return new Map(rows.map((r) => [r.id, { version: r.version, destPath: r.dest_path, gone: r.gone }]));
 }
 
-/** Source ids of the task's newest copies, not marked deleted, that the listing did not hold. */
+/**
+ * Source ids of the task's newest copies, not marked deleted, that the listing did not hold: a page
+ * of copies in index order, then which of them plan_listing has, by its key. (One anti-join let
+ * the planner, on tables not yet analysed, compare every copy with every id listed: 28 s for
+ * 20,000 files, growing with their square.)
+ */
 export async function* unlisted(db: Db, run: { id: string; taskId: string }): AsyncGenerator<string[]> {
   let after = '';
   for (;;) {
-    const { rows } = await db.query<{ source_id: string }>(
-      `SELECT c.source_id FROM copies c
-        WHERE c.task_id = $1 AND c.replaced_at IS NULL AND c.deleted_at IS NULL AND c.source_id > $3
-          AND NOT EXISTS (SELECT 1 FROM plan_listing l WHERE l.run_id = $2 AND l.kind = 's' AND l.key = c.source_id)
-        ORDER BY c.source_id LIMIT 1000`,
-      [run.taskId, run.id, after],
+    const page = await db.query<{ source_id: string }>(
+      `SELECT source_id FROM copies
+        WHERE task_id = $1 AND replaced_at IS NULL AND deleted_at IS NULL AND source_id > $2
+        ORDER BY source_id LIMIT 1000`,
+      [run.taskId, after],
     );
-    if (!rows.length) return;
-    yield rows.map((r) => r.source_id);
-    after = rows.at(-1)!.source_id;
+    if (!page.rows.length) return;
+    const ids = page.rows.map((r) => r.source_id);
+    const listed = await db.query<{ key: string }>(
+      `SELECT key FROM plan_listing WHERE run_id = $1 AND kind = 's' AND key = ANY($2::text[])`,
+      [run.id, ids],
+    );
+    const seen = new Set(listed.rows.map((r) => r.key));
+    const gone = ids.filter((id) => !seen.has(id));
+    if (gone.length) yield gone;
+    after = ids.at(-1)!;
   }
 }
 
