@@ -88,21 +88,28 @@ export async function clearListing(db: Db, runId: string): Promise<void> {
 }
 
 /**
- * Manifest rows written before dest_key existed get theirs, so that paths() finds every path the
- * task's copies hold. Done once per task, by its first plan since.
+ * Rows written before dest_key existed get theirs, so that uniquePaths() finds every path held: the
+ * task's manifest rows (once per task, by its first plan since), and the run's items a plan
+ * interrupted by the upgrade wrote.
  */
-export async function fillDestKeys(db: Db, taskId: string): Promise<void> {
-  for (;;) {
-    const { rows } = await db.query<{ source_id: string; dest_path: string }>(
-      'SELECT source_id, dest_path FROM manifest WHERE task_id = $1 AND dest_key IS NULL LIMIT 5000',
-      [taskId],
-    );
-    if (!rows.length) return;
-    await db.query(
-      `UPDATE manifest m SET dest_key = x.key FROM unnest($2::text[], $3::text[]) AS x(id, key)
-        WHERE m.task_id = $1 AND m.source_id = x.id`,
-      [taskId, rows.map((r) => r.source_id), rows.map((r) => pathKey(r.dest_path))],
-    );
+export async function fillDestKeys(db: Db, run: { id: string; taskId: string }): Promise<void> {
+  const tables = [
+    { table: 'manifest', owner: 'task_id', id: run.taskId },
+    { table: 'run_items', owner: 'run_id', id: run.id },
+  ];
+  for (const { table, owner, id } of tables) {
+    for (;;) {
+      const { rows } = await db.query<{ source_id: string; dest_path: string }>(
+        `SELECT source_id, dest_path FROM ${table} WHERE ${owner} = $1 AND dest_key IS NULL LIMIT 5000`,
+        [id],
+      );
+      if (!rows.length) break;
+      await db.query(
+        `UPDATE ${table} t SET dest_key = x.key FROM unnest($2::text[], $3::text[]) AS x(id, key)
+          WHERE t.${owner} = $1 AND t.source_id = x.id`,
+        [id, rows.map((r) => r.source_id), rows.map((r) => pathKey(r.dest_path))],
+      );
+    }
   }
 }
 

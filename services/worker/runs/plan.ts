@@ -73,7 +73,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   // Nothing of the task's manifest, the destination or the listing is held in memory beyond a
   // batch: each batch of listed items is looked up in PostgreSQL (plan-lookups.ts).
   await clearListing(db, runId);
-  await fillDestKeys(db, run.taskId);
+  await fillDestKeys(db, run);
   const partial = ends.sourceFeatures.partialListing === true;
 
   // What is at the destination already, in one listing instead of a look-up per file (as rclone
