@@ -64,7 +64,8 @@ const sizeOf = (i: number) => 64 + ((i * 7919) % 137);
 const contentOf = (rel: string, size: number) =>
   Buffer.from(`${rel}\n`.repeat(Math.ceil(size / (rel.length + 1))).slice(0, size));
 /** contentOf in SQL, over a run_items row. */
-const CONTENT_SQL = `convert_to(substr(repeat(path || E'\\n', ceil(size / (length(path) + 1.0))::int), 1, size::int), 'UTF8')`;
+const CONTENT_SQL =
+  `convert_to(substr(repeat(path || E'\\n', ceil(size / (length(path) + 1.0))::int), ` + `1, size::int), 'UTF8')`;
 
 /** Runs fn(0 … n-1), `limit` at a time. */
 async function forEach(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -464,9 +465,8 @@ try {
     `PostgreSQL after the first run: ${size.databaseMiB} MiB, ${size.bytesPerFile} bytes per file ` +
       `(run_items ${size.runItemsMiB} MiB, manifest ${size.manifestMiB} MiB, copies ${size.copiesMiB} MiB)`,
   );
-  console.log(
-    `results: ${await writeResults('library', { files: N, mode: seed ? 'seeded' : 'copied', generateSeconds, cases: results })}`,
-  );
+  const mode = seed ? 'seeded' : 'copied';
+  console.log(`results: ${await writeResults('library', { files: N, mode, generateSeconds, cases: results })}`);
 } finally {
   await db.end();
   await postgres.server.stop();

@@ -108,8 +108,8 @@ export async function addItems(q: Queryable, runId: string, items: PlannedItem[]
                             dest_key, replaces_own, dest_exists, fidelity, identity, supersedes, status, error)
      SELECT $1, x.* FROM jsonb_to_recordset($2::jsonb) AS x(
        "sourceId" text, path text, size bigint, "modifiedAt" timestamptz, "mediaType" text, version text, hashes jsonb,
-       "destPath" text, "destKey" text, "replacesOwn" boolean, "destExists" boolean, fidelity text, identity text, supersedes jsonb,
-       status text, error text)
+       "destPath" text, "destKey" text, "replacesOwn" boolean, "destExists" boolean, fidelity text, identity text,
+       supersedes jsonb, status text, error text)
      ON CONFLICT (run_id, source_id) DO NOTHING`,
     // dest_key: the plan finds the paths it gave by it.
     [runId, JSON.stringify(items.map((i) => ({ ...i, destKey: pathKey(i.destPath) })))],
@@ -186,7 +186,8 @@ export async function claim(
     `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2),
             updated_at = now()
       WHERE id = coalesce(
-              CASE WHEN $4 THEN (SELECT id FROM run_items WHERE run_id = $1 AND status = 'copying' AND lease_until < now()
+              CASE WHEN $4 THEN (SELECT id FROM run_items
+                WHERE run_id = $1 AND status = 'copying' AND lease_until < now()
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) END,
               (SELECT id FROM run_items WHERE run_id = $1 AND status = 'pending' AND id > $3
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),

@@ -129,7 +129,7 @@ test('an exclusive section runs in one process at a time; other keys do not wait
   await held;
 });
 
-test("two processes' uploads into one Google Photos account: one batchCreate at a time, one album between them", async () => {
+test("two processes' uploads into one Google Photos account: one batchCreate at a time, one album", async () => {
   const fake = await startGoogleFake();
   try {
     const tokens = memoryTokens(`${fake.url}/token`, fake.clientId, fake.clientSecret, fake.oauth.issueTokens());

@@ -113,7 +113,7 @@ export async function fillDestKeys(db: Db, run: { id: string; taskId: string }):
   }
 }
 
-/** An item wanting a destination path: `own(sourceId)` says whether a copy is its own (it does not take the path from it). */
+/** An item wanting a destination path; `own(sourceId)`: a copy is its own, and does not take the path from it. */
 export interface PathWanted {
   dest: string;
   own: (sourceId: string) => boolean;
