@@ -1,10 +1,10 @@
 -- A plan looks up what it needs in the database a batch at a time instead of holding a task's
 -- whole manifest in memory (a library of a million files made a plan of several hundred MiB).
 --
--- dest_key: a destination path as the plan compares paths (pathKey in worker/runs/select.ts: NFC,
--- lower case as JavaScript folds it, which PostgreSQL's lower() does not match outside ASCII), so
--- it is written by Ferry beside the path. Manifest rows written before this have none: a task's
--- next plan fills them in before it looks any up (plan-paths.ts).
+-- dest_key: a destination path as the plan compares paths (pathKey in core/path-key.ts: NFC, lower
+-- case as JavaScript folds it, which PostgreSQL's lower() does not match outside ASCII), so it is
+-- written by Ferry beside the path. Rows written before this have none: a task's next plan fills
+-- them in before it looks any up (fillDestKeys in worker/runs/plan-lookups.ts).
 ALTER TABLE manifest ADD COLUMN dest_key text;
 CREATE INDEX manifest_dest_key_idx ON manifest (task_id, dest_key);
 -- The path the plan gave an item (the copy may later take another: rename policy).

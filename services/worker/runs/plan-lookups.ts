@@ -16,7 +16,7 @@ export interface Known {
 
 /**
  * The manifest rows of `ids` and whether their newest copy is marked deleted, in one round trip;
- * `listed` (every id the source listed, selected or not) is recorded for gone() meanwhile.
+ * `listed` (every id the source listed, selected or not) is recorded for unlisted() meanwhile.
  */
 export async function lookUp(
   db: Db,

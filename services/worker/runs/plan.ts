@@ -98,6 +98,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       await addDestinationKeys(db, runId, keys);
       return true;
     } catch (err) {
+      if (signal.aborted) throw err;
       if (refusing(err, run.destination.cloudId)) throw new DestinationRefused((err as Error).message);
       // A folder not there yet holds nothing; anything else is unknown.
       return err instanceof CloudError && err.reason === 'not_found';
