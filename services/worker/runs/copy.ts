@@ -613,7 +613,10 @@ async function sameContent(
   if (!destination.hashOf) return false;
   // A destination that computes its hash by reading the file computes one the listing gave, if any.
   const listed = (Object.keys(item.hashes) as HashKind[]).find((k) => item.hashes[k] && hasherFor(k));
-  const theirs = await destination.hashOf(at, signal, listed);
+  // Unknown may mean replaced while read (S3 answers 412 to a read of the object headed): a claim
+  // that lost this item to us, woken from a freeze, completing its upload of these same bytes. The
+  // file there now is read once more, so that our own copy is not taken for someone else's.
+  const theirs = (await destination.hashOf(at, signal, listed)) ?? (await destination.hashOf(at, signal, listed));
   if (!theirs) return false;
   let ours = item.hashes[theirs.kind];
   if (!ours) {
