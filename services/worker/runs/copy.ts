@@ -77,6 +77,8 @@ interface Claim {
   readonly attempts: number;
   bytes: number;
   readonly lost: AbortController;
+  /** When its lease runs out (this clock), as of its last renewal: see confirmHeld. */
+  heldUntil: number;
 }
 
 class ClaimLost extends Error {
@@ -90,6 +92,20 @@ const lose = (claim: Claim): ClaimLost => {
   claim.lost.abort(err);
   return err;
 };
+
+/**
+ * Called once an item's bytes are all read, just before the destination commits them. A claim
+ * whose lease may have run out (its worker frozen or starved past it) renews it first and drops out
+ * if another claim took the item meanwhile: a claim woken late must not write the file while the
+ * item's new claim settles what is there. Free while the ticker keeps the lease fresh.
+ */
+async function confirmHeld(db: Db, itemId: string, claim: Claim, leaseSeconds: number): Promise<void> {
+  if (Date.now() < claim.heldUntil - leaseSeconds * 500) return;
+  const asked = Date.now();
+  const held = await runState.renew(db, [{ id: itemId, attempts: claim.attempts, bytes: claim.bytes }], leaseSeconds);
+  if (!held.has(String(itemId))) throw lose(claim);
+  claim.heldUntil = asked + leaseSeconds * 1000;
+}
 
 /** Why a job stops its items early: the run was cancelled, or the worker is shutting down. */
 class Stop extends Error {
@@ -146,6 +162,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   const ticker = setInterval(() => {
     void (async () => {
       const claims = [...inFlight.entries()];
+      const asked = Date.now();
       if (claims.length) {
         // Only the claims that still hold their item renew it; one that no longer does drops out.
         const held = await runState.renew(
@@ -153,7 +170,11 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
           claims.map(([id, c]) => ({ id, attempts: c.attempts, bytes: c.bytes })),
           deps.timing.leaseSeconds,
         );
-        for (const [id, claim] of claims) if (!held.has(String(id)) && inFlight.get(id) === claim) lose(claim);
+        for (const [id, claim] of claims) {
+          if (held.has(String(id)))
+            claim.heldUntil = Math.max(claim.heldUntil, asked + deps.timing.leaseSeconds * 1000);
+          else if (inFlight.get(id) === claim) lose(claim);
+        }
       }
       const { rows } = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
       if (rows[0]?.status !== 'running') stop.abort(new Stop(true));
@@ -285,7 +306,12 @@ async function copyOne(
     );
     return;
   }
-  const claim: Claim = { attempts: item.attempts, bytes: 0, lost: new AbortController() };
+  const claim: Claim = {
+    attempts: item.attempts,
+    bytes: 0,
+    lost: new AbortController(),
+    heldUntil: Date.now() + deps.timing.leaseSeconds * 1000,
+  };
   inFlight.set(item.id, claim);
   try {
     if (run.kind === 'verify') {
@@ -310,7 +336,7 @@ async function copyOne(
       period = got;
       reserved = bytes;
     }
-    const meter = new TrafficMeter(db, run.userId, item, claim, period, reserved);
+    const meter = new TrafficMeter(db, run.userId, item, claim, period, reserved, deps.timing.leaseSeconds);
     // The copy stops when the job does (cancel, shutdown), when the quota runs out mid-stream, or
     // when the item turns out to be another claim's.
     const itemSignal = AbortSignal.any([signal, meter.signal, claim.lost.signal]);
@@ -415,20 +441,33 @@ class TrafficMeter {
   private readonly item: ItemRow;
   private readonly claim: Claim;
   private readonly period: Date;
-  constructor(db: Db, userId: string, item: ItemRow, claim: Claim, period: Date, reserved: number) {
+  private readonly leaseSeconds: number;
+  constructor(
+    db: Db,
+    userId: string,
+    item: ItemRow,
+    claim: Claim,
+    period: Date,
+    reserved: number,
+    leaseSeconds: number,
+  ) {
     this.db = db;
     this.userId = userId;
     this.item = item;
     this.claim = claim;
     this.period = period;
     this.reserved = reserved;
+    this.leaseSeconds = leaseSeconds;
   }
 
   get signal(): AbortSignal {
     return this.quota.signal;
   }
 
-  /** The item's bytes from `offset`, each chunk let through once the traffic up to its end is reserved. */
+  /**
+   * The item's bytes from `offset`, each chunk let through once the traffic up to its end is
+   * reserved, and their end once the claim is sure to hold the item still (confirmHeld).
+   */
   gate(stream: Readable, offset: number): Readable {
     let at = offset;
     const gate = new Transform({
@@ -438,6 +477,9 @@ class TrafficMeter {
         const topping = this.reserve(at);
         this.topping = topping;
         topping.then(() => done(null, chunk), done);
+      },
+      flush: (done) => {
+        confirmHeld(this.db, this.item.id, this.claim, this.leaseSeconds).then(() => done(), done);
       },
     });
     return pipeline(stream, gate, () => {});
