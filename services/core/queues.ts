@@ -24,6 +24,9 @@ export const QUEUES = {
   notifySweep: 'notify-sweep',
 } as const;
 
+/** The queue where pg-boss moves a queue's jobs once their retries ran out. */
+export const deadLetterOf = (queue: string) => `${queue}-dead`;
+
 /** A queue's policy: its jobs' retries (seconds, with backoff), expiry, and heartbeats. */
 export interface QueuePolicy {
   retryLimit: number;
@@ -45,7 +48,7 @@ export const inTransaction = (client: pg.PoolClient) => ({
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   const { jobs } = await import('../worker/jobs/index.ts');
   for (const { queue: name, policy } of jobs) {
-    const deadLetter = `${name}-dead`;
+    const deadLetter = deadLetterOf(name);
     // createQueue is idempotent (ON CONFLICT DO NOTHING under an advisory lock), so it leaves an
     // existing queue as it was: updateQueue brings its retries, expiry and heartbeats up to date.
     await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400 });

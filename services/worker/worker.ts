@@ -8,7 +8,7 @@ import type { Keyring } from '../core/crypto.ts';
 import { createLanePool, type Db } from '../core/db.ts';
 import { createMailer, type Mailer } from '../core/mail/mailer.ts';
 import { createNotifier, type Notifier } from '../core/notifications.ts';
-import { QUEUES } from '../core/queues.ts';
+import { deadLetterOf, QUEUES } from '../core/queues.ts';
 import { defaultTiming, type Timing } from '../core/timing.ts';
 import { jobDone } from '../core/metrics.ts';
 import { jobs } from './jobs/index.ts';
@@ -74,6 +74,16 @@ export async function buildWorker(deps: WorkerDeps): Promise<{ drain(): void }> 
       }
     });
     if (job.cron) await deps.boss.schedule(job.queue, job.cron);
+    const { deadLetter } = job;
+    if (deadLetter)
+      await deps.boss.work(
+        deadLetterOf(job.queue),
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: ctx.timing.pollSeconds.runs },
+        async ([j]) => {
+          deps.log.warn({ queue: job.queue, jobId: j.sourceId, error: j.sourceOutput }, 'job dead-lettered');
+          await deadLetter(j as never, ctx);
+        },
+      );
   }
   // The workers stop with drain() (copy jobs hand their runs over), then boss.stop(), which lets
   // running jobs finish within FERRY_SHUTDOWN_SECONDS.

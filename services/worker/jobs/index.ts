@@ -2,7 +2,7 @@
 // queue's policy (retries, expiry, heartbeats; every queue has a dead-letter queue), how workers take
 // its jobs, and its handler. A handler loads its code when it first runs, so any process (the API
 // too) can import this list to create the queues without loading the worker's code.
-import type { Job, WorkOptions } from 'pg-boss';
+import type { Job, JobWithMetadata, WorkOptions } from 'pg-boss';
 import type { QueuePolicy } from '../../core/queues.ts';
 import type { Timing } from '../../core/timing.ts';
 import type { WorkerContext } from '../worker.ts';
@@ -23,6 +23,11 @@ export interface JobDefinition<T = unknown> {
   cron?: string;
   /** Throws to fail the job: pg-boss then retries it, and dead-letters it once retries run out. */
   handle(job: Job<T>, ctx: WorkerContext): Promise<void>;
+  /**
+   * What becomes of the job's work once its retries ran out (pg-boss moved it to the dead-letter
+   * queue, with its last error as `sourceOutput`). Without it the dead letter just stays on view.
+   */
+  deadLetter?(job: JobWithMetadata<T>, ctx: WorkerContext): Promise<void>;
 }
 
 export const jobs: JobDefinition<never>[] = [

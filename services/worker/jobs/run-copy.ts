@@ -1,4 +1,5 @@
 import { QUEUES } from '../../core/queues.ts';
+import { failAbandonedRunOf } from './dead-run.ts';
 import type { JobDefinition } from './index.ts';
 
 export const runCopyJob: JobDefinition<{ runId: string }> = {
@@ -18,4 +19,5 @@ export const runCopyJob: JobDefinition<{ runId: string }> = {
     const { copyRun } = await import('../runs/copy.ts');
     await copyRun({ ...deps, db: deps.lanes }, job.data.runId, job.signal);
   },
+  deadLetter: failAbandonedRunOf(QUEUES.runCopy),
 };

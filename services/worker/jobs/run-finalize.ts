@@ -1,4 +1,5 @@
 import { QUEUES } from '../../core/queues.ts';
+import { failAbandonedRunOf } from './dead-run.ts';
 import type { JobDefinition } from './index.ts';
 
 export const runFinalizeJob: JobDefinition<{ runId: string }> = {
@@ -13,4 +14,5 @@ export const runFinalizeJob: JobDefinition<{ runId: string }> = {
     const { finalizeRun } = await import('../runs/finalize.ts');
     await finalizeRun(deps, job.data.runId);
   },
+  deadLetter: failAbandonedRunOf(QUEUES.runFinalize),
 };

@@ -1,4 +1,5 @@
 import { QUEUES } from '../../core/queues.ts';
+import { failAbandonedRunOf } from './dead-run.ts';
 import type { JobDefinition } from './index.ts';
 
 export const runPlanJob: JobDefinition<{ runId: string }> = {
@@ -19,4 +20,5 @@ export const runPlanJob: JobDefinition<{ runId: string }> = {
     const { planRun } = await import('../runs/plan.ts');
     await planRun(deps, job.data.runId, job.signal);
   },
+  deadLetter: failAbandonedRunOf(QUEUES.runPlan),
 };

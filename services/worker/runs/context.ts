@@ -4,6 +4,7 @@ import { CloudError } from '../../../connectors/types.ts';
 import type { Clouds } from '../../core/clouds.ts';
 import { transaction, type Db, type Queryable } from '../../core/db.ts';
 import type { Notifier } from '../../core/notifications.ts';
+import { BOSS_SCHEMA, QUEUES } from '../../core/queues.ts';
 import * as runState from '../../core/run-state.ts';
 import type { RunStatus } from '../../core/runs.ts';
 import type { TaskFilter, TaskOptions } from '../../core/task-spec.ts';
@@ -127,3 +128,33 @@ export async function failRun(
 /** The cloud to reconnect when `err` is a refusal of its credentials. */
 export const refusing = (err: unknown, cloudId: string) =>
   err instanceof CloudError && err.reason === 'unauthorized' ? cloudId : undefined;
+
+/**
+ * A job of the run ran out of retries (its worker died on it every time, or the database kept failing
+ * it): without an end the run would wait for ever. It fails with the last error and what to do; what
+ * it copied so far is kept and counted. A copy job is one of several: while another copy job of the
+ * run is queued or at work, the run carries on with that one.
+ */
+export async function failAbandonedRun(
+  deps: { db: Db; notifier: Notifier },
+  job: { name: string; runId: string; tries: number; output: unknown },
+): Promise<void> {
+  if (job.name === QUEUES.runCopy) {
+    const { rows } = await deps.db.query(
+      `SELECT 1 FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND data->>'runId' = $2
+          AND state IN ('created', 'retry', 'active') LIMIT 1`,
+      [QUEUES.runCopy, job.runId],
+    );
+    if (rows.length) return;
+  }
+  const output = job.output as { message?: unknown } | null;
+  const last = typeof output?.message === 'string' ? output.message : 'its worker stopped without a word';
+  const step =
+    job.name === QUEUES.runPlan ? 'Listing what to copy' : job.name === QUEUES.runCopy ? 'Copying' : 'Ending';
+  await failRun(
+    deps,
+    job.runId,
+    `${step} stopped after ${job.tries} attempt${job.tries === 1 ? '' : 's'}; the last ended with: ${last}. What was copied is kept: ` +
+      'start the run again to carry on, and tell the operator if it stops the same way.',
+  );
+}
