@@ -133,6 +133,52 @@ store.putPart = async (b, uploadId, partNumber, content) => {
   return { size, md5: digest };
 };
 
+// s3rver writes an object in place: a reader meanwhile gets part of it, and a PUT cut off midway
+// leaves what arrived where the object was. S3 shows an object whole once its upload completed and a
+// PUT cut off changes nothing, so here the bytes are written beside it and renamed over it once
+// complete; the md5 and metadata first, so that a new object appears whole with them.
+type ObjectStore = {
+  putObject(o: { bucket: string; key: string; content: Buffer | Readable; metadata: object }): Promise<unknown>;
+  putMetadata(b: string, k: string, metadata: object, md5?: string): Promise<void>;
+  getResourcePath(b: string, k: string, r: string): string;
+};
+const objects = store as unknown as ObjectStore;
+objects.putObject = async ({ bucket: b, key, content, metadata }) => {
+  const file = objects.getResourcePath(b, key, 'object');
+  const staged = `${file}.${crypto.randomBytes(6).toString('hex')}.partial`;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const md5 = crypto.createHash('md5');
+  let size = 0;
+  try {
+    await pipeline(
+      Buffer.isBuffer(content) ? [content] : content,
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          md5.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(staged),
+    );
+  } catch (err) {
+    await fs.rm(staged, { force: true });
+    throw err;
+  }
+  const digest = md5.digest('hex');
+  await objects.putMetadata(b, key, metadata, digest);
+  await fs.rename(staged, file);
+  return { size, md5: digest };
+};
+// Each file of the metadata replaced whole too: s3rver truncates it first, and a HEAD meanwhile failed.
+const putMetadata = objects.putMetadata.bind(objects);
+objects.putMetadata = async (b, key, metadata, md5) => {
+  const stage = `${crypto.randomBytes(6).toString('hex')}.partial`;
+  await putMetadata(b, `${key}${stage}`, metadata, md5);
+  for (const r of md5 ? ['object.md5', 'metadata.json'] : ['metadata.json'])
+    await fs.rename(objects.getResourcePath(b, `${key}${stage}`, r), objects.getResourcePath(b, key, r));
+};
+
 // Before s3rver's router (its first middleware is the logger).
 (server as unknown as { middleware: unknown[] }).middleware.splice(1, 0, multipart);
 
