@@ -172,18 +172,30 @@ export interface ClaimedItem {
  * conditions walked every item of the run already done, and so grew with the run (0.7 s a claim
  * at 600,000 done items, against 0.3 ms this way).
  */
-export async function claim(q: Queryable, runId: string, leaseSeconds: number): Promise<ClaimedItem | undefined> {
+export async function claim(
+  q: Queryable,
+  runId: string,
+  leaseSeconds: number,
+  from: { after: string; expired: boolean },
+): Promise<ClaimedItem | undefined> {
+  // Pending items are looked for past `after` first: an item claimed leaves a dead entry in the
+  // status index until vacuum, and a look from the start walked every one of them (22 ms a claim
+  // once 100,000 were done). Leases run out only when a claim is lost, so they are looked for when
+  // the caller asks (COALESCE evaluates no more arguments than it needs).
   const { rows } = await q.query<ClaimedItem>(
     `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2),
             updated_at = now()
       WHERE id = coalesce(
-              (SELECT id FROM run_items WHERE run_id = $1 AND status = 'copying' AND lease_until < now()
+              CASE WHEN $4 THEN (SELECT id FROM run_items
+                WHERE run_id = $1 AND status = 'copying' AND lease_until < now()
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) END,
+              (SELECT id FROM run_items WHERE run_id = $1 AND status = 'pending' AND id > $3
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),
-              (SELECT id FROM run_items WHERE run_id = $1 AND status = 'pending'
-                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED))
+              CASE WHEN $3 > 0 THEN (SELECT id FROM run_items WHERE run_id = $1 AND status = 'pending'
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) END)
       RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists,
                 upload_state, upload_mode, reserved_bytes, reserved_period, attempts, fidelity, identity, supersedes`,
-    [runId, leaseSeconds],
+    [runId, leaseSeconds, from.after, from.expired],
   );
   return rows[0];
 }

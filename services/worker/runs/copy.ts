@@ -197,6 +197,18 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   // Once the destination said it takes nothing more for a while, the run waits for it (parked).
   let parked: Parked | undefined;
   await runState.resume(db, runId); // back from a park
+  // The job's lanes claim items in id order from where the last claim was; items whose lease ran
+  // out (a claim lost) are looked for twice a lease, and before the job ends.
+  let after = '0';
+  let expiredLookedAt = 0;
+  const claimNext = async () => {
+    const expired = Date.now() - expiredLookedAt >= deps.timing.leaseSeconds * 500;
+    if (expired) expiredLookedAt = Date.now();
+    let item = await runState.claim(db, runId, deps.timing.leaseSeconds, { after, expired });
+    if (!item && !expired) item = await runState.claim(db, runId, deps.timing.leaseSeconds, { after, expired: true });
+    if (item && BigInt(item.id) > BigInt(after)) after = String(item.id);
+    return item;
+  };
   try {
     // If one lane fails (the database, say), the others are stopped and awaited before the job
     // fails, so no item is left copying under a lease nobody renews.
@@ -206,7 +218,7 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
         async () => {
           try {
             while (!stop.signal.aborted && !quotaHit && !parked && !handingOver) {
-              const item = await runState.claim(db, runId, deps.timing.leaseSeconds);
+              const item = await claimNext();
               if (!item) return;
               const result = await copyOne(deps, run, ends.source, ends.destination, item, stop.signal, inFlight);
               if (result === 'quota') quotaHit = true;
