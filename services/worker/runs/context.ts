@@ -151,10 +151,11 @@ export async function failAbandonedRun(
   const last = typeof output?.message === 'string' ? output.message : 'its worker stopped without a word';
   const step =
     job.name === QUEUES.runPlan ? 'Listing what to copy' : job.name === QUEUES.runCopy ? 'Copying' : 'Ending';
+  const attempts = `${job.tries} attempt${job.tries === 1 ? '' : 's'}`;
   await failRun(
     deps,
     job.runId,
-    `${step} stopped after ${job.tries} attempt${job.tries === 1 ? '' : 's'}; the last ended with: ${last}. What was copied is kept: ` +
+    `${step} stopped after ${attempts}; the last ended with: ${last}. What was copied is kept: ` +
       'start the run again to carry on, and tell the operator if it stops the same way.',
   );
 }
