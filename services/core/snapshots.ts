@@ -341,22 +341,38 @@ export interface SnapshotCopy {
   removed_at: Date | null;
 }
 
-/** The copies in the backup of `taskId` at `at`, at or below `paths` (none: all), in path order. */
-export async function snapshotCopies(
-  q: Queryable,
+/**
+ * The copies in the backup of `taskId` at `at`, at or below `paths` (none: all), in path order, a
+ * page at a time: read through a cursor, so that a backup of a million files is never in memory whole.
+ */
+export async function* snapshotCopies(
+  db: Db,
   taskId: string,
   at: string,
   paths: string[],
-): Promise<SnapshotCopy[]> {
-  const { rows } = await q.query<SnapshotCopy>(
-    paths.length
-      ? `WITH ${PREFIXES}
-         SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
-          WHERE c.id IN (SELECT f.id FROM prefixes f JOIN unnest($3::text[]) AS x(p) ON x.p = f.p)
-          ORDER BY c.path COLLATE "C", c.id`
-      : `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
-          WHERE ${IN_SNAPSHOT} AND cardinality($3::text[]) = 0 ORDER BY c.path COLLATE "C", c.id`,
-    [taskId, at, paths],
-  );
-  return rows;
+  pageSize = 1000,
+): AsyncGenerator<SnapshotCopy[]> {
+  const query = paths.length
+    ? `WITH ${PREFIXES}
+       SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
+        WHERE c.id IN (SELECT f.id FROM prefixes f JOIN unnest($3::text[]) AS x(p) ON x.p = f.p)
+        ORDER BY c.path COLLATE "C", c.id`
+    : `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
+        WHERE ${IN_SNAPSHOT} AND cardinality($3::text[]) = 0 ORDER BY c.path COLLATE "C", c.id`;
+  const client = await db.connect();
+  let open = false;
+  try {
+    await client.query('BEGIN READ ONLY');
+    open = true;
+    await client.query(`DECLARE snapshot_copies NO SCROLL CURSOR FOR ${query}`, [taskId, at, paths]);
+    for (;;) {
+      const { rows } = await client.query<SnapshotCopy>(`FETCH ${pageSize} FROM snapshot_copies`);
+      if (!rows.length) break;
+      yield rows;
+    }
+  } finally {
+    // Also when the caller stops early (a cancelled restore): the cursor goes with its transaction.
+    if (open) await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
 }

@@ -240,6 +240,64 @@ test('from an encrypted backup: the restore decrypts names and bytes', async () 
   expectFiles(await filesIn(out('Decrypted')), await filesIn(src('Photos')));
 });
 
+test('a backup of 1,234 files: planned a page of copies at a time, each found in the listings', async () => {
+  // More copies than a page of the plan (500): the backup's listing and the restore destination's
+  // are looked up page by page. One copy is gone by hand from the backup (page 2), and three files
+  // are at the restore's destination already, one per page: kept, with the restored copy renamed.
+  const many: Record<string, Buffer> = {};
+  for (let i = 0; i < 1234; i++)
+    many[`${2000 + (i % 7)}/IMG_${String(i).padStart(4, '0')}.jpg`] = crypto.randomBytes(100 + (i % 50));
+  const folder = await localFolder(root, a, 'many');
+  for (const [p, bytes] of Object.entries(many)) {
+    await fs.mkdir(path.dirname(path.join(folder, p)), { recursive: true });
+    await fs.writeFile(path.join(folder, p), bytes);
+  }
+  const bak = (await api('GET', '/clouds')).json().items.find((c: { name: string }) => c.name === 'bak').id;
+  const manyCloud = (await api('POST', '/clouds', { kind: 'local', name: 'many', options: { root: 'many' } })).json().id;
+  const created = await api('POST', '/tasks', {
+    name: 'Many',
+    source: { cloudId: manyCloud },
+    destination: { cloudId: bak, path: 'Many' },
+  });
+  const id = created.json().id;
+  const backedUp = await waitForRun(t, a, (await api('POST', `/tasks/${id}/runs`)).json().run.id);
+  expect(backedUp).toMatchObject({ status: 'succeeded', done: { items: 1234 } });
+
+  const gone = '2005/IMG_0600.jpg';
+  await fs.rm(path.join(root, a.id, 'bak', 'Many', gone));
+  const there = ['2000/IMG_0007.jpg', '2003/IMG_0703.jpg', '2006/IMG_1210.jpg'];
+  const mine = Buffer.from('already here');
+  for (const p of there) {
+    await fs.mkdir(path.dirname(out('R6', p)), { recursive: true });
+    await fs.writeFile(out('R6', p), mine);
+  }
+  const res = await api('POST', `/tasks/${id}/restore`, {
+    runId: backedUp.id,
+    destination: { cloudId: outCloud, path: 'R6' },
+  });
+  expect(res.statusCode).toBe(202);
+  const run = await waitForRun(t, a, res.json().run.id);
+  expect(run).toMatchObject({
+    status: 'partial',
+    totals: { items: 1234 },
+    done: { items: 1233 },
+    failed: { items: 1 },
+  });
+  const failed = (await api('GET', `/runs/${run.id}/items?status=failed`)).json().items;
+  expect(failed.map((i: { error: string }) => i.error)).toEqual([
+    expect.stringMatching(
+      /^2005\/IMG_0600\.jpg: the copy of .* is no longer at the destination \(Many\/2005\/IMG_0600\.jpg\)$/,
+    ),
+  ]);
+  const expected: Record<string, Buffer> = { ...many };
+  delete expected[gone];
+  for (const p of there) {
+    expected[p.replace('.jpg', ' (1).jpg')] = many[p];
+    expected[p] = mine;
+  }
+  expectFiles(await filesIn(out('R6')), expected);
+});
+
 test('the backup’s whole folder gone: one clear error for the run, nothing written', async () => {
   await fs.rename(path.join(root, a.id, 'bak', 'Backup'), path.join(root, a.id, 'bak', 'Moved'));
   const run = await restore({ runId: runs.first.id, destination: { cloudId: outCloud, path: 'R5' } });

@@ -2,7 +2,9 @@
 // PostgreSQL rather than in memory: a library of a million files is planned in the memory of a
 // batch. The task's manifest (what earlier runs copied, and where), the paths given to this run's
 // items, the source ids listed (to find files gone once the listing is complete) and the
-// destination's paths (plan_listing, migrations/0015-plan-lookups.sql).
+// destination's paths (plan_listing, migrations/0015-plan-lookups.sql); for a restore, the files of
+// the backup's destination (0016-restore-listing.sql).
+import type { SourceItem } from '../../../connectors/types.ts';
 import type { Db } from '../../core/db.ts';
 import { pathKey } from '../../core/path-key.ts';
 import { renamed } from './select.ts';
@@ -80,6 +82,27 @@ export async function atDestination(db: Db, runId: string, keys: string[]): Prom
     [runId, keys],
   );
   return new Set(rows.map((r) => r.key));
+}
+
+/** A file of the backup's destination, as a restore's plan reads it from its listing. */
+export type BackupFile = Pick<SourceItem, 'id' | 'size' | 'version' | 'hashes' | 'mediaType' | 'modifiedAt'>;
+
+/** Records files a restore's plan found at the backup's destination, by their path's key. */
+export async function addBackupFiles(db: Db, runId: string, files: Map<string, BackupFile>): Promise<void> {
+  await db.query(
+    `INSERT INTO plan_listing (run_id, kind, key, item)
+     SELECT $1, 'b', x.key, x.item FROM unnest($2::text[], $3::jsonb[]) AS x(key, item) ON CONFLICT DO NOTHING`,
+    [runId, [...files.keys()], [...files.values()].map((f) => JSON.stringify(f))],
+  );
+}
+
+/** The files of `keys` that the listing of the backup's destination held. */
+export async function inBackup(db: Db, runId: string, keys: string[]): Promise<Map<string, BackupFile>> {
+  const { rows } = await db.query<{ key: string; item: BackupFile }>(
+    `SELECT key, item FROM plan_listing WHERE run_id = $1 AND kind = 'b' AND key = ANY($2::text[])`,
+    [runId, keys],
+  );
+  return new Map(rows.map((r) => [r.key, r.item]));
 }
 
 /** What the plan recorded of its listings goes: at its start (a plan started over) and at its end. */

@@ -2,16 +2,26 @@
 // history, copies), found at the task's destination, become the run's items, each to be copied to
 // the restore's destination at its path in the backup. The copy jobs then copy them as any run's
 // items: streamed, verified, resumable, charged to the quota, under the restore's conflict policy.
-import { CloudError, type SourceItem } from '../../../connectors/types.ts';
+import { CloudError } from '../../../connectors/types.ts';
+import { pathKey } from '../../core/path-key.ts';
 import * as runState from '../../core/run-state.ts';
 import { snapshotCopies, type SnapshotCopy } from '../../core/snapshots.ts';
 import type { Ends, RunRecord } from './context.ts';
 import { failRun, refusing } from './context.ts';
+import {
+  addBackupFiles,
+  addDestinationKeys,
+  atDestination,
+  type BackupFile,
+  clearListing,
+  inBackup,
+} from './plan-lookups.ts';
 import { startCopying, type PlanDeps } from './plan.ts';
-import { pathKey } from '../../core/path-key.ts';
 import { joinPath } from './select.ts';
 
+/** Copies of the point in time planned per batch, and files listed per batch. */
 const INSERT_BATCH = 500;
+const LISTING_BATCH = 5_000;
 
 export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, signal: AbortSignal): Promise<void> {
   const { db } = deps;
@@ -31,70 +41,97 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
     return;
   }
 
-  const rows = await snapshotCopies(db, run.taskId, spec.at, spec.paths);
+  // Nothing of the backup's history or of the two listings is held in memory beyond a page: the
+  // copies of the point in time are read a page at a time, the listings go to plan_listing.
+  await clearListing(db, run.id);
+  // Listed when the first copy still at the destination comes: a restore of removed copies only lists nothing.
+  let listed: Promise<{ destination: boolean } | 'failed'> | undefined;
+  const listings = async () => {
+    if (!(await listBackup(deps, run, ends, signal))) return 'failed';
+    const destination = await listDestination(deps, run, ends, signal);
+    return destination === 'failed' ? 'failed' : { destination };
+  };
 
-  // The copies at the backup's destination now, by their full path there, in one listing (as a
-  // backup's plan lists its destination): each copy's id, version, size and hashes as that cloud
-  // reads them back (a crypt destination decrypts names and sizes). Versions kept by the task are
-  // in the same folder (.ferry-versions/), so one listing finds every copy.
-  const backupPath = run.source.path ?? '';
-  const atBackup = new Map<string, SourceItem>();
-  if (rows.some((r) => r.removed_at === null)) {
-    try {
-      for await (const item of ends.source.list(backupPath, signal))
-        atBackup.set(pathKey(joinPath(backupPath, item.path)), item);
-    } catch (err) {
-      if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
-      // No backup folder at all: told below.
-      if (!(err instanceof CloudError && err.reason === 'not_found')) {
-        await failRun(
-          deps,
-          run.id,
-          `Reading the backup failed: ${(err as Error).message}`,
-          refusing(err, run.source.cloudId),
-        );
-        return;
-      }
+  for await (const page of snapshotCopies(db, run.taskId, spec.at, spec.paths, INSERT_BATCH)) {
+    let found = new Map<string, BackupFile>();
+    let there: Set<string> | undefined;
+    const present = page.filter((row) => row.removed_at === null);
+    if (present.length) {
+      listed ??= listings();
+      const got = await listed;
+      if (got === 'failed') return;
+      found = await inBackup(
+        db,
+        run.id,
+        present.map((row) => pathKey(row.dest_path)),
+      );
+      const dests = present.map((row) => pathKey(joinPath(run.destination.path, row.path)));
+      if (got.destination) there = await atDestination(db, run.id, dests);
     }
-    // Nothing at all where the backup is: not a few copies gone but the whole folder (moved, deleted),
-    // or a destination that does not give back what it was given: one clear error, not one per file.
-    if (!atBackup.size) {
+    const items = page.map((row) => itemOf(run, row, found.get(pathKey(row.dest_path)), there));
+    await runState.addItems(db, run.id, items);
+    const status = await db.query('SELECT status FROM runs WHERE id = $1', [run.id]);
+    if (status.rows[0]?.status !== 'running') return; // cancelled meanwhile
+  }
+  await clearListing(db, run.id);
+  await startCopying(deps, run, false);
+}
+
+/**
+ * Lists the backup's destination into plan_listing: each copy there by its full path, with its id,
+ * version, size and hashes as that cloud reads them back (a crypt destination decrypts names and
+ * sizes), as a backup's plan lists its destination. Versions kept by the task are in the same
+ * folder (.ferry-versions/), so one listing finds every copy. False when the run was failed.
+ */
+async function listBackup(deps: PlanDeps, run: RunRecord, ends: Ends, signal: AbortSignal): Promise<boolean> {
+  const backupPath = run.source.path ?? '';
+  let files = new Map<string, BackupFile>();
+  let count = 0;
+  const flush = async () => {
+    await addBackupFiles(deps.db, run.id, files);
+    files = new Map();
+  };
+  try {
+    for await (const item of ends.source.list(backupPath, signal)) {
+      const { id, size, version, hashes, mediaType, modifiedAt } = item;
+      files.set(pathKey(joinPath(backupPath, item.path)), { id, size, version, hashes, mediaType, modifiedAt });
+      count++;
+      if (files.size >= LISTING_BATCH) await flush();
+    }
+    await flush();
+  } catch (err) {
+    if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
+    // No backup folder at all: told below.
+    if (!(err instanceof CloudError && err.reason === 'not_found')) {
       await failRun(
         deps,
         run.id,
-        `Nothing of the backup was found in its folder "${backupPath || '/'}" at its destination: ` +
-          'the folder was moved or deleted, or the destination cannot be read back as it was written ' +
-          '(Google Photos keeps albums, not folders): nothing can be restored from it.',
+        `Reading the backup failed: ${(err as Error).message}`,
+        refusing(err, run.source.cloudId),
       );
-      return;
+      return false;
     }
   }
-
-  // What is at the restore's destination already: the conflict policy applies to those paths.
-  const existing = await listDestination(deps, run, ends, signal);
-  if (existing === 'failed') return;
-
-  let batch: runState.PlannedItem[] = [];
-  const flush = async () => {
-    if (!batch.length) return true;
-    await runState.addItems(db, run.id, batch);
-    batch = [];
-    const status = await db.query('SELECT status FROM runs WHERE id = $1', [run.id]);
-    return status.rows[0]?.status === 'running';
-  };
-  for (const row of rows) {
-    batch.push(itemOf(run, row, atBackup.get(pathKey(row.dest_path)), existing));
-    if (batch.length >= INSERT_BATCH && !(await flush())) return; // cancelled meanwhile
+  // Nothing at all where the backup is: not a few copies gone but the whole folder (moved, deleted),
+  // or a destination that does not give back what it was given: one clear error, not one per file.
+  if (!count) {
+    await failRun(
+      deps,
+      run.id,
+      `Nothing of the backup was found in its folder "${backupPath || '/'}" at its destination: ` +
+        'the folder was moved or deleted, or the destination cannot be read back as it was written ' +
+        '(Google Photos keeps albums, not folders): nothing can be restored from it.',
+    );
+    return false;
   }
-  if (!(await flush())) return;
-  await startCopying(deps, run, false);
+  return true;
 }
 
 /** One copy of the snapshot as the run's item: to be copied, or failed when the copy is not there. */
 function itemOf(
   run: RunRecord,
   row: SnapshotCopy,
-  found: SourceItem | undefined,
+  found: BackupFile | undefined,
   existing: Set<string> | undefined,
 ): runState.PlannedItem {
   const destPath = joinPath(run.destination.path, row.path);
@@ -149,20 +186,27 @@ function itemOf(
 }
 
 /**
- * The paths at the restore's destination, as plan.ts lists a backup's destination; undefined when
- * they cannot be known (each file is then checked before its copy); 'failed' when the run was failed.
+ * Lists the paths at the restore's destination into plan_listing, as plan.ts lists a backup's
+ * destination: true once listed, false when they cannot be known (each file is then checked before
+ * its copy), 'failed' when the run was failed.
  */
 async function listDestination(
   deps: PlanDeps,
   run: RunRecord,
   ends: Ends,
   signal: AbortSignal,
-): Promise<Set<string> | undefined | 'failed'> {
-  if (!ends.destinationListing) return undefined;
-  const existing = new Set<string>();
+): Promise<boolean | 'failed'> {
+  if (!ends.destinationListing) return false;
+  let keys: string[] = [];
   try {
-    for await (const d of ends.destinationListing.list(run.destination.path, signal))
-      existing.add(pathKey(joinPath(run.destination.path, d.path)));
+    for await (const d of ends.destinationListing.list(run.destination.path, signal)) {
+      keys.push(pathKey(joinPath(run.destination.path, d.path)));
+      if (keys.length >= LISTING_BATCH) {
+        await addDestinationKeys(deps.db, run.id, keys);
+        keys = [];
+      }
+    }
+    await addDestinationKeys(deps.db, run.id, keys);
   } catch (err) {
     if (signal.aborted) throw err;
     if (refusing(err, run.destination.cloudId)) {
@@ -174,7 +218,8 @@ async function listDestination(
       );
       return 'failed';
     }
-    if (!(err instanceof CloudError && err.reason === 'not_found')) return undefined;
+    // A folder not there yet holds nothing; anything else is unknown.
+    return err instanceof CloudError && err.reason === 'not_found';
   }
-  return existing;
+  return true;
 }
