@@ -5,7 +5,9 @@
 //      files/s, Ferry's peak RSS, and what the backup costs PostgreSQL (bytes per file, the biggest
 //      tables);
 //   2. second run, nothing new: its time, plan time and peak RSS, and that it plans nothing;
-//   3. ten new files: its time, and that exactly those ten are copied.
+//   3. ten new files: its time, and that exactly those ten are copied;
+//   4. a restore of the whole backup to another folder, planned (its copy held by a zero traffic
+//      quota): plan time and peak RSS, the backup's listing and history read a page at a time.
 // Ferry is started afresh for each case (same database), so each case's peak RSS is its own.
 // Usage: npm run bench -- library [--files N] [--quick] [--seed | --copy]   (writes bench/results/library.json)
 //   --files N: N files (default 100,000; 1,000,000 works); --quick: 20,000 files.
@@ -216,7 +218,11 @@ async function freshFerry(): Promise<FerryProcess> {
  * One case: Ferry started for it, a run of the task to its end, and what it cost. `check` sees the
  * run before Ferry stops.
  */
-async function runCase(what: string, check: (run: any) => Promise<void>): Promise<Record<string, unknown>> {
+async function runCase(
+  what: string,
+  check: (run: any) => Promise<void>,
+  start?: { path: string; body?: object },
+): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const ferry = await freshFerry();
   try {
@@ -237,7 +243,7 @@ async function runCase(what: string, check: (run: any) => Promise<void>): Promis
     await statementsOf(databaseUrl);
     const rss = sampleRss(pid);
     const stuck = notStarting();
-    const { run, seconds: runSeconds } = await Promise.race([runToEnd(ferry, task.id), stuck.failed]).finally(
+    const { run, seconds: runSeconds } = await Promise.race([runToEnd(ferry, task.id, start), stuck.failed]).finally(
       stuck.stop,
     );
     const peakIn = rss.stop();
@@ -438,6 +444,30 @@ try {
   );
   await sameFiles(src, dst, added);
   results.at(-1)!.databaseMiB = (await databaseSize(N + NEW_FILES)).databaseMiB;
+
+  console.log(`case 4: a restore of the ${N + NEW_FILES} files, planned`);
+  await fs.mkdir(path.join(space, 'restored'));
+  const third = await freshFerry();
+  const restored = await third
+    .api('POST', '/clouds', { kind: 'local', name: 'restored', options: { root: 'restored' } })
+    .finally(() => third.stop());
+  const newest = (await db.query('SELECT id FROM runs WHERE task_id = $1 ORDER BY created_at DESC LIMIT 1', [task.id]))
+    .rows[0].id;
+  await db.query('UPDATE users SET traffic_limit_bytes = 0 WHERE id = $1', [user.id]);
+  results.push(
+    await runCase(
+      `restore plan, ${N + NEW_FILES} files`,
+      async (run) => {
+        if (run.status !== 'quota_exceeded' || run.totals.items !== N + NEW_FILES)
+          throw new Error(`the restore ended ${run.status} with ${run.totals.items} items; expected ${N + NEW_FILES}`);
+      },
+      {
+        path: `/tasks/${task.id}/restore`,
+        body: { runId: newest, destination: { cloudId: restored.id, path: '' } },
+      },
+    ),
+  );
+  await db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [user.id]);
 
   console.log(`${N} small files, local folder → local folder (${seed ? 'first copy seeded' : 'copied'})`);
   console.table(

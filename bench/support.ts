@@ -191,9 +191,14 @@ export async function startFerry(databaseUrl: string, env: Record<string, string
 }
 
 /** Runs a task to its end; returns the run and the wall time from the request to the end. */
-export async function runToEnd(f: Pick<FerryProcess, 'api'>, taskId: string): Promise<{ run: any; seconds: number }> {
+/** Starts a run of the task (a backup, or what `start` asks for: a restore) and waits for its end. */
+export async function runToEnd(
+  f: Pick<FerryProcess, 'api'>,
+  taskId: string,
+  start: { path: string; body?: object } = { path: `/tasks/${taskId}/runs` },
+): Promise<{ run: any; seconds: number }> {
   const t0 = performance.now();
-  const { run } = await f.api('POST', `/tasks/${taskId}/runs`);
+  const { run } = await f.api('POST', start.path, start.body);
   for (;;) {
     const r = await f.api('GET', `/runs/${run.id}`);
     if (!['queued', 'running'].includes(r.status)) return { run: r, seconds: (performance.now() - t0) / 1000 };
