@@ -6,7 +6,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { createNotifier } from '../../services/core/notifications.ts';
 import { deadLetterOf, QUEUES } from '../../services/core/queues.ts';
+import { failAbandonedRunOf } from '../../services/worker/jobs/dead-run.ts';
 import { addWorker, signup, startTestApp, waitForRun, type Actor, type TestApp } from '../support/app.ts';
 import { localFolder } from '../support/local-space.ts';
 
@@ -66,4 +68,35 @@ test('a plan whose job dies at every attempt ends the run failed, with the last 
   } finally {
     await stop();
   }
+});
+
+test('a copy job that died leaves its run to the copy jobs still queued; the last one to die ends it', async () => {
+  // A run planned (its plan job done), with two copy jobs: no worker runs, the test plays the one
+  // that dies on each, and the dead-letter handler is called as a worker calls it.
+  const res = await t.app.inject({ method: 'POST', url: `/api/v1/tasks/${taskId}/runs`, headers: a.bearer });
+  const runId: string = res.json().run.id;
+  const [plan] = await t.boss.fetch<{ runId: string }>(QUEUES.runPlan);
+  await t.boss.complete(QUEUES.runPlan, plan.id);
+  await t.db.query(`UPDATE runs SET status = 'running', started_at = now() WHERE id = $1`, [runId]);
+  await t.boss.insert(QUEUES.runCopy, [{ data: { runId } }, { data: { runId } }]);
+  const deps = { ...t, notifier: createNotifier({ boss: t.boss, publicUrl: 'http://localhost' }) } as never;
+  const handle = failAbandonedRunOf(QUEUES.runCopy);
+  const dies = async (error: string) => {
+    const [job] = await t.boss.fetch<{ runId: string }>(QUEUES.runCopy);
+    await t.boss.fail(QUEUES.runCopy, job.id, { message: error });
+    const [dead] = await t.boss.fetch<{ runId: string }>(deadLetterOf(QUEUES.runCopy), { includeMetadata: true });
+    expect(dead.data.runId).toBe(runId);
+    await handle(dead, deps);
+  };
+  const status = async () => (await t.db.query('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];
+
+  await dies('connection terminated unexpectedly');
+  expect(await status()).toEqual({ status: 'running', error: null });
+  await dies('connection terminated unexpectedly');
+  expect(await status()).toEqual({
+    status: 'failed',
+    error:
+      'Copying stopped after 1 attempt; the last ended with: connection terminated unexpectedly. What was ' +
+      'copied is kept: start the run again to carry on, and tell the operator if it stops the same way.',
+  });
 });
