@@ -253,7 +253,8 @@ test('a backup of 1,234 files: planned a page of copies at a time, each found in
     await fs.writeFile(path.join(folder, p), bytes);
   }
   const bak = (await api('GET', '/clouds')).json().items.find((c: { name: string }) => c.name === 'bak').id;
-  const manyCloud = (await api('POST', '/clouds', { kind: 'local', name: 'many', options: { root: 'many' } })).json().id;
+  const cloud = await api('POST', '/clouds', { kind: 'local', name: 'many', options: { root: 'many' } });
+  const manyCloud = cloud.json().id;
   const created = await api('POST', '/tasks', {
     name: 'Many',
     source: { cloudId: manyCloud },
