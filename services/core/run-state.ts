@@ -182,9 +182,10 @@ export async function claim(
   // status index until vacuum, and a look from the start walked every one of them (22 ms a claim
   // once 100,000 were done). Leases run out only when a claim is lost, so they are looked for when
   // the caller asks (COALESCE evaluates no more arguments than it needs).
-  const { rows } = await q.query<ClaimedItem>(
-    `UPDATE run_items SET status = 'copying', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2),
-            updated_at = now()
+  const { rows } = await q.query<ClaimedItem>({
+    name: 'runState.claim',
+    text: `UPDATE run_items SET status = 'copying', attempts = attempts + 1,
+            lease_until = now() + make_interval(secs => $2), updated_at = now()
       WHERE id = coalesce(
               CASE WHEN $4 THEN (SELECT id FROM run_items
                 WHERE run_id = $1 AND status = 'copying' AND lease_until < now()
@@ -195,8 +196,8 @@ export async function claim(
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) END)
       RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists,
                 upload_state, upload_mode, reserved_bytes, reserved_period, attempts, fidelity, identity, supersedes`,
-    [runId, leaseSeconds, from.after, from.expired],
-  );
+    values: [runId, leaseSeconds, from.after, from.expired],
+  });
   return rows[0];
 }
 
@@ -210,13 +211,14 @@ export async function renew(
   leaseSeconds: number,
 ): Promise<Set<string>> {
   if (!claims.length) return new Set();
-  const { rows } = await q.query<{ id: string }>(
-    `UPDATE run_items i SET lease_until = now() + make_interval(secs => $4), progress_bytes = p.bytes
+  const { rows } = await q.query<{ id: string }>({
+    name: 'runState.renew',
+    text: `UPDATE run_items i SET lease_until = now() + make_interval(secs => $4), progress_bytes = p.bytes
        FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS p(id, bytes, attempts)
       WHERE i.id = p.id AND i.status = 'copying' AND i.attempts = p.attempts
       RETURNING i.id`,
-    [claims.map((c) => c.id), claims.map((c) => c.bytes), claims.map((c) => c.attempts), leaseSeconds],
-  );
+    values: [claims.map((c) => c.id), claims.map((c) => c.bytes), claims.map((c) => c.attempts), leaseSeconds],
+  });
   return new Set(rows.map((r) => String(r.id)));
 }
 
@@ -243,8 +245,9 @@ export async function reserve(
 ): Promise<Date | Refusal> {
   const period = usagePeriod(now).start;
   for (let round = 0; round < 2; round++) {
-    const { rows } = await q.query<{ ours: boolean; held: boolean }>(
-      `WITH item AS (
+    const { rows } = await q.query<{ ours: boolean; held: boolean }>({
+      name: 'runState.reserve',
+      text: `WITH item AS (
          SELECT id FROM run_items WHERE id = $4 AND status = 'copying' AND attempts = $5 FOR UPDATE),
        taken AS (
          UPDATE usage g SET reserved_bytes = g.reserved_bytes + $3
@@ -257,8 +260,8 @@ export async function reserve(
           WHERE run_items.id = $4
          RETURNING run_items.id)
        SELECT EXISTS (SELECT 1 FROM item) AS ours, EXISTS (SELECT 1 FROM held) AS held`,
-      [userId, period, bytes, item.id, item.attempts],
-    );
+      values: [userId, period, bytes, item.id, item.attempts],
+    });
     if (!rows[0].ours) return 'lost';
     if (rows[0].held) return period;
     // Nothing reserved: the bytes do not fit, or the month's row does not exist yet. Make sure it
@@ -283,8 +286,9 @@ export async function topUp(
   period: Date,
   bytes: number,
 ): Promise<'ok' | Refusal> {
-  const { rows } = await q.query<{ ours: boolean; grown: boolean }>(
-    `WITH item AS (
+  const { rows } = await q.query<{ ours: boolean; grown: boolean }>({
+    name: 'runState.topUp',
+    text: `WITH item AS (
        SELECT id FROM run_items WHERE id = $4 AND status = 'copying' AND attempts = $5 AND reserved_period = $2
           FOR UPDATE),
      taken AS (
@@ -297,8 +301,8 @@ export async function topUp(
        UPDATE run_items SET reserved_bytes = reserved_bytes + $3 WHERE id = $4 AND EXISTS (SELECT 1 FROM taken)
        RETURNING id)
      SELECT EXISTS (SELECT 1 FROM item) AS ours, EXISTS (SELECT 1 FROM grown) AS grown`,
-    [userId, period, bytes, item.id, item.attempts],
-  );
+    values: [userId, period, bytes, item.id, item.attempts],
+  });
   if (!rows[0].ours) return 'lost';
   return rows[0].grown ? 'ok' : 'full';
 }
@@ -458,8 +462,9 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
     destKey: pathKey(o.destPath),
     inManifest: o.manifest !== null,
   };
-  const { rowCount } = await q.query(
-    `WITH v AS (
+  const { rowCount } = await q.query({
+    name: 'runState.record',
+    text: `WITH v AS (
        SELECT * FROM jsonb_to_record($1::jsonb) AS v(
          "itemId" bigint, attempts int, status text, "destPath" text, error text, charged bigint, size bigint,
          "userId" uuid, "runId" uuid, period date, reserved bigint, "inManifest" boolean, "taskId" uuid,
@@ -520,8 +525,8 @@ export async function record(q: Queryable, o: Outcome): Promise<boolean> {
             skipped_bytes = r.skipped_bytes + CASE WHEN v.status = 'skipped' THEN v.size ELSE 0 END,
             failed_items = r.failed_items + (v.status = 'failed')::int
        FROM v WHERE r.id = v."runId" AND EXISTS (SELECT 1 FROM item)`,
-    [JSON.stringify(values)],
-  );
+    values: [JSON.stringify(values)],
+  });
   return Boolean(rowCount);
 }
 
