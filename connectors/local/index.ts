@@ -66,6 +66,8 @@ const options = z.strictObject({
 type Options = z.infer<typeof options>;
 
 const PAGE = 500;
+/** Files of a folder whose metadata is asked for at once while it is listed. */
+const STATS_AT_ONCE = 32;
 // Most file systems allow names of at most 255 bytes.
 const NAME_MAX = 255;
 
@@ -106,14 +108,19 @@ async function* filesIn(dir: Dir, id: string, rel: string, signal?: AbortSignal)
       throw toCloudError(err, id);
     });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const folders: string[] = [];
-    for (const d of dirents) {
+    const folders = dirents.filter((d) => d.isDirectory()).map((d) => d.name);
+    // Links, devices and unfinished uploads are not offered.
+    const files = dirents.filter((d) => d.isFile() && !d.name.endsWith(PARTIAL));
+    // Looked at STATS_AT_ONCE at a time, in name order: one at a time, a folder of a million files
+    // took most of a minute waiting on the file system.
+    for (let at = 0; at < files.length; at += STATS_AT_ONCE) {
       signal?.throwIfAborted();
-      if (d.isDirectory()) folders.push(d.name);
-      // Links, devices and unfinished uploads are not offered.
-      if (!d.isFile() || d.name.endsWith(PARTIAL)) continue;
-      const st = await fs.lstat(dir.at(d.name)).catch(() => undefined);
-      if (st?.isFile()) yield itemOf(join(id, d.name), join(rel, d.name), d.name, st);
+      const some = files.slice(at, at + STATS_AT_ONCE);
+      const stats = await Promise.all(some.map((d) => fs.lstat(dir.at(d.name)).catch(() => undefined)));
+      for (const [i, d] of some.entries()) {
+        const st = stats[i];
+        if (st?.isFile()) yield itemOf(join(id, d.name), join(rel, d.name), d.name, st);
+      }
     }
     for (const name of folders) {
       let sub: Dir;
