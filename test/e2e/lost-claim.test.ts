@@ -117,6 +117,7 @@ async function copyWith(
     put?: (open: (offset: number) => Promise<Readable>) => Promise<void>;
     destination?: Destination;
     bytes?: Buffer;
+    timing?: Partial<typeof defaultTiming>;
   },
 ): Promise<string[]> {
   const told: string[] = [];
@@ -152,7 +153,8 @@ async function copyWith(
   } as unknown as Clouds;
   const log = pino({ level: 'silent' });
   const ac = new AbortController();
-  await copyRun({ db: t.db, boss: t.boss, clouds, notifier, log, timing: defaultTiming }, runId, ac.signal);
+  const timing = { ...defaultTiming, ...opts.timing };
+  await copyRun({ db: t.db, boss: t.boss, clouds, notifier, log, timing }, runId, ac.signal);
   return told;
 }
 
@@ -187,6 +189,41 @@ test(
     // the item as the new claim has it
     expect(await itemRow(itemId)).toEqual(second);
     expect(await reservedOf(a.id)).toBe(0);
+  },
+);
+
+test(
+  'a claim whose lease ran out while its bytes were read (its worker frozen), and was taken over, ' +
+    "does not commit them: the file is the new claim's to write",
+  async () => {
+    const { runId, itemId } = await claimedItem({ size: 1000, limit: 10_000_000 });
+    await t.db.query(`UPDATE run_items SET lease_until = now() - interval '1 second', attempts = 0 WHERE id = $1`, [
+      itemId,
+    ]);
+    let second: Record<string, unknown> | undefined;
+    const committed: string[] = [];
+    const bytes = Buffer.alloc(1000, 3);
+    await copyWith(runId, {
+      // No renewal comes while the bytes are read (a worker frozen or starved past its lease).
+      timing: { leaseSeconds: 1, renewMs: 60_000 },
+      meanwhile: async () => {
+        await new Promise((r) => setTimeout(r, 1200));
+        await takeOver(itemId);
+        second = await itemRow(itemId);
+      },
+      bytes,
+      destination: {
+        async put(at, open) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of await open(0)) chunks.push(chunk as Buffer);
+          committed.push(at);
+          return { size: Buffer.concat(chunks).length };
+        },
+        stat: async () => null,
+      },
+    });
+    expect(committed).toEqual([]);
+    expect(await itemRow(itemId)).toEqual(second);
   },
 );
 
