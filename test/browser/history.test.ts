@@ -152,10 +152,11 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await page.getByRole('button', { name: 'Restore this folder' }).click();
   const panel = page.getByRole('region', { name: 'Restore' });
   await panel.getByText('Albums › Summer').waitFor();
-  expect(await panel.getByRole('radio', { name: /^Phone/ }).isChecked()).toBe(true);
-  expect(await panel.getByRole('radio', { name: /^Keep both: the restored one gets a new name/ }).isChecked()).toBe(
-    true,
-  );
+  // Chosen by default once the clouds are loaded (a moment after the panel shows): waited for, not read at once.
+  await panel.getByRole('radio', { name: /^Phone/, checked: true }).waitFor({ timeout: 10_000 });
+  await panel
+    .getByRole('radio', { name: /^Keep both: the restored one gets a new name/, checked: true })
+    .waitFor({ timeout: 10_000 });
   await panel.getByLabel('New folder inside it (optional)').fill('Restored');
   await panel.getByText('The files go to: Phone, Restored').waitFor();
   expect(await axeScan(page)).toEqual([]);
