@@ -196,11 +196,11 @@ test('the history lists each backup, shows a changed file’s version, and resto
   await page.getByRole('link', { name: 'Edit' }).click();
   const steps = page.getByRole('list', { name: 'Steps' });
   await steps.getByRole('button', { name: 'Options' }).click();
-  expect(await page.getByRole('checkbox', { name: 'Keep older versions of changed files' }).isChecked()).toBe(true);
+  await page.getByRole('checkbox', { name: 'Keep older versions of changed files', checked: true }).waitFor();
   expect(await page.getByLabel('Versions to keep of each file').inputValue()).toBe('5');
   await page.getByLabel('Remove versions older than (days)').fill('90');
   const verification = page.getByRole('group', { name: 'How often to verify' });
-  expect(await verification.getByRole('radio', { name: 'Only when I press Verify backup' }).isChecked()).toBe(true);
+  await verification.getByRole('radio', { name: 'Only when I press Verify backup', checked: true }).waitFor();
   await verification.getByRole('radio', { name: 'Every month' }).check();
   await page.getByLabel('Day of the month').fill('15');
   await page.getByLabel('Time of day').fill('04:00');

@@ -216,10 +216,10 @@ test(
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.waitForURL(/\/edit$/);
     await page.getByRole('heading', { level: 1, name: 'Change “Family photos to Backup bucket”' }).waitFor();
-    expect(await page.getByRole('radio', { name: /Family photos/ }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: /Family photos/, checked: true }).waitFor();
     await next(page).click();
     await stepHeading(page, 'Where to').waitFor();
-    expect(await page.getByRole('radio', { name: /Backup bucket/ }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: /Backup bucket/, checked: true }).waitFor();
     // Changing a task, any step is a click away in the list of steps.
     const steps = page.getByRole('list', { name: 'Steps' });
     await steps.getByRole('button', { name: 'When' }).click();
@@ -228,7 +228,7 @@ test(
     await page.getByLabel('Time of day').fill('04:15');
     await steps.getByRole('button', { name: 'Options' }).click();
     await stepHeading(page, 'Options').waitFor();
-    expect(await page.getByRole('radio', { name: /Keep both/ }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: /Keep both/, checked: true }).waitFor();
     await steps.getByRole('button', { name: 'Name and create' }).click();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
@@ -299,7 +299,7 @@ test(
     // A cloud's page offers "New task" with itself as the source: ?source= preselects it.
     await page.goto(`${ferry.url}/tasks/new?source=${photos}`);
     await stepHeading(page, 'What to back up').waitFor();
-    expect(await page.getByRole('radio', { name: /Family photos/ }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: /Family photos/, checked: true }).waitFor();
     await page.getByRole('group', { name: 'Folder to back up' }).getByRole('button', { name: 'Open School' }).waitFor();
     await noSidewaysScroll(page, 'step 1');
     await screenshot(page, 'task-wizard-1-source-phone');
