@@ -262,11 +262,16 @@ export function createUploader(bucket: Bucket): Uploader {
     const pool = new BufferPool(bufferSize, PARTS_IN_FLIGHT + 1);
 
     let failure: unknown;
+    // The upload a checkpoint holds: only that one can be resumed, by this item's next claim. One this
+    // put created and never got into a checkpoint (its save failed: the claim was lost meanwhile) is
+    // known to nobody else, and is aborted if the put fails rather than left to cost storage.
+    let checkpointed = saved?.uploadId ?? null;
     // Checkpoints are saved in order; a failed save fails the upload (it is not left unhandled).
     let saving = Promise.resolve();
     const save = (state: MultipartState) => {
       saving = saving
         .then(() => o.checkpoint!.save(state))
+        .then(() => void (checkpointed = state.uploadId))
         .catch((err) => {
           failure ??= err;
         });
@@ -421,7 +426,7 @@ export function createUploader(bucket: Bucket): Uploader {
       stream.destroy(); // the source (socket, file) is closed, not left half-read
       await reader.return(undefined).catch(() => {});
       // Without a checkpoint the upload cannot be resumed: do not leave its parts behind.
-      if (state && !o.checkpoint) await abandon(state).catch(() => {});
+      if (state && (!o.checkpoint || state.uploadId !== checkpointed)) await abandon(state).catch(() => {});
       throw err;
     } finally {
       pool.close();
