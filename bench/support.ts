@@ -123,6 +123,11 @@ export const NODE_FLAGS = [
   '--external-memory-accounted-in-global-limit',
 ];
 
+/** Node's compile cache where `npm start` keeps it: a start that strips no TypeScript stays 17 MiB smaller. */
+export const COMPILE_CACHE = {
+  NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(repo, 'node_modules/.cache/node'),
+};
+
 /** Ferry as `npm start` runs it (API and worker in one process, same V8 flags), on the given database. */
 export async function startFerry(databaseUrl: string, env: Record<string, string>): Promise<FerryProcess> {
   const port = await freePort();
@@ -131,6 +136,7 @@ export async function startFerry(databaseUrl: string, env: Record<string, string
   const child = spawn(process.execPath, [...NODE_FLAGS, ...extra, path.join(repo, 'services/main.ts')], {
     env: {
       ...process.env,
+      ...COMPILE_CACHE,
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       FERRY_LOG_LEVEL: 'warn',
