@@ -4,8 +4,11 @@
 // be short; an empty file is the header alone. A block's nonce is the file's plus its index, so any block
 // can be written or read on its own: that is what makes uploads resumable and reads seekable.
 import { Transform, type TransformCallback } from 'node:stream';
-import sodium from 'sodium-native';
+import { loadLater } from '../lib/load-later.ts';
 import type { CryptKeys } from './keys.ts';
+
+// The native library, loaded by the first block sealed or opened, not by every process that starts.
+const sodium = loadLater<typeof import('sodium-native').default>('sodium-native');
 
 export const HEADER_SIZE = 32;
 export const BLOCK_DATA = 65536;
@@ -52,7 +55,7 @@ function checkSize(size: number): void {
 
 export function newNonce(): Buffer {
   const nonce = Buffer.alloc(NONCE_SIZE);
-  sodium.randombytes_buf(nonce);
+  sodium().randombytes_buf(nonce);
   return nonce;
 }
 
@@ -163,7 +166,7 @@ export class Sealer {
   }
 
   private seal(out: Buffer, at: number, plain: Buffer): void {
-    sodium.crypto_secretbox_easy(out.subarray(at, at + plain.length + TAG_SIZE), plain, this.nonce, this.key);
+    sodium().crypto_secretbox_easy(out.subarray(at, at + plain.length + TAG_SIZE), plain, this.nonce, this.key);
     increment(this.nonce);
   }
 }
@@ -202,7 +205,7 @@ export function decryptStream(keys: CryptKeys, nonce: Buffer, fromBlock = 0): Tr
       return new CryptError('block', `cannot decrypt: truncated ${where}, ${sealed.length} bytes`, offset);
     }
     const out = Buffer.allocUnsafe(sealed.length - TAG_SIZE);
-    if (!sodium.crypto_secretbox_open_easy(out, sealed, blockNonceNow, key)) {
+    if (!sodium().crypto_secretbox_open_easy(out, sealed, blockNonceNow, key)) {
       return new CryptError('block', `cannot decrypt ${where}: damaged, truncated or the wrong password`, offset);
     }
     increment(blockNonceNow);

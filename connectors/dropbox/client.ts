@@ -10,11 +10,15 @@
 // - downloads: the SDK's filesDownload reads the whole file into memory before it answers, so files
 //   are streamed by Ferry (lib's rest.ts: a GET with a Range, which Dropbox's download routes take).
 import type { Readable } from 'node:stream';
-import { Dropbox, type DropboxRequestOptions, type DropboxResponse } from 'dropbox';
+import type { Dropbox, DropboxRequestOptions, DropboxResponse } from 'dropbox';
+import { loadLater } from '../lib/load-later.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
 import { bearerFetch, createRest } from '../lib/rest.ts';
 import type { TokenSource } from '../oauth.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
+
+// Dropbox's SDK, loaded once a Dropbox is opened.
+const dropboxSdk = loadLater<typeof import('dropbox')>('dropbox');
 
 /** Longest Retry-After the pacer sits out; a longer one is a lasting limit (CloudError 'rate_limited'). */
 const MAX_WAIT_MS = 60_000;
@@ -191,7 +195,7 @@ export function createClient(o: {
     if (!res.ok) throw await apiError(res, routeOf(target));
     return res;
   };
-  const dbx = new Dropbox({ fetch: sdkFetch });
+  const dbx = new (dropboxSdk().Dropbox)({ fetch: sdkFetch });
   const rest = createRest({
     base: content,
     fetch: authed,

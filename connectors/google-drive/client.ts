@@ -4,12 +4,16 @@
 // toCloudError that turns Google's answers into errors a person can act on.
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { drive, type drive_v3, type MethodOptions } from '@googleapis/drive';
-import { OAuth2Client } from 'google-auth-library';
+import type { drive_v3, MethodOptions } from '@googleapis/drive';
+import { loadLater } from '../lib/load-later.ts';
 import type { TokenSource } from '../oauth.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type Pacer, type RetryVerdict } from '../lib/pacer.ts';
 import { bearerFetch, createRest, rangeHeader, type Rest } from '../lib/rest.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
+
+// googleapis, loaded once a Drive is opened.
+const googleapis = loadLater<typeof import('@googleapis/drive')>('@googleapis/drive');
+const googleAuth = loadLater<typeof import('google-auth-library')>('google-auth-library');
 
 /** A non-success answer from Google, as its error JSON (or an upload server's plain text) tells it. */
 export class DriveApiError extends Error {
@@ -219,14 +223,14 @@ function clientOf(base: string, tokens: TokenSource, pacer: Pacer): DriveClient 
     return res;
   };
 
-  const auth = new OAuth2Client({ transporterOptions: { fetchImplementation: transport } });
+  const auth = new (googleAuth().OAuth2Client)({ transporterOptions: { fetchImplementation: transport } });
   // The library keeps no token of its own: before every request it asks Ferry's token source (which
   // refreshes a token about to expire), the token counting as expiring at once. With an expiry date
   // set the library never refreshes after a failure by itself: it would on a 403 as well, turning
   // Drive's rateLimitExceeded into a refresh instead of a wait. A 401 is refreshed in `authorized`.
   auth.refreshHandler = async () => ({ access_token: await tokens.get(), expiry_date: Date.now() });
   // retry: false: gaxios would retry on its own; the pacer is the only retrier.
-  const api = drive({ version: 'v3', auth, retry: false });
+  const api = googleapis().drive({ version: 'v3', auth, retry: false });
   // Per call, not in drive(): a global rootUrl keeps only the host of the configured endpoint.
   const rootUrl = `${base}/`;
 

@@ -1,7 +1,8 @@
 // Hashes whose state can be saved in a checkpoint and loaded after a restart, so a resumed upload
 // need not read again the bytes it already sent to know the whole file's hash (Drive's MD5, the
 // SHA-256 blocks of Dropbox's content hash). hash-wasm's states save and load; Node's crypto cannot.
-import { createMD5, createSHA256, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
+import { loadLater } from './load-later.ts';
 
 export type ResumableKind = 'md5' | 'sha256';
 
@@ -13,7 +14,12 @@ export interface ResumableHash {
   save(): string;
 }
 
-const create: Record<ResumableKind, () => Promise<IHasher>> = { md5: createMD5, sha256: createSHA256 };
+// Loaded by the first resumable upload (Drive, Dropbox): its WebAssembly need not sit in every process.
+const hashWasm = loadLater<typeof import('hash-wasm')>('hash-wasm');
+const create: Record<ResumableKind, () => Promise<IHasher>> = {
+  md5: () => hashWasm().createMD5(),
+  sha256: () => hashWasm().createSHA256(),
+};
 
 function wrap(h: IHasher): ResumableHash {
   return {

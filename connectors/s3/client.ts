@@ -3,8 +3,8 @@
 // classifier, and what a failure means to a user.
 import http from 'node:http';
 import https from 'node:https';
-import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { loadLater } from '../lib/load-later.ts';
 import { PrivateEndpointError, publicOnlyLookup } from '../lib/net-guard.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../lib/pacer.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
@@ -13,8 +13,14 @@ import type { Options } from './index.ts';
 /** The bucket a call was about, as the messages name it. */
 export type BucketOf = Pick<Options, 'bucket' | 'region' | 'endpoint'>;
 
+/** The AWS SDK, loaded once a bucket is opened. */
+export const sdk = loadLater<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
+const httpHandler = loadLater<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler');
+
 export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
   const lookup = env.allowPrivateEndpoints ? undefined : publicOnlyLookup;
+  const { S3Client } = sdk();
+  const { NodeHttpHandler } = httpHandler();
   const client = new S3Client({
     region: opts.region,
     endpoint: opts.endpoint,
@@ -87,7 +93,7 @@ export function toCloudError(err: unknown, what: BucketOf): CloudError {
   if (err instanceof PrivateEndpointError || (err as { cause?: unknown }).cause instanceof PrivateEndpointError) {
     return new CloudError('unreachable', (err as Error).message, { cause: err });
   }
-  if (err instanceof S3ServiceException) {
+  if (err instanceof sdk().S3ServiceException) {
     const status = err.$metadata.httpStatusCode;
     if (err.name === 'NoSuchBucket') {
       return new CloudError('invalid_options', `Bucket ${what.bucket} does not exist in ${what.region}.`, {
@@ -123,7 +129,7 @@ export function toCloudError(err: unknown, what: BucketOf): CloudError {
 export function isPreconditionFailed(err: unknown): boolean {
   const cause = err instanceof CloudError ? err.cause : err;
   return (
-    cause instanceof S3ServiceException &&
+    cause instanceof sdk().S3ServiceException &&
     (cause.$metadata.httpStatusCode === 412 || cause.name === 'PreconditionFailed')
   );
 }

@@ -2,14 +2,7 @@
 // connector's definition, its source and the destination's reads. The SDK client is set up in
 // client.ts, uploads are in upload.ts.
 import { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type { S3ServiceException } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { hasherFor, hashStream } from '../lib/hashes.ts';
 import { assertPublicHost, PrivateEndpointError } from '../lib/net-guard.ts';
@@ -17,7 +10,7 @@ import { pageOf } from '../lib/paging.ts';
 import { rangeHeader } from '../lib/rest.ts';
 import { mediaTypeOf } from '../media.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source } from '../types.ts';
-import { isPreconditionFailed, openBucket, toCloudError, unquote } from './client.ts';
+import { isPreconditionFailed, openBucket, sdk, toCloudError, unquote } from './client.ts';
 import { createMove } from './move.ts';
 import { createUploader } from './upload.ts';
 
@@ -109,6 +102,7 @@ export default defineConnector<Options>({
     const opts = cloud.options;
     const bucket = openBucket(opts, env);
     const { s3, prefix, call, keyOf } = bucket;
+    const { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command } = sdk();
     const Bucket = opts.bucket;
     const uploader = createUploader(bucket);
 

@@ -4,17 +4,8 @@
 // such as s3rver) and If-None-Match: * on the commit (those that honour it close the race). The
 // copy reads the very object looked at (x-amz-copy-source-if-match), so a file replaced meanwhile
 // is not moved under its old name's ETag.
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  UploadPartCopyCommand,
-} from '@aws-sdk/client-s3';
 import { CloudError } from '../types.ts';
-import { type Bucket, isPreconditionFailed } from './client.ts';
+import { type Bucket, isPreconditionFailed, sdk } from './client.ts';
 
 /** The largest object CopyObject copies in one call. */
 export const COPY_LIMIT = 5 * 1024 ** 3;
@@ -23,6 +14,15 @@ const COPY_PART = 1024 ** 3;
 
 export function createMove(bucket: Bucket) {
   const { s3, call, keyOf, prefix } = bucket;
+  const {
+    AbortMultipartUploadCommand,
+    CompleteMultipartUploadCommand,
+    CopyObjectCommand,
+    CreateMultipartUploadCommand,
+    DeleteObjectCommand,
+    HeadObjectCommand,
+    UploadPartCopyCommand,
+  } = sdk();
   const Bucket = bucket.name;
 
   async function head(Key: string, signal?: AbortSignal) {

@@ -8,9 +8,9 @@
 // services that ignore the headers, keep nothing locked while the task says it does: the bucket's
 // configuration is read once per opened cloud, before the first locked write, and a bucket
 // without it is refused with one clear error.
-import { GetObjectLockConfigurationCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3ServiceException } from '@aws-sdk/client-s3';
 import { CloudError, type PutOptions } from '../types.ts';
-import type { Bucket } from './client.ts';
+import { type Bucket, sdk } from './client.ts';
 
 type Retention = NonNullable<PutOptions['retention']>;
 
@@ -37,7 +37,7 @@ const NO_LOCK_ERRORS = ['ObjectLockConfigurationNotFoundError', 'NotImplemented'
 const lacksLock = (err: unknown) => {
   const status = (err as S3ServiceException).$metadata?.httpStatusCode;
   return (
-    err instanceof S3ServiceException &&
+    err instanceof sdk().S3ServiceException &&
     (NO_LOCK_ERRORS.includes(err.name) || status === 404 || status === 405 || status === 501)
   );
 };
@@ -51,7 +51,7 @@ export function lockCheck(bucket: Bucket): (signal?: AbortSignal) => Promise<voi
   const ask = async (signal?: AbortSignal) => {
     const out = await bucket.call(async () => {
       try {
-        return await bucket.s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket.name }), {
+        return await bucket.s3.send(new (sdk().GetObjectLockConfigurationCommand)({ Bucket: bucket.name }), {
           abortSignal: signal,
         });
       } catch (err) {

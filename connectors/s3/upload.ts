@@ -6,20 +6,10 @@
 // the SDK's commands.
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListPartsCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
 import { BufferPool, chunks } from '../lib/bytes.ts';
 import { sleep } from '../lib/pacer.ts';
 import { CloudError, type PutOptions, type Stored } from '../types.ts';
-import { type Bucket, isPreconditionFailed, unquote } from './client.ts';
+import { type Bucket, isPreconditionFailed, sdk, unquote } from './client.ts';
 import { lockCheck, lockFields } from './object-lock.ts';
 
 const MiB = 1024 * 1024;
@@ -61,6 +51,16 @@ export interface Uploader {
 
 export function createUploader(bucket: Bucket): Uploader {
   const { s3, prefix, call, keyOf } = bucket;
+  const {
+    AbortMultipartUploadCommand,
+    CompleteMultipartUploadCommand,
+    CreateMultipartUploadCommand,
+    HeadObjectCommand,
+    ListMultipartUploadsCommand,
+    ListPartsCommand,
+    PutObjectCommand,
+    UploadPartCommand,
+  } = sdk();
   const Bucket = bucket.name;
   // A locked write needs Object Lock on the bucket (object-lock.ts): asked once, before the first.
   const lockable = lockCheck(bucket);

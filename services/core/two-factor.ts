@@ -2,11 +2,14 @@
 // defaults every authenticator app reads), and ten one-time recovery codes for a lost phone. The
 // seed is sealed with the secret key like a cloud's credentials; recovery codes are kept as digests.
 import crypto from 'node:crypto';
-import * as OTPAuth from 'otpauth';
-import QRCode from 'qrcode';
+import { loadLater } from '../../connectors/lib/load-later.ts';
 import { digest, type Keyring } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { errors } from './errors.ts';
+
+// Loaded by the first enrolment or code checked, not by every process that starts.
+const otpauth = loadLater<typeof import('otpauth')>('otpauth');
+const qrcode = loadLater<typeof import('qrcode')>('qrcode');
 
 const PERIOD = 30;
 const RECOVERY_CODES = 10;
@@ -20,8 +23,10 @@ function recoveryCode(): string {
 const normalCode = (code: string) => code.trim().toLowerCase().replace(/\s+/g, '');
 
 export function createTwoFactor(db: Db, keyring: Keyring, issuer = 'Ferry') {
-  const totpOf = (sealed: string, label: string) =>
-    new OTPAuth.TOTP({ issuer, label, secret: OTPAuth.Secret.fromBase32(keyring.open(sealed)), period: PERIOD });
+  const totpOf = (sealed: string, label: string) => {
+    const { TOTP, Secret } = otpauth();
+    return new TOTP({ issuer, label, secret: Secret.fromBase32(keyring.open(sealed)), period: PERIOD });
+  };
 
   return {
     /**
@@ -29,15 +34,17 @@ export function createTwoFactor(db: Db, keyring: Keyring, issuer = 'Ferry') {
      * one). Returns what the app scans: the otpauth URI and its QR code as SVG.
      */
     async begin(userId: string, email: string): Promise<{ secret: string; otpauthUri: string; qrSvg: string }> {
-      const secret = new OTPAuth.Secret({ size: 20 });
+      const { TOTP, Secret } = otpauth();
+      const secret = new Secret({ size: 20 });
       const { rowCount } = await db.query(
         'UPDATE users SET totp_secret = $2, totp_last_step = NULL WHERE id = $1 AND totp_enabled_at IS NULL',
         [userId, keyring.seal(secret.base32)],
       );
       if (!rowCount)
         throw errors.conflict('Two-factor sign-in is on already: turn it off first to set up another app.');
-      const uri = new OTPAuth.TOTP({ issuer, label: email, secret, period: PERIOD }).toString();
-      return { secret: secret.base32, otpauthUri: uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1 }) };
+      const uri = new TOTP({ issuer, label: email, secret, period: PERIOD }).toString();
+      const qrSvg = await qrcode().toString(uri, { type: 'svg', margin: 1 });
+      return { secret: secret.base32, otpauthUri: uri, qrSvg };
     },
 
     /** Turns it on with a first right code; returns the recovery codes, shown once. */

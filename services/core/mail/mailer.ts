@@ -2,7 +2,8 @@
 // else as .eml files in the data folder, so a fresh install shows what it would have sent.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { loadLater } from '../../../connectors/lib/load-later.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 
@@ -22,6 +23,9 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   close(): void;
 }
+
+// nodemailer, loaded by the first mail sent: most processes send none for a long time.
+const nodemailer = loadLater<typeof import('nodemailer')>('nodemailer');
 
 /** The server refused this mail for good (unknown recipient, rejected content): retrying will not help. */
 export function isPermanent(err: unknown): boolean {
@@ -44,25 +48,28 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
 
   if (config.smtpUrl) {
     // A hung server must not hold a send job (and its outbox row lock) for long.
-    const transport = nodemailer.createTransport({
-      url: config.smtpUrl,
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
-    });
+    const smtp = config.smtpUrl;
+    let transport: Transporter | undefined;
     return {
       async send(m) {
+        transport ??= nodemailer().createTransport({
+          url: smtp,
+          connectionTimeout: 30_000,
+          greetingTimeout: 30_000,
+          socketTimeout: 60_000,
+        });
         await transport.sendMail(envelope(m));
       },
-      close: () => transport.close(),
+      close: () => transport?.close(),
     };
   }
 
   const folder = path.join(config.dataDir, 'mail');
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let transport: Transporter | undefined;
   log.warn({ folder }, 'SMTP_URL is not set: mail is written as .eml files instead of being sent');
   return {
     async send(m) {
+      transport ??= nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
       const info = await transport.sendMail(envelope(m));
       // Mail holds confirmation links and what users named things: only Ferry's own user may read
       // it. mkdir's mode applies only when it creates the folder (and under the umask), so a folder
@@ -77,6 +84,6 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
       await fs.rename(`${file}.tmp`, file);
       log.info({ file, to: m.to, subject: m.subject }, 'mail written (no SMTP_URL)');
     },
-    close: () => transport.close(),
+    close: () => transport?.close(),
   };
 }
