@@ -271,17 +271,24 @@ async function park(deps: CopyDeps, run: RunRecord, p: Parked): Promise<void> {
  * workers holding (or meant to take) the rest died.
  */
 export async function maybeFinalize(deps: Pick<CopyDeps, 'db' | 'boss' | 'timing'>, runId: string): Promise<void> {
-  const { rows } = await deps.db.query<{ copying: number; pending: number; quota: boolean; user_id: string }>(
+  const { rows } = await deps.db.query<{ copying: boolean; pending: boolean; quota: boolean; user_id: string }>(
     // Once the quota ran out nobody claims the rest, so an item whose holder died (its lease ran
-    // out) is not at work: finalize puts it back with the others that wait for the next run.
+    // out) is not at work: finalize puts it back with the others that wait for the next run. Each
+    // look is a range of the (run_id, status, id) index, named as in run-state.ts's claim (not the
+    // whole run: counting every item took 0.5 s at 200,000).
     `WITH r AS (SELECT quota_hit_at IS NOT NULL AS quota, user_id FROM runs WHERE id = $1)
-     SELECT count(*) FILTER (WHERE i.status = 'copying' AND (NOT r.quota OR i.lease_until >= now()))::int AS copying,
-            count(*) FILTER (WHERE i.status = 'pending')::int AS pending, r.quota, r.user_id
-       FROM r LEFT JOIN run_items i ON i.run_id = $1 GROUP BY r.quota, r.user_id`,
+     SELECT EXISTS (SELECT 1 FROM run_items i
+                     WHERE (i.run_id, i.status) >= ($1, 'copying') AND (i.run_id, i.status) <= ($1, 'copying')
+                       AND (NOT r.quota OR i.lease_until >= now())) AS copying,
+            EXISTS (SELECT 1 FROM run_items i
+                     WHERE (i.run_id, i.status) >= ($1, 'pending')
+                       AND (i.run_id, i.status) <= ($1, 'pending')) AS pending,
+            r.quota, r.user_id
+       FROM r`,
     [runId],
   );
   const r = rows[0];
-  if (r.copying === 0 && (r.pending === 0 || r.quota)) {
+  if (!r.copying && (!r.pending || r.quota)) {
     await deps.boss.send(QUEUES.runFinalize, { runId });
   } else {
     await deps.boss.sendAfter(
