@@ -7,6 +7,7 @@
 import type { SourceItem } from '../../../connectors/types.ts';
 import type { Db } from '../../core/db.ts';
 import { pathKey } from '../../core/path-key.ts';
+import type { KeyFilter } from './key-filter.ts';
 import { renamed } from './select.ts';
 
 /** An earlier copy of a listed item, and whether the backup found it gone from the source before. */
@@ -145,12 +146,15 @@ export interface PathWanted {
 /**
  * Destination paths for a batch of items, so that none lands on another's: a path planned for
  * another item of this run (run_items), or held by another item's copy in the task's manifest, is
- * taken, and the later item gets "name (1).jpg". Paths are compared by key (pathKey).
+ * taken, and the later item gets "name (1).jpg". Paths are compared by key (pathKey). `planned`:
+ * the keys this run planned so far; only those it may hold are looked for in run_items, and the
+ * batch's own are added to it.
  */
 export async function uniquePaths(
   db: Db,
   run: { id: string; taskId: string },
   wanted: PathWanted[],
+  planned: KeyFilter,
 ): Promise<string[]> {
   const holders = new Map<string, string[]>();
   const find = async (keys: string[]) => {
@@ -162,8 +166,8 @@ export async function uniquePaths(
       `SELECT dest_key AS key, source_id FROM manifest
         WHERE task_id = $1 AND dest_key = ANY($3::text[]) AND fidelity <> 'superseded'
        UNION ALL
-       SELECT dest_key, source_id FROM run_items WHERE run_id = $2 AND dest_key = ANY($3::text[])`,
-      [run.taskId, run.id, fresh],
+       SELECT dest_key, source_id FROM run_items WHERE run_id = $2 AND dest_key = ANY($4::text[])`,
+      [run.taskId, run.id, fresh, fresh.filter((k) => planned.mayHave(k))],
     );
     for (const r of rows) holders.get(r.key)!.push(r.source_id);
   };
@@ -183,5 +187,6 @@ export async function uniquePaths(
     }
     paths.push(candidate);
   }
+  for (const key of inBatch) planned.add(key);
   return paths;
 }

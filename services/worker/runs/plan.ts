@@ -11,6 +11,7 @@ import { pathKey } from '../../core/path-key.ts';
 import * as runState from '../../core/run-state.ts';
 import type { Timing } from '../../core/timing.ts';
 import { failRun, loadRun, openEnds, refusing, type RunRecord } from './context.ts';
+import { plannedKeys } from './key-filter.ts';
 import { planRestore } from './plan-restore.ts';
 import { planVerify } from './plan-verify.ts';
 import { COPY_JOBS_PER_RUN } from './copy.ts';
@@ -74,6 +75,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   // batch: each batch of listed items is looked up in PostgreSQL (plan-lookups.ts).
   await clearListing(db, runId);
   await fillDestKeys(db, run);
+  const planned = await plannedKeys(db, runId);
   const partial = ends.sourceFeatures.partialListing === true;
 
   // What is at the destination already, in one listing instead of a look-up per file (as rclone
@@ -123,6 +125,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
             sourceId === item.id || (supersedes?.taskId === run.taskId && supersedes.sourceId === sourceId),
         };
       }),
+      planned,
     );
     destinationListed ??= listDestination();
     const listed = await destinationListed;
