@@ -112,13 +112,13 @@ const bumpRevision = (state: CloudState) => state.set('revision', crypto.randomU
 const catalogues = new Map<string, Promise<Catalogue>>();
 const CATALOGUES_KEPT = 4;
 
-function catalogueItems(c: Catalogue): SourceItem[] {
-  const items: SourceItem[] = [];
+/** The backup's files, one by one: each XMP is made, measured and dropped (a library's worth would fill memory). */
+function* catalogueItems(c: Catalogue): Generator<SourceItem> {
   for (const m of c.media) {
     const modifiedAt = m.takenAt.toISOString();
     // The item's own name (an edited copy is not the photo it was made from).
     const identity = m.meta?.takenAt ? photoIdentity(m.title, m.meta.takenAt) : undefined;
-    items.push({
+    yield {
       id: `m:${m.key}`,
       path: m.path,
       size: m.size,
@@ -129,9 +129,9 @@ function catalogueItems(c: Catalogue): SourceItem[] {
       identity,
       // A .tgz part is read front to back, one entry after the other.
       ...(m.part.format === 'tgz' ? { sequential: true } : {}),
-    });
+    };
     const xmp = xmpOf(m);
-    items.push({
+    yield {
       id: `x:${m.key}`,
       path: `${m.path}.xmp`,
       size: Buffer.byteLength(xmp),
@@ -139,17 +139,16 @@ function catalogueItems(c: Catalogue): SourceItem[] {
       mediaType: 'other',
       version: versionOf(xmp),
       trashed: m.trashed,
-    });
+    };
   }
   for (const a of c.albums)
-    items.push({
+    yield {
       id: `a:${a.dir}`,
       path: a.path,
       size: Buffer.byteLength(a.json),
       mediaType: 'other',
       version: versionOf(a.json),
-    });
-  return items;
+    };
 }
 
 export default defineConnector({
@@ -328,7 +327,10 @@ function takeout(cloud: CloudConfig<Options>) {
         indexed.set(part.path, record);
       }
     }
-    const parts = await loadParts(state);
+    // The records in hand, in loadParts' order (the order parts were first indexed: a part indexed
+    // again keeps its place, a new one comes last, as in the map). Loading them all again would hold
+    // a second copy of a large library's index.
+    const parts = [...indexed.values()];
     const changed = new Set<PartRecord>();
     // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
     // A read that fails for a passing reason is tried again by the next run, not taken for "none".
