@@ -1,9 +1,12 @@
-// A claim reads the (run_id, status, id) index, not the whole table, however few runs the table
-// holds: with one earlier run of many items, the planner reckoned a walk of the primary key in id
-// order cheap (half the rows are the run's), and each claim of the next run crossed every item of
-// the earlier one first. pg_stat_get_xact_tuples_returned counts the index entries the claim's transaction read.
+// A claim, and a copy job's check as it ends, read a few entries of the (run_id, status, id) index,
+// however few runs the table holds: with one earlier run of many items, the planner reckoned a walk
+// of the primary key in id order cheap (half the rows are the run's), and each claim of the next
+// run crossed every item of the earlier one first; the check counted every item of the run, then
+// (as an EXISTS) scanned the whole table. pg_stat_get_xact_tuples_returned counts what was read.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import type { Db } from '../../services/core/db.ts';
 import { claim } from '../../services/core/run-state.ts';
+import { maybeFinalize } from '../../services/worker/runs/copy.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -16,7 +19,7 @@ afterAll(async () => {
 
 const ITEMS = 20_000;
 
-test("a claim reads the run's own items in the status index, not the items of the runs before it", async () => {
+test('a claim and the end-of-copy check read a few entries of the status index, not the runs before', async () => {
   const a = await signup(t);
   const cloud = async (n: string) =>
     (
@@ -45,30 +48,62 @@ test("a claim reads the run's own items in the status index, not the items of th
   const [first, second] = [await run('quota_exceeded'), await run('running')];
   for (const r of [first, second])
     await t.db.query(
-      `INSERT INTO run_items (run_id, source_id, path, size)
-       SELECT $1, 'f' || n, 'photos/f' || n || '.jpg', 100 FROM generate_series(1, $2) AS n`,
+      `INSERT INTO run_items (run_id, source_id, path, size, dest_path, dest_key)
+       SELECT $1, 'f' || n, 'photos/f' || n || '.jpg', 100, 'photos/f' || n || '.jpg', 'photos/f' || n || '.jpg'
+         FROM generate_series(1, $2) AS n`,
       [r, ITEMS],
     );
   await t.db.query('ANALYZE run_items');
 
-  const c = await t.db.connect();
-  try {
-    await c.query('BEGIN');
-    const held = await claim(c, second, 60, { after: '0', expired: true });
-    const { rows } = await c.query<{ indexrelname: string; tuples: string }>(
-      `SELECT i::text AS indexrelname, pg_stat_get_xact_tuples_returned(i) AS tuples
-         FROM unnest(ARRAY['run_items_pkey'::regclass, 'run_items_status_idx'::regclass]) AS i`,
-    );
-    await c.query('ROLLBACK');
-    expect(held?.path).toBe('photos/f1.jpg');
-    const read = Object.fromEntries(rows.map((r) => [r.indexrelname, Number(r.tuples)]));
-    // The item itself, by its id; the look-ups one or two entries of the status index.
-    expect(read.run_items_pkey).toBeLessThan(10);
-    expect(read.run_items_status_idx).toBeGreaterThan(0);
-    expect(read.run_items_status_idx).toBeLessThan(10);
-  } finally {
-    c.release();
-  }
+  /**
+   * What `fn` read of run_items, in one transaction rolled back after: rows of the table scanned in
+   * order, and entries of its indexes (each: a claim's run_items_status_idx must be among them).
+   */
+  const reads = async <T>(fn: (c: Db) => Promise<T>) => {
+    const c = await t.db.connect();
+    // The counters hold what this connection did before, not yet flushed: what fn read is the difference.
+    const counters = async () =>
+      Object.fromEntries(
+        (
+          await c.query<{ name: string; tuples: string }>(
+            `SELECT 'table' AS name, pg_stat_get_xact_tuples_returned('run_items'::regclass) AS tuples
+             UNION ALL
+             SELECT indexrelid::regclass::text, pg_stat_get_xact_tuples_returned(indexrelid)
+               FROM pg_index WHERE indrelid = 'run_items'::regclass`,
+          )
+        ).rows.map((r) => [r.name, Number(r.tuples)]),
+      );
+    try {
+      await c.query('BEGIN');
+      const before = await counters();
+      const out = await fn(c as unknown as Db);
+      const after = await counters();
+      await c.query('ROLLBACK');
+      const read = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k]]));
+      const { table, ...indexes } = read;
+      return {
+        out,
+        table,
+        indexes: Object.values(indexes).reduce((a, b) => a + b, 0),
+        status: read.run_items_status_idx,
+      };
+    } finally {
+      c.release();
+    }
+  };
+
+  const claimed = await reads((c) => claim(c, second, 60, { after: '0', expired: true }));
+  expect(claimed.out?.path).toBe('photos/f1.jpg');
+  // The item itself, by its id, and one or two entries of the status index; no table scan.
+  expect(claimed).toMatchObject({ table: 0, indexes: expect.any(Number), status: expect.any(Number) });
+  expect(claimed.indexes).toBeLessThan(10);
+  expect(claimed.status).toBeGreaterThan(0);
+
+  // The check a copy job makes as it ends (is anything left?) reads as little.
+  const checked = await reads((c) => maybeFinalize({ db: c, boss: t.boss, timing: t.timing }, second));
+  expect(checked.table).toBe(0);
+  expect(checked.indexes).toBeLessThan(10);
+  expect(checked.status).toBeGreaterThan(0);
   // With the cursor past every pending item, the claim looks again from the start of the run's.
   const again = await claim(t.db, second, 60, { after: String(Number.MAX_SAFE_INTEGER), expired: false });
   expect(again?.path).toBe('photos/f1.jpg');
