@@ -27,9 +27,9 @@ function loadedAfter(script: string): string[] {
       `${script}
       const { createRequire } = await import('node:module');
       const require = createRequire(${JSON.stringify(`${repo}/`)});
-      const files = new Set(Object.keys(require.cache));
-      const later = ${JSON.stringify(LATER)};
-      console.log(JSON.stringify(later.filter((p) => [...files].some((f) => f.includes('/node_modules/' + p + '/')))));`,
+      const files = Object.keys(require.cache);
+      const loaded = ${JSON.stringify(LATER)}.filter((p) => files.some((f) => f.includes('/node_modules/' + p + '/')));
+      console.log(JSON.stringify(loaded));`,
     ],
     { cwd: repo, encoding: 'utf8' },
   );
