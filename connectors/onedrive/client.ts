@@ -8,14 +8,8 @@
 // Every request of an account waits out the last Retry-After Graph gave it (Graph throttles the app
 // and user, not one request), and Graph's errors become a CloudError a person can act on.
 import { types } from 'node:util';
-import {
-  Client,
-  GraphClientError,
-  GraphError,
-  type Context,
-  type GraphRequest,
-  type Middleware,
-} from '@microsoft/microsoft-graph-client';
+import type { Context, GraphError, GraphRequest, Middleware } from '@microsoft/microsoft-graph-client';
+import { loadLater } from '../lib/load-later.ts';
 import {
   createPacer,
   isTransientNetworkError,
@@ -27,6 +21,11 @@ import {
 import { createRest, type Rest } from '../lib/rest.ts';
 import type { TokenSource } from '../oauth.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
+
+// Microsoft's Graph client, loaded once a OneDrive is opened.
+export const graphSdk = loadLater<typeof import('@microsoft/microsoft-graph-client')>(
+  '@microsoft/microsoft-graph-client',
+);
 
 /** A Retry-After longer than this is not slept through: the work is handed back as rate_limited. */
 const MAX_WAIT_MS = 120_000;
@@ -49,7 +48,7 @@ function retryAfterOf(err: GraphError): number | undefined {
 
 /** The one retry classifier of this connector. */
 export function classify(err: unknown): RetryVerdict {
-  if (err instanceof GraphError) {
+  if (err instanceof graphSdk().GraphError) {
     const after = retryAfterOf(err);
     if (err.statusCode === 429 || err.statusCode === 503)
       return { retry: after === undefined || after <= MAX_WAIT_MS, afterMs: after };
@@ -63,7 +62,7 @@ export function classify(err: unknown): RetryVerdict {
 
 /** A Graph error as the Graph client makes them, for answers it did not read itself. */
 export function graphError(status: number, code: string, message: string, headers?: Headers): GraphError {
-  const err = new GraphError(status, message || code);
+  const err = new (graphSdk().GraphError)(status, message || code);
   err.code = code;
   err.headers = headers;
   return err;
@@ -98,7 +97,7 @@ export async function graphErrorOf(res: Response): Promise<GraphError> {
 
 /** The HTTP status Graph answered with, for an error that is Graph's answer. */
 export function statusOf(err: unknown): number | undefined {
-  return err instanceof GraphError ? err.statusCode : undefined;
+  return err instanceof graphSdk().GraphError ? err.statusCode : undefined;
 }
 
 /** What a Graph request gives, or null when Graph answers 404 (nothing there). */
@@ -114,7 +113,7 @@ export async function itemOrNull<T>(request: Promise<T>): Promise<T | null> {
 /** Maps what went wrong to what a user can act on. */
 export function toCloudError(err: unknown, what: string): CloudError {
   if (err instanceof CloudError) return err;
-  if (err instanceof GraphError) {
+  if (err instanceof graphSdk().GraphError) {
     const status = err.statusCode;
     const code = err.code ?? 'error';
     const detail = err.message && err.message !== code ? `${code}: ${err.message}` : code;
@@ -159,15 +158,19 @@ export function toCloudError(err: unknown, what: string): CloudError {
  * through the Graph client untouched: it rethrows a GraphClientError as it is, and would make
  * anything else a GraphError with neither the error's class nor its cause. call() unwraps it.
  */
-class Carried extends GraphClientError {
-  readonly error: unknown;
-  constructor(error: unknown) {
-    super('carried');
-    // GraphClientError's constructor sets its own prototype on whatever it makes: put ours back.
-    Object.setPrototypeOf(this, Carried.prototype);
-    this.error = error;
-  }
-}
+type Carried = Error & { readonly error: unknown };
+let carriedClass: (new (error: unknown) => Carried) | undefined;
+/** The class, made once the Graph client is loaded (it extends one of the client's). */
+const Carried = () =>
+  (carriedClass ??= class extends graphSdk().GraphClientError {
+    readonly error: unknown;
+    constructor(error: unknown) {
+      super('carried');
+      // GraphClientError's constructor sets its own prototype on whatever it makes: put ours back.
+      Object.setPrototypeOf(this, new.target.prototype);
+      this.error = error;
+    }
+  });
 
 const isJson = (res: Response) => /\bjson\b/i.test(res.headers.get('content-type') ?? '');
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
@@ -213,7 +216,7 @@ function sender(send: typeof fetch): Middleware {
       try {
         context.response = await send(context.request, context.options);
       } catch (err) {
-        throw new Carried(err);
+        throw new (Carried())(err);
       }
     },
   };
@@ -251,7 +254,7 @@ function bearer(origin: string, tokens: TokenSource): Middleware {
         const fresh = await tokens.refresh(token, signal);
         if (fresh !== token) await send(fresh);
       } catch (err) {
-        throw err instanceof Carried ? err : new Carried(err);
+        throw err instanceof Carried() ? err : new (Carried())(err);
       }
     },
   };
@@ -288,7 +291,7 @@ export function createGraph(env: ConnectorEnv, tokens: TokenSource, accountId: s
     }),
     pausedUntil: 0,
   }));
-  const client = Client.initWithMiddleware({
+  const client = graphSdk().Client.initWithMiddleware({
     baseUrl: base,
     defaultVersion: 'v1.0',
     middleware: [bearer(new URL(base).origin, tokens), sender(accountFetch(account, CALL_TIMEOUT_MS))],
@@ -306,7 +309,7 @@ export function createGraph(env: ConnectorEnv, tokens: TokenSource, accountId: s
         try {
           return await fn();
         } catch (err) {
-          throw err instanceof Carried ? err.error : err;
+          throw err instanceof Carried() ? (err as Carried).error : err;
         }
       };
       return account.pacer.call(unwrapped, signal).catch((err: unknown) => {

@@ -4,7 +4,6 @@
 // resumable upload sessions (upload.ts) and checked against OneDrive's quickXorHash.
 import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ResponseType } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { skipBytes } from '../lib/bytes.ts';
 import { pageOf } from '../lib/paging.ts';
@@ -12,7 +11,7 @@ import { drain, rangeHeader } from '../lib/rest.ts';
 import { mediaTypeOf } from '../media.ts';
 import type { OAuthSpec } from '../oauth.ts';
 import { CloudError, defineConnector, type Destination, type Entry, type Source, type SourceItem } from '../types.ts';
-import { createGraph, graphError, graphErrorOf, itemOrNull, statusOf, type Graph } from './client.ts';
+import { createGraph, graphError, graphErrorOf, graphSdk, itemOrNull, statusOf, type Graph } from './client.ts';
 import { createUploader, encodePath } from './upload.ts';
 
 const options = z.object({
@@ -178,7 +177,7 @@ export default defineConnector<Options>({
             const first = (await graph
               .api(`/me/drive/items/${encodeURIComponent(item.id)}/content`, o.signal)
               .option('redirect', 'manual')
-              .responseType(ResponseType.RAW)
+              .responseType(graphSdk().ResponseType.RAW)
               .get()) as Response;
             if (!first.ok && (first.status < 300 || first.status >= 400)) throw await graphErrorOf(first);
             await drain(first);

@@ -6,6 +6,7 @@ import { expect, test } from '@jest/globals';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const LATER = [
+  '@microsoft/microsoft-graph-client',
   '@aws-sdk/client-s3',
   '@googleapis/drive',
   'google-auth-library',
