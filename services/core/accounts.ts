@@ -371,13 +371,14 @@ export function createAccounts(
 
     async bySession(token: string): Promise<Principal | undefined> {
       // A suspended account's sessions were ended; one its suspension raced with is refused here.
-      const { rows } = await db.query<UserRow & { csrf_token: string; id_digest: string; stale: boolean }>(
-        `SELECT ${userColumns}, s.csrf_token, s.id_digest,
+      const { rows } = await db.query<UserRow & { csrf_token: string; id_digest: string; stale: boolean }>({
+        name: 'accounts.bySession',
+        text: `SELECT ${userColumns}, s.csrf_token, s.id_digest,
                 s.last_used_at IS NULL OR s.last_used_at < now() - interval '1 minute' AS stale
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id_digest = $1 AND s.expires_at > now() AND u.suspended_at IS NULL`,
-        [digest(token)],
-      );
+        values: [digest(token)],
+      });
       const { csrf_token, id_digest, stale, ...r } = rows[0] ?? {};
       if (!rows[0]) return undefined;
       // "Last used", to the minute: one write a minute per session, not one per request.
@@ -386,13 +387,14 @@ export function createAccounts(
     },
 
     async byToken(token: string, ip?: string): Promise<Principal | undefined> {
-      const { rows } = await db.query<UserRow & { suspended: boolean; token_id: string; stale: boolean }>(
-        `SELECT ${userColumns}, u.suspended_at IS NOT NULL AS suspended, t.id AS token_id,
+      const { rows } = await db.query<UserRow & { suspended: boolean; token_id: string; stale: boolean }>({
+        name: 'accounts.byToken',
+        text: `SELECT ${userColumns}, u.suspended_at IS NOT NULL AS suspended, t.id AS token_id,
                 t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
                   OR t.last_used_ip IS DISTINCT FROM coalesce($2, t.last_used_ip) AS stale
            FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_digest = $1`,
-        [digest(token), ip ?? null],
-      );
+        values: [digest(token), ip ?? null],
+      });
       if (!rows[0]) return undefined;
       // The token is the account's own: its holder may be told why it no longer works.
       const { suspended, token_id, stale, ...user } = rows[0];
@@ -420,13 +422,14 @@ export function createAccounts(
 
     async usage(userId: string) {
       const { start, end } = usagePeriod();
-      const { rows } = await db.query<{ used: number; limit: number }>(
-        `SELECT coalesce(g.used_bytes, 0) AS used, coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
+      const { rows } = await db.query<{ used: number; limit: number }>({
+        name: 'accounts.usage',
+        text: `SELECT coalesce(g.used_bytes, 0) AS used, coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
            FROM users u JOIN plans p ON p.id = u.plan_id
            LEFT JOIN usage g ON g.user_id = u.id AND g.period_start = $2
           WHERE u.id = $1`,
-        [userId, start],
-      );
+        values: [userId, start],
+      });
       return {
         periodStart: start.toISOString(),
         periodEnd: end.toISOString(),

@@ -264,8 +264,10 @@ export async function runNotifications(q: Queryable, runId: string) {
     last_status: number | null;
     last_error: string | null;
     delivered_at: Date | null;
-  }>(
-    `SELECT 'email' AS channel, kind AS event, recipient AS to, attempts, NULL::int AS last_status, last_error, sent_at
+  }>({
+    // Named: GET /runs/:id asks for it on every poll, and its plan costs more than running it.
+    name: 'notifications.ofRun',
+    text: `SELECT 'email' AS channel, kind AS event, recipient AS to, attempts, NULL::int AS last_status, last_error, sent_at
       AS delivered_at,
             CASE WHEN sent_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'pending' END
               AS status, created_at
@@ -276,8 +278,8 @@ export async function runNotifications(q: Queryable, runId: string) {
               ELSE 'pending' END, created_at
        FROM webhook_deliveries WHERE run_id = $1
      ORDER BY created_at`,
-    [runId],
-  );
+    values: [runId],
+  });
   return rows.map((r) => ({
     channel: r.channel,
     event: r.event,

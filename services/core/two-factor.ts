@@ -103,7 +103,11 @@ export function createTwoFactor(db: Db, keyring: Keyring, issuer = 'Ferry') {
     },
 
     async isOn(userId: string): Promise<boolean> {
-      const { rows } = await db.query('SELECT totp_enabled_at IS NOT NULL AS on FROM users WHERE id = $1', [userId]);
+      const { rows } = await db.query({
+        name: 'twoFactor.isOn',
+        text: 'SELECT totp_enabled_at IS NOT NULL AS on FROM users WHERE id = $1',
+        values: [userId],
+      });
       return Boolean(rows[0]?.on);
     },
   };
