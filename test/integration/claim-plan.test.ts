@@ -53,7 +53,8 @@ test('a claim and the end-of-copy check read a few entries of the status index, 
          FROM generate_series(1, $2) AS n`,
       [r, ITEMS],
     );
-  await t.db.query('ANALYZE run_items');
+  // Checked first before the table has statistics (as after a plan that wrote a large run at once), then with them.
+  await t.db.query('ALTER TABLE run_items SET (autovacuum_enabled = false)');
 
   /**
    * What `fn` read of run_items, in one transaction rolled back after: rows of the table scanned in
@@ -92,12 +93,17 @@ test('a claim and the end-of-copy check read a few entries of the status index, 
     }
   };
 
-  const claimed = await reads((c) => claim(c, second, 60, { after: '0', expired: true }));
-  expect(claimed.out?.path).toBe('photos/f1.jpg');
-  // The item itself, by its id, and one or two entries of the status index; no table scan.
-  expect(claimed).toMatchObject({ table: 0, indexes: expect.any(Number), status: expect.any(Number) });
-  expect(claimed.indexes).toBeLessThan(10);
-  expect(claimed.status).toBeGreaterThan(0);
+  // The item itself, by its id, and one or two entries of the status index; no table scan. Without
+  // statistics the planner thought the run held few items, and once sorted all of them for one
+  // (on the (run_id, source_id) index: 300 ms a claim at 20,000 items, each lane's first).
+  for (const analyzed of [false, true]) {
+    if (analyzed) await t.db.query('ANALYZE run_items');
+    const claimed = await reads((c) => claim(c, second, 60, { after: '0', expired: true }));
+    expect(claimed.out?.path).toBe('photos/f1.jpg');
+    expect(claimed).toMatchObject({ table: 0, indexes: expect.any(Number), status: expect.any(Number) });
+    expect(claimed.indexes).toBeLessThan(10);
+    expect(claimed.status).toBeGreaterThan(0);
+  }
 
   // The check a copy job makes as it ends (is anything left?) reads as little.
   const checked = await reads((c) => maybeFinalize({ db: c, boss: t.boss, timing: t.timing }, second));
