@@ -424,7 +424,8 @@ export function createAccounts(
       const { start, end } = usagePeriod();
       const { rows } = await db.query<{ used: number; limit: number }>({
         name: 'accounts.usage',
-        text: `SELECT coalesce(g.used_bytes, 0) AS used, coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
+        text: `SELECT coalesce(g.used_bytes, 0) AS used,
+                coalesce(u.traffic_limit_bytes, p.monthly_traffic_bytes) AS limit
            FROM users u JOIN plans p ON p.id = u.plan_id
            LEFT JOIN usage g ON g.user_id = u.id AND g.period_start = $2
           WHERE u.id = $1`,

@@ -267,8 +267,8 @@ export async function runNotifications(q: Queryable, runId: string) {
   }>({
     // Named: GET /runs/:id asks for it on every poll, and its plan costs more than running it.
     name: 'notifications.ofRun',
-    text: `SELECT 'email' AS channel, kind AS event, recipient AS to, attempts, NULL::int AS last_status, last_error, sent_at
-      AS delivered_at,
+    text: `SELECT 'email' AS channel, kind AS event, recipient AS to, attempts, NULL::int AS last_status, last_error,
+            sent_at AS delivered_at,
             CASE WHEN sent_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'pending' END
               AS status, created_at
        FROM mail_outbox WHERE run_id = $1
