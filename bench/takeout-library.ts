@@ -154,6 +154,7 @@ try {
       await db.query(
         `SELECT coalesce(sum(pg_column_size(value)), 0)::bigint AS parts,
                 (SELECT pg_total_relation_size('cloud_state'))::bigint AS state,
+                (SELECT pg_total_relation_size('cloud_rows'))::bigint AS catalogue,
                 (SELECT pg_total_relation_size('run_items'))::bigint AS items,
                 (SELECT pg_database_size(current_database()))::bigint AS db
            FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
@@ -169,6 +170,7 @@ try {
       planPeakRssMiB,
       partRecordBytesPerMedium: Math.round(Number(sizes.parts) / N),
       stateTableBytesPerMedium: Math.round(Number(sizes.state) / N),
+      catalogueBytesPerMedium: Math.round(Number(sizes.catalogue) / N),
       runItemsBytesPerMedium: Math.round(Number(sizes.items) / N),
       databaseMiB: Math.round(Number(sizes.db) / MiB),
       // The statements that took PostgreSQL longest.

@@ -86,6 +86,31 @@ export interface CloudState {
   putIfAbsent(key: string, value: unknown): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
   list(prefix: string): Promise<Array<{ key: string; value: unknown }>>;
+  /** Lists too long for one value (a row per entry), read a page or a row at a time. */
+  rows: CloudRows;
+}
+
+/** One entry of a CloudRows list: its place in the list, the key it is found by, and its value. */
+export interface CloudRow {
+  n: number;
+  key: string;
+  value: unknown;
+}
+
+/**
+ * Long lists a connector keeps about one cloud (a Takeout source's catalogue of a million media),
+ * each written once, a batch at a time, under a name of its own, and dropped when a newer one
+ * replaces it. Nothing reads a list whole: a page at a time in order, or one row by its key.
+ */
+export interface CloudRows {
+  /** Adds rows to a list; a row whose place is taken already is left as it is (two writers of one list agree). */
+  add(list: string, rows: CloudRow[]): Promise<void>;
+  /** The value of the list's row with `key` (the first, should two share it). */
+  get(list: string, key: string): Promise<unknown>;
+  /** Up to `limit` rows of the list placed after `after`, in order. */
+  page(list: string, after: number, limit: number): Promise<CloudRow[]>;
+  /** Drops every list of the cloud but those named in `keep`. */
+  dropAllBut(keep: string[]): Promise<void>;
 }
 
 export interface Entry {

@@ -68,6 +68,9 @@ export interface PartRecord {
   otherEntries?: number;
 }
 
+/** What reading a medium needs of its archive part (a stored catalogue row keeps this, not the part's index). */
+export type PartRef = Pick<PartRecord, 'set' | 'path' | 'sourceId' | 'size' | 'format' | 'deleted'>;
+
 export interface CatalogueMedia {
   /** The content's identity (see contentKeys). */
   key: string;
@@ -81,8 +84,8 @@ export interface CatalogueMedia {
   meta?: SidecarMetadata;
   offsetMinutes?: number;
   /** Where to read it: an archive not deleted if any holds it. */
-  part: PartRecord;
-  entry: IndexedMedia;
+  part: PartRef;
+  entry: EntryRef & Pick<IndexedMedia, 'kind'>;
 }
 
 export interface CatalogueAlbum {
@@ -112,6 +115,59 @@ export function xmpOf(m: CatalogueMedia): string {
     archived: m.meta?.archived === true || m.entry.kind === 'archive',
     title: m.meta?.title,
   });
+}
+
+/**
+ * A medium as a catalogue row stores it: JSON (dates as ISO strings), with what its files (the
+ * medium and its XMP) and reading it need, and no more (a row per medium of a library). Its part is
+ * stored once for all its media, and named here by its place in that list (`part`).
+ */
+export function storedMedia(m: CatalogueMedia, part: number): unknown {
+  const { name, crc32, modifiedAt, method, compressedSize, localHeaderOffset, ordinal, kind } = m.entry;
+  const meta = m.meta && {
+    title: m.meta.title,
+    description: m.meta.description,
+    takenAt: m.meta.takenAt,
+    geo: m.meta.geo,
+    people: m.meta.people.length ? m.meta.people : undefined,
+    favorited: m.meta.favorited || undefined,
+    archived: m.meta.archived || undefined,
+    trashed: m.meta.trashed || undefined,
+  };
+  return {
+    ...m,
+    meta,
+    part,
+    entry: { name, size: m.entry.size, crc32, modifiedAt, method, compressedSize, localHeaderOffset, ordinal, kind },
+  };
+}
+
+/** What reading a medium needs of its part, as a stored catalogue keeps it once for all its media. */
+export const partRef = ({ set, path, sourceId, size, format, deleted }: PartRef): PartRef => ({
+  set,
+  path,
+  sourceId,
+  size,
+  format,
+  deleted,
+});
+
+/** A medium from its catalogue row and the catalogue's parts (storedMedia's inverse). */
+export function revivedMedia(value: unknown, parts: PartRef[]): CatalogueMedia {
+  const m = value as Omit<CatalogueMedia, 'takenAt' | 'meta' | 'part'> & {
+    part: number;
+    takenAt: string;
+    meta?: Partial<IndexedSidecar['meta']> & { title: string };
+  };
+  const meta = m.meta && {
+    people: [],
+    favorited: false,
+    archived: false,
+    trashed: false,
+    partnerShared: false,
+    ...m.meta,
+  };
+  return { ...m, part: parts[m.part], takenAt: new Date(m.takenAt), meta: meta && reviveSidecar({ rel: '', meta }) };
 }
 
 const sizeAndCrc = (e: EntryRef) => `${e.size}-${(e.crc32 >>> 0).toString(16).padStart(8, '0')}`;

@@ -24,10 +24,15 @@ import {
   buildCatalogue,
   contentKeys,
   needingDates,
+  partRef,
+  revivedMedia,
+  storedMedia,
   versionOf,
   xmpOf,
-  type Catalogue,
+  type CatalogueAlbum,
+  type CatalogueMedia,
   type PartRecord,
+  type PartRef,
 } from './catalogue.ts';
 import { exportSets, exportStatus, schedule, type ExportSet, type ExportStatus } from './export-sets.ts';
 import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
@@ -97,59 +102,67 @@ async function loadParts(state: CloudState): Promise<PartRecord[]> {
   return (await state.list('part:')).map((r) => r.value as PartRecord);
 }
 
-/**
- * A token that changes whenever the indexed parts do. The copy jobs of a run in one process share
- * the catalogue built for it (a large library's is big), cached under this token.
- */
+/** A token that changes whenever the indexed parts do: the catalogue is built again for a new one. */
 async function revision(state: CloudState): Promise<string> {
   return (await state.putIfAbsent('revision', crypto.randomUUID())) as string;
 }
 const bumpRevision = (state: CloudState) => state.set('revision', crypto.randomUUID());
-// The catalogues of the last few revisions, whichever cloud, for the copy jobs of this process. Not
-// in env.accounts: it is no state of an account but a cache of clouds' indexes, and its bound is
-// memory (a large library's catalogue is big): a few catalogues in all, where the registry counts
-// entries by the thousand. Old revisions drop out as new ones come.
-const catalogues = new Map<string, Promise<Catalogue>>();
-const CATALOGUES_KEPT = 4;
 
-/** The backup's files, one by one: each XMP is made, measured and dropped (a library's worth would fill memory). */
-function* catalogueItems(c: Catalogue): Generator<SourceItem> {
-  for (const m of c.media) {
-    const modifiedAt = m.takenAt.toISOString();
-    // The item's own name (an edited copy is not the photo it was made from).
-    const identity = m.meta?.takenAt ? photoIdentity(m.title, m.meta.takenAt) : undefined;
-    yield {
-      id: `m:${m.key}`,
-      path: m.path,
-      size: m.size,
-      modifiedAt,
-      mediaType: m.mediaType,
-      version: m.key,
-      trashed: m.trashed,
-      identity,
-      // A .tgz part is read front to back, one entry after the other.
-      ...(m.part.format === 'tgz' ? { sequential: true } : {}),
-    };
-    const xmp = xmpOf(m);
-    yield {
-      id: `x:${m.key}`,
-      path: `${m.path}.xmp`,
-      size: Buffer.byteLength(xmp),
-      modifiedAt,
-      mediaType: 'other',
-      version: versionOf(xmp),
-      trashed: m.trashed,
-    };
-  }
-  for (const a of c.albums)
-    yield {
-      id: `a:${a.dir}`,
-      path: a.path,
-      size: Buffer.byteLength(a.json),
-      mediaType: 'other',
-      version: versionOf(a.json),
-    };
+/**
+ * The catalogue the listings and copy jobs read (state `catalogue`): the name of its row list
+ * (state.rows), a row per medium in the backup's order, then a row per album. It is built once for
+ * each revision of the index (and set of exports with a damaged part) and kept in PostgreSQL, so a
+ * plan reads it a page at a time and a copy job reads the one row of its item: no process holds a
+ * library's catalogue but the one building it. The list before it is kept too, for a listing that
+ * began before it.
+ */
+interface StoredCatalogue {
+  list: string;
+  /** The parts its media are read from (a row names its medium's by its place here). */
+  parts: PartRef[];
+  previous?: string;
 }
+/** Rows written, and read, at a time. */
+const CATALOGUE_PAGE = 1000;
+const MEDIA_ROW = 'm:';
+const ALBUM_ROW = 'a:';
+
+/** A medium's files, the medium and its XMP (made, measured and dropped: a library's worth would fill memory). */
+function* mediaItems(m: CatalogueMedia): Generator<SourceItem> {
+  const modifiedAt = m.takenAt.toISOString();
+  // The item's own name (an edited copy is not the photo it was made from).
+  const identity = m.meta?.takenAt ? photoIdentity(m.title, m.meta.takenAt) : undefined;
+  yield {
+    id: `m:${m.key}`,
+    path: m.path,
+    size: m.size,
+    modifiedAt,
+    mediaType: m.mediaType,
+    version: m.key,
+    trashed: m.trashed,
+    identity,
+    // A .tgz part is read front to back, one entry after the other.
+    ...(m.part.format === 'tgz' ? { sequential: true } : {}),
+  };
+  const xmp = xmpOf(m);
+  yield {
+    id: `x:${m.key}`,
+    path: `${m.path}.xmp`,
+    size: Buffer.byteLength(xmp),
+    modifiedAt,
+    mediaType: 'other',
+    version: versionOf(xmp),
+    trashed: m.trashed,
+  };
+}
+
+const albumItem = (a: CatalogueAlbum): SourceItem => ({
+  id: `a:${a.dir}`,
+  path: a.path,
+  size: Buffer.byteLength(a.json),
+  mediaType: 'other',
+  version: versionOf(a.json),
+});
 
 export default defineConnector({
   kind: 'google-takeout',
@@ -244,20 +257,49 @@ function takeout(cloud: CloudConfig<Options>) {
     return { sets, files };
   }
 
-  let catalogue: Promise<Catalogue> | undefined;
-  const loadCatalogue = () =>
-    (catalogue ??= (async () => {
-      // The token first: parts read after it are at least as new as it says.
-      const key = await revision(state);
-      let built = catalogues.get(key);
-      if (!built) {
-        built = loadParts(state).then((parts) => buildCatalogue(parts));
-        built.catch(() => catalogues.delete(key));
-        catalogues.set(key, built);
-        while (catalogues.size > CATALOGUES_KEPT) catalogues.delete(catalogues.keys().next().value!);
-      }
-      return built;
-    })());
+  /**
+   * The name of the catalogue's row list for these parts, built and stored first if it is not yet.
+   * `incomplete`: exports with a part that cannot be read (see buildCatalogue).
+   */
+  async function storedCatalogue(parts: PartRecord[], incomplete: Set<string>): Promise<StoredCatalogue> {
+    // The token first: parts read after it are at least as new as it says.
+    const rev = await revision(state);
+    const list = `catalogue:${versionOf(JSON.stringify([rev, [...incomplete].sort()])).slice(0, 16)}`;
+    const current = (await state.get('catalogue')) as StoredCatalogue | undefined;
+    if (current?.list === list) return current;
+    const c = await buildCatalogue(parts, incomplete);
+    const partNumbers = new Map<PartRef, number>();
+    for (const m of c.media) if (!partNumbers.has(m.part)) partNumbers.set(m.part, partNumbers.size);
+    // Album files change as exports arrive; each version listed is kept, so a copy job of this
+    // run serves the very file this listing described even if another run indexed more since.
+    for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
+    const rows = [
+      ...c.media.map((m) => ({ key: `${MEDIA_ROW}${m.key}`, m })),
+      ...c.albums.map((a) => ({ key: `${ALBUM_ROW}${a.dir}`, a })),
+    ];
+    for (let i = 0; i < rows.length; i += CATALOGUE_PAGE)
+      await state.rows.add(
+        list,
+        rows.slice(i, i + CATALOGUE_PAGE).map((r, j) => ({
+          n: i + j + 1,
+          key: r.key,
+          value: 'm' in r ? storedMedia(r.m, partNumbers.get(r.m.part)!) : r.a,
+        })),
+      );
+    // Only once it is whole does the catalogue become the one read.
+    const previous = current?.list;
+    const stored: StoredCatalogue = { list, parts: [...partNumbers.keys()].map(partRef), previous };
+    await state.set('catalogue', stored);
+    await state.rows.dropAllBut(previous ? [list, previous] : [list]);
+    return stored;
+  }
+
+  /** A row of the catalogue now read, by its key, and that catalogue's parts. */
+  async function catalogueRow(key: string): Promise<{ value: unknown; parts: PartRef[] } | undefined> {
+    const current = (await state.get('catalogue')) as StoredCatalogue | undefined;
+    const value = current && (await state.rows.get(current.list, key));
+    return value === undefined ? undefined : { value, parts: current!.parts };
+  }
 
   /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
   async function ingest(
@@ -371,7 +413,7 @@ function takeout(cloud: CloudConfig<Options>) {
   // closed, so its download does not linger after the run.
   const cursors = new Map<string, { ordinal: number; entries: AsyncGenerator<TarEntry>; idle?: NodeJS.Timeout }>();
   const IDLE_MS = 30_000;
-  async function openTarEntry(part: PartRecord, ordinal: number, signal?: AbortSignal): Promise<Readable> {
+  async function openTarEntry(part: PartRef, ordinal: number, signal?: AbortSignal): Promise<Readable> {
     let cursor = cursors.get(part.path);
     clearTimeout(cursor?.idle);
     if (!cursor || cursor.ordinal >= ordinal) {
@@ -417,17 +459,23 @@ function takeout(cloud: CloudConfig<Options>) {
       // lists what is under it, with paths from that folder, as every source does.
       const under = segmentsOf(folder).join('/');
       const { parts, broken } = await ingest(signal);
-      const c = await buildCatalogue(parts, new Set(broken.map((b) => b.set)));
-      catalogue = Promise.resolve(c);
-      // Album files change as exports arrive; each version listed is kept, so a copy job of this
-      // run serves the very file this listing described even if another run indexed more since.
-      for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
+      const { list, parts: read } = await storedCatalogue(parts, new Set(broken.map((b) => b.set)));
       let found = !under;
-      for (const item of catalogueItems(c)) {
-        if (!under) yield item;
-        else if (item.path.startsWith(`${under}/`)) {
-          found = true;
-          yield { ...item, path: item.path.slice(under.length + 1) };
+      for (let after = 0; ; ) {
+        const page = await state.rows.page(list, after, CATALOGUE_PAGE);
+        if (!page.length) break;
+        after = page.at(-1)!.n;
+        for (const row of page) {
+          const items = row.key.startsWith(MEDIA_ROW)
+            ? mediaItems(revivedMedia(row.value, read))
+            : [albumItem(row.value as CatalogueAlbum)];
+          for (const item of items) {
+            if (!under) yield item;
+            else if (item.path.startsWith(`${under}/`)) {
+              found = true;
+              yield { ...item, path: item.path.slice(under.length + 1) };
+            }
+          }
         }
       }
       if (!found)
@@ -445,7 +493,6 @@ function takeout(cloud: CloudConfig<Options>) {
     },
 
     async open(item, opts = {}) {
-      const c = await loadCatalogue();
       const [type, key] = [item.id.slice(0, 1), item.id.slice(2)];
       const generated = (text: string) => {
         if (item.version !== undefined && versionOf(text) !== item.version) {
@@ -459,12 +506,13 @@ function takeout(cloud: CloudConfig<Options>) {
       if (type === 'a') {
         const listed = item.version !== undefined ? await state.get(`album:${item.version}`) : undefined;
         if (typeof listed === 'string') return generated(listed);
-        const album = c.albums.find((a) => a.dir === key);
+        const album = (await catalogueRow(`${ALBUM_ROW}${key}`))?.value as CatalogueAlbum | undefined;
         if (!album) throw new CloudError('not_found', `No album folder "${key}" in the exports indexed.`);
         return generated(album.json);
       }
-      const media = c.byKey.get(key);
-      if (!media) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
+      const row = await catalogueRow(`${MEDIA_ROW}${key}`);
+      if (!row) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
+      const media = revivedMedia(row.value, row.parts);
       if (type === 'x') return generated(xmpOf(media));
       if (media.part.deleted) {
         throw new CloudError(

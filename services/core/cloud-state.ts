@@ -31,5 +31,33 @@ export function cloudState(db: Db, cloudId: string): CloudState {
       );
       return rows;
     },
+    rows: {
+      async add(list, rows) {
+        if (!rows.length) return;
+        await db.query(
+          `INSERT INTO cloud_rows (cloud_id, list, n, key, value)
+           SELECT $1, $2, x.n, x.key, x.value FROM unnest($3::int[], $4::text[], $5::jsonb[]) AS x(n, key, value)
+           ON CONFLICT DO NOTHING`,
+          [cloudId, list, rows.map((r) => r.n), rows.map((r) => r.key), rows.map((r) => JSON.stringify(r.value))],
+        );
+      },
+      async get(list, key) {
+        const { rows } = await db.query(
+          'SELECT value FROM cloud_rows WHERE cloud_id = $1 AND list = $2 AND key = $3 ORDER BY n LIMIT 1',
+          [cloudId, list, key],
+        );
+        return rows[0]?.value;
+      },
+      async page(list, after, limit) {
+        const { rows } = await db.query<{ n: number; key: string; value: unknown }>(
+          `SELECT n, key, value FROM cloud_rows WHERE cloud_id = $1 AND list = $2 AND n > $3 ORDER BY n LIMIT $4`,
+          [cloudId, list, after, limit],
+        );
+        return rows;
+      },
+      async dropAllBut(keep) {
+        await db.query('DELETE FROM cloud_rows WHERE cloud_id = $1 AND list <> ALL($2::text[])', [cloudId, keep]);
+      },
+    },
   };
 }

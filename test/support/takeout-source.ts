@@ -9,6 +9,7 @@ import type { VirtualFile } from './archives.ts';
 /** Values kept as JSON text, as the database keeps them (jsonb), so each read is a copy. */
 export function memoryState(): CloudState & { values: Map<string, string> } {
   const values = new Map<string, string>();
+  const lists = new Map<string, Map<number, { key: string; text: string }>>();
   const read = (text: string | undefined) => (text === undefined ? undefined : JSON.parse(text));
   return {
     values,
@@ -20,6 +21,26 @@ export function memoryState(): CloudState & { values: Map<string, string> } {
     set: async (key, value) => void values.set(key, JSON.stringify(value)),
     list: async (prefix) =>
       [...values].filter(([k]) => k.startsWith(prefix)).map(([key, text]) => ({ key, value: read(text) })),
+    rows: {
+      async add(list, rows) {
+        const l = lists.get(list) ?? new Map<number, { key: string; text: string }>();
+        lists.set(list, l);
+        for (const r of rows) if (!l.has(r.n)) l.set(r.n, { key: r.key, text: JSON.stringify(r.value) });
+      },
+      get: async (list, key) => {
+        const found = [...(lists.get(list) ?? [])].filter(([, r]) => r.key === key).sort(([a], [b]) => a - b)[0];
+        return found && read(found[1].text);
+      },
+      page: async (list, after, limit) =>
+        [...(lists.get(list) ?? [])]
+          .filter(([n]) => n > after)
+          .sort(([a], [b]) => a - b)
+          .slice(0, limit)
+          .map(([n, r]) => ({ n, key: r.key, value: read(r.text) })),
+      dropAllBut: async (keep) => {
+        for (const name of [...lists.keys()]) if (!keep.includes(name)) lists.delete(name);
+      },
+    },
   };
 }
 
@@ -82,5 +103,7 @@ export function takeoutSource(files: Record<string, VirtualFile>) {
       await action.run({ cloud: config, env, signal }, { params: undefined, body: undefined }),
     );
   };
-  return { cloud, source: cloud.source!, state, stats: folder.stats, exportStatus };
+  /** The same cloud opened again, as another process (a copy job's worker) opens it. */
+  const reopened = () => takeout.open!(config, env).source!;
+  return { cloud, source: cloud.source!, state, stats: folder.stats, exportStatus, reopened };
 }

@@ -8,7 +8,7 @@ import {
   type PartRecord,
 } from '../../connectors/google-takeout/catalogue.ts';
 import { limits } from '../../connectors/google-takeout/index-part.ts';
-import { writeTarGz, writeZip, zipFile, fromBuffer } from '../support/archives.ts';
+import { writeTarGz, writeZip, zipFile, fromBuffer, type VirtualFile } from '../support/archives.ts';
 import { takeoutSource } from '../support/takeout-source.ts';
 
 function part(
@@ -78,7 +78,9 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
   ];
   expect((await contentKeys(parts)).unhashed).toEqual([]);
   const c = await buildCatalogue(parts);
-  expect(c.media.map((m) => [m.path, m.entry.rel])).toEqual([['2019/07/IMG_1.jpg', 'Photos from 2019/IMG_1.jpg']]);
+  expect(c.media.map((m) => [m.path, m.entry.name])).toEqual([
+    ['2019/07/IMG_1.jpg', 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg'],
+  ]);
   expect(JSON.parse(c.albums[0].json)).toEqual({
     title: 'Summer & Sea',
     description: 'Beach',
@@ -346,3 +348,56 @@ test(
     }
   },
 );
+
+test('the catalogue is stored a row per medium: a copy job reads its item by its row, not the index', async () => {
+  const photo = (n: number) => Buffer.from(`photo ${n}`);
+  const zip = writeZip(
+    Array.from({ length: 5 }, (_, n) => [
+      { name: `Takeout/Google Photos/Photos from 2019/IMG_${n}.jpg`, data: photo(n) },
+      {
+        name: `Takeout/Google Photos/Photos from 2019/IMG_${n}.jpg.json`,
+        data: Buffer.from(JSON.stringify({ title: `IMG_${n}.jpg`, photoTakenTime: { timestamp: '1563107400' } })),
+      },
+    ]).flat(),
+  );
+  const files: Record<string, VirtualFile> = { 'takeout-20260501T000000Z-001.zip': fromBuffer(zip) };
+  const { source, state, reopened } = takeoutSource(files);
+  const items = await listAll(source.list(''));
+  expect(items.filter((i) => i.id.startsWith('m:'))).toHaveLength(5);
+  const catalogue = async () => (await state.get('catalogue')) as { list: string; previous?: string };
+  const first = (await catalogue()).list;
+  expect((await state.rows.page(first, 0, 100)).map((r) => r.key.slice(0, 2))).toEqual(Array(5).fill('m:'));
+
+  // Another process: nothing of the index (the part records) is read, only the item's row.
+  const asked: string[] = [];
+  const listState = state.list;
+  state.list = (prefix) => (asked.push(prefix), listState(prefix));
+  const copyJob = reopened();
+  for (const item of items) {
+    const body = Buffer.concat(await (await copyJob.open(item)).toArray()).toString();
+    if (item.id.startsWith('m:')) expect(body).toBe(`photo ${/IMG_(\d)/.exec(item.path)![1]}`);
+    else expect(body).toContain('<x:xmpmeta');
+  }
+  expect(asked).toEqual([]);
+  state.list = listState;
+
+  // A new export, a new catalogue: the one before it stays for a listing still reading it, no older one.
+  const exported = (month: string, name: string) =>
+    Object.assign(files, {
+      [`takeout-2026${month}01T000000Z-001.zip`]: fromBuffer(
+        writeZip([{ name: `Takeout/Google Photos/Photos from 2020/${name}`, data: Buffer.from(name) }]),
+      ),
+    });
+  exported('07', 'new.jpg');
+  await listAll(source.list(''));
+  const second = await catalogue();
+  expect(second.list).not.toBe(first);
+  expect(second.previous).toBe(first);
+  exported('09', 'newer.jpg');
+  const third = await listAll(source.list(''));
+  expect(third.filter((i) => i.id.startsWith('m:'))).toHaveLength(7);
+  expect((await catalogue()).previous).toBe(second.list);
+  expect(await state.rows.page(first, 0, 1)).toEqual([]);
+  // An item listed from the first catalogue is still served: its row is found by its content in the newest.
+  expect(Buffer.concat(await (await copyJob.open(items[0])).toArray()).toString()).toMatch(/^photo \d$/);
+});
