@@ -98,15 +98,54 @@ interface StoredSets {
 /** An export is called late only when the folder was looked at this recently (a task runs the source). */
 const LOOKED_WITHIN_MS = 3 * 86_400_000;
 
+/** The indexed parts, whole (what they hold): only to build a catalogue or finish an index. */
 async function loadParts(state: CloudState): Promise<PartRecord[]> {
   return (await state.list('part:')).map((r) => r.value as PartRecord);
+}
+
+/**
+ * An indexed part without what it holds (state `head:`, beside its record): what a listing needs to
+ * see that nothing is new, and the export status to show the parts, without loading a library's index.
+ */
+type PartHead = Omit<PartRecord, 'media' | 'sidecars' | 'albums'> & { entries: number };
+const HEAD_KEY = (set: string, n: number) => `head:${set}:${String(n).padStart(3, '0')}`;
+
+const headOf = ({ media, sidecars, albums, ...rest }: PartRecord): PartHead => ({
+  ...rest,
+  entries: entriesHeld({ media, sidecars, albums }),
+});
+
+async function savePart(state: CloudState, record: PartRecord): Promise<void> {
+  await state.set(PART_KEY(record.set, record.number), record);
+  await state.set(HEAD_KEY(record.set, record.number), headOf(record));
+}
+
+/**
+ * The parts' heads, in the order the parts were first indexed; made from their records once, where
+ * an older Ferry left none.
+ */
+async function loadHeads(state: CloudState): Promise<PartHead[]> {
+  if (await state.get('heads')) return (await state.list('head:')).map((r) => r.value as PartHead);
+  const heads: PartHead[] = [];
+  for (const part of await loadParts(state)) {
+    const head = headOf(part);
+    await state.set(HEAD_KEY(part.set, part.number), head);
+    heads.push(head);
+  }
+  await state.set('heads', true);
+  return heads;
 }
 
 /** A token that changes whenever the indexed parts do: the catalogue is built again for a new one. */
 async function revision(state: CloudState): Promise<string> {
   return (await state.putIfAbsent('revision', crypto.randomUUID())) as string;
 }
-const bumpRevision = (state: CloudState) => state.set('revision', crypto.randomUUID());
+/** Gives the index a new revision, and says which. */
+async function bumpRevision(state: CloudState): Promise<string> {
+  const next = crypto.randomUUID();
+  await state.set('revision', next);
+  return next;
+}
 
 /**
  * The catalogue the listings and copy jobs read (state `catalogue`): the name of its row list
@@ -261,13 +300,16 @@ function takeout(cloud: CloudConfig<Options>) {
    * The name of the catalogue's row list for these parts, built and stored first if it is not yet.
    * `incomplete`: exports with a part that cannot be read (see buildCatalogue).
    */
-  async function storedCatalogue(parts: PartRecord[], incomplete: Set<string>): Promise<StoredCatalogue> {
+  async function storedCatalogue(
+    parts: () => Promise<PartRecord[]>,
+    incomplete: Set<string>,
+  ): Promise<StoredCatalogue> {
     // The token first: parts read after it are at least as new as it says.
     const rev = await revision(state);
     const list = `catalogue:${versionOf(JSON.stringify([rev, [...incomplete].sort()])).slice(0, 16)}`;
     const current = (await state.get('catalogue')) as StoredCatalogue | undefined;
     if (current?.list === list) return current;
-    const c = await buildCatalogue(parts, incomplete);
+    const c = await buildCatalogue(await parts(), incomplete);
     const partNumbers = new Map<PartRef, number>();
     for (const m of c.media) if (!partNumbers.has(m.part)) partNumbers.set(m.part, partNumbers.size);
     // Album files change as exports arrive; each version listed is kept, so a copy job of this
@@ -304,9 +346,10 @@ function takeout(cloud: CloudConfig<Options>) {
   /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
   async function ingest(
     signal?: AbortSignal,
-  ): Promise<{ sets: ExportSet[]; parts: PartRecord[]; broken: BrokenPart[] }> {
+  ): Promise<{ sets: ExportSet[]; parts?: PartRecord[]; broken: BrokenPart[] }> {
     const { sets, files } = await scan(signal);
-    const indexed = new Map((await loadParts(state)).map((p) => [p.path, p]));
+    const indexed = new Map((await loadHeads(state)).map((p) => [p.path, p]));
+    let grown = false;
     // Sets seen before (whose archives may have been deleted since) stay in the history.
     const seen = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
     const history = new Map(seen.map((x) => [x.id, x]));
@@ -332,7 +375,7 @@ function takeout(cloud: CloudConfig<Options>) {
         // Each export holds at most limits.entriesPerExport entries across its parts (the catalogue
         // is built in memory): what its other parts indexed, deleted since or not, counts.
         let others = 0;
-        for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += entriesHeld(p);
+        for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += p.entries;
         let record: PartRecord;
         try {
           record = await indexPart(
@@ -364,15 +407,18 @@ function takeout(cloud: CloudConfig<Options>) {
           broken.push(b);
           continue;
         }
-        await state.set(PART_KEY(set.id, part.number), record);
+        await savePart(state, record);
         await bumpRevision(state);
-        indexed.set(part.path, record);
+        indexed.set(part.path, headOf(record));
+        grown = true;
       }
     }
-    // The records in hand, in loadParts' order (the order parts were first indexed: a part indexed
-    // again keeps its place, a new one comes last, as in the map). Loading them all again would hold
-    // a second copy of a large library's index.
-    const parts = [...indexed.values()];
+    // Dates and checksums were all found for this revision of the index already: nothing to read,
+    // nor to load. (Read before the parts: parts indexed meanwhile are checked by the next listing.)
+    let checked = await revision(state);
+    if (!grown && (await state.get('settled')) === checked) return { sets, broken };
+    const parts = await loadParts(state);
+    let unsettled = false;
     const changed = new Set<PartRecord>();
     // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
     // A read that fails for a passing reason is tried again by the next run, not taken for "none".
@@ -383,7 +429,10 @@ function takeout(cloud: CloudConfig<Options>) {
         ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined))
         : null;
       signal?.throwIfAborted();
-      if (found === undefined) continue;
+      if (found === undefined) {
+        unsettled = true;
+        continue;
+      }
       entry.exif = found;
       changed.add(part);
     }
@@ -399,12 +448,17 @@ function takeout(cloud: CloudConfig<Options>) {
               if (signal?.aborted) throw err;
               return undefined;
             });
-      if (!sha) continue;
+      if (!sha) {
+        unsettled = true;
+        continue;
+      }
       entry.sha256 = sha;
       changed.add(part);
     }
-    for (const p of changed) await state.set(PART_KEY(p.set, p.number), p);
-    if (changed.size) await bumpRevision(state);
+    for (const p of changed) await savePart(state, p);
+    if (changed.size) checked = await bumpRevision(state);
+    // A read that failed for a passing reason is tried again by the next listing.
+    if (!unsettled) await state.set('settled', checked);
     return { sets, parts, broken };
   }
 
@@ -459,7 +513,10 @@ function takeout(cloud: CloudConfig<Options>) {
       // lists what is under it, with paths from that folder, as every source does.
       const under = segmentsOf(folder).join('/');
       const { parts, broken } = await ingest(signal);
-      const { list, parts: read } = await storedCatalogue(parts, new Set(broken.map((b) => b.set)));
+      const { list, parts: read } = await storedCatalogue(
+        () => (parts ? Promise.resolve(parts) : loadParts(state)),
+        new Set(broken.map((b) => b.set)),
+      );
       let found = !under;
       for (let after = 0; ; ) {
         const page = await state.rows.page(list, after, CATALOGUE_PAGE);
@@ -536,7 +593,7 @@ function takeout(cloud: CloudConfig<Options>) {
     async release(signal, context) {
       if (!o.deleteArchives || !context?.complete || !wrapped.destination?.remove) return;
       // Parts indexed before this run listed the backup, of sets wholly indexed: all they hold is copied.
-      const parts = await loadParts(state);
+      const parts = await loadHeads(state);
       const indexedPaths = new Set(parts.map((p) => p.path));
       const { sets, files } = await scan(signal);
       for (const part of parts) {
@@ -550,7 +607,8 @@ function takeout(cloud: CloudConfig<Options>) {
         const file = files.get(part.path);
         if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
         await wrapped.destination.remove([o.path, part.path].filter(Boolean).join('/'), signal);
-        await state.set(PART_KEY(part.set, part.number), { ...part, deleted: true });
+        const record = (await state.get(PART_KEY(part.set, part.number))) as PartRecord;
+        await savePart(state, { ...record, deleted: true });
         await bumpRevision(state);
       }
     },
@@ -567,7 +625,7 @@ function takeout(cloud: CloudConfig<Options>) {
 
   async function status(signal?: AbortSignal): Promise<ExportStatus> {
     const { sets, files } = await scan(signal);
-    const parts = await loadParts(state);
+    const parts = await loadHeads(state);
     const byPath = new Map(parts.map((p) => [p.path, p]));
     const broken = new Map(
       (await state.list('broken:'))

@@ -379,7 +379,14 @@ test('the catalogue is stored a row per medium: a copy job reads its item by its
     else expect(body).toContain('<x:xmpmeta');
   }
   expect(asked).toEqual([]);
+  // Listed again with nothing new: the catalogue's pages, and no part's whole record.
+  expect((await listAll(source.list(''))).map((i) => i.id)).toEqual(items.map((i) => i.id));
+  expect(asked).toEqual(['head:']);
   state.list = listState;
+  // An index an older Ferry wrote has no heads: they are made from the part records, once.
+  for (const key of [...state.values.keys()]) if (key.startsWith('head:') || key === 'heads') state.values.delete(key);
+  expect((await listAll(reopened().list(''))).map((i) => i.id)).toEqual(items.map((i) => i.id));
+  expect([...state.values.keys()].filter((k) => k.startsWith('head:'))).toHaveLength(1);
 
   // A new export, a new catalogue: the one before it stays for a listing still reading it, no older one.
   const exported = (month: string, name: string) =>
