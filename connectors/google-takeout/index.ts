@@ -16,6 +16,7 @@ import {
   type CloudHandle,
   type CloudNotice,
   type CloudState,
+  type ConnectorEnv,
   type Features,
   type Source,
   type SourceItem,
@@ -195,6 +196,21 @@ function* mediaItems(m: CatalogueMedia): Generator<SourceItem> {
   };
 }
 
+/** The catalogue builds of one process, by cloud: one at a time (see storedCatalogue). */
+const building = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after the builds of `key` this process started before it. */
+function afterOthers<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const next = (building.get(key) ?? Promise.resolve()).catch(() => {}).then(fn);
+  building.set(key, next);
+  void next
+    .finally(() => {
+      if (building.get(key) === next) building.delete(key);
+    })
+    .catch(() => {});
+  return next;
+}
+
 const albumItem = (a: CatalogueAlbum): SourceItem => ({
   id: `a:${a.dir}`,
   path: a.path,
@@ -254,15 +270,15 @@ export default defineConnector({
         'Google Photos via Takeout: the export sets in the delivery folder, ' +
         'their parts and state, when the next is due, and how to set up the export',
       response: exportStatus,
-      run: ({ cloud, signal }) => takeout(cloud).exportStatus(signal),
+      run: ({ cloud, env, signal }) => takeout(cloud, env).exportStatus(signal),
     }),
   ],
 
-  open: (cloud) => takeout(cloud).handle,
+  open: (cloud, env) => takeout(cloud, env).handle,
 });
 
 /** A Takeout source over its delivery folder: the handle open() gives, and the export status the API shows. */
-function takeout(cloud: CloudConfig<Options>) {
+function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
   const o = cloud.options;
   if (!cloud.wrapped?.source || !cloud.state)
     throw new CloudError('invalid_options', 'A Takeout source needs the cloud it reads the exports from.');
@@ -296,20 +312,45 @@ function takeout(cloud: CloudConfig<Options>) {
     return { sets, files };
   }
 
+  /** The name of the catalogue's row list for a revision of the index and the exports left incomplete. */
+  const listFor = (rev: string, incomplete: Set<string>) =>
+    `catalogue:${versionOf(JSON.stringify([rev, [...incomplete].sort()])).slice(0, 16)}`;
+
   /**
-   * The name of the catalogue's row list for these parts, built and stored first if it is not yet.
-   * `incomplete`: exports with a part that cannot be read (see buildCatalogue).
+   * The catalogue of the index as it is now, built and stored first if it is not yet (from `inHand`,
+   * the parts the caller loaded, if they are still the newest). `incomplete`: exports with a part
+   * that cannot be read (see buildCatalogue). Builds of one cloud's catalogue run one at a time, in
+   * this process and across processes (env.shared): a build drops the lists before the last, and
+   * must not drop one that another build is still writing, nor put an older catalogue over a newer.
    */
   async function storedCatalogue(
-    parts: () => Promise<PartRecord[]>,
+    inHand: PartRecord[] | undefined,
     incomplete: Set<string>,
+    signal?: AbortSignal,
   ): Promise<StoredCatalogue> {
     // The token first: parts read after it are at least as new as it says.
     const rev = await revision(state);
-    const list = `catalogue:${versionOf(JSON.stringify([rev, [...incomplete].sort()])).slice(0, 16)}`;
     const current = (await state.get('catalogue')) as StoredCatalogue | undefined;
-    if (current?.list === list) return current;
-    const c = await buildCatalogue(await parts(), incomplete);
+    if (current?.list === listFor(rev, incomplete)) return current;
+    const key = `google-takeout:catalogue:${o.cloudId}:${o.path}`;
+    const build = async () => {
+      // The newest revision, which a build this one waited for may have stored already.
+      const newest = await revision(state);
+      const list = listFor(newest, incomplete);
+      const before = (await state.get('catalogue')) as StoredCatalogue | undefined;
+      if (before?.list === list) return before;
+      const parts = newest === rev && inHand ? inHand : await loadParts(state);
+      return storeCatalogue(list, await buildCatalogue(parts, incomplete), before);
+    };
+    return afterOthers(key, () => (env.shared ? env.shared.exclusive(key, build, signal) : build()));
+  }
+
+  /** Writes a built catalogue as the list `list`, then makes it the one read in place of `before`. */
+  async function storeCatalogue(
+    list: string,
+    c: Awaited<ReturnType<typeof buildCatalogue>>,
+    before: StoredCatalogue | undefined,
+  ): Promise<StoredCatalogue> {
     const partNumbers = new Map<PartRef, number>();
     for (const m of c.media) if (!partNumbers.has(m.part)) partNumbers.set(m.part, partNumbers.size);
     // Album files change as exports arrive; each version listed is kept, so a copy job of this
@@ -329,7 +370,7 @@ function takeout(cloud: CloudConfig<Options>) {
         })),
       );
     // Only once it is whole does the catalogue become the one read.
-    const previous = current?.list;
+    const previous = before?.list;
     const stored: StoredCatalogue = { list, parts: [...partNumbers.keys()].map(partRef), previous };
     await state.set('catalogue', stored);
     await state.rows.dropAllBut(previous ? [list, previous] : [list]);
@@ -513,10 +554,7 @@ function takeout(cloud: CloudConfig<Options>) {
       // lists what is under it, with paths from that folder, as every source does.
       const under = segmentsOf(folder).join('/');
       const { parts, broken } = await ingest(signal);
-      const { list, parts: read } = await storedCatalogue(
-        () => (parts ? Promise.resolve(parts) : loadParts(state)),
-        new Set(broken.map((b) => b.set)),
-      );
+      const { list, parts: read } = await storedCatalogue(parts, new Set(broken.map((b) => b.set)), signal);
       let found = !under;
       for (let after = 0; ; ) {
         const page = await state.rows.page(list, after, CATALOGUE_PAGE);

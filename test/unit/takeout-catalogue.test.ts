@@ -405,6 +405,13 @@ test('the catalogue is stored a row per medium: a copy job reads its item by its
   expect(third.filter((i) => i.id.startsWith('m:'))).toHaveLength(7);
   expect((await catalogue()).previous).toBe(second.list);
   expect(await state.rows.page(first, 0, 1)).toEqual([]);
+  // Two listings at once after a new export (two tasks on one source): the catalogue is built once
+  // at a time, and both list it whole.
+  exported('11', 'newest.jpg');
+  const both = await Promise.all([listAll(source.list('')), listAll(reopened().list(''))]);
+  expect(both.map((l) => l.filter((i) => i.id.startsWith('m:')).length)).toEqual([8, 8]);
+  const whole = await state.rows.page((await catalogue()).list, 0, 100);
+  expect(whole).toHaveLength(8);
   // An item listed from the first catalogue is still served: its row is found by its content in the newest.
   expect(Buffer.concat(await (await copyJob.open(items[0])).toArray()).toString()).toMatch(/^photo \d$/);
 });
