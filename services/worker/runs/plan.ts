@@ -111,6 +111,7 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   // destination that ignores case takes for one (IMG.JPG and img.jpg on Dropbox), must not land on
   // each other, in this run or across runs (uniquePaths). An item's own copy (the item, or the
   // reduced copy it supersedes) does not take its path from it.
+  let written = 0;
   const plan = async (batch: SourceItem[], known: Map<string, Known>) => {
     const copies = await copiesByIdentity(db, run, batch);
     const fidelity = batch.map((item) => planFidelity(item, copies));
@@ -156,6 +157,11 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
       };
     });
     await runState.addItems(db, runId, items);
+    // A run this large needs the planner to know it while it is still being planned (its progress is polled).
+    const before = written;
+    written += items.length;
+    if (before < runState.FRESH_STATISTICS_AT && written >= runState.FRESH_STATISTICS_AT)
+      await runState.refreshStatistics(db);
   };
 
   // A batch of listed items: those the manifest holds at the same version are not copied again
