@@ -378,10 +378,16 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
   }
 
   /** A row of the catalogue now read, by its key, and that catalogue's parts. */
-  async function catalogueRow(key: string): Promise<{ value: unknown; parts: PartRef[] } | undefined> {
-    const current = (await state.get('catalogue')) as StoredCatalogue | undefined;
-    const value = current && (await state.rows.get(current.list, key));
-    return value === undefined ? undefined : { value, parts: current!.parts };
+  async function catalogueRow(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ value: unknown; parts: PartRef[] } | undefined> {
+    // An index an older Ferry wrote has no stored catalogue (a run it planned, copied by this one): built once.
+    const current =
+      ((await state.get('catalogue')) as StoredCatalogue | undefined) ??
+      (await storedCatalogue(undefined, new Set(), signal));
+    const value = await state.rows.get(current.list, key);
+    return value === undefined ? undefined : { value, parts: current.parts };
   }
 
   /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
@@ -601,11 +607,11 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       if (type === 'a') {
         const listed = item.version !== undefined ? await state.get(`album:${item.version}`) : undefined;
         if (typeof listed === 'string') return generated(listed);
-        const album = (await catalogueRow(`${ALBUM_ROW}${key}`))?.value as CatalogueAlbum | undefined;
+        const album = (await catalogueRow(`${ALBUM_ROW}${key}`, opts.signal))?.value as CatalogueAlbum | undefined;
         if (!album) throw new CloudError('not_found', `No album folder "${key}" in the exports indexed.`);
         return generated(album.json);
       }
-      const row = await catalogueRow(`${MEDIA_ROW}${key}`);
+      const row = await catalogueRow(`${MEDIA_ROW}${key}`, opts.signal);
       if (!row) throw new CloudError('not_found', `${item.id} is in none of the exports indexed.`);
       const media = revivedMedia(row.value, row.parts);
       if (type === 'x') return generated(xmpOf(media));

@@ -412,6 +412,12 @@ test('the catalogue is stored a row per medium: a copy job reads its item by its
   expect(both.map((l) => l.filter((i) => i.id.startsWith('m:')).length)).toEqual([8, 8]);
   const whole = await state.rows.page((await catalogue()).list, 0, 100);
   expect(whole).toHaveLength(8);
+  // A run an older Ferry planned, copied by this one: no catalogue is stored yet, so it is built once.
+  state.values.delete('catalogue');
+  await state.rows.dropAllBut([]);
+  const photo1 = items.find((i) => i.id.startsWith('m:'))!;
+  expect(Buffer.concat(await (await reopened().open(photo1)).toArray()).toString()).toMatch(/^photo \d$/);
+  expect(await state.rows.page((await catalogue()).list, 0, 100)).toHaveLength(8);
   // An item listed from the first catalogue is still served: its row is found by its content in the newest.
   expect(Buffer.concat(await (await copyJob.open(items[0])).toArray()).toString()).toMatch(/^photo \d$/);
 });
