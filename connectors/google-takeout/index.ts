@@ -559,8 +559,11 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       // The backup is laid out by date (2024/05/…) with Albums/ beside it: a folder of that layout
       // lists what is under it, with paths from that folder, as every source does.
       const under = segmentsOf(folder).join('/');
-      const { parts, broken } = await ingest(signal);
-      const { list, parts: read } = await storedCatalogue(parts, new Set(broken.map((b) => b.set)), signal);
+      const ingested = await ingest(signal);
+      const broken = ingested.broken;
+      const { list, parts: read } = await storedCatalogue(ingested.parts, new Set(broken.map((b) => b.set)), signal);
+      // The parts' whole records are not kept while the listing is read (a library's index).
+      ingested.parts = undefined;
       let found = !under;
       for (let after = 0; ; ) {
         const page = await state.rows.page(list, after, CATALOGUE_PAGE);
