@@ -194,10 +194,9 @@ export interface ClaimedItem {
  * statistics did not know yet was read through the (run_id, source_id) index and sorted whole:
  * 300 ms a claim at 20,000 items.) Past the job's last claim the walk of the primary key starts
  * among the run's own items, and is as fast as the index under 32 lanes at once (the range form
- * took 2.5 ms a claim there, this 1.1). Items
- * at work are few, and the statistics say so: that look-up keeps its equalities, which let the
- * planner see it (a row comparison is estimated blindly, and with a filter beside it was planned as
- * a scan of the whole table).
+ * took 2.5 ms a claim there, this 1.1). Items at work are few, and the statistics say so: that
+ * look-up keeps its equalities, which let the planner see it (a row comparison is estimated
+ * blindly, and with a filter beside it was planned as a scan of the whole table).
  */
 export async function claim(
   q: Queryable,
