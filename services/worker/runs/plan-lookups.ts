@@ -106,7 +106,7 @@ export async function inBackup(db: Db, runId: string, keys: string[]): Promise<M
   return new Map(rows.map((r) => [r.key, r.item]));
 }
 
-/** What the plan recorded of its listings goes: at its start (a plan started over) and at its end. */
+/** What the plan recorded of its listings goes: before it starts (over) and however it ends (planRun). */
 export async function clearListing(db: Db, runId: string): Promise<void> {
   await db.query('DELETE FROM plan_listing WHERE run_id = $1', [runId]);
 }

@@ -8,14 +8,7 @@ import * as runState from '../../core/run-state.ts';
 import { snapshotCopies, type SnapshotCopy } from '../../core/snapshots.ts';
 import type { Ends, RunRecord } from './context.ts';
 import { failRun, refusing } from './context.ts';
-import {
-  addBackupFiles,
-  addDestinationKeys,
-  atDestination,
-  type BackupFile,
-  clearListing,
-  inBackup,
-} from './plan-lookups.ts';
+import { addBackupFiles, addDestinationKeys, atDestination, type BackupFile, inBackup } from './plan-lookups.ts';
 import { startCopying, type PlanDeps } from './plan.ts';
 import { joinPath } from './select.ts';
 
@@ -43,7 +36,6 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
 
   // Nothing of the backup's history or of the two listings is held in memory beyond a page: the
   // copies of the point in time are read a page at a time, the listings go to plan_listing.
-  await clearListing(db, run.id);
   // Listed when the first copy still at the destination comes: a restore of removed copies only lists nothing.
   let listed: Promise<{ destination: boolean } | 'failed'> | undefined;
   const listings = async () => {
@@ -73,7 +65,6 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [run.id]);
     if (status.rows[0]?.status !== 'running') return; // cancelled meanwhile
   }
-  await clearListing(db, run.id);
   await startCopying(deps, run, false);
 }
 

@@ -44,7 +44,20 @@ export interface PlanDeps {
 
 export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal): Promise<void> {
   const { db } = deps;
-  if (!(await runState.begin(db, runId))) return; // cancelled before it began, or already finished
+  const begun = await runState.begin(db, runId); // not if cancelled before it began, finished or deleted
+  // What an attempt whose worker died listed goes: the plan starts over, or its run is over.
+  await clearListing(db, runId);
+  if (!begun) return;
+  try {
+    await planBegun(deps, runId, signal);
+  } finally {
+    // However the plan ended (a failed plan's listing, a million rows, would stay until its run goes).
+    await clearListing(db, runId).catch((err) => deps.log.warn({ err, runId }, "a plan's listing was not cleared"));
+  }
+}
+
+async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Promise<void> {
+  const { db } = deps;
   const run = (await loadRun(db, runId))!;
 
   let ends;
@@ -73,7 +86,6 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
 
   // Nothing of the task's manifest, the destination or the listing is held in memory beyond a
   // batch: each batch of listed items is looked up in PostgreSQL (plan-lookups.ts).
-  await clearListing(db, runId);
   await fillDestKeys(db, run);
   const planned = await plannedKeys(db, runId);
   const partial = ends.sourceFeatures.partialListing === true;
@@ -224,7 +236,6 @@ export async function planRun(deps: PlanDeps, runId: string, signal: AbortSignal
   // the latest Takeout export), a file of the backup it did not list was deleted at the source.
   let deleted = 0;
   if (!partial) for await (const ids of unlisted(db, run)) deleted += (await recordListing(db, run, ids, [])).deleted;
-  await clearListing(db, runId);
   if (deleted || back)
     deps.log.info({ runId, deleted, back }, 'files gone from the source, or back, recorded in the backup history');
   // Kept versions beyond the task's keep or days go, and the run says how many.

@@ -1,0 +1,111 @@
+// What a plan lists goes to plan_listing (a row per file, a million for a library of a million) and
+// must not outlive the plan: not when the plan succeeds, not when it fails after listing, not when
+// its run is deleted, and not when its worker died and the run is gone before the job is retried.
+// The table has no foreign key to runs (each row's check cost half of writing it): these are what
+// keeps it empty instead.
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { QUEUES } from '../../services/core/queues.ts';
+import { type Actor, settled, signup, startTestApp, type TestApp, waitForRun } from '../support/app.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { localFolder } from '../support/local-space.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
+
+let t: TestApp & { url: string };
+let root: string;
+let s3: TestS3;
+let proxy: FaultProxy;
+/** The S3 destination answers as AWS does for a deleted access key. */
+let revoked = false;
+
+beforeAll(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-plan-listing-')));
+  s3 = await startS3();
+  proxy = await startFaultProxy(s3.endpoint, () =>
+    revoked
+      ? {
+          kind: 'status',
+          status: 403,
+          code: 'InvalidAccessKeyId',
+          message: 'The AWS Access Key Id you provided does not exist in our records.',
+        }
+      : { kind: 'pass' },
+  );
+  t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
+});
+afterAll(async () => {
+  await t?.close();
+  await proxy?.close();
+  await s3?.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const listingRows = async (runId: string): Promise<number> =>
+  (await t.db.query('SELECT count(*)::int AS n FROM plan_listing WHERE run_id = $1', [runId])).rows[0].n;
+
+async function post(a: Actor, url: string, payload: object) {
+  const res = await t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
+  if (res.statusCode >= 300) throw new Error(`POST ${url}: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+/** A user with 30 files on the server, backed up to `destination` (a cloud's options). */
+async function backupTask(destination: { kind: string; options: object }): Promise<{ a: Actor; taskId: string }> {
+  const a = await signup(t);
+  const dir = await localFolder(root, a, 'photos');
+  await localFolder(root, a, 'copies');
+  for (let i = 0; i < 30; i++) await fs.writeFile(path.join(dir, `IMG_${i}.jpg`), crypto.randomBytes(100));
+  const src = await post(a, '/clouds', { kind: 'local', name: 'NAS', options: { root: 'photos' } });
+  const dst = await post(a, '/clouds', { name: 'Backup', ...destination });
+  const task = await post(a, '/tasks', {
+    name: 'Photos',
+    source: { cloudId: src.id },
+    destination: { cloudId: dst.id, path: 'backup' },
+  });
+  return { a, taskId: task.id };
+}
+
+test('a plan that fails after listing leaves none of its listing behind', async () => {
+  const { a, taskId } = await backupTask({ kind: 's3', options: s3.options({ endpoint: proxy.endpoint }) });
+  // Saved while the key works; deleted at the provider before the run: the destination is first
+  // asked for what it holds once the listing has found files to copy.
+  revoked = true;
+  try {
+    const runId = (await post(a, `/tasks/${taskId}/runs`, {})).run.id;
+    const run = await waitForRun(t, a, runId);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^The destination refused Ferry's credentials/);
+    expect(await listingRows(runId)).toBe(0);
+  } finally {
+    revoked = false;
+  }
+});
+
+test("a run deleted with its task takes its listing with it, and a dead plan's retry clears it", async () => {
+  const { a, taskId } = await backupTask({ kind: 'local', options: { root: 'copies' } });
+  const runId = (await post(a, `/tasks/${taskId}/runs`, {})).run.id;
+  expect((await waitForRun(t, a, runId)).status).toBe('succeeded');
+  expect(await listingRows(runId)).toBe(0);
+
+  // As a plan whose worker died mid-listing leaves it.
+  const leave = (id: string) =>
+    t.db.query(`INSERT INTO plan_listing (run_id, kind, key) SELECT $1, 's', 'f' || n FROM generate_series(1, 50) n`, [
+      id,
+    ]);
+  await leave(runId);
+  const other = crypto.randomUUID();
+  await leave(other);
+  const deleted = await t.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${taskId}`, headers: a.bearer });
+  expect(deleted.statusCode).toBe(204);
+  expect(await listingRows(runId)).toBe(0);
+  // Another run's rows stay.
+  expect(await listingRows(other)).toBe(50);
+
+  // The run of `other` is gone (deleted before its plan's retry): the retried job clears what was listed.
+  await t.boss.send(QUEUES.runPlan, { runId: other });
+  await settled(t);
+  expect(await listingRows(other)).toBe(0);
+});
