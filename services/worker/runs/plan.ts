@@ -181,36 +181,50 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
   let selectedBatch: SourceItem[] = [];
   let listedIds: string[] = [];
   let back = 0;
-  const flush = async () => {
+  const flush = async (batch: SourceItem[], ids: string[]) => {
     const known = await lookUp(
       db,
       run,
-      selectedBatch.map((i) => i.id),
-      listedIds,
+      batch.map((i) => i.id),
+      ids,
     );
     const unchanged = (item: SourceItem) => known.get(item.id)?.version === item.version;
-    const returned = selectedBatch.filter((i) => unchanged(i) && known.get(i.id)!.gone).map((i) => i.id);
+    const returned = batch.filter((i) => unchanged(i) && known.get(i.id)!.gone).map((i) => i.id);
     if (returned.length) back += (await recordListing(db, run, [], returned)).back;
-    const changed = selectedBatch.filter((i) => !unchanged(i));
+    const changed = batch.filter((i) => !unchanged(i));
     if (changed.length) await plan(changed, known);
-    selectedBatch = [];
-    listedIds = [];
     const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
     if (status.rows[0]?.status !== 'running') throw new PlanStopped();
+  };
+  // A batch is looked up and written while the source lists the next: the listing's waits (a folder's
+  // files, a cloud's next page) and PostgreSQL's overlap. Batches are flushed one after the other, in order.
+  let flushing: Promise<void> = Promise.resolve();
+  const flushBehind = async () => {
+    await flushing;
+    flushing = flush(selectedBatch, listedIds);
+    flushing.catch(() => {}); // awaited by the next flush, or at the end
+    selectedBatch = [];
+    listedIds = [];
   };
 
   // Items read from a stream they share (the entries of a .tgz archive) are copied one at a time, in order.
   let sequential = false;
   try {
-    for await (const item of ends.source.list(run.source.path ?? '', signal)) {
-      if (!partial) listedIds.push(item.id);
-      if (selected(item, run.filter)) {
-        if (item.sequential) sequential = true;
-        selectedBatch.push(item);
+    try {
+      for await (const item of ends.source.list(run.source.path ?? '', signal)) {
+        if (!partial) listedIds.push(item.id);
+        if (selected(item, run.filter)) {
+          if (item.sequential) sequential = true;
+          selectedBatch.push(item);
+        }
+        if (selectedBatch.length >= INSERT_BATCH || listedIds.length >= LISTING_BATCH) await flushBehind();
       }
-      if (selectedBatch.length >= INSERT_BATCH || listedIds.length >= LISTING_BATCH) await flush();
+      await flushBehind();
+    } finally {
+      // Nothing of this plan writes once it has ended, however it ended.
+      await flushing.catch(() => {});
     }
-    await flush();
+    await flushing;
   } catch (err) {
     if (err instanceof PlanStopped) return;
     if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
