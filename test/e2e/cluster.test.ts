@@ -268,6 +268,8 @@ test('1,000 files through a SIGKILL mid-file, a frozen worker, an API restart an
   await note('SIGSTOP worker-4', runId);
   await sleep(FROZEN_SECONDS * 1000);
   w4.child.kill('SIGCONT');
+  // The network at full speed again: what is left is only the rest of the files.
+  proxy.rule = () => ({ kind: 'pass' });
   await note(`SIGCONT worker-4 after ${FROZEN_SECONDS} s`, runId);
   // Back at work: it dropped a claim it had lost, or else it held none and every item has an outcome.
   await until(
