@@ -146,7 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installErrorHandler(app, loadWebApp());
   app.decorateRequest('principal', null);
 
-  await registerSecurityHeaders(app, deps.config);
+  registerSecurityHeaders(app, deps.config);
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,

@@ -35,6 +35,11 @@ describe.each(answers)('%s', (_what, method, url, payload) => {
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
         'referrer-policy': expect.stringMatching(/^(same-origin|no-referrer)$/),
+        'cross-origin-opener-policy': 'same-origin-allow-popups',
+        'cross-origin-resource-policy': 'same-origin',
+        'origin-agent-cluster': '?1',
+        'x-dns-prefetch-control': 'off',
+        'x-permitted-cross-domain-policies': 'none',
       });
       if (t === https) expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
       else expect(res.headers['strict-transport-security']).toBeUndefined();
