@@ -1,12 +1,15 @@
-// What a plan lists goes to plan_listing (a row per file, a million for a library of a million) and
-// must not outlive the plan: not when the plan succeeds, not when it fails after listing, not when
-// its run is deleted, and not when its worker died and the run is gone before the job is retried.
-// The table has no foreign key to runs (each row's check cost half of writing it): these are what
-// keeps it empty instead.
+// What a plan lists goes to plan_listing (a row per file, a million for a library of a million):
+// the destination's paths, and the source's ids when files of the backup are gone from the source
+// (to find which). A run whose listing holds every file of the backup, the usual one, records no
+// source ids at all. Nothing listed outlives the plan: not when the plan succeeds, not when it fails
+// after listing, not when its run is deleted, and not when its worker died and the run is gone
+// before the job is retried. The table has no foreign key to runs (each row's check cost half of
+// writing it): these are what keeps it empty instead.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { QUEUES } from '../../services/core/queues.ts';
 import { type Actor, settled, signup, startTestApp, type TestApp, waitForRun } from '../support/app.ts';
@@ -20,21 +23,35 @@ let s3: TestS3;
 let proxy: FaultProxy;
 /** The S3 destination answers as AWS does for a deleted access key. */
 let revoked = false;
+/** The S3 destination takes this long to give a listing's second page. */
+let secondPageMs = 0;
 
 beforeAll(async () => {
   root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-plan-listing-')));
   s3 = await startS3();
-  proxy = await startFaultProxy(s3.endpoint, () =>
-    revoked
-      ? {
-          kind: 'status',
-          status: 403,
-          code: 'InvalidAccessKeyId',
-          message: 'The AWS Access Key Id you provided does not exist in our records.',
-        }
-      : { kind: 'pass' },
+  proxy = await startFaultProxy(s3.endpoint, (r) =>
+    secondPageMs && r.url.includes('continuation-token=')
+      ? { kind: 'delay', ms: secondPageMs }
+      : revoked
+        ? {
+            kind: 'status',
+            status: 403,
+            code: 'InvalidAccessKeyId',
+            message: 'The AWS Access Key Id you provided does not exist in our records.',
+          }
+        : { kind: 'pass' },
   );
   t = await startTestApp({ FERRY_LOCAL_ROOTS: root, FERRY_ALLOW_PRIVATE_ENDPOINTS: '1' }, { worker: true });
+  // Every row a plan writes to plan_listing, counted by run and kind (the rows themselves go when it ends).
+  await t.db.query(`
+    CREATE TABLE listing_writes (run_id uuid, kind char(1), n int);
+    CREATE FUNCTION count_listing_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO listing_writes SELECT run_id, kind, count(*) FROM added GROUP BY 1, 2;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER plan_listing_writes AFTER INSERT ON plan_listing REFERENCING NEW TABLE AS added
+      FOR EACH STATEMENT EXECUTE FUNCTION count_listing_writes();`);
 });
 afterAll(async () => {
   await t?.close();
@@ -45,6 +62,14 @@ afterAll(async () => {
 
 const listingRows = async (runId: string): Promise<number> =>
   (await t.db.query('SELECT count(*)::int AS n FROM plan_listing WHERE run_id = $1', [runId])).rows[0].n;
+/** Rows of `kind` the plan of `runId` wrote to plan_listing ('s' source ids, 'd' destination paths). */
+const written = async (runId: string, kind: 's' | 'd'): Promise<number> =>
+  (
+    await t.db.query('SELECT coalesce(sum(n), 0)::int AS n FROM listing_writes WHERE run_id = $1 AND kind = $2', [
+      runId,
+      kind,
+    ])
+  ).rows[0].n;
 
 async function post(a: Actor, url: string, payload: object) {
   const res = await t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: a.bearer });
@@ -82,6 +107,66 @@ test('a plan that fails after listing leaves none of its listing behind', async 
   } finally {
     revoked = false;
   }
+});
+
+test('a plan cancelled once it has recorded the destination leaves none of it behind', async () => {
+  const { a, taskId } = await backupTask({ kind: 's3', options: s3.options({ endpoint: proxy.endpoint }) });
+  // The destination holds more than a page of files, and its second page comes slowly: the run is
+  // cancelled meanwhile, and its plan stops after it has recorded the destination's paths.
+  const client = s3.client();
+  const keys = Array.from({ length: 1_050 }, (_, i) => `backup/old/${String(i).padStart(4, '0')}.jpg`);
+  for (let i = 0; i < keys.length; i += 50)
+    await Promise.all(
+      keys.slice(i, i + 50).map((Key) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: 'x' }))),
+    );
+  secondPageMs = 1_500;
+  try {
+    const runId = (await post(a, `/tasks/${taskId}/runs`, {})).run.id;
+    for (const t0 = Date.now(); !proxy.requests.some((r) => r.url.includes('continuation-token=')); ) {
+      if (Date.now() - t0 > 30_000) throw new Error('the destination was not listed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await post(a, `/runs/${runId}/cancel`, {});
+    expect((await waitForRun(t, a, runId)).status).toBe('cancelled');
+    await settled(t);
+    expect(await written(runId, 'd')).toBe(1_050);
+    expect(await listingRows(runId)).toBe(0);
+  } finally {
+    secondPageMs = 0;
+  }
+});
+
+test('a listing that holds every file of the backup records no source ids; one with a file gone finds it', async () => {
+  const { a, taskId } = await backupTask({ kind: 'local', options: { root: 'copies' } });
+  const run = async () => {
+    const runId = (await post(a, `/tasks/${taskId}/runs`, {})).run.id;
+    expect((await waitForRun(t, a, runId)).status).toBe('succeeded');
+    expect(await listingRows(runId)).toBe(0);
+    return runId;
+  };
+  const deletedAt = async () =>
+    (
+      await t.db.query<{ path: string; deleted: boolean }>(
+        `SELECT path, deleted_at IS NOT NULL AS deleted FROM copies WHERE task_id = $1 AND replaced_at IS NULL`,
+        [taskId],
+      )
+    ).rows;
+  expect(await written(await run(), 's')).toBe(0); // the first: nothing in the backup yet
+  expect(await written(await run(), 's')).toBe(0); // nothing new, nothing gone
+  expect(await deletedAt()).toHaveLength(30);
+
+  await fs.rm(path.join(root, a.id, 'photos', 'IMG_3.jpg'));
+  const gone = await run();
+  expect(await written(gone, 's')).toBe(29); // listed again, to find which file is gone
+  const rows = await deletedAt();
+  expect(rows.filter((r) => r.deleted).map((r) => r.path)).toEqual(['IMG_3.jpg']);
+  expect(rows.filter((r) => !r.deleted)).toHaveLength(29);
+
+  expect(await written(await run(), 's')).toBe(0); // the 29 files listed are all the backup holds
+  // A file of that name again: copied, and the next listing holds every file of the backup.
+  await fs.writeFile(path.join(root, a.id, 'photos', 'IMG_3.jpg'), 'a new photo, same name');
+  expect(await written(await run(), 's')).toBe(0);
+  expect((await deletedAt()).filter((r) => r.deleted)).toEqual([]);
 });
 
 test("a run deleted with its task takes its listing with it, and a dead plan's retry clears it", async () => {

@@ -1,7 +1,7 @@
 // What a backup's plan looks up while it lists the source, a batch of items at a time, in
 // PostgreSQL rather than in memory: a library of a million files is planned in the memory of a
 // batch. The task's manifest (what earlier runs copied, and where), the paths given to this run's
-// items, the source ids listed (to find files gone once the listing is complete) and the
+// items, the source ids listed (to find which files are gone, when some are) and the
 // destination's paths (plan_listing, migrations/0015-plan-lookups.sql); for a restore, the files of
 // the backup's destination (0016-restore-listing.sql).
 import type { SourceItem } from '../../../connectors/types.ts';
@@ -15,29 +15,55 @@ export interface Known {
   version: string | null;
   destPath: string | null;
   gone: boolean;
+  /** Its newest copy is in the backup and not marked deleted. */
+  live: boolean;
 }
 
-/**
- * The manifest rows of `ids` and whether their newest copy is marked deleted, in one round trip;
- * `listed` (every id the source listed, selected or not) is recorded for unlisted() meanwhile.
- */
-export async function lookUp(
-  db: Db,
-  run: { id: string; taskId: string },
-  ids: string[],
-  listed: string[],
-): Promise<Map<string, Known>> {
-  const { rows } = await db.query<{ id: string; version: string | null; dest_path: string | null; gone: boolean }>(
-    `WITH listed AS (
-       INSERT INTO plan_listing (run_id, kind, key) SELECT $2, 's', unnest($4::text[]) ON CONFLICT DO NOTHING)
-     SELECT x.id, m.source_version AS version, m.dest_path, c.source_id IS NOT NULL AS gone
-       FROM unnest($3::text[]) AS x(id)
+/** The manifest rows of `ids` and the state of their newest copy, in one round trip. */
+export async function lookUp(db: Db, run: { taskId: string }, ids: string[]): Promise<Map<string, Known>> {
+  const { rows } = await db.query<{
+    id: string;
+    version: string | null;
+    dest_path: string | null;
+    gone: boolean;
+    live: boolean;
+  }>(
+    `SELECT x.id, m.source_version AS version, m.dest_path,
+            c.deleted_at IS NOT NULL AS gone, c.source_id IS NOT NULL AND c.deleted_at IS NULL AS live
+       FROM unnest($2::text[]) AS x(id)
        LEFT JOIN manifest m ON m.task_id = $1 AND m.source_id = x.id
-       LEFT JOIN copies c ON c.task_id = $1 AND c.source_id = x.id AND c.replaced_at IS NULL
-                         AND c.deleted_at IS NOT NULL`,
-    [run.taskId, run.id, ids, listed],
+       LEFT JOIN copies c ON c.task_id = $1 AND c.source_id = x.id AND c.replaced_at IS NULL`,
+    [run.taskId, ids],
   );
-  return new Map(rows.map((r) => [r.id, { version: r.version, destPath: r.dest_path, gone: r.gone }]));
+  return new Map(rows.map((r) => [r.id, { version: r.version, destPath: r.dest_path, gone: r.gone, live: r.live }]));
+}
+
+/** How many of `ids` (distinct) have a newest copy not marked deleted. */
+export async function liveAmong(db: Db, taskId: string, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT DISTINCT unnest($2::text[]) AS id) x
+       JOIN copies c ON c.task_id = $1 AND c.source_id = x.id AND c.replaced_at IS NULL AND c.deleted_at IS NULL`,
+    [taskId, ids],
+  );
+  return rows[0].n;
+}
+
+/** How many files the backup holds now: the task's newest copies not marked deleted. */
+export async function liveCopies(db: Db, taskId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM copies WHERE task_id = $1 AND replaced_at IS NULL AND deleted_at IS NULL`,
+    [taskId],
+  );
+  return rows[0].n;
+}
+
+/** Records source ids the listing held, a batch at a time (for unlisted()). */
+export async function addSourceIds(db: Db, runId: string, ids: string[]): Promise<void> {
+  await db.query(
+    `INSERT INTO plan_listing (run_id, kind, key) SELECT $1, 's', unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [runId, ids],
+  );
 }
 
 /**

@@ -20,10 +20,13 @@ import { copiesByIdentity, planFidelity } from './supersede.ts';
 import { pruneVersions, recordListing } from './versions.ts';
 import {
   addDestinationKeys,
+  addSourceIds,
   atDestination,
   clearListing,
   fillDestKeys,
   type Known,
+  liveAmong,
+  liveCopies,
   lookUp,
   uniquePaths,
   unlisted,
@@ -177,24 +180,40 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
   };
 
   // A batch of listed items: those the manifest holds at the same version are not copied again
-  // (those found gone before are back), the others are planned.
+  // (those found gone before are back), the others are planned. Listed ids whose newest copy is in
+  // the backup are counted (`matched`): when they come to every file the backup holds, none is gone.
   let selectedBatch: SourceItem[] = [];
   let listedIds: string[] = [];
   let back = 0;
+  let matched = 0;
+  const stillRunning = async () => {
+    const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
+    if (status.rows[0]?.status !== 'running') throw new PlanStopped();
+  };
   const flush = async (batch: SourceItem[], ids: string[]) => {
     const known = await lookUp(
       db,
       run,
       batch.map((i) => i.id),
-      ids,
     );
+    if (!partial) {
+      for (const k of known.values()) if (k.live) matched++;
+      matched += await liveAmong(
+        db,
+        run.taskId,
+        ids.filter((id) => !known.has(id)),
+      );
+    }
     const unchanged = (item: SourceItem) => known.get(item.id)?.version === item.version;
     const returned = batch.filter((i) => unchanged(i) && known.get(i.id)!.gone).map((i) => i.id);
-    if (returned.length) back += (await recordListing(db, run, [], returned)).back;
+    if (returned.length) {
+      const { back: n } = await recordListing(db, run, [], returned);
+      back += n;
+      matched += n;
+    }
     const changed = batch.filter((i) => !unchanged(i));
     if (changed.length) await plan(changed, known);
-    const status = await db.query('SELECT status FROM runs WHERE id = $1', [runId]);
-    if (status.rows[0]?.status !== 'running') throw new PlanStopped();
+    await stillRunning();
   };
   // A batch is looked up and written while the source lists the next: the listing's waits (a folder's
   // files, a cloud's next page) and PostgreSQL's overlap. Batches are flushed one after the other, in order.
@@ -207,8 +226,31 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
     listedIds = [];
   };
 
+  // The listing is complete: unless the source lists only part of what it holds (a picker session,
+  // the latest Takeout export), a file of the backup it did not list was deleted at the source.
+  // Which ones needs the listing's ids: recorded only then, by listing the source again, since a
+  // listing that holds every file of the backup (the usual run) then records nothing. (A source
+  // that lists an id twice makes `matched` too high: deletions are then found by a later run.)
+  const gone = async (): Promise<number> => {
+    if (partial || matched >= (await liveCopies(db, run.taskId))) return 0;
+    let ids: string[] = [];
+    for await (const item of ends.source.list(run.source.path ?? '', signal)) {
+      ids.push(item.id);
+      if (ids.length >= LISTING_BATCH) {
+        await addSourceIds(db, runId, ids);
+        ids = [];
+        await stillRunning();
+      }
+    }
+    await addSourceIds(db, runId, ids);
+    let deleted = 0;
+    for await (const unheld of unlisted(db, run)) deleted += (await recordListing(db, run, unheld, [])).deleted;
+    return deleted;
+  };
+
   // Items read from a stream they share (the entries of a .tgz archive) are copied one at a time, in order.
   let sequential = false;
+  let deleted = 0;
   try {
     try {
       for await (const item of ends.source.list(run.source.path ?? '', signal)) {
@@ -225,6 +267,7 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
       await flushing.catch(() => {});
     }
     await flushing;
+    deleted = await gone();
   } catch (err) {
     if (err instanceof PlanStopped) return;
     if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
@@ -246,10 +289,6 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
     return;
   }
 
-  // The listing is complete: unless the source lists only part of what it holds (a picker session,
-  // the latest Takeout export), a file of the backup it did not list was deleted at the source.
-  let deleted = 0;
-  if (!partial) for await (const ids of unlisted(db, run)) deleted += (await recordListing(db, run, ids, [])).deleted;
   if (deleted || back)
     deps.log.info({ runId, deleted, back }, 'files gone from the source, or back, recorded in the backup history');
   // Kept versions beyond the task's keep or days go, and the run says how many.
