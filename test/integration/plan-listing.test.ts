@@ -167,6 +167,17 @@ test('a listing that holds every file of the backup records no source ids; one w
   await fs.writeFile(path.join(root, a.id, 'photos', 'IMG_3.jpg'), 'a new photo, same name');
   expect(await written(await run(), 's')).toBe(0);
   expect((await deletedAt()).filter((r) => r.deleted)).toEqual([]);
+
+  // Files the task's filter now leaves out are still listed, and still in the backup: none is gone.
+  const patch = await t.app.inject({
+    method: 'PATCH',
+    url: `/api/v1/tasks/${taskId}`,
+    payload: { filter: { exclude: ['IMG_1*'] } },
+    headers: a.bearer,
+  });
+  expect(patch.statusCode).toBe(200);
+  expect(await written(await run(), 's')).toBe(0);
+  expect((await deletedAt()).filter((r) => r.deleted)).toEqual([]);
 });
 
 test("a run deleted with its task takes its listing with it, and a dead plan's retry clears it", async () => {
