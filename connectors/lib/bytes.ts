@@ -100,7 +100,7 @@ export class BufferBudget {
   }
 
   private tryTake(cls: number): Buffer | null {
-    const reused = this.kept.get(cls)?.pop();
+    const reused = this.reuse(cls);
     if (reused) return reused;
     if (this.held + cls > this.limit) {
       // Kept buffers of other sizes go first: memory for what is asked now.
@@ -117,6 +117,18 @@ export class BufferBudget {
     // allocUnsafeSlow: an ArrayBuffer of its own (not a slice of Node's shared pool), so the
     // memory of any piece of it names the buffer it came from.
     return Buffer.allocUnsafeSlow(cls);
+  }
+
+  /**
+   * A kept buffer for `cls`: the smallest that holds it, up to twice its size. Photos of 3, 4 and
+   * 5 MiB then share buffers rather than each size making its own and dropping the others': a new
+   * buffer costs its pages faulted in, and the one dropped stays in the allocator's heap.
+   */
+  private reuse(cls: number): Buffer | undefined {
+    let best = 0;
+    for (const [size, list] of this.kept)
+      if (list.length && size >= cls && size <= 2 * cls && (!best || size < best)) best = size;
+    return best ? this.kept.get(best)!.pop() : undefined;
   }
 
   private serve(): void {

@@ -237,13 +237,15 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     async open(item, opts = {}) {
       const handle = await inFolder(item.id, (dir, name) => openToRead(dir, name, item.id));
       const start = opts.offset ?? 0;
-      // A bounded read (an archive's entry) reads just that; a whole file in chunks of 256 KiB: an
+      // A bounded read (an archive's entry) reads just that; a whole file in chunks of 64 KiB: an
       // upload copies them into its part buffers (bytes.ts) and drops them at once, so they are
-      // freed young. A chunk as large as the file would be sent as it is and outlive many
+      // freed young. Under glibc's mmap threshold (128 KiB, as `npm start` holds it) they come from
+      // its heap and are used again; a larger chunk would be mapped and unmapped each time, its
+      // pages faulted in anew. A chunk as large as the file would be sent as it is and outlive many
       // collections: a run of small files then piles up garbage in resident memory.
       const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
       const highWaterMark =
-        opts.length !== undefined ? Math.min(256 * 1024, Math.max(16 * 1024, opts.length)) : 256 * 1024;
+        opts.length !== undefined ? Math.min(64 * 1024, Math.max(16 * 1024, opts.length)) : 64 * 1024;
       return createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal }) as Readable;
     },
   };

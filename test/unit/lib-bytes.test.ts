@@ -218,6 +218,32 @@ describe('BufferBudget: one limit for every upload of the process', () => {
     expect(budget.bytesHeld).toBe(64 * KiB);
   });
 
+  test('a kept buffer serves a size up to half its own, the smallest that fits first', async () => {
+    const MiB = 1024 * KiB;
+    const budget = new BufferBudget(32 * MiB);
+    /** One upload of `size` bytes: the memory of the buffer it was given (given back once it ends). */
+    const upload = async (size: number) => {
+      const pool = new BufferPool(size, 1, budget);
+      const piece = await pool.take();
+      expect(piece.length).toBe(size);
+      pool.give(piece);
+      pool.close();
+      return piece.buffer;
+    };
+    const four = await upload(4 * MiB);
+    const six = await upload(6 * MiB); // 4 MiB cannot hold it: a buffer of its own
+    expect(budget.bytesHeld).toBe(10 * MiB);
+    // A photo of 3 MiB takes the 4 MiB buffer, not the 6: photos of 3 to 6 MiB share buffers rather
+    // than each size making its own (its pages faulted in anew).
+    expect(await upload(3 * MiB)).toBe(four);
+    expect(await upload(5 * MiB)).toBe(six);
+    expect(budget.bytesHeld).toBe(10 * MiB);
+    // Under half of the smallest kept: a buffer of its own size, not 4 MiB held for 1.
+    const one = await upload(MiB);
+    expect([four, six]).not.toContain(one);
+    expect(budget.bytesHeld).toBe(11 * MiB);
+  });
+
   test('kept buffers of another size make room for a new size; a part over the limit is made alone', async () => {
     const budget = new BufferBudget(128 * KiB);
     const small = new BufferPool(100, 2, budget);
