@@ -25,12 +25,8 @@ WORKDIR /app
 COPY --from=build /app /app
 # node_modules/.bin first, as `npm start` has it: `node` is the pinned binary, not the image's own.
 # Node's compile cache (as `npm start` sets it) in the data folder: Ferry writes only there.
-# glibc's mmap threshold held at 128 KiB, as `npm start` holds it: part buffers get pages of their
-# own, given back when freed. Left to itself, glibc raises the threshold after the first such free,
-# and freed part buffers then stay resident in its heap.
 ENV PATH=/app/node_modules/.bin:$PATH \
     NODE_COMPILE_CACHE=/data/.cache/node \
-    MALLOC_MMAP_THRESHOLD_=131072 \
     HOST=0.0.0.0 \
     PORT=3000 \
     FERRY_DATA_DIR=/data
