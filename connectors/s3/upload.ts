@@ -218,11 +218,12 @@ export function createUploader(bucket: Bucket): Uploader {
   }
 
   /**
-   * Once a file is committed, the other multipart uploads open on its key are aborted: one a worker
-   * created and died before it could checkpoint (its id known to nobody), or one a frozen worker
-   * went on with after its claim was taken over. Left open, they cost storage forever and, completed
-   * by anyone, would replace the copy. Best effort: a key without the ListBucketMultipartUploads
-   * permission keeps them (a lifecycle rule to abort incomplete uploads then does it).
+   * Once a new upload is checkpointed and once a file is committed, the other multipart uploads open on
+   * its key are aborted: one a worker created and died before it could checkpoint (its id known to
+   * nobody), or one a frozen worker went on with after its claim was taken over. Left open, they cost
+   * storage forever and, completed by anyone, would replace the copy. Best effort: a key without the
+   * ListBucketMultipartUploads permission keeps them (a lifecycle rule to abort incomplete uploads
+   * then does it).
    */
   async function abortStrays(Key: string, ours: string | undefined, signal?: AbortSignal): Promise<void> {
     try {
@@ -271,7 +272,15 @@ export function createUploader(bucket: Bucket): Uploader {
     const save = (state: MultipartState) => {
       saving = saving
         .then(() => o.checkpoint!.save(state))
-        .then(() => void (checkpointed = state.uploadId))
+        .then(async () => {
+          if (checkpointed === state.uploadId) return;
+          checkpointed = state.uploadId;
+          // A new upload the item's checkpoint now holds (so this claim still holds the item, and a
+          // claim woken late aborts nobody's): uploads an earlier attempt left open on the key go now,
+          // one cut off after its create (its worker killed before the checkpoint) or after its
+          // commit (stopped before its own clean-up).
+          await abortStrays(Key, state.uploadId, o.signal);
+        })
         .catch((err) => {
           failure ??= err;
         });
