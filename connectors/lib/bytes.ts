@@ -27,11 +27,14 @@ const MiB = 1024 * KiB;
 export const UPLOAD_MEMORY = 64 * MiB;
 
 /**
- * The buffer sizes handed out: a power of two up to 1 MiB, whole MiB above (S3's part sizes are whole
- * MiB), so that a buffer given back fits the next file of about the same size and is used again.
+ * The buffer sizes handed out: a power of two up to 8 MiB (S3's part), whole MiB above (larger parts
+ * are whole MiB). Few sizes, so that a buffer given back fits the next file, a photo of 3 MiB or of
+ * 6 MiB, or a video's part, and is used again: each new buffer costs its pages faulted in, and one
+ * let go stays in the allocator's heap (Takeout benchmark, with whole MiB from 1 MiB up: peak RSS
+ * 276-301 MiB; like this: 255-273 MiB, at the same speed).
  */
 export function sizeClass(size: number): number {
-  if (size > MiB) return Math.ceil(size / MiB) * MiB;
+  if (size > 8 * MiB) return Math.ceil(size / MiB) * MiB;
   return Math.max(64 * KiB, 2 ** Math.ceil(Math.log2(size)));
 }
 

@@ -171,7 +171,12 @@ describe('BufferBudget: one limit for every upload of the process', () => {
     expect(sizeClass(1)).toBe(64 * KiB);
     expect(sizeClass(1000 * KiB)).toBe(1024 * KiB);
     expect(sizeClass(1024 * KiB + 1)).toBe(2048 * KiB);
+    // Photos of 3 and 6 MiB and a video's 8 MiB part: two sizes, not three.
+    expect(sizeClass(3 * 1024 * KiB)).toBe(4 * 1024 * KiB);
+    expect(sizeClass(6 * 1024 * KiB)).toBe(8 * 1024 * KiB);
     expect(sizeClass(8 * 1024 * KiB)).toBe(8 * 1024 * KiB);
+    // Past S3's usual part, whole MiB: a part of 10 MiB does not hold 16.
+    expect(sizeClass(9 * 1024 * KiB + 1)).toBe(10 * 1024 * KiB);
   });
 
   test('uploads past the limit wait; a closed upload hands its buffers, the same memory, to the next', async () => {
@@ -231,17 +236,19 @@ describe('BufferBudget: one limit for every upload of the process', () => {
       return piece.buffer;
     };
     const four = await upload(4 * MiB);
-    const six = await upload(6 * MiB); // 4 MiB cannot hold it: a buffer of its own
-    expect(budget.bytesHeld).toBe(10 * MiB);
-    // A photo of 3 MiB takes the 4 MiB buffer, not the 6: photos of 3 to 6 MiB share buffers rather
-    // than each size making its own (its pages faulted in anew).
+    const eight = await upload(6 * MiB); // 4 MiB cannot hold it: a buffer of its own, of 8 MiB
+    expect(budget.bytesHeld).toBe(12 * MiB);
+    // A photo of 3 MiB takes the 4 MiB buffer, not the 8; one of 5 MiB the 8: photos share buffers
+    // rather than each size making its own (its pages faulted in anew).
     expect(await upload(3 * MiB)).toBe(four);
-    expect(await upload(5 * MiB)).toBe(six);
-    expect(budget.bytesHeld).toBe(10 * MiB);
+    expect(await upload(5 * MiB)).toBe(eight);
+    // Half of a kept buffer's size still fits it, the smallest first.
+    expect(await upload(2 * MiB)).toBe(four);
+    expect(budget.bytesHeld).toBe(12 * MiB);
     // Under half of the smallest kept: a buffer of its own size, not 4 MiB held for 1.
     const one = await upload(MiB);
-    expect([four, six]).not.toContain(one);
-    expect(budget.bytesHeld).toBe(11 * MiB);
+    expect([four, eight]).not.toContain(one);
+    expect(budget.bytesHeld).toBe(13 * MiB);
   });
 
   test('kept buffers of another size make room for a new size; a part over the limit is made alone', async () => {
