@@ -45,6 +45,9 @@ test('a claim and the end-of-copy check read a few entries of the status index, 
         [task, a.id, status],
       )
     ).rows[0].id as string;
+  // Checked first before the table has statistics (as after a plan that wrote a large run at once), then with them.
+  // Autovacuum is off before the rows go in: once they are in, it may analyze the table before it could be stopped.
+  await t.db.query('ALTER TABLE run_items SET (autovacuum_enabled = false)');
   // The first run stopped at its quota with every item still pending; the second lists the same files.
   const [first, second] = [await run('quota_exceeded'), await run('running')];
   for (const r of [first, second])
@@ -54,8 +57,6 @@ test('a claim and the end-of-copy check read a few entries of the status index, 
          FROM generate_series(1, $2) AS n`,
       [r, ITEMS],
     );
-  // Checked first before the table has statistics (as after a plan that wrote a large run at once), then with them.
-  await t.db.query('ALTER TABLE run_items SET (autovacuum_enabled = false)');
 
   /**
    * What `fn` read of run_items, in one transaction rolled back after: rows of the table scanned in
