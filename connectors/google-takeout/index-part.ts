@@ -16,7 +16,7 @@ import {
   parseAlbum,
   parseSidecar,
 } from './metadata.ts';
-import { head, openZipEntry, readPartAt, readStats, streamPart, type PartFile } from './read.ts';
+import { head, openZipEntry, readPartAt, readStats, readZipEntry, streamPart, type PartFile } from './read.ts';
 import { readTarGz } from './tar.ts';
 import { yielder } from './yield-point.ts';
 import { ArchiveError, MAX_ENTRIES, readCentralDirectory, type ZipEntry } from './zip.ts';
@@ -189,13 +189,11 @@ async function indexZip(
       while (next < jsons.length) {
         const i = next++;
         const { entry } = jsons[i];
-        const stream = await openZipEntry(
-          storage,
-          part,
-          { ...entry, modifiedAt: entry.modifiedAt.toISOString() },
-          signal,
-        );
-        texts[i] = (await head(stream, MAX_JSON + 1)).toString('utf8');
+        const ref = { ...entry, modifiedAt: entry.modifiedAt.toISOString() };
+        texts[i] = (await readZipEntry(storage, part, ref, signal)).toString('utf8');
+        // A source that answers at once (a local disk) gives a file after the other without the
+        // event loop running in between: let it run.
+        await y.tick();
       }
     }),
   );

@@ -4,7 +4,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { Source } from '../types.ts';
 import type { EntryRef } from './catalogue.ts';
-import { openEntry, type ZipEntry } from './zip.ts';
+import { entryFrom, openEntry, type ZipEntry } from './zip.ts';
 
 /** Bytes this process has read from storage clouds for Takeout parts (instrumentation for tests and benchmarks). */
 export const readStats = { bytes: 0, requests: 0 };
@@ -47,6 +47,33 @@ export async function readPartAt(
  */
 const LOCAL_EXTRA_ROOM = 1024;
 
+/** The end (exclusive) of the one request that reads a zip entry whole, local header and all. */
+const entryEnd = (ref: EntryRef) =>
+  ref.localHeaderOffset! + 30 + Buffer.byteLength(ref.name) + LOCAL_EXTRA_ROOM + ref.compressedSize!;
+
+/** The directory's record of an entry, as the zip reader takes it. */
+const zipEntryOf = (ref: EntryRef): ZipEntry => ({
+  name: ref.name,
+  size: ref.size,
+  crc32: ref.crc32,
+  method: ref.method!,
+  compressedSize: ref.compressedSize!,
+  localHeaderOffset: ref.localHeaderOffset!,
+  modifiedAt: new Date(ref.modifiedAt),
+  isDirectory: false,
+});
+
+/**
+ * A small zip entry's content whole (a JSON file), size and CRC-32 checked, from the same single
+ * request as openZipEntry, without a stream per entry; a local extra field larger than that request
+ * allows for is read as openZipEntry reads it.
+ */
+export async function readZipEntry(storage: Source, part: PartFile, ref: EntryRef, signal?: AbortSignal) {
+  const start = ref.localHeaderOffset!;
+  const bytes = await readPartAt(storage, part, start, Math.min(entryEnd(ref), part.size) - start, signal);
+  return entryFrom(zipEntryOf(ref), bytes) ?? head(await openZipEntry(storage, part, ref, signal), ref.size + 1);
+}
+
 /**
  * One zip entry's content (size and CRC-32 checked as it streams), read with a single bounded
  * request from its local header to its last byte: the zip reader asks for the header, then for the
@@ -59,7 +86,7 @@ export async function openZipEntry(
   signal?: AbortSignal,
 ): Promise<Readable> {
   const start = ref.localHeaderOffset!;
-  let end = start + 30 + Buffer.byteLength(ref.name) + LOCAL_EXTRA_ROOM + ref.compressedSize!; // exclusive
+  let end = entryEnd(ref); // exclusive
   let body: Readable | undefined;
   let iterator: AsyncIterator<Buffer> | undefined;
   let next = start; // archive offset of the next byte the response gives
@@ -88,19 +115,9 @@ export async function openZipEntry(
       buffered = Buffer.concat([buffered, chunk]);
     }
   };
-  const entry: ZipEntry = {
-    name: ref.name,
-    size: ref.size,
-    crc32: ref.crc32,
-    method: ref.method!,
-    compressedSize: ref.compressedSize!,
-    localHeaderOffset: start,
-    modifiedAt: new Date(ref.modifiedAt),
-    isDirectory: false,
-  };
   try {
     return await openEntry(
-      entry,
+      zipEntryOf(ref),
       async (offset, length) => {
         await fill(offset + length);
         return buffered.subarray(offset - position, offset - position + length);

@@ -477,35 +477,19 @@ export async function openEntry(
 ): Promise<Readable> {
   signal?.throwIfAborted();
   const head = await readExact(readAt, entry.localHeaderOffset, LOCAL_SIZE, signal, `local header of "${entry.name}"`);
-  if (head.readUInt32LE(0) !== SIG_LOCAL)
-    throw damaged(`no local header for "${entry.name}" at offset ${entry.localHeaderOffset}`);
-  const flags = head.readUInt16LE(6);
-  if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) {
-    throw new ArchiveError('unsupported', `"${entry.name}" in this zip is encrypted, which Ferry cannot read.`);
-  }
-  if (head.readUInt16LE(8) !== entry.method)
-    throw damaged(`the local header of "${entry.name}" gives another compression method than the central directory`);
-  const dataStart = entry.localHeaderOffset + LOCAL_SIZE + head.readUInt16LE(26) + head.readUInt16LE(28);
+  const dataStart = entry.localHeaderOffset + dataOffset(entry, head);
 
   let crc = 0;
   let produced = 0;
   const check = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       produced += chunk.length;
-      if (produced > entry.size)
-        return cb(damaged(`"${entry.name}" holds more than the ${entry.size} bytes its directory entry says`));
+      if (produced > entry.size) return cb(tooLong(entry));
       crc = zlib.crc32(chunk, crc);
       cb(null, chunk);
     },
     flush(cb) {
-      if (produced !== entry.size)
-        return cb(damaged(`"${entry.name}" holds ${produced} bytes where its directory entry says ${entry.size}`));
-      if (crc >>> 0 !== entry.crc32 >>> 0) {
-        return cb(
-          damaged(`the CRC-32 of "${entry.name}" is ${hex(crc)} where its directory entry says ${hex(entry.crc32)}`),
-        );
-      }
-      cb();
+      cb(misfit(entry, produced, crc));
     },
   });
 
@@ -530,6 +514,59 @@ export async function openEntry(
     source.pipe(check);
   }
   return watch(check, signal);
+}
+
+/**
+ * A small entry's content whole, from `bytes`, the archive's bytes from the entry's local header on
+ * (as one bounded request gave them), with openEntry's checks; undefined when `bytes` end before
+ * the entry's data does (a local extra field larger than was asked for). For a library's hundreds
+ * of thousands of JSON files: no stream, inflater or check per file, which cost a sixth of the
+ * indexing's time in collecting garbage alone.
+ */
+export function entryFrom(entry: ZipEntry, bytes: Buffer): Buffer | undefined {
+  if (bytes.length < LOCAL_SIZE) return undefined;
+  const start = dataOffset(entry, bytes);
+  if (start + entry.compressedSize > bytes.length) return undefined;
+  const stored = bytes.subarray(start, start + entry.compressedSize);
+  let content = stored;
+  if (entry.method === 8 && stored.length) {
+    try {
+      // One byte more than the entry's size tells "too long" from "just right".
+      content = zlib.inflateRawSync(stored, { maxOutputLength: entry.size + 1 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLong(entry);
+      throw damaged(`"${entry.name}" cannot be decompressed (${(err as Error).message})`, err);
+    }
+  }
+  if (content.length > entry.size) throw tooLong(entry);
+  const wrong = misfit(entry, content.length, zlib.crc32(content));
+  if (wrong) throw wrong;
+  return content;
+}
+
+/** Where an entry's data starts, from its local header (`head`, its first LOCAL_SIZE bytes at least). */
+function dataOffset(entry: ZipEntry, head: Buffer): number {
+  if (head.readUInt32LE(0) !== SIG_LOCAL)
+    throw damaged(`no local header for "${entry.name}" at offset ${entry.localHeaderOffset}`);
+  const flags = head.readUInt16LE(6);
+  if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) {
+    throw new ArchiveError('unsupported', `"${entry.name}" in this zip is encrypted, which Ferry cannot read.`);
+  }
+  if (head.readUInt16LE(8) !== entry.method)
+    throw damaged(`the local header of "${entry.name}" gives another compression method than the central directory`);
+  return LOCAL_SIZE + head.readUInt16LE(26) + head.readUInt16LE(28);
+}
+
+const tooLong = (entry: ZipEntry) =>
+  damaged(`"${entry.name}" holds more than the ${entry.size} bytes its directory entry says`);
+
+/** What is wrong with an entry's content of `length` bytes and CRC-32 `crc`, if anything. */
+function misfit(entry: ZipEntry, length: number, crc: number): ArchiveError | null {
+  if (length !== entry.size)
+    return damaged(`"${entry.name}" holds ${length} bytes where its directory entry says ${entry.size}`);
+  if (crc >>> 0 !== entry.crc32 >>> 0)
+    return damaged(`the CRC-32 of "${entry.name}" is ${hex(crc)} where its directory entry says ${hex(entry.crc32)}`);
+  return null;
 }
 
 function watch(stream: Readable, signal: AbortSignal | undefined): Readable {

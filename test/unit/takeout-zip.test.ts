@@ -1,14 +1,17 @@
 // The Takeout zip reader: entries listed from the end records and central directory only, and
 // streamed with range reads; against archives written from APPNOTE by test/support/archives.ts.
 import crypto from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { expect, test } from '@jest/globals';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
+import { readZipEntry } from '../../connectors/google-takeout/read.ts';
+import type { Source } from '../../connectors/types.ts';
 import {
   type ArchiveError,
   decodeCp437,
+  entryFrom,
   openEntry,
   readCentralDirectory,
   type ZipEntry,
@@ -353,6 +356,68 @@ test('a CRC or size that does not match fails the stream at its end', async () =
   const file = fromBuffer(buf);
   const { entries } = await list(file);
   await rejectsWith(contentOf(file, entries[0]), /zip archive is damaged.*Download this part again/, 'damaged');
+});
+
+test('a small entry read whole gives what the stream gives, and is refused for the same faults', async () => {
+  // The bytes one request gets for an entry: its local header, name, room for an extra field, its data.
+  const from = (buf: Buffer, e: ZipEntry) =>
+    buf.subarray(e.localHeaderOffset, e.localHeaderOffset + 30 + e.name.length + 1024 + e.compressedSize);
+  const whole = writeZip(mixed());
+  const { entries } = await list(fromBuffer(whole));
+  for (const e of entries.filter((x) => !x.isDirectory))
+    expect(entryFrom(e, from(whole, e))).toEqualBytes(await contentOf(fromBuffer(whole), e));
+
+  const data = text(3_000);
+  for (const method of [0, 8] as const) {
+    const good = method === 8 ? zlib.deflateRawSync(data) : data;
+    const raw = (size: number, crc32: number) => ({ method, size, crc32, bytes: fromBuffer(good) });
+    const buf = writeZip([
+      { name: 'bad-crc.json', raw: raw(data.length, (zlib.crc32(data) ^ 1) >>> 0) },
+      { name: 'too-small.json', raw: raw(data.length - 1, zlib.crc32(data)) },
+      { name: 'too-big.json', raw: raw(data.length + 1, zlib.crc32(data)) },
+    ]);
+    const bad = (await list(fromBuffer(buf))).entries;
+    const read = async (e: ZipEntry) => entryFrom(e, from(buf, e));
+    await rejectsWith(
+      read(bad[0]),
+      /damaged: the CRC-32 of "bad-crc.json" is [0-9a-f]{8} where its directory entry says/,
+      'damaged',
+    );
+    await rejectsWith(read(bad[1]), /"too-small.json" holds more than the 2999 bytes/, 'damaged');
+    await rejectsWith(read(bad[2]), /"too-big.json" holds 3000 bytes where its directory entry says 3001/, 'damaged');
+  }
+  // Corrupted deflate data, and a local header that is not one.
+  const broken = writeZip([{ name: 'x.json', data: text(3_000) }]);
+  broken[30 + 'x.json'.length + 100] ^= 0xff;
+  broken[30 + 'x.json'.length + 101] ^= 0xff;
+  const [x] = (await list(fromBuffer(broken))).entries;
+  const readX = async () => entryFrom(x, from(broken, x));
+  await rejectsWith(readX(), /zip archive is damaged/, 'damaged');
+  broken[1] = 0;
+  await rejectsWith(readX(), /no local header for "x.json"/, 'damaged');
+
+  // A local extra field larger than the room asked for: the bytes end first, and the reader reads
+  // the entry again as the stream does (more requests: rare, Takeout's extra fields are small).
+  const extra = Buffer.alloc(4 + 2000);
+  extra.writeUInt16LE(0xcafe, 0);
+  extra.writeUInt16LE(2000, 2);
+  const plain = writeZip([{ name: 'v.json', data, method: 0 }]);
+  const local = Buffer.from(plain.subarray(0, 30));
+  local.writeUInt16LE(extra.length, 28);
+  const shifted = Buffer.concat([local, Buffer.from('v.json'), extra, plain.subarray(30 + 6)]);
+  shifted.writeUInt32LE(shifted.readUInt32LE(shifted.length - 22 + 16) + extra.length, shifted.length - 22 + 16);
+  const [v] = (await list(fromBuffer(shifted))).entries;
+  expect(entryFrom(v, from(shifted, v))).toBeUndefined();
+  const requests: Array<[number, number]> = [];
+  const storage = {
+    async open(_item: unknown, o: { offset: number; length: number }) {
+      requests.push([o.offset, o.length]);
+      return Readable.from([shifted.subarray(o.offset, o.offset + o.length)]);
+    },
+  } as unknown as Source;
+  const ref = { ...v, modifiedAt: v.modifiedAt.toISOString() };
+  expect(await readZipEntry(storage, { sourceId: 'part', size: shifted.length }, ref)).toEqualBytes(data);
+  expect(requests.length).toBeGreaterThan(1);
 });
 
 test('truncated archives are refused clearly', async () => {
