@@ -22,6 +22,8 @@ export interface FaultProxy {
   endpoint: string;
   /** Bytes of request bodies forwarded upstream (uploads that reached the server). */
   uploadedBytes: number;
+  /** Connections clients opened to the proxy (a client that keeps them alive opens few). */
+  connections: number;
   faults: Record<string, number>;
   requests: { method: string; url: string; fault: string }[];
   rule: (r: RequestInfo) => Fault;
@@ -37,6 +39,7 @@ export async function startFaultProxy(
   const proxy: FaultProxy = {
     endpoint: '',
     uploadedBytes: 0,
+    connections: 0,
     faults: {},
     requests: [],
     rule,
@@ -118,6 +121,7 @@ export async function startFaultProxy(
     if (fault.kind === 'delay') setTimeout(forward, fault.ms);
     else forward();
   });
+  server.on('connection', () => proxy.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.close = () =>
