@@ -49,6 +49,8 @@ export async function readPartAt(
  * (Takeout's are a few dozen bytes; a larger one costs a second request, not a failure).
  */
 const LOCAL_EXTRA_ROOM = 1024;
+/** The most of an entry's stored bytes readZipEntry holds at once (a JSON file is at most 1 MiB). */
+const WHOLE_MAX = 2 * 1024 * 1024;
 
 /** The end (exclusive) of the one request that reads a zip entry whole, local header and all. */
 const entryEnd = (ref: EntryRef) =>
@@ -73,8 +75,15 @@ const zipEntryOf = (ref: EntryRef): ZipEntry => ({
  */
 export async function readZipEntry(storage: Source, part: PartFile, ref: EntryRef, signal?: AbortSignal) {
   const start = ref.localHeaderOffset!;
-  const bytes = await readPartAt(storage, part, start, Math.min(entryEnd(ref), part.size) - start, signal);
-  return entryFrom(zipEntryOf(ref), bytes) ?? head(await openZipEntry(storage, part, ref, signal), ref.size + 1);
+  // Held whole only when small: a crafted entry may store a JSON file's few KB in gigabytes (empty
+  // deflate blocks); that one streams, with the stream's bounded memory.
+  const bytes =
+    ref.compressedSize! <= WHOLE_MAX
+      ? await readPartAt(storage, part, start, Math.min(entryEnd(ref), part.size) - start, signal)
+      : undefined;
+  return (
+    (bytes && entryFrom(zipEntryOf(ref), bytes)) ?? head(await openZipEntry(storage, part, ref, signal), ref.size + 1)
+  );
 }
 
 /**
