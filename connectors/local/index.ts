@@ -22,6 +22,7 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
+import { READ_INTO } from '../lib/bytes.ts';
 import { hasherFor } from '../lib/hashes.ts';
 import { type Dir, feed, supported, toCloudError, within } from './client.ts';
 import { locate, mainSpace, openSpace } from './space.ts';
@@ -245,7 +246,20 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
       const highWaterMark =
         opts.length !== undefined ? Math.min(64 * 1024, Math.max(16 * 1024, opts.length)) : 64 * 1024;
-      return createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal }) as Readable;
+      const stream = createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal });
+      // An upload may read straight into its part buffers instead (bytes.ts: READ_INTO), from the
+      // same place to the same end; the stream, never read then, closes the file when destroyed.
+      let position = start;
+      const readInto = async (into: Buffer): Promise<number> => {
+        opts.signal?.throwIfAborted();
+        if (stream.destroyed) throw new Error(`The read of ${item.id} was closed.`);
+        const length = end === undefined ? into.length : Math.min(into.length, end + 1 - position);
+        if (length <= 0) return 0;
+        const { bytesRead } = await handle.read(into, 0, length, position);
+        position += bytesRead;
+        return bytesRead;
+      };
+      return Object.assign(stream, { [READ_INTO]: readInto }) as Readable;
     },
   };
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import local from '../../connectors/local/index.ts';
 import { fsCalls, toCloudError } from '../../connectors/local/client.ts';
+import { readIntoOf } from '../../connectors/lib/bytes.ts';
 import { CloudError, type CloudHandle, type ConnectorEnv, type SourceItem } from '../../connectors/types.ts';
 import { conformance } from './suite.ts';
 import { testEnv } from '../support/env.ts';
@@ -98,6 +100,32 @@ describe('local connector: confined to its owner’s space, links never followed
     expect(listed).toEqual(['sub.moved/photo.jpg']);
     expect((await h.browse('dst', undefined)).entries.map((e) => e.name)).toEqual(['sub.moved']);
     await fs.rm(path.join(outside, 'secret.txt'));
+  });
+
+  test('an upload may read a file straight into its buffers: the stream’s bytes, then the file closes', async () => {
+    const data = crypto.randomBytes(300_000);
+    await fs.mkdir(path.join(space, 'into'), { recursive: true });
+    await fs.writeFile(path.join(space, 'into/photo.jpg'), data);
+    const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
+    const before = await openFiles();
+    for (const range of [{}, { offset: 1000 }, { offset: 5000, length: 70_000 }, { offset: 300_000 }]) {
+      const stream = await h.source!.open({ id: 'into/photo.jpg' }, range);
+      const into = readIntoOf(stream)!;
+      expect(into).toBeInstanceOf(Function);
+      const start = range.offset ?? 0;
+      const end = range.length === undefined ? data.length : start + range.length;
+      const got: Buffer[] = [];
+      for (let n = -1; n !== 0; ) {
+        const buf = Buffer.alloc(128 * 1024);
+        n = await into(buf);
+        got.push(buf.subarray(0, n));
+      }
+      expect(Buffer.concat(got).equals(data.subarray(start, end))).toBe(true);
+      stream.destroy();
+      await new Promise((r) => stream.once('close', r));
+      await expect(into(Buffer.alloc(1))).rejects.toThrow(/closed/);
+    }
+    expect(await openFiles()).toBe(before);
   });
 
   test('a hard-linked file is not read: listed with the reason, and refused when opened', async () => {

@@ -5,7 +5,15 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from '@jest/globals';
-import { BufferBudget, BufferPool, ByteReader, chunks, sizeClass, skipBytes } from '../../connectors/lib/bytes.ts';
+import {
+  BufferBudget,
+  BufferPool,
+  ByteReader,
+  chunks,
+  READ_INTO,
+  sizeClass,
+  skipBytes,
+} from '../../connectors/lib/bytes.ts';
 
 /** `data` cut at the given sizes, cycling through them (0 makes an empty chunk). */
 function cut(data: Buffer, sizes: number[]): Buffer[] {
@@ -112,6 +120,98 @@ describe('chunks', () => {
       throw new Error('connection reset');
     }
     await expect(chunks(failing(), 8, pool).next()).rejects.toThrow('connection reset');
+    expect(await pending(pool.take())).toBe(false);
+  });
+});
+
+/**
+ * A source that reads into the buffers it is given (as a local file does), at most `most` bytes a
+ * read; it counts its reads, says whether it was destroyed, and fails the test if read as a stream.
+ */
+function readsInto(data: Buffer, most = Number.POSITIVE_INFINITY, failAt?: number) {
+  let at = 0;
+  const source = {
+    reads: [] as number[],
+    destroyed: false,
+    destroy: () => void (source.destroyed = true),
+    // biome-ignore lint/correctness/useYield: a stream never to be read
+    async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+      throw new Error('read as a stream');
+    },
+    [READ_INTO]: async (into: Buffer) => {
+      if (failAt !== undefined && at >= failAt) throw new Error('I/O error');
+      const n = Math.min(into.length, most, data.length - at);
+      data.copy(into, 0, at, at + n);
+      at += n;
+      source.reads.push(n);
+      return n;
+    },
+  };
+  return source;
+}
+
+describe('chunks of a source that reads into the pool’s buffers (a local file)', () => {
+  const data = crypto.randomBytes(10_000);
+
+  test('each piece is read into a pool buffer in one read, then one byte ahead; then the source closes', async () => {
+    const source = readsInto(data);
+    const pool = new BufferPool(4096, 2);
+    const got: Buffer[] = [];
+    const memory = new Set<ArrayBufferLike>();
+    for await (const piece of chunks(source, 4096, pool)) {
+      memory.add(piece.buffer);
+      got.push(Buffer.from(piece));
+      pool.give(piece);
+    }
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect(got.map((p) => p.length)).toEqual([4096, 4096, 1808]);
+    expect(memory.size).toBe(1); // the pool's one buffer, reused: no chunk of the source's own
+    // Each full piece in one read, then the one byte that says another follows (it starts it).
+    expect(source.reads).toEqual([4096, 1, 4095, 1, 1807, 0]);
+    expect(source.destroyed).toBe(true);
+  });
+
+  test('a file of exactly one piece ends without a second buffer (its upload holds one)', async () => {
+    const whole = data.subarray(0, 4096);
+    const source = readsInto(whole);
+    const pool = new BufferPool(4096, 1);
+    const it = chunks(source, 4096, pool);
+    const piece = (await it.next()).value as Buffer;
+    expect(piece.equals(whole)).toBe(true);
+    // Not given back yet: the end is known without taking the pool's only buffer.
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    expect(source.reads).toEqual([4096, 0]);
+    expect(source.destroyed).toBe(true);
+  });
+
+  test('short reads fill a piece all the same; an empty source gives no piece', async () => {
+    const got: Buffer[] = [];
+    const pool = new BufferPool(1000, 1);
+    for await (const piece of chunks(readsInto(data, 333), 1000, pool)) {
+      got.push(Buffer.from(piece));
+      pool.give(piece);
+    }
+    expect(got.map((p) => p.length)).toEqual(Array(10).fill(1000));
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    const empty = readsInto(Buffer.alloc(0));
+    const none = new BufferPool(16, 1);
+    for await (const _ of chunks(empty, 16, none)) throw new Error('a piece of an empty source');
+    expect(empty.destroyed).toBe(true);
+    expect(await pending(none.take())).toBe(false); // its buffer went back
+  });
+
+  test('a failed read, or a caller that stops early, gives the buffer back and closes the source', async () => {
+    const failing = readsInto(data, 100, 300);
+    const pool = new BufferPool(1000, 1);
+    await expect(chunks(failing, 1000, pool).next()).rejects.toThrow('I/O error');
+    expect(failing.destroyed).toBe(true);
+    expect(await pending(pool.take().then((b) => pool.give(b)))).toBe(false);
+
+    const stopped = readsInto(data);
+    const it = chunks(stopped, 1000, pool);
+    pool.give((await it.next()).value as Buffer);
+    await it.return(undefined);
+    expect(stopped.destroyed).toBe(true);
     expect(await pending(pool.take())).toBe(false);
   });
 });

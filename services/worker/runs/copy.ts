@@ -11,6 +11,7 @@ import { types } from 'node:util';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { backoffMs, sleep } from '../../../connectors/lib/pacer.ts';
+import { READ_INTO, type ReadInto, readIntoOf } from '../../../connectors/lib/bytes.ts';
 import { hashStream, hasherFor, sameHash } from '../../../connectors/lib/hashes.ts';
 import {
   CloudError,
@@ -486,23 +487,47 @@ class TrafficMeter {
 
   /**
    * The item's bytes from `offset`, each chunk let through once the traffic up to its end is
-   * reserved, and their end once the claim is sure to hold the item still (confirmHeld).
+   * reserved, and their end once the claim is sure to hold the item still (confirmHeld). A source
+   * that reads into an upload's buffers (READ_INTO) keeps doing so, through the same gate.
    */
   gate(stream: Readable, offset: number): Readable {
     let at = offset;
+    const pass = (n: number): Promise<void> | undefined => {
+      at += n;
+      if (at <= this.reserved) return undefined;
+      const topping = this.reserve(at);
+      this.topping = topping;
+      return topping;
+    };
+    const end = () => confirmHeld(this.db, this.item.id, this.claim, this.leaseSeconds);
     const gate = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
-        at += chunk.length;
-        if (at <= this.reserved) return done(null, chunk);
-        const topping = this.reserve(at);
-        this.topping = topping;
+        const topping = pass(chunk.length);
+        if (!topping) return done(null, chunk);
         topping.then(() => done(null, chunk), done);
       },
       flush: (done) => {
-        confirmHeld(this.db, this.item.id, this.claim, this.leaseSeconds).then(() => done(), done);
+        end().then(() => done(), done);
       },
     });
-    return pipeline(stream, gate, () => {});
+    const into = readIntoOf(stream);
+    if (!into) return pipeline(stream, gate, () => {});
+    // The source is piped in only once the gate is read as a stream: an upload that reads into its
+    // buffers never does, and would otherwise see the stream read ahead and counted with its bytes.
+    let piped = false;
+    const readAsStream = gate._read.bind(gate);
+    gate._read = (size) => {
+      if (!piped) pipeline(stream, gate, () => {});
+      piped = true;
+      readAsStream(size);
+    };
+    gate.once('close', () => piped || stream.destroy());
+    const readInto: ReadInto = async (buf) => {
+      const n = await into(buf);
+      await (n === 0 ? end() : pass(n));
+      return n;
+    };
+    return Object.assign(gate, { [READ_INTO]: readInto });
   }
 
   private async reserve(upTo: number): Promise<void> {
