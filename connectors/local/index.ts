@@ -194,6 +194,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       );
     }
     const space = await openSpace(place.space);
+    // The space itself (a walk of no names would open it once more, for each file read).
+    if (!place.names.length) return space;
     try {
       return await space.walk(place.names);
     } catch (err) {
@@ -213,7 +215,8 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     if (!name) throw new CloudError('invalid_options', "A file path is needed, not the cloud's folder.");
     const root = await rootDir();
     try {
-      return await within(root.walk(names), (dir) => use(dir, name));
+      // A file of the cloud's folder itself is opened there, not in a second handle on the folder.
+      return names.length ? await within(root.walk(names), (dir) => use(dir, name)) : await use(root, name);
     } catch (err) {
       throw toCloudError(err, rel);
     } finally {
