@@ -522,6 +522,9 @@ class TrafficMeter {
       readAsStream(size);
     };
     gate.once('close', () => piped || stream.destroy());
+    // Unpiped, the source's own error (its abort, when the run is cancelled) has no listener, and
+    // one would end the process; the reads report it (cancel in test/browser/runs crashed Ferry).
+    stream.on('error', () => {});
     const readInto: ReadInto = async (buf) => {
       const n = await into(buf);
       await (n === 0 ? end() : pass(n));
