@@ -525,12 +525,13 @@ describe("Drive's daily upload cap", () => {
         const tomorrow = new Date();
         tomorrow.setUTCHours(24, 0, 0, 0);
         expect(until >= tomorrow && until.getTime() < tomorrow.getTime() + 3600_000).toBeTruthy();
-        // (Copy jobs that found nothing to claim may also have queued a look in 20 s: not these.)
+        // (Copy jobs that found nothing to claim may also have queued a look in 20 s: not these. Not
+        // "an hour from now" either: from 23:00 UTC on, the next day is closer than that.)
         const job = (
           await t.db.query(
             `SELECT start_after FROM pgboss.job WHERE name = 'run-copy' AND data->>'runId' = $1 ` +
-              `AND state = 'created' AND start_after > now() + interval '1 hour'`,
-            [runId],
+              `AND state = 'created' AND start_after >= $2`,
+            [runId, until],
           )
         ).rows;
         // a copy job waits for then
