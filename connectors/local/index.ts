@@ -68,6 +68,8 @@ const options = z.strictObject({
 type Options = z.infer<typeof options>;
 
 const PAGE = 500;
+/** How long a cloud's folder stays open after its last use (see withRoot). */
+export const ROOT_KEPT_MS = 500;
 /** Files of a folder whose metadata is asked for at once while it is listed. */
 const STATS_AT_ONCE = 128;
 // Most file systems allow names of at most 255 bytes.
@@ -208,33 +210,62 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     }
   }
 
+  /**
+   * Runs `use` with the cloud's folder (rootDir), shared by the calls that overlap and kept open a
+   * moment after the last: a run of small files, or the JSON files of an archive, opened and closed
+   * the space and the folder again for every file (two opens and two closes of the four per file).
+   * So a folder moved or replaced is seen once the cloud was left alone that long.
+   */
+  let held: { dir: Promise<Dir>; users: number; idle?: NodeJS.Timeout } | undefined;
+  async function withRoot<T>(use: (root: Dir) => Promise<T>): Promise<T> {
+    let h = held;
+    if (!h) {
+      const opening = { dir: rootDir(), users: 0 };
+      // A folder that could not be opened is not kept: the next call tries again.
+      opening.dir.catch(() => {
+        if (held === opening) held = undefined;
+      });
+      h = held = opening;
+    }
+    clearTimeout(h.idle);
+    h.users++;
+    try {
+      return await use(await h.dir);
+    } finally {
+      const last = h;
+      if (--last.users === 0) {
+        last.idle = setTimeout(() => {
+          if (held === last) held = undefined;
+          last.dir.then((d) => d.close()).catch(() => {});
+        }, ROOT_KEPT_MS);
+        last.idle.unref();
+      }
+    }
+  }
+
   /** Runs `use` with the open folder that holds `rel` and the name in it; fs errors said about `rel`. */
   async function inFolder<T>(rel: string, use: (dir: Dir, name: string) => Promise<T>): Promise<T> {
     const names = namesOf(rel);
     const name = names.pop();
     if (!name) throw new CloudError('invalid_options', "A file path is needed, not the cloud's folder.");
-    const root = await rootDir();
     try {
       // A file of the cloud's folder itself is opened there, not in a second handle on the folder.
-      return names.length ? await within(root.walk(names), (dir) => use(dir, name)) : await use(root, name);
+      return await withRoot((root) =>
+        names.length ? within(root.walk(names), (dir) => use(dir, name)) : use(root, name),
+      );
     } catch (err) {
       throw toCloudError(err, rel);
-    } finally {
-      await root.close();
     }
   }
 
   const source: Source = {
     async *list(folder, signal) {
       const names = namesOf(folder);
-      const root = await rootDir();
       let start: Dir;
       try {
-        start = await root.walk(names);
+        start = await withRoot((root) => root.walk(names));
       } catch (err) {
         throw toCloudError(err, names.join('/'));
-      } finally {
-        await root.close();
       }
       yield* filesIn(start, names.join('/'), '', signal);
     },
@@ -274,14 +305,11 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       if (Buffer.byteLength(name) > NAME_MAX)
         throw toCloudError(Object.assign(new Error(), { code: 'ENAMETOOLONG', syscall: 'open' }), rel);
       const folder = names.join('/');
-      const root = await rootDir();
       let dir: Dir;
       try {
-        dir = await root.walk(names, true);
+        dir = await withRoot((root) => root.walk(names, true));
       } catch (err) {
         throw toCloudError(err, folder);
-      } finally {
-        await root.close();
       }
 
       return writeFile(dir, folder, name, rel, open, opts);
@@ -330,14 +358,11 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
         const st = await fs.lstat(dir.at(name));
         if (!st.isFile())
           throw new CloudError('invalid_options', `${from} is not a file; Ferry moves single files only.`);
-        const root = await rootDir();
         let target: Dir;
         try {
-          target = await root.walk(names, true);
+          target = await withRoot((root) => root.walk(names, true));
         } catch (err) {
           throw toCloudError(err, names.join('/'));
-        } finally {
-          await root.close();
         }
         try {
           await dir.commitNew(name, toName, target);
@@ -374,7 +399,7 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     source,
     destination,
     async check() {
-      await within(rootDir(), async (dir) => {
+      await withRoot(async (dir) => {
         try {
           await fs.access(dir.self, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
         } catch {
@@ -388,30 +413,29 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
     async browse(rel, cursor) {
       const names = namesOf(rel);
       const entries: Entry[] = [];
-      const root = await rootDir();
       try {
-        await within(root.walk(names), async (dir) => {
-          for (const d of await fs.readdir(dir.self, { withFileTypes: true })) {
-            // Links are not followed, so not shown; nor are unfinished uploads.
-            if (!(d.isDirectory() || d.isFile()) || d.name.endsWith(PARTIAL)) continue;
-            const st = await fs.lstat(dir.at(d.name)).catch(() => undefined);
-            const entryPath = join(names.join('/'), d.name);
-            if (st?.isDirectory())
-              entries.push({ name: d.name, path: entryPath, type: 'folder', modifiedAt: st.mtime.toISOString() });
-            else if (st?.isFile())
-              entries.push({
-                name: d.name,
-                path: entryPath,
-                type: 'file',
-                size: st.size,
-                modifiedAt: st.mtime.toISOString(),
-              });
-          }
-        });
+        await withRoot((root) =>
+          within(root.walk(names), async (dir) => {
+            for (const d of await fs.readdir(dir.self, { withFileTypes: true })) {
+              // Links are not followed, so not shown; nor are unfinished uploads.
+              if (!(d.isDirectory() || d.isFile()) || d.name.endsWith(PARTIAL)) continue;
+              const st = await fs.lstat(dir.at(d.name)).catch(() => undefined);
+              const entryPath = join(names.join('/'), d.name);
+              if (st?.isDirectory())
+                entries.push({ name: d.name, path: entryPath, type: 'folder', modifiedAt: st.mtime.toISOString() });
+              else if (st?.isFile())
+                entries.push({
+                  name: d.name,
+                  path: entryPath,
+                  type: 'file',
+                  size: st.size,
+                  modifiedAt: st.mtime.toISOString(),
+                });
+            }
+          }),
+        );
       } catch (err) {
         throw toCloudError(err, names.join('/'));
-      } finally {
-        await root.close();
       }
       return pageOf(entries, cursor, PAGE);
     },

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import local from '../../connectors/local/index.ts';
+import local, { ROOT_KEPT_MS } from '../../connectors/local/index.ts';
 import { fsCalls, toCloudError } from '../../connectors/local/client.ts';
 import { readIntoOf } from '../../connectors/lib/bytes.ts';
 import { CloudError, type CloudHandle, type ConnectorEnv, type SourceItem } from '../../connectors/types.ts';
@@ -107,6 +107,9 @@ describe('local connector: confined to its owner’s space, links never followed
     await fs.mkdir(path.join(space, 'into'), { recursive: true });
     await fs.writeFile(path.join(space, 'into/photo.jpg'), data);
     const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
+    // Counted once the cloud's folder, kept open a moment after each use (withRoot), was let go.
+    const settled = () => new Promise((r) => setTimeout(r, ROOT_KEPT_MS + 200));
+    await settled();
     const before = await openFiles();
     for (const range of [{}, { offset: 1000 }, { offset: 5000, length: 70_000 }, { offset: 300_000 }]) {
       const stream = await h.source!.open({ id: 'into/photo.jpg' }, range);
@@ -125,7 +128,31 @@ describe('local connector: confined to its owner’s space, links never followed
       await new Promise((r) => stream.once('close', r));
       await expect(into(Buffer.alloc(1))).rejects.toThrow(/closed/);
     }
+    await settled();
     expect(await openFiles()).toBe(before);
+  });
+
+  test('the cloud’s folder, kept open between reads, is found anew once left alone: a folder put in its place is read', async () => {
+    await fs.mkdir(path.join(space, 'album'));
+    await fs.writeFile(path.join(space, 'album/photo.jpg'), 'first');
+    const album = local.open!(
+      { options: await local.prepare!({ root: 'album' }, env, { userId: 'alice' }), ownerId: 'alice' },
+      env,
+    );
+    const read = async () => Buffer.concat(await (await album.source!.open({ id: 'photo.jpg' })).toArray()).toString();
+    expect(await Promise.all([read(), read(), read()])).toEqual(['first', 'first', 'first']);
+    // The folder is moved away and another takes its name.
+    await fs.rename(path.join(space, 'album'), path.join(space, 'album.old'));
+    await fs.mkdir(path.join(space, 'album'));
+    await fs.writeFile(path.join(space, 'album/photo.jpg'), 'second');
+    await new Promise((r) => setTimeout(r, ROOT_KEPT_MS + 200));
+    expect(await read()).toBe('second');
+    await album.destination!.put('new.jpg', async () => Readable.from([Buffer.from('written')]), { mode: 'create' });
+    expect(await fs.readFile(path.join(space, 'album/new.jpg'), 'utf8')).toBe('written');
+    // A folder gone is said so, once more after the moment.
+    await fs.rm(path.join(space, 'album'), { recursive: true });
+    await new Promise((r) => setTimeout(r, ROOT_KEPT_MS + 200));
+    await expect(read()).rejects.toSatisfy(isReason('unreachable', /no longer exists/));
   });
 
   test('a hard-linked file is not read: listed with the reason, and refused when opened', async () => {
