@@ -2,10 +2,9 @@
 // operator's FERRY_LOCAL_ROOTS (space.ts). Every path is walked through open folder handles without
 // following links, and every file-system error is said as a CloudError (client.ts); writes are
 // upload.ts's.
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { pathProblem, segmentsOf } from '../lib/paths.ts';
 import { mediaTypeOf } from '../media.ts';
@@ -22,9 +21,10 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import { READ_INTO } from '../lib/bytes.ts';
 import { hasherFor } from '../lib/hashes.ts';
 import { type Dir, feed, supported, toCloudError, within } from './client.ts';
+import { fileStream } from './file-stream.ts';
+import { Kept } from './kept.ts';
 import { locate, mainSpace, openSpace } from './space.ts';
 import { type FileStat, lstatAll } from './stats.ts';
 import { PARTIAL, partialOf, writeFile } from './upload.ts';
@@ -68,8 +68,6 @@ const options = z.strictObject({
 type Options = z.infer<typeof options>;
 
 const PAGE = 500;
-/** How long a cloud's folder stays open after its last use (see withRoot). */
-export const ROOT_KEPT_MS = 500;
 /** Files of a folder whose metadata is asked for at once while it is listed. */
 const STATS_AT_ONCE = 128;
 // Most file systems allow names of at most 255 bytes.
@@ -211,37 +209,15 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
   }
 
   /**
-   * Runs `use` with the cloud's folder (rootDir), shared by the calls that overlap and kept open a
-   * moment after the last: a run of small files, or the JSON files of an archive, opened and closed
-   * the space and the folder again for every file (two opens and two closes of the four per file).
-   * So a folder moved or replaced is seen once the cloud was left alone that long.
+   * The cloud's folder (rootDir) and the files read in bounded ranges, each shared by the calls
+   * that overlap and kept open a moment after the last (kept.ts): a run of small files opened and
+   * closed the space and the folder again for every file, and an archive's index the archive for
+   * every JSON file in it. So a folder or archive moved or replaced is seen once it was left alone
+   * that long.
    */
-  let held: { dir: Promise<Dir>; users: number; idle?: NodeJS.Timeout } | undefined;
-  async function withRoot<T>(use: (root: Dir) => Promise<T>): Promise<T> {
-    let h = held;
-    if (!h) {
-      const opening = { dir: rootDir(), users: 0 };
-      // A folder that could not be opened is not kept: the next call tries again.
-      opening.dir.catch(() => {
-        if (held === opening) held = undefined;
-      });
-      h = held = opening;
-    }
-    clearTimeout(h.idle);
-    h.users++;
-    try {
-      return await use(await h.dir);
-    } finally {
-      const last = h;
-      if (--last.users === 0) {
-        last.idle = setTimeout(() => {
-          if (held === last) held = undefined;
-          last.dir.then((d) => d.close()).catch(() => {});
-        }, ROOT_KEPT_MS);
-        last.idle.unref();
-      }
-    }
-  }
+  const folders = new Kept<Dir>((dir) => dir.close());
+  const withRoot = <T>(use: (root: Dir) => Promise<T>): Promise<T> => folders.with('', rootDir, use);
+  const openFiles = new Kept<FileHandle>((file) => file.close());
 
   /** Runs `use` with the open folder that holds `rel` and the name in it; fs errors said about `rel`. */
   async function inFolder<T>(rel: string, use: (dir: Dir, name: string) => Promise<T>): Promise<T> {
@@ -270,30 +246,26 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       yield* filesIn(start, names.join('/'), '', signal);
     },
     async open(item, opts = {}) {
-      const handle = await inFolder(item.id, (dir, name) => openToRead(dir, name, item.id));
       const start = opts.offset ?? 0;
       // A bounded read (an archive's entry) reads just that; a whole file in chunks of 64 KiB: an
       // upload copies them into its part buffers (bytes.ts) and drops them at once, so they are
       // freed young. Smaller chunks mean fewer bytes of them waiting for a collection (Takeout
       // benchmark: 16-40 MiB at 64 KiB, 40-90 at 256). A chunk as large as the file would be sent as
       // it is and outlive many collections: a run of small files then piles up garbage in memory.
-      const end = opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined;
-      const highWaterMark =
-        opts.length !== undefined ? Math.min(64 * 1024, Math.max(16 * 1024, opts.length)) : 64 * 1024;
-      const stream = createReadStream('', { fd: handle, start, end, highWaterMark, signal: opts.signal });
-      // An upload may read straight into its part buffers instead (bytes.ts: READ_INTO), from the
-      // same place to the same end; the stream, never read then, closes the file when destroyed.
-      let position = start;
-      const readInto = async (into: Buffer): Promise<number> => {
-        opts.signal?.throwIfAborted();
-        if (stream.destroyed) throw new Error(`The read of ${item.id} was closed.`);
-        const length = end === undefined ? into.length : Math.min(into.length, end + 1 - position);
-        if (length <= 0) return 0;
-        const { bytesRead } = await handle.read(into, 0, length, position);
-        position += bytesRead;
-        return bytesRead;
+      const range = {
+        start,
+        end: opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined,
+        highWaterMark: opts.length !== undefined ? Math.min(64 * 1024, Math.max(16 * 1024, opts.length)) : 64 * 1024,
+        signal: opts.signal,
       };
-      return Object.assign(stream, { [READ_INTO]: readInto }) as Readable;
+      const openFile = () => inFolder(item.id, (dir, name) => openToRead(dir, name, item.id));
+      if (opts.length === undefined) {
+        const handle = await openFile();
+        return fileStream(handle, range, item.id, () => handle.close());
+      }
+      // Bounded reads of a file (an archive's entries, thousands of them) share its handle.
+      const { value: handle, release } = await openFiles.acquire(item.id, openFile);
+      return fileStream(handle, range, item.id, async () => release());
     },
   };
 

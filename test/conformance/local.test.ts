@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import local, { ROOT_KEPT_MS } from '../../connectors/local/index.ts';
+import local from '../../connectors/local/index.ts';
+import { KEPT_MS } from '../../connectors/local/kept.ts';
 import { fsCalls, toCloudError } from '../../connectors/local/client.ts';
 import { readIntoOf } from '../../connectors/lib/bytes.ts';
 import { CloudError, type CloudHandle, type ConnectorEnv, type SourceItem } from '../../connectors/types.ts';
@@ -108,7 +109,7 @@ describe('local connector: confined to its owner’s space, links never followed
     await fs.writeFile(path.join(space, 'into/photo.jpg'), data);
     const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
     // Counted once the cloud's folder, kept open a moment after each use (withRoot), was let go.
-    const settled = () => new Promise((r) => setTimeout(r, ROOT_KEPT_MS + 200));
+    const settled = () => new Promise((r) => setTimeout(r, KEPT_MS + 200));
     await settled();
     const before = await openFiles();
     for (const range of [{}, { offset: 1000 }, { offset: 5000, length: 70_000 }, { offset: 300_000 }]) {
@@ -132,6 +133,38 @@ describe('local connector: confined to its owner’s space, links never followed
     expect(await openFiles()).toBe(before);
   });
 
+  test('bounded reads of one file (an archive’s entries) share one open file, closed a moment after the last', async () => {
+    const data = crypto.randomBytes(64_000);
+    await fs.mkdir(path.join(space, 'parts'), { recursive: true });
+    await fs.writeFile(path.join(space, 'parts/takeout-001.zip'), data);
+    const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
+    const settled = () => new Promise((r) => setTimeout(r, KEPT_MS + 200));
+    await settled();
+    const before = await openFiles();
+    const streams = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        h.source!.open({ id: 'parts/takeout-001.zip' }, { offset: i * 4000, length: 4000 }),
+      ),
+    );
+    // The folder and the file, once each, for the sixteen reads.
+    expect((await openFiles()) - before).toBeLessThanOrEqual(2);
+    const got = await Promise.all(streams.map(async (s) => Buffer.concat(await s.toArray())));
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    // A read cut short, and one that fails, let the file go as well.
+    const cut = await h.source!.open({ id: 'parts/takeout-001.zip' }, { offset: 0, length: 60_000 });
+    cut.destroy();
+    await expect(h.source!.open({ id: 'parts/missing.zip' }, { offset: 0, length: 10 })).rejects.toSatisfy(
+      isReason('not_found'),
+    );
+    await settled();
+    expect(await openFiles()).toBe(before);
+    // A file put in its place is read once the old one was let go.
+    await fs.writeFile(path.join(space, 'parts/download.tmp'), 'replaced');
+    await fs.rename(path.join(space, 'parts/download.tmp'), path.join(space, 'parts/takeout-001.zip'));
+    const again = await h.source!.open({ id: 'parts/takeout-001.zip' }, { offset: 0, length: 8 });
+    expect(Buffer.concat(await again.toArray()).toString()).toBe('replaced');
+  });
+
   test('the cloud’s folder, kept open between reads, is found anew once left alone: a folder put in its place is read', async () => {
     await fs.mkdir(path.join(space, 'album'));
     await fs.writeFile(path.join(space, 'album/photo.jpg'), 'first');
@@ -145,13 +178,13 @@ describe('local connector: confined to its owner’s space, links never followed
     await fs.rename(path.join(space, 'album'), path.join(space, 'album.old'));
     await fs.mkdir(path.join(space, 'album'));
     await fs.writeFile(path.join(space, 'album/photo.jpg'), 'second');
-    await new Promise((r) => setTimeout(r, ROOT_KEPT_MS + 200));
+    await new Promise((r) => setTimeout(r, KEPT_MS + 200));
     expect(await read()).toBe('second');
     await album.destination!.put('new.jpg', async () => Readable.from([Buffer.from('written')]), { mode: 'create' });
     expect(await fs.readFile(path.join(space, 'album/new.jpg'), 'utf8')).toBe('written');
     // A folder gone is said so, once more after the moment.
     await fs.rm(path.join(space, 'album'), { recursive: true });
-    await new Promise((r) => setTimeout(r, ROOT_KEPT_MS + 200));
+    await new Promise((r) => setTimeout(r, KEPT_MS + 200));
     await expect(read()).rejects.toSatisfy(isReason('unreachable', /no longer exists/));
   });
 
