@@ -207,7 +207,7 @@ function signature(entry: IndexedMedia, meta: SidecarMetadata | undefined): stri
  */
 export async function contentKeys(
   parts: PartRecord[],
-  sidecars?: Map<PartRecord, Map<string, SidecarMetadata>>,
+  sidecars?: SidecarPairs,
 ): Promise<{ keys: Map<IndexedMedia, string>; unhashed: Located[] }> {
   sidecars ??= await pairSidecars(parts);
   const y = yielder();
@@ -262,8 +262,8 @@ export async function contentKeys(
  * Media that still lack a date: no sidecar and no probe of their own date yet. The caller reads
  * their heads and stores what it found in `entry.exif` (null: nothing) before building the catalogue.
  */
-export async function needingDates(parts: PartRecord[]): Promise<Located[]> {
-  const sidecars = await pairSidecars(parts);
+export async function needingDates(parts: PartRecord[], sidecars?: SidecarPairs): Promise<Located[]> {
+  sidecars ??= await pairSidecars(parts);
   const y = yielder();
   const out: Located[] = [];
   for (const part of parts) {
@@ -275,11 +275,16 @@ export async function needingDates(parts: PartRecord[]): Promise<Located[]> {
   return out;
 }
 
+/** Each part's media → sidecar metadata (see pairSidecars). */
+export type SidecarPairs = Map<PartRecord, Map<string, SidecarMetadata>>;
+
 /**
  * Each part's media → sidecar metadata. Matching runs per export over its own sidecars and those of
  * earlier exports (an edited copy whose original came before): a media file's own export wins.
+ * It depends on the parts' names and sidecars alone, not on the dates and checksums read later: the
+ * caller that reads those, then builds the catalogue, pairs once and passes the pairs on.
  */
-async function pairSidecars(parts: PartRecord[]): Promise<Map<PartRecord, Map<string, SidecarMetadata>>> {
+export async function pairSidecars(parts: PartRecord[]): Promise<SidecarPairs> {
   const y = yielder();
   const bySet = new Map<string, PartRecord[]>();
   for (const p of parts) {
@@ -321,8 +326,9 @@ async function pairSidecars(parts: PartRecord[]): Promise<Map<PartRecord, Map<st
 export async function buildCatalogue(
   parts: PartRecord[],
   incomplete: ReadonlySet<string> = new Set(),
+  sidecars?: SidecarPairs,
 ): Promise<Catalogue> {
-  const sidecars = await pairSidecars(parts);
+  sidecars ??= await pairSidecars(parts);
   const { keys } = await contentKeys(parts, sidecars);
   const y = yielder();
   const byKey = new Map<string, CatalogueMedia>();

@@ -25,6 +25,7 @@ import {
   buildCatalogue,
   contentKeys,
   needingDates,
+  pairSidecars,
   partRef,
   revivedMedia,
   storedMedia,
@@ -34,6 +35,7 @@ import {
   type CatalogueMedia,
   type PartRecord,
   type PartRef,
+  type SidecarPairs,
 } from './catalogue.ts';
 import { exportSets, exportStatus, schedule, type ExportSet, type ExportStatus } from './export-sets.ts';
 import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
@@ -318,13 +320,13 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
 
   /**
    * The catalogue of the index as it is now, built and stored first if it is not yet (from `inHand`,
-   * the parts the caller loaded, if they are still the newest). `incomplete`: exports with a part
+   * the parts the caller loaded and their sidecars paired, if they are still the newest). `incomplete`: exports with a part
    * that cannot be read (see buildCatalogue). Builds of one cloud's catalogue run one at a time, in
    * this process and across processes (env.shared): a build drops the lists before the last, and
    * must not drop one that another build is still writing, nor put an older catalogue over a newer.
    */
   async function storedCatalogue(
-    inHand: PartRecord[] | undefined,
+    inHand: { parts: PartRecord[]; sidecars: SidecarPairs } | undefined,
     incomplete: Set<string>,
     signal?: AbortSignal,
   ): Promise<StoredCatalogue> {
@@ -339,8 +341,8 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       const list = listFor(newest, incomplete);
       const before = (await state.get('catalogue')) as StoredCatalogue | undefined;
       if (before?.list === list) return before;
-      const parts = newest === rev && inHand ? inHand : await loadParts(state);
-      return storeCatalogue(list, await buildCatalogue(parts, incomplete), before);
+      const fresh = newest === rev && inHand ? inHand : { parts: await loadParts(state), sidecars: undefined };
+      return storeCatalogue(list, await buildCatalogue(fresh.parts, incomplete, fresh.sidecars), before);
     };
     return afterOthers(key, () => (env.shared ? env.shared.exclusive(key, build, signal) : build()));
   }
@@ -393,7 +395,7 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
   /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
   async function ingest(
     signal?: AbortSignal,
-  ): Promise<{ sets: ExportSet[]; parts?: PartRecord[]; broken: BrokenPart[] }> {
+  ): Promise<{ sets: ExportSet[]; parts?: { parts: PartRecord[]; sidecars: SidecarPairs }; broken: BrokenPart[] }> {
     const { sets, files } = await scan(signal);
     const indexed = new Map((await loadHeads(state)).map((p) => [p.path, p]));
     let grown = false;
@@ -465,11 +467,12 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     let checked = await revision(state);
     if (!grown && (await state.get('settled')) === checked) return { sets, broken };
     const parts = await loadParts(state);
+    const sidecars = await pairSidecars(parts);
     let unsettled = false;
     const changed = new Set<PartRecord>();
     // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
     // A read that fails for a passing reason is tried again by the next run, not taken for "none".
-    for (const { part, entry } of await needingDates(parts)) {
+    for (const { part, entry } of await needingDates(parts, sidecars)) {
       // An empty entry has no date of its own: nothing to read.
       const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
       const found = readable
@@ -484,7 +487,7 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       changed.add(part);
     }
     // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
-    for (const { part, entry } of (await contentKeys(parts)).unhashed) {
+    for (const { part, entry } of (await contentKeys(parts, sidecars)).unhashed) {
       if (part.format !== 'zip' || part.deleted) continue;
       // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
       // (An empty one's is known without reading it.)
@@ -506,7 +509,7 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     if (changed.size) checked = await bumpRevision(state);
     // A read that failed for a passing reason is tried again by the next listing.
     if (!unsettled) await state.set('settled', checked);
-    return { sets, parts, broken };
+    return { sets, parts: { parts, sidecars }, broken };
   }
 
   // .tgz parts are read front to back: one reader per part, moved forward as items are opened
