@@ -319,11 +319,12 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     `catalogue:${versionOf(JSON.stringify([rev, [...incomplete].sort()])).slice(0, 16)}`;
 
   /**
-   * The catalogue of the index as it is now, built and stored first if it is not yet (from `inHand`,
-   * the parts the caller loaded and their sidecars paired, if they are still the newest). `incomplete`: exports with a part
-   * that cannot be read (see buildCatalogue). Builds of one cloud's catalogue run one at a time, in
-   * this process and across processes (env.shared): a build drops the lists before the last, and
-   * must not drop one that another build is still writing, nor put an older catalogue over a newer.
+   * The catalogue of the index as it is now, built and stored first if it is not yet (from
+   * `inHand`, the parts the caller loaded and their sidecars paired, if they are still the newest).
+   * `incomplete`: exports with a part that cannot be read (see buildCatalogue). Builds of one
+   * cloud's catalogue run one at a time, in this process and across processes (env.shared): a build
+   * drops the lists before the last, and must not drop one that another build is still writing, nor
+   * put an older catalogue over a newer.
    */
   async function storedCatalogue(
     inHand: { parts: PartRecord[]; sidecars: SidecarPairs } | undefined,

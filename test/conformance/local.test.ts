@@ -133,7 +133,7 @@ describe('local connector: confined to its owner’s space, links never followed
     expect(await openFiles()).toBe(before);
   });
 
-  test('bounded reads of one file (an archive’s entries) share one open file, closed a moment after the last', async () => {
+  test('bounded reads of a file (an archive’s entries) share one open file, closed a moment after', async () => {
     const data = crypto.randomBytes(64_000);
     await fs.mkdir(path.join(space, 'parts'), { recursive: true });
     await fs.writeFile(path.join(space, 'parts/takeout-001.zip'), data);
@@ -165,7 +165,7 @@ describe('local connector: confined to its owner’s space, links never followed
     expect(Buffer.concat(await again.toArray()).toString()).toBe('replaced');
   });
 
-  test('the cloud’s folder, kept open between reads, is found anew once left alone: a folder put in its place is read', async () => {
+  test('the cloud’s folder, kept open between reads, is found anew once left alone', async () => {
     await fs.mkdir(path.join(space, 'album'));
     await fs.writeFile(path.join(space, 'album/photo.jpg'), 'first');
     const album = local.open!(
