@@ -62,7 +62,11 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     const stored = await fs.readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => null);
     if (stored !== key) return noSuchUpload();
     if (ctx.method === 'DELETE') {
-      await fs.rm(uploadDir, { recursive: true, force: true });
+      // Moved aside in one step, then removed: removed in place, a part being written meanwhile could
+      // create its file after the folder was emptied, and the folder would stay, its key gone.
+      const gone = path.join(uploads, `.aborted-${crypto.randomUUID()}`);
+      await fs.rename(uploadDir, gone);
+      await fs.rm(gone, { recursive: true, force: true });
       ctx.status = 204;
       return;
     }
@@ -89,7 +93,7 @@ const multipart = async (ctx: Ctx, next: () => Promise<void>) => {
     return;
   }
   if (b && !key && ctx.method === 'GET' && 'uploads' in ctx.query) {
-    const ids = await fs.readdir(uploads).catch(() => [] as string[]);
+    const ids = (await fs.readdir(uploads).catch(() => [] as string[])).filter((id) => !id.startsWith('.'));
     const entries = await Promise.all(
       ids.map(
         async (id) =>
