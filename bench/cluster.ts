@@ -12,7 +12,7 @@ import { localFolder } from '../test/support/local-space.ts';
 import { startS3 } from '../test/support/s3.ts';
 import {
   COMPILE_CACHE,
-  NODE_FLAGS,
+  nodeFlags,
   procStats,
   randomFile,
   type FerryProcess,
@@ -36,7 +36,7 @@ for (let i = 0; i < FILES; i++) await randomFile(path.join(src, `${2010 + (i % 1
 
 /** A worker process on the database, as `FERRY_ROLE=worker npm start` starts one. */
 async function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(repo, 'services/main.ts')], {
+  const child = spawn(process.execPath, [...nodeFlags('worker'), path.join(repo, 'services/main.ts')], {
     env: {
       ...process.env,
       ...COMPILE_CACHE,

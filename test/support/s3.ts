@@ -20,6 +20,8 @@ export interface TestS3 {
   options(extra?: { endpoint?: string; prefix?: string }): Record<string, unknown>;
   /** A client that goes straight to the server, to check what landed. */
   client(): S3Client;
+  /** The server's process (a benchmark may lower its priority). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startS3(bucket = 'ferry-test'): Promise<TestS3> {
   return {
     endpoint,
     port,
+    pid: child.pid!,
     bucket,
     dir,
     accessKeyId: 'S3RVER',
