@@ -39,6 +39,7 @@ STOPSIGNAL SIGTERM
 # /healthz too): without that port, a worker's check can only say the container is still there.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const e=process.env,p=e.FERRY_ROLE==='worker'?e.FERRY_METRICS_PORT:e.PORT||3000;if(!p)process.exit(0);fetch(`http://127.0.0.1:${p}/healthz`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# What `npm start` runs (package.json), without npm or a shell in between: node is the process that
-# gets SIGTERM, and lets running jobs finish within FERRY_SHUTDOWN_SECONDS (stop timeouts: longer).
-CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=30", "--external-memory-accounted-in-global-limit", "services/main.ts"]
+# What `npm start` runs (package.json), without npm in between: the shell picks the V8 flags of the
+# role and gives way to node (exec), the process that gets SIGTERM and lets running jobs finish within
+# FERRY_SHUTDOWN_SECONDS (stop timeouts: longer).
+CMD ["sh", "-c", "exec node --max-semi-space-size=$([ \"$FERRY_ROLE\" = api ] && echo 16 || echo 2) --heap-growing-percent=30 --external-memory-accounted-in-global-limit services/main.ts"]
