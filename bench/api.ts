@@ -1,9 +1,10 @@
 // The API under load (issue 19, point 5): with 10,000 users, 100,000 tasks and 1,000,000 runs in the
 // database, each endpoint below is driven by autocannon at a fixed 1,000 requests a second over many
 // users' access tokens, while a real transfer (local folder → s3rver, round after round) runs in the
-// same Ferry process. The goal: p99 under 50 ms. It also prints the query plans behind the lists (EXPLAIN
-// ANALYZE of the exact SQL Ferry sends, caught on its way to the database) and the indexes they use.
-// Usage: npm run bench -- api [--quick] [--only=me,tasks,...] [--profile] [--no-transfer] [--burst]
+// same Ferry process (--split: in a worker process beside it). The goal: p99 under 50 ms. It also
+// prints the query plans behind the lists (EXPLAIN ANALYZE of the exact SQL Ferry sends, caught on its
+// way to the database) and the indexes they use.
+// Usage: npm run bench -- api [--quick] [--only=me,tasks,...] [--profile] [--no-transfer] [--split] [--burst]
 //   --quick: 1,000 users / 10,000 tasks / 100,000 runs, 5 s per endpoint;
 //   --only: some of the endpoints (the last segment of their path: me, tasks, runs, :id);
 //   --profile: Ferry runs with --cpu-prof, its profile is left in the printed folder;
