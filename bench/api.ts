@@ -372,7 +372,7 @@ async function plans(ferry: FerryProcess, c: Caller) {
   const out = [];
   for (const [what, call] of cases) {
     const queries = await sqlOf(call);
-    // A task's runs are read after a check that the task is the caller's: the list is the last query.
+    // A task's runs: the list is the last query (the task is looked up after it only for an empty page).
     out.push(await explain(what, queries.at(-1)!));
   }
   return out;

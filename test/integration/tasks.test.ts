@@ -296,6 +296,22 @@ describe('runs', () => {
     expect((await req('DELETE', `/tasks/${task.id}`)).statusCode).toBe(204);
     // runs go with their task
     expect((await req('GET', `/runs/${run.id}`)).statusCode).toBe(404);
+    expect((await req('GET', `/tasks/${task.id}/runs`)).statusCode).toBe(404);
+  });
+
+  test("a task's runs: an empty page before the first; another's task is not found, with runs or without", async () => {
+    const task = (await req('POST', '/tasks', minimal())).json();
+    expect((await req('GET', `/tasks/${task.id}/runs`)).json()).toEqual({ items: [], nextCursor: null });
+    const other = await signup(t);
+    const before = await req('GET', `/tasks/${task.id}/runs`, undefined, other.headers);
+    expect(before.statusCode).toBe(404);
+    expect(before.json().error.code).toBe('not_found');
+    const run = (await req('POST', `/tasks/${task.id}/runs`)).json().run;
+    const after = await req('GET', `/tasks/${task.id}/runs`, undefined, other.headers);
+    expect(after.statusCode).toBe(404);
+    expect(after.json().error.code).toBe('not_found');
+    await req('POST', `/runs/${run.id}/cancel`);
+    await req('DELETE', `/tasks/${task.id}`);
   });
 
   test('the events stream sends progress and ends with the run', async () => {
