@@ -223,9 +223,14 @@ export function toCloudError(err: unknown, rel: string): unknown {
   }
 }
 
-/** Feeds the first `end` bytes of an open file (all of it when undefined) to `hash`. */
+/**
+ * Feeds the first `end` bytes of an open file (all of it when undefined) to `hash`. Its buffer is no
+ * larger than the file: a run of small files would otherwise take a MiB of memory outside the heap
+ * per file, and a collection every few files to give it back (a quarter of the CPU of a local copy).
+ */
 export async function feed(file: FileHandle, hash: { update(data: Uint8Array): unknown }, end?: number): Promise<void> {
-  const buf = Buffer.allocUnsafe(1024 * 1024);
+  const size = end ?? (await file.stat()).size;
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(1024 * 1024, size)));
   for (let pos = 0; end === undefined || pos < end; ) {
     const { bytesRead } = await file.read(
       buf,
