@@ -252,8 +252,9 @@ function openLocal(cloud: CloudConfig<Options>, env: ConnectorEnv): CloudHandle 
       // freed young. Smaller chunks mean fewer bytes of them waiting for a collection (Takeout
       // benchmark: 16-40 MiB at 64 KiB, 40-90 at 256). A chunk as large as the file would be sent as
       // it is and outlive many collections: a run of small files then piles up garbage in memory.
-      // A file smaller than a chunk is read in a buffer of its size (read again, it says it ended).
-      const wanted = opts.length ?? Math.max(1, (item.size ?? 64 * 1024) - start);
+      // A file smaller than a chunk is read in a buffer of about its size, not less than 4 KiB: a file
+      // that grew past the size listed must not be read a few bytes at a time.
+      const wanted = opts.length ?? Math.max(4 * 1024, (item.size ?? 64 * 1024) - start);
       const range = {
         start,
         end: opts.length !== undefined ? start + Math.max(1, opts.length) - 1 : undefined,
