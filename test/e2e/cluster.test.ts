@@ -57,18 +57,21 @@ async function note(what: string, runId?: string): Promise<void> {
   log.push(`t+${((Date.now() - started) / 1000).toFixed(1)}s ${what}${where}`);
 }
 
-/** The node flags of package.json's start script: these processes start exactly as `npm start` does. */
-async function startArgs(): Promise<string[]> {
+/**
+ * package.json's start script, run by a shell as `npm start` runs it (its flags depend on FERRY_ROLE), with the
+ * pinned node first on PATH. The script execs node, so signals sent to the child reach Ferry itself.
+ */
+async function startScript(): Promise<string> {
   const pkg = JSON.parse(await fs.readFile(path.join(repo, 'package.json'), 'utf8'));
-  const words = (pkg.scripts.start as string).split(/\s+/);
-  return words.slice(words.indexOf('node') + 1);
+  return pkg.scripts.start as string;
 }
 
 async function startFerry(name: string, env: Record<string, string>): Promise<Ferry> {
-  const child = spawn(process.execPath, await startArgs(), {
+  const child = spawn('sh', ['-c', await startScript()], {
     cwd: repo,
     env: {
       ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
       DATABASE_URL: database.url,
       FERRY_DATA_DIR: path.join(root, `data-${name}`),
       FERRY_SECRET_KEY: key,
