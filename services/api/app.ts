@@ -13,7 +13,6 @@ import Fastify, {
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -33,6 +32,7 @@ import { createTasks } from '../core/tasks.ts';
 import { createTwoFactor } from '../core/two-factor.ts';
 import { requireUser } from './auth.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
+import { serializerCompiler } from './serializer.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { accountRoutes, publicAccountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { providerKinds } from '../../connectors/index.ts';
 import { LOCALES, type Locale } from '../../connectors/locale.ts';
+import { isoString } from '../core/iso-time.ts';
 import { displayName } from '../core/names.ts';
 import { ITEM_STATUSES, RUN_STATUSES } from '../core/runs.ts';
 
 /** A moment: a Date inside the service, an ISO 8601 string on the wire. */
 export const timestamp = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   decode: (s) => new Date(s),
-  encode: (d) => d.toISOString(),
+  encode: isoString,
 });
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });

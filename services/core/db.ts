@@ -4,9 +4,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { parseTimestamptz } from './pg-timestamps.ts';
 
 // bigint columns (byte counts) come back as JS numbers: 2^53 bytes is 8 PiB, far beyond any count here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, parseTimestamptz);
 
 export type Db = pg.Pool;
 /** Anything that can run a query: the pool or a client inside a transaction. */
