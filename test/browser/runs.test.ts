@@ -106,16 +106,23 @@ test(
     const a = await apiOf(page);
     const { runId, taskId, prefix } = await heldRun(a, 'Holiday', 24);
 
-    // The first connection to the event stream is cut: the page says so, reconnects and catches up.
+    // The first connection to the event stream is cut: the page says so, reconnects and catches up. The second
+    // is held until the test has seen "Reconnecting…": on a busy machine the page could otherwise show it and be
+    // live again between two looks.
     let streams = 0;
-    await page.route(`**/api/v1/runs/${runId}/events`, (route) =>
-      ++streams === 1 ? route.abort('connectionreset') : route.continue(),
-    );
+    let seen!: () => void;
+    const reconnectingSeen = new Promise<void>((resolve) => (seen = resolve));
+    await page.route(`**/api/v1/runs/${runId}/events`, async (route) => {
+      if (++streams === 1) return route.abort('connectionreset');
+      await reconnectingSeen;
+      return route.continue();
+    });
     await page.goto(`${ferry.url}/runs/${runId}`);
     // A mark on the window: a reload would wipe it.
     await page.evaluate(() => ((globalThis as { stayed?: boolean }).stayed = true));
     await page.getByRole('heading', { level: 1, name: 'Run of Holiday' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    seen();
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'detached' });
     // the page opened the stream again
     expect(streams).toBeGreaterThanOrEqual(2);
