@@ -211,27 +211,33 @@ export async function contentKeys(
 ): Promise<{ keys: Map<IndexedMedia, string>; unhashed: Located[] }> {
   sidecars ??= await pairSidecars(parts);
   const y = yielder();
+  const keys = new Map<IndexedMedia, string>();
+  // Most entries are alone in their size and CRC-32 and keep it as their key: only those that share
+  // it are gathered, with what they say they are (a library's worth of those would fill memory).
+  const firstOf = new Map<string, Located>();
   const groups = new Map<string, Array<Located & { sig: string }>>();
+  const member = (m: Located) => ({ ...m, sig: signature(m.entry, sidecars.get(m.part)?.get(m.entry.rel)) });
   for (const part of parts) {
     for (const entry of part.media) {
       await y.tick();
       const k = sizeAndCrc(entry);
-      const member = { part, entry, sig: signature(entry, sidecars.get(part)?.get(entry.rel)) };
-      const group = groups.get(k);
-      if (group) group.push(member);
-      else groups.set(k, [member]);
+      keys.set(entry, k);
+      const first = firstOf.get(k);
+      if (!first) firstOf.set(k, { part, entry });
+      else {
+        const group = groups.get(k);
+        if (group) group.push(member({ part, entry }));
+        else groups.set(k, [member(first), member({ part, entry })]);
+      }
     }
   }
-  const keys = new Map<IndexedMedia, string>();
+  firstOf.clear();
   const unhashed: Located[] = [];
   for (const [k, members] of groups) {
     await y.tick();
     const shas = new Set(members.flatMap((m) => (m.entry.sha256 ? [m.entry.sha256] : [])));
     const sigs = new Set(members.map((m) => m.sig));
-    if (shas.size <= 1 && sigs.size <= 1) {
-      for (const m of members) keys.set(m.entry, k);
-      continue;
-    }
+    if (shas.size <= 1 && sigs.size <= 1) continue; // one file: the key they have
     // One entry of each signature must have its SHA-256; the others of that signature share it.
     // The one to read is the first of its signature in an archive still there, else the first.
     const shaOf = new Map<string, string>();
@@ -275,6 +281,12 @@ export async function needingDates(parts: PartRecord[], sidecars?: SidecarPairs)
   return out;
 }
 
+/** A path's folder as matchSidecars groups it: NFC, up to and with the last slash. */
+function folderOf(rel: string): string {
+  const nfc = rel.normalize('NFC');
+  return nfc.slice(0, nfc.lastIndexOf('/') + 1);
+}
+
 /** Each part's media → sidecar metadata (see pairSidecars). */
 export type SidecarPairs = Map<PartRecord, Map<string, SidecarMetadata>>;
 
@@ -299,11 +311,28 @@ export async function pairSidecars(parts: PartRecord[]): Promise<SidecarPairs> {
     for (const p of setParts) for (const s of p.sidecars) own.set(s.rel, s);
     const pool = new Map(own);
     for (const [rel, s] of earlier) if (!pool.has(rel)) pool.set(rel, s);
-    const media = setParts.flatMap((p) => p.media.map((m) => m.rel));
-    const matched = await matchSidecars(
-      media,
-      [...pool.values()].map((s) => ({ path: s.rel, title: s.meta.title || undefined })),
-    );
+    // A sidecar goes with media of its own folder only (each of matchSidecars' rules looks within
+    // one), so each folder is matched alone: what matching holds at once is a folder's worth, not
+    // the whole export's (that was most of a large library's peak memory).
+    const folders = new Map<string, { media: string[]; sidecars: IndexedSidecar[] }>();
+    const folder = (rel: string) => {
+      const key = folderOf(rel);
+      let f = folders.get(key);
+      if (!f) folders.set(key, (f = { media: [], sidecars: [] }));
+      return f;
+    };
+    for (const p of setParts) for (const m of p.media) folder(m.rel).media.push(m.rel);
+    for (const s of pool.values()) folder(s.rel).sidecars.push(s);
+    const matched = new Map<string, string>();
+    for (const f of folders.values()) {
+      if (!f.media.length) continue;
+      const found = await matchSidecars(
+        f.media,
+        f.sidecars.map((s) => ({ path: s.rel, title: s.meta.title || undefined })),
+      );
+      for (const [m, s] of found) matched.set(m, s);
+    }
+    folders.clear();
     for (const p of setParts) {
       const metas = new Map<string, SidecarMetadata>();
       for (const m of p.media) {

@@ -342,8 +342,13 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       const list = listFor(newest, incomplete);
       const before = (await state.get('catalogue')) as StoredCatalogue | undefined;
       if (before?.list === list) return before;
-      const fresh = newest === rev && inHand ? inHand : { parts: await loadParts(state), sidecars: undefined };
-      return storeCatalogue(list, await buildCatalogue(fresh.parts, incomplete, fresh.sidecars), before);
+      const fresh = newest === rev && inHand ? inHand : undefined;
+      const parts = fresh?.parts ?? (await loadParts(state));
+      const sidecars = fresh?.sidecars ?? (await pairSidecars(parts));
+      // Paired, the sidecars' own records are not read again, and nothing saves these parts after this
+      // (ingest did): they go before the catalogue is built, as they were most of the index in memory.
+      for (const p of parts) p.sidecars = [];
+      return storeCatalogue(list, await buildCatalogue(parts, incomplete, sidecars), before);
     };
     return afterOthers(key, () => (env.shared ? env.shared.exclusive(key, build, signal) : build()));
   }

@@ -29,7 +29,6 @@ export interface SidecarMetadata {
   trashed: boolean;
   /** The item reached this library through partner sharing (googlePhotosOrigin.fromPartnerSharing). */
   partnerShared: boolean;
-  url?: string;
 }
 
 export interface AlbumMetadata {
@@ -112,8 +111,8 @@ export function parseSidecar(json: unknown): SidecarMetadata {
   if (takenAt) meta.takenAt = takenAt;
   const place = geo(j.geoDataExif) ?? geo(j.geoData);
   if (place) meta.geo = place;
-  const url = text(j.url);
-  if (url) meta.url = url;
+  // The item's page on photos.google.com (`url`) is not kept: nothing in the backup needs it, and
+  // it was a tenth of a large library's index in memory.
   return meta;
 }
 

@@ -4,9 +4,11 @@ import type { SourceItem } from '../../connectors/types.ts';
 import {
   buildCatalogue,
   contentKeys,
+  pairSidecars,
   type IndexedMedia,
   type PartRecord,
 } from '../../connectors/google-takeout/catalogue.ts';
+import { matchSidecars } from '../../connectors/google-takeout/sidecars.ts';
 import { limits } from '../../connectors/google-takeout/index-part.ts';
 import { writeTarGz, writeZip, zipFile, fromBuffer, type VirtualFile } from '../support/archives.ts';
 import { takeoutSource } from '../support/takeout-source.ts';
@@ -87,6 +89,74 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
     items: ['2019/07/IMG_1.jpg'],
   });
   expect(c.albums[0].path).toBe('Albums/Summer & Sea.json');
+});
+
+test('sidecars are paired folder by folder as they would be over the whole export at once', async () => {
+  // One export over two parts: a folder split between them, one folder listed in NFD in one part and
+  // NFC in the other, an edited copy, a clipped name, a "(1)" duplicate, a medium without a sidecar,
+  // and a sidecar another folder's medium of that name must not take.
+  const nfd = 'Caf\u0065\u0301';
+  const nfc = 'Caf\u00e9';
+  const long = `${'Long name of a photo from a trip '.repeat(2).trim()}.jpg`;
+  const set = '20260501T000000Z';
+  const t = '2019-07-14T10:00:00.000Z';
+  const one = part(
+    set,
+    [
+      media('Photos from 2019/IMG_1.jpg', 1, 1),
+      media('Photos from 2019/IMG_1-edited.jpg', 2, 2),
+      media(`${nfd}/IMG_3.jpg`, 3, 3),
+      media(`Photos from 2019/${long}`, 4, 4),
+      media('Photos from 2019/IMG_5(1).jpg', 5, 5),
+    ],
+    [
+      sidecar('Photos from 2019/IMG_1.jpg.supplemental-metadata.json', 'IMG_1.jpg', t),
+      sidecar(`Photos from 2019/${long.slice(0, 46)}.json`, long, t),
+      sidecar('Photos from 2019/IMG_5.jpg.supplemental-metadata(1).json', 'IMG_5.jpg', t),
+      sidecar('Other/IMG_6.jpg.json', 'IMG_6.jpg', t),
+    ],
+  );
+  const two = {
+    ...part(
+      set,
+      [
+        media(`${nfc}/IMG_4.jpg`, 6, 6),
+        media('Photos from 2019/IMG_2.jpg', 7, 7),
+        media('Photos from 2019/IMG_6.jpg', 8, 8),
+      ],
+      [
+        sidecar(`${nfc}/IMG_3.jpg.json`, 'IMG_3.jpg', t),
+        sidecar(`${nfd}/IMG_4.jpg.json`, 'IMG_4.jpg', t),
+        sidecar('Photos from 2019/IMG_2.jpg.json', 'IMG_2.jpg', t),
+      ],
+    ),
+    number: 2,
+  };
+  const parts = [one, two];
+  const whole = await matchSidecars(
+    parts.flatMap((p) => p.media.map((m) => m.rel)),
+    parts.flatMap((p) => p.sidecars.map((s) => ({ path: s.rel, title: s.meta.title }))),
+  );
+  const pairs = await pairSidecars(parts);
+  const paired = parts.flatMap((p) => p.media.map((m) => [m.rel, pairs.get(p)?.get(m.rel)?.title ?? null]));
+  const expected = parts.flatMap((p) =>
+    p.media.map((m) => {
+      const rel = whole.get(m.rel);
+      return [m.rel, rel ? parts.flatMap((q) => q.sidecars).find((s) => s.rel === rel)!.meta.title : null];
+    }),
+  );
+  expect(paired).toEqual(expected);
+  // What the rules give here, so that the comparison is not of two empty pairings.
+  expect(paired).toEqual([
+    ['Photos from 2019/IMG_1.jpg', 'IMG_1.jpg'],
+    ['Photos from 2019/IMG_1-edited.jpg', 'IMG_1.jpg'],
+    [`${nfd}/IMG_3.jpg`, 'IMG_3.jpg'],
+    [`Photos from 2019/${long}`, long],
+    ['Photos from 2019/IMG_5(1).jpg', 'IMG_5.jpg'],
+    [`${nfc}/IMG_4.jpg`, 'IMG_4.jpg'],
+    ['Photos from 2019/IMG_2.jpg', 'IMG_2.jpg'],
+    ['Photos from 2019/IMG_6.jpg', null],
+  ]);
 });
 
 test('alike in size and CRC-32 but saying they are different photos: their SHA-256s decide', async () => {

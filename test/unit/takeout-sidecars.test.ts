@@ -551,7 +551,6 @@ test('sidecar JSON: a full item', () => {
     archived: true,
     trashed: false,
     partnerShared: false,
-    url: 'https://photos.google.com/photo/AF1Qip',
   });
 });
 
