@@ -112,7 +112,7 @@ export function parseSidecar(json: unknown): SidecarMetadata {
   const place = geo(j.geoDataExif) ?? geo(j.geoData);
   if (place) meta.geo = place;
   // The item's page on photos.google.com (`url`) is not kept: nothing in the backup needs it, and
-  // it was a tenth of a large library's index in memory.
+  // it was an eighth of a large library's index in memory.
   return meta;
 }
 
