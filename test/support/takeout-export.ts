@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { makeJpeg, makeMp4, seeded } from '../fakes/google/media.ts';
+import { makeJpeg, makeMp4, seededBytes } from '../fakes/google/media.ts';
 import {
   fromBuffer,
   materialize,
@@ -168,13 +168,6 @@ function archiveName(title: string): string {
 }
 
 // ---- Content -------------------------------------------------------------------------------------
-
-function seededBytes(seed: number, n: number): Buffer {
-  const rnd = seeded(seed);
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = (rnd() * 256) | 0;
-  return out;
-}
 
 function pngChunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
