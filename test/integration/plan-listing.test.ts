@@ -77,12 +77,15 @@ async function post(a: Actor, url: string, payload: object) {
   return res.json();
 }
 
-/** A user with 30 files on the server, backed up to `destination` (a cloud's options). */
-async function backupTask(destination: { kind: string; options: object }): Promise<{ a: Actor; taskId: string }> {
+/** A user with `files` files on the server (30 unless told), backed up to `destination` (a cloud's options). */
+async function backupTask(
+  destination: { kind: string; options: object },
+  files = 30,
+): Promise<{ a: Actor; taskId: string }> {
   const a = await signup(t);
   const dir = await localFolder(root, a, 'photos');
   await localFolder(root, a, 'copies');
-  for (let i = 0; i < 30; i++) await fs.writeFile(path.join(dir, `IMG_${i}.jpg`), crypto.randomBytes(100));
+  for (let i = 0; i < files; i++) await fs.writeFile(path.join(dir, `IMG_${i}.jpg`), crypto.randomBytes(100));
   const src = await post(a, '/clouds', { kind: 'local', name: 'NAS', options: { root: 'photos' } });
   const dst = await post(a, '/clouds', { name: 'Backup', ...destination });
   const task = await post(a, '/tasks', {
@@ -178,6 +181,52 @@ test('a listing that holds every file of the backup records no source ids; one w
   expect(patch.statusCode).toBe(200);
   expect(await written(await run(), 's')).toBe(0);
   expect((await deletedAt()).filter((r) => r.deleted)).toEqual([]);
+});
+
+test('a new file in a large backup is looked up where it lands, without listing the destination', async () => {
+  // A backup of 1,000 files: listing it costs about one request, as one look-up does. The first run
+  // (an empty backup) lists the destination; a later one with a single file to copy does not, and
+  // still finds the file that is already where the new one would go.
+  const { a, taskId } = await backupTask({ kind: 'local', options: { root: 'copies' } }, 1_000);
+  const photos = path.join(root, a.id, 'photos');
+  const backup = path.join(root, a.id, 'copies', 'backup');
+  await fs.mkdir(backup);
+  await fs.writeFile(path.join(backup, 'notes.txt'), 'not a copy');
+  const run = async () => {
+    const runId = (await post(a, `/tasks/${taskId}/runs`, {})).run.id;
+    expect((await waitForRun(t, a, runId)).status).toBe('succeeded');
+    expect(await listingRows(runId)).toBe(0);
+    return runId;
+  };
+  const item = async (runId: string) =>
+    (
+      await t.db.query<{ path: string; status: string; error: string | null }>(
+        'SELECT path, status, error FROM run_items WHERE run_id = $1',
+        [runId],
+      )
+    ).rows;
+  expect(await written(await run(), 'd')).toBe(1); // notes.txt
+
+  // A new photo, and a different file of its name already in the backup's folder (put there by hand).
+  await fs.writeFile(path.join(photos, 'IMG_new.jpg'), 'the new photo');
+  await fs.writeFile(path.join(backup, 'IMG_new.jpg'), 'not this photo');
+  const second = await run();
+  expect(await written(second, 'd')).toBe(0);
+  expect(await item(second)).toEqual([
+    {
+      path: 'IMG_new.jpg',
+      status: 'skipped',
+      error: 'A different file already exists at the destination (conflict policy: skip).',
+    },
+  ]);
+  expect(await fs.readFile(path.join(backup, 'IMG_new.jpg'), 'utf8')).toBe('not this photo');
+
+  // That file gone: the next run copies the photo, again without listing.
+  await fs.rm(path.join(backup, 'IMG_new.jpg'));
+  const third = await run();
+  expect(await written(third, 'd')).toBe(0);
+  expect(await item(third)).toEqual([{ path: 'IMG_new.jpg', status: 'done', error: null }]);
+  expect(await fs.readFile(path.join(backup, 'IMG_new.jpg'), 'utf8')).toBe('the new photo');
 });
 
 test("a run deleted with its task takes its listing with it, and a dead plan's retry clears it", async () => {

@@ -35,6 +35,11 @@ import {
 /** Items planned per batch, and ids or paths listed per batch. */
 const INSERT_BATCH = 500;
 const LISTING_BATCH = 5_000;
+/**
+ * Paths a page of a destination's listing gives (S3 and Drive: 1,000): a listing of the backup
+ * costs about its files / LISTING_PAGE requests, a look-up per file one each.
+ */
+const LISTING_PAGE = 1_000;
 
 export interface PlanDeps {
   db: Db;
@@ -99,8 +104,20 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
   // checked against the conflict policy before their copy; a file that appears at one of our paths
   // later is caught by the upload itself, which never replaces a file unless told to (copy.ts).
   // Listed when the first item is to be copied: a run that finds nothing new lists no destination.
-  // False: unknown, every file is checked.
+  // Nor does one with few files to copy into a large backup (a night's new photos in a library of a
+  // million): each of those is looked up where it lands instead, which costs fewer requests than a
+  // listing until they are more than the backup's files / LISTING_PAGE (a million paths took 26 s to
+  // list and record; ten look-ups take nothing). False: unknown, every file is checked.
   let destinationListed: Promise<boolean> | undefined;
+  let listAbove: Promise<number> | undefined;
+  let toCopy = 0;
+  const destinationKnown = async (files: number): Promise<boolean> => {
+    toCopy += files;
+    listAbove ??= liveCopies(db, run.taskId).then((n) => Math.floor(n / LISTING_PAGE));
+    if (!destinationListed && toCopy <= (await listAbove)) return false;
+    destinationListed ??= listDestination();
+    return destinationListed;
+  };
   const listDestination = async (): Promise<boolean> => {
     if (!ends.destinationListing) return false;
     let keys: string[] = [];
@@ -143,8 +160,7 @@ async function planBegun(deps: PlanDeps, runId: string, signal: AbortSignal): Pr
       }),
       planned,
     );
-    destinationListed ??= listDestination();
-    const listed = await destinationListed;
+    const listed = await destinationKnown(batch.length);
     const there = listed ? await atDestination(db, runId, dests.map(pathKey)) : undefined;
     const items = batch.map((item, i): runState.PlannedItem => {
       const { supersedes, skip } = fidelity[i];
