@@ -7,7 +7,8 @@
 //   2. second run, nothing new: its time, plan time and peak RSS, and that it plans nothing;
 //   3. ten new files: its time, and that exactly those ten are copied;
 //   4. a restore of the whole backup to another folder, planned (its copy held by a zero traffic
-//      quota): plan time and peak RSS, the backup's listing and history read a page at a time.
+//      quota): plan time and peak RSS, the backup's listing and history read a page at a time;
+//   5. a restore of one folder (1,000 files), planned: it lists that folder, not the backup.
 // Ferry is started afresh for each case (same database), so each case's peak RSS is its own.
 // Usage: npm run bench -- library [--files N] [--quick] [--seed | --copy]   (writes bench/results/library.json)
 //   --files N: N files (default 100,000; 1,000,000 works); --quick: 20,000 files.
@@ -464,6 +465,23 @@ try {
       {
         path: `/tasks/${task.id}/restore`,
         body: { runId: newest, destination: { cloudId: restored.id, path: '' } },
+      },
+    ),
+  );
+  // One folder of the backup (PER_FOLDER files): a restore of part of it lists that part only.
+  const folder = path.posix.dirname(relPath(0));
+  const inFolder = Math.min(N, PER_FOLDER);
+  console.log(`case 5: a restore of the folder ${folder} (${inFolder} files), planned`);
+  results.push(
+    await runCase(
+      `restore plan, one folder of ${inFolder} files`,
+      async (run) => {
+        if (run.status !== 'quota_exceeded' || run.totals.items !== inFolder)
+          throw new Error(`the restore ended ${run.status} with ${run.totals.items} items; expected ${inFolder}`);
+      },
+      {
+        path: `/tasks/${task.id}/restore`,
+        body: { runId: newest, paths: [folder], destination: { cloudId: restored.id, path: 'folder' } },
       },
     ),
   );

@@ -20,10 +20,14 @@ export const IN_SNAPSHOT = `c.task_id = $1 AND c.copied_at <= $2::timestamptz
 /**
  * `prefixes`: each copy of the snapshot at $2 (by id) with its path and every folder above it, so
  * that the paths a restore asks for ($3) are matched in one hash join, however many there are.
+ * Only copies in the top folders of those paths are taken apart: a restore of one year of a
+ * library looks at that year's copies, not every copy's every folder.
  */
 const PREFIXES = `prefixes AS (
   SELECT s.id, array_to_string(s.a[1:n], '/') AS p
-    FROM (SELECT c.id, string_to_array(c.path, '/') AS a FROM copies c WHERE ${IN_SNAPSHOT}) s,
+    FROM (SELECT c.id, string_to_array(c.path, '/') AS a FROM copies c
+           WHERE ${IN_SNAPSHOT}
+             AND split_part(c.path, '/', 1) IN (SELECT split_part(x, '/', 1) FROM unnest($3::text[]) AS x)) s,
          generate_series(1, cardinality(s.a)) n)`;
 
 /** A timestamptz column as ISO 8601 in UTC, to the microsecond. */

@@ -62,8 +62,11 @@ afterAll(async () => {
 
 const listingRows = async (runId: string): Promise<number> =>
   (await t.db.query('SELECT count(*)::int AS n FROM plan_listing WHERE run_id = $1', [runId])).rows[0].n;
-/** Rows of `kind` the plan of `runId` wrote to plan_listing ('s' source ids, 'd' destination paths). */
-const written = async (runId: string, kind: 's' | 'd'): Promise<number> =>
+/**
+ * Rows of `kind` the plan of `runId` wrote to plan_listing ('s' source ids, 'd' destination paths,
+ * 'b' a restore's copies found in the backup).
+ */
+const written = async (runId: string, kind: 's' | 'd' | 'b'): Promise<number> =>
   (
     await t.db.query('SELECT coalesce(sum(n), 0)::int AS n FROM listing_writes WHERE run_id = $1 AND kind = $2', [
       runId,
@@ -227,6 +230,56 @@ test('a new file in a large backup is looked up where it lands, without listing 
   expect(await written(third, 'd')).toBe(0);
   expect(await item(third)).toEqual([{ path: 'IMG_new.jpg', status: 'done', error: null }]);
   expect(await fs.readFile(path.join(backup, 'IMG_new.jpg'), 'utf8')).toBe('the new photo');
+});
+
+test('a restore of one folder of a large backup lists that folder, not the backup', async () => {
+  // 1,000 files at the top of the backup and an album of four beside them, one in a folder of its own.
+  const { a, taskId } = await backupTask({ kind: 'local', options: { root: 'copies' } }, 1_000);
+  const album = path.join(root, a.id, 'photos', 'album');
+  const names = ['a.jpg', 'b.jpg', 'c.jpg', 'sub/d.jpg'];
+  await fs.mkdir(path.join(album, 'sub'), { recursive: true });
+  for (const name of names) await fs.writeFile(path.join(album, name), `album ${name}`);
+  const backupRun = (await post(a, `/tasks/${taskId}/runs`, {})).run.id;
+  expect((await waitForRun(t, a, backupRun)).status).toBe('succeeded');
+  await localFolder(root, a, 'restored');
+  const into = await post(a, '/clouds', { kind: 'local', name: 'Restored', options: { root: 'restored' } });
+  const restore = async (paths: string[], folder: string) => {
+    const runId = (
+      await post(a, `/tasks/${taskId}/restore`, { paths, destination: { cloudId: into.id, path: folder } })
+    ).run.id;
+    return { runId, run: await waitForRun(t, a, runId) };
+  };
+  const items = async (runId: string) =>
+    (
+      await t.db.query<{ path: string; status: string; error: string | null }>(
+        'SELECT path, status, error FROM run_items WHERE run_id = $1 ORDER BY path',
+        [runId],
+      )
+    ).rows;
+
+  const one = await restore(['album'], 'one');
+  expect(one.run.status).toBe('succeeded');
+  expect(await written(one.runId, 'b')).toBe(4);
+  for (const name of names)
+    expect(await fs.readFile(path.join(root, a.id, 'restored', 'one', 'album', name), 'utf8')).toBe(`album ${name}`);
+
+  // The whole backup is listed whole.
+  const all = await restore([], 'all');
+  expect(all.run.status).toBe('succeeded');
+  expect(await written(all.runId, 'b')).toBe(1_004);
+
+  // The album's folder deleted from the backup by hand: each of its copies fails, and says why.
+  await fs.rm(path.join(root, a.id, 'copies', 'backup', 'album'), { recursive: true });
+  const gone = await restore(['album'], 'gone');
+  expect(gone.run.status).toBe('failed');
+  expect(await written(gone.runId, 'b')).toBe(0);
+  expect((await items(gone.runId)).map((i) => [i.path, i.status, i.error?.replace(/ of .* is no/, ' is no')])).toEqual(
+    names.map((n) => [
+      `album/${n}`,
+      'failed',
+      `album/${n}: the copy is no longer at the destination (backup/album/${n})`,
+    ]),
+  );
 });
 
 test("a run deleted with its task takes its listing with it, and a dead plan's retry clears it", async () => {

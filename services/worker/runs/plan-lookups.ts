@@ -49,6 +49,12 @@ export async function liveAmong(db: Db, taskId: string, ids: string[]): Promise<
   return rows[0].n;
 }
 
+/**
+ * Paths a page of a destination's listing gives (S3 and Drive: 1,000): a listing of the backup
+ * costs about its files / LISTING_PAGE requests, a look-up per file (or a listing of a folder) one each.
+ */
+export const LISTING_PAGE = 1_000;
+
 /** How many files the backup holds now: the task's newest copies not marked deleted. */
 export async function liveCopies(db: Db, taskId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

@@ -8,7 +8,15 @@ import * as runState from '../../core/run-state.ts';
 import { snapshotCopies, type SnapshotCopy } from '../../core/snapshots.ts';
 import type { Ends, RunRecord } from './context.ts';
 import { failRun, refusing } from './context.ts';
-import { addBackupFiles, addDestinationKeys, atDestination, type BackupFile, inBackup } from './plan-lookups.ts';
+import {
+  addBackupFiles,
+  addDestinationKeys,
+  atDestination,
+  type BackupFile,
+  inBackup,
+  LISTING_PAGE,
+  liveCopies,
+} from './plan-lookups.ts';
 import { startCopying, type PlanDeps } from './plan.ts';
 import { joinPath } from './select.ts';
 
@@ -36,29 +44,25 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
 
   // Nothing of the backup's history or of the two listings is held in memory beyond a page: the
   // copies of the point in time are read a page at a time, the listings go to plan_listing.
-  // Listed when the first copy still at the destination comes: a restore of removed copies only lists nothing.
-  let listed: Promise<{ destination: boolean } | 'failed'> | undefined;
-  const listings = async () => {
-    if (!(await listBackup(deps, run, ends, signal))) return 'failed';
-    const destination = await listDestination(deps, run, ends, signal);
-    return destination === 'failed' ? 'failed' : { destination };
-  };
-
+  // Listed when copies still at the destination come: a restore of removed copies only lists nothing.
+  const listBackupFor = backupListing(deps, run, ends, spec, signal);
+  let destinationListed: Promise<boolean | 'failed'> | undefined;
   for await (const page of snapshotCopies(db, run.taskId, spec.at, spec.paths, INSERT_BATCH)) {
     let found = new Map<string, BackupFile>();
     let there: Set<string> | undefined;
     const present = page.filter((row) => row.removed_at === null);
     if (present.length) {
-      listed ??= listings();
-      const got = await listed;
-      if (got === 'failed') return;
+      if (!(await listBackupFor(present.map((row) => row.dest_path)))) return;
+      destinationListed ??= listDestination(deps, run, ends, signal);
+      const destination = await destinationListed;
+      if (destination === 'failed') return;
       found = await inBackup(
         db,
         run.id,
         present.map((row) => pathKey(row.dest_path)),
       );
       const dests = present.map((row) => pathKey(joinPath(run.destination.path, row.path)));
-      if (got.destination) there = await atDestination(db, run.id, dests);
+      if (destination) there = await atDestination(db, run.id, dests);
     }
     const items = page.map((row) => itemOf(run, row, found.get(pathKey(row.dest_path)), there));
     await runState.addItems(db, run.id, items);
@@ -69,13 +73,64 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
 }
 
 /**
+ * Lists into plan_listing what of the backup the copies at `dests` (paths from the cloud's root)
+ * need: false when the run was failed. A restore of the whole backup lists it whole. One of part of
+ * a large backup lists its copies' folders as they come (a listing is recursive: a folder covers
+ * those inside it) while they are fewer than the backup's files / LISTING_PAGE, which costs fewer
+ * requests than the whole listing: restoring an album of a million-photo backup lists the album,
+ * in a request or two instead of a thousand. Past that, the backup is listed whole.
+ */
+function backupListing(deps: PlanDeps, run: RunRecord, ends: Ends, spec: runState.RestoreSpec, signal: AbortSignal) {
+  const backupPath = run.source.path ?? '';
+  const listed = new Set<string>();
+  let whole: Promise<boolean> | undefined;
+  let most: Promise<number> | undefined;
+  const covered = (folder: string) => {
+    const parts = folder.split('/');
+    return parts.some((_, i) => listed.has(parts.slice(0, i + 1).join('/')));
+  };
+  // A copy in the backup's folder itself wants the whole listing; one outside it (its task wrote
+  // elsewhere once) is not looked for, as the whole listing does not.
+  const below = (f: string) => f !== backupPath && (backupPath === '' || f.startsWith(`${backupPath}/`));
+  return async (dests: string[]): Promise<boolean> => {
+    if (whole) return whole;
+    // The folders of these copies not listed yet, outer ones first, without those inside another.
+    const folders: string[] = [];
+    const fresh = new Set(dests.map((d) => d.slice(0, Math.max(0, d.lastIndexOf('/')))));
+    for (const f of [...fresh].sort((a, b) => a.length - b.length))
+      if (!covered(f) && !folders.some((o) => f.startsWith(`${o}/`))) folders.push(f);
+    if (!folders.length) return true;
+    most ??= spec.paths.length
+      ? liveCopies(deps.db, run.taskId).then((n) => Math.floor(n / LISTING_PAGE))
+      : Promise.resolve(0);
+    if (listed.size + folders.length > (await most) || !folders.every(below)) {
+      whole = listBackup(deps, run, ends, null, signal);
+      return whole;
+    }
+    for (const folder of folders) {
+      listed.add(folder);
+      if (!(await listBackup(deps, run, ends, folder, signal))) return false;
+    }
+    return true;
+  };
+}
+
+/**
  * Lists the backup's destination into plan_listing: each copy there by its full path, with its id,
  * version, size and hashes as that cloud reads them back (a crypt destination decrypts names and
  * sizes), as a backup's plan lists its destination. Versions kept by the task are in the same
- * folder (.ferry-versions/), so one listing finds every copy. False when the run was failed.
+ * folder (.ferry-versions/), so one listing finds every copy. `folder`: only this folder of the
+ * backup (see backupListing); if it is gone, its copies fail one by one. False when the run was failed.
  */
-async function listBackup(deps: PlanDeps, run: RunRecord, ends: Ends, signal: AbortSignal): Promise<boolean> {
+async function listBackup(
+  deps: PlanDeps,
+  run: RunRecord,
+  ends: Ends,
+  folder: string | null,
+  signal: AbortSignal,
+): Promise<boolean> {
   const backupPath = run.source.path ?? '';
+  const at = folder ?? backupPath;
   let files = new Map<string, BackupFile>();
   let count = 0;
   const flush = async () => {
@@ -83,16 +138,16 @@ async function listBackup(deps: PlanDeps, run: RunRecord, ends: Ends, signal: Ab
     files = new Map();
   };
   try {
-    for await (const item of ends.source.list(backupPath, signal)) {
+    for await (const item of ends.source.list(at, signal)) {
       const { id, size, version, hashes, mediaType, modifiedAt } = item;
-      files.set(pathKey(joinPath(backupPath, item.path)), { id, size, version, hashes, mediaType, modifiedAt });
+      files.set(pathKey(joinPath(at, item.path)), { id, size, version, hashes, mediaType, modifiedAt });
       count++;
       if (files.size >= LISTING_BATCH) await flush();
     }
     await flush();
   } catch (err) {
     if (signal.aborted) throw err; // shutting down: pg-boss retries the plan, which starts over idempotently
-    // No backup folder at all: told below.
+    // No such folder: told below for the whole backup, copy by copy for one of its folders.
     if (!(err instanceof CloudError && err.reason === 'not_found')) {
       await failRun(
         deps,
@@ -105,7 +160,7 @@ async function listBackup(deps: PlanDeps, run: RunRecord, ends: Ends, signal: Ab
   }
   // Nothing at all where the backup is: not a few copies gone but the whole folder (moved, deleted),
   // or a destination that does not give back what it was given: one clear error, not one per file.
-  if (!count) {
+  if (!count && folder === null) {
     await failRun(
       deps,
       run.id,

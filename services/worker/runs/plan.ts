@@ -27,6 +27,7 @@ import {
   type Known,
   liveAmong,
   liveCopies,
+  LISTING_PAGE,
   lookUp,
   uniquePaths,
   unlisted,
@@ -35,11 +36,6 @@ import {
 /** Items planned per batch, and ids or paths listed per batch. */
 const INSERT_BATCH = 500;
 const LISTING_BATCH = 5_000;
-/**
- * Paths a page of a destination's listing gives (S3 and Drive: 1,000): a listing of the backup
- * costs about its files / LISTING_PAGE requests, a look-up per file one each.
- */
-const LISTING_PAGE = 1_000;
 
 export interface PlanDeps {
   db: Db;
