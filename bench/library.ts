@@ -8,7 +8,8 @@
 //   3. ten new files: its time, and that exactly those ten are copied;
 //   4. a restore of the whole backup to another folder, planned (its copy held by a zero traffic
 //      quota): plan time and peak RSS, the backup's listing and history read a page at a time;
-//   5. a restore of one folder (1,000 files), planned: it lists that folder, not the backup.
+//   5. a restore of one folder (1,000 files), planned: it lists that folder, not the backup;
+//   6. the same into the library it came from: there too it lists that folder, not the library.
 // Ferry is started afresh for each case (same database), so each case's peak RSS is its own.
 // Usage: npm run bench -- library [--files N] [--quick] [--seed | --copy]   (writes bench/results/library.json)
 //   --files N: N files (default 100,000; 1,000,000 works); --quick: 20,000 files.
@@ -482,6 +483,24 @@ try {
       {
         path: `/tasks/${task.id}/restore`,
         body: { runId: newest, paths: [folder], destination: { cloudId: restored.id, path: 'folder' } },
+      },
+    ),
+  );
+  // The same folder back into the library it came from (N files there): only that folder is listed
+  // there too, not the library.
+  const library = (await db.query('SELECT source_cloud_id FROM tasks WHERE id = $1', [task.id])).rows[0]
+    .source_cloud_id;
+  console.log(`case 6: a restore of the folder ${folder} into the library it came from, planned`);
+  results.push(
+    await runCase(
+      `restore plan, one folder of ${inFolder} files, into the library`,
+      async (run) => {
+        if (run.status !== 'quota_exceeded' || run.totals.items !== inFolder)
+          throw new Error(`the restore ended ${run.status} with ${run.totals.items} items; expected ${inFolder}`);
+      },
+      {
+        path: `/tasks/${task.id}/restore`,
+        body: { runId: newest, paths: [folder], destination: { cloudId: library, path: '' }, conflict: 'skip' },
       },
     ),
   );

@@ -232,7 +232,7 @@ test('a new file in a large backup is looked up where it lands, without listing 
   expect(await fs.readFile(path.join(backup, 'IMG_new.jpg'), 'utf8')).toBe('the new photo');
 });
 
-test('a restore of one folder of a large backup lists that folder, not the backup', async () => {
+test('a restore of one folder of a large backup lists that folder at both ends, not the whole of either', async () => {
   // 1,000 files at the top of the backup and an album of four beside them, one in a folder of its own.
   const { a, taskId } = await backupTask({ kind: 'local', options: { root: 'copies' } }, 1_000);
   const album = path.join(root, a.id, 'photos', 'album');
@@ -243,10 +243,9 @@ test('a restore of one folder of a large backup lists that folder, not the backu
   expect((await waitForRun(t, a, backupRun)).status).toBe('succeeded');
   await localFolder(root, a, 'restored');
   const into = await post(a, '/clouds', { kind: 'local', name: 'Restored', options: { root: 'restored' } });
-  const restore = async (paths: string[], folder: string) => {
-    const runId = (
-      await post(a, `/tasks/${taskId}/restore`, { paths, destination: { cloudId: into.id, path: folder } })
-    ).run.id;
+  const restore = async (paths: string[], folder: string, cloudId = into.id, conflict = 'rename') => {
+    const body = { paths, destination: { cloudId, path: folder }, conflict };
+    const runId = (await post(a, `/tasks/${taskId}/restore`, body)).run.id;
     return { runId, run: await waitForRun(t, a, runId) };
   };
   const items = async (runId: string) =>
@@ -267,6 +266,22 @@ test('a restore of one folder of a large backup lists that folder, not the backu
   const all = await restore([], 'all');
   expect(all.run.status).toBe('succeeded');
   expect(await written(all.runId, 'b')).toBe(1_004);
+
+  // Back into the folder of 1,004 photos it came from, one of the album's lost there: only the
+  // album's folder is listed there too, and the photos still there are skipped, not copied again.
+  await fs.rm(path.join(album, 'b.jpg'));
+  const nas = await post(a, '/clouds', { kind: 'local', name: 'NAS again', options: { root: 'photos' } });
+  const back = await restore(['album'], '', nas.id, 'skip');
+  expect(back.run.status).toBe('succeeded');
+  expect(await written(back.runId, 'b')).toBe(4);
+  expect(await written(back.runId, 'd')).toBe(3);
+  expect((await items(back.runId)).map((i) => [i.path, i.status])).toEqual([
+    ['album/a.jpg', 'skipped'],
+    ['album/b.jpg', 'done'],
+    ['album/c.jpg', 'skipped'],
+    ['album/sub/d.jpg', 'skipped'],
+  ]);
+  expect(await fs.readFile(path.join(album, 'b.jpg'), 'utf8')).toBe('album b.jpg');
 
   // The album's folder deleted from the backup by hand: each of its copies fails, and says why.
   await fs.rm(path.join(root, a.id, 'copies', 'backup', 'album'), { recursive: true });

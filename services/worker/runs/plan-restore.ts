@@ -45,24 +45,32 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
   // Nothing of the backup's history or of the two listings is held in memory beyond a page: the
   // copies of the point in time are read a page at a time, the listings go to plan_listing.
   // Listed when copies still at the destination come: a restore of removed copies only lists nothing.
-  const listBackupFor = backupListing(deps, run, ends, spec, signal);
-  let destinationListed: Promise<boolean | 'failed'> | undefined;
+  // A restore of part of a large backup lists only the folders its copies are in, at both ends.
+  let most: Promise<number> | undefined;
+  const mostFolders = () =>
+    (most ??= spec.paths.length
+      ? liveCopies(db, run.taskId).then((n) => Math.floor(n / LISTING_PAGE))
+      : Promise.resolve(0));
+  const backupPath = run.source.path ?? '';
+  const listBackupFor = folderListing(backupPath, mostFolders, (folder) => listBackup(deps, run, ends, folder, signal));
+  const listDestinationFor = ends.destinationListing
+    ? folderListing(run.destination.path, mostFolders, (folder) => listDestination(deps, run, ends, folder, signal))
+    : undefined;
   for await (const page of snapshotCopies(db, run.taskId, spec.at, spec.paths, INSERT_BATCH)) {
     let found = new Map<string, BackupFile>();
     let there: Set<string> | undefined;
     const present = page.filter((row) => row.removed_at === null);
     if (present.length) {
-      if (!(await listBackupFor(present.map((row) => row.dest_path)))) return;
-      destinationListed ??= listDestination(deps, run, ends, signal);
-      const destination = await destinationListed;
+      if ((await listBackupFor(present.map((row) => row.dest_path))) === 'failed') return;
+      const dests = present.map((row) => joinPath(run.destination.path, row.path));
+      const destination = listDestinationFor ? await listDestinationFor(dests) : false;
       if (destination === 'failed') return;
       found = await inBackup(
         db,
         run.id,
         present.map((row) => pathKey(row.dest_path)),
       );
-      const dests = present.map((row) => pathKey(joinPath(run.destination.path, row.path)));
-      if (destination) there = await atDestination(db, run.id, dests);
+      if (destination) there = await atDestination(db, run.id, dests.map(pathKey));
     }
     const items = page.map((row) => itemOf(run, row, found.get(pathKey(row.dest_path)), there));
     await runState.addItems(db, run.id, items);
@@ -73,45 +81,48 @@ export async function planRestore(deps: PlanDeps, run: RunRecord, ends: Ends, si
 }
 
 /**
- * Lists into plan_listing what of the backup the copies at `dests` (paths from the cloud's root)
- * need: false when the run was failed. A restore of the whole backup lists it whole. One of part of
- * a large backup lists its copies' folders as they come (a listing is recursive: a folder covers
- * those inside it) while they are fewer than the backup's files / LISTING_PAGE, which costs fewer
- * requests than the whole listing: restoring an album of a million-photo backup lists the album,
- * in a request or two instead of a thousand. Past that, the backup is listed whole.
+ * A listing of `root` into plan_listing, made as the paths that need it come. It is whole, at the
+ * first paths, unless the restore is of part of a large backup (`most` > 0): then it lists the
+ * folders of the paths (a listing is recursive: a folder covers those inside it) while they are at
+ * most `most`, the backup's files / LISTING_PAGE. Below that, folder listings cost fewer requests
+ * than the whole one: restoring an album of a million-photo backup lists the album, in a request or
+ * two instead of a thousand. Past it, or for a path right in `root` (or outside it: a copy its
+ * task wrote elsewhere once, which the whole listing does not find either), it lists the whole.
+ * `list(folder)` lists one folder (null: the whole) and says true (listed), false (what is there
+ * cannot be known) or 'failed' (the run was failed); so does the listing, for all it listed so far.
  */
-function backupListing(deps: PlanDeps, run: RunRecord, ends: Ends, spec: runState.RestoreSpec, signal: AbortSignal) {
-  const backupPath = run.source.path ?? '';
+function folderListing(
+  root: string,
+  most: () => Promise<number>,
+  list: (folder: string | null) => Promise<boolean | 'failed'>,
+) {
   const listed = new Set<string>();
-  let whole: Promise<boolean> | undefined;
-  let most: Promise<number> | undefined;
+  let whole: Promise<boolean | 'failed'> | undefined;
+  let known = true;
   const covered = (folder: string) => {
     const parts = folder.split('/');
     return parts.some((_, i) => listed.has(parts.slice(0, i + 1).join('/')));
   };
-  // A copy in the backup's folder itself wants the whole listing; one outside it (its task wrote
-  // elsewhere once) is not looked for, as the whole listing does not.
-  const below = (f: string) => f !== backupPath && (backupPath === '' || f.startsWith(`${backupPath}/`));
-  return async (dests: string[]): Promise<boolean> => {
+  const below = (f: string) => f !== root && (root === '' || f.startsWith(`${root}/`));
+  return async (paths: string[]): Promise<boolean | 'failed'> => {
     if (whole) return whole;
-    // The folders of these copies not listed yet, outer ones first, without those inside another.
+    // The folders of these paths not listed yet, outer ones first, without those inside another.
     const folders: string[] = [];
-    const fresh = new Set(dests.map((d) => d.slice(0, Math.max(0, d.lastIndexOf('/')))));
+    const fresh = new Set(paths.map((p) => p.slice(0, Math.max(0, p.lastIndexOf('/')))));
     for (const f of [...fresh].sort((a, b) => a.length - b.length))
       if (!covered(f) && !folders.some((o) => f.startsWith(`${o}/`))) folders.push(f);
-    if (!folders.length) return true;
-    most ??= spec.paths.length
-      ? liveCopies(deps.db, run.taskId).then((n) => Math.floor(n / LISTING_PAGE))
-      : Promise.resolve(0);
-    if (listed.size + folders.length > (await most) || !folders.every(below)) {
-      whole = listBackup(deps, run, ends, null, signal);
+    if (!folders.length) return known;
+    if (listed.size + folders.length > (await most()) || !folders.every(below)) {
+      whole = list(null);
       return whole;
     }
     for (const folder of folders) {
       listed.add(folder);
-      if (!(await listBackup(deps, run, ends, folder, signal))) return false;
+      const done = await list(folder);
+      if (done === 'failed') return done;
+      known &&= done;
     }
-    return true;
+    return known;
   };
 }
 
@@ -120,7 +131,7 @@ function backupListing(deps: PlanDeps, run: RunRecord, ends: Ends, spec: runStat
  * version, size and hashes as that cloud reads them back (a crypt destination decrypts names and
  * sizes), as a backup's plan lists its destination. Versions kept by the task are in the same
  * folder (.ferry-versions/), so one listing finds every copy. `folder`: only this folder of the
- * backup (see backupListing); if it is gone, its copies fail one by one. False when the run was failed.
+ * backup (see folderListing); if it is gone, its copies fail one by one.
  */
 async function listBackup(
   deps: PlanDeps,
@@ -128,7 +139,7 @@ async function listBackup(
   ends: Ends,
   folder: string | null,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<true | 'failed'> {
   const backupPath = run.source.path ?? '';
   const at = folder ?? backupPath;
   let files = new Map<string, BackupFile>();
@@ -155,7 +166,7 @@ async function listBackup(
         `Reading the backup failed: ${(err as Error).message}`,
         refusing(err, run.source.cloudId),
       );
-      return false;
+      return 'failed';
     }
   }
   // Nothing at all where the backup is: not a few copies gone but the whole folder (moved, deleted),
@@ -168,7 +179,7 @@ async function listBackup(
         'the folder was moved or deleted, or the destination cannot be read back as it was written ' +
         '(Google Photos keeps albums, not folders): nothing can be restored from it.',
     );
-    return false;
+    return 'failed';
   }
   return true;
 }
@@ -234,19 +245,21 @@ function itemOf(
 /**
  * Lists the paths at the restore's destination into plan_listing, as plan.ts lists a backup's
  * destination: true once listed, false when they cannot be known (each file is then checked before
- * its copy), 'failed' when the run was failed.
+ * its copy), 'failed' when the run was failed. `folder`: only this folder of it (see folderListing).
  */
 async function listDestination(
   deps: PlanDeps,
   run: RunRecord,
   ends: Ends,
+  folder: string | null,
   signal: AbortSignal,
 ): Promise<boolean | 'failed'> {
   if (!ends.destinationListing) return false;
+  const at = folder ?? run.destination.path;
   let keys: string[] = [];
   try {
-    for await (const d of ends.destinationListing.list(run.destination.path, signal)) {
-      keys.push(pathKey(joinPath(run.destination.path, d.path)));
+    for await (const d of ends.destinationListing.list(at, signal)) {
+      keys.push(pathKey(joinPath(at, d.path)));
       if (keys.length >= LISTING_BATCH) {
         await addDestinationKeys(deps.db, run.id, keys);
         keys = [];
