@@ -259,7 +259,9 @@ test('1,000 files through a SIGKILL mid-file, a frozen worker, an API restart an
     expect(await old.exited).toEqual({ code: 0, signal: null });
     const took = (Date.now() - asked) / 1000;
     await note(`SIGTERM ${old.name}: exited 0 in ${took.toFixed(1)} s; ${name} took its place`, runId);
-    expect(took).toBeLessThan(SHUTDOWN_SECONDS + 5);
+    // The grace, and closing its pools and PostgreSQL sessions after it, on a runner whose two cores
+    // the rest of the suite keeps busy (9.5 s seen): far from a worker that waits for its run to end.
+    expect(took).toBeLessThan(SHUTDOWN_SECONDS + 10);
   }
 
   // 4. One worker freezes past its items' leases (4 s) and its jobs' heartbeat (10 s, looked at every
