@@ -9,7 +9,8 @@
 //   4. a restore of the whole backup to another folder, planned (its copy held by a zero traffic
 //      quota): plan time and peak RSS, the backup's listing and history read a page at a time;
 //   5. a restore of one folder (1,000 files), planned: it lists that folder, not the backup;
-//   6. the same into the library it came from: there too it lists that folder, not the library.
+//   6. the same into the library it came from: there too it lists that folder, not the library;
+//   7. what the web app's history page asks of the API: the backup's points in time, and its folders.
 // Ferry is started afresh for each case (same database), so each case's peak RSS is its own.
 // Usage: npm run bench -- library [--files N] [--quick] [--seed | --copy]   (writes bench/results/library.json)
 //   --files N: N files (default 100,000; 1,000,000 works); --quick: 20,000 files.
@@ -27,6 +28,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { keepTotals } from '../services/core/snapshots.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import {
   type FerryProcess,
@@ -320,6 +322,8 @@ async function seedFirstRun(runId: string, dst: string): Promise<number> {
               error = NULL, finished_at = now() WHERE id = $1`,
       [runId],
     );
+    // What a run's end records with it (run-state.ts, finalize).
+    await keepTotals(c, runId);
     await c.query(
       `UPDATE usage SET used_bytes = used_bytes + (SELECT total_bytes FROM runs WHERE id = $2), reserved_bytes = 0
         WHERE user_id = $1`,
@@ -506,6 +510,32 @@ try {
   );
   await db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [user.id]);
 
+  // What the web app's history page asks of a backup this size: its points in time, and its folders.
+  console.log('case 7: the backup in the API (ms a request, median of 5 after one)');
+  const history: Record<string, number> = {};
+  const browse = await freshFerry();
+  try {
+    const top = folder.split('/')[0];
+    for (const [label, url] of [
+      ['GET /tasks/:id/snapshots', `/tasks/${task.id}/snapshots`],
+      ['GET /tasks/:id/tree (the top)', `/tasks/${task.id}/tree`],
+      [`GET /tasks/:id/tree?path=${top}`, `/tasks/${task.id}/tree?path=${top}`],
+      [`GET /tasks/:id/tree?path=${folder}`, `/tasks/${task.id}/tree?path=${encodeURIComponent(folder)}`],
+    ]) {
+      await browse.api('GET', url);
+      const ms: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await browse.api('GET', url);
+        ms.push(performance.now() - t0);
+      }
+      history[label] = +ms.sort((a, b) => a - b)[2].toFixed(1);
+    }
+  } finally {
+    await browse.stop();
+  }
+  console.table(history);
+
   console.log(`${N} small files, local folder → local folder (${seed ? 'first copy seeded' : 'copied'})`);
   console.table(
     results.map((r) => ({
@@ -533,7 +563,9 @@ try {
       `(run_items ${size.runItemsMiB} MiB, manifest ${size.manifestMiB} MiB, copies ${size.copiesMiB} MiB)`,
   );
   const mode = seed ? 'seeded' : 'copied';
-  console.log(`results: ${await writeResults('library', { files: N, mode, generateSeconds, cases: results })}`);
+  console.log(
+    `results: ${await writeResults('library', { files: N, mode, generateSeconds, cases: results, history })}`,
+  );
 } finally {
   await db.end();
   await postgres.server.stop();

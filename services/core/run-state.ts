@@ -12,6 +12,7 @@ import { usagePeriod } from './accounts.ts';
 import type { Queryable } from './db.ts';
 import { inTransaction, QUEUES } from './queues.ts';
 import { settleTraffic } from './quota.ts';
+import { keepTotals } from './snapshots.ts';
 import * as metrics from './metrics.ts';
 import { pathKey } from './path-key.ts';
 import type { RunStatus } from './runs.ts';
@@ -618,6 +619,7 @@ export async function finalize(c: pg.PoolClient, runId: string): Promise<RunStat
     status,
     error,
   ]);
+  await keepTotals(c, runId);
   return status;
 }
 

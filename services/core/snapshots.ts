@@ -12,10 +12,28 @@ import { errors } from './errors.ts';
 import { decodeCursor, pageOf, PAGE_SIZE, type Page } from './paging.ts';
 import type { RestoreSpec } from './run-state.ts';
 
+/** The rows of copies `c` in the backup of the task `task` at the time `at` (SQL expressions). */
+const inSnapshot = (task: string, at: string) => `c.task_id = ${task} AND c.copied_at <= ${at}
+  AND (c.replaced_at IS NULL OR c.replaced_at > ${at})
+  AND (c.deleted_at IS NULL OR c.deleted_at > ${at})`;
+
 /** The rows of copies `c` in the backup of task $1 at time $2. */
-export const IN_SNAPSHOT = `c.task_id = $1 AND c.copied_at <= $2::timestamptz
-  AND (c.replaced_at IS NULL OR c.replaced_at > $2::timestamptz)
-  AND (c.deleted_at IS NULL OR c.deleted_at > $2::timestamptz)`;
+export const IN_SNAPSHOT = inSnapshot('$1', '$2::timestamptz');
+
+/** The files and bytes of the backup of run `r` at its end (`n`: files, `b`: bytes). */
+const TOTALS = `SELECT count(*) AS n, coalesce(sum(c.size), 0) AS b FROM copies c
+  WHERE ${inSnapshot('r.task_id', 'r.finished_at')}`;
+
+/**
+ * Keeps with a backup run that ended succeeded or partial (a point in time) the files and bytes of
+ * the backup then, in the caller's transaction: what the history says of that time never changes,
+ * and listing the points in time then reads them (see migrations/0019-snapshot-totals.sql).
+ */
+export async function keepTotals(q: Queryable, runId: string): Promise<void> {
+  await q.query(`UPDATE runs r SET (backup_files, backup_bytes) = (${TOTALS}) WHERE r.id = $1 AND ${SNAPSHOT_RUN}`, [
+    runId,
+  ]);
+}
 
 /**
  * `prefixes`: each copy of the snapshot at $2 (by id) with its path and every folder above it, so
@@ -150,31 +168,14 @@ export function createSnapshots(db: Db) {
         files: number;
         bytes: number;
       }>(
-        // The counts of every snapshot of the page in one pass over the task's history, not one per
-        // snapshot: each copy adds one file at copied_at and takes it away at its end (replaced or
-        // deleted); a snapshot at T is the running sum of the events at or before T, so each
-        // snapshot's marker sorts after the events of its instant.
-        `WITH page AS (
-           SELECT r.id, r.finished_at, r.status, r.done_items, r.done_bytes FROM runs r
-            WHERE r.task_id = $1 AND ${SNAPSHOT_RUN}
-              AND ($2::timestamptz IS NULL OR (r.finished_at, r.id) < ($2::timestamptz, $3::uuid))
-            ORDER BY r.finished_at DESC, r.id DESC LIMIT $4
-         ), events AS (
-           SELECT c.copied_at AS t, 0 AS k, 1 AS files, coalesce(c.size, 0) AS bytes, NULL::uuid AS id FROM copies c
-            WHERE c.task_id = $1 AND c.copied_at <= (SELECT max(finished_at) FROM page)
-           UNION ALL
-           SELECT least(c.replaced_at, c.deleted_at), 0, -1, -coalesce(c.size, 0), NULL FROM copies c
-            WHERE c.task_id = $1 AND least(c.replaced_at, c.deleted_at) <= (SELECT max(finished_at) FROM page)
-           UNION ALL
-           SELECT finished_at, 1, 0, 0, id FROM page
-         ), sums AS (
-           SELECT id, sum(files) OVER w AS files, sum(bytes) OVER w AS bytes FROM events
-           WINDOW w AS (ORDER BY t, k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-         )
-         SELECT p.id, ${iso('p.finished_at')} AS at, p.status, p.done_items, p.done_bytes,
-                s.files::int AS files, s.bytes::bigint AS bytes
-           FROM page p JOIN sums s ON s.id = p.id
-          ORDER BY p.finished_at DESC, p.id DESC`,
+        // Each point in time keeps the backup's files and bytes then (keepTotals); one that ended
+        // under a Ferry older than that has them counted here.
+        `SELECT r.id, ${iso('r.finished_at')} AS at, r.status, r.done_items, r.done_bytes,
+                coalesce(r.backup_files, t.n)::int AS files, coalesce(r.backup_bytes, t.b)::bigint AS bytes
+           FROM runs r LEFT JOIN LATERAL (${TOTALS} AND r.backup_files IS NULL) t ON true
+          WHERE r.task_id = $1 AND ${SNAPSHOT_RUN}
+            AND ($2::timestamptz IS NULL OR (r.finished_at, r.id) < ($2::timestamptz, $3::uuid))
+          ORDER BY r.finished_at DESC, r.id DESC LIMIT $4`,
         [taskId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
       );
       return pageOf(

@@ -105,6 +105,15 @@ test('the snapshots: both runs, each with the whole backup of its time', async (
   expect(items[1]).toMatchObject({ files: 4, bytes: 14_000, copied: { items: 4, bytes: 14_000 } });
   // y.jpg was gone from the source by run 2; x.jpg changed, new.txt came
   expect(items[0]).toMatchObject({ files: 4, bytes: 3000 + 7000 + 2000 + 1000, copied: { items: 2 } });
+  // Kept with each run when it ended, not summed from the history at each request.
+  const kept = await t.db.query(
+    `SELECT backup_files::int AS files, backup_bytes::int AS bytes FROM runs WHERE id = ANY($1) ORDER BY finished_at`,
+    [[runs.first.id, runs.second.id]],
+  );
+  expect(kept.rows).toEqual([
+    { files: 4, bytes: 14_000 },
+    { files: 4, bytes: 13_000 },
+  ]);
   const photos = (await api('GET', `/tasks/${taskId}/tree?path=Photos`)).json();
   const x = photos.entries.find((e: { name: string }) => e.name === 'x.jpg');
   expect(x).toMatchObject({ size: 7000, restorable: true, versions: [{ size: 5000, restorable: true }] });

@@ -2,7 +2,11 @@
 // restore and verify starting runs; the refusals (404, 400, 409), each changing nothing; and another
 // user seeing nothing of it. The history is written straight into `copies`, as backups record it
 // (the runs that write it are tested in test/e2e/restore.test.ts); no worker takes the runs up.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { MIGRATIONS_DIR } from '../../services/core/db.ts';
+import { keepTotals } from '../../services/core/snapshots.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -140,6 +144,41 @@ describe('snapshots', () => {
       ],
       nextCursor: null,
     });
+  });
+
+  test('their totals: kept when a run ends, filled in by the migration, counted for a run that has none', async () => {
+    const listed = async () =>
+      (await call(a, 'GET', `/tasks/${taskId}/snapshots`))
+        .json()
+        .items.map((s: { runId: string; files: number; bytes: number }) => [s.runId, s.files, s.bytes]);
+    const kept = async () =>
+      (
+        await t.db.query<{ id: string; files: number; bytes: number }>(
+          `SELECT id, backup_files::int AS files, backup_bytes::int AS bytes FROM runs
+            WHERE task_id = $1 AND backup_files IS NOT NULL ORDER BY finished_at DESC`,
+          [taskId],
+        )
+      ).rows.map((r) => [r.id, r.files, r.bytes]);
+    const expected = [
+      [runs.second, 4, 92],
+      [runs.first, 4, 81],
+    ];
+    // These runs were written as rows, not ended by a worker: none has its totals, each is counted.
+    expect(await kept()).toEqual([]);
+    expect(await listed()).toEqual(expected);
+    // What migrations/0019 fills in for the points in time there were already.
+    const migration = await fs.readFile(path.join(MIGRATIONS_DIR, '0019-snapshot-totals.sql'), 'utf8');
+    await t.db.query(migration.slice(migration.indexOf('WITH points AS')));
+    expect(await kept()).toEqual(expected);
+    // What a run's end keeps: the failed run and the restore are no points in time.
+    await t.db.query('UPDATE runs SET backup_files = NULL, backup_bytes = NULL');
+    for (const id of Object.values(runs)) await keepTotals(t.db, id);
+    expect(await kept()).toEqual(expected);
+    // And the list reads what is kept.
+    await t.db.query('UPDATE runs SET backup_files = 5 WHERE id = $1', [runs.first]);
+    expect((await listed())[1]).toEqual([runs.first, 5, 81]);
+    await keepTotals(t.db, runs.first);
+    expect(await listed()).toEqual(expected);
   });
 
   test('paged by cursor', async () => {
