@@ -28,7 +28,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { keepTotals } from '../services/core/snapshots.ts';
+import { keepTotals } from '../services/core/run-state.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import {
   type FerryProcess,

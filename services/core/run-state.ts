@@ -12,7 +12,7 @@ import { usagePeriod } from './accounts.ts';
 import type { Queryable } from './db.ts';
 import { inTransaction, QUEUES } from './queues.ts';
 import { settleTraffic } from './quota.ts';
-import { keepTotals } from './snapshots.ts';
+import { SNAPSHOT_RUN, TOTALS } from './snapshots.ts';
 import * as metrics from './metrics.ts';
 import { pathKey } from './path-key.ts';
 import type { RunStatus } from './runs.ts';
@@ -621,6 +621,17 @@ export async function finalize(c: pg.PoolClient, runId: string): Promise<RunStat
   ]);
   await keepTotals(c, runId);
   return status;
+}
+
+/**
+ * Keeps with a backup run that ended succeeded or partial (a point in time) the files and bytes of
+ * the backup then, in the caller's transaction: what the history says of that time never changes,
+ * and listing the points in time then reads them (see migrations/0019-snapshot-totals.sql).
+ */
+export async function keepTotals(q: Queryable, runId: string): Promise<void> {
+  await q.query(`UPDATE runs r SET (backup_files, backup_bytes) = (${TOTALS}) WHERE r.id = $1 AND ${SNAPSHOT_RUN}`, [
+    runId,
+  ]);
 }
 
 /**

@@ -20,20 +20,12 @@ const inSnapshot = (task: string, at: string) => `c.task_id = ${task} AND c.copi
 /** The rows of copies `c` in the backup of task $1 at time $2. */
 export const IN_SNAPSHOT = inSnapshot('$1', '$2::timestamptz');
 
-/** The files and bytes of the backup of run `r` at its end (`n`: files, `b`: bytes). */
-const TOTALS = `SELECT count(*) AS n, coalesce(sum(c.size), 0) AS b FROM copies c
-  WHERE ${inSnapshot('r.task_id', 'r.finished_at')}`;
-
 /**
- * Keeps with a backup run that ended succeeded or partial (a point in time) the files and bytes of
- * the backup then, in the caller's transaction: what the history says of that time never changes,
- * and listing the points in time then reads them (see migrations/0019-snapshot-totals.sql).
+ * The files and bytes of the backup of run `r` at its end (`n`: files, `b`: bytes): what a point in
+ * time keeps (run-state.ts, keepTotals) and is listed with.
  */
-export async function keepTotals(q: Queryable, runId: string): Promise<void> {
-  await q.query(`UPDATE runs r SET (backup_files, backup_bytes) = (${TOTALS}) WHERE r.id = $1 AND ${SNAPSHOT_RUN}`, [
-    runId,
-  ]);
-}
+export const TOTALS = `SELECT count(*) AS n, coalesce(sum(c.size), 0) AS b FROM copies c
+  WHERE ${inSnapshot('r.task_id', 'r.finished_at')}`;
 
 /**
  * `prefixes`: each copy of the snapshot at $2 (by id) with its path and every folder above it, so
@@ -52,7 +44,7 @@ const PREFIXES = `prefixes AS (
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Backup runs that are points in time. */
-const SNAPSHOT_RUN = `r.kind = 'backup' AND r.status IN ('succeeded', 'partial') AND r.finished_at IS NOT NULL`;
+export const SNAPSHOT_RUN = `r.kind = 'backup' AND r.status IN ('succeeded', 'partial') AND r.finished_at IS NOT NULL`;
 
 export interface Snapshot {
   runId: string;
@@ -168,8 +160,8 @@ export function createSnapshots(db: Db) {
         files: number;
         bytes: number;
       }>(
-        // Each point in time keeps the backup's files and bytes then (keepTotals); one that ended
-        // under a Ferry older than that has them counted here.
+        // Each point in time keeps the backup's files and bytes then (run-state.ts, keepTotals); one
+        // that ended under a Ferry older than that has them counted here.
         `SELECT r.id, ${iso('r.finished_at')} AS at, r.status, r.done_items, r.done_bytes,
                 coalesce(r.backup_files, t.n)::int AS files, coalesce(r.backup_bytes, t.b)::bigint AS bytes
            FROM runs r LEFT JOIN LATERAL (${TOTALS} AND r.backup_files IS NULL) t ON true

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MIGRATIONS_DIR } from '../../services/core/db.ts';
-import { keepTotals } from '../../services/core/snapshots.ts';
+import { keepTotals } from '../../services/core/run-state.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
