@@ -40,6 +40,60 @@ const PREFIXES = `prefixes AS (
              AND split_part(c.path, '/', 1) IN (SELECT split_part(x, '/', 1) FROM unnest($3::text[]) AS x)) s,
          generate_series(1, cardinality(s.a)) n)`;
 
+/**
+ * The folder of copy `c`'s path ('' at the top), as copies_folder_idx orders copies by it: the same
+ * expression as migrations/0020-tree-indexes.sql's, or the planner will not use the index.
+ */
+const FOLDER = `(CASE WHEN strpos(c.path, '/') = 0 THEN ''
+        ELSE substr(c.path, 1, length(c.path) - strpos(reverse(c.path), '/')) END)`;
+/** In the tree of folder $3: what its descendants' paths begin with, and a bound past all of them. */
+const BELOW = `(CASE WHEN $3 = '' THEN '' ELSE $3 || '/' END)`;
+const BELOW_END = `CASE WHEN $3 = '' THEN chr(1114111) ELSE $3 || '0' END`;
+/** The subfolder of $3 that folder w.f is, or is in. */
+const SUBFOLDER = `split_part(substr(w.f, length(${BELOW}) + 1), '/', 1)`;
+
+/**
+ * One page of folder $3 of the backup of task $1 at time $2: its subfolders, then its files, by name
+ * after the cursor ($4 kind, $5 name, $6 id), $7 rows at most.
+ *
+ * Both read copies_folder_idx. Subfolders: from the first folder below $3, a jump to the next
+ * subfolder's first folder, one look-up per subfolder and never a read of what they hold. In byte
+ * order a sibling may come between a folder and what is below it ("2019", "2019 trip", "2019/x"),
+ * so a jump passes a folder's own files by going just past its name, then what is below it by going
+ * past its "/" range. Files: the folder's own range of the index, from the cursor on.
+ */
+export const TREE = `WITH RECURSIVE walk(f) AS (
+   (SELECT ${FOLDER} COLLATE "C" FROM copies c
+     WHERE ${IN_SNAPSHOT} AND $4::int IS DISTINCT FROM 1
+       AND ${FOLDER} COLLATE "C" >= CASE WHEN $3 = '' THEN chr(1) ELSE $3 || '/' END
+       AND ${FOLDER} COLLATE "C" < ${BELOW_END}
+     ORDER BY 1 LIMIT 1)
+   UNION ALL
+   SELECT n.f FROM walk w, LATERAL (
+     SELECT ${FOLDER} COLLATE "C" AS f FROM copies c
+      WHERE ${IN_SNAPSHOT}
+        AND ${FOLDER} COLLATE "C" >= CASE WHEN w.f = ${BELOW} || ${SUBFOLDER} THEN w.f || chr(1)
+                                          ELSE ${BELOW} || ${SUBFOLDER} || '0' END
+        AND ${FOLDER} COLLATE "C" < ${BELOW_END}
+      ORDER BY 1 LIMIT 1) n
+ ), entries AS (
+   SELECT DISTINCT 0 AS kind, ${SUBFOLDER} AS name, 0::bigint AS id FROM walk w
+   UNION ALL
+   (SELECT 1, substr(c.path, length(${BELOW}) + 1), c.id FROM copies c
+     WHERE ${IN_SNAPSHOT} AND ${FOLDER} COLLATE "C" = $3
+       AND c.path COLLATE "C" >= CASE WHEN $4::int = 1 THEN ${BELOW} || $5 ELSE '' END
+       AND ($4::int IS DISTINCT FROM 1 OR c.path COLLATE "C" > ${BELOW} || $5 OR c.id > $6::bigint)
+     ORDER BY c.path COLLATE "C", c.id LIMIT $7)
+ ), page AS (
+   SELECT * FROM entries e
+    WHERE $4::int IS NULL OR (e.kind, e.name COLLATE "C", e.id) > ($4::int, $5::text, $6::bigint)
+    ORDER BY e.kind, e.name COLLATE "C", e.id LIMIT $7
+ )
+ SELECT p.kind, p.name, p.id, c.source_id, c.size, c.source_mtime, c.copied_at, c.dest_hash,
+        c.removed_at IS NOT NULL AS removed
+   FROM page p LEFT JOIN copies c ON p.kind = 1 AND c.id = p.id
+  ORDER BY p.kind, p.name COLLATE "C", p.id`;
+
 /** A timestamptz column as ISO 8601 in UTC, to the microsecond. */
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -208,26 +262,7 @@ export function createSnapshots(db: Db) {
         dest_hash: string | null;
         removed: boolean;
         source_id: string | null;
-      }>(
-        `WITH snap AS (
-           SELECT c.id, CASE WHEN $3 = '' THEN c.path ELSE substr(c.path, length($3) + 2) END AS rest
-             FROM copies c WHERE ${IN_SNAPSHOT} AND ($3 = '' OR starts_with(c.path, $3 || '/'))
-         ), entries AS (
-           SELECT DISTINCT 0 AS kind, split_part(rest, '/', 1) AS name, 0::bigint AS id
-             FROM snap WHERE strpos(rest, '/') > 0
-           UNION ALL
-           SELECT 1, rest, id FROM snap WHERE strpos(rest, '/') = 0
-         ), page AS (
-           SELECT * FROM entries e
-            WHERE $4::int IS NULL OR (e.kind, e.name COLLATE "C", e.id) > ($4::int, $5::text, $6::bigint)
-            ORDER BY e.kind, e.name COLLATE "C", e.id LIMIT $7
-         )
-         SELECT p.kind, p.name, p.id, c.source_id, c.size, c.source_mtime, c.copied_at, c.dest_hash,
-                c.removed_at IS NOT NULL AS removed
-           FROM page p LEFT JOIN copies c ON p.kind = 1 AND c.id = p.id
-          ORDER BY p.kind, p.name COLLATE "C", p.id`,
-        [taskId, at.at, q.path, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
-      );
+      }>(TREE, [taskId, at.at, q.path, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1]);
       if (!rows.length && q.path !== '' && !q.cursor) {
         throw errors.invalid(`path: the backup held no folder "${q.path}" then.`);
       }

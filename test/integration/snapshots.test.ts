@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MIGRATIONS_DIR } from '../../services/core/db.ts';
 import { keepTotals } from '../../services/core/run-state.ts';
+import { TREE } from '../../services/core/snapshots.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -66,14 +67,14 @@ async function copy(
   path: string,
   size: number,
   copied: number,
-  more: { replaced?: number; deleted?: number; removed?: number; destPath?: string } = {},
+  more: { replaced?: number; deleted?: number; removed?: number; destPath?: string; task?: string } = {},
 ) {
   await t.db.query(
     `INSERT INTO copies (task_id, source_id, path, dest_path, source_path, size, source_mtime, source_version,
                          dest_hash, copied_at, replaced_at, deleted_at, removed_at)
      VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
-      taskId,
+      more.task ?? taskId,
       source,
       path,
       more.destPath ?? `Backup/${path}`,
@@ -263,6 +264,92 @@ describe('tree', () => {
       cursor = `&cursor=${body.nextCursor}`;
     }
     expect(seen).toEqual(['folder:Photos', 'file:a.txt', 'file:b.txt']);
+  });
+
+  test('folders whose names run on in byte order ("Trip", "Trip sub", "Trip/x"), read by jumps', async () => {
+    const trips = await task(a, 'Trips', src, dst);
+    const paths = [
+      'Trip/a.jpg',
+      'Trip/sub/b.jpg',
+      'Trip sub/c.jpg',
+      'Trip!/d.jpg',
+      'Trip-x/e.jpg',
+      'Trip.old/f.jpg',
+      'Trip.txt',
+      'Trip0/g.jpg',
+      'Tripfile.txt',
+      'Zed/1/2/3/deep.jpg',
+      'Émile/ü.jpg',
+    ];
+    for (const [i, p] of paths.entries()) await copy(`t${i}`, p, 1, 1, { task: trips });
+    // Gone before the run's end: a deleted folder, and a folder whose only file moved away.
+    await copy('gone', 'Gone/x.jpg', 1, 1, { task: trips, deleted: 5 });
+    await copy('moved', 'Was/y.jpg', 1, 1, { task: trips, replaced: 5 });
+    await copy('moved', 'Now/y.jpg', 1, 5, { task: trips });
+    const point = await run(a, trips, 'succeeded', at(10));
+    const tree = async (query: string) => {
+      const res = await call(a, 'GET', `/tasks/${trips}/tree?runId=${point}${query}`);
+      expect(res.statusCode).toBe(200);
+      return res.json();
+    };
+    const top = [
+      'folder:Now',
+      'folder:Trip',
+      'folder:Trip sub',
+      'folder:Trip!',
+      'folder:Trip-x',
+      'folder:Trip.old',
+      'folder:Trip0',
+      'folder:Zed',
+      'folder:Émile',
+      'file:Trip.txt',
+      'file:Tripfile.txt',
+    ];
+    expect(names(await tree(''))).toEqual(top);
+    expect(names(await tree('&path=Trip'))).toEqual(['folder:sub', 'file:a.jpg']);
+    expect(names(await tree('&path=Zed%2F1'))).toEqual(['folder:2']);
+    expect(names(await tree('&path=Trip%20sub'))).toEqual(['file:c.jpg']);
+    // One entry a page, across the turn from folders to files.
+    const seen: string[] = [];
+    for (let cursor = ''; ; ) {
+      const body = await tree(`&limit=1${cursor}`);
+      seen.push(...names(body));
+      if (!body.nextCursor) break;
+      cursor = `&cursor=${body.nextCursor}`;
+    }
+    expect(seen).toEqual(top);
+    const gone = await call(a, 'GET', `/tasks/${trips}/tree?runId=${point}&path=Gone`);
+    expect(gone.statusCode).toBe(400);
+    expect(gone.json().error.message).toMatch(/no folder "Gone"/);
+
+    // Each look-up is a range of copies_folder_idx on the folder's expression: if the query's
+    // expression differed from the index's by a character, the index would serve only the task.
+    const client = await t.db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${TREE}`, [
+        trips,
+        at(10),
+        'Trip',
+        null,
+        null,
+        null,
+        51,
+      ]);
+      type Node = { 'Node Type': string; 'Index Name'?: string; 'Index Cond'?: string; Plans?: Node[] };
+      const scans: Node[] = [];
+      const walk = (n: Node) => {
+        if (n['Index Name'] === 'copies_folder_idx' || /Seq Scan|Bitmap/.test(n['Node Type'])) scans.push(n);
+        n.Plans?.forEach(walk);
+      };
+      walk(rows[0]['QUERY PLAN'][0].Plan);
+      expect(scans.length).toBe(3); // the first jump, each next one, the files
+      for (const scan of scans) expect(scan['Index Cond']).toMatch(/task_id = .*CASE WHEN \(strpos\(path/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   test('refused: runId and asOf, a time before the first snapshot, a run no snapshot, a folder not there', async () => {
