@@ -28,24 +28,27 @@ export const TOTALS = `SELECT count(*) AS n, coalesce(sum(c.size), 0) AS b FROM 
   WHERE ${inSnapshot('r.task_id', 'r.finished_at')}`;
 
 /**
- * `prefixes`: each copy of the snapshot at $2 (by id) with its path and every folder above it, so
- * that the paths a restore asks for ($3) are matched in one hash join, however many there are.
- * Only copies in the top folders of those paths are taken apart: a restore of one year of a
- * library looks at that year's copies, not every copy's every folder.
+ * The folder of a path ('' at the top). Of copy `c`'s, as copies_folder_idx orders copies by it:
+ * the same expression as migrations/0020-tree-indexes.sql's, or the planner will not use the index.
  */
-const PREFIXES = `prefixes AS (
-  SELECT s.id, array_to_string(s.a[1:n], '/') AS p
-    FROM (SELECT c.id, string_to_array(c.path, '/') AS a FROM copies c
-           WHERE ${IN_SNAPSHOT}
-             AND split_part(c.path, '/', 1) IN (SELECT split_part(x, '/', 1) FROM unnest($3::text[]) AS x)) s,
-         generate_series(1, cardinality(s.a)) n)`;
+const folderOf = (p: string) => `(CASE WHEN strpos(${p}, '/') = 0 THEN ''
+        ELSE substr(${p}, 1, length(${p}) - strpos(reverse(${p}), '/')) END)`;
+const FOLDER = folderOf('c.path');
 
 /**
- * The folder of copy `c`'s path ('' at the top), as copies_folder_idx orders copies by it: the same
- * expression as migrations/0020-tree-indexes.sql's, or the planner will not use the index.
+ * The ids of the copies of the backup of task $1 at time $2 at or below `p`, a file's path or a
+ * folder's: the folder's own files, those of the folders below it, or the file in its folder. Three
+ * ranges of copies_folder_idx, which pass over what lies between them ("p 2", "p.txt" beside "p").
  */
-const FOLDER = `(CASE WHEN strpos(c.path, '/') = 0 THEN ''
-        ELSE substr(c.path, 1, length(c.path) - strpos(reverse(c.path), '/')) END)`;
+const atOrBelow = (p: string) => `(
+  SELECT c.id FROM copies c WHERE ${IN_SNAPSHOT} AND ${FOLDER} COLLATE "C" = ${p}
+  UNION ALL
+  SELECT c.id FROM copies c
+   WHERE ${IN_SNAPSHOT} AND ${FOLDER} COLLATE "C" >= ${p} || '/' AND ${FOLDER} COLLATE "C" < ${p} || '0'
+  UNION ALL
+  SELECT c.id FROM copies c
+   WHERE ${IN_SNAPSHOT} AND ${FOLDER} COLLATE "C" = ${folderOf(p)} AND c.path COLLATE "C" = ${p})`;
+
 /** In the tree of folder $3: what its descendants' paths begin with, and a bound past all of them. */
 const BELOW = `(CASE WHEN $3 = '' THEN '' ELSE $3 || '/' END)`;
 const BELOW_END = `CASE WHEN $3 = '' THEN chr(1114111) ELSE $3 || '0' END`;
@@ -343,9 +346,8 @@ export function createSnapshots(db: Db) {
       const paths = asked.includes('') ? [] : asked;
       if (paths.length) {
         const { rows } = await q.query<{ p: string }>(
-          `WITH ${PREFIXES}
-           SELECT x.p FROM unnest($3::text[]) WITH ORDINALITY AS x(p, n)
-            WHERE NOT EXISTS (SELECT 1 FROM prefixes f WHERE f.p = x.p) ORDER BY x.n LIMIT 1`,
+          `SELECT x.p FROM unnest($3::text[]) WITH ORDINALITY AS x(p, n)
+            WHERE NOT EXISTS ${atOrBelow('x.p')} ORDER BY x.n LIMIT 1`,
           [taskId, at.at, paths],
         );
         if (rows[0]) throw errors.invalid(`paths: "${rows[0].p}" is no file or folder of the backup at ${at.at}.`);
@@ -385,9 +387,8 @@ export async function* snapshotCopies(
   pageSize = 1000,
 ): AsyncGenerator<SnapshotCopy[]> {
   const query = paths.length
-    ? `WITH ${PREFIXES}
-       SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
-        WHERE c.id IN (SELECT f.id FROM prefixes f JOIN unnest($3::text[]) AS x(p) ON x.p = f.p)
+    ? `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
+        WHERE c.id IN (SELECT s.id FROM unnest($3::text[]) AS x(p), LATERAL ${atOrBelow('x.p')} s)
         ORDER BY c.path COLLATE "C", c.id`
     : `SELECT c.id, c.path, c.dest_path, c.size, c.source_mtime, c.copied_at, c.removed_at FROM copies c
         WHERE ${IN_SNAPSHOT} AND cardinality($3::text[]) = 0 ORDER BY c.path COLLATE "C", c.id`;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MIGRATIONS_DIR } from '../../services/core/db.ts';
 import { keepTotals } from '../../services/core/run-state.ts';
-import { TREE } from '../../services/core/snapshots.ts';
+import { snapshotCopies, TREE } from '../../services/core/snapshots.ts';
 import { signup, snapshot, startTestApp, type Actor, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -196,6 +196,36 @@ describe('snapshots', () => {
   });
 });
 
+/**
+ * A backup whose folders' names run on in byte order ("Trip", "Trip sub", "Trip.txt", "Trip/x"), as
+ * run 1 of its task left it: made once, for the tree and the restore tests.
+ */
+let tripsMade: Promise<{ trips: string; point: string }> | undefined;
+const TRIPS = [
+  'Trip/a.jpg',
+  'Trip/sub/b.jpg',
+  'Trip sub/c.jpg',
+  'Trip!/d.jpg',
+  'Trip-x/e.jpg',
+  'Trip.old/f.jpg',
+  'Trip.txt',
+  'Trip0/g.jpg',
+  'Tripfile.txt',
+  'Zed/1/2/3/deep.jpg',
+  'Émile/ü.jpg',
+];
+const tripsTask = () =>
+  (tripsMade ??= (async () => {
+    const trips = await task(a, 'Trips', src, dst);
+    for (const [i, p] of TRIPS.entries()) await copy(`t${i}`, p, 1, 1, { task: trips });
+    // Gone before the run's end: a deleted folder, and a folder whose only file moved away.
+    await copy('gone', 'Gone/x.jpg', 1, 1, { task: trips, deleted: 5 });
+    await copy('moved', 'Was/y.jpg', 1, 1, { task: trips, replaced: 5 });
+    await copy('moved', 'Now/y.jpg', 1, 5, { task: trips });
+    const point = await run(a, trips, 'succeeded', at(10));
+    return { trips, point };
+  })());
+
 describe('tree', () => {
   const names = (body: { entries: Array<{ type: string; name: string }> }) =>
     body.entries.map((e) => `${e.type}:${e.name}`);
@@ -267,26 +297,7 @@ describe('tree', () => {
   });
 
   test('folders whose names run on in byte order ("Trip", "Trip sub", "Trip/x"), read by jumps', async () => {
-    const trips = await task(a, 'Trips', src, dst);
-    const paths = [
-      'Trip/a.jpg',
-      'Trip/sub/b.jpg',
-      'Trip sub/c.jpg',
-      'Trip!/d.jpg',
-      'Trip-x/e.jpg',
-      'Trip.old/f.jpg',
-      'Trip.txt',
-      'Trip0/g.jpg',
-      'Tripfile.txt',
-      'Zed/1/2/3/deep.jpg',
-      'Émile/ü.jpg',
-    ];
-    for (const [i, p] of paths.entries()) await copy(`t${i}`, p, 1, 1, { task: trips });
-    // Gone before the run's end: a deleted folder, and a folder whose only file moved away.
-    await copy('gone', 'Gone/x.jpg', 1, 1, { task: trips, deleted: 5 });
-    await copy('moved', 'Was/y.jpg', 1, 1, { task: trips, replaced: 5 });
-    await copy('moved', 'Now/y.jpg', 1, 5, { task: trips });
-    const point = await run(a, trips, 'succeeded', at(10));
+    const { trips, point } = await tripsTask();
     const tree = async (query: string) => {
       const res = await call(a, 'GET', `/tasks/${trips}/tree?runId=${point}${query}`);
       expect(res.statusCode).toBe(200);
@@ -405,6 +416,35 @@ describe('restore and verify', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toMatch(/no such cloud/);
     expect(await snapshot(t.db)).toBe(before);
+  });
+
+  test('a restore of a folder takes what is below it, not its siblings of a longer name', async () => {
+    const { trips, point } = await tripsTask();
+    const at10 = '2026-03-01T10:00:10.000000Z';
+    const selected = async (paths: string[]) => {
+      const out: string[] = [];
+      for await (const page of snapshotCopies(t.db, trips, at10, paths, 2)) out.push(...page.map((c) => c.path));
+      return out;
+    };
+    expect(await selected(['Trip'])).toEqual(['Trip/a.jpg', 'Trip/sub/b.jpg']);
+    expect(await selected(['Zed', 'Trip.txt', 'Trip/sub'])).toEqual([
+      'Trip.txt',
+      'Trip/sub/b.jpg',
+      'Zed/1/2/3/deep.jpg',
+    ]);
+    // A folder and a file in it: the file once.
+    expect(await selected(['Trip sub', 'Trip sub/c.jpg'])).toEqual(['Trip sub/c.jpg']);
+    expect(await selected(['Gone', 'Was'])).toEqual([]);
+
+    const to = { cloudId: other, path: 'Restored' };
+    for (const p of ['Tri', 'Trip/su', 'Trip.tx', 'Gone', 'Was/y.jpg']) {
+      const res = await restore({ runId: point, paths: [p], destination: to }, a, trips);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toContain(`"${p}" is no file or folder of the backup at ${at10}`);
+    }
+    const res = await restore({ runId: point, paths: ['Trip', 'Trip.txt', 'Émile/ü.jpg'], destination: to }, a, trips);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().run.restore.paths).toEqual(['Trip', 'Trip.txt', 'Émile/ü.jpg']);
   });
 
   test('a restore starts a run of kind restore with its request resolved; another run is then 409', async () => {
