@@ -31,6 +31,7 @@ import {
   storedMedia,
   versionOf,
   xmpOf,
+  xmpStamp,
   type CatalogueAlbum,
   type CatalogueMedia,
   type PartRecord,
@@ -186,14 +187,15 @@ function* mediaItems(m: CatalogueMedia): Generator<SourceItem> {
     // A .tgz part is read front to back, one entry after the other.
     ...(m.part.format === 'tgz' ? { sequential: true } : {}),
   };
-  const xmp = xmpOf(m);
+  // A row stored by an older Ferry has no stamp: its XMP is made here.
+  const xmp = m.xmp ?? xmpStamp(m);
   yield {
     id: `x:${m.key}`,
     path: `${m.path}.xmp`,
-    size: Buffer.byteLength(xmp),
+    size: xmp.size,
     modifiedAt,
     mediaType: 'other',
-    version: versionOf(xmp),
+    version: xmp.version,
     trashed: m.trashed,
   };
 }

@@ -5,6 +5,10 @@ import {
   buildCatalogue,
   contentKeys,
   pairSidecars,
+  revivedMedia,
+  storedMedia,
+  versionOf,
+  xmpOf,
   type IndexedMedia,
   type PartRecord,
 } from '../../connectors/google-takeout/catalogue.ts';
@@ -89,6 +93,36 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
     items: ['2019/07/IMG_1.jpg'],
   });
   expect(c.albums[0].path).toBe('Albums/Summer & Sea.json');
+});
+
+test("a stored row keeps its XMP's size and version: those of the XMP a copy job makes from the row", async () => {
+  const parts = [
+    part(
+      '20260501T000000Z',
+      [
+        media('Photos from 2019/IMG_1.jpg', 100, 7),
+        media('Photos from 2020/IMG_2.jpg', 200, 8, { exif: { date: '2020-02-03T04:05:06.000Z', offsetMinutes: 60 } }),
+        media('Archive/IMG_3.jpg', 300, 9, { kind: 'archive' }),
+      ],
+      [
+        sidecar('Photos from 2019/IMG_1.jpg.json', 'IMG_1.jpg', '2019-07-14T10:00:00.000Z', {
+          description: 'Ria & "Zé" <3',
+          geo: { latitude: 38.7, longitude: -9.1, altitude: 12 },
+          people: ['Ana', 'Rui'],
+          favorited: true,
+        }),
+      ],
+    ),
+  ];
+  const c = await buildCatalogue(parts);
+  expect(c.media).toHaveLength(3);
+  for (const m of c.media) {
+    const row = JSON.parse(JSON.stringify(storedMedia(m, 0)));
+    const read = revivedMedia(row, [m.part]);
+    const made = xmpOf({ ...read, xmp: undefined });
+    expect(made).toBe(xmpOf(m));
+    expect(read.xmp).toEqual({ size: Buffer.byteLength(made), version: versionOf(made) });
+  }
 });
 
 test('sidecars are paired folder by folder as they would be over the whole export at once', async () => {
