@@ -30,8 +30,9 @@ const PARALLEL_READS = 8;
 
 /**
  * Entries (media and JSON files) Ferry holds from one export set, across its parts. A set's
- * catalogue is built in the worker's memory, and MAX_ENTRIES bounds a part, not how many parts a
- * set has: many crafted parts each just under it would fill the worker. A real library is far
+ * catalogue is built a group at a time (build.ts), but its work and the database rows it writes
+ * grow with the set, and MAX_ENTRIES bounds a part, not how many parts a set has: many crafted
+ * parts each just under it would keep a worker and the database busy for hours. A real library is far
  * below this: a million photos with their sidecars, album copies and edited versions are 2-3
  * million entries. (A variable so tests can make it small.)
  */

@@ -23,12 +23,16 @@ import {
 } from '../types.ts';
 import {
   buildCatalogue,
-  contentKeys,
-  needingDates,
   pairSidecars,
+  partsWithSidecars,
+  unhashed,
+  writeOccurrences,
+  type Layout,
+  type PartStore,
+} from './build.ts';
+import {
   partRef,
   revivedMedia,
-  storedMedia,
   versionOf,
   xmpOf,
   xmpStamp,
@@ -36,12 +40,12 @@ import {
   type CatalogueMedia,
   type PartRecord,
   type PartRef,
-  type SidecarPairs,
 } from './catalogue.ts';
 import { exportSets, exportStatus, schedule, type ExportSet, type ExportStatus } from './export-sets.ts';
 import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
 import { exportLate, scheduleEnding, SETUP_URL } from './messages.ts';
+import { withScratch } from './sorted-rows.ts';
 import { readTarGz, type TarEntry } from './tar.ts';
 import { ArchiveError } from './zip.ts';
 
@@ -321,70 +325,134 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     `catalogue:${versionOf(JSON.stringify([rev, [...incomplete].sort()])).slice(0, 16)}`;
 
   /**
-   * The catalogue of the index as it is now, built and stored first if it is not yet (from
-   * `inHand`, the parts the caller loaded and their sidecars paired, if they are still the newest).
-   * `incomplete`: exports with a part that cannot be read (see buildCatalogue). Builds of one
-   * cloud's catalogue run one at a time, in this process and across processes (env.shared): a build
-   * drops the lists before the last, and must not drop one that another build is still writing, nor
-   * put an older catalogue over a newer.
+   * The catalogue of the index as it is now, built and stored first if it is not yet. `settle`: the
+   * media's dates and checksums are read first where the index lacks them (a listing does; a copy
+   * job only builds what its run listed). `incomplete`: exports with a part that cannot be read
+   * (see buildCatalogue). Builds of one cloud's catalogue run one at a time, in this process and
+   * across processes (env.shared): a build saves the parts it read dates and checksums into, and
+   * drops the lists before the last, and must not do so under another build, nor put an older
+   * catalogue over a newer.
    */
-  async function storedCatalogue(
-    inHand: { parts: PartRecord[]; sidecars: SidecarPairs } | undefined,
-    incomplete: Set<string>,
-    signal?: AbortSignal,
-  ): Promise<StoredCatalogue> {
+  async function storedCatalogue(settle: boolean, incomplete: Set<string>, signal?: AbortSignal) {
     // The token first: parts read after it are at least as new as it says.
     const rev = await revision(state);
     const current = (await state.get('catalogue')) as StoredCatalogue | undefined;
-    if (current?.list === listFor(rev, incomplete)) return current;
+    const settled = !settle || (await state.get('settled')) === rev;
+    if (settled && current?.list === listFor(rev, incomplete)) return current;
     const key = `google-takeout:catalogue:${o.cloudId}:${o.path}`;
-    const build = async () => {
-      // The newest revision, which a build this one waited for may have stored already.
-      const newest = await revision(state);
-      const list = listFor(newest, incomplete);
-      const before = (await state.get('catalogue')) as StoredCatalogue | undefined;
-      if (before?.list === list) return before;
-      const fresh = newest === rev && inHand ? inHand : undefined;
-      const parts = fresh?.parts ?? (await loadParts(state));
-      const sidecars = fresh?.sidecars ?? (await pairSidecars(parts));
-      // Paired, the sidecars' own records are not read again, and nothing saves these parts after this
-      // (ingest did): they go before the catalogue is built, as they were most of the index in memory.
-      for (const p of parts) p.sidecars = [];
-      return storeCatalogue(list, await buildCatalogue(parts, incomplete, sidecars), before);
-    };
+    const build = () => buildStored(settle, incomplete, signal);
     return afterOthers(key, () => (env.shared ? env.shared.exclusive(key, build, signal) : build()));
   }
 
-  /** Writes a built catalogue as the list `list`, then makes it the one read in place of `before`. */
-  async function storeCatalogue(
-    list: string,
-    c: Awaited<ReturnType<typeof buildCatalogue>>,
-    before: StoredCatalogue | undefined,
-  ): Promise<StoredCatalogue> {
-    const partNumbers = new Map<PartRef, number>();
-    for (const m of c.media) if (!partNumbers.has(m.part)) partNumbers.set(m.part, partNumbers.size);
-    // Album files change as exports arrive; each version listed is kept, so a copy job of this
-    // run serves the very file this listing described even if another run indexed more since.
-    for (const a of c.albums) await state.putIfAbsent(`album:${versionOf(a.json)}`, a.json);
-    const rows = [
-      ...c.media.map((m) => ({ key: `${MEDIA_ROW}${m.key}`, m })),
-      ...c.albums.map((a) => ({ key: `${ALBUM_ROW}${a.dir}`, a })),
-    ];
-    for (let i = 0; i < rows.length; i += CATALOGUE_PAGE)
-      await state.rows.add(
-        list,
-        rows.slice(i, i + CATALOGUE_PAGE).map((r, j) => ({
-          n: i + j + 1,
-          key: r.key,
-          value: 'm' in r ? storedMedia(r.m, partNumbers.get(r.m.part)!) : r.a,
-        })),
-      );
-    // Only once it is whole does the catalogue become the one read.
-    const previous = before?.list;
-    const stored: StoredCatalogue = { list, parts: [...partNumbers.keys()].map(partRef), previous };
-    await state.set('catalogue', stored);
-    await state.rows.dropAllBut(previous ? [list, previous] : [list]);
-    return stored;
+  /** storedCatalogue's work, one build at a time. */
+  async function buildStored(settle: boolean, incomplete: Set<string>, signal?: AbortSignal) {
+    // The newest revision, which a build this one waited for may have stored already.
+    let rev = await revision(state);
+    const before = (await state.get('catalogue')) as StoredCatalogue | undefined;
+    const needsSettling = settle && (await state.get('settled')) !== rev;
+    if (!needsSettling && before?.list === listFor(rev, incomplete)) return before;
+    const heads = await loadHeads(state);
+    return withScratch(async (sorted) => {
+      const store: PartStore = {
+        refs: heads.map(partRef),
+        async load(i) {
+          const h = heads[i];
+          const part = (await state.get(PART_KEY(h.set, h.number))) as PartRecord | undefined;
+          // A part indexed again meanwhile (its file replaced): the next listing builds with it.
+          if (part?.sourceId !== h.sourceId || part.version !== h.version)
+            throw new CloudError(
+              'unreachable',
+              `${h.path} changed while the catalogue was built: built again next time.`,
+            );
+          return part;
+        },
+        sorted,
+        rows: state.rows,
+        signal,
+      };
+      const layout = await pairSidecars(store);
+      let occurrences = layout.occurrences;
+      if (needsSettling) {
+        const settled = await settleIndex(store, layout, rev, signal);
+        // Dates or checksums were read: the entries are sorted again, as they are now.
+        if (settled !== rev) {
+          await occurrences.drop();
+          occurrences = await writeOccurrences(store, layout);
+          rev = settled;
+        }
+      }
+      await layout.sidecars.drop();
+      const list = listFor(rev, incomplete);
+      if (before?.list === list) return before;
+      // A build stopped halfway (a crash) may have left some of the list: the list is written anew.
+      await state.rows.dropAllBut([before?.list, before?.previous].filter((l) => l !== undefined));
+      await buildCatalogue(store, layout, occurrences, list, incomplete, async (json) => {
+        // Album files change as exports arrive; each version listed is kept, so a copy job of this
+        // run serves the very file this listing described even if another run indexed more since.
+        await state.putIfAbsent(`album:${versionOf(json)}`, json);
+      });
+      // Only once it is whole does the catalogue become the one read.
+      const stored: StoredCatalogue = { list, parts: store.refs.map(partRef), previous: before?.list };
+      await state.set('catalogue', stored);
+      await state.rows.dropAllBut(stored.previous ? [list, stored.previous] : [list]);
+      return stored;
+    });
+  }
+
+  /**
+   * Reads what the index lacks for revision `rev`: the dates of media without a sidecar date (from
+   * their own bytes: EXIF), then the SHA-256s of entries alike in size and CRC-32 that say they are
+   * different photos. Saves the parts it changed, and says the revision that makes (`rev` if none).
+   * A read that fails for a passing reason is tried again by the next listing, not taken for "none".
+   */
+  async function settleIndex(store: PartStore, layout: Layout, rev: string, signal?: AbortSignal): Promise<string> {
+    let unsettled = false;
+    let changed = false;
+    for await (const { part, sidecars } of partsWithSidecars(store, layout, layout.undated)) {
+      let dated = false;
+      for (const [j, entry] of part.media.entries()) {
+        if (entry.exif !== undefined || sidecars.get(j)?.takenAt) continue;
+        // An empty entry has no date of its own: nothing to read.
+        const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
+        const found = readable
+          ? await probeDate(storage, part, entry, signal).catch((err) =>
+              err instanceof ArchiveError ? null : undefined,
+            )
+          : null;
+        signal?.throwIfAborted();
+        if (found === undefined) unsettled = true;
+        else [entry.exif, dated] = [found, true];
+      }
+      if (dated) await savePart(state, part);
+      changed ||= dated;
+    }
+    // Part by part, each loaded once.
+    const toHash = (await unhashed(store, layout, layout.occurrences)).sort((a, b) => a.p - b.p || a.j - b.j);
+    for (let k = 0; k < toHash.length; ) {
+      const p = toHash[k].p;
+      const part = await store.load(p);
+      let read = false;
+      for (; k < toHash.length && toHash[k].p === p; k++) {
+        const entry = part.media[toHash[k].j];
+        if (part.format !== 'zip' || part.deleted) continue;
+        // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the
+        // reason. (An empty one's is known without reading it.)
+        const sha =
+          entry.size === 0
+            ? EMPTY_SHA256
+            : await hashEntry(storage, part, entry, signal).catch((err) => {
+                if (signal?.aborted) throw err;
+                return undefined;
+              });
+        if (!sha) unsettled = true;
+        else [entry.sha256, read] = [sha, true];
+      }
+      if (read) await savePart(state, part);
+      changed ||= read;
+    }
+    const revision = changed ? await bumpRevision(state) : rev;
+    if (!unsettled) await state.set('settled', revision);
+    return revision;
   }
 
   /** A row of the catalogue now read, by its key, and that catalogue's parts. */
@@ -395,18 +463,15 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     // An index an older Ferry wrote has no stored catalogue (a run it planned, copied by this one): built once.
     const current =
       ((await state.get('catalogue')) as StoredCatalogue | undefined) ??
-      (await storedCatalogue(undefined, new Set(), signal));
+      (await storedCatalogue(false, new Set(), signal));
     const value = await state.rows.get(current.list, key);
     return value === undefined ? undefined : { value, parts: current.parts };
   }
 
   /** Indexes the parts of ready sets not indexed yet; records the sets seen (for the lifecycle mails). */
-  async function ingest(
-    signal?: AbortSignal,
-  ): Promise<{ sets: ExportSet[]; parts?: { parts: PartRecord[]; sidecars: SidecarPairs }; broken: BrokenPart[] }> {
+  async function ingest(signal?: AbortSignal): Promise<{ sets: ExportSet[]; broken: BrokenPart[] }> {
     const { sets, files } = await scan(signal);
     const indexed = new Map((await loadHeads(state)).map((p) => [p.path, p]));
-    let grown = false;
     // Sets seen before (whose archives may have been deleted since) stay in the history.
     const seen = ((await state.get('sets')) as StoredSets | undefined)?.sets ?? [];
     const history = new Map(seen.map((x) => [x.id, x]));
@@ -429,8 +494,8 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
           broken.push(failed);
           continue;
         }
-        // Each export holds at most limits.entriesPerExport entries across its parts (the catalogue
-        // is built in memory): what its other parts indexed, deleted since or not, counts.
+        // Each export holds at most limits.entriesPerExport entries across its parts (see there):
+        // what its other parts indexed, deleted since or not, counts.
         let others = 0;
         for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += p.entries;
         let record: PartRecord;
@@ -467,57 +532,9 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
         await savePart(state, record);
         await bumpRevision(state);
         indexed.set(part.path, headOf(record));
-        grown = true;
       }
     }
-    // Dates and checksums were all found for this revision of the index already: nothing to read,
-    // nor to load. (Read before the parts: parts indexed meanwhile are checked by the next listing.)
-    let checked = await revision(state);
-    if (!grown && (await state.get('settled')) === checked) return { sets, broken };
-    const parts = await loadParts(state);
-    const sidecars = await pairSidecars(parts);
-    let unsettled = false;
-    const changed = new Set<PartRecord>();
-    // Media without a sidecar date are dated from their own bytes (EXIF): read their heads once.
-    // A read that fails for a passing reason is tried again by the next run, not taken for "none".
-    for (const { part, entry } of await needingDates(parts, sidecars)) {
-      // An empty entry has no date of its own: nothing to read.
-      const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
-      const found = readable
-        ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined))
-        : null;
-      signal?.throwIfAborted();
-      if (found === undefined) {
-        unsettled = true;
-        continue;
-      }
-      entry.exif = found;
-      changed.add(part);
-    }
-    // Entries alike in size and CRC-32 that say they are different photos: their SHA-256s decide.
-    for (const { part, entry } of (await contentKeys(parts, sidecars)).unhashed) {
-      if (part.format !== 'zip' || part.deleted) continue;
-      // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the reason.
-      // (An empty one's is known without reading it.)
-      const sha =
-        entry.size === 0
-          ? EMPTY_SHA256
-          : await hashEntry(storage, part, entry, signal).catch((err) => {
-              if (signal?.aborted) throw err;
-              return undefined;
-            });
-      if (!sha) {
-        unsettled = true;
-        continue;
-      }
-      entry.sha256 = sha;
-      changed.add(part);
-    }
-    for (const p of changed) await savePart(state, p);
-    if (changed.size) checked = await bumpRevision(state);
-    // A read that failed for a passing reason is tried again by the next listing.
-    if (!unsettled) await state.set('settled', checked);
-    return { sets, parts: { parts, sidecars }, broken };
+    return { sets, broken };
   }
 
   // .tgz parts are read front to back: one reader per part, moved forward as items are opened
@@ -570,11 +587,8 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       // The backup is laid out by date (2024/05/…) with Albums/ beside it: a folder of that layout
       // lists what is under it, with paths from that folder, as every source does.
       const under = segmentsOf(folder).join('/');
-      const ingested = await ingest(signal);
-      const broken = ingested.broken;
-      const { list, parts: read } = await storedCatalogue(ingested.parts, new Set(broken.map((b) => b.set)), signal);
-      // The parts' whole records are not kept while the listing is read (a library's index).
-      ingested.parts = undefined;
+      const { broken } = await ingest(signal);
+      const { list, parts: read } = await storedCatalogue(true, new Set(broken.map((b) => b.set)), signal);
       let found = !under;
       for (let after = 0; ; ) {
         const page = await state.rows.page(list, after, CATALOGUE_PAGE);

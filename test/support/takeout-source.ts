@@ -1,28 +1,42 @@
 // The Takeout connector over archive parts held as virtual files (test/support/archives.ts), with
 // its state in memory: the whole ingest (scan, index, catalogue) without a database or a cloud.
 import { Readable } from 'node:stream';
+import { setImmediate as roundTrip } from 'node:timers/promises';
 import { exportStatus as exportStatusSchema } from '../../connectors/google-takeout/export-sets.ts';
 import takeout from '../../connectors/google-takeout/index.ts';
 import type { CloudHandle, CloudState, ConnectorEnv, Source, SourceItem } from '../../connectors/types.ts';
 import type { VirtualFile } from './archives.ts';
 
-/** Values kept as JSON text, as the database keeps them (jsonb), so each read is a copy. */
+/**
+ * Values kept as JSON text, as the database keeps them (jsonb), so each read is a copy; each call
+ * lets the event loop run, as a round trip to the database does.
+ */
 export function memoryState(): CloudState & { values: Map<string, string> } {
   const values = new Map<string, string>();
   const lists = new Map<string, Map<number, { key: string; text: string }>>();
   const read = (text: string | undefined) => (text === undefined ? undefined : JSON.parse(text));
   return {
     values,
-    get: async (key) => read(values.get(key)),
+    async get(key) {
+      await roundTrip();
+      return read(values.get(key));
+    },
     async putIfAbsent(key, value) {
+      await roundTrip();
       if (!values.has(key)) values.set(key, JSON.stringify(value));
       return read(values.get(key));
     },
-    set: async (key, value) => void values.set(key, JSON.stringify(value)),
-    list: async (prefix) =>
-      [...values].filter(([k]) => k.startsWith(prefix)).map(([key, text]) => ({ key, value: read(text) })),
+    async set(key, value) {
+      await roundTrip();
+      values.set(key, JSON.stringify(value));
+    },
+    async list(prefix) {
+      await roundTrip();
+      return [...values].filter(([k]) => k.startsWith(prefix)).map(([key, text]) => ({ key, value: read(text) }));
+    },
     rows: {
       async add(list, rows) {
+        await roundTrip();
         const l = lists.get(list) ?? new Map<number, { key: string; text: string }>();
         lists.set(list, l);
         for (const r of rows) if (!l.has(r.n)) l.set(r.n, { key: r.key, text: JSON.stringify(r.value) });

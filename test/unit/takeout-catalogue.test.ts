@@ -3,19 +3,27 @@ import { expect, test } from '@jest/globals';
 import type { SourceItem } from '../../connectors/types.ts';
 import {
   buildCatalogue,
-  contentKeys,
   pairSidecars,
+  partsWithSidecars,
+  unhashed,
+  writeOccurrences,
+  type PartStore,
+} from '../../connectors/google-takeout/build.ts';
+import { withScratch } from '../../connectors/google-takeout/sorted-rows.ts';
+import {
+  partRef,
   revivedMedia,
   storedMedia,
   versionOf,
   xmpOf,
+  type CatalogueAlbum,
   type IndexedMedia,
   type PartRecord,
 } from '../../connectors/google-takeout/catalogue.ts';
 import { matchSidecars } from '../../connectors/google-takeout/sidecars.ts';
 import { limits } from '../../connectors/google-takeout/index-part.ts';
 import { writeTarGz, writeZip, zipFile, fromBuffer, type VirtualFile } from '../support/archives.ts';
-import { takeoutSource } from '../support/takeout-source.ts';
+import { memoryState, takeoutSource } from '../support/takeout-source.ts';
 
 function part(
   set: string,
@@ -56,6 +64,32 @@ function media(rel: string, size: number, crc32: number, extra: Partial<IndexedM
   };
 }
 
+/**
+ * The parts as a build reads them (each load a copy, as from the database), its sorted rows spilled
+ * to files every `batchBytes`, and the cloud's lists in memory.
+ */
+function withStore<T>(parts: PartRecord[], fn: (store: PartStore) => Promise<T>, batchBytes = 2048): Promise<T> {
+  const rows = memoryState().rows;
+  const load = async (i: number) => JSON.parse(JSON.stringify(parts[i]));
+  return withScratch((sorted) => fn({ refs: parts.map(partRef), load, sorted, rows }), { batchBytes });
+}
+
+/** What a build of `parts` stores (media and albums, as read back), and the entries it would hash first. */
+function built(parts: PartRecord[], incomplete = new Set<string>()) {
+  return withStore(parts, async (store) => {
+    const layout = await pairSidecars(store);
+    const occurrences = await writeOccurrences(store, layout);
+    const toHash = (await unhashed(store, layout, occurrences)).map(({ p, j }) => parts[p].media[j].rel);
+    await buildCatalogue(store, layout, occurrences, 'catalogue', incomplete, async () => {});
+    const rows = await store.rows.page('catalogue', 0, 1e6);
+    return {
+      unhashed: toHash,
+      media: rows.filter((r) => r.key.startsWith('m:')).map((r) => revivedMedia(r.value, store.refs)),
+      albums: rows.filter((r) => r.key.startsWith('a:')).map((r) => r.value as CatalogueAlbum),
+    };
+  });
+}
+
 const sidecar = (rel: string, title: string, takenAt: string, extra: object = {}) => ({
   rel,
   meta: {
@@ -82,8 +116,8 @@ test('copies that agree on size, CRC-32 and what they are are one file, read fro
       [{ dir: 'Summer', title: 'Summer & Sea', description: 'Beach' }],
     ),
   ];
-  expect((await contentKeys(parts)).unhashed).toEqual([]);
-  const c = await buildCatalogue(parts);
+  const c = await built(parts);
+  expect(c.unhashed).toEqual([]);
   expect(c.media.map((m) => [m.path, m.entry.name])).toEqual([
     ['2019/07/IMG_1.jpg', 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg'],
   ]);
@@ -114,14 +148,16 @@ test("a stored row keeps its XMP's size and version: those of the XMP a copy job
       ],
     ),
   ];
-  const c = await buildCatalogue(parts);
+  const c = await built(parts);
   expect(c.media).toHaveLength(3);
   for (const m of c.media) {
-    const row = JSON.parse(JSON.stringify(storedMedia(m, 0)));
-    const read = revivedMedia(row, [m.part]);
-    const made = xmpOf({ ...read, xmp: undefined });
-    expect(made).toBe(xmpOf(m));
-    expect(read.xmp).toEqual({ size: Buffer.byteLength(made), version: versionOf(made) });
+    // The row the build stored, read: its stamp is the XMP's that a copy job makes from it.
+    const made = xmpOf({ ...m, xmp: undefined });
+    expect(m.xmp).toEqual({ size: Buffer.byteLength(made), version: versionOf(made) });
+    // Stored and read again, the same.
+    const read = revivedMedia(JSON.parse(JSON.stringify(storedMedia(m, 0))), [m.part]);
+    expect(xmpOf({ ...read, xmp: undefined })).toBe(made);
+    expect(read.xmp).toEqual(m.xmp);
   }
 });
 
@@ -171,8 +207,12 @@ test('sidecars are paired folder by folder as they would be over the whole expor
     parts.flatMap((p) => p.media.map((m) => m.rel)),
     parts.flatMap((p) => p.sidecars.map((s) => ({ path: s.rel, title: s.meta.title }))),
   );
-  const pairs = await pairSidecars(parts);
-  const paired = parts.flatMap((p) => p.media.map((m) => [m.rel, pairs.get(p)?.get(m.rel)?.title ?? null]));
+  const paired: Array<[string, string | null]> = [];
+  await withStore(parts, async (store) => {
+    const layout = await pairSidecars(store);
+    for await (const { part, sidecars } of partsWithSidecars(store, layout))
+      for (const [j, m] of part.media.entries()) paired.push([m.rel, sidecars.get(j)?.title ?? null]);
+  });
   const expected = parts.flatMap((p) =>
     p.media.map((m) => {
       const rel = whole.get(m.rel);
@@ -208,21 +248,21 @@ test('alike in size and CRC-32 but saying they are different photos: their SHA-2
       ],
     ),
   ];
-  const first = (await contentKeys(parts)).unhashed.map((u) => u.entry.rel);
+  const first = (await built(parts)).unhashed;
   // one entry of each, not the album copy
   expect(first).toEqual(['Photos from 2019/IMG_1.jpg', 'Photos from 2019/IMG_2.jpg']);
 
   // Different bytes after all (a CRC-32 collision): two files, the album copy with its own photo.
   a.sha256 = 'a'.repeat(64);
   b.sha256 = 'b'.repeat(64);
-  expect((await contentKeys(parts)).unhashed).toEqual([]);
-  const c = await buildCatalogue(parts);
+  const c = await built(parts);
+  expect(c.unhashed).toEqual([]);
   expect(c.media.map((m) => m.path).sort()).toEqual(['2019/07/IMG_1.jpg', '2019/07/IMG_2.jpg']);
   expect(new Set(c.media.map((m) => m.key)).size).toBe(2);
 
   // The same bytes uploaded twice under two names: one file (the first name).
   b.sha256 = a.sha256;
-  expect((await buildCatalogue(parts)).media.map((m) => m.path)).toEqual(['2019/07/IMG_1.jpg']);
+  expect((await built(parts)).media.map((m) => m.path)).toEqual(['2019/07/IMG_1.jpg']);
 });
 
 test(
@@ -250,7 +290,7 @@ test(
         ],
       ),
     ];
-    const c = await buildCatalogue(parts);
+    const c = await built(parts);
     expect(c.media.map((m) => [m.path, m.trashed])).toEqual([
       ['2019/03/IMG_9.jpg', false],
       ['2019/03/IMG_9 (1).jpg', false],
@@ -279,12 +319,73 @@ test(
         [{ dir: 'Trip', title: 'Trip' }],
       ),
     ];
-    const c = await buildCatalogue(parts);
+    const c = await built(parts);
     expect(JSON.parse(c.albums[0].json)).toEqual({
       title: 'Trip',
       description: 'Our trip',
       items: ['2019/01/a.jpg', '2019/02/b.jpg'],
     });
+  },
+);
+
+test(
+  'built a group at a time, as the whole library at once: exports in their order, ' +
+    'names and albums in the order first seen',
+  async () => {
+    const [a, b, c] = ['20260501T000000Z', '20260701T000000Z', '20260901T000000Z'];
+    const t = '2019-07-14T10:00:00.000Z';
+    const parts = [
+      // The later export indexed first: its edited copy still takes the earlier export's sidecar.
+      part(
+        b,
+        [media('Photos from 2019/IMG_1-edited.jpg', 2, 2), media('Trip/IMG_1.jpg', 1, 1)],
+        [sidecar('Trip/IMG_1.jpg.json', 'IMG_1.jpg', t)],
+        [{ dir: 'Trip', title: 'Trip' }],
+      ),
+      {
+        ...part(
+          a,
+          [
+            media('Photos from 2019/IMG_1.jpg', 1, 1),
+            // Two photos of one title in one month; the first seen is the one whose group is read last.
+            media('Photos from 2019/X.jpg', 9, 9),
+            media('Photos from 2019/Y.jpg', 10, 10),
+            media('Trash/gone.jpg', 4, 4),
+            media('Sad/gone.jpg', 4, 4),
+          ],
+          [
+            sidecar('Photos from 2019/IMG_1.jpg.json', 'IMG_1.jpg', t),
+            sidecar('Photos from 2019/X.jpg.json', 'same.jpg', '2019-08-01T00:00:00.000Z'),
+            sidecar('Photos from 2019/Y.jpg.json', 'same.jpg', '2019-08-02T00:00:00.000Z'),
+            sidecar('Trash/gone.jpg.json', 'gone.jpg', '2018-01-01T00:00:00.000Z'),
+            sidecar('Sad/gone.jpg.json', 'gone.jpg', '2018-01-01T00:00:00.000Z', { trashed: true }),
+          ],
+          [{ dir: 'Sad', title: 'Sad' }],
+        ),
+        path: `takeout-${a}-002.zip`,
+      },
+      // An export with a part that cannot be read: its media without a sidecar wait.
+      part(
+        c,
+        [media('Photos from 2020/alone.jpg', 5, 5), media('Photos from 2020/dated.jpg', 6, 6)],
+        [sidecar('Photos from 2020/dated.jpg.json', 'dated.jpg', '2020-03-03T00:00:00.000Z')],
+      ),
+    ];
+    const built3 = await built(parts, new Set([c]));
+    expect(built3.media.map((m) => [m.path, m.trashed])).toEqual([
+      ['2019/07/IMG_1-edited.jpg', false],
+      ['2019/07/IMG_1.jpg', false],
+      ['2019/08/same.jpg', false],
+      ['2019/08/same (1).jpg', false],
+      ['2018/01/gone.jpg', true],
+      ['2020/03/dated.jpg', false],
+    ]);
+    expect(built3.media[2].entry.name).toBe('Takeout/Google Photos/Photos from 2019/X.jpg');
+    // An album whose only photo is in the trash still has its file, listing nothing.
+    expect(built3.albums.map((x) => [x.path, JSON.parse(x.json).items])).toEqual([
+      ['Albums/Trip.json', ['2019/07/IMG_1.jpg']],
+      ['Albums/Sad.json', []],
+    ]);
   },
 );
 

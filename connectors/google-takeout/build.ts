@@ -1,0 +1,442 @@
+// From the indexed parts to the stored catalogue, a group at a time. A library of a million media
+// does not fit a worker's memory as objects (1.6 GB, most of it the parts' records), so the work
+// that looks across parts writes rows under a grouping key and reads them back grouped, through an
+// external sort (sorted-rows.ts): sidecars are paired a folder of one export at a time, copies of
+// one file are found among the entries alike in size and CRC-32, and files are named a month at a
+// time. A process then holds one part, one such group, and a few values per part and per album.
+// Each step gives what the rules over the whole library gave, as each rule looks within its group;
+// the same parts, in the same order, give the same catalogue.
+import path from 'node:path';
+import { mediaTypeOf } from '../media.ts';
+import type { CloudRow, CloudRows } from '../types.ts';
+import {
+  fileName,
+  freeName,
+  reviveSidecar,
+  signature,
+  sizeAndCrc,
+  storedMedia,
+  two,
+  type CatalogueAlbum,
+  type CatalogueMedia,
+  type IndexedMedia,
+  type IndexedSidecar,
+  type PartRecord,
+  type PartRef,
+} from './catalogue.ts';
+import { itemDate } from './metadata.ts';
+import { editedOriginal, matchSidecars } from './sidecars.ts';
+import type { Row, SortedRows } from './sorted-rows.ts';
+import { albumJson } from './xmp.ts';
+import { yielder } from './yield-point.ts';
+
+/**
+ * The indexed parts, in the order they were indexed: what reading each needs (from their heads),
+ * each loaded whole one at a time; where the build sorts its rows (withScratch), and the cloud's
+ * lists, where it writes the catalogue.
+ */
+export interface PartStore {
+  refs: PartRef[];
+  load(i: number): Promise<PartRecord>;
+  sorted: () => SortedRows;
+  rows: CloudRows;
+  /** Ends a build whose listing was cancelled. */
+  signal?: AbortSignal;
+}
+
+/** What pairing learned of the parts, kept for the steps after it: a few values per part and per album. */
+export interface Layout {
+  /** Each part's first entry's ordinal: the library's media numbered from 1, part after part. */
+  first: number[];
+  /** The last ordinal. */
+  total: number;
+  /** Album folder (NFC) → its title and description, as the latest export says. */
+  albums: Map<string, { title: string; description?: string }>;
+  /** Each medium's sidecar, if it has one: keyed by its part (partKey), n its place there from 1. */
+  sidecars: SortedRows;
+  /** The parts with media that have neither a sidecar's date nor their own read yet (see index.ts). */
+  undated: Set<number>;
+  /** Every entry under its size and CRC-32, with its sidecar, as the parts were when paired. */
+  occurrences: SortedRows;
+}
+
+/** A medium's sidecar, as stored. */
+type StoredMeta = IndexedSidecar['meta'];
+
+/** Parts in their order as keys. */
+const partKey = (p: number) => String(p).padStart(6, '0');
+
+/** Catalogue rows written at a time. */
+const PAGE = 1000;
+
+/** Rows added to a list of the cloud a page at a time. */
+function writer(rows: CloudRows, list: string) {
+  let batch: CloudRow[] = [];
+  return {
+    async push(row: CloudRow) {
+      batch.push(row);
+      if (batch.length >= PAGE) await this.flush();
+    },
+    async flush() {
+      if (batch.length) await rows.add(list, batch);
+      batch = [];
+    },
+  };
+}
+
+/** Sorted rows a group of equal keys at a time (a group is held whole: keep them small). */
+async function* groups(store: PartStore, sorted: SortedRows): AsyncGenerator<Row[]> {
+  let group: Row[] = [];
+  for await (const row of sorted.read()) {
+    if (group.length && row.key !== group[0].key) {
+      store.signal?.throwIfAborted();
+      yield group;
+      group = [];
+    }
+    group.push(row);
+  }
+  if (group.length) yield group;
+}
+
+/** A path's folder as matchSidecars groups it: NFC, up to and with the last slash. */
+function folderOf(rel: string): string {
+  const nfc = rel.normalize('NFC');
+  return nfc.slice(0, nfc.lastIndexOf('/') + 1);
+}
+
+/**
+ * Pairs each medium with its sidecar, and lays the parts out. Matching runs per export over its own
+ * sidecars and those of earlier exports (an edited copy whose original came before): a media
+ * file's own export wins. A sidecar goes with media of its own folder only (each of matchSidecars'
+ * rules looks within one), so each folder of each export is matched alone, exports in order. Writes
+ * the pairs as the layout's `sidecars`.
+ */
+export async function pairSidecars(store: PartStore): Promise<Layout> {
+  const y = yielder();
+  const { refs } = store;
+  const media: number[] = [];
+  const partAlbums: Array<PartRecord['albums']> = [];
+  const folders = store.sorted();
+  // The parts export by export (sets in order), so a folder's rows come export by export too.
+  const sets = new Map<string, number[]>();
+  refs.forEach((r, i) => {
+    const same = sets.get(r.set);
+    if (same) same.push(i);
+    else sets.set(r.set, [i]);
+  });
+  let n = 0;
+  for (const set of [...sets.keys()].sort((a, b) => a.localeCompare(b))) {
+    for (const p of sets.get(set)!) {
+      const part = await store.load(p);
+      media[p] = part.media.length;
+      partAlbums[p] = part.albums;
+      for (const [j, m] of part.media.entries()) {
+        await y.tick();
+        await folders.push({ n: ++n, key: folderOf(m.rel), value: { s: set, p, j, rel: m.rel, entry: m } });
+      }
+      for (const s of part.sidecars) {
+        await y.tick();
+        await folders.push({ n: ++n, key: folderOf(s.rel), value: { s: set, rel: s.rel, meta: s.meta } });
+      }
+    }
+  }
+  const first: number[] = [];
+  let total = 0;
+  const albums = new Map<string, { title: string; description?: string }>();
+  for (let p = 0; p < refs.length; p++) {
+    first.push(total + 1);
+    total += media[p];
+    // Album titles in the order the parts were indexed: a later export's minimal album file (2025)
+    // does not erase a description.
+    for (const a of partAlbums[p]) {
+      const dir = a.dir.normalize('NFC');
+      albums.set(dir, { title: a.title, description: a.description ?? albums.get(dir)?.description });
+    }
+  }
+
+  const sidecars = store.sorted();
+  type Row = { s: string; rel: string; p?: number; j?: number; entry?: IndexedMedia; meta?: StoredMeta };
+  const undated = new Set<number>();
+  const occurrences = store.sorted();
+  let folder: string | undefined;
+  let set: string | undefined;
+  let own = new Map<string, StoredMeta>();
+  let files: Row[] = [];
+  // The latest sidecar of each name in the folder's earlier exports.
+  let earlier = new Map<string, StoredMeta>();
+  const matchSet = async () => {
+    const pool = new Map(own);
+    for (const [rel, s] of earlier) if (!pool.has(rel)) pool.set(rel, s);
+    if (files.length) {
+      const found = await matchSidecars(
+        files.map((f) => f.rel),
+        [...pool].map(([rel, s]) => ({ path: rel, title: s.title || undefined })),
+      );
+      for (const f of files) {
+        const [p, j, entry] = [f.p!, f.j!, f.entry!];
+        const meta = pool.get(found.get(f.rel) ?? '');
+        if (meta) await sidecars.push({ key: partKey(p), n: j + 1, value: meta });
+        if (entry.exif === undefined && !meta?.takenAt) undated.add(p);
+        const value: Occurrence = { p, entry, meta };
+        await occurrences.push({ n: first[p] + j, key: sizeAndCrc(entry), value });
+      }
+    }
+    for (const [rel, s] of own) earlier.set(rel, s);
+    own = new Map();
+    files = [];
+  };
+  for await (const row of folders.read()) {
+    await y.tick();
+    const r = row.value as Row;
+    if (row.key !== folder || r.s !== set) await matchSet();
+    if (row.key !== folder) {
+      store.signal?.throwIfAborted();
+      earlier = new Map();
+    }
+    [folder, set] = [row.key, r.s];
+    if ('meta' in r) own.set(r.rel, r.meta!);
+    else files.push(r);
+  }
+  await matchSet();
+  await folders.drop();
+  return { first, total, albums, sidecars, undated, occurrences };
+}
+
+/**
+ * The parts (those in `only`, if given) one at a time, in order, each with its media's sidecars
+ * (by place in the part).
+ */
+export async function* partsWithSidecars(
+  store: PartStore,
+  layout: Layout,
+  only?: ReadonlySet<number>,
+): AsyncGenerator<{ p: number; part: PartRecord; sidecars: Map<number, StoredMeta> }> {
+  const rows = layout.sidecars.read();
+  let next = await rows.next();
+  try {
+    for (let p = 0; p < store.refs.length; p++) {
+      const sidecars = new Map<number, StoredMeta>();
+      for (; !next.done && next.value.key === partKey(p); next = await rows.next())
+        sidecars.set(next.value.n - 1, next.value.value as StoredMeta);
+      if (!only || only.has(p)) yield { p, part: await store.load(p), sidecars };
+    }
+  } finally {
+    await rows.return(undefined);
+  }
+}
+
+/** An entry among those alike in size and CRC-32 (writeOccurrences), n its ordinal. */
+interface Occurrence {
+  p: number;
+  entry: IndexedMedia;
+  meta?: StoredMeta;
+}
+
+/** Every entry under its size and CRC-32, with its sidecar, as the parts are now (their dates and checksums read). */
+export async function writeOccurrences(store: PartStore, layout: Layout): Promise<SortedRows> {
+  const y = yielder();
+  const out = store.sorted();
+  for await (const { p, part, sidecars } of partsWithSidecars(store, layout)) {
+    for (const [j, entry] of part.media.entries()) {
+      await y.tick();
+      const value: Occurrence = { p, entry, meta: sidecars.get(j) };
+      await out.push({ n: layout.first[p] + j, key: sizeAndCrc(entry), value });
+    }
+  }
+  return out;
+}
+
+/**
+ * Which of a group of entries alike in size and CRC-32 hold the same file: their content keys. The
+ * zip directory gives each entry's size and CRC-32 for free, so copies that agree on those and on
+ * what they say they are (the year folder's photo and its album copies, the same photo in a later
+ * export) are one file without reading them. Where they say they are different photos, their
+ * SHA-256s decide: `unhashed` are the entries to read (one of each signature, in an archive still
+ * there if any), and entries whose SHA-256s differ get keys of their own.
+ */
+function contentKeys(key: string, members: Occurrence[], refs: PartRef[]): { keys: string[]; unhashed: number[] } {
+  if (members.length === 1) return { keys: [key], unhashed: [] };
+  const sigs = members.map((m) => signature(m.entry, m.meta));
+  const shas = new Set(members.flatMap((m) => (m.entry.sha256 ? [m.entry.sha256] : [])));
+  if (shas.size <= 1 && new Set(sigs).size <= 1) return { keys: members.map(() => key), unhashed: [] };
+  const shaOf = new Map<string, string>();
+  const first = new Map<string, number>();
+  const firstKept = new Map<string, number>();
+  members.forEach((m, i) => {
+    if (m.entry.sha256) shaOf.set(sigs[i], m.entry.sha256);
+    if (!first.has(sigs[i])) first.set(sigs[i], i);
+    if (!refs[m.p].deleted && !firstKept.has(sigs[i])) firstKept.set(sigs[i], i);
+  });
+  const unhashed = [...first.keys()].filter((s) => !shaOf.has(s)).map((s) => firstKept.get(s) ?? first.get(s)!);
+  const distinct = new Set([...shas, ...shaOf.values()]);
+  const keys = members.map((m, i) => {
+    const sha = m.entry.sha256 ?? shaOf.get(sigs[i]);
+    return distinct.size > 1 && sha ? `${key}-${sha.slice(0, 16)}` : key;
+  });
+  return { keys, unhashed };
+}
+
+/** Each entry in a group of size and CRC-32, with its ordinal and content key. */
+async function* keyedGroups(
+  store: PartStore,
+  occurrences: SortedRows,
+): AsyncGenerator<{ members: Array<Occurrence & { o: number; key: string }>; unhashed: number[] }> {
+  for await (const group of groups(store, occurrences)) {
+    const copies = group.map((r) => ({ ...(r.value as Occurrence), o: r.n }));
+    const { keys, unhashed } = contentKeys(group[0].key, copies, store.refs);
+    yield { members: copies.map((m, i) => ({ ...m, key: keys[i] })), unhashed };
+  }
+}
+
+/** The entries whose SHA-256 must be read (see contentKeys): their part, and place in it. */
+export async function unhashed(
+  store: PartStore,
+  layout: Layout,
+  occurrences: SortedRows,
+): Promise<Array<{ p: number; j: number }>> {
+  const out: Array<{ p: number; j: number }> = [];
+  for await (const { members, unhashed } of keyedGroups(store, occurrences))
+    for (const i of unhashed) out.push({ p: members[i].p, j: members[i].o - layout.first[members[i].p] });
+  return out;
+}
+
+/** A medium as the group of its copies gives it, before its name; sorted by month, n its first ordinal. */
+interface Unnamed extends Omit<CatalogueMedia, 'path' | 'takenAt' | 'meta' | 'part'> {
+  p: number;
+  folder: string;
+  takenAt: string;
+  meta?: StoredMeta;
+  /** Its album folders, each with the ordinal of its first copy there. */
+  albums: Array<[string, number]>;
+}
+
+/**
+ * Writes the catalogue of the parts (pairSidecars, then writeOccurrences, first) into
+ * the list `list`: a row per medium (key `m:<content key>`), then a row per album (`a:<folder>`),
+ * each medium named by its sidecar's title and filed by its taken time, as the parts' order has it.
+ * `incomplete`: exports with a part that cannot be read; their media without a sidecar wait (the
+ * sidecar, and so the date that files them, may be in that part). `keepAlbum` gets each album's file.
+ * The occurrences are read for the last time here, and dropped.
+ */
+export async function buildCatalogue(
+  store: PartStore,
+  layout: Layout,
+  occurrences: SortedRows,
+  list: string,
+  incomplete: ReadonlySet<string>,
+  keepAlbum: (json: string) => Promise<void>,
+): Promise<void> {
+  const y = yielder();
+  const { refs } = store;
+  // Album folder → its first copy's ordinal: the albums' order.
+  const albumFirst = new Map<string, number>();
+  const months = store.sorted();
+  for await (const { members } of keyedGroups(store, occurrences)) {
+    const media = new Map<string, Unnamed & { o: number }>();
+    for (const { p, entry, meta: stored, o, key } of members) {
+      await y.tick();
+      const meta = stored && reviveSidecar({ rel: '', meta: stored });
+      if (!meta && incomplete.has(refs[p].set)) continue;
+      const trashed = entry.kind === 'trash' || meta?.trashed === true;
+      let m = media.get(key);
+      if (!m) {
+        const base = path.posix.basename(entry.rel).normalize('NFC');
+        // An edited copy shares its original's sidecar, whose title names the original. An item
+        // uploaded without an extension keeps the one the archive gave it, so viewers know its type.
+        let title = fileName(editedOriginal(base) || !meta?.title ? base : meta.title);
+        const archiveExt = path.posix.extname(base);
+        if (!path.posix.extname(title) && archiveExt) title += archiveExt;
+        const exif = entry.exif
+          ? { date: new Date(entry.exif.date), offsetMinutes: entry.exif.offsetMinutes }
+          : undefined;
+        const when = itemDate(meta, exif?.date, new Date(entry.modifiedAt));
+        m = {
+          o,
+          key,
+          p,
+          folder: `${when.date.getUTCFullYear()}/${two(when.date.getUTCMonth() + 1)}`,
+          size: entry.size,
+          mediaType: mediaTypeOf(title),
+          takenAt: when.date.toISOString(),
+          title,
+          trashed,
+          meta: stored,
+          offsetMinutes: when.source === 'exif' ? exif?.offsetMinutes : undefined,
+          entry,
+          albums: [],
+        };
+        media.set(key, m);
+      } else {
+        // The same bytes again (an album's copy, a later export): one file; it is in the trash only
+        // if every copy is, and a later export's metadata (an edited description) is the newer.
+        m.trashed &&= trashed;
+        if (stored && refs[p].set > refs[m.p].set) m.meta = stored;
+        // Read from an archive that is still there.
+        if (refs[m.p].deleted && !refs[p].deleted) Object.assign(m, { p, entry });
+      }
+      if (entry.kind === 'album') {
+        const dir = entry.rel.slice(0, entry.rel.indexOf('/')).normalize('NFC');
+        if (!m.albums.some(([d]) => d === dir)) m.albums.push([dir, o]);
+        const seen = albumFirst.get(dir);
+        if (seen === undefined || o < seen) albumFirst.set(dir, o);
+      }
+    }
+    // Named in the order first seen: n is the first copy's ordinal.
+    for (const { o, ...m } of media.values()) await months.push({ n: o, key: m.folder, value: m });
+  }
+  await occurrences.drop();
+
+  // Names collide only within a folder, and a month is one: named a month at a time, each medium in
+  // the order first seen, the names are those the whole library named at once would have.
+  const out = writer(store.rows, list);
+  const members = store.sorted();
+  let month: string | undefined;
+  let taken = new Set<string>();
+  let nextSuffix = new Map<string, number>();
+  for await (const row of months.read()) {
+    await y.tick();
+    if (row.key !== month) [month, taken, nextSuffix] = [row.key, new Set(), new Map()];
+    const u = row.value as Unnamed;
+    const m: CatalogueMedia = {
+      key: u.key,
+      path: freeName(taken, nextSuffix, u.folder, u.title),
+      size: u.size,
+      mediaType: u.mediaType,
+      takenAt: new Date(u.takenAt),
+      title: u.title,
+      trashed: u.trashed,
+      meta: u.meta && reviveSidecar({ rel: '', meta: u.meta }),
+      offsetMinutes: u.offsetMinutes,
+      part: refs[u.p],
+      entry: u.entry,
+    };
+    await out.push({ n: row.n, key: `m:${m.key}`, value: storedMedia(m, u.p) });
+    if (!m.trashed) for (const [dir, o] of u.albums) await members.push({ n: o, key: dir, value: m.path });
+  }
+  await months.drop();
+
+  // Album files in the order their albums were first seen, each listing its media in the order
+  // first seen there.
+  const order = [...albumFirst].sort((a, b) => a[1] - b[1]).map(([dir]) => dir);
+  const files = new Set<string>();
+  const nextAlbumSuffix = new Map<string, number>();
+  const names = new Map(order.map((dir) => [dir, freeName(files, nextAlbumSuffix, 'Albums', albumName(layout, dir))]));
+  const place = new Map(order.map((dir, i) => [dir, layout.total + 1 + i]));
+  const writeAlbum = async (dir: string, paths: string[]) => {
+    const { title, description } = layout.albums.get(dir) ?? { title: dir };
+    const album: CatalogueAlbum = { dir, title, path: names.get(dir)!, json: albumJson(title, description, paths) };
+    await keepAlbum(album.json);
+    await out.push({ n: place.get(dir)!, key: `a:${dir}`, value: album });
+    names.delete(dir);
+  };
+  for await (const group of groups(store, members))
+    await writeAlbum(
+      group[0].key,
+      group.map((r) => r.value as string),
+    );
+  // Albums whose media are all in the trash.
+  for (const dir of [...names.keys()]) await writeAlbum(dir, []);
+  await out.flush();
+}
+
+const albumName = (layout: Layout, dir: string) => `${fileName(layout.albums.get(dir)?.title ?? dir)}.json`;
