@@ -52,19 +52,14 @@ export interface Layout {
   total: number;
   /** Album folder (NFC) → its title and description, as the latest export says. */
   albums: Map<string, { title: string; description?: string }>;
-  /** Each medium's sidecar, if it has one: keyed by its part (partKey), n its place there from 1. */
-  sidecars: SortedRows;
-  /** The parts with media that have neither a sidecar's date nor their own read yet (see index.ts). */
-  undated: Set<number>;
-  /** Every entry under its size and CRC-32, with its sidecar, as the parts were when paired. */
+  /** The media that have neither a sidecar's date nor their own read yet: part, and place in it. */
+  undated: Array<{ p: number; j: number }>;
+  /** Every entry under its size and CRC-32, with its sidecar, n its ordinal. */
   occurrences: SortedRows;
 }
 
 /** A medium's sidecar, as stored. */
 type StoredMeta = IndexedSidecar['meta'];
-
-/** Parts in their order as keys. */
-const partKey = (p: number) => String(p).padStart(6, '0');
 
 /** Catalogue rows written at a time. */
 const PAGE = 1000;
@@ -108,8 +103,8 @@ function folderOf(rel: string): string {
  * Pairs each medium with its sidecar, and lays the parts out. Matching runs per export over its own
  * sidecars and those of earlier exports (an edited copy whose original came before): a media
  * file's own export wins. A sidecar goes with media of its own folder only (each of matchSidecars'
- * rules looks within one), so each folder of each export is matched alone, exports in order. Writes
- * the pairs as the layout's `sidecars`.
+ * rules looks within one), so each folder of each export is matched alone, exports in order. Gives
+ * every entry with its sidecar as the layout's `occurrences`.
  */
 export async function pairSidecars(store: PartStore): Promise<Layout> {
   const y = yielder();
@@ -154,9 +149,8 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
     }
   }
 
-  const sidecars = store.sorted();
   type Row = { s: string; rel: string; p?: number; j?: number; entry?: IndexedMedia; meta?: StoredMeta };
-  const undated = new Set<number>();
+  const undated: Layout['undated'] = [];
   const occurrences = store.sorted();
   let folder: string | undefined;
   let set: string | undefined;
@@ -175,8 +169,7 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
       for (const f of files) {
         const [p, j, entry] = [f.p!, f.j!, f.entry!];
         const meta = pool.get(found.get(f.rel) ?? '');
-        if (meta) await sidecars.push({ key: partKey(p), n: j + 1, value: meta });
-        if (entry.exif === undefined && !meta?.takenAt) undated.add(p);
+        if (entry.exif === undefined && !meta?.takenAt) undated.push({ p, j });
         const value: Occurrence = { p, entry, meta };
         await occurrences.push({ n: first[p] + j, key: sizeAndCrc(entry), value });
       }
@@ -199,30 +192,7 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
   }
   await matchSet();
   await folders.drop();
-  return { first, total, albums, sidecars, undated, occurrences };
-}
-
-/**
- * The parts (those in `only`, if given) one at a time, in order, each with its media's sidecars
- * (by place in the part).
- */
-export async function* partsWithSidecars(
-  store: PartStore,
-  layout: Layout,
-  only?: ReadonlySet<number>,
-): AsyncGenerator<{ p: number; part: PartRecord; sidecars: Map<number, StoredMeta> }> {
-  const rows = layout.sidecars.read();
-  let next = await rows.next();
-  try {
-    for (let p = 0; p < store.refs.length; p++) {
-      const sidecars = new Map<number, StoredMeta>();
-      for (; !next.done && next.value.key === partKey(p); next = await rows.next())
-        sidecars.set(next.value.n - 1, next.value.value as StoredMeta);
-      if (!only || only.has(p)) yield { p, part: await store.load(p), sidecars };
-    }
-  } finally {
-    await rows.return(undefined);
-  }
+  return { first, total, albums, undated, occurrences };
 }
 
 /** An entry among those alike in size and CRC-32 (writeOccurrences), n its ordinal. */
@@ -232,17 +202,24 @@ interface Occurrence {
   meta?: StoredMeta;
 }
 
-/** Every entry under its size and CRC-32, with its sidecar, as the parts are now (their dates and checksums read). */
-export async function writeOccurrences(store: PartStore, layout: Layout): Promise<SortedRows> {
+/**
+ * The occurrences again, with what was read into their entries since (dates, checksums: by
+ * ordinal): the old ones are dropped.
+ */
+export async function patched(
+  occurrences: SortedRows,
+  changes: ReadonlyMap<number, Pick<IndexedMedia, 'exif' | 'sha256'>>,
+  sorted: () => SortedRows,
+): Promise<SortedRows> {
   const y = yielder();
-  const out = store.sorted();
-  for await (const { p, part, sidecars } of partsWithSidecars(store, layout)) {
-    for (const [j, entry] of part.media.entries()) {
-      await y.tick();
-      const value: Occurrence = { p, entry, meta: sidecars.get(j) };
-      await out.push({ n: layout.first[p] + j, key: sizeAndCrc(entry), value });
-    }
+  const out = sorted();
+  for await (const row of occurrences.read()) {
+    await y.tick();
+    const o = row.value as Occurrence;
+    const change = changes.get(row.n);
+    await out.push(change ? { ...row, value: { ...o, entry: { ...o.entry, ...change } } } : row);
   }
+  await occurrences.drop();
   return out;
 }
 

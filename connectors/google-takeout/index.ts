@@ -21,15 +21,7 @@ import {
   type Source,
   type SourceItem,
 } from '../types.ts';
-import {
-  buildCatalogue,
-  pairSidecars,
-  partsWithSidecars,
-  unhashed,
-  writeOccurrences,
-  type Layout,
-  type PartStore,
-} from './build.ts';
+import { buildCatalogue, pairSidecars, patched, unhashed, type Layout, type PartStore } from './build.ts';
 import {
   partRef,
   revivedMedia,
@@ -38,6 +30,7 @@ import {
   xmpStamp,
   type CatalogueAlbum,
   type CatalogueMedia,
+  type IndexedMedia,
   type PartRecord,
   type PartRef,
 } from './catalogue.ts';
@@ -374,14 +367,9 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       let occurrences = layout.occurrences;
       if (needsSettling) {
         const settled = await settleIndex(store, layout, rev, signal);
-        // Dates or checksums were read: the entries are sorted again, as they are now.
-        if (settled !== rev) {
-          await occurrences.drop();
-          occurrences = await writeOccurrences(store, layout);
-          rev = settled;
-        }
+        if (settled.changes.size) occurrences = await patched(occurrences, settled.changes, sorted);
+        rev = settled.revision;
       }
-      await layout.sidecars.drop();
       const list = listFor(rev, incomplete);
       if (before?.list === list) return before;
       // A build stopped halfway (a crash) may have left some of the list: the list is written anew.
@@ -402,57 +390,68 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
   /**
    * Reads what the index lacks for revision `rev`: the dates of media without a sidecar date (from
    * their own bytes: EXIF), then the SHA-256s of entries alike in size and CRC-32 that say they are
-   * different photos. Saves the parts it changed, and says the revision that makes (`rev` if none).
-   * A read that fails for a passing reason is tried again by the next listing, not taken for "none".
+   * different photos. Saves the parts it changed; says what it read (by the entries' ordinals) and
+   * the revision that makes (`rev` if nothing). A read that fails for a passing reason is tried
+   * again by the next listing, not taken for "none".
    */
-  async function settleIndex(store: PartStore, layout: Layout, rev: string, signal?: AbortSignal): Promise<string> {
+  async function settleIndex(store: PartStore, layout: Layout, rev: string, signal?: AbortSignal) {
     let unsettled = false;
-    let changed = false;
-    for await (const { part, sidecars } of partsWithSidecars(store, layout, layout.undated)) {
-      let dated = false;
-      for (const [j, entry] of part.media.entries()) {
-        if (entry.exif !== undefined || sidecars.get(j)?.takenAt) continue;
-        // An empty entry has no date of its own: nothing to read.
-        const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
-        const found = readable
-          ? await probeDate(storage, part, entry, signal).catch((err) =>
-              err instanceof ArchiveError ? null : undefined,
-            )
-          : null;
-        signal?.throwIfAborted();
-        if (found === undefined) unsettled = true;
-        else [entry.exif, dated] = [found, true];
+    const changes = new Map<number, Pick<IndexedMedia, 'exif' | 'sha256'>>();
+    /**
+     * What `read` finds for each entry `at` (undefined: it failed; null: nothing to read), into the
+     * entry, a part at a time (each loaded once and saved).
+     */
+    const readInto = async (
+      at: Array<{ p: number; j: number }>,
+      read: (
+        part: PartRecord,
+        entry: IndexedMedia,
+      ) => Promise<Pick<IndexedMedia, 'exif' | 'sha256'> | null | undefined>,
+    ) => {
+      at.sort((a, b) => a.p - b.p || a.j - b.j);
+      for (let k = 0; k < at.length; ) {
+        const p = at[k].p;
+        const part = await store.load(p);
+        let found = false;
+        for (; k < at.length && at[k].p === p; k++) {
+          const change = await read(part, part.media[at[k].j]);
+          signal?.throwIfAborted();
+          if (change === undefined) unsettled = true;
+          else if (change) {
+            const o = layout.first[p] + at[k].j;
+            Object.assign(part.media[at[k].j], change);
+            changes.set(o, { ...changes.get(o), ...change });
+            found = true;
+          }
+        }
+        if (found) await savePart(state, part);
       }
-      if (dated) await savePart(state, part);
-      changed ||= dated;
-    }
-    // Part by part, each loaded once.
-    const toHash = (await unhashed(store, layout, layout.occurrences)).sort((a, b) => a.p - b.p || a.j - b.j);
-    for (let k = 0; k < toHash.length; ) {
-      const p = toHash[k].p;
-      const part = await store.load(p);
-      let read = false;
-      for (; k < toHash.length && toHash[k].p === p; k++) {
-        const entry = part.media[toHash[k].j];
-        if (part.format !== 'zip' || part.deleted) continue;
-        // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the
-        // reason. (An empty one's is known without reading it.)
-        const sha =
-          entry.size === 0
-            ? EMPTY_SHA256
-            : await hashEntry(storage, part, entry, signal).catch((err) => {
-                if (signal?.aborted) throw err;
-                return undefined;
-              });
-        if (!sha) unsettled = true;
-        else [entry.sha256, read] = [sha, true];
-      }
-      if (read) await savePart(state, part);
-      changed ||= read;
-    }
-    const revision = changed ? await bumpRevision(state) : rev;
+    };
+    await readInto(layout.undated, async (part, entry) => {
+      // An empty entry has no date of its own: nothing to read.
+      const readable = part.format === 'zip' && !part.deleted && entry.size > 0;
+      const exif = readable
+        ? await probeDate(storage, part, entry, signal).catch((err) => (err instanceof ArchiveError ? null : undefined))
+        : null;
+      return exif === undefined ? undefined : { exif };
+    });
+    await readInto(await unhashed(store, layout, layout.occurrences), async (part, entry) => {
+      // An archive deleted since, or a .tgz (read whole when indexed): nothing to read here.
+      if (part.format !== 'zip' || part.deleted) return null;
+      // A damaged entry stays as its size and CRC-32 say; its copy fails on its own, with the
+      // reason. (An empty one's is known without reading it.)
+      const sha256 =
+        entry.size === 0
+          ? EMPTY_SHA256
+          : await hashEntry(storage, part, entry, signal).catch((err) => {
+              if (signal?.aborted) throw err;
+              return undefined;
+            });
+      return sha256 ? { sha256 } : undefined;
+    });
+    const revision = changes.size ? await bumpRevision(state) : rev;
     if (!unsettled) await state.set('settled', revision);
-    return revision;
+    return { revision, changes };
   }
 
   /** A row of the catalogue now read, by its key, and that catalogue's parts. */

@@ -1,14 +1,7 @@
 // The catalogue: which entries are one file, where each goes, and what its album files say.
 import { expect, test } from '@jest/globals';
 import type { SourceItem } from '../../connectors/types.ts';
-import {
-  buildCatalogue,
-  pairSidecars,
-  partsWithSidecars,
-  unhashed,
-  writeOccurrences,
-  type PartStore,
-} from '../../connectors/google-takeout/build.ts';
+import { buildCatalogue, pairSidecars, unhashed, type PartStore } from '../../connectors/google-takeout/build.ts';
 import { withScratch } from '../../connectors/google-takeout/sorted-rows.ts';
 import {
   partRef,
@@ -78,9 +71,8 @@ function withStore<T>(parts: PartRecord[], fn: (store: PartStore) => Promise<T>,
 function built(parts: PartRecord[], incomplete = new Set<string>()) {
   return withStore(parts, async (store) => {
     const layout = await pairSidecars(store);
-    const occurrences = await writeOccurrences(store, layout);
-    const toHash = (await unhashed(store, layout, occurrences)).map(({ p, j }) => parts[p].media[j].rel);
-    await buildCatalogue(store, layout, occurrences, 'catalogue', incomplete, async () => {});
+    const toHash = (await unhashed(store, layout, layout.occurrences)).map(({ p, j }) => parts[p].media[j].rel);
+    await buildCatalogue(store, layout, layout.occurrences, 'catalogue', incomplete, async () => {});
     const rows = await store.rows.page('catalogue', 0, 1e6);
     return {
       unhashed: toHash,
@@ -207,21 +199,24 @@ test('sidecars are paired folder by folder as they would be over the whole expor
     parts.flatMap((p) => p.media.map((m) => m.rel)),
     parts.flatMap((p) => p.sidecars.map((s) => ({ path: s.rel, title: s.meta.title }))),
   );
-  const paired: Array<[string, string | null]> = [];
+  // Each entry with its sidecar's title, in the order of the entries.
+  const paired: Array<[number, string, string | null]> = [];
   await withStore(parts, async (store) => {
-    const layout = await pairSidecars(store);
-    for await (const { part, sidecars } of partsWithSidecars(store, layout))
-      for (const [j, m] of part.media.entries()) paired.push([m.rel, sidecars.get(j)?.title ?? null]);
+    for await (const { n, value } of (await pairSidecars(store)).occurrences.read()) {
+      const { entry, meta } = value as { entry: IndexedMedia; meta?: { title: string } };
+      paired.push([n, entry.rel, meta?.title ?? null]);
+    }
   });
+  const pairs = paired.sort((a, b) => a[0] - b[0]).map(([, rel, title]) => [rel, title]);
   const expected = parts.flatMap((p) =>
     p.media.map((m) => {
       const rel = whole.get(m.rel);
       return [m.rel, rel ? parts.flatMap((q) => q.sidecars).find((s) => s.rel === rel)!.meta.title : null];
     }),
   );
-  expect(paired).toEqual(expected);
+  expect(pairs).toEqual(expected);
   // What the rules give here, so that the comparison is not of two empty pairings.
-  expect(paired).toEqual([
+  expect(pairs).toEqual([
     ['Photos from 2019/IMG_1.jpg', 'IMG_1.jpg'],
     ['Photos from 2019/IMG_1-edited.jpg', 'IMG_1.jpg'],
     [`${nfd}/IMG_3.jpg`, 'IMG_3.jpg'],
@@ -625,4 +620,29 @@ test('the catalogue is stored a row per medium: a copy job reads its item by its
   expect(await state.rows.page((await catalogue()).list, 0, 100)).toHaveLength(8);
   // An item listed from the first catalogue is still served: its row is found by its content in the newest.
   expect(Buffer.concat(await (await copyJob.open(items[0])).toArray()).toString()).toMatch(/^photo \d$/);
+});
+
+test('a part indexed anew while the catalogue is built: that listing fails and stores nothing', async () => {
+  const zip = writeZip([
+    { name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg', data: Buffer.from('photo 1') },
+    {
+      name: 'Takeout/Google Photos/Photos from 2019/IMG_1.jpg.json',
+      data: Buffer.from(JSON.stringify({ title: 'IMG_1.jpg', photoTakenTime: { timestamp: '1563107400' } })),
+    },
+  ]);
+  const { source, state } = takeoutSource({ 'takeout-20260501T000000Z-001.zip': fromBuffer(zip) });
+  // The build reads the part once its head is read; by then another listing has indexed a new file of its name.
+  const get = state.get;
+  state.get = async (key) => {
+    const value = await get(key);
+    return key.startsWith('part:') ? { ...(value as PartRecord), version: 'replaced' } : value;
+  };
+  const failed = await listAll(source.list('')).catch((err: Error) => err);
+  expect(failed).toMatchObject({
+    reason: 'unreachable',
+    message: 'takeout-20260501T000000Z-001.zip changed while the catalogue was built: built again next time.',
+  });
+  expect(await state.get('catalogue')).toBeUndefined();
+  state.get = get;
+  expect((await listAll(source.list(''))).map((i) => i.path)).toEqual(['2019/07/IMG_1.jpg', '2019/07/IMG_1.jpg.xmp']);
 });
