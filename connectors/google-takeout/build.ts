@@ -195,7 +195,7 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
   return { first, total, albums, undated, occurrences };
 }
 
-/** An entry among those alike in size and CRC-32 (writeOccurrences), n its ordinal. */
+/** An entry, with its sidecar, among those alike in size and CRC-32 (pairSidecars); n its ordinal. */
 interface Occurrence {
   p: number;
   entry: IndexedMedia;
@@ -288,7 +288,7 @@ interface Unnamed extends Omit<CatalogueMedia, 'path' | 'takenAt' | 'meta' | 'pa
 }
 
 /**
- * Writes the catalogue of the parts (pairSidecars, then writeOccurrences, first) into
+ * Writes the catalogue of the parts, from their occurrences (pairSidecars, and patched), into
  * the list `list`: a row per medium (key `m:<content key>`), then a row per album (`a:<folder>`),
  * each medium named by its sidecar's title and filed by its taken time, as the parts' order has it.
  * `incomplete`: exports with a part that cannot be read; their media without a sidecar wait (the
