@@ -288,6 +288,7 @@ test('"Cancel run" asks first, then the run stops and says "Cancelled"', async (
   await screenshot(page, 'run-cancelled');
   // Uploads still held at the gate go nowhere: the run gave them up.
   gate.open();
+  await gate.settled();
   expect((await objectsUnder(prefix)).length).toBeLessThan(40);
   expect(await axeScan(page)).toEqual([]);
   await context.close();

@@ -16,6 +16,11 @@ export interface UploadGate {
   open(): void;
   /** Holds uploads again. */
   close(): void;
+  /**
+   * Resolves once no upload let through is still under way. s3rver writes an object's file and its
+   * metadata one after the other, and a listing that reads them in between fails with InternalError.
+   */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,11 +30,22 @@ export async function startUploadGate(target: string): Promise<UploadGate> {
   const queue: (() => void)[] = [];
   let allowance = 0;
   let isOpen = true;
+  let underWay = 0;
+  let onSettled: (() => void)[] = [];
+  const finished = () => {
+    if (--underWay > 0) return;
+    for (const resolve of onSettled) resolve();
+    onSettled = [];
+  };
 
   const server = http.createServer((req, res) => {
     const forward = () => {
       if (req.destroyed) return; // the run gave up on it (cancelled) while it waited
-      if (req.method === 'PUT') gate.passed++;
+      if (req.method === 'PUT') {
+        gate.passed++;
+        underWay++;
+        res.once('close', finished);
+      }
       const up = http.request(
         {
           host: upstream.hostname,
@@ -45,6 +61,9 @@ export async function startUploadGate(target: string): Promise<UploadGate> {
         },
       );
       up.on('error', () => res.socket?.destroy());
+      res.once('close', () => {
+        if (!res.writableFinished) up.destroy(); // the client gave up: so does s3rver's side
+      });
       req.pipe(up);
     };
     if (req.method !== 'PUT' || isOpen) return forward();
@@ -78,6 +97,7 @@ export async function startUploadGate(target: string): Promise<UploadGate> {
       isOpen = false;
       allowance = 0;
     },
+    settled: () => (underWay === 0 ? Promise.resolve() : new Promise((resolve) => onSettled.push(resolve))),
     stop: () =>
       new Promise((resolve) => {
         agent.destroy();
