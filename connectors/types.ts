@@ -86,6 +86,8 @@ export interface CloudState {
   putIfAbsent(key: string, value: unknown): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
   list(prefix: string): Promise<Array<{ key: string; value: unknown }>>;
+  /** Drops the values whose key starts with `prefix`, but those whose key starts with `keep`. */
+  drop(prefix: string, keep?: string): Promise<void>;
   /** Lists too long for one value (a row per entry), read a page or a row at a time. */
   rows: CloudRows;
 }

@@ -3,7 +3,8 @@
 // that looks across parts writes rows under a grouping key and reads them back grouped, through an
 // external sort (sorted-rows.ts): sidecars are paired a folder of one export at a time, copies of
 // one file are found among the entries alike in size and CRC-32, and files are named a month at a
-// time. A process then holds one part, one such group, and a few values per part and per album.
+// time. A process then holds a page of a part's entries, one such group, and a few values per part
+// and per album.
 // Each step gives what the rules over the whole library gave, as each rule looks within its group;
 // the same parts, in the same order, give the same catalogue.
 import path from 'node:path';
@@ -32,12 +33,16 @@ import { yielder } from './yield-point.ts';
 
 /**
  * The indexed parts, in the order they were indexed: what reading each needs (from their heads),
- * each loaded whole one at a time; where the build sorts its rows (withScratch), and the cloud's
- * lists, where it writes the catalogue.
+ * their records, and their entries a page at a time (parts.ts); where the build sorts its rows
+ * (withScratch), and the cloud's lists, where it writes the catalogue.
  */
 export interface PartStore {
   refs: PartRef[];
+  /** A part's record: its albums, and how many media and sidecars it holds. */
   load(i: number): Promise<PartRecord>;
+  /** Its media, a page at a time, in archive order. */
+  media(part: PartRecord): AsyncIterable<IndexedMedia[]>;
+  sidecars(part: PartRecord): AsyncIterable<IndexedSidecar[]>;
   sorted: () => SortedRows;
   rows: CloudRows;
   /** Ends a build whose listing was cancelled. */
@@ -123,16 +128,19 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
   for (const set of [...sets.keys()].sort((a, b) => a.localeCompare(b))) {
     for (const p of sets.get(set)!) {
       const part = await store.load(p);
-      media[p] = part.media.length;
+      media[p] = part.pages.media;
       partAlbums[p] = part.albums;
-      for (const [j, m] of part.media.entries()) {
-        await y.tick();
-        await folders.push({ n: ++n, key: folderOf(m.rel), value: { s: set, p, j, rel: m.rel, entry: m } });
-      }
-      for (const s of part.sidecars) {
-        await y.tick();
-        await folders.push({ n: ++n, key: folderOf(s.rel), value: { s: set, rel: s.rel, meta: s.meta } });
-      }
+      let j = 0;
+      for await (const page of store.media(part))
+        for (const m of page) {
+          await y.tick();
+          await folders.push({ n: ++n, key: folderOf(m.rel), value: { s: set, p, j: j++, rel: m.rel, entry: m } });
+        }
+      for await (const page of store.sidecars(part))
+        for (const s of page) {
+          await y.tick();
+          await folders.push({ n: ++n, key: folderOf(s.rel), value: { s: set, rel: s.rel, meta: s.meta } });
+        }
     }
   }
   const first: number[] = [];

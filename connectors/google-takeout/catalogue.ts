@@ -41,7 +41,10 @@ export interface IndexedSidecar {
   meta: Omit<SidecarMetadata, 'takenAt'> & { takenAt?: string };
 }
 
-/** One indexed archive part (stored as state `part:<set>:<NNN>`). */
+/**
+ * One indexed archive part (stored as state `part:<set>:<NNN>`); its media and sidecars are kept
+ * in pages of their own (parts.ts).
+ */
 export interface PartRecord {
   set: string;
   number: number;
@@ -54,14 +57,24 @@ export interface PartRecord {
   indexedAt: string;
   /** Bytes read from the storage cloud to index it (directory, sidecars, heads). */
   bytesRead: number;
-  media: IndexedMedia[];
-  sidecars: IndexedSidecar[];
+  /** Where its media and sidecars are, and how many of each. */
+  pages: PartPages;
   albums: Array<{ dir: string; title: string; description?: string }>;
   /** Deleted from the storage cloud after it was ingested (cloud option deleteArchives). */
   deleted?: boolean;
   /** Files of other Google products in the part (an "export once" of the whole account): never deleted then. */
   otherEntries?: number;
 }
+
+/** A part's media and sidecars: pages of state under `tag` (a new one each time the part is indexed). */
+export interface PartPages {
+  tag: string;
+  media: number;
+  sidecars: number;
+}
+
+/** A part's record as an older Ferry stored it: its media and sidecars within. */
+export type InlinePart = Omit<PartRecord, 'pages'> & { media: IndexedMedia[]; sidecars: IndexedSidecar[] };
 
 /** What reading a medium needs of its archive part (a stored catalogue row keeps this, not the part's index). */
 export type PartRef = Pick<PartRecord, 'set' | 'path' | 'sourceId' | 'size' | 'format' | 'deleted'>;

@@ -1,7 +1,8 @@
 // Indexing one archive part: which media it holds and where, and what its JSON files say. A zip is
 // indexed from its central directory and its JSON entries alone (the media are read only when
 // copied); a .tgz has no directory, so it is read once, front to back, and each medium's checksum
-// and date are taken on the way.
+// and date are taken on the way. The entries go to their pages as they are found (parts.ts): a
+// part of 100,000 entries is never held whole.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -16,6 +17,7 @@ import {
   parseAlbum,
   parseSidecar,
 } from './metadata.ts';
+import type { PageWriter } from './parts.ts';
 import { head, openZipEntry, readPartAt, readStats, readZipEntry, streamPart, type PartFile } from './read.ts';
 import { readTarGz } from './tar.ts';
 import { yielder } from './yield-point.ts';
@@ -27,6 +29,8 @@ const MAX_JSON = 1024 * 1024;
 export const HEAD_BYTES = 128 * 1024;
 /** JSON entries read at once from a zip. */
 const PARALLEL_READS = 8;
+/** JSON entries of a zip read, then filed, at a time: their texts are held until filed. */
+const JSON_WINDOW = 1000;
 
 /**
  * Entries (media and JSON files) Ferry holds from one export set, across its parts. A set's
@@ -38,10 +42,6 @@ const PARALLEL_READS = 8;
  */
 export const MAX_EXPORT_ENTRIES = 5_000_000;
 export const limits = { entriesPerExport: MAX_EXPORT_ENTRIES };
-
-/** The entries of an indexed part counted against its export's allowance. */
-export const entriesHeld = (p: Pick<PartRecord, 'media' | 'sidecars' | 'albums'>) =>
-  p.media.length + p.sidecars.length + p.albums.length;
 
 const exportTooBig = () =>
   new ArchiveError(
@@ -84,10 +84,11 @@ function classify(name: string): Classified {
 }
 
 /** What a JSON entry says, filed as an album's metadata or an item's sidecar; malformed ones are left out. */
-function fileJson(
+async function fileJson(
   text: string,
   c: Extract<Classified, { type: 'json' }>,
-  out: Pick<PartRecord, 'sidecars' | 'albums'>,
+  albums: PartRecord['albums'],
+  pages: PageWriter,
 ) {
   let json: unknown;
   try {
@@ -99,7 +100,7 @@ function fileJson(
   if (c.album || isAlbumJson(json)) {
     if (!c.folder) return;
     const a = parseAlbum(json, c.folder);
-    out.albums.push({
+    albums.push({
       dir: c.folder,
       title: a.title || c.folder,
       ...(a.description ? { description: a.description } : {}),
@@ -112,21 +113,26 @@ function fileJson(
     rel: c.rel,
     meta: { ...rest, ...(takenAt ? { takenAt: takenAt.toISOString() } : {}) },
   };
-  out.sidecars.push(sidecar);
+  await pages.sidecar(sidecar);
 }
 
+/** A part's record as indexing fills it: its pages are named once all are written. */
+type Indexed = Omit<PartRecord, 'pages'>;
+
 /**
- * `maxEntries`: what is left of the export's allowance (limits.entriesPerExport less its other
- * parts' entries); a part with more is refused before its JSON files are read.
+ * The record of a part, its media and sidecars written to `pages`. `maxEntries`: what is left of the
+ * export's allowance (limits.entriesPerExport less its other parts' entries); a part with more is
+ * refused before its JSON files are read.
  */
 export async function indexPart(
   storage: Source,
   part: PartToIndex,
+  pages: PageWriter,
   signal?: AbortSignal,
   maxEntries = limits.entriesPerExport,
 ): Promise<PartRecord> {
   const before = readStats.bytes;
-  const record: PartRecord = {
+  const record: Indexed = {
     set: part.set,
     number: part.number,
     format: part.format,
@@ -136,20 +142,19 @@ export async function indexPart(
     size: part.size,
     indexedAt: new Date().toISOString(),
     bytesRead: 0,
-    media: [],
-    sidecars: [],
     albums: [],
   };
-  if (part.format === 'zip') await indexZip(storage, part, record, maxEntries, signal);
-  else await indexTgz(storage, part, record, maxEntries, signal);
+  if (part.format === 'zip') await indexZip(storage, part, record, pages, maxEntries, signal);
+  else await indexTgz(storage, part, record, pages, maxEntries, signal);
   record.bytesRead = readStats.bytes - before;
-  return record;
+  return { ...record, pages: await pages.close() };
 }
 
 async function indexZip(
   storage: Source,
   part: PartToIndex,
-  record: PartRecord,
+  record: Indexed,
+  pages: PageWriter,
   maxEntries: number,
   signal?: AbortSignal,
 ) {
@@ -158,15 +163,24 @@ async function indexZip(
     part.size,
     signal,
   );
-  const jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
   const y = yielder();
+  // Counted first: a part over the allowance is refused before anything is read or written.
+  let held = 0;
   for (const entry of entries) {
     await y.tick();
     if (entry.isDirectory) continue;
     const c = classify(entry.name);
     if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
+    if (c.type === 'media' || (c.type === 'json' && entry.size <= MAX_JSON)) held++;
+  }
+  if (held > maxEntries) throw exportTooBig();
+  let jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
+  for (const entry of entries) {
+    await y.tick();
+    if (entry.isDirectory) continue;
+    const c = classify(entry.name);
     if (c.type === 'media') {
-      record.media.push({
+      await pages.media({
         rel: c.rel,
         kind: c.kind,
         name: entry.name,
@@ -179,10 +193,25 @@ async function indexZip(
       });
     } else if (c.type === 'json' && entry.size <= MAX_JSON) {
       jsons.push({ entry, c });
+      if (jsons.length === JSON_WINDOW) {
+        await fileJsons(storage, part, jsons, record.albums, pages, signal);
+        jsons = [];
+      }
     }
   }
-  if (record.media.length + jsons.length > maxEntries) throw exportTooBig();
-  // The JSON files, a few at a time, each in one request; filed in archive order.
+  await fileJsons(storage, part, jsons, record.albums, pages, signal);
+}
+
+/** JSON entries of a zip, a few at a time, each in one request; filed in archive order. */
+async function fileJsons(
+  storage: Source,
+  part: PartToIndex,
+  jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }>,
+  albums: PartRecord['albums'],
+  pages: PageWriter,
+  signal?: AbortSignal,
+) {
+  const y = yielder();
   const texts: string[] = new Array(jsons.length);
   let next = 0;
   await Promise.all(
@@ -200,14 +229,15 @@ async function indexZip(
   );
   for (const [i, j] of jsons.entries()) {
     await y.tick();
-    fileJson(texts[i], j.c, record);
+    await fileJson(texts[i], j.c, albums, pages);
   }
 }
 
 async function indexTgz(
   storage: Source,
   part: PartToIndex,
-  record: PartRecord,
+  record: Indexed,
+  pages: PageWriter,
   maxEntries: number,
   signal?: AbortSignal,
 ) {
@@ -252,11 +282,11 @@ async function indexTgz(
       }
       const bytes = Buffer.concat(chunks);
       if (c.type === 'json') {
-        fileJson(bytes.toString('utf8'), c, record);
+        await fileJson(bytes.toString('utf8'), c, record.albums, pages);
         continue;
       }
       const found = exifDate(bytes);
-      record.media.push({
+      await pages.media({
         rel: c.rel,
         kind: c.kind,
         name: entry.name,
@@ -281,7 +311,7 @@ async function indexTgz(
 /** A zip medium's SHA-256, read whole (only for entries that must be told apart, see contentKeys). */
 export async function hashEntry(
   storage: Source,
-  part: PartRecord,
+  part: Pick<PartRecord, 'sourceId' | 'size'>,
   entry: IndexedMedia,
   signal?: AbortSignal,
 ): Promise<string> {
@@ -294,7 +324,7 @@ export async function hashEntry(
 /** A zip medium's own date, from the head of its bytes (for media without a sidecar). */
 export async function probeDate(
   storage: Source,
-  part: PartRecord,
+  part: Pick<PartRecord, 'sourceId' | 'size'>,
   entry: IndexedMedia,
   signal?: AbortSignal,
 ): Promise<IndexedMedia['exif']> {

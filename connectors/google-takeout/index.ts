@@ -31,11 +31,26 @@ import {
   type CatalogueAlbum,
   type CatalogueMedia,
   type IndexedMedia,
+  type InlinePart,
   type PartRecord,
   type PartRef,
 } from './catalogue.ts';
 import { exportSets, exportStatus, schedule, type ExportSet, type ExportStatus } from './export-sets.ts';
-import { entriesHeld, hashEntry, indexPart, limits, probeDate } from './index-part.ts';
+import { hashEntry, indexPart, limits, probeDate } from './index-part.ts';
+import {
+  changedMeanwhile,
+  headOf,
+  loadHeads,
+  PART_KEY,
+  paged,
+  pagesIn,
+  pageWriter,
+  paging,
+  readPage,
+  savePart,
+  writePage,
+  type PartHead,
+} from './parts.ts';
 import { openZipEntry, skip, streamPart } from './read.ts';
 import { exportLate, scheduleEnding, SETUP_URL } from './messages.ts';
 import { withScratch } from './sorted-rows.ts';
@@ -79,8 +94,6 @@ const SETUP_STEPS = (folder: string) => [
 
 const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex');
 
-const PART_KEY = (set: string, n: number) => `part:${set}:${String(n).padStart(3, '0')}`;
-
 /** A part that cannot be read (damaged, truncated, encrypted…), until the file is replaced. */
 interface BrokenPart {
   path: string;
@@ -98,44 +111,6 @@ interface StoredSets {
 
 /** An export is called late only when the folder was looked at this recently (a task runs the source). */
 const LOOKED_WITHIN_MS = 3 * 86_400_000;
-
-/** The indexed parts, whole (what they hold): only to build a catalogue or finish an index. */
-async function loadParts(state: CloudState): Promise<PartRecord[]> {
-  return (await state.list('part:')).map((r) => r.value as PartRecord);
-}
-
-/**
- * An indexed part without what it holds (state `head:`, beside its record): what a listing needs to
- * see that nothing is new, and the export status to show the parts, without loading a library's index.
- */
-type PartHead = Omit<PartRecord, 'media' | 'sidecars' | 'albums'> & { entries: number };
-const HEAD_KEY = (set: string, n: number) => `head:${set}:${String(n).padStart(3, '0')}`;
-
-const headOf = ({ media, sidecars, albums, ...rest }: PartRecord): PartHead => ({
-  ...rest,
-  entries: entriesHeld({ media, sidecars, albums }),
-});
-
-async function savePart(state: CloudState, record: PartRecord): Promise<void> {
-  await state.set(PART_KEY(record.set, record.number), record);
-  await state.set(HEAD_KEY(record.set, record.number), headOf(record));
-}
-
-/**
- * The parts' heads, in the order the parts were first indexed; made from their records once, where
- * an older Ferry left none.
- */
-async function loadHeads(state: CloudState): Promise<PartHead[]> {
-  if (await state.get('heads')) return (await state.list('head:')).map((r) => r.value as PartHead);
-  const heads: PartHead[] = [];
-  for (const part of await loadParts(state)) {
-    const head = headOf(part);
-    await state.set(HEAD_KEY(part.set, part.number), head);
-    heads.push(head);
-  }
-  await state.set('heads', true);
-  return heads;
-}
 
 /** A token that changes whenever the indexed parts do: the catalogue is built again for a new one. */
 async function revision(state: CloudState): Promise<string> {
@@ -348,17 +323,9 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     return withScratch(async (sorted) => {
       const store: PartStore = {
         refs: heads.map(partRef),
-        async load(i) {
-          const h = heads[i];
-          const part = (await state.get(PART_KEY(h.set, h.number))) as PartRecord | undefined;
-          // A part indexed again meanwhile (its file replaced): the next listing builds with it.
-          if (part?.sourceId !== h.sourceId || part.version !== h.version)
-            throw new CloudError(
-              'unreachable',
-              `${h.path} changed while the catalogue was built: built again next time.`,
-            );
-          return part;
-        },
+        load: (i) => loadPart(heads[i]),
+        media: (part) => pagesIn(state, part, 'm'),
+        sidecars: (part) => pagesIn(state, part, 's'),
         sorted,
         rows: state.rows,
         signal,
@@ -388,6 +355,17 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
   }
 
   /**
+   * The record of the part `head` describes; one an older Ferry stored with its entries inside is
+   * moved to pages first. A part indexed again meanwhile (its file replaced) ends the build: the next
+   * listing builds with it.
+   */
+  async function loadPart(head: PartHead): Promise<PartRecord> {
+    const part = (await state.get(PART_KEY(head.set, head.number))) as PartRecord | InlinePart | undefined;
+    if (part?.sourceId !== head.sourceId || part.version !== head.version) throw changedMeanwhile(head.path);
+    return 'pages' in part ? part : paged(state, part);
+  }
+
+  /**
    * Reads what the index lacks for revision `rev`: the dates of media without a sidecar date (from
    * their own bytes: EXIF), then the SHA-256s of entries alike in size and CRC-32 that say they are
    * different photos. Saves the parts it changed; says what it read (by the entries' ordinals) and
@@ -399,7 +377,7 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
     const changes = new Map<number, Pick<IndexedMedia, 'exif' | 'sha256'>>();
     /**
      * What `read` finds for each entry `at` (undefined: it failed; null: nothing to read), into the
-     * entry, a part at a time (each loaded once and saved).
+     * entry, a page of a part at a time (each read once, and saved if something was found).
      */
     const readInto = async (
       at: Array<{ p: number; j: number }>,
@@ -409,22 +387,28 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
       ) => Promise<Pick<IndexedMedia, 'exif' | 'sha256'> | null | undefined>,
     ) => {
       at.sort((a, b) => a.p - b.p || a.j - b.j);
+      const pageOf = (k: number) => Math.floor(at[k].j / paging.entries);
       for (let k = 0; k < at.length; ) {
         const p = at[k].p;
         const part = await store.load(p);
-        let found = false;
-        for (; k < at.length && at[k].p === p; k++) {
-          const change = await read(part, part.media[at[k].j]);
-          signal?.throwIfAborted();
-          if (change === undefined) unsettled = true;
-          else if (change) {
-            const o = layout.first[p] + at[k].j;
-            Object.assign(part.media[at[k].j], change);
-            changes.set(o, { ...changes.get(o), ...change });
-            found = true;
+        while (k < at.length && at[k].p === p) {
+          const pg = pageOf(k);
+          const page = await readPage(state, part, 'm', pg);
+          let found = false;
+          for (; k < at.length && at[k].p === p && pageOf(k) === pg; k++) {
+            const entry = page[at[k].j - pg * paging.entries];
+            const change = await read(part, entry);
+            signal?.throwIfAborted();
+            if (change === undefined) unsettled = true;
+            else if (change) {
+              const o = layout.first[p] + at[k].j;
+              Object.assign(entry, change);
+              changes.set(o, { ...changes.get(o), ...change });
+              found = true;
+            }
           }
+          if (found) await writePage(state, part, 'm', pg, page);
         }
-        if (found) await savePart(state, part);
       }
     };
     await readInto(layout.undated, async (part, entry) => {
@@ -497,23 +481,21 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
         // what its other parts indexed, deleted since or not, counts.
         let others = 0;
         for (const p of indexed.values()) if (p.set === set.id && p.path !== part.path) others += p.entries;
+        const toIndex = {
+          sourceId: file.id,
+          size: file.size ?? 0,
+          set: set.id,
+          number: part.number,
+          format: part.format,
+          path: part.path,
+          version: file.version,
+        };
+        const pages = pageWriter(state, toIndex);
         let record: PartRecord;
         try {
-          record = await indexPart(
-            storage,
-            {
-              sourceId: file.id,
-              size: file.size ?? 0,
-              set: set.id,
-              number: part.number,
-              format: part.format,
-              path: part.path,
-              version: file.version,
-            },
-            signal,
-            Math.max(0, limits.entriesPerExport - others),
-          );
+          record = await indexPart(storage, toIndex, pages, signal, Math.max(0, limits.entriesPerExport - others));
         } catch (err) {
+          await pages.discard().catch(() => {}); // or left to the part's next indexing
           // A damaged part stays out (its set's other parts go on) until it is replaced; each run
           // reports it as a failed item, with what to do. Other errors end the listing: retried.
           if (!(err instanceof ArchiveError)) throw err;
@@ -678,8 +660,7 @@ function takeout(cloud: CloudConfig<Options>, env: ConnectorEnv) {
         const file = files.get(part.path);
         if (!file || file.id !== part.sourceId || file.version !== part.version) continue;
         await wrapped.destination.remove([o.path, part.path].filter(Boolean).join('/'), signal);
-        const record = (await state.get(PART_KEY(part.set, part.number))) as PartRecord;
-        await savePart(state, { ...record, deleted: true });
+        await savePart(state, { ...(await loadPart(part)), deleted: true });
         await bumpRevision(state);
       }
     },

@@ -31,6 +31,13 @@ export function cloudState(db: Db, cloudId: string): CloudState {
       );
       return rows;
     },
+    async drop(prefix, keep) {
+      await db.query(
+        `DELETE FROM cloud_state WHERE cloud_id = $1 AND starts_with(key, $2)
+           AND ($3::text IS NULL OR NOT starts_with(key, $3))`,
+        [cloudId, prefix, keep ?? null],
+      );
+    },
     rows: {
       async add(list, rows) {
         if (!rows.length) return;

@@ -34,6 +34,11 @@ export function memoryState(): CloudState & { values: Map<string, string> } {
       await roundTrip();
       return [...values].filter(([k]) => k.startsWith(prefix)).map(([key, text]) => ({ key, value: read(text) }));
     },
+    async drop(prefix, keep) {
+      await roundTrip();
+      for (const key of [...values.keys()])
+        if (key.startsWith(prefix) && (keep === undefined || !key.startsWith(keep))) values.delete(key);
+    },
     rows: {
       async add(list, rows) {
         await roundTrip();
@@ -58,9 +63,13 @@ export function memoryState(): CloudState & { values: Map<string, string> } {
   };
 }
 
-/** A folder holding `files` (name → bytes), read with ranges; `stats` counts what was read. */
+/**
+ * A folder holding `files` (name → bytes), read with ranges; `stats` counts what was read. A file's
+ * version is '1' unless `versions` says otherwise (a test that replaces a file gives it a new one).
+ */
 export function folderOf(files: Record<string, VirtualFile>, modifiedAt = new Date(Date.now() - 86_400_000)) {
   const stats = { requests: 0, bytes: 0 };
+  const versions: Record<string, string> = {};
   const source: Source = {
     async *list() {
       for (const [name, f] of Object.entries(files))
@@ -70,7 +79,7 @@ export function folderOf(files: Record<string, VirtualFile>, modifiedAt = new Da
           size: f.size,
           modifiedAt: modifiedAt.toISOString(),
           mediaType: 'other',
-          version: '1',
+          version: versions[name] ?? '1',
         } satisfies SourceItem;
     },
     async open(item, opts = {}) {
@@ -95,7 +104,7 @@ export function folderOf(files: Record<string, VirtualFile>, modifiedAt = new Da
     check: async () => {},
     browse: async () => ({ entries: [] }),
   };
-  return { handle, stats };
+  return { handle, stats, versions };
 }
 
 /** A Takeout source reading the parts in `files`; its exports are settled (delivered a day ago). */
@@ -119,5 +128,6 @@ export function takeoutSource(files: Record<string, VirtualFile>) {
   };
   /** The same cloud opened again, as another process (a copy job's worker) opens it. */
   const reopened = () => takeout.open!(config, env).source!;
-  return { cloud, source: cloud.source!, state, stats: folder.stats, exportStatus, reopened };
+  const { stats, versions } = folder;
+  return { cloud, source: cloud.source!, state, stats, versions, exportStatus, reopened };
 }

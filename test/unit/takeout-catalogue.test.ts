@@ -11,8 +11,10 @@ import {
   xmpOf,
   type CatalogueAlbum,
   type IndexedMedia,
+  type InlinePart,
   type PartRecord,
 } from '../../connectors/google-takeout/catalogue.ts';
+import { PART_KEY, paged, pagesIn, paging } from '../../connectors/google-takeout/parts.ts';
 import { matchSidecars } from '../../connectors/google-takeout/sidecars.ts';
 import { limits } from '../../connectors/google-takeout/index-part.ts';
 import { writeTarGz, writeZip, zipFile, fromBuffer, type VirtualFile } from '../support/archives.ts';
@@ -21,9 +23,9 @@ import { memoryState, takeoutSource } from '../support/takeout-source.ts';
 function part(
   set: string,
   media: IndexedMedia[],
-  sidecars: PartRecord['sidecars'] = [],
-  albums: PartRecord['albums'] = [],
-): PartRecord {
+  sidecars: InlinePart['sidecars'] = [],
+  albums: InlinePart['albums'] = [],
+): InlinePart {
   return {
     set,
     number: 1,
@@ -58,17 +60,35 @@ function media(rel: string, size: number, crc32: number, extra: Partial<IndexedM
 }
 
 /**
- * The parts as a build reads them (each load a copy, as from the database), its sorted rows spilled
- * to files every `batchBytes`, and the cloud's lists in memory.
+ * The parts as a build reads them: stored in pages of 2 entries (each read a copy, as from the
+ * database); its sorted rows spilled to files every `batchBytes`, and the cloud's lists in memory.
  */
-function withStore<T>(parts: PartRecord[], fn: (store: PartStore) => Promise<T>, batchBytes = 2048): Promise<T> {
-  const rows = memoryState().rows;
-  const load = async (i: number) => JSON.parse(JSON.stringify(parts[i]));
-  return withScratch((sorted) => fn({ refs: parts.map(partRef), load, sorted, rows }), { batchBytes });
+async function withStore<T>(parts: InlinePart[], fn: (store: PartStore) => Promise<T>, batchBytes = 2048) {
+  const state = memoryState();
+  const pageSize = paging.entries;
+  paging.entries = 2;
+  try {
+    for (const p of parts) await paged(state, p);
+    const records = parts.map((p) => state.get(PART_KEY(p.set, p.number)) as Promise<PartRecord>);
+    return await withScratch(
+      (sorted) =>
+        fn({
+          refs: parts.map(partRef),
+          load: (i) => records[i],
+          media: (p) => pagesIn(state, p, 'm'),
+          sidecars: (p) => pagesIn(state, p, 's'),
+          sorted,
+          rows: state.rows,
+        }),
+      { batchBytes },
+    );
+  } finally {
+    paging.entries = pageSize;
+  }
 }
 
 /** What a build of `parts` stores (media and albums, as read back), and the entries it would hash first. */
-function built(parts: PartRecord[], incomplete = new Set<string>()) {
+function built(parts: InlinePart[], incomplete = new Set<string>()) {
   return withStore(parts, async (store) => {
     const layout = await pairSidecars(store);
     const toHash = (await unhashed(store, layout, layout.occurrences)).map(({ p, j }) => parts[p].media[j].rel);
