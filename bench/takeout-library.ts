@@ -166,7 +166,7 @@ try {
                 (SELECT pg_total_relation_size('cloud_rows'))::bigint AS catalogue,
                 (SELECT pg_total_relation_size('run_items'))::bigint AS items,
                 (SELECT pg_database_size(current_database()))::bigint AS db
-           FROM cloud_state WHERE cloud_id = $1 AND key LIKE 'part:%'`,
+           FROM cloud_state WHERE cloud_id = $1 AND (key LIKE 'part:%' OR key LIKE 'page:%')`,
         [takeout.id],
       )
     ).rows[0];

@@ -134,7 +134,7 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
       for await (const page of store.media(part))
         for (const m of page) {
           await y.tick();
-          await folders.push({ n: ++n, key: folderOf(m.rel), value: { s: set, p, j: j++, rel: m.rel, entry: m } });
+          await folders.push({ n: ++n, key: folderOf(m.rel), value: { s: set, p, j: j++, entry: m } });
         }
       for await (const page of store.sidecars(part))
         for (const s of page) {
@@ -157,13 +157,14 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
     }
   }
 
-  type Row = { s: string; rel: string; p?: number; j?: number; entry?: IndexedMedia; meta?: StoredMeta };
+  // A medium's row has its part, place and entry; a sidecar's its path and metadata.
+  type Row = { s: string; rel?: string; p?: number; j?: number; entry?: IndexedMedia; meta?: StoredMeta };
   const undated: Layout['undated'] = [];
   const occurrences = store.sorted();
   let folder: string | undefined;
   let set: string | undefined;
   let own = new Map<string, StoredMeta>();
-  let files: Row[] = [];
+  let files: Array<Row & { rel: string }> = [];
   // The latest sidecar of each name in the folder's earlier exports.
   let earlier = new Map<string, StoredMeta>();
   const matchSet = async () => {
@@ -195,8 +196,8 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
       earlier = new Map();
     }
     [folder, set] = [row.key, r.s];
-    if ('meta' in r) own.set(r.rel, r.meta!);
-    else files.push(r);
+    if ('meta' in r) own.set(r.rel!, r.meta!);
+    else files.push({ ...r, rel: r.entry!.rel });
   }
   await matchSet();
   await folders.drop();

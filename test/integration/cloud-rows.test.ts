@@ -1,5 +1,6 @@
-// A connector's long lists (CloudRows) in PostgreSQL: written in batches by writers that may race,
-// read a page or a row at a time, replaced by newer lists, and gone with their cloud.
+// A connector's state in PostgreSQL: values dropped by prefix, and long lists (CloudRows) written in
+// batches by writers that may race, read a page or a row at a time, replaced by newer lists, and gone
+// with their cloud.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { cloudState } from '../../services/core/cloud-state.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
@@ -59,4 +60,20 @@ test('rows: paged in order, found by key, kept once under two writers, dropped w
   await t.db.query('DELETE FROM clouds WHERE id = $1', [one]);
   const left = await t.db.query('SELECT count(*)::int AS n FROM cloud_rows WHERE cloud_id = $1', [one]);
   expect(left.rows[0].n).toBe(0);
+});
+
+test('state: drop takes the values under a prefix but those under the one kept, of this cloud only', async () => {
+  const a = await signup(t);
+  const [one, other] = [await cloudOf(a.id), await cloudOf(a.id)];
+  const state = cloudState(t.db, one);
+  const keys = ['page:s:001:old:m0', 'page:s:001:old:s0', 'page:s:001:new:m0', 'page:s:0010:old:m0', 'part:s:001'];
+  for (const key of keys) await state.set(key, { key });
+  await cloudState(t.db, other).set('page:s:001:old:m0', 'theirs');
+  // A part's pages of other tags (an earlier indexing's): its own new ones, another part's, and its record stay.
+  await state.drop('page:s:001:', 'page:s:001:new:');
+  expect((await state.list('')).map((r) => r.key)).toEqual(['page:s:001:new:m0', 'page:s:0010:old:m0', 'part:s:001']);
+  // Without a prefix to keep: all under it.
+  await state.drop('page:');
+  expect((await state.list('')).map((r) => r.key)).toEqual(['part:s:001']);
+  expect(await cloudState(t.db, other).get('page:s:001:old:m0')).toBe('theirs');
 });
