@@ -1,8 +1,8 @@
 // Indexing one archive part: which media it holds and where, and what its JSON files say. A zip is
 // indexed from its central directory and its JSON entries alone (the media are read only when
 // copied); a .tgz has no directory, so it is read once, front to back, and each medium's checksum
-// and date are taken on the way. The entries go to their pages as they are found (parts.ts): a
-// part of 100,000 entries is never held whole.
+// and date are taken on the way. Media and sidecars go to their pages as they are found (parts.ts),
+// not into one record of the whole part; a zip's directory is the one thing held whole.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import zlib from 'node:zlib';

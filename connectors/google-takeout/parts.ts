@@ -12,8 +12,10 @@ import type { IndexedMedia, IndexedSidecar, InlinePart, PartPages, PartRecord } 
 /** Entries in a page: about 0.7 MB of JSON for media. (A variable so tests can make it small.) */
 export const paging = { entries: 2000 };
 
-export const PART_KEY = (set: string, n: number) => `part:${set}:${String(n).padStart(3, '0')}`;
-const pagesOf = (set: string, n: number) => `page:${set}:${String(n).padStart(3, '0')}:`;
+const partId = (set: string, n: number) => `${set}:${String(n).padStart(3, '0')}`;
+export const PART_KEY = (set: string, n: number) => `part:${partId(set, n)}`;
+const HEAD_KEY = (set: string, n: number) => `head:${partId(set, n)}`;
+const pagesOf = (set: string, n: number) => `page:${partId(set, n)}:`;
 const pageKey = (part: Pick<PartRecord, 'set' | 'number' | 'pages'>, kind: 'm' | 's', k: number) =>
   `${pagesOf(part.set, part.number)}${part.pages.tag}:${kind}${k}`;
 
@@ -23,7 +25,6 @@ const pageKey = (part: Pick<PartRecord, 'set' | 'number' | 'pages'>, kind: 'm' |
  * `entries`: what it holds, as counted against its export's allowance (index-part.ts).
  */
 export type PartHead = Omit<PartRecord, 'pages' | 'albums'> & { entries: number };
-const HEAD_KEY = (set: string, n: number) => `head:${set}:${String(n).padStart(3, '0')}`;
 
 export function headOf(p: PartRecord | InlinePart): PartHead {
   if ('pages' in p) {
@@ -54,7 +55,7 @@ export async function loadHeads(state: CloudState): Promise<PartHead[]> {
 export const changedMeanwhile = (path: string) =>
   new CloudError('unreachable', `${path} changed while the catalogue was built: built again next time.`);
 
-/** Writes the entries of a part being indexed, a page at a time, under a tag of their own. */
+/** Writes the entries of a part being indexed, a page at a time, under its file's tag. */
 export function pageWriter(state: CloudState, part: Pick<PartRecord, 'set' | 'number' | 'sourceId' | 'version'>) {
   const { set, number } = part;
   const tag = crypto
@@ -74,8 +75,6 @@ export function pageWriter(state: CloudState, part: Pick<PartRecord, 'set' | 'nu
     sidecars = [];
   };
   return {
-    /** Counted so far. */
-    pages,
     async media(m: IndexedMedia) {
       media.push(m);
       pages.media++;
