@@ -1,10 +1,10 @@
 // From the indexed parts to the stored catalogue, a group at a time. A library of a million media
 // does not fit a worker's memory as objects (1.6 GB, most of it the parts' records), so the work
 // that looks across parts writes rows under a grouping key and reads them back grouped, through an
-// external sort (sorted-rows.ts): sidecars are paired a folder of one export at a time, copies of
-// one file are found among the entries alike in size and CRC-32, and files are named a month at a
-// time. A process then holds a page of a part's entries, one such group, and a few values per part
-// and per album.
+// external sort (sorted-rows.ts): sidecars are paired among the names of a folder alike in their
+// start (sidecars.ts: pairingKey), copies of one file are found among the entries alike in size and
+// CRC-32, and files are named a month at a time. A process then holds a page of a part's entries,
+// one such group, and a few values per part and per album.
 // Each step gives what the rules over the whole library gave, as each rule looks within its group;
 // the same parts, in the same order, give the same catalogue.
 import path from 'node:path';
@@ -26,7 +26,7 @@ import {
   type PartRef,
 } from './catalogue.ts';
 import { itemDate } from './metadata.ts';
-import { editedOriginal, matchSidecars } from './sidecars.ts';
+import { editedOriginal, matchSidecars, pairingKey } from './sidecars.ts';
 import type { Row, SortedRows } from './sorted-rows.ts';
 import { albumJson } from './xmp.ts';
 import { yielder } from './yield-point.ts';
@@ -98,26 +98,88 @@ async function* groups(store: PartStore, sorted: SortedRows): AsyncGenerator<Row
   if (group.length) yield group;
 }
 
-/** A path's folder as matchSidecars groups it: NFC, up to and with the last slash. */
-function folderOf(rel: string): string {
+/** A path's folder as matchSidecars groups it (NFC, up to and with the last slash), and its name. */
+function split(rel: string): [folder: string, name: string] {
   const nfc = rel.normalize('NFC');
-  return nfc.slice(0, nfc.lastIndexOf('/') + 1);
+  const slash = nfc.lastIndexOf('/');
+  return [nfc.slice(0, slash + 1), nfc.slice(slash + 1)];
+}
+
+/** Where a name is paired: its folder, then its pairing key (sidecars.ts). */
+function pairingPlace(rel: string): string {
+  const [folder, name] = split(rel);
+  return `${folder}\0${pairingKey(name)}`;
+}
+
+/**
+ * Rows matched at once, at least: whole pairing keys are added until there are as many; and how many
+ * sidecars whose title gives another key than their name are linked, at most: past it, their folders
+ * are matched whole. (Tests make them small.)
+ */
+export const pairing = { rows: 4000, links: 100_000 };
+
+/**
+ * The pairing places that must be matched together: a sidecar's name gives one, and its title may
+ * give another (a sidecar renamed, or crafted), which rule 5 finds it by. The places are linked as
+ * the rows are written; read in order, the rows so far may be matched once the last place linked
+ * to one of them has been read.
+ */
+function placeLinks() {
+  const parent = new Map<string, string>();
+  const root = (place: string): string => {
+    let r = place;
+    for (let up = parent.get(r); up !== undefined && up !== r; up = parent.get(r)) r = up;
+    // Each place passed on the way now points at the root: a chain of crafted links is walked once.
+    for (let p = place, up = parent.get(p); up !== undefined && up !== r; p = up, up = parent.get(p)) parent.set(p, r);
+    return r;
+  };
+  const whole = new Set<string>();
+  let links = 0;
+  let last: Map<string, string> | undefined;
+  return {
+    link(folder: string, a: string, b: string) {
+      if (a === b || whole.has(folder)) return;
+      if (++links > pairing.links) {
+        whole.add(folder);
+        return;
+      }
+      const [ra, rb] = [root(a), root(b)];
+      parent.set(ra, rb);
+      parent.set(rb, rb);
+    },
+    /** The last place to read before the rows read up to `place` (in `folder`) can be matched alone. */
+    until(folder: string, place: string): string {
+      // After every place of the folder: a place is the folder, a NUL, then a key.
+      if (whole.has(folder)) return `${folder}\u0001`;
+      if (!parent.has(place)) return place;
+      if (!last) {
+        last = new Map();
+        for (const p of parent.keys()) {
+          const r = root(p);
+          if (p > (last.get(r) ?? '')) last.set(r, p);
+        }
+      }
+      return last.get(root(place))!;
+    },
+  };
 }
 
 /**
  * Pairs each medium with its sidecar, and lays the parts out. Matching runs per export over its own
  * sidecars and those of earlier exports (an edited copy whose original came before): a media
- * file's own export wins. A sidecar goes with media of its own folder only (each of matchSidecars'
- * rules looks within one), so each folder of each export is matched alone, exports in order. Gives
- * every entry with its sidecar as the layout's `occurrences`.
+ * file's own export wins. A sidecar goes with media of its own folder and pairing key only (each of
+ * matchSidecars' rules looks within one, a sidecar's title linking a second key), so a folder of
+ * 60,000 photos is matched a few thousand names at a time, exports in order. Gives every entry with
+ * its sidecar as the layout's `occurrences`.
  */
 export async function pairSidecars(store: PartStore): Promise<Layout> {
   const y = yielder();
   const { refs } = store;
   const media: number[] = [];
   const partAlbums: Array<PartRecord['albums']> = [];
-  const folders = store.sorted();
-  // The parts export by export (sets in order), so a folder's rows come export by export too.
+  const places = store.sorted();
+  const links = placeLinks();
+  // The parts export by export (sets in order), so a place's rows come export by export too.
   const sets = new Map<string, number[]>();
   refs.forEach((r, i) => {
     const same = sets.get(r.set);
@@ -134,12 +196,17 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
       for await (const page of store.media(part))
         for (const m of page) {
           await y.tick();
-          await folders.push({ n: ++n, key: folderOf(m.rel), value: { s: set, p, j: j++, entry: m } });
+          await places.push({ n: ++n, key: pairingPlace(m.rel), value: { s: set, p, j: j++, entry: m } });
         }
       for await (const page of store.sidecars(part))
         for (const s of page) {
           await y.tick();
-          await folders.push({ n: ++n, key: folderOf(s.rel), value: { s: set, rel: s.rel, meta: s.meta } });
+          const place = pairingPlace(s.rel);
+          if (s.meta.title) {
+            const folder = split(s.rel)[0];
+            links.link(folder, place, `${folder}\0${pairingKey(s.meta.title.normalize('NFC'))}`);
+          }
+          await places.push({ n: ++n, key: place, value: { s: set, rel: s.rel, meta: s.meta } });
         }
     }
   }
@@ -161,46 +228,65 @@ export async function pairSidecars(store: PartStore): Promise<Layout> {
   type Row = { s: string; rel?: string; p?: number; j?: number; entry?: IndexedMedia; meta?: StoredMeta };
   const undated: Layout['undated'] = [];
   const occurrences = store.sorted();
-  let folder: string | undefined;
-  let set: string | undefined;
-  let own = new Map<string, StoredMeta>();
-  let files: Array<Row & { rel: string }> = [];
-  // The latest sidecar of each name in the folder's earlier exports.
-  let earlier = new Map<string, StoredMeta>();
-  const matchSet = async () => {
-    const pool = new Map(own);
-    for (const [rel, s] of earlier) if (!pool.has(rel)) pool.set(rel, s);
-    if (files.length) {
-      const found = await matchSidecars(
-        files.map((f) => f.rel),
-        [...pool].map(([rel, s]) => ({ path: rel, title: s.title || undefined })),
-      );
-      for (const f of files) {
-        const [p, j, entry] = [f.p!, f.j!, f.entry!];
-        const meta = pool.get(found.get(f.rel) ?? '');
-        if (entry.exif === undefined && !meta?.takenAt) undated.push({ p, j });
-        const value: Occurrence = { p, entry, meta };
-        await occurrences.push({ n: first[p] + j, key: sizeAndCrc(entry), value });
+  /** Matches rows of whole places (and all places linked to them), export by export. */
+  const match = async (rows: Array<{ n: number; value: unknown }>) => {
+    rows.sort((a, b) => a.n - b.n);
+    let own = new Map<string, StoredMeta>();
+    let files: Array<Row & { rel: string }> = [];
+    // The latest sidecar of each name in earlier exports.
+    const earlier = new Map<string, StoredMeta>();
+    const matchSet = async () => {
+      const pool = new Map(own);
+      for (const [rel, s] of earlier) if (!pool.has(rel)) pool.set(rel, s);
+      if (files.length) {
+        const found = await matchSidecars(
+          files.map((f) => f.rel),
+          [...pool].map(([rel, s]) => ({ path: rel, title: s.title || undefined })),
+        );
+        for (const f of files) {
+          const [p, j, entry] = [f.p!, f.j!, f.entry!];
+          const meta = pool.get(found.get(f.rel) ?? '');
+          if (entry.exif === undefined && !meta?.takenAt) undated.push({ p, j });
+          const value: Occurrence = { p, entry, meta };
+          await occurrences.push({ n: first[p] + j, key: sizeAndCrc(entry), value });
+        }
       }
+      for (const [rel, s] of own) earlier.set(rel, s);
+      own = new Map();
+      files = [];
+    };
+    let set: string | undefined;
+    for (const row of rows) {
+      const r = row.value as Row;
+      if (r.s !== set) await matchSet();
+      set = r.s;
+      if ('meta' in r) own.set(r.rel!, r.meta!);
+      else files.push({ ...r, rel: r.entry!.rel });
     }
-    for (const [rel, s] of own) earlier.set(rel, s);
-    own = new Map();
-    files = [];
+    await matchSet();
   };
-  for await (const row of folders.read()) {
+  // Places are read in order; the rows read are matched once there are enough of them, and no place
+  // read is linked to one still to come.
+  let batch: Array<{ n: number; value: unknown }> = [];
+  let place: string | undefined;
+  let until = '';
+  for await (const row of places.read()) {
     await y.tick();
-    const r = row.value as Row;
-    if (row.key !== folder || r.s !== set) await matchSet();
-    if (row.key !== folder) {
-      store.signal?.throwIfAborted();
-      earlier = new Map();
+    if (row.key !== place) {
+      if (place !== undefined && batch.length >= pairing.rows && place >= until) {
+        store.signal?.throwIfAborted();
+        await match(batch);
+        batch = [];
+      }
+      place = row.key;
+      const r = row.value as Row;
+      const last = links.until(split(r.rel ?? r.entry!.rel)[0], place);
+      if (last > until) until = last;
     }
-    [folder, set] = [row.key, r.s];
-    if ('meta' in r) own.set(r.rel!, r.meta!);
-    else files.push({ ...r, rel: r.entry!.rel });
+    batch.push(row);
   }
-  await matchSet();
-  await folders.drop();
+  await match(batch);
+  await places.drop();
   return { first, total, albums, undated, occurrences };
 }
 

@@ -175,6 +175,42 @@ function split(path: string): [dir: string, name: string] {
 const MIN_CLIPPED_MEDIA_NAME = 40;
 
 /**
+ * How much of a name its pairing key keeps (UTF-16 units): no more than the shortest clip Takeout
+ * may make (46 UTF-8 bytes: 15 CJK characters), and no more than the stem a clipped media name
+ * must have for rule 5. Google's clipped names have stems of 40 and more.
+ */
+const KEY_UNITS = 15;
+
+/**
+ * The key that brings together the names that can be paired: a folder's media and sidecars may be
+ * matched a key at a time (build.ts), a sidecar's name and its title linking their two keys, and each
+ * rule gives what it gives over the whole folder. The key is the name up to its first `.` or `(`, or
+ * to an edited copy's suffix, within its first KEY_UNITS units. Why every pair the rules may make
+ * shares it: the two names of such a pair share a start, and after it each has a `.`, a `(`, its end
+ * or an edited suffix (rules 1, 3, 4, 6 and rule 5's whole titles), or the start is at least
+ * KEY_UNITS long (rule 2's clips, rule 5's clipped names). A cut inside the shared start is made in
+ * both names, as no suffix holds a `.`, a `(` or a `-` past its first character.
+ */
+export function pairingKey(name: string): string {
+  const head = name.slice(0, KEY_UNITS);
+  const clipped = name.length > KEY_UNITS;
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i];
+    if (c === '.' || c === '(') return head.slice(0, i);
+    if (c !== '-') continue;
+    const rest = head.slice(i);
+    for (const suffix of EDITED_SUFFIXES) {
+      // A suffix the key's end cuts short counts: the same name with more after its key would show it whole.
+      const shown = rest.slice(0, suffix.length).toLowerCase();
+      if (shown === suffix || (clipped && i + suffix.length > KEY_UNITS && suffix.startsWith(shown))) {
+        return head.slice(0, i);
+      }
+    }
+  }
+  return head;
+}
+
+/**
  * Pairs media with sidecars: `media` and `sidecars` are archive paths over every part of the set (and
  * earlier sets). Returns media path → sidecar path for the media that have one. Rules, in order, each
  * over all media before the next (so an exact pairing is never taken by a looser one):
@@ -337,9 +373,12 @@ function byTitle(f: Folder, name: string, usable: (s: Sidecar) => boolean): Side
   for (const [title, index] of forms) {
     const [stem, ext] = splitExt(title);
     const exact = (f.byTitle.get(titleKey(index, title)) ?? []).filter(usable);
-    // A clip that very many titles share says nothing: only whole titles count then.
+    // A clip that very many titles share says nothing: only whole titles count then. A stem shorter than a
+    // pairing key is no clip Google makes (its clipped names keep 40 and more), and would cross keys.
     const longer =
-      [...title].length < MIN_CLIPPED_MEDIA_NAME ? [] : (startingWith(f.titlesByIndex.get(index) ?? [], stem) ?? []);
+      [...title].length < MIN_CLIPPED_MEDIA_NAME || stem.length < KEY_UNITS
+        ? []
+        : (startingWith(f.titlesByIndex.get(index) ?? [], stem) ?? []);
     const clippedHits = longer.filter((s) => {
       if (!usable(s) || s.title === title) return false;
       const [tStem, tExt] = splitExt(s.title!);

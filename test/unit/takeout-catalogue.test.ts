@@ -1,7 +1,13 @@
 // The catalogue: which entries are one file, where each goes, and what its album files say.
 import { expect, test } from '@jest/globals';
 import type { SourceItem } from '../../connectors/types.ts';
-import { buildCatalogue, pairSidecars, unhashed, type PartStore } from '../../connectors/google-takeout/build.ts';
+import {
+  buildCatalogue,
+  pairSidecars,
+  pairing,
+  unhashed,
+  type PartStore,
+} from '../../connectors/google-takeout/build.ts';
 import { withScratch } from '../../connectors/google-takeout/sorted-rows.ts';
 import {
   partRef,
@@ -61,12 +67,14 @@ function media(rel: string, size: number, crc32: number, extra: Partial<IndexedM
 
 /**
  * The parts as a build reads them: stored in pages of 2 entries (each read a copy, as from the
- * database); its sorted rows spilled to files every `batchBytes`, and the cloud's lists in memory.
+ * database); its sorted rows spilled to files every `batchBytes`, names paired a key at a time
+ * (as few as the links between keys allow), and the cloud's lists in memory.
  */
 async function withStore<T>(parts: InlinePart[], fn: (store: PartStore) => Promise<T>, batchBytes = 2048) {
   const state = memoryState();
-  const pageSize = paging.entries;
+  const [pageSize, pairedRows] = [paging.entries, pairing.rows];
   paging.entries = 2;
+  pairing.rows = 1;
   try {
     for (const p of parts) await paged(state, p);
     const records = parts.map((p) => state.get(PART_KEY(p.set, p.number)) as Promise<PartRecord>);
@@ -84,6 +92,7 @@ async function withStore<T>(parts: InlinePart[], fn: (store: PartStore) => Promi
     );
   } finally {
     paging.entries = pageSize;
+    pairing.rows = pairedRows;
   }
 }
 
@@ -246,6 +255,54 @@ test('sidecars are paired folder by folder as they would be over the whole expor
     ['Photos from 2019/IMG_2.jpg', 'IMG_2.jpg'],
     ['Photos from 2019/IMG_6.jpg', null],
   ]);
+});
+
+test("a sidecar found by its title under another key, and a later export's edited copy, keep their pairs", async () => {
+  // Names are paired a key at a time (`IMG_7`, `IMG_8`, …). A sidecar renamed so that its name gives another key
+  // than its title (`zz-renamed`) holds the keys between back, so that the rule that pairs by title sees both.
+  const [a, b] = ['20250101T000000Z', '20260101T000000Z'];
+  const t = '2019-07-14T10:00:00.000Z';
+  const fillers = Array.from({ length: 6 }, (_, i) => `IMG_8${i}.jpg`);
+  const parts = [
+    part(
+      a,
+      [media('Photos from 2019/IMG_7.jpg', 1, 1), media('Photos from 2019/IMG_9.jpg', 2, 2)],
+      [
+        sidecar('Photos from 2019/zz-renamed.json', 'IMG_7.jpg', t),
+        sidecar('Photos from 2019/IMG_9.jpg.json', 'IMG_9.jpg', t),
+        ...fillers.map((f) => sidecar(`Photos from 2019/${f}.json`, f, t)),
+      ],
+    ),
+    {
+      ...part(b, [
+        media('Photos from 2019/IMG_9-edited.jpg', 3, 3),
+        ...fillers.map((f, i) => media(`Photos from 2019/${f}`, 10 + i, 10 + i)),
+      ]),
+      sourceId: 'b',
+    },
+  ];
+  const links = pairing.links;
+  // With such sidecars linked, and with too many of them to link (the folder is then matched whole).
+  for (const limit of [links, 0]) {
+    pairing.links = limit;
+    const paired = new Map<string, string | null>();
+    try {
+      await withStore(parts, async (store) => {
+        for await (const { value } of (await pairSidecars(store)).occurrences.read()) {
+          const { entry, meta } = value as { entry: IndexedMedia; meta?: { title: string } };
+          paired.set(entry.rel, meta?.title ?? null);
+        }
+      });
+    } finally {
+      pairing.links = links;
+    }
+    expect(Object.fromEntries(paired)).toEqual({
+      'Photos from 2019/IMG_7.jpg': 'IMG_7.jpg',
+      'Photos from 2019/IMG_9.jpg': 'IMG_9.jpg',
+      'Photos from 2019/IMG_9-edited.jpg': 'IMG_9.jpg',
+      ...Object.fromEntries(fillers.map((f) => [`Photos from 2019/${f}`, f])),
+    });
+  }
 });
 
 test('alike in size and CRC-32 but saying they are different photos: their SHA-256s decide', async () => {

@@ -2,7 +2,13 @@
 // Takeout's 46-unit clip, moved "(n)" indexes, localized edited copies, NFD archives, names clipped in
 // the archive), album metadata, localized folders, and the sidecar fields we read.
 import { expect, test } from '@jest/globals';
-import { editedOriginal, matchSidecars, type SidecarEntry } from '../../connectors/google-takeout/sidecars.ts';
+import {
+  EDITED_SUFFIXES,
+  editedOriginal,
+  matchSidecars,
+  pairingKey,
+  type SidecarEntry,
+} from '../../connectors/google-takeout/sidecars.ts';
 import {
   googlePhotosRoot,
   isAlbumJson,
@@ -378,6 +384,134 @@ test('the whole table as one set gives the same pairs, and no sidecar serves two
     expect(owners.get(s)).toBe(undefined);
     owners.set(s, m);
   }
+});
+
+/**
+ * The folder matched a pairing key at a time, as a catalogue build does: names grouped by their
+ * keys, a sidecar's name and title joining their two groups.
+ */
+async function matchedByKey(media: string[], sidecars: SidecarEntry[]) {
+  const parent = new Map<string, string>();
+  const root = (k: string): string => {
+    const p = parent.get(k) ?? k;
+    return p === k ? k : root(p);
+  };
+  const keyOf = (path: string) => {
+    const nfc = path.normalize('NFC');
+    const slash = nfc.lastIndexOf('/');
+    return `${nfc.slice(0, slash + 1)}\0${pairingKey(nfc.slice(slash + 1))}`;
+  };
+  for (const s of sidecars) {
+    if (s.title === undefined) continue;
+    const dir = s.path.normalize('NFC').slice(0, s.path.normalize('NFC').lastIndexOf('/') + 1);
+    const [a, b] = [root(keyOf(s.path)), root(keyOf(dir + s.title.normalize('NFC')))];
+    if (a !== b) parent.set(a, b);
+  }
+  const groups = new Map<string, { media: string[]; sidecars: SidecarEntry[] }>();
+  const group = (path: string) => {
+    const k = root(keyOf(path));
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { media: [], sidecars: [] }));
+    return g;
+  };
+  for (const m of media) group(m).media.push(m);
+  for (const s of sidecars) group(s.path).sidecars.push(s);
+  const got = new Map<string, string>();
+  for (const g of groups.values()) for (const [m, s] of await matchSidecars(g.media, g.sidecars)) got.set(m, s);
+  return { got, groups: groups.size };
+}
+
+test('matched a pairing key at a time, the name table in one folder gives what the whole folder gives', async () => {
+  const dir = 'Takeout/Google Photos/Photos from 2019/';
+  const media = cases.flatMap((c) => c.media.map((m) => dir + m));
+  const sidecars = cases.flatMap((c) =>
+    c.sidecars.map((s) => (typeof s === 'string' ? { path: dir + s } : { path: dir + s.name, title: s.title })),
+  );
+  const whole = await matchSidecars(media, sidecars);
+  const { got, groups } = await matchedByKey(media, sidecars);
+  expect(whole.size).toBeGreaterThan(30);
+  expect(groups).toBeGreaterThan(30);
+  expect(Object.fromEntries(got)).toEqual(Object.fromEntries(whole));
+});
+
+test('matched a pairing key at a time, made-up folders of awkward names give what the whole folder gives', async () => {
+  // A seeded generator: the same folders every run.
+  let seed = 19;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
+  const pieces = [
+    'IMG',
+    '_',
+    '2019',
+    '0',
+    '1',
+    'a',
+    'B',
+    ' ',
+    '-',
+    '.',
+    '(',
+    ')',
+    '(1)',
+    '(2)',
+    '~2',
+    'Café',
+    'Cafe\u0301',
+    '漢字写真',
+    '😀',
+    '-edi',
+    '-EDITED',
+    'x'.repeat(12),
+    'Familienfeier bei Oma und Opa',
+    ...EDITED_SUFFIXES,
+  ];
+  const exts = ['.jpg', '.JPG', '.mp4', '', '.MP.jpg', '.heic', '.jpg.jpg', '.', `.${'e'.repeat(30)}`];
+  const clip = (name: string, units: number) => name.slice(0, units);
+  let compared = 0;
+  let paired = 0;
+  for (let folder = 0; folder < 150; folder++) {
+    const dir = `Takeout/Google Photos/Album ${folder}/`;
+    const media: string[] = [];
+    const sidecars: SidecarEntry[] = [];
+    for (let item = 0, n = 5 + Math.floor(rand() * 30); item < n; item++) {
+      let title = '';
+      for (let k = 1 + Math.floor(rand() * 5); k > 0; k--) title += pick(pieces);
+      title += pick(exts);
+      const [stem, ext] =
+        title.lastIndexOf('.') > 0
+          ? [title.slice(0, title.lastIndexOf('.')), title.slice(title.lastIndexOf('.'))]
+          : [title, ''];
+      const index = rand() < 0.2 ? `(${1 + Math.floor(rand() * 3)})` : '';
+      // The archive's name: clipped to 47 with its extension kept, maybe a duplicate's index, maybe an edited copy.
+      const archived = (s: string) => ((s + ext).length > 47 ? clip(s, Math.max(1, 47 - ext.length)) + ext : s + ext);
+      media.push(dir + archived(stem + index));
+      if (rand() < 0.3) media.push(dir + archived(stem + pick(EDITED_SUFFIXES) + index));
+      if (rand() < 0.15) continue; // no sidecar
+      const base = rand() < 0.6 ? `${title}.supplemental-metadata` : title;
+      const cut = rand() < 0.4 ? 15 + Math.floor(rand() * 32) : 46;
+      const name = `${clip(base, cut) + index}.json`;
+      const told = rand();
+      sidecars.push({
+        path: dir + name,
+        // Mostly the item's name; now and then none, or another item's (a crafted or renamed one).
+        title: told < 0.7 ? title : told < 0.85 ? undefined : pick(pieces) + pick(exts),
+      });
+    }
+    const whole = await matchSidecars(media, sidecars);
+    const { got } = await matchedByKey(media, sidecars);
+    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(whole));
+    compared += media.length;
+    paired += whole.size;
+  }
+  expect(compared).toBeGreaterThan(2000);
+  expect(paired).toBeGreaterThan(compared / 2);
+});
+
+test('no edited suffix holds a dot, a parenthesis or a dash past its first character (pairingKey relies on it)', () => {
+  for (const s of EDITED_SUFFIXES) expect([s, /^-[^.(-]+$/.test(s)]).toEqual([s, true]);
 });
 
 test('sidecars pair only within their folder; the year folder and an album each use their own', async () => {
