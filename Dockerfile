@@ -24,9 +24,11 @@ WORKDIR /app
 # Owned by root: Ferry reads its code, the web app and node_modules, and writes only /data and /tmp.
 COPY --from=build /app /app
 # node_modules/.bin first, as `npm start` has it: `node` is the pinned binary, not the image's own.
-# Node's compile cache (as `npm start` sets it) in the data folder: Ferry writes only there.
+# Node's compile cache (as `npm start` sets it) in the data folder: Ferry writes only there. glibc's
+# mmap threshold fixed, as `npm start` has it (package.json).
 ENV PATH=/app/node_modules/.bin:$PATH \
     NODE_COMPILE_CACHE=/data/.cache/node \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     HOST=0.0.0.0 \
     PORT=3000 \
     FERRY_DATA_DIR=/data

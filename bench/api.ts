@@ -24,7 +24,7 @@ import { createTasks } from '../services/core/tasks.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import { startS3 } from '../test/support/s3.ts';
 import {
-  COMPILE_CACHE,
+  START_ENV,
   nodeFlags,
   procStats,
   randomFile,
@@ -391,7 +391,7 @@ function startWorker(databaseUrl: string, env: Record<string, string>): ChildPro
     {
       env: {
         ...process.env,
-        ...COMPILE_CACHE,
+        ...START_ENV,
         ...env,
         DATABASE_URL: databaseUrl,
         FERRY_ROLE: 'worker',

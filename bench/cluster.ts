@@ -11,7 +11,7 @@ import { startFaultProxy } from '../test/support/fault-proxy.ts';
 import { localFolder } from '../test/support/local-space.ts';
 import { startS3 } from '../test/support/s3.ts';
 import {
-  COMPILE_CACHE,
+  START_ENV,
   nodeFlags,
   procStats,
   randomFile,
@@ -39,7 +39,7 @@ async function startWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...nodeFlags('worker'), path.join(repo, 'services/main.ts')], {
     env: {
       ...process.env,
-      ...COMPILE_CACHE,
+      ...START_ENV,
       DATABASE_URL: url,
       FERRY_ROLE: 'worker',
       FERRY_LOCAL_ROOTS: dir,

@@ -64,7 +64,12 @@ const imageEnv: Record<string, string> = Object.fromEntries(
     .flatMap((i) => i.args.split(/\s+/))
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
-const { PATH: imagePath, NODE_COMPILE_CACHE: imageCompileCache, ...ferryImageEnv } = imageEnv;
+const {
+  PATH: imagePath,
+  NODE_COMPILE_CACHE: imageCompileCache,
+  MALLOC_MMAP_THRESHOLD_: imageMmapThreshold,
+  ...ferryImageEnv
+} = imageEnv;
 const imageUid = Number(/^(\d+)/.exec(one('USER'))?.[1]);
 
 describe('Dockerfile', () => {
@@ -79,9 +84,13 @@ describe('Dockerfile', () => {
   test("its command is package.json's start script, node flags and entry point alike, on the pinned node", () => {
     // Node's compile cache keeps the stripped TypeScript: without it every start loads the stripper
     // (about 17 MiB that stay resident). The image keeps it in the data folder, which Ferry may write.
-    const [, cache, command] = /^NODE_COMPILE_CACHE=(\S+) exec (node .*)$/.exec(pkg.scripts.start) ?? [];
+    const [, cache, mmap, command] =
+      /^NODE_COMPILE_CACHE=(\S+) MALLOC_MMAP_THRESHOLD_=(\S+) exec (node .*)$/.exec(pkg.scripts.start) ?? [];
     expect(cache).toBe('${NODE_COMPILE_CACHE:-node_modules/.cache/node}');
     expect(imageCompileCache).toMatch(/^\/data\//);
+    // glibc's mmap threshold fixed (README, "Deploying"), the same in the image.
+    expect(mmap).toMatch(/^\$\{MALLOC_MMAP_THRESHOLD_:-131072\}$/);
+    expect(imageMmapThreshold).toBe('131072');
     // A shell picks the role's V8 flags (see package.json), then gives way to node.
     expect(JSON.parse(one('CMD'))).toEqual(['sh', '-c', `exec ${command}`]);
     // npm start finds `node` in node_modules/.bin first: so must the image.
