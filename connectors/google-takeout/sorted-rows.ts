@@ -89,10 +89,16 @@ export async function withScratch<T>(
   }
 }
 
+/**
+ * Bytes read from a run file at a time. A million media's rows are a hundred runs and more, all read
+ * at once by the merge: each holds about two such reads (the stream's, and the one being split).
+ */
+const READ_BYTES = 16 * 1024;
+
 /** A run file's lines, in order. */
 async function* readRun(file: string): AsyncGenerator<Line> {
   let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 })) {
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: READ_BYTES })) {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop()!;
     for (const line of lines) {
