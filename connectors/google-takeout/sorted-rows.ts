@@ -17,6 +17,9 @@ export interface Row {
 /** JSON text held before a batch is sorted and written out. */
 const BATCH_BYTES = 8 * 1024 * 1024;
 
+/** Text written to a run file at a time. */
+const WRITE_CHARS = 64 * 1024;
+
 /** Key order is only ever used to bring equal keys together, so UTF-16 order serves. */
 const order = (a: { key: string; n: number }, b: { key: string; n: number }) =>
   a.key < b.key ? -1 : a.key > b.key ? 1 : a.n - b.n;
@@ -50,8 +53,22 @@ export async function withScratch<T>(
     const spill = async () => {
       batch.sort(order);
       const file = path.join(await folder(), `${++files}.ndjson`);
-      // A line: the key as JSON, its place, the value's JSON (JSON text holds no raw tab or newline).
-      await fs.writeFile(file, batch.map((l) => `${JSON.stringify(l.key)}\t${l.n}\t${l.text}\n`).join(''));
+      // Written a few lines at a time: the batch's text whole, and its bytes, would double what a spill holds.
+      const out = await fs.open(file, 'w');
+      try {
+        let text = '';
+        for (const l of batch) {
+          // A line: the key as JSON, its place, the value's JSON (JSON text holds no raw tab or newline).
+          text += `${JSON.stringify(l.key)}\t${l.n}\t${l.text}\n`;
+          if (text.length >= WRITE_CHARS) {
+            await out.write(text);
+            text = '';
+          }
+        }
+        if (text) await out.write(text);
+      } finally {
+        await out.close();
+      }
       runs.push(file);
       [batch, bytes] = [[], 0];
     };
