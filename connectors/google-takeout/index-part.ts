@@ -2,7 +2,7 @@
 // indexed from its central directory and its JSON entries alone (the media are read only when
 // copied); a .tgz has no directory, so it is read once, front to back, and each medium's checksum
 // and date are taken on the way. Media and sidecars go to their pages as they are found (parts.ts),
-// not into one record of the whole part; a zip's directory is the one thing held whole.
+// not into one record of the whole part; a zip's directory is read a window at a time, once per pass.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -21,7 +21,7 @@ import type { PageWriter } from './parts.ts';
 import { head, openZipEntry, readPartAt, readStats, readZipEntry, streamPart, type PartFile } from './read.ts';
 import { readTarGz } from './tar.ts';
 import { yielder } from './yield-point.ts';
-import { ArchiveError, MAX_ENTRIES, readCentralDirectory, type ZipEntry } from './zip.ts';
+import { ArchiveError, MAX_ENTRIES, openCentralDirectory, type ZipEntry } from './zip.ts';
 
 /** A JSON entry bigger than this is no sidecar (real ones are a few KB). */
 const MAX_JSON = 1024 * 1024;
@@ -158,7 +158,7 @@ async function indexZip(
   maxEntries: number,
   signal?: AbortSignal,
 ) {
-  const { entries } = await readCentralDirectory(
+  const directory = await openCentralDirectory(
     (offset, length, s) => readPartAt(storage, part, offset, length, s ?? signal),
     part.size,
     signal,
@@ -166,7 +166,7 @@ async function indexZip(
   const y = yielder();
   // Counted first: a part over the allowance is refused before anything is read or written.
   let held = 0;
-  for (const entry of entries) {
+  for await (const entry of directory.entries()) {
     await y.tick();
     if (entry.isDirectory) continue;
     const c = classify(entry.name);
@@ -175,7 +175,7 @@ async function indexZip(
   }
   if (held > maxEntries) throw exportTooBig();
   let jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
-  for (const entry of entries) {
+  for await (const entry of directory.entries()) {
     await y.tick();
     if (entry.isDirectory) continue;
     const c = classify(entry.name);

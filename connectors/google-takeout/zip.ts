@@ -55,7 +55,7 @@ const MAX_COMMENT = 0xffff;
  * and indexing it would only cost time (a 5 MB zip can list a million empty entries).
  */
 export const MAX_ENTRIES = 500_000;
-/** The central directory is read whole: MAX_ENTRIES entries with long names fit in this. */
+/** MAX_ENTRIES entries with long names fit in this: a bigger directory is refused unread. */
 const MAX_DIRECTORY_BYTES = 128 * 1024 * 1024;
 /**
  * Deflate gives at most 1032 bytes per compressed byte (a 258-byte match in 2 bits); a directory
@@ -248,172 +248,237 @@ const splitArchive = () =>
   );
 
 /**
- * The archive's entries, from its central directory. `bytesRead` counts every byte read (end
- * records and directory), so callers can show how little of a part was fetched to list it.
+ * The central directory is read a window at a time, once to check it and again for each pass over
+ * its entries: a part of 100,000 files has a directory of about 19 MB (a crafted one up to
+ * MAX_DIRECTORY_BYTES), and its entries as objects would take as much again.
  */
-export async function readCentralDirectory(
-  readAt: ReadAt,
-  archiveSize: number,
-  signal?: AbortSignal,
-): Promise<{ entries: ZipEntry[]; bytesRead: number }> {
-  if (!Number.isSafeInteger(archiveSize) || archiveSize < 0)
-    throw new TypeError(`archive size must be a byte count, not ${archiveSize}`);
-  signal?.throwIfAborted();
-  const { dir, tail, tailStart, bytesRead: endBytes } = await readEnd(readAt, archiveSize, signal);
-  let bytesRead = endBytes;
-  let cd: Buffer;
-  // One read, even when it is tens of MB: a 50 GB part of photos has a directory of a few MB per
-  // 100,000 files, which is what we need anyway. Small archives have it within the tail already.
-  if (dir.offset >= tailStart) cd = tail.subarray(dir.offset - tailStart, dir.offset - tailStart + dir.size);
-  else {
-    cd = await readExact(readAt, dir.offset, dir.size, signal, 'central directory');
-    bytesRead += dir.size;
-  }
-  const { entries, spans } = await parseCentralDirectory(cd, dir, signal);
-  refuseOverlaps(spans);
-  // The classic record counts in 16 bits; some writers let it wrap instead of writing ZIP64.
-  if (entries.length !== dir.entries && (dir.zip64 || (entries.length & 0xffff) !== dir.entries)) {
-    throw damaged(`its central directory lists ${entries.length} entries where its end record says ${dir.entries}`);
-  }
-  return { entries, bytesRead };
-}
+const WINDOW_BYTES = 1024 * 1024;
 
-/** Where an entry lies at least: its local header (30 bytes and the name) and its stored data. */
-interface Span {
-  name: string;
-  start: number;
-  end: number;
-}
-
-async function parseCentralDirectory(
-  cd: Buffer,
-  dir: Directory,
-  signal: AbortSignal | undefined,
-): Promise<{ entries: ZipEntry[]; spans: Span[] }> {
-  const entries: ZipEntry[] = [];
-  const spans: Span[] = [];
-  const y = yielder();
-  let pos = 0;
-  while (pos < cd.length) {
-    await y.tick();
-    signal?.throwIfAborted();
-    // The 16-bit count of a classic end record may have wrapped: count again here.
-    if (entries.length === MAX_ENTRIES) throw tooManyEntries(MAX_ENTRIES + 1);
-    if (pos + CENTRAL_SIZE > cd.length || cd.readUInt32LE(pos) !== SIG_CENTRAL) {
-      throw damaged(`no central directory header at offset ${dir.offset + pos}`);
-    }
-    const flags = cd.readUInt16LE(pos + 8);
-    const method = cd.readUInt16LE(pos + 10);
-    const time = cd.readUInt16LE(pos + 12);
-    const date = cd.readUInt16LE(pos + 14);
-    const crc32 = cd.readUInt32LE(pos + 16);
-    let compressedSize = cd.readUInt32LE(pos + 20);
-    let size = cd.readUInt32LE(pos + 24);
-    const nameLength = cd.readUInt16LE(pos + 28);
-    const extraLength = cd.readUInt16LE(pos + 30);
-    const commentLength = cd.readUInt16LE(pos + 32);
-    let diskStart = cd.readUInt16LE(pos + 34);
-    let localHeaderOffset = cd.readUInt32LE(pos + 42);
-    const nameAt = pos + CENTRAL_SIZE;
-    const extraAt = nameAt + nameLength;
-    const next = extraAt + extraLength + commentLength;
-    if (next > cd.length)
-      throw damaged(`the central directory header at offset ${dir.offset + pos} runs past the directory's end`);
-    const rawName = cd.subarray(nameAt, extraAt);
-    let name = flags & FLAG_UTF8 ? rawName.toString('utf8') : decodeCp437(rawName);
-    let modifiedAt = dosDateTime(date, time);
-
-    for (let x = extraAt; x + 4 <= extraAt + extraLength; ) {
-      const id = cd.readUInt16LE(x);
-      const len = cd.readUInt16LE(x + 2);
-      const body = cd.subarray(x + 4, x + 4 + len);
-      if (x + 4 + len > extraAt + extraLength) throw damaged(`an extra field of "${name}" runs past its header`);
-      if (id === 0x0001) {
-        // ZIP64 extended information: only the fields whose header value is the sentinel, in this order.
-        let p = 0;
-        const take = (what: string) => {
-          if (p + 8 > body.length) throw damaged(`the ZIP64 field of "${name}" lacks its ${what}`);
-          const v = u64(body, p, what);
-          p += 8;
-          return v;
-        };
-        if (size === 0xffffffff) size = take('size');
-        if (compressedSize === 0xffffffff) compressedSize = take('compressed size');
-        if (localHeaderOffset === 0xffffffff) localHeaderOffset = take('header offset');
-        if (diskStart === 0xffff) {
-          if (p + 4 > body.length) throw damaged(`the ZIP64 field of "${name}" lacks its disk number`);
-          diskStart = body.readUInt32LE(p);
-        }
-      } else if (id === 0x7075 && len >= 5 && body[0] === 1 && body.readUInt32LE(1) === zlib.crc32(rawName)) {
-        // Info-ZIP Unicode Path: the UTF-8 name, valid while the header name it was made for is unchanged.
-        name = body.subarray(5).toString('utf8');
-      } else if (id === 0x5455 && len >= 5 && body[0] & 1) {
-        // Extended Timestamp: the modification time in UTC seconds, better than the zoneless DOS time.
-        modifiedAt = new Date(body.readInt32LE(1) * 1000);
-      }
-      x += 4 + len;
-    }
-
-    if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) || method === 99) {
-      throw new ArchiveError(
-        'unsupported',
-        `"${name}" in this zip is encrypted, which Ferry cannot read. ` +
-          `Export again from Google Takeout (its archives are not encrypted).`,
-      );
-    }
-    if (method !== 0 && method !== 8) {
-      const known = METHOD_NAMES[method] ? ` (${METHOD_NAMES[method]})` : '';
-      throw new ArchiveError(
-        'unsupported',
-        `"${name}" in this zip is compressed with method ${method}${known}, which Ferry cannot read: ` +
-          `only stored and deflated entries are supported, as Google Takeout writes them.`,
-      );
-    }
-    if (diskStart !== 0) throw splitArchive();
-    const end = localHeaderOffset + LOCAL_SIZE + nameLength + compressedSize;
-    if (end > dir.offset) {
-      throw damaged(
-        `"${name}" would lie past the start of the central directory ` +
-          `(offset ${localHeaderOffset}, ${compressedSize} bytes)`,
-      );
-    }
-    if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
-      throw damaged(
-        `"${name}" claims ${size} bytes from ${compressedSize} compressed ones, more than deflate can hold`,
-      );
-    }
-    entries.push({
-      name,
-      compressedSize,
-      size,
-      crc32,
-      method,
-      localHeaderOffset,
-      modifiedAt,
-      isDirectory: name.endsWith('/'),
-    });
-    spans.push({ name, start: localHeaderOffset, end });
-    pos = next;
-  }
-  return { entries, spans };
+export interface CentralDirectory {
+  /** How many entries it lists. */
+  count: number;
+  /** Every byte read from the archive so far: the end records, and the directory once per pass. */
+  readonly bytesRead: number;
+  /** Its entries in order. */
+  entries(signal?: AbortSignal): AsyncGenerator<ZipEntry>;
 }
 
 /**
- * Each entry's local header and data must lie apart from every other's (and before the central
- * directory, checked as each is listed): entries that share their data (a "zip bomb" of many names for one
- * deflated stream) would each be inflated in full. Sorted by offset, each must end before the next begins.
+ * The archive's central directory, every entry checked before any is given: a damaged or crafted
+ * directory is refused whole. Holds the end records and 16 bytes per entry (where each lies).
  */
-function refuseOverlaps(spans: Span[]): void {
-  spans.sort((a, b) => a.start - b.start);
-  for (let i = 1; i < spans.length; i++) {
-    const [prev, next] = [spans[i - 1], spans[i]];
-    if (prev.end > next.start) {
-      throw damaged(
-        `"${next.name}" overlaps "${prev.name}" (its local header at offset ${next.start} lies inside that entry): ` +
-          `entries must not share their data`,
-      );
+export async function openCentralDirectory(
+  readAt: ReadAt,
+  archiveSize: number,
+  signal?: AbortSignal,
+): Promise<CentralDirectory> {
+  if (!Number.isSafeInteger(archiveSize) || archiveSize < 0)
+    throw new TypeError(`archive size must be a byte count, not ${archiveSize}`);
+  signal?.throwIfAborted();
+  const records = await readEnd(readAt, archiveSize, signal);
+  const { dir } = records;
+  let bytesRead = records.bytesRead;
+  const headers = (s?: AbortSignal) => readHeaders(readAt, records, s, (n) => (bytesRead += n));
+  const spans = new Spans();
+  for await (const { entry, end } of headers(signal)) spans.add(entry.localHeaderOffset, end);
+  const overlap = spans.overlap();
+  if (overlap) {
+    const names = new Map<number, string>();
+    let i = 0;
+    for await (const { entry } of headers(signal)) {
+      if (overlap.includes(i)) names.set(i, entry.name);
+      i++;
     }
+    const [prev, next] = overlap;
+    throw damaged(
+      `"${names.get(next)}" overlaps "${names.get(prev)}" (its local header at offset ${spans.start(next)} ` +
+        `lies inside that entry): entries must not share their data`,
+    );
   }
+  const count = spans.length;
+  // The classic record counts in 16 bits; some writers let it wrap instead of writing ZIP64.
+  if (count !== dir.entries && (dir.zip64 || (count & 0xffff) !== dir.entries)) {
+    throw damaged(`its central directory lists ${count} entries where its end record says ${dir.entries}`);
+  }
+  return {
+    count,
+    get bytesRead() {
+      return bytesRead;
+    },
+    async *entries(s = signal) {
+      for await (const { entry } of headers(s)) yield entry;
+    },
+  };
+}
+
+/**
+ * Where each entry lies at least (its local header and stored data), by its place in the directory.
+ * Each entry's must lie apart from every other's (and before the central directory, checked as each
+ * is read): entries that share their data (a "zip bomb" of many names for one deflated stream) would
+ * each be inflated in full.
+ */
+class Spans {
+  length = 0;
+  private starts = new Float64Array(1024);
+  private ends = new Float64Array(1024);
+
+  add(start: number, end: number) {
+    if (this.length === this.starts.length) {
+      const [starts, ends] = [new Float64Array(this.length * 2), new Float64Array(this.length * 2)];
+      starts.set(this.starts);
+      ends.set(this.ends);
+      [this.starts, this.ends] = [starts, ends];
+    }
+    this.starts[this.length] = start;
+    this.ends[this.length++] = end;
+  }
+
+  start(i: number): number {
+    return this.starts[i];
+  }
+
+  /**
+   * Two entries that overlap (the one that starts first, then the other), if any: sorted by where
+   * they start, each must end before the next begins.
+   */
+  overlap(): [number, number] | undefined {
+    const order = new Uint32Array(this.length).map((_, i) => i).sort((a, b) => this.starts[a] - this.starts[b]);
+    for (let k = 1; k < order.length; k++)
+      if (this.ends[order[k - 1]] > this.starts[order[k]]) return [order[k - 1], order[k]];
+    return undefined;
+  }
+}
+
+/** The directory's headers in order, each parsed and checked, read a window at a time. */
+async function* readHeaders(
+  readAt: ReadAt,
+  { dir, tail, tailStart }: { dir: Directory; tail: Buffer; tailStart: number },
+  signal: AbortSignal | undefined,
+  counted: (bytes: number) => void,
+): AsyncGenerator<{ entry: ZipEntry; end: number }> {
+  const y = yielder();
+  const dirEnd = dir.offset + dir.size;
+  let buf: Buffer = Buffer.alloc(0);
+  let bufAt = dir.offset;
+  // The directory from `from` on: a window, or more for a header longer than what is left of one.
+  // Small archives have it within the tail already.
+  const load = async (from: number, length: number) => {
+    const n = Math.min(Math.max(length, WINDOW_BYTES), dirEnd - from);
+    if (from >= tailStart) buf = tail.subarray(from - tailStart, from - tailStart + n);
+    else {
+      buf = await readExact(readAt, from, n, signal, 'central directory');
+      counted(n);
+    }
+    bufAt = from;
+  };
+  let n = 0;
+  for (let pos = dir.offset; pos < dirEnd; ) {
+    await y.tick();
+    signal?.throwIfAborted();
+    // The 16-bit count of a classic end record may have wrapped: count again here.
+    if (n++ === MAX_ENTRIES) throw tooManyEntries(MAX_ENTRIES + 1);
+    if (pos + CENTRAL_SIZE > dirEnd) throw damaged(`no central directory header at offset ${pos}`);
+    if (pos + CENTRAL_SIZE > bufAt + buf.length) await load(pos, CENTRAL_SIZE);
+    let at = pos - bufAt;
+    if (buf.readUInt32LE(at) !== SIG_CENTRAL) throw damaged(`no central directory header at offset ${pos}`);
+    const length = CENTRAL_SIZE + buf.readUInt16LE(at + 28) + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+    if (pos + length > dirEnd)
+      throw damaged(`the central directory header at offset ${pos} runs past the directory's end`);
+    if (pos + length > bufAt + buf.length) {
+      await load(pos, length);
+      at = 0;
+    }
+    yield parseHeader(buf.subarray(at, at + length), dir);
+    pos += length;
+  }
+}
+
+/** One central directory header (its name, extra field and comment included), checked. */
+function parseHeader(h: Buffer, dir: Directory): { entry: ZipEntry; end: number } {
+  const flags = h.readUInt16LE(8);
+  const method = h.readUInt16LE(10);
+  const time = h.readUInt16LE(12);
+  const date = h.readUInt16LE(14);
+  const crc32 = h.readUInt32LE(16);
+  let compressedSize = h.readUInt32LE(20);
+  let size = h.readUInt32LE(24);
+  const nameLength = h.readUInt16LE(28);
+  const extraLength = h.readUInt16LE(30);
+  let diskStart = h.readUInt16LE(34);
+  let localHeaderOffset = h.readUInt32LE(42);
+  const extraAt = CENTRAL_SIZE + nameLength;
+  const rawName = h.subarray(CENTRAL_SIZE, extraAt);
+  let name = flags & FLAG_UTF8 ? rawName.toString('utf8') : decodeCp437(rawName);
+  let modifiedAt = dosDateTime(date, time);
+
+  for (let x = extraAt; x + 4 <= extraAt + extraLength; ) {
+    const id = h.readUInt16LE(x);
+    const len = h.readUInt16LE(x + 2);
+    const body = h.subarray(x + 4, x + 4 + len);
+    if (x + 4 + len > extraAt + extraLength) throw damaged(`an extra field of "${name}" runs past its header`);
+    if (id === 0x0001) {
+      // ZIP64 extended information: only the fields whose header value is the sentinel, in this order.
+      let p = 0;
+      const take = (what: string) => {
+        if (p + 8 > body.length) throw damaged(`the ZIP64 field of "${name}" lacks its ${what}`);
+        const v = u64(body, p, what);
+        p += 8;
+        return v;
+      };
+      if (size === 0xffffffff) size = take('size');
+      if (compressedSize === 0xffffffff) compressedSize = take('compressed size');
+      if (localHeaderOffset === 0xffffffff) localHeaderOffset = take('header offset');
+      if (diskStart === 0xffff) {
+        if (p + 4 > body.length) throw damaged(`the ZIP64 field of "${name}" lacks its disk number`);
+        diskStart = body.readUInt32LE(p);
+      }
+    } else if (id === 0x7075 && len >= 5 && body[0] === 1 && body.readUInt32LE(1) === zlib.crc32(rawName)) {
+      // Info-ZIP Unicode Path: the UTF-8 name, valid while the header name it was made for is unchanged.
+      name = body.subarray(5).toString('utf8');
+    } else if (id === 0x5455 && len >= 5 && body[0] & 1) {
+      // Extended Timestamp: the modification time in UTC seconds, better than the zoneless DOS time.
+      modifiedAt = new Date(body.readInt32LE(1) * 1000);
+    }
+    x += 4 + len;
+  }
+
+  if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) || method === 99) {
+    throw new ArchiveError(
+      'unsupported',
+      `"${name}" in this zip is encrypted, which Ferry cannot read. ` +
+        `Export again from Google Takeout (its archives are not encrypted).`,
+    );
+  }
+  if (method !== 0 && method !== 8) {
+    const known = METHOD_NAMES[method] ? ` (${METHOD_NAMES[method]})` : '';
+    throw new ArchiveError(
+      'unsupported',
+      `"${name}" in this zip is compressed with method ${method}${known}, which Ferry cannot read: ` +
+        `only stored and deflated entries are supported, as Google Takeout writes them.`,
+    );
+  }
+  if (diskStart !== 0) throw splitArchive();
+  const end = localHeaderOffset + LOCAL_SIZE + nameLength + compressedSize;
+  if (end > dir.offset) {
+    throw damaged(
+      `"${name}" would lie past the start of the central directory ` +
+        `(offset ${localHeaderOffset}, ${compressedSize} bytes)`,
+    );
+  }
+  if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
+    throw damaged(`"${name}" claims ${size} bytes from ${compressedSize} compressed ones, more than deflate can hold`);
+  }
+  const entry: ZipEntry = {
+    name,
+    compressedSize,
+    size,
+    crc32,
+    method,
+    localHeaderOffset,
+    modifiedAt,
+    isDirectory: name.endsWith('/'),
+  };
+  return { entry, end };
 }
 
 /**

@@ -6,9 +6,8 @@ import crypto from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readZipEntry } from '../../connectors/google-takeout/read.ts';
-import { readCentralDirectory } from '../../connectors/google-takeout/zip.ts';
 import s3 from '../../connectors/s3/index.ts';
-import { fromBuffer, rangeAccess, writeZip } from '../support/archives.ts';
+import { fromBuffer, listZip, rangeAccess, writeZip } from '../support/archives.ts';
 import { testEnv } from '../support/env.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -40,7 +39,7 @@ test("a part's JSON files, read one request each from S3, share a connection", a
   ]).flat();
   const zip = writeZip(inputs);
   await server.client().send(new PutObjectCommand({ Bucket: server.bucket, Key: 'takeout-001.zip', Body: zip }));
-  const { entries } = await readCentralDirectory(rangeAccess(fromBuffer(zip)).readAt, zip.length);
+  const { entries } = await listZip(rangeAccess(fromBuffer(zip)).readAt, zip.length);
   const env = testEnv();
   const options = await s3.prepare!(
     {

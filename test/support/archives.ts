@@ -5,6 +5,8 @@
 // generated on the fly, through range reads, without holding it in memory.
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { expect } from '@jest/globals';
+import { openCentralDirectory, type ReadAt, type ZipEntry } from '../../connectors/google-takeout/zip.ts';
 
 /** A file's bytes, produced on demand. */
 export interface VirtualFile {
@@ -92,13 +94,14 @@ export function streamOf(file: VirtualFile, offset = 0, onChunk?: (n: number) =>
 
 /** ReadAt and StreamFrom over a virtual file, counting what callers fetch. */
 export function rangeAccess(file: VirtualFile) {
-  const stats = { reads: 0, bytesRead: 0, streams: 0, bytesStreamed: 0 };
+  const stats = { reads: 0, bytesRead: 0, largestRead: 0, streams: 0, bytesStreamed: 0 };
   return {
     stats,
     readAt: async (offset: number, length: number): Promise<Buffer> => {
       stats.reads++;
       const b = Buffer.from(file.read(offset, length));
       stats.bytesRead += b.length;
+      stats.largestRead = Math.max(stats.largestRead, b.length);
       return b;
     },
     streamFrom: async (offset: number): Promise<Readable> => {
@@ -106,6 +109,15 @@ export function rangeAccess(file: VirtualFile) {
       return streamOf(file, offset, (n) => (stats.bytesStreamed += n));
     },
   };
+}
+
+/** Every entry a zip's central directory lists, and the bytes read for it (the directory once). */
+export async function listZip(readAt: ReadAt, size: number): Promise<{ entries: ZipEntry[]; bytesRead: number }> {
+  const directory = await openCentralDirectory(readAt, size);
+  const entries: ZipEntry[] = [];
+  for await (const entry of directory.entries()) entries.push(entry);
+  expect(entries).toHaveLength(directory.count);
+  return { entries, bytesRead: directory.bytesRead };
 }
 
 // ---------------------------------------------------------------------------------------------

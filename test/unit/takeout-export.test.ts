@@ -18,8 +18,8 @@ import {
 } from '../../connectors/google-takeout/metadata.ts';
 import { editedOriginal, matchSidecars } from '../../connectors/google-takeout/sidecars.ts';
 import { readTarGz } from '../../connectors/google-takeout/tar.ts';
-import { openEntry, readCentralDirectory } from '../../connectors/google-takeout/zip.ts';
-import { rangeAccess, streamOf } from '../support/archives.ts';
+import { openEntry } from '../../connectors/google-takeout/zip.ts';
+import { listZip, rangeAccess, streamOf } from '../support/archives.ts';
 import { takeoutFixture, writeExport, type TakeoutFixture, type TruthMedia } from '../support/takeout-export.ts';
 import { labelled } from '../support/labelled.ts';
 
@@ -45,7 +45,7 @@ async function readFixture(fx: TakeoutFixture): Promise<Read[]> {
     for (const [part, p] of e.parts.entries()) {
       if (e.format === 'zip') {
         const access = rangeAccess(p.file);
-        const { entries } = await readCentralDirectory(access.readAt, p.file.size);
+        const { entries } = await listZip(access.readAt, p.file.size);
         expect(entries.length).toBeGreaterThan(0);
         for (const entry of entries) {
           out.push({

@@ -14,7 +14,7 @@ import {
   decodeCp437,
   entryFrom,
   openEntry,
-  readCentralDirectory,
+  openCentralDirectory,
   type ZipEntry,
 } from '../../connectors/google-takeout/zip.ts';
 import {
@@ -22,6 +22,7 @@ import {
   deflatedRepeat,
   extraField,
   fromBuffer,
+  listZip,
   rangeAccess,
   repeated,
   storedRepeat,
@@ -46,7 +47,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 async function list(file: VirtualFile) {
   const access = rangeAccess(file);
-  const { entries, bytesRead } = await readCentralDirectory(access.readAt, file.size);
+  const { entries, bytesRead } = await listZip(access.readAt, file.size);
   return { entries, bytesRead, access, byName: new Map(entries.map((e) => [e.name, e])) };
 }
 
@@ -313,6 +314,29 @@ test('bytes read to list a 50 MB archive of 100 files stay under 1%', async () =
   expect(await contentOf(file, entries[57])).toEqualBytes(inputs[57].data);
 });
 
+test('a directory of megabytes is read a window at a time, headers across window edges included', async () => {
+  // 20,000 names of 120 bytes (a directory of 3.3 MB), a few with an extra field of 60 KB, so that
+  // headers cross the edges of 1 MiB windows, and some are longer than what is left of one.
+  const inputs: ZipInput[] = Array.from({ length: 20_000 }, (_, i) => ({
+    name: `Takeout/Google Photos/Photos from 2023/${String(i).padStart(6, '0')}-${'x'.repeat(72)}.jpg`,
+    data: Buffer.from(String(i)),
+    method: 0,
+    ...(i % 3000 === 2999 ? { centralExtra: extraField(0x6666, Buffer.alloc(60_000, i % 251)) } : {}),
+  }));
+  const buf = writeZip(inputs);
+  const directoryBytes = buf.length - centralAt(buf) - 22;
+  expect(directoryBytes).toBeGreaterThan(3 * MiB);
+  const { entries, bytesRead, access } = await list(fromBuffer(buf));
+  expect(entries.map((e) => e.name)).toEqual(inputs.map((x) => x.name));
+  expect(entries.map((e) => e.size)).toEqual(inputs.map((x) => x.data!.length));
+  // No read holds more than a window; the directory was read twice (checked, then listed), the end records once.
+  expect(access.stats.largestRead).toBeLessThanOrEqual(MiB);
+  expect(access.stats.bytesRead).toBe(bytesRead);
+  expect(bytesRead).toBeGreaterThanOrEqual(2 * directoryBytes);
+  expect(bytesRead).toBeLessThan(2 * directoryBytes + 70_000);
+  expect(await contentOf(fromBuffer(buf), entries[17_999])).toEqualBytes(Buffer.from('17999'));
+});
+
 /** Finds the first central directory header, to damage it. */
 const centralAt = (buf: Buffer) => buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
 
@@ -563,7 +587,7 @@ test('the local header may have its own extra field; reading can be aborted', as
   await expect(openEntry(entries[0], a.readAt, a.streamFrom, controller.signal)).rejects.toMatchObject({
     name: 'AbortError',
   });
-  await expect(readCentralDirectory(a.readAt, file.size, controller.signal)).rejects.toMatchObject({
+  await expect(openCentralDirectory(a.readAt, file.size, controller.signal)).rejects.toMatchObject({
     name: 'AbortError',
   });
 });
@@ -584,7 +608,7 @@ test('entries that share their data are refused before anything is inflated (the
   expect(bomb.size).toBeLessThan(64 * 1024);
   const a = rangeAccess(bomb);
   await rejectsWith(
-    readCentralDirectory(a.readAt, bomb.size),
+    openCentralDirectory(a.readAt, bomb.size),
     new RegExp(
       String.raw`zip archive is damaged: ".*\d{3}\.jpg" overlaps ".*\d{3}\.jpg"` +
         '.*must not share their data.*Download this part again',
@@ -641,7 +665,7 @@ test('a directory listing more entries than a Takeout part can hold is refused b
   buf.writeBigUInt64LE(600_000n, rec + 32);
   const a = rangeAccess(fromBuffer(buf));
   await rejectsWith(
-    readCentralDirectory(a.readAt, buf.length),
+    openCentralDirectory(a.readAt, buf.length),
     new RegExp(
       'This zip lists 600000 entries, more than the 500000 Ferry reads from one archive part' +
         '.*export again from Google Takeout',
