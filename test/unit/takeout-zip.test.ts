@@ -47,7 +47,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 async function list(file: VirtualFile) {
   const access = rangeAccess(file);
-  const { entries, bytesRead } = await listZip(access.readAt, file.size);
+  const { entries, count, bytesRead } = await listZip(access.readAt, file.size);
+  expect(entries).toHaveLength(count);
   return { entries, bytesRead, access, byName: new Map(entries.map((e) => [e.name, e])) };
 }
 
