@@ -164,21 +164,23 @@ async function indexZip(
     signal,
   );
   const y = yielder();
-  // Counted first: a part over the allowance is refused before anything is read or written.
-  let held = 0;
-  for await (const entry of directory.entries()) {
-    await y.tick();
-    if (entry.isDirectory) continue;
-    const c = classify(entry.name);
-    if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
-    if (c.type === 'media' || (c.type === 'json' && entry.size <= MAX_JSON)) held++;
+  // Counted first: a part over the allowance is refused before anything is read or written. Only
+  // a directory that lists more entries than the allowance can hold too many that Ferry keeps.
+  if (directory.count > maxEntries) {
+    let held = 0;
+    for await (const entry of directory.entries()) {
+      await y.tick();
+      const c = entry.isDirectory ? undefined : classify(entry.name);
+      if (c?.type === 'media' || (c?.type === 'json' && entry.size <= MAX_JSON)) held++;
+    }
+    if (held > maxEntries) throw exportTooBig();
   }
-  if (held > maxEntries) throw exportTooBig();
   let jsons: Array<{ entry: ZipEntry; c: Extract<Classified, { type: 'json' }> }> = [];
   for await (const entry of directory.entries()) {
     await y.tick();
     if (entry.isDirectory) continue;
     const c = classify(entry.name);
+    if (c.type === 'skip' && c.other) record.otherEntries = (record.otherEntries ?? 0) + 1;
     if (c.type === 'media') {
       await pages.media({
         rel: c.rel,
