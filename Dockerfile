@@ -10,8 +10,9 @@ WORKDIR /app
 # first. It also installs the pinned Node into node_modules/node (that package's install script).
 COPY . .
 # Nothing Ferry runs imports a dev dependency (Node strips the types; no TypeScript compiler runs).
+# The compile cache `prepare` filled is root's: the running stage fills its own, as Ferry's user.
 RUN npm ci --no-audit --no-fund \
- && npm prune --omit=dev --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund && rm -rf node_modules/.cache \
  && test -x node_modules/.bin/node && test -f services/web/dist/index.html
 
 FROM node:24.21.0-bookworm-slim
@@ -24,14 +25,22 @@ WORKDIR /app
 # Owned by root: Ferry reads its code, the web app and node_modules, and writes only /data and /tmp.
 COPY --from=build /app /app
 # node_modules/.bin first, as `npm start` has it: `node` is the pinned binary, not the image's own.
-# Node's compile cache (as `npm start` sets it) in the data folder: Ferry writes only there. glibc's
-# mmap threshold fixed, as `npm start` has it (package.json).
+# Node's compile cache in the image, filled below. glibc's mmap threshold fixed, as `npm start` has
+# it (package.json).
 ENV PATH=/app/node_modules/.bin:$PATH \
-    NODE_COMPILE_CACHE=/data/.cache/node \
+    NODE_COMPILE_CACHE=/app/.cache/node \
     MALLOC_MMAP_THRESHOLD_=131072 \
     HOST=0.0.0.0 \
     PORT=3000 \
     FERRY_DATA_DIR=/data
+# The compile cache filled as `npm install` fills it (package.json's compile-cache), but as the user
+# that runs Ferry: Node keeps a folder per user id. Then it is root's, read-only to Ferry like the
+# code it holds: even the first start on a new volume needs no TypeScript stripper (README, "Deploying").
+RUN mkdir -p /app/.cache/node && chown 10001:10001 /app/.cache/node \
+ && setpriv --reuid=10001 --regid=10001 --clear-groups \
+      node --heap-growing-percent=30 --external-memory-accounted-in-global-limit services/compile-cache.ts \
+ && chown -R root:root /app/.cache/node && chmod -R a+rX /app/.cache/node \
+ && test -n "$(ls /app/.cache/node/*-10001)"
 # Numeric, so that Kubernetes' runAsNonRoot can tell it is not root.
 USER 10001:10001
 VOLUME /data

@@ -83,11 +83,11 @@ describe('Dockerfile', () => {
 
   test("its command is package.json's start script, node flags and entry point alike, on the pinned node", () => {
     // Node's compile cache keeps the stripped TypeScript: without it every start loads the stripper
-    // (about 17 MiB that stay resident). The image keeps it in the data folder, which Ferry may write.
+    // (about 17 MiB that stay resident). The image brings it filled (next test).
     const [, cache, mmap, command] =
       /^NODE_COMPILE_CACHE=(\S+) MALLOC_MMAP_THRESHOLD_=(\S+) exec (node .*)$/.exec(pkg.scripts.start) ?? [];
     expect(cache).toBe('${NODE_COMPILE_CACHE:-node_modules/.cache/node}');
-    expect(imageCompileCache).toMatch(/^\/data\//);
+    expect(imageCompileCache).toBe('/app/.cache/node');
     // glibc's mmap threshold fixed (README, "Deploying"), the same in the image.
     expect(mmap).toMatch(/^\$\{MALLOC_MMAP_THRESHOLD_:-131072\}$/);
     expect(imageMmapThreshold).toBe('131072');
@@ -97,6 +97,22 @@ describe('Dockerfile', () => {
     expect(imagePath.split(':')[0]).toBe('/app/node_modules/.bin');
     expect(one('WORKDIR')).toBe('/app');
     expect(one('STOPSIGNAL')).toBe('SIGTERM');
+  });
+
+  test("its compile cache is filled as npm install fills it, as the image's user, and left readable", () => {
+    // Node keeps a cache folder per user id, and reads one only under the V8 flags that filled it.
+    const fill = runtime.find((i) => i.op === 'RUN' && i.args.includes('compile-cache'))?.args ?? '';
+    const steps = fill.split(/\s*&&\s*/).map((step) => step.replace(/\s+/g, ' '));
+    const asUser = `setpriv --reuid=${imageUid} --regid=${imageUid} --clear-groups`;
+    expect(steps).toContain(`${asUser} ${pkg.scripts['compile-cache']}`);
+    expect(steps.indexOf(`chown ${imageUid}:${imageUid} ${imageCompileCache}`)).toBe(1);
+    expect(steps).toContain(`chmod -R a+rX ${imageCompileCache}`);
+    // Filled after the code is in place and NODE_COMPILE_CACHE is set, before the image's user is.
+    const at = (match: (i: Instruction) => boolean) => runtime.findIndex(match);
+    const filled = at((i) => i.args === fill);
+    expect(at((i) => i.op === 'COPY' && i.args.endsWith('/app /app'))).toBeLessThan(filled);
+    expect(at((i) => i.op === 'ENV' && i.args.includes('NODE_COMPILE_CACHE='))).toBeLessThan(filled);
+    expect(at((i) => i.op === 'USER')).toBeGreaterThan(filled);
   });
 
   test('the running stage is a user that is not root, known to /etc/passwd, with /data its data folder', () => {
