@@ -148,8 +148,15 @@ const CHROMIUM_ARGS = [
 ];
 
 export async function launchBrowser(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? HEADLESS_SHELL;
+  await fs.access(executablePath, fs.constants.X_OK).catch(() => {
+    throw new Error(
+      `No browser at ${executablePath}: install Debian's headless shell (apt-get install chromium-headless-shell), ` +
+        'or set CHROMIUM_PATH to a Chromium.',
+    );
+  });
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? HEADLESS_SHELL,
+    executablePath,
     headless: true,
     args: CHROMIUM_ARGS,
   });
