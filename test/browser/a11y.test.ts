@@ -1,7 +1,7 @@
 // Every page of the app, with data on it, at 1280×800 light and dark and at 390×844 (phone): axe-core
 // finds no serious or critical violation (in the dark theme, of the rules colours decide; on the
-// phone, of those layout decides), the
-// phone never scrolls sideways, the dark theme is really dark, and a screenshot of each is kept
+// phone, of those layout decides), the phone never scrolls sideways, the dark theme is really dark.
+// A screenshot of each is kept with FERRY_TEST_SCREENSHOTS=1, of a broken one always
 // (test-artifacts/screenshots/a11y-<page>-<viewport>.png). One Ferry and one browser for the file;
 // one signed-in session shared by the three contexts, which go through the pages side by side. The
 // user is also the operator (FERRY_ADMINS, address confirmed), so the console's pages are scanned too.
@@ -377,7 +377,7 @@ async function scanAll(viewport: Viewport): Promise<string[]> {
         await screenshot(page, `a11y-${route.name}-${step.name}-${viewport.name}`);
       }
     } catch (err) {
-      await screenshot(page, `a11y-${route.name}-${viewport.name}-broken`).catch(() => {});
+      await screenshot(page, `a11y-${route.name}-${viewport.name}-broken`, { failed: true }).catch(() => {});
       problems.push(`${where}: ${(err as Error).message.split('\n')[0]}`);
       signedIn = null; // load the next page afresh
     }

@@ -261,7 +261,7 @@ test(
       }
       expect(Object.fromEntries([...landed].sort())).toEqual(Object.fromEntries([...sources].sort()));
     } catch (err) {
-      await screenshot(page, 'journey-failed').catch(() => {});
+      await screenshot(page, 'journey-failed', { failed: true }).catch(() => {});
       throw err;
     } finally {
       await context.close();

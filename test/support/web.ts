@@ -1,7 +1,7 @@
 // The web app's end-to-end tests: Ferry started as `npm start` starts it (its own process, data
 // folder and embedded PostgreSQL) against the Google, Dropbox and Microsoft emulators, s3rver and
 // a real SMTP server, driven in Debian's Chromium by playwright-core. Screenshots go to
-// test-artifacts/screenshots (not committed).
+// test-artifacts/screenshots (not committed): of a failed page, and with FERRY_TEST_SCREENSHOTS=1 of every page.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -191,12 +191,17 @@ export async function newContext(
   return context;
 }
 
-/** A screenshot of the page as it is now, kept as a test artifact. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * A screenshot of the page as it is now, kept as a test artifact: of a page that failed, always; of the
+ * others, when FERRY_TEST_SCREENSHOTS is set. Each costs Chromium about a tenth of a CPU second (its
+ * compositor draws the whole page again, the browser encodes it): the browser files take some 200, 20
+ * of the suite's CPU seconds, for pictures only a person reviewing the app's look reads.
+ */
+export async function screenshot(page: Page, name: string, { failed = false } = {}): Promise<void> {
+  if (!failed && !process.env.FERRY_TEST_SCREENSHOTS) return;
   const file = path.join(ARTIFACTS, 'screenshots', `${name}.png`);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage: true });
-  return file;
 }
 
 let counter = 0;
