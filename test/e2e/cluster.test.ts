@@ -3,7 +3,7 @@
 // under it: a worker SIGKILLed mid-file, one frozen (SIGSTOP) past its leases and woken up late, the
 // API restarted, then a rolling restart of every worker (SIGTERM: it hands its run over and exits).
 // Every file must arrive exactly once with its bytes, be charged once, and leave no upload behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -14,9 +14,9 @@ import pg from 'pg';
 import { freePort } from '../../services/core/embedded-postgres.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { spawnStartScript } from '../support/npm-start.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 const SMALL = 990;
 const LARGE = 10; // past S3's 8 MiB part: multipart uploads, so that a kill lands mid-file
 const LARGE_SIZE = 20 * 1024 * 1024;
@@ -57,21 +57,10 @@ async function note(what: string, runId?: string): Promise<void> {
   log.push(`t+${((Date.now() - started) / 1000).toFixed(1)}s ${what}${where}`);
 }
 
-/**
- * package.json's start script, run by a shell as `npm start` runs it (its flags depend on FERRY_ROLE), with the
- * pinned node first on PATH. The script execs node, so signals sent to the child reach Ferry itself.
- */
-async function startScript(): Promise<string> {
-  const pkg = JSON.parse(await fs.readFile(path.join(repo, 'package.json'), 'utf8'));
-  return pkg.scripts.start as string;
-}
-
 async function startFerry(name: string, env: Record<string, string>): Promise<Ferry> {
-  const child = spawn('sh', ['-c', await startScript()], {
-    cwd: repo,
-    env: {
+  const child = spawnStartScript(
+    {
       ...process.env,
-      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
       DATABASE_URL: database.url,
       FERRY_DATA_DIR: path.join(root, `data-${name}`),
       FERRY_SECRET_KEY: key,
@@ -83,8 +72,8 @@ async function startFerry(name: string, env: Record<string, string>): Promise<Fe
       FERRY_SHUTDOWN_SECONDS: String(SHUTDOWN_SECONDS),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const output: string[] = [];
   child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
   child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));

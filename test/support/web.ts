@@ -2,7 +2,7 @@
 // folder and embedded PostgreSQL) against the Google, Dropbox and Microsoft emulators, s3rver and
 // a real SMTP server, driven in Debian's Chromium by playwright-core. Screenshots go to
 // test-artifacts/screenshots (not committed): of a failed page, and with FERRY_TEST_SCREENSHOTS=1 of every page.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { dropboxEnv, startDropboxFake, type DropboxFake } from '../fakes/dropbox
 import { googleEnv, startGoogleFake, type GoogleFake } from '../fakes/google.ts';
 import { microsoftEnv, startMicrosoftFake, type MicrosoftFake } from '../fakes/microsoft.ts';
 import { createTestDatabase } from './db.ts';
+import { spawnStartScript } from './npm-start.ts';
 import { startS3, type TestS3 } from './s3.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
 
@@ -60,11 +61,8 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
       ([k]) => !k.startsWith('FERRY_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'SMTP_URL',
     ),
   );
-  const child: ChildProcess = spawn('npm', ['start', '--silent'], {
-    cwd: repo,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
+  const child: ChildProcess = spawnStartScript(
+    {
       ...clean,
       FERRY_DATA_DIR: dataDir,
       ...(database ? { DATABASE_URL: database.url } : {}),
@@ -82,7 +80,8 @@ export async function startWebFerry(env: Record<string, string> = {}): Promise<W
       ...microsoftEnv(microsoft),
       ...env,
     },
-  });
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
