@@ -36,9 +36,9 @@ export default async function globalSetup(): Promise<void> {
   // Password hashes at a test's cost (services/core/crypto.ts): the suite's thousands of sign-ups and
   // log-ins took minutes of CPU at Ferry's; auth.test.ts checks that cost without this.
   process.env.FERRY_TEST_SCRYPT_N ??= '1024';
-  // The Ferry processes tests spawn with `node services/main.ts` compile its modules once for the
-  // run, in Node's compile cache where npm start keeps it (a folder per set of V8 flags), instead of
-  // at every start: about 0.4 CPU seconds a start, measured importing all of Ferry's modules.
+  // The Ferry and s3rver processes tests spawn compile their modules once for the run, in Node's
+  // compile cache where npm start keeps it (a folder per set of V8 flags), instead of at every start:
+  // for Ferry about 0.4 CPU seconds a start, measured importing all of its modules.
   process.env.NODE_COMPILE_CACHE ??= path.resolve(import.meta.dirname, '../../node_modules/.cache/node');
   delete process.env.DATABASE_URL;
 

@@ -192,8 +192,8 @@ export async function newContext(
 
 /**
  * A screenshot of the page as it is now, kept as a test artifact: of a page that failed, always; of the
- * others, when FERRY_TEST_SCREENSHOTS is set. Each costs Chromium about a tenth of a CPU second (its
- * compositor draws the whole page again, the browser encodes it): the browser files take some 200, 20
+ * others, when FERRY_TEST_SCREENSHOTS is set. Each costs Chromium about a quarter of a CPU second (its
+ * compositor draws the whole page again, the browser encodes it): the browser files take some 300, 80
  * of the suite's CPU seconds, for pictures only a person reviewing the app's look reads.
  */
 export async function screenshot(page: Page, name: string, { failed = false } = {}): Promise<void> {
