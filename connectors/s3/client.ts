@@ -8,6 +8,7 @@ import { loadLater } from '../lib/load-later.ts';
 import { PrivateEndpointError, publicOnlyLookup } from '../lib/net-guard.ts';
 import { createPacer, isTransientNetworkError, retryAfterMs, type RetryVerdict } from '../lib/pacer.ts';
 import { CloudError, type ConnectorEnv } from '../types.ts';
+import { type DirectObjects, openDirect } from './direct.ts';
 import type { Options } from './index.ts';
 
 /** The bucket a call was about, as the messages name it. */
@@ -17,8 +18,19 @@ export type BucketOf = Pick<Options, 'bucket' | 'region' | 'endpoint'>;
 export const sdk = loadLater<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
 const httpHandler = loadLater<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler');
 
-export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
+/** The connections of one opened bucket, which its SDK client and its direct requests share. */
+export interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/** Kept-alive connections, to public addresses only unless the server allows private endpoints. */
+export function agentsFor(env: ConnectorEnv): Agents {
   const lookup = env.allowPrivateEndpoints ? undefined : publicOnlyLookup;
+  return { http: new http.Agent({ keepAlive: true, lookup }), https: new https.Agent({ keepAlive: true, lookup }) };
+}
+
+export function createS3Client(opts: Options, env: ConnectorEnv, agents = agentsFor(env)): S3Client {
   const { S3Client } = sdk();
   const { NodeHttpHandler } = httpHandler();
   const client = new S3Client({
@@ -35,8 +47,8 @@ export function createS3Client(opts: Options, env: ConnectorEnv): S3Client {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 10_000,
       requestTimeout: 60_000,
-      httpAgent: new http.Agent({ keepAlive: true, lookup }),
-      httpsAgent: new https.Agent({ keepAlive: true, lookup }),
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
     }),
   });
   // Over plain http the SDK would SHA-256 every body to sign it: a second pass over every byte.
@@ -145,12 +157,15 @@ export interface Bucket {
   readonly prefix: string;
   /** The key of a path under the root. */
   keyOf(rel: string): string;
+  /** HeadObject and PutObject without the SDK's stack (direct.ts), where the bucket allows it. */
+  readonly direct: DirectObjects | undefined;
   /** `fn` through the pacer; a failure becomes a CloudError (an abort stays as it is). */
   call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 export function openBucket(opts: Options, env: ConnectorEnv): Bucket {
-  const s3 = createS3Client(opts, env);
+  const agents = agentsFor(env);
+  const s3 = createS3Client(opts, env, agents);
   const root = (opts.prefix ?? '').replace(/\/+$/, '');
   const prefix = root ? `${root}/` : '';
   // S3's limits are per prefix, not per account: each opened cloud paces its own calls.
@@ -159,10 +174,21 @@ export function openBucket(opts: Options, env: ConnectorEnv): Bucket {
     s3,
     name: opts.bucket,
     prefix,
+    direct: directFor(opts, s3, agents),
     keyOf: (rel) => prefix + rel.split('/').filter(Boolean).join('/'),
     call: (fn, signal) =>
       pacer.call(fn, signal).catch((err) => {
         throw signal?.aborted ? err : toCloudError(err, opts);
       }),
   };
+}
+
+/** The bucket's direct requests; none when its address cannot be worked out here (the SDK will say why). */
+function directFor(opts: Options, s3: S3Client, agents: Agents): DirectObjects | undefined {
+  try {
+    const endpointProvider = s3.config.endpointProvider as Parameters<typeof openDirect>[1]['endpointProvider'];
+    return openDirect(opts, { endpointProvider, agents, S3ServiceException: sdk().S3ServiceException });
+  } catch {
+    return undefined;
+  }
 }

@@ -50,7 +50,7 @@ export interface Uploader {
 }
 
 export function createUploader(bucket: Bucket): Uploader {
-  const { s3, prefix, call, keyOf } = bucket;
+  const { s3, prefix, call, keyOf, direct } = bucket;
   const {
     AbortMultipartUploadCommand,
     CompleteMultipartUploadCommand,
@@ -82,7 +82,12 @@ export function createUploader(bucket: Bucket): Uploader {
     signal?: AbortSignal,
   ): Promise<{ etag: string; size: number | undefined } | null> {
     try {
-      const out = await call(() => s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }), signal);
+      const out = await call(
+        async () =>
+          (await direct?.head(Key, signal)) ??
+          (await s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal })),
+        signal,
+      );
       return { etag: unquote(out.ETag), size: out.ContentLength };
     } catch (err) {
       if (err instanceof CloudError && err.reason === 'not_found') return null;
@@ -132,24 +137,30 @@ export function createUploader(bucket: Bucket): Uploader {
     }
   }
 
-  async function putSingle(Key: string, body: Buffer, o: PutOptions): Promise<Stored> {
+  /** One PutObject of `body`; `md5` is the body's, when already worked out. */
+  async function putSingle(
+    Key: string,
+    body: Buffer,
+    o: PutOptions,
+    md5: Buffer = crypto.createHash('md5').update(body).digest(),
+  ): Promise<Stored> {
     const { modifiedAt, signal } = o;
-    const md5 = crypto.createHash('md5').update(body).digest();
     await refuseIfPresent(Key, o.mode, signal);
-    const out = (await commitOnce(Key, md5.toString('hex'), signal, () =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket,
-          Key,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: md5.toString('base64'),
-          Metadata: modifiedAt ? { mtime: modifiedAt } : undefined,
-          IfNoneMatch: ifNoneMatch(o.mode),
-          ...lockFields(o.retention),
-        }),
-        { abortSignal: signal },
-      ),
+    const fields = {
+      ContentMD5: md5.toString('base64'),
+      Metadata: modifiedAt ? { mtime: modifiedAt } : undefined,
+      IfNoneMatch: ifNoneMatch(o.mode),
+      ...lockFields(o.retention),
+    };
+    const out = (await commitOnce(
+      Key,
+      md5.toString('hex'),
+      signal,
+      async () =>
+        (await direct?.put(Key, body, fields, signal)) ??
+        (await s3.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length, ...fields }), {
+          abortSignal: signal,
+        })),
     )) ?? { ETag: md5.toString('hex') };
     const etag = unquote(out.ETag);
     if (etag !== md5.toString('hex'))
@@ -290,8 +301,10 @@ export function createUploader(bucket: Bucket): Uploader {
     let sent = offset;
     // The whole content's md5, to hold against the source's before anything is committed.
     const whole = o.expectedMd5 && offset === 0 ? crypto.createHash('md5') : undefined;
+    let wholeMd5: Buffer | undefined;
     const sourceMismatch = () => {
-      const got = whole?.digest('hex');
+      wholeMd5 = whole?.digest();
+      const got = wholeMd5?.toString('hex');
       return got && got !== o.expectedMd5
         ? new CloudError('corrupt', `The bytes read have md5 ${got}; the source says ${o.expectedMd5}.`)
         : null;
@@ -315,7 +328,8 @@ export function createUploader(bucket: Bucket): Uploader {
               throw new CloudError('corrupt', `Expected ${o.size} bytes, the source gave ${piece.length}.`);
             const mismatch = sourceMismatch();
             if (mismatch) throw mismatch;
-            const stored = await putSingle(Key, piece, o);
+            // The one piece is the whole: its md5 is worked out once.
+            const stored = await putSingle(Key, piece, o, wholeMd5);
             pool.give(piece); // sent and answered: the next file may use it (not after a failure, see close)
             o.onProgress?.(stored.size);
             return stored;

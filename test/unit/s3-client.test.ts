@@ -1,10 +1,17 @@
-// The S3 connector's retry classifier, on failures as the SDK really throws them.
+// The S3 connector's retry classifier, on failures as the SDK really throws them, and its direct
+// requests (direct.ts) against what the SDK sends and how it fails.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3ServiceException, UploadPartCommand } from '@aws-sdk/client-s3';
 import { expect, test } from '@jest/globals';
-import { classify, createS3Client } from '../../connectors/s3/client.ts';
+import {
+  classify,
+  createS3Client,
+  isPreconditionFailed,
+  openBucket,
+  toCloudError,
+} from '../../connectors/s3/client.ts';
 import { testEnv } from '../support/env.ts';
 
 test('a connection the endpoint drops is retried, also where the SDK kept only the error text', async () => {
@@ -133,5 +140,175 @@ test('an upload over http is signed without hashing its body, and the signature 
     expect(sigV4Valid({ ...put, headers: { ...put.headers, 'content-md5': 'x' } }, secret)).toBe(false);
   } finally {
     server.close();
+  }
+});
+
+// ---- the direct requests (direct.ts): HeadObject and PutObject without the SDK's stack ----------
+
+/** A server that records each request and answers with `answer` (status, headers, body). */
+async function recorder(answer: (req: http.IncomingMessage) => { status: number; headers?: object; body?: string }) {
+  const seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+  const server = http.createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(parts) });
+      const a = answer(req);
+      res.writeHead(a.status, { ETag: '"e"', ...a.headers });
+      res.end(req.method === 'HEAD' ? undefined : a.body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return { seen, port, close: () => new Promise((r) => server.close(r)) };
+}
+
+const bucketOn = (port: number, env = testEnv(), host = '127.0.0.1') =>
+  openBucket(
+    {
+      endpoint: `http://${host}:${port}`,
+      region: 'eu-central-1',
+      bucket: 'ferry-test',
+      accessKeyId: 'k',
+      secretAccessKey: 'the secret key',
+      forcePathStyle: true,
+    },
+    env,
+  );
+
+test('a direct PutObject and HeadObject are the requests the SDK sends, validly signed', async () => {
+  // A HEAD's answer says the object's length; it has no body to match it.
+  const server = await recorder((req) => ({
+    status: 200,
+    headers: req.method === 'HEAD' ? { 'Content-Length': '3' } : {},
+  }));
+  try {
+    const bucket = bucketOn(server.port);
+    const Key = "a b/c+d/é!'()*~ 100%.jpg";
+    const body = crypto.randomBytes(1000);
+    const fields = {
+      ContentMD5: crypto.createHash('md5').update(body).digest('base64'),
+      Metadata: { mtime: '2020-01-02T03:04:05.000Z' },
+      IfNoneMatch: '*',
+      ObjectLockMode: 'GOVERNANCE' as const,
+      ObjectLockRetainUntilDate: new Date('2030-01-02T03:04:05Z'),
+    };
+    expect(await bucket.direct!.put(Key, body, fields)).toEqual({ ETag: '"e"' });
+    expect(await bucket.direct!.head(Key)).toEqual({ ETag: '"e"', ContentLength: 3 });
+    await bucket.s3.send(
+      new PutObjectCommand({ Bucket: 'ferry-test', Key, Body: body, ContentLength: body.length, ...fields }),
+    );
+    await bucket.s3.send(new HeadObjectCommand({ Bucket: 'ferry-test', Key }));
+    const [put, head, sdkPut, sdkHead] = server.seen;
+    // What S3 acts on: the method, the path, the body and every header but the SDK's own telemetry
+    // and the signature's date; then the signature itself, checked independently of the SDK.
+    const acted = (r: (typeof server.seen)[number]) => ({
+      method: r.method,
+      url: r.url,
+      body: r.body.toString('hex'),
+      headers: Object.fromEntries(
+        Object.entries(r.headers).filter(
+          ([n]) => !/^(authorization|x-amz-date|user-agent|x-amz-user-agent|amz-sdk-.*|connection)$/.test(n),
+        ),
+      ),
+    });
+    expect(acted(put)).toEqual(acted(sdkPut));
+    expect(acted(head)).toEqual(acted(sdkHead));
+    expect(put.url).toBe('/ferry-test/a%20b/c%2Bd/%C3%A9%21%27%28%29%2A~%20100%25.jpg?x-id=PutObject');
+    expect(put.headers['x-amz-object-lock-retain-until-date']).toBe('2030-01-02T03:04:05Z');
+    expect(sigV4Valid(put, 'the secret key')).toBe(true);
+    expect(sigV4Valid(head, 'the secret key')).toBe(true);
+    expect(sigV4Valid({ ...put, headers: { ...put.headers, 'if-none-match': 'x' } }, 'the secret key')).toBe(false);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a direct request fails as the SDK would fail: the same error, judged the same way', async () => {
+  const answers: Record<string, { status: number; headers?: object; body?: string }> = {
+    '/ferry-test/slow': {
+      status: 503,
+      headers: { 'Retry-After': '7' },
+      body: '<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>',
+    },
+    '/ferry-test/denied': {
+      status: 403,
+      body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+    },
+    '/ferry-test/taken': { status: 412, body: '<Error><Code>PreconditionFailed</Code></Error>' },
+    '/ferry-test/missing': { status: 404 },
+  };
+  const server = await recorder((req) => answers[new URL(req.url!, 'http://x').pathname]);
+  try {
+    const bucket = bucketOn(server.port);
+    const put = (Key: string) => bucket.direct!.put(Key, Buffer.from('x'), { ContentMD5: 'x' }).catch((e) => e);
+    const slow = await put('slow');
+    expect(slow).toBeInstanceOf(S3ServiceException);
+    expect(slow).toMatchObject({ name: 'SlowDown', message: 'Reduce your request rate.' });
+    expect(classify(slow)).toEqual({ retry: true, afterMs: 7000 });
+    const denied = await put('denied');
+    expect(classify(denied).retry).toBe(false);
+    expect(toCloudError(denied, { bucket: 'ferry-test', region: 'eu-central-1' }).reason).toBe('unauthorized');
+    expect(isPreconditionFailed(await put('taken'))).toBe(true);
+    // A HEAD has no body: the error is named by its status, as the SDK names it.
+    const missing = await bucket.direct!.head('missing').catch((e) => e);
+    expect(missing).toMatchObject({ name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+    expect(toCloudError(missing, { bucket: 'ferry-test', region: 'eu-central-1' }).reason).toBe('not_found');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a clock too far off hands the bucket to the SDK, whose signing corrects it', async () => {
+  const server = await recorder(() => ({
+    status: 403,
+    body: '<Error><Code>RequestTimeTooSkewed</Code><Message>The difference is too large.</Message></Error>',
+  }));
+  try {
+    const bucket = bucketOn(server.port);
+    expect(await bucket.direct!.put('a', Buffer.from('x'), { ContentMD5: 'x' })).toBeUndefined();
+    // Off for this bucket from then on: nothing more is sent its way.
+    expect(await bucket.direct!.head('a')).toBeUndefined();
+    expect(server.seen.map((r) => r.method)).toEqual(['PUT']);
+  } finally {
+    await server.close();
+  }
+  // A HEAD's refusal has no body to name it: S3's clock (its Date) an hour off from ours tells.
+  const headOnly = await recorder(() => ({
+    status: 403,
+    headers: { Date: new Date(Date.now() + 3600_000).toUTCString() },
+  }));
+  try {
+    expect(await bucketOn(headOnly.port).direct!.head('a')).toBeUndefined();
+    // Whereas a refusal with the clocks agreeing is a refusal.
+    const fresh = await recorder(() => ({ status: 403 }));
+    const denied = await bucketOn(fresh.port)
+      .direct!.head('a')
+      .catch((e) => e);
+    await fresh.close();
+    expect(toCloudError(denied, { bucket: 'ferry-test', region: 'eu-central-1' }).reason).toBe('unauthorized');
+  } finally {
+    await headOnly.close();
+  }
+});
+
+test('a direct request keeps to public addresses as the SDK does, and stops when its signal aborts', async () => {
+  const server = await recorder(() => ({ status: 200 }));
+  try {
+    // `localhost` resolves to a loopback address, which a server that does not allow private
+    // endpoints refuses when it connects (the agents' look-up).
+    const guarded = bucketOn(server.port, testEnv({ allowPrivateEndpoints: false }), 'localhost');
+    const refused = await guarded.direct!.head('a').catch((e) => e);
+    expect(toCloudError(refused, { bucket: 'ferry-test', region: 'eu-central-1' }).reason).toBe('unreachable');
+    expect(server.seen).toEqual([]);
+    const stop = new AbortController();
+    stop.abort();
+    const aborted = await bucketOn(server.port)
+      .direct!.put('a', Buffer.from('x'), { ContentMD5: 'x' }, stop.signal)
+      .catch((e) => e);
+    expect(aborted).toMatchObject({ name: 'AbortError' });
+    expect(server.seen).toEqual([]);
+  } finally {
+    await server.close();
   }
 });
