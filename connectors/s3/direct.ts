@@ -37,8 +37,11 @@ export interface PutFields {
 
 /** Each resolves to undefined, having done nothing, when the SDK is to send the request instead. */
 export interface DirectObjects {
-  /** HeadObject: the object's ETag (quoted, as sent) and size; a missing object throws NotFound. */
-  head(Key: string, signal?: AbortSignal): Promise<{ ETag?: string; ContentLength?: number } | undefined>;
+  /**
+   * HeadObject: the object's ETag (quoted, as sent) and size, or null when there is none (the usual
+   * answer before an upload: it costs no exception).
+   */
+  head(Key: string, signal?: AbortSignal): Promise<{ ETag?: string; ContentLength?: number } | null | undefined>;
   /** PutObject of a whole body: its ETag. */
   put(Key: string, body: Buffer, fields: PutFields, signal?: AbortSignal): Promise<{ ETag?: string } | undefined>;
 }
@@ -186,7 +189,7 @@ export function openDirect(
       req.once('error', reject);
       req.end(body);
     });
-    if (answer.status < 300) return answer;
+    if (answer.status < 300 || (method === 'HEAD' && answer.status === 404)) return answer;
     const err = failure(sdk.S3ServiceException, answer, answer.body.toString('utf8'));
     // A clock too far off is what the SDK's signing deals with: it learns the offset from S3's
     // answers and signs with it (a HEAD's refusal has no code; its Date tells). The SDK takes the
@@ -205,6 +208,7 @@ export function openDirect(
     async head(Key, signal) {
       const answer = await send('HEAD', Key, { 'x-amz-content-sha256': EMPTY_SHA256 }, undefined, signal);
       if (!answer) return undefined;
+      if (answer.status === 404) return null;
       const length = answer.headers['content-length'];
       return { ETag: answer.headers.etag, ContentLength: length === undefined ? undefined : Number(length) };
     },

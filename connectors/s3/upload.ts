@@ -82,13 +82,11 @@ export function createUploader(bucket: Bucket): Uploader {
     signal?: AbortSignal,
   ): Promise<{ etag: string; size: number | undefined } | null> {
     try {
-      const out = await call(
-        async () =>
-          (await direct?.head(Key, signal)) ??
-          (await s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal })),
-        signal,
-      );
-      return { etag: unquote(out.ETag), size: out.ContentLength };
+      const out = await call(async () => {
+        const answer = await direct?.head(Key, signal);
+        return answer !== undefined ? answer : s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal });
+      }, signal);
+      return out && { etag: unquote(out.ETag), size: out.ContentLength };
     } catch (err) {
       if (err instanceof CloudError && err.reason === 'not_found') return null;
       throw err;

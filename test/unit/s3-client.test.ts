@@ -250,10 +250,11 @@ test('a direct request fails as the SDK would fail: the same error, judged the s
     expect(classify(denied).retry).toBe(false);
     expect(toCloudError(denied, { bucket: 'ferry-test', region: 'eu-central-1' }).reason).toBe('unauthorized');
     expect(isPreconditionFailed(await put('taken'))).toBe(true);
-    // A HEAD has no body: the error is named by its status, as the SDK names it.
-    const missing = await bucket.direct!.head('missing').catch((e) => e);
-    expect(missing).toMatchObject({ name: 'NotFound', $metadata: { httpStatusCode: 404 } });
-    expect(toCloudError(missing, { bucket: 'ferry-test', region: 'eu-central-1' }).reason).toBe('not_found');
+    // No object: null, not an error (the usual answer before an upload).
+    expect(await bucket.direct!.head('missing')).toBeNull();
+    // A HEAD's refusal has no body: the error is named by its status, as the SDK names it.
+    const refused = await bucket.direct!.head('denied').catch((e) => e);
+    expect(refused).toMatchObject({ name: 'Forbidden', $metadata: { httpStatusCode: 403 } });
   } finally {
     await server.close();
   }
