@@ -204,20 +204,16 @@ export async function claim(
   runId: string,
   leaseSeconds: number,
   from: { after: string; expired: boolean },
-  quota?: { userId: string; now: Date },
 ): Promise<ClaimedItem | undefined> {
   // Pending items are looked for past `after` first: an item claimed leaves a dead entry in the
   // status index until vacuum, and a look from the start walked every one of them (22 ms a claim
   // once 100,000 were done). Leases run out only when a claim is lost, so they are looked for when
   // the caller asks (COALESCE evaluates no more arguments than it needs).
-  // With `quota`, an item without a reservation reserves its size in the same statement, as
-  // reserve() would: a statement less per file. When it does not fit, or the month's row is not
-  // there yet, the item comes back unreserved and the caller asks reserve(), which says which.
   const { rows } = await q.query<ClaimedItem>({
     name: 'runState.claim',
-    text: `WITH picked AS (
-        SELECT id, coalesce(size, 0) AS bytes, reserved_period IS NULL AND $5 AS reserving FROM run_items
-         WHERE id = coalesce(
+    text: `UPDATE run_items SET status = 'copying', attempts = attempts + 1,
+            lease_until = now() + make_interval(secs => $2), updated_at = now()
+      WHERE id = coalesce(
               CASE WHEN $4 THEN (SELECT id FROM run_items
                 WHERE run_id = $1 AND status = 'copying' AND lease_until < now()
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) END,
@@ -226,31 +222,10 @@ export async function claim(
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) END,
               (SELECT id FROM run_items
                 WHERE run_id = $1 AND status >= 'pending' AND status <= 'pending'
-                ORDER BY status, id LIMIT 1 FOR UPDATE SKIP LOCKED))),
-      taken AS (
-        UPDATE usage g SET reserved_bytes = g.reserved_bytes + p.bytes
-          FROM picked p, users u JOIN plans pl ON pl.id = u.plan_id
-         WHERE p.reserving AND g.user_id = $6 AND g.period_start = $7 AND u.id = $6
-           AND g.used_bytes + g.reserved_bytes + p.bytes <= coalesce(u.traffic_limit_bytes, pl.monthly_traffic_bytes)
-        RETURNING g.period_start)
-      UPDATE run_items i SET status = 'copying', attempts = i.attempts + 1,
-            lease_until = now() + make_interval(secs => $2), updated_at = now(),
-            reserved_bytes = CASE WHEN t.period_start IS NULL THEN i.reserved_bytes ELSE p.bytes END,
-            reserved_period = coalesce(t.period_start, i.reserved_period)
-        FROM picked p LEFT JOIN taken t ON true
-       WHERE i.id = p.id
-      RETURNING i.id, i.source_id, i.path, i.size, i.modified_at, i.version, i.hashes, i.dest_path, i.replaces_own,
-                i.dest_exists, i.upload_state, i.upload_mode, i.reserved_bytes, i.reserved_period, i.attempts,
-                i.fidelity, i.identity, i.supersedes`,
-    values: [
-      runId,
-      leaseSeconds,
-      from.after,
-      from.expired,
-      quota !== undefined,
-      quota?.userId ?? null,
-      quota ? usagePeriod(quota.now).start : null,
-    ],
+                ORDER BY status, id LIMIT 1 FOR UPDATE SKIP LOCKED))
+      RETURNING id, source_id, path, size, modified_at, version, hashes, dest_path, replaces_own, dest_exists,
+                upload_state, upload_mode, reserved_bytes, reserved_period, attempts, fidelity, identity, supersedes`,
+    values: [runId, leaseSeconds, from.after, from.expired],
   });
   return rows[0];
 }

@@ -3,11 +3,9 @@
 // of the primary key in id order cheap (half the rows are the run's), and each claim of the next
 // run crossed every item of the earlier one first; the check counted every item of the run, then
 // (as an EXISTS) scanned the whole table. pg_stat_get_xact_tuples_returned counts what was read.
-// Also: a claim reserves its item's bytes in the user's month, within the quota, in the same statement.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Db } from '../../services/core/db.ts';
-import { usagePeriod } from '../../services/core/accounts.ts';
-import { claim, planned, reserve } from '../../services/core/run-state.ts';
+import { claim, planned } from '../../services/core/run-state.ts';
 import { runById } from '../../services/core/runs.ts';
 import { maybeFinalize } from '../../services/worker/runs/copy.ts';
 import { signup, startTestApp, type TestApp } from '../support/app.ts';
@@ -109,10 +107,7 @@ test('a claim and the end-of-copy check read a few entries of the status index, 
       await planned(t.db, second, false);
       expect(await reltuples()).toBe(2 * ITEMS);
     }
-    // As a copy claims: reserving the item's bytes in the same statement reads no more of run_items.
-    const claimed = await reads((c) =>
-      claim(c, second, 60, { after: '0', expired: true }, { userId: a.id, now: new Date() }),
-    );
+    const claimed = await reads((c) => claim(c, second, 60, { after: '0', expired: true }));
     expect(claimed.out?.path).toBe('photos/f1.jpg');
     expect(claimed).toMatchObject({ table: 0, indexes: expect.any(Number), status: expect.any(Number) });
     expect(claimed.indexes).toBeLessThan(10);
@@ -134,54 +129,3 @@ test('a claim and the end-of-copy check read a few entries of the status index, 
   const again = await claim(t.db, second, 60, { after: String(Number.MAX_SAFE_INTEGER), expired: false });
   expect(again?.path).toBe('photos/f1.jpg');
 }, 60_000);
-
-test('a claim reserves its item in the month, within the quota; else the item comes back unreserved', async () => {
-  const a = await signup(t);
-  const ids = async (sql: string, values: unknown[]) => (await t.db.query(sql, values)).rows[0].id as string;
-  const src = await ids(
-    `INSERT INTO clouds (user_id, kind, name, options) VALUES ($1, 'local', 's', '{}') RETURNING id`,
-    [a.id],
-  );
-  const task = await ids(
-    `INSERT INTO tasks (user_id, name, source_cloud_id, source, destination_cloud_id, destination)
-     VALUES ($1, 'Photos', $2, $3, $2, $4) RETURNING id`,
-    [a.id, src, { cloudId: src }, { cloudId: src, path: 'x' }],
-  );
-  const run = await ids(
-    `INSERT INTO runs (task_id, user_id, status, trigger) VALUES ($1, $2, 'running', 'manual') RETURNING id`,
-    [task, a.id],
-  );
-  await t.db.query(
-    `INSERT INTO run_items (run_id, source_id, path, size, dest_path, dest_key)
-     SELECT $1, 'f' || n, 'f' || n, 100, 'f' || n, 'f' || n FROM generate_series(1, 4) AS n`,
-    [run],
-  );
-  await t.db.query('UPDATE users SET traffic_limit_bytes = 250 WHERE id = $1', [a.id]);
-  const now = new Date();
-  const month = usagePeriod(now).start;
-  const reserved = async () =>
-    (await t.db.query('SELECT reserved_bytes FROM usage WHERE user_id = $1', [a.id])).rows[0]?.reserved_bytes;
-  const take = () => claim(t.db, run, 60, { after: '0', expired: false }, { userId: a.id, now });
-
-  // The month's row is not there yet: the item comes back unreserved, and reserve() makes the row.
-  const first = await take();
-  expect(first).toMatchObject({ path: 'f1', reserved_period: null });
-  expect(await reserved()).toBeUndefined();
-  expect(await reserve(t.db, a.id, first!, 100, now)).toEqual(month);
-  // From then on the claim reserves: 200 of 250.
-  const second = await take();
-  expect(second).toMatchObject({ path: 'f2', reserved_period: month, reserved_bytes: 100 });
-  expect(await reserved()).toBe(200);
-  // 300 would not fit: claimed, not reserved, and the month's reservations as they were.
-  const third = await take();
-  expect(third).toMatchObject({ path: 'f3', reserved_period: null, reserved_bytes: 0 });
-  expect(await reserved()).toBe(200);
-  expect(await reserve(t.db, a.id, third!, 100, now)).toBe('full');
-  // Without a quota to charge (a verify run), nothing is reserved.
-  await t.db.query('UPDATE users SET traffic_limit_bytes = NULL WHERE id = $1', [a.id]);
-  expect(await claim(t.db, run, 60, { after: '0', expired: false })).toMatchObject({
-    path: 'f4',
-    reserved_period: null,
-  });
-  expect(await reserved()).toBe(200);
-});

@@ -202,14 +202,11 @@ export async function copyRun(deps: CopyDeps, runId: string, signal: AbortSignal
   // out (a claim lost) are looked for twice a lease, and before the job ends.
   let after = '0';
   let expiredLookedAt = 0;
-  // A copy reserves its item's bytes as it claims it; a verify charges nothing.
-  const quota = () => (run.kind === 'verify' ? undefined : { userId: run.userId, now: deps.timing.now() });
   const claimNext = async () => {
     const expired = Date.now() - expiredLookedAt >= deps.timing.leaseSeconds * 500;
     if (expired) expiredLookedAt = Date.now();
-    const { leaseSeconds } = deps.timing;
-    let item = await runState.claim(db, runId, leaseSeconds, { after, expired }, quota());
-    if (!item && !expired) item = await runState.claim(db, runId, leaseSeconds, { after, expired: true }, quota());
+    let item = await runState.claim(db, runId, deps.timing.leaseSeconds, { after, expired });
+    if (!item && !expired) item = await runState.claim(db, runId, deps.timing.leaseSeconds, { after, expired: true });
     if (item && BigInt(item.id) > BigInt(after)) after = String(item.id);
     return item;
   };
@@ -348,9 +345,8 @@ async function copyOne(
       else if (!claim.lost.signal.aborted) await runState.putBack(db, item);
       return;
     }
-    // Quota: reserved once per item (a resumed item keeps its reservation), mostly by the claim
-    // itself; else here, which makes the month's row and tells an item that does not fit. An item
-    // whose size is not known reserves more as its bytes stream (TrafficMeter).
+    // Quota: reserved once per item (a resumed item keeps its reservation); an item whose size is
+    // not known reserves more as its bytes stream (TrafficMeter).
     let period = item.reserved_period;
     let reserved = item.reserved_bytes;
     if (!period) {
