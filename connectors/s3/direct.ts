@@ -223,12 +223,9 @@ export function openDirect(
       for (const [name, value] of Object.entries(f.Metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
       if (f.IfNoneMatch) headers['if-none-match'] = f.IfNoneMatch;
       if (f.ObjectLockMode) headers['x-amz-object-lock-mode'] = f.ObjectLockMode;
-      if (f.ObjectLockRetainUntilDate)
-        // As the SDK writes a date-time: whole seconds without the .000.
-        headers['x-amz-object-lock-retain-until-date'] = f.ObjectLockRetainUntilDate.toISOString().replace(
-          '.000Z',
-          'Z',
-        );
+      // As the SDK writes a date-time: whole seconds without the .000.
+      const until = f.ObjectLockRetainUntilDate?.toISOString().replace('.000Z', 'Z');
+      if (until) headers['x-amz-object-lock-retain-until-date'] = until;
       const answer = await send('PUT', Key, headers, body, signal);
       return answer && { ETag: answer.headers.etag };
     },
@@ -236,8 +233,9 @@ export function openDirect(
 }
 
 /**
- * An answer of 400 or more as the SDK would throw it: named by the error's <Code> (a HEAD has no
- * body: NotFound, Forbidden, … as the SDK names them), with the status and the headers (Retry-After).
+ * An answer of 300 or more as the SDK would throw it (a redirect too: the SDK is not set to follow
+ * them): named by the error's <Code> (a HEAD has no body: Forbidden, … as the SDK names them),
+ * with the status and the headers (Retry-After).
  */
 function failure(ServiceException: typeof S3ServiceException, answer: Answer, xml: string): Error {
   const tag = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
