@@ -6,6 +6,7 @@ import { useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Loading, Page, Select } from '../../ui/components';
+import { useHeld } from '../../ui/held';
 import { adminWords } from './messages';
 import { AdminNav } from './parts';
 import { adminKeys, type AuditEntry } from './queries';
@@ -19,6 +20,7 @@ export default function AuditLog() {
   const f = useFormat();
   const [params, setParams] = useSearchParams();
   const action = (GROUPS as readonly string[]).includes(params.get('action') ?? '') ? params.get('action')! : '';
+  const [shown, setShown] = useHeld(action);
   const log = useInfiniteQuery({
     queryKey: [...adminKeys.audit, action],
     queryFn: ({ pageParam }) =>
@@ -41,9 +43,12 @@ export default function AuditLog() {
       <div className="admin-filters">
         <Select
           label={t.actionFilter}
-          value={action}
+          value={shown}
           options={[{ value: '', label: t.actionAll }, ...GROUPS.map((g) => ({ value: g, label: t.actionGroups[g] }))]}
-          onChange={(e) => setParams(e.target.value ? { action: e.target.value } : {}, { replace: true })}
+          onChange={(e) => {
+            setShown(e.target.value);
+            setParams(e.target.value ? { action: e.target.value } : {}, { replace: true });
+          }}
         />
       </div>
       {log.isPending && <Loading />}

@@ -7,6 +7,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
 import { useFormat, useMessages } from '../../i18n/i18n';
 import { Empty, ErrorMessage, Field, Loading } from '../../ui/components';
+import { useHeld } from '../../ui/held';
 import { adminWords } from './messages';
 import { LastRun } from './parts';
 import { adminKeys, plansQuery } from './queries';
@@ -21,6 +22,7 @@ export function UserList() {
   const q = params.get('q') ?? '';
   const suspendedOnly = params.get('suspended') === 'true';
   const [typed, setTyped] = useState(q);
+  const [onlyTicked, setOnlyTicked] = useHeld(suspendedOnly);
   const plans = useQuery(plansQuery);
   const users = useInfiniteQuery({
     queryKey: [...adminKeys.users, { q, suspendedOnly }],
@@ -70,7 +72,14 @@ export function UserList() {
         />
         <button type="submit">{t.searchButton}</button>
         <label className="choice">
-          <input type="checkbox" checked={suspendedOnly} onChange={(e) => show({ suspended: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={onlyTicked}
+            onChange={(e) => {
+              setOnlyTicked(e.target.checked);
+              show({ suspended: e.target.checked });
+            }}
+          />
           <span>{t.suspendedOnly}</span>
         </label>
       </form>
