@@ -246,6 +246,8 @@ async function callers(n: number): Promise<Caller[]> {
 // (a task's second run would find everything copied already and move no bytes).
 
 interface Transfer {
+  /** The S3 server's process: its CPU counts against the machine's two cores as well. */
+  s3Pid: number;
   stop(): Promise<{ rounds: number; files: number; failedRuns: number }>;
 }
 
@@ -284,6 +286,7 @@ async function startTransfer(ferry: FerryProcess, root: string): Promise<Transfe
     error = err; // reported at the end: the load goes on without the transfer
   });
   return {
+    s3Pid: s3.pid,
     async stop() {
       stopping = true;
       await loop;
@@ -481,6 +484,12 @@ async function load(url: string, sample: Caller[], endpoint: (typeof endpoints)[
   };
 }
 
+/** The machine's CPU per request, and the requests a second its cores could serve at that cost. */
+const perRequestOfMachine = (ms: number) => ({
+  machineCpuMs: +ms.toFixed(2),
+  ceilingRps: Math.round((os.availableParallelism() * 1000) / ms),
+});
+
 /** Each endpoint under load in turn, with the transfer going on; a row of figures each. */
 async function measure(ferry: FerryProcess, sample: Caller[]) {
   const rows = [];
@@ -489,13 +498,27 @@ async function measure(ferry: FerryProcess, sample: Caller[]) {
     const before = await procStats(ferry.child.pid!);
     const workerBefore = worker ? await procStats(worker.pid!) : undefined;
     const pgBefore = await postgres.cpuSeconds();
+    const s3Before = transfer ? (await procStats(transfer.s3Pid)).cpuSeconds : 0;
+    const ownBefore = process.cpuUsage();
     const writesBefore = await writes();
     const r = await load(ferry.url, sample, endpoint, size.seconds);
+    const own = process.cpuUsage(ownBefore);
     const after = await procStats(ferry.child.pid!);
     const workerAfter = worker ? await procStats(worker.pid!) : undefined;
     const pgAfter = await postgres.cpuSeconds();
+    const s3After = transfer ? (await procStats(transfer.s3Pid)).cpuSeconds : 0;
     const writesAfter = await writes();
     const perRequest = (a: number, b: number, scale = 1) => +(((b - a) * scale) / r.requests).toFixed(2);
+    const cpuMs = {
+      ferryCpuMs: perRequest(before.cpuSeconds, after.cpuSeconds, 1000),
+      ...(workerBefore && workerAfter
+        ? { workerCpuMs: perRequest(workerBefore.cpuSeconds, workerAfter.cpuSeconds, 1000) }
+        : {}),
+      pgCpuMs: perRequest(pgBefore, pgAfter, 1000),
+      // This process: autocannon sending the requests and reading the answers, and the transfer's driver.
+      loadCpuMs: perRequest(0, (own.user + own.system) / 1e6, 1000),
+      ...(transfer ? { s3CpuMs: perRequest(s3Before, s3After, 1000) } : {}),
+    };
     rows.push({
       endpoint: endpoint.name,
       rps: r.rps,
@@ -506,13 +529,12 @@ async function measure(ferry: FerryProcess, sample: Caller[]) {
       non2xx: r.non2xx,
       errors: r.errors,
       // Where the work goes: CPU time per request of the Ferry process (API, and the transfer beside it
-      // unless --split put that in a worker process of its own) and of PostgreSQL (its backends, those
-      // that ended meanwhile included).
-      ferryCpuMs: perRequest(before.cpuSeconds, after.cpuSeconds, 1000),
-      ...(workerBefore && workerAfter
-        ? { workerCpuMs: perRequest(workerBefore.cpuSeconds, workerAfter.cpuSeconds, 1000) }
-        : {}),
-      pgCpuMs: perRequest(pgBefore, pgAfter, 1000),
+      // unless --split put that in a worker process of its own), of PostgreSQL (its backends, those
+      // that ended meanwhile included), of the load generator and of the transfer's S3 server; and
+      // their sum, the machine's: two cores give 2,000 CPU ms a second, so 2000 / machineCpuMs bounds
+      // the requests a second this machine can serve with everything on it.
+      ...cpuMs,
+      ...perRequestOfMachine(Object.values(cpuMs).reduce((n, ms) => n + ms, 0)),
       // Writes a read causes: rows of api_tokens updated, and WAL (the transfer's writes included).
       tokenWrites: perRequest(writesBefore.tokenUpdates, writesAfter.tokenUpdates),
       walBytes: Math.round(perRequest(writesBefore.walBytes, writesAfter.walBytes)),

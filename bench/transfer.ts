@@ -9,9 +9,13 @@
 // Both, direct, also encrypted: Ferry into a crypt cloud over the S3 cloud, rclone into a crypt remote
 // over the same bucket (same password and salt, names encrypted). Their throughput counts plaintext
 // bytes; rclone checks, after the clock, that Ferry's encrypted copy decrypts to every name and byte.
+// The copy, Ferry's PostgreSQL, the S3 server and the proxy share the machine's two cores: each row
+// gives the server's (and the proxy's) CPU during the copy too, and for many files what the whole
+// machine spent per file, which bounds the files per second any copy can reach here.
 // Usage: npm run bench -- transfer [--quick] [--large | --many | --runs]   (writes bench/results/transfer.json)
 //   --quick: 256 MiB, 300 files and files of 32 MiB only; --large, --many, --runs: that case alone.
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { encryptedSize } from '../connectors/crypt/blocks.ts';
 import { partSizeFor } from '../connectors/s3/upload.ts';
@@ -57,6 +61,25 @@ interface Measured {
   /** Ferry's PostgreSQL during the run: its CPU, and the statements Ferry sent it (most called first). */
   pgCpuSeconds?: number;
   statements?: StatementCount[];
+  /** The S3 server's CPU during the copy: it runs on the same two cores as the copy. */
+  s3CpuSeconds: number;
+  /** This process's CPU during a copy through the proxy that adds 20 ms per request (the proxy's). */
+  proxyCpuSeconds?: number;
+}
+
+/** CPU seconds so far of the S3 server and of this process (where the delaying proxy runs). */
+async function serversCpu(): Promise<{ s3: number; proxy: number }> {
+  const own = process.cpuUsage();
+  return { s3: (await procStats(s3.pid)).cpuSeconds, proxy: (own.user + own.system) / 1e6 };
+}
+
+/** What the servers spent between `before` and now; the proxy's share only if the copy went through it. */
+async function serversSince(before: { s3: number; proxy: number }, endpoint: string) {
+  const now = await serversCpu();
+  return {
+    s3CpuSeconds: +(now.s3 - before.s3).toFixed(2),
+    ...(endpoint === slow.endpoint ? { proxyCpuSeconds: +(now.proxy - before.proxy).toFixed(2) } : {}),
+  };
 }
 
 /**
@@ -89,8 +112,10 @@ async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: Rc
     await statementsOf(database);
     const pgBefore = await postgres.cpuSeconds();
     const before = await procStats(ferry.child.pid!);
+    const serversBefore = await serversCpu();
     const { run, seconds } = await runToEnd(ferry, task.id);
     if (run.status !== 'succeeded') throw new Error(`Ferry run ended ${run.status}: ${JSON.stringify(run)}`);
+    const servers = await serversSince(serversBefore, endpoint);
     const afterRun = await procStats(ferry.child.pid!);
     const pgCpuSeconds = +((await postgres.cpuSeconds()) - pgBefore).toFixed(2);
     // CPU of the copy itself (the process was started, migrated and idle before it), and the
@@ -102,6 +127,7 @@ async function ferryCopy(src: string, endpoint: string, dest: string, crypt?: Rc
       idleRssMiB: before.peakRssMiB,
       pgCpuSeconds,
       statements: await statementsOf(database),
+      ...servers,
     };
   } finally {
     await ferry.stop();
@@ -135,11 +161,14 @@ async function ferryRuns(srcs: string[]): Promise<Measured> {
       );
     }
     const before = await procStats(ferry.child.pid!);
+    const serversBefore = await serversCpu();
     const ended = await Promise.all(tasks.map((t) => runToEnd(ferry, t.id)));
     const failed = ended.find((e) => e.run.status !== 'succeeded');
     if (failed) throw new Error(`Ferry run ended ${failed.run.status}: ${JSON.stringify(failed.run)}`);
+    const servers = await serversSince(serversBefore, s3.endpoint);
     const after = await procStats(ferry.child.pid!);
     return {
+      ...servers,
       seconds: Math.max(...ended.map((e) => e.seconds)),
       cpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(2),
       peakRssMiB: after.peakRssMiB,
@@ -163,12 +192,20 @@ async function ferryCryptCopy(src: string, folder: string): Promise<Measured> {
 }
 
 /** rclone's copy of `src` to `dest` in the bucket, or with `crypt` into its crypt remote; then removed. */
-async function rcloneCopyOnce(src: string, endpoint: string, dest: string, flags: string[], crypt?: boolean) {
+async function rcloneCopyOnce(
+  src: string,
+  endpoint: string,
+  dest: string,
+  flags: string[],
+  crypt?: boolean,
+): Promise<Measured> {
+  const serversBefore = await serversCpu();
   const m = crypt
     ? await rcloneCopy(src, endpoint, 'bench', inVault, flags, { folder: dest, ...secrets })
     : await rcloneCopy(src, endpoint, 'bench', dest, flags);
+  const servers = await serversSince(serversBefore, endpoint);
   await dropObjects(dest);
-  return m;
+  return { ...m, ...servers };
 }
 
 /**
@@ -196,10 +233,25 @@ function row(
     ...(m.statements && 'files' in amount
       ? { statementsPerFile: +(m.statements.reduce((n, st) => n + st.calls, 0) / amount.files).toFixed(1) }
       : {}),
+    s3CpuSeconds: m.s3CpuSeconds,
+    ...(m.proxyCpuSeconds !== undefined ? { proxyCpuSeconds: m.proxyCpuSeconds } : {}),
+    // Everything the machine spent on the copy: the tool, Ferry's database, the S3 server, the proxy.
+    ...('files' in amount ? perFile(machineCpu(m), amount.files) : {}),
     ...(than.plain ? { ofPlain: +(than.plain.seconds / m.seconds).toFixed(2) } : {}),
     ...(than.rcloneCrypt ? { ofRcloneCrypt: +(than.rcloneCrypt.seconds / m.seconds).toFixed(2) } : {}),
   };
 }
+
+/** The machine's CPU per file, and the files a second its cores could copy at that cost. */
+function perFile(cpuSeconds: number, files: number) {
+  const ms = (cpuSeconds / files) * 1000;
+  return {
+    machineCpuMsPerFile: +ms.toFixed(2),
+    ceilingFilesPerSecond: Math.round((os.availableParallelism() * 1000) / ms),
+  };
+}
+
+const machineCpu = (m: Measured) => m.cpuSeconds + (m.pgCpuSeconds ?? 0) + m.s3CpuSeconds + (m.proxyCpuSeconds ?? 0);
 
 function report(rows: ReturnType<typeof row>[]) {
   results.push(...rows);
