@@ -484,11 +484,25 @@ async function load(url: string, sample: Caller[], endpoint: (typeof endpoints)[
   };
 }
 
-/** The machine's CPU per request, and the requests a second its cores could serve at that cost. */
-const perRequestOfMachine = (ms: number) => ({
-  machineCpuMs: +ms.toFixed(2),
-  ceilingRps: Math.round((os.availableParallelism() * 1000) / ms),
-});
+/**
+ * The machine's CPU per request, everything on it counted; and the requests a second its cores could
+ * serve at the request's own cost: the API's, PostgreSQL's and the load generator's CPU. The transfer's
+ * worker and S3 server are left out of that (nice 10 with --split, they give way under load), while its
+ * statements stay in PostgreSQL's share, so the ceiling errs low, and is exact with --no-transfer.
+ */
+function machine(ms: {
+  ferryCpuMs: number;
+  pgCpuMs: number;
+  loadCpuMs: number;
+  workerCpuMs?: number;
+  s3CpuMs?: number;
+}) {
+  const own = ms.ferryCpuMs + ms.pgCpuMs + ms.loadCpuMs;
+  return {
+    machineCpuMs: +(own + (ms.workerCpuMs ?? 0) + (ms.s3CpuMs ?? 0)).toFixed(2),
+    ceilingRps: Math.round((os.availableParallelism() * 1000) / own),
+  };
+}
 
 /** Each endpoint under load in turn, with the transfer going on; a row of figures each. */
 async function measure(ferry: FerryProcess, sample: Caller[]) {
@@ -530,11 +544,10 @@ async function measure(ferry: FerryProcess, sample: Caller[]) {
       errors: r.errors,
       // Where the work goes: CPU time per request of the Ferry process (API, and the transfer beside it
       // unless --split put that in a worker process of its own), of PostgreSQL (its backends, those
-      // that ended meanwhile included), of the load generator and of the transfer's S3 server; and
-      // their sum, the machine's: two cores give 2,000 CPU ms a second, so 2000 / machineCpuMs bounds
-      // the requests a second this machine can serve with everything on it.
+      // that ended meanwhile included), of the load generator and of the transfer's S3 server; their
+      // sum, and the ceiling the request's own cost sets on this machine's cores.
       ...cpuMs,
-      ...perRequestOfMachine(Object.values(cpuMs).reduce((n, ms) => n + ms, 0)),
+      ...machine(cpuMs),
       // Writes a read causes: rows of api_tokens updated, and WAL (the transfer's writes included).
       tokenWrites: perRequest(writesBefore.tokenUpdates, writesAfter.tokenUpdates),
       walBytes: Math.round(perRequest(writesBefore.walBytes, writesAfter.walBytes)),
