@@ -11,7 +11,7 @@
 // bytes; rclone checks, after the clock, that Ferry's encrypted copy decrypts to every name and byte.
 // The copy, Ferry's PostgreSQL, the S3 server and the proxy share the machine's two cores: each row
 // gives the server's (and the proxy's) CPU during the copy too, and for many files what the whole
-// machine spent per file, which bounds the files per second any copy can reach here.
+// machine spent per file, which bounds the files per second that copy can reach here.
 // Usage: npm run bench -- transfer [--quick] [--large | --many | --runs]   (writes bench/results/transfer.json)
 //   --quick: 256 MiB, 300 files and files of 32 MiB only; --large, --many, --runs: that case alone.
 import fs from 'node:fs/promises';
